@@ -1,0 +1,13 @@
+/* cli.h: the yibao command's subcommands, one file each. Each returns the
+ * process exit status: 0 success, 1 a check failed, 2 bad input or usage. */
+#ifndef YIBAO_CLI_H
+#define YIBAO_CLI_H
+
+#define EXIT_CHECK_FAILED 1
+#define EXIT_BAD_INPUT 2
+
+int cmd_settle(int argc, char **argv);
+int cmd_conformance(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

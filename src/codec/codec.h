@@ -1,0 +1,56 @@
+/* codec.h: JSON <-> core structs. The adapters between the wire formats
+ * (yibao-policy/1, yibao-catalog/1, bills, vectors) and the pure core.
+ *
+ * Every function that can fail writes a message naming the field
+ * ("basic.inpatient.ratio.level3: must be a number in [0, 1]") into err and
+ * returns -1; nothing it was filling is to be used then. */
+#ifndef YIBAO_CODEC_H
+#define YIBAO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bill.h"
+#include "core/catalog.h"
+#include "core/person.h"
+#include "core/policy.h"
+#include "core/settle.h"
+#include "core/state.h"
+#include "json/json.h"
+
+#define CODEC_ERR_BYTES 256
+
+/* Reads a whole file (at most bytes_max). Returns 0, or -1 with err set
+ * ("FILE: cannot open: No such file or directory"). *data is malloc'd. */
+int file_read_all(const char *path, size_t bytes_max, char **data, size_t *len, char *err,
+                  size_t err_size);
+
+int policy_from_json(const struct json_value *root, struct policy *out, char *err, size_t err_size);
+/* Loads and validates a policy file; errors read "FILE: key.path: what". */
+int policy_load_file(const char *path, struct policy *out, char *err, size_t err_size);
+
+/* The catalog must be catalog_init()ed; on error it is left empty. */
+int catalog_from_json(const struct json_value *root, struct catalog *out, char *err, size_t err_size);
+int catalog_load_file(const char *path, struct catalog *out, char *err, size_t err_size);
+
+int person_from_json(const struct json_value *obj, struct person *out, char *err, size_t err_size);
+int institution_from_json(const char *code, const struct json_value *obj, struct institution *out,
+                          char *err, size_t err_size);
+
+/* Fills bill (lines into the caller's array of lines_max entries). Bad dates
+ * and numbers are recorded in the bill for the engine to report in spec
+ * order; only structural problems (details not an array, a line not an
+ * object, a code too long, too many lines) fail here. */
+int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,
+                   int32_t lines_max, char *err, size_t err_size);
+
+/* A year state in yuan as in the vectors: missing fields are 0 except
+ * acct_balc (default_acct_balc_fen); year is the policy's. */
+int state_from_json(const struct json_value *obj, const struct policy *policy,
+                    int64_t default_acct_balc_fen, struct year_state *out, char *err,
+                    size_t err_size);
+
+void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl);
+void state_to_json(struct json_buf *buf, const struct policy *policy, const struct year_state *state);
+
+#endif

@@ -1,0 +1,40 @@
+/* catalog.h: the medical list (drugs, services, materials) and its classes.
+ *
+ * An open-addressing hash table from item code to class, pre-self-pay share
+ * and price cap. Built once at load time; lookups on the settle hot path do
+ * not allocate. An item that is not in the catalog is class C. */
+#ifndef YIBAO_CATALOG_H
+#define YIBAO_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+enum item_class { CLASS_A = 1, CLASS_B = 2, CLASS_C = 3 };
+
+struct catalog_item {
+    char code[CODE_BYTES_MAX + 1];
+    enum item_class item_class;
+    int32_t prepay_bp;          /* -1: use the policy's class_b_prepay */
+    int64_t cap_price_scaled;   /* price cap * 1e6; -1: none */
+};
+
+struct catalog {
+    size_t count;
+    size_t capacity;            /* items array */
+    struct catalog_item *items;
+    size_t slot_count;          /* power of two */
+    uint32_t *slots;            /* index + 1 into items; 0 = empty */
+};
+
+void catalog_init(struct catalog *catalog);
+void catalog_free(struct catalog *catalog);
+/* Adds an item; returns 0, -1 on allocation failure, -2 on a duplicate code,
+ * -3 when the catalog is full. */
+int catalog_add(struct catalog *catalog, const struct catalog_item *item);
+const struct catalog_item *catalog_find(const struct catalog *catalog, const char *code);
+uint64_t code_hash(const char *code);
+
+#endif
