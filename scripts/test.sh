@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test.sh: runs every test suite, release build and sanitizer build, and ends
+# with one line "N passed, N failed" (suites). Called by `make test`.
+#
+# Conventions (adding a test needs no change here):
+#   tests/test_*.c   cmocka programs; each runs in build/release and build/san.
+#   tests/t_*.sh     shell tests; run with YIBAO=<binary> for each build and
+#                    YIBAO_SHARED=<../shared or empty>. Exit 0 = pass.
+#   fuzz/fuzz_*.c    libFuzzer targets; each runs briefly over its corpus.
+# A PostgreSQL cluster is started once (scripts/pg.sh) when present and its
+# URI exported as YIBAO_PG_URI, then stopped at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+passed=0; failed=0; failures=()
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export YIBAO_SHARED=""
+[ -d "$root/../shared/conformance" ] && export YIBAO_SHARED="$root/../shared"
+export YIBAO_ROOT="$root"
+
+if [ -x scripts/pg.sh ]; then
+    if uri=$(scripts/pg.sh start); then
+        export YIBAO_PG_URI="$uri"
+        trap 'scripts/pg.sh stop >/dev/null 2>&1' EXIT
+    else
+        echo "test: PostgreSQL could not be started" >&2
+        failed=$((failed+1)); failures+=("postgres-start")
+    fi
+fi
+
+run() { # name, command...
+    local name=$1; shift
+    local log="build/test-logs/${name//\//_}.log"
+    mkdir -p build/test-logs
+    local start=$SECONDS
+    if "$@" >"$log" 2>&1; then
+        passed=$((passed+1)); echo "PASS $name ($((SECONDS-start))s)"
+    else
+        failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (see $log)"
+        tail -n 20 "$log" | sed 's/^/    /'
+    fi
+}
+
+for variant in release san; do
+    for t in build/$variant/tests/test_*; do
+        [ -x "$t" ] || continue
+        run "$variant/$(basename "$t")" "$t"
+    done
+    for t in tests/t_*.sh; do
+        [ -f "$t" ] || continue
+        run "$variant/$(basename "$t" .sh)" env YIBAO="$root/build/$variant/yibao" YIBAO_VARIANT=$variant bash "$t"
+    done
+done
+
+for f in build/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=$(basename "$f"); corpus="fuzz/corpus/${name#fuzz_}"
+    mkdir -p build/fuzz-work/$name
+    run "fuzz/$name" "$f" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
+        build/fuzz-work/$name $( [ -d "$corpus" ] && echo "$corpus")
+done
+
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
