@@ -9,5 +9,6 @@
 int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_settle_db(int argc, char **argv); /* src/cli/cmd_settle_db.c (store) */
 
 #endif

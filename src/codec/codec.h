@@ -53,4 +53,9 @@ int state_from_json(const struct json_value *obj, const struct policy *policy,
 void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl);
 void state_to_json(struct json_buf *buf, const struct policy *policy, const struct year_state *state);
 
+/* Named figure of a setlinfo / year state (fen), for comparisons by name
+ * (conformance). Return -1 for an unknown name. */
+int setlinfo_field(const struct setlinfo *setl, const char *name, int64_t *out);
+int state_field(const struct year_state *state, const char *name, int64_t *out);
+
 #endif

@@ -30,6 +30,8 @@
 #define AMOUNT_FEN_MAX 1000000000000LL      /* 10 billion yuan per line or cap */
 #define CNT_SCALED_MAX 100000000000000LL    /* 1e10 units (cnt is scaled 1e4) */
 #define PRICE_SCALED_MAX 10000000000000000LL /* 1e10 yuan (pric is scaled 1e6) */
+#define BILL_TOTAL_FEN_MAX 10000000000000LL  /* 100 billion yuan: a bill's medfee_sumamt */
+#define STATE_FEN_MAX 1000000000000000LL     /* any year accumulator read from outside */
 
 /* JSON documents (adapters). */
 #define JSON_BYTES_MAX (16u * 1024u * 1024u) /* a policy, catalog or request */

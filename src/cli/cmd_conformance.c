@@ -1,0 +1,274 @@
+/* cmd_conformance.c: `yibao conformance PATH...` runs yibao-vector/1 files.
+ *
+ * Each vector names a policy and catalog (paths relative to the vector),
+ * institutions, one person, an optional starting state and steps (settle or
+ * revoke) with expectations. One line per vector, PASS or FAIL with the
+ * first differing field, then "N passed, N failed". Exit 1 on any failure. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/world.h"
+#include "codec/codec.h"
+#include "codec/fields.h"
+#include "core/money.h"
+#include "core/settle.h"
+
+#define VECTOR_STEPS_MAX 1000
+#define VECTOR_FILES_MAX 100000
+#define MESSAGE_BYTES 512
+
+struct step_record {
+    bool settled;
+    bool revoked;
+    struct year_state delta;
+};
+
+struct run {
+    struct world world;
+    struct year_state state;
+    struct bill_line *lines;          /* BILL_LINES_MAX, reused */
+    struct step_record *steps;        /* VECTOR_STEPS_MAX, reused */
+    char message[MESSAGE_BYTES];
+};
+
+static int fail(struct run *run, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct run *run, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(run->message, sizeof run->message, format, args);
+    va_end(args);
+    return -1;
+}
+
+static int compare_money(struct run *run, int step, const char *group, const struct json_value *v,
+                         int64_t actual) {
+    int64_t expected;
+    char e[24], a[24];
+    if (field_scaled(v, 2, STATE_FEN_MAX * 10, &expected) != 0)
+        return fail(run, "step %d: %s.%s: expected value is not an amount", step, group, v->key);
+    if (expected == actual) return 0;
+    money_format(expected, e, sizeof e);
+    money_format(actual, a, sizeof a);
+    return fail(run, "step %d: %s.%s: expected %s, got %s", step, group, v->key, e, a);
+}
+
+static int compare_special(struct run *run, int step, const struct json_value *sp) {
+    const struct policy *p = &run->world.policy;
+    for (const struct json_value *d = sp->child; d != NULL; d = d->next) {
+        int i = policy_disease_index(p, d->key);
+        int64_t actual = i < 0 ? 0 : run->state.special_paid_fen[i];
+        if (compare_money(run, step, "state.special_paid", d, actual) != 0) return -1;
+    }
+    for (int i = 0; i < p->disease_count; i++)
+        if (run->state.special_paid_fen[i] != 0 && json_get(sp, p->diseases[i].code) == NULL)
+            return fail(run, "step %d: state.special_paid.%s: expected 0.00 (absent), got non-zero",
+                        step, p->diseases[i].code);
+    return 0;
+}
+
+static int compare_state(struct run *run, int step, const struct json_value *expect) {
+    for (const struct json_value *v = expect->child; v != NULL; v = v->next) {
+        int64_t actual, expected;
+        if (strcmp(v->key, "year") == 0 || strcmp(v->key, "admissions") == 0) {
+            actual = v->key[0] == 'y' ? run->state.year : run->state.admissions;
+            if (field_scaled(v, 0, 1000000, &expected) != 0 || expected != actual)
+                return fail(run, "step %d: state.%s: expected %s, got %lld", step, v->key,
+                            v->type == JSON_NUMBER ? v->text : "?", (long long)actual);
+        } else if (strcmp(v->key, "special_paid") == 0) {
+            if (v->type != JSON_OBJECT || compare_special(run, step, v) != 0)
+                return v->type != JSON_OBJECT ? fail(run, "step %d: special_paid not an object", step) : -1;
+        } else if (state_field(&run->state, v->key, &actual) != 0) {
+            return fail(run, "step %d: state.%s: unknown field", step, v->key);
+        } else if (compare_money(run, step, "state", v, actual) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int compare(struct run *run, int step, const struct json_value *expect,
+                   enum settle_code code, const struct settle_result *result) {
+    const struct json_value *error = json_get(expect, "error");
+    if (error != NULL) {
+        if (error->type == JSON_STRING && strcmp(error->text, settle_code_name(code)) == 0) return 0;
+        return fail(run, "step %d: expected %s, got %s", step,
+                    error->type == JSON_STRING ? error->text : "?",
+                    code == SETTLE_OK ? "success" : settle_code_name(code));
+    }
+    if (code != SETTLE_OK)
+        return fail(run, "step %d: expected success, got %s (%s)", step, settle_code_name(code),
+                    result && result->error_field ? result->error_field : "-");
+    const struct json_value *setl = json_get(expect, "setlinfo");
+    for (const struct json_value *v = setl ? setl->child : NULL; v != NULL; v = v->next) {
+        int64_t actual;
+        if (result == NULL || setlinfo_field(&result->setl, v->key, &actual) != 0)
+            return fail(run, "step %d: setlinfo.%s: unknown field", step, v->key);
+        if (compare_money(run, step, "setlinfo", v, actual) != 0) return -1;
+    }
+    const struct json_value *state = json_get(expect, "state");
+    return state != NULL && state->type == JSON_OBJECT ? compare_state(run, step, state) : 0;
+}
+
+static int settle_step(struct run *run, int i, const struct json_value *bill_json,
+                       const struct json_value *expect) {
+    char err[CODEC_ERR_BYTES];
+    struct bill bill;
+    if (bill_from_json(bill_json, &bill, run->lines, BILL_LINES_MAX, err, sizeof err) != 0)
+        return fail(run, "step %d: bill: %s", i, err);
+    struct settle_input in = {
+        .policy = &run->world.policy, .catalog = &run->world.catalog,
+        .institution = world_institution(&run->world, bill.fixmedins_code),
+        .person = &run->world.person, .state = &run->state, .bill = &bill,
+    };
+    static struct settle_result result; /* large; one run at a time */
+    enum settle_code code = settle(&in, &result, NULL, NULL);
+    if (code == SETTLE_OK) {
+        run->steps[i].settled = true;
+        run->steps[i].delta = result.delta;
+        year_state_apply(&run->state, &result.delta);
+    }
+    return compare(run, i, expect, code, &result);
+}
+
+static int revoke_step(struct run *run, int i, const struct json_value *target,
+                       const struct json_value *expect) {
+    int64_t k;
+    enum settle_code code = SETTLE_OK;
+    if (field_scaled(target, 0, VECTOR_STEPS_MAX, &k) != 0)
+        return fail(run, "step %d: revoke: must name an earlier step index", i);
+    if (k >= i || !run->steps[k].settled) code = E_NOT_SETTLED;
+    else if (run->steps[k].revoked) code = E_REVOKED;
+    else {
+        run->steps[k].revoked = true;
+        year_state_unapply(&run->state, &run->steps[k].delta);
+    }
+    return compare(run, i, expect, code, NULL);
+}
+
+static int load_world(struct run *run, const char *path, const struct json_value *root) {
+    char err[CODEC_ERR_BYTES], file[4096], dir_buf[4096], key_path[64];
+    snprintf(dir_buf, sizeof dir_buf, "%s", path);
+    const char *dir = dirname(dir_buf);
+    const char *keys[2] = {"policy", "catalog"};
+    for (int k = 0; k < 2; k++) {
+        const struct json_value *v = json_get(root, keys[k]);
+        if (v == NULL || v->type != JSON_STRING) return fail(run, "%s: missing", keys[k]);
+        snprintf(file, sizeof file, "%s/%s", dir, v->text);
+        int rc = k == 0 ? policy_load_file(file, &run->world.policy, err, sizeof err)
+                        : catalog_load_file(file, &run->world.catalog, err, sizeof err);
+        if (rc != 0) return fail(run, "%s", err);
+    }
+    if (world_institutions_from_json(&run->world, json_get(root, "institutions"), err, sizeof err) != 0 ||
+        person_from_json(json_get(root, "person"), &run->world.person, err, sizeof err) != 0)
+        return fail(run, "%s", err);
+    snprintf(key_path, sizeof key_path, "state");
+    if (state_from_json(json_get(root, "state"), &run->world.policy,
+                        run->world.person.acct_balc_fen, &run->state, err, sizeof err) != 0)
+        return fail(run, "%s: %s", key_path, err);
+    return 0;
+}
+
+static int run_steps(struct run *run, const struct json_value *steps) {
+    if (steps == NULL || steps->type != JSON_ARRAY) return fail(run, "steps: must be an array");
+    if (steps->len > VECTOR_STEPS_MAX) return fail(run, "steps: more than %d", VECTOR_STEPS_MAX);
+    memset(run->steps, 0, VECTOR_STEPS_MAX * sizeof *run->steps);
+    int i = 0;
+    for (const struct json_value *s = steps->child; s != NULL; s = s->next, i++) {
+        const struct json_value *expect = json_get(s, "expect");
+        const struct json_value *bill = json_get(s, "settle"), *target = json_get(s, "revoke");
+        if (expect == NULL || expect->type != JSON_OBJECT)
+            return fail(run, "step %d: expect: must be an object", i);
+        int rc = bill != NULL ? settle_step(run, i, bill, expect)
+                 : target != NULL ? revoke_step(run, i, target, expect)
+                 : fail(run, "step %d: neither settle nor revoke", i);
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+static int run_vector(struct run *run, const char *path, struct json_doc *doc) {
+    char *data = NULL;
+    run->message[0] = '\0';
+    catalog_init(&run->world.catalog);
+    const struct json_value *root = cli_read_json(path, doc, &data);
+    int rc = -1;
+    if (root == NULL) fail(run, "cannot read the vector (see above)");
+    else if (json_get(root, "format") == NULL || json_get(root, "format")->type != JSON_STRING ||
+             strcmp(json_get(root, "format")->text, "yibao-vector/1") != 0)
+        fail(run, "format: must be \"yibao-vector/1\"");
+    else if (load_world(run, path, root) == 0)
+        rc = run_steps(run, json_get(root, "steps"));
+    world_free(&run->world);
+    free(data);
+    return rc;
+}
+
+static int name_compare(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expands folders into their *.json files, sorted. */
+static int collect(const char *path, char ***files, size_t *count) {
+    struct stat st;
+    if (stat(path, &st) != 0) return fprintf(stderr, "yibao: %s: no such file or folder\n", path), -1;
+    size_t first = *count;
+    DIR *dir = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+    if (S_ISDIR(st.st_mode) && dir == NULL) return fprintf(stderr, "yibao: %s: cannot open\n", path), -1;
+    for (struct dirent *d; ; ) {
+        const char *name = path;
+        char joined[4096];
+        if (dir != NULL) {
+            if ((d = readdir(dir)) == NULL) break;
+            size_t n = strlen(d->d_name);
+            if (n < 6 || strcmp(d->d_name + n - 5, ".json") != 0) continue;
+            snprintf(joined, sizeof joined, "%s/%s", path, d->d_name);
+            name = joined;
+        }
+        if (*count >= VECTOR_FILES_MAX) break;
+        char **grown = realloc(*files, (*count + 1) * sizeof **files);
+        if (grown == NULL || (grown[*count] = strdup(name)) == NULL) {
+            if (grown) *files = grown;
+            if (dir) closedir(dir);
+            return fprintf(stderr, "yibao: out of memory\n"), -1;
+        }
+        *files = grown;
+        (*count)++;
+        if (dir == NULL) break;
+    }
+    if (dir != NULL) closedir(dir);
+    qsort(*files + first, *count - first, sizeof **files, name_compare);
+    return 0;
+}
+
+int cmd_conformance(int argc, char **argv) {
+    char **files = NULL;
+    size_t count = 0;
+    int status = 0;
+    if (argc < 2) return fprintf(stderr, "usage: yibao conformance PATH...\n"), EXIT_BAD_INPUT;
+    for (int i = 1; i < argc && status == 0; i++)
+        if (collect(argv[i], &files, &count) != 0) status = EXIT_BAD_INPUT;
+    struct run *run = calloc(1, sizeof *run);
+    struct json_doc *doc = cli_json_doc();
+    if (run) run->lines = calloc(BILL_LINES_MAX, sizeof *run->lines);
+    if (run) run->steps = calloc(VECTOR_STEPS_MAX, sizeof *run->steps);
+    if (status == 0 && (!run || !doc || !run->lines || !run->steps)) status = EXIT_BAD_INPUT;
+    int passed = 0, failed = 0;
+    for (size_t i = 0; status == 0 && i < count; i++) {
+        if (run_vector(run, files[i], doc) == 0) { passed++; printf("PASS %s\n", files[i]); }
+        else { failed++; printf("FAIL %s: %s\n", files[i], run->message); }
+    }
+    if (status == 0) printf("%d passed, %d failed\n", passed, failed);
+    for (size_t i = 0; i < count; i++) free(files[i]);
+    free(files);
+    if (run) { free(run->lines); free(run->steps); free(run); }
+    json_doc_free(doc);
+    if (status != 0) return status;
+    return failed > 0 ? EXIT_CHECK_FAILED : 0;
+}

@@ -1,0 +1,22 @@
+/* common.h: helpers the subcommands share: option parsing, JSON files. */
+#ifndef YIBAO_CLI_COMMON_H
+#define YIBAO_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json/json.h"
+
+/* Reads and parses a JSON file into doc (which owns the values). Returns the
+ * root, or NULL after printing "yibao: FILE: ..." to stderr. *data must be
+ * freed by the caller (the values point into the doc, not into data). */
+const struct json_value *cli_read_json(const char *path, struct json_doc *doc, char **data);
+struct json_doc *cli_json_doc(void);
+
+/* "--name VALUE" option at argv[*i]; advances *i. Returns true if matched;
+ * prints an error and sets *bad if the value is missing. */
+bool cli_option(int argc, char **argv, int *i, const char *name, const char **value, bool *bad);
+/* Parses a positive integer option value; prints an error naming the option. */
+bool cli_positive(const char *name, const char *text, long long max, long long *out);
+
+#endif
