@@ -22,7 +22,7 @@ LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all release san test deps bench fuzz clean demo check-purity
+.PHONY: all release san test deps bench fuzz clean demo examples check-purity
 all: release
 
 release: build/release/yibao $(TEST_SRC:tests/%.c=build/release/tests/%)
@@ -62,6 +62,9 @@ test: release san fuzz
 
 bench: release
 	@bench/run.sh
+
+examples: release
+	@scripts/examples.sh
 
 demo: release
 	@scripts/demo.sh

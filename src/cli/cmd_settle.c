@@ -2,7 +2,7 @@
  * result as JSON with the spec's field names (money as yuan, 2 decimals).
  *
  *   yibao settle --policy P --catalog C --institutions INST.json
- *                --person PERSON.json [--state STATE.json] [--explain] BILL.json
+ *                --person PERSON.json [--state STATE.json] [--explain] [--brief] BILL.json
  *
  * With --db the bill is settled durably against a store (cmd_settle_db.c).
  * A refused bill prints {"error": "E_...", ...} and exits 2, like any other
@@ -21,6 +21,7 @@
 struct settle_args {
     const char *policy, *catalog, *institutions, *person, *state, *bill;
     bool explain;
+    bool brief;     /* one human line instead of JSON */
 };
 
 static int parse_args(int argc, char **argv, struct settle_args *a) {
@@ -33,6 +34,7 @@ static int parse_args(int argc, char **argv, struct settle_args *a) {
             cli_option(argc, argv, &i, "--state", &a->state, &bad))
             continue;
         if (strcmp(argv[i], "--explain") == 0) a->explain = true;
+        else if (strcmp(argv[i], "--brief") == 0) a->brief = true;
         else if (argv[i][0] == '-' || a->bill != NULL) {
             fprintf(stderr, "yibao settle: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -40,7 +42,7 @@ static int parse_args(int argc, char **argv, struct settle_args *a) {
     }
     if (!bad && (!a->policy || !a->catalog || !a->institutions || !a->person || !a->bill)) {
         fprintf(stderr, "usage: yibao settle --policy P --catalog C --institutions INST.json "
-                        "--person PERSON.json [--state STATE.json] [--explain] BILL.json\n");
+                        "--person PERSON.json [--state STATE.json] [--explain] [--brief] BILL.json\n");
         bad = true;
     }
     return bad ? -1 : 0;
@@ -111,6 +113,19 @@ static void print_result(const struct world *w, const struct settle_result *r,
     json_buf_free(&buf);
 }
 
+static void print_brief(const struct setlinfo *s) {
+    const int64_t figures[8] = {s->medfee_sumamt, s->hifp_pay, s->hifob_pay, s->hifmi_pay,
+                                s->maf_pay, s->acct_pay, s->psn_cash_pay, s->balc};
+    static const char *const names[8] = {"total", "basic", "large-amount", "catastrophic",
+                                         "assistance", "account", "cash", "balance"};
+    for (int i = 0; i < 8; i++) {
+        char text[24];
+        money_format(figures[i], text, sizeof text);
+        printf("%s%s %s", i ? "  " : "", names[i], text);
+    }
+    printf("\n");
+}
+
 static int settle_bill(const struct settle_args *a, struct world *w, struct year_state *state,
                        struct json_doc *doc, struct bill_line *lines) {
     char err[CODEC_ERR_BYTES], *data = NULL;
@@ -134,7 +149,8 @@ static int settle_bill(const struct settle_args *a, struct world *w, struct year
         return EXIT_BAD_INPUT;
     }
     year_state_apply(state, &result.delta);
-    print_result(w, &result, state, a->explain ? &ex : NULL);
+    if (a->brief) print_brief(&result.setl);
+    else print_result(w, &result, state, a->explain ? &ex : NULL);
     return 0;
 }
 

@@ -263,12 +263,16 @@ static int32_t inpatient_ratio(struct ctx *c) {
     enum level level = c->in->institution->level;
     int32_t r = p->inpatient_ratio_bp[level];
     uint32_t mask = person_match_mask(c->in->person);
+    struct fen_texts t = {0};
+    EXPLAIN(c, "ratio: %s %s", level_name(level), bp_text(&t, r));
     for (int i = 0; i < p->person_rule_count; i++) {
         const struct person_rule *rule = &p->person_rules[i];
         if ((rule->when_mask & mask) == 0) continue;
         if (rule->has_ratio[level]) r = rule->ratio_bp[level];
         if (rule->has_ratio_add[level]) r += rule->ratio_add_bp[level];
         if (r > RATIO_ONE_BP) r = RATIO_ONE_BP;
+        if (rule->has_ratio[level] || rule->has_ratio_add[level])
+            EXPLAIN(c, "ratio: person rule %d gives %s", i, bp_text(&t, r));
     }
     return r;
 }
