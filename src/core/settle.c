@@ -62,8 +62,11 @@ static const char *bp_text(struct fen_texts *t, int32_t bp) {
 
 static bool line_sn_duplicated(const struct bill *bill, int32_t *bad) {
     uint16_t slots[BILL_LINES_MAX * 2];
-    const uint32_t mask = BILL_LINES_MAX * 2 - 1;
-    if (bill->line_count > 16) memset(slots, 0, sizeof slots);
+    uint32_t slot_count = 32; /* a power of two at least twice the lines */
+    while (slot_count < 2u * (uint32_t)bill->line_count) slot_count *= 2;
+    assert(slot_count <= BILL_LINES_MAX * 2);
+    const uint32_t mask = slot_count - 1;
+    if (bill->line_count > 16) memset(slots, 0, slot_count * sizeof slots[0]);
     for (int32_t i = 0; i < bill->line_count; i++) {
         const struct bill_line *line = &bill->lines[i];
         *bad = i;
