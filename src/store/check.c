@@ -1,0 +1,367 @@
+/* check.c: `yibao check`: proves a store consistent from its journal.
+ *
+ *  1. the hash chain: seq 1, 2, ... each record's prev_hash is the previous
+ *     record's hash and its hash recomputes (a changed byte names its seq);
+ *     a revoke names an earlier, unrevoked settlement and repeats its body;
+ *  2. the ledger: every record's postings are exactly those its body
+ *     implies (imports: the count and sum their body states), the sum of
+ *     debits equals the sum of credits, every account's balance equals the
+ *     sum of its postings, and no account is below its floor;
+ *  3. year states: every stored (person, year) equals the replay of the
+ *     journal's deltas, and every replayed one is stored. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+struct seq_info {
+    uint64_t body_hash;
+    uint64_t post_hash;    /* expected postings */
+    uint8_t kind;
+    uint8_t revoked;
+};
+
+struct state_node {
+    struct state_node *next;
+    struct year_state st;
+    bool seen;             /* matched a stored row */
+    char key[];
+};
+
+struct account_sum {
+    uint64_t hash;
+    int64_t sum_fen;
+};
+
+struct checker {
+    struct store *store;
+    struct store_err *err;
+    int failed;            /* 1 once a fault is recorded */
+    /* journal */
+    int64_t expect_seq;
+    char prev_hash[HASH_HEX_BYTES + 1];
+    struct seq_info *seqs;
+    size_t seq_cap;
+    /* replayed states */
+    struct state_node **buckets;
+    size_t bucket_count, state_count;
+    /* postings scan */
+    int64_t cur_seq;
+    uint64_t cur_hash;
+    int64_t cur_count, cur_sum;
+    /* ledger */
+    struct account_sum *sums;
+    size_t sum_count, sum_cap;
+    int64_t total_debit, total_credit;
+    int64_t records;
+};
+
+static uint64_t fnv(uint64_t h, const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+#define FNV_SEED 1469598103934665603ULL
+
+static int fault(struct checker *k, const char *format, const char *a, int64_t n) {
+    if (!k->failed) {
+        char what[STORE_ERR_BYTES];
+        snprintf(what, sizeof what, format, a, n);
+        store_errf(k->err, "%s", what);
+    }
+    k->failed = 1;
+    return 1;
+}
+
+/* ---- replayed states ----------------------------------------------------- */
+static struct state_node *state_node(struct checker *k, const char *psn_no, int32_t year) {
+    char key[CODE_BYTES_MAX + 16];
+    int len = snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
+    assert(len > 0);
+    size_t b = (size_t)fnv(FNV_SEED, key, (size_t)len) & (k->bucket_count - 1);
+    for (struct state_node *n = k->buckets[b]; n; n = n->next)
+        if (strcmp(n->key, key) == 0) return n;
+    struct state_node *n = calloc(1, sizeof *n + (size_t)len + 1);
+    if (n == NULL) return NULL;
+    memcpy(n->key, key, (size_t)len + 1);
+    year_state_init(&n->st, year, 0);
+    n->next = k->buckets[b];
+    k->buckets[b] = n;
+    k->state_count++;
+    return n;
+}
+
+static int grow_buckets(struct checker *k) {
+    if (k->state_count < k->bucket_count) return 0;
+    size_t count = k->bucket_count * 4;
+    struct state_node **nb = calloc(count, sizeof *nb);
+    if (nb == NULL) return -1;
+    for (size_t i = 0; i < k->bucket_count; i++) {
+        for (struct state_node *n = k->buckets[i], *next; n; n = next) {
+            next = n->next;
+            size_t b = (size_t)fnv(FNV_SEED, n->key, strlen(n->key)) & (count - 1);
+            n->next = nb[b];
+            nb[b] = n;
+        }
+    }
+    free(k->buckets);
+    k->buckets = nb;
+    k->bucket_count = count;
+    return 0;
+}
+
+/* ---- 1. the journal --------------------------------------------------------- */
+static uint64_t postings_hash(const struct posting *p, int count) {
+    uint64_t h = FNV_SEED;
+    char line[2 * ACCOUNT_BYTES_MAX + 64];
+    for (int i = 0; i < count; i++) {
+        int n = snprintf(line, sizeof line, "%d|%s|%s|%" PRId64 "\n", (int)p[i].idx, p[i].debit,
+                         p[i].credit, p[i].amount_fen);
+        h = fnv(h, line, (size_t)n);
+    }
+    return h;
+}
+
+static uint64_t import_hash(int64_t count, int64_t sum_fen) {
+    char line[64];
+    int n = snprintf(line, sizeof line, "import|%" PRId64 "|%" PRId64, count, sum_fen);
+    return fnv(FNV_SEED, line, (size_t)n);
+}
+
+static int seq_slot(struct checker *k, int64_t seq) {
+    if ((size_t)seq <= k->seq_cap) return 0;
+    size_t cap = k->seq_cap ? k->seq_cap * 2 : 4096;
+    while (cap < (size_t)seq) cap *= 2;
+    struct seq_info *grown = realloc(k->seqs, cap * sizeof *grown);
+    if (grown == NULL) return -1;
+    memset(grown + k->seq_cap, 0, (cap - k->seq_cap) * sizeof *grown);
+    k->seqs = grown;
+    k->seq_cap = cap;
+    return 0;
+}
+
+static int import_expect(struct checker *k, const struct journal_rec *rec) {
+    const char *acc = strstr(rec->body, "accounts=");
+    const char *sum = strstr(rec->body, "opening=");
+    long long count = acc ? strtoll(acc + 9, NULL, 10) : 0;
+    long long total = sum ? strtoll(sum + 8, NULL, 10) : 0;
+    k->seqs[rec->seq - 1].post_hash = import_hash(count, total);
+    return 0;
+}
+
+static int replay_record(struct checker *k, const struct journal_rec *rec) {
+    struct seq_info *si = &k->seqs[rec->seq - 1];
+    if (rec->kind == JOURNAL_IMPORT) return import_expect(k, rec);
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": body does not decode at '%1$.40s'", bad, rec->seq);
+    if (rec->kind == JOURNAL_REVOKE) {
+        int64_t t = rec->ref_seq;
+        if (t < 1 || t >= rec->seq || k->seqs[t - 1].kind != JOURNAL_SETTLE || k->seqs[t - 1].revoked ||
+            k->seqs[t - 1].body_hash != si->body_hash)
+            return fault(k, "journal seq %2$" PRId64 ": revoke does not match an open settlement%1$s", "", rec->seq);
+        k->seqs[t - 1].revoked = 1;
+    }
+    struct posting p[POSTINGS_PER_RECORD_MAX];
+    int count = ledger_postings(rec, &stl, rec->kind == JOURNAL_REVOKE, p);
+    si->post_hash = postings_hash(p, count);
+    struct state_node *n = state_node(k, rec->psn_no, rec->year);
+    if (n == NULL || grow_buckets(k) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    stl.delta.acct_balc_fen = 0;
+    if (rec->kind == JOURNAL_SETTLE) year_state_apply(&n->st, &stl.delta);
+    else year_state_unapply(&n->st, &stl.delta);
+    if (!year_state_valid(&n->st))
+        return fault(k, "journal seq %2$" PRId64 ": replay makes %1$s's year state negative", rec->psn_no, rec->seq);
+    return 0;
+}
+
+static int journal_row(void *ctx, const struct journal_rec *rec) {
+    struct checker *k = ctx;
+    char hash[HASH_HEX_BYTES + 1];
+    k->records++;
+    if (rec->seq != k->expect_seq)
+        return fault(k, "journal seq %2$" PRId64 ": expected seq %1$s (a record is missing)", "", rec->seq);
+    if (strcmp(rec->prev_hash, k->prev_hash) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": prev_hash does not match the previous record%1$s", "", rec->seq);
+    journal_hash(rec, hash);
+    if (strcmp(hash, rec->hash) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": hash mismatch: the record was altered%1$s", "", rec->seq);
+    if (seq_slot(k, rec->seq) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    struct seq_info *si = &k->seqs[rec->seq - 1];
+    si->kind = (uint8_t)rec->kind;
+    si->body_hash = fnv(FNV_SEED, rec->body, strlen(rec->body));
+    memcpy(k->prev_hash, rec->hash, sizeof k->prev_hash);
+    k->expect_seq++;
+    return replay_record(k, rec);
+}
+
+/* ---- 2. the ledger ------------------------------------------------------------ */
+static int flush_seq(struct checker *k) {
+    if (k->cur_seq == 0) return 0;
+    int64_t seq = k->cur_seq;
+    if (seq < 1 || seq >= k->expect_seq)
+        return fault(k, "postings of seq %2$" PRId64 ": no such journal record%1$s", "", seq);
+    struct seq_info *si = &k->seqs[seq - 1];
+    uint64_t got = si->kind == JOURNAL_IMPORT ? import_hash(k->cur_count, k->cur_sum) : k->cur_hash;
+    if (got != si->post_hash)
+        return fault(k, "journal seq %2$" PRId64 ": postings differ from the record%1$s", "", seq);
+    si->post_hash = 0; /* matched: remaining non-zero hashes had no postings */
+    return 0;
+}
+
+static int posting_row(void *ctx, const struct posting *p) {
+    struct checker *k = ctx;
+    if (p->seq != k->cur_seq) {
+        if (flush_seq(k) != 0) return 1;
+        k->cur_seq = p->seq;
+        k->cur_hash = FNV_SEED;
+        k->cur_count = k->cur_sum = 0;
+    }
+    char line[2 * ACCOUNT_BYTES_MAX + 64];
+    int n = snprintf(line, sizeof line, "%d|%s|%s|%" PRId64 "\n", (int)p->idx, p->debit, p->credit,
+                     p->amount_fen);
+    k->cur_hash = fnv(k->cur_hash, line, (size_t)n);
+    k->cur_count++;
+    k->cur_sum += p->amount_fen;
+    if (p->amount_fen <= 0) return fault(k, "posting of seq %2$" PRId64 ": amount not positive%1$s", "", p->seq);
+    k->total_debit += p->amount_fen;
+    k->total_credit += p->amount_fen;
+    return 0;
+}
+
+static int check_postings(struct checker *k) {
+    const struct store_backend *ops = store_ops(k->store);
+    int rc = ops->postings_scan(store_conn(k->store), 1, posting_row, k, k->err);
+    if (rc == -1) return -1;
+    if (rc == 0 && flush_seq(k) != 0) return 1;
+    if (k->failed) return 1;
+    uint64_t empty = postings_hash(NULL, 0);
+    for (int64_t s = 1; s < k->expect_seq; s++) {
+        const struct seq_info *si = &k->seqs[s - 1];
+        uint64_t none = si->kind == JOURNAL_IMPORT ? import_hash(0, 0) : empty;
+        if (si->post_hash != 0 && si->post_hash != none)
+            return fault(k, "journal seq %2$" PRId64 ": its postings are missing%1$s", "", s);
+    }
+    return 0;
+}
+
+static int sum_row(void *ctx, const char *account, int64_t sum_fen) {
+    struct checker *k = ctx;
+    if (k->sum_count == k->sum_cap) {
+        size_t cap = k->sum_cap ? k->sum_cap * 2 : 1024;
+        struct account_sum *grown = realloc(k->sums, cap * sizeof *grown);
+        if (grown == NULL) return store_errf(k->err, "check: out of memory"), -1;
+        k->sums = grown;
+        k->sum_cap = cap;
+    }
+    k->sums[k->sum_count].hash = fnv(FNV_SEED, account, strlen(account));
+    k->sums[k->sum_count++].sum_fen = sum_fen;
+    return 0;
+}
+
+static int cmp_sum(const void *a, const void *b) {
+    uint64_t x = ((const struct account_sum *)a)->hash, y = ((const struct account_sum *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+static int balance_row(void *ctx, const char *account, int64_t balance_fen) {
+    struct checker *k = ctx;
+    struct account_sum key = {fnv(FNV_SEED, account, strlen(account)), 0};
+    struct account_sum *s = bsearch(&key, k->sums, k->sum_count, sizeof *k->sums, cmp_sum);
+    int64_t expect = s ? s->sum_fen : 0;
+    if (balance_fen != expect)
+        return fault(k, "account %s: balance differs from its postings by %" PRId64 " fen", account,
+                     balance_fen - expect);
+    if (balance_fen < account_floor_fen(account))
+        return fault(k, "account %s: balance %" PRId64 " fen is below its floor", account, balance_fen);
+    if (s) s->sum_fen = INT64_MIN; /* mark matched */
+    return 0;
+}
+
+static int check_balances(struct checker *k) {
+    const struct store_backend *ops = store_ops(k->store);
+    if (k->total_debit != k->total_credit)
+        return fault(k, "ledger: debits and credits differ%s by %" PRId64 " fen", "",
+                     k->total_debit - k->total_credit);
+    int rc = ops->posting_sums_scan(store_conn(k->store), sum_row, k, k->err);
+    if (rc != 0) return rc;
+    int64_t total = 0;
+    for (size_t i = 0; i < k->sum_count; i++) total += k->sums[i].sum_fen;
+    if (total != 0) return fault(k, "ledger: sum of all accounts is %s%" PRId64 " fen, not 0", "", total);
+    qsort(k->sums, k->sum_count, sizeof *k->sums, cmp_sum);
+    rc = ops->balances_scan(store_conn(k->store), balance_row, k, k->err);
+    if (rc != 0) return rc;
+    for (size_t i = 0; i < k->sum_count; i++)
+        if (k->sums[i].sum_fen != INT64_MIN && k->sums[i].sum_fen != 0)
+            return fault(k, "ledger: an account with postings has no balance row%s (%" PRId64 " fen)", "",
+                         k->sums[i].sum_fen);
+    return 0;
+}
+
+/* ---- 3. year states ------------------------------------------------------------- */
+static int stored_state_row(void *ctx, const struct state_key *key, const struct year_state *st) {
+    struct checker *k = ctx;
+    struct state_node *n = state_node(k, key->psn_no, key->year);
+    if (n == NULL || grow_buckets(k) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    n->seen = true;
+    struct year_state stored = *st;
+    stored.acct_balc_fen = 0;
+    if (!year_state_equal(&stored, &n->st)) {
+        char what[CODE_BYTES_MAX + 32];
+        snprintf(what, sizeof what, "%s", key->psn_no);
+        return fault(k, "state of %s, year %" PRId64 ": differs from the replay of the journal", what,
+                     key->year);
+    }
+    return 0;
+}
+
+static int check_states(struct checker *k) {
+    int rc = store_ops(k->store)->states_scan(store_conn(k->store), stored_state_row, k, k->err);
+    if (rc != 0) return rc;
+    struct year_state zero;
+    for (size_t b = 0; b < k->bucket_count; b++) {
+        for (struct state_node *n = k->buckets[b]; n; n = n->next) {
+            year_state_init(&zero, n->st.year, 0);
+            if (!n->seen && !year_state_equal(&zero, &n->st))
+                return fault(k, "state of %s: missing from storage (year %" PRId64 ")", n->key,
+                             n->st.year);
+        }
+    }
+    return 0;
+}
+
+static void checker_free(struct checker *k) {
+    for (size_t b = 0; b < k->bucket_count; b++) {
+        for (struct state_node *n = k->buckets[b], *next; n; n = next) {
+            next = n->next;
+            free(n);
+        }
+    }
+    free(k->buckets);
+    free(k->seqs);
+    free(k->sums);
+}
+
+int store_check(struct store *store, int64_t *records, struct store_err *err) {
+    assert(store != NULL && err != NULL);
+    struct checker k;
+    memset(&k, 0, sizeof k);
+    k.store = store;
+    k.err = err;
+    k.expect_seq = 1;
+    memset(k.prev_hash, '0', HASH_HEX_BYTES);
+    k.bucket_count = 1024;
+    k.buckets = calloc(k.bucket_count, sizeof *k.buckets);
+    if (k.buckets == NULL) return store_errf(err, "check: out of memory"), -1;
+    int rc = store_ops(store)->journal_scan(store_conn(store), 1, journal_row, &k, err);
+    if (rc == 0 && !k.failed) rc = check_postings(&k);
+    if (rc == 0 && !k.failed) rc = check_balances(&k);
+    if (rc == 0 && !k.failed) rc = check_states(&k);
+    *records = k.records;
+    checker_free(&k);
+    if (rc == -1) return -1;
+    return k.failed ? 1 : 0;
+}

@@ -1,0 +1,688 @@
+/* commitq.c: the commit queue: many threads submit settlements and revokes,
+ * one writer thread takes up to batch_max of them, settles them in order
+ * against an in-memory working set of the touched persons, year states and
+ * accounts, writes them in one transaction (journal rows, year-state
+ * upserts, postings, per-batch aggregated balance updates), commits
+ * (durably), and only then wakes each caller with its answer. A failed
+ * write or commit fails the whole batch; the working set lives for one
+ * batch only, so nothing needs restoring and the next batch re-reads the
+ * committed state (and the journal tail) from storage. */
+#include <assert.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "store/store.h"
+
+#define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
+
+/* ---- a small string -> index map, cleared per batch ------------------- */
+struct strmap {
+    size_t slot_count;              /* power of two */
+    uint32_t *slots;                /* index + 1; 0 = empty */
+    const char **keys;              /* by index */
+};
+
+static int strmap_init(struct strmap *m, size_t entries_max) {
+    m->slot_count = 16;
+    while (m->slot_count < entries_max * 2) m->slot_count *= 2;
+    m->slots = calloc(m->slot_count, sizeof *m->slots);
+    m->keys = calloc(entries_max, sizeof *m->keys);
+    return m->slots && m->keys ? 0 : -1;
+}
+
+static void strmap_free(struct strmap *m) {
+    free(m->slots);
+    free(m->keys);
+}
+
+static void strmap_clear(struct strmap *m) { memset(m->slots, 0, m->slot_count * sizeof *m->slots); }
+
+static uint64_t str_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Index of key, or -1; with insert_index >= 0, inserts it when missing. */
+static int strmap_find(struct strmap *m, const char *key, int insert_index) {
+    size_t h = (size_t)str_hash(key) & (m->slot_count - 1);
+    while (m->slots[h] != 0) {
+        int idx = (int)m->slots[h] - 1;
+        if (strcmp(m->keys[idx], key) == 0) return idx;
+        h = (h + 1) & (m->slot_count - 1);
+    }
+    if (insert_index < 0) return -1;
+    m->slots[h] = (uint32_t)insert_index + 1;
+    m->keys[insert_index] = key;
+    return -1;
+}
+
+/* ---- the batch working set --------------------------------------------- */
+struct person_entry {
+    struct store_person p;
+    bool found;
+    int64_t balance_fen;
+    char account[ACCOUNT_BYTES_MAX + 1];
+};
+
+struct state_entry {
+    struct state_key key;
+    char key_text[CODE_BYTES_MAX + 16];
+    struct year_state st;
+    bool dirty;
+};
+
+struct batch {
+    size_t n;
+    struct store_req **reqs;
+    /* idempotency and revoke targets, by request */
+    const char **msgids;
+    struct journal_rec *prior;
+    bool *prior_found;
+    int64_t *target_ids;
+    size_t target_count;
+    struct journal_rec *targets;
+    bool *target_found, *target_revoked;
+    int *target_of;                 /* request -> index in targets, or -1 */
+    /* working set */
+    struct person_entry *persons;
+    size_t person_count;
+    struct strmap person_map;
+    struct state_entry *states;
+    size_t state_count;
+    struct strmap state_map;
+    /* output */
+    struct journal_rec *recs;
+    size_t rec_count;
+    struct strmap msgid_map;        /* msgid -> rec index */
+    struct posting *postings;
+    size_t posting_count;
+    struct balance_delta *deltas;
+    size_t delta_count;
+    struct strmap account_map;
+    /* scratch for bulk gets */
+    const char **keys;
+    struct state_key *state_keys;
+    struct year_state *state_vals;
+    int64_t *balances;
+    bool *found;
+    struct store_person *person_vals;
+    struct state_key *dirty_keys;
+    struct year_state *dirty_states;
+};
+
+struct commitq {
+    struct store *store;
+    int batch_max;
+    pthread_mutex_t lock;
+    pthread_cond_t nonempty, nonfull, done;
+    struct store_req **ring;
+    size_t head, count;
+    bool stopping;
+    pthread_t thread;
+    int64_t batches, requests;
+    struct batch b;
+    int64_t next_seq;
+    char last_hash[HASH_HEX_BYTES + 1];
+};
+
+static void batch_free(struct batch *b) {
+    void *ptrs[] = {b->reqs, b->msgids, b->prior, b->prior_found, b->target_ids, b->targets,
+                    b->target_found, b->target_revoked, b->target_of, b->persons, b->states,
+                    b->recs, b->postings, b->deltas, b->keys, b->state_keys, b->state_vals,
+                    b->balances, b->found, b->person_vals, b->dirty_keys, b->dirty_states};
+    for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
+    strmap_free(&b->person_map);
+    strmap_free(&b->state_map);
+    strmap_free(&b->msgid_map);
+    strmap_free(&b->account_map);
+}
+
+static int batch_alloc(struct batch *b, size_t n) {
+    size_t accounts = n * ACCOUNTS_PER_REQ_MAX;
+    memset(b, 0, sizeof *b);
+    b->reqs = calloc(n, sizeof *b->reqs);
+    b->msgids = calloc(n, sizeof *b->msgids);
+    b->prior = calloc(n, sizeof *b->prior);
+    b->prior_found = calloc(n, sizeof *b->prior_found);
+    b->target_ids = calloc(n, sizeof *b->target_ids);
+    b->targets = calloc(n, sizeof *b->targets);
+    b->target_found = calloc(n, sizeof *b->target_found);
+    b->target_revoked = calloc(n, sizeof *b->target_revoked);
+    b->target_of = calloc(n, sizeof *b->target_of);
+    b->persons = calloc(n, sizeof *b->persons);
+    b->states = calloc(n, sizeof *b->states);
+    b->recs = calloc(n, sizeof *b->recs);
+    b->postings = calloc(n * POSTINGS_PER_RECORD_MAX, sizeof *b->postings);
+    b->deltas = calloc(accounts, sizeof *b->deltas);
+    b->keys = calloc(n, sizeof *b->keys);
+    b->state_keys = calloc(n, sizeof *b->state_keys);
+    b->state_vals = calloc(n, sizeof *b->state_vals);
+    b->balances = calloc(n, sizeof *b->balances);
+    b->found = calloc(n, sizeof *b->found);
+    b->person_vals = calloc(n, sizeof *b->person_vals);
+    b->dirty_keys = calloc(n, sizeof *b->dirty_keys);
+    b->dirty_states = calloc(n, sizeof *b->dirty_states);
+    int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
+             strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
+    bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
+              b->targets && b->target_found && b->target_revoked && b->target_of && b->persons &&
+              b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
+              b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
+              b->dirty_states;
+    if (!ok) batch_free(b);
+    return ok ? 0 : -1;
+}
+
+static void batch_reset(struct batch *b) {
+    b->target_count = b->person_count = b->state_count = 0;
+    b->rec_count = b->posting_count = b->delta_count = 0;
+    strmap_clear(&b->person_map);
+    strmap_clear(&b->state_map);
+    strmap_clear(&b->msgid_map);
+    strmap_clear(&b->account_map);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+static void refuse(struct store_req *r, const char *code) {
+    r->status = STORE_REFUSED;
+    r->error = code;
+}
+
+static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) {
+    const char *bad = NULL;
+    r->replayed = true;
+    r->seq = rec->seq;
+    if (rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE) {
+        if (settlement_decode(rec->body, &r->stl, &bad) != 0) {
+            r->status = STORE_FAILED;
+            store_errf(&r->err, "journal seq %" PRId64 ": body does not decode", rec->seq);
+            return;
+        }
+    }
+    r->result_setl_id = rec->kind == JOURNAL_REVOKE ? rec->ref_seq : rec->seq;
+    r->status = STORE_DONE;
+}
+
+static void make_msgid(char *out) {
+    unsigned char raw[12];
+    if (RAND_bytes(raw, sizeof raw) != 1) { /* fall back to time: still unique enough per run */
+        snprintf(out, MSGID_BYTES_MAX + 1, "auto-%" PRId64, store_now_us());
+        return;
+    }
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "auto-", 5);
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[5 + 2 * i] = hex[raw[i] >> 4];
+        out[6 + 2 * i] = hex[raw[i] & 15];
+    }
+    out[5 + 2 * sizeof raw] = '\0';
+}
+
+/* ---- prefetch ----------------------------------------------------------- */
+static int bill_year(const struct bill *bill) {
+    return bill->dates_ok ? datetime_year(bill->endtime) : -1;
+}
+
+static void want_person(struct batch *b, const char *psn_no) {
+    if (strmap_find(&b->person_map, psn_no, -1) >= 0) return;
+    struct person_entry *e = &b->persons[b->person_count];
+    memset(e, 0, sizeof *e);
+    snprintf(e->p.psn_no, sizeof e->p.psn_no, "%s", psn_no);
+    account_person(e->account, psn_no);
+    strmap_find(&b->person_map, e->p.psn_no, (int)b->person_count);
+    b->person_count++;
+}
+
+static void want_state(struct batch *b, const char *psn_no, int32_t year) {
+    struct state_entry *e = &b->states[b->state_count];
+    snprintf(e->key_text, sizeof e->key_text, "%s\x1f%d", psn_no, (int)year);
+    if (strmap_find(&b->state_map, e->key_text, -1) >= 0) return;
+    snprintf(e->key.psn_no, sizeof e->key.psn_no, "%s", psn_no);
+    e->key.year = year;
+    e->dirty = false;
+    strmap_find(&b->state_map, e->key_text, (int)b->state_count);
+    b->state_count++;
+}
+
+static int fetch_journal(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    for (size_t i = 0; i < b->n; i++) {
+        b->msgids[i] = b->reqs[i]->msgid;
+        b->target_of[i] = -1;
+        if (b->reqs[i]->op == STORE_OP_REVOKE) {
+            b->target_of[i] = (int)b->target_count;
+            b->target_ids[b->target_count++] = b->reqs[i]->setl_id;
+        }
+    }
+    if (ops->journal_by_msgid(c, b->msgids, b->n, b->prior, b->prior_found, err) != 0) return -1;
+    if (b->target_count == 0) return 0;
+    if (ops->journal_by_seq(c, b->target_ids, b->target_count, b->targets, b->target_found, err) != 0)
+        return -1;
+    return ops->journal_revoked(c, b->target_ids, b->target_count, b->target_revoked, err);
+}
+
+static void collect_keys(struct batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        const struct store_req *r = b->reqs[i];
+        if (r->op == STORE_OP_SETTLE) {
+            want_person(b, r->psn_no);
+            int year = bill_year(r->bill);
+            if (year > 0) want_state(b, r->psn_no, year);
+        } else if (b->target_found[b->target_of[i]]) {
+            const struct journal_rec *t = &b->targets[b->target_of[i]];
+            want_person(b, t->psn_no);
+            want_state(b, t->psn_no, t->year);
+        }
+    }
+}
+
+static int fetch_working_set(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    collect_keys(b);
+    for (size_t i = 0; i < b->person_count; i++) b->keys[i] = b->persons[i].p.psn_no;
+    if (ops->persons_get(c, b->keys, b->person_count, b->person_vals, b->found, err) != 0) return -1;
+    for (size_t i = 0; i < b->person_count; i++) {
+        b->persons[i].found = b->found[i];
+        if (b->found[i]) b->persons[i].p = b->person_vals[i];
+        b->keys[i] = b->persons[i].account;
+    }
+    if (ops->balances_get(c, b->keys, b->person_count, b->balances, b->found, err) != 0) return -1;
+    for (size_t i = 0; i < b->person_count; i++) b->persons[i].balance_fen = b->balances[i];
+    for (size_t i = 0; i < b->state_count; i++) b->state_keys[i] = b->states[i].key;
+    if (ops->states_get(c, b->state_keys, b->state_count, b->state_vals, b->found, err) != 0)
+        return -1;
+    for (size_t i = 0; i < b->state_count; i++) b->states[i].st = b->state_vals[i];
+    return 0;
+}
+
+/* ---- applying one request ------------------------------------------------ */
+static struct state_entry *state_of(struct batch *b, const char *psn_no, int32_t year) {
+    char key[CODE_BYTES_MAX + 16];
+    snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
+    int idx = strmap_find(&b->state_map, key, -1);
+    return idx < 0 ? NULL : &b->states[idx];
+}
+
+static struct person_entry *person_of(struct batch *b, const char *psn_no) {
+    int idx = strmap_find(&b->person_map, psn_no, -1);
+    return idx < 0 ? NULL : &b->persons[idx];
+}
+
+static void add_delta(struct batch *b, const char *account, int64_t delta_fen) {
+    int idx = strmap_find(&b->account_map, account, -1);
+    if (idx < 0) {
+        idx = (int)b->delta_count++;
+        struct balance_delta *d = &b->deltas[idx];
+        snprintf(d->account, sizeof d->account, "%s", account);
+        d->delta_fen = 0;
+        strmap_find(&b->account_map, d->account, idx);
+    }
+    b->deltas[idx].delta_fen += delta_fen;
+}
+
+/* Journals a settled or revoked request: record, hash chain, postings. */
+static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
+                                       const struct store_settlement *stl, enum journal_kind kind,
+                                       const char *psn_no, const char *inst, int64_t ref_seq) {
+    struct batch *b = &q->b;
+    struct journal_rec *rec = &b->recs[b->rec_count];
+    memset(rec, 0, offsetof(struct journal_rec, body));
+    rec->seq = q->next_seq++;
+    rec->time_us = store_now_us();
+    rec->kind = kind;
+    snprintf(rec->msgid, sizeof rec->msgid, "%s", r->msgid);
+    snprintf(rec->psn_no, sizeof rec->psn_no, "%s", psn_no);
+    snprintf(rec->fixmedins_code, sizeof rec->fixmedins_code, "%s", inst);
+    rec->ref_seq = ref_seq;
+    rec->year = stl->year;
+    if (kind == JOURNAL_SETTLE) bill_request_hash(r->psn_no, r->bill, rec->req_hash);
+    else revoke_request_hash(r->setl_id, rec->req_hash);
+    int len = settlement_encode(stl, rec->body, sizeof rec->body);
+    assert(len > 0);
+    (void)len;
+    memcpy(rec->prev_hash, q->last_hash, sizeof rec->prev_hash);
+    journal_hash(rec, rec->hash);
+    memcpy(q->last_hash, rec->hash, sizeof q->last_hash);
+    struct posting *p = &b->postings[b->posting_count];
+    int count = ledger_postings(rec, stl, kind == JOURNAL_REVOKE, p);
+    for (int i = 0; i < count; i++) {
+        add_delta(b, p[i].debit, p[i].amount_fen);
+        add_delta(b, p[i].credit, -p[i].amount_fen);
+    }
+    b->posting_count += (size_t)count;
+    strmap_find(&b->msgid_map, rec->msgid, (int)b->rec_count);
+    b->rec_count++;
+    return rec;
+}
+
+static const struct institution *designated(const struct store *s, const struct bill *bill,
+                                            struct institution *out) {
+    const struct store_institution *r = store_institution_find(s, bill->fixmedins_code);
+    if (r == NULL || r->status == DESIGNATION_REVOKED) return NULL;
+    if (r->status == DESIGNATION_SUSPENDED &&
+        (r->suspended_until == 0 || !bill->dates_ok || bill->endtime <= r->suspended_until))
+        return NULL;
+    snprintf(out->code, sizeof out->code, "%s", r->code);
+    out->type = r->type;
+    out->level = r->level;
+    return out;
+}
+
+static void engine_person(const struct person_entry *pe, struct person *out) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->psn_no, sizeof out->psn_no, "%s", pe->p.psn_no);
+    out->insutype = pe->p.insutype;
+    out->category = pe->p.category;
+    out->flags = pe->p.flags;
+    out->benefit_start = pe->p.benefit_start;
+    out->acct_balc_fen = pe->balance_fen;
+}
+
+static void do_settle(struct commitq *q, struct store_req *r) {
+    struct batch *b = &q->b;
+    struct person_entry *pe = person_of(b, r->psn_no);
+    assert(pe != NULL);
+    if (!pe->found) return refuse(r, "E_UNKNOWN_PERSON");
+    if (pe->p.status != INSURED_ACTIVE) return refuse(r, "E_NOT_INSURED");
+    int year = bill_year(r->bill);
+    const struct policy *policy = store_policy_find(q->store, pe->p.region, year, pe->p.insutype);
+    struct state_entry *se = policy ? state_of(b, pe->p.psn_no, year) : NULL;
+    if (policy == NULL) policy = store_policy_fallback(q->store, pe->p.region, pe->p.insutype);
+    if (policy == NULL) return refuse(r, "E_POLICY_YEAR");
+    struct year_state scratch;
+    year_state_init(&scratch, policy->year, 0);
+    struct year_state *st = se ? &se->st : &scratch;
+    st->acct_balc_fen = pe->balance_fen;
+    struct institution inst;
+    struct person person;
+    engine_person(pe, &person);
+    struct settle_input in = {policy, store_catalog(q->store), designated(q->store, r->bill, &inst),
+                              &person, st, r->bill};
+    struct settle_result res;
+    if (settle(&in, &res, NULL, NULL) != SETTLE_OK) return refuse(r, settle_code_name(res.code));
+    assert(se != NULL);
+    struct store_settlement *stl = &r->stl;
+    snprintf(stl->region, sizeof stl->region, "%s", policy->region);
+    stl->insutype = policy->insutype;
+    stl->year = policy->year;
+    stl->setl = res.setl;
+    stl->rooms = res.rooms;
+    stl->pool_ratio_bp = res.pool_ratio_bp;
+    stl->delta = res.delta;
+    struct journal_rec *rec = journal_add(q, r, stl, JOURNAL_SETTLE, pe->p.psn_no,
+                                          r->bill->fixmedins_code, 0);
+    year_state_apply(st, &res.delta);
+    pe->balance_fen = st->acct_balc_fen;
+    assert(pe->balance_fen >= 0 && year_state_valid(st));
+    se->dirty = true;
+    r->status = STORE_DONE;
+    r->seq = r->result_setl_id = rec->seq;
+    r->has_state = true;
+    r->state_after = *st;
+}
+
+/* The settlement a revoke names: from storage or from earlier in this batch. */
+static const struct journal_rec *revoke_target(struct batch *b, size_t i, bool *revoked) {
+    int t = b->target_of[i];
+    int64_t id = b->reqs[i]->setl_id;
+    *revoked = b->target_revoked[t];
+    const struct journal_rec *rec = b->target_found[t] ? &b->targets[t] : NULL;
+    for (size_t k = 0; k < b->rec_count; k++) {
+        if (b->recs[k].seq == id) rec = &b->recs[k];
+        if (b->recs[k].kind == JOURNAL_REVOKE && b->recs[k].ref_seq == id) *revoked = true;
+    }
+    return rec;
+}
+
+static void do_revoke(struct commitq *q, size_t i) {
+    struct batch *b = &q->b;
+    struct store_req *r = b->reqs[i];
+    bool revoked = false;
+    const struct journal_rec *t = revoke_target(b, i, &revoked);
+    if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, "E_NOT_SETTLED");
+    if (revoked) return refuse(r, "E_REVOKED");
+    const char *bad = NULL;
+    if (settlement_decode(t->body, &r->stl, &bad) != 0) {
+        r->status = STORE_FAILED;
+        store_errf(&r->err, "journal seq %" PRId64 ": body does not decode", t->seq);
+        return;
+    }
+    struct person_entry *pe = person_of(b, t->psn_no);
+    struct state_entry *se = state_of(b, t->psn_no, t->year);
+    if (pe == NULL || se == NULL) { /* a target settled earlier in this batch */
+        r->status = STORE_FAILED;
+        store_errf(&r->err, "setl_id %" PRId64 ": revoke in the batch that settles it", t->seq);
+        return;
+    }
+    char psn[CODE_BYTES_MAX + 1], inst[CODE_BYTES_MAX + 1];
+    snprintf(psn, sizeof psn, "%s", t->psn_no);
+    snprintf(inst, sizeof inst, "%s", t->fixmedins_code);
+    se->st.acct_balc_fen = pe->balance_fen;
+    year_state_unapply(&se->st, &r->stl.delta);
+    assert(year_state_valid(&se->st));
+    pe->balance_fen = se->st.acct_balc_fen;
+    se->dirty = true;
+    struct journal_rec *rec = journal_add(q, r, &r->stl, JOURNAL_REVOKE, psn, inst, r->setl_id);
+    r->status = STORE_DONE;
+    r->seq = rec->seq;
+    r->result_setl_id = r->setl_id;
+    r->has_state = true;
+    r->state_after = se->st;
+}
+
+/* Same msgid seen before (stored or earlier in this batch): the first answer,
+ * or E_MSGID_REUSED when the request differs. Returns true if handled. */
+static bool replay(struct batch *b, size_t i) {
+    struct store_req *r = b->reqs[i];
+    int k = strmap_find(&b->msgid_map, r->msgid, -1);
+    const struct journal_rec *prior = k >= 0 ? &b->recs[k] : b->prior_found[i] ? &b->prior[i] : NULL;
+    if (prior == NULL) return false;
+    char req_hash[HASH_HEX_BYTES + 1];
+    if (r->op == STORE_OP_SETTLE) bill_request_hash(r->psn_no, r->bill, req_hash);
+    else revoke_request_hash(r->setl_id, req_hash);
+    if (strcmp(req_hash, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED");
+    else answer_from_rec(r, prior);
+    return true;
+}
+
+/* ---- one batch ------------------------------------------------------------ */
+static int write_batch(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    size_t dirty = 0;
+    for (size_t i = 0; i < b->state_count; i++) {
+        if (!b->states[i].dirty) continue;
+        b->dirty_keys[dirty] = b->states[i].key;
+        b->dirty_states[dirty++] = b->states[i].st;
+    }
+    size_t deltas = 0; /* drop accounts whose batch delta nets to zero */
+    for (size_t i = 0; i < b->delta_count; i++)
+        if (b->deltas[i].delta_fen != 0) b->deltas[deltas++] = b->deltas[i];
+    if (b->rec_count == 0) return 0;
+    if (ops->journal_append(c, b->recs, b->rec_count, err) != 0 ||
+        ops->states_put(c, b->dirty_keys, b->dirty_states, dirty, err) != 0 ||
+        ops->postings_put(c, b->postings, b->posting_count, err) != 0 ||
+        ops->balances_add(c, b->deltas, deltas, err) != 0)
+        return -1;
+    return 0;
+}
+
+static int read_tail(struct commitq *q, struct store_err *err) {
+    struct journal_rec *last = &q->b.prior[0]; /* scratch; refilled by fetch_journal */
+    bool found = false;
+    if (store_ops(q->store)->journal_tail(store_conn(q->store), last, &found, err) != 0) return -1;
+    q->next_seq = found ? last->seq + 1 : 1;
+    if (found) memcpy(q->last_hash, last->hash, sizeof q->last_hash);
+    else memset(q->last_hash, '0', HASH_HEX_BYTES), q->last_hash[HASH_HEX_BYTES] = '\0';
+    return 0;
+}
+
+static void prepare_reqs(struct batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        struct store_req *r = b->reqs[i];
+        r->status = STORE_PENDING;
+        r->error = NULL;
+        r->replayed = r->has_state = false;
+        r->seq = r->result_setl_id = 0;
+        r->err.msg[0] = '\0';
+        if (r->msgid[0] == '\0') make_msgid(r->msgid);
+    }
+}
+
+static void process_batch(struct commitq *q) {
+    struct batch *b = &q->b;
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    struct store_err err = {{0}};
+    batch_reset(b);
+    prepare_reqs(b);
+    int rc = ops->begin(c, &err);
+    if (rc == 0) rc = read_tail(q, &err);
+    if (rc == 0) rc = fetch_journal(q, &err);
+    if (rc == 0) rc = fetch_working_set(q, &err);
+    for (size_t i = 0; rc == 0 && i < b->n; i++) {
+        if (replay(b, i)) continue;
+        if (b->reqs[i]->op == STORE_OP_SETTLE) do_settle(q, b->reqs[i]);
+        else do_revoke(q, i);
+    }
+    if (rc == 0) rc = write_batch(q, &err);
+    if (rc == 0) rc = ops->commit(c, &err);
+    if (rc != 0) {
+        ops->rollback(c);
+        for (size_t i = 0; i < b->n; i++) {
+            b->reqs[i]->status = STORE_FAILED;
+            b->reqs[i]->err = err;
+        }
+    }
+    assert(b->rec_count <= b->n);
+}
+
+/* ---- the writer thread and the queue --------------------------------------- */
+static void *writer_main(void *arg) {
+    struct commitq *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        while (q->count == 0 && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
+        if (q->count == 0 && q->stopping) {
+            pthread_mutex_unlock(&q->lock);
+            return NULL;
+        }
+        size_t n = q->count < (size_t)q->batch_max ? q->count : (size_t)q->batch_max;
+        for (size_t i = 0; i < n; i++) q->b.reqs[i] = q->ring[(q->head + i) % COMMITQ_LEN_MAX];
+        q->head = (q->head + n) % COMMITQ_LEN_MAX;
+        q->count -= n;
+        pthread_cond_broadcast(&q->nonfull);
+        pthread_mutex_unlock(&q->lock);
+
+        q->b.n = n;
+        process_batch(q);
+
+        pthread_mutex_lock(&q->lock);
+        for (size_t i = 0; i < n; i++) q->b.reqs[i]->done_ = 1;
+        q->batches++;
+        q->requests += (int64_t)n;
+        pthread_cond_broadcast(&q->done);
+        pthread_mutex_unlock(&q->lock);
+    }
+}
+
+int commitq_start(struct store *store, int batch_max, struct commitq **out, struct store_err *err) {
+    assert(store != NULL && out != NULL);
+    *out = NULL;
+    if (batch_max < 1 || batch_max > BATCH_MAX) {
+        store_errf(err, "batch size %d: must be in [1, %d]", batch_max, BATCH_MAX);
+        return -1;
+    }
+    struct commitq *q = calloc(1, sizeof *q);
+    if (q == NULL || (q->ring = calloc(COMMITQ_LEN_MAX, sizeof *q->ring)) == NULL ||
+        batch_alloc(&q->b, (size_t)batch_max) != 0) {
+        if (q) free(q->ring);
+        free(q);
+        store_errf(err, "commit queue: out of memory");
+        return -1;
+    }
+    q->store = store;
+    q->batch_max = batch_max;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->nonempty, NULL);
+    pthread_cond_init(&q->nonfull, NULL);
+    pthread_cond_init(&q->done, NULL);
+    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        batch_free(&q->b);
+        free(q->ring);
+        free(q);
+        store_errf(err, "commit queue: cannot start the writer thread");
+        return -1;
+    }
+    *out = q;
+    return 0;
+}
+
+void commitq_stop(struct commitq *q) {
+    if (q == NULL) return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->nonempty);
+    pthread_cond_broadcast(&q->nonfull);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->nonempty);
+    pthread_cond_destroy(&q->nonfull);
+    pthread_cond_destroy(&q->done);
+    batch_free(&q->b);
+    free(q->ring);
+    free(q);
+}
+
+int commitq_submit(struct commitq *q, struct store_req *req) {
+    assert(q != NULL && req != NULL);
+    assert(req->op == STORE_OP_SETTLE ? req->bill != NULL : req->op == STORE_OP_REVOKE);
+    req->done_ = 0;
+    req->status = STORE_PENDING;
+    pthread_mutex_lock(&q->lock);
+    while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);
+    if (q->stopping) {
+        req->status = STORE_FAILED;
+        store_errf(&req->err, "commit queue stopped");
+        req->done_ = 1;
+        pthread_mutex_unlock(&q->lock);
+        return -1;
+    }
+    q->ring[(q->head + q->count) % COMMITQ_LEN_MAX] = req;
+    q->count++;
+    pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+void commitq_wait(struct commitq *q, struct store_req *req) {
+    assert(q != NULL && req != NULL);
+    pthread_mutex_lock(&q->lock);
+    while (!req->done_) pthread_cond_wait(&q->done, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+}
+
+int commitq_call(struct commitq *q, struct store_req *req) {
+    if (commitq_submit(q, req) != 0) return -1;
+    commitq_wait(q, req);
+    return req->status == STORE_FAILED ? -1 : 0;
+}
+
+void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests) {
+    pthread_mutex_lock(&q->lock);
+    *batches = q->batches;
+    *requests = q->requests;
+    pthread_mutex_unlock(&q->lock);
+}

@@ -1,0 +1,415 @@
+/* import.c: `yibao import`: loads persons, institutions (CSV), policies and
+ * the catalog (JSON) into the registry. One file is one write transaction
+ * and one journal record (kind import); any bad row rolls the whole file
+ * back and is reported as "FILE:LINE: field: what". Importing persons also
+ * opens their personal accounts: each non-zero acct_balc is posted from the
+ * region's S:open account, so the books balance from the first row. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "codec/codec.h"
+#include "core/money.h"
+#include "store/csv.h"
+#include "store/store.h"
+
+#define IMPORT_REGIONS_MAX 4096   /* distinct insured regions in one persons file */
+#define FILE_HASH_CHUNK_BYTES 65536
+
+enum person_col { PC_PSN, PC_CERT, PC_NAME, PC_GEND, PC_BRDY, PC_INSUTYPE, PC_CATEGORY, PC_FLAGS,
+                  PC_REGION, PC_BENEFIT, PC_BALC, PC_STATUS, PC_COUNT };
+static const char *const PERSON_COLS[PC_COUNT] = {
+    "psn_no", "certno", "psn_name", "gend", "brdy", "insutype", "category", "flags",
+    "insuplc_admdvs", "benefit_start", "acct_balc", "psn_insu_stas"};
+
+enum inst_col { IC_CODE, IC_NAME, IC_TYPE, IC_LEVEL, IC_REGION, IC_STATUS, IC_UNTIL, IC_COUNT };
+static const char *const INST_COLS[IC_COUNT] = {
+    "fixmedins_code", "fixmedins_name", "type", "level", "admdvs", "status", "suspended_until"};
+
+struct importer {
+    struct store *store;
+    const char *path;
+    const char *base;        /* file name for messages */
+    struct store_err *err;
+    struct journal_rec rec;  /* the import record */
+    int64_t rows, accounts, opening_fen;
+    /* persons */
+    struct store_person *persons;
+    int64_t *lines;
+    size_t pending;
+    struct posting *postings;
+    struct balance_delta *deltas;
+    size_t posting_count;
+    char regions[IMPORT_REGIONS_MAX][CODE_BYTES_MAX + 1];
+    int64_t region_sums[IMPORT_REGIONS_MAX];
+    size_t region_count;
+};
+
+static int row_fail(struct importer *im, int64_t line, const char *field, const char *why) {
+    store_errf(im->err, "%s:%" PRId64 ": %s: %s", im->base, line, field, why);
+    return -1;
+}
+
+/* ---- header and fields --------------------------------------------------- */
+static int map_header(struct importer *im, struct csv_reader *r, const char *const *names,
+                      int count, int required, int *columns) {
+    int rc = csv_next(r);
+    if (rc <= 0) return row_fail(im, r->line, "header", rc == 0 ? "empty file" : r->err);
+    for (int c = 0; c < count; c++) {
+        columns[c] = -1;
+        for (int f = 0; f < r->field_count; f++)
+            if (strcmp(r->fields[f], names[c]) == 0) columns[c] = f;
+        if (columns[c] < 0 && c < required) return row_fail(im, r->line, names[c], "missing column");
+    }
+    return 0;
+}
+
+static const char *field_of(const struct csv_reader *r, const int *columns, int c) {
+    return columns[c] >= 0 ? r->fields[columns[c]] : "";
+}
+
+static const char *copy_code(char *out, size_t size, const char *text, bool required) {
+    if (required && text[0] == '\0') return "empty";
+    if (strlen(text) >= size) return "too long";
+    memcpy(out, text, strlen(text) + 1);
+    return NULL;
+}
+
+static const char *parse_flags(const char *text, uint32_t *flags) {
+    *flags = 0;
+    char buf[CODE_BYTES_MAX * 4];
+    if (strlen(text) >= sizeof buf) return "too long";
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        uint32_t bit = 0;
+        if (flag_parse(tok, &bit) != 0) return "unknown flag";
+        *flags |= bit;
+    }
+    return NULL;
+}
+
+static const char *parse_date(const char *text, datetime_s *out) {
+    if (text[0] == '\0' || !datetime_parse(text, strlen(text), out)) return "not a date";
+    return NULL;
+}
+
+static const char *parse_insutype(const char *text, int32_t *out) {
+    if (strcmp(text, "310") == 0) *out = INSUTYPE_EMPLOYEE;
+    else if (strcmp(text, "390") == 0) *out = INSUTYPE_RESIDENT;
+    else return "not 310 or 390";
+    return NULL;
+}
+
+static const char *parse_balance(const char *text, int64_t *fen) {
+    enum decimal_status st = decimal_parse(text, strlen(text), 2, AMOUNT_FEN_MAX, fen);
+    if (st != DECIMAL_OK) return decimal_status_text(st);
+    if (*fen < 0) return "negative";
+    return NULL;
+}
+
+static const char *parse_status(const char *text, enum insured_status *out) {
+    if (text[0] == '\0' || strcmp(text, "active") == 0) *out = INSURED_ACTIVE;
+    else if (strcmp(text, "suspended") == 0) *out = INSURED_SUSPENDED;
+    else if (strcmp(text, "ended") == 0) *out = INSURED_ENDED;
+    else return "not active, suspended or ended";
+    return NULL;
+}
+
+/* Fills p from the row; on failure names the column in *col. */
+static const char *person_fields(const struct csv_reader *r, const int *cols,
+                                 struct store_person *p, int *col) {
+    const char *why = NULL;
+    datetime_s birth = 0;
+    memset(p, 0, sizeof *p);
+#define F(c) field_of(r, cols, (*col = (c)))
+    if ((why = copy_code(p->psn_no, sizeof p->psn_no, F(PC_PSN), true)) ||
+        (why = copy_code(p->certno, sizeof p->certno, F(PC_CERT), false)) ||
+        (why = copy_code(p->name, sizeof p->name, F(PC_NAME), false)) ||
+        (why = copy_code(p->gender, sizeof p->gender, F(PC_GEND), false)) ||
+        (why = parse_date(F(PC_BRDY), &birth)) ||
+        (why = strlen(F(PC_BRDY)) != 10 ? "not a date" : NULL) ||
+        (why = parse_insutype(F(PC_INSUTYPE), &p->insutype)) ||
+        (why = category_parse(F(PC_CATEGORY), &p->category) != 0 ? "unknown category" : NULL) ||
+        (why = parse_flags(F(PC_FLAGS), &p->flags)) ||
+        (why = copy_code(p->region, sizeof p->region, F(PC_REGION), true)) ||
+        (why = parse_date(F(PC_BENEFIT), &p->benefit_start)) ||
+        (why = parse_balance(F(PC_BALC), &p->acct_open_fen)) ||
+        (why = parse_status(F(PC_STATUS), &p->status)))
+        return why;
+#undef F
+    memcpy(p->birth_date, field_of(r, cols, PC_BRDY), 11);
+    return NULL;
+}
+
+/* ---- the import record ------------------------------------------------------- */
+static int file_sha256(const char *path, char out[HASH_HEX_BYTES + 1], struct store_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return store_errf(err, "%s: cannot open", path), -1;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    static unsigned char chunk[FILE_HASH_CHUNK_BYTES];
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned md_len = 0;
+    bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    size_t n;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    if (!ok) return store_errf(err, "%s: cannot read", path), -1;
+    for (unsigned i = 0; i < md_len && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+static int record_begin(struct importer *im) {
+    struct journal_rec *rec = &im->rec;
+    memset(rec, 0, sizeof *rec);
+    bool found = false;
+    const struct store_backend *ops = store_ops(im->store);
+    if (ops->journal_tail(store_conn(im->store), rec, &found, im->err) != 0) return -1;
+    int64_t seq = found ? rec->seq + 1 : 1;
+    char prev[HASH_HEX_BYTES + 1];
+    if (found) memcpy(prev, rec->hash, sizeof prev);
+    else memset(prev, '0', HASH_HEX_BYTES), prev[HASH_HEX_BYTES] = '\0';
+    memset(rec, 0, sizeof *rec);
+    rec->seq = seq;
+    memcpy(rec->prev_hash, prev, sizeof prev);
+    rec->kind = JOURNAL_IMPORT;
+    rec->time_us = store_now_us();
+    unsigned char raw[8] = {0};
+    if (RAND_bytes(raw, sizeof raw) != 1) memcpy(raw, &rec->time_us, sizeof raw);
+    snprintf(rec->msgid, sizeof rec->msgid, "import-%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x",
+             seq, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+    return file_sha256(im->path, rec->req_hash, im->err);
+}
+
+static int record_end(struct importer *im, const char *kind) {
+    struct journal_rec *rec = &im->rec;
+    snprintf(rec->body, sizeof rec->body,
+             "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64, kind,
+             im->base, im->rows, im->accounts, im->opening_fen);
+    journal_hash(rec, rec->hash);
+    return store_ops(im->store)->journal_append(store_conn(im->store), rec, 1, im->err);
+}
+
+/* ---- persons -------------------------------------------------------------------- */
+static int region_add(struct importer *im, const char *region, int64_t fen) {
+    for (size_t i = 0; i < im->region_count; i++) {
+        if (strcmp(im->regions[i], region) == 0) {
+            im->region_sums[i] += fen;
+            return 0;
+        }
+    }
+    if (im->region_count >= IMPORT_REGIONS_MAX)
+        return store_errf(im->err, "%s: more than %d insured regions", im->base, IMPORT_REGIONS_MAX), -1;
+    snprintf(im->regions[im->region_count], CODE_BYTES_MAX + 1, "%s", region);
+    im->region_sums[im->region_count++] = fen;
+    return 0;
+}
+
+static int flush_persons(struct importer *im) {
+    const struct store_backend *ops = store_ops(im->store);
+    struct store_conn *c = store_conn(im->store);
+    size_t np = 0;
+    for (size_t i = 0; i < im->pending; i++) {
+        const struct store_person *p = &im->persons[i];
+        if (p->acct_open_fen == 0) continue;
+        struct posting *post = &im->postings[np];
+        post->seq = im->rec.seq;
+        post->idx = (int32_t)im->accounts;
+        account_person(post->debit, p->psn_no);
+        account_opening(post->credit, p->region);
+        post->amount_fen = p->acct_open_fen;
+        snprintf(im->deltas[np].account, sizeof im->deltas[np].account, "%s", post->debit);
+        im->deltas[np].delta_fen = p->acct_open_fen;
+        np++;
+        im->accounts++;
+        im->opening_fen += p->acct_open_fen;
+        if (region_add(im, p->region, p->acct_open_fen) != 0) return -1;
+    }
+    struct store_err inner;
+    if (ops->persons_put(c, im->persons, im->pending, &inner) != 0)
+        return store_errf(im->err, "%s: rows %" PRId64 "-%" PRId64 ": %s", im->base, im->lines[0],
+                          im->lines[im->pending - 1], inner.msg), -1;
+    if (ops->postings_put(c, im->postings, np, im->err) != 0 ||
+        ops->balances_add(c, im->deltas, np, im->err) != 0)
+        return -1;
+    im->pending = 0;
+    return 0;
+}
+
+static int import_persons_rows(struct importer *im, FILE *f) {
+    struct csv_reader r;
+    int cols[PC_COUNT];
+    csv_init(&r, f);
+    if (map_header(im, &r, PERSON_COLS, PC_COUNT, PC_STATUS, cols) != 0) return -1;
+    int rc;
+    while ((rc = csv_next(&r)) == 1) {
+        if (r.field_count == 1 && r.fields[0][0] == '\0') continue; /* blank line */
+        int col = 0;
+        const char *why = person_fields(&r, cols, &im->persons[im->pending], &col);
+        if (why != NULL) return row_fail(im, r.line, PERSON_COLS[col], why);
+        im->lines[im->pending++] = r.line;
+        im->rows++;
+        if (im->pending == IMPORT_ROWS_PER_CALL && flush_persons(im) != 0) return -1;
+    }
+    if (rc < 0) return row_fail(im, r.line, "csv", r.err);
+    if (im->pending > 0 && flush_persons(im) != 0) return -1;
+    struct balance_delta d;
+    for (size_t i = 0; i < im->region_count; i++) {
+        account_opening(d.account, im->regions[i]);
+        d.delta_fen = -im->region_sums[i];
+        if (store_ops(im->store)->balances_add(store_conn(im->store), &d, 1, im->err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int import_persons(struct importer *im, FILE *f) {
+    im->persons = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->persons);
+    im->lines = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->lines);
+    im->postings = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->postings);
+    im->deltas = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->deltas);
+    int rc = -1;
+    if (im->persons && im->lines && im->postings && im->deltas) rc = import_persons_rows(im, f);
+    else store_errf(im->err, "%s: out of memory", im->base);
+    free(im->persons);
+    free(im->lines);
+    free(im->postings);
+    free(im->deltas);
+    return rc;
+}
+
+/* ---- institutions ----------------------------------------------------------------- */
+static const char *inst_fields(const struct csv_reader *r, const int *cols,
+                               struct store_institution *x, int *col) {
+    const char *why = NULL;
+    memset(x, 0, sizeof *x);
+#define F(c) field_of(r, cols, (*col = (c)))
+    if ((why = copy_code(x->code, sizeof x->code, F(IC_CODE), true)) ||
+        (why = copy_code(x->name, sizeof x->name, F(IC_NAME), false)) ||
+        (why = copy_code(x->region, sizeof x->region, F(IC_REGION), true)))
+        return why;
+    const char *type = F(IC_TYPE);
+    if (strcmp(type, "hospital") == 0) x->type = INSTITUTION_HOSPITAL;
+    else if (strcmp(type, "pharmacy") == 0) x->type = INSTITUTION_PHARMACY;
+    else return "not hospital or pharmacy";
+    if (level_parse(F(IC_LEVEL), &x->level) != 0) return "unknown level";
+    if ((x->type == INSTITUTION_PHARMACY) != (x->level == LEVEL_NONE))
+        return "a pharmacy has level pharmacy, a hospital a hospital level";
+    const char *status = F(IC_STATUS);
+    if (status[0] == '\0' || strcmp(status, "active") == 0) x->status = DESIGNATION_ACTIVE;
+    else if (strcmp(status, "suspended") == 0) x->status = DESIGNATION_SUSPENDED;
+    else if (strcmp(status, "revoked") == 0) x->status = DESIGNATION_REVOKED;
+    else return "not active, suspended or revoked";
+    const char *until = F(IC_UNTIL);
+    if (until[0] != '\0' && (why = parse_date(until, &x->suspended_until)) != NULL) return why;
+#undef F
+    return NULL;
+}
+
+static int import_institutions(struct importer *im, FILE *f) {
+    struct csv_reader r;
+    int cols[IC_COUNT];
+    csv_init(&r, f);
+    if (map_header(im, &r, INST_COLS, IC_COUNT, IC_UNTIL, cols) != 0) return -1;
+    int rc;
+    while ((rc = csv_next(&r)) == 1) {
+        if (r.field_count == 1 && r.fields[0][0] == '\0') continue;
+        struct store_institution x;
+        int col = 0;
+        const char *why = inst_fields(&r, cols, &x, &col);
+        if (why != NULL) return row_fail(im, r.line, INST_COLS[col], why);
+        struct store_err inner;
+        if (store_ops(im->store)->institutions_put(store_conn(im->store), &x, 1, &inner) != 0)
+            return row_fail(im, r.line, "fixmedins_code", inner.msg);
+        im->rows++;
+    }
+    if (rc < 0) return row_fail(im, r.line, "csv", r.err);
+    return 0;
+}
+
+/* ---- policies and the catalog (JSON, through the codec) ---------------------------- */
+static int import_policy(struct importer *im) {
+    struct policy *policy = calloc(1, sizeof *policy);
+    char msg[CODEC_ERR_BYTES];
+    char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+    if (policy == NULL) return store_errf(im->err, "%s: out of memory", im->base), -1;
+    if (policy_load_file(im->path, policy, msg, sizeof msg) != 0 ||
+        file_read_all(im->path, JSON_BYTES_MAX, &text, &len, msg, sizeof msg) != 0) {
+        store_errf(im->err, "%s", msg);
+    } else {
+        struct store_policy_row row;
+        memset(&row, 0, sizeof row);
+        snprintf(row.region, sizeof row.region, "%s", policy->region);
+        snprintf(row.id, sizeof row.id, "%s", policy->id);
+        row.year = policy->year;
+        row.insutype = policy->insutype;
+        row.json = text;
+        row.json_len = len;
+        rc = store_ops(im->store)->policy_put(store_conn(im->store), &row, im->err);
+        im->rows = 1;
+    }
+    free(text);
+    free(policy);
+    return rc;
+}
+
+static int import_catalog(struct importer *im) {
+    struct catalog catalog;
+    char msg[CODEC_ERR_BYTES];
+    catalog_init(&catalog);
+    int rc = -1;
+    if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0) store_errf(im->err, "%s", msg);
+    else rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
+                                                    catalog.count, im->err);
+    im->rows = (int64_t)catalog.count;
+    catalog_free(&catalog);
+    return rc;
+}
+
+static int import_body(struct importer *im, const char *kind) {
+    if (strcmp(kind, "policy") == 0) return import_policy(im);
+    if (strcmp(kind, "catalog") == 0) return import_catalog(im);
+    FILE *f = fopen(im->path, "rb");
+    if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
+    int rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
+    fclose(f);
+    return rc;
+}
+
+int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
+                 struct store_err *err) {
+    assert(store != NULL && kind != NULL && path != NULL);
+    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(kind, kinds[i]) == 0;
+    if (!known) return store_errf(err, "import: unknown kind '%s'", kind), -1;
+    struct importer *im = calloc(1, sizeof *im);
+    if (im == NULL) return store_errf(err, "out of memory"), -1;
+    im->store = store;
+    im->path = path;
+    const char *slash = strrchr(path, '/');
+    im->base = slash ? slash + 1 : path;
+    im->err = err;
+    const struct store_backend *ops = store_ops(store);
+    struct store_conn *c = store_conn(store);
+    int rc = ops->begin(c, err);
+    if (rc == 0) rc = ops->bulk_mode(c, true, err);
+    if (rc == 0) rc = record_begin(im);
+    if (rc == 0) rc = import_body(im, kind);
+    if (rc == 0) rc = record_end(im, kind);
+    if (rc == 0) rc = ops->commit(c, err);
+    if (rc != 0) ops->rollback(c);
+    struct store_err ignored;
+    (void)ops->bulk_mode(c, false, &ignored);
+    *rows = im->rows;
+    free(im);
+    if (rc == 0) rc = store_reload_registry(store, err);
+    return rc;
+}

@@ -1,0 +1,80 @@
+/* ledger.c: the double-entry postings a settlement or revoke makes.
+ *
+ * Accounts are named by text keys:
+ *   F:<fund>:<region>:<year>  a fund's pool (hifp basic pooled, hifob
+ *                             large-amount, hifmi catastrophic, maf
+ *                             medical assistance); pays, so runs negative
+ *   P:<psn_no>                a person's personal account (floor 0)
+ *   I:<fixmedins_code>        an institution's payable (floor 0)
+ *   S:open:<region>           the source of opening account balances
+ * A posting debits the receiving account and credits the paying one. A
+ * settlement posts fund -> institution for every non-zero fund amount and
+ * personal account -> institution for acct_pay; its revoke posts the exact
+ * reverse. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+
+void account_fund(char *out, const char *fund, const char *region, int32_t year) {
+    assert(fund != NULL && region != NULL);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "F:%s:%s:%d", fund, region, (int)year);
+}
+
+void account_person(char *out, const char *psn_no) {
+    assert(psn_no != NULL);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "P:%s", psn_no);
+}
+
+void account_institution(char *out, const char *code) {
+    assert(code != NULL);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "I:%s", code);
+}
+
+void account_opening(char *out, const char *region) {
+    assert(region != NULL);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "S:open:%s", region);
+}
+
+int64_t account_floor_fen(const char *account) {
+    assert(account != NULL);
+    if (account[0] == 'P' || account[0] == 'I') return 0;
+    return INT64_MIN;
+}
+
+static void add_posting(struct posting *out, int *count, const struct journal_rec *rec,
+                        const char *payer, const char *receiver, int64_t amount_fen,
+                        bool reverse) {
+    assert(amount_fen > 0 && *count < POSTINGS_PER_RECORD_MAX);
+    struct posting *p = &out[*count];
+    p->seq = rec->seq;
+    p->idx = *count;
+    snprintf(p->debit, sizeof p->debit, "%s", reverse ? payer : receiver);
+    snprintf(p->credit, sizeof p->credit, "%s", reverse ? receiver : payer);
+    p->amount_fen = amount_fen;
+    (*count)++;
+}
+
+int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl,
+                    bool reverse, struct posting out[POSTINGS_PER_RECORD_MAX]) {
+    assert(rec != NULL && stl != NULL);
+    static const char *const funds[] = {"hifp", "hifob", "hifmi", "maf"};
+    const int64_t amounts[] = {stl->setl.hifp_pay, stl->setl.hifob_pay, stl->setl.hifmi_pay,
+                               stl->setl.maf_pay};
+    char inst[ACCOUNT_BYTES_MAX + 1];
+    char payer[ACCOUNT_BYTES_MAX + 1];
+    account_institution(inst, rec->fixmedins_code);
+    int count = 0;
+    for (int i = 0; i < 4; i++) {
+        if (amounts[i] <= 0) continue;
+        account_fund(payer, funds[i], stl->region, stl->year);
+        add_posting(out, &count, rec, payer, inst, amounts[i], reverse);
+    }
+    if (stl->setl.acct_pay > 0) {
+        account_person(payer, rec->psn_no);
+        add_posting(out, &count, rec, payer, inst, stl->setl.acct_pay, reverse);
+    }
+    assert(count <= POSTINGS_PER_RECORD_MAX);
+    return count;
+}

@@ -1,0 +1,294 @@
+/* store.c: opening a store: picks the backend for a --db target, loads the
+ * in-memory registry (institutions, policies, catalog) and serves the
+ * thread-safe reads (person, year state, settlement, totals) over a second
+ * connection guarded by a mutex, so reads never wait for the writer's
+ * batches. */
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/codec.h"
+#include "json/json.h"
+#include "store/store.h"
+
+struct store {
+    const struct store_backend *ops;
+    struct store_conn *conn;       /* the writer's connection (commit queue, import) */
+    struct store_conn *read_conn;  /* reads, under read_lock */
+    pthread_mutex_t read_lock;
+    char target[STORE_URI_BYTES_MAX + 1];
+
+    struct store_institution *institutions;
+    size_t institution_count, institution_cap;
+    uint32_t *inst_slots;          /* open addressing: index + 1 */
+    size_t inst_slot_count;
+
+    struct policy *policies;
+    size_t policy_count;
+    struct catalog catalog;
+};
+
+const struct store_backend *store_backend_for(const char *target) {
+    assert(target != NULL);
+    if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
+        return &store_pg_backend;
+    return &store_sqlite_backend;
+}
+
+const struct store_backend *store_ops(const struct store *store) { return store->ops; }
+struct store_conn *store_conn(const struct store *store) { return store->conn; }
+const struct catalog *store_catalog(const struct store *store) { return &store->catalog; }
+
+/* ---- institutions ------------------------------------------------------ */
+static int inst_collect(void *ctx, const struct store_institution *row) {
+    struct store *s = ctx;
+    if (s->institution_count >= INSTITUTIONS_MAX) return -2;
+    if (s->institution_count == s->institution_cap) {
+        size_t cap = s->institution_cap ? s->institution_cap * 2 : 64;
+        struct store_institution *grown = realloc(s->institutions, cap * sizeof *grown);
+        if (grown == NULL) return -3;
+        s->institutions = grown;
+        s->institution_cap = cap;
+    }
+    s->institutions[s->institution_count++] = *row;
+    return 0;
+}
+
+static int inst_index(struct store *s) {
+    size_t slots = 16;
+    while (slots < s->institution_count * 2) slots *= 2;
+    free(s->inst_slots);
+    s->inst_slots = calloc(slots, sizeof *s->inst_slots);
+    if (s->inst_slots == NULL) return -1;
+    s->inst_slot_count = slots;
+    for (size_t i = 0; i < s->institution_count; i++) {
+        size_t h = (size_t)code_hash(s->institutions[i].code) & (slots - 1);
+        while (s->inst_slots[h] != 0) h = (h + 1) & (slots - 1);
+        s->inst_slots[h] = (uint32_t)(i + 1);
+    }
+    return 0;
+}
+
+const struct store_institution *store_institution_find(const struct store *s, const char *code) {
+    assert(s != NULL && code != NULL);
+    if (s->inst_slot_count == 0) return NULL;
+    size_t h = (size_t)code_hash(code) & (s->inst_slot_count - 1);
+    while (s->inst_slots[h] != 0) {
+        const struct store_institution *r = &s->institutions[s->inst_slots[h] - 1];
+        if (strcmp(r->code, code) == 0) return r;
+        h = (h + 1) & (s->inst_slot_count - 1);
+    }
+    return NULL;
+}
+
+/* ---- policies ---------------------------------------------------------- */
+struct policy_load {
+    struct store *store;
+    struct json_doc *doc;
+    struct store_err *err;
+};
+
+static int policy_collect(void *ctx, const struct store_policy_row *row) {
+    struct policy_load *pl = ctx;
+    struct store *s = pl->store;
+    if (s->policy_count >= POLICIES_MAX) {
+        store_errf(pl->err, "more than %d policies", POLICIES_MAX);
+        return -1;
+    }
+    struct json_error jerr;
+    const struct json_value *root = json_parse(pl->doc, row->json, row->json_len, &jerr);
+    char msg[CODEC_ERR_BYTES];
+    struct policy *p = &s->policies[s->policy_count];
+    if (root == NULL || policy_from_json(root, p, msg, sizeof msg) != 0) {
+        store_errf(pl->err, "stored policy %s/%d/%d: %s", row->region, (int)row->year,
+                   (int)row->insutype, root == NULL ? jerr.message : msg);
+        return -1;
+    }
+    s->policy_count++;
+    return 0;
+}
+
+static int load_policies(struct store *s, struct store_err *err) {
+    if (s->policies == NULL) {
+        s->policies = calloc(POLICIES_MAX, sizeof *s->policies);
+        if (s->policies == NULL) return store_errf(err, "out of memory (policies)"), -1;
+    }
+    s->policy_count = 0;
+    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
+    struct policy_load pl = {s, json_doc_new(&limits), err};
+    if (pl.doc == NULL) return store_errf(err, "out of memory (json)"), -1;
+    int rc = s->ops->policies_scan(s->conn, policy_collect, &pl, err);
+    json_doc_free(pl.doc);
+    return rc == 0 ? 0 : -1;
+}
+
+const struct policy *store_policy_find(const struct store *s, const char *region, int32_t year,
+                                       int32_t insutype) {
+    assert(s != NULL && region != NULL);
+    for (size_t i = 0; i < s->policy_count; i++) {
+        const struct policy *p = &s->policies[i];
+        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
+    }
+    return NULL;
+}
+
+const struct policy *store_policy_fallback(const struct store *s, const char *region,
+                                           int32_t insutype) {
+    const struct policy *best = NULL;
+    for (size_t i = 0; i < s->policy_count; i++) {
+        const struct policy *p = &s->policies[i];
+        if (strcmp(p->region, region) != 0) continue;
+        bool better = best == NULL || (p->insutype == insutype && best->insutype != insutype) ||
+                      (p->insutype == best->insutype && p->year > best->year);
+        if (better) best = p;
+    }
+    return best;
+}
+
+/* ---- catalog ----------------------------------------------------------- */
+static int catalog_collect(void *ctx, const struct catalog_item *item) {
+    return catalog_add(ctx, item) == 0 ? 0 : -2;
+}
+
+int store_reload_registry(struct store *s, struct store_err *err) {
+    assert(s != NULL);
+    s->institution_count = 0;
+    int rc = s->ops->institutions_scan(s->conn, inst_collect, s, err);
+    if (rc != 0 || inst_index(s) != 0) {
+        if (rc != -1) store_errf(err, "institutions: too many or out of memory");
+        return -1;
+    }
+    if (load_policies(s, err) != 0) return -1;
+    catalog_free(&s->catalog);
+    catalog_init(&s->catalog);
+    rc = s->ops->catalog_scan(s->conn, catalog_collect, &s->catalog, err);
+    if (rc != 0) {
+        if (rc != -1) store_errf(err, "catalog: too many items or out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int store_open(const char *target, struct store **out, struct store_err *err) {
+    assert(target != NULL && out != NULL);
+    *out = NULL;
+    struct store *s = calloc(1, sizeof *s);
+    if (s == NULL) return store_errf(err, "out of memory"), -1;
+    s->ops = store_backend_for(target);
+    snprintf(s->target, sizeof s->target, "%s", target);
+    catalog_init(&s->catalog);
+    if (pthread_mutex_init(&s->read_lock, NULL) != 0) {
+        free(s);
+        return store_errf(err, "mutex init failed"), -1;
+    }
+    if (s->ops->open(target, &s->conn, err) != 0 || s->ops->open(target, &s->read_conn, err) != 0 ||
+        store_reload_registry(s, err) != 0) {
+        store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s) {
+    if (s == NULL) return;
+    if (s->read_conn) s->ops->close(s->read_conn);
+    if (s->conn) s->ops->close(s->conn);
+    pthread_mutex_destroy(&s->read_lock);
+    free(s->institutions);
+    free(s->inst_slots);
+    free(s->policies);
+    catalog_free(&s->catalog);
+    free(s);
+}
+
+/* ---- reads --------------------------------------------------------------- */
+int store_person_get(struct store *s, const char *psn_no, struct store_person *out,
+                     int64_t *acct_balc_fen, bool *found, struct store_err *err) {
+    assert(s != NULL && psn_no != NULL);
+    char account[ACCOUNT_BYTES_MAX + 1];
+    account_person(account, psn_no);
+    const char *acct_key = account;
+    bool acct_found = false;
+    pthread_mutex_lock(&s->read_lock);
+    int rc = s->ops->persons_get(s->read_conn, &psn_no, 1, out, found, err);
+    if (rc == 0) rc = s->ops->balances_get(s->read_conn, &acct_key, 1, acct_balc_fen, &acct_found, err);
+    pthread_mutex_unlock(&s->read_lock);
+    return rc;
+}
+
+int store_state_get(struct store *s, const char *psn_no, int32_t year, struct year_state *out,
+                    struct store_err *err) {
+    assert(s != NULL && psn_no != NULL);
+    struct state_key key;
+    snprintf(key.psn_no, sizeof key.psn_no, "%s", psn_no);
+    key.year = year;
+    char account[ACCOUNT_BYTES_MAX + 1];
+    account_person(account, psn_no);
+    const char *acct_key = account;
+    bool found = false;
+    int64_t balance = 0;
+    pthread_mutex_lock(&s->read_lock);
+    int rc = s->ops->states_get(s->read_conn, &key, 1, out, &found, err);
+    if (rc == 0) rc = s->ops->balances_get(s->read_conn, &acct_key, 1, &balance, &found, err);
+    pthread_mutex_unlock(&s->read_lock);
+    out->acct_balc_fen = balance;
+    return rc;
+}
+
+int store_settlement_get(struct store *s, int64_t setl_id, struct journal_rec *rec,
+                         struct store_settlement *stl, bool *revoked, bool *found,
+                         struct store_err *err) {
+    assert(s != NULL && rec != NULL);
+    pthread_mutex_lock(&s->read_lock);
+    int rc = s->ops->journal_by_seq(s->read_conn, &setl_id, 1, rec, found, err);
+    if (rc == 0 && *found) rc = s->ops->journal_revoked(s->read_conn, &setl_id, 1, revoked, err);
+    pthread_mutex_unlock(&s->read_lock);
+    if (rc != 0 || !*found) return rc;
+    if (rec->kind != JOURNAL_SETTLE) {
+        *found = false;
+        return 0;
+    }
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, stl, &bad) != 0) {
+        store_errf(err, "journal seq %lld: body: bad field at '%.32s'", (long long)setl_id, bad);
+        return -1;
+    }
+    return 0;
+}
+
+struct totals_ctx {
+    const char *code;
+    int64_t from_us, to_us, count, sum_fen;
+    struct store_err *err;
+};
+
+static int totals_row(void *ctx, const struct journal_rec *rec) {
+    struct totals_ctx *t = ctx;
+    if (rec->kind == JOURNAL_IMPORT || rec->time_us < t->from_us || rec->time_us >= t->to_us) return 0;
+    if (strcmp(rec->fixmedins_code, t->code) != 0) return 0;
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0) {
+        store_errf(t->err, "journal seq %lld: body: bad field", (long long)rec->seq);
+        return -1;
+    }
+    int sign = rec->kind == JOURNAL_SETTLE ? 1 : -1;
+    t->count += sign;
+    t->sum_fen += sign * stl.setl.fund_pay_sumamt;
+    return 0;
+}
+
+int store_totals(struct store *s, const char *fixmedins_code, int64_t from_us, int64_t to_us,
+                 int64_t *count, int64_t *fund_sum_fen, struct store_err *err) {
+    assert(s != NULL && fixmedins_code != NULL);
+    struct totals_ctx t = {fixmedins_code, from_us, to_us, 0, 0, err};
+    pthread_mutex_lock(&s->read_lock);
+    int rc = s->ops->journal_scan(s->read_conn, 1, totals_row, &t, err);
+    pthread_mutex_unlock(&s->read_lock);
+    *count = t.count;
+    *fund_sum_fen = t.sum_fen;
+    return rc == 0 ? 0 : -1;
+}

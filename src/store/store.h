@@ -1,0 +1,340 @@
+/* store.h: the durable settlement store: registry, hash-chained journal,
+ * double-entry ledger and year states, behind one backend interface.
+ *
+ * Two halves:
+ *  1. The backend interface (struct store_backend): a vtable of storage
+ *     operations on plain records. SQLite (store_sqlite.c) and PostgreSQL
+ *     (store_pg.c) implement it; a third backend implements the same table
+ *     and registers in store_backend_for() (store.c). Every "many" operation
+ *     takes arrays so that a network backend can do one round trip per batch.
+ *     Backends know nothing of settlement rules, hashing or postings.
+ *  2. The store API used by callers (CLI, HTTP service, tests): open, import,
+ *     settle / revoke through a thread-safe blocking commit queue, reads, and
+ *     check. All backend-independent logic (commit queue, journal encoding
+ *     and hashing, ledger postings, replay check, CSV import) lives in the
+ *     other files of src/store/.
+ *
+ * Money is int64 fen. Account balances: balance = sum(debits) - sum(credits);
+ * a posting debits the receiving account and credits the paying one, so the
+ * sum of all balances is 0 at every commit. */
+#ifndef YIBAO_STORE_H
+#define YIBAO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bill.h"
+#include "core/catalog.h"
+#include "core/person.h"
+#include "core/policy.h"
+#include "core/settle.h"
+#include "core/state.h"
+
+/* ---- limits ---------------------------------------------------------- */
+#define BATCH_MAX 4096                /* requests settled in one group commit */
+#define COMMITQ_LEN_MAX 16384         /* requests waiting in the commit queue */
+#define MSGID_BYTES_MAX 63            /* a request id */
+#define ACCOUNT_BYTES_MAX 159         /* "F:hifp:440900:2022", "P:<psn_no>" ... */
+#define JOURNAL_BODY_BYTES_MAX 2047   /* a journal record's body text */
+#define STORE_ERR_BYTES 512           /* error messages */
+#define STORE_URI_BYTES_MAX 1024      /* --db argument */
+#define IMPORT_ROWS_PER_CALL 1024     /* rows handed to persons_put at once */
+#define POSTINGS_PER_RECORD_MAX 5     /* four funds + the personal account */
+#define HASH_HEX_BYTES 64             /* SHA-256 as lower-case hex */
+#define INSTITUTIONS_MAX 1000000      /* institutions held in memory */
+#define POLICIES_MAX 1024             /* policies held in memory */
+
+struct store_err {
+    char msg[STORE_ERR_BYTES];
+};
+
+/* ---- records --------------------------------------------------------- */
+enum insured_status { INSURED_ACTIVE = 0, INSURED_SUSPENDED = 1, INSURED_ENDED = 2 };
+
+struct store_person {
+    char psn_no[CODE_BYTES_MAX + 1];
+    char certno[CODE_BYTES_MAX + 1];
+    char name[NAME_BYTES_MAX + 1];
+    char gender[CODE_BYTES_MAX + 1];
+    char birth_date[11];              /* YYYY-MM-DD */
+    int32_t insutype;                 /* 310 / 390 */
+    enum category category;
+    uint32_t flags;                   /* enum person_flag bits */
+    char region[CODE_BYTES_MAX + 1];  /* insuplc_admdvs */
+    datetime_s benefit_start;
+    int64_t acct_open_fen;            /* opening personal-account balance */
+    enum insured_status status;
+};
+
+enum designation { DESIGNATION_ACTIVE = 0, DESIGNATION_SUSPENDED = 1, DESIGNATION_REVOKED = 2 };
+
+struct store_institution {
+    char code[CODE_BYTES_MAX + 1];
+    char name[NAME_BYTES_MAX + 1];
+    enum institution_type type;
+    enum level level;
+    char region[CODE_BYTES_MAX + 1];
+    enum designation status;
+    datetime_s suspended_until;       /* DESIGNATION_SUSPENDED: 0 = indefinitely */
+};
+
+struct store_policy_row {
+    char region[CODE_BYTES_MAX + 1];
+    int32_t year;
+    int32_t insutype;
+    char id[CODE_BYTES_MAX + 1];
+    const char *json;                 /* the policy file's text */
+    size_t json_len;
+};
+
+enum journal_kind { JOURNAL_SETTLE = 1, JOURNAL_REVOKE = 2, JOURNAL_IMPORT = 3 };
+
+struct journal_rec {
+    int64_t seq;                      /* 1, 2, ...; a settlement's setl_id */
+    int64_t time_us;                  /* unix time, microseconds */
+    enum journal_kind kind;
+    char msgid[MSGID_BYTES_MAX + 1];
+    char psn_no[CODE_BYTES_MAX + 1];  /* settle / revoke */
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    int64_t ref_seq;                  /* revoke: the setl_id revoked; else 0 */
+    int32_t year;                     /* policy year (settle / revoke) */
+    char req_hash[HASH_HEX_BYTES + 1];  /* SHA-256 of the canonical request */
+    char body[JOURNAL_BODY_BYTES_MAX + 1]; /* "key=value ..." (journal.c) */
+    char prev_hash[HASH_HEX_BYTES + 1];
+    char hash[HASH_HEX_BYTES + 1];
+};
+
+struct posting {
+    int64_t seq;                      /* journal record that made it */
+    int32_t idx;                      /* 0.. within the record */
+    char debit[ACCOUNT_BYTES_MAX + 1];  /* receives */
+    char credit[ACCOUNT_BYTES_MAX + 1]; /* pays */
+    int64_t amount_fen;               /* > 0 */
+};
+
+struct balance_delta {
+    char account[ACCOUNT_BYTES_MAX + 1];
+    int64_t delta_fen;
+};
+
+struct state_key {
+    char psn_no[CODE_BYTES_MAX + 1];
+    int32_t year;
+};
+
+/* ---- the backend interface ------------------------------------------- */
+struct store_conn; /* a backend's connection; opaque to everything else */
+
+typedef int (*journal_cb)(void *ctx, const struct journal_rec *rec);
+typedef int (*state_cb)(void *ctx, const struct state_key *key, const struct year_state *state);
+typedef int (*posting_cb)(void *ctx, const struct posting *posting);
+typedef int (*account_cb)(void *ctx, const char *account, int64_t amount_fen);
+typedef int (*person_cb)(void *ctx, const struct store_person *person);
+typedef int (*institution_cb)(void *ctx, const struct store_institution *institution);
+typedef int (*policy_cb)(void *ctx, const struct store_policy_row *row);
+typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
+
+/* Every operation returns 0 on success and -1 with err filled. "found"
+ * arrays say per key whether a row exists. A callback returning non-zero
+ * stops a scan, whose result is then that value. */
+struct store_backend {
+    const char *name;
+    int (*open)(const char *target, struct store_conn **out, struct store_err *err);
+    void (*close)(struct store_conn *conn);
+
+    /* Write transactions are exclusive (one writer at a time, across
+     * processes); commit returns only once the data is durable. */
+    int (*begin)(struct store_conn *conn, struct store_err *err);
+    int (*commit)(struct store_conn *conn, struct store_err *err);
+    void (*rollback)(struct store_conn *conn);
+    /* Bulk mode for imports (SQLite: relaxed pragmas until commit). */
+    int (*bulk_mode)(struct store_conn *conn, bool on, struct store_err *err);
+
+    /* registry */
+    int (*persons_put)(struct store_conn *conn, const struct store_person *persons, size_t n,
+                       struct store_err *err); /* insert only; a duplicate fails */
+    int (*persons_get)(struct store_conn *conn, const char *const *psn_nos, size_t n,
+                       struct store_person *out, bool *found, struct store_err *err);
+    int (*persons_scan)(struct store_conn *conn, int64_t limit, person_cb cb, void *ctx,
+                        struct store_err *err);
+    int (*institutions_put)(struct store_conn *conn, const struct store_institution *rows,
+                            size_t n, struct store_err *err); /* upsert */
+    int (*institutions_scan)(struct store_conn *conn, institution_cb cb, void *ctx,
+                             struct store_err *err);
+    int (*policy_put)(struct store_conn *conn, const struct store_policy_row *row,
+                      struct store_err *err); /* upsert by (region, year, insutype) */
+    int (*policies_scan)(struct store_conn *conn, policy_cb cb, void *ctx, struct store_err *err);
+    int (*catalog_replace)(struct store_conn *conn, const struct catalog_item *items, size_t n,
+                           struct store_err *err);
+    int (*catalog_scan)(struct store_conn *conn, catalog_cb cb, void *ctx, struct store_err *err);
+
+    /* journal */
+    int (*journal_append)(struct store_conn *conn, const struct journal_rec *recs, size_t n,
+                          struct store_err *err);
+    int (*journal_tail)(struct store_conn *conn, struct journal_rec *last, bool *found,
+                        struct store_err *err);
+    int (*journal_by_msgid)(struct store_conn *conn, const char *const *msgids, size_t n,
+                            struct journal_rec *out, bool *found, struct store_err *err);
+    int (*journal_by_seq)(struct store_conn *conn, const int64_t *seqs, size_t n,
+                          struct journal_rec *out, bool *found, struct store_err *err);
+    /* revoked[i]: a revoke record refers to setl_ids[i] */
+    int (*journal_revoked)(struct store_conn *conn, const int64_t *setl_ids, size_t n,
+                           bool *revoked, struct store_err *err);
+    int (*journal_scan)(struct store_conn *conn, int64_t from_seq, journal_cb cb, void *ctx,
+                        struct store_err *err); /* in seq order */
+
+    /* year states (acct_balc is not stored: the ledger holds the account) */
+    int (*states_get)(struct store_conn *conn, const struct state_key *keys, size_t n,
+                      struct year_state *out, bool *found, struct store_err *err);
+    int (*states_put)(struct store_conn *conn, const struct state_key *keys,
+                      const struct year_state *states, size_t n, struct store_err *err);
+    int (*states_scan)(struct store_conn *conn, state_cb cb, void *ctx, struct store_err *err);
+
+    /* ledger */
+    int (*postings_put)(struct store_conn *conn, const struct posting *postings, size_t n,
+                        struct store_err *err);
+    int (*postings_scan)(struct store_conn *conn, int64_t from_seq, posting_cb cb, void *ctx,
+                         struct store_err *err); /* in (seq, idx) order */
+    /* per account: sum(debits) - sum(credits) over postings, in account order */
+    int (*posting_sums_scan)(struct store_conn *conn, account_cb cb, void *ctx,
+                             struct store_err *err);
+    int (*balances_add)(struct store_conn *conn, const struct balance_delta *deltas, size_t n,
+                        struct store_err *err);
+    int (*balances_get)(struct store_conn *conn, const char *const *accounts, size_t n,
+                        int64_t *out_fen, bool *found, struct store_err *err);
+    int (*balances_scan)(struct store_conn *conn, account_cb cb, void *ctx,
+                         struct store_err *err); /* in account order */
+};
+
+extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
+
+/* The backend for a --db target: postgresql:// or postgres:// URIs go to
+ * PostgreSQL, anything else is a SQLite file path. */
+const struct store_backend *store_backend_for(const char *target);
+
+/* ---- the store API ---------------------------------------------------- */
+struct store;   /* a backend connection plus the in-memory registry */
+struct commitq; /* the group-commit writer (commitq.c) */
+
+int store_open(const char *target, struct store **out, struct store_err *err);
+void store_close(struct store *store);
+const struct store_backend *store_ops(const struct store *store);
+struct store_conn *store_conn(const struct store *store);
+
+/* Registry as loaded at open (institutions, policies, catalog). */
+const struct store_institution *store_institution_find(const struct store *store,
+                                                       const char *code);
+/* The policy for (region, year, insutype), or NULL. */
+const struct policy *store_policy_find(const struct store *store, const char *region,
+                                       int32_t year, int32_t insutype);
+/* Any policy of the region (prefer insutype, then the latest year): used
+ * to let the engine name a bill's error when no exact policy applies. */
+const struct policy *store_policy_fallback(const struct store *store, const char *region,
+                                           int32_t insutype);
+const struct catalog *store_catalog(const struct store *store);
+int store_reload_registry(struct store *store, struct store_err *err);
+
+/* import.c: KIND persons|institutions|policy|catalog; the whole file in one
+ * transaction; errors read "persons.csv:1234: brdy: not a date". */
+int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
+                 struct store_err *err);
+
+/* ---- requests and the commit queue ---------------------------------- */
+enum store_op { STORE_OP_SETTLE = 1, STORE_OP_REVOKE = 2 };
+
+enum store_status {
+    STORE_PENDING = 0,
+    STORE_DONE,     /* committed (or answered from the journal: replayed) */
+    STORE_REFUSED,  /* a business refusal: error names the code; nothing changed */
+    STORE_FAILED,   /* storage failure: nothing changed; err says why */
+};
+
+/* A settlement's figures as journaled. */
+struct store_settlement {
+    char region[CODE_BYTES_MAX + 1];
+    int32_t insutype;
+    int32_t year;
+    struct setlinfo setl;
+    struct fund_rooms rooms;
+    int32_t pool_ratio_bp;
+    struct year_state delta;
+};
+
+struct store_req {
+    /* in */
+    enum store_op op;
+    char msgid[MSGID_BYTES_MAX + 1];  /* empty: one is generated */
+    char psn_no[CODE_BYTES_MAX + 1];  /* settle */
+    const struct bill *bill;          /* settle; caller-owned until answered */
+    int64_t setl_id;                  /* revoke */
+    /* out */
+    enum store_status status;
+    const char *error;                /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
+    bool replayed;                    /* the msgid was used before: first answer */
+    int64_t seq;                      /* journal seq of this request's record */
+    int64_t result_setl_id;           /* settle: seq; revoke: the revoked one */
+    struct store_settlement stl;
+    bool has_state;
+    struct year_state state_after;    /* acct_balc = the account after */
+    struct store_err err;
+    /* commit queue internals */
+    struct store_req *next_;
+    int done_;
+};
+
+/* Starts the writer thread; batch_max in [1, BATCH_MAX]. */
+int commitq_start(struct store *store, int batch_max, struct commitq **out, struct store_err *err);
+void commitq_stop(struct commitq *q);
+/* Queues a request (blocks while the queue is full); thread-safe. */
+int commitq_submit(struct commitq *q, struct store_req *req);
+/* Waits until the request is answered. */
+void commitq_wait(struct commitq *q, struct store_req *req);
+/* submit + wait: the blocking call the service uses. */
+int commitq_call(struct commitq *q, struct store_req *req);
+/* Counters: batches committed, requests answered. */
+void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
+
+/* ---- reads (thread-safe: each takes the store's read lock) ------------ */
+int store_person_get(struct store *store, const char *psn_no, struct store_person *out,
+                     int64_t *acct_balc_fen, bool *found, struct store_err *err);
+int store_state_get(struct store *store, const char *psn_no, int32_t year,
+                    struct year_state *out, struct store_err *err); /* zero year if none */
+int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,
+                         struct store_settlement *stl, bool *revoked, bool *found,
+                         struct store_err *err);
+int store_totals(struct store *store, const char *fixmedins_code, int64_t from_us, int64_t to_us,
+                 int64_t *count, int64_t *fund_sum_fen, struct store_err *err);
+
+/* ---- journal.c -------------------------------------------------------- */
+void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]);
+void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]);
+int settlement_encode(const struct store_settlement *stl, char *body, size_t size);
+int settlement_decode(const char *body, struct store_settlement *out, const char **bad_key);
+/* SHA-256 of a bill in a canonical form (independent of JSON spacing). */
+void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HASH_HEX_BYTES + 1]);
+void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]);
+int64_t store_now_us(void);
+const char *journal_kind_name(enum journal_kind kind);
+
+/* ---- ledger.c --------------------------------------------------------- */
+void account_fund(char *out, const char *fund, const char *region, int32_t year);
+void account_person(char *out, const char *psn_no);
+void account_institution(char *out, const char *code);
+void account_opening(char *out, const char *region);
+/* The postings of a settlement (reverse: for its revoke); returns count. */
+int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl,
+                    bool reverse, struct posting out[POSTINGS_PER_RECORD_MAX]);
+/* The lowest balance an account may hold (INT64_MIN: none). */
+int64_t account_floor_fen(const char *account);
+
+/* ---- check.c ---------------------------------------------------------- */
+/* Verifies chain, ledger, states and floors; returns 0 when all hold,
+ * 1 with err naming the first fault, -1 on a storage error. */
+int store_check(struct store *store, int64_t *records, struct store_err *err);
+
+void store_errf(struct store_err *err, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,889 @@
+/* store_pg.c: the PostgreSQL backend of the store interface (store.h).
+ *
+ * libpq, one connection per store_conn. Durability: synchronous_commit is
+ * forced on. Write transactions take a transaction-level advisory lock, so
+ * there is one writer at a time across processes (the journal is a chain).
+ * Batched operations cost one round trip each: lookups use "= ANY($1)"
+ * with array parameters, upserts "INSERT ... SELECT FROM unnest(...) ON
+ * CONFLICT", and appends (journal, postings, persons) use COPY. Scans read
+ * through a cursor, PG_FETCH_ROWS rows at a time. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <postgresql/libpq-fe.h> /* Debian: libpq-dev; -Isrc is the only include path */
+
+#include "store/store.h"
+
+#define PG_FETCH_ROWS 10000
+#define PG_WRITER_LOCK_KEY 7015123  /* pg_advisory_xact_lock key of the writer */
+
+static const char PG_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
+    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
+    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
+    " benefit_start BIGINT NOT NULL, acct_open BIGINT NOT NULL, status INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
+    " suspended_until BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
+    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY(region, year, insutype));"
+    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
+    " prepay_bp INTEGER NOT NULL, cap_price BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS journal(seq BIGINT PRIMARY KEY, time_us BIGINT NOT NULL,"
+    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, ref_seq BIGINT NOT NULL, year INTEGER NOT NULL,"
+    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
+    " admissions INTEGER NOT NULL, basic_paid BIGINT NOT NULL, general_paid BIGINT NOT NULL,"
+    " general_ded_used BIGINT NOT NULL, special_ded_used BIGINT NOT NULL,"
+    " over_cap_paid BIGINT NOT NULL, cat_burden BIGINT NOT NULL, cat_paid BIGINT NOT NULL,"
+    " maf_paid BIGINT NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
+    "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
+    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
+    " PRIMARY KEY(seq, idx));"
+    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);";
+
+#define JOURNAL_COLS                                                                          \
+    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
+    " prev_hash, hash"
+#define PERSON_COLS                                                                           \
+    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
+    " benefit_start, acct_open, status"
+#define STATE_COLS                                                                            \
+    "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
+    " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
+
+struct store_conn {
+    PGconn *pg;
+    int cursor_serial;
+};
+
+/* ---- a growable text buffer ------------------------------------------- */
+struct sbuf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sb_reserve(struct sbuf *b, size_t more) {
+    if (b->failed || b->len + more + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + more + 1) cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (grown == NULL) {
+        b->failed = true;
+        return;
+    }
+    b->data = grown;
+    b->cap = cap;
+}
+
+static void sb_put(struct sbuf *b, const char *s, size_t n) {
+    sb_reserve(b, n);
+    if (b->failed) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *format, ...) {
+    char tmp[128];
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(tmp, sizeof tmp, format, ap);
+    va_end(ap);
+    assert(n >= 0 && (size_t)n < sizeof tmp);
+    if (n > 0) sb_put(b, tmp, (size_t)n);
+}
+
+/* COPY text format: backslash escapes for \, tab, newline, CR. */
+static void sb_copy_text(struct sbuf *b, const char *s, char sep) {
+    sb_reserve(b, 2 * strlen(s) + 2);
+    for (; !b->failed && *s; s++) {
+        char c = *s;
+        if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+            b->data[b->len++] = '\\';
+            c = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+        }
+        b->data[b->len++] = c;
+    }
+    if (!b->failed) b->data[b->len++] = sep, b->data[b->len] = '\0';
+}
+
+/* An array literal element, always quoted: "{\"a\",\"b\"}". */
+static void sb_array_text(struct sbuf *b, const char *s, bool first) {
+    sb_reserve(b, 2 * strlen(s) + 4);
+    if (b->failed) return;
+    if (!first) b->data[b->len++] = ',';
+    b->data[b->len++] = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') b->data[b->len++] = '\\';
+        b->data[b->len++] = *s;
+    }
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
+}
+
+static void sb_free(struct sbuf *b) { free(b->data); }
+
+/* ---- plumbing ---------------------------------------------------------------- */
+static int pg_fail(struct store_conn *c, struct store_err *err, const char *what, PGresult *res) {
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg);
+    store_errf(err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
+    size_t len = strlen(err->msg);
+    while (len > 0 && (err->msg[len - 1] == '\n' || err->msg[len - 1] == ' ')) err->msg[--len] = '\0';
+    if (res) PQclear(res);
+    return -1;
+}
+
+/* Runs sql with text parameters; returns the result (caller clears) or NULL. */
+static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
+                        const char *const *params, struct store_err *err) {
+    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        pg_fail(c, err, sql, res);
+        return NULL;
+    }
+    return res;
+}
+
+static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) {
+    PGresult *res = pg_run(c, sql, 0, NULL, err);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *data,
+                   struct store_err *err) {
+    if (data->failed) return store_errf(err, "postgresql: out of memory"), -1;
+    if (data->len == 0) return 0;
+    PGresult *res = PQexec(c->pg, sql);
+    if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) return pg_fail(c, err, sql, res);
+    PQclear(res);
+    if (PQputCopyData(c->pg, data->data, (int)data->len) != 1 || PQputCopyEnd(c->pg, NULL) != 1)
+        return pg_fail(c, err, sql, NULL);
+    int rc = 0;
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (rc == 0) rc = pg_fail(c, err, sql, res);
+            else PQclear(res);
+        } else {
+            PQclear(res);
+        }
+    }
+    return rc;
+}
+
+static int64_t col_i64(const PGresult *res, int row, int col) {
+    return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static void col_text(const PGresult *res, int row, int col, char *out, size_t size) {
+    snprintf(out, size, "%s", PQgetvalue(res, row, col));
+}
+
+/* Maps result keys back to request order: index of key in keys, or -1. */
+struct keyindex {
+    size_t slot_count;
+    uint32_t *slots;
+    const char *const *keys;
+};
+
+static uint64_t key_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n) {
+    ki->slot_count = 16;
+    while (ki->slot_count < 2 * n) ki->slot_count *= 2;
+    ki->slots = calloc(ki->slot_count, sizeof *ki->slots);
+    ki->keys = keys;
+    if (ki->slots == NULL) return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)key_hash(keys[i]) & (ki->slot_count - 1);
+        while (ki->slots[h] != 0) h = (h + 1) & (ki->slot_count - 1);
+        ki->slots[h] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* Iterates the request indexes whose key equals key (duplicates too):
+ * start with *pos = SIZE_MAX; returns -1 at the end. */
+static long keyindex_next(const struct keyindex *ki, const char *key, size_t *pos) {
+    size_t mask = ki->slot_count - 1;
+    size_t h = *pos == SIZE_MAX ? (size_t)key_hash(key) & mask : (*pos + 1) & mask;
+    for (; ki->slots[h] != 0; h = (h + 1) & mask) {
+        size_t i = ki->slots[h] - 1;
+        if (strcmp(ki->keys[i], key) == 0) {
+            *pos = h;
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* ---- open, close, transactions ---------------------------------------------- */
+static void pg_close(struct store_conn *c) {
+    if (c == NULL) return;
+    if (c->pg) PQfinish(c->pg);
+    free(c);
+}
+
+static int pg_open(const char *target, struct store_conn **out, struct store_err *err) {
+    assert(target != NULL && out != NULL);
+    *out = NULL;
+    struct store_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) return store_errf(err, "postgresql: out of memory"), -1;
+    c->pg = PQconnectdb(target);
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        store_errf(err, "postgresql: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "no memory");
+        pg_close(c);
+        return -1;
+    }
+    char lock[160];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY + 1);
+    if (pg_cmd(c, "SET synchronous_commit = on; SET client_min_messages = warning", err) != 0 ||
+        pg_cmd(c, "BEGIN", err) != 0 || pg_cmd(c, lock, err) != 0 ||
+        pg_cmd(c, PG_SCHEMA, err) != 0 || pg_cmd(c, "COMMIT", err) != 0) {
+        pg_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static int pg_begin(struct store_conn *c, struct store_err *err) {
+    char sql[96];
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
+    return pg_cmd(c, sql, err);
+}
+
+static int pg_commit(struct store_conn *c, struct store_err *err) { return pg_cmd(c, "COMMIT", err); }
+
+static void pg_rollback(struct store_conn *c) {
+    struct store_err ignored;
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) (void)pg_cmd(c, "ROLLBACK", &ignored);
+}
+
+static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
+    (void)c, (void)on, (void)err;
+    return 0;
+}
+
+/* Runs a query through a cursor; row(res, i, ctx) per row. */
+static int pg_scan(struct store_conn *c, const char *sql, int nparams, const char *const *params,
+                   int (*row)(const PGresult *, int, void *), void *ctx, struct store_err *err) {
+    bool own_tx = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    char name[32], fetch[64], decl[64];
+    snprintf(name, sizeof name, "yibao_c%d", ++c->cursor_serial);
+    if (own_tx && pg_cmd(c, "BEGIN READ ONLY", err) != 0) return -1;
+    snprintf(decl, sizeof decl, "DECLARE %s NO SCROLL CURSOR FOR ", name);
+    struct sbuf q = {0};
+    sb_put(&q, decl, strlen(decl));
+    sb_put(&q, sql, strlen(sql));
+    PGresult *res = q.failed ? NULL : pg_run(c, q.data, nparams, params, err);
+    sb_free(&q);
+    int rc = res ? 0 : -1;
+    if (res) PQclear(res);
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM %s", PG_FETCH_ROWS, name);
+    while (rc == 0 && (res = pg_run(c, fetch, 0, NULL, err)) != NULL) {
+        int rows = PQntuples(res);
+        for (int i = 0; rc == 0 && i < rows; i++) rc = row(res, i, ctx);
+        PQclear(res);
+        if (rows < PG_FETCH_ROWS) break;
+    }
+    if (res == NULL && rc == 0) rc = -1;
+    snprintf(fetch, sizeof fetch, "CLOSE %s", name);
+    if (rc != -1 && PQtransactionStatus(c->pg) == PQTRANS_INTRANS && pg_cmd(c, fetch, err) != 0) rc = -1;
+    if (own_tx) {
+        struct store_err ignored;
+        (void)pg_cmd(c, rc == -1 ? "ROLLBACK" : "COMMIT", &ignored);
+    }
+    return rc;
+}
+
+/* ---- lookups by key arrays ------------------------------------------------------ */
+typedef void (*fill_fn)(const PGresult *res, int row, size_t idx, void *out);
+
+/* Runs sql with $1 = keys as a text[] literal; rows are matched back to the
+ * request by their key_col value (keys may repeat). */
+static int get_by_keys(struct store_conn *c, const char *sql, const char *const *keys, size_t n,
+                       int key_col, fill_fn fill, void *out, bool *found, struct store_err *err) {
+    for (size_t i = 0; i < n; i++) found[i] = false;
+    if (n == 0) return 0;
+    struct sbuf arr = {0};
+    sb_put(&arr, "{", 1);
+    for (size_t i = 0; i < n; i++) sb_array_text(&arr, keys[i], i == 0);
+    sb_put(&arr, "}", 1);
+    struct keyindex ki;
+    if (arr.failed || keyindex_build(&ki, keys, n) != 0) {
+        sb_free(&arr);
+        return store_errf(err, "postgresql: out of memory"), -1;
+    }
+    const char *params[1] = {arr.data};
+    PGresult *res = pg_run(c, sql, 1, params, err);
+    sb_free(&arr);
+    if (res != NULL) {
+        for (int r = 0; r < PQntuples(res); r++) {
+            size_t pos = SIZE_MAX;
+            for (long i; (i = keyindex_next(&ki, PQgetvalue(res, r, key_col), &pos)) >= 0;) {
+                fill(res, r, (size_t)i, out);
+                found[i] = true;
+            }
+        }
+        PQclear(res);
+    }
+    free(ki.slots);
+    return res ? 0 : -1;
+}
+
+/* Decimal text keys for bigint lookups. */
+struct num_keys {
+    char (*text)[24];
+    const char **keys;
+};
+
+static int num_keys_make(struct num_keys *k, const int64_t *v, size_t n) {
+    k->text = calloc(n ? n : 1, sizeof *k->text);
+    k->keys = calloc(n ? n : 1, sizeof *k->keys);
+    if (k->text == NULL || k->keys == NULL) return -1;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(k->text[i], sizeof k->text[i], "%" PRId64, v[i]);
+        k->keys[i] = k->text[i];
+    }
+    return 0;
+}
+
+static void num_keys_free(struct num_keys *k) {
+    free(k->text);
+    free(k->keys);
+}
+
+/* ---- registry --------------------------------------------------------------------- */
+static void copy_person_line(struct sbuf *b, const struct store_person *p) {
+    sb_copy_text(b, p->psn_no, '\t');
+    sb_copy_text(b, p->certno, '\t');
+    sb_copy_text(b, p->name, '\t');
+    sb_copy_text(b, p->gender, '\t');
+    sb_copy_text(b, p->birth_date, '\t');
+    sb_printf(b, "%d\t%d\t%u\t", (int)p->insutype, (int)p->category, (unsigned)p->flags);
+    sb_copy_text(b, p->region, '\t');
+    sb_printf(b, "%" PRId64 "\t%" PRId64 "\t%d\n", p->benefit_start, p->acct_open_fen, (int)p->status);
+}
+
+static int pg_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
+                          struct store_err *err) {
+    struct sbuf b = {0};
+    for (size_t i = 0; i < n; i++) copy_person_line(&b, &p[i]);
+    int rc = pg_copy(c, "COPY persons(" PERSON_COLS ") FROM STDIN", &b, err);
+    sb_free(&b);
+    return rc;
+}
+
+static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
+    struct store_person *p = &((struct store_person *)out)[idx];
+    memset(p, 0, sizeof *p);
+    col_text(res, r, 0, p->psn_no, sizeof p->psn_no);
+    col_text(res, r, 1, p->certno, sizeof p->certno);
+    col_text(res, r, 2, p->name, sizeof p->name);
+    col_text(res, r, 3, p->gender, sizeof p->gender);
+    col_text(res, r, 4, p->birth_date, sizeof p->birth_date);
+    p->insutype = (int32_t)col_i64(res, r, 5);
+    p->category = (enum category)col_i64(res, r, 6);
+    p->flags = (uint32_t)col_i64(res, r, 7);
+    col_text(res, r, 8, p->region, sizeof p->region);
+    p->benefit_start = col_i64(res, r, 9);
+    p->acct_open_fen = col_i64(res, r, 10);
+    p->status = (enum insured_status)col_i64(res, r, 11);
+}
+
+static int pg_persons_get(struct store_conn *c, const char *const *keys, size_t n,
+                          struct store_person *out, bool *found, struct store_err *err) {
+    return get_by_keys(c, "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ANY($1::text[])",
+                       keys, n, 0, person_fill, out, found, err);
+}
+
+struct scan_ctx {
+    void *cb;
+    void *ctx;
+};
+
+static int person_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_person p;
+    person_fill(res, r, 0, &p);
+    return ((person_cb)sc->cb)(sc->ctx, &p);
+}
+
+static int pg_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, void *ctx,
+                           struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char lim[24];
+    snprintf(lim, sizeof lim, "%" PRId64, limit < 0 ? INT64_MAX : limit);
+    const char *params[1] = {lim};
+    return pg_scan(c, "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT $1::bigint", 1,
+                   params, person_row, &sc, err);
+}
+
+static int pg_institutions_put(struct store_conn *c, const struct store_institution *r, size_t n,
+                               struct store_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        char type[8], level[8], status[8], until[24];
+        snprintf(type, sizeof type, "%d", (int)r[i].type);
+        snprintf(level, sizeof level, "%d", (int)r[i].level);
+        snprintf(status, sizeof status, "%d", (int)r[i].status);
+        snprintf(until, sizeof until, "%" PRId64, r[i].suspended_until);
+        const char *params[7] = {r[i].code, r[i].name, type, level, r[i].region, status, until};
+        PGresult *res = pg_run(c,
+            "INSERT INTO institutions(code, name, type, level, region, status, suspended_until)"
+            " VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET"
+            " name = excluded.name, type = excluded.type, level = excluded.level,"
+            " region = excluded.region, status = excluded.status,"
+            " suspended_until = excluded.suspended_until", 7, params, err);
+        if (res == NULL) return -1;
+        PQclear(res);
+    }
+    return 0;
+}
+
+static int inst_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_institution x;
+    memset(&x, 0, sizeof x);
+    col_text(res, r, 0, x.code, sizeof x.code);
+    col_text(res, r, 1, x.name, sizeof x.name);
+    x.type = (enum institution_type)col_i64(res, r, 2);
+    x.level = (enum level)col_i64(res, r, 3);
+    col_text(res, r, 4, x.region, sizeof x.region);
+    x.status = (enum designation)col_i64(res, r, 5);
+    x.suspended_until = col_i64(res, r, 6);
+    return ((institution_cb)sc->cb)(sc->ctx, &x);
+}
+
+static int pg_institutions_scan(struct store_conn *c, institution_cb cb, void *ctx,
+                                struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT code, name, type, level, region, status, suspended_until"
+                      " FROM institutions ORDER BY code", 0, NULL, inst_row, &sc, err);
+}
+
+static int pg_policy_put(struct store_conn *c, const struct store_policy_row *row,
+                         struct store_err *err) {
+    char year[16], insutype[16];
+    snprintf(year, sizeof year, "%d", (int)row->year);
+    snprintf(insutype, sizeof insutype, "%d", (int)row->insutype);
+    char *json = strndup(row->json, row->json_len);
+    if (json == NULL) return store_errf(err, "postgresql: out of memory"), -1;
+    const char *params[5] = {row->region, year, insutype, row->id, json};
+    PGresult *res = pg_run(c, "INSERT INTO policies(region, year, insutype, id, json)"
+                              " VALUES($1, $2, $3, $4, $5) ON CONFLICT (region, year, insutype)"
+                              " DO UPDATE SET id = excluded.id, json = excluded.json",
+                           5, params, err);
+    free(json);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int policy_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_policy_row row;
+    memset(&row, 0, sizeof row);
+    col_text(res, r, 0, row.region, sizeof row.region);
+    row.year = (int32_t)col_i64(res, r, 1);
+    row.insutype = (int32_t)col_i64(res, r, 2);
+    col_text(res, r, 3, row.id, sizeof row.id);
+    row.json = PQgetvalue(res, r, 4);
+    row.json_len = (size_t)PQgetlength(res, r, 4);
+    return ((policy_cb)sc->cb)(sc->ctx, &row);
+}
+
+static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT region, year, insutype, id, json FROM policies"
+                      " ORDER BY region, year, insutype", 0, NULL, policy_row, &sc, err);
+}
+
+static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *items, size_t n,
+                              struct store_err *err) {
+    if (pg_cmd(c, "DELETE FROM catalog", err) != 0) return -1;
+    struct sbuf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        sb_copy_text(&b, items[i].code, '\t');
+        sb_printf(&b, "%d\t%d\t%" PRId64 "\n", (int)items[i].item_class, (int)items[i].prepay_bp,
+                  items[i].cap_price_scaled);
+    }
+    int rc = pg_copy(c, "COPY catalog(code, class, prepay_bp, cap_price) FROM STDIN", &b, err);
+    sb_free(&b);
+    return rc;
+}
+
+static int catalog_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct catalog_item it;
+    memset(&it, 0, sizeof it);
+    col_text(res, r, 0, it.code, sizeof it.code);
+    it.item_class = (enum item_class)col_i64(res, r, 1);
+    it.prepay_bp = (int32_t)col_i64(res, r, 2);
+    it.cap_price_scaled = col_i64(res, r, 3);
+    return ((catalog_cb)sc->cb)(sc->ctx, &it);
+}
+
+static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code", 0, NULL,
+                   catalog_row, &sc, err);
+}
+
+/* ---- journal ------------------------------------------------------------------------ */
+static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
+                             struct store_err *err) {
+    struct sbuf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        sb_printf(&b, "%" PRId64 "\t%" PRId64 "\t%d\t", r[i].seq, r[i].time_us, (int)r[i].kind);
+        sb_copy_text(&b, r[i].msgid, '\t');
+        sb_copy_text(&b, r[i].psn_no, '\t');
+        sb_copy_text(&b, r[i].fixmedins_code, '\t');
+        sb_printf(&b, "%" PRId64 "\t%d\t", r[i].ref_seq, (int)r[i].year);
+        sb_copy_text(&b, r[i].req_hash, '\t');
+        sb_copy_text(&b, r[i].body, '\t');
+        sb_copy_text(&b, r[i].prev_hash, '\t');
+        sb_copy_text(&b, r[i].hash, '\n');
+    }
+    int rc = pg_copy(c, "COPY journal(" JOURNAL_COLS ") FROM STDIN", &b, err);
+    sb_free(&b);
+    return rc;
+}
+
+static void journal_fill(const PGresult *res, int r, size_t idx, void *out) {
+    struct journal_rec *j = &((struct journal_rec *)out)[idx];
+    j->seq = col_i64(res, r, 0);
+    j->time_us = col_i64(res, r, 1);
+    j->kind = (enum journal_kind)col_i64(res, r, 2);
+    col_text(res, r, 3, j->msgid, sizeof j->msgid);
+    col_text(res, r, 4, j->psn_no, sizeof j->psn_no);
+    col_text(res, r, 5, j->fixmedins_code, sizeof j->fixmedins_code);
+    j->ref_seq = col_i64(res, r, 6);
+    j->year = (int32_t)col_i64(res, r, 7);
+    col_text(res, r, 8, j->req_hash, sizeof j->req_hash);
+    col_text(res, r, 9, j->body, sizeof j->body);
+    col_text(res, r, 10, j->prev_hash, sizeof j->prev_hash);
+    col_text(res, r, 11, j->hash, sizeof j->hash);
+}
+
+static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool *found,
+                           struct store_err *err) {
+    PGresult *res = pg_run(c, "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1", 0,
+                           NULL, err);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) == 1;
+    if (*found) journal_fill(res, 0, 0, last);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_journal_by_msgid(struct store_conn *c, const char *const *msgids, size_t n,
+                               struct journal_rec *out, bool *found, struct store_err *err) {
+    return get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE msgid = ANY($1::text[])",
+                       msgids, n, 3, journal_fill, out, found, err);
+}
+
+static int pg_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n,
+                             struct journal_rec *out, bool *found, struct store_err *err) {
+    struct num_keys k;
+    int rc = -1;
+    if (num_keys_make(&k, seqs, n) != 0) store_errf(err, "postgresql: out of memory");
+    else rc = get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ANY($1::bigint[])",
+                          k.keys, n, 0, journal_fill, out, found, err);
+    num_keys_free(&k);
+    return rc;
+}
+
+static void nothing_fill(const PGresult *res, int r, size_t idx, void *out) {
+    (void)res, (void)r, (void)idx, (void)out;
+}
+
+static int pg_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n, bool *revoked,
+                              struct store_err *err) {
+    struct num_keys k;
+    int rc = -1;
+    if (num_keys_make(&k, ids, n) != 0) store_errf(err, "postgresql: out of memory");
+    else rc = get_by_keys(c, "SELECT ref_seq FROM journal WHERE kind = 2 AND ref_seq = ANY($1::bigint[])",
+                          k.keys, n, 0, nothing_fill, NULL, revoked, err);
+    num_keys_free(&k);
+    return rc;
+}
+
+static int journal_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct journal_rec j;
+    journal_fill(res, r, 0, &j);
+    return ((journal_cb)sc->cb)(sc->ctx, &j);
+}
+
+static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
+                           struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char from[24];
+    snprintf(from, sizeof from, "%" PRId64, from_seq);
+    const char *params[1] = {from};
+    return pg_scan(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq",
+                   1, params, journal_row, &sc, err);
+}
+
+/* ---- year states ------------------------------------------------------------------------ */
+static void special_encode(const struct year_state *st, struct sbuf *b) {
+    bool first = true;
+    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
+        if (st->special_paid_fen[d] == 0) continue;
+        sb_printf(b, "%s%d:%" PRId64, first ? "" : ",", d, st->special_paid_fen[d]);
+        first = false;
+    }
+}
+
+static void special_decode(const char *text, struct year_state *st) {
+    while (text != NULL && *text != '\0') {
+        char *end = NULL;
+        long d = strtol(text, &end, 10);
+        if (end == NULL || *end != ':') return;
+        long long v = strtoll(end + 1, &end, 10);
+        if (d >= 0 && d < POLICY_DISEASES_MAX) st->special_paid_fen[d] = (int64_t)v;
+        text = (end != NULL && *end == ',') ? end + 1 : NULL;
+    }
+}
+
+static void state_fill(const PGresult *res, int r, struct state_key *key, struct year_state *st) {
+    col_text(res, r, 0, key->psn_no, sizeof key->psn_no);
+    key->year = (int32_t)col_i64(res, r, 1);
+    year_state_init(st, key->year, 0);
+    st->admissions = (int32_t)col_i64(res, r, 2);
+    st->basic_paid_fen = col_i64(res, r, 3);
+    st->general_paid_fen = col_i64(res, r, 4);
+    st->general_ded_used_fen = col_i64(res, r, 5);
+    st->special_ded_used_fen = col_i64(res, r, 6);
+    st->over_cap_paid_fen = col_i64(res, r, 7);
+    st->cat_burden_fen = col_i64(res, r, 8);
+    st->cat_paid_fen = col_i64(res, r, 9);
+    st->maf_paid_fen = col_i64(res, r, 10);
+    special_decode(PQgetvalue(res, r, 11), st);
+}
+
+static int pg_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
+                         struct year_state *out, bool *found, struct store_err *err) {
+    if (n == 0) return 0;
+    struct sbuf psn = {0}, year = {0};
+    sb_put(&psn, "{", 1);
+    sb_put(&year, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        sb_array_text(&psn, keys[i].psn_no, i == 0);
+        sb_printf(&year, "%s%d", i == 0 ? "" : ",", (int)keys[i].year);
+        found[i] = false;
+        year_state_init(&out[i], keys[i].year, 0);
+    }
+    sb_put(&psn, "}", 1);
+    sb_put(&year, "}", 1);
+    const char *params[2] = {psn.data, year.data};
+    PGresult *res = psn.failed || year.failed ? NULL : pg_run(c,
+        "SELECT s.psn_no, s.year, admissions, basic_paid, general_paid, general_ded_used,"
+        " special_ded_used, over_cap_paid, cat_burden, cat_paid, maf_paid, special, k.i"
+        " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
+        " JOIN states s ON s.psn_no = k.p AND s.year = k.y", 2, params, err);
+    sb_free(&psn);
+    sb_free(&year);
+    if (res == NULL) return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t i = col_i64(res, r, 12) - 1;
+        assert(i >= 0 && (size_t)i < n);
+        struct state_key k;
+        state_fill(res, r, &k, &out[i]);
+        found[i] = true;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_states_put(struct store_conn *c, const struct state_key *keys,
+                         const struct year_state *st, size_t n, struct store_err *err) {
+    if (n == 0) return 0;
+    struct sbuf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct year_state *s = &st[i];
+        sb_copy_text(&b, keys[i].psn_no, '\t');
+        sb_printf(&b, "%d\t%d\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t", (int)keys[i].year,
+                  (int)s->admissions, s->basic_paid_fen, s->general_paid_fen,
+                  s->general_ded_used_fen, s->special_ded_used_fen);
+        sb_printf(&b, "%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t", s->over_cap_paid_fen,
+                  s->cat_burden_fen, s->cat_paid_fen, s->maf_paid_fen);
+        special_encode(s, &b);
+        sb_put(&b, "\n", 1);
+    }
+    int rc = pg_cmd(c, "CREATE TEMP TABLE IF NOT EXISTS states_in (LIKE states) ON COMMIT DELETE ROWS", err);
+    if (rc == 0) rc = pg_copy(c, "COPY states_in(" STATE_COLS ") FROM STDIN", &b, err);
+    sb_free(&b);
+    if (rc == 0) rc = pg_cmd(c,
+        "INSERT INTO states SELECT * FROM states_in ON CONFLICT (psn_no, year) DO UPDATE SET"
+        " admissions = excluded.admissions, basic_paid = excluded.basic_paid,"
+        " general_paid = excluded.general_paid, general_ded_used = excluded.general_ded_used,"
+        " special_ded_used = excluded.special_ded_used, over_cap_paid = excluded.over_cap_paid,"
+        " cat_burden = excluded.cat_burden, cat_paid = excluded.cat_paid,"
+        " maf_paid = excluded.maf_paid, special = excluded.special", err);
+    return rc;
+}
+
+static int state_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct state_key k;
+    struct year_state st;
+    state_fill(res, r, &k, &st);
+    return ((state_cb)sc->cb)(sc->ctx, &k, &st);
+}
+
+static int pg_states_scan(struct store_conn *c, state_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year", 0, NULL, state_row,
+                   &sc, err);
+}
+
+/* ---- ledger ---------------------------------------------------------------------------------- */
+static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t n,
+                           struct store_err *err) {
+    struct sbuf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        sb_printf(&b, "%" PRId64 "\t%d\t", p[i].seq, (int)p[i].idx);
+        sb_copy_text(&b, p[i].debit, '\t');
+        sb_copy_text(&b, p[i].credit, '\t');
+        sb_printf(&b, "%" PRId64 "\n", p[i].amount_fen);
+    }
+    int rc = pg_copy(c, "COPY postings(seq, idx, debit, credit, amount) FROM STDIN", &b, err);
+    sb_free(&b);
+    return rc;
+}
+
+static int posting_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    struct posting p;
+    p.seq = col_i64(res, r, 0);
+    p.idx = (int32_t)col_i64(res, r, 1);
+    col_text(res, r, 2, p.debit, sizeof p.debit);
+    col_text(res, r, 3, p.credit, sizeof p.credit);
+    p.amount_fen = col_i64(res, r, 4);
+    return ((posting_cb)sc->cb)(sc->ctx, &p);
+}
+
+static int pg_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb cb, void *ctx,
+                            struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char from[24];
+    snprintf(from, sizeof from, "%" PRId64, from_seq);
+    const char *params[1] = {from};
+    return pg_scan(c, "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= $1::bigint"
+                      " ORDER BY seq, idx", 1, params, posting_row, &sc, err);
+}
+
+static int account_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    char account[ACCOUNT_BYTES_MAX + 1];
+    col_text(res, r, 0, account, sizeof account);
+    return ((account_cb)sc->cb)(sc->ctx, account, col_i64(res, r, 1));
+}
+
+static int pg_posting_sums_scan(struct store_conn *c, account_cb cb, void *ctx,
+                                struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT account, sum(amount)::bigint FROM (SELECT debit AS account, amount"
+                      " FROM postings UNION ALL SELECT credit, -amount FROM postings) t"
+                      " GROUP BY account ORDER BY account", 0, NULL, account_row, &sc, err);
+}
+
+static int pg_balances_add(struct store_conn *c, const struct balance_delta *d, size_t n,
+                           struct store_err *err) {
+    if (n == 0) return 0;
+    struct sbuf acc = {0}, amt = {0};
+    sb_put(&acc, "{", 1);
+    sb_put(&amt, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        sb_array_text(&acc, d[i].account, i == 0);
+        sb_printf(&amt, "%s%" PRId64, i == 0 ? "" : ",", d[i].delta_fen);
+    }
+    sb_put(&acc, "}", 1);
+    sb_put(&amt, "}", 1);
+    const char *params[2] = {acc.data, amt.data};
+    PGresult *res = acc.failed || amt.failed ? NULL : pg_run(c,
+        "INSERT INTO accounts(account, balance) SELECT * FROM unnest($1::text[], $2::bigint[])"
+        " ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + excluded.balance",
+        2, params, err);
+    if (acc.failed || amt.failed) store_errf(err, "postgresql: out of memory");
+    sb_free(&acc);
+    sb_free(&amt);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
+struct balance_out {
+    int64_t *fen;
+};
+
+static void balance_fill(const PGresult *res, int r, size_t idx, void *out) {
+    ((struct balance_out *)out)->fen[idx] = col_i64(res, r, 1);
+}
+
+static int pg_balances_get(struct store_conn *c, const char *const *accounts, size_t n,
+                           int64_t *out, bool *found, struct store_err *err) {
+    for (size_t i = 0; i < n; i++) out[i] = 0;
+    struct balance_out bo = {out};
+    return get_by_keys(c, "SELECT account, balance FROM accounts WHERE account = ANY($1::text[])",
+                       accounts, n, 0, balance_fill, &bo, found, err);
+}
+
+static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c, "SELECT account, balance FROM accounts ORDER BY account", 0, NULL, account_row,
+                   &sc, err);
+}
+
+const struct store_backend store_pg_backend = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .bulk_mode = pg_bulk_mode,
+    .persons_put = pg_persons_put,
+    .persons_get = pg_persons_get,
+    .persons_scan = pg_persons_scan,
+    .institutions_put = pg_institutions_put,
+    .institutions_scan = pg_institutions_scan,
+    .policy_put = pg_policy_put,
+    .policies_scan = pg_policies_scan,
+    .catalog_replace = pg_catalog_replace,
+    .catalog_scan = pg_catalog_scan,
+    .journal_append = pg_journal_append,
+    .journal_tail = pg_journal_tail,
+    .journal_by_msgid = pg_journal_by_msgid,
+    .journal_by_seq = pg_journal_by_seq,
+    .journal_revoked = pg_journal_revoked,
+    .journal_scan = pg_journal_scan,
+    .states_get = pg_states_get,
+    .states_put = pg_states_put,
+    .states_scan = pg_states_scan,
+    .postings_put = pg_postings_put,
+    .postings_scan = pg_postings_scan,
+    .posting_sums_scan = pg_posting_sums_scan,
+    .balances_add = pg_balances_add,
+    .balances_get = pg_balances_get,
+    .balances_scan = pg_balances_scan,
+};

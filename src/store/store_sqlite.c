@@ -1,0 +1,711 @@
+/* store_sqlite.c: the SQLite backend of the store interface (store.h).
+ *
+ * One database file in WAL mode with synchronous=FULL: a commit returns
+ * after the WAL is fsync'd. Write transactions are BEGIN IMMEDIATE, so one
+ * writer at a time across processes (others wait up to BUSY_TIMEOUT_MS).
+ * Every statement is prepared once at open. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define BUSY_TIMEOUT_MS 30000
+#define BULK_CACHE_KIB 524288 /* page cache during imports */
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
+    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
+    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
+    " benefit_start INTEGER NOT NULL, acct_open INTEGER NOT NULL, status INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
+    " suspended_until INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
+    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY(region, year, insutype)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
+    " prepay_bp INTEGER NOT NULL, cap_price INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, ref_seq INTEGER NOT NULL, year INTEGER NOT NULL,"
+    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
+    " admissions INTEGER NOT NULL, basic_paid INTEGER NOT NULL, general_paid INTEGER NOT NULL,"
+    " general_ded_used INTEGER NOT NULL, special_ded_used INTEGER NOT NULL,"
+    " over_cap_paid INTEGER NOT NULL, cat_burden INTEGER NOT NULL, cat_paid INTEGER NOT NULL,"
+    " maf_paid INTEGER NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS postings(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
+    " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
+    " WITHOUT ROWID;";
+
+#define JOURNAL_COLS                                                                          \
+    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
+    " prev_hash, hash"
+#define PERSON_COLS                                                                           \
+    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
+    " benefit_start, acct_open, status"
+#define STATE_COLS                                                                            \
+    "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
+    " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_PERSON_PUT, S_PERSON_GET, S_PERSON_SCAN,
+    S_INST_PUT, S_INST_SCAN, S_POLICY_PUT, S_POLICY_SCAN,
+    S_CATALOG_CLEAR, S_CATALOG_PUT, S_CATALOG_SCAN,
+    S_JOURNAL_PUT, S_JOURNAL_TAIL, S_JOURNAL_MSGID, S_JOURNAL_SEQ, S_JOURNAL_REVOKED,
+    S_JOURNAL_SCAN,
+    S_STATE_GET, S_STATE_PUT, S_STATE_SCAN,
+    S_POSTING_PUT, S_POSTING_SCAN, S_POSTING_SUMS,
+    S_BALANCE_ADD, S_BALANCE_GET, S_BALANCE_SCAN,
+    S_COUNT,
+};
+
+static const char *const SQL[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_PERSON_PUT] = "INSERT INTO persons(" PERSON_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ?",
+    [S_PERSON_SCAN] = "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT ?",
+    [S_INST_PUT] = "INSERT OR REPLACE INTO institutions(code, name, type, level, region, status,"
+                   " suspended_until) VALUES(?,?,?,?,?,?,?)",
+    [S_INST_SCAN] = "SELECT code, name, type, level, region, status, suspended_until"
+                    " FROM institutions ORDER BY code",
+    [S_POLICY_PUT] = "INSERT OR REPLACE INTO policies(region, year, insutype, id, json)"
+                     " VALUES(?,?,?,?,?)",
+    [S_POLICY_SCAN] = "SELECT region, year, insutype, id, json FROM policies"
+                      " ORDER BY region, year, insutype",
+    [S_CATALOG_CLEAR] = "DELETE FROM catalog",
+    [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price) VALUES(?,?,?,?)",
+    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code",
+    [S_JOURNAL_PUT] = "INSERT INTO journal(" JOURNAL_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_JOURNAL_TAIL] = "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1",
+    [S_JOURNAL_MSGID] = "SELECT " JOURNAL_COLS " FROM journal WHERE msgid = ?",
+    [S_JOURNAL_SEQ] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ?",
+    [S_JOURNAL_REVOKED] = "SELECT 1 FROM journal WHERE kind = 2 AND ref_seq = ?",
+    [S_JOURNAL_SCAN] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
+    [S_STATE_GET] = "SELECT " STATE_COLS " FROM states WHERE psn_no = ? AND year = ?",
+    [S_STATE_PUT] = "INSERT OR REPLACE INTO states(" STATE_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_STATE_SCAN] = "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year",
+    [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
+    [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
+                       " ORDER BY seq, idx",
+    [S_POSTING_SUMS] = "SELECT account, sum(amount) FROM (SELECT debit AS account, amount"
+                       " FROM postings UNION ALL SELECT credit, -amount FROM postings)"
+                       " GROUP BY account ORDER BY account",
+    [S_BALANCE_ADD] = "INSERT INTO accounts(account, balance) VALUES(?, ?) ON CONFLICT(account)"
+                      " DO UPDATE SET balance = balance + excluded.balance",
+    [S_BALANCE_GET] = "SELECT balance FROM accounts WHERE account = ?",
+    [S_BALANCE_SCAN] = "SELECT account, balance FROM accounts ORDER BY account",
+};
+
+struct store_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT];
+    char path[STORE_URI_BYTES_MAX + 1];
+};
+
+static int fail(struct store_conn *c, struct store_err *err, const char *what) {
+    store_errf(err, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+    return -1;
+}
+
+static int exec_sql(struct store_conn *c, const char *sql, struct store_err *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        store_errf(err, "%s: %s", c->path, msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void sq_close(struct store_conn *c) {
+    if (c == NULL) return;
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(c->stmt[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static int sq_open(const char *target, struct store_conn **out, struct store_err *err) {
+    assert(target != NULL && out != NULL);
+    *out = NULL;
+    if (strlen(target) > STORE_URI_BYTES_MAX) {
+        store_errf(err, "--db: path longer than %d bytes", STORE_URI_BYTES_MAX);
+        return -1;
+    }
+    struct store_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        store_errf(err, "%s: out of memory", target);
+        return -1;
+    }
+    snprintf(c->path, sizeof c->path, "%s", target);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(target, &c->db, flags, NULL) != SQLITE_OK) {
+        store_errf(err, "%s: cannot open: %s", target, c->db ? sqlite3_errmsg(c->db) : "no memory");
+        sq_close(c);
+        return -1;
+    }
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    if (exec_sql(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+                    " PRAGMA cache_size=-65536;", err) != 0 ||
+        exec_sql(c, SCHEMA, err) != 0) {
+        sq_close(c);
+        return -1;
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        if (sqlite3_prepare_v3(c->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
+            SQLITE_OK) {
+            fail(c, err, SQL[i]);
+            sq_close(c);
+            return -1;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+/* Runs a statement that returns no rows (already bound); resets it. */
+static int step_done(struct store_conn *c, enum stmt_id id, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[id];
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+        store_errf(err, "%s: %s: %s", c->path, SQL[id], sqlite3_errmsg(c->db));
+        return -1;
+    }
+    return 0;
+}
+
+static int sq_begin(struct store_conn *c, struct store_err *err) {
+    return step_done(c, S_BEGIN, err);
+}
+
+static int sq_commit(struct store_conn *c, struct store_err *err) {
+    return step_done(c, S_COMMIT, err);
+}
+
+static void sq_rollback(struct store_conn *c) {
+    if (sqlite3_get_autocommit(c->db)) return;
+    struct store_err ignored;
+    (void)step_done(c, S_ROLLBACK, &ignored);
+}
+
+static int sq_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
+    char sql[128];
+    if (on) {
+        snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", BULK_CACHE_KIB);
+        return exec_sql(c, sql, err);
+    }
+    if (exec_sql(c, "PRAGMA cache_size=-65536", err) != 0) return -1;
+    return exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *text) {
+    sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(out, size, "%s", t ? (const char *)t : "");
+}
+
+/* ---- registry --------------------------------------------------------- */
+static int sq_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
+                          struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_PERSON_PUT];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, p[i].psn_no);
+        bind_text(s, 2, p[i].certno);
+        bind_text(s, 3, p[i].name);
+        bind_text(s, 4, p[i].gender);
+        bind_text(s, 5, p[i].birth_date);
+        sqlite3_bind_int(s, 6, p[i].insutype);
+        sqlite3_bind_int(s, 7, (int)p[i].category);
+        sqlite3_bind_int64(s, 8, p[i].flags);
+        bind_text(s, 9, p[i].region);
+        sqlite3_bind_int64(s, 10, p[i].benefit_start);
+        sqlite3_bind_int64(s, 11, p[i].acct_open_fen);
+        sqlite3_bind_int(s, 12, (int)p[i].status);
+        if (step_done(c, S_PERSON_PUT, err) != 0) {
+            store_errf(err, "psn_no %s: %s", p[i].psn_no, sqlite3_errmsg(c->db));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void person_row(sqlite3_stmt *s, struct store_person *p) {
+    memset(p, 0, sizeof *p);
+    col_text(s, 0, p->psn_no, sizeof p->psn_no);
+    col_text(s, 1, p->certno, sizeof p->certno);
+    col_text(s, 2, p->name, sizeof p->name);
+    col_text(s, 3, p->gender, sizeof p->gender);
+    col_text(s, 4, p->birth_date, sizeof p->birth_date);
+    p->insutype = sqlite3_column_int(s, 5);
+    p->category = (enum category)sqlite3_column_int(s, 6);
+    p->flags = (uint32_t)sqlite3_column_int64(s, 7);
+    col_text(s, 8, p->region, sizeof p->region);
+    p->benefit_start = sqlite3_column_int64(s, 9);
+    p->acct_open_fen = sqlite3_column_int64(s, 10);
+    p->status = (enum insured_status)sqlite3_column_int(s, 11);
+}
+
+static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t n,
+                          struct store_person *out, bool *found, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_PERSON_GET];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, keys[i]);
+        int rc = sqlite3_step(s);
+        found[i] = rc == SQLITE_ROW;
+        if (found[i]) person_row(s, &out[i]);
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "persons get");
+    }
+    return 0;
+}
+
+/* Runs a bound query, calling row(s, ctx) per row; resets the statement. */
+static int scan_rows(struct store_conn *c, enum stmt_id id, int (*row)(sqlite3_stmt *, void *),
+                     void *ctx, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[id];
+    int rc, stop = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        stop = row(s, ctx);
+        if (stop != 0) break;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (stop != 0) return stop;
+    if (rc != SQLITE_DONE) return fail(c, err, SQL[id]);
+    return 0;
+}
+
+struct scan_ctx {
+    void *cb;
+    void *ctx;
+};
+
+static int person_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_person p;
+    person_row(s, &p);
+    return ((person_cb)sc->cb)(sc->ctx, &p);
+}
+
+static int sq_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, void *ctx,
+                           struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    sqlite3_bind_int64(c->stmt[S_PERSON_SCAN], 1, limit < 0 ? INT64_MAX : limit);
+    return scan_rows(c, S_PERSON_SCAN, person_scan_row, &sc, err);
+}
+
+static int sq_institutions_put(struct store_conn *c, const struct store_institution *r,
+                               size_t n, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_INST_PUT];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, r[i].code);
+        bind_text(s, 2, r[i].name);
+        sqlite3_bind_int(s, 3, (int)r[i].type);
+        sqlite3_bind_int(s, 4, (int)r[i].level);
+        bind_text(s, 5, r[i].region);
+        sqlite3_bind_int(s, 6, (int)r[i].status);
+        sqlite3_bind_int64(s, 7, r[i].suspended_until);
+        if (step_done(c, S_INST_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int inst_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_institution r;
+    memset(&r, 0, sizeof r);
+    col_text(s, 0, r.code, sizeof r.code);
+    col_text(s, 1, r.name, sizeof r.name);
+    r.type = (enum institution_type)sqlite3_column_int(s, 2);
+    r.level = (enum level)sqlite3_column_int(s, 3);
+    col_text(s, 4, r.region, sizeof r.region);
+    r.status = (enum designation)sqlite3_column_int(s, 5);
+    r.suspended_until = sqlite3_column_int64(s, 6);
+    return ((institution_cb)sc->cb)(sc->ctx, &r);
+}
+
+static int sq_institutions_scan(struct store_conn *c, institution_cb cb, void *ctx,
+                                struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_INST_SCAN, inst_scan_row, &sc, err);
+}
+
+static int sq_policy_put(struct store_conn *c, const struct store_policy_row *r,
+                         struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_POLICY_PUT];
+    bind_text(s, 1, r->region);
+    sqlite3_bind_int(s, 2, r->year);
+    sqlite3_bind_int(s, 3, r->insutype);
+    bind_text(s, 4, r->id);
+    sqlite3_bind_text(s, 5, r->json, (int)r->json_len, SQLITE_STATIC);
+    return step_done(c, S_POLICY_PUT, err);
+}
+
+static int policy_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct store_policy_row r;
+    memset(&r, 0, sizeof r);
+    col_text(s, 0, r.region, sizeof r.region);
+    r.year = sqlite3_column_int(s, 1);
+    r.insutype = sqlite3_column_int(s, 2);
+    col_text(s, 3, r.id, sizeof r.id);
+    r.json = (const char *)sqlite3_column_text(s, 4);
+    r.json_len = (size_t)sqlite3_column_bytes(s, 4);
+    if (r.json == NULL) r.json = "";
+    return ((policy_cb)sc->cb)(sc->ctx, &r);
+}
+
+static int sq_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_POLICY_SCAN, policy_scan_row, &sc, err);
+}
+
+static int sq_catalog_replace(struct store_conn *c, const struct catalog_item *items, size_t n,
+                              struct store_err *err) {
+    if (step_done(c, S_CATALOG_CLEAR, err) != 0) return -1;
+    sqlite3_stmt *s = c->stmt[S_CATALOG_PUT];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, items[i].code);
+        sqlite3_bind_int(s, 2, (int)items[i].item_class);
+        sqlite3_bind_int(s, 3, items[i].prepay_bp);
+        sqlite3_bind_int64(s, 4, items[i].cap_price_scaled);
+        if (step_done(c, S_CATALOG_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int catalog_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct catalog_item it;
+    memset(&it, 0, sizeof it);
+    col_text(s, 0, it.code, sizeof it.code);
+    it.item_class = (enum item_class)sqlite3_column_int(s, 1);
+    it.prepay_bp = sqlite3_column_int(s, 2);
+    it.cap_price_scaled = sqlite3_column_int64(s, 3);
+    return ((catalog_cb)sc->cb)(sc->ctx, &it);
+}
+
+static int sq_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_CATALOG_SCAN, catalog_scan_row, &sc, err);
+}
+
+/* ---- journal ----------------------------------------------------------- */
+static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
+                             struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_JOURNAL_PUT];
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, r[i].seq);
+        sqlite3_bind_int64(s, 2, r[i].time_us);
+        sqlite3_bind_int(s, 3, (int)r[i].kind);
+        bind_text(s, 4, r[i].msgid);
+        bind_text(s, 5, r[i].psn_no);
+        bind_text(s, 6, r[i].fixmedins_code);
+        sqlite3_bind_int64(s, 7, r[i].ref_seq);
+        sqlite3_bind_int(s, 8, r[i].year);
+        bind_text(s, 9, r[i].req_hash);
+        bind_text(s, 10, r[i].body);
+        bind_text(s, 11, r[i].prev_hash);
+        bind_text(s, 12, r[i].hash);
+        if (step_done(c, S_JOURNAL_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static void journal_row(sqlite3_stmt *s, struct journal_rec *r) {
+    r->seq = sqlite3_column_int64(s, 0);
+    r->time_us = sqlite3_column_int64(s, 1);
+    r->kind = (enum journal_kind)sqlite3_column_int(s, 2);
+    col_text(s, 3, r->msgid, sizeof r->msgid);
+    col_text(s, 4, r->psn_no, sizeof r->psn_no);
+    col_text(s, 5, r->fixmedins_code, sizeof r->fixmedins_code);
+    r->ref_seq = sqlite3_column_int64(s, 6);
+    r->year = sqlite3_column_int(s, 7);
+    col_text(s, 8, r->req_hash, sizeof r->req_hash);
+    col_text(s, 9, r->body, sizeof r->body);
+    col_text(s, 10, r->prev_hash, sizeof r->prev_hash);
+    col_text(s, 11, r->hash, sizeof r->hash);
+}
+
+/* One-row lookup of a journal statement already bound at parameter 1. */
+static int journal_one(struct store_conn *c, enum stmt_id id, struct journal_rec *out,
+                       bool *found, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[id];
+    int rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    if (*found) journal_row(s, out);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, SQL[id]);
+    return 0;
+}
+
+static int sq_journal_tail(struct store_conn *c, struct journal_rec *last, bool *found,
+                           struct store_err *err) {
+    return journal_one(c, S_JOURNAL_TAIL, last, found, err);
+}
+
+static int sq_journal_by_msgid(struct store_conn *c, const char *const *msgids, size_t n,
+                               struct journal_rec *out, bool *found, struct store_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        bind_text(c->stmt[S_JOURNAL_MSGID], 1, msgids[i]);
+        if (journal_one(c, S_JOURNAL_MSGID, &out[i], &found[i], err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int sq_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n,
+                             struct journal_rec *out, bool *found, struct store_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(c->stmt[S_JOURNAL_SEQ], 1, seqs[i]);
+        if (journal_one(c, S_JOURNAL_SEQ, &out[i], &found[i], err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int sq_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n, bool *revoked,
+                              struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_JOURNAL_REVOKED];
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, ids[i]);
+        int rc = sqlite3_step(s);
+        revoked[i] = rc == SQLITE_ROW;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "journal revoked");
+    }
+    return 0;
+}
+
+static int journal_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct journal_rec r;
+    journal_row(s, &r);
+    return ((journal_cb)sc->cb)(sc->ctx, &r);
+}
+
+static int sq_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
+                           struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    sqlite3_bind_int64(c->stmt[S_JOURNAL_SCAN], 1, from_seq);
+    return scan_rows(c, S_JOURNAL_SCAN, journal_scan_row, &sc, err);
+}
+
+/* ---- year states -------------------------------------------------------- */
+static void special_encode(const struct year_state *st, char *out, size_t size) {
+    size_t len = 0;
+    out[0] = '\0';
+    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
+        if (st->special_paid_fen[d] == 0) continue;
+        int n = snprintf(out + len, size - len, "%s%d:%" PRId64, len ? "," : "", d,
+                         st->special_paid_fen[d]);
+        if (n < 0 || (size_t)n >= size - len) break;
+        len += (size_t)n;
+    }
+}
+
+static void special_decode(const char *text, struct year_state *st) {
+    while (text != NULL && *text != '\0') {
+        char *end = NULL;
+        long d = strtol(text, &end, 10);
+        if (end == NULL || *end != ':') return;
+        long long v = strtoll(end + 1, &end, 10);
+        if (d >= 0 && d < POLICY_DISEASES_MAX) st->special_paid_fen[d] = (int64_t)v;
+        text = (end != NULL && *end == ',') ? end + 1 : NULL;
+    }
+}
+
+static void state_row(sqlite3_stmt *s, struct state_key *key, struct year_state *st) {
+    col_text(s, 0, key->psn_no, sizeof key->psn_no);
+    key->year = sqlite3_column_int(s, 1);
+    year_state_init(st, key->year, 0);
+    st->admissions = sqlite3_column_int(s, 2);
+    st->basic_paid_fen = sqlite3_column_int64(s, 3);
+    st->general_paid_fen = sqlite3_column_int64(s, 4);
+    st->general_ded_used_fen = sqlite3_column_int64(s, 5);
+    st->special_ded_used_fen = sqlite3_column_int64(s, 6);
+    st->over_cap_paid_fen = sqlite3_column_int64(s, 7);
+    st->cat_burden_fen = sqlite3_column_int64(s, 8);
+    st->cat_paid_fen = sqlite3_column_int64(s, 9);
+    st->maf_paid_fen = sqlite3_column_int64(s, 10);
+    special_decode((const char *)sqlite3_column_text(s, 11), st);
+}
+
+static int sq_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
+                         struct year_state *out, bool *found, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_STATE_GET];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, keys[i].psn_no);
+        sqlite3_bind_int(s, 2, keys[i].year);
+        int rc = sqlite3_step(s);
+        found[i] = rc == SQLITE_ROW;
+        struct state_key k;
+        if (found[i]) state_row(s, &k, &out[i]);
+        else year_state_init(&out[i], keys[i].year, 0);
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "states get");
+    }
+    return 0;
+}
+
+static int sq_states_put(struct store_conn *c, const struct state_key *keys,
+                         const struct year_state *st, size_t n, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_STATE_PUT];
+    char special[POLICY_DISEASES_MAX * 32];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, keys[i].psn_no);
+        sqlite3_bind_int(s, 2, keys[i].year);
+        sqlite3_bind_int(s, 3, st[i].admissions);
+        sqlite3_bind_int64(s, 4, st[i].basic_paid_fen);
+        sqlite3_bind_int64(s, 5, st[i].general_paid_fen);
+        sqlite3_bind_int64(s, 6, st[i].general_ded_used_fen);
+        sqlite3_bind_int64(s, 7, st[i].special_ded_used_fen);
+        sqlite3_bind_int64(s, 8, st[i].over_cap_paid_fen);
+        sqlite3_bind_int64(s, 9, st[i].cat_burden_fen);
+        sqlite3_bind_int64(s, 10, st[i].cat_paid_fen);
+        sqlite3_bind_int64(s, 11, st[i].maf_paid_fen);
+        special_encode(&st[i], special, sizeof special);
+        sqlite3_bind_text(s, 12, special, -1, SQLITE_TRANSIENT);
+        if (step_done(c, S_STATE_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int state_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct state_key k;
+    struct year_state st;
+    state_row(s, &k, &st);
+    return ((state_cb)sc->cb)(sc->ctx, &k, &st);
+}
+
+static int sq_states_scan(struct store_conn *c, state_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_STATE_SCAN, state_scan_row, &sc, err);
+}
+
+/* ---- ledger ------------------------------------------------------------- */
+static int sq_postings_put(struct store_conn *c, const struct posting *p, size_t n,
+                           struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_POSTING_PUT];
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, p[i].seq);
+        sqlite3_bind_int(s, 2, p[i].idx);
+        bind_text(s, 3, p[i].debit);
+        bind_text(s, 4, p[i].credit);
+        sqlite3_bind_int64(s, 5, p[i].amount_fen);
+        if (step_done(c, S_POSTING_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int posting_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    struct posting p;
+    p.seq = sqlite3_column_int64(s, 0);
+    p.idx = sqlite3_column_int(s, 1);
+    col_text(s, 2, p.debit, sizeof p.debit);
+    col_text(s, 3, p.credit, sizeof p.credit);
+    p.amount_fen = sqlite3_column_int64(s, 4);
+    return ((posting_cb)sc->cb)(sc->ctx, &p);
+}
+
+static int sq_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb cb, void *ctx,
+                            struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    sqlite3_bind_int64(c->stmt[S_POSTING_SCAN], 1, from_seq);
+    return scan_rows(c, S_POSTING_SCAN, posting_scan_row, &sc, err);
+}
+
+static int account_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    char account[ACCOUNT_BYTES_MAX + 1];
+    col_text(s, 0, account, sizeof account);
+    return ((account_cb)sc->cb)(sc->ctx, account, sqlite3_column_int64(s, 1));
+}
+
+static int sq_posting_sums_scan(struct store_conn *c, account_cb cb, void *ctx,
+                                struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_POSTING_SUMS, account_scan_row, &sc, err);
+}
+
+static int sq_balances_add(struct store_conn *c, const struct balance_delta *d, size_t n,
+                           struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_BALANCE_ADD];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, d[i].account);
+        sqlite3_bind_int64(s, 2, d[i].delta_fen);
+        if (step_done(c, S_BALANCE_ADD, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int sq_balances_get(struct store_conn *c, const char *const *accounts, size_t n,
+                           int64_t *out, bool *found, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_BALANCE_GET];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, accounts[i]);
+        int rc = sqlite3_step(s);
+        found[i] = rc == SQLITE_ROW;
+        out[i] = found[i] ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "balances get");
+    }
+    return 0;
+}
+
+static int sq_balances_scan(struct store_conn *c, account_cb cb, void *ctx, struct store_err *err) {
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_BALANCE_SCAN, account_scan_row, &sc, err);
+}
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .bulk_mode = sq_bulk_mode,
+    .persons_put = sq_persons_put,
+    .persons_get = sq_persons_get,
+    .persons_scan = sq_persons_scan,
+    .institutions_put = sq_institutions_put,
+    .institutions_scan = sq_institutions_scan,
+    .policy_put = sq_policy_put,
+    .policies_scan = sq_policies_scan,
+    .catalog_replace = sq_catalog_replace,
+    .catalog_scan = sq_catalog_scan,
+    .journal_append = sq_journal_append,
+    .journal_tail = sq_journal_tail,
+    .journal_by_msgid = sq_journal_by_msgid,
+    .journal_by_seq = sq_journal_by_seq,
+    .journal_revoked = sq_journal_revoked,
+    .journal_scan = sq_journal_scan,
+    .states_get = sq_states_get,
+    .states_put = sq_states_put,
+    .states_scan = sq_states_scan,
+    .postings_put = sq_postings_put,
+    .postings_scan = sq_postings_scan,
+    .posting_sums_scan = sq_posting_sums_scan,
+    .balances_add = sq_balances_add,
+    .balances_get = sq_balances_get,
+    .balances_scan = sq_balances_scan,
+};
