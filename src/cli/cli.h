@@ -10,5 +10,10 @@ int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_settle_db(int argc, char **argv); /* src/cli/cmd_settle_db.c (store) */
+int cmd_import(int argc, char **argv);    /* store: cmd_import.c */
+int cmd_check(int argc, char **argv);     /* store: cmd_check.c */
+int cmd_revoke(int argc, char **argv);    /* store: cmd_revoke.c */
+int cmd_stress(int argc, char **argv);    /* store: cmd_stress.c (hidden crash-test driver) */
+int bench_store(int argc, char **argv);   /* store: cmd_bench_store.c (`bench store`) */
 
 #endif
