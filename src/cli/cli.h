@@ -15,5 +15,9 @@ int cmd_check(int argc, char **argv);     /* store: cmd_check.c */
 int cmd_revoke(int argc, char **argv);    /* store: cmd_revoke.c */
 int cmd_stress(int argc, char **argv);    /* store: cmd_stress.c (hidden crash-test driver) */
 int bench_store(int argc, char **argv);   /* store: cmd_bench_store.c (`bench store`) */
+int cmd_serve(int argc, char **argv);      /* service: cmd_serve.c */
+int cmd_credential(int argc, char **argv); /* service: cmd_credential.c */
+int cmd_sign(int argc, char **argv);       /* service: cmd_sign.c */
+int bench_http(int argc, char **argv);     /* service: cmd_bench_http.c (`bench http`) */
 
 #endif

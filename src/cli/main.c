@@ -18,6 +18,9 @@ static const struct command commands[] = {
     {"check", cmd_check, "verify a store: hash chain, ledger, year states (--db)"},
     {"revoke", cmd_revoke, "revoke a settlement durably (--db PATH SETL_ID)"},
     {"stress", cmd_stress, "crash-test driver of the store (stress store|verify)"},
+    {"serve", cmd_serve, "HTTP settlement service (NHSA interface; --db PATH --listen HOST:PORT)"},
+    {"credential", cmd_credential, "issue or revoke an institution's gateway credential (--db)"},
+    {"sign", cmd_sign, "print signed gateway headers (or a curl line) for a request body"},
 };
 
 static void usage(FILE *out) {

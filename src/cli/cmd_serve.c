@@ -1,0 +1,83 @@
+/* cmd_serve.c: `yibao serve --db PATH --listen HOST:PORT [options]` runs
+ * the HTTP settlement service (src/service/, docs/SERVICE.md) until
+ * SIGINT or SIGTERM.
+ *
+ * Options (defaults in service.h): --threads N, --batch N (settlements per
+ * group commit), --max-body BYTES, --max-lines N, --max-depth N,
+ * --nonce-cache N (nonces remembered per paasid). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "service/service.h"
+
+static volatile sig_atomic_t serve_stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    serve_stop = 1;
+}
+
+static bool number_option(int argc, char **argv, int *i, const char *name, long long max,
+                          long long *out, bool *bad) {
+    const char *text = NULL;
+    if (!cli_option(argc, argv, i, name, &text, bad)) return false;
+    if (!*bad && !cli_positive(name, text, max, out)) *bad = true;
+    return true;
+}
+
+static int parse(int argc, char **argv, const char **db, const char **listen,
+                 struct service_config *cfg) {
+    bool bad = false;
+    long long v = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        if (cli_option(argc, argv, &i, "--db", db, &bad) ||
+            cli_option(argc, argv, &i, "--listen", listen, &bad))
+            continue;
+        if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad)) cfg->threads = (int)v;
+        else if (number_option(argc, argv, &i, "--batch", 1 << 20, &v, &bad)) cfg->batch_max = (int)v;
+        else if (number_option(argc, argv, &i, "--max-body", SERVICE_BODY_BYTES_MAX, &v, &bad))
+            cfg->body_bytes_max = (size_t)v;
+        else if (number_option(argc, argv, &i, "--max-lines", 1 << 20, &v, &bad)) cfg->lines_max = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--max-depth", 1 << 10, &v, &bad)) cfg->depth_max = (uint32_t)v;
+        else if (number_option(argc, argv, &i, "--nonce-cache", 1 << 26, &v, &bad))
+            cfg->nonces_per_paasid = (uint32_t)v;
+        else {
+            fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
+            bad = true;
+        }
+    }
+    if (!bad && (*db == NULL || *listen == NULL)) {
+        fprintf(stderr, "yibao serve: --db and --listen are required\n");
+        bad = true;
+    }
+    if (bad)
+        fprintf(stderr, "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
+                        "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n");
+    return bad ? -1 : 0;
+}
+
+int cmd_serve(int argc, char **argv) {
+    const char *db = NULL, *listen = NULL;
+    struct service_config cfg;
+    service_config_default(&cfg);
+    if (parse(argc, argv, &db, &listen, &cfg) != 0) return EXIT_BAD_INPUT;
+    char err[SERVICE_ERR_BYTES];
+    struct service *svc = NULL;
+    if (service_open(db, &cfg, &svc, err, sizeof err) != 0) {
+        fprintf(stderr, "yibao serve: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = service_serve(svc, listen, &serve_stop, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "yibao serve: %s\n", err);
+    service_close(svc);
+    return rc == 0 ? 0 : EXIT_BAD_INPUT;
+}

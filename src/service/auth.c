@@ -1,0 +1,254 @@
+/* auth.c: the gateway's security checks for every request: the
+ * credential named by x-tif-paasid (cached from the service tables), the
+ * timestamp window, the nonce (never twice per paasid while its timestamp
+ * could still be accepted), the signature (SHA-256 of timestamp + token +
+ * nonce + timestamp, or HMAC-SHA-256 over timestamp, nonce and body when
+ * x-tif-signature-method is hmac-sha256), and that the envelope's
+ * fixmedins_code is the credential's own. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "service/svc.h"
+
+/* A nonce is kept until no timestamp that could carry it is accepted:
+ * inserted at now, its timestamp is >= now - window, and it is refused
+ * after timestamp + window, so 2 * window after insertion it can go. */
+struct nonce_entry {
+    uint64_t hash;
+    int64_t expires_s;
+    uint32_t next;          /* chain in the bucket: index + 1, 0 = end */
+};
+
+struct nonce_cache {
+    uint32_t capacity;      /* ring entries */
+    uint32_t head, count;   /* oldest entry, live entries */
+    struct nonce_entry *ring;
+    uint32_t bucket_count;  /* power of two */
+    uint32_t *buckets;      /* index + 1 */
+};
+
+static uint64_t nonce_hash(const char *nonce) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)nonce; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h ^= h >> 29;
+    return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+static struct nonce_cache *nonce_cache_new(uint32_t capacity) {
+    struct nonce_cache *nc = calloc(1, sizeof *nc);
+    if (nc == NULL) return NULL;
+    nc->capacity = capacity;
+    nc->bucket_count = 16;
+    while (nc->bucket_count < capacity) nc->bucket_count *= 2;
+    nc->ring = calloc(capacity, sizeof *nc->ring);
+    nc->buckets = calloc(nc->bucket_count, sizeof *nc->buckets);
+    if (nc->ring == NULL || nc->buckets == NULL) {
+        free(nc->ring);
+        free(nc->buckets);
+        free(nc);
+        return NULL;
+    }
+    return nc;
+}
+
+static void nonce_cache_free(struct nonce_cache *nc) {
+    if (nc == NULL) return;
+    free(nc->ring);
+    free(nc->buckets);
+    free(nc);
+}
+
+/* Drops the oldest entry from its bucket chain. */
+static void nonce_drop_oldest(struct nonce_cache *nc) {
+    assert(nc->count > 0);
+    uint32_t idx = nc->head;
+    uint32_t *link = &nc->buckets[nc->ring[idx].hash & (nc->bucket_count - 1)];
+    while (*link != 0 && *link != idx + 1) link = &nc->ring[*link - 1].next;
+    assert(*link == idx + 1);
+    *link = nc->ring[idx].next;
+    nc->head = (nc->head + 1) % nc->capacity;
+    nc->count--;
+}
+
+/* 0: recorded; 1: seen before; 2: cache full of live nonces. */
+static int nonce_check_add(struct nonce_cache *nc, const char *nonce, int64_t now_s,
+                           int64_t window_s) {
+    while (nc->count > 0 && nc->ring[nc->head].expires_s < now_s) nonce_drop_oldest(nc);
+    uint64_t h = nonce_hash(nonce);
+    uint32_t *bucket = &nc->buckets[h & (nc->bucket_count - 1)];
+    for (uint32_t i = *bucket; i != 0; i = nc->ring[i - 1].next)
+        if (nc->ring[i - 1].hash == h) return 1;
+    if (nc->count == nc->capacity) return 2;
+    uint32_t idx = (nc->head + nc->count) % nc->capacity;
+    nc->ring[idx].hash = h;
+    nc->ring[idx].expires_s = now_s + 2 * window_s;
+    nc->ring[idx].next = *bucket;
+    *bucket = idx + 1;
+    nc->count++;
+    return 0;
+}
+
+/* ---- signatures --------------------------------------------------------- */
+static void hex_of(const unsigned char *raw, size_t n, char *out) {
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void service_sign_sha256(const char *timestamp, const char *token, const char *nonce, char out[65]) {
+    char text[3 * 160];
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    int n = snprintf(text, sizeof text, "%s%s%s%s", timestamp, token, nonce, timestamp);
+    assert(n > 0);
+    if ((size_t)n >= sizeof text) n = (int)sizeof text - 1; /* headers are length-checked first */
+    SHA256((const unsigned char *)text, (size_t)n, md);
+    hex_of(md, sizeof md, out);
+}
+
+void service_sign_hmac(const char *timestamp, const char *token, const char *nonce,
+                       const char *body, size_t body_len, char out[65]) {
+    size_t ts = strlen(timestamp), nn = strlen(nonce);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    unsigned char *msg = malloc(ts + nn + body_len + 2);
+    if (msg == NULL) {
+        memset(out, 'x', 64); /* never matches a real signature */
+        out[64] = '\0';
+        return;
+    }
+    memcpy(msg, timestamp, ts);
+    msg[ts] = '\n';
+    memcpy(msg + ts + 1, nonce, nn);
+    msg[ts + 1 + nn] = '\n';
+    if (body_len > 0) memcpy(msg + ts + nn + 2, body, body_len);
+    bool ok = HMAC(EVP_sha256(), token, (int)strlen(token), msg, ts + nn + body_len + 2, md,
+                   &md_len) != NULL && md_len == SHA256_DIGEST_LENGTH;
+    free(msg);
+    if (!ok) {
+        memset(out, 'x', 64);
+        out[64] = '\0';
+        return;
+    }
+    hex_of(md, SHA256_DIGEST_LENGTH, out);
+}
+
+/* ---- credentials cache -------------------------------------------------- */
+static struct cred_entry *cred_find(struct service *svc, const char *paasid) {
+    for (size_t i = 0; i < svc->cred_count; i++)
+        if (strcmp(svc->creds[i]->cred.paasid, paasid) == 0) return svc->creds[i];
+    return NULL;
+}
+
+/* The cached entry, refreshed from the tables on a miss or when revoked. */
+static struct cred_entry *cred_lookup(struct service *svc, const char *paasid) {
+    pthread_mutex_lock(&svc->cred_lock);
+    struct cred_entry *e = cred_find(svc, paasid);
+    if (e != NULL && e->cred.active) {
+        pthread_mutex_unlock(&svc->cred_lock);
+        return e;
+    }
+    struct svc_credential cred;
+    bool found = false;
+    svcdb_lock(svc->db);
+    int rc = svcdb_credential_get(svc->db, paasid, &cred, &found);
+    svcdb_unlock(svc->db);
+    if (rc == 0 && found && e != NULL) e->cred = cred;
+    if (rc == 0 && found && e == NULL && svc->cred_count < SVC_CRED_MAX) {
+        struct cred_entry **grown = realloc(svc->creds, (svc->cred_count + 1) * sizeof *grown);
+        e = calloc(1, sizeof *e);
+        if (grown != NULL) svc->creds = grown;
+        if (grown != NULL && e != NULL && pthread_mutex_init(&e->lock, NULL) == 0) {
+            e->cred = cred;
+            svc->creds[svc->cred_count++] = e;
+        } else {
+            free(e);
+            e = NULL;
+        }
+    }
+    pthread_mutex_unlock(&svc->cred_lock);
+    return e;
+}
+
+void svc_auth_free(struct service *svc) {
+    for (size_t i = 0; i < svc->cred_count; i++) {
+        nonce_cache_free(svc->creds[i]->nonces);
+        pthread_mutex_destroy(&svc->creds[i]->lock);
+        free(svc->creds[i]);
+    }
+    free(svc->creds);
+    svc->creds = NULL;
+    svc->cred_count = 0;
+}
+
+static int header_text(struct svc_call *c, const char *value, const char *name, size_t max) {
+    if (value == NULL || value[0] == '\0') return svc_fail(c, "auth: header %s missing", name);
+    if (strlen(value) > max) return svc_fail(c, "auth: header %s longer than %zu bytes", name, max);
+    return 0;
+}
+
+static int check_timestamp(struct svc_call *c, const struct svc_request *req, int64_t window_s) {
+    int64_t ts = 0;
+    size_t n = strlen(req->timestamp);
+    if (n > 12) return svc_fail(c, "auth: x-tif-timestamp: not unix seconds");
+    for (size_t i = 0; i < n; i++) {
+        if (req->timestamp[i] < '0' || req->timestamp[i] > '9')
+            return svc_fail(c, "auth: x-tif-timestamp: not unix seconds");
+        ts = ts * 10 + (req->timestamp[i] - '0');
+    }
+    if (ts < req->now_s - window_s || ts > req->now_s + window_s)
+        return svc_fail(c, "auth: x-tif-timestamp %" PRId64 " is outside +-%" PRId64
+                        " s of the server's time %" PRId64, ts, window_s, req->now_s);
+    return 0;
+}
+
+static int check_signature(struct svc_call *c, const struct svc_request *req, const char *token) {
+    char want[65];
+    const char *method = req->sign_method;
+    if (method == NULL || method[0] == '\0' || strcmp(method, "sha256") == 0)
+        service_sign_sha256(req->timestamp, token, req->nonce, want);
+    else if (strcmp(method, "hmac-sha256") == 0)
+        service_sign_hmac(req->timestamp, token, req->nonce, req->body, req->body_len, want);
+    else
+        return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
+    if (strlen(req->signature) != 64 || CRYPTO_memcmp(want, req->signature, 64) != 0)
+        return svc_fail(c, "auth: x-tif-signature does not match");
+    return 0;
+}
+
+int svc_auth(struct service *svc, const struct svc_request *req, const char *body_code,
+             struct svc_call *c) {
+    assert(svc != NULL && req != NULL);
+    if (svc->cfg.auth_off) return 0;
+    if (header_text(c, req->paasid, "x-tif-paasid", SERVICE_PAASID_BYTES_MAX) != 0 ||
+        header_text(c, req->timestamp, "x-tif-timestamp", 20) != 0 ||
+        header_text(c, req->nonce, "x-tif-nonce", SERVICE_NONCE_BYTES_MAX) != 0 ||
+        header_text(c, req->signature, "x-tif-signature", 128) != 0)
+        return -1;
+    if (check_timestamp(c, req, svc->cfg.time_window_s) != 0) return -1;
+    struct cred_entry *e = cred_lookup(svc, req->paasid);
+    if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
+    if (!e->cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
+    if (check_signature(c, req, e->cred.token) != 0) return -1;
+    if (strcmp(body_code, e->cred.fixmedins_code) != 0)
+        return svc_fail(c, "fixmedins_code: '%s' is not the credential's institution", body_code);
+    pthread_mutex_lock(&e->lock);
+    if (e->nonces == NULL) e->nonces = nonce_cache_new(svc->cfg.nonces_per_paasid);
+    int rc = e->nonces ? nonce_check_add(e->nonces, req->nonce, req->now_s, svc->cfg.time_window_s)
+                       : 3;
+    pthread_mutex_unlock(&e->lock);
+    if (rc == 1) return svc_fail(c, "auth: x-tif-nonce: already used");
+    if (rc == 2) return svc_fail(c, "auth: too many requests in the time window (nonce cache full)");
+    if (rc == 3) return svc_fail(c, "auth: out of memory");
+    return 0;
+}

@@ -1,0 +1,283 @@
+/* envelope.c: reading the request's fields and writing the answer's.
+ *
+ * Input readers name the field's full path in their errors
+ * ("input.feedetail[3].pric: more than 6 decimals"), so that every refusal
+ * says what is wrong. Amounts are parsed from the JSON number text
+ * (decimal_parse), never through double. The writer (struct jw) places
+ * commas and nests objects and arrays. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/money.h"
+#include "service/svc.h"
+
+int svc_fail(struct svc_call *c, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(c->err, sizeof c->err, format, args);
+    va_end(args);
+    return -1;
+}
+
+static void join(char *out, size_t size, const char *path, const char *key) {
+    if (key[0] == '[') snprintf(out, size, "%s%s", path, key);
+    else snprintf(out, size, "%s.%s", path, key);
+}
+
+static int type_fail(struct svc_call *c, const char *path, const char *key, const char *want,
+                     const struct json_value *v) {
+    char where[SVC_PATH_BYTES];
+    join(where, sizeof where, path, key);
+    return svc_fail(c, "%s: must be %s, not %s", where, want, json_type_name(v->type));
+}
+
+static int missing(struct svc_call *c, const char *path, const char *key) {
+    char where[SVC_PATH_BYTES];
+    join(where, sizeof where, path, key);
+    return svc_fail(c, "%s: missing", where);
+}
+
+const struct json_value *in_object(struct svc_call *c, const struct json_value *obj,
+                                   const char *key, const char *path, bool required) {
+    const struct json_value *v = json_get(obj, key);
+    if (v == NULL || v->type == JSON_NULL) {
+        if (required) missing(c, path, key);
+        return NULL;
+    }
+    if (v->type != JSON_OBJECT) {
+        type_fail(c, path, key, "an object", v);
+        return NULL;
+    }
+    return v;
+}
+
+int in_code(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool required, char *out, size_t size) {
+    const struct json_value *v = json_get(obj, key);
+    out[0] = '\0';
+    if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
+        return required ? missing(c, path, key) : 1;
+    if (v->type != JSON_STRING && v->type != JSON_NUMBER) return type_fail(c, path, key, "a string", v);
+    if (v->len >= size) {
+        char where[SVC_PATH_BYTES];
+        join(where, sizeof where, path, key);
+        return svc_fail(c, "%s: longer than %zu bytes", where, size - 1);
+    }
+    memcpy(out, v->text, v->len + 1);
+    return 0;
+}
+
+static int scaled(struct svc_call *c, const struct json_value *obj, const char *key,
+                  const char *path, bool required, int decimals, int64_t max, int64_t *out) {
+    const struct json_value *v = json_get(obj, key);
+    if (v == NULL || v->type == JSON_NULL) return required ? missing(c, path, key) : 1;
+    if (v->type != JSON_NUMBER) return type_fail(c, path, key, "a number", v);
+    enum decimal_status ds = decimal_parse(v->text, v->len, decimals, max, out);
+    char where[SVC_PATH_BYTES];
+    join(where, sizeof where, path, key);
+    if (ds == DECIMAL_TOO_PRECISE)
+        return svc_fail(c, "%s: %s has more than %d decimals", where, v->text, decimals);
+    if (ds != DECIMAL_OK) return svc_fail(c, "%s: %s: %s", where, v->text, decimal_status_text(ds));
+    if (*out < 0) return svc_fail(c, "%s: %s is negative", where, v->text);
+    return 0;
+}
+
+int in_money(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+             bool required, int64_t *fen) {
+    return scaled(c, obj, key, path, required, 2, AMOUNT_FEN_MAX, fen);
+}
+
+int in_int(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+           bool required, int64_t min, int64_t max, int64_t *out) {
+    const struct json_value *v = json_get(obj, key);
+    if (v != NULL && v->type == JSON_STRING) { /* NHSA clients often send numbers as text */
+        int64_t value;
+        if (decimal_parse(v->text, v->len, 0, max, &value) == DECIMAL_OK && value >= min) {
+            *out = value;
+            return 0;
+        }
+    }
+    int rc = scaled(c, obj, key, path, required, 0, max, out);
+    if (rc == 0 && *out < min) {
+        char where[SVC_PATH_BYTES];
+        join(where, sizeof where, path, key);
+        return svc_fail(c, "%s: must be at least %" PRId64, where, min);
+    }
+    return rc;
+}
+
+int in_time(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool required, datetime_s *out) {
+    const struct json_value *v = json_get(obj, key);
+    if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
+        return required ? missing(c, path, key) : 1;
+    if (v->type != JSON_STRING) return type_fail(c, path, key, "a date string", v);
+    if (!datetime_parse(v->text, v->len, out)) {
+        char where[SVC_PATH_BYTES];
+        join(where, sizeof where, path, key);
+        return svc_fail(c, "%s: '%.40s' is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS", where, v->text);
+    }
+    return 0;
+}
+
+int in_flag(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool *out) {
+    const struct json_value *v = json_get(obj, key);
+    *out = false;
+    if (v == NULL || v->type == JSON_NULL || v->type == JSON_FALSE) return 0;
+    if (v->type == JSON_TRUE) return *out = true, 0;
+    if ((v->type == JSON_NUMBER || v->type == JSON_STRING) && v->len == 1 &&
+        (v->text[0] == '0' || v->text[0] == '1'))
+        return *out = v->text[0] == '1', 0;
+    char where[SVC_PATH_BYTES];
+    join(where, sizeof where, path, key);
+    return svc_fail(c, "%s: must be 0 or 1", where);
+}
+
+int64_t mdtrt_id_parse(const char *text) {
+    if (strncmp(text, "MDT", 3) != 0 || text[3] == '\0') return -1;
+    int64_t id = 0;
+    for (const char *p = text + 3; *p; p++) {
+        if (*p < '0' || *p > '9' || id > INT64_MAX / 10 - 10) return -1;
+        id = id * 10 + (*p - '0');
+    }
+    return id;
+}
+
+void mdtrt_id_format(int64_t id, char *out, size_t size) {
+    assert(id > 0);
+    snprintf(out, size, "MDT%010" PRId64, id);
+}
+
+/* One fee line: the NHSA names; amounts checked here, naming the field. */
+static int fee_line(struct svc_call *c, const struct json_value *v, const char *path,
+                    struct bill_line *line, datetime_s *ocur) {
+    memset(line, 0, sizeof *line);
+    if (v->type != JSON_OBJECT) return svc_fail(c, "%s: must be an object", path);
+    if (in_code(c, v, "feedetl_sn", path, true, line->feedetl_sn, sizeof line->feedetl_sn) != 0 ||
+        in_code(c, v, "med_list_codg", path, true, line->med_list_codg,
+                sizeof line->med_list_codg) != 0 ||
+        scaled(c, v, "cnt", path, true, 4, CNT_SCALED_MAX, &line->cnt_scaled) != 0 ||
+        scaled(c, v, "pric", path, true, 6, PRICE_SCALED_MAX, &line->pric_scaled) != 0 ||
+        scaled(c, v, "det_item_fee_sumamt", path, true, 2, AMOUNT_FEN_MAX, &line->amount_fen) != 0)
+        return -1;
+    line->has_feedetl_sn = true;
+    line->numbers_ok = true;
+    if (line->cnt_scaled == 0) return svc_fail(c, "%s.cnt: must be more than 0", path);
+    *ocur = 0;
+    if (in_time(c, v, "fee_ocur_time", path, false, ocur) < 0) return -1;
+    return 0;
+}
+
+int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
+                 int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size) {
+    *count = 0;
+    *latest = 0;
+    if (mdtrt_id) mdtrt_id[0] = '\0';
+    if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "%s: missing", path);
+    if (arr->type != JSON_ARRAY)
+        return svc_fail(c, "%s: must be an array, not %s", path, json_type_name(arr->type));
+    if (arr->len == 0) return svc_fail(c, "%s: no fee lines", path);
+    if ((int64_t)arr->len > c->w->lines_max)
+        return svc_fail(c, "%s: %u lines, more than the limit %d", path, arr->len, c->w->lines_max);
+    char where[SVC_PATH_BYTES], id[CODE_BYTES_MAX + 1];
+    for (const struct json_value *v = arr->child; v != NULL; v = v->next) {
+        snprintf(where, sizeof where, "%s[%d]", path, *count);
+        datetime_s ocur;
+        if (fee_line(c, v, where, &c->w->lines[*count], &ocur) != 0) return -1;
+        if (ocur > *latest) *latest = ocur;
+        if (mdtrt_id != NULL) {
+            if (in_code(c, v, "mdtrt_id", where, true, id, sizeof id) != 0) return -1;
+            if (*count > 0 && strcmp(id, mdtrt_id) != 0)
+                return svc_fail(c, "%s.mdtrt_id: '%s' differs from the first line's '%s'", where,
+                                id, mdtrt_id);
+            snprintf(mdtrt_id, mdtrt_size, "%s", id);
+        }
+        (*count)++;
+    }
+    return 0;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+static void sep(struct jw *w, const char *key) {
+    assert(w->depth > 0 && w->depth < (int)JSON_DEPTH_MAX);
+    if (!w->first[w->depth]) json_buf_char(w->buf, ',');
+    w->first[w->depth] = false;
+    if (key != NULL) json_buf_key(w->buf, key);
+}
+
+void jw_begin(struct jw *w, struct json_buf *buf) {
+    w->buf = buf;
+    w->depth = 1;
+    w->first[1] = true;
+    json_buf_char(buf, '{');
+}
+
+void jw_end(struct jw *w) {
+    assert(w->depth == 1);
+    json_buf_char(w->buf, '}');
+    w->depth = 0;
+}
+
+static void open_(struct jw *w, const char *key, char open) {
+    sep(w, key);
+    json_buf_char(w->buf, open);
+    w->depth++;
+    assert(w->depth < (int)JSON_DEPTH_MAX);
+    w->first[w->depth] = true;
+}
+
+void jw_obj(struct jw *w, const char *key) { open_(w, key, '{'); }
+void jw_arr(struct jw *w, const char *key) { open_(w, key, '['); }
+
+void jw_close(struct jw *w, char close) {
+    assert(w->depth > 1);
+    json_buf_char(w->buf, close);
+    w->depth--;
+}
+
+void jw_str(struct jw *w, const char *key, const char *value) {
+    sep(w, key);
+    if (value == NULL) json_buf_raw(w->buf, "null", 4);
+    else json_buf_str(w->buf, value);
+}
+
+void jw_int(struct jw *w, const char *key, int64_t value) {
+    sep(w, key);
+    json_buf_int(w->buf, value);
+}
+
+void jw_fen(struct jw *w, const char *key, int64_t fen) {
+    sep(w, key);
+    json_buf_fen(w->buf, fen);
+}
+
+void jw_bp(struct jw *w, const char *key, int32_t bp) {
+    char text[32];
+    int n = ratio_format(bp, text, sizeof text);
+    sep(w, key);
+    json_buf_raw(w->buf, text, n > 0 ? (size_t)n : 0);
+}
+
+void jw_time(struct jw *w, const char *key, datetime_s t) {
+    char text[20];
+    datetime_format(t, text);
+    jw_str(w, key, text);
+}
+
+void jw_raw(struct jw *w, const char *key, const char *json, size_t len) {
+    sep(w, key);
+    json_buf_raw(w->buf, json, len);
+}
+
+datetime_s svc_unix_to_local(int64_t unix_s) {
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (localtime_r(&t, &tm) == NULL) return 0;
+    return datetime_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                               tm.tm_sec);
+}

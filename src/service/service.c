@@ -1,0 +1,308 @@
+/* service.c: the request path without HTTP: opening the service (store,
+ * commit queue, service tables), the worker scratch pool, and
+ * service_handle(): body limits, JSON, the envelope, the gateway checks,
+ * the transaction table, replayable answers, and the response envelope. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "service/svc.h"
+
+static const struct svc_txn txns[] = {
+    {"9001", txn_signin, true, false, false},
+    {"1101", txn_person, false, false, false},
+    {"5206", txn_cumulative, false, false, false},
+    {"5203", txn_setl_query, false, false, false},
+    {"3201", txn_reconcile, false, false, false},
+    {"2201", txn_register, true, true, true},
+    {"2202", txn_register_cancel, true, true, false},
+    {"2203", txn_visit_info, true, true, false},
+    {"2204", txn_fee_upload, true, true, true},
+    {"2205", txn_fee_withdraw, true, true, false},
+    {"2206", txn_presettle, false, true, true},
+    {"2207", txn_settle, false, true, true},
+    {"2208", txn_revoke, false, true, false},
+    {"2401", txn_admit, true, true, true},
+    {"2402", txn_discharge, true, true, false},
+    {"2403", txn_admit_change, true, true, false},
+    {"2404", txn_register_cancel, true, true, false},
+    {"2301", txn_fee_upload, true, true, true},
+    {"2302", txn_fee_withdraw, true, true, false},
+    {"2303", txn_presettle, false, true, true},
+    {"2304", txn_settle, false, true, true},
+    {"2305", txn_revoke, false, true, false},
+    {"2101", txn_pharmacy, false, false, true},
+    {"2102", txn_pharmacy, false, false, true},
+    {"2103", txn_revoke, false, false, false},
+};
+
+const struct svc_txn *svc_txn_find(const char *infno) {
+    for (size_t i = 0; i < sizeof txns / sizeof txns[0]; i++)
+        if (strcmp(txns[i].infno, infno) == 0) return &txns[i];
+    return NULL;
+}
+
+void service_config_default(struct service_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->body_bytes_max = SERVICE_BODY_BYTES_DEFAULT;
+    cfg->lines_max = SERVICE_LINES_DEFAULT;
+    cfg->depth_max = SERVICE_DEPTH_DEFAULT;
+    cfg->nonces_per_paasid = SERVICE_NONCES_PER_PAASID_DEFAULT;
+    cfg->threads = SERVICE_THREADS_DEFAULT;
+    cfg->batch_max = SERVICE_BATCH_DEFAULT;
+    cfg->time_window_s = SERVICE_TIME_WINDOW_S;
+}
+
+static int config_check(const struct service_config *cfg, char *err, size_t size) {
+    if (cfg->body_bytes_max < 64 || cfg->body_bytes_max > SERVICE_BODY_BYTES_MAX)
+        return snprintf(err, size, "max-body: must be in [64, %u]", SERVICE_BODY_BYTES_MAX), -1;
+    if (cfg->lines_max < 1 || cfg->lines_max > BILL_LINES_MAX)
+        return snprintf(err, size, "max-lines: must be in [1, %d]", BILL_LINES_MAX), -1;
+    if (cfg->depth_max < 4 || cfg->depth_max > JSON_DEPTH_MAX)
+        return snprintf(err, size, "max-depth: must be in [4, %u]", JSON_DEPTH_MAX), -1;
+    if (cfg->threads < 1 || cfg->threads > SERVICE_THREADS_MAX)
+        return snprintf(err, size, "threads: must be in [1, %d]", SERVICE_THREADS_MAX), -1;
+    if (cfg->batch_max < 1 || cfg->batch_max > BATCH_MAX)
+        return snprintf(err, size, "batch: must be in [1, %d]", BATCH_MAX), -1;
+    if (cfg->nonces_per_paasid < 16)
+        return snprintf(err, size, "nonce-cache: must be at least 16"), -1;
+    return 0;
+}
+
+int service_open(const char *db, const struct service_config *cfg, struct service **out, char *err,
+                 size_t err_size) {
+    assert(db != NULL && out != NULL);
+    *out = NULL;
+    if (config_check(cfg, err, err_size) != 0) return -1;
+    struct service *svc = calloc(1, sizeof *svc);
+    if (svc == NULL) return snprintf(err, err_size, "out of memory"), -1;
+    svc->cfg = *cfg;
+    snprintf(svc->target, sizeof svc->target, "%s", db);
+    pthread_mutex_init(&svc->cred_lock, NULL);
+    pthread_mutex_init(&svc->pool_lock, NULL);
+    pthread_mutex_init(&svc->scan_lock, NULL);
+    struct store_err serr = {{0}};
+    if (store_open(db, &svc->store, &serr) != 0 ||
+        store_ops(svc->store)->open(db, &svc->scan_conn, &serr) != 0 ||
+        (!cfg->dry_run && commitq_start(svc->store, cfg->batch_max, &svc->q, &serr) != 0)) {
+        snprintf(err, err_size, "%s", serr.msg);
+        service_close(svc);
+        return -1;
+    }
+    if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0) {
+        service_close(svc);
+        return -1;
+    }
+    *out = svc;
+    return 0;
+}
+
+static void worker_free(struct svc_worker *w) {
+    if (w == NULL) return;
+    json_doc_free(w->doc);
+    json_buf_free(&w->out);
+    json_buf_free(&w->body);
+    json_buf_free(&w->scratch);
+    json_buf_free(&w->req);
+    free(w->lines);
+    free(w->line_results);
+    free(w);
+}
+
+void service_close(struct service *svc) {
+    if (svc == NULL) return;
+    if (svc->q) commitq_stop(svc->q);
+    if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
+    store_close(svc->store);
+    svcdb_close(svc->db);
+    svc_auth_free(svc);
+    for (size_t i = 0; i < svc->pool_count; i++) worker_free(svc->pool[i]);
+    free(svc->pool);
+    pthread_mutex_destroy(&svc->cred_lock);
+    pthread_mutex_destroy(&svc->pool_lock);
+    pthread_mutex_destroy(&svc->scan_lock);
+    free(svc);
+}
+
+static struct svc_worker *worker_new(const struct service_config *cfg) {
+    struct svc_worker *w = calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    struct json_limits limits = {cfg->body_bytes_max, cfg->depth_max,
+                                 (uint32_t)(cfg->body_bytes_max / SERVICE_NODES_PER_BYTE_DIV + 64)};
+    w->doc = json_doc_new(&limits);
+    json_buf_init(&w->out);
+    json_buf_init(&w->body);
+    json_buf_init(&w->scratch);
+    json_buf_init(&w->req);
+    w->lines_max = cfg->lines_max;
+    w->lines = calloc((size_t)cfg->lines_max, sizeof *w->lines);
+    w->line_results = calloc((size_t)cfg->lines_max, sizeof *w->line_results);
+    if (w->doc == NULL || w->lines == NULL || w->line_results == NULL) {
+        worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+struct svc_worker *service_worker_take(struct service *svc) {
+    struct svc_worker *w = NULL;
+    pthread_mutex_lock(&svc->pool_lock);
+    if (svc->pool_count > 0) w = svc->pool[--svc->pool_count];
+    pthread_mutex_unlock(&svc->pool_lock);
+    return w ? w : worker_new(&svc->cfg);
+}
+
+void service_worker_give(struct service *svc, struct svc_worker *w) {
+    if (w == NULL) return;
+    pthread_mutex_lock(&svc->pool_lock);
+    if (svc->pool_count == svc->pool_cap) {
+        size_t cap = svc->pool_cap ? svc->pool_cap * 2 : 16;
+        struct svc_worker **grown = realloc(svc->pool, cap * sizeof *grown);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&svc->pool_lock);
+            worker_free(w);
+            return;
+        }
+        svc->pool = grown;
+        svc->pool_cap = cap;
+    }
+    svc->pool[svc->pool_count++] = w;
+    pthread_mutex_unlock(&svc->pool_lock);
+}
+
+/* ---- the envelope --------------------------------------------------------- */
+static const char *const optional_fields[] = {
+    "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver", "opter_type", "opter",
+    "opter_name", "inf_time", "fixmedins_name", "sign_no", "dev_no", "dev_safe_info", "cainfo",
+    "signtype"};
+
+static int envelope(struct svc_call *c, const struct json_value *root) {
+    if (root->type != JSON_OBJECT)
+        return svc_fail(c, "body: must be a JSON object, not %s", json_type_name(root->type));
+    if (in_code(c, root, "infno", "envelope", true, c->infno, sizeof c->infno) != 0 ||
+        in_code(c, root, "msgid", "envelope", true, c->msgid, sizeof c->msgid) != 0 ||
+        in_code(c, root, "fixmedins_code", "envelope", true, c->fixmedins_code,
+                sizeof c->fixmedins_code) != 0)
+        return -1;
+    char scratch[NAME_BYTES_MAX + 1];
+    for (size_t i = 0; i < sizeof optional_fields / sizeof optional_fields[0]; i++)
+        if (in_code(c, root, optional_fields[i], "envelope", false, scratch, sizeof scratch) < 0)
+            return -1;
+    c->input = in_object(c, root, "input", "envelope", true);
+    if (c->input == NULL) return -1;
+    c->env = root;
+    int n = snprintf(c->store_msgid, sizeof c->store_msgid, "%s%c%s", c->fixmedins_code,
+                     SVC_STORE_MSGID_SEP, c->msgid);
+    if (n < 0 || (size_t)n >= sizeof c->store_msgid)
+        return svc_fail(c, "envelope.msgid: fixmedins_code and msgid together exceed %d bytes",
+                        MSGID_BYTES_MAX - 1);
+    return 0;
+}
+
+static int institution_check(struct svc_call *c, const struct svc_txn *t) {
+    c->inst = store_institution_find(c->svc->store, c->fixmedins_code);
+    if (c->inst == NULL)
+        return svc_fail(c, "envelope.fixmedins_code: unknown institution '%s'", c->fixmedins_code);
+    if (t->hospital_only && c->inst->type != INSTITUTION_HOSPITAL)
+        return svc_fail(c, "infno %s: only for hospitals; '%s' is a pharmacy", t->infno,
+                        c->fixmedins_code);
+    if (!t->hospital_only && t->settles && c->inst->type != INSTITUTION_PHARMACY)
+        return svc_fail(c, "infno %s: only for pharmacies; '%s' is a hospital", t->infno,
+                        c->fixmedins_code);
+    if (t->settles && c->inst->status != DESIGNATION_ACTIVE)
+        return svc_fail(c, "envelope.fixmedins_code: institution '%s' is %s and cannot settle",
+                        c->fixmedins_code,
+                        c->inst->status == DESIGNATION_REVOKED ? "revoked" : "suspended");
+    return 0;
+}
+
+/* A write whose answer is kept: replays return it; the write and the
+ * answer commit together. */
+static int run_replayable(struct svc_call *c, const struct svc_txn *t) {
+    struct svcdb *db = c->svc->db;
+    char infno[SVC_INFNO_BYTES_MAX + 1];
+    bool found = false;
+    svcdb_lock(db);
+    if (svcdb_begin(db) != 0) {
+        svcdb_unlock(db);
+        return svc_fail(c, "storage: %s", svcdb_error(db));
+    }
+    int rc = svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, c->output, &found);
+    if (rc == 0 && found && strcmp(infno, c->infno) != 0)
+        rc = svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
+    else if (rc == 0 && !found) {
+        rc = t->run(c);
+        if (rc == 0 && !c->output->failed &&
+            svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
+                             c->output->len) != 0)
+            rc = svc_fail(c, "storage: %s", svcdb_error(db));
+    } else if (rc != 0) {
+        rc = svc_fail(c, "storage: %s", svcdb_error(db));
+    }
+    if (rc == 0 && svcdb_commit(db) != 0) rc = svc_fail(c, "storage: %s", svcdb_error(db));
+    if (rc != 0) svcdb_rollback(db);
+    svcdb_unlock(db);
+    return rc;
+}
+
+static int dispatch(struct svc_call *c, const struct svc_request *req) {
+    struct json_error jerr;
+    if (req->body_len > c->svc->cfg.body_bytes_max)
+        return svc_fail(c, "body: %zu bytes, more than the limit %zu", req->body_len,
+                        c->svc->cfg.body_bytes_max);
+    const struct json_value *root = json_parse(c->w->doc, req->body, req->body_len, &jerr);
+    if (root == NULL) return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
+    if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0) return -1;
+    const struct svc_txn *t = svc_txn_find(c->infno);
+    if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
+    if (institution_check(c, t) != 0) return -1;
+    return t->replayable ? run_replayable(c, t) : t->run(c);
+}
+
+static void stamp(char *out, size_t size) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    datetime_s t = svc_unix_to_local(tv.tv_sec);
+    char text[20];
+    datetime_format(t, text);
+    snprintf(out, size, "%.4s%.2s%.2s%.2s%.2s%.2s%03d", text, text + 5, text + 8, text + 11,
+             text + 14, text + 17, (int)(tv.tv_usec / 1000));
+}
+
+const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
+                           size_t *len) {
+    assert(svc != NULL && w != NULL && req != NULL);
+    struct svc_call c;
+    memset(&c, 0, offsetof(struct svc_call, err) + 1);
+    c.svc = svc;
+    c.w = w;
+    c.now_s = req->now_s;
+    c.output = &w->body;
+    json_buf_reset(&w->body);
+    json_buf_reset(&w->out);
+    int rc = dispatch(&c, req);
+    if (rc == 0 && w->body.failed) rc = svc_fail(&c, "out of memory");
+    char time_text[24];
+    stamp(time_text, sizeof time_text);
+    struct jw j;
+    jw_begin(&j, &w->out);
+    jw_int(&j, "infcode", rc == 0 ? 0 : -1);
+    jw_str(&j, "inf_refmsgid", c.msgid);
+    jw_str(&j, "refmsg_time", time_text);
+    jw_str(&j, "respond_time", time_text);
+    jw_str(&j, "err_msg", rc == 0 ? NULL : c.err);
+    jw_str(&j, "warn_msg", NULL);
+    if (rc == 0) jw_raw(&j, "output", w->body.data, w->body.len);
+    else jw_raw(&j, "output", "{}", 2);
+    jw_end(&j);
+    if (w->out.failed) {
+        static const char oom[] = "{\"infcode\":-1,\"err_msg\":\"out of memory\",\"output\":{}}";
+        *len = sizeof oom - 1;
+        return oom;
+    }
+    *len = w->out.len;
+    return w->out.data;
+}

@@ -1,0 +1,105 @@
+/* service.h: the HTTP settlement service (the NHSA interface for designated
+ * institutions: one POST endpoint, an envelope naming the transaction by
+ * infno). See docs/SERVICE.md for the interface, fields, extensions,
+ * security modes and limits.
+ *
+ * The request path is split so that it can be driven without HTTP (tests,
+ * the fuzzer): service_handle() takes the gateway headers and the body and
+ * writes the response envelope; http.c only moves bytes. */
+#ifndef YIBAO_SERVICE_H
+#define YIBAO_SERVICE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json/json.h"
+
+/* ---- limits (defaults; serve options override the configurable ones) --- */
+#define SERVICE_BODY_BYTES_DEFAULT (1024u * 1024u)   /* --max-body */
+#define SERVICE_BODY_BYTES_MAX (16u * 1024u * 1024u)  /* upper bound of --max-body */
+#define SERVICE_LINES_DEFAULT 1000                    /* --max-lines: fee lines per request/bill */
+#define SERVICE_DEPTH_DEFAULT 16                      /* --max-depth: JSON nesting */
+#define SERVICE_NODES_PER_BYTE_DIV 2                  /* JSON nodes <= body bytes / 2 + 64 */
+#define SERVICE_TIME_WINDOW_S 300                     /* x-tif-timestamp skew allowed */
+#define SERVICE_NONCES_PER_PAASID_DEFAULT (1u << 20)  /* --nonce-cache */
+#define SERVICE_NONCE_BYTES_MAX 64                    /* x-tif-nonce */
+#define SERVICE_THREADS_DEFAULT 64                    /* --threads: HTTP worker threads */
+#define SERVICE_THREADS_MAX 1024
+#define SERVICE_BATCH_DEFAULT 1024                    /* --batch: settlements per group commit */
+#define SERVICE_CONNECTIONS_MAX 4096                  /* concurrent HTTP connections */
+#define SERVICE_MSGID_BYTES_MAX 40                    /* envelope msgid */
+#define SERVICE_ERR_BYTES 512                         /* err_msg */
+#define SERVICE_ANSWER_BYTES_MAX (4u * 1024u * 1024u) /* a stored (replayable) answer */
+#define SERVICE_TOKEN_HEX_BYTES 64                    /* credential token: 32 random bytes */
+#define SERVICE_PAASID_BYTES_MAX 63
+
+#define SERVICE_PATH "/fsi/api/rsfComIfsService/callService"
+
+struct service_config {
+    size_t body_bytes_max;
+    int32_t lines_max;
+    uint32_t depth_max;
+    uint32_t nonces_per_paasid;
+    int threads;
+    int batch_max;
+    int64_t time_window_s;
+    bool auth_off;      /* tests and the fuzzer only: no gateway headers needed */
+    bool dry_run;       /* the fuzzer: settle and revoke compute but commit nothing */
+    bool db_sync_off;   /* the fuzzer: service tables without fsync */
+};
+
+void service_config_default(struct service_config *cfg);
+
+struct service;
+struct svc_worker; /* per-thread scratch: JSON doc, buffers, bill lines */
+
+/* Opens the store and the service's own tables in the same database and
+ * starts the commit queue (unless dry_run). err is filled on failure. */
+int service_open(const char *db, const struct service_config *cfg, struct service **out, char *err,
+                 size_t err_size);
+void service_close(struct service *svc);
+
+/* A worker's scratch, taken from and returned to the service's pool. */
+struct svc_worker *service_worker_take(struct service *svc);
+void service_worker_give(struct service *svc, struct svc_worker *w);
+
+/* The gateway headers (NULL when absent) and the body of one request. */
+struct svc_request {
+    const char *paasid;
+    const char *timestamp;
+    const char *nonce;
+    const char *signature;
+    const char *sign_method;    /* x-tif-signature-method: NULL/"sha256" or "hmac-sha256" */
+    const char *body;
+    size_t body_len;
+    int64_t now_s;              /* unix time */
+};
+
+/* Handles one request and returns the response envelope's text (owned by
+ * the worker, valid until its next request). Never fails: every problem is
+ * an infcode -1 answer. */
+const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
+                           size_t *len);
+
+/* http.c: serves until *stop becomes non-zero. listen is HOST:PORT. */
+int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
+                  size_t err_size);
+
+/* Signature helpers shared with `yibao sign` and the load generator.
+ * sha256 mode: hex SHA-256(timestamp + token + nonce + timestamp).
+ * hmac mode:   hex HMAC-SHA-256(key = token, timestamp + "\n" + nonce + "\n" + body). */
+void service_sign_sha256(const char *timestamp, const char *token, const char *nonce,
+                         char out[65]);
+void service_sign_hmac(const char *timestamp, const char *token, const char *nonce,
+                       const char *body, size_t body_len, char out[65]);
+
+/* Credentials (service_db.c), for `yibao credential`. */
+int service_credential_issue(const char *db, const char *fixmedins_code, char *paasid,
+                             size_t paasid_size, char *token, size_t token_size, char *err,
+                             size_t err_size);
+int service_credential_set_status(const char *db, const char *paasid, const char *status, char *err,
+                                  size_t err_size);
+
+#endif

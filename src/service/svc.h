@@ -1,0 +1,245 @@
+/* svc.h: the service's internals shared by its files: the service and
+ * worker structs, the per-request call context, the service tables
+ * (service_db.c), input readers and output writers (envelope.c), and the
+ * transaction handlers (txn_*.c). Not for use outside src/service/. */
+#ifndef YIBAO_SVC_H
+#define YIBAO_SVC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bill.h"
+#include "core/settle.h"
+#include "json/json.h"
+#include "service/service.h"
+#include "store/store.h"
+
+#define SVC_INFNO_BYTES_MAX 7
+#define SVC_STORE_MSGID_SEP ':'     /* store msgid = fixmedins_code ":" msgid */
+#define SVC_CRED_MAX 65536          /* credentials held in memory */
+#define SVC_PATH_BYTES 96           /* "input.feedetail[123].det_item_fee_sumamt" */
+
+/* ---- service tables (service_db.c) ------------------------------------- */
+enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
+enum visit_status { VISIT_OPEN = 0, VISIT_SETTLED = 1, VISIT_CANCELLED = 2 };
+
+struct svc_visit {
+    int64_t id;                     /* mdtrt_id = "MDT" + id */
+    enum visit_kind kind;
+    enum visit_status status;
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    char psn_no[CODE_BYTES_MAX + 1];
+    int32_t insutype;
+    char med_type[8];
+    datetime_s begntime;
+    datetime_s endtime;             /* 0: not set (inpatient: not discharged) */
+    char dise_codg[CODE_BYTES_MAX + 1];
+    char spec_dise_codg[CODE_BYTES_MAX + 1];
+    bool out_of_area, filed;
+    char ipt_otp_no[CODE_BYTES_MAX + 1];
+    int64_t setl_id;                /* while settled */
+};
+
+struct svc_credential {
+    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
+    char token[SERVICE_TOKEN_HEX_BYTES + 1];
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    bool active;
+};
+
+struct svcdb;
+int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err, size_t err_size);
+void svcdb_close(struct svcdb *db);
+/* One writer at a time: every call below is made between lock and unlock. */
+void svcdb_lock(struct svcdb *db);
+void svcdb_unlock(struct svcdb *db);
+int svcdb_begin(struct svcdb *db);
+int svcdb_commit(struct svcdb *db);
+void svcdb_rollback(struct svcdb *db);
+const char *svcdb_error(struct svcdb *db);
+
+int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
+                         bool *found);
+int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred);
+/* Replayable answers of non-settlement writes, by (fixmedins_code, msgid). */
+int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
+                     struct json_buf *answer, bool *found);
+int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
+                     const char *answer, size_t len);
+int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
+                     int64_t *sign_no);
+int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
+int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
+int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
+/* Fee lines: count of lines of the visit with this sn (settled or not). */
+int svcdb_fee_exists(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, bool *exists);
+int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
+                     datetime_s fee_ocur_time);
+/* Unsettled lines, in upload order, into lines[0..max); *count; the
+ * latest fee_ocur_time. Returns 1 when there are more than max. */
+int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
+                   int32_t *count, datetime_s *latest);
+/* Deletes unsettled lines (feedetl_sn NULL: all); *deleted. */
+int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, int64_t *deleted);
+/* Marks the unsettled lines as settled by setl_id (0: back to unsettled). */
+int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
+int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
+                        int64_t *visit_id, bool *found);
+int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
+
+/* ---- the service ------------------------------------------------------- */
+struct nonce_cache;
+
+struct cred_entry {
+    struct svc_credential cred;
+    struct nonce_cache *nonces;     /* lazily made */
+    pthread_mutex_t lock;
+};
+
+struct service {
+    struct service_config cfg;
+    struct store *store;
+    struct commitq *q;
+    struct svcdb *db;
+    /* credentials cache (auth.c) */
+    pthread_mutex_t cred_lock;
+    struct cred_entry **creds;
+    size_t cred_count;
+    /* worker pool */
+    pthread_mutex_t pool_lock;
+    struct svc_worker **pool;
+    size_t pool_count, pool_cap;
+    /* for 3201: our own backend connection for journal scans */
+    struct store_conn *scan_conn;
+    pthread_mutex_t scan_lock;
+    char target[STORE_URI_BYTES_MAX + 1];
+};
+
+struct svc_worker {
+    struct json_doc *doc;
+    struct json_buf out;            /* the response envelope */
+    struct json_buf body;           /* the output object; also HTTP body accumulation */
+    struct json_buf scratch;
+    struct json_buf req;            /* the HTTP request body being received */
+    bool req_too_big;               /* the body passed the limit: answered -1 */
+    struct bill_line *lines;
+    struct line_result *line_results;
+    int32_t lines_max;
+};
+
+/* One request being handled. */
+struct svc_call {
+    struct service *svc;
+    struct svc_worker *w;
+    const struct json_value *env;   /* the envelope */
+    const struct json_value *input;
+    char infno[SVC_INFNO_BYTES_MAX + 1];
+    char msgid[SERVICE_MSGID_BYTES_MAX + 1];
+    char store_msgid[MSGID_BYTES_MAX + 1];
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    const struct store_institution *inst;
+    struct json_buf *output;        /* the handler writes one JSON object here */
+    char err[SERVICE_ERR_BYTES];
+    int64_t now_s;
+};
+
+int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- auth.c ------------------------------------------------------------ */
+/* Checks the gateway headers; fills c->err and returns -1 on refusal.
+ * body_code is the envelope's fixmedins_code. */
+int svc_auth(struct service *svc, const struct svc_request *req, const char *body_code,
+             struct svc_call *c);
+void svc_auth_free(struct service *svc);
+
+/* ---- envelope.c: input readers ("input.data.psn_no: missing") ----------- */
+const struct json_value *in_object(struct svc_call *c, const struct json_value *obj,
+                                   const char *key, const char *path, bool required);
+/* A string (or, for codes, a number's text); returns 0, 1 absent, -1 bad. */
+int in_code(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool required, char *out, size_t size);
+int in_money(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+             bool required, int64_t *fen);
+int in_time(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool required, datetime_s *out);
+int in_flag(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+            bool *out);
+int in_int(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
+           bool required, int64_t min, int64_t max, int64_t *out);
+/* Fee lines (2204/2301/2101...): feedetail[] into c->w->lines. The lines
+ * must name mdtrt_id (when want_mdtrt) all alike; *mdtrt_id receives it. */
+int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
+                 int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size);
+int64_t mdtrt_id_parse(const char *text);   /* "MDT123" -> 123, else -1 */
+void mdtrt_id_format(int64_t id, char *out, size_t size);
+
+/* ---- envelope.c: output writers ---------------------------------------- */
+struct jw {
+    struct json_buf *buf;
+    bool first[JSON_DEPTH_MAX];
+    int depth;
+};
+void jw_begin(struct jw *w, struct json_buf *buf);     /* opens the top object */
+void jw_end(struct jw *w);                              /* closes the top object */
+void jw_obj(struct jw *w, const char *key);            /* opens a member object (key NULL: element) */
+void jw_arr(struct jw *w, const char *key);
+void jw_close(struct jw *w, char close);
+void jw_str(struct jw *w, const char *key, const char *value);  /* NULL value: null */
+void jw_int(struct jw *w, const char *key, int64_t value);
+void jw_fen(struct jw *w, const char *key, int64_t fen);
+void jw_bp(struct jw *w, const char *key, int32_t bp);          /* ratio 0.65 */
+void jw_time(struct jw *w, const char *key, datetime_s t);      /* "YYYY-MM-DD HH:MM:SS" */
+void jw_raw(struct jw *w, const char *key, const char *json, size_t len);
+datetime_s svc_unix_to_local(int64_t unix_s);
+
+/* ---- handlers ---------------------------------------------------------- */
+typedef int (*svc_handler)(struct svc_call *c);
+struct svc_txn {
+    const char *infno;
+    svc_handler run;
+    bool replayable;    /* a write whose answer we keep by msgid (non-store writes) */
+    bool hospital_only;
+    bool settles;       /* needs an active designation */
+};
+const struct svc_txn *svc_txn_find(const char *infno);
+
+int txn_signin(struct svc_call *c);        /* 9001 */
+int txn_person(struct svc_call *c);        /* 1101 */
+int txn_cumulative(struct svc_call *c);    /* 5206 */
+int txn_setl_query(struct svc_call *c);    /* 5203 */
+int txn_reconcile(struct svc_call *c);     /* 3201 */
+int txn_register(struct svc_call *c);      /* 2201 */
+int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
+int txn_visit_info(struct svc_call *c);    /* 2203 */
+int txn_fee_upload(struct svc_call *c);    /* 2204, 2301 */
+int txn_fee_withdraw(struct svc_call *c);  /* 2205, 2302 */
+int txn_admit(struct svc_call *c);         /* 2401 */
+int txn_discharge(struct svc_call *c);     /* 2402 */
+int txn_admit_change(struct svc_call *c);  /* 2403 */
+int txn_presettle(struct svc_call *c);     /* 2206, 2303 */
+int txn_settle(struct svc_call *c);        /* 2207, 2304 */
+int txn_revoke(struct svc_call *c);        /* 2208, 2305, 2103 */
+int txn_pharmacy(struct svc_call *c);      /* 2101 (pre), 2102 (settle) */
+
+/* txn_visit.c helpers shared with settlement */
+int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,
+                   struct svc_visit *visit);
+/* The bill a visit settles: its data, dates, and the given lines. */
+void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_line *lines,
+                    int32_t count, datetime_s latest_fee);
+/* txn_settle.c: runs the engine for a bill of psn_no against the committed
+ * state (no commit); on refusal fills c->err naming code, field and line. */
+int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
+               struct settle_result *res, struct line_result *line_results);
+/* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */
+int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size);
+/* The settlement named by data.setl_id; must be this institution's. */
+int svc_own_settlement(struct svc_call *c, const struct json_value *data, const char *path,
+                       struct journal_rec *rec, struct store_settlement *stl, bool *revoked);
+/* Writes "setlinfo" and "setldetail" members; sign -1 for a revoke. */
+void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
+                          const char *mdtrt_id, const char *psn_no, int64_t time_s, int sign);
+
+#endif

@@ -1,0 +1,254 @@
+/* txn_query.c: sign-in (9001) and the read-only transactions: person
+ * information (1101), the person's accumulated figures (5206), settlement
+ * query (5203) and reconciliation of totals (3201). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec/codec.h"
+#include "core/money.h"
+#include "service/svc.h"
+
+int txn_signin(struct svc_call *c) {
+    const struct json_value *in = in_object(c, c->input, "signIn", "input", true);
+    char opter_no[CODE_BYTES_MAX + 1];
+    if (in == NULL || in_code(c, in, "opter_no", "input.signIn", true, opter_no, sizeof opter_no) != 0)
+        return -1;
+    int64_t sign_no;
+    if (svcdb_signin_put(c->svc->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    char text[32];
+    snprintf(text, sizeof text, "%020" PRId64, sign_no);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, "signinoutb");
+    jw_time(&w, "sign_time", svc_unix_to_local(c->now_s));
+    jw_str(&w, "sign_no", text);
+    jw_close(&w, '}');
+    jw_end(&w);
+    return 0;
+}
+
+/* Person codes as this platform defines them (docs/SERVICE.md). */
+static const char *psn_type_code(enum category cat) {
+    static const char *const codes[CATEGORY_COUNT] = {"1101", "1102", "1401", "1402", "1403"};
+    return cat < CATEGORY_COUNT ? codes[cat] : "9999";
+}
+
+static const char *insu_stas(enum insured_status s) {
+    return s == INSURED_ACTIVE ? "1" : s == INSURED_SUSPENDED ? "2" : "4";
+}
+
+static int age_at(const char *brdy, int64_t now_s) {
+    datetime_s b, now = svc_unix_to_local(now_s);
+    if (!datetime_parse(brdy, strlen(brdy), &b)) return 0;
+    char bt[20], nt[20];
+    datetime_format(b, bt);
+    datetime_format(now, nt);
+    int age = datetime_year(now) - datetime_year(b);
+    if (strcmp(nt + 5, bt + 5) < 0) age--; /* birthday not reached this year */
+    return age < 0 ? 0 : age;
+}
+
+/* The person named by psn_no, or by mdtrt_cert_no (our psn_no) when absent. */
+static int person_of(struct svc_call *c, const struct json_value *data, const char *path,
+                     struct store_person *p, int64_t *balc_fen) {
+    char psn_no[CODE_BYTES_MAX + 1];
+    int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
+    if (rc == 1) rc = in_code(c, data, "mdtrt_cert_no", path, true, psn_no, sizeof psn_no);
+    if (rc != 0) return -1;
+    bool found = false;
+    struct store_err err;
+    if (store_person_get(c->svc->store, psn_no, p, balc_fen, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) return svc_fail(c, "%s.psn_no: no insured person '%s'", path, psn_no);
+    return 0;
+}
+
+int txn_person(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct store_person p;
+    int64_t balc = 0;
+    if (data == NULL || person_of(c, data, "input.data", &p, &balc) != 0) return -1;
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, "baseinfo");
+    jw_str(&w, "psn_no", p.psn_no);
+    jw_str(&w, "psn_cert_type", "01");
+    jw_str(&w, "certno", p.certno);
+    jw_str(&w, "psn_name", p.name);
+    jw_str(&w, "gend", p.gender);
+    jw_str(&w, "naty", "01");
+    jw_str(&w, "brdy", p.birth_date);
+    jw_int(&w, "age", age_at(p.birth_date, c->now_s));
+    jw_close(&w, '}');
+    jw_arr(&w, "insuinfo");
+    jw_obj(&w, NULL);
+    jw_fen(&w, "balc", balc);
+    jw_int(&w, "insutype", p.insutype);
+    jw_str(&w, "psn_type", psn_type_code(p.category));
+    jw_str(&w, "psn_insu_stas", insu_stas(p.status));
+    jw_time(&w, "psn_insu_date", p.benefit_start);
+    jw_str(&w, "insuplc_admdvs", p.region);
+    jw_close(&w, '}');
+    jw_close(&w, ']');
+    jw_arr(&w, "idetinfo");
+    static const struct { uint32_t bit; const char *code; } idets[] = {
+        {FLAG_EXTREME_POVERTY, "2301"}, {FLAG_LOW_INCOME, "2302"}, {FLAG_POVERTY_REGISTERED, "2303"}};
+    for (size_t i = 0; i < sizeof idets / sizeof idets[0]; i++) {
+        if (!(p.flags & idets[i].bit)) continue;
+        jw_obj(&w, NULL);
+        jw_str(&w, "psn_idet_type", idets[i].code);
+        jw_str(&w, "psn_type_lv", NULL);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_end(&w);
+    return 0;
+}
+
+static int year_of(struct svc_call *c, const struct json_value *data, int32_t *year) {
+    char ym[16];
+    int rc = in_code(c, data, "cum_ym", "input.data", false, ym, sizeof ym);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+        if (strlen(ym) < 4) return svc_fail(c, "input.data.cum_ym: must be YYYYMM");
+        int64_t y;
+        if (decimal_parse(ym, 4, 0, 9999, &y) != DECIMAL_OK || y < 1)
+            return svc_fail(c, "input.data.cum_ym: must be YYYYMM");
+        *year = (int32_t)y;
+        return 0;
+    }
+    int64_t y = datetime_year(svc_unix_to_local(c->now_s));
+    if (in_int(c, data, "year", "input.data", false, 1, 9999, &y) < 0) return -1;
+    *year = (int32_t)y;
+    return 0;
+}
+
+int txn_cumulative(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct store_person p;
+    int64_t balc = 0;
+    int32_t year = 0;
+    if (data == NULL || person_of(c, data, "input.data", &p, &balc) != 0 ||
+        year_of(c, data, &year) != 0)
+        return -1;
+    struct year_state st;
+    struct store_err err;
+    if (store_state_get(c->svc->store, p.psn_no, year, &st, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    st.year = year;
+    const struct policy *pol = store_policy_find(c->svc->store, p.region, year, p.insutype);
+    if (pol == NULL) pol = store_policy_fallback(c->svc->store, p.region, p.insutype);
+    if (pol == NULL) return svc_fail(c, "input.data.psn_no: no policy for region %s", p.region);
+    json_buf_reset(&c->w->scratch);
+    state_to_json(&c->w->scratch, pol, &st);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_str(&w, "psn_no", p.psn_no);
+    jw_int(&w, "year", year);
+    jw_raw(&w, "cuminfo", c->w->scratch.data, c->w->scratch.len);
+    jw_end(&w);
+    return 0;
+}
+
+int txn_setl_query(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false;
+    if (data == NULL || svc_own_settlement(c, data, "input.data", &rec, &stl, &revoked) != 0) return -1;
+    char mdtrt_id[CODE_BYTES_MAX + 1];
+    if (svc_settlement_mdtrt(c, rec.seq, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
+    struct jw w;
+    jw_begin(&w, c->output);
+    svc_write_settlement(&w, &stl, rec.seq, mdtrt_id, rec.psn_no, rec.time_us / 1000000, 1);
+    jw_str(&w, "refd_setl_flag", revoked ? "1" : "0");
+    jw_end(&w);
+    return 0;
+}
+
+/* ---- 3201 reconciliation ------------------------------------------------ */
+struct recon {
+    const char *code;
+    int32_t insutype;               /* 0: all */
+    int64_t from_us, to_us;
+    int64_t count, medfee_fen, fund_fen, acct_fen;
+    bool bad;
+};
+
+static int recon_row(void *ctx, const struct journal_rec *rec) {
+    struct recon *r = ctx;
+    if (rec->kind == JOURNAL_IMPORT || rec->time_us < r->from_us || rec->time_us >= r->to_us) return 0;
+    if (strcmp(rec->fixmedins_code, r->code) != 0) return 0;
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0) return r->bad = true, -1;
+    if (r->insutype != 0 && stl.insutype != r->insutype) return 0;
+    int64_t sign = rec->kind == JOURNAL_SETTLE ? 1 : -1;
+    r->count += sign;
+    r->medfee_fen += sign * stl.setl.medfee_sumamt;
+    r->fund_fen += sign * stl.setl.fund_pay_sumamt;
+    r->acct_fen += sign * stl.setl.acct_pay;
+    return 0;
+}
+
+static int64_t local_date_to_unix_us(datetime_s t) {
+    char text[20];
+    datetime_format(t, text);
+    struct tm tm = {0};
+    tm.tm_year = datetime_year(t) - 1900;
+    tm.tm_mon = (text[5] - '0') * 10 + (text[6] - '0') - 1;
+    tm.tm_mday = (text[8] - '0') * 10 + (text[9] - '0');
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000000;
+}
+
+static void recon_figure(struct jw *w, const char *name, int64_t theirs, int64_t ours, bool money) {
+    char key[48];
+    snprintf(key, sizeof key, "plaf_%s", name);
+    if (money) jw_fen(w, key, ours); else jw_int(w, key, ours);
+    snprintf(key, sizeof key, "diff_%s", name);
+    if (money) jw_fen(w, key, theirs - ours); else jw_int(w, key, theirs - ours);
+}
+
+int txn_reconcile(struct svc_call *c) {
+    const char *p = "input.data";
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct recon r = {.code = c->fixmedins_code};
+    datetime_s begn, end;
+    int64_t medfee, fund, acct, cnt, insutype = 0;
+    if (data == NULL || in_time(c, data, "stmt_begndate", p, true, &begn) != 0 ||
+        in_time(c, data, "stmt_enddate", p, true, &end) != 0 ||
+        in_money(c, data, "medfee_sumamt", p, true, &medfee) != 0 ||
+        in_money(c, data, "fund_pay_sumamt", p, true, &fund) != 0 ||
+        in_money(c, data, "acct_pay", p, true, &acct) != 0 ||
+        in_int(c, data, "fixmedins_setl_cnt", p, true, 0, INT32_MAX, &cnt) != 0 ||
+        in_int(c, data, "insutype", p, false, 0, 999, &insutype) < 0)
+        return -1;
+    if (end < begn) return svc_fail(c, "input.data.stmt_enddate: before stmt_begndate");
+    r.insutype = (int32_t)insutype;
+    r.from_us = local_date_to_unix_us(begn);
+    r.to_us = local_date_to_unix_us(end + 86400);
+    struct store_err err;
+    pthread_mutex_lock(&c->svc->scan_lock);
+    int rc = store_ops(c->svc->store)->journal_scan(c->svc->scan_conn, 1, recon_row, &r, &err);
+    pthread_mutex_unlock(&c->svc->scan_lock);
+    if (rc != 0) return svc_fail(c, "storage: %s", r.bad ? "journal body does not decode" : err.msg);
+    bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund && r.acct_fen == acct;
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, "stmtinfo");
+    jw_str(&w, "setl_optins", c->fixmedins_code);
+    jw_str(&w, "stmt_rslt", agree ? "0" : "1");
+    jw_str(&w, "stmt_rslt_dscr", agree ? "totals agree" : "totals differ: diff_* = yours - ours");
+    recon_figure(&w, "medfee_sumamt", medfee, r.medfee_fen, true);
+    recon_figure(&w, "fund_pay_sumamt", fund, r.fund_fen, true);
+    recon_figure(&w, "acct_pay", acct, r.acct_fen, true);
+    recon_figure(&w, "fixmedins_setl_cnt", cnt, r.count, false);
+    jw_close(&w, '}');
+    jw_end(&w);
+    return 0;
+}

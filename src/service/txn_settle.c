@@ -1,0 +1,483 @@
+/* txn_settle.c: pre-settlement, settlement and revoke: outpatient
+ * (2206-2208), inpatient (2303-2305), pharmacy (2101-2103), and the
+ * one-shot hospital settlement (2207/2304 whose input carries feedetail[];
+ * our extension, docs/SERVICE.md). Settlements and revokes go through the
+ * store's commit queue (durable, idempotent by msgid, group-committed);
+ * pre-settlements run the engine on the committed state and commit nothing. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/money.h"
+#include "service/svc.h"
+
+#define SETTLING_MAX 1024 /* visits being settled at once (hospital flow) */
+
+static pthread_mutex_t settling_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t settling[SETTLING_MAX];
+static size_t settling_count;
+
+/* Reserves a visit for one settlement at a time; false if taken or full. */
+static bool settling_take(int64_t visit_id) {
+    bool ok = true;
+    pthread_mutex_lock(&settling_lock);
+    for (size_t i = 0; i < settling_count && ok; i++) ok = settling[i] != visit_id;
+    if (ok && settling_count == SETTLING_MAX) ok = false;
+    if (ok) settling[settling_count++] = visit_id;
+    pthread_mutex_unlock(&settling_lock);
+    return ok;
+}
+
+static void settling_give(int64_t visit_id) {
+    pthread_mutex_lock(&settling_lock);
+    for (size_t i = 0; i < settling_count; i++)
+        if (settling[i] == visit_id) {
+            settling[i] = settling[--settling_count];
+            break;
+        }
+    pthread_mutex_unlock(&settling_lock);
+}
+
+/* ---- the engine on committed state ---------------------------------------- */
+static void engine_institution(const struct store_institution *r, struct institution *out) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->code, sizeof out->code, "%s", r->code);
+    out->type = r->type;
+    out->level = r->level;
+}
+
+static int engine_refusal(struct svc_call *c, const struct settle_result *res,
+                          const struct bill *bill) {
+    if (res->error_line >= 0 && res->error_line < bill->line_count)
+        return svc_fail(c, "%s: feedetail[%d] (feedetl_sn '%s')%s%s", settle_code_name(res->code),
+                        (int)res->error_line, bill->lines[res->error_line].feedetl_sn,
+                        res->error_field ? ": " : "", res->error_field ? res->error_field : "");
+    return svc_fail(c, "%s%s%s", settle_code_name(res->code), res->error_field ? ": " : "",
+                    res->error_field ? res->error_field : "");
+}
+
+int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
+               struct settle_result *res, struct line_result *line_results) {
+    struct store_person sp;
+    int64_t balc = 0;
+    bool found = false;
+    struct store_err err;
+    if (store_person_get(c->svc->store, psn_no, &sp, &balc, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) return svc_fail(c, "E_UNKNOWN_PERSON: psn_no '%s'", psn_no);
+    if (sp.status != INSURED_ACTIVE) return svc_fail(c, "E_NOT_INSURED: psn_no '%s'", psn_no);
+    int year = bill->dates_ok ? datetime_year(bill->endtime) : -1;
+    const struct policy *pol = store_policy_find(c->svc->store, sp.region, year, sp.insutype);
+    if (pol == NULL) pol = store_policy_fallback(c->svc->store, sp.region, sp.insutype);
+    if (pol == NULL) return svc_fail(c, "E_POLICY_YEAR: no policy for region %s", sp.region);
+    struct year_state st;
+    if (store_state_get(c->svc->store, psn_no, pol->year, &st, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    st.year = pol->year;
+    struct person person = {.insutype = sp.insutype, .category = sp.category, .flags = sp.flags,
+                            .benefit_start = sp.benefit_start, .acct_balc_fen = balc};
+    snprintf(person.psn_no, sizeof person.psn_no, "%s", sp.psn_no);
+    struct institution inst;
+    const struct store_institution *si = store_institution_find(c->svc->store, bill->fixmedins_code);
+    if (si != NULL) engine_institution(si, &inst);
+    struct settle_input in = {pol, store_catalog(c->svc->store), si ? &inst : NULL, &person, &st, bill};
+    if (settle(&in, res, line_results, NULL) != SETTLE_OK) return engine_refusal(c, res, bill);
+    return 0;
+}
+
+/* ---- answers --------------------------------------------------------------- */
+struct setl_field {
+    const char *name;
+    size_t offset;
+};
+
+#define SF(name) {#name, offsetof(struct setlinfo, name)}
+static const struct setl_field setl_fields[] = {
+    SF(medfee_sumamt), SF(fulamt_ownpay_amt), SF(overlmt_selfpay), SF(preselfpay_amt),
+    SF(inscp_scp_amt), SF(act_pay_dedc), SF(hifp_pay), SF(hifob_pay), SF(hifmi_pay), SF(maf_pay),
+    SF(fund_pay_sumamt), SF(psn_part_amt), SF(acct_pay), SF(psn_cash_pay)};
+#undef SF
+
+static void fund_detail(struct jw *w, const char *type, const char *name, int64_t pay_fen,
+                        int64_t inscp_fen, int64_t room_fen, int sign) {
+    jw_obj(w, NULL);
+    jw_str(w, "fund_pay_type", type);
+    jw_str(w, "fund_pay_type_name", name);
+    jw_fen(w, "inscp_scp_amt", sign * inscp_fen);
+    if (room_fen == INT64_MAX) jw_raw(w, "crt_payb_lmt_amt", "null", 4);
+    else jw_fen(w, "crt_payb_lmt_amt", room_fen);
+    jw_fen(w, "fund_payamt", sign * pay_fen);
+    jw_close(w, '}');
+}
+
+static void setldetail(struct jw *w, const struct store_settlement *stl, int sign) {
+    const struct setlinfo *s = &stl->setl;
+    jw_arr(w, "setldetail");
+    fund_detail(w, stl->insutype == INSUTYPE_EMPLOYEE ? "310100" : "390100", "basic pooled fund",
+                s->hifp_pay, s->inscp_scp_amt, stl->rooms.hifp_room_fen, sign);
+    if (s->hifob_pay != 0)
+        fund_detail(w, "330100", "large-amount", s->hifob_pay, s->inscp_scp_amt,
+                    stl->rooms.hifob_room_fen, sign);
+    if (s->hifmi_pay != 0)
+        fund_detail(w, "390200", "catastrophic", s->hifmi_pay, s->inscp_scp_amt,
+                    stl->rooms.hifmi_room_fen, sign);
+    if (s->maf_pay != 0)
+        fund_detail(w, "610100", "medical assistance", s->maf_pay, s->inscp_scp_amt,
+                    stl->rooms.maf_room_fen, sign);
+    if (s->acct_pay != 0)
+        fund_detail(w, "310200", "personal account", s->acct_pay, s->psn_part_amt,
+                    s->balc + s->acct_pay, sign);
+    jw_close(w, ']');
+}
+
+void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
+                          const char *mdtrt_id, const char *psn_no, int64_t time_s, int sign) {
+    assert(sign == 1 || sign == -1);
+    jw_obj(w, "setlinfo");
+    jw_int(w, "setl_id", setl_id);
+    jw_str(w, "mdtrt_id", mdtrt_id);
+    jw_str(w, "psn_no", psn_no);
+    jw_int(w, "insutype", stl->insutype);
+    jw_time(w, "setl_time", time_s ? svc_unix_to_local(time_s) : 0);
+    for (size_t i = 0; i < sizeof setl_fields / sizeof setl_fields[0]; i++)
+        jw_fen(w, setl_fields[i].name,
+               sign * *(const int64_t *)((const char *)&stl->setl + setl_fields[i].offset));
+    if (sign > 0) jw_fen(w, "balc", stl->setl.balc);
+    jw_bp(w, "pool_prop_selfpay", stl->pool_ratio_bp);
+    jw_close(w, '}');
+    setldetail(w, stl, sign);
+}
+
+int svc_own_settlement(struct svc_call *c, const struct json_value *data, const char *path,
+                       struct journal_rec *rec, struct store_settlement *stl, bool *revoked) {
+    int64_t setl_id;
+    if (in_int(c, data, "setl_id", path, true, 1, INT64_MAX / 2, &setl_id) != 0) return -1;
+    bool found = false;
+    struct store_err err;
+    if (store_settlement_get(c->svc->store, setl_id, rec, stl, revoked, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found || strcmp(rec->fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "%s.setl_id: no settlement %" PRId64 " of this institution", path,
+                        setl_id);
+    char psn_no[CODE_BYTES_MAX + 1];
+    int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
+    if (rc < 0) return -1;
+    if (rc == 0 && strcmp(psn_no, rec->psn_no) != 0)
+        return svc_fail(c, "%s.psn_no: settlement %" PRId64 " is not of person '%s'", path,
+                        setl_id, psn_no);
+    return 0;
+}
+
+int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size) {
+    int64_t visit_id = 0;
+    bool found = false;
+    svcdb_lock(c->svc->db);
+    int rc = svcdb_setl_visit(c->svc->db, setl_id, &visit_id, &found);
+    svcdb_unlock(c->svc->db);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    out[0] = '\0';
+    if (found && visit_id > 0) mdtrt_id_format(visit_id, out, size);
+    return 0;
+}
+
+/* The journal time of record seq (our own connection). */
+static int record_time(struct svc_call *c, int64_t seq, int64_t *time_s) {
+    struct journal_rec rec;
+    bool found = false;
+    struct store_err err;
+    *time_s = c->now_s;
+    if (seq <= 0) return 0;
+    pthread_mutex_lock(&c->svc->scan_lock);
+    int rc = store_ops(c->svc->store)->journal_by_seq(c->svc->scan_conn, &seq, 1, &rec, &found, &err);
+    pthread_mutex_unlock(&c->svc->scan_lock);
+    if (rc != 0) return svc_fail(c, "storage: %s", err.msg);
+    if (found) *time_s = rec.time_us / 1000000;
+    return 0;
+}
+
+static int answer_settlement(struct svc_call *c, const struct store_settlement *stl, int64_t seq,
+                             int64_t setl_id, const char *mdtrt_id, const char *psn_no, int sign) {
+    int64_t time_s;
+    if (record_time(c, seq, &time_s) != 0) return -1;
+    struct jw w;
+    jw_begin(&w, c->output);
+    svc_write_settlement(&w, stl, sign > 0 ? setl_id : seq, mdtrt_id, psn_no, time_s, sign);
+    if (sign < 0) jw_int(&w, "init_setl_id", setl_id);
+    jw_end(&w);
+    return 0;
+}
+
+/* Settles through the commit queue (or, dry_run, computes only). */
+static int commit_settle(struct svc_call *c, const char *psn_no, const struct bill *bill,
+                         struct store_req *r) {
+    memset(r, 0, sizeof *r);
+    if (c->svc->cfg.dry_run) {
+        struct settle_result res;
+        if (svc_engine(c, psn_no, bill, &res, NULL) != 0) return -1;
+        r->stl.setl = res.setl;
+        r->stl.rooms = res.rooms;
+        r->stl.pool_ratio_bp = res.pool_ratio_bp;
+        return 0;
+    }
+    r->op = STORE_OP_SETTLE;
+    snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", psn_no);
+    r->bill = bill;
+    if (commitq_call(c->svc->q, r) != 0) return svc_fail(c, "storage: commit queue stopped");
+    if (r->status == STORE_REFUSED) return svc_fail(c, "%s: psn_no '%s'", r->error, psn_no);
+    if (r->status != STORE_DONE) return svc_fail(c, "storage: %s", r->err.msg);
+    return 0;
+}
+
+static int check_total(struct svc_call *c, const struct json_value *data, const struct bill *bill) {
+    int64_t medfee = 0, sum = 0;
+    if (in_money(c, data, "medfee_sumamt", "input.data", true, &medfee) != 0) return -1;
+    for (int32_t i = 0; i < bill->line_count; i++) sum += bill->lines[i].amount_fen;
+    if (sum != medfee) {
+        char a[32], b[32];
+        money_format(medfee, a, sizeof a);
+        money_format(sum, b, sizeof b);
+        return svc_fail(c, "input.data.medfee_sumamt: %s differs from the fee lines' total %s", a, b);
+    }
+    return 0;
+}
+
+/* ---- hospital visits --------------------------------------------------------- */
+/* The visit of data.mdtrt_id with its unsettled lines, as a bill. */
+static int visit_bill(struct svc_call *c, const struct json_value *data, struct svc_visit *v,
+                      struct bill *bill) {
+    enum visit_kind kind = c->infno[1] == '3' ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    int32_t count = 0;
+    datetime_s latest = 0;
+    svcdb_lock(c->svc->db);
+    int rc = svc_visit_load(c, data, "input.data", v);
+    if (rc == 0) rc = svcdb_fee_open(c->svc->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
+    svcdb_unlock(c->svc->db);
+    if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (rc == 1) return svc_fail(c, "input.data.mdtrt_id: more than %d fee lines", c->w->lines_max);
+    if (v->kind != kind) return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
+                                         kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
+    if (v->status == VISIT_CANCELLED) return svc_fail(c, "input.data.mdtrt_id: visit is cancelled");
+    if (v->status == VISIT_SETTLED)
+        return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")", v->setl_id);
+    if (kind == VISIT_INPATIENT && v->endtime == 0)
+        return svc_fail(c, "input.data.mdtrt_id: not discharged yet (2402)");
+    if (count == 0) return svc_fail(c, "input.data.mdtrt_id: no unsettled fee lines (2204/2301)");
+    char med_type[8];
+    rc = in_code(c, data, "med_type", "input.data", false, med_type, sizeof med_type);
+    if (rc < 0) return -1;
+    if (rc == 0 && strcmp(med_type, v->med_type) != 0)
+        return svc_fail(c, "input.data.med_type: '%s' differs from the visit's '%s'", med_type,
+                        v->med_type);
+    svc_visit_bill(v, bill, c->w->lines, count, latest);
+    return in_flag(c, data, "acct_used_flag", "input.data", &bill->acct_used);
+}
+
+int txn_presettle(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct svc_visit v;
+    struct bill bill;
+    struct settle_result res;
+    if (data == NULL || visit_bill(c, data, &v, &bill) != 0 || check_total(c, data, &bill) != 0 ||
+        svc_engine(c, v.psn_no, &bill, &res, NULL) != 0)
+        return -1;
+    struct store_settlement stl = {.insutype = v.insutype, .setl = res.setl, .rooms = res.rooms,
+                                   .pool_ratio_bp = res.pool_ratio_bp};
+    char mdtrt_id[24];
+    mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
+    struct jw w;
+    jw_begin(&w, c->output);
+    svc_write_settlement(&w, &stl, 0, mdtrt_id, v.psn_no, c->now_s, 1);
+    jw_end(&w);
+    return 0;
+}
+
+/* After the store committed: link the settlement to the visit. */
+static int visit_settled(struct svc_call *c, struct svc_visit *v, int64_t setl_id) {
+    struct svcdb *db = c->svc->db;
+    svcdb_lock(db);
+    int rc = svcdb_begin(db);
+    if (rc == 0) rc = svcdb_setl_put(db, setl_id, v->id, c->store_msgid);
+    if (rc == 0) rc = svcdb_fee_mark(db, v->id, 0, setl_id);
+    v->status = VISIT_SETTLED;
+    v->setl_id = setl_id;
+    if (rc == 0) rc = svcdb_visit_update(db, v);
+    if (rc == 0) rc = svcdb_commit(db);
+    if (rc != 0) {
+        svc_fail(c, "storage: settled as %" PRId64 " but not linked to the visit: %s", setl_id,
+                 svcdb_error(db));
+        svcdb_rollback(db);
+    }
+    svcdb_unlock(db);
+    return rc;
+}
+
+/* A replayed 2207/2304 whose settlement is linked: answer from the store. */
+static int replay_linked(struct svc_call *c, bool *done) {
+    int64_t setl_id = 0, visit_id = 0;
+    bool found = false;
+    *done = false;
+    svcdb_lock(c->svc->db);
+    int rc = svcdb_setl_by_msgid(c->svc->db, c->store_msgid, &setl_id, &visit_id, &found);
+    svcdb_unlock(c->svc->db);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (!found) return 0;
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false;
+    struct store_err err;
+    if (store_settlement_get(c->svc->store, setl_id, &rec, &stl, &revoked, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) return svc_fail(c, "storage: settlement %" PRId64 " is linked but missing", setl_id);
+    char mdtrt_id[24];
+    mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
+    *done = true;
+    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, 1);
+}
+
+static int oneshot(struct svc_call *c, const char *default_med_type, bool commit);
+
+int txn_settle(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    if (data == NULL) return -1;
+    if (json_get(c->input, "feedetail") != NULL)
+        return oneshot(c, c->infno[1] == '3' ? "21" : "11", true);
+    bool done = false;
+    if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
+    struct svc_visit v;
+    struct bill bill;
+    if (visit_bill(c, data, &v, &bill) != 0 || check_total(c, data, &bill) != 0) return -1;
+    if (!settling_take(v.id))
+        return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
+    struct store_req r;
+    int rc = commit_settle(c, v.psn_no, &bill, &r);
+    if (rc == 0 && !c->svc->cfg.dry_run) rc = visit_settled(c, &v, r.result_setl_id);
+    settling_give(v.id);
+    if (rc != 0) return -1;
+    char mdtrt_id[24];
+    mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
+    return answer_settlement(c, &r.stl, r.seq, r.result_setl_id, mdtrt_id, v.psn_no, 1);
+}
+
+/* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */
+static int oneshot_bill(struct svc_call *c, const struct json_value *d, const char *med_default,
+                        struct bill *bill, char *psn_no) {
+    const char *p = "input.data";
+    char med_type[8];
+    int32_t count = 0;
+    datetime_s latest = 0;
+    memset(bill, 0, sizeof *bill);
+    if (in_code(c, d, "psn_no", p, true, psn_no, CODE_BYTES_MAX + 1) != 0 ||
+        in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &count, &latest, NULL,
+                     0) != 0)
+        return -1;
+    int rc = in_code(c, d, "med_type", p, false, med_type, sizeof med_type);
+    if (rc < 0) return -1;
+    bill->med_type = med_type_parse(rc == 1 ? med_default : med_type);
+    if (bill->med_type == MED_TYPE_INVALID)
+        return svc_fail(c, "input.data.med_type: '%s' is not 11, 14, 21 or 41", med_type);
+    rc = in_time(c, d, "begntime", p, false, &bill->begntime);
+    if (rc < 0) return -1;
+    if (rc == 1) bill->begntime = latest ? latest : svc_unix_to_local(c->now_s);
+    rc = in_time(c, d, "endtime", p, false, &bill->endtime);
+    if (rc < 0) return -1;
+    if (rc == 1) bill->endtime = latest > bill->begntime ? latest : bill->begntime;
+    bill->dates_ok = true;
+    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", c->fixmedins_code);
+    bill->lines = c->w->lines;
+    bill->line_count = count;
+    if (in_code(c, d, "dise_codg", p, false, bill->dise_codg, sizeof bill->dise_codg) < 0 ||
+        in_code(c, d, "spec_dise_codg", p, false, bill->spec_dise_codg,
+                sizeof bill->spec_dise_codg) < 0 ||
+        in_flag(c, d, "out_of_area", p, &bill->out_of_area) != 0 ||
+        in_flag(c, d, "filed", p, &bill->filed) != 0 ||
+        in_flag(c, d, "acct_used_flag", p, &bill->acct_used) != 0)
+        return -1;
+    return check_total(c, d, bill);
+}
+
+static int oneshot(struct svc_call *c, const char *default_med_type, bool commit) {
+    const struct json_value *d = in_object(c, c->input, "data", "input", true);
+    char psn_no[CODE_BYTES_MAX + 1];
+    struct bill bill;
+    if (d == NULL || oneshot_bill(c, d, default_med_type, &bill, psn_no) != 0) return -1;
+    if (!commit) {
+        struct settle_result res;
+        if (svc_engine(c, psn_no, &bill, &res, NULL) != 0) return -1;
+        const struct store_institution *si = c->inst;
+        (void)si;
+        struct store_settlement stl = {.setl = res.setl, .rooms = res.rooms,
+                                       .pool_ratio_bp = res.pool_ratio_bp};
+        struct store_person sp;
+        int64_t balc;
+        bool found = false;
+        struct store_err err;
+        if (store_person_get(c->svc->store, psn_no, &sp, &balc, &found, &err) == 0 && found)
+            stl.insutype = sp.insutype;
+        struct jw w;
+        jw_begin(&w, c->output);
+        svc_write_settlement(&w, &stl, 0, "", psn_no, c->now_s, 1);
+        jw_end(&w);
+        return 0;
+    }
+    struct store_req r;
+    if (commit_settle(c, psn_no, &bill, &r) != 0) return -1;
+    return answer_settlement(c, &r.stl, r.seq, r.result_setl_id, "", psn_no, 1);
+}
+
+int txn_pharmacy(struct svc_call *c) {
+    return oneshot(c, "41", strcmp(c->infno, "2102") == 0);
+}
+
+/* ---- revoke (2208, 2305, 2103) ------------------------------------------------ */
+static int visit_revoked(struct svc_call *c, int64_t setl_id) {
+    struct svcdb *db = c->svc->db;
+    int64_t visit_id = 0;
+    bool found = false;
+    struct svc_visit v;
+    svcdb_lock(db);
+    int rc = svcdb_setl_visit(db, setl_id, &visit_id, &found);
+    if (rc == 0 && found) rc = svcdb_visit_get(db, visit_id, &v, &found);
+    if (rc == 0 && found && v.status == VISIT_SETTLED && v.setl_id == setl_id) {
+        v.status = VISIT_OPEN;
+        v.setl_id = 0;
+        rc = svcdb_begin(db);
+        if (rc == 0) rc = svcdb_fee_mark(db, v.id, setl_id, 0);
+        if (rc == 0) rc = svcdb_visit_update(db, &v);
+        if (rc == 0) rc = svcdb_commit(db);
+        if (rc != 0) svcdb_rollback(db);
+    }
+    if (rc != 0) svc_fail(c, "storage: revoked, but the visit was not reopened: %s", svcdb_error(db));
+    svcdb_unlock(db);
+    return rc;
+}
+
+int txn_revoke(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false;
+    if (data == NULL || svc_own_settlement(c, data, "input.data", &rec, &stl, &revoked) != 0)
+        return -1;
+    char mdtrt_id[CODE_BYTES_MAX + 1];
+    if (svc_settlement_mdtrt(c, rec.seq, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
+    char given[CODE_BYTES_MAX + 1];
+    int rc = in_code(c, data, "mdtrt_id", "input.data", false, given, sizeof given);
+    if (rc < 0) return -1;
+    if (rc == 0 && strcmp(given, mdtrt_id) != 0)
+        return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
+                        rec.seq, given);
+    if (c->svc->cfg.dry_run) return answer_settlement(c, &stl, 0, rec.seq, mdtrt_id, rec.psn_no, -1);
+    struct store_req r;
+    memset(&r, 0, sizeof r);
+    r.op = STORE_OP_REVOKE;
+    snprintf(r.msgid, sizeof r.msgid, "%s", c->store_msgid);
+    r.setl_id = rec.seq;
+    if (commitq_call(c->svc->q, &r) != 0) return svc_fail(c, "storage: commit queue stopped");
+    if (r.status == STORE_REFUSED) return svc_fail(c, "%s: setl_id %" PRId64, r.error, rec.seq);
+    if (r.status != STORE_DONE) return svc_fail(c, "storage: %s", r.err.msg);
+    if (visit_revoked(c, rec.seq) != 0) return -1;
+    return answer_settlement(c, &r.stl, r.seq, rec.seq, mdtrt_id, rec.psn_no, -1);
+}

@@ -1,0 +1,311 @@
+/* txn_visit.c: the visit transactions kept in the service tables:
+ * outpatient registration, cancel, visit information (2201-2203), fee line
+ * upload and withdrawal (2204/2205, 2301/2302), and inpatient admission,
+ * discharge, change and cancel (2401-2404). Each runs inside the service
+ * tables' transaction opened by run_replayable() (service.c), so that the
+ * write and its replayable answer commit together. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/money.h"
+#include "service/svc.h"
+
+static const char *const visit_kind_name[] = {"", "outpatient", "inpatient"};
+
+int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,
+                   struct svc_visit *v) {
+    char text[CODE_BYTES_MAX + 1], psn_no[CODE_BYTES_MAX + 1];
+    if (in_code(c, obj, "mdtrt_id", path, true, text, sizeof text) != 0) return -1;
+    int rc = in_code(c, obj, "psn_no", path, false, psn_no, sizeof psn_no);
+    if (rc < 0) return -1;
+    int64_t id = mdtrt_id_parse(text);
+    bool found = false;
+    if (id > 0 && svcdb_visit_get(c->svc->db, id, v, &found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (!found || strcmp(v->fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "%s.mdtrt_id: no visit '%s' of this institution", path, text);
+    if (rc == 0 && strcmp(psn_no, v->psn_no) != 0)
+        return svc_fail(c, "%s.psn_no: visit '%s' is not of person '%s'", path, text, psn_no);
+    return 0;
+}
+
+static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
+                      const char *path) {
+    if (v->kind != kind)
+        return svc_fail(c, "%s.mdtrt_id: MDT%010" PRId64 " is an %s visit, not %s", path, v->id,
+                        visit_kind_name[v->kind], visit_kind_name[kind]);
+    if (v->status == VISIT_SETTLED)
+        return svc_fail(c, "%s.mdtrt_id: visit is settled (setl_id %" PRId64 "); revoke first",
+                        path, v->setl_id);
+    if (v->status == VISIT_CANCELLED) return svc_fail(c, "%s.mdtrt_id: visit is cancelled", path);
+    return 0;
+}
+
+static int storage_fail(struct svc_call *c) {
+    return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+}
+
+/* The main diagnosis: obj.dise_codg, else diseinfo[] (maindiag_flag 1 first). */
+static int diagnosis(struct svc_call *c, const struct json_value *obj, const char *path,
+                     char *out, size_t size) {
+    int rc = in_code(c, obj, "dise_codg", path, false, out, size);
+    if (rc <= 0) return rc;
+    const struct json_value *arr = json_get(c->input, "diseinfo");
+    if (arr == NULL || arr->type == JSON_NULL) return 1;
+    if (arr->type != JSON_ARRAY) return svc_fail(c, "input.diseinfo: must be an array");
+    int i = 0, found = 1;
+    char where[SVC_PATH_BYTES], flag[8], code[CODE_BYTES_MAX + 1];
+    for (const struct json_value *d = arr->child; d != NULL; d = d->next, i++) {
+        snprintf(where, sizeof where, "input.diseinfo[%d]", i);
+        if (d->type != JSON_OBJECT) return svc_fail(c, "%s: must be an object", where);
+        if (in_code(c, d, "diag_code", where, true, code, sizeof code) != 0 ||
+            in_code(c, d, "maindiag_flag", where, false, flag, sizeof flag) < 0)
+            return -1;
+        if (found == 1 || strcmp(flag, "1") == 0) snprintf(out, size, "%s", code);
+        if (strcmp(flag, "1") == 0) return 0;
+        found = 0;
+    }
+    return found;
+}
+
+/* 2201 / 2401: the person must be insured, and under this insutype. */
+static int register_common(struct svc_call *c, const struct json_value *d, const char *path,
+                           struct svc_visit *v) {
+    int64_t insutype;
+    if (in_code(c, d, "psn_no", path, true, v->psn_no, sizeof v->psn_no) != 0 ||
+        in_int(c, d, "insutype", path, true, 1, 999, &insutype) != 0 ||
+        in_time(c, d, "begntime", path, true, &v->begntime) != 0 ||
+        in_code(c, d, "ipt_otp_no", path, false, v->ipt_otp_no, sizeof v->ipt_otp_no) < 0 ||
+        in_flag(c, d, "out_of_area", path, &v->out_of_area) != 0 ||
+        in_flag(c, d, "filed", path, &v->filed) != 0)
+        return -1;
+    struct store_person p;
+    int64_t balc;
+    bool found = false;
+    struct store_err err;
+    if (store_person_get(c->svc->store, v->psn_no, &p, &balc, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) return svc_fail(c, "%s.psn_no: no insured person '%s'", path, v->psn_no);
+    if (p.status != INSURED_ACTIVE) return svc_fail(c, "%s.psn_no: '%s' is not insured now", path, v->psn_no);
+    if (p.insutype != insutype)
+        return svc_fail(c, "%s.insutype: person '%s' is insured under %d", path, v->psn_no,
+                        (int)p.insutype);
+    snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", c->fixmedins_code);
+    v->insutype = (int32_t)insutype;
+    v->status = VISIT_OPEN;
+    return 0;
+}
+
+static int answer_visit(struct svc_call *c, const char *wrapper, const struct svc_visit *v) {
+    char id[24];
+    mdtrt_id_format(v->id, id, sizeof id);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, wrapper);
+    jw_str(&w, "mdtrt_id", id);
+    jw_str(&w, "psn_no", v->psn_no);
+    jw_str(&w, "ipt_otp_no", v->ipt_otp_no);
+    jw_close(&w, '}');
+    jw_end(&w);
+    return 0;
+}
+
+int txn_register(struct svc_call *c) {
+    const struct json_value *d = in_object(c, c->input, "data", "input", true);
+    struct svc_visit v = {.kind = VISIT_OUTPATIENT};
+    if (d == NULL || register_common(c, d, "input.data", &v) != 0) return -1;
+    snprintf(v.med_type, sizeof v.med_type, "11");
+    if (svcdb_visit_insert(c->svc->db, &v) != 0) return storage_fail(c);
+    return answer_visit(c, "data", &v);
+}
+
+int txn_admit(struct svc_call *c) {
+    const char *path = "input.mdtrtinfo";
+    const struct json_value *d = in_object(c, c->input, "mdtrtinfo", "input", true);
+    struct svc_visit v = {.kind = VISIT_INPATIENT};
+    if (d == NULL || register_common(c, d, path, &v) != 0) return -1;
+    int rc = in_code(c, d, "med_type", path, false, v.med_type, sizeof v.med_type);
+    if (rc < 0) return -1;
+    if (rc == 1) snprintf(v.med_type, sizeof v.med_type, "21");
+    if (strcmp(v.med_type, "21") != 0)
+        return svc_fail(c, "%s.med_type: '%s' is not an inpatient med_type (21)", path, v.med_type);
+    if (v.ipt_otp_no[0] == '\0' &&
+        in_code(c, d, "ipt_no", path, false, v.ipt_otp_no, sizeof v.ipt_otp_no) < 0)
+        return -1;
+    if (diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0) return -1;
+    if (svcdb_visit_insert(c->svc->db, &v) != 0) return storage_fail(c);
+    return answer_visit(c, "result", &v);
+}
+
+int txn_register_cancel(struct svc_call *c) {
+    const struct json_value *d = in_object(c, c->input, "data", "input", true);
+    struct svc_visit v;
+    enum visit_kind kind = strcmp(c->infno, "2404") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
+        visit_open(c, &v, kind, "input.data") != 0)
+        return -1;
+    v.status = VISIT_CANCELLED;
+    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    return answer_visit(c, "data", &v);
+}
+
+int txn_visit_info(struct svc_call *c) {
+    const char *path = "input.mdtrtinfo";
+    const struct json_value *d = in_object(c, c->input, "mdtrtinfo", "input", true);
+    struct svc_visit v;
+    if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
+        visit_open(c, &v, VISIT_OUTPATIENT, path) != 0 ||
+        in_code(c, d, "med_type", path, true, v.med_type, sizeof v.med_type) != 0)
+        return -1;
+    if (strcmp(v.med_type, "11") != 0 && strcmp(v.med_type, "14") != 0)
+        return svc_fail(c, "%s.med_type: '%s' is not an outpatient med_type (11, 14)", path,
+                        v.med_type);
+    if (in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
+        diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
+        return -1;
+    int rc = in_code(c, d, "spec_dise_codg", path, false, v.spec_dise_codg, sizeof v.spec_dise_codg);
+    if (rc < 0) return -1;
+    if (rc == 1 && strcmp(v.med_type, "14") == 0)
+        snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
+    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_end(&w);
+    return 0;
+}
+
+static void line_answer(struct jw *w, const struct bill_line *l, const struct line_result *r) {
+    static const char *const lv[] = {"", "01", "02", "03"};
+    char text[40];
+    jw_obj(w, NULL);
+    jw_str(w, "feedetl_sn", l->feedetl_sn);
+    jw_fen(w, "det_item_fee_sumamt", l->amount_fen);
+    int n = scaled_format(l->cnt_scaled, 4, text, sizeof text);
+    jw_raw(w, "cnt", text, (size_t)n);
+    n = scaled_format(l->pric_scaled, 6, text, sizeof text);
+    jw_raw(w, "pric", text, (size_t)n);
+    if (r->cap_price_scaled < 0) {
+        jw_raw(w, "pric_uplmt_amt", "null", 4);
+    } else {
+        n = scaled_format(r->cap_price_scaled, 6, text, sizeof text);
+        jw_raw(w, "pric_uplmt_amt", text, (size_t)n);
+    }
+    jw_bp(w, "selfpay_prop", r->selfpay_prop_bp);
+    jw_fen(w, "fulamt_ownpay_amt", r->fulamt_ownpay_fen);
+    jw_fen(w, "overlmt_amt", r->overlmt_fen);
+    jw_fen(w, "preselfpay_amt", r->preselfpay_fen);
+    jw_fen(w, "inscp_scp_amt", r->inscp_fen);
+    jw_str(w, "chrgitm_lv", r->item_class >= CLASS_A && r->item_class <= CLASS_C ? lv[r->item_class] : "03");
+    jw_close(w, '}');
+}
+
+void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_line *lines,
+                    int32_t count, datetime_s latest_fee) {
+    memset(bill, 0, sizeof *bill);
+    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", v->fixmedins_code);
+    bill->med_type = med_type_parse(v->med_type);
+    bill->begntime = v->begntime;
+    bill->endtime = v->endtime;
+    if (bill->endtime == 0) bill->endtime = latest_fee > v->begntime ? latest_fee : v->begntime;
+    bill->dates_ok = true;
+    snprintf(bill->dise_codg, sizeof bill->dise_codg, "%s", v->dise_codg);
+    snprintf(bill->spec_dise_codg, sizeof bill->spec_dise_codg, "%s", v->spec_dise_codg);
+    bill->out_of_area = v->out_of_area;
+    bill->filed = v->filed;
+    bill->line_count = count;
+    bill->lines = lines;
+}
+
+int txn_fee_upload(struct svc_call *c) {
+    enum visit_kind kind = strcmp(c->infno, "2301") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    char id[CODE_BYTES_MAX + 1];
+    int32_t count = 0;
+    datetime_s latest;
+    struct svc_visit v;
+    bool found = false;
+    if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &count, &latest, id,
+                     sizeof id) != 0)
+        return -1;
+    int64_t vid = mdtrt_id_parse(id);
+    if (vid > 0 && svcdb_visit_get(c->svc->db, vid, &v, &found) != 0) return storage_fail(c);
+    if (!found || strcmp(v.fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
+    if (visit_open(c, &v, kind, "input.feedetail[0]") != 0) return -1;
+    for (int32_t i = 0; i < count; i++) {
+        bool exists = false;
+        if (svcdb_fee_exists(c->svc->db, vid, c->w->lines[i].feedetl_sn, &exists) != 0)
+            return storage_fail(c);
+        if (exists)
+            return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", i,
+                            c->w->lines[i].feedetl_sn);
+    }
+    struct bill bill;
+    struct settle_result res;
+    svc_visit_bill(&v, &bill, c->w->lines, count, latest);
+    if (svc_engine(c, v.psn_no, &bill, &res, c->w->line_results) != 0) return -1;
+    for (int32_t i = 0; i < count; i++)
+        if (svcdb_fee_insert(c->svc->db, vid, &c->w->lines[i], latest) != 0) return storage_fail(c);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_arr(&w, "result");
+    for (int32_t i = 0; i < count; i++) line_answer(&w, &c->w->lines[i], &c->w->line_results[i]);
+    jw_close(&w, ']');
+    jw_end(&w);
+    return 0;
+}
+
+int txn_fee_withdraw(struct svc_call *c) {
+    enum visit_kind kind = strcmp(c->infno, "2302") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    const struct json_value *d = in_object(c, c->input, "data", "input", true);
+    struct svc_visit v;
+    char sn[CODE_BYTES_MAX + 1];
+    if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
+        visit_open(c, &v, kind, "input.data") != 0)
+        return -1;
+    int rc = in_code(c, d, "feedetl_sn", "input.data", false, sn, sizeof sn);
+    if (rc < 0) return -1;
+    bool all = rc == 1 || strcmp(sn, "0000") == 0;
+    int64_t deleted = 0;
+    if (svcdb_fee_withdraw(c->svc->db, v.id, all ? NULL : sn, &deleted) != 0) return storage_fail(c);
+    if (!all && deleted == 0)
+        return svc_fail(c, "input.data.feedetl_sn: no unsettled fee line '%s'", sn);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_int(&w, "withdrawn_cnt", deleted);
+    jw_end(&w);
+    return 0;
+}
+
+int txn_discharge(struct svc_call *c) {
+    const char *path = "input.dscginfo";
+    const struct json_value *d = in_object(c, c->input, "dscginfo", "input", true);
+    struct svc_visit v;
+    if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
+        visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
+        in_time(c, d, "endtime", path, true, &v.endtime) != 0 ||
+        diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
+        return -1;
+    if (v.endtime < v.begntime) return svc_fail(c, "%s.endtime: before the admission's begntime", path);
+    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    return answer_visit(c, "result", &v);
+}
+
+int txn_admit_change(struct svc_call *c) {
+    const char *path = "input.adminfo";
+    const struct json_value *d = in_object(c, c->input, "adminfo", "input", true);
+    struct svc_visit v;
+    if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
+        visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
+        in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
+        diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0 ||
+        in_code(c, d, "ipt_otp_no", path, false, v.ipt_otp_no, sizeof v.ipt_otp_no) < 0)
+        return -1;
+    if (json_get(d, "out_of_area") && in_flag(c, d, "out_of_area", path, &v.out_of_area) != 0) return -1;
+    if (json_get(d, "filed") && in_flag(c, d, "filed", path, &v.filed) != 0) return -1;
+    if (v.endtime != 0 && v.endtime < v.begntime)
+        return svc_fail(c, "%s.begntime: after the discharge's endtime", path);
+    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    return answer_visit(c, "result", &v);
+}
