@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "store/cache.h"
 #include "store/store.h"
 
 #define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
@@ -114,6 +115,7 @@ struct batch {
     struct store_person *person_vals;
     struct state_key *dirty_keys;
     struct year_state *dirty_states;
+    size_t *miss_idx;               /* working-set index of each cache miss */
 };
 
 struct commitq {
@@ -127,6 +129,7 @@ struct commitq {
     pthread_t thread;
     int64_t batches, requests;
     struct batch b;
+    struct wcache cache;
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
 };
@@ -135,7 +138,8 @@ static void batch_free(struct batch *b) {
     void *ptrs[] = {b->reqs, b->msgids, b->prior, b->prior_found, b->target_ids, b->targets,
                     b->target_found, b->target_revoked, b->target_of, b->persons, b->states,
                     b->recs, b->postings, b->deltas, b->keys, b->state_keys, b->state_vals,
-                    b->balances, b->found, b->person_vals, b->dirty_keys, b->dirty_states};
+                    b->balances, b->found, b->person_vals, b->dirty_keys, b->dirty_states,
+                    b->miss_idx};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -168,13 +172,14 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->person_vals = calloc(n, sizeof *b->person_vals);
     b->dirty_keys = calloc(n, sizeof *b->dirty_keys);
     b->dirty_states = calloc(n, sizeof *b->dirty_states);
+    b->miss_idx = calloc(n, sizeof *b->miss_idx);
     int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
              strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
     bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
               b->targets && b->target_found && b->target_revoked && b->target_of && b->persons &&
               b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
-              b->dirty_states;
+              b->dirty_states && b->miss_idx;
     if (!ok) batch_free(b);
     return ok ? 0 : -1;
 }
@@ -284,25 +289,70 @@ static void collect_keys(struct batch *b) {
     }
 }
 
-static int fetch_working_set(struct commitq *q, struct store_err *err) {
+/* Persons and their account balances: from the cache, the misses in one
+ * round trip each. */
+static int fetch_persons(struct commitq *q, struct store_err *err) {
     struct batch *b = &q->b;
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
-    collect_keys(b);
-    for (size_t i = 0; i < b->person_count; i++) b->keys[i] = b->persons[i].p.psn_no;
-    if (ops->persons_get(c, b->keys, b->person_count, b->person_vals, b->found, err) != 0) return -1;
+    size_t miss = 0;
     for (size_t i = 0; i < b->person_count; i++) {
-        b->persons[i].found = b->found[i];
-        if (b->found[i]) b->persons[i].p = b->person_vals[i];
-        b->keys[i] = b->persons[i].account;
+        struct person_entry *e = &b->persons[i];
+        e->found = wcache_person(&q->cache, e->p.psn_no, &e->p, &e->balance_fen);
+        if (!e->found) {
+            b->miss_idx[miss] = i;
+            b->keys[miss++] = e->p.psn_no;
+        }
     }
-    if (ops->balances_get(c, b->keys, b->person_count, b->balances, b->found, err) != 0) return -1;
-    for (size_t i = 0; i < b->person_count; i++) b->persons[i].balance_fen = b->balances[i];
-    for (size_t i = 0; i < b->state_count; i++) b->state_keys[i] = b->states[i].key;
-    if (ops->states_get(c, b->state_keys, b->state_count, b->state_vals, b->found, err) != 0)
-        return -1;
-    for (size_t i = 0; i < b->state_count; i++) b->states[i].st = b->state_vals[i];
+    if (miss == 0) return 0;
+    if (ops->persons_get(c, b->keys, miss, b->person_vals, b->found, err) != 0) return -1;
+    for (size_t k = 0; k < miss; k++) {
+        struct person_entry *e = &b->persons[b->miss_idx[k]];
+        e->found = b->found[k];
+        if (e->found) e->p = b->person_vals[k];
+        b->keys[k] = e->account;
+    }
+    if (ops->balances_get(c, b->keys, miss, b->balances, b->found, err) != 0) return -1;
+    for (size_t k = 0; k < miss; k++) b->persons[b->miss_idx[k]].balance_fen = b->balances[k];
     return 0;
+}
+
+static int fetch_states(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
+    size_t miss = 0;
+    for (size_t i = 0; i < b->state_count; i++) {
+        struct state_entry *e = &b->states[i];
+        if (wcache_state(&q->cache, e->key.psn_no, e->key.year, &e->st)) continue;
+        b->miss_idx[miss] = i;
+        b->state_keys[miss++] = e->key;
+    }
+    if (miss == 0) return 0;
+    if (store_ops(q->store)->states_get(store_conn(q->store), b->state_keys, miss, b->state_vals,
+                                        b->found, err) != 0)
+        return -1;
+    for (size_t k = 0; k < miss; k++) b->states[b->miss_idx[k]].st = b->state_vals[k];
+    return 0;
+}
+
+static int fetch_working_set(struct commitq *q, struct store_err *err) {
+    collect_keys(&q->b);
+    if (fetch_persons(q, err) != 0) return -1;
+    return fetch_states(q, err);
+}
+
+/* After a durable commit: the batch's working set becomes the cache. */
+static void cache_commit(struct commitq *q) {
+    struct batch *b = &q->b;
+    for (size_t i = 0; i < b->person_count; i++) {
+        const struct person_entry *e = &b->persons[i];
+        if (e->found && wcache_put_person(&q->cache, &e->p, e->balance_fen) != 0) return;
+    }
+    for (size_t i = 0; i < b->state_count; i++) {
+        struct year_state st = b->states[i].st;
+        st.acct_balc_fen = 0;
+        if (wcache_put_state(&q->cache, b->states[i].key.psn_no, &st) != 0) return;
+    }
+    q->cache.valid_seq = q->next_seq - 1;
 }
 
 /* ---- applying one request ------------------------------------------------ */
@@ -518,6 +568,8 @@ static int write_batch(struct commitq *q, struct store_err *err) {
     return 0;
 }
 
+/* The journal tail: next seq and chain hash. A tail this writer did not
+ * commit means another process wrote: the cache is dropped. */
 static int read_tail(struct commitq *q, struct store_err *err) {
     struct journal_rec *last = &q->b.prior[0]; /* scratch; refilled by fetch_journal */
     bool found = false;
@@ -525,6 +577,10 @@ static int read_tail(struct commitq *q, struct store_err *err) {
     q->next_seq = found ? last->seq + 1 : 1;
     if (found) memcpy(q->last_hash, last->hash, sizeof q->last_hash);
     else memset(q->last_hash, '0', HASH_HEX_BYTES), q->last_hash[HASH_HEX_BYTES] = '\0';
+    if (q->cache.valid_seq != q->next_seq - 1) {
+        wcache_clear(&q->cache);
+        q->cache.valid_seq = q->next_seq - 1;
+    }
     return 0;
 }
 
@@ -558,7 +614,9 @@ static void process_batch(struct commitq *q) {
     }
     if (rc == 0) rc = write_batch(q, &err);
     if (rc == 0) rc = ops->commit(c, &err);
+    if (rc == 0) cache_commit(q);
     if (rc != 0) {
+        wcache_clear(&q->cache);
         ops->rollback(c);
         for (size_t i = 0; i < b->n; i++) {
             b->reqs[i]->status = STORE_FAILED;
@@ -606,8 +664,8 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     }
     struct commitq *q = calloc(1, sizeof *q);
     if (q == NULL || (q->ring = calloc(COMMITQ_LEN_MAX, sizeof *q->ring)) == NULL ||
-        batch_alloc(&q->b, (size_t)batch_max) != 0) {
-        if (q) free(q->ring);
+        batch_alloc(&q->b, (size_t)batch_max) != 0 || wcache_init(&q->cache) != 0) {
+        if (q) free(q->ring), wcache_free(&q->cache);
         free(q);
         store_errf(err, "commit queue: out of memory");
         return -1;
@@ -620,6 +678,7 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     pthread_cond_init(&q->done, NULL);
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
         batch_free(&q->b);
+        wcache_free(&q->cache);
         free(q->ring);
         free(q);
         store_errf(err, "commit queue: cannot start the writer thread");
@@ -642,6 +701,7 @@ void commitq_stop(struct commitq *q) {
     pthread_cond_destroy(&q->nonfull);
     pthread_cond_destroy(&q->done);
     batch_free(&q->b);
+    wcache_free(&q->cache);
     free(q->ring);
     free(q);
 }

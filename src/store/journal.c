@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "store/store.h"
 
@@ -54,10 +56,21 @@ static void hex_of(const unsigned char *md, unsigned len, char *out) {
     out[2 * len] = '\0';
 }
 
+/* SHA-256 fetched once: OpenSSL 3 looks the algorithm up on every implicit use. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+static const EVP_MD *sha256(void) {
+    pthread_once(&sha256_once, sha256_fetch);
+    return sha256_md != NULL ? sha256_md : EVP_sha256();
+}
+
 void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned md_len = 0;
-    int ok = EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+    int ok = EVP_Digest(data, len, md, &md_len, sha256(), NULL);
     assert(ok == 1 && md_len == 32);
     if (ok != 1 || md_len != 32) { /* cannot happen with a working libcrypto */
         memset(out, '0', HASH_HEX_BYTES);
@@ -67,17 +80,45 @@ void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]) {
     hex_of(md, md_len, out);
 }
 
+/* Appends text and a newline; returns the new length or size on overflow. */
+static size_t put_text(char *buf, size_t len, size_t size, const char *text) {
+    size_t n = strlen(text);
+    if (len + n + 1 > size) return size;
+    memcpy(buf + len, text, n);
+    buf[len + n] = '\n';
+    return len + n + 1;
+}
+
+/* Decimal int64 without printf (the hot path formats dozens per record). */
+static size_t put_i64(char *buf, size_t len, size_t size, int64_t v) {
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    if (v < 0) tmp[n++] = '-';
+    if (len + (size_t)n + 1 > size) return size;
+    for (int i = 0; i < n; i++) buf[len + (size_t)i] = tmp[n - 1 - i];
+    buf[len + (size_t)n] = '\n';
+    return len + (size_t)n + 1;
+}
+
 void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]) {
+    assert(rec != NULL && out != NULL);
     char canon[CANON_BYTES_MAX];
-    int n = snprintf(canon, sizeof canon,
-                     "%s\n%" PRId64 "\n%" PRId64 "\n%s\n%s\n%s\n%s\n%" PRId64 "\n%d\n%s\n%s",
-                     rec->prev_hash, rec->seq, rec->time_us, journal_kind_name(rec->kind),
-                     rec->msgid, rec->psn_no, rec->fixmedins_code, rec->ref_seq, (int)rec->year,
-                     rec->req_hash, rec->body);
-    assert(n > 0 && (size_t)n < sizeof canon);
-    if (n < 0) n = 0;
-    if ((size_t)n >= sizeof canon) n = (int)sizeof canon - 1;
-    sha256_hex(canon, (size_t)n, out);
+    size_t n = 0, size = sizeof canon;
+    n = put_text(canon, n, size, rec->prev_hash);
+    n = put_i64(canon, n, size, rec->seq);
+    n = put_i64(canon, n, size, rec->time_us);
+    n = put_text(canon, n, size, journal_kind_name(rec->kind));
+    n = put_text(canon, n, size, rec->msgid);
+    n = put_text(canon, n, size, rec->psn_no);
+    n = put_text(canon, n, size, rec->fixmedins_code);
+    n = put_i64(canon, n, size, rec->ref_seq);
+    n = put_i64(canon, n, size, rec->year);
+    n = put_text(canon, n, size, rec->req_hash);
+    n = put_text(canon, n, size, rec->body);
+    assert(n < size);
+    sha256_hex(canon, n, out);
 }
 
 /* ---- body encoding ---------------------------------------------------- */
@@ -108,26 +149,44 @@ static int64_t *field_ptr(struct store_settlement *s, size_t i) {
     return (int64_t *)(void *)((char *)s + FIELDS64[i].offset);
 }
 
+/* " key=value" with value in decimal; returns the new length or size. */
+static size_t put_pair(char *buf, size_t len, size_t size, const char *key, int64_t v) {
+    size_t k = strlen(key);
+    if (len + k + 2 >= size) return size;
+    buf[len++] = ' ';
+    memcpy(buf + len, key, k);
+    len += k;
+    buf[len++] = '=';
+    len = put_i64(buf, len, size, v);
+    if (len >= size) return size;
+    buf[len - 1] = '\0'; /* put_i64 ended with a newline */
+    return len - 1;
+}
+
 int settlement_encode(const struct store_settlement *stl, char *body, size_t size) {
-    assert(stl != NULL && body != NULL);
-    size_t len = 0;
-    int n = snprintf(body, size, "region=%s insutype=%d year=%d pool_ratio=%d d.admissions=%d",
-                     stl->region, (int)stl->insutype, (int)stl->year, (int)stl->pool_ratio_bp,
-                     (int)stl->delta.admissions);
-    if (n < 0 || (size_t)n >= size) return -1;
-    len = (size_t)n;
+    assert(stl != NULL && body != NULL && size > 0);
+    size_t len = strlen(stl->region);
+    if (len + 8 >= size) return -1;
+    memcpy(body, "region=", 7);
+    memcpy(body + 7, stl->region, len);
+    len += 7;
+    len = put_pair(body, len, size, "insutype", stl->insutype);
+    len = put_pair(body, len, size, "year", stl->year);
+    len = put_pair(body, len, size, "pool_ratio", stl->pool_ratio_bp);
+    if (stl->delta.admissions != 0) len = put_pair(body, len, size, "d.admissions", stl->delta.admissions);
     struct store_settlement *mut = (struct store_settlement *)(uintptr_t)stl;
-    for (size_t i = 0; i < FIELDS64_COUNT; i++) {
-        n = snprintf(body + len, size - len, " %s=%" PRId64, FIELDS64[i].key, *field_ptr(mut, i));
-        if (n < 0 || (size_t)n >= size - len) return -1;
-        len += (size_t)n;
+    for (size_t i = 0; i < FIELDS64_COUNT && len < size; i++) {
+        int64_t v = *field_ptr(mut, i);
+        if (v != 0) len = put_pair(body, len, size, FIELDS64[i].key, v); /* absent = 0 */
     }
-    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
+    char key[16];
+    for (int d = 0; d < POLICY_DISEASES_MAX && len < size; d++) {
         if (stl->delta.special_paid_fen[d] == 0) continue;
-        n = snprintf(body + len, size - len, " d.sp.%d=%" PRId64, d, stl->delta.special_paid_fen[d]);
-        if (n < 0 || (size_t)n >= size - len) return -1;
-        len += (size_t)n;
+        snprintf(key, sizeof key, "d.sp.%d", d);
+        len = put_pair(body, len, size, key, stl->delta.special_paid_fen[d]);
     }
+    if (len >= size) return -1;
+    body[len] = '\0';
     return (int)len;
 }
 
@@ -200,8 +259,8 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
         p += len;
         if (*p == ' ') p++;
     }
-    if (seen < (int)FIELDS64_COUNT + 5) {
-        *bad_key = "(missing fields)";
+    if (seen < 4 || out->region[0] == '\0' || out->year == 0) {
+        *bad_key = "(region, insutype, year, pool_ratio required)";
         return -1;
     }
     out->delta.year = out->year;
@@ -209,31 +268,62 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
 }
 
 /* ---- request hashes --------------------------------------------------- */
+/* Canonical request bytes: each field as text or fixed-width integer,
+ * fields and lines in order. */
+struct canon {
+    unsigned char buf[1024];
+    size_t len;
+    EVP_MD_CTX *ctx;
+    bool ok;
+};
+
+static void canon_flush(struct canon *c) {
+    if (c->ok && c->len > 0) c->ok = EVP_DigestUpdate(c->ctx, c->buf, c->len) == 1;
+    c->len = 0;
+}
+
+static void canon_bytes(struct canon *c, const void *data, size_t n) {
+    assert(n < sizeof c->buf);
+    if (c->len + n > sizeof c->buf) canon_flush(c);
+    memcpy(c->buf + c->len, data, n);
+    c->len += n;
+}
+
+static void canon_str(struct canon *c, const char *s) { canon_bytes(c, s, strlen(s) + 1); }
+
+static void canon_i64(struct canon *c, int64_t v) {
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++) le[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    canon_bytes(c, le, sizeof le);
+}
+
 void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HASH_HEX_BYTES + 1]) {
     assert(psn_no != NULL && bill != NULL);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    struct canon c = {.len = 0, .ctx = EVP_MD_CTX_new()};
+    c.ok = c.ctx != NULL && EVP_DigestInit_ex(c.ctx, sha256(), NULL) == 1;
+    canon_str(&c, "bill/1");
+    canon_str(&c, psn_no);
+    canon_str(&c, bill->fixmedins_code);
+    canon_str(&c, bill->dise_codg);
+    canon_str(&c, bill->spec_dise_codg);
+    int64_t head[] = {bill->med_type, bill->dates_ok, bill->begntime, bill->endtime,
+                      bill->out_of_area, bill->filed, bill->acct_used, bill->line_count};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) canon_i64(&c, head[i]);
+    for (int32_t i = 0; i < bill->line_count; i++) {
+        const struct bill_line *l = &bill->lines[i];
+        canon_str(&c, l->feedetl_sn);
+        canon_str(&c, l->med_list_codg);
+        canon_str(&c, l->bad_field ? l->bad_field : "");
+        int64_t nums[] = {l->has_feedetl_sn, l->cnt_scaled, l->pric_scaled, l->amount_fen,
+                          l->numbers_ok};
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) canon_i64(&c, nums[k]);
+    }
+    canon_flush(&c);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned md_len = 0;
-    char head[1024];
-    int n = snprintf(head, sizeof head, "bill\n%s\n%s\n%d\n%d\n%" PRId64 "\n%" PRId64 "\n%s\n%s\n%d%d%d\n%d\n",
-                     psn_no, bill->fixmedins_code, (int)bill->med_type, (int)bill->dates_ok,
-                     bill->begntime, bill->endtime, bill->dise_codg, bill->spec_dise_codg,
-                     (int)bill->out_of_area, (int)bill->filed, (int)bill->acct_used,
-                     (int)bill->line_count);
-    bool ok = ctx != NULL && n > 0 && (size_t)n < sizeof head &&
-              EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-              EVP_DigestUpdate(ctx, head, (size_t)n) == 1;
-    for (int32_t i = 0; ok && i < bill->line_count; i++) {
-        const struct bill_line *l = &bill->lines[i];
-        n = snprintf(head, sizeof head, "%s|%d|%s|%" PRId64 "|%" PRId64 "|%" PRId64 "|%d|%s\n",
-                     l->feedetl_sn, (int)l->has_feedetl_sn, l->med_list_codg, l->cnt_scaled,
-                     l->pric_scaled, l->amount_fen, (int)l->numbers_ok,
-                     l->bad_field ? l->bad_field : "");
-        ok = n > 0 && (size_t)n < sizeof head && EVP_DigestUpdate(ctx, head, (size_t)n) == 1;
-    }
-    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
-    EVP_MD_CTX_free(ctx);
-    if (!ok) { /* allocation failure in libcrypto: a hash no request can match */
+    c.ok = c.ok && EVP_DigestFinal_ex(c.ctx, md, &md_len) == 1 && md_len == 32;
+    EVP_MD_CTX_free(c.ctx);
+    if (!c.ok) { /* allocation failure in libcrypto: a hash no request can match */
         memset(out, 'x', HASH_HEX_BYTES);
         out[HASH_HEX_BYTES] = '\0';
         return;

@@ -156,9 +156,11 @@ static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
     return res;
 }
 
+/* Runs one or more parameterless statements (simple query protocol). */
 static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) {
-    PGresult *res = pg_run(c, sql, 0, NULL, err);
-    if (res == NULL) return -1;
+    PGresult *res = PQexec(c->pg, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return pg_fail(c, err, sql, res);
     PQclear(res);
     return 0;
 }

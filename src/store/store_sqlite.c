@@ -95,7 +95,13 @@ static const char *const SQL[S_COUNT] = {
     [S_JOURNAL_REVOKED] = "SELECT 1 FROM journal WHERE kind = 2 AND ref_seq = ?",
     [S_JOURNAL_SCAN] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
     [S_STATE_GET] = "SELECT " STATE_COLS " FROM states WHERE psn_no = ? AND year = ?",
-    [S_STATE_PUT] = "INSERT OR REPLACE INTO states(" STATE_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_STATE_PUT] = "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+                   " ON CONFLICT(psn_no, year) DO UPDATE SET admissions = excluded.admissions,"
+                   " basic_paid = excluded.basic_paid, general_paid = excluded.general_paid,"
+                   " general_ded_used = excluded.general_ded_used,"
+                   " special_ded_used = excluded.special_ded_used,"
+                   " over_cap_paid = excluded.over_cap_paid, cat_burden = excluded.cat_burden,"
+                   " cat_paid = excluded.cat_paid, maf_paid = excluded.maf_paid, special = excluded.special",
     [S_STATE_SCAN] = "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year",
     [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
     [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
