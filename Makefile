@@ -60,13 +60,13 @@ fuzz: $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 test: release san fuzz
 	@scripts/test.sh
 
-bench: release
+bench: build/release/yibao
 	@bench/run.sh
 
-examples: release
+examples: build/release/yibao
 	@scripts/examples.sh
 
-demo: release
+demo: build/release/yibao
 	@scripts/demo.sh
 
 clean:
