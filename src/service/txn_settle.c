@@ -275,8 +275,12 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
     return in_flag(c, data, "acct_used_flag", "input.data", &bill->acct_used);
 }
 
+static int oneshot(struct svc_call *c, const char *default_med_type, bool commit);
+
 int txn_presettle(struct svc_call *c) {
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    if (data != NULL && json_get(c->input, "feedetail") != NULL)
+        return oneshot(c, c->infno[1] == '3' ? "21" : "11", false);
     struct svc_visit v;
     struct bill bill;
     struct settle_result res;
@@ -336,8 +340,6 @@ static int replay_linked(struct svc_call *c, bool *done) {
     *done = true;
     return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, 1);
 }
-
-static int oneshot(struct svc_call *c, const char *default_med_type, bool commit);
 
 int txn_settle(struct svc_call *c) {
     const struct json_value *data = in_object(c, c->input, "data", "input", true);

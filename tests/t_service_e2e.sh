@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# t_service_e2e.sh: the settlement service end to end over real HTTP with
+# signed gateway headers: a whole outpatient visit (1101 2201 2203 2204 2206
+# 2207 5203 2208), a whole inpatient stay (2401 2301 2402 2303 2304 2305),
+# a pharmacy purchase (2101 2102 2103), replay by msgid, reconciliation
+# (3201), and refusals (security and bad input) that must commit nothing.
+# Figures: vector 000's bill at a level-3 hospital for a resident adult
+# (medfee 3586.00, hifp 1435.85) and a general outpatient bill at a
+# township centre (50 % of the in-scope 150.30 = 75.15).
+set -euo pipefail
+source "$(dirname "$0")/t_service_lib.sh"
+export TIMEFORMAT=
+ulimit -t 120
+
+make_city
+credential H0; credential H3; credential H8; credential H9; credential P1
+start_server --threads 8
+
+# ---- outpatient at H0 -----------------------------------------------------
+a=$(call H0 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","psn_no":"P0001"}}')
+expect_ok "$a"; expect_field "$a" .output.baseinfo.psn_no P0001
+expect_field "$a" '.output.insuinfo[0].insutype' 390
+cum0=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+
+a=$(call H0 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP1","atddr_no":"D1","dr_name":"Dr","dept_code":"01","dept_name":"Internal","caty":"A03"}}')
+expect_ok "$a"; otp=$(echo "$a" | jq -r .output.data.mdtrt_id)
+a=$(call H0 2203 "{\"mdtrtinfo\":{\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\",\"med_type\":\"11\",\"begntime\":\"2020-06-01 09:00:00\",\"main_cond_dscr\":\"cough\",\"dise_codg\":\"J06.9\",\"dise_name\":\"URI\"},\"diseinfo\":[{\"diag_type\":\"1\",\"diag_srt_no\":\"1\",\"diag_code\":\"J06.9\",\"diag_name\":\"URI\",\"maindiag_flag\":\"1\"}]}")
+expect_ok "$a"
+fee="{\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\",\"med_type\":\"11\",\"fee_ocur_time\":\"2020-06-01 09:30:00\""
+a=$(call H0 2204 "{\"feedetail\":[$fee,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"medins_list_codg\":\"h1\",\"det_item_fee_sumamt\":28.8,\"cnt\":24,\"pric\":1.2},$fee,\"feedetl_sn\":\"2\",\"med_list_codg\":\"XB01\",\"medins_list_codg\":\"h2\",\"det_item_fee_sumamt\":135.00,\"cnt\":30,\"pric\":4.5},$fee,\"feedetl_sn\":\"3\",\"med_list_codg\":\"XC01\",\"medins_list_codg\":\"h3\",\"det_item_fee_sumamt\":150,\"cnt\":1,\"pric\":150}]}")
+expect_ok "$a"
+expect_field "$a" '.output.result[1].chrgitm_lv' 02
+expect_field "$a" '.output.result[1].preselfpay_amt' 13.5
+expect_field "$a" '.output.result[2].fulamt_ownpay_amt' 150
+setl_in="{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"P0001\",\"med_type\":\"11\",\"medfee_sumamt\":313.80,\"psn_setlway\":\"01\",\"mdtrt_id\":\"$otp\",\"chrg_bchno\":\"B1\",\"acct_used_flag\":\"0\",\"insutype\":\"390\"}}"
+a=$(call H0 2206 "$setl_in"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.hifp_pay 75.15
+# a total that does not match the lines is refused
+a=$(call H0 2207 "${setl_in/313.80/313.90}"); expect_err "$a" "medfee_sumamt"
+setl_msgid=H0SETTLE000000000000001
+a=$(call H0 2207 "$setl_in" $setl_msgid); expect_ok "$a"
+expect_field "$a" .output.setlinfo.medfee_sumamt 313.8
+expect_field "$a" .output.setlinfo.inscp_scp_amt 150.3
+expect_field "$a" .output.setlinfo.hifp_pay 75.15
+expect_field "$a" .output.setlinfo.psn_cash_pay 238.65
+expect_field "$a" .output.setlinfo.pool_prop_selfpay 0.5
+expect_field "$a" '.output.setldetail[0].fund_pay_type' 390100
+otp_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+first=$(echo "$a" | jq -c .output)
+# replay: same answer, nothing new
+a=$(call H0 2207 "$setl_in" $setl_msgid); expect_ok "$a"
+[ "$(echo "$a" | jq -c .output)" = "$first" ] || fail "replayed 2207 answered differently: $a vs $first"
+a=$(call H0 5203 "{\"data\":{\"setl_id\":\"$otp_setl\",\"psn_no\":\"P0001\"}}"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.hifp_pay 75.15
+expect_field "$a" .output.setlinfo.mdtrt_id "$otp"
+# another institution can neither read nor revoke it
+a=$(call H8 5203 "{\"data\":{\"setl_id\":\"$otp_setl\"}}"); expect_err "$a" "no settlement"
+a=$(call H8 2208 "{\"data\":{\"setl_id\":\"$otp_setl\",\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\"}}"); expect_err "$a" "no settlement"
+a=$(call H0 2208 "{\"data\":{\"setl_id\":\"$otp_setl\",\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\"}}" H0REVOKE0000000000000001)
+expect_ok "$a"; expect_field "$a" .output.setlinfo.hifp_pay -75.15
+expect_field "$a" .output.init_setl_id "$otp_setl"
+a2=$(call H0 2208 "{\"data\":{\"setl_id\":\"$otp_setl\",\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\"}}" H0REVOKE0000000000000001)
+[ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2208 differs"
+a=$(call H0 2208 "{\"data\":{\"setl_id\":\"$otp_setl\"}}"); expect_err "$a" "E_REVOKED"
+cum1=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+[ "$cum0" = "$cum1" ] || fail "revoke did not restore the year: $cum0 vs $cum1"
+
+# ---- inpatient at H3: vector 000 ------------------------------------------
+a=$(call H3 2401 '{"mdtrtinfo":{"psn_no":"P0001","insutype":"390","coner_name":"","tel":"","begntime":"2020-03-02 08:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","med_type":"21","ipt_no":"IPT1","medrcdno":"","atddr_no":"D","chfpdr_name":"Dr","adm_diag_dscr":"appendicitis","adm_dept_codg":"03","adm_dept_name":"Surgery","adm_bed":"12","dscg_maindiag_code":"K35.8","dscg_maindiag_name":"appendicitis","main_cond_dscr":"","dise_codg":"K35.8","dise_name":"appendicitis"},"diseinfo":[]}')
+expect_ok "$a"; ipt=$(echo "$a" | jq -r .output.result.mdtrt_id)
+line() { printf '{"feedetl_sn":"%s","mdtrt_id":"%s","psn_no":"P0001","med_type":"21","fee_ocur_time":"2020-03-05 10:00:00","med_list_codg":"%s","medins_list_codg":"x","det_item_fee_sumamt":%s,"cnt":%s,"pric":%s}' "$@"; }
+a=$(call H3 2301 "{\"feedetail\":[$(line 1 "$ipt" SA01 280.0 8 35.0),$(line 2 "$ipt" XA01 36.0 30 1.2),$(line 3 "$ipt" XB01 90.0 20 4.5)]}")
+expect_ok "$a"
+a=$(call H3 2301 "{\"feedetail\":[$(line 4 "$ipt" SB01 280.0 1 280.0),$(line 5 "$ipt" XC01 300.0 2 150.0),$(line 6 "$ipt" SA02 2600.0 1 2600.0),$(line 7 "$ipt" XA01 1.2 1 1.2)]}")
+expect_ok "$a"
+a=$(call H3 2301 "{\"feedetail\":[$(line 6 "$ipt" SA02 1 1 1)]}"); expect_err "$a" "already uploaded"
+a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"7\"}}"); expect_ok "$a"
+a=$(call H3 2303 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$ipt\",\"medfee_sumamt\":3586.00,\"insutype\":\"390\"}}")
+expect_err "$a" "not discharged"
+a=$(call H3 2402 "{\"dscginfo\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"insutype\":\"390\",\"endtime\":\"2020-03-11 09:00:00\",\"dise_codg\":\"K35.8\",\"dise_name\":\"appendicitis\",\"dscg_way\":\"1\"},\"diseinfo\":[]}")
+expect_ok "$a"
+ipt_in="{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"P0001\",\"medfee_sumamt\":3586.00,\"psn_setlway\":\"01\",\"mdtrt_id\":\"$ipt\",\"insutype\":\"390\",\"acct_used_flag\":\"0\",\"mid_setl_flag\":\"0\"}}"
+a=$(call H3 2303 "$ipt_in"); expect_ok "$a"; expect_field "$a" .output.setlinfo.hifp_pay 1435.85
+a=$(call H3 2304 "$ipt_in"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.medfee_sumamt 3586
+expect_field "$a" .output.setlinfo.fulamt_ownpay_amt 300
+expect_field "$a" .output.setlinfo.overlmt_selfpay 40
+expect_field "$a" .output.setlinfo.preselfpay_amt 37
+expect_field "$a" .output.setlinfo.inscp_scp_amt 3209
+expect_field "$a" .output.setlinfo.act_pay_dedc 1000
+expect_field "$a" .output.setlinfo.hifp_pay 1435.85
+expect_field "$a" .output.setlinfo.psn_part_amt 2150.15
+expect_field "$a" .output.setlinfo.pool_prop_selfpay 0.65
+ipt_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call H3 2304 "$ipt_in"); expect_err "$a" "settled"
+a=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}')
+expect_field "$a" .output.cuminfo.basic_paid 1435.85
+expect_field "$a" .output.cuminfo.admissions 1
+a=$(call H3 2305 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"setl_id\":\"$ipt_setl\"}}"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.hifp_pay -1435.85
+# the visit is open again: it can be settled again
+a=$(call H3 2304 "$ipt_in"); expect_ok "$a"; expect_field "$a" .output.setlinfo.hifp_pay 1435.85
+
+# ---- pharmacy at P1 ---------------------------------------------------------
+rx='{"data":{"psn_no":"P0002","insutype":"310","begntime":"2020-05-01 10:00:00","medfee_sumamt":28.80,"acct_used_flag":"1"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":24,"pric":1.2,"det_item_fee_sumamt":28.8}]}'
+a=$(call P1 2101 "$rx"); expect_ok "$a"; expect_field "$a" .output.setlinfo.acct_pay 28.8
+a=$(call P1 2102 "$rx"); expect_ok "$a"; expect_field "$a" .output.setlinfo.balc 471.2
+rx_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call P1 2103 "{\"data\":{\"setl_id\":\"$rx_setl\",\"psn_no\":\"P0002\"}}"); expect_ok "$a"
+a=$(call P1 2207 "$rx"); expect_err "$a" "only for hospitals"
+
+# ---- reconciliation (H3: one settlement, one revoke, one settlement) -------
+today=$(date +%Y-%m-%d)
+a=$(call H3 3201 "{\"data\":{\"insutype\":\"390\",\"clr_type\":\"21\",\"setl_optins\":\"440900\",\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":3586.00,\"fund_pay_sumamt\":1435.85,\"acct_pay\":0,\"fixmedins_setl_cnt\":1}}")
+expect_ok "$a"; expect_field "$a" .output.stmtinfo.stmt_rslt 0
+a=$(call H3 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":3586.00,\"fund_pay_sumamt\":1400,\"acct_pay\":0,\"fixmedins_setl_cnt\":1}}")
+expect_field "$a" .output.stmtinfo.stmt_rslt 1
+expect_field "$a" .output.stmtinfo.diff_fund_pay_sumamt -35.85
+
+# ---- refusals: each infcode -1 and nothing committed ------------------------
+"$YIBAO" check --db "$db" >/dev/null || fail "check before refusals"
+before=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+oneshot='{"data":{"psn_no":"P0001","insutype":"390","med_type":"21","begntime":"2020-07-01","endtime":"2020-07-05","dise_codg":"K35.8","medfee_sumamt":36.00},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}'
+envelope 2304 H3 "$oneshot" >"$work/os.json"
+# bad signature
+p=$paasid_H3
+ts=$(date +%s)
+a=$(curl -s -X POST "$url" -H "x-tif-paasid: $p" -H "x-tif-timestamp: $ts" -H "x-tif-nonce: n1" -H "x-tif-signature: $(printf '%064d' 0)" --data-binary @"$work/os.json")
+expect_err "$a" "signature"
+# stale timestamp (signed correctly, 10 minutes old)
+sig=$(printf '%s' "$((ts - 600))${token_H3}n2$((ts - 600))" | sha256sum | cut -d' ' -f1)
+a=$(curl -s -X POST "$url" -H "x-tif-paasid: $p" -H "x-tif-timestamp: $((ts - 600))" -H "x-tif-nonce: n2" -H "x-tif-signature: $sig" --data-binary @"$work/os.json")
+expect_err "$a" "timestamp"
+# a reused nonce: the first use settles, the second is refused
+sig=$(printf '%s' "${ts}${token_H3}n3${ts}" | sha256sum | cut -d' ' -f1)
+envelope 2303 H3 "$oneshot" >"$work/pre.json"
+a=$(curl -s -X POST "$url" -H "x-tif-paasid: $p" -H "x-tif-timestamp: $ts" -H "x-tif-nonce: n3" -H "x-tif-signature: $sig" --data-binary @"$work/pre.json")
+expect_ok "$a"
+a=$(curl -s -X POST "$url" -H "x-tif-paasid: $p" -H "x-tif-timestamp: $ts" -H "x-tif-nonce: n3" -H "x-tif-signature: $sig" --data-binary @"$work/os.json")
+expect_err "$a" "nonce"
+# HMAC mode: a body changed after signing is refused; the signed one passes (pre-settle)
+a=$(post_as H3 "$work/pre.json" --hmac); expect_ok "$a"
+hdrs=$("$YIBAO" sign --paasid "$p" --token "$token_H3" --body "$work/pre.json" --hmac)
+mapfile -t harr < <(echo "$hdrs" | sed 's/^/-H\n/')
+a=$(curl -s -X POST "$url" "${harr[@]}" --data-binary @"$work/os.json"); expect_err "$a" "signature"
+# another institution's credential for H3's envelope
+a=$(post_as H8 "$work/os.json"); expect_err "$a" "credential's institution"
+# suspended institution cannot settle
+a=$(call H9 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}'); expect_err "$a" "suspended"
+# bad input of every kind
+bad() { # INFNO INPUT PATTERN
+    local r
+    r=$(call H3 "$1" "$2"); expect_err "$r" "$3"
+}
+for body in 'not json' '{"infno":"2304"' '[1,2]' "$(printf '{"infno":"2304","x":"\xff"}')"; do
+    printf '%s' "$body" >"$work/bad.json"
+    a=$(post_as H3 "$work/bad.json"); expect_err "$a" "body"
+done
+bad 9999 '{}' "unknown transaction"
+bad 2304 '[]' "input: must be an object"
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36.001},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}' "medfee_sumamt: 36.001 has more than 2 decimals"
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":"36.0"}]}' "feedetail\[0\].det_item_fee_sumamt: must be a number"
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","cnt":30,"pric":1.2,"det_item_fee_sumamt":36}]}' "feedetail\[0\].med_list_codg: missing"
+bad 2304 '{"data":{"medfee_sumamt":36},"feedetail":[]}' "input.data.psn_no: missing"
+bad 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-13-01"}}' "input.data.begntime"
+bad 2201 '{"data":{"psn_no":"NOPE","insutype":"390","begntime":"2020-06-01"}}' "no insured person"
+deep=$(printf '{"a":%.0s' $(seq 1 40))1$(printf '}%.0s' $(seq 1 40))
+bad 2304 "$deep" "body"
+printf '{"infno":"2304","msgid":"x","fixmedins_code":"H3","input":{"pad":"%s"}}' "$(head -c 1100000 /dev/zero | tr '\0' a)" >"$work/big.json"
+a=$(post_as H3 "$work/big.json"); expect_err "$a" "limit"
+after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+[ "$before" = "$after" ] || fail "a refusal changed the year: $before vs $after"
+"$YIBAO" check --db "$db" >/dev/null || fail "check after refusals"
+
+stop_server
+"$YIBAO" check --db "$db" >/dev/null || fail "check at the end"
+echo "t_service_e2e: ok"

@@ -1,0 +1,108 @@
+# t_service_lib.sh: helpers sourced by the service's shell tests (not a
+# test itself: test.sh runs tests/t_*.sh, so this file exits 0 when run).
+# Builds a tiny city (CSV) in $work, imports it into $work/db.sqlite,
+# starts `yibao serve` on a free port, and signs requests with `yibao sign`.
+[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+
+: "${YIBAO:?YIBAO must name the yibao binary}"
+root=${YIBAO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+work=$(mktemp -d /tmp/yibao-svc.XXXXXX)
+db=$work/db.sqlite
+server_pid=""
+url=""
+
+cleanup() {
+    [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+make_city() {
+    cat >"$work/persons.csv" <<'EOF'
+psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc
+P0001,440900196006150011,Resident Adult,1,1960-06-15,390,adult,,440900,2000-01-01,0
+P0002,440900197001010022,Employee One,2,1970-01-01,310,in_service,,440900,2000-01-01,500.00
+P0003,440900198001010033,Resident Two,1,1980-01-01,390,adult,low_income,440900,2000-01-01,0
+EOF
+    for i in $(seq 10 99); do
+        echo "P00$i,4409001990010100$i,Load $i,1,1990-01-01,390,adult,,440900,2000-01-01,0"
+    done >>"$work/persons.csv"
+    cat >"$work/institutions.csv" <<'EOF'
+fixmedins_code,fixmedins_name,type,level,admdvs,status
+H0,Township Health Centre,hospital,township,440900,active
+H3,City People's Hospital,hospital,level3,440900,active
+H8,Other Hospital,hospital,level2,440900,active
+H9,Suspended Hospital,hospital,level2,440900,suspended
+P1,Corner Pharmacy,pharmacy,pharmacy,440900,active
+EOF
+    "$YIBAO" import --db "$db" institutions "$work/institutions.csv" >/dev/null || fail import institutions
+    "$YIBAO" import --db "$db" policy "$root/policies/maoming-2020-resident.json" \
+        "$root/policies/maoming-2020-employee.json" >/dev/null || fail import policy
+    "$YIBAO" import --db "$db" catalog "$root/policies/catalog-conformance.json" >/dev/null || fail import catalog
+    "$YIBAO" import --db "$db" persons "$work/persons.csv" >/dev/null || fail import persons
+}
+
+# credential CODE: sets paasid_CODE and token_CODE
+credential() {
+    local out
+    out=$("$YIBAO" credential issue "$1" --db "$db") || fail "credential issue $1"
+    eval "paasid_$1=$(echo "$out" | sed -n 's/^paasid=//p')"
+    eval "token_$1=$(echo "$out" | sed -n 's/^token=//p')"
+}
+
+start_server() {
+    "$YIBAO" serve --db "$db" --listen 127.0.0.1:0 "$@" >"$work/serve.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log")
+        [ -n "$url" ] && return 0
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "server exited"; }
+        sleep 0.1
+    done
+    fail "server did not start"
+}
+
+stop_server() {
+    [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    server_pid=""
+}
+
+# envelope INFNO CODE INPUT_JSON [MSGID]: prints the request body
+envelope() {
+    local msgid=${4:-$2$(date +%s%N)$RANDOM}
+    printf '{"infno":"%s","msgid":"%s","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"T","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"Test","inf_time":"2020-06-01 10:00:00","fixmedins_code":"%s","fixmedins_name":"x","sign_no":"","input":%s}' \
+        "$1" "$msgid" "$2" "$3"
+}
+
+# post_as CODE BODY_FILE [sign options...]: signed POST, prints the answer
+post_as() {
+    local code=$1 file=$2; shift 2
+    local p t
+    eval "p=\$paasid_$code; t=\$token_$code"
+    local -a hdr=()
+    while IFS= read -r line; do hdr+=(-H "$line"); done < <("$YIBAO" sign --paasid "$p" --token "$t" --body "$file" "$@")
+    curl -s --max-time 10 -X POST "$url" -H 'Content-Type: application/json' "${hdr[@]}" --data-binary @"$file"
+}
+
+# call CODE INFNO INPUT_JSON [MSGID]: builds, signs, posts; prints the answer
+call() {
+    envelope "$2" "$1" "$3" "${4:-}" >"$work/req.json"
+    post_as "$1" "$work/req.json"
+}
+
+# expect_ok ANSWER: infcode 0
+expect_ok() { [ "$(echo "$1" | jq -r .infcode)" = 0 ] || fail "expected infcode 0: $1"; }
+# expect_err ANSWER PATTERN: infcode -1 and err_msg matching PATTERN
+expect_err() {
+    [ "$(echo "$1" | jq -r .infcode)" = -1 ] || fail "expected infcode -1: $1"
+    echo "$1" | jq -r .err_msg | grep -q -- "$2" || fail "err_msg does not match '$2': $1"
+}
+# expect_field ANSWER JQPATH VALUE
+expect_field() {
+    local got
+    got=$(echo "$1" | jq -r "$2")
+    [ "$got" = "$3" ] || fail "$2 = $got, expected $3 in: $1"
+}
