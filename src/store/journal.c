@@ -179,7 +179,7 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
         int64_t v = *field_ptr(mut, i);
         if (v != 0) len = put_pair(body, len, size, FIELDS64[i].key, v); /* absent = 0 */
     }
-    char key[16];
+    char key[24];
     for (int d = 0; d < POLICY_DISEASES_MAX && len < size; d++) {
         if (stl->delta.special_paid_fen[d] == 0) continue;
         snprintf(key, sizeof key, "d.sp.%d", d);

@@ -1,0 +1,536 @@
+/* test_store.c: cmocka tests of the durable store (src/store), run against
+ * SQLite always and against PostgreSQL when YIBAO_PG_URI is set (each run
+ * in a fresh database): CSV parsing and its limits, import errors and
+ * rollback, settle / replay / revoke through the commit queue, refusals,
+ * batch and queue limits, concurrent callers, reads, journal encoding and
+ * the check. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <postgresql/libpq-fe.h>
+
+#include "core/money.h"
+#include "store/csv.h"
+#include "store/store.h"
+
+#define THREADS 4
+#define PER_THREAD 50
+
+struct fixture {
+    char dir[512];
+    char target[1024];
+    char pg_db[64];
+    struct store *store;
+};
+
+static const char *root(void) {
+    const char *r = getenv("YIBAO_ROOT");
+    return r && *r ? r : ".";
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static const char PERSONS[] =
+    "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\n"
+    "E1,440900197001010011,\"Wang, Wei\",1,1970-01-01,310,in_service,,440900,2010-01-01,3000.00\n"
+    "E2,440900195001010022,Li Na,2,1950-01-01,310,retired,low_income,440900,2010-01-01,10.50\n"
+    "R1,440900199001010033,Zhang San,1,1990-01-01,390,adult,extreme_poverty;low_income,440900,2010-01-01,0.00\n";
+
+static const char INSTITUTIONS[] =
+    "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+    "H3,City Hospital,hospital,level3,440900,active\n"
+    "H0,Township Centre,hospital,township,440900,active\n"
+    "D1,Pharmacy,pharmacy,pharmacy,440900,active\n"
+    "HX,Revoked Hospital,hospital,level2,440900,revoked\n";
+
+/* A fresh PostgreSQL database on the test cluster: the base URI with the
+ * database name replaced. */
+static int pg_fresh(struct fixture *f, const char *base) {
+    static int serial;
+    snprintf(f->pg_db, sizeof f->pg_db, "yibao_t_%d_%d", (int)getpid(), ++serial);
+    PGconn *pg = PQconnectdb(base);
+    if (PQstatus(pg) != CONNECTION_OK) return PQfinish(pg), -1;
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pg_db);
+    PGresult *res = PQexec(pg, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    PQfinish(pg);
+    const char *slash = strrchr(base, '/');
+    snprintf(f->target, sizeof f->target, "%.*s/%s", (int)(slash - base), base, f->pg_db);
+    return ok ? 0 : -1;
+}
+
+static void pg_drop(struct fixture *f) {
+    PGconn *pg = PQconnectdb(getenv("YIBAO_PG_URI"));
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pg_db);
+    PQclear(PQexec(pg, sql));
+    PQfinish(pg);
+}
+
+static void import_ok(struct store *s, const char *kind, const char *path) {
+    struct store_err err = {{0}};
+    int64_t rows = 0;
+    int rc = store_import(s, kind, path, &rows, &err);
+    if (rc != 0) print_message("import %s: %s\n", path, err.msg);
+    assert_int_equal(rc, 0);
+}
+
+static int setup_backend(void **state, bool pg) {
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/yibao-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    if (pg) assert_int_equal(pg_fresh(f, getenv("YIBAO_PG_URI")), 0);
+    else snprintf(f->target, sizeof f->target, "%s/store.db", f->dir);
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(f->target, &f->store, &err), 0);
+    write_file(f->dir, "persons.csv", PERSONS);
+    write_file(f->dir, "institutions.csv", INSTITUTIONS);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/vectors/policies/maoming-2020-employee.json", root());
+    import_ok(f->store, "policy", path);
+    snprintf(path, sizeof path, "%s/tests/vectors/policies/maoming-2020-resident.json", root());
+    import_ok(f->store, "policy", path);
+    snprintf(path, sizeof path, "%s/tests/vectors/catalog.json", root());
+    import_ok(f->store, "catalog", path);
+    snprintf(path, sizeof path, "%s/institutions.csv", f->dir);
+    import_ok(f->store, "institutions", path);
+    snprintf(path, sizeof path, "%s/persons.csv", f->dir);
+    import_ok(f->store, "persons", path);
+    *state = f;
+    return 0;
+}
+
+static int setup_sqlite(void **state) { return setup_backend(state, false); }
+static int setup_pg(void **state) { return setup_backend(state, true); }
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    store_close(f->store);
+    if (f->pg_db[0]) pg_drop(f);
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void assert_check_ok(struct store *s) {
+    struct store_err err = {{0}};
+    int64_t records = 0;
+    int rc = store_check(s, &records, &err);
+    if (rc != 0) print_message("check: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+/* An inpatient bill at H3 of `yuan` yuan of class A service SA02. */
+static void make_bill(struct bill *bill, struct bill_line *line, const char *inst, int64_t fen,
+                      bool acct) {
+    memset(bill, 0, sizeof *bill);
+    memset(line, 0, sizeof *line);
+    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", inst);
+    bill->med_type = MED_TYPE_INPATIENT;
+    bill->dates_ok = true;
+    bill->begntime = datetime_from_civil(2020, 3, 1, 0, 0, 0);
+    bill->endtime = datetime_from_civil(2020, 3, 5, 0, 0, 0);
+    snprintf(bill->dise_codg, sizeof bill->dise_codg, "K35");
+    bill->acct_used = acct;
+    bill->line_count = 1;
+    bill->lines = line;
+    snprintf(line->feedetl_sn, sizeof line->feedetl_sn, "1");
+    line->has_feedetl_sn = true;
+    snprintf(line->med_list_codg, sizeof line->med_list_codg, "SA02");
+    line->cnt_scaled = CNT_SCALE;
+    line->pric_scaled = fen * (PRICE_SCALE / 100);
+    line->amount_fen = fen;
+    line->numbers_ok = true;
+}
+
+static void call(struct commitq *q, struct store_req *r) {
+    assert_int_equal(commitq_call(q, r), 0);
+}
+
+static void settle_req(struct store_req *r, const char *msgid, const char *psn, const struct bill *b) {
+    memset(r, 0, sizeof *r);
+    r->op = STORE_OP_SETTLE;
+    snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", psn);
+    r->bill = b;
+}
+
+static void revoke_req(struct store_req *r, const char *msgid, int64_t setl_id) {
+    memset(r, 0, sizeof *r);
+    r->op = STORE_OP_REVOKE;
+    snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
+    r->setl_id = setl_id;
+}
+
+/* ---- settle, replay, revoke --------------------------------------------- */
+static void test_settle_replay_revoke(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill, other;
+    struct bill_line line, other_line;
+    make_bill(&bill, &line, "H3", 500000, true);
+    make_bill(&other, &other_line, "H3", 500001, true);
+    struct store_req r, again, diff;
+    settle_req(&r, "m1", "E1", &bill);
+    call(q, &r);
+    assert_int_equal(r.status, STORE_DONE);
+    assert_false(r.replayed);
+    int64_t id = r.result_setl_id;
+    assert_true(id > 0);
+    assert_int_equal(r.stl.setl.medfee_sumamt, 500000);
+    assert_int_equal(r.stl.setl.fund_pay_sumamt + r.stl.setl.psn_part_amt, 500000);
+    assert_true(r.stl.setl.acct_pay > 0 && r.stl.setl.acct_pay <= 300000);
+    assert_int_equal(r.state_after.acct_balc_fen, 300000 - r.stl.setl.acct_pay);
+    assert_int_equal(r.state_after.admissions, 1);
+    settle_req(&again, "m1", "E1", &bill); /* same id, same request: first answer */
+    call(q, &again);
+    assert_int_equal(again.status, STORE_DONE);
+    assert_true(again.replayed);
+    assert_int_equal(again.result_setl_id, id);
+    assert_memory_equal(&again.stl.setl, &r.stl.setl, sizeof r.stl.setl);
+    settle_req(&diff, "m1", "E1", &other); /* same id, another request */
+    call(q, &diff);
+    assert_int_equal(diff.status, STORE_REFUSED);
+    assert_string_equal(diff.error, "E_MSGID_REUSED");
+    struct year_state st;
+    assert_int_equal(store_state_get(f->store, "E1", 2020, &st, &err), 0);
+    assert_int_equal(st.admissions, 1);
+    assert_int_equal(st.acct_balc_fen, r.state_after.acct_balc_fen);
+    struct store_req rv;
+    revoke_req(&rv, "v1", id);
+    call(q, &rv);
+    assert_int_equal(rv.status, STORE_DONE);
+    assert_int_equal(rv.state_after.admissions, 0);
+    assert_int_equal(rv.state_after.basic_paid_fen, 0);
+    assert_int_equal(rv.state_after.acct_balc_fen, 300000);
+    revoke_req(&rv, "v2", id);
+    call(q, &rv);
+    assert_string_equal(rv.error, "E_REVOKED");
+    revoke_req(&rv, "v3", 1); /* an import record, not a settlement */
+    call(q, &rv);
+    assert_string_equal(rv.error, "E_NOT_SETTLED");
+    revoke_req(&rv, "v4", 999999);
+    call(q, &rv);
+    assert_string_equal(rv.error, "E_NOT_SETTLED");
+    commitq_stop(q);
+    assert_check_ok(f->store);
+}
+
+static void test_refusals_change_nothing(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 1, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    make_bill(&bill, &line, "H3", 1000, false);
+    settle_req(&r, "u1", "NOBODY", &bill);
+    call(q, &r);
+    assert_string_equal(r.error, "E_UNKNOWN_PERSON");
+    make_bill(&bill, &line, "HX", 1000, false); /* designation revoked */
+    settle_req(&r, "u2", "E1", &bill);
+    call(q, &r);
+    assert_string_equal(r.error, "E_UNKNOWN_INSTITUTION");
+    make_bill(&bill, &line, "H3", 1000, false);
+    line.amount_fen = 998; /* cnt x pric disagrees by more than 0.01 */
+    settle_req(&r, "u3", "E1", &bill);
+    call(q, &r);
+    assert_string_equal(r.error, "E_BAD_AMOUNT");
+    make_bill(&bill, &line, "H3", 1000, false);
+    bill.endtime = datetime_from_civil(2021, 1, 2, 0, 0, 0); /* no 2021 policy */
+    settle_req(&r, "u4", "E1", &bill);
+    call(q, &r);
+    assert_string_equal(r.error, "E_POLICY_YEAR");
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false, found = true;
+    assert_int_equal(store_settlement_get(f->store, 6, &rec, &stl, &revoked, &found, &err), 0);
+    assert_false(found); /* five import records, nothing settled */
+    commitq_stop(q);
+    assert_check_ok(f->store);
+}
+
+/* Settles and revokes in one batch, then reads back totals. */
+static void test_same_batch_and_reads(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    struct bill bills[3];
+    struct bill_line lines[3];
+    struct store_req reqs[3];
+    const char *who[3] = {"E2", "R1", "E2"};
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "sb%d", i);
+        make_bill(&bills[i], &lines[i], i == 1 ? "H0" : "H3", 20000 + i, true);
+        settle_req(&reqs[i], id, who[i], &bills[i]);
+        assert_int_equal(commitq_submit(q, &reqs[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        commitq_wait(q, &reqs[i]);
+        assert_int_equal(reqs[i].status, STORE_DONE);
+    }
+    assert_int_equal(reqs[2].state_after.admissions, 2);
+    assert_int_equal(reqs[2].state_after.acct_balc_fen, 0); /* 10.50 spent, never below 0 */
+    struct store_person p;
+    int64_t balance = -1;
+    bool found = false;
+    assert_int_equal(store_person_get(f->store, "E2", &p, &balance, &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(balance, 0);
+    assert_int_equal(p.acct_open_fen, 1050);
+    int64_t count = 0, sum = 0;
+    assert_int_equal(store_totals(f->store, "H3", 0, INT64_MAX, &count, &sum, &err), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(sum, reqs[0].stl.setl.fund_pay_sumamt + reqs[2].stl.setl.fund_pay_sumamt);
+    commitq_stop(q);
+    assert_check_ok(f->store);
+}
+
+struct caller {
+    struct commitq *q;
+    int id;
+    int done;
+};
+
+static void *caller_main(void *arg) {
+    struct caller *c = arg;
+    static const char *const who[3] = {"E1", "E2", "R1"};
+    for (int i = 0; i < PER_THREAD; i++) {
+        struct bill bill;
+        struct bill_line line;
+        struct store_req r;
+        char id[32];
+        snprintf(id, sizeof id, "c%d-%d", c->id, i);
+        make_bill(&bill, &line, i % 2 ? "H3" : "H0", 1000 + i, i % 3 == 0);
+        settle_req(&r, id, who[(c->id + i) % 3], &bill);
+        if (commitq_call(c->q, &r) == 0 && r.status == STORE_DONE) c->done++;
+        if (i % 5 == 4 && r.status == STORE_DONE) {
+            char vid[40];
+            snprintf(vid, sizeof vid, "%s-v", id);
+            revoke_req(&r, vid, r.result_setl_id);
+            if (commitq_call(c->q, &r) != 0 || r.status != STORE_DONE) c->done = -1000;
+        }
+    }
+    return NULL;
+}
+
+static void test_concurrent_callers(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 16, &q, &err), 0);
+    pthread_t tid[THREADS];
+    struct caller c[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        c[t] = (struct caller){q, t, 0};
+        assert_int_equal(pthread_create(&tid[t], NULL, caller_main, &c[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(tid[t], NULL);
+        assert_int_equal(c[t].done, PER_THREAD);
+    }
+    int64_t batches = 0, requests = 0;
+    commitq_stats(q, &batches, &requests);
+    assert_int_equal(requests, THREADS * (PER_THREAD + PER_THREAD / 5));
+    commitq_stop(q);
+    assert_check_ok(f->store);
+}
+
+/* ---- import errors roll the whole file back ------------------------------- */
+static int64_t journal_count(struct store *s) {
+    struct journal_rec last;
+    bool found = false;
+    struct store_err err = {{0}};
+    assert_int_equal(store_ops(s)->journal_tail(store_conn(s), &last, &found, &err), 0);
+    return found ? last.seq : 0;
+}
+
+static void import_fails(struct fixture *f, const char *kind, const char *text, const char *want) {
+    write_file(f->dir, "bad.csv", text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/bad.csv", f->dir);
+    int64_t before = journal_count(f->store), rows = 0;
+    struct store_err err = {{0}};
+    assert_int_equal(store_import(f->store, kind, path, &rows, &err), -1);
+    if (strstr(err.msg, want) == NULL) print_message("got: %s\nwant: %s\n", err.msg, want);
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(journal_count(f->store), before);
+}
+
+static void test_import_errors(void **state) {
+    struct fixture *f = *state;
+    const char *head = "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+                       "benefit_start,acct_balc\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
+                                "N2,c,n,1,1970-02-30,310,in_service,,440900,2010-01-01,1.00\n", head);
+    import_fails(f, "persons", text, "bad.csv:3: brdy: not a date");
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,311,in_service,,440900,2010-01-01,1.00\n", head);
+    import_fails(f, "persons", text, "bad.csv:2: insutype: not 310 or 390");
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,rich,440900,2010-01-01,1\n", head);
+    import_fails(f, "persons", text, "bad.csv:2: flags: unknown flag");
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.001\n", head);
+    import_fails(f, "persons", text, "bad.csv:2: acct_balc:");
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,-1\n", head);
+    import_fails(f, "persons", text, "bad.csv:2: acct_balc: negative");
+    snprintf(text, sizeof text, "%sN1,c,\"n,1,1970-01-01\n", head);
+    import_fails(f, "persons", text, "bad.csv:2: csv: unterminated quoted field");
+    import_fails(f, "persons", "psn_no,certno\n", "bad.csv:1: psn_name: missing column");
+    snprintf(text, sizeof text, "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
+                                "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n", head);
+    import_fails(f, "persons", text, "E1"); /* already registered: names the psn_no */
+    import_fails(f, "institutions", "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+                                    "X1,x,clinic,level1,440900,active\n", "bad.csv:2: type:");
+    import_fails(f, "institutions", "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+                                    "X1,x,pharmacy,level1,440900,active\n", "bad.csv:2: level:");
+    struct store_person p;
+    int64_t balance = 0;
+    bool found = true;
+    struct store_err err = {{0}};
+    assert_int_equal(store_person_get(f->store, "N1", &p, &balance, &found, &err), 0);
+    assert_false(found);
+    assert_int_equal(store_person_get(f->store, "N9", &p, &balance, &found, &err), 0);
+    assert_false(found); /* rolled back with the duplicate that followed it */
+    assert_check_ok(f->store);
+}
+
+/* ---- limits ------------------------------------------------------------------- */
+static void test_batch_limits(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 0, &q, &err), -1);
+    assert_null(q);
+    assert_int_equal(commitq_start(f->store, BATCH_MAX + 1, &q, &err), -1);
+    assert_non_null(strstr(err.msg, "batch size"));
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    commitq_stop(q);
+}
+
+/* ---- CSV ------------------------------------------------------------------------- */
+static void test_csv(void **state) {
+    (void)state;
+    struct csv_reader *r = malloc(sizeof *r);
+    assert_non_null(r);
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, "a,\"b,\"\"c\"\"\",,\"x\ny\"\r\n"), 1);
+    assert_int_equal(r->field_count, 4);
+    assert_string_equal(r->fields[1], "b,\"c\"");
+    assert_string_equal(r->fields[2], "");
+    assert_string_equal(r->fields[3], "x\ny");
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, "\"abc\"d\n"), -1);
+    assert_string_equal(r->err, "text after a closing quote");
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, "ab\"c\n"), -1);
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, "\"open\n"), -1);
+    assert_string_equal(r->err, "unterminated quoted field");
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, ""), 0);
+    char *line = malloc(CSV_RECORD_BYTES_MAX + 2);
+    assert_non_null(line);
+    memset(line, 'x', CSV_RECORD_BYTES_MAX);
+    line[CSV_RECORD_BYTES_MAX] = '\0'; /* at the limit */
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, line), 1);
+    line[CSV_RECORD_BYTES_MAX] = 'x', line[CSV_RECORD_BYTES_MAX + 1] = '\0'; /* one past */
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, line), -1);
+    char fields[CSV_FIELDS_MAX * 2 + 2];
+    for (int i = 0; i < CSV_FIELDS_MAX; i++) fields[2 * i] = 'f', fields[2 * i + 1] = ',';
+    fields[2 * CSV_FIELDS_MAX - 1] = '\0'; /* exactly CSV_FIELDS_MAX fields */
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, fields), 1);
+    assert_int_equal(r->field_count, CSV_FIELDS_MAX);
+    fields[2 * CSV_FIELDS_MAX - 1] = ',', fields[2 * CSV_FIELDS_MAX] = '\0';
+    csv_init(r, NULL);
+    assert_int_equal(csv_parse_string(r, fields), -1);
+    free(line);
+    free(r);
+}
+
+/* ---- journal encoding and hashing ------------------------------------------------ */
+static void test_journal_encoding(void **state) {
+    (void)state;
+    struct store_settlement s, back;
+    memset(&s, 0, sizeof s);
+    snprintf(s.region, sizeof s.region, "440900");
+    s.insutype = 390, s.year = 2020, s.pool_ratio_bp = 7500;
+    s.setl.medfee_sumamt = 123456, s.setl.hifp_pay = 100000, s.setl.psn_part_amt = 23456;
+    s.rooms.hifp_room_fen = INT64_MAX;
+    s.delta.year = 2020, s.delta.admissions = 1, s.delta.basic_paid_fen = 100000;
+    s.delta.special_paid_fen[31] = 5;
+    s.delta.acct_balc_fen = -7;
+    char body[JOURNAL_BODY_BYTES_MAX + 1];
+    assert_true(settlement_encode(&s, body, sizeof body) > 0);
+    const char *bad = NULL;
+    assert_int_equal(settlement_decode(body, &back, &bad), 0);
+    assert_memory_equal(&s, &back, sizeof s);
+    assert_int_equal(settlement_encode(&s, body, 20), -1); /* too small: refused, not cut */
+    assert_int_equal(settlement_decode("region=1 hifp_pay=x", &back, &bad), -1);
+    struct journal_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.seq = 7, rec.kind = JOURNAL_SETTLE;
+    snprintf(rec.body, sizeof rec.body, "%s", body);
+    char h1[HASH_HEX_BYTES + 1], h2[HASH_HEX_BYTES + 1];
+    journal_hash(&rec, h1);
+    rec.body[10] ^= 1;
+    journal_hash(&rec, h2);
+    assert_string_not_equal(h1, h2);
+}
+
+int main(void) {
+    const struct CMUnitTest sqlite_tests[] = {
+        cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_journal_encoding),
+    };
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("store/sqlite", sqlite_tests, NULL, NULL);
+    const char *pg = getenv("YIBAO_PG_URI");
+    if (pg != NULL && *pg != '\0')
+        failed += cmocka_run_group_tests_name("store/postgresql", pg_tests, NULL, NULL);
+    else
+        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    return failed;
+}
