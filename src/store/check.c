@@ -182,8 +182,12 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct checker *k = ctx;
     char hash[HASH_HEX_BYTES + 1];
     k->records++;
-    if (rec->seq != k->expect_seq)
-        return fault(k, "journal seq %2$" PRId64 ": expected seq %1$s (a record is missing)", "", rec->seq);
+    if (rec->seq != k->expect_seq) {
+        char expected[24];
+        snprintf(expected, sizeof expected, "%" PRId64, k->expect_seq);
+        return fault(k, "journal seq %2$" PRId64 ": expected seq %1$s here (records missing)",
+                     expected, rec->seq);
+    }
     if (strcmp(rec->prev_hash, k->prev_hash) != 0)
         return fault(k, "journal seq %2$" PRId64 ": prev_hash does not match the previous record%1$s", "", rec->seq);
     journal_hash(rec, hash);
