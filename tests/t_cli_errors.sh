@@ -4,8 +4,6 @@
 # exit status 2 (1 for a vector that fails its checks) -- never a crash
 # (status >= 128) or a hang (timeout 10). Then the happy path: settling
 # vector 000's bill from hand-written files prints the vector's figures.
-# Checks of known bugs in code this suite does not own run only with
-# YIBAO_KNOWN_BUGS=1.
 set -uo pipefail
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 yibao=${YIBAO:-$root/build/release/yibao}
@@ -99,16 +97,16 @@ settle_with_bill "details string" 2 "details: must be an array" \
 settle_with_bill "line not object" 2 "details[0]: must be an object" \
     "$(bill_text lo.json '{"fixmedins_code": "H3", "med_type": "21", "details": [7]}')"
 sed 's/"det_item_fee_sumamt": 36.0/"det_item_fee_sumamt": 1e400/' "$tmp/bill.json" > "$tmp/huge.json"
-settle_with_bill "1e400 amount" 2 "refused: E_BAD_AMOUNT (det_item_fee_sumamt, line 1)" "$tmp/huge.json"
+settle_with_bill "1e400 amount" 2 "refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[1])" "$tmp/huge.json"
 grep -qF '{"error":"E_BAD_AMOUNT","field":"det_item_fee_sumamt","line":1}' "$tmp/out" || fail "1e400: stdout $(cat "$tmp/out")"
 sed 's/"det_item_fee_sumamt": 36.0/"det_item_fee_sumamt": 123456789012345678901234567890/' "$tmp/bill.json" > "$tmp/huge30.json"
-settle_with_bill "30-digit amount" 2 "refused: E_BAD_AMOUNT (det_item_fee_sumamt, line 1)" "$tmp/huge30.json"
+settle_with_bill "30-digit amount" 2 "refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[1])" "$tmp/huge30.json"
 sed 's/"cnt": 30,/"cnt": 1e400,/' "$tmp/bill.json" > "$tmp/hugecnt.json"
-settle_with_bill "1e400 cnt" 2 "refused: E_BAD_AMOUNT (cnt, line 1)" "$tmp/hugecnt.json"
+settle_with_bill "1e400 cnt" 2 "refused: E_BAD_AMOUNT (cnt, details[1])" "$tmp/hugecnt.json"
 sed 's/"det_item_fee_sumamt": 36.0/"det_item_fee_sumamt": "36.00"/' "$tmp/bill.json" > "$tmp/str.json"
 settle_with_bill "amount as string" 2 "refused: E_BAD_AMOUNT" "$tmp/str.json"
 sed 's/"feedetl_sn": "2"/"feedetl_sn": "1"/' "$tmp/bill.json" > "$tmp/dup.json"
-settle_with_bill "duplicate line" 2 "refused: E_DUP_LINE (feedetl_sn, line 1)" "$tmp/dup.json"
+settle_with_bill "duplicate line" 2 "refused: E_DUP_LINE (feedetl_sn, details[1])" "$tmp/dup.json"
 grep -qF '{"error":"E_DUP_LINE","field":"feedetl_sn","line":1}' "$tmp/out" || fail "dup: stdout $(cat "$tmp/out")"
 sed 's/"H3", "med_type"/"H9", "med_type"/' "$tmp/bill.json" > "$tmp/inst.json"
 settle_with_bill "unknown institution" 2 "refused: E_UNKNOWN_INSTITUTION (fixmedins_code" "$tmp/inst.json"
@@ -182,8 +180,8 @@ run "with state" 0 "" settle --policy "$POL" --catalog "$CAT" --institutions "$t
 grep -qF '"act_pay_dedc":500.00,"hifp_pay":1760.85,' "$tmp/out" || fail "with state: $(cat "$tmp/out")"
 grep -qF '"admissions":2,"basic_paid":3196.70,' "$tmp/out" || fail "with state: state $(cat "$tmp/out")"
 
-# ---- known bugs (not owned here) ----
-if [ "${YIBAO_KNOWN_BUGS:-0}" = 1 ]; then
+# ---- regressions ----
+if true; then
     mkdir -p "$tmp/kb/vectors"
     cp -r "$root/tests/vectors/policies" "$tmp/kb/policies"
     cp "$root/tests/vectors/catalog.json" "$tmp/kb/catalog.json"
@@ -191,9 +189,9 @@ if [ "${YIBAO_KNOWN_BUGS:-0}" = 1 ]; then
     # A revoke of step -1 reads before the steps array (cmd_conformance.c revoke_step).
     sed 's/^ "steps": \[/ "steps": [{"revoke": -1, "expect": {"error": "E_NOT_SETTLED"}},/' "$v000" \
         > "$tmp/kb/vectors/neg.json"
-    run "known bug: revoke -1" 1 "" conformance "$tmp/kb/vectors/neg.json"
+    run "regression: revoke -1 is E_NOT_SETTLED" 0 "" conformance "$tmp/kb/vectors/neg.json"
     # A refusal without a line prints "(fixmedins_code0)" (cmd_settle.c settle_bill).
-    settle_with_bill "known bug: refusal text" 2 "refused: E_UNKNOWN_INSTITUTION (fixmedins_code)" "$tmp/inst.json"
+    settle_with_bill "regression: refusal text" 2 "refused: E_UNKNOWN_INSTITUTION (fixmedins_code)" "$tmp/inst.json"
 fi
 
 [ $status -eq 0 ] && echo "t_cli_errors: ok"

@@ -7,9 +7,7 @@
  * key path (the text is pinned by substrings), unknown keys are ignored.
  * bill_from_json: structural errors fail, deferred errors (dates, numbers)
  * are recorded in the bill for the engine.
- *
- * Tests of known bugs in code this suite does not own are compiled only with
- * -DYIBAO_KNOWN_BUGS. */
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -382,17 +380,15 @@ static void test_policy_ratio_errors(void **state)
                  "person_rules[0].inpatient_deductible_factor", NULL);
 }
 
-#ifdef YIBAO_KNOWN_BUGS
 /* A ratio with 5 decimals is reported as "out of range" instead of "too
  * many decimals" (decimal_parse checks the digit string against abs_max
  * before applying the decimal point). */
-static void test_policy_ratio_message_known_bug(void **state)
+static void test_policy_ratio_message_regression(void **state)
 {
     (void)state;
     policy_fails("\"level3\":0.65", "\"level3\":0.65001", "basic.inpatient.ratio.level3",
                  "too many decimals");
 }
-#endif
 
 static void test_policy_band_errors(void **state)
 {
@@ -937,9 +933,7 @@ int main(void)
         cmocka_unit_test(test_policy_base_loads),
         cmocka_unit_test(test_policy_level_errors),
         cmocka_unit_test(test_policy_ratio_errors),
-#ifdef YIBAO_KNOWN_BUGS
-        cmocka_unit_test(test_policy_ratio_message_known_bug),
-#endif
+        cmocka_unit_test(test_policy_ratio_message_regression),
         cmocka_unit_test(test_policy_band_errors),
         cmocka_unit_test(test_policy_missing_keys),
         cmocka_unit_test(test_policy_type_errors),

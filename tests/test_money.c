@@ -8,9 +8,7 @@
  * scaled_format outputs, and datetime_parse / datetime_year /
  * datetime_format (leap years, bad separators, out-of-range fields, a
  * day-by-day walk from 1900 to 2100 and random round trips).
- *
- * Tests of known bugs in code this suite does not own are compiled only with
- * -DYIBAO_KNOWN_BUGS (see the test names ending in _known_bug). */
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -213,10 +211,9 @@ static void test_decimal_range(void **state)
     expect_ok(trail, 2, AMOUNT_FEN_MAX, 325);
 }
 
-#ifdef YIBAO_KNOWN_BUGS
 /* Exact values whose digit string alone exceeds abs_max but whose exponent
  * brings them back in range: "100000000000000000000e-18" is 100. */
-static void test_decimal_long_mantissa_small_value_known_bug(void **state)
+static void test_decimal_long_mantissa_small_value_regression(void **state)
 {
     (void)state;
     expect_ok("100000000000000000000e-18", 2, AMOUNT_FEN_MAX, 10000);
@@ -229,7 +226,7 @@ static void test_decimal_long_mantissa_small_value_known_bug(void **state)
 
 /* An exponent of 7 or more digits must still be read exactly. The value
  * 0.(100000 zeros)1e1000000 is 10^899999: out of range, not 0.10 yuan. */
-static void test_decimal_saturated_exponent_known_bug(void **state)
+static void test_decimal_saturated_exponent_regression(void **state)
 {
     (void)state;
     size_t zeros = 100000;
@@ -246,7 +243,6 @@ static void test_decimal_saturated_exponent_known_bug(void **state)
                     (int)s, (long long)v);
     assert_int_equal(s, DECIMAL_OUT_OF_RANGE);
 }
-#endif
 
 /* Every value with up to 2 decimals in a small range, written in several
  * forms, parses to the same fen. */
@@ -631,10 +627,8 @@ int main(void)
         cmocka_unit_test(test_decimal_malformed),
         cmocka_unit_test(test_decimal_range),
         cmocka_unit_test(test_decimal_forms_agree),
-#ifdef YIBAO_KNOWN_BUGS
-        cmocka_unit_test(test_decimal_long_mantissa_small_value_known_bug),
-        cmocka_unit_test(test_decimal_saturated_exponent_known_bug),
-#endif
+        cmocka_unit_test(test_decimal_long_mantissa_small_value_regression),
+        cmocka_unit_test(test_decimal_saturated_exponent_regression),
         cmocka_unit_test(test_mul_bp_spot),
         cmocka_unit_test(test_div_bp_spot),
         cmocka_unit_test(test_mul_div_exhaustive),

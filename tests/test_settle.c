@@ -17,9 +17,7 @@
  *      take any fund above its annual cap;
  *   4. settle is deterministic and does not modify its inputs;
  *   5. a refused bill returns the expected code and a zero delta.
- *
- * Tests of known bugs in code this suite does not own are compiled only with
- * -DYIBAO_KNOWN_BUGS. */
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -276,10 +274,9 @@ static void test_vector000_figures(void **state)
     assert_true(year_state_equal(&r.delta, &r2.delta));
 }
 
-#ifdef YIBAO_KNOWN_BUGS
 /* The catastrophic explain line formats 8 amounts through a ring of 6
  * buffers, so "capped at ... left = ..." shows other figures. */
-static void test_explain_catastrophic_known_bug(void **state)
+static void test_explain_catastrophic_regression(void **state)
 {
     (void)state;
     need_world();
@@ -297,7 +294,6 @@ static void test_explain_catastrophic_known_bug(void **state)
     if (strstr(ex.text, want) == NULL) print_error("explain:\n%s", ex.text);
     assert_non_null(strstr(ex.text, want));
 }
-#endif
 
 static void test_explain_steps(void **state)
 {
@@ -1183,9 +1179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_code_names),
         cmocka_unit_test(test_vector000_figures),
-#ifdef YIBAO_KNOWN_BUGS
-        cmocka_unit_test(test_explain_catastrophic_known_bug),
-#endif
+        cmocka_unit_test(test_explain_catastrophic_regression),
         cmocka_unit_test(test_explain_steps),
         cmocka_unit_test(test_validation_each_code),
         cmocka_unit_test(test_validation_order),

@@ -143,7 +143,7 @@ static int revoke_step(struct run *run, int i, const struct json_value *target,
     enum settle_code code = SETTLE_OK;
     if (field_scaled(target, 0, VECTOR_STEPS_MAX, &k) != 0)
         return fail(run, "step %d: revoke: must name an earlier step index", i);
-    if (k >= i || !run->steps[k].settled) code = E_NOT_SETTLED;
+    if (k < 0 || k >= i || !run->steps[k].settled) code = E_NOT_SETTLED;
     else if (run->steps[k].revoked) code = E_REVOKED;
     else {
         run->steps[k].revoked = true;

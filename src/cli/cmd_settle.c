@@ -143,9 +143,10 @@ static int settle_bill(const struct settle_args *a, struct world *w, struct year
     if (settle(&in, &result, NULL, a->explain ? &ex : NULL) != SETTLE_OK) {
         printf("{\"error\":\"%s\",\"field\":\"%s\",\"line\":%d}\n", settle_code_name(result.code),
                result.error_field ? result.error_field : "", result.error_line);
-        fprintf(stderr, "yibao: %s: refused: %s (%s%s%d)\n", a->bill, settle_code_name(result.code),
-                result.error_field ? result.error_field : "-", result.error_line >= 0 ? ", line " : "",
-                result.error_line >= 0 ? result.error_line : 0);
+        char where[32] = "";
+        if (result.error_line >= 0) snprintf(where, sizeof where, ", details[%d]", result.error_line);
+        fprintf(stderr, "yibao: %s: refused: %s (%s%s)\n", a->bill, settle_code_name(result.code),
+                result.error_field ? result.error_field : "-", where);
         return EXIT_BAD_INPUT;
     }
     year_state_apply(state, &result.delta);

@@ -9,8 +9,12 @@
 #include <limits.h>
 #include <stdio.h>
 
-/* Splits the number text into sign, significant digits, and a base-10
- * exponent, checking JSON's grammar on the way. */
+/* Splits the number text into sign, digits and a base-10 exponent, checking
+ * JSON's grammar on the way. The exponent saturates at +-EXPONENT_LIMIT,
+ * far beyond any digit count a document can hold, so saturation never
+ * changes the outcome. */
+#define EXPONENT_LIMIT 1000000000000LL
+
 struct decimal_parts {
     bool negative;
     const char *digits[2]; /* integer part, fraction part */
@@ -42,51 +46,53 @@ static bool decimal_split(const char *t, size_t len, struct decimal_parts *p) {
         if (i < len && (t[i] == '+' || t[i] == '-')) exp_negative = t[i++] == '-';
         if (i >= len || !is_digit(t[i])) return false;
         while (i < len && is_digit(t[i])) {
-            if (p->exponent < 100000) p->exponent = p->exponent * 10 + (t[i] - '0');
+            if (p->exponent < EXPONENT_LIMIT) p->exponent = p->exponent * 10 + (t[i] - '0');
             i++;
         }
+        if (p->exponent > EXPONENT_LIMIT) p->exponent = EXPONENT_LIMIT;
         if (exp_negative) p->exponent = -p->exponent;
     }
     return i == len;
 }
 
+/* The k-th significant digit of integer part + fraction part. */
+static int digit_at(const struct decimal_parts *p, size_t k) {
+    return k < p->digit_len[0] ? p->digits[0][k] - '0' : p->digits[1][k - p->digit_len[0]] - '0';
+}
+
+/* The value is the digit string D times 10^(exponent - fraction length).
+ * Scaled by 10^decimals_max it is D * 10^shift. Precision is judged first
+ * (digits below the allowed decimals must be zeros), then magnitude. */
 enum decimal_status decimal_parse(const char *text, size_t len, int decimals_max,
                                   int64_t abs_max, int64_t *out) {
     assert(decimals_max >= 0 && decimals_max <= 9);
     assert(abs_max > 0);
     struct decimal_parts p;
     if (text == NULL || !decimal_split(text, len, &p)) return DECIMAL_MALFORMED;
-    /* Trailing zeros of the fraction are not decimals ("1.230" has 2). */
-    size_t frac_len = p.digit_len[1];
-    while (frac_len > 0 && p.digits[1][frac_len - 1] == '0') frac_len--;
-    /* The value is D * 10^(exponent - frac_len), D the digit string. We need
-     * D * 10^(exponent - frac_len + decimals_max) to be an integer. */
-    int64_t shift = p.exponent - (int64_t)frac_len + decimals_max;
-    int64_t value = 0;
-    int64_t trailing_zeros_needed = 0;
-    for (int part = 0; part < 2; part++) {
-        size_t n = part == 0 ? p.digit_len[0] : frac_len;
-        for (size_t k = 0; k < n; k++) {
-            int d = p.digits[part][k] - '0';
-            if (value > (abs_max - d) / 10) {
-                if (value == 0 && d == 0) continue;
-                return DECIMAL_OUT_OF_RANGE;
-            }
-            value = value * 10 + d;
-        }
-    }
+    size_t n = p.digit_len[0] + p.digit_len[1], first = 0;
+    while (first < n && digit_at(&p, first) == 0) first++;
+    if (first == n) { *out = 0; return DECIMAL_OK; } /* zero, whatever its exponent */
+    int64_t shift = p.exponent - (int64_t)p.digit_len[1] + decimals_max;
+    size_t last = n; /* digits [first, last) are kept */
     if (shift < 0) {
-        /* Digits beyond the allowed decimals must all be zero. */
-        for (int64_t s = 0; s < -shift; s++) {
-            if (value % 10 != 0) return DECIMAL_TOO_PRECISE;
-            value /= 10;
+        int64_t drop = -shift;
+        for (size_t k = n; k > first && drop > 0; k--, drop--) {
+            if (digit_at(&p, k - 1) != 0) return DECIMAL_TOO_PRECISE;
+            last = k - 1;
         }
-    } else {
-        trailing_zeros_needed = shift;
-        for (int64_t s = 0; s < trailing_zeros_needed && value != 0; s++) {
-            if (value > abs_max / 10) return DECIMAL_OUT_OF_RANGE;
-            value *= 10;
-        }
+        if (drop > 0) return DECIMAL_TOO_PRECISE; /* cannot happen: a nonzero digit remains */
+        shift = 0;
+    }
+    if ((int64_t)(last - first) + shift > 19) return DECIMAL_OUT_OF_RANGE;
+    int64_t value = 0;
+    for (size_t k = first; k < last; k++) {
+        int d = digit_at(&p, k);
+        if (value > (abs_max - d) / 10) return DECIMAL_OUT_OF_RANGE;
+        value = value * 10 + d;
+    }
+    for (int64_t s = 0; s < shift; s++) {
+        if (value > abs_max / 10) return DECIMAL_OUT_OF_RANGE;
+        value *= 10;
     }
     if (value > abs_max) return DECIMAL_OUT_OF_RANGE;
     *out = p.negative ? -value : value;

@@ -45,15 +45,16 @@ enum settle_code settle_code_parse(const char *name) {
 
 /* Formats fen for the explanation; a small ring so that one explain_line
  * call can format several amounts. */
-struct fen_texts { char buf[6][24]; int next; };
+#define FEN_TEXTS 10 /* the most amounts one explanation line formats, plus room */
+struct fen_texts { char buf[FEN_TEXTS][24]; int next; };
 static const char *fen_text(struct fen_texts *t, int64_t fen) {
-    char *b = t->buf[t->next++ % 6];
+    char *b = t->buf[t->next++ % FEN_TEXTS];
     if (fen == INT64_MAX) return "unlimited";
     money_format(fen, b, 24);
     return b;
 }
 static const char *bp_text(struct fen_texts *t, int32_t bp) {
-    char *b = t->buf[t->next++ % 6];
+    char *b = t->buf[t->next++ % FEN_TEXTS];
     ratio_format(bp, b, 24);
     return b;
 }
