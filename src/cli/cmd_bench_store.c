@@ -44,11 +44,10 @@ static double mono_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void tally(struct bench *b, const struct store_req *r, int64_t *d, int64_t *rf, int64_t *f) {
+static void tally(const struct store_req *r, int64_t *d, int64_t *rf, int64_t *f) {
     if (r->status == STORE_DONE) (*d)++;
     else if (r->status == STORE_REFUSED) (*rf)++;
     else if ((*f)++ == 0) fprintf(stderr, "yibao bench: %s\n", r->err.msg);
-    (void)b;
 }
 
 static void *producer_main(void *arg) {
@@ -63,7 +62,7 @@ static void *producer_main(void *arg) {
         struct store_req *r = &reqs[k % window];
         if (k >= window) {
             commitq_wait(b->q, r);
-            tally(b, r, &done, &refused, &failed);
+            tally(r, &done, &refused, &failed);
         }
         int bill = (int)((k * b->threads + p->id) % BENCH_POOL_BILLS);
         memset(r, 0, sizeof *r);
@@ -75,7 +74,7 @@ static void *producer_main(void *arg) {
     }
     for (long long k = share > window ? share - window : 0; k < share; k++) {
         commitq_wait(b->q, &reqs[k % window]);
-        tally(b, &reqs[k % window], &done, &refused, &failed);
+        tally(&reqs[k % window], &done, &refused, &failed);
     }
     free(reqs);
     pthread_mutex_lock(&b->lock);
@@ -101,7 +100,7 @@ static int make_pool(struct bench *b, struct store *store) {
     return 0;
 }
 
-static int run_bench(struct bench *b, struct store *store, long long batch, const char *db) {
+static int run_bench(struct bench *b, struct store *store, long long batch) {
     struct store_err err = {{0}};
     if (commitq_start(store, (int)batch, &b->q, &err) != 0)
         return fprintf(stderr, "yibao: %s\n", err.msg), EXIT_BAD_INPUT;
@@ -125,7 +124,6 @@ static int run_bench(struct bench *b, struct store *store, long long batch, cons
            " refused in %.2f s = %.0f durable settlements/s (%" PRId64 " commits, %.1f per commit)\n",
            store_ops(store)->name, batch, b->threads, b->done, b->refused, elapsed,
            (double)b->done / elapsed, batches, batches ? (double)requests / (double)batches : 0.0);
-    (void)db;
     return b->failed == 0 && started == b->threads ? 0 : EXIT_CHECK_FAILED;
 }
 
@@ -167,11 +165,9 @@ int bench_store(int argc, char **argv) {
     }
     struct store *store = store_cli_open(db);
     if (store == NULL) return EXIT_BAD_INPUT;
-    char dir[] = "/tmp/yibao-bench-XXXXXX";
     const char *tmp = getenv("TMPDIR");
     char dirbuf[4096];
     snprintf(dirbuf, sizeof dirbuf, "%s/yibao-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    (void)dir;
     struct bench b;
     memset(&b, 0, sizeof b);
     b.n = nv, b.threads = (int)tv, b.window = 2 * bv / tv + 1, b.stamp = store_now_us();
@@ -179,7 +175,7 @@ int bench_store(int argc, char **argv) {
     char *made = mkdtemp(dirbuf);
     if (made != NULL && stress_prepare(store, made, pv, policies, policy_count, catalog) == 0 &&
         make_pool(&b, store) == 0)
-        rc = run_bench(&b, store, bv, db);
+        rc = run_bench(&b, store, bv);
     if (made != NULL) {
         char path[4200];
         snprintf(path, sizeof path, "%s/persons.csv", made);
