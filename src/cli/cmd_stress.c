@@ -3,6 +3,7 @@
  *   yibao stress store --db PATH [--threads T] [--seconds S] [--run R]
  *                      [--batch B] [--setup DIR] [--policy F]... [--catalog F]
  *   yibao stress verify --db PATH ACKS
+ *   yibao stress bench ...   (= yibao bench store ...)
  *
  * `store` runs T threads of random settlements, revokes of their own
  * earlier settlements and idempotent replays through one commit queue. A
@@ -301,6 +302,7 @@ static int run_verify(const struct stress_opts *o) {
 int cmd_stress(int argc, char **argv) {
     struct stress_opts o;
     memset(&o, 0, sizeof o);
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0) return bench_store(argc - 1, argv + 1);
     if (argc < 2 || parse_opts(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: yibao stress store --db PATH [--threads T] [--seconds S] [--run R]"
                         " [--batch B] [--setup DIR]\n       yibao stress verify --db PATH ACKS\n");
