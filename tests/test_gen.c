@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "codec/codec.h"
+#include "core/settle.h"
 #include "gen/gen.h"
 #include "gen/gen_internal.h"
 
@@ -521,6 +523,65 @@ static void test_files_numbers_and_labels(void **state) {
     free(psns.v);
 }
 
+/* ---- every bill settles against the shipped policies ---------------------------- */
+
+static void load_policy(const char *name, struct policy *out) {
+    const char *root = getenv("YIBAO_ROOT");
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/policies/%s", root ? root : ".", name);
+    int rc = policy_load_file(path, out, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+}
+
+static void settle_city(const char *set, const char *employee, const char *resident) {
+    static struct policy pe, pr;
+    struct catalog catalog;
+    char path[512], err[256];
+    load_policy(employee, &pe);
+    load_policy(resident, &pr);
+    catalog_init(&catalog);
+    const char *root = getenv("YIBAO_ROOT");
+    snprintf(path, sizeof path, "%s/policies/catalog-conformance.json", root ? root : ".");
+    assert_int_equal(catalog_load_file(path, &catalog, err, sizeof err), 0);
+    struct gen_city *city = open_city(SMALL_PERSONS, 13, set);
+    struct gen_person *persons = calloc(SMALL_PERSONS, sizeof *persons);
+    struct year_state *states = calloc(SMALL_PERSONS, sizeof *states);
+    struct gen_bill_out *b = malloc(sizeof *b);
+    assert_true(persons && states && b);
+    for (int64_t i = 0; i < SMALL_PERSONS; i++) {
+        gen_person_get(city, i, &persons[i]);
+        year_state_init(&states[i], gen_city_year(city), persons[i].person.acct_balc_fen);
+    }
+    struct gen_stream *stream = NULL;
+    assert_int_equal(gen_stream_open(city, &stream), 0);
+    while (gen_next_bill(stream, b) == 1) {
+        const struct person *p = &persons[b->psn_index].person;
+        struct settle_input in = {p->insutype == 310 ? &pe : &pr, &catalog,
+                                  &gen_institution_get(city, b->institution_index)->inst, p,
+                                  &states[b->psn_index], &b->bill};
+        struct settle_result r;
+        enum settle_code code = settle(&in, &r, NULL, NULL);
+        if (code != SETTLE_OK) fprintf(stderr, "%s: %s\n", b->msgid, settle_code_name(code));
+        assert_int_equal(code, SETTLE_OK);
+        year_state_apply(&states[b->psn_index], &r.delta);
+    }
+    gen_stream_close(stream);
+    gen_city_close(city);
+    catalog_free(&catalog);
+    free(persons);
+    free(states);
+    free(b);
+}
+
+static void test_bills_settle(void **state) {
+    (void)state;
+    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json");
+    settle_city("jincheng-2015", "jincheng-2015-employee.json", "jincheng-2015-ncms.json");
+    settle_city("jinchang-2015", "jinchang-2015-resident.json", "jinchang-2015-resident.json");
+    settle_city("synthetic-2022", "synthetic-2022-employee.json", "synthetic-2022-employee.json");
+}
+
 /* ---- policy sets, errors, catalog --------------------------------------------- */
 
 static int year_of(datetime_s t) {
@@ -632,6 +693,7 @@ int main(void) {
         cmocka_unit_test(test_population_shares),
         cmocka_unit_test(test_plans_clean_except_planted),
         cmocka_unit_test(test_files_numbers_and_labels),
+        cmocka_unit_test(test_bills_settle),
         cmocka_unit_test(test_policy_sets),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_full_disk_is_an_error),

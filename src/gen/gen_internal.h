@@ -18,7 +18,7 @@
 #define GEN_AGE_MAX 100              /* ages 0 .. GEN_AGE_MAX-1 */
 #define GEN_PERSON_EVENTS_MAX 512    /* bills of one person in one year */
 #define GEN_PERSON_LABELS_MAX 32
-#define GEN_WINDOW_EVENTS_MAX 2000000 /* events sorted in memory at once (target) */
+#define GEN_WINDOW_EVENTS_MAX 5000000 /* events sorted in memory at once (target, ~300 MB) */
 #define GEN_ITEMS_MAX 64             /* items of the built-in item table */
 #define GEN_NO_DISEASE 0xFF
 
@@ -239,7 +239,27 @@ struct gen_plan {
     uint64_t busy[6];                          /* days of the year already used */
 };
 
+/* Copies src into dst (size bytes, always NUL-terminated, truncating). */
+static inline void gen_strcpy(char *dst, size_t size, const char *src) {
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++) dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+/* Writes value as exactly `width` decimal digits (zero-padded, the lowest
+ * digits kept); returns dst + width. */
+static inline char *gen_put_digits(char *dst, uint64_t value, int width) {
+    for (int i = width - 1; i >= 0; i--) {
+        dst[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+    return dst + width;
+}
+
 /* gen_person.c */
+/* Person `index` without the name when with_name is false (planning). */
+void gen_person_draw(const struct gen_city *city, int64_t index, struct gen_person *out,
+                     bool with_name);
 void gen_psn_no(const char *prefix, int64_t index, char out[CODE_BYTES_MAX + 1]);
 /* The duplicate row of person p, or false when p has none. */
 bool gen_person_duplicate(const struct gen_city *city, const struct gen_person *p,

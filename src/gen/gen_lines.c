@@ -61,7 +61,7 @@ static void put_line(struct builder *b, const char *code, int64_t pric_scaled,
     if (b->count >= GEN_BILL_LINES_MAX) return;
     struct bill_line *line = &b->lines[b->count++];
     memset(line, 0, sizeof *line);
-    snprintf(line->med_list_codg, sizeof line->med_list_codg, "%s", code);
+    gen_strcpy(line->med_list_codg, sizeof line->med_list_codg, code);
     line->has_feedetl_sn = true;
     line->cnt_scaled = cnt_scaled;
     line->pric_scaled = pric_scaled;
@@ -250,10 +250,30 @@ static int build_lines(const struct gen_city *city, const struct gen_event *ev,
     return b.count;
 }
 
+/* "G" + seed + "-" + 8-digit person serial + "-" + 3-digit bill number. */
 void gen_msgid(const struct gen_city *city, int64_t psn_index, int seq,
                char out[CODE_BYTES_MAX + 1]) {
-    snprintf(out, CODE_BYTES_MAX + 1, "G%llu-%08lld-%03d", (unsigned long long)city->config.seed,
-             (long long)(psn_index + 1), seq);
+    char seed[24];
+    int n = 0;
+    uint64_t s = city->config.seed;
+    do {
+        seed[n++] = (char)('0' + s % 10);
+        s /= 10;
+    } while (s);
+    char *p = out;
+    *p++ = 'G';
+    while (n > 0) *p++ = seed[--n];
+    *p++ = '-';
+    p = gen_put_digits(p, (uint64_t)(psn_index + 1), 8);
+    *p++ = '-';
+    *gen_put_digits(p, (uint64_t)seq, 3) = '\0';
+}
+
+/* "1".."64" */
+static void put_sn(char *out, int value) {
+    if (value >= 10) *out++ = (char)('0' + value / 10);
+    *out++ = (char)('0' + value % 10);
+    *out = '\0';
 }
 
 void gen_event_materialize(const struct gen_city *city, const struct gen_event *ev,
@@ -261,21 +281,21 @@ void gen_event_materialize(const struct gen_city *city, const struct gen_event *
     struct bill *bill = &out->bill;
     memset(bill, 0, sizeof *bill);
     const struct gen_institution *inst = &city->institutions[ev->inst_index];
-    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", inst->inst.code);
+    gen_strcpy(bill->fixmedins_code, sizeof bill->fixmedins_code, inst->inst.code);
     bill->med_type = (enum med_type)ev->med_type;
     bill->dates_ok = true;
     bill->begntime = ev->begntime;
     bill->endtime = ev->endtime;
-    snprintf(bill->dise_codg, sizeof bill->dise_codg, "%s", gen_event_dx_code(city, ev));
+    gen_strcpy(bill->dise_codg, sizeof bill->dise_codg, gen_event_dx_code(city, ev));
     if (ev->med_type == MED_TYPE_SPECIAL_OUTPATIENT && ev->disease != GEN_NO_DISEASE)
-        snprintf(bill->spec_dise_codg, sizeof bill->spec_dise_codg, "%s",
-                 city->set->diseases[ev->disease].code);
+        gen_strcpy(bill->spec_dise_codg, sizeof bill->spec_dise_codg,
+                   city->set->diseases[ev->disease].code);
     bill->out_of_area = (ev->flags & GEN_EV_OUT_OF_AREA) != 0;
     bill->filed = (ev->flags & GEN_EV_FILED) != 0;
     bill->acct_used = (ev->flags & GEN_EV_ACCT_USED) != 0;
     bill->line_count = build_lines(city, ev, out->lines);
-    for (int i = 0; i < bill->line_count; i++)
-        snprintf(out->lines[i].feedetl_sn, sizeof out->lines[i].feedetl_sn, "%d", i + 1);
+    _Static_assert(GEN_BILL_LINES_MAX < 100, "feedetl_sn has two digits at most");
+    for (int i = 0; i < bill->line_count; i++) put_sn(out->lines[i].feedetl_sn, i + 1);
     bill->lines = out->lines;
     out->psn_index = ev->psn_index;
     out->institution_index = ev->inst_index;

@@ -26,7 +26,10 @@
 #define CERT_SEQ_STRIDE 211           /* coprime with 499: scrambles the order */
 
 void gen_psn_no(const char *prefix, int64_t index, char out[CODE_BYTES_MAX + 1]) {
-    snprintf(out, CODE_BYTES_MAX + 1, "%s%08lld", prefix, (long long)(index + 1));
+    size_t n = strlen(prefix);
+    if (n > CODE_BYTES_MAX - 8) n = CODE_BYTES_MAX - 8;
+    memcpy(out, prefix, n);
+    *gen_put_digits(out + n, (uint64_t)(index + 1), 8) = '\0';
 }
 
 static int32_t draw_age(const struct gen_city *city, struct gen_rng *rng) {
@@ -121,6 +124,11 @@ static int64_t draw_account_fen(struct gen_rng *rng, const struct gen_person *p)
 }
 
 void gen_person_get(const struct gen_city *city, int64_t index, struct gen_person *out) {
+    gen_person_draw(city, index, out, true);
+}
+
+void gen_person_draw(const struct gen_city *city, int64_t index, struct gen_person *out,
+                     bool with_name) {
     struct gen_rng rng;
     gen_rng_seed(&rng, city->config.seed, GEN_RNG_PERSON, (uint64_t)index, 0);
     memset(out, 0, sizeof *out);
@@ -143,9 +151,9 @@ void gen_person_get(const struct gen_city *city, int64_t index, struct gen_perso
     draw_flags(&rng, out);
     out->person.benefit_start = draw_benefit_start(city, &rng, birth_day);
     out->person.acct_balc_fen = draw_account_fen(&rng, out);
-    draw_name(&rng, out->gend, out->name, sizeof out->name);
+    if (with_name) draw_name(&rng, out->gend, out->name, sizeof out->name); /* drawn last */
     gen_psn_no(city->set->region, index, out->person.psn_no);
-    snprintf(out->insuplc_admdvs, sizeof out->insuplc_admdvs, "%s", city->set->region);
+    gen_strcpy(out->insuplc_admdvs, sizeof out->insuplc_admdvs, city->set->region);
 }
 
 /* Same certno, another psn_no: the other scheme in the same region (psn_no

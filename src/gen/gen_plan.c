@@ -591,7 +591,7 @@ void gen_plan_person(const struct gen_city *city, int64_t index, struct gen_plan
     plan->event_count = 0;
     plan->label_count = 0;
     memset(plan->busy, 0, sizeof plan->busy);
-    gen_person_get(city, index, &plan->person);
+    gen_person_draw(city, index, &plan->person, false);
     gen_rng_seed(&pl.rng, city->config.seed, GEN_RNG_PLAN, (uint64_t)index, 0);
     pl.birth_rel = gen_days_from_civil(plan->person.birth_year, plan->person.birth_month,
                                        plan->person.birth_day) - city->year_day0;

@@ -6,6 +6,7 @@
 
 #define GEN_PI 3.14159265358979323846
 #define POISSON_KNUTH_MEAN_MAX 30.0
+#define SMALL_RANGE_MAX 1000000u
 
 uint64_t gen_splitmix64(uint64_t *state) {
     uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
@@ -47,6 +48,8 @@ double gen_rng_uniform(struct gen_rng *rng) {
 }
 
 uint64_t gen_rng_below(struct gen_rng *rng, uint64_t n) {
+    if (n <= SMALL_RANGE_MAX) /* multiply-shift: bias below n / 2^32, at most 2e-4 */
+        return ((gen_rng_next(rng) >> 32) * n) >> 32;
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
     do {
@@ -62,7 +65,7 @@ int64_t gen_rng_range(struct gen_rng *rng, int64_t lo, int64_t hi) {
 
 bool gen_rng_chance_ppm(struct gen_rng *rng, uint32_t ppm) {
     if (ppm == 0) return false;
-    return gen_rng_below(rng, 1000000u) < ppm;
+    return ((gen_rng_next(rng) >> 32) * 1000000u) >> 32 < ppm;
 }
 
 double gen_rng_normal(struct gen_rng *rng) {
