@@ -3,7 +3,8 @@
  * against an in-memory working set of the touched persons, year states and
  * accounts, writes them in one transaction (journal rows, year-state
  * upserts, postings, per-batch aggregated balance updates), commits
- * (durably), and only then wakes each caller with its answer. A failed
+ * (durably), and only then wakes each caller with its answer (or, for
+ * commitq_submit_async, calls its completion callback). A failed
  * write or commit fails the whole batch; the working set lives for one
  * batch only, so nothing needs restoring and the next batch re-reads the
  * committed state (and the journal tail) from storage. */
@@ -64,6 +65,11 @@ static int strmap_find(struct strmap *m, const char *key, int insert_index) {
 }
 
 /* ---- the batch working set --------------------------------------------- */
+struct completion {
+    void (*fn)(void *ctx);
+    void *ctx;
+};
+
 struct person_entry {
     struct store_person p;
     bool found;
@@ -116,6 +122,7 @@ struct batch {
     struct state_key *dirty_keys;
     struct year_state *dirty_states;
     size_t *miss_idx;               /* working-set index of each cache miss */
+    struct completion *completions; /* async callbacks of the batch, copied under the lock */
 };
 
 struct commitq {
@@ -139,7 +146,7 @@ static void batch_free(struct batch *b) {
                     b->target_found, b->target_revoked, b->target_of, b->persons, b->states,
                     b->recs, b->postings, b->deltas, b->keys, b->state_keys, b->state_vals,
                     b->balances, b->found, b->person_vals, b->dirty_keys, b->dirty_states,
-                    b->miss_idx};
+                    b->miss_idx, b->completions};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -173,13 +180,14 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->dirty_keys = calloc(n, sizeof *b->dirty_keys);
     b->dirty_states = calloc(n, sizeof *b->dirty_states);
     b->miss_idx = calloc(n, sizeof *b->miss_idx);
+    b->completions = calloc(n, sizeof *b->completions);
     int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
              strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
     bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
               b->targets && b->target_found && b->target_revoked && b->target_of && b->persons &&
               b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
-              b->dirty_states && b->miss_idx;
+              b->dirty_states && b->miss_idx && b->completions;
     if (!ok) batch_free(b);
     return ok ? 0 : -1;
 }
@@ -211,6 +219,7 @@ static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) 
         }
     }
     r->result_setl_id = rec->kind == JOURNAL_REVOKE ? rec->ref_seq : rec->seq;
+    r->time_us = rec->time_us;
     r->status = STORE_DONE;
 }
 
@@ -477,6 +486,7 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     se->dirty = true;
     r->status = STORE_DONE;
     r->seq = r->result_setl_id = rec->seq;
+    r->time_us = rec->time_us;
     r->has_state = true;
     r->state_after = *st;
 }
@@ -525,6 +535,7 @@ static void do_revoke(struct commitq *q, size_t i) {
     struct journal_rec *rec = journal_add(q, r, &r->stl, JOURNAL_REVOKE, psn, inst, r->setl_id);
     r->status = STORE_DONE;
     r->seq = rec->seq;
+    r->time_us = rec->time_us;
     r->result_setl_id = r->setl_id;
     r->has_state = true;
     r->state_after = se->st;
@@ -590,7 +601,7 @@ static void prepare_reqs(struct batch *b) {
         r->status = STORE_PENDING;
         r->error = NULL;
         r->replayed = r->has_state = false;
-        r->seq = r->result_setl_id = 0;
+        r->seq = r->result_setl_id = r->time_us = 0;
         r->err.msg[0] = '\0';
         if (r->msgid[0] == '\0') make_msgid(r->msgid);
     }
@@ -627,6 +638,24 @@ static void process_batch(struct commitq *q) {
 }
 
 /* ---- the writer thread and the queue --------------------------------------- */
+/* Wakes the batch's waiters; then, outside the lock, runs the async
+ * callbacks (copied first: a woken waiter may reuse its request at once). */
+static void complete_batch(struct commitq *q, size_t n) {
+    struct batch *b = &q->b;
+    size_t callbacks = 0;
+    pthread_mutex_lock(&q->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct store_req *r = b->reqs[i];
+        if (r->on_done_ != NULL) b->completions[callbacks++] = (struct completion){r->on_done_, r->on_done_ctx_};
+        r->done_ = 1;
+    }
+    q->batches++;
+    q->requests += (int64_t)n;
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->lock);
+    for (size_t i = 0; i < callbacks; i++) b->completions[i].fn(b->completions[i].ctx);
+}
+
 static void *writer_main(void *arg) {
     struct commitq *q = arg;
     for (;;) {
@@ -646,12 +675,7 @@ static void *writer_main(void *arg) {
         q->b.n = n;
         process_batch(q);
 
-        pthread_mutex_lock(&q->lock);
-        for (size_t i = 0; i < n; i++) q->b.reqs[i]->done_ = 1;
-        q->batches++;
-        q->requests += (int64_t)n;
-        pthread_cond_broadcast(&q->done);
-        pthread_mutex_unlock(&q->lock);
+        complete_batch(q, n);
     }
 }
 
@@ -707,7 +731,14 @@ void commitq_stop(struct commitq *q) {
 }
 
 int commitq_submit(struct commitq *q, struct store_req *req) {
+    return commitq_submit_async(q, req, NULL, NULL);
+}
+
+int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_done)(void *ctx),
+                         void *ctx) {
     assert(q != NULL && req != NULL);
+    req->on_done_ = on_done;
+    req->on_done_ctx_ = ctx;
     assert(req->op == STORE_OP_SETTLE ? req->bill != NULL : req->op == STORE_OP_REVOKE);
     req->done_ = 0;
     req->status = STORE_PENDING;

@@ -279,10 +279,13 @@ struct store_req {
     struct store_settlement stl;
     bool has_state;
     struct year_state state_after;    /* acct_balc = the account after */
+    int64_t time_us;                  /* journal time of the record (seq) */
     struct store_err err;
     /* commit queue internals */
     struct store_req *next_;
     int done_;
+    void (*on_done_)(void *ctx);      /* commitq_submit_async */
+    void *on_done_ctx_;
 };
 
 /* Starts the writer thread; batch_max in [1, BATCH_MAX]. */
@@ -290,6 +293,13 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
 void commitq_stop(struct commitq *q);
 /* Queues a request (blocks while the queue is full); thread-safe. */
 int commitq_submit(struct commitq *q, struct store_req *req);
+/* Queues a request whose answer is signalled by a call on_done(ctx) from
+ * the writer thread after its batch committed (or failed): the caller does
+ * not block (except while the queue is full) and must not touch req until
+ * on_done runs; on_done must be short and must not call the queue. When
+ * the queue is stopped, returns -1 with req failed and on_done not called. */
+int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_done)(void *ctx),
+                         void *ctx);
 /* Waits until the request is answered. */
 void commitq_wait(struct commitq *q, struct store_req *req);
 /* submit + wait: the blocking call the service uses. */
