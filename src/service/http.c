@@ -1,13 +1,18 @@
-/* http.c: the HTTP front of the service on libmicrohttpd: an internal
- * epoll thread pool (settlements block their thread in the commit queue
- * while the writer group-commits, so the pool is sized for concurrency, not
- * cores), one POST endpoint, body size enforced while receiving, each
- * request handled with a pooled worker scratch (service_handle). */
+/* http.c: the HTTP front of the service on libmicrohttpd: a small internal
+ * epoll thread pool (about one thread per core), one POST endpoint, body
+ * size enforced while receiving, each request handled with a pooled worker
+ * scratch. A settlement or revoke does not block its thread while the
+ * writer group-commits: the connection is suspended (MHD_suspend_connection)
+ * and its request queued (service_begin); the commit queue's writer resumes
+ * it after the commit, and the pool thread then writes the answer
+ * (service_finish). So in-flight requests are not bounded by threads, and
+ * batches grow with the load. */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +23,38 @@
 #define HTTP_CONNECTION_TIMEOUT_S 30
 #define HTTP_POLL_SLEEP_NS 100000000L
 #define HTTP_CONN_MEMORY_BYTES (64u * 1024u)
+#define HTTP_DRAIN_WAIT_MS 30000 /* at stop: longest wait for queued commits */
+
+struct http_server {
+    struct service *svc;
+    atomic_int in_flight;           /* suspended requests waiting for a commit */
+    atomic_bool stopping;           /* new requests are refused */
+};
+
+/* Per request (MHD's con_cls). */
+struct http_req {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    struct svc_worker *w;
+    struct service_waiter waiter;
+    bool waiting;                   /* suspended: the next call finishes it */
+};
+
+static void on_suspend(void *ctx) {
+    struct http_req *r = ctx;
+    atomic_fetch_add(&r->srv->in_flight, 1);
+    r->waiting = true;
+    MHD_suspend_connection(r->conn);
+}
+
+/* From the writer thread: r may be finished and freed as soon as the
+ * connection is resumed, so srv is read first. */
+static void on_resume(void *ctx) {
+    struct http_req *r = ctx;
+    struct http_server *srv = r->srv;
+    MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
 
 static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, const char *body,
                                  size_t len) {
@@ -42,12 +79,21 @@ static const char *header(struct MHD_Connection *conn, const char *name) {
 }
 
 static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
-                              struct svc_worker *w) {
+                              struct http_req *hr) {
+    struct svc_worker *w = hr->w;
+    size_t len;
+    if (hr->waiting) {
+        hr->waiting = false;
+        const char *text = service_finish(svc, w, &len);
+        return send_json(conn, MHD_HTTP_OK, text, len);
+    }
     if (w->req_too_big) {
         char msg[96];
         snprintf(msg, sizeof msg, "body: more than the limit %zu bytes", svc->cfg.body_bytes_max);
         return refuse(conn, MHD_HTTP_OK, msg);
     }
+    if (atomic_load(&hr->srv->stopping))
+        return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
     struct svc_request req = {
         .paasid = header(conn, "x-tif-paasid"),
         .timestamp = header(conn, "x-tif-timestamp"),
@@ -58,47 +104,63 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
         .body_len = w->req.len,
         .now_s = (int64_t)time(NULL),
     };
-    size_t len;
-    const char *text = service_handle(svc, w, &req, &len);
+    const char *text = service_begin(svc, w, &req, &hr->waiter, &len);
+    if (text == NULL) return MHD_YES; /* suspended until its commit */
     return send_json(conn, MHD_HTTP_OK, text, len);
+}
+
+/* The first call of a request: checks path and method, takes a worker. */
+static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connection *conn,
+                                     const char *url, const char *method, void **con_cls) {
+    struct service *svc = srv->svc;
+    if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
+    if (strcmp(method, "POST") != 0) return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
+    struct http_req *hr = calloc(1, sizeof *hr);
+    struct svc_worker *w = hr ? service_worker_take(svc) : NULL;
+    if (w == NULL) {
+        free(hr);
+        return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+    }
+    *hr = (struct http_req){.srv = srv, .conn = conn, .w = w,
+                            .waiter = {on_suspend, on_resume, NULL}};
+    hr->waiter.ctx = hr;
+    json_buf_reset(&w->req);
+    w->req_too_big = false;
+    const char *cl = header(conn, "Content-Length");
+    if (cl != NULL && strtoull(cl, NULL, 10) > svc->cfg.body_bytes_max) w->req_too_big = true;
+    *con_cls = hr;
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls) {
-    struct service *svc = cls;
+    struct http_server *srv = cls;
     (void)version;
-    struct svc_worker *w = *con_cls;
-    if (w == NULL) {
-        if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
-        if (strcmp(method, "POST") != 0)
-            return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
-        w = service_worker_take(svc);
-        if (w == NULL) return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-        json_buf_reset(&w->req);
-        w->req_too_big = false;
-        const char *cl = header(conn, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > svc->cfg.body_bytes_max) w->req_too_big = true;
-        *con_cls = w;
-        return MHD_YES;
-    }
+    struct http_req *hr = *con_cls;
+    if (hr == NULL) return request_start(srv, conn, url, method, con_cls);
+    struct svc_worker *w = hr->w;
     if (*upload_size > 0) {
-        if (!w->req_too_big && w->req.len + *upload_size > svc->cfg.body_bytes_max)
+        if (!w->req_too_big && w->req.len + *upload_size > srv->svc->cfg.body_bytes_max)
             w->req_too_big = true;
         if (!w->req_too_big) json_buf_raw(&w->req, upload, *upload_size);
         if (w->req.failed) w->req_too_big = true;
         *upload_size = 0;
         return MHD_YES;
     }
-    return answer(svc, conn, w);
+    return answer(srv->svc, conn, hr);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode code) {
-    struct service *svc = cls;
+    struct http_server *srv = cls;
+    struct http_req *hr = *con_cls;
     (void)conn;
     (void)code;
-    if (*con_cls != NULL) service_worker_give(svc, *con_cls);
+    if (hr != NULL) {
+        service_worker_give(srv->svc, hr->w);
+        free(hr);
+    }
     *con_cls = NULL;
 }
 
@@ -122,18 +184,33 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, char *err,
     return 0;
 }
 
+/* Stops taking requests, lets the queued commits finish and resume their
+ * connections, then stops the daemon. */
+static void drain_and_stop(struct MHD_Daemon *d, struct http_server *srv) {
+    atomic_store(&srv->stopping, true);
+    (void)MHD_quiesce_daemon(d);
+    struct timespec ms = {0, 1000000L};
+    for (int i = 0; i < HTTP_DRAIN_WAIT_MS && atomic_load(&srv->in_flight) > 0; i++)
+        nanosleep(&ms, NULL);
+    MHD_stop_daemon(d);
+}
+
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
                   size_t err_size) {
     struct sockaddr_in addr;
     if (parse_listen(listen, &addr, err, err_size) != 0) return -1;
+    struct http_server srv = {.svc = svc};
+    atomic_init(&srv.in_flight, 0);
+    atomic_init(&srv.stopping, false);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, svc,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, &srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)svc->cfg.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVICE_CONNECTIONS_MAX,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, svc,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (d == NULL) return snprintf(err, err_size, "cannot listen on %s", listen), -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -144,6 +221,6 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     fflush(stdout);
     struct timespec nap = {0, HTTP_POLL_SLEEP_NS};
     while (!*stop) nanosleep(&nap, NULL);
-    MHD_stop_daemon(d);
+    drain_and_stop(d, &srv);
     return 0;
 }

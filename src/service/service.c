@@ -157,6 +157,11 @@ struct svc_worker *service_worker_take(struct service *svc) {
 
 void service_worker_give(struct service *svc, struct svc_worker *w) {
     if (w == NULL) return;
+    if (w->in_flight) commitq_wait(svc->q, &w->sreq); /* the front end gave up waiting */
+    if (w->after != NULL) {             /* answered but not finished: finish it (visit links) */
+        size_t len;
+        (void)service_finish(svc, w, &len);
+    }
     pthread_mutex_lock(&svc->pool_lock);
     if (svc->pool_count == svc->pool_cap) {
         size_t cap = svc->pool_cap ? svc->pool_cap * 2 : 16;
@@ -272,28 +277,19 @@ static void stamp(char *out, size_t size) {
              text + 14, text + 17, (int)(tv.tv_usec / 1000));
 }
 
-const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
-                           size_t *len) {
-    assert(svc != NULL && w != NULL && req != NULL);
-    struct svc_call c;
-    memset(&c, 0, offsetof(struct svc_call, err) + 1);
-    c.svc = svc;
-    c.w = w;
-    c.now_s = req->now_s;
-    c.output = &w->body;
-    json_buf_reset(&w->body);
-    json_buf_reset(&w->out);
-    int rc = dispatch(&c, req);
-    if (rc == 0 && w->body.failed) rc = svc_fail(&c, "out of memory");
+/* The response envelope around c's output (rc 0) or error. */
+static const char *respond(struct svc_call *c, int rc, size_t *len) {
+    struct svc_worker *w = c->w;
+    if (rc == 0 && w->body.failed) rc = svc_fail(c, "out of memory");
     char time_text[24];
     stamp(time_text, sizeof time_text);
     struct jw j;
     jw_begin(&j, &w->out);
     jw_int(&j, "infcode", rc == 0 ? 0 : -1);
-    jw_str(&j, "inf_refmsgid", c.msgid);
+    jw_str(&j, "inf_refmsgid", c->msgid);
     jw_str(&j, "refmsg_time", time_text);
     jw_str(&j, "respond_time", time_text);
-    jw_str(&j, "err_msg", rc == 0 ? NULL : c.err);
+    jw_str(&j, "err_msg", rc == 0 ? NULL : c->err);
     jw_str(&j, "warn_msg", NULL);
     if (rc == 0) jw_raw(&j, "output", w->body.data, w->body.len);
     else jw_raw(&j, "output", "{}", 2);
@@ -305,4 +301,49 @@ const char *service_handle(struct service *svc, struct svc_worker *w, const stru
     }
     *len = w->out.len;
     return w->out.data;
+}
+
+int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
+    struct svc_worker *w = c->w;
+    if (w->waiter.resume == NULL) {
+        (void)commitq_call(c->svc->q, &w->sreq); /* a stopped queue fails the request */
+        return after(c);
+    }
+    w->after = after;
+    w->in_flight = true;
+    w->waiter.suspend(w->waiter.ctx);
+    if (commitq_submit_async(c->svc->q, &w->sreq, w->waiter.resume, w->waiter.ctx) != 0)
+        w->waiter.resume(w->waiter.ctx); /* failed: answered as a storage error */
+    return SVC_PENDING;
+}
+
+const char *service_begin(struct service *svc, struct svc_worker *w, const struct svc_request *req,
+                          const struct service_waiter *waiter, size_t *len) {
+    assert(svc != NULL && w != NULL && req != NULL && !w->in_flight && w->after == NULL);
+    struct svc_call *c = &w->call;
+    memset(c, 0, offsetof(struct svc_call, err) + 1);
+    c->svc = svc;
+    c->w = w;
+    c->now_s = req->now_s;
+    c->output = &w->body;
+    json_buf_reset(&w->body);
+    json_buf_reset(&w->out);
+    if (waiter != NULL) w->waiter = *waiter;
+    else memset(&w->waiter, 0, sizeof w->waiter);
+    int rc = dispatch(c, req);
+    if (rc == SVC_PENDING) return NULL;
+    return respond(c, rc, len);
+}
+
+const char *service_finish(struct service *svc, struct svc_worker *w, size_t *len) {
+    assert(svc != NULL && w != NULL && w->after != NULL);
+    int (*after)(struct svc_call *c) = w->after;
+    w->after = NULL;
+    w->in_flight = false;
+    return respond(&w->call, after(&w->call), len);
+}
+
+const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
+                           size_t *len) {
+    return service_begin(svc, w, req, NULL, len);
 }

@@ -25,7 +25,7 @@
 #define SERVICE_TIME_WINDOW_S 300                     /* x-tif-timestamp skew allowed */
 #define SERVICE_NONCES_PER_PAASID_DEFAULT (1u << 20)  /* --nonce-cache */
 #define SERVICE_NONCE_BYTES_MAX 64                    /* x-tif-nonce */
-#define SERVICE_THREADS_DEFAULT 64                    /* --threads: HTTP worker threads */
+#define SERVICE_THREADS_DEFAULT 2                     /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
 #define SERVICE_BATCH_DEFAULT 1024                    /* --batch: settlements per group commit */
 #define SERVICE_CONNECTIONS_MAX 4096                  /* concurrent HTTP connections */
@@ -82,6 +82,22 @@ struct svc_request {
  * an infcode -1 answer. */
 const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
                            size_t *len);
+
+/* The asynchronous form, for an event-driven front end. A settlement or
+ * revoke that must wait for its group commit calls waiter->suspend(ctx),
+ * queues itself and service_begin returns NULL; waiter->resume(ctx) is
+ * called later from the commit queue's writer thread (keep it short: wake
+ * the front end), and the front end then calls service_finish() on its own
+ * thread for the answer. Any other request is answered at once, like
+ * service_handle. The worker must not be given back while a request waits. */
+struct service_waiter {
+    void (*suspend)(void *ctx);
+    void (*resume)(void *ctx);
+    void *ctx;
+};
+const char *service_begin(struct service *svc, struct svc_worker *w, const struct svc_request *req,
+                          const struct service_waiter *waiter, size_t *len);
+const char *service_finish(struct service *svc, struct svc_worker *w, size_t *len);
 
 /* http.c: serves until *stop becomes non-zero. listen is HOST:PORT. */
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,

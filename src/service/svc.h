@@ -117,18 +117,6 @@ struct service {
     char target[STORE_URI_BYTES_MAX + 1];
 };
 
-struct svc_worker {
-    struct json_doc *doc;
-    struct json_buf out;            /* the response envelope */
-    struct json_buf body;           /* the output object; also HTTP body accumulation */
-    struct json_buf scratch;
-    struct json_buf req;            /* the HTTP request body being received */
-    bool req_too_big;               /* the body passed the limit: answered -1 */
-    struct bill_line *lines;
-    struct line_result *line_results;
-    int32_t lines_max;
-};
-
 /* One request being handled. */
 struct svc_call {
     struct service *svc;
@@ -145,7 +133,37 @@ struct svc_call {
     int64_t now_s;
 };
 
+struct svc_worker {
+    struct json_doc *doc;
+    struct json_buf out;            /* the response envelope */
+    struct json_buf body;           /* the output object; also HTTP body accumulation */
+    struct json_buf scratch;
+    struct json_buf req;            /* the HTTP request body being received */
+    bool req_too_big;               /* the body passed the limit: answered -1 */
+    struct bill_line *lines;
+    struct line_result *line_results;
+    int32_t lines_max;
+    /* the request being handled; it outlives service_begin while its
+     * settlement or revoke waits for the group commit */
+    struct svc_call call;
+    struct store_req sreq;          /* the commit queue request */
+    struct bill bill;               /* settle: the bill (lines in lines[]) */
+    struct svc_visit visit;         /* hospital flow: the visit being settled */
+    char psn_no[CODE_BYTES_MAX + 1];
+    char mdtrt_id[CODE_BYTES_MAX + 1];
+    int (*after)(struct svc_call *c); /* continues once sreq is answered */
+    struct service_waiter waiter;   /* resume == NULL: wait in place */
+    bool in_flight;                 /* sreq queued, not yet answered */
+};
+
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* A handler's result when its request waits for the group commit. */
+#define SVC_PENDING 2
+/* Queues c->w->sreq on the commit queue; once it is answered, after(c)
+ * finishes the request. Without a waiter this waits and returns after(c);
+ * with one it suspends the front end's connection and returns SVC_PENDING. */
+int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c));
 
 /* ---- auth.c ------------------------------------------------------------ */
 /* Checks the gateway headers; fills c->err and returns -1 on refusal.

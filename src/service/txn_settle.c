@@ -182,25 +182,9 @@ int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t 
     return 0;
 }
 
-/* The journal time of record seq (our own connection). */
-static int record_time(struct svc_call *c, int64_t seq, int64_t *time_s) {
-    struct journal_rec rec;
-    bool found = false;
-    struct store_err err;
-    *time_s = c->now_s;
-    if (seq <= 0) return 0;
-    pthread_mutex_lock(&c->svc->scan_lock);
-    int rc = store_ops(c->svc->store)->journal_by_seq(c->svc->scan_conn, &seq, 1, &rec, &found, &err);
-    pthread_mutex_unlock(&c->svc->scan_lock);
-    if (rc != 0) return svc_fail(c, "storage: %s", err.msg);
-    if (found) *time_s = rec.time_us / 1000000;
-    return 0;
-}
-
 static int answer_settlement(struct svc_call *c, const struct store_settlement *stl, int64_t seq,
-                             int64_t setl_id, const char *mdtrt_id, const char *psn_no, int sign) {
-    int64_t time_s;
-    if (record_time(c, seq, &time_s) != 0) return -1;
+                             int64_t setl_id, const char *mdtrt_id, const char *psn_no,
+                             int64_t time_s, int sign) {
     struct jw w;
     jw_begin(&w, c->output);
     svc_write_settlement(&w, stl, sign > 0 ? setl_id : seq, mdtrt_id, psn_no, time_s, sign);
@@ -209,26 +193,40 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
     return 0;
 }
 
-/* Settles through the commit queue (or, dry_run, computes only). */
-static int commit_settle(struct svc_call *c, const char *psn_no, const struct bill *bill,
-                         struct store_req *r) {
+/* The commit queue's answer: 0 when done, else c->err names the refusal. */
+static int committed(struct svc_call *c, const char *what) {
+    const struct store_req *r = &c->w->sreq;
+    if (r->status == STORE_REFUSED) return svc_fail(c, "%s: %s", r->error, what);
+    if (r->status != STORE_DONE) return svc_fail(c, "storage: %s", r->err.msg);
+    return 0;
+}
+
+/* The answer's setl_time: the journal record's time. */
+static int64_t commit_time_s(struct svc_call *c) {
+    const struct store_req *r = &c->w->sreq;
+    return r->time_us > 0 ? r->time_us / 1000000 : c->now_s;
+}
+
+/* Settles c->w->bill for c->w->psn_no through the commit queue; after(c)
+ * answers. dry_run: computes only, and answers at once. */
+static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
+    struct svc_worker *w = c->w;
+    struct store_req *r = &w->sreq;
     memset(r, 0, sizeof *r);
     if (c->svc->cfg.dry_run) {
         struct settle_result res;
-        if (svc_engine(c, psn_no, bill, &res, NULL) != 0) return -1;
+        if (svc_engine(c, w->psn_no, &w->bill, &res, NULL) != 0) return -1;
+        r->status = STORE_DONE;
         r->stl.setl = res.setl;
         r->stl.rooms = res.rooms;
         r->stl.pool_ratio_bp = res.pool_ratio_bp;
-        return 0;
+        return after(c);
     }
     r->op = STORE_OP_SETTLE;
     snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
-    snprintf(r->psn_no, sizeof r->psn_no, "%s", psn_no);
-    r->bill = bill;
-    if (commitq_call(c->svc->q, r) != 0) return svc_fail(c, "storage: commit queue stopped");
-    if (r->status == STORE_REFUSED) return svc_fail(c, "%s: psn_no '%s'", r->error, psn_no);
-    if (r->status != STORE_DONE) return svc_fail(c, "storage: %s", r->err.msg);
-    return 0;
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", w->psn_no);
+    r->bill = &w->bill;
+    return svc_commit(c, after);
 }
 
 static int check_total(struct svc_call *c, const struct json_value *data, const struct bill *bill) {
@@ -338,7 +336,21 @@ static int replay_linked(struct svc_call *c, bool *done) {
     char mdtrt_id[24];
     mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
     *done = true;
-    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, 1);
+    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no,
+                             rec.time_us / 1000000, 1);
+}
+
+/* After the commit of a visit's settlement: link it, release the visit, answer. */
+static int visit_settle_done(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    struct svc_visit *v = &w->visit;
+    int rc = committed(c, w->psn_no);
+    if (rc == 0 && !c->svc->cfg.dry_run) rc = visit_settled(c, v, w->sreq.result_setl_id);
+    settling_give(v->id);
+    if (rc != 0) return -1;
+    mdtrt_id_format(v->id, w->mdtrt_id, sizeof w->mdtrt_id);
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
+                             v->psn_no, commit_time_s(c), 1);
 }
 
 int txn_settle(struct svc_call *c) {
@@ -348,19 +360,13 @@ int txn_settle(struct svc_call *c) {
         return oneshot(c, c->infno[1] == '3' ? "21" : "11", true);
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
-    struct svc_visit v;
-    struct bill bill;
-    if (visit_bill(c, data, &v, &bill) != 0 || check_total(c, data, &bill) != 0) return -1;
-    if (!settling_take(v.id))
+    struct svc_worker *w = c->w;
+    if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
+        return -1;
+    if (!settling_take(w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
-    struct store_req r;
-    int rc = commit_settle(c, v.psn_no, &bill, &r);
-    if (rc == 0 && !c->svc->cfg.dry_run) rc = visit_settled(c, &v, r.result_setl_id);
-    settling_give(v.id);
-    if (rc != 0) return -1;
-    char mdtrt_id[24];
-    mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
-    return answer_settlement(c, &r.stl, r.seq, r.result_setl_id, mdtrt_id, v.psn_no, 1);
+    snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
+    return commit_settle(c, visit_settle_done);
 }
 
 /* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */
@@ -400,14 +406,21 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
     return check_total(c, d, bill);
 }
 
+static int oneshot_done(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    if (committed(c, w->psn_no) != 0) return -1;
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, "", w->psn_no,
+                             commit_time_s(c), 1);
+}
+
 static int oneshot(struct svc_call *c, const char *default_med_type, bool commit) {
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
-    char psn_no[CODE_BYTES_MAX + 1];
-    struct bill bill;
-    if (d == NULL || oneshot_bill(c, d, default_med_type, &bill, psn_no) != 0) return -1;
+    char *psn_no = c->w->psn_no;
+    struct bill *bill = &c->w->bill;
+    if (d == NULL || oneshot_bill(c, d, default_med_type, bill, psn_no) != 0) return -1;
     if (!commit) {
         struct settle_result res;
-        if (svc_engine(c, psn_no, &bill, &res, NULL) != 0) return -1;
+        if (svc_engine(c, psn_no, bill, &res, NULL) != 0) return -1;
         const struct store_institution *si = c->inst;
         (void)si;
         struct store_settlement stl = {.setl = res.setl, .rooms = res.rooms,
@@ -424,9 +437,7 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
         jw_end(&w);
         return 0;
     }
-    struct store_req r;
-    if (commit_settle(c, psn_no, &bill, &r) != 0) return -1;
-    return answer_settlement(c, &r.stl, r.seq, r.result_setl_id, "", psn_no, 1);
+    return commit_settle(c, oneshot_done);
 }
 
 int txn_pharmacy(struct svc_call *c) {
@@ -456,6 +467,15 @@ static int visit_revoked(struct svc_call *c, int64_t setl_id) {
     return rc;
 }
 
+static int revoke_done(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    char what[48];
+    snprintf(what, sizeof what, "setl_id %" PRId64, w->sreq.setl_id);
+    if (committed(c, what) != 0 || visit_revoked(c, w->sreq.setl_id) != 0) return -1;
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
+                             w->psn_no, commit_time_s(c), -1);
+}
+
 int txn_revoke(struct svc_call *c) {
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct journal_rec rec;
@@ -463,23 +483,21 @@ int txn_revoke(struct svc_call *c) {
     bool revoked = false;
     if (data == NULL || svc_own_settlement(c, data, "input.data", &rec, &stl, &revoked) != 0)
         return -1;
-    char mdtrt_id[CODE_BYTES_MAX + 1];
-    if (svc_settlement_mdtrt(c, rec.seq, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
+    struct svc_worker *w = c->w;
+    if (svc_settlement_mdtrt(c, rec.seq, w->mdtrt_id, sizeof w->mdtrt_id) != 0) return -1;
     char given[CODE_BYTES_MAX + 1];
     int rc = in_code(c, data, "mdtrt_id", "input.data", false, given, sizeof given);
     if (rc < 0) return -1;
-    if (rc == 0 && strcmp(given, mdtrt_id) != 0)
+    if (rc == 0 && strcmp(given, w->mdtrt_id) != 0)
         return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
                         rec.seq, given);
-    if (c->svc->cfg.dry_run) return answer_settlement(c, &stl, 0, rec.seq, mdtrt_id, rec.psn_no, -1);
-    struct store_req r;
-    memset(&r, 0, sizeof r);
-    r.op = STORE_OP_REVOKE;
-    snprintf(r.msgid, sizeof r.msgid, "%s", c->store_msgid);
-    r.setl_id = rec.seq;
-    if (commitq_call(c->svc->q, &r) != 0) return svc_fail(c, "storage: commit queue stopped");
-    if (r.status == STORE_REFUSED) return svc_fail(c, "%s: setl_id %" PRId64, r.error, rec.seq);
-    if (r.status != STORE_DONE) return svc_fail(c, "storage: %s", r.err.msg);
-    if (visit_revoked(c, rec.seq) != 0) return -1;
-    return answer_settlement(c, &r.stl, r.seq, rec.seq, mdtrt_id, rec.psn_no, -1);
+    if (c->svc->cfg.dry_run)
+        return answer_settlement(c, &stl, 0, rec.seq, w->mdtrt_id, rec.psn_no, c->now_s, -1);
+    snprintf(w->psn_no, sizeof w->psn_no, "%s", rec.psn_no);
+    struct store_req *r = &w->sreq;
+    memset(r, 0, sizeof *r);
+    r->op = STORE_OP_REVOKE;
+    snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
+    r->setl_id = rec.seq;
+    return svc_commit(c, revoke_done);
 }
