@@ -39,6 +39,11 @@ head -1 "$tmp/a/labels.jsonl" | grep -q '^{"kind":"[a-z_]*","msgid":\[' || fail 
 "$YIBAO" gen catalog --items 2000 --seed 3 --out "$tmp/catalog.json" >/dev/null
 head -1 "$tmp/catalog.json" | grep -q '"format":"yibao-catalog/1"' || fail "catalog format"
 
+# a city on a synthetic catalog: its items appear in the bills
+"$YIBAO" gen city --persons 300 --seed 7 --catalog-items 2000 --catalog-seed 3 --out "$tmp/k" >/dev/null
+code=$(grep -m1 -o '"med_list_codg":"[XSC][A-Z0-9]\{8,\}"' "$tmp/k/bills.jsonl" | sed -n 1p | cut -d'"' -f4)
+[ -n "$code" ] && grep -q "^\"$code\":" "$tmp/catalog.json" || fail "catalog city item '$code' not in the catalog"
+
 # bad options: exit 2 and name the option
 expect_2() { # pattern, args...
     local pattern=$1; shift
@@ -57,6 +62,7 @@ expect_2 --bogus gen city --persons 10 --out "$tmp/x" --bogus 1
 expect_2 --rate-split gen city --persons 10 --out "$tmp/x" --rate-split 1.5
 expect_2 --policy-set gen city --persons 10 --out "$tmp/x" --policy-set atlantis
 expect_2 --items gen catalog --items many --out "$tmp/y"
+expect_2 --catalog-items gen city --persons 10 --out "$tmp/x" --catalog-items 100001
 if [ -w /dev/full ]; then
     expect_2 "write failed" gen catalog --items 2000 --out /dev/full
 fi

@@ -37,12 +37,16 @@ static const double inpatient_median_target[4] = {3000.0, 5000.0, 9000.0, 20000.
 
 static char small_dir[256];            /* a 2000-person city written once */
 
+static int32_t city_catalog_items;     /* 0, or a synthetic catalog's size (seed 2) */
+
 static struct gen_city *open_city(int64_t persons, uint64_t seed, const char *set) {
     struct gen_config config;
     gen_config_defaults(&config);
     config.persons = persons;
     config.seed = seed;
     config.policy_set = set;
+    config.catalog_items = city_catalog_items;
+    config.catalog_seed = 2;
     struct gen_city *city = NULL;
     char err[GEN_ERR_BYTES];
     assert_int_equal(gen_city_open(&config, &city, err, sizeof err), 0);
@@ -534,7 +538,10 @@ static void load_policy(const char *name, struct policy *out) {
     assert_int_equal(rc, 0);
 }
 
-static void settle_city(const char *set, const char *employee, const char *resident) {
+/* Settles every bill of a 2000-person city; catalog_path NULL: the
+ * conformance catalog. */
+static void settle_city(const char *set, const char *employee, const char *resident,
+                        const char *catalog_path) {
     static struct policy pe, pr;
     struct catalog catalog;
     char path[512], err[256];
@@ -543,7 +550,9 @@ static void settle_city(const char *set, const char *employee, const char *resid
     catalog_init(&catalog);
     const char *root = getenv("YIBAO_ROOT");
     snprintf(path, sizeof path, "%s/policies/catalog-conformance.json", root ? root : ".");
-    assert_int_equal(catalog_load_file(path, &catalog, err, sizeof err), 0);
+    int rc = catalog_load_file(catalog_path ? catalog_path : path, &catalog, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
     struct gen_city *city = open_city(SMALL_PERSONS, 13, set);
     struct gen_person *persons = calloc(SMALL_PERSONS, sizeof *persons);
     struct year_state *states = calloc(SMALL_PERSONS, sizeof *states);
@@ -576,10 +585,87 @@ static void settle_city(const char *set, const char *employee, const char *resid
 
 static void test_bills_settle(void **state) {
     (void)state;
-    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json");
-    settle_city("jincheng-2015", "jincheng-2015-employee.json", "jincheng-2015-ncms.json");
-    settle_city("jinchang-2015", "jinchang-2015-resident.json", "jinchang-2015-resident.json");
-    settle_city("synthetic-2022", "synthetic-2022-employee.json", "synthetic-2022-employee.json");
+    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json", NULL);
+    settle_city("jincheng-2015", "jincheng-2015-employee.json", "jincheng-2015-ncms.json", NULL);
+    settle_city("jinchang-2015", "jinchang-2015-resident.json", "jinchang-2015-resident.json",
+                NULL);
+    settle_city("synthetic-2022", "synthetic-2022-employee.json", "synthetic-2022-employee.json",
+                NULL);
+}
+
+/* ---- a city on a synthetic catalog: real restrictions --------------------------- */
+
+static int32_t item_by_code(const struct gen_city *city, const char *code) {
+    for (int32_t i = 0; i < city->item_count; i++)
+        if (strcmp(city->items[i].code, code) == 0) return i;
+    return -1;
+}
+
+/* Only a planted line may break an item's restriction, and its label says
+ * what the catalog says. Returns the number of such labels. */
+static int check_restrictions(const struct gen_city *city, struct gen_plan *plan,
+                              struct gen_bill_out *b) {
+    int real = 0;
+    for (int32_t e = 0; e < plan->event_count; e++) {
+        const struct gen_event *ev = &plan->events[e];
+        gen_event_materialize(city, ev, b);
+        for (int i = 0; i < b->bill.line_count; i++) {
+            int32_t index = item_by_code(city, b->lines[i].med_list_codg);
+            if (index < 0) continue;
+            if (!gen_item_forbidden(&city->items[index], plan->person.gend - '0', plan->person.age))
+                continue;
+            assert_true(ev->plant == GEN_PLANT_GENDER_RESTRICTED ||
+                        ev->plant == GEN_PLANT_AGE_RESTRICTED);
+            assert_int_equal(ev->plant_item, index);
+            assert_int_equal(i, b->bill.line_count - 1);
+        }
+    }
+    for (int32_t k = 0; k < plan->label_count; k++) {
+        const struct gen_label *l = &plan->labels[k];
+        if (!l->in_catalog) continue;
+        const struct gen_item *item = &city->items[l->item];
+        assert_true(gen_item_forbidden(item, plan->person.gend - '0', plan->person.age));
+        if (l->kind == GEN_PLANT_GENDER_RESTRICTED)
+            assert_int_equal(l->restrict_gender, item->restrict_gender);
+        else
+            assert_true(l->age_min == item->age_min && l->age_max == item->age_max);
+        real++;
+    }
+    return real;
+}
+
+static void test_catalog_city(void **state) {
+    (void)state;
+    char dir[256], path[512], err[GEN_ERR_BYTES];
+    make_tmp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/catalog.json", dir);
+    assert_int_equal(gen_write_catalog(path, 3000, 2, err, sizeof err), 0);
+    city_catalog_items = 3000;
+    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json", path);
+    struct gen_config config;
+    gen_config_defaults(&config);
+    config.persons = SMALL_PERSONS;
+    config.catalog_items = 3000;
+    config.catalog_seed = 2;
+    config.rates.rate_ppm[GEN_PLANT_GENDER_RESTRICTED] = 20000;
+    config.rates.rate_ppm[GEN_PLANT_AGE_RESTRICTED] = 20000;
+    struct gen_city *city = NULL;
+    assert_int_equal(gen_city_open(&config, &city, err, sizeof err), 0);
+    struct gen_plan *plan = malloc(sizeof *plan);
+    struct gen_bill_out *b = malloc(sizeof *b);
+    assert_true(plan && b);
+    int real = 0;
+    for (int64_t i = 0; i < SMALL_PERSONS; i++) {
+        gen_plan_person(city, i, plan);
+        real += check_restrictions(city, plan, b);
+    }
+    assert_true(real > 50);
+    city_catalog_items = 0;
+    free(plan);
+    free(b);
+    gen_city_close(city);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* ---- policy sets, errors, catalog --------------------------------------------- */
@@ -694,6 +780,7 @@ int main(void) {
         cmocka_unit_test(test_plans_clean_except_planted),
         cmocka_unit_test(test_files_numbers_and_labels),
         cmocka_unit_test(test_bills_settle),
+        cmocka_unit_test(test_catalog_city),
         cmocka_unit_test(test_policy_sets),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_full_disk_is_an_error),

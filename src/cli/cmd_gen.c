@@ -22,6 +22,7 @@ static void usage(FILE *out) {
             "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
             "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
             "                      [--rate-duplicate-enrolment X]\n"
+            "                      [--catalog-items N [--catalog-seed S]]\n"
             "       yibao gen catalog --items N --out FILE [--seed S]\n"
             "policy sets:");
     for (const char *const *n = gen_policy_set_names(); *n; n++) fprintf(out, " %s", *n);
@@ -146,6 +147,13 @@ static int city_option(struct city_args *a, const char *name, const char *value)
         a->out = value;
     } else if (strcmp(name, "--policy-set") == 0) {
         a->config.policy_set = value;
+    } else if (strcmp(name, "--catalog-items") == 0) {
+        if (!parse_u64(value, GEN_CATALOG_ITEMS_MAX, &v))
+            return bad("city", name, value, "must be an integer in 0..100000");
+        a->config.catalog_items = (int32_t)v;
+    } else if (strcmp(name, "--catalog-seed") == 0) {
+        if (!parse_u64(value, UINT64_MAX, &v)) return bad("city", name, value, "must be an unsigned integer");
+        a->config.catalog_seed = v;
     } else if (strcmp(name, "--admission-rate") == 0) {
         if (!parse_fixed(value, 3, 5000, &v))
             return bad("city", name, value, "must be admissions per person-year in [0, 5]");

@@ -63,6 +63,9 @@ struct gen_config {
     struct gen_rates rates;          /* see gen_config_defaults() */
     uint32_t admissions_per_1000;    /* inpatient admissions per 1000 person-years */
     uint32_t outpatient_per_1000;    /* general outpatient visits per 1000 person-years */
+    int32_t catalog_items;           /* 0: the conformance items only; else also the items
+                                      * of `gen catalog --items N --seed catalog_seed` */
+    uint64_t catalog_seed;
 };
 
 /* Fills defaults: seed 1, 1000 persons, the default rates. */

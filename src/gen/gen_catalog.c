@@ -99,15 +99,68 @@ static void draw_item(uint64_t seed, int32_t i, struct synth_item *it) {
     }
 }
 
-static void write_item(struct gen_out *out, const struct synth_item *it) {
+/* The city's view of item i: median unit price (below the cap, so that
+ * some lines end above it), where it may be billed, usual quantity. Drawn
+ * from a second stream so the catalog file does not depend on it. */
+static void city_fields(uint64_t seed, int32_t i, struct gen_item *item) {
+    struct gen_rng rng;
+    gen_rng_seed(&rng, seed, GEN_RNG_CATALOG, (uint64_t)i, 1);
+    double base;
+    if (item->cap_scaled >= 0) base = (double)item->cap_scaled / 1e6 * 0.92;
+    else base = gen_rng_lognormal(&rng, price_median[item->kind], 1.0);
+    if (base < 0.05) base = 0.05;
+    if (base > 20000.0) base = 20000.0;
+    item->base_price_scaled = (int64_t)(base * 1e6);
+    item->price_sigma_milli = (uint16_t)gen_rng_range(&rng, 60, 200);
+    item->price_decimals = item->kind == GEN_ITEM_DRUG && base < 5.0 ? 4 : 2;
+    item->level_priced = item->kind == GEN_ITEM_SERVICE;
+    if (item->kind == GEN_ITEM_DRUG) {
+        item->contexts = GEN_CTX_ALL;
+        item->cnt_max = base < 1.0 ? 60 : base < 10.0 ? 20 : base < 100.0 ? 6 : 3;
+    } else if (item->kind == GEN_ITEM_SERVICE) {
+        item->contexts = base < 1500.0 ? (uint8_t)(GEN_CTX_ALL & ~GEN_CTX_BIT(GEN_CTX_PHARMACY))
+                                       : (uint8_t)GEN_CTX_BIT(GEN_CTX_INPATIENT);
+        item->cnt_max = 1;
+    } else {
+        item->contexts = GEN_CTX_BIT(GEN_CTX_INPATIENT);
+        item->cnt_max = 2;
+    }
+}
+
+void gen_catalog_item(uint64_t seed, int32_t i, struct gen_item *item, char *name,
+                      size_t name_size) {
+    struct synth_item it;
+    draw_item(seed, i, &it);
+    memset(item, 0, sizeof *item);
+    gen_strcpy(item->code, sizeof item->code, it.code);
+    if (name) gen_strcpy(name, name_size, it.name);
+    item->kind = (uint8_t)it.kind;
+    item->item_class = (uint8_t)it.cls;
+    item->role = GEN_ROLE_NONE;
+    item->prepay_bp = it.prepay_bp;
+    item->cap_scaled = it.cap_scaled;
+    item->restrict_gender = (int8_t)it.gender;
+    if (it.age_min >= 0) {
+        item->age_min = (int16_t)it.age_min;
+        item->age_max = (int16_t)it.age_max;
+    }
+    city_fields(seed, i, item);
+}
+
+bool gen_item_forbidden(const struct gen_item *item, int gend, int age) {
+    if (item->restrict_gender && item->restrict_gender != gend) return true;
+    return item->age_max > 0 && (age < item->age_min || age > item->age_max);
+}
+
+static void write_item(struct gen_out *out, const struct gen_item *it, const char *name) {
     static const char class_letter[4] = {'?', 'A', 'B', 'C'};
     gen_out_json_str(out, it->code);
     gen_out_str(out, ":{\"name\":");
-    gen_out_json_str(out, it->name);
+    gen_out_json_str(out, name);
     gen_out_str(out, ",\"kind\":\"");
     gen_out_str(out, kind_names[it->kind]);
     gen_out_str(out, "\",\"class\":\"");
-    gen_out_char(out, class_letter[it->cls]);
+    gen_out_char(out, class_letter[it->item_class]);
     gen_out_char(out, '"');
     if (it->prepay_bp >= 0) {
         gen_out_str(out, ",\"prepay\":");
@@ -117,10 +170,10 @@ static void write_item(struct gen_out *out, const struct synth_item *it) {
         gen_out_str(out, ",\"cap_price\":");
         gen_out_scaled(out, it->cap_scaled, 6, 1);
     }
-    if (it->gender) {
-        gen_out_str(out, it->gender == 1 ? ",\"restrict\":{\"gender\":\"1\"}"
-                                         : ",\"restrict\":{\"gender\":\"2\"}");
-    } else if (it->age_min >= 0) {
+    if (it->restrict_gender) {
+        gen_out_str(out, it->restrict_gender == 1 ? ",\"restrict\":{\"gender\":\"1\"}"
+                                                  : ",\"restrict\":{\"gender\":\"2\"}");
+    } else if (it->age_max > 0) {
         gen_out_str(out, ",\"restrict\":{\"age_min\":");
         gen_out_i64(out, it->age_min);
         gen_out_str(out, ",\"age_max\":");
@@ -133,18 +186,8 @@ static void write_item(struct gen_out *out, const struct synth_item *it) {
 /* The conformance catalog's items (the generator's defaults, and XA09). */
 static void write_conformance(struct gen_out *out) {
     for (int i = 0; i < gen_default_item_count; i++) {
-        const struct gen_item *g = &gen_default_items[i];
-        struct synth_item it;
-        memset(&it, 0, sizeof it);
-        snprintf(it.code, sizeof it.code, "%s", g->code);
-        snprintf(it.name, sizeof it.name, "%s", g->name);
-        it.kind = g->kind;
-        it.cls = g->item_class;
-        it.prepay_bp = g->prepay_bp;
-        it.cap_scaled = g->cap_scaled;
-        it.age_min = it.age_max = -1;
         gen_out_str(out, ",\n");
-        write_item(out, &it);
+        write_item(out, &gen_default_items[i], gen_default_items[i].name);
     }
     gen_out_str(out, ",\n\"XA09\":{\"name\":\"item whose price cap is zero\",\"kind\":\"service\","
                      "\"class\":\"A\",\"cap_price\":0}");
@@ -161,11 +204,12 @@ int gen_write_catalog(const char *path, int32_t items, uint64_t seed, char *err,
         return -1;
     }
     gen_out_str(&out, "{\"format\":\"yibao-catalog/1\",\"items\":{\n");
-    struct synth_item it;
+    struct gen_item it;
+    char name[96];
     for (int32_t i = 0; i < items; i++) {
-        draw_item(seed, i, &it);
+        gen_catalog_item(seed, i, &it, name, sizeof name);
         if (i) gen_out_str(&out, ",\n");
-        write_item(&out, &it);
+        write_item(&out, &it, name);
     }
     write_conformance(&out);
     gen_out_str(&out, "\n}}\n");

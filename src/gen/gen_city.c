@@ -229,28 +229,103 @@ int32_t gen_pick_institution(const struct gen_city *city, struct gen_rng *rng,
     return city->pick_index[city->pick_start[kind][d] + k];
 }
 
-/* Items per (context, class), sorted by base price; roles. */
-static void build_items(struct gen_city *city) {
-    city->items = gen_default_items;
-    city->item_count = gen_default_item_count;
+struct priced {
+    int64_t price;
+    int32_t index;
+};
+
+static int compare_priced(const void *pa, const void *pb) {
+    const struct priced *a = pa, *b = pb;
+    if (a->price != b->price) return a->price < b->price ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The item table: the conformance items, then a synthetic catalog's. */
+static int load_items(struct gen_city *city) {
+    int32_t extra = city->config.catalog_items;
+    if (extra <= 0) {
+        city->items = gen_default_items;
+        city->item_count = gen_default_item_count;
+        return 0;
+    }
+    int32_t n = gen_default_item_count + extra;
+    city->items_owned = calloc((size_t)n, sizeof *city->items_owned);
+    if (!city->items_owned) return -1;
+    memcpy(city->items_owned, gen_default_items,
+           (size_t)gen_default_item_count * sizeof *city->items_owned);
+    for (int32_t i = 0; i < extra; i++)
+        gen_catalog_item(city->config.catalog_seed, i,
+                         &city->items_owned[gen_default_item_count + i], NULL, 0);
+    city->items = city->items_owned;
+    city->item_count = n;
+    return 0;
+}
+
+/* Items per (context, class), sorted by base price. */
+static int build_ctx_lists(struct gen_city *city) {
+    size_t total = 0;
     memset(city->ctx_item_count, 0, sizeof city->ctx_item_count);
+    for (int32_t i = 0; i < city->item_count; i++)
+        for (int c = 0; c < GEN_CTX_COUNT; c++)
+            if (city->items[i].contexts & GEN_CTX_BIT(c)) total++;
+    city->ctx_storage = calloc(total ? total : 1, sizeof *city->ctx_storage);
+    struct priced *tmp = calloc((size_t)city->item_count, sizeof *tmp);
+    if (!city->ctx_storage || !tmp) {
+        free(tmp);
+        return -1;
+    }
+    int32_t *next = city->ctx_storage;
+    for (int c = 0; c < GEN_CTX_COUNT; c++)
+        for (int cls = 0; cls < 3; cls++) {
+            int32_t n = 0;
+            for (int32_t i = 0; i < city->item_count; i++) {
+                const struct gen_item *item = &city->items[i];
+                if ((item->contexts & GEN_CTX_BIT(c)) && item->item_class == cls + 1)
+                    tmp[n++] = (struct priced){item->base_price_scaled, i};
+            }
+            qsort(tmp, (size_t)n, sizeof *tmp, compare_priced);
+            city->ctx_items[c][cls] = next;
+            city->ctx_item_count[c][cls] = n;
+            for (int32_t k = 0; k < n; k++) *next++ = tmp[k].index;
+        }
+    free(tmp);
+    return 0;
+}
+
+static int restrict_list(const struct gen_item *item) {
+    if (item->restrict_gender == 1) return GEN_RESTRICT_MEN;
+    if (item->restrict_gender == 2) return GEN_RESTRICT_WOMEN;
+    if (item->age_max > 0 && item->age_max <= 14) return GEN_RESTRICT_CHILDREN;
+    if (item->age_max > 0 && item->age_min >= 60) return GEN_RESTRICT_ELDERLY;
+    return -1;
+}
+
+static int build_items(struct gen_city *city) {
+    if (load_items(city) != 0 || build_ctx_lists(city) != 0) return -1;
     for (int r = 0; r < GEN_ROLE_COUNT; r++) city->role_item[r] = -1;
+    memset(city->restricted_count, 0, sizeof city->restricted_count);
     for (int32_t i = 0; i < city->item_count; i++) {
         const struct gen_item *item = &city->items[i];
         if (item->role != GEN_ROLE_NONE && city->role_item[item->role] < 0)
-            city->role_item[item->role] = (int16_t)i;
-        for (int c = 0; c < GEN_CTX_COUNT; c++) {
-            if (!(item->contexts & GEN_CTX_BIT(c))) continue;
-            int cls = item->item_class - 1;
-            int32_t n = city->ctx_item_count[c][cls]++;
-            int16_t *list = city->ctx_items[c][cls];
-            while (n > 0 && city->items[list[n - 1]].base_price_scaled > item->base_price_scaled) {
-                list[n] = list[n - 1];
-                n--;
-            }
-            list[n] = (int16_t)i;
-        }
+            city->role_item[item->role] = i;
+        int r = restrict_list(item);
+        if (r >= 0) city->restricted_count[r]++;
     }
+    int32_t total = 0;
+    for (int r = 0; r < GEN_RESTRICT_COUNT; r++) total += city->restricted_count[r];
+    city->restricted_storage = calloc(total ? (size_t)total : 1, sizeof(int32_t));
+    if (!city->restricted_storage) return -1;
+    int32_t *next = city->restricted_storage;
+    for (int r = 0; r < GEN_RESTRICT_COUNT; r++) {
+        city->restricted[r] = next;
+        next += city->restricted_count[r];
+        city->restricted_count[r] = 0;
+    }
+    for (int32_t i = 0; i < city->item_count; i++) {
+        int r = restrict_list(&city->items[i]);
+        if (r >= 0) city->restricted[r][city->restricted_count[r]++] = i;
+    }
+    return 0;
 }
 
 static int check_config(const struct gen_config *config, char *err, size_t err_size) {
@@ -267,6 +342,10 @@ static int check_config(const struct gen_config *config, char *err, size_t err_s
             snprintf(err, err_size, "rate of %s must be in [0, 1]", default_rate_names[k]);
             return -1;
         }
+    if (config->catalog_items < 0 || config->catalog_items > GEN_CATALOG_ITEMS_MAX) {
+        snprintf(err, err_size, "catalog items must be 0..%d", GEN_CATALOG_ITEMS_MAX);
+        return -1;
+    }
     if (config->admissions_per_1000 > 5000 || config->outpatient_per_1000 > 50000) {
         snprintf(err, err_size, "admission rate must be <= 5 and outpatient rate <= 50");
         return -1;
@@ -298,8 +377,7 @@ int gen_city_open(const struct gen_config *config, struct gen_city **out, char *
     for (int d = 0; d < set->disease_count; d++)
         city->disease[d] = gen_disease_profile_find(set->diseases[d].code);
     calibrate(city);
-    build_items(city);
-    if (build_institutions(city) != 0) {
+    if (build_items(city) != 0 || build_institutions(city) != 0) {
         gen_city_close(city);
         snprintf(err, err_size, "out of memory");
         return -1;
@@ -312,5 +390,8 @@ void gen_city_close(struct gen_city *city) {
     if (!city) return;
     free(city->institutions);
     free(city->pick_index);
+    free(city->items_owned);
+    free(city->ctx_storage);
+    free(city->restricted_storage);
     free(city);
 }

@@ -19,7 +19,6 @@
 #define GEN_PERSON_EVENTS_MAX 512    /* bills of one person in one year */
 #define GEN_PERSON_LABELS_MAX 32
 #define GEN_WINDOW_EVENTS_MAX 5000000 /* events sorted in memory at once (target, ~300 MB) */
-#define GEN_ITEMS_MAX 64             /* items of the built-in item table */
 #define GEN_NO_DISEASE 0xFF
 
 /* Where a bill is: selects the items that may appear on it. */
@@ -61,8 +60,8 @@ enum gen_role {
 };
 
 struct gen_item {
-    const char *code;
-    const char *name;
+    char code[24];
+    const char *name;            /* NULL for synthetic catalog items */
     uint8_t kind;                /* enum gen_item_kind */
     uint8_t item_class;          /* enum item_class: 1 A, 2 B, 3 C */
     uint8_t role;                /* enum gen_role */
@@ -74,6 +73,17 @@ struct gen_item {
     int64_t base_price_scaled;   /* median unit price * 1e6 (level2 for services) */
     uint16_t price_sigma_milli;  /* log-normal sigma of the unit price, x1000 */
     uint16_t cnt_max;            /* most units on an ordinary line */
+    int8_t restrict_gender;      /* 0: none; 1 men only; 2 women only */
+    int16_t age_min, age_max;    /* inclusive; age_max 0: no age restriction */
+};
+
+/* Restricted-item lists of a city built on a synthetic catalog. */
+enum gen_restrict_list {
+    GEN_RESTRICT_MEN = 0,
+    GEN_RESTRICT_WOMEN,
+    GEN_RESTRICT_CHILDREN,         /* age_max <= 14 */
+    GEN_RESTRICT_ELDERLY,          /* age_min >= 60 */
+    GEN_RESTRICT_COUNT,
 };
 
 struct gen_district {
@@ -183,12 +193,17 @@ struct gen_city {
     int32_t *pick_index;
     int32_t pick_start[GEN_IK_COUNT][GEN_DISTRICTS_MAX + 1];
     int32_t pick_count[GEN_IK_COUNT][GEN_DISTRICTS_MAX + 1];
-    const struct gen_item *items;
+    const struct gen_item *items;              /* the conformance items, then synthetic ones */
+    struct gen_item *items_owned;              /* items when built from a synthetic catalog */
     int32_t item_count;
     /* items per (context, class), sorted by base price. */
-    int16_t ctx_items[GEN_CTX_COUNT][3][GEN_ITEMS_MAX];
+    int32_t *ctx_items[GEN_CTX_COUNT][3];
     int32_t ctx_item_count[GEN_CTX_COUNT][3];
-    int16_t role_item[GEN_ROLE_COUNT];         /* -1: none */
+    int32_t *ctx_storage;
+    int32_t role_item[GEN_ROLE_COUNT];         /* -1: none */
+    int32_t *restricted[GEN_RESTRICT_COUNT];   /* item indices */
+    int32_t restricted_count[GEN_RESTRICT_COUNT];
+    int32_t *restricted_storage;
     double expected_events;
     int32_t windows;
 };
@@ -216,8 +231,10 @@ struct gen_event {
     uint8_t line_count;                        /* ordinary lines */
     uint8_t flags;                             /* enum gen_event_flag */
     uint8_t plant;                             /* planted line kind, GEN_PLANT_NONE if none */
-    int16_t plant_item;                        /* item index, or goods index */
+    int32_t plant_item;                        /* item index, or goods index */
     int32_t plant_cnt;                         /* units of the planted line */
+    uint8_t gend;                              /* the person's: 1 or 2 */
+    uint8_t age;                               /* the person's, on 1 January */
 };
 
 struct gen_label {
@@ -225,9 +242,10 @@ struct gen_label {
     uint8_t event_count;
     uint16_t event[2];                         /* seq of the bills */
     int32_t value;                             /* days apart, units, ... */
-    int16_t item;                              /* item or goods index, -1 none */
+    int32_t item;                              /* item or goods index, -1 none */
     int8_t restrict_gender;                    /* 0 none */
-    int8_t age_min, age_max;                   /* -1 none */
+    bool in_catalog;                           /* the catalog has the restriction */
+    int16_t age_min, age_max;                  /* -1 none */
 };
 
 struct gen_plan {
@@ -276,6 +294,13 @@ void gen_event_materialize(const struct gen_city *city, const struct gen_event *
                            struct gen_bill_out *out);
 void gen_msgid(const struct gen_city *city, int64_t psn_index, int seq,
                char out[CODE_BYTES_MAX + 1]);
+
+/* gen_catalog.c: synthetic catalog item i (file fields and the city's
+ * price model); name receives the item's name. */
+void gen_catalog_item(uint64_t seed, int32_t i, struct gen_item *item, char *name,
+                      size_t name_size);
+/* True when the item's restriction excludes a person of this sex and age. */
+bool gen_item_forbidden(const struct gen_item *item, int gend, int age);
 
 /* gen_city.c */
 extern const int64_t gen_level_service_factor_milli[4];

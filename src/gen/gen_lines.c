@@ -37,10 +37,13 @@ struct builder {
     int level;                         /* 0..3 */
     int ctx;
     int64_t budget_fen;                /* what is left of the target */
-    bool used[GEN_ITEMS_MAX];
+    int32_t used[GEN_BILL_LINES_MAX];  /* items on the bill */
+    int used_count;
     bool no_repeat;                    /* outpatient bills list an item once */
-    int16_t exclude;                   /* the planted item, kept off ordinary lines */
+    int32_t exclude;                   /* the planted item, kept off ordinary lines */
 };
+
+#define PICK_SAMPLES 8                 /* candidates tried per line */
 
 static int64_t round_price(double scaled, int decimals) {
     int64_t unit = decimals >= 4 ? 100 : 10000;
@@ -84,15 +87,25 @@ static int64_t units_for(struct builder *b, const struct gen_item *item, int64_t
     return n * 10000;
 }
 
-static void put_item(struct builder *b, int16_t index, int64_t units_scaled, bool jitter) {
-    const struct gen_item *item = &b->city->items[index];
-    put_line(b, item->code, item_price(b, item, jitter), units_scaled);
-    b->used[index] = true;
+static void mark_used(struct builder *b, int32_t index) {
+    if (b->used_count < GEN_BILL_LINES_MAX) b->used[b->used_count++] = index;
 }
 
-static bool usable(const struct builder *b, int16_t index) {
+static void put_item(struct builder *b, int32_t index, int64_t units_scaled, bool jitter) {
+    const struct gen_item *item = &b->city->items[index];
+    put_line(b, item->code, item_price(b, item, jitter), units_scaled);
+    mark_used(b, index);
+}
+
+/* Not the planted item, not forbidden to the person, and on outpatient
+ * bills not listed yet. */
+static bool usable(const struct builder *b, int32_t index) {
     if (index == b->exclude) return false;
-    return !(b->no_repeat && b->used[index]);
+    if (gen_item_forbidden(&b->city->items[index], b->ev->gend, b->ev->age)) return false;
+    if (!b->no_repeat) return true;
+    for (int i = 0; i < b->used_count; i++)
+        if (b->used[i] == index) return false;
+    return true;
 }
 
 static int64_t units_max(const struct builder *b, const struct gen_item *item) {
@@ -103,40 +116,50 @@ static int64_t units_max(const struct builder *b, const struct gen_item *item) {
 }
 
 /* Most a line of this item can cost at its median price, in fen. */
-static int64_t capacity_fen(const struct builder *b, int16_t index) {
+static int64_t capacity_fen(const struct builder *b, int32_t index) {
     const struct gen_item *item = &b->city->items[index];
     return item->base_price_scaled / 10000 * units_max(b, item);
 }
 
-/* An item of class `cls`: a random affordable one that can absorb the
- * share, else the usable one that absorbs most; -1 if none is usable. */
-static int16_t pick_in_class(struct builder *b, int cls, int64_t share_fen) {
-    const int16_t *list = b->city->ctx_items[b->ctx][cls];
+/* Items of the list priced at most 2 x share (at least one). */
+static int32_t affordable_count(const struct builder *b, const int32_t *list, int32_t n,
+                                int64_t share_fen) {
+    int32_t lo = 0, hi = n;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (b->city->items[list[mid]].base_price_scaled / 10000 <= 2 * share_fen) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo > 0 ? lo : 1;
+}
+
+/* An item of class `cls`: among a few random affordable ones, the first
+ * that can absorb the share, else the one that absorbs most; failing
+ * those, any usable item of the class; -1 if none. */
+static int32_t pick_in_class(struct builder *b, int cls, int64_t share_fen) {
+    const int32_t *list = b->city->ctx_items[b->ctx][cls];
     int32_t n = b->city->ctx_item_count[b->ctx][cls];
     if (n == 0) return -1;
-    int32_t affordable = 0;
-    while (affordable < n &&
-           b->city->items[list[affordable]].base_price_scaled / 10000 <= 2 * share_fen)
-        affordable++;
-    if (affordable == 0) affordable = 1;
+    int32_t affordable = affordable_count(b, list, n, share_fen);
     int32_t start = (int32_t)gen_rng_below(&b->rng, (uint64_t)affordable);
-    int16_t best = -1;
-    for (int32_t k = 0; k < affordable; k++) {
-        int16_t index = list[(start + k) % affordable];
+    int32_t best = -1;
+    int32_t samples = affordable < PICK_SAMPLES ? affordable : PICK_SAMPLES;
+    for (int32_t k = 0; k < samples; k++) {
+        int32_t index = list[(start + k * 7919) % affordable];
         if (!usable(b, index)) continue;
         if (capacity_fen(b, index) >= share_fen) return index;
         if (best < 0 || capacity_fen(b, index) > capacity_fen(b, best)) best = index;
     }
-    for (int32_t k = affordable; k < n; k++)
-        if (usable(b, list[k]) && (best < 0 || capacity_fen(b, list[k]) > capacity_fen(b, best)))
-            best = list[k];
-    return best;
+    if (best >= 0) return best;
+    for (int32_t k = 0; k < n; k++)
+        if (usable(b, list[k])) return list[k];
+    return -1;
 }
 
-static int16_t choose_item(struct builder *b, int64_t share_fen) {
+static int32_t choose_item(struct builder *b, int64_t share_fen) {
     int cls = gen_rng_weighted(&b->rng, class_weights[b->ctx], 3);
     for (int k = 0; k < 3; k++) {
-        int16_t item = pick_in_class(b, (cls + k) % 3, share_fen);
+        int32_t item = pick_in_class(b, (cls + k) % 3, share_fen);
         if (item >= 0) return item;
     }
     return -1;
@@ -152,18 +175,23 @@ static void ordinary_lines(struct builder *b, int wanted) {
                                           : 1;
         rest -= weights[j];
         if (share < 1) share = 1;
-        int16_t index = choose_item(b, share);
+        int32_t index = choose_item(b, share);
         if (index < 0) return;
         const struct gen_item *item = &b->city->items[index];
         int64_t pric = item_price(b, item, true);
         put_line(b, item->code, pric, units_for(b, item, pric, share, units_max(b, item)));
-        b->used[index] = true;
+        mark_used(b, index);
     }
 }
 
+static bool role_usable(const struct builder *b, int32_t index) {
+    return index >= 0 && index != b->exclude &&
+           !gen_item_forbidden(&b->city->items[index], b->ev->gend, b->ev->age);
+}
+
 static void role_line(struct builder *b, int role, int64_t units) {
-    int16_t index = b->city->role_item[role];
-    if (index < 0 || index == b->exclude) return;
+    int32_t index = b->city->role_item[role];
+    if (!role_usable(b, index)) return;
     put_item(b, index, units * 10000, true);
 }
 
@@ -178,18 +206,18 @@ static void inpatient_fixed(struct builder *b) {
         break;
     case GEN_ROLE_DIALYSIS: role_line(b, GEN_ROLE_DIALYSIS, nights / 2 > 0 ? nights / 2 : 1); break;
     case GEN_ROLE_CANCER: {
-        int16_t index = b->city->role_item[GEN_ROLE_CANCER];
-        if (index < 0 || index == b->exclude) break;
+        int32_t index = b->city->role_item[GEN_ROLE_CANCER];
+        if (!role_usable(b, index)) break;
         const struct gen_item *item = &b->city->items[index];
         int64_t pric = item_price(b, item, true);
         put_line(b, item->code, pric, units_for(b, item, pric, b->budget_fen * 3 / 10, 30));
-        b->used[index] = true;
+        mark_used(b, index);
         break;
     }
     default: break;
     }
-    int16_t nursing = b->city->role_item[GEN_ROLE_NURSING];
-    if (nursing >= 0 && nursing != b->exclude && gen_rng_chance_ppm(&b->rng, NURSING_PPM) &&
+    int32_t nursing = b->city->role_item[GEN_ROLE_NURSING];
+    if (role_usable(b, nursing) && gen_rng_chance_ppm(&b->rng, NURSING_PPM) &&
         b->city->items[nursing].base_price_scaled / 10000 * nights < b->budget_fen * 4 / 10)
         put_item(b, nursing, nights * 10000, true);
 }
@@ -197,13 +225,13 @@ static void inpatient_fixed(struct builder *b) {
 static void special_fixed(struct builder *b) {
     if (b->ev->disease == GEN_NO_DISEASE) return;
     int role = b->city->disease[b->ev->disease]->key_role;
-    int16_t index = b->city->role_item[role];
-    if (index < 0 || index == b->exclude) return;
+    int32_t index = b->city->role_item[role];
+    if (!role_usable(b, index)) return;
     const struct gen_item *item = &b->city->items[index];
     int64_t pric = item_price(b, item, true);
     int64_t max_units = role == GEN_ROLE_DIALYSIS ? 1 : item->cnt_max;
     put_line(b, item->code, pric, units_for(b, item, pric, b->budget_fen / 2, max_units));
-    b->used[index] = true;
+    mark_used(b, index);
 }
 
 static void planted_line(struct builder *b) {

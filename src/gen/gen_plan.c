@@ -102,6 +102,8 @@ static struct gen_event *add_event(struct planner *pl, uint8_t med_type) {
     ev->med_type = med_type;
     ev->disease = GEN_NO_DISEASE;
     ev->plant_item = -1;
+    ev->gend = (uint8_t)(plan->person.gend - '0');
+    ev->age = (uint8_t)plan->person.age;
     plan->event_count++;
     return ev;
 }
@@ -475,34 +477,71 @@ static void plant_visit_during_stay(struct planner *pl, int e) {
     add_label(pl, GEN_PLANT_VISIT_DURING_STAY, stay->seq, ev->seq);
 }
 
-/* An ordinary drug of the bill's context (not one reached by role only). */
-static int16_t plant_drug(struct planner *pl, const struct gen_event *ev) {
-    int ctx = ev->med_type == MED_TYPE_GENERAL_OUTPATIENT ? GEN_CTX_OPD
-              : ev->med_type == MED_TYPE_SPECIAL_OUTPATIENT ? GEN_CTX_SPECIAL
-              : ev->med_type == MED_TYPE_INPATIENT ? GEN_CTX_INPATIENT : GEN_CTX_PHARMACY;
-    int16_t cands[GEN_ITEMS_MAX];
-    int n = 0;
-    for (int c = 0; c < 2; c++)
-        for (int32_t i = 0; i < pl->city->ctx_item_count[ctx][c]; i++) {
-            int16_t it = pl->city->ctx_items[ctx][c][i];
-            if (pl->city->items[it].kind == GEN_ITEM_DRUG) cands[n++] = it;
-        }
-    if (n == 0) return -1;
-    return cands[gen_rng_below(&pl->rng, (uint64_t)n)];
+static int ctx_of_event(const struct gen_event *ev) {
+    return ev->med_type == MED_TYPE_GENERAL_OUTPATIENT ? GEN_CTX_OPD
+           : ev->med_type == MED_TYPE_SPECIAL_OUTPATIENT ? GEN_CTX_SPECIAL
+           : ev->med_type == MED_TYPE_INPATIENT ? GEN_CTX_INPATIENT : GEN_CTX_PHARMACY;
 }
 
-static void plant_restricted(struct planner *pl, struct gen_event *ev, enum gen_plant_kind kind) {
-    int16_t item = plant_drug(pl, ev);
-    if (item < 0) return;
+static bool plain_drug(const struct planner *pl, int32_t index) {
+    const struct gen_item *item = &pl->city->items[index];
     const struct gen_person *p = &pl->plan->person;
-    struct gen_label *label = add_label(pl, kind, ev->seq, -1);
-    if (!label) return;
-    ev->plant = (uint8_t)kind;
-    ev->plant_item = item;
-    ev->plant_cnt = (int32_t)gen_rng_range(&pl->rng, 1, 2);
-    label->item = item;
-    label->value = ev->plant_cnt;
-    if (kind == GEN_PLANT_GENDER_RESTRICTED) {
+    return item->kind == GEN_ITEM_DRUG && !gen_item_forbidden(item, p->gend - '0', p->age);
+}
+
+/* An ordinary A or B drug of the bill's context (not one reached by role
+ * only, not forbidden to the person), or -1. */
+static int32_t plant_drug(struct planner *pl, const struct gen_event *ev) {
+    int ctx = ctx_of_event(ev);
+    int32_t na = pl->city->ctx_item_count[ctx][0], nb = pl->city->ctx_item_count[ctx][1];
+    if (na + nb == 0) return -1;
+    for (int t = 0; t < 16; t++) {
+        int32_t k = (int32_t)gen_rng_below(&pl->rng, (uint64_t)(na + nb));
+        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k] : pl->city->ctx_items[ctx][1][k - na];
+        if (plain_drug(pl, index)) return index;
+    }
+    for (int32_t k = 0; k < na + nb; k++) {
+        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k] : pl->city->ctx_items[ctx][1][k - na];
+        if (plain_drug(pl, index)) return index;
+    }
+    return -1;
+}
+
+/* An item of a synthetic catalog whose restriction excludes the person and
+ * that may be billed here, or -1 (the conformance catalog has none). */
+static int32_t catalog_restricted(struct planner *pl, const struct gen_event *ev,
+                                  enum gen_plant_kind kind) {
+    const struct gen_person *p = &pl->plan->person;
+    int list;
+    if (kind == GEN_PLANT_GENDER_RESTRICTED)
+        list = p->gend == '1' ? GEN_RESTRICT_WOMEN : GEN_RESTRICT_MEN;
+    else if (p->age <= 14) list = GEN_RESTRICT_ELDERLY;
+    else if (p->age >= 60) list = GEN_RESTRICT_CHILDREN;
+    else list = gen_rng_chance_ppm(&pl->rng, 500000u) ? GEN_RESTRICT_CHILDREN : GEN_RESTRICT_ELDERLY;
+    int32_t n = pl->city->restricted_count[list];
+    for (int t = 0; n > 0 && t < 16; t++) {
+        int32_t index = pl->city->restricted[list][gen_rng_below(&pl->rng, (uint64_t)n)];
+        const struct gen_item *item = &pl->city->items[index];
+        if ((item->contexts & GEN_CTX_BIT(ctx_of_event(ev))) &&
+            gen_item_forbidden(item, p->gend - '0', p->age))
+            return index;
+    }
+    return -1;
+}
+
+static void restrict_label(struct planner *pl, struct gen_label *label, enum gen_plant_kind kind,
+                           int32_t real) {
+    const struct gen_person *p = &pl->plan->person;
+    if (real >= 0) {
+        const struct gen_item *item = &pl->city->items[real];
+        label->in_catalog = true;
+        if (kind == GEN_PLANT_GENDER_RESTRICTED) {
+            label->restrict_gender = item->restrict_gender;
+        } else {
+            label->age_min = item->age_min;
+            label->age_max = item->age_max;
+        }
+    } else if (kind == GEN_PLANT_GENDER_RESTRICTED) {
         label->restrict_gender = p->gend == '1' ? 2 : 1;
     } else if (p->age >= 18) {
         label->age_min = 0;
@@ -513,8 +552,22 @@ static void plant_restricted(struct planner *pl, struct gen_event *ev, enum gen_
     }
 }
 
+static void plant_restricted(struct planner *pl, struct gen_event *ev, enum gen_plant_kind kind) {
+    int32_t real = catalog_restricted(pl, ev, kind);
+    int32_t item = real >= 0 ? real : plant_drug(pl, ev);
+    if (item < 0) return;
+    struct gen_label *label = add_label(pl, kind, ev->seq, -1);
+    if (!label) return;
+    ev->plant = (uint8_t)kind;
+    ev->plant_item = item;
+    ev->plant_cnt = (int32_t)gen_rng_range(&pl->rng, 1, 2);
+    label->item = item;
+    label->value = ev->plant_cnt;
+    restrict_label(pl, label, kind, real);
+}
+
 static void plant_over_quantity(struct planner *pl, struct gen_event *ev) {
-    int16_t item = plant_drug(pl, ev);
+    int32_t item = plant_drug(pl, ev);
     if (item < 0) return;
     struct gen_label *label = add_label(pl, GEN_PLANT_OVER_QUANTITY, ev->seq, -1);
     if (!label) return;
@@ -529,7 +582,7 @@ static void plant_non_medical(struct planner *pl, struct gen_event *ev) {
     struct gen_label *label = add_label(pl, GEN_PLANT_NON_MEDICAL_GOODS, ev->seq, -1);
     if (!label) return;
     ev->plant = GEN_PLANT_NON_MEDICAL_GOODS;
-    ev->plant_item = (int16_t)gen_rng_below(&pl->rng, (uint64_t)gen_non_medical_goods_count);
+    ev->plant_item = (int32_t)gen_rng_below(&pl->rng, (uint64_t)gen_non_medical_goods_count);
     ev->plant_cnt = (int32_t)gen_rng_range(&pl->rng, 1, 3);
     label->item = ev->plant_item;
     label->value = ev->plant_cnt;

@@ -192,8 +192,9 @@ static void write_item_label(struct writer *w, const struct gen_plan *plan,
     gen_out_str(out, ",\"restrict\":{");
     if (label->kind == GEN_PLANT_GENDER_RESTRICTED) {
         gen_out_str(out, label->restrict_gender == 1 ? "\"gender\":\"1\"}" : "\"gender\":\"2\"}");
-        snprintf(note, size, "%s taken as restricted to %s (planted; the catalog may not say so), "
-                 "billed to a %s", item->code, label->restrict_gender == 1 ? "men" : "women",
+        snprintf(note, size, "%s %s restricted to %s, billed to a %s", item->code,
+                 label->in_catalog ? "is (in the catalog)" : "taken as (planted, not in the catalog)",
+                 label->restrict_gender == 1 ? "men" : "women",
                  plan->person.gend == '1' ? "man" : "woman");
         return;
     }
@@ -202,9 +203,9 @@ static void write_item_label(struct writer *w, const struct gen_plan *plan,
     gen_out_str(out, ",\"age_max\":");
     gen_out_i64(out, label->age_max);
     gen_out_char(out, '}');
-    snprintf(note, size, "%s taken as restricted to ages %d-%d (planted; the catalog may not say "
-             "so), billed to a person aged %d", item->code, (int)label->age_min,
-             (int)label->age_max, (int)plan->person.age);
+    snprintf(note, size, "%s %s restricted to ages %d-%d, billed to a person aged %d", item->code,
+             label->in_catalog ? "is (in the catalog)" : "taken as (planted, not in the catalog)",
+             (int)label->age_min, (int)label->age_max, (int)plan->person.age);
 }
 
 static void write_plan_labels(struct writer *w, const struct gen_plan *plan) {
