@@ -77,7 +77,8 @@ static int scaled(struct svc_call *c, const struct json_value *obj, const char *
     if (v == NULL || v->type == JSON_NULL) return required ? missing(c, path, key) : 1;
     if (v->type != JSON_NUMBER) return type_fail(c, path, key, "a number", v);
     enum decimal_status ds = decimal_parse(v->text, v->len, decimals, max, out);
-    char where[SVC_PATH_BYTES];
+    if (ds == DECIMAL_OK && *out >= 0) return 0;
+    char where[SVC_PATH_BYTES]; /* the path only for the message: no formatting on success */
     join(where, sizeof where, path, key);
     if (ds == DECIMAL_TOO_PRECISE)
         return svc_fail(c, "%s: %s has more than %d decimals", where, v->text, decimals);
@@ -173,6 +174,18 @@ static int fee_line(struct svc_call *c, const struct json_value *v, const char *
     return 0;
 }
 
+/* Writes "[index]" and a NUL at out (room for 14 bytes). */
+static void index_suffix(char *out, int32_t index) {
+    char digits[12];
+    int n = 0;
+    uint32_t v = (uint32_t)index;
+    do digits[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    *out++ = '[';
+    while (n > 0) *out++ = digits[--n];
+    *out++ = ']';
+    *out = '\0';
+}
+
 int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
                  int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size) {
     *count = 0;
@@ -185,8 +198,11 @@ int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *p
     if ((int64_t)arr->len > c->w->lines_max)
         return svc_fail(c, "%s: %u lines, more than the limit %d", path, arr->len, c->w->lines_max);
     char where[SVC_PATH_BYTES], id[CODE_BYTES_MAX + 1];
+    size_t path_len = strlen(path);
+    if (path_len + 16 > sizeof where) return svc_fail(c, "%s: path too long", path);
+    memcpy(where, path, path_len);
     for (const struct json_value *v = arr->child; v != NULL; v = v->next) {
-        snprintf(where, sizeof where, "%s[%d]", path, *count);
+        index_suffix(where + path_len, *count);
         datetime_s ocur;
         if (fee_line(c, v, where, &c->w->lines[*count], &ocur) != 0) return -1;
         if (ocur > *latest) *latest = ocur;
@@ -246,14 +262,37 @@ void jw_str(struct jw *w, const char *key, const char *value) {
     else json_buf_str(w->buf, value);
 }
 
-void jw_int(struct jw *w, const char *key, int64_t value) {
-    sep(w, key);
-    json_buf_int(w->buf, value);
+/* Decimal digits of v ending at end (exclusive), at least min_digits;
+ * returns the first. The answer path formats many numbers: no printf. */
+static char *digits_before(char *end, uint64_t v, int min_digits) {
+    int written = 0;
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+        written++;
+    } while (v != 0 || written < min_digits);
+    return end;
 }
 
+void jw_int(struct jw *w, const char *key, int64_t value) {
+    sep(w, key);
+    char tmp[24];
+    uint64_t mag = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
+    char *p = digits_before(tmp + sizeof tmp, mag, 1);
+    if (value < 0) *--p = '-';
+    json_buf_raw(w->buf, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Fen as yuan with exactly two decimals: -5 -> "-0.05", 12340 -> "123.40". */
 void jw_fen(struct jw *w, const char *key, int64_t fen) {
     sep(w, key);
-    json_buf_fen(w->buf, fen);
+    char tmp[28];
+    uint64_t mag = fen < 0 ? 0u - (uint64_t)fen : (uint64_t)fen;
+    char *p = digits_before(tmp + sizeof tmp, mag % 100u, 2);
+    *--p = '.';
+    p = digits_before(p, mag / 100u, 1);
+    if (fen < 0) *--p = '-';
+    json_buf_raw(w->buf, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void jw_bp(struct jw *w, const char *key, int32_t bp) {

@@ -22,7 +22,7 @@
 
 #define HTTP_CONNECTION_TIMEOUT_S 30
 #define HTTP_POLL_SLEEP_NS 100000000L
-#define HTTP_CONN_MEMORY_BYTES (64u * 1024u)
+#define HTTP_CONN_MEMORY_BYTES (16u * 1024u) /* MHD zeroes it per request: keep it small */
 #define HTTP_DRAIN_WAIT_MS 30000 /* at stop: longest wait for queued commits */
 
 struct http_server {
