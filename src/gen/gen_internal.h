@@ -231,11 +231,12 @@ struct gen_event {
     uint8_t line_count;                        /* ordinary lines */
     uint8_t flags;                             /* enum gen_event_flag */
     uint8_t plant;                             /* planted line kind, GEN_PLANT_NONE if none */
-    int32_t plant_item;                        /* item index, or goods index */
-    int32_t plant_cnt;                         /* units of the planted line */
     uint8_t gend;                              /* the person's: 1 or 2 */
     uint8_t age;                               /* the person's, on 1 January */
+    int32_t plant_item;                        /* item index, or goods index */
+    int32_t plant_cnt;                         /* units of the planted line */
 };
+_Static_assert(sizeof(struct gen_event) == 56, "events are kept compact: a window holds millions");
 
 struct gen_label {
     uint8_t kind;                              /* enum gen_plant_kind */
