@@ -23,6 +23,8 @@ TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
 .PHONY: all release san test deps bench fuzz clean demo examples check-purity
+.SECONDARY:
+MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
 
 release: build/release/yibao $(TEST_SRC:tests/%.c=build/release/tests/%)
@@ -31,15 +33,18 @@ san: build/san/yibao $(TEST_SRC:tests/%.c=build/san/tests/%)
 define variant
 build/$(1)/obj/%.o: %.c $$(wildcard src/*/*.h) | deps-stamp
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$($(2)) -c $$< -o $$@
+	@echo "CC [$(1)] $$<"
+	@$$(CC) $$($(2)) -c $$< -o $$@
 build/$(1)/libyibao.a: $$(LIB_SRC:%.c=build/$(1)/obj/%.o)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 build/$(1)/yibao: build/$(1)/obj/src/cli/main.o build/$(1)/libyibao.a
-	$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS)
+	@echo "LD [$(1)] $$@"
+	@$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS)
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libyibao.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS) $$(TESTLIBS)
+	@echo "LD [$(1)] $$@"
+	@$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS) $$(TESTLIBS)
 endef
 $(eval $(call variant,release,RELEASE_CFLAGS))
 $(eval $(call variant,san,SAN_CFLAGS))
@@ -52,13 +57,18 @@ deps: deps-stamp
 
 # libFuzzer targets (clang), built with ASan+UBSan.
 FUZZ_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer,address,undefined
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h) | deps-stamp
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	@echo "FUZZ $@"
+	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
 test: release san fuzz
+	@$(MAKE) -j1 run-tests
+
+run-tests:
 	@scripts/test.sh
+.PHONY: run-tests
 
 bench: build/release/yibao
 	@bench/run.sh
