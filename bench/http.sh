@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # bench/http.sh: load benchmark of the settlement service on this machine:
-# a city of PERSONS persons in a temp SQLite db, `yibao serve`, then
-# `yibao bench http` (one-shot 2207 settlements of 5-30 lines, signed) at a
-# few concurrencies. Prints settlements/s and p50/p99/p999 per concurrency.
-#   bench/http.sh [SECONDS] [CONNECTIONS...]   (defaults: 10 s; 16 64 256)
+# a city of PERSONS persons in a temp SQLite db, `yibao serve` (2 HTTP
+# threads, settlements wait for the group commit suspended, not blocking a
+# thread), then `yibao bench http` (one event-loop thread; one-shot 2207
+# settlements of 5-30 lines, signed, keep-alive) at a few concurrencies,
+# RUNS runs each. Prints a markdown section on stdout: per concurrency the
+# median run's settlements/s and p50/p99/p999 latency, the range over the
+# runs, and the load generator's own CPU (it shares the machine).
+#   bench/http.sh [SECONDS] [CONNECTIONS...]   (defaults: 10 s; 32 128 256; RUNS=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 YIBAO=${YIBAO:-build/release/yibao}
 secs=${1:-10}; shift || true
-conns=("${@:-16 64 256}"); conns=(${conns[@]})
+conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
+runs=${RUNS:-3}
+[ -x "$YIBAO" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -26,11 +32,39 @@ $YIBAO import --db "$db" persons "$work/persons.csv" >/dev/null
 eval "$($YIBAO credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
 $YIBAO serve --db "$db" --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$work/serve.log" 2>&1 &
 pid=$!
+url=""
 for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
-[ -n "$url" ] || { cat "$work/serve.log"; exit 1; }
-echo "bench http: $(nproc) cores, $persons persons, one-shot 2207 (5-30 lines), ${secs}s per run"
+[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+
+field() { sed -n "s|.* $1 \([0-9.]*\).*|\1|p"; }  # value after a label in a result line
+rows=()
 for c in "${conns[@]}"; do
-    $YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
-        --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B
+    : >"$work/runs"
+    for r in $(seq "$runs"); do
+        line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
+            --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B)
+        echo "bench http: run $r: $line" >&2
+        echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
+    done
+    median=$(sort -n "$work/runs" | sed -n "$(((runs + 1) / 2))p")
+    lo=$(sort -n "$work/runs" | head -n 1 | cut -d' ' -f1)
+    hi=$(sort -n "$work/runs" | tail -n 1 | cut -d' ' -f1)
+    rows+=("| $c | **$(echo "$median" | cut -d' ' -f1)** | $lo-$hi | $(echo "$median" | field p50) | $(echo "$median" | field p99) | $(echo "$median" | field p999) | $(echo "$median" | sed -n 's/.*client-cpu \([0-9]*%\).*/\1/p') |")
 done
-$YIBAO check --db "$db" | tail -1
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+check=$($YIBAO check --db "$db" | tail -n 1)
+
+echo "## HTTP settlement service ($(nproc) CPUs, $(uname -r); SQLite, $persons persons)"
+echo
+echo "One-shot 2207 settlements (5-30 fee lines, sha256-signed, keep-alive), server and load generator on the same machine; $runs runs of ${secs} s per concurrency, the median run shown:"
+echo
+echo '```'
+echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
+echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B"
+echo '```'
+echo
+echo "| connections | settlements/s (median) | range | p50 ms | p99 ms | p999 ms | load generator CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "After the runs: \`$check\`"
