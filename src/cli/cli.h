@@ -9,6 +9,7 @@
 int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int bench_year(int argc, char **argv); /* cmd_bench_year.c (`bench year`) */
 int cmd_gen(int argc, char **argv);      /* gen: cmd_gen.c (synthetic cities) */
 int cmd_settle_db(int argc, char **argv); /* src/cli/cmd_settle_db.c (store) */
 int cmd_import(int argc, char **argv);    /* store: cmd_import.c */

@@ -158,8 +158,10 @@ int cmd_bench(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "settle") == 0) return bench_settle(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "http") == 0) return bench_http(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "store") == 0) return bench_store(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "year") == 0) return bench_year(argc - 1, argv + 1);
     fprintf(stderr, "usage: yibao bench settle [--n N] [--lines L] [--policy P] [--catalog C]\n"
                     "       yibao bench store --db PATH --n N --batch B   (cmd_bench_store.c)\n"
-                    "       yibao bench http --url URL ...                (cmd_bench_http.c)\n");
+                    "       yibao bench http --url URL ...                (cmd_bench_http.c)\n"
+                    "       yibao bench year [--persons N] [--db PATH]    (cmd_bench_year.c)\n");
     return EXIT_BAD_INPUT;
 }

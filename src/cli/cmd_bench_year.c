@@ -1,0 +1,285 @@
+/* cmd_bench_year.c: `yibao bench year` settles a synthetic city's whole
+ * year end to end: the generator streams its bills (no files), and each is
+ * settled against the person's evolving year state.
+ *
+ *   yibao bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH]
+ *
+ * Without --db every settlement runs through the pure core with all year
+ * states held in memory in a packed form (what memory an insured person
+ * costs is reported). With --db the bills go through the durable store's
+ * commit queue (group commit, fsync'd), pipelined WINDOW at a time; the
+ * store must hold the city's registry (`yibao gen city --registry-only`
+ * then `yibao import`). Prints one JSON line of figures. */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "codec/codec.h"
+#include "core/settle.h"
+#include "gen/gen.h"
+#include "store/store.h"
+
+#define YEAR_POLICIES_MAX 8
+#define PACKED_DISEASES 4      /* special diseases one person accrues in a year */
+#define YEAR_WINDOW 4096       /* durable mode: requests in flight */
+
+/* A year state without the 32-slot disease array: what one insured person
+ * costs in memory while a year is settled. */
+struct packed_state {
+    int64_t money_fen[9];      /* basic .. acct_balc, as in struct year_state */
+    int64_t special_fen[PACKED_DISEASES];
+    int32_t admissions;
+    int8_t disease[PACKED_DISEASES]; /* policy disease index + 1; 0 = empty slot */
+    bool used;
+};
+
+struct year_run {
+    struct policy policies[YEAR_POLICIES_MAX];
+    int policy_count;
+    struct catalog catalog;
+    struct gen_city *city;
+    struct packed_state *states;
+    int64_t settled, refused, lines, overflow;
+    int64_t refused_by_code[SETTLE_CODE_COUNT];
+    int64_t fund_fen[6];       /* hifp, hifob, hifmi, maf, acct, cash */
+};
+
+static int64_t *state_money(struct year_state *s, int i) {
+    int64_t *fields[9] = {&s->basic_paid_fen, &s->general_paid_fen, &s->general_ded_used_fen,
+                          &s->special_ded_used_fen, &s->over_cap_paid_fen, &s->cat_burden_fen,
+                          &s->cat_paid_fen, &s->maf_paid_fen, &s->acct_balc_fen};
+    return fields[i];
+}
+
+static void unpack(const struct packed_state *p, struct year_state *s, int32_t year, int64_t acct_fen) {
+    year_state_init(s, year, acct_fen);
+    if (!p->used) return;
+    for (int i = 0; i < 9; i++) *state_money(s, i) = p->money_fen[i];
+    s->admissions = p->admissions;
+    for (int k = 0; k < PACKED_DISEASES; k++)
+        if (p->disease[k] != 0) s->special_paid_fen[p->disease[k] - 1] = p->special_fen[k];
+}
+
+/* Returns false when the person has more diseases than the packed form holds. */
+static bool pack(struct packed_state *p, struct year_state *s) {
+    memset(p, 0, sizeof *p);
+    p->used = true;
+    for (int i = 0; i < 9; i++) p->money_fen[i] = *state_money(s, i);
+    p->admissions = s->admissions;
+    int k = 0;
+    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
+        if (s->special_paid_fen[d] == 0) continue;
+        if (k == PACKED_DISEASES) return false;
+        p->disease[k] = (int8_t)(d + 1);
+        p->special_fen[k++] = s->special_paid_fen[d];
+    }
+    return true;
+}
+
+static const struct policy *policy_for(const struct year_run *run, int32_t insutype, int32_t year) {
+    for (int i = 0; i < run->policy_count; i++)
+        if (run->policies[i].insutype == insutype && run->policies[i].year == year) return &run->policies[i];
+    return NULL;
+}
+
+static int load_policies(struct year_run *run, const char *set) {
+    char pattern[256], err[CODEC_ERR_BYTES];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "policies/%s-*.json", set);
+    if (glob(pattern, 0, NULL, &g) != 0) return fprintf(stderr, "yibao: no policies match %s\n", pattern), -1;
+    int rc = 0;
+    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
+        if (run->policy_count == YEAR_POLICIES_MAX) break;
+        if (policy_load_file(g.gl_pathv[i], &run->policies[run->policy_count], err, sizeof err) != 0)
+            rc = fprintf(stderr, "yibao: %s\n", err) > 0 ? -1 : -1;
+        else run->policy_count++;
+    }
+    globfree(&g);
+    if (rc == 0 && catalog_load_file("policies/catalog-conformance.json", &run->catalog, err, sizeof err) != 0)
+        rc = fprintf(stderr, "yibao: %s\n", err) > 0 ? -1 : -1;
+    return rc;
+}
+
+static void count_result(struct year_run *run, const struct settle_result *r, int32_t lines) {
+    run->lines += lines;
+    if (r->code != SETTLE_OK) {
+        run->refused++;
+        run->refused_by_code[r->code]++;
+        return;
+    }
+    run->settled++;
+    const int64_t figures[6] = {r->setl.hifp_pay, r->setl.hifob_pay, r->setl.hifmi_pay,
+                                r->setl.maf_pay, r->setl.acct_pay, r->setl.psn_cash_pay};
+    for (int i = 0; i < 6; i++) run->fund_fen[i] += figures[i];
+}
+
+static int year_in_memory(struct year_run *run) {
+    struct gen_stream *stream = NULL;
+    struct gen_bill_out *out = malloc(sizeof *out);
+    struct gen_person *gp = malloc(sizeof *gp);
+    static struct year_state st;
+    static struct settle_result r;
+    int rc = -1;
+    int32_t year = gen_city_year(run->city);
+    if (out == NULL || gp == NULL || gen_stream_open(run->city, &stream) != 0) goto done;
+    while ((rc = gen_next_bill(stream, out)) == 1) {
+        gen_person_get(run->city, out->psn_index, gp);
+        const struct policy *policy = policy_for(run, gp->person.insutype, year);
+        if (policy == NULL) { run->refused++; run->refused_by_code[E_SCHEME]++; continue; }
+        struct packed_state *packed = &run->states[out->psn_index];
+        unpack(packed, &st, year, gp->person.acct_balc_fen);
+        struct settle_input in = {policy, &run->catalog,
+                                  &gen_institution_get(run->city, out->institution_index)->inst,
+                                  &gp->person, &st, &out->bill};
+        if (settle(&in, &r, NULL, NULL) == SETTLE_OK) {
+            year_state_apply(&st, &r.delta);
+            if (!pack(packed, &st)) run->overflow++;
+        }
+        count_result(run, &r, out->bill.line_count);
+    }
+done:
+    if (stream) gen_stream_close(stream);
+    free(out);
+    free(gp);
+    return rc == 0 ? 0 : (fprintf(stderr, "yibao: bench year: the generator failed\n"), -1);
+}
+
+struct year_slot {
+    struct gen_bill_out out;
+    struct store_req req;
+    bool busy;
+};
+
+static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot *slot) {
+    if (!slot->busy) return 0;
+    commitq_wait(q, &slot->req);
+    slot->busy = false;
+    if (slot->req.status == STORE_FAILED)
+        return fprintf(stderr, "yibao: bench year: %s\n", slot->req.err.msg), -1;
+    struct settle_result r = {.code = SETTLE_OK};
+    if (slot->req.status == STORE_REFUSED) {
+        r.code = settle_code_parse(slot->req.error ? slot->req.error : "");
+        if (r.code == SETTLE_CODE_COUNT) r.code = E_SCHEME; /* a store refusal (unknown person...) */
+    } else {
+        r.setl = slot->req.stl.setl;
+    }
+    count_result(run, &r, slot->out.bill.line_count);
+    return 0;
+}
+
+static int year_durable(struct year_run *run, const char *db) {
+    struct store *store = NULL;
+    struct commitq *q = NULL;
+    struct gen_stream *stream = NULL;
+    struct store_err err;
+    struct year_slot *slots = calloc(YEAR_WINDOW, sizeof *slots);
+    int rc = -1, more = 1;
+    if (slots == NULL || store_open(db, &store, &err) != 0 || commitq_start(store, BATCH_MAX, &q, &err) != 0) {
+        fprintf(stderr, "yibao: bench year: %s\n", slots ? err.msg : "out of memory");
+        goto done;
+    }
+    if (gen_stream_open(run->city, &stream) != 0) goto done;
+    for (int64_t n = 0; more == 1; n++) {
+        struct year_slot *slot = &slots[n % YEAR_WINDOW];
+        if (slot_finish(run, q, slot) != 0) goto done;
+        if ((more = gen_next_bill(stream, &slot->out)) != 1) break;
+        memset(&slot->req, 0, sizeof slot->req);
+        slot->req.op = STORE_OP_SETTLE;
+        slot->out.bill.lines = slot->out.lines;
+        slot->req.bill = &slot->out.bill;
+        snprintf(slot->req.msgid, sizeof slot->req.msgid, "%s", slot->out.msgid);
+        snprintf(slot->req.psn_no, sizeof slot->req.psn_no, "%s", slot->out.psn_no);
+        if (commitq_submit(q, &slot->req) != 0) goto done;
+        slot->busy = true;
+    }
+    rc = more == 0 ? 0 : -1;
+    for (int i = 0; i < YEAR_WINDOW; i++)
+        if (slot_finish(run, q, &slots[i]) != 0) rc = -1;
+done:
+    if (stream) gen_stream_close(stream);
+    if (q) commitq_stop(q);
+    if (store) store_close(store);
+    free(slots);
+    return rc;
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void print_figures(const struct year_run *run, const char *mode, int64_t persons, double seconds) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    int64_t bills = run->settled + run->refused;
+    printf("{\"bench\":\"year\",\"mode\":\"%s\",\"persons\":%lld,\"bills\":%lld,\"lines\":%lld,"
+           "\"settled\":%lld,\"refused\":%lld,\"seconds\":%.1f,\"settlements_per_s\":%.0f,"
+           "\"peak_rss_mib\":%.0f,\"state_bytes_per_person\":%zu,\"packed_overflow\":%lld,\"refused_by_code\":{",
+           mode, (long long)persons, (long long)bills, (long long)run->lines, (long long)run->settled,
+           (long long)run->refused, seconds, (double)bills / seconds, (double)usage.ru_maxrss / 1024.0,
+           strcmp(mode, "memory") == 0 ? sizeof(struct packed_state) : (size_t)0, (long long)run->overflow);
+    bool first = true;
+    for (int c = 1; c < SETTLE_CODE_COUNT; c++) {
+        if (run->refused_by_code[c] == 0) continue;
+        printf("%s\"%s\":%lld", first ? "" : ",", settle_code_name((enum settle_code)c),
+               (long long)run->refused_by_code[c]);
+        first = false;
+    }
+    static const char *const funds[6] = {"hifp_pay", "hifob_pay", "hifmi_pay", "maf_pay", "acct_pay", "psn_cash_pay"};
+    printf("},\"totals_yuan\":{");
+    for (int i = 0; i < 6; i++)
+        printf("%s\"%s\":%lld.%02lld", i ? "," : "", funds[i], (long long)(run->fund_fen[i] / 100),
+               (long long)(run->fund_fen[i] % 100));
+    printf("}}\n");
+}
+
+int bench_year(int argc, char **argv) {
+    const char *persons_text = "6500000", *seed_text = "1", *set = "maoming-2020", *db = NULL;
+    bool bad = false;
+    for (int i = 1; i < argc && !bad; i++)
+        if (!cli_option(argc, argv, &i, "--persons", &persons_text, &bad) &&
+            !cli_option(argc, argv, &i, "--seed", &seed_text, &bad) &&
+            !cli_option(argc, argv, &i, "--policy-set", &set, &bad) &&
+            !cli_option(argc, argv, &i, "--db", &db, &bad))
+            bad = fprintf(stderr, "yibao bench year: unexpected argument '%s'\n", argv[i]) > 0;
+    long long persons, seed;
+    if (bad || !cli_positive("--persons", persons_text, GEN_PERSONS_MAX, &persons) ||
+        !cli_positive("--seed", seed_text, INT64_MAX / 2, &seed))
+        return EXIT_BAD_INPUT;
+    struct year_run *run = calloc(1, sizeof *run);
+    struct gen_config config;
+    char err[256];
+    int rc = EXIT_BAD_INPUT;
+    gen_config_defaults(&config);
+    config.persons = persons;
+    config.seed = (uint64_t)seed;
+    config.policy_set = set;
+    if (run == NULL) return fprintf(stderr, "yibao: out of memory\n"), EXIT_BAD_INPUT;
+    catalog_init(&run->catalog);
+    if (load_policies(run, set) != 0) goto done;
+    if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {
+        fprintf(stderr, "yibao: bench year: %s\n", err);
+        goto done;
+    }
+    if (db == NULL && (run->states = calloc((size_t)persons, sizeof *run->states)) == NULL) {
+        fprintf(stderr, "yibao: bench year: no memory for %lld year states\n", persons);
+        goto done;
+    }
+    double t0 = now_s();
+    if ((db ? year_durable(run, db) : year_in_memory(run)) == 0) {
+        print_figures(run, db ? "durable" : "memory", persons, now_s() - t0);
+        rc = run->overflow == 0 ? 0 : EXIT_CHECK_FAILED;
+    }
+done:
+    if (run->city) gen_city_close(run->city);
+    catalog_free(&run->catalog);
+    free(run->states);
+    free(run);
+    return rc;
+}
