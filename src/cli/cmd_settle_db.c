@@ -3,7 +3,7 @@
  * "msgid" (the idempotency key; --msgid overrides it). The policy is the
  * one of the person's insured region, the bill's year and the person's
  * insutype. Prints {"setl_id", "setlinfo", "state", "msgid", "replayed"};
- * a refused settlement prints {"error": "E_..."} and exits 1; bad input,
+ * a refused settlement prints {"error": "E_..."} and exits 2; bad input,
  * usage or storage failure exits 2. */
 #include <stdio.h>
 #include <stdlib.h>

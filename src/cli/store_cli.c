@@ -64,8 +64,10 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     json_buf_key(&b, "replayed");
     json_buf_raw(&b, req->replayed ? "true" : "false", req->replayed ? 4 : 5);
     json_buf_char(&b, '}');
-    int rc = b.failed ? 2 : req->status == STORE_REFUSED ? 1 : 0;
+    /* A refused request is bad input, as for `settle` from files: exit 2. */
+    int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
+    else if (req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", req->error);
     else fprintf(out, "%.*s\n", (int)b.len, b.data);
     json_buf_free(&b);
     return rc;
