@@ -67,8 +67,8 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     /* A refused request is bad input, as for `settle` from files: exit 2. */
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
-    else if (req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", req->error);
     else fprintf(out, "%.*s\n", (int)b.len, b.data);
+    if (!b.failed && req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", req->error);
     json_buf_free(&b);
     return rc;
 }
