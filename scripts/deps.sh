@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages yibao builds and tests with, skipping
-# what is present so that the common case costs one dpkg query.
+# what is present so that the common case costs one dpkg query. Extra package
+# names given as arguments are installed too (bench/run.sh adds gnuplot-nox).
 set -euo pipefail
 packages=(build-essential clang libclang-rt-dev libsqlite3-dev sqlite3 libpq-dev
           postgresql postgresql-contrib libmicrohttpd-dev libssl-dev libcmocka-dev
-          curl python3)
+          curl python3 "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
