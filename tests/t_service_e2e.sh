@@ -168,6 +168,28 @@ deep=$(printf '{"a":%.0s' $(seq 1 40))1$(printf '}%.0s' $(seq 1 40))
 bad 2304 "$deep" "body"
 printf '{"infno":"2304","msgid":"x","fixmedins_code":"H3","input":{"pad":"%s"}}' "$(head -c 1100000 /dev/zero | tr '\0' a)" >"$work/big.json"
 a=$(post_as H3 "$work/big.json"); expect_err "$a" "limit"
+# a refusal names the code, the line and the field (docs/SERVICE.md), in the
+# pre-settlement and through the commit queue alike
+badline='{"data":{"psn_no":"P0001","med_type":"21","begntime":"2020-07-01","endtime":"2020-07-05","medfee_sumamt":37.00},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0},{"feedetl_sn":"9","med_list_codg":"XA01","cnt":1,"pric":2,"det_item_fee_sumamt":1.0}]}'
+for infno in 2303 2304; do
+    a=$(call H3 $infno "$badline")
+    expect_field "$a" .err_msg "E_BAD_AMOUNT: feedetail[1].det_item_fee_sumamt (feedetl_sn '9')"
+done
+a=$(call H3 2304 '{"data":{"psn_no":"NOPE","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}')
+expect_field "$a" .err_msg "E_UNKNOWN_PERSON: psn_no 'NOPE'"
+# the same through `yibao settle --db`: JSON on stdout, the message on stderr, exit 2
+cat >"$work/badbill.json" <<'EOF2'
+{"psn_no":"P0001","msgid":"cli-bad-1","fixmedins_code":"H3","med_type":"21","begntime":"2020-07-01","endtime":"2020-07-05",
+ "details":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0},
+            {"feedetl_sn":"2","med_list_codg":"XA01","cnt":1,"pric":1.2,"det_item_fee_sumamt":1.2},
+            {"feedetl_sn":"3","med_list_codg":"XA01","cnt":1,"pric":1.2,"det_item_fee_sumamt":1.2},
+            {"feedetl_sn":"4","med_list_codg":"XA01","cnt":1,"pric":2,"det_item_fee_sumamt":1.0}]}
+EOF2
+rc=0; "$YIBAO" settle --db "$db" "$work/badbill.json" >"$work/cli.out" 2>"$work/cli.err" || rc=$?
+[ "$rc" = 2 ] || fail "settle --db of a refused bill exited $rc"
+expect_field "$(cat "$work/cli.out")" '[.error,.field,.line]|@csv' '"E_BAD_AMOUNT","det_item_fee_sumamt",3'
+grep -qxF 'yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])' "$work/cli.err" ||
+    fail "settle --db stderr: $(cat "$work/cli.err")"
 after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
 [ "$before" = "$after" ] || fail "a refusal changed the year: $before vs $after"
 "$YIBAO" check --db "$db" >/dev/null || fail "check after refusals"

@@ -216,6 +216,7 @@ static void test_settle_replay_revoke(void **state) {
     call(q, &diff);
     assert_int_equal(diff.status, STORE_REFUSED);
     assert_string_equal(diff.error, "E_MSGID_REUSED");
+    assert_string_equal(diff.error_field, "msgid");
     struct year_state st;
     assert_int_equal(store_state_get(f->store, "E1", 2020, &st, &err), 0);
     assert_int_equal(st.admissions, 1);
@@ -230,6 +231,7 @@ static void test_settle_replay_revoke(void **state) {
     revoke_req(&rv, "v2", id);
     call(q, &rv);
     assert_string_equal(rv.error, "E_REVOKED");
+    assert_string_equal(rv.error_field, "setl_id");
     revoke_req(&rv, "v3", 1); /* an import record, not a settlement */
     call(q, &rv);
     assert_string_equal(rv.error, "E_NOT_SETTLED");
@@ -252,15 +254,20 @@ static void test_refusals_change_nothing(void **state) {
     settle_req(&r, "u1", "NOBODY", &bill);
     call(q, &r);
     assert_string_equal(r.error, "E_UNKNOWN_PERSON");
+    assert_string_equal(r.error_field, "psn_no");
+    assert_int_equal(r.error_line, -1);
     make_bill(&bill, &line, "HX", 1000, false); /* designation revoked */
     settle_req(&r, "u2", "E1", &bill);
     call(q, &r);
     assert_string_equal(r.error, "E_UNKNOWN_INSTITUTION");
+    assert_string_equal(r.error_field, "fixmedins_code");
     make_bill(&bill, &line, "H3", 1000, false);
     line.amount_fen = 998; /* cnt x pric disagrees by more than 0.01 */
     settle_req(&r, "u3", "E1", &bill);
     call(q, &r);
     assert_string_equal(r.error, "E_BAD_AMOUNT");
+    assert_string_equal(r.error_field, "det_item_fee_sumamt"); /* named by the core */
+    assert_int_equal(r.error_line, 0);
     make_bill(&bill, &line, "H3", 1000, false);
     bill.endtime = datetime_from_civil(2021, 1, 2, 0, 0, 0); /* no 2021 policy */
     settle_req(&r, "u4", "E1", &bill);

@@ -29,6 +29,32 @@ static void print_state(struct json_buf *b, struct store *store, const struct st
     state_to_json(b, policy, &req->state_after);
 }
 
+/* "error", "field" ("" when none) and "line" (-1 when none), as `settle`
+ * from files prints them. */
+static void print_refusal(struct json_buf *b, const struct store_req *req) {
+    char line[16];
+    int n = snprintf(line, sizeof line, "%d", (int)req->error_line);
+    assert(n > 0 && (size_t)n < sizeof line);
+    json_buf_key(b, "error");
+    json_buf_str(b, req->error);
+    json_buf_char(b, ',');
+    json_buf_key(b, "field");
+    json_buf_str(b, req->error_field ? req->error_field : "");
+    json_buf_char(b, ',');
+    json_buf_key(b, "line");
+    json_buf_raw(b, line, (size_t)n);
+}
+
+/* "yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])". */
+static void refusal_message(const struct store_req *req) {
+    char where[32] = "";
+    if (req->error_line >= 0) snprintf(where, sizeof where, ", details[%d]", (int)req->error_line);
+    if (req->error_field != NULL)
+        fprintf(stderr, "yibao: refused: %s (%s%s)\n", req->error, req->error_field, where);
+    else
+        fprintf(stderr, "yibao: refused: %s\n", req->error);
+}
+
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req) {
     assert(out != NULL && req != NULL);
     if (req->status == STORE_FAILED) {
@@ -39,8 +65,7 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     json_buf_init(&b);
     json_buf_char(&b, '{');
     if (req->status == STORE_REFUSED) {
-        json_buf_key(&b, "error");
-        json_buf_str(&b, req->error);
+        print_refusal(&b, req);
     } else {
         char id[24];
         snprintf(id, sizeof id, "%" PRId64, req->result_setl_id);
@@ -68,7 +93,7 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
     else fprintf(out, "%.*s\n", (int)b.len, b.data);
-    if (!b.failed && req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", req->error);
+    if (!b.failed && req->status == STORE_REFUSED) refusal_message(req);
     json_buf_free(&b);
     return rc;
 }

@@ -48,14 +48,23 @@ static void engine_institution(const struct store_institution *r, struct institu
     out->level = r->level;
 }
 
+/* A refusal's err_msg (docs/SERVICE.md): "E_BAD_AMOUNT:
+ * feedetail[3].det_item_fee_sumamt (feedetl_sn '4')" for a line, else
+ * "E_POLICY_YEAR: endtime", with the value when given ("E_UNKNOWN_PERSON:
+ * psn_no 'P9'"), or the bare code. */
+static int refusal(struct svc_call *c, const char *code, const char *field, int32_t line,
+                   const struct bill *bill, const char *value) {
+    if (field != NULL && line >= 0 && bill != NULL && line < bill->line_count)
+        return svc_fail(c, "%s: feedetail[%d].%s (feedetl_sn '%s')", code, (int)line, field,
+                        bill->lines[line].feedetl_sn);
+    if (field != NULL && value != NULL) return svc_fail(c, "%s: %s '%s'", code, field, value);
+    if (field != NULL) return svc_fail(c, "%s: %s", code, field);
+    return svc_fail(c, "%s", code);
+}
+
 static int engine_refusal(struct svc_call *c, const struct settle_result *res,
                           const struct bill *bill) {
-    if (res->error_line >= 0 && res->error_line < bill->line_count)
-        return svc_fail(c, "%s: feedetail[%d] (feedetl_sn '%s')%s%s", settle_code_name(res->code),
-                        (int)res->error_line, bill->lines[res->error_line].feedetl_sn,
-                        res->error_field ? ": " : "", res->error_field ? res->error_field : "");
-    return svc_fail(c, "%s%s%s", settle_code_name(res->code), res->error_field ? ": " : "",
-                    res->error_field ? res->error_field : "");
+    return refusal(c, settle_code_name(res->code), res->error_field, res->error_line, bill, NULL);
 }
 
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
@@ -66,12 +75,12 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
     struct store_err err;
     if (store_person_get(c->svc->store, psn_no, &sp, &balc, &found, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
-    if (!found) return svc_fail(c, "E_UNKNOWN_PERSON: psn_no '%s'", psn_no);
-    if (sp.status != INSURED_ACTIVE) return svc_fail(c, "E_NOT_INSURED: psn_no '%s'", psn_no);
+    if (!found) return refusal(c, "E_UNKNOWN_PERSON", "psn_no", -1, NULL, psn_no);
+    if (sp.status != INSURED_ACTIVE) return refusal(c, "E_NOT_INSURED", "psn_no", -1, NULL, psn_no);
     int year = bill->dates_ok ? datetime_year(bill->endtime) : -1;
     const struct policy *pol = store_policy_find(c->svc->store, sp.region, year, sp.insutype);
     if (pol == NULL) pol = store_policy_fallback(c->svc->store, sp.region, sp.insutype);
-    if (pol == NULL) return svc_fail(c, "E_POLICY_YEAR: no policy for region %s", sp.region);
+    if (pol == NULL) return refusal(c, "E_POLICY_YEAR", "endtime", -1, NULL, NULL);
     struct year_state st;
     if (store_state_get(c->svc->store, psn_no, pol->year, &st, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
@@ -193,12 +202,19 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
     return 0;
 }
 
-/* The commit queue's answer: 0 when done, else c->err names the refusal. */
-static int committed(struct svc_call *c, const char *what) {
+/* The commit queue's answer: 0 when done, else c->err names the refusal
+ * like a pre-settlement's (the field, the bill line, the value). */
+static int committed(struct svc_call *c) {
     const struct store_req *r = &c->w->sreq;
-    if (r->status == STORE_REFUSED) return svc_fail(c, "%s: %s", r->error, what);
-    if (r->status != STORE_DONE) return svc_fail(c, "storage: %s", r->err.msg);
-    return 0;
+    if (r->status == STORE_DONE) return 0;
+    if (r->status != STORE_REFUSED) return svc_fail(c, "storage: %s", r->err.msg);
+    char setl_id[24];
+    snprintf(setl_id, sizeof setl_id, "%" PRId64, r->setl_id);
+    const char *f = r->error_field, *value = NULL;
+    if (f != NULL && strcmp(f, "psn_no") == 0) value = c->w->psn_no;
+    else if (f != NULL && strcmp(f, "setl_id") == 0) value = setl_id;
+    else if (f != NULL && strcmp(f, "msgid") == 0) value = c->msgid;
+    return refusal(c, r->error, f, r->error_line, r->op == STORE_OP_SETTLE ? r->bill : NULL, value);
 }
 
 /* The answer's setl_time: the journal record's time. */
@@ -344,7 +360,7 @@ static int replay_linked(struct svc_call *c, bool *done) {
 static int visit_settle_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
     struct svc_visit *v = &w->visit;
-    int rc = committed(c, w->psn_no);
+    int rc = committed(c);
     if (rc == 0 && !c->svc->cfg.dry_run) rc = visit_settled(c, v, w->sreq.result_setl_id);
     settling_give(v->id);
     if (rc != 0) return -1;
@@ -408,7 +424,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
 
 static int oneshot_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
-    if (committed(c, w->psn_no) != 0) return -1;
+    if (committed(c) != 0) return -1;
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, "", w->psn_no,
                              commit_time_s(c), 1);
 }
@@ -469,9 +485,7 @@ static int visit_revoked(struct svc_call *c, int64_t setl_id) {
 
 static int revoke_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
-    char what[48];
-    snprintf(what, sizeof what, "setl_id %" PRId64, w->sreq.setl_id);
-    if (committed(c, what) != 0 || visit_revoked(c, w->sreq.setl_id) != 0) return -1;
+    if (committed(c) != 0 || visit_revoked(c, w->sreq.setl_id) != 0) return -1;
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
                              w->psn_no, commit_time_s(c), -1);
 }

@@ -202,9 +202,16 @@ static void batch_reset(struct batch *b) {
 }
 
 /* ---- answers ------------------------------------------------------------ */
-static void refuse(struct store_req *r, const char *code) {
+/* A refusal names its code and, when it can, the field and bill line. */
+static void refuse_at(struct store_req *r, const char *code, const char *field, int32_t line) {
     r->status = STORE_REFUSED;
     r->error = code;
+    r->error_field = field;
+    r->error_line = line;
+}
+
+static void refuse(struct store_req *r, const char *code, const char *field) {
+    refuse_at(r, code, field, -1);
 }
 
 static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) {
@@ -451,13 +458,13 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
     struct person_entry *pe = person_of(b, r->psn_no);
     assert(pe != NULL);
-    if (!pe->found) return refuse(r, "E_UNKNOWN_PERSON");
-    if (pe->p.status != INSURED_ACTIVE) return refuse(r, "E_NOT_INSURED");
+    if (!pe->found) return refuse(r, "E_UNKNOWN_PERSON", "psn_no");
+    if (pe->p.status != INSURED_ACTIVE) return refuse(r, "E_NOT_INSURED", "psn_no");
     int year = bill_year(r->bill);
     const struct policy *policy = store_policy_find(q->store, pe->p.region, year, pe->p.insutype);
     struct state_entry *se = policy ? state_of(b, pe->p.psn_no, year) : NULL;
     if (policy == NULL) policy = store_policy_fallback(q->store, pe->p.region, pe->p.insutype);
-    if (policy == NULL) return refuse(r, "E_POLICY_YEAR");
+    if (policy == NULL) return refuse(r, "E_POLICY_YEAR", "endtime");
     struct year_state scratch;
     year_state_init(&scratch, policy->year, 0);
     struct year_state *st = se ? &se->st : &scratch;
@@ -468,7 +475,8 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     struct settle_input in = {policy, store_catalog(q->store), designated(q->store, r->bill, &inst),
                               &person, st, r->bill};
     struct settle_result res;
-    if (settle(&in, &res, NULL, NULL) != SETTLE_OK) return refuse(r, settle_code_name(res.code));
+    if (settle(&in, &res, NULL, NULL) != SETTLE_OK)
+        return refuse_at(r, settle_code_name(res.code), res.error_field, res.error_line);
     assert(se != NULL);
     struct store_settlement *stl = &r->stl;
     snprintf(stl->region, sizeof stl->region, "%s", policy->region);
@@ -509,8 +517,8 @@ static void do_revoke(struct commitq *q, size_t i) {
     struct store_req *r = b->reqs[i];
     bool revoked = false;
     const struct journal_rec *t = revoke_target(b, i, &revoked);
-    if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, "E_NOT_SETTLED");
-    if (revoked) return refuse(r, "E_REVOKED");
+    if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, "E_NOT_SETTLED", "setl_id");
+    if (revoked) return refuse(r, "E_REVOKED", "setl_id");
     const char *bad = NULL;
     if (settlement_decode(t->body, &r->stl, &bad) != 0) {
         r->status = STORE_FAILED;
@@ -551,7 +559,7 @@ static bool replay(struct batch *b, size_t i) {
     char req_hash[HASH_HEX_BYTES + 1];
     if (r->op == STORE_OP_SETTLE) bill_request_hash(r->psn_no, r->bill, req_hash);
     else revoke_request_hash(r->setl_id, req_hash);
-    if (strcmp(req_hash, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED");
+    if (strcmp(req_hash, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED", "msgid");
     else answer_from_rec(r, prior);
     return true;
 }
@@ -599,7 +607,8 @@ static void prepare_reqs(struct batch *b) {
     for (size_t i = 0; i < b->n; i++) {
         struct store_req *r = b->reqs[i];
         r->status = STORE_PENDING;
-        r->error = NULL;
+        r->error = r->error_field = NULL;
+        r->error_line = -1;
         r->replayed = r->has_state = false;
         r->seq = r->result_setl_id = r->time_us = 0;
         r->err.msg[0] = '\0';

@@ -273,6 +273,9 @@ struct store_req {
     /* out */
     enum store_status status;
     const char *error;                /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
+    const char *error_field;          /* the field it names ("det_item_fee_sumamt", "psn_no",
+                                       * ...; a static string) or NULL */
+    int32_t error_line;               /* the bill line it names (0-based), or -1 */
     bool replayed;                    /* the msgid was used before: first answer */
     int64_t seq;                      /* journal seq of this request's record */
     int64_t result_setl_id;           /* settle: seq; revoke: the revoked one */
