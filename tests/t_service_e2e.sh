@@ -7,7 +7,12 @@
 # Figures: vector 000's bill at a level-3 hospital for a resident adult
 # (medfee 3586.00, hifp 1435.85) and a general outpatient bill at a
 # township centre (50 % of the in-scope 150.30 = 75.15).
+# Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
 set -euo pipefail
+if [ -z "${SVC_BACKEND:-}" ]; then
+    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
+    exit 0
+fi
 source "$(dirname "$0")/t_service_lib.sh"
 export TIMEFORMAT=
 ulimit -t 120
@@ -196,4 +201,4 @@ after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output
 
 stop_server
 "$YIBAO" check --db "$db" >/dev/null || fail "check at the end"
-echo "t_service_e2e: ok"
+echo "t_service_e2e: ok ($SVC_BACKEND)"

@@ -1,22 +1,34 @@
 # t_service_lib.sh: helpers sourced by the service's shell tests (not a
 # test itself: test.sh runs tests/t_*.sh, so this file exits 0 when run).
-# Builds a tiny city (CSV) in $work, imports it into $work/db.sqlite,
-# starts `yibao serve` on a free port, and signs requests with `yibao sign`.
+# Builds a tiny city (CSV) in $work, imports it into the store ($db:
+# $work/db.sqlite, or with SVC_BACKEND=pg a fresh database on the cluster of
+# $YIBAO_PG_URI, dropped at exit), starts `yibao serve` on a free port, and
+# signs requests with `yibao sign`.
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 : "${YIBAO:?YIBAO must name the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 work=$(mktemp -d /tmp/yibao-svc.XXXXXX)
 db=$work/db.sqlite
+pg_db=""
 server_pid=""
 url=""
 
 cleanup() {
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
     wait 2>/dev/null
+    [ -n "$pg_db" ] && psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "${SVC_BACKEND:-sqlite}" = pg ]; then
+    : "${YIBAO_PG_URI:?SVC_BACKEND=pg needs YIBAO_PG_URI}"
+    pg_db="yibao_svc_$$_$RANDOM"
+    psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $pg_db" >/dev/null || { pg_db=""; echo "FAIL: createdb" >&2; exit 1; }
+    db="${YIBAO_PG_URI%/*}/$pg_db"
+fi
+
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

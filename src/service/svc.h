@@ -88,6 +88,18 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
+/* Used nonces (auth.c): recorded with the request's timestamp; scanned
+ * from since_ts at start; rows older than before_ts pruned. A duplicate
+ * (paasid, nonce) is ignored. */
+struct svc_nonce {
+    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
+    char nonce[SERVICE_NONCE_BYTES_MAX + 1];
+    int64_t ts;
+};
+typedef int (*svc_nonce_cb)(void *ctx, const struct svc_nonce *row);
+int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
+int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
+int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 
 /* ---- the service ------------------------------------------------------- */
 struct nonce_cache;

@@ -1,0 +1,512 @@
+/* service_db_pg.c: the service's own tables on PostgreSQL (svcdb.h): the
+ * store's database, through our own libpq connection and our own tables
+ * (svc_*), created under a session advisory lock so that two processes
+ * opening a fresh database do not race. Statements are prepared once per
+ * connection; parameters go as text. synchronous_commit is on (off only
+ * with sync_off), so a commit returns once durable, as with SQLite's
+ * synchronous=FULL. Visit ids and sign-in numbers come from sequences;
+ * fee lines keep their upload order in a sequence column. Used nonces are
+ * written in one statement per flush (unnest of arrays). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <postgresql/libpq-fe.h>
+
+#include "service/svcdb.h"
+
+#define PGDB_ERR_BYTES 512
+#define PGDB_SCHEMA_LOCK_KEY 7015124 /* pg_advisory_lock key while creating the tables */
+#define PGDB_PARAMS_MAX 15           /* parameters of the widest statement */
+#define PGDB_INT_BYTES 24            /* an int64 as text */
+
+enum stmt_id {
+    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
+    S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
+    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE, S_COUNT
+};
+
+#define VISIT_COLS                                                                          \
+    "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg,"        \
+    " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = $1",
+    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
+                   "VALUES ($1, $2, $3, $4) ON CONFLICT (paasid) DO UPDATE SET status = $4",
+    [S_ANS_GET] = "SELECT infno, answer FROM svc_answer WHERE code = $1 AND msgid = $2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer) VALUES ($1, $2, $3, $4)",
+    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES ($1, $2, $3) "
+                     "RETURNING sign_no",
+    [S_VISIT_INS] = "INSERT INTO svc_visit (" VISIT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                    "$8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    [S_VISIT_GET] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1",
+    [S_VISIT_UPD] = "UPDATE svc_visit SET kind = $1, status = $2, code = $3, psn_no = $4, "
+                    "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
+                    "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
+                    "setl_id = $14 WHERE id = $15",
+    [S_FEE_EXISTS] = "SELECT 1 FROM svc_fee WHERE visit_id = $1 AND sn = $2",
+    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
+                   "WHERE visit_id = $1 AND setl_id = 0 ORDER BY ord",
+    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2",
+    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0",
+    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2",
+    [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (setl_id) DO NOTHING",
+    [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $1",
+    [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = $1",
+    [S_NONCE_PUT] = "INSERT INTO svc_nonce (paasid, nonce, ts) SELECT * FROM "
+                    "unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING",
+    [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= $1",
+    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < $1",
+};
+
+static const char schema_sql[] =
+    "SET client_min_messages = warning;"
+    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
+    " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
+    " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
+    " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
+    " dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, out_of_area INTEGER NOT NULL,"
+    " filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_fee (ord BIGSERIAL, visit_id BIGINT NOT NULL, sn TEXT NOT NULL,"
+    " codg TEXT NOT NULL, cnt BIGINT NOT NULL, pric BIGINT NOT NULL, amount BIGINT NOT NULL,"
+    " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
+    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
+    " msgid TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL,"
+    " ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
+    "CREATE INDEX IF NOT EXISTS svc_nonce_ts ON svc_nonce (ts);";
+
+struct pgdb {
+    struct svcdb base;              /* first: the front's handle */
+    PGconn *pg;
+    char err[PGDB_ERR_BYTES];
+};
+
+static struct pgdb *pgd(struct svcdb *base) { return (struct pgdb *)base; }
+
+static const char *pg_error(struct svcdb *base) { return pgd(base)->err; }
+
+static void set_err(struct pgdb *db, const char *what, const PGresult *res) {
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->pg);
+    snprintf(db->err, sizeof db->err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
+    size_t n = strlen(db->err);
+    while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' ')) db->err[--n] = '\0';
+}
+
+/* Runs a prepared statement; NULL (err set) unless it succeeded. */
+static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
+    char name[16];
+    snprintf(name, sizeof name, "svc%d", (int)id);
+    PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+    set_err(db, name, res);
+    PQclear(res);
+    return NULL;
+}
+
+/* Runs a statement that returns nothing of interest. */
+static int run(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
+    PGresult *res = exec(db, id, n, values);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+static int simple(struct pgdb *db, const char *sql, const char *want_status) {
+    PGresult *res = PQexec(db->pg, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
+             (want_status == NULL || strcmp(PQcmdStatus(res), want_status) == 0);
+    if (!ok) {
+        set_err(db, sql, res);
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) /* COMMIT of a failed transaction */
+            snprintf(db->err, sizeof db->err, "postgresql: %s: rolled back", sql);
+    }
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+static const char *i64(char buf[PGDB_INT_BYTES], int64_t v) {
+    snprintf(buf, PGDB_INT_BYTES, "%" PRId64, v);
+    return buf;
+}
+
+static int64_t col_i64(const PGresult *res, int row, int col) {
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static void col_text(const PGresult *res, int row, int col, char *out, size_t size) {
+    snprintf(out, size, "%s", PQgetvalue(res, row, col));
+}
+
+/* ---- open and close ------------------------------------------------------- */
+static void pg_close(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    PQfinish(db->pg);
+    free(db);
+}
+
+static int create_and_prepare(struct pgdb *db, bool sync_off) {
+    if (simple(db, sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
+               NULL) != 0)
+        return -1;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", PGDB_SCHEMA_LOCK_KEY);
+    PGresult *res = PQexec(db->pg, sql);
+    bool locked = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!locked) set_err(db, "schema lock", res);
+    PQclear(res);
+    if (!locked) return -1;
+    int rc = simple(db, schema_sql, NULL);
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", PGDB_SCHEMA_LOCK_KEY);
+    PQclear(PQexec(db->pg, sql));
+    for (int i = 0; rc == 0 && i < S_COUNT; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "svc%d", i);
+        res = PQprepare(db->pg, name, stmt_sql[i], 0, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            set_err(db, name, res);
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    return rc;
+}
+
+static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *err,
+                   size_t err_size) {
+    struct pgdb *db = calloc(1, sizeof *db);
+    if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
+    db->base.ops = &svcdb_pg_ops;
+    db->pg = PQconnectdb(target);
+    if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
+        snprintf(err, err_size, "%s: cannot connect: %s", target,
+                 db->pg ? PQerrorMessage(db->pg) : "out of memory");
+        pg_close(&db->base);
+        return -1;
+    }
+    if (create_and_prepare(db, sync_off) != 0) {
+        snprintf(err, err_size, "%s: service tables: %s", target, db->err);
+        pg_close(&db->base);
+        return -1;
+    }
+    *out = &db->base;
+    return 0;
+}
+
+static int pg_begin(struct svcdb *base) { return simple(pgd(base), "BEGIN", NULL); }
+static int pg_commit(struct svcdb *base) { return simple(pgd(base), "COMMIT", "COMMIT"); }
+static void pg_rollback(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    if (PQtransactionStatus(db->pg) != PQTRANS_IDLE) (void)simple(db, "ROLLBACK", NULL);
+}
+
+/* ---- credentials, answers, sign-ins ---------------------------------------- */
+static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_credential *out,
+                             bool *found) {
+    const char *v[] = {paasid};
+    PGresult *res = exec(pgd(base), S_CRED_GET, 1, v);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->paasid, sizeof out->paasid, "%s", paasid);
+        col_text(res, 0, 0, out->token, sizeof out->token);
+        col_text(res, 0, 1, out->fixmedins_code, sizeof out->fixmedins_code);
+        out->active = strcmp(PQgetvalue(res, 0, 2), "active") == 0;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_credential_put(struct svcdb *base, const struct svc_credential *cred) {
+    const char *v[] = {cred->paasid, cred->token, cred->fixmedins_code,
+                       cred->active ? "active" : "revoked"};
+    return run(pgd(base), S_CRED_PUT, 4, v);
+}
+
+static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
+                         struct json_buf *answer, bool *found) {
+    const char *v[] = {code, msgid};
+    PGresult *res = exec(pgd(base), S_ANS_GET, 2, v);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        col_text(res, 0, 0, infno_out, SVC_INFNO_BYTES_MAX + 1);
+        json_buf_reset(answer);
+        json_buf_raw(answer, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+    }
+    PQclear(res);
+    return *found && answer->failed ? -1 : 0;
+}
+
+static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid,
+                         const char *infno, const char *answer, size_t len) {
+    char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
+    if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
+    memcpy(text, answer, len);
+    text[len] = '\0';
+    const char *v[] = {code, msgid, infno, text};
+    int rc = run(pgd(base), S_ANS_PUT, 4, v);
+    free(text);
+    return rc;
+}
+
+static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no,
+                         int64_t time_s, int64_t *sign_no) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {code, opter_no, i64(t, time_s)};
+    PGresult *res = exec(pgd(base), S_SIGNIN_PUT, 3, v);
+    if (res == NULL) return -1;
+    *sign_no = col_i64(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+/* ---- visits ----------------------------------------------------------------- */
+struct visit_params {
+    char num[8][PGDB_INT_BYTES];
+    const char *v[PGDB_PARAMS_MAX];
+};
+
+static void visit_params(struct visit_params *p, const struct svc_visit *v) {
+    const char **x = p->v;
+    x[0] = i64(p->num[0], v->kind);
+    x[1] = i64(p->num[1], v->status);
+    x[2] = v->fixmedins_code;
+    x[3] = v->psn_no;
+    x[4] = i64(p->num[2], v->insutype);
+    x[5] = v->med_type;
+    x[6] = i64(p->num[3], v->begntime);
+    x[7] = i64(p->num[4], v->endtime);
+    x[8] = v->dise_codg;
+    x[9] = v->spec_dise_codg;
+    x[10] = v->out_of_area ? "1" : "0";
+    x[11] = v->filed ? "1" : "0";
+    x[12] = v->ipt_otp_no;
+    x[13] = i64(p->num[5], v->setl_id);
+    x[14] = i64(p->num[6], v->id);
+}
+
+static int pg_visit_insert(struct svcdb *base, struct svc_visit *visit) {
+    struct visit_params p;
+    visit_params(&p, visit);
+    PGresult *res = exec(pgd(base), S_VISIT_INS, 14, p.v);
+    if (res == NULL) return -1;
+    visit->id = col_i64(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_visit_update(struct svcdb *base, const struct svc_visit *visit) {
+    struct visit_params p;
+    visit_params(&p, visit);
+    return run(pgd(base), S_VISIT_UPD, 15, p.v);
+}
+
+static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
+    char t[PGDB_INT_BYTES];
+    const char *p[] = {i64(t, id)};
+    PGresult *res = exec(pgd(base), S_VISIT_GET, 1, p);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        memset(v, 0, sizeof *v);
+        v->id = id;
+        v->kind = (enum visit_kind)col_i64(res, 0, 0);
+        v->status = (enum visit_status)col_i64(res, 0, 1);
+        col_text(res, 0, 2, v->fixmedins_code, sizeof v->fixmedins_code);
+        col_text(res, 0, 3, v->psn_no, sizeof v->psn_no);
+        v->insutype = (int32_t)col_i64(res, 0, 4);
+        col_text(res, 0, 5, v->med_type, sizeof v->med_type);
+        v->begntime = col_i64(res, 0, 6);
+        v->endtime = col_i64(res, 0, 7);
+        col_text(res, 0, 8, v->dise_codg, sizeof v->dise_codg);
+        col_text(res, 0, 9, v->spec_dise_codg, sizeof v->spec_dise_codg);
+        v->out_of_area = col_i64(res, 0, 10) != 0;
+        v->filed = col_i64(res, 0, 11) != 0;
+        col_text(res, 0, 12, v->ipt_otp_no, sizeof v->ipt_otp_no);
+        v->setl_id = col_i64(res, 0, 13);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* ---- fee lines ---------------------------------------------------------------- */
+static int pg_fee_exists(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
+                         bool *exists) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, visit_id), feedetl_sn};
+    PGresult *res = exec(pgd(base), S_FEE_EXISTS, 2, v);
+    if (res == NULL) return -1;
+    *exists = PQntuples(res) > 0;
+    PQclear(res);
+    return 0;
+}
+
+static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
+                         datetime_s fee_ocur_time) {
+    char n[5][PGDB_INT_BYTES];
+    const char *v[] = {i64(n[0], visit_id), line->feedetl_sn, line->med_list_codg,
+                       i64(n[1], line->cnt_scaled), i64(n[2], line->pric_scaled),
+                       i64(n[3], line->amount_fen), i64(n[4], fee_ocur_time)};
+    return run(pgd(base), S_FEE_INS, 7, v);
+}
+
+static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
+                       int32_t *count, datetime_s *latest) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, visit_id)};
+    PGresult *res = exec(pgd(base), S_FEE_OPEN, 1, v);
+    if (res == NULL) return -1;
+    *count = 0;
+    *latest = 0;
+    int rows = PQntuples(res), rc = rows > max ? 1 : 0;
+    for (int r = 0; r < rows && r < max; r++) {
+        struct bill_line *l = &lines[(*count)++];
+        memset(l, 0, sizeof *l);
+        col_text(res, r, 0, l->feedetl_sn, sizeof l->feedetl_sn);
+        l->has_feedetl_sn = true;
+        col_text(res, r, 1, l->med_list_codg, sizeof l->med_list_codg);
+        l->cnt_scaled = col_i64(res, r, 2);
+        l->pric_scaled = col_i64(res, r, 3);
+        l->amount_fen = col_i64(res, r, 4);
+        l->numbers_ok = true;
+        datetime_s when = col_i64(res, r, 5);
+        if (when > *latest) *latest = when;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
+                           int64_t *deleted) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, visit_id), feedetl_sn};
+    PGresult *res = exec(pgd(base), feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL,
+                         feedetl_sn ? 2 : 1, v);
+    if (res == NULL) return -1;
+    *deleted = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id,
+                       int64_t to_setl_id) {
+    char n[3][PGDB_INT_BYTES];
+    const char *v[] = {i64(n[0], visit_id), i64(n[1], from_setl_id), i64(n[2], to_setl_id)};
+    return run(pgd(base), S_FEE_MARK, 3, v);
+}
+
+/* ---- settlement links ------------------------------------------------------------ */
+static int pg_setl_put(struct svcdb *base, int64_t setl_id, int64_t visit_id, const char *msgid) {
+    char n[2][PGDB_INT_BYTES];
+    const char *v[] = {i64(n[0], setl_id), i64(n[1], visit_id), msgid};
+    return run(pgd(base), S_SETL_PUT, 3, v);
+}
+
+static int pg_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t *setl_id,
+                            int64_t *visit_id, bool *found) {
+    const char *v[] = {store_msgid};
+    PGresult *res = exec(pgd(base), S_SETL_BY_MSGID, 1, v);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        *setl_id = col_i64(res, 0, 0);
+        *visit_id = col_i64(res, 0, 1);
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id, bool *found) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, setl_id)};
+    PGresult *res = exec(pgd(base), S_SETL_VISIT, 1, v);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) *visit_id = col_i64(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+/* ---- nonces ------------------------------------------------------------------------ */
+/* Appends an element to an array literal: quoted, with " and \ escaped. */
+static char *array_elem(char *p, const char *s, bool first) {
+    if (!first) *p++ = ',';
+    *p++ = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') *p++ = '\\';
+        *p++ = *s;
+    }
+    *p++ = '"';
+    return p;
+}
+
+static int pg_nonce_put(struct svcdb *base, const struct svc_nonce *rows, size_t n) {
+    size_t per = 2 * SERVICE_NONCE_BYTES_MAX + 2 * SERVICE_PAASID_BYTES_MAX + PGDB_INT_BYTES + 8;
+    char *buf = malloc(n * per + 16);
+    if (buf == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
+    char *paasids = buf, *p = buf;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) p = array_elem(p, rows[i].paasid, i == 0);
+    *p++ = '}', *p++ = '\0';
+    char *nonces = p;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) p = array_elem(p, rows[i].nonce, i == 0);
+    *p++ = '}', *p++ = '\0';
+    char *times = p;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) p += sprintf(p, i == 0 ? "%" PRId64 : ",%" PRId64, rows[i].ts);
+    *p++ = '}', *p++ = '\0';
+    assert((size_t)(p - buf) <= n * per + 16);
+    const char *v[] = {paasids, nonces, times};
+    int rc = run(pgd(base), S_NONCE_PUT, 3, v);
+    free(buf);
+    return rc;
+}
+
+static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, since_ts)};
+    PGresult *res = exec(pgd(base), S_NONCE_SCAN, 1, v);
+    if (res == NULL) return -1;
+    int rc = 0;
+    struct svc_nonce row;
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        col_text(res, r, 0, row.paasid, sizeof row.paasid);
+        col_text(res, r, 1, row.nonce, sizeof row.nonce);
+        row.ts = col_i64(res, r, 2);
+        rc = cb(ctx, &row) != 0 ? -1 : 0;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, before_ts)};
+    return run(pgd(base), S_NONCE_PRUNE, 1, v);
+}
+
+const struct svcdb_ops svcdb_pg_ops = {
+    .name = "postgresql", .open = pg_open, .close = pg_close, .error = pg_error,
+    .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
+    .credential_get = pg_credential_get, .credential_put = pg_credential_put,
+    .answer_get = pg_answer_get, .answer_put = pg_answer_put, .signin_put = pg_signin_put,
+    .visit_insert = pg_visit_insert, .visit_get = pg_visit_get, .visit_update = pg_visit_update,
+    .fee_exists = pg_fee_exists, .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,
+    .fee_withdraw = pg_fee_withdraw, .fee_mark = pg_fee_mark, .setl_put = pg_setl_put,
+    .setl_by_msgid = pg_setl_by_msgid, .setl_visit = pg_setl_visit,
+    .nonce_put = pg_nonce_put, .nonce_scan = pg_nonce_scan, .nonce_prune = pg_nonce_prune,
+};

@@ -1,0 +1,459 @@
+/* service_db_sqlite.c: the service's own tables on SQLite (svcdb.h): the
+ * store's file, through our own sqlite3 connection (WAL, busy_timeout,
+ * synchronous=FULL unless sync_off), prepared statements per call. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "service/svcdb.h"
+
+#define SVCDB_BUSY_TIMEOUT_MS 10000
+
+enum stmt_id {
+    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
+    S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
+    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE, S_BEGIN, S_COMMIT, S_ROLLBACK, S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = ?1",
+    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
+                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(paasid) DO UPDATE SET status = ?4",
+    [S_ANS_GET] = "SELECT infno, answer FROM svc_answer WHERE code = ?1 AND msgid = ?2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer) VALUES (?1, ?2, ?3, ?4)",
+    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES (?1, ?2, ?3)",
+    [S_VISIT_INS] = "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, "
+                    "begntime, endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, "
+                    "setl_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [S_VISIT_GET] = "SELECT kind, status, code, psn_no, insutype, med_type, begntime, endtime, "
+                    "dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id "
+                    "FROM svc_visit WHERE id = ?15",
+    [S_VISIT_UPD] = "UPDATE svc_visit SET kind = ?1, status = ?2, code = ?3, psn_no = ?4, "
+                    "insutype = ?5, med_type = ?6, begntime = ?7, endtime = ?8, dise_codg = ?9, "
+                    "spec_dise_codg = ?10, out_of_area = ?11, filed = ?12, ipt_otp_no = ?13, "
+                    "setl_id = ?14 WHERE id = ?15",
+    [S_FEE_EXISTS] = "SELECT 1 FROM svc_fee WHERE visit_id = ?1 AND sn = ?2",
+    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
+                   "WHERE visit_id = ?1 AND setl_id = 0 ORDER BY rowid",
+    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 AND sn = ?2",
+    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0",
+    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2",
+    [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT(setl_id) DO NOTHING",
+    [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = ?1",
+    [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = ?1",
+    [S_NONCE_PUT] = "INSERT INTO svc_nonce (paasid, nonce, ts) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT(paasid, nonce) DO NOTHING",
+    [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= ?1",
+    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < ?1",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL, "
+    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
+    " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
+    " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_visit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    " kind INTEGER NOT NULL, status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, "
+    " insutype INTEGER NOT NULL, med_type TEXT NOT NULL, begntime INTEGER NOT NULL, "
+    " endtime INTEGER NOT NULL, dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, "
+    " out_of_area INTEGER NOT NULL, filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, "
+    " setl_id INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_fee (visit_id INTEGER NOT NULL, sn TEXT NOT NULL, "
+    " codg TEXT NOT NULL, cnt INTEGER NOT NULL, pric INTEGER NOT NULL, amount INTEGER NOT NULL, "
+    " ocur INTEGER NOT NULL, setl_id INTEGER NOT NULL, PRIMARY KEY (visit_id, sn));"
+    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL, "
+    " msgid TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
+    " ts INTEGER NOT NULL, PRIMARY KEY (paasid, nonce));"
+    "CREATE INDEX IF NOT EXISTS svc_nonce_ts ON svc_nonce (ts);";
+
+struct sqdb {
+    struct svcdb base;              /* first: the front's handle */
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+
+static struct sqdb *sq(struct svcdb *base) { return (struct sqdb *)base; }
+
+static const char *sq_error(struct svcdb *base) { return sqlite3_errmsg(sq(base)->db); }
+
+static void sq_close(struct svcdb *base) {
+    struct sqdb *db = sq(base);
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(db->st[i]);
+    sqlite3_close(db->db);
+    free(db);
+}
+
+static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {
+    if (sqlite3_open_v2(target, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, size, "%s: cannot open: %s", target,
+                 db->db ? sqlite3_errmsg(db->db) : "out of memory");
+        return -1;
+    }
+    sqlite3_busy_timeout(db->db, SVCDB_BUSY_TIMEOUT_MS);
+    const char *pragmas = sync_off ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+    char *msg = NULL;
+    if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, size, "%s: service tables: %s", target, msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v2(db->db, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
+            snprintf(err, size, "%s: prepare %d: %s", target, i, sqlite3_errmsg(db->db));
+            return -1;
+        }
+    return 0;
+}
+
+static int sq_open(const char *target, bool sync_off, struct svcdb **out, char *err,
+                   size_t err_size) {
+    struct sqdb *db = calloc(1, sizeof *db);
+    if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
+    db->base.ops = &svcdb_sqlite_ops;
+    if (open_conn(db, target, sync_off, err, err_size) != 0) {
+        sq_close(&db->base);
+        return -1;
+    }
+    *out = &db->base;
+    return 0;
+}
+
+/* Runs a statement that returns no rows (or whose rows are ignored). */
+static int run(struct sqdb *db, enum stmt_id id) {
+    sqlite3_stmt *s = db->st[id];
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Steps once: 1 row, 0 done, -1 error (statement left for column reads). */
+static int step(struct sqdb *db, enum stmt_id id) {
+    int rc = sqlite3_step(db->st[id]);
+    if (rc == SQLITE_ROW) return 1;
+    sqlite3_reset(db->st[id]);
+    sqlite3_clear_bindings(db->st[id]);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void finish(struct sqdb *db, enum stmt_id id) {
+    sqlite3_reset(db->st[id]);
+    sqlite3_clear_bindings(db->st[id]);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *text) {
+    sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(out, size, "%s", t ? (const char *)t : "");
+}
+
+static int sq_begin(struct svcdb *base) { return run(sq(base), S_BEGIN); }
+static int sq_commit(struct svcdb *base) { return run(sq(base), S_COMMIT); }
+static void sq_rollback(struct svcdb *base) {
+    struct sqdb *db = sq(base);
+    if (!sqlite3_get_autocommit(db->db)) (void)run(db, S_ROLLBACK);
+}
+
+static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_credential *out,
+                         bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_CRED_GET];
+    bind_text(s, 1, paasid);
+    int rc = step(db, S_CRED_GET);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    memset(out, 0, sizeof *out);
+    snprintf(out->paasid, sizeof out->paasid, "%s", paasid);
+    col_text(s, 0, out->token, sizeof out->token);
+    col_text(s, 1, out->fixmedins_code, sizeof out->fixmedins_code);
+    char status[16];
+    col_text(s, 2, status, sizeof status);
+    out->active = strcmp(status, "active") == 0;
+    finish(db, S_CRED_GET);
+    return 0;
+}
+
+static int sq_credential_put(struct svcdb *base, const struct svc_credential *cred) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_CRED_PUT];
+    bind_text(s, 1, cred->paasid);
+    bind_text(s, 2, cred->token);
+    bind_text(s, 3, cred->fixmedins_code);
+    bind_text(s, 4, cred->active ? "active" : "revoked");
+    return run(db, S_CRED_PUT);
+}
+
+static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
+                     struct json_buf *answer, bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_ANS_GET];
+    bind_text(s, 1, code);
+    bind_text(s, 2, msgid);
+    int rc = step(db, S_ANS_GET);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    col_text(s, 0, infno_out, SVC_INFNO_BYTES_MAX + 1);
+    json_buf_reset(answer);
+    json_buf_raw(answer, (const char *)sqlite3_column_text(s, 1),
+                 (size_t)sqlite3_column_bytes(s, 1));
+    finish(db, S_ANS_GET);
+    return answer->failed ? -1 : 0;
+}
+
+static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
+                     const char *answer, size_t len) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_ANS_PUT];
+    bind_text(s, 1, code);
+    bind_text(s, 2, msgid);
+    bind_text(s, 3, infno);
+    sqlite3_bind_text(s, 4, answer, (int)len, SQLITE_STATIC);
+    return run(db, S_ANS_PUT);
+}
+
+static int sq_signin_put(struct svcdb *base, const char *code, const char *opter_no, int64_t time_s,
+                     int64_t *sign_no) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SIGNIN_PUT];
+    bind_text(s, 1, code);
+    bind_text(s, 2, opter_no);
+    sqlite3_bind_int64(s, 3, time_s);
+    if (run(db, S_SIGNIN_PUT) != 0) return -1;
+    *sign_no = sqlite3_last_insert_rowid(db->db);
+    return 0;
+}
+
+static void bind_visit(sqlite3_stmt *s, const struct svc_visit *v) {
+    sqlite3_bind_int(s, 1, (int)v->kind);
+    sqlite3_bind_int(s, 2, (int)v->status);
+    bind_text(s, 3, v->fixmedins_code);
+    bind_text(s, 4, v->psn_no);
+    sqlite3_bind_int(s, 5, v->insutype);
+    bind_text(s, 6, v->med_type);
+    sqlite3_bind_int64(s, 7, v->begntime);
+    sqlite3_bind_int64(s, 8, v->endtime);
+    bind_text(s, 9, v->dise_codg);
+    bind_text(s, 10, v->spec_dise_codg);
+    sqlite3_bind_int(s, 11, v->out_of_area);
+    sqlite3_bind_int(s, 12, v->filed);
+    bind_text(s, 13, v->ipt_otp_no);
+    sqlite3_bind_int64(s, 14, v->setl_id);
+}
+
+static int sq_visit_insert(struct svcdb *base, struct svc_visit *visit) {
+    struct sqdb *db = sq(base);
+    bind_visit(db->st[S_VISIT_INS], visit);
+    if (run(db, S_VISIT_INS) != 0) return -1;
+    visit->id = sqlite3_last_insert_rowid(db->db);
+    return 0;
+}
+
+static int sq_visit_update(struct svcdb *base, const struct svc_visit *visit) {
+    struct sqdb *db = sq(base);
+    bind_visit(db->st[S_VISIT_UPD], visit);
+    sqlite3_bind_int64(db->st[S_VISIT_UPD], 15, visit->id);
+    return run(db, S_VISIT_UPD);
+}
+
+static int sq_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_VISIT_GET];
+    sqlite3_bind_int64(s, 15, id);
+    int rc = step(db, S_VISIT_GET);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    memset(v, 0, sizeof *v);
+    v->id = id;
+    v->kind = (enum visit_kind)sqlite3_column_int(s, 0);
+    v->status = (enum visit_status)sqlite3_column_int(s, 1);
+    col_text(s, 2, v->fixmedins_code, sizeof v->fixmedins_code);
+    col_text(s, 3, v->psn_no, sizeof v->psn_no);
+    v->insutype = sqlite3_column_int(s, 4);
+    col_text(s, 5, v->med_type, sizeof v->med_type);
+    v->begntime = sqlite3_column_int64(s, 6);
+    v->endtime = sqlite3_column_int64(s, 7);
+    col_text(s, 8, v->dise_codg, sizeof v->dise_codg);
+    col_text(s, 9, v->spec_dise_codg, sizeof v->spec_dise_codg);
+    v->out_of_area = sqlite3_column_int(s, 10) != 0;
+    v->filed = sqlite3_column_int(s, 11) != 0;
+    col_text(s, 12, v->ipt_otp_no, sizeof v->ipt_otp_no);
+    v->setl_id = sqlite3_column_int64(s, 13);
+    finish(db, S_VISIT_GET);
+    return 0;
+}
+
+static int sq_fee_exists(struct svcdb *base, int64_t visit_id, const char *feedetl_sn, bool *exists) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_EXISTS];
+    sqlite3_bind_int64(s, 1, visit_id);
+    bind_text(s, 2, feedetl_sn);
+    int rc = step(db, S_FEE_EXISTS);
+    *exists = rc == 1;
+    if (rc == 1) finish(db, S_FEE_EXISTS);
+    return rc < 0 ? -1 : 0;
+}
+
+static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
+                     datetime_s fee_ocur_time) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_INS];
+    sqlite3_bind_int64(s, 1, visit_id);
+    bind_text(s, 2, line->feedetl_sn);
+    bind_text(s, 3, line->med_list_codg);
+    sqlite3_bind_int64(s, 4, line->cnt_scaled);
+    sqlite3_bind_int64(s, 5, line->pric_scaled);
+    sqlite3_bind_int64(s, 6, line->amount_fen);
+    sqlite3_bind_int64(s, 7, fee_ocur_time);
+    return run(db, S_FEE_INS);
+}
+
+static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
+                   int32_t *count, datetime_s *latest) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_OPEN];
+    sqlite3_bind_int64(s, 1, visit_id);
+    *count = 0;
+    *latest = 0;
+    int rc;
+    while ((rc = step(db, S_FEE_OPEN)) == 1) {
+        if (*count >= max) {
+            finish(db, S_FEE_OPEN);
+            return 1;
+        }
+        struct bill_line *l = &lines[(*count)++];
+        memset(l, 0, sizeof *l);
+        col_text(s, 0, l->feedetl_sn, sizeof l->feedetl_sn);
+        l->has_feedetl_sn = true;
+        col_text(s, 1, l->med_list_codg, sizeof l->med_list_codg);
+        l->cnt_scaled = sqlite3_column_int64(s, 2);
+        l->pric_scaled = sqlite3_column_int64(s, 3);
+        l->amount_fen = sqlite3_column_int64(s, 4);
+        l->numbers_ok = true;
+        datetime_s t = sqlite3_column_int64(s, 5);
+        if (t > *latest) *latest = t;
+    }
+    return rc;
+}
+
+static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn, int64_t *deleted) {
+    struct sqdb *db = sq(base);
+    enum stmt_id id = feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL;
+    sqlite3_bind_int64(db->st[id], 1, visit_id);
+    if (feedetl_sn) bind_text(db->st[id], 2, feedetl_sn);
+    if (run(db, id) != 0) return -1;
+    *deleted = sqlite3_changes(db->db);
+    return 0;
+}
+
+static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_MARK];
+    sqlite3_bind_int64(s, 1, visit_id);
+    sqlite3_bind_int64(s, 2, from_setl_id);
+    sqlite3_bind_int64(s, 3, to_setl_id);
+    return run(db, S_FEE_MARK);
+}
+
+static int sq_setl_put(struct svcdb *base, int64_t setl_id, int64_t visit_id, const char *msgid) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SETL_PUT];
+    sqlite3_bind_int64(s, 1, setl_id);
+    sqlite3_bind_int64(s, 2, visit_id);
+    bind_text(s, 3, msgid);
+    return run(db, S_SETL_PUT);
+}
+
+static int sq_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t *setl_id,
+                        int64_t *visit_id, bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SETL_BY_MSGID];
+    bind_text(s, 1, store_msgid);
+    int rc = step(db, S_SETL_BY_MSGID);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    *setl_id = sqlite3_column_int64(s, 0);
+    *visit_id = sqlite3_column_int64(s, 1);
+    finish(db, S_SETL_BY_MSGID);
+    return 0;
+}
+
+static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id, bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SETL_VISIT];
+    sqlite3_bind_int64(s, 1, setl_id);
+    int rc = step(db, S_SETL_VISIT);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    *visit_id = sqlite3_column_int64(s, 0);
+    finish(db, S_SETL_VISIT);
+    return 0;
+}
+
+static int sq_nonce_put(struct svcdb *base, const struct svc_nonce *rows, size_t n) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_NONCE_PUT];
+    for (size_t i = 0; i < n; i++) {
+        bind_text(s, 1, rows[i].paasid);
+        bind_text(s, 2, rows[i].nonce);
+        sqlite3_bind_int64(s, 3, rows[i].ts);
+        if (run(db, S_NONCE_PUT) != 0) return -1;
+    }
+    return 0;
+}
+
+static int sq_nonce_scan(struct svcdb *base, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_NONCE_SCAN];
+    sqlite3_bind_int64(s, 1, since_ts);
+    struct svc_nonce row;
+    int rc;
+    while ((rc = step(db, S_NONCE_SCAN)) == 1) {
+        col_text(s, 0, row.paasid, sizeof row.paasid);
+        col_text(s, 1, row.nonce, sizeof row.nonce);
+        row.ts = sqlite3_column_int64(s, 2);
+        if (cb(ctx, &row) != 0) {
+            finish(db, S_NONCE_SCAN);
+            return -1;
+        }
+    }
+    return rc;
+}
+
+static int sq_nonce_prune(struct svcdb *base, int64_t before_ts) {
+    struct sqdb *db = sq(base);
+    sqlite3_bind_int64(db->st[S_NONCE_PRUNE], 1, before_ts);
+    return run(db, S_NONCE_PRUNE);
+}
+
+const struct svcdb_ops svcdb_sqlite_ops = {
+    .name = "sqlite", .open = sq_open, .close = sq_close, .error = sq_error,
+    .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+    .credential_get = sq_credential_get, .credential_put = sq_credential_put,
+    .answer_get = sq_answer_get, .answer_put = sq_answer_put, .signin_put = sq_signin_put,
+    .visit_insert = sq_visit_insert, .visit_get = sq_visit_get, .visit_update = sq_visit_update,
+    .fee_exists = sq_fee_exists, .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,
+    .fee_withdraw = sq_fee_withdraw, .fee_mark = sq_fee_mark, .setl_put = sq_setl_put,
+    .setl_by_msgid = sq_setl_by_msgid, .setl_visit = sq_setl_visit,
+    .nonce_put = sq_nonce_put, .nonce_scan = sq_nonce_scan, .nonce_prune = sq_nonce_prune,
+};

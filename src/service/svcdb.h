@@ -1,0 +1,62 @@
+/* svcdb.h: the backend interface behind the service's own tables
+ * (svcdb_* in svc.h). service_db.c chooses a backend by the --db target
+ * (postgresql:// or postgres:// URIs: service_db_pg.c; anything else a
+ * SQLite file: service_db_sqlite.c) and forwards every call. A backend's
+ * handle embeds struct svcdb as its first member. Return conventions are
+ * those of the svcdb_* functions. Not for use outside src/service/. */
+#ifndef YIBAO_SVCDB_H
+#define YIBAO_SVCDB_H
+
+#include <pthread.h>
+
+#include "service/svc.h"
+
+struct svcdb_ops;
+
+struct svcdb {
+    const struct svcdb_ops *ops;
+    pthread_mutex_t lock;           /* svcdb_lock(): one caller at a time */
+};
+
+struct svcdb_ops {
+    const char *name;
+    /* Opens a connection and creates the tables when missing. */
+    int (*open)(const char *target, bool sync_off, struct svcdb **out, char *err, size_t size);
+    void (*close)(struct svcdb *db);
+    const char *(*error)(struct svcdb *db);
+    int (*begin)(struct svcdb *db);
+    int (*commit)(struct svcdb *db);
+    void (*rollback)(struct svcdb *db);
+    int (*credential_get)(struct svcdb *db, const char *paasid, struct svc_credential *out,
+                          bool *found);
+    int (*credential_put)(struct svcdb *db, const struct svc_credential *cred);
+    int (*answer_get)(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
+                      struct json_buf *answer, bool *found);
+    int (*answer_put)(struct svcdb *db, const char *code, const char *msgid, const char *infno,
+                      const char *answer, size_t len);
+    int (*signin_put)(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
+                      int64_t *sign_no);
+    int (*visit_insert)(struct svcdb *db, struct svc_visit *visit);
+    int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
+    int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
+    int (*fee_exists)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, bool *exists);
+    int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
+                      datetime_s fee_ocur_time);
+    int (*fee_open)(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
+                    int32_t *count, datetime_s *latest);
+    int (*fee_withdraw)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
+                        int64_t *deleted);
+    int (*fee_mark)(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+    int (*setl_put)(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
+    int (*setl_by_msgid)(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
+                         int64_t *visit_id, bool *found);
+    int (*setl_visit)(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
+    int (*nonce_put)(struct svcdb *db, const struct svc_nonce *rows, size_t n);
+    int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
+    int (*nonce_prune)(struct svcdb *db, int64_t before_ts);
+};
+
+extern const struct svcdb_ops svcdb_sqlite_ops;
+extern const struct svcdb_ops svcdb_pg_ops;
+
+#endif
