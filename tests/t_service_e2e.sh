@@ -199,6 +199,35 @@ after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output
 [ "$before" = "$after" ] || fail "a refusal changed the year: $before vs $after"
 "$YIBAO" check --db "$db" >/dev/null || fail "check after refusals"
 
+# ---- a used nonce stays used across a restart (docs/SERVICE.md) ----------
+# signed_post FILE: posts FILE with the headers saved in FILE.hdr
+signed_post() { curl -s --max-time 10 -X POST "$url" "${@:2}" --data-binary @"$1"; }
+sign_headers() { # FILE: prints curl -H arguments, one per line, for H3
+    "$YIBAO" sign --paasid "$paasid_H3" --token "$token_H3" --body "$1" | sed 's/^/-H\n/'
+}
+envelope 2303 H3 "$oneshot" >"$work/replay1.json"
+mapfile -t h1 < <(sign_headers "$work/replay1.json")
+a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_ok "$a"
+stop_server                          # a clean stop flushes the nonce log
+start_server --threads 8
+a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_err "$a" "x-tif-nonce: already used"
+# after a SIGKILL too, once the flush interval (50 ms) has passed
+envelope 2303 H3 "$oneshot" >"$work/replay2.json"
+mapfile -t h2 < <(sign_headers "$work/replay2.json")
+a=$(signed_post "$work/replay2.json" "${h2[@]}"); expect_ok "$a"
+sleep 0.5
+kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+start_server --threads 8
+a=$(signed_post "$work/replay2.json" "${h2[@]}"); expect_err "$a" "x-tif-nonce: already used"
+a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_err "$a" "x-tif-nonce: already used"
+
+# ---- revoking a credential while the server runs: refused within 2 s -------
+a=$(call H8 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+"$YIBAO" credential revoke "$paasid_H8" --db "$db" >/dev/null || fail "credential revoke"
+sleep 2.2                            # SVC_CRED_RECHECK_S = 2
+a=$(call H8 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "credential revoked"
+a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+
 stop_server
 "$YIBAO" check --db "$db" >/dev/null || fail "check at the end"
 echo "t_service_e2e: ok ($SVC_BACKEND)"

@@ -4,12 +4,19 @@
  * could still be accepted), the signature (SHA-256 of timestamp + token +
  * nonce + timestamp, or HMAC-SHA-256 over timestamp, nonce and body when
  * x-tif-signature-method is hmac-sha256), and that the envelope's
- * fixmedins_code is the credential's own. */
+ * fixmedins_code is the credential's own.
+ *
+ * Credentials are cached in a hash table by paasid and re-read from the
+ * table every SVC_CRED_RECHECK_S (revocation takes effect within that).
+ * Nonces are checked in memory per paasid and persisted through the nonce
+ * log (nonce_log.c); the ones still inside their window are loaded at
+ * start, so a restart does not reopen the replay window. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
@@ -144,50 +151,100 @@ void service_sign_hmac(const char *timestamp, const char *token, const char *non
 }
 
 /* ---- credentials cache -------------------------------------------------- */
+/* Entries are hashed by paasid and never removed (a revoked credential
+ * stays, inactive). Each is re-read from the table when older than
+ * SVC_CRED_RECHECK_S, so a revocation (or re-activation) takes effect
+ * within that bound. */
+static size_t cred_bucket(const char *paasid) {
+    return (size_t)nonce_hash(paasid) & (SVC_CRED_BUCKETS - 1);
+}
+
 static struct cred_entry *cred_find(struct service *svc, const char *paasid) {
-    for (size_t i = 0; i < svc->cred_count; i++)
-        if (strcmp(svc->creds[i]->cred.paasid, paasid) == 0) return svc->creds[i];
+    for (struct cred_entry *e = svc->cred_buckets[cred_bucket(paasid)]; e != NULL; e = e->next)
+        if (strcmp(e->cred.paasid, paasid) == 0) return e;
     return NULL;
 }
 
-/* The cached entry, refreshed from the tables on a miss or when revoked. */
-static struct cred_entry *cred_lookup(struct service *svc, const char *paasid) {
+static struct cred_entry *cred_add(struct service *svc, const struct svc_credential *cred,
+                                   int64_t now_s) {
+    if (svc->cred_count >= SVC_CRED_MAX) return NULL;
+    struct cred_entry *e = calloc(1, sizeof *e);
+    if (e == NULL || pthread_mutex_init(&e->lock, NULL) != 0) {
+        free(e);
+        return NULL;
+    }
+    e->cred = *cred;
+    e->checked_s = now_s;
+    size_t b = cred_bucket(cred->paasid);
+    e->next = svc->cred_buckets[b];
+    svc->cred_buckets[b] = e;
+    svc->cred_count++;
+    return e;
+}
+
+/* The entry of paasid, read from the tables when missing or due; *cred
+ * receives a copy of its credential. NULL: unknown (or out of memory). */
+static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, int64_t now_s,
+                                      struct svc_credential *cred) {
     pthread_mutex_lock(&svc->cred_lock);
     struct cred_entry *e = cred_find(svc, paasid);
-    if (e != NULL && e->cred.active) {
-        pthread_mutex_unlock(&svc->cred_lock);
-        return e;
+    if (e == NULL || now_s - e->checked_s >= SVC_CRED_RECHECK_S || now_s < e->checked_s) {
+        struct svc_credential fresh;
+        bool found = false;
+        svcdb_lock(svc->db);
+        int rc = svcdb_credential_get(svc->db, paasid, &fresh, &found);
+        svcdb_unlock(svc->db);
+        if (rc == 0 && found && e != NULL) e->cred = fresh, e->checked_s = now_s;
+        else if (rc == 0 && found) e = cred_add(svc, &fresh, now_s);
+        else if (rc == 0 && e != NULL) e->cred.active = false, e->checked_s = now_s; /* deleted */
+        /* a read error keeps the cached entry as it was */
     }
-    struct svc_credential cred;
-    bool found = false;
-    svcdb_lock(svc->db);
-    int rc = svcdb_credential_get(svc->db, paasid, &cred, &found);
-    svcdb_unlock(svc->db);
-    if (rc == 0 && found && e != NULL) e->cred = cred;
-    if (rc == 0 && found && e == NULL && svc->cred_count < SVC_CRED_MAX) {
-        struct cred_entry **grown = realloc(svc->creds, (svc->cred_count + 1) * sizeof *grown);
-        e = calloc(1, sizeof *e);
-        if (grown != NULL) svc->creds = grown;
-        if (grown != NULL && e != NULL && pthread_mutex_init(&e->lock, NULL) == 0) {
-            e->cred = cred;
-            svc->creds[svc->cred_count++] = e;
-        } else {
-            free(e);
-            e = NULL;
-        }
-    }
+    if (e != NULL) *cred = e->cred;
     pthread_mutex_unlock(&svc->cred_lock);
     return e;
 }
 
+/* 0: recorded; 1: seen before; 2: cache full; 3: out of memory. */
+static int nonce_use(struct service *svc, struct cred_entry *e, const char *nonce, int64_t now_s) {
+    pthread_mutex_lock(&e->lock);
+    if (e->nonces == NULL) e->nonces = nonce_cache_new(svc->cfg.nonces_per_paasid);
+    int rc = e->nonces ? nonce_check_add(e->nonces, nonce, now_s, svc->cfg.time_window_s) : 3;
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+static int nonce_load(void *ctx, const struct svc_nonce *row) {
+    struct service *svc = ctx;
+    struct svc_credential cred;
+    int64_t now_s = (int64_t)time(NULL);
+    struct cred_entry *e = cred_lookup(svc, row->paasid, now_s, &cred);
+    return e != NULL && nonce_use(svc, e, row->nonce, now_s) == 3 ? -1 : 0;
+}
+
+int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
+    if (svc->cfg.auth_off) return 0;
+    if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s,
+                        &svc->nonce_log, err, err_size) != 0)
+        return -1;
+    if (nonce_log_scan(svc->nonce_log, now_s - svc->cfg.time_window_s, nonce_load, svc) != 0)
+        return snprintf(err, err_size, "nonces: %s", nonce_log_error(svc->nonce_log)), -1;
+    return 0;
+}
+
 void svc_auth_free(struct service *svc) {
-    for (size_t i = 0; i < svc->cred_count; i++) {
-        nonce_cache_free(svc->creds[i]->nonces);
-        pthread_mutex_destroy(&svc->creds[i]->lock);
-        free(svc->creds[i]);
+    nonce_log_stop(svc->nonce_log);
+    svc->nonce_log = NULL;
+    for (size_t b = 0; b < SVC_CRED_BUCKETS; b++) {
+        struct cred_entry *e = svc->cred_buckets[b];
+        while (e != NULL) {
+            struct cred_entry *next = e->next;
+            nonce_cache_free(e->nonces);
+            pthread_mutex_destroy(&e->lock);
+            free(e);
+            e = next;
+        }
+        svc->cred_buckets[b] = NULL;
     }
-    free(svc->creds);
-    svc->creds = NULL;
     svc->cred_count = 0;
 }
 
@@ -197,7 +254,8 @@ static int header_text(struct svc_call *c, const char *value, const char *name, 
     return 0;
 }
 
-static int check_timestamp(struct svc_call *c, const struct svc_request *req, int64_t window_s) {
+static int check_timestamp(struct svc_call *c, const struct svc_request *req, int64_t window_s,
+                           int64_t *ts_out) {
     int64_t ts = 0;
     size_t n = strlen(req->timestamp);
     if (n > 12) return svc_fail(c, "auth: x-tif-timestamp: not unix seconds");
@@ -209,6 +267,7 @@ static int check_timestamp(struct svc_call *c, const struct svc_request *req, in
     if (ts < req->now_s - window_s || ts > req->now_s + window_s)
         return svc_fail(c, "auth: x-tif-timestamp %" PRId64 " is outside +-%" PRId64
                         " s of the server's time %" PRId64, ts, window_s, req->now_s);
+    *ts_out = ts;
     return 0;
 }
 
@@ -235,20 +294,20 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
         header_text(c, req->nonce, "x-tif-nonce", SERVICE_NONCE_BYTES_MAX) != 0 ||
         header_text(c, req->signature, "x-tif-signature", 128) != 0)
         return -1;
-    if (check_timestamp(c, req, svc->cfg.time_window_s) != 0) return -1;
-    struct cred_entry *e = cred_lookup(svc, req->paasid);
+    int64_t ts = 0;
+    if (check_timestamp(c, req, svc->cfg.time_window_s, &ts) != 0) return -1;
+    struct svc_credential cred;
+    struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, &cred);
     if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
-    if (!e->cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
-    if (check_signature(c, req, e->cred.token) != 0) return -1;
-    if (strcmp(body_code, e->cred.fixmedins_code) != 0)
+    if (!cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
+    if (check_signature(c, req, cred.token) != 0) return -1;
+    if (strcmp(body_code, cred.fixmedins_code) != 0)
         return svc_fail(c, "fixmedins_code: '%s' is not the credential's institution", body_code);
-    pthread_mutex_lock(&e->lock);
-    if (e->nonces == NULL) e->nonces = nonce_cache_new(svc->cfg.nonces_per_paasid);
-    int rc = e->nonces ? nonce_check_add(e->nonces, req->nonce, req->now_s, svc->cfg.time_window_s)
-                       : 3;
-    pthread_mutex_unlock(&e->lock);
+    int rc = nonce_use(svc, e, req->nonce, req->now_s);
     if (rc == 1) return svc_fail(c, "auth: x-tif-nonce: already used");
     if (rc == 2) return svc_fail(c, "auth: too many requests in the time window (nonce cache full)");
     if (rc == 3) return svc_fail(c, "auth: out of memory");
+    if (svc->nonce_log != NULL && nonce_log_add(svc->nonce_log, req->paasid, req->nonce, ts) != 0)
+        return svc_fail(c, "auth: nonces cannot be recorded now (storage); retry with a new nonce");
     return 0;
 }

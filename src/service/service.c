@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "service/svc.h"
 
@@ -92,7 +93,8 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         service_close(svc);
         return -1;
     }
-    if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0) {
+    if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0 ||
+        svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
         return -1;
     }
@@ -116,9 +118,9 @@ void service_close(struct service *svc) {
     if (svc == NULL) return;
     if (svc->q) commitq_stop(svc->q);
     if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
+    svc_auth_free(svc); /* flushes the nonce log */
     store_close(svc->store);
     svcdb_close(svc->db);
-    svc_auth_free(svc);
     for (size_t i = 0; i < svc->pool_count; i++) worker_free(svc->pool[i]);
     free(svc->pool);
     pthread_mutex_destroy(&svc->cred_lock);

@@ -18,6 +18,8 @@
 #define SVC_INFNO_BYTES_MAX 7
 #define SVC_STORE_MSGID_SEP ':'     /* store msgid = fixmedins_code ":" msgid */
 #define SVC_CRED_MAX 65536          /* credentials held in memory */
+#define SVC_CRED_BUCKETS 4096       /* hash buckets of the credentials cache (power of two) */
+#define SVC_CRED_RECHECK_S 2        /* a cached credential is re-read after this long */
 #define SVC_PATH_BYTES 96           /* "input.feedetail[123].det_item_fee_sumamt" */
 
 /* ---- service tables (service_db.c) ------------------------------------- */
@@ -105,10 +107,22 @@ int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 struct nonce_cache;
 
 struct cred_entry {
-    struct svc_credential cred;
-    struct nonce_cache *nonces;     /* lazily made */
+    struct svc_credential cred;     /* under the service's cred_lock */
+    int64_t checked_s;              /* when cred was last read from the table */
+    struct cred_entry *next;        /* bucket chain */
+    struct nonce_cache *nonces;     /* lazily made; under lock */
     pthread_mutex_t lock;
 };
+
+/* nonce_log.c: used nonces persisted by a flusher thread (see the file). */
+struct nonce_log;
+int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct nonce_log **out,
+                    char *err, size_t err_size);
+/* Queues a used nonce; -1 when the queue is full (storage stalled). */
+int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, int64_t ts);
+int nonce_log_scan(struct nonce_log *log, int64_t since_ts, svc_nonce_cb cb, void *ctx);
+const char *nonce_log_error(struct nonce_log *log);
+void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing */
 
 struct service {
     struct service_config cfg;
@@ -117,8 +131,9 @@ struct service {
     struct svcdb *db;
     /* credentials cache (auth.c) */
     pthread_mutex_t cred_lock;
-    struct cred_entry **creds;
+    struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];
     size_t cred_count;
+    struct nonce_log *nonce_log;    /* NULL with auth_off */
     /* worker pool */
     pthread_mutex_t pool_lock;
     struct svc_worker **pool;
@@ -182,6 +197,9 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c));
  * body_code is the envelope's fixmedins_code. */
 int svc_auth(struct service *svc, const struct svc_request *req, const char *body_code,
              struct svc_call *c);
+/* At open: starts the nonce log and loads the nonces still in their
+ * window into the caches; at close: flushes the log and frees the caches. */
+int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size);
 void svc_auth_free(struct service *svc);
 
 /* ---- envelope.c: input readers ("input.data.psn_no: missing") ----------- */

@@ -1,0 +1,157 @@
+/* nonce_log.c: used nonces made durable. auth.c's in-memory caches decide
+ * at once whether a nonce was seen; each accepted nonce is also queued
+ * here, and a flusher thread writes the queue to svc_nonce every
+ * NONCE_FLUSH_MS in one transaction on its own connection (so request
+ * threads never wait for it), pruning rows whose timestamp can no longer
+ * be accepted every NONCE_PRUNE_S. Stopping flushes what is queued. At
+ * start the service reads the recent rows back (nonce_log_scan), so a
+ * request captured before a restart cannot be replayed after it. A crash
+ * (not a clean stop) can lose the nonces of the last flush interval. */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/svc.h"
+
+#define NONCE_FLUSH_MS 50           /* longest time a used nonce is only in memory */
+#define NONCE_PRUNE_S 10            /* how often expired rows are deleted */
+#define NONCE_PENDING_MAX 65536     /* nonces queued between flushes; more are refused */
+
+struct nonce_log {
+    struct svcdb *db;               /* the flusher's own connection */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct svc_nonce *pending, *writing;
+    size_t pending_count;
+    bool stopping;
+    pthread_t thread;
+    int64_t window_s, pruned_s;
+};
+
+/* Writes rows[0..n) and prunes when due; 0 or -1 (logged). */
+static int flush(struct nonce_log *log, const struct svc_nonce *rows, size_t n, int64_t now_s) {
+    bool prune = now_s - log->pruned_s >= NONCE_PRUNE_S;
+    if (n == 0 && !prune) return 0;
+    svcdb_lock(log->db);
+    int rc = svcdb_begin(log->db);
+    if (rc == 0) rc = svcdb_nonce_put(log->db, rows, n);
+    if (rc == 0 && prune) rc = svcdb_nonce_prune(log->db, now_s - log->window_s);
+    if (rc == 0) rc = svcdb_commit(log->db);
+    if (rc != 0) {
+        fprintf(stderr, "yibao serve: nonce log: %s\n", svcdb_error(log->db));
+        svcdb_rollback(log->db);
+    }
+    svcdb_unlock(log->db);
+    if (rc == 0 && prune) log->pruned_s = now_s;
+    return rc;
+}
+
+/* Puts rows that failed to write back in front of the queue (as many as fit). */
+static void requeue(struct nonce_log *log, size_t n) {
+    size_t room = NONCE_PENDING_MAX - log->pending_count;
+    size_t keep = n < room ? n : room;
+    memmove(log->pending + keep, log->pending, log->pending_count * sizeof *log->pending);
+    memcpy(log->pending, log->writing, keep * sizeof *log->pending);
+    log->pending_count += keep;
+    if (keep < n) fprintf(stderr, "yibao serve: nonce log: %zu nonces not persisted\n", n - keep);
+}
+
+static void *flusher_main(void *arg) {
+    struct nonce_log *log = arg;
+    pthread_mutex_lock(&log->lock);
+    for (;;) {
+        bool last = log->stopping;
+        if (!last) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += NONCE_FLUSH_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            int rc = 0;
+            while (!log->stopping && rc != ETIMEDOUT)
+                rc = pthread_cond_timedwait(&log->wake, &log->lock, &until);
+        }
+        struct svc_nonce *rows = log->pending;
+        size_t n = log->pending_count;
+        log->pending = log->writing;
+        log->writing = rows;
+        log->pending_count = 0;
+        pthread_mutex_unlock(&log->lock);
+        int rc = flush(log, rows, n, (int64_t)time(NULL));
+        pthread_mutex_lock(&log->lock);
+        if (rc != 0) requeue(log, n);
+        if (last) break;
+    }
+    pthread_mutex_unlock(&log->lock);
+    return NULL;
+}
+
+static void log_free(struct nonce_log *log) {
+    svcdb_close(log->db);
+    free(log->pending);
+    free(log->writing);
+    free(log);
+}
+
+int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct nonce_log **out,
+                    char *err, size_t err_size) {
+    *out = NULL;
+    struct nonce_log *log = calloc(1, sizeof *log);
+    if (log == NULL) return snprintf(err, err_size, "out of memory"), -1;
+    log->window_s = window_s;
+    log->pending = calloc(NONCE_PENDING_MAX, sizeof *log->pending);
+    log->writing = calloc(NONCE_PENDING_MAX, sizeof *log->writing);
+    if (log->pending == NULL || log->writing == NULL) {
+        log_free(log);
+        return snprintf(err, err_size, "out of memory"), -1;
+    }
+    if (svcdb_open(target, sync_off, &log->db, err, err_size) != 0) {
+        log_free(log);
+        return -1;
+    }
+    if (pthread_mutex_init(&log->lock, NULL) != 0 || pthread_cond_init(&log->wake, NULL) != 0 ||
+        pthread_create(&log->thread, NULL, flusher_main, log) != 0) {
+        log_free(log); /* the mutex and cond hold no resources on Linux */
+        return snprintf(err, err_size, "nonce log: cannot start its thread"), -1;
+    }
+    *out = log;
+    return 0;
+}
+
+int nonce_log_scan(struct nonce_log *log, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+    svcdb_lock(log->db);
+    int rc = svcdb_nonce_scan(log->db, since_ts, cb, ctx);
+    svcdb_unlock(log->db);
+    return rc;
+}
+
+const char *nonce_log_error(struct nonce_log *log) { return svcdb_error(log->db); }
+
+int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, int64_t ts) {
+    pthread_mutex_lock(&log->lock);
+    bool room = log->pending_count < NONCE_PENDING_MAX;
+    if (room) {
+        struct svc_nonce *row = &log->pending[log->pending_count++];
+        snprintf(row->paasid, sizeof row->paasid, "%s", paasid);
+        snprintf(row->nonce, sizeof row->nonce, "%s", nonce);
+        row->ts = ts;
+    }
+    pthread_mutex_unlock(&log->lock);
+    return room ? 0 : -1;
+}
+
+void nonce_log_stop(struct nonce_log *log) {
+    if (log == NULL) return;
+    pthread_mutex_lock(&log->lock);
+    log->stopping = true;
+    pthread_cond_signal(&log->wake);
+    pthread_mutex_unlock(&log->lock);
+    pthread_join(log->thread, NULL);
+    pthread_mutex_destroy(&log->lock);
+    pthread_cond_destroy(&log->wake);
+    log_free(log);
+}
