@@ -68,8 +68,8 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
         return snprintf(err, size, "threads: must be in [1, %d]", SERVICE_THREADS_MAX), -1;
     if (cfg->batch_max < 1 || cfg->batch_max > BATCH_MAX)
         return snprintf(err, size, "batch: must be in [1, %d]", BATCH_MAX), -1;
-    if (cfg->nonces_per_paasid < 16)
-        return snprintf(err, size, "nonce-cache: must be at least 16"), -1;
+    if (cfg->nonces_per_paasid < 16 || cfg->nonces_per_paasid > SERVICE_NONCES_PER_PAASID_MAX)
+        return snprintf(err, size, "nonce-cache: must be in [16, %u]", SERVICE_NONCES_PER_PAASID_MAX), -1;
     return 0;
 }
 

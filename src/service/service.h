@@ -24,6 +24,7 @@
 #define SERVICE_NODES_PER_BYTE_DIV 2                  /* JSON nodes <= body bytes / 2 + 64 */
 #define SERVICE_TIME_WINDOW_S 300                     /* x-tif-timestamp skew allowed */
 #define SERVICE_NONCES_PER_PAASID_DEFAULT (1u << 20)  /* --nonce-cache */
+#define SERVICE_NONCES_PER_PAASID_MAX (1u << 26)      /* ~28 bytes each */
 #define SERVICE_NONCE_BYTES_MAX 64                    /* x-tif-nonce */
 #define SERVICE_THREADS_DEFAULT 2                     /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
