@@ -5,6 +5,7 @@
 # markdown. Benchmarks report; they never fail the test suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh gnuplot-nox time >&2 || exit 1   # plots; /usr/bin/time for peak RSS
 out=docs/BENCHMARKS.md
 tmp=$(mktemp)
 {
@@ -26,4 +27,12 @@ for section in core store http city; do
     fi
 done
 mv "$tmp" "$out"
+# Plots of this run's tables (SVG, gnuplot); earlier plots are removed first.
+rm -rf docs/bench
+if bench/plot.py "$out" > "$out.plots"; then
+    cat "$out.plots" >> "$out"
+else
+    echo "bench: plotting failed; no plots in this run" >&2
+fi
+rm -f "$out.plots"
 echo "bench: wrote $out" >&2
