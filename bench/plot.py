@@ -39,6 +39,7 @@ def gnuplot(script, out_dir):
 STYLE = """set terminal svg size 720,420 dynamic font 'sans,12' background '#ffffff'
 set grid
 set key left top
+set yrange [0:*]
 """
 
 
@@ -90,7 +91,7 @@ def http_plot(text, out_dir):
             gnuplot(STYLE + f"""set output 'http.svg'
 set title 'HTTP settlements/s and p99 latency vs concurrency'
 set xlabel 'connections'; set ylabel 'settlements/s'; set y2label 'p99 ms'
-set logscale x 2; set ytics nomirror; set y2tics
+set logscale x 2; set ytics nomirror; set y2tics; set y2range [0:*]
 plot '-' using 1:2 with linespoints lw 2 pt 7 title 'settlements/s', '-' using 1:3 axes x1y2 with linespoints lw 2 pt 5 title 'p99 ms'
 {data}
 e

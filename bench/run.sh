@@ -21,6 +21,7 @@ for section in core store http city; do
     script=bench/$section.sh
     [ -x "$script" ] || continue
     echo "bench: $section" >&2
+    echo >> "$tmp"
     if ! "$script" >> "$tmp"; then
         echo "bench: $section failed (see above); its section is incomplete" >&2
         printf '\n_%s: the benchmark failed in this run._\n\n' "$section" >> "$tmp"
