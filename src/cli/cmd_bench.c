@@ -14,6 +14,7 @@
 #include "codec/codec.h"
 #include "core/money.h"
 #include "core/settle.h"
+#include "gen/gen_rng.h"
 
 #define BENCH_BILLS 4096
 #define BENCH_PERSONS 1024
@@ -29,11 +30,8 @@ struct bench_world {
     struct bill_line *lines;
 };
 
-static uint64_t rng_next(uint64_t *s) { /* splitmix64 */
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+static uint64_t rng_next(uint64_t *s) {
+    return gen_splitmix64(s);
 }
 
 static void make_line(struct bench_world *w, struct bill_line *line, int n, uint64_t *rng) {

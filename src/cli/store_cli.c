@@ -8,6 +8,7 @@
 
 #include "codec/codec.h"
 #include "core/money.h"
+#include "gen/gen_rng.h"
 #include "json/json.h"
 
 struct store *store_cli_open(const char *db) {
@@ -98,11 +99,8 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     return rc;
 }
 
-uint64_t loadgen_rand(uint64_t *s) { /* splitmix64 */
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+uint64_t loadgen_rand(uint64_t *s) {
+    return gen_splitmix64(s);
 }
 
 /* ---- a synthetic registry ------------------------------------------------ */
