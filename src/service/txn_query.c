@@ -87,7 +87,9 @@ int txn_person(struct svc_call *c) {
     jw_arr(&w, "insuinfo");
     jw_obj(&w, NULL);
     jw_fen(&w, "balc", balc);
-    jw_int(&w, "insutype", p.insutype);
+    char insutype_text[12]; /* the interface sends insutype as a string: "390" */
+    snprintf(insutype_text, sizeof insutype_text, "%d", (int)p.insutype);
+    jw_str(&w, "insutype", insutype_text);
     jw_str(&w, "psn_type", psn_type_code(p.category));
     jw_str(&w, "psn_insu_stas", insu_stas(p.status));
     jw_time(&w, "psn_insu_date", p.benefit_start);

@@ -148,7 +148,9 @@ void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int6
     jw_int(w, "setl_id", setl_id);
     jw_str(w, "mdtrt_id", mdtrt_id);
     jw_str(w, "psn_no", psn_no);
-    jw_int(w, "insutype", stl->insutype);
+    char insutype_text[12]; /* the interface sends insutype as a string: "390" */
+    snprintf(insutype_text, sizeof insutype_text, "%d", (int)stl->insutype);
+    jw_str(w, "insutype", insutype_text);
     jw_time(w, "setl_time", time_s ? svc_unix_to_local(time_s) : 0);
     for (size_t i = 0; i < sizeof setl_fields / sizeof setl_fields[0]; i++)
         jw_fen(w, setl_fields[i].name,
