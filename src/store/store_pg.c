@@ -50,15 +50,7 @@ static const char PG_SCHEMA[] =
     " PRIMARY KEY(seq, idx));"
     "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);";
 
-#define JOURNAL_COLS                                                                          \
-    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
-    " prev_hash, hash"
-#define PERSON_COLS                                                                           \
-    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
-    " benefit_start, acct_open, status"
-#define STATE_COLS                                                                            \
-    "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
-    " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
+#include "store/store_columns.h"
 
 struct store_conn {
     PGconn *pg;

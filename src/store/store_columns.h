@@ -1,0 +1,16 @@
+/* store_columns.h: the column lists both SQL backends select and insert, in
+ * one place so that SQLite and PostgreSQL read and write rows alike. */
+#ifndef YIBAO_STORE_COLUMNS_H
+#define YIBAO_STORE_COLUMNS_H
+
+#define JOURNAL_COLS                                                                          \
+    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
+    " prev_hash, hash"
+#define PERSON_COLS                                                                           \
+    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
+    " benefit_start, acct_open, status"
+#define STATE_COLS                                                                            \
+    "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
+    " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
+
+#endif
