@@ -166,7 +166,9 @@ static void make_bill(struct bill *bill, struct bill_line *line, const char *ins
 }
 
 static void call(struct commitq *q, struct store_req *r) {
-    assert_int_equal(commitq_call(q, r), 0);
+    int rc = commitq_call(q, r);
+    if (rc != 0) print_message("commit queue: %s\n", r->err.msg);
+    assert_int_equal(rc, 0);
 }
 
 static void settle_req(struct store_req *r, const char *msgid, const char *psn, const struct bill *b) {
@@ -240,6 +242,91 @@ static void test_settle_replay_revoke(void **state) {
     assert_string_equal(rv.error, "E_NOT_SETTLED");
     commitq_stop(q);
     assert_check_ok(f->store);
+}
+
+/* ---- the tables are a checkpoint of the journal -------------------------- */
+static void checkpoint_of(struct store *s, int64_t *checkpoint_seq, int64_t *tail_seq) {
+    struct store_err err = {{0}};
+    bool found = false;
+    assert_int_equal(store_ops(s)->checkpoint_get(store_conn(s), checkpoint_seq, &found, tail_seq, &err), 0);
+    assert_true(found);
+}
+
+static void settle_e1(struct commitq *q, const char *msgid, int64_t fen, struct store_req *r,
+                      struct bill *bill, struct bill_line *line) {
+    make_bill(bill, line, "H3", fen, true);
+    settle_req(r, msgid, "E1", bill);
+    call(q, r);
+    assert_int_equal(r->status, STORE_DONE);
+}
+
+static void assert_e1(struct store *s, const struct year_state *want) {
+    struct store_err err = {{0}};
+    struct year_state st;
+    assert_int_equal(store_state_get(s, "E1", 2020, &st, &err), 0);
+    assert_true(year_state_equal(&st, want));
+    struct store_person p;
+    int64_t balance = -1;
+    bool found = false;
+    assert_int_equal(store_person_get(s, "E1", &p, &balance, &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(balance, want->acct_balc_fen);
+}
+
+/* Reads, a second writer (another process), an import and the check all
+ * see the records after the checkpoint; checkpoints land where asked. */
+static void test_checkpoint(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL, *qb = NULL;
+    struct store *b = NULL;
+    struct store_err err = {{0}};
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r, first;
+    int64_t c = 0, t = 0;
+    assert_int_equal(commitq_start(f->store, 1, &q, &err), 0);
+    settle_e1(q, "cp1", 40000, &first, &bill, &line);
+    settle_e1(q, "cp2", 30000, &r, &bill, &line);
+    assert_int_equal(r.state_after.admissions, 2);
+    checkpoint_of(f->store, &c, &t);
+    assert_true(c < t); /* the two settlements are pending, not in the tables */
+    assert_e1(f->store, &r.state_after);         /* through the writer's pending effect */
+    assert_int_equal(store_open(f->target, &b, &err), 0);
+    assert_e1(b, &r.state_after);                /* another handle: replays the journal */
+    assert_check_ok(b);
+    assert_int_equal(commitq_start(b, 1, &qb, &err), 0); /* a second writer catches up */
+    settle_e1(qb, "cp3", 20000, &r, &bill, &line);
+    assert_int_equal(r.state_after.admissions, 3);
+    commitq_stop(qb);
+    checkpoint_of(b, &c, &t);
+    assert_int_equal(c, t);
+    settle_e1(q, "cp4", 10000, &r, &bill, &line); /* the first writer sees it */
+    assert_int_equal(r.state_after.admissions, 4);
+    char path[1024];
+    write_file(f->dir, "more.csv", "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,"
+               "insuplc_admdvs,benefit_start,acct_balc\n"
+               "E9,440900198001010044,New Person,1,1980-01-01,310,in_service,,440900,2010-01-01,100.00\n");
+    snprintf(path, sizeof path, "%s/more.csv", f->dir);
+    import_ok(b, "persons", path);                /* an import catches up, then moves C */
+    checkpoint_of(b, &c, &t);
+    assert_int_equal(c, t);
+    struct store_req rv;
+    revoke_req(&rv, "cpv", first.result_setl_id); /* revoke a settlement made long ago */
+    call(q, &rv);
+    assert_int_equal(rv.status, STORE_DONE);
+    assert_int_equal(rv.state_after.admissions, 3);
+    commitq_checkpoint_every(q, 2);
+    settle_e1(q, "cp5", 5000, &r, &bill, &line);
+    settle_e1(q, "cp6", 5000, &r, &bill, &line);
+    checkpoint_of(f->store, &c, &t);
+    assert_int_equal(c, t - 1);                   /* written with cp5, 2 after the import */
+    assert_int_equal(r.state_after.admissions, 5);
+    assert_e1(b, &r.state_after);
+    assert_e1(f->store, &r.state_after);
+    commitq_stop(q);
+    assert_check_ok(f->store);
+    assert_check_ok(b);
+    store_close(b);
 }
 
 static void test_refusals_change_nothing(void **state) {
@@ -517,6 +604,7 @@ static void test_journal_encoding(void **state) {
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
@@ -527,6 +615,7 @@ int main(void) {
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),

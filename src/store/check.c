@@ -8,13 +8,17 @@
  *     debits equals the sum of credits, every account's balance equals the
  *     sum of its postings, and no account is below its floor;
  *  3. year states: every stored (person, year) equals the replay of the
- *     journal's deltas, and every replayed one is stored. */
+ *     journal's deltas, and every replayed one is stored.
+ * The states and accounts tables are a checkpoint (checkpoint.h): they are
+ * compared with the replay up to the checkpoint seq; the records after it
+ * must replay without a negative state or an account below its floor. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/checkpoint.h"
 #include "store/store.h"
 
 struct seq_info {
@@ -31,9 +35,18 @@ struct state_node {
     char key[];
 };
 
-struct account_sum {
+struct account_node {
+    struct account_node *next;
     uint64_t hash;
-    int64_t sum_fen;
+    int64_t at_checkpoint_fen;   /* postings up to the checkpoint */
+    int64_t sum_fen;             /* all postings */
+    bool seen;                   /* matched a stored balance */
+    char account[];
+};
+
+struct statemap {
+    struct state_node **buckets;
+    size_t bucket_count, count;
 };
 
 struct checker {
@@ -45,16 +58,16 @@ struct checker {
     char prev_hash[HASH_HEX_BYTES + 1];
     struct seq_info *seqs;
     size_t seq_cap;
-    /* replayed states */
-    struct state_node **buckets;
-    size_t bucket_count, state_count;
+    int64_t checkpoint_seq;  /* tables hold the journal up to here */
+    /* replayed states: up to the checkpoint, and after it (from copies) */
+    struct statemap states, tail;
     /* postings scan */
     int64_t cur_seq;
     uint64_t cur_hash;
     int64_t cur_count, cur_sum;
     /* ledger */
-    struct account_sum *sums;
-    size_t sum_count, sum_cap;
+    struct account_node **accounts;
+    size_t account_buckets, account_count;
     int64_t total_debit, total_credit;
     int64_t records;
 };
@@ -76,40 +89,75 @@ static int fault(struct checker *k, const char *format, const char *a, int64_t n
 }
 
 /* ---- replayed states ----------------------------------------------------- */
-static struct state_node *state_node(struct checker *k, const char *psn_no, int32_t year) {
+/* The node of (psn_no, year); with create, a zero year when absent. */
+static struct state_node *state_node(struct statemap *m, const char *psn_no, int32_t year,
+                                     bool create) {
     char key[CODE_BYTES_MAX + 16];
     int len = snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     assert(len > 0);
-    size_t b = (size_t)fnv(FNV_SEED, key, (size_t)len) & (k->bucket_count - 1);
-    for (struct state_node *n = k->buckets[b]; n; n = n->next)
+    size_t b = (size_t)fnv(FNV_SEED, key, (size_t)len) & (m->bucket_count - 1);
+    for (struct state_node *n = m->buckets[b]; n; n = n->next)
         if (strcmp(n->key, key) == 0) return n;
+    if (!create) return NULL;
     struct state_node *n = calloc(1, sizeof *n + (size_t)len + 1);
     if (n == NULL) return NULL;
     memcpy(n->key, key, (size_t)len + 1);
     year_state_init(&n->st, year, 0);
-    n->next = k->buckets[b];
-    k->buckets[b] = n;
-    k->state_count++;
+    n->next = m->buckets[b];
+    m->buckets[b] = n;
+    m->count++;
     return n;
 }
 
-static int grow_buckets(struct checker *k) {
-    if (k->state_count < k->bucket_count) return 0;
-    size_t count = k->bucket_count * 4;
+static int grow_buckets(struct statemap *m) {
+    if (m->count < m->bucket_count) return 0;
+    size_t count = m->bucket_count * 4;
     struct state_node **nb = calloc(count, sizeof *nb);
     if (nb == NULL) return -1;
-    for (size_t i = 0; i < k->bucket_count; i++) {
-        for (struct state_node *n = k->buckets[i], *next; n; n = next) {
+    for (size_t i = 0; i < m->bucket_count; i++) {
+        for (struct state_node *n = m->buckets[i], *next; n; n = next) {
             next = n->next;
             size_t b = (size_t)fnv(FNV_SEED, n->key, strlen(n->key)) & (count - 1);
             n->next = nb[b];
             nb[b] = n;
         }
     }
-    free(k->buckets);
-    k->buckets = nb;
-    k->bucket_count = count;
+    free(m->buckets);
+    m->buckets = nb;
+    m->bucket_count = count;
     return 0;
+}
+
+static int statemap_init(struct statemap *m) {
+    m->bucket_count = 1024;
+    m->count = 0;
+    m->buckets = calloc(m->bucket_count, sizeof *m->buckets);
+    return m->buckets ? 0 : -1;
+}
+
+static void statemap_free(struct statemap *m) {
+    for (size_t b = 0; m->buckets && b < m->bucket_count; b++) {
+        for (struct state_node *n = m->buckets[b], *next; n; n = next) {
+            next = n->next;
+            free(n);
+        }
+    }
+    free(m->buckets);
+}
+
+/* The state a record applies to: up to the checkpoint the checkpoint's
+ * replay; after it a copy that starts from the checkpoint's value. */
+static struct state_node *replay_target(struct checker *k, const struct journal_rec *rec) {
+    if (rec->seq <= k->checkpoint_seq) {
+        struct state_node *n = state_node(&k->states, rec->psn_no, rec->year, true);
+        return n && grow_buckets(&k->states) == 0 ? n : NULL;
+    }
+    bool fresh = state_node(&k->tail, rec->psn_no, rec->year, false) == NULL;
+    struct state_node *n = state_node(&k->tail, rec->psn_no, rec->year, true);
+    if (n == NULL || grow_buckets(&k->tail) != 0) return NULL;
+    const struct state_node *base = fresh ? state_node(&k->states, rec->psn_no, rec->year, false) : NULL;
+    if (base != NULL) n->st = base->st;
+    return n;
 }
 
 /* ---- 1. the journal --------------------------------------------------------- */
@@ -168,8 +216,8 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     struct posting p[POSTINGS_PER_RECORD_MAX];
     int count = ledger_postings(rec, &stl, rec->kind == JOURNAL_REVOKE, p);
     si->post_hash = postings_hash(p, count);
-    struct state_node *n = state_node(k, rec->psn_no, rec->year);
-    if (n == NULL || grow_buckets(k) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    struct state_node *n = replay_target(k, rec);
+    if (n == NULL) return store_errf(k->err, "check: out of memory"), -1;
     stl.delta.acct_balc_fen = 0;
     if (rec->kind == JOURNAL_SETTLE) year_state_apply(&n->st, &stl.delta);
     else year_state_unapply(&n->st, &stl.delta);
@@ -216,6 +264,46 @@ static int flush_seq(struct checker *k) {
     return 0;
 }
 
+/* The account's sums, created at zero when absent (NULL: out of memory). */
+static struct account_node *account_node(struct checker *k, const char *account, bool create) {
+    uint64_t h = fnv(FNV_SEED, account, strlen(account));
+    for (struct account_node *n = k->accounts[h & (k->account_buckets - 1)]; n; n = n->next)
+        if (n->hash == h && strcmp(n->account, account) == 0) return n;
+    if (!create) return NULL;
+    if (k->account_count >= k->account_buckets) { /* keep chains short: 4x the buckets */
+        size_t count = k->account_buckets * 4;
+        struct account_node **nb = calloc(count, sizeof *nb);
+        if (nb == NULL) return NULL;
+        for (size_t i = 0; i < k->account_buckets; i++) {
+            for (struct account_node *n = k->accounts[i], *next; n; n = next) {
+                next = n->next;
+                n->next = nb[n->hash & (count - 1)];
+                nb[n->hash & (count - 1)] = n;
+            }
+        }
+        free(k->accounts);
+        k->accounts = nb;
+        k->account_buckets = count;
+    }
+    size_t len = strlen(account);
+    struct account_node *n = calloc(1, sizeof *n + len + 1);
+    if (n == NULL) return NULL;
+    memcpy(n->account, account, len + 1);
+    n->hash = h;
+    n->next = k->accounts[h & (k->account_buckets - 1)];
+    k->accounts[h & (k->account_buckets - 1)] = n;
+    k->account_count++;
+    return n;
+}
+
+static int account_add(struct checker *k, const char *account, int64_t seq, int64_t amount_fen) {
+    struct account_node *n = account_node(k, account, true);
+    if (n == NULL) return store_errf(k->err, "check: out of memory"), -1;
+    n->sum_fen += amount_fen;
+    if (seq <= k->checkpoint_seq) n->at_checkpoint_fen += amount_fen;
+    return 0;
+}
+
 static int posting_row(void *ctx, const struct posting *p) {
     struct checker *k = ctx;
     if (p->seq != k->cur_seq) {
@@ -233,6 +321,9 @@ static int posting_row(void *ctx, const struct posting *p) {
     if (p->amount_fen <= 0) return fault(k, "posting of seq %2$" PRId64 ": amount not positive%1$s", "", p->seq);
     k->total_debit += p->amount_fen;
     k->total_credit += p->amount_fen;
+    if (account_add(k, p->debit, p->seq, p->amount_fen) != 0 ||
+        account_add(k, p->credit, p->seq, -p->amount_fen) != 0)
+        return -1;
     return 0;
 }
 
@@ -252,64 +343,46 @@ static int check_postings(struct checker *k) {
     return 0;
 }
 
-static int sum_row(void *ctx, const char *account, int64_t sum_fen) {
-    struct checker *k = ctx;
-    if (k->sum_count == k->sum_cap) {
-        size_t cap = k->sum_cap ? k->sum_cap * 2 : 1024;
-        struct account_sum *grown = realloc(k->sums, cap * sizeof *grown);
-        if (grown == NULL) return store_errf(k->err, "check: out of memory"), -1;
-        k->sums = grown;
-        k->sum_cap = cap;
-    }
-    k->sums[k->sum_count].hash = fnv(FNV_SEED, account, strlen(account));
-    k->sums[k->sum_count++].sum_fen = sum_fen;
-    return 0;
-}
-
-static int cmp_sum(const void *a, const void *b) {
-    uint64_t x = ((const struct account_sum *)a)->hash, y = ((const struct account_sum *)b)->hash;
-    return x < y ? -1 : x > y;
-}
-
+/* A stored balance: equal to its postings up to the checkpoint. */
 static int balance_row(void *ctx, const char *account, int64_t balance_fen) {
     struct checker *k = ctx;
-    struct account_sum key = {fnv(FNV_SEED, account, strlen(account)), 0};
-    struct account_sum *s = bsearch(&key, k->sums, k->sum_count, sizeof *k->sums, cmp_sum);
-    int64_t expect = s ? s->sum_fen : 0;
+    struct account_node *n = account_node(k, account, false);
+    int64_t expect = n ? n->at_checkpoint_fen : 0;
     if (balance_fen != expect)
         return fault(k, "account %s: balance differs from its postings by %" PRId64 " fen", account,
                      balance_fen - expect);
-    if (balance_fen < account_floor_fen(account))
-        return fault(k, "account %s: balance %" PRId64 " fen is below its floor", account, balance_fen);
-    if (s) s->sum_fen = INT64_MIN; /* mark matched */
+    if (n) n->seen = true;
     return 0;
 }
 
 static int check_balances(struct checker *k) {
-    const struct store_backend *ops = store_ops(k->store);
     if (k->total_debit != k->total_credit)
         return fault(k, "ledger: debits and credits differ%s by %" PRId64 " fen", "",
                      k->total_debit - k->total_credit);
-    int rc = ops->posting_sums_scan(store_conn(k->store), sum_row, k, k->err);
+    int rc = store_ops(k->store)->balances_scan(store_conn(k->store), balance_row, k, k->err);
     if (rc != 0) return rc;
     int64_t total = 0;
-    for (size_t i = 0; i < k->sum_count; i++) total += k->sums[i].sum_fen;
+    for (size_t b = 0; b < k->account_buckets; b++) {
+        for (const struct account_node *n = k->accounts[b]; n; n = n->next) {
+            total += n->sum_fen;
+            if (!n->seen && n->at_checkpoint_fen != 0)
+                return fault(k, "account %s: has postings but no balance row (%" PRId64 " fen)",
+                             n->account, n->at_checkpoint_fen);
+            if (n->sum_fen < account_floor_fen(n->account) ||
+                n->at_checkpoint_fen < account_floor_fen(n->account))
+                return fault(k, "account %s: balance %" PRId64 " fen is below its floor", n->account,
+                             n->sum_fen < n->at_checkpoint_fen ? n->sum_fen : n->at_checkpoint_fen);
+        }
+    }
     if (total != 0) return fault(k, "ledger: sum of all accounts is %s%" PRId64 " fen, not 0", "", total);
-    qsort(k->sums, k->sum_count, sizeof *k->sums, cmp_sum);
-    rc = ops->balances_scan(store_conn(k->store), balance_row, k, k->err);
-    if (rc != 0) return rc;
-    for (size_t i = 0; i < k->sum_count; i++)
-        if (k->sums[i].sum_fen != INT64_MIN && k->sums[i].sum_fen != 0)
-            return fault(k, "ledger: an account with postings has no balance row%s (%" PRId64 " fen)", "",
-                         k->sums[i].sum_fen);
     return 0;
 }
 
 /* ---- 3. year states ------------------------------------------------------------- */
 static int stored_state_row(void *ctx, const struct state_key *key, const struct year_state *st) {
     struct checker *k = ctx;
-    struct state_node *n = state_node(k, key->psn_no, key->year);
-    if (n == NULL || grow_buckets(k) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    struct state_node *n = state_node(&k->states, key->psn_no, key->year, true);
+    if (n == NULL || grow_buckets(&k->states) != 0) return store_errf(k->err, "check: out of memory"), -1;
     n->seen = true;
     struct year_state stored = *st;
     stored.acct_balc_fen = 0;
@@ -326,8 +399,8 @@ static int check_states(struct checker *k) {
     int rc = store_ops(k->store)->states_scan(store_conn(k->store), stored_state_row, k, k->err);
     if (rc != 0) return rc;
     struct year_state zero;
-    for (size_t b = 0; b < k->bucket_count; b++) {
-        for (struct state_node *n = k->buckets[b]; n; n = n->next) {
+    for (size_t b = 0; b < k->states.bucket_count; b++) {
+        for (struct state_node *n = k->states.buckets[b]; n; n = n->next) {
             year_state_init(&zero, n->st.year, 0);
             if (!n->seen && !year_state_equal(&zero, &n->st))
                 return fault(k, "state of %s: missing from storage (year %" PRId64 ")", n->key,
@@ -338,29 +411,44 @@ static int check_states(struct checker *k) {
 }
 
 static void checker_free(struct checker *k) {
-    for (size_t b = 0; b < k->bucket_count; b++) {
-        for (struct state_node *n = k->buckets[b], *next; n; n = next) {
+    statemap_free(&k->states);
+    statemap_free(&k->tail);
+    for (size_t b = 0; k->accounts && b < k->account_buckets; b++) {
+        for (struct account_node *n = k->accounts[b], *next; n; n = next) {
             next = n->next;
             free(n);
         }
     }
-    free(k->buckets);
+    free(k->accounts);
     free(k->seqs);
-    free(k->sums);
+}
+
+static int checker_init(struct checker *k, struct store *store, struct store_err *err) {
+    memset(k, 0, sizeof *k);
+    k->store = store;
+    k->err = err;
+    k->expect_seq = 1;
+    memset(k->prev_hash, '0', HASH_HEX_BYTES);
+    k->account_buckets = 1024;
+    k->accounts = calloc(k->account_buckets, sizeof *k->accounts);
+    if (statemap_init(&k->states) != 0 || statemap_init(&k->tail) != 0 || k->accounts == NULL)
+        return store_errf(err, "check: out of memory"), -1;
+    int64_t tail_seq = 0;
+    bool found = false;
+    if (store_ops(store)->checkpoint_get(store_conn(store), &k->checkpoint_seq, &found, &tail_seq,
+                                         err) != 0)
+        return -1;
+    if (!found) k->checkpoint_seq = tail_seq; /* a store from before checkpoints */
+    return 0;
 }
 
 int store_check(struct store *store, int64_t *records, struct store_err *err) {
     assert(store != NULL && err != NULL);
     struct checker k;
-    memset(&k, 0, sizeof k);
-    k.store = store;
-    k.err = err;
-    k.expect_seq = 1;
-    memset(k.prev_hash, '0', HASH_HEX_BYTES);
-    k.bucket_count = 1024;
-    k.buckets = calloc(k.bucket_count, sizeof *k.buckets);
-    if (k.buckets == NULL) return store_errf(err, "check: out of memory"), -1;
-    int rc = store_ops(store)->journal_scan(store_conn(store), 1, journal_row, &k, err);
+    int rc = checker_init(&k, store, err);
+    if (rc == 0) rc = store_ops(store)->journal_scan(store_conn(store), 1, journal_row, &k, err);
+    if (rc == 0 && !k.failed && k.expect_seq - 1 < k.checkpoint_seq)
+        rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "", k.checkpoint_seq);
     if (rc == 0 && !k.failed) rc = check_postings(&k);
     if (rc == 0 && !k.failed) rc = check_balances(&k);
     if (rc == 0 && !k.failed) rc = check_states(&k);

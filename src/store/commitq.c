@@ -1,13 +1,13 @@
 /* commitq.c: the commit queue: many threads submit settlements and revokes,
  * one writer thread takes up to batch_max of them, settles them in order
  * against an in-memory working set of the touched persons, year states and
- * accounts, writes them in one transaction (journal rows, year-state
- * upserts, postings, per-batch aggregated balance updates), commits
- * (durably), and only then wakes each caller with its answer (or, for
- * commitq_submit_async, calls its completion callback). A failed
- * write or commit fails the whole batch; the working set lives for one
- * batch only, so nothing needs restoring and the next batch re-reads the
- * committed state (and the journal tail) from storage. */
+ * accounts, writes them in one transaction (journal rows and postings),
+ * commits (durably), and only then wakes each caller with its answer (or,
+ * for commitq_submit_async, calls its completion callback). The batch's
+ * effect on year states and balances joins the pending effect, written to
+ * the tables at the next checkpoint (checkpoint.h). A failed write or
+ * commit fails the whole batch and drops everything held in memory; the
+ * next batch rebuilds it from storage (the journal tail, the checkpoint). */
 #include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "store/cache.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 
 #define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
@@ -121,7 +122,9 @@ struct batch {
     struct store_person *person_vals;
     struct state_key *dirty_keys;
     struct year_state *dirty_states;
+    size_t dirty_count;
     size_t *miss_idx;               /* working-set index of each cache miss */
+    bool checkpointed;              /* this batch writes the pending effect */
     struct completion *completions; /* async callbacks of the batch, copied under the lock */
 };
 
@@ -137,6 +140,8 @@ struct commitq {
     int64_t batches, requests;
     struct batch b;
     struct wcache cache;
+    struct pending pending;         /* effect of the records after the checkpoint */
+    int64_t checkpoint_records;     /* records after the checkpoint before writing one */
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
 };
@@ -194,6 +199,7 @@ static int batch_alloc(struct batch *b, size_t n) {
 
 static void batch_reset(struct batch *b) {
     b->target_count = b->person_count = b->state_count = 0;
+    b->checkpointed = false;
     b->rec_count = b->posting_count = b->delta_count = 0;
     strmap_clear(&b->person_map);
     strmap_clear(&b->state_map);
@@ -329,7 +335,10 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
         b->keys[k] = e->account;
     }
     if (ops->balances_get(c, b->keys, miss, b->balances, b->found, err) != 0) return -1;
-    for (size_t k = 0; k < miss; k++) b->persons[b->miss_idx[k]].balance_fen = b->balances[k];
+    for (size_t k = 0; k < miss; k++) {
+        struct person_entry *e = &b->persons[b->miss_idx[k]];
+        e->balance_fen = b->balances[k] + pending_balance_delta(&q->pending, e->account);
+    }
     return 0;
 }
 
@@ -339,6 +348,7 @@ static int fetch_states(struct commitq *q, struct store_err *err) {
     for (size_t i = 0; i < b->state_count; i++) {
         struct state_entry *e = &b->states[i];
         if (wcache_state(&q->cache, e->key.psn_no, e->key.year, &e->st)) continue;
+        if (pending_state(&q->pending, e->key.psn_no, e->key.year, &e->st)) continue;
         b->miss_idx[miss] = i;
         b->state_keys[miss++] = e->key;
     }
@@ -578,12 +588,62 @@ static int write_batch(struct commitq *q, struct store_err *err) {
     size_t deltas = 0; /* drop accounts whose batch delta nets to zero */
     for (size_t i = 0; i < b->delta_count; i++)
         if (b->deltas[i].delta_fen != 0) b->deltas[deltas++] = b->deltas[i];
+    b->dirty_count = dirty;
+    b->delta_count = deltas;
     if (b->rec_count == 0) return 0;
     if (ops->journal_append(c, b->recs, b->rec_count, err) != 0 ||
-        ops->states_put(c, b->dirty_keys, b->dirty_states, dirty, err) != 0 ||
-        ops->postings_put(c, b->postings, b->posting_count, err) != 0 ||
-        ops->balances_add(c, b->deltas, deltas, err) != 0)
+        ops->postings_put(c, b->postings, b->posting_count, err) != 0)
         return -1;
+    int64_t last = q->next_seq - 1;
+    if (last - q->pending.base_seq < q->checkpoint_records) return 0;
+    b->checkpointed = true; /* the pending effect, then this batch's on top */
+    if (pending_write(&q->pending, q->store, err) != 0 ||
+        ops->states_put(c, b->dirty_keys, b->dirty_states, dirty, err) != 0 ||
+        ops->balances_add(c, b->deltas, deltas, err) != 0 || ops->checkpoint_put(c, last, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* After a durable commit: the batch's effect joins the pending effect (or,
+ * when the batch wrote a checkpoint, the pending effect is empty). */
+static void pending_commit(struct commitq *q) {
+    struct batch *b = &q->b;
+    struct pending *p = &q->pending;
+    int64_t last = q->next_seq - 1;
+    pthread_mutex_lock(&p->lock);
+    if (b->checkpointed) {
+        pending_reset(p, last);
+    } else if (b->rec_count > 0) {
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < b->dirty_count; i++)
+            rc = pending_put_state(p, &b->dirty_keys[i], &b->dirty_states[i]);
+        for (size_t i = 0; rc == 0 && i < b->delta_count; i++)
+            rc = pending_add_balance(p, b->deltas[i].account, b->deltas[i].delta_fen);
+        if (rc == 0) p->last_seq = last;
+        else pending_reset(p, -1); /* out of memory: the next batch catches up from storage */
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Inside the batch's transaction: when the checkpoint and the journal tail
+ * are not what this writer left (another writer, a killed process, a
+ * failed batch), forget what it holds and bring the tables up to the tail. */
+static int sync_checkpoint(struct commitq *q, struct store_err *err) {
+    struct pending *p = &q->pending;
+    int64_t checkpoint_seq = 0, tail_seq = 0;
+    bool found = false;
+    if (store_ops(q->store)->checkpoint_get(store_conn(q->store), &checkpoint_seq, &found, &tail_seq,
+                                            err) != 0)
+        return -1;
+    if (found && p->base_seq == checkpoint_seq && p->last_seq == tail_seq) return 0;
+    pthread_mutex_lock(&p->lock);
+    pending_reset(p, -1);
+    pthread_mutex_unlock(&p->lock);
+    wcache_clear(&q->cache);
+    if (checkpoint_catch_up(q->store, &checkpoint_seq, &tail_seq, err) != 0) return -1;
+    pthread_mutex_lock(&p->lock);
+    pending_reset(p, tail_seq);
+    pthread_mutex_unlock(&p->lock);
     return 0;
 }
 
@@ -625,6 +685,7 @@ static void process_batch(struct commitq *q) {
     prepare_reqs(b);
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = read_tail(q, &err);
+    if (rc == 0) rc = sync_checkpoint(q, &err);
     if (rc == 0) rc = fetch_journal(q, &err);
     if (rc == 0) rc = fetch_working_set(q, &err);
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
@@ -635,8 +696,12 @@ static void process_batch(struct commitq *q) {
     if (rc == 0) rc = write_batch(q, &err);
     if (rc == 0) rc = ops->commit(c, &err);
     if (rc == 0) cache_commit(q);
+    if (rc == 0) pending_commit(q);
     if (rc != 0) {
         wcache_clear(&q->cache);
+        pthread_mutex_lock(&q->pending.lock);
+        pending_reset(&q->pending, -1);
+        pthread_mutex_unlock(&q->pending.lock);
         ops->rollback(c);
         for (size_t i = 0; i < b->n; i++) {
             b->reqs[i]->status = STORE_FAILED;
@@ -697,19 +762,24 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     }
     struct commitq *q = calloc(1, sizeof *q);
     if (q == NULL || (q->ring = calloc(COMMITQ_LEN_MAX, sizeof *q->ring)) == NULL ||
-        batch_alloc(&q->b, (size_t)batch_max) != 0 || wcache_init(&q->cache) != 0) {
-        if (q) free(q->ring), wcache_free(&q->cache);
+        batch_alloc(&q->b, (size_t)batch_max) != 0 || wcache_init(&q->cache) != 0 ||
+        pending_init(&q->pending) != 0) {
+        if (q) free(q->ring), wcache_free(&q->cache), batch_free(&q->b);
         free(q);
         store_errf(err, "commit queue: out of memory");
         return -1;
     }
     q->store = store;
     q->batch_max = batch_max;
+    q->checkpoint_records = CHECKPOINT_RECORDS_MAX;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->nonfull, NULL);
     pthread_cond_init(&q->done, NULL);
+    store_attach_pending(store, &q->pending);
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        store_attach_pending(store, NULL);
+        pending_free(&q->pending);
         batch_free(&q->b);
         wcache_free(&q->cache);
         free(q->ring);
@@ -721,6 +791,24 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     return 0;
 }
 
+/* On stop: writes the pending effect, so that the tables are current for
+ * whoever opens the store next. Failing here loses nothing: the next writer
+ * replays the records after the checkpoint. */
+static void final_checkpoint(struct commitq *q) {
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    struct store_err err;
+    if (q->pending.base_seq < 0 || q->pending.last_seq == q->pending.base_seq) return;
+    int rc = ops->begin(c, &err);
+    if (rc == 0) rc = sync_checkpoint(q, &err);
+    if (rc == 0 && q->pending.last_seq > q->pending.base_seq) {
+        rc = pending_write(&q->pending, q->store, &err);
+        if (rc == 0) rc = ops->checkpoint_put(c, q->pending.last_seq, &err);
+    }
+    if (rc == 0) rc = ops->commit(c, &err);
+    if (rc != 0) ops->rollback(c);
+}
+
 void commitq_stop(struct commitq *q) {
     if (q == NULL) return;
     pthread_mutex_lock(&q->lock);
@@ -729,6 +817,9 @@ void commitq_stop(struct commitq *q) {
     pthread_cond_broadcast(&q->nonfull);
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
+    final_checkpoint(q);
+    store_attach_pending(q->store, NULL);
+    pending_free(&q->pending);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->nonempty);
     pthread_cond_destroy(&q->nonfull);
@@ -778,6 +869,13 @@ int commitq_call(struct commitq *q, struct store_req *req) {
     if (commitq_submit(q, req) != 0) return -1;
     commitq_wait(q, req);
     return req->status == STORE_FAILED ? -1 : 0;
+}
+
+void commitq_checkpoint_every(struct commitq *q, int64_t records) {
+    assert(q != NULL && records >= 1 && records <= CHECKPOINT_RECORDS_MAX);
+    pthread_mutex_lock(&q->lock);
+    q->checkpoint_records = records;
+    pthread_mutex_unlock(&q->lock);
 }
 
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests) {

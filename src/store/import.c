@@ -16,6 +16,7 @@
 #include "codec/codec.h"
 #include "core/money.h"
 #include "store/csv.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 
 #define IMPORT_REGIONS_MAX 4096   /* distinct insured regions in one persons file */
@@ -187,13 +188,17 @@ static int record_begin(struct importer *im) {
     return file_sha256(im->path, rec->req_hash, im->err);
 }
 
+/* The import writes balances directly, so the tables are made current
+ * first (checkpoint.h) and the checkpoint moves to the import's record. */
 static int record_end(struct importer *im, const char *kind) {
     struct journal_rec *rec = &im->rec;
     snprintf(rec->body, sizeof rec->body,
              "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64, kind,
              im->base, im->rows, im->accounts, im->opening_fen);
     journal_hash(rec, rec->hash);
-    return store_ops(im->store)->journal_append(store_conn(im->store), rec, 1, im->err);
+    const struct store_backend *ops = store_ops(im->store);
+    if (ops->journal_append(store_conn(im->store), rec, 1, im->err) != 0) return -1;
+    return ops->checkpoint_put(store_conn(im->store), rec->seq, im->err);
 }
 
 /* ---- persons -------------------------------------------------------------------- */
@@ -399,8 +404,10 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
     im->err = err;
     const struct store_backend *ops = store_ops(store);
     struct store_conn *c = store_conn(store);
+    int64_t checkpoint_seq = 0, tail_seq = 0;
     int rc = ops->begin(c, err);
     if (rc == 0) rc = ops->bulk_mode(c, true, err);
+    if (rc == 0) rc = checkpoint_catch_up(store, &checkpoint_seq, &tail_seq, err);
     if (rc == 0) rc = record_begin(im);
     if (rc == 0) rc = import_body(im, kind);
     if (rc == 0) rc = record_end(im, kind);

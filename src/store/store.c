@@ -8,16 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec/codec.h"
 #include "json/json.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
+
+#define READ_ATTEMPTS_MAX 8        /* re-reads when a commit lands between a read's statements */
+#define PENDING_WAITS_MAX 20       /* waits for the writer to show a just-committed batch */
+#define PENDING_WAIT_NS 100000
 
 struct store {
     const struct store_backend *ops;
     struct store_conn *conn;       /* the writer's connection (commit queue, import) */
     struct store_conn *read_conn;  /* reads, under read_lock */
     pthread_mutex_t read_lock;
+    struct pending *pending;       /* the commit queue's, or NULL; under read_lock */
     char target[STORE_URI_BYTES_MAX + 1];
 
     struct store_institution *institutions;
@@ -209,37 +216,120 @@ void store_close(struct store *s) {
     free(s);
 }
 
-/* ---- reads --------------------------------------------------------------- */
+/* ---- reads ---------------------------------------------------------------
+ * The tables hold the journal up to the checkpoint C (checkpoint.h); a read
+ * adds the effect of the records after C: the commit queue's pending effect
+ * when it is for exactly (C, tail], else a replay of the person's records. */
+void store_attach_pending(struct store *s, struct pending *pending) {
+    pthread_mutex_lock(&s->read_lock);
+    s->pending = pending;
+    pthread_mutex_unlock(&s->read_lock);
+}
+
+struct person_read {
+    const char *psn_no;
+    const char *account;
+    int32_t year;                  /* the year state wanted, or 0: the balance only */
+    struct year_state st;
+    int64_t balance_fen;
+    int64_t checkpoint_seq, tail_seq;
+};
+
+/* Table values at one (checkpoint, tail): re-read when a commit landed
+ * between the statements. */
+static int read_tables(struct store *s, struct person_read *r, struct store_err *err) {
+    struct state_key key;
+    snprintf(key.psn_no, sizeof key.psn_no, "%s", r->psn_no);
+    key.year = r->year;
+    for (int attempt = 0; attempt < READ_ATTEMPTS_MAX; attempt++) {
+        int64_t c2 = 0, t2 = 0;
+        bool f1 = false, f2 = false, found = false;
+        if (s->ops->checkpoint_get(s->read_conn, &r->checkpoint_seq, &f1, &r->tail_seq, err) != 0 ||
+            (r->year > 0 && s->ops->states_get(s->read_conn, &key, 1, &r->st, &found, err) != 0) ||
+            s->ops->balances_get(s->read_conn, &r->account, 1, &r->balance_fen, &found, err) != 0 ||
+            s->ops->checkpoint_get(s->read_conn, &c2, &f2, &t2, err) != 0)
+            return -1;
+        if (!f1) r->checkpoint_seq = r->tail_seq; /* a store from before checkpoints */
+        if (f1 == f2 && (!f1 || c2 == r->checkpoint_seq) && t2 == r->tail_seq) return 0;
+    }
+    return store_errf(err, "store: busy: the tables kept changing during a read"), -1;
+}
+
+/* The writer's pending effect, if it is for (checkpoint, tail]: waits
+ * briefly when the writer committed but has not yet shown its batch. */
+static bool read_pending(struct store *s, struct person_read *r) {
+    for (int wait = 0; s->pending != NULL && wait < PENDING_WAITS_MAX; wait++) {
+        struct pending *p = s->pending;
+        pthread_mutex_lock(&p->lock);
+        bool exact = p->base_seq == r->checkpoint_seq && p->last_seq == r->tail_seq;
+        bool behind = p->base_seq == r->checkpoint_seq && p->last_seq < r->tail_seq;
+        if (exact) {
+            if (r->year > 0) (void)pending_state(p, r->psn_no, r->year, &r->st);
+            r->balance_fen += pending_balance_delta(p, r->account);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (exact) return true;
+        if (!behind) return false;
+        struct timespec ts = {0, PENDING_WAIT_NS};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+struct person_replay {
+    struct person_read *r;
+    struct store_err *err;
+};
+
+static int replay_row(void *ctx, const struct journal_rec *rec) {
+    struct person_replay *pr = ctx;
+    struct person_read *r = pr->r;
+    if (rec->seq > r->tail_seq) return 1;
+    if (strcmp(rec->psn_no, r->psn_no) != 0) return 0;
+    struct posting post[POSTINGS_PER_RECORD_MAX];
+    int count = checkpoint_effect(rec, rec->year == r->year ? &r->st : NULL, post, pr->err);
+    if (count < 0) return -1;
+    for (int k = 0; k < count; k++) {
+        if (strcmp(post[k].debit, r->account) == 0) r->balance_fen += post[k].amount_fen;
+        if (strcmp(post[k].credit, r->account) == 0) r->balance_fen -= post[k].amount_fen;
+    }
+    return 0;
+}
+
+/* Caller holds read_lock. */
+static int read_person(struct store *s, struct person_read *r, struct store_err *err) {
+    char account[ACCOUNT_BYTES_MAX + 1];
+    account_person(account, r->psn_no);
+    r->account = account;
+    if (r->year > 0) year_state_init(&r->st, r->year, 0);
+    if (read_tables(s, r, err) != 0) return -1;
+    if (r->checkpoint_seq == r->tail_seq || read_pending(s, r)) return 0;
+    struct person_replay pr = {r, err};
+    int rc = s->ops->journal_scan(s->read_conn, r->checkpoint_seq + 1, replay_row, &pr, err);
+    return rc == -1 ? -1 : 0;
+}
+
 int store_person_get(struct store *s, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
-    char account[ACCOUNT_BYTES_MAX + 1];
-    account_person(account, psn_no);
-    const char *acct_key = account;
-    bool acct_found = false;
+    struct person_read r = {.psn_no = psn_no};
     pthread_mutex_lock(&s->read_lock);
     int rc = s->ops->persons_get(s->read_conn, &psn_no, 1, out, found, err);
-    if (rc == 0) rc = s->ops->balances_get(s->read_conn, &acct_key, 1, acct_balc_fen, &acct_found, err);
+    if (rc == 0) rc = read_person(s, &r, err);
     pthread_mutex_unlock(&s->read_lock);
+    *acct_balc_fen = r.balance_fen;
     return rc;
 }
 
 int store_state_get(struct store *s, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err) {
-    assert(s != NULL && psn_no != NULL);
-    struct state_key key;
-    snprintf(key.psn_no, sizeof key.psn_no, "%s", psn_no);
-    key.year = year;
-    char account[ACCOUNT_BYTES_MAX + 1];
-    account_person(account, psn_no);
-    const char *acct_key = account;
-    bool found = false;
-    int64_t balance = 0;
+    assert(s != NULL && psn_no != NULL && year > 0);
+    struct person_read r = {.psn_no = psn_no, .year = year};
     pthread_mutex_lock(&s->read_lock);
-    int rc = s->ops->states_get(s->read_conn, &key, 1, out, &found, err);
-    if (rc == 0) rc = s->ops->balances_get(s->read_conn, &acct_key, 1, &balance, &found, err);
+    int rc = read_person(s, &r, err);
     pthread_mutex_unlock(&s->read_lock);
-    out->acct_balc_fen = balance;
+    *out = r.st;
+    out->acct_balc_fen = r.balance_fen;
     return rc;
 }
 

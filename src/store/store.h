@@ -196,15 +196,19 @@ struct store_backend {
                         struct store_err *err);
     int (*postings_scan)(struct store_conn *conn, int64_t from_seq, posting_cb cb, void *ctx,
                          struct store_err *err); /* in (seq, idx) order */
-    /* per account: sum(debits) - sum(credits) over postings, in account order */
-    int (*posting_sums_scan)(struct store_conn *conn, account_cb cb, void *ctx,
-                             struct store_err *err);
     int (*balances_add)(struct store_conn *conn, const struct balance_delta *deltas, size_t n,
                         struct store_err *err);
     int (*balances_get)(struct store_conn *conn, const char *const *accounts, size_t n,
                         int64_t *out_fen, bool *found, struct store_err *err);
     int (*balances_scan)(struct store_conn *conn, account_cb cb, void *ctx,
                          struct store_err *err); /* in account order */
+
+    /* checkpoint (checkpoint.h): the journal seq up to which the states and
+     * accounts tables are written (found = false: never recorded), and the
+     * journal's last seq (0 when empty), read together. */
+    int (*checkpoint_get)(struct store_conn *conn, int64_t *checkpoint_seq, bool *found,
+                          int64_t *tail_seq, struct store_err *err);
+    int (*checkpoint_put)(struct store_conn *conn, int64_t checkpoint_seq, struct store_err *err);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -236,6 +240,10 @@ const struct policy *store_policy_fallback(const struct store *store, const char
 const struct catalog *store_catalog(const struct store *store);
 const struct store_institution *store_institutions(const struct store *store, size_t *count);
 int store_reload_registry(struct store *store, struct store_err *err);
+/* The commit queue shows readers the effect of its records after the
+ * checkpoint (checkpoint.h); NULL detaches. */
+struct pending;
+void store_attach_pending(struct store *store, struct pending *pending);
 
 /* import.c: KIND persons|institutions|policy|catalog; the whole file in one
  * transaction; errors read "persons.csv:1234: brdy: not a date". */
@@ -307,6 +315,11 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
 void commitq_wait(struct commitq *q, struct store_req *req);
 /* submit + wait: the blocking call the service uses. */
 int commitq_call(struct commitq *q, struct store_req *req);
+/* Writes a checkpoint (checkpoint.h) every `records` journal records, in
+ * [1, CHECKPOINT_RECORDS_MAX] (the default): fewer means less memory and a
+ * shorter catch-up after a kill, more means fewer table writes. Call while
+ * no request is in flight. */
+void commitq_checkpoint_every(struct commitq *q, int64_t records);
 /* Counters: batches committed, requests answered. */
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 

@@ -13,4 +13,11 @@
     "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
     " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
 
+/* The checkpoint seq (NULL when never written) and the journal tail (NULL
+ * when empty) in one round trip; see checkpoint.h. */
+#define CHECKPOINT_GET_SQL                                                                    \
+    "SELECT (SELECT seq FROM checkpoint WHERE id = 1), (SELECT max(seq) FROM journal)"
+#define CHECKPOINT_PUT_SQL                                                                    \
+    "INSERT INTO checkpoint(id, seq) VALUES(1, $1) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq"
+
 #endif

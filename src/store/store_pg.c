@@ -48,7 +48,9 @@ static const char PG_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
     " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
     " PRIMARY KEY(seq, idx));"
-    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " seq BIGINT NOT NULL);";
 
 #include "store/store_columns.h"
 
@@ -732,7 +734,8 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
         " general_paid = excluded.general_paid, general_ded_used = excluded.general_ded_used,"
         " special_ded_used = excluded.special_ded_used, over_cap_paid = excluded.over_cap_paid,"
         " cat_burden = excluded.cat_burden, cat_paid = excluded.cat_paid,"
-        " maf_paid = excluded.maf_paid, special = excluded.special", err);
+        " maf_paid = excluded.maf_paid, special = excluded.special;"
+        " TRUNCATE states_in", err); /* a second call in the same transaction starts empty */
     return rc;
 }
 
@@ -793,14 +796,6 @@ static int account_row(const PGresult *res, int r, void *v) {
     return ((account_cb)sc->cb)(sc->ctx, account, col_i64(res, r, 1));
 }
 
-static int pg_posting_sums_scan(struct store_conn *c, account_cb cb, void *ctx,
-                                struct store_err *err) {
-    struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT account, sum(amount)::bigint FROM (SELECT debit AS account, amount"
-                      " FROM postings UNION ALL SELECT credit, -amount FROM postings) t"
-                      " GROUP BY account ORDER BY account", 0, NULL, account_row, &sc, err);
-}
-
 static int pg_balances_add(struct store_conn *c, const struct balance_delta *d, size_t n,
                            struct store_err *err) {
     if (n == 0) return 0;
@@ -848,6 +843,31 @@ static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, stru
                    &sc, err);
 }
 
+static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,
+                             int64_t *tail_seq, struct store_err *err) {
+    PGresult *res = pg_run(c, CHECKPOINT_GET_SQL, 0, NULL, err);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return store_errf(err, "postgresql: checkpoint get: no row"), -1;
+    }
+    *found = !PQgetisnull(res, 0, 0);
+    *checkpoint_seq = *found ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    *tail_seq = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
+    char text[24];
+    snprintf(text, sizeof text, "%" PRId64, checkpoint_seq);
+    const char *params[1] = {text};
+    PGresult *res = pg_run(c, CHECKPOINT_PUT_SQL, 1, params, err);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -876,8 +896,9 @@ const struct store_backend store_pg_backend = {
     .states_scan = pg_states_scan,
     .postings_put = pg_postings_put,
     .postings_scan = pg_postings_scan,
-    .posting_sums_scan = pg_posting_sums_scan,
     .balances_add = pg_balances_add,
     .balances_get = pg_balances_get,
     .balances_scan = pg_balances_scan,
+    .checkpoint_get = pg_checkpoint_get,
+    .checkpoint_put = pg_checkpoint_put,
 };

@@ -55,7 +55,9 @@ static const char SCHEMA[] =
     " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
     " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
-    " WITHOUT ROWID;";
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " seq INTEGER NOT NULL);";
 
 #include "store/store_columns.h"
 
@@ -67,8 +69,9 @@ enum stmt_id {
     S_JOURNAL_PUT, S_JOURNAL_TAIL, S_JOURNAL_MSGID, S_JOURNAL_SEQ, S_JOURNAL_REVOKED,
     S_JOURNAL_SCAN,
     S_STATE_GET, S_STATE_PUT, S_STATE_SCAN,
-    S_POSTING_PUT, S_POSTING_SCAN, S_POSTING_SUMS,
+    S_POSTING_PUT, S_POSTING_SCAN,
     S_BALANCE_ADD, S_BALANCE_GET, S_BALANCE_SCAN,
+    S_CHECKPOINT_GET, S_CHECKPOINT_PUT,
     S_COUNT,
 };
 
@@ -108,13 +111,12 @@ static const char *const SQL[S_COUNT] = {
     [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
     [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
                        " ORDER BY seq, idx",
-    [S_POSTING_SUMS] = "SELECT account, sum(amount) FROM (SELECT debit AS account, amount"
-                       " FROM postings UNION ALL SELECT credit, -amount FROM postings)"
-                       " GROUP BY account ORDER BY account",
     [S_BALANCE_ADD] = "INSERT INTO accounts(account, balance) VALUES(?, ?) ON CONFLICT(account)"
                       " DO UPDATE SET balance = balance + excluded.balance",
     [S_BALANCE_GET] = "SELECT balance FROM accounts WHERE account = ?",
     [S_BALANCE_SCAN] = "SELECT account, balance FROM accounts ORDER BY account",
+    [S_CHECKPOINT_GET] = CHECKPOINT_GET_SQL,
+    [S_CHECKPOINT_PUT] = CHECKPOINT_PUT_SQL,
 };
 
 struct store_conn {
@@ -652,12 +654,6 @@ static int account_scan_row(sqlite3_stmt *s, void *v) {
     return ((account_cb)sc->cb)(sc->ctx, account, sqlite3_column_int64(s, 1));
 }
 
-static int sq_posting_sums_scan(struct store_conn *c, account_cb cb, void *ctx,
-                                struct store_err *err) {
-    struct scan_ctx sc = {(void *)cb, ctx};
-    return scan_rows(c, S_POSTING_SUMS, account_scan_row, &sc, err);
-}
-
 static int sq_balances_add(struct store_conn *c, const struct balance_delta *d, size_t n,
                            struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_BALANCE_ADD];
@@ -688,6 +684,25 @@ static int sq_balances_scan(struct store_conn *c, account_cb cb, void *ctx, stru
     return scan_rows(c, S_BALANCE_SCAN, account_scan_row, &sc, err);
 }
 
+static int sq_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,
+                             int64_t *tail_seq, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_CHECKPOINT_GET];
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *found = sqlite3_column_type(s, 0) != SQLITE_NULL;
+        *checkpoint_seq = sqlite3_column_int64(s, 0);
+        *tail_seq = sqlite3_column_int64(s, 1); /* NULL (no journal) reads as 0 */
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return fail(c, err, "checkpoint get");
+    return 0;
+}
+
+static int sq_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
+    sqlite3_bind_int64(c->stmt[S_CHECKPOINT_PUT], 1, checkpoint_seq);
+    return step_done(c, S_CHECKPOINT_PUT, err);
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -716,8 +731,9 @@ const struct store_backend store_sqlite_backend = {
     .states_scan = sq_states_scan,
     .postings_put = sq_postings_put,
     .postings_scan = sq_postings_scan,
-    .posting_sums_scan = sq_posting_sums_scan,
     .balances_add = sq_balances_add,
     .balances_get = sq_balances_get,
     .balances_scan = sq_balances_scan,
+    .checkpoint_get = sq_checkpoint_get,
+    .checkpoint_put = sq_checkpoint_put,
 };
