@@ -26,7 +26,13 @@ grep -q "2000 persons" "$tmp/a.out" || fail "summary line: $(cat "$tmp/a.out")"
     || fail "institutions.csv header"
 rows=$(($(wc -l <"$tmp/a/persons.csv") - 1))
 [ "$rows" -ge 2000 ] || fail "persons.csv has $rows rows"
-head -1 "$tmp/a/bills.jsonl" | grep -q '^{"msgid":"G7-[0-9]*-[0-9]*","psn_no":"440900' || fail "bill shape"
+head -1 "$tmp/a/bills.jsonl" | grep -q '^{"msgid":"[HP]440900[0-9]\{5\}2020[0-9]\{4\}-G7-[0-9]\{8\}-[0-9]\{3\}","psn_no":"440900' \
+    || fail "bill shape"
+# every msgid: the bill's fixmedins_code, the yyyymmdd of its endtime, then seed, person, bill
+msgid_re='^{"msgid":"\([HP][0-9]\{11\}\)\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-G7-[0-9]\{8\}-[0-9]\{3\}",'
+msgid_re+='"psn_no":"[0-9]*","fixmedins_code":"\1",[^{]*"endtime":"\2-\3-\4 '
+odd=$(grep -vc "$msgid_re" "$tmp/a/bills.jsonl" || true)
+[ "$odd" -eq 0 ] || fail "$odd msgids not fixmedins_code + endtime's yyyymmdd: $(grep -vm1 "$msgid_re" "$tmp/a/bills.jsonl")"
 grep -q '"details":\[{"feedetl_sn":"1"' "$tmp/a/bills.jsonl" || fail "details shape"
 grep -vq '"endtime":"2020-' "$tmp/a/bills.jsonl" && fail "a bill outside 2020"
 head -1 "$tmp/a/labels.jsonl" | grep -q '^{"kind":"[a-z_]*","msgid":\[' || fail "label shape"

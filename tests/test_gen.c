@@ -5,8 +5,10 @@
  * the admission rate and the inpatient cost medians by level within their
  * tolerances; line counts within bounds; every amount = cnt x pric to the
  * fen; bills sorted by endtime inside the year; no overlapping stays or
- * visits during a stay except the planted ones; labels that name existing
- * bills and persons; and failed writes reported as errors. */
+ * visits during a stay except the planted ones; msgids that begin with the
+ * bill's fixmedins_code and the yyyymmdd of its endtime, unique, the same in
+ * the file and the stream; labels that name existing bills and persons; and
+ * failed writes reported as errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include "core/settle.h"
 #include "gen/gen.h"
 #include "gen/gen_internal.h"
+#include "store/store.h"
 
 #define SMALL_PERSONS 2000
 #define STAT_PERSONS 20000
@@ -30,6 +33,7 @@
 #define ADMISSION_TOLERANCE 0.10     /* relative */
 #define COST_TOLERANCE 0.15          /* relative, inpatient medians by level */
 #define LINE_BYTES_MAX (1u << 16)
+#define SMALL_SEED 7
 
 static const double inpatient_median_target[4] = {3000.0, 5000.0, 9000.0, 20000.0};
 
@@ -149,7 +153,7 @@ static int parse_decimal(const char *p, int scale, int64_t *out) {
 static int group_setup(void **state) {
     (void)state;
     make_tmp_dir(small_dir, sizeof small_dir);
-    write_city(small_dir, SMALL_PERSONS, 7);
+    write_city(small_dir, SMALL_PERSONS, SMALL_SEED);
     return 0;
 }
 
@@ -168,7 +172,7 @@ static void test_same_seed_same_bytes(void **state) {
     char a[256], b[256], pa[512], pb[512];
     make_tmp_dir(a, sizeof a);
     make_tmp_dir(b, sizeof b);
-    write_city(a, SMALL_PERSONS, 7);
+    write_city(a, SMALL_PERSONS, SMALL_SEED);
     write_city(b, SMALL_PERSONS, 8);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(pa, sizeof pa, "%s/%s", a, names[i]);
@@ -379,6 +383,7 @@ static bool labelled(const struct gen_plan *plan, enum gen_plant_kind kind, int 
 static void check_plan(const struct gen_plan *plan, int64_t *planted) {
     for (int i = 0; i < plan->event_count; i++) {
         const struct gen_event *s = &plan->events[i];
+        assert_int_equal(s->seq, i); /* labels find their bills' events by seq */
         if (s->med_type != MED_TYPE_INPATIENT) continue;
         for (int j = 0; j < plan->event_count; j++) {
             const struct gen_event *o = &plan->events[j];
@@ -437,6 +442,31 @@ static void check_details(const char *line) {
     }
 }
 
+/* msgid (len bytes) = fixmedins_code + yyyymmdd of endtime ("YYYY-MM-DD ...")
+ * + "-G" + seed + "-" + the psn_no's 8-digit serial + "-" + 3 digits.
+ * code and psn_no end at a NUL or a quote. */
+static void check_msgid(const char *msgid, size_t len, const char *code, const char *endtime,
+                        const char *psn_no, uint64_t seed) {
+    char want[128];
+    size_t psn_len = strcspn(psn_no, "\"");
+    assert_true(psn_len >= 8);
+    int n = snprintf(want, sizeof want, "%.*s%.4s%.2s%.2s-G%llu-%.8s-", (int)strcspn(code, "\""),
+                     code, endtime, endtime + 5, endtime + 8, (unsigned long long)seed,
+                     psn_no + psn_len - 8);
+    assert_true(n > 0 && (size_t)n + 3 == len);
+    assert_memory_equal(msgid, want, (size_t)n);
+    for (size_t i = (size_t)n; i < len; i++) assert_true(msgid[i] >= '0' && msgid[i] <= '9');
+    assert_true(len <= GEN_MSGID_BYTES_MAX && len <= MSGID_BYTES_MAX);
+}
+
+static void check_bill_msgid(const char *line, const char *msgid, size_t len) {
+    const char *code = field_after(line, "\"fixmedins_code\":\"");
+    const char *end = field_after(line, "\"endtime\":\"");
+    const char *psn = field_after(line, "\"psn_no\":\"");
+    assert_true(code && end && psn);
+    check_msgid(msgid, len, code, end, psn, SMALL_SEED);
+}
+
 static void collect_msgids(struct hash_set *msgids, int64_t *bills) {
     FILE *f = open_in(small_dir, "bills.jsonl");
     char *line = malloc(LINE_BYTES_MAX);
@@ -446,6 +476,7 @@ static void collect_msgids(struct hash_set *msgids, int64_t *bills) {
         assert_true(strncmp(line, "{\"msgid\":\"", 10) == 0);
         const char *m = line + 10, *e = strchr(m, '"');
         set_add(msgids, hash_text(m, (size_t)(e - m)));
+        check_bill_msgid(line, m, (size_t)(e - m));
         const char *end = field_after(line, "\"endtime\":\"");
         assert_non_null(end);
         assert_true(strncmp(end, "2020-", 5) == 0);
@@ -493,6 +524,37 @@ static int check_label_line(const char *line, const struct hash_set *msgids,
     return refs;
 }
 
+/* Streams the small city and compares each bill's msgid with the file's
+ * line in the same place; returns the bills streamed. */
+static int64_t stream_msgids_as_file(const struct hash_set *msgids) {
+    struct gen_city *city = open_city(SMALL_PERSONS, SMALL_SEED, NULL);
+    struct gen_stream *stream = NULL;
+    assert_int_equal(gen_stream_open(city, &stream), 0);
+    struct gen_bill_out *b = malloc(sizeof *b);
+    char *line = malloc(LINE_BYTES_MAX);
+    assert_true(b && line);
+    FILE *f = open_in(small_dir, "bills.jsonl");
+    int64_t n = 0;
+    char end[20];
+    while (gen_next_bill(stream, b) == 1) {
+        size_t len = strlen(b->msgid);
+        assert_true(set_has(msgids, hash_text(b->msgid, len)));
+        assert_non_null(fgets(line, LINE_BYTES_MAX, f));
+        assert_memory_equal(line + 10, b->msgid, len);
+        assert_int_equal(line[10 + len], '"');
+        datetime_format(b->bill.endtime, end);
+        check_msgid(b->msgid, len, b->bill.fixmedins_code, end, b->psn_no, SMALL_SEED);
+        n++;
+    }
+    assert_null(fgets(line, LINE_BYTES_MAX, f));
+    fclose(f);
+    free(line);
+    free(b);
+    gen_stream_close(stream);
+    gen_city_close(city);
+    return n;
+}
+
 static void test_files_numbers_and_labels(void **state) {
     (void)state;
     struct hash_set msgids = {0}, psns = {0};
@@ -508,23 +570,33 @@ static void test_files_numbers_and_labels(void **state) {
     }
     fclose(f);
     assert_true(labels > 10);
-    /* The file and the in-process stream give the same bills. */
-    struct gen_city *city = open_city(SMALL_PERSONS, 7, NULL);
+    /* The file and the in-process stream give the same bills, same msgids. */
+    int64_t n = stream_msgids_as_file(&msgids);
+    assert_int_equal(n, bills);
+    free(msgids.v);
+    free(psns.v);
+}
+
+/* A 20-digit seed gives the longest msgids, and they fit the store's. */
+static void test_msgid_widest_seed(void **state) {
+    (void)state;
+    struct gen_city *city = open_city(50, UINT64_MAX, NULL);
     struct gen_stream *stream = NULL;
     assert_int_equal(gen_stream_open(city, &stream), 0);
     struct gen_bill_out *b = malloc(sizeof *b);
     assert_non_null(b);
     int64_t n = 0;
+    char end[20];
     while (gen_next_bill(stream, b) == 1) {
-        assert_true(set_has(&msgids, hash_text(b->msgid, strlen(b->msgid))));
+        datetime_format(b->bill.endtime, end);
+        check_msgid(b->msgid, strlen(b->msgid), b->bill.fixmedins_code, end, b->psn_no, UINT64_MAX);
+        assert_int_equal(strlen(b->msgid), GEN_MSGID_BYTES_MAX);
         n++;
     }
-    assert_int_equal(n, bills);
+    assert_true(n > 0);
     free(b);
     gen_stream_close(stream);
     gen_city_close(city);
-    free(msgids.v);
-    free(psns.v);
 }
 
 /* ---- every bill settles against the shipped policies ---------------------------- */
@@ -779,6 +851,7 @@ int main(void) {
         cmocka_unit_test(test_population_shares),
         cmocka_unit_test(test_plans_clean_except_planted),
         cmocka_unit_test(test_files_numbers_and_labels),
+        cmocka_unit_test(test_msgid_widest_seed),
         cmocka_unit_test(test_bills_settle),
         cmocka_unit_test(test_catalog_city),
         cmocka_unit_test(test_policy_sets),

@@ -28,6 +28,8 @@
 #define PACKED_DISEASES 4      /* special diseases one person accrues in a year */
 #define YEAR_WINDOW 4096       /* durable mode: requests in flight */
 
+_Static_assert(GEN_MSGID_BYTES_MAX <= MSGID_BYTES_MAX, "a generated msgid fits the store's");
+
 /* A year state without the 32-slot disease array: what one insured person
  * costs in memory while a year is settled. */
 struct packed_state {

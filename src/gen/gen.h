@@ -30,6 +30,12 @@
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
 #define GEN_ERR_BYTES 256
 #define GEN_PPM_ONE 1000000u         /* rates are parts per million */
+#define GEN_INST_CODE_BYTES 12       /* fixmedins_code: H or P + 6-digit region + 5-digit serial */
+#define GEN_SEED_DIGITS_MAX 20       /* UINT64_MAX in decimal */
+/* msgid: fixmedins_code + yyyymmdd + "-G" + seed + "-" + 8-digit person serial
+ * + "-" + 3-digit bill number (docs/DATA_FORMATS.md); at most 55 bytes, within
+ * the store's MSGID_BYTES_MAX (checked where both are seen: cmd_bench_year.c). */
+#define GEN_MSGID_BYTES_MAX (GEN_INST_CODE_BYTES + 8 + 2 + GEN_SEED_DIGITS_MAX + 1 + 8 + 1 + 3)
 
 _Static_assert(GEN_BILL_LINES_MAX <= BILL_LINES_MAX, "generated bills must fit a bill");
 
@@ -129,7 +135,7 @@ struct gen_bill_out {
     int64_t psn_index;               /* the person's index */
     int32_t institution_index;
     char psn_no[CODE_BYTES_MAX + 1];
-    char msgid[CODE_BYTES_MAX + 1];
+    char msgid[GEN_MSGID_BYTES_MAX + 1];
 };
 
 /* The year's bills in (endtime, person, sequence) order. Memory is bounded:

@@ -353,6 +353,19 @@ static int check_config(const struct gen_config *config, char *err, size_t err_s
     return 0;
 }
 
+/* msgids begin with the institution's code and rely on its fixed width. */
+static int check_institution_codes(const struct gen_city *city, char *err, size_t err_size) {
+    for (int32_t i = 0; i < city->institution_count; i++) {
+        const char *code = city->institutions[i].inst.code;
+        if (strlen(code) != GEN_INST_CODE_BYTES) {
+            snprintf(err, err_size, "institution code '%s' does not have %d bytes", code,
+                     GEN_INST_CODE_BYTES);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int gen_city_open(const struct gen_config *config, struct gen_city **out, char *err,
                   size_t err_size) {
     *out = NULL;
@@ -380,6 +393,10 @@ int gen_city_open(const struct gen_config *config, struct gen_city **out, char *
     if (build_items(city) != 0 || build_institutions(city) != 0) {
         gen_city_close(city);
         snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (check_institution_codes(city, err, err_size) != 0) {
+        gen_city_close(city);
         return -1;
     }
     *out = city;

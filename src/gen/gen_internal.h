@@ -222,7 +222,8 @@ struct gen_event {
     int64_t target_fen;                        /* what the lines should add up to */
     int32_t psn_index;
     int32_t inst_index;
-    uint16_t seq;                              /* msgid serial within the person */
+    uint16_t seq;                              /* msgid serial within the person;
+                                                * plan->events[seq] is this event */
     uint16_t line_seq;                         /* whose line stream to draw from */
     uint16_t dx;                               /* index in its diagnosis table */
     uint16_t stay_nights;                      /* inpatient, else 0 */
@@ -293,8 +294,10 @@ const char *gen_event_dx_code(const struct gen_city *city, const struct gen_even
 /* gen_lines.c */
 void gen_event_materialize(const struct gen_city *city, const struct gen_event *event,
                            struct gen_bill_out *out);
-void gen_msgid(const struct gen_city *city, int64_t psn_index, int seq,
-               char out[CODE_BYTES_MAX + 1]);
+/* The bill's msgid, from its institution, endtime, person and seq: the
+ * stream and the label writer call it on the same planned event. */
+void gen_msgid(const struct gen_city *city, const struct gen_event *event,
+               char out[GEN_MSGID_BYTES_MAX + 1]);
 
 /* gen_catalog.c: synthetic catalog item i (file fields and the city's
  * price model); name receives the item's name. */

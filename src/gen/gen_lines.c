@@ -278,23 +278,42 @@ static int build_lines(const struct gen_city *city, const struct gen_event *ev,
     return b.count;
 }
 
-/* "G" + seed + "-" + 8-digit person serial + "-" + 3-digit bill number. */
-void gen_msgid(const struct gen_city *city, int64_t psn_index, int seq,
-               char out[CODE_BYTES_MAX + 1]) {
-    char seed[24];
+_Static_assert(GEN_PERSON_EVENTS_MAX <= 1000, "a bill number has 3 digits in the msgid");
+_Static_assert(GEN_PERSONS_MAX <= 99999999LL, "a person serial has 8 digits in the msgid");
+
+/* "G" + the seed in decimal; returns the end. */
+static char *put_seed(char *p, uint64_t seed) {
+    char digits[GEN_SEED_DIGITS_MAX];
     int n = 0;
-    uint64_t s = city->config.seed;
     do {
-        seed[n++] = (char)('0' + s % 10);
-        s /= 10;
-    } while (s);
-    char *p = out;
+        digits[n++] = (char)('0' + seed % 10);
+        seed /= 10;
+    } while (seed);
     *p++ = 'G';
-    while (n > 0) *p++ = seed[--n];
+    while (n > 0) *p++ = digits[--n];
+    return p;
+}
+
+/* fixmedins_code + yyyymmdd of endtime + "-G" + seed + "-" + 8-digit person
+ * serial + "-" + 3-digit bill number: ordered by institution and date like
+ * hospitals' msgids (code + yyyyMMddHHmmss + serial), unique by the last
+ * two fields. Codes have GEN_INST_CODE_BYTES (checked by gen_city_open). */
+void gen_msgid(const struct gen_city *city, const struct gen_event *ev,
+               char out[GEN_MSGID_BYTES_MAX + 1]) {
+    const char *code = city->institutions[ev->inst_index].inst.code;
+    char *p = out;
+    for (int i = 0; i < GEN_INST_CODE_BYTES && code[i]; i++) *p++ = code[i];
+    int year, month, day;
+    gen_civil_from_days(ev->endtime / GEN_DAY_S, &year, &month, &day);
+    p = gen_put_digits(p, (uint64_t)year, 4);
+    p = gen_put_digits(p, (uint64_t)month, 2);
+    p = gen_put_digits(p, (uint64_t)day, 2);
     *p++ = '-';
-    p = gen_put_digits(p, (uint64_t)(psn_index + 1), 8);
+    p = put_seed(p, city->config.seed);
     *p++ = '-';
-    *gen_put_digits(p, (uint64_t)seq, 3) = '\0';
+    p = gen_put_digits(p, (uint64_t)(ev->psn_index + 1), 8);
+    *p++ = '-';
+    *gen_put_digits(p, (uint64_t)ev->seq, 3) = '\0';
 }
 
 /* "1".."64" */
@@ -328,5 +347,5 @@ void gen_event_materialize(const struct gen_city *city, const struct gen_event *
     out->psn_index = ev->psn_index;
     out->institution_index = ev->inst_index;
     gen_psn_no(city->set->region, ev->psn_index, out->psn_no);
-    gen_msgid(city, ev->psn_index, ev->seq, out->msgid);
+    gen_msgid(city, ev, out->msgid);
 }

@@ -118,13 +118,13 @@ static void write_person(struct gen_out *out, const struct gen_person *p) {
 static void label_head(struct writer *w, enum gen_plant_kind kind, const struct gen_plan *plan,
                        const struct gen_label *label) {
     struct gen_out *out = &w->labels;
-    char msgid[CODE_BYTES_MAX + 1];
+    char msgid[GEN_MSGID_BYTES_MAX + 1];
     gen_out_str(out, "{\"kind\":\"");
     gen_out_str(out, gen_plant_kind_name(kind));
     gen_out_str(out, "\",\"msgid\":[");
     for (int i = 0; label && i < label->event_count; i++) {
         if (i) gen_out_char(out, ',');
-        gen_msgid(w->city, plan->person.index, label->event[i], msgid);
+        gen_msgid(w->city, &plan->events[label->event[i]], msgid);
         gen_out_json_str(out, msgid);
     }
     gen_out_str(out, "],\"psn_no\":");
