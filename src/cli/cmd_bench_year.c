@@ -2,14 +2,15 @@
  * year end to end: the generator streams its bills (no files), and each is
  * settled against the person's evolving year state.
  *
- *   yibao bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH]
+ *   yibao bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH] [--bills N]
  *
  * Without --db every settlement runs through the pure core with all year
  * states held in memory in a packed form (what memory an insured person
  * costs is reported). With --db the bills go through the durable store's
  * commit queue (group commit, fsync'd), pipelined WINDOW at a time; the
  * store must hold the city's registry (`yibao gen city --registry-only`
- * then `yibao import`). Prints one JSON line of figures. */
+ * then `yibao import`). --bills stops after the year's first N bills (a
+ * shorter run of the same mix). Prints one JSON line of figures. */
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct year_run {
     struct gen_city *city;
     struct packed_state *states;
     int64_t settled, refused, lines, overflow;
+    int64_t bills_max;         /* 0: the whole year */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
     int64_t fund_fen[6];       /* hifp, hifob, hifmi, maf, acct, cash */
 };
@@ -129,7 +131,7 @@ static int year_in_memory(struct year_run *run) {
     int rc = -1;
     int32_t year = gen_city_year(run->city);
     if (out == NULL || gp == NULL || gen_stream_open(run->city, &stream) != 0) goto done;
-    while ((rc = gen_next_bill(stream, out)) == 1) {
+    for (int64_t n = 0; (run->bills_max == 0 || n < run->bills_max) && (rc = gen_next_bill(stream, out)) == 1; n++) {
         gen_person_get(run->city, out->psn_index, gp);
         const struct policy *policy = policy_for(run, gp->person.insutype, year);
         if (policy == NULL) { run->refused++; run->refused_by_code[E_SCHEME]++; continue; }
@@ -144,6 +146,7 @@ static int year_in_memory(struct year_run *run) {
         }
         count_result(run, &r, out->bill.line_count);
     }
+    if (rc == 1) rc = 0; /* stopped at --bills */
 done:
     if (stream) gen_stream_close(stream);
     free(out);
@@ -189,7 +192,8 @@ static int year_durable(struct year_run *run, const char *db) {
     for (int64_t n = 0; more == 1; n++) {
         struct year_slot *slot = &slots[n % YEAR_WINDOW];
         if (slot_finish(run, q, slot) != 0) goto done;
-        if ((more = gen_next_bill(stream, &slot->out)) != 1) break;
+        if (run->bills_max > 0 && n >= run->bills_max) more = 0;
+        if (more == 0 || (more = gen_next_bill(stream, &slot->out)) != 1) break;
         memset(&slot->req, 0, sizeof slot->req);
         slot->req.op = STORE_OP_SETTLE;
         slot->out.bill.lines = slot->out.lines;
@@ -243,16 +247,19 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
 
 int bench_year(int argc, char **argv) {
     const char *persons_text = "6500000", *seed_text = "1", *set = "maoming-2020", *db = NULL;
+    const char *bills_text = NULL;
     bool bad = false;
     for (int i = 1; i < argc && !bad; i++)
         if (!cli_option(argc, argv, &i, "--persons", &persons_text, &bad) &&
             !cli_option(argc, argv, &i, "--seed", &seed_text, &bad) &&
             !cli_option(argc, argv, &i, "--policy-set", &set, &bad) &&
-            !cli_option(argc, argv, &i, "--db", &db, &bad))
+            !cli_option(argc, argv, &i, "--db", &db, &bad) &&
+            !cli_option(argc, argv, &i, "--bills", &bills_text, &bad))
             bad = fprintf(stderr, "yibao bench year: unexpected argument '%s'\n", argv[i]) > 0;
-    long long persons, seed;
+    long long persons, seed, bills_max = 0;
     if (bad || !cli_positive("--persons", persons_text, GEN_PERSONS_MAX, &persons) ||
-        !cli_positive("--seed", seed_text, INT64_MAX / 2, &seed))
+        !cli_positive("--seed", seed_text, INT64_MAX / 2, &seed) ||
+        (bills_text && !cli_positive("--bills", bills_text, INT64_MAX / 2, &bills_max)))
         return EXIT_BAD_INPUT;
     struct year_run *run = calloc(1, sizeof *run);
     struct gen_config config;
@@ -263,6 +270,7 @@ int bench_year(int argc, char **argv) {
     config.seed = (uint64_t)seed;
     config.policy_set = set;
     if (run == NULL) return fprintf(stderr, "yibao: out of memory\n"), EXIT_BAD_INPUT;
+    run->bills_max = bills_max;
     catalog_init(&run->catalog);
     if (load_policies(run, set) != 0) goto done;
     if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {
