@@ -12,6 +12,7 @@ ulimit -t 200
 make_city
 credential H0
 start_server --threads 16
+sign_in H0
 
 client() { # N: sends until killed, appends "setl_id msgid" per ack
     local n=$1 i=0
