@@ -2,8 +2,9 @@
 # bench/http.sh: load benchmark of the settlement service on this machine:
 # a city of PERSONS persons in a temp SQLite db, `yibao serve` (2 HTTP
 # threads, settlements wait for the group commit suspended, not blocking a
-# thread), then `yibao bench http` (one event-loop thread; one-shot 2207
-# settlements of 5-30 lines, signed, keep-alive) at a few concurrencies,
+# thread), then `yibao bench http` (signs in with 9001 once per run, then one
+# event-loop thread; one-shot 2207 settlements of 5-30 lines carrying that
+# sign_no, signed, keep-alive) at a few concurrencies,
 # RUNS runs each. Prints a markdown section on stdout: per concurrency the
 # median run's settlements/s and p50/p99/p999 latency, the range over the
 # runs, and the load generator's own CPU (it shares the machine).

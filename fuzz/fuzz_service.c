@@ -2,8 +2,10 @@
  * input is an HTTP body handed to service_handle() (envelope, input
  * decoding, visits and fee lines in the service tables, the engine) with
  * the gateway checks off and settlements in dry-run mode (computed, not
- * committed), over a temp SQLite database holding a tiny city. Every
- * answer must be a JSON object with an infcode of 0 or -1. */
+ * committed), over a temp SQLite database holding a tiny city. Sign-in
+ * is enforced: setup signs in H3 (sign_no 1) and P1 (sign_no 2), the
+ * numbers the corpus carries; 9002 is dry-run too, so they stay valid.
+ * Every answer must be a JSON object with an infcode of 0 or -1. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +74,25 @@ static void setup(void) {
     if (worker == NULL || check_doc == NULL) die("setup", "out of memory");
 }
 
+/* 9001 for code on the fresh database: it must be given sign_no want. */
+static void sign_in(const char *code, const char *want) {
+    char body[256];
+    snprintf(body, sizeof body, "{\"infno\":\"9001\",\"msgid\":\"S%s\",\"fixmedins_code\":\"%s\","
+             "\"input\":{\"signIn\":{\"opter_no\":\"1\"}}}", code, code);
+    struct svc_request req = {.body = body, .body_len = strlen(body), .now_s = (int64_t)time(NULL)};
+    size_t len;
+    const char *answer = service_handle(svc, worker, &req, &len);
+    char expect[64];
+    snprintf(expect, sizeof expect, "\"sign_no\":\"%s\"", want);
+    if (strstr(answer, expect) == NULL) die("9001", answer);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (svc == NULL) setup();
+    if (svc == NULL) {
+        setup();
+        sign_in("H3", "00000000000000000001");
+        sign_in("P1", "00000000000000000002");
+    }
     struct svc_request req = {.body = (const char *)data, .body_len = size,
                               .now_s = (int64_t)time(NULL)};
     size_t len;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # demo.sh: builds a demo city (`yibao gen city`), imports it into an
 # embedded SQLite db, issues a credential for its level-3 hospital, starts
-# `yibao serve` and prints a ready-to-paste curl line (signed headers from
-# `yibao sign`) that settles a bill in one request (2207 with feedetail).
+# `yibao serve`, signs the hospital's operator in (9001: the service wants
+# the sign_no it returns in every other envelope) and prints a
+# ready-to-paste curl line (signed headers from `yibao sign`) that settles
+# a bill in one request (2207 with feedetail, carrying that sign_no).
 # The server keeps running until Ctrl-C.   Usage: scripts/demo.sh [PERSONS] [PORT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +21,22 @@ $YIBAO import --db "$db" persons "$dir/city/persons.csv" >/dev/null
 code=$(awk -F, 'NR > 1 && $3 == "hospital" && $4 == "level3" { print $1; exit }' "$dir/city/institutions.csv")
 psn=$(awk -F, 'NR > 1 && $6 == "390" { print $1; exit }' "$dir/city/persons.csv")
 eval "$($YIBAO credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
+$YIBAO serve --db "$db" --listen "127.0.0.1:$port" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
+url="http://127.0.0.1:$port/fsi/api/rsfComIfsService/callService"
+cat >"$dir/signin.json" <<JSON
+{"infno":"9001","msgid":"${code}$(date +%Y%m%d%H%M%S)0000","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"demo","inf_time":"$(date '+%Y-%m-%d %H:%M:%S')","fixmedins_code":"$code","fixmedins_name":"demo","input":{"signIn":{"opter_no":"001","mac":"00:00:00:00:00:00","ip":"127.0.0.1"}}}
+JSON
+answer=""
+for _ in $(seq 50); do   # until the server listens
+    answer=$(eval "$($YIBAO sign --paasid "$paasid" --token "$token" --body "$dir/signin.json" --curl "$url")") && break
+    sleep 0.1
+done
+sign_no=$(echo "$answer" | sed -n 's/.*"sign_no":"\([0-9]*\)".*/\1/p')
+[ -n "$sign_no" ] || { echo "demo: 9001 sign-in failed: $answer" >&2; exit 1; }
 cat >"$dir/settle.json" <<JSON
-{"infno":"2207","msgid":"${code}$(date +%Y%m%d%H%M%S)0001","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"DEMO","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"demo","inf_time":"$(date '+%Y-%m-%d %H:%M:%S')","fixmedins_code":"$code","fixmedins_name":"demo","sign_no":"","input":{"data":{"psn_no":"$psn","insutype":"390","med_type":"21","begntime":"2020-03-02","endtime":"2020-03-11","dise_codg":"K35.8","medfee_sumamt":3586.00,"acct_used_flag":"0"},"feedetail":[
+{"infno":"2207","msgid":"${code}$(date +%Y%m%d%H%M%S)0001","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"DEMO","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"demo","inf_time":"$(date '+%Y-%m-%d %H:%M:%S')","fixmedins_code":"$code","fixmedins_name":"demo","sign_no":"$sign_no","input":{"data":{"psn_no":"$psn","insutype":"390","med_type":"21","begntime":"2020-03-02","endtime":"2020-03-11","dise_codg":"K35.8","medfee_sumamt":3586.00,"acct_used_flag":"0"},"feedetail":[
 {"feedetl_sn":"1","med_list_codg":"SA01","cnt":8,"pric":35.0,"det_item_fee_sumamt":280.0},
 {"feedetl_sn":"2","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0},
 {"feedetl_sn":"3","med_list_codg":"XB01","cnt":20,"pric":4.5,"det_item_fee_sumamt":90.0},
@@ -28,17 +44,13 @@ cat >"$dir/settle.json" <<JSON
 {"feedetl_sn":"5","med_list_codg":"XC01","cnt":2,"pric":150.0,"det_item_fee_sumamt":300.0},
 {"feedetl_sn":"6","med_list_codg":"SA02","cnt":1,"pric":2600.0,"det_item_fee_sumamt":2600.0}]}}
 JSON
-$YIBAO serve --db "$db" --listen "127.0.0.1:$port" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
-sleep 0.5
-url="http://127.0.0.1:$port/fsi/api/rsfComIfsService/callService"
 echo
-echo "demo: $persons persons in $db; institution $code (paasid $paasid); person $psn"
+echo "demo: $persons persons in $db; institution $code (paasid $paasid); person $psn; signed in: sign_no $sign_no"
 echo "demo: paste this within 5 minutes (the signature's timestamp window) to settle vector 000's bill:"
 echo
 $YIBAO sign --paasid "$paasid" --token "$token" --body "$dir/settle.json" --curl "$url"
 echo
 echo "demo: new headers for another request: $YIBAO sign --paasid $paasid --token $token --body FILE --curl $url"
+echo "demo: (its envelope needs \"sign_no\":\"$sign_no\", valid 24 h; 9002 signs out)"
 echo "demo: serving; Ctrl-C stops."
 wait $pid

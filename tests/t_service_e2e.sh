@@ -3,7 +3,10 @@
 # signed gateway headers: a whole outpatient visit (1101 2201 2203 2204 2206
 # 2207 5203 2208), a whole inpatient stay (2401 2301 2402 2303 2304 2305),
 # a pharmacy purchase (2101 2102 2103), replay by msgid, reconciliation
-# (3201), and refusals (security and bad input) that must commit nothing.
+# (3201), refusals (security and bad input) that must commit nothing, and
+# the sign-in (9001) every other transaction needs: missing, another
+# institution's, signed out (9002), kept across restarts, expired, and
+# `--sign-in off`.
 # Figures: vector 000's bill at a level-3 hospital for a resident adult
 # (medfee 3586.00, hifp 1435.85) and a general outpatient bill at a
 # township centre (50 % of the in-scope 150.30 = 75.15).
@@ -20,6 +23,7 @@ ulimit -t 120
 make_city
 credential H0; credential H3; credential H8; credential H9; credential P1
 start_server --threads 8
+sign_in H0 H3 H8 H9 P1
 
 # ---- outpatient at H0 -----------------------------------------------------
 a=$(call H0 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","psn_no":"P0001"}}')
@@ -195,9 +199,37 @@ rc=0; "$YIBAO" settle --db "$db" "$work/badbill.json" >"$work/cli.out" 2>"$work/
 expect_field "$(cat "$work/cli.out")" '[.error,.field,.line]|@csv' '"E_BAD_AMOUNT","det_item_fee_sumamt",3'
 grep -qxF 'yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])' "$work/cli.err" ||
     fail "settle --db stderr: $(cat "$work/cli.err")"
+# no sign-in: no sign_no, an unknown one, another institution's (docs/SERVICE.md, "Sign-in")
+a=$(SIGN_NO= call H3 2304 "$oneshot"); expect_err "$a" "^envelope.sign_no: not signed in (call 9001 first)$"
+a=$(SIGN_NO=12345678 call H3 2304 "$oneshot"); expect_err "$a" "envelope.sign_no: not signed in ('12345678'"
+a=$(SIGN_NO=abc call H3 2304 "$oneshot"); expect_err "$a" "envelope.sign_no: not signed in"
+a=$(SIGN_NO=$sign_H8 call H3 2304 "$oneshot"); expect_err "$a" "envelope.sign_no: issued to another institution"
+a=$(SIGN_NO=$sign_H8 call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}')
+expect_err "$a" "issued to another institution"
 after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
 [ "$before" = "$after" ] || fail "a refusal changed the year: $before vs $after"
 "$YIBAO" check --db "$db" >/dev/null || fail "check after refusals"
+
+# ---- sign-out (9002); the sign_no is checked before the msgid ------------
+main_H3=$sign_H3
+sign_in H3; s2=$sign_H3; sign_H3=$main_H3
+[ "$s2" != "$sign_H3" ] || fail "two 9001 gave one sign_no: $s2"
+a=$(SIGN_NO=$s2 call H3 2304 "$oneshot" H3SIGNED0000000000000001); expect_ok "$a"
+signed=$(echo "$a" | jq -c .output)
+so="{\"signOut\":{\"sign_no\":\"$s2\",\"opter_no\":\"001\"}}"
+a=$(call H8 9002 "$so"); expect_err "$a" "input.signOut.sign_no: issued to another institution"
+a=$(SIGN_NO= call H3 9002 "$so"); expect_err "$a" "envelope.sign_no: not signed in"
+a=$(SIGN_NO=$s2 call H3 9002 "$so" H3SIGNOUT000000000000001); expect_ok "$a"
+expect_field "$a" '.output.signoutoutb.sign_time|length' 19
+a=$(SIGN_NO=$s2 call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "envelope.sign_no: signed out"
+a=$(SIGN_NO=$s2 call H3 9002 "$so" H3SIGNOUT000000000000001); expect_err "$a" "envelope.sign_no: signed out"
+a=$(call H3 9002 "$so"); expect_err "$a" "input.signOut.sign_no: already signed out"
+a=$(call H3 9002 '{"signOut":{"sign_no":"99999999","opter_no":"001"}}'); expect_err "$a" "not issued by 9001"
+# a retry with the signed-out sign_no is refused; with a live one it gets the first answer
+a=$(SIGN_NO=$s2 call H3 2304 "$oneshot" H3SIGNED0000000000000001); expect_err "$a" "sign_no: signed out"
+a=$(call H3 2304 "$oneshot" H3SIGNED0000000000000001); expect_ok "$a"
+[ "$(echo "$a" | jq -c .output)" = "$signed" ] || fail "replay under another sign_no differs: $a"
+a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
 
 # ---- a used nonce stays used across a restart (docs/SERVICE.md) ----------
 # signed_post FILE: posts FILE with the headers saved in FILE.hdr
@@ -211,6 +243,9 @@ a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_ok "$a"
 stop_server                          # a clean stop flushes the nonce log
 start_server --threads 8
 a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_err "$a" "x-tif-nonce: already used"
+# sign-ins are stored: a live one still works, a signed-out one stays out
+a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+a=$(SIGN_NO=$s2 call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "envelope.sign_no: signed out"
 # after a SIGKILL too, once the flush interval (50 ms) has passed
 envelope 2303 H3 "$oneshot" >"$work/replay2.json"
 mapfile -t h2 < <(sign_headers "$work/replay2.json")
@@ -220,6 +255,8 @@ kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 start_server --threads 8
 a=$(signed_post "$work/replay2.json" "${h2[@]}"); expect_err "$a" "x-tif-nonce: already used"
 a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_err "$a" "x-tif-nonce: already used"
+a=$(call H3 2304 "$oneshot"); expect_ok "$a"
+a=$(SIGN_NO=$s2 call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "envelope.sign_no: signed out"
 
 # ---- revoking a credential while the server runs: refused within 2 s -------
 a=$(call H8 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
@@ -227,6 +264,20 @@ a=$(call H8 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
 sleep 2.2                            # SVC_CRED_RECHECK_S = 2
 a=$(call H8 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "credential revoked"
 a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+
+# ---- validity: sign_H3 is older than 5 s, so it has expired -----------------
+stop_server
+start_server --threads 8 --sign-in-valid-s 5
+a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "envelope.sign_no: expired (signed in at "
+sign_in H3
+a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+
+# ---- --sign-in off (test rigs): no sign_no needed ---------------------------
+stop_server
+start_server --threads 8 --sign-in off
+a=$(SIGN_NO= call H3 2304 "$oneshot"); expect_ok "$a"
+a=$(SIGN_NO=$s2 call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+a=$(SIGN_NO= call H3 9001 '{"signIn":{"opter_no":"001"}}'); expect_ok "$a"
 
 stop_server
 "$YIBAO" check --db "$db" >/dev/null || fail "check at the end"

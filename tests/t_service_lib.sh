@@ -2,8 +2,9 @@
 # test itself: test.sh runs tests/t_*.sh, so this file exits 0 when run).
 # Builds a tiny city (CSV) in $work, imports it into the store ($db:
 # $work/db.sqlite, or with SVC_BACKEND=pg a fresh database on the cluster of
-# $YIBAO_PG_URI, dropped at exit), starts `yibao serve` on a free port, and
-# signs requests with `yibao sign`.
+# $YIBAO_PG_URI, dropped at exit), starts `yibao serve` on a free port,
+# signs requests with `yibao sign`, and signs institutions in (9001): the
+# envelope carries sign_CODE, or $SIGN_NO when that is set (even empty).
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 : "${YIBAO:?YIBAO must name the yibao binary}"
@@ -66,10 +67,11 @@ credential() {
 }
 
 start_server() {
+    rm -f "$work/serve.log"   # not the last server's line; the shell may open it after we look
     "$YIBAO" serve --db "$db" --listen 127.0.0.1:0 "$@" >"$work/serve.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
-        url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log")
+        url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log" 2>/dev/null || true)
         [ -n "$url" ] && return 0
         kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "server exited"; }
         sleep 0.1
@@ -82,11 +84,14 @@ stop_server() {
     server_pid=""
 }
 
-# envelope INFNO CODE INPUT_JSON [MSGID]: prints the request body
+# envelope INFNO CODE INPUT_JSON [MSGID]: prints the request body; its
+# sign_no is $SIGN_NO when set (even empty), else sign_CODE (see sign_in)
 envelope() {
-    local msgid=${4:-$2$(date +%s%N)$RANDOM}
-    printf '{"infno":"%s","msgid":"%s","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"T","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"Test","inf_time":"2020-06-01 10:00:00","fixmedins_code":"%s","fixmedins_name":"x","sign_no":"","input":%s}' \
-        "$1" "$msgid" "$2" "$3"
+    local msgid=${4:-$2$(date +%s%N)$RANDOM} sign
+    eval "sign=\${sign_$2:-}"
+    sign=${SIGN_NO-$sign}
+    printf '{"infno":"%s","msgid":"%s","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"T","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"Test","inf_time":"2020-06-01 10:00:00","fixmedins_code":"%s","fixmedins_name":"x","sign_no":"%s","input":%s}' \
+        "$1" "$msgid" "$2" "$sign" "$3"
 }
 
 # post_as CODE BODY_FILE [sign options...]: signed POST, prints the answer
@@ -103,6 +108,17 @@ post_as() {
 call() {
     envelope "$2" "$1" "$3" "${4:-}" >"$work/req.json"
     post_as "$1" "$work/req.json"
+}
+
+# sign_in CODE...: 9001 for each CODE (server running); sets sign_CODE
+sign_in() {
+    local code a s
+    for code in "$@"; do
+        a=$(SIGN_NO= call "$code" 9001 '{"signIn":{"opter_no":"001","mac":"00:00:00:00:00:00","ip":"127.0.0.1"}}')
+        s=$(echo "$a" | jq -r .output.signinoutb.sign_no 2>/dev/null)
+        [[ "$s" =~ ^[0-9]+$ ]] || fail "9001 for $code: $a"
+        eval "sign_$code=$s"
+    done
 }
 
 # expect_ok ANSWER: infcode 0

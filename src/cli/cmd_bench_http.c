@@ -7,9 +7,11 @@
  * for S seconds; reports settlements/s, p50/p99/p999 latency (send of the
  * first byte to the last byte of the answer) and the generator's own CPU.
  *
- * Bodies are built up front (BENCH_TEMPLATES bills); each request copies
- * one, writes a fresh msgid and a random person into fixed-width slots, and
- * signs fresh gateway headers (sha256 mode: one SHA-256 per request).
+ * First it signs in once (9001, on its own connection) and every body
+ * carries that sign_no in its envelope, as the service requires. Bodies are
+ * built up front (BENCH_TEMPLATES bills); each request copies one, writes a
+ * fresh msgid and a random person into fixed-width slots, and signs fresh
+ * gateway headers (sha256 mode: one SHA-256 per request).
  *
  *   yibao bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
  *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102]
@@ -27,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +49,7 @@
 #define BENCH_LINES_MAX 30
 #define BENCH_EVENTS 256
 #define BENCH_MSGID_DIGITS 16           /* hex digits of the msgid counter */
+#define BENCH_SIGN_IN_TIMEOUT_S 10      /* the 9001 before the run */
 
 struct bench_cfg {
     char host[64];
@@ -53,6 +57,7 @@ struct bench_cfg {
     char path[256];
     const char *paasid, *token, *code, *infno, *psn_prefix;
     long long connections, seconds, persons, threads;
+    char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1];   /* from the 9001 */
 };
 
 /* A pre-built body with the offsets of its msgid and person slots. */
@@ -120,10 +125,10 @@ static int make_template(const struct bench_cfg *cfg, uint64_t *rng, struct temp
     bool pharmacy = strcmp(cfg->infno, "2102") == 0;
     int n = snprintf(t->body, sizeof t->body,
                      "{\"infno\":\"%s\",\"msgid\":\"B%0*d\",\"fixmedins_code\":\"%s\","
-                     "\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s0000\","
+                     "\"sign_no\":\"%s\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s0000\","
                      "\"med_type\":\"%s\",\"begntime\":\"2020-06-01\",\"endtime\":\"2020-06-01\","
                      "\"medfee_sumamt\":%" PRId64 ".%02d,\"acct_used_flag\":\"1\"},\"feedetail\":[%s]}}",
-                     cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->psn_prefix,
+                     cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->sign_no, cfg->psn_prefix,
                      pharmacy ? "41" : "11", total / 100, (int)(total % 100), detail);
     if (n < 0 || (size_t)n >= sizeof t->body) return -1;
     t->len = n;
@@ -139,20 +144,27 @@ static void put_digits(char *at, uint64_t v, int width, unsigned base) {
     for (int i = width - 1; i >= 0; i--, v /= base) at[i] = digits[v % base];
 }
 
+/* The request line and headers, signed now, for a body of body_len bytes;
+ * returns their length. */
+static int format_head(const struct bench_cfg *cfg, char *out, const char *nonce, int body_len) {
+    char ts[24], sig[65];
+    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+    service_sign_sha256(ts, cfg->token, nonce, sig);
+    return snprintf(out, BENCH_REQUEST_BYTES,
+                    "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                    "x-tif-paasid: %s\r\nx-tif-timestamp: %s\r\nx-tif-nonce: %s\r\n"
+                    "x-tif-signature: %s\r\nContent-Length: %d\r\n\r\n",
+                    cfg->path, cfg->host, cfg->paasid, ts, nonce, sig, body_len);
+}
+
 /* The next request of a connection: headers signed now, a template body. */
 static void next_request(struct loop *l, struct conn *c) {
     const struct bench_cfg *cfg = l->cfg;
     const struct template *t = &l->tpl[rng_next(&l->rng) % BENCH_TEMPLATES];
-    char ts[24], nonce[48], sig[65];
+    char nonce[48];
     uint64_t seq = l->seq++;
-    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
     snprintf(nonce, sizeof nonce, "n%d-%" PRIx64 "-%" PRIx64, l->index, seq, rng_next(&l->rng));
-    service_sign_sha256(ts, cfg->token, nonce, sig);
-    int h = snprintf(c->req, BENCH_REQUEST_BYTES,
-                     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                     "x-tif-paasid: %s\r\nx-tif-timestamp: %s\r\nx-tif-nonce: %s\r\n"
-                     "x-tif-signature: %s\r\nContent-Length: %d\r\n\r\n",
-                     cfg->path, cfg->host, cfg->paasid, ts, nonce, sig, t->len);
+    int h = format_head(cfg, c->req, nonce, t->len);
     memcpy(c->req + h, t->body, (size_t)t->len);
     /* msgid: thread (2 hex) + a per-thread counter + the start time, unique per run */
     uint64_t id = ((uint64_t)l->index << 56) ^ (seq << 20) ^ ((uint64_t)l->end_us & 0xFFFFF);
@@ -199,6 +211,71 @@ static int response_complete(struct conn *c, const char **body) {
     size_t need = (size_t)(*body - c->resp) + (size_t)len;
     if (need + 1 > BENCH_RESPONSE_BYTES) return -1;
     return c->got >= need ? 1 : 0;
+}
+
+/* One request and its answer on a blocking connection of its own; *body
+ * points into c->resp. */
+static int exchange(const struct bench_cfg *cfg, struct conn *c, const char **body) {
+    int fd = connect_to(cfg);
+    if (fd < 0) return -1;
+    struct timeval tv = {.tv_sec = BENCH_SIGN_IN_TIMEOUT_S};
+    int rc = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 ? 0 : -1;
+    c->sent = c->got = 0;
+    while (rc == 0 && c->sent < c->req_len) {
+        ssize_t n = send(fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
+        if (n <= 0) rc = -1;
+        else c->sent += (size_t)n;
+    }
+    int done = 0;
+    while (rc == 0 && done == 0) {
+        ssize_t n = recv(fd, c->resp + c->got, BENCH_RESPONSE_BYTES - 1 - c->got, 0);
+        if (n <= 0) rc = -1;
+        else c->got += (size_t)n, done = response_complete(c, body);
+        if (done < 0) rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
+/* Copies the answer's output.signinoutb.sign_no into cfg->sign_no. */
+static int sign_no_of(struct bench_cfg *cfg, const char *body) {
+    static const char key[] = "\"sign_no\":\"";
+    const char *at = strncmp(body, "{\"infcode\":0,", 13) == 0 ? strstr(body, key) : NULL;
+    if (at == NULL) return -1;
+    at += sizeof key - 1;
+    size_t n = strspn(at, "0123456789");
+    if (n == 0 || n > SERVICE_SIGN_NO_BYTES_MAX || at[n] != '"') return -1;
+    memcpy(cfg->sign_no, at, n);
+    cfg->sign_no[n] = '\0';
+    return 0;
+}
+
+/* 9001 for cfg->code, once per run: every settlement carries its sign_no. */
+static int sign_in(struct bench_cfg *cfg) {
+    struct conn c = {.fd = -1, .req = malloc(BENCH_REQUEST_BYTES), .resp = malloc(BENCH_RESPONSE_BYTES)};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t stamp = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    char body[512], nonce[48];
+    int n = snprintf(body, sizeof body, "{\"infno\":\"9001\",\"msgid\":\"BS%" PRIx64 "%x\","
+                     "\"fixmedins_code\":\"%s\",\"input\":{\"signIn\":{\"opter_no\":\"bench\","
+                     "\"mac\":\"\",\"ip\":\"%s\"}}}", stamp, (unsigned)getpid(), cfg->code, cfg->host);
+    snprintf(nonce, sizeof nonce, "s%" PRIx64 "-%x", stamp, (unsigned)getpid());
+    const char *answer = NULL;
+    int rc = -1;
+    if (c.req != NULL && c.resp != NULL && n > 0 && (size_t)n < sizeof body) {
+        int h = format_head(cfg, c.req, nonce, n);
+        memcpy(c.req + h, body, (size_t)n);
+        c.req_len = (size_t)h + (size_t)n;
+        rc = exchange(cfg, &c, &answer);
+    }
+    if (rc != 0) fprintf(stderr, "yibao bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
+    else if ((rc = sign_no_of(cfg, answer)) != 0)
+        fprintf(stderr, "yibao bench http: 9001 sign-in refused: %.300s\n", answer);
+    free(c.req);
+    free(c.resp);
+    return rc;
 }
 
 static void tally(struct loop *l, const char *body) {
@@ -414,6 +491,8 @@ int bench_http(int argc, char **argv) {
     int rc = EXIT_CHECK_FAILED;
     uint64_t rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_us();
     bool ok = tpl && conns && loops && tids;
+    if (!ok) fprintf(stderr, "yibao bench http: out of memory\n");
+    else ok = sign_in(&cfg) == 0; /* says why not */
     for (int i = 0; ok && i < BENCH_TEMPLATES; i++) ok = make_template(&cfg, &rng, &tpl[i]) == 0;
     if (ok) {
         double cpu0 = cpu_seconds();
@@ -431,8 +510,6 @@ int bench_http(int argc, char **argv) {
         for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
         rc = report(&cfg, loops, (double)(now_us() - t0) / 1e6, cpu_seconds() - cpu0);
         for (int i = 0; i < cfg.threads; i++) free(loops[i].lat_us);
-    } else {
-        fprintf(stderr, "yibao bench http: out of memory\n");
     }
     free(tpl);
     free(conns);

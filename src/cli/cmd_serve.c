@@ -4,7 +4,9 @@
  *
  * Options (defaults in service.h): --threads N, --batch N (settlements per
  * group commit), --max-body BYTES, --max-lines N, --max-depth N,
- * --nonce-cache N (nonces remembered per paasid). */
+ * --nonce-cache N (nonces remembered per paasid), --sign-in on|off (off:
+ * the envelope's sign_no is not checked; for test rigs), --sign-in-valid-s N
+ * (how long a 9001 sign_no is valid). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,13 +30,28 @@ static bool number_option(int argc, char **argv, int *i, const char *name, long 
     return true;
 }
 
+/* --sign-in on|off */
+static bool sign_in_option(int argc, char **argv, int *i, struct service_config *cfg, bool *bad) {
+    const char *text = NULL;
+    if (!cli_option(argc, argv, i, "--sign-in", &text, bad)) return false;
+    if (*bad) return true;
+    if (strcmp(text, "on") == 0 || strcmp(text, "off") == 0) {
+        cfg->sign_in_off = strcmp(text, "off") == 0;
+    } else {
+        fprintf(stderr, "yibao serve: --sign-in: must be on or off, not '%s'\n", text);
+        *bad = true;
+    }
+    return true;
+}
+
 static int parse(int argc, char **argv, const char **db, const char **listen,
                  struct service_config *cfg) {
     bool bad = false;
     long long v = 0;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", db, &bad) ||
-            cli_option(argc, argv, &i, "--listen", listen, &bad))
+            cli_option(argc, argv, &i, "--listen", listen, &bad) ||
+            sign_in_option(argc, argv, &i, cfg, &bad))
             continue;
         if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad)) cfg->threads = (int)v;
         else if (number_option(argc, argv, &i, "--batch", 1 << 20, &v, &bad)) cfg->batch_max = (int)v;
@@ -44,6 +61,8 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         else if (number_option(argc, argv, &i, "--max-depth", 1 << 10, &v, &bad)) cfg->depth_max = (uint32_t)v;
         else if (number_option(argc, argv, &i, "--nonce-cache", 1 << 26, &v, &bad))
             cfg->nonces_per_paasid = (uint32_t)v;
+        else if (number_option(argc, argv, &i, "--sign-in-valid-s", SERVICE_SIGN_IN_VALID_S_MAX, &v, &bad))
+            cfg->sign_in_valid_s = v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -55,7 +74,8 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
     }
     if (bad)
         fprintf(stderr, "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-                        "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n");
+                        "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+                        "       [--sign-in on|off] [--sign-in-valid-s SECONDS]\n");
     return bad ? -1 : 0;
 }
 

@@ -1,7 +1,8 @@
 /* service.c: the request path without HTTP: opening the service (store,
  * commit queue, service tables), the worker scratch pool, and
  * service_handle(): body limits, JSON, the envelope, the gateway checks,
- * the transaction table, replayable answers, and the response envelope. */
+ * the transaction table, the sign-in check (signin.c), replayable answers,
+ * and the response envelope. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 static const struct svc_txn txns[] = {
     {"9001", txn_signin, true, false, false},
+    {"9002", txn_signout, true, false, false},
     {"1101", txn_person, false, false, false},
     {"5206", txn_cumulative, false, false, false},
     {"5203", txn_setl_query, false, false, false},
@@ -55,6 +57,7 @@ void service_config_default(struct service_config *cfg) {
     cfg->threads = SERVICE_THREADS_DEFAULT;
     cfg->batch_max = SERVICE_BATCH_DEFAULT;
     cfg->time_window_s = SERVICE_TIME_WINDOW_S;
+    cfg->sign_in_valid_s = SERVICE_SIGN_IN_VALID_S_DEFAULT;
 }
 
 static int config_check(const struct service_config *cfg, char *err, size_t size) {
@@ -70,6 +73,8 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
         return snprintf(err, size, "batch: must be in [1, %d]", BATCH_MAX), -1;
     if (cfg->nonces_per_paasid < 16 || cfg->nonces_per_paasid > SERVICE_NONCES_PER_PAASID_MAX)
         return snprintf(err, size, "nonce-cache: must be in [16, %u]", SERVICE_NONCES_PER_PAASID_MAX), -1;
+    if (cfg->sign_in_valid_s < 1 || cfg->sign_in_valid_s > SERVICE_SIGN_IN_VALID_S_MAX)
+        return snprintf(err, size, "sign-in-valid-s: must be in [1, %d]", SERVICE_SIGN_IN_VALID_S_MAX), -1;
     return 0;
 }
 
@@ -94,7 +99,8 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         return -1;
     }
     if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0 ||
-        svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
+        svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
+        svc_signin_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
         return -1;
     }
@@ -119,6 +125,7 @@ void service_close(struct service *svc) {
     if (svc->q) commitq_stop(svc->q);
     if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
     svc_auth_free(svc); /* flushes the nonce log */
+    svc_signin_free(svc);
     store_close(svc->store);
     svcdb_close(svc->db);
     for (size_t i = 0; i < svc->pool_count; i++) worker_free(svc->pool[i]);
@@ -252,6 +259,7 @@ static int run_replayable(struct svc_call *c, const struct svc_txn *t) {
     if (rc == 0 && svcdb_commit(db) != 0) rc = svc_fail(c, "storage: %s", svcdb_error(db));
     if (rc != 0) svcdb_rollback(db);
     svcdb_unlock(db);
+    if (rc == 0) svc_signin_note(c->svc, &c->signin_note, c->now_s); /* 9001/9002, committed */
     return rc;
 }
 
@@ -266,6 +274,8 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     const struct svc_txn *t = svc_txn_find(c->infno);
     if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
     if (institution_check(c, t) != 0) return -1;
+    /* After the credential, before the msgid: a replay too needs a live sign-in */
+    if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
     return t->replayable ? run_replayable(c, t) : t->run(c);
 }
 

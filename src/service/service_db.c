@@ -1,6 +1,6 @@
 /* service_db.c: the service's own tables, kept in the same database as the
  * store but through our own connection: credentials, replayable answers of
- * non-settlement writes, sign-ins, visits, uploaded fee lines, the link
+ * non-settlement writes, sign-ins and sign-outs, visits, uploaded fee lines, the link
  * from a settlement to its visit, and used nonces. Settlements themselves
  * live in the store.
  *
@@ -74,6 +74,18 @@ int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, cons
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                      int64_t *sign_no) {
     return db->ops->signin_put(db, code, opter_no, time_s, sign_no);
+}
+
+int svcdb_signin_get(struct svcdb *db, int64_t sign_no, struct svc_signin *out, bool *found) {
+    return db->ops->signin_get(db, sign_no, out, found);
+}
+
+int svcdb_signin_scan(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void *ctx) {
+    return db->ops->signin_scan(db, since_s, cb, ctx);
+}
+
+int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s) {
+    return db->ops->signout_put(db, sign_no, opter_no, time_s);
 }
 
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit) {

@@ -4,7 +4,7 @@
  * opening a fresh database do not race. Statements are prepared once per
  * connection; parameters go as text. synchronous_commit is on (off only
  * with sync_off), so a commit returns once durable, as with SQLite's
- * synchronous=FULL. Visit ids and sign-in numbers come from sequences;
+ * synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
  * fee lines keep their upload order in a sequence column. Used nonces are
  * written in one statement per flush (unnest of arrays). */
 #include <assert.h>
@@ -25,8 +25,13 @@
 enum stmt_id {
     S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
     S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
-    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE, S_COUNT
+    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
+    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_COUNT
 };
+
+#define SIGNIN_SELECT                                                                       \
+    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s "         \
+    "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 #define VISIT_COLS                                                                          \
     "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg,"        \
@@ -63,6 +68,9 @@ static const char *const stmt_sql[S_COUNT] = {
                     "unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING",
     [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= $1",
     [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < $1",
+    [S_SIGNIN_GET] = SIGNIN_SELECT "WHERE s.sign_no = $1",
+    [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= $1",
+    [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES ($1, $2, $3)",
 };
 
 static const char schema_sql[] =
@@ -73,6 +81,9 @@ static const char schema_sql[] =
     " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
     " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
+    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no BIGINT PRIMARY KEY, opter_no TEXT NOT NULL,"
+    " time_s BIGINT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
     " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
     " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
@@ -271,6 +282,48 @@ static int pg_signin_put(struct svcdb *base, const char *code, const char *opter
     *sign_no = col_i64(res, 0, 0);
     PQclear(res);
     return 0;
+}
+
+static void signin_row(const PGresult *res, int row, struct svc_signin *out) {
+    memset(out, 0, sizeof *out);
+    out->sign_no = col_i64(res, row, 0);
+    col_text(res, row, 1, out->fixmedins_code, sizeof out->fixmedins_code);
+    out->time_s = col_i64(res, row, 2);
+    out->signout_s = col_i64(res, row, 3);
+}
+
+static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
+                         bool *found) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, sign_no)};
+    PGresult *res = exec(pgd(base), S_SIGNIN_GET, 1, v);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) > 0;
+    if (*found) signin_row(res, 0, out);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb, void *ctx) {
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {i64(t, since_s)};
+    PGresult *res = exec(pgd(base), S_SIGNIN_SCAN, 1, v);
+    if (res == NULL) return -1;
+    int rc = 0;
+    struct svc_signin row;
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        signin_row(res, r, &row);
+        rc = cb(ctx, &row) != 0 ? -1 : 0;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_signout_put(struct svcdb *base, int64_t sign_no, const char *opter_no,
+                          int64_t time_s) {
+    char n[2][PGDB_INT_BYTES];
+    const char *v[] = {i64(n[0], sign_no), opter_no, i64(n[1], time_s)};
+    return run(pgd(base), S_SIGNOUT_PUT, 3, v);
 }
 
 /* ---- visits ----------------------------------------------------------------- */
@@ -504,6 +557,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
     .credential_get = pg_credential_get, .credential_put = pg_credential_put,
     .answer_get = pg_answer_get, .answer_put = pg_answer_put, .signin_put = pg_signin_put,
+    .signin_get = pg_signin_get, .signin_scan = pg_signin_scan, .signout_put = pg_signout_put,
     .visit_insert = pg_visit_insert, .visit_get = pg_visit_get, .visit_update = pg_visit_update,
     .fee_exists = pg_fee_exists, .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw, .fee_mark = pg_fee_mark, .setl_put = pg_setl_put,

@@ -16,8 +16,13 @@
 enum stmt_id {
     S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
     S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
-    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE, S_BEGIN, S_COMMIT, S_ROLLBACK, S_COUNT
+    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
+    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_COUNT
 };
+
+#define SIGNIN_SELECT                                                                       \
+    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s "         \
+    "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = ?1",
@@ -52,6 +57,9 @@ static const char *const stmt_sql[S_COUNT] = {
                     "ON CONFLICT(paasid, nonce) DO NOTHING",
     [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= ?1",
     [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < ?1",
+    [S_SIGNIN_GET] = SIGNIN_SELECT "WHERE s.sign_no = ?1",
+    [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= ?1",
+    [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES (?1, ?2, ?3)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -64,6 +72,9 @@ static const char schema_sql[] =
     " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
     " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
+    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no INTEGER PRIMARY KEY, "
+    " opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS svc_visit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
     " kind INTEGER NOT NULL, status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, "
     " insutype INTEGER NOT NULL, med_type TEXT NOT NULL, begntime INTEGER NOT NULL, "
@@ -242,6 +253,51 @@ static int sq_signin_put(struct svcdb *base, const char *code, const char *opter
     if (run(db, S_SIGNIN_PUT) != 0) return -1;
     *sign_no = sqlite3_last_insert_rowid(db->db);
     return 0;
+}
+
+static void signin_row(sqlite3_stmt *s, struct svc_signin *out) {
+    memset(out, 0, sizeof *out);
+    out->sign_no = sqlite3_column_int64(s, 0);
+    col_text(s, 1, out->fixmedins_code, sizeof out->fixmedins_code);
+    out->time_s = sqlite3_column_int64(s, 2);
+    out->signout_s = sqlite3_column_int64(s, 3);
+}
+
+static int sq_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
+                         bool *found) {
+    struct sqdb *db = sq(base);
+    sqlite3_bind_int64(db->st[S_SIGNIN_GET], 1, sign_no);
+    int rc = step(db, S_SIGNIN_GET);
+    *found = rc == 1;
+    if (rc != 1) return rc;
+    signin_row(db->st[S_SIGNIN_GET], out);
+    finish(db, S_SIGNIN_GET);
+    return 0;
+}
+
+static int sq_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb, void *ctx) {
+    struct sqdb *db = sq(base);
+    sqlite3_bind_int64(db->st[S_SIGNIN_SCAN], 1, since_s);
+    struct svc_signin row;
+    int rc;
+    while ((rc = step(db, S_SIGNIN_SCAN)) == 1) {
+        signin_row(db->st[S_SIGNIN_SCAN], &row);
+        if (cb(ctx, &row) != 0) {
+            finish(db, S_SIGNIN_SCAN);
+            return -1;
+        }
+    }
+    return rc;
+}
+
+static int sq_signout_put(struct svcdb *base, int64_t sign_no, const char *opter_no,
+                          int64_t time_s) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SIGNOUT_PUT];
+    sqlite3_bind_int64(s, 1, sign_no);
+    bind_text(s, 2, opter_no);
+    sqlite3_bind_int64(s, 3, time_s);
+    return run(db, S_SIGNOUT_PUT);
 }
 
 static void bind_visit(sqlite3_stmt *s, const struct svc_visit *v) {
@@ -451,6 +507,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
     .credential_get = sq_credential_get, .credential_put = sq_credential_put,
     .answer_get = sq_answer_get, .answer_put = sq_answer_put, .signin_put = sq_signin_put,
+    .signin_get = sq_signin_get, .signin_scan = sq_signin_scan, .signout_put = sq_signout_put,
     .visit_insert = sq_visit_insert, .visit_get = sq_visit_get, .visit_update = sq_visit_update,
     .fee_exists = sq_fee_exists, .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,
     .fee_withdraw = sq_fee_withdraw, .fee_mark = sq_fee_mark, .setl_put = sq_setl_put,

@@ -21,6 +21,10 @@
 #define SVC_CRED_BUCKETS 4096       /* hash buckets of the credentials cache (power of two) */
 #define SVC_CRED_RECHECK_S 2        /* a cached credential is re-read after this long */
 #define SVC_PATH_BYTES 96           /* "input.feedetail[123].det_item_fee_sumamt" */
+#define SVC_SIGNIN_MAX 65536        /* valid sign-ins held in memory (more: read from the table) */
+#define SVC_SIGNIN_BUCKETS 16384    /* hash buckets of the sign-in cache (power of two) */
+#define SVC_SIGNIN_RECHECK_S 2      /* a cached sign-in is re-read after this long */
+#define SVC_SIGNIN_SWEEP_S 60       /* a full cache drops its dead entries at most this often */
 
 /* ---- service tables (service_db.c) ------------------------------------- */
 enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
@@ -50,6 +54,14 @@ struct svc_credential {
     bool active;
 };
 
+/* A 9001 sign-in (svc_signin, with its 9002 sign-out from svc_signout). */
+struct svc_signin {
+    int64_t sign_no;                /* > 0 */
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    int64_t time_s;                 /* signed in (unix seconds) */
+    int64_t signout_s;              /* signed out (unix seconds); 0: not signed out */
+};
+
 struct svcdb;
 int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err, size_t err_size);
 void svcdb_close(struct svcdb *db);
@@ -71,6 +83,11 @@ int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, cons
                      const char *answer, size_t len);
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                      int64_t *sign_no);
+int svcdb_signin_get(struct svcdb *db, int64_t sign_no, struct svc_signin *out, bool *found);
+/* Sign-ins with time_s >= since_s, signed out or not. */
+typedef int (*svc_signin_cb)(void *ctx, const struct svc_signin *row);
+int svcdb_signin_scan(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void *ctx);
+int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s);
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
@@ -105,6 +122,7 @@ int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 
 /* ---- the service ------------------------------------------------------- */
 struct nonce_cache;
+struct signin_cache;            /* signin.c */
 
 struct cred_entry {
     struct svc_credential cred;     /* under the service's cred_lock */
@@ -134,6 +152,7 @@ struct service {
     struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];
     size_t cred_count;
     struct nonce_log *nonce_log;    /* NULL with auth_off */
+    struct signin_cache *signins;   /* valid sign_nos; NULL with sign_in_off */
     /* worker pool */
     pthread_mutex_t pool_lock;
     struct svc_worker **pool;
@@ -156,6 +175,7 @@ struct svc_call {
     char fixmedins_code[CODE_BYTES_MAX + 1];
     const struct store_institution *inst;
     struct json_buf *output;        /* the handler writes one JSON object here */
+    struct svc_signin signin_note;  /* 9001/9002: applied to the cache once committed */
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
 };
@@ -201,6 +221,18 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
  * window into the caches; at close: flushes the log and frees the caches. */
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size);
 void svc_auth_free(struct service *svc);
+
+/* ---- signin.c: the envelope's sign_no (docs/SERVICE.md, "Sign-in") ---- */
+/* At open: loads the sign-ins still valid into the cache; at close: frees it. */
+int svc_signin_start(struct service *svc, int64_t now_s, char *err, size_t err_size);
+void svc_signin_free(struct service *svc);
+/* The envelope's sign_no must be a 9001 sign-in of c->fixmedins_code, not
+ * signed out, not older than sign_in_valid_s; else fills c->err, -1. */
+int svc_signin_check(struct svc_call *c);
+/* A committed 9001 or 9002 (c->signin_note), into the cache. */
+void svc_signin_note(struct service *svc, const struct svc_signin *row, int64_t now_s);
+/* "00000000000000000042" -> 42; -1 unless 1-20 digits and in (0, INT64_MAX]. */
+int64_t svc_sign_no_parse(const char *text);
 
 /* ---- envelope.c: input readers ("input.data.psn_no: missing") ----------- */
 const struct json_value *in_object(struct svc_call *c, const struct json_value *obj,
@@ -254,6 +286,7 @@ struct svc_txn {
 const struct svc_txn *svc_txn_find(const char *infno);
 
 int txn_signin(struct svc_call *c);        /* 9001 */
+int txn_signout(struct svc_call *c);       /* 9002 */
 int txn_person(struct svc_call *c);        /* 1101 */
 int txn_cumulative(struct svc_call *c);    /* 5206 */
 int txn_setl_query(struct svc_call *c);    /* 5203 */

@@ -36,6 +36,9 @@ struct svcdb_ops {
                       const char *answer, size_t len);
     int (*signin_put)(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                       int64_t *sign_no);
+    int (*signin_get)(struct svcdb *db, int64_t sign_no, struct svc_signin *out, bool *found);
+    int (*signin_scan)(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void *ctx);
+    int (*signout_put)(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s);
     int (*visit_insert)(struct svcdb *db, struct svc_visit *visit);
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);

@@ -1,6 +1,7 @@
-/* txn_query.c: sign-in (9001) and the read-only transactions: person
- * information (1101), the person's accumulated figures (5206), settlement
- * query (5203) and reconciliation of totals (3201). */
+/* txn_query.c: sign-in (9001), sign-out (9002) and the read-only
+ * transactions: person information (1101), the person's accumulated
+ * figures (5206), settlement query (5203) and reconciliation of totals
+ * (3201). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,13 +20,56 @@ int txn_signin(struct svc_call *c) {
     int64_t sign_no;
     if (svcdb_signin_put(c->svc->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    struct svc_signin *note = &c->signin_note;  /* cached once committed */
+    note->sign_no = sign_no;
+    snprintf(note->fixmedins_code, sizeof note->fixmedins_code, "%s", c->fixmedins_code);
+    note->time_s = c->now_s;
+    note->signout_s = 0;
     char text[32];
-    snprintf(text, sizeof text, "%020" PRId64, sign_no);
+    snprintf(text, sizeof text, "%0*" PRId64, SERVICE_SIGN_NO_BYTES_MAX, sign_no);
     struct jw w;
     jw_begin(&w, c->output);
     jw_obj(&w, "signinoutb");
     jw_time(&w, "sign_time", svc_unix_to_local(c->now_s));
     jw_str(&w, "sign_no", text);
+    jw_close(&w, '}');
+    jw_end(&w);
+    return 0;
+}
+
+/* 9002: signs out a sign_no of this institution (the envelope's own, or
+ * another operator's); it is refused from then on. */
+int txn_signout(struct svc_call *c) {
+    const char *p = "input.signOut";
+    const struct json_value *in = in_object(c, c->input, "signOut", "input", true);
+    char text[SERVICE_SIGN_NO_BYTES_MAX + 1], opter_no[CODE_BYTES_MAX + 1];
+    if (in == NULL || in_code(c, in, "sign_no", p, true, text, sizeof text) != 0 ||
+        in_code(c, in, "opter_no", p, true, opter_no, sizeof opter_no) != 0)
+        return -1;
+    int64_t sign_no = svc_sign_no_parse(text);
+    struct svc_signin row;
+    bool found = false;
+    if (sign_no > 0 && svcdb_signin_get(c->svc->db, sign_no, &row, &found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (!found) return svc_fail(c, "%s.sign_no: '%s' was not issued by 9001", p, text);
+    if (strcmp(row.fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "%s.sign_no: issued to another institution (not to '%s')", p,
+                        c->fixmedins_code);
+    if (row.signout_s != 0) {
+        char when[20];
+        datetime_format(svc_unix_to_local(row.signout_s), when);
+        return svc_fail(c, "%s.sign_no: already signed out at %s", p, when);
+    }
+    if (!c->svc->cfg.dry_run) { /* the fuzzer keeps its sign-ins */
+        if (svcdb_signout_put(c->svc->db, sign_no, opter_no, c->now_s) != 0)
+            return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+        row.signout_s = c->now_s;
+        c->signin_note = row;
+    }
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, "signoutoutb");
+    jw_time(&w, "sign_time", svc_unix_to_local(c->now_s));
     jw_close(&w, '}');
     jw_end(&w);
     return 0;
