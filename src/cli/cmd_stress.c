@@ -135,7 +135,7 @@ struct stress_opts {
     const char *db, *setup, *catalog, *acks;
     const char *policies[LOADGEN_POLICIES_MAX];
     int policy_count;
-    long long threads, seconds, run, batch, persons;
+    long long threads, seconds, run, batch, persons, checkpoint_every;
 };
 
 static void default_files(struct stress_opts *o) {
@@ -158,6 +158,7 @@ static void default_files(struct stress_opts *o) {
 static int parse_opts(int argc, char **argv, struct stress_opts *o) {
     bool bad = false;
     const char *threads = NULL, *seconds = NULL, *run = NULL, *batch = NULL, *policy = NULL;
+    const char *every = NULL;
     for (int i = 2; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", &o->db, &bad) ||
             cli_option(argc, argv, &i, "--setup", &o->setup, &bad) ||
@@ -165,7 +166,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
             cli_option(argc, argv, &i, "--threads", &threads, &bad) ||
             cli_option(argc, argv, &i, "--seconds", &seconds, &bad) ||
             cli_option(argc, argv, &i, "--run", &run, &bad) ||
-            cli_option(argc, argv, &i, "--batch", &batch, &bad))
+            cli_option(argc, argv, &i, "--batch", &batch, &bad) ||
+            cli_option(argc, argv, &i, "--checkpoint-every", &every, &bad))
             continue;
         if (cli_option(argc, argv, &i, "--policy", &policy, &bad)) {
             if (o->policy_count == LOADGEN_POLICIES_MAX) bad = true;
@@ -181,6 +183,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
     if (!bad && seconds && !cli_positive("--seconds", seconds, 86400, &o->seconds)) bad = true;
     if (!bad && run && !cli_positive("--run", run, 1000000000, &o->run)) bad = true;
     if (!bad && batch && !cli_positive("--batch", batch, BATCH_MAX, &o->batch)) bad = true;
+    if (!bad && every && !cli_positive("--checkpoint-every", every, CHECKPOINT_RECORDS_MAX, &o->checkpoint_every))
+        bad = true;
     default_files(o);
     return bad || o->db == NULL ? -1 : 0;
 }
@@ -226,6 +230,7 @@ static int run_store(struct stress_opts *o) {
         fprintf(stderr, "yibao: %s\n", err.msg);
         goto out;
     }
+    if (o->checkpoint_every > 0) commitq_checkpoint_every(s.q, o->checkpoint_every);
     pthread_mutex_init(&s.lock, NULL);
     s.deadline = mono_s() + (double)s.seconds;
     int started = 0;
@@ -305,7 +310,8 @@ int cmd_stress(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "bench") == 0) return bench_store(argc - 1, argv + 1);
     if (argc < 2 || parse_opts(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: yibao stress store --db PATH [--threads T] [--seconds S] [--run R]"
-                        " [--batch B] [--setup DIR]\n       yibao stress verify --db PATH ACKS\n");
+                        " [--batch B] [--setup DIR] [--checkpoint-every N]\n"
+                        "       yibao stress verify --db PATH ACKS\n");
         return EXIT_BAD_INPUT;
     }
     if (strcmp(argv[1], "store") == 0) return run_store(&o);

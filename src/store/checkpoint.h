@@ -35,7 +35,6 @@
 
 #include "store/store.h"
 
-#define CHECKPOINT_RECORDS_MAX 131072 /* journal records after C before a checkpoint is written */
 #define PENDING_BUCKETS 524288        /* power of two, about 2 x the entries a pending holds */
 #define CATCH_UP_CHUNK 1024           /* journal records read per round trip when catching up */
 

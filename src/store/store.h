@@ -43,6 +43,7 @@
 #define POSTINGS_PER_RECORD_MAX 5     /* four funds + the personal account */
 #define HASH_HEX_BYTES 64             /* SHA-256 as lower-case hex */
 #define INSTITUTIONS_MAX 1000000      /* institutions held in memory */
+#define CHECKPOINT_RECORDS_MAX 131072 /* journal records after the checkpoint before one is written */
 #define POLICIES_MAX 1024             /* policies held in memory */
 
 struct store_err {
