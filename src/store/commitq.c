@@ -421,8 +421,7 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
     snprintf(rec->fixmedins_code, sizeof rec->fixmedins_code, "%s", inst);
     rec->ref_seq = ref_seq;
     rec->year = stl->year;
-    if (kind == JOURNAL_SETTLE) bill_request_hash(r->psn_no, r->bill, rec->req_hash);
-    else revoke_request_hash(r->setl_id, rec->req_hash);
+    memcpy(rec->req_hash, r->req_hash_, sizeof rec->req_hash);
     int len = settlement_encode(stl, rec->body, sizeof rec->body);
     assert(len > 0);
     (void)len;
@@ -566,10 +565,7 @@ static bool replay(struct batch *b, size_t i) {
     int k = strmap_find(&b->msgid_map, r->msgid, -1);
     const struct journal_rec *prior = k >= 0 ? &b->recs[k] : b->prior_found[i] ? &b->prior[i] : NULL;
     if (prior == NULL) return false;
-    char req_hash[HASH_HEX_BYTES + 1];
-    if (r->op == STORE_OP_SETTLE) bill_request_hash(r->psn_no, r->bill, req_hash);
-    else revoke_request_hash(r->setl_id, req_hash);
-    if (strcmp(req_hash, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED", "msgid");
+    if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED", "msgid");
     else answer_from_rec(r, prior);
     return true;
 }
@@ -842,6 +838,9 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
     assert(req->op == STORE_OP_SETTLE ? req->bill != NULL : req->op == STORE_OP_REVOKE);
     req->done_ = 0;
     req->status = STORE_PENDING;
+    /* hashed by the submitting thread: the writer is the bottleneck */
+    if (req->op == STORE_OP_SETTLE) bill_request_hash(req->psn_no, req->bill, req->req_hash_);
+    else revoke_request_hash(req->setl_id, req->req_hash_);
     pthread_mutex_lock(&q->lock);
     while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);
     if (q->stopping) {

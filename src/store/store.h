@@ -294,6 +294,7 @@ struct store_req {
     int64_t time_us;                  /* journal time of the record (seq) */
     struct store_err err;
     /* commit queue internals */
+    char req_hash_[HASH_HEX_BYTES + 1]; /* of the request, computed at submit */
     struct store_req *next_;
     int done_;
     void (*on_done_)(void *ctx);      /* commitq_submit_async */
