@@ -260,18 +260,20 @@ static void settle_e1(struct commitq *q, const char *msgid, int64_t fen, struct 
     assert_int_equal(r->status, STORE_DONE);
 }
 
-static void assert_e1(struct store *s, const struct year_state *want) {
+static void assert_e1_like(struct store *s, const char *psn_no, const struct year_state *want) {
     struct store_err err = {{0}};
     struct year_state st;
-    assert_int_equal(store_state_get(s, "E1", 2020, &st, &err), 0);
+    assert_int_equal(store_state_get(s, psn_no, 2020, &st, &err), 0);
     assert_true(year_state_equal(&st, want));
     struct store_person p;
     int64_t balance = -1;
     bool found = false;
-    assert_int_equal(store_person_get(s, "E1", &p, &balance, &found, &err), 0);
+    assert_int_equal(store_person_get(s, psn_no, &p, &balance, &found, &err), 0);
     assert_true(found);
     assert_int_equal(balance, want->acct_balc_fen);
 }
+
+static void assert_e1(struct store *s, const struct year_state *want) { assert_e1_like(s, "E1", want); }
 
 /* Reads, a second writer (another process), an import and the check all
  * see the records after the checkpoint; checkpoints land where asked. */
@@ -327,6 +329,57 @@ static void test_checkpoint(void **state) {
     assert_check_ok(f->store);
     assert_check_ok(b);
     store_close(b);
+}
+
+/* Random settlements and revokes by two writers on one store (two
+ * handles: two processes), each with a random checkpoint interval, never
+ * stopping cleanly in between: after every step both handles read exactly
+ * the state the last answer for that person reported. */
+static void test_checkpoint_random(void **state) {
+    struct fixture *f = *state;
+    struct store *h[2] = {f->store, NULL};
+    struct commitq *q[2] = {NULL, NULL};
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(f->target, &h[1], &err), 0);
+    for (int k = 0; k < 2; k++) assert_int_equal(commitq_start(h[k], 4, &q[k], &err), 0);
+    const char *who[3] = {"E1", "E2", "R1"};
+    struct year_state last[3];
+    bool seen[3] = {false, false, false};
+    int64_t settled[64];
+    int settled_count = 0;
+    uint64_t rng = 20261123;
+    for (int step = 0; step < 120; step++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = (int)(rng >> 33) % 2, p = (int)(rng >> 40) % 3;
+        if ((rng >> 20) % 7 == 0) commitq_checkpoint_every(q[k], 1 + (int64_t)((rng >> 24) % 5));
+        struct bill bill;
+        struct bill_line line;
+        struct store_req r;
+        char msgid[32];
+        snprintf(msgid, sizeof msgid, "rnd%d", step);
+        if ((rng >> 50) % 4 == 0 && settled_count > 0) {
+            revoke_req(&r, msgid, settled[(rng >> 12) % (uint64_t)settled_count]);
+        } else {
+            make_bill(&bill, &line, (rng >> 30) % 2 ? "H3" : "H0", 1000 + (int64_t)((rng >> 16) % 90000), (rng >> 45) % 2);
+            settle_req(&r, msgid, who[p], &bill);
+        }
+        call(q[k], &r);
+        if (r.status != STORE_DONE) continue; /* E_REVOKED: revoked already */
+        if (r.op == STORE_OP_SETTLE && settled_count < 64) settled[settled_count++] = r.result_setl_id;
+        struct journal_rec rec;
+        struct store_settlement stl;
+        bool revoked = false, found = false;
+        assert_int_equal(store_settlement_get(h[0], r.result_setl_id, &rec, &stl, &revoked, &found, &err), 0);
+        assert_true(found);
+        for (int i = 0; i < 3; i++)
+            if (strcmp(rec.psn_no, who[i]) == 0) last[i] = r.state_after, seen[i] = true;
+        for (int i = 0; i < 3; i++)
+            if (seen[i]) assert_e1_like(h[(step + i) % 2], who[i], &last[i]);
+    }
+    for (int k = 0; k < 2; k++) commitq_stop(q[k]);
+    assert_check_ok(h[0]);
+    assert_check_ok(h[1]);
+    store_close(h[1]);
 }
 
 static void test_refusals_change_nothing(void **state) {
@@ -605,6 +658,7 @@ int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
@@ -616,6 +670,7 @@ int main(void) {
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
