@@ -3,7 +3,9 @@
  * in a fresh database): CSV parsing and its limits, import errors and
  * rollback, settle / replay / revoke through the commit queue, refusals,
  * batch and queue limits, concurrent callers, reads, journal encoding and
- * the check. */
+ * the check; on PostgreSQL, connections the server drops (between units of
+ * work, inside a batch, while a batch waits for the writer lock) and a
+ * database that refuses the reconnect. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <postgresql/libpq-fe.h>
@@ -24,6 +27,9 @@
 
 #define THREADS 4
 #define PER_THREAD 50
+#define PG_WRITER_LOCK_KEY 7015123  /* store_pg.c: the writer's pg_advisory_xact_lock key */
+#define PG_POLL_TRIES 1000          /* waits for a backend to appear or go: 10 ms each */
+#define PG_POLL_NS 10000000L
 
 struct fixture {
     char dir[512];
@@ -654,6 +660,188 @@ static void test_journal_encoding(void **state) {
     assert_string_not_equal(h1, h2);
 }
 
+/* ---- PostgreSQL: connections the server drops --------------------------- */
+static PGconn *pg_connect_ok(const char *target) {
+    PGconn *pg = PQconnectdb(target);
+    if (PQstatus(pg) != CONNECTION_OK) print_message("connect: %s", PQerrorMessage(pg));
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    return pg;
+}
+
+/* Runs sql; returns the first column of the first row as text (into out),
+ * or "" when there is none. */
+static void pg_query(PGconn *pg, const char *sql, char *out, size_t size) {
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        print_message("%s: %s", sql, PQerrorMessage(pg));
+    assert_true(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+    bool any = st == PGRES_TUPLES_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
+    snprintf(out, size, "%s", any ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+}
+
+static void pg_sleep_poll(void) {
+    struct timespec ts = {0, PG_POLL_NS};
+    nanosleep(&ts, NULL);
+}
+
+/* Terminates the client backends of database db that match cond (SQL over
+ * pg_stat_activity), waiting first until there is one, then until they are
+ * gone; returns how many. */
+static long pg_kill(PGconn *admin, const char *db, const char *cond) {
+    char sql[512], pids[256] = "";
+    snprintf(sql, sizeof sql, "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = '%s'"
+             " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND %s", db, cond);
+    for (int i = 0; i < PG_POLL_TRIES && pids[0] == '\0'; i++) {
+        pg_query(admin, sql, pids, sizeof pids);
+        if (pids[0] == '\0') pg_sleep_poll();
+    }
+    assert_true(pids[0] != '\0');
+    char count[32];
+    snprintf(sql, sizeof sql,
+             "SELECT count(pg_terminate_backend(p)) FROM unnest('%s'::int[]) p", pids);
+    pg_query(admin, sql, count, sizeof count);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY('%s'::int[])", pids);
+    char left[32] = "1";
+    for (int i = 0; i < PG_POLL_TRIES && strcmp(left, "0") != 0; i++) {
+        pg_query(admin, sql, left, sizeof left);
+        if (strcmp(left, "0") != 0) pg_sleep_poll();
+    }
+    assert_string_equal(left, "0");
+    return strtol(count, NULL, 10);
+}
+
+/* Settles msgid for E1; a failure is counted and the request resent once
+ * with the same msgid, which must then succeed. */
+static void settle_resend(struct commitq *q, const char *msgid, const struct bill *bill,
+                          int *failures) {
+    struct store_req r;
+    settle_req(&r, msgid, "E1", bill);
+    if (commitq_call(q, &r) != 0) {
+        print_message("after the drop, %s failed once: %s\n", msgid, r.err.msg);
+        (*failures)++;
+        settle_req(&r, msgid, "E1", bill);
+        call(q, &r);
+    }
+    assert_int_equal(r.status, STORE_DONE);
+    assert_false(r.replayed);
+}
+
+static void assert_admissions(struct store *s, int want) {
+    struct store_err err = {{0}};
+    struct year_state st;
+    int rc = store_state_get(s, "E1", 2020, &st, &err);
+    if (rc != 0) print_message("state get: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(st.admissions, want);
+}
+
+/* Between units of work: the writer and the read connection reconnect at
+ * their next use; while the database refuses connections each unit fails
+ * at once with a clear error, and works again when it accepts them. */
+static void test_pg_connection_dropped(void **state) {
+    struct fixture *f = *state;
+    PGconn *admin = pg_connect_ok(getenv("YIBAO_PG_URI"));
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    make_bill(&bill, &line, "H3", 10000, false);
+    int failures = 0;
+    settle_resend(q, "d1", &bill, &failures);
+    assert_int_equal(failures, 0);
+    assert_true(pg_kill(admin, f->pg_db, "true") >= 2); /* the writer's and the reads' */
+    assert_admissions(f->store, 1);
+    struct store_person p;
+    int64_t balance = -1;
+    bool found = false;
+    assert_int_equal(store_person_get(f->store, "E1", &p, &balance, &found, &err), 0);
+    assert_true(found);
+    settle_resend(q, "d2", &bill, &failures);
+    settle_resend(q, "d3", &bill, &failures);
+    assert_true(failures <= 1);
+    assert_admissions(f->store, 3);
+
+    char sql[160], out[8];
+    snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS false", f->pg_db);
+    pg_query(admin, sql, out, sizeof out);
+    assert_true(pg_kill(admin, f->pg_db, "true") >= 2);
+    struct store_req r;
+    settle_req(&r, "d4", "E1", &bill);
+    assert_int_not_equal(commitq_call(q, &r), 0);
+    assert_non_null(strstr(r.err.msg, "postgresql: connection lost; reconnect failed: "));
+    struct year_state st;
+    assert_int_not_equal(store_state_get(f->store, "E1", 2020, &st, &err), 0);
+    assert_non_null(strstr(err.msg, "postgresql: connection lost; reconnect failed: "));
+    snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS true", f->pg_db);
+    pg_query(admin, sql, out, sizeof out);
+    failures = 0;
+    settle_resend(q, "d4", &bill, &failures);
+    assert_int_equal(failures, 0);
+    assert_admissions(f->store, 4);
+    commitq_stop(q);
+    assert_check_ok(f->store);
+    PQfinish(admin);
+}
+
+/* Inside a batch: the statement that finds the connection gone fails the
+ * batch (nothing is retried in a transaction), the resend commits once,
+ * and the writer recovers its view from storage. Before any statement of
+ * the batch (waiting for the writer lock in BEGIN) one reconnect and a
+ * second BEGIN are safe, and the batch succeeds. */
+static void test_pg_connection_dropped_in_batch(void **state) {
+    struct fixture *f = *state;
+    PGconn *admin = pg_connect_ok(getenv("YIBAO_PG_URI"));
+    PGconn *blocker = pg_connect_ok(f->target);
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    make_bill(&bill, &line, "H3", 500000, false); /* the funds pay: the batch writes postings */
+    int failures = 0;
+    settle_resend(q, "b1", &bill, &failures);
+    char before[32], after[32], out[32];
+    pg_query(blocker, "SELECT max(seq) FROM journal", before, sizeof before);
+
+    pg_query(blocker, "BEGIN; LOCK TABLE postings IN EXCLUSIVE MODE", out, sizeof out);
+    struct store_req r;
+    settle_req(&r, "b2", "E1", &bill);
+    assert_int_equal(commitq_submit(q, &r), 0);
+    assert_int_equal(pg_kill(admin, f->pg_db,
+                             "wait_event_type = 'Lock' AND query LIKE 'COPY postings%'"), 1);
+    commitq_wait(q, &r);
+    assert_int_equal(r.status, STORE_FAILED);
+    print_message("the batch failed as it should: %s\n", r.err.msg);
+    pg_query(blocker, "ROLLBACK", out, sizeof out);
+    pg_query(blocker, "SELECT max(seq) FROM journal", after, sizeof after);
+    assert_string_equal(before, after); /* the batch's journal rows rolled back */
+    assert_admissions(f->store, 1);
+    settle_resend(q, "b2", &bill, &failures);
+    assert_int_equal(failures, 0);
+    assert_admissions(f->store, 2);
+
+    char sql[96];
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
+    pg_query(blocker, sql, out, sizeof out);
+    settle_req(&r, "b3", "E1", &bill);
+    assert_int_equal(commitq_submit(q, &r), 0);
+    assert_int_equal(pg_kill(admin, f->pg_db, "wait_event_type = 'Lock'"
+                                   " AND query LIKE 'BEGIN; SELECT pg_advisory_xact_lock%'"), 1);
+    pg_query(blocker, "COMMIT", out, sizeof out);
+    commitq_wait(q, &r);
+    if (r.status != STORE_DONE) print_message("b3: %s\n", r.err.msg);
+    assert_int_equal(r.status, STORE_DONE);
+    assert_admissions(f->store, 3);
+    commitq_stop(q);
+    assert_check_ok(f->store);
+    PQfinish(blocker);
+    PQfinish(admin);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
@@ -676,6 +864,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("store/sqlite", sqlite_tests, NULL, NULL);
     const char *pg = getenv("YIBAO_PG_URI");

@@ -6,16 +6,21 @@
  * with sync_off), so a commit returns once durable, as with SQLite's
  * synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
  * fee lines keep their upload order in a sequence column. Used nonces are
- * written in one statement per flush (unnest of arrays). */
+ * written in one statement per flush (unnest of arrays).
+ *
+ * A dropped connection is re-established at the start of the next unit of
+ * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
+ * the session settings and the prepared statements are made again. Inside
+ * a transaction nothing is retried: the request fails, and its client may
+ * resend it with the same msgid. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <postgresql/libpq-fe.h>
-
 #include "service/svcdb.h"
+#include "store/pgconn.h"
 
 #define PGDB_ERR_BYTES 512
 #define PGDB_SCHEMA_LOCK_KEY 7015124 /* pg_advisory_lock key while creating the tables */
@@ -74,7 +79,6 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 static const char schema_sql[] =
-    "SET client_min_messages = warning;"
     "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
     " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
@@ -101,6 +105,10 @@ static const char schema_sql[] =
 struct pgdb {
     struct svcdb base;              /* first: the front's handle */
     PGconn *pg;
+    struct pgconn_watch watch;      /* sees the server's goodbye while idle */
+    bool sync_off;                  /* synchronous_commit = off for this session */
+    bool in_tx;                     /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
+    bool broken;                    /* a reconnect or its session set-up failed: again next unit */
     char err[PGDB_ERR_BYTES];
 };
 
@@ -111,14 +119,35 @@ static const char *pg_error(struct svcdb *base) { return pgd(base)->err; }
 static void set_err(struct pgdb *db, const char *what, const PGresult *res) {
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->pg);
     snprintf(db->err, sizeof db->err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
-    size_t n = strlen(db->err);
-    while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' ')) db->err[--n] = '\0';
+    pgconn_trim(db->err);
+}
+
+static int session_setup(struct pgdb *db);
+
+/* At the start of a unit of work (outside a transaction): when the server
+ * dropped the connection, or the last reconnect failed, one reconnect, and
+ * the session made again; *reconnected (may be NULL) says it tried. */
+static int ensure(struct pgdb *db, bool *reconnected) {
+    if (!db->broken && !pgconn_lost(db->pg, &db->watch)) return 0;
+    if (reconnected) *reconnected = true;
+    db->broken = true;
+    if (pgconn_reset(db->pg, &db->watch, db->err, sizeof db->err) != 0) return -1;
+    if (session_setup(db) != 0) {
+        char why[PGDB_ERR_BYTES];
+        snprintf(why, sizeof why, "%s", pgconn_unprefixed(db->err));
+        snprintf(db->err, sizeof db->err, "postgresql: connection lost; reconnect failed: %.400s",
+                 why);
+        return -1;
+    }
+    db->broken = false;
+    return 0;
 }
 
 /* Runs a prepared statement; NULL (err set) unless it succeeded. */
 static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
     char name[16];
     snprintf(name, sizeof name, "svc%d", (int)id);
+    if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
@@ -167,10 +196,28 @@ static void pg_close(struct svcdb *base) {
     free(db);
 }
 
-static int create_and_prepare(struct pgdb *db, bool sync_off) {
-    if (simple(db, sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
-               NULL) != 0)
+/* The session: synchronous_commit, quiet notices, prepared statements;
+ * at open and after every reconnect. */
+static int session_setup(struct pgdb *db) {
+    if (simple(db, db->sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
+               NULL) != 0 ||
+        simple(db, "SET client_min_messages = warning", NULL) != 0)
         return -1;
+    for (int i = 0; i < S_COUNT; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "svc%d", i);
+        PGresult *res = PQprepare(db->pg, name, stmt_sql[i], 0, NULL);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok) set_err(db, name, res);
+        PQclear(res);
+        if (!ok) return -1;
+    }
+    return 0;
+}
+
+/* The tables, under a session advisory lock (two processes may open a
+ * fresh database at once). */
+static int create_schema(struct pgdb *db) {
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", PGDB_SCHEMA_LOCK_KEY);
     PGresult *res = PQexec(db->pg, sql);
@@ -181,16 +228,6 @@ static int create_and_prepare(struct pgdb *db, bool sync_off) {
     int rc = simple(db, schema_sql, NULL);
     snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", PGDB_SCHEMA_LOCK_KEY);
     PQclear(PQexec(db->pg, sql));
-    for (int i = 0; rc == 0 && i < S_COUNT; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "svc%d", i);
-        res = PQprepare(db->pg, name, stmt_sql[i], 0, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            set_err(db, name, res);
-            rc = -1;
-        }
-        PQclear(res);
-    }
     return rc;
 }
 
@@ -199,14 +236,17 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
     struct pgdb *db = calloc(1, sizeof *db);
     if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
     db->base.ops = &svcdb_pg_ops;
-    db->pg = PQconnectdb(target);
+    db->sync_off = sync_off;
+    db->pg = pgconn_connect(target, &db->watch);
     if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
         snprintf(err, err_size, "%s: cannot connect: %s", target,
                  db->pg ? PQerrorMessage(db->pg) : "out of memory");
+        pgconn_trim(err);
         pg_close(&db->base);
         return -1;
     }
-    if (create_and_prepare(db, sync_off) != 0) {
+    if (simple(db, "SET client_min_messages = warning", NULL) != 0 || create_schema(db) != 0 ||
+        session_setup(db) != 0) {
         snprintf(err, err_size, "%s: service tables: %s", target, db->err);
         pg_close(&db->base);
         return -1;
@@ -215,11 +255,42 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
     return 0;
 }
 
-static int pg_begin(struct svcdb *base) { return simple(pgd(base), "BEGIN", NULL); }
-static int pg_commit(struct svcdb *base) { return simple(pgd(base), "COMMIT", "COMMIT"); }
+/* The start of a unit of work: reconnects when the connection was lost;
+ * when BEGIN itself finds it dead, nothing ran yet, so one reconnect (if
+ * none was tried) and a second BEGIN are safe. */
+static int pg_begin(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    bool reconnected = false;
+    int rc = ensure(db, &reconnected);
+    if (rc == 0) rc = simple(db, "BEGIN", NULL);
+    if (rc != 0 && !reconnected && PQstatus(db->pg) != CONNECTION_OK) {
+        rc = ensure(db, &reconnected);
+        if (rc == 0) rc = simple(db, "BEGIN", NULL);
+    }
+    db->in_tx = rc == 0;
+    return rc;
+}
+
+/* Never retried: a connection lost during COMMIT leaves the outcome
+ * unknown; the request fails and a resend with its msgid is idempotent. */
+static int pg_commit(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    int rc = simple(db, "COMMIT", "COMMIT");
+    db->in_tx = false;
+    if (rc != 0 && PQstatus(db->pg) != CONNECTION_OK) {
+        char why[PGDB_ERR_BYTES];
+        snprintf(why, sizeof why, "%s", pgconn_unprefixed(db->err));
+        snprintf(db->err, sizeof db->err,
+                 "postgresql: connection lost during COMMIT, outcome unknown: %.400s", why);
+    }
+    return rc;
+}
+
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    if (PQtransactionStatus(db->pg) != PQTRANS_IDLE) (void)simple(db, "ROLLBACK", NULL);
+    if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+        (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
+    db->in_tx = false;
 }
 
 /* ---- credentials, answers, sign-ins ---------------------------------------- */

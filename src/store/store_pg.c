@@ -6,7 +6,16 @@
  * Batched operations cost one round trip each: lookups use "= ANY($1)"
  * with array parameters, upserts "INSERT ... SELECT FROM unnest(...) ON
  * CONFLICT", and appends (journal, postings, persons) use COPY. Scans read
- * through a cursor, PG_FETCH_ROWS rows at a time. */
+ * through a cursor, PG_FETCH_ROWS rows at a time.
+ *
+ * A dropped connection (server restart, pg_terminate_backend, network) is
+ * re-established at the start of the next unit of work only: pg_begin, or
+ * a statement or scan outside a transaction (pgconn.h). Inside a
+ * transaction nothing is retried: the failed statement fails the
+ * transaction, and the caller (the commit queue) fails its batch. After a
+ * reconnect the session settings (PG_SESSION) are applied again; the temp
+ * table states_in is created on use, and cursors and advisory locks live
+ * only within a transaction. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <postgresql/libpq-fe.h> /* Debian: libpq-dev; -Isrc is the only include path */
-
+#include "store/pgconn.h"
 #include "store/store.h"
 
 #define PG_FETCH_ROWS 10000
 #define PG_WRITER_LOCK_KEY 7015123  /* pg_advisory_xact_lock key of the writer */
+
+/* Per-session settings, applied at open and after every reconnect. */
+static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_messages = warning";
 
 static const char PG_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
@@ -56,7 +67,10 @@ static const char PG_SCHEMA[] =
 
 struct store_conn {
     PGconn *pg;
+    struct pgconn_watch watch;     /* sees the server's goodbye while idle */
     int cursor_serial;
+    bool in_tx;     /* in pg_begin's transaction or a scan's own: never reconnect */
+    bool broken;    /* a reconnect or its session settings failed: again at the next unit */
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -132,15 +146,14 @@ static void sb_free(struct sbuf *b) { free(b->data); }
 static int pg_fail(struct store_conn *c, struct store_err *err, const char *what, PGresult *res) {
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg);
     store_errf(err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
-    size_t len = strlen(err->msg);
-    while (len > 0 && (err->msg[len - 1] == '\n' || err->msg[len - 1] == ' ')) err->msg[--len] = '\0';
+    pgconn_trim(err->msg);
     if (res) PQclear(res);
     return -1;
 }
 
 /* Runs sql with text parameters; returns the result (caller clears) or NULL. */
-static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
-                        const char *const *params, struct store_err *err) {
+static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
+                            const char *const *params, struct store_err *err) {
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -151,7 +164,7 @@ static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
 }
 
 /* Runs one or more parameterless statements (simple query protocol). */
-static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) {
+static int pg_cmd_raw(struct store_conn *c, const char *sql, struct store_err *err) {
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return pg_fail(c, err, sql, res);
@@ -159,10 +172,40 @@ static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) 
     return 0;
 }
 
+/* At the start of a unit of work (outside a transaction): when the server
+ * dropped the connection, or the last reconnect failed, one reconnect and
+ * the session settings again; *reconnected (may be NULL) says it tried. */
+static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *err) {
+    if (!c->broken && !pgconn_lost(c->pg, &c->watch)) return 0;
+    if (reconnected) *reconnected = true;
+    c->broken = true;
+    if (pgconn_reset(c->pg, &c->watch, err->msg, sizeof err->msg) != 0) return -1;
+    struct store_err why;
+    if (pg_cmd_raw(c, PG_SESSION, &why) != 0)
+        return store_errf(err, "postgresql: connection lost; reconnect failed: %s",
+                          pgconn_unprefixed(why.msg)), -1;
+    c->broken = false;
+    return 0;
+}
+
+/* pg_run_raw, reconnecting first when outside a transaction. */
+static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
+                        const char *const *params, struct store_err *err) {
+    if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
+    return pg_run_raw(c, sql, nparams, params, err);
+}
+
+/* pg_cmd_raw, reconnecting first when outside a transaction. */
+static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) {
+    if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
+    return pg_cmd_raw(c, sql, err);
+}
+
 static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *data,
                    struct store_err *err) {
     if (data->failed) return store_errf(err, "postgresql: out of memory"), -1;
     if (data->len == 0) return 0;
+    if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
     PGresult *res = PQexec(c->pg, sql);
     if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) return pg_fail(c, err, sql, res);
     PQclear(res);
@@ -242,17 +285,19 @@ static int pg_open(const char *target, struct store_conn **out, struct store_err
     *out = NULL;
     struct store_conn *c = calloc(1, sizeof *c);
     if (c == NULL) return store_errf(err, "postgresql: out of memory"), -1;
-    c->pg = PQconnectdb(target);
+    c->pg = pgconn_connect(target, &c->watch);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-        store_errf(err, "postgresql: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "no memory");
+        store_errf(err, "postgresql: cannot connect: %s",
+                   c->pg ? PQerrorMessage(c->pg) : "no memory");
+        pgconn_trim(err->msg);
         pg_close(c);
         return -1;
     }
     char lock[160];
     snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY + 1);
-    if (pg_cmd(c, "SET synchronous_commit = on; SET client_min_messages = warning", err) != 0 ||
-        pg_cmd(c, "BEGIN", err) != 0 || pg_cmd(c, lock, err) != 0 ||
-        pg_cmd(c, PG_SCHEMA, err) != 0 || pg_cmd(c, "COMMIT", err) != 0) {
+    if (pg_cmd_raw(c, PG_SESSION, err) != 0 || pg_cmd_raw(c, "BEGIN", err) != 0 ||
+        pg_cmd_raw(c, lock, err) != 0 || pg_cmd_raw(c, PG_SCHEMA, err) != 0 ||
+        pg_cmd_raw(c, "COMMIT", err) != 0) {
         pg_close(c);
         return -1;
     }
@@ -260,17 +305,43 @@ static int pg_open(const char *target, struct store_conn **out, struct store_err
     return 0;
 }
 
+/* The start of a unit of work: reconnects when the connection was lost.
+ * If BEGIN itself finds the connection dead, no statement of the
+ * transaction ran, so one reconnect (if none was tried yet) and a second
+ * BEGIN are safe. */
 static int pg_begin(struct store_conn *c, struct store_err *err) {
     char sql[96];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
-    return pg_cmd(c, sql, err);
+    bool reconnected = false;
+    int rc = pg_ensure(c, &reconnected, err);
+    if (rc == 0) rc = pg_cmd_raw(c, sql, err);
+    if (rc != 0 && !reconnected && PQstatus(c->pg) != CONNECTION_OK) {
+        rc = pg_ensure(c, &reconnected, err);
+        if (rc == 0) rc = pg_cmd_raw(c, sql, err);
+    }
+    c->in_tx = rc == 0;
+    return rc;
 }
 
-static int pg_commit(struct store_conn *c, struct store_err *err) { return pg_cmd(c, "COMMIT", err); }
+/* Never retried: when the connection is lost during COMMIT, whether the
+ * transaction committed is unknown (the journal tells; a resend with the
+ * same msgid is answered from it if it did). */
+static int pg_commit(struct store_conn *c, struct store_err *err) {
+    int rc = pg_cmd_raw(c, "COMMIT", err);
+    c->in_tx = false;
+    if (rc != 0 && PQstatus(c->pg) != CONNECTION_OK) {
+        struct store_err why = *err;
+        store_errf(err, "postgresql: connection lost during COMMIT, outcome unknown: %s",
+                   pgconn_unprefixed(why.msg));
+    }
+    return rc;
+}
 
 static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
-    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) (void)pg_cmd(c, "ROLLBACK", &ignored);
+    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
+    c->in_tx = false;
 }
 
 static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
@@ -278,23 +349,36 @@ static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
     return 0;
 }
 
+/* A scan outside a transaction runs in its own read-only one, started
+ * here (the start of a unit of work: reconnects when the connection was
+ * lost); *own says whether it did. */
+static int scan_begin(struct store_conn *c, bool *own, struct store_err *err) {
+    *own = false;
+    if (c->in_tx) return 0;
+    if (pg_ensure(c, NULL, err) != 0) return -1;
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) return 0;
+    if (pg_cmd_raw(c, "BEGIN READ ONLY", err) != 0) return -1;
+    *own = c->in_tx = true;
+    return 0;
+}
+
 /* Runs a query through a cursor; row(res, i, ctx) per row. */
 static int pg_scan(struct store_conn *c, const char *sql, int nparams, const char *const *params,
                    int (*row)(const PGresult *, int, void *), void *ctx, struct store_err *err) {
-    bool own_tx = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    bool own_tx = false;
     char name[32], fetch[64], decl[64];
     snprintf(name, sizeof name, "yibao_c%d", ++c->cursor_serial);
-    if (own_tx && pg_cmd(c, "BEGIN READ ONLY", err) != 0) return -1;
+    if (scan_begin(c, &own_tx, err) != 0) return -1;
     snprintf(decl, sizeof decl, "DECLARE %s NO SCROLL CURSOR FOR ", name);
     struct sbuf q = {0};
     sb_put(&q, decl, strlen(decl));
     sb_put(&q, sql, strlen(sql));
-    PGresult *res = q.failed ? NULL : pg_run(c, q.data, nparams, params, err);
+    PGresult *res = q.failed ? NULL : pg_run_raw(c, q.data, nparams, params, err);
     sb_free(&q);
     int rc = res ? 0 : -1;
     if (res) PQclear(res);
     snprintf(fetch, sizeof fetch, "FETCH %d FROM %s", PG_FETCH_ROWS, name);
-    while (rc == 0 && (res = pg_run(c, fetch, 0, NULL, err)) != NULL) {
+    while (rc == 0 && (res = pg_run_raw(c, fetch, 0, NULL, err)) != NULL) {
         int rows = PQntuples(res);
         for (int i = 0; rc == 0 && i < rows; i++) rc = row(res, i, ctx);
         PQclear(res);
@@ -302,10 +386,13 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     }
     if (res == NULL && rc == 0) rc = -1;
     snprintf(fetch, sizeof fetch, "CLOSE %s", name);
-    if (rc != -1 && PQtransactionStatus(c->pg) == PQTRANS_INTRANS && pg_cmd(c, fetch, err) != 0) rc = -1;
+    if (rc != -1 && PQtransactionStatus(c->pg) == PQTRANS_INTRANS && pg_cmd_raw(c, fetch, err) != 0)
+        rc = -1;
     if (own_tx) {
         struct store_err ignored;
-        (void)pg_cmd(c, rc == -1 ? "ROLLBACK" : "COMMIT", &ignored);
+        if (PQstatus(c->pg) == CONNECTION_OK)
+            (void)pg_cmd_raw(c, rc == -1 ? "ROLLBACK" : "COMMIT", &ignored);
+        c->in_tx = false;
     }
     return rc;
 }
