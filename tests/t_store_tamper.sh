@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_store_tamper.sh: changing stored bytes behind the store's back is found
 # by `yibao check`, which names what is wrong: one byte of a journal record
-# (its seq), a record's postings, an account balance, a year state. For
+# (its seq), a record's postings, an account balance, a year state, the
+# checkpoint seq. For
 # SQLite (sqlite3 client) and PostgreSQL (psql, when YIBAO_PG_URI is set).
 set -euo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
@@ -47,6 +48,17 @@ tamper_suite() { # name db sql-runner
     $sql "UPDATE states SET admissions = admissions + 1 WHERE psn_no = (SELECT min(psn_no) FROM states)" >/dev/null
     expect_fail "$name state" "$db" "differs from the replay of the journal"
     $sql "UPDATE states SET admissions = admissions - 1 WHERE psn_no = (SELECT min(psn_no) FROM states)" >/dev/null
+    # the checkpoint: moved back, the tables hold what it does not claim;
+    # moved past the journal's end, it claims what does not exist
+    local cp
+    cp=$($sql "SELECT seq FROM checkpoint")
+    [ -n "$cp" ]
+    $sql "UPDATE checkpoint SET seq = 0" >/dev/null
+    expect_fail "$name checkpoint moved back" "$db" "balance differs from its postings"
+    $sql "UPDATE checkpoint SET seq = $cp + 5" >/dev/null
+    expect_fail "$name checkpoint past the end" "$db" "is after the journal's end"
+    $sql "UPDATE checkpoint SET seq = $cp" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
     $sql "DELETE FROM journal WHERE seq = (SELECT max(seq) - 1 FROM journal)" >/dev/null
     expect_fail "$name deleted record" "$db" "journal seq"
 }
