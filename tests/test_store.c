@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
 
 #include "core/money.h"
 #include "store/csv.h"
@@ -335,6 +336,38 @@ static void test_checkpoint(void **state) {
     assert_check_ok(f->store);
     assert_check_ok(b);
     store_close(b);
+}
+
+/* A store written before checkpoints existed has no checkpoint row and
+ * current tables: check accepts it, and the first writer records the
+ * checkpoint at the journal's end and settles on from the tables. */
+static void test_checkpoint_missing(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    assert_int_equal(commitq_start(f->store, 1, &q, &err), 0);
+    settle_e1(q, "old1", 40000, &r, &bill, &line);
+    commitq_stop(q);
+    store_close(f->store);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->target, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM checkpoint", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    assert_int_equal(store_open(f->target, &f->store, &err), 0);
+    assert_check_ok(f->store);
+    assert_e1(f->store, &r.state_after);
+    struct year_state before = r.state_after;
+    assert_int_equal(commitq_start(f->store, 1, &q, &err), 0);
+    settle_e1(q, "old2", 30000, &r, &bill, &line);
+    assert_int_equal(r.state_after.admissions, before.admissions + 1);
+    commitq_stop(q);
+    int64_t c = 0, t = 0;
+    checkpoint_of(f->store, &c, &t);
+    assert_int_equal(c, t);
+    assert_check_ok(f->store);
 }
 
 /* Random settlements and revokes by two writers on one store (two
@@ -846,6 +879,7 @@ int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_missing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
