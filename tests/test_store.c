@@ -370,6 +370,48 @@ static void test_checkpoint_missing(void **state) {
     assert_check_ok(f->store);
 }
 
+struct busy_writer {
+    struct commitq *q;
+    volatile int stop;
+    volatile int settled;
+};
+
+static void *busy_writer_main(void *arg) {
+    struct busy_writer *w = arg;
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    for (int i = 0; !w->stop && i < 5000; i++) {
+        char msgid[32];
+        snprintf(msgid, sizeof msgid, "busy%d", i);
+        make_bill(&bill, &line, "H0", 1000 + i, false);
+        settle_req(&r, msgid, i % 2 ? "E2" : "R1", &bill);
+        if (commitq_call(w->q, &r) == 0 && r.status == STORE_DONE) w->settled++;
+    }
+    return NULL;
+}
+
+/* Check reads one committed state: it passes while another handle's
+ * writer commits batches and checkpoints underneath it. */
+static void test_check_while_writing(void **state) {
+    struct fixture *f = *state;
+    struct store *b = NULL;
+    struct store_err err = {{0}};
+    struct busy_writer w = {0};
+    assert_int_equal(commitq_start(f->store, 2, &w.q, &err), 0);
+    commitq_checkpoint_every(w.q, 7);
+    assert_int_equal(store_open(f->target, &b, &err), 0);
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, busy_writer_main, &w), 0);
+    for (int i = 0; i < 5 || (w.settled < 200 && i < 100000); i++) assert_check_ok(b);
+    w.stop = 1;
+    assert_int_equal(pthread_join(tid, NULL), 0);
+    commitq_stop(w.q);
+    assert_true(w.settled > 0);
+    assert_check_ok(b);
+    store_close(b);
+}
+
 /* Random settlements and revokes by two writers on one store (two
  * handles: two processes), each with a random checkpoint interval, never
  * stopping cleanly in between: after every step both handles read exactly
@@ -881,6 +923,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_missing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_check_while_writing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
@@ -893,6 +936,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_check_while_writing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),

@@ -445,14 +445,18 @@ static int checker_init(struct checker *k, struct store *store, struct store_err
 int store_check(struct store *store, int64_t *records, struct store_err *err) {
     assert(store != NULL && err != NULL);
     struct checker k;
-    int rc = checker_init(&k, store, err);
-    if (rc == 0) rc = store_ops(store)->journal_scan(store_conn(store), 1, journal_row, &k, err);
+    const struct store_backend *ops = store_ops(store);
+    int rc = ops->snapshot_begin(store_conn(store), err); /* one state, while writers go on */
+    if (rc != 0) return -1;
+    rc = checker_init(&k, store, err);
+    if (rc == 0) rc = ops->journal_scan(store_conn(store), 1, journal_row, &k, err);
     if (rc == 0 && !k.failed && k.expect_seq - 1 < k.checkpoint_seq)
         rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "", k.checkpoint_seq);
     if (rc == 0 && !k.failed) rc = check_postings(&k);
     if (rc == 0 && !k.failed) rc = check_balances(&k);
     if (rc == 0 && !k.failed) rc = check_states(&k);
     *records = k.records;
+    ops->rollback(store_conn(store));
     checker_free(&k);
     if (rc == -1) return -1;
     return k.failed ? 1 : 0;

@@ -149,6 +149,9 @@ struct store_backend {
     int (*begin)(struct store_conn *conn, struct store_err *err);
     int (*commit)(struct store_conn *conn, struct store_err *err);
     void (*rollback)(struct store_conn *conn);
+    /* A read-only transaction whose reads all see one committed state while
+     * writers go on (check); ended by rollback. */
+    int (*snapshot_begin)(struct store_conn *conn, struct store_err *err);
     /* Bulk mode for imports (SQLite: relaxed pragmas until commit). */
     int (*bulk_mode)(struct store_conn *conn, bool on, struct store_err *err);
 

@@ -337,6 +337,14 @@ static int pg_commit(struct store_conn *c, struct store_err *err) {
     return rc;
 }
 
+static int pg_snapshot_begin(struct store_conn *c, struct store_err *err) {
+    bool reconnected = false;
+    int rc = pg_ensure(c, &reconnected, err);
+    if (rc == 0) rc = pg_cmd_raw(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
+    if (rc == 0) c->in_tx = true;
+    return rc;
+}
+
 static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
@@ -962,6 +970,7 @@ const struct store_backend store_pg_backend = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .snapshot_begin = pg_snapshot_begin,
     .bulk_mode = pg_bulk_mode,
     .persons_put = pg_persons_put,
     .persons_get = pg_persons_get,

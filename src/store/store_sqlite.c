@@ -210,6 +210,12 @@ static int sq_commit(struct store_conn *c, struct store_err *err) {
     return step_done(c, S_COMMIT, err);
 }
 
+/* Deferred: the snapshot is taken by the first read and kept until the
+ * rollback (WAL readers do not block the writer). */
+static int sq_snapshot_begin(struct store_conn *c, struct store_err *err) {
+    return exec_sql(c, "BEGIN DEFERRED", err);
+}
+
 static void sq_rollback(struct store_conn *c) {
     if (sqlite3_get_autocommit(c->db)) return;
     struct store_err ignored;
@@ -710,6 +716,7 @@ const struct store_backend store_sqlite_backend = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .snapshot_begin = sq_snapshot_begin,
     .bulk_mode = sq_bulk_mode,
     .persons_put = sq_persons_put,
     .persons_get = sq_persons_get,
