@@ -352,6 +352,18 @@ static void test_policy_level_errors(void **state)
                  "basic.outpatient_general.levels", "must be an array");
 }
 
+/* A hostile key (found by fuzz_policy: hundreds of bytes with a control
+ * character) is shortened in the message, which still says what is wrong. */
+static void test_policy_long_key_message(void **state)
+{
+    (void)state;
+    char to[400] = "\"ratio_add\":{\"lev";
+    for (int i = 0; i < 300; i++) strcat(to, i == 7 ? "\\n" : "f");
+    strcat(to, "\":0.05}");
+    policy_fails("\"ratio_add\":{\"level3\":0.05}", to, "person_rules[0].ratio_add.levfffffff?ffff",
+                 "...: unknown level");
+}
+
 static void test_policy_ratio_errors(void **state)
 {
     (void)state;
@@ -932,6 +944,7 @@ int main(void)
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_policy_base_loads),
         cmocka_unit_test(test_policy_level_errors),
+        cmocka_unit_test(test_policy_long_key_message),
         cmocka_unit_test(test_policy_ratio_errors),
         cmocka_unit_test(test_policy_ratio_message_regression),
         cmocka_unit_test(test_policy_band_errors),

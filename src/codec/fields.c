@@ -9,21 +9,51 @@
 #include "core/limits.h"
 #include "core/money.h"
 
+/* A key as shown in a message: at most FIELD_KEY_SHOWN_MAX bytes (cut on a
+ * UTF-8 boundary, then "..."), control characters as '?'; a hostile key
+ * must not push the rest of the message out of its buffer. */
+static void shown_key(char *out, size_t size, const char *key) {
+    size_t len = strlen(key), n = len;
+    if (n > FIELD_KEY_SHOWN_MAX) {
+        n = FIELD_KEY_SHOWN_MAX;
+        while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80) n--; /* not inside a character */
+    }
+    if (n + 4 > size) n = size > 4 ? size - 4 : 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)key[i];
+        out[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
+    snprintf(out + n, size - n, "%s", n < len ? "..." : "");
+}
+
 void field_path(char *out, size_t size, const char *path, const char *key) {
     assert(out != NULL && size > 0);
-    if (path == NULL || path[0] == '\0') snprintf(out, size, "%s", key);
-    else if (key == NULL || key[0] == '\0') snprintf(out, size, "%s", path);
-    else if (key[0] == '[') snprintf(out, size, "%s%s", path, key);
-    else snprintf(out, size, "%s.%s", path, key);
+    char shown[FIELD_KEY_SHOWN_MAX + 4];
+    shown_key(shown, sizeof shown, key ? key : "");
+    if (path == NULL || path[0] == '\0') snprintf(out, size, "%s", shown);
+    else if (shown[0] == '\0') snprintf(out, size, "%s", path);
+    else if (shown[0] == '[') snprintf(out, size, "%s%s", path, shown);
+    else snprintf(out, size, "%s.%s", path, shown);
+}
+
+/* Drops a UTF-8 sequence cut short at the end of s (after a truncation). */
+static void utf8_trim_tail(char *s) {
+    size_t len = strlen(s), lead = len;
+    while (lead > 0 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80) lead--;
+    if (lead == 0) return;
+    unsigned char c = (unsigned char)s[lead - 1];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (len - (lead - 1) < need) s[lead - 1] = '\0';
 }
 
 int field_fail(struct field_err *e, const char *path, const char *key, const char *format, ...) {
-    char where[256], what[192];
+    char where[FIELD_PATH_SHOWN_MAX + 1], what[192];
     va_list args;
     va_start(args, format);
     vsnprintf(what, sizeof what, format, args);
     va_end(args);
     field_path(where, sizeof where, path, key);
+    utf8_trim_tail(where);
     snprintf(e->text, e->size, "%s: %s", where, what);
     return -1;
 }

@@ -13,6 +13,9 @@
 
 #include "json/json.h"
 
+#define FIELD_KEY_SHOWN_MAX 48    /* bytes of one key shown in a message */
+#define FIELD_PATH_SHOWN_MAX 160  /* bytes of the path before ": what is wrong" */
+
 struct field_err {
     char *text;
     size_t size;
