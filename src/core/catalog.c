@@ -3,6 +3,7 @@
  * Linear probing over a power-of-two slot array kept at most half full, so a
  * look-up is one hash and, nearly always, one or two string compares. */
 #include "core/catalog.h"
+#include "core/hash.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -20,12 +21,7 @@ void catalog_free(struct catalog *catalog) {
 
 /* FNV-1a, 64-bit: codes are short ASCII strings. */
 uint64_t code_hash(const char *code) {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return fnv1a_text(FNV_OFFSET, code);
 }
 
 static void slots_insert(uint32_t *slots, size_t slot_count, const struct catalog_item *items,

@@ -22,6 +22,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "core/hash.h"
 #include "service/svc.h"
 
 /* A nonce is kept until no timestamp that could carry it is accepted:
@@ -42,9 +43,7 @@ struct nonce_cache {
 };
 
 static uint64_t nonce_hash(const char *nonce) {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)nonce; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
+    uint64_t h = fnv1a_text(FNV_OFFSET, nonce);
     h ^= h >> 29;
     return h * 0xbf58476d1ce4e5b9ULL;
 }

@@ -1,6 +1,7 @@
 /* cache.c: the writer's cache of committed persons and year states (see
  * cache.h). Chained hash table; one node per person or (person, year). */
 #include "store/cache.h"
+#include "core/hash.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -27,9 +28,7 @@ struct cache_node {
 };
 
 static uint64_t node_hash(enum node_kind kind, const char *psn_no, int32_t year) {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind ^ ((uint64_t)(uint32_t)year << 8);
-    for (const char *s = psn_no; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return fnv1a_text(FNV_OFFSET ^ (uint64_t)kind ^ ((uint64_t)(uint32_t)year << 8), psn_no);
 }
 
 int wcache_init(struct wcache *c) {

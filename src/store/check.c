@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
 
@@ -72,11 +73,8 @@ struct checker {
     int64_t records;
 };
 
-static uint64_t fnv(uint64_t h, const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-#define FNV_SEED 1469598103934665603ULL
+static uint64_t fnv(uint64_t h, const char *s, size_t len) { return fnv1a_bytes(h, s, len); }
+#define FNV_SEED FNV_OFFSET
 
 static int fault(struct checker *k, const char *format, const char *a, int64_t n) {
     if (!k->failed) {

@@ -2,6 +2,7 @@
  * checkpoint, writing it to the tables, and catching the tables up with
  * records another writer left unwritten (see checkpoint.h). */
 #include "store/checkpoint.h"
+#include "core/hash.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -26,9 +27,7 @@ struct account_node {              /* an account's summed postings */
 };
 
 static uint64_t text_hash(const char *s, int32_t year) {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uint32_t)year;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return fnv1a_text(FNV_OFFSET ^ (uint64_t)(uint32_t)year, s);
 }
 
 int pending_init(struct pending *p) {

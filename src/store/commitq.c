@@ -17,6 +17,7 @@
 
 #include <openssl/rand.h>
 
+#include "core/hash.h"
 #include "store/cache.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
@@ -45,15 +46,9 @@ static void strmap_free(struct strmap *m) {
 
 static void strmap_clear(struct strmap *m) { memset(m->slots, 0, m->slot_count * sizeof *m->slots); }
 
-static uint64_t str_hash(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* Index of key, or -1; with insert_index >= 0, inserts it when missing. */
 static int strmap_find(struct strmap *m, const char *key, int insert_index) {
-    size_t h = (size_t)str_hash(key) & (m->slot_count - 1);
+    size_t h = (size_t)fnv1a_text(FNV_OFFSET, key) & (m->slot_count - 1);
     while (m->slots[h] != 0) {
         int idx = (int)m->slots[h] - 1;
         if (strcmp(m->keys[idx], key) == 0) return idx;

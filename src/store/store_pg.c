@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "store/pgconn.h"
 #include "store/store.h"
 
@@ -238,12 +239,6 @@ struct keyindex {
     const char *const *keys;
 };
 
-static uint64_t key_hash(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n) {
     ki->slot_count = 16;
     while (ki->slot_count < 2 * n) ki->slot_count *= 2;
@@ -251,7 +246,7 @@ static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n
     ki->keys = keys;
     if (ki->slots == NULL) return -1;
     for (size_t i = 0; i < n; i++) {
-        size_t h = (size_t)key_hash(keys[i]) & (ki->slot_count - 1);
+        size_t h = (size_t)fnv1a_text(FNV_OFFSET, keys[i]) & (ki->slot_count - 1);
         while (ki->slots[h] != 0) h = (h + 1) & (ki->slot_count - 1);
         ki->slots[h] = (uint32_t)i + 1;
     }
@@ -262,7 +257,7 @@ static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n
  * start with *pos = SIZE_MAX; returns -1 at the end. */
 static long keyindex_next(const struct keyindex *ki, const char *key, size_t *pos) {
     size_t mask = ki->slot_count - 1;
-    size_t h = *pos == SIZE_MAX ? (size_t)key_hash(key) & mask : (*pos + 1) & mask;
+    size_t h = *pos == SIZE_MAX ? (size_t)fnv1a_text(FNV_OFFSET, key) & mask : (*pos + 1) & mask;
     for (; ki->slots[h] != 0; h = (h + 1) & mask) {
         size_t i = ki->slots[h] - 1;
         if (strcmp(ki->keys[i], key) == 0) {
