@@ -16,6 +16,7 @@ secs=${1:-10}; shift || true
 conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
 runs=${RUNS:-3}
+flow=${FLOW:-oneshot}   # visit: each settlement is 2201 2203 2204 2206 2207
 [ -x "$YIBAO" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
@@ -46,7 +47,7 @@ for c in "${conns[@]}"; do
     : >"$work/runs"
     for r in $(seq "$runs"); do
         line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
-            --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B)
+            --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B --flow "$flow")
         echo "bench http: run $r: $line" >&2
         echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
     done

@@ -2,7 +2,9 @@
 # t_service_crash.sh: SIGKILL the server under load, again and again, and
 # lose no acknowledged settlement. Several clients send one-shot
 # settlements (2207 + feedetail) under one sign_no (9001 once: it must
-# survive the kills) and record each acked setl_id and msgid; the server is
+# survive the kills) and record each acked setl_id and msgid; two more run
+# the hospital flow (2201, 2204, 2207 by mdtrt_id) and record acked visits
+# and settlements, which must come back linked to their visits; the server is
 # killed mid-load KILLS times, `yibao check` passes after each kill, and it
 # is restarted. At the end every acked setl_id must be queryable with 5203
 # and was acked once, replaying an acked msgid returns the same setl_id,
@@ -43,8 +45,37 @@ client() { # N: sends until killed, appends "setl_id msgid psn" per ack
     done
 }
 
+# The hospital flow: 2201 register, 2204 fee lines, 2207 settle by
+# mdtrt_id; each step's writes are group-committed by the service tables'
+# writer (svcq.c), the settlement by the store's, then linked to its visit.
+# Appends "V mdtrt_id msgid" per acked 2201 and "S setl_id mdtrt_id" per
+# acked 2207; a failed step abandons the visit.
+vstep() { # N INFNO INPUT MSGID: prints the answer when infcode 0
+    local a
+    envelope "$2" H0 "$3" "$4" >"$work/v$1.json"
+    url=$(<"$work/url")
+    a=$(post_as H0 "$work/v$1.json" 2>/dev/null) || return 1
+    [ "$(echo "$a" | jq -r .infcode 2>/dev/null)" = 0 ] || return 1
+    echo "$a"
+}
+vclient() { # N: visits until killed
+    local n=$1 i=0 a mdtrt psn fee
+    while :; do
+        i=$((i + 1))
+        psn=$(printf 'P00%02d' $((10 + (n * 11 + i) % 90)))
+        a=$(vstep "$n" 2201 "{\"data\":{\"psn_no\":\"$psn\",\"insutype\":\"390\",\"begntime\":\"2020-06-01 09:00:00\"}}" "V${n}R${i}X$RANDOM") || { sleep 0.05; continue; }
+        mdtrt=$(echo "$a" | jq -r .output.data.mdtrt_id)
+        echo "V $mdtrt $(jq -r .msgid "$work/v$n.json")" >>"$work/vacked.$n"
+        fee="\"mdtrt_id\":\"$mdtrt\",\"psn_no\":\"$psn\",\"fee_ocur_time\":\"2020-06-01 09:30:00\""
+        vstep "$n" 2204 "{\"feedetail\":[{$fee,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"cnt\":10,\"pric\":1.2,\"det_item_fee_sumamt\":12.0},{$fee,\"feedetl_sn\":\"2\",\"med_list_codg\":\"SA01\",\"cnt\":1,\"pric\":36,\"det_item_fee_sumamt\":36}]}" "V${n}F${i}X$RANDOM" >/dev/null || continue
+        a=$(vstep "$n" 2207 "{\"data\":{\"psn_no\":\"$psn\",\"mdtrt_id\":\"$mdtrt\",\"medfee_sumamt\":48.00}}" "V${n}S${i}X$RANDOM") || continue
+        echo "S $(echo "$a" | jq -r .output.setlinfo.setl_id) $mdtrt" >>"$work/vacked.$n"
+    done
+}
+
 pids=()
 for n in 1 2 3 4; do client $n & pids+=($!); done
+for n in 5 6; do vclient $n & pids+=($!); done
 for k in $(seq "$kills"); do
     sleep "$load_s"
     kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
@@ -71,6 +102,25 @@ split -n l/4 "$work/acked" "$work/part."
 vpids=()
 for part in "$work"/part.*; do verify "$part" & vpids+=($!); done
 for p in "${vpids[@]}"; do wait "$p" || fail "an acknowledged settlement is not queryable"; done
+# every acked visit settlement is linked to its visit (5203 names it), and
+# every acked registration replays to the same mdtrt_id
+cat "$work"/vacked.* >"$work/vacked" 2>/dev/null || true
+vcount=$(grep -c '^S ' "$work/vacked" || true)
+[ "$vcount" -gt 0 ] || fail "no visit settlement was acknowledged before the kills"
+while read -r kind id mdtrt; do
+    if [ "$kind" = S ]; then
+        a=$(call H0 5203 "{\"data\":{\"setl_id\":\"$id\"}}")
+        [ "$(echo "$a" | jq -r '[.infcode, .output.setlinfo.medfee_sumamt, .output.setlinfo.mdtrt_id] | @tsv')" = "$(printf '0\t48\t%s' "$mdtrt")" ] ||
+            fail "acked visit settlement $id of $mdtrt: $a"
+    fi
+done <"$work/vacked"
+n=0
+while read -r kind id msgid && [ $n -lt 20 ]; do
+    [ "$kind" = V ] || continue
+    n=$((n + 1))
+    a=$(call H0 2201 '{"data":{"psn_no":"P0010","insutype":"390","begntime":"2020-06-01 09:00:00"}}' "$msgid")
+    expect_ok "$a"; expect_field "$a" .output.data.mdtrt_id "$id"
+done <"$work/vacked"
 # replays of a sample of acked msgids answer with the same setl_id, adding nothing
 n=0
 while read -r setl msgid psn && [ $n -lt 20 ]; do
@@ -80,4 +130,4 @@ while read -r setl msgid psn && [ $n -lt 20 ]; do
 done <"$work/acked"
 stop_server
 "$YIBAO" check --db "$db" >/dev/null || fail "check at the end"
-echo "t_service_crash: ok ($SVC_BACKEND: $kills kills, $count acknowledged settlements survived)"
+echo "t_service_crash: ok ($SVC_BACKEND: $kills kills, $count one-shot and $vcount visit settlements acknowledged survived)"

@@ -4,8 +4,11 @@
  * takes as little of the machine as possible), each connection sending
  * signed one-shot settlements (2207 with feedetail at a hospital, or 2102
  * at a pharmacy) of 5-30 lines for random persons, one request at a time,
- * for S seconds; reports settlements/s, p50/p99/p999 latency (send of the
- * first byte to the last byte of the answer) and the generator's own CPU.
+ * for S seconds; reports settlements/s, requests/s, p50/p99/p999 latency
+ * per request (send of the first byte to the last byte of the answer) and
+ * the generator's own CPU. With --flow visit each settlement is a hospital
+ * system's whole outpatient visit instead: 2201 register, 2203 visit
+ * information, 2204 fee lines, 2206 pre-settle, 2207 settle by mdtrt_id.
  *
  * First it signs in once (9001, on its own connection) and every body
  * carries that sign_no in its envelope, as the service requires. Bodies are
@@ -14,8 +17,8 @@
  * gateway headers (sha256 mode: one SHA-256 per request).
  *
  *   yibao bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
- *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102]
- *        [--connections C] [--seconds S] [--persons N] [--psn-prefix PFX] [--threads T] */
+ *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]
+ *        [--insutype 390] [--connections C] [--seconds S] [--persons N] [--psn-prefix PFX] [--threads T] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,23 +58,37 @@ struct bench_cfg {
     char host[64];
     int port;
     char path[256];
-    const char *paasid, *token, *code, *infno, *psn_prefix;
+    const char *paasid, *token, *code, *infno, *psn_prefix, *insutype;
     long long connections, seconds, persons, threads;
+    bool visit_flow;                /* --flow visit: 2201 2203 2204 2206 2207 per settlement */
     char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1];   /* from the 9001 */
 };
 
-/* A pre-built body with the offsets of its msgid and person slots. */
+/* A pre-built body with the offsets of its msgid and person slots, and
+ * its lines (items[] indexes) for the visit flow. */
 struct template {
     char body[BENCH_BODY_BYTES];
     int len;
     int msgid_at, psn_at;
+    unsigned char item[BENCH_LINES_MAX];
+    int lines;
+    int64_t total_fen;
 };
+
+/* The visit flow's steps, in order; a refusal starts a new visit. */
+static const char *const visit_steps[] = {"2201", "2203", "2204", "2206", "2207"};
+#define VISIT_STEPS ((int)(sizeof visit_steps / sizeof visit_steps[0]))
 
 struct conn {
     int fd;
     char *req, *resp;
     size_t req_len, sent, got;
     int64_t t0;
+    /* visit flow */
+    int step;                       /* index into visit_steps */
+    const struct template *tpl;     /* the visit's bill */
+    unsigned psn;                   /* the visit's person */
+    char mdtrt_id[32];              /* from the 2201 answer */
 };
 
 struct loop {
@@ -84,8 +101,9 @@ struct loop {
     int64_t end_us;
     int64_t *lat_us;
     size_t lat_count, lat_cap;
-    int64_t ok, refused, errors;
+    int64_t ok, refused, errors, requests;
     char sample_err[256];
+    char body[BENCH_BODY_BYTES];    /* the visit flow's body being built */
 };
 
 static int64_t now_us(void) {
@@ -121,7 +139,10 @@ static int make_template(const struct bench_cfg *cfg, uint64_t *rng, struct temp
         if (n < 0 || (size_t)n >= sizeof detail - used) return -1;
         used += (size_t)n;
         total += items[k].fen;
+        t->item[i] = (unsigned char)k;
     }
+    t->lines = lines;
+    t->total_fen = total;
     bool pharmacy = strcmp(cfg->infno, "2102") == 0;
     int n = snprintf(t->body, sizeof t->body,
                      "{\"infno\":\"%s\",\"msgid\":\"B%0*d\",\"fixmedins_code\":\"%s\","
@@ -157,21 +178,96 @@ static int format_head(const struct bench_cfg *cfg, char *out, const char *nonce
                     cfg->path, cfg->host, cfg->paasid, ts, nonce, sig, body_len);
 }
 
-/* The next request of a connection: headers signed now, a template body. */
-static void next_request(struct loop *l, struct conn *c) {
+/* msgid: thread (2 hex) + a per-thread counter + the start time, unique per run */
+static uint64_t msgid_of(const struct loop *l, uint64_t seq) {
+    return ((uint64_t)l->index << 56) ^ (seq << 20) ^ ((uint64_t)l->end_us & 0xFFFFF);
+}
+
+/* 2204's feedetail: the template's lines under the visit's mdtrt_id. */
+static int visit_lines(const struct conn *c, const char *psn, char *out, size_t size) {
+    size_t used = 0;
+    for (int i = 0; i < c->tpl->lines; i++) {
+        int k = c->tpl->item[i];
+        int n = snprintf(out + used, size - used,
+                         "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
+                         "\"fee_ocur_time\":\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\","
+                         "\"med_list_codg\":\"%s\",\"cnt\":%d,\"pric\":%s,"
+                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}", i ? "," : "", c->mdtrt_id,
+                         psn, i + 1, items[k].code, items[k].cnt, items[k].pric,
+                         items[k].fen / 100, (int)(items[k].fen % 100));
+        if (n < 0 || (size_t)n >= size - used) return -1;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
+/* The input object of the connection's visit step, into out. */
+static int visit_input(const struct bench_cfg *cfg, const struct conn *c, char *out, size_t size) {
+    char psn[48];
+    snprintf(psn, sizeof psn, "%s%04u", cfg->psn_prefix, c->psn);
+    const char *at = "2020-06-01 09:00:00";
+    int n = -1;
+    if (c->step == 0) {
+        n = snprintf(out, size, "{\"data\":{\"psn_no\":\"%s\",\"insutype\":\"%s\",\"begntime\":\"%s\","
+                     "\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\",\"ipt_otp_no\":\"OTP%s\","
+                     "\"dept_code\":\"01\",\"caty\":\"A03\"}}", psn, cfg->insutype, at, psn, psn);
+    } else if (c->step == 1) {
+        n = snprintf(out, size, "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
+                     "\"begntime\":\"%s\",\"dise_codg\":\"J06.9\",\"dise_name\":\"URI\"},"
+                     "\"diseinfo\":[{\"diag_type\":\"1\",\"diag_code\":\"J06.9\",\"maindiag_flag\":\"1\"}]}",
+                     c->mdtrt_id, psn, at);
+    } else if (c->step == 2) {
+        char lines[BENCH_BODY_BYTES - 512];
+        if (visit_lines(c, psn, lines, sizeof lines) == 0)
+            n = snprintf(out, size, "{\"feedetail\":[%s]}", lines);
+    } else {
+        n = snprintf(out, size, "{\"data\":{\"psn_no\":\"%s\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\","
+                     "\"med_type\":\"11\",\"medfee_sumamt\":%" PRId64 ".%02d,\"psn_setlway\":\"01\","
+                     "\"mdtrt_id\":\"%s\",\"acct_used_flag\":\"1\",\"insutype\":\"%s\"}}", psn, psn,
+                     c->tpl->total_fen / 100, (int)(c->tpl->total_fen % 100), c->mdtrt_id, cfg->insutype);
+    }
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* The visit flow's next body into l->body; its length, or -1. */
+static int visit_body(struct loop *l, struct conn *c, uint64_t seq) {
     const struct bench_cfg *cfg = l->cfg;
-    const struct template *t = &l->tpl[rng_next(&l->rng) % BENCH_TEMPLATES];
+    if (c->step == 0) {
+        c->tpl = &l->tpl[rng_next(&l->rng) % BENCH_TEMPLATES];
+        c->psn = (unsigned)(rng_next(&l->rng) % (uint64_t)cfg->persons);
+    }
+    char input[BENCH_BODY_BYTES - 256];
+    if (visit_input(cfg, c, input, sizeof input) < 0) return -1;
+    int n = snprintf(l->body, sizeof l->body, "{\"infno\":\"%s\",\"msgid\":\"V%016" PRIx64 "\","
+                     "\"fixmedins_code\":\"%s\",\"sign_no\":\"%s\",\"infver\":\"V1.0\","
+                     "\"opter_type\":\"1\",\"input\":%s}", visit_steps[c->step], msgid_of(l, seq),
+                     cfg->code, cfg->sign_no, input);
+    return n < 0 || (size_t)n >= sizeof l->body ? -1 : n;
+}
+
+/* The next request of a connection: headers signed now, a template body
+ * (one-shot) or the visit's next step. -1: the body did not fit. */
+static int next_request(struct loop *l, struct conn *c) {
+    const struct bench_cfg *cfg = l->cfg;
     char nonce[48];
     uint64_t seq = l->seq++;
     snprintf(nonce, sizeof nonce, "n%d-%" PRIx64 "-%" PRIx64, l->index, seq, rng_next(&l->rng));
+    c->sent = c->got = 0;
+    if (cfg->visit_flow) {
+        int len = visit_body(l, c, seq);
+        if (len < 0) return -1;
+        int h = format_head(cfg, c->req, nonce, len);
+        memcpy(c->req + h, l->body, (size_t)len);
+        c->req_len = (size_t)h + (size_t)len;
+        return 0;
+    }
+    const struct template *t = &l->tpl[rng_next(&l->rng) % BENCH_TEMPLATES];
     int h = format_head(cfg, c->req, nonce, t->len);
     memcpy(c->req + h, t->body, (size_t)t->len);
-    /* msgid: thread (2 hex) + a per-thread counter + the start time, unique per run */
-    uint64_t id = ((uint64_t)l->index << 56) ^ (seq << 20) ^ ((uint64_t)l->end_us & 0xFFFFF);
-    put_digits(c->req + h + t->msgid_at, id, BENCH_MSGID_DIGITS, 16);
+    put_digits(c->req + h + t->msgid_at, msgid_of(l, seq), BENCH_MSGID_DIGITS, 16);
     put_digits(c->req + h + t->psn_at, rng_next(&l->rng) % (uint64_t)cfg->persons, 4, 10);
     c->req_len = (size_t)h + (size_t)t->len;
-    c->sent = c->got = 0;
+    return 0;
 }
 
 static int connect_to(const struct bench_cfg *cfg) {
@@ -278,9 +374,29 @@ static int sign_in(struct bench_cfg *cfg) {
     return rc;
 }
 
-static void tally(struct loop *l, const char *body) {
-    if (strncmp(body, "{\"infcode\":0,", 13) == 0) l->ok++;
-    else if (l->refused++ == 0) snprintf(l->sample_err, sizeof l->sample_err, "%.255s", body);
+/* Counts an answer; in the visit flow moves the connection to its next
+ * step (a refusal, or the settlement, starts a new visit). */
+static void tally(struct loop *l, struct conn *c, const char *body) {
+    bool accepted = strncmp(body, "{\"infcode\":0,", 13) == 0;
+    l->requests++;
+    if (!accepted && l->refused++ == 0)
+        snprintf(l->sample_err, sizeof l->sample_err, "%.255s", body);
+    if (!l->cfg->visit_flow) {
+        l->ok += accepted;
+        return;
+    }
+    static const char key[] = "\"mdtrt_id\":\"";
+    const char *at = c->step == 0 && accepted ? strstr(body, key) : NULL;
+    if (at != NULL) {
+        at += sizeof key - 1;
+        size_t n = strcspn(at, "\"");
+        if (n == 0 || n >= sizeof c->mdtrt_id) accepted = false;
+        else memcpy(c->mdtrt_id, at, n), c->mdtrt_id[n] = '\0';
+    } else if (c->step == 0) {
+        accepted = false;
+    }
+    if (accepted && c->step == VISIT_STEPS - 1) l->ok++;
+    c->step = accepted && c->step < VISIT_STEPS - 1 ? c->step + 1 : 0;
 }
 
 /* Sends what is pending; 0 ok (maybe partial), -1 error. */
@@ -308,9 +424,9 @@ static int pump_recv(struct loop *l, struct conn *c) {
         if (rc == 0) continue;
         int64_t t = now_us();
         record(l, t - c->t0);
-        tally(l, body);
+        tally(l, c, body);
         if (t >= l->end_us) return 1;
-        next_request(l, c);
+        if (next_request(l, c) != 0) return -1;
         c->t0 = now_us();
         if (pump_send(c) != 0) return -1;
     }
@@ -323,7 +439,8 @@ static int conn_open(struct loop *l, struct conn *c, int ep) {
     if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) != 0) return -1;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) return -1;
-    next_request(l, c);
+    c->step = 0;
+    if (next_request(l, c) != 0) return -1;
     c->t0 = now_us();
     return pump_send(c);
 }
@@ -412,9 +529,11 @@ static int parse_url(const char *url, struct bench_cfg *cfg) {
 
 static int parse(int argc, char **argv, struct bench_cfg *cfg) {
     const char *url = NULL, *conns = "16", *secs = "10", *persons = "90", *threads = "1";
+    const char *flow = "oneshot";
     bool bad = false;
     cfg->infno = "2207";
     cfg->psn_prefix = "P";
+    cfg->insutype = "390";
     for (int i = 1; i < argc && !bad; i++)
         if (!cli_option(argc, argv, &i, "--url", &url, &bad) &&
             !cli_option(argc, argv, &i, "--paasid", &cfg->paasid, &bad) &&
@@ -422,20 +541,26 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
             !cli_option(argc, argv, &i, "--code", &cfg->code, &bad) &&
             !cli_option(argc, argv, &i, "--infno", &cfg->infno, &bad) &&
             !cli_option(argc, argv, &i, "--psn-prefix", &cfg->psn_prefix, &bad) &&
+            !cli_option(argc, argv, &i, "--flow", &flow, &bad) &&
+            !cli_option(argc, argv, &i, "--insutype", &cfg->insutype, &bad) &&
             !cli_option(argc, argv, &i, "--connections", &conns, &bad) &&
             !cli_option(argc, argv, &i, "--seconds", &secs, &bad) &&
             !cli_option(argc, argv, &i, "--persons", &persons, &bad) &&
             !cli_option(argc, argv, &i, "--threads", &threads, &bad))
             bad = true;
+    cfg->visit_flow = strcmp(flow, "visit") == 0;
     if (bad || url == NULL || cfg->paasid == NULL || cfg->token == NULL || cfg->code == NULL ||
-        strlen(cfg->psn_prefix) > 32 || parse_url(url, cfg) != 0 ||
+        strlen(cfg->psn_prefix) > 32 || strlen(cfg->insutype) > 3 || parse_url(url, cfg) != 0 ||
+        (!cfg->visit_flow && strcmp(flow, "oneshot") != 0) ||
+        (cfg->visit_flow && strcmp(cfg->infno, "2207") != 0) ||
         !cli_positive("--connections", conns, BENCH_CONNECTIONS_MAX, &cfg->connections) ||
         !cli_positive("--seconds", secs, BENCH_SECONDS_MAX, &cfg->seconds) ||
         !cli_positive("--persons", persons, BENCH_PERSONS_MAX, &cfg->persons) ||
         !cli_positive("--threads", threads, BENCH_THREADS_MAX, &cfg->threads)) {
         fprintf(stderr, "usage: yibao bench http --url http://HOST:PORT/PATH --paasid P --token T "
-                        "--code FIXMEDINS [--infno 2207|2102]\n       [--connections C] [--seconds S] "
-                        "[--persons N] [--psn-prefix PFX] [--threads T]  (persons are PFX0000..PFX(N-1))\n");
+                        "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
+                        "[--seconds S] [--persons N] [--psn-prefix PFX] [--insutype 390] [--threads T]\n"
+                        "  (persons are PFX0000..PFX(N-1); --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
         return -1;
     }
     if (cfg->threads > cfg->connections) cfg->threads = cfg->connections;
@@ -451,10 +576,11 @@ static double cpu_seconds(void) {
 
 /* Merges the loops' counters and latencies and prints the result line. */
 static int report(const struct bench_cfg *cfg, struct loop *loops, double secs, double cpu) {
-    int64_t ok = 0, refused = 0, errors = 0;
+    int64_t ok = 0, refused = 0, errors = 0, requests = 0;
     size_t n = 0;
     for (int i = 0; i < cfg->threads; i++) {
         ok += loops[i].ok, refused += loops[i].refused, errors += loops[i].errors;
+        requests += loops[i].requests;
         n += loops[i].lat_count;
     }
     int64_t *all = malloc((n ? n : 1) * sizeof *all);
@@ -471,9 +597,9 @@ static int report(const struct bench_cfg *cfg, struct loop *loops, double secs, 
     if (all == NULL) n = 0;
     if (n) qsort(all, n, sizeof *all, cmp_i64);
     printf("connections %lld  seconds %.1f  settlements %" PRId64 "  refused %" PRId64
-           "  errors %" PRId64 "  settlements/s %.0f  p50 %.2f ms  p99 %.2f ms  p999 %.2f ms"
-           "  client-cpu %.0f%%\n",
-           cfg->connections, secs, ok, refused, errors, (double)ok / secs,
+           "  errors %" PRId64 "  settlements/s %.0f  requests/s %.0f  p50 %.2f ms  p99 %.2f ms"
+           "  p999 %.2f ms  client-cpu %.0f%%\n",
+           cfg->connections, secs, ok, refused, errors, (double)ok / secs, (double)requests / secs,
            n ? (double)all[n / 2] / 1000 : 0, n ? (double)all[n * 99 / 100] / 1000 : 0,
            n ? (double)all[n * 999 / 1000] / 1000 : 0, 100.0 * cpu / secs);
     free(all);

@@ -190,9 +190,9 @@ static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, i
     if (e == NULL || now_s - e->checked_s >= SVC_CRED_RECHECK_S || now_s < e->checked_s) {
         struct svc_credential fresh;
         bool found = false;
-        svcdb_lock(svc->db);
-        int rc = svcdb_credential_get(svc->db, paasid, &fresh, &found);
-        svcdb_unlock(svc->db);
+        svcdb_lock(svc->rdb);
+        int rc = svcdb_credential_get(svc->rdb, paasid, &fresh, &found);
+        svcdb_unlock(svc->rdb);
         if (rc == 0 && found && e != NULL) e->cred = fresh, e->checked_s = now_s;
         else if (rc == 0 && found) e = cred_add(svc, &fresh, now_s);
         else if (rc == 0 && e != NULL) e->cred.active = false, e->checked_s = now_s; /* deleted */

@@ -1,12 +1,14 @@
 /* http.c: the HTTP front of the service on libmicrohttpd: a small internal
  * epoll thread pool (about one thread per core), one POST endpoint, body
  * size enforced while receiving, each request handled with a pooled worker
- * scratch. A settlement or revoke does not block its thread while the
- * writer group-commits: the connection is suspended (MHD_suspend_connection)
- * and its request queued (service_begin); the commit queue's writer resumes
- * it after the commit, and the pool thread then writes the answer
- * (service_finish). So in-flight requests are not bounded by threads, and
- * batches grow with the load. */
+ * scratch. A write does not block its thread while a writer group-commits:
+ * the connection is suspended (MHD_suspend_connection) and its request
+ * queued (service_begin) on the store's commit queue (settlements,
+ * revokes) or the service tables' (svcq.c: visits, fee lines, links); the
+ * writer resumes it after the commit, and the pool thread then writes the
+ * answer (service_finish), or queues the request's next step and is
+ * suspended again (a visit's settlement: read, settle, link). So in-flight
+ * requests are not bounded by threads, and batches grow with the load. */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <netinet/in.h>
@@ -85,6 +87,7 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
     if (hr->waiting) {
         hr->waiting = false;
         const char *text = service_finish(svc, w, &len);
+        if (text == NULL) return MHD_YES; /* suspended again: its next step is queued */
         return send_json(conn, MHD_HTTP_OK, text, len);
     }
     if (w->req_too_big) {

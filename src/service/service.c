@@ -99,6 +99,8 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         return -1;
     }
     if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0 ||
+        svcdb_open(db, cfg->db_sync_off, &svc->rdb, err, err_size) != 0 ||
+        svcq_start(svc->db, SVCQ_BATCH_MAX, &svc->wq, err, err_size) != 0 ||
         svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
         svc_signin_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
@@ -123,11 +125,13 @@ static void worker_free(struct svc_worker *w) {
 void service_close(struct service *svc) {
     if (svc == NULL) return;
     if (svc->q) commitq_stop(svc->q);
+    svcq_stop(svc->wq);
     if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
     svc_auth_free(svc); /* flushes the nonce log */
     svc_signin_free(svc);
     store_close(svc->store);
     svcdb_close(svc->db);
+    svcdb_close(svc->rdb);
     for (size_t i = 0; i < svc->pool_count; i++) worker_free(svc->pool[i]);
     free(svc->pool);
     pthread_mutex_destroy(&svc->cred_lock);
@@ -166,11 +170,16 @@ struct svc_worker *service_worker_take(struct service *svc) {
 
 void service_worker_give(struct service *svc, struct svc_worker *w) {
     if (w == NULL) return;
-    if (w->in_flight) commitq_wait(svc->q, &w->sreq); /* the front end gave up waiting */
-    if (w->after != NULL) {             /* answered but not finished: finish it (visit links) */
+    /* the front end gave up waiting: wait here, then finish in place
+     * (visit links), with no waiter to suspend */
+    if (w->in_flight) commitq_wait(svc->q, &w->sreq);
+    if (w->job_in_flight) svcq_wait(svc->wq, &w->job);
+    memset(&w->waiter, 0, sizeof w->waiter);
+    if (w->after != NULL) {
         size_t len;
         (void)service_finish(svc, w, &len);
     }
+    assert(!w->in_flight && !w->job_in_flight && w->after == NULL);
     pthread_mutex_lock(&svc->pool_lock);
     if (svc->pool_count == svc->pool_cap) {
         size_t cap = svc->pool_cap ? svc->pool_cap * 2 : 16;
@@ -233,34 +242,31 @@ static int institution_check(struct svc_call *c, const struct svc_txn *t) {
     return 0;
 }
 
-/* A write whose answer is kept: replays return it; the write and the
- * answer commit together. */
-static int run_replayable(struct svc_call *c, const struct svc_txn *t) {
-    struct svcdb *db = c->svc->db;
+/* A write whose answer is kept, as a job on the service tables' writer:
+ * replays return the kept answer; the write and the answer commit
+ * together. */
+static int replayable_run(struct svc_call *c) {
+    struct svcdb *db = c->db;
     char infno[SVC_INFNO_BYTES_MAX + 1];
     bool found = false;
-    svcdb_lock(db);
-    if (svcdb_begin(db) != 0) {
-        svcdb_unlock(db);
+    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, c->output, &found) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
-    }
-    int rc = svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, c->output, &found);
-    if (rc == 0 && found && strcmp(infno, c->infno) != 0)
-        rc = svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
-    else if (rc == 0 && !found) {
-        rc = t->run(c);
-        if (rc == 0 && !c->output->failed &&
-            svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
-                             c->output->len) != 0)
-            rc = svc_fail(c, "storage: %s", svcdb_error(db));
-    } else if (rc != 0) {
-        rc = svc_fail(c, "storage: %s", svcdb_error(db));
-    }
-    if (rc == 0 && svcdb_commit(db) != 0) rc = svc_fail(c, "storage: %s", svcdb_error(db));
-    if (rc != 0) svcdb_rollback(db);
-    svcdb_unlock(db);
-    if (rc == 0) svc_signin_note(c->svc, &c->signin_note, c->now_s); /* 9001/9002, committed */
-    return rc;
+    if (found && strcmp(infno, c->infno) != 0)
+        return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
+    if (found) return 0;
+    if (c->txn->run(c) != 0) return -1;
+    if (!c->output->failed &&
+        svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
+                         c->output->len) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(db));
+    return 0;
+}
+
+/* Once committed: 9001/9002 go into the sign-in cache. */
+static int replayable_done(struct svc_call *c) {
+    if (c->w->job.rc != 0) return -1;
+    svc_signin_note(c->svc, &c->signin_note, c->now_s);
+    return 0;
 }
 
 static int dispatch(struct svc_call *c, const struct svc_request *req) {
@@ -276,7 +282,8 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     if (institution_check(c, t) != 0) return -1;
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
-    return t->replayable ? run_replayable(c, t) : t->run(c);
+    c->txn = t;
+    return t->replayable ? svc_write(c, replayable_run, replayable_done) : t->run(c);
 }
 
 static void stamp(char *out, size_t size) {
@@ -329,6 +336,21 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
     return SVC_PENDING;
 }
 
+int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(struct svc_call *c)) {
+    struct svc_worker *w = c->w;
+    w->job = (struct svcq_job){.run = run, .c = c};
+    if (w->waiter.resume == NULL) {
+        svcq_run_alone(c->svc->db, &w->job);
+        return after(c);
+    }
+    w->after = after;
+    w->job_in_flight = true;
+    w->waiter.suspend(w->waiter.ctx);
+    if (svcq_submit(c->svc->wq, &w->job, w->waiter.resume, w->waiter.ctx) != 0)
+        w->waiter.resume(w->waiter.ctx); /* refused: answered with the job's error */
+    return SVC_PENDING;
+}
+
 const char *service_begin(struct service *svc, struct svc_worker *w, const struct svc_request *req,
                           const struct service_waiter *waiter, size_t *len) {
     assert(svc != NULL && w != NULL && req != NULL && !w->in_flight && w->after == NULL);
@@ -336,6 +358,7 @@ const char *service_begin(struct service *svc, struct svc_worker *w, const struc
     memset(c, 0, offsetof(struct svc_call, err) + 1);
     c->svc = svc;
     c->w = w;
+    c->db = svc->rdb;
     c->now_s = req->now_s;
     c->output = &w->body;
     json_buf_reset(&w->body);
@@ -352,7 +375,9 @@ const char *service_finish(struct service *svc, struct svc_worker *w, size_t *le
     int (*after)(struct svc_call *c) = w->after;
     w->after = NULL;
     w->in_flight = false;
-    return respond(&w->call, after(&w->call), len);
+    w->job_in_flight = false;
+    int rc = after(&w->call); /* may queue the next step: SVC_PENDING again */
+    return rc == SVC_PENDING ? NULL : respond(&w->call, rc, len);
 }
 
 const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,

@@ -51,6 +51,9 @@ const char *svcdb_error(struct svcdb *db) { return db->ops->error(db); }
 int svcdb_begin(struct svcdb *db) { return db->ops->begin(db); }
 int svcdb_commit(struct svcdb *db) { return db->ops->commit(db); }
 void svcdb_rollback(struct svcdb *db) { db->ops->rollback(db); }
+int svcdb_savepoint(struct svcdb *db) { return db->ops->savepoint(db); }
+int svcdb_release(struct svcdb *db) { return db->ops->release(db); }
+int svcdb_rollback_to(struct svcdb *db) { return db->ops->rollback_to(db); }
 
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
                          bool *found) {

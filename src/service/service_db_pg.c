@@ -293,6 +293,15 @@ static void pg_rollback(struct svcdb *base) {
     db->in_tx = false;
 }
 
+static int pg_savepoint(struct svcdb *base) { return simple(pgd(base), "SAVEPOINT request", NULL); }
+static int pg_release(struct svcdb *base) { return simple(pgd(base), "RELEASE SAVEPOINT request", NULL); }
+/* After a failed statement too: the transaction goes on from the savepoint. */
+static int pg_rollback_to(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    return simple(db, "ROLLBACK TO SAVEPOINT request", NULL) == 0 &&
+           simple(db, "RELEASE SAVEPOINT request", NULL) == 0 ? 0 : -1;
+}
+
 /* ---- credentials, answers, sign-ins ---------------------------------------- */
 static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_credential *out,
                              bool *found) {
@@ -626,6 +635,7 @@ static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
 const struct svcdb_ops svcdb_pg_ops = {
     .name = "postgresql", .open = pg_open, .close = pg_close, .error = pg_error,
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
+    .savepoint = pg_savepoint, .release = pg_release, .rollback_to = pg_rollback_to,
     .credential_get = pg_credential_get, .credential_put = pg_credential_put,
     .answer_get = pg_answer_get, .answer_put = pg_answer_put, .signin_put = pg_signin_put,
     .signin_get = pg_signin_get, .signin_scan = pg_signin_scan, .signout_put = pg_signout_put,

@@ -1,5 +1,5 @@
 /* service_db_sqlite.c: the service's own tables on SQLite (svcdb.h): the
- * store's file, through our own sqlite3 connection (WAL, busy_timeout,
+ * store's file, through our own sqlite3 connection (WAL, sqlite_wait.h,
  * synchronous=FULL unless sync_off), prepared statements per call. */
 #include <assert.h>
 #include <inttypes.h>
@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_wait.h"
+
 #include "service/svcdb.h"
 
 #define SVCDB_BUSY_TIMEOUT_MS 10000
@@ -17,7 +19,8 @@ enum stmt_id {
     S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
     S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
-    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_COUNT
+    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_COUNT
 };
 
 #define SIGNIN_SELECT                                                                       \
@@ -63,6 +66,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT request",
+    [S_RELEASE] = "RELEASE request",
+    [S_ROLLBACK_TO] = "ROLLBACK TO request",
 };
 
 static const char schema_sql[] =
@@ -115,7 +121,8 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
                  db->db ? sqlite3_errmsg(db->db) : "out of memory");
         return -1;
     }
-    sqlite3_busy_timeout(db->db, SVCDB_BUSY_TIMEOUT_MS);
+    if (sqlite_wait_install(db->db, SVCDB_BUSY_TIMEOUT_MS) != 0)
+        return snprintf(err, size, "%s: cannot set the busy handler", target), -1;
     const char *pragmas = sync_off ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
                                    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
     char *msg = NULL;
@@ -184,6 +191,13 @@ static int sq_commit(struct svcdb *base) { return run(sq(base), S_COMMIT); }
 static void sq_rollback(struct svcdb *base) {
     struct sqdb *db = sq(base);
     if (!sqlite3_get_autocommit(db->db)) (void)run(db, S_ROLLBACK);
+}
+static int sq_savepoint(struct svcdb *base) { return run(sq(base), S_SAVEPOINT); }
+static int sq_release(struct svcdb *base) { return run(sq(base), S_RELEASE); }
+/* ROLLBACK TO keeps the savepoint open: release it too. */
+static int sq_rollback_to(struct svcdb *base) {
+    struct sqdb *db = sq(base);
+    return run(db, S_ROLLBACK_TO) == 0 && run(db, S_RELEASE) == 0 ? 0 : -1;
 }
 
 static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_credential *out,
@@ -505,6 +519,7 @@ static int sq_nonce_prune(struct svcdb *base, int64_t before_ts) {
 const struct svcdb_ops svcdb_sqlite_ops = {
     .name = "sqlite", .open = sq_open, .close = sq_close, .error = sq_error,
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to,
     .credential_get = sq_credential_get, .credential_put = sq_credential_put,
     .answer_get = sq_answer_get, .answer_put = sq_answer_put, .signin_put = sq_signin_put,
     .signin_get = sq_signin_get, .signin_scan = sq_signin_scan, .signout_put = sq_signout_put,

@@ -178,9 +178,9 @@ static int lookup(struct service *svc, int64_t sign_no, int64_t now_s, struct sv
     pthread_mutex_unlock(&sc->lock);
     if (fresh) return 1;
     bool found = false;
-    svcdb_lock(svc->db);
-    int rc = svcdb_signin_get(svc->db, sign_no, row, &found);
-    svcdb_unlock(svc->db);
+    svcdb_lock(svc->rdb);
+    int rc = svcdb_signin_get(svc->rdb, sign_no, row, &found);
+    svcdb_unlock(svc->rdb);
     if (rc != 0) return -1;
     if (!found) return 0; /* a cached entry of a deleted row is refused the same way */
     pthread_mutex_lock(&sc->lock);
@@ -199,7 +199,7 @@ int svc_signin_check(struct svc_call *c) {
     int64_t sign_no = svc_sign_no_parse(text);
     struct svc_signin row;
     rc = sign_no > 0 ? lookup(svc, sign_no, c->now_s, &row) : 0;
-    if (rc < 0) return svc_fail(c, "storage: %s", svcdb_error(svc->db));
+    if (rc < 0) return svc_fail(c, "storage: %s", svcdb_error(svc->rdb));
     if (rc == 0)
         return svc_fail(c, "envelope.sign_no: not signed in ('%s' was not issued by 9001; "
                         "call 9001 first)", text);

@@ -71,6 +71,9 @@ void svcdb_unlock(struct svcdb *db);
 int svcdb_begin(struct svcdb *db);
 int svcdb_commit(struct svcdb *db);
 void svcdb_rollback(struct svcdb *db);
+int svcdb_savepoint(struct svcdb *db);     /* one request inside a batch (svcq.c) */
+int svcdb_release(struct svcdb *db);
+int svcdb_rollback_to(struct svcdb *db);   /* undoes the request, keeps the batch */
 const char *svcdb_error(struct svcdb *db);
 
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
@@ -120,6 +123,34 @@ int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 
+/* ---- svcq.c: the service tables' group commit ------------------------- */
+#define SVCQ_BATCH_MAX 1024         /* requests per transaction of the service tables */
+#define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
+
+struct svc_call;
+/* A write to the service tables: run(c) inside the batch's transaction
+ * (c->db is the writer's connection while it runs); rc is its result, or
+ * -1 with c->err set when the batch did not commit. */
+struct svcq_job {
+    int (*run)(struct svc_call *c);
+    struct svc_call *c;
+    int rc;
+    void (*on_done)(void *ctx);     /* after the commit; NULL: a waiter in svcq_wait */
+    void *on_done_ctx;
+    bool done;
+    struct svcq_job *next;
+};
+struct svcq;
+int svcq_start(struct svcdb *db, size_t batch_max, struct svcq **out, char *err, size_t err_size);
+/* Runs what is queued, then stops the writer. NULL: nothing. */
+void svcq_stop(struct svcq *q);
+/* Queues job; on_done(ctx) runs on the writer after the commit. -1 (job
+ * not queued, rc -1 and c->err set): stopped or full. */
+int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx), void *ctx);
+void svcq_wait(struct svcq *q, struct svcq_job *job);
+/* Runs job at once in a transaction of its own on db (no writer thread). */
+void svcq_run_alone(struct svcdb *db, struct svcq_job *job);
+
 /* ---- the service ------------------------------------------------------- */
 struct nonce_cache;
 struct signin_cache;            /* signin.c */
@@ -146,7 +177,9 @@ struct service {
     struct service_config cfg;
     struct store *store;
     struct commitq *q;
-    struct svcdb *db;
+    struct svcdb *db;               /* the service tables' writer (svcq, or alone under lock) */
+    struct svcdb *rdb;              /* reads on the HTTP threads (committed rows only) */
+    struct svcq *wq;                /* group commit of service-table writes; NULL: dry run */
     /* credentials cache (auth.c) */
     pthread_mutex_t cred_lock;
     struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];
@@ -164,9 +197,12 @@ struct service {
 };
 
 /* One request being handled. */
+struct svc_txn;
 struct svc_call {
     struct service *svc;
     struct svc_worker *w;
+    const struct svc_txn *txn;
+    struct svcdb *db;               /* reads and writes: rdb, or the writer's inside svc_write */
     const struct json_value *env;   /* the envelope */
     const struct json_value *input;
     char infno[SVC_INFNO_BYTES_MAX + 1];
@@ -198,9 +234,12 @@ struct svc_worker {
     struct svc_visit visit;         /* hospital flow: the visit being settled */
     char psn_no[CODE_BYTES_MAX + 1];
     char mdtrt_id[CODE_BYTES_MAX + 1];
-    int (*after)(struct svc_call *c); /* continues once sreq is answered */
+    int (*after)(struct svc_call *c); /* continues once sreq or job is answered */
     struct service_waiter waiter;   /* resume == NULL: wait in place */
     bool in_flight;                 /* sreq queued, not yet answered */
+    struct svcq_job job;            /* a write to the service tables */
+    bool job_in_flight;             /* job queued, not yet committed */
+    bool settling;                  /* hospital flow: holds the visit's reservation */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -211,6 +250,11 @@ int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(
  * finishes the request. Without a waiter this waits and returns after(c);
  * with one it suspends the front end's connection and returns SVC_PENDING. */
 int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c));
+/* Runs run(c) in the service tables' group commit; once committed (or
+ * failed: c->w->job.rc), after(c) finishes the request. Like svc_commit,
+ * in place without a waiter, else SVC_PENDING with the connection
+ * suspended. */
+int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(struct svc_call *c));
 
 /* ---- auth.c ------------------------------------------------------------ */
 /* Checks the gateway headers; fills c->err and returns -1 on refusal.
@@ -314,6 +358,8 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
  * state (no commit); on refusal fills c->err naming code, field and line. */
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                struct settle_result *res, struct line_result *line_results);
+/* True while a settlement of the visit is between its read and its link. */
+bool svc_visit_settling(int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */
 int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size);
 /* The settlement named by data.setl_id; must be this institution's. */

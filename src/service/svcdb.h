@@ -27,6 +27,11 @@ struct svcdb_ops {
     int (*begin)(struct svcdb *db);
     int (*commit)(struct svcdb *db);
     void (*rollback)(struct svcdb *db);
+    /* One request inside a group-committed batch (svcq.c): SAVEPOINT,
+     * then RELEASE when it succeeded or ROLLBACK TO when it failed. */
+    int (*savepoint)(struct svcdb *db);
+    int (*release)(struct svcdb *db);
+    int (*rollback_to)(struct svcdb *db);
     int (*credential_get)(struct svcdb *db, const char *paasid, struct svc_credential *out,
                           bool *found);
     int (*credential_put)(struct svcdb *db, const struct svc_credential *cred);

@@ -18,8 +18,8 @@ int txn_signin(struct svc_call *c) {
     if (in == NULL || in_code(c, in, "opter_no", "input.signIn", true, opter_no, sizeof opter_no) != 0)
         return -1;
     int64_t sign_no;
-    if (svcdb_signin_put(c->svc->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
-        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (svcdb_signin_put(c->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
     struct svc_signin *note = &c->signin_note;  /* cached once committed */
     note->sign_no = sign_no;
     snprintf(note->fixmedins_code, sizeof note->fixmedins_code, "%s", c->fixmedins_code);
@@ -49,8 +49,8 @@ int txn_signout(struct svc_call *c) {
     int64_t sign_no = svc_sign_no_parse(text);
     struct svc_signin row;
     bool found = false;
-    if (sign_no > 0 && svcdb_signin_get(c->svc->db, sign_no, &row, &found) != 0)
-        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (sign_no > 0 && svcdb_signin_get(c->db, sign_no, &row, &found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (!found) return svc_fail(c, "%s.sign_no: '%s' was not issued by 9001", p, text);
     if (strcmp(row.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "%s.sign_no: issued to another institution (not to '%s')", p,
@@ -61,8 +61,8 @@ int txn_signout(struct svc_call *c) {
         return svc_fail(c, "%s.sign_no: already signed out at %s", p, when);
     }
     if (!c->svc->cfg.dry_run) { /* the fuzzer keeps its sign-ins */
-        if (svcdb_signout_put(c->svc->db, sign_no, opter_no, c->now_s) != 0)
-            return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+        if (svcdb_signout_put(c->db, sign_no, opter_no, c->now_s) != 0)
+            return svc_fail(c, "storage: %s", svcdb_error(c->db));
         row.signout_s = c->now_s;
         c->signin_note = row;
     }

@@ -19,7 +19,9 @@ static pthread_mutex_t settling_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t settling[SETTLING_MAX];
 static size_t settling_count;
 
-/* Reserves a visit for one settlement at a time; false if taken or full. */
+/* Reserves a visit for one settlement at a time; false if taken or full.
+ * Taken and checked only on the service tables' writer (svcq.c), so a
+ * visit's writes and its settlement's read of them are in one order. */
 static bool settling_take(int64_t visit_id) {
     bool ok = true;
     pthread_mutex_lock(&settling_lock);
@@ -38,6 +40,14 @@ static void settling_give(int64_t visit_id) {
             break;
         }
     pthread_mutex_unlock(&settling_lock);
+}
+
+bool svc_visit_settling(int64_t visit_id) {
+    bool found = false;
+    pthread_mutex_lock(&settling_lock);
+    for (size_t i = 0; i < settling_count && !found; i++) found = settling[i] == visit_id;
+    pthread_mutex_unlock(&settling_lock);
+    return found;
 }
 
 /* ---- the engine on committed state ---------------------------------------- */
@@ -184,10 +194,11 @@ int svc_own_settlement(struct svc_call *c, const struct json_value *data, const 
 int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size) {
     int64_t visit_id = 0;
     bool found = false;
-    svcdb_lock(c->svc->db);
-    int rc = svcdb_setl_visit(c->svc->db, setl_id, &visit_id, &found);
-    svcdb_unlock(c->svc->db);
-    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    svcdb_lock(c->db);
+    int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
+    if (rc != 0) svc_fail(c, "storage: %s", svcdb_error(c->db));
+    svcdb_unlock(c->db);
+    if (rc != 0) return -1;
     out[0] = '\0';
     if (found && visit_id > 0) mdtrt_id_format(visit_id, out, size);
     return 0;
@@ -261,17 +272,16 @@ static int check_total(struct svc_call *c, const struct json_value *data, const 
 }
 
 /* ---- hospital visits --------------------------------------------------------- */
-/* The visit of data.mdtrt_id with its unsettled lines, as a bill. */
+/* The visit of data.mdtrt_id with its unsettled lines, as a bill, read
+ * through c->db (the caller holds it). */
 static int visit_bill(struct svc_call *c, const struct json_value *data, struct svc_visit *v,
                       struct bill *bill) {
     enum visit_kind kind = c->infno[1] == '3' ? VISIT_INPATIENT : VISIT_OUTPATIENT;
     int32_t count = 0;
     datetime_s latest = 0;
-    svcdb_lock(c->svc->db);
     int rc = svc_visit_load(c, data, "input.data", v);
-    if (rc == 0) rc = svcdb_fee_open(c->svc->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
-    svcdb_unlock(c->svc->db);
-    if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (rc == 0) rc = svcdb_fee_open(c->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
+    if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (rc == 1) return svc_fail(c, "input.data.mdtrt_id: more than %d fee lines", c->w->lines_max);
     if (v->kind != kind) return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
                                          kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
@@ -300,8 +310,11 @@ int txn_presettle(struct svc_call *c) {
     struct svc_visit v;
     struct bill bill;
     struct settle_result res;
-    if (data == NULL || visit_bill(c, data, &v, &bill) != 0 || check_total(c, data, &bill) != 0 ||
-        svc_engine(c, v.psn_no, &bill, &res, NULL) != 0)
+    if (data == NULL) return -1;
+    svcdb_lock(c->db);
+    int rc = visit_bill(c, data, &v, &bill);
+    svcdb_unlock(c->db);
+    if (rc != 0 || check_total(c, data, &bill) != 0 || svc_engine(c, v.psn_no, &bill, &res, NULL) != 0)
         return -1;
     struct store_settlement stl = {.insutype = v.insutype, .setl = res.setl, .rooms = res.rooms,
                                    .pool_ratio_bp = res.pool_ratio_bp};
@@ -314,24 +327,25 @@ int txn_presettle(struct svc_call *c) {
     return 0;
 }
 
-/* After the store committed: link the settlement to the visit. */
-static int visit_settled(struct svc_call *c, struct svc_visit *v, int64_t setl_id) {
-    struct svcdb *db = c->svc->db;
-    svcdb_lock(db);
-    int rc = svcdb_begin(db);
-    if (rc == 0) rc = svcdb_setl_put(db, setl_id, v->id, c->store_msgid);
-    if (rc == 0) rc = svcdb_fee_mark(db, v->id, 0, setl_id);
-    v->status = VISIT_SETTLED;
-    v->setl_id = setl_id;
-    if (rc == 0) rc = svcdb_visit_update(db, v);
-    if (rc == 0) rc = svcdb_commit(db);
-    if (rc != 0) {
-        svc_fail(c, "storage: settled as %" PRId64 " but not linked to the visit: %s", setl_id,
-                 svcdb_error(db));
-        svcdb_rollback(db);
+/* A write job, once the store committed: links the settlement to the
+ * visit, marks its lines settled, and the visit (read again here, on the
+ * writer) settled. */
+static int link_visit(struct svc_call *c) {
+    int64_t setl_id = c->w->sreq.result_setl_id, visit_id = c->w->visit.id;
+    struct svc_visit v;
+    bool found = false;
+    int rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
+    if (rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
+    if (rc == 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
+    if (rc == 0 && found) {
+        v.status = VISIT_SETTLED;
+        v.setl_id = setl_id;
+        rc = svcdb_visit_update(c->db, &v);
     }
-    svcdb_unlock(db);
-    return rc;
+    if (rc != 0 || !found)
+        return svc_fail(c, "storage: settled as %" PRId64 " but not linked to the visit: %s",
+                        setl_id, found ? svcdb_error(c->db) : "visit missing");
+    return 0;
 }
 
 /* A replayed 2207/2304 whose settlement is linked: answer from the store. */
@@ -339,10 +353,11 @@ static int replay_linked(struct svc_call *c, bool *done) {
     int64_t setl_id = 0, visit_id = 0;
     bool found = false;
     *done = false;
-    svcdb_lock(c->svc->db);
-    int rc = svcdb_setl_by_msgid(c->svc->db, c->store_msgid, &setl_id, &visit_id, &found);
-    svcdb_unlock(c->svc->db);
-    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    svcdb_lock(c->db);
+    int rc = svcdb_setl_by_msgid(c->db, c->store_msgid, &setl_id, &visit_id, &found);
+    if (rc != 0) svc_fail(c, "storage: %s", svcdb_error(c->db));
+    svcdb_unlock(c->db);
+    if (rc != 0) return -1;
     if (!found) return 0;
     struct journal_rec rec;
     struct store_settlement stl;
@@ -358,17 +373,54 @@ static int replay_linked(struct svc_call *c, bool *done) {
                              rec.time_us / 1000000, 1);
 }
 
-/* After the commit of a visit's settlement: link it, release the visit, answer. */
+/* Once the link committed (or failed): releases the visit, answers. */
+static int visit_linked(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    settling_give(w->visit.id);
+    if (w->job.rc != 0) return -1;
+    mdtrt_id_format(w->visit.id, w->mdtrt_id, sizeof w->mdtrt_id);
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
+                             w->visit.psn_no, commit_time_s(c), 1);
+}
+
+/* After the store's commit of a visit's settlement: link it. */
 static int visit_settle_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
-    struct svc_visit *v = &w->visit;
-    int rc = committed(c);
-    if (rc == 0 && !c->svc->cfg.dry_run) rc = visit_settled(c, v, w->sreq.result_setl_id);
-    settling_give(v->id);
-    if (rc != 0) return -1;
-    mdtrt_id_format(v->id, w->mdtrt_id, sizeof w->mdtrt_id);
-    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
-                             v->psn_no, commit_time_s(c), 1);
+    if (committed(c) != 0) {
+        settling_give(w->visit.id);
+        return -1;
+    }
+    if (c->svc->cfg.dry_run) {
+        w->job.rc = 0;
+        return visit_linked(c);
+    }
+    return svc_write(c, link_visit, visit_linked);
+}
+
+/* A job on the service tables' writer: reads the visit and its unsettled
+ * lines after every write queued before it, and reserves the visit, so no
+ * line upload, withdrawal or second settlement of it comes between this
+ * read and the link (visit_open() refuses them while it is settling). */
+static int visit_settle_read(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    const struct json_value *data = json_get(c->input, "data");
+    if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
+        return -1;
+    if (!settling_take(w->visit.id))
+        return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
+    w->settling = true;
+    return 0;
+}
+
+/* Once the read committed: settles through the store's commit queue. */
+static int visit_settle_go(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    if (w->job.rc != 0) {
+        if (w->settling) settling_give(w->visit.id);
+        return -1;
+    }
+    snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
+    return commit_settle(c, visit_settle_done);
 }
 
 int txn_settle(struct svc_call *c) {
@@ -378,13 +430,8 @@ int txn_settle(struct svc_call *c) {
         return oneshot(c, c->infno[1] == '3' ? "21" : "11", true);
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
-    struct svc_worker *w = c->w;
-    if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
-        return -1;
-    if (!settling_take(w->visit.id))
-        return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
-    snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
-    return commit_settle(c, visit_settle_done);
+    c->w->settling = false;
+    return svc_write(c, visit_settle_read, visit_settle_go);
 }
 
 /* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */
@@ -463,33 +510,35 @@ int txn_pharmacy(struct svc_call *c) {
 }
 
 /* ---- revoke (2208, 2305, 2103) ------------------------------------------------ */
-static int visit_revoked(struct svc_call *c, int64_t setl_id) {
-    struct svcdb *db = c->svc->db;
-    int64_t visit_id = 0;
+/* A write job, once the store committed the revoke: reopens the visit of
+ * the settlement (if it has one) and its lines. */
+static int unlink_visit(struct svc_call *c) {
+    int64_t setl_id = c->w->sreq.setl_id, visit_id = 0;
     bool found = false;
     struct svc_visit v;
-    svcdb_lock(db);
-    int rc = svcdb_setl_visit(db, setl_id, &visit_id, &found);
-    if (rc == 0 && found) rc = svcdb_visit_get(db, visit_id, &v, &found);
+    int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
+    if (rc == 0 && found) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
     if (rc == 0 && found && v.status == VISIT_SETTLED && v.setl_id == setl_id) {
         v.status = VISIT_OPEN;
         v.setl_id = 0;
-        rc = svcdb_begin(db);
-        if (rc == 0) rc = svcdb_fee_mark(db, v.id, setl_id, 0);
-        if (rc == 0) rc = svcdb_visit_update(db, &v);
-        if (rc == 0) rc = svcdb_commit(db);
-        if (rc != 0) svcdb_rollback(db);
+        rc = svcdb_fee_mark(c->db, v.id, setl_id, 0);
+        if (rc == 0) rc = svcdb_visit_update(c->db, &v);
     }
-    if (rc != 0) svc_fail(c, "storage: revoked, but the visit was not reopened: %s", svcdb_error(db));
-    svcdb_unlock(db);
-    return rc;
+    if (rc != 0)
+        return svc_fail(c, "storage: revoked, but the visit was not reopened: %s", svcdb_error(c->db));
+    return 0;
+}
+
+static int revoke_answer(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    if (w->job.rc != 0) return -1;
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
+                             w->psn_no, commit_time_s(c), -1);
 }
 
 static int revoke_done(struct svc_call *c) {
-    struct svc_worker *w = c->w;
-    if (committed(c) != 0 || visit_revoked(c, w->sreq.setl_id) != 0) return -1;
-    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
-                             w->psn_no, commit_time_s(c), -1);
+    if (committed(c) != 0) return -1;
+    return svc_write(c, unlink_visit, revoke_answer);
 }
 
 int txn_revoke(struct svc_call *c) {

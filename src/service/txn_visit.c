@@ -1,9 +1,10 @@
 /* txn_visit.c: the visit transactions kept in the service tables:
  * outpatient registration, cancel, visit information (2201-2203), fee line
  * upload and withdrawal (2204/2205, 2301/2302), and inpatient admission,
- * discharge, change and cancel (2401-2404). Each runs inside the service
- * tables' transaction opened by run_replayable() (service.c), so that the
- * write and its replayable answer commit together. */
+ * discharge, change and cancel (2401-2404). Each runs on the service
+ * tables' writer inside the request's savepoint (svc_write(), svcq.c), so
+ * that the write and its replayable answer commit together; c->db is the
+ * writer's connection. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,8 +23,8 @@ int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char 
     if (rc < 0) return -1;
     int64_t id = mdtrt_id_parse(text);
     bool found = false;
-    if (id > 0 && svcdb_visit_get(c->svc->db, id, v, &found) != 0)
-        return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    if (id > 0 && svcdb_visit_get(c->db, id, v, &found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (!found || strcmp(v->fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "%s.mdtrt_id: no visit '%s' of this institution", path, text);
     if (rc == 0 && strcmp(psn_no, v->psn_no) != 0)
@@ -40,11 +41,13 @@ static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_
         return svc_fail(c, "%s.mdtrt_id: visit is settled (setl_id %" PRId64 "); revoke first",
                         path, v->setl_id);
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "%s.mdtrt_id: visit is cancelled", path);
+    if (svc_visit_settling(v->id))
+        return svc_fail(c, "%s.mdtrt_id: visit is being settled; retry after the settlement", path);
     return 0;
 }
 
 static int storage_fail(struct svc_call *c) {
-    return svc_fail(c, "storage: %s", svcdb_error(c->svc->db));
+    return svc_fail(c, "storage: %s", svcdb_error(c->db));
 }
 
 /* The main diagnosis: obj.dise_codg, else diseinfo[] (maindiag_flag 1 first). */
@@ -117,7 +120,7 @@ int txn_register(struct svc_call *c) {
     struct svc_visit v = {.kind = VISIT_OUTPATIENT};
     if (d == NULL || register_common(c, d, "input.data", &v) != 0) return -1;
     snprintf(v.med_type, sizeof v.med_type, "11");
-    if (svcdb_visit_insert(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_insert(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "data", &v);
 }
 
@@ -135,7 +138,7 @@ int txn_admit(struct svc_call *c) {
         in_code(c, d, "ipt_no", path, false, v.ipt_otp_no, sizeof v.ipt_otp_no) < 0)
         return -1;
     if (diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0) return -1;
-    if (svcdb_visit_insert(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_insert(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }
 
@@ -147,7 +150,7 @@ int txn_register_cancel(struct svc_call *c) {
         visit_open(c, &v, kind, "input.data") != 0)
         return -1;
     v.status = VISIT_CANCELLED;
-    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "data", &v);
 }
 
@@ -169,7 +172,7 @@ int txn_visit_info(struct svc_call *c) {
     if (rc < 0) return -1;
     if (rc == 1 && strcmp(v.med_type, "14") == 0)
         snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
-    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     struct jw w;
     jw_begin(&w, c->output);
     jw_end(&w);
@@ -229,13 +232,13 @@ int txn_fee_upload(struct svc_call *c) {
                      sizeof id) != 0)
         return -1;
     int64_t vid = mdtrt_id_parse(id);
-    if (vid > 0 && svcdb_visit_get(c->svc->db, vid, &v, &found) != 0) return storage_fail(c);
+    if (vid > 0 && svcdb_visit_get(c->db, vid, &v, &found) != 0) return storage_fail(c);
     if (!found || strcmp(v.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
     if (visit_open(c, &v, kind, "input.feedetail[0]") != 0) return -1;
     for (int32_t i = 0; i < count; i++) {
         bool exists = false;
-        if (svcdb_fee_exists(c->svc->db, vid, c->w->lines[i].feedetl_sn, &exists) != 0)
+        if (svcdb_fee_exists(c->db, vid, c->w->lines[i].feedetl_sn, &exists) != 0)
             return storage_fail(c);
         if (exists)
             return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", i,
@@ -246,7 +249,7 @@ int txn_fee_upload(struct svc_call *c) {
     svc_visit_bill(&v, &bill, c->w->lines, count, latest);
     if (svc_engine(c, v.psn_no, &bill, &res, c->w->line_results) != 0) return -1;
     for (int32_t i = 0; i < count; i++)
-        if (svcdb_fee_insert(c->svc->db, vid, &c->w->lines[i], latest) != 0) return storage_fail(c);
+        if (svcdb_fee_insert(c->db, vid, &c->w->lines[i], latest) != 0) return storage_fail(c);
     struct jw w;
     jw_begin(&w, c->output);
     jw_arr(&w, "result");
@@ -268,7 +271,7 @@ int txn_fee_withdraw(struct svc_call *c) {
     if (rc < 0) return -1;
     bool all = rc == 1 || strcmp(sn, "0000") == 0;
     int64_t deleted = 0;
-    if (svcdb_fee_withdraw(c->svc->db, v.id, all ? NULL : sn, &deleted) != 0) return storage_fail(c);
+    if (svcdb_fee_withdraw(c->db, v.id, all ? NULL : sn, &deleted) != 0) return storage_fail(c);
     if (!all && deleted == 0)
         return svc_fail(c, "input.data.feedetl_sn: no unsettled fee line '%s'", sn);
     struct jw w;
@@ -288,7 +291,7 @@ int txn_discharge(struct svc_call *c) {
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
     if (v.endtime < v.begntime) return svc_fail(c, "%s.endtime: before the admission's begntime", path);
-    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }
 
@@ -306,6 +309,6 @@ int txn_admit_change(struct svc_call *c) {
     if (json_get(d, "filed") && in_flag(c, d, "filed", path, &v.filed) != 0) return -1;
     if (v.endtime != 0 && v.endtime < v.begntime)
         return svc_fail(c, "%s.begntime: after the discharge's endtime", path);
-    if (svcdb_visit_update(c->svc->db, &v) != 0) return storage_fail(c);
+    if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }

@@ -15,6 +15,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_wait.h"
+
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 30000
@@ -166,7 +168,11 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
         sq_close(c);
         return -1;
     }
-    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    if (sqlite_wait_install(c->db, BUSY_TIMEOUT_MS) != 0) {
+        store_errf(err, "%s: cannot set the busy handler", target);
+        sq_close(c);
+        return -1;
+    }
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"

@@ -1,0 +1,198 @@
+/* svcq.c: group commit of the service tables. A hospital's visit flow
+ * writes the service tables three or four times per settlement (2201
+ * register, 2203 visit information, 2204 fee lines, and the link of the
+ * settlement to its visit); each of those is a durable commit. Run one by
+ * one, every commit is an fsync on an HTTP thread, and the flow is bound
+ * by the disk (about 600 visits/s here). So, like the store's commit
+ * queue, one writer thread takes every write queued meanwhile, runs each
+ * inside a SAVEPOINT of one transaction (a refused request rolls back to
+ * its savepoint and leaves the others), commits once, and only then
+ * answers them all: the requests' connections stay suspended until their
+ * write is durable, so nothing is acknowledged before it is committed.
+ *
+ * A request inside a batch sees the writes of the requests before it in
+ * that batch (same connection), so the batch is equivalent to running
+ * them one after another. When the commit fails, every request of the
+ * batch fails with the storage error and nothing of it stays. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/svc.h"
+
+struct completion {
+    void (*fn)(void *ctx);
+    void *ctx;
+};
+
+struct svcq {
+    struct svcdb *db;
+    size_t batch_max;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t nonempty, done;
+    struct svcq_job *head, *tail;
+    size_t queued;
+    bool stopping, started;
+    struct svcq_job **batch;        /* the writer's: [batch_max] */
+    struct completion *calls;       /* the writer's: [batch_max] */
+};
+
+/* One job inside the open transaction: its savepoint, run, release or
+ * roll back. Returns -1 when the transaction itself is in doubt. */
+static int run_one(struct svcdb *db, struct svcq_job *job) {
+    struct svc_call *c = job->c;
+    struct svcdb *was = c->db;
+    if (svcdb_savepoint(db) != 0) {
+        job->rc = svc_fail(c, "storage: %s", svcdb_error(db));
+        return -1;
+    }
+    c->db = db;
+    job->rc = job->run(c);
+    c->db = was;
+    assert(job->rc == 0 || job->rc == -1);
+    int rc = job->rc == 0 ? svcdb_release(db) : svcdb_rollback_to(db);
+    if (rc != 0 && job->rc == 0) job->rc = svc_fail(c, "storage: %s", svcdb_error(db));
+    return rc;
+}
+
+/* Runs jobs[0..n) in one transaction and commits it. */
+static void run_batch(struct svcdb *db, struct svcq_job **jobs, size_t n) {
+    assert(n > 0 && n <= SVCQ_BATCH_MAX);
+    svcdb_lock(db);
+    int rc = svcdb_begin(db);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) rc = run_one(db, jobs[i]);
+        else jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", svcdb_error(db));
+    }
+    if (rc == 0) rc = svcdb_commit(db);
+    if (rc != 0) {
+        char why[SERVICE_ERR_BYTES];
+        snprintf(why, sizeof why, "%s", svcdb_error(db));
+        svcdb_rollback(db);
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i]->rc == 0) jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
+    }
+    svcdb_unlock(db);
+}
+
+void svcq_run_alone(struct svcdb *db, struct svcq_job *job) {
+    struct svcq_job *one[1] = {job};
+    run_batch(db, one, 1);
+    job->done = true;
+}
+
+/* Marks the batch done and wakes its waiters; the completions are called
+ * after the lock is let go, from copies (a job may be reused at once). */
+static void finish_batch(struct svcq *q, struct svcq_job **jobs, size_t n,
+                         struct completion *calls) {
+    size_t count = 0;
+    pthread_mutex_lock(&q->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i]->on_done != NULL)
+            calls[count++] = (struct completion){jobs[i]->on_done, jobs[i]->on_done_ctx};
+        jobs[i]->done = true;
+    }
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->lock);
+    for (size_t i = 0; i < count; i++) calls[i].fn(calls[i].ctx);
+}
+
+static void *writer_main(void *arg) {
+    struct svcq *q = arg;
+    struct svcq_job **jobs = q->batch;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        while (q->head == NULL && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
+        if (q->head == NULL) break;
+        size_t n = 0;
+        while (q->head != NULL && n < q->batch_max) {
+            jobs[n++] = q->head;
+            q->head = q->head->next;
+        }
+        if (q->head == NULL) q->tail = NULL;
+        q->queued -= n;
+        pthread_mutex_unlock(&q->lock);
+        run_batch(q->db, jobs, n);
+        finish_batch(q, jobs, n, q->calls);
+        pthread_mutex_lock(&q->lock);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+int svcq_start(struct svcdb *db, size_t batch_max, struct svcq **out, char *err, size_t err_size) {
+    assert(db != NULL && out != NULL);
+    *out = NULL;
+    if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX)
+        return snprintf(err, err_size, "service writes: batch must be in [1, %d]", SVCQ_BATCH_MAX), -1;
+    struct svcq *q = calloc(1, sizeof *q);
+    if (q != NULL) {
+        q->batch = calloc(batch_max, sizeof *q->batch);
+        q->calls = calloc(batch_max, sizeof *q->calls);
+    }
+    if (q == NULL || q->batch == NULL || q->calls == NULL) {
+        if (q != NULL) free(q->batch), free(q->calls);
+        free(q);
+        return snprintf(err, err_size, "out of memory"), -1;
+    }
+    q->db = db;
+    q->batch_max = batch_max;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->nonempty, NULL);
+    pthread_cond_init(&q->done, NULL);
+    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        svcq_stop(q);
+        return snprintf(err, err_size, "service writes: cannot start the writer thread"), -1;
+    }
+    q->started = true;
+    *out = q;
+    return 0;
+}
+
+void svcq_stop(struct svcq *q) {
+    if (q == NULL) return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->nonempty);
+    pthread_mutex_unlock(&q->lock);
+    if (q->started) pthread_join(q->thread, NULL);
+    assert(q->head == NULL && q->queued == 0);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->nonempty);
+    pthread_cond_destroy(&q->done);
+    free(q->batch);
+    free(q->calls);
+    free(q);
+}
+
+int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx), void *ctx) {
+    assert(q != NULL && job != NULL && job->run != NULL && job->c != NULL);
+    job->on_done = on_done;
+    job->on_done_ctx = ctx;
+    job->done = false;
+    job->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    const char *why = q->stopping ? "service: shutting down"
+                      : q->queued >= SVCQ_QUEUED_MAX ? "service: too many writes queued; retry"
+                                                     : NULL;
+    if (why == NULL) {
+        if (q->tail != NULL) q->tail->next = job;
+        else q->head = job;
+        q->tail = job;
+        q->queued++;
+        pthread_cond_signal(&q->nonempty);
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (why == NULL) return 0;
+    job->rc = svc_fail(job->c, "%s", why);
+    job->done = true;
+    return -1;
+}
+
+void svcq_wait(struct svcq *q, struct svcq_job *job) {
+    pthread_mutex_lock(&q->lock);
+    while (!job->done) pthread_cond_wait(&q->done, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+}
