@@ -4,8 +4,9 @@
 # threads, settlements wait for the group commit suspended, not blocking a
 # thread), then `yibao bench http` (signs in with 9001 once per run, then one
 # event-loop thread; one-shot 2207 settlements of 5-30 lines carrying that
-# sign_no, signed, keep-alive) at a few concurrencies,
-# RUNS runs each. Prints a markdown section on stdout: per concurrency the
+# sign_no, signed, keep-alive) at a few concurrencies, then the hospital
+# visit flow (--flow visit) at VISIT_CONNECTIONS, RUNS runs each. Prints a
+# markdown section on stdout: per concurrency the
 # median run's settlements/s and p50/p99/p999 latency, the range over the
 # runs, and the load generator's own CPU (it shares the machine).
 #   bench/http.sh [SECONDS] [CONNECTIONS...]   (defaults: 10 s; 32 128 256; RUNS=3)
@@ -16,7 +17,7 @@ secs=${1:-10}; shift || true
 conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
 runs=${RUNS:-3}
-flow=${FLOW:-oneshot}   # visit: each settlement is 2201 2203 2204 2206 2207
+visit_conns=(${VISIT_CONNECTIONS:-32 128})    # the hospital visit flow's concurrencies
 [ -x "$YIBAO" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
@@ -42,20 +43,25 @@ for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/s
 [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
 
 field() { sed -n "s|.* $1 \([0-9.]*\).*|\1|p"; }  # value after a label in a result line
-rows=()
-for c in "${conns[@]}"; do
-    : >"$work/runs"
-    for r in $(seq "$runs"); do
-        line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
-            --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B --flow "$flow")
-        echo "bench http: run $r: $line" >&2
-        echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
+measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concurrency
+    local flow=$1 c r line median lo hi; shift
+    rows=()
+    for c in "$@"; do
+        : >"$work/runs"
+        for r in $(seq "$runs"); do
+            line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
+                --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B --flow "$flow")
+            echo "bench http: $flow run $r: $line" >&2
+            echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
+        done
+        median=$(sort -n "$work/runs" | sed -n "$(((runs + 1) / 2))p")
+        lo=$(sort -n "$work/runs" | head -n 1 | cut -d' ' -f1)
+        hi=$(sort -n "$work/runs" | tail -n 1 | cut -d' ' -f1)
+        rows+=("| $c | **$(echo "$median" | cut -d' ' -f1)** | $lo-$hi | $(echo "$median" | field 'requests/s') | $(echo "$median" | field p50) | $(echo "$median" | field p99) | $(echo "$median" | field p999) | $(echo "$median" | sed -n 's/.*client-cpu \([0-9]*%\).*/\1/p') |")
     done
-    median=$(sort -n "$work/runs" | sed -n "$(((runs + 1) / 2))p")
-    lo=$(sort -n "$work/runs" | head -n 1 | cut -d' ' -f1)
-    hi=$(sort -n "$work/runs" | tail -n 1 | cut -d' ' -f1)
-    rows+=("| $c | **$(echo "$median" | cut -d' ' -f1)** | $lo-$hi | $(echo "$median" | field p50) | $(echo "$median" | field p99) | $(echo "$median" | field p999) | $(echo "$median" | sed -n 's/.*client-cpu \([0-9]*%\).*/\1/p') |")
-done
+}
+measure oneshot "${conns[@]}"; oneshot_rows=("${rows[@]}")
+measure visit "${visit_conns[@]}"; visit_rows=("${rows[@]}")
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 check=$($YIBAO check --db "$db" | tail -n 1)
 
@@ -65,11 +71,21 @@ echo "One-shot 2207 settlements (5-30 fee lines, sha256-signed, keep-alive), ser
 echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
-echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B"
+echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow oneshot"
 echo '```'
 echo
-echo "| connections | settlements/s (median) | range | p50 ms | p99 ms | p999 ms | load generator CPU |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${rows[@]}"
+echo "| connections | settlements/s (median) | range | requests/s | p50 ms | p99 ms | p999 ms | load generator CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${oneshot_rows[@]}"
+echo
+echo "The hospital visit flow, as hospital systems settle an outpatient visit: five requests per settlement (2201 register, 2203 visit information, 2204 fee lines, 2206 pre-settle, 2207 settle by mdtrt_id); the service tables' writes are group-committed by their own writer (svcq.c), the settlement by the store's. Latency is per request; same server and runs:"
+echo
+echo '```'
+echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow visit"
+echo '```'
+echo
+echo "| connections | settlements/s (median) | range | requests/s | p50 ms | p99 ms | p999 ms | load generator CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${visit_rows[@]}"
 echo
 echo "After the runs: \`$check\`"

@@ -14,32 +14,32 @@
 #include "service/svc.h"
 
 static const struct svc_txn txns[] = {
-    {"9001", txn_signin, true, false, false},
-    {"9002", txn_signout, true, false, false},
-    {"1101", txn_person, false, false, false},
-    {"5206", txn_cumulative, false, false, false},
-    {"5203", txn_setl_query, false, false, false},
-    {"3201", txn_reconcile, false, false, false},
-    {"2201", txn_register, true, true, true},
-    {"2202", txn_register_cancel, true, true, false},
-    {"2203", txn_visit_info, true, true, false},
-    {"2204", txn_fee_upload, true, true, true},
-    {"2205", txn_fee_withdraw, true, true, false},
-    {"2206", txn_presettle, false, true, true},
-    {"2207", txn_settle, false, true, true},
-    {"2208", txn_revoke, false, true, false},
-    {"2401", txn_admit, true, true, true},
-    {"2402", txn_discharge, true, true, false},
-    {"2403", txn_admit_change, true, true, false},
-    {"2404", txn_register_cancel, true, true, false},
-    {"2301", txn_fee_upload, true, true, true},
-    {"2302", txn_fee_withdraw, true, true, false},
-    {"2303", txn_presettle, false, true, true},
-    {"2304", txn_settle, false, true, true},
-    {"2305", txn_revoke, false, true, false},
-    {"2101", txn_pharmacy, false, false, true},
-    {"2102", txn_pharmacy, false, false, true},
-    {"2103", txn_revoke, false, false, false},
+    {"9001", txn_signin, true, false, false, NULL},
+    {"9002", txn_signout, true, false, false, NULL},
+    {"1101", txn_person, false, false, false, NULL},
+    {"5206", txn_cumulative, false, false, false, NULL},
+    {"5203", txn_setl_query, false, false, false, NULL},
+    {"3201", txn_reconcile, false, false, false, NULL},
+    {"2201", txn_register, true, true, true, NULL},
+    {"2202", txn_register_cancel, true, true, false, NULL},
+    {"2203", txn_visit_info, true, true, false, NULL},
+    {"2204", txn_fee_upload, true, true, true, txn_fee_prepare},
+    {"2205", txn_fee_withdraw, true, true, false, NULL},
+    {"2206", txn_presettle, false, true, true, NULL},
+    {"2207", txn_settle, false, true, true, NULL},
+    {"2208", txn_revoke, false, true, false, NULL},
+    {"2401", txn_admit, true, true, true, NULL},
+    {"2402", txn_discharge, true, true, false, NULL},
+    {"2403", txn_admit_change, true, true, false, NULL},
+    {"2404", txn_register_cancel, true, true, false, NULL},
+    {"2301", txn_fee_upload, true, true, true, txn_fee_prepare},
+    {"2302", txn_fee_withdraw, true, true, false, NULL},
+    {"2303", txn_presettle, false, true, true, NULL},
+    {"2304", txn_settle, false, true, true, NULL},
+    {"2305", txn_revoke, false, true, false, NULL},
+    {"2101", txn_pharmacy, false, false, true, NULL},
+    {"2102", txn_pharmacy, false, false, true, NULL},
+    {"2103", txn_revoke, false, false, false, NULL},
 };
 
 const struct svc_txn *svc_txn_find(const char *infno) {
@@ -247,13 +247,19 @@ static int institution_check(struct svc_call *c, const struct svc_txn *t) {
  * together. */
 static int replayable_run(struct svc_call *c) {
     struct svcdb *db = c->db;
+    struct json_buf *kept = &c->w->scratch;
     char infno[SVC_INFNO_BYTES_MAX + 1];
     bool found = false;
-    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, c->output, &found) != 0)
+    json_buf_reset(kept);
+    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, kept, &found) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     if (found && strcmp(infno, c->infno) != 0)
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
-    if (found) return 0;
+    if (found) { /* the first answer, not what a prepare step wrote now */
+        json_buf_reset(c->output);
+        json_buf_raw(c->output, kept->data, kept->len);
+        return 0;
+    }
     if (c->txn->run(c) != 0) return -1;
     if (!c->output->failed &&
         svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
@@ -283,7 +289,10 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
     c->txn = t;
-    return t->replayable ? svc_write(c, replayable_run, replayable_done) : t->run(c);
+    if (!t->replayable) return t->run(c);
+    /* a failed prepare is answered by the writer: a replay gets its first answer */
+    if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
+    return svc_write(c, replayable_run, replayable_done);
 }
 
 static void stamp(char *out, size_t size) {

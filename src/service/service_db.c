@@ -103,13 +103,9 @@ int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
     return db->ops->visit_update(db, visit);
 }
 
-int svcdb_fee_exists(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, bool *exists) {
-    return db->ops->fee_exists(db, visit_id, feedetl_sn, exists);
-}
-
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                     datetime_s fee_ocur_time) {
-    return db->ops->fee_insert(db, visit_id, line, fee_ocur_time);
+                     datetime_s fee_ocur_time, bool *duplicate) {
+    return db->ops->fee_insert(db, visit_id, line, fee_ocur_time, duplicate);
 }
 
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,

@@ -29,7 +29,7 @@
 
 enum stmt_id {
     S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
-    S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
+    S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
     S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_COUNT
 };
@@ -57,9 +57,8 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
-    [S_FEE_EXISTS] = "SELECT 1 FROM svc_fee WHERE visit_id = $1 AND sn = $2",
     [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, 0) ON CONFLICT (visit_id, sn) DO NOTHING",
     [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
                    "WHERE visit_id = $1 AND setl_id = 0 ORDER BY ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2",
@@ -476,24 +475,17 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
 }
 
 /* ---- fee lines ---------------------------------------------------------------- */
-static int pg_fee_exists(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
-                         bool *exists) {
-    char t[PGDB_INT_BYTES];
-    const char *v[] = {i64(t, visit_id), feedetl_sn};
-    PGresult *res = exec(pgd(base), S_FEE_EXISTS, 2, v);
-    if (res == NULL) return -1;
-    *exists = PQntuples(res) > 0;
-    PQclear(res);
-    return 0;
-}
-
 static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
-                         datetime_s fee_ocur_time) {
+                         datetime_s fee_ocur_time, bool *duplicate) {
     char n[5][PGDB_INT_BYTES];
     const char *v[] = {i64(n[0], visit_id), line->feedetl_sn, line->med_list_codg,
                        i64(n[1], line->cnt_scaled), i64(n[2], line->pric_scaled),
                        i64(n[3], line->amount_fen), i64(n[4], fee_ocur_time)};
-    return run(pgd(base), S_FEE_INS, 7, v);
+    PGresult *res = exec(pgd(base), S_FEE_INS, 7, v);
+    if (res == NULL) return -1;
+    *duplicate = strcmp(PQcmdTuples(res), "0") == 0;
+    PQclear(res);
+    return 0;
 }
 
 static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
@@ -640,7 +632,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .answer_get = pg_answer_get, .answer_put = pg_answer_put, .signin_put = pg_signin_put,
     .signin_get = pg_signin_get, .signin_scan = pg_signin_scan, .signout_put = pg_signout_put,
     .visit_insert = pg_visit_insert, .visit_get = pg_visit_get, .visit_update = pg_visit_update,
-    .fee_exists = pg_fee_exists, .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,
+    .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw, .fee_mark = pg_fee_mark, .setl_put = pg_setl_put,
     .setl_by_msgid = pg_setl_by_msgid, .setl_visit = pg_setl_visit,
     .nonce_put = pg_nonce_put, .nonce_scan = pg_nonce_scan, .nonce_prune = pg_nonce_prune,

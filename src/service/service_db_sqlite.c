@@ -17,7 +17,7 @@
 
 enum stmt_id {
     S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
-    S_VISIT_UPD, S_FEE_EXISTS, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
+    S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
     S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_COUNT
@@ -44,9 +44,8 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = ?5, med_type = ?6, begntime = ?7, endtime = ?8, dise_codg = ?9, "
                     "spec_dise_codg = ?10, out_of_area = ?11, filed = ?12, ipt_otp_no = ?13, "
                     "setl_id = ?14 WHERE id = ?15",
-    [S_FEE_EXISTS] = "SELECT 1 FROM svc_fee WHERE visit_id = ?1 AND sn = ?2",
     [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0) ON CONFLICT (visit_id, sn) DO NOTHING",
     [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
                    "WHERE visit_id = ?1 AND setl_id = 0 ORDER BY rowid",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 AND sn = ?2",
@@ -373,19 +372,8 @@ static int sq_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     return 0;
 }
 
-static int sq_fee_exists(struct svcdb *base, int64_t visit_id, const char *feedetl_sn, bool *exists) {
-    struct sqdb *db = sq(base);
-    sqlite3_stmt *s = db->st[S_FEE_EXISTS];
-    sqlite3_bind_int64(s, 1, visit_id);
-    bind_text(s, 2, feedetl_sn);
-    int rc = step(db, S_FEE_EXISTS);
-    *exists = rc == 1;
-    if (rc == 1) finish(db, S_FEE_EXISTS);
-    return rc < 0 ? -1 : 0;
-}
-
 static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
-                     datetime_s fee_ocur_time) {
+                         datetime_s fee_ocur_time, bool *duplicate) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_INS];
     sqlite3_bind_int64(s, 1, visit_id);
@@ -395,7 +383,9 @@ static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     sqlite3_bind_int64(s, 5, line->pric_scaled);
     sqlite3_bind_int64(s, 6, line->amount_fen);
     sqlite3_bind_int64(s, 7, fee_ocur_time);
-    return run(db, S_FEE_INS);
+    if (run(db, S_FEE_INS) != 0) return -1;
+    *duplicate = sqlite3_changes(db->db) == 0;
+    return 0;
 }
 
 static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
@@ -524,7 +514,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .answer_get = sq_answer_get, .answer_put = sq_answer_put, .signin_put = sq_signin_put,
     .signin_get = sq_signin_get, .signin_scan = sq_signin_scan, .signout_put = sq_signout_put,
     .visit_insert = sq_visit_insert, .visit_get = sq_visit_get, .visit_update = sq_visit_update,
-    .fee_exists = sq_fee_exists, .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,
+    .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,
     .fee_withdraw = sq_fee_withdraw, .fee_mark = sq_fee_mark, .setl_put = sq_setl_put,
     .setl_by_msgid = sq_setl_by_msgid, .setl_visit = sq_setl_visit,
     .nonce_put = sq_nonce_put, .nonce_scan = sq_nonce_scan, .nonce_prune = sq_nonce_prune,

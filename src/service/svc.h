@@ -94,10 +94,10 @@ int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, i
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
-/* Fee lines: count of lines of the visit with this sn (settled or not). */
-int svcdb_fee_exists(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, bool *exists);
+/* Fee lines: inserts one; *duplicate (and nothing inserted) when the
+ * visit already has a line with its feedetl_sn, settled or not. */
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                     datetime_s fee_ocur_time);
+                     datetime_s fee_ocur_time, bool *duplicate);
 /* Unsettled lines, in upload order, into lines[0..max); *count; the
  * latest fee_ocur_time. Returns 1 when there are more than max. */
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
@@ -212,6 +212,7 @@ struct svc_call {
     const struct store_institution *inst;
     struct json_buf *output;        /* the handler writes one JSON object here */
     struct svc_signin signin_note;  /* 9001/9002: applied to the cache once committed */
+    int prepared_rc;                /* the txn's prepare step, when it has one */
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
 };
@@ -240,6 +241,8 @@ struct svc_worker {
     struct svcq_job job;            /* a write to the service tables */
     bool job_in_flight;             /* job queued, not yet committed */
     bool settling;                  /* hospital flow: holds the visit's reservation */
+    int32_t fee_count;              /* 2204/2301: the lines in lines[] */
+    datetime_s fee_latest;          /* 2204/2301: their latest fee_ocur_time */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -326,6 +329,9 @@ struct svc_txn {
     bool replayable;    /* a write whose answer we keep by msgid (non-store writes) */
     bool hospital_only;
     bool settles;       /* needs an active designation */
+    /* a replayable write's work that needs no write: runs on the HTTP
+     * thread before run() is queued (c->prepared_rc is its result) */
+    svc_handler prepare;
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -338,7 +344,8 @@ int txn_reconcile(struct svc_call *c);     /* 3201 */
 int txn_register(struct svc_call *c);      /* 2201 */
 int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
 int txn_visit_info(struct svc_call *c);    /* 2203 */
-int txn_fee_upload(struct svc_call *c);    /* 2204, 2301 */
+int txn_fee_prepare(struct svc_call *c);   /* 2204, 2301: checks and answers */
+int txn_fee_upload(struct svc_call *c);    /* 2204, 2301: writes */
 int txn_fee_withdraw(struct svc_call *c);  /* 2205, 2302 */
 int txn_admit(struct svc_call *c);         /* 2401 */
 int txn_discharge(struct svc_call *c);     /* 2402 */

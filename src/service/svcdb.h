@@ -47,9 +47,8 @@ struct svcdb_ops {
     int (*visit_insert)(struct svcdb *db, struct svc_visit *visit);
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
-    int (*fee_exists)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, bool *exists);
     int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                      datetime_s fee_ocur_time);
+                      datetime_s fee_ocur_time, bool *duplicate);
     int (*fee_open)(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
                     int32_t *count, datetime_s *latest);
     int (*fee_withdraw)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,

@@ -80,10 +80,9 @@ static int engine_refusal(struct svc_call *c, const struct settle_result *res,
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                struct settle_result *res, struct line_result *line_results) {
     struct store_person sp;
-    int64_t balc = 0;
     bool found = false;
     struct store_err err;
-    if (store_person_get(c->svc->store, psn_no, &sp, &balc, &found, &err) != 0)
+    if (store_person_find(c->svc->store, psn_no, &sp, &found, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     if (!found) return refusal(c, "E_UNKNOWN_PERSON", "psn_no", -1, NULL, psn_no);
     if (sp.status != INSURED_ACTIVE) return refusal(c, "E_NOT_INSURED", "psn_no", -1, NULL, psn_no);
@@ -96,7 +95,7 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
         return svc_fail(c, "storage: %s", err.msg);
     st.year = pol->year;
     struct person person = {.insutype = sp.insutype, .category = sp.category, .flags = sp.flags,
-                            .benefit_start = sp.benefit_start, .acct_balc_fen = balc};
+                            .benefit_start = sp.benefit_start, .acct_balc_fen = st.acct_balc_fen};
     snprintf(person.psn_no, sizeof person.psn_no, "%s", sp.psn_no);
     struct institution inst;
     const struct store_institution *si = store_institution_find(c->svc->store, bill->fixmedins_code);
@@ -491,10 +490,9 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
         struct store_settlement stl = {.setl = res.setl, .rooms = res.rooms,
                                        .pool_ratio_bp = res.pool_ratio_bp};
         struct store_person sp;
-        int64_t balc;
         bool found = false;
         struct store_err err;
-        if (store_person_get(c->svc->store, psn_no, &sp, &balc, &found, &err) == 0 && found)
+        if (store_person_find(c->svc->store, psn_no, &sp, &found, &err) == 0 && found)
             stl.insutype = sp.insutype;
         struct jw w;
         jw_begin(&w, c->output);

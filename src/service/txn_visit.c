@@ -85,10 +85,9 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
         in_flag(c, d, "filed", path, &v->filed) != 0)
         return -1;
     struct store_person p;
-    int64_t balc;
     bool found = false;
     struct store_err err;
-    if (store_person_get(c->svc->store, v->psn_no, &p, &balc, &found, &err) != 0)
+    if (store_person_find(c->svc->store, v->psn_no, &p, &found, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     if (!found) return svc_fail(c, "%s.psn_no: no insured person '%s'", path, v->psn_no);
     if (p.status != INSURED_ACTIVE) return svc_fail(c, "%s.psn_no: '%s' is not insured now", path, v->psn_no);
@@ -221,41 +220,70 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
     bill->lines = lines;
 }
 
-int txn_fee_upload(struct svc_call *c) {
+/* 2204/2301, on the HTTP thread: parses the lines, reads the visit as
+ * committed, runs the engine for the per-line answer and writes it. The
+ * write (txn_fee_upload, on the service tables' writer) then checks that the
+ * visit is still the one the answer was computed for. */
+int txn_fee_prepare(struct svc_call *c) {
     enum visit_kind kind = strcmp(c->infno, "2301") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    struct svc_worker *w = c->w;
     char id[CODE_BYTES_MAX + 1];
-    int32_t count = 0;
-    datetime_s latest;
-    struct svc_visit v;
-    bool found = false;
-    if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &count, &latest, id,
-                     sizeof id) != 0)
+    if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &w->fee_count,
+                     &w->fee_latest, id, sizeof id) != 0)
         return -1;
     int64_t vid = mdtrt_id_parse(id);
-    if (vid > 0 && svcdb_visit_get(c->db, vid, &v, &found) != 0) return storage_fail(c);
-    if (!found || strcmp(v.fixmedins_code, c->fixmedins_code) != 0)
+    bool found = false;
+    svcdb_lock(c->db);
+    int rc = vid > 0 ? svcdb_visit_get(c->db, vid, &w->visit, &found) : 0;
+    if (rc != 0) storage_fail(c);
+    svcdb_unlock(c->db);
+    if (rc != 0) return -1;
+    if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
-    if (visit_open(c, &v, kind, "input.feedetail[0]") != 0) return -1;
-    for (int32_t i = 0; i < count; i++) {
-        bool exists = false;
-        if (svcdb_fee_exists(c->db, vid, c->w->lines[i].feedetl_sn, &exists) != 0)
-            return storage_fail(c);
-        if (exists)
-            return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", i,
-                            c->w->lines[i].feedetl_sn);
-    }
+    if (visit_open(c, &w->visit, kind, "input.feedetail[0]") != 0) return -1;
     struct bill bill;
     struct settle_result res;
-    svc_visit_bill(&v, &bill, c->w->lines, count, latest);
-    if (svc_engine(c, v.psn_no, &bill, &res, c->w->line_results) != 0) return -1;
-    for (int32_t i = 0; i < count; i++)
-        if (svcdb_fee_insert(c->db, vid, &c->w->lines[i], latest) != 0) return storage_fail(c);
-    struct jw w;
-    jw_begin(&w, c->output);
-    jw_arr(&w, "result");
-    for (int32_t i = 0; i < count; i++) line_answer(&w, &c->w->lines[i], &c->w->line_results[i]);
-    jw_close(&w, ']');
-    jw_end(&w);
+    svc_visit_bill(&w->visit, &bill, w->lines, w->fee_count, w->fee_latest);
+    if (svc_engine(c, w->visit.psn_no, &bill, &res, w->line_results) != 0) return -1;
+    struct jw j;
+    jw_begin(&j, c->output);
+    jw_arr(&j, "result");
+    for (int32_t i = 0; i < w->fee_count; i++) line_answer(&j, &w->lines[i], &w->line_results[i]);
+    jw_close(&j, ']');
+    jw_end(&j);
+    return 0;
+}
+
+/* What the engine's per-line answer depends on. */
+static bool same_visit(const struct svc_visit *a, const struct svc_visit *b) {
+    return a->kind == b->kind && a->insutype == b->insutype && a->begntime == b->begntime &&
+           a->endtime == b->endtime && a->out_of_area == b->out_of_area && a->filed == b->filed &&
+           strcmp(a->psn_no, b->psn_no) == 0 && strcmp(a->med_type, b->med_type) == 0 &&
+           strcmp(a->dise_codg, b->dise_codg) == 0 &&
+           strcmp(a->spec_dise_codg, b->spec_dise_codg) == 0;
+}
+
+/* 2204/2301 on the writer, after txn_fee_prepare: the visit must still be
+ * open and unchanged; a feedetl_sn already uploaded refuses the request. */
+int txn_fee_upload(struct svc_call *c) {
+    enum visit_kind kind = strcmp(c->infno, "2301") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    struct svc_worker *w = c->w;
+    if (c->prepared_rc != 0) return -1;     /* c->err says why */
+    struct svc_visit now;
+    bool found = false, duplicate = false;
+    if (svcdb_visit_get(c->db, w->visit.id, &now, &found) != 0) return storage_fail(c);
+    if (!found) return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit is gone");
+    if (visit_open(c, &now, kind, "input.feedetail[0]") != 0) return -1;
+    if (!same_visit(&now, &w->visit))
+        return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
+                        "checked; send them again");
+    for (int32_t i = 0; i < w->fee_count; i++) {
+        if (svcdb_fee_insert(c->db, now.id, &w->lines[i], w->fee_latest, &duplicate) != 0)
+            return storage_fail(c);
+        if (duplicate)
+            return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", i,
+                            w->lines[i].feedetl_sn);
+    }
     return 0;
 }
 

@@ -321,6 +321,15 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
     return rc;
 }
 
+int store_person_find(struct store *s, const char *psn_no, struct store_person *out, bool *found,
+                      struct store_err *err) {
+    assert(s != NULL && psn_no != NULL);
+    pthread_mutex_lock(&s->read_lock);
+    int rc = s->ops->persons_get(s->read_conn, &psn_no, 1, out, found, err);
+    pthread_mutex_unlock(&s->read_lock);
+    return rc;
+}
+
 int store_state_get(struct store *s, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err) {
     assert(s != NULL && psn_no != NULL && year > 0);

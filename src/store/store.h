@@ -329,10 +329,14 @@ void commitq_checkpoint_every(struct commitq *q, int64_t records);
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 
 /* ---- reads (thread-safe: each takes the store's read lock) ------------ */
+/* The registry row and the personal account's balance. */
 int store_person_get(struct store *store, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err);
+/* The registry row only (one read: no journal effect). */
+int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
+                      bool *found, struct store_err *err);
 int store_state_get(struct store *store, const char *psn_no, int32_t year,
-                    struct year_state *out, struct store_err *err); /* zero year if none */
+                    struct year_state *out, struct store_err *err); /* zero year if none; with the balance */
 int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,
                          struct store_settlement *stl, bool *revoked, bool *found,
                          struct store_err *err);
