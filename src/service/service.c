@@ -78,6 +78,19 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
     return 0;
 }
 
+/* The service tables' connections: the writers' (one for SQLite, several
+ * for PostgreSQL, see svcq.c) and the HTTP threads' reads. */
+static int open_tables(struct service *svc, const char *target, char *err, size_t err_size) {
+    bool sync_off = svc->cfg.db_sync_off;
+    if (svcdb_open(target, sync_off, &svc->db, err, err_size) != 0) return -1;
+    svc->wdb[0] = svc->db;
+    svc->writers = svcdb_concurrent_writers(svc->db) ? SVCQ_PG_WRITERS : 1;
+    for (int i = 1; i < svc->writers; i++)
+        if (svcdb_open(target, sync_off, &svc->wdb[i], err, err_size) != 0) return -1;
+    if (svcdb_open(target, sync_off, &svc->rdb, err, err_size) != 0) return -1;
+    return svcq_start(svc->wdb, svc->writers, SVCQ_BATCH_MAX, &svc->wq, err, err_size);
+}
+
 int service_open(const char *db, const struct service_config *cfg, struct service **out, char *err,
                  size_t err_size) {
     assert(db != NULL && out != NULL);
@@ -98,9 +111,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         service_close(svc);
         return -1;
     }
-    if (svcdb_open(db, cfg->db_sync_off, &svc->db, err, err_size) != 0 ||
-        svcdb_open(db, cfg->db_sync_off, &svc->rdb, err, err_size) != 0 ||
-        svcq_start(svc->db, SVCQ_BATCH_MAX, &svc->wq, err, err_size) != 0 ||
+    if (open_tables(svc, db, err, err_size) != 0 ||
         svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
         svc_signin_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
@@ -131,6 +142,7 @@ void service_close(struct service *svc) {
     svc_signin_free(svc);
     store_close(svc->store);
     svcdb_close(svc->db);
+    for (int i = 1; i < SVCQ_WRITERS_MAX; i++) svcdb_close(svc->wdb[i]);
     svcdb_close(svc->rdb);
     for (size_t i = 0; i < svc->pool_count; i++) worker_free(svc->pool[i]);
     free(svc->pool);

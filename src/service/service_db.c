@@ -39,6 +39,8 @@ int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err,
     return 0;
 }
 
+bool svcdb_concurrent_writers(const struct svcdb *db) { return db->ops->concurrent_writers; }
+
 void svcdb_close(struct svcdb *db) {
     if (db == NULL) return;
     pthread_mutex_destroy(&db->lock);

@@ -28,7 +28,7 @@
 #define PGDB_INT_BYTES 24            /* an int64 as text */
 
 enum stmt_id {
-    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
+    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET, S_VISIT_LOCK,
     S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
     S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_COUNT
@@ -53,6 +53,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_VISIT_INS] = "INSERT INTO svc_visit (" VISIT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
                     "$8, $9, $10, $11, $12, $13, $14) RETURNING id",
     [S_VISIT_GET] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1",
+    [S_VISIT_LOCK] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1 FOR UPDATE",
     [S_VISIT_UPD] = "UPDATE svc_visit SET kind = $1, status = $2, code = $3, psn_no = $4, "
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
@@ -449,7 +450,8 @@ static int pg_visit_update(struct svcdb *base, const struct svc_visit *visit) {
 static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
     char t[PGDB_INT_BYTES];
     const char *p[] = {i64(t, id)};
-    PGresult *res = exec(pgd(base), S_VISIT_GET, 1, p);
+    struct pgdb *db = pgd(base);
+    PGresult *res = exec(db, db->in_tx ? S_VISIT_LOCK : S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
     *found = PQntuples(res) > 0;
     if (*found) {
@@ -625,7 +627,7 @@ static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
 }
 
 const struct svcdb_ops svcdb_pg_ops = {
-    .name = "postgresql", .open = pg_open, .close = pg_close, .error = pg_error,
+    .name = "postgresql", .concurrent_writers = true, .open = pg_open, .close = pg_close, .error = pg_error,
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
     .savepoint = pg_savepoint, .release = pg_release, .rollback_to = pg_rollback_to,
     .credential_get = pg_credential_get, .credential_put = pg_credential_put,

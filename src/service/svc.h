@@ -64,6 +64,8 @@ struct svc_signin {
 
 struct svcdb;
 int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err, size_t err_size);
+/* True when several connections may write at once (PostgreSQL). */
+bool svcdb_concurrent_writers(const struct svcdb *db);
 void svcdb_close(struct svcdb *db);
 /* One writer at a time: every call below is made between lock and unlock. */
 void svcdb_lock(struct svcdb *db);
@@ -126,6 +128,8 @@ int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 /* ---- svcq.c: the service tables' group commit ------------------------- */
 #define SVCQ_BATCH_MAX 1024         /* requests per transaction of the service tables */
 #define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
+#define SVCQ_WRITERS_MAX 8          /* writer threads (PostgreSQL; SQLite has one) */
+#define SVCQ_PG_WRITERS 4           /* PostgreSQL: batches committed side by side */
 
 struct svc_call;
 /* A write to the service tables: run(c) inside the batch's transaction
@@ -141,7 +145,9 @@ struct svcq_job {
     struct svcq_job *next;
 };
 struct svcq;
-int svcq_start(struct svcdb *db, size_t batch_max, struct svcq **out, char *err, size_t err_size);
+/* One writer thread per connection of dbs[0..writers). */
+int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, struct svcq **out,
+               char *err, size_t err_size);
 /* Runs what is queued, then stops the writer. NULL: nothing. */
 void svcq_stop(struct svcq *q);
 /* Queues job; on_done(ctx) runs on the writer after the commit. -1 (job
@@ -178,6 +184,8 @@ struct service {
     struct store *store;
     struct commitq *q;
     struct svcdb *db;               /* the service tables' writer (svcq, or alone under lock) */
+    struct svcdb *wdb[SVCQ_WRITERS_MAX]; /* svcq's writers' connections; wdb[0] is db */
+    int writers;
     struct svcdb *rdb;              /* reads on the HTTP threads (committed rows only) */
     struct svcq *wq;                /* group commit of service-table writes; NULL: dry run */
     /* credentials cache (auth.c) */

@@ -20,6 +20,7 @@ struct svcdb {
 
 struct svcdb_ops {
     const char *name;
+    bool concurrent_writers;        /* several connections may write at once */
     /* Opens a connection and creates the tables when missing. */
     int (*open)(const char *target, bool sync_off, struct svcdb **out, char *err, size_t size);
     void (*close)(struct svcdb *db);
@@ -45,6 +46,8 @@ struct svcdb_ops {
     int (*signin_scan)(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void *ctx);
     int (*signout_put)(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s);
     int (*visit_insert)(struct svcdb *db, struct svc_visit *visit);
+    /* Inside a transaction it also locks the visit's row until the commit
+     * where the database has row locks (PostgreSQL: FOR UPDATE). */
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
     int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *line,

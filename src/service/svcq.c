@@ -4,7 +4,7 @@
  * settlement to its visit); each of those is a durable commit. Run one by
  * one, every commit is an fsync on an HTTP thread, and the flow is bound
  * by the disk (about 600 visits/s here). So, like the store's commit
- * queue, one writer thread takes every write queued meanwhile, runs each
+ * queue, a writer thread takes every write queued meanwhile, runs each
  * inside a SAVEPOINT of one transaction (a refused request rolls back to
  * its savepoint and leaves the others), commits once, and only then
  * answers them all: the requests' connections stay suspended until their
@@ -13,7 +13,15 @@
  * A request inside a batch sees the writes of the requests before it in
  * that batch (same connection), so the batch is equivalent to running
  * them one after another. When the commit fails, every request of the
- * batch fails with the storage error and nothing of it stays. */
+ * batch fails with the storage error and nothing of it stays.
+ *
+ * SQLite has one writer at a time anyway: one writer thread. PostgreSQL
+ * takes concurrent writers, and a writer there waits a network round trip
+ * per statement, so several writer threads (each its own connection) run
+ * batches side by side. Their order per visit comes from the database: a
+ * job that reads or changes a visit locks its row first (svcdb visit_get
+ * inside a transaction is SELECT ... FOR UPDATE), so a job on a visit waits
+ * for the commit of any other batch that touched it. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,17 +34,25 @@ struct completion {
     void *ctx;
 };
 
-struct svcq {
-    struct svcdb *db;
-    size_t batch_max;
+struct svcq;
+struct writer {
+    struct svcq *q;
+    struct svcdb *db;               /* this writer's connection */
     pthread_t thread;
+    bool started;
+    struct svcq_job **batch;        /* [batch_max] */
+    struct completion *calls;       /* [batch_max] */
+};
+
+struct svcq {
+    size_t batch_max;
     pthread_mutex_t lock;
     pthread_cond_t nonempty, done;
     struct svcq_job *head, *tail;
     size_t queued;
-    bool stopping, started;
-    struct svcq_job **batch;        /* the writer's: [batch_max] */
-    struct completion *calls;       /* the writer's: [batch_max] */
+    bool stopping;
+    int writer_count;
+    struct writer writers[SVCQ_WRITERS_MAX];
 };
 
 /* One job inside the open transaction: its savepoint, run, release or
@@ -100,8 +116,9 @@ static void finish_batch(struct svcq *q, struct svcq_job **jobs, size_t n,
 }
 
 static void *writer_main(void *arg) {
-    struct svcq *q = arg;
-    struct svcq_job **jobs = q->batch;
+    struct writer *wr = arg;
+    struct svcq *q = wr->q;
+    struct svcq_job **jobs = wr->batch;
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (q->head == NULL && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
@@ -114,39 +131,43 @@ static void *writer_main(void *arg) {
         if (q->head == NULL) q->tail = NULL;
         q->queued -= n;
         pthread_mutex_unlock(&q->lock);
-        run_batch(q->db, jobs, n);
-        finish_batch(q, jobs, n, q->calls);
+        run_batch(wr->db, jobs, n);
+        finish_batch(q, jobs, n, wr->calls);
         pthread_mutex_lock(&q->lock);
     }
     pthread_mutex_unlock(&q->lock);
     return NULL;
 }
 
-int svcq_start(struct svcdb *db, size_t batch_max, struct svcq **out, char *err, size_t err_size) {
-    assert(db != NULL && out != NULL);
+static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
+    wr->q = q;
+    wr->db = db;
+    wr->batch = calloc(q->batch_max, sizeof *wr->batch);
+    wr->calls = calloc(q->batch_max, sizeof *wr->calls);
+    if (wr->batch == NULL || wr->calls == NULL) return -1;
+    wr->started = pthread_create(&wr->thread, NULL, writer_main, wr) == 0;
+    return wr->started ? 0 : -1;
+}
+
+int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, struct svcq **out,
+               char *err, size_t err_size) {
+    assert(dbs != NULL && out != NULL);
     *out = NULL;
-    if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX)
-        return snprintf(err, err_size, "service writes: batch must be in [1, %d]", SVCQ_BATCH_MAX), -1;
+    if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX || writers < 1 || writers > SVCQ_WRITERS_MAX)
+        return snprintf(err, err_size, "service writes: batch must be in [1, %d], writers in [1, %d]",
+                        SVCQ_BATCH_MAX, SVCQ_WRITERS_MAX), -1;
     struct svcq *q = calloc(1, sizeof *q);
-    if (q != NULL) {
-        q->batch = calloc(batch_max, sizeof *q->batch);
-        q->calls = calloc(batch_max, sizeof *q->calls);
-    }
-    if (q == NULL || q->batch == NULL || q->calls == NULL) {
-        if (q != NULL) free(q->batch), free(q->calls);
-        free(q);
-        return snprintf(err, err_size, "out of memory"), -1;
-    }
-    q->db = db;
+    if (q == NULL) return snprintf(err, err_size, "out of memory"), -1;
     q->batch_max = batch_max;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->done, NULL);
-    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
-        svcq_stop(q);
-        return snprintf(err, err_size, "service writes: cannot start the writer thread"), -1;
-    }
-    q->started = true;
+    for (int i = 0; i < writers; i++, q->writer_count++)
+        if (writer_start(q, &q->writers[i], dbs[i]) != 0) {
+            q->writer_count++; /* stopped and freed with the others */
+            svcq_stop(q);
+            return snprintf(err, err_size, "service writes: cannot start writer %d", i), -1;
+        }
     *out = q;
     return 0;
 }
@@ -157,13 +178,16 @@ void svcq_stop(struct svcq *q) {
     q->stopping = true;
     pthread_cond_broadcast(&q->nonempty);
     pthread_mutex_unlock(&q->lock);
-    if (q->started) pthread_join(q->thread, NULL);
+    for (int i = 0; i < q->writer_count; i++) {
+        struct writer *wr = &q->writers[i];
+        if (wr->started) pthread_join(wr->thread, NULL);
+        free(wr->batch);
+        free(wr->calls);
+    }
     assert(q->head == NULL && q->queued == 0);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->nonempty);
     pthread_cond_destroy(&q->done);
-    free(q->batch);
-    free(q->calls);
     free(q);
 }
 

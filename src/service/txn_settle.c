@@ -326,16 +326,16 @@ int txn_presettle(struct svc_call *c) {
     return 0;
 }
 
-/* A write job, once the store committed: links the settlement to the
- * visit, marks its lines settled, and the visit (read again here, on the
- * writer) settled. */
+/* A write job, once the store committed: reads the visit again (on the
+ * writer, locking it), links the settlement to it, marks its lines and the
+ * visit settled. */
 static int link_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.result_setl_id, visit_id = c->w->visit.id;
     struct svc_visit v;
     bool found = false;
-    int rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
-    if (rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
-    if (rc == 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
+    int rc = svcdb_visit_get(c->db, visit_id, &v, &found); /* first: locks the visit */
+    if (rc == 0 && found) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
+    if (rc == 0 && found) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
     if (rc == 0 && found) {
         v.status = VISIT_SETTLED;
         v.setl_id = setl_id;

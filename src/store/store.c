@@ -12,19 +12,30 @@
 
 #include "codec/codec.h"
 #include "json/json.h"
+#include <stdatomic.h>
+
 #include "store/checkpoint.h"
 #include "store/store.h"
 
+#define STORE_READERS 4            /* read connections (each with its lock) */
 #define READ_ATTEMPTS_MAX 8        /* re-reads when a commit lands between a read's statements */
 #define PENDING_WAITS_MAX 20       /* waits for the writer to show a just-committed batch */
 #define PENDING_WAIT_NS 100000
 
+/* A read connection and the lock its user holds. Reads are spread over
+ * STORE_READERS of them: on PostgreSQL a read is several round trips, and
+ * with one connection the service's threads would queue behind each other. */
+struct reader {
+    struct store_conn *conn;
+    pthread_mutex_t lock;
+};
+
 struct store {
     const struct store_backend *ops;
     struct store_conn *conn;       /* the writer's connection (commit queue, import) */
-    struct store_conn *read_conn;  /* reads, under read_lock */
-    pthread_mutex_t read_lock;
-    struct pending *pending;       /* the commit queue's, or NULL; under read_lock */
+    struct reader readers[STORE_READERS];
+    atomic_uint reader_next;       /* where a reader that finds all busy waits */
+    struct pending *pending;       /* the commit queue's, or NULL; under every reader's lock */
     char target[STORE_URI_BYTES_MAX + 1];
 
     struct store_institution *institutions;
@@ -191,12 +202,12 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
     s->ops = store_backend_for(target);
     snprintf(s->target, sizeof s->target, "%s", target);
     catalog_init(&s->catalog);
-    if (pthread_mutex_init(&s->read_lock, NULL) != 0) {
-        free(s);
-        return store_errf(err, "mutex init failed"), -1;
-    }
-    if (s->ops->open(target, &s->conn, err) != 0 || s->ops->open(target, &s->read_conn, err) != 0 ||
-        store_reload_registry(s, err) != 0) {
+    atomic_init(&s->reader_next, 0);
+    for (int i = 0; i < STORE_READERS; i++) pthread_mutex_init(&s->readers[i].lock, NULL);
+    int rc = s->ops->open(target, &s->conn, err);
+    for (int i = 0; i < STORE_READERS && rc == 0; i++)
+        rc = s->ops->open(target, &s->readers[i].conn, err);
+    if (rc != 0 || store_reload_registry(s, err) != 0) {
         store_close(s);
         return -1;
     }
@@ -206,9 +217,11 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
 
 void store_close(struct store *s) {
     if (s == NULL) return;
-    if (s->read_conn) s->ops->close(s->read_conn);
+    for (int i = 0; i < STORE_READERS; i++) {
+        if (s->readers[i].conn) s->ops->close(s->readers[i].conn);
+        pthread_mutex_destroy(&s->readers[i].lock);
+    }
     if (s->conn) s->ops->close(s->conn);
-    pthread_mutex_destroy(&s->read_lock);
     free(s->institutions);
     free(s->inst_slots);
     free(s->policies);
@@ -221,10 +234,24 @@ void store_close(struct store *s) {
  * adds the effect of the records after C: the commit queue's pending effect
  * when it is for exactly (C, tail], else a replay of the person's records. */
 void store_attach_pending(struct store *s, struct pending *pending) {
-    pthread_mutex_lock(&s->read_lock);
+    for (int i = 0; i < STORE_READERS; i++) pthread_mutex_lock(&s->readers[i].lock);
     s->pending = pending;
-    pthread_mutex_unlock(&s->read_lock);
+    for (int i = STORE_READERS - 1; i >= 0; i--) pthread_mutex_unlock(&s->readers[i].lock);
 }
+
+/* A free read connection, locked; when all are busy, waits for one. */
+static struct reader *reader_take(struct store *s) {
+    unsigned start = atomic_fetch_add(&s->reader_next, 1u);
+    for (unsigned i = 0; i < STORE_READERS; i++) {
+        struct reader *r = &s->readers[(start + i) % STORE_READERS];
+        if (pthread_mutex_trylock(&r->lock) == 0) return r;
+    }
+    struct reader *r = &s->readers[start % STORE_READERS];
+    pthread_mutex_lock(&r->lock);
+    return r;
+}
+
+static void reader_give(struct reader *r) { pthread_mutex_unlock(&r->lock); }
 
 struct person_read {
     const char *psn_no;
@@ -237,17 +264,18 @@ struct person_read {
 
 /* Table values at one (checkpoint, tail): re-read when a commit landed
  * between the statements. */
-static int read_tables(struct store *s, struct person_read *r, struct store_err *err) {
+static int read_tables(struct store *s, struct store_conn *conn, struct person_read *r,
+                       struct store_err *err) {
     struct state_key key;
     snprintf(key.psn_no, sizeof key.psn_no, "%s", r->psn_no);
     key.year = r->year;
     for (int attempt = 0; attempt < READ_ATTEMPTS_MAX; attempt++) {
         int64_t c2 = 0, t2 = 0;
         bool f1 = false, f2 = false, found = false;
-        if (s->ops->checkpoint_get(s->read_conn, &r->checkpoint_seq, &f1, &r->tail_seq, err) != 0 ||
-            (r->year > 0 && s->ops->states_get(s->read_conn, &key, 1, &r->st, &found, err) != 0) ||
-            s->ops->balances_get(s->read_conn, &r->account, 1, &r->balance_fen, &found, err) != 0 ||
-            s->ops->checkpoint_get(s->read_conn, &c2, &f2, &t2, err) != 0)
+        if (s->ops->checkpoint_get(conn, &r->checkpoint_seq, &f1, &r->tail_seq, err) != 0 ||
+            (r->year > 0 && s->ops->states_get(conn, &key, 1, &r->st, &found, err) != 0) ||
+            s->ops->balances_get(conn, &r->account, 1, &r->balance_fen, &found, err) != 0 ||
+            s->ops->checkpoint_get(conn, &c2, &f2, &t2, err) != 0)
             return -1;
         if (!f1) r->checkpoint_seq = r->tail_seq; /* a store from before checkpoints */
         if (f1 == f2 && (!f1 || c2 == r->checkpoint_seq) && t2 == r->tail_seq) return 0;
@@ -296,16 +324,17 @@ static int replay_row(void *ctx, const struct journal_rec *rec) {
     return 0;
 }
 
-/* Caller holds read_lock. */
-static int read_person(struct store *s, struct person_read *r, struct store_err *err) {
+/* Caller holds rd's lock. */
+static int read_person(struct store *s, struct reader *rd, struct person_read *r,
+                       struct store_err *err) {
     char account[ACCOUNT_BYTES_MAX + 1];
     account_person(account, r->psn_no);
     r->account = account;
     if (r->year > 0) year_state_init(&r->st, r->year, 0);
-    if (read_tables(s, r, err) != 0) return -1;
+    if (read_tables(s, rd->conn, r, err) != 0) return -1;
     if (r->checkpoint_seq == r->tail_seq || read_pending(s, r)) return 0;
     struct person_replay pr = {r, err};
-    int rc = s->ops->journal_scan(s->read_conn, r->checkpoint_seq + 1, replay_row, &pr, err);
+    int rc = s->ops->journal_scan(rd->conn, r->checkpoint_seq + 1, replay_row, &pr, err);
     return rc == -1 ? -1 : 0;
 }
 
@@ -313,10 +342,10 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
                      int64_t *acct_balc_fen, bool *found, struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
     struct person_read r = {.psn_no = psn_no};
-    pthread_mutex_lock(&s->read_lock);
-    int rc = s->ops->persons_get(s->read_conn, &psn_no, 1, out, found, err);
-    if (rc == 0) rc = read_person(s, &r, err);
-    pthread_mutex_unlock(&s->read_lock);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
+    if (rc == 0) rc = read_person(s, rd, &r, err);
+    reader_give(rd);
     *acct_balc_fen = r.balance_fen;
     return rc;
 }
@@ -324,9 +353,9 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
 int store_person_find(struct store *s, const char *psn_no, struct store_person *out, bool *found,
                       struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
-    pthread_mutex_lock(&s->read_lock);
-    int rc = s->ops->persons_get(s->read_conn, &psn_no, 1, out, found, err);
-    pthread_mutex_unlock(&s->read_lock);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
+    reader_give(rd);
     return rc;
 }
 
@@ -334,9 +363,9 @@ int store_state_get(struct store *s, const char *psn_no, int32_t year, struct ye
                     struct store_err *err) {
     assert(s != NULL && psn_no != NULL && year > 0);
     struct person_read r = {.psn_no = psn_no, .year = year};
-    pthread_mutex_lock(&s->read_lock);
-    int rc = read_person(s, &r, err);
-    pthread_mutex_unlock(&s->read_lock);
+    struct reader *rd = reader_take(s);
+    int rc = read_person(s, rd, &r, err);
+    reader_give(rd);
     *out = r.st;
     out->acct_balc_fen = r.balance_fen;
     return rc;
@@ -346,10 +375,10 @@ int store_settlement_get(struct store *s, int64_t setl_id, struct journal_rec *r
                          struct store_settlement *stl, bool *revoked, bool *found,
                          struct store_err *err) {
     assert(s != NULL && rec != NULL);
-    pthread_mutex_lock(&s->read_lock);
-    int rc = s->ops->journal_by_seq(s->read_conn, &setl_id, 1, rec, found, err);
-    if (rc == 0 && *found) rc = s->ops->journal_revoked(s->read_conn, &setl_id, 1, revoked, err);
-    pthread_mutex_unlock(&s->read_lock);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->journal_by_seq(rd->conn, &setl_id, 1, rec, found, err);
+    if (rc == 0 && *found) rc = s->ops->journal_revoked(rd->conn, &setl_id, 1, revoked, err);
+    reader_give(rd);
     if (rc != 0 || !*found) return rc;
     if (rec->kind != JOURNAL_SETTLE) {
         *found = false;
@@ -389,9 +418,9 @@ int store_totals(struct store *s, const char *fixmedins_code, int64_t from_us, i
                  int64_t *count, int64_t *fund_sum_fen, struct store_err *err) {
     assert(s != NULL && fixmedins_code != NULL);
     struct totals_ctx t = {fixmedins_code, from_us, to_us, 0, 0, err};
-    pthread_mutex_lock(&s->read_lock);
-    int rc = s->ops->journal_scan(s->read_conn, 1, totals_row, &t, err);
-    pthread_mutex_unlock(&s->read_lock);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->journal_scan(rd->conn, 1, totals_row, &t, err);
+    reader_give(rd);
     *count = t.count;
     *fund_sum_fen = t.sum_fen;
     return rc == 0 ? 0 : -1;
