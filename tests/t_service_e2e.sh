@@ -83,6 +83,13 @@ expect_ok "$a"
 a=$(call H3 2301 "{\"feedetail\":[$(line 4 "$ipt" SB01 280.0 1 280.0),$(line 5 "$ipt" XC01 300.0 2 150.0),$(line 6 "$ipt" SA02 2600.0 1 2600.0),$(line 7 "$ipt" XA01 1.2 1 1.2)]}")
 expect_ok "$a"
 a=$(call H3 2301 "{\"feedetail\":[$(line 6 "$ipt" SA02 1 1 1)]}"); expect_err "$a" "already uploaded"
+# the refusal names the line; nothing of a refused upload stays (line 8 is sent again below)
+a=$(call H3 2301 "{\"feedetail\":[$(line 8 "$ipt" XA01 1.2 1 1.2),$(line 6 "$ipt" SA02 1 1 1)]}")
+expect_err "$a" 'input.feedetail\[1\].feedetl_sn'
+a=$(call H3 2301 "{\"feedetail\":[$(line 9 "$ipt" XA01 1.2 1 1.2),$(line 9 "$ipt" XA01 1.2 1 1.2)]}")
+expect_err "$a" 'E_DUP_LINE: feedetail\[1\].feedetl_sn'
+a=$(call H3 2301 "{\"feedetail\":[$(line 8 "$ipt" XA01 1.2 1 1.2)]}"); expect_ok "$a"
+a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"8\"}}"); expect_ok "$a"
 a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"7\"}}"); expect_ok "$a"
 a=$(call H3 2303 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$ipt\",\"medfee_sumamt\":3586.00,\"insutype\":\"390\"}}")
 expect_err "$a" "not discharged"

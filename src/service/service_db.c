@@ -105,9 +105,11 @@ int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
     return db->ops->visit_update(db, visit);
 }
 
-int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                     datetime_s fee_ocur_time, bool *duplicate) {
-    return db->ops->fee_insert(db, visit_id, line, fee_ocur_time, duplicate);
+int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
+                     int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
+    assert(count >= 0 && count <= BILL_LINES_MAX);
+    *duplicate_at = -1;
+    return count == 0 ? 0 : db->ops->fee_insert(db, visit_id, lines, count, fee_ocur_time, duplicate_at);
 }
 
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,

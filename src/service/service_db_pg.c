@@ -58,8 +58,12 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
+    /* all of an upload's lines in one statement, in their order */
     [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, 0) ON CONFLICT (visit_id, sn) DO NOTHING",
+                  "SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0 FROM unnest($2::text[], "
+                  "$3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY "
+                  "AS u(sn, codg, cnt, pric, amount, n) ORDER BY u.n "
+                  "ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
     [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
                    "WHERE visit_id = $1 AND setl_id = 0 ORDER BY ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2",
@@ -110,6 +114,7 @@ struct pgdb {
     bool in_tx;                     /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
     bool broken;                    /* a reconnect or its session set-up failed: again next unit */
     char err[PGDB_ERR_BYTES];
+    struct json_buf arrays[5];      /* fee_insert's array parameters, reused */
 };
 
 static struct pgdb *pgd(struct svcdb *base) { return (struct pgdb *)base; }
@@ -192,6 +197,7 @@ static void col_text(const PGresult *res, int row, int col, char *out, size_t si
 /* ---- open and close ------------------------------------------------------- */
 static void pg_close(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    for (int i = 0; i < 5; i++) json_buf_free(&db->arrays[i]);
     PQfinish(db->pg);
     free(db);
 }
@@ -477,15 +483,57 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
 }
 
 /* ---- fee lines ---------------------------------------------------------------- */
-static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
-                         datetime_s fee_ocur_time, bool *duplicate) {
-    char n[5][PGDB_INT_BYTES];
-    const char *v[] = {i64(n[0], visit_id), line->feedetl_sn, line->med_list_codg,
-                       i64(n[1], line->cnt_scaled), i64(n[2], line->pric_scaled),
-                       i64(n[3], line->amount_fen), i64(n[4], fee_ocur_time)};
-    PGresult *res = exec(pgd(base), S_FEE_INS, 7, v);
+/* Appends a text element to a PostgreSQL array literal: "..." with " and \
+ * escaped. */
+static void array_text(struct json_buf *b, const char *text) {
+    json_buf_raw(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') json_buf_raw(b, "\\", 1);
+        json_buf_raw(b, p, 1);
+    }
+    json_buf_raw(b, "\"", 1);
+}
+
+static void array_i64(struct json_buf *b, int64_t v) {
+    char text[PGDB_INT_BYTES + 1];
+    int n = snprintf(text, sizeof text, "%s%" PRId64, b->len > 1 ? "," : "", v);
+    json_buf_raw(b, text, (size_t)n);
+}
+
+/* The first line not among the inserted sns (RETURNING), or -1. */
+static int32_t first_not_inserted(const PGresult *res, const struct bill_line *lines, int32_t count) {
+    int rows = PQntuples(res);
+    bool used[BILL_LINES_MAX] = {false};
+    for (int32_t i = 0; i < count; i++) {
+        int r = 0;
+        while (r < rows && (used[r] || strcmp(PQgetvalue(res, r, 0), lines[i].feedetl_sn) != 0)) r++;
+        if (r == rows) return i;
+        used[r] = true;
+    }
+    return -1;
+}
+
+static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
+                         int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
+    struct pgdb *db = pgd(base);
+    struct json_buf *a = db->arrays;
+    for (int k = 0; k < 5; k++) json_buf_reset(&a[k]), json_buf_raw(&a[k], "{", 1);
+    for (int32_t i = 0; i < count; i++) {
+        array_text(&a[0], lines[i].feedetl_sn);
+        array_text(&a[1], lines[i].med_list_codg);
+        array_i64(&a[2], lines[i].cnt_scaled);
+        array_i64(&a[3], lines[i].pric_scaled);
+        array_i64(&a[4], lines[i].amount_fen);
+    }
+    for (int k = 0; k < 5; k++) json_buf_raw(&a[k], "}", 2); /* with its NUL */
+    for (int k = 0; k < 5; k++)
+        if (a[k].failed) return snprintf(db->err, sizeof db->err, "out of memory"), -1;
+    char n[2][PGDB_INT_BYTES];
+    const char *v[] = {i64(n[0], visit_id), a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
+                       i64(n[1], fee_ocur_time)};
+    PGresult *res = exec(db, S_FEE_INS, 7, v);
     if (res == NULL) return -1;
-    *duplicate = strcmp(PQcmdTuples(res), "0") == 0;
+    if (PQntuples(res) < count) *duplicate_at = first_not_inserted(res, lines, count);
     PQclear(res);
     return 0;
 }

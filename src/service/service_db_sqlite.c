@@ -372,19 +372,25 @@ static int sq_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     return 0;
 }
 
-static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *line,
-                         datetime_s fee_ocur_time, bool *duplicate) {
+/* A row per line: no round trips here, and a conflict names its line. */
+static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
+                         int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_INS];
-    sqlite3_bind_int64(s, 1, visit_id);
-    bind_text(s, 2, line->feedetl_sn);
-    bind_text(s, 3, line->med_list_codg);
-    sqlite3_bind_int64(s, 4, line->cnt_scaled);
-    sqlite3_bind_int64(s, 5, line->pric_scaled);
-    sqlite3_bind_int64(s, 6, line->amount_fen);
-    sqlite3_bind_int64(s, 7, fee_ocur_time);
-    if (run(db, S_FEE_INS) != 0) return -1;
-    *duplicate = sqlite3_changes(db->db) == 0;
+    for (int32_t i = 0; i < count; i++) {
+        sqlite3_bind_int64(s, 1, visit_id);
+        bind_text(s, 2, lines[i].feedetl_sn);
+        bind_text(s, 3, lines[i].med_list_codg);
+        sqlite3_bind_int64(s, 4, lines[i].cnt_scaled);
+        sqlite3_bind_int64(s, 5, lines[i].pric_scaled);
+        sqlite3_bind_int64(s, 6, lines[i].amount_fen);
+        sqlite3_bind_int64(s, 7, fee_ocur_time);
+        if (run(db, S_FEE_INS) != 0) return -1;
+        if (sqlite3_changes(db->db) == 0) {
+            *duplicate_at = i;
+            return 0;
+        }
+    }
     return 0;
 }
 

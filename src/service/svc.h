@@ -96,10 +96,11 @@ int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, i
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
-/* Fee lines: inserts one; *duplicate (and nothing inserted) when the
- * visit already has a line with its feedetl_sn, settled or not. */
-int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                     datetime_s fee_ocur_time, bool *duplicate);
+/* Fee lines: inserts lines[0..count) in their order. *duplicate_at is -1,
+ * or the index of the first line whose feedetl_sn the visit already has
+ * (settled or not, or earlier in lines): then the caller rolls back. */
+int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
+                     int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at);
 /* Unsettled lines, in upload order, into lines[0..max); *count; the
  * latest fee_ocur_time. Returns 1 when there are more than max. */
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,

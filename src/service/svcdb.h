@@ -50,8 +50,8 @@ struct svcdb_ops {
      * where the database has row locks (PostgreSQL: FOR UPDATE). */
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
-    int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *line,
-                      datetime_s fee_ocur_time, bool *duplicate);
+    int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
+                      int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at);
     int (*fee_open)(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
                     int32_t *count, datetime_s *latest);
     int (*fee_withdraw)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,

@@ -270,20 +270,19 @@ int txn_fee_upload(struct svc_call *c) {
     struct svc_worker *w = c->w;
     if (c->prepared_rc != 0) return -1;     /* c->err says why */
     struct svc_visit now;
-    bool found = false, duplicate = false;
+    bool found = false;
+    int32_t dup = -1;
     if (svcdb_visit_get(c->db, w->visit.id, &now, &found) != 0) return storage_fail(c);
     if (!found) return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit is gone");
     if (visit_open(c, &now, kind, "input.feedetail[0]") != 0) return -1;
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
                         "checked; send them again");
-    for (int32_t i = 0; i < w->fee_count; i++) {
-        if (svcdb_fee_insert(c->db, now.id, &w->lines[i], w->fee_latest, &duplicate) != 0)
-            return storage_fail(c);
-        if (duplicate)
-            return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", i,
-                            w->lines[i].feedetl_sn);
-    }
+    if (svcdb_fee_insert(c->db, now.id, w->lines, w->fee_count, w->fee_latest, &dup) != 0)
+        return storage_fail(c);
+    if (dup >= 0)
+        return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", dup,
+                        w->lines[dup].feedetl_sn);
     return 0;
 }
 
