@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bench/http.sh: load benchmark of the settlement service on this machine:
-# a city of PERSONS persons in a temp SQLite db, `yibao serve` (2 HTTP
-# threads, settlements wait for the group commit suspended, not blocking a
-# thread), then `yibao bench http` (signs in with 9001 once per run, then one
-# event-loop thread; one-shot 2207 settlements of 5-30 lines carrying that
-# sign_no, signed, keep-alive) at a few concurrencies, then the hospital
-# visit flow (--flow visit) at VISIT_CONNECTIONS, RUNS runs each. Prints a
-# markdown section on stdout: per concurrency the
-# median run's settlements/s and p50/p99/p999 latency, the range over the
-# runs, and the load generator's own CPU (it shares the machine).
+# a city of PERSONS persons, `yibao serve` (2 HTTP threads; writes wait for
+# their group commit suspended, not blocking a thread), then `yibao bench
+# http` (signs in with 9001 once per run, then one event-loop thread,
+# sha256-signed keep-alive requests):
+#   - SQLite: one-shot 2207 settlements (5-30 fee lines) at CONNECTIONS, and
+#     the hospital visit flow (--flow visit) at VISIT_CONNECTIONS;
+#   - PostgreSQL (a throw-away cluster, scripts/pg.sh): both flows at
+#     PG_CONNECTIONS.
+# RUNS runs each. Prints a markdown section on stdout: per concurrency the
+# median run's settlements/s, requests/s and p50/p99/p999 latency, the range
+# over the runs, and the load generator's own CPU (it shares the machine).
 #   bench/http.sh [SECONDS] [CONNECTIONS...]   (defaults: 10 s; 32 128 256; RUNS=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,29 +20,45 @@ conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
 runs=${RUNS:-3}
 visit_conns=(${VISIT_CONNECTIONS:-32 128})    # the hospital visit flow's concurrencies
+pg_conns=(${PG_CONNECTIONS:-32})              # PostgreSQL: both flows
 [ -x "$YIBAO" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+pgdir=""
+cleanup() {
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+    wait 2>/dev/null
+    [ -n "$pgdir" ] && scripts/pg.sh stop "$pgdir" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
 {
     echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
     awk -v n="$persons" 'BEGIN { for (i = 0; i < n; i++) printf "B%04d,C%08d,Bench %d,1,1980-01-01,390,adult,,440900,2000-01-01,0\n", i, i, i }'
 } >"$work/persons.csv"
 printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Bench Township,hospital,township,440900,active\n' >"$work/inst.csv"
-db=$work/db.sqlite
-$YIBAO import --db "$db" institutions "$work/inst.csv" >/dev/null
-$YIBAO import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
-$YIBAO import --db "$db" catalog policies/catalog-conformance.json >/dev/null
-$YIBAO import --db "$db" persons "$work/persons.csv" >/dev/null
-eval "$($YIBAO credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
 # All load comes from one institution's credential here, so its nonce cache
 # must hold every request of the ±300 s window (24k/s x 600 s): 16M entries.
 SERVE_OPTS=${SERVE_OPTS:---nonce-cache 16777216}
-$YIBAO serve --db "$db" --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$work/serve.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
-[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+
+serve() { # DB: imports the city, issues the credential, starts the server (url, pid)
+    local db=$1
+    $YIBAO import --db "$db" institutions "$work/inst.csv" >/dev/null
+    $YIBAO import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
+    $YIBAO import --db "$db" catalog policies/catalog-conformance.json >/dev/null
+    $YIBAO import --db "$db" persons "$work/persons.csv" >/dev/null
+    eval "$($YIBAO credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
+    rm -f "$work/serve.log"
+    $YIBAO serve --db "$db" --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$work/serve.log" 2>&1 &
+    pid=$!
+    url=""
+    for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
+    [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+}
+unserve() { # DB: stops the server, prints yibao check's verdict
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+    $YIBAO check --db "$1" | tail -n 1
+}
 
 field() { sed -n "s|.* $1 \([0-9.]*\).*|\1|p"; }  # value after a label in a result line
 measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concurrency
@@ -60,32 +78,53 @@ measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concur
         rows+=("| $c | **$(echo "$median" | cut -d' ' -f1)** | $lo-$hi | $(echo "$median" | field 'requests/s') | $(echo "$median" | field p50) | $(echo "$median" | field p99) | $(echo "$median" | field p999) | $(echo "$median" | sed -n 's/.*client-cpu \([0-9]*%\).*/\1/p') |")
     done
 }
+table() { # ROWS...: the table of measure's rows
+    echo "| connections | settlements/s (median) | range | requests/s | p50 ms | p99 ms | p999 ms | load generator CPU |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "$@"
+}
+
+serve "$work/db.sqlite"
 measure oneshot "${conns[@]}"; oneshot_rows=("${rows[@]}")
 measure visit "${visit_conns[@]}"; visit_rows=("${rows[@]}")
-kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-check=$($YIBAO check --db "$db" | tail -n 1)
+check=$(unserve "$work/db.sqlite")
 
-echo "## HTTP settlement service ($(nproc) CPUs, $(uname -r); SQLite, $persons persons)"
+pg_check=""
+if uri=$(scripts/pg.sh start 2>/dev/null); then
+    pgdir=$(tail -n 1 "${TMPDIR:-/tmp}/yibao-pg.$(ps -o pgid= $$ | tr -d ' ')")
+    psql -q "$uri" -c "CREATE DATABASE http_bench" >/dev/null
+    pg_db="${uri%/*}/http_bench"
+    serve "$pg_db"
+    measure oneshot "${pg_conns[@]}"; pg_oneshot_rows=("${rows[@]}")
+    measure visit "${pg_conns[@]}"; pg_visit_rows=("${rows[@]}")
+    pg_check=$(unserve "$pg_db")
+else
+    echo "bench http: PostgreSQL could not be started; its rows are missing" >&2
+fi
+
+echo "## HTTP settlement service ($(nproc) CPUs, $(uname -r); $persons persons)"
 echo
-echo "One-shot 2207 settlements (5-30 fee lines, sha256-signed, keep-alive), server and load generator on the same machine; $runs runs of ${secs} s per concurrency, the median run shown:"
+echo "Server and load generator on the same machine; $runs runs of ${secs} s per concurrency, the median run shown. One-shot 2207 settlements (5-30 fee lines, sha256-signed, keep-alive) on SQLite:"
 echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
 echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow oneshot"
 echo '```'
 echo
-echo "| connections | settlements/s (median) | range | requests/s | p50 ms | p99 ms | p999 ms | load generator CPU |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${oneshot_rows[@]}"
+table "${oneshot_rows[@]}"
 echo
-echo "The hospital visit flow, as hospital systems settle an outpatient visit: five requests per settlement (2201 register, 2203 visit information, 2204 fee lines, 2206 pre-settle, 2207 settle by mdtrt_id); the service tables' writes are group-committed by their own writer (svcq.c), the settlement by the store's. Latency is per request; same server and runs:"
+echo "The hospital visit flow on SQLite, as hospital systems settle an outpatient visit: five requests per settlement (2201 register, 2203 visit information, 2204 fee lines, 2206 pre-settle, 2207 settle by mdtrt_id); the service tables' writes are group-committed by their own writer (svcq.c), the settlement by the store's. Latency is per request; same server, \`--flow visit\`:"
 echo
-echo '```'
-echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow visit"
-echo '```'
+table "${visit_rows[@]}"
 echo
-echo "| connections | settlements/s (median) | range | requests/s | p50 ms | p99 ms | p999 ms | load generator CPU |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${visit_rows[@]}"
-echo
-echo "After the runs: \`$check\`"
+echo "After the SQLite runs: \`$check\`"
+if [ -n "$pg_check" ]; then
+    echo
+    echo "The same on PostgreSQL (a cluster of its own on this machine, \`synchronous_commit = on\`; \`yibao serve --db postgresql://...\`), one-shot then visit flow:"
+    echo
+    table "${pg_oneshot_rows[@]}"
+    echo
+    table "${pg_visit_rows[@]}"
+    echo
+    echo "After the PostgreSQL runs: \`$pg_check\`"
+fi

@@ -1,5 +1,5 @@
 /* service_db_sqlite.c: the service's own tables on SQLite (svcdb.h): the
- * store's file, through our own sqlite3 connection (WAL, sqlite_wait.h,
+ * store's file, through our own sqlite3 connection (WAL, sqlite_conn.h,
  * synchronous=FULL unless sync_off), prepared statements per call. */
 #include <assert.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "store/sqlite_wait.h"
+#include "store/sqlite_conn.h"
 
 #include "service/svcdb.h"
 
@@ -122,8 +122,9 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
     }
     if (sqlite_wait_install(db->db, SVCDB_BUSY_TIMEOUT_MS) != 0)
         return snprintf(err, size, "%s: cannot set the busy handler", target), -1;
-    const char *pragmas = sync_off ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
-                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
+             "PRAGMA wal_autocheckpoint=%d;", sync_off ? "OFF" : "FULL", SQLITE_WAL_CHECKPOINT_PAGES);
     char *msg = NULL;
     if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {

@@ -2,7 +2,7 @@
  *
  * One database file in WAL mode with synchronous=FULL: a commit returns
  * after the WAL is fsync'd (the commit's frames, one fdatasync of the -wal
- * file). Checkpoints (every WAL_CHECKPOINT_PAGES, run by the committing
+ * file). Checkpoints (every SQLITE_WAL_CHECKPOINT_PAGES, run by the committing
  * connection after its commit) write pages into the database file and
  * fsync it before the WAL is reused; they never hold back durability. Write transactions are BEGIN IMMEDIATE, so one
  * writer at a time across processes (others wait up to BUSY_TIMEOUT_MS).
@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "store/sqlite_wait.h"
+#include "store/sqlite_conn.h"
 
 #include "store/store.h"
 
@@ -26,7 +26,6 @@
  * 1000): fewer, larger checkpoints copy each hot page (year states, person
  * accounts) once for many commits. Measured +13% durable settlements/s at
  * batch 64 on a 1M-person city (median of 3). */
-#define WAL_CHECKPOINT_PAGES 4000
 #define WAL_SIZE_LIMIT_BYTES (64 * 1024 * 1024) /* WAL file truncated to this after a reset */
 
 static const char SCHEMA[] =
@@ -177,7 +176,7 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
              " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
-             WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
+             SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
     if (exec_sql(c, pragmas, err) != 0 ||
         exec_sql(c, SCHEMA, err) != 0) {
         sq_close(c);

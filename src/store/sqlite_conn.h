@@ -1,4 +1,6 @@
-/* sqlite_wait.h: how our SQLite connections wait for the write lock.
+/* sqlite_conn.h: what every SQLite connection of ours shares: how it
+ * waits for the write lock, and how often the WAL is checkpointed.
+ *
  * The store's writer and the service tables' writer (and other processes:
  * import, check) share one database file, so a writer sometimes finds the
  * lock taken for the length of the other's batch: a few milliseconds.
@@ -6,12 +8,17 @@
  * writer that missed the lock by 100 us sleeps past several of the other's
  * batches and both sides' latency grows. This handler retries every
  * SQLITE_WAIT_STEP_US instead, up to the same overall timeout. */
-#ifndef YIBAO_SQLITE_WAIT_H
-#define YIBAO_SQLITE_WAIT_H
+#ifndef YIBAO_SQLITE_CONN_H
+#define YIBAO_SQLITE_CONN_H
 
 #include <sqlite3.h>
 
 #define SQLITE_WAIT_STEP_US 100     /* between tries for a busy lock */
+/* WAL pages after which the committing connection checkpoints. The same
+ * for the store's and the service tables' connections: they share the
+ * file's WAL, and SQLite's default (1000) made the service tables' writer
+ * checkpoint four times as often as the store's. */
+#define SQLITE_WAL_CHECKPOINT_PAGES 4000
 
 /* Installs the handler on db: gives up after about timeout_ms. */
 int sqlite_wait_install(sqlite3 *db, int timeout_ms);

@@ -1,10 +1,10 @@
-/* sqlite_wait.c: a busy handler that retries the lock often (see
- * sqlite_wait.h for why). */
+/* sqlite_conn.c: a busy handler that retries the lock often (see
+ * sqlite_conn.h for why). */
 #include <assert.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "store/sqlite_wait.h"
+#include "store/sqlite_conn.h"
 
 /* count: how many times this lock was already retried. */
 static int on_busy(void *ctx, int count) {
