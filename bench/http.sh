@@ -25,10 +25,10 @@ pg_conns=(${PG_CONNECTIONS:-32})              # PostgreSQL: both flows
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
 pgdir=""
-cleanup() {
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-    wait 2>/dev/null
-    [ -n "$pgdir" ] && scripts/pg.sh stop "$pgdir" >/dev/null 2>&1
+cleanup() { # under set -e: nothing here may fail
+    if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
+    wait 2>/dev/null || true
+    if [ -n "$pgdir" ]; then scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,9 +55,9 @@ serve() { # DB: imports the city, issues the credential, starts the server (url,
     for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
     [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
 }
-unserve() { # DB: stops the server, prints yibao check's verdict
+unserve() { # DB: stops the server; verdict = yibao check's last line
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-    $YIBAO check --db "$1" | tail -n 1
+    verdict=$($YIBAO check --db "$1" | tail -n 1)
 }
 
 field() { sed -n "s|.* $1 \([0-9.]*\).*|\1|p"; }  # value after a label in a result line
@@ -87,7 +87,7 @@ table() { # ROWS...: the table of measure's rows
 serve "$work/db.sqlite"
 measure oneshot "${conns[@]}"; oneshot_rows=("${rows[@]}")
 measure visit "${visit_conns[@]}"; visit_rows=("${rows[@]}")
-check=$(unserve "$work/db.sqlite")
+unserve "$work/db.sqlite"; check=$verdict
 
 pg_check=""
 if uri=$(scripts/pg.sh start 2>/dev/null); then
@@ -97,7 +97,7 @@ if uri=$(scripts/pg.sh start 2>/dev/null); then
     serve "$pg_db"
     measure oneshot "${pg_conns[@]}"; pg_oneshot_rows=("${rows[@]}")
     measure visit "${pg_conns[@]}"; pg_visit_rows=("${rows[@]}")
-    pg_check=$(unserve "$pg_db")
+    unserve "$pg_db"; pg_check=$verdict
 else
     echo "bench http: PostgreSQL could not be started; its rows are missing" >&2
 fi

@@ -19,8 +19,8 @@
 
 #define STORE_READERS 4            /* read connections (each with its lock) */
 #define READ_ATTEMPTS_MAX 8        /* re-reads when a commit lands between a read's statements */
-#define PENDING_WAITS_MAX 20       /* waits for the writer to show a just-committed batch */
-#define PENDING_WAIT_NS 100000
+#define PENDING_TRIES_MAX 200      /* reads of (tables, pending) before replaying the journal */
+#define PENDING_WAIT_NS 100000     /* between tries while the writer shows a just-committed batch */
 
 /* A read connection and the lock its user holds. Reads are spread over
  * STORE_READERS of them: on PostgreSQL a read is several round trips, and
@@ -283,25 +283,28 @@ static int read_tables(struct store *s, struct store_conn *conn, struct person_r
     return store_errf(err, "store: busy: the tables kept changing during a read"), -1;
 }
 
-/* The writer's pending effect, if it is for (checkpoint, tail]: waits
- * briefly when the writer committed but has not yet shown its batch. */
-static bool read_pending(struct store *s, struct person_read *r) {
-    for (int wait = 0; s->pending != NULL && wait < PENDING_WAITS_MAX; wait++) {
-        struct pending *p = s->pending;
-        pthread_mutex_lock(&p->lock);
-        bool exact = p->base_seq == r->checkpoint_seq && p->last_seq == r->tail_seq;
-        bool behind = p->base_seq == r->checkpoint_seq && p->last_seq < r->tail_seq;
-        if (exact) {
-            if (r->year > 0) (void)pending_state(p, r->psn_no, r->year, &r->st);
-            r->balance_fen += pending_balance_delta(p, r->account);
-        }
-        pthread_mutex_unlock(&p->lock);
-        if (exact) return true;
-        if (!behind) return false;
-        struct timespec ts = {0, PENDING_WAIT_NS};
-        nanosleep(&ts, NULL);
+enum pending_match {
+    PENDING_EXACT,      /* applied: the read is complete */
+    PENDING_BEHIND,     /* the writer committed more than it has shown yet: wait, read again */
+    PENDING_MOVED,      /* the writer moved on (a later batch, a checkpoint): read again */
+    PENDING_NONE        /* no writer here, or its effect is unknown: replay the journal */
+};
+
+/* Adds the writer's pending effect if it is for exactly (checkpoint, tail]. */
+static enum pending_match match_pending(struct store *s, struct person_read *r) {
+    struct pending *p = s->pending;
+    if (p == NULL) return PENDING_NONE;
+    pthread_mutex_lock(&p->lock);
+    enum pending_match m = PENDING_MOVED;
+    if (p->base_seq < 0) m = PENDING_NONE;
+    else if (p->base_seq == r->checkpoint_seq && p->last_seq == r->tail_seq) m = PENDING_EXACT;
+    else if (p->base_seq == r->checkpoint_seq && p->last_seq < r->tail_seq) m = PENDING_BEHIND;
+    if (m == PENDING_EXACT) {
+        if (r->year > 0) (void)pending_state(p, r->psn_no, r->year, &r->st);
+        r->balance_fen += pending_balance_delta(p, r->account);
     }
-    return false;
+    pthread_mutex_unlock(&p->lock);
+    return m;
 }
 
 struct person_replay {
@@ -330,9 +333,24 @@ static int read_person(struct store *s, struct reader *rd, struct person_read *r
     char account[ACCOUNT_BYTES_MAX + 1];
     account_person(account, r->psn_no);
     r->account = account;
-    if (r->year > 0) year_state_init(&r->st, r->year, 0);
-    if (read_tables(s, rd->conn, r, err) != 0) return -1;
-    if (r->checkpoint_seq == r->tail_seq || read_pending(s, r)) return 0;
+    /* Tables and pending effect must be for the same (checkpoint, tail):
+     * while the writer commits, a read may fall between its commit and its
+     * showing the batch, or see a later one; reading again is cheap, and
+     * the replay below scans every record after the checkpoint (up to
+     * CHECKPOINT_RECORDS_MAX of them) for this person's. */
+    for (int try = 0; try < PENDING_TRIES_MAX; try++) {
+        if (r->year > 0) year_state_init(&r->st, r->year, 0);
+        r->balance_fen = 0;
+        if (read_tables(s, rd->conn, r, err) != 0) return -1;
+        if (r->checkpoint_seq == r->tail_seq) return 0;
+        enum pending_match m = match_pending(s, r);
+        if (m == PENDING_EXACT) return 0;
+        if (m == PENDING_NONE) break;
+        if (m == PENDING_BEHIND) {
+            struct timespec ts = {0, PENDING_WAIT_NS};
+            nanosleep(&ts, NULL);
+        }
+    }
     struct person_replay pr = {r, err};
     int rc = s->ops->journal_scan(rd->conn, r->checkpoint_seq + 1, replay_row, &pr, err);
     return rc == -1 ? -1 : 0;

@@ -1,0 +1,259 @@
+/* test_svcq.c: the service tables' group commit (src/service/svcq.c), on
+ * SQLite always and on PostgreSQL (four writers) when YIBAO_PG_URI is set:
+ * a refused request rolls back to its savepoint and leaves the others of its
+ * batch; every acknowledged write is in the table and nothing else is;
+ * concurrent submitters from many threads; the queue's limit; a job run
+ * alone. Jobs write sign-ins (svc_signin), which are counted afterwards
+ * through a connection of their own. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <postgresql/libpq-fe.h>
+
+#include "service/svc.h"
+
+#define THREADS 8
+#define JOBS_PER_THREAD 200
+
+struct fixture {
+    char dir[256];
+    char target[512];
+    char pg_db[64];
+    int writers;
+    struct svcdb *dbs[SVCQ_WRITERS_MAX];
+    struct svcq *q;
+};
+
+/* A job: signs in as code (a row of svc_signin); refused when fail is set,
+ * after its insert, which must then be rolled back. */
+struct test_job {
+    struct svc_call call;
+    struct svcq_job job;
+    char code[16];
+    bool fail;
+    int64_t sign_no;
+};
+
+static int sign_in_job(struct svc_call *c) {
+    struct test_job *t = (struct test_job *)c; /* call is the first member */
+    if (svcdb_signin_put(c->db, t->code, "op", 1000, &t->sign_no) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    return t->fail ? svc_fail(c, "refused on purpose") : 0;
+}
+
+static void job_init(struct test_job *t, const char *code, bool fail) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->code, sizeof t->code, "%s", code);
+    t->fail = fail;
+    t->job = (struct svcq_job){.run = sign_in_job, .c = &t->call};
+}
+
+static int count_row(void *ctx, const struct svc_signin *row) {
+    (void)row;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Sign-ins in the table, read through a connection of its own. */
+static int signins(struct fixture *f) {
+    struct svcdb *db;
+    char err[256];
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    int n = 0;
+    assert_int_equal(svcdb_signin_scan(db, 0, count_row, &n), 0);
+    svcdb_close(db);
+    return n;
+}
+
+static int pg_fresh(struct fixture *f, const char *base) {
+    static int serial;
+    snprintf(f->pg_db, sizeof f->pg_db, "yibao_q_%d_%d", (int)getpid(), ++serial);
+    PGconn *pg = PQconnectdb(base);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pg_db);
+    PGresult *res = PQexec(pg, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    PQfinish(pg);
+    const char *slash = strrchr(base, '/');
+    snprintf(f->target, sizeof f->target, "%.*s/%s", (int)(slash - base), base, f->pg_db);
+    return ok ? 0 : -1;
+}
+
+static int setup_backend(void **state, bool pg) {
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/yibao-test-svcq-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    if (pg) assert_int_equal(pg_fresh(f, getenv("YIBAO_PG_URI")), 0);
+    else snprintf(f->target, sizeof f->target, "%s/svc.db", f->dir);
+    char err[256];
+    f->writers = pg ? SVCQ_PG_WRITERS : 1;
+    for (int i = 0; i < f->writers; i++)
+        assert_int_equal(svcdb_open(f->target, false, &f->dbs[i], err, sizeof err), 0);
+    assert_int_equal(svcdb_concurrent_writers(f->dbs[0]), pg);
+    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, &f->q, err, sizeof err), 0);
+    *state = f;
+    return 0;
+}
+
+static int setup_sqlite(void **state) { return setup_backend(state, false); }
+static int setup_pg(void **state) { return setup_backend(state, true); }
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    svcq_stop(f->q);
+    for (int i = 0; i < f->writers; i++) svcdb_close(f->dbs[i]);
+    if (f->pg_db[0] != '\0') {
+        PGconn *pg = PQconnectdb(getenv("YIBAO_PG_URI"));
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pg_db);
+        PQclear(PQexec(pg, sql));
+        PQfinish(pg);
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Every third job refused: exactly the others are in the table, each
+ * refusal keeps its message, and the successes have distinct sign_nos.
+ * The writer's connection is held while they queue, so they share batches. */
+static void test_refused_job_leaves_batch(void **state) {
+    struct fixture *f = *state;
+    enum { N = 300 };
+    struct test_job *jobs = calloc(N, sizeof *jobs);
+    assert_non_null(jobs);
+    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H1", i % 3 == 2);
+        assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
+    }
+    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        svcq_wait(f->q, &jobs[i].job);
+        assert_int_equal(jobs[i].job.rc, i % 3 == 2 ? -1 : 0);
+        if (i % 3 == 2) assert_string_equal(jobs[i].call.err, "refused on purpose");
+        else ok++;
+        for (int k = 0; k < i && jobs[i].job.rc == 0; k++)
+            if (jobs[k].job.rc == 0) assert_true(jobs[k].sign_no != jobs[i].sign_no);
+    }
+    assert_int_equal(signins(f), ok);
+    free(jobs);
+}
+
+struct submitter {
+    struct fixture *f;
+    struct test_job *jobs;
+    int failures;
+};
+
+static void *submit_main(void *arg) {
+    struct submitter *s = arg;
+    for (int i = 0; i < JOBS_PER_THREAD; i++) {
+        job_init(&s->jobs[i], "H2", false);
+        if (svcq_submit(s->f->q, &s->jobs[i].job, NULL, NULL) != 0) s->failures++;
+        else svcq_wait(s->f->q, &s->jobs[i].job);
+        if (s->jobs[i].job.rc != 0) s->failures++;
+    }
+    return NULL;
+}
+
+/* THREADS threads each submitting and waiting, one job at a time: every
+ * write acknowledged and present once. */
+static void test_concurrent_submitters(void **state) {
+    struct fixture *f = *state;
+    pthread_t tid[THREADS];
+    struct submitter s[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        s[t] = (struct submitter){f, calloc(JOBS_PER_THREAD, sizeof(struct test_job)), 0};
+        assert_non_null(s[t].jobs);
+        assert_int_equal(pthread_create(&tid[t], NULL, submit_main, &s[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        assert_int_equal(pthread_join(tid[t], NULL), 0);
+        assert_int_equal(s[t].failures, 0);
+        free(s[t].jobs);
+    }
+    assert_int_equal(signins(f), THREADS * JOBS_PER_THREAD);
+}
+
+/* With the writers held, the queue takes SVCQ_QUEUED_MAX jobs (plus what
+ * the writers took before blocking) and refuses the next, naming why and
+ * writing nothing for it. */
+static void test_queue_limit(void **state) {
+    struct fixture *f = *state;
+    size_t cap = SVCQ_QUEUED_MAX + (size_t)f->writers * SVCQ_BATCH_MAX + 1;
+    struct test_job *jobs = calloc(cap, sizeof *jobs);
+    assert_non_null(jobs);
+    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    size_t n = 0;
+    int rc = 0;
+    while (n < cap && rc == 0) {
+        job_init(&jobs[n], "H3", false);
+        rc = svcq_submit(f->q, &jobs[n].job, NULL, NULL);
+        n++;
+    }
+    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    assert_int_equal(rc, -1);
+    assert_true(n - 1 >= SVCQ_QUEUED_MAX);
+    struct test_job *refused = &jobs[n - 1];
+    assert_int_equal(refused->job.rc, -1);
+    assert_true(refused->job.done);
+    assert_non_null(strstr(refused->call.err, "too many writes queued"));
+    for (size_t i = 0; i + 1 < n; i++) {
+        svcq_wait(f->q, &jobs[i].job);
+        assert_int_equal(jobs[i].job.rc, 0);
+    }
+    assert_int_equal(signins(f), (int)(n - 1));
+    free(jobs);
+}
+
+/* A job run alone (no writer thread): its own transaction. */
+static void test_run_alone(void **state) {
+    struct fixture *f = *state;
+    struct test_job a, b;
+    job_init(&a, "H4", false);
+    job_init(&b, "H4", true);
+    svcq_run_alone(f->dbs[0], &a.job);
+    svcq_run_alone(f->dbs[0], &b.job);
+    assert_int_equal(a.job.rc, 0);
+    assert_int_equal(b.job.rc, -1);
+    assert_true(a.job.done && b.job.done);
+    assert_int_equal(signins(f), 1);
+}
+
+int main(void) {
+    const struct CMUnitTest sqlite_tests[] = {
+        cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_limit, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_run_alone, setup_sqlite, teardown),
+    };
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_limit, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_run_alone, setup_pg, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
+    const char *pg = getenv("YIBAO_PG_URI");
+    if (pg != NULL && *pg != '\0')
+        failed += cmocka_run_group_tests_name("svcq/postgresql", pg_tests, NULL, NULL);
+    else
+        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    return failed;
+}
