@@ -25,6 +25,7 @@
 #include "core/money.h"
 #include "store/csv.h"
 #include "store/store.h"
+#include "pg_db.h"
 
 #define THREADS 4
 #define PER_THREAD 50
@@ -66,32 +67,6 @@ static const char INSTITUTIONS[] =
     "D1,Pharmacy,pharmacy,pharmacy,440900,active\n"
     "HX,Revoked Hospital,hospital,level2,440900,revoked\n";
 
-/* A fresh PostgreSQL database on the test cluster: the base URI with the
- * database name replaced. */
-static int pg_fresh(struct fixture *f, const char *base) {
-    static int serial;
-    snprintf(f->pg_db, sizeof f->pg_db, "yibao_t_%d_%d", (int)getpid(), ++serial);
-    PGconn *pg = PQconnectdb(base);
-    if (PQstatus(pg) != CONNECTION_OK) return PQfinish(pg), -1;
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pg_db);
-    PGresult *res = PQexec(pg, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    PQfinish(pg);
-    const char *slash = strrchr(base, '/');
-    snprintf(f->target, sizeof f->target, "%.*s/%s", (int)(slash - base), base, f->pg_db);
-    return ok ? 0 : -1;
-}
-
-static void pg_drop(struct fixture *f) {
-    PGconn *pg = PQconnectdb(getenv("YIBAO_PG_URI"));
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pg_db);
-    PQclear(PQexec(pg, sql));
-    PQfinish(pg);
-}
-
 static void import_ok(struct store *s, const char *kind, const char *path) {
     struct store_err err = {{0}};
     int64_t rows = 0;
@@ -106,7 +81,9 @@ static int setup_backend(void **state, bool pg) {
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof f->dir, "%s/yibao-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(f->dir));
-    if (pg) assert_int_equal(pg_fresh(f, getenv("YIBAO_PG_URI")), 0);
+    if (pg)
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_t", f->pg_db, sizeof f->pg_db,
+                                      f->target, sizeof f->target), 0);
     else snprintf(f->target, sizeof f->target, "%s/store.db", f->dir);
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &f->store, &err), 0);
@@ -133,7 +110,7 @@ static int setup_pg(void **state) { return setup_backend(state, true); }
 static int teardown(void **state) {
     struct fixture *f = *state;
     store_close(f->store);
-    if (f->pg_db[0]) pg_drop(f);
+    if (f->pg_db[0]) pg_db_drop(f->pg_db);
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);

@@ -20,6 +20,7 @@
 #include <postgresql/libpq-fe.h>
 
 #include "service/svc.h"
+#include "pg_db.h"
 
 #define THREADS 8
 #define JOBS_PER_THREAD 200
@@ -74,28 +75,15 @@ static int signins(struct fixture *f) {
     return n;
 }
 
-static int pg_fresh(struct fixture *f, const char *base) {
-    static int serial;
-    snprintf(f->pg_db, sizeof f->pg_db, "yibao_q_%d_%d", (int)getpid(), ++serial);
-    PGconn *pg = PQconnectdb(base);
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pg_db);
-    PGresult *res = PQexec(pg, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    PQfinish(pg);
-    const char *slash = strrchr(base, '/');
-    snprintf(f->target, sizeof f->target, "%.*s/%s", (int)(slash - base), base, f->pg_db);
-    return ok ? 0 : -1;
-}
-
 static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof f->dir, "%s/yibao-test-svcq-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(f->dir));
-    if (pg) assert_int_equal(pg_fresh(f, getenv("YIBAO_PG_URI")), 0);
+    if (pg)
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", f->pg_db, sizeof f->pg_db,
+                                      f->target, sizeof f->target), 0);
     else snprintf(f->target, sizeof f->target, "%s/svc.db", f->dir);
     char err[256];
     f->writers = pg ? SVCQ_PG_WRITERS : 1;
@@ -114,13 +102,7 @@ static int teardown(void **state) {
     struct fixture *f = *state;
     svcq_stop(f->q);
     for (int i = 0; i < f->writers; i++) svcdb_close(f->dbs[i]);
-    if (f->pg_db[0] != '\0') {
-        PGconn *pg = PQconnectdb(getenv("YIBAO_PG_URI"));
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pg_db);
-        PQclear(PQexec(pg, sql));
-        PQfinish(pg);
-    }
+    if (f->pg_db[0] != '\0') pg_db_drop(f->pg_db);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
