@@ -6,7 +6,7 @@
 # (3201), refusals (security and bad input) that must commit nothing, and
 # the sign-in (9001) every other transaction needs: missing, another
 # institution's, signed out (9002), kept across restarts, expired, and
-# `--sign-in off`.
+# `--sign-in off`; a replay after the kept answer's retention is refused.
 # Figures: vector 000's bill at a level-3 hospital for a resident adult
 # (medfee 3586.00, hifp 1435.85) and a general outpatient bill at a
 # township centre (50 % of the in-scope 150.30 = 75.15).
@@ -278,6 +278,18 @@ start_server --threads 8 --sign-in-valid-s 5
 a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_err "$a" "envelope.sign_no: expired (signed in at "
 sign_in H3
 a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
+
+# ---- kept answers: a replay within --answers-kept-s gets the first answer,
+# after it a refusal (the msgid stays used), never a second visit ----------
+stop_server
+start_server --threads 8 --answers-kept-s 2
+reg='{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-02 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP9","atddr_no":"D1","dr_name":"Dr","dept_code":"01","dept_name":"Internal","caty":"A03"}}'
+a=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a"
+a2=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a2"
+[ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2201 differs: $a2"
+sleep 3
+a=$(call H3 2201 "$reg" H3KEPT0001); expect_err "$a" "envelope.msgid: 'H3KEPT0001' was already used (infno 2201) more than 2 s ago"
+a=$(call H3 2201 "$reg" H3KEPT0002); expect_ok "$a"
 
 # ---- --sign-in off (test rigs): no sign_no needed ---------------------------
 stop_server

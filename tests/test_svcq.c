@@ -4,7 +4,9 @@
  * batch; every acknowledged write is in the table and nothing else is;
  * concurrent submitters from many threads; the queue's limit; a job run
  * alone. Jobs write sign-ins (svc_signin), which are counted afterwards
- * through a connection of their own. */
+ * through a connection of their own. Kept answers: pruning to stubs by
+ * age and in bounded steps, the writers pruning after their batches, and
+ * the time column added to an svc_answer made by an older release. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,8 @@
 #include <unistd.h>
 
 #include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
+#include <time.h>
 
 #include "service/svc.h"
 #include "pg_db.h"
@@ -90,7 +94,7 @@ static int setup_backend(void **state, bool pg) {
     for (int i = 0; i < f->writers; i++)
         assert_int_equal(svcdb_open(f->target, false, &f->dbs[i], err, sizeof err), 0);
     assert_int_equal(svcdb_concurrent_writers(f->dbs[0]), pg);
-    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, &f->q, err, sizeof err), 0);
+    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 0, &f->q, err, sizeof err), 0);
     *state = f;
     return 0;
 }
@@ -218,18 +222,146 @@ static void test_run_alone(void **state) {
     assert_int_equal(signins(f), 1);
 }
 
+static void put_answer(struct svcdb *db, const char *msgid, const char *text, int64_t time_s) {
+    assert_int_equal(svcdb_begin(db), 0);
+    assert_int_equal(svcdb_answer_put(db, "H5", msgid, "2201", text, strlen(text), time_s), 0);
+    assert_int_equal(svcdb_commit(db), 0);
+}
+
+/* The answer of msgid: its text ("" for a stub) into out; asserts it is there. */
+static int64_t get_answer(struct svcdb *db, const char *msgid, char *out, size_t size) {
+    struct json_buf buf = {0};
+    char infno[SVC_INFNO_BYTES_MAX + 1];
+    int64_t time_s = -1;
+    bool found = false;
+    assert_int_equal(svcdb_answer_get(db, "H5", msgid, infno, &buf, &time_s, &found), 0);
+    assert_true(found);
+    assert_string_equal(infno, "2201");
+    snprintf(out, size, "%.*s", (int)buf.len, buf.data ? buf.data : "");
+    json_buf_free(&buf);
+    return time_s;
+}
+
+/* Pruning makes stubs of the oldest answers before the cut, at most
+ * rows_max at a time; a stub keeps its msgid, infno and time. */
+static void test_answer_prune_steps(void **state) {
+    struct fixture *f = *state;
+    struct svcdb *db;
+    char msgid[32], text[64], err[256];
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    for (int i = 0; i < 5; i++) {
+        snprintf(msgid, sizeof msgid, "M%d", i);
+        put_answer(db, msgid, "{\"a\":1}", 100 + i);
+    }
+    int64_t pruned = -1, want[] = {2, 1, 0};
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(svcdb_begin(db), 0);
+        assert_int_equal(svcdb_answer_prune(db, 103, 2, &pruned), 0);
+        assert_int_equal(svcdb_commit(db), 0);
+        assert_int_equal(pruned, want[round]);
+    }
+    for (int i = 0; i < 5; i++) {
+        snprintf(msgid, sizeof msgid, "M%d", i);
+        assert_int_equal(get_answer(db, msgid, text, sizeof text), 100 + i);
+        assert_string_equal(text, i < 3 ? "" : "{\"a\":1}");
+    }
+    svcdb_close(db);
+}
+
+/* A writer prunes after its batches until every expired answer is a stub
+ * (more than one pruning transaction's worth), and keeps the others. */
+static void test_writers_prune(void **state) {
+    struct fixture *f = *state;
+    enum { OLD = SVCQ_PRUNE_ROWS_MAX + 500, FRESH = 10 };
+    char err[256], msgid[32], text[64];
+    struct svcdb *db; /* the test's own connection: the writers use theirs */
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    svcq_stop(f->q);
+    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 3600, &f->q, err, sizeof err), 0);
+    int64_t now_s = (int64_t)time(NULL);
+    for (int i = 0; i < OLD + FRESH; i++) {
+        snprintf(msgid, sizeof msgid, "P%d", i);
+        put_answer(db, msgid, "{\"kept\":true}", i < OLD ? now_s - 7200 + i : now_s);
+    }
+    snprintf(msgid, sizeof msgid, "P%d", OLD - 1); /* the youngest expired: pruned last */
+    for (int tries = 0; tries < 500; tries++) {
+        struct test_job job;
+        job_init(&job, "H5", false);
+        assert_int_equal(svcq_submit(f->q, &job.job, NULL, NULL), 0);
+        svcq_wait(f->q, &job.job);
+        assert_int_equal(job.job.rc, 0);
+        usleep(10000);
+        get_answer(db, msgid, text, sizeof text);
+        if (text[0] == '\0') break;
+    }
+    for (int i = 0; i < OLD + FRESH; i++) {
+        snprintf(msgid, sizeof msgid, "P%d", i);
+        get_answer(db, msgid, text, sizeof text);
+        assert_string_equal(text, i < OLD ? "" : "{\"kept\":true}");
+    }
+    svcdb_close(db);
+}
+
+/* Runs sql on target through a connection of the test's own. */
+static void raw_exec(const char *target, const char *sql) {
+    if (strncmp(target, "postgres", 8) == 0) {
+        PGconn *pg = PQconnectdb(target);
+        PGresult *res = PQexec(pg, sql);
+        assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+        PQclear(res);
+        PQfinish(pg);
+        return;
+    }
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* An svc_answer without the time column (before answers were pruned):
+ * opening adds it, its answers dated at the upgrade and replayable. */
+static void test_answer_table_upgrade(void **state) {
+    struct fixture *f = *state;
+    char target[512], pg_db[64] = "", err[256], text[64];
+    if (f->pg_db[0] != '\0')
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, sizeof pg_db,
+                                      target, sizeof target), 0);
+    else snprintf(target, sizeof target, "%s/old.db", f->dir);
+    raw_exec(target, "CREATE TABLE svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
+                     "infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+                     "INSERT INTO svc_answer VALUES ('H5', 'OLD1', '2201', '{\"old\":1}');");
+    int64_t before_s = (int64_t)time(NULL);
+    struct svcdb *a, *b;
+    assert_int_equal(svcdb_open(target, false, &a, err, sizeof err), 0);
+    assert_int_equal(svcdb_open(target, false, &b, err, sizeof err), 0); /* already upgraded */
+    int64_t time_s = get_answer(b, "OLD1", text, sizeof text);
+    assert_true(time_s >= before_s && time_s <= (int64_t)time(NULL));
+    assert_string_equal(text, "{\"old\":1}");
+    put_answer(a, "NEW1", "{\"new\":1}", 42);
+    assert_int_equal(get_answer(b, "NEW1", text, sizeof text), 42);
+    svcdb_close(a);
+    svcdb_close(b);
+    if (pg_db[0] != '\0') pg_db_drop(pg_db);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_run_alone, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_prune_steps, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_writers_prune, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_table_upgrade, setup_sqlite, teardown),
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_run_alone, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_prune_steps, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_writers_prune, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_table_upgrade, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     const char *pg = getenv("YIBAO_PG_URI");

@@ -6,7 +6,8 @@
  * group commit), --max-body BYTES, --max-lines N, --max-depth N,
  * --nonce-cache N (nonces remembered per paasid), --sign-in on|off (off:
  * the envelope's sign_no is not checked; for test rigs), --sign-in-valid-s N
- * (how long a 9001 sign_no is valid). */
+ * (how long a 9001 sign_no is valid), --answers-kept-s N (how long the
+ * answer of a replayable write is kept for a replay of its msgid). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,8 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
             cfg->nonces_per_paasid = (uint32_t)v;
         else if (number_option(argc, argv, &i, "--sign-in-valid-s", SERVICE_SIGN_IN_VALID_S_MAX, &v, &bad))
             cfg->sign_in_valid_s = v;
+        else if (number_option(argc, argv, &i, "--answers-kept-s", SERVICE_ANSWERS_KEPT_S_MAX, &v, &bad))
+            cfg->answers_kept_s = v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -75,7 +78,7 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
     if (bad)
         fprintf(stderr, "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
                         "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
-                        "       [--sign-in on|off] [--sign-in-valid-s SECONDS]\n");
+                        "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n");
     return bad ? -1 : 0;
 }
 

@@ -58,6 +58,7 @@ void service_config_default(struct service_config *cfg) {
     cfg->batch_max = SERVICE_BATCH_DEFAULT;
     cfg->time_window_s = SERVICE_TIME_WINDOW_S;
     cfg->sign_in_valid_s = SERVICE_SIGN_IN_VALID_S_DEFAULT;
+    cfg->answers_kept_s = SERVICE_ANSWERS_KEPT_S_DEFAULT;
 }
 
 static int config_check(const struct service_config *cfg, char *err, size_t size) {
@@ -75,6 +76,8 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
         return snprintf(err, size, "nonce-cache: must be in [16, %u]", SERVICE_NONCES_PER_PAASID_MAX), -1;
     if (cfg->sign_in_valid_s < 1 || cfg->sign_in_valid_s > SERVICE_SIGN_IN_VALID_S_MAX)
         return snprintf(err, size, "sign-in-valid-s: must be in [1, %d]", SERVICE_SIGN_IN_VALID_S_MAX), -1;
+    if (cfg->answers_kept_s < 1 || cfg->answers_kept_s > SERVICE_ANSWERS_KEPT_S_MAX)
+        return snprintf(err, size, "answers-kept-s: must be in [1, %d]", SERVICE_ANSWERS_KEPT_S_MAX), -1;
     return 0;
 }
 
@@ -88,7 +91,8 @@ static int open_tables(struct service *svc, const char *target, char *err, size_
     for (int i = 1; i < svc->writers; i++)
         if (svcdb_open(target, sync_off, &svc->wdb[i], err, err_size) != 0) return -1;
     if (svcdb_open(target, sync_off, &svc->rdb, err, err_size) != 0) return -1;
-    return svcq_start(svc->wdb, svc->writers, SVCQ_BATCH_MAX, &svc->wq, err, err_size);
+    return svcq_start(svc->wdb, svc->writers, SVCQ_BATCH_MAX, svc->cfg.answers_kept_s, &svc->wq,
+                      err, err_size);
 }
 
 int service_open(const char *db, const struct service_config *cfg, struct service **out, char *err,
@@ -262,11 +266,17 @@ static int replayable_run(struct svc_call *c) {
     struct json_buf *kept = &c->w->scratch;
     char infno[SVC_INFNO_BYTES_MAX + 1];
     bool found = false;
+    int64_t answered_s = 0;
     json_buf_reset(kept);
-    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, kept, &found) != 0)
+    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, kept, &answered_s, &found) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     if (found && strcmp(infno, c->infno) != 0)
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
+    /* past the retention the answer is refused even before it is pruned */
+    if (found && (kept->len == 0 || answered_s < c->now_s - c->svc->cfg.answers_kept_s))
+        return svc_fail(c, "envelope.msgid: '%s' was already used (infno %s) more than %" PRId64
+                        " s ago; its answer is no longer kept", c->msgid, infno,
+                        c->svc->cfg.answers_kept_s);
     if (found) { /* the first answer, not what a prepare step wrote now */
         json_buf_reset(c->output);
         json_buf_raw(c->output, kept->data, kept->len);
@@ -275,7 +285,7 @@ static int replayable_run(struct svc_call *c) {
     if (c->txn->run(c) != 0) return -1;
     if (!c->output->failed &&
         svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
-                         c->output->len) != 0)
+                         c->output->len, c->now_s) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     return 0;
 }

@@ -37,6 +37,8 @@
 #define SERVICE_PAASID_BYTES_MAX 63
 #define SERVICE_SIGN_IN_VALID_S_DEFAULT (24 * 3600)   /* --sign-in-valid-s: a 9001 sign_no's life */
 #define SERVICE_SIGN_IN_VALID_S_MAX (366 * 24 * 3600)
+#define SERVICE_ANSWERS_KEPT_S_DEFAULT (7 * 24 * 3600) /* --answers-kept-s: replayable answers' life */
+#define SERVICE_ANSWERS_KEPT_S_MAX (366 * 24 * 3600)
 #define SERVICE_SIGN_NO_BYTES_MAX 20                  /* sign_no: decimal digits (9001 pads to 20) */
 
 #define SERVICE_PATH "/fsi/api/rsfComIfsService/callService"
@@ -50,6 +52,7 @@ struct service_config {
     int batch_max;
     int64_t time_window_s;
     int64_t sign_in_valid_s; /* a sign_no is valid this long after its 9001 */
+    int64_t answers_kept_s;  /* a replayable answer is kept this long, then only its msgid */
     bool sign_in_off;   /* --sign-in off (test rigs): the envelope's sign_no is not checked */
     bool auth_off;      /* tests and the fuzzer only: no gateway headers needed */
     bool dry_run;       /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */

@@ -67,13 +67,18 @@ int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred) {
 }
 
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
-                     struct json_buf *answer, bool *found) {
-    return db->ops->answer_get(db, code, msgid, infno_out, answer, found);
+                     struct json_buf *answer, int64_t *time_s, bool *found) {
+    return db->ops->answer_get(db, code, msgid, infno_out, answer, time_s, found);
 }
 
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
-                     const char *answer, size_t len) {
-    return db->ops->answer_put(db, code, msgid, infno, answer, len);
+                     const char *answer, size_t len, int64_t time_s) {
+    return db->ops->answer_put(db, code, msgid, infno, answer, len, time_s);
+}
+
+int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned) {
+    assert(rows_max > 0 && pruned != NULL);
+    return db->ops->answer_prune(db, before_s, rows_max, pruned);
 }
 
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,

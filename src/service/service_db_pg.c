@@ -28,7 +28,7 @@
 #define PGDB_INT_BYTES 24            /* an int64 as text */
 
 enum stmt_id {
-    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET, S_VISIT_LOCK,
+    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_ANS_PRUNE, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET, S_VISIT_LOCK,
     S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
     S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_COUNT
@@ -46,8 +46,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = $1",
     [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
                    "VALUES ($1, $2, $3, $4) ON CONFLICT (paasid) DO UPDATE SET status = $4",
-    [S_ANS_GET] = "SELECT infno, answer FROM svc_answer WHERE code = $1 AND msgid = $2",
-    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer) VALUES ($1, $2, $3, $4)",
+    [S_ANS_GET] = "SELECT infno, answer, time_s FROM svc_answer WHERE code = $1 AND msgid = $2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s) "
+                  "VALUES ($1, $2, $3, $4, $5)",
+    /* svc_answer_live holds the answers not yet pruned, oldest first */
+    [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE (code, msgid) IN (SELECT code, msgid "
+                    "FROM svc_answer WHERE answer <> '' AND time_s < $1 ORDER BY time_s LIMIT $2)",
     [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES ($1, $2, $3) "
                      "RETURNING sign_no",
     [S_VISIT_INS] = "INSERT INTO svc_visit (" VISIT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
@@ -86,7 +90,14 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
     " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s BIGINT NOT NULL, PRIMARY KEY (code, msgid));"
+    /* an svc_answer of a release before answers were pruned gets its time
+     * column, its answers dated now (kept the full time from the upgrade) */
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE"
+    " table_schema = current_schema() AND table_name = 'svc_answer' AND column_name = 'time_s')"
+    " THEN EXECUTE 'ALTER TABLE svc_answer ADD COLUMN time_s BIGINT NOT NULL DEFAULT '"
+    " || extract(epoch FROM now())::bigint; END IF; END $$;"
+    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
     " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
@@ -333,7 +344,7 @@ static int pg_credential_put(struct svcdb *base, const struct svc_credential *cr
 }
 
 static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
-                         struct json_buf *answer, bool *found) {
+                         struct json_buf *answer, int64_t *time_s, bool *found) {
     const char *v[] = {code, msgid};
     PGresult *res = exec(pgd(base), S_ANS_GET, 2, v);
     if (res == NULL) return -1;
@@ -342,21 +353,34 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
         col_text(res, 0, 0, infno_out, SVC_INFNO_BYTES_MAX + 1);
         json_buf_reset(answer);
         json_buf_raw(answer, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+        *time_s = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     }
     PQclear(res);
     return *found && answer->failed ? -1 : 0;
 }
 
 static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid,
-                         const char *infno, const char *answer, size_t len) {
+                         const char *infno, const char *answer, size_t len, int64_t time_s) {
     char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
     if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
     memcpy(text, answer, len);
     text[len] = '\0';
-    const char *v[] = {code, msgid, infno, text};
-    int rc = run(pgd(base), S_ANS_PUT, 4, v);
+    char t[PGDB_INT_BYTES];
+    const char *v[] = {code, msgid, infno, text, i64(t, time_s)};
+    int rc = run(pgd(base), S_ANS_PUT, 5, v);
     free(text);
     return rc;
+}
+
+static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
+                           int64_t *pruned) {
+    char b[PGDB_INT_BYTES], m[PGDB_INT_BYTES];
+    const char *v[] = {i64(b, before_s), i64(m, rows_max)};
+    PGresult *res = exec(pgd(base), S_ANS_PRUNE, 2, v);
+    bool ok = res != NULL;
+    *pruned = ok ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+    PQclear(res);
+    return ok ? 0 : -1;
 }
 
 static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no,
@@ -679,7 +703,8 @@ const struct svcdb_ops svcdb_pg_ops = {
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
     .savepoint = pg_savepoint, .release = pg_release, .rollback_to = pg_rollback_to,
     .credential_get = pg_credential_get, .credential_put = pg_credential_put,
-    .answer_get = pg_answer_get, .answer_put = pg_answer_put, .signin_put = pg_signin_put,
+    .answer_get = pg_answer_get, .answer_put = pg_answer_put, .answer_prune = pg_answer_prune,
+    .signin_put = pg_signin_put,
     .signin_get = pg_signin_get, .signin_scan = pg_signin_scan, .signout_put = pg_signout_put,
     .visit_insert = pg_visit_insert, .visit_get = pg_visit_get, .visit_update = pg_visit_update,
     .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -16,7 +17,7 @@
 #define SVCDB_BUSY_TIMEOUT_MS 10000
 
 enum stmt_id {
-    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
+    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_ANS_PRUNE, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
     S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
     S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
     S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
@@ -31,8 +32,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = ?1",
     [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(paasid) DO UPDATE SET status = ?4",
-    [S_ANS_GET] = "SELECT infno, answer FROM svc_answer WHERE code = ?1 AND msgid = ?2",
-    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer) VALUES (?1, ?2, ?3, ?4)",
+    [S_ANS_GET] = "SELECT infno, answer, time_s FROM svc_answer WHERE code = ?1 AND msgid = ?2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* svc_answer_live holds the answers not yet pruned, oldest first */
+    [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE rowid IN (SELECT rowid FROM "
+                    "svc_answer WHERE answer <> '' AND time_s < ?1 ORDER BY time_s LIMIT ?2)",
     [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES (?1, ?2, ?3)",
     [S_VISIT_INS] = "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, "
                     "begntime, endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, "
@@ -74,7 +79,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL, "
     " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s INTEGER NOT NULL, "
+    " PRIMARY KEY (code, msgid));"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
     " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
@@ -95,6 +101,16 @@ static const char schema_sql[] =
     " ts INTEGER NOT NULL, PRIMARY KEY (paasid, nonce));"
     "CREATE INDEX IF NOT EXISTS svc_nonce_ts ON svc_nonce (ts);";
 
+/* After the tables: an svc_answer of a release before answers were pruned
+ * gets its time column (its answers dated now, so that they are kept the
+ * full time from the upgrade), then the index of the live answers. */
+static const char migrate_sql[] =
+    "BEGIN IMMEDIATE;"
+    "SELECT count(*) FROM pragma_table_info('svc_answer') WHERE name = 'time_s';";
+static const char live_index_sql[] =
+    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"
+    "COMMIT;";
+
 struct sqdb {
     struct svcdb base;              /* first: the front's handle */
     sqlite3 *db;
@@ -113,6 +129,29 @@ static void sq_close(struct svcdb *base) {
     free(db);
 }
 
+static int count_row(void *ctx, int columns, char **values, char **names) {
+    (void)names;
+    *(long *)ctx = columns == 1 && values[0] != NULL ? strtol(values[0], NULL, 10) : -1;
+    return 0;
+}
+
+/* migrate_sql, the time column when it is missing, live_index_sql: one
+ * transaction, so two processes opening an old file at once add it once. */
+static int migrate(struct sqdb *db, char **msg) {
+    long has_time = -1;
+    if (sqlite3_exec(db->db, migrate_sql, count_row, &has_time, msg) != SQLITE_OK) return -1;
+    int rc = has_time == 0 || has_time == 1 ? SQLITE_OK : SQLITE_ERROR;
+    if (rc == SQLITE_OK && has_time == 0) {
+        char alter[128];
+        snprintf(alter, sizeof alter, "ALTER TABLE svc_answer ADD COLUMN time_s INTEGER NOT NULL "
+                 "DEFAULT %lld;", (long long)time(NULL));
+        rc = sqlite3_exec(db->db, alter, NULL, NULL, msg);
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db->db, live_index_sql, NULL, NULL, msg);
+    if (rc != SQLITE_OK) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {
     if (sqlite3_open_v2(target, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -127,7 +166,7 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
              "PRAGMA wal_autocheckpoint=%d;", sync_off ? "OFF" : "FULL", SQLITE_WAL_CHECKPOINT_PAGES);
     char *msg = NULL;
     if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK || migrate(db, &msg) != 0) {
         snprintf(err, size, "%s: service tables: %s", target, msg ? msg : "error");
         sqlite3_free(msg);
         return -1;
@@ -230,7 +269,7 @@ static int sq_credential_put(struct svcdb *base, const struct svc_credential *cr
 }
 
 static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
-                     struct json_buf *answer, bool *found) {
+                         struct json_buf *answer, int64_t *time_s, bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_ANS_GET];
     bind_text(s, 1, code);
@@ -242,19 +281,31 @@ static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid
     json_buf_reset(answer);
     json_buf_raw(answer, (const char *)sqlite3_column_text(s, 1),
                  (size_t)sqlite3_column_bytes(s, 1));
+    *time_s = sqlite3_column_int64(s, 2);
     finish(db, S_ANS_GET);
     return answer->failed ? -1 : 0;
 }
 
 static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
-                     const char *answer, size_t len) {
+                         const char *answer, size_t len, int64_t time_s) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_ANS_PUT];
     bind_text(s, 1, code);
     bind_text(s, 2, msgid);
     bind_text(s, 3, infno);
     sqlite3_bind_text(s, 4, answer, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, time_s);
     return run(db, S_ANS_PUT);
+}
+
+static int sq_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
+                           int64_t *pruned) {
+    struct sqdb *db = sq(base);
+    sqlite3_bind_int64(db->st[S_ANS_PRUNE], 1, before_s);
+    sqlite3_bind_int64(db->st[S_ANS_PRUNE], 2, rows_max);
+    int rc = run(db, S_ANS_PRUNE);
+    *pruned = rc == 0 ? sqlite3_changes64(db->db) : 0;
+    return rc;
 }
 
 static int sq_signin_put(struct svcdb *base, const char *code, const char *opter_no, int64_t time_s,
@@ -518,7 +569,8 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
     .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to,
     .credential_get = sq_credential_get, .credential_put = sq_credential_put,
-    .answer_get = sq_answer_get, .answer_put = sq_answer_put, .signin_put = sq_signin_put,
+    .answer_get = sq_answer_get, .answer_put = sq_answer_put, .answer_prune = sq_answer_prune,
+    .signin_put = sq_signin_put,
     .signin_get = sq_signin_get, .signin_scan = sq_signin_scan, .signout_put = sq_signout_put,
     .visit_insert = sq_visit_insert, .visit_get = sq_visit_get, .visit_update = sq_visit_update,
     .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,

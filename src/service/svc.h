@@ -81,11 +81,15 @@ const char *svcdb_error(struct svcdb *db);
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
                          bool *found);
 int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred);
-/* Replayable answers of non-settlement writes, by (fixmedins_code, msgid). */
+/* Replayable answers of non-settlement writes, by (fixmedins_code, msgid),
+ * with the time they were given. A pruned answer is a stub: its msgid,
+ * infno and time stay (the msgid stays used), its text is empty. */
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
-                     struct json_buf *answer, bool *found);
+                     struct json_buf *answer, int64_t *time_s, bool *found);
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
-                     const char *answer, size_t len);
+                     const char *answer, size_t len, int64_t time_s);
+/* Turns at most rows_max answers given before before_s into stubs; *pruned. */
+int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                      int64_t *sign_no);
 int svcdb_signin_get(struct svcdb *db, int64_t sign_no, struct svc_signin *out, bool *found);
@@ -131,6 +135,8 @@ int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
 #define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
 #define SVCQ_WRITERS_MAX 8          /* writer threads (PostgreSQL; SQLite has one) */
 #define SVCQ_PG_WRITERS 4           /* PostgreSQL: batches committed side by side */
+#define SVCQ_PRUNE_ROWS_MAX 2000    /* answers made stubs per pruning transaction */
+#define SVCQ_PRUNE_EVERY_S 10       /* pruning starts again this long after it caught up */
 
 struct svc_call;
 /* A write to the service tables: run(c) inside the batch's transaction
@@ -146,9 +152,10 @@ struct svcq_job {
     struct svcq_job *next;
 };
 struct svcq;
-/* One writer thread per connection of dbs[0..writers). */
-int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, struct svcq **out,
-               char *err, size_t err_size);
+/* One writer thread per connection of dbs[0..writers). Kept answers
+ * older than answers_kept_s are pruned by the writers (0: never). */
+int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t answers_kept_s,
+               struct svcq **out, char *err, size_t err_size);
 /* Runs what is queued, then stops the writer. NULL: nothing. */
 void svcq_stop(struct svcq *q);
 /* Queues job; on_done(ctx) runs on the writer after the commit. -1 (job

@@ -21,11 +21,20 @@
  * batches side by side. Their order per visit comes from the database: a
  * job that reads or changes a visit locks its row first (svcdb visit_get
  * inside a transaction is SELECT ... FOR UPDATE), so a job on a visit waits
- * for the commit of any other batch that touched it. */
+ * for the commit of any other batch that touched it.
+ *
+ * The writers also prune the kept answers (svcdb_answer_prune): once a
+ * batch is answered, one writer at a time makes at most
+ * SVCQ_PRUNE_ROWS_MAX answers older than the retention stubs in a short
+ * transaction of its own, batch after batch until none is left, then
+ * rests SVCQ_PRUNE_EVERY_S. No request waits for pruning, and the next
+ * batch waits for at most one such transaction. A writer with no work
+ * prunes nothing, but then nothing new is written either. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "service/svc.h"
 
@@ -51,6 +60,9 @@ struct svcq {
     struct svcq_job *head, *tail;
     size_t queued;
     bool stopping;
+    int64_t answers_kept_s;         /* retention of kept answers; 0: never pruned */
+    bool pruning;                   /* a writer is pruning */
+    int64_t prune_next_s;           /* unix time of the next pruning */
     int writer_count;
     struct writer writers[SVCQ_WRITERS_MAX];
 };
@@ -115,6 +127,31 @@ static void finish_batch(struct svcq *q, struct svcq_job **jobs, size_t n,
     for (size_t i = 0; i < count; i++) calls[i].fn(calls[i].ctx);
 }
 
+/* One pruning transaction when it is due (see the top of the file). */
+static void prune_when_due(struct svcq *q, struct svcdb *db) {
+    int64_t now_s = (int64_t)time(NULL);
+    pthread_mutex_lock(&q->lock);
+    bool due = q->answers_kept_s > 0 && !q->pruning && now_s >= q->prune_next_s;
+    if (due) q->pruning = true;
+    pthread_mutex_unlock(&q->lock);
+    if (!due) return;
+    int64_t pruned = 0;
+    svcdb_lock(db);
+    int rc = svcdb_begin(db);
+    if (rc == 0) rc = svcdb_answer_prune(db, now_s - q->answers_kept_s, SVCQ_PRUNE_ROWS_MAX, &pruned);
+    if (rc == 0) rc = svcdb_commit(db);
+    if (rc != 0) {
+        fprintf(stderr, "yibao serve: pruning kept answers: %s\n", svcdb_error(db));
+        svcdb_rollback(db);
+    }
+    svcdb_unlock(db);
+    assert(pruned >= 0 && pruned <= SVCQ_PRUNE_ROWS_MAX);
+    pthread_mutex_lock(&q->lock);
+    q->pruning = false;
+    if (rc != 0 || pruned < SVCQ_PRUNE_ROWS_MAX) q->prune_next_s = now_s + SVCQ_PRUNE_EVERY_S;
+    pthread_mutex_unlock(&q->lock);
+}
+
 static void *writer_main(void *arg) {
     struct writer *wr = arg;
     struct svcq *q = wr->q;
@@ -133,6 +170,7 @@ static void *writer_main(void *arg) {
         pthread_mutex_unlock(&q->lock);
         run_batch(wr->db, jobs, n);
         finish_batch(q, jobs, n, wr->calls);
+        prune_when_due(q, wr->db);
         pthread_mutex_lock(&q->lock);
     }
     pthread_mutex_unlock(&q->lock);
@@ -149,9 +187,9 @@ static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
     return wr->started ? 0 : -1;
 }
 
-int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, struct svcq **out,
-               char *err, size_t err_size) {
-    assert(dbs != NULL && out != NULL);
+int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t answers_kept_s,
+               struct svcq **out, char *err, size_t err_size) {
+    assert(dbs != NULL && out != NULL && answers_kept_s >= 0);
     *out = NULL;
     if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX || writers < 1 || writers > SVCQ_WRITERS_MAX)
         return snprintf(err, err_size, "service writes: batch must be in [1, %d], writers in [1, %d]",
@@ -159,6 +197,7 @@ int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, struct s
     struct svcq *q = calloc(1, sizeof *q);
     if (q == NULL) return snprintf(err, err_size, "out of memory"), -1;
     q->batch_max = batch_max;
+    q->answers_kept_s = answers_kept_s;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->done, NULL);
