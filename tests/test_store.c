@@ -25,6 +25,7 @@
 #include "core/money.h"
 #include "store/csv.h"
 #include "store/store.h"
+#include "city_fixture.h"
 #include "pg_db.h"
 
 #define THREADS 4
@@ -40,39 +41,12 @@ struct fixture {
     struct store *store;
 };
 
-static const char *root(void) {
-    const char *r = getenv("YIBAO_ROOT");
-    return r && *r ? r : ".";
-}
-
 static void write_file(const char *dir, const char *name, const char *text) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(city_write_file(dir, name, text), 0);
 }
-
-static const char PERSONS[] =
-    "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\n"
-    "E1,440900197001010011,\"Wang, Wei\",1,1970-01-01,310,in_service,,440900,2010-01-01,3000.00\n"
-    "E2,440900195001010022,Li Na,2,1950-01-01,310,retired,low_income,440900,2010-01-01,10.50\n"
-    "R1,440900199001010033,Zhang San,1,1990-01-01,390,adult,extreme_poverty;low_income,440900,2010-01-01,0.00\n";
-
-static const char INSTITUTIONS[] =
-    "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
-    "H3,City Hospital,hospital,level3,440900,active\n"
-    "H0,Township Centre,hospital,township,440900,active\n"
-    "D1,Pharmacy,pharmacy,pharmacy,440900,active\n"
-    "HX,Revoked Hospital,hospital,level2,440900,revoked\n";
 
 static void import_ok(struct store *s, const char *kind, const char *path) {
-    struct store_err err = {{0}};
-    int64_t rows = 0;
-    int rc = store_import(s, kind, path, &rows, &err);
-    if (rc != 0) print_message("import %s: %s\n", path, err.msg);
-    assert_int_equal(rc, 0);
+    assert_int_equal(city_import(s, kind, path), 0);
 }
 
 static int setup_backend(void **state, bool pg) {
@@ -87,19 +61,7 @@ static int setup_backend(void **state, bool pg) {
     else snprintf(f->target, sizeof f->target, "%s/store.db", f->dir);
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &f->store, &err), 0);
-    write_file(f->dir, "persons.csv", PERSONS);
-    write_file(f->dir, "institutions.csv", INSTITUTIONS);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/vectors/policies/maoming-2020-employee.json", root());
-    import_ok(f->store, "policy", path);
-    snprintf(path, sizeof path, "%s/tests/vectors/policies/maoming-2020-resident.json", root());
-    import_ok(f->store, "policy", path);
-    snprintf(path, sizeof path, "%s/tests/vectors/catalog.json", root());
-    import_ok(f->store, "catalog", path);
-    snprintf(path, sizeof path, "%s/institutions.csv", f->dir);
-    import_ok(f->store, "institutions", path);
-    snprintf(path, sizeof path, "%s/persons.csv", f->dir);
-    import_ok(f->store, "persons", path);
+    assert_int_equal(city_import_all(f->store, f->dir), 0);
     *state = f;
     return 0;
 }

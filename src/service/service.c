@@ -107,6 +107,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
     pthread_mutex_init(&svc->cred_lock, NULL);
     pthread_mutex_init(&svc->pool_lock, NULL);
     pthread_mutex_init(&svc->scan_lock, NULL);
+    pthread_mutex_init(&svc->settling_lock, NULL);
     struct store_err serr = {{0}};
     if (store_open(db, &svc->store, &serr) != 0 ||
         store_ops(svc->store)->open(db, &svc->scan_conn, &serr) != 0 ||
@@ -153,6 +154,7 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->cred_lock);
     pthread_mutex_destroy(&svc->pool_lock);
     pthread_mutex_destroy(&svc->scan_lock);
+    pthread_mutex_destroy(&svc->settling_lock);
     free(svc);
 }
 

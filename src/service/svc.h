@@ -187,6 +187,8 @@ int nonce_log_scan(struct nonce_log *log, int64_t since_ts, svc_nonce_cb cb, voi
 const char *nonce_log_error(struct nonce_log *log);
 void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing */
 
+#define SVC_SETTLING_MAX 1024 /* visits being settled at once (hospital flow); more: retry */
+
 struct service {
     struct service_config cfg;
     struct store *store;
@@ -210,6 +212,10 @@ struct service {
     struct store_conn *scan_conn;
     pthread_mutex_t scan_lock;
     char target[STORE_URI_BYTES_MAX + 1];
+    /* visits being settled (txn_settle.c): one settlement per visit at a time */
+    pthread_mutex_t settling_lock;
+    int64_t settling[SVC_SETTLING_MAX];
+    size_t settling_count;
 };
 
 /* One request being handled. */
@@ -382,7 +388,7 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                struct settle_result *res, struct line_result *line_results);
 /* True while a settlement of the visit is between its read and its link. */
-bool svc_visit_settling(int64_t visit_id);
+bool svc_visit_settling(struct service *svc, int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */
 int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size);
 /* The settlement named by data.setl_id; must be this institution's. */

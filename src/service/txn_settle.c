@@ -13,40 +13,36 @@
 #include "core/money.h"
 #include "service/svc.h"
 
-#define SETTLING_MAX 1024 /* visits being settled at once (hospital flow) */
-
-static pthread_mutex_t settling_lock = PTHREAD_MUTEX_INITIALIZER;
-static int64_t settling[SETTLING_MAX];
-static size_t settling_count;
-
 /* Reserves a visit for one settlement at a time; false if taken or full.
- * Taken and checked only on the service tables' writer (svcq.c), so a
+ * Taken and checked only on the service tables' writers (svcq.c), so a
  * visit's writes and its settlement's read of them are in one order. */
-static bool settling_take(int64_t visit_id) {
+static bool settling_take(struct service *svc, int64_t visit_id) {
     bool ok = true;
-    pthread_mutex_lock(&settling_lock);
-    for (size_t i = 0; i < settling_count && ok; i++) ok = settling[i] != visit_id;
-    if (ok && settling_count == SETTLING_MAX) ok = false;
-    if (ok) settling[settling_count++] = visit_id;
-    pthread_mutex_unlock(&settling_lock);
+    pthread_mutex_lock(&svc->settling_lock);
+    for (size_t i = 0; i < svc->settling_count && ok; i++) ok = svc->settling[i] != visit_id;
+    if (ok && svc->settling_count == SVC_SETTLING_MAX) ok = false;
+    if (ok) svc->settling[svc->settling_count++] = visit_id;
+    pthread_mutex_unlock(&svc->settling_lock);
     return ok;
 }
 
-static void settling_give(int64_t visit_id) {
-    pthread_mutex_lock(&settling_lock);
-    for (size_t i = 0; i < settling_count; i++)
-        if (settling[i] == visit_id) {
-            settling[i] = settling[--settling_count];
-            break;
+static void settling_give(struct service *svc, int64_t visit_id) {
+    bool found = false;
+    pthread_mutex_lock(&svc->settling_lock);
+    for (size_t i = 0; i < svc->settling_count && !found; i++)
+        if (svc->settling[i] == visit_id) {
+            svc->settling[i] = svc->settling[--svc->settling_count];
+            found = true;
         }
-    pthread_mutex_unlock(&settling_lock);
+    pthread_mutex_unlock(&svc->settling_lock);
+    assert(found);
 }
 
-bool svc_visit_settling(int64_t visit_id) {
+bool svc_visit_settling(struct service *svc, int64_t visit_id) {
     bool found = false;
-    pthread_mutex_lock(&settling_lock);
-    for (size_t i = 0; i < settling_count && !found; i++) found = settling[i] == visit_id;
-    pthread_mutex_unlock(&settling_lock);
+    pthread_mutex_lock(&svc->settling_lock);
+    for (size_t i = 0; i < svc->settling_count && !found; i++) found = svc->settling[i] == visit_id;
+    pthread_mutex_unlock(&svc->settling_lock);
     return found;
 }
 
@@ -375,7 +371,7 @@ static int replay_linked(struct svc_call *c, bool *done) {
 /* Once the link committed (or failed): releases the visit, answers. */
 static int visit_linked(struct svc_call *c) {
     struct svc_worker *w = c->w;
-    settling_give(w->visit.id);
+    settling_give(c->svc, w->visit.id);
     if (w->job.rc != 0) return -1;
     mdtrt_id_format(w->visit.id, w->mdtrt_id, sizeof w->mdtrt_id);
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
@@ -386,7 +382,7 @@ static int visit_linked(struct svc_call *c) {
 static int visit_settle_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
     if (committed(c) != 0) {
-        settling_give(w->visit.id);
+        settling_give(c->svc, w->visit.id);
         return -1;
     }
     if (c->svc->cfg.dry_run) {
@@ -405,7 +401,7 @@ static int visit_settle_read(struct svc_call *c) {
     const struct json_value *data = json_get(c->input, "data");
     if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
         return -1;
-    if (!settling_take(w->visit.id))
+    if (!settling_take(c->svc, w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
     w->settling = true;
     return 0;
@@ -415,7 +411,7 @@ static int visit_settle_read(struct svc_call *c) {
 static int visit_settle_go(struct svc_call *c) {
     struct svc_worker *w = c->w;
     if (w->job.rc != 0) {
-        if (w->settling) settling_give(w->visit.id);
+        if (w->settling) settling_give(c->svc, w->visit.id);
         return -1;
     }
     snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);

@@ -41,7 +41,7 @@ static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_
         return svc_fail(c, "%s.mdtrt_id: visit is settled (setl_id %" PRId64 "); revoke first",
                         path, v->setl_id);
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "%s.mdtrt_id: visit is cancelled", path);
-    if (svc_visit_settling(v->id))
+    if (svc_visit_settling(c->svc, v->id))
         return svc_fail(c, "%s.mdtrt_id: visit is being settled; retry after the settlement", path);
     return 0;
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# ab_http.sh OLD_YIBAO NEW_YIBAO: two builds of yibao side by side on the
+# HTTP load of bench/http.sh (5,000 persons, one township hospital, SQLite),
+# runs alternated (old, new, old, new, ...) so that the machine's noise
+# falls on both, each on a fresh database; prints every run and the two
+# medians with their ratio. For a change's cost before it lands, e.g.
+#   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
+#   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
+# Environment: FLOW (visit|oneshot, default visit), CONNECTIONS (32),
+# SECONDS_PER_RUN (15), RUNS (3 per build).
+set -euo pipefail
+[ $# -eq 2 ] || { echo "usage: bench/ab_http.sh OLD_YIBAO NEW_YIBAO" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+flow=${FLOW:-visit}; conns=${CONNECTIONS:-32}; secs=${SECONDS_PER_RUN:-15}; runs=${RUNS:-3}
+work=$(mktemp -d /tmp/yibao-ab.XXXXXX)
+pid=""
+cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+{
+    echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
+    awk 'BEGIN { for (i = 0; i < 5000; i++) printf "B%04d,C%08d,Bench %d,1,1980-01-01,390,adult,,440900,2000-01-01,0\n", i, i, i }'
+} >"$work/persons.csv"
+printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Bench Township,hospital,township,440900,active\n' >"$work/inst.csv"
+
+run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
+    local y=$1 db="$work/db.sqlite" url="" line paasid token
+    rm -f "$db"*
+    "$y" import --db "$db" institutions "$work/inst.csv" >/dev/null
+    "$y" import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
+    "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
+    "$y" import --db "$db" persons "$work/persons.csv" >/dev/null
+    eval "$("$y" credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
+    "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 >"$work/serve.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
+    [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+    line=$("$y" bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
+        --connections "$conns" --seconds "$secs" --persons 5000 --psn-prefix B --flow "$flow")
+    kill -TERM "$pid"; wait "$pid" || true; pid=""
+    echo "$2: $line"
+    echo "$2 $(echo "$line" | sed -n 's/.* settlements\/s \([0-9]*\).*/\1/p')" >>"$work/runs"
+}
+for _ in $(seq "$runs"); do run "$1" old; run "$2" new; done
+median() { grep "^$1 " "$work/runs" | cut -d' ' -f2 | sort -n | sed -n "$(((runs + 1) / 2))p"; }
+old=$(median old); new=$(median new)
+echo "flow $flow, $conns connections, $runs runs of $secs s each: median settlements/s old $old, new $new, new/old $(awk -v a="$new" -v b="$old" 'BEGIN { printf "%.3f", a / b }')"
