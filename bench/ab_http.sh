@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # ab_http.sh OLD_YIBAO NEW_YIBAO: two builds of yibao side by side on the
-# HTTP load of bench/http.sh (5,000 persons, one township hospital, SQLite),
+# HTTP load of bench/http.sh (5,000 persons, one township hospital; SQLite,
+# or PostgreSQL with PG_URI),
 # runs alternated (old, new, old, new, ...) so that the machine's noise
 # falls on both, each on a fresh database; prints every run and the two
 # medians with their ratio. For a change's cost before it lands, e.g.
 #   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
 #   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
 # Environment: FLOW (visit|oneshot, default visit), CONNECTIONS (32),
-# SECONDS_PER_RUN (15), RUNS (3 per build).
+# SECONDS_PER_RUN (15), RUNS (3 per build), PG_URI (a PostgreSQL URI, e.g.
+# from scripts/pg.sh start: each run then gets a fresh database there
+# instead of a SQLite file).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: bench/ab_http.sh OLD_YIBAO NEW_YIBAO" >&2; exit 2; }
 cd "$(dirname "$0")/.."
@@ -22,9 +25,17 @@ trap cleanup EXIT
 } >"$work/persons.csv"
 printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Bench Township,hospital,township,440900,active\n' >"$work/inst.csv"
 
+serial=0
+export PGOPTIONS="-c client_min_messages=warning"
+fresh_db() { # prints a fresh database target: a SQLite file, or database $serial on PG_URI
+    if [ -z "${PG_URI:-}" ]; then rm -f "$work/db.sqlite"*; echo "$work/db.sqlite"; return; fi
+    psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_ab_$serial" -c "CREATE DATABASE yibao_ab_$serial" >/dev/null
+    echo "${PG_URI%/*}/yibao_ab_$serial"
+}
 run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
-    local y=$1 db="$work/db.sqlite" url="" line paasid token
-    rm -f "$db"*
+    local y=$1 db url="" line paasid token
+    serial=$((serial + 1))
+    db=$(fresh_db)
     "$y" import --db "$db" institutions "$work/inst.csv" >/dev/null
     "$y" import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
     "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
@@ -37,6 +48,7 @@ run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
     line=$("$y" bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
         --connections "$conns" --seconds "$secs" --persons 5000 --psn-prefix B --flow "$flow")
     kill -TERM "$pid"; wait "$pid" || true; pid=""
+    if [ -n "${PG_URI:-}" ]; then psql -q "$PG_URI" -c "DROP DATABASE yibao_ab_$serial" >/dev/null; fi
     echo "$2: $line"
     echo "$2 $(echo "$line" | sed -n 's/.* settlements\/s \([0-9]*\).*/\1/p')" >>"$work/runs"
 }
