@@ -14,23 +14,13 @@
 #include <openssl/rand.h>
 
 #include "codec/codec.h"
-#include "core/money.h"
 #include "store/csv.h"
+#include "store/registry_rows.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
 
 #define IMPORT_REGIONS_MAX 4096   /* distinct insured regions in one persons file */
 #define FILE_HASH_CHUNK_BYTES 65536
-
-enum person_col { PC_PSN, PC_CERT, PC_NAME, PC_GEND, PC_BRDY, PC_INSUTYPE, PC_CATEGORY, PC_FLAGS,
-                  PC_REGION, PC_BENEFIT, PC_BALC, PC_STATUS, PC_COUNT };
-static const char *const PERSON_COLS[PC_COUNT] = {
-    "psn_no", "certno", "psn_name", "gend", "brdy", "insutype", "category", "flags",
-    "insuplc_admdvs", "benefit_start", "acct_balc", "psn_insu_stas"};
-
-enum inst_col { IC_CODE, IC_NAME, IC_TYPE, IC_LEVEL, IC_REGION, IC_STATUS, IC_UNTIL, IC_COUNT };
-static const char *const INST_COLS[IC_COUNT] = {
-    "fixmedins_code", "fixmedins_name", "type", "level", "admdvs", "status", "suspended_until"};
 
 struct importer {
     struct store *store;
@@ -56,95 +46,13 @@ static int row_fail(struct importer *im, int64_t line, const char *field, const 
     return -1;
 }
 
-/* ---- header and fields --------------------------------------------------- */
+/* The header record, mapped to names[0..count) (registry_rows.h). */
 static int map_header(struct importer *im, struct csv_reader *r, const char *const *names,
                       int count, int required, int *columns) {
     int rc = csv_next(r);
     if (rc <= 0) return row_fail(im, r->line, "header", rc == 0 ? "empty file" : r->err);
-    for (int c = 0; c < count; c++) {
-        columns[c] = -1;
-        for (int f = 0; f < r->field_count; f++)
-            if (strcmp(r->fields[f], names[c]) == 0) columns[c] = f;
-        if (columns[c] < 0 && c < required) return row_fail(im, r->line, names[c], "missing column");
-    }
-    return 0;
-}
-
-static const char *field_of(const struct csv_reader *r, const int *columns, int c) {
-    return columns[c] >= 0 ? r->fields[columns[c]] : "";
-}
-
-static const char *copy_code(char *out, size_t size, const char *text, bool required) {
-    if (required && text[0] == '\0') return "empty";
-    if (strlen(text) >= size) return "too long";
-    memcpy(out, text, strlen(text) + 1);
-    return NULL;
-}
-
-static const char *parse_flags(const char *text, uint32_t *flags) {
-    *flags = 0;
-    char buf[CODE_BYTES_MAX * 4];
-    if (strlen(text) >= sizeof buf) return "too long";
-    snprintf(buf, sizeof buf, "%s", text);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        uint32_t bit = 0;
-        if (flag_parse(tok, &bit) != 0) return "unknown flag";
-        *flags |= bit;
-    }
-    return NULL;
-}
-
-static const char *parse_date(const char *text, datetime_s *out) {
-    if (text[0] == '\0' || !datetime_parse(text, strlen(text), out)) return "not a date";
-    return NULL;
-}
-
-static const char *parse_insutype(const char *text, int32_t *out) {
-    if (strcmp(text, "310") == 0) *out = INSUTYPE_EMPLOYEE;
-    else if (strcmp(text, "390") == 0) *out = INSUTYPE_RESIDENT;
-    else return "not 310 or 390";
-    return NULL;
-}
-
-static const char *parse_balance(const char *text, int64_t *fen) {
-    enum decimal_status st = decimal_parse(text, strlen(text), 2, AMOUNT_FEN_MAX, fen);
-    if (st != DECIMAL_OK) return decimal_status_text(st);
-    if (*fen < 0) return "negative";
-    return NULL;
-}
-
-static const char *parse_status(const char *text, enum insured_status *out) {
-    if (text[0] == '\0' || strcmp(text, "active") == 0) *out = INSURED_ACTIVE;
-    else if (strcmp(text, "suspended") == 0) *out = INSURED_SUSPENDED;
-    else if (strcmp(text, "ended") == 0) *out = INSURED_ENDED;
-    else return "not active, suspended or ended";
-    return NULL;
-}
-
-/* Fills p from the row; on failure names the column in *col. */
-static const char *person_fields(const struct csv_reader *r, const int *cols,
-                                 struct store_person *p, int *col) {
-    const char *why = NULL;
-    datetime_s birth = 0;
-    memset(p, 0, sizeof *p);
-#define F(c) field_of(r, cols, (*col = (c)))
-    if ((why = copy_code(p->psn_no, sizeof p->psn_no, F(PC_PSN), true)) ||
-        (why = copy_code(p->certno, sizeof p->certno, F(PC_CERT), false)) ||
-        (why = copy_code(p->name, sizeof p->name, F(PC_NAME), false)) ||
-        (why = copy_code(p->gender, sizeof p->gender, F(PC_GEND), false)) ||
-        (why = parse_date(F(PC_BRDY), &birth)) ||
-        (why = strlen(F(PC_BRDY)) != 10 ? "not a date" : NULL) ||
-        (why = parse_insutype(F(PC_INSUTYPE), &p->insutype)) ||
-        (why = category_parse(F(PC_CATEGORY), &p->category) != 0 ? "unknown category" : NULL) ||
-        (why = parse_flags(F(PC_FLAGS), &p->flags)) ||
-        (why = copy_code(p->region, sizeof p->region, F(PC_REGION), true)) ||
-        (why = parse_date(F(PC_BENEFIT), &p->benefit_start)) ||
-        (why = parse_balance(F(PC_BALC), &p->acct_open_fen)) ||
-        (why = parse_status(F(PC_STATUS), &p->status)))
-        return why;
-#undef F
-    memcpy(p->birth_date, field_of(r, cols, PC_BRDY), 11);
-    return NULL;
+    const char *missing = rows_map_header(r, names, count, required, columns);
+    return missing != NULL ? row_fail(im, r->line, missing, "missing column") : 0;
 }
 
 /* ---- the import record ------------------------------------------------------- */
@@ -251,13 +159,13 @@ static int import_persons_rows(struct importer *im, FILE *f) {
     struct csv_reader r;
     int cols[PC_COUNT];
     csv_init(&r, f);
-    if (map_header(im, &r, PERSON_COLS, PC_COUNT, PC_STATUS, cols) != 0) return -1;
+    if (map_header(im, &r, ROWS_PERSON_COLS, PC_COUNT, PC_STATUS, cols) != 0) return -1;
     int rc;
     while ((rc = csv_next(&r)) == 1) {
         if (r.field_count == 1 && r.fields[0][0] == '\0') continue; /* blank line */
         int col = 0;
-        const char *why = person_fields(&r, cols, &im->persons[im->pending], &col);
-        if (why != NULL) return row_fail(im, r.line, PERSON_COLS[col], why);
+        const char *why = rows_person(&r, cols, &im->persons[im->pending], &col);
+        if (why != NULL) return row_fail(im, r.line, ROWS_PERSON_COLS[col], why);
         im->lines[im->pending++] = r.line;
         im->rows++;
         if (im->pending == IMPORT_ROWS_PER_CALL && flush_persons(im) != 0) return -1;
@@ -289,45 +197,18 @@ static int import_persons(struct importer *im, FILE *f) {
 }
 
 /* ---- institutions ----------------------------------------------------------------- */
-static const char *inst_fields(const struct csv_reader *r, const int *cols,
-                               struct store_institution *x, int *col) {
-    const char *why = NULL;
-    memset(x, 0, sizeof *x);
-#define F(c) field_of(r, cols, (*col = (c)))
-    if ((why = copy_code(x->code, sizeof x->code, F(IC_CODE), true)) ||
-        (why = copy_code(x->name, sizeof x->name, F(IC_NAME), false)) ||
-        (why = copy_code(x->region, sizeof x->region, F(IC_REGION), true)))
-        return why;
-    const char *type = F(IC_TYPE);
-    if (strcmp(type, "hospital") == 0) x->type = INSTITUTION_HOSPITAL;
-    else if (strcmp(type, "pharmacy") == 0) x->type = INSTITUTION_PHARMACY;
-    else return "not hospital or pharmacy";
-    if (level_parse(F(IC_LEVEL), &x->level) != 0) return "unknown level";
-    if ((x->type == INSTITUTION_PHARMACY) != (x->level == LEVEL_NONE))
-        return "a pharmacy has level pharmacy, a hospital a hospital level";
-    const char *status = F(IC_STATUS);
-    if (status[0] == '\0' || strcmp(status, "active") == 0) x->status = DESIGNATION_ACTIVE;
-    else if (strcmp(status, "suspended") == 0) x->status = DESIGNATION_SUSPENDED;
-    else if (strcmp(status, "revoked") == 0) x->status = DESIGNATION_REVOKED;
-    else return "not active, suspended or revoked";
-    const char *until = F(IC_UNTIL);
-    if (until[0] != '\0' && (why = parse_date(until, &x->suspended_until)) != NULL) return why;
-#undef F
-    return NULL;
-}
-
 static int import_institutions(struct importer *im, FILE *f) {
     struct csv_reader r;
     int cols[IC_COUNT];
     csv_init(&r, f);
-    if (map_header(im, &r, INST_COLS, IC_COUNT, IC_UNTIL, cols) != 0) return -1;
+    if (map_header(im, &r, ROWS_INST_COLS, IC_COUNT, IC_UNTIL, cols) != 0) return -1;
     int rc;
     while ((rc = csv_next(&r)) == 1) {
         if (r.field_count == 1 && r.fields[0][0] == '\0') continue;
         struct store_institution x;
         int col = 0;
-        const char *why = inst_fields(&r, cols, &x, &col);
-        if (why != NULL) return row_fail(im, r.line, INST_COLS[col], why);
+        const char *why = rows_institution(&r, cols, &x, &col);
+        if (why != NULL) return row_fail(im, r.line, ROWS_INST_COLS[col], why);
         struct store_err inner;
         if (store_ops(im->store)->institutions_put(store_conn(im->store), &x, 1, &inner) != 0)
             return row_fail(im, r.line, "fixmedins_code", inner.msg);
