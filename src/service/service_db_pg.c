@@ -96,7 +96,7 @@ static const char schema_sql[] =
     "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE"
     " table_schema = current_schema() AND table_name = 'svc_answer' AND column_name = 'time_s')"
     " THEN EXECUTE 'ALTER TABLE svc_answer ADD COLUMN time_s BIGINT NOT NULL DEFAULT '"
-    " || extract(epoch FROM now())::bigint; END IF; END $$;"
+    " || floor(extract(epoch FROM now()))::bigint; END IF; END $$;"
     "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
     " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
