@@ -480,6 +480,67 @@ static void test_same_batch_and_reads(void **state) {
     assert_check_ok(f->store);
 }
 
+/* Counts the records a period scan passes, and their kinds. */
+struct period_count {
+    int64_t records, from_us, to_us;
+    bool outside;                   /* a record outside [from_us, to_us) was passed */
+};
+
+static int period_count_row(void *ctx, const struct journal_rec *rec) {
+    struct period_count *pc = ctx;
+    pc->records++;
+    if (rec->time_us < pc->from_us || rec->time_us >= pc->to_us) pc->outside = true;
+    return 0;
+}
+
+static int64_t period_records(struct fixture *f, int64_t from_us, int64_t to_us) {
+    struct period_count pc = {0, from_us, to_us, false};
+    struct store_err err = {{0}};
+    assert_int_equal(store_journal_period(f->store, store_conn(f->store), from_us, to_us,
+                                          period_count_row, &pc, &err), 0);
+    assert_false(pc.outside);
+    return pc.records;
+}
+
+/* Two settlements 20 ms apart: a period passes exactly the records whose
+ * time is in it (found by binary search, bounds exact), and totals count
+ * an institution's settlements in the period only. */
+static void test_journal_period(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    struct store_req a, b;
+    make_bill(&bill, &line, "H3", 30000, false);
+    settle_req(&a, "pa", "E1", &bill);
+    call(q, &a);
+    struct timespec pause = {0, 20000000L};
+    nanosleep(&pause, NULL);
+    settle_req(&b, "pb", "R1", &bill);
+    call(q, &b);
+    commitq_stop(q);
+    struct journal_rec ra, rb;
+    struct store_settlement stl;
+    bool revoked = false, found = false;
+    assert_int_equal(store_settlement_get(f->store, a.seq, &ra, &stl, &revoked, &found, &err), 0);
+    assert_int_equal(store_settlement_get(f->store, b.seq, &rb, &stl, &revoked, &found, &err), 0);
+    assert_true(found && ra.time_us < rb.time_us);
+    int64_t all = period_records(f, 0, INT64_MAX);
+    assert_int_equal(all, b.seq);                            /* imports and both settlements */
+    assert_int_equal(period_records(f, ra.time_us, rb.time_us), 1);
+    assert_int_equal(period_records(f, ra.time_us + 1, rb.time_us), 0);
+    assert_int_equal(period_records(f, rb.time_us, rb.time_us + 1), 1);
+    assert_int_equal(period_records(f, rb.time_us + 1, INT64_MAX), 0);
+    assert_int_equal(period_records(f, rb.time_us, ra.time_us), 0); /* empty period */
+    int64_t count = 0, sum = 0;
+    assert_int_equal(store_totals(f->store, "H3", ra.time_us + 1, INT64_MAX, &count, &sum, &err), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(sum, b.stl.setl.fund_pay_sumamt);
+    assert_check_ok(f->store);
+}
+
 struct caller {
     struct commitq *q;
     int id;
@@ -865,6 +926,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_check_while_writing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_period, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
@@ -878,6 +940,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_check_while_writing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_period, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),

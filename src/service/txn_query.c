@@ -227,8 +227,7 @@ struct recon {
 
 static int recon_row(void *ctx, const struct journal_rec *rec) {
     struct recon *r = ctx;
-    if (rec->kind == JOURNAL_IMPORT || rec->time_us < r->from_us || rec->time_us >= r->to_us) return 0;
-    if (strcmp(rec->fixmedins_code, r->code) != 0) return 0;
+    if (rec->kind == JOURNAL_IMPORT || strcmp(rec->fixmedins_code, r->code) != 0) return 0;
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0) return r->bad = true, -1;
@@ -280,7 +279,8 @@ int txn_reconcile(struct svc_call *c) {
     r.to_us = local_date_to_unix_us(end + 86400);
     struct store_err err;
     pthread_mutex_lock(&c->svc->scan_lock);
-    int rc = store_ops(c->svc->store)->journal_scan(c->svc->scan_conn, 1, recon_row, &r, &err);
+    int rc = store_journal_period(c->svc->store, c->svc->scan_conn, r.from_us, r.to_us, recon_row,
+                                  &r, &err);
     pthread_mutex_unlock(&c->svc->scan_lock);
     if (rc != 0) return svc_fail(c, "storage: %s", r.bad ? "journal body does not decode" : err.msg);
     bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund && r.acct_fen == acct;

@@ -342,6 +342,16 @@ int store_settlement_get(struct store *store, int64_t setl_id, struct journal_re
                          struct store_err *err);
 int store_totals(struct store *store, const char *fixmedins_code, int64_t from_us, int64_t to_us,
                  int64_t *count, int64_t *fund_sum_fen, struct store_err *err);
+/* The journal records with time_us in [from_us, to_us), in seq order,
+ * through cb (a non-zero return stops the scan), read on conn (a
+ * connection of the caller's). Only the period is read, not the journal:
+ * record times follow seq, so the start is found by binary search, from
+ * STORE_CLOCK_SLACK_US before from_us, and the scan stops at the first
+ * record STORE_CLOCK_SLACK_US after to_us; the slack covers a clock that
+ * stepped back between two batches. */
+#define STORE_CLOCK_SLACK_US (600LL * 1000000LL)
+int store_journal_period(struct store *store, struct store_conn *conn, int64_t from_us,
+                         int64_t to_us, journal_cb cb, void *ctx, struct store_err *err);
 
 /* ---- journal.c -------------------------------------------------------- */
 void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]);
