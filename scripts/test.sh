@@ -29,15 +29,19 @@ if [ -x scripts/pg.sh ]; then
     fi
 fi
 
+# A test that hangs is killed after TEST_SECONDS_MAX (the slowest takes
+# about 40 s here) and fails, instead of holding the run to CI's limit.
+TEST_SECONDS_MAX=${TEST_SECONDS_MAX:-600}
 run() { # name, command...
     local name=$1; shift
     local log="build/test-logs/${name//\//_}.log"
     mkdir -p build/test-logs
     local start=$SECONDS
-    if "$@" >"$log" 2>&1; then
+    if timeout --kill-after=10 "$TEST_SECONDS_MAX" "$@" >"$log" 2>&1; then
         passed=$((passed+1)); echo "PASS $name ($((SECONDS-start))s)"
     else
         failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (see $log)"
+        [ $((SECONDS-start)) -ge "$TEST_SECONDS_MAX" ] && echo "    (killed after $TEST_SECONDS_MAX s)"
         tail -n 20 "$log" | sed 's/^/    /'
     fi
 }

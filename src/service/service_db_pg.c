@@ -96,8 +96,10 @@ static const char schema_sql[] =
     "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE"
     " table_schema = current_schema() AND table_name = 'svc_answer' AND column_name = 'time_s')"
     " THEN EXECUTE 'ALTER TABLE svc_answer ADD COLUMN time_s BIGINT NOT NULL DEFAULT '"
-    " || floor(extract(epoch FROM now()))::bigint; END IF; END $$;"
-    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"
+    " || floor(extract(epoch FROM now()))::bigint; END IF;"
+    /* only when missing: CREATE INDEX IF NOT EXISTS would lock the table */
+    " IF to_regclass('svc_answer_live') IS NULL THEN"
+    " CREATE INDEX svc_answer_live ON svc_answer (time_s) WHERE answer <> ''; END IF; END $$;"
     "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
     " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"

@@ -104,12 +104,12 @@ static const char schema_sql[] =
 /* After the tables: an svc_answer of a release before answers were pruned
  * gets its time column (its answers dated now, so that they are kept the
  * full time from the upgrade), then the index of the live answers. */
-static const char migrate_sql[] =
-    "BEGIN IMMEDIATE;"
-    "SELECT count(*) FROM pragma_table_info('svc_answer') WHERE name = 'time_s';";
+static const char has_time_sql[] =
+    "SELECT count(*) FROM pragma_table_info('svc_answer') WHERE name = 'time_s'";
+static const char has_index_sql[] =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'svc_answer_live'";
 static const char live_index_sql[] =
-    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"
-    "COMMIT;";
+    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> ''";
 
 struct sqdb {
     struct svcdb base;              /* first: the front's handle */
@@ -135,19 +135,30 @@ static int count_row(void *ctx, int columns, char **values, char **names) {
     return 0;
 }
 
-/* migrate_sql, the time column when it is missing, live_index_sql: one
- * transaction, so two processes opening an old file at once add it once. */
+/* The count a query of has_*_sql gives, or -1. */
+static long count_of(struct sqdb *db, const char *sql, char **msg) {
+    long n = -1;
+    return sqlite3_exec(db->db, sql, count_row, &n, msg) == SQLITE_OK ? n : -1;
+}
+
+/* The time column when it is missing and the live answers' index, in one
+ * write transaction (two processes opening an old file at once add them
+ * once), taken only when something is missing: an open beside a long
+ * write (an import) does not wait for its lock. */
 static int migrate(struct sqdb *db, char **msg) {
-    long has_time = -1;
-    if (sqlite3_exec(db->db, migrate_sql, count_row, &has_time, msg) != SQLITE_OK) return -1;
+    if (count_of(db, has_time_sql, msg) == 1 && count_of(db, has_index_sql, msg) == 1) return 0;
+    if (*msg != NULL) return -1;
+    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK) return -1;
+    long has_time = count_of(db, has_time_sql, msg);
     int rc = has_time == 0 || has_time == 1 ? SQLITE_OK : SQLITE_ERROR;
     if (rc == SQLITE_OK && has_time == 0) {
         char alter[128];
         snprintf(alter, sizeof alter, "ALTER TABLE svc_answer ADD COLUMN time_s INTEGER NOT NULL "
-                 "DEFAULT %lld;", (long long)time(NULL));
+                 "DEFAULT %lld", (long long)time(NULL));
         rc = sqlite3_exec(db->db, alter, NULL, NULL, msg);
     }
     if (rc == SQLITE_OK) rc = sqlite3_exec(db->db, live_index_sql, NULL, NULL, msg);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, msg);
     if (rc != SQLITE_OK) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : -1;
 }
