@@ -1,5 +1,7 @@
-/* http.c: the HTTP front of the service on libmicrohttpd: a small internal
- * epoll thread pool (about one thread per core), one POST endpoint, body
+/* http.c: the HTTP front of the service on libmicrohttpd: one daemon with
+ * its epoll thread per --threads (about one per core), all listening on
+ * the same port (SO_REUSEPORT: the kernel spreads the connections), one
+ * POST endpoint, body
  * size enforced while receiving, each request handled with a pooled worker
  * scratch. A write does not block its thread while a writer group-commits:
  * the connection is suspended (MHD_suspend_connection) and its request
@@ -17,6 +19,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -26,6 +30,8 @@
 #define HTTP_POLL_SLEEP_NS 100000000L
 #define HTTP_CONN_MEMORY_BYTES (16u * 1024u) /* MHD zeroes it per request: keep it small */
 #define HTTP_DRAIN_WAIT_MS 30000 /* at stop: longest wait for queued commits */
+#define HTTP_DAEMONS_MAX 64      /* one daemon (one thread) per --threads, at most this */
+#define HTTP_LISTEN_BACKLOG 1024
 
 struct http_server {
     struct service *svc;
@@ -187,15 +193,47 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, char *err,
     return 0;
 }
 
+/* A listening socket on addr with SO_REUSEPORT, so that every thread's
+ * daemon listens on the same port and the kernel spreads the connections
+ * over them (one daemon's thread pool left most of them to one thread);
+ * -1 when it cannot. */
+static int listen_socket(const struct sockaddr_in *addr) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0) return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 ||
+        listen(fd, HTTP_LISTEN_BACKLOG) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static struct MHD_Daemon *daemon_start(struct http_server *srv, int fd) {
+    return MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, srv,
+        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(SERVICE_CONNECTIONS_MAX / srv->svc->cfg.threads + 1),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+}
+
 /* Stops taking requests, lets the queued commits finish and resume their
- * connections, then stops the daemon. */
-static void drain_and_stop(struct MHD_Daemon *d, struct http_server *srv) {
+ * connections, then stops the daemons. */
+static void drain_and_stop(struct MHD_Daemon **d, int n, struct http_server *srv) {
     atomic_store(&srv->stopping, true);
-    (void)MHD_quiesce_daemon(d);
+    for (int i = 0; i < n; i++) {
+        MHD_socket fd = MHD_quiesce_daemon(d[i]);
+        if (fd != MHD_INVALID_SOCKET) close(fd);
+    }
     struct timespec ms = {0, 1000000L};
     for (int i = 0; i < HTTP_DRAIN_WAIT_MS && atomic_load(&srv->in_flight) > 0; i++)
         nanosleep(&ms, NULL);
-    MHD_stop_daemon(d);
+    for (int i = 0; i < n; i++) MHD_stop_daemon(d[i]);
 }
 
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
@@ -205,25 +243,32 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     struct http_server srv = {.svc = svc};
     atomic_init(&srv.in_flight, 0);
     atomic_init(&srv.stopping, false);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, &srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)svc->cfg.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVICE_CONNECTIONS_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (d == NULL) return snprintf(err, err_size, "cannot listen on %s", listen), -1;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int n = svc->cfg.threads < HTTP_DAEMONS_MAX ? svc->cfg.threads : HTTP_DAEMONS_MAX;
+    struct MHD_Daemon *d[HTTP_DAEMONS_MAX];
+    int started = 0;
+    for (; started < n; started++) {
+        int fd = listen_socket(&addr);
+        if (fd >= 0 && addr.sin_port == 0) { /* port 0: the others take the one given */
+            socklen_t len = sizeof addr;
+            if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) close(fd), fd = -1;
+        }
+        d[started] = fd < 0 ? NULL : daemon_start(&srv, fd);
+        if (d[started] == NULL) {
+            if (fd >= 0) close(fd);
+            break;
+        }
+    }
+    if (started < n) {
+        drain_and_stop(d, started, &srv);
+        return snprintf(err, err_size, "cannot listen on %s", listen), -1;
+    }
     char host[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
-    printf("yibao serve: listening on http://%s:%u%s\n", host,
-           info ? (unsigned)info->port : (unsigned)ntohs(addr.sin_port), SERVICE_PATH);
+    printf("yibao serve: listening on http://%s:%u%s\n", host, (unsigned)ntohs(addr.sin_port),
+           SERVICE_PATH);
     fflush(stdout);
     struct timespec nap = {0, HTTP_POLL_SLEEP_NS};
     while (!*stop) nanosleep(&nap, NULL);
-    drain_and_stop(d, &srv);
+    drain_and_stop(d, n, &srv);
     return 0;
 }
