@@ -3,6 +3,7 @@
 #ifndef YIBAO_TESTS_PG_DB_H
 #define YIBAO_TESTS_PG_DB_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,23 @@ static inline void pg_db_drop(const char *db) {
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db);
     PQclear(PQexec(pg, sql));
     PQfinish(pg);
+}
+
+/* A fresh place for one test's database: dir, a new temporary directory
+ * named after prefix; target, dir/file on SQLite, or (pg) a fresh database
+ * of the YIBAO_PG_URI cluster whose name goes to pg_db ("" on SQLite).
+ * 0, or -1 when it could not. */
+static inline int test_target_make(bool pg, const char *prefix, const char *file, char *dir,
+                                   size_t dir_size, char *pg_db, size_t pg_db_size, char *target,
+                                   size_t target_size) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, dir_size, "%s/yibao-test-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+    pg_db[0] = '\0';
+    if (mkdtemp(dir) == NULL) return -1;
+    if (!pg) return snprintf(target, target_size, "%s/%s", dir, file) < (int)target_size ? 0 : -1;
+    char name[32];
+    snprintf(name, sizeof name, "yibao_%s", prefix);
+    return pg_db_create(getenv("YIBAO_PG_URI"), name, pg_db, pg_db_size, target, target_size);
 }
 
 #endif

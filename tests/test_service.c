@@ -42,13 +42,8 @@ struct fixture {
 static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/yibao-test-service-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    if (pg)
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_s", f->pg_db, sizeof f->pg_db,
-                                      f->target, sizeof f->target), 0);
-    else snprintf(f->target, sizeof f->target, "%s/svc.db", f->dir);
+    assert_int_equal(test_target_make(pg, "service", "svc.db", f->dir, sizeof f->dir, f->pg_db,
+                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
     struct store *store;
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &store, &err), 0);

@@ -52,13 +52,8 @@ static void import_ok(struct store *s, const char *kind, const char *path) {
 static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/yibao-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    if (pg)
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_t", f->pg_db, sizeof f->pg_db,
-                                      f->target, sizeof f->target), 0);
-    else snprintf(f->target, sizeof f->target, "%s/store.db", f->dir);
+    assert_int_equal(test_target_make(pg, "store", "store.db", f->dir, sizeof f->dir, f->pg_db,
+                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &f->store, &err), 0);
     assert_int_equal(city_import_all(f->store, f->dir), 0);

@@ -82,13 +82,8 @@ static int signins(struct fixture *f) {
 static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/yibao-test-svcq-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    if (pg)
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", f->pg_db, sizeof f->pg_db,
-                                      f->target, sizeof f->target), 0);
-    else snprintf(f->target, sizeof f->target, "%s/svc.db", f->dir);
+    assert_int_equal(test_target_make(pg, "svcq", "svc.db", f->dir, sizeof f->dir, f->pg_db,
+                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
     char err[256];
     f->writers = pg ? SVCQ_PG_WRITERS : 1;
     for (int i = 0; i < f->writers; i++)
