@@ -8,7 +8,9 @@
 #   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
 #   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
 # Environment: FLOW (visit|oneshot, default visit), CONNECTIONS (32),
-# SECONDS_PER_RUN (15), RUNS (3 per build), PG_URI (a PostgreSQL URI, e.g.
+# SECONDS_PER_RUN (15), RUNS (3 per build), OLD_OPTS / NEW_OPTS (more
+# `yibao serve` options for one side, e.g. NEW_OPTS="--threads 3" with the
+# same binary twice to compare a setting), PG_URI (a PostgreSQL URI, e.g.
 # from scripts/pg.sh start: each run then gets a fresh database there
 # instead of a SQLite file).
 set -euo pipefail
@@ -32,8 +34,8 @@ fresh_db() { # prints a fresh database target: a SQLite file, or database $seria
     psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_ab_$serial" -c "CREATE DATABASE yibao_ab_$serial" >/dev/null
     echo "${PG_URI%/*}/yibao_ab_$serial"
 }
-run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
-    local y=$1 db url="" line paasid token
+run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to runs
+    local y=$1 opts=$3 db url="" line paasid token
     serial=$((serial + 1))
     db=$(fresh_db)
     "$y" import --db "$db" institutions "$work/inst.csv" >/dev/null
@@ -41,7 +43,7 @@ run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
     "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
     "$y" import --db "$db" persons "$work/persons.csv" >/dev/null
     eval "$("$y" credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
-    "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 >"$work/serve.log" 2>&1 &
+    "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 $opts >"$work/serve.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
     [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
@@ -52,7 +54,7 @@ run() { # YIBAO LABEL: one run on a fresh database; appends "LABEL RATE" to runs
     echo "$2: $line"
     echo "$2 $(echo "$line" | sed -n 's/.* settlements\/s \([0-9]*\).*/\1/p')" >>"$work/runs"
 }
-for _ in $(seq "$runs"); do run "$1" old; run "$2" new; done
+for _ in $(seq "$runs"); do run "$1" old "${OLD_OPTS:-}"; run "$2" new "${NEW_OPTS:-}"; done
 median() { grep "^$1 " "$work/runs" | cut -d' ' -f2 | sort -n | sed -n "$(((runs + 1) / 2))p"; }
 old=$(median old); new=$(median new)
 echo "flow $flow, $conns connections, $runs runs of $secs s each: median settlements/s old $old, new $new, new/old $(awk -v a="$new" -v b="$old" 'BEGIN { printf "%.3f", a / b }')"

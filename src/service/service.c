@@ -140,7 +140,15 @@ static void worker_free(struct svc_worker *w) {
 
 void service_close(struct service *svc) {
     if (svc == NULL) return;
-    if (svc->q) commitq_stop(svc->q);
+    if (svc->q) {
+        int64_t batches = 0, requests = 0;
+        commitq_stats(svc->q, &batches, &requests);
+        if (requests > 0)
+            fprintf(stderr, "yibao serve: %" PRId64 " settlements and revokes in %" PRId64
+                    " group commits (%.1f per commit)\n", requests, batches,
+                    (double)requests / (double)batches);
+        commitq_stop(svc->q);
+    }
     svcq_stop(svc->wq);
     if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
     svc_auth_free(svc); /* flushes the nonce log */
