@@ -6,7 +6,9 @@
  * alone. Jobs write sign-ins (svc_signin), which are counted afterwards
  * through a connection of their own. Kept answers: pruning to stubs by
  * age and in bounded steps, the writers pruning after their batches, and
- * the time column added to an svc_answer made by an older release. */
+ * the time column added to an svc_answer made by an older release. Used
+ * nonces: the packed form (nonce_pack.c) round trip and its refusals, a
+ * flush written, scanned and pruned, and an older svc_nonce upgraded. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -341,6 +343,142 @@ static void test_answer_table_upgrade(void **state) {
     if (pg_db[0] != '\0') pg_db_drop(pg_db);
 }
 
+/* ---- used nonces --------------------------------------------------------- */
+struct collected {
+    struct svc_nonce rows[8];
+    int n;
+};
+
+static int collect(void *ctx, const struct svc_nonce *row) {
+    struct collected *c = ctx;
+    assert_true(c->n < 8);
+    c->rows[c->n++] = *row;
+    return 0;
+}
+
+/* Any byte but NUL survives (a header may carry spaces); since_ts filters. */
+static void test_nonce_pack_round_trip(void **state) {
+    (void)state;
+    struct svc_nonce rows[3] = {{"pa1", "n 1\n\t\xff", 1700000000},
+                                {"pa2", "abc", 1699999000},
+                                {"p", "z", 1700000300}};
+    char text[1024];
+    assert_true(nonce_pack_bound(3) <= sizeof text);
+    int64_t max_ts = 0;
+    size_t len = nonce_pack(rows, 3, text, sizeof text, &max_ts);
+    assert_int_equal(max_ts, 1700000300);
+    assert_int_equal(strlen(text), len);
+    assert_string_equal(text, "1700000000 706131 6e20310a09ff\n1699999000 706132 616263\n"
+                              "1700000300 70 7a");
+    struct collected c = {.n = 0};
+    size_t bad_at = 99;
+    assert_int_equal(nonce_unpack(text, len, 0, collect, &c, &bad_at), 0);
+    assert_int_equal(c.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(c.rows[i].paasid, rows[i].paasid);
+        assert_string_equal(c.rows[i].nonce, rows[i].nonce);
+        assert_int_equal(c.rows[i].ts, rows[i].ts);
+    }
+    c.n = 0;
+    assert_int_equal(nonce_unpack(text, len, 1700000000, collect, &c, &bad_at), 0);
+    assert_int_equal(c.n, 2); /* the one of 1699999000 is too old */
+    c.n = 0;
+    assert_int_equal(nonce_unpack("", 0, 0, collect, &c, &bad_at), 0);
+    assert_int_equal(c.n, 0);
+    /* SQLite's hex() writes upper case */
+    assert_int_equal(nonce_unpack("5 4142 4344", 11, 0, collect, &c, &bad_at), 0);
+    assert_string_equal(c.rows[0].paasid, "AB");
+    assert_string_equal(c.rows[0].nonce, "CD");
+}
+
+static void test_nonce_unpack_refuses(void **state) {
+    (void)state;
+    struct {
+        const char *text;
+        size_t bad_at;
+    } bad[] = {
+        {"x 61 62", 0},                 /* timestamp not digits */
+        {" 61 62", 0},                  /* timestamp missing */
+        {"1 61", 0},                    /* nonce missing */
+        {"1 61 ", 0},                   /* nonce empty */
+        {"1  62", 0},                   /* paasid empty */
+        {"1 6 62", 0},                  /* odd hex */
+        {"1 6g 62", 0},                 /* not hex */
+        {"1 00 62", 0},                 /* a NUL byte */
+        {"1 61 62 63", 0},              /* a fourth field */
+        {"1 61 62\n", 0},               /* an empty entry after the newline */
+        {"1 61 62\nx", 8},              /* the second entry bad */
+        {"1234567890123456789 61 62", 0}, /* timestamp too long */
+        {"01 61 62", 0},                /* a leading zero */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct collected c = {.n = 0};
+        size_t bad_at = 99;
+        int rc = nonce_unpack(bad[i].text, strlen(bad[i].text), 0, collect, &c, &bad_at);
+        if (rc != 1 || bad_at != bad[i].bad_at) fail_msg("'%s': rc %d at %zu", bad[i].text, rc, bad_at);
+    }
+    char long_nonce[2 * (SERVICE_NONCE_BYTES_MAX + 1) + 16] = "1 61 ";
+    for (int i = 0; i <= SERVICE_NONCE_BYTES_MAX; i++) strcat(long_nonce, "61");
+    struct collected c = {.n = 0};
+    size_t bad_at = 99;
+    assert_int_equal(nonce_unpack(long_nonce, strlen(long_nonce), 0, collect, &c, &bad_at), 1);
+}
+
+/* A flush is one row: written, scanned from a timestamp, pruned by its newest. */
+static void test_nonce_rows(void **state) {
+    struct fixture *f = *state;
+    struct svcdb *db;
+    char err[256];
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    struct svc_nonce a[2] = {{"pa", "n1", 1000}, {"pa", "n2", 1010}};
+    struct svc_nonce b[1] = {{"pb", "n3", 2000}};
+    assert_int_equal(svcdb_begin(db), 0);
+    assert_int_equal(svcdb_nonce_put(db, a, 2), 0);
+    assert_int_equal(svcdb_nonce_put(db, b, 1), 0);
+    assert_int_equal(svcdb_commit(db), 0);
+    struct collected c = {.n = 0};
+    assert_int_equal(svcdb_nonce_scan(db, 1005, collect, &c), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.rows[0].nonce, "n2");
+    assert_string_equal(c.rows[1].nonce, "n3");
+    assert_int_equal(svcdb_begin(db), 0);
+    assert_int_equal(svcdb_nonce_prune(db, 1500), 0); /* the first flush's newest is 1010 */
+    assert_int_equal(svcdb_commit(db), 0);
+    c.n = 0;
+    assert_int_equal(svcdb_nonce_scan(db, 0, collect, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.rows[0].paasid, "pb");
+    svcdb_close(db);
+}
+
+/* An svc_nonce of one row per nonce (before packed nonces): opening packs
+ * its rows into one and drops it; its nonces scan as before. */
+static void test_nonce_table_upgrade(void **state) {
+    struct fixture *f = *state;
+    char target[512], pg_db[64] = "", err[256];
+    if (f->pg_db[0] != '\0')
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, sizeof pg_db,
+                                      target, sizeof target), 0);
+    else snprintf(target, sizeof target, "%s/old.db", f->dir);
+    raw_exec(target, "CREATE TABLE svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
+                     "ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
+                     "INSERT INTO svc_nonce VALUES ('pa', 'old 1', 1000), ('pa', 'old2', 1200);");
+    struct svcdb *a, *b;
+    assert_int_equal(svcdb_open(target, false, &a, err, sizeof err), 0);
+    assert_int_equal(svcdb_open(target, false, &b, err, sizeof err), 0); /* already upgraded */
+    struct collected c = {.n = 0};
+    assert_int_equal(svcdb_nonce_scan(b, 1100, collect, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.rows[0].nonce, "old2");
+    assert_int_equal(c.rows[0].ts, 1200);
+    c.n = 0;
+    assert_int_equal(svcdb_nonce_scan(a, 0, collect, &c), 0);
+    assert_int_equal(c.n, 2);
+    svcdb_close(a);
+    svcdb_close(b);
+    if (pg_db[0] != '\0') pg_db_drop(pg_db);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_sqlite, teardown),
@@ -350,6 +488,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_answer_prune_steps, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_writers_prune, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_answer_table_upgrade, setup_sqlite, teardown),
+        cmocka_unit_test(test_nonce_pack_round_trip),
+        cmocka_unit_test(test_nonce_unpack_refuses),
+        cmocka_unit_test_setup_teardown(test_nonce_rows, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_sqlite, teardown),
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_pg, teardown),
@@ -359,6 +501,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_answer_prune_steps, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_writers_prune, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_answer_table_upgrade, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_rows, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     const char *pg = getenv("YIBAO_PG_URI");

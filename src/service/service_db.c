@@ -49,7 +49,9 @@ void svcdb_close(struct svcdb *db) {
 
 void svcdb_lock(struct svcdb *db) { pthread_mutex_lock(&db->lock); }
 void svcdb_unlock(struct svcdb *db) { pthread_mutex_unlock(&db->lock); }
-const char *svcdb_error(struct svcdb *db) { return db->ops->error(db); }
+const char *svcdb_error(struct svcdb *db) {
+    return db->front_err[0] != '\0' ? db->front_err : db->ops->error(db);
+}
 int svcdb_begin(struct svcdb *db) { return db->ops->begin(db); }
 int svcdb_commit(struct svcdb *db) { return db->ops->commit(db); }
 void svcdb_rollback(struct svcdb *db) { db->ops->rollback(db); }
@@ -143,12 +145,44 @@ int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool 
     return db->ops->setl_visit(db, setl_id, visit_id, found);
 }
 
+/* One row for the whole flush (nonce_pack.c says why). */
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n) {
-    return n == 0 ? 0 : db->ops->nonce_put(db, rows, n);
+    if (n == 0) return 0;
+    db->front_err[0] = '\0';
+    size_t size = nonce_pack_bound(n);
+    char *packed = malloc(size);
+    if (packed == NULL) return snprintf(db->front_err, sizeof db->front_err, "out of memory"), -1;
+    int64_t max_ts = 0;
+    size_t len = nonce_pack(rows, n, packed, size, &max_ts);
+    int rc = db->ops->nonce_put(db, max_ts, packed, len);
+    free(packed);
+    return rc;
+}
+
+struct unpack_ctx {
+    struct svcdb *db;
+    int64_t since_ts;
+    svc_nonce_cb cb;
+    void *ctx;
+    int64_t row;
+};
+
+static int unpack_row(void *ctx, const char *packed, size_t len) {
+    struct unpack_ctx *u = ctx;
+    size_t bad_at = 0;
+    int rc = nonce_unpack(packed, len, u->since_ts, u->cb, u->ctx, &bad_at);
+    if (rc == 1)
+        snprintf(u->db->front_err, sizeof u->db->front_err,
+                 "svc_nonce_batch: row %" PRId64 " of the scan: malformed entry at byte %zu",
+                 u->row, bad_at);
+    u->row++;
+    return rc == 0 ? 0 : -1;
 }
 
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
-    return db->ops->nonce_scan(db, since_ts, cb, ctx);
+    db->front_err[0] = '\0';
+    struct unpack_ctx u = {db, since_ts, cb, ctx, 0};
+    return db->ops->nonce_scan(db, since_ts, unpack_row, &u);
 }
 
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts) {

@@ -77,10 +77,9 @@ static const char *const stmt_sql[S_COUNT] = {
                    "ON CONFLICT (setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $1",
     [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = $1",
-    [S_NONCE_PUT] = "INSERT INTO svc_nonce (paasid, nonce, ts) SELECT * FROM "
-                    "unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING",
-    [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= $1",
-    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < $1",
+    [S_NONCE_PUT] = "INSERT INTO svc_nonce_batch (max_ts, nonces) VALUES ($1, $2)",
+    [S_NONCE_SCAN] = "SELECT nonces FROM svc_nonce_batch WHERE max_ts >= $1 ORDER BY id",
+    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce_batch WHERE max_ts < $1",
     [S_SIGNIN_GET] = SIGNIN_SELECT "WHERE s.sign_no = $1",
     [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= $1",
     [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES ($1, $2, $3)",
@@ -115,9 +114,15 @@ static const char schema_sql[] =
     " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
     "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
     " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL,"
-    " ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_ts ON svc_nonce (ts);";
+    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id BIGSERIAL PRIMARY KEY,"
+    " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);"
+    /* a release before packed nonces kept one row per nonce in svc_nonce:
+     * its rows become one packed row (nonce_pack.c's form), then it goes */
+    "DO $$ BEGIN IF to_regclass('svc_nonce') IS NOT NULL THEN"
+    " INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT max(ts), string_agg(ts::text || ' ' ||"
+    " encode(convert_to(paasid, 'UTF8'), 'hex') || ' ' || encode(convert_to(nonce, 'UTF8'), 'hex'),"
+    " E'\\n') FROM svc_nonce HAVING count(*) > 0; DROP TABLE svc_nonce; END IF; END $$;";
 
 struct pgdb {
     struct svcdb base;              /* first: the front's handle */
@@ -642,54 +647,21 @@ static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
 }
 
 /* ---- nonces ------------------------------------------------------------------------ */
-/* Appends an element to an array literal: quoted, with " and \ escaped. */
-static char *array_elem(char *p, const char *s, bool first) {
-    if (!first) *p++ = ',';
-    *p++ = '"';
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') *p++ = '\\';
-        *p++ = *s;
-    }
-    *p++ = '"';
-    return p;
+static int pg_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, size_t len) {
+    char t[PGDB_INT_BYTES];
+    assert(strlen(packed) == len);
+    const char *v[] = {i64(t, max_ts), packed};
+    return run(pgd(base), S_NONCE_PUT, 2, v);
 }
 
-static int pg_nonce_put(struct svcdb *base, const struct svc_nonce *rows, size_t n) {
-    size_t per = 2 * SERVICE_NONCE_BYTES_MAX + 2 * SERVICE_PAASID_BYTES_MAX + PGDB_INT_BYTES + 8;
-    char *buf = malloc(n * per + 16);
-    if (buf == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
-    char *paasids = buf, *p = buf;
-    *p++ = '{';
-    for (size_t i = 0; i < n; i++) p = array_elem(p, rows[i].paasid, i == 0);
-    *p++ = '}', *p++ = '\0';
-    char *nonces = p;
-    *p++ = '{';
-    for (size_t i = 0; i < n; i++) p = array_elem(p, rows[i].nonce, i == 0);
-    *p++ = '}', *p++ = '\0';
-    char *times = p;
-    *p++ = '{';
-    for (size_t i = 0; i < n; i++) p += sprintf(p, i == 0 ? "%" PRId64 : ",%" PRId64, rows[i].ts);
-    *p++ = '}', *p++ = '\0';
-    assert((size_t)(p - buf) <= n * per + 16);
-    const char *v[] = {paasids, nonces, times};
-    int rc = run(pgd(base), S_NONCE_PUT, 3, v);
-    free(buf);
-    return rc;
-}
-
-static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb cb, void *ctx) {
     char t[PGDB_INT_BYTES];
     const char *v[] = {i64(t, since_ts)};
     PGresult *res = exec(pgd(base), S_NONCE_SCAN, 1, v);
     if (res == NULL) return -1;
     int rc = 0;
-    struct svc_nonce row;
-    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
-        col_text(res, r, 0, row.paasid, sizeof row.paasid);
-        col_text(res, r, 1, row.nonce, sizeof row.nonce);
-        row.ts = col_i64(res, r, 2);
-        rc = cb(ctx, &row) != 0 ? -1 : 0;
-    }
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++)
+        rc = cb(ctx, PQgetvalue(res, r, 0), (size_t)PQgetlength(res, r, 0)) != 0 ? -1 : 0;
     PQclear(res);
     return rc;
 }

@@ -60,10 +60,9 @@ static const char *const stmt_sql[S_COUNT] = {
                    "ON CONFLICT(setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = ?1",
     [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = ?1",
-    [S_NONCE_PUT] = "INSERT INTO svc_nonce (paasid, nonce, ts) VALUES (?1, ?2, ?3) "
-                    "ON CONFLICT(paasid, nonce) DO NOTHING",
-    [S_NONCE_SCAN] = "SELECT paasid, nonce, ts FROM svc_nonce WHERE ts >= ?1",
-    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce WHERE ts < ?1",
+    [S_NONCE_PUT] = "INSERT INTO svc_nonce_batch (max_ts, nonces) VALUES (?1, ?2)",
+    [S_NONCE_SCAN] = "SELECT nonces FROM svc_nonce_batch WHERE max_ts >= ?1 ORDER BY id",
+    [S_NONCE_PRUNE] = "DELETE FROM svc_nonce_batch WHERE max_ts < ?1",
     [S_SIGNIN_GET] = SIGNIN_SELECT "WHERE s.sign_no = ?1",
     [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= ?1",
     [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES (?1, ?2, ?3)",
@@ -97,9 +96,9 @@ static const char schema_sql[] =
     " ocur INTEGER NOT NULL, setl_id INTEGER NOT NULL, PRIMARY KEY (visit_id, sn));"
     "CREATE TABLE IF NOT EXISTS svc_setl (setl_id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL, "
     " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
-    " ts INTEGER NOT NULL, PRIMARY KEY (paasid, nonce));"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_ts ON svc_nonce (ts);";
+    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id INTEGER PRIMARY KEY, "
+    " max_ts INTEGER NOT NULL, nonces TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
 
 /* After the tables: an svc_answer of a release before answers were pruned
  * gets its time column (its answers dated now, so that they are kept the
@@ -110,6 +109,14 @@ static const char has_index_sql[] =
     "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'svc_answer_live'";
 static const char live_index_sql[] =
     "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> ''";
+/* A release before packed nonces kept one row per nonce in svc_nonce: its
+ * rows become one packed row (nonce_pack.c's form), then the table goes. */
+static const char has_old_nonces_sql[] =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'svc_nonce'";
+static const char old_nonces_sql[] =
+    "INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT max(ts), group_concat(ts || ' ' || "
+    "hex(paasid) || ' ' || hex(nonce), char(10)) FROM svc_nonce HAVING count(*) > 0;"
+    "DROP TABLE svc_nonce;";
 
 struct sqdb {
     struct svcdb base;              /* first: the front's handle */
@@ -146,11 +153,16 @@ static long count_of(struct sqdb *db, const char *sql, char **msg) {
  * once), taken only when something is missing: an open beside a long
  * write (an import) does not wait for its lock. */
 static int migrate(struct sqdb *db, char **msg) {
-    if (count_of(db, has_time_sql, msg) == 1 && count_of(db, has_index_sql, msg) == 1) return 0;
+    if (count_of(db, has_time_sql, msg) == 1 && count_of(db, has_index_sql, msg) == 1 &&
+        count_of(db, has_old_nonces_sql, msg) == 0)
+        return 0;
     if (*msg != NULL) return -1;
     if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK) return -1;
     long has_time = count_of(db, has_time_sql, msg);
-    int rc = has_time == 0 || has_time == 1 ? SQLITE_OK : SQLITE_ERROR;
+    long has_old_nonces = count_of(db, has_old_nonces_sql, msg);
+    int rc = (has_time == 0 || has_time == 1) && (has_old_nonces == 0 || has_old_nonces == 1)
+                 ? SQLITE_OK : SQLITE_ERROR;
+    if (rc == SQLITE_OK && has_old_nonces == 1) rc = sqlite3_exec(db->db, old_nonces_sql, NULL, NULL, msg);
     if (rc == SQLITE_OK && has_time == 0) {
         char alter[128];
         snprintf(alter, sizeof alter, "ALTER TABLE svc_answer ADD COLUMN time_s INTEGER NOT NULL "
@@ -539,29 +551,24 @@ static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
-static int sq_nonce_put(struct svcdb *base, const struct svc_nonce *rows, size_t n) {
+static int sq_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, size_t len) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_NONCE_PUT];
-    for (size_t i = 0; i < n; i++) {
-        bind_text(s, 1, rows[i].paasid);
-        bind_text(s, 2, rows[i].nonce);
-        sqlite3_bind_int64(s, 3, rows[i].ts);
-        if (run(db, S_NONCE_PUT) != 0) return -1;
-    }
-    return 0;
+    assert(len <= (size_t)INT32_MAX);
+    sqlite3_bind_int64(s, 1, max_ts);
+    sqlite3_bind_text(s, 2, packed, (int)len, SQLITE_STATIC);
+    return run(db, S_NONCE_PUT);
 }
 
-static int sq_nonce_scan(struct svcdb *base, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+static int sq_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb cb, void *ctx) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_NONCE_SCAN];
     sqlite3_bind_int64(s, 1, since_ts);
-    struct svc_nonce row;
     int rc;
     while ((rc = step(db, S_NONCE_SCAN)) == 1) {
-        col_text(s, 0, row.paasid, sizeof row.paasid);
-        col_text(s, 1, row.nonce, sizeof row.nonce);
-        row.ts = sqlite3_column_int64(s, 2);
-        if (cb(ctx, &row) != 0) {
+        const char *text = (const char *)sqlite3_column_text(s, 0);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        if (cb(ctx, text ? text : "", text ? len : 0) != 0) {
             finish(db, S_NONCE_SCAN);
             return -1;
         }

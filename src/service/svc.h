@@ -117,9 +117,10 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
-/* Used nonces (auth.c): recorded with the request's timestamp; scanned
- * from since_ts at start; rows older than before_ts pruned. A duplicate
- * (paasid, nonce) is ignored. */
+/* Used nonces (auth.c): recorded with the request's timestamp, one row
+ * per flush (nonce_pack.c); scanned from since_ts at start (a nonce may
+ * come back more than once: the caller's cache ignores the repeats); rows
+ * whose newest timestamp is older than before_ts pruned. */
 struct svc_nonce {
     char paasid[SERVICE_PAASID_BYTES_MAX + 1];
     char nonce[SERVICE_NONCE_BYTES_MAX + 1];
@@ -129,6 +130,16 @@ typedef int (*svc_nonce_cb)(void *ctx, const struct svc_nonce *row);
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
+
+/* nonce_pack.c: a flush's nonces as one text. nonce_pack writes rows[0..n)
+ * (n > 0) into out (size >= nonce_pack_bound(n)) and returns its length,
+ * with the newest timestamp in max_ts. nonce_unpack calls cb for every
+ * entry with ts >= since_ts: 0 done, -1 cb failed, 1 malformed text (the
+ * entry starting at byte bad_at). */
+size_t nonce_pack_bound(size_t n);
+size_t nonce_pack(const struct svc_nonce *rows, size_t n, char *out, size_t size, int64_t *max_ts);
+int nonce_unpack(const char *text, size_t len, int64_t since_ts, svc_nonce_cb cb, void *ctx,
+                 size_t *bad_at);
 
 /* ---- svcq.c: the service tables' group commit ------------------------- */
 #define SVCQ_BATCH_MAX 1024         /* requests per transaction of the service tables */

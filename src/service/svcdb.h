@@ -13,10 +13,16 @@
 
 struct svcdb_ops;
 
+#define SVCDB_FRONT_ERR_BYTES 160
+
 struct svcdb {
     const struct svcdb_ops *ops;
     pthread_mutex_t lock;           /* svcdb_lock(): one caller at a time */
+    char front_err[SVCDB_FRONT_ERR_BYTES]; /* the front's last error; "" = ask the backend */
 };
+
+/* A row of packed nonces; the text is valid during the call only. */
+typedef int (*svcdb_packed_cb)(void *ctx, const char *packed, size_t len);
 
 struct svcdb_ops {
     const char *name;
@@ -62,8 +68,9 @@ struct svcdb_ops {
     int (*setl_by_msgid)(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                          int64_t *visit_id, bool *found);
     int (*setl_visit)(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
-    int (*nonce_put)(struct svcdb *db, const struct svc_nonce *rows, size_t n);
-    int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
+    /* used nonces, one packed text (nonce_pack.c) per row of svc_nonce_batch */
+    int (*nonce_put)(struct svcdb *db, int64_t max_ts, const char *packed, size_t len);
+    int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svcdb_packed_cb cb, void *ctx);
     int (*nonce_prune)(struct svcdb *db, int64_t before_ts);
 };
 
