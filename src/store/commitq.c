@@ -25,26 +25,40 @@
 #define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
 
 /* ---- a small string -> index map, cleared per batch ------------------- */
+/* Cleared by zeroing only the slots it filled: sized for a whole batch of
+ * 1,024 requests the maps are 150 KiB, and under HTTP load batches hold
+ * about ten (memset was about 4 % of the writer thread's perf samples at
+ * 32 connections). */
 struct strmap {
     size_t slot_count;              /* power of two */
     uint32_t *slots;                /* index + 1; 0 = empty */
     const char **keys;              /* by index */
+    size_t entries_max;
+    uint32_t *filled;               /* slots filled since the last clear */
+    size_t filled_count;
 };
 
 static int strmap_init(struct strmap *m, size_t entries_max) {
     m->slot_count = 16;
     while (m->slot_count < entries_max * 2) m->slot_count *= 2;
+    m->entries_max = entries_max;
+    m->filled_count = 0;
     m->slots = calloc(m->slot_count, sizeof *m->slots);
     m->keys = calloc(entries_max, sizeof *m->keys);
-    return m->slots && m->keys ? 0 : -1;
+    m->filled = calloc(entries_max, sizeof *m->filled);
+    return m->slots && m->keys && m->filled ? 0 : -1;
 }
 
 static void strmap_free(struct strmap *m) {
     free(m->slots);
     free(m->keys);
+    free(m->filled);
 }
 
-static void strmap_clear(struct strmap *m) { memset(m->slots, 0, m->slot_count * sizeof *m->slots); }
+static void strmap_clear(struct strmap *m) {
+    for (size_t i = 0; i < m->filled_count; i++) m->slots[m->filled[i]] = 0;
+    m->filled_count = 0;
+}
 
 /* Index of key, or -1; with insert_index >= 0, inserts it when missing. */
 static int strmap_find(struct strmap *m, const char *key, int insert_index) {
@@ -55,8 +69,10 @@ static int strmap_find(struct strmap *m, const char *key, int insert_index) {
         h = (h + 1) & (m->slot_count - 1);
     }
     if (insert_index < 0) return -1;
+    assert((size_t)insert_index < m->entries_max && m->filled_count < m->entries_max);
     m->slots[h] = (uint32_t)insert_index + 1;
     m->keys[insert_index] = key;
+    m->filled[m->filled_count++] = (uint32_t)h;
     return -1;
 }
 
