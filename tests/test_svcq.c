@@ -317,16 +317,22 @@ static void raw_exec(const char *target, const char *sql) {
     sqlite3_close(db);
 }
 
+/* A database of an older release, made by sql, on the fixture's backend
+ * (a PostgreSQL database of its own in pg_db, or old.db beside the
+ * fixture's file): its target in target[512]. */
+static void old_store(struct fixture *f, char pg_db[64], char target[512], const char *sql) {
+    if (f->pg_db[0] != '\0')
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, 64, target, 512), 0);
+    else snprintf(target, 512, "%s/old.db", f->dir);
+    raw_exec(target, sql);
+}
+
 /* An svc_answer without the time column (before answers were pruned):
  * opening adds it, its answers dated at the upgrade and replayable. */
 static void test_answer_table_upgrade(void **state) {
     struct fixture *f = *state;
     char target[512], pg_db[64] = "", err[256], text[64];
-    if (f->pg_db[0] != '\0')
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, sizeof pg_db,
-                                      target, sizeof target), 0);
-    else snprintf(target, sizeof target, "%s/old.db", f->dir);
-    raw_exec(target, "CREATE TABLE svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
+    old_store(f, pg_db, target, "CREATE TABLE svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
                      "infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
                      "INSERT INTO svc_answer VALUES ('H5', 'OLD1', '2201', '{\"old\":1}');");
     int64_t before_s = (int64_t)time(NULL);
@@ -456,11 +462,7 @@ static void test_nonce_rows(void **state) {
 static void test_nonce_table_upgrade(void **state) {
     struct fixture *f = *state;
     char target[512], pg_db[64] = "", err[256];
-    if (f->pg_db[0] != '\0')
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, sizeof pg_db,
-                                      target, sizeof target), 0);
-    else snprintf(target, sizeof target, "%s/old.db", f->dir);
-    raw_exec(target, "CREATE TABLE svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
+    old_store(f, pg_db, target, "CREATE TABLE svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
                      "ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
                      "INSERT INTO svc_nonce VALUES ('pa', 'old 1', 1000), ('pa', 'old2', 1200);");
     struct svcdb *a, *b;
