@@ -458,7 +458,8 @@ static void test_nonce_rows(void **state) {
 }
 
 /* An svc_nonce of one row per nonce (before packed nonces): opening packs
- * its rows into one and drops it; its nonces scan as before. */
+ * its rows (one packed row per timestamp) and drops it; its nonces scan
+ * as before, and pruning by timestamp drops the old second's row only. */
 static void test_nonce_table_upgrade(void **state) {
     struct fixture *f = *state;
     char target[512], pg_db[64] = "", err[256];
@@ -476,6 +477,13 @@ static void test_nonce_table_upgrade(void **state) {
     c.n = 0;
     assert_int_equal(svcdb_nonce_scan(a, 0, collect, &c), 0);
     assert_int_equal(c.n, 2);
+    assert_int_equal(svcdb_begin(a), 0);
+    assert_int_equal(svcdb_nonce_prune(a, 1100), 0);
+    assert_int_equal(svcdb_commit(a), 0);
+    c.n = 0;
+    assert_int_equal(svcdb_nonce_scan(a, 0, collect, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.rows[0].nonce, "old2");
     svcdb_close(a);
     svcdb_close(b);
     if (pg_db[0] != '\0') pg_db_drop(pg_db);

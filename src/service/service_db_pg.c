@@ -118,11 +118,12 @@ static const char schema_sql[] =
     " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);"
     /* a release before packed nonces kept one row per nonce in svc_nonce:
-     * its rows become one packed row (nonce_pack.c's form), then it goes */
+     * its rows become packed rows (nonce_pack.c's form), one per timestamp
+     * second so that none grows without bound, then it goes */
     "DO $$ BEGIN IF to_regclass('svc_nonce') IS NOT NULL THEN"
-    " INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT max(ts), string_agg(ts::text || ' ' ||"
+    " INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT ts, string_agg(ts::text || ' ' ||"
     " encode(convert_to(paasid, 'UTF8'), 'hex') || ' ' || encode(convert_to(nonce, 'UTF8'), 'hex'),"
-    " E'\\n') FROM svc_nonce HAVING count(*) > 0; DROP TABLE svc_nonce; END IF; END $$;";
+    " E'\\n') FROM svc_nonce GROUP BY ts ORDER BY ts; DROP TABLE svc_nonce; END IF; END $$;";
 
 struct pgdb {
     struct svcdb base;              /* first: the front's handle */

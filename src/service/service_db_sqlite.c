@@ -110,12 +110,13 @@ static const char has_index_sql[] =
 static const char live_index_sql[] =
     "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> ''";
 /* A release before packed nonces kept one row per nonce in svc_nonce: its
- * rows become one packed row (nonce_pack.c's form), then the table goes. */
+ * rows become packed rows (nonce_pack.c's form), one per timestamp second
+ * so that none grows past SQLite's length limit, then the table goes. */
 static const char has_old_nonces_sql[] =
     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'svc_nonce'";
 static const char old_nonces_sql[] =
-    "INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT max(ts), group_concat(ts || ' ' || "
-    "hex(paasid) || ' ' || hex(nonce), char(10)) FROM svc_nonce HAVING count(*) > 0;"
+    "INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT ts, group_concat(ts || ' ' || "
+    "hex(paasid) || ' ' || hex(nonce), char(10)) FROM svc_nonce GROUP BY ts ORDER BY ts;"
     "DROP TABLE svc_nonce;";
 
 struct sqdb {
