@@ -17,7 +17,7 @@ SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
 
 CORE_SRC    := $(wildcard src/core/*.c)
-LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
+LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/app/*.c src/store/*.c \
                  src/service/*.c src/gen/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)

@@ -175,7 +175,9 @@ done
 bad 9999 '{}' "unknown transaction"
 bad 2304 '[]' "input: must be an object"
 bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36.001},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}' "medfee_sumamt: 36.001 has more than 2 decimals"
-bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":"36.0"}]}' "feedetail\[0\].det_item_fee_sumamt: must be a number"
+# a bad number is the engine's E_BAD_AMOUNT, in the spec's order, as from `yibao settle`
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36,"begntime":"2020-07-01","endtime":"2020-07-05"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":"36.0"}]}' "^E_BAD_AMOUNT: feedetail\[0\].det_item_fee_sumamt (feedetl_sn '1')$"
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36,"begntime":"2020-07-01","endtime":"2020-07-05"},"feedetail":[{"med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36}]}' "^E_DUP_LINE: feedetail\[0\].feedetl_sn"
 bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","cnt":30,"pric":1.2,"det_item_fee_sumamt":36}]}' "feedetail\[0\].med_list_codg: missing"
 bad 2304 '{"data":{"medfee_sumamt":36},"feedetail":[]}' "input.data.psn_no: missing"
 bad 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-13-01"}}' "input.data.begntime"

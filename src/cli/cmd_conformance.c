@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "app/bill_decode.h"
 #include "cli/world.h"
 #include "codec/codec.h"
 #include "codec/fields.h"
@@ -122,17 +123,24 @@ static int settle_step(struct run *run, int i, const struct json_value *bill_jso
     struct bill bill;
     if (bill_from_json(bill_json, &bill, run->lines, BILL_LINES_MAX, err, sizeof err) != 0)
         return fail(run, "step %d: bill: %s", i, err);
-    struct settle_input in = {
-        .policy = &run->world.policy, .catalog = &run->world.catalog,
-        .institution = world_institution(&run->world, bill.fixmedins_code),
-        .person = &run->world.person, .state = &run->state, .bill = &bill,
-    };
-    static struct settle_result result; /* large; one run at a time */
-    enum settle_code code = settle(&in, &result, NULL, NULL);
+    struct app_registry reg = world_registry(&run->world);
+    struct app_person_reader reader = world_reader(&run->world, &run->state);
+    struct app_settle_request req = {run->world.person.psn_no, &bill};
+    static struct app_settle_answer ans; /* large; one run at a time */
+    static struct settle_result result;
+    struct store_err serr;
+    if (app_settle(&reg, &reader, &req, &ans, NULL, NULL, &serr) != 0)
+        return fail(run, "step %d: %s", i, serr.msg);
+    enum settle_code code = ans.refusal.code ? settle_code_parse(ans.refusal.code) : SETTLE_OK;
+    memset(&result, 0, sizeof result);
+    result.code = code;
+    result.error_field = ans.refusal.field;
+    result.error_line = ans.refusal.line;
     if (code == SETTLE_OK) {
+        result.setl = ans.stl.setl;
         run->steps[i].settled = true;
-        run->steps[i].delta = result.delta;
-        year_state_apply(&run->state, &result.delta);
+        run->steps[i].delta = ans.stl.delta;
+        year_state_apply(&run->state, &ans.stl.delta);
     }
     return compare(run, i, expect, code, &result);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/bill_decode.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/world.h"
@@ -135,20 +136,29 @@ static int settle_bill(const struct settle_args *a, struct world *w, struct year
     int rc = bill_from_json(root, &bill, lines, BILL_LINES_MAX, err, sizeof err);
     free(data);
     if (rc != 0) return fprintf(stderr, "yibao: %s: %s\n", a->bill, err), EXIT_BAD_INPUT;
-    struct settle_input in = {&w->policy, &w->catalog, world_institution(w, bill.fixmedins_code),
-                              &w->person, state, &bill};
+    struct app_registry reg = world_registry(w);
+    struct app_person_reader reader = world_reader(w, state);
+    struct app_settle_request req = {w->person.psn_no, &bill};
+    static struct app_settle_answer ans;
     static struct settle_result result;
     static struct explain ex;
+    struct store_err serr;
     explain_init(&ex);
-    if (settle(&in, &result, NULL, a->explain ? &ex : NULL) != SETTLE_OK) {
-        printf("{\"error\":\"%s\",\"field\":\"%s\",\"line\":%d}\n", settle_code_name(result.code),
-               result.error_field ? result.error_field : "", result.error_line);
+    if (app_settle(&reg, &reader, &req, &ans, NULL, a->explain ? &ex : NULL, &serr) != 0)
+        return fprintf(stderr, "yibao: %s\n", serr.msg), EXIT_BAD_INPUT;
+    if (ans.refusal.code != NULL) {
+        const struct app_refusal *why = &ans.refusal;
+        printf("{\"error\":\"%s\",\"field\":\"%s\",\"line\":%d}\n", why->code,
+               why->field ? why->field : "", why->line);
         char where[32] = "";
-        if (result.error_line >= 0) snprintf(where, sizeof where, ", details[%d]", result.error_line);
-        fprintf(stderr, "yibao: %s: refused: %s (%s%s)\n", a->bill, settle_code_name(result.code),
-                result.error_field ? result.error_field : "-", where);
+        if (why->line >= 0) snprintf(where, sizeof where, ", details[%d]", why->line);
+        fprintf(stderr, "yibao: %s: refused: %s (%s%s)\n", a->bill, why->code,
+                why->field ? why->field : "-", where);
         return EXIT_BAD_INPUT;
     }
+    result.setl = ans.stl.setl;
+    result.pool_ratio_bp = ans.stl.pool_ratio_bp;
+    result.delta = ans.stl.delta;
     year_state_apply(state, &result.delta);
     if (a->brief) print_brief(&result.setl);
     else print_result(w, &result, state, a->explain ? &ex : NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/bill_decode.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"

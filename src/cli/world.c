@@ -1,6 +1,7 @@
 /* world.c: institutions of a file-based world (see world.h). */
 #include "cli/world.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ int world_institutions_from_json(struct world *w, const struct json_value *obj, 
             snprintf(err, err_size, "institutions.%s", inner);
             return -1;
         }
+        struct store_institution *d = &w->designated[w->institution_count];
+        memset(d, 0, sizeof *d);
+        memcpy(d->code, w->institutions[w->institution_count].code, sizeof d->code);
+        d->type = w->institutions[w->institution_count].type;
+        d->level = w->institutions[w->institution_count].level;
+        d->status = DESIGNATION_ACTIVE;
         w->institution_count++;
     }
     return 0;
@@ -37,4 +44,69 @@ const struct institution *world_institution(const struct world *w, const char *c
 
 void world_free(struct world *w) {
     catalog_free(&w->catalog);
+}
+
+/* ---- the world as the settlement use case reads it ------------------------ */
+static const struct store_institution *world_institution_of(const void *ctx, const char *code) {
+    const struct world *w = ctx;
+    for (int i = 0; i < w->institution_count; i++)
+        if (strcmp(w->designated[i].code, code) == 0) return &w->designated[i];
+    return NULL;
+}
+
+static const struct policy *world_policy_of(const void *ctx, const char *region, int32_t year,
+                                            int32_t insutype) {
+    const struct world *w = ctx;
+    (void)region;
+    return w->policy.year == year && w->policy.insutype == insutype ? &w->policy : NULL;
+}
+
+static const struct policy *world_fallback_of(const void *ctx, const char *region,
+                                              int32_t insutype) {
+    (void)region;
+    (void)insutype;
+    return &((const struct world *)ctx)->policy;
+}
+
+static const struct catalog *world_catalog_of(const void *ctx) {
+    return &((const struct world *)ctx)->catalog;
+}
+
+struct app_registry world_registry(const struct world *w) {
+    assert(w != NULL);
+    return (struct app_registry){w, world_institution_of, world_policy_of, world_fallback_of,
+                                 world_catalog_of};
+}
+
+static int world_person_of(void *ctx, const char *psn_no, struct store_person *out, bool *found,
+                           struct store_err *err) {
+    const struct world *w = ctx;
+    (void)psn_no;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    snprintf(out->psn_no, sizeof out->psn_no, "%s", w->person.psn_no);
+    snprintf(out->region, sizeof out->region, "%s", w->policy.region);
+    out->insutype = w->person.insutype;
+    out->category = w->person.category;
+    out->flags = w->person.flags;
+    out->benefit_start = w->person.benefit_start;
+    out->status = INSURED_ACTIVE;
+    *found = true;
+    return 0;
+}
+
+static int world_state_of(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
+                          struct store_err *err) {
+    const struct world *w = ctx;
+    (void)psn_no;
+    (void)err;
+    assert(w->state != NULL && w->state->year == year);
+    *out = *w->state;
+    return 0;
+}
+
+struct app_person_reader world_reader(struct world *w, struct year_state *state) {
+    assert(w != NULL && state != NULL);
+    w->state = state;
+    return (struct app_person_reader){w, world_person_of, world_state_of};
 }

@@ -4,6 +4,7 @@
 #ifndef YIBAO_CLI_WORLD_H
 #define YIBAO_CLI_WORLD_H
 
+#include "app/settle_case.h"
 #include "core/catalog.h"
 #include "core/person.h"
 #include "core/policy.h"
@@ -16,7 +17,9 @@ struct world {
     struct catalog catalog;
     int institution_count;
     struct institution institutions[WORLD_INSTITUTIONS_MAX];
+    struct store_institution designated[WORLD_INSTITUTIONS_MAX]; /* the same, all active */
     struct person person;
+    struct year_state *state;      /* the person's year (world_reader) */
 };
 
 /* Each returns 0, or -1 with err filled ("FILE: key.path: what"). */
@@ -24,5 +27,13 @@ int world_institutions_from_json(struct world *w, const struct json_value *obj, 
                                  size_t err_size);
 const struct institution *world_institution(const struct world *w, const char *code);
 void world_free(struct world *w);
+
+/* The world as the settlement use case reads it (src/app/settle_case.h):
+ * its one policy is the policy of every (region, year, scheme) it matches,
+ * and the fallback otherwise, so the engine names a mismatch; its
+ * institutions are designated; its person is insured, with *state as the
+ * year (acct_balc_fen the account). */
+struct app_registry world_registry(const struct world *w);
+struct app_person_reader world_reader(struct world *w, struct year_state *state);
 
 #endif

@@ -37,13 +37,6 @@ int person_from_json(const struct json_value *obj, struct person *out, char *err
 int institution_from_json(const char *code, const struct json_value *obj, struct institution *out,
                           char *err, size_t err_size);
 
-/* Fills bill (lines into the caller's array of lines_max entries). Bad dates
- * and numbers are recorded in the bill for the engine to report in spec
- * order; only structural problems (details not an array, a line not an
- * object, a code too long, too many lines) fail here. */
-int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,
-                   int32_t lines_max, char *err, size_t err_size);
-
 /* A year state in yuan as in the vectors: missing fields are 0 except
  * acct_balc (default_acct_balc_fen); year is the policy's. */
 int state_from_json(const struct json_value *obj, const struct policy *policy,

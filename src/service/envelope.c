@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/bill_decode.h"
 #include "core/money.h"
 #include "service/svc.h"
 
@@ -154,21 +155,13 @@ void mdtrt_id_format(int64_t id, char *out, size_t size) {
     snprintf(out, size, "MDT%010" PRId64, id);
 }
 
-/* One fee line: the NHSA names; amounts checked here, naming the field. */
+/* One fee line of an upload: the one line decoder (src/app/bill_decode.c:
+ * a bad number is left for the engine, which names it with the spec's
+ * code), then the interface's own fee_ocur_time. */
 static int fee_line(struct svc_call *c, const struct json_value *v, const char *path,
                     struct bill_line *line, datetime_s *ocur) {
-    memset(line, 0, sizeof *line);
-    if (v->type != JSON_OBJECT) return svc_fail(c, "%s: must be an object", path);
-    if (in_code(c, v, "feedetl_sn", path, true, line->feedetl_sn, sizeof line->feedetl_sn) != 0 ||
-        in_code(c, v, "med_list_codg", path, true, line->med_list_codg,
-                sizeof line->med_list_codg) != 0 ||
-        scaled(c, v, "cnt", path, true, 4, CNT_SCALED_MAX, &line->cnt_scaled) != 0 ||
-        scaled(c, v, "pric", path, true, 6, PRICE_SCALED_MAX, &line->pric_scaled) != 0 ||
-        scaled(c, v, "det_item_fee_sumamt", path, true, 2, AMOUNT_FEN_MAX, &line->amount_fen) != 0)
-        return -1;
-    line->has_feedetl_sn = true;
-    line->numbers_ok = true;
-    if (line->cnt_scaled == 0) return svc_fail(c, "%s.cnt: must be more than 0", path);
+    assert(path != NULL && line != NULL);
+    if (bill_line_decode(v, path, line, c->err, sizeof c->err) != 0) return -1;
     *ocur = 0;
     if (in_time(c, v, "fee_ocur_time", path, false, ocur) < 0) return -1;
     return 0;

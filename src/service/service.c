@@ -13,33 +13,36 @@
 
 #include "service/svc.h"
 
+/* The transactions: who may call each, what it reads and writes. A
+ * replayable write keeps its answer by msgid in the service tables;
+ * settlements and revokes are idempotent in the store's journal instead. */
 static const struct svc_txn txns[] = {
-    {"9001", txn_signin, true, false, false, NULL},
-    {"9002", txn_signout, true, false, false, NULL},
-    {"1101", txn_person, false, false, false, NULL},
-    {"5206", txn_cumulative, false, false, false, NULL},
-    {"5203", txn_setl_query, false, false, false, NULL},
-    {"3201", txn_reconcile, false, false, false, NULL},
-    {"2201", txn_register, true, true, true, NULL},
-    {"2202", txn_register_cancel, true, true, false, NULL},
-    {"2203", txn_visit_info, true, true, false, NULL},
-    {"2204", txn_fee_upload, true, true, true, txn_fee_prepare},
-    {"2205", txn_fee_withdraw, true, true, false, NULL},
-    {"2206", txn_presettle, false, true, true, NULL},
-    {"2207", txn_settle, false, true, true, NULL},
-    {"2208", txn_revoke, false, true, false, NULL},
-    {"2401", txn_admit, true, true, true, NULL},
-    {"2402", txn_discharge, true, true, false, NULL},
-    {"2403", txn_admit_change, true, true, false, NULL},
-    {"2404", txn_register_cancel, true, true, false, NULL},
-    {"2301", txn_fee_upload, true, true, true, txn_fee_prepare},
-    {"2302", txn_fee_withdraw, true, true, false, NULL},
-    {"2303", txn_presettle, false, true, true, NULL},
-    {"2304", txn_settle, false, true, true, NULL},
-    {"2305", txn_revoke, false, true, false, NULL},
-    {"2101", txn_pharmacy, false, false, true, NULL},
-    {"2102", txn_pharmacy, false, false, true, NULL},
-    {"2103", txn_revoke, false, false, false, NULL},
+    {.infno = "9001", .run = txn_signin, .institutions = SVC_FOR_ANY, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "9002", .run = txn_signout, .institutions = SVC_FOR_ANY, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "1101", .run = txn_person, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "5206", .run = txn_cumulative, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "5203", .run = txn_setl_query, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "3201", .run = txn_reconcile, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2201", .run = txn_register, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2202", .run = txn_register_cancel, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2203", .run = txn_visit_info, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2204", .run = txn_fee_upload, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .prepare = txn_fee_prepare, .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2205", .run = txn_fee_withdraw, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2206", .run = txn_presettle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "11"},
+    {.infno = "2207", .run = txn_settle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "11"},
+    {.infno = "2208", .run = txn_revoke, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2401", .run = txn_admit, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2402", .run = txn_discharge, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2403", .run = txn_admit_change, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2404", .run = txn_register_cancel, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2301", .run = txn_fee_upload, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .prepare = txn_fee_prepare, .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2302", .run = txn_fee_withdraw, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2303", .run = txn_presettle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "21"},
+    {.infno = "2304", .run = txn_settle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "21"},
+    {.infno = "2305", .run = txn_revoke, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2101", .run = txn_pharmacy, .institutions = SVC_FOR_PHARMACIES, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "41"},
+    {.infno = "2102", .run = txn_pharmacy, .institutions = SVC_FOR_PHARMACIES, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "41"},
+    {.infno = "2103", .run = txn_revoke, .institutions = SVC_FOR_PHARMACIES, .writes = true, .designation = SVC_DESIGNATION_NONE},
 };
 
 const struct svc_txn *svc_txn_find(const char *infno) {
@@ -251,17 +254,23 @@ static int envelope(struct svc_call *c, const struct json_value *root) {
     return 0;
 }
 
+/* The envelope's institution: known, of a kind the transaction serves,
+ * and, for what opens or adds to a visit, designated now. A settlement's
+ * designation is decided at the bill's date by the settlement itself
+ * (src/app/settle_case.c: E_UNKNOWN_INSTITUTION), like every adapter's. */
 static int institution_check(struct svc_call *c, const struct svc_txn *t) {
+    assert(t->institutions != 0);
     c->inst = store_institution_find(c->svc->store, c->fixmedins_code);
     if (c->inst == NULL)
         return svc_fail(c, "envelope.fixmedins_code: unknown institution '%s'", c->fixmedins_code);
-    if (t->hospital_only && c->inst->type != INSTITUTION_HOSPITAL)
+    if (!(t->institutions & SVC_FOR_PHARMACIES) && c->inst->type != INSTITUTION_HOSPITAL)
         return svc_fail(c, "infno %s: only for hospitals; '%s' is a pharmacy", t->infno,
                         c->fixmedins_code);
-    if (!t->hospital_only && t->settles && c->inst->type != INSTITUTION_PHARMACY)
+    if (!(t->institutions & SVC_FOR_HOSPITALS) && c->inst->type != INSTITUTION_PHARMACY)
         return svc_fail(c, "infno %s: only for pharmacies; '%s' is a hospital", t->infno,
                         c->fixmedins_code);
-    if (t->settles && c->inst->status != DESIGNATION_ACTIVE)
+    if (t->designation == SVC_DESIGNATION_NOW &&
+        !app_designated(c->inst, true, svc_unix_to_local(c->now_s)))
         return svc_fail(c, "envelope.fixmedins_code: institution '%s' is %s and cannot settle",
                         c->fixmedins_code,
                         c->inst->status == DESIGNATION_REVOKED ? "revoked" : "suspended");

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/settle_case.h"
 #include "core/bill.h"
 #include "core/settle.h"
 #include "json/json.h"
@@ -356,15 +357,27 @@ datetime_s svc_unix_to_local(int64_t unix_s);
 
 /* ---- handlers ---------------------------------------------------------- */
 typedef int (*svc_handler)(struct svc_call *c);
+enum svc_institutions { SVC_FOR_HOSPITALS = 1, SVC_FOR_PHARMACIES = 2, SVC_FOR_ANY = 3 };
+enum svc_designation {
+    SVC_DESIGNATION_NONE = 0,   /* not checked (reads, a visit's own follow-ups, revokes) */
+    SVC_DESIGNATION_NOW,        /* designated at the request's time (a visit opened or added to) */
+    SVC_DESIGNATION_BILL,       /* at the bill's date, by the settlement use case */
+};
+/* One row per infno (service.c), with designated initialisers: what a
+ * handler needs to know of its transaction it reads here, never from the
+ * infno's digits. */
 struct svc_txn {
     const char *infno;
     svc_handler run;
-    bool replayable;    /* a write whose answer we keep by msgid (non-store writes) */
-    bool hospital_only;
-    bool settles;       /* needs an active designation */
+    enum svc_institutions institutions; /* which kinds of institution may call it */
+    enum visit_kind visit;      /* the visit kind it handles; 0: none (one-shot, queries) */
+    bool writes;                /* changes the store or the service tables */
+    bool replayable;            /* a write whose answer we keep by msgid (non-store writes) */
+    enum svc_designation designation;
     /* a replayable write's work that needs no write: runs on the HTTP
      * thread before run() is queued (c->prepared_rc is its result) */
     svc_handler prepare;
+    const char *med_type;       /* a one-shot bill's med_type when its data gives none */
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -397,7 +410,7 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 /* txn_settle.c: runs the engine for a bill of psn_no against the committed
  * state (no commit); on refusal fills c->err naming code, field and line. */
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
-               struct settle_result *res, struct line_result *line_results);
+               struct app_settle_answer *ans, struct line_result *line_results);
 /* True while a settlement of the visit is between its read and its link. */
 bool svc_visit_settling(struct service *svc, int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */

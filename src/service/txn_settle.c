@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "app/bill_decode.h"
 #include "service/svc.h"
 
 /* Reserves a visit for one settlement at a time; false if taken or full.
@@ -47,13 +48,6 @@ bool svc_visit_settling(struct service *svc, int64_t visit_id) {
 }
 
 /* ---- the engine on committed state ---------------------------------------- */
-static void engine_institution(const struct store_institution *r, struct institution *out) {
-    memset(out, 0, sizeof *out);
-    snprintf(out->code, sizeof out->code, "%s", r->code);
-    out->type = r->type;
-    out->level = r->level;
-}
-
 /* A refusal's err_msg (docs/SERVICE.md): "E_BAD_AMOUNT:
  * feedetail[3].det_item_fee_sumamt (feedetl_sn '4')" for a line, else
  * "E_POLICY_YEAR: endtime", with the value when given ("E_UNKNOWN_PERSON:
@@ -68,36 +62,27 @@ static int refusal(struct svc_call *c, const char *code, const char *field, int3
     return svc_fail(c, "%s", code);
 }
 
-static int engine_refusal(struct svc_call *c, const struct settle_result *res,
-                          const struct bill *bill) {
-    return refusal(c, settle_code_name(res->code), res->error_field, res->error_line, bill, NULL);
+/* The value a refusal's field names, for its message. */
+static const char *refused_value(const char *field, const char *psn_no, const struct bill *bill) {
+    if (field == NULL) return NULL;
+    if (strcmp(field, "psn_no") == 0) return psn_no;
+    if (strcmp(field, "fixmedins_code") == 0 && bill != NULL) return bill->fixmedins_code;
+    return NULL;
 }
 
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
-               struct settle_result *res, struct line_result *line_results) {
-    struct store_person sp;
-    bool found = false;
+               struct app_settle_answer *ans, struct line_result *line_results) {
+    assert(c != NULL && bill != NULL && ans != NULL);
+    struct app_registry reg = app_store_registry(c->svc->store);
+    struct app_person_reader reader = app_store_reader(c->svc->store);
+    struct app_settle_request req = {psn_no, bill};
     struct store_err err;
-    if (store_person_find(c->svc->store, psn_no, &sp, &found, &err) != 0)
+    if (app_settle(&reg, &reader, &req, ans, line_results, NULL, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
-    if (!found) return refusal(c, "E_UNKNOWN_PERSON", "psn_no", -1, NULL, psn_no);
-    if (sp.status != INSURED_ACTIVE) return refusal(c, "E_NOT_INSURED", "psn_no", -1, NULL, psn_no);
-    int year = bill->dates_ok ? datetime_year(bill->endtime) : -1;
-    const struct policy *pol = store_policy_find(c->svc->store, sp.region, year, sp.insutype);
-    if (pol == NULL) pol = store_policy_fallback(c->svc->store, sp.region, sp.insutype);
-    if (pol == NULL) return refusal(c, "E_POLICY_YEAR", "endtime", -1, NULL, NULL);
-    struct year_state st;
-    if (store_state_get(c->svc->store, psn_no, pol->year, &st, &err) != 0)
-        return svc_fail(c, "storage: %s", err.msg);
-    st.year = pol->year;
-    struct person person = {.insutype = sp.insutype, .category = sp.category, .flags = sp.flags,
-                            .benefit_start = sp.benefit_start, .acct_balc_fen = st.acct_balc_fen};
-    snprintf(person.psn_no, sizeof person.psn_no, "%s", sp.psn_no);
-    struct institution inst;
-    const struct store_institution *si = store_institution_find(c->svc->store, bill->fixmedins_code);
-    if (si != NULL) engine_institution(si, &inst);
-    struct settle_input in = {pol, store_catalog(c->svc->store), si ? &inst : NULL, &person, &st, bill};
-    if (settle(&in, res, line_results, NULL) != SETTLE_OK) return engine_refusal(c, res, bill);
+    const struct app_refusal *why = &ans->refusal;
+    if (why->code != NULL)
+        return refusal(c, why->code, why->field, why->line, bill,
+                       refused_value(why->field, psn_no, bill));
     return 0;
 }
 
@@ -218,11 +203,12 @@ static int committed(struct svc_call *c) {
     if (r->status != STORE_REFUSED) return svc_fail(c, "storage: %s", r->err.msg);
     char setl_id[24];
     snprintf(setl_id, sizeof setl_id, "%" PRId64, r->setl_id);
-    const char *f = r->error_field, *value = NULL;
-    if (f != NULL && strcmp(f, "psn_no") == 0) value = c->w->psn_no;
-    else if (f != NULL && strcmp(f, "setl_id") == 0) value = setl_id;
+    const char *f = r->error_field;
+    const struct bill *bill = r->op == STORE_OP_SETTLE ? r->bill : NULL;
+    const char *value = refused_value(f, c->w->psn_no, bill);
+    if (f != NULL && strcmp(f, "setl_id") == 0) value = setl_id;
     else if (f != NULL && strcmp(f, "msgid") == 0) value = c->msgid;
-    return refusal(c, r->error, f, r->error_line, r->op == STORE_OP_SETTLE ? r->bill : NULL, value);
+    return refusal(c, r->error, f, r->error_line, bill, value);
 }
 
 /* The answer's setl_time: the journal record's time. */
@@ -238,12 +224,10 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
     struct store_req *r = &w->sreq;
     memset(r, 0, sizeof *r);
     if (c->svc->cfg.dry_run) {
-        struct settle_result res;
-        if (svc_engine(c, w->psn_no, &w->bill, &res, NULL) != 0) return -1;
+        struct app_settle_answer ans;
+        if (svc_engine(c, w->psn_no, &w->bill, &ans, NULL) != 0) return -1;
         r->status = STORE_DONE;
-        r->stl.setl = res.setl;
-        r->stl.rooms = res.rooms;
-        r->stl.pool_ratio_bp = res.pool_ratio_bp;
+        r->stl = ans.stl;
         return after(c);
     }
     r->op = STORE_OP_SETTLE;
@@ -253,10 +237,15 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
     return svc_commit(c, after);
 }
 
+/* data.medfee_sumamt must be the lines' total; when a line's numbers are
+ * bad there is no total, and the engine names the line (E_BAD_AMOUNT). */
 static int check_total(struct svc_call *c, const struct json_value *data, const struct bill *bill) {
     int64_t medfee = 0, sum = 0;
     if (in_money(c, data, "medfee_sumamt", "input.data", true, &medfee) != 0) return -1;
-    for (int32_t i = 0; i < bill->line_count; i++) sum += bill->lines[i].amount_fen;
+    for (int32_t i = 0; i < bill->line_count; i++) {
+        if (!bill->lines[i].numbers_ok) return 0;
+        sum += bill->lines[i].amount_fen;
+    }
     if (sum != medfee) {
         char a[32], b[32];
         money_format(medfee, a, sizeof a);
@@ -271,7 +260,8 @@ static int check_total(struct svc_call *c, const struct json_value *data, const 
  * through c->db (the caller holds it). */
 static int visit_bill(struct svc_call *c, const struct json_value *data, struct svc_visit *v,
                       struct bill *bill) {
-    enum visit_kind kind = c->infno[1] == '3' ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    enum visit_kind kind = c->txn->visit;
+    assert(kind == VISIT_INPATIENT || kind == VISIT_OUTPATIENT);
     int32_t count = 0;
     datetime_s latest = 0;
     int rc = svc_visit_load(c, data, "input.data", v);
@@ -301,23 +291,21 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
 int txn_presettle(struct svc_call *c) {
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data != NULL && json_get(c->input, "feedetail") != NULL)
-        return oneshot(c, c->infno[1] == '3' ? "21" : "11", false);
+        return oneshot(c, c->txn->med_type, false);
     struct svc_visit v;
     struct bill bill;
-    struct settle_result res;
+    struct app_settle_answer ans;
     if (data == NULL) return -1;
     svcdb_lock(c->db);
     int rc = visit_bill(c, data, &v, &bill);
     svcdb_unlock(c->db);
-    if (rc != 0 || check_total(c, data, &bill) != 0 || svc_engine(c, v.psn_no, &bill, &res, NULL) != 0)
+    if (rc != 0 || check_total(c, data, &bill) != 0 || svc_engine(c, v.psn_no, &bill, &ans, NULL) != 0)
         return -1;
-    struct store_settlement stl = {.insutype = v.insutype, .setl = res.setl, .rooms = res.rooms,
-                                   .pool_ratio_bp = res.pool_ratio_bp};
     char mdtrt_id[24];
     mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
     struct jw w;
     jw_begin(&w, c->output);
-    svc_write_settlement(&w, &stl, 0, mdtrt_id, v.psn_no, c->now_s, 1);
+    svc_write_settlement(&w, &ans.stl, 0, mdtrt_id, v.psn_no, c->now_s, 1);
     jw_end(&w);
     return 0;
 }
@@ -422,7 +410,7 @@ int txn_settle(struct svc_call *c) {
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data == NULL) return -1;
     if (json_get(c->input, "feedetail") != NULL)
-        return oneshot(c, c->infno[1] == '3' ? "21" : "11", true);
+        return oneshot(c, c->txn->med_type, true);
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
     c->w->settling = false;
@@ -430,39 +418,50 @@ int txn_settle(struct svc_call *c) {
 }
 
 /* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */
+/* The latest fee_ocur_time of the lines (0: none), which dates a bill
+ * whose data gives none. */
+static int latest_fee_time(struct svc_call *c, const struct json_value *arr, datetime_s *latest) {
+    char path[SVC_PATH_BYTES];
+    int32_t i = 0;
+    *latest = 0;
+    for (const struct json_value *v = arr->child; v != NULL; v = v->next, i++) {
+        datetime_s t = 0;
+        snprintf(path, sizeof path, "input.feedetail[%d]", (int)i);
+        if (v->type == JSON_OBJECT && in_time(c, v, "fee_ocur_time", path, false, &t) < 0) return -1;
+        if (t > *latest) *latest = t;
+    }
+    return 0;
+}
+
+/* The interface's defaults: the envelope's institution; the infno's
+ * med_type; dates from the fee lines (or now) when the data gives none. */
+static int oneshot_defaults(struct svc_call *c, const struct json_value *d, const char *med_default,
+                            const struct json_value *arr, struct bill *bill) {
+    datetime_s latest = 0;
+    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", c->fixmedins_code);
+    const struct json_value *med = json_get(d, "med_type");
+    if (med == NULL || med->type == JSON_NULL || (med->type == JSON_STRING && med->len == 0))
+        bill->med_type = med_type_parse(med_default);
+    if (arr->type == JSON_ARRAY && latest_fee_time(c, arr, &latest) != 0) return -1;
+    int begn = bill_date_field(d, "begntime", &bill->begntime);
+    int end = bill_date_field(d, "endtime", &bill->endtime);
+    if (begn == 1) bill->begntime = latest ? latest : svc_unix_to_local(c->now_s);
+    if (end == 1) bill->endtime = latest > bill->begntime ? latest : bill->begntime;
+    bill->dates_ok = begn >= 0 && end >= 0; /* a malformed date is the engine's E_BAD_DATES */
+    return 0;
+}
+
+/* The one-shot bill: data and feedetail[] through the one bill decoder. */
 static int oneshot_bill(struct svc_call *c, const struct json_value *d, const char *med_default,
                         struct bill *bill, char *psn_no) {
-    const char *p = "input.data";
-    char med_type[8];
-    int32_t count = 0;
-    datetime_s latest = 0;
-    memset(bill, 0, sizeof *bill);
-    if (in_code(c, d, "psn_no", p, true, psn_no, CODE_BYTES_MAX + 1) != 0 ||
-        in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &count, &latest, NULL,
-                     0) != 0)
+    const struct json_value *arr = json_get(c->input, "feedetail");
+    if (in_code(c, d, "psn_no", "input.data", true, psn_no, CODE_BYTES_MAX + 1) != 0) return -1;
+    if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "input.feedetail: missing");
+    struct bill_source src = {d, "input.data", arr, "input.feedetail"};
+    if (bill_decode(&src, bill, c->w->lines, c->w->lines_max, c->err, sizeof c->err) != 0 ||
+        oneshot_defaults(c, d, med_default, arr, bill) != 0)
         return -1;
-    int rc = in_code(c, d, "med_type", p, false, med_type, sizeof med_type);
-    if (rc < 0) return -1;
-    bill->med_type = med_type_parse(rc == 1 ? med_default : med_type);
-    if (bill->med_type == MED_TYPE_INVALID)
-        return svc_fail(c, "input.data.med_type: '%s' is not 11, 14, 21 or 41", med_type);
-    rc = in_time(c, d, "begntime", p, false, &bill->begntime);
-    if (rc < 0) return -1;
-    if (rc == 1) bill->begntime = latest ? latest : svc_unix_to_local(c->now_s);
-    rc = in_time(c, d, "endtime", p, false, &bill->endtime);
-    if (rc < 0) return -1;
-    if (rc == 1) bill->endtime = latest > bill->begntime ? latest : bill->begntime;
-    bill->dates_ok = true;
-    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", c->fixmedins_code);
-    bill->lines = c->w->lines;
-    bill->line_count = count;
-    if (in_code(c, d, "dise_codg", p, false, bill->dise_codg, sizeof bill->dise_codg) < 0 ||
-        in_code(c, d, "spec_dise_codg", p, false, bill->spec_dise_codg,
-                sizeof bill->spec_dise_codg) < 0 ||
-        in_flag(c, d, "out_of_area", p, &bill->out_of_area) != 0 ||
-        in_flag(c, d, "filed", p, &bill->filed) != 0 ||
-        in_flag(c, d, "acct_used_flag", p, &bill->acct_used) != 0)
-        return -1;
+    assert(bill->lines == c->w->lines && bill->line_count <= c->w->lines_max);
     return check_total(c, d, bill);
 }
 
@@ -479,20 +478,11 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
     struct bill *bill = &c->w->bill;
     if (d == NULL || oneshot_bill(c, d, default_med_type, bill, psn_no) != 0) return -1;
     if (!commit) {
-        struct settle_result res;
-        if (svc_engine(c, psn_no, bill, &res, NULL) != 0) return -1;
-        const struct store_institution *si = c->inst;
-        (void)si;
-        struct store_settlement stl = {.setl = res.setl, .rooms = res.rooms,
-                                       .pool_ratio_bp = res.pool_ratio_bp};
-        struct store_person sp;
-        bool found = false;
-        struct store_err err;
-        if (store_person_find(c->svc->store, psn_no, &sp, &found, &err) == 0 && found)
-            stl.insutype = sp.insutype;
+        struct app_settle_answer ans;
+        if (svc_engine(c, psn_no, bill, &ans, NULL) != 0) return -1;
         struct jw w;
         jw_begin(&w, c->output);
-        svc_write_settlement(&w, &stl, 0, "", psn_no, c->now_s, 1);
+        svc_write_settlement(&w, &ans.stl, 0, "", psn_no, c->now_s, 1);
         jw_end(&w);
         return 0;
     }
@@ -500,7 +490,8 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
 }
 
 int txn_pharmacy(struct svc_call *c) {
-    return oneshot(c, "41", strcmp(c->infno, "2102") == 0);
+    assert(c->txn->visit == 0 && c->txn->institutions == SVC_FOR_PHARMACIES);
+    return oneshot(c, c->txn->med_type, c->txn->writes);
 }
 
 /* ---- revoke (2208, 2305, 2103) ------------------------------------------------ */

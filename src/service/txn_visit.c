@@ -144,7 +144,7 @@ int txn_admit(struct svc_call *c) {
 int txn_register_cancel(struct svc_call *c) {
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     struct svc_visit v;
-    enum visit_kind kind = strcmp(c->infno, "2404") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    enum visit_kind kind = c->txn->visit;
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
         visit_open(c, &v, kind, "input.data") != 0)
         return -1;
@@ -225,7 +225,7 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
  * write (txn_fee_upload, on the service tables' writer) then checks that the
  * visit is still the one the answer was computed for. */
 int txn_fee_prepare(struct svc_call *c) {
-    enum visit_kind kind = strcmp(c->infno, "2301") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
     char id[CODE_BYTES_MAX + 1];
     if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &w->fee_count,
@@ -242,9 +242,9 @@ int txn_fee_prepare(struct svc_call *c) {
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
     if (visit_open(c, &w->visit, kind, "input.feedetail[0]") != 0) return -1;
     struct bill bill;
-    struct settle_result res;
+    struct app_settle_answer ans;
     svc_visit_bill(&w->visit, &bill, w->lines, w->fee_count, w->fee_latest);
-    if (svc_engine(c, w->visit.psn_no, &bill, &res, w->line_results) != 0) return -1;
+    if (svc_engine(c, w->visit.psn_no, &bill, &ans, w->line_results) != 0) return -1;
     struct jw j;
     jw_begin(&j, c->output);
     jw_arr(&j, "result");
@@ -266,7 +266,7 @@ static bool same_visit(const struct svc_visit *a, const struct svc_visit *b) {
 /* 2204/2301 on the writer, after txn_fee_prepare: the visit must still be
  * open and unchanged; a feedetl_sn already uploaded refuses the request. */
 int txn_fee_upload(struct svc_call *c) {
-    enum visit_kind kind = strcmp(c->infno, "2301") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
     if (c->prepared_rc != 0) return -1;     /* c->err says why */
     struct svc_visit now;
@@ -287,7 +287,7 @@ int txn_fee_upload(struct svc_call *c) {
 }
 
 int txn_fee_withdraw(struct svc_call *c) {
-    enum visit_kind kind = strcmp(c->infno, "2302") == 0 ? VISIT_INPATIENT : VISIT_OUTPATIENT;
+    enum visit_kind kind = c->txn->visit;
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     struct svc_visit v;
     char sn[CODE_BYTES_MAX + 1];

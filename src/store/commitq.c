@@ -17,6 +17,7 @@
 
 #include <openssl/rand.h>
 
+#include "app/settle_case.h"
 #include "core/hash.h"
 #include "store/cache.h"
 #include "store/checkpoint.h"
@@ -137,6 +138,7 @@ struct batch {
     size_t *miss_idx;               /* working-set index of each cache miss */
     bool checkpointed;              /* this batch writes the pending effect */
     struct completion *completions; /* async callbacks of the batch, copied under the lock */
+    struct app_settle_answer answer; /* scratch of do_settle */
 };
 
 struct commitq {
@@ -227,8 +229,10 @@ static void refuse_at(struct store_req *r, const char *code, const char *field, 
     r->error_line = line;
 }
 
-static void refuse(struct store_req *r, const char *code, const char *field) {
-    refuse_at(r, code, field, -1);
+static void refuse(struct store_req *r, enum app_refusal_code code) {
+    struct app_refusal why;
+    app_refuse(&why, code);
+    refuse_at(r, why.code, why.field, why.line);
 }
 
 static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) {
@@ -451,72 +455,56 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
     return rec;
 }
 
-static const struct institution *designated(const struct store *s, const struct bill *bill,
-                                            struct institution *out) {
-    const struct store_institution *r = store_institution_find(s, bill->fixmedins_code);
-    if (r == NULL || r->status == DESIGNATION_REVOKED) return NULL;
-    if (r->status == DESIGNATION_SUSPENDED &&
-        (r->suspended_until == 0 || !bill->dates_ok || bill->endtime <= r->suspended_until))
-        return NULL;
-    snprintf(out->code, sizeof out->code, "%s", r->code);
-    out->type = r->type;
-    out->level = r->level;
-    return out;
+/* ---- the batch's working set as the settlement use case reads it ---------- */
+static int batch_person(void *ctx, const char *psn_no, struct store_person *out, bool *found,
+                        struct store_err *err) {
+    (void)err;
+    const struct person_entry *pe = person_of(ctx, psn_no);
+    assert(pe != NULL); /* every settlement's person was prefetched */
+    *found = pe->found;
+    if (pe->found) *out = pe->p;
+    return 0;
 }
 
-static void engine_person(const struct person_entry *pe, struct person *out) {
-    memset(out, 0, sizeof *out);
-    snprintf(out->psn_no, sizeof out->psn_no, "%s", pe->p.psn_no);
-    out->insutype = pe->p.insutype;
-    out->category = pe->p.category;
-    out->flags = pe->p.flags;
-    out->benefit_start = pe->p.benefit_start;
+static int batch_state(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
+                       struct store_err *err) {
+    (void)err;
+    const struct state_entry *se = state_of(ctx, psn_no, year);
+    const struct person_entry *pe = person_of(ctx, psn_no);
+    assert(se != NULL && pe != NULL); /* the bill's year was prefetched */
+    *out = se->st;
     out->acct_balc_fen = pe->balance_fen;
+    return 0;
 }
 
 static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
-    struct person_entry *pe = person_of(b, r->psn_no);
-    assert(pe != NULL);
-    if (!pe->found) return refuse(r, "E_UNKNOWN_PERSON", "psn_no");
-    if (pe->p.status != INSURED_ACTIVE) return refuse(r, "E_NOT_INSURED", "psn_no");
-    int year = bill_year(r->bill);
-    const struct policy *policy = store_policy_find(q->store, pe->p.region, year, pe->p.insutype);
-    struct state_entry *se = policy ? state_of(b, pe->p.psn_no, year) : NULL;
-    if (policy == NULL) policy = store_policy_fallback(q->store, pe->p.region, pe->p.insutype);
-    if (policy == NULL) return refuse(r, "E_POLICY_YEAR", "endtime");
-    struct year_state scratch;
-    year_state_init(&scratch, policy->year, 0);
-    struct year_state *st = se ? &se->st : &scratch;
-    st->acct_balc_fen = pe->balance_fen;
-    struct institution inst;
-    struct person person;
-    engine_person(pe, &person);
-    struct settle_input in = {policy, store_catalog(q->store), designated(q->store, r->bill, &inst),
-                              &person, st, r->bill};
-    struct settle_result res;
-    if (settle(&in, &res, NULL, NULL) != SETTLE_OK)
-        return refuse_at(r, settle_code_name(res.code), res.error_field, res.error_line);
-    assert(se != NULL);
-    struct store_settlement *stl = &r->stl;
-    snprintf(stl->region, sizeof stl->region, "%s", policy->region);
-    stl->insutype = policy->insutype;
-    stl->year = policy->year;
-    stl->setl = res.setl;
-    stl->rooms = res.rooms;
-    stl->pool_ratio_bp = res.pool_ratio_bp;
-    stl->delta = res.delta;
-    struct journal_rec *rec = journal_add(q, r, stl, JOURNAL_SETTLE, pe->p.psn_no,
+    struct app_registry reg = app_store_registry(q->store);
+    struct app_person_reader reader = {b, batch_person, batch_state};
+    struct app_settle_request req = {r->psn_no, r->bill};
+    struct app_settle_answer *ans = &b->answer;
+    if (app_settle(&reg, &reader, &req, ans, NULL, NULL, &r->err) != 0) {
+        r->status = STORE_FAILED;
+        return;
+    }
+    if (ans->refusal.code != NULL)
+        return refuse_at(r, ans->refusal.code, ans->refusal.field, ans->refusal.line);
+    struct person_entry *pe = person_of(b, ans->person.psn_no);
+    struct state_entry *se = state_of(b, ans->person.psn_no, ans->stl.year);
+    assert(pe != NULL && se != NULL && pe->balance_fen == ans->state_before.acct_balc_fen);
+    r->stl = ans->stl;
+    struct journal_rec *rec = journal_add(q, r, &r->stl, JOURNAL_SETTLE, pe->p.psn_no,
                                           r->bill->fixmedins_code, 0);
-    year_state_apply(st, &res.delta);
-    pe->balance_fen = st->acct_balc_fen;
-    assert(pe->balance_fen >= 0 && year_state_valid(st));
+    se->st.acct_balc_fen = pe->balance_fen;
+    year_state_apply(&se->st, &r->stl.delta);
+    pe->balance_fen = se->st.acct_balc_fen;
+    assert(pe->balance_fen >= 0 && year_state_valid(&se->st));
     se->dirty = true;
     r->status = STORE_DONE;
     r->seq = r->result_setl_id = rec->seq;
     r->time_us = rec->time_us;
     r->has_state = true;
-    r->state_after = *st;
+    r->state_after = se->st;
 }
 
 /* The settlement a revoke names: from storage or from earlier in this batch. */
@@ -537,8 +525,8 @@ static void do_revoke(struct commitq *q, size_t i) {
     struct store_req *r = b->reqs[i];
     bool revoked = false;
     const struct journal_rec *t = revoke_target(b, i, &revoked);
-    if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, "E_NOT_SETTLED", "setl_id");
-    if (revoked) return refuse(r, "E_REVOKED", "setl_id");
+    if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, APP_E_NOT_SETTLED);
+    if (revoked) return refuse(r, APP_E_REVOKED);
     const char *bad = NULL;
     if (settlement_decode(t->body, &r->stl, &bad) != 0) {
         r->status = STORE_FAILED;
@@ -576,7 +564,7 @@ static bool replay(struct batch *b, size_t i) {
     int k = strmap_find(&b->msgid_map, r->msgid, -1);
     const struct journal_rec *prior = k >= 0 ? &b->recs[k] : b->prior_found[i] ? &b->prior[i] : NULL;
     if (prior == NULL) return false;
-    if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, "E_MSGID_REUSED", "msgid");
+    if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, APP_E_MSGID_REUSED);
     else answer_from_rec(r, prior);
     return true;
 }

@@ -1,0 +1,145 @@
+/* settle_case.c: the settlement use case (see settle_case.h): the refusals
+ * around the engine, the policy, the designation, the engine's inputs, and
+ * the settlement as the journal keeps it. */
+#include "app/settle_case.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+bool app_designated(const struct store_institution *inst, bool date_known, datetime_s at) {
+    assert(inst != NULL);
+    assert(inst->status == DESIGNATION_ACTIVE || inst->status == DESIGNATION_SUSPENDED ||
+           inst->status == DESIGNATION_REVOKED);
+    if (inst->status == DESIGNATION_ACTIVE) return true;
+    if (inst->status == DESIGNATION_REVOKED) return false;
+    /* suspended: designated again after suspended_until (0: indefinitely) */
+    return inst->suspended_until != 0 && date_known && at > inst->suspended_until;
+}
+
+static void engine_person(const struct store_person *p, int64_t balance_fen, struct person *out) {
+    assert(balance_fen >= 0);
+    memset(out, 0, sizeof *out);
+    snprintf(out->psn_no, sizeof out->psn_no, "%s", p->psn_no);
+    out->insutype = p->insutype;
+    out->category = p->category;
+    out->flags = p->flags;
+    out->benefit_start = p->benefit_start;
+    out->acct_balc_fen = balance_fen;
+}
+
+/* The institution as the engine sees it: NULL when unknown or not
+ * designated at the bill's end (the engine says E_UNKNOWN_INSTITUTION). */
+static const struct institution *engine_institution(const struct app_registry *reg,
+                                                    const struct bill *bill,
+                                                    struct institution *out) {
+    const struct store_institution *r = reg->institution(reg->ctx, bill->fixmedins_code);
+    if (r == NULL || !app_designated(r, bill->dates_ok, bill->endtime)) return NULL;
+    memset(out, 0, sizeof *out);
+    snprintf(out->code, sizeof out->code, "%s", r->code);
+    out->type = r->type;
+    out->level = r->level;
+    return out;
+}
+
+/* The policy of the person's region, the bill's year and the person's
+ * scheme; else any of the region's, for the engine to say what is wrong
+ * (*exact false). NULL: the region has none. */
+static const struct policy *choose_policy(const struct app_registry *reg,
+                                          const struct store_person *p, const struct bill *bill,
+                                          bool *exact) {
+    int32_t year = bill->dates_ok ? datetime_year(bill->endtime) : -1;
+    const struct policy *policy = reg->policy(reg->ctx, p->region, year, p->insutype);
+    *exact = policy != NULL;
+    if (policy == NULL) policy = reg->policy_fallback(reg->ctx, p->region, p->insutype);
+    assert(policy == NULL || !*exact || policy->year == year);
+    return policy;
+}
+
+static void settled(const struct policy *policy, const struct settle_result *res,
+                    struct store_settlement *stl) {
+    assert(res->code == SETTLE_OK);
+    memset(stl, 0, sizeof *stl);
+    snprintf(stl->region, sizeof stl->region, "%s", policy->region);
+    stl->insutype = policy->insutype;
+    stl->year = policy->year;
+    stl->setl = res->setl;
+    stl->rooms = res->rooms;
+    stl->pool_ratio_bp = res->pool_ratio_bp;
+    stl->delta = res->delta;
+    assert(stl->setl.medfee_sumamt == stl->setl.fund_pay_sumamt + stl->setl.psn_part_amt);
+    assert(stl->delta.year == policy->year);
+}
+
+int app_settle(const struct app_registry *reg, const struct app_person_reader *reader,
+               const struct app_settle_request *req, struct app_settle_answer *out,
+               struct line_result *line_results, struct explain *explain, struct store_err *err) {
+    assert(reg != NULL && reader != NULL && req != NULL && req->bill != NULL && out != NULL);
+    bool found = false, exact = false;
+    memset(&out->refusal, 0, sizeof out->refusal);
+    out->refusal.line = -1;
+    if (reader->person(reader->ctx, req->psn_no, &out->person, &found, err) != 0) return -1;
+    if (!found) return app_refuse(&out->refusal, APP_E_UNKNOWN_PERSON), 0;
+    if (out->person.status != INSURED_ACTIVE) return app_refuse(&out->refusal, APP_E_NOT_INSURED), 0;
+    const struct policy *policy = choose_policy(reg, &out->person, req->bill, &exact);
+    if (policy == NULL) {
+        out->refusal = (struct app_refusal){settle_code_name(E_POLICY_YEAR), "endtime", -1};
+        return 0;
+    }
+    struct year_state *st = &out->state_before;
+    if (!exact) year_state_init(st, policy->year, 0); /* the engine refuses: no state is read */
+    else if (reader->state(reader->ctx, out->person.psn_no, policy->year, st, err) != 0) return -1;
+    st->year = policy->year;
+    struct person person;
+    struct institution inst;
+    engine_person(&out->person, st->acct_balc_fen, &person);
+    struct settle_input in = {policy, reg->catalog(reg->ctx), engine_institution(reg, req->bill, &inst),
+                              &person, st, req->bill};
+    struct settle_result res;
+    if (settle(&in, &res, line_results, explain) != SETTLE_OK) {
+        app_refuse_engine(&out->refusal, &res);
+        return 0;
+    }
+    assert(exact); /* the engine settles only under the bill's own policy */
+    settled(policy, &res, &out->stl);
+    return 0;
+}
+
+/* ---- the store as the two interfaces -------------------------------------- */
+static const struct store_institution *store_institution_of(const void *ctx, const char *code) {
+    return store_institution_find(ctx, code);
+}
+
+static const struct policy *store_policy_of(const void *ctx, const char *region, int32_t year,
+                                            int32_t insutype) {
+    return store_policy_find(ctx, region, year, insutype);
+}
+
+static const struct policy *store_fallback_of(const void *ctx, const char *region,
+                                              int32_t insutype) {
+    return store_policy_fallback(ctx, region, insutype);
+}
+
+static const struct catalog *store_catalog_of(const void *ctx) { return store_catalog(ctx); }
+
+struct app_registry app_store_registry(const struct store *store) {
+    assert(store != NULL);
+    return (struct app_registry){store, store_institution_of, store_policy_of, store_fallback_of,
+                                 store_catalog_of};
+}
+
+static int store_person_of(void *ctx, const char *psn_no, struct store_person *out, bool *found,
+                           struct store_err *err) {
+    assert(ctx != NULL && psn_no != NULL);
+    return store_person_find(ctx, psn_no, out, found, err);
+}
+
+static int store_state_of(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
+                          struct store_err *err) {
+    return store_state_get(ctx, psn_no, year, out, err);
+}
+
+struct app_person_reader app_store_reader(struct store *store) {
+    assert(store != NULL);
+    return (struct app_person_reader){store, store_person_of, store_state_of};
+}

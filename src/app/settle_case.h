@@ -1,0 +1,76 @@
+/* settle_case.h: the settlement use case, assembled once for every adapter.
+ *
+ * app_settle() takes a request (a person's psn_no and a decoded bill),
+ * reads what it needs through two small interfaces — the registry
+ * (institutions, policies, catalog) and the person's records (registry
+ * row, account balance, year state) — decides the refusals that are not
+ * the engine's (unknown or uninsured person), chooses the policy, decides
+ * the institution's designation at the bill's date, runs the pure engine,
+ * and returns the settlement as journaled or the refusal with the spec's
+ * code. It writes nothing: the commit queue (src/store/commitq.c) journals
+ * what it returns; a pre-settlement (src/service) only answers it; `yibao
+ * settle` from files prints it. So the CLI, the service and the commit
+ * queue give the same answer for the same registry and state. */
+#ifndef YIBAO_APP_SETTLE_CASE_H
+#define YIBAO_APP_SETTLE_CASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/refusal.h"
+#include "core/explain.h"
+#include "core/settle.h"
+#include "store/store.h"
+
+/* The registry as a settlement reads it. */
+struct app_registry {
+    const void *ctx;
+    const struct store_institution *(*institution)(const void *ctx, const char *code);
+    /* The policy of (region, year, insutype), or NULL. */
+    const struct policy *(*policy)(const void *ctx, const char *region, int32_t year,
+                                   int32_t insutype);
+    /* Any policy of the region, for the engine to name a bill's error when
+     * no exact policy applies (E_POLICY_YEAR, E_SCHEME); NULL: none. */
+    const struct policy *(*policy_fallback)(const void *ctx, const char *region, int32_t insutype);
+    const struct catalog *(*catalog)(const void *ctx);
+};
+
+/* A person's records as a settlement reads them: the commit queue's batch
+ * working set, or the store's committed state. 0, or -1 with err. */
+struct app_person_reader {
+    void *ctx;
+    int (*person)(void *ctx, const char *psn_no, struct store_person *out, bool *found,
+                  struct store_err *err);
+    /* The person's year (a zero year when there is none yet), with
+     * acct_balc_fen the personal account's balance now. */
+    int (*state)(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
+                 struct store_err *err);
+};
+
+struct app_settle_request {
+    const char *psn_no;
+    const struct bill *bill;
+};
+
+struct app_settle_answer {
+    struct app_refusal refusal;       /* code NULL: settled */
+    struct store_person person;       /* when found */
+    struct store_settlement stl;      /* when settled: what the journal keeps */
+    struct year_state state_before;   /* when settled: acct_balc_fen = the balance before */
+};
+
+/* Designated at `at` (a bill's endtime): active, or suspended with the
+ * suspension over by then. Revoked: never. */
+bool app_designated(const struct store_institution *inst, bool date_known, datetime_s at);
+
+/* 0 with the answer (settled or refused), -1 on a storage error (err).
+ * line_results (nullable) and explain (nullable) as for settle(). */
+int app_settle(const struct app_registry *reg, const struct app_person_reader *reader,
+               const struct app_settle_request *req, struct app_settle_answer *out,
+               struct line_result *line_results, struct explain *explain, struct store_err *err);
+
+/* The store's registry and committed reads as the two interfaces. */
+struct app_registry app_store_registry(const struct store *store);
+struct app_person_reader app_store_reader(struct store *store);
+
+#endif
