@@ -106,26 +106,26 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
 }
 
 /* ---- the store as the two interfaces -------------------------------------- */
-static const struct store_institution *store_institution_of(const void *ctx, const char *code) {
-    return store_institution_find(ctx, code);
+static const struct store_institution *registry_institution_of(const void *ctx, const char *code) {
+    return registry_institution(ctx, code);
 }
 
-static const struct policy *store_policy_of(const void *ctx, const char *region, int32_t year,
-                                            int32_t insutype) {
-    return store_policy_find(ctx, region, year, insutype);
+static const struct policy *registry_policy_of(const void *ctx, const char *region, int32_t year,
+                                               int32_t insutype) {
+    return registry_policy(ctx, region, year, insutype);
 }
 
-static const struct policy *store_fallback_of(const void *ctx, const char *region,
-                                              int32_t insutype) {
-    return store_policy_fallback(ctx, region, insutype);
+static const struct policy *registry_fallback_of(const void *ctx, const char *region,
+                                                 int32_t insutype) {
+    return registry_policy_fallback(ctx, region, insutype);
 }
 
-static const struct catalog *store_catalog_of(const void *ctx) { return store_catalog(ctx); }
+static const struct catalog *registry_catalog_of(const void *ctx) { return registry_catalog(ctx); }
 
-struct app_registry app_store_registry(const struct store *store) {
-    assert(store != NULL);
-    return (struct app_registry){store, store_institution_of, store_policy_of, store_fallback_of,
-                                 store_catalog_of};
+struct app_registry app_registry_of(const struct registry *reg) {
+    assert(reg != NULL);
+    return (struct app_registry){reg, registry_institution_of, registry_policy_of,
+                                 registry_fallback_of, registry_catalog_of};
 }
 
 static int store_person_of(void *ctx, const char *psn_no, struct store_person *out, bool *found,

@@ -69,8 +69,9 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
                const struct app_settle_request *req, struct app_settle_answer *out,
                struct line_result *line_results, struct explain *explain, struct store_err *err);
 
-/* The store's registry and committed reads as the two interfaces. */
-struct app_registry app_store_registry(const struct store *store);
+/* A registry snapshot held by the caller (store_registry_acquire), and
+ * the store's committed reads, as the two interfaces. */
+struct app_registry app_registry_of(const struct registry *reg);
 struct app_person_reader app_store_reader(struct store *store);
 
 #endif

@@ -260,7 +260,7 @@ static int envelope(struct svc_call *c, const struct json_value *root) {
  * (src/app/settle_case.c: E_UNKNOWN_INSTITUTION), like every adapter's. */
 static int institution_check(struct svc_call *c, const struct svc_txn *t) {
     assert(t->institutions != 0);
-    c->inst = store_institution_find(c->svc->store, c->fixmedins_code);
+    c->inst = registry_institution(c->reg, c->fixmedins_code);
     if (c->inst == NULL)
         return svc_fail(c, "envelope.fixmedins_code: unknown institution '%s'", c->fixmedins_code);
     if (!(t->institutions & SVC_FOR_PHARMACIES) && c->inst->type != INSTITUTION_HOSPITAL)
@@ -316,6 +316,19 @@ static int replayable_done(struct svc_call *c) {
     return 0;
 }
 
+/* The registry as of this request: an edit committed before it (a
+ * suspension, a new policy) decides it, without a restart. Held until the
+ * answer (respond). */
+static int registry_now(struct svc_call *c) {
+    struct store_err err;
+    assert(c->reg == NULL);
+    if (store_registry_refresh(c->svc->store, NULL, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    c->reg = store_registry_acquire(c->svc->store);
+    assert(c->reg != NULL);
+    return 0;
+}
+
 static int dispatch(struct svc_call *c, const struct svc_request *req) {
     struct json_error jerr;
     if (req->body_len > c->svc->cfg.body_bytes_max)
@@ -323,7 +336,9 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
                         c->svc->cfg.body_bytes_max);
     const struct json_value *root = json_parse(c->w->doc, req->body, req->body_len, &jerr);
     if (root == NULL) return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
-    if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0) return -1;
+    if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0 ||
+        registry_now(c) != 0)
+        return -1;
     const struct svc_txn *t = svc_txn_find(c->infno);
     if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
     if (institution_check(c, t) != 0) return -1;
@@ -349,6 +364,8 @@ static void stamp(char *out, size_t size) {
 /* The response envelope around c's output (rc 0) or error. */
 static const char *respond(struct svc_call *c, int rc, size_t *len) {
     struct svc_worker *w = c->w;
+    store_registry_release(c->svc->store, c->reg);
+    c->reg = NULL;
     if (rc == 0 && w->body.failed) rc = svc_fail(c, "out of memory");
     char time_text[24];
     stamp(time_text, sizeof time_text);

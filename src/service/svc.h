@@ -243,7 +243,8 @@ struct svc_call {
     char msgid[SERVICE_MSGID_BYTES_MAX + 1];
     char store_msgid[MSGID_BYTES_MAX + 1];
     char fixmedins_code[CODE_BYTES_MAX + 1];
-    const struct store_institution *inst;
+    const struct registry *reg;     /* held from the envelope's check to the answer */
+    const struct store_institution *inst; /* in reg */
     struct json_buf *output;        /* the handler writes one JSON object here */
     struct svc_signin signin_note;  /* 9001/9002: applied to the cache once committed */
     int prepared_rc;                /* the txn's prepare step, when it has one */

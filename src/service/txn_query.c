@@ -186,8 +186,8 @@ int txn_cumulative(struct svc_call *c) {
     if (store_state_get(c->svc->store, p.psn_no, year, &st, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     st.year = year;
-    const struct policy *pol = store_policy_find(c->svc->store, p.region, year, p.insutype);
-    if (pol == NULL) pol = store_policy_fallback(c->svc->store, p.region, p.insutype);
+    const struct policy *pol = registry_policy(c->reg, p.region, year, p.insutype);
+    if (pol == NULL) pol = registry_policy_fallback(c->reg, p.region, p.insutype);
     if (pol == NULL) return svc_fail(c, "input.data.psn_no: no policy for region %s", p.region);
     json_buf_reset(&c->w->scratch);
     state_to_json(&c->w->scratch, pol, &st);

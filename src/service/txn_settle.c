@@ -73,7 +73,8 @@ static const char *refused_value(const char *field, const char *psn_no, const st
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                struct app_settle_answer *ans, struct line_result *line_results) {
     assert(c != NULL && bill != NULL && ans != NULL);
-    struct app_registry reg = app_store_registry(c->svc->store);
+    assert(c->reg != NULL);
+    struct app_registry reg = app_registry_of(c->reg);
     struct app_person_reader reader = app_store_reader(c->svc->store);
     struct app_settle_request req = {psn_no, bill};
     struct store_err err;
@@ -238,12 +239,13 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
 }
 
 /* data.medfee_sumamt must be the lines' total; when a line's numbers are
- * bad there is no total, and the engine names the line (E_BAD_AMOUNT). */
+ * bad or negative there is no total, and the engine names the line
+ * (E_BAD_AMOUNT), as for a bill from a file. */
 static int check_total(struct svc_call *c, const struct json_value *data, const struct bill *bill) {
     int64_t medfee = 0, sum = 0;
     if (in_money(c, data, "medfee_sumamt", "input.data", true, &medfee) != 0) return -1;
     for (int32_t i = 0; i < bill->line_count; i++) {
-        if (!bill->lines[i].numbers_ok) return 0;
+        if (!bill->lines[i].numbers_ok || bill->lines[i].amount_fen < 0) return 0;
         sum += bill->lines[i].amount_fen;
     }
     if (sum != medfee) {
@@ -434,7 +436,9 @@ static int latest_fee_time(struct svc_call *c, const struct json_value *arr, dat
 }
 
 /* The interface's defaults: the envelope's institution; the infno's
- * med_type; dates from the fee lines (or now) when the data gives none. */
+ * med_type; for an outpatient or pharmacy bill, a date left out is the
+ * lines' latest fee_ocur_time (or now). An inpatient bill without its
+ * dates is E_BAD_DATES, as from a file; so is a malformed date. */
 static int oneshot_defaults(struct svc_call *c, const struct json_value *d, const char *med_default,
                             const struct json_value *arr, struct bill *bill) {
     datetime_s latest = 0;
@@ -445,9 +449,14 @@ static int oneshot_defaults(struct svc_call *c, const struct json_value *d, cons
     if (arr->type == JSON_ARRAY && latest_fee_time(c, arr, &latest) != 0) return -1;
     int begn = bill_date_field(d, "begntime", &bill->begntime);
     int end = bill_date_field(d, "endtime", &bill->endtime);
-    if (begn == 1) bill->begntime = latest ? latest : svc_unix_to_local(c->now_s);
+    bill->dates_ok = begn == 0 && end == 0; /* else the engine's E_BAD_DATES, as from a file */
+    if (begn < 0 || end < 0 || bill->med_type == MED_TYPE_INPATIENT) return 0;
+    /* an instantaneous visit (outpatient, pharmacy) may leave dates out */
+    if (begn == 1 && end == 1) bill->begntime = latest ? latest : svc_unix_to_local(c->now_s);
+    else if (begn == 1) bill->begntime = latest && latest <= bill->endtime ? latest : bill->endtime;
     if (end == 1) bill->endtime = latest > bill->begntime ? latest : bill->begntime;
-    bill->dates_ok = begn >= 0 && end >= 0; /* a malformed date is the engine's E_BAD_DATES */
+    bill->dates_ok = true;
+    assert(!bill->dates_ok || bill->begntime > 0);
     return 0;
 }
 

@@ -139,6 +139,7 @@ struct batch {
     bool checkpointed;              /* this batch writes the pending effect */
     struct completion *completions; /* async callbacks of the batch, copied under the lock */
     struct app_settle_answer answer; /* scratch of do_settle */
+    const struct registry *reg;     /* held for the batch: its settlements' registry */
 };
 
 struct commitq {
@@ -479,7 +480,7 @@ static int batch_state(void *ctx, const char *psn_no, int32_t year, struct year_
 
 static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
-    struct app_registry reg = app_store_registry(q->store);
+    struct app_registry reg = app_registry_of(b->reg);
     struct app_person_reader reader = {b, batch_person, batch_state};
     struct app_settle_request req = {r->psn_no, r->bill};
     struct app_settle_answer *ans = &b->answer;
@@ -680,6 +681,9 @@ static void process_batch(struct commitq *q) {
     prepare_reqs(b);
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = read_tail(q, &err);
+    /* a registry edit committed before this batch decides its settlements */
+    if (rc == 0) rc = store_registry_refresh(q->store, c, &err);
+    b->reg = store_registry_acquire(q->store);
     if (rc == 0) rc = sync_checkpoint(q, &err);
     if (rc == 0) rc = fetch_journal(q, &err);
     if (rc == 0) rc = fetch_working_set(q, &err);
@@ -703,6 +707,8 @@ static void process_batch(struct commitq *q) {
             b->reqs[i]->err = err;
         }
     }
+    store_registry_release(q->store, b->reg);
+    b->reg = NULL;
     assert(b->rec_count <= b->n);
 }
 

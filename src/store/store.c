@@ -38,14 +38,9 @@ struct store {
     struct pending *pending;       /* the commit queue's, or NULL; under every reader's lock */
     char target[STORE_URI_BYTES_MAX + 1];
 
-    struct store_institution *institutions;
-    size_t institution_count, institution_cap;
-    uint32_t *inst_slots;          /* open addressing: index + 1 */
-    size_t inst_slot_count;
-
-    struct policy *policies;
-    size_t policy_count;
-    struct catalog catalog;
+    struct registry *reg;          /* the current snapshot (registry.c); under reg_lock */
+    pthread_mutex_t reg_lock;      /* reg and the snapshots' holders */
+    pthread_mutex_t reload_lock;   /* one loader of a new snapshot at a time */
 };
 
 const struct store_backend *store_backend_for(const char *target) {
@@ -57,141 +52,104 @@ const struct store_backend *store_backend_for(const char *target) {
 
 const struct store_backend *store_ops(const struct store *store) { return store->ops; }
 struct store_conn *store_conn(const struct store *store) { return store->conn; }
-const struct catalog *store_catalog(const struct store *store) { return &store->catalog; }
 
-const struct store_institution *store_institutions(const struct store *store, size_t *count) {
-    *count = store->institution_count;
-    return store->institutions;
-}
+static struct reader *reader_take(struct store *s);
+static void reader_give(struct reader *r);
 
-/* ---- institutions ------------------------------------------------------ */
-static int inst_collect(void *ctx, const struct store_institution *row) {
-    struct store *s = ctx;
-    if (s->institution_count >= INSTITUTIONS_MAX) return -2;
-    if (s->institution_count == s->institution_cap) {
-        size_t cap = s->institution_cap ? s->institution_cap * 2 : 64;
-        struct store_institution *grown = realloc(s->institutions, cap * sizeof *grown);
-        if (grown == NULL) return -3;
-        s->institutions = grown;
-        s->institution_cap = cap;
-    }
-    s->institutions[s->institution_count++] = *row;
-    return 0;
-}
-
-static int inst_index(struct store *s) {
-    size_t slots = 16;
-    while (slots < s->institution_count * 2) slots *= 2;
-    free(s->inst_slots);
-    s->inst_slots = calloc(slots, sizeof *s->inst_slots);
-    if (s->inst_slots == NULL) return -1;
-    s->inst_slot_count = slots;
-    for (size_t i = 0; i < s->institution_count; i++) {
-        size_t h = (size_t)code_hash(s->institutions[i].code) & (slots - 1);
-        while (s->inst_slots[h] != 0) h = (h + 1) & (slots - 1);
-        s->inst_slots[h] = (uint32_t)(i + 1);
-    }
-    return 0;
-}
-
+/* ---- the registry: snapshots (registry.c) ------------------------------ */
 const struct store_institution *store_institution_find(const struct store *s, const char *code) {
-    assert(s != NULL && code != NULL);
-    if (s->inst_slot_count == 0) return NULL;
-    size_t h = (size_t)code_hash(code) & (s->inst_slot_count - 1);
-    while (s->inst_slots[h] != 0) {
-        const struct store_institution *r = &s->institutions[s->inst_slots[h] - 1];
-        if (strcmp(r->code, code) == 0) return r;
-        h = (h + 1) & (s->inst_slot_count - 1);
-    }
-    return NULL;
-}
-
-/* ---- policies ---------------------------------------------------------- */
-struct policy_load {
-    struct store *store;
-    struct json_doc *doc;
-    struct store_err *err;
-};
-
-static int policy_collect(void *ctx, const struct store_policy_row *row) {
-    struct policy_load *pl = ctx;
-    struct store *s = pl->store;
-    if (s->policy_count >= POLICIES_MAX) {
-        store_errf(pl->err, "more than %d policies", POLICIES_MAX);
-        return -1;
-    }
-    struct json_error jerr;
-    const struct json_value *root = json_parse(pl->doc, row->json, row->json_len, &jerr);
-    char msg[CODEC_ERR_BYTES];
-    struct policy *p = &s->policies[s->policy_count];
-    if (root == NULL || policy_from_json(root, p, msg, sizeof msg) != 0) {
-        store_errf(pl->err, "stored policy %s/%d/%d: %s", row->region, (int)row->year,
-                   (int)row->insutype, root == NULL ? jerr.message : msg);
-        return -1;
-    }
-    s->policy_count++;
-    return 0;
-}
-
-static int load_policies(struct store *s, struct store_err *err) {
-    if (s->policies == NULL) {
-        s->policies = calloc(POLICIES_MAX, sizeof *s->policies);
-        if (s->policies == NULL) return store_errf(err, "out of memory (policies)"), -1;
-    }
-    s->policy_count = 0;
-    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
-    struct policy_load pl = {s, json_doc_new(&limits), err};
-    if (pl.doc == NULL) return store_errf(err, "out of memory (json)"), -1;
-    int rc = s->ops->policies_scan(s->conn, policy_collect, &pl, err);
-    json_doc_free(pl.doc);
-    return rc == 0 ? 0 : -1;
+    return registry_institution(s->reg, code);
 }
 
 const struct policy *store_policy_find(const struct store *s, const char *region, int32_t year,
                                        int32_t insutype) {
-    assert(s != NULL && region != NULL);
-    for (size_t i = 0; i < s->policy_count; i++) {
-        const struct policy *p = &s->policies[i];
-        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
-    }
-    return NULL;
+    return registry_policy(s->reg, region, year, insutype);
 }
 
 const struct policy *store_policy_fallback(const struct store *s, const char *region,
                                            int32_t insutype) {
-    const struct policy *best = NULL;
-    for (size_t i = 0; i < s->policy_count; i++) {
-        const struct policy *p = &s->policies[i];
-        if (strcmp(p->region, region) != 0) continue;
-        bool better = best == NULL || (p->insutype == insutype && best->insutype != insutype) ||
-                      (p->insutype == best->insutype && p->year > best->year);
-        if (better) best = p;
-    }
-    return best;
+    return registry_policy_fallback(s->reg, region, insutype);
 }
 
-/* ---- catalog ----------------------------------------------------------- */
-static int catalog_collect(void *ctx, const struct catalog_item *item) {
-    return catalog_add(ctx, item) == 0 ? 0 : -2;
+const struct catalog *store_catalog(const struct store *s) { return registry_catalog(s->reg); }
+
+const struct store_institution *store_institutions(const struct store *s, size_t *count) {
+    return registry_institutions(s->reg, count);
+}
+
+const struct registry *store_registry_acquire(struct store *s) {
+    assert(s != NULL);
+    pthread_mutex_lock(&s->reg_lock);
+    struct registry *r = s->reg;
+    assert(r != NULL);
+    registry_hold(r);
+    pthread_mutex_unlock(&s->reg_lock);
+    return r;
+}
+
+void store_registry_release(struct store *s, const struct registry *held) {
+    assert(s != NULL);
+    if (held == NULL) return;
+    struct registry *r = (struct registry *)held; /* ours: the store hands out const views */
+    pthread_mutex_lock(&s->reg_lock);
+    bool retired = registry_let_go(r) == 0 && r != s->reg;
+    pthread_mutex_unlock(&s->reg_lock);
+    if (retired) registry_free(r);
+}
+
+/* Makes fresh the current registry; the old one goes when its last holder
+ * lets go (or now, when nobody holds it). */
+static void registry_publish(struct store *s, struct registry *fresh) {
+    assert(fresh != NULL);
+    pthread_mutex_lock(&s->reg_lock);
+    struct registry *old = s->reg;
+    s->reg = fresh;
+    bool retired = old != NULL && registry_holders(old) == 0;
+    pthread_mutex_unlock(&s->reg_lock);
+    if (retired) registry_free(old);
+}
+
+static int64_t current_gen(struct store *s) {
+    pthread_mutex_lock(&s->reg_lock);
+    int64_t gen = s->reg ? registry_gen(s->reg) : -1;
+    pthread_mutex_unlock(&s->reg_lock);
+    return gen;
+}
+
+/* Loads the registry on conn when the stored generation is not the
+ * current snapshot's. */
+static int refresh_on(struct store *s, struct store_conn *conn, struct store_err *err) {
+    int64_t gen = 0;
+    if (s->ops->registry_gen(conn, &gen, err) != 0) return -1;
+    if (gen == current_gen(s)) return 0;
+    pthread_mutex_lock(&s->reload_lock); /* one loader at a time; the others keep theirs */
+    int rc = 0;
+    if (gen != current_gen(s)) {
+        struct registry *fresh = NULL;
+        rc = registry_load(s->ops, conn, &fresh, err);
+        if (rc == 0) registry_publish(s, fresh);
+    }
+    pthread_mutex_unlock(&s->reload_lock);
+    return rc;
+}
+
+int store_registry_refresh(struct store *s, struct store_conn *conn, struct store_err *err) {
+    assert(s != NULL && s->reg != NULL);
+    if (conn != NULL) return refresh_on(s, conn, err);
+    struct reader *rd = reader_take(s);
+    int rc = refresh_on(s, rd->conn, err);
+    reader_give(rd);
+    return rc;
 }
 
 int store_reload_registry(struct store *s, struct store_err *err) {
-    assert(s != NULL);
-    s->institution_count = 0;
-    int rc = s->ops->institutions_scan(s->conn, inst_collect, s, err);
-    if (rc != 0 || inst_index(s) != 0) {
-        if (rc != -1) store_errf(err, "institutions: too many or out of memory");
-        return -1;
-    }
-    if (load_policies(s, err) != 0) return -1;
-    catalog_free(&s->catalog);
-    catalog_init(&s->catalog);
-    rc = s->ops->catalog_scan(s->conn, catalog_collect, &s->catalog, err);
-    if (rc != 0) {
-        if (rc != -1) store_errf(err, "catalog: too many items or out of memory");
-        return -1;
-    }
-    return 0;
+    assert(s != NULL && s->conn != NULL);
+    struct registry *fresh = NULL;
+    pthread_mutex_lock(&s->reload_lock);
+    int rc = registry_load(s->ops, s->conn, &fresh, err);
+    if (rc == 0) registry_publish(s, fresh);
+    pthread_mutex_unlock(&s->reload_lock);
+    return rc;
 }
 
 int store_open(const char *target, struct store **out, struct store_err *err) {
@@ -201,7 +159,8 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
     if (s == NULL) return store_errf(err, "out of memory"), -1;
     s->ops = store_backend_for(target);
     snprintf(s->target, sizeof s->target, "%s", target);
-    catalog_init(&s->catalog);
+    pthread_mutex_init(&s->reg_lock, NULL);
+    pthread_mutex_init(&s->reload_lock, NULL);
     atomic_init(&s->reader_next, 0);
     for (int i = 0; i < STORE_READERS; i++) pthread_mutex_init(&s->readers[i].lock, NULL);
     int rc = s->ops->open(target, &s->conn, err);
@@ -222,10 +181,9 @@ void store_close(struct store *s) {
         pthread_mutex_destroy(&s->readers[i].lock);
     }
     if (s->conn) s->ops->close(s->conn);
-    free(s->institutions);
-    free(s->inst_slots);
-    free(s->policies);
-    catalog_free(&s->catalog);
+    registry_free(s->reg); /* nobody holds it once the store closes */
+    pthread_mutex_destroy(&s->reg_lock);
+    pthread_mutex_destroy(&s->reload_lock);
     free(s);
 }
 

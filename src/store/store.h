@@ -213,6 +213,10 @@ struct store_backend {
     int (*checkpoint_get)(struct store_conn *conn, int64_t *checkpoint_seq, bool *found,
                           int64_t *tail_seq, struct store_err *err);
     int (*checkpoint_put)(struct store_conn *conn, int64_t checkpoint_seq, struct store_err *err);
+
+    /* The registry's generation: the seq of the journal's last import
+     * record (0: none), read through an index. */
+    int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -231,19 +235,51 @@ void store_close(struct store *store);
 const struct store_backend *store_ops(const struct store *store);
 struct store_conn *store_conn(const struct store *store);
 
-/* Registry as loaded at open (institutions, policies, catalog). */
-const struct store_institution *store_institution_find(const struct store *store,
-                                                       const char *code);
+/* ---- the registry (registry.c): immutable snapshots ------------------- */
+struct registry;
+/* The registry now, held until released: pointers into it stay valid
+ * while it is held, whatever is published meanwhile. Thread-safe. */
+const struct registry *store_registry_acquire(struct store *store);
+void store_registry_release(struct store *store, const struct registry *reg);
+/* When the journal holds an import newer than the registry held (another
+ * process's `yibao import`, an edit), loads and publishes the registry
+ * anew; one indexed read when nothing changed. conn NULL: on one of the
+ * store's read connections (thread-safe); else on the caller's (the
+ * commit queue's writer, inside its transaction). */
+int store_registry_refresh(struct store *store, struct store_conn *conn, struct store_err *err);
+/* Loads the registry on the writer's connection and publishes it (after
+ * an import in this process). */
+int store_reload_registry(struct store *store, struct store_err *err);
+
+const struct store_institution *registry_institution(const struct registry *r, const char *code);
+const struct store_institution *registry_institutions(const struct registry *r, size_t *count);
 /* The policy for (region, year, insutype), or NULL. */
-const struct policy *store_policy_find(const struct store *store, const char *region,
-                                       int32_t year, int32_t insutype);
+const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
+                                     int32_t insutype);
 /* Any policy of the region (prefer insutype, then the latest year): used
  * to let the engine name a bill's error when no exact policy applies. */
+const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
+                                              int32_t insutype);
+const struct catalog *registry_catalog(const struct registry *r);
+int64_t registry_gen(const struct registry *r);
+/* registry.c internals for store.c */
+int registry_load(const struct store_backend *ops, struct store_conn *conn, struct registry **out,
+                  struct store_err *err);
+void registry_free(struct registry *r);
+void registry_hold(struct registry *r);
+int64_t registry_let_go(struct registry *r);
+int64_t registry_holders(const struct registry *r);
+
+/* The current registry without holding it: for single-threaded callers
+ * (the CLI), where nothing publishes a new one meanwhile. */
+const struct store_institution *store_institution_find(const struct store *store,
+                                                       const char *code);
+const struct policy *store_policy_find(const struct store *store, const char *region,
+                                       int32_t year, int32_t insutype);
 const struct policy *store_policy_fallback(const struct store *store, const char *region,
                                            int32_t insutype);
 const struct catalog *store_catalog(const struct store *store);
 const struct store_institution *store_institutions(const struct store *store, size_t *count);
-int store_reload_registry(struct store *store, struct store_err *err);
 /* The commit queue shows readers the effect of its records after the
  * checkpoint (checkpoint.h); NULL detaches. */
 struct pending;

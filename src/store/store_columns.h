@@ -17,6 +17,10 @@
  * when empty) in one round trip; see checkpoint.h. */
 #define CHECKPOINT_GET_SQL                                                                    \
     "SELECT (SELECT seq FROM checkpoint WHERE id = 1), (SELECT max(seq) FROM journal)"
+/* The registry's generation: the seq of the last import (or registry
+ * edit), found through the partial index journal_import. 0: none. */
+#define REGISTRY_GEN_SQL "SELECT coalesce(max(seq), 0) FROM journal WHERE kind = 3"
+#define REGISTRY_GEN_INDEX_SQL "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
 #define CHECKPOINT_PUT_SQL                                                                    \
     "INSERT INTO checkpoint(id, seq) VALUES(1, $1) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq"
 

@@ -63,6 +63,7 @@ static const char PG_SCHEMA[] =
     " fixmedins_code TEXT NOT NULL, ref_seq BIGINT NOT NULL, year INTEGER NOT NULL,"
     " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+    "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
     "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
     " admissions INTEGER NOT NULL, basic_paid BIGINT NOT NULL, general_paid BIGINT NOT NULL,"
     " general_ded_used BIGINT NOT NULL, special_ded_used BIGINT NOT NULL,"
@@ -994,6 +995,18 @@ static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool
     return 0;
 }
 
+static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
+    PGresult *res = pg_run(c, REGISTRY_GEN_SQL, 0, NULL, err);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        PQclear(res);
+        return store_errf(err, "postgresql: registry generation: no row"), -1;
+    }
+    *gen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 static int pg_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
     char text[24];
     snprintf(text, sizeof text, "%" PRId64, checkpoint_seq);
@@ -1038,4 +1051,5 @@ const struct store_backend store_pg_backend = {
     .balances_scan = pg_balances_scan,
     .checkpoint_get = pg_checkpoint_get,
     .checkpoint_put = pg_checkpoint_put,
+    .registry_gen = pg_registry_gen,
 };

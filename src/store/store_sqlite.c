@@ -47,6 +47,7 @@ static const char SCHEMA[] =
     " fixmedins_code TEXT NOT NULL, ref_seq INTEGER NOT NULL, year INTEGER NOT NULL,"
     " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+    "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
     "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
     " admissions INTEGER NOT NULL, basic_paid INTEGER NOT NULL, general_paid INTEGER NOT NULL,"
     " general_ded_used INTEGER NOT NULL, special_ded_used INTEGER NOT NULL,"
@@ -72,7 +73,7 @@ enum stmt_id {
     S_STATE_GET, S_STATE_PUT, S_STATE_SCAN,
     S_POSTING_PUT, S_POSTING_SCAN,
     S_BALANCE_ADD, S_BALANCE_GET, S_BALANCE_SCAN,
-    S_CHECKPOINT_GET, S_CHECKPOINT_PUT,
+    S_CHECKPOINT_GET, S_CHECKPOINT_PUT, S_REGISTRY_GEN,
     S_COUNT,
 };
 
@@ -117,6 +118,7 @@ static const char *const SQL[S_COUNT] = {
     [S_BALANCE_GET] = "SELECT balance FROM accounts WHERE account = ?",
     [S_BALANCE_SCAN] = "SELECT account, balance FROM accounts ORDER BY account",
     [S_CHECKPOINT_GET] = CHECKPOINT_GET_SQL,
+    [S_REGISTRY_GEN] = REGISTRY_GEN_SQL,
     [S_CHECKPOINT_PUT] = CHECKPOINT_PUT_SQL,
 };
 
@@ -714,6 +716,15 @@ static int sq_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struc
     return step_done(c, S_CHECKPOINT_PUT, err);
 }
 
+static int sq_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_REGISTRY_GEN];
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *gen = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return fail(c, err, "registry generation");
+    return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -748,4 +759,5 @@ const struct store_backend store_sqlite_backend = {
     .balances_scan = sq_balances_scan,
     .checkpoint_get = sq_checkpoint_get,
     .checkpoint_put = sq_checkpoint_put,
+    .registry_gen = sq_registry_gen,
 };

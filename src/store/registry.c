@@ -1,0 +1,210 @@
+/* registry.c: the registry in memory (institutions, policies, catalog) as
+ * immutable snapshots.
+ *
+ * A snapshot is loaded whole from the store and never changed; it carries
+ * the registry's generation (the seq of the journal's last import record),
+ * so that a process finds out with one indexed read whether another
+ * process (or an edit of its own) changed the registry since. Readers hold
+ * a snapshot for a request or a batch (store_registry_acquire); a newer
+ * one is published beside it, and the old one is freed when its last
+ * holder lets go. That is how a suspension written by `yibao import`
+ * reaches a running server on its next request, without a restart. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/codec.h"
+#include "core/hash.h"
+#include "json/json.h"
+#include "store/store.h"
+
+struct registry {
+    int64_t gen;                   /* seq of the last import it includes */
+    int64_t holders;               /* acquired and not released (under the store's lock) */
+    struct store_institution *institutions;
+    size_t institution_count, institution_cap;
+    uint32_t *inst_slots;          /* open addressing: index + 1 */
+    size_t inst_slot_count;
+    struct policy *policies;       /* POLICIES_MAX entries */
+    size_t policy_count;
+    struct catalog catalog;
+};
+
+/* ---- institutions ------------------------------------------------------ */
+static int inst_collect(void *ctx, const struct store_institution *row) {
+    struct registry *r = ctx;
+    if (r->institution_count >= INSTITUTIONS_MAX) return -2;
+    if (r->institution_count == r->institution_cap) {
+        size_t cap = r->institution_cap ? r->institution_cap * 2 : 64;
+        struct store_institution *grown = realloc(r->institutions, cap * sizeof *grown);
+        if (grown == NULL) return -3;
+        r->institutions = grown;
+        r->institution_cap = cap;
+    }
+    r->institutions[r->institution_count++] = *row;
+    return 0;
+}
+
+static int inst_index(struct registry *r) {
+    size_t slots = 16;
+    while (slots < r->institution_count * 2) slots *= 2;
+    r->inst_slots = calloc(slots, sizeof *r->inst_slots);
+    if (r->inst_slots == NULL) return -1;
+    r->inst_slot_count = slots;
+    for (size_t i = 0; i < r->institution_count; i++) {
+        size_t h = (size_t)code_hash(r->institutions[i].code) & (slots - 1);
+        while (r->inst_slots[h] != 0) h = (h + 1) & (slots - 1);
+        r->inst_slots[h] = (uint32_t)(i + 1);
+    }
+    assert(r->inst_slot_count >= 2 * r->institution_count);
+    return 0;
+}
+
+const struct store_institution *registry_institution(const struct registry *r, const char *code) {
+    assert(r != NULL && code != NULL);
+    if (r->inst_slot_count == 0) return NULL;
+    size_t h = (size_t)code_hash(code) & (r->inst_slot_count - 1);
+    while (r->inst_slots[h] != 0) {
+        const struct store_institution *inst = &r->institutions[r->inst_slots[h] - 1];
+        if (strcmp(inst->code, code) == 0) return inst;
+        h = (h + 1) & (r->inst_slot_count - 1);
+    }
+    return NULL;
+}
+
+const struct store_institution *registry_institutions(const struct registry *r, size_t *count) {
+    assert(r != NULL && count != NULL);
+    *count = r->institution_count;
+    return r->institutions;
+}
+
+/* ---- policies ---------------------------------------------------------- */
+struct policy_load {
+    struct registry *reg;
+    struct json_doc *doc;
+    struct store_err *err;
+};
+
+static int policy_collect(void *ctx, const struct store_policy_row *row) {
+    struct policy_load *pl = ctx;
+    struct registry *r = pl->reg;
+    if (r->policy_count >= POLICIES_MAX) {
+        store_errf(pl->err, "more than %d policies", POLICIES_MAX);
+        return -1;
+    }
+    struct json_error jerr;
+    const struct json_value *root = json_parse(pl->doc, row->json, row->json_len, &jerr);
+    char msg[CODEC_ERR_BYTES];
+    struct policy *p = &r->policies[r->policy_count];
+    if (root == NULL || policy_from_json(root, p, msg, sizeof msg) != 0) {
+        store_errf(pl->err, "stored policy %s/%d/%d: %s", row->region, (int)row->year,
+                   (int)row->insutype, root == NULL ? jerr.message : msg);
+        return -1;
+    }
+    r->policy_count++;
+    return 0;
+}
+
+static int load_policies(struct registry *r, const struct store_backend *ops, struct store_conn *conn,
+                         struct store_err *err) {
+    r->policies = calloc(POLICIES_MAX, sizeof *r->policies);
+    if (r->policies == NULL) return store_errf(err, "out of memory (policies)"), -1;
+    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
+    struct policy_load pl = {r, json_doc_new(&limits), err};
+    if (pl.doc == NULL) return store_errf(err, "out of memory (json)"), -1;
+    int rc = ops->policies_scan(conn, policy_collect, &pl, err);
+    json_doc_free(pl.doc);
+    assert(r->policy_count <= POLICIES_MAX);
+    return rc == 0 ? 0 : -1;
+}
+
+const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
+                                     int32_t insutype) {
+    assert(r != NULL && region != NULL);
+    for (size_t i = 0; i < r->policy_count; i++) {
+        const struct policy *p = &r->policies[i];
+        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
+    }
+    return NULL;
+}
+
+const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
+                                              int32_t insutype) {
+    assert(r != NULL && region != NULL);
+    const struct policy *best = NULL;
+    for (size_t i = 0; i < r->policy_count; i++) {
+        const struct policy *p = &r->policies[i];
+        if (strcmp(p->region, region) != 0) continue;
+        bool better = best == NULL || (p->insutype == insutype && best->insutype != insutype) ||
+                      (p->insutype == best->insutype && p->year > best->year);
+        if (better) best = p;
+    }
+    return best;
+}
+
+/* ---- the snapshot --------------------------------------------------------- */
+const struct catalog *registry_catalog(const struct registry *r) {
+    assert(r != NULL);
+    return &r->catalog;
+}
+
+int64_t registry_gen(const struct registry *r) {
+    assert(r != NULL && r->gen >= 0);
+    return r->gen;
+}
+
+void registry_free(struct registry *r) {
+    if (r == NULL) return;
+    assert(r->holders == 0);
+    free(r->institutions);
+    free(r->inst_slots);
+    free(r->policies);
+    catalog_free(&r->catalog);
+    free(r);
+}
+
+static int catalog_collect(void *ctx, const struct catalog_item *item) {
+    return catalog_add(ctx, item) == 0 ? 0 : -2;
+}
+
+int registry_load(const struct store_backend *ops, struct store_conn *conn, struct registry **out,
+                  struct store_err *err) {
+    assert(ops != NULL && conn != NULL && out != NULL);
+    *out = NULL;
+    struct registry *r = calloc(1, sizeof *r);
+    if (r == NULL) return store_errf(err, "out of memory (registry)"), -1;
+    catalog_init(&r->catalog);
+    int rc = ops->registry_gen(conn, &r->gen, err);
+    if (rc == 0) rc = ops->institutions_scan(conn, inst_collect, r, err);
+    if (rc != 0 && rc != -1) store_errf(err, "institutions: too many or out of memory");
+    if (rc == 0 && inst_index(r) != 0) {
+        store_errf(err, "institutions: out of memory");
+        rc = -1;
+    }
+    if (rc == 0) rc = load_policies(r, ops, conn, err);
+    if (rc == 0) rc = ops->catalog_scan(conn, catalog_collect, &r->catalog, err);
+    if (rc != 0 && rc != -1) store_errf(err, "catalog: too many items or out of memory");
+    if (rc != 0) {
+        registry_free(r);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+/* Holders are counted under the store's lock (store.c). */
+void registry_hold(struct registry *r) {
+    assert(r != NULL && r->holders >= 0);
+    r->holders++;
+}
+
+int64_t registry_holders(const struct registry *r) {
+    assert(r != NULL && r->holders >= 0);
+    return r->holders;
+}
+
+int64_t registry_let_go(struct registry *r) {
+    assert(r != NULL && r->holders > 0);
+    return --r->holders;
+}
