@@ -105,7 +105,8 @@ static void assert_latest_once(const char *target) {
     assert_int_equal(raw_int(target, "SELECT count(DISTINCT version) FROM schema_version"),
                      SCHEMA_VERSION_LATEST);
     assert_int_equal(raw_int(target, "SELECT min(version) FROM schema_version"), 1);
-    assert_int_equal(raw_int(target, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION_LATEST);
+    assert_int_equal(raw_int(target, "SELECT max(version) FROM schema_version"),
+                     SCHEMA_VERSION_LATEST);
     assert_int_equal(raw_int(target, "SELECT count(*) FROM schema_version WHERE version = 1"
                                      " AND name = 'tables' AND applied_s > 0"), 1);
 }

@@ -112,7 +112,8 @@ static int run(PGconn *pg, const char *what, const char *sql, int n, const char 
     assert(pg != NULL && sql != NULL);
     PGresult *res = n > 0 ? PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0) : PQexec(pg, sql);
     ExecStatusType st = PQresultStatus(res);
-    bool ok = st == PGRES_COMMAND_OK || (st == PGRES_TUPLES_OK && (out == NULL || PQntuples(res) == 1));
+    bool ok = st == PGRES_COMMAND_OK ||
+              (st == PGRES_TUPLES_OK && (out == NULL || PQntuples(res) == 1));
     if (ok && out != NULL) *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     if (!ok) {
         snprintf(err, size, "postgresql: schema: %s: %s", what, PQresultErrorMessage(res));
@@ -133,7 +134,7 @@ int schema_pg_version(PGconn *pg, char *err, size_t size) {
 }
 
 static int refuse_newer(int version, char *err, size_t size) {
-    assert(version > SCHEMA_VERSION_LATEST);
+    assert(version > SCHEMA_VERSION_LATEST && err != NULL);
     snprintf(err, size, "postgresql: schema version %d is newer than this yibao knows (%d): "
              "open it with a later release", version, SCHEMA_VERSION_LATEST);
     return -1;
@@ -142,6 +143,7 @@ static int refuse_newer(int version, char *err, size_t size) {
 /* Applies migration m (inside the caller's transaction) and records it. */
 static int apply(PGconn *pg, const struct schema_migration *m, char *err, size_t size) {
     assert(m->version >= 1 && m->version <= SCHEMA_VERSION_LATEST);
+    assert(PQtransactionStatus(pg) == PQTRANS_INTRANS); /* inside the migration's transaction */
     char what[96], number[SCHEMA_PG_INT_BYTES], now[SCHEMA_PG_INT_BYTES];
     snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
     long long skip = 0;
@@ -156,6 +158,7 @@ static int apply(PGconn *pg, const struct schema_migration *m, char *err, size_t
 /* Under the lock: the version again (another process may have migrated
  * meanwhile), then every missing migration, in order. */
 static int migrate_locked(PGconn *pg, char *err, size_t size) {
+    assert(pg != NULL && err != NULL);
     if (run(pg, "lock", LOCK_SQL, 0, NULL, NULL, err, size) != 0 ||
         run(pg, "schema_version", VERSION_TABLE_SQL, 0, NULL, NULL, err, size) != 0)
         return -1;

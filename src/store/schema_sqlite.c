@@ -104,15 +104,15 @@ static const char VERSION_SQL[] = "SELECT coalesce(max(version), 0) FROM schema_
 static const char RECORD_SQL[] =
     "INSERT INTO schema_version (version, name, applied_s) VALUES (?1, ?2, ?3)";
 
-/* The one integer a query returns, in *n: 0, or -1 (err names the query). */
-static int query_int(sqlite3 *db, const char *path, const char *sql, long long *n, char *err,
-                     size_t size) {
+/* The one integer a query returns, in *n: 0, or -1 (err names what). */
+static int query_int(sqlite3 *db, const char *path, const char *what, const char *sql,
+                     long long *n, char *err, size_t size) {
     assert(db != NULL && sql != NULL && n != NULL);
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *n = sqlite3_column_int64(s, 0);
-    else snprintf(err, size, "%s: schema: %s: %s", path, sql, sqlite3_errmsg(db));
+    else snprintf(err, size, "%s: schema: %s: %s", path, what, sqlite3_errmsg(db));
     sqlite3_finalize(s);
     return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -120,16 +120,16 @@ static int query_int(sqlite3 *db, const char *path, const char *sql, long long *
 int schema_sqlite_version(sqlite3 *db, const char *path, char *err, size_t size) {
     assert(db != NULL && path != NULL);
     long long has = 0, version = 0;
-    if (query_int(db, path, HAS_VERSION_TABLE_SQL, &has, err, size) != 0) return -1;
+    if (query_int(db, path, "version", HAS_VERSION_TABLE_SQL, &has, err, size) != 0) return -1;
     if (has == 0) return 0;
-    if (query_int(db, path, VERSION_SQL, &version, err, size) != 0) return -1;
+    if (query_int(db, path, "version", VERSION_SQL, &version, err, size) != 0) return -1;
     assert(version >= 0);
     return version > INT_MAX ? INT_MAX : (int)version;
 }
 
 /* A version this binary does not know: -1 with the message. */
 static int refuse_newer(const char *path, int version, char *err, size_t size) {
-    assert(version > SCHEMA_VERSION_LATEST);
+    assert(version > SCHEMA_VERSION_LATEST && path != NULL);
     snprintf(err, size, "%s: schema version %d is newer than this yibao knows (%d): "
              "open it with a later release", path, version, SCHEMA_VERSION_LATEST);
     return -1;
@@ -137,6 +137,7 @@ static int refuse_newer(const char *path, int version, char *err, size_t size) {
 
 static int exec(sqlite3 *db, const char *path, const char *what, const char *sql, char *err,
                 size_t size) {
+    assert(db != NULL && sql != NULL && what != NULL);
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
     snprintf(err, size, "%s: schema: %s: %s", path, what, msg ? msg : sqlite3_errmsg(db));
@@ -148,10 +149,12 @@ static int exec(sqlite3 *db, const char *path, const char *what, const char *sql
 static int apply(sqlite3 *db, const char *path, const struct schema_migration *m, char *err,
                  size_t size) {
     assert(m->version >= 1 && m->version <= SCHEMA_VERSION_LATEST);
+    assert(!sqlite3_get_autocommit(db)); /* inside the migration's transaction */
     char what[96];
     snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
     long long skip = 0;
-    if (m->skip_if != NULL && query_int(db, path, m->skip_if, &skip, err, size) != 0) return -1;
+    if (m->skip_if != NULL && query_int(db, path, what, m->skip_if, &skip, err, size) != 0)
+        return -1;
     if (skip == 0 && exec(db, path, what, m->sql, err, size) != 0) return -1;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, RECORD_SQL, -1, &s, NULL);
@@ -170,6 +173,7 @@ static int apply(sqlite3 *db, const char *path, const struct schema_migration *m
 /* Under the write lock: the version again (another process may have
  * migrated meanwhile), then every missing migration, in order. */
 static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t size) {
+    assert(db != NULL && path != NULL);
     if (exec(db, path, "schema_version", VERSION_TABLE_SQL, err, size) != 0) return -1;
     int version = schema_sqlite_version(db, path, err, size);
     if (version < 0) return -1;
@@ -204,8 +208,8 @@ int schema_sqlite_identify(const char *path, enum schema_file_kind *kind, char *
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) snprintf(err, size, "%s: cannot open: %s", path,
                                   db ? sqlite3_errmsg(db) : "out of memory");
-    else rc = query_int(db, path, "PRAGMA application_id", &id, err, size) == 0 ? SQLITE_OK
-                                                                                   : SQLITE_ERROR;
+    else if (query_int(db, path, "application_id", "PRAGMA application_id", &id, err, size) != 0)
+        rc = SQLITE_ERROR;
     sqlite3_close(db);
     if (rc != SQLITE_OK) return -1;
     *kind = id == SCHEMA_SQLITE_APPLICATION_ID ? SCHEMA_FILE_YIBAO
