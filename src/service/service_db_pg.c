@@ -2,9 +2,9 @@
  * store's database, through our own libpq connection and our own tables
  * (svc_*), created and upgraded by the database's migrations (schema_pg.c,
  * under an advisory lock: two processes may open at once). Statements are
- * prepared once per connection; parameters go as text. synchronous_commit is on (off only
- * with sync_off), so a commit returns once durable, as with SQLite's
- * synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
+ * prepared once per connection; parameters go as text. synchronous_commit
+ * is on (off only with sync_off), so a commit returns once durable, as
+ * with SQLite's synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
  * fee lines keep their upload order in a sequence column. Used nonces are
  * written in one statement per flush (unnest of arrays).
  *
