@@ -31,17 +31,18 @@ else
     has_versions="SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'"
 fi
 [ "$(sql "$has_versions")" = 0 ] || fail "the fixture already has schema versions"
-[ "$(sql "SELECT count(*) FROM journal")" = 13 ] || fail "the fixture's journal is not 13 records"
+records=$(sql "SELECT count(*) FROM journal")
+[ "$records" -gt 0 ] || fail "the fixture's journal is empty"
 
 # the first open migrates; check passes
 out=$("$YIBAO" check --db "$db") || fail "check of the migrated store: $out"
-[[ "$out" == "check ok: 13 journal records"* ]] || fail "check: $out"
+[[ "$out" == "check ok: $records journal records"* ]] || fail "check: $out"
 [ "$(sql "SELECT count(*), count(DISTINCT version), min(version), max(version) FROM schema_version")" = \
   "$latest|$latest|1|$latest" ] || fail "schema_version: $(sql "SELECT * FROM schema_version")"
 if [ "$SVC_BACKEND" = sqlite ]; then
     [ "$(sql "PRAGMA application_id")" = 1497973313 ] || fail "application_id: $(sql "PRAGMA application_id")"
 fi
-[ "$(sql "SELECT count(*) FROM svc_fee")" = 2 ] || fail "the fixture's fee lines"
+[ "$(sql "SELECT count(*) FROM svc_fee")" -gt 0 ] || fail "the fixture has no fee lines"
 
 # one more bill, one old settlement revoked
 code=$(sql "SELECT fixmedins_code FROM journal WHERE kind = 1 ORDER BY seq LIMIT 1")
@@ -53,7 +54,7 @@ cat >"$work/bill.json" <<JSON
             {"feedetl_sn":"2","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}
 JSON
 a=$("$YIBAO" settle --db "$db" "$work/bill.json") || fail "settle on the migrated store: $a"
-expect_field "$a" .setl_id 14
+expect_field "$a" .setl_id $((records + 1))
 a=$("$YIBAO" revoke --db "$db" "$old" --msgid schema-revoke-1) || fail "revoke $old: $a"
 expect_field "$a" .revoked true
 
@@ -66,7 +67,7 @@ a=$(call "$code" 2201 "{\"data\":{\"psn_no\":\"$psn\",\"insutype\":\"390\",\"beg
 expect_ok "$a"
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check after settling: $out"
-[[ "$out" == "check ok: 15 journal records"* ]] || fail "check: $out"
+[[ "$out" == "check ok: $((records + 2)) journal records"* ]] || fail "check: $out"
 [ "$(sql "SELECT count(*) FROM schema_version")" = "$latest" ] || fail "a reopen recorded a migration again"
 
 # a version from a later release is refused, by the store and the service
