@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/bill_decode.h"
 #include "codec/codec.h"
 #include "core/limits.h"
 #include "core/money.h"

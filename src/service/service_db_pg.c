@@ -1,10 +1,10 @@
 /* service_db_pg.c: the service's own tables on PostgreSQL (svcdb.h): the
  * store's database, through our own libpq connection and our own tables
- * (svc_*), created under a session advisory lock so that two processes
- * opening a fresh database do not race. Statements are prepared once per
- * connection; parameters go as text. synchronous_commit is on (off only
- * with sync_off), so a commit returns once durable, as with SQLite's
- * synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
+ * (svc_*), created and upgraded by the database's migrations (schema_pg.c,
+ * under an advisory lock: two processes may open at once). Statements are
+ * prepared once per connection; parameters go as text. synchronous_commit
+ * is on (off only with sync_off), so a commit returns once durable, as
+ * with SQLite's synchronous=FULL. Visit ids and sign-in numbers (sign_no) come from sequences;
  * fee lines keep their upload order in a sequence column. Used nonces are
  * written in one statement per flush (unnest of arrays).
  *
@@ -21,9 +21,9 @@
 
 #include "service/svcdb.h"
 #include "store/pgconn.h"
+#include "store/schema.h"
 
 #define PGDB_ERR_BYTES 512
-#define PGDB_SCHEMA_LOCK_KEY 7015124 /* pg_advisory_lock key while creating the tables */
 #define PGDB_PARAMS_MAX 15           /* parameters of the widest statement */
 #define PGDB_INT_BYTES 24            /* an int64 as text */
 
@@ -84,46 +84,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= $1",
     [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES ($1, $2, $3)",
 };
-
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
-    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s BIGINT NOT NULL, PRIMARY KEY (code, msgid));"
-    /* an svc_answer of a release before answers were pruned gets its time
-     * column, its answers dated now (kept the full time from the upgrade) */
-    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE"
-    " table_schema = current_schema() AND table_name = 'svc_answer' AND column_name = 'time_s')"
-    " THEN EXECUTE 'ALTER TABLE svc_answer ADD COLUMN time_s BIGINT NOT NULL DEFAULT '"
-    " || floor(extract(epoch FROM now()))::bigint; END IF;"
-    /* only when missing: CREATE INDEX IF NOT EXISTS would lock the table */
-    " IF to_regclass('svc_answer_live') IS NULL THEN"
-    " CREATE INDEX svc_answer_live ON svc_answer (time_s) WHERE answer <> ''; END IF; END $$;"
-    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
-    " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
-    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no BIGINT PRIMARY KEY, opter_no TEXT NOT NULL,"
-    " time_s BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
-    " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
-    " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
-    " dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, out_of_area INTEGER NOT NULL,"
-    " filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_fee (ord BIGSERIAL, visit_id BIGINT NOT NULL, sn TEXT NOT NULL,"
-    " codg TEXT NOT NULL, cnt BIGINT NOT NULL, pric BIGINT NOT NULL, amount BIGINT NOT NULL,"
-    " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
-    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
-    " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id BIGSERIAL PRIMARY KEY,"
-    " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);"
-    /* a release before packed nonces kept one row per nonce in svc_nonce:
-     * its rows become packed rows (nonce_pack.c's form), one per timestamp
-     * second so that none grows without bound, then it goes */
-    "DO $$ BEGIN IF to_regclass('svc_nonce') IS NOT NULL THEN"
-    " INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT ts, string_agg(ts::text || ' ' ||"
-    " encode(convert_to(paasid, 'UTF8'), 'hex') || ' ' || encode(convert_to(nonce, 'UTF8'), 'hex'),"
-    " E'\\n') FROM svc_nonce GROUP BY ts ORDER BY ts; DROP TABLE svc_nonce; END IF; END $$;";
 
 struct pgdb {
     struct svcdb base;              /* first: the front's handle */
@@ -240,22 +200,6 @@ static int session_setup(struct pgdb *db) {
     return 0;
 }
 
-/* The tables, under a session advisory lock (two processes may open a
- * fresh database at once). */
-static int create_schema(struct pgdb *db) {
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", PGDB_SCHEMA_LOCK_KEY);
-    PGresult *res = PQexec(db->pg, sql);
-    bool locked = PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!locked) set_err(db, "schema lock", res);
-    PQclear(res);
-    if (!locked) return -1;
-    int rc = simple(db, schema_sql, NULL);
-    snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", PGDB_SCHEMA_LOCK_KEY);
-    PQclear(PQexec(db->pg, sql));
-    return rc;
-}
-
 static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *err,
                    size_t err_size) {
     struct pgdb *db = calloc(1, sizeof *db);
@@ -270,8 +214,8 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
         pg_close(&db->base);
         return -1;
     }
-    if (simple(db, "SET client_min_messages = warning", NULL) != 0 || create_schema(db) != 0 ||
-        session_setup(db) != 0) {
+    if (simple(db, "SET client_min_messages = warning", NULL) != 0 ||
+        schema_pg_migrate(db->pg, db->err, sizeof db->err) != 0 || session_setup(db) != 0) {
         snprintf(err, err_size, "%s: service tables: %s", target, db->err);
         pg_close(&db->base);
         return -1;

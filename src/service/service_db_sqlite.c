@@ -1,15 +1,16 @@
 /* service_db_sqlite.c: the service's own tables on SQLite (svcdb.h): the
  * store's file, through our own sqlite3 connection (WAL, sqlite_conn.h,
- * synchronous=FULL unless sync_off), prepared statements per call. */
+ * synchronous=FULL unless sync_off), prepared statements per call. The
+ * tables and their upgrades are the database's migrations (schema_sqlite.c). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sqlite3.h>
 
+#include "store/schema.h"
 #include "store/sqlite_conn.h"
 
 #include "service/svcdb.h"
@@ -74,51 +75,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ROLLBACK_TO] = "ROLLBACK TO request",
 };
 
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL, "
-    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s INTEGER NOT NULL, "
-    " PRIMARY KEY (code, msgid));"
-    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
-    " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
-    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no INTEGER PRIMARY KEY, "
-    " opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_visit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-    " kind INTEGER NOT NULL, status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, "
-    " insutype INTEGER NOT NULL, med_type TEXT NOT NULL, begntime INTEGER NOT NULL, "
-    " endtime INTEGER NOT NULL, dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, "
-    " out_of_area INTEGER NOT NULL, filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, "
-    " setl_id INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_fee (visit_id INTEGER NOT NULL, sn TEXT NOT NULL, "
-    " codg TEXT NOT NULL, cnt INTEGER NOT NULL, pric INTEGER NOT NULL, amount INTEGER NOT NULL, "
-    " ocur INTEGER NOT NULL, setl_id INTEGER NOT NULL, PRIMARY KEY (visit_id, sn));"
-    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL, "
-    " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id INTEGER PRIMARY KEY, "
-    " max_ts INTEGER NOT NULL, nonces TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
-
-/* After the tables: an svc_answer of a release before answers were pruned
- * gets its time column (its answers dated now, so that they are kept the
- * full time from the upgrade), then the index of the live answers. */
-static const char has_time_sql[] =
-    "SELECT count(*) FROM pragma_table_info('svc_answer') WHERE name = 'time_s'";
-static const char has_index_sql[] =
-    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'svc_answer_live'";
-static const char live_index_sql[] =
-    "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> ''";
-/* A release before packed nonces kept one row per nonce in svc_nonce: its
- * rows become packed rows (nonce_pack.c's form), one per timestamp second
- * so that none grows past SQLite's length limit, then the table goes. */
-static const char has_old_nonces_sql[] =
-    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'svc_nonce'";
-static const char old_nonces_sql[] =
-    "INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT ts, group_concat(ts || ' ' || "
-    "hex(paasid) || ' ' || hex(nonce), char(10)) FROM svc_nonce GROUP BY ts ORDER BY ts;"
-    "DROP TABLE svc_nonce;";
-
 struct sqdb {
     struct svcdb base;              /* first: the front's handle */
     sqlite3 *db;
@@ -137,45 +93,6 @@ static void sq_close(struct svcdb *base) {
     free(db);
 }
 
-static int count_row(void *ctx, int columns, char **values, char **names) {
-    (void)names;
-    *(long *)ctx = columns == 1 && values[0] != NULL ? strtol(values[0], NULL, 10) : -1;
-    return 0;
-}
-
-/* The count a query of has_*_sql gives, or -1. */
-static long count_of(struct sqdb *db, const char *sql, char **msg) {
-    long n = -1;
-    return sqlite3_exec(db->db, sql, count_row, &n, msg) == SQLITE_OK ? n : -1;
-}
-
-/* The time column when it is missing and the live answers' index, in one
- * write transaction (two processes opening an old file at once add them
- * once), taken only when something is missing: an open beside a long
- * write (an import) does not wait for its lock. */
-static int migrate(struct sqdb *db, char **msg) {
-    if (count_of(db, has_time_sql, msg) == 1 && count_of(db, has_index_sql, msg) == 1 &&
-        count_of(db, has_old_nonces_sql, msg) == 0)
-        return 0;
-    if (*msg != NULL) return -1;
-    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK) return -1;
-    long has_time = count_of(db, has_time_sql, msg);
-    long has_old_nonces = count_of(db, has_old_nonces_sql, msg);
-    int rc = (has_time == 0 || has_time == 1) && (has_old_nonces == 0 || has_old_nonces == 1)
-                 ? SQLITE_OK : SQLITE_ERROR;
-    if (rc == SQLITE_OK && has_old_nonces == 1) rc = sqlite3_exec(db->db, old_nonces_sql, NULL, NULL, msg);
-    if (rc == SQLITE_OK && has_time == 0) {
-        char alter[128];
-        snprintf(alter, sizeof alter, "ALTER TABLE svc_answer ADD COLUMN time_s INTEGER NOT NULL "
-                 "DEFAULT %lld", (long long)time(NULL));
-        rc = sqlite3_exec(db->db, alter, NULL, NULL, msg);
-    }
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db->db, live_index_sql, NULL, NULL, msg);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, msg);
-    if (rc != SQLITE_OK) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
 static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {
     if (sqlite3_open_v2(target, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -189,12 +106,12 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
     snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
              "PRAGMA wal_autocheckpoint=%d;", sync_off ? "OFF" : "FULL", SQLITE_WAL_CHECKPOINT_PAGES);
     char *msg = NULL;
-    if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK || migrate(db, &msg) != 0) {
+    if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, size, "%s: service tables: %s", target, msg ? msg : "error");
         sqlite3_free(msg);
         return -1;
     }
+    if (schema_sqlite_migrate(db->db, target, err, size) != 0) return -1;
     for (int i = 0; i < S_COUNT; i++)
         if (sqlite3_prepare_v2(db->db, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
             snprintf(err, size, "%s: prepare %d: %s", target, i, sqlite3_errmsg(db->db));

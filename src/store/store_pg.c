@@ -36,45 +36,15 @@
 
 #include "core/hash.h"
 #include "store/pgconn.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 #define PG_FETCH_ROWS 10000
-#define PG_WRITER_LOCK_KEY 7015123  /* pg_advisory_xact_lock key of the writer */
+#define PG_WRITER_LOCK_KEY (SCHEMA_PG_LOCK_KEY - 1) /* pg_advisory_xact_lock key of the writer */
 
 /* Per-session settings, applied at open and after every reconnect. */
 static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_messages = warning;"
                                  " SET plan_cache_mode = force_custom_plan";
-
-static const char PG_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
-    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
-    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
-    " benefit_start BIGINT NOT NULL, acct_open BIGINT NOT NULL, status INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
-    " suspended_until BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
-    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
-    " PRIMARY KEY(region, year, insutype));"
-    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
-    " prepay_bp INTEGER NOT NULL, cap_price BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS journal(seq BIGINT PRIMARY KEY, time_us BIGINT NOT NULL,"
-    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
-    " fixmedins_code TEXT NOT NULL, ref_seq BIGINT NOT NULL, year INTEGER NOT NULL,"
-    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
-    "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
-    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL, basic_paid BIGINT NOT NULL, general_paid BIGINT NOT NULL,"
-    " general_ded_used BIGINT NOT NULL, special_ded_used BIGINT NOT NULL,"
-    " over_cap_paid BIGINT NOT NULL, cat_burden BIGINT NOT NULL, cat_paid BIGINT NOT NULL,"
-    " maf_paid BIGINT NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
-    "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
-    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
-    " PRIMARY KEY(seq, idx));"
-    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " seq BIGINT NOT NULL);";
 
 #include "store/store_columns.h"
 
@@ -335,11 +305,13 @@ static int pg_open(const char *target, struct store_conn **out, struct store_err
         pg_close(c);
         return -1;
     }
-    char lock[160];
-    snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY + 1);
-    if (pg_cmd_raw(c, PG_SESSION, err) != 0 || pg_cmd_raw(c, "BEGIN", err) != 0 ||
-        pg_cmd_raw(c, lock, err) != 0 || pg_cmd_raw(c, PG_SCHEMA, err) != 0 ||
-        pg_cmd_raw(c, "COMMIT", err) != 0) {
+    char why[SCHEMA_ERR_BYTES];
+    if (pg_cmd_raw(c, PG_SESSION, err) != 0) {
+        pg_close(c);
+        return -1;
+    }
+    if (schema_pg_migrate(c->pg, why, sizeof why) != 0) {
+        store_errf(err, "%s", why);
         pg_close(c);
         return -1;
     }

@@ -6,7 +6,8 @@
  * connection after its commit) write pages into the database file and
  * fsync it before the WAL is reused; they never hold back durability. Write transactions are BEGIN IMMEDIATE, so one
  * writer at a time across processes (others wait up to BUSY_TIMEOUT_MS).
- * Every statement is prepared once at open. */
+ * Every statement is prepared once at open, after the tables are brought
+ * to the latest schema version (schema_sqlite.c). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "store/schema.h"
 #include "store/sqlite_conn.h"
 
 #include "store/store.h"
@@ -27,39 +29,6 @@
  * accounts) once for many commits. Measured +13% durable settlements/s at
  * batch 64 on a 1M-person city (median of 3). */
 #define WAL_SIZE_LIMIT_BYTES (64 * 1024 * 1024) /* WAL file truncated to this after a reset */
-
-static const char SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
-    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
-    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
-    " benefit_start INTEGER NOT NULL, acct_open INTEGER NOT NULL, status INTEGER NOT NULL)"
-    " WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
-    " suspended_until INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
-    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
-    " PRIMARY KEY(region, year, insutype)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
-    " prepay_bp INTEGER NOT NULL, cap_price INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
-    " fixmedins_code TEXT NOT NULL, ref_seq INTEGER NOT NULL, year INTEGER NOT NULL,"
-    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
-    "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
-    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL, basic_paid INTEGER NOT NULL, general_paid INTEGER NOT NULL,"
-    " general_ded_used INTEGER NOT NULL, special_ded_used INTEGER NOT NULL,"
-    " over_cap_paid INTEGER NOT NULL, cat_burden INTEGER NOT NULL, cat_paid INTEGER NOT NULL,"
-    " maf_paid INTEGER NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS postings(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
-    " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
-    " WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " seq INTEGER NOT NULL);";
 
 #include "store/store_columns.h"
 
@@ -179,8 +148,13 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
              " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
              SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
-    if (exec_sql(c, pragmas, err) != 0 ||
-        exec_sql(c, SCHEMA, err) != 0) {
+    char why[SCHEMA_ERR_BYTES];
+    if (exec_sql(c, pragmas, err) != 0) {
+        sq_close(c);
+        return -1;
+    }
+    if (schema_sqlite_migrate(c->db, target, why, sizeof why) != 0) {
+        store_errf(err, "%s", why);
         sq_close(c);
         return -1;
     }

@@ -1,0 +1,193 @@
+/* schema_pg.c: the PostgreSQL migrations of a yibao database (the store's
+ * tables and the service's), in order, and the function that applies the
+ * missing ones at open under a transaction-level advisory lock (schema.h;
+ * docs/STORE.md, "Schema versions"). */
+#include <assert.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/pgconn.h"
+#include "store/schema.h"
+#include "store/store_columns.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SCHEMA_PG_INT_BYTES 24 /* an integer as text */
+
+/* Migration 1: the tables of the release that introduced versions (the
+ * store's, then the service's); on a database of an earlier release,
+ * whose tables exist, it creates what is missing. */
+static const char TABLES_SQL[] =
+    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
+    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
+    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
+    " benefit_start BIGINT NOT NULL, acct_open BIGINT NOT NULL, status INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
+    " suspended_until BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
+    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY(region, year, insutype));"
+    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
+    " prepay_bp INTEGER NOT NULL, cap_price BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS journal(seq BIGINT PRIMARY KEY, time_us BIGINT NOT NULL,"
+    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, ref_seq BIGINT NOT NULL, year INTEGER NOT NULL,"
+    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
+    " admissions INTEGER NOT NULL, basic_paid BIGINT NOT NULL, general_paid BIGINT NOT NULL,"
+    " general_ded_used BIGINT NOT NULL, special_ded_used BIGINT NOT NULL,"
+    " over_cap_paid BIGINT NOT NULL, cat_burden BIGINT NOT NULL, cat_paid BIGINT NOT NULL,"
+    " maf_paid BIGINT NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
+    "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
+    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
+    " PRIMARY KEY(seq, idx));"
+    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " seq BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
+    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s BIGINT NOT NULL, PRIMARY KEY (code, msgid));"
+    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
+    " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
+    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no BIGINT PRIMARY KEY, opter_no TEXT NOT NULL,"
+    " time_s BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
+    " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
+    " dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, out_of_area INTEGER NOT NULL,"
+    " filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS svc_fee (ord BIGSERIAL, visit_id BIGINT NOT NULL, sn TEXT NOT NULL,"
+    " codg TEXT NOT NULL, cnt BIGINT NOT NULL, pric BIGINT NOT NULL, amount BIGINT NOT NULL,"
+    " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
+    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
+    " msgid TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id BIGSERIAL PRIMARY KEY,"
+    " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
+
+/* The ordered migrations: append only; a released step is never edited.
+ * The same numbers and names as schema_sqlite.c's. */
+static const struct schema_migration MIGRATIONS[] = {
+    {1, "tables", NULL, TABLES_SQL},
+    /* an svc_answer of a release before answers were pruned gets its time
+     * column, its answers dated now (kept the full time from the upgrade) */
+    {2, "svc_answer time_s",
+     "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+     " AND table_name = 'svc_answer' AND column_name = 'time_s'",
+     "ALTER TABLE svc_answer ADD COLUMN time_s BIGINT NOT NULL DEFAULT 0;"
+     "UPDATE svc_answer SET time_s = floor(extract(epoch FROM now()))::bigint;"},
+    {3, "svc_answer_live index", NULL,
+     "CREATE INDEX IF NOT EXISTS svc_answer_live ON svc_answer (time_s) WHERE answer <> '';"},
+    /* a release before packed nonces kept one row per nonce in svc_nonce:
+     * its rows become packed rows (nonce_pack.c's form), one per timestamp
+     * second so that none grows without bound; then it goes */
+    {4, "svc_nonce packed", "SELECT (to_regclass('svc_nonce') IS NULL)::int",
+     "INSERT INTO svc_nonce_batch (max_ts, nonces) SELECT ts, string_agg(ts::text || ' ' ||"
+     " encode(convert_to(paasid, 'UTF8'), 'hex') || ' ' || encode(convert_to(nonce, 'UTF8'), 'hex'),"
+     " E'\\n') FROM svc_nonce GROUP BY ts ORDER BY ts; DROP TABLE svc_nonce;"},
+    /* the registry's generation (store_registry_refresh): the last import
+     * record's seq, read through this index */
+    {5, "journal_import index", NULL, REGISTRY_GEN_INDEX_SQL},
+};
+_Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
+               "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");
+
+static const char VERSION_TABLE_SQL[] =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL, applied_s BIGINT NOT NULL)";
+static const char HAS_VERSION_TABLE_SQL[] =
+    "SELECT (to_regclass('schema_version') IS NOT NULL)::int";
+static const char VERSION_SQL[] = "SELECT coalesce(max(version), 0) FROM schema_version";
+static const char RECORD_SQL[] =
+    "INSERT INTO schema_version (version, name, applied_s) VALUES ($1, $2, $3)";
+static const char LOCK_SQL[] = "SELECT pg_advisory_xact_lock(" STR(SCHEMA_PG_LOCK_KEY) ")";
+
+/* Runs sql (text parameters); -1 with err naming what, unless it succeeded. */
+static int run(PGconn *pg, const char *what, const char *sql, int n, const char *const *params,
+               long long *out, char *err, size_t size) {
+    assert(pg != NULL && sql != NULL);
+    PGresult *res = n > 0 ? PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0) : PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    bool ok = st == PGRES_COMMAND_OK ||
+              (st == PGRES_TUPLES_OK && (out == NULL || PQntuples(res) == 1));
+    if (ok && out != NULL) *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (!ok) {
+        snprintf(err, size, "postgresql: schema: %s: %s", what, PQresultErrorMessage(res));
+        pgconn_trim(err);
+    }
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+int schema_pg_version(PGconn *pg, char *err, size_t size) {
+    assert(pg != NULL && err != NULL);
+    long long has = 0, version = 0;
+    if (run(pg, "schema_version", HAS_VERSION_TABLE_SQL, 0, NULL, &has, err, size) != 0) return -1;
+    if (has == 0) return 0;
+    if (run(pg, "schema_version", VERSION_SQL, 0, NULL, &version, err, size) != 0) return -1;
+    assert(version >= 0);
+    return version > INT_MAX ? INT_MAX : (int)version;
+}
+
+static int refuse_newer(int version, char *err, size_t size) {
+    assert(version > SCHEMA_VERSION_LATEST && err != NULL);
+    snprintf(err, size, "postgresql: schema version %d is newer than this yibao knows (%d): "
+             "open it with a later release", version, SCHEMA_VERSION_LATEST);
+    return -1;
+}
+
+/* Applies migration m (inside the caller's transaction) and records it. */
+static int apply(PGconn *pg, const struct schema_migration *m, char *err, size_t size) {
+    assert(m->version >= 1 && m->version <= SCHEMA_VERSION_LATEST);
+    assert(PQtransactionStatus(pg) == PQTRANS_INTRANS); /* inside the migration's transaction */
+    char what[96], number[SCHEMA_PG_INT_BYTES], now[SCHEMA_PG_INT_BYTES];
+    snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
+    long long skip = 0;
+    if (m->skip_if != NULL && run(pg, what, m->skip_if, 0, NULL, &skip, err, size) != 0) return -1;
+    if (skip == 0 && run(pg, what, m->sql, 0, NULL, NULL, err, size) != 0) return -1;
+    snprintf(number, sizeof number, "%d", m->version);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    const char *params[3] = {number, m->name, now};
+    return run(pg, what, RECORD_SQL, 3, params, NULL, err, size);
+}
+
+/* Under the lock: the version again (another process may have migrated
+ * meanwhile), then every missing migration, in order. */
+static int migrate_locked(PGconn *pg, char *err, size_t size) {
+    assert(pg != NULL && err != NULL);
+    if (run(pg, "lock", LOCK_SQL, 0, NULL, NULL, err, size) != 0 ||
+        run(pg, "schema_version", VERSION_TABLE_SQL, 0, NULL, NULL, err, size) != 0)
+        return -1;
+    int version = schema_pg_version(pg, err, size);
+    if (version < 0) return -1;
+    if (version > SCHEMA_VERSION_LATEST) return refuse_newer(version, err, size);
+    for (int v = version + 1; v <= SCHEMA_VERSION_LATEST; v++) {
+        assert(MIGRATIONS[v - 1].version == v);
+        if (apply(pg, &MIGRATIONS[v - 1], err, size) != 0) return -1;
+    }
+    return 0;
+}
+
+int schema_pg_migrate(PGconn *pg, char *err, size_t size) {
+    assert(pg != NULL && err != NULL);
+    assert(PQtransactionStatus(pg) == PQTRANS_IDLE); /* not inside a transaction */
+    int version = schema_pg_version(pg, err, size);
+    if (version < 0) return -1;
+    if (version > SCHEMA_VERSION_LATEST) return refuse_newer(version, err, size);
+    if (version == SCHEMA_VERSION_LATEST) return 0; /* no lock: an open beside a long write */
+    if (run(pg, "BEGIN", "BEGIN", 0, NULL, NULL, err, size) != 0) return -1;
+    if (migrate_locked(pg, err, size) != 0 ||
+        run(pg, "COMMIT", "COMMIT", 0, NULL, NULL, err, size) != 0) {
+        PQclear(PQexec(pg, "ROLLBACK"));
+        return -1;
+    }
+    return 0;
+}
