@@ -528,10 +528,10 @@ enum settle_code settle(const struct settle_input *input, struct settle_result *
             step_over_cap(&c);
             step_catastrophic(&c);
             step_assistance(&c);
-#ifdef YIBAO_TEST_EXTRA_FUND
-            step_test_layer(&c);
-#endif
         }
+#ifdef YIBAO_TEST_EXTRA_FUND
+        step_test_layer(&c);
+#endif
     }
     step_totals_and_account(&c);
     assert_identities(&result->setl);
