@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_extra_fund.sh: a fund layer is added by the steps of docs/DESIGN.md
+# t_extra_fund.sh: a fund layer is added by the steps of docs/FIELDS.md
 # ("Adding a fund layer"). build/xfund/yibao (`make xfund`) is built with
 # -DYIBAO_TEST_EXTRA_FUND, which adds a test layer "xtf" only through those
 # steps: a row of FUND_LAYERS (core/settle.h), a row of YEAR_STATE_FIELDS

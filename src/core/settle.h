@@ -35,8 +35,8 @@ enum settle_code {
 
 /* The pooled fund layers, in the order they pay (SETTLEMENT.md step 5);
  * one row each, X(..., fund, code_employee, code_other, type_name, label,
- * listed). Adding a fund layer starts here (docs/DESIGN.md, "Adding a fund
- * layer"). A row makes:
+ * listed). Adding a fund layer starts here (docs/FIELDS.md has the steps).
+ * A row makes:
  *   - the setlinfo figure <fund>_pay (JSON key, journal key, answer field),
  *     listed after act_pay_dedc and summed into fund_pay_sumamt;
  *   - the fund_rooms member <fund>_room_fen (journal key <fund>_room);
