@@ -236,7 +236,8 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
     printf("},\"totals_yuan\":{");
     for (int i = 0; i < FUND_LAYER_COUNT + 2; i++) {
         char name[CODE_BYTES_MAX + 1];
-        if (i < FUND_LAYER_COUNT) snprintf(name, sizeof name, "%s_pay", fund_layers[i].fund);
+        if (i < FUND_LAYER_COUNT)
+            snprintf(name, sizeof name, "%s_pay", fund_layer((enum fund_layer_id)i)->fund);
         else snprintf(name, sizeof name, "%s", i == FUND_LAYER_COUNT ? "acct_pay" : "psn_cash_pay");
         printf("%s\"%s\":%lld.%02lld", i ? "," : "", name, (long long)(run->fund_fen[i] / 100),
                (long long)(run->fund_fen[i] % 100));

@@ -123,7 +123,7 @@ static void print_brief(const struct setlinfo *s) {
     printf("total %s", text);
     for (int i = 0; i < FUND_LAYER_COUNT; i++) {
         money_format(fund_layer_pay(s, (enum fund_layer_id)i), text, sizeof text);
-        printf("  %s %s", fund_layers[i].label, text);
+        printf("  %s %s", fund_layer((enum fund_layer_id)i)->label, text);
     }
     const int64_t rest[3] = {s->acct_pay, s->psn_cash_pay, s->balc};
     static const char *const names[3] = {"account", "cash", "balance"};

@@ -34,7 +34,7 @@ int state_from_json(const struct json_value *obj, const struct policy *policy,
     if (obj == NULL || obj->type == JSON_NULL) return 0;
     if (obj->type != JSON_OBJECT) return field_fail(&e, "", "state", "must be an object");
     for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++) {
-        const char *name = year_state_fields[i].name;
+        const char *name = year_state_field((enum year_state_id)i)->name;
         const struct json_value *v = json_get(obj, name);
         if (v == NULL) continue;
         int64_t fen;
@@ -100,7 +100,7 @@ int setlinfo_field(const struct setlinfo *setl, const char *name, int64_t *out) 
 int state_field(const struct year_state *state, const char *name, int64_t *out) {
     assert(state != NULL && name != NULL);
     for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
-        if (strcmp(name, year_state_fields[i].name) == 0) {
+        if (strcmp(name, year_state_field((enum year_state_id)i)->name) == 0) {
             *out = year_state_money_get(state, (enum year_state_id)i);
             return 0;
         }

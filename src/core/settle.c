@@ -458,7 +458,7 @@ static void explain_funds(struct ctx *c, const struct setlinfo *s) {
     struct fen_texts t = {0};
     for (int i = 0; i < FUND_LAYER_COUNT && len < sizeof text; i++)
         len += (size_t)snprintf(text + len, sizeof text - len, "%s%s %s", i ? " + " : "",
-                                fund_layers[i].label,
+                                fund_layer((enum fund_layer_id)i)->label,
                                 fen_text(&t, fund_layer_pay(s, (enum fund_layer_id)i)));
     assert(len > 0);
     EXPLAIN(c, "funds: %s = %s", text, fen_text(&t, s->fund_pay_sumamt));

@@ -115,7 +115,7 @@ struct fund_layer {
     const char *label;          /* brief print */
     bool always_listed;         /* in setldetail even when it pays nothing */
 };
-extern const struct fund_layer fund_layers[FUND_LAYER_COUNT];
+const struct fund_layer *fund_layer(enum fund_layer_id id);
 /* What fund layer `id` pays in `setl`, and its room in `rooms`. */
 int64_t fund_layer_pay(const struct setlinfo *setl, enum fund_layer_id id);
 int64_t fund_layer_room(const struct fund_rooms *rooms, enum fund_layer_id id);

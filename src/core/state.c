@@ -17,10 +17,16 @@ YEAR_STATE_FIELDS(STATE_IS_FEN_, ~)
 #define STATE_ROW_(unused, name, where) {#name, STATE_WHERE_##where},
 #define STATE_WHERE_STORED true
 #define STATE_WHERE_LEDGER false
-const struct year_state_field year_state_fields[YEAR_STATE_MONEY_COUNT] = {
+static const struct year_state_field year_state_fields[YEAR_STATE_MONEY_COUNT] = {
     YEAR_STATE_FIELDS(STATE_ROW_, ~)
 };
 #undef STATE_ROW_
+
+const struct year_state_field *year_state_field(enum year_state_id id) {
+    assert(id >= 0 && id < YEAR_STATE_MONEY_COUNT);
+    assert(year_state_fields[id].name != NULL);
+    return &year_state_fields[id];
+}
 
 int64_t *year_state_money(struct year_state *state, enum year_state_id id) {
     assert(state != NULL);

@@ -57,7 +57,7 @@ struct year_state_field {
     const char *name;           /* JSON key, SQL column; journal key d.<name> */
     bool stored;                /* a column of table states */
 };
-extern const struct year_state_field year_state_fields[YEAR_STATE_MONEY_COUNT];
+const struct year_state_field *year_state_field(enum year_state_id id);
 /* The accumulator of row `id` (its <name>_fen member). */
 int64_t *year_state_money(struct year_state *state, enum year_state_id id);
 int64_t year_state_money_get(const struct year_state *state, enum year_state_id id);

@@ -121,7 +121,7 @@ static void setldetail(struct jw *w, const struct store_settlement *stl, int sig
     const struct setlinfo *s = &stl->setl;
     jw_arr(w, "setldetail");
     for (int i = 0; i < FUND_LAYER_COUNT; i++) {
-        const struct fund_layer *f = &fund_layers[i];
+        const struct fund_layer *f = fund_layer((enum fund_layer_id)i);
         int64_t pay = fund_layer_pay(s, (enum fund_layer_id)i);
         if (pay == 0 && !f->always_listed) continue;
         fund_detail(w, stl->insutype == INSUTYPE_EMPLOYEE ? f->code_employee : f->code_other,

@@ -67,7 +67,7 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
     for (int i = 0; i < FUND_LAYER_COUNT; i++) { /* the layers of FUND_LAYERS, in order */
         int64_t amount = fund_layer_pay(&stl->setl, (enum fund_layer_id)i);
         if (amount <= 0) continue;
-        account_fund(payer, fund_layers[i].fund, stl->region, stl->year);
+        account_fund(payer, fund_layer((enum fund_layer_id)i)->fund, stl->region, stl->year);
         add_posting(out, &count, rec, payer, inst, amount, reverse);
     }
     if (stl->setl.acct_pay > 0) {

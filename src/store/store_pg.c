@@ -801,7 +801,8 @@ static void state_fill(const PGresult *res, int r, struct state_key *key, struct
     st->admissions = (int32_t)col_i64(res, r, 2);
     int col = 3; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
     for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
-        if (year_state_fields[i].stored) *year_state_money(st, (enum year_state_id)i) = col_i64(res, r, col++);
+        if (year_state_field((enum year_state_id)i)->stored)
+            *year_state_money(st, (enum year_state_id)i) = col_i64(res, r, col++);
     assert(col == STATE_SPECIAL_COL && col < PQnfields(res));
     special_decode(PQgetvalue(res, r, col), st);
 }
@@ -847,7 +848,7 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
         sb_copy_text(&b, keys[i].psn_no, '\t');
         sb_printf(&b, "%d\t%d\t", (int)keys[i].year, (int)s->admissions);
         for (int f = 0; f < YEAR_STATE_MONEY_COUNT; f++) /* as in STATE_COLS */
-            if (year_state_fields[f].stored)
+            if (year_state_field((enum year_state_id)f)->stored)
                 sb_printf(&b, "%" PRId64 "\t", year_state_money_get(s, (enum year_state_id)f));
         special_encode(s, &b);
         sb_put(&b, "\n", 1);

@@ -557,7 +557,7 @@ static void state_row(sqlite3_stmt *s, struct state_key *key, struct year_state 
     st->admissions = sqlite3_column_int(s, 2);
     int col = 3; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
     for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
-        if (year_state_fields[i].stored)
+        if (year_state_field((enum year_state_id)i)->stored)
             *year_state_money(st, (enum year_state_id)i) = sqlite3_column_int64(s, col++);
     assert(col == sqlite3_column_count(s) - 1);
     special_decode((const char *)sqlite3_column_text(s, col), st);
@@ -590,7 +590,7 @@ static int sq_states_put(struct store_conn *c, const struct state_key *keys,
         sqlite3_bind_int(s, 3, st[i].admissions);
         int param = 4; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
         for (int f = 0; f < YEAR_STATE_MONEY_COUNT; f++)
-            if (year_state_fields[f].stored)
+            if (year_state_field((enum year_state_id)f)->stored)
                 sqlite3_bind_int64(s, param++, year_state_money_get(&st[i], (enum year_state_id)f));
         assert(param == sqlite3_bind_parameter_count(s));
         special_encode(&st[i], special, sizeof special);
