@@ -87,12 +87,15 @@ static void check_success(const struct policy *p, const struct person *person,
                           const struct year_state *before, const struct settle_result *r)
 {
     const struct setlinfo *s = &r->setl;
-    const int64_t *f = &s->medfee_sumamt;
-    for (size_t i = 0; i < sizeof *s / sizeof(int64_t); i++) check(f[i] >= 0, "amount >= 0");
+#define FIGURE_NONNEG_(setl, name, kind) check((setl)->name >= 0, #name " >= 0");
+    SETLINFO_FIELDS(FIGURE_NONNEG_, s)
+#undef FIGURE_NONNEG_
     check(s->medfee_sumamt == s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt +
                                   s->inscp_scp_amt, "identity 1");
     check(s->medfee_sumamt == s->fund_pay_sumamt + s->psn_part_amt, "identity 2");
-    check(s->fund_pay_sumamt == s->hifp_pay + s->hifob_pay + s->hifmi_pay + s->maf_pay, "fund sum");
+    int64_t funds = 0;
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) funds += fund_layer_pay(s, (enum fund_layer_id)i);
+    check(s->fund_pay_sumamt == funds, "fund sum");
     check(s->psn_part_amt == s->acct_pay + s->psn_cash_pay, "cash");
     check(s->fund_pay_sumamt <= s->inscp_scp_amt, "funds within scope");
     struct year_state after = *before;

@@ -774,12 +774,15 @@ static void check_identities(const struct scenario *s, const struct settle_resul
                              const struct line_result *lr)
 {
     const struct setlinfo *x = &r->setl;
-    const int64_t *f = &x->medfee_sumamt;
-    for (size_t i = 0; i < sizeof *x / sizeof(int64_t); i++) assert_true(f[i] >= 0);
+#define FIGURE_NONNEG_(setl, name, kind) assert_true((setl)->name >= 0);
+    SETLINFO_FIELDS(FIGURE_NONNEG_, x)
+#undef FIGURE_NONNEG_
     assert_true(x->medfee_sumamt ==
                 x->fulamt_ownpay_amt + x->overlmt_selfpay + x->preselfpay_amt + x->inscp_scp_amt);
     assert_true(x->medfee_sumamt == x->fund_pay_sumamt + x->psn_part_amt);
-    assert_true(x->fund_pay_sumamt == x->hifp_pay + x->hifob_pay + x->hifmi_pay + x->maf_pay);
+    int64_t funds = 0;
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) funds += fund_layer_pay(x, (enum fund_layer_id)i);
+    assert_true(x->fund_pay_sumamt == funds);
     assert_true(x->psn_part_amt == x->acct_pay + x->psn_cash_pay);
     assert_true(x->fund_pay_sumamt <= x->inscp_scp_amt);
     assert_true(x->act_pay_dedc <= x->inscp_scp_amt);
@@ -1174,10 +1177,66 @@ static void test_code_names(void **state)
     assert_int_equal(settle_code_parse("E_NOPE"), SETTLE_CODE_COUNT);
 }
 
+/* The field lists (SETLINFO_FIELDS, FUND_LAYERS, YEAR_STATE_FIELDS) and
+ * what is generated from them agree: each accessor reaches its own member,
+ * the JSON lists every figure by name in order, and apply / unapply / equal
+ * / valid cover every accumulator. */
+static void test_field_lists(void **state)
+{
+    (void)state;
+    struct setlinfo setl;
+    struct fund_rooms rooms;
+    memset(&setl, 0, sizeof setl);
+    memset(&rooms, 0, sizeof rooms);
+    int64_t value = 100;
+#define SET_FUND_(unused, fund, ...) setl.fund##_pay = ++value; rooms.fund##_room_fen = 1000 + value;
+    FUND_LAYERS(SET_FUND_, ~)
+#undef SET_FUND_
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) {
+        assert_int_equal(fund_layer_pay(&setl, (enum fund_layer_id)i), 101 + i);
+        assert_int_equal(fund_layer_room(&rooms, (enum fund_layer_id)i), 1101 + i);
+        const struct fund_layer *f = fund_layer((enum fund_layer_id)i);
+        assert_true(strlen(f->code_employee) == 6 && strlen(f->code_other) == 6);
+    }
+    /* setlinfo_to_json: every figure, by name, in the list's order. */
+    struct json_buf buf = {0};
+    setlinfo_to_json(&buf, &setl);
+    json_buf_char(&buf, '\0');
+    const char *at = buf.data;
+    int count = 0;
+#define FIND_KEY_(unused, name, kind)                                                   \
+    at = strstr(at, "\"" #name "\":");                                                   \
+    assert_non_null(at);                                                                 \
+    count++;
+    SETLINFO_FIELDS(FIND_KEY_, ~)
+#undef FIND_KEY_
+    assert_int_equal(count, SETLINFO_FIELD_COUNT);
+    json_buf_free(&buf);
+    /* Each accumulator: applied, revoked, compared and checked on its own. */
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++) {
+        struct year_state base, delta, st;
+        year_state_init(&base, 2020, 0);
+        year_state_init(&delta, 2020, 0);
+        *year_state_money(&delta, (enum year_state_id)i) = 7;
+        int64_t found = 0;
+        assert_int_equal(state_field(&delta, year_state_field((enum year_state_id)i)->name, &found), 0);
+        assert_int_equal(found, 7);
+        st = base;
+        year_state_apply(&st, &delta);
+        assert_false(year_state_equal(&st, &base));
+        assert_int_equal(year_state_money_get(&st, (enum year_state_id)i), 7);
+        year_state_unapply(&st, &delta);
+        assert_true(year_state_equal(&st, &base));
+        year_state_unapply(&st, &delta);
+        assert_false(year_state_valid(&st));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_code_names),
+        cmocka_unit_test(test_field_lists),
         cmocka_unit_test(test_vector000_figures),
         cmocka_unit_test(test_explain_catastrophic_regression),
         cmocka_unit_test(test_explain_steps),

@@ -34,7 +34,7 @@ _Static_assert(GEN_MSGID_BYTES_MAX <= MSGID_BYTES_MAX, "a generated msgid fits t
 /* A year state without the 32-slot disease array: what one insured person
  * costs in memory while a year is settled. */
 struct packed_state {
-    int64_t money_fen[9];      /* basic .. acct_balc, as in struct year_state */
+    int64_t money_fen[YEAR_STATE_MONEY_COUNT]; /* the rows of YEAR_STATE_FIELDS */
     int64_t special_fen[PACKED_DISEASES];
     int32_t admissions;
     int8_t disease[PACKED_DISEASES]; /* policy disease index + 1; 0 = empty slot */
@@ -50,20 +50,14 @@ struct year_run {
     int64_t settled, refused, lines, overflow;
     int64_t bills_max;         /* 0: the whole year */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
-    int64_t fund_fen[6];       /* hifp, hifob, hifmi, maf, acct, cash */
+    int64_t fund_fen[FUND_LAYER_COUNT + 2]; /* each fund layer, acct, cash */
 };
-
-static int64_t *state_money(struct year_state *s, int i) {
-    int64_t *fields[9] = {&s->basic_paid_fen, &s->general_paid_fen, &s->general_ded_used_fen,
-                          &s->special_ded_used_fen, &s->over_cap_paid_fen, &s->cat_burden_fen,
-                          &s->cat_paid_fen, &s->maf_paid_fen, &s->acct_balc_fen};
-    return fields[i];
-}
 
 static void unpack(const struct packed_state *p, struct year_state *s, int32_t year, int64_t acct_fen) {
     year_state_init(s, year, acct_fen);
     if (!p->used) return;
-    for (int i = 0; i < 9; i++) *state_money(s, i) = p->money_fen[i];
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
+        *year_state_money(s, (enum year_state_id)i) = p->money_fen[i];
     s->admissions = p->admissions;
     for (int k = 0; k < PACKED_DISEASES; k++)
         if (p->disease[k] != 0) s->special_paid_fen[p->disease[k] - 1] = p->special_fen[k];
@@ -73,7 +67,8 @@ static void unpack(const struct packed_state *p, struct year_state *s, int32_t y
 static bool pack(struct packed_state *p, struct year_state *s) {
     memset(p, 0, sizeof *p);
     p->used = true;
-    for (int i = 0; i < 9; i++) p->money_fen[i] = *state_money(s, i);
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
+        p->money_fen[i] = year_state_money_get(s, (enum year_state_id)i);
     p->admissions = s->admissions;
     int k = 0;
     for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
@@ -117,9 +112,10 @@ static void count_result(struct year_run *run, const struct settle_result *r, in
         return;
     }
     run->settled++;
-    const int64_t figures[6] = {r->setl.hifp_pay, r->setl.hifob_pay, r->setl.hifmi_pay,
-                                r->setl.maf_pay, r->setl.acct_pay, r->setl.psn_cash_pay};
-    for (int i = 0; i < 6; i++) run->fund_fen[i] += figures[i];
+    for (int i = 0; i < FUND_LAYER_COUNT; i++)
+        run->fund_fen[i] += fund_layer_pay(&r->setl, (enum fund_layer_id)i);
+    run->fund_fen[FUND_LAYER_COUNT] += r->setl.acct_pay;
+    run->fund_fen[FUND_LAYER_COUNT + 1] += r->setl.psn_cash_pay;
 }
 
 static int year_in_memory(struct year_run *run) {
@@ -237,11 +233,15 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
                (long long)run->refused_by_code[c]);
         first = false;
     }
-    static const char *const funds[6] = {"hifp_pay", "hifob_pay", "hifmi_pay", "maf_pay", "acct_pay", "psn_cash_pay"};
     printf("},\"totals_yuan\":{");
-    for (int i = 0; i < 6; i++)
-        printf("%s\"%s\":%lld.%02lld", i ? "," : "", funds[i], (long long)(run->fund_fen[i] / 100),
+    for (int i = 0; i < FUND_LAYER_COUNT + 2; i++) {
+        char name[CODE_BYTES_MAX + 1];
+        if (i < FUND_LAYER_COUNT)
+            snprintf(name, sizeof name, "%s_pay", fund_layer((enum fund_layer_id)i)->fund);
+        else snprintf(name, sizeof name, "%s", i == FUND_LAYER_COUNT ? "acct_pay" : "psn_cash_pay");
+        printf("%s\"%s\":%lld.%02lld", i ? "," : "", name, (long long)(run->fund_fen[i] / 100),
                (long long)(run->fund_fen[i] % 100));
+    }
     printf("}}\n");
 }
 

@@ -7,6 +7,7 @@
  * With --db the bill is settled durably against a store (cmd_settle_db.c).
  * A refused bill prints {"error": "E_...", ...} and exits 2, like any other
  * bad input. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,15 +115,22 @@ static void print_result(const struct world *w, const struct settle_result *r,
     json_buf_free(&buf);
 }
 
+/* "total T  basic B  ...  account A  cash C  balance L": a label per fund
+ * layer of FUND_LAYERS (core/settle.h), in order. */
 static void print_brief(const struct setlinfo *s) {
-    const int64_t figures[8] = {s->medfee_sumamt, s->hifp_pay, s->hifob_pay, s->hifmi_pay,
-                                s->maf_pay, s->acct_pay, s->psn_cash_pay, s->balc};
-    static const char *const names[8] = {"total", "basic", "large-amount", "catastrophic",
-                                         "assistance", "account", "cash", "balance"};
-    for (int i = 0; i < 8; i++) {
-        char text[24];
-        money_format(figures[i], text, sizeof text);
-        printf("%s%s %s", i ? "  " : "", names[i], text);
+    assert(s != NULL);
+    char text[24];
+    money_format(s->medfee_sumamt, text, sizeof text);
+    printf("total %s", text);
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) {
+        money_format(fund_layer_pay(s, (enum fund_layer_id)i), text, sizeof text);
+        printf("  %s %s", fund_layer((enum fund_layer_id)i)->label, text);
+    }
+    const int64_t rest[3] = {s->acct_pay, s->psn_cash_pay, s->balc};
+    static const char *const names[3] = {"account", "cash", "balance"};
+    for (int i = 0; i < 3; i++) {
+        money_format(rest[i], text, sizeof text);
+        printf("  %s %s", names[i], text);
     }
     printf("\n");
 }

@@ -1,4 +1,5 @@
 /* state_json.c: year states and settlement figures to and from JSON (yuan). */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,22 +7,8 @@
 #include "codec/fields.h"
 #include "core/money.h"
 
-struct state_field {
-    const char *name;
-    size_t offset;
-};
-
-#define STATE_FIELD(f) {#f, offsetof(struct year_state, f##_fen)}
-static const struct state_field state_fields[] = {
-    STATE_FIELD(basic_paid),   STATE_FIELD(general_paid),  STATE_FIELD(general_ded_used),
-    STATE_FIELD(special_ded_used), STATE_FIELD(over_cap_paid), STATE_FIELD(cat_burden),
-    STATE_FIELD(cat_paid),     STATE_FIELD(maf_paid),      STATE_FIELD(acct_balc),
-};
-#define STATE_FIELD_COUNT (sizeof state_fields / sizeof state_fields[0])
-
-static int64_t *state_slot(struct year_state *s, size_t i) {
-    return (int64_t *)((char *)s + state_fields[i].offset);
-}
+/* The money accumulators are the rows of YEAR_STATE_FIELDS (state.h) and the
+ * figures the rows of SETLINFO_FIELDS (settle.h), in their order. */
 
 static int special_paid_from_json(const struct json_value *obj, const struct policy *policy,
                                   struct year_state *out, struct field_err *e) {
@@ -46,13 +33,14 @@ int state_from_json(const struct json_value *obj, const struct policy *policy,
     year_state_init(out, policy->year, default_acct_balc_fen);
     if (obj == NULL || obj->type == JSON_NULL) return 0;
     if (obj->type != JSON_OBJECT) return field_fail(&e, "", "state", "must be an object");
-    for (size_t i = 0; i < STATE_FIELD_COUNT; i++) {
-        const struct json_value *v = json_get(obj, state_fields[i].name);
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++) {
+        const char *name = year_state_field((enum year_state_id)i)->name;
+        const struct json_value *v = json_get(obj, name);
         if (v == NULL) continue;
         int64_t fen;
         if (field_scaled(v, 2, STATE_FEN_MAX, &fen) != 0 || fen < 0)
-            return field_fail(&e, "state", state_fields[i].name, "must be an amount in yuan >= 0");
-        *state_slot(out, i) = fen;
+            return field_fail(&e, "state", name, "must be an amount in yuan >= 0");
+        *year_state_money(out, (enum year_state_id)i) = fen;
     }
     int64_t admissions = 0;
     if (field_integer(obj, "admissions", false, 0, 100000, &admissions, "state", &e) < 0) return -1;
@@ -67,11 +55,12 @@ void state_to_json(struct json_buf *buf, const struct policy *policy, const stru
     json_buf_char(buf, ',');
     json_buf_key(buf, "admissions");
     json_buf_int(buf, s->admissions);
-    for (size_t i = 0; i < STATE_FIELD_COUNT; i++) {
-        json_buf_char(buf, ',');
-        json_buf_key(buf, state_fields[i].name);
-        json_buf_fen(buf, *state_slot((struct year_state *)s, i));
-    }
+#define STATE_JSON_(unused, name, where)                                              \
+    json_buf_char(buf, ',');                                                           \
+    json_buf_key(buf, #name);                                                          \
+    json_buf_fen(buf, s->name##_fen);
+    YEAR_STATE_FIELDS(STATE_JSON_, ~)
+#undef STATE_JSON_
     json_buf_char(buf, ',');
     json_buf_key(buf, "special_paid");
     json_buf_char(buf, '{');
@@ -86,39 +75,33 @@ void state_to_json(struct json_buf *buf, const struct policy *policy, const stru
     json_buf_raw(buf, "}}", 2);
 }
 
-#define SETL_FIELD(f) {#f, offsetof(struct setlinfo, f)}
-static const struct state_field setl_fields[] = {
-    SETL_FIELD(medfee_sumamt), SETL_FIELD(fulamt_ownpay_amt), SETL_FIELD(overlmt_selfpay),
-    SETL_FIELD(preselfpay_amt), SETL_FIELD(inscp_scp_amt),  SETL_FIELD(act_pay_dedc),
-    SETL_FIELD(hifp_pay),      SETL_FIELD(hifob_pay),      SETL_FIELD(hifmi_pay),
-    SETL_FIELD(maf_pay),       SETL_FIELD(fund_pay_sumamt), SETL_FIELD(psn_part_amt),
-    SETL_FIELD(acct_pay),      SETL_FIELD(psn_cash_pay),   SETL_FIELD(balc),
-};
-#define SETL_FIELD_COUNT (sizeof setl_fields / sizeof setl_fields[0])
-
 void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl) {
-    json_buf_char(buf, '{');
-    for (size_t i = 0; i < SETL_FIELD_COUNT; i++) {
-        if (i > 0) json_buf_char(buf, ',');
-        json_buf_key(buf, setl_fields[i].name);
-        json_buf_fen(buf, *(const int64_t *)((const char *)setl + setl_fields[i].offset));
-    }
+    assert(buf != NULL && setl != NULL);
+    char sep = '{';
+#define SETL_JSON_(unused, name, kind)                                                \
+    json_buf_char(buf, sep);                                                           \
+    sep = ',';                                                                         \
+    json_buf_key(buf, #name);                                                          \
+    json_buf_fen(buf, setl->name);
+    SETLINFO_FIELDS(SETL_JSON_, ~)
+#undef SETL_JSON_
     json_buf_char(buf, '}');
 }
 
 int setlinfo_field(const struct setlinfo *setl, const char *name, int64_t *out) {
-    for (size_t i = 0; i < SETL_FIELD_COUNT; i++)
-        if (strcmp(name, setl_fields[i].name) == 0) {
-            *out = *(const int64_t *)((const char *)setl + setl_fields[i].offset);
-            return 0;
-        }
+    assert(setl != NULL && name != NULL);
+#define SETL_BY_NAME_(unused, field, kind)                                            \
+    if (strcmp(name, #field) == 0) return *out = setl->field, 0;
+    SETLINFO_FIELDS(SETL_BY_NAME_, ~)
+#undef SETL_BY_NAME_
     return -1;
 }
 
 int state_field(const struct year_state *state, const char *name, int64_t *out) {
-    for (size_t i = 0; i < STATE_FIELD_COUNT; i++)
-        if (strcmp(name, state_fields[i].name) == 0) {
-            *out = *state_slot((struct year_state *)state, i);
+    assert(state != NULL && name != NULL);
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
+        if (strcmp(name, year_state_field((enum year_state_id)i)->name) == 0) {
+            *out = year_state_money_get(state, (enum year_state_id)i);
             return 0;
         }
     return -1;

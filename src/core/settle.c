@@ -6,6 +6,7 @@
 #include "core/settle.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/money.h"
@@ -422,12 +423,52 @@ static void step_assistance(struct ctx *c) {
     }
 }
 
+#ifdef YIBAO_TEST_EXTRA_FUND
+/* The test-only fund layer (FUND_LAYERS in settle.h): pays 1% of what the
+ * other funds left of the in-scope amount, without a cap, and accrues it. */
+#define TEST_LAYER_RATIO_BP 100
+static void step_test_layer(struct ctx *c) {
+    struct settle_result *r = c->r;
+    int64_t rest = r->setl.inscp_scp_amt - r->setl.hifp_pay - r->setl.hifob_pay -
+                   r->setl.hifmi_pay - r->setl.maf_pay;
+    assert(rest >= 0);
+    r->setl.xtf_pay = money_mul_bp(rest, TEST_LAYER_RATIO_BP);
+    r->rooms.xtf_room_fen = INT64_MAX;
+    r->delta.xtf_paid_fen = r->setl.xtf_pay;
+    assert(r->setl.xtf_pay >= 0 && r->setl.xtf_pay <= rest);
+    struct fen_texts t = {0};
+    EXPLAIN(c, "test layer: %s x %s = %s", bp_text(&t, TEST_LAYER_RATIO_BP), fen_text(&t, rest),
+            fen_text(&t, r->setl.xtf_pay));
+}
+#endif
+
 /* ---- Steps 6 and 7: totals, personal account and cash. ---- */
+
+/* What all the fund layers of FUND_LAYERS pay (fund_pay_sumamt). */
+static int64_t funds_total(const struct setlinfo *s) {
+#define FUND_PLUS_(setl, fund, ...) + (setl)->fund##_pay
+    return 0 FUND_LAYERS(FUND_PLUS_, s);
+#undef FUND_PLUS_
+}
+
+#define EXPLAIN_FUNDS_BYTES 512 /* "funds: basic 1.00 + ... = 4.00" */
+static void explain_funds(struct ctx *c, const struct setlinfo *s) {
+    char text[EXPLAIN_FUNDS_BYTES];
+    size_t len = 0;
+    struct fen_texts t = {0};
+    for (int i = 0; i < FUND_LAYER_COUNT && len < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s %s", i ? " + " : "",
+                                fund_layer((enum fund_layer_id)i)->label,
+                                fen_text(&t, fund_layer_pay(s, (enum fund_layer_id)i)));
+    assert(len > 0);
+    EXPLAIN(c, "funds: %s = %s", text, fen_text(&t, s->fund_pay_sumamt));
+}
 
 static void step_totals_and_account(struct ctx *c) {
     const struct policy *p = c->in->policy;
     struct setlinfo *s = &c->r->setl;
-    s->fund_pay_sumamt = s->hifp_pay + s->hifob_pay + s->hifmi_pay + s->maf_pay;
+    s->fund_pay_sumamt = funds_total(s);
+    if (c->ex != NULL) explain_funds(c, s);
     s->psn_part_amt = s->medfee_sumamt - s->fund_pay_sumamt;
     int64_t balance = c->in->state->acct_balc_fen;
     if (p->has_personal_account && c->in->bill->acct_used) {
@@ -451,10 +492,12 @@ static void assert_identities(const struct setlinfo *s) {
            s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt);
     assert(s->medfee_sumamt == s->fund_pay_sumamt + s->psn_part_amt);
     assert(s->psn_part_amt == s->acct_pay + s->psn_cash_pay);
+    assert(s->fund_pay_sumamt == funds_total(s));
     assert(s->fund_pay_sumamt <= s->inscp_scp_amt);
-    const int64_t *figures = &s->medfee_sumamt;
-    for (size_t i = 0; i < sizeof *s / sizeof(int64_t); i++) assert(figures[i] >= 0);
-    (void)figures;
+    /* Every figure, by name, is >= 0. */
+#define FIGURE_NONNEG_(setl, name, kind) assert((setl)->name >= 0);
+    SETLINFO_FIELDS(FIGURE_NONNEG_, s)
+#undef FIGURE_NONNEG_
 }
 
 enum settle_code settle(const struct settle_input *input, struct settle_result *result,
@@ -486,6 +529,9 @@ enum settle_code settle(const struct settle_input *input, struct settle_result *
             step_catastrophic(&c);
             step_assistance(&c);
         }
+#ifdef YIBAO_TEST_EXTRA_FUND
+        step_test_layer(&c);
+#endif
     }
     step_totals_and_account(&c);
     assert_identities(&result->setl);

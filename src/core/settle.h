@@ -7,6 +7,7 @@
 #ifndef YIBAO_SETTLE_H
 #define YIBAO_SETTLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bill.h"
@@ -32,33 +33,92 @@ enum settle_code {
     SETTLE_CODE_COUNT,
 };
 
-/* The settlement figures, all in fen, named as in the NHSA setlinfo. */
+/* The pooled fund layers, in the order they pay (SETTLEMENT.md step 5);
+ * one row each, X(..., fund, code_employee, code_other, type_name, label,
+ * listed). Adding a fund layer starts here (docs/FIELDS.md has the steps).
+ * A row makes:
+ *   - the setlinfo figure <fund>_pay (JSON key, journal key, answer field),
+ *     listed after act_pay_dedc and summed into fund_pay_sumamt;
+ *   - the fund_rooms member <fund>_room_fen (journal key <fund>_room);
+ *   - the ledger account F:<fund>:<region>:<year> that pays <fund>_pay;
+ *   - a setldetail entry: fund_pay_type code_employee (insutype 310) or
+ *     code_other, fund_pay_type_name type_name; listed ALWAYS, or NONZERO
+ *     (only when the fund pays);
+ *   - "label <amount>" in the brief print (yibao settle --brief).
+ * X is called as X(P..., row...) where P... are the arguments after X, so
+ * that a list can hand its own callback through (SETLINFO_FIELDS does). */
+#define FUND_LAYERS(X, ...)                                                          \
+    X(__VA_ARGS__, hifp, "310100", "390100", "basic pooled fund", "basic", ALWAYS)   \
+    X(__VA_ARGS__, hifob, "330100", "330100", "large-amount", "large-amount", NONZERO) \
+    X(__VA_ARGS__, hifmi, "390200", "390200", "catastrophic", "catastrophic", NONZERO) \
+    X(__VA_ARGS__, maf, "610100", "610100", "medical assistance", "assistance", NONZERO) \
+    FUND_LAYERS_TEST_EXTRA(X, __VA_ARGS__)
+
+/* A test-only layer (tests/t_extra_fund.sh builds with it) that shows a row
+ * above is all the lists need; settle.c gives it a rule. */
+#ifdef YIBAO_TEST_EXTRA_FUND
+#define FUND_LAYERS_TEST_EXTRA(X, ...)                                               \
+    X(__VA_ARGS__, xtf, "990100", "990100", "test layer", "test-layer", NONZERO)
+#else
+#define FUND_LAYERS_TEST_EXTRA(X, ...)
+#endif
+
+#define FUND_LAYER_ID_(unused, fund, ...) FUND_##fund,
+enum fund_layer_id { FUND_LAYERS(FUND_LAYER_ID_, ~) FUND_LAYER_COUNT };
+#undef FUND_LAYER_ID_
+
+/* The settlement figures, all int64_t fen, named as in the NHSA setlinfo and
+ * in this order in every output (JSON, journal body, answers); one row each,
+ * X(A, name, kind). kind: FIGURE (an amount of this settlement), FUND (paid
+ * by a fund layer, from FUND_LAYERS), BALANCE (the personal account after
+ * it: not a flow, so a revoke's answer leaves it out). */
+#define SETLINFO_FIELDS(X, A)                                                        \
+    X(A, medfee_sumamt, FIGURE)                                                      \
+    X(A, fulamt_ownpay_amt, FIGURE)                                                  \
+    X(A, overlmt_selfpay, FIGURE)                                                    \
+    X(A, preselfpay_amt, FIGURE)                                                     \
+    X(A, inscp_scp_amt, FIGURE)                                                      \
+    X(A, act_pay_dedc, FIGURE)                                                       \
+    FUND_LAYERS(SETLINFO_FUND_PAY_, X, A)                                            \
+    X(A, fund_pay_sumamt, FIGURE)                                                    \
+    X(A, psn_part_amt, FIGURE)                                                       \
+    X(A, acct_pay, FIGURE)                                                           \
+    X(A, psn_cash_pay, FIGURE)                                                       \
+    X(A, balc, BALANCE)
+#define SETLINFO_FUND_PAY_(X, A, fund, ...) X(A, fund##_pay, FUND)
+
+#define SETLINFO_MEMBER_(unused, name, kind) int64_t name;
 struct setlinfo {
-    int64_t medfee_sumamt;
-    int64_t fulamt_ownpay_amt;
-    int64_t overlmt_selfpay;
-    int64_t preselfpay_amt;
-    int64_t inscp_scp_amt;
-    int64_t act_pay_dedc;
-    int64_t hifp_pay;
-    int64_t hifob_pay;
-    int64_t hifmi_pay;
-    int64_t maf_pay;
-    int64_t fund_pay_sumamt;
-    int64_t psn_part_amt;
-    int64_t acct_pay;
-    int64_t psn_cash_pay;
-    int64_t balc;
+    SETLINFO_FIELDS(SETLINFO_MEMBER_, ~)
 };
+#undef SETLINFO_MEMBER_
+
+#define SETLINFO_COUNT_(unused, name, kind) +1
+enum { SETLINFO_FIELD_COUNT = 0 SETLINFO_FIELDS(SETLINFO_COUNT_, ~) };
+#undef SETLINFO_COUNT_
 
 /* Room under each fund's cap before this settlement (crt_payb_lmt_amt);
  * INT64_MAX means no cap. */
+#define FUND_ROOM_MEMBER_(unused, fund, ...) int64_t fund##_room_fen;
 struct fund_rooms {
-    int64_t hifp_room_fen;
-    int64_t hifob_room_fen;
-    int64_t hifmi_room_fen;
-    int64_t maf_room_fen;
+    FUND_LAYERS(FUND_ROOM_MEMBER_, ~)
 };
+#undef FUND_ROOM_MEMBER_
+
+/* A fund layer's row as data, for code that loops over the funds
+ * (ledger postings, the setldetail answer, the brief print). */
+struct fund_layer {
+    const char *fund;           /* "hifp": ledger account F:hifp:<region>:<year> */
+    const char *code_employee;  /* setldetail fund_pay_type, insutype 310 */
+    const char *code_other;     /* setldetail fund_pay_type, other insutypes */
+    const char *type_name;      /* setldetail fund_pay_type_name */
+    const char *label;          /* brief print */
+    bool always_listed;         /* in setldetail even when it pays nothing */
+};
+const struct fund_layer *fund_layer(enum fund_layer_id id);
+/* What fund layer `id` pays in `setl`, and its room in `rooms`. */
+int64_t fund_layer_pay(const struct setlinfo *setl, enum fund_layer_id id);
+int64_t fund_layer_room(const struct fund_rooms *rooms, enum fund_layer_id id);
 
 /* Per-line figures (answers to fee-line uploads). */
 struct line_result {

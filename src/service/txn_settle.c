@@ -88,18 +88,6 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
 }
 
 /* ---- answers --------------------------------------------------------------- */
-struct setl_field {
-    const char *name;
-    size_t offset;
-};
-
-#define SF(name) {#name, offsetof(struct setlinfo, name)}
-static const struct setl_field setl_fields[] = {
-    SF(medfee_sumamt), SF(fulamt_ownpay_amt), SF(overlmt_selfpay), SF(preselfpay_amt),
-    SF(inscp_scp_amt), SF(act_pay_dedc), SF(hifp_pay), SF(hifob_pay), SF(hifmi_pay), SF(maf_pay),
-    SF(fund_pay_sumamt), SF(psn_part_amt), SF(acct_pay), SF(psn_cash_pay)};
-#undef SF
-
 static void fund_detail(struct jw *w, const char *type, const char *name, int64_t pay_fen,
                         int64_t inscp_fen, int64_t room_fen, int sign) {
     jw_obj(w, NULL);
@@ -112,25 +100,32 @@ static void fund_detail(struct jw *w, const char *type, const char *name, int64_
     jw_close(w, '}');
 }
 
+/* One entry per fund layer of FUND_LAYERS (core/settle.h) that pays, or is
+ * listed ALWAYS, then the personal account. */
 static void setldetail(struct jw *w, const struct store_settlement *stl, int sign) {
+    assert(sign == 1 || sign == -1);
     const struct setlinfo *s = &stl->setl;
     jw_arr(w, "setldetail");
-    fund_detail(w, stl->insutype == INSUTYPE_EMPLOYEE ? "310100" : "390100", "basic pooled fund",
-                s->hifp_pay, s->inscp_scp_amt, stl->rooms.hifp_room_fen, sign);
-    if (s->hifob_pay != 0)
-        fund_detail(w, "330100", "large-amount", s->hifob_pay, s->inscp_scp_amt,
-                    stl->rooms.hifob_room_fen, sign);
-    if (s->hifmi_pay != 0)
-        fund_detail(w, "390200", "catastrophic", s->hifmi_pay, s->inscp_scp_amt,
-                    stl->rooms.hifmi_room_fen, sign);
-    if (s->maf_pay != 0)
-        fund_detail(w, "610100", "medical assistance", s->maf_pay, s->inscp_scp_amt,
-                    stl->rooms.maf_room_fen, sign);
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) {
+        const struct fund_layer *f = fund_layer((enum fund_layer_id)i);
+        int64_t pay = fund_layer_pay(s, (enum fund_layer_id)i);
+        if (pay == 0 && !f->always_listed) continue;
+        fund_detail(w, stl->insutype == INSUTYPE_EMPLOYEE ? f->code_employee : f->code_other,
+                    f->type_name, pay, s->inscp_scp_amt,
+                    fund_layer_room(&stl->rooms, (enum fund_layer_id)i), sign);
+    }
     if (s->acct_pay != 0)
         fund_detail(w, "310200", "personal account", s->acct_pay, s->psn_part_amt,
                     s->balc + s->acct_pay, sign);
     jw_close(w, ']');
 }
+
+/* The figures of SETLINFO_FIELDS (core/settle.h) in order; a revoke answers
+ * each flow negated and leaves out the BALANCE (balc). */
+#define SETL_ANSWER_FIGURE(name) jw_fen(w, #name, sign * stl->setl.name);
+#define SETL_ANSWER_FUND(name) jw_fen(w, #name, sign * stl->setl.name);
+#define SETL_ANSWER_BALANCE(name) if (sign > 0) jw_fen(w, #name, stl->setl.name);
+#define SETL_ANSWER_(unused, name, kind) SETL_ANSWER_##kind(name)
 
 void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
                           const char *mdtrt_id, const char *psn_no, int64_t time_s, int sign) {
@@ -143,10 +138,7 @@ void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int6
     snprintf(insutype_text, sizeof insutype_text, "%d", (int)stl->insutype);
     jw_str(w, "insutype", insutype_text);
     jw_time(w, "setl_time", time_s ? svc_unix_to_local(time_s) : 0);
-    for (size_t i = 0; i < sizeof setl_fields / sizeof setl_fields[0]; i++)
-        jw_fen(w, setl_fields[i].name,
-               sign * *(const int64_t *)((const char *)&stl->setl + setl_fields[i].offset));
-    if (sign > 0) jw_fen(w, "balc", stl->setl.balc);
+    SETLINFO_FIELDS(SETL_ANSWER_, ~)
     jw_bp(w, "pool_prop_selfpay", stl->pool_ratio_bp);
     jw_close(w, '}');
     setldetail(w, stl, sign);

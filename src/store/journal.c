@@ -127,22 +127,23 @@ struct field64 {
     size_t offset;
 };
 
-#define SETL(f) {#f, offsetof(struct store_settlement, setl) + offsetof(struct setlinfo, f)}
-#define ROOM(k, f) {k, offsetof(struct store_settlement, rooms) + offsetof(struct fund_rooms, f)}
-#define DELTA(k, f) {k, offsetof(struct store_settlement, delta) + offsetof(struct year_state, f)}
+/* The int64 keys of a body, in their order: the setlinfo figures (rows of
+ * SETLINFO_FIELDS), the fund rooms (FUND_LAYERS, key <fund>_room) and the
+ * delta (YEAR_STATE_FIELDS, key d.<name>); all int64_t (asserted in core). */
+#define SETL_KEY_(unused, name, kind)                                                 \
+    {#name, offsetof(struct store_settlement, setl) + offsetof(struct setlinfo, name)},
+#define ROOM_KEY_(unused, fund, ...)                                                  \
+    {#fund "_room",                                                                    \
+     offsetof(struct store_settlement, rooms) + offsetof(struct fund_rooms, fund##_room_fen)},
+#define DELTA_KEY_(unused, name, where)                                               \
+    {"d." #name,                                                                       \
+     offsetof(struct store_settlement, delta) + offsetof(struct year_state, name##_fen)},
 static const struct field64 FIELDS64[] = {
-    SETL(medfee_sumamt), SETL(fulamt_ownpay_amt), SETL(overlmt_selfpay), SETL(preselfpay_amt),
-    SETL(inscp_scp_amt), SETL(act_pay_dedc), SETL(hifp_pay), SETL(hifob_pay), SETL(hifmi_pay),
-    SETL(maf_pay), SETL(fund_pay_sumamt), SETL(psn_part_amt), SETL(acct_pay),
-    SETL(psn_cash_pay), SETL(balc),
-    ROOM("hifp_room", hifp_room_fen), ROOM("hifob_room", hifob_room_fen),
-    ROOM("hifmi_room", hifmi_room_fen), ROOM("maf_room", maf_room_fen),
-    DELTA("d.basic_paid", basic_paid_fen), DELTA("d.general_paid", general_paid_fen),
-    DELTA("d.general_ded_used", general_ded_used_fen),
-    DELTA("d.special_ded_used", special_ded_used_fen), DELTA("d.over_cap_paid", over_cap_paid_fen),
-    DELTA("d.cat_burden", cat_burden_fen), DELTA("d.cat_paid", cat_paid_fen),
-    DELTA("d.maf_paid", maf_paid_fen), DELTA("d.acct_balc", acct_balc_fen),
+    SETLINFO_FIELDS(SETL_KEY_, ~) FUND_LAYERS(ROOM_KEY_, ~) YEAR_STATE_FIELDS(DELTA_KEY_, ~)
 };
+#undef SETL_KEY_
+#undef ROOM_KEY_
+#undef DELTA_KEY_
 #define FIELDS64_COUNT (sizeof FIELDS64 / sizeof FIELDS64[0])
 
 static int64_t *field_ptr(struct store_settlement *s, size_t i) {

@@ -1,9 +1,10 @@
 /* ledger.c: the double-entry postings a settlement or revoke makes.
  *
  * Accounts are named by text keys:
- *   F:<fund>:<region>:<year>  a fund's pool (hifp basic pooled, hifob
- *                             large-amount, hifmi catastrophic, maf
- *                             medical assistance); pays, so runs negative
+ *   F:<fund>:<region>:<year>  a fund's pool, one per row of FUND_LAYERS
+ *                             (hifp basic pooled, hifob large-amount, hifmi
+ *                             catastrophic, maf medical assistance); pays,
+ *                             so runs negative
  *   P:<psn_no>                a person's personal account (floor 0)
  *   I:<fixmedins_code>        an institution's payable (floor 0)
  *   S:open:<region>           the source of opening account balances
@@ -59,17 +60,15 @@ static void add_posting(struct posting *out, int *count, const struct journal_re
 int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl,
                     bool reverse, struct posting out[POSTINGS_PER_RECORD_MAX]) {
     assert(rec != NULL && stl != NULL);
-    static const char *const funds[] = {"hifp", "hifob", "hifmi", "maf"};
-    const int64_t amounts[] = {stl->setl.hifp_pay, stl->setl.hifob_pay, stl->setl.hifmi_pay,
-                               stl->setl.maf_pay};
     char inst[ACCOUNT_BYTES_MAX + 1];
     char payer[ACCOUNT_BYTES_MAX + 1];
     account_institution(inst, rec->fixmedins_code);
     int count = 0;
-    for (int i = 0; i < 4; i++) {
-        if (amounts[i] <= 0) continue;
-        account_fund(payer, funds[i], stl->region, stl->year);
-        add_posting(out, &count, rec, payer, inst, amounts[i], reverse);
+    for (int i = 0; i < FUND_LAYER_COUNT; i++) { /* the layers of FUND_LAYERS, in order */
+        int64_t amount = fund_layer_pay(&stl->setl, (enum fund_layer_id)i);
+        if (amount <= 0) continue;
+        account_fund(payer, fund_layer((enum fund_layer_id)i)->fund, stl->region, stl->year);
+        add_posting(out, &count, rec, payer, inst, amount, reverse);
     }
     if (stl->setl.acct_pay > 0) {
         account_person(payer, rec->psn_no);

@@ -40,10 +40,8 @@ static const char TABLES_SQL[] =
     " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
     "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL, basic_paid BIGINT NOT NULL, general_paid BIGINT NOT NULL,"
-    " general_ded_used BIGINT NOT NULL, special_ded_used BIGINT NOT NULL,"
-    " over_cap_paid BIGINT NOT NULL, cat_burden BIGINT NOT NULL, cat_paid BIGINT NOT NULL,"
-    " maf_paid BIGINT NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
+    " admissions INTEGER NOT NULL," STATE_MONEY_DDL("BIGINT")
+    " special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
     "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
     " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
     " PRIMARY KEY(seq, idx));"

@@ -37,10 +37,8 @@ static const char TABLES_SQL[] =
     " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
     "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL, basic_paid INTEGER NOT NULL, general_paid INTEGER NOT NULL,"
-    " general_ded_used INTEGER NOT NULL, special_ded_used INTEGER NOT NULL,"
-    " over_cap_paid INTEGER NOT NULL, cat_burden INTEGER NOT NULL, cat_paid INTEGER NOT NULL,"
-    " maf_paid INTEGER NOT NULL, special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
+    " admissions INTEGER NOT NULL," STATE_MONEY_DDL("INTEGER")
+    " special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS postings(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
     " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
     " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"

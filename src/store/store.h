@@ -40,7 +40,7 @@
 #define STORE_ERR_BYTES 512           /* error messages */
 #define STORE_URI_BYTES_MAX 1024      /* --db argument */
 #define IMPORT_ROWS_PER_CALL 1024     /* rows handed to persons_put at once */
-#define POSTINGS_PER_RECORD_MAX 5     /* four funds + the personal account */
+#define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1) /* each fund layer + the personal account */
 #define HASH_HEX_BYTES 64             /* SHA-256 as lower-case hex */
 #define INSTITUTIONS_MAX 1000000      /* institutions held in memory */
 #define CHECKPOINT_RECORDS_MAX 131072 /* journal records after the checkpoint before one is written */

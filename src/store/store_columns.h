@@ -3,15 +3,47 @@
 #ifndef YIBAO_STORE_COLUMNS_H
 #define YIBAO_STORE_COLUMNS_H
 
+#include "core/state.h"
+
 #define JOURNAL_COLS                                                                          \
     "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
     " prev_hash, hash"
 #define PERSON_COLS                                                                           \
     "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
     " benefit_start, acct_open, status"
-#define STATE_COLS                                                                            \
-    "psn_no, year, admissions, basic_paid, general_paid, general_ded_used, special_ded_used," \
-    " over_cap_paid, cat_burden, cat_paid, maf_paid, special"
+
+/* Table states: psn_no, year, admissions, a column per STORED row of
+ * YEAR_STATE_FIELDS (core/state.h) in its order, special. A row's `where`
+ * picks its text by pasting: STATE_COL_STORED(name) or STATE_COL_LEDGER. */
+#define STATE_COL_(unused, name, where) STATE_COL_##where(name)
+#define STATE_COL_STORED(name) ", " #name
+#define STATE_COL_LEDGER(name)
+#define STATE_COLS "psn_no, year, admissions" YEAR_STATE_FIELDS(STATE_COL_, ~) ", special"
+
+/* How many rows are columns, and the index of column special (0-based). */
+#define STATE_COUNT_(unused, name, where) STATE_COUNT_##where
+#define STATE_COUNT_STORED +1
+#define STATE_COUNT_LEDGER
+enum { STATE_STORED_COUNT = 0 YEAR_STATE_FIELDS(STATE_COUNT_, ~), STATE_SPECIAL_COL = 3 + STATE_STORED_COUNT };
+
+/* Column definitions for CREATE TABLE states, `type` the SQL integer type:
+ * " basic_paid INTEGER NOT NULL," and so on. */
+#define STATE_DDL_(type, name, where) STATE_DDL_##where(type, name)
+#define STATE_DDL_STORED(type, name) " " #name " " type " NOT NULL,"
+#define STATE_DDL_LEDGER(type, name)
+#define STATE_MONEY_DDL(type) YEAR_STATE_FIELDS(STATE_DDL_, type)
+
+/* "name = excluded.name," per stored row, for upserts of states. */
+#define STATE_SET_(unused, name, where) STATE_SET_##where(name)
+#define STATE_SET_STORED(name) " " #name " = excluded." #name ","
+#define STATE_SET_LEDGER(name)
+#define STATE_MONEY_SET YEAR_STATE_FIELDS(STATE_SET_, ~)
+
+/* "?," per stored row (SQLite placeholders). */
+#define STATE_QMARK_(unused, name, where) STATE_QMARK_##where
+#define STATE_QMARK_STORED "?,"
+#define STATE_QMARK_LEDGER
+#define STATE_MONEY_QMARKS YEAR_STATE_FIELDS(STATE_QMARK_, ~)
 
 /* The checkpoint seq (NULL when never written) and the journal tail (NULL
  * when empty) in one round trip; see checkpoint.h. */

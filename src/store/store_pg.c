@@ -38,6 +38,7 @@
 #include "store/pgconn.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_columns.h"
 
 #define PG_FETCH_ROWS 10000
 #define PG_WRITER_LOCK_KEY (SCHEMA_PG_LOCK_KEY - 1) /* pg_advisory_xact_lock key of the writer */
@@ -774,15 +775,12 @@ static void state_fill(const PGresult *res, int r, struct state_key *key, struct
     key->year = (int32_t)col_i64(res, r, 1);
     year_state_init(st, key->year, 0);
     st->admissions = (int32_t)col_i64(res, r, 2);
-    st->basic_paid_fen = col_i64(res, r, 3);
-    st->general_paid_fen = col_i64(res, r, 4);
-    st->general_ded_used_fen = col_i64(res, r, 5);
-    st->special_ded_used_fen = col_i64(res, r, 6);
-    st->over_cap_paid_fen = col_i64(res, r, 7);
-    st->cat_burden_fen = col_i64(res, r, 8);
-    st->cat_paid_fen = col_i64(res, r, 9);
-    st->maf_paid_fen = col_i64(res, r, 10);
-    special_decode(PQgetvalue(res, r, 11), st);
+    int col = 3; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
+        if (year_state_field((enum year_state_id)i)->stored)
+            *year_state_money(st, (enum year_state_id)i) = col_i64(res, r, col++);
+    assert(col == STATE_SPECIAL_COL && col < PQnfields(res));
+    special_decode(PQgetvalue(res, r, col), st);
 }
 
 static int pg_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
@@ -801,15 +799,13 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
     sb_put(&year, "}", 1);
     const char *params[2] = {psn.data, year.data};
     PGresult *res = psn.failed || year.failed ? NULL : pg_run(c,
-        "SELECT s.psn_no, s.year, admissions, basic_paid, general_paid, general_ded_used,"
-        " special_ded_used, over_cap_paid, cat_burden, cat_paid, maf_paid, special, k.i"
-        " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
+        "SELECT s." STATE_COLS ", k.i FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
         " JOIN states s ON s.psn_no = k.p AND s.year = k.y", 2, params, err);
     sb_free(&psn);
     sb_free(&year);
     if (res == NULL) return -1;
     for (int r = 0; r < PQntuples(res); r++) {
-        int64_t i = col_i64(res, r, 12) - 1;
+        int64_t i = col_i64(res, r, STATE_SPECIAL_COL + 1) - 1;
         assert(i >= 0 && (size_t)i < n);
         struct state_key k;
         state_fill(res, r, &k, &out[i]);
@@ -826,11 +822,10 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
     for (size_t i = 0; i < n; i++) {
         const struct year_state *s = &st[i];
         sb_copy_text(&b, keys[i].psn_no, '\t');
-        sb_printf(&b, "%d\t%d\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t", (int)keys[i].year,
-                  (int)s->admissions, s->basic_paid_fen, s->general_paid_fen,
-                  s->general_ded_used_fen, s->special_ded_used_fen);
-        sb_printf(&b, "%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t", s->over_cap_paid_fen,
-                  s->cat_burden_fen, s->cat_paid_fen, s->maf_paid_fen);
+        sb_printf(&b, "%d\t%d\t", (int)keys[i].year, (int)s->admissions);
+        for (int f = 0; f < YEAR_STATE_MONEY_COUNT; f++) /* as in STATE_COLS */
+            if (year_state_field((enum year_state_id)f)->stored)
+                sb_printf(&b, "%" PRId64 "\t", year_state_money_get(s, (enum year_state_id)f));
         special_encode(s, &b);
         sb_put(&b, "\n", 1);
     }
@@ -839,11 +834,7 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
     sb_free(&b);
     if (rc == 0) rc = pg_cmd(c,
         "INSERT INTO states SELECT * FROM states_in ON CONFLICT (psn_no, year) DO UPDATE SET"
-        " admissions = excluded.admissions, basic_paid = excluded.basic_paid,"
-        " general_paid = excluded.general_paid, general_ded_used = excluded.general_ded_used,"
-        " special_ded_used = excluded.special_ded_used, over_cap_paid = excluded.over_cap_paid,"
-        " cat_burden = excluded.cat_burden, cat_paid = excluded.cat_paid,"
-        " maf_paid = excluded.maf_paid, special = excluded.special;"
+        " admissions = excluded.admissions," STATE_MONEY_SET " special = excluded.special;"
         " TRUNCATE states_in", err); /* a second call in the same transaction starts empty */
     return rc;
 }

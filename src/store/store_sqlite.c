@@ -20,6 +20,7 @@
 #include "store/sqlite_conn.h"
 
 #include "store/store.h"
+#include "store/store_columns.h"
 
 #define BUSY_TIMEOUT_MS 30000
 #define BULK_CACHE_KIB 524288 /* page cache during imports */
@@ -71,13 +72,9 @@ static const char *const SQL[S_COUNT] = {
     [S_JOURNAL_REVOKED] = "SELECT 1 FROM journal WHERE kind = 2 AND ref_seq = ?",
     [S_JOURNAL_SCAN] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
     [S_STATE_GET] = "SELECT " STATE_COLS " FROM states WHERE psn_no = ? AND year = ?",
-    [S_STATE_PUT] = "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+    [S_STATE_PUT] = "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?," STATE_MONEY_QMARKS "?)"
                    " ON CONFLICT(psn_no, year) DO UPDATE SET admissions = excluded.admissions,"
-                   " basic_paid = excluded.basic_paid, general_paid = excluded.general_paid,"
-                   " general_ded_used = excluded.general_ded_used,"
-                   " special_ded_used = excluded.special_ded_used,"
-                   " over_cap_paid = excluded.over_cap_paid, cat_burden = excluded.cat_burden,"
-                   " cat_paid = excluded.cat_paid, maf_paid = excluded.maf_paid, special = excluded.special",
+                   STATE_MONEY_SET " special = excluded.special",
     [S_STATE_SCAN] = "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year",
     [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
     [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
@@ -537,15 +534,12 @@ static void state_row(sqlite3_stmt *s, struct state_key *key, struct year_state 
     key->year = sqlite3_column_int(s, 1);
     year_state_init(st, key->year, 0);
     st->admissions = sqlite3_column_int(s, 2);
-    st->basic_paid_fen = sqlite3_column_int64(s, 3);
-    st->general_paid_fen = sqlite3_column_int64(s, 4);
-    st->general_ded_used_fen = sqlite3_column_int64(s, 5);
-    st->special_ded_used_fen = sqlite3_column_int64(s, 6);
-    st->over_cap_paid_fen = sqlite3_column_int64(s, 7);
-    st->cat_burden_fen = sqlite3_column_int64(s, 8);
-    st->cat_paid_fen = sqlite3_column_int64(s, 9);
-    st->maf_paid_fen = sqlite3_column_int64(s, 10);
-    special_decode((const char *)sqlite3_column_text(s, 11), st);
+    int col = 3; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
+    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
+        if (year_state_field((enum year_state_id)i)->stored)
+            *year_state_money(st, (enum year_state_id)i) = sqlite3_column_int64(s, col++);
+    assert(col == sqlite3_column_count(s) - 1);
+    special_decode((const char *)sqlite3_column_text(s, col), st);
 }
 
 static int sq_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
@@ -573,16 +567,13 @@ static int sq_states_put(struct store_conn *c, const struct state_key *keys,
         bind_text(s, 1, keys[i].psn_no);
         sqlite3_bind_int(s, 2, keys[i].year);
         sqlite3_bind_int(s, 3, st[i].admissions);
-        sqlite3_bind_int64(s, 4, st[i].basic_paid_fen);
-        sqlite3_bind_int64(s, 5, st[i].general_paid_fen);
-        sqlite3_bind_int64(s, 6, st[i].general_ded_used_fen);
-        sqlite3_bind_int64(s, 7, st[i].special_ded_used_fen);
-        sqlite3_bind_int64(s, 8, st[i].over_cap_paid_fen);
-        sqlite3_bind_int64(s, 9, st[i].cat_burden_fen);
-        sqlite3_bind_int64(s, 10, st[i].cat_paid_fen);
-        sqlite3_bind_int64(s, 11, st[i].maf_paid_fen);
+        int param = 4; /* the stored rows of YEAR_STATE_FIELDS, as in STATE_COLS */
+        for (int f = 0; f < YEAR_STATE_MONEY_COUNT; f++)
+            if (year_state_field((enum year_state_id)f)->stored)
+                sqlite3_bind_int64(s, param++, year_state_money_get(&st[i], (enum year_state_id)f));
+        assert(param == sqlite3_bind_parameter_count(s));
         special_encode(&st[i], special, sizeof special);
-        sqlite3_bind_text(s, 12, special, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, param, special, -1, SQLITE_TRANSIENT);
         if (step_done(c, S_STATE_PUT, err) != 0) return -1;
     }
     return 0;
