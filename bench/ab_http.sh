@@ -7,6 +7,8 @@
 # medians with their ratio. For a change's cost before it lands, e.g.
 #   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
 #   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
+# The load generator is the same for both: YIBAO_BENCH (default
+# build/release/yibao-bench).
 # Environment: FLOW (visit|oneshot, default visit), CONNECTIONS (32),
 # SECONDS_PER_RUN (15), RUNS (3 per build), OLD_OPTS / NEW_OPTS (more
 # `yibao serve` options for one side, e.g. NEW_OPTS="--threads 3" with the
@@ -16,6 +18,8 @@
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: bench/ab_http.sh OLD_YIBAO NEW_YIBAO" >&2; exit 2; }
 cd "$(dirname "$0")/.."
+bench=${YIBAO_BENCH:-build/release/yibao-bench}
+[ -x "$bench" ] || make release >/dev/null
 flow=${FLOW:-visit}; conns=${CONNECTIONS:-32}; secs=${SECONDS_PER_RUN:-15}; runs=${RUNS:-3}
 work=$(mktemp -d /tmp/yibao-ab.XXXXXX)
 pid=""
@@ -47,7 +51,7 @@ run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to
     pid=$!
     for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
     [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
-    line=$("$y" bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
+    line=$("$bench" http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
         --connections "$conns" --seconds "$secs" --persons 5000 --psn-prefix B --flow "$flow")
     kill -TERM "$pid"; wait "$pid" || true; pid=""
     if [ -n "${PG_URI:-}" ]; then psql -q "$PG_URI" -c "DROP DATABASE yibao_ab_$serial" >/dev/null; fi

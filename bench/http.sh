@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/http.sh: load benchmark of the settlement service on this machine:
 # a city of PERSONS persons, `yibao serve` (2 HTTP threads; writes wait for
-# their group commit suspended, not blocking a thread), then `yibao bench
+# their group commit suspended, not blocking a thread), then `yibao-bench
 # http` (signs in with 9001 once per run, then one event-loop thread,
 # sha256-signed keep-alive requests):
 #   - SQLite: one-shot 2207 settlements (5-30 fee lines) at CONNECTIONS, and
@@ -15,13 +15,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 YIBAO=${YIBAO:-build/release/yibao}
+YIBAO_BENCH=${YIBAO_BENCH:-build/release/yibao-bench}
 secs=${1:-10}; shift || true
 conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
 runs=${RUNS:-3}
 visit_conns=(${VISIT_CONNECTIONS:-32 128})    # the hospital visit flow's concurrencies
 pg_conns=(${PG_CONNECTIONS:-32})              # PostgreSQL: both flows
-[ -x "$YIBAO" ] || make release >/dev/null
+[ -x "$YIBAO" ] && [ -x "$YIBAO_BENCH" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
 pgdir=""
@@ -67,7 +68,7 @@ measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concur
     for c in "$@"; do
         : >"$work/runs"
         for r in $(seq "$runs"); do
-            line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
+            line=$($YIBAO_BENCH http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
                 --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B --flow "$flow")
             echo "bench http: $flow run $r: $line" >&2
             echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
@@ -108,7 +109,7 @@ echo "Server and load generator on the same machine; $runs runs of ${secs} s per
 echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
-echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow oneshot"
+echo "yibao-bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow oneshot"
 echo '```'
 echo
 table "${oneshot_rows[@]}"

@@ -3,12 +3,14 @@
 # of one-shot settlements made over HTTP for SECONDS (default 10) at 32
 # connections: for yesterday (no settlements in the period) and for today
 # (all of them), with each yibao build given (default build/release/yibao)
-# serving the same database in turn. Not part of `make bench`.
+# serving the same database in turn; the load comes from YIBAO_BENCH
+# (default build/release/yibao-bench). Not part of `make bench`.
 #   bench/reconcile.sh /tmp/old/build/release/yibao build/release/yibao
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- build/release/yibao
 Y=$1
+bench=${YIBAO_BENCH:-build/release/yibao-bench}
 work=$(mktemp -d /tmp/yibao-reconcile.XXXXXX)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -33,7 +35,7 @@ serve() { # YIBAO: starts it on the database (sign-in off: one-off requests)
 }
 unserve() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 serve "$Y"
-"$Y" bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 --connections 32 \
+"$bench" http --url "$url" --paasid "$paasid" --token "$token" --code H0 --connections 32 \
     --seconds "${SECONDS_LOAD:-10}" --persons 5000 --psn-prefix B --flow oneshot
 unserve
 reconcile() { # YIBAO DATE: seconds and the settlements counted

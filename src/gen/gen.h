@@ -34,7 +34,7 @@
 #define GEN_SEED_DIGITS_MAX 20       /* UINT64_MAX in decimal */
 /* msgid: fixmedins_code + yyyymmdd + "-G" + seed + "-" + 8-digit person serial
  * + "-" + 3-digit bill number (docs/DATA_FORMATS.md); at most 55 bytes, within
- * the store's MSGID_BYTES_MAX (checked where both are seen: cmd_bench_year.c). */
+ * the store's MSGID_BYTES_MAX (checked where both are seen: src/bench/year.c). */
 #define GEN_MSGID_BYTES_MAX (GEN_INST_CODE_BYTES + 8 + 2 + GEN_SEED_DIGITS_MAX + 1 + 8 + 1 + 3)
 
 _Static_assert(GEN_BILL_LINES_MAX <= BILL_LINES_MAX, "generated bills must fit a bill");

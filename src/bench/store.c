@@ -1,4 +1,4 @@
-/* cmd_bench_store.c: `yibao bench store --db PATH [--n N] [--batch B]
+/* store.c: `yibao-bench store --db PATH [--n N] [--batch B]
  * [--threads T] [--persons P] [--policy F]... [--catalog F]` measures
  * durable settlements per second through the commit queue: T producer
  * threads keep 2*B requests in flight, the writer groups them into commits
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
 
@@ -47,7 +47,7 @@ static double mono_now(void) {
 static void tally(const struct store_req *r, int64_t *d, int64_t *rf, int64_t *f) {
     if (r->status == STORE_DONE) (*d)++;
     else if (r->status == STORE_REFUSED) (*rf)++;
-    else if ((*f)++ == 0) fprintf(stderr, "yibao bench: %s\n", r->err.msg);
+    else if ((*f)++ == 0) fprintf(stderr, "yibao-bench: %s\n", r->err.msg);
 }
 
 static void *producer_main(void *arg) {
@@ -91,7 +91,7 @@ static int make_pool(struct bench *b, struct store *store) {
     b->psn = calloc(BENCH_POOL_BILLS, sizeof *b->psn);
     if (b->bills == NULL || b->lines == NULL || b->psn == NULL) {
         loadgen_free(&g);
-        return fprintf(stderr, "yibao: out of memory\n"), -1;
+        return fprintf(stderr, "yibao-bench: out of memory\n"), -1;
     }
     uint64_t rng = 2024;
     for (int i = 0; i < BENCH_POOL_BILLS; i++)
@@ -103,7 +103,7 @@ static int make_pool(struct bench *b, struct store *store) {
 static int run_bench(struct bench *b, struct store *store, long long batch) {
     struct store_err err = {{0}};
     if (commitq_start(store, (int)batch, &b->q, &err) != 0)
-        return fprintf(stderr, "yibao: %s\n", err.msg), EXIT_BAD_INPUT;
+        return fprintf(stderr, "yibao-bench: %s\n", err.msg), EXIT_BAD_INPUT;
     pthread_mutex_init(&b->lock, NULL);
     struct producer prod[BENCH_THREADS_MAX];
     pthread_t tid[BENCH_THREADS_MAX];
@@ -141,14 +141,14 @@ int bench_store(int argc, char **argv) {
             continue;
         if (cli_option(argc, argv, &i, "--policy", &policy, &bad) && policy_count < LOADGEN_POLICIES_MAX)
             policies[policy_count++] = policy;
-        else if (strcmp(argv[i], "store") != 0) bad = true;
+        else bad = true;
     }
     long long nv = 100000, bv = 256, tv = 2, pv = 100000;
     if (bad || db == NULL || (n && !cli_positive("--n", n, BENCH_N_MAX, &nv)) ||
         (batch && !cli_positive("--batch", batch, BATCH_MAX, &bv)) ||
         (threads && !cli_positive("--threads", threads, BENCH_THREADS_MAX, &tv)) ||
         (persons && !cli_positive("--persons", persons, 100000000, &pv))) {
-        fprintf(stderr, "usage: yibao bench store --db PATH [--n N] [--batch B] [--threads T]"
+        fprintf(stderr, "usage: yibao-bench store --db PATH [--n N] [--batch B] [--threads T]"
                         " [--persons P] [--policy F]... [--catalog F]\n");
         return EXIT_BAD_INPUT;
     }

@@ -1,9 +1,9 @@
-/* cmd_stress.c: the crash-test driver (hidden subcommand).
+/* stress.c: `yibao-bench stress`, the store's crash-test driver
+ * (tests/t_store_crash.sh, tests/t_store_tamper.sh).
  *
- *   yibao stress store --db PATH [--threads T] [--seconds S] [--run R]
+ *   yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]
  *                      [--batch B] [--setup DIR] [--policy F]... [--catalog F]
- *   yibao stress verify --db PATH ACKS
- *   yibao stress bench ...   (= yibao bench store ...)
+ *   yibao-bench stress verify --db PATH ACKS
  *
  * `store` runs T threads of random settlements, revokes of their own
  * earlier settlements and idempotent replays through one commit queue. A
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
 
@@ -61,13 +61,13 @@ static double mono_s(void) {
 static void ack(char kind, const char *msgid, int64_t setl_id) {
     char line[STRESS_LINE_BYTES];
     int n = snprintf(line, sizeof line, "%c %s %" PRId64 "\n", kind, msgid, setl_id);
-    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) != n) perror("yibao stress: write");
+    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) != n) perror("yibao-bench stress: write");
 }
 
 static void fail(struct worker *w, const char *what, const struct store_req *r) {
     pthread_mutex_lock(&w->s->lock);
     w->s->failures++;
-    fprintf(stderr, "yibao stress: %s: msgid %s status %d error %s %s\n", what, r->msgid,
+    fprintf(stderr, "yibao-bench stress: %s: msgid %s status %d error %s %s\n", what, r->msgid,
             (int)r->status, r->error ? r->error : "-", r->err.msg);
     pthread_mutex_unlock(&w->s->lock);
 }
@@ -175,7 +175,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
         } else if (argv[i][0] != '-' && o->acks == NULL) {
             o->acks = argv[i];
         } else {
-            fprintf(stderr, "yibao stress: unexpected argument '%s'\n", argv[i]);
+            fprintf(stderr, "yibao-bench stress: unexpected argument '%s'\n", argv[i]);
             bad = true;
         }
     }
@@ -201,12 +201,12 @@ int stress_prepare(struct store *store, const char *setup, int64_t persons,
     int n = 0;
     struct store_err err = {{0}};
     if (store_ops(store)->persons_scan(store_conn(store), 1, count_person, &n, &err) != 0) {
-        fprintf(stderr, "yibao: %s\n", err.msg);
+        fprintf(stderr, "yibao-bench: %s\n", err.msg);
         return -1;
     }
     if (n > 0) return 0;
     if (setup == NULL) {
-        fprintf(stderr, "yibao: the store has no persons (give --setup DIR to create a registry)\n");
+        fprintf(stderr, "yibao-bench: the store has no persons (give --setup DIR to create a registry)\n");
         return -1;
     }
     return loadgen_make_registry(store, setup, persons, policies, policy_count, catalog);
@@ -227,7 +227,7 @@ static int run_store(struct stress_opts *o) {
     if (w == NULL || stress_prepare(s.store, o->setup, 2000, o->policies, o->policy_count, o->catalog) != 0 ||
         loadgen_init(&s.gen, s.store) != 0) goto out;
     if (commitq_start(s.store, o->batch ? (int)o->batch : 64, &s.q, &err) != 0) {
-        fprintf(stderr, "yibao: %s\n", err.msg);
+        fprintf(stderr, "yibao-bench: %s\n", err.msg);
         goto out;
     }
     if (o->checkpoint_every > 0) commitq_checkpoint_every(s.q, o->checkpoint_every);
@@ -256,7 +256,7 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
     char kind = 0, msgid[MSGID_BYTES_MAX + 1];
     long long setl_id = 0;
     if (sscanf(line, "%c %63s %lld", &kind, msgid, &setl_id) != 3 || (kind != 'S' && kind != 'R')) {
-        fprintf(stderr, "yibao stress verify: bad line '%s'\n", line);
+        fprintf(stderr, "yibao-bench stress verify: bad line '%s'\n", line);
         return -1;
     }
     struct journal_rec *rec = malloc(sizeof *rec);
@@ -265,7 +265,7 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
     const char *key = msgid;
     int rc = rec ? store_ops(store)->journal_by_msgid(store_conn(store), &key, 1, rec, &found, &err) : -1;
     if (rc != 0) {
-        fprintf(stderr, "yibao: %s\n", rec ? err.msg : "out of memory");
+        fprintf(stderr, "yibao-bench: %s\n", rec ? err.msg : "out of memory");
     } else if (!found) {
         fprintf(stderr, "acknowledged %s is missing from the journal\n", msgid);
         rc = -1;
@@ -284,9 +284,9 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
 }
 
 static int run_verify(const struct stress_opts *o) {
-    if (o->acks == NULL) return fprintf(stderr, "usage: yibao stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
+    if (o->acks == NULL) return fprintf(stderr, "usage: yibao-bench stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
     FILE *f = fopen(o->acks, "r");
-    if (f == NULL) return fprintf(stderr, "yibao: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
+    if (f == NULL) return fprintf(stderr, "yibao-bench: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
     struct store *store = store_cli_open(o->db);
     int rc = store ? 0 : EXIT_BAD_INPUT;
     char line[STRESS_LINE_BYTES];
@@ -304,18 +304,17 @@ static int run_verify(const struct stress_opts *o) {
     return rc;
 }
 
-int cmd_stress(int argc, char **argv) {
+int bench_stress(int argc, char **argv) {
     struct stress_opts o;
     memset(&o, 0, sizeof o);
-    if (argc >= 2 && strcmp(argv[1], "bench") == 0) return bench_store(argc - 1, argv + 1);
     if (argc < 2 || parse_opts(argc, argv, &o) != 0) {
-        fprintf(stderr, "usage: yibao stress store --db PATH [--threads T] [--seconds S] [--run R]"
+        fprintf(stderr, "usage: yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]"
                         " [--batch B] [--setup DIR] [--checkpoint-every N]\n"
-                        "       yibao stress verify --db PATH ACKS\n");
+                        "       yibao-bench stress verify --db PATH ACKS\n");
         return EXIT_BAD_INPUT;
     }
     if (strcmp(argv[1], "store") == 0) return run_store(&o);
     if (strcmp(argv[1], "verify") == 0) return run_verify(&o);
-    fprintf(stderr, "yibao stress: unknown mode '%s'\n", argv[1]);
+    fprintf(stderr, "yibao-bench stress: unknown mode '%s'\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -1,4 +1,4 @@
-/* cmd_bench_http.c: `yibao bench http`, a load generator for the settlement
+/* http.c: `yibao-bench http`, a load generator for the settlement
  * service: C keep-alive HTTP/1.1 connections driven by T event-loop threads
  * (epoll, non-blocking sockets; default one thread, so that the generator
  * takes as little of the machine as possible), each connection sending
@@ -16,7 +16,7 @@
  * fresh msgid and a random person into fixed-width slots, and signs fresh
  * gateway headers (sha256 mode: one SHA-256 per request).
  *
- *   yibao bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
+ *   yibao-bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
  *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]
  *        [--insutype 390] [--connections C] [--seconds S] [--persons N] [--psn-prefix PFX] [--threads T] */
 #include <arpa/inet.h>
@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "service/service.h"
 
@@ -366,9 +366,9 @@ static int sign_in(struct bench_cfg *cfg) {
         c.req_len = (size_t)h + (size_t)n;
         rc = exchange(cfg, &c, &answer);
     }
-    if (rc != 0) fprintf(stderr, "yibao bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
+    if (rc != 0) fprintf(stderr, "yibao-bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
     else if ((rc = sign_no_of(cfg, answer)) != 0)
-        fprintf(stderr, "yibao bench http: 9001 sign-in refused: %.300s\n", answer);
+        fprintf(stderr, "yibao-bench http: 9001 sign-in refused: %.300s\n", answer);
     free(c.req);
     free(c.resp);
     return rc;
@@ -557,7 +557,7 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
         !cli_positive("--seconds", secs, BENCH_SECONDS_MAX, &cfg->seconds) ||
         !cli_positive("--persons", persons, BENCH_PERSONS_MAX, &cfg->persons) ||
         !cli_positive("--threads", threads, BENCH_THREADS_MAX, &cfg->threads)) {
-        fprintf(stderr, "usage: yibao bench http --url http://HOST:PORT/PATH --paasid P --token T "
+        fprintf(stderr, "usage: yibao-bench http --url http://HOST:PORT/PATH --paasid P --token T "
                         "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
                         "[--seconds S] [--persons N] [--psn-prefix PFX] [--insutype 390] [--threads T]\n"
                         "  (persons are PFX0000..PFX(N-1); --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
@@ -617,7 +617,7 @@ int bench_http(int argc, char **argv) {
     int rc = EXIT_CHECK_FAILED;
     uint64_t rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_us();
     bool ok = tpl && conns && loops && tids;
-    if (!ok) fprintf(stderr, "yibao bench http: out of memory\n");
+    if (!ok) fprintf(stderr, "yibao-bench http: out of memory\n");
     else ok = sign_in(&cfg) == 0; /* says why not */
     for (int i = 0; ok && i < BENCH_TEMPLATES; i++) ok = make_template(&cfg, &rng, &tpl[i]) == 0;
     if (ok) {

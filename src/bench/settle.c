@@ -1,15 +1,14 @@
-/* cmd_bench.c: `yibao bench settle [--n N] [--lines L]` measures the pure
+/* settle.c: `yibao-bench settle [--n N] [--lines L]` measures the pure
  * settle engine on one core: no JSON, no I/O inside the timed loop. Bills
  * are generated in memory up front from the catalog's codes; each
  * settlement's delta is applied to its person's year so that deductibles
- * and caps evolve as in a real year. `yibao bench store ...` is the durable
- * store's benchmark (cmd_bench_store.c). */
+ * and caps evolve as in a real year. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "codec/codec.h"
 #include "core/money.h"
@@ -113,7 +112,7 @@ static double run_settlements(struct bench_world *w, long long n, long long *fai
     return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-static int bench_settle(int argc, char **argv) {
+int bench_settle(int argc, char **argv) {
     const char *policy = "policies/maoming-2020-resident.json";
     const char *catalog = "policies/catalog-conformance.json";
     const char *n_text = "2000000", *lines_text = "7";
@@ -123,7 +122,7 @@ static int bench_settle(int argc, char **argv) {
             !cli_option(argc, argv, &i, "--lines", &lines_text, &bad) &&
             !cli_option(argc, argv, &i, "--policy", &policy, &bad) &&
             !cli_option(argc, argv, &i, "--catalog", &catalog, &bad))
-            bad = fprintf(stderr, "yibao bench settle: unexpected argument '%s'\n", argv[i]) > 0;
+            bad = fprintf(stderr, "yibao-bench settle: unexpected argument '%s'\n", argv[i]) > 0;
     long long n, lines;
     if (bad || !cli_positive("--n", n_text, BENCH_N_MAX, &n) ||
         !cli_positive("--lines", lines_text, BILL_LINES_MAX, &lines))
@@ -132,10 +131,10 @@ static int bench_settle(int argc, char **argv) {
     char err[CODEC_ERR_BYTES];
     int rc = EXIT_BAD_INPUT;
     if (w == NULL || (w->lines = calloc((size_t)BENCH_BILLS * (size_t)lines, sizeof *w->lines)) == NULL) {
-        fprintf(stderr, "yibao: out of memory\n");
+        fprintf(stderr, "yibao-bench: out of memory\n");
     } else if (policy_load_file(policy, &w->policy, err, sizeof err) != 0 ||
                catalog_load_file(catalog, &w->catalog, err, sizeof err) != 0 || w->catalog.count == 0) {
-        fprintf(stderr, "yibao: %s\n", err);
+        fprintf(stderr, "yibao-bench: %s\n", err);
     } else {
         make_people(w);
         make_bills(w, (int)lines);
@@ -150,16 +149,4 @@ static int bench_settle(int argc, char **argv) {
     if (w) { catalog_free(&w->catalog); free(w->lines); }
     free(w);
     return rc;
-}
-
-int cmd_bench(int argc, char **argv) {
-    if (argc >= 2 && strcmp(argv[1], "settle") == 0) return bench_settle(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "http") == 0) return bench_http(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "store") == 0) return bench_store(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "year") == 0) return bench_year(argc - 1, argv + 1);
-    fprintf(stderr, "usage: yibao bench settle [--n N] [--lines L] [--policy P] [--catalog C]\n"
-                    "       yibao bench store --db PATH --n N --batch B   (cmd_bench_store.c)\n"
-                    "       yibao bench http --url URL ...                (cmd_bench_http.c)\n"
-                    "       yibao bench year [--persons N] [--db PATH]    (cmd_bench_year.c)\n");
-    return EXIT_BAD_INPUT;
 }
