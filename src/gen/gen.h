@@ -25,6 +25,7 @@
 
 #define GEN_PERSONS_MAX 99999999LL   /* psn_no serials have 8 digits */
 #define GEN_BILL_LINES_MAX 64        /* lines in one generated bill (<= BILL_LINES_MAX) */
+#define GEN_FIXED_LINES_MAX (GEN_BILL_LINES_MAX - 2) /* most gen_config.bill_lines */
 #define GEN_YEAR_MIN 1990
 #define GEN_YEAR_MAX 2099
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
@@ -72,6 +73,9 @@ struct gen_config {
     int32_t catalog_items;           /* 0: the conformance items only; else also the items
                                       * of `gen catalog --items N --seed catalog_seed` */
     uint64_t catalog_seed;
+    int32_t bill_lines;              /* 0: each bill's planned lines; 1 .. GEN_FIXED_LINES_MAX:
+                                      * every bill has exactly this many (benchmarks: cost
+                                      * per line); see docs/GENERATOR.md */
 };
 
 /* Fills defaults: seed 1, 1000 persons, the default rates. */

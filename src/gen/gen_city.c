@@ -346,6 +346,10 @@ static int check_config(const struct gen_config *config, char *err, size_t err_s
         snprintf(err, err_size, "catalog items must be 0..%d", GEN_CATALOG_ITEMS_MAX);
         return -1;
     }
+    if (config->bill_lines < 0 || config->bill_lines > GEN_FIXED_LINES_MAX) {
+        snprintf(err, err_size, "bill_lines must be 0..%d", GEN_FIXED_LINES_MAX);
+        return -1;
+    }
     if (config->admissions_per_1000 > 5000 || config->outpatient_per_1000 > 50000) {
         snprintf(err, err_size, "admission rate must be <= 5 and outpatient rate <= 50");
         return -1;
