@@ -19,34 +19,38 @@ int bench_store(int argc, char **argv);  /* store.c: durable settlements/s */
 int bench_http(int argc, char **argv);   /* http.c: load generator for the service */
 int bench_stress(int argc, char **argv); /* stress.c: the store's crash-test driver */
 
-#define LOADGEN_PERSONS_MAX 100000   /* persons a load generator draws from */
-#define LOADGEN_LINES_MAX 8          /* detail lines of a generated bill */
-#define LOADGEN_POLICIES_MAX 8       /* --policy files */
+#define BENCH_POLICIES_MAX 8       /* --policy files */
+#define BENCH_PATH_BYTES 4096
+#define BENCH_CITY_SEED 1           /* `yibao gen city`'s default seed */
 
-struct loadgen {
-    struct store *store;
-    int person_count;
-    struct store_person *persons;     /* drawn from the store */
-    const struct policy **policies;   /* per person: the latest of its region/insutype */
-    int hospital_count, pharmacy_count;
-    const char **hospitals, **pharmacies;
+/* The policy and catalog files imported with a city's registry: --policy
+ * and --catalog, else maoming-2020's under $YIBAO_ROOT/tests/vectors. */
+struct bench_files {
+    const char *policies[BENCH_POLICIES_MAX];
+    int policy_count;
+    const char *catalog;
+    char paths[3][BENCH_PATH_BYTES];  /* the defaults' storage */
 };
+void bench_default_files(struct bench_files *files);
 
-/* Writes persons.csv and institutions.csv for n persons of the policies'
- * regions into dir and imports them with the policy and catalog files. */
-int loadgen_make_registry(struct store *store, const char *dir, int64_t persons,
-                          const char *const *policy_files, int policy_count,
-                          const char *catalog_file);
-/* Reads up to LOADGEN_PERSONS_MAX persons and the institutions. */
-int loadgen_init(struct loadgen *g, struct store *store);
-void loadgen_free(struct loadgen *g);
-/* A random bill (lines_max lines of storage); *psn_no receives the person. */
-void loadgen_bill(const struct loadgen *g, uint64_t *rng, struct bill *bill,
-                  struct bill_line *lines, char *psn_no);
-uint64_t loadgen_rand(uint64_t *state);
-/* An empty store gets a synthetic registry of `persons` persons written to
- * the directory setup; a store with persons is left alone. */
-int stress_prepare(struct store *store, const char *setup, int64_t persons,
-                   const char *const *policies, int policy_count, const char *catalog);
+/* A synthetic city (src/gen, policy set maoming-2020) and a pool of its
+ * year's first bills, each with its person's psn_no. */
+struct bench_city {
+    struct gen_city *city;
+    int bill_count;
+    struct bill *bills;               /* bills[i].lines point into lines */
+    struct bill_line *lines;
+    char (*psn)[CODE_BYTES_MAX + 1];
+};
+/* Opens the city of `persons` persons and draws up to `bills` bills;
+ * 0, or -1 after printing why. */
+int bench_city_open(struct bench_city *c, int64_t persons, uint64_t seed, int bills);
+void bench_city_close(struct bench_city *c);
+/* A store without persons gets the city's registry: persons.csv and
+ * institutions.csv written into dir (`yibao gen city --registry-only`) and
+ * imported with the files. A store with persons is left alone: it must hold
+ * this city's registry (same persons and seed), or its bills are refused. */
+int bench_city_registry(const struct bench_city *c, struct store *store, const char *dir,
+                        const struct bench_files *files);
 
 #endif

@@ -1,10 +1,13 @@
 /* store.c: `yibao-bench store --db PATH [--n N] [--batch B]
- * [--threads T] [--persons P] [--policy F]... [--catalog F]` measures
- * durable settlements per second through the commit queue: T producer
- * threads keep 2*B requests in flight, the writer groups them into commits
- * of up to B. Bills are drawn up front from the store's registry (an empty
- * store first gets a synthetic one of P persons). Every counted settlement
- * was committed (fsync'd) before its answer came back. */
+ * [--threads T] [--persons P] [--seed S] [--policy F]... [--catalog F]`
+ * measures durable settlements per second through the commit queue: T
+ * producer threads keep 2*B requests in flight, the writer groups them into
+ * commits of up to B. The bills are the first BENCH_POOL_BILLS of the year of
+ * a synthetic city of P persons (src/gen, seed S), drawn up front and
+ * settled round; an empty store first gets that city's registry, a store
+ * with persons must hold it (`yibao gen city --persons P --seed S
+ * --registry-only`, imported). Every counted settlement was committed
+ * (fsync'd) before its answer came back. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "bench/bench.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
+#include "gen/gen.h"
 
 #define BENCH_POOL_BILLS 4096
 #define BENCH_THREADS_MAX 16
@@ -23,9 +27,7 @@
 
 struct bench {
     struct commitq *q;
-    struct bill *bills;
-    struct bill_line *lines;
-    char (*psn)[CODE_BYTES_MAX + 1];
+    const struct bench_city *city;
     long long n, window;
     int threads;
     int64_t stamp;
@@ -64,11 +66,11 @@ static void *producer_main(void *arg) {
             commitq_wait(b->q, r);
             tally(r, &done, &refused, &failed);
         }
-        int bill = (int)((k * b->threads + p->id) % BENCH_POOL_BILLS);
+        int bill = (int)((k * b->threads + p->id) % b->city->bill_count);
         memset(r, 0, sizeof *r);
         r->op = STORE_OP_SETTLE;
-        r->bill = &b->bills[bill];
-        snprintf(r->psn_no, sizeof r->psn_no, "%s", b->psn[bill]);
+        r->bill = &b->city->bills[bill];
+        snprintf(r->psn_no, sizeof r->psn_no, "%s", b->city->psn[bill]);
         snprintf(r->msgid, sizeof r->msgid, "b%" PRId64 "-%d-%lld", b->stamp, p->id, k);
         commitq_submit(b->q, r);
     }
@@ -81,23 +83,6 @@ static void *producer_main(void *arg) {
     b->done += done, b->refused += refused, b->failed += failed;
     pthread_mutex_unlock(&b->lock);
     return NULL;
-}
-
-static int make_pool(struct bench *b, struct store *store) {
-    struct loadgen g;
-    if (loadgen_init(&g, store) != 0) return -1;
-    b->bills = calloc(BENCH_POOL_BILLS, sizeof *b->bills);
-    b->lines = calloc((size_t)BENCH_POOL_BILLS * LOADGEN_LINES_MAX, sizeof *b->lines);
-    b->psn = calloc(BENCH_POOL_BILLS, sizeof *b->psn);
-    if (b->bills == NULL || b->lines == NULL || b->psn == NULL) {
-        loadgen_free(&g);
-        return fprintf(stderr, "yibao-bench: out of memory\n"), -1;
-    }
-    uint64_t rng = 2024;
-    for (int i = 0; i < BENCH_POOL_BILLS; i++)
-        loadgen_bill(&g, &rng, &b->bills[i], &b->lines[(size_t)i * LOADGEN_LINES_MAX], b->psn[i]);
-    loadgen_free(&g);
-    return 0;
 }
 
 static int run_bench(struct bench *b, struct store *store, long long batch) {
@@ -127,66 +112,69 @@ static int run_bench(struct bench *b, struct store *store, long long batch) {
     return b->failed == 0 && started == b->threads ? 0 : EXIT_CHECK_FAILED;
 }
 
-int bench_store(int argc, char **argv) {
-    const char *db = NULL, *n = NULL, *batch = NULL, *threads = NULL, *persons = NULL;
-    const char *catalog = NULL, *policy = NULL, *policies[LOADGEN_POLICIES_MAX];
-    int policy_count = 0;
+/* Options; false after printing the usage. */
+static bool parse(int argc, char **argv, const char **db, long long v[5], struct bench_files *files) {
+    const char *n = NULL, *batch = NULL, *threads = NULL, *persons = NULL, *seed = NULL, *policy = NULL;
     bool bad = false;
     for (int i = 1; i < argc && !bad; i++) {
-        if (cli_option(argc, argv, &i, "--db", &db, &bad) || cli_option(argc, argv, &i, "--n", &n, &bad) ||
+        if (cli_option(argc, argv, &i, "--db", db, &bad) || cli_option(argc, argv, &i, "--n", &n, &bad) ||
             cli_option(argc, argv, &i, "--batch", &batch, &bad) ||
             cli_option(argc, argv, &i, "--threads", &threads, &bad) ||
             cli_option(argc, argv, &i, "--persons", &persons, &bad) ||
-            cli_option(argc, argv, &i, "--catalog", &catalog, &bad))
+            cli_option(argc, argv, &i, "--seed", &seed, &bad) ||
+            cli_option(argc, argv, &i, "--catalog", &files->catalog, &bad))
             continue;
-        if (cli_option(argc, argv, &i, "--policy", &policy, &bad) && policy_count < LOADGEN_POLICIES_MAX)
-            policies[policy_count++] = policy;
+        if (cli_option(argc, argv, &i, "--policy", &policy, &bad) && files->policy_count < BENCH_POLICIES_MAX)
+            files->policies[files->policy_count++] = policy;
         else bad = true;
     }
-    long long nv = 100000, bv = 256, tv = 2, pv = 100000;
-    if (bad || db == NULL || (n && !cli_positive("--n", n, BENCH_N_MAX, &nv)) ||
-        (batch && !cli_positive("--batch", batch, BATCH_MAX, &bv)) ||
-        (threads && !cli_positive("--threads", threads, BENCH_THREADS_MAX, &tv)) ||
-        (persons && !cli_positive("--persons", persons, 100000000, &pv))) {
+    if (bad || *db == NULL || (n && !cli_positive("--n", n, BENCH_N_MAX, &v[0])) ||
+        (batch && !cli_positive("--batch", batch, BATCH_MAX, &v[1])) ||
+        (threads && !cli_positive("--threads", threads, BENCH_THREADS_MAX, &v[2])) ||
+        (persons && !cli_positive("--persons", persons, GEN_PERSONS_MAX, &v[3])) ||
+        (seed && !cli_positive("--seed", seed, INT64_MAX / 2, &v[4]))) {
         fprintf(stderr, "usage: yibao-bench store --db PATH [--n N] [--batch B] [--threads T]"
-                        " [--persons P] [--policy F]... [--catalog F]\n");
-        return EXIT_BAD_INPUT;
+                        " [--persons P] [--seed S] [--policy F]... [--catalog F]\n");
+        return false;
     }
-    static char defaults[3][4096];
-    const char *root = getenv("YIBAO_ROOT") ? getenv("YIBAO_ROOT") : ".";
-    if (policy_count == 0) {
-        snprintf(defaults[0], sizeof defaults[0], "%s/tests/vectors/policies/maoming-2020-employee.json", root);
-        snprintf(defaults[1], sizeof defaults[1], "%s/tests/vectors/policies/maoming-2020-resident.json", root);
-        policies[0] = defaults[0], policies[1] = defaults[1], policy_count = 2;
+    bench_default_files(files);
+    return true;
+}
+
+/* Removes what bench_city_registry wrote into dir, and dir. */
+static void remove_setup(const char *dir) {
+    static const char *const files[] = {"persons.csv", "institutions.csv", "labels.jsonl"};
+    char path[BENCH_PATH_BYTES + 32];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
     }
-    if (catalog == NULL) {
-        snprintf(defaults[2], sizeof defaults[2], "%s/tests/vectors/catalog.json", root);
-        catalog = defaults[2];
-    }
+    rmdir(dir);
+}
+
+int bench_store(int argc, char **argv) {
+    const char *db = NULL;
+    long long v[5] = {100000, 256, 2, 100000, BENCH_CITY_SEED}; /* n batch threads persons seed */
+    static struct bench_files files;
+    if (!parse(argc, argv, &db, v, &files)) return EXIT_BAD_INPUT;
     struct store *store = store_cli_open(db);
     if (store == NULL) return EXIT_BAD_INPUT;
     const char *tmp = getenv("TMPDIR");
-    char dirbuf[4096];
+    char dirbuf[BENCH_PATH_BYTES];
     snprintf(dirbuf, sizeof dirbuf, "%s/yibao-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    struct bench_city city;
     struct bench b;
     memset(&b, 0, sizeof b);
-    b.n = nv, b.threads = (int)tv, b.window = 2 * bv / tv + 1, b.stamp = store_now_us();
+    b.n = v[0], b.threads = (int)v[2], b.window = 2 * v[1] / v[2] + 1, b.stamp = store_now_us();
+    b.city = &city;
     int rc = EXIT_BAD_INPUT;
     char *made = mkdtemp(dirbuf);
-    if (made != NULL && stress_prepare(store, made, pv, policies, policy_count, catalog) == 0 &&
-        make_pool(&b, store) == 0)
-        rc = run_bench(&b, store, bv);
-    if (made != NULL) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/persons.csv", made);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/institutions.csv", made);
-        unlink(path);
-        rmdir(made);
+    if (made == NULL) fprintf(stderr, "yibao-bench: %s: cannot create\n", dirbuf);
+    else if (bench_city_open(&city, v[3], (uint64_t)v[4], BENCH_POOL_BILLS) == 0) {
+        if (bench_city_registry(&city, store, made, &files) == 0) rc = run_bench(&b, store, v[1]);
+        bench_city_close(&city);
     }
-    free(b.bills);
-    free(b.lines);
-    free(b.psn);
+    if (made != NULL) remove_setup(made);
     store_close(store);
     return rc;
 }
