@@ -103,7 +103,6 @@ struct gen_institution {
     bool out_of_area;                /* in another pooling region */
     int32_t district;                /* index of the district, -1 out of area */
 };
-int32_t gen_institution_count(const struct gen_city *city);
 const struct gen_institution *gen_institution_get(const struct gen_city *city, int32_t index);
 
 /* An insured person (a row of persons.csv). */

@@ -51,7 +51,6 @@ void gen_config_defaults(struct gen_config *config) {
 int32_t gen_city_year(const struct gen_city *city) { return city->year; }
 const char *gen_city_region(const struct gen_city *city) { return city->set->region; }
 int64_t gen_city_persons(const struct gen_city *city) { return city->config.persons; }
-int32_t gen_institution_count(const struct gen_city *city) { return city->institution_count; }
 
 const struct gen_institution *gen_institution_get(const struct gen_city *city, int32_t index) {
     if (index < 0 || index >= city->institution_count) return NULL;

@@ -59,11 +59,6 @@ const struct store_backend *store_ops(const struct store *store) { return store-
 struct store_conn *store_conn(const struct store *store) { return store->conn; }
 const struct catalog *store_catalog(const struct store *store) { return &store->catalog; }
 
-const struct store_institution *store_institutions(const struct store *store, size_t *count) {
-    *count = store->institution_count;
-    return store->institutions;
-}
-
 /* ---- institutions ------------------------------------------------------ */
 static int inst_collect(void *ctx, const struct store_institution *row) {
     struct store *s = ctx;
