@@ -151,7 +151,7 @@ done:
     if (stream) gen_stream_close(stream);
     free(out);
     free(gp);
-    return rc == 0 ? 0 : (fprintf(stderr, "yibao-bench: bench year: the generator failed\n"), -1);
+    return rc == 0 ? 0 : (fprintf(stderr, "yibao-bench year: the generator failed\n"), -1);
 }
 
 struct year_slot {
@@ -165,7 +165,7 @@ static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot
     commitq_wait(q, &slot->req);
     slot->busy = false;
     if (slot->req.status == STORE_FAILED)
-        return fprintf(stderr, "yibao-bench: bench year: %s\n", slot->req.err.msg), -1;
+        return fprintf(stderr, "yibao-bench year: %s\n", slot->req.err.msg), -1;
     struct settle_result r = {.code = SETTLE_OK};
     if (slot->req.status == STORE_REFUSED) {
         r.code = settle_code_parse(slot->req.error ? slot->req.error : "");
@@ -185,7 +185,7 @@ static int year_durable(struct year_run *run, const char *db) {
     struct year_slot *slots = calloc(YEAR_WINDOW, sizeof *slots);
     int rc = -1, more = 1;
     if (slots == NULL || store_open(db, &store, &err) != 0 || commitq_start(store, BATCH_MAX, &q, &err) != 0) {
-        fprintf(stderr, "yibao-bench: bench year: %s\n", slots ? err.msg : "out of memory");
+        fprintf(stderr, "yibao-bench year: %s\n", slots ? err.msg : "out of memory");
         goto done;
     }
     if (gen_stream_open(run->city, &stream) != 0) goto done;
@@ -274,11 +274,11 @@ int bench_year(int argc, char **argv) {
     catalog_init(&run->catalog);
     if (load_policies(run, set) != 0) goto done;
     if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {
-        fprintf(stderr, "yibao-bench: bench year: %s\n", err);
+        fprintf(stderr, "yibao-bench year: %s\n", err);
         goto done;
     }
     if (db == NULL && (run->states = calloc((size_t)persons, sizeof *run->states)) == NULL) {
-        fprintf(stderr, "yibao-bench: bench year: no memory for %lld year states\n", persons);
+        fprintf(stderr, "yibao-bench year: no memory for %lld year states\n", persons);
         goto done;
     }
     double t0 = now_s();

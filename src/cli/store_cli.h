@@ -4,10 +4,8 @@
 #ifndef YIBAO_CLI_STORE_CLI_H
 #define YIBAO_CLI_STORE_CLI_H
 
-#include <stdint.h>
 #include <stdio.h>
 
-#include "core/bill.h"
 #include "store/store.h"
 
 /* Opens the store named by --db, printing the error. NULL on failure. */
