@@ -759,7 +759,7 @@ static void check_fixed_lines(int32_t n) {
         assert_int_equal(b->bill.line_count, n);
         for (int i = 0; i < n; i++) {
             const struct bill_line *l = &b->bill.lines[i];
-            char sn[8];
+            char sn[16];
             snprintf(sn, sizeof sn, "%d", i + 1);
             assert_string_equal(l->feedetl_sn, sn);
             assert_true(l->numbers_ok && l->med_list_codg[0] != '\0');
