@@ -1,10 +1,14 @@
 /* settle.c: `yibao-bench settle [--n N] [--lines L] [--policy P]
  * [--catalog C] [--policy-set S]` measures the pure settle engine on one
- * core: no JSON, no I/O inside the timed loop. The bills are the first
- * BENCH_BILLS of a synthetic city's year (src/gen, every bill with exactly L
- * lines) whose person has the policy's scheme, drawn up front; they are
- * settled N times round, each settlement's delta applied to its person's
- * year so that deductibles and caps evolve as in a real year. */
+ * core: no JSON, no I/O inside the timed loop. The bills are BENCH_BILLS of
+ * a synthetic city's year (src/gen, every bill with exactly L lines) whose
+ * person has the policy's scheme, drawn up front in the year's order in the
+ * mix of the earlier private generator (half inpatient, 30 % general and
+ * 20 % special-disease outpatient), so that figures stay comparable; they
+ * are settled N times round, each settlement's delta applied to its
+ * person's year so that deductibles and caps evolve as in a real year. The
+ * pool's persons and year states are packed in the order of their first
+ * bill, so that the loop walks them in order as it walks the bills. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +22,7 @@
 #include "gen/gen.h"
 
 #define BENCH_BILLS 4096
-#define BENCH_PERSONS 2000          /* the city's; its year has about 9 bills each */
+#define BENCH_PERSONS 32000         /* the city's: enough stays for the mix's half, either scheme */
 #define BENCH_SEED 42
 #define BENCH_ADMISSIONS_MAX 20     /* a year state is started afresh past this */
 #define BENCH_N_MAX 1000000000LL
@@ -27,13 +31,16 @@ struct bench_world {
     struct policy policy;
     struct catalog catalog;
     struct gen_city *city;
-    struct person persons[BENCH_PERSONS];
-    struct year_state states[BENCH_PERSONS];
+    struct person persons[BENCH_BILLS];   /* the pool's persons, by first bill */
+    struct year_state states[BENCH_BILLS];
+    int person_count;
     struct bill bills[BENCH_BILLS];
     const struct institution *inst[BENCH_BILLS];
-    int32_t who[BENCH_BILLS];       /* the bill's person */
+    int32_t who[BENCH_BILLS];       /* the bill's person: index into persons */
     int bill_count;
     struct bill_line *lines;        /* BENCH_BILLS x L */
+    int32_t slot[BENCH_PERSONS];    /* drawing: a city person's index into persons,
+                                     * -1 not seen, -2 not of the policy's scheme */
 };
 
 static int open_city(struct bench_world *w, const char *set, long long lines) {
@@ -47,22 +54,52 @@ static int open_city(struct bench_world *w, const char *set, long long lines) {
     config.bill_lines = (int32_t)lines;
     if (gen_city_open(&config, &w->city, err, sizeof err) != 0)
         return fprintf(stderr, "yibao-bench settle: %s\n", err), -1;
-    struct gen_person gp;
-    for (int p = 0; p < BENCH_PERSONS; p++) {
-        gen_person_get(w->city, p, &gp);
-        w->persons[p] = gp.person;
-        year_state_init(&w->states[p], w->policy.year, gp.person.acct_balc_fen);
-    }
+    for (int p = 0; p < BENCH_PERSONS; p++) w->slot[p] = -1;
     return 0;
 }
 
-/* The year's first BENCH_BILLS bills of persons under the policy's scheme. */
+/* The slot of city person psn in persons (taken on first sight), or -2
+ * when the person is not of the policy's scheme. */
+static int32_t person_slot(struct bench_world *w, int64_t psn) {
+    assert(psn >= 0 && psn < BENCH_PERSONS);
+    if (w->slot[psn] != -1) return w->slot[psn];
+    struct gen_person gp;
+    gen_person_get(w->city, psn, &gp);
+    if (gp.person.insutype != w->policy.insutype) return w->slot[psn] = -2;
+    assert(w->person_count < BENCH_BILLS);
+    int32_t s = w->person_count++;
+    w->persons[s] = gp.person;
+    year_state_init(&w->states[s], w->policy.year, gp.person.acct_balc_fen);
+    return w->slot[psn] = s;
+}
+
+/* Bills of the pool by med_type (the earlier generator's mix); they add
+ * up to BENCH_BILLS. */
+static int quota(int med_type) {
+    const int general = BENCH_BILLS * 3 / 10, special = BENCH_BILLS * 2 / 10;
+    switch (med_type) {
+    case MED_TYPE_INPATIENT: return BENCH_BILLS - general - special;
+    case MED_TYPE_GENERAL_OUTPATIENT: return general;
+    case MED_TYPE_SPECIAL_OUTPATIENT: return special;
+    default: return 0;
+    }
+}
+
+/* The year's first bills of persons under the policy's scheme, each
+ * med_type up to its share of BENCH_BILLS. */
 static int draw_bills(struct bench_world *w, long long lines) {
     struct gen_stream *stream = NULL;
     struct gen_bill_out *out = malloc(sizeof *out);
+    int taken[MED_TYPE_PHARMACY + 1] = {0};
     int rc = out != NULL && gen_stream_open(w->city, &stream) == 0 ? 1 : -1;
     while (rc == 1 && w->bill_count < BENCH_BILLS && (rc = gen_next_bill(stream, out)) == 1) {
-        if (w->persons[out->psn_index].insutype != w->policy.insutype) continue;
+        int type = out->bill.med_type;
+        assert(type >= 0 && type <= MED_TYPE_PHARMACY);
+        if (taken[type] >= quota(type)) continue;
+        if (w->slot[out->psn_index] == -2) continue;
+        int32_t who = person_slot(w, out->psn_index);
+        if (who < 0) continue;
+        taken[type]++;
         assert(out->bill.line_count == lines && out->psn_index < BENCH_PERSONS);
         int k = w->bill_count++;
         struct bill_line *dst = &w->lines[(size_t)k * (size_t)lines];
@@ -70,7 +107,7 @@ static int draw_bills(struct bench_world *w, long long lines) {
         w->bills[k] = out->bill;
         w->bills[k].lines = dst;
         w->inst[k] = &gen_institution_get(w->city, out->institution_index)->inst;
-        w->who[k] = (int32_t)out->psn_index;
+        w->who[k] = who;
     }
     gen_stream_close(stream);
     free(out);
