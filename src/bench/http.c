@@ -195,6 +195,7 @@ static int make_template(const struct bench_cfg *cfg, const struct bill *bill, s
  * of the wanted kind of a small city whose bills all have `lines` lines. */
 static int templates_of(const struct bench_cfg *cfg, int lines, struct template *tpl) {
     const int span = BENCH_LINES_MAX - BENCH_LINES_MIN + 1;
+    assert(lines >= BENCH_LINES_MIN && lines <= BENCH_LINES_MAX && lines <= GEN_FIXED_LINES_MAX);
     enum med_type want = strcmp(cfg->infno, "2102") == 0 ? MED_TYPE_PHARMACY : MED_TYPE_GENERAL_OUTPATIENT;
     struct gen_config config;
     struct gen_city *city = NULL;
@@ -224,6 +225,7 @@ static int load_persons(struct bench_cfg *cfg) {
     struct gen_config config;
     struct gen_city *city = NULL;
     char err[GEN_ERR_BYTES];
+    assert(cfg->persons > 0 && cfg->who == NULL);
     gen_config_defaults(&config);
     config.persons = cfg->persons;
     config.seed = (uint64_t)cfg->seed;
@@ -707,6 +709,7 @@ static bool prepare(struct bench_cfg *cfg, struct template *tpl) {
 /* T event-loop threads over the connections until the time is up. */
 static int run_loops(struct bench_cfg *cfg, const struct template *tpl, struct conn *conns,
                      struct loop *loops, pthread_t *tids) {
+    assert(cfg->threads >= 1 && cfg->threads <= cfg->connections);
     uint64_t rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_us();
     double cpu0 = cpu_seconds();
     int64_t t0 = now_us(), end = t0 + cfg->seconds * 1000000;
