@@ -1,4 +1,6 @@
-# Makefile: the front door. `make` builds build/release/yibao; `make test`
+# Makefile: the front door. `make` builds build/release/yibao (what an
+# operator runs) and build/release/yibao-bench (benchmarks, load generators
+# and the store's crash-test driver, src/bench); `make test`
 # installs what is missing, builds a release and a sanitizer (ASan+UBSan)
 # build, and runs every test; `make bench` measures and writes
 # docs/BENCHMARKS.md. Sources are found by folder, so adding a file to a
@@ -19,6 +21,7 @@ SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
 CORE_SRC    := $(wildcard src/core/*.c)
 LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/app/*.c src/store/*.c \
                  src/service/*.c src/gen/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+BENCH_SRC   := $(wildcard src/bench/*.c)
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
@@ -27,8 +30,8 @@ FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
 
-release: build/release/yibao $(TEST_SRC:tests/%.c=build/release/tests/%)
-san: build/san/yibao $(TEST_SRC:tests/%.c=build/san/tests/%)
+release: build/release/yibao build/release/yibao-bench $(TEST_SRC:tests/%.c=build/release/tests/%)
+san: build/san/yibao build/san/yibao-bench $(TEST_SRC:tests/%.c=build/san/tests/%)
 
 define variant
 build/$(1)/obj/%.o: %.c $$(wildcard src/*/*.h) | deps-stamp
@@ -39,6 +42,9 @@ build/$(1)/libyibao.a: $$(LIB_SRC:%.c=build/$(1)/obj/%.o)
 	@rm -f $$@
 	@ar rcs $$@ $$^
 build/$(1)/yibao: build/$(1)/obj/src/cli/main.o build/$(1)/libyibao.a
+	@echo "LD [$(1)] $$@"
+	@$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS)
+build/$(1)/yibao-bench: $$(BENCH_SRC:%.c=build/$(1)/obj/%.o) build/$(1)/libyibao.a
 	@echo "LD [$(1)] $$@"
 	@$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS)
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libyibao.a
@@ -76,7 +82,7 @@ run-tests:
 	@scripts/test.sh
 .PHONY: run-tests
 
-bench: build/release/yibao
+bench: build/release/yibao build/release/yibao-bench
 	@bench/run.sh
 
 examples: build/release/yibao

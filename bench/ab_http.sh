@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # ab_http.sh OLD_YIBAO NEW_YIBAO: two builds of yibao side by side on the
-# HTTP load of bench/http.sh (5,000 persons, one township hospital; SQLite,
+# HTTP load of bench/http.sh (a generated city of 5,000 persons, the load
+# from one of its township hospitals; SQLite,
 # or PostgreSQL with PG_URI),
 # runs alternated (old, new, old, new, ...) so that the machine's noise
 # falls on both, each on a fresh database; prints every run and the two
 # medians with their ratio. For a change's cost before it lands, e.g.
 #   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
 #   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
+# The load generator is the same for both: YIBAO_BENCH (default
+# build/release/yibao-bench).
 # Environment: FLOW (visit|oneshot, default visit), CONNECTIONS (32),
 # SECONDS_PER_RUN (15), RUNS (3 per build), OLD_OPTS / NEW_OPTS (more
 # `yibao serve` options for one side, e.g. NEW_OPTS="--threads 3" with the
@@ -16,16 +19,15 @@
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: bench/ab_http.sh OLD_YIBAO NEW_YIBAO" >&2; exit 2; }
 cd "$(dirname "$0")/.."
+bench=${YIBAO_BENCH:-build/release/yibao-bench}
+[ -x "$bench" ] || make release >/dev/null
 flow=${FLOW:-visit}; conns=${CONNECTIONS:-32}; secs=${SECONDS_PER_RUN:-15}; runs=${RUNS:-3}
 work=$(mktemp -d /tmp/yibao-ab.XXXXXX)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-{
-    echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
-    awk 'BEGIN { for (i = 0; i < 5000; i++) printf "B%04d,C%08d,Bench %d,1,1980-01-01,390,adult,,440900,2000-01-01,0\n", i, i, i }'
-} >"$work/persons.csv"
-printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Bench Township,hospital,township,440900,active\n' >"$work/inst.csv"
+"$2" gen city --persons 5000 --seed 1 --registry-only --out "$work/city" >/dev/null
+code=$(awk -F, '$3 == "hospital" && $4 == "township" { print $1; exit }' "$work/city/institutions.csv")
 
 serial=0
 export PGOPTIONS="-c client_min_messages=warning"
@@ -38,17 +40,17 @@ run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to
     local y=$1 opts=$3 db url="" line paasid token
     serial=$((serial + 1))
     db=$(fresh_db)
-    "$y" import --db "$db" institutions "$work/inst.csv" >/dev/null
-    "$y" import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
+    "$y" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
+    "$y" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
     "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
-    "$y" import --db "$db" persons "$work/persons.csv" >/dev/null
-    eval "$("$y" credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
+    "$y" import --db "$db" persons "$work/city/persons.csv" >/dev/null
+    eval "$("$y" credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
     "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 $opts >"$work/serve.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
     [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
-    line=$("$y" bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
-        --connections "$conns" --seconds "$secs" --persons 5000 --psn-prefix B --flow "$flow")
+    line=$("$bench" http --url "$url" --paasid "$paasid" --token "$token" --code "$code" \
+        --connections "$conns" --seconds "$secs" --persons 5000 --seed 1 --flow "$flow")
     kill -TERM "$pid"; wait "$pid" || true; pid=""
     if [ -n "${PG_URI:-}" ]; then psql -q "$PG_URI" -c "DROP DATABASE yibao_ab_$serial" >/dev/null; fi
     echo "$2: $line"

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 yibao=${YIBAO:-$(pwd)/build/release/yibao}
+bench=${YIBAO_BENCH:-$(pwd)/build/release/yibao-bench}
 big=${CITY_PERSONS_BIG:-6500000}
 mid=${CITY_PERSONS:-1000000}
 big_bills=${CITY_BILLS_BIG:-5000000}
@@ -44,13 +45,13 @@ import_city import_mid "$work/mid" "$work/mid.db"
 import_city import_big "$work/big" "$work/big.db"
 
 echo "city: settling the $big-person year in memory" >&2
-measure year_big "$yibao" bench year --persons "$big" --seed 2
+measure year_big "$bench" year --persons "$big" --seed 2
 echo "city: settling the $mid-person year durably (SQLite)" >&2
-measure year_mid "$yibao" bench year --persons "$mid" --seed 1 --db "$work/mid.db"
+measure year_mid "$bench" year --persons "$mid" --seed 1 --db "$work/mid.db"
 measure check_mid "$yibao" check --db "$work/mid.db"
 rm -f "$work/mid.db"*
 echo "city: settling the first $big_bills bills of the $big-person year durably (SQLite)" >&2
-measure year_big_db "$yibao" bench year --persons "$big" --seed 2 --db "$work/big.db" --bills "$big_bills"
+measure year_big_db "$bench" year --persons "$big" --seed 2 --db "$work/big.db" --bills "$big_bills"
 rm -f "$work/big.db"*
 
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
@@ -64,10 +65,10 @@ cat <<MD
 | generate the $big-person registry | \`yibao gen city --persons $big --seed 2 --registry-only --out DIR\` | ${secs[gen_big]} s | $(mib "${rss[gen_big]}") MiB | $(rows "$work/big/persons.csv") person rows |
 | import $mid persons (SQLite) | \`yibao import --db city.db persons persons.csv\` | ${secs[import_mid]} s | $(mib "${rss[import_mid]}") MiB | |
 | import $big persons (SQLite) | \`yibao import --db city.db persons persons.csv\` | ${secs[import_big]} s | $(mib "${rss[import_big]}") MiB | |
-| whole year, $big persons, in memory (core, no I/O) | \`yibao bench year --persons $big --seed 2\` | ${secs[year_big]} s | $(mib "${rss[year_big]}") MiB | $(field "$yb" bills) bills, $(field "$yb" settlements_per_s) settlements/s, $(field "$yb" refused) refused |
-| whole year, $mid persons, durable (SQLite, fsync'd group commits) | \`yibao bench year --persons $mid --seed 1 --db city.db\` | ${secs[year_mid]} s | $(mib "${rss[year_mid]}") MiB | $(field "$ym" bills) bills, $(field "$ym" settlements_per_s) settlements/s, $(field "$ym" refused) refused |
+| whole year, $big persons, in memory (core, no I/O) | \`yibao-bench year --persons $big --seed 2\` | ${secs[year_big]} s | $(mib "${rss[year_big]}") MiB | $(field "$yb" bills) bills, $(field "$yb" settlements_per_s) settlements/s, $(field "$yb" refused) refused |
+| whole year, $mid persons, durable (SQLite, fsync'd group commits) | \`yibao-bench year --persons $mid --seed 1 --db city.db\` | ${secs[year_mid]} s | $(mib "${rss[year_mid]}") MiB | $(field "$ym" bills) bills, $(field "$ym" settlements_per_s) settlements/s, $(field "$ym" refused) refused |
 | verify that store | \`yibao check --db city.db\` | ${secs[check_mid]} s | $(mib "${rss[check_mid]}") MiB | $(tail -1 "$work/out.check_mid") |
-| first $big_bills bills of the $big-person year, durable (SQLite) | \`yibao bench year --persons $big --seed 2 --db city.db --bills $big_bills\` | ${secs[year_big_db]} s | $(mib "${rss[year_big_db]}") MiB | $(field "$ybd" bills) bills, $(field "$ybd" settlements_per_s) settlements/s, $(field "$ybd" refused) refused |
+| first $big_bills bills of the $big-person year, durable (SQLite) | \`yibao-bench year --persons $big --seed 2 --db city.db --bills $big_bills\` | ${secs[year_big_db]} s | $(mib "${rss[year_big_db]}") MiB | $(field "$ybd" bills) bills, $(field "$ybd" settlements_per_s) settlements/s, $(field "$ybd" refused) refused |
 
 Memory per insured person while a year is settled in memory: $(field "$yb" state_bytes_per_person) bytes of packed
 year state per person; the whole process peaked at $(( ${rss[year_big]} * 1024 / big )) bytes per insured person

@@ -4,12 +4,12 @@
 # all sizes measured in the same invocation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-yibao=${YIBAO:-build/release/yibao}
+bench=${YIBAO_BENCH:-build/release/yibao-bench}
 runs=${RUNS:-3}
 n=${N:-2000000}
 echo "## Core settle throughput vs bill size (one core)"
 echo
-echo "Command: \`taskset -c 0 $yibao bench settle --n $n --lines L\`, median of $runs runs per L."
+echo "Command: \`taskset -c 0 $bench settle --n $n --lines L\`, median of $runs runs per L."
 echo
 echo "| lines per bill | settlements/s (median) | lines/s | ns per settlement |"
 echo "|---:|---:|---:|---:|"
@@ -17,7 +17,7 @@ pin=(); command -v taskset >/dev/null && pin=(taskset -c 0)
 for lines in 1 3 7 15 30 60; do
     results=()
     for _ in $(seq "$runs"); do
-        results+=("$("${pin[@]}" "$yibao" bench settle --n "$n" --lines "$lines")")
+        results+=("$("${pin[@]}" "$bench" settle --n "$n" --lines "$lines")")
     done
     printf '%s\n' "${results[@]}" | python3 -c '
 import json, sys, statistics

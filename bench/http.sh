@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/http.sh: load benchmark of the settlement service on this machine:
-# a city of PERSONS persons, `yibao serve` (2 HTTP threads; writes wait for
-# their group commit suspended, not blocking a thread), then `yibao bench
+# a city of PERSONS persons (`yibao gen city --registry-only`; the load
+# comes from one of its township hospitals), `yibao serve` (2 HTTP threads; writes wait for
+# their group commit suspended, not blocking a thread), then `yibao-bench
 # http` (signs in with 9001 once per run, then one event-loop thread,
 # sha256-signed keep-alive requests):
 #   - SQLite: one-shot 2207 settlements (5-30 fee lines) at CONNECTIONS, and
@@ -15,13 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 YIBAO=${YIBAO:-build/release/yibao}
+YIBAO_BENCH=${YIBAO_BENCH:-build/release/yibao-bench}
 secs=${1:-10}; shift || true
 conns=("${@:-32 128 256}"); conns=(${conns[@]})
 persons=${PERSONS:-5000}
 runs=${RUNS:-3}
 visit_conns=(${VISIT_CONNECTIONS:-32 128})    # the hospital visit flow's concurrencies
 pg_conns=(${PG_CONNECTIONS:-32})              # PostgreSQL: both flows
-[ -x "$YIBAO" ] || make release >/dev/null
+[ -x "$YIBAO" ] && [ -x "$YIBAO_BENCH" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
 pid=""
 pgdir=""
@@ -32,22 +34,19 @@ cleanup() { # under set -e: nothing here may fail
     rm -rf "$work"
 }
 trap cleanup EXIT
-{
-    echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
-    awk -v n="$persons" 'BEGIN { for (i = 0; i < n; i++) printf "B%04d,C%08d,Bench %d,1,1980-01-01,390,adult,,440900,2000-01-01,0\n", i, i, i }'
-} >"$work/persons.csv"
-printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Bench Township,hospital,township,440900,active\n' >"$work/inst.csv"
+$YIBAO gen city --persons "$persons" --seed 1 --registry-only --out "$work/city" >/dev/null
+code=$(awk -F, '$3 == "hospital" && $4 == "township" { print $1; exit }' "$work/city/institutions.csv")
 # All load comes from one institution's credential here, so its nonce cache
 # must hold every request of the ±300 s window (24k/s x 600 s): 16M entries.
 SERVE_OPTS=${SERVE_OPTS:---nonce-cache 16777216}
 
 serve() { # DB: imports the city, issues the credential, starts the server (url, pid)
     local db=$1
-    $YIBAO import --db "$db" institutions "$work/inst.csv" >/dev/null
-    $YIBAO import --db "$db" policy policies/maoming-2020-resident.json >/dev/null
+    $YIBAO import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
+    $YIBAO import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
     $YIBAO import --db "$db" catalog policies/catalog-conformance.json >/dev/null
-    $YIBAO import --db "$db" persons "$work/persons.csv" >/dev/null
-    eval "$($YIBAO credential issue H0 --db "$db" | grep -E '^(paasid|token)=')"
+    $YIBAO import --db "$db" persons "$work/city/persons.csv" >/dev/null
+    eval "$($YIBAO credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
     rm -f "$work/serve.log"
     $YIBAO serve --db "$db" --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$work/serve.log" 2>&1 &
     pid=$!
@@ -67,8 +66,8 @@ measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concur
     for c in "$@"; do
         : >"$work/runs"
         for r in $(seq "$runs"); do
-            line=$($YIBAO bench http --url "$url" --paasid "$paasid" --token "$token" --code H0 \
-                --connections "$c" --seconds "$secs" --persons "$persons" --psn-prefix B --flow "$flow")
+            line=$($YIBAO_BENCH http --url "$url" --paasid "$paasid" --token "$token" --code "$code" \
+                --connections "$c" --seconds "$secs" --persons "$persons" --seed 1 --flow "$flow")
             echo "bench http: $flow run $r: $line" >&2
             echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
         done
@@ -108,7 +107,8 @@ echo "Server and load generator on the same machine; $runs runs of ${secs} s per
 echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
-echo "yibao bench http --url URL --paasid P --token T --code H0 --connections C --seconds $secs --persons $persons --psn-prefix B --flow oneshot"
+echo "yibao gen city --persons $persons --seed 1 --registry-only --out city   # imported with the maoming-2020 policies"
+echo "yibao-bench http --url URL --paasid P --token T --code $code --connections C --seconds $secs --persons $persons --seed 1 --flow oneshot"
 echo '```'
 echo
 table "${oneshot_rows[@]}"

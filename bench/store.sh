@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/store.sh: durable settlement throughput of the store, in one run on
-# one machine: a synthetic city (yibao gen city --registry-only when the
-# generator is built, else bench store's own registry) imported into SQLite
-# and into a throw-away PostgreSQL (scripts/pg.sh); `yibao bench store` at
+# one machine: a synthetic city's registry (yibao gen city --registry-only)
+# imported into SQLite and into a throw-away PostgreSQL (scripts/pg.sh);
+# `yibao-bench store` (the same city's bills: --persons, --seed) at
 # several batch sizes on each; pgbench TPC-B (-i -s 10, -c 4 -j 2 -T 30)
 # on the same cluster for scale; the import of the persons file timed with
 # /usr/bin/time -v. Prints a markdown table. Not a test: figures vary with
@@ -13,11 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export YIBAO_ROOT=$PWD
 Y=build/release/yibao
+B=build/release/yibao-bench
 N=${N:-200000}
 PERSONS=${PERSONS:-1000000}
 BATCHES=${BATCHES:-"64 256 1024 4096"}
 PGBENCH_SECONDS=${PGBENCH_SECONDS:-30}
-[ -x "$Y" ] || make release >/dev/null
+[ -x "$Y" ] && [ -x "$B" ] || make release >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/yibao-bench-store-XXXXXX")
 pgdir=""
 cleanup() { [ -n "$pgdir" ] && scripts/pg.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$work"; }
@@ -28,11 +29,6 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 psql -q "$uri" -c "CREATE DATABASE store_bench" >/dev/null
 pg_store="${uri%/*}/store_bench"
 sq_store="$work/store.db"
-
-bench_cmd() { # the lead's `bench store` dispatch, or the stress driver's alias
-    if "$Y" bench store 2>&1 | grep -q "bench store --db"; then echo "bench store"; else echo "stress bench"; fi
-}
-read -r -a BENCH <<<"$(bench_cmd)"
 
 import_city() { # db
     local db=$1
@@ -48,19 +44,16 @@ import_city() { # db
 }
 
 declare -A import_fig
-if "$Y" gen city --persons "$PERSONS" --out "$work/city" --registry-only >/dev/null 2>&1; then
-    rows=$(($(wc -l <"$work/city/persons.csv") - 1))
-    import_fig[sqlite]=$(import_city "$sq_store")
-    import_fig[postgresql]=$(import_city "$pg_store")
-    city="yibao gen city --persons $PERSONS ($rows rows)"
-else
-    city="bench store's synthetic registry (100000 persons)"
-fi
+"$Y" gen city --persons "$PERSONS" --seed 1 --out "$work/city" --registry-only >/dev/null
+rows=$(($(wc -l <"$work/city/persons.csv") - 1))
+import_fig[sqlite]=$(import_city "$sq_store")
+import_fig[postgresql]=$(import_city "$pg_store")
+city="yibao gen city --persons $PERSONS ($rows rows)"
 
 declare -A rate
 for b in $BATCHES; do
-    rate[sqlite,$b]=$("$Y" "${BENCH[@]}" --db "$sq_store" --n "$N" --batch "$b" | sed -n 's/.* = \([0-9]*\) durable.*/\1/p')
-    rate[postgresql,$b]=$("$Y" "${BENCH[@]}" --db "$pg_store" --n "$N" --batch "$b" | sed -n 's/.* = \([0-9]*\) durable.*/\1/p')
+    rate[sqlite,$b]=$("$B" store --db "$sq_store" --persons "$PERSONS" --seed 1 --n "$N" --batch "$b" | sed -n 's/.* = \([0-9]*\) durable.*/\1/p')
+    rate[postgresql,$b]=$("$B" store --db "$pg_store" --persons "$PERSONS" --seed 1 --n "$N" --batch "$b" | sed -n 's/.* = \([0-9]*\) durable.*/\1/p')
 done
 "$Y" check --db "$sq_store" >/dev/null
 "$Y" check --db "$pg_store" >/dev/null
@@ -79,12 +72,10 @@ for be in sqlite postgresql; do
 done
 echo
 echo "pgbench TPC-B (-s 10, -c 4 -j 2, ${PGBENCH_SECONDS} s), same cluster: **${tps%.*} TPS**"
-if [ -n "${import_fig[sqlite]:-}" ]; then
-    echo
-    echo "| import persons ($PERSONS) | wall | peak RSS MiB |"
-    echo "|---|---:|---:|"
-    for be in sqlite postgresql; do
-        read -r wall rss <<<"${import_fig[$be]}"
-        echo "| $be | $wall | $rss |"
-    done
-fi
+echo
+echo "| import persons ($PERSONS) | wall | peak RSS MiB |"
+echo "|---|---:|---:|"
+for be in sqlite postgresql; do
+    read -r wall rss <<<"${import_fig[$be]}"
+    echo "| $be | $wall | $rss |"
+done

@@ -4,7 +4,8 @@
 #
 # Conventions (adding a test needs no change here):
 #   tests/test_*.c   cmocka programs; each runs in build/release and build/san.
-#   tests/t_*.sh     shell tests; run with YIBAO=<binary> for each build and
+#   tests/t_*.sh     shell tests; run with YIBAO=<binary> and
+#                    YIBAO_BENCH=<its yibao-bench> for each build and
 #                    YIBAO_SHARED=<../shared or empty>. Exit 0 = pass.
 #   fuzz/fuzz_*.c    libFuzzer targets; each runs briefly over its corpus.
 # A PostgreSQL cluster is started once (scripts/pg.sh) when present and its
@@ -53,7 +54,8 @@ for variant in release san; do
     done
     for t in tests/t_*.sh; do
         [ -f "$t" ] || continue
-        run "$variant/$(basename "$t" .sh)" env YIBAO="$root/build/$variant/yibao" YIBAO_VARIANT=$variant bash "$t"
+        run "$variant/$(basename "$t" .sh)" env YIBAO="$root/build/$variant/yibao" \
+            YIBAO_BENCH="$root/build/$variant/yibao-bench" YIBAO_VARIANT=$variant bash "$t"
     done
 done
 

@@ -6,6 +6,7 @@
 # SQLite (sqlite3 client) and PostgreSQL (psql, when YIBAO_PG_URI is set).
 set -euo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
+YIBAO_BENCH=${YIBAO_BENCH:-$(dirname "$YIBAO")/yibao-bench}  # the crash-test driver
 export YIBAO_ROOT=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/yibao-tamper-XXXXXX")
 pgdb=""
@@ -26,7 +27,7 @@ expect_fail() { # label db pattern
 
 tamper_suite() { # name db sql-runner
     local name=$1 db=$2 sql=$3
-    "$YIBAO" stress store --db "$db" --setup "$work" --seconds 1 >/dev/null
+    "$YIBAO_BENCH" stress store --db "$db" --setup "$work" --seconds 1 >/dev/null
     "$YIBAO" check --db "$db" >/dev/null
     local seq
     seq=$($sql "SELECT min(seq) FROM journal WHERE kind = 1 AND body LIKE '%hifp_pay=%'")

@@ -7,8 +7,9 @@
  * fen; bills sorted by endtime inside the year; no overlapping stays or
  * visits during a stay except the planted ones; msgids that begin with the
  * bill's fixmedins_code and the yyyymmdd of its endtime, unique, the same in
- * the file and the stream; labels that name existing bills and persons; and
- * failed writes reported as errors. */
+ * the file and the stream; labels that name existing bills and persons;
+ * bills of a fixed line count (config.bill_lines, for benchmarks) that
+ * settle; and failed writes reported as errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +43,7 @@ static const double inpatient_median_target[4] = {3000.0, 5000.0, 9000.0, 20000.
 static char small_dir[256];            /* a 2000-person city written once */
 
 static int32_t city_catalog_items;     /* 0, or a synthetic catalog's size (seed 2) */
+static int32_t city_bill_lines;        /* 0, or every bill's line count */
 
 static struct gen_city *open_city(int64_t persons, uint64_t seed, const char *set) {
     struct gen_config config;
@@ -51,6 +53,7 @@ static struct gen_city *open_city(int64_t persons, uint64_t seed, const char *se
     config.policy_set = set;
     config.catalog_items = city_catalog_items;
     config.catalog_seed = 2;
+    config.bill_lines = city_bill_lines;
     struct gen_city *city = NULL;
     char err[GEN_ERR_BYTES];
     assert_int_equal(gen_city_open(&config, &city, err, sizeof err), 0);
@@ -740,6 +743,49 @@ static void test_catalog_city(void **state) {
     rmdir(dir);
 }
 
+/* ---- bills of a fixed line count (benchmarks) ------------------------------------ */
+
+/* Every bill of a small city has exactly n lines, numbered 1..n, each
+ * amount cnt x pric to the fen. */
+static void check_fixed_lines(int32_t n) {
+    city_bill_lines = n;
+    struct gen_city *city = open_city(300, 5, NULL);
+    struct gen_stream *stream = NULL;
+    struct gen_bill_out *b = malloc(sizeof *b);
+    assert_non_null(b);
+    assert_int_equal(gen_stream_open(city, &stream), 0);
+    int64_t bills = 0;
+    while (gen_next_bill(stream, b) == 1) {
+        assert_int_equal(b->bill.line_count, n);
+        for (int i = 0; i < n; i++) {
+            const struct bill_line *l = &b->bill.lines[i];
+            char sn[16];
+            snprintf(sn, sizeof sn, "%d", i + 1);
+            assert_string_equal(l->feedetl_sn, sn);
+            assert_true(l->numbers_ok && l->med_list_codg[0] != '\0');
+            assert_int_equal(l->amount_fen, (l->cnt_scaled * l->pric_scaled + 50000000) / 100000000);
+        }
+        bills++;
+    }
+    assert_true(bills > 1000);
+    free(b);
+    gen_stream_close(stream);
+    gen_city_close(city);
+    city_bill_lines = 0;
+}
+
+static void test_fixed_lines(void **state) {
+    (void)state;
+    check_fixed_lines(1);
+    check_fixed_lines(7);
+    check_fixed_lines(GEN_FIXED_LINES_MAX);
+    city_bill_lines = 7;
+    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json", NULL);
+    city_bill_lines = GEN_FIXED_LINES_MAX;
+    settle_city(NULL, "maoming-2020-employee.json", "maoming-2020-resident.json", NULL);
+    city_bill_lines = 0;
+}
+
 /* ---- policy sets, errors, catalog --------------------------------------------- */
 
 static int year_of(datetime_s t) {
@@ -787,6 +833,13 @@ static void test_config_errors(void **state) {
     assert_non_null(strstr(err, "atlantis"));
     gen_config_defaults(&config);
     config.rates.rate_ppm[GEN_PLANT_SPLIT_ADMISSION] = GEN_PPM_ONE + 1;
+    assert_int_equal(gen_city_open(&config, &city, err, sizeof err), -1);
+    assert_null(city);
+    gen_config_defaults(&config);
+    config.bill_lines = GEN_FIXED_LINES_MAX + 1;
+    assert_int_equal(gen_city_open(&config, &city, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bill_lines"));
+    config.bill_lines = -1;
     assert_int_equal(gen_city_open(&config, &city, err, sizeof err), -1);
     assert_null(city);
 }
@@ -854,6 +907,7 @@ int main(void) {
         cmocka_unit_test(test_msgid_widest_seed),
         cmocka_unit_test(test_bills_settle),
         cmocka_unit_test(test_catalog_city),
+        cmocka_unit_test(test_fixed_lines),
         cmocka_unit_test(test_policy_sets),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_full_disk_is_an_error),

@@ -1,5 +1,6 @@
-/* cli.h: the yibao command's subcommands, one file each. Each returns the
- * process exit status: 0 success, 1 a check failed, 2 bad input or usage. */
+/* cli.h: the yibao command's subcommands, one file each (yibao-bench's are
+ * in src/bench/bench.h). Each returns the process exit status: 0 success,
+ * 1 a check failed, 2 bad input or usage. */
 #ifndef YIBAO_CLI_H
 #define YIBAO_CLI_H
 
@@ -8,18 +9,13 @@
 
 int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int bench_year(int argc, char **argv); /* cmd_bench_year.c (`bench year`) */
 int cmd_gen(int argc, char **argv);      /* gen: cmd_gen.c (synthetic cities) */
 int cmd_settle_db(int argc, char **argv); /* src/cli/cmd_settle_db.c (store) */
 int cmd_import(int argc, char **argv);    /* store: cmd_import.c */
 int cmd_check(int argc, char **argv);     /* store: cmd_check.c */
 int cmd_revoke(int argc, char **argv);    /* store: cmd_revoke.c */
-int cmd_stress(int argc, char **argv);    /* store: cmd_stress.c (hidden crash-test driver) */
-int bench_store(int argc, char **argv);   /* store: cmd_bench_store.c (`bench store`) */
 int cmd_serve(int argc, char **argv);      /* service: cmd_serve.c */
 int cmd_credential(int argc, char **argv); /* service: cmd_credential.c */
 int cmd_sign(int argc, char **argv);       /* service: cmd_sign.c */
-int bench_http(int argc, char **argv);     /* service: cmd_bench_http.c (`bench http`) */
 
 #endif

@@ -1,4 +1,5 @@
-/* main.c: the yibao command. Dispatches to one file per subcommand. */
+/* main.c: the yibao command: what an operator runs. Dispatches to one file
+ * per subcommand. Benchmarks and load generators are yibao-bench (src/bench). */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,12 +14,10 @@ struct command {
 static const struct command commands[] = {
     {"settle", cmd_settle, "settle one bill from files (or --db) and print the result"},
     {"conformance", cmd_conformance, "run yibao-vector/1 files and report PASS/FAIL"},
-    {"bench", cmd_bench, "in-memory benchmarks (bench settle)"},
     {"gen", cmd_gen, "synthetic city (persons, institutions, bills, labels) or catalog"},
     {"import", cmd_import, "load persons, institutions, policies, catalog into a store (--db)"},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states (--db)"},
     {"revoke", cmd_revoke, "revoke a settlement durably (--db PATH SETL_ID)"},
-    {"stress", cmd_stress, "crash-test driver of the store (stress store|verify)"},
     {"serve", cmd_serve, "HTTP settlement service (NHSA interface; --db PATH --listen HOST:PORT)"},
     {"credential", cmd_credential, "issue or revoke an institution's gateway credential (--db)"},
     {"sign", cmd_sign, "print signed gateway headers (or a curl line) for a request body"},

@@ -25,6 +25,7 @@
 
 #define GEN_PERSONS_MAX 99999999LL   /* psn_no serials have 8 digits */
 #define GEN_BILL_LINES_MAX 64        /* lines in one generated bill (<= BILL_LINES_MAX) */
+#define GEN_FIXED_LINES_MAX (GEN_BILL_LINES_MAX - 2) /* most gen_config.bill_lines */
 #define GEN_YEAR_MIN 1990
 #define GEN_YEAR_MAX 2099
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
@@ -34,7 +35,7 @@
 #define GEN_SEED_DIGITS_MAX 20       /* UINT64_MAX in decimal */
 /* msgid: fixmedins_code + yyyymmdd + "-G" + seed + "-" + 8-digit person serial
  * + "-" + 3-digit bill number (docs/DATA_FORMATS.md); at most 55 bytes, within
- * the store's MSGID_BYTES_MAX (checked where both are seen: cmd_bench_year.c). */
+ * the store's MSGID_BYTES_MAX (checked where both are seen: src/bench/year.c). */
 #define GEN_MSGID_BYTES_MAX (GEN_INST_CODE_BYTES + 8 + 2 + GEN_SEED_DIGITS_MAX + 1 + 8 + 1 + 3)
 
 _Static_assert(GEN_BILL_LINES_MAX <= BILL_LINES_MAX, "generated bills must fit a bill");
@@ -72,6 +73,9 @@ struct gen_config {
     int32_t catalog_items;           /* 0: the conformance items only; else also the items
                                       * of `gen catalog --items N --seed catalog_seed` */
     uint64_t catalog_seed;
+    int32_t bill_lines;              /* 0: each bill's planned lines; 1 .. GEN_FIXED_LINES_MAX:
+                                      * every bill has exactly this many (benchmarks: cost
+                                      * per line); see docs/GENERATOR.md */
 };
 
 /* Fills defaults: seed 1, 1000 persons, the default rates. */
@@ -99,7 +103,6 @@ struct gen_institution {
     bool out_of_area;                /* in another pooling region */
     int32_t district;                /* index of the district, -1 out of area */
 };
-int32_t gen_institution_count(const struct gen_city *city);
 const struct gen_institution *gen_institution_get(const struct gen_city *city, int32_t index);
 
 /* An insured person (a row of persons.csv). */

@@ -51,7 +51,6 @@ void gen_config_defaults(struct gen_config *config) {
 int32_t gen_city_year(const struct gen_city *city) { return city->year; }
 const char *gen_city_region(const struct gen_city *city) { return city->set->region; }
 int64_t gen_city_persons(const struct gen_city *city) { return city->config.persons; }
-int32_t gen_institution_count(const struct gen_city *city) { return city->institution_count; }
 
 const struct gen_institution *gen_institution_get(const struct gen_city *city, int32_t index) {
     if (index < 0 || index >= city->institution_count) return NULL;
@@ -344,6 +343,10 @@ static int check_config(const struct gen_config *config, char *err, size_t err_s
         }
     if (config->catalog_items < 0 || config->catalog_items > GEN_CATALOG_ITEMS_MAX) {
         snprintf(err, err_size, "catalog items must be 0..%d", GEN_CATALOG_ITEMS_MAX);
+        return -1;
+    }
+    if (config->bill_lines < 0 || config->bill_lines > GEN_FIXED_LINES_MAX) {
+        snprintf(err, err_size, "bill_lines must be 0..%d", GEN_FIXED_LINES_MAX);
         return -1;
     }
     if (config->admissions_per_1000 > 5000 || config->outpatient_per_1000 > 50000) {

@@ -34,12 +34,6 @@ bool gen_leap_year(int year) {
 
 int gen_days_in_year(int year) { return gen_leap_year(year) ? 366 : 365; }
 
-int gen_days_in_month(int year, int month) {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && gen_leap_year(year)) return 29;
-    return days[month - 1];
-}
-
 static void put_digits(char *out, int value, int width) {
     for (int i = width - 1; i >= 0; i--) {
         out[i] = (char)('0' + value % 10);

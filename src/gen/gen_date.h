@@ -16,7 +16,6 @@ int64_t gen_days_from_civil(int year, int month, int day);
 void gen_civil_from_days(int64_t days, int *year, int *month, int *day);
 bool gen_leap_year(int year);
 int gen_days_in_year(int year);
-int gen_days_in_month(int year, int month);
 /* "YYYY-MM-DD HH:MM:SS" (19 characters, no NUL) into out. */
 void gen_format_datetime(datetime_s t, char out[19]);
 /* "YYYY-MM-DD" (10 characters, no NUL) into out. */

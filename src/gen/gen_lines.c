@@ -7,7 +7,11 @@
  * share what is left: each picks a class (about 60/30/10 A/B/C), an item of
  * that class it can afford, a unit price around the item's median (some
  * above their caps) and as many units as its share buys. Every amount is
- * cnt x pric rounded half-up to the fen, in integers. */
+ * cnt x pric rounded half-up to the fen, in integers. With
+ * config.bill_lines every bill gets exactly that many lines instead
+ * (fit_lines): items may then repeat on any bill, and a duplicate_charge
+ * bill is not cut to its one copied line. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -255,6 +259,20 @@ static int ctx_of(int med_type) {
     }
 }
 
+/* config.bill_lines: exactly n lines, the planted one (if any) last. Lines
+ * past n are dropped; ordinary lines fill up to n (items may repeat). */
+static void fit_lines(struct builder *b, int n) {
+    assert(n >= 1 && n <= GEN_FIXED_LINES_MAX);
+    bool planted = b->ev->plant != GEN_PLANT_NONE && b->ev->plant_item >= 0;
+    int ordinary = planted ? n - 1 : n;
+    if (b->count > ordinary) b->count = ordinary;
+    b->no_repeat = false;
+    for (int tries = 0; b->count < ordinary && tries < GEN_FIXED_LINES_MAX; tries++)
+        ordinary_lines(b, ordinary - b->count);
+    if (planted) planted_line(b);
+    assert(b->count <= n);
+}
+
 static int build_lines(const struct gen_city *city, const struct gen_event *ev,
                        struct bill_line *lines) {
     struct builder b;
@@ -266,14 +284,17 @@ static int build_lines(const struct gen_city *city, const struct gen_event *ev,
     int level = city->institutions[ev->inst_index].inst.level;
     b.level = level >= LEVEL_TOWNSHIP && level <= LEVEL_3 ? level : LEVEL_2;
     b.budget_fen = ev->target_fen;
-    b.no_repeat = b.ctx != GEN_CTX_INPATIENT;
+    int fixed = city->config.bill_lines;
+    b.no_repeat = b.ctx != GEN_CTX_INPATIENT && fixed == 0;
     b.exclude = ev->plant != GEN_PLANT_NON_MEDICAL_GOODS ? ev->plant_item : -1;
     gen_rng_seed(&b.rng, city->config.seed, GEN_RNG_LINES, (uint64_t)ev->psn_index, ev->line_seq);
     if (b.ctx == GEN_CTX_INPATIENT) inpatient_fixed(&b);
     else if (b.ctx == GEN_CTX_SPECIAL) special_fixed(&b);
-    ordinary_lines(&b, ev->line_count > b.count ? ev->line_count - b.count : 0);
+    int wanted = fixed > 0 ? fixed : ev->line_count;
+    ordinary_lines(&b, wanted > b.count ? wanted - b.count : 0);
     if (b.count == 0) ordinary_lines(&b, 1);
-    if (ev->flags & GEN_EV_COPY_ONE_LINE) b.count = b.count > 0 ? 1 : 0;
+    if (fixed > 0) fit_lines(&b, fixed);
+    else if (ev->flags & GEN_EV_COPY_ONE_LINE) b.count = b.count > 0 ? 1 : 0;
     else planted_line(&b);
     return b.count;
 }

@@ -12,9 +12,6 @@
 
 #define PATH_BYTES 4096
 
-static const char *const category_names[CATEGORY_COUNT] = {"in_service", "retired", "adult",
-                                                           "minor", "student"};
-static const char *const level_names[5] = {"township", "level1", "level2", "level3", "pharmacy"};
 
 struct writer {
     const struct gen_city *city;
@@ -61,7 +58,7 @@ static int write_institutions(struct writer *w, const char *dir, char *err, size
         gen_out_char(&w->out, ',');
         gen_out_str(&w->out, inst->name);
         gen_out_str(&w->out, inst->inst.type == INSTITUTION_PHARMACY ? ",pharmacy," : ",hospital,");
-        gen_out_str(&w->out, level_names[inst->inst.level]);
+        gen_out_str(&w->out, level_name(inst->inst.level));
         gen_out_char(&w->out, ',');
         gen_out_str(&w->out, inst->admdvs);
         gen_out_str(&w->out, ",active\n");
@@ -95,7 +92,7 @@ static void write_person(struct gen_out *out, const struct gen_person *p) {
     gen_out_char(out, ',');
     gen_out_i64(out, p->person.insutype);
     gen_out_char(out, ',');
-    gen_out_str(out, category_names[p->person.category]);
+    gen_out_str(out, category_name(p->person.category));
     gen_out_char(out, ',');
     bool first = true;
     for (int f = 0; f < 3; f++) {

@@ -73,10 +73,6 @@ const struct policy *store_policy_fallback(const struct store *s, const char *re
 
 const struct catalog *store_catalog(const struct store *s) { return registry_catalog(s->reg); }
 
-const struct store_institution *store_institutions(const struct store *s, size_t *count) {
-    return registry_institutions(s->reg, count);
-}
-
 const struct registry *store_registry_acquire(struct store *s) {
     assert(s != NULL);
     pthread_mutex_lock(&s->reg_lock);

@@ -279,7 +279,6 @@ const struct policy *store_policy_find(const struct store *store, const char *re
 const struct policy *store_policy_fallback(const struct store *store, const char *region,
                                            int32_t insutype);
 const struct catalog *store_catalog(const struct store *store);
-const struct store_institution *store_institutions(const struct store *store, size_t *count);
 /* The commit queue shows readers the effect of its records after the
  * checkpoint (checkpoint.h); NULL detaches. */
 struct pending;

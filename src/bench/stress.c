@@ -1,16 +1,18 @@
-/* cmd_stress.c: the crash-test driver (hidden subcommand).
+/* stress.c: `yibao-bench stress`, the store's crash-test driver
+ * (tests/t_store_crash.sh, tests/t_store_tamper.sh).
  *
- *   yibao stress store --db PATH [--threads T] [--seconds S] [--run R]
+ *   yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]
  *                      [--batch B] [--setup DIR] [--policy F]... [--catalog F]
- *   yibao stress verify --db PATH ACKS
- *   yibao stress bench ...   (= yibao bench store ...)
+ *   yibao-bench stress verify --db PATH ACKS
  *
  * `store` runs T threads of random settlements, revokes of their own
  * earlier settlements and idempotent replays through one commit queue. A
  * line "S msgid setl_id" or "R msgid setl_id" is written to stdout (one
  * write(2) each) only after the commit returned, so the lines are exactly
- * the acknowledged transactions even when the process is SIGKILLed. With
- * --setup DIR an empty store first gets a synthetic registry. `verify`
+ * the acknowledged transactions even when the process is SIGKILLed. The
+ * bills are the first STRESS_POOL_BILLS of the year of a synthetic city of
+ * STRESS_PERSONS persons (src/gen); with --setup DIR an empty store first
+ * gets that city's registry (written into DIR and imported). `verify`
  * checks that every acknowledged line is in the journal exactly as
  * acknowledged. */
 #include <inttypes.h>
@@ -21,18 +23,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
+#include "gen/gen_rng.h"
 
 #define STRESS_THREADS_MAX 64
 #define STRESS_OPEN_MAX 1024        /* a thread's settlements it may still revoke */
 #define STRESS_LINE_BYTES 256
+#define STRESS_PERSONS 2000
+#define STRESS_POOL_BILLS 4096
+#define STRESS_RUN_MAX 1000000000LL
+#define STRESS_SECONDS_MAX 86400
 
 struct stress {
     struct store *store;
     struct commitq *q;
-    struct loadgen gen;
+    struct bench_city city;
     long long run, seconds;
     double deadline;
     int failures;
@@ -46,9 +53,7 @@ struct worker {
     int64_t open[STRESS_OPEN_MAX];
     int open_count;
     struct store_req req, replay;
-    struct bill bill, last_bill;
-    struct bill_line lines[LOADGEN_LINES_MAX], last_lines[LOADGEN_LINES_MAX];
-    char last_psn[CODE_BYTES_MAX + 1];
+    int last_bill;                  /* pool index of the last settlement */
     int64_t last_setl_id;
 };
 
@@ -61,39 +66,38 @@ static double mono_s(void) {
 static void ack(char kind, const char *msgid, int64_t setl_id) {
     char line[STRESS_LINE_BYTES];
     int n = snprintf(line, sizeof line, "%c %s %" PRId64 "\n", kind, msgid, setl_id);
-    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) != n) perror("yibao stress: write");
+    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) != n) perror("yibao-bench stress: write");
 }
 
 static void fail(struct worker *w, const char *what, const struct store_req *r) {
     pthread_mutex_lock(&w->s->lock);
     w->s->failures++;
-    fprintf(stderr, "yibao stress: %s: msgid %s status %d error %s %s\n", what, r->msgid,
+    fprintf(stderr, "yibao-bench stress: %s: msgid %s status %d error %s %s\n", what, r->msgid,
             (int)r->status, r->error ? r->error : "-", r->err.msg);
     pthread_mutex_unlock(&w->s->lock);
 }
 
 static void do_settle(struct worker *w, long long k) {
+    const struct bench_city *city = &w->s->city;
+    int bill = (int)(gen_splitmix64(&w->rng) % (uint64_t)city->bill_count);
     struct store_req *r = &w->req;
     memset(r, 0, sizeof *r);
-    loadgen_bill(&w->s->gen, &w->rng, &w->bill, w->lines, r->psn_no);
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", city->psn[bill]);
     r->op = STORE_OP_SETTLE;
-    r->bill = &w->bill;
+    r->bill = &city->bills[bill];
     snprintf(r->msgid, sizeof r->msgid, "r%lld-t%d-%lld", w->s->run, w->id, k);
     commitq_call(w->s->q, r);
     if (r->status == STORE_FAILED) return fail(w, "settle failed", r);
     if (r->status != STORE_DONE) return; /* a refusal changes nothing */
     ack('S', r->msgid, r->result_setl_id);
     if (w->open_count < STRESS_OPEN_MAX) w->open[w->open_count++] = r->result_setl_id;
-    w->last_bill = w->bill;
-    memcpy(w->last_lines, w->lines, sizeof w->lines);
-    w->last_bill.lines = w->last_lines;
-    snprintf(w->last_psn, sizeof w->last_psn, "%s", r->psn_no);
+    w->last_bill = bill;
     w->last_setl_id = r->result_setl_id;
     snprintf(w->replay.msgid, sizeof w->replay.msgid, "%s", r->msgid);
 }
 
 static void do_revoke(struct worker *w, long long k) {
-    int pick = (int)(loadgen_rand(&w->rng) % (uint64_t)w->open_count);
+    int pick = (int)(gen_splitmix64(&w->rng) % (uint64_t)w->open_count);
     struct store_req *r = &w->req;
     memset(r, 0, sizeof *r);
     r->op = STORE_OP_REVOKE;
@@ -111,9 +115,9 @@ static void do_replay(struct worker *w) {
     snprintf(msgid, sizeof msgid, "%s", r->msgid);
     memset(r, 0, sizeof *r);
     snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
-    snprintf(r->psn_no, sizeof r->psn_no, "%s", w->last_psn);
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", w->s->city.psn[w->last_bill]);
     r->op = STORE_OP_SETTLE;
-    r->bill = &w->last_bill;
+    r->bill = &w->s->city.bills[w->last_bill];
     commitq_call(w->s->q, r);
     if (r->status != STORE_DONE || !r->replayed || r->result_setl_id != w->last_setl_id)
         fail(w, "replay did not return the first answer", r);
@@ -122,7 +126,7 @@ static void do_replay(struct worker *w) {
 static void *worker_main(void *arg) {
     struct worker *w = arg;
     for (long long k = 0; w->s->seconds == 0 || mono_s() < w->s->deadline; k++) {
-        uint64_t roll = loadgen_rand(&w->rng) % 10;
+        uint64_t roll = gen_splitmix64(&w->rng) % 10;
         if (roll < 2 && w->open_count > 0) do_revoke(w, k);
         else if (roll == 2 && w->last_setl_id > 0) do_replay(w);
         else do_settle(w, k);
@@ -130,30 +134,12 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* ---- options shared with bench store ----------------------------------------- */
+/* ---- options ---------------------------------------------------------------------- */
 struct stress_opts {
-    const char *db, *setup, *catalog, *acks;
-    const char *policies[LOADGEN_POLICIES_MAX];
-    int policy_count;
-    long long threads, seconds, run, batch, persons, checkpoint_every;
+    const char *db, *setup, *acks;
+    struct bench_files files;
+    long long threads, seconds, run, batch, checkpoint_every;
 };
-
-static void default_files(struct stress_opts *o) {
-    static char pol[2][4096], cat[4096];
-    const char *root = getenv("YIBAO_ROOT");
-    if (root == NULL || root[0] == '\0') root = ".";
-    if (o->policy_count == 0) {
-        snprintf(pol[0], sizeof pol[0], "%s/tests/vectors/policies/maoming-2020-employee.json", root);
-        snprintf(pol[1], sizeof pol[1], "%s/tests/vectors/policies/maoming-2020-resident.json", root);
-        o->policies[0] = pol[0];
-        o->policies[1] = pol[1];
-        o->policy_count = 2;
-    }
-    if (o->catalog == NULL) {
-        snprintf(cat, sizeof cat, "%s/tests/vectors/catalog.json", root);
-        o->catalog = cat;
-    }
-}
 
 static int parse_opts(int argc, char **argv, struct stress_opts *o) {
     bool bad = false;
@@ -162,7 +148,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
     for (int i = 2; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", &o->db, &bad) ||
             cli_option(argc, argv, &i, "--setup", &o->setup, &bad) ||
-            cli_option(argc, argv, &i, "--catalog", &o->catalog, &bad) ||
+            cli_option(argc, argv, &i, "--catalog", &o->files.catalog, &bad) ||
             cli_option(argc, argv, &i, "--threads", &threads, &bad) ||
             cli_option(argc, argv, &i, "--seconds", &seconds, &bad) ||
             cli_option(argc, argv, &i, "--run", &run, &bad) ||
@@ -170,46 +156,23 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
             cli_option(argc, argv, &i, "--checkpoint-every", &every, &bad))
             continue;
         if (cli_option(argc, argv, &i, "--policy", &policy, &bad)) {
-            if (o->policy_count == LOADGEN_POLICIES_MAX) bad = true;
-            else o->policies[o->policy_count++] = policy;
+            if (o->files.policy_count == BENCH_POLICIES_MAX) bad = true;
+            else o->files.policies[o->files.policy_count++] = policy;
         } else if (argv[i][0] != '-' && o->acks == NULL) {
             o->acks = argv[i];
         } else {
-            fprintf(stderr, "yibao stress: unexpected argument '%s'\n", argv[i]);
+            fprintf(stderr, "yibao-bench stress: unexpected argument '%s'\n", argv[i]);
             bad = true;
         }
     }
     if (!bad && threads && !cli_positive("--threads", threads, STRESS_THREADS_MAX, &o->threads)) bad = true;
-    if (!bad && seconds && !cli_positive("--seconds", seconds, 86400, &o->seconds)) bad = true;
-    if (!bad && run && !cli_positive("--run", run, 1000000000, &o->run)) bad = true;
+    if (!bad && seconds && !cli_positive("--seconds", seconds, STRESS_SECONDS_MAX, &o->seconds)) bad = true;
+    if (!bad && run && !cli_positive("--run", run, STRESS_RUN_MAX, &o->run)) bad = true;
     if (!bad && batch && !cli_positive("--batch", batch, BATCH_MAX, &o->batch)) bad = true;
     if (!bad && every && !cli_positive("--checkpoint-every", every, CHECKPOINT_RECORDS_MAX, &o->checkpoint_every))
         bad = true;
-    default_files(o);
+    bench_default_files(&o->files);
     return bad || o->db == NULL ? -1 : 0;
-}
-
-static int count_person(void *ctx, const struct store_person *p) {
-    (void)p;
-    (*(int *)ctx)++;
-    return 0;
-}
-
-/* An empty store gets a synthetic registry (setup: a directory for its CSVs). */
-int stress_prepare(struct store *store, const char *setup, int64_t persons,
-                   const char *const *policies, int policy_count, const char *catalog) {
-    int n = 0;
-    struct store_err err = {{0}};
-    if (store_ops(store)->persons_scan(store_conn(store), 1, count_person, &n, &err) != 0) {
-        fprintf(stderr, "yibao: %s\n", err.msg);
-        return -1;
-    }
-    if (n > 0) return 0;
-    if (setup == NULL) {
-        fprintf(stderr, "yibao: the store has no persons (give --setup DIR to create a registry)\n");
-        return -1;
-    }
-    return loadgen_make_registry(store, setup, persons, policies, policy_count, catalog);
 }
 
 static int run_store(struct stress_opts *o) {
@@ -224,10 +187,10 @@ static int run_store(struct stress_opts *o) {
     struct worker *w = calloc((size_t)threads, sizeof *w);
     pthread_t tid[STRESS_THREADS_MAX];
     int rc = EXIT_BAD_INPUT;
-    if (w == NULL || stress_prepare(s.store, o->setup, 2000, o->policies, o->policy_count, o->catalog) != 0 ||
-        loadgen_init(&s.gen, s.store) != 0) goto out;
+    if (w == NULL || bench_city_open(&s.city, STRESS_PERSONS, BENCH_CITY_SEED, STRESS_POOL_BILLS) != 0 ||
+        bench_city_registry(&s.city, s.store, o->setup, &o->files) != 0) goto out;
     if (commitq_start(s.store, o->batch ? (int)o->batch : 64, &s.q, &err) != 0) {
-        fprintf(stderr, "yibao: %s\n", err.msg);
+        fprintf(stderr, "yibao-bench: %s\n", err.msg);
         goto out;
     }
     if (o->checkpoint_every > 0) commitq_checkpoint_every(s.q, o->checkpoint_every);
@@ -238,14 +201,15 @@ static int run_store(struct stress_opts *o) {
         w[t].s = &s;
         w[t].id = t;
         w[t].rng = (uint64_t)s.run * 1000003u + (uint64_t)t;
+        w[t].last_bill = -1;
         if (pthread_create(&tid[t], NULL, worker_main, &w[t]) == 0) started++;
     }
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
     commitq_stop(s.q);
     pthread_mutex_destroy(&s.lock);
     rc = s.failures == 0 && started == threads ? 0 : EXIT_CHECK_FAILED;
-    loadgen_free(&s.gen);
 out:
+    bench_city_close(&s.city);
     free(w);
     store_close(s.store);
     return rc;
@@ -256,7 +220,7 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
     char kind = 0, msgid[MSGID_BYTES_MAX + 1];
     long long setl_id = 0;
     if (sscanf(line, "%c %63s %lld", &kind, msgid, &setl_id) != 3 || (kind != 'S' && kind != 'R')) {
-        fprintf(stderr, "yibao stress verify: bad line '%s'\n", line);
+        fprintf(stderr, "yibao-bench stress verify: bad line '%s'\n", line);
         return -1;
     }
     struct journal_rec *rec = malloc(sizeof *rec);
@@ -265,7 +229,7 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
     const char *key = msgid;
     int rc = rec ? store_ops(store)->journal_by_msgid(store_conn(store), &key, 1, rec, &found, &err) : -1;
     if (rc != 0) {
-        fprintf(stderr, "yibao: %s\n", rec ? err.msg : "out of memory");
+        fprintf(stderr, "yibao-bench: %s\n", rec ? err.msg : "out of memory");
     } else if (!found) {
         fprintf(stderr, "acknowledged %s is missing from the journal\n", msgid);
         rc = -1;
@@ -284,9 +248,9 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
 }
 
 static int run_verify(const struct stress_opts *o) {
-    if (o->acks == NULL) return fprintf(stderr, "usage: yibao stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
+    if (o->acks == NULL) return fprintf(stderr, "usage: yibao-bench stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
     FILE *f = fopen(o->acks, "r");
-    if (f == NULL) return fprintf(stderr, "yibao: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
+    if (f == NULL) return fprintf(stderr, "yibao-bench: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
     struct store *store = store_cli_open(o->db);
     int rc = store ? 0 : EXIT_BAD_INPUT;
     char line[STRESS_LINE_BYTES];
@@ -304,18 +268,17 @@ static int run_verify(const struct stress_opts *o) {
     return rc;
 }
 
-int cmd_stress(int argc, char **argv) {
+int bench_stress(int argc, char **argv) {
     struct stress_opts o;
     memset(&o, 0, sizeof o);
-    if (argc >= 2 && strcmp(argv[1], "bench") == 0) return bench_store(argc - 1, argv + 1);
     if (argc < 2 || parse_opts(argc, argv, &o) != 0) {
-        fprintf(stderr, "usage: yibao stress store --db PATH [--threads T] [--seconds S] [--run R]"
+        fprintf(stderr, "usage: yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]"
                         " [--batch B] [--setup DIR] [--checkpoint-every N]\n"
-                        "       yibao stress verify --db PATH ACKS\n");
+                        "       yibao-bench stress verify --db PATH ACKS\n");
         return EXIT_BAD_INPUT;
     }
     if (strcmp(argv[1], "store") == 0) return run_store(&o);
     if (strcmp(argv[1], "verify") == 0) return run_verify(&o);
-    fprintf(stderr, "yibao stress: unknown mode '%s'\n", argv[1]);
+    fprintf(stderr, "yibao-bench stress: unknown mode '%s'\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

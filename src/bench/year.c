@@ -1,8 +1,8 @@
-/* cmd_bench_year.c: `yibao bench year` settles a synthetic city's whole
+/* year.c: `yibao-bench year` settles a synthetic city's whole
  * year end to end: the generator streams its bills (no files), and each is
  * settled against the person's evolving year state.
  *
- *   yibao bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH] [--bills N]
+ *   yibao-bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH] [--bills N]
  *
  * Without --db every settlement runs through the pure core with all year
  * states held in memory in a packed form (what memory an insured person
@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
 #include "codec/codec.h"
 #include "core/settle.h"
@@ -90,17 +90,17 @@ static int load_policies(struct year_run *run, const char *set) {
     char pattern[256], err[CODEC_ERR_BYTES];
     glob_t g;
     snprintf(pattern, sizeof pattern, "policies/%s-*.json", set);
-    if (glob(pattern, 0, NULL, &g) != 0) return fprintf(stderr, "yibao: no policies match %s\n", pattern), -1;
+    if (glob(pattern, 0, NULL, &g) != 0) return fprintf(stderr, "yibao-bench: no policies match %s\n", pattern), -1;
     int rc = 0;
     for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
         if (run->policy_count == YEAR_POLICIES_MAX) break;
         if (policy_load_file(g.gl_pathv[i], &run->policies[run->policy_count], err, sizeof err) != 0)
-            rc = fprintf(stderr, "yibao: %s\n", err) > 0 ? -1 : -1;
+            rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
         else run->policy_count++;
     }
     globfree(&g);
     if (rc == 0 && catalog_load_file("policies/catalog-conformance.json", &run->catalog, err, sizeof err) != 0)
-        rc = fprintf(stderr, "yibao: %s\n", err) > 0 ? -1 : -1;
+        rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
     return rc;
 }
 
@@ -147,7 +147,7 @@ done:
     if (stream) gen_stream_close(stream);
     free(out);
     free(gp);
-    return rc == 0 ? 0 : (fprintf(stderr, "yibao: bench year: the generator failed\n"), -1);
+    return rc == 0 ? 0 : (fprintf(stderr, "yibao-bench year: the generator failed\n"), -1);
 }
 
 struct year_slot {
@@ -161,7 +161,7 @@ static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot
     commitq_wait(q, &slot->req);
     slot->busy = false;
     if (slot->req.status == STORE_FAILED)
-        return fprintf(stderr, "yibao: bench year: %s\n", slot->req.err.msg), -1;
+        return fprintf(stderr, "yibao-bench year: %s\n", slot->req.err.msg), -1;
     struct settle_result r = {.code = SETTLE_OK};
     if (slot->req.status == STORE_REFUSED) {
         r.code = settle_code_parse(slot->req.error ? slot->req.error : "");
@@ -181,7 +181,7 @@ static int year_durable(struct year_run *run, const char *db) {
     struct year_slot *slots = calloc(YEAR_WINDOW, sizeof *slots);
     int rc = -1, more = 1;
     if (slots == NULL || store_open(db, &store, &err) != 0 || commitq_start(store, BATCH_MAX, &q, &err) != 0) {
-        fprintf(stderr, "yibao: bench year: %s\n", slots ? err.msg : "out of memory");
+        fprintf(stderr, "yibao-bench year: %s\n", slots ? err.msg : "out of memory");
         goto done;
     }
     if (gen_stream_open(run->city, &stream) != 0) goto done;
@@ -255,7 +255,7 @@ int bench_year(int argc, char **argv) {
             !cli_option(argc, argv, &i, "--policy-set", &set, &bad) &&
             !cli_option(argc, argv, &i, "--db", &db, &bad) &&
             !cli_option(argc, argv, &i, "--bills", &bills_text, &bad))
-            bad = fprintf(stderr, "yibao bench year: unexpected argument '%s'\n", argv[i]) > 0;
+            bad = fprintf(stderr, "yibao-bench year: unexpected argument '%s'\n", argv[i]) > 0;
     long long persons, seed, bills_max = 0;
     if (bad || !cli_positive("--persons", persons_text, GEN_PERSONS_MAX, &persons) ||
         !cli_positive("--seed", seed_text, INT64_MAX / 2, &seed) ||
@@ -269,16 +269,16 @@ int bench_year(int argc, char **argv) {
     config.persons = persons;
     config.seed = (uint64_t)seed;
     config.policy_set = set;
-    if (run == NULL) return fprintf(stderr, "yibao: out of memory\n"), EXIT_BAD_INPUT;
+    if (run == NULL) return fprintf(stderr, "yibao-bench: out of memory\n"), EXIT_BAD_INPUT;
     run->bills_max = bills_max;
     catalog_init(&run->catalog);
     if (load_policies(run, set) != 0) goto done;
     if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {
-        fprintf(stderr, "yibao: bench year: %s\n", err);
+        fprintf(stderr, "yibao-bench year: %s\n", err);
         goto done;
     }
     if (db == NULL && (run->states = calloc((size_t)persons, sizeof *run->states)) == NULL) {
-        fprintf(stderr, "yibao: bench year: no memory for %lld year states\n", persons);
+        fprintf(stderr, "yibao-bench year: no memory for %lld year states\n", persons);
         goto done;
     }
     double t0 = now_s();

@@ -1,9 +1,11 @@
-/* cmd_bench_http.c: `yibao bench http`, a load generator for the settlement
+/* http.c: `yibao-bench http`, a load generator for the settlement
  * service: C keep-alive HTTP/1.1 connections driven by T event-loop threads
  * (epoll, non-blocking sockets; default one thread, so that the generator
  * takes as little of the machine as possible), each connection sending
  * signed one-shot settlements (2207 with feedetail at a hospital, or 2102
- * at a pharmacy) of 5-30 lines for random persons, one request at a time,
+ * at a pharmacy) of 5-30 lines for random persons of a synthetic city's
+ * registry (src/gen: --persons N --seed S, `yibao gen city` imported into
+ * the served store; those of the --insutype scheme), one request at a time,
  * for S seconds; reports settlements/s, requests/s, p50/p99/p999 latency
  * per request (send of the first byte to the last byte of the answer) and
  * the generator's own CPU. With --flow visit each settlement is a hospital
@@ -12,14 +14,17 @@
  *
  * First it signs in once (9001, on its own connection) and every body
  * carries that sign_no in its envelope, as the service requires. Bodies are
- * built up front (BENCH_TEMPLATES bills); each request copies one, writes a
- * fresh msgid and a random person into fixed-width slots, and signs fresh
- * gateway headers (sha256 mode: one SHA-256 per request).
+ * built up front (BENCH_TEMPLATES generated bills, as many of each line
+ * count 5-30: one small city per count, gen_config.bill_lines); each
+ * request copies one, writes a fresh msgid and a random person into
+ * fixed-width slots, and signs fresh gateway headers (sha256 mode: one
+ * SHA-256 per request).
  *
- *   yibao bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
+ *   yibao-bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
  *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]
- *        [--insutype 390] [--connections C] [--seconds S] [--persons N] [--psn-prefix PFX] [--threads T] */
+ *        [--insutype 390] [--connections C] [--seconds S] [--persons N] [--seed S] [--threads T] */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -36,15 +41,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "cli/common.h"
+#include "gen/gen.h"
 #include "service/service.h"
 
 #define BENCH_CONNECTIONS_MAX 4096
 #define BENCH_THREADS_MAX 16
 #define BENCH_SECONDS_MAX 3600
-#define BENCH_PERSONS_MAX 9999          /* psn_no = prefix + 4 digits */
 #define BENCH_TEMPLATES 256             /* pre-built bills */
+#define BENCH_TEMPLATE_PERSONS 1000     /* the city of each line count's templates */
+#define BENCH_PSN_DIGITS 8              /* a generated psn_no: region + 8-digit serial */
+#define BENCH_NUMBER_BYTES 32           /* a cnt or pric in decimal */
 #define BENCH_BODY_BYTES 8192
 #define BENCH_REQUEST_BYTES (BENCH_BODY_BYTES + 1024)
 #define BENCH_RESPONSE_BYTES 65536
@@ -58,19 +66,29 @@ struct bench_cfg {
     char host[64];
     int port;
     char path[256];
-    const char *paasid, *token, *code, *infno, *psn_prefix, *insutype;
-    long long connections, seconds, persons, threads;
+    const char *paasid, *token, *code, *infno, *insutype;
+    long long connections, seconds, persons, threads, seed;
     bool visit_flow;                /* --flow visit: 2201 2203 2204 2206 2207 per settlement */
     char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1];   /* from the 9001 */
+    char region[16];                /* the city's: psn_no = region + serial */
+    int64_t *who;                   /* serials of the persons of the --insutype scheme */
+    int64_t who_count;
+};
+
+/* A fee line of a template, its numbers as the body carries them. */
+struct tline {
+    char code[CODE_BYTES_MAX + 1];
+    char cnt[BENCH_NUMBER_BYTES], pric[BENCH_NUMBER_BYTES];
+    int64_t fen;
 };
 
 /* A pre-built body with the offsets of its msgid and person slots, and
- * its lines (items[] indexes) for the visit flow. */
+ * its lines for the visit flow. */
 struct template {
     char body[BENCH_BODY_BYTES];
     int len;
     int msgid_at, psn_at;
-    unsigned char item[BENCH_LINES_MAX];
+    struct tline line[BENCH_LINES_MAX];
     int lines;
     int64_t total_fen;
 };
@@ -87,7 +105,7 @@ struct conn {
     /* visit flow */
     int step;                       /* index into visit_steps */
     const struct template *tpl;     /* the visit's bill */
-    unsigned psn;                   /* the visit's person */
+    int64_t psn;                    /* the visit's person (serial) */
     char mdtrt_id[32];              /* from the 2201 answer */
 };
 
@@ -119,44 +137,116 @@ static uint64_t rng_next(uint64_t *s) {
     return *s;
 }
 
-static const struct { const char *code, *pric; int cnt; int64_t fen; } items[] = {
-    {"XA01", "1.2", 10, 1200}, {"XB01", "4.5", 2, 900}, {"SA01", "35", 1, 3500},
-    {"SB01", "280", 1, 28000}, {"XC01", "150", 1, 15000}, {"SA02", "26", 3, 7800}};
+/* value / 10^digits in decimal with at least min_decimals decimals and no
+ * trailing zeros past them ("2.5", "35.00"); value >= 0. */
+static void put_scaled(char *out, size_t size, int64_t value, int digits, int min_decimals) {
+    assert(value >= 0 && digits >= min_decimals && digits <= 6);
+    int64_t unit = 1;
+    for (int i = 0; i < digits; i++) unit *= 10;
+    int64_t frac = value % unit;
+    int keep = digits;
+    while (keep > min_decimals && frac % 10 == 0) frac /= 10, keep--;
+    if (keep == 0) snprintf(out, size, "%" PRId64, value / unit);
+    else snprintf(out, size, "%" PRId64 ".%0*" PRId64, value / unit, keep, frac);
+}
 
-/* One bill of 5-30 lines; msgid and psn_no digits are placeholders. */
-static int make_template(const struct bench_cfg *cfg, uint64_t *rng, struct template *t) {
+/* One template from a generated bill; msgid and psn_no digits are
+ * placeholders. */
+static int make_template(const struct bench_cfg *cfg, const struct bill *bill, struct template *t) {
     char detail[BENCH_BODY_BYTES];
     size_t used = 0;
     int64_t total = 0;
-    int lines = BENCH_LINES_MIN + (int)(rng_next(rng) % (BENCH_LINES_MAX - BENCH_LINES_MIN + 1));
-    for (int i = 0; i < lines; i++) {
-        int k = (int)(rng_next(rng) % (sizeof items / sizeof items[0]));
+    assert(bill->line_count >= BENCH_LINES_MIN && bill->line_count <= BENCH_LINES_MAX);
+    for (int i = 0; i < bill->line_count; i++) {
+        const struct bill_line *l = &bill->lines[i];
+        struct tline *tl = &t->line[i];
+        snprintf(tl->code, sizeof tl->code, "%s", l->med_list_codg);
+        put_scaled(tl->cnt, sizeof tl->cnt, l->cnt_scaled, 4, 0);
+        put_scaled(tl->pric, sizeof tl->pric, l->pric_scaled, 6, 2);
+        tl->fen = l->amount_fen;
         int n = snprintf(detail + used, sizeof detail - used,
-                         "%s{\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\",\"cnt\":%d,\"pric\":%s,"
+                         "%s{\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\",\"cnt\":%s,\"pric\":%s,"
                          "\"det_item_fee_sumamt\":%" PRId64 ".%02d}", i ? "," : "", i + 1,
-                         items[k].code, items[k].cnt, items[k].pric, items[k].fen / 100,
-                         (int)(items[k].fen % 100));
+                         tl->code, tl->cnt, tl->pric, tl->fen / 100, (int)(tl->fen % 100));
         if (n < 0 || (size_t)n >= sizeof detail - used) return -1;
         used += (size_t)n;
-        total += items[k].fen;
-        t->item[i] = (unsigned char)k;
+        total += tl->fen;
     }
-    t->lines = lines;
+    t->lines = bill->line_count;
     t->total_fen = total;
     bool pharmacy = strcmp(cfg->infno, "2102") == 0;
     int n = snprintf(t->body, sizeof t->body,
                      "{\"infno\":\"%s\",\"msgid\":\"B%0*d\",\"fixmedins_code\":\"%s\","
-                     "\"sign_no\":\"%s\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s0000\","
+                     "\"sign_no\":\"%s\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s%0*d\","
                      "\"med_type\":\"%s\",\"begntime\":\"2020-06-01\",\"endtime\":\"2020-06-01\","
                      "\"medfee_sumamt\":%" PRId64 ".%02d,\"acct_used_flag\":\"1\"},\"feedetail\":[%s]}}",
-                     cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->sign_no, cfg->psn_prefix,
-                     pharmacy ? "41" : "11", total / 100, (int)(total % 100), detail);
+                     cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->sign_no, cfg->region,
+                     BENCH_PSN_DIGITS, 0, pharmacy ? "41" : "11", total / 100, (int)(total % 100), detail);
     if (n < 0 || (size_t)n >= sizeof t->body) return -1;
     t->len = n;
     t->msgid_at = (int)(strstr(t->body, "\"msgid\":\"B") - t->body) + 10;
     char psn_key[96];
-    snprintf(psn_key, sizeof psn_key, "\"psn_no\":\"%s", cfg->psn_prefix);
+    snprintf(psn_key, sizeof psn_key, "\"psn_no\":\"%s", cfg->region);
     t->psn_at = (int)(strstr(t->body, psn_key) - t->body) + (int)strlen(psn_key);
+    return 0;
+}
+
+/* Templates i = lines - BENCH_LINES_MIN, then every span-th, from the bills
+ * of the wanted kind of a small city whose bills all have `lines` lines. */
+static int templates_of(const struct bench_cfg *cfg, int lines, struct template *tpl) {
+    const int span = BENCH_LINES_MAX - BENCH_LINES_MIN + 1;
+    assert(lines >= BENCH_LINES_MIN && lines <= BENCH_LINES_MAX && lines <= GEN_FIXED_LINES_MAX);
+    enum med_type want = strcmp(cfg->infno, "2102") == 0 ? MED_TYPE_PHARMACY : MED_TYPE_GENERAL_OUTPATIENT;
+    struct gen_config config;
+    struct gen_city *city = NULL;
+    struct gen_stream *stream = NULL;
+    struct gen_bill_out *out = malloc(sizeof *out);
+    char err[GEN_ERR_BYTES] = "out of memory";
+    gen_config_defaults(&config);
+    config.persons = BENCH_TEMPLATE_PERSONS;
+    config.seed = (uint64_t)cfg->seed + (uint64_t)lines;
+    config.bill_lines = lines;
+    int i = lines - BENCH_LINES_MIN, rc = -1;
+    if (out != NULL && gen_city_open(&config, &city, err, sizeof err) == 0 && gen_stream_open(city, &stream) == 0) {
+        while (i < BENCH_TEMPLATES && gen_next_bill(stream, out) == 1)
+            if (out->bill.med_type == want && make_template(cfg, &out->bill, &tpl[i]) == 0) i += span;
+        rc = i >= BENCH_TEMPLATES ? 0 : -1;
+        snprintf(err, sizeof err, "too few bills of med_type %d", (int)want);
+    }
+    if (rc != 0) fprintf(stderr, "yibao-bench http: templates of %d lines: %s\n", lines, err);
+    gen_stream_close(stream);
+    gen_city_close(city);
+    free(out);
+    return rc;
+}
+
+/* The registry's persons of the --insutype scheme (their psn_no serials). */
+static int load_persons(struct bench_cfg *cfg) {
+    struct gen_config config;
+    struct gen_city *city = NULL;
+    char err[GEN_ERR_BYTES];
+    assert(cfg->persons > 0 && cfg->who == NULL);
+    gen_config_defaults(&config);
+    config.persons = cfg->persons;
+    config.seed = (uint64_t)cfg->seed;
+    if (gen_city_open(&config, &city, err, sizeof err) != 0)
+        return fprintf(stderr, "yibao-bench http: the city: %s\n", err), -1;
+    snprintf(cfg->region, sizeof cfg->region, "%s", gen_city_region(city));
+    cfg->who = calloc((size_t)cfg->persons, sizeof *cfg->who);
+    if (cfg->who == NULL) {
+        gen_city_close(city);
+        return fprintf(stderr, "yibao-bench http: out of memory\n"), -1;
+    }
+    struct gen_person p;
+    int insutype = atoi(cfg->insutype);
+    for (int64_t i = 0; i < cfg->persons; i++) {
+        gen_person_get(city, i, &p);
+        if (p.person.insutype == insutype) cfg->who[cfg->who_count++] = i + 1;
+    }
+    gen_city_close(city);
+    if (cfg->who_count == 0)
+        return fprintf(stderr, "yibao-bench http: --insutype: no person of the city has scheme %s\n",
+                       cfg->insutype), -1;
     return 0;
 }
 
@@ -187,14 +277,13 @@ static uint64_t msgid_of(const struct loop *l, uint64_t seq) {
 static int visit_lines(const struct conn *c, const char *psn, char *out, size_t size) {
     size_t used = 0;
     for (int i = 0; i < c->tpl->lines; i++) {
-        int k = c->tpl->item[i];
+        const struct tline *tl = &c->tpl->line[i];
         int n = snprintf(out + used, size - used,
                          "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
                          "\"fee_ocur_time\":\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\","
-                         "\"med_list_codg\":\"%s\",\"cnt\":%d,\"pric\":%s,"
+                         "\"med_list_codg\":\"%s\",\"cnt\":%s,\"pric\":%s,"
                          "\"det_item_fee_sumamt\":%" PRId64 ".%02d}", i ? "," : "", c->mdtrt_id,
-                         psn, i + 1, items[k].code, items[k].cnt, items[k].pric,
-                         items[k].fen / 100, (int)(items[k].fen % 100));
+                         psn, i + 1, tl->code, tl->cnt, tl->pric, tl->fen / 100, (int)(tl->fen % 100));
         if (n < 0 || (size_t)n >= size - used) return -1;
         used += (size_t)n;
     }
@@ -204,7 +293,7 @@ static int visit_lines(const struct conn *c, const char *psn, char *out, size_t 
 /* The input object of the connection's visit step, into out. */
 static int visit_input(const struct bench_cfg *cfg, const struct conn *c, char *out, size_t size) {
     char psn[48];
-    snprintf(psn, sizeof psn, "%s%04u", cfg->psn_prefix, c->psn);
+    snprintf(psn, sizeof psn, "%s%0*" PRId64, cfg->region, BENCH_PSN_DIGITS, c->psn);
     const char *at = "2020-06-01 09:00:00";
     int n = -1;
     if (c->step == 0) {
@@ -234,7 +323,7 @@ static int visit_body(struct loop *l, struct conn *c, uint64_t seq) {
     const struct bench_cfg *cfg = l->cfg;
     if (c->step == 0) {
         c->tpl = &l->tpl[rng_next(&l->rng) % BENCH_TEMPLATES];
-        c->psn = (unsigned)(rng_next(&l->rng) % (uint64_t)cfg->persons);
+        c->psn = cfg->who[rng_next(&l->rng) % (uint64_t)cfg->who_count];
     }
     char input[BENCH_BODY_BYTES - 256];
     if (visit_input(cfg, c, input, sizeof input) < 0) return -1;
@@ -265,7 +354,8 @@ static int next_request(struct loop *l, struct conn *c) {
     int h = format_head(cfg, c->req, nonce, t->len);
     memcpy(c->req + h, t->body, (size_t)t->len);
     put_digits(c->req + h + t->msgid_at, msgid_of(l, seq), BENCH_MSGID_DIGITS, 16);
-    put_digits(c->req + h + t->psn_at, rng_next(&l->rng) % (uint64_t)cfg->persons, 4, 10);
+    put_digits(c->req + h + t->psn_at, (uint64_t)cfg->who[rng_next(&l->rng) % (uint64_t)cfg->who_count],
+               BENCH_PSN_DIGITS, 10);
     c->req_len = (size_t)h + (size_t)t->len;
     return 0;
 }
@@ -366,9 +456,9 @@ static int sign_in(struct bench_cfg *cfg) {
         c.req_len = (size_t)h + (size_t)n;
         rc = exchange(cfg, &c, &answer);
     }
-    if (rc != 0) fprintf(stderr, "yibao bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
+    if (rc != 0) fprintf(stderr, "yibao-bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
     else if ((rc = sign_no_of(cfg, answer)) != 0)
-        fprintf(stderr, "yibao bench http: 9001 sign-in refused: %.300s\n", answer);
+        fprintf(stderr, "yibao-bench http: 9001 sign-in refused: %.300s\n", answer);
     free(c.req);
     free(c.resp);
     return rc;
@@ -528,11 +618,10 @@ static int parse_url(const char *url, struct bench_cfg *cfg) {
 }
 
 static int parse(int argc, char **argv, struct bench_cfg *cfg) {
-    const char *url = NULL, *conns = "16", *secs = "10", *persons = "90", *threads = "1";
+    const char *url = NULL, *conns = "16", *secs = "10", *persons = "1000", *threads = "1", *seed = "1";
     const char *flow = "oneshot";
     bool bad = false;
     cfg->infno = "2207";
-    cfg->psn_prefix = "P";
     cfg->insutype = "390";
     for (int i = 1; i < argc && !bad; i++)
         if (!cli_option(argc, argv, &i, "--url", &url, &bad) &&
@@ -540,7 +629,7 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
             !cli_option(argc, argv, &i, "--token", &cfg->token, &bad) &&
             !cli_option(argc, argv, &i, "--code", &cfg->code, &bad) &&
             !cli_option(argc, argv, &i, "--infno", &cfg->infno, &bad) &&
-            !cli_option(argc, argv, &i, "--psn-prefix", &cfg->psn_prefix, &bad) &&
+            !cli_option(argc, argv, &i, "--seed", &seed, &bad) &&
             !cli_option(argc, argv, &i, "--flow", &flow, &bad) &&
             !cli_option(argc, argv, &i, "--insutype", &cfg->insutype, &bad) &&
             !cli_option(argc, argv, &i, "--connections", &conns, &bad) &&
@@ -550,17 +639,19 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
             bad = true;
     cfg->visit_flow = strcmp(flow, "visit") == 0;
     if (bad || url == NULL || cfg->paasid == NULL || cfg->token == NULL || cfg->code == NULL ||
-        strlen(cfg->psn_prefix) > 32 || strlen(cfg->insutype) > 3 || parse_url(url, cfg) != 0 ||
+        strlen(cfg->insutype) > 3 || parse_url(url, cfg) != 0 ||
         (!cfg->visit_flow && strcmp(flow, "oneshot") != 0) ||
         (cfg->visit_flow && strcmp(cfg->infno, "2207") != 0) ||
         !cli_positive("--connections", conns, BENCH_CONNECTIONS_MAX, &cfg->connections) ||
         !cli_positive("--seconds", secs, BENCH_SECONDS_MAX, &cfg->seconds) ||
-        !cli_positive("--persons", persons, BENCH_PERSONS_MAX, &cfg->persons) ||
+        !cli_positive("--persons", persons, GEN_PERSONS_MAX, &cfg->persons) ||
+        !cli_positive("--seed", seed, INT64_MAX / 2, &cfg->seed) ||
         !cli_positive("--threads", threads, BENCH_THREADS_MAX, &cfg->threads)) {
-        fprintf(stderr, "usage: yibao bench http --url http://HOST:PORT/PATH --paasid P --token T "
+        fprintf(stderr, "usage: yibao-bench http --url http://HOST:PORT/PATH --paasid P --token T "
                         "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
-                        "[--seconds S] [--persons N] [--psn-prefix PFX] [--insutype 390] [--threads T]\n"
-                        "  (persons are PFX0000..PFX(N-1); --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
+                        "[--seconds S] [--persons N] [--seed S] [--insutype 390] [--threads T]\n"
+                        "  (persons: those of the --insutype scheme in `yibao gen city --persons N --seed S`;\n"
+                        "   --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
         return -1;
     }
     if (cfg->threads > cfg->connections) cfg->threads = cfg->connections;
@@ -606,6 +697,38 @@ static int report(const struct bench_cfg *cfg, struct loop *loops, double secs, 
     return ok > 0 && errors == 0 ? 0 : EXIT_CHECK_FAILED;
 }
 
+/* The persons, the 9001 sign-in, then the templates (their bodies carry the
+ * sign_no); false after saying why not. */
+static bool prepare(struct bench_cfg *cfg, struct template *tpl) {
+    if (load_persons(cfg) != 0 || sign_in(cfg) != 0) return false;
+    for (int lines = BENCH_LINES_MIN; lines <= BENCH_LINES_MAX; lines++)
+        if (templates_of(cfg, lines, tpl) != 0) return false;
+    return true;
+}
+
+/* T event-loop threads over the connections until the time is up. */
+static int run_loops(struct bench_cfg *cfg, const struct template *tpl, struct conn *conns,
+                     struct loop *loops, pthread_t *tids) {
+    assert(cfg->threads >= 1 && cfg->threads <= cfg->connections);
+    uint64_t rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_us();
+    double cpu0 = cpu_seconds();
+    int64_t t0 = now_us(), end = t0 + cfg->seconds * 1000000;
+    size_t next = 0;
+    int started = 0;
+    for (int i = 0; i < cfg->threads; i++) {
+        size_t share = (size_t)(cfg->connections / cfg->threads + (i < cfg->connections % cfg->threads));
+        loops[i] = (struct loop){.cfg = cfg, .tpl = tpl, .index = i, .conns = conns + next,
+                                 .conn_count = share, .rng = rng_next(&rng) | 1, .end_us = end};
+        next += share;
+        if (pthread_create(&tids[i], NULL, loop_main, &loops[i]) == 0) started++;
+        else loops[i].errors++;
+    }
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    int rc = report(cfg, loops, (double)(now_us() - t0) / 1e6, cpu_seconds() - cpu0);
+    for (int i = 0; i < cfg->threads; i++) free(loops[i].lat_us);
+    return rc;
+}
+
 int bench_http(int argc, char **argv) {
     struct bench_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -615,28 +738,9 @@ int bench_http(int argc, char **argv) {
     struct loop *loops = calloc((size_t)cfg.threads, sizeof *loops);
     pthread_t *tids = calloc((size_t)cfg.threads, sizeof *tids);
     int rc = EXIT_CHECK_FAILED;
-    uint64_t rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_us();
-    bool ok = tpl && conns && loops && tids;
-    if (!ok) fprintf(stderr, "yibao bench http: out of memory\n");
-    else ok = sign_in(&cfg) == 0; /* says why not */
-    for (int i = 0; ok && i < BENCH_TEMPLATES; i++) ok = make_template(&cfg, &rng, &tpl[i]) == 0;
-    if (ok) {
-        double cpu0 = cpu_seconds();
-        int64_t t0 = now_us(), end = t0 + cfg.seconds * 1000000;
-        size_t next = 0;
-        int started = 0;
-        for (int i = 0; i < cfg.threads; i++) {
-            size_t share = (size_t)(cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads));
-            loops[i] = (struct loop){.cfg = &cfg, .tpl = tpl, .index = i, .conns = conns + next,
-                                     .conn_count = share, .rng = rng_next(&rng) | 1, .end_us = end};
-            next += share;
-            if (pthread_create(&tids[i], NULL, loop_main, &loops[i]) == 0) started++;
-            else loops[i].errors++;
-        }
-        for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
-        rc = report(&cfg, loops, (double)(now_us() - t0) / 1e6, cpu_seconds() - cpu0);
-        for (int i = 0; i < cfg.threads; i++) free(loops[i].lat_us);
-    }
+    if (!tpl || !conns || !loops || !tids) fprintf(stderr, "yibao-bench http: out of memory\n");
+    else if (prepare(&cfg, tpl)) rc = run_loops(&cfg, tpl, conns, loops, tids);
+    free(cfg.who);
     free(tpl);
     free(conns);
     free(loops);
