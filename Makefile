@@ -22,7 +22,7 @@ LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all release san test deps bench fuzz clean demo examples check-purity
+.PHONY: all release san test deps bench fuzz clean demo examples check-purity style
 .SECONDARY:
 MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
@@ -78,6 +78,12 @@ examples: build/release/yibao
 
 demo: build/release/yibao
 	@scripts/demo.sh
+
+# Formatting (.clang-format), checked by scripts/style.sh; `make style
+# STYLE_PATHS=src/json` checks one folder. Not yet part of `make test`.
+STYLE_PATHS ?= src tests fuzz
+style:
+	@scripts/style.sh $(STYLE_PATHS)
 
 clean:
 	rm -rf build
