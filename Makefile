@@ -22,7 +22,7 @@ LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all release san test deps bench fuzz clean demo examples check-purity style
+.PHONY: all release san test deps bench fuzz clean demo examples check-purity style asserts
 .SECONDARY:
 MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
@@ -84,6 +84,14 @@ demo: build/release/yibao
 STYLE_PATHS ?= src tests fuzz
 style:
 	@scripts/style.sh $(STYLE_PATHS)
+
+# Asserts per function and functions over 70 lines, per module of src/
+# (scripts/asserts.py). `make asserts ASSERTS_CHECK=store,service,app` fails
+# when one of those is below ASSERTS_MIN or has a function over 70 lines.
+ASSERTS_CHECK ?=
+ASSERTS_MIN ?= 1.0
+asserts:
+	@scripts/asserts.py $(if $(ASSERTS_CHECK),--check $(ASSERTS_CHECK) --min $(ASSERTS_MIN))
 
 clean:
 	rm -rf build
