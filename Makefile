@@ -1,7 +1,8 @@
 # Makefile: the front door. `make` builds build/release/yibao; `make test`
 # installs what is missing, builds a release and a sanitizer (ASan+UBSan)
 # build, and runs every test; `make bench` measures and writes
-# docs/BENCHMARKS.md. Sources are found by folder, so adding a file to a
+# docs/BENCHMARKS.md; `make style`, `make asserts` and `make coverage` are
+# the tools of docs/TOOLS.md. Sources are found by folder, so adding a file to a
 # folder needs no change here.
 
 CC      ?= cc
@@ -15,6 +16,7 @@ TESTLIBS := -lcmocka
 RELEASE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g
 SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
+COVERAGE_CFLAGS := $(STD) $(WARN) $(INC) -O0 -g --coverage -fprofile-update=atomic
 
 CORE_SRC    := $(wildcard src/core/*.c)
 LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
@@ -22,7 +24,7 @@ LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all release san test deps bench fuzz clean demo examples check-purity style asserts
+.PHONY: all release san test deps bench fuzz clean demo examples check-purity style asserts coverage
 .SECONDARY:
 MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
@@ -48,6 +50,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libyibao.a
 endef
 $(eval $(call variant,release,RELEASE_CFLAGS))
 $(eval $(call variant,san,SAN_CFLAGS))
+$(eval $(call variant,coverage,COVERAGE_CFLAGS))
 
 # Debian packages: installed once, skipped when present.
 deps-stamp:
@@ -84,6 +87,12 @@ demo: build/release/yibao
 STYLE_PATHS ?= src tests fuzz
 style:
 	@scripts/style.sh $(STYLE_PATHS)
+
+# Line and function coverage per module (gcov + lcov): runs the tests with
+# build/coverage/yibao and writes docs/COVERAGE.md (scripts/coverage.sh;
+# COVERAGE_SHELL_TESTS picks the shell tests).
+coverage: build/coverage/yibao $(TEST_SRC:tests/%.c=build/coverage/tests/%)
+	@scripts/coverage.sh
 
 # Asserts per function and functions over 70 lines, per module of src/
 # (scripts/asserts.py). `make asserts ASSERTS_CHECK=store,service,app` fails
