@@ -18,6 +18,13 @@ SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
 COVERAGE_CFLAGS := $(STD) $(WARN) $(INC) -O0 -g --coverage -fprofile-update=atomic
 
+# Folders whose files are also compiled with CONVERSION_WARN: implicit
+# conversions that may change a value or its sign are errors there. A folder
+# is switched on by adding it to CONVERSION_DIRS once it compiles cleanly.
+CONVERSION_DIRS := src/json src/gen
+CONVERSION_WARN := -Wconversion -Wsign-conversion
+folder_warn = $(if $(filter $(CONVERSION_DIRS),$(patsubst %/,%,$(dir $(1)))),$(CONVERSION_WARN))
+
 CORE_SRC    := $(wildcard src/core/*.c)
 LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/store/*.c \
                  src/service/*.c src/gen/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
@@ -36,7 +43,7 @@ define variant
 build/$(1)/obj/%.o: %.c $$(wildcard src/*/*.h) | deps-stamp
 	@mkdir -p $$(dir $$@)
 	@echo "CC [$(1)] $$<"
-	@$$(CC) $$($(2)) -c $$< -o $$@
+	@$$(CC) $$($(2)) $$(call folder_warn,$$<) -c $$< -o $$@
 build/$(1)/libyibao.a: $$(LIB_SRC:%.c=build/$(1)/obj/%.o)
 	@rm -f $$@
 	@ar rcs $$@ $$^

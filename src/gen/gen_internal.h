@@ -259,6 +259,12 @@ struct gen_plan {
     uint64_t busy[6]; /* days of the year already used */
 };
 
+/* A hospital's level as an index 0..3 (LEVEL_TOWNSHIP .. LEVEL_3) of the
+ * per-level tables, or -1 for LEVEL_NONE (a pharmacy) and anything else. */
+static inline int gen_level_index(enum level level) {
+    return level >= LEVEL_TOWNSHIP && level <= LEVEL_3 ? (int)level : -1;
+}
+
 /* Copies src into dst (size bytes, always NUL-terminated, truncating). */
 static inline void gen_strcpy(char *dst, size_t size, const char *src) {
     size_t i = 0;

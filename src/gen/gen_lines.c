@@ -263,8 +263,8 @@ static int build_lines(const struct gen_city *city, const struct gen_event *ev,
     b.ev = ev;
     b.lines = lines;
     b.ctx = ctx_of(ev->med_type);
-    int level = city->institutions[ev->inst_index].inst.level;
-    b.level = level >= LEVEL_TOWNSHIP && level <= LEVEL_3 ? level : LEVEL_2;
+    int level = gen_level_index(city->institutions[ev->inst_index].inst.level);
+    b.level = level >= 0 ? level : LEVEL_2; /* a pharmacy's goods are priced as at level 2 */
     b.budget_fen = ev->target_fen;
     b.no_repeat = b.ctx != GEN_CTX_INPATIENT;
     b.exclude = ev->plant != GEN_PLANT_NON_MEDICAL_GOODS ? ev->plant_item : -1;

@@ -7,6 +7,7 @@
  * visits on days that are free (never during a stay, one a day), then the
  * plants that ride on existing bills. Everything is drawn from the person's
  * own stream, so the plan is the same each time it is recomputed. */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -281,7 +282,8 @@ static bool stay_free(const struct planner *pl, int64_t adm, int64_t dis, int64_
 
 static void stay_like(struct planner *pl, const struct gen_event *ev, struct stay *s) {
     s->dx = ev->dx;
-    s->level = pl->city->institutions[ev->inst_index].inst.level;
+    s->level = gen_level_index(pl->city->institutions[ev->inst_index].inst.level);
+    assert(s->level >= 0); /* an inpatient stay is at a hospital */
     s->out_of_area = (ev->flags & GEN_EV_OUT_OF_AREA) != 0;
     s->nights = gen_rng_range(&pl->rng, 2, 6);
     s->cost_yuan = inpatient_cost_median[s->level] *
@@ -303,14 +305,14 @@ static void plant_split(struct planner *pl, int e) {
     if (label) label->value = (int32_t)gap;
 }
 
-/* A local hospital other than `not`, of `level` if the city has one. */
-static int32_t other_hospital(struct planner *pl, int32_t not, int level) {
+/* A local hospital other than `except`, of `level` if the city has one. */
+static int32_t other_hospital(struct planner *pl, int32_t except, int level) {
     for (int k = 0; k < 4; k++) {
         enum gen_inst_kind kind = (enum gen_inst_kind)((level + k) % 4);
         for (int t = 0; t < 8; t++) {
             int32_t inst = gen_pick_institution(pl->city, &pl->rng, kind,
                                                 pl->plan->person.district);
-            if (inst != not ) return inst;
+            if (inst != except) return inst;
         }
     }
     return -1;
@@ -328,7 +330,8 @@ static void plant_overlap(struct planner *pl, int e) {
     if (!stay_free(pl, s.adm, s.dis, STAY_GAP_DAYS, e)) return;
     int32_t inst = other_hospital(pl, ev->inst_index, s.level);
     if (inst < 0) return;
-    s.level = pl->city->institutions[inst].inst.level;
+    s.level = gen_level_index(pl->city->institutions[inst].inst.level);
+    assert(s.level >= 0); /* other_hospital picks hospitals only */
     struct gen_event *ov = add_stay_event(pl, &s, inst);
     if (!ov) return;
     add_label(pl, GEN_PLANT_OVERLAPPING_STAYS, (uint16_t)e, ov->seq);
