@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """coverage_table.py: turns an lcov tracefile into docs/COVERAGE.md.
 
-    scripts/coverage_table.py ROOT TRACEFILE [--command C] [--ran T] [--failed T]
+    scripts/coverage_table.py ROOT TRACEFILE [--command C] [--ran T] [--failed T] [--date D] [--note N]
 
 Sums the line (LF/LH) and function (FNF/FNH) records of every source file
 under ROOT/src per module (the folder under src/), prints a Markdown page
@@ -59,7 +59,7 @@ def row(name, c):
 def page(root, files, args):
     modules = sum_by_module(root, files)
     total = {k: sum(m[k] for m in modules.values()) for k in ("LF", "LH", "FNF", "FNH")}
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = args.date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = ["# Coverage", "",
            f"Line and function coverage of `src/` by the tests, measured {now} with",
            f"`{args.command}` (gcov build in `build/coverage`, `--coverage -O0`; lcov).",
@@ -73,7 +73,10 @@ def page(root, files, args):
         out.append(f"- `{os.path.relpath(path, root)}`: {percent(c['LH'], c['LF']).strip()} "
                    f"of {c['LF']:,} lines")
     out += ["", f"Tests run: {', '.join(args.ran.split()) or 'none'}."]
-    out.append(f"Failed: {', '.join(args.failed.split())}." if args.failed.strip()
+    if args.note:
+        out.append(args.note)
+    out.append(f"Failed: {', '.join(args.failed.split())} (the coverage of a failed test still "
+               "counts; its log is in `build/coverage/logs/`)." if args.failed.strip()
                else "All of them passed.")
     return "\n".join(out) + "\n"
 
@@ -85,6 +88,8 @@ def main(argv):
     p.add_argument("--command", default="make coverage")
     p.add_argument("--ran", default="")
     p.add_argument("--failed", default="")
+    p.add_argument("--date", default="", help="when the tests ran (default: now)")
+    p.add_argument("--note", default="", help="a sentence on how they ran")
     args = p.parse_args(argv)
     files = read_tracefile(args.tracefile)
     assert all(c["LH"] <= c["LF"] and c["FNH"] <= c["FNF"] for c in files.values())
