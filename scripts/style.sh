@@ -10,7 +10,11 @@
 # fails. Called by `make style`; `make test` does not call it yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
+# .clang-format was written for clang-format 14 (Debian 12); other versions
+# may lay out a few constructs differently, so 14 is preferred when present.
+default_format=clang-format
+command -v clang-format-14 >/dev/null && default_format=clang-format-14
+CLANG_FORMAT=${CLANG_FORMAT:-$default_format}
 mode=check
 case "${1:-}" in
     --fix) mode=fix; shift ;;
