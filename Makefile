@@ -3,7 +3,8 @@
 # and the store's crash-test driver, src/bench); `make test`
 # installs what is missing, builds a release and a sanitizer (ASan+UBSan)
 # build, and runs every test; `make bench` measures and writes
-# docs/BENCHMARKS.md. Sources are found by folder, so adding a file to a
+# docs/BENCHMARKS.md; `make style`, `make asserts` and `make coverage` are
+# the tools of docs/TOOLS.md. Sources are found by folder, so adding a file to a
 # folder needs no change here.
 
 CC      ?= cc
@@ -17,6 +18,14 @@ TESTLIBS := -lcmocka
 RELEASE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g
 SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
+COVERAGE_CFLAGS := $(STD) $(WARN) $(INC) -O0 -g --coverage -fprofile-update=atomic
+
+# Folders whose files are also compiled with CONVERSION_WARN: implicit
+# conversions that may change a value or its sign are errors there. A folder
+# is switched on by adding it to CONVERSION_DIRS once it compiles cleanly.
+CONVERSION_DIRS := src/json src/gen
+CONVERSION_WARN := -Wconversion -Wsign-conversion
+folder_warn = $(if $(filter $(CONVERSION_DIRS),$(patsubst %/,%,$(dir $(1)))),$(CONVERSION_WARN))
 
 CORE_SRC    := $(wildcard src/core/*.c)
 LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/app/*.c src/store/*.c \
@@ -25,7 +34,7 @@ BENCH_SRC   := $(wildcard src/bench/*.c)
 TEST_SRC    := $(wildcard tests/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all release san xfund test deps bench fuzz clean demo examples check-purity
+.PHONY: all release san xfund test deps bench fuzz clean demo examples check-purity style asserts coverage
 .SECONDARY:
 MAKEFLAGS += -j$(shell nproc) --no-print-directory
 all: release
@@ -37,7 +46,7 @@ define variant
 build/$(1)/obj/%.o: %.c $$(wildcard src/*/*.h) | deps-stamp
 	@mkdir -p $$(dir $$@)
 	@echo "CC [$(1)] $$<"
-	@$$(CC) $$($(2)) -c $$< -o $$@
+	@$$(CC) $$($(2)) $$(call folder_warn,$$<) -c $$< -o $$@
 build/$(1)/libyibao.a: $$(LIB_SRC:%.c=build/$(1)/obj/%.o)
 	@rm -f $$@
 	@ar rcs $$@ $$^
@@ -54,6 +63,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libyibao.a
 endef
 $(eval $(call variant,release,RELEASE_CFLAGS))
 $(eval $(call variant,san,SAN_CFLAGS))
+$(eval $(call variant,coverage,COVERAGE_CFLAGS))
 
 # A release build with a test-only fund layer added through the field lists
 # (core/settle.h, core/state.h; tests/t_extra_fund.sh runs it).
@@ -90,6 +100,26 @@ examples: build/release/yibao
 
 demo: build/release/yibao
 	@scripts/demo.sh
+
+# Formatting (.clang-format), checked by scripts/style.sh; `make style
+# STYLE_PATHS=src/json` checks one folder. Not yet part of `make test`.
+STYLE_PATHS ?= src tests fuzz
+style:
+	@scripts/style.sh $(STYLE_PATHS)
+
+# Line and function coverage per module (gcov + lcov): runs the tests with
+# build/coverage/yibao and writes docs/COVERAGE.md (scripts/coverage.sh;
+# COVERAGE_SHELL_TESTS picks the shell tests).
+coverage: build/coverage/yibao $(TEST_SRC:tests/%.c=build/coverage/tests/%)
+	@scripts/coverage.sh
+
+# Asserts per function and functions over 70 lines, per module of src/
+# (scripts/asserts.py). `make asserts ASSERTS_CHECK=store,service,app` fails
+# when one of those is below ASSERTS_MIN or has a function over 70 lines.
+ASSERTS_CHECK ?=
+ASSERTS_MIN ?= 1.0
+asserts:
+	@scripts/asserts.py $(if $(ASSERTS_CHECK),--check $(ASSERTS_CHECK) --min $(ASSERTS_MIN))
 
 clean:
 	rm -rf build

@@ -23,16 +23,16 @@
 #include "core/limits.h"
 #include "core/person.h"
 
-#define GEN_PERSONS_MAX 99999999LL   /* psn_no serials have 8 digits */
-#define GEN_BILL_LINES_MAX 64        /* lines in one generated bill (<= BILL_LINES_MAX) */
+#define GEN_PERSONS_MAX 99999999LL /* psn_no serials have 8 digits */
+#define GEN_BILL_LINES_MAX 64      /* lines in one generated bill (<= BILL_LINES_MAX) */
 #define GEN_FIXED_LINES_MAX (GEN_BILL_LINES_MAX - 2) /* most gen_config.bill_lines */
 #define GEN_YEAR_MIN 1990
 #define GEN_YEAR_MAX 2099
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
 #define GEN_ERR_BYTES 256
-#define GEN_PPM_ONE 1000000u         /* rates are parts per million */
-#define GEN_INST_CODE_BYTES 12       /* fixmedins_code: H or P + 6-digit region + 5-digit serial */
-#define GEN_SEED_DIGITS_MAX 20       /* UINT64_MAX in decimal */
+#define GEN_PPM_ONE 1000000u   /* rates are parts per million */
+#define GEN_INST_CODE_BYTES 12 /* fixmedins_code: H or P + 6-digit region + 5-digit serial */
+#define GEN_SEED_DIGITS_MAX 20 /* UINT64_MAX in decimal */
 /* msgid: fixmedins_code + yyyymmdd + "-G" + seed + "-" + 8-digit person serial
  * + "-" + 3-digit bill number (docs/DATA_FORMATS.md); at most 55 bytes, within
  * the store's MSGID_BYTES_MAX (checked where both are seen: src/bench/year.c). */
@@ -64,16 +64,16 @@ struct gen_rates {
 
 struct gen_config {
     uint64_t seed;
-    int64_t persons;                 /* 1 .. GEN_PERSONS_MAX */
-    int32_t year;                    /* 0: the policy set's year */
-    const char *policy_set;          /* NULL: "maoming-2020" */
-    struct gen_rates rates;          /* see gen_config_defaults() */
-    uint32_t admissions_per_1000;    /* inpatient admissions per 1000 person-years */
-    uint32_t outpatient_per_1000;    /* general outpatient visits per 1000 person-years */
-    int32_t catalog_items;           /* 0: the conformance items only; else also the items
+    int64_t persons;              /* 1 .. GEN_PERSONS_MAX */
+    int32_t year;                 /* 0: the policy set's year */
+    const char *policy_set;       /* NULL: "maoming-2020" */
+    struct gen_rates rates;       /* see gen_config_defaults() */
+    uint32_t admissions_per_1000; /* inpatient admissions per 1000 person-years */
+    uint32_t outpatient_per_1000; /* general outpatient visits per 1000 person-years */
+    int32_t catalog_items;        /* 0: the conformance items only; else also the items
                                       * of `gen catalog --items N --seed catalog_seed` */
     uint64_t catalog_seed;
-    int32_t bill_lines;              /* 0: each bill's planned lines; 1 .. GEN_FIXED_LINES_MAX:
+    int32_t bill_lines; /* 0: each bill's planned lines; 1 .. GEN_FIXED_LINES_MAX:
                                       * every bill has exactly this many (benchmarks: cost
                                       * per line); see docs/GENERATOR.md */
 };
@@ -97,25 +97,25 @@ int64_t gen_city_persons(const struct gen_city *city);
 
 /* Institutions (designated hospitals and pharmacies). */
 struct gen_institution {
-    struct institution inst;        /* code, type, level */
+    struct institution inst; /* code, type, level */
     char name[NAME_BYTES_MAX + 1];
-    char admdvs[8];                  /* the region's code, or another region's */
-    bool out_of_area;                /* in another pooling region */
-    int32_t district;                /* index of the district, -1 out of area */
+    char admdvs[8];   /* the region's code, or another region's */
+    bool out_of_area; /* in another pooling region */
+    int32_t district; /* index of the district, -1 out of area */
 };
 const struct gen_institution *gen_institution_get(const struct gen_city *city, int32_t index);
 
 /* An insured person (a row of persons.csv). */
 struct gen_person {
-    struct person person;            /* psn_no, insutype, category, flags, ... */
-    int64_t index;                   /* 0 .. persons-1 (a duplicate: its original's) */
-    bool duplicate;                  /* a planted duplicate_enrolment row */
-    char certno[20];                 /* 18 characters; empty from gen_person_get() */
+    struct person person; /* psn_no, insutype, category, flags, ... */
+    int64_t index;        /* 0 .. persons-1 (a duplicate: its original's) */
+    bool duplicate;       /* a planted duplicate_enrolment row */
+    char certno[20];      /* 18 characters; empty from gen_person_get() */
     char name[48];
-    char gend;                       /* '1' male, '2' female */
+    char gend; /* '1' male, '2' female */
     int32_t birth_year, birth_month, birth_day;
-    int32_t age;                     /* full years on 1 January of the year */
-    int32_t district;                /* index of the person's district */
+    int32_t age;      /* full years on 1 January of the year */
+    int32_t district; /* index of the person's district */
     char insuplc_admdvs[8];
 };
 /* Person `index` (0-based) without certno (certnos are handed out in order,
@@ -135,7 +135,7 @@ void gen_registry_close(struct gen_registry *registry);
 struct gen_bill_out {
     struct bill bill;
     struct bill_line lines[GEN_BILL_LINES_MAX];
-    int64_t psn_index;               /* the person's index */
+    int64_t psn_index; /* the person's index */
     int32_t institution_index;
     char psn_no[CODE_BYTES_MAX + 1];
     char msgid[GEN_MSGID_BYTES_MAX + 1];

@@ -23,32 +23,39 @@ static const uint32_t cap_ppm[3] = {250000, 200000, 500000};
 #define AGE_RESTRICT_PPM 20000u
 
 static const char atc_letters[] = "ABCDGHJLMNRS";
-static const char *const drug_stems[] = {"amlo", "cefu", "levo", "metro", "predni", "ome",
-                                         "losa", "glime", "rosu", "azi", "clopi", "dexa",
-                                         "fluco", "ibu", "lisino", "panto"};
-static const char *const drug_suffixes[] = {"dipine", "roxime", "floxacin", "nidazole", "solone",
-                                            "prazole", "sartan", "piride", "vastatin", "thromycin",
-                                            "dogrel", "methasone", "nazole", "profen", "pril"};
-static const char *const drug_forms[] = {"tablet 10mg", "capsule 0.25g", "injection 2ml",
+static const char *const drug_stems[] = {"amlo",  "cefu",  "levo",   "metro", "predni", "ome",
+                                         "losa",  "glime", "rosu",   "azi",   "clopi",  "dexa",
+                                         "fluco", "ibu",   "lisino", "panto"};
+static const char *const drug_suffixes[] = {
+    "dipine",   "roxime",    "floxacin", "nidazole",  "solone", "prazole", "sartan", "piride",
+    "vastatin", "thromycin", "dogrel",   "methasone", "nazole", "profen",  "pril"};
+static const char *const drug_forms[] = {"tablet 10mg", "capsule 0.25g",       "injection 2ml",
                                          "granules 5g", "oral solution 100ml", "ointment 10g"};
-static const char *const services[] = {"blood routine test", "liver function panel",
-                                       "ultrasound, abdomen", "X-ray, chest", "ECG",
-                                       "acupuncture", "physiotherapy session", "gastroscopy",
-                                       "suture of wound", "intravenous infusion",
-                                       "nursing care, level 1", "consultation, specialist"};
-static const char *const materials[] = {"catheter", "suture", "orthopaedic plate",
+static const char *const services[] = {"blood routine test",
+                                       "liver function panel",
+                                       "ultrasound, abdomen",
+                                       "X-ray, chest",
+                                       "ECG",
+                                       "acupuncture",
+                                       "physiotherapy session",
+                                       "gastroscopy",
+                                       "suture of wound",
+                                       "intravenous infusion",
+                                       "nursing care, level 1",
+                                       "consultation, specialist"};
+static const char *const materials[] = {"catheter",         "suture",     "orthopaedic plate",
                                         "intraocular lens", "guide wire", "infusion set",
-                                        "dressing", "bone screw"};
+                                        "dressing",         "bone screw"};
 static const char *const kind_names[3] = {"drug", "service", "material"};
 
 struct synth_item {
     char code[24];
     char name[96];
     int kind, cls;
-    int32_t prepay_bp;                 /* -1 none */
-    int64_t cap_scaled;                /* -1 none */
-    int gender;                        /* 0 none */
-    int age_min, age_max;              /* -1 none */
+    int32_t prepay_bp;    /* -1 none */
+    int64_t cap_scaled;   /* -1 none */
+    int gender;           /* 0 none */
+    int age_min, age_max; /* -1 none */
 };
 
 static void draw_identity(struct gen_rng *rng, int32_t i, struct synth_item *it) {

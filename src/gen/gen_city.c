@@ -14,7 +14,7 @@
 static const int64_t institutions_per_million[GEN_IK_PHARMACY + 1] = {90, 60, 25, 8, 400};
 /* Service prices by level, per mille of the level-2 price. */
 const int64_t gen_level_service_factor_milli[4] = {700, 850, 1000, 1150};
-#define LOCAL_PICK_PPM 880000u       /* a person's own district first */
+#define LOCAL_PICK_PPM 880000u /* a person's own district first */
 #define MALE_SHARE 0.512
 
 static const char *const default_rate_names[GEN_PLANT_KIND_COUNT] = {
@@ -36,8 +36,8 @@ const char *gen_plant_kind_name(enum gen_plant_kind kind) {
 }
 
 void gen_config_defaults(struct gen_config *config) {
-    static const uint32_t rates[GEN_PLANT_KIND_COUNT] = {
-        0, 10000, 2000, 10000, 1000, 1000, 2000, 2000, 10000, 5000};
+    static const uint32_t rates[GEN_PLANT_KIND_COUNT] = {0,    10000, 2000, 10000, 1000,
+                                                         1000, 2000,  2000, 10000, 5000};
     memset(config, 0, sizeof *config);
     config->seed = 1;
     config->persons = 1000;
@@ -78,7 +78,8 @@ static void calibrate(struct gen_city *city) {
     /* Bills per person-year besides admissions and general outpatient:
      * pharmacy ~2.2, special outpatient ~0.6, planted ~0.05. */
     double per_person = (city->config.admissions_per_1000 + city->config.outpatient_per_1000) /
-                            1000.0 + 3.0;
+                            1000.0 +
+                        3.0;
     city->expected_events = per_person * (double)city->config.persons;
     double windows = ceil(city->expected_events / GEN_WINDOW_EVENTS_MAX);
     if (windows < 1) windows = 1;
@@ -110,9 +111,9 @@ static int32_t spread_district(const struct gen_policy_set *set, int32_t k, int3
 
 static const char *const kind_label[GEN_IK_COUNT] = {
     "Township Health Centre", "Community Hospital", "People's Hospital",
-    "Central Hospital", "Pharmacy", "University Hospital"};
-static const enum level kind_level[GEN_IK_COUNT] = {LEVEL_TOWNSHIP, LEVEL_1, LEVEL_2, LEVEL_3,
-                                                    LEVEL_NONE, LEVEL_3};
+    "Central Hospital",       "Pharmacy",           "University Hospital"};
+static const enum level kind_level[GEN_IK_COUNT] = {LEVEL_TOWNSHIP, LEVEL_1,    LEVEL_2,
+                                                    LEVEL_3,        LEVEL_NONE, LEVEL_3};
 
 static void name_institution(const struct gen_city *city, struct gen_institution *inst, int kind,
                              int32_t serial, const char *place) {
@@ -205,9 +206,8 @@ static int build_institutions(struct gen_city *city) {
     city->institutions = calloc((size_t)total, sizeof *city->institutions);
     if (!city->institutions) return -1;
     int32_t next = 0, hospital_serial = 0, pharmacy_serial = 0;
-    static const int order[GEN_IK_COUNT] = {GEN_IK_LEVEL3, GEN_IK_LEVEL2, GEN_IK_LEVEL1,
-                                            GEN_IK_TOWNSHIP, GEN_IK_OUT_OF_AREA,
-                                            GEN_IK_PHARMACY};
+    static const int order[GEN_IK_COUNT] = {GEN_IK_LEVEL3,   GEN_IK_LEVEL2,      GEN_IK_LEVEL1,
+                                            GEN_IK_TOWNSHIP, GEN_IK_OUT_OF_AREA, GEN_IK_PHARMACY};
     for (int i = 0; i < GEN_IK_COUNT; i++)
         make_kind(city, order[i], &next, &hospital_serial, &pharmacy_serial);
     city->institution_count = next;

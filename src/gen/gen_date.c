@@ -28,9 +28,7 @@ void gen_civil_from_days(int64_t days, int *year, int *month, int *day) {
     *day = (int)d;
 }
 
-bool gen_leap_year(int year) {
-    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
+bool gen_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int gen_days_in_year(int year) { return gen_leap_year(year) ? 366 : 365; }
 

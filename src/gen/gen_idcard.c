@@ -11,8 +11,7 @@ char gen_idcard_check(const char first17[17]) {
     return check[sum % 11];
 }
 
-void gen_idcard_make(const char division[6], int year, int month, int day, int seq,
-                     char out[19]) {
+void gen_idcard_make(const char division[6], int year, int month, int day, int seq, char out[19]) {
     char date[10];
     gen_format_date(year, month, day, date);
     for (int i = 0; i < 6; i++) out[i] = division[i];

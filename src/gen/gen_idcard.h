@@ -7,7 +7,6 @@
 /* The check character ('0'-'9' or 'X') of the first 17 digits. */
 char gen_idcard_check(const char first17[17]);
 /* Writes the 18 characters and a NUL into out. seq is 0..999. */
-void gen_idcard_make(const char division[6], int year, int month, int day, int seq,
-                     char out[19]);
+void gen_idcard_make(const char division[6], int year, int month, int day, int seq, char out[19]);
 
 #endif

@@ -15,18 +15,18 @@
 #define GEN_DISTRICTS_MAX 8
 #define GEN_SET_DISEASES_MAX 8
 #define GEN_OA_HOSPITALS_MAX 8
-#define GEN_AGE_MAX 100              /* ages 0 .. GEN_AGE_MAX-1 */
-#define GEN_PERSON_EVENTS_MAX 512    /* bills of one person in one year */
+#define GEN_AGE_MAX 100           /* ages 0 .. GEN_AGE_MAX-1 */
+#define GEN_PERSON_EVENTS_MAX 512 /* bills of one person in one year */
 #define GEN_PERSON_LABELS_MAX 32
 #define GEN_WINDOW_EVENTS_MAX 5000000 /* events sorted in memory at once (target, ~300 MB) */
 #define GEN_NO_DISEASE 0xFF
 
 /* Where a bill is: selects the items that may appear on it. */
 enum gen_ctx {
-    GEN_CTX_OPD = 0,       /* 11 general outpatient */
-    GEN_CTX_SPECIAL,       /* 14 special-disease outpatient */
-    GEN_CTX_INPATIENT,     /* 21 */
-    GEN_CTX_PHARMACY,      /* 41 */
+    GEN_CTX_OPD = 0,   /* 11 general outpatient */
+    GEN_CTX_SPECIAL,   /* 14 special-disease outpatient */
+    GEN_CTX_INPATIENT, /* 21 */
+    GEN_CTX_PHARMACY,  /* 41 */
     GEN_CTX_COUNT,
 };
 #define GEN_CTX_BIT(c) (1u << (c))
@@ -39,7 +39,7 @@ enum gen_inst_kind {
     GEN_IK_LEVEL2,
     GEN_IK_LEVEL3,
     GEN_IK_PHARMACY,
-    GEN_IK_OUT_OF_AREA,    /* level-3 hospitals in other regions */
+    GEN_IK_OUT_OF_AREA, /* level-3 hospitals in other regions */
     GEN_IK_COUNT,
 };
 
@@ -61,28 +61,28 @@ enum gen_role {
 
 struct gen_item {
     char code[24];
-    const char *name;            /* NULL for synthetic catalog items */
-    uint8_t kind;                /* enum gen_item_kind */
-    uint8_t item_class;          /* enum item_class: 1 A, 2 B, 3 C */
-    uint8_t role;                /* enum gen_role */
-    uint8_t contexts;            /* GEN_CTX_BIT mask */
-    uint8_t price_decimals;      /* 2 or 4 */
-    bool level_priced;           /* services cost more at higher levels */
-    int32_t prepay_bp;           /* -1: the policy's class_b_prepay */
-    int64_t cap_scaled;          /* price cap * 1e6; -1: none */
-    int64_t base_price_scaled;   /* median unit price * 1e6 (level2 for services) */
-    uint16_t price_sigma_milli;  /* log-normal sigma of the unit price, x1000 */
-    uint16_t cnt_max;            /* most units on an ordinary line */
-    int8_t restrict_gender;      /* 0: none; 1 men only; 2 women only */
-    int16_t age_min, age_max;    /* inclusive; age_max 0: no age restriction */
+    const char *name;           /* NULL for synthetic catalog items */
+    uint8_t kind;               /* enum gen_item_kind */
+    uint8_t item_class;         /* enum item_class: 1 A, 2 B, 3 C */
+    uint8_t role;               /* enum gen_role */
+    uint8_t contexts;           /* GEN_CTX_BIT mask */
+    uint8_t price_decimals;     /* 2 or 4 */
+    bool level_priced;          /* services cost more at higher levels */
+    int32_t prepay_bp;          /* -1: the policy's class_b_prepay */
+    int64_t cap_scaled;         /* price cap * 1e6; -1: none */
+    int64_t base_price_scaled;  /* median unit price * 1e6 (level2 for services) */
+    uint16_t price_sigma_milli; /* log-normal sigma of the unit price, x1000 */
+    uint16_t cnt_max;           /* most units on an ordinary line */
+    int8_t restrict_gender;     /* 0: none; 1 men only; 2 women only */
+    int16_t age_min, age_max;   /* inclusive; age_max 0: no age restriction */
 };
 
 /* Restricted-item lists of a city built on a synthetic catalog. */
 enum gen_restrict_list {
     GEN_RESTRICT_MEN = 0,
     GEN_RESTRICT_WOMEN,
-    GEN_RESTRICT_CHILDREN,         /* age_max <= 14 */
-    GEN_RESTRICT_ELDERLY,          /* age_min >= 60 */
+    GEN_RESTRICT_CHILDREN, /* age_max <= 14 */
+    GEN_RESTRICT_ELDERLY,  /* age_min >= 60 */
     GEN_RESTRICT_COUNT,
 };
 
@@ -100,7 +100,7 @@ struct gen_oa_region {
 
 struct gen_set_disease {
     const char *code;
-    uint32_t schemes;            /* bit 0: 310, bit 1: 390 */
+    uint32_t schemes; /* bit 0: 310, bit 1: 390 */
 };
 #define GEN_SCHEME_EMPLOYEE 1u
 #define GEN_SCHEME_RESIDENT 2u
@@ -123,12 +123,12 @@ struct gen_disease_profile {
     const char *code;
     const char *name;
     int32_t age_min;
-    uint32_t ppm_at_60;          /* prevalence among persons aged 60 */
+    uint32_t ppm_at_60; /* prevalence among persons aged 60 */
     double visits_per_year;
     double cost_median_yuan;
     double cost_sigma;
-    uint8_t key_role;            /* the item every visit has */
-    uint8_t level_min;           /* enum level of the designated hospital */
+    uint8_t key_role;  /* the item every visit has */
+    uint8_t level_min; /* enum level of the designated hospital */
     const char *dx[4];
     int dx_count;
 };
@@ -137,9 +137,9 @@ struct gen_dx {
     const char *code;
     uint16_t weight;
     uint8_t age_min, age_max;
-    uint8_t gender;              /* 0 any, 1 men, 2 women */
-    uint8_t level_min;           /* enum level */
-    uint8_t role;                /* key item of the stay, GEN_ROLE_NONE if none */
+    uint8_t gender;    /* 0 any, 1 men, 2 women */
+    uint8_t level_min; /* enum level */
+    uint8_t role;      /* key item of the stay, GEN_ROLE_NONE if none */
 };
 
 struct gen_goods {
@@ -181,9 +181,9 @@ struct gen_city {
     const struct gen_policy_set *set;
     int32_t year;
     int32_t days_in_year;
-    int64_t year_day0;                         /* day number of 1 January */
-    uint64_t age_cum[GEN_AGE_MAX];             /* cumulative age weights */
-    double admission_scale;                    /* rate multiplier to the target */
+    int64_t year_day0;             /* day number of 1 January */
+    uint64_t age_cum[GEN_AGE_MAX]; /* cumulative age weights */
+    double admission_scale;        /* rate multiplier to the target */
     double outpatient_scale;
     const struct gen_disease_profile *disease[GEN_SET_DISEASES_MAX];
     struct gen_institution *institutions;
@@ -193,15 +193,15 @@ struct gen_city {
     int32_t *pick_index;
     int32_t pick_start[GEN_IK_COUNT][GEN_DISTRICTS_MAX + 1];
     int32_t pick_count[GEN_IK_COUNT][GEN_DISTRICTS_MAX + 1];
-    const struct gen_item *items;              /* the conformance items, then synthetic ones */
-    struct gen_item *items_owned;              /* items when built from a synthetic catalog */
+    const struct gen_item *items; /* the conformance items, then synthetic ones */
+    struct gen_item *items_owned; /* items when built from a synthetic catalog */
     int32_t item_count;
     /* items per (context, class), sorted by base price. */
     int32_t *ctx_items[GEN_CTX_COUNT][3];
     int32_t ctx_item_count[GEN_CTX_COUNT][3];
     int32_t *ctx_storage;
-    int32_t role_item[GEN_ROLE_COUNT];         /* -1: none */
-    int32_t *restricted[GEN_RESTRICT_COUNT];   /* item indices */
+    int32_t role_item[GEN_ROLE_COUNT];       /* -1: none */
+    int32_t *restricted[GEN_RESTRICT_COUNT]; /* item indices */
     int32_t restricted_count[GEN_RESTRICT_COUNT];
     int32_t *restricted_storage;
     double expected_events;
@@ -213,41 +213,41 @@ enum gen_event_flag {
     GEN_EV_OUT_OF_AREA = 1u << 0,
     GEN_EV_FILED = 1u << 1,
     GEN_EV_ACCT_USED = 1u << 2,
-    GEN_EV_COPY_ONE_LINE = 1u << 3,            /* duplicate_charge: first line only */
+    GEN_EV_COPY_ONE_LINE = 1u << 3, /* duplicate_charge: first line only */
 };
 
 struct gen_event {
     datetime_s begntime;
     datetime_s endtime;
-    int64_t target_fen;                        /* what the lines should add up to */
+    int64_t target_fen; /* what the lines should add up to */
     int32_t psn_index;
     int32_t inst_index;
-    uint16_t seq;                              /* msgid serial within the person;
+    uint16_t seq;         /* msgid serial within the person;
                                                 * plan->events[seq] is this event */
-    uint16_t line_seq;                         /* whose line stream to draw from */
-    uint16_t dx;                               /* index in its diagnosis table */
-    uint16_t stay_nights;                      /* inpatient, else 0 */
-    uint8_t med_type;                          /* 11, 14, 21, 41 */
-    uint8_t disease;                           /* set disease index or GEN_NO_DISEASE */
-    uint8_t line_count;                        /* ordinary lines */
-    uint8_t flags;                             /* enum gen_event_flag */
-    uint8_t plant;                             /* planted line kind, GEN_PLANT_NONE if none */
-    uint8_t gend;                              /* the person's: 1 or 2 */
-    uint8_t age;                               /* the person's, on 1 January */
-    int32_t plant_item;                        /* item index, or goods index */
-    int32_t plant_cnt;                         /* units of the planted line */
+    uint16_t line_seq;    /* whose line stream to draw from */
+    uint16_t dx;          /* index in its diagnosis table */
+    uint16_t stay_nights; /* inpatient, else 0 */
+    uint8_t med_type;     /* 11, 14, 21, 41 */
+    uint8_t disease;      /* set disease index or GEN_NO_DISEASE */
+    uint8_t line_count;   /* ordinary lines */
+    uint8_t flags;        /* enum gen_event_flag */
+    uint8_t plant;        /* planted line kind, GEN_PLANT_NONE if none */
+    uint8_t gend;         /* the person's: 1 or 2 */
+    uint8_t age;          /* the person's, on 1 January */
+    int32_t plant_item;   /* item index, or goods index */
+    int32_t plant_cnt;    /* units of the planted line */
 };
 _Static_assert(sizeof(struct gen_event) == 56, "events are kept compact: a window holds millions");
 
 struct gen_label {
-    uint8_t kind;                              /* enum gen_plant_kind */
+    uint8_t kind; /* enum gen_plant_kind */
     uint8_t event_count;
-    uint16_t event[2];                         /* seq of the bills */
-    int32_t value;                             /* days apart, units, ... */
-    int32_t item;                              /* item or goods index, -1 none */
-    int8_t restrict_gender;                    /* 0 none */
-    bool in_catalog;                           /* the catalog has the restriction */
-    int16_t age_min, age_max;                  /* -1 none */
+    uint16_t event[2];        /* seq of the bills */
+    int32_t value;            /* days apart, units, ... */
+    int32_t item;             /* item or goods index, -1 none */
+    int8_t restrict_gender;   /* 0 none */
+    bool in_catalog;          /* the catalog has the restriction */
+    int16_t age_min, age_max; /* -1 none */
 };
 
 struct gen_plan {
@@ -256,8 +256,14 @@ struct gen_plan {
     struct gen_event events[GEN_PERSON_EVENTS_MAX];
     int32_t label_count;
     struct gen_label labels[GEN_PERSON_LABELS_MAX];
-    uint64_t busy[6];                          /* days of the year already used */
+    uint64_t busy[6]; /* days of the year already used */
 };
+
+/* A hospital's level as an index 0..3 (LEVEL_TOWNSHIP .. LEVEL_3) of the
+ * per-level tables, or -1 for LEVEL_NONE (a pharmacy) and anything else. */
+static inline int gen_level_index(enum level level) {
+    return level >= LEVEL_TOWNSHIP && level <= LEVEL_3 ? (int)level : -1;
+}
 
 /* Copies src into dst (size bytes, always NUL-terminated, truncating). */
 static inline void gen_strcpy(char *dst, size_t size, const char *src) {

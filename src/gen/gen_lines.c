@@ -19,7 +19,7 @@
 #include "core/catalog.h"
 #include "gen/gen_internal.h"
 
-#define HALF_UNIT_PPM 50000u           /* drug lines with half units (cnt 2.5) */
+#define HALF_UNIT_PPM 50000u /* drug lines with half units (cnt 2.5) */
 #define NURSING_PPM 120000u
 #define STENT_PPM 600000u
 #define INPATIENT_UNITS_MAX 5400
@@ -38,16 +38,16 @@ struct builder {
     struct gen_rng rng;
     struct bill_line *lines;
     int count;
-    int level;                         /* 0..3 */
+    int level; /* 0..3 */
     int ctx;
-    int64_t budget_fen;                /* what is left of the target */
-    int32_t used[GEN_BILL_LINES_MAX];  /* items on the bill */
+    int64_t budget_fen;               /* what is left of the target */
+    int32_t used[GEN_BILL_LINES_MAX]; /* items on the bill */
     int used_count;
-    bool no_repeat;                    /* outpatient bills list an item once */
-    int32_t exclude;                   /* the planted item, kept off ordinary lines */
+    bool no_repeat;  /* outpatient bills list an item once */
+    int32_t exclude; /* the planted item, kept off ordinary lines */
 };
 
-#define PICK_SAMPLES 8                 /* candidates tried per line */
+#define PICK_SAMPLES 8 /* candidates tried per line */
 
 static int64_t round_price(double scaled, int decimals) {
     int64_t unit = decimals >= 4 ? 100 : 10000;
@@ -58,13 +58,13 @@ static int64_t round_price(double scaled, int decimals) {
 
 static int64_t item_price(struct builder *b, const struct gen_item *item, bool jitter) {
     double scaled = (double)item->base_price_scaled;
-    if (item->level_priced) scaled = scaled * (double)gen_level_service_factor_milli[b->level] / 1000.0;
+    if (item->level_priced)
+        scaled = scaled * (double)gen_level_service_factor_milli[b->level] / 1000.0;
     if (jitter) scaled *= exp(item->price_sigma_milli / 1000.0 * gen_rng_normal(&b->rng));
     return round_price(scaled, item->price_decimals);
 }
 
-static void put_line(struct builder *b, const char *code, int64_t pric_scaled,
-                     int64_t cnt_scaled) {
+static void put_line(struct builder *b, const char *code, int64_t pric_scaled, int64_t cnt_scaled) {
     if (b->count >= GEN_BILL_LINES_MAX) return;
     struct bill_line *line = &b->lines[b->count++];
     memset(line, 0, sizeof *line);
@@ -281,8 +281,8 @@ static int build_lines(const struct gen_city *city, const struct gen_event *ev,
     b.ev = ev;
     b.lines = lines;
     b.ctx = ctx_of(ev->med_type);
-    int level = city->institutions[ev->inst_index].inst.level;
-    b.level = level >= LEVEL_TOWNSHIP && level <= LEVEL_3 ? level : LEVEL_2;
+    int level = gen_level_index(city->institutions[ev->inst_index].inst.level);
+    b.level = level >= 0 ? level : LEVEL_2; /* a pharmacy's goods are priced as at level 2 */
     b.budget_fen = ev->target_fen;
     int fixed = city->config.bill_lines;
     b.no_repeat = b.ctx != GEN_CTX_INPATIENT && fixed == 0;

@@ -15,7 +15,7 @@ struct gen_out {
     FILE *file;
     char *buf;
     size_t len;
-    int error;                         /* errno of the first failure, 0 if none */
+    int error; /* errno of the first failure, 0 if none */
 };
 
 /* Returns 0, or -1 with errno. */

@@ -11,19 +11,19 @@
 #include "gen/gen_internal.h"
 
 #define MALE_PPM 512000u
-#define WAITING_PERIOD_PPM 30000u     /* enrolled this year: benefits start later */
+#define WAITING_PERIOD_PPM 30000u /* enrolled this year: benefits start later */
 #define ENROLMENT_YEARS_BACK 15
 /* Employees' share by age (ppm) where both schemes exist. */
-#define EMPLOYEE_YOUNG_PPM 250000u    /* 18-22, many still students */
-#define EMPLOYEE_WORKING_PPM 560000u  /* 23 to retirement age */
-#define EMPLOYEE_RETIRED_PPM 440000u  /* retirement age and over */
+#define EMPLOYEE_YOUNG_PPM 250000u   /* 18-22, many still students */
+#define EMPLOYEE_WORKING_PPM 560000u /* 23 to retirement age */
+#define EMPLOYEE_RETIRED_PPM 440000u /* retirement age and over */
 /* Poverty flags (ppm): residents, and the few employees with low income. */
 #define RES_EXTREME_POVERTY_PPM 8000u
 #define RES_LOW_INCOME_PPM 35000u
 #define RES_POVERTY_REGISTERED_PPM 22000u
 #define EMP_LOW_INCOME_PPM 3000u
-#define CERT_SEQ_SLOTS 499            /* sequence numbers per birth date, district, sex */
-#define CERT_SEQ_STRIDE 211           /* coprime with 499: scrambles the order */
+#define CERT_SEQ_SLOTS 499  /* sequence numbers per birth date, district, sex */
+#define CERT_SEQ_STRIDE 211 /* coprime with 499: scrambles the order */
 
 void gen_psn_no(const char *prefix, int64_t index, char out[CODE_BYTES_MAX + 1]) {
     size_t n = strlen(prefix);
@@ -44,8 +44,8 @@ static int32_t draw_age(const struct gen_city *city, struct gen_rng *rng) {
 }
 
 static void draw_name(struct gen_rng *rng, char gend, char *out, size_t size) {
-    const char *surname = gen_surnames[gen_rng_weighted(rng, gen_surname_weights,
-                                                        gen_surname_count)];
+    const char *surname =
+        gen_surnames[gen_rng_weighted(rng, gen_surname_weights, gen_surname_count)];
     const char *const *given = gend == '1' ? gen_given_male : gen_given_female;
     int count = gend == '1' ? gen_given_male_count : gen_given_female_count;
     const char *first = given[gen_rng_below(rng, (uint64_t)count)];
@@ -82,10 +82,10 @@ static void draw_scheme(const struct gen_city *city, struct gen_rng *rng, struct
         if (age < 6) p->person.category = CATEGORY_MINOR;
         else if (age < 18)
             p->person.category = gen_rng_chance_ppm(rng, 600000u) ? CATEGORY_STUDENT
-                                                                 : CATEGORY_MINOR;
+                                                                  : CATEGORY_MINOR;
         else if (age <= 22)
             p->person.category = gen_rng_chance_ppm(rng, 400000u) ? CATEGORY_STUDENT
-                                                                 : CATEGORY_ADULT;
+                                                                  : CATEGORY_ADULT;
         else p->person.category = CATEGORY_ADULT;
     }
 }
@@ -144,8 +144,7 @@ void gen_person_draw(const struct gen_city *city, int64_t index, struct gen_pers
     out->birth_month = m;
     out->birth_day = d;
     uint32_t weights[GEN_DISTRICTS_MAX];
-    for (int i = 0; i < city->set->district_count; i++)
-        weights[i] = city->set->districts[i].weight;
+    for (int i = 0; i < city->set->district_count; i++) weights[i] = city->set->districts[i].weight;
     out->district = gen_rng_weighted(&rng, weights, city->set->district_count);
     draw_scheme(city, &rng, out);
     draw_flags(&rng, out);
@@ -167,8 +166,8 @@ bool gen_person_duplicate(const struct gen_city *city, const struct gen_person *
     *dup = *p;
     dup->duplicate = true;
     dup->person.flags = 0;
-    bool other_scheme = p->age >= 18 && city->set->schemes == (GEN_SCHEME_EMPLOYEE |
-                                                              GEN_SCHEME_RESIDENT) &&
+    bool other_scheme = p->age >= 18 &&
+                        city->set->schemes == (GEN_SCHEME_EMPLOYEE | GEN_SCHEME_RESIDENT) &&
                         gen_rng_chance_ppm(&rng, 500000u);
     if (other_scheme) {
         const char *division = city->set->districts[p->district].code;
@@ -200,9 +199,9 @@ struct gen_registry {
     int64_t next_index;
     bool have_dup;
     struct gen_person dup;
-    int64_t first_day;                 /* birth day number of counter 0 */
+    int64_t first_day; /* birth day number of counter 0 */
     int32_t day_span;
-    uint16_t *counters;                /* [district][day][sex] */
+    uint16_t *counters; /* [district][day][sex] */
 };
 
 int gen_registry_open(const struct gen_city *city, struct gen_registry **out) {
@@ -237,15 +236,15 @@ static int assign_certno(struct gen_registry *reg, struct gen_person *p) {
     int sex = p->gend == '1' ? 0 : 1;
     for (int tries = 0; tries < set->district_count; tries++) {
         int d = (p->district + tries) % set->district_count;
-        uint16_t *counter = &reg->counters[((size_t)d * (size_t)reg->day_span +
-                                            (size_t)offset) * 2 + (size_t)sex];
+        uint16_t *counter =
+            &reg->counters[((size_t)d * (size_t)reg->day_span + (size_t)offset) * 2 + (size_t)sex];
         if (*counter >= CERT_SEQ_SLOTS) continue;
         int m = (int)((*counter * CERT_SEQ_STRIDE + (uint64_t)(offset * 7 + d * 13)) %
                       CERT_SEQ_SLOTS);
         (*counter)++;
         int seq = sex == 0 ? 2 * m + 1 : 2 * m + 2;
-        gen_idcard_make(set->districts[d].code, p->birth_year, p->birth_month, p->birth_day,
-                        seq, p->certno);
+        gen_idcard_make(set->districts[d].code, p->birth_year, p->birth_month, p->birth_day, seq,
+                        p->certno);
         return 0;
     }
     return -1;

@@ -7,6 +7,7 @@
  * visits on days that are free (never during a stay, one a day), then the
  * plants that ride on existing bills. Everything is drawn from the person's
  * own stream, so the plan is the same each time it is recomputed. */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "gen/gen_internal.h"
 
 #define ADMISSIONS_MAX 12
-#define STAY_GAP_DAYS 16               /* ordinary stays: no readmission within 15 days */
+#define STAY_GAP_DAYS 16 /* ordinary stays: no readmission within 15 days */
 #define STAY_NIGHTS_MAX 90
 #define OUTPATIENT_VISITS_MAX 150
 #define PHARMACY_VISITS_MAX 60
@@ -68,7 +69,7 @@ struct planner {
     struct gen_plan *plan;
     struct gen_rng rng;
     double frailty;
-    int64_t birth_rel;                 /* birth day relative to 1 January */
+    int64_t birth_rel; /* birth day relative to 1 January */
     uint8_t disease[2];
     int disease_count;
 };
@@ -175,8 +176,7 @@ static void plan_diseases(struct planner *pl) {
     pl->disease_count = 0;
     for (int d = 0; d < city->set->disease_count && pl->disease_count < 2; d++) {
         const struct gen_disease_profile *prof = city->disease[d];
-        if (!prof || !(city->set->diseases[d].schemes & scheme) || p->age < prof->age_min)
-            continue;
+        if (!prof || !(city->set->diseases[d].schemes & scheme) || p->age < prof->age_min) continue;
         double factor = (double)(p->age - prof->age_min + 1) / (double)(60 - prof->age_min + 1);
         if (factor > 1.6) factor = 1.6;
         uint32_t ppm = (uint32_t)(prof->ppm_at_60 * factor);
@@ -187,7 +187,7 @@ static void plan_diseases(struct planner *pl) {
 /* --- inpatient stays ---------------------------------------------------- */
 
 struct stay {
-    int64_t adm, dis;                  /* days relative to 1 January */
+    int64_t adm, dis; /* days relative to 1 January */
     int64_t nights;
     uint16_t dx;
     int level;
@@ -282,11 +282,12 @@ static bool stay_free(const struct planner *pl, int64_t adm, int64_t dis, int64_
 
 static void stay_like(struct planner *pl, const struct gen_event *ev, struct stay *s) {
     s->dx = ev->dx;
-    s->level = pl->city->institutions[ev->inst_index].inst.level;
+    s->level = gen_level_index(pl->city->institutions[ev->inst_index].inst.level);
+    assert(s->level >= 0); /* an inpatient stay is at a hospital */
     s->out_of_area = (ev->flags & GEN_EV_OUT_OF_AREA) != 0;
     s->nights = gen_rng_range(&pl->rng, 2, 6);
-    s->cost_yuan = inpatient_cost_median[s->level] * exp(INPATIENT_COST_SIGMA *
-                                                         gen_rng_normal(&pl->rng)) * 0.6;
+    s->cost_yuan = inpatient_cost_median[s->level] *
+                   exp(INPATIENT_COST_SIGMA * gen_rng_normal(&pl->rng)) * 0.6;
 }
 
 static void plant_split(struct planner *pl, int e) {
@@ -304,13 +305,14 @@ static void plant_split(struct planner *pl, int e) {
     if (label) label->value = (int32_t)gap;
 }
 
-/* A local hospital other than `not`, of `level` if the city has one. */
-static int32_t other_hospital(struct planner *pl, int32_t not, int level) {
+/* A local hospital other than `except`, of `level` if the city has one. */
+static int32_t other_hospital(struct planner *pl, int32_t except, int level) {
     for (int k = 0; k < 4; k++) {
         enum gen_inst_kind kind = (enum gen_inst_kind)((level + k) % 4);
         for (int t = 0; t < 8; t++) {
-            int32_t inst = gen_pick_institution(pl->city, &pl->rng, kind, pl->plan->person.district);
-            if (inst != not) return inst;
+            int32_t inst = gen_pick_institution(pl->city, &pl->rng, kind,
+                                                pl->plan->person.district);
+            if (inst != except) return inst;
         }
     }
     return -1;
@@ -328,7 +330,8 @@ static void plant_overlap(struct planner *pl, int e) {
     if (!stay_free(pl, s.adm, s.dis, STAY_GAP_DAYS, e)) return;
     int32_t inst = other_hospital(pl, ev->inst_index, s.level);
     if (inst < 0) return;
-    s.level = pl->city->institutions[inst].inst.level;
+    s.level = gen_level_index(pl->city->institutions[inst].inst.level);
+    assert(s.level >= 0); /* other_hospital picks hospitals only */
     struct gen_event *ov = add_stay_event(pl, &s, inst);
     if (!ov) return;
     add_label(pl, GEN_PLANT_OVERLAPPING_STAYS, (uint16_t)e, ov->seq);
@@ -362,7 +365,8 @@ static int32_t special_institution(struct planner *pl, const struct gen_disease_
     static const uint32_t from_level2[2] = {60, 40};
     int level = LEVEL_3;
     if (prof->level_min == LEVEL_1) level = LEVEL_1 + gen_rng_weighted(&pl->rng, from_level1, 3);
-    else if (prof->level_min == LEVEL_2) level = LEVEL_2 + gen_rng_weighted(&pl->rng, from_level2, 2);
+    else if (prof->level_min == LEVEL_2)
+        level = LEVEL_2 + gen_rng_weighted(&pl->rng, from_level2, 2);
     return gen_pick_institution(pl->city, &pl->rng, (enum gen_inst_kind)level,
                                 pl->plan->person.district);
 }
@@ -384,8 +388,8 @@ static void plan_special(struct planner *pl) {
             ev->inst_index = inst;
             ev->disease = pl->disease[k];
             ev->dx = dx;
-            ev->target_fen = yuan_to_fen(gen_rng_lognormal(&pl->rng, prof->cost_median_yuan,
-                                                           prof->cost_sigma));
+            ev->target_fen = yuan_to_fen(
+                gen_rng_lognormal(&pl->rng, prof->cost_median_yuan, prof->cost_sigma));
             uint32_t lines = 1 + gen_rng_poisson(&pl->rng, 1.5);
             ev->line_count = (uint8_t)(lines > 6 ? 6 : lines);
             set_acct(pl, ev, EMPLOYEE_ACCT_PPM);
@@ -426,8 +430,8 @@ static void plan_outpatient(struct planner *pl) {
         }
         ev->inst_index = gen_pick_institution(pl->city, &pl->rng, kind, p->district);
         ev->dx = pick_dx(pl, gen_dx_outpatient, gen_dx_outpatient_count);
-        ev->target_fen = yuan_to_fen(gen_rng_lognormal(&pl->rng, outpatient_cost_median[level],
-                                                       OUTPATIENT_COST_SIGMA));
+        ev->target_fen = yuan_to_fen(
+            gen_rng_lognormal(&pl->rng, outpatient_cost_median[level], OUTPATIENT_COST_SIGMA));
         uint32_t lines = 1 + gen_rng_poisson(&pl->rng, 1.8);
         ev->line_count = (uint8_t)(lines > (uint32_t)lines_max ? (uint32_t)lines_max : lines);
         set_acct(pl, ev, EMPLOYEE_ACCT_PPM);
@@ -448,8 +452,8 @@ static void plan_pharmacy(struct planner *pl) {
         if (!ev) return;
         ev->inst_index = gen_pick_institution(pl->city, &pl->rng, GEN_IK_PHARMACY, p->district);
         ev->dx = pick_dx(pl, gen_dx_outpatient, gen_dx_outpatient_count);
-        ev->target_fen = yuan_to_fen(gen_rng_lognormal(&pl->rng, PHARMACY_COST_MEDIAN,
-                                                       PHARMACY_COST_SIGMA));
+        ev->target_fen = yuan_to_fen(
+            gen_rng_lognormal(&pl->rng, PHARMACY_COST_MEDIAN, PHARMACY_COST_SIGMA));
         uint32_t lines = 1 + gen_rng_poisson(&pl->rng, 0.7);
         ev->line_count = (uint8_t)(lines > 4 ? 4 : lines);
         set_acct(pl, ev, EMPLOYEE_ACCT_PHARMACY_PPM);
@@ -478,9 +482,10 @@ static void plant_visit_during_stay(struct planner *pl, int e) {
 }
 
 static int ctx_of_event(const struct gen_event *ev) {
-    return ev->med_type == MED_TYPE_GENERAL_OUTPATIENT ? GEN_CTX_OPD
+    return ev->med_type == MED_TYPE_GENERAL_OUTPATIENT   ? GEN_CTX_OPD
            : ev->med_type == MED_TYPE_SPECIAL_OUTPATIENT ? GEN_CTX_SPECIAL
-           : ev->med_type == MED_TYPE_INPATIENT ? GEN_CTX_INPATIENT : GEN_CTX_PHARMACY;
+           : ev->med_type == MED_TYPE_INPATIENT          ? GEN_CTX_INPATIENT
+                                                         : GEN_CTX_PHARMACY;
 }
 
 static bool plain_drug(const struct planner *pl, int32_t index) {
@@ -497,11 +502,13 @@ static int32_t plant_drug(struct planner *pl, const struct gen_event *ev) {
     if (na + nb == 0) return -1;
     for (int t = 0; t < 16; t++) {
         int32_t k = (int32_t)gen_rng_below(&pl->rng, (uint64_t)(na + nb));
-        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k] : pl->city->ctx_items[ctx][1][k - na];
+        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k]
+                               : pl->city->ctx_items[ctx][1][k - na];
         if (plain_drug(pl, index)) return index;
     }
     for (int32_t k = 0; k < na + nb; k++) {
-        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k] : pl->city->ctx_items[ctx][1][k - na];
+        int32_t index = k < na ? pl->city->ctx_items[ctx][0][k]
+                               : pl->city->ctx_items[ctx][1][k - na];
         if (plain_drug(pl, index)) return index;
     }
     return -1;
@@ -517,7 +524,8 @@ static int32_t catalog_restricted(struct planner *pl, const struct gen_event *ev
         list = p->gend == '1' ? GEN_RESTRICT_WOMEN : GEN_RESTRICT_MEN;
     else if (p->age <= 14) list = GEN_RESTRICT_ELDERLY;
     else if (p->age >= 60) list = GEN_RESTRICT_CHILDREN;
-    else list = gen_rng_chance_ppm(&pl->rng, 500000u) ? GEN_RESTRICT_CHILDREN : GEN_RESTRICT_ELDERLY;
+    else
+        list = gen_rng_chance_ppm(&pl->rng, 500000u) ? GEN_RESTRICT_CHILDREN : GEN_RESTRICT_ELDERLY;
     int32_t n = pl->city->restricted_count[list];
     for (int t = 0; n > 0 && t < 16; t++) {
         int32_t index = pl->city->restricted[list][gen_rng_below(&pl->rng, (uint64_t)n)];
@@ -647,7 +655,8 @@ void gen_plan_person(const struct gen_city *city, int64_t index, struct gen_plan
     gen_person_draw(city, index, &plan->person, false);
     gen_rng_seed(&pl.rng, city->config.seed, GEN_RNG_PLAN, (uint64_t)index, 0);
     pl.birth_rel = gen_days_from_civil(plan->person.birth_year, plan->person.birth_month,
-                                       plan->person.birth_day) - city->year_day0;
+                                       plan->person.birth_day) -
+                   city->year_day0;
     pl.frailty = gen_rng_lognormal(&pl.rng, exp(-FRAILTY_SIGMA * FRAILTY_SIGMA / 2.0),
                                    FRAILTY_SIGMA);
     plan_diseases(&pl);

@@ -18,7 +18,7 @@ struct gen_stream {
     struct gen_plan *plan;
     struct gen_event *events;
     size_t count, capacity, next;
-    int32_t window;                    /* the next window to fill */
+    int32_t window; /* the next window to fill */
 };
 
 int gen_stream_open(const struct gen_city *city, struct gen_stream **out) {

@@ -12,12 +12,11 @@
 
 #define PATH_BYTES 4096
 
-
 struct writer {
     const struct gen_city *city;
     struct gen_out out;
     struct gen_out labels;
-    struct gen_bill_out *bill;         /* scratch for label details */
+    struct gen_bill_out *bill; /* scratch for label details */
     struct gen_write_stats stats;
 };
 
@@ -152,8 +151,8 @@ static void write_stay_label(struct writer *w, const struct gen_plan *plan,
         snprintf(note, size, "readmitted to %s %d days after discharge with the same diagnosis %s",
                  inst_code(w, plan, a->seq), (int)label->value, gen_event_dx_code(w->city, a));
     else if (label->kind == GEN_PLANT_OVERLAPPING_STAYS)
-        snprintf(note, size, "inpatient at %s and at %s at the same time", inst_code(w, plan, a->seq),
-                 inst_code(w, plan, b->seq));
+        snprintf(note, size, "inpatient at %s and at %s at the same time",
+                 inst_code(w, plan, a->seq), inst_code(w, plan, b->seq));
     else
         snprintf(note, size, "%s bill at %s during the stay at %s",
                  b->med_type == MED_TYPE_PHARMACY ? "pharmacy" : "outpatient",
@@ -190,7 +189,8 @@ static void write_item_label(struct writer *w, const struct gen_plan *plan,
     if (label->kind == GEN_PLANT_GENDER_RESTRICTED) {
         gen_out_str(out, label->restrict_gender == 1 ? "\"gender\":\"1\"}" : "\"gender\":\"2\"}");
         snprintf(note, size, "%s %s restricted to %s, billed to a %s", item->code,
-                 label->in_catalog ? "is (in the catalog)" : "taken as (planted, not in the catalog)",
+                 label->in_catalog ? "is (in the catalog)"
+                                   : "taken as (planted, not in the catalog)",
                  label->restrict_gender == 1 ? "men" : "women",
                  plan->person.gend == '1' ? "man" : "woman");
         return;
@@ -210,11 +210,11 @@ static void write_plan_labels(struct writer *w, const struct gen_plan *plan) {
     for (int32_t i = 0; i < plan->label_count; i++) {
         const struct gen_label *label = &plan->labels[i];
         label_head(w, (enum gen_plant_kind)label->kind, plan, label);
-        if (label->kind == GEN_PLANT_SPLIT_ADMISSION || label->kind == GEN_PLANT_OVERLAPPING_STAYS ||
+        if (label->kind == GEN_PLANT_SPLIT_ADMISSION ||
+            label->kind == GEN_PLANT_OVERLAPPING_STAYS ||
             label->kind == GEN_PLANT_VISIT_DURING_STAY)
             write_stay_label(w, plan, label, note, sizeof note);
-        else
-            write_item_label(w, plan, label, note, sizeof note);
+        else write_item_label(w, plan, label, note, sizeof note);
         label_tail(w, note);
     }
 }
@@ -268,7 +268,8 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
             write_plan_labels(w, plan);
         }
     }
-    if (got < 0) snprintf(err, err_size, "more persons than identity numbers for their birth dates");
+    if (got < 0)
+        snprintf(err, err_size, "more persons than identity numbers for their birth dates");
     int a = close_out(&w->out, path, err, err_size);
     int b = close_out(&w->labels, labels_path, err, err_size);
     rc = got < 0 || a != 0 || b != 0 ? -1 : 0;
@@ -354,7 +355,8 @@ static int write_bills(struct writer *w, const char *dir, char *err, size_t err_
 
 static int make_dir(const char *dir, char *err, size_t err_size) {
     struct stat st;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) return fail(err, err_size, dir, "cannot create", errno);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return fail(err, err_size, dir, "cannot create", errno);
     if (stat(dir, &st) != 0) return fail(err, err_size, dir, "cannot stat", errno);
     if (!S_ISDIR(st.st_mode)) return fail(err, err_size, dir, "not a directory", ENOTDIR);
     return 0;

@@ -32,12 +32,12 @@ enum json_type {
 
 struct json_value {
     enum json_type type;
-    uint32_t len;                 /* string: bytes; number: text bytes; array/object: members */
-    const char *text;             /* string (unescaped) or number (literal text); NUL-terminated */
-    const char *key;              /* member name when the parent is an object, else NULL */
+    uint32_t len;     /* string: bytes; number: text bytes; array/object: members */
+    const char *text; /* string (unescaped) or number (literal text); NUL-terminated */
+    const char *key;  /* member name when the parent is an object, else NULL */
     uint32_t key_len;
-    struct json_value *child;     /* first element or member (arrays, objects) */
-    struct json_value *next;      /* next sibling */
+    struct json_value *child; /* first element or member (arrays, objects) */
+    struct json_value *next;  /* next sibling */
 };
 
 struct json_limits {
@@ -47,7 +47,7 @@ struct json_limits {
 };
 
 struct json_error {
-    size_t offset;                /* byte offset in the input */
+    size_t offset; /* byte offset in the input */
     char message[128];
 };
 
@@ -72,12 +72,12 @@ struct json_buf {
     char *data;
     size_t len;
     size_t cap;
-    bool failed;                  /* an allocation failed; contents unusable */
+    bool failed; /* an allocation failed; contents unusable */
 };
 
 void json_buf_init(struct json_buf *buf);
 void json_buf_free(struct json_buf *buf);
-void json_buf_reset(struct json_buf *buf);   /* len = 0, keeps memory */
+void json_buf_reset(struct json_buf *buf); /* len = 0, keeps memory */
 void json_buf_raw(struct json_buf *buf, const char *text, size_t len);
 void json_buf_str(struct json_buf *buf, const char *text); /* quoted, escaped */
 void json_buf_key(struct json_buf *buf, const char *key);  /* "key": */

@@ -31,8 +31,8 @@ struct node_chunk {
 };
 
 struct frame {
-    struct json_value *node;   /* the open array or object */
-    struct json_value *last;   /* its last member so far, or NULL */
+    struct json_value *node; /* the open array or object */
+    struct json_value *last; /* its last member so far, or NULL */
 };
 
 struct json_doc {
@@ -40,7 +40,7 @@ struct json_doc {
     struct node_chunk *chunks; /* every chunk ever allocated, in order */
     struct node_chunk *chunk;  /* the chunk being filled, or NULL */
     size_t chunk_used;
-    char *text;                /* strings and number text, NUL-terminated */
+    char *text; /* strings and number text, NUL-terminated */
     size_t text_cap;
     struct frame *stack;
     uint32_t stack_cap;
@@ -51,8 +51,8 @@ struct parser {
     const unsigned char *src;
     size_t len;
     size_t pos;
-    char *out;                 /* next free byte of doc->text */
-    const char *out_end;       /* doc->text + doc->text_cap */
+    char *out;           /* next free byte of doc->text */
+    const char *out_end; /* doc->text + doc->text_cap */
     uint32_t nodes;
     uint32_t depth;
     struct json_error *error;
@@ -60,25 +60,19 @@ struct parser {
 
 /* Bytes that end a run of plain string characters: controls, '"', '\\' and
  * every non-ASCII byte (validated as UTF-8 one sequence at a time). */
-static bool byte_is_special(unsigned char c)
-{
+static bool byte_is_special(unsigned char c) {
     return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
 }
 
-static bool byte_is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
+static bool byte_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static bool byte_starts_value(unsigned char c) {
+    return c == '{' || c == '[' || c == '"' || c == '-' || byte_is_digit(c) || c == 't' ||
+           c == 'f' || c == 'n';
 }
 
-static bool byte_starts_value(unsigned char c)
-{
-    return c == '{' || c == '[' || c == '"' || c == '-' || byte_is_digit(c) ||
-           c == 't' || c == 'f' || c == 'n';
-}
-
-__attribute__((format(printf, 3, 4)))
-static bool fail(struct parser *p, size_t offset, const char *fmt, ...)
-{
+__attribute__((format(printf, 3, 4))) static bool fail(struct parser *p, size_t offset,
+                                                       const char *fmt, ...) {
     assert(p != NULL && p->error != NULL);
     assert(fmt != NULL);
     va_list ap;
@@ -90,33 +84,28 @@ static bool fail(struct parser *p, size_t offset, const char *fmt, ...)
 }
 
 /* Reports the byte at p->pos as unexpected, with an optional expectation. */
-static bool fail_unexpected(struct parser *p, const char *expected)
-{
+static bool fail_unexpected(struct parser *p, const char *expected) {
     assert(p != NULL);
     assert(expected != NULL);
     const char *sep = expected[0] != '\0' ? ", expected " : "";
-    if (p->pos >= p->len)
-        return fail(p, p->pos, "unexpected end of input%s%s", sep, expected);
+    if (p->pos >= p->len) return fail(p, p->pos, "unexpected end of input%s%s", sep, expected);
     unsigned char c = p->src[p->pos];
     if (c > 0x20 && c < 0x7f)
         return fail(p, p->pos, "unexpected character '%c'%s%s", c, sep, expected);
     return fail(p, p->pos, "unexpected byte 0x%02x%s%s", c, sep, expected);
 }
 
-static void skip_ws(struct parser *p)
-{
+static void skip_ws(struct parser *p) {
     assert(p->pos <= p->len);
     while (p->pos < p->len) {
         unsigned char c = p->src[p->pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            break;
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
         p->pos++;
     }
 }
 
 /* Makes doc->chunk the next chunk to fill, allocating one if none is left. */
-static bool next_chunk(struct json_doc *doc)
-{
+static bool next_chunk(struct json_doc *doc) {
     assert(doc != NULL);
     assert(doc->chunk != NULL || doc->chunks == NULL);
     struct node_chunk *c = doc->chunk != NULL ? doc->chunk->next : doc->chunks;
@@ -125,22 +114,18 @@ static bool next_chunk(struct json_doc *doc)
         if (doc->chunk != NULL)
             cap = doc->chunk->cap < CHUNK_NODES_MAX / 2 ? doc->chunk->cap * 2 : CHUNK_NODES_MAX;
         c = malloc(sizeof *c + cap * sizeof c->items[0]);
-        if (c == NULL)
-            return false;
+        if (c == NULL) return false;
         c->next = NULL;
         c->cap = cap;
-        if (doc->chunk != NULL)
-            doc->chunk->next = c;
-        else
-            doc->chunks = c;
+        if (doc->chunk != NULL) doc->chunk->next = c;
+        else doc->chunks = c;
     }
     doc->chunk = c;
     doc->chunk_used = 0;
     return true;
 }
 
-static struct json_value *new_node(struct parser *p)
-{
+static struct json_value *new_node(struct parser *p) {
     struct json_doc *doc = p->doc;
     assert(p->nodes <= doc->limits.nodes_max);
     if (p->nodes == doc->limits.nodes_max) {
@@ -161,39 +146,31 @@ static struct json_value *new_node(struct parser *p)
 }
 
 /* Appends v to the innermost open container, if any. */
-static void attach(struct parser *p, struct json_value *v)
-{
+static void attach(struct parser *p, struct json_value *v) {
     assert(v != NULL && v->next == NULL);
-    if (p->depth == 0)
-        return;
+    if (p->depth == 0) return;
     struct frame *f = &p->doc->stack[p->depth - 1];
     assert(f->node->type == JSON_ARRAY || f->node->type == JSON_OBJECT);
-    if (f->last != NULL)
-        f->last->next = v;
-    else
-        f->node->child = v;
+    if (f->last != NULL) f->last->next = v;
+    else f->node->child = v;
     f->last = v;
     f->node->len++;
 }
 
-static void put_byte(struct parser *p, unsigned char c)
-{
+static void put_byte(struct parser *p, unsigned char c) {
     assert(p->out < p->out_end);
     *p->out++ = (char)c;
 }
 
-static void put_bytes(struct parser *p, const unsigned char *bytes, size_t n)
-{
+static void put_bytes(struct parser *p, const unsigned char *bytes, size_t n) {
     assert(n <= (size_t)(p->out_end - p->out));
-    if (n > 0)
-        memcpy(p->out, bytes, n);
+    if (n > 0) memcpy(p->out, bytes, n);
     p->out += n;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..avail) (lead byte >= 0x80), or
  * 0 when it is overlong, a surrogate, above U+10FFFF or truncated. */
-static size_t utf8_sequence(const unsigned char *s, size_t avail)
-{
+static size_t utf8_sequence(const unsigned char *s, size_t avail) {
     assert(avail > 0 && s[0] >= 0x80);
     unsigned char c = s[0], lo = 0x80, hi = 0xbf;
     size_t n;
@@ -201,29 +178,22 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail)
         n = 2;
     } else if (c >= 0xe0 && c <= 0xef) {
         n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;          /* below is overlong */
-        else if (c == 0xed)
-            hi = 0x9f;          /* above is a UTF-16 surrogate */
+        if (c == 0xe0) lo = 0xa0;      /* below is overlong */
+        else if (c == 0xed) hi = 0x9f; /* above is a UTF-16 surrogate */
     } else if (c >= 0xf0 && c <= 0xf4) {
         n = 4;
-        if (c == 0xf0)
-            lo = 0x90;          /* below is overlong */
-        else if (c == 0xf4)
-            hi = 0x8f;          /* above is beyond U+10FFFF */
+        if (c == 0xf0) lo = 0x90;      /* below is overlong */
+        else if (c == 0xf4) hi = 0x8f; /* above is beyond U+10FFFF */
     } else {
-        return 0;               /* continuation byte, C0, C1 or F5..FF */
+        return 0; /* continuation byte, C0, C1 or F5..FF */
     }
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
+    if (avail < n || s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
+        if (s[i] < 0x80 || s[i] > 0xbf) return 0;
     return n;
 }
 
-static void put_code_point(struct parser *p, uint32_t cp)
-{
+static void put_code_point(struct parser *p, uint32_t cp) {
     assert(cp > 0 && cp <= 0x10ffff);
     assert(cp < 0xd800 || cp > 0xdfff);
     if (cp < 0x80) {
@@ -244,24 +214,18 @@ static void put_code_point(struct parser *p, uint32_t cp)
 }
 
 /* Reads the 4 hex digits of a \u escape whose backslash is at `at`. */
-static bool read_hex4(const struct parser *p, size_t at, uint32_t *cp)
-{
+static bool read_hex4(const struct parser *p, size_t at, uint32_t *cp) {
     assert(cp != NULL);
     assert(at < p->len);
-    if (p->len - at < 6 || p->src[at] != '\\' || p->src[at + 1] != 'u')
-        return false;
+    if (p->len - at < 6 || p->src[at] != '\\' || p->src[at + 1] != 'u') return false;
     uint32_t v = 0;
     for (size_t i = at + 2; i < at + 6; i++) {
         unsigned char c = p->src[i];
         uint32_t d;
-        if (c >= '0' && c <= '9')
-            d = (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (uint32_t)(c - 'A' + 10);
-        else
-            return false;
+        if (c >= '0' && c <= '9') d = (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') d = (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') d = (uint32_t)(c - 'A' + 10);
+        else return false;
         v = v * 16 + d;
     }
     *cp = v;
@@ -269,35 +233,29 @@ static bool read_hex4(const struct parser *p, size_t at, uint32_t *cp)
 }
 
 /* A \uXXXX escape (or a surrogate pair of two) at p->pos. */
-static bool parse_unicode_escape(struct parser *p)
-{
+static bool parse_unicode_escape(struct parser *p) {
     size_t at = p->pos;
     assert(p->src[at] == '\\' && p->src[at + 1] == 'u');
     uint32_t cp, low;
-    if (!read_hex4(p, at, &cp))
-        return fail(p, at, "invalid escape: \\u needs 4 hex digits");
+    if (!read_hex4(p, at, &cp)) return fail(p, at, "invalid escape: \\u needs 4 hex digits");
     p->pos += 6;
-    if (cp >= 0xdc00 && cp <= 0xdfff)
-        return fail(p, at, "lone surrogate in \\u escape");
+    if (cp >= 0xdc00 && cp <= 0xdfff) return fail(p, at, "lone surrogate in \\u escape");
     if (cp >= 0xd800 && cp <= 0xdbff) {
         if (p->pos >= p->len || !read_hex4(p, p->pos, &low) || low < 0xdc00 || low > 0xdfff)
             return fail(p, at, "lone surrogate in \\u escape");
         p->pos += 6;
         cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
     }
-    if (cp == 0)
-        return fail(p, at, "\\u0000 is not allowed in strings");
+    if (cp == 0) return fail(p, at, "\\u0000 is not allowed in strings");
     put_code_point(p, cp);
     assert(p->pos <= p->len);
     return true;
 }
 
 /* An escape sequence whose backslash is at p->pos. */
-static bool parse_escape(struct parser *p, size_t string_start)
-{
+static bool parse_escape(struct parser *p, size_t string_start) {
     assert(p->pos < p->len && p->src[p->pos] == '\\');
-    if (p->pos + 1 >= p->len)
-        return fail(p, string_start, "unterminated string");
+    if (p->pos + 1 >= p->len) return fail(p, string_start, "unterminated string");
     unsigned char c = p->src[p->pos + 1], out;
     switch (c) {
     case '"': out = '"'; break;
@@ -310,8 +268,7 @@ static bool parse_escape(struct parser *p, size_t string_start)
     case 't': out = '\t'; break;
     case 'u': return parse_unicode_escape(p);
     default:
-        if (c > 0x20 && c < 0x7f)
-            return fail(p, p->pos, "invalid escape '\\%c'", c);
+        if (c > 0x20 && c < 0x7f) return fail(p, p->pos, "invalid escape '\\%c'", c);
         return fail(p, p->pos, "invalid escape");
     }
     put_byte(p, out);
@@ -321,59 +278,48 @@ static bool parse_escape(struct parser *p, size_t string_start)
 
 /* A string token at p->pos (on its opening quote): validated, unescaped and
  * copied, NUL-terminated, into the text buffer. */
-static bool parse_string(struct parser *p, const char **text, uint32_t *len)
-{
+static bool parse_string(struct parser *p, const char **text, uint32_t *len) {
     assert(p->pos < p->len && p->src[p->pos] == '"');
     size_t start = p->pos++;
     char *begin = p->out;
     for (;;) {
         size_t run = p->pos;
-        while (run < p->len && !byte_is_special(p->src[run]))
-            run++;
+        while (run < p->len && !byte_is_special(p->src[run])) run++;
         put_bytes(p, p->src + p->pos, run - p->pos);
         p->pos = run;
-        if (p->pos >= p->len)
-            return fail(p, start, "unterminated string");
+        if (p->pos >= p->len) return fail(p, start, "unterminated string");
         unsigned char c = p->src[p->pos];
-        if (c == '"')
-            break;
+        if (c == '"') break;
         if (c == '\\') {
-            if (!parse_escape(p, start))
-                return false;
+            if (!parse_escape(p, start)) return false;
         } else if (c < 0x20) {
             return fail(p, p->pos, "control character 0x%02x in string", c);
         } else {
             size_t n = utf8_sequence(p->src + p->pos, p->len - p->pos);
-            if (n == 0)
-                return fail(p, p->pos, "invalid UTF-8");
+            if (n == 0) return fail(p, p->pos, "invalid UTF-8");
             put_bytes(p, p->src + p->pos, n);
             p->pos += n;
         }
     }
     p->pos++;
     size_t n = (size_t)(p->out - begin);
-    if (n > UINT32_MAX)
-        return fail(p, start, "string longer than %" PRIu32 " bytes", UINT32_MAX);
+    if (n > UINT32_MAX) return fail(p, start, "string longer than %" PRIu32 " bytes", UINT32_MAX);
     put_byte(p, '\0');
     *text = begin;
     *len = (uint32_t)n;
     return true;
 }
 
-static void skip_digits(struct parser *p)
-{
-    while (p->pos < p->len && byte_is_digit(p->src[p->pos]))
-        p->pos++;
+static void skip_digits(struct parser *p) {
+    while (p->pos < p->len && byte_is_digit(p->src[p->pos])) p->pos++;
 }
 
 /* A number at p->pos: checked against the RFC 8259 grammar and its literal
  * text copied, NUL-terminated, into the text buffer. */
-static bool parse_number(struct parser *p, const char **text, uint32_t *len)
-{
+static bool parse_number(struct parser *p, const char **text, uint32_t *len) {
     size_t start = p->pos;
     assert(start < p->len);
-    if (p->src[p->pos] == '-')
-        p->pos++;
+    if (p->src[p->pos] == '-') p->pos++;
     if (p->pos >= p->len || !byte_is_digit(p->src[p->pos]))
         return fail(p, p->pos, "expected a digit in number");
     if (p->src[p->pos] == '0') {
@@ -391,15 +337,13 @@ static bool parse_number(struct parser *p, const char **text, uint32_t *len)
     }
     if (p->pos < p->len && (p->src[p->pos] == 'e' || p->src[p->pos] == 'E')) {
         p->pos++;
-        if (p->pos < p->len && (p->src[p->pos] == '+' || p->src[p->pos] == '-'))
-            p->pos++;
+        if (p->pos < p->len && (p->src[p->pos] == '+' || p->src[p->pos] == '-')) p->pos++;
         if (p->pos >= p->len || !byte_is_digit(p->src[p->pos]))
             return fail(p, p->pos, "expected a digit in exponent");
         skip_digits(p);
     }
     size_t n = p->pos - start;
-    if (n > UINT32_MAX)
-        return fail(p, start, "number longer than %" PRIu32 " bytes", UINT32_MAX);
+    if (n > UINT32_MAX) return fail(p, start, "number longer than %" PRIu32 " bytes", UINT32_MAX);
     *text = p->out;
     *len = (uint32_t)n;
     put_bytes(p, p->src + start, n);
@@ -407,8 +351,7 @@ static bool parse_number(struct parser *p, const char **text, uint32_t *len)
     return true;
 }
 
-static bool parse_literal(struct parser *p, const char *word)
-{
+static bool parse_literal(struct parser *p, const char *word) {
     size_t n = strlen(word);
     assert(n == 4 || n == 5);
     if (p->len - p->pos < n || memcmp(p->src + p->pos, word, n) != 0)
@@ -417,32 +360,26 @@ static bool parse_literal(struct parser *p, const char *word)
     return true;
 }
 
-static bool grow_stack(struct json_doc *doc)
-{
+static bool grow_stack(struct json_doc *doc) {
     assert(doc->stack_cap < doc->limits.depth_max);
     uint32_t cap = doc->stack_cap == 0 ? STACK_FRAMES_MIN : doc->stack_cap;
-    while (cap <= doc->stack_cap && cap < UINT32_MAX / 2)
-        cap *= 2;
-    if (cap > doc->limits.depth_max)
-        cap = doc->limits.depth_max;
+    while (cap <= doc->stack_cap && cap < UINT32_MAX / 2) cap *= 2;
+    if (cap > doc->limits.depth_max) cap = doc->limits.depth_max;
     struct frame *s = realloc(doc->stack, (size_t)cap * sizeof *s);
-    if (s == NULL)
-        return false;
+    if (s == NULL) return false;
     doc->stack = s;
     doc->stack_cap = cap;
     return true;
 }
 
 /* Pushes the array or object v whose opening bracket is at p->pos. */
-static bool open_container(struct parser *p, struct json_value *v, enum json_type type)
-{
+static bool open_container(struct parser *p, struct json_value *v, enum json_type type) {
     struct json_doc *doc = p->doc;
     assert(type == JSON_ARRAY || type == JSON_OBJECT);
     assert(p->depth <= doc->limits.depth_max);
     if (p->depth == doc->limits.depth_max)
         return fail(p, p->pos, "nesting deeper than %" PRIu32, doc->limits.depth_max);
-    if (p->depth == doc->stack_cap && !grow_stack(doc))
-        return fail(p, p->pos, "out of memory");
+    if (p->depth == doc->stack_cap && !grow_stack(doc)) return fail(p, p->pos, "out of memory");
     v->type = type;
     doc->stack[p->depth].node = v;
     doc->stack[p->depth].last = NULL;
@@ -453,8 +390,7 @@ static bool open_container(struct parser *p, struct json_value *v, enum json_typ
 
 /* Starts a value at the next token: a scalar is parsed whole, a container is
  * opened. The value is attached to the innermost open container. */
-static struct json_value *begin_value(struct parser *p, const char *key, uint32_t key_len)
-{
+static struct json_value *begin_value(struct parser *p, const char *key, uint32_t key_len) {
     skip_ws(p);
     if (p->pos >= p->len || !byte_starts_value(p->src[p->pos])) {
         fail_unexpected(p, "");
@@ -462,8 +398,7 @@ static struct json_value *begin_value(struct parser *p, const char *key, uint32_
     }
     unsigned char c = p->src[p->pos];
     struct json_value *v = new_node(p);
-    if (v == NULL)
-        return NULL;
+    if (v == NULL) return NULL;
     v->key = key;
     v->key_len = key_len;
     attach(p, v);
@@ -471,27 +406,38 @@ static struct json_value *begin_value(struct parser *p, const char *key, uint32_
     switch (c) {
     case '{': ok = open_container(p, v, JSON_OBJECT); break;
     case '[': ok = open_container(p, v, JSON_ARRAY); break;
-    case '"': v->type = JSON_STRING; ok = parse_string(p, &v->text, &v->len); break;
-    case 't': v->type = JSON_TRUE; ok = parse_literal(p, "true"); break;
-    case 'f': v->type = JSON_FALSE; ok = parse_literal(p, "false"); break;
-    case 'n': v->type = JSON_NULL; ok = parse_literal(p, "null"); break;
-    default: v->type = JSON_NUMBER; ok = parse_number(p, &v->text, &v->len); break;
+    case '"':
+        v->type = JSON_STRING;
+        ok = parse_string(p, &v->text, &v->len);
+        break;
+    case 't':
+        v->type = JSON_TRUE;
+        ok = parse_literal(p, "true");
+        break;
+    case 'f':
+        v->type = JSON_FALSE;
+        ok = parse_literal(p, "false");
+        break;
+    case 'n':
+        v->type = JSON_NULL;
+        ok = parse_literal(p, "null");
+        break;
+    default:
+        v->type = JSON_NUMBER;
+        ok = parse_number(p, &v->text, &v->len);
+        break;
     }
     assert(!ok || p->pos <= p->len);
     return ok ? v : NULL;
 }
 
 /* An object member's name and the ':' after it. */
-static bool parse_key(struct parser *p, const char **key, uint32_t *key_len)
-{
+static bool parse_key(struct parser *p, const char **key, uint32_t *key_len) {
     skip_ws(p);
-    if (p->pos >= p->len || p->src[p->pos] != '"')
-        return fail_unexpected(p, "a string key");
-    if (!parse_string(p, key, key_len))
-        return false;
+    if (p->pos >= p->len || p->src[p->pos] != '"') return fail_unexpected(p, "a string key");
+    if (!parse_string(p, key, key_len)) return false;
     skip_ws(p);
-    if (p->pos >= p->len || p->src[p->pos] != ':')
-        return fail_unexpected(p, "':' after the key");
+    if (p->pos >= p->len || p->src[p->pos] != ':') return fail_unexpected(p, "':' after the key");
     p->pos++;
     assert(*key != NULL);
     return true;
@@ -500,8 +446,7 @@ static bool parse_key(struct parser *p, const char **key, uint32_t *key_len)
 /* After a value (or an opening bracket): closes finished containers and
  * consumes the ',' (and key) before the next value. Returns 1 when a value
  * follows, 0 when the top-level value is complete, -1 on error. */
-static int after_value(struct parser *p, const char **key, uint32_t *key_len)
-{
+static int after_value(struct parser *p, const char **key, uint32_t *key_len) {
     while (p->depth > 0) {
         struct frame *f = &p->doc->stack[p->depth - 1];
         bool object = f->node->type == JSON_OBJECT;
@@ -521,29 +466,23 @@ static int after_value(struct parser *p, const char **key, uint32_t *key_len)
         }
         *key = NULL;
         *key_len = 0;
-        if (object && !parse_key(p, key, key_len))
-            return -1;
+        if (object && !parse_key(p, key, key_len)) return -1;
         return 1;
     }
     return 0;
 }
 
-static const struct json_value *parse_document(struct parser *p)
-{
+static const struct json_value *parse_document(struct parser *p) {
     struct json_value *root = NULL;
     const char *key = NULL;
     uint32_t key_len = 0;
     for (;;) {
         struct json_value *v = begin_value(p, key, key_len);
-        if (v == NULL)
-            return NULL;
-        if (root == NULL)
-            root = v;
+        if (v == NULL) return NULL;
+        if (root == NULL) root = v;
         int more = after_value(p, &key, &key_len);
-        if (more < 0)
-            return NULL;
-        if (more == 0)
-            break;
+        if (more < 0) return NULL;
+        if (more == 0) break;
     }
     assert(p->depth == 0);
     skip_ws(p);
@@ -554,11 +493,9 @@ static const struct json_value *parse_document(struct parser *p)
     return root;
 }
 
-struct json_doc *json_doc_new(const struct json_limits *limits)
-{
+struct json_doc *json_doc_new(const struct json_limits *limits) {
     struct json_doc *doc = calloc(1, sizeof *doc);
-    if (doc == NULL)
-        return NULL;
+    if (doc == NULL) return NULL;
     if (limits != NULL) {
         doc->limits = *limits;
     } else {
@@ -570,10 +507,8 @@ struct json_doc *json_doc_new(const struct json_limits *limits)
     return doc;
 }
 
-void json_doc_free(struct json_doc *doc)
-{
-    if (doc == NULL)
-        return;
+void json_doc_free(struct json_doc *doc) {
+    if (doc == NULL) return;
     struct node_chunk *c = doc->chunks;
     while (c != NULL) {
         struct node_chunk *next = c->next;
@@ -587,22 +522,16 @@ void json_doc_free(struct json_doc *doc)
 
 /* Makes the text buffer hold at least `need` bytes, with slack so that a
  * slightly larger next document does not reallocate. */
-static bool reserve_text(struct json_doc *doc, size_t need)
-{
+static bool reserve_text(struct json_doc *doc, size_t need) {
     assert(need > 0);
-    if (doc->text_cap >= need)
-        return true;
+    if (doc->text_cap >= need) return true;
     size_t cap = 4096;
-    while (cap < need && cap <= SIZE_MAX / 2)
-        cap *= 2;
-    if (cap < need)
-        cap = need;
+    while (cap < need && cap <= SIZE_MAX / 2) cap *= 2;
+    if (cap < need) cap = need;
     size_t limit = doc->limits.bytes_max < SIZE_MAX ? doc->limits.bytes_max + 1 : SIZE_MAX;
-    if (cap > limit)
-        cap = limit > need ? limit : need;
+    if (cap > limit) cap = limit > need ? limit : need;
     char *t = malloc(cap);
-    if (t == NULL)
-        return false;
+    if (t == NULL) return false;
     free(doc->text);
     doc->text = t;
     doc->text_cap = cap;
@@ -610,11 +539,12 @@ static bool reserve_text(struct json_doc *doc, size_t need)
 }
 
 const struct json_value *json_parse(struct json_doc *doc, const char *src, size_t len,
-                                    struct json_error *error)
-{
-    struct json_error ignored = { .offset = 0 };
-    struct parser p = { .doc = doc, .src = (const unsigned char *)(src != NULL ? src : ""),
-                        .len = len, .error = error != NULL ? error : &ignored };
+                                    struct json_error *error) {
+    struct json_error ignored = {.offset = 0};
+    struct parser p = {.doc = doc,
+                       .src = (const unsigned char *)(src != NULL ? src : ""),
+                       .len = len,
+                       .error = error != NULL ? error : &ignored};
     p.error->offset = 0;
     p.error->message[0] = '\0';
     if (doc == NULL || (src == NULL && len > 0)) {
@@ -638,21 +568,17 @@ const struct json_value *json_parse(struct json_doc *doc, const char *src, size_
     return root;
 }
 
-const struct json_value *json_get(const struct json_value *obj, const char *key)
-{
-    if (obj == NULL || key == NULL || obj->type != JSON_OBJECT)
-        return NULL;
+const struct json_value *json_get(const struct json_value *obj, const char *key) {
+    if (obj == NULL || key == NULL || obj->type != JSON_OBJECT) return NULL;
     size_t n = strlen(key);
     for (const struct json_value *m = obj->child; m != NULL; m = m->next) {
         assert(m->key != NULL);
-        if (m->key_len == n && memcmp(m->key, key, n) == 0)
-            return m;
+        if (m->key_len == n && memcmp(m->key, key, n) == 0) return m;
     }
     return NULL;
 }
 
-const char *json_type_name(enum json_type type)
-{
+const char *json_type_name(enum json_type type) {
     switch (type) {
     case JSON_NULL: return "null";
     case JSON_FALSE: return "false";

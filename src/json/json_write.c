@@ -12,8 +12,7 @@
 
 #define BUF_BYTES_MIN 256u
 
-void json_buf_init(struct json_buf *buf)
-{
+void json_buf_init(struct json_buf *buf) {
     assert(buf != NULL);
     buf->data = NULL;
     buf->len = 0;
@@ -21,40 +20,33 @@ void json_buf_init(struct json_buf *buf)
     buf->failed = false;
 }
 
-void json_buf_free(struct json_buf *buf)
-{
+void json_buf_free(struct json_buf *buf) {
     assert(buf != NULL);
     free(buf->data);
     json_buf_init(buf);
 }
 
-void json_buf_reset(struct json_buf *buf)
-{
+void json_buf_reset(struct json_buf *buf) {
     assert(buf != NULL);
     assert(buf->len <= buf->cap);
     buf->len = 0;
     buf->failed = false;
-    if (buf->data != NULL)
-        buf->data[0] = '\0';
+    if (buf->data != NULL) buf->data[0] = '\0';
 }
 
 /* Makes room for n more bytes and the terminating NUL. */
-static bool reserve(struct json_buf *buf, size_t n)
-{
+static bool reserve(struct json_buf *buf, size_t n) {
     assert(buf != NULL);
     assert(buf->data != NULL || buf->cap == 0);
-    if (buf->failed)
-        return false;
+    if (buf->failed) return false;
     if (n >= SIZE_MAX - buf->len) {
         buf->failed = true;
         return false;
     }
     size_t need = buf->len + n + 1;
-    if (need <= buf->cap)
-        return true;
+    if (need <= buf->cap) return true;
     size_t cap = buf->cap > BUF_BYTES_MIN ? buf->cap : BUF_BYTES_MIN;
-    while (cap < need)
-        cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
+    while (cap < need) cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
     char *data = realloc(buf->data, cap);
     if (data == NULL) {
         buf->failed = true;
@@ -65,57 +57,39 @@ static bool reserve(struct json_buf *buf, size_t n)
     return true;
 }
 
-void json_buf_raw(struct json_buf *buf, const char *text, size_t len)
-{
+void json_buf_raw(struct json_buf *buf, const char *text, size_t len) {
     assert(buf != NULL);
     assert(text != NULL || len == 0);
-    if (!reserve(buf, len))
-        return;
-    if (len > 0)
-        memcpy(buf->data + buf->len, text, len);
+    if (!reserve(buf, len)) return;
+    if (len > 0) memcpy(buf->data + buf->len, text, len);
     buf->len += len;
     buf->data[buf->len] = '\0';
 }
 
-void json_buf_char(struct json_buf *buf, char c)
-{
-    json_buf_raw(buf, &c, 1);
-}
+void json_buf_char(struct json_buf *buf, char c) { json_buf_raw(buf, &c, 1); }
 
 /* Length of the valid UTF-8 sequence at s (lead byte >= 0x80, NUL-terminated
  * string), or 0 when it is invalid. Same rules as the reader: no overlongs,
  * no surrogates, nothing above U+10FFFF, no truncation. */
-static size_t utf8_sequence(const unsigned char *s)
-{
+static size_t utf8_sequence(const unsigned char *s) {
     assert(s[0] >= 0x80);
     unsigned char c = s[0], lo = 0x80, hi = 0xbf;
     size_t n;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)      /* a NUL stops here: it is < 0x80 */
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) n = 3;
+    else if (c >= 0xf0 && c <= 0xf4) n = 4;
+    else return 0;
+    if (c == 0xe0) lo = 0xa0;
+    else if (c == 0xed) hi = 0x9f;
+    else if (c == 0xf0) lo = 0x90;
+    else if (c == 0xf4) hi = 0x8f;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++) /* a NUL stops here: it is < 0x80 */
+        if (s[i] < 0x80 || s[i] > 0xbf) return 0;
     return n;
 }
 
-static void put_escape(struct json_buf *buf, unsigned char c)
-{
+static void put_escape(struct json_buf *buf, unsigned char c) {
     assert(c < 0x20 || c == '"' || c == '\\');
     char esc[8];
     const char *named = NULL;
@@ -140,8 +114,7 @@ static void put_escape(struct json_buf *buf, unsigned char c)
 
 /* Quoted and escaped. Valid UTF-8 passes through; each invalid byte becomes
  * U+FFFD so that the output is always valid JSON. NULL is written as null. */
-void json_buf_str(struct json_buf *buf, const char *text)
-{
+void json_buf_str(struct json_buf *buf, const char *text) {
     assert(buf != NULL);
     if (text == NULL) {
         json_buf_raw(buf, "null", 4);
@@ -151,12 +124,10 @@ void json_buf_str(struct json_buf *buf, const char *text)
     json_buf_char(buf, '"');
     while (*s != '\0' && !buf->failed) {
         size_t run = 0;
-        while (s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
-            run++;
+        while (s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') run++;
         json_buf_raw(buf, (const char *)s, run);
         s += run;
-        if (*s == '\0')
-            break;
+        if (*s == '\0') break;
         if (*s < 0x80) {
             put_escape(buf, *s++);
             continue;
@@ -173,16 +144,14 @@ void json_buf_str(struct json_buf *buf, const char *text)
     json_buf_char(buf, '"');
 }
 
-void json_buf_key(struct json_buf *buf, const char *key)
-{
+void json_buf_key(struct json_buf *buf, const char *key) {
     assert(buf != NULL);
     assert(key != NULL);
     json_buf_str(buf, key);
     json_buf_char(buf, ':');
 }
 
-void json_buf_int(struct json_buf *buf, int64_t value)
-{
+void json_buf_int(struct json_buf *buf, int64_t value) {
     char tmp[32];
     int n = snprintf(tmp, sizeof tmp, "%" PRId64, value);
     assert(n > 0 && (size_t)n < sizeof tmp);
@@ -190,8 +159,7 @@ void json_buf_int(struct json_buf *buf, int64_t value)
 }
 
 /* Fen as yuan with exactly two decimals: -5 -> "-0.05", 12340 -> "123.40". */
-void json_buf_fen(struct json_buf *buf, int64_t amount_fen)
-{
+void json_buf_fen(struct json_buf *buf, int64_t amount_fen) {
     char tmp[32];
     uint64_t magnitude = amount_fen < 0 ? 0u - (uint64_t)amount_fen : (uint64_t)amount_fen;
     int n = snprintf(tmp, sizeof tmp, "%s%" PRIu64 ".%02u", amount_fen < 0 ? "-" : "",
