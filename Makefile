@@ -23,7 +23,7 @@ COVERAGE_CFLAGS := $(STD) $(WARN) $(INC) -O0 -g --coverage -fprofile-update=atom
 # Folders whose files are also compiled with CONVERSION_WARN: implicit
 # conversions that may change a value or its sign are errors there. A folder
 # is switched on by adding it to CONVERSION_DIRS once it compiles cleanly.
-CONVERSION_DIRS := src/json src/gen
+CONVERSION_DIRS := src/json src/gen src/core src/app src/codec src/store src/service src/cli src/bench
 CONVERSION_WARN := -Wconversion -Wsign-conversion
 folder_warn = $(if $(filter $(CONVERSION_DIRS),$(patsubst %/,%,$(dir $(1)))),$(CONVERSION_WARN))
 

@@ -149,7 +149,8 @@ static void step_lines(struct ctx *c, struct line_result *out) {
     for (int32_t i = 0; i < bill->line_count; i++) {
         const struct bill_line *line = &bill->lines[i];
         const struct catalog_item *item = catalog_find(c->in->catalog, line->med_list_codg);
-        struct line_result lr = {.item_class = item ? item->item_class : CLASS_C,
+        enum item_class item_class = item ? item->item_class : CLASS_C;
+        struct line_result lr = {.item_class = (int32_t)item_class,
                                  .cap_price_scaled = item ? item->cap_price_scaled : -1};
         int64_t a = line->amount_fen;
         s->medfee_sumamt += a;
