@@ -22,6 +22,7 @@ int bill_date_field(const struct json_value *obj, const char *key, datetime_s *o
 /* A flag given as true/false, 0/1 or "0"/"1"; absent is false. */
 static int flag_field(const struct json_value *obj, const char *key, bool *out, const char *path,
                       struct field_err *e) {
+    assert(obj != NULL && obj->type == JSON_OBJECT && out != NULL);
     const struct json_value *v = json_get(obj, key);
     *out = false;
     if (v == NULL || v->type == JSON_NULL || v->type == JSON_FALSE) return 0;
@@ -52,8 +53,12 @@ static int code_field(const struct json_value *obj, const char *key, char *out, 
 /* A number of a line: a bad one is recorded (the first names the field). */
 static void line_number(struct bill_line *line, const struct json_value *obj, const char *key,
                         int decimals, int64_t abs_max, int64_t *out) {
+    assert(decimals >= 0 && decimals <= 6 && abs_max > 0);
     const struct json_value *v = json_get(obj, key);
-    if (field_scaled(v, decimals, abs_max, out) == 0) return;
+    if (field_scaled(v, decimals, abs_max, out) == 0) {
+        assert(*out >= -abs_max && *out <= abs_max);
+        return;
+    }
     *out = 0;
     if (line->numbers_ok) line->bad_field = key;
     line->numbers_ok = false;
@@ -131,6 +136,7 @@ int bill_decode(const struct bill_source *src, struct bill *bill, struct bill_li
 
 int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,
                    int32_t lines_max, char *err, size_t err_size) {
+    assert(bill != NULL && lines != NULL && err != NULL && err_size > 0);
     struct bill_source src = {obj, "", obj ? json_get(obj, "details") : NULL, "details"};
     return bill_decode(&src, bill, lines, lines_max, err, err_size);
 }

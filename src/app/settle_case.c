@@ -33,8 +33,10 @@ static void engine_person(const struct store_person *p, int64_t balance_fen, str
 static const struct institution *engine_institution(const struct app_registry *reg,
                                                     const struct bill *bill,
                                                     struct institution *out) {
+    assert(reg != NULL && bill != NULL && out != NULL);
     const struct store_institution *r = reg->institution(reg->ctx, bill->fixmedins_code);
     if (r == NULL || !app_designated(r, bill->dates_ok, bill->endtime)) return NULL;
+    assert(strcmp(r->code, bill->fixmedins_code) == 0);
     memset(out, 0, sizeof *out);
     snprintf(out->code, sizeof out->code, "%s", r->code);
     out->type = r->type;
@@ -107,20 +109,26 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
 
 /* ---- the store as the two interfaces -------------------------------------- */
 static const struct store_institution *registry_institution_of(const void *ctx, const char *code) {
+    assert(ctx != NULL && code != NULL);
     return registry_institution(ctx, code);
 }
 
 static const struct policy *registry_policy_of(const void *ctx, const char *region, int32_t year,
                                                int32_t insutype) {
+    assert(ctx != NULL && region != NULL);
     return registry_policy(ctx, region, year, insutype);
 }
 
 static const struct policy *registry_fallback_of(const void *ctx, const char *region,
                                                  int32_t insutype) {
+    assert(ctx != NULL && region != NULL);
     return registry_policy_fallback(ctx, region, insutype);
 }
 
-static const struct catalog *registry_catalog_of(const void *ctx) { return registry_catalog(ctx); }
+static const struct catalog *registry_catalog_of(const void *ctx) {
+    assert(ctx != NULL);
+    return registry_catalog(ctx);
+}
 
 struct app_registry app_registry_of(const struct registry *reg) {
     assert(reg != NULL);
@@ -136,6 +144,7 @@ static int store_person_of(void *ctx, const char *psn_no, struct store_person *o
 
 static int store_state_of(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
                           struct store_err *err) {
+    assert(ctx != NULL && psn_no != NULL && year > 0 && out != NULL);
     return store_state_get(ctx, psn_no, year, out, err);
 }
 
