@@ -83,9 +83,11 @@ static int inst_index(struct store *s) {
     size_t slots = 16;
     while (slots < s->institution_count * 2) slots *= 2;
     free(s->inst_slots);
+    s->inst_slot_count = 0; /* a failed index finds nothing, never a freed table */
     s->inst_slots = calloc(slots, sizeof *s->inst_slots);
     if (s->inst_slots == NULL) return -1;
     s->inst_slot_count = slots;
+    assert(s->institution_count < slots);
     for (size_t i = 0; i < s->institution_count; i++) {
         size_t h = (size_t)code_hash(s->institutions[i].code) & (slots - 1);
         while (s->inst_slots[h] != 0) h = (h + 1) & (slots - 1);
@@ -175,22 +177,37 @@ static int catalog_collect(void *ctx, const struct catalog_item *item) {
     return catalog_add(ctx, item) == 0 ? 0 : -2;
 }
 
+/* Empties the registry in memory: after a reload that failed part way it
+ * holds no half-indexed table (every institution, policy and catalog item
+ * is then unknown until the next reload). */
+static void registry_clear(struct store *s) {
+    s->institution_count = 0;
+    free(s->inst_slots);
+    s->inst_slots = NULL;
+    s->inst_slot_count = 0;
+    s->policy_count = 0;
+    catalog_free(&s->catalog);
+    catalog_init(&s->catalog);
+    assert(store_institution_find(s, "") == NULL);
+}
+
 int store_reload_registry(struct store *s, struct store_err *err) {
     assert(s != NULL);
-    s->institution_count = 0;
+    registry_clear(s);
     int rc = s->ops->institutions_scan(s->conn, inst_collect, s, err);
     if (rc != 0 || inst_index(s) != 0) {
         if (rc != -1) store_errf(err, "institutions: too many or out of memory");
+        registry_clear(s);
         return -1;
     }
-    if (load_policies(s, err) != 0) return -1;
-    catalog_free(&s->catalog);
-    catalog_init(&s->catalog);
+    if (load_policies(s, err) != 0) return registry_clear(s), -1;
     rc = s->ops->catalog_scan(s->conn, catalog_collect, &s->catalog, err);
     if (rc != 0) {
         if (rc != -1) store_errf(err, "catalog: too many items or out of memory");
+        registry_clear(s);
         return -1;
     }
+    assert(s->inst_slot_count > s->institution_count);
     return 0;
 }
 
