@@ -1,0 +1,470 @@
+/* test_alloc_fail.c: failure paths under allocation failure. For each
+ * entry point (commitq_start, store_open, service_open, the JSON reader,
+ * the policy and catalog loaders, store_import of each kind) the test first
+ * counts the allocations of one call, then runs the call again for every
+ * N = 1, 2, ... with the Nth allocation failing (tests/alloc_fail.h), until
+ * a call no longer reaches N. Every call must return cleanly: success
+ * (the code may do without that allocation) or its error value with a
+ * message; afterwards everything it made is released (the sanitizer build
+ * runs LeakSanitizer at exit) and the object it worked on still works.
+ * Only allocations of our own code are failed: SQLite, libpq, OpenSSL and
+ * libc allocate through their own references. Linked with
+ * TEST_LDFLAGS_test_alloc_fail (Makefile). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc_fail.h"
+#include "city_fixture.h"
+#include "codec/codec.h"
+#include "core/date.h"
+#include "core/money.h"
+#include "json/json.h"
+#include "pg_db.h"
+#include "service/service.h"
+#include "store/store.h"
+
+#define POINTS_MAX 100000          /* allocations of one call the sweep covers */
+#define ERR_BYTES 512
+#define REQUEST_LINES 300          /* fee lines of the JSON request body */
+#define REQUEST_BYTES_MAX 131072
+#define PATH_BYTES 1024
+
+/* One entry point under test. call() runs it armed and returns 0 or -1
+ * with err set; finish() runs disarmed after every call, releases what the
+ * call made and checks that what it worked on still works. */
+struct entry {
+    const char *name;
+    int (*call)(void *ctx, char *err, size_t err_size);
+    void (*finish)(void *ctx, int rc);
+    void *ctx;
+};
+
+/* Runs e once per allocation it makes, failing that one; returns the
+ * number of allocation points covered. */
+static long sweep(const struct entry *e) {
+    char err[ERR_BYTES];
+    long tolerated = 0;
+    for (long n = 1; n <= POINTS_MAX; n++) {
+        err[0] = '\0';
+        alloc_fail_arm(n);
+        int rc = e->call(e->ctx, err, sizeof err);
+        long seen = alloc_fail_disarm();
+        bool fired = alloc_fail_fired();
+        if (rc != 0 && !fired) print_message("%s: unarmed failure: %s\n", e->name, err);
+        assert_true(rc == 0 || (rc == -1 && fired));
+        if (rc == -1 && err[0] == '\0') print_message("%s: allocation %ld: no message\n", e->name, n);
+        assert_true(rc == 0 || err[0] != '\0');
+        if (rc != 0 && getenv("ALLOC_FAIL_TRACE"))
+            print_message("%s: allocation %ld failed: %s\n", e->name, n, err);
+        e->finish(e->ctx, rc);
+        if (rc == 0 && fired) tolerated++;
+        if (rc == 0 && fired && getenv("ALLOC_FAIL_TRACE"))
+            print_message("%s: allocation %ld failed, and the call succeeded\n", e->name, n);
+        if (!fired) {
+            assert_int_equal(seen, n - 1);
+            print_message("%-28s %5ld allocation points, each failed cleanly (%ld tolerated)\n",
+                          e->name, n - 1, tolerated);
+            return n - 1;
+        }
+    }
+    fail_msg("%s: more than %d allocations", e->name, POINTS_MAX);
+    return -1;
+}
+
+/* ---- a stored city in a temporary directory --------------------------- */
+struct city {
+    char dir[PATH_BYTES / 2];
+    char target[PATH_BYTES];
+    char pg_db[64];
+};
+
+static void city_make(struct city *c, bool import) {
+    assert_int_equal(test_target_make(false, "allocfail", "city.db", c->dir, sizeof c->dir,
+                                      c->pg_db, sizeof c->pg_db, c->target, sizeof c->target), 0);
+    struct store *s = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c->target, &s, &err), 0);
+    if (import) assert_int_equal(city_import_all(s, c->dir), 0);
+    store_close(s);
+}
+
+static void city_remove(struct city *c) {
+    char cmd[PATH_BYTES];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void check_store(struct store *s) {
+    struct store_err err = {{0}};
+    int64_t records = 0;
+    int rc = store_check(s, &records, &err);
+    if (rc != 0) print_message("check: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+/* ---- store_open -------------------------------------------------------- */
+struct open_ctx {
+    const char *target;
+    struct store *store;
+};
+
+static int open_call(void *ctx, char *err, size_t err_size) {
+    struct open_ctx *o = ctx;
+    struct store_err serr = {{0}};
+    int rc = store_open(o->target, &o->store, &serr);
+    snprintf(err, err_size, "%s", serr.msg);
+    return rc;
+}
+
+static void open_finish(void *ctx, int rc) {
+    struct open_ctx *o = ctx;
+    assert_true(rc == 0 ? o->store != NULL : o->store == NULL);
+    if (o->store) check_store(o->store);
+    store_close(o->store);
+    o->store = NULL;
+}
+
+static void test_store_open(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, true);
+    struct open_ctx o = {c.target, NULL};
+    struct entry e = {"store_open", open_call, open_finish, &o};
+    assert_true(sweep(&e) > 0);
+    city_remove(&c);
+}
+
+/* ---- commitq_start ----------------------------------------------------- */
+struct commitq_ctx {
+    struct store *store;
+    struct commitq *q;
+    int serial;
+};
+
+static int commitq_call_start(void *ctx, char *err, size_t err_size) {
+    struct commitq_ctx *cq = ctx;
+    struct store_err serr = {{0}};
+    int rc = commitq_start(cq->store, 64, &cq->q, &serr);
+    snprintf(err, err_size, "%s", serr.msg);
+    return rc;
+}
+
+/* A started queue must settle: one small bill of E1 at H3. */
+static void commitq_finish(void *ctx, int rc) {
+    struct commitq_ctx *cq = ctx;
+    assert_true(rc == 0 ? cq->q != NULL : cq->q == NULL);
+    if (cq->q == NULL) return;
+    struct bill_line line = {.has_feedetl_sn = true, .numbers_ok = true,
+                             .cnt_scaled = CNT_SCALE, .pric_scaled = 100 * PRICE_SCALE,
+                             .amount_fen = 10000};
+    snprintf(line.feedetl_sn, sizeof line.feedetl_sn, "1");
+    snprintf(line.med_list_codg, sizeof line.med_list_codg, "SA02");
+    struct bill bill = {.med_type = MED_TYPE_INPATIENT, .dates_ok = true, .line_count = 1,
+                        .lines = &line,
+                        .begntime = datetime_from_civil(2020, 3, 1, 0, 0, 0),
+                        .endtime = datetime_from_civil(2020, 3, 5, 0, 0, 0)};
+    snprintf(bill.fixmedins_code, sizeof bill.fixmedins_code, "H3");
+    snprintf(bill.dise_codg, sizeof bill.dise_codg, "K35");
+    struct store_req r = {.op = STORE_OP_SETTLE, .bill = &bill};
+    snprintf(r.msgid, sizeof r.msgid, "alloc-%d", ++cq->serial);
+    snprintf(r.psn_no, sizeof r.psn_no, "E1");
+    assert_int_equal(commitq_call(cq->q, &r), 0);
+    assert_int_equal(r.status, STORE_DONE);
+    commitq_stop(cq->q);
+    cq->q = NULL;
+}
+
+static void test_commitq_start(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, true);
+    struct commitq_ctx cq = {0};
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c.target, &cq.store, &err), 0);
+    struct entry e = {"commitq_start", commitq_call_start, commitq_finish, &cq};
+    assert_true(sweep(&e) > 0);
+    check_store(cq.store);
+    store_close(cq.store);
+    city_remove(&c);
+}
+
+/* ---- store_import ------------------------------------------------------ */
+struct import_ctx {
+    struct store *store;
+    const char *kind;
+    char path[PATH_BYTES];
+    int serial;                  /* persons: the file's psn_no prefix */
+};
+
+/* Persons are inserted, never overwritten: each successful import of the
+ * sweep is followed by a file of new persons (the same allocations). */
+static void persons_file(struct import_ctx *im) {
+    char text[1024];
+    int s = ++im->serial;
+    snprintf(text, sizeof text,
+             "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+             "benefit_start,acct_balc\n"
+             "E%d_1,440900197001010011,\"Wang, Wei\",1,1970-01-01,310,in_service,,440900,"
+             "2010-01-01,3000.00\n"
+             "E%d_2,440900195001010022,Li Na,2,1950-01-01,310,retired,low_income,440900,"
+             "2010-01-01,10.50\n"
+             "R%d_1,440900199001010033,Zhang San,1,1990-01-01,390,adult,,440900,2010-01-01,0\n",
+             s, s, s);
+    FILE *f = fopen(im->path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int import_call(void *ctx, char *err, size_t err_size) {
+    struct import_ctx *im = ctx;
+    struct store_err serr = {{0}};
+    int64_t rows = 0;
+    int rc = store_import(im->store, im->kind, im->path, &rows, &serr);
+    snprintf(err, err_size, "%s", serr.msg);
+    return rc;
+}
+
+/* A failed import changed nothing: the store still checks, its registry
+ * in memory answers (nothing, at worst) and reloads. */
+static void import_finish(void *ctx, int rc) {
+    struct import_ctx *im = ctx;
+    check_store(im->store);
+    const struct store_institution *h3 = store_institution_find(im->store, "H3");
+    assert_true(h3 == NULL || strcmp(h3->code, "H3") == 0);
+    assert_true(rc != 0 || h3 != NULL); /* imported first */
+    struct store_err err = {{0}};
+    assert_int_equal(store_reload_registry(im->store, &err), 0);
+    if (rc == 0 || strcmp(im->kind, "institutions") != 0)
+        assert_non_null(store_institution_find(im->store, "H3"));
+    if (strcmp(im->kind, "persons") == 0) persons_file(im);
+}
+
+static void test_store_import(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, false);
+    assert_int_equal(city_write_file(c.dir, "institutions.csv", CITY_INSTITUTIONS), 0);
+    struct import_ctx im = {0};
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c.target, &im.store, &err), 0);
+    static const char *const kinds[][3] = {
+        {"store_import institutions", "institutions", "institutions.csv"},
+        {"store_import policy", "policy", "policies/maoming-2020-employee.json"},
+        {"store_import catalog", "catalog", "policies/catalog-conformance.json"},
+        {"store_import persons", "persons", "persons.csv"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        im.kind = kinds[i][1];
+        bool csv = strstr(kinds[i][2], ".csv") != NULL;
+        snprintf(im.path, sizeof im.path, "%s/%s", csv ? c.dir : city_root(), kinds[i][2]);
+        if (strcmp(im.kind, "persons") == 0) persons_file(&im);
+        struct entry e = {kinds[i][0], import_call, import_finish, &im};
+        assert_true(sweep(&e) > 0);
+    }
+    store_close(im.store);
+    city_remove(&c);
+}
+
+/* ---- service_open ------------------------------------------------------ */
+struct service_ctx {
+    const char *target;
+    struct service_config cfg;
+    struct service *svc;
+};
+
+static int service_call(void *ctx, char *err, size_t err_size) {
+    struct service_ctx *sc = ctx;
+    return service_open(sc->target, &sc->cfg, &sc->svc, err, err_size);
+}
+
+static void svc_open_finish(void *ctx, int rc) {
+    struct service_ctx *sc = ctx;
+    assert_true(rc == 0 ? sc->svc != NULL : sc->svc == NULL);
+    service_close(sc->svc);
+    sc->svc = NULL;
+}
+
+/* One signed 9001 sign-in of H3, so that service_open loads a credential,
+ * a used nonce and a sign-in. */
+static void sign_in(const char *target, const struct service_config *cfg) {
+    char paasid[64], token[SERVICE_TOKEN_HEX_BYTES + 1], err[ERR_BYTES];
+    assert_int_equal(service_credential_issue(target, "H3", paasid, sizeof paasid, token,
+                                              sizeof token, err, sizeof err), 0);
+    struct service *svc = NULL;
+    assert_int_equal(service_open(target, cfg, &svc, err, sizeof err), 0);
+    char body[1024], ts[32], signature[65];
+    int64_t now = (int64_t)time(NULL);
+    snprintf(ts, sizeof ts, "%lld", (long long)now);
+    service_sign_sha256(ts, token, "nonce-1", signature);
+    int n = snprintf(body, sizeof body,
+                     "{\"infno\":\"9001\",\"msgid\":\"H3A00000001\",\"mdtrtarea_admvs\":\"440900\","
+                     "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
+                     "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"T\","
+                     "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"H3\","
+                     "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":{\"signIn\":"
+                     "{\"opter_no\":\"001\",\"mac\":\"00:00:00:00:00:00\",\"ip\":\"127.0.0.1\"}}}");
+    struct svc_request req = {.paasid = paasid, .timestamp = ts, .nonce = "nonce-1",
+                              .signature = signature, .body = body, .body_len = (size_t)n,
+                              .now_s = now};
+    struct svc_worker *w = service_worker_take(svc);
+    assert_non_null(w);
+    size_t len = 0;
+    const char *answer = service_handle(svc, w, &req, &len);
+    if (strstr(answer, "\"infcode\":0") == NULL) print_message("9001: %s\n", answer);
+    assert_non_null(strstr(answer, "\"sign_no\""));
+    service_worker_give(svc, w);
+    service_close(svc);
+}
+
+static void test_service_open(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, true);
+    struct service_ctx sc = {.target = c.target};
+    service_config_default(&sc.cfg);
+    sign_in(c.target, &sc.cfg);
+    struct entry e = {"service_open", service_call, svc_open_finish, &sc};
+    assert_true(sweep(&e) > 0);
+    city_remove(&c);
+}
+
+/* ---- the JSON reader --------------------------------------------------- */
+struct json_ctx {
+    const char *text;
+    size_t len;
+    struct json_doc *doc;
+};
+
+static int json_call(void *ctx, char *err, size_t err_size) {
+    struct json_ctx *j = ctx;
+    j->doc = json_doc_new(NULL);
+    if (j->doc == NULL) return snprintf(err, err_size, "json_doc_new: out of memory"), -1;
+    struct json_error jerr;
+    if (json_parse(j->doc, j->text, j->len, &jerr) == NULL)
+        return snprintf(err, err_size, "json_parse: %s", jerr.message), -1;
+    return 0;
+}
+
+/* The doc a parse failed in parses the next document, without allocating
+ * once it has held one. */
+static void json_finish(void *ctx, int rc) {
+    struct json_ctx *j = ctx;
+    (void)rc;
+    if (j->doc == NULL) return;
+    struct json_error jerr;
+    assert_non_null(json_parse(j->doc, j->text, j->len, &jerr));
+    alloc_fail_arm(0);
+    assert_non_null(json_parse(j->doc, j->text, j->len, &jerr));
+    assert_int_equal(alloc_fail_disarm(), 0);
+    json_doc_free(j->doc);
+    j->doc = NULL;
+}
+
+/* A 2301 fee upload of REQUEST_LINES lines, as an institution sends it. */
+static size_t request_body(char *out, size_t size) {
+    size_t n = (size_t)snprintf(out, size,
+        "{\"infno\":\"2301\",\"msgid\":\"H3T00000001\",\"mdtrtarea_admvs\":\"440900\","
+        "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
+        "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"\\u5f20\\u4e09\","
+        "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"H3\",\"fixmedins_name\":"
+        "\"x\",\"sign_no\":\"1\",\"input\":{\"feedetail\":[");
+    for (int i = 0; i < REQUEST_LINES && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n,
+            "%s{\"feedetl_sn\":\"%d\",\"mdtrt_id\":\"M1\",\"psn_no\":\"E1\",\"med_type\":\"21\","
+            "\"fee_ocur_time\":\"2020-03-02 08:00:00\",\"med_list_codg\":\"SA02\","
+            "\"medins_list_codg\":\"L%d\",\"det_item_fee_sumamt\":12.30,\"cnt\":1.0000,"
+            "\"pric\":12.300000,\"bilg_dept_codg\":\"D1\",\"hosp_appr_flag\":null,"
+            "\"memo\":[true,false,{}]}", i ? "," : "", i + 1, i);
+    if (n < size) n += (size_t)snprintf(out + n, size - n, "]}}");
+    assert_true(n < size);
+    return n;
+}
+
+static void test_json(void **state) {
+    (void)state;
+    char *body = malloc(REQUEST_BYTES_MAX);
+    assert_non_null(body);
+    struct json_ctx j = {body, request_body(body, REQUEST_BYTES_MAX), NULL};
+    struct entry e = {"json_doc_new + json_parse", json_call, json_finish, &j};
+    assert_true(sweep(&e) > 1);
+    free(body);
+}
+
+/* ---- the policy and catalog loaders ------------------------------------ */
+struct loader_ctx {
+    char path[PATH_BYTES];
+    struct policy policy;
+    struct catalog catalog;
+};
+
+static int policy_call(void *ctx, char *err, size_t err_size) {
+    struct loader_ctx *l = ctx;
+    return policy_load_file(l->path, &l->policy, err, err_size);
+}
+
+static void policy_finish(void *ctx, int rc) {
+    struct loader_ctx *l = ctx;
+    if (rc == 0) assert_true(l->policy.year > 0);
+}
+
+static int catalog_call(void *ctx, char *err, size_t err_size) {
+    struct loader_ctx *l = ctx;
+    catalog_init(&l->catalog);
+    return catalog_load_file(l->path, &l->catalog, err, err_size);
+}
+
+static void catalog_finish(void *ctx, int rc) {
+    struct loader_ctx *l = ctx;
+    assert_true(rc == 0 ? l->catalog.count > 0 : l->catalog.count == 0);
+    catalog_free(&l->catalog);
+}
+
+static void test_loaders(void **state) {
+    (void)state;
+    char dir[PATH_BYTES / 2];
+    snprintf(dir, sizeof dir, "%s/policies", city_root());
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct loader_ctx *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    int files = 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
+        snprintf(l->path, sizeof l->path, "%s/%.256s", dir, de->d_name);
+        bool catalog = strncmp(de->d_name, "catalog", 7) == 0;
+        char name[96];
+        snprintf(name, sizeof name, "%s %.60s", catalog ? "catalog_load_file" : "policy_load_file",
+                 de->d_name);
+        struct entry e = {name, catalog ? catalog_call : policy_call,
+                          catalog ? catalog_finish : policy_finish, l};
+        assert_true(sweep(&e) > 0);
+        files++;
+    }
+    closedir(d);
+    free(l);
+    assert_true(files > 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commitq_start),
+        cmocka_unit_test(test_store_open),
+        cmocka_unit_test(test_store_import),
+        cmocka_unit_test(test_service_open),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_loaders),
+    };
+    return cmocka_run_group_tests_name("alloc_fail", tests, NULL, NULL);
+}
