@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #define TRACE_FRAMES_MAX 24   /* ALLOC_FAIL_TRACE: frames printed per failure */
 
 void *__real_malloc(size_t size);
@@ -88,3 +90,27 @@ char *__wrap_strdup(const char *s) { return should_fail() ? NULL : __real_strdup
 char *__wrap_strndup(const char *s, size_t n) {
     return should_fail() ? NULL : __real_strndup(s, n);
 }
+
+/* ---- SQLite's allocations --------------------------------------------- */
+static sqlite3_mem_methods sqlite_real;   /* SQLite's own, saved by the hook */
+static atomic_bool sqlite_on;
+
+static void *sqlite_malloc(int size) {
+    return atomic_load(&sqlite_on) && should_fail() ? NULL : sqlite_real.xMalloc(size);
+}
+
+static void *sqlite_realloc(void *ptr, int size) {
+    return atomic_load(&sqlite_on) && should_fail() ? NULL : sqlite_real.xRealloc(ptr, size);
+}
+
+int alloc_fail_sqlite_hook(void) {
+    assert(sqlite_real.xMalloc == NULL);
+    if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_real) != SQLITE_OK) return -1;
+    sqlite3_mem_methods hooked = sqlite_real;
+    hooked.xMalloc = sqlite_malloc;
+    hooked.xRealloc = sqlite_realloc;
+    assert(sqlite_real.xMalloc != NULL && sqlite_real.xFree != NULL);
+    return sqlite3_config(SQLITE_CONFIG_MALLOC, &hooked) == SQLITE_OK ? 0 : -1;
+}
+
+void alloc_fail_sqlite(bool on) { atomic_store(&sqlite_on, on); }

@@ -22,4 +22,12 @@ long alloc_fail_disarm(void);
 /* Whether the armed failure was injected (the nth call happened). */
 bool alloc_fail_fired(void);
 
+/* SQLite allocates through its own malloc references, which --wrap does not
+ * see; alloc_fail_sqlite_hook() installs SQLite memory methods
+ * (SQLITE_CONFIG_MALLOC) that ask the same counter while alloc_fail_sqlite
+ * (true) is in force. Call the hook before SQLite is first used; 0, or -1
+ * when SQLite refused it. */
+int alloc_fail_sqlite_hook(void);
+void alloc_fail_sqlite(bool on);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <assert.h>
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "store/store.h"
 
 #define POINTS_MAX 100000          /* allocations of one call the sweep covers */
+#define SQLITE_SWEEP_POINTS 100    /* failures spread over an entry's allocations with SQLite's */
 #define ERR_BYTES 512
 #define REQUEST_LINES 300          /* fee lines of the JSON request body */
 #define REQUEST_BYTES_MAX 131072
@@ -49,36 +51,72 @@ struct entry {
     void *ctx;
 };
 
-/* Runs e once per allocation it makes, failing that one; returns the
- * number of allocation points covered. */
-static long sweep(const struct entry *e) {
-    char err[ERR_BYTES];
-    long tolerated = 0;
-    for (long n = 1; n <= POINTS_MAX; n++) {
-        err[0] = '\0';
-        alloc_fail_arm(n);
-        int rc = e->call(e->ctx, err, sizeof err);
-        long seen = alloc_fail_disarm();
-        bool fired = alloc_fail_fired();
-        if (rc != 0 && !fired) print_message("%s: unarmed failure: %s\n", e->name, err);
-        assert_true(rc == 0 || (rc == -1 && fired));
-        if (rc == -1 && err[0] == '\0') print_message("%s: allocation %ld: no message\n", e->name, n);
-        assert_true(rc == 0 || err[0] != '\0');
-        if (rc != 0 && getenv("ALLOC_FAIL_TRACE"))
-            print_message("%s: allocation %ld failed: %s\n", e->name, n, err);
-        e->finish(e->ctx, rc);
-        if (rc == 0 && fired) tolerated++;
-        if (rc == 0 && fired && getenv("ALLOC_FAIL_TRACE"))
-            print_message("%s: allocation %ld failed, and the call succeeded\n", e->name, n);
-        if (!fired) {
-            assert_int_equal(seen, n - 1);
-            print_message("%-28s %5ld allocation points, each failed cleanly (%ld tolerated)\n",
-                          e->name, n - 1, tolerated);
-            return n - 1;
-        }
-    }
+/* Runs e once with its nth allocation failing; returns whether the call
+ * reached it, counting a success despite it in *tolerated. */
+static bool fail_once(const struct entry *e, long n, long *tolerated) {
+    char err[ERR_BYTES] = "";
+    bool trace = getenv("ALLOC_FAIL_TRACE") != NULL;
+    alloc_fail_arm(n);
+    int rc = e->call(e->ctx, err, sizeof err);
+    long seen = alloc_fail_disarm();
+    bool fired = alloc_fail_fired();
+    if (rc != 0 && !fired) print_message("%s: failed without a failed allocation: %s\n", e->name, err);
+    assert_true(rc == 0 || (rc == -1 && fired));
+    if (rc == -1 && err[0] == '\0') print_message("%s: allocation %ld: no message\n", e->name, n);
+    assert_true(rc == 0 || err[0] != '\0');
+    assert_true(fired ? seen >= n : seen < n);
+    if (trace && fired)
+        print_message("%s: allocation %ld failed: %s\n", e->name, n, rc ? err : "the call succeeded");
+    e->finish(e->ctx, rc);
+    if (rc == 0 && fired) (*tolerated)++;
+    return fired;
+}
+
+/* Fails allocation 1, 1 + stride, 1 + 2 * stride ... of e until a call no
+ * longer reaches it; returns the number of calls that failed one. */
+static long sweep_stride(const struct entry *e, long stride, long *tolerated) {
+    assert(stride >= 1);
+    long failed = 0;
+    for (long n = 1; n <= POINTS_MAX; n += stride, failed++)
+        if (!fail_once(e, n, tolerated)) return failed;
     fail_msg("%s: more than %d allocations", e->name, POINTS_MAX);
     return -1;
+}
+
+/* The allocations of one successful call. */
+static long count_once(const struct entry *e) {
+    char err[ERR_BYTES] = "";
+    alloc_fail_arm(0);
+    int rc = e->call(e->ctx, err, sizeof err);
+    long seen = alloc_fail_disarm();
+    if (rc != 0) print_message("%s: %s\n", e->name, err);
+    assert_int_equal(rc, 0);
+    e->finish(e->ctx, rc);
+    return seen;
+}
+
+/* Every allocation of our own code, then (when the entry uses SQLite)
+ * SQLITE_SWEEP_POINTS spread over SQLite's allocations and ours
+ * (ALLOC_FAIL_SQLITE_STRIDE=1: all of them). Returns the own points. */
+static long sweep(const struct entry *e) {
+    long tolerated = 0;
+    long own = sweep_stride(e, 1, &tolerated);
+    assert_true(own >= 0);
+    print_message("%-44s %5ld own allocations, each failed cleanly (%ld tolerated)\n", e->name, own,
+                  tolerated);
+    alloc_fail_sqlite(true);
+    long total = count_once(e);
+    if (total > own) {
+        const char *env = getenv("ALLOC_FAIL_SQLITE_STRIDE");
+        long stride = env ? atol(env) : total / SQLITE_SWEEP_POINTS;
+        stride = stride < 1 ? 1 : stride;
+        tolerated = 0;
+        long failed = sweep_stride(e, stride, &tolerated);
+        print_message("%-44s %5ld with SQLite's: 1 in %ld failed, %ld calls, each clean (%ld tolerated)\n",
+                      "", total, stride, failed, tolerated);
+    }
+    alloc_fail_sqlite(false);
+    return own;
 }
 
 /* ---- a stored city in a temporary directory --------------------------- */
@@ -458,6 +496,7 @@ static void test_loaders(void **state) {
 }
 
 int main(void) {
+    assert_int_equal(alloc_fail_sqlite_hook(), 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commitq_start),
         cmocka_unit_test(test_store_open),
