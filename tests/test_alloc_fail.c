@@ -40,6 +40,7 @@
 #define REQUEST_LINES 300          /* fee lines of the JSON request body */
 #define REQUEST_BYTES_MAX 131072
 #define PATH_BYTES 1024
+#define ANSWER_BYTES_MAX 16384     /* a service answer */
 
 /* One entry point under test. call() runs it armed and returns 0 or -1
  * with err set; finish() runs disarmed after every call, releases what the
@@ -197,25 +198,37 @@ static int commitq_call_start(void *ctx, char *err, size_t err_size) {
     return rc;
 }
 
-/* A started queue must settle: one small bill of E1 at H3. */
+/* A settlement of one small bill of E1 at H3 (the bill into *bill and
+ * *line, which must outlive the request). */
+static void settle_req(struct store_req *r, struct bill *bill, struct bill_line *line,
+                       const char *msgid) {
+    *line = (struct bill_line){.has_feedetl_sn = true, .numbers_ok = true,
+                               .cnt_scaled = CNT_SCALE, .pric_scaled = 100 * PRICE_SCALE,
+                               .amount_fen = 10000};
+    snprintf(line->feedetl_sn, sizeof line->feedetl_sn, "1");
+    snprintf(line->med_list_codg, sizeof line->med_list_codg, "SA02");
+    *bill = (struct bill){.med_type = MED_TYPE_INPATIENT, .dates_ok = true, .line_count = 1,
+                          .lines = line,
+                          .begntime = datetime_from_civil(2020, 3, 1, 0, 0, 0),
+                          .endtime = datetime_from_civil(2020, 3, 5, 0, 0, 0)};
+    snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "H3");
+    snprintf(bill->dise_codg, sizeof bill->dise_codg, "K35");
+    *r = (struct store_req){.op = STORE_OP_SETTLE, .bill = bill};
+    snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
+    snprintf(r->psn_no, sizeof r->psn_no, "E1");
+}
+
+/* A started queue must settle. */
 static void commitq_finish(void *ctx, int rc) {
     struct commitq_ctx *cq = ctx;
     assert_true(rc == 0 ? cq->q != NULL : cq->q == NULL);
     if (cq->q == NULL) return;
-    struct bill_line line = {.has_feedetl_sn = true, .numbers_ok = true,
-                             .cnt_scaled = CNT_SCALE, .pric_scaled = 100 * PRICE_SCALE,
-                             .amount_fen = 10000};
-    snprintf(line.feedetl_sn, sizeof line.feedetl_sn, "1");
-    snprintf(line.med_list_codg, sizeof line.med_list_codg, "SA02");
-    struct bill bill = {.med_type = MED_TYPE_INPATIENT, .dates_ok = true, .line_count = 1,
-                        .lines = &line,
-                        .begntime = datetime_from_civil(2020, 3, 1, 0, 0, 0),
-                        .endtime = datetime_from_civil(2020, 3, 5, 0, 0, 0)};
-    snprintf(bill.fixmedins_code, sizeof bill.fixmedins_code, "H3");
-    snprintf(bill.dise_codg, sizeof bill.dise_codg, "K35");
-    struct store_req r = {.op = STORE_OP_SETTLE, .bill = &bill};
-    snprintf(r.msgid, sizeof r.msgid, "alloc-%d", ++cq->serial);
-    snprintf(r.psn_no, sizeof r.psn_no, "E1");
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    char msgid[MSGID_BYTES_MAX + 1];
+    snprintf(msgid, sizeof msgid, "alloc-%d", ++cq->serial);
+    settle_req(&r, &bill, &line, msgid);
     assert_int_equal(commitq_call(cq->q, &r), 0);
     assert_int_equal(r.status, STORE_DONE);
     commitq_stop(cq->q);
@@ -233,6 +246,64 @@ static void test_commitq_start(void **state) {
     assert_true(sweep(&e) > 0);
     check_store(cq.store);
     store_close(cq.store);
+    city_remove(&c);
+}
+
+/* ---- commitq_call: a settlement through the writer ---------------------- */
+struct settle_ctx {
+    struct store *store;
+    struct commitq *q;
+    int serial;
+    char msgid[MSGID_BYTES_MAX + 1];
+    struct store_req r;
+    struct bill bill;
+    struct bill_line line;
+};
+
+static int settle_call(void *ctx, char *err, size_t err_size) {
+    struct settle_ctx *sc = ctx;
+    snprintf(sc->msgid, sizeof sc->msgid, "settle-%d", ++sc->serial);
+    settle_req(&sc->r, &sc->bill, &sc->line, sc->msgid);
+    int rc = commitq_call(sc->q, &sc->r);
+    if (rc != 0 || sc->r.status != STORE_DONE)
+        return snprintf(err, err_size, "%s", sc->r.err.msg[0] ? sc->r.err.msg : "(no message)"), -1;
+    return 0;
+}
+
+/* The request again: a settlement acknowledged is replayed as it was, one
+ * that failed commits now; reads still work. */
+static void settle_finish(void *ctx, int rc) {
+    struct settle_ctx *sc = ctx;
+    struct store_req first = sc->r;
+    assert_true(rc != 0 || first.status == STORE_DONE);
+    settle_req(&sc->r, &sc->bill, &sc->line, sc->msgid);
+    assert_int_equal(commitq_call(sc->q, &sc->r), 0);
+    assert_int_equal(sc->r.status, STORE_DONE);
+    assert_true(rc == 0 ? sc->r.replayed && sc->r.seq == first.seq : sc->r.seq > 0);
+    struct year_state st;
+    struct store_err err = {{0}};
+    assert_int_equal(store_state_get(sc->store, "E1", 2020, &st, &err), 0);
+    assert_true(st.acct_balc_fen >= 0);
+    /* a new queue, so that the next call meets an empty cache and pending effect */
+    commitq_stop(sc->q);
+    assert_int_equal(commitq_start(sc->store, 64, &sc->q, &err), 0);
+}
+
+static void test_commitq_call(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, true);
+    struct settle_ctx *sc = calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c.target, &sc->store, &err), 0);
+    assert_int_equal(commitq_start(sc->store, 64, &sc->q, &err), 0);
+    struct entry e = {"commitq_call (a settlement)", settle_call, settle_finish, sc};
+    assert_true(sweep(&e) > 0);
+    commitq_stop(sc->q);
+    check_store(sc->store);
+    store_close(sc->store);
+    free(sc);
     city_remove(&c);
 }
 
@@ -377,6 +448,101 @@ static void test_service_open(void **state) {
     city_remove(&c);
 }
 
+/* ---- service_handle: a pharmacy settlement (2102) ---------------------- */
+struct handle_ctx {
+    const char *target;
+    struct service_config cfg;
+    struct service *svc;
+    int serial;
+    char body[2048];
+    size_t body_len;
+    char answer[ANSWER_BYTES_MAX];
+};
+
+/* The 2102 envelope of E1 at pharmacy D1 under msgid serial. */
+static void pharmacy_body(struct handle_ctx *h) {
+    int n = snprintf(h->body, sizeof h->body,
+        "{\"infno\":\"2102\",\"msgid\":\"D1A%08d\",\"mdtrtarea_admvs\":\"440900\","
+        "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
+        "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"T\","
+        "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"D1\","
+        "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":{\"data\":{\"psn_no\":\"E1\","
+        "\"insutype\":\"310\",\"begntime\":\"2020-05-01 10:00:00\",\"medfee_sumamt\":28.80,"
+        "\"acct_used_flag\":\"0\"},\"feedetail\":[{\"feedetl_sn\":\"1\",\"med_list_codg\":"
+        "\"XA01\",\"cnt\":24,\"pric\":1.2,\"det_item_fee_sumamt\":28.8}]}}", ++h->serial);
+    assert_true(n > 0 && (size_t)n < sizeof h->body);
+    h->body_len = (size_t)n;
+}
+
+/* Sends the body on a worker of the pool; the answer into h->answer. */
+static int handle_once(struct handle_ctx *h, char *err, size_t err_size) {
+    struct svc_worker *w = service_worker_take(h->svc);
+    if (w == NULL) return snprintf(err, err_size, "service_worker_take: NULL"), -1;
+    struct svc_request req = {.body = h->body, .body_len = h->body_len,
+                              .now_s = (int64_t)time(NULL)};
+    size_t len = 0;
+    const char *answer = service_handle(h->svc, w, &req, &len);
+    assert_non_null(answer);
+    assert_true(len < sizeof h->answer);
+    snprintf(h->answer, sizeof h->answer, "%.*s", (int)len, answer);
+    service_worker_give(h->svc, w);
+    if (strstr(h->answer, "\"infcode\":0") != NULL) return 0;
+    const char *msg = strstr(h->answer, "\"err_msg\":\"");
+    return snprintf(err, err_size, "%.200s", msg ? msg : h->answer), -1;
+}
+
+static int handle_call(void *ctx, char *err, size_t err_size) {
+    struct handle_ctx *h = ctx;
+    pharmacy_body(h);
+    return handle_once(h, err, err_size);
+}
+
+/* The setl_id of an answer (its text), or "". */
+static void setl_id_of(const char *answer, char *out, size_t size) {
+    static const char key[] = "\"setl_id\":";
+    const char *p = strstr(answer, key);
+    out[0] = '\0';
+    if (p == NULL) return;
+    p += strlen(key);
+    snprintf(out, size, "%.*s", (int)strcspn(p, ",}"), p);
+}
+
+/* The same envelope again answers as the first did (the same settlement)
+ * when the first succeeded, and settles when it failed. */
+static void handle_finish(void *ctx, int rc) {
+    struct handle_ctx *h = ctx;
+    char first[32], again[32], err[ERR_BYTES];
+    setl_id_of(h->answer, first, sizeof first);
+    int rc2 = handle_once(h, err, sizeof err);
+    if (rc2 != 0) print_message("2102 again: %s\n", err);
+    assert_int_equal(rc2, 0);
+    setl_id_of(h->answer, again, sizeof again);
+    if (again[0] == '\0') print_message("2102 again: %s\n", h->answer);
+    assert_true(again[0] != '\0');
+    if (rc == 0) assert_string_equal(first, again);
+    /* a new service, so that the next call starts with a new worker */
+    service_close(h->svc);
+    assert_int_equal(service_open(h->target, &h->cfg, &h->svc, err, sizeof err), 0);
+}
+
+static void test_service_handle(void **state) {
+    (void)state;
+    struct city c;
+    city_make(&c, true);
+    struct handle_ctx *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    h->target = c.target;
+    service_config_default(&h->cfg);
+    h->cfg.auth_off = h->cfg.sign_in_off = true;
+    char err[ERR_BYTES];
+    assert_int_equal(service_open(c.target, &h->cfg, &h->svc, err, sizeof err), 0);
+    struct entry e = {"service_handle (2102 settle)", handle_call, handle_finish, h};
+    assert_true(sweep(&e) > 0);
+    service_close(h->svc);
+    free(h);
+    city_remove(&c);
+}
+
 /* ---- the JSON reader --------------------------------------------------- */
 struct json_ctx {
     const char *text;
@@ -499,9 +665,11 @@ int main(void) {
     assert_int_equal(alloc_fail_sqlite_hook(), 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commitq_start),
+        cmocka_unit_test(test_commitq_call),
         cmocka_unit_test(test_store_open),
         cmocka_unit_test(test_store_import),
         cmocka_unit_test(test_service_open),
+        cmocka_unit_test(test_service_handle),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_loaders),
     };
