@@ -127,8 +127,12 @@ struct city {
     char pg_db[64];
 };
 
-static void city_make(struct city *c, bool import) {
-    assert_int_equal(test_target_make(false, "allocfail", "city.db", c->dir, sizeof c->dir,
+/* state: the test's backend (cmocka's prestate): NULL or false SQLite,
+ * true PostgreSQL. */
+static bool on_pg(void **state) { return *state != NULL && *(const bool *)*state; }
+
+static void city_make(struct city *c, void **state, bool import) {
+    assert_int_equal(test_target_make(on_pg(state), "allocfail", "city.db", c->dir, sizeof c->dir,
                                       c->pg_db, sizeof c->pg_db, c->target, sizeof c->target), 0);
     struct store *s = NULL;
     struct store_err err = {{0}};
@@ -138,6 +142,7 @@ static void city_make(struct city *c, bool import) {
 }
 
 static void city_remove(struct city *c) {
+    if (c->pg_db[0] != '\0') pg_db_drop(c->pg_db);
     char cmd[PATH_BYTES];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
     assert_int_equal(system(cmd), 0);
@@ -174,9 +179,8 @@ static void open_finish(void *ctx, int rc) {
 }
 
 static void test_store_open(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, true);
+    city_make(&c, state, true);
     struct open_ctx o = {c.target, NULL};
     struct entry e = {"store_open", open_call, open_finish, &o};
     assert_true(sweep(&e) > 0);
@@ -236,9 +240,8 @@ static void commitq_finish(void *ctx, int rc) {
 }
 
 static void test_commitq_start(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, true);
+    city_make(&c, state, true);
     struct commitq_ctx cq = {0};
     struct store_err err = {{0}};
     assert_int_equal(store_open(c.target, &cq.store, &err), 0);
@@ -290,9 +293,8 @@ static void settle_finish(void *ctx, int rc) {
 }
 
 static void test_commitq_call(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, true);
+    city_make(&c, state, true);
     struct settle_ctx *sc = calloc(1, sizeof *sc);
     assert_non_null(sc);
     struct store_err err = {{0}};
@@ -360,9 +362,8 @@ static void import_finish(void *ctx, int rc) {
 }
 
 static void test_store_import(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, false);
+    city_make(&c, state, false);
     assert_int_equal(city_write_file(c.dir, "institutions.csv", CITY_INSTITUTIONS), 0);
     struct import_ctx im = {0};
     struct store_err err = {{0}};
@@ -437,9 +438,8 @@ static void sign_in(const char *target, const struct service_config *cfg) {
 }
 
 static void test_service_open(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, true);
+    city_make(&c, state, true);
     struct service_ctx sc = {.target = c.target};
     service_config_default(&sc.cfg);
     sign_in(c.target, &sc.cfg);
@@ -526,9 +526,8 @@ static void handle_finish(void *ctx, int rc) {
 }
 
 static void test_service_handle(void **state) {
-    (void)state;
     struct city c;
-    city_make(&c, true);
+    city_make(&c, state, true);
     struct handle_ctx *h = calloc(1, sizeof *h);
     assert_non_null(h);
     h->target = c.target;
@@ -663,6 +662,7 @@ static void test_loaders(void **state) {
 
 int main(void) {
     assert_int_equal(alloc_fail_sqlite_hook(), 0);
+    static const bool pg = true;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commitq_start),
         cmocka_unit_test(test_commitq_call),
@@ -673,5 +673,19 @@ int main(void) {
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_loaders),
     };
-    return cmocka_run_group_tests_name("alloc_fail", tests, NULL, NULL);
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_prestate(test_commitq_start, (void *)&pg),
+        cmocka_unit_test_prestate(test_commitq_call, (void *)&pg),
+        cmocka_unit_test_prestate(test_store_open, (void *)&pg),
+        cmocka_unit_test_prestate(test_store_import, (void *)&pg),
+        cmocka_unit_test_prestate(test_service_open, (void *)&pg),
+        cmocka_unit_test_prestate(test_service_handle, (void *)&pg),
+    };
+    int failed = cmocka_run_group_tests_name("alloc_fail/sqlite", tests, NULL, NULL);
+    const char *uri = getenv("YIBAO_PG_URI");
+    if (uri == NULL || *uri == '\0') {
+        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+        return failed;
+    }
+    return failed + cmocka_run_group_tests_name("alloc_fail/postgresql", pg_tests, NULL, NULL);
 }

@@ -422,6 +422,7 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     struct sbuf q = {0};
     sb_put(&q, decl, strlen(decl));
     sb_put(&q, sql, strlen(sql));
+    if (q.failed) store_errf(err, "postgresql: out of memory");
     PGresult *res = q.failed ? NULL : pg_run_raw(c, q.data, nparams, params, err);
     sb_free(&q);
     int rc = res ? 0 : -1;
@@ -827,6 +828,7 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
     sb_put(&psn, "}", 1);
     sb_put(&year, "}", 1);
     const char *params[2] = {psn.data, year.data};
+    if (psn.failed || year.failed) store_errf(err, "postgresql: out of memory");
     PGresult *res = psn.failed || year.failed ? NULL : pg_run(c,
         "SELECT s.psn_no, s.year, admissions, basic_paid, general_paid, general_ded_used,"
         " special_ded_used, over_cap_paid, cat_burden, cat_paid, maf_paid, special, k.i"
