@@ -127,25 +127,35 @@ struct city {
     char pg_db[64];
 };
 
-/* state: the test's backend (cmocka's prestate): NULL or false SQLite,
- * true PostgreSQL. */
-static bool on_pg(void **state) { return *state != NULL && *(const bool *)*state; }
-
-static void city_make(struct city *c, void **state, bool import) {
-    assert_int_equal(test_target_make(on_pg(state), "allocfail", "city.db", c->dir, sizeof c->dir,
+/* The fixture of the tests on a store: a new database (a SQLite file in a
+ * temporary directory, or with prestate true a database of the
+ * YIBAO_PG_URI cluster), removed by teardown even when the test fails. */
+static int city_setup(void **state, bool import) {
+    bool pg = *state != NULL && *(const bool *)*state;
+    struct city *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    assert_int_equal(test_target_make(pg, "allocfail", "city.db", c->dir, sizeof c->dir,
                                       c->pg_db, sizeof c->pg_db, c->target, sizeof c->target), 0);
+    *state = c;
     struct store *s = NULL;
     struct store_err err = {{0}};
     assert_int_equal(store_open(c->target, &s, &err), 0);
     if (import) assert_int_equal(city_import_all(s, c->dir), 0);
     store_close(s);
+    return 0;
 }
 
-static void city_remove(struct city *c) {
+static int setup_city(void **state) { return city_setup(state, true); }
+static int setup_empty(void **state) { return city_setup(state, false); }
+
+static int teardown_city(void **state) {
+    struct city *c = *state;
     if (c->pg_db[0] != '\0') pg_db_drop(c->pg_db);
     char cmd[PATH_BYTES];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
     assert_int_equal(system(cmd), 0);
+    free(c);
+    return 0;
 }
 
 static void check_store(struct store *s) {
@@ -179,12 +189,10 @@ static void open_finish(void *ctx, int rc) {
 }
 
 static void test_store_open(void **state) {
-    struct city c;
-    city_make(&c, state, true);
-    struct open_ctx o = {c.target, NULL};
+    struct city *c = *state;
+    struct open_ctx o = {c->target, NULL};
     struct entry e = {"store_open", open_call, open_finish, &o};
     assert_true(sweep(&e) > 0);
-    city_remove(&c);
 }
 
 /* ---- commitq_start ----------------------------------------------------- */
@@ -240,16 +248,14 @@ static void commitq_finish(void *ctx, int rc) {
 }
 
 static void test_commitq_start(void **state) {
-    struct city c;
-    city_make(&c, state, true);
+    struct city *c = *state;
     struct commitq_ctx cq = {0};
     struct store_err err = {{0}};
-    assert_int_equal(store_open(c.target, &cq.store, &err), 0);
+    assert_int_equal(store_open(c->target, &cq.store, &err), 0);
     struct entry e = {"commitq_start", commitq_call_start, commitq_finish, &cq};
     assert_true(sweep(&e) > 0);
     check_store(cq.store);
     store_close(cq.store);
-    city_remove(&c);
 }
 
 /* ---- commitq_call: a settlement through the writer ---------------------- */
@@ -293,12 +299,11 @@ static void settle_finish(void *ctx, int rc) {
 }
 
 static void test_commitq_call(void **state) {
-    struct city c;
-    city_make(&c, state, true);
+    struct city *c = *state;
     struct settle_ctx *sc = calloc(1, sizeof *sc);
     assert_non_null(sc);
     struct store_err err = {{0}};
-    assert_int_equal(store_open(c.target, &sc->store, &err), 0);
+    assert_int_equal(store_open(c->target, &sc->store, &err), 0);
     assert_int_equal(commitq_start(sc->store, 64, &sc->q, &err), 0);
     struct entry e = {"commitq_call (a settlement)", settle_call, settle_finish, sc};
     assert_true(sweep(&e) > 0);
@@ -306,7 +311,6 @@ static void test_commitq_call(void **state) {
     check_store(sc->store);
     store_close(sc->store);
     free(sc);
-    city_remove(&c);
 }
 
 /* ---- store_import ------------------------------------------------------ */
@@ -362,12 +366,11 @@ static void import_finish(void *ctx, int rc) {
 }
 
 static void test_store_import(void **state) {
-    struct city c;
-    city_make(&c, state, false);
-    assert_int_equal(city_write_file(c.dir, "institutions.csv", CITY_INSTITUTIONS), 0);
+    struct city *c = *state;
+    assert_int_equal(city_write_file(c->dir, "institutions.csv", CITY_INSTITUTIONS), 0);
     struct import_ctx im = {0};
     struct store_err err = {{0}};
-    assert_int_equal(store_open(c.target, &im.store, &err), 0);
+    assert_int_equal(store_open(c->target, &im.store, &err), 0);
     static const char *const kinds[][3] = {
         {"store_import institutions", "institutions", "institutions.csv"},
         {"store_import policy", "policy", "policies/maoming-2020-employee.json"},
@@ -377,13 +380,12 @@ static void test_store_import(void **state) {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         im.kind = kinds[i][1];
         bool csv = strstr(kinds[i][2], ".csv") != NULL;
-        snprintf(im.path, sizeof im.path, "%s/%s", csv ? c.dir : city_root(), kinds[i][2]);
+        snprintf(im.path, sizeof im.path, "%s/%s", csv ? c->dir : city_root(), kinds[i][2]);
         if (strcmp(im.kind, "persons") == 0) persons_file(&im);
         struct entry e = {kinds[i][0], import_call, import_finish, &im};
         assert_true(sweep(&e) > 0);
     }
     store_close(im.store);
-    city_remove(&c);
 }
 
 /* ---- service_open ------------------------------------------------------ */
@@ -438,14 +440,12 @@ static void sign_in(const char *target, const struct service_config *cfg) {
 }
 
 static void test_service_open(void **state) {
-    struct city c;
-    city_make(&c, state, true);
-    struct service_ctx sc = {.target = c.target};
+    struct city *c = *state;
+    struct service_ctx sc = {.target = c->target};
     service_config_default(&sc.cfg);
-    sign_in(c.target, &sc.cfg);
+    sign_in(c->target, &sc.cfg);
     struct entry e = {"service_open", service_call, svc_open_finish, &sc};
     assert_true(sweep(&e) > 0);
-    city_remove(&c);
 }
 
 /* ---- service_handle: a pharmacy settlement (2102) ---------------------- */
@@ -526,20 +526,18 @@ static void handle_finish(void *ctx, int rc) {
 }
 
 static void test_service_handle(void **state) {
-    struct city c;
-    city_make(&c, state, true);
+    struct city *c = *state;
     struct handle_ctx *h = calloc(1, sizeof *h);
     assert_non_null(h);
-    h->target = c.target;
+    h->target = c->target;
     service_config_default(&h->cfg);
     h->cfg.auth_off = h->cfg.sign_in_off = true;
     char err[ERR_BYTES];
-    assert_int_equal(service_open(c.target, &h->cfg, &h->svc, err, sizeof err), 0);
+    assert_int_equal(service_open(c->target, &h->cfg, &h->svc, err, sizeof err), 0);
     struct entry e = {"service_handle (2102 settle)", handle_call, handle_finish, h};
     assert_true(sweep(&e) > 0);
     service_close(h->svc);
     free(h);
-    city_remove(&c);
 }
 
 /* ---- the JSON reader --------------------------------------------------- */
@@ -664,22 +662,21 @@ int main(void) {
     assert_int_equal(alloc_fail_sqlite_hook(), 0);
     static const bool pg = true;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commitq_start),
-        cmocka_unit_test(test_commitq_call),
-        cmocka_unit_test(test_store_open),
-        cmocka_unit_test(test_store_import),
-        cmocka_unit_test(test_service_open),
-        cmocka_unit_test(test_service_handle),
+        cmocka_unit_test_setup_teardown(test_commitq_start, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_commitq_call, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_store_open, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_store_import, setup_empty, teardown_city),
+        cmocka_unit_test_setup_teardown(test_service_open, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_service_handle, setup_city, teardown_city),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_loaders),
     };
+#define ON_PG(test, setup) \
+    cmocka_unit_test_prestate_setup_teardown(test, setup, teardown_city, (void *)&pg)
     const struct CMUnitTest pg_tests[] = {
-        cmocka_unit_test_prestate(test_commitq_start, (void *)&pg),
-        cmocka_unit_test_prestate(test_commitq_call, (void *)&pg),
-        cmocka_unit_test_prestate(test_store_open, (void *)&pg),
-        cmocka_unit_test_prestate(test_store_import, (void *)&pg),
-        cmocka_unit_test_prestate(test_service_open, (void *)&pg),
-        cmocka_unit_test_prestate(test_service_handle, (void *)&pg),
+        ON_PG(test_commitq_start, setup_city),   ON_PG(test_commitq_call, setup_city),
+        ON_PG(test_store_open, setup_city),      ON_PG(test_store_import, setup_empty),
+        ON_PG(test_service_open, setup_city),    ON_PG(test_service_handle, setup_city),
     };
     int failed = cmocka_run_group_tests_name("alloc_fail/sqlite", tests, NULL, NULL);
     const char *uri = getenv("YIBAO_PG_URI");
