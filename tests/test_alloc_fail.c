@@ -313,6 +313,110 @@ static void test_commitq_call(void **state) {
     free(sc);
 }
 
+/* ---- records after the checkpoint: check, a replayed read, a catch-up --- */
+/* Store a's queue holds settlements after the checkpoint in memory; store b
+ * is a second handle on the same database, which must replay them. */
+struct lag_ctx {
+    struct store *a, *b;
+    struct commitq *qa, *qb;
+    int serial;
+    struct year_state st;
+};
+
+/* One more settlement through a's queue (after the checkpoint). */
+static void lag_settle(struct lag_ctx *l) {
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    char msgid[MSGID_BYTES_MAX + 1];
+    snprintf(msgid, sizeof msgid, "lag-%d", ++l->serial);
+    settle_req(&r, &bill, &line, msgid);
+    assert_int_equal(commitq_call(l->qa, &r), 0);
+    assert_int_equal(r.status, STORE_DONE);
+}
+
+static int check_call(void *ctx, char *err, size_t err_size) {
+    struct lag_ctx *l = ctx;
+    struct store_err serr = {{0}};
+    int64_t records = 0;
+    int rc = store_check(l->b, &records, &serr);
+    snprintf(err, err_size, "%s%s", rc == 1 ? "check FAILED: " : "", serr.msg);
+    return rc == 1 ? 1 : rc; /* a fault found is a wrong answer: the sweep fails */
+}
+
+static void check_finish(void *ctx, int rc) {
+    (void)rc;
+    check_store(((struct lag_ctx *)ctx)->b);
+}
+
+static int read_call(void *ctx, char *err, size_t err_size) {
+    struct lag_ctx *l = ctx;
+    struct store_err serr = {{0}};
+    int rc = store_state_get(l->b, "E1", 2020, &l->st, &serr);
+    snprintf(err, err_size, "%s", serr.msg);
+    return rc;
+}
+
+/* A replayed read gives what the writer's handle gives. */
+static void read_finish(void *ctx, int rc) {
+    struct lag_ctx *l = ctx;
+    struct year_state want;
+    struct store_err err = {{0}};
+    assert_int_equal(store_state_get(l->a, "E1", 2020, &want, &err), 0);
+    if (rc == 0) assert_memory_equal(&l->st, &want, sizeof want);
+}
+
+/* b's queue settles: it first catches the tables up to the journal's tail. */
+static int catch_up_call(void *ctx, char *err, size_t err_size) {
+    struct lag_ctx *l = ctx;
+    struct store_err serr = {{0}};
+    if (commitq_start(l->b, 64, &l->qb, &serr) != 0)
+        return snprintf(err, err_size, "%s", serr.msg), -1;
+    struct bill bill;
+    struct bill_line line;
+    struct store_req r;
+    char msgid[MSGID_BYTES_MAX + 1];
+    snprintf(msgid, sizeof msgid, "catch-up-%d", ++l->serial);
+    settle_req(&r, &bill, &line, msgid);
+    int rc = commitq_call(l->qb, &r) == 0 && r.status == STORE_DONE ? 0 : -1;
+    if (rc != 0) snprintf(err, err_size, "%s", r.err.msg[0] ? r.err.msg : "(no message)");
+    return rc;
+}
+
+/* The books still hold; a's next settlement leaves records after the
+ * checkpoint again for the next call. */
+static void catch_up_finish(void *ctx, int rc) {
+    struct lag_ctx *l = ctx;
+    (void)rc;
+    commitq_stop(l->qb);
+    l->qb = NULL;
+    check_store(l->b);
+    lag_settle(l);
+}
+
+static void test_records_after_checkpoint(void **state) {
+    struct city *c = *state;
+    struct lag_ctx *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c->target, &l->a, &err), 0);
+    assert_int_equal(commitq_start(l->a, 64, &l->qa, &err), 0);
+    for (int i = 0; i < 3; i++) lag_settle(l);
+    assert_int_equal(store_open(c->target, &l->b, &err), 0);
+    struct entry entries[] = {
+        {"store_check (records after the checkpoint)", check_call, check_finish, l},
+        {"store_state_get (replayed)", read_call, read_finish, l},
+        {"commitq_call (catching up first)", catch_up_call, catch_up_finish, l},
+    };
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        assert_true(sweep(&entries[i]) >= 0);
+    commitq_stop(l->qa);
+    check_store(l->a);
+    store_close(l->b);
+    store_close(l->a);
+    free(l);
+}
+
 /* ---- store_import ------------------------------------------------------ */
 struct import_ctx {
     struct store *store;
@@ -665,6 +769,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_commitq_start, setup_city, teardown_city),
         cmocka_unit_test_setup_teardown(test_commitq_call, setup_city, teardown_city),
         cmocka_unit_test_setup_teardown(test_store_open, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_records_after_checkpoint, setup_city, teardown_city),
         cmocka_unit_test_setup_teardown(test_store_import, setup_empty, teardown_city),
         cmocka_unit_test_setup_teardown(test_service_open, setup_city, teardown_city),
         cmocka_unit_test_setup_teardown(test_service_handle, setup_city, teardown_city),
@@ -676,6 +781,7 @@ int main(void) {
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_commitq_start, setup_city),   ON_PG(test_commitq_call, setup_city),
         ON_PG(test_store_open, setup_city),      ON_PG(test_store_import, setup_empty),
+        ON_PG(test_records_after_checkpoint, setup_city),
         ON_PG(test_service_open, setup_city),    ON_PG(test_service_handle, setup_city),
     };
     int failed = cmocka_run_group_tests_name("alloc_fail/sqlite", tests, NULL, NULL);
