@@ -229,7 +229,7 @@ static int nonce_load(void *ctx, const struct svc_nonce *row) {
     bool uncached = false;
     struct cred_entry *e = cred_lookup(l->svc, row->paasid, now_s, &cred, &uncached);
     assert(e == NULL || !uncached);
-    if (uncached) l->failure = "credentials cannot be cached (out of memory or too many)";
+    if (uncached) l->failure = "a credential cannot be cached (out of memory, or too many)";
     else if (e != NULL && nonce_use(l->svc, e, row->nonce, now_s) == 3) l->failure = "out of memory";
     return l->failure != NULL ? -1 : 0;
 }
@@ -314,7 +314,9 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
     struct svc_credential cred;
     bool uncached = false;
     struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, &cred, &uncached);
-    if (uncached) return svc_fail(c, "auth: credentials cannot be cached now; retry later");
+    if (uncached)
+        return svc_fail(c, "auth: x-tif-paasid: the credential cannot be cached (out of memory, "
+                        "or %d credentials)", SVC_CRED_MAX);
     if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
     if (!cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
     if (check_signature(c, req, cred.token) != 0) return -1;
