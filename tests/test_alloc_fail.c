@@ -563,19 +563,27 @@ struct handle_ctx {
     char answer[ANSWER_BYTES_MAX];
 };
 
-/* The 2102 envelope of E1 at pharmacy D1 under msgid serial. */
-static void pharmacy_body(struct handle_ctx *h) {
+/* The envelope of infno at institution inst with input, a new msgid. */
+static void envelope(struct handle_ctx *h, const char *infno, const char *inst,
+                     const char *input) {
     int n = snprintf(h->body, sizeof h->body,
-        "{\"infno\":\"2102\",\"msgid\":\"D1A%08d\",\"mdtrtarea_admvs\":\"440900\","
+        "{\"infno\":\"%s\",\"msgid\":\"%sA%08d\",\"mdtrtarea_admvs\":\"440900\","
         "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
         "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"T\","
-        "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"D1\","
-        "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":{\"data\":{\"psn_no\":\"E1\","
-        "\"insutype\":\"310\",\"begntime\":\"2020-05-01 10:00:00\",\"medfee_sumamt\":28.80,"
-        "\"acct_used_flag\":\"0\"},\"feedetail\":[{\"feedetl_sn\":\"1\",\"med_list_codg\":"
-        "\"XA01\",\"cnt\":24,\"pric\":1.2,\"det_item_fee_sumamt\":28.8}]}}", ++h->serial);
+        "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"%s\","
+        "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":%s}",
+        infno, inst, ++h->serial, inst, input);
     assert_true(n > 0 && (size_t)n < sizeof h->body);
     h->body_len = (size_t)n;
+}
+
+/* The 2102 of E1 at pharmacy D1. */
+static void pharmacy_body(struct handle_ctx *h) {
+    envelope(h, "2102", "D1",
+             "{\"data\":{\"psn_no\":\"E1\",\"insutype\":\"310\",\"begntime\":"
+             "\"2020-05-01 10:00:00\",\"medfee_sumamt\":28.80,\"acct_used_flag\":\"0\"},"
+             "\"feedetail\":[{\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"cnt\":24,"
+             "\"pric\":1.2,\"det_item_fee_sumamt\":28.8}]}");
 }
 
 /* Sends the body on a worker of the pool; the answer into h->answer. */
@@ -629,6 +637,49 @@ static void handle_finish(void *ctx, int rc) {
     assert_int_equal(service_open(h->target, &h->cfg, &h->svc, err, sizeof err), 0);
 }
 
+/* A visit of R1 at H3: 2201 registers it, 2204 uploads three fee lines
+ * (313.80), 2207 settles it; the first step that fails ends the call. */
+static int visit_call(void *ctx, char *err, size_t err_size) {
+    struct handle_ctx *h = ctx;
+    char in[2048], id[40];
+    snprintf(in, sizeof in, "{\"data\":{\"psn_no\":\"R1\",\"insutype\":\"390\",\"begntime\":"
+             "\"2020-06-01 09:00:00\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"R1\","
+             "\"ipt_otp_no\":\"OTP%d\",\"med_type\":\"11\"}}", h->serial);
+    envelope(h, "2201", "H3", in);
+    if (handle_once(h, err, err_size) != 0) return -1;
+    const char *p = strstr(h->answer, "\"mdtrt_id\":\"");
+    assert_non_null(p);
+    p += strlen("\"mdtrt_id\":\"");
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(p, "\""), p);
+    static const char line[] = "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"fee_ocur_time\":"
+        "\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\","
+        "\"medins_list_codg\":\"h\",\"det_item_fee_sumamt\":%s,\"cnt\":%s,\"pric\":%s}";
+    static const char *const lines[3][4] = {
+        {"XA01", "28.8", "24", "1.2"}, {"XB01", "135.00", "30", "4.5"}, {"XC01", "150", "1", "150"}};
+    int n = snprintf(in, sizeof in, "{\"feedetail\":[");
+    for (int i = 0; i < 3; i++)
+        n += snprintf(in + n, sizeof in - (size_t)n, line, i ? "," : "", id, i + 1, lines[i][0],
+                      lines[i][1], lines[i][2], lines[i][3]);
+    snprintf(in + n, sizeof in - (size_t)n, "]}");
+    envelope(h, "2204", "H3", in);
+    if (handle_once(h, err, err_size) != 0) return -1;
+    snprintf(in, sizeof in, "{\"data\":{\"psn_no\":\"R1\",\"mdtrt_cert_type\":\"02\","
+             "\"mdtrt_cert_no\":\"R1\",\"med_type\":\"11\",\"medfee_sumamt\":313.80,"
+             "\"psn_setlway\":\"01\",\"mdtrt_id\":\"%s\",\"acct_used_flag\":\"0\","
+             "\"insutype\":\"390\"}}", id);
+    envelope(h, "2207", "H3", in);
+    return handle_once(h, err, err_size);
+}
+
+/* A new service, so that the next call starts with a new worker. */
+static void visit_finish(void *ctx, int rc) {
+    struct handle_ctx *h = ctx;
+    char err[ERR_BYTES];
+    if (rc == 0) assert_non_null(strstr(h->answer, "\"medfee_sumamt\":313.80"));
+    service_close(h->svc);
+    assert_int_equal(service_open(h->target, &h->cfg, &h->svc, err, sizeof err), 0);
+}
+
 static void test_service_handle(void **state) {
     struct city *c = *state;
     struct handle_ctx *h = calloc(1, sizeof *h);
@@ -640,6 +691,8 @@ static void test_service_handle(void **state) {
     assert_int_equal(service_open(c->target, &h->cfg, &h->svc, err, sizeof err), 0);
     struct entry e = {"service_handle (2102 settle)", handle_call, handle_finish, h};
     assert_true(sweep(&e) > 0);
+    struct entry visit = {"service_handle (2201, 2204, 2207)", visit_call, visit_finish, h};
+    assert_true(sweep(&visit) > 0);
     service_close(h->svc);
     free(h);
 }
