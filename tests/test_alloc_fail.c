@@ -1,15 +1,19 @@
-/* test_alloc_fail.c: failure paths under allocation failure. For each
- * entry point (commitq_start, store_open, service_open, the JSON reader,
- * the policy and catalog loaders, store_import of each kind) the test first
- * counts the allocations of one call, then runs the call again for every
+/* test_alloc_fail.c: failure paths under allocation failure (docs/TESTING.md).
+ * For each entry point (commitq_start, a settlement through commitq_call,
+ * store_open, store_import of each kind, store_check, a replayed read and a
+ * catch-up with records after the checkpoint, service_open with auth and
+ * sign-in, service_handle of a 2102 and of a visit, the JSON reader, the
+ * policy and catalog loaders) the test runs the call again for every
  * N = 1, 2, ... with the Nth allocation failing (tests/alloc_fail.h), until
  * a call no longer reaches N. Every call must return cleanly: success
  * (the code may do without that allocation) or its error value with a
  * message; afterwards everything it made is released (the sanitizer build
  * runs LeakSanitizer at exit) and the object it worked on still works.
- * Only allocations of our own code are failed: SQLite, libpq, OpenSSL and
- * libc allocate through their own references. Linked with
- * TEST_LDFLAGS_test_alloc_fail (Makefile). */
+ * First our own code's allocations are failed, each one; then, for entry
+ * points on SQLite, SQLITE_SWEEP_POINTS spread over SQLite's allocations
+ * and ours. libpq, OpenSSL and libc allocate out of reach. The store and
+ * service entry points run on SQLite, and on PostgreSQL when YIBAO_PG_URI
+ * is set. Linked with TEST_LDFLAGS_test_alloc_fail (Makefile). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
