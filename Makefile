@@ -32,6 +32,12 @@ LIB_SRC     := $(CORE_SRC) $(wildcard src/json/*.c src/codec/*.c src/app/*.c src
                  src/service/*.c src/gen/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 BENCH_SRC   := $(wildcard src/bench/*.c)
 TEST_SRC    := $(wildcard tests/test_*.c)
+# Per-test extras, for the rare test that needs them (any other test needs
+# no line here): TEST_OBJS_<name> more sources under tests/ compiled and
+# linked into tests/<name>, TEST_LDFLAGS_<name> more link flags.
+ALLOC_FAIL_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+TEST_OBJS_test_alloc_fail    := tests/alloc_fail.c
+TEST_LDFLAGS_test_alloc_fail := $(ALLOC_FAIL_LDFLAGS)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
 .PHONY: all release san xfund test deps bench fuzz clean demo examples check-purity style asserts coverage
@@ -59,7 +65,9 @@ build/$(1)/yibao-bench: $$(BENCH_SRC:%.c=build/$(1)/obj/%.o) build/$(1)/libyibao
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libyibao.a
 	@mkdir -p $$(dir $$@)
 	@echo "LD [$(1)] $$@"
-	@$$(CC) $$($(2)) -o $$@ $$^ $$(LIBS) $$(TESTLIBS)
+	@$$(CC) $$($(2)) -o $$@ $$^ $$(TEST_LDFLAGS_$$*) $$(LIBS) $$(TESTLIBS)
+$$(foreach t,$$(TEST_SRC:tests/%.c=%),$$(eval build/$(1)/tests/$$t: \
+    $$(TEST_OBJS_$$t:%.c=build/$(1)/obj/%.o)))
 endef
 $(eval $(call variant,release,RELEASE_CFLAGS))
 $(eval $(call variant,san,SAN_CFLAGS))

@@ -182,9 +182,12 @@ static struct cred_entry *cred_add(struct service *svc, const struct svc_credent
 }
 
 /* The entry of paasid, read from the tables when missing or due; *cred
- * receives a copy of its credential. NULL: unknown (or out of memory). */
+ * receives a copy of its credential. NULL: unknown, or (*uncached set) a
+ * credential of the table that could not be cached (out of memory, or
+ * SVC_CRED_MAX of them). */
 static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, int64_t now_s,
-                                      struct svc_credential *cred) {
+                                      struct svc_credential *cred, bool *uncached) {
+    *uncached = false;
     pthread_mutex_lock(&svc->cred_lock);
     struct cred_entry *e = cred_find(svc, paasid);
     if (e == NULL || now_s - e->checked_s >= SVC_CRED_RECHECK_S || now_s < e->checked_s) {
@@ -194,7 +197,7 @@ static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, i
         int rc = svcdb_credential_get(svc->rdb, paasid, &fresh, &found);
         svcdb_unlock(svc->rdb);
         if (rc == 0 && found && e != NULL) e->cred = fresh, e->checked_s = now_s;
-        else if (rc == 0 && found) e = cred_add(svc, &fresh, now_s);
+        else if (rc == 0 && found) *uncached = (e = cred_add(svc, &fresh, now_s)) == NULL;
         else if (rc == 0 && e != NULL) e->cred.active = false, e->checked_s = now_s; /* deleted */
         /* a read error keeps the cached entry as it was */
     }
@@ -212,12 +215,23 @@ static int nonce_use(struct service *svc, struct cred_entry *e, const char *nonc
     return rc;
 }
 
+struct nonce_load {
+    struct service *svc;
+    const char *failure;  /* why the load stopped; NULL: a storage error */
+};
+
+/* A used nonce into its credential's cache. One that cannot be held fails
+ * the start: a nonce left out could be replayed within the window. */
 static int nonce_load(void *ctx, const struct svc_nonce *row) {
-    struct service *svc = ctx;
+    struct nonce_load *l = ctx;
     struct svc_credential cred;
     int64_t now_s = (int64_t)time(NULL);
-    struct cred_entry *e = cred_lookup(svc, row->paasid, now_s, &cred);
-    return e != NULL && nonce_use(svc, e, row->nonce, now_s) == 3 ? -1 : 0;
+    bool uncached = false;
+    struct cred_entry *e = cred_lookup(l->svc, row->paasid, now_s, &cred, &uncached);
+    assert(e == NULL || !uncached);
+    if (uncached) l->failure = "a credential cannot be cached (out of memory, or too many)";
+    else if (e != NULL && nonce_use(l->svc, e, row->nonce, now_s) == 3) l->failure = "out of memory";
+    return l->failure != NULL ? -1 : 0;
 }
 
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
@@ -225,8 +239,10 @@ int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_siz
     if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s,
                         &svc->nonce_log, err, err_size) != 0)
         return -1;
-    if (nonce_log_scan(svc->nonce_log, now_s - svc->cfg.time_window_s, nonce_load, svc) != 0)
-        return snprintf(err, err_size, "nonces: %s", nonce_log_error(svc->nonce_log)), -1;
+    struct nonce_load l = {svc, NULL};
+    if (nonce_log_scan(svc->nonce_log, now_s - svc->cfg.time_window_s, nonce_load, &l) != 0)
+        return snprintf(err, err_size, "nonces: %s",
+                        l.failure ? l.failure : nonce_log_error(svc->nonce_log)), -1;
     return 0;
 }
 
@@ -296,7 +312,11 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
     int64_t ts = 0;
     if (check_timestamp(c, req, svc->cfg.time_window_s, &ts) != 0) return -1;
     struct svc_credential cred;
-    struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, &cred);
+    bool uncached = false;
+    struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, &cred, &uncached);
+    if (uncached)
+        return svc_fail(c, "auth: x-tif-paasid: the credential cannot be cached (out of memory, "
+                        "or %d credentials)", SVC_CRED_MAX);
     if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
     if (!cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
     if (check_signature(c, req, cred.token) != 0) return -1;

@@ -39,6 +39,8 @@ int pending_init(struct pending *p) {
     if (p->states == NULL || p->accounts == NULL) {
         free(p->states);
         free(p->accounts);
+        p->states = NULL; /* pending_free() of a failed init frees nothing */
+        p->accounts = NULL;
         return -1;
     }
     pthread_mutex_init(&p->lock, NULL);

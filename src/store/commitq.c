@@ -207,7 +207,12 @@ static int batch_alloc(struct batch *b, size_t n) {
               b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
               b->dirty_states && b->miss_idx && b->completions;
-    if (!ok) batch_free(b);
+    if (!ok) {
+        /* zeroed, so that a second batch_free (the caller's cleanup) frees nothing twice */
+        batch_free(b);
+        memset(b, 0, sizeof *b);
+    }
+    assert(ok || b->reqs == NULL);
     return ok ? 0 : -1;
 }
 

@@ -276,12 +276,13 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
     bool known = false;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(kind, kinds[i]) == 0;
     if (!known) return store_errf(err, "import: unknown kind '%s'", kind), -1;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
     struct importer *im = calloc(1, sizeof *im);
-    if (im == NULL) return store_errf(err, "out of memory"), -1;
+    if (im == NULL) return store_errf(err, "%s: out of memory", base), -1;
     im->store = store;
     im->path = path;
-    const char *slash = strrchr(path, '/');
-    im->base = slash ? slash + 1 : path;
+    im->base = base;
     im->err = err;
     const struct store_backend *ops = store_ops(store);
     struct store_conn *c = store_conn(store);
@@ -298,6 +299,11 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
     (void)ops->bulk_mode(c, false, &ignored);
     *rows = im->rows;
     free(im);
-    if (rc == 0) rc = store_reload_registry(store, err);
+    if (rc == 0 && store_reload_registry(store, err) != 0) {
+        /* the file is imported: say so, lest it be imported again */
+        struct store_err why = *err;
+        store_errf(err, "%s: imported, but the registry could not be reloaded: %s", base, why.msg);
+        rc = -1;
+    }
     return rc;
 }

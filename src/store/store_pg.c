@@ -396,6 +396,7 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     struct sbuf q = {0};
     sb_put(&q, decl, strlen(decl));
     sb_put(&q, sql, strlen(sql));
+    if (q.failed) store_errf(err, "postgresql: out of memory");
     PGresult *res = q.failed ? NULL : pg_run_raw(c, q.data, nparams, params, err);
     sb_free(&q);
     int rc = res ? 0 : -1;
@@ -798,6 +799,7 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
     sb_put(&psn, "}", 1);
     sb_put(&year, "}", 1);
     const char *params[2] = {psn.data, year.data};
+    if (psn.failed || year.failed) store_errf(err, "postgresql: out of memory");
     PGresult *res = psn.failed || year.failed ? NULL : pg_run(c,
         "SELECT s." STATE_COLS ", k.i FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
         " JOIN states s ON s.psn_no = k.p AND s.year = k.y", 2, params, err);
