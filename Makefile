@@ -77,7 +77,7 @@ $(eval $(call variant,coverage,COVERAGE_CFLAGS))
 # (core/settle.h, core/state.h; tests/t_extra_fund.sh runs it).
 XFUND_CFLAGS := $(RELEASE_CFLAGS) -DYIBAO_TEST_EXTRA_FUND
 $(eval $(call variant,xfund,XFUND_CFLAGS))
-xfund: build/xfund/yibao
+xfund: build/xfund/yibao build/xfund/yibao-bench
 
 # Debian packages: installed once, skipped when present.
 deps-stamp:

@@ -51,7 +51,7 @@ echo "cli: xtf_pay $xtf fen in setlinfo, state, explain and brief"
 # ---- the store: journal body, ledger, states columns, check --------------
 store_suite() { # name db sql-runner
     local name=$1 db=$2 sql=$3
-    "$X" bench store --db "$db" --n 600 --persons 100 --threads 1 >/dev/null
+    "$X-bench" store --db "$db" --n 600 --persons 100 --threads 1 >/dev/null
     local n
     n=$($sql "SELECT count(*) FROM journal WHERE kind = 1 AND body LIKE '% xtf_pay=%'
               AND body LIKE '% xtf_room=%' AND body LIKE '% d.xtf_paid=%'")
