@@ -25,6 +25,13 @@ credential H0; credential H3; credential H8; credential H9; credential P1
 start_server --threads 8
 sign_in H0 H3 H8 H9 P1
 
+# ---- a second server on the busy port fails to start (no SO_REUSEPORT) ----
+busy=${url#http://}; busy=${busy%%/*}
+rc=0; timeout 10 "$YIBAO" serve --db "$db" --listen "$busy" >"$work/second.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a second serve on $busy exited $rc: $(cat "$work/second.log")"
+grep -q "cannot listen on $busy: Address already in use" "$work/second.log" ||
+    fail "second serve: $(cat "$work/second.log")"
+
 # ---- outpatient at H0 -----------------------------------------------------
 a=$(call H0 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","psn_no":"P0001"}}')
 expect_ok "$a"; expect_field "$a" .output.baseinfo.psn_no P0001

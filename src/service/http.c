@@ -1,7 +1,8 @@
 /* http.c: the HTTP front of the service on libmicrohttpd: one daemon with
- * its epoll thread per --threads (about one per core), all listening on
- * the same port (SO_REUSEPORT: the kernel spreads the connections), one
- * POST endpoint, body
+ * its epoll thread per --threads (about one per core), all accepting on one
+ * listening socket (never SO_REUSEPORT: a second server on a busy port must
+ * fail to start, not split the institutions' requests between two stores),
+ * one POST endpoint, body
  * size enforced while receiving, each request handled with a pooled worker
  * scratch. A write does not block its thread while a writer group-commits:
  * the connection is suspended (MHD_suspend_connection) and its request
@@ -13,6 +14,7 @@
  * requests are not bounded by threads, and batches grow with the load. */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,19 +195,21 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, char *err,
     return 0;
 }
 
-/* A listening socket on addr with SO_REUSEPORT, so that every thread's
- * daemon listens on the same port and the kernel spreads the connections
- * over them (one daemon's thread pool left most of them to one thread);
- * -1 when it cannot. */
+/* The listening socket every daemon accepts on: bound once, so that a
+ * port another process listens on fails here (EADDRINUSE) instead of
+ * being shared with it. Non-blocking: the daemons' threads all wake on a
+ * new connection, one accepts it, the others find none. -1 with errno. */
 static int listen_socket(const struct sockaddr_in *addr) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert(addr != NULL && addr->sin_family == AF_INET);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int on = 1;
     if (fd < 0) return -1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
         bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 ||
         listen(fd, HTTP_LISTEN_BACKLOG) != 0) {
+        int saved = errno;
         close(fd);
+        errno = saved;
         return -1;
     }
     return fd;
@@ -223,17 +227,16 @@ static struct MHD_Daemon *daemon_start(struct http_server *srv, int fd) {
 }
 
 /* Stops taking requests, lets the queued commits finish and resume their
- * connections, then stops the daemons. */
-static void drain_and_stop(struct MHD_Daemon **d, int n, struct http_server *srv) {
+ * connections, then stops the daemons and closes their one socket. */
+static void drain_and_stop(struct MHD_Daemon **d, int n, int fd, struct http_server *srv) {
+    assert(n >= 0 && n <= HTTP_DAEMONS_MAX);
     atomic_store(&srv->stopping, true);
-    for (int i = 0; i < n; i++) {
-        MHD_socket fd = MHD_quiesce_daemon(d[i]);
-        if (fd != MHD_INVALID_SOCKET) close(fd);
-    }
+    for (int i = 0; i < n; i++) (void)MHD_quiesce_daemon(d[i]); /* the socket is ours: one close */
     struct timespec ms = {0, 1000000L};
     for (int i = 0; i < HTTP_DRAIN_WAIT_MS && atomic_load(&srv->in_flight) > 0; i++)
         nanosleep(&ms, NULL);
     for (int i = 0; i < n; i++) MHD_stop_daemon(d[i]);
+    if (fd >= 0) close(fd);
 }
 
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
@@ -245,22 +248,21 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     atomic_init(&srv.stopping, false);
     int n = svc->cfg.threads < HTTP_DAEMONS_MAX ? svc->cfg.threads : HTTP_DAEMONS_MAX;
     struct MHD_Daemon *d[HTTP_DAEMONS_MAX];
-    int started = 0;
-    for (; started < n; started++) {
-        int fd = listen_socket(&addr);
-        if (fd >= 0 && addr.sin_port == 0) { /* port 0: the others take the one given */
-            socklen_t len = sizeof addr;
-            if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) close(fd), fd = -1;
-        }
-        d[started] = fd < 0 ? NULL : daemon_start(&srv, fd);
-        if (d[started] == NULL) {
-            if (fd >= 0) close(fd);
-            break;
-        }
+    int fd = listen_socket(&addr);
+    if (fd < 0)
+        return snprintf(err, err_size, "cannot listen on %s: %s%s", listen, strerror(errno),
+                        errno == EADDRINUSE ? " (another server, or another yibao serve, has it)"
+                                            : ""), -1;
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) { /* port 0: the one given */
+        close(fd);
+        return snprintf(err, err_size, "cannot listen on %s: %s", listen, strerror(errno)), -1;
     }
+    int started = 0;
+    while (started < n && (d[started] = daemon_start(&srv, fd)) != NULL) started++;
     if (started < n) {
-        drain_and_stop(d, started, &srv);
-        return snprintf(err, err_size, "cannot listen on %s", listen), -1;
+        drain_and_stop(d, started, fd, &srv);
+        return snprintf(err, err_size, "cannot start the HTTP daemons on %s", listen), -1;
     }
     char host[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
@@ -269,6 +271,6 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     fflush(stdout);
     struct timespec nap = {0, HTTP_POLL_SLEEP_NS};
     while (!*stop) nanosleep(&nap, NULL);
-    drain_and_stop(d, n, &srv);
+    drain_and_stop(d, n, fd, &srv);
     return 0;
 }
