@@ -247,6 +247,42 @@ static void test_reject_structure(void **state)
     check_reject("nullx", "trailing characters after the document", 4);
 }
 
+/* A key twice in one object is refused (readers would take the first and
+ * drop the second silently); the same key in different objects is fine. */
+static void test_reject_duplicate_keys(void **state)
+{
+    (void)state;
+    check_reject("{\"a\":1,\"a\":2}", "duplicate key \"a\" in an object", 12);
+    check_reject("{\"x\":{\"b\":1,\"c\":2,\"b\":3}}", "duplicate key \"b\"", 23);
+    check_reject("{\"a\\u0062\":1,\"ab\":2}", "duplicate key \"ab\"", 19); /* after unescaping */
+    check_scalar("1", JSON_NUMBER, "1", 1);
+    struct json_doc *doc = json_doc_new(NULL);
+    struct json_error err;
+    assert_non_null(doc);
+    const char *fine = "{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}],\"A\":3}";
+    assert_non_null(parse_n(doc, fine, strlen(fine), &err));
+    /* a large object goes through the sorted check, at either end */
+    char big[40000];
+    for (int dup_at = 0; dup_at < 3; dup_at++) {
+        size_t n = 0;
+        big[n++] = '{';
+        for (int i = 0; i < 2000; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+        if (dup_at == 1) n += (size_t)snprintf(big + n, sizeof big - n, ",\"k0\":0");
+        if (dup_at == 2) n += (size_t)snprintf(big + n, sizeof big - n, ",\"k1999\":0");
+        big[n++] = '}';
+        const struct json_value *v = json_parse(doc, big, n, &err);
+        if (dup_at == 0) {
+            assert_non_null(v);
+            assert_int_equal(v->len, 2000);
+        } else {
+            assert_null(v);
+            assert_non_null(strstr(err.message, "duplicate key"));
+        }
+    }
+    json_doc_free(doc);
+}
+
 static void test_reject_non_json(void **state)
 {
     (void)state;
@@ -359,15 +395,15 @@ static void test_utf8_invalid(void **state)
 static void test_json_get(void **state)
 {
     (void)state;
-    const char *src = "{\"k\":1,\"key\":2,\"k\":3,\"a\\u0062\":4,\"\":5}";
+    const char *src = "{\"k\":1,\"key\":2,\"k3\":3,\"a\\u0062\":4,\"\":5}";
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
     const struct json_value *root = parse_n(doc, src, strlen(src), &err);
     assert_non_null(root);
-    assert_int_equal(root->len, 5);                 /* duplicates are kept */
+    assert_int_equal(root->len, 5);
     assert_string_equal(json_get(root, "k")->text, "1");
     assert_string_equal(root->child->next->next->text, "3");
-    assert_string_equal(root->child->next->next->key, "k");
+    assert_string_equal(root->child->next->next->key, "k3");
     assert_string_equal(json_get(root, "key")->text, "2");
     assert_string_equal(json_get(root, "ab")->text, "4");
     assert_string_equal(json_get(root, "")->text, "5");
@@ -758,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_input_not_nul_terminated),
         cmocka_unit_test(test_reject_numbers),
         cmocka_unit_test(test_reject_structure),
+        cmocka_unit_test(test_reject_duplicate_keys),
         cmocka_unit_test(test_reject_non_json),
         cmocka_unit_test(test_reject_strings),
         cmocka_unit_test(test_escapes),

@@ -44,6 +44,8 @@ struct json_doc {
     size_t text_cap;
     struct frame *stack;
     uint32_t stack_cap;
+    const struct json_value **members; /* scratch of the duplicate-key check */
+    uint32_t members_cap;
 };
 
 struct parser {
@@ -443,6 +445,64 @@ static bool parse_key(struct parser *p, const char **key, uint32_t *key_len) {
     return true;
 }
 
+/* Orders members by key bytes (then length): equal keys end up adjacent. */
+static int key_order(const void *a, const void *b) {
+    const struct json_value *x = *(const struct json_value *const *)a;
+    const struct json_value *y = *(const struct json_value *const *)b;
+    uint32_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c != 0) return c;
+    return x->key_len < y->key_len ? -1 : x->key_len > y->key_len ? 1 : 0;
+}
+
+static bool same_key(const struct json_value *x, const struct json_value *y) {
+    return x->key_len == y->key_len && memcmp(x->key, y->key, x->key_len) == 0;
+}
+
+#define DUP_SCAN_MEMBERS_MAX 8u /* up to this many members: compared pairwise */
+
+/* The member whose key an earlier member of obj has, or NULL: a document
+ * with a key twice is refused (readers would silently take the first).
+ * Large objects are sorted (O(n log n), whatever the keys). */
+static const struct json_value *duplicate_key(struct json_doc *doc, const struct json_value *obj,
+                                              bool *oom) {
+    assert(obj->type == JSON_OBJECT);
+    *oom = false;
+    if (obj->len <= DUP_SCAN_MEMBERS_MAX) {
+        for (const struct json_value *m = obj->child; m != NULL; m = m->next)
+            for (const struct json_value *k = m->next; k != NULL; k = k->next)
+                if (same_key(m, k)) return k;
+        return NULL;
+    }
+    if (doc->members_cap < obj->len) {
+        const struct json_value **grown = realloc(doc->members, obj->len * sizeof *grown);
+        if (grown == NULL) return *oom = true, NULL;
+        doc->members = grown;
+        doc->members_cap = obj->len;
+    }
+    uint32_t n = 0;
+    for (const struct json_value *m = obj->child; m != NULL; m = m->next) doc->members[n++] = m;
+    assert(n == obj->len);
+    qsort(doc->members, n, sizeof *doc->members, key_order);
+    for (uint32_t i = 1; i < n; i++)
+        if (same_key(doc->members[i - 1], doc->members[i])) return doc->members[i];
+    return NULL;
+}
+
+/* Closes the innermost container at its closing bracket. */
+static bool close_container(struct parser *p, struct json_value *node) {
+    assert(p->depth > 0 && p->doc->stack[p->depth - 1].node == node);
+    if (node->type == JSON_OBJECT) {
+        bool oom = false;
+        const struct json_value *dup = duplicate_key(p->doc, node, &oom);
+        if (oom) return fail(p, p->pos, "out of memory");
+        if (dup != NULL) return fail(p, p->pos, "duplicate key \"%.40s\" in an object", dup->key);
+    }
+    p->pos++;
+    p->depth--;
+    return true;
+}
+
 /* After a value (or an opening bracket): closes finished containers and
  * consumes the ',' (and key) before the next value. Returns 1 when a value
  * follows, 0 when the top-level value is complete, -1 on error. */
@@ -453,8 +513,7 @@ static int after_value(struct parser *p, const char **key, uint32_t *key_len) {
         assert(object || f->node->type == JSON_ARRAY);
         skip_ws(p);
         if (p->pos < p->len && p->src[p->pos] == (object ? '}' : ']')) {
-            p->pos++;
-            p->depth--;
+            if (!close_container(p, f->node)) return -1;
             continue;
         }
         if (f->node->len > 0) {
@@ -517,6 +576,7 @@ void json_doc_free(struct json_doc *doc) {
     }
     free(doc->text);
     free(doc->stack);
+    free(doc->members);
     free(doc);
 }
 
