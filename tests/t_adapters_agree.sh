@@ -104,6 +104,11 @@ agree disease "E_DISEASE|spec_dise_codg|-1" \
     "$(B P0001 H3 14 2020-07-01 2020-07-01 "$ok1" | jq -c '. + {spec_dise_codg: "NOSUCH"}')"
 agree unknown-item OK "$(B P0001 H3 11 2020-07-01 2020-07-01 "$(L '"1"' NOSUCH 1 5 5)")"
 agree employee OK "$(B P0002 H3 11 2020-07-01 2020-07-01 "$ok1")"
+# the scheme asked for must be the person's (insutype)
+agree scheme-asked OK "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1" | jq -c '. + {insutype: "390"}')"
+agree scheme-other "E_SCHEME|insutype|-1" "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1" | jq -c '. + {insutype: "310"}')"
+agree scheme-bad "E_SCHEME|insutype|-1" "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1" | jq -c '. + {insutype: "ABC"}')"
+agree scheme-empty OK "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1" | jq -c '. + {insutype: ""}')"
 # designation at the bill's date: H7 is suspended until 2020-06-30
 agree suspended-before "E_UNKNOWN_INSTITUTION|fixmedins_code|-1" \
     "$(B P0001 H7 11 2020-06-01 2020-06-01 "$ok1")"

@@ -53,6 +53,11 @@ a=$(call H0 2206 "$setl_in"); expect_ok "$a"
 expect_field "$a" .output.setlinfo.hifp_pay 75.15
 # a total that does not match the lines is refused
 a=$(call H0 2207 "${setl_in/313.80/313.90}"); expect_err "$a" "medfee_sumamt"
+# under a scheme that is not the person's, the visit is not settled (nor pre-settled)
+for scheme in 310 999 ABC; do
+    a=$(call H0 2206 "${setl_in/\"390\"/\"$scheme\"}"); expect_err "$a" "^E_SCHEME: insutype$"
+    a=$(call H0 2207 "${setl_in/\"390\"/\"$scheme\"}"); expect_err "$a" "^E_SCHEME: insutype$"
+done
 setl_msgid=H0SETTLE000000000000001
 a=$(call H0 2207 "$setl_in" $setl_msgid); expect_ok "$a"
 expect_field "$a" .output.setlinfo.medfee_sumamt 313.8

@@ -138,9 +138,11 @@ static void make_bill(const char *code, int month) {
     person_known = true;
 }
 
+static int32_t asked; /* the request's insutype_asked */
+
 static const char *outcome(struct app_settle_answer *ans) {
     struct store_err err;
-    struct app_settle_request req = {"P1", &bill};
+    struct app_settle_request req = {"P1", &bill, asked};
     assert_int_equal(app_settle(&registry, &reader, &req, ans, NULL, NULL, &err), 0);
     return ans->refusal.code ? ans->refusal.code : "OK";
 }
@@ -160,6 +162,22 @@ static void test_person_refusals(void **state) {
     snprintf(person.region, sizeof person.region, "110000"); /* no policy of the region */
     assert_string_equal(outcome(&ans), "E_POLICY_YEAR");
     assert_string_equal(ans.refusal.field, "endtime");
+}
+
+static void test_scheme_asked(void **state) {
+    (void)state;
+    static struct app_settle_answer ans;
+    const struct {
+        int32_t asked;
+        const char *want;
+    } cases[] = {{0, "OK"}, {INSUTYPE_RESIDENT, "OK"}, {INSUTYPE_EMPLOYEE, "E_SCHEME"}, {-1, "E_SCHEME"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        make_bill("H3", 7);
+        asked = cases[i].asked;
+        assert_string_equal(outcome(&ans), cases[i].want);
+        if (ans.refusal.code != NULL) assert_string_equal(ans.refusal.field, "insutype");
+    }
+    asked = 0;
 }
 
 static void test_policy_choice(void **state) {
@@ -218,6 +236,7 @@ static void test_settled_answer(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_person_refusals),
+        cmocka_unit_test(test_scheme_asked),
         cmocka_unit_test(test_policy_choice),
         cmocka_unit_test(test_designation_at_the_bills_date),
         cmocka_unit_test(test_settled_answer),

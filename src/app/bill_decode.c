@@ -10,6 +10,7 @@
 
 #include "codec/fields.h"
 #include "core/limits.h"
+#include "core/policy.h"
 
 int bill_date_field(const struct json_value *obj, const char *key, datetime_s *out) {
     assert(key != NULL && out != NULL);
@@ -132,6 +133,16 @@ int bill_decode(const struct bill_source *src, struct bill *bill, struct bill_li
         flag_field(h, "acct_used_flag", &bill->acct_used, p, &e) != 0)
         return -1;
     return lines_decode(src, bill, lines, lines_max, &e);
+}
+
+int32_t bill_insutype_asked(const struct json_value *obj) {
+    const struct json_value *v = obj ? json_get(obj, "insutype") : NULL;
+    if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0)) return 0;
+    if (v->type != JSON_STRING && v->type != JSON_NUMBER) return -1;
+    if (strcmp(v->text, "310") == 0) return INSUTYPE_EMPLOYEE;
+    if (strcmp(v->text, "390") == 0) return INSUTYPE_RESIDENT;
+    assert(v->text != NULL);
+    return -1;
 }
 
 int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,

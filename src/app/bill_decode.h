@@ -45,6 +45,10 @@ int bill_line_decode(const struct json_value *v, const char *path, struct bill_l
  * -1 present but not YYYY-MM-DD[ HH:MM:SS] (left for E_BAD_DATES). */
 int bill_date_field(const struct json_value *obj, const char *key, datetime_s *out);
 
+/* The scheme a request asks for, from obj's "insutype" ("310", 390, ...):
+ * 0 absent (or null, or ""), the scheme, or -1 for anything else. */
+int32_t bill_insutype_asked(const struct json_value *obj);
+
 /* A bill file of `yibao settle`: the head and "details" in one object. */
 int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,
                    int32_t lines_max, char *err, size_t err_size);

@@ -83,6 +83,10 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     if (reader->person(reader->ctx, req->psn_no, &out->person, &found, err) != 0) return -1;
     if (!found) return app_refuse(&out->refusal, APP_E_UNKNOWN_PERSON), 0;
     if (out->person.status != INSURED_ACTIVE) return app_refuse(&out->refusal, APP_E_NOT_INSURED), 0;
+    if (req->insutype_asked != 0 && req->insutype_asked != out->person.insutype) {
+        out->refusal = (struct app_refusal){settle_code_name(E_SCHEME), "insutype", -1};
+        return 0;
+    }
     const struct policy *policy = choose_policy(reg, &out->person, req->bill, &exact);
     if (policy == NULL) {
         out->refusal = (struct app_refusal){settle_code_name(E_POLICY_YEAR), "endtime", -1};

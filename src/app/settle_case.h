@@ -50,6 +50,9 @@ struct app_person_reader {
 struct app_settle_request {
     const char *psn_no;
     const struct bill *bill;
+    /* the scheme the request asks for (insutype "310"/"390"); 0: none
+     * asked; -1: asked for something else. Not the person's: E_SCHEME. */
+    int32_t insutype_asked;
 };
 
 struct app_settle_answer {

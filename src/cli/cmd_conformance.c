@@ -125,7 +125,8 @@ static int settle_step(struct run *run, int i, const struct json_value *bill_jso
         return fail(run, "step %d: bill: %s", i, err);
     struct app_registry reg = world_registry(&run->world);
     struct app_person_reader reader = world_reader(&run->world, &run->state);
-    struct app_settle_request req = {run->world.person.psn_no, &bill};
+    struct app_settle_request req = {run->world.person.psn_no, &bill,
+                                     bill_insutype_asked(bill_json)};
     static struct app_settle_answer ans; /* large; one run at a time */
     static struct settle_result result;
     struct store_err serr;

@@ -142,11 +142,12 @@ static int settle_bill(const struct settle_args *a, struct world *w, struct year
     struct bill bill;
     if (load_json_into(a->bill, doc, &data, &root) != 0) return free(data), EXIT_BAD_INPUT;
     int rc = bill_from_json(root, &bill, lines, BILL_LINES_MAX, err, sizeof err);
+    int32_t asked = bill_insutype_asked(root);
     free(data);
     if (rc != 0) return fprintf(stderr, "yibao: %s: %s\n", a->bill, err), EXIT_BAD_INPUT;
     struct app_registry reg = world_registry(w);
     struct app_person_reader reader = world_reader(w, state);
-    struct app_settle_request req = {w->person.psn_no, &bill};
+    struct app_settle_request req = {w->person.psn_no, &bill, asked};
     static struct app_settle_answer ans;
     static struct settle_result result;
     static struct explain ex;

@@ -57,6 +57,7 @@ static int settle_file(const char *db, const char *path, const char *msgid_opt,
             if (q != NULL) {
                 req->op = STORE_OP_SETTLE;
                 req->bill = bill;
+                req->insutype_asked = bill_insutype_asked(root);
                 commitq_call(q, req);
                 rc = store_cli_print(stdout, store, req);
             }

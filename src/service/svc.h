@@ -269,6 +269,7 @@ struct svc_worker {
     struct bill bill;               /* settle: the bill (lines in lines[]) */
     struct svc_visit visit;         /* hospital flow: the visit being settled */
     char psn_no[CODE_BYTES_MAX + 1];
+    int32_t insutype_asked;         /* settle: data.insutype (app_settle_request) */
     char mdtrt_id[CODE_BYTES_MAX + 1];
     int (*after)(struct svc_call *c); /* continues once sreq or job is answered */
     struct service_waiter waiter;   /* resume == NULL: wait in place */
@@ -411,7 +412,8 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 /* txn_settle.c: runs the engine for a bill of psn_no against the committed
  * state (no commit); on refusal fills c->err naming code, field and line. */
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
-               struct app_settle_answer *ans, struct line_result *line_results);
+               int32_t insutype_asked, struct app_settle_answer *ans,
+               struct line_result *line_results);
 /* True while a settlement of the visit is between its read and its link. */
 bool svc_visit_settling(struct service *svc, int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */

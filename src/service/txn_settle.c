@@ -71,12 +71,13 @@ static const char *refused_value(const char *field, const char *psn_no, const st
 }
 
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
-               struct app_settle_answer *ans, struct line_result *line_results) {
+               int32_t insutype_asked, struct app_settle_answer *ans,
+               struct line_result *line_results) {
     assert(c != NULL && bill != NULL && ans != NULL);
     assert(c->reg != NULL);
     struct app_registry reg = app_registry_of(c->reg);
     struct app_person_reader reader = app_store_reader(c->svc->store);
-    struct app_settle_request req = {psn_no, bill};
+    struct app_settle_request req = {psn_no, bill, insutype_asked};
     struct store_err err;
     if (app_settle(&reg, &reader, &req, ans, line_results, NULL, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
@@ -218,7 +219,7 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
     memset(r, 0, sizeof *r);
     if (c->svc->cfg.dry_run) {
         struct app_settle_answer ans;
-        if (svc_engine(c, w->psn_no, &w->bill, &ans, NULL) != 0) return -1;
+        if (svc_engine(c, w->psn_no, &w->bill, w->insutype_asked, &ans, NULL) != 0) return -1;
         r->status = STORE_DONE;
         r->stl = ans.stl;
         return after(c);
@@ -227,6 +228,7 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
     snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
     snprintf(r->psn_no, sizeof r->psn_no, "%s", w->psn_no);
     r->bill = &w->bill;
+    r->insutype_asked = w->insutype_asked;
     return svc_commit(c, after);
 }
 
@@ -293,7 +295,8 @@ int txn_presettle(struct svc_call *c) {
     svcdb_lock(c->db);
     int rc = visit_bill(c, data, &v, &bill);
     svcdb_unlock(c->db);
-    if (rc != 0 || check_total(c, data, &bill) != 0 || svc_engine(c, v.psn_no, &bill, &ans, NULL) != 0)
+    if (rc != 0 || check_total(c, data, &bill) != 0 ||
+        svc_engine(c, v.psn_no, &bill, bill_insutype_asked(data), &ans, NULL) != 0)
         return -1;
     char mdtrt_id[24];
     mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
@@ -383,6 +386,7 @@ static int visit_settle_read(struct svc_call *c) {
     const struct json_value *data = json_get(c->input, "data");
     if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
         return -1;
+    w->insutype_asked = bill_insutype_asked(data);
     if (!settling_take(c->svc, w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
     w->settling = true;
@@ -458,6 +462,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
     const struct json_value *arr = json_get(c->input, "feedetail");
     if (in_code(c, d, "psn_no", "input.data", true, psn_no, CODE_BYTES_MAX + 1) != 0) return -1;
     if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "input.feedetail: missing");
+    c->w->insutype_asked = bill_insutype_asked(d);
     struct bill_source src = {d, "input.data", arr, "input.feedetail"};
     if (bill_decode(&src, bill, c->w->lines, c->w->lines_max, c->err, sizeof c->err) != 0 ||
         oneshot_defaults(c, d, med_default, arr, bill) != 0)
@@ -480,7 +485,7 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
     if (d == NULL || oneshot_bill(c, d, default_med_type, bill, psn_no) != 0) return -1;
     if (!commit) {
         struct app_settle_answer ans;
-        if (svc_engine(c, psn_no, bill, &ans, NULL) != 0) return -1;
+        if (svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans, NULL) != 0) return -1;
         struct jw w;
         jw_begin(&w, c->output);
         svc_write_settlement(&w, &ans.stl, 0, "", psn_no, c->now_s, 1);

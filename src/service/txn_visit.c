@@ -244,7 +244,7 @@ int txn_fee_prepare(struct svc_call *c) {
     struct bill bill;
     struct app_settle_answer ans;
     svc_visit_bill(&w->visit, &bill, w->lines, w->fee_count, w->fee_latest);
-    if (svc_engine(c, w->visit.psn_no, &bill, &ans, w->line_results) != 0) return -1;
+    if (svc_engine(c, w->visit.psn_no, &bill, 0, &ans, w->line_results) != 0) return -1;
     struct jw j;
     jw_begin(&j, c->output);
     jw_arr(&j, "result");

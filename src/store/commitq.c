@@ -487,7 +487,7 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
     struct app_registry reg = app_registry_of(b->reg);
     struct app_person_reader reader = {b, batch_person, batch_state};
-    struct app_settle_request req = {r->psn_no, r->bill};
+    struct app_settle_request req = {r->psn_no, r->bill, r->insutype_asked};
     struct app_settle_answer *ans = &b->answer;
     if (app_settle(&reg, &reader, &req, ans, NULL, NULL, &r->err) != 0) {
         r->status = STORE_FAILED;
@@ -849,7 +849,7 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
     req->done_ = 0;
     req->status = STORE_PENDING;
     /* hashed by the submitting thread: the writer is the bottleneck */
-    if (req->op == STORE_OP_SETTLE) bill_request_hash(req->psn_no, req->bill, req->req_hash_);
+    if (req->op == STORE_OP_SETTLE) bill_request_hash(req->psn_no, req->bill, req->insutype_asked, req->req_hash_);
     else revoke_request_hash(req->setl_id, req->req_hash_);
     pthread_mutex_lock(&q->lock);
     while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);

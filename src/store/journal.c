@@ -298,7 +298,8 @@ static void canon_i64(struct canon *c, int64_t v) {
     canon_bytes(c, le, sizeof le);
 }
 
-void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HASH_HEX_BYTES + 1]) {
+void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insutype_asked,
+                       char out[HASH_HEX_BYTES + 1]) {
     assert(psn_no != NULL && bill != NULL);
     struct canon c = {.len = 0, .ctx = EVP_MD_CTX_new()};
     c.ok = c.ctx != NULL && EVP_DigestInit_ex(c.ctx, sha256(), NULL) == 1;
@@ -319,6 +320,8 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HAS
                           l->numbers_ok};
         for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) canon_i64(&c, nums[k]);
     }
+    /* only when asked: the hashes of earlier releases' requests stay the same */
+    if (insutype_asked != 0) canon_i64(&c, insutype_asked);
     canon_flush(&c);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned md_len = 0;

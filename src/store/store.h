@@ -316,6 +316,7 @@ struct store_req {
     char msgid[MSGID_BYTES_MAX + 1];  /* empty: one is generated */
     char psn_no[CODE_BYTES_MAX + 1];  /* settle */
     const struct bill *bill;          /* settle; caller-owned until answered */
+    int32_t insutype_asked;           /* settle: the scheme asked for (app_settle_request) */
     int64_t setl_id;                  /* revoke */
     /* out */
     enum store_status status;
@@ -394,7 +395,8 @@ void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]);
 int settlement_encode(const struct store_settlement *stl, char *body, size_t size);
 int settlement_decode(const char *body, struct store_settlement *out, const char **bad_key);
 /* SHA-256 of a bill in a canonical form (independent of JSON spacing). */
-void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HASH_HEX_BYTES + 1]);
+void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insutype_asked,
+                       char out[HASH_HEX_BYTES + 1]);
 void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]);
 int64_t store_now_us(void);
 const char *journal_kind_name(enum journal_kind kind);
