@@ -102,11 +102,21 @@ a=$(call H3 2301 "{\"feedetail\":[$(line 9 "$ipt" XA01 1.2 1 1.2),$(line 9 "$ipt
 expect_err "$a" 'E_DUP_LINE: feedetail\[1\].feedetl_sn'
 a=$(call H3 2301 "{\"feedetail\":[$(line 8 "$ipt" XA01 1.2 1 1.2)]}"); expect_ok "$a"
 a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"8\"}}"); expect_ok "$a"
+# a fee line dated before the admission's day is refused; one after a later discharge stops the settlement
+early=$(line 11 "$ipt" XA01 1.2 1 1.2); early=${early/2020-03-05 10:00:00/2020-03-01 23:00:00}
+a=$(call H3 2301 "{\"feedetail\":[$early]}")
+expect_err "$a" '^input.feedetail\[0\].fee_ocur_time: 2020-03-01 23:00:00 is before the visit.s begntime 2020-03-02$'
+late=$(line 12 "$ipt" XA01 1.2 1 1.2); late=${late/2020-03-05 10:00:00/2020-03-20 10:00:00}
+a=$(call H3 2301 "{\"feedetail\":[$late]}"); expect_ok "$a"
 a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"7\"}}"); expect_ok "$a"
 a=$(call H3 2303 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$ipt\",\"medfee_sumamt\":3586.00,\"insutype\":\"390\"}}")
 expect_err "$a" "not discharged"
-a=$(call H3 2402 "{\"dscginfo\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"insutype\":\"390\",\"endtime\":\"2020-03-11 09:00:00\",\"dise_codg\":\"K35.8\",\"dise_name\":\"appendicitis\",\"dscg_way\":\"1\"},\"diseinfo\":[]}")
-expect_ok "$a"
+dscg='{"dscginfo":{"mdtrt_id":"'$ipt'","psn_no":"P0001","insutype":"390","endtime":"2020-03-11 09:00:00","dise_codg":"K35.8","dise_name":"appendicitis","dscg_way":"1"},"diseinfo":[]}'
+a=$(call H3 2402 "${dscg/2020-03-11/9999-12-31}"); expect_err "$a" "^input.dscginfo.endtime: 9999-12-31 09:00:00 is in the future$"
+a=$(call H3 2402 "$dscg"); expect_ok "$a"
+a=$(call H3 2303 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$ipt\",\"medfee_sumamt\":3587.20,\"insutype\":\"390\"}}")
+expect_err "$a" "a fee line of 2020-03-20 10:00:00 is after the discharge on 2020-03-11"
+a=$(call H3 2302 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"12\"}}"); expect_ok "$a"
 ipt_in="{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"P0001\",\"medfee_sumamt\":3586.00,\"psn_setlway\":\"01\",\"mdtrt_id\":\"$ipt\",\"insutype\":\"390\",\"acct_used_flag\":\"0\",\"mid_setl_flag\":\"0\"}}"
 a=$(call H3 2303 "$ipt_in"); expect_ok "$a"; expect_field "$a" .output.setlinfo.hifp_pay 1435.85
 a=$(call H3 2304 "$ipt_in"); expect_ok "$a"

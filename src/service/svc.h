@@ -26,6 +26,8 @@
 #define SVC_SIGNIN_BUCKETS 16384    /* hash buckets of the sign-in cache (power of two) */
 #define SVC_SIGNIN_RECHECK_S 2      /* a cached sign-in is re-read after this long */
 #define SVC_SIGNIN_SWEEP_S 60       /* a full cache drops its dead entries at most this often */
+#define SVC_CLOCK_AHEAD_S 86400     /* a visit's date may be this far ahead of the clock, no more */
+#define SVC_DAY_S 86400
 
 /* ---- service tables (service_db.c) ------------------------------------- */
 enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };

@@ -272,6 +272,13 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
     if (kind == VISIT_INPATIENT && v->endtime == 0)
         return svc_fail(c, "input.data.mdtrt_id: not discharged yet (2402)");
     if (count == 0) return svc_fail(c, "input.data.mdtrt_id: no unsettled fee lines (2204/2301)");
+    if (v->endtime != 0 && latest != 0 && latest - latest % SVC_DAY_S > v->endtime - v->endtime % SVC_DAY_S) {
+        char when[20], end[20];
+        datetime_format(latest, when);
+        datetime_format(v->endtime, end);
+        return svc_fail(c, "input.data.mdtrt_id: a fee line of %s is after the discharge on %.10s;"
+                        " withdraw it (2302) or correct the discharge (2402)", when, end);
+    }
     char med_type[8];
     rc = in_code(c, data, "med_type", "input.data", false, med_type, sizeof med_type);
     if (rc < 0) return -1;

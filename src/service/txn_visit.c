@@ -46,6 +46,45 @@ static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_
     return 0;
 }
 
+/* A visit's date may not lie ahead of the service's clock by more than
+ * SVC_CLOCK_AHEAD_S (a discharge "9999-12-31" is a typing error). */
+static int not_future(struct svc_call *c, const char *path, const char *key, datetime_s t) {
+    assert(path != NULL && key != NULL);
+    datetime_s now = svc_unix_to_local(c->now_s);
+    if (t <= now + SVC_CLOCK_AHEAD_S) return 0;
+    char text[20];
+    datetime_format(t, text);
+    return svc_fail(c, "%s.%s: %s is in the future", path, key, text);
+}
+
+static datetime_s day_of(datetime_s t) {
+    assert(t >= 0);
+    return t - t % SVC_DAY_S;
+}
+
+/* Fee lines of an upload lie within the visit's days: not before the day
+ * of its begntime, not after the day of its endtime (when discharged). */
+static int fees_within_visit(struct svc_call *c, const struct svc_visit *v) {
+    const struct json_value *arr = json_get(c->input, "feedetail");
+    char path[SVC_PATH_BYTES], when[20], edge[20];
+    int32_t i = 0;
+    assert(arr != NULL && arr->type == JSON_ARRAY);
+    for (const struct json_value *line = arr->child; line != NULL; line = line->next, i++) {
+        datetime_s t = 0;
+        snprintf(path, sizeof path, "input.feedetail[%d]", (int)i);
+        if (in_time(c, line, "fee_ocur_time", path, false, &t) < 0) return -1;
+        if (t == 0) continue;
+        bool early = day_of(t) < day_of(v->begntime);
+        bool late = v->endtime != 0 && day_of(t) > day_of(v->endtime);
+        if (!early && !late) continue;
+        datetime_format(t, when);
+        datetime_format(early ? v->begntime : v->endtime, edge);
+        return svc_fail(c, "%s.fee_ocur_time: %s is %s the visit's %s %.10s", path, when,
+                        early ? "before" : "after", early ? "begntime" : "endtime", edge);
+    }
+    return 0;
+}
+
 static int storage_fail(struct svc_call *c) {
     return svc_fail(c, "storage: %s", svcdb_error(c->db));
 }
@@ -80,6 +119,7 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
     if (in_code(c, d, "psn_no", path, true, v->psn_no, sizeof v->psn_no) != 0 ||
         in_int(c, d, "insutype", path, true, 1, 999, &insutype) != 0 ||
         in_time(c, d, "begntime", path, true, &v->begntime) != 0 ||
+        not_future(c, path, "begntime", v->begntime) != 0 ||
         in_code(c, d, "ipt_otp_no", path, false, v->ipt_otp_no, sizeof v->ipt_otp_no) < 0 ||
         in_flag(c, d, "out_of_area", path, &v->out_of_area) != 0 ||
         in_flag(c, d, "filed", path, &v->filed) != 0)
@@ -240,7 +280,9 @@ int txn_fee_prepare(struct svc_call *c) {
     if (rc != 0) return -1;
     if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
-    if (visit_open(c, &w->visit, kind, "input.feedetail[0]") != 0) return -1;
+    if (visit_open(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
+        fees_within_visit(c, &w->visit) != 0)
+        return -1;
     struct bill bill;
     struct app_settle_answer ans;
     svc_visit_bill(&w->visit, &bill, w->lines, w->fee_count, w->fee_latest);
@@ -315,6 +357,7 @@ int txn_discharge(struct svc_call *c) {
     if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
         visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
         in_time(c, d, "endtime", path, true, &v.endtime) != 0 ||
+        not_future(c, path, "endtime", v.endtime) != 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
     if (v.endtime < v.begntime) return svc_fail(c, "%s.endtime: before the admission's begntime", path);
@@ -329,6 +372,7 @@ int txn_admit_change(struct svc_call *c) {
     if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
         visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
         in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
+        not_future(c, path, "begntime", v.begntime) != 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0 ||
         in_code(c, d, "ipt_otp_no", path, false, v.ipt_otp_no, sizeof v.ipt_otp_no) < 0)
         return -1;
