@@ -16,6 +16,18 @@
 #include "core/money.h"
 #include "service/svc.h"
 
+bool svc_log_gate_fail(struct svc_log_gate *gate) {
+    assert(gate != NULL && gate->failures >= 0);
+    return gate->failures++ == 0;
+}
+
+int64_t svc_log_gate_ok(struct svc_log_gate *gate) {
+    assert(gate != NULL && gate->failures >= 0);
+    int64_t run = gate->failures;
+    gate->failures = 0;
+    return run;
+}
+
 int svc_fail(struct svc_call *c, const char *format, ...) {
     va_list args;
     va_start(args, format);

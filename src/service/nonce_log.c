@@ -30,6 +30,8 @@ struct nonce_log {
     bool stopping;
     pthread_t thread;
     int64_t window_s, pruned_s;
+    struct svc_log_gate write_gate; /* failed flushes: logged once per condition */
+    struct svc_log_gate lost_gate;  /* nonces dropped from a full queue */
 };
 
 /* Writes rows[0..n) and prunes when due; 0 or -1 (logged). */
@@ -42,8 +44,15 @@ static int flush(struct nonce_log *log, const struct svc_nonce *rows, size_t n, 
     if (rc == 0 && prune) rc = svcdb_nonce_prune(log->db, now_s - log->window_s);
     if (rc == 0) rc = svcdb_commit(log->db);
     if (rc != 0) {
-        fprintf(stderr, "yibao serve: nonce log: %s\n", svcdb_error(log->db));
+        if (svc_log_gate_fail(&log->write_gate))
+            fprintf(stderr, "yibao serve: nonce log: %s (logged once until a flush succeeds)\n",
+                    svcdb_error(log->db));
         svcdb_rollback(log->db);
+    } else {
+        int64_t failed = svc_log_gate_ok(&log->write_gate);
+        if (failed > 0)
+            fprintf(stderr, "yibao serve: nonce log: writing again after %lld failed flushes\n",
+                    (long long)failed);
     }
     svcdb_unlock(log->db);
     if (rc == 0 && prune) log->pruned_s = now_s;
@@ -57,7 +66,13 @@ static void requeue(struct nonce_log *log, size_t n) {
     memmove(log->pending + keep, log->pending, log->pending_count * sizeof *log->pending);
     memcpy(log->pending, log->writing, keep * sizeof *log->pending);
     log->pending_count += keep;
-    if (keep < n) fprintf(stderr, "yibao serve: nonce log: %zu nonces not persisted\n", n - keep);
+    if (keep < n && svc_log_gate_fail(&log->lost_gate))
+        fprintf(stderr, "yibao serve: nonce log: the queue is full: used nonces are not persisted "
+                "(logged once until it drains)\n");
+    if (keep == n && log->pending_count < NONCE_PENDING_MAX / 2) {
+        int64_t times = svc_log_gate_ok(&log->lost_gate);
+        if (times > 0) fprintf(stderr, "yibao serve: nonce log: the queue drains again\n");
+    }
 }
 
 static void *flusher_main(void *arg) {

@@ -191,6 +191,16 @@ struct cred_entry {
     pthread_mutex_t lock;
 };
 
+/* A condition logged once while it lasts (a full disk must not write a
+ * line per attempt): svc_log_gate_fail is true for the first failure of a
+ * run of them; svc_log_gate_ok ends the run and returns its length (0:
+ * there was none). Not thread-safe: one gate per thread. */
+struct svc_log_gate {
+    int64_t failures;               /* of the run going on; 0: none */
+};
+bool svc_log_gate_fail(struct svc_log_gate *gate);
+int64_t svc_log_gate_ok(struct svc_log_gate *gate);
+
 /* nonce_log.c: used nonces persisted by a flusher thread (see the file). */
 struct nonce_log;
 int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct nonce_log **out,

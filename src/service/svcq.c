@@ -65,6 +65,7 @@ struct svcq {
     int64_t prune_next_s;           /* unix time of the next pruning */
     int writer_count;
     struct writer writers[SVCQ_WRITERS_MAX];
+    struct svc_log_gate prune_gate; /* a failing prune is logged once */
 };
 
 /* One job inside the open transaction: its savepoint, run, release or
@@ -140,9 +141,13 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     int rc = svcdb_begin(db);
     if (rc == 0) rc = svcdb_answer_prune(db, now_s - q->answers_kept_s, SVCQ_PRUNE_ROWS_MAX, &pruned);
     if (rc == 0) rc = svcdb_commit(db);
-    if (rc != 0) {
-        fprintf(stderr, "yibao serve: pruning kept answers: %s\n", svcdb_error(db));
+    if (rc != 0) { /* q->prune_gate: only the one pruner (q->pruning) touches it */
+        if (svc_log_gate_fail(&q->prune_gate))
+            fprintf(stderr, "yibao serve: pruning kept answers: %s (logged once until it works)\n",
+                    svcdb_error(db));
         svcdb_rollback(db);
+    } else {
+        (void)svc_log_gate_ok(&q->prune_gate);
     }
     svcdb_unlock(db);
     assert(pruned >= 0 && pruned <= SVCQ_PRUNE_ROWS_MAX);
