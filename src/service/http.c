@@ -1,8 +1,9 @@
 /* http.c: the HTTP front of the service on libmicrohttpd: one daemon with
- * its epoll thread per --threads (about one per core), all accepting on one
- * listening socket (never SO_REUSEPORT: a second server on a busy port must
- * fail to start, not split the institutions' requests between two stores),
- * one POST endpoint, body
+ * its epoll thread per --threads (about one per core). One listening socket
+ * (never SO_REUSEPORT: a second server on a busy port must fail to start,
+ * not split the institutions' requests between two stores), whose acceptor
+ * thread hands the connections to the daemons in turn (MHD_add_connection),
+ * so that they share the load evenly. One POST endpoint, body
  * size enforced while receiving, each request handled with a pooled worker
  * scratch. A write does not block its thread while a writer group-commits:
  * the connection is suspended (MHD_suspend_connection) and its request
@@ -16,6 +17,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -34,11 +37,17 @@
 #define HTTP_DRAIN_WAIT_MS 30000 /* at stop: longest wait for queued commits */
 #define HTTP_DAEMONS_MAX 64      /* one daemon (one thread) per --threads, at most this */
 #define HTTP_LISTEN_BACKLOG 1024
+#define HTTP_ACCEPT_POLL_MS 100  /* the acceptor looks at the stop flag this often */
 
 struct http_server {
     struct service *svc;
     atomic_int in_flight;           /* suspended requests waiting for a commit */
     atomic_bool stopping;           /* new requests are refused */
+    int listen_fd;
+    struct MHD_Daemon *daemons[HTTP_DAEMONS_MAX];
+    int daemon_count;
+    atomic_bool accepting;          /* the acceptor runs while true */
+    pthread_t acceptor;
 };
 
 /* Per request (MHD's con_cls). */
@@ -195,13 +204,12 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, char *err,
     return 0;
 }
 
-/* The listening socket every daemon accepts on: bound once, so that a
- * port another process listens on fails here (EADDRINUSE) instead of
- * being shared with it. Non-blocking: the daemons' threads all wake on a
- * new connection, one accepts it, the others find none. -1 with errno. */
+/* The listening socket: bound once, so that a port another process
+ * listens on fails here (EADDRINUSE) instead of being shared with it.
+ * -1 with errno. */
 static int listen_socket(const struct sockaddr_in *addr) {
     assert(addr != NULL && addr->sin_family == AF_INET);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0) return -1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
@@ -215,53 +223,78 @@ static int listen_socket(const struct sockaddr_in *addr) {
     return fd;
 }
 
-static struct MHD_Daemon *daemon_start(struct http_server *srv, int fd) {
+static struct MHD_Daemon *daemon_start(struct http_server *srv) {
+    assert(srv->svc->cfg.threads >= 1);
     return MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, srv,
-        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+            MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+        0, NULL, NULL, on_request, srv,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)(SERVICE_CONNECTIONS_MAX / srv->svc->cfg.threads + 1),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 }
 
-/* Stops taking requests, lets the queued commits finish and resume their
- * connections, then stops the daemons and closes their one socket. */
-static void drain_and_stop(struct MHD_Daemon **d, int n, int fd, struct http_server *srv) {
-    assert(n >= 0 && n <= HTTP_DAEMONS_MAX);
+/* The acceptor: every new connection goes to the next daemon in turn (the
+ * kernel's SO_REUSEPORT spreading, without sharing the port with anyone).
+ * A daemon that refuses one (its connection limit) closes it. */
+static void *acceptor_main(void *arg) {
+    struct http_server *srv = arg;
+    unsigned next = 0;
+    struct pollfd pfd = {.fd = srv->listen_fd, .events = POLLIN};
+    while (atomic_load(&srv->accepting)) {
+        if (poll(&pfd, 1, HTTP_ACCEPT_POLL_MS) <= 0) continue;
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        int fd = accept4(srv->listen_fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+        if (fd < 0) continue; /* EAGAIN, ECONNABORTED, EMFILE: try again at the next poll */
+        struct MHD_Daemon *d = srv->daemons[next++ % (unsigned)srv->daemon_count];
+        (void)MHD_add_connection(d, fd, (const struct sockaddr *)&peer, len); /* closes on error */
+    }
+    return NULL;
+}
+
+/* Stops taking connections and requests, lets the queued commits finish
+ * and resume their connections, then stops the daemons. */
+static void drain_and_stop(struct http_server *srv) {
+    assert(srv->daemon_count >= 0 && srv->daemon_count <= HTTP_DAEMONS_MAX);
     atomic_store(&srv->stopping, true);
-    for (int i = 0; i < n; i++) (void)MHD_quiesce_daemon(d[i]); /* the socket is ours: one close */
+    if (atomic_exchange(&srv->accepting, false)) pthread_join(srv->acceptor, NULL);
     struct timespec ms = {0, 1000000L};
     for (int i = 0; i < HTTP_DRAIN_WAIT_MS && atomic_load(&srv->in_flight) > 0; i++)
         nanosleep(&ms, NULL);
-    for (int i = 0; i < n; i++) MHD_stop_daemon(d[i]);
-    if (fd >= 0) close(fd);
+    for (int i = 0; i < srv->daemon_count; i++) MHD_stop_daemon(srv->daemons[i]);
+    if (srv->listen_fd >= 0) close(srv->listen_fd);
 }
 
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
                   size_t err_size) {
     struct sockaddr_in addr;
     if (parse_listen(listen, &addr, err, err_size) != 0) return -1;
-    struct http_server srv = {.svc = svc};
+    static struct http_server srv; /* one server per process: its daemons' threads point here */
+    memset(&srv, 0, sizeof srv);
+    srv.svc = svc;
     atomic_init(&srv.in_flight, 0);
     atomic_init(&srv.stopping, false);
+    atomic_init(&srv.accepting, false);
     int n = svc->cfg.threads < HTTP_DAEMONS_MAX ? svc->cfg.threads : HTTP_DAEMONS_MAX;
-    struct MHD_Daemon *d[HTTP_DAEMONS_MAX];
-    int fd = listen_socket(&addr);
-    if (fd < 0)
+    srv.listen_fd = listen_socket(&addr);
+    if (srv.listen_fd < 0)
         return snprintf(err, err_size, "cannot listen on %s: %s%s", listen, strerror(errno),
                         errno == EADDRINUSE ? " (another server, or another yibao serve, has it)"
                                             : ""), -1;
     socklen_t len = sizeof addr;
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) { /* port 0: the one given */
-        close(fd);
-        return snprintf(err, err_size, "cannot listen on %s: %s", listen, strerror(errno)), -1;
+    bool ok = getsockname(srv.listen_fd, (struct sockaddr *)&addr, &len) == 0; /* port 0 */
+    while (ok && srv.daemon_count < n && (srv.daemons[srv.daemon_count] = daemon_start(&srv)) != NULL)
+        srv.daemon_count++;
+    ok = ok && srv.daemon_count == n;
+    if (ok) atomic_store(&srv.accepting, true);
+    if (ok && pthread_create(&srv.acceptor, NULL, acceptor_main, &srv) != 0) {
+        atomic_store(&srv.accepting, false);
+        ok = false;
     }
-    int started = 0;
-    while (started < n && (d[started] = daemon_start(&srv, fd)) != NULL) started++;
-    if (started < n) {
-        drain_and_stop(d, started, fd, &srv);
+    if (!ok) {
+        drain_and_stop(&srv);
         return snprintf(err, err_size, "cannot start the HTTP daemons on %s", listen), -1;
     }
     char host[INET_ADDRSTRLEN];
@@ -271,6 +304,6 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     fflush(stdout);
     struct timespec nap = {0, HTTP_POLL_SLEEP_NS};
     while (!*stop) nanosleep(&nap, NULL);
-    drain_and_stop(d, n, fd, &srv);
+    drain_and_stop(&srv);
     return 0;
 }

@@ -317,12 +317,22 @@ static int replayable_done(struct svc_call *c) {
 }
 
 /* The registry as of this request: an edit committed before it (a
- * suspension, a new policy) decides it, without a restart. Held until the
- * answer (respond). */
-static int registry_now(struct svc_call *c) {
+ * suspension, a new policy) decides it, without a restart. A settlement is
+ * decided by the commit queue's writer, which reads the registry afresh
+ * for every batch; here it needs only the institution, so it takes the
+ * snapshot it finds and reads afresh only when the institution is unknown
+ * (a new one). Anything decided here (registrations, pre-settlements,
+ * queries) reads afresh (one indexed read). Held until the answer. */
+static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again) {
     struct store_err err;
+    assert(t != NULL);
+    bool decided_by_writer = t->writes && t->designation == SVC_DESIGNATION_BILL;
+    if (again) {
+        store_registry_release(c->svc->store, c->reg);
+        c->reg = NULL;
+    }
     assert(c->reg == NULL);
-    if (store_registry_refresh(c->svc->store, NULL, &err) != 0)
+    if ((again || !decided_by_writer) && store_registry_refresh(c->svc->store, NULL, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     c->reg = store_registry_acquire(c->svc->store);
     assert(c->reg != NULL);
@@ -336,11 +346,12 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
                         c->svc->cfg.body_bytes_max);
     const struct json_value *root = json_parse(c->w->doc, req->body, req->body_len, &jerr);
     if (root == NULL) return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
-    if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0 ||
-        registry_now(c) != 0)
-        return -1;
+    if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0) return -1;
     const struct svc_txn *t = svc_txn_find(c->infno);
     if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
+    if (registry_now(c, t, false) != 0) return -1;
+    if (registry_institution(c->reg, c->fixmedins_code) == NULL && registry_now(c, t, true) != 0)
+        return -1;
     if (institution_check(c, t) != 0) return -1;
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
