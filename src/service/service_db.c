@@ -109,7 +109,7 @@ int svcdb_commit(struct svcdb *db) {
 
 void svcdb_rollback(struct svcdb *db) {
     const struct svcdb_ops *ops = ops_of(db);
-    assert(ops->rollback != NULL);
+    assert(db->in_txn || !db->in_savepoint); /* a savepoint only inside a transaction */
     ops->rollback(db);
     db->in_txn = db->in_savepoint = false;
 }

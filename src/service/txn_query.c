@@ -190,7 +190,7 @@ int txn_cumulative(struct svc_call *c) {
     if (data == NULL || person_of(c, data, "input.data", &p, &balc) != 0 ||
         year_of(c, data, &year) != 0)
         return -1;
-    assert(year != 0);
+    assert(year >= 1 && year <= 9999);
     struct year_state st;
     struct store_err err;
     if (store_state_get(c->svc->store, p.psn_no, year, &st, &err) != 0)
