@@ -43,12 +43,14 @@ struct nonce_cache {
 };
 
 static uint64_t nonce_hash(const char *nonce) {
+    assert(nonce != NULL);
     uint64_t h = fnv1a_text(FNV_OFFSET, nonce);
     h ^= h >> 29;
     return h * 0xbf58476d1ce4e5b9ULL;
 }
 
 static struct nonce_cache *nonce_cache_new(uint32_t capacity) {
+    assert(capacity >= 16 && capacity <= SERVICE_NONCES_PER_PAASID_MAX); /* config_check */
     struct nonce_cache *nc = calloc(1, sizeof *nc);
     if (nc == NULL) return NULL;
     nc->capacity = capacity;
@@ -62,11 +64,13 @@ static struct nonce_cache *nonce_cache_new(uint32_t capacity) {
         free(nc);
         return NULL;
     }
+    assert((nc->bucket_count & (nc->bucket_count - 1)) == 0 && nc->bucket_count >= capacity);
     return nc;
 }
 
 static void nonce_cache_free(struct nonce_cache *nc) {
     if (nc == NULL) return;
+    assert(nc->count <= nc->capacity && nc->head < nc->capacity);
     free(nc->ring);
     free(nc->buckets);
     free(nc);
@@ -87,6 +91,7 @@ static void nonce_drop_oldest(struct nonce_cache *nc) {
 /* 0: recorded; 1: seen before; 2: cache full of live nonces. */
 static int nonce_check_add(struct nonce_cache *nc, const char *nonce, int64_t now_s,
                            int64_t window_s) {
+    assert(nonce != NULL && window_s > 0 && nc->count <= nc->capacity);
     while (nc->count > 0 && nc->ring[nc->head].expires_s < now_s) nonce_drop_oldest(nc);
     uint64_t h = nonce_hash(nonce);
     uint32_t *bucket = &nc->buckets[h & (nc->bucket_count - 1)];
@@ -99,12 +104,14 @@ static int nonce_check_add(struct nonce_cache *nc, const char *nonce, int64_t no
     nc->ring[idx].next = *bucket;
     *bucket = idx + 1;
     nc->count++;
+    assert(nc->count <= nc->capacity); /* the cache stays within its limit */
     return 0;
 }
 
 /* ---- signatures --------------------------------------------------------- */
 static void hex_of(const unsigned char *raw, size_t n, char *out) {
     static const char hex[] = "0123456789abcdef";
+    assert(raw != NULL && out != NULL && n <= EVP_MAX_MD_SIZE);
     for (size_t i = 0; i < n; i++) {
         out[2 * i] = hex[raw[i] >> 4];
         out[2 * i + 1] = hex[raw[i] & 15];
@@ -124,6 +131,8 @@ void service_sign_sha256(const char *timestamp, const char *token, const char *n
 
 void service_sign_hmac(const char *timestamp, const char *token, const char *nonce,
                        const char *body, size_t body_len, char out[65]) {
+    assert(timestamp != NULL && token != NULL && nonce != NULL && out != NULL);
+    assert(body != NULL || body_len == 0);
     size_t ts = strlen(timestamp), nn = strlen(nonce);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
@@ -155,10 +164,12 @@ void service_sign_hmac(const char *timestamp, const char *token, const char *non
  * SVC_CRED_RECHECK_S, so a revocation (or re-activation) takes effect
  * within that bound. */
 static size_t cred_bucket(const char *paasid) {
+    assert(paasid != NULL && (SVC_CRED_BUCKETS & (SVC_CRED_BUCKETS - 1)) == 0);
     return (size_t)nonce_hash(paasid) & (SVC_CRED_BUCKETS - 1);
 }
 
 static struct cred_entry *cred_find(struct service *svc, const char *paasid) {
+    assert(svc->cred_count <= SVC_CRED_MAX); /* under cred_lock */
     for (struct cred_entry *e = svc->cred_buckets[cred_bucket(paasid)]; e != NULL; e = e->next)
         if (strcmp(e->cred.paasid, paasid) == 0) return e;
     return NULL;
@@ -166,6 +177,7 @@ static struct cred_entry *cred_find(struct service *svc, const char *paasid) {
 
 static struct cred_entry *cred_add(struct service *svc, const struct svc_credential *cred,
                                    int64_t now_s) {
+    assert(cred->paasid[0] != '\0' && cred_find(svc, cred->paasid) == NULL); /* once per paasid */
     if (svc->cred_count >= SVC_CRED_MAX) return NULL;
     struct cred_entry *e = calloc(1, sizeof *e);
     if (e == NULL || pthread_mutex_init(&e->lock, NULL) != 0) {
@@ -178,6 +190,7 @@ static struct cred_entry *cred_add(struct service *svc, const struct svc_credent
     e->next = svc->cred_buckets[b];
     svc->cred_buckets[b] = e;
     svc->cred_count++;
+    assert(svc->cred_count <= SVC_CRED_MAX);
     return e;
 }
 
@@ -187,6 +200,7 @@ static struct cred_entry *cred_add(struct service *svc, const struct svc_credent
  * SVC_CRED_MAX of them). */
 static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, int64_t now_s,
                                       struct svc_credential *cred, bool *uncached) {
+    assert(paasid != NULL && cred != NULL && uncached != NULL);
     *uncached = false;
     pthread_mutex_lock(&svc->cred_lock);
     struct cred_entry *e = cred_find(svc, paasid);
@@ -202,16 +216,19 @@ static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, i
         /* a read error keeps the cached entry as it was */
     }
     if (e != NULL) *cred = e->cred;
+    assert(e == NULL || strcmp(cred->paasid, paasid) == 0);
     pthread_mutex_unlock(&svc->cred_lock);
     return e;
 }
 
 /* 0: recorded; 1: seen before; 2: cache full; 3: out of memory. */
 static int nonce_use(struct service *svc, struct cred_entry *e, const char *nonce, int64_t now_s) {
+    assert(e != NULL && nonce != NULL && strlen(nonce) <= SERVICE_NONCE_BYTES_MAX);
     pthread_mutex_lock(&e->lock);
     if (e->nonces == NULL) e->nonces = nonce_cache_new(svc->cfg.nonces_per_paasid);
     int rc = e->nonces ? nonce_check_add(e->nonces, nonce, now_s, svc->cfg.time_window_s) : 3;
     pthread_mutex_unlock(&e->lock);
+    assert(rc >= 0 && rc <= 3);
     return rc;
 }
 
@@ -224,6 +241,7 @@ struct nonce_load {
  * the start: a nonce left out could be replayed within the window. */
 static int nonce_load(void *ctx, const struct svc_nonce *row) {
     struct nonce_load *l = ctx;
+    assert(l != NULL && l->svc != NULL && row != NULL && !l->svc->cfg.auth_off);
     struct svc_credential cred;
     int64_t now_s = (int64_t)time(NULL);
     bool uncached = false;
@@ -235,6 +253,7 @@ static int nonce_load(void *ctx, const struct svc_nonce *row) {
 }
 
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
+    assert(svc != NULL && svc->nonce_log == NULL && svc->cred_count == 0);
     if (svc->cfg.auth_off) return 0;
     if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s,
                         &svc->nonce_log, err, err_size) != 0)
@@ -247,6 +266,7 @@ int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_siz
 }
 
 void svc_auth_free(struct service *svc) {
+    assert(svc != NULL);
     nonce_log_stop(svc->nonce_log);
     svc->nonce_log = NULL;
     for (size_t b = 0; b < SVC_CRED_BUCKETS; b++) {
@@ -260,10 +280,12 @@ void svc_auth_free(struct service *svc) {
         }
         svc->cred_buckets[b] = NULL;
     }
+    assert(svc->cred_count <= SVC_CRED_MAX);
     svc->cred_count = 0;
 }
 
 static int header_text(struct svc_call *c, const char *value, const char *name, size_t max) {
+    assert(c != NULL && name != NULL && max > 0);
     if (value == NULL || value[0] == '\0') return svc_fail(c, "auth: header %s missing", name);
     if (strlen(value) > max) return svc_fail(c, "auth: header %s longer than %zu bytes", name, max);
     return 0;
@@ -272,6 +294,7 @@ static int header_text(struct svc_call *c, const char *value, const char *name, 
 static int check_timestamp(struct svc_call *c, const struct svc_request *req, int64_t window_s,
                            int64_t *ts_out) {
     int64_t ts = 0;
+    assert(req->timestamp != NULL && window_s > 0 && ts_out != NULL);
     size_t n = strlen(req->timestamp);
     if (n > 12) return svc_fail(c, "auth: x-tif-timestamp: not unix seconds");
     for (size_t i = 0; i < n; i++) {
@@ -283,11 +306,13 @@ static int check_timestamp(struct svc_call *c, const struct svc_request *req, in
         return svc_fail(c, "auth: x-tif-timestamp %" PRId64 " is outside +-%" PRId64
                         " s of the server's time %" PRId64, ts, window_s, req->now_s);
     *ts_out = ts;
+    assert(ts >= 0);
     return 0;
 }
 
 static int check_signature(struct svc_call *c, const struct svc_request *req, const char *token) {
     char want[65];
+    assert(token != NULL && req->timestamp != NULL && req->nonce != NULL && req->signature != NULL);
     const char *method = req->sign_method;
     if (method == NULL || method[0] == '\0' || strcmp(method, "sha256") == 0)
         service_sign_sha256(req->timestamp, token, req->nonce, want);
@@ -297,6 +322,7 @@ static int check_signature(struct svc_call *c, const struct svc_request *req, co
         return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
     if (strlen(req->signature) != 64 || CRYPTO_memcmp(want, req->signature, 64) != 0)
         return svc_fail(c, "auth: x-tif-signature does not match");
+    assert(strlen(want) == 64);
     return 0;
 }
 

@@ -30,13 +30,16 @@ int64_t svc_log_gate_ok(struct svc_log_gate *gate) {
 
 int svc_fail(struct svc_call *c, const char *format, ...) {
     va_list args;
+    assert(c != NULL && format != NULL && format[0] != '\0');
     va_start(args, format);
     vsnprintf(c->err, sizeof c->err, format, args);
     va_end(args);
+    assert(c->err[0] != '\0'); /* a refusal always says why */
     return -1;
 }
 
 static void join(char *out, size_t size, const char *path, const char *key) {
+    assert(out != NULL && size > 0 && path != NULL && key != NULL);
     if (key[0] == '[') snprintf(out, size, "%s%s", path, key);
     else snprintf(out, size, "%s.%s", path, key);
 }
@@ -44,18 +47,21 @@ static void join(char *out, size_t size, const char *path, const char *key) {
 static int type_fail(struct svc_call *c, const char *path, const char *key, const char *want,
                      const struct json_value *v) {
     char where[SVC_PATH_BYTES];
+    assert(want != NULL && v != NULL);
     join(where, sizeof where, path, key);
     return svc_fail(c, "%s: must be %s, not %s", where, want, json_type_name(v->type));
 }
 
 static int missing(struct svc_call *c, const char *path, const char *key) {
     char where[SVC_PATH_BYTES];
+    assert(c != NULL);
     join(where, sizeof where, path, key);
     return svc_fail(c, "%s: missing", where);
 }
 
 const struct json_value *in_object(struct svc_call *c, const struct json_value *obj,
                                    const char *key, const char *path, bool required) {
+    assert(obj != NULL && obj->type == JSON_OBJECT && key != NULL && path != NULL);
     const struct json_value *v = json_get(obj, key);
     if (v == NULL || v->type == JSON_NULL) {
         if (required) missing(c, path, key);
@@ -70,6 +76,7 @@ const struct json_value *in_object(struct svc_call *c, const struct json_value *
 
 int in_code(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
             bool required, char *out, size_t size) {
+    assert(obj != NULL && key != NULL && out != NULL && size > 0);
     const struct json_value *v = json_get(obj, key);
     out[0] = '\0';
     if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
@@ -81,11 +88,13 @@ int in_code(struct svc_call *c, const struct json_value *obj, const char *key, c
         return svc_fail(c, "%s: longer than %zu bytes", where, size - 1);
     }
     memcpy(out, v->text, v->len + 1);
+    assert(strlen(out) < size);
     return 0;
 }
 
 static int scaled(struct svc_call *c, const struct json_value *obj, const char *key,
                   const char *path, bool required, int decimals, int64_t max, int64_t *out) {
+    assert(obj != NULL && decimals >= 0 && decimals <= 6 && max > 0 && out != NULL);
     const struct json_value *v = json_get(obj, key);
     if (v == NULL || v->type == JSON_NULL) return required ? missing(c, path, key) : 1;
     if (v->type != JSON_NUMBER) return type_fail(c, path, key, "a number", v);
@@ -102,11 +111,13 @@ static int scaled(struct svc_call *c, const struct json_value *obj, const char *
 
 int in_money(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
              bool required, int64_t *fen) {
+    assert(fen != NULL);
     return scaled(c, obj, key, path, required, 2, AMOUNT_FEN_MAX, fen);
 }
 
 int in_int(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
            bool required, int64_t min, int64_t max, int64_t *out) {
+    assert(min >= 0 && min <= max && out != NULL); /* scaled() refuses negatives */
     const struct json_value *v = json_get(obj, key);
     if (v != NULL && v->type == JSON_STRING) { /* NHSA clients often send numbers as text */
         int64_t value;
@@ -126,6 +137,7 @@ int in_int(struct svc_call *c, const struct json_value *obj, const char *key, co
 
 int in_time(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
             bool required, datetime_s *out) {
+    assert(obj != NULL && key != NULL && out != NULL);
     const struct json_value *v = json_get(obj, key);
     if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
         return required ? missing(c, path, key) : 1;
@@ -140,6 +152,7 @@ int in_time(struct svc_call *c, const struct json_value *obj, const char *key, c
 
 int in_flag(struct svc_call *c, const struct json_value *obj, const char *key, const char *path,
             bool *out) {
+    assert(obj != NULL && key != NULL && out != NULL);
     const struct json_value *v = json_get(obj, key);
     *out = false;
     if (v == NULL || v->type == JSON_NULL || v->type == JSON_FALSE) return 0;
@@ -153,11 +166,13 @@ int in_flag(struct svc_call *c, const struct json_value *obj, const char *key, c
 }
 
 int64_t mdtrt_id_parse(const char *text) {
+    assert(text != NULL);
     if (strncmp(text, "MDT", 3) != 0 || text[3] == '\0') return -1;
     int64_t id = 0;
     for (const char *p = text + 3; *p; p++) {
         if (*p < '0' || *p > '9' || id > INT64_MAX / 10 - 10) return -1;
         id = id * 10 + (*p - '0');
+        assert(id >= 0); /* the bound above keeps it from overflowing */
     }
     return id;
 }
@@ -183,6 +198,7 @@ static int fee_line(struct svc_call *c, const struct json_value *v, const char *
 static void index_suffix(char *out, int32_t index) {
     char digits[12];
     int n = 0;
+    assert(out != NULL && index >= 0 && index <= BILL_LINES_MAX);
     uint32_t v = (uint32_t)index;
     do digits[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
     *out++ = '[';
@@ -193,6 +209,7 @@ static void index_suffix(char *out, int32_t index) {
 
 int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
                  int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size) {
+    assert(count != NULL && latest != NULL && (mdtrt_id == NULL || mdtrt_size > 0));
     *count = 0;
     *latest = 0;
     if (mdtrt_id) mdtrt_id[0] = '\0';
@@ -207,6 +224,7 @@ int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *p
     if (path_len + 16 > sizeof where) return svc_fail(c, "%s: path too long", path);
     memcpy(where, path, path_len);
     for (const struct json_value *v = arr->child; v != NULL; v = v->next) {
+        assert(*count < c->w->lines_max); /* arr->len was checked */
         index_suffix(where + path_len, *count);
         datetime_s ocur;
         if (fee_line(c, v, where, &c->w->lines[*count], &ocur) != 0) return -1;
@@ -220,6 +238,7 @@ int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *p
         }
         (*count)++;
     }
+    assert(*count == (int32_t)arr->len);
     return 0;
 }
 
@@ -232,6 +251,7 @@ static void sep(struct jw *w, const char *key) {
 }
 
 void jw_begin(struct jw *w, struct json_buf *buf) {
+    assert(w != NULL && buf != NULL);
     w->buf = buf;
     w->depth = 1;
     w->first[1] = true;
@@ -252,8 +272,15 @@ static void open_(struct jw *w, const char *key, char open) {
     w->first[w->depth] = true;
 }
 
-void jw_obj(struct jw *w, const char *key) { open_(w, key, '{'); }
-void jw_arr(struct jw *w, const char *key) { open_(w, key, '['); }
+void jw_obj(struct jw *w, const char *key) {
+    assert(w->depth >= 1); /* inside the top object */
+    open_(w, key, '{');
+}
+
+void jw_arr(struct jw *w, const char *key) {
+    assert(w->depth >= 1); /* inside the top object */
+    open_(w, key, '[');
+}
 
 void jw_close(struct jw *w, char close) {
     assert(w->depth > 1);
@@ -262,6 +289,7 @@ void jw_close(struct jw *w, char close) {
 }
 
 void jw_str(struct jw *w, const char *key, const char *value) {
+    assert(w->buf != NULL && w->depth >= 1);
     sep(w, key);
     if (value == NULL) json_buf_raw(w->buf, "null", 4);
     else json_buf_str(w->buf, value);
@@ -271,6 +299,7 @@ void jw_str(struct jw *w, const char *key, const char *value) {
  * returns the first. The answer path formats many numbers: no printf. */
 static char *digits_before(char *end, uint64_t v, int min_digits) {
     int written = 0;
+    assert(end != NULL && min_digits >= 1 && min_digits <= 20);
     do {
         *--end = (char)('0' + v % 10);
         v /= 10;
@@ -285,6 +314,7 @@ void jw_int(struct jw *w, const char *key, int64_t value) {
     uint64_t mag = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
     char *p = digits_before(tmp + sizeof tmp, mag, 1);
     if (value < 0) *--p = '-';
+    assert(p >= tmp); /* 20 digits and a sign fit */
     json_buf_raw(w->buf, p, (size_t)(tmp + sizeof tmp - p));
 }
 
@@ -297,23 +327,27 @@ void jw_fen(struct jw *w, const char *key, int64_t fen) {
     *--p = '.';
     p = digits_before(p, mag / 100u, 1);
     if (fen < 0) *--p = '-';
+    assert(p >= tmp); /* 20 digits, a point and a sign fit */
     json_buf_raw(w->buf, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void jw_bp(struct jw *w, const char *key, int32_t bp) {
     char text[32];
     int n = ratio_format(bp, text, sizeof text);
+    assert(n < (int)sizeof text);
     sep(w, key);
     json_buf_raw(w->buf, text, n > 0 ? (size_t)n : 0);
 }
 
 void jw_time(struct jw *w, const char *key, datetime_s t) {
     char text[20];
+    assert(w->depth >= 1);
     datetime_format(t, text);
     jw_str(w, key, text);
 }
 
 void jw_raw(struct jw *w, const char *key, const char *json, size_t len) {
+    assert(json != NULL || len == 0);
     sep(w, key);
     json_buf_raw(w->buf, json, len);
 }
@@ -322,6 +356,7 @@ datetime_s svc_unix_to_local(int64_t unix_s) {
     time_t t = (time_t)unix_s;
     struct tm tm;
     if (localtime_r(&t, &tm) == NULL) return 0;
+    assert(tm.tm_mon >= 0 && tm.tm_mon <= 11 && tm.tm_mday >= 1 && tm.tm_mday <= 31);
     return datetime_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                                tm.tm_sec);
 }

@@ -61,6 +61,7 @@ struct http_req {
 
 static void on_suspend(void *ctx) {
     struct http_req *r = ctx;
+    assert(r != NULL && r->conn != NULL && !r->waiting); /* suspended once per step */
     atomic_fetch_add(&r->srv->in_flight, 1);
     r->waiting = true;
     MHD_suspend_connection(r->conn);
@@ -71,12 +72,14 @@ static void on_suspend(void *ctx) {
 static void on_resume(void *ctx) {
     struct http_req *r = ctx;
     struct http_server *srv = r->srv;
+    assert(r->waiting && atomic_load(&srv->in_flight) > 0);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
 static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, const char *body,
                                  size_t len) {
+    assert(conn != NULL && body != NULL && len > 0);
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
                                                              MHD_RESPMEM_MUST_COPY);
     if (r == NULL) return MHD_NO;
@@ -94,6 +97,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
 }
 
 static const char *header(struct MHD_Connection *conn, const char *name) {
+    assert(conn != NULL && name != NULL);
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
@@ -101,6 +105,7 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
                               struct http_req *hr) {
     struct svc_worker *w = hr->w;
     size_t len;
+    assert(w != NULL && hr->conn == conn);
     if (hr->waiting) {
         hr->waiting = false;
         const char *text = service_finish(svc, w, &len);
@@ -133,6 +138,7 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
 static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connection *conn,
                                      const char *url, const char *method, void **con_cls) {
     struct service *svc = srv->svc;
+    assert(url != NULL && method != NULL && *con_cls == NULL);
     if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
     if (strcmp(method, "POST") != 0) return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
     struct http_req *hr = calloc(1, sizeof *hr);
@@ -148,6 +154,7 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
     w->req_too_big = false;
     const char *cl = header(conn, "Content-Length");
     if (cl != NULL && strtoull(cl, NULL, 10) > svc->cfg.body_bytes_max) w->req_too_big = true;
+    assert(!w->in_flight && !w->job_in_flight && w->after == NULL); /* an idle worker */
     *con_cls = hr;
     return MHD_YES;
 }
@@ -160,11 +167,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct http_req *hr = *con_cls;
     if (hr == NULL) return request_start(srv, conn, url, method, con_cls);
     struct svc_worker *w = hr->w;
+    assert(w != NULL && hr->srv == srv);
     if (*upload_size > 0) {
         if (!w->req_too_big && w->req.len + *upload_size > srv->svc->cfg.body_bytes_max)
             w->req_too_big = true;
         if (!w->req_too_big) json_buf_raw(&w->req, upload, *upload_size);
         if (w->req.failed) w->req_too_big = true;
+        assert(w->req_too_big || w->req.len <= srv->svc->cfg.body_bytes_max);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -178,6 +187,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)code;
     if (hr != NULL) {
+        assert(hr->srv == srv && hr->w != NULL);
         service_worker_give(srv->svc, hr->w);
         free(hr);
     }
@@ -186,6 +196,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static int parse_listen(const char *listen, struct sockaddr_in *addr, char *err, size_t size) {
     char host[64];
+    assert(listen != NULL && addr != NULL && err != NULL);
     const char *colon = strrchr(listen, ':');
     if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
         return snprintf(err, size, "--listen: must be HOST:PORT"), -1;
@@ -211,6 +222,7 @@ static int listen_socket(const struct sockaddr_in *addr) {
     assert(addr != NULL && addr->sin_family == AF_INET);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
+    assert(addr->sin_family == AF_INET);
     if (fd < 0) return -1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
         bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 ||
@@ -240,6 +252,7 @@ static struct MHD_Daemon *daemon_start(struct http_server *srv) {
  * A daemon that refuses one (its connection limit) closes it. */
 static void *acceptor_main(void *arg) {
     struct http_server *srv = arg;
+    assert(srv->daemon_count > 0 && srv->listen_fd >= 0);
     unsigned next = 0;
     struct pollfd pfd = {.fd = srv->listen_fd, .events = POLLIN};
     while (atomic_load(&srv->accepting)) {
@@ -270,6 +283,7 @@ static void drain_and_stop(struct http_server *srv) {
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
                   size_t err_size) {
     struct sockaddr_in addr;
+    assert(svc != NULL && listen != NULL && stop != NULL);
     if (parse_listen(listen, &addr, err, err_size) != 0) return -1;
     static struct http_server srv; /* one server per process: its daemons' threads point here */
     memset(&srv, 0, sizeof srv);

@@ -37,6 +37,7 @@ struct nonce_log {
 /* Writes rows[0..n) and prunes when due; 0 or -1 (logged). */
 static int flush(struct nonce_log *log, const struct svc_nonce *rows, size_t n, int64_t now_s) {
     bool prune = now_s - log->pruned_s >= NONCE_PRUNE_S;
+    assert((rows != NULL || n == 0) && n <= NONCE_PENDING_MAX);
     if (n == 0 && !prune) return 0;
     svcdb_lock(log->db);
     int rc = svcdb_begin(log->db);
@@ -61,11 +62,13 @@ static int flush(struct nonce_log *log, const struct svc_nonce *rows, size_t n, 
 
 /* Puts rows that failed to write back in front of the queue (as many as fit). */
 static void requeue(struct nonce_log *log, size_t n) {
+    assert(n <= NONCE_PENDING_MAX && log->pending_count <= NONCE_PENDING_MAX);
     size_t room = NONCE_PENDING_MAX - log->pending_count;
     size_t keep = n < room ? n : room;
     memmove(log->pending + keep, log->pending, log->pending_count * sizeof *log->pending);
     memcpy(log->pending, log->writing, keep * sizeof *log->pending);
     log->pending_count += keep;
+    assert(log->pending_count <= NONCE_PENDING_MAX);
     if (keep < n && svc_log_gate_fail(&log->lost_gate))
         fprintf(stderr, "yibao serve: nonce log: the queue is full: used nonces are not persisted "
                 "(logged once until it drains)\n");
@@ -92,6 +95,7 @@ static void *flusher_main(void *arg) {
         }
         struct svc_nonce *rows = log->pending;
         size_t n = log->pending_count;
+        assert(n <= NONCE_PENDING_MAX && log->pending != log->writing);
         log->pending = log->writing;
         log->writing = rows;
         log->pending_count = 0;
@@ -106,6 +110,7 @@ static void *flusher_main(void *arg) {
 }
 
 static void log_free(struct nonce_log *log) {
+    assert(log != NULL);
     svcdb_close(log->db);
     free(log->pending);
     free(log->writing);
@@ -114,6 +119,7 @@ static void log_free(struct nonce_log *log) {
 
 int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct nonce_log **out,
                     char *err, size_t err_size) {
+    assert(target != NULL && out != NULL && window_s > 0);
     *out = NULL;
     struct nonce_log *log = calloc(1, sizeof *log);
     if (log == NULL) return snprintf(err, err_size, "out of memory"), -1;
@@ -138,15 +144,22 @@ int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct 
 }
 
 int nonce_log_scan(struct nonce_log *log, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
+    assert(log != NULL && log->db != NULL && cb != NULL);
     svcdb_lock(log->db);
     int rc = svcdb_nonce_scan(log->db, since_ts, cb, ctx);
     svcdb_unlock(log->db);
     return rc;
 }
 
-const char *nonce_log_error(struct nonce_log *log) { return svcdb_error(log->db); }
+const char *nonce_log_error(struct nonce_log *log) {
+    assert(log != NULL && log->db != NULL);
+    return svcdb_error(log->db);
+}
 
+/* paasid, nonce and ts as auth.c checked them: present, within their sizes. */
 int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, int64_t ts) {
+    assert(paasid[0] != '\0' && strlen(paasid) <= SERVICE_PAASID_BYTES_MAX);
+    assert(nonce[0] != '\0' && strlen(nonce) <= SERVICE_NONCE_BYTES_MAX && ts >= 0);
     pthread_mutex_lock(&log->lock);
     bool room = log->pending_count < NONCE_PENDING_MAX;
     if (room) {
@@ -155,6 +168,7 @@ int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, 
         snprintf(row->nonce, sizeof row->nonce, "%s", nonce);
         row->ts = ts;
     }
+    assert(log->pending_count <= NONCE_PENDING_MAX);
     pthread_mutex_unlock(&log->lock);
     return room ? 0 : -1;
 }
@@ -162,6 +176,7 @@ int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, 
 void nonce_log_stop(struct nonce_log *log) {
     if (log == NULL) return;
     pthread_mutex_lock(&log->lock);
+    assert(!log->stopping); /* stopped once */
     log->stopping = true;
     pthread_cond_signal(&log->wake);
     pthread_mutex_unlock(&log->lock);

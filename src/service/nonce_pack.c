@@ -20,11 +20,13 @@
 #define TS_DIGITS_MAX 18                /* timestamps stay far below 10^18 */
 
 size_t nonce_pack_bound(size_t n) {
+    assert(n <= SIZE_MAX / 512); /* the product below cannot wrap */
     return n * (TS_DIGITS_MAX + 1 + 2 * SERVICE_PAASID_BYTES_MAX + 1 + 2 * SERVICE_NONCE_BYTES_MAX + 1) + 1;
 }
 
 static char *hex_put(char *p, const char *s) {
     static const char digits[] = "0123456789abcdef";
+    assert(p != NULL && s != NULL);
     for (; *s != '\0'; s++) {
         unsigned char b = (unsigned char)*s;
         *p++ = digits[b >> 4];
@@ -63,12 +65,14 @@ static int hex_digit(char c) {
  * most max bytes, none of them NUL); the position after it, or NULL. */
 static const char *hex_get(const char *p, const char *end, char stop, char *out, size_t max) {
     size_t n = 0;
+    assert(p <= end && out != NULL && max > 0);
     while (p < end && *p != stop) {
         int hi = hex_digit(p[0]), lo = p + 1 < end ? hex_digit(p[1]) : -1;
         if (hi < 0 || lo < 0 || n == max || (hi == 0 && lo == 0)) return NULL;
         out[n++] = (char)(hi << 4 | lo);
         p += 2;
     }
+    assert(n <= max);
     out[n] = '\0';
     return n > 0 ? p : NULL;
 }
@@ -77,6 +81,7 @@ static const char *hex_get(const char *p, const char *end, char stop, char *out,
 static const char *entry_get(const char *p, const char *end, struct svc_nonce *row) {
     int64_t ts = 0;
     int digits = 0;
+    assert(p < end && row != NULL);
     if (end - p >= 2 && p[0] == '0' && p[1] >= '0' && p[1] <= '9') return NULL; /* "007" */
     for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
         if (digits == TS_DIGITS_MAX) return NULL;
@@ -86,6 +91,7 @@ static const char *entry_get(const char *p, const char *end, struct svc_nonce *r
     p = hex_get(p, end, ' ', row->paasid, SERVICE_PAASID_BYTES_MAX);
     if (p == NULL || p == end) return NULL;
     p = hex_get(p + 1, end, '\n', row->nonce, SERVICE_NONCE_BYTES_MAX);
+    assert(ts >= 0); /* at most TS_DIGITS_MAX digits */
     row->ts = ts;
     return p;
 }

@@ -46,12 +46,14 @@ static const struct svc_txn txns[] = {
 };
 
 const struct svc_txn *svc_txn_find(const char *infno) {
+    assert(infno != NULL);
     for (size_t i = 0; i < sizeof txns / sizeof txns[0]; i++)
         if (strcmp(txns[i].infno, infno) == 0) return &txns[i];
     return NULL;
 }
 
 void service_config_default(struct service_config *cfg) {
+    assert(cfg != NULL);
     memset(cfg, 0, sizeof *cfg);
     cfg->body_bytes_max = SERVICE_BODY_BYTES_DEFAULT;
     cfg->lines_max = SERVICE_LINES_DEFAULT;
@@ -65,6 +67,7 @@ void service_config_default(struct service_config *cfg) {
 }
 
 static int config_check(const struct service_config *cfg, char *err, size_t size) {
+    assert(cfg != NULL && err != NULL && size > 0);
     if (cfg->body_bytes_max < 64 || cfg->body_bytes_max > SERVICE_BODY_BYTES_MAX)
         return snprintf(err, size, "max-body: must be in [64, %u]", SERVICE_BODY_BYTES_MAX), -1;
     if (cfg->lines_max < 1 || cfg->lines_max > BILL_LINES_MAX)
@@ -88,9 +91,11 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
  * for PostgreSQL, see svcq.c) and the HTTP threads' reads. */
 static int open_tables(struct service *svc, const char *target, char *err, size_t err_size) {
     bool sync_off = svc->cfg.db_sync_off;
+    assert(svc->db == NULL && svc->rdb == NULL && svc->wq == NULL && target != NULL);
     if (svcdb_open(target, sync_off, &svc->db, err, err_size) != 0) return -1;
     svc->wdb[0] = svc->db;
     svc->writers = svcdb_concurrent_writers(svc->db) ? SVCQ_PG_WRITERS : 1;
+    assert(svc->writers >= 1 && svc->writers <= SVCQ_WRITERS_MAX);
     for (int i = 1; i < svc->writers; i++)
         if (svcdb_open(target, sync_off, &svc->wdb[i], err, err_size) != 0) return -1;
     if (svcdb_open(target, sync_off, &svc->rdb, err, err_size) != 0) return -1;
@@ -131,6 +136,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
 
 static void worker_free(struct svc_worker *w) {
     if (w == NULL) return;
+    assert(!w->in_flight && !w->job_in_flight && !w->settling);
     json_doc_free(w->doc);
     json_buf_free(&w->out);
     json_buf_free(&w->body);
@@ -143,6 +149,7 @@ static void worker_free(struct svc_worker *w) {
 
 void service_close(struct service *svc) {
     if (svc == NULL) return;
+    assert(svc->settling_count <= SVC_SETTLING_MAX);
     if (svc->q) {
         int64_t batches = 0, requests = 0;
         commitq_stats(svc->q, &batches, &requests);
@@ -165,11 +172,13 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->cred_lock);
     pthread_mutex_destroy(&svc->pool_lock);
     pthread_mutex_destroy(&svc->scan_lock);
+    assert(svc->settling_count == 0); /* every reservation was given back */
     pthread_mutex_destroy(&svc->settling_lock);
     free(svc);
 }
 
 static struct svc_worker *worker_new(const struct service_config *cfg) {
+    assert(cfg->lines_max >= 1 && cfg->lines_max <= BILL_LINES_MAX); /* config_check */
     struct svc_worker *w = calloc(1, sizeof *w);
     if (w == NULL) return NULL;
     struct json_limits limits = {cfg->body_bytes_max, cfg->depth_max,
@@ -192,8 +201,10 @@ static struct svc_worker *worker_new(const struct service_config *cfg) {
 struct svc_worker *service_worker_take(struct service *svc) {
     struct svc_worker *w = NULL;
     pthread_mutex_lock(&svc->pool_lock);
+    assert(svc->pool_count <= svc->pool_cap);
     if (svc->pool_count > 0) w = svc->pool[--svc->pool_count];
     pthread_mutex_unlock(&svc->pool_lock);
+    assert(w == NULL || (!w->in_flight && !w->job_in_flight && w->after == NULL));
     return w ? w : worker_new(&svc->cfg);
 }
 
@@ -232,6 +243,7 @@ static const char *const optional_fields[] = {
     "signtype"};
 
 static int envelope(struct svc_call *c, const struct json_value *root) {
+    assert(root != NULL && c->env == NULL && c->input == NULL);
     if (root->type != JSON_OBJECT)
         return svc_fail(c, "body: must be a JSON object, not %s", json_type_name(root->type));
     if (in_code(c, root, "infno", "envelope", true, c->infno, sizeof c->infno) != 0 ||
@@ -251,6 +263,7 @@ static int envelope(struct svc_call *c, const struct json_value *root) {
     if (n < 0 || (size_t)n >= sizeof c->store_msgid)
         return svc_fail(c, "envelope.msgid: fixmedins_code and msgid together exceed %d bytes",
                         MSGID_BYTES_MAX - 1);
+    assert(c->input->type == JSON_OBJECT && strchr(c->store_msgid, SVC_STORE_MSGID_SEP) != NULL);
     return 0;
 }
 
@@ -282,6 +295,8 @@ static int institution_check(struct svc_call *c, const struct svc_txn *t) {
  * together. */
 static int replayable_run(struct svc_call *c) {
     struct svcdb *db = c->db;
+    assert(c->txn != NULL && c->txn->replayable && c->txn->writes);
+    assert(db != c->svc->rdb); /* on a writer's connection, inside its savepoint */
     struct json_buf *kept = &c->w->scratch;
     char infno[SVC_INFNO_BYTES_MAX + 1];
     bool found = false;
@@ -311,6 +326,7 @@ static int replayable_run(struct svc_call *c) {
 
 /* Once committed: 9001/9002 go into the sign-in cache. */
 static int replayable_done(struct svc_call *c) {
+    assert(c->txn->replayable && c->w->job.done && !c->w->job_in_flight);
     if (c->w->job.rc != 0) return -1;
     svc_signin_note(c->svc, &c->signin_note, c->now_s);
     return 0;
@@ -341,6 +357,7 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
 
 static int dispatch(struct svc_call *c, const struct svc_request *req) {
     struct json_error jerr;
+    assert(c->txn == NULL && c->reg == NULL && c->db == c->svc->rdb);
     if (req->body_len > c->svc->cfg.body_bytes_max)
         return svc_fail(c, "body: %zu bytes, more than the limit %zu", req->body_len,
                         c->svc->cfg.body_bytes_max);
@@ -356,6 +373,7 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
     c->txn = t;
+    assert(t->run != NULL && (t->writes || !t->replayable) && (t->prepare == NULL || t->replayable));
     if (!t->replayable) return t->run(c);
     /* a failed prepare is answered by the writer: a replay gets its first answer */
     if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
@@ -363,6 +381,7 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
 }
 
 static void stamp(char *out, size_t size) {
+    assert(out != NULL && size >= 18); /* YYYYMMDDHHMMSSmmm */
     struct timeval tv;
     gettimeofday(&tv, NULL);
     datetime_s t = svc_unix_to_local(tv.tv_sec);
@@ -377,7 +396,9 @@ static const char *respond(struct svc_call *c, int rc, size_t *len) {
     struct svc_worker *w = c->w;
     store_registry_release(c->svc->store, c->reg);
     c->reg = NULL;
+    assert(rc == 0 || rc == -1);
     if (rc == 0 && w->body.failed) rc = svc_fail(c, "out of memory");
+    assert(rc == 0 || c->err[0] != '\0'); /* a refusal always says why */
     char time_text[24];
     stamp(time_text, sizeof time_text);
     struct jw j;
@@ -402,6 +423,8 @@ static const char *respond(struct svc_call *c, int rc, size_t *len) {
 
 int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
+    assert(after != NULL && !w->in_flight && !w->job_in_flight && w->after == NULL);
+    assert(c->txn != NULL && c->txn->writes && !c->svc->cfg.dry_run);
     if (w->waiter.resume == NULL) {
         (void)commitq_call(c->svc->q, &w->sreq); /* a stopped queue fails the request */
         return after(c);
@@ -416,6 +439,8 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
 
 int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
+    assert(run != NULL && after != NULL && c->txn != NULL);
+    assert(!w->job_in_flight && !w->in_flight && w->after == NULL); /* the job is queued once */
     w->job = (struct svcq_job){.run = run, .c = c};
     if (w->waiter.resume == NULL) {
         svcq_run_alone(c->svc->db, &w->job);
@@ -432,6 +457,7 @@ int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(s
 const char *service_begin(struct service *svc, struct svc_worker *w, const struct svc_request *req,
                           const struct service_waiter *waiter, size_t *len) {
     assert(svc != NULL && w != NULL && req != NULL && !w->in_flight && w->after == NULL);
+    assert(!w->job_in_flight && !w->settling); /* nothing of the last request is pending */
     struct svc_call *c = &w->call;
     memset(c, 0, offsetof(struct svc_call, err) + 1);
     c->svc = svc;
@@ -460,5 +486,6 @@ const char *service_finish(struct service *svc, struct svc_worker *w, size_t *le
 
 const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
                            size_t *len) {
+    assert(svc != NULL && w != NULL && req != NULL && len != NULL);
     return service_begin(svc, w, req, NULL, len);
 }

@@ -20,9 +20,29 @@
 #include "service/svcdb.h"
 
 static const struct svcdb_ops *backend_for(const char *target) {
+    assert(target != NULL);
     if (strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0)
         return &svcdb_pg_ops;
     return &svcdb_sqlite_ops;
+}
+
+/* The backend of db for one call: the front's own error is cleared, so
+ * that svcdb_error() names this call's failure. */
+static const struct svcdb_ops *ops_of(struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    assert(db->ops == &svcdb_sqlite_ops || db->ops == &svcdb_pg_ops);
+    db->front_err[0] = '\0';
+    return db->ops;
+}
+
+/* A visit as the service writes it: its kind and status are those of the
+ * enums, and its setl_id is set exactly while it is settled (OPEN ->
+ * SETTLED -> OPEN by a revoke, OPEN -> CANCELLED, never out of CANCELLED). */
+static bool visit_valid(const struct svc_visit *v) {
+    assert(v != NULL);
+    if (v->kind != VISIT_OUTPATIENT && v->kind != VISIT_INPATIENT) return false;
+    if (v->status == VISIT_SETTLED) return v->setl_id > 0;
+    return (v->status == VISIT_OPEN || v->status == VISIT_CANCELLED) && v->setl_id == 0;
 }
 
 int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err, size_t err_size) {
@@ -31,130 +51,239 @@ int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err,
     const struct svcdb_ops *ops = backend_for(target);
     struct svcdb *db = NULL;
     if (ops->open(target, sync_off, &db, err, err_size) != 0) return -1;
+    assert(db != NULL && db->ops == ops);
     if (pthread_mutex_init(&db->lock, NULL) != 0) {
         ops->close(db);
         return snprintf(err, err_size, "mutex init failed"), -1;
     }
+    db->in_txn = db->in_savepoint = false;
     *out = db;
     return 0;
 }
 
-bool svcdb_concurrent_writers(const struct svcdb *db) { return db->ops->concurrent_writers; }
+bool svcdb_concurrent_writers(const struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    return db->ops->concurrent_writers;
+}
 
 void svcdb_close(struct svcdb *db) {
     if (db == NULL) return;
+    assert(!db->in_savepoint);
     pthread_mutex_destroy(&db->lock);
     db->ops->close(db);
 }
 
-void svcdb_lock(struct svcdb *db) { pthread_mutex_lock(&db->lock); }
-void svcdb_unlock(struct svcdb *db) { pthread_mutex_unlock(&db->lock); }
+void svcdb_lock(struct svcdb *db) {
+    assert(db != NULL);
+    pthread_mutex_lock(&db->lock);
+}
+
+void svcdb_unlock(struct svcdb *db) {
+    assert(db != NULL);
+    pthread_mutex_unlock(&db->lock);
+}
+
 const char *svcdb_error(struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
     return db->front_err[0] != '\0' ? db->front_err : db->ops->error(db);
 }
-int svcdb_begin(struct svcdb *db) { return db->ops->begin(db); }
-int svcdb_commit(struct svcdb *db) { return db->ops->commit(db); }
-void svcdb_rollback(struct svcdb *db) { db->ops->rollback(db); }
-int svcdb_savepoint(struct svcdb *db) { return db->ops->savepoint(db); }
-int svcdb_release(struct svcdb *db) { return db->ops->release(db); }
-int svcdb_rollback_to(struct svcdb *db) { return db->ops->rollback_to(db); }
+
+/* Transactions: BEGIN outside one; SAVEPOINT (one request of a batch)
+ * inside one and not nested; COMMIT with no savepoint open. A failed
+ * COMMIT leaves the transaction open for the caller's rollback. */
+int svcdb_begin(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(!db->in_txn && !db->in_savepoint);
+    int rc = ops->begin(db);
+    db->in_txn = rc == 0;
+    return rc;
+}
+
+int svcdb_commit(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn && !db->in_savepoint);
+    int rc = ops->commit(db);
+    if (rc == 0) db->in_txn = false;
+    return rc;
+}
+
+void svcdb_rollback(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn || !db->in_savepoint); /* a savepoint only inside a transaction */
+    ops->rollback(db);
+    db->in_txn = db->in_savepoint = false;
+}
+
+int svcdb_savepoint(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn && !db->in_savepoint);
+    int rc = ops->savepoint(db);
+    db->in_savepoint = rc == 0;
+    return rc;
+}
+
+int svcdb_release(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn && db->in_savepoint);
+    db->in_savepoint = false;
+    return ops->release(db);
+}
+
+int svcdb_rollback_to(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn && db->in_savepoint);
+    db->in_savepoint = false;
+    return ops->rollback_to(db);
+}
 
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
                          bool *found) {
-    return db->ops->credential_get(db, paasid, out, found);
+    assert(paasid != NULL && out != NULL && found != NULL);
+    assert(strlen(paasid) <= SERVICE_PAASID_BYTES_MAX);
+    return ops_of(db)->credential_get(db, paasid, out, found);
 }
 
 int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred) {
-    return db->ops->credential_put(db, cred);
+    assert(cred != NULL && cred->paasid[0] != '\0');
+    return ops_of(db)->credential_put(db, cred);
 }
 
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
                      struct json_buf *answer, int64_t *time_s, bool *found) {
-    return db->ops->answer_get(db, code, msgid, infno_out, answer, time_s, found);
+    assert(code != NULL && msgid != NULL && infno_out != NULL);
+    assert(answer != NULL && time_s != NULL && found != NULL);
+    return ops_of(db)->answer_get(db, code, msgid, infno_out, answer, time_s, found);
 }
 
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                      const char *answer, size_t len, int64_t time_s) {
-    return db->ops->answer_put(db, code, msgid, infno, answer, len, time_s);
+    assert(code != NULL && msgid != NULL && answer != NULL);
+    assert(infno != NULL && strlen(infno) <= SVC_INFNO_BYTES_MAX);
+    assert(len > 0);
+    return ops_of(db)->answer_put(db, code, msgid, infno, answer, len, time_s);
 }
 
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned) {
     assert(rows_max > 0 && pruned != NULL);
-    return db->ops->answer_prune(db, before_s, rows_max, pruned);
+    int rc = ops_of(db)->answer_prune(db, before_s, rows_max, pruned);
+    assert(rc != 0 || (*pruned >= 0 && *pruned <= rows_max));
+    return rc;
 }
 
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                      int64_t *sign_no) {
-    return db->ops->signin_put(db, code, opter_no, time_s, sign_no);
+    assert(code != NULL && code[0] != '\0' && opter_no != NULL && sign_no != NULL);
+    int rc = ops_of(db)->signin_put(db, code, opter_no, time_s, sign_no);
+    assert(rc != 0 || *sign_no > 0);
+    return rc;
 }
 
 int svcdb_signin_get(struct svcdb *db, int64_t sign_no, struct svc_signin *out, bool *found) {
-    return db->ops->signin_get(db, sign_no, out, found);
+    assert(sign_no > 0 && out != NULL && found != NULL);
+    return ops_of(db)->signin_get(db, sign_no, out, found);
 }
 
 int svcdb_signin_scan(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void *ctx) {
-    return db->ops->signin_scan(db, since_s, cb, ctx);
+    assert(cb != NULL);
+    return ops_of(db)->signin_scan(db, since_s, cb, ctx);
 }
 
 int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s) {
-    return db->ops->signout_put(db, sign_no, opter_no, time_s);
+    assert(sign_no > 0 && opter_no != NULL);
+    return ops_of(db)->signout_put(db, sign_no, opter_no, time_s);
 }
 
+/* A new visit is open, unsettled, and gets its id from the database. */
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit) {
-    return db->ops->visit_insert(db, visit);
+    assert(visit_valid(visit) && visit->status == VISIT_OPEN);
+    int rc = ops_of(db)->visit_insert(db, visit);
+    assert(rc != 0 || visit->id > 0);
+    return rc;
 }
 
+/* A row that is not a visit the service could have written is refused
+ * as a storage error, so the callers' invariants hold on what they get. */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found) {
-    return db->ops->visit_get(db, id, out, found);
+    assert(id > 0 && out != NULL && found != NULL);
+    int rc = ops_of(db)->visit_get(db, id, out, found);
+    if (rc != 0 || !*found) return rc;
+    assert(out->id == id);
+    if (visit_valid(out)) return 0;
+    snprintf(db->front_err, sizeof db->front_err,
+             "svc_visit %" PRId64 ": kind %d, status %d, setl_id %" PRId64 " is not a visit", id,
+             (int)out->kind, (int)out->status, out->setl_id);
+    return -1;
 }
 
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
-    return db->ops->visit_update(db, visit);
+    assert(visit_valid(visit));
+    assert(visit->id > 0);
+    return ops_of(db)->visit_update(db, visit);
 }
 
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
                      int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
     assert(count >= 0 && count <= BILL_LINES_MAX);
+    assert(visit_id > 0 && (lines != NULL || count == 0) && duplicate_at != NULL);
     *duplicate_at = -1;
-    return count == 0 ? 0 : db->ops->fee_insert(db, visit_id, lines, count, fee_ocur_time, duplicate_at);
+    int rc = count == 0 ? 0 : ops_of(db)->fee_insert(db, visit_id, lines, count, fee_ocur_time,
+                                                     duplicate_at);
+    assert(*duplicate_at >= -1 && *duplicate_at < count);
+    return rc;
 }
 
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
                    int32_t *count, datetime_s *latest) {
-    return db->ops->fee_open(db, visit_id, lines, max, count, latest);
+    assert(visit_id > 0 && lines != NULL && max > 0 && count != NULL && latest != NULL);
+    int rc = ops_of(db)->fee_open(db, visit_id, lines, max, count, latest);
+    assert(rc < 0 || (*count >= 0 && *count <= max));
+    return rc;
 }
 
 int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, int64_t *deleted) {
-    return db->ops->fee_withdraw(db, visit_id, feedetl_sn, deleted);
+    assert(visit_id > 0 && deleted != NULL);
+    int rc = ops_of(db)->fee_withdraw(db, visit_id, feedetl_sn, deleted);
+    assert(rc != 0 || *deleted >= 0);
+    return rc;
 }
 
+/* Lines move between unsettled (0) and one settlement, never between two. */
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
-    return db->ops->fee_mark(db, visit_id, from_setl_id, to_setl_id);
+    assert(visit_id > 0 && from_setl_id >= 0 && to_setl_id >= 0);
+    assert((from_setl_id == 0) != (to_setl_id == 0));
+    return ops_of(db)->fee_mark(db, visit_id, from_setl_id, to_setl_id);
 }
 
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid) {
-    return db->ops->setl_put(db, setl_id, visit_id, msgid);
+    assert(setl_id > 0 && visit_id > 0);
+    assert(msgid != NULL && strlen(msgid) <= MSGID_BYTES_MAX);
+    return ops_of(db)->setl_put(db, setl_id, visit_id, msgid);
 }
 
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found) {
-    return db->ops->setl_by_msgid(db, store_msgid, setl_id, visit_id, found);
+    assert(store_msgid != NULL && strchr(store_msgid, SVC_STORE_MSGID_SEP) != NULL);
+    assert(setl_id != NULL && visit_id != NULL && found != NULL);
+    return ops_of(db)->setl_by_msgid(db, store_msgid, setl_id, visit_id, found);
 }
 
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found) {
-    return db->ops->setl_visit(db, setl_id, visit_id, found);
+    assert(setl_id > 0 && visit_id != NULL && found != NULL);
+    return ops_of(db)->setl_visit(db, setl_id, visit_id, found);
 }
 
 /* One row for the whole flush (nonce_pack.c says why). */
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n) {
+    assert(rows != NULL || n == 0);
     if (n == 0) return 0;
-    db->front_err[0] = '\0';
+    const struct svcdb_ops *ops = ops_of(db);
     size_t size = nonce_pack_bound(n);
     char *packed = malloc(size);
     if (packed == NULL) return snprintf(db->front_err, sizeof db->front_err, "out of memory"), -1;
     int64_t max_ts = 0;
     size_t len = nonce_pack(rows, n, packed, size, &max_ts);
-    int rc = db->ops->nonce_put(db, max_ts, packed, len);
+    assert(len > 0 && len < size);
+    int rc = ops->nonce_put(db, max_ts, packed, len);
     free(packed);
     return rc;
 }
@@ -169,8 +298,10 @@ struct unpack_ctx {
 
 static int unpack_row(void *ctx, const char *packed, size_t len) {
     struct unpack_ctx *u = ctx;
+    assert(u != NULL && u->cb != NULL && packed != NULL);
     size_t bad_at = 0;
     int rc = nonce_unpack(packed, len, u->since_ts, u->cb, u->ctx, &bad_at);
+    assert(rc != 1 || bad_at <= len);
     if (rc == 1)
         snprintf(u->db->front_err, sizeof u->db->front_err,
                  "svc_nonce_batch: row %" PRId64 " of the scan: malformed entry at byte %zu",
@@ -180,13 +311,15 @@ static int unpack_row(void *ctx, const char *packed, size_t len) {
 }
 
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx) {
-    db->front_err[0] = '\0';
+    assert(cb != NULL);
+    const struct svcdb_ops *ops = ops_of(db);
     struct unpack_ctx u = {db, since_ts, cb, ctx, 0};
-    return db->ops->nonce_scan(db, since_ts, unpack_row, &u);
+    return ops->nonce_scan(db, since_ts, unpack_row, &u);
 }
 
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts) {
-    return db->ops->nonce_prune(db, before_ts);
+    assert(before_ts >= 0);
+    return ops_of(db)->nonce_prune(db, before_ts);
 }
 
 /* ---- credentials for `yibao credential` --------------------------------- */
@@ -214,6 +347,7 @@ int service_credential_issue(const char *target, const char *code, char *paasid,
     snprintf(cred.paasid, sizeof cred.paasid, "pa%s", rnd);
     random_hex(cred.token, SERVICE_TOKEN_HEX_BYTES / 2);
     snprintf(cred.fixmedins_code, sizeof cred.fixmedins_code, "%s", code);
+    assert(strlen(cred.paasid) == 2 + 16 && strlen(cred.token) == SERVICE_TOKEN_HEX_BYTES);
     int rc = svcdb_credential_put(db, &cred);
     if (rc != 0) snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
     snprintf(paasid, paasid_size, "%s", cred.paasid);
@@ -224,6 +358,10 @@ int service_credential_issue(const char *target, const char *code, char *paasid,
 
 int service_credential_set_status(const char *target, const char *paasid, const char *status,
                                   char *err, size_t err_size) {
+    assert(target != NULL && paasid != NULL && err != NULL);
+    assert(strcmp(status, "active") == 0 || strcmp(status, "revoked") == 0);
+    if (strlen(paasid) > SERVICE_PAASID_BYTES_MAX) /* a command-line argument: never issued */
+        return snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid), -1;
     struct svcdb *db;
     if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;
     struct svc_credential cred;

@@ -96,11 +96,19 @@ struct pgdb {
     struct json_buf arrays[5];      /* fee_insert's array parameters, reused */
 };
 
-static struct pgdb *pgd(struct svcdb *base) { return (struct pgdb *)base; }
+static struct pgdb *pgd(struct svcdb *base) {
+    assert(base != NULL && base->ops == &svcdb_pg_ops);
+    return (struct pgdb *)base;
+}
 
-static const char *pg_error(struct svcdb *base) { return pgd(base)->err; }
+static const char *pg_error(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    assert(memchr(db->err, '\0', sizeof db->err) != NULL);
+    return db->err;
+}
 
 static void set_err(struct pgdb *db, const char *what, const PGresult *res) {
+    assert(db != NULL && what != NULL);
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->pg);
     snprintf(db->err, sizeof db->err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
     pgconn_trim(db->err);
@@ -112,6 +120,7 @@ static int session_setup(struct pgdb *db);
  * dropped the connection, or the last reconnect failed, one reconnect, and
  * the session made again; *reconnected (may be NULL) says it tried. */
 static int ensure(struct pgdb *db, bool *reconnected) {
+    assert(!db->in_tx); /* a reconnect inside a transaction would lose it */
     if (!db->broken && !pgconn_lost(db->pg, &db->watch)) return 0;
     if (reconnected) *reconnected = true;
     db->broken = true;
@@ -130,6 +139,7 @@ static int ensure(struct pgdb *db, bool *reconnected) {
 /* Runs a prepared statement; NULL (err set) unless it succeeded. */
 static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
     char name[16];
+    assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
     snprintf(name, sizeof name, "svc%d", (int)id);
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
@@ -142,12 +152,14 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
 
 /* Runs a statement that returns nothing of interest. */
 static int run(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
+    assert(n == 0 || values != NULL);
     PGresult *res = exec(db, id, n, values);
     PQclear(res);
     return res ? 0 : -1;
 }
 
 static int simple(struct pgdb *db, const char *sql, const char *want_status) {
+    assert(db->pg != NULL && sql != NULL);
     PGresult *res = PQexec(db->pg, sql);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
              (want_status == NULL || strcmp(PQcmdStatus(res), want_status) == 0);
@@ -161,21 +173,26 @@ static int simple(struct pgdb *db, const char *sql, const char *want_status) {
 }
 
 static const char *i64(char buf[PGDB_INT_BYTES], int64_t v) {
-    snprintf(buf, PGDB_INT_BYTES, "%" PRId64, v);
+    int n = snprintf(buf, PGDB_INT_BYTES, "%" PRId64, v);
+    assert(n > 0 && n < PGDB_INT_BYTES);
     return buf;
 }
 
 static int64_t col_i64(const PGresult *res, int row, int col) {
+    assert(row >= 0 && row < PQntuples(res) && col >= 0 && col < PQnfields(res));
     return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 static void col_text(const PGresult *res, int row, int col, char *out, size_t size) {
+    assert(row >= 0 && row < PQntuples(res) && col >= 0 && col < PQnfields(res));
+    assert(out != NULL && size > 0);
     snprintf(out, size, "%s", PQgetvalue(res, row, col));
 }
 
 /* ---- open and close ------------------------------------------------------- */
 static void pg_close(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
     for (int i = 0; i < 5; i++) json_buf_free(&db->arrays[i]);
     PQfinish(db->pg);
     free(db);
@@ -184,6 +201,7 @@ static void pg_close(struct svcdb *base) {
 /* The session: synchronous_commit, quiet notices, prepared statements;
  * at open and after every reconnect. */
 static int session_setup(struct pgdb *db) {
+    assert(db->pg != NULL && !db->in_tx);
     if (simple(db, db->sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
                NULL) != 0 ||
         simple(db, "SET client_min_messages = warning", NULL) != 0)
@@ -202,6 +220,7 @@ static int session_setup(struct pgdb *db) {
 
 static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *err,
                    size_t err_size) {
+    assert(target != NULL && out != NULL);
     struct pgdb *db = calloc(1, sizeof *db);
     if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
     db->base.ops = &svcdb_pg_ops;
@@ -220,6 +239,7 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
         pg_close(&db->base);
         return -1;
     }
+    assert(!db->in_tx && !db->broken);
     *out = &db->base;
     return 0;
 }
@@ -229,6 +249,7 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
  * none was tried) and a second BEGIN are safe. */
 static int pg_begin(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    assert(!db->in_tx);
     bool reconnected = false;
     int rc = ensure(db, &reconnected);
     if (rc == 0) rc = simple(db, "BEGIN", NULL);
@@ -244,6 +265,7 @@ static int pg_begin(struct svcdb *base) {
  * unknown; the request fails and a resend with its msgid is idempotent. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    assert(db->in_tx);
     int rc = simple(db, "COMMIT", "COMMIT");
     db->in_tx = false;
     if (rc != 0 && PQstatus(db->pg) != CONNECTION_OK) {
@@ -257,16 +279,29 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
     db->in_tx = false;
 }
 
-static int pg_savepoint(struct svcdb *base) { return simple(pgd(base), "SAVEPOINT request", NULL); }
-static int pg_release(struct svcdb *base) { return simple(pgd(base), "RELEASE SAVEPOINT request", NULL); }
+/* A savepoint is taken, released and rolled back to inside a transaction. */
+static int pg_savepoint(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx);
+    return simple(db, "SAVEPOINT request", NULL);
+}
+
+static int pg_release(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx);
+    return simple(db, "RELEASE SAVEPOINT request", NULL);
+}
+
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    assert(db->in_tx);
     return simple(db, "ROLLBACK TO SAVEPOINT request", NULL) == 0 &&
            simple(db, "RELEASE SAVEPOINT request", NULL) == 0 ? 0 : -1;
 }
@@ -286,10 +321,12 @@ static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_
         out->active = strcmp(PQgetvalue(res, 0, 2), "active") == 0;
     }
     PQclear(res);
+    assert(!*found || strcmp(out->paasid, paasid) == 0);
     return 0;
 }
 
 static int pg_credential_put(struct svcdb *base, const struct svc_credential *cred) {
+    assert(cred->paasid[0] != '\0');
     const char *v[] = {cred->paasid, cred->token, cred->fixmedins_code,
                        cred->active ? "active" : "revoked"};
     return run(pgd(base), S_CRED_PUT, 4, v);
@@ -308,11 +345,13 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
         *time_s = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     }
     PQclear(res);
+    assert(!*found || strlen(infno_out) <= SVC_INFNO_BYTES_MAX);
     return *found && answer->failed ? -1 : 0;
 }
 
 static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid,
                          const char *infno, const char *answer, size_t len, int64_t time_s) {
+    assert(answer != NULL && memchr(answer, '\0', len) == NULL); /* JSON text has no NUL */
     char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
     if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
     memcpy(text, answer, len);
@@ -327,6 +366,7 @@ static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid
 static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
                            int64_t *pruned) {
     char b[PGDB_INT_BYTES], m[PGDB_INT_BYTES];
+    assert(rows_max > 0 && pruned != NULL);
     const char *v[] = {i64(b, before_s), i64(m, rows_max)};
     PGresult *res = exec(pgd(base), S_ANS_PRUNE, 2, v);
     bool ok = res != NULL;
@@ -338,6 +378,7 @@ static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_ma
 static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no,
                          int64_t time_s, int64_t *sign_no) {
     char t[PGDB_INT_BYTES];
+    assert(code != NULL && opter_no != NULL && sign_no != NULL);
     const char *v[] = {code, opter_no, i64(t, time_s)};
     PGresult *res = exec(pgd(base), S_SIGNIN_PUT, 3, v);
     if (res == NULL) return -1;
@@ -347,6 +388,7 @@ static int pg_signin_put(struct svcdb *base, const char *code, const char *opter
 }
 
 static void signin_row(const PGresult *res, int row, struct svc_signin *out) {
+    assert(row >= 0 && row < PQntuples(res) && PQnfields(res) == 4);
     memset(out, 0, sizeof *out);
     out->sign_no = col_i64(res, row, 0);
     col_text(res, row, 1, out->fixmedins_code, sizeof out->fixmedins_code);
@@ -357,6 +399,7 @@ static void signin_row(const PGresult *res, int row, struct svc_signin *out) {
 static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
                          bool *found) {
     char t[PGDB_INT_BYTES];
+    assert(sign_no > 0 && out != NULL);
     const char *v[] = {i64(t, sign_no)};
     PGresult *res = exec(pgd(base), S_SIGNIN_GET, 1, v);
     if (res == NULL) return -1;
@@ -368,6 +411,7 @@ static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin 
 
 static int pg_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb, void *ctx) {
     char t[PGDB_INT_BYTES];
+    assert(cb != NULL);
     const char *v[] = {i64(t, since_s)};
     PGresult *res = exec(pgd(base), S_SIGNIN_SCAN, 1, v);
     if (res == NULL) return -1;
@@ -384,6 +428,7 @@ static int pg_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb,
 static int pg_signout_put(struct svcdb *base, int64_t sign_no, const char *opter_no,
                           int64_t time_s) {
     char n[2][PGDB_INT_BYTES];
+    assert(sign_no > 0 && opter_no != NULL);
     const char *v[] = {i64(n[0], sign_no), opter_no, i64(n[1], time_s)};
     return run(pgd(base), S_SIGNOUT_PUT, 3, v);
 }
@@ -396,6 +441,8 @@ struct visit_params {
 
 static void visit_params(struct visit_params *p, const struct svc_visit *v) {
     const char **x = p->v;
+    assert(v->kind == VISIT_OUTPATIENT || v->kind == VISIT_INPATIENT);
+    assert(sizeof p->v / sizeof p->v[0] >= 15);
     x[0] = i64(p->num[0], v->kind);
     x[1] = i64(p->num[1], v->status);
     x[2] = v->fixmedins_code;
@@ -415,6 +462,7 @@ static void visit_params(struct visit_params *p, const struct svc_visit *v) {
 
 static int pg_visit_insert(struct svcdb *base, struct svc_visit *visit) {
     struct visit_params p;
+    assert(visit->id == 0); /* the database numbers it */
     visit_params(&p, visit);
     PGresult *res = exec(pgd(base), S_VISIT_INS, 14, p.v);
     if (res == NULL) return -1;
@@ -425,12 +473,14 @@ static int pg_visit_insert(struct svcdb *base, struct svc_visit *visit) {
 
 static int pg_visit_update(struct svcdb *base, const struct svc_visit *visit) {
     struct visit_params p;
+    assert(visit->id > 0);
     visit_params(&p, visit);
     return run(pgd(base), S_VISIT_UPD, 15, p.v);
 }
 
 static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
     char t[PGDB_INT_BYTES];
+    assert(id > 0 && v != NULL && found != NULL);
     const char *p[] = {i64(t, id)};
     struct pgdb *db = pgd(base);
     PGresult *res = exec(db, db->in_tx ? S_VISIT_LOCK : S_VISIT_GET, 1, p);
@@ -462,6 +512,7 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
 /* Appends a text element to a PostgreSQL array literal: "..." with " and \
  * escaped. */
 static void array_text(struct json_buf *b, const char *text) {
+    assert(b->len >= 1 && text != NULL); /* after the literal's '{' */
     json_buf_raw(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
     for (const char *p = text; *p != '\0'; p++) {
         if (*p == '"' || *p == '\\') json_buf_raw(b, "\\", 1);
@@ -472,6 +523,7 @@ static void array_text(struct json_buf *b, const char *text) {
 
 static void array_i64(struct json_buf *b, int64_t v) {
     char text[PGDB_INT_BYTES + 1];
+    assert(b->len >= 1); /* after the literal's '{' */
     int n = snprintf(text, sizeof text, "%s%" PRId64, b->len > 1 ? "," : "", v);
     json_buf_raw(b, text, (size_t)n);
 }
@@ -479,6 +531,8 @@ static void array_i64(struct json_buf *b, int64_t v) {
 /* The first line not among the inserted sns (RETURNING), or -1. */
 static int32_t first_not_inserted(const PGresult *res, const struct bill_line *lines, int32_t count) {
     int rows = PQntuples(res);
+    assert(count > 0 && count <= BILL_LINES_MAX);
+    assert(rows < count); /* RETURNING gives the inserted lines: used[] holds them */
     bool used[BILL_LINES_MAX] = {false};
     for (int32_t i = 0; i < count; i++) {
         int r = 0;
@@ -493,6 +547,7 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
                          int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
     struct pgdb *db = pgd(base);
     struct json_buf *a = db->arrays;
+    assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
     for (int k = 0; k < 5; k++) json_buf_reset(&a[k]), json_buf_raw(&a[k], "{", 1);
     for (int32_t i = 0; i < count; i++) {
         array_text(&a[0], lines[i].feedetl_sn);
@@ -517,6 +572,7 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
 static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
                        int32_t *count, datetime_s *latest) {
     char t[PGDB_INT_BYTES];
+    assert(visit_id > 0 && lines != NULL && max > 0);
     const char *v[] = {i64(t, visit_id)};
     PGresult *res = exec(pgd(base), S_FEE_OPEN, 1, v);
     if (res == NULL) return -1;
@@ -537,12 +593,14 @@ static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
         if (when > *latest) *latest = when;
     }
     PQclear(res);
+    assert(*count <= max && (rc == 1) == (rows > max));
     return rc;
 }
 
 static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
                            int64_t *deleted) {
     char t[PGDB_INT_BYTES];
+    assert(visit_id > 0 && deleted != NULL);
     const char *v[] = {i64(t, visit_id), feedetl_sn};
     PGresult *res = exec(pgd(base), feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL,
                          feedetl_sn ? 2 : 1, v);
@@ -555,6 +613,7 @@ static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *fee
 static int pg_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id,
                        int64_t to_setl_id) {
     char n[3][PGDB_INT_BYTES];
+    assert(visit_id > 0 && from_setl_id != to_setl_id);
     const char *v[] = {i64(n[0], visit_id), i64(n[1], from_setl_id), i64(n[2], to_setl_id)};
     return run(pgd(base), S_FEE_MARK, 3, v);
 }
@@ -562,12 +621,14 @@ static int pg_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_i
 /* ---- settlement links ------------------------------------------------------------ */
 static int pg_setl_put(struct svcdb *base, int64_t setl_id, int64_t visit_id, const char *msgid) {
     char n[2][PGDB_INT_BYTES];
+    assert(setl_id > 0 && visit_id > 0 && msgid != NULL);
     const char *v[] = {i64(n[0], setl_id), i64(n[1], visit_id), msgid};
     return run(pgd(base), S_SETL_PUT, 3, v);
 }
 
 static int pg_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t *setl_id,
                             int64_t *visit_id, bool *found) {
+    assert(store_msgid != NULL && store_msgid[0] != '\0');
     const char *v[] = {store_msgid};
     PGresult *res = exec(pgd(base), S_SETL_BY_MSGID, 1, v);
     if (res == NULL) return -1;
@@ -582,6 +643,7 @@ static int pg_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t
 
 static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id, bool *found) {
     char t[PGDB_INT_BYTES];
+    assert(setl_id > 0 && visit_id != NULL);
     const char *v[] = {i64(t, setl_id)};
     PGresult *res = exec(pgd(base), S_SETL_VISIT, 1, v);
     if (res == NULL) return -1;
@@ -601,6 +663,7 @@ static int pg_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, 
 
 static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb cb, void *ctx) {
     char t[PGDB_INT_BYTES];
+    assert(cb != NULL);
     const char *v[] = {i64(t, since_ts)};
     PGresult *res = exec(pgd(base), S_NONCE_SCAN, 1, v);
     if (res == NULL) return -1;
@@ -613,8 +676,10 @@ static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb c
 
 static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
     char t[PGDB_INT_BYTES];
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx); /* with the flush's insert (nonce_log.c) */
     const char *v[] = {i64(t, before_ts)};
-    return run(pgd(base), S_NONCE_PRUNE, 1, v);
+    return run(db, S_NONCE_PRUNE, 1, v);
 }
 
 const struct svcdb_ops svcdb_pg_ops = {

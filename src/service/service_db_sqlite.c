@@ -82,18 +82,27 @@ struct sqdb {
 };
 
 
-static struct sqdb *sq(struct svcdb *base) { return (struct sqdb *)base; }
+static struct sqdb *sq(struct svcdb *base) {
+    assert(base != NULL && base->ops == &svcdb_sqlite_ops);
+    return (struct sqdb *)base;
+}
 
-static const char *sq_error(struct svcdb *base) { return sqlite3_errmsg(sq(base)->db); }
+static const char *sq_error(struct svcdb *base) {
+    struct sqdb *db = sq(base);
+    assert(db->db != NULL); /* an open that failed is not asked */
+    return sqlite3_errmsg(db->db);
+}
 
 static void sq_close(struct svcdb *base) {
     struct sqdb *db = sq(base);
+    assert(db->st[0] == NULL || db->db != NULL); /* statements live on a connection */
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(db->st[i]);
     sqlite3_close(db->db);
     free(db);
 }
 
 static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {
+    assert(db != NULL && db->db == NULL && target != NULL && err != NULL);
     if (sqlite3_open_v2(target, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(err, size, "%s: cannot open: %s", target,
@@ -122,6 +131,7 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
 
 static int sq_open(const char *target, bool sync_off, struct svcdb **out, char *err,
                    size_t err_size) {
+    assert(target != NULL && out != NULL);
     struct sqdb *db = calloc(1, sizeof *db);
     if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
     db->base.ops = &svcdb_sqlite_ops;
@@ -129,12 +139,14 @@ static int sq_open(const char *target, bool sync_off, struct svcdb **out, char *
         sq_close(&db->base);
         return -1;
     }
+    assert(db->db != NULL && db->st[S_COUNT - 1] != NULL);
     *out = &db->base;
     return 0;
 }
 
 /* Runs a statement that returns no rows (or whose rows are ignored). */
 static int run(struct sqdb *db, enum stmt_id id) {
+    assert(id >= 0 && id < S_COUNT && db->st[id] != NULL);
     sqlite3_stmt *s = db->st[id];
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
@@ -145,6 +157,7 @@ static int run(struct sqdb *db, enum stmt_id id) {
 
 /* Steps once: 1 row, 0 done, -1 error (statement left for column reads). */
 static int step(struct sqdb *db, enum stmt_id id) {
+    assert(id >= 0 && id < S_COUNT && db->st[id] != NULL);
     int rc = sqlite3_step(db->st[id]);
     if (rc == SQLITE_ROW) return 1;
     sqlite3_reset(db->st[id]);
@@ -153,30 +166,52 @@ static int step(struct sqdb *db, enum stmt_id id) {
 }
 
 static void finish(struct sqdb *db, enum stmt_id id) {
+    assert(id >= 0 && id < S_COUNT && db->st[id] != NULL);
     sqlite3_reset(db->st[id]);
     sqlite3_clear_bindings(db->st[id]);
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *text) {
+    assert(s != NULL && i >= 1 && i <= sqlite3_bind_parameter_count(s));
     sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
 }
 
 static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
+    assert(s != NULL && i >= 0 && i < sqlite3_column_count(s) && out != NULL && size > 0);
     const unsigned char *t = sqlite3_column_text(s, i);
     snprintf(out, size, "%s", t ? (const char *)t : "");
 }
 
-static int sq_begin(struct svcdb *base) { return run(sq(base), S_BEGIN); }
-static int sq_commit(struct svcdb *base) { return run(sq(base), S_COMMIT); }
+/* The front (service_db.c) keeps in_txn and in_savepoint. */
+static int sq_begin(struct svcdb *base) {
+    assert(!base->in_txn);
+    return run(sq(base), S_BEGIN);
+}
+
+static int sq_commit(struct svcdb *base) {
+    assert(base->in_txn && !base->in_savepoint);
+    return run(sq(base), S_COMMIT);
+}
+
 static void sq_rollback(struct svcdb *base) {
     struct sqdb *db = sq(base);
+    assert(base->in_txn || !base->in_savepoint); /* a savepoint only inside a transaction */
     if (!sqlite3_get_autocommit(db->db)) (void)run(db, S_ROLLBACK);
 }
-static int sq_savepoint(struct svcdb *base) { return run(sq(base), S_SAVEPOINT); }
-static int sq_release(struct svcdb *base) { return run(sq(base), S_RELEASE); }
+static int sq_savepoint(struct svcdb *base) {
+    assert(base->in_txn && !base->in_savepoint); /* one request at a time */
+    return run(sq(base), S_SAVEPOINT);
+}
+
+static int sq_release(struct svcdb *base) {
+    assert(base->in_txn);
+    return run(sq(base), S_RELEASE);
+}
+
 /* ROLLBACK TO keeps the savepoint open: release it too. */
 static int sq_rollback_to(struct svcdb *base) {
     struct sqdb *db = sq(base);
+    assert(base->in_txn);
     return run(db, S_ROLLBACK_TO) == 0 && run(db, S_RELEASE) == 0 ? 0 : -1;
 }
 
@@ -196,12 +231,14 @@ static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_
     col_text(s, 2, status, sizeof status);
     out->active = strcmp(status, "active") == 0;
     finish(db, S_CRED_GET);
+    assert(strcmp(out->paasid, paasid) == 0);
     return 0;
 }
 
 static int sq_credential_put(struct svcdb *base, const struct svc_credential *cred) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_CRED_PUT];
+    assert(cred->paasid[0] != '\0');
     bind_text(s, 1, cred->paasid);
     bind_text(s, 2, cred->token);
     bind_text(s, 3, cred->fixmedins_code);
@@ -224,6 +261,7 @@ static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid
                  (size_t)sqlite3_column_bytes(s, 1));
     *time_s = sqlite3_column_int64(s, 2);
     finish(db, S_ANS_GET);
+    assert(strlen(infno_out) <= SVC_INFNO_BYTES_MAX);
     return answer->failed ? -1 : 0;
 }
 
@@ -231,6 +269,7 @@ static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid
                          const char *answer, size_t len, int64_t time_s) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_ANS_PUT];
+    assert(len <= (size_t)INT32_MAX); /* bound as an int */
     bind_text(s, 1, code);
     bind_text(s, 2, msgid);
     bind_text(s, 3, infno);
@@ -242,6 +281,7 @@ static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid
 static int sq_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
                            int64_t *pruned) {
     struct sqdb *db = sq(base);
+    assert(rows_max > 0 && pruned != NULL);
     sqlite3_bind_int64(db->st[S_ANS_PRUNE], 1, before_s);
     sqlite3_bind_int64(db->st[S_ANS_PRUNE], 2, rows_max);
     int rc = run(db, S_ANS_PRUNE);
@@ -253,6 +293,7 @@ static int sq_signin_put(struct svcdb *base, const char *code, const char *opter
                      int64_t *sign_no) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SIGNIN_PUT];
+    assert(code != NULL && opter_no != NULL && sign_no != NULL);
     bind_text(s, 1, code);
     bind_text(s, 2, opter_no);
     sqlite3_bind_int64(s, 3, time_s);
@@ -262,6 +303,7 @@ static int sq_signin_put(struct svcdb *base, const char *code, const char *opter
 }
 
 static void signin_row(sqlite3_stmt *s, struct svc_signin *out) {
+    assert(s != NULL && out != NULL && sqlite3_column_count(s) == 4);
     memset(out, 0, sizeof *out);
     out->sign_no = sqlite3_column_int64(s, 0);
     col_text(s, 1, out->fixmedins_code, sizeof out->fixmedins_code);
@@ -272,6 +314,7 @@ static void signin_row(sqlite3_stmt *s, struct svc_signin *out) {
 static int sq_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
                          bool *found) {
     struct sqdb *db = sq(base);
+    assert(sign_no > 0);
     sqlite3_bind_int64(db->st[S_SIGNIN_GET], 1, sign_no);
     int rc = step(db, S_SIGNIN_GET);
     *found = rc == 1;
@@ -283,6 +326,7 @@ static int sq_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin 
 
 static int sq_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb, void *ctx) {
     struct sqdb *db = sq(base);
+    assert(cb != NULL);
     sqlite3_bind_int64(db->st[S_SIGNIN_SCAN], 1, since_s);
     struct svc_signin row;
     int rc;
@@ -300,6 +344,7 @@ static int sq_signout_put(struct svcdb *base, int64_t sign_no, const char *opter
                           int64_t time_s) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SIGNOUT_PUT];
+    assert(sign_no > 0 && opter_no != NULL);
     sqlite3_bind_int64(s, 1, sign_no);
     bind_text(s, 2, opter_no);
     sqlite3_bind_int64(s, 3, time_s);
@@ -307,6 +352,8 @@ static int sq_signout_put(struct svcdb *base, int64_t sign_no, const char *opter
 }
 
 static void bind_visit(sqlite3_stmt *s, const struct svc_visit *v) {
+    assert(v->kind == VISIT_OUTPATIENT || v->kind == VISIT_INPATIENT);
+    assert(sqlite3_bind_parameter_count(s) >= 14);
     sqlite3_bind_int(s, 1, (int)v->kind);
     sqlite3_bind_int(s, 2, (int)v->status);
     bind_text(s, 3, v->fixmedins_code);
@@ -325,6 +372,7 @@ static void bind_visit(sqlite3_stmt *s, const struct svc_visit *v) {
 
 static int sq_visit_insert(struct svcdb *base, struct svc_visit *visit) {
     struct sqdb *db = sq(base);
+    assert(visit->id == 0); /* the database numbers it */
     bind_visit(db->st[S_VISIT_INS], visit);
     if (run(db, S_VISIT_INS) != 0) return -1;
     visit->id = sqlite3_last_insert_rowid(db->db);
@@ -333,6 +381,7 @@ static int sq_visit_insert(struct svcdb *base, struct svc_visit *visit) {
 
 static int sq_visit_update(struct svcdb *base, const struct svc_visit *visit) {
     struct sqdb *db = sq(base);
+    assert(visit->id > 0);
     bind_visit(db->st[S_VISIT_UPD], visit);
     sqlite3_bind_int64(db->st[S_VISIT_UPD], 15, visit->id);
     return run(db, S_VISIT_UPD);
@@ -341,6 +390,7 @@ static int sq_visit_update(struct svcdb *base, const struct svc_visit *visit) {
 static int sq_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_VISIT_GET];
+    assert(id > 0 && v != NULL && found != NULL);
     sqlite3_bind_int64(s, 15, id);
     int rc = step(db, S_VISIT_GET);
     *found = rc == 1;
@@ -370,6 +420,7 @@ static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
                          int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_INS];
+    assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
     for (int32_t i = 0; i < count; i++) {
         sqlite3_bind_int64(s, 1, visit_id);
         bind_text(s, 2, lines[i].feedetl_sn);
@@ -391,6 +442,7 @@ static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
                    int32_t *count, datetime_s *latest) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_OPEN];
+    assert(visit_id > 0 && lines != NULL && max > 0);
     sqlite3_bind_int64(s, 1, visit_id);
     *count = 0;
     *latest = 0;
@@ -412,12 +464,14 @@ static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
         datetime_s t = sqlite3_column_int64(s, 5);
         if (t > *latest) *latest = t;
     }
+    assert(*count <= max);
     return rc;
 }
 
 static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn, int64_t *deleted) {
     struct sqdb *db = sq(base);
     enum stmt_id id = feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL;
+    assert(visit_id > 0 && deleted != NULL);
     sqlite3_bind_int64(db->st[id], 1, visit_id);
     if (feedetl_sn) bind_text(db->st[id], 2, feedetl_sn);
     if (run(db, id) != 0) return -1;
@@ -428,6 +482,7 @@ static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *fee
 static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_MARK];
+    assert(visit_id > 0 && from_setl_id != to_setl_id);
     sqlite3_bind_int64(s, 1, visit_id);
     sqlite3_bind_int64(s, 2, from_setl_id);
     sqlite3_bind_int64(s, 3, to_setl_id);
@@ -437,6 +492,7 @@ static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_i
 static int sq_setl_put(struct svcdb *base, int64_t setl_id, int64_t visit_id, const char *msgid) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_PUT];
+    assert(setl_id > 0 && visit_id > 0 && msgid != NULL);
     sqlite3_bind_int64(s, 1, setl_id);
     sqlite3_bind_int64(s, 2, visit_id);
     bind_text(s, 3, msgid);
@@ -447,6 +503,7 @@ static int sq_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t
                         int64_t *visit_id, bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_BY_MSGID];
+    assert(store_msgid != NULL && store_msgid[0] != '\0');
     bind_text(s, 1, store_msgid);
     int rc = step(db, S_SETL_BY_MSGID);
     *found = rc == 1;
@@ -460,6 +517,7 @@ static int sq_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t
 static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id, bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_VISIT];
+    assert(setl_id > 0 && visit_id != NULL);
     sqlite3_bind_int64(s, 1, setl_id);
     int rc = step(db, S_SETL_VISIT);
     *found = rc == 1;
@@ -481,6 +539,7 @@ static int sq_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, 
 static int sq_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb cb, void *ctx) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_NONCE_SCAN];
+    assert(cb != NULL);
     sqlite3_bind_int64(s, 1, since_ts);
     int rc;
     while ((rc = step(db, S_NONCE_SCAN)) == 1) {
@@ -496,6 +555,7 @@ static int sq_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb c
 
 static int sq_nonce_prune(struct svcdb *base, int64_t before_ts) {
     struct sqdb *db = sq(base);
+    assert(base->in_txn); /* with the flush's insert (nonce_log.c) */
     sqlite3_bind_int64(db->st[S_NONCE_PRUNE], 1, before_ts);
     return run(db, S_NONCE_PRUNE);
 }

@@ -38,6 +38,7 @@ struct signin_cache {
 };
 
 int64_t svc_sign_no_parse(const char *text) {
+    assert(text != NULL);
     size_t n = strlen(text);
     if (n == 0 || n > SERVICE_SIGN_NO_BYTES_MAX) return -1;
     int64_t v = 0;
@@ -46,25 +47,30 @@ int64_t svc_sign_no_parse(const char *text) {
         int d = text[i] - '0';
         if (v > (INT64_MAX - d) / 10) return -1;
         v = v * 10 + d;
+        assert(v >= 0); /* the check above keeps it from overflowing */
     }
     return v > 0 ? v : -1;
 }
 
 static size_t bucket_of(int64_t sign_no) {
+    assert(sign_no > 0 && (SVC_SIGNIN_BUCKETS & (SVC_SIGNIN_BUCKETS - 1)) == 0);
     uint64_t h = (uint64_t)sign_no * 0x9E3779B97F4A7C15ULL;
     return (size_t)(h >> 32) & (SVC_SIGNIN_BUCKETS - 1);
 }
 
 static bool row_expired(const struct signin_cache *sc, const struct svc_signin *row,
                         int64_t now_s) {
+    assert(sc->valid_s >= 1 && sc->valid_s <= SERVICE_SIGN_IN_VALID_S_MAX);
     return now_s - row->time_s > sc->valid_s;
 }
 
 static bool row_dead(const struct signin_cache *sc, const struct svc_signin *row, int64_t now_s) {
+    assert(sc != NULL && row != NULL);
     return row->signout_s != 0 || row_expired(sc, row, now_s);
 }
 
 static struct signin_entry *find(struct signin_cache *sc, int64_t sign_no) {
+    assert(sign_no > 0 && sc->count <= SVC_SIGNIN_MAX);
     for (struct signin_entry *e = sc->buckets[bucket_of(sign_no)]; e != NULL; e = e->next)
         if (e->row.sign_no == sign_no) return e;
     return NULL;
@@ -72,6 +78,7 @@ static struct signin_entry *find(struct signin_cache *sc, int64_t sign_no) {
 
 /* Drops the entries that can no longer pass the check. */
 static void sweep(struct signin_cache *sc, int64_t now_s) {
+    size_t count = 0;
     sc->swept_s = now_s;
     for (size_t b = 0; b < SVC_SIGNIN_BUCKETS; b++) {
         struct signin_entry **link = &sc->buckets[b];
@@ -83,18 +90,22 @@ static void sweep(struct signin_cache *sc, int64_t now_s) {
                 sc->count--;
             } else {
                 link = &e->next;
+                count++;
             }
         }
     }
+    assert(count == sc->count); /* the count is the entries in the buckets */
 }
 
 /* Merges row (read now, or just committed) into the cache; *row receives
  * the merged state. A new entry is made only for a live sign-in. Under
  * sc->lock. */
 static void remember(struct signin_cache *sc, struct svc_signin *row, int64_t now_s) {
+    assert(row->sign_no > 0);
     struct signin_entry *e = find(sc, row->sign_no);
     if (e != NULL) {
         if (e->row.signout_s != 0 && row->signout_s == 0) row->signout_s = e->row.signout_s;
+        assert(e->row.sign_no == row->sign_no);
         e->row = *row;
         e->checked_s = now_s;
         return;
@@ -110,9 +121,11 @@ static void remember(struct signin_cache *sc, struct svc_signin *row, int64_t no
     e->next = sc->buckets[b];
     sc->buckets[b] = e;
     sc->count++;
+    assert(sc->count <= SVC_SIGNIN_MAX);
 }
 
 void svc_signin_note(struct service *svc, const struct svc_signin *row, int64_t now_s) {
+    assert(svc != NULL && row != NULL);
     struct signin_cache *sc = svc->signins;
     if (sc == NULL || row->sign_no <= 0) return;
     struct svc_signin copy = *row;
@@ -128,12 +141,15 @@ struct signin_load {
 
 static int load_row(void *ctx, const struct svc_signin *row) {
     struct signin_load *l = ctx;
+    assert(l != NULL && l->sc != NULL && row != NULL);
+    if (row->sign_no <= 0) return 0; /* not a number 9001 issues: never checked valid */
     struct svc_signin copy = *row;
     remember(l->sc, &copy, l->now_s);
     return 0;
 }
 
 int svc_signin_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
+    assert(svc != NULL && svc->signins == NULL);
     if (svc->cfg.sign_in_off) return 0;
     struct signin_cache *sc = calloc(1, sizeof *sc);
     if (sc == NULL || pthread_mutex_init(&sc->lock, NULL) != 0) {
@@ -154,14 +170,17 @@ int svc_signin_start(struct service *svc, int64_t now_s, char *err, size_t err_s
 void svc_signin_free(struct service *svc) {
     struct signin_cache *sc = svc->signins;
     if (sc == NULL) return;
+    size_t freed = 0;
     for (size_t b = 0; b < SVC_SIGNIN_BUCKETS; b++) {
         struct signin_entry *e = sc->buckets[b];
         while (e != NULL) {
             struct signin_entry *next = e->next;
             free(e);
             e = next;
+            freed++;
         }
     }
+    assert(freed == sc->count);
     pthread_mutex_destroy(&sc->lock);
     free(sc);
     svc->signins = NULL;
@@ -171,10 +190,12 @@ void svc_signin_free(struct service *svc) {
  * error. From the cache while fresh, else from the table. */
 static int lookup(struct service *svc, int64_t sign_no, int64_t now_s, struct svc_signin *row) {
     struct signin_cache *sc = svc->signins;
+    assert(sc != NULL && sign_no > 0 && row != NULL);
     pthread_mutex_lock(&sc->lock);
     struct signin_entry *e = find(sc, sign_no);
     bool fresh = e != NULL && now_s >= e->checked_s && now_s - e->checked_s < SVC_SIGNIN_RECHECK_S;
     if (fresh) *row = e->row;
+    assert(!fresh || row->sign_no == sign_no);
     pthread_mutex_unlock(&sc->lock);
     if (fresh) return 1;
     bool found = false;
@@ -191,7 +212,9 @@ static int lookup(struct service *svc, int64_t sign_no, int64_t now_s, struct sv
 
 int svc_signin_check(struct svc_call *c) {
     struct service *svc = c->svc;
+    assert(c->env != NULL && c->reg != NULL); /* after the envelope and credential checks */
     if (svc->cfg.sign_in_off) return 0;
+    assert(svc->signins != NULL);
     char text[SERVICE_SIGN_NO_BYTES_MAX + 1];
     int rc = in_code(c, c->env, "sign_no", "envelope", false, text, sizeof text);
     if (rc < 0) return -1;

@@ -163,6 +163,7 @@ struct svcq_job {
     void (*on_done)(void *ctx);     /* after the commit; NULL: a waiter in svcq_wait */
     void *on_done_ctx;
     bool done;
+    bool queued;                    /* in the queue, not yet taken by a writer */
     struct svcq_job *next;
 };
 struct svcq;

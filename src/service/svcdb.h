@@ -19,6 +19,8 @@ struct svcdb {
     const struct svcdb_ops *ops;
     pthread_mutex_t lock;           /* svcdb_lock(): one caller at a time */
     char front_err[SVCDB_FRONT_ERR_BYTES]; /* the front's last error; "" = ask the backend */
+    bool in_txn;                    /* between a BEGIN and its COMMIT or ROLLBACK */
+    bool in_savepoint;              /* between a SAVEPOINT and its RELEASE or ROLLBACK TO */
 };
 
 /* A row of packed nonces; the text is valid during the call only. */

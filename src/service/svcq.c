@@ -72,6 +72,7 @@ struct svcq {
  * roll back. Returns -1 when the transaction itself is in doubt. */
 static int run_one(struct svcdb *db, struct svcq_job *job) {
     struct svc_call *c = job->c;
+    assert(db != NULL && job->run != NULL && c != NULL && !job->done && !job->queued);
     struct svcdb *was = c->db;
     if (svcdb_savepoint(db) != 0) {
         job->rc = svc_fail(c, "storage: %s", svcdb_error(db));
@@ -81,6 +82,7 @@ static int run_one(struct svcdb *db, struct svcq_job *job) {
     job->rc = job->run(c);
     c->db = was;
     assert(job->rc == 0 || job->rc == -1);
+    assert(job->rc == 0 || c->err[0] != '\0'); /* a refusal says why */
     int rc = job->rc == 0 ? svcdb_release(db) : svcdb_rollback_to(db);
     if (rc != 0 && job->rc == 0) job->rc = svc_fail(c, "storage: %s", svcdb_error(db));
     return rc;
@@ -94,6 +96,7 @@ static void run_batch(struct svcdb *db, struct svcq_job **jobs, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) rc = run_one(db, jobs[i]);
         else jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", svcdb_error(db));
+        assert(jobs[i]->rc == 0 || jobs[i]->rc == -1);
     }
     if (rc == 0) rc = svcdb_commit(db);
     if (rc != 0) {
@@ -103,10 +106,13 @@ static void run_batch(struct svcdb *db, struct svcq_job **jobs, size_t n) {
         for (size_t i = 0; i < n; i++)
             if (jobs[i]->rc == 0) jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
     }
+    assert(rc == 0 || jobs[n - 1]->rc == -1); /* nothing of a failed batch succeeds */
     svcdb_unlock(db);
 }
 
 void svcq_run_alone(struct svcdb *db, struct svcq_job *job) {
+    assert(db != NULL && job != NULL && job->run != NULL && job->c != NULL);
+    assert(!job->queued);
     struct svcq_job *one[1] = {job};
     run_batch(db, one, 1);
     job->done = true;
@@ -117,20 +123,24 @@ void svcq_run_alone(struct svcdb *db, struct svcq_job *job) {
 static void finish_batch(struct svcq *q, struct svcq_job **jobs, size_t n,
                          struct completion *calls) {
     size_t count = 0;
+    assert(n > 0 && n <= q->batch_max);
     pthread_mutex_lock(&q->lock);
     for (size_t i = 0; i < n; i++) {
+        assert(!jobs[i]->done && !jobs[i]->queued);
         if (jobs[i]->on_done != NULL)
             calls[count++] = (struct completion){jobs[i]->on_done, jobs[i]->on_done_ctx};
         jobs[i]->done = true;
     }
     pthread_cond_broadcast(&q->done);
     pthread_mutex_unlock(&q->lock);
+    assert(count <= n);
     for (size_t i = 0; i < count; i++) calls[i].fn(calls[i].ctx);
 }
 
 /* One pruning transaction when it is due (see the top of the file). */
 static void prune_when_due(struct svcq *q, struct svcdb *db) {
     int64_t now_s = (int64_t)time(NULL);
+    assert(db != NULL && q->answers_kept_s >= 0);
     pthread_mutex_lock(&q->lock);
     bool due = q->answers_kept_s > 0 && !q->pruning && now_s >= q->prune_next_s;
     if (due) q->pruning = true;
@@ -152,6 +162,7 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     svcdb_unlock(db);
     assert(pruned >= 0 && pruned <= SVCQ_PRUNE_ROWS_MAX);
     pthread_mutex_lock(&q->lock);
+    assert(q->pruning); /* ours: one writer prunes at a time */
     q->pruning = false;
     if (rc != 0 || pruned < SVCQ_PRUNE_ROWS_MAX) q->prune_next_s = now_s + SVCQ_PRUNE_EVERY_S;
     pthread_mutex_unlock(&q->lock);
@@ -161,16 +172,21 @@ static void *writer_main(void *arg) {
     struct writer *wr = arg;
     struct svcq *q = wr->q;
     struct svcq_job **jobs = wr->batch;
+    assert(jobs != NULL && wr->calls != NULL && wr->db != NULL);
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (q->head == NULL && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
+        assert((q->head == NULL) == (q->queued == 0) && q->queued <= SVCQ_QUEUED_MAX);
         if (q->head == NULL) break;
         size_t n = 0;
         while (q->head != NULL && n < q->batch_max) {
+            assert(q->head->queued && !q->head->done);
+            q->head->queued = false;
             jobs[n++] = q->head;
             q->head = q->head->next;
         }
         if (q->head == NULL) q->tail = NULL;
+        assert(n > 0 && n <= q->batch_max && n <= q->queued);
         q->queued -= n;
         pthread_mutex_unlock(&q->lock);
         run_batch(wr->db, jobs, n);
@@ -183,6 +199,8 @@ static void *writer_main(void *arg) {
 }
 
 static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
+    assert(q->batch_max >= 1 && q->batch_max <= SVCQ_BATCH_MAX);
+    assert(db != NULL && !wr->started && q->writer_count < SVCQ_WRITERS_MAX);
     wr->q = q;
     wr->db = db;
     wr->batch = calloc(q->batch_max, sizeof *wr->batch);
@@ -239,9 +257,11 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
     assert(q != NULL && job != NULL && job->run != NULL && job->c != NULL);
     job->on_done = on_done;
     job->on_done_ctx = ctx;
+    assert(!job->queued); /* a job is queued at most once */
     job->done = false;
     job->next = NULL;
     pthread_mutex_lock(&q->lock);
+    assert(q->queued <= SVCQ_QUEUED_MAX && (q->tail == NULL) == (q->head == NULL));
     const char *why = q->stopping ? "service: shutting down"
                       : q->queued >= SVCQ_QUEUED_MAX ? "service: too many writes queued; retry"
                                                      : NULL;
@@ -250,6 +270,7 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
         else q->head = job;
         q->tail = job;
         q->queued++;
+        job->queued = true;
         pthread_cond_signal(&q->nonempty);
     }
     pthread_mutex_unlock(&q->lock);
@@ -260,7 +281,9 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
 }
 
 void svcq_wait(struct svcq *q, struct svcq_job *job) {
+    assert(q != NULL && job != NULL);
     pthread_mutex_lock(&q->lock);
     while (!job->done) pthread_cond_wait(&q->done, &q->lock);
+    assert(!job->queued && (job->rc == 0 || job->rc == -1));
     pthread_mutex_unlock(&q->lock);
 }

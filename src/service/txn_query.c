@@ -13,6 +13,7 @@
 #include "service/svc.h"
 
 int txn_signin(struct svc_call *c) {
+    assert(c->txn != NULL && c->txn->replayable && c->db != c->svc->rdb); /* on a writer */
     const struct json_value *in = in_object(c, c->input, "signIn", "input", true);
     char opter_no[CODE_BYTES_MAX + 1];
     if (in == NULL || in_code(c, in, "opter_no", "input.signIn", true, opter_no, sizeof opter_no) != 0)
@@ -21,6 +22,7 @@ int txn_signin(struct svc_call *c) {
     if (svcdb_signin_put(c->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->db));
     struct svc_signin *note = &c->signin_note;  /* cached once committed */
+    assert(sign_no > 0 && note->sign_no == 0);
     note->sign_no = sign_no;
     snprintf(note->fixmedins_code, sizeof note->fixmedins_code, "%s", c->fixmedins_code);
     note->time_s = c->now_s;
@@ -41,6 +43,7 @@ int txn_signin(struct svc_call *c) {
  * another operator's); it is refused from then on. */
 int txn_signout(struct svc_call *c) {
     const char *p = "input.signOut";
+    assert(c->txn != NULL && c->txn->replayable && c->db != c->svc->rdb); /* on a writer */
     const struct json_value *in = in_object(c, c->input, "signOut", "input", true);
     char text[SERVICE_SIGN_NO_BYTES_MAX + 1], opter_no[CODE_BYTES_MAX + 1];
     if (in == NULL || in_code(c, in, "sign_no", p, true, text, sizeof text) != 0 ||
@@ -52,6 +55,7 @@ int txn_signout(struct svc_call *c) {
     if (sign_no > 0 && svcdb_signin_get(c->db, sign_no, &row, &found) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (!found) return svc_fail(c, "%s.sign_no: '%s' was not issued by 9001", p, text);
+    assert(sign_no > 0); /* looked up only then */
     if (strcmp(row.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "%s.sign_no: issued to another institution (not to '%s')", p,
                         c->fixmedins_code);
@@ -87,6 +91,7 @@ static const char *insu_stas(enum insured_status s) {
 
 static int age_at(const char *brdy, int64_t now_s) {
     datetime_s b, now = svc_unix_to_local(now_s);
+    assert(brdy != NULL);
     if (!datetime_parse(brdy, strlen(brdy), &b)) return 0;
     char bt[20], nt[20];
     datetime_format(b, bt);
@@ -100,6 +105,7 @@ static int age_at(const char *brdy, int64_t now_s) {
 static int person_of(struct svc_call *c, const struct json_value *data, const char *path,
                      struct store_person *p, int64_t *balc_fen) {
     char psn_no[CODE_BYTES_MAX + 1];
+    assert(data != NULL && path != NULL && p != NULL && balc_fen != NULL);
     int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
     if (rc == 1) rc = in_code(c, data, "mdtrt_cert_no", path, true, psn_no, sizeof psn_no);
     if (rc != 0) return -1;
@@ -112,6 +118,7 @@ static int person_of(struct svc_call *c, const struct json_value *data, const ch
 }
 
 int txn_person(struct svc_call *c) {
+    assert(c->txn != NULL && !c->txn->writes);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct store_person p;
     int64_t balc = 0;
@@ -157,6 +164,7 @@ int txn_person(struct svc_call *c) {
 
 static int year_of(struct svc_call *c, const struct json_value *data, int32_t *year) {
     char ym[16];
+    assert(data != NULL && year != NULL);
     int rc = in_code(c, data, "cum_ym", "input.data", false, ym, sizeof ym);
     if (rc < 0) return -1;
     if (rc == 0) {
@@ -174,6 +182,7 @@ static int year_of(struct svc_call *c, const struct json_value *data, int32_t *y
 }
 
 int txn_cumulative(struct svc_call *c) {
+    assert(c->txn != NULL && !c->txn->writes);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct store_person p;
     int64_t balc = 0;
@@ -181,6 +190,7 @@ int txn_cumulative(struct svc_call *c) {
     if (data == NULL || person_of(c, data, "input.data", &p, &balc) != 0 ||
         year_of(c, data, &year) != 0)
         return -1;
+    assert(year >= 1 && year <= 9999);
     struct year_state st;
     struct store_err err;
     if (store_state_get(c->svc->store, p.psn_no, year, &st, &err) != 0)
@@ -201,6 +211,7 @@ int txn_cumulative(struct svc_call *c) {
 }
 
 int txn_setl_query(struct svc_call *c) {
+    assert(c->txn != NULL && !c->txn->writes && c->db == c->svc->rdb);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct journal_rec rec;
     struct store_settlement stl;
@@ -227,6 +238,7 @@ struct recon {
 
 static int recon_row(void *ctx, const struct journal_rec *rec) {
     struct recon *r = ctx;
+    assert(r != NULL && r->code != NULL && rec != NULL && !r->bad);
     if (rec->kind == JOURNAL_IMPORT || strcmp(rec->fixmedins_code, r->code) != 0) return 0;
     struct store_settlement stl;
     const char *bad = NULL;
@@ -243,6 +255,7 @@ static int recon_row(void *ctx, const struct journal_rec *rec) {
 static int64_t local_date_to_unix_us(datetime_s t) {
     char text[20];
     datetime_format(t, text);
+    assert(text[4] == '-' && text[7] == '-'); /* YYYY-MM-DD: the digits read below */
     struct tm tm = {0};
     tm.tm_year = datetime_year(t) - 1900;
     tm.tm_mon = (text[5] - '0') * 10 + (text[6] - '0') - 1;
@@ -253,6 +266,7 @@ static int64_t local_date_to_unix_us(datetime_s t) {
 
 static void recon_figure(struct jw *w, const char *name, int64_t theirs, int64_t ours, bool money) {
     char key[48];
+    assert(name != NULL && strlen(name) + 6 <= sizeof key);
     snprintf(key, sizeof key, "plaf_%s", name);
     if (money) jw_fen(w, key, ours); else jw_int(w, key, ours);
     snprintf(key, sizeof key, "diff_%s", name);
@@ -261,6 +275,7 @@ static void recon_figure(struct jw *w, const char *name, int64_t theirs, int64_t
 
 int txn_reconcile(struct svc_call *c) {
     const char *p = "input.data";
+    assert(c->txn != NULL && !c->txn->writes && c->svc->scan_conn != NULL);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct recon r = {.code = c->fixmedins_code};
     datetime_s begn, end;

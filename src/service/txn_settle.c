@@ -19,29 +19,46 @@
  * visit's writes and its settlement's read of them are in one order. */
 static bool settling_take(struct service *svc, int64_t visit_id) {
     bool ok = true;
+    assert(visit_id > 0);
     pthread_mutex_lock(&svc->settling_lock);
+    assert(svc->settling_count <= SVC_SETTLING_MAX);
     for (size_t i = 0; i < svc->settling_count && ok; i++) ok = svc->settling[i] != visit_id;
     if (ok && svc->settling_count == SVC_SETTLING_MAX) ok = false;
     if (ok) svc->settling[svc->settling_count++] = visit_id;
+    assert(svc->settling_count <= SVC_SETTLING_MAX); /* and visit_id in it once (the loop) */
     pthread_mutex_unlock(&svc->settling_lock);
     return ok;
 }
 
 static void settling_give(struct service *svc, int64_t visit_id) {
     bool found = false;
+    assert(visit_id > 0);
     pthread_mutex_lock(&svc->settling_lock);
+    assert(svc->settling_count > 0 && svc->settling_count <= SVC_SETTLING_MAX);
     for (size_t i = 0; i < svc->settling_count && !found; i++)
         if (svc->settling[i] == visit_id) {
             svc->settling[i] = svc->settling[--svc->settling_count];
             found = true;
         }
+    for (size_t i = 0; i < svc->settling_count; i++)
+        assert(svc->settling[i] != visit_id); /* it was reserved once */
     pthread_mutex_unlock(&svc->settling_lock);
     assert(found);
 }
 
+/* The worker's reservation of its visit, given back once (w->settling). */
+static void settling_release(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    assert(w->settling && w->visit.id > 0);
+    settling_give(c->svc, w->visit.id);
+    w->settling = false;
+}
+
 bool svc_visit_settling(struct service *svc, int64_t visit_id) {
     bool found = false;
+    assert(visit_id > 0);
     pthread_mutex_lock(&svc->settling_lock);
+    assert(svc->settling_count <= SVC_SETTLING_MAX);
     for (size_t i = 0; i < svc->settling_count && !found; i++) found = svc->settling[i] == visit_id;
     pthread_mutex_unlock(&svc->settling_lock);
     return found;
@@ -54,6 +71,7 @@ bool svc_visit_settling(struct service *svc, int64_t visit_id) {
  * psn_no 'P9'"), or the bare code. */
 static int refusal(struct svc_call *c, const char *code, const char *field, int32_t line,
                    const struct bill *bill, const char *value) {
+    assert(code != NULL && code[0] != '\0');
     if (field != NULL && line >= 0 && bill != NULL && line < bill->line_count)
         return svc_fail(c, "%s: feedetail[%d].%s (feedetl_sn '%s')", code, (int)line, field,
                         bill->lines[line].feedetl_sn);
@@ -64,6 +82,7 @@ static int refusal(struct svc_call *c, const char *code, const char *field, int3
 
 /* The value a refusal's field names, for its message. */
 static const char *refused_value(const char *field, const char *psn_no, const struct bill *bill) {
+    assert(psn_no != NULL);
     if (field == NULL) return NULL;
     if (strcmp(field, "psn_no") == 0) return psn_no;
     if (strcmp(field, "fixmedins_code") == 0 && bill != NULL) return bill->fixmedins_code;
@@ -91,6 +110,7 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
 /* ---- answers --------------------------------------------------------------- */
 static void fund_detail(struct jw *w, const char *type, const char *name, int64_t pay_fen,
                         int64_t inscp_fen, int64_t room_fen, int sign) {
+    assert(type != NULL && name != NULL && (sign == 1 || sign == -1));
     jw_obj(w, NULL);
     jw_str(w, "fund_pay_type", type);
     jw_str(w, "fund_pay_type_name", name);
@@ -148,6 +168,7 @@ void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int6
 int svc_own_settlement(struct svc_call *c, const struct json_value *data, const char *path,
                        struct journal_rec *rec, struct store_settlement *stl, bool *revoked) {
     int64_t setl_id;
+    assert(data != NULL && rec != NULL && stl != NULL && revoked != NULL);
     if (in_int(c, data, "setl_id", path, true, 1, INT64_MAX / 2, &setl_id) != 0) return -1;
     bool found = false;
     struct store_err err;
@@ -167,6 +188,7 @@ int svc_own_settlement(struct svc_call *c, const struct json_value *data, const 
 
 int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t size) {
     int64_t visit_id = 0;
+    assert(setl_id > 0 && out != NULL && size >= 14); /* "MDT" + 10 digits */
     bool found = false;
     svcdb_lock(c->db);
     int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
@@ -182,6 +204,7 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
                              int64_t setl_id, const char *mdtrt_id, const char *psn_no,
                              int64_t time_s, int sign) {
     struct jw w;
+    assert(sign == 1 || (sign == -1 && setl_id > 0)); /* a revoke names its settlement */
     jw_begin(&w, c->output);
     svc_write_settlement(&w, stl, sign > 0 ? setl_id : seq, mdtrt_id, psn_no, time_s, sign);
     if (sign < 0) jw_int(&w, "init_setl_id", setl_id);
@@ -193,6 +216,7 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
  * like a pre-settlement's (the field, the bill line, the value). */
 static int committed(struct svc_call *c) {
     const struct store_req *r = &c->w->sreq;
+    assert(!c->w->in_flight); /* answered */
     if (r->status == STORE_DONE) return 0;
     if (r->status != STORE_REFUSED) return svc_fail(c, "storage: %s", r->err.msg);
     char setl_id[24];
@@ -208,6 +232,7 @@ static int committed(struct svc_call *c) {
 /* The answer's setl_time: the journal record's time. */
 static int64_t commit_time_s(struct svc_call *c) {
     const struct store_req *r = &c->w->sreq;
+    assert(r->status == STORE_DONE);
     return r->time_us > 0 ? r->time_us / 1000000 : c->now_s;
 }
 
@@ -216,6 +241,7 @@ static int64_t commit_time_s(struct svc_call *c) {
 static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
     struct store_req *r = &w->sreq;
+    assert(after != NULL && w->psn_no[0] != '\0' && !w->in_flight);
     memset(r, 0, sizeof *r);
     if (c->svc->cfg.dry_run) {
         struct app_settle_answer ans;
@@ -237,6 +263,7 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
  * (E_BAD_AMOUNT), as for a bill from a file. */
 static int check_total(struct svc_call *c, const struct json_value *data, const struct bill *bill) {
     int64_t medfee = 0, sum = 0;
+    assert(bill->line_count >= 0 && bill->line_count <= c->w->lines_max);
     if (in_money(c, data, "medfee_sumamt", "input.data", true, &medfee) != 0) return -1;
     for (int32_t i = 0; i < bill->line_count; i++) {
         if (!bill->lines[i].numbers_ok || bill->lines[i].amount_fen < 0) return 0;
@@ -286,12 +313,14 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
         return svc_fail(c, "input.data.med_type: '%s' differs from the visit's '%s'", med_type,
                         v->med_type);
     svc_visit_bill(v, bill, c->w->lines, count, latest);
+    assert(v->status == VISIT_OPEN && v->setl_id == 0 && bill->line_count == count && count > 0);
     return in_flag(c, data, "acct_used_flag", "input.data", &bill->acct_used);
 }
 
 static int oneshot(struct svc_call *c, const char *default_med_type, bool commit);
 
 int txn_presettle(struct svc_call *c) {
+    assert(c->txn != NULL && !c->txn->writes); /* commits nothing */
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data != NULL && json_get(c->input, "feedetail") != NULL)
         return oneshot(c, c->txn->med_type, false);
@@ -321,17 +350,22 @@ static int link_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.result_setl_id, visit_id = c->w->visit.id;
     struct svc_visit v;
     bool found = false;
+    assert(setl_id > 0 && visit_id > 0 && c->w->settling); /* reserved: no other settlement */
     int rc = svcdb_visit_get(c->db, visit_id, &v, &found); /* first: locks the visit */
-    if (rc == 0 && found) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
-    if (rc == 0 && found) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
-    if (rc == 0 && found) {
+    /* another server on the database may have settled it meanwhile */
+    bool open = rc == 0 && found && v.status == VISIT_OPEN;
+    if (open) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
+    if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
+    if (open && rc == 0) {
+        assert(v.id == visit_id && v.setl_id == 0); /* OPEN -> SETTLED */
         v.status = VISIT_SETTLED;
         v.setl_id = setl_id;
         rc = svcdb_visit_update(c->db, &v);
     }
-    if (rc != 0 || !found)
+    if (rc != 0 || !open)
         return svc_fail(c, "storage: settled as %" PRId64 " but not linked to the visit: %s",
-                        setl_id, found ? svcdb_error(c->db) : "visit missing");
+                        setl_id, rc != 0 ? svcdb_error(c->db)
+                                 : found ? "visit no longer open" : "visit missing");
     return 0;
 }
 
@@ -339,6 +373,7 @@ static int link_visit(struct svc_call *c) {
 static int replay_linked(struct svc_call *c, bool *done) {
     int64_t setl_id = 0, visit_id = 0;
     bool found = false;
+    assert(done != NULL && strchr(c->store_msgid, SVC_STORE_MSGID_SEP) != NULL);
     *done = false;
     svcdb_lock(c->db);
     int rc = svcdb_setl_by_msgid(c->db, c->store_msgid, &setl_id, &visit_id, &found);
@@ -363,7 +398,8 @@ static int replay_linked(struct svc_call *c, bool *done) {
 /* Once the link committed (or failed): releases the visit, answers. */
 static int visit_linked(struct svc_call *c) {
     struct svc_worker *w = c->w;
-    settling_give(c->svc, w->visit.id);
+    assert(w->job.done || c->svc->cfg.dry_run);
+    settling_release(c);
     if (w->job.rc != 0) return -1;
     mdtrt_id_format(w->visit.id, w->mdtrt_id, sizeof w->mdtrt_id);
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
@@ -373,8 +409,9 @@ static int visit_linked(struct svc_call *c) {
 /* After the store's commit of a visit's settlement: link it. */
 static int visit_settle_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
+    assert(w->settling && w->sreq.op == (c->svc->cfg.dry_run ? 0 : STORE_OP_SETTLE));
     if (committed(c) != 0) {
-        settling_give(c->svc, w->visit.id);
+        settling_release(c);
         return -1;
     }
     if (c->svc->cfg.dry_run) {
@@ -391,34 +428,42 @@ static int visit_settle_done(struct svc_call *c) {
 static int visit_settle_read(struct svc_call *c) {
     struct svc_worker *w = c->w;
     const struct json_value *data = json_get(c->input, "data");
+    assert(data != NULL && data->type == JSON_OBJECT && !w->settling); /* txn_settle checked */
     if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
         return -1;
     w->insutype_asked = bill_insutype_asked(data);
     if (!settling_take(c->svc, w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
     w->settling = true;
+    assert(w->visit.status == VISIT_OPEN && w->visit.id > 0);
     return 0;
 }
 
 /* Once the read committed: settles through the store's commit queue. */
 static int visit_settle_go(struct svc_call *c) {
     struct svc_worker *w = c->w;
+    assert(w->job.done && (w->job.rc == 0 || w->job.rc == -1));
     if (w->job.rc != 0) {
-        if (w->settling) settling_give(c->svc, w->visit.id);
+        if (w->settling) settling_release(c);
         return -1;
     }
     snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
-    return commit_settle(c, visit_settle_done);
+    int rc = commit_settle(c, visit_settle_done);
+    /* refused before visit_settle_done ran (a dry run's engine): give back */
+    if (rc == -1 && w->settling) settling_release(c);
+    assert(rc == SVC_PENDING || !w->settling);
+    return rc;
 }
 
 int txn_settle(struct svc_call *c) {
+    assert(c->txn != NULL && c->txn->writes && c->txn->visit != 0);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data == NULL) return -1;
     if (json_get(c->input, "feedetail") != NULL)
         return oneshot(c, c->txn->med_type, true);
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
-    c->w->settling = false;
+    assert(!c->w->settling); /* given back by the last request */
     return svc_write(c, visit_settle_read, visit_settle_go);
 }
 
@@ -428,6 +473,7 @@ int txn_settle(struct svc_call *c) {
 static int latest_fee_time(struct svc_call *c, const struct json_value *arr, datetime_s *latest) {
     char path[SVC_PATH_BYTES];
     int32_t i = 0;
+    assert(arr->type == JSON_ARRAY && latest != NULL);
     *latest = 0;
     for (const struct json_value *v = arr->child; v != NULL; v = v->next, i++) {
         datetime_s t = 0;
@@ -480,6 +526,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
 
 static int oneshot_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
+    assert(!w->settling && w->sreq.op == (c->svc->cfg.dry_run ? 0 : STORE_OP_SETTLE));
     if (committed(c) != 0) return -1;
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, "", w->psn_no,
                              commit_time_s(c), 1);
@@ -489,6 +536,7 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     char *psn_no = c->w->psn_no;
     struct bill *bill = &c->w->bill;
+    assert(default_med_type != NULL && (!commit || c->txn->writes));
     if (d == NULL || oneshot_bill(c, d, default_med_type, bill, psn_no) != 0) return -1;
     if (!commit) {
         struct app_settle_answer ans;
@@ -514,9 +562,11 @@ static int unlink_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.setl_id, visit_id = 0;
     bool found = false;
     struct svc_visit v;
+    assert(setl_id > 0 && c->w->sreq.op == STORE_OP_REVOKE);
     int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
-    if (rc == 0 && found) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
-    if (rc == 0 && found && v.status == VISIT_SETTLED && v.setl_id == setl_id) {
+    if (rc == 0 && found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
+    if (rc == 0 && found && visit_id > 0 && v.status == VISIT_SETTLED && v.setl_id == setl_id) {
+        assert(v.id == visit_id); /* SETTLED -> OPEN */
         v.status = VISIT_OPEN;
         v.setl_id = 0;
         rc = svcdb_fee_mark(c->db, v.id, setl_id, 0);
@@ -529,17 +579,20 @@ static int unlink_visit(struct svc_call *c) {
 
 static int revoke_answer(struct svc_call *c) {
     struct svc_worker *w = c->w;
+    assert(w->job.done && w->sreq.op == STORE_OP_REVOKE);
     if (w->job.rc != 0) return -1;
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
                              w->psn_no, commit_time_s(c), -1);
 }
 
 static int revoke_done(struct svc_call *c) {
+    assert(c->w->sreq.op == STORE_OP_REVOKE && !c->w->settling);
     if (committed(c) != 0) return -1;
     return svc_write(c, unlink_visit, revoke_answer);
 }
 
 int txn_revoke(struct svc_call *c) {
+    assert(c->txn != NULL && c->txn->writes);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     struct journal_rec rec;
     struct store_settlement stl;

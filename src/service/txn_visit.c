@@ -18,6 +18,7 @@ static const char *const visit_kind_name[] = {"", "outpatient", "inpatient"};
 int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,
                    struct svc_visit *v) {
     char text[CODE_BYTES_MAX + 1], psn_no[CODE_BYTES_MAX + 1];
+    assert(obj != NULL && path != NULL && v != NULL);
     if (in_code(c, obj, "mdtrt_id", path, true, text, sizeof text) != 0) return -1;
     int rc = in_code(c, obj, "psn_no", path, false, psn_no, sizeof psn_no);
     if (rc < 0) return -1;
@@ -29,11 +30,13 @@ int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char 
         return svc_fail(c, "%s.mdtrt_id: no visit '%s' of this institution", path, text);
     if (rc == 0 && strcmp(psn_no, v->psn_no) != 0)
         return svc_fail(c, "%s.psn_no: visit '%s' is not of person '%s'", path, text, psn_no);
+    assert(id > 0 && v->id == id); /* found: of this institution */
     return 0;
 }
 
 static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
                       const char *path) {
+    assert(v->id > 0 && (kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT));
     if (v->kind != kind)
         return svc_fail(c, "%s.mdtrt_id: MDT%010" PRId64 " is an %s visit, not %s", path, v->id,
                         visit_kind_name[v->kind], visit_kind_name[kind]);
@@ -43,6 +46,7 @@ static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "%s.mdtrt_id: visit is cancelled", path);
     if (svc_visit_settling(c->svc, v->id))
         return svc_fail(c, "%s.mdtrt_id: visit is being settled; retry after the settlement", path);
+    assert(v->status == VISIT_OPEN && v->setl_id == 0); /* svcdb_visit_get checked the row */
     return 0;
 }
 
@@ -86,12 +90,14 @@ static int fees_within_visit(struct svc_call *c, const struct svc_visit *v) {
 }
 
 static int storage_fail(struct svc_call *c) {
+    assert(c->db != NULL);
     return svc_fail(c, "storage: %s", svcdb_error(c->db));
 }
 
 /* The main diagnosis: obj.dise_codg, else diseinfo[] (maindiag_flag 1 first). */
 static int diagnosis(struct svc_call *c, const struct json_value *obj, const char *path,
                      char *out, size_t size) {
+    assert(obj != NULL && out != NULL && size > 0 && c->input != NULL);
     int rc = in_code(c, obj, "dise_codg", path, false, out, size);
     if (rc <= 0) return rc;
     const struct json_value *arr = json_get(c->input, "diseinfo");
@@ -116,6 +122,7 @@ static int diagnosis(struct svc_call *c, const struct json_value *obj, const cha
 static int register_common(struct svc_call *c, const struct json_value *d, const char *path,
                            struct svc_visit *v) {
     int64_t insutype;
+    assert(v->id == 0 && v->status == VISIT_OPEN && v->setl_id == 0); /* a new visit */
     if (in_code(c, d, "psn_no", path, true, v->psn_no, sizeof v->psn_no) != 0 ||
         in_int(c, d, "insutype", path, true, 1, 999, &insutype) != 0 ||
         in_time(c, d, "begntime", path, true, &v->begntime) != 0 ||
@@ -137,11 +144,13 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
     snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", c->fixmedins_code);
     v->insutype = (int32_t)insutype;
     v->status = VISIT_OPEN;
+    assert(v->kind == c->txn->visit);
     return 0;
 }
 
 static int answer_visit(struct svc_call *c, const char *wrapper, const struct svc_visit *v) {
     char id[24];
+    assert(wrapper != NULL && v->id > 0);
     mdtrt_id_format(v->id, id, sizeof id);
     struct jw w;
     jw_begin(&w, c->output);
@@ -155,6 +164,7 @@ static int answer_visit(struct svc_call *c, const char *wrapper, const struct sv
 }
 
 int txn_register(struct svc_call *c) {
+    assert(c->txn->visit == VISIT_OUTPATIENT && c->txn->replayable);
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     struct svc_visit v = {.kind = VISIT_OUTPATIENT};
     if (d == NULL || register_common(c, d, "input.data", &v) != 0) return -1;
@@ -164,6 +174,7 @@ int txn_register(struct svc_call *c) {
 }
 
 int txn_admit(struct svc_call *c) {
+    assert(c->txn->visit == VISIT_INPATIENT && c->txn->replayable);
     const char *path = "input.mdtrtinfo";
     const struct json_value *d = in_object(c, c->input, "mdtrtinfo", "input", true);
     struct svc_visit v = {.kind = VISIT_INPATIENT};
@@ -185,15 +196,18 @@ int txn_register_cancel(struct svc_call *c) {
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     struct svc_visit v;
     enum visit_kind kind = c->txn->visit;
+    assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
         visit_open(c, &v, kind, "input.data") != 0)
         return -1;
+    assert(v.status == VISIT_OPEN); /* OPEN -> CANCELLED, and nothing else */
     v.status = VISIT_CANCELLED;
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "data", &v);
 }
 
 int txn_visit_info(struct svc_call *c) {
+    assert(c->txn->visit == VISIT_OUTPATIENT);
     const char *path = "input.mdtrtinfo";
     const struct json_value *d = in_object(c, c->input, "mdtrtinfo", "input", true);
     struct svc_visit v;
@@ -211,6 +225,7 @@ int txn_visit_info(struct svc_call *c) {
     if (rc < 0) return -1;
     if (rc == 1 && strcmp(v.med_type, "14") == 0)
         snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
+    assert(v.status == VISIT_OPEN);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     struct jw w;
     jw_begin(&w, c->output);
@@ -221,6 +236,7 @@ int txn_visit_info(struct svc_call *c) {
 static void line_answer(struct jw *w, const struct bill_line *l, const struct line_result *r) {
     static const char *const lv[] = {"", "01", "02", "03"};
     char text[40];
+    assert(l != NULL && r != NULL && w->depth >= 2); /* inside "result" */
     jw_obj(w, NULL);
     jw_str(w, "feedetl_sn", l->feedetl_sn);
     jw_fen(w, "det_item_fee_sumamt", l->amount_fen);
@@ -245,6 +261,8 @@ static void line_answer(struct jw *w, const struct bill_line *l, const struct li
 
 void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_line *lines,
                     int32_t count, datetime_s latest_fee) {
+    assert(v->id > 0 && bill != NULL && (lines != NULL || count == 0));
+    assert(count >= 0 && count <= BILL_LINES_MAX);
     memset(bill, 0, sizeof *bill);
     snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "%s", v->fixmedins_code);
     bill->med_type = med_type_parse(v->med_type);
@@ -268,6 +286,7 @@ int txn_fee_prepare(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
     char id[CODE_BYTES_MAX + 1];
+    assert(kind != 0 && c->txn->prepare == txn_fee_prepare && c->db == c->svc->rdb);
     if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &w->fee_count,
                      &w->fee_latest, id, sizeof id) != 0)
         return -1;
@@ -298,6 +317,7 @@ int txn_fee_prepare(struct svc_call *c) {
 
 /* What the engine's per-line answer depends on. */
 static bool same_visit(const struct svc_visit *a, const struct svc_visit *b) {
+    assert(a->id == b->id);
     return a->kind == b->kind && a->insutype == b->insutype && a->begntime == b->begntime &&
            a->endtime == b->endtime && a->out_of_area == b->out_of_area && a->filed == b->filed &&
            strcmp(a->psn_no, b->psn_no) == 0 && strcmp(a->med_type, b->med_type) == 0 &&
@@ -310,7 +330,9 @@ static bool same_visit(const struct svc_visit *a, const struct svc_visit *b) {
 int txn_fee_upload(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
+    assert(kind != 0 && (c->prepared_rc == 0 || c->err[0] != '\0'));
     if (c->prepared_rc != 0) return -1;     /* c->err says why */
+    assert(w->visit.id > 0 && w->fee_count <= w->lines_max);
     struct svc_visit now;
     bool found = false;
     int32_t dup = -1;
@@ -333,6 +355,7 @@ int txn_fee_withdraw(struct svc_call *c) {
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
     struct svc_visit v;
     char sn[CODE_BYTES_MAX + 1];
+    assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
         visit_open(c, &v, kind, "input.data") != 0)
         return -1;
@@ -351,6 +374,7 @@ int txn_fee_withdraw(struct svc_call *c) {
 }
 
 int txn_discharge(struct svc_call *c) {
+    assert(c->txn->visit == VISIT_INPATIENT);
     const char *path = "input.dscginfo";
     const struct json_value *d = in_object(c, c->input, "dscginfo", "input", true);
     struct svc_visit v;
@@ -361,11 +385,13 @@ int txn_discharge(struct svc_call *c) {
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
     if (v.endtime < v.begntime) return svc_fail(c, "%s.endtime: before the admission's begntime", path);
+    assert(v.status == VISIT_OPEN);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }
 
 int txn_admit_change(struct svc_call *c) {
+    assert(c->txn->visit == VISIT_INPATIENT);
     const char *path = "input.adminfo";
     const struct json_value *d = in_object(c, c->input, "adminfo", "input", true);
     struct svc_visit v;
@@ -380,6 +406,7 @@ int txn_admit_change(struct svc_call *c) {
     if (json_get(d, "filed") && in_flag(c, d, "filed", path, &v.filed) != 0) return -1;
     if (v.endtime != 0 && v.endtime < v.begntime)
         return svc_fail(c, "%s.begntime: after the discharge's endtime", path);
+    assert(v.status == VISIT_OPEN);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }
