@@ -36,6 +36,7 @@ int64_t store_now_us(void) {
     int rc = clock_gettime(CLOCK_REALTIME, &ts);
     assert(rc == 0);
     (void)rc;
+    assert(ts.tv_sec > 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -62,7 +63,10 @@ static void hex_of(const unsigned char *md, unsigned len, char *out) {
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+static void sha256_fetch(void) {
+    assert(sha256_md == NULL); /* once */
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 static const EVP_MD *sha256(void) {
     pthread_once(&sha256_once, sha256_fetch);
@@ -83,6 +87,7 @@ void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]) {
         return;
     }
     hex_of(md, md_len, out);
+    assert(strlen(out) == HASH_HEX_BYTES);
 }
 
 /* Appends text and a newline; returns the new length or size on overflow. */
@@ -125,8 +130,9 @@ void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]) {
     n = put_i64(canon, n, size, rec->year);
     n = put_text(canon, n, size, rec->req_hash);
     n = put_text(canon, n, size, rec->body);
-    assert(n < size);
+    assert(n < size); /* the canonical form of a bounded record fits */
     sha256_hex(canon, n, out);
+    assert(out[HASH_HEX_BYTES] == '\0');
 }
 
 /* ---- body encoding ---------------------------------------------------- */
@@ -355,6 +361,7 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, char out[HAS
         return;
     }
     hex_of(md, md_len, out);
+    assert(strlen(out) == HASH_HEX_BYTES);
 }
 
 void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]) {
