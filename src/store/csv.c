@@ -108,11 +108,15 @@ static int parse(struct csv_reader *r, struct src *s) {
 int csv_next(struct csv_reader *r) {
     assert(r != NULL && r->file != NULL);
     struct src s = {r->file, NULL};
-    return parse(r, &s);
+    int rc = parse(r, &s);
+    assert(rc == 1 ? r->field_count >= 1 : rc == 0 || r->err[0] != '\0');
+    return rc;
 }
 
 int csv_parse_string(struct csv_reader *r, const char *text) {
     assert(r != NULL && text != NULL);
     struct src s = {NULL, text};
-    return parse(r, &s);
+    int rc = parse(r, &s);
+    assert(rc == 1 ? r->field_count >= 1 : rc == 0 || r->err[0] != '\0');
+    return rc;
 }

@@ -79,6 +79,7 @@ const struct store_institution *registry_institution(const struct registry *r, c
 const struct store_institution *registry_institutions(const struct registry *r, size_t *count) {
     assert(r != NULL && count != NULL);
     *count = r->institution_count;
+    assert(*count == 0 || r->institutions != NULL);
     return r->institutions;
 }
 
