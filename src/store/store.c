@@ -47,6 +47,7 @@ const struct store_backend *store_backend_for(const char *target) {
     assert(target != NULL);
     if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
         return &store_pg_backend;
+    assert(store_sqlite_backend.open != NULL && store_sqlite_backend.registry_gen != NULL);
     return &store_sqlite_backend;
 }
 
@@ -92,6 +93,7 @@ const struct registry *store_registry_acquire(struct store *s) {
     struct registry *r = s->reg;
     assert(r != NULL);
     registry_hold(r);
+    assert(registry_holders(r) >= 1);
     pthread_mutex_unlock(&s->reg_lock);
     return r;
 }
@@ -110,8 +112,10 @@ void store_registry_release(struct store *s, const struct registry *held) {
  * lets go (or now, when nobody holds it). */
 static void registry_publish(struct store *s, struct registry *fresh) {
     assert(fresh != NULL);
+    assert(registry_holders(fresh) == 0); /* nobody has seen it yet */
     pthread_mutex_lock(&s->reg_lock);
     struct registry *old = s->reg;
+    assert(old != fresh);
     s->reg = fresh;
     bool retired = old != NULL && registry_holders(old) == 0;
     pthread_mutex_unlock(&s->reg_lock);
@@ -160,6 +164,7 @@ int store_reload_registry(struct store *s, struct store_err *err) {
     int rc = registry_load(s->ops, s->conn, &fresh, err);
     if (rc == 0) registry_publish(s, fresh);
     pthread_mutex_unlock(&s->reload_lock);
+    assert(rc != 0 || s->reg != NULL);
     return rc;
 }
 
@@ -181,6 +186,9 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
         store_close(s);
         return -1;
     }
+    /* open: the writer's and every reader's connection, a registry, no writer attached */
+    assert(s->conn != NULL && s->reg != NULL && s->pending == NULL);
+    for (int i = 0; i < STORE_READERS; i++) assert(s->readers[i].conn != NULL);
     *out = s;
     return 0;
 }
