@@ -82,6 +82,7 @@ void pending_free(struct pending *p) {
     if (p == NULL || p->states == NULL) return;
     assert(p->accounts != NULL);
     pending_reset(p, -1);
+    assert(p->state_count == 0 && p->account_count == 0 && p->base_seq == -1);
     free(p->states);
     free(p->accounts);
     pthread_mutex_destroy(&p->lock);

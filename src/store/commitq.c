@@ -220,6 +220,7 @@ static int batch_alloc(struct batch *b, size_t n) {
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
               b->dirty_states && b->miss_idx && b->completions;
     if (!ok) batch_free(b);
+    assert(!ok || (b->n == 0 && b->account_map.entries_max == accounts && b->msgid_map.entries_max == n));
     return ok ? 0 : -1;
 }
 
@@ -251,6 +252,7 @@ static void refuse(struct store_req *r, enum app_refusal_code code) {
     app_refuse(&why, code);
     assert(why.code != NULL);
     refuse_at(r, why.code, why.field, why.line);
+    assert(r->status == STORE_REFUSED);
 }
 
 static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) {
@@ -286,6 +288,7 @@ static void make_msgid(char *out) {
         out[6 + 2 * i] = hex[raw[i] & 15];
     }
     out[5 + 2 * sizeof raw] = '\0';
+    assert(strlen(out) == 5 + 2 * sizeof raw);
 }
 
 /* ---- prefetch ----------------------------------------------------------- */
@@ -434,6 +437,7 @@ static void cache_commit(struct commitq *q) {
         if (wcache_put_state(&q->cache, b->states[i].key.psn_no, &st) != 0) return;
     }
     q->cache.valid_seq = q->next_seq - 1;
+    assert(q->cache.count <= CACHE_ENTRIES_MAX);
 }
 
 /* ---- applying one request ------------------------------------------------ */
