@@ -361,6 +361,7 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
         if (rc == 0) rc = pg_cmd_raw(c, sql, err);
     }
     c->in_tx = rc == 0;
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_INTRANS);
     return rc;
 }
 
@@ -376,6 +377,7 @@ static int pg_commit(struct store_conn *c, struct store_err *err) {
         store_errf(err, "postgresql: connection lost during COMMIT, outcome unknown: %s",
                    pgconn_unprefixed(why.msg));
     }
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_IDLE); /* committed: the transaction ended */
     return rc;
 }
 
@@ -385,6 +387,7 @@ static int pg_snapshot_begin(struct store_conn *c, struct store_err *err) {
     int rc = pg_ensure(c, &reconnected, err);
     if (rc == 0) rc = pg_cmd_raw(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
     if (rc == 0) c->in_tx = true;
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_INTRANS);
     return rc;
 }
 
@@ -775,6 +778,7 @@ static int pg_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n
     else rc = get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ANY($1::bigint[])",
                           k.keys, n, 0, journal_fill, out, found, err);
     num_keys_free(&k);
+    for (size_t i = 0; rc == 0 && i < n; i++) assert(!found[i] || out[i].seq == seqs[i]);
     return rc;
 }
 
@@ -877,6 +881,7 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
         assert(i >= 0 && (size_t)i < n);
         struct state_key k;
         state_fill(res, r, &k, &out[i]);
+        assert(k.year == keys[i].year); /* joined on the key */
         found[i] = true;
     }
     PQclear(res);

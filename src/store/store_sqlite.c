@@ -166,6 +166,7 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
             return -1;
         }
     }
+    assert(sqlite3_get_autocommit(c->db)); /* the migrations committed */
     *out = c;
     return 0;
 }
@@ -187,12 +188,16 @@ static int step_done(struct store_conn *c, enum stmt_id id, struct store_err *er
 
 static int sq_begin(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && sqlite3_get_autocommit(c->db)); /* no transaction is open */
-    return step_done(c, S_BEGIN, err);
+    int rc = step_done(c, S_BEGIN, err);
+    assert(rc != 0 || !sqlite3_get_autocommit(c->db));
+    return rc;
 }
 
 static int sq_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && !sqlite3_get_autocommit(c->db)); /* a transaction is open */
-    return step_done(c, S_COMMIT, err);
+    int rc = step_done(c, S_COMMIT, err);
+    assert(rc != 0 || sqlite3_get_autocommit(c->db)); /* committed: the transaction ended */
+    return rc;
 }
 
 /* Deferred: the snapshot is taken by the first read and kept until the
@@ -284,6 +289,7 @@ static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t 
         int rc = sqlite3_step(s);
         found[i] = rc == SQLITE_ROW;
         if (found[i]) person_row(s, &out[i]);
+        assert(!found[i] || strcmp(out[i].psn_no, keys[i]) == 0); /* WHERE psn_no = ?1 */
         sqlite3_reset(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "persons get");
     }
@@ -502,6 +508,7 @@ static int sq_journal_by_msgid(struct store_conn *c, const char *const *msgids, 
     for (size_t i = 0; i < n; i++) {
         bind_text(c->stmt[S_JOURNAL_MSGID], 1, msgids[i]);
         if (journal_one(c, S_JOURNAL_MSGID, &out[i], &found[i], err) != 0) return -1;
+        assert(!found[i] || strcmp(out[i].msgid, msgids[i]) == 0); /* WHERE msgid = ?1 */
     }
     return 0;
 }
@@ -512,6 +519,7 @@ static int sq_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(c->stmt[S_JOURNAL_SEQ], 1, seqs[i]);
         if (journal_one(c, S_JOURNAL_SEQ, &out[i], &found[i], err) != 0) return -1;
+        assert(!found[i] || out[i].seq == seqs[i]); /* WHERE seq = ?1 */
     }
     return 0;
 }
@@ -599,6 +607,7 @@ static int sq_states_get(struct store_conn *c, const struct state_key *keys, siz
         struct state_key k;
         if (found[i]) state_row(s, &k, &out[i]);
         else year_state_init(&out[i], keys[i].year, 0);
+        assert(out[i].year == keys[i].year); /* a found row is the key's: WHERE year = ?2 */
         sqlite3_reset(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "states get");
     }
