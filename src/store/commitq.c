@@ -910,6 +910,9 @@ static void final_checkpoint(struct commitq *q) {
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = sync_checkpoint(q, &err);
     if (rc == 0 && q->pending.last_seq > q->pending.base_seq) {
+        /* in sync: the pending effect is (checkpoint, tail], so the new
+         * checkpoint moves forward to the tail, not past it */
+        assert(q->pending.base_seq >= 0);
         rc = pending_write(&q->pending, q->store, &err);
         if (rc == 0) rc = ops->checkpoint_put(c, q->pending.last_seq, &err);
     }
