@@ -512,7 +512,7 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
 /* Appends a text element to a PostgreSQL array literal: "..." with " and \
  * escaped. */
 static void array_text(struct json_buf *b, const char *text) {
-    assert(b->len >= 1 && text != NULL); /* after the literal's '{' */
+    assert((b->failed || b->len >= 1) && text != NULL); /* after the literal's '{' */
     json_buf_raw(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
     for (const char *p = text; *p != '\0'; p++) {
         if (*p == '"' || *p == '\\') json_buf_raw(b, "\\", 1);
@@ -523,7 +523,7 @@ static void array_text(struct json_buf *b, const char *text) {
 
 static void array_i64(struct json_buf *b, int64_t v) {
     char text[PGDB_INT_BYTES + 1];
-    assert(b->len >= 1); /* after the literal's '{' */
+    assert(b->failed || b->len >= 1); /* after the literal's '{' (or out of memory) */
     int n = snprintf(text, sizeof text, "%s%" PRId64, b->len > 1 ? "," : "", v);
     json_buf_raw(b, text, (size_t)n);
 }

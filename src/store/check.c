@@ -73,10 +73,14 @@ struct checker {
     int64_t records;
 };
 
-static uint64_t fnv(uint64_t h, const char *s, size_t len) { return fnv1a_bytes(h, s, len); }
+static uint64_t fnv(uint64_t h, const char *s, size_t len) {
+    assert(s != NULL || len == 0);
+    return fnv1a_bytes(h, s, len);
+}
 #define FNV_SEED FNV_OFFSET
 
 static int fault(struct checker *k, const char *format, const char *a, int64_t n) {
+    assert(k != NULL && format != NULL && a != NULL);
     if (!k->failed) {
         char what[STORE_ERR_BYTES];
         snprintf(what, sizeof what, format, a, n);
@@ -91,8 +95,9 @@ static int fault(struct checker *k, const char *format, const char *a, int64_t n
 static struct state_node *state_node(struct statemap *m, const char *psn_no, int32_t year,
                                      bool create) {
     char key[CODE_BYTES_MAX + 16];
+    assert(m->buckets != NULL && psn_no != NULL);
     int len = snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
-    assert(len > 0);
+    assert(len > 0 && (size_t)len < sizeof key);
     size_t b = (size_t)fnv(FNV_SEED, key, (size_t)len) & (m->bucket_count - 1);
     for (struct state_node *n = m->buckets[b]; n; n = n->next)
         if (strcmp(n->key, key) == 0) return n;
@@ -108,6 +113,7 @@ static struct state_node *state_node(struct statemap *m, const char *psn_no, int
 }
 
 static int grow_buckets(struct statemap *m) {
+    assert(m->buckets != NULL && (m->bucket_count & (m->bucket_count - 1)) == 0);
     if (m->count < m->bucket_count) return 0;
     size_t count = m->bucket_count * 4;
     struct state_node **nb = calloc(count, sizeof *nb);
@@ -123,10 +129,12 @@ static int grow_buckets(struct statemap *m) {
     free(m->buckets);
     m->buckets = nb;
     m->bucket_count = count;
+    assert(m->count < m->bucket_count);
     return 0;
 }
 
 static int statemap_init(struct statemap *m) {
+    assert(m != NULL);
     m->bucket_count = 1024;
     m->count = 0;
     m->buckets = calloc(m->bucket_count, sizeof *m->buckets);
@@ -134,6 +142,7 @@ static int statemap_init(struct statemap *m) {
 }
 
 static void statemap_free(struct statemap *m) {
+    assert(m != NULL);
     for (size_t b = 0; m->buckets && b < m->bucket_count; b++) {
         for (struct state_node *n = m->buckets[b], *next; n; n = next) {
             next = n->next;
@@ -146,6 +155,7 @@ static void statemap_free(struct statemap *m) {
 /* The state a record applies to: up to the checkpoint the checkpoint's
  * replay; after it a copy that starts from the checkpoint's value. */
 static struct state_node *replay_target(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->seq >= 1 && rec->seq < k->expect_seq); /* a record the chain accepted */
     if (rec->seq <= k->checkpoint_seq) {
         struct state_node *n = state_node(&k->states, rec->psn_no, rec->year, true);
         return n && grow_buckets(&k->states) == 0 ? n : NULL;
@@ -161,6 +171,7 @@ static struct state_node *replay_target(struct checker *k, const struct journal_
 /* ---- 1. the journal --------------------------------------------------------- */
 static uint64_t postings_hash(const struct posting *p, int count) {
     uint64_t h = FNV_SEED;
+    assert(count >= 0 && count <= POSTINGS_PER_RECORD_MAX && (p != NULL || count == 0));
     char line[2 * ACCOUNT_BYTES_MAX + 64];
     for (int i = 0; i < count; i++) {
         int n = snprintf(line, sizeof line, "%d|%s|%s|%" PRId64 "\n", (int)p[i].idx, p[i].debit,
@@ -173,10 +184,12 @@ static uint64_t postings_hash(const struct posting *p, int count) {
 static uint64_t import_hash(int64_t count, int64_t sum_fen) {
     char line[64];
     int n = snprintf(line, sizeof line, "import|%" PRId64 "|%" PRId64, count, sum_fen);
+    assert(n > 0 && (size_t)n < sizeof line);
     return fnv(FNV_SEED, line, (size_t)n);
 }
 
 static int seq_slot(struct checker *k, int64_t seq) {
+    assert(seq >= 1);
     if ((size_t)seq <= k->seq_cap) return 0;
     size_t cap = k->seq_cap ? k->seq_cap * 2 : 4096;
     while (cap < (size_t)seq) cap *= 2;
@@ -185,10 +198,12 @@ static int seq_slot(struct checker *k, int64_t seq) {
     memset(grown + k->seq_cap, 0, (cap - k->seq_cap) * sizeof *grown);
     k->seqs = grown;
     k->seq_cap = cap;
+    assert((size_t)seq <= k->seq_cap);
     return 0;
 }
 
 static int import_expect(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1 && (size_t)rec->seq <= k->seq_cap);
     const char *acc = strstr(rec->body, "accounts=");
     const char *sum = strstr(rec->body, "opening=");
     long long count = acc ? strtoll(acc + 9, NULL, 10) : 0;
@@ -198,6 +213,8 @@ static int import_expect(struct checker *k, const struct journal_rec *rec) {
 }
 
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
+    /* journal_row accepted it: the next in the chain, with its slot */
+    assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
     struct seq_info *si = &k->seqs[rec->seq - 1];
     if (rec->kind == JOURNAL_IMPORT) return import_expect(k, rec);
     struct store_settlement stl;
@@ -227,6 +244,7 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct checker *k = ctx;
     char hash[HASH_HEX_BYTES + 1];
+    assert(!k->failed && k->expect_seq >= 1); /* a fault stops the scan */
     k->records++;
     if (rec->seq != k->expect_seq) {
         char expected[24];
@@ -250,6 +268,7 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
 
 /* ---- 2. the ledger ------------------------------------------------------------ */
 static int flush_seq(struct checker *k) {
+    assert(!k->failed); /* a fault stops the scan */
     if (k->cur_seq == 0) return 0;
     int64_t seq = k->cur_seq;
     if (seq < 1 || seq >= k->expect_seq)
@@ -264,6 +283,8 @@ static int flush_seq(struct checker *k) {
 
 /* The account's sums, created at zero when absent (NULL: out of memory). */
 static struct account_node *account_node(struct checker *k, const char *account, bool create) {
+    assert(account != NULL && k->accounts != NULL);
+    assert((k->account_buckets & (k->account_buckets - 1)) == 0);
     uint64_t h = fnv(FNV_SEED, account, strlen(account));
     for (struct account_node *n = k->accounts[h & (k->account_buckets - 1)]; n; n = n->next)
         if (n->hash == h && strcmp(n->account, account) == 0) return n;
@@ -295,6 +316,7 @@ static struct account_node *account_node(struct checker *k, const char *account,
 }
 
 static int account_add(struct checker *k, const char *account, int64_t seq, int64_t amount_fen) {
+    assert(amount_fen != 0); /* posting_row refused a non-positive amount */
     struct account_node *n = account_node(k, account, true);
     if (n == NULL) return store_errf(k->err, "check: out of memory"), -1;
     n->sum_fen += amount_fen;
@@ -304,6 +326,7 @@ static int account_add(struct checker *k, const char *account, int64_t seq, int6
 
 static int posting_row(void *ctx, const struct posting *p) {
     struct checker *k = ctx;
+    assert(!k->failed && p != NULL);
     if (p->seq != k->cur_seq) {
         if (flush_seq(k) != 0) return 1;
         k->cur_seq = p->seq;
@@ -327,6 +350,7 @@ static int posting_row(void *ctx, const struct posting *p) {
 
 static int check_postings(struct checker *k) {
     const struct store_backend *ops = store_ops(k->store);
+    assert(!k->failed && k->cur_seq == 0 && k->account_count == 0);
     int rc = ops->postings_scan(store_conn(k->store), 1, posting_row, k, k->err);
     if (rc == -1) return -1;
     if (rc == 0 && flush_seq(k) != 0) return 1;
@@ -344,6 +368,7 @@ static int check_postings(struct checker *k) {
 /* A stored balance: equal to its postings up to the checkpoint. */
 static int balance_row(void *ctx, const char *account, int64_t balance_fen) {
     struct checker *k = ctx;
+    assert(!k->failed && account != NULL);
     struct account_node *n = account_node(k, account, false);
     int64_t expect = n ? n->at_checkpoint_fen : 0;
     if (balance_fen != expect)
@@ -354,6 +379,7 @@ static int balance_row(void *ctx, const char *account, int64_t balance_fen) {
 }
 
 static int check_balances(struct checker *k) {
+    assert(!k->failed);
     if (k->total_debit != k->total_credit)
         return fault(k, "ledger: debits and credits differ%s by %" PRId64 " fen", "",
                      k->total_debit - k->total_credit);
@@ -379,6 +405,7 @@ static int check_balances(struct checker *k) {
 /* ---- 3. year states ------------------------------------------------------------- */
 static int stored_state_row(void *ctx, const struct state_key *key, const struct year_state *st) {
     struct checker *k = ctx;
+    assert(!k->failed && key != NULL && st != NULL);
     struct state_node *n = state_node(&k->states, key->psn_no, key->year, true);
     if (n == NULL || grow_buckets(&k->states) != 0) return store_errf(k->err, "check: out of memory"), -1;
     n->seen = true;
@@ -394,6 +421,7 @@ static int stored_state_row(void *ctx, const struct state_key *key, const struct
 }
 
 static int check_states(struct checker *k) {
+    assert(!k->failed);
     int rc = store_ops(k->store)->states_scan(store_conn(k->store), stored_state_row, k, k->err);
     if (rc != 0) return rc;
     struct year_state zero;
@@ -409,6 +437,7 @@ static int check_states(struct checker *k) {
 }
 
 static void checker_free(struct checker *k) {
+    assert(k != NULL);
     statemap_free(&k->states);
     statemap_free(&k->tail);
     for (size_t b = 0; k->accounts && b < k->account_buckets; b++) {
@@ -422,6 +451,7 @@ static void checker_free(struct checker *k) {
 }
 
 static int checker_init(struct checker *k, struct store *store, struct store_err *err) {
+    assert(k != NULL && store != NULL);
     memset(k, 0, sizeof *k);
     k->store = store;
     k->err = err;
@@ -453,6 +483,8 @@ int store_check(struct store *store, int64_t *records, struct store_err *err) {
     if (rc == 0 && !k.failed) rc = check_postings(&k);
     if (rc == 0 && !k.failed) rc = check_balances(&k);
     if (rc == 0 && !k.failed) rc = check_states(&k);
+    /* every record read was accepted, unless a fault stopped the scan there */
+    assert(rc != 0 || k.failed || k.records == k.expect_seq - 1);
     *records = k.records;
     ops->rollback(store_conn(store));
     checker_free(&k);

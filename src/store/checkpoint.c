@@ -27,6 +27,7 @@ struct account_node {              /* an account's summed postings */
 };
 
 static uint64_t text_hash(const char *s, int32_t year) {
+    assert(s != NULL);
     return fnv1a_text(FNV_OFFSET ^ (uint64_t)(uint32_t)year, s);
 }
 
@@ -44,10 +45,12 @@ int pending_init(struct pending *p) {
         return -1;
     }
     pthread_mutex_init(&p->lock, NULL);
+    assert(p->state_count == 0 && p->account_count == 0 && p->base_seq == p->last_seq);
     return 0;
 }
 
 static void free_states(struct pending *p) {
+    assert(p->states != NULL);
     for (size_t b = 0; p->state_count > 0 && b < PENDING_BUCKETS; b++) {
         for (struct pending_node *n = p->states[b], *next; n; n = next) {
             next = n->next;
@@ -58,6 +61,7 @@ static void free_states(struct pending *p) {
 }
 
 static void free_accounts(struct pending *p) {
+    assert(p->accounts != NULL);
     for (size_t b = 0; p->account_count > 0 && b < PENDING_BUCKETS; b++) {
         for (struct account_node *n = p->accounts[b], *next; n; n = next) {
             next = n->next;
@@ -73,11 +77,14 @@ void pending_reset(struct pending *p, int64_t seq) {
     free_accounts(p);
     p->state_count = p->account_count = 0;
     p->base_seq = p->last_seq = seq;
+    assert(p->states[0] == NULL && p->accounts[0] == NULL);
 }
 
 void pending_free(struct pending *p) {
     if (p == NULL || p->states == NULL) return;
+    assert(p->accounts != NULL);
     pending_reset(p, -1);
+    assert(p->state_count == 0 && p->account_count == 0 && p->base_seq == -1);
     free(p->states);
     free(p->accounts);
     pthread_mutex_destroy(&p->lock);
@@ -85,12 +92,14 @@ void pending_free(struct pending *p) {
 
 static struct pending_node *find_state(const struct pending *p, const char *psn_no, int32_t year,
                                        uint64_t h) {
+    assert(psn_no != NULL && h == text_hash(psn_no, year));
     for (struct pending_node *n = p->states[h & (PENDING_BUCKETS - 1)]; n; n = n->next)
         if (n->hash == h && n->key.year == year && strcmp(n->key.psn_no, psn_no) == 0) return n;
     return NULL;
 }
 
 static struct account_node *find_account(const struct pending *p, const char *account, uint64_t h) {
+    assert(account != NULL && h == text_hash(account, 0));
     for (struct account_node *n = p->accounts[h & (PENDING_BUCKETS - 1)]; n; n = n->next)
         if (n->hash == h && strcmp(n->account, account) == 0) return n;
     return NULL;
@@ -98,6 +107,7 @@ static struct account_node *find_account(const struct pending *p, const char *ac
 
 int pending_put_state(struct pending *p, const struct state_key *key, const struct year_state *st) {
     assert(p != NULL && key != NULL && st != NULL && year_state_valid(st));
+    assert(st->year == key->year && key->psn_no[0] != '\0'); /* an entry's key is its state's */
     uint64_t h = text_hash(key->psn_no, key->year);
     struct pending_node *n = find_state(p, key->psn_no, key->year, h);
     if (n == NULL) {
@@ -110,11 +120,13 @@ int pending_put_state(struct pending *p, const struct state_key *key, const stru
     n->key = *key;
     n->st = *st;
     n->st.acct_balc_fen = 0; /* the accounts table holds the account */
+    assert(find_state(p, key->psn_no, key->year, h) == n);
     return 0;
 }
 
 int pending_add_balance(struct pending *p, const char *account, int64_t delta_fen) {
-    assert(p != NULL && account != NULL);
+    assert(p != NULL && account != NULL && account[0] != '\0');
+    assert(delta_fen != 0 && delta_fen != INT64_MIN); /* a posting's amount, either way */
     uint64_t h = text_hash(account, 0);
     struct account_node *n = find_account(p, account, h);
     if (n == NULL) {
@@ -135,12 +147,14 @@ bool pending_state(const struct pending *p, const char *psn_no, int32_t year,
     assert(p != NULL && psn_no != NULL);
     const struct pending_node *n = find_state(p, psn_no, year, text_hash(psn_no, year));
     if (n != NULL) *out = n->st;
+    assert(n == NULL || (out->year == year && out->acct_balc_fen == 0));
     return n != NULL;
 }
 
 int64_t pending_balance_delta(const struct pending *p, const char *account) {
     assert(p != NULL && account != NULL);
     const struct account_node *n = find_account(p, account, text_hash(account, 0));
+    assert(n == NULL || strcmp(n->account, account) == 0);
     return n ? n->delta_fen : 0;
 }
 
@@ -148,6 +162,7 @@ int64_t pending_balance_delta(const struct pending *p, const char *account) {
 static int cmp_state_node(const void *a, const void *b) {
     const struct pending_node *x = *(const struct pending_node *const *)a;
     const struct pending_node *y = *(const struct pending_node *const *)b;
+    assert(x != NULL && y != NULL);
     int c = strcmp(x->key.psn_no, y->key.psn_no);
     return c ? c : (x->key.year > y->key.year) - (x->key.year < y->key.year);
 }
@@ -155,10 +170,12 @@ static int cmp_state_node(const void *a, const void *b) {
 static int cmp_account_node(const void *a, const void *b) {
     const struct account_node *x = *(const struct account_node *const *)a;
     const struct account_node *y = *(const struct account_node *const *)b;
+    assert(x != NULL && y != NULL);
     return strcmp(x->account, y->account);
 }
 
 static struct pending_node **sorted_states(const struct pending *p) {
+    assert(p->states != NULL);
     struct pending_node **v = malloc((p->state_count ? p->state_count : 1) * sizeof *v);
     if (v == NULL) return NULL;
     size_t k = 0;
@@ -170,6 +187,7 @@ static struct pending_node **sorted_states(const struct pending *p) {
 }
 
 static struct account_node **sorted_accounts(const struct pending *p) {
+    assert(p->accounts != NULL);
     struct account_node **v = malloc((p->account_count ? p->account_count : 1) * sizeof *v);
     if (v == NULL) return NULL;
     size_t k = 0;
@@ -182,6 +200,7 @@ static struct account_node **sorted_accounts(const struct pending *p) {
 
 static int write_states(struct pending_node **v, size_t count, struct store *store,
                         struct store_err *err) {
+    assert(v != NULL && store != NULL);
     struct state_key *keys = malloc(WRITE_CHUNK * sizeof *keys);
     struct year_state *vals = malloc(WRITE_CHUNK * sizeof *vals);
     int rc = 0;
@@ -189,6 +208,7 @@ static int write_states(struct pending_node **v, size_t count, struct store *sto
     for (size_t i = 0; rc == 0 && i < count; i += WRITE_CHUNK) {
         size_t n = count - i < WRITE_CHUNK ? count - i : WRITE_CHUNK;
         for (size_t k = 0; k < n; k++) keys[k] = v[i + k]->key, vals[k] = v[i + k]->st;
+        assert(n >= 1 && n <= WRITE_CHUNK);
         rc = store_ops(store)->states_put(store_conn(store), keys, vals, n, err);
     }
     free(keys);
@@ -198,6 +218,7 @@ static int write_states(struct pending_node **v, size_t count, struct store *sto
 
 static int write_balances(struct account_node **v, size_t count, struct store *store,
                           struct store_err *err) {
+    assert(v != NULL && store != NULL);
     struct balance_delta *d = malloc(WRITE_CHUNK * sizeof *d);
     int rc = 0;
     if (d == NULL) store_errf(err, "checkpoint: out of memory"), rc = -1;
@@ -208,6 +229,7 @@ static int write_balances(struct account_node **v, size_t count, struct store *s
             snprintf(d[n].account, sizeof d[n].account, "%s", v[k]->account);
             d[n++].delta_fen = v[k]->delta_fen;
         }
+        assert(n <= WRITE_CHUNK);
         rc = store_ops(store)->balances_add(store_conn(store), d, n, err);
     }
     free(d);
@@ -216,6 +238,7 @@ static int write_balances(struct account_node **v, size_t count, struct store *s
 
 int pending_write(const struct pending *p, struct store *store, struct store_err *err) {
     assert(p != NULL && store != NULL);
+    assert(p->base_seq <= p->last_seq);
     struct pending_node **sv = sorted_states(p);
     struct account_node **av = sorted_accounts(p);
     int rc = 0;
@@ -230,7 +253,8 @@ int pending_write(const struct pending *p, struct store *store, struct store_err
 /* ---- one record's effect --------------------------------------------------- */
 int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
                       struct posting out[POSTINGS_PER_RECORD_MAX], struct store_err *err) {
-    assert(rec != NULL);
+    assert(rec != NULL && out != NULL);
+    assert(state == NULL || state->year == rec->year);
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) {
         store_errf(err, "journal seq %" PRId64 ": an import after the checkpoint", rec->seq);
         return -1;
@@ -262,6 +286,8 @@ struct chunk {
 
 static int chunk_row(void *ctx, const struct journal_rec *rec) {
     struct chunk *ch = ctx;
+    assert(ch->count < CATCH_UP_CHUNK); /* the scan stopped when it filled */
+    assert(ch->count == 0 || rec->seq > ch->recs[ch->count - 1].seq); /* in seq order */
     if (rec->seq > ch->tail_seq) return 1;
     ch->recs[ch->count++] = *rec;
     return ch->count == CATCH_UP_CHUNK ? 1 : 0;
@@ -270,6 +296,7 @@ static int chunk_row(void *ctx, const struct journal_rec *rec) {
 /* Applies one chunk of records to acc, reading states it does not hold. */
 static int apply_chunk(struct store *store, struct pending *acc, const struct chunk *ch,
                        struct store_err *err) {
+    assert(ch->count >= 1 && ch->count <= CATCH_UP_CHUNK);
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
         struct state_key key;
@@ -280,6 +307,7 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
         if (!found && store_ops(store)->states_get(store_conn(store), &key, 1, &st, &found, err) != 0)
             return -1;
         if (!found) year_state_init(&st, key.year, 0);
+        assert(st.year == key.year);
         struct posting post[POSTINGS_PER_RECORD_MAX];
         int count = checkpoint_effect(rec, &st, post, err);
         if (count < 0 || pending_put_state(acc, &key, &st) != 0) return -1;
@@ -293,6 +321,7 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
 
 static int replay_after(struct store *store, struct pending *acc, int64_t from_seq,
                         int64_t tail_seq, struct store_err *err) {
+    assert(from_seq < tail_seq);
     struct chunk ch = {calloc(CATCH_UP_CHUNK, sizeof *ch.recs), 0, tail_seq};
     if (ch.recs == NULL) return store_errf(err, "checkpoint: out of memory"), -1;
     int rc = 0;
@@ -305,7 +334,10 @@ static int replay_after(struct store *store, struct pending *acc, int64_t from_s
             rc = -1;
         }
         if (rc == 0) rc = apply_chunk(store, acc, &ch, err);
-        if (rc == 0) next = ch.recs[ch.count - 1].seq + 1;
+        if (rc == 0) {
+            assert(ch.recs[0].seq >= next && ch.recs[ch.count - 1].seq <= tail_seq);
+            next = ch.recs[ch.count - 1].seq + 1;
+        }
         if (rc == 0 && acc->state_count >= CHECKPOINT_RECORDS_MAX) { /* bound the memory */
             rc = pending_write(acc, store, err);
             pending_reset(acc, -1);
@@ -329,6 +361,7 @@ int checkpoint_catch_up(struct store *store, int64_t *checkpoint_seq, int64_t *t
         return store_errf(err, "checkpoint seq %" PRId64 " is after the journal's end %" PRId64,
                           *checkpoint_seq, *tail_seq), -1;
     if (*checkpoint_seq == *tail_seq) return 0;
+    assert(*checkpoint_seq < *tail_seq); /* a checkpoint never passes the journal tail */
     struct pending acc;
     if (pending_init(&acc) != 0) return store_errf(err, "checkpoint: out of memory"), -1;
     int rc = replay_after(store, &acc, *checkpoint_seq, *tail_seq, err);

@@ -40,6 +40,7 @@ struct strmap {
 };
 
 static int strmap_init(struct strmap *m, size_t entries_max) {
+    assert(m != NULL && entries_max > 0);
     m->slot_count = 16;
     while (m->slot_count < entries_max * 2) m->slot_count *= 2;
     m->entries_max = entries_max;
@@ -47,22 +48,31 @@ static int strmap_init(struct strmap *m, size_t entries_max) {
     m->slots = calloc(m->slot_count, sizeof *m->slots);
     m->keys = calloc(entries_max, sizeof *m->keys);
     m->filled = calloc(entries_max, sizeof *m->filled);
+    assert(m->slot_count >= 2 * entries_max && (m->slot_count & (m->slot_count - 1)) == 0);
     return m->slots && m->keys && m->filled ? 0 : -1;
 }
 
 static void strmap_free(struct strmap *m) {
+    assert(m != NULL);
     free(m->slots);
     free(m->keys);
     free(m->filled);
 }
 
 static void strmap_clear(struct strmap *m) {
-    for (size_t i = 0; i < m->filled_count; i++) m->slots[m->filled[i]] = 0;
+    assert(m->filled_count <= m->entries_max);
+    for (size_t i = 0; i < m->filled_count; i++) {
+        assert(m->filled[i] < m->slot_count && m->slots[m->filled[i]] != 0);
+        m->slots[m->filled[i]] = 0;
+    }
     m->filled_count = 0;
 }
 
 /* Index of key, or -1; with insert_index >= 0, inserts it when missing. */
 static int strmap_find(struct strmap *m, const char *key, int insert_index) {
+    assert(key != NULL && m->slots != NULL);
+    /* at most half the slots are filled, so the probe ends at an empty one */
+    assert(m->filled_count < m->slot_count / 2 + 1);
     size_t h = (size_t)fnv1a_text(FNV_OFFSET, key) & (m->slot_count - 1);
     while (m->slots[h] != 0) {
         int idx = (int)m->slots[h] - 1;
@@ -161,6 +171,7 @@ struct commitq {
 };
 
 static void batch_free(struct batch *b) {
+    assert(b != NULL);
     void *ptrs[] = {b->reqs, b->msgids, b->prior, b->prior_found, b->target_ids, b->targets,
                     b->target_found, b->target_revoked, b->target_of, b->persons, b->states,
                     b->recs, b->postings, b->deltas, b->keys, b->state_keys, b->state_vals,
@@ -174,6 +185,7 @@ static void batch_free(struct batch *b) {
 }
 
 static int batch_alloc(struct batch *b, size_t n) {
+    assert(n >= 1 && n <= BATCH_MAX);
     size_t accounts = n * ACCOUNTS_PER_REQ_MAX;
     memset(b, 0, sizeof *b);
     b->reqs = calloc(n, sizeof *b->reqs);
@@ -213,10 +225,12 @@ static int batch_alloc(struct batch *b, size_t n) {
         memset(b, 0, sizeof *b);
     }
     assert(ok || b->reqs == NULL);
+    assert(!ok || (b->n == 0 && b->account_map.entries_max == accounts && b->msgid_map.entries_max == n));
     return ok ? 0 : -1;
 }
 
 static void batch_reset(struct batch *b) {
+    assert(b->n <= BATCH_MAX);
     b->target_count = b->person_count = b->state_count = 0;
     b->checkpointed = false;
     b->rec_count = b->posting_count = b->delta_count = 0;
@@ -224,11 +238,14 @@ static void batch_reset(struct batch *b) {
     strmap_clear(&b->state_map);
     strmap_clear(&b->msgid_map);
     strmap_clear(&b->account_map);
+    assert(b->msgid_map.filled_count == 0 && b->account_map.filled_count == 0);
 }
 
 /* ---- answers ------------------------------------------------------------ */
 /* A refusal names its code and, when it can, the field and bill line. */
 static void refuse_at(struct store_req *r, const char *code, const char *field, int32_t line) {
+    assert(r != NULL && code != NULL && line >= -1);
+    assert(r->status == STORE_PENDING); /* a request is answered once */
     r->status = STORE_REFUSED;
     r->error = code;
     r->error_field = field;
@@ -238,10 +255,14 @@ static void refuse_at(struct store_req *r, const char *code, const char *field, 
 static void refuse(struct store_req *r, enum app_refusal_code code) {
     struct app_refusal why;
     app_refuse(&why, code);
+    assert(why.code != NULL);
     refuse_at(r, why.code, why.field, why.line);
+    assert(r->status == STORE_REFUSED);
 }
 
 static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) {
+    assert(r != NULL && rec != NULL && rec->seq > 0);
+    assert(strcmp(r->msgid, rec->msgid) == 0); /* the first answer to this msgid */
     const char *bad = NULL;
     r->replayed = true;
     r->seq = rec->seq;
@@ -258,7 +279,9 @@ static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) 
 }
 
 static void make_msgid(char *out) {
+    assert(out != NULL);
     unsigned char raw[12];
+    _Static_assert(5 + 2 * sizeof raw < MSGID_BYTES_MAX, "a generated msgid fits");
     if (RAND_bytes(raw, sizeof raw) != 1) { /* fall back to time: still unique enough per run */
         snprintf(out, MSGID_BYTES_MAX + 1, "auto-%" PRId64, store_now_us());
         return;
@@ -270,15 +293,19 @@ static void make_msgid(char *out) {
         out[6 + 2 * i] = hex[raw[i] & 15];
     }
     out[5 + 2 * sizeof raw] = '\0';
+    assert(strlen(out) == 5 + 2 * sizeof raw);
 }
 
 /* ---- prefetch ----------------------------------------------------------- */
 static int bill_year(const struct bill *bill) {
+    assert(bill != NULL);
     return bill->dates_ok ? datetime_year(bill->endtime) : -1;
 }
 
 static void want_person(struct batch *b, const char *psn_no) {
+    assert(psn_no != NULL && strlen(psn_no) <= CODE_BYTES_MAX);
     if (strmap_find(&b->person_map, psn_no, -1) >= 0) return;
+    assert(b->person_count < b->n); /* one person per request at most */
     struct person_entry *e = &b->persons[b->person_count];
     memset(e, 0, sizeof *e);
     snprintf(e->p.psn_no, sizeof e->p.psn_no, "%s", psn_no);
@@ -288,6 +315,8 @@ static void want_person(struct batch *b, const char *psn_no) {
 }
 
 static void want_state(struct batch *b, const char *psn_no, int32_t year) {
+    assert(psn_no != NULL && strlen(psn_no) <= CODE_BYTES_MAX);
+    assert(b->state_count < b->n); /* one (person, year) per request at most */
     struct state_entry *e = &b->states[b->state_count];
     snprintf(e->key_text, sizeof e->key_text, "%s\x1f%d", psn_no, (int)year);
     if (strmap_find(&b->state_map, e->key_text, -1) >= 0) return;
@@ -302,7 +331,9 @@ static int fetch_journal(struct commitq *q, struct store_err *err) {
     struct batch *b = &q->b;
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
+    assert(b->n >= 1 && b->n <= (size_t)q->batch_max && b->target_count == 0);
     for (size_t i = 0; i < b->n; i++) {
+        assert(b->reqs[i]->msgid[0] != '\0'); /* prepare_reqs gave each one */
         b->msgids[i] = b->reqs[i]->msgid;
         b->target_of[i] = -1;
         if (b->reqs[i]->op == STORE_OP_REVOKE) {
@@ -310,6 +341,7 @@ static int fetch_journal(struct commitq *q, struct store_err *err) {
             b->target_ids[b->target_count++] = b->reqs[i]->setl_id;
         }
     }
+    assert(b->target_count <= b->n);
     if (ops->journal_by_msgid(c, b->msgids, b->n, b->prior, b->prior_found, err) != 0) return -1;
     if (b->target_count == 0) return 0;
     if (ops->journal_by_seq(c, b->target_ids, b->target_count, b->targets, b->target_found, err) != 0)
@@ -318,8 +350,10 @@ static int fetch_journal(struct commitq *q, struct store_err *err) {
 }
 
 static void collect_keys(struct batch *b) {
+    assert(b->person_count == 0 && b->state_count == 0);
     for (size_t i = 0; i < b->n; i++) {
         const struct store_req *r = b->reqs[i];
+        assert(r->op == STORE_OP_SETTLE || b->target_of[i] >= 0);
         if (r->op == STORE_OP_SETTLE) {
             want_person(b, r->psn_no);
             int year = bill_year(r->bill);
@@ -330,6 +364,7 @@ static void collect_keys(struct batch *b) {
             want_state(b, t->psn_no, t->year);
         }
     }
+    assert(b->person_count <= b->n && b->state_count <= b->n);
 }
 
 /* Persons and their account balances: from the cache, the misses in one
@@ -339,6 +374,7 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
     size_t miss = 0;
+    assert(b->person_count <= b->n);
     for (size_t i = 0; i < b->person_count; i++) {
         struct person_entry *e = &b->persons[i];
         e->found = wcache_person(&q->cache, e->p.psn_no, &e->p, &e->balance_fen);
@@ -347,6 +383,7 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
             b->keys[miss++] = e->p.psn_no;
         }
     }
+    assert(miss <= b->person_count);
     if (miss == 0) return 0;
     if (ops->persons_get(c, b->keys, miss, b->person_vals, b->found, err) != 0) return -1;
     for (size_t k = 0; k < miss; k++) {
@@ -366,13 +403,16 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
 static int fetch_states(struct commitq *q, struct store_err *err) {
     struct batch *b = &q->b;
     size_t miss = 0;
+    assert(b->state_count <= b->n);
     for (size_t i = 0; i < b->state_count; i++) {
         struct state_entry *e = &b->states[i];
+        assert(!e->dirty); /* nothing settled yet */
         if (wcache_state(&q->cache, e->key.psn_no, e->key.year, &e->st)) continue;
         if (pending_state(&q->pending, e->key.psn_no, e->key.year, &e->st)) continue;
         b->miss_idx[miss] = i;
         b->state_keys[miss++] = e->key;
     }
+    assert(miss <= b->state_count);
     if (miss == 0) return 0;
     if (store_ops(q->store)->states_get(store_conn(q->store), b->state_keys, miss, b->state_vals,
                                         b->found, err) != 0)
@@ -382,6 +422,7 @@ static int fetch_states(struct commitq *q, struct store_err *err) {
 }
 
 static int fetch_working_set(struct commitq *q, struct store_err *err) {
+    assert(q->b.rec_count == 0); /* the working set is read before anything is settled */
     collect_keys(&q->b);
     if (fetch_persons(q, err) != 0) return -1;
     return fetch_states(q, err);
@@ -390,6 +431,7 @@ static int fetch_working_set(struct commitq *q, struct store_err *err) {
 /* After a durable commit: the batch's working set becomes the cache. */
 static void cache_commit(struct commitq *q) {
     struct batch *b = &q->b;
+    assert(q->next_seq >= 1 && b->rec_count <= b->n);
     for (size_t i = 0; i < b->person_count; i++) {
         const struct person_entry *e = &b->persons[i];
         if (e->found && wcache_put_person(&q->cache, &e->p, e->balance_fen) != 0) return;
@@ -400,24 +442,31 @@ static void cache_commit(struct commitq *q) {
         if (wcache_put_state(&q->cache, b->states[i].key.psn_no, &st) != 0) return;
     }
     q->cache.valid_seq = q->next_seq - 1;
+    assert(q->cache.count <= CACHE_ENTRIES_MAX);
 }
 
 /* ---- applying one request ------------------------------------------------ */
 static struct state_entry *state_of(struct batch *b, const char *psn_no, int32_t year) {
+    assert(psn_no != NULL);
     char key[CODE_BYTES_MAX + 16];
     snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     int idx = strmap_find(&b->state_map, key, -1);
+    assert(idx < 0 || ((size_t)idx < b->state_count && b->states[idx].key.year == year));
     return idx < 0 ? NULL : &b->states[idx];
 }
 
 static struct person_entry *person_of(struct batch *b, const char *psn_no) {
+    assert(psn_no != NULL);
     int idx = strmap_find(&b->person_map, psn_no, -1);
+    assert(idx < 0 || ((size_t)idx < b->person_count && strcmp(b->persons[idx].p.psn_no, psn_no) == 0));
     return idx < 0 ? NULL : &b->persons[idx];
 }
 
 static void add_delta(struct batch *b, const char *account, int64_t delta_fen) {
+    assert(account != NULL && delta_fen != 0);
     int idx = strmap_find(&b->account_map, account, -1);
     if (idx < 0) {
+        assert(b->delta_count < b->n * ACCOUNTS_PER_REQ_MAX);
         idx = (int)b->delta_count++;
         struct balance_delta *d = &b->deltas[idx];
         snprintf(d->account, sizeof d->account, "%s", account);
@@ -432,6 +481,13 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
                                        const struct store_settlement *stl, enum journal_kind kind,
                                        const char *psn_no, const char *inst, int64_t ref_seq) {
     struct batch *b = &q->b;
+    assert(b->rec_count < b->n && q->next_seq >= 1);
+    assert(kind == JOURNAL_SETTLE ? ref_seq == 0 : kind == JOURNAL_REVOKE && ref_seq > 0);
+    if (kind == JOURNAL_SETTLE) { /* fresh from the engine: the spec's identities hold */
+        assert(stl->setl.medfee_sumamt == stl->setl.fund_pay_sumamt + stl->setl.psn_part_amt);
+        assert(stl->setl.medfee_sumamt == stl->setl.fulamt_ownpay_amt + stl->setl.overlmt_selfpay +
+                                              stl->setl.preselfpay_amt + stl->setl.inscp_scp_amt);
+    }
     struct journal_rec *rec = &b->recs[b->rec_count];
     memset(rec, 0, offsetof(struct journal_rec, body));
     rec->seq = q->next_seq++;
@@ -444,17 +500,24 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
     rec->year = stl->year;
     memcpy(rec->req_hash, r->req_hash_, sizeof rec->req_hash);
     int len = settlement_encode(stl, rec->body, sizeof rec->body);
-    assert(len > 0);
+    assert(len > 0 && len <= JOURNAL_BODY_BYTES_MAX);
     (void)len;
     memcpy(rec->prev_hash, q->last_hash, sizeof rec->prev_hash);
+    assert(b->rec_count == 0 || strcmp(rec->prev_hash, b->recs[b->rec_count - 1].hash) == 0);
+    assert(b->rec_count == 0 || rec->seq == b->recs[b->rec_count - 1].seq + 1);
     journal_hash(rec, rec->hash);
     memcpy(q->last_hash, rec->hash, sizeof q->last_hash);
     struct posting *p = &b->postings[b->posting_count];
     int count = ledger_postings(rec, stl, kind == JOURNAL_REVOKE, p);
+    int64_t moved = 0;
     for (int i = 0; i < count; i++) {
+        assert(p[i].amount_fen > 0);
         add_delta(b, p[i].debit, p[i].amount_fen);
         add_delta(b, p[i].credit, -p[i].amount_fen);
+        moved += p[i].amount_fen;
     }
+    /* a settlement's postings move what its funds and the personal account paid */
+    assert(kind != JOURNAL_SETTLE || moved == stl->setl.fund_pay_sumamt + stl->setl.acct_pay);
     b->posting_count += (size_t)count;
     strmap_find(&b->msgid_map, rec->msgid, (int)b->rec_count);
     b->rec_count++;
@@ -465,6 +528,7 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
 static int batch_person(void *ctx, const char *psn_no, struct store_person *out, bool *found,
                         struct store_err *err) {
     (void)err;
+    assert(ctx != NULL && out != NULL && found != NULL);
     const struct person_entry *pe = person_of(ctx, psn_no);
     assert(pe != NULL); /* every settlement's person was prefetched */
     *found = pe->found;
@@ -475,11 +539,13 @@ static int batch_person(void *ctx, const char *psn_no, struct store_person *out,
 static int batch_state(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
                        struct store_err *err) {
     (void)err;
+    assert(ctx != NULL && out != NULL);
     const struct state_entry *se = state_of(ctx, psn_no, year);
     const struct person_entry *pe = person_of(ctx, psn_no);
     assert(se != NULL && pe != NULL); /* the bill's year was prefetched */
     *out = se->st;
     out->acct_balc_fen = pe->balance_fen;
+    assert(out->year == year);
     return 0;
 }
 
@@ -489,6 +555,7 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     struct app_person_reader reader = {b, batch_person, batch_state};
     struct app_settle_request req = {r->psn_no, r->bill, r->insutype_asked};
     struct app_settle_answer *ans = &b->answer;
+    assert(r->op == STORE_OP_SETTLE && r->bill != NULL && r->status == STORE_PENDING);
     if (app_settle(&reg, &reader, &req, ans, NULL, NULL, &r->err) != 0) {
         r->status = STORE_FAILED;
         return;
@@ -511,12 +578,16 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     r->time_us = rec->time_us;
     r->has_state = true;
     r->state_after = se->st;
+    assert(r->seq == q->next_seq - 1 && r->state_after.year == r->stl.year);
 }
 
 /* The settlement a revoke names: from storage or from earlier in this batch. */
 static const struct journal_rec *revoke_target(struct batch *b, size_t i, bool *revoked) {
+    assert(i < b->n && revoked != NULL);
     int t = b->target_of[i];
+    assert(t >= 0 && (size_t)t < b->target_count);
     int64_t id = b->reqs[i]->setl_id;
+    assert(b->target_ids[t] == id);
     *revoked = b->target_revoked[t];
     const struct journal_rec *rec = b->target_found[t] ? &b->targets[t] : NULL;
     for (size_t k = 0; k < b->rec_count; k++) {
@@ -529,6 +600,7 @@ static const struct journal_rec *revoke_target(struct batch *b, size_t i, bool *
 static void do_revoke(struct commitq *q, size_t i) {
     struct batch *b = &q->b;
     struct store_req *r = b->reqs[i];
+    assert(r->op == STORE_OP_REVOKE && r->status == STORE_PENDING);
     bool revoked = false;
     const struct journal_rec *t = revoke_target(b, i, &revoked);
     if (t == NULL || t->kind != JOURNAL_SETTLE) return refuse(r, APP_E_NOT_SETTLED);
@@ -561,13 +633,16 @@ static void do_revoke(struct commitq *q, size_t i) {
     r->result_setl_id = r->setl_id;
     r->has_state = true;
     r->state_after = se->st;
+    assert(r->seq == q->next_seq - 1 && rec->ref_seq == t->seq);
 }
 
 /* Same msgid seen before (stored or earlier in this batch): the first answer,
  * or E_MSGID_REUSED when the request differs. Returns true if handled. */
 static bool replay(struct batch *b, size_t i) {
+    assert(i < b->n);
     struct store_req *r = b->reqs[i];
     int k = strmap_find(&b->msgid_map, r->msgid, -1);
+    assert(k < 0 || (size_t)k < b->rec_count);
     const struct journal_rec *prior = k >= 0 ? &b->recs[k] : b->prior_found[i] ? &b->prior[i] : NULL;
     if (prior == NULL) return false;
     if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, APP_E_MSGID_REUSED);
@@ -581,21 +656,32 @@ static int write_batch(struct commitq *q, struct store_err *err) {
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
     size_t dirty = 0;
+    assert(b->rec_count <= b->n && b->posting_count <= b->rec_count * POSTINGS_PER_RECORD_MAX);
     for (size_t i = 0; i < b->state_count; i++) {
         if (!b->states[i].dirty) continue;
         b->dirty_keys[dirty] = b->states[i].key;
         b->dirty_states[dirty++] = b->states[i].st;
     }
     size_t deltas = 0; /* drop accounts whose batch delta nets to zero */
-    for (size_t i = 0; i < b->delta_count; i++)
+    int64_t net = 0;   /* every posting debits one account what it credits another */
+    for (size_t i = 0; i < b->delta_count; i++) {
+        net += b->deltas[i].delta_fen;
         if (b->deltas[i].delta_fen != 0) b->deltas[deltas++] = b->deltas[i];
+    }
+    assert(net == 0);
     b->dirty_count = dirty;
     b->delta_count = deltas;
     if (b->rec_count == 0) return 0;
+    /* the batch's records continue the chain: consecutive seqs, each
+     * prev_hash the hash before it, the last one the queue's view */
+    assert(b->recs[b->rec_count - 1].seq == q->next_seq - 1);
+    assert(b->recs[0].seq + (int64_t)b->rec_count == q->next_seq);
+    assert(strcmp(b->recs[b->rec_count - 1].hash, q->last_hash) == 0);
     if (ops->journal_append(c, b->recs, b->rec_count, err) != 0 ||
         ops->postings_put(c, b->postings, b->posting_count, err) != 0)
         return -1;
     int64_t last = q->next_seq - 1;
+    assert(q->pending.base_seq >= 0 && q->pending.base_seq < last); /* sync_checkpoint set it */
     if (last - q->pending.base_seq < q->checkpoint_records) return 0;
     b->checkpointed = true; /* the pending effect, then this batch's on top */
     if (pending_write(&q->pending, q->store, err) != 0 ||
@@ -611,6 +697,8 @@ static void pending_commit(struct commitq *q) {
     struct batch *b = &q->b;
     struct pending *p = &q->pending;
     int64_t last = q->next_seq - 1;
+    assert(!b->checkpointed || b->rec_count > 0);
+    assert(p->base_seq <= p->last_seq && p->last_seq <= last);
     pthread_mutex_lock(&p->lock);
     if (b->checkpointed) {
         pending_reset(p, last);
@@ -623,6 +711,7 @@ static void pending_commit(struct commitq *q) {
         if (rc == 0) p->last_seq = last;
         else pending_reset(p, -1); /* out of memory: the next batch catches up from storage */
     }
+    assert(p->base_seq <= p->last_seq);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -636,12 +725,15 @@ static int sync_checkpoint(struct commitq *q, struct store_err *err) {
     if (store_ops(q->store)->checkpoint_get(store_conn(q->store), &checkpoint_seq, &found, &tail_seq,
                                             err) != 0)
         return -1;
+    assert(p->base_seq <= p->last_seq);
     if (found && p->base_seq == checkpoint_seq && p->last_seq == tail_seq) return 0;
     pthread_mutex_lock(&p->lock);
     pending_reset(p, -1);
     pthread_mutex_unlock(&p->lock);
     wcache_clear(&q->cache);
     if (checkpoint_catch_up(q->store, &checkpoint_seq, &tail_seq, err) != 0) return -1;
+    /* caught up: the tables are current to the tail, nothing is pending */
+    assert(checkpoint_seq <= tail_seq && tail_seq >= 0);
     pthread_mutex_lock(&p->lock);
     pending_reset(p, tail_seq);
     pthread_mutex_unlock(&p->lock);
@@ -653,6 +745,7 @@ static int sync_checkpoint(struct commitq *q, struct store_err *err) {
 static int read_tail(struct commitq *q, struct store_err *err) {
     struct journal_rec *last = &q->b.prior[0]; /* scratch; refilled by fetch_journal */
     bool found = false;
+    assert(q->b.n >= 1);
     if (store_ops(q->store)->journal_tail(store_conn(q->store), last, &found, err) != 0) return -1;
     q->next_seq = found ? last->seq + 1 : 1;
     if (found) memcpy(q->last_hash, last->hash, sizeof q->last_hash);
@@ -661,12 +754,15 @@ static int read_tail(struct commitq *q, struct store_err *err) {
         wcache_clear(&q->cache);
         q->cache.valid_seq = q->next_seq - 1;
     }
+    assert(strlen(q->last_hash) == HASH_HEX_BYTES && q->cache.valid_seq == q->next_seq - 1);
     return 0;
 }
 
 static void prepare_reqs(struct batch *b) {
+    assert(b->n >= 1 && b->n <= BATCH_MAX);
     for (size_t i = 0; i < b->n; i++) {
         struct store_req *r = b->reqs[i];
+        assert(r != NULL && (r->op == STORE_OP_SETTLE || r->op == STORE_OP_REVOKE));
         r->status = STORE_PENDING;
         r->error = r->error_field = NULL;
         r->error_line = -1;
@@ -674,6 +770,7 @@ static void prepare_reqs(struct batch *b) {
         r->seq = r->result_setl_id = r->time_us = 0;
         r->err.msg[0] = '\0';
         if (r->msgid[0] == '\0') make_msgid(r->msgid);
+        assert(r->msgid[0] != '\0' && strlen(r->msgid) <= MSGID_BYTES_MAX);
     }
 }
 
@@ -682,6 +779,7 @@ static void process_batch(struct commitq *q) {
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
     struct store_err err = {{0}};
+    assert(b->n >= 1 && b->n <= (size_t)q->batch_max && b->reg == NULL);
     batch_reset(b);
     prepare_reqs(b);
     int rc = ops->begin(c, &err);
@@ -715,6 +813,7 @@ static void process_batch(struct commitq *q) {
     store_registry_release(q->store, b->reg);
     b->reg = NULL;
     assert(b->rec_count <= b->n);
+    for (size_t i = 0; i < b->n; i++) assert(b->reqs[i]->status != STORE_PENDING); /* all answered */
 }
 
 /* ---- the writer thread and the queue --------------------------------------- */
@@ -723,9 +822,11 @@ static void process_batch(struct commitq *q) {
 static void complete_batch(struct commitq *q, size_t n) {
     struct batch *b = &q->b;
     size_t callbacks = 0;
+    assert(n >= 1 && n <= (size_t)q->batch_max);
     pthread_mutex_lock(&q->lock);
     for (size_t i = 0; i < n; i++) {
         struct store_req *r = b->reqs[i];
+        assert(r->done_ == 0 && r->status != STORE_PENDING);
         if (r->on_done_ != NULL) b->completions[callbacks++] = (struct completion){r->on_done_, r->on_done_ctx_};
         r->done_ = 1;
     }
@@ -733,11 +834,13 @@ static void complete_batch(struct commitq *q, size_t n) {
     q->requests += (int64_t)n;
     pthread_cond_broadcast(&q->done);
     pthread_mutex_unlock(&q->lock);
+    assert(callbacks <= n);
     for (size_t i = 0; i < callbacks; i++) b->completions[i].fn(b->completions[i].ctx);
 }
 
 static void *writer_main(void *arg) {
     struct commitq *q = arg;
+    assert(q != NULL && q->batch_max >= 1 && q->batch_max <= BATCH_MAX);
     for (;;) {
         pthread_mutex_lock(&q->lock);
         while (q->count == 0 && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
@@ -746,6 +849,7 @@ static void *writer_main(void *arg) {
             return NULL;
         }
         size_t n = q->count < (size_t)q->batch_max ? q->count : (size_t)q->batch_max;
+        assert(n >= 1 && q->count <= COMMITQ_LEN_MAX && q->head < COMMITQ_LEN_MAX);
         for (size_t i = 0; i < n; i++) q->b.reqs[i] = q->ring[(q->head + i) % COMMITQ_LEN_MAX];
         q->head = (q->head + n) % COMMITQ_LEN_MAX;
         q->count -= n;
@@ -793,6 +897,7 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
         store_errf(err, "commit queue: cannot start the writer thread");
         return -1;
     }
+    assert(q->count == 0 && !q->stopping);
     *out = q;
     return 0;
 }
@@ -804,10 +909,15 @@ static void final_checkpoint(struct commitq *q) {
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
     struct store_err err;
+    assert(q->count == 0 && q->stopping); /* the writer has ended */
+    assert(q->pending.base_seq <= q->pending.last_seq);
     if (q->pending.base_seq < 0 || q->pending.last_seq == q->pending.base_seq) return;
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = sync_checkpoint(q, &err);
     if (rc == 0 && q->pending.last_seq > q->pending.base_seq) {
+        /* in sync: the pending effect is (checkpoint, tail], so the new
+         * checkpoint moves forward to the tail, not past it */
+        assert(q->pending.base_seq >= 0);
         rc = pending_write(&q->pending, q->store, &err);
         if (rc == 0) rc = ops->checkpoint_put(c, q->pending.last_seq, &err);
     }
@@ -823,6 +933,7 @@ void commitq_stop(struct commitq *q) {
     pthread_cond_broadcast(&q->nonfull);
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
+    assert(q->count == 0); /* the writer drains the queue before it ends */
     final_checkpoint(q);
     store_attach_pending(q->store, NULL);
     pending_free(&q->pending);
@@ -837,6 +948,7 @@ void commitq_stop(struct commitq *q) {
 }
 
 int commitq_submit(struct commitq *q, struct store_req *req) {
+    assert(q != NULL && req != NULL);
     return commitq_submit_async(q, req, NULL, NULL);
 }
 
@@ -860,6 +972,7 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
         pthread_mutex_unlock(&q->lock);
         return -1;
     }
+    assert(q->count < COMMITQ_LEN_MAX);
     q->ring[(q->head + q->count) % COMMITQ_LEN_MAX] = req;
     q->count++;
     pthread_cond_signal(&q->nonempty);
@@ -871,12 +984,15 @@ void commitq_wait(struct commitq *q, struct store_req *req) {
     assert(q != NULL && req != NULL);
     pthread_mutex_lock(&q->lock);
     while (!req->done_) pthread_cond_wait(&q->done, &q->lock);
+    assert(req->status != STORE_PENDING);
     pthread_mutex_unlock(&q->lock);
 }
 
 int commitq_call(struct commitq *q, struct store_req *req) {
+    assert(q != NULL && req != NULL);
     if (commitq_submit(q, req) != 0) return -1;
     commitq_wait(q, req);
+    assert(req->done_ == 1);
     return req->status == STORE_FAILED ? -1 : 0;
 }
 
@@ -888,7 +1004,9 @@ void commitq_checkpoint_every(struct commitq *q, int64_t records) {
 }
 
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests) {
+    assert(q != NULL && batches != NULL && requests != NULL);
     pthread_mutex_lock(&q->lock);
+    assert(q->batches <= q->requests); /* every batch answers at least one request */
     *batches = q->batches;
     *requests = q->requests;
     pthread_mutex_unlock(&q->lock);

@@ -42,6 +42,7 @@ struct importer {
 };
 
 static int row_fail(struct importer *im, int64_t line, const char *field, const char *why) {
+    assert(im != NULL && field != NULL && why != NULL && line >= 0);
     store_errf(im->err, "%s:%" PRId64 ": %s: %s", im->base, line, field, why);
     return -1;
 }
@@ -49,6 +50,8 @@ static int row_fail(struct importer *im, int64_t line, const char *field, const 
 /* The header record, mapped to names[0..count) (registry_rows.h). */
 static int map_header(struct importer *im, struct csv_reader *r, const char *const *names,
                       int count, int required, int *columns) {
+    assert(im != NULL && r != NULL && names != NULL && columns != NULL && count > 0);
+    assert(r->line == 0); /* the file's first record */
     int rc = csv_next(r);
     if (rc <= 0) return row_fail(im, r->line, "header", rc == 0 ? "empty file" : r->err);
     const char *missing = rows_map_header(r, names, count, required, columns);
@@ -57,6 +60,7 @@ static int map_header(struct importer *im, struct csv_reader *r, const char *con
 
 /* ---- the import record ------------------------------------------------------- */
 static int file_sha256(const char *path, char out[HASH_HEX_BYTES + 1], struct store_err *err) {
+    assert(path != NULL && out != NULL);
     FILE *f = fopen(path, "rb");
     if (f == NULL) return store_errf(err, "%s: cannot open", path), -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -70,7 +74,9 @@ static int file_sha256(const char *path, char out[HASH_HEX_BYTES + 1], struct st
     EVP_MD_CTX_free(ctx);
     fclose(f);
     if (!ok) return store_errf(err, "%s: cannot read", path), -1;
+    assert(md_len == 32);
     for (unsigned i = 0; i < md_len && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+    assert(strlen(out) == HASH_HEX_BYTES);
     return 0;
 }
 
@@ -93,6 +99,8 @@ static int record_begin(struct importer *im) {
     if (RAND_bytes(raw, sizeof raw) != 1) memcpy(raw, &rec->time_us, sizeof raw);
     snprintf(rec->msgid, sizeof rec->msgid, "import-%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x",
              seq, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+    /* the record continues the chain at the tail */
+    assert(rec->seq >= 1 && strlen(rec->prev_hash) == HASH_HEX_BYTES && rec->ref_seq == 0);
     return file_sha256(im->path, rec->req_hash, im->err);
 }
 
@@ -100,6 +108,8 @@ static int record_begin(struct importer *im) {
  * first (checkpoint.h) and the checkpoint moves to the import's record. */
 static int record_end(struct importer *im, const char *kind) {
     struct journal_rec *rec = &im->rec;
+    assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1 && rec->hash[0] == '\0');
+    assert(im->rows >= 0 && im->accounts >= 0 && im->opening_fen >= 0 && im->accounts <= im->rows);
     snprintf(rec->body, sizeof rec->body,
              "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64, kind,
              im->base, im->rows, im->accounts, im->opening_fen);
@@ -111,6 +121,7 @@ static int record_end(struct importer *im, const char *kind) {
 
 /* ---- persons -------------------------------------------------------------------- */
 static int region_add(struct importer *im, const char *region, int64_t fen) {
+    assert(region != NULL && fen > 0 && im->region_count <= IMPORT_REGIONS_MAX);
     for (size_t i = 0; i < im->region_count; i++) {
         if (strcmp(im->regions[i], region) == 0) {
             im->region_sums[i] += fen;
@@ -128,6 +139,7 @@ static int flush_persons(struct importer *im) {
     const struct store_backend *ops = store_ops(im->store);
     struct store_conn *c = store_conn(im->store);
     size_t np = 0;
+    assert(im->pending >= 1 && im->pending <= IMPORT_ROWS_PER_CALL && im->rec.seq >= 1);
     for (size_t i = 0; i < im->pending; i++) {
         const struct store_person *p = &im->persons[i];
         if (p->acct_open_fen == 0) continue;
@@ -144,6 +156,7 @@ static int flush_persons(struct importer *im) {
         im->opening_fen += p->acct_open_fen;
         if (region_add(im, p->region, p->acct_open_fen) != 0) return -1;
     }
+    assert(np <= im->pending);
     struct store_err inner;
     if (ops->persons_put(c, im->persons, im->pending, &inner) != 0)
         return store_errf(im->err, "%s: rows %" PRId64 "-%" PRId64 ": %s", im->base, im->lines[0],
@@ -158,6 +171,7 @@ static int flush_persons(struct importer *im) {
 static int import_persons_rows(struct importer *im, FILE *f) {
     struct csv_reader r;
     int cols[PC_COUNT];
+    assert(im->pending == 0 && im->region_count == 0 && im->opening_fen == 0);
     csv_init(&r, f);
     if (map_header(im, &r, ROWS_PERSON_COLS, PC_COUNT, PC_STATUS, cols) != 0) return -1;
     int rc;
@@ -172,6 +186,10 @@ static int import_persons_rows(struct importer *im, FILE *f) {
     }
     if (rc < 0) return row_fail(im, r.line, "csv", r.err);
     if (im->pending > 0 && flush_persons(im) != 0) return -1;
+    assert(im->pending == 0);
+    int64_t opened = 0; /* the S:open accounts pay exactly what the persons' accounts received */
+    for (size_t i = 0; i < im->region_count; i++) opened += im->region_sums[i];
+    assert(opened == im->opening_fen);
     struct balance_delta d;
     for (size_t i = 0; i < im->region_count; i++) {
         account_opening(d.account, im->regions[i]);
@@ -182,6 +200,7 @@ static int import_persons_rows(struct importer *im, FILE *f) {
 }
 
 static int import_persons(struct importer *im, FILE *f) {
+    assert(f != NULL && im->persons == NULL);
     im->persons = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->persons);
     im->lines = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->lines);
     im->postings = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->postings);
@@ -200,6 +219,7 @@ static int import_persons(struct importer *im, FILE *f) {
 static int import_institutions(struct importer *im, FILE *f) {
     struct csv_reader r;
     int cols[IC_COUNT];
+    assert(f != NULL && im->rows == 0);
     csv_init(&r, f);
     if (map_header(im, &r, ROWS_INST_COLS, IC_COUNT, IC_UNTIL, cols) != 0) return -1;
     int rc;
@@ -225,6 +245,7 @@ static int import_policy(struct importer *im) {
     char *text = NULL;
     size_t len = 0;
     int rc = -1;
+    assert(im->rows == 0);
     if (policy == NULL) return store_errf(im->err, "%s: out of memory", im->base), -1;
     if (policy_load_file(im->path, policy, msg, sizeof msg) != 0 ||
         file_read_all(im->path, JSON_BYTES_MAX, &text, &len, msg, sizeof msg) != 0) {
@@ -251,15 +272,18 @@ static int import_catalog(struct importer *im) {
     char msg[CODEC_ERR_BYTES];
     catalog_init(&catalog);
     int rc = -1;
+    assert(im->rows == 0);
     if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0) store_errf(im->err, "%s", msg);
     else rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
                                                     catalog.count, im->err);
     im->rows = (int64_t)catalog.count;
+    assert(im->rows <= CATALOG_ITEMS_MAX);
     catalog_free(&catalog);
     return rc;
 }
 
 static int import_body(struct importer *im, const char *kind) {
+    assert(im != NULL && im->path != NULL && kind != NULL);
     if (strcmp(kind, "policy") == 0) return import_policy(im);
     if (strcmp(kind, "catalog") == 0) return import_catalog(im);
     FILE *f = fopen(im->path, "rb");
@@ -271,7 +295,7 @@ static int import_body(struct importer *im, const char *kind) {
 
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err) {
-    assert(store != NULL && kind != NULL && path != NULL);
+    assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
     bool known = false;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(kind, kinds[i]) == 0;

@@ -23,6 +23,7 @@
 #define CANON_BYTES_MAX (JOURNAL_BODY_BYTES_MAX + 1024)
 
 void store_errf(struct store_err *err, const char *format, ...) {
+    assert(format != NULL);
     if (err == NULL) return;
     va_list ap;
     va_start(ap, format);
@@ -35,6 +36,7 @@ int64_t store_now_us(void) {
     int rc = clock_gettime(CLOCK_REALTIME, &ts);
     assert(rc == 0);
     (void)rc;
+    assert(ts.tv_sec > 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -48,6 +50,7 @@ const char *journal_kind_name(enum journal_kind kind) {
 }
 
 static void hex_of(const unsigned char *md, unsigned len, char *out) {
+    assert(md != NULL && out != NULL && 2 * len <= HASH_HEX_BYTES);
     static const char digits[] = "0123456789abcdef";
     for (unsigned i = 0; i < len; i++) {
         out[2 * i] = digits[md[i] >> 4];
@@ -60,16 +63,22 @@ static void hex_of(const unsigned char *md, unsigned len, char *out) {
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+static void sha256_fetch(void) {
+    assert(sha256_md == NULL); /* once */
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 static const EVP_MD *sha256(void) {
     pthread_once(&sha256_once, sha256_fetch);
-    return sha256_md != NULL ? sha256_md : EVP_sha256();
+    const EVP_MD *md = sha256_md != NULL ? sha256_md : EVP_sha256();
+    assert(md != NULL && EVP_MD_get_size(md) * 2 == HASH_HEX_BYTES);
+    return md;
 }
 
 void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned md_len = 0;
+    assert((data != NULL || len == 0) && out != NULL);
     int ok = EVP_Digest(data, len, md, &md_len, sha256(), NULL);
     assert(ok == 1 && md_len == 32);
     if (ok != 1 || md_len != 32) { /* cannot happen with a working libcrypto */
@@ -78,10 +87,12 @@ void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]) {
         return;
     }
     hex_of(md, md_len, out);
+    assert(strlen(out) == HASH_HEX_BYTES);
 }
 
 /* Appends text and a newline; returns the new length or size on overflow. */
 static size_t put_text(char *buf, size_t len, size_t size, const char *text) {
+    assert(buf != NULL && text != NULL && len <= size);
     size_t n = strlen(text);
     if (len + n + 1 > size) return size;
     memcpy(buf + len, text, n);
@@ -91,11 +102,13 @@ static size_t put_text(char *buf, size_t len, size_t size, const char *text) {
 
 /* Decimal int64 without printf (the hot path formats dozens per record). */
 static size_t put_i64(char *buf, size_t len, size_t size, int64_t v) {
+    assert(buf != NULL && len <= size);
     char tmp[24];
     int n = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
     if (v < 0) tmp[n++] = '-';
+    assert(n >= 1 && n <= 20); /* INT64_MIN: 19 digits and the sign */
     if (len + (size_t)n + 1 > size) return size;
     for (int i = 0; i < n; i++) buf[len + (size_t)i] = tmp[n - 1 - i];
     buf[len + (size_t)n] = '\n';
@@ -117,8 +130,9 @@ void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]) {
     n = put_i64(canon, n, size, rec->year);
     n = put_text(canon, n, size, rec->req_hash);
     n = put_text(canon, n, size, rec->body);
-    assert(n < size);
+    assert(n < size); /* the canonical form of a bounded record fits */
     sha256_hex(canon, n, out);
+    assert(out[HASH_HEX_BYTES] == '\0');
 }
 
 /* ---- body encoding ---------------------------------------------------- */
@@ -147,12 +161,16 @@ static const struct field64 FIELDS64[] = {
 #define FIELDS64_COUNT (sizeof FIELDS64 / sizeof FIELDS64[0])
 
 static int64_t *field_ptr(struct store_settlement *s, size_t i) {
+    assert(s != NULL && i < FIELDS64_COUNT);
+    assert(FIELDS64[i].offset % sizeof(int64_t) == 0);
     return (int64_t *)(void *)((char *)s + FIELDS64[i].offset);
 }
 
 /* " key=value" with value in decimal; returns the new length or size. */
 static size_t put_pair(char *buf, size_t len, size_t size, const char *key, int64_t v) {
+    assert(buf != NULL && key != NULL && len <= size);
     size_t k = strlen(key);
+    assert(k > 0 && strchr(key, ' ') == NULL && strchr(key, '=') == NULL); /* keys parse back */
     if (len + k + 2 >= size) return size;
     buf[len++] = ' ';
     memcpy(buf + len, key, k);
@@ -188,10 +206,12 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
     }
     if (len >= size) return -1;
     body[len] = '\0';
+    assert(strlen(body) == len && len <= INT32_MAX);
     return (int)len;
 }
 
 static int parse_i64(const char *text, size_t len, int64_t *out) {
+    assert(text != NULL && out != NULL);
     if (len == 0 || len > 20) return -1;
     char buf[24];
     memcpy(buf, text, len);
@@ -204,6 +224,7 @@ static int parse_i64(const char *text, size_t len, int64_t *out) {
 }
 
 static int set_small(const char *key, size_t klen, int64_t v, struct store_settlement *out) {
+    assert(key != NULL && out != NULL);
     int32_t *dst = NULL;
     if (klen == 8 && memcmp(key, "insutype", 8) == 0) dst = &out->insutype;
     else if (klen == 4 && memcmp(key, "year", 4) == 0) dst = &out->year;
@@ -217,6 +238,7 @@ static int set_small(const char *key, size_t klen, int64_t v, struct store_settl
 
 static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
                     struct store_settlement *out) {
+    assert(key != NULL && val != NULL && out != NULL);
     if (klen == 6 && memcmp(key, "region", 6) == 0) {
         if (vlen > CODE_BYTES_MAX) return -1;
         memcpy(out->region, val, vlen);
@@ -230,6 +252,7 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
     if (klen > 5 && memcmp(key, "d.sp.", 5) == 0) {
         int64_t d = 0;
         if (parse_i64(key + 5, klen - 5, &d) != 0 || d < 0 || d >= POLICY_DISEASES_MAX) return -1;
+        assert(d >= 0 && d < POLICY_DISEASES_MAX);
         out->delta.special_paid_fen[d] = v;
         return 0;
     }
@@ -265,6 +288,7 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
         return -1;
     }
     out->delta.year = out->year;
+    assert(*bad_key == NULL && out->region[0] != '\0' && out->delta.year != 0);
     return 0;
 }
 
@@ -279,6 +303,7 @@ struct canon {
 };
 
 static void canon_flush(struct canon *c) {
+    assert(c != NULL && c->len <= sizeof c->buf);
     if (c->ok && c->len > 0) c->ok = EVP_DigestUpdate(c->ctx, c->buf, c->len) == 1;
     c->len = 0;
 }
@@ -286,13 +311,18 @@ static void canon_flush(struct canon *c) {
 static void canon_bytes(struct canon *c, const void *data, size_t n) {
     assert(n < sizeof c->buf);
     if (c->len + n > sizeof c->buf) canon_flush(c);
+    assert(c->len + n <= sizeof c->buf);
     memcpy(c->buf + c->len, data, n);
     c->len += n;
 }
 
-static void canon_str(struct canon *c, const char *s) { canon_bytes(c, s, strlen(s) + 1); }
+static void canon_str(struct canon *c, const char *s) {
+    assert(s != NULL);
+    canon_bytes(c, s, strlen(s) + 1);
+}
 
 static void canon_i64(struct canon *c, int64_t v) {
+    assert(c != NULL);
     unsigned char le[8];
     for (int i = 0; i < 8; i++) le[i] = (unsigned char)((uint64_t)v >> (8 * i));
     canon_bytes(c, le, sizeof le);
@@ -300,7 +330,8 @@ static void canon_i64(struct canon *c, int64_t v) {
 
 void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insutype_asked,
                        char out[HASH_HEX_BYTES + 1]) {
-    assert(psn_no != NULL && bill != NULL);
+    assert(psn_no != NULL && bill != NULL && out != NULL);
+    assert(bill->line_count >= 0 && bill->line_count <= BILL_LINES_MAX);
     struct canon c = {.len = 0, .ctx = EVP_MD_CTX_new()};
     c.ok = c.ctx != NULL && EVP_DigestInit_ex(c.ctx, sha256(), NULL) == 1;
     canon_str(&c, "bill/1");
@@ -333,9 +364,11 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insu
         return;
     }
     hex_of(md, md_len, out);
+    assert(strlen(out) == HASH_HEX_BYTES);
 }
 
 void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]) {
+    assert(out != NULL);
     char text[64];
     int n = snprintf(text, sizeof text, "revoke\n%" PRId64, setl_id);
     assert(n > 0 && (size_t)n < sizeof text);

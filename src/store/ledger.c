@@ -19,27 +19,32 @@
 #include "store/store.h"
 
 void account_fund(char *out, const char *fund, const char *region, int32_t year) {
-    assert(fund != NULL && region != NULL);
+    assert(out != NULL && fund != NULL && region != NULL);
+    assert(year != 0); /* settlement_decode refuses a body without its year */
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "F:%s:%s:%d", fund, region, (int)year);
 }
 
 void account_person(char *out, const char *psn_no) {
-    assert(psn_no != NULL);
+    assert(out != NULL && psn_no != NULL);
+    assert(strlen(psn_no) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "P:%s", psn_no);
 }
 
 void account_institution(char *out, const char *code) {
-    assert(code != NULL);
+    assert(out != NULL && code != NULL);
+    assert(strlen(code) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "I:%s", code);
 }
 
 void account_opening(char *out, const char *region) {
-    assert(region != NULL);
+    assert(out != NULL && region != NULL);
+    assert(strlen(region) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "S:open:%s", region);
 }
 
 int64_t account_floor_fen(const char *account) {
     assert(account != NULL);
+    assert(strlen(account) <= ACCOUNT_BYTES_MAX);
     if (account[0] == 'P' || account[0] == 'I') return 0;
     return INT64_MIN;
 }
@@ -48,12 +53,15 @@ static void add_posting(struct posting *out, int *count, const struct journal_re
                         const char *payer, const char *receiver, int64_t amount_fen,
                         bool reverse) {
     assert(amount_fen > 0 && *count < POSTINGS_PER_RECORD_MAX);
+    assert(out != NULL && rec != NULL && rec->seq > 0);
+    assert(strcmp(payer, receiver) != 0); /* a posting moves money between two accounts */
     struct posting *p = &out[*count];
     p->seq = rec->seq;
     p->idx = *count;
     snprintf(p->debit, sizeof p->debit, "%s", reverse ? payer : receiver);
     snprintf(p->credit, sizeof p->credit, "%s", reverse ? receiver : payer);
     p->amount_fen = amount_fen;
+    assert(strcmp(p->debit, p->credit) != 0);
     (*count)++;
 }
 
@@ -64,16 +72,28 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
     char payer[ACCOUNT_BYTES_MAX + 1];
     account_institution(inst, rec->fixmedins_code);
     int count = 0;
+    int64_t paid = 0; /* what the postings move: every fund's payment and acct_pay */
     for (int i = 0; i < FUND_LAYER_COUNT; i++) { /* the layers of FUND_LAYERS, in order */
         int64_t amount = fund_layer_pay(&stl->setl, (enum fund_layer_id)i);
         if (amount <= 0) continue;
+        paid += amount;
         account_fund(payer, fund_layer((enum fund_layer_id)i)->fund, stl->region, stl->year);
         add_posting(out, &count, rec, payer, inst, amount, reverse);
     }
     if (stl->setl.acct_pay > 0) {
         account_person(payer, rec->psn_no);
         add_posting(out, &count, rec, payer, inst, stl->setl.acct_pay, reverse);
+        paid += stl->setl.acct_pay;
     }
     assert(count <= POSTINGS_PER_RECORD_MAX);
+    /* the record's postings move exactly what its settlement paid, each
+     * into (or, reversed, out of) the institution */
+    int64_t moved = 0;
+    for (int i = 0; i < count; i++) {
+        assert(out[i].idx == i && out[i].seq == rec->seq);
+        assert(strcmp(reverse ? out[i].credit : out[i].debit, inst) == 0);
+        moved += out[i].amount_fen;
+    }
+    assert(moved == paid);
     return count;
 }

@@ -11,6 +11,7 @@
 /* A FATAL or PANIC outside a query is the server ending the session. */
 static void watch_notice(void *arg, const PGresult *res) {
     struct pgconn_watch *w = arg;
+    assert(w != NULL && res != NULL);
     const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     if (severity == NULL) severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
     if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
@@ -30,6 +31,7 @@ PGconn *pgconn_connect(const char *target, struct pgconn_watch *w) {
 }
 
 bool pgconn_lost(PGconn *pg, struct pgconn_watch *w) {
+    assert(pg != NULL && w != NULL);
     for (int i = 0; i < PGCONN_PROBE_READS && !w->goodbye && PQstatus(pg) == CONNECTION_OK; i++) {
         if (PQconsumeInput(pg) == 0) break; /* a read error or end of file: PQstatus says so */
         (void)PQisBusy(pg); /* parses what came: an idle FATAL reaches watch_notice */
@@ -38,6 +40,7 @@ bool pgconn_lost(PGconn *pg, struct pgconn_watch *w) {
 }
 
 int pgconn_reset(PGconn *pg, struct pgconn_watch *w, char *msg, size_t size) {
+    assert(pg != NULL && w != NULL && msg != NULL && size > 0);
     PQreset(pg);
     w->goodbye = false;
     if (PQstatus(pg) == CONNECTION_OK) return 0;
@@ -49,11 +52,14 @@ int pgconn_reset(PGconn *pg, struct pgconn_watch *w, char *msg, size_t size) {
 }
 
 void pgconn_trim(char *msg) {
+    assert(msg != NULL);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = '\0';
+    assert(n == strlen(msg));
 }
 
 const char *pgconn_unprefixed(const char *msg) {
+    assert(msg != NULL);
     size_t n = strlen(PGCONN_PREFIX);
     return strncmp(msg, PGCONN_PREFIX, n) == 0 ? msg + n : msg;
 }

@@ -34,6 +34,7 @@ struct registry {
 /* ---- institutions ------------------------------------------------------ */
 static int inst_collect(void *ctx, const struct store_institution *row) {
     struct registry *r = ctx;
+    assert(row != NULL && r->institution_count <= r->institution_cap);
     if (r->institution_count >= INSTITUTIONS_MAX) return -2;
     if (r->institution_count == r->institution_cap) {
         size_t cap = r->institution_cap ? r->institution_cap * 2 : 64;
@@ -43,10 +44,12 @@ static int inst_collect(void *ctx, const struct store_institution *row) {
         r->institution_cap = cap;
     }
     r->institutions[r->institution_count++] = *row;
+    assert(r->institution_count <= r->institution_cap);
     return 0;
 }
 
 static int inst_index(struct registry *r) {
+    assert(r->inst_slots == NULL && r->institution_count <= INSTITUTIONS_MAX);
     size_t slots = 16;
     while (slots < r->institution_count * 2) slots *= 2;
     r->inst_slots = calloc(slots, sizeof *r->inst_slots);
@@ -76,6 +79,7 @@ const struct store_institution *registry_institution(const struct registry *r, c
 const struct store_institution *registry_institutions(const struct registry *r, size_t *count) {
     assert(r != NULL && count != NULL);
     *count = r->institution_count;
+    assert(*count == 0 || r->institutions != NULL);
     return r->institutions;
 }
 
@@ -89,6 +93,7 @@ struct policy_load {
 static int policy_collect(void *ctx, const struct store_policy_row *row) {
     struct policy_load *pl = ctx;
     struct registry *r = pl->reg;
+    assert(row != NULL && row->json != NULL && r->policies != NULL);
     if (r->policy_count >= POLICIES_MAX) {
         store_errf(pl->err, "more than %d policies", POLICIES_MAX);
         return -1;
@@ -108,6 +113,7 @@ static int policy_collect(void *ctx, const struct store_policy_row *row) {
 
 static int load_policies(struct registry *r, const struct store_backend *ops, struct store_conn *conn,
                          struct store_err *err) {
+    assert(r->policies == NULL && r->policy_count == 0);
     r->policies = calloc(POLICIES_MAX, sizeof *r->policies);
     if (r->policies == NULL) return store_errf(err, "out of memory (policies)"), -1;
     struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
@@ -165,6 +171,7 @@ void registry_free(struct registry *r) {
 }
 
 static int catalog_collect(void *ctx, const struct catalog_item *item) {
+    assert(ctx != NULL && item != NULL);
     return catalog_add(ctx, item) == 0 ? 0 : -2;
 }
 
@@ -189,6 +196,12 @@ int registry_load(const struct store_backend *ops, struct store_conn *conn, stru
         registry_free(r);
         return -1;
     }
+    /* a loaded snapshot: unheld, within its limits, every institution
+     * found by its code */
+    assert(r->holders == 0 && r->gen >= 0 && r->policy_count <= POLICIES_MAX);
+    assert(r->institution_count <= INSTITUTIONS_MAX && r->inst_slot_count >= 2 * r->institution_count);
+    for (size_t i = 0; i < r->institution_count; i++)
+        assert(registry_institution(r, r->institutions[i].code) == &r->institutions[i]);
     *out = r;
     return 0;
 }

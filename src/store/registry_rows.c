@@ -19,21 +19,29 @@ const char *const ROWS_INST_COLS[IC_COUNT] = {
 
 const char *rows_map_header(const struct csv_reader *r, const char *const *names, int count,
                             int required, int *columns) {
+    assert(r != NULL && names != NULL && columns != NULL);
     assert(count > 0 && required <= count);
     for (int c = 0; c < count; c++) {
         columns[c] = -1;
         for (int f = 0; f < r->field_count; f++)
             if (strcmp(r->fields[f], names[c]) == 0) columns[c] = f;
         if (columns[c] < 0 && c < required) return names[c];
+        assert(columns[c] < r->field_count);
     }
     return NULL;
 }
 
 static const char *field_of(const struct csv_reader *r, const int *columns, int c) {
-    return columns[c] >= 0 ? r->fields[columns[c]] : "";
+    assert(c >= 0 && columns[c] < CSV_FIELDS_MAX);
+    /* a record shorter than the header lacks the column: empty, like an
+     * absent optional column (r->fields beyond field_count are stale) */
+    if (columns[c] < 0 || columns[c] >= r->field_count) return "";
+    assert(r->fields[columns[c]] != NULL);
+    return r->fields[columns[c]];
 }
 
 static const char *copy_code(char *out, size_t size, const char *text, bool required) {
+    assert(out != NULL && text != NULL && size > 0);
     if (required && text[0] == '\0') return "empty";
     if (strlen(text) >= size) return "too long";
     memcpy(out, text, strlen(text) + 1);
@@ -41,6 +49,7 @@ static const char *copy_code(char *out, size_t size, const char *text, bool requ
 }
 
 static const char *parse_flags(const char *text, uint32_t *flags) {
+    assert(text != NULL && flags != NULL);
     *flags = 0;
     char buf[CODE_BYTES_MAX * 4];
     if (strlen(text) >= sizeof buf) return "too long";
@@ -54,11 +63,13 @@ static const char *parse_flags(const char *text, uint32_t *flags) {
 }
 
 static const char *parse_date(const char *text, datetime_s *out) {
+    assert(text != NULL && out != NULL);
     if (text[0] == '\0' || !datetime_parse(text, strlen(text), out)) return "not a date";
     return NULL;
 }
 
 static const char *parse_insutype(const char *text, int32_t *out) {
+    assert(text != NULL && out != NULL);
     if (strcmp(text, "310") == 0) *out = INSUTYPE_EMPLOYEE;
     else if (strcmp(text, "390") == 0) *out = INSUTYPE_RESIDENT;
     else return "not 310 or 390";
@@ -69,10 +80,12 @@ static const char *parse_balance(const char *text, int64_t *fen) {
     enum decimal_status st = decimal_parse(text, strlen(text), 2, AMOUNT_FEN_MAX, fen);
     if (st != DECIMAL_OK) return decimal_status_text(st);
     if (*fen < 0) return "negative";
+    assert(*fen <= AMOUNT_FEN_MAX);
     return NULL;
 }
 
 static const char *parse_status(const char *text, enum insured_status *out) {
+    assert(text != NULL && out != NULL);
     if (text[0] == '\0' || strcmp(text, "active") == 0) *out = INSURED_ACTIVE;
     else if (strcmp(text, "suspended") == 0) *out = INSURED_SUSPENDED;
     else if (strcmp(text, "ended") == 0) *out = INSURED_ENDED;
@@ -85,6 +98,7 @@ const char *rows_person(const struct csv_reader *r, const int *cols, struct stor
                         int *col) {
     const char *why = NULL;
     datetime_s birth = 0;
+    assert(r != NULL && cols != NULL && p != NULL && col != NULL);
     memset(p, 0, sizeof *p);
 #define F(c) field_of(r, cols, (*col = (c)))
     if ((why = copy_code(p->psn_no, sizeof p->psn_no, F(PC_PSN), true)) ||
@@ -103,12 +117,18 @@ const char *rows_person(const struct csv_reader *r, const int *cols, struct stor
         return why;
 #undef F
     memcpy(p->birth_date, field_of(r, cols, PC_BRDY), 11);
+    /* a person that parsed: a psn_no and region, a YYYY-MM-DD birth date,
+     * an opening balance within the money limits */
+    assert(p->psn_no[0] != '\0' && p->region[0] != '\0' && strlen(p->birth_date) == 10);
+    assert(p->acct_open_fen >= 0 && p->acct_open_fen <= AMOUNT_FEN_MAX);
+    assert(p->status >= INSURED_ACTIVE && p->status <= INSURED_ENDED);
     return NULL;
 }
 
 const char *rows_institution(const struct csv_reader *r, const int *cols, struct store_institution *x,
                              int *col) {
     const char *why = NULL;
+    assert(r != NULL && cols != NULL && x != NULL && col != NULL);
     memset(x, 0, sizeof *x);
 #define F(c) field_of(r, cols, (*col = (c)))
     if ((why = copy_code(x->code, sizeof x->code, F(IC_CODE), true)) ||
@@ -130,6 +150,8 @@ const char *rows_institution(const struct csv_reader *r, const int *cols, struct
     const char *until = F(IC_UNTIL);
     if (until[0] != '\0' && (why = parse_date(until, &x->suspended_until)) != NULL) return why;
 #undef F
+    assert(x->code[0] != '\0' && x->region[0] != '\0');
+    assert(x->status >= DESIGNATION_ACTIVE && x->status <= DESIGNATION_REVOKED);
     return NULL;
 }
 

@@ -111,7 +111,8 @@ static const char LOCK_SQL[] = "SELECT pg_advisory_xact_lock(" STR(SCHEMA_PG_LOC
 /* Runs sql (text parameters); -1 with err naming what, unless it succeeded. */
 static int run(PGconn *pg, const char *what, const char *sql, int n, const char *const *params,
                long long *out, char *err, size_t size) {
-    assert(pg != NULL && sql != NULL);
+    assert(pg != NULL && sql != NULL && what != NULL && err != NULL);
+    assert(n >= 0 && (params != NULL || n == 0));
     PGresult *res = n > 0 ? PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0) : PQexec(pg, sql);
     ExecStatusType st = PQresultStatus(res);
     bool ok = st == PGRES_COMMAND_OK ||
@@ -146,6 +147,7 @@ static int refuse_newer(int version, char *err, size_t size) {
 static int apply(PGconn *pg, const struct schema_migration *m, char *err, size_t size) {
     assert(m->version >= 1 && m->version <= SCHEMA_VERSION_LATEST);
     assert(PQtransactionStatus(pg) == PQTRANS_INTRANS); /* inside the migration's transaction */
+    assert(m->name != NULL && m->sql != NULL);
     char what[96], number[SCHEMA_PG_INT_BYTES], now[SCHEMA_PG_INT_BYTES];
     snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
     long long skip = 0;
@@ -187,5 +189,6 @@ int schema_pg_migrate(PGconn *pg, char *err, size_t size) {
         PQclear(PQexec(pg, "ROLLBACK"));
         return -1;
     }
+    assert(PQtransactionStatus(pg) == PQTRANS_IDLE); /* committed */
     return 0;
 }

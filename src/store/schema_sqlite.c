@@ -110,6 +110,7 @@ static const char RECORD_SQL[] =
 static int query_int(sqlite3 *db, const char *path, const char *what, const char *sql,
                      long long *n, char *err, size_t size) {
     assert(db != NULL && sql != NULL && n != NULL);
+    assert(path != NULL && what != NULL && err != NULL);
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(s);
@@ -152,6 +153,7 @@ static int apply(sqlite3 *db, const char *path, const struct schema_migration *m
                  size_t size) {
     assert(m->version >= 1 && m->version <= SCHEMA_VERSION_LATEST);
     assert(!sqlite3_get_autocommit(db)); /* inside the migration's transaction */
+    assert(m->name != NULL && m->sql != NULL);
     char what[96];
     snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
     long long skip = 0;
@@ -200,6 +202,7 @@ int schema_sqlite_migrate(sqlite3 *db, const char *path, char *err, size_t size)
         if (!sqlite3_get_autocommit(db)) (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
+    assert(sqlite3_get_autocommit(db)); /* committed */
     return 0;
 }
 

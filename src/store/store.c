@@ -47,31 +47,45 @@ const struct store_backend *store_backend_for(const char *target) {
     assert(target != NULL);
     if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
         return &store_pg_backend;
+    assert(store_sqlite_backend.open != NULL && store_sqlite_backend.registry_gen != NULL);
     return &store_sqlite_backend;
 }
 
-const struct store_backend *store_ops(const struct store *store) { return store->ops; }
-struct store_conn *store_conn(const struct store *store) { return store->conn; }
+const struct store_backend *store_ops(const struct store *store) {
+    assert(store != NULL && store->ops != NULL);
+    return store->ops;
+}
+
+struct store_conn *store_conn(const struct store *store) {
+    assert(store != NULL && store->conn != NULL);
+    return store->conn;
+}
 
 static struct reader *reader_take(struct store *s);
 static void reader_give(struct reader *r);
 
 /* ---- the registry: snapshots (registry.c) ------------------------------ */
 const struct store_institution *store_institution_find(const struct store *s, const char *code) {
+    assert(s != NULL && s->reg != NULL && code != NULL);
     return registry_institution(s->reg, code);
 }
 
 const struct policy *store_policy_find(const struct store *s, const char *region, int32_t year,
                                        int32_t insutype) {
+    assert(s != NULL && s->reg != NULL && region != NULL);
     return registry_policy(s->reg, region, year, insutype);
 }
 
 const struct policy *store_policy_fallback(const struct store *s, const char *region,
                                            int32_t insutype) {
+    assert(s != NULL && s->reg != NULL && region != NULL);
     return registry_policy_fallback(s->reg, region, insutype);
 }
 
-const struct catalog *store_catalog(const struct store *s) { return registry_catalog(s->reg); }
+const struct catalog *store_catalog(const struct store *s) {
+    assert(s != NULL && s->reg != NULL);
+    return registry_catalog(s->reg);
+}
 
 const struct registry *store_registry_acquire(struct store *s) {
     assert(s != NULL);
@@ -79,6 +93,7 @@ const struct registry *store_registry_acquire(struct store *s) {
     struct registry *r = s->reg;
     assert(r != NULL);
     registry_hold(r);
+    assert(registry_holders(r) >= 1);
     pthread_mutex_unlock(&s->reg_lock);
     return r;
 }
@@ -97,8 +112,10 @@ void store_registry_release(struct store *s, const struct registry *held) {
  * lets go (or now, when nobody holds it). */
 static void registry_publish(struct store *s, struct registry *fresh) {
     assert(fresh != NULL);
+    assert(registry_holders(fresh) == 0); /* nobody has seen it yet */
     pthread_mutex_lock(&s->reg_lock);
     struct registry *old = s->reg;
+    assert(old != fresh);
     s->reg = fresh;
     bool retired = old != NULL && registry_holders(old) == 0;
     pthread_mutex_unlock(&s->reg_lock);
@@ -109,6 +126,7 @@ static int64_t current_gen(struct store *s) {
     pthread_mutex_lock(&s->reg_lock);
     int64_t gen = s->reg ? registry_gen(s->reg) : -1;
     pthread_mutex_unlock(&s->reg_lock);
+    assert(gen >= -1);
     return gen;
 }
 
@@ -116,6 +134,7 @@ static int64_t current_gen(struct store *s) {
  * current snapshot's. */
 static int refresh_on(struct store *s, struct store_conn *conn, struct store_err *err) {
     int64_t gen = 0;
+    assert(s != NULL && conn != NULL);
     if (s->ops->registry_gen(conn, &gen, err) != 0) return -1;
     if (gen == current_gen(s)) return 0;
     pthread_mutex_lock(&s->reload_lock); /* one loader at a time; the others keep theirs */
@@ -145,6 +164,7 @@ int store_reload_registry(struct store *s, struct store_err *err) {
     int rc = registry_load(s->ops, s->conn, &fresh, err);
     if (rc == 0) registry_publish(s, fresh);
     pthread_mutex_unlock(&s->reload_lock);
+    assert(rc != 0 || s->reg != NULL);
     return rc;
 }
 
@@ -166,12 +186,16 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
         store_close(s);
         return -1;
     }
+    /* open: the writer's and every reader's connection, a registry, no writer attached */
+    assert(s->conn != NULL && s->reg != NULL && s->pending == NULL);
+    for (int i = 0; i < STORE_READERS; i++) assert(s->readers[i].conn != NULL);
     *out = s;
     return 0;
 }
 
 void store_close(struct store *s) {
     if (s == NULL) return;
+    assert(s->pending == NULL); /* the commit queue stopped before its store closes */
     for (int i = 0; i < STORE_READERS; i++) {
         if (s->readers[i].conn) s->ops->close(s->readers[i].conn);
         pthread_mutex_destroy(&s->readers[i].lock);
@@ -188,6 +212,8 @@ void store_close(struct store *s) {
  * adds the effect of the records after C: the commit queue's pending effect
  * when it is for exactly (C, tail], else a replay of the person's records. */
 void store_attach_pending(struct store *s, struct pending *pending) {
+    assert(s != NULL);
+    assert((pending == NULL) != (s->pending == NULL)); /* one commit queue attaches, then detaches */
     for (int i = 0; i < STORE_READERS; i++) pthread_mutex_lock(&s->readers[i].lock);
     s->pending = pending;
     for (int i = STORE_READERS - 1; i >= 0; i--) pthread_mutex_unlock(&s->readers[i].lock);
@@ -202,10 +228,14 @@ static struct reader *reader_take(struct store *s) {
     }
     struct reader *r = &s->readers[start % STORE_READERS];
     pthread_mutex_lock(&r->lock);
+    assert(r->conn != NULL);
     return r;
 }
 
-static void reader_give(struct reader *r) { pthread_mutex_unlock(&r->lock); }
+static void reader_give(struct reader *r) {
+    assert(r != NULL && r->conn != NULL);
+    pthread_mutex_unlock(&r->lock);
+}
 
 struct person_read {
     const char *psn_no;
@@ -221,6 +251,7 @@ struct person_read {
 static int read_tables(struct store *s, struct store_conn *conn, struct person_read *r,
                        struct store_err *err) {
     struct state_key key;
+    assert(r->psn_no != NULL && r->account != NULL && r->year >= 0);
     snprintf(key.psn_no, sizeof key.psn_no, "%s", r->psn_no);
     key.year = r->year;
     for (int attempt = 0; attempt < READ_ATTEMPTS_MAX; attempt++) {
@@ -249,6 +280,7 @@ static enum pending_match match_pending(struct store *s, struct person_read *r) 
     struct pending *p = s->pending;
     if (p == NULL) return PENDING_NONE;
     pthread_mutex_lock(&p->lock);
+    assert(p->base_seq <= p->last_seq);
     enum pending_match m = PENDING_MOVED;
     if (p->base_seq < 0) m = PENDING_NONE;
     else if (p->base_seq == r->checkpoint_seq && p->last_seq == r->tail_seq) m = PENDING_EXACT;
@@ -269,6 +301,7 @@ struct person_replay {
 static int replay_row(void *ctx, const struct journal_rec *rec) {
     struct person_replay *pr = ctx;
     struct person_read *r = pr->r;
+    assert(rec->seq > r->checkpoint_seq); /* the scan starts after the checkpoint */
     if (rec->seq > r->tail_seq) return 1;
     if (strcmp(rec->psn_no, r->psn_no) != 0) return 0;
     struct posting post[POSTINGS_PER_RECORD_MAX];
@@ -285,6 +318,7 @@ static int replay_row(void *ctx, const struct journal_rec *rec) {
 static int read_person(struct store *s, struct reader *rd, struct person_read *r,
                        struct store_err *err) {
     char account[ACCOUNT_BYTES_MAX + 1];
+    assert(s != NULL && rd != NULL && r->psn_no != NULL && r->year >= 0);
     account_person(account, r->psn_no);
     r->account = account;
     /* Tables and pending effect must be for the same (checkpoint, tail):
@@ -313,6 +347,7 @@ static int read_person(struct store *s, struct reader *rd, struct person_read *r
 int store_person_get(struct store *s, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
+    assert(out != NULL && acct_balc_fen != NULL && found != NULL);
     struct person_read r = {.psn_no = psn_no};
     struct reader *rd = reader_take(s);
     int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
@@ -325,6 +360,7 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
 int store_person_find(struct store *s, const char *psn_no, struct store_person *out, bool *found,
                       struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
+    assert(out != NULL && found != NULL);
     struct reader *rd = reader_take(s);
     int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
     reader_give(rd);
@@ -340,6 +376,7 @@ int store_state_get(struct store *s, const char *psn_no, int32_t year, struct ye
     reader_give(rd);
     *out = r.st;
     out->acct_balc_fen = r.balance_fen;
+    assert(rc != 0 || out->year == year);
     return rc;
 }
 
@@ -347,6 +384,7 @@ int store_settlement_get(struct store *s, int64_t setl_id, struct journal_rec *r
                          struct store_settlement *stl, bool *revoked, bool *found,
                          struct store_err *err) {
     assert(s != NULL && rec != NULL);
+    assert(stl != NULL && revoked != NULL && found != NULL);
     struct reader *rd = reader_take(s);
     int rc = s->ops->journal_by_seq(rd->conn, &setl_id, 1, rec, found, err);
     if (rc == 0 && *found) rc = s->ops->journal_revoked(rd->conn, &setl_id, 1, revoked, err);
@@ -376,6 +414,7 @@ static int first_seq_at(struct store *s, struct store_conn *conn, int64_t time_u
     int64_t lo = 1, hi = found ? rec.seq + 1 : 1; /* the answer is in [lo, hi] */
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
+        assert(lo <= mid && mid < hi);
         if (s->ops->journal_by_seq(conn, &mid, 1, &rec, &found, err) != 0) return -1;
         if (found && rec.time_us < time_us) lo = mid + 1;
         else hi = mid;
@@ -393,6 +432,7 @@ struct period_scan {
 
 static int period_row(void *ctx, const struct journal_rec *rec) {
     struct period_scan *p = ctx;
+    assert(p->cb != NULL && p->from_us < p->to_us);
     if (rec->time_us >= p->to_us + STORE_CLOCK_SLACK_US) return 1; /* past the period: stop */
     if (rec->time_us < p->from_us || rec->time_us >= p->to_us) return 0;
     return p->cb(p->ctx, rec);
@@ -420,6 +460,7 @@ struct totals_ctx {
 
 static int totals_row(void *ctx, const struct journal_rec *rec) {
     struct totals_ctx *t = ctx;
+    assert(t->code != NULL && rec != NULL);
     if (rec->kind == JOURNAL_IMPORT || strcmp(rec->fixmedins_code, t->code) != 0) return 0;
     struct store_settlement stl;
     const char *bad = NULL;
@@ -436,6 +477,7 @@ static int totals_row(void *ctx, const struct journal_rec *rec) {
 int store_totals(struct store *s, const char *fixmedins_code, int64_t from_us, int64_t to_us,
                  int64_t *count, int64_t *fund_sum_fen, struct store_err *err) {
     assert(s != NULL && fixmedins_code != NULL);
+    assert(count != NULL && fund_sum_fen != NULL);
     struct totals_ctx t = {fixmedins_code, 0, 0, err};
     struct reader *rd = reader_take(s);
     int rc = store_journal_period(s, rd->conn, from_us, to_us, totals_row, &t, err);

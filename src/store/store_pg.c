@@ -69,6 +69,7 @@ struct sbuf {
 };
 
 static void sb_reserve(struct sbuf *b, size_t more) {
+    assert(b != NULL && (b->cap == 0 || b->len < b->cap));
     if (b->failed || b->len + more + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + more + 1) cap *= 2;
@@ -82,11 +83,13 @@ static void sb_reserve(struct sbuf *b, size_t more) {
 }
 
 static void sb_put(struct sbuf *b, const char *s, size_t n) {
+    assert(s != NULL || n == 0);
     sb_reserve(b, n);
     if (b->failed) return;
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
+    assert(b->len < b->cap);
 }
 
 static void sb_printf(struct sbuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -102,6 +105,7 @@ static void sb_printf(struct sbuf *b, const char *format, ...) {
 
 /* COPY text format: backslash escapes for \, tab, newline, CR. */
 static void sb_copy_text(struct sbuf *b, const char *s, char sep) {
+    assert(s != NULL && sep != '\0');
     sb_reserve(b, 2 * strlen(s) + 2);
     for (; !b->failed && *s; s++) {
         char c = *s;
@@ -112,10 +116,12 @@ static void sb_copy_text(struct sbuf *b, const char *s, char sep) {
         b->data[b->len++] = c;
     }
     if (!b->failed) b->data[b->len++] = sep, b->data[b->len] = '\0';
+    assert(b->failed || b->len < b->cap);
 }
 
 /* An array literal element, always quoted: "{\"a\",\"b\"}". */
 static void sb_array_text(struct sbuf *b, const char *s, bool first) {
+    assert(s != NULL);
     sb_reserve(b, 2 * strlen(s) + 4);
     if (b->failed) return;
     if (!first) b->data[b->len++] = ',';
@@ -126,12 +132,17 @@ static void sb_array_text(struct sbuf *b, const char *s, bool first) {
     }
     b->data[b->len++] = '"';
     b->data[b->len] = '\0';
+    assert(b->len < b->cap);
 }
 
-static void sb_free(struct sbuf *b) { free(b->data); }
+static void sb_free(struct sbuf *b) {
+    assert(b != NULL && b->len <= b->cap);
+    free(b->data);
+}
 
 /* ---- plumbing ---------------------------------------------------------------- */
 static int pg_fail(struct store_conn *c, struct store_err *err, const char *what, PGresult *res) {
+    assert(c != NULL && c->pg != NULL && err != NULL && what != NULL);
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg);
     store_errf(err, "postgresql: %s: %s", what, msg && *msg ? msg : "error");
     pgconn_trim(err->msg);
@@ -142,6 +153,7 @@ static int pg_fail(struct store_conn *c, struct store_err *err, const char *what
 /* Runs sql with text parameters; returns the result (caller clears) or NULL. */
 static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
+    assert(c != NULL && c->pg != NULL && sql != NULL && nparams >= 0 && (params != NULL || nparams == 0));
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -153,6 +165,7 @@ static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
 
 /* Runs one or more parameterless statements (simple query protocol). */
 static int pg_cmd_raw(struct store_conn *c, const char *sql, struct store_err *err) {
+    assert(c != NULL && c->pg != NULL && sql != NULL);
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return pg_fail(c, err, sql, res);
@@ -164,6 +177,7 @@ static int pg_cmd_raw(struct store_conn *c, const char *sql, struct store_err *e
  * dropped the connection, or the last reconnect failed, one reconnect and
  * the session settings again; *reconnected (may be NULL) says it tried. */
 static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *err) {
+    assert(c != NULL && !c->in_tx); /* never reconnects inside a transaction */
     if (!c->broken && !pgconn_lost(c->pg, &c->watch)) return 0;
     if (reconnected) *reconnected = true;
     c->broken = true;
@@ -174,6 +188,7 @@ static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *
         return store_errf(err, "postgresql: connection lost; reconnect failed: %s",
                           pgconn_unprefixed(why.msg)), -1;
     c->broken = false;
+    assert(c->prepared_count == 0);
     return 0;
 }
 
@@ -181,6 +196,7 @@ static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *
  * first time; -1 when the table is full (then it runs unprepared), -2 (err
  * set) when preparing failed. */
 static int prepared_index(struct store_conn *c, const char *sql, struct store_err *err) {
+    assert(sql != NULL && c->prepared_count >= 0 && c->prepared_count <= PG_PREPARED_MAX);
     for (int i = 0; i < c->prepared_count; i++)
         if (c->prepared[i] == sql) return i;
     if (c->prepared_count == PG_PREPARED_MAX) return -1;
@@ -199,8 +215,10 @@ static int prepared_index(struct store_conn *c, const char *sql, struct store_er
  * when outside a transaction. The result (caller clears) or NULL. */
 static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
                         const char *const *params, struct store_err *err) {
+    assert(c != NULL && sql != NULL && nparams >= 0);
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
     int i = prepared_index(c, sql, err);
+    assert(i >= -2 && i < c->prepared_count);
     if (i == -2) return NULL;
     if (i == -1) return pg_run_raw(c, sql, nparams, params, err);
     char name[16];
@@ -216,12 +234,14 @@ static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
 
 /* pg_cmd_raw, reconnecting first when outside a transaction. */
 static int pg_cmd(struct store_conn *c, const char *sql, struct store_err *err) {
+    assert(c != NULL && sql != NULL);
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
     return pg_cmd_raw(c, sql, err);
 }
 
 static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *data,
                    struct store_err *err) {
+    assert(c != NULL && sql != NULL && data != NULL && data->len <= INT32_MAX);
     if (data->failed) return store_errf(err, "postgresql: out of memory"), -1;
     if (data->len == 0) return 0;
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
@@ -243,10 +263,12 @@ static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *dat
 }
 
 static int64_t col_i64(const PGresult *res, int row, int col) {
+    assert(res != NULL && row >= 0 && row < PQntuples(res) && col >= 0 && col < PQnfields(res));
     return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 static void col_text(const PGresult *res, int row, int col, char *out, size_t size) {
+    assert(res != NULL && row < PQntuples(res) && col < PQnfields(res) && out != NULL && size > 0);
     snprintf(out, size, "%s", PQgetvalue(res, row, col));
 }
 
@@ -258,6 +280,7 @@ struct keyindex {
 };
 
 static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n) {
+    assert(ki != NULL && (keys != NULL || n == 0) && n < UINT32_MAX);
     ki->slot_count = 16;
     while (ki->slot_count < 2 * n) ki->slot_count *= 2;
     ki->slots = calloc(ki->slot_count, sizeof *ki->slots);
@@ -274,6 +297,7 @@ static int keyindex_build(struct keyindex *ki, const char *const *keys, size_t n
 /* Iterates the request indexes whose key equals key (duplicates too):
  * start with *pos = SIZE_MAX; returns -1 at the end. */
 static long keyindex_next(const struct keyindex *ki, const char *key, size_t *pos) {
+    assert(ki->slots != NULL && key != NULL && pos != NULL);
     size_t mask = ki->slot_count - 1;
     size_t h = *pos == SIZE_MAX ? (size_t)fnv1a_text(FNV_OFFSET, key) & mask : (*pos + 1) & mask;
     for (; ki->slots[h] != 0; h = (h + 1) & mask) {
@@ -289,6 +313,7 @@ static long keyindex_next(const struct keyindex *ki, const char *key, size_t *po
 /* ---- open, close, transactions ---------------------------------------------- */
 static void pg_close(struct store_conn *c) {
     if (c == NULL) return;
+    assert(c->prepared_count >= 0 && c->prepared_count <= PG_PREPARED_MAX);
     if (c->pg) PQfinish(c->pg);
     free(c);
 }
@@ -325,6 +350,7 @@ static int pg_open(const char *target, struct store_conn **out, struct store_err
  * transaction ran, so one reconnect (if none was tried yet) and a second
  * BEGIN are safe. */
 static int pg_begin(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && !c->in_tx); /* transactions do not nest */
     char sql[96];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
     bool reconnected = false;
@@ -335,6 +361,7 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
         if (rc == 0) rc = pg_cmd_raw(c, sql, err);
     }
     c->in_tx = rc == 0;
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_INTRANS);
     return rc;
 }
 
@@ -342,6 +369,7 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
  * transaction committed is unknown (the journal tells; a resend with the
  * same msgid is answered from it if it did). */
 static int pg_commit(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
     int rc = pg_cmd_raw(c, "COMMIT", err);
     c->in_tx = false;
     if (rc != 0 && PQstatus(c->pg) != CONNECTION_OK) {
@@ -349,19 +377,23 @@ static int pg_commit(struct store_conn *c, struct store_err *err) {
         store_errf(err, "postgresql: connection lost during COMMIT, outcome unknown: %s",
                    pgconn_unprefixed(why.msg));
     }
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_IDLE); /* committed: the transaction ended */
     return rc;
 }
 
 static int pg_snapshot_begin(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && !c->in_tx);
     bool reconnected = false;
     int rc = pg_ensure(c, &reconnected, err);
     if (rc == 0) rc = pg_cmd_raw(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
     if (rc == 0) c->in_tx = true;
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_INTRANS);
     return rc;
 }
 
 static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
+    assert(c != NULL && c->pg != NULL);
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
     c->in_tx = false;
@@ -369,6 +401,7 @@ static void pg_rollback(struct store_conn *c) {
 
 static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
     (void)c, (void)on, (void)err;
+    assert(c != NULL); /* nothing to relax: COPY is the bulk path */
     return 0;
 }
 
@@ -376,6 +409,7 @@ static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
  * here (the start of a unit of work: reconnects when the connection was
  * lost); *own says whether it did. */
 static int scan_begin(struct store_conn *c, bool *own, struct store_err *err) {
+    assert(c != NULL && own != NULL);
     *own = false;
     if (c->in_tx) return 0;
     if (pg_ensure(c, NULL, err) != 0) return -1;
@@ -389,6 +423,7 @@ static int scan_begin(struct store_conn *c, bool *own, struct store_err *err) {
 static int pg_scan(struct store_conn *c, const char *sql, int nparams, const char *const *params,
                    int (*row)(const PGresult *, int, void *), void *ctx, struct store_err *err) {
     bool own_tx = false;
+    assert(c != NULL && sql != NULL && row != NULL);
     char name[32], fetch[64], decl[64];
     snprintf(name, sizeof name, "yibao_c%d", ++c->cursor_serial);
     if (scan_begin(c, &own_tx, err) != 0) return -1;
@@ -412,6 +447,7 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     snprintf(fetch, sizeof fetch, "CLOSE %s", name);
     if (rc != -1 && PQtransactionStatus(c->pg) == PQTRANS_INTRANS && pg_cmd_raw(c, fetch, err) != 0)
         rc = -1;
+    assert(!own_tx || c->in_tx);
     if (own_tx) {
         struct store_err ignored;
         if (PQstatus(c->pg) == CONNECTION_OK)
@@ -428,6 +464,7 @@ typedef void (*fill_fn)(const PGresult *res, int row, size_t idx, void *out);
  * request by their key_col value (keys may repeat). */
 static int get_by_keys(struct store_conn *c, const char *sql, const char *const *keys, size_t n,
                        int key_col, fill_fn fill, void *out, bool *found, struct store_err *err) {
+    assert(c != NULL && sql != NULL && fill != NULL && found != NULL && key_col >= 0);
     for (size_t i = 0; i < n; i++) found[i] = false;
     if (n == 0) return 0;
     struct sbuf arr = {0};
@@ -446,6 +483,7 @@ static int get_by_keys(struct store_conn *c, const char *sql, const char *const 
         for (int r = 0; r < PQntuples(res); r++) {
             size_t pos = SIZE_MAX;
             for (long i; (i = keyindex_next(&ki, PQgetvalue(res, r, key_col), &pos)) >= 0;) {
+                assert((size_t)i < n);
                 fill(res, r, (size_t)i, out);
                 found[i] = true;
             }
@@ -463,6 +501,7 @@ struct num_keys {
 };
 
 static int num_keys_make(struct num_keys *k, const int64_t *v, size_t n) {
+    assert(k != NULL && (v != NULL || n == 0));
     k->text = calloc(n ? n : 1, sizeof *k->text);
     k->keys = calloc(n ? n : 1, sizeof *k->keys);
     if (k->text == NULL || k->keys == NULL) return -1;
@@ -474,12 +513,14 @@ static int num_keys_make(struct num_keys *k, const int64_t *v, size_t n) {
 }
 
 static void num_keys_free(struct num_keys *k) {
+    assert(k != NULL);
     free(k->text);
     free(k->keys);
 }
 
 /* ---- registry --------------------------------------------------------------------- */
 static void copy_person_line(struct sbuf *b, const struct store_person *p) {
+    assert(p->psn_no[0] != '\0' && p->acct_open_fen >= 0);
     sb_copy_text(b, p->psn_no, '\t');
     sb_copy_text(b, p->certno, '\t');
     sb_copy_text(b, p->name, '\t');
@@ -493,6 +534,7 @@ static void copy_person_line(struct sbuf *b, const struct store_person *p) {
 static int pg_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
                           struct store_err *err) {
     struct sbuf b = {0};
+    assert(n <= IMPORT_ROWS_PER_CALL && (p != NULL || n == 0));
     for (size_t i = 0; i < n; i++) copy_person_line(&b, &p[i]);
     int rc = pg_copy(c, "COPY persons(" PERSON_COLS ") FROM STDIN", &b, err);
     sb_free(&b);
@@ -500,6 +542,7 @@ static int pg_persons_put(struct store_conn *c, const struct store_person *p, si
 }
 
 static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
+    assert(out != NULL && PQnfields(res) >= 12);
     struct store_person *p = &((struct store_person *)out)[idx];
     memset(p, 0, sizeof *p);
     col_text(res, r, 0, p->psn_no, sizeof p->psn_no);
@@ -518,6 +561,7 @@ static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
 
 static int pg_persons_get(struct store_conn *c, const char *const *keys, size_t n,
                           struct store_person *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX);
     return get_by_keys(c, "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ANY($1::text[])",
                        keys, n, 0, person_fill, out, found, err);
 }
@@ -529,6 +573,7 @@ struct scan_ctx {
 
 static int person_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct store_person p;
     person_fill(res, r, 0, &p);
     return ((person_cb)sc->cb)(sc->ctx, &p);
@@ -536,6 +581,7 @@ static int person_row(const PGresult *res, int r, void *v) {
 
 static int pg_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, void *ctx,
                            struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     char lim[24];
     snprintf(lim, sizeof lim, "%" PRId64, limit < 0 ? INT64_MAX : limit);
@@ -546,7 +592,9 @@ static int pg_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, vo
 
 static int pg_institutions_put(struct store_conn *c, const struct store_institution *r, size_t n,
                                struct store_err *err) {
+    assert(n <= IMPORT_ROWS_PER_CALL && (r != NULL || n == 0));
     for (size_t i = 0; i < n; i++) {
+        assert(r[i].code[0] != '\0');
         char type[8], level[8], status[8], until[24];
         snprintf(type, sizeof type, "%d", (int)r[i].type);
         snprintf(level, sizeof level, "%d", (int)r[i].level);
@@ -567,6 +615,7 @@ static int pg_institutions_put(struct store_conn *c, const struct store_institut
 
 static int inst_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct store_institution x;
     memset(&x, 0, sizeof x);
     col_text(res, r, 0, x.code, sizeof x.code);
@@ -581,6 +630,7 @@ static int inst_row(const PGresult *res, int r, void *v) {
 
 static int pg_institutions_scan(struct store_conn *c, institution_cb cb, void *ctx,
                                 struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c, "SELECT code, name, type, level, region, status, suspended_until"
                       " FROM institutions ORDER BY code", 0, NULL, inst_row, &sc, err);
@@ -588,6 +638,7 @@ static int pg_institutions_scan(struct store_conn *c, institution_cb cb, void *c
 
 static int pg_policy_put(struct store_conn *c, const struct store_policy_row *row,
                          struct store_err *err) {
+    assert(row != NULL && row->json != NULL);
     char year[16], insutype[16];
     snprintf(year, sizeof year, "%d", (int)row->year);
     snprintf(insutype, sizeof insutype, "%d", (int)row->insutype);
@@ -606,6 +657,7 @@ static int pg_policy_put(struct store_conn *c, const struct store_policy_row *ro
 
 static int policy_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct store_policy_row row;
     memset(&row, 0, sizeof row);
     col_text(res, r, 0, row.region, sizeof row.region);
@@ -618,6 +670,7 @@ static int policy_row(const PGresult *res, int r, void *v) {
 }
 
 static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c, "SELECT region, year, insutype, id, json FROM policies"
                       " ORDER BY region, year, insutype", 0, NULL, policy_row, &sc, err);
@@ -625,6 +678,7 @@ static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struc
 
 static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *items, size_t n,
                               struct store_err *err) {
+    assert(n <= CATALOG_ITEMS_MAX && (items != NULL || n == 0));
     if (pg_cmd(c, "DELETE FROM catalog", err) != 0) return -1;
     struct sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
@@ -639,6 +693,7 @@ static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *i
 
 static int catalog_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct catalog_item it;
     memset(&it, 0, sizeof it);
     col_text(res, r, 0, it.code, sizeof it.code);
@@ -649,6 +704,7 @@ static int catalog_row(const PGresult *res, int r, void *v) {
 }
 
 static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c, "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code", 0, NULL,
                    catalog_row, &sc, err);
@@ -658,7 +714,11 @@ static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struc
 static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
     struct sbuf b = {0};
+    assert(n >= 1 && n <= BATCH_MAX);
     for (size_t i = 0; i < n; i++) {
+        /* the records continue one another's chain */
+        assert(r[i].seq > 0 && strlen(r[i].hash) == HASH_HEX_BYTES);
+        assert(i == 0 || (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
         sb_printf(&b, "%" PRId64 "\t%" PRId64 "\t%d\t", r[i].seq, r[i].time_us, (int)r[i].kind);
         sb_copy_text(&b, r[i].msgid, '\t');
         sb_copy_text(&b, r[i].psn_no, '\t');
@@ -675,6 +735,7 @@ static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, 
 }
 
 static void journal_fill(const PGresult *res, int r, size_t idx, void *out) {
+    assert(out != NULL && PQnfields(res) >= 12);
     struct journal_rec *j = &((struct journal_rec *)out)[idx];
     j->seq = col_i64(res, r, 0);
     j->time_us = col_i64(res, r, 1);
@@ -692,6 +753,7 @@ static void journal_fill(const PGresult *res, int r, size_t idx, void *out) {
 
 static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool *found,
                            struct store_err *err) {
+    assert(last != NULL && found != NULL);
     PGresult *res = pg_run(c, "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1", 0,
                            NULL, err);
     if (res == NULL) return -1;
@@ -703,6 +765,7 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
 
 static int pg_journal_by_msgid(struct store_conn *c, const char *const *msgids, size_t n,
                                struct journal_rec *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX);
     return get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE msgid = ANY($1::text[])",
                        msgids, n, 3, journal_fill, out, found, err);
 }
@@ -711,21 +774,25 @@ static int pg_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n
                              struct journal_rec *out, bool *found, struct store_err *err) {
     struct num_keys k;
     int rc = -1;
+    assert(n <= BATCH_MAX);
     if (num_keys_make(&k, seqs, n) != 0) store_errf(err, "postgresql: out of memory");
     else rc = get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ANY($1::bigint[])",
                           k.keys, n, 0, journal_fill, out, found, err);
     num_keys_free(&k);
+    for (size_t i = 0; rc == 0 && i < n; i++) assert(!found[i] || out[i].seq == seqs[i]);
     return rc;
 }
 
 static void nothing_fill(const PGresult *res, int r, size_t idx, void *out) {
     (void)res, (void)r, (void)idx, (void)out;
+    assert(out == NULL); /* a lookup for "found" alone */
 }
 
 static int pg_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n, bool *revoked,
                               struct store_err *err) {
     struct num_keys k;
     int rc = -1;
+    assert(n <= BATCH_MAX);
     if (num_keys_make(&k, ids, n) != 0) store_errf(err, "postgresql: out of memory");
     else rc = get_by_keys(c, "SELECT ref_seq FROM journal WHERE kind = 2 AND ref_seq = ANY($1::bigint[])",
                           k.keys, n, 0, nothing_fill, NULL, revoked, err);
@@ -735,6 +802,7 @@ static int pg_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n
 
 static int journal_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct journal_rec j;
     journal_fill(res, r, 0, &j);
     return ((journal_cb)sc->cb)(sc->ctx, &j);
@@ -742,6 +810,7 @@ static int journal_row(const PGresult *res, int r, void *v) {
 
 static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
                            struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     char from[24];
     snprintf(from, sizeof from, "%" PRId64, from_seq);
@@ -753,6 +822,7 @@ static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb
 /* ---- year states ------------------------------------------------------------------------ */
 static void special_encode(const struct year_state *st, struct sbuf *b) {
     bool first = true;
+    assert(st != NULL && b != NULL);
     for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
         if (st->special_paid_fen[d] == 0) continue;
         sb_printf(b, "%s%d:%" PRId64, first ? "" : ",", d, st->special_paid_fen[d]);
@@ -761,6 +831,7 @@ static void special_encode(const struct year_state *st, struct sbuf *b) {
 }
 
 static void special_decode(const char *text, struct year_state *st) {
+    assert(st != NULL);
     while (text != NULL && *text != '\0') {
         char *end = NULL;
         long d = strtol(text, &end, 10);
@@ -786,6 +857,7 @@ static void state_fill(const PGresult *res, int r, struct state_key *key, struct
 
 static int pg_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
                          struct year_state *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX && (n == 0 || (keys != NULL && out != NULL && found != NULL)));
     if (n == 0) return 0;
     struct sbuf psn = {0}, year = {0};
     sb_put(&psn, "{", 1);
@@ -811,6 +883,7 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
         assert(i >= 0 && (size_t)i < n);
         struct state_key k;
         state_fill(res, r, &k, &out[i]);
+        assert(k.year == keys[i].year); /* joined on the key */
         found[i] = true;
     }
     PQclear(res);
@@ -823,6 +896,8 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
     struct sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
         const struct year_state *s = &st[i];
+        /* a stored state is keyed by its year and never negative */
+        assert(keys[i].year == s->year && year_state_valid(s));
         sb_copy_text(&b, keys[i].psn_no, '\t');
         sb_printf(&b, "%d\t%d\t", (int)keys[i].year, (int)s->admissions);
         for (int f = 0; f < YEAR_STATE_MONEY_COUNT; f++) /* as in STATE_COLS */
@@ -843,6 +918,7 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
 
 static int state_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct state_key k;
     struct year_state st;
     state_fill(res, r, &k, &st);
@@ -850,6 +926,7 @@ static int state_row(const PGresult *res, int r, void *v) {
 }
 
 static int pg_states_scan(struct store_conn *c, state_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c, "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year", 0, NULL, state_row,
                    &sc, err);
@@ -860,6 +937,8 @@ static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t
                            struct store_err *err) {
     struct sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
+        /* a posting moves a positive amount between two accounts */
+        assert(p[i].seq > 0 && p[i].amount_fen > 0 && strcmp(p[i].debit, p[i].credit) != 0);
         sb_printf(&b, "%" PRId64 "\t%d\t", p[i].seq, (int)p[i].idx);
         sb_copy_text(&b, p[i].debit, '\t');
         sb_copy_text(&b, p[i].credit, '\t');
@@ -872,6 +951,7 @@ static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t
 
 static int posting_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     struct posting p;
     p.seq = col_i64(res, r, 0);
     p.idx = (int32_t)col_i64(res, r, 1);
@@ -883,6 +963,7 @@ static int posting_row(const PGresult *res, int r, void *v) {
 
 static int pg_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb cb, void *ctx,
                             struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     char from[24];
     snprintf(from, sizeof from, "%" PRId64, from_seq);
@@ -893,6 +974,7 @@ static int pg_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb c
 
 static int account_row(const PGresult *res, int r, void *v) {
     struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
     char account[ACCOUNT_BYTES_MAX + 1];
     col_text(res, r, 0, account, sizeof account);
     return ((account_cb)sc->cb)(sc->ctx, account, col_i64(res, r, 1));
@@ -905,6 +987,7 @@ static int pg_balances_add(struct store_conn *c, const struct balance_delta *d, 
     sb_put(&acc, "{", 1);
     sb_put(&amt, "{", 1);
     for (size_t i = 0; i < n; i++) {
+        assert(d[i].account[0] != '\0' && d[i].delta_fen != 0);
         sb_array_text(&acc, d[i].account, i == 0);
         sb_printf(&amt, "%s%" PRId64, i == 0 ? "" : ",", d[i].delta_fen);
     }
@@ -928,11 +1011,13 @@ struct balance_out {
 };
 
 static void balance_fill(const PGresult *res, int r, size_t idx, void *out) {
+    assert(out != NULL);
     ((struct balance_out *)out)->fen[idx] = col_i64(res, r, 1);
 }
 
 static int pg_balances_get(struct store_conn *c, const char *const *accounts, size_t n,
                            int64_t *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX && (out != NULL || n == 0));
     for (size_t i = 0; i < n; i++) out[i] = 0;
     struct balance_out bo = {out};
     return get_by_keys(c, "SELECT account, balance FROM accounts WHERE account = ANY($1::text[])",
@@ -940,6 +1025,7 @@ static int pg_balances_get(struct store_conn *c, const char *const *accounts, si
 }
 
 static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c, "SELECT account, balance FROM accounts ORDER BY account", 0, NULL, account_row,
                    &sc, err);
@@ -947,6 +1033,7 @@ static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, stru
 
 static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,
                              int64_t *tail_seq, struct store_err *err) {
+    assert(checkpoint_seq != NULL && found != NULL && tail_seq != NULL);
     PGresult *res = pg_run(c, CHECKPOINT_GET_SQL, 0, NULL, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1) {
@@ -961,6 +1048,7 @@ static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool
 }
 
 static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
+    assert(gen != NULL);
     PGresult *res = pg_run(c, REGISTRY_GEN_SQL, 0, NULL, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
@@ -973,6 +1061,7 @@ static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
 }
 
 static int pg_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
+    assert(c != NULL && c->in_tx && checkpoint_seq >= 0); /* in the writer's transaction */
     char text[24];
     snprintf(text, sizeof text, "%" PRId64, checkpoint_seq);
     const char *params[1] = {text};

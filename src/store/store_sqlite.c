@@ -95,11 +95,13 @@ struct store_conn {
 };
 
 static int fail(struct store_conn *c, struct store_err *err, const char *what) {
+    assert(c != NULL && c->db != NULL && what != NULL);
     store_errf(err, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
     return -1;
 }
 
 static int exec_sql(struct store_conn *c, const char *sql, struct store_err *err) {
+    assert(c != NULL && c->db != NULL && sql != NULL);
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         store_errf(err, "%s: %s", c->path, msg ? msg : sqlite3_errmsg(c->db));
@@ -111,6 +113,7 @@ static int exec_sql(struct store_conn *c, const char *sql, struct store_err *err
 
 static void sq_close(struct store_conn *c) {
     if (c == NULL) return;
+    assert(c->path[0] != '\0'); /* sq_open named it before anything could fail */
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
     free(c);
@@ -163,13 +166,16 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
             return -1;
         }
     }
+    assert(sqlite3_get_autocommit(c->db)); /* the migrations committed */
     *out = c;
     return 0;
 }
 
 /* Runs a statement that returns no rows (already bound); resets it. */
 static int step_done(struct store_conn *c, enum stmt_id id, struct store_err *err) {
+    assert(id >= 0 && id < S_COUNT);
     sqlite3_stmt *s = c->stmt[id];
+    assert(s != NULL);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -181,26 +187,35 @@ static int step_done(struct store_conn *c, enum stmt_id id, struct store_err *er
 }
 
 static int sq_begin(struct store_conn *c, struct store_err *err) {
-    return step_done(c, S_BEGIN, err);
+    assert(c != NULL && sqlite3_get_autocommit(c->db)); /* no transaction is open */
+    int rc = step_done(c, S_BEGIN, err);
+    assert(rc != 0 || !sqlite3_get_autocommit(c->db));
+    return rc;
 }
 
 static int sq_commit(struct store_conn *c, struct store_err *err) {
-    return step_done(c, S_COMMIT, err);
+    assert(c != NULL && !sqlite3_get_autocommit(c->db)); /* a transaction is open */
+    int rc = step_done(c, S_COMMIT, err);
+    assert(rc != 0 || sqlite3_get_autocommit(c->db)); /* committed: the transaction ended */
+    return rc;
 }
 
 /* Deferred: the snapshot is taken by the first read and kept until the
  * rollback (WAL readers do not block the writer). */
 static int sq_snapshot_begin(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && sqlite3_get_autocommit(c->db));
     return exec_sql(c, "BEGIN DEFERRED", err);
 }
 
 static void sq_rollback(struct store_conn *c) {
+    assert(c != NULL && c->db != NULL);
     if (sqlite3_get_autocommit(c->db)) return;
     struct store_err ignored;
     (void)step_done(c, S_ROLLBACK, &ignored);
 }
 
 static int sq_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
+    assert(c != NULL && c->db != NULL);
     char sql[128];
     if (on) {
         snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", BULK_CACHE_KIB);
@@ -211,10 +226,12 @@ static int sq_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *text) {
+    assert(s != NULL && text != NULL && i >= 1 && i <= sqlite3_bind_parameter_count(s));
     sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
 }
 
 static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
+    assert(s != NULL && out != NULL && size > 0 && i >= 0 && i < sqlite3_column_count(s));
     const unsigned char *t = sqlite3_column_text(s, i);
     snprintf(out, size, "%s", t ? (const char *)t : "");
 }
@@ -223,7 +240,9 @@ static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
 static int sq_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
                           struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_PERSON_PUT];
+    assert(n <= IMPORT_ROWS_PER_CALL && (p != NULL || n == 0));
     for (size_t i = 0; i < n; i++) {
+        assert(p[i].psn_no[0] != '\0' && p[i].acct_open_fen >= 0);
         bind_text(s, 1, p[i].psn_no);
         bind_text(s, 2, p[i].certno);
         bind_text(s, 3, p[i].name);
@@ -245,6 +264,7 @@ static int sq_persons_put(struct store_conn *c, const struct store_person *p, si
 }
 
 static void person_row(sqlite3_stmt *s, struct store_person *p) {
+    assert(s != NULL && p != NULL && sqlite3_column_count(s) == 12);
     memset(p, 0, sizeof *p);
     col_text(s, 0, p->psn_no, sizeof p->psn_no);
     col_text(s, 1, p->certno, sizeof p->certno);
@@ -263,11 +283,13 @@ static void person_row(sqlite3_stmt *s, struct store_person *p) {
 static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t n,
                           struct store_person *out, bool *found, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_PERSON_GET];
+    assert(n <= BATCH_MAX && out != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         bind_text(s, 1, keys[i]);
         int rc = sqlite3_step(s);
         found[i] = rc == SQLITE_ROW;
         if (found[i]) person_row(s, &out[i]);
+        assert(!found[i] || strcmp(out[i].psn_no, keys[i]) == 0); /* WHERE psn_no = ?1 */
         sqlite3_reset(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "persons get");
     }
@@ -277,6 +299,7 @@ static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t 
 /* Runs a bound query, calling row(s, ctx) per row; resets the statement. */
 static int scan_rows(struct store_conn *c, enum stmt_id id, int (*row)(sqlite3_stmt *, void *),
                      void *ctx, struct store_err *err) {
+    assert(id >= 0 && id < S_COUNT && row != NULL);
     sqlite3_stmt *s = c->stmt[id];
     int rc, stop = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -297,6 +320,7 @@ struct scan_ctx {
 
 static int person_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct store_person p;
     person_row(s, &p);
     return ((person_cb)sc->cb)(sc->ctx, &p);
@@ -304,6 +328,7 @@ static int person_scan_row(sqlite3_stmt *s, void *v) {
 
 static int sq_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, void *ctx,
                            struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     sqlite3_bind_int64(c->stmt[S_PERSON_SCAN], 1, limit < 0 ? INT64_MAX : limit);
     return scan_rows(c, S_PERSON_SCAN, person_scan_row, &sc, err);
@@ -312,7 +337,9 @@ static int sq_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, vo
 static int sq_institutions_put(struct store_conn *c, const struct store_institution *r,
                                size_t n, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_INST_PUT];
+    assert(n <= IMPORT_ROWS_PER_CALL && (r != NULL || n == 0));
     for (size_t i = 0; i < n; i++) {
+        assert(r[i].code[0] != '\0');
         bind_text(s, 1, r[i].code);
         bind_text(s, 2, r[i].name);
         sqlite3_bind_int(s, 3, (int)r[i].type);
@@ -327,6 +354,7 @@ static int sq_institutions_put(struct store_conn *c, const struct store_institut
 
 static int inst_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct store_institution r;
     memset(&r, 0, sizeof r);
     col_text(s, 0, r.code, sizeof r.code);
@@ -341,6 +369,7 @@ static int inst_scan_row(sqlite3_stmt *s, void *v) {
 
 static int sq_institutions_scan(struct store_conn *c, institution_cb cb, void *ctx,
                                 struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return scan_rows(c, S_INST_SCAN, inst_scan_row, &sc, err);
 }
@@ -348,6 +377,7 @@ static int sq_institutions_scan(struct store_conn *c, institution_cb cb, void *c
 static int sq_policy_put(struct store_conn *c, const struct store_policy_row *r,
                          struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_POLICY_PUT];
+    assert(r != NULL && r->json != NULL && r->json_len <= INT32_MAX);
     bind_text(s, 1, r->region);
     sqlite3_bind_int(s, 2, r->year);
     sqlite3_bind_int(s, 3, r->insutype);
@@ -358,6 +388,7 @@ static int sq_policy_put(struct store_conn *c, const struct store_policy_row *r,
 
 static int policy_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct store_policy_row r;
     memset(&r, 0, sizeof r);
     col_text(s, 0, r.region, sizeof r.region);
@@ -371,12 +402,14 @@ static int policy_scan_row(sqlite3_stmt *s, void *v) {
 }
 
 static int sq_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return scan_rows(c, S_POLICY_SCAN, policy_scan_row, &sc, err);
 }
 
 static int sq_catalog_replace(struct store_conn *c, const struct catalog_item *items, size_t n,
                               struct store_err *err) {
+    assert(n <= CATALOG_ITEMS_MAX && (items != NULL || n == 0));
     if (step_done(c, S_CATALOG_CLEAR, err) != 0) return -1;
     sqlite3_stmt *s = c->stmt[S_CATALOG_PUT];
     for (size_t i = 0; i < n; i++) {
@@ -391,6 +424,7 @@ static int sq_catalog_replace(struct store_conn *c, const struct catalog_item *i
 
 static int catalog_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct catalog_item it;
     memset(&it, 0, sizeof it);
     col_text(s, 0, it.code, sizeof it.code);
@@ -401,6 +435,7 @@ static int catalog_scan_row(sqlite3_stmt *s, void *v) {
 }
 
 static int sq_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return scan_rows(c, S_CATALOG_SCAN, catalog_scan_row, &sc, err);
 }
@@ -409,7 +444,11 @@ static int sq_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struc
 static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_JOURNAL_PUT];
+    assert(n >= 1 && n <= BATCH_MAX);
     for (size_t i = 0; i < n; i++) {
+        /* the records continue one another's chain */
+        assert(r[i].seq > 0 && strlen(r[i].hash) == HASH_HEX_BYTES);
+        assert(i == 0 || (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
         sqlite3_bind_int64(s, 1, r[i].seq);
         sqlite3_bind_int64(s, 2, r[i].time_us);
         sqlite3_bind_int(s, 3, (int)r[i].kind);
@@ -428,6 +467,7 @@ static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, 
 }
 
 static void journal_row(sqlite3_stmt *s, struct journal_rec *r) {
+    assert(s != NULL && r != NULL && sqlite3_column_count(s) == 12);
     r->seq = sqlite3_column_int64(s, 0);
     r->time_us = sqlite3_column_int64(s, 1);
     r->kind = (enum journal_kind)sqlite3_column_int(s, 2);
@@ -445,6 +485,7 @@ static void journal_row(sqlite3_stmt *s, struct journal_rec *r) {
 /* One-row lookup of a journal statement already bound at parameter 1. */
 static int journal_one(struct store_conn *c, enum stmt_id id, struct journal_rec *out,
                        bool *found, struct store_err *err) {
+    assert(id == S_JOURNAL_TAIL || id == S_JOURNAL_MSGID || id == S_JOURNAL_SEQ);
     sqlite3_stmt *s = c->stmt[id];
     int rc = sqlite3_step(s);
     *found = rc == SQLITE_ROW;
@@ -457,23 +498,28 @@ static int journal_one(struct store_conn *c, enum stmt_id id, struct journal_rec
 
 static int sq_journal_tail(struct store_conn *c, struct journal_rec *last, bool *found,
                            struct store_err *err) {
+    assert(c != NULL && last != NULL && found != NULL);
     return journal_one(c, S_JOURNAL_TAIL, last, found, err);
 }
 
 static int sq_journal_by_msgid(struct store_conn *c, const char *const *msgids, size_t n,
                                struct journal_rec *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX && out != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         bind_text(c->stmt[S_JOURNAL_MSGID], 1, msgids[i]);
         if (journal_one(c, S_JOURNAL_MSGID, &out[i], &found[i], err) != 0) return -1;
+        assert(!found[i] || strcmp(out[i].msgid, msgids[i]) == 0); /* WHERE msgid = ?1 */
     }
     return 0;
 }
 
 static int sq_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n,
                              struct journal_rec *out, bool *found, struct store_err *err) {
+    assert(n <= BATCH_MAX && out != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(c->stmt[S_JOURNAL_SEQ], 1, seqs[i]);
         if (journal_one(c, S_JOURNAL_SEQ, &out[i], &found[i], err) != 0) return -1;
+        assert(!found[i] || out[i].seq == seqs[i]); /* WHERE seq = ?1 */
     }
     return 0;
 }
@@ -481,6 +527,7 @@ static int sq_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n
 static int sq_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n, bool *revoked,
                               struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_JOURNAL_REVOKED];
+    assert(n <= BATCH_MAX && revoked != NULL);
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(s, 1, ids[i]);
         int rc = sqlite3_step(s);
@@ -493,6 +540,7 @@ static int sq_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n
 
 static int journal_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct journal_rec r;
     journal_row(s, &r);
     return ((journal_cb)sc->cb)(sc->ctx, &r);
@@ -500,6 +548,7 @@ static int journal_scan_row(sqlite3_stmt *s, void *v) {
 
 static int sq_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
                            struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     sqlite3_bind_int64(c->stmt[S_JOURNAL_SCAN], 1, from_seq);
     return scan_rows(c, S_JOURNAL_SCAN, journal_scan_row, &sc, err);
@@ -508,6 +557,7 @@ static int sq_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb
 /* ---- year states -------------------------------------------------------- */
 static void special_encode(const struct year_state *st, char *out, size_t size) {
     size_t len = 0;
+    assert(st != NULL && out != NULL && size > 0);
     out[0] = '\0';
     for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
         if (st->special_paid_fen[d] == 0) continue;
@@ -516,9 +566,11 @@ static void special_encode(const struct year_state *st, char *out, size_t size) 
         if (n < 0 || (size_t)n >= size - len) break;
         len += (size_t)n;
     }
+    assert(len < size && out[len] == '\0');
 }
 
 static void special_decode(const char *text, struct year_state *st) {
+    assert(st != NULL);
     while (text != NULL && *text != '\0') {
         char *end = NULL;
         long d = strtol(text, &end, 10);
@@ -530,6 +582,7 @@ static void special_decode(const char *text, struct year_state *st) {
 }
 
 static void state_row(sqlite3_stmt *s, struct state_key *key, struct year_state *st) {
+    assert(s != NULL && key != NULL && st != NULL);
     col_text(s, 0, key->psn_no, sizeof key->psn_no);
     key->year = sqlite3_column_int(s, 1);
     year_state_init(st, key->year, 0);
@@ -545,6 +598,7 @@ static void state_row(sqlite3_stmt *s, struct state_key *key, struct year_state 
 static int sq_states_get(struct store_conn *c, const struct state_key *keys, size_t n,
                          struct year_state *out, bool *found, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_STATE_GET];
+    assert(n <= BATCH_MAX && out != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         bind_text(s, 1, keys[i].psn_no);
         sqlite3_bind_int(s, 2, keys[i].year);
@@ -553,6 +607,7 @@ static int sq_states_get(struct store_conn *c, const struct state_key *keys, siz
         struct state_key k;
         if (found[i]) state_row(s, &k, &out[i]);
         else year_state_init(&out[i], keys[i].year, 0);
+        assert(out[i].year == keys[i].year); /* a found row is the key's: WHERE year = ?2 */
         sqlite3_reset(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "states get");
     }
@@ -564,6 +619,8 @@ static int sq_states_put(struct store_conn *c, const struct state_key *keys,
     sqlite3_stmt *s = c->stmt[S_STATE_PUT];
     char special[POLICY_DISEASES_MAX * 32];
     for (size_t i = 0; i < n; i++) {
+        /* a stored state is keyed by its year and never negative */
+        assert(keys[i].year == st[i].year && year_state_valid(&st[i]));
         bind_text(s, 1, keys[i].psn_no);
         sqlite3_bind_int(s, 2, keys[i].year);
         sqlite3_bind_int(s, 3, st[i].admissions);
@@ -581,6 +638,7 @@ static int sq_states_put(struct store_conn *c, const struct state_key *keys,
 
 static int state_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct state_key k;
     struct year_state st;
     state_row(s, &k, &st);
@@ -588,6 +646,7 @@ static int state_scan_row(sqlite3_stmt *s, void *v) {
 }
 
 static int sq_states_scan(struct store_conn *c, state_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return scan_rows(c, S_STATE_SCAN, state_scan_row, &sc, err);
 }
@@ -597,6 +656,8 @@ static int sq_postings_put(struct store_conn *c, const struct posting *p, size_t
                            struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_POSTING_PUT];
     for (size_t i = 0; i < n; i++) {
+        /* a posting moves a positive amount between two accounts */
+        assert(p[i].seq > 0 && p[i].amount_fen > 0 && strcmp(p[i].debit, p[i].credit) != 0);
         sqlite3_bind_int64(s, 1, p[i].seq);
         sqlite3_bind_int(s, 2, p[i].idx);
         bind_text(s, 3, p[i].debit);
@@ -609,6 +670,7 @@ static int sq_postings_put(struct store_conn *c, const struct posting *p, size_t
 
 static int posting_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     struct posting p;
     p.seq = sqlite3_column_int64(s, 0);
     p.idx = sqlite3_column_int(s, 1);
@@ -620,6 +682,7 @@ static int posting_scan_row(sqlite3_stmt *s, void *v) {
 
 static int sq_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb cb, void *ctx,
                             struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     sqlite3_bind_int64(c->stmt[S_POSTING_SCAN], 1, from_seq);
     return scan_rows(c, S_POSTING_SCAN, posting_scan_row, &sc, err);
@@ -627,6 +690,7 @@ static int sq_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb c
 
 static int account_scan_row(sqlite3_stmt *s, void *v) {
     struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
     char account[ACCOUNT_BYTES_MAX + 1];
     col_text(s, 0, account, sizeof account);
     return ((account_cb)sc->cb)(sc->ctx, account, sqlite3_column_int64(s, 1));
@@ -636,6 +700,7 @@ static int sq_balances_add(struct store_conn *c, const struct balance_delta *d, 
                            struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_BALANCE_ADD];
     for (size_t i = 0; i < n; i++) {
+        assert(d[i].account[0] != '\0' && d[i].delta_fen != 0);
         bind_text(s, 1, d[i].account);
         sqlite3_bind_int64(s, 2, d[i].delta_fen);
         if (step_done(c, S_BALANCE_ADD, err) != 0) return -1;
@@ -646,6 +711,7 @@ static int sq_balances_add(struct store_conn *c, const struct balance_delta *d, 
 static int sq_balances_get(struct store_conn *c, const char *const *accounts, size_t n,
                            int64_t *out, bool *found, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_BALANCE_GET];
+    assert(n <= BATCH_MAX && out != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         bind_text(s, 1, accounts[i]);
         int rc = sqlite3_step(s);
@@ -658,6 +724,7 @@ static int sq_balances_get(struct store_conn *c, const char *const *accounts, si
 }
 
 static int sq_balances_scan(struct store_conn *c, account_cb cb, void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     return scan_rows(c, S_BALANCE_SCAN, account_scan_row, &sc, err);
 }
@@ -665,6 +732,7 @@ static int sq_balances_scan(struct store_conn *c, account_cb cb, void *ctx, stru
 static int sq_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,
                              int64_t *tail_seq, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_CHECKPOINT_GET];
+    assert(checkpoint_seq != NULL && found != NULL && tail_seq != NULL);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *found = sqlite3_column_type(s, 0) != SQLITE_NULL;
@@ -677,12 +745,14 @@ static int sq_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool
 }
 
 static int sq_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
+    assert(c != NULL && checkpoint_seq >= 0 && !sqlite3_get_autocommit(c->db)); /* in the writer's transaction */
     sqlite3_bind_int64(c->stmt[S_CHECKPOINT_PUT], 1, checkpoint_seq);
     return step_done(c, S_CHECKPOINT_PUT, err);
 }
 
 static int sq_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_REGISTRY_GEN];
+    assert(gen != NULL);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *gen = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
