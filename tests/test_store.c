@@ -626,6 +626,10 @@ static void test_import_errors(void **state) {
     snprintf(text, sizeof text, "%sN1,c,\"n,1,1970-01-01\n", head);
     import_fails(f, "persons", text, "bad.csv:2: csv: unterminated quoted field");
     import_fails(f, "persons", "psn_no,certno\n", "bad.csv:1: psn_name: missing column");
+    /* a row shorter than the header: its missing fields are empty, never the row before's */
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,12.50\n"
+                                "N2,c2\n", head);
+    import_fails(f, "persons", text, "bad.csv:3: brdy: not a date");
     snprintf(text, sizeof text, "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
                                 "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n", head);
     import_fails(f, "persons", text, "E1"); /* already registered: names the psn_no */
