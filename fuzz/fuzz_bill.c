@@ -23,8 +23,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(bool ok, const char *what)
-{
+static void check(bool ok, const char *what) {
     if (!ok) {
         fprintf(stderr, "fuzz_bill: property violated: %s\n", what);
         abort();
@@ -32,8 +31,8 @@ static void check(bool ok, const char *what)
 }
 
 static const char *const policy_files[] = {
-    "maoming-2020-resident.json", "maoming-2020-employee.json", "jinchang-2015-resident.json",
-    "jincheng-2015-employee.json", "jincheng-2015-ncms.json",   "synthetic-2022-employee.json",
+    "maoming-2020-resident.json",  "maoming-2020-employee.json", "jinchang-2015-resident.json",
+    "jincheng-2015-employee.json", "jincheng-2015-ncms.json",    "synthetic-2022-employee.json",
 };
 #define POLICY_COUNT (int)(sizeof policy_files / sizeof policy_files[0])
 static struct policy policies[POLICY_COUNT];
@@ -47,8 +46,7 @@ static const struct institution institutions[5] = {
     {"P1", INSTITUTION_PHARMACY, LEVEL_NONE},
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
@@ -71,27 +69,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static uint64_t hash_bytes(const uint8_t *data, size_t size)
-{
+static uint64_t hash_bytes(const uint8_t *data, size_t size) {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 1099511628211ULL;
     return h;
 }
 
-static void within(int64_t used, int64_t cap, const char *what)
-{
+static void within(int64_t used, int64_t cap, const char *what) {
     check(cap == CAP_NONE || used <= cap, what);
 }
 
 static void check_success(const struct policy *p, const struct person *person,
-                          const struct year_state *before, const struct settle_result *r)
-{
+                          const struct year_state *before, const struct settle_result *r) {
     const struct setlinfo *s = &r->setl;
 #define FIGURE_NONNEG_(setl, name, kind) check((setl)->name >= 0, #name " >= 0");
     SETLINFO_FIELDS(FIGURE_NONNEG_, s)
 #undef FIGURE_NONNEG_
-    check(s->medfee_sumamt == s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt +
-                                  s->inscp_scp_amt, "identity 1");
+    check(s->medfee_sumamt ==
+              s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt,
+          "identity 1");
     check(s->medfee_sumamt == s->fund_pay_sumamt + s->psn_part_amt, "identity 2");
     int64_t funds = 0;
     for (int i = 0; i < FUND_LAYER_COUNT; i++) funds += fund_layer_pay(s, (enum fund_layer_id)i);
@@ -110,7 +106,8 @@ static void check_success(const struct policy *p, const struct person *person,
         int64_t cap = p->catastrophic.annual_cap_fen;
         for (int i = 0; i < p->catastrophic_rule_count; i++)
             if (p->catastrophic_rules[i].when_mask & mask) {
-                if (p->catastrophic_rules[i].has_annual_cap) cap = p->catastrophic_rules[i].annual_cap_fen;
+                if (p->catastrophic_rules[i].has_annual_cap)
+                    cap = p->catastrophic_rules[i].annual_cap_fen;
                 break;
             }
         within(after.cat_paid_fen, cap, "catastrophic cap");
@@ -126,8 +123,7 @@ static void check_success(const struct policy *p, const struct person *person,
     check(year_state_equal(&after, before), "revoke restores");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct json_error jerr;
     const struct json_value *root = json_parse(doc, (const char *)data, size, &jerr);
     if (root == NULL) return 0;
@@ -146,7 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int year = datetime_year(bill.endtime);
         for (int k = 0; k < POLICY_COUNT; k++) {
             const struct policy *q = &policies[(h + (uint64_t)k) % POLICY_COUNT];
-            if (q->year == year) { p = q; break; }
+            if (q->year == year) {
+                p = q;
+                break;
+            }
         }
     }
     h >>= 3;

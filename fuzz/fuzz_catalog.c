@@ -15,8 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(bool ok, const char *what)
-{
+static void check(bool ok, const char *what) {
     if (!ok) {
         fprintf(stderr, "fuzz_catalog: property violated: %s\n", what);
         abort();
@@ -25,8 +24,7 @@ static void check(bool ok, const char *what)
 
 static struct json_doc *doc;
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (doc == NULL) {
         struct json_limits limits = {1u << 20, JSON_DEPTH_MAX, 1u << 16};
         doc = json_doc_new(&limits);
@@ -55,9 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(strlen(it->code) >= 1 && strlen(it->code) <= CODE_BYTES_MAX, "code length");
         const struct json_value *cls = json_get(v, "class");
         check(cls != NULL && cls->type == JSON_STRING, "class string");
-        check(it->item_class == (cls->text[0] == 'A' ? CLASS_A : cls->text[0] == 'B' ? CLASS_B : CLASS_C),
+        check(it->item_class == (cls->text[0] == 'A'   ? CLASS_A
+                                 : cls->text[0] == 'B' ? CLASS_B
+                                                       : CLASS_C),
               "class read");
-        check(it->prepay_bp == -1 || (it->prepay_bp >= 0 && it->prepay_bp <= RATIO_ONE_BP), "prepay");
+        check(it->prepay_bp == -1 || (it->prepay_bp >= 0 && it->prepay_bp <= RATIO_ONE_BP),
+              "prepay");
         check(it->cap_price_scaled >= -1 && it->cap_price_scaled <= PRICE_SCALED_MAX, "cap price");
     }
     check(catalog_find(&c, "\x01never a code") == NULL || items->len > 0, "absent code");

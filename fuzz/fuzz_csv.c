@@ -66,8 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int rc = csv_next(&r);
     if (rc == 1) {
         check_record(&r, &last_line);
-        const char *missing = persons ? rows_map_header(&r, ROWS_PERSON_COLS, PC_COUNT, PC_STATUS, cols)
-                                      : rows_map_header(&r, ROWS_INST_COLS, IC_COUNT, IC_UNTIL, cols);
+        const char *missing = persons
+                                  ? rows_map_header(&r, ROWS_PERSON_COLS, PC_COUNT, PC_STATUS, cols)
+                                  : rows_map_header(&r, ROWS_INST_COLS, IC_COUNT, IC_UNTIL, cols);
         while (missing == NULL && (rc = csv_next(&r)) == 1) {
             check_record(&r, &last_line);
             int col = -1;

@@ -16,8 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(bool ok, const char *what, const char *text, size_t len)
-{
+static void check(bool ok, const char *what, const char *text, size_t len) {
     if (ok) return;
     fprintf(stderr, "fuzz_decimal: %s: \"%.*s\"\n", what, (int)(len > 200 ? 200 : len), text);
     abort();
@@ -27,31 +26,37 @@ static bool digit(char c) { return c >= '0' && c <= '9'; }
 
 struct ref {
     enum decimal_status status;
-    bool also_out_of_range;     /* too precise and out of range at once */
-    bool mantissa_above_max;    /* the digit string alone exceeds abs_max */
-    bool big_exponent;          /* exponent >= 100000 in magnitude */
+    bool also_out_of_range;  /* too precise and out of range at once */
+    bool mantissa_above_max; /* the digit string alone exceeds abs_max */
+    bool big_exponent;       /* exponent >= 100000 in magnitude */
     int64_t value;
 };
 
 /* Exact reference: value = sign * D * 10^e, D a digit string. */
-static void reference(const char *t, size_t len, int dm, int64_t abs_max, struct ref *r)
-{
+static void reference(const char *t, size_t len, int dm, int64_t abs_max, struct ref *r) {
     memset(r, 0, sizeof *r);
     size_t i = 0;
     bool neg = false;
     /* Grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
     if (i < len && t[i] == '-') neg = true, i++;
-    if (i >= len || !digit(t[i])) { r->status = DECIMAL_MALFORMED; return; }
+    if (i >= len || !digit(t[i])) {
+        r->status = DECIMAL_MALFORMED;
+        return;
+    }
     size_t int_start = i;
     if (t[i] == '0') i++;
-    else while (i < len && digit(t[i])) i++;
+    else
+        while (i < len && digit(t[i])) i++;
     size_t int_end = i, frac_start = i, frac_end = i;
     if (i < len && t[i] == '.') {
         i++;
         frac_start = i;
         while (i < len && digit(t[i])) i++;
         frac_end = i;
-        if (frac_end == frac_start) { r->status = DECIMAL_MALFORMED; return; }
+        if (frac_end == frac_start) {
+            r->status = DECIMAL_MALFORMED;
+            return;
+        }
     }
     bool exp_neg = false;
     size_t exp_start = i, exp_end = i;
@@ -61,9 +66,15 @@ static void reference(const char *t, size_t len, int dm, int64_t abs_max, struct
         exp_start = i;
         while (i < len && digit(t[i])) i++;
         exp_end = i;
-        if (exp_end == exp_start) { r->status = DECIMAL_MALFORMED; return; }
+        if (exp_end == exp_start) {
+            r->status = DECIMAL_MALFORMED;
+            return;
+        }
     }
-    if (i != len) { r->status = DECIMAL_MALFORMED; return; }
+    if (i != len) {
+        r->status = DECIMAL_MALFORMED;
+        return;
+    }
     (void)neg;
 
     /* Collect all mantissa digits, note the fraction length. */
@@ -97,7 +108,12 @@ static void reference(const char *t, size_t len, int dm, int64_t abs_max, struct
     /* Strip leading zeros; zero is zero whatever the exponent. */
     size_t lead = 0;
     while (lead < n && d[lead] == '0') lead++;
-    if (lead == n) { free(d); r->status = DECIMAL_OK; r->value = 0; return; }
+    if (lead == n) {
+        free(d);
+        r->status = DECIMAL_OK;
+        r->value = 0;
+        return;
+    }
     /* Strip trailing zeros into the exponent. */
     size_t end = n;
     while (end > lead && d[end - 1] == '0') end--, e++;
@@ -128,11 +144,16 @@ static void reference(const char *t, size_t len, int dm, int64_t abs_max, struct
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    static const int64_t maxima[8] = {AMOUNT_FEN_MAX, RATIO_ONE_BP, CNT_SCALED_MAX, PRICE_SCALED_MAX,
-                                      INT64_MAX, INT64_MAX / 10, 1, 999};
+    static const int64_t maxima[8] = {AMOUNT_FEN_MAX,
+                                      RATIO_ONE_BP,
+                                      CNT_SCALED_MAX,
+                                      PRICE_SCALED_MAX,
+                                      INT64_MAX,
+                                      INT64_MAX / 10,
+                                      1,
+                                      999};
     int dm = data[0] % 10;
     int64_t abs_max = maxima[(data[0] / 10) % 8];
     const char *text = (const char *)data + 1;

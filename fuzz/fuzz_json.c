@@ -16,25 +16,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct json_doc *doc_in;    /* parses the fuzz input */
-static struct json_doc *doc_out;   /* parses what the writer produced */
+static struct json_doc *doc_in;  /* parses the fuzz input */
+static struct json_doc *doc_out; /* parses what the writer produced */
 static struct json_buf out;
 static struct json_buf ref;
 
-static void check(bool ok, const char *what)
-{
+static void check(bool ok, const char *what) {
     if (!ok) {
         fprintf(stderr, "fuzz_json: property violated: %s\n", what);
         abort();
     }
 }
 
-static void setup(void)
-{
-    struct json_limits in = { .bytes_max = 1u << 20, .depth_max = FUZZ_DEPTH_MAX,
-                              .nodes_max = 1u << 16 };
-    struct json_limits back = { .bytes_max = 8u << 20, .depth_max = FUZZ_DEPTH_MAX,
-                                .nodes_max = 1u << 16 };
+static void setup(void) {
+    struct json_limits in = {
+        .bytes_max = 1u << 20, .depth_max = FUZZ_DEPTH_MAX, .nodes_max = 1u << 16};
+    struct json_limits back = {
+        .bytes_max = 8u << 20, .depth_max = FUZZ_DEPTH_MAX, .nodes_max = 1u << 16};
     doc_in = json_doc_new(&in);
     doc_out = json_doc_new(&back);
     check(doc_in != NULL && doc_out != NULL, "json_doc_new");
@@ -43,8 +41,7 @@ static void setup(void)
 }
 
 /* Checks one value's invariants and appends it to `out` as JSON. */
-static void walk(const struct json_value *v, const struct json_value *parent, unsigned depth)
-{
+static void walk(const struct json_value *v, const struct json_value *parent, unsigned depth) {
     check(depth <= FUZZ_DEPTH_MAX, "depth within the limit");
     bool in_object = parent != NULL && parent->type == JSON_OBJECT;
     check((v->key != NULL) == in_object, "key set exactly for object members");
@@ -70,45 +67,39 @@ static void walk(const struct json_value *v, const struct json_value *parent, un
         uint32_t count = 0;
         json_buf_char(&out, v->type == JSON_ARRAY ? '[' : '{');
         for (const struct json_value *c = v->child; c != NULL; c = c->next) {
-            if (count++ > 0)
-                json_buf_char(&out, ',');
+            if (count++ > 0) json_buf_char(&out, ',');
             walk(c, v, depth + 1);
         }
         check(count == v->len, "member count");
         json_buf_char(&out, v->type == JSON_ARRAY ? ']' : '}');
         break;
     }
-    default:
-        check(false, "known type");
+    default: check(false, "known type");
     }
 }
 
-static bool same_text(const char *a, uint32_t alen, const char *b, uint32_t blen)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
+static bool same_text(const char *a, uint32_t alen, const char *b, uint32_t blen) {
+    if (a == NULL || b == NULL) return a == b;
     return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-static bool same_tree(const struct json_value *a, const struct json_value *b)
-{
-    if (a->type != b->type || a->len != b->len || !same_text(a->key, a->key_len, b->key, b->key_len))
+static bool same_tree(const struct json_value *a, const struct json_value *b) {
+    if (a->type != b->type || a->len != b->len ||
+        !same_text(a->key, a->key_len, b->key, b->key_len))
         return false;
     if ((a->type == JSON_STRING || a->type == JSON_NUMBER) &&
         !same_text(a->text, a->len, b->text, b->len))
         return false;
     const struct json_value *x = a->child, *y = b->child;
     for (; x != NULL && y != NULL; x = x->next, y = y->next)
-        if (!same_tree(x, y))
-            return false;
+        if (!same_tree(x, y)) return false;
     return x == NULL && y == NULL;
 }
 
 /* The writer must turn any byte string into a valid JSON string. Each
  * invalid byte grows to U+FFFD (3 bytes), so an output as long as the input
  * means nothing was replaced and the bytes went through unchanged. */
-static void check_buf_str(const uint8_t *data, size_t size)
-{
+static void check_buf_str(const uint8_t *data, size_t size) {
     char *s = malloc(size + 1);
     check(s != NULL, "malloc");
     memcpy(s, data, size);
@@ -127,8 +118,7 @@ static void check_buf_str(const uint8_t *data, size_t size)
 
 /* json_buf_fen must equal json_buf_int's digits, zero-padded to at least
  * three, with a point before the last two. */
-static void check_fen(const uint8_t *data, size_t size)
-{
+static void check_fen(const uint8_t *data, size_t size) {
     int64_t v = 0;
     memcpy(&v, data, size < sizeof v ? size : sizeof v);
     json_buf_reset(&ref);
@@ -141,16 +131,15 @@ static void check_fen(const uint8_t *data, size_t size)
     memset(padded, '0', pad);
     memcpy(padded + pad, digits, n + 1);
     size_t m = n + pad;
-    snprintf(want, sizeof want, "%s%.*s.%s", v < 0 ? "-" : "", (int)(m - 2), padded, padded + m - 2);
+    snprintf(want, sizeof want, "%s%.*s.%s", v < 0 ? "-" : "", (int)(m - 2), padded,
+             padded + m - 2);
     json_buf_reset(&out);
     json_buf_fen(&out, v);
     check(!out.failed && strcmp(out.data, want) == 0, "json_buf_fen matches json_buf_int");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    if (doc_in == NULL)
-        setup();
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (doc_in == NULL) setup();
     struct json_error err;
     const struct json_value *root = json_parse(doc_in, (const char *)data, size, &err);
     if (root == NULL) {

@@ -15,8 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(bool ok, const char *what)
-{
+static void check(bool ok, const char *what) {
     if (!ok) {
         fprintf(stderr, "fuzz_policy: property violated: %s\n", what);
         abort();
@@ -25,8 +24,7 @@ static void check(bool ok, const char *what)
 
 static struct json_doc *doc;
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (doc == NULL) {
         struct json_limits limits = {1u << 20, JSON_DEPTH_MAX, 1u << 16};
         doc = json_doc_new(&limits);
@@ -61,13 +59,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < p.person_rule_count; i++) {
         check(p.person_rules[i].when_mask != 0, "rule when");
         for (int l = 0; l < POLICY_LEVELS_MAX; l++)
-            check(p.person_rules[i].ratio_bp[l] >= 0 && p.person_rules[i].ratio_bp[l] <= RATIO_ONE_BP &&
+            check(p.person_rules[i].ratio_bp[l] >= 0 &&
+                      p.person_rules[i].ratio_bp[l] <= RATIO_ONE_BP &&
                       p.person_rules[i].ratio_add_bp[l] >= 0 &&
                       p.person_rules[i].ratio_add_bp[l] <= RATIO_ONE_BP,
                   "rule ratios");
     }
     for (int i = 0; i < p.assistance_count; i++)
-        check(p.assistance[i].ratio_bp >= 0 && p.assistance[i].ratio_bp <= RATIO_ONE_BP, "assistance");
+        check(p.assistance[i].ratio_bp >= 0 && p.assistance[i].ratio_bp <= RATIO_ONE_BP,
+              "assistance");
     if (p.has_catastrophic) {
         const struct catastrophic_terms *t = &p.catastrophic;
         check(t->bands[t->band_count - 1].upto_fen == CAP_NONE, "last band open");

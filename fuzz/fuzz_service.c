@@ -41,9 +41,10 @@ static void setup(void) {
     struct store_err err;
     if (store_open(db, &store, &err) != 0) die("store_open", err.msg);
     snprintf(path, sizeof path, "%s/p.csv", dir);
-    write_file(path, "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
-                     "benefit_start,acct_balc\nP0001,1,A,1,1960-06-15,390,adult,,440900,2000-01-01,0\n"
-                     "P0002,2,B,2,1970-01-01,310,in_service,,440900,2000-01-01,500\n");
+    write_file(path,
+               "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+               "benefit_start,acct_balc\nP0001,1,A,1,1960-06-15,390,adult,,440900,2000-01-01,0\n"
+               "P0002,2,B,2,1970-01-01,310,in_service,,440900,2000-01-01,500\n");
     int64_t rows;
     const char *root = getenv("YIBAO_ROOT") ? getenv("YIBAO_ROOT") : ".";
     char pol[512], cat[512], pol2[512];
@@ -77,8 +78,10 @@ static void setup(void) {
 /* 9001 for code on the fresh database: it must be given sign_no want. */
 static void sign_in(const char *code, const char *want) {
     char body[256];
-    snprintf(body, sizeof body, "{\"infno\":\"9001\",\"msgid\":\"S%s\",\"fixmedins_code\":\"%s\","
-             "\"input\":{\"signIn\":{\"opter_no\":\"1\"}}}", code, code);
+    snprintf(body, sizeof body,
+             "{\"infno\":\"9001\",\"msgid\":\"S%s\",\"fixmedins_code\":\"%s\","
+             "\"input\":{\"signIn\":{\"opter_no\":\"1\"}}}",
+             code, code);
     struct svc_request req = {.body = body, .body_len = strlen(body), .now_s = (int64_t)time(NULL)};
     size_t len;
     const char *answer = service_handle(svc, worker, &req, &len);
@@ -93,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sign_in("H3", "00000000000000000001");
         sign_in("P1", "00000000000000000002");
     }
-    struct svc_request req = {.body = (const char *)data, .body_len = size,
-                              .now_s = (int64_t)time(NULL)};
+    struct svc_request req = {
+        .body = (const char *)data, .body_len = size, .now_s = (int64_t)time(NULL)};
     size_t len;
     const char *answer = service_handle(svc, worker, &req, &len);
     struct json_error jerr;

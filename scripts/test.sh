@@ -47,6 +47,12 @@ run() { # name, command...
     fi
 }
 
+# The tree's style and its asserts: clang-format (.clang-format) over
+# src/ tests/ fuzz/, and at least one assert per function (and none over
+# 70 lines) in the store, the service and the application layer.
+run "style" scripts/style.sh
+run "asserts" python3 scripts/asserts.py --check store,service,app --min 1.0
+
 for variant in release san; do
     for t in build/$variant/tests/test_*; do
         [ -x "$t" ] || continue

@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#define TRACE_FRAMES_MAX 24   /* ALLOC_FAIL_TRACE: frames printed per failure */
+#define TRACE_FRAMES_MAX 24 /* ALLOC_FAIL_TRACE: frames printed per failure */
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
@@ -30,8 +30,8 @@ char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
 static atomic_bool armed;
-static atomic_long calls;     /* allocations seen since arming */
-static atomic_long fail_at;   /* the call that fails; 0: none */
+static atomic_long calls;   /* allocations seen since arming */
+static atomic_long fail_at; /* the call that fails; 0: none */
 static atomic_bool fired;
 
 void alloc_fail_arm(long n) {
@@ -92,7 +92,7 @@ char *__wrap_strndup(const char *s, size_t n) {
 }
 
 /* ---- SQLite's allocations --------------------------------------------- */
-static sqlite3_mem_methods sqlite_real;   /* SQLite's own, saved by the hook */
+static sqlite3_mem_methods sqlite_real; /* SQLite's own, saved by the hook */
 static atomic_bool sqlite_on;
 
 static void *sqlite_malloc(int size) {

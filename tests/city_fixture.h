@@ -15,12 +15,11 @@ static const char CITY_PERSONS[] =
     "E2,440900195001010022,Li Na,2,1950-01-01,310,retired,low_income,440900,2010-01-01,10.50\n"
     "R1,440900199001010033,Zhang San,1,1990-01-01,390,adult,extreme_poverty;low_income,440900,2010-01-01,0.00\n";
 
-static const char CITY_INSTITUTIONS[] =
-    "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
-    "H3,City Hospital,hospital,level3,440900,active\n"
-    "H0,Township Centre,hospital,township,440900,active\n"
-    "D1,Pharmacy,pharmacy,pharmacy,440900,active\n"
-    "HX,Revoked Hospital,hospital,level2,440900,revoked\n";
+static const char CITY_INSTITUTIONS[] = "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+                                        "H3,City Hospital,hospital,level3,440900,active\n"
+                                        "H0,Township Centre,hospital,township,440900,active\n"
+                                        "D1,Pharmacy,pharmacy,pharmacy,440900,active\n"
+                                        "HX,Revoked Hospital,hospital,level2,440900,revoked\n";
 
 /* The repository's root: YIBAO_ROOT, else the working directory. */
 static inline const char *city_root(void) {

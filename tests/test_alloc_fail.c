@@ -38,13 +38,13 @@
 #include "service/service.h"
 #include "store/store.h"
 
-#define POINTS_MAX 100000          /* allocations of one call the sweep covers */
-#define SQLITE_SWEEP_POINTS 100    /* failures spread over an entry's allocations with SQLite's */
+#define POINTS_MAX 100000       /* allocations of one call the sweep covers */
+#define SQLITE_SWEEP_POINTS 100 /* failures spread over an entry's allocations with SQLite's */
 #define ERR_BYTES 512
-#define REQUEST_LINES 300          /* fee lines of the JSON request body */
+#define REQUEST_LINES 300 /* fee lines of the JSON request body */
 #define REQUEST_BYTES_MAX 131072
 #define PATH_BYTES 1024
-#define ANSWER_BYTES_MAX 16384     /* a service answer */
+#define ANSWER_BYTES_MAX 16384 /* a service answer */
 
 /* One entry point under test. call() runs it armed and returns 0 or -1
  * with err set; finish() runs disarmed after every call, releases what the
@@ -65,13 +65,15 @@ static bool fail_once(const struct entry *e, long n, long *tolerated) {
     int rc = e->call(e->ctx, err, sizeof err);
     long seen = alloc_fail_disarm();
     bool fired = alloc_fail_fired();
-    if (rc != 0 && !fired) print_message("%s: failed without a failed allocation: %s\n", e->name, err);
+    if (rc != 0 && !fired)
+        print_message("%s: failed without a failed allocation: %s\n", e->name, err);
     assert_true(rc == 0 || (rc == -1 && fired));
     if (rc == -1 && err[0] == '\0') print_message("%s: allocation %ld: no message\n", e->name, n);
     assert_true(rc == 0 || err[0] != '\0');
     assert_true(fired ? seen >= n : seen < n);
     if (trace && fired)
-        print_message("%s: allocation %ld failed: %s\n", e->name, n, rc ? err : "the call succeeded");
+        print_message("%s: allocation %ld failed: %s\n", e->name, n,
+                      rc ? err : "the call succeeded");
     e->finish(e->ctx, rc);
     if (rc == 0 && fired) (*tolerated)++;
     return fired;
@@ -117,8 +119,9 @@ static long sweep(const struct entry *e) {
         stride = stride < 1 ? 1 : stride;
         tolerated = 0;
         long failed = sweep_stride(e, stride, &tolerated);
-        print_message("%-44s %5ld with SQLite's: 1 in %ld failed, %ld calls, each clean (%ld tolerated)\n",
-                      "", total, stride, failed, tolerated);
+        print_message(
+            "%-44s %5ld with SQLite's: 1 in %ld failed, %ld calls, each clean (%ld tolerated)\n",
+            "", total, stride, failed, tolerated);
     }
     alloc_fail_sqlite(false);
     return own;
@@ -138,8 +141,9 @@ static int city_setup(void **state, bool import) {
     bool pg = *state != NULL && *(const bool *)*state;
     struct city *c = calloc(1, sizeof *c);
     assert_non_null(c);
-    assert_int_equal(test_target_make(pg, "allocfail", "city.db", c->dir, sizeof c->dir,
-                                      c->pg_db, sizeof c->pg_db, c->target, sizeof c->target), 0);
+    assert_int_equal(test_target_make(pg, "allocfail", "city.db", c->dir, sizeof c->dir, c->pg_db,
+                                      sizeof c->pg_db, c->target, sizeof c->target),
+                     0);
     *state = c;
     struct store *s = NULL;
     struct store_err err = {{0}};
@@ -218,12 +222,16 @@ static int commitq_call_start(void *ctx, char *err, size_t err_size) {
  * *line, which must outlive the request). */
 static void settle_req(struct store_req *r, struct bill *bill, struct bill_line *line,
                        const char *msgid) {
-    *line = (struct bill_line){.has_feedetl_sn = true, .numbers_ok = true,
-                               .cnt_scaled = CNT_SCALE, .pric_scaled = 100 * PRICE_SCALE,
+    *line = (struct bill_line){.has_feedetl_sn = true,
+                               .numbers_ok = true,
+                               .cnt_scaled = CNT_SCALE,
+                               .pric_scaled = 100 * PRICE_SCALE,
                                .amount_fen = 10000};
     snprintf(line->feedetl_sn, sizeof line->feedetl_sn, "1");
     snprintf(line->med_list_codg, sizeof line->med_list_codg, "SA02");
-    *bill = (struct bill){.med_type = MED_TYPE_INPATIENT, .dates_ok = true, .line_count = 1,
+    *bill = (struct bill){.med_type = MED_TYPE_INPATIENT,
+                          .dates_ok = true,
+                          .line_count = 1,
                           .lines = line,
                           .begntime = datetime_from_civil(2020, 3, 1, 0, 0, 0),
                           .endtime = datetime_from_civil(2020, 3, 5, 0, 0, 0)};
@@ -426,7 +434,7 @@ struct import_ctx {
     struct store *store;
     const char *kind;
     char path[PATH_BYTES];
-    int serial;                  /* persons: the file's psn_no prefix */
+    int serial; /* persons: the file's psn_no prefix */
 };
 
 /* Persons are inserted, never overwritten: each successful import of the
@@ -520,7 +528,8 @@ static void svc_open_finish(void *ctx, int rc) {
 static void sign_in(const char *target, const struct service_config *cfg) {
     char paasid[64], token[SERVICE_TOKEN_HEX_BYTES + 1], err[ERR_BYTES];
     assert_int_equal(service_credential_issue(target, "H3", paasid, sizeof paasid, token,
-                                              sizeof token, err, sizeof err), 0);
+                                              sizeof token, err, sizeof err),
+                     0);
     struct service *svc = NULL;
     assert_int_equal(service_open(target, cfg, &svc, err, sizeof err), 0);
     char body[1024], ts[32], signature[65];
@@ -534,8 +543,12 @@ static void sign_in(const char *target, const struct service_config *cfg) {
                      "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"H3\","
                      "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":{\"signIn\":"
                      "{\"opter_no\":\"001\",\"mac\":\"00:00:00:00:00:00\",\"ip\":\"127.0.0.1\"}}}");
-    struct svc_request req = {.paasid = paasid, .timestamp = ts, .nonce = "nonce-1",
-                              .signature = signature, .body = body, .body_len = (size_t)n,
+    struct svc_request req = {.paasid = paasid,
+                              .timestamp = ts,
+                              .nonce = "nonce-1",
+                              .signature = signature,
+                              .body = body,
+                              .body_len = (size_t)n,
                               .now_s = now};
     struct svc_worker *w = service_worker_take(svc);
     assert_non_null(w);
@@ -568,15 +581,14 @@ struct handle_ctx {
 };
 
 /* The envelope of infno at institution inst with input, a new msgid. */
-static void envelope(struct handle_ctx *h, const char *infno, const char *inst,
-                     const char *input) {
+static void envelope(struct handle_ctx *h, const char *infno, const char *inst, const char *input) {
     int n = snprintf(h->body, sizeof h->body,
-        "{\"infno\":\"%s\",\"msgid\":\"%sA%08d\",\"mdtrtarea_admvs\":\"440900\","
-        "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
-        "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"T\","
-        "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"%s\","
-        "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":%s}",
-        infno, inst, ++h->serial, inst, input);
+                     "{\"infno\":\"%s\",\"msgid\":\"%sA%08d\",\"mdtrtarea_admvs\":\"440900\","
+                     "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
+                     "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"T\","
+                     "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"%s\","
+                     "\"fixmedins_name\":\"x\",\"sign_no\":\"\",\"input\":%s}",
+                     infno, inst, ++h->serial, inst, input);
     assert_true(n > 0 && (size_t)n < sizeof h->body);
     h->body_len = (size_t)n;
 }
@@ -594,8 +606,8 @@ static void pharmacy_body(struct handle_ctx *h) {
 static int handle_once(struct handle_ctx *h, char *err, size_t err_size) {
     struct svc_worker *w = service_worker_take(h->svc);
     if (w == NULL) return snprintf(err, err_size, "service_worker_take: NULL"), -1;
-    struct svc_request req = {.body = h->body, .body_len = h->body_len,
-                              .now_s = (int64_t)time(NULL)};
+    struct svc_request req = {
+        .body = h->body, .body_len = h->body_len, .now_s = (int64_t)time(NULL)};
     size_t len = 0;
     const char *answer = service_handle(h->svc, w, &req, &len);
     assert_non_null(answer);
@@ -646,20 +658,24 @@ static void handle_finish(void *ctx, int rc) {
 static int visit_call(void *ctx, char *err, size_t err_size) {
     struct handle_ctx *h = ctx;
     char in[2048], id[40];
-    snprintf(in, sizeof in, "{\"data\":{\"psn_no\":\"R1\",\"insutype\":\"390\",\"begntime\":"
+    snprintf(in, sizeof in,
+             "{\"data\":{\"psn_no\":\"R1\",\"insutype\":\"390\",\"begntime\":"
              "\"2020-06-01 09:00:00\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"R1\","
-             "\"ipt_otp_no\":\"OTP%d\",\"med_type\":\"11\"}}", h->serial);
+             "\"ipt_otp_no\":\"OTP%d\",\"med_type\":\"11\"}}",
+             h->serial);
     envelope(h, "2201", "H3", in);
     if (handle_once(h, err, err_size) != 0) return -1;
     const char *p = strstr(h->answer, "\"mdtrt_id\":\"");
     assert_non_null(p);
     p += strlen("\"mdtrt_id\":\"");
     snprintf(id, sizeof id, "%.*s", (int)strcspn(p, "\""), p);
-    static const char line[] = "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"fee_ocur_time\":"
+    static const char line[] =
+        "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"fee_ocur_time\":"
         "\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\","
         "\"medins_list_codg\":\"h\",\"det_item_fee_sumamt\":%s,\"cnt\":%s,\"pric\":%s}";
-    static const char *const lines[3][4] = {
-        {"XA01", "28.8", "24", "1.2"}, {"XB01", "135.00", "30", "4.5"}, {"XC01", "150", "1", "150"}};
+    static const char *const lines[3][4] = {{"XA01", "28.8", "24", "1.2"},
+                                            {"XB01", "135.00", "30", "4.5"},
+                                            {"XC01", "150", "1", "150"}};
     int n = snprintf(in, sizeof in, "{\"feedetail\":[");
     for (int i = 0; i < 3; i++)
         n += snprintf(in + n, sizeof in - (size_t)n, line, i ? "," : "", id, i + 1, lines[i][0],
@@ -667,10 +683,12 @@ static int visit_call(void *ctx, char *err, size_t err_size) {
     snprintf(in + n, sizeof in - (size_t)n, "]}");
     envelope(h, "2204", "H3", in);
     if (handle_once(h, err, err_size) != 0) return -1;
-    snprintf(in, sizeof in, "{\"data\":{\"psn_no\":\"R1\",\"mdtrt_cert_type\":\"02\","
+    snprintf(in, sizeof in,
+             "{\"data\":{\"psn_no\":\"R1\",\"mdtrt_cert_type\":\"02\","
              "\"mdtrt_cert_no\":\"R1\",\"med_type\":\"11\",\"medfee_sumamt\":313.80,"
              "\"psn_setlway\":\"01\",\"mdtrt_id\":\"%s\",\"acct_used_flag\":\"0\","
-             "\"insutype\":\"390\"}}", id);
+             "\"insutype\":\"390\"}}",
+             id);
     envelope(h, "2207", "H3", in);
     return handle_once(h, err, err_size);
 }
@@ -735,19 +753,22 @@ static void json_finish(void *ctx, int rc) {
 
 /* A 2301 fee upload of REQUEST_LINES lines, as an institution sends it. */
 static size_t request_body(char *out, size_t size) {
-    size_t n = (size_t)snprintf(out, size,
+    size_t n = (size_t)snprintf(
+        out, size,
         "{\"infno\":\"2301\",\"msgid\":\"H3T00000001\",\"mdtrtarea_admvs\":\"440900\","
         "\"insuplc_admdvs\":\"440900\",\"recer_sys_code\":\"T\",\"infver\":\"V1.0\","
         "\"opter_type\":\"1\",\"opter\":\"001\",\"opter_name\":\"\\u5f20\\u4e09\","
         "\"inf_time\":\"2020-06-01 10:00:00\",\"fixmedins_code\":\"H3\",\"fixmedins_name\":"
         "\"x\",\"sign_no\":\"1\",\"input\":{\"feedetail\":[");
     for (int i = 0; i < REQUEST_LINES && n < size; i++)
-        n += (size_t)snprintf(out + n, size - n,
+        n += (size_t)snprintf(
+            out + n, size - n,
             "%s{\"feedetl_sn\":\"%d\",\"mdtrt_id\":\"M1\",\"psn_no\":\"E1\",\"med_type\":\"21\","
             "\"fee_ocur_time\":\"2020-03-02 08:00:00\",\"med_list_codg\":\"SA02\","
             "\"medins_list_codg\":\"L%d\",\"det_item_fee_sumamt\":12.30,\"cnt\":1.0000,"
             "\"pric\":12.300000,\"bilg_dept_codg\":\"D1\",\"hosp_appr_flag\":null,"
-            "\"memo\":[true,false,{}]}", i ? "," : "", i + 1, i);
+            "\"memo\":[true,false,{}]}",
+            i ? "," : "", i + 1, i);
     if (n < size) n += (size_t)snprintf(out + n, size - n, "]}}");
     assert_true(n < size);
     return n;
@@ -836,10 +857,13 @@ int main(void) {
 #define ON_PG(test, setup) \
     cmocka_unit_test_prestate_setup_teardown(test, setup, teardown_city, (void *)&pg)
     const struct CMUnitTest pg_tests[] = {
-        ON_PG(test_commitq_start, setup_city),   ON_PG(test_commitq_call, setup_city),
-        ON_PG(test_store_open, setup_city),      ON_PG(test_store_import, setup_empty),
+        ON_PG(test_commitq_start, setup_city),
+        ON_PG(test_commitq_call, setup_city),
+        ON_PG(test_store_open, setup_city),
+        ON_PG(test_store_import, setup_empty),
         ON_PG(test_records_after_checkpoint, setup_city),
-        ON_PG(test_service_open, setup_city),    ON_PG(test_service_handle, setup_city),
+        ON_PG(test_service_open, setup_city),
+        ON_PG(test_service_handle, setup_city),
     };
     int failed = cmocka_run_group_tests_name("alloc_fail/sqlite", tests, NULL, NULL);
     const char *uri = getenv("YIBAO_PG_URI");

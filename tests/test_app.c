@@ -20,7 +20,7 @@
 
 #define TEST_INSTITUTIONS 4
 
-static struct policy policy;     /* maoming-2020-resident: region 440900, 2020, 390 */
+static struct policy policy; /* maoming-2020-resident: region 440900, 2020, 390 */
 static struct catalog catalog;
 static struct store_institution institutions[TEST_INSTITUTIONS];
 static struct store_person person;
@@ -92,10 +92,12 @@ static int setup(void **state) {
     const char *root = getenv("YIBAO_ROOT") ? getenv("YIBAO_ROOT") : ".";
     char path[1024];
     snprintf(path, sizeof path, "%s/policies/maoming-2020-resident.json", root);
-    if (policy_load_file(path, &policy, err, sizeof err) != 0) return fprintf(stderr, "%s\n", err), -1;
+    if (policy_load_file(path, &policy, err, sizeof err) != 0)
+        return fprintf(stderr, "%s\n", err), -1;
     catalog_init(&catalog);
     snprintf(path, sizeof path, "%s/policies/catalog-conformance.json", root);
-    if (catalog_load_file(path, &catalog, err, sizeof err) != 0) return fprintf(stderr, "%s\n", err), -1;
+    if (catalog_load_file(path, &catalog, err, sizeof err) != 0)
+        return fprintf(stderr, "%s\n", err), -1;
     datetime_s june30 = datetime_from_civil(2020, 6, 30, 23, 59, 59);
     institution(0, "H3", DESIGNATION_ACTIVE, 0);
     institution(1, "HS", DESIGNATION_SUSPENDED, 0);
@@ -170,7 +172,8 @@ static void test_scheme_asked(void **state) {
     const struct {
         int32_t asked;
         const char *want;
-    } cases[] = {{0, "OK"}, {INSUTYPE_RESIDENT, "OK"}, {INSUTYPE_EMPLOYEE, "E_SCHEME"}, {-1, "E_SCHEME"}};
+    } cases[] = {
+        {0, "OK"}, {INSUTYPE_RESIDENT, "OK"}, {INSUTYPE_EMPLOYEE, "E_SCHEME"}, {-1, "E_SCHEME"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         make_bill("H3", 7);
         asked = cases[i].asked;
@@ -200,9 +203,9 @@ static void test_designation_at_the_bills_date(void **state) {
         const char *code;
         int month;
         const char *want;
-    } cases[] = {{"H3", 3, "OK"}, {"HS", 9, "E_UNKNOWN_INSTITUTION"},
-                 {"HU", 6, "E_UNKNOWN_INSTITUTION"}, {"HU", 7, "OK"},
-                 {"HR", 9, "E_UNKNOWN_INSTITUTION"}, {"NOPE", 9, "E_UNKNOWN_INSTITUTION"}};
+    } cases[] = {
+        {"H3", 3, "OK"}, {"HS", 9, "E_UNKNOWN_INSTITUTION"}, {"HU", 6, "E_UNKNOWN_INSTITUTION"},
+        {"HU", 7, "OK"}, {"HR", 9, "E_UNKNOWN_INSTITUTION"}, {"NOPE", 9, "E_UNKNOWN_INSTITUTION"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         make_bill(cases[i].code, cases[i].month);
         assert_string_equal(outcome(&ans), cases[i].want);
@@ -219,8 +222,8 @@ static void test_settled_answer(void **state) {
     const struct setlinfo *s = &ans.stl.setl;
     assert_int_equal(s->medfee_sumamt, 3600);
     assert_int_equal(s->medfee_sumamt, s->fund_pay_sumamt + s->psn_part_amt);
-    assert_int_equal(s->medfee_sumamt,
-                     s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt);
+    assert_int_equal(s->medfee_sumamt, s->fulamt_ownpay_amt + s->overlmt_selfpay +
+                                           s->preselfpay_amt + s->inscp_scp_amt);
     assert_string_equal(ans.stl.region, policy.region);
     assert_int_equal(ans.stl.year, 2020);
     assert_int_equal(ans.stl.insutype, policy.insutype);

@@ -31,8 +31,8 @@
 #define SMALL_PERSONS 2000
 #define STAT_PERSONS 20000
 #define ADMISSION_TARGET 0.20
-#define ADMISSION_TOLERANCE 0.10     /* relative */
-#define COST_TOLERANCE 0.15          /* relative, inpatient medians by level */
+#define ADMISSION_TOLERANCE 0.10 /* relative */
+#define COST_TOLERANCE 0.15      /* relative, inpatient medians by level */
 #define LINE_BYTES_MAX (1u << 16)
 #define SMALL_SEED 7
 
@@ -40,10 +40,10 @@ static const double inpatient_median_target[4] = {3000.0, 5000.0, 9000.0, 20000.
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char small_dir[256];            /* a 2000-person city written once */
+static char small_dir[256]; /* a 2000-person city written once */
 
-static int32_t city_catalog_items;     /* 0, or a synthetic catalog's size (seed 2) */
-static int32_t city_bill_lines;        /* 0, or every bill's line count */
+static int32_t city_catalog_items; /* 0, or a synthetic catalog's size (seed 2) */
+static int32_t city_bill_lines;    /* 0, or every bill's line count */
 
 static struct gen_city *open_city(int64_t persons, uint64_t seed, const char *set) {
     struct gen_config config;
@@ -220,7 +220,7 @@ static void test_certno_check_digits(void **state) {
     while (fgets(line, sizeof line, f)) {
         char *field[11];
         int n = 0;
-        for (char *p = line, *tok; n < 11 && (tok = strsep(&p, ",\n")); ) field[n++] = tok;
+        for (char *p = line, *tok; n < 11 && (tok = strsep(&p, ",\n"));) field[n++] = tok;
         assert_int_equal(n, 11);
         const char *c = field[1];
         assert_true(certno_valid(c));
@@ -641,9 +641,12 @@ static void settle_city(const char *set, const char *employee, const char *resid
     assert_int_equal(gen_stream_open(city, &stream), 0);
     while (gen_next_bill(stream, b) == 1) {
         const struct person *p = &persons[b->psn_index].person;
-        struct settle_input in = {p->insutype == 310 ? &pe : &pr, &catalog,
-                                  &gen_institution_get(city, b->institution_index)->inst, p,
-                                  &states[b->psn_index], &b->bill};
+        struct settle_input in = {p->insutype == 310 ? &pe : &pr,
+                                  &catalog,
+                                  &gen_institution_get(city, b->institution_index)->inst,
+                                  p,
+                                  &states[b->psn_index],
+                                  &b->bill};
         struct settle_result r;
         enum settle_code code = settle(&in, &r, NULL, NULL);
         if (code != SETTLE_OK) fprintf(stderr, "%s: %s\n", b->msgid, settle_code_name(code));
@@ -702,8 +705,7 @@ static int check_restrictions(const struct gen_city *city, struct gen_plan *plan
         assert_true(gen_item_forbidden(item, plan->person.gend - '0', plan->person.age));
         if (l->kind == GEN_PLANT_GENDER_RESTRICTED)
             assert_int_equal(l->restrict_gender, item->restrict_gender);
-        else
-            assert_true(l->age_min == item->age_min && l->age_max == item->age_max);
+        else assert_true(l->age_min == item->age_min && l->age_max == item->age_max);
         real++;
     }
     return real;
@@ -763,7 +765,8 @@ static void check_fixed_lines(int32_t n) {
             snprintf(sn, sizeof sn, "%d", i + 1);
             assert_string_equal(l->feedetl_sn, sn);
             assert_true(l->numbers_ok && l->med_list_codg[0] != '\0');
-            assert_int_equal(l->amount_fen, (l->cnt_scaled * l->pric_scaled + 50000000) / 100000000);
+            assert_int_equal(l->amount_fen,
+                             (l->cnt_scaled * l->pric_scaled + 50000000) / 100000000);
         }
         bills++;
     }
@@ -796,7 +799,11 @@ static int year_of(datetime_s t) {
 
 static void test_policy_sets(void **state) {
     (void)state;
-    struct { const char *name; int32_t year; int32_t only; } sets[] = {
+    struct {
+        const char *name;
+        int32_t year;
+        int32_t only;
+    } sets[] = {
         {"jinchang-2015", 2015, 390}, {"synthetic-2022", 2022, 310}, {"jincheng-2015", 2015, 0}};
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         struct gen_city *city = open_city(500, 3, sets[s].name);

@@ -17,18 +17,15 @@
 /* ---- helpers ---------------------------------------------------------- */
 
 static const struct json_value *parse_n(struct json_doc *doc, const char *src, size_t len,
-                                        struct json_error *err)
-{
+                                        struct json_error *err) {
     const struct json_value *v = json_parse(doc, src, len, err);
-    if (v == NULL)
-        print_message("parse error at %zu: %s\n", err->offset, err->message);
+    if (v == NULL) print_message("parse error at %zu: %s\n", err->offset, err->message);
     return v;
 }
 
 /* Parses src with default limits and checks it is a scalar of `type` whose
  * text (for strings and numbers) is exactly want[0..want_len). */
-static void check_scalar(const char *src, enum json_type type, const char *want, size_t want_len)
-{
+static void check_scalar(const char *src, enum json_type type, const char *want, size_t want_len) {
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
     assert_non_null(doc);
@@ -47,28 +44,24 @@ static void check_scalar(const char *src, enum json_type type, const char *want,
 /* Parses src[0..len) with `limits` (NULL: defaults) and checks that it fails
  * with a message starting with `msg` at byte `offset`. */
 static void check_reject_with(const struct json_limits *limits, const char *src, size_t len,
-                              const char *msg, size_t offset)
-{
+                              const char *msg, size_t offset) {
     struct json_doc *doc = json_doc_new(limits);
     struct json_error err;
     assert_non_null(doc);
     const struct json_value *v = json_parse(doc, src, len, &err);
-    if (v != NULL)
-        fail_msg("accepted %.*s", (int)(len < 60 ? len : 60), src);
+    if (v != NULL) fail_msg("accepted %.*s", (int)(len < 60 ? len : 60), src);
     if (strncmp(err.message, msg, strlen(msg)) != 0 || err.offset != offset)
         fail_msg("input %.*s: got \"%s\" at %zu, want \"%s\" at %zu", (int)(len < 60 ? len : 60),
                  src, err.message, err.offset, msg, offset);
     json_doc_free(doc);
 }
 
-static void check_reject(const char *src, const char *msg, size_t offset)
-{
+static void check_reject(const char *src, const char *msg, size_t offset) {
     check_reject_with(NULL, src, strlen(src), msg, offset);
 }
 
 /* "[[[...]]]" with `depth` brackets each side; caller frees. */
-static char *nested_arrays(size_t depth)
-{
+static char *nested_arrays(size_t depth) {
     char *s = malloc(2 * depth + 1);
     assert_non_null(s);
     memset(s, '[', depth);
@@ -78,15 +71,13 @@ static char *nested_arrays(size_t depth)
 }
 
 /* "[0,0,...]" holding `count` zeros; caller frees. */
-static char *flat_array(size_t count)
-{
+static char *flat_array(size_t count) {
     char *s = malloc(2 * count + 3);
     assert_non_null(s);
     size_t n = 0;
     s[n++] = '[';
     for (size_t i = 0; i < count; i++) {
-        if (i > 0)
-            s[n++] = ',';
+        if (i > 0) s[n++] = ',';
         s[n++] = '0';
     }
     s[n++] = ']';
@@ -96,8 +87,7 @@ static char *flat_array(size_t count)
 
 /* ---- accepted forms --------------------------------------------------- */
 
-static void test_literals(void **state)
-{
+static void test_literals(void **state) {
     (void)state;
     check_scalar("null", JSON_NULL, NULL, 0);
     check_scalar("true", JSON_TRUE, NULL, 0);
@@ -105,20 +95,19 @@ static void test_literals(void **state)
     check_scalar(" \t\r\n true \n\r\t ", JSON_TRUE, NULL, 0);
 }
 
-static void test_numbers_keep_text(void **state)
-{
+static void test_numbers_keep_text(void **state) {
     (void)state;
     static const char *const ok[] = {
-        "0", "-0", "1.230", "1e-7", "1e5", "1E5", "1.5E-2", "1e+5", "-12.5e10",
-        "123456789012345678901234567890", "0.000", "-0.0e0", "9.99", "100", "0e0",
+        "0",     "-0",     "1.230", "1e-7",     "1e5",
+        "1E5",   "1.5E-2", "1e+5",  "-12.5e10", "123456789012345678901234567890",
+        "0.000", "-0.0e0", "9.99",  "100",      "0e0",
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         check_scalar(ok[i], JSON_NUMBER, ok[i], strlen(ok[i]));
     check_scalar("  -0.50  ", JSON_NUMBER, "-0.50", 5);
 }
 
-static void test_empty_containers(void **state)
-{
+static void test_empty_containers(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
@@ -139,8 +128,7 @@ static void test_empty_containers(void **state)
     json_doc_free(doc);
 }
 
-static void test_nested_structure(void **state)
-{
+static void test_nested_structure(void **state) {
     (void)state;
     const char *src = "{\"a\": [1, \"two\", {\"b\": null}], \"c\": {\"d\": [true, false]},"
                       " \"e\": -3.50}";
@@ -173,16 +161,15 @@ static void test_nested_structure(void **state)
     json_doc_free(doc);
 }
 
-static void test_input_not_nul_terminated(void **state)
-{
+static void test_input_not_nul_terminated(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
-    char buf[8] = { '[', '1', '2', ']', 'x', 'y', 'z', '9' };
+    char buf[8] = {'[', '1', '2', ']', 'x', 'y', 'z', '9'};
     const struct json_value *v = parse_n(doc, buf, 4, &err);
     assert_non_null(v);
     assert_string_equal(v->child->text, "12");
-    char num[2] = { '7', '5' };               /* a number that ends the input */
+    char num[2] = {'7', '5'}; /* a number that ends the input */
     v = parse_n(doc, num, 2, &err);
     assert_non_null(v);
     assert_string_equal(v->text, "75");
@@ -194,8 +181,7 @@ static void test_input_not_nul_terminated(void **state)
 
 /* ---- rejected forms --------------------------------------------------- */
 
-static void test_reject_numbers(void **state)
-{
+static void test_reject_numbers(void **state) {
     (void)state;
     check_reject("01", "leading zero in number", 0);
     check_reject("-01", "leading zero in number", 0);
@@ -219,8 +205,7 @@ static void test_reject_numbers(void **state)
     check_reject("[1.5.3]", "unexpected character '.', expected ',' or ']'", 4);
 }
 
-static void test_reject_structure(void **state)
-{
+static void test_reject_structure(void **state) {
     (void)state;
     check_reject("[1,]", "unexpected character ']'", 3);
     check_reject("{\"a\":1,}", "unexpected character '}', expected a string key", 7);
@@ -249,8 +234,7 @@ static void test_reject_structure(void **state)
 
 /* A key twice in one object is refused (readers would take the first and
  * drop the second silently); the same key in different objects is fine. */
-static void test_reject_duplicate_keys(void **state)
-{
+static void test_reject_duplicate_keys(void **state) {
     (void)state;
     check_reject("{\"a\":1,\"a\":2}", "duplicate key \"a\" in an object", 12);
     check_reject("{\"x\":{\"b\":1,\"c\":2,\"b\":3}}", "duplicate key \"b\"", 23);
@@ -283,8 +267,7 @@ static void test_reject_duplicate_keys(void **state)
     json_doc_free(doc);
 }
 
-static void test_reject_non_json(void **state)
-{
+static void test_reject_non_json(void **state) {
     (void)state;
     check_reject("/* c */ 1", "unexpected character '/'", 0);
     check_reject("// c\n1", "unexpected character '/'", 0);
@@ -292,7 +275,9 @@ static void test_reject_non_json(void **state)
     check_reject("'a'", "unexpected character '''", 0);
     check_reject("\v1", "unexpected byte 0x0b", 0);
     check_reject("\f1", "unexpected byte 0x0c", 0);
-    check_reject("\xc2\xa0" "1", "unexpected byte 0xc2", 0);   /* NBSP is not whitespace */
+    check_reject("\xc2\xa0"
+                 "1",
+                 "unexpected byte 0xc2", 0);                   /* NBSP is not whitespace */
     check_reject("\xef\xbb\xbf{}", "unexpected byte 0xef", 0); /* nor is a BOM */
     check_reject("tru", "invalid literal, expected 'true'", 0);
     check_reject("nul", "invalid literal, expected 'null'", 0);
@@ -303,8 +288,7 @@ static void test_reject_non_json(void **state)
     check_reject_with(NULL, "[1,\0]", 5, "unexpected byte 0x00", 3);
 }
 
-static void test_reject_strings(void **state)
-{
+static void test_reject_strings(void **state) {
     (void)state;
     check_reject("\"abc", "unterminated string", 0);
     check_reject("[\"abc\\", "unterminated string", 1);
@@ -333,8 +317,7 @@ static void test_reject_strings(void **state)
     check_reject_with(NULL, "\"a\0b\"", 5, "control character 0x00 in string", 2);
 }
 
-static void test_escapes(void **state)
-{
+static void test_escapes(void **state) {
     (void)state;
     check_scalar("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", JSON_STRING, "\"\\/\b\f\n\r\t", 8);
     check_scalar("\"\\u0041\\u00e9\\u20AC\"", JSON_STRING, "A\xc3\xa9\xe2\x82\xac", 6);
@@ -345,15 +328,19 @@ static void test_escapes(void **state)
     check_scalar("\"\\uffff\\u0800\\u07ff\"", JSON_STRING, "\xef\xbf\xbf\xe0\xa0\x80\xdf\xbf", 8);
     check_scalar("\"\"", JSON_STRING, "", 0);
     check_scalar("\"plain text 123\"", JSON_STRING, "plain text 123", 14);
-    check_scalar("\"a\x7f" "b\"", JSON_STRING, "a\x7f" "b", 3);   /* DEL is allowed */
+    check_scalar("\"a\x7f"
+                 "b\"",
+                 JSON_STRING,
+                 "a\x7f"
+                 "b",
+                 3); /* DEL is allowed */
 }
 
-static void test_utf8_valid(void **state)
-{
+static void test_utf8_valid(void **state) {
     (void)state;
-    check_scalar("\"\xc3\xa9\"", JSON_STRING, "\xc3\xa9", 2);                 /* é */
-    check_scalar("\"\xc2\x80\"", JSON_STRING, "\xc2\x80", 2);                 /* U+0080 */
-    check_scalar("\"\xe2\x82\xac\"", JSON_STRING, "\xe2\x82\xac", 3);         /* € */
+    check_scalar("\"\xc3\xa9\"", JSON_STRING, "\xc3\xa9", 2);         /* é */
+    check_scalar("\"\xc2\x80\"", JSON_STRING, "\xc2\x80", 2);         /* U+0080 */
+    check_scalar("\"\xe2\x82\xac\"", JSON_STRING, "\xe2\x82\xac", 3); /* € */
     check_scalar("\"\xe5\x8c\xbb\xe4\xbf\x9d\"", JSON_STRING, "\xe5\x8c\xbb\xe4\xbf\x9d", 6);
     check_scalar("\"\xe0\xa0\x80\"", JSON_STRING, "\xe0\xa0\x80", 3);         /* U+0800 */
     check_scalar("\"\xed\x9f\xbf\"", JSON_STRING, "\xed\x9f\xbf", 3);         /* U+D7FF */
@@ -364,36 +351,36 @@ static void test_utf8_valid(void **state)
     check_scalar("\"\xf4\x8f\xbf\xbf\"", JSON_STRING, "\xf4\x8f\xbf\xbf", 4); /* U+10FFFF */
 }
 
-static void test_utf8_invalid(void **state)
-{
+static void test_utf8_invalid(void **state) {
     (void)state;
-    check_reject("\"\xc0\x80\"", "invalid UTF-8", 1);           /* overlong NUL */
-    check_reject("\"\xc1\xbf\"", "invalid UTF-8", 1);           /* overlong 2-byte */
-    check_reject("\"\xe0\x80\x80\"", "invalid UTF-8", 1);       /* overlong 3-byte */
+    check_reject("\"\xc0\x80\"", "invalid UTF-8", 1);     /* overlong NUL */
+    check_reject("\"\xc1\xbf\"", "invalid UTF-8", 1);     /* overlong 2-byte */
+    check_reject("\"\xe0\x80\x80\"", "invalid UTF-8", 1); /* overlong 3-byte */
     check_reject("\"\xe0\x9f\xbf\"", "invalid UTF-8", 1);
-    check_reject("\"\xf0\x80\x80\x80\"", "invalid UTF-8", 1);   /* overlong 4-byte */
+    check_reject("\"\xf0\x80\x80\x80\"", "invalid UTF-8", 1); /* overlong 4-byte */
     check_reject("\"\xf0\x8f\xbf\xbf\"", "invalid UTF-8", 1);
-    check_reject("\"\xed\xa0\x80\"", "invalid UTF-8", 1);       /* U+D800 */
-    check_reject("\"\xed\xbf\xbf\"", "invalid UTF-8", 1);       /* U+DFFF */
-    check_reject("\"\xf4\x90\x80\x80\"", "invalid UTF-8", 1);   /* U+110000 */
+    check_reject("\"\xed\xa0\x80\"", "invalid UTF-8", 1);     /* U+D800 */
+    check_reject("\"\xed\xbf\xbf\"", "invalid UTF-8", 1);     /* U+DFFF */
+    check_reject("\"\xf4\x90\x80\x80\"", "invalid UTF-8", 1); /* U+110000 */
     check_reject("\"\xf5\x80\x80\x80\"", "invalid UTF-8", 1);
     check_reject("\"\xff\"", "invalid UTF-8", 1);
     check_reject("\"\xfe\"", "invalid UTF-8", 1);
-    check_reject("\"\x80\"", "invalid UTF-8", 1);               /* lone continuation */
+    check_reject("\"\x80\"", "invalid UTF-8", 1); /* lone continuation */
     check_reject("\"ab\xbf\"", "invalid UTF-8", 3);
-    check_reject("\"\xe2\x82\"", "invalid UTF-8", 1);           /* truncated by '"' */
-    check_reject("\"\xe2\x82", "invalid UTF-8", 1);             /* truncated by the end */
+    check_reject("\"\xe2\x82\"", "invalid UTF-8", 1); /* truncated by '"' */
+    check_reject("\"\xe2\x82", "invalid UTF-8", 1);   /* truncated by the end */
     check_reject("\"\xf0\x9f\x98\"", "invalid UTF-8", 1);
-    check_reject("\"\xc3" "A\"", "invalid UTF-8", 1);
+    check_reject("\"\xc3"
+                 "A\"",
+                 "invalid UTF-8", 1);
     check_reject("\"\xe2\x28\xa1\"", "invalid UTF-8", 1);
-    check_reject("{\"\xc0\x80\":1}", "invalid UTF-8", 2);       /* in a key */
+    check_reject("{\"\xc0\x80\":1}", "invalid UTF-8", 2); /* in a key */
     check_reject("{\"k\":\"\xed\xa0\x80\"}", "invalid UTF-8", 6);
 }
 
 /* ---- json_get and json_type_name -------------------------------------- */
 
-static void test_json_get(void **state)
-{
+static void test_json_get(void **state) {
     (void)state;
     const char *src = "{\"k\":1,\"key\":2,\"k3\":3,\"a\\u0062\":4,\"\":5}";
     struct json_doc *doc = json_doc_new(NULL);
@@ -412,15 +399,14 @@ static void test_json_get(void **state)
     assert_null(json_get(root, "K"));
     assert_null(json_get(root, NULL));
     assert_null(json_get(NULL, "k"));
-    assert_null(json_get(json_get(root, "k"), "k"));  /* not an object */
+    assert_null(json_get(json_get(root, "k"), "k")); /* not an object */
     root = parse_n(doc, "[{\"k\":1}]", 9, &err);
     assert_non_null(root);
-    assert_null(json_get(root, "k"));                 /* arrays have no keys */
+    assert_null(json_get(root, "k")); /* arrays have no keys */
     json_doc_free(doc);
 }
 
-static void test_type_names(void **state)
-{
+static void test_type_names(void **state) {
     (void)state;
     assert_string_equal(json_type_name(JSON_NULL), "null");
     assert_string_equal(json_type_name(JSON_NUMBER), "number");
@@ -433,10 +419,9 @@ static void test_type_names(void **state)
 
 /* ---- limits ----------------------------------------------------------- */
 
-static void test_limit_bytes(void **state)
-{
+static void test_limit_bytes(void **state) {
     (void)state;
-    struct json_limits lim = { .bytes_max = 10, .depth_max = 4, .nodes_max = 100 };
+    struct json_limits lim = {.bytes_max = 10, .depth_max = 4, .nodes_max = 100};
     struct json_doc *doc = json_doc_new(&lim);
     struct json_error err;
     assert_non_null(parse_n(doc, "[1,2,3,45]", 10, &err));
@@ -447,8 +432,7 @@ static void test_limit_bytes(void **state)
     json_doc_free(doc);
 }
 
-static void test_limit_bytes_default(void **state)
-{
+static void test_limit_bytes_default(void **state) {
     (void)state;
     size_t n = JSON_BYTES_MAX + 1u;
     char *big = malloc(n);
@@ -459,15 +443,14 @@ static void test_limit_bytes_default(void **state)
     struct json_error err;
     assert_null(json_parse(doc, big, n, &err));
     assert_string_equal(err.message, "document above 16777216 bytes");
-    const struct json_value *v = parse_n(doc, big, n - 1, &err);   /* exactly at the limit */
+    const struct json_value *v = parse_n(doc, big, n - 1, &err); /* exactly at the limit */
     assert_non_null(v);
     assert_string_equal(v->text, "0");
     json_doc_free(doc);
     free(big);
 }
 
-static void test_limit_depth(void **state)
-{
+static void test_limit_depth(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
@@ -480,7 +463,7 @@ static void test_limit_depth(void **state)
     free(at);
     free(past);
     /* objects count too, mixed with arrays */
-    struct json_limits lim = { .bytes_max = 1000, .depth_max = 3, .nodes_max = 100 };
+    struct json_limits lim = {.bytes_max = 1000, .depth_max = 3, .nodes_max = 100};
     json_doc_free(doc);
     doc = json_doc_new(&lim);
     assert_non_null(parse_n(doc, "{\"a\":[{\"b\":1}]}", 15, &err));
@@ -490,10 +473,9 @@ static void test_limit_depth(void **state)
     json_doc_free(doc);
 }
 
-static void test_limit_depth_zero_and_hostile(void **state)
-{
+static void test_limit_depth_zero_and_hostile(void **state) {
     (void)state;
-    struct json_limits lim = { .bytes_max = 100, .depth_max = 0, .nodes_max = 10 };
+    struct json_limits lim = {.bytes_max = 100, .depth_max = 0, .nodes_max = 10};
     check_reject_with(&lim, "[]", 2, "nesting deeper than 0", 0);
     struct json_doc *doc = json_doc_new(&lim);
     struct json_error err;
@@ -510,17 +492,16 @@ static void test_limit_depth_zero_and_hostile(void **state)
     free(deep);
 }
 
-static void test_limit_nodes(void **state)
-{
+static void test_limit_nodes(void **state) {
     (void)state;
-    struct json_limits lim = { .bytes_max = 1000, .depth_max = 8, .nodes_max = 5 };
+    struct json_limits lim = {.bytes_max = 1000, .depth_max = 8, .nodes_max = 5};
     struct json_doc *doc = json_doc_new(&lim);
     struct json_error err;
-    assert_non_null(parse_n(doc, "[1,2,3,4]", 9, &err));       /* 5 values */
+    assert_non_null(parse_n(doc, "[1,2,3,4]", 9, &err)); /* 5 values */
     assert_null(json_parse(doc, "[1,2,3,4,5]", 11, &err));
     assert_string_equal(err.message, "more than 5 values");
     assert_int_equal(err.offset, 9);
-    const char *at = "{\"a\":{\"b\":[[[]]]}}";         /* 5 values, nested */
+    const char *at = "{\"a\":{\"b\":[[[]]]}}"; /* 5 values, nested */
     const char *past = "{\"a\":{\"b\":[[[[]]]]}}";
     assert_non_null(parse_n(doc, at, strlen(at), &err));
     assert_null(json_parse(doc, past, strlen(past), &err));
@@ -529,12 +510,11 @@ static void test_limit_nodes(void **state)
     json_doc_free(doc);
 }
 
-static void test_limit_nodes_default(void **state)
-{
+static void test_limit_nodes_default(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
-    char *at = flat_array(JSON_NODES_MAX - 1);      /* plus the array itself */
+    char *at = flat_array(JSON_NODES_MAX - 1); /* plus the array itself */
     char *past = flat_array(JSON_NODES_MAX);
     const struct json_value *v = parse_n(doc, at, strlen(at), &err);
     assert_non_null(v);
@@ -549,8 +529,7 @@ static void test_limit_nodes_default(void **state)
 
 /* ---- doc reuse -------------------------------------------------------- */
 
-static void test_doc_reuse(void **state)
-{
+static void test_doc_reuse(void **state) {
     (void)state;
     const char *a = "{\"name\":\"alpha\",\"n\":[1,2,3]}";
     const char *b = "{\"name\":\"bravo\",\"n\":[4,5,6]}";
@@ -577,18 +556,16 @@ static void test_doc_reuse(void **state)
     json_doc_free(doc);
 }
 
-static void test_doc_reuse_growing(void **state)
-{
+static void test_doc_reuse_growing(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
-    char *big = flat_array(100000);                  /* many node chunks */
+    char *big = flat_array(100000); /* many node chunks */
     const struct json_value *v = parse_n(doc, big, strlen(big), &err);
     assert_non_null(v);
     assert_int_equal(v->len, 100000);
     size_t count = 0;
-    for (const struct json_value *e = v->child; e != NULL; e = e->next)
-        count++;
+    for (const struct json_value *e = v->child; e != NULL; e = e->next) count++;
     assert_int_equal(count, 100000);
     v = parse_n(doc, "[\"small\"]", 9, &err);
     assert_non_null(v);
@@ -601,8 +578,7 @@ static void test_doc_reuse_growing(void **state)
     json_doc_free(NULL);
 }
 
-static void test_parse_bad_arguments(void **state)
-{
+static void test_parse_bad_arguments(void **state) {
     (void)state;
     struct json_doc *doc = json_doc_new(NULL);
     struct json_error err;
@@ -611,15 +587,14 @@ static void test_parse_bad_arguments(void **state)
     assert_null(json_parse(doc, NULL, 1, &err));
     assert_null(json_parse(doc, NULL, 0, &err));
     assert_string_equal(err.message, "unexpected end of input");
-    assert_null(json_parse(doc, "[", 1, NULL));         /* error may be NULL */
+    assert_null(json_parse(doc, "[", 1, NULL)); /* error may be NULL */
     assert_non_null(json_parse(doc, "[]", 2, NULL));
     json_doc_free(doc);
 }
 
 /* ---- writer ----------------------------------------------------------- */
 
-static void test_buf_str_escapes(void **state)
-{
+static void test_buf_str_escapes(void **state) {
     (void)state;
     struct json_buf b;
     json_buf_init(&b);
@@ -636,8 +611,7 @@ static void test_buf_str_escapes(void **state)
     json_buf_free(&b);
 }
 
-static void test_buf_str_utf8(void **state)
-{
+static void test_buf_str_utf8(void **state) {
     (void)state;
     struct json_buf b;
     json_buf_init(&b);
@@ -646,14 +620,17 @@ static void test_buf_str_utf8(void **state)
                                 "\xf4\x8f\xbf\xbf\"");
     json_buf_reset(&b);
     /* invalid bytes become U+FFFD so the output stays valid JSON */
-    json_buf_str(&b, "a\xc0\x80" "b\xed\xa0\x80" "c\xe2\x82");
-    assert_string_equal(b.data, "\"a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
-                                "\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd\"");
+    json_buf_str(&b, "a\xc0\x80"
+                     "b\xed\xa0\x80"
+                     "c\xe2\x82");
+    assert_string_equal(b.data, "\"a\xef\xbf\xbd\xef\xbf\xbd"
+                                "b\xef\xbf\xbd\xef\xbf\xbd"
+                                "\xef\xbf\xbd"
+                                "c\xef\xbf\xbd\xef\xbf\xbd\"");
     json_buf_free(&b);
 }
 
-static void test_buf_object(void **state)
-{
+static void test_buf_object(void **state) {
     (void)state;
     struct json_buf b;
     json_buf_init(&b);
@@ -675,12 +652,18 @@ static void test_buf_object(void **state)
     assert_int_equal(b.len, 0);
 }
 
-static void test_buf_int(void **state)
-{
+static void test_buf_int(void **state) {
     (void)state;
-    static const struct { int64_t v; const char *want; } cases[] = {
-        { 0, "0" }, { 7, "7" }, { -1, "-1" }, { 1234567890123LL, "1234567890123" },
-        { INT64_MAX, "9223372036854775807" }, { INT64_MIN, "-9223372036854775808" },
+    static const struct {
+        int64_t v;
+        const char *want;
+    } cases[] = {
+        {0, "0"},
+        {7, "7"},
+        {-1, "-1"},
+        {1234567890123LL, "1234567890123"},
+        {INT64_MAX, "9223372036854775807"},
+        {INT64_MIN, "-9223372036854775808"},
     };
     struct json_buf b;
     json_buf_init(&b);
@@ -692,14 +675,25 @@ static void test_buf_int(void **state)
     json_buf_free(&b);
 }
 
-static void test_buf_fen(void **state)
-{
+static void test_buf_fen(void **state) {
     (void)state;
-    static const struct { int64_t v; const char *want; } cases[] = {
-        { 0, "0.00" }, { 5, "0.05" }, { -5, "-0.05" }, { 10, "0.10" }, { 99, "0.99" },
-        { 100, "1.00" }, { -100, "-1.00" }, { 12340, "123.40" }, { 12345, "123.45" },
-        { -12345, "-123.45" }, { 100000000000000LL, "1000000000000.00" },
-        { INT64_MAX, "92233720368547758.07" }, { INT64_MIN, "-92233720368547758.08" },
+    static const struct {
+        int64_t v;
+        const char *want;
+    } cases[] = {
+        {0, "0.00"},
+        {5, "0.05"},
+        {-5, "-0.05"},
+        {10, "0.10"},
+        {99, "0.99"},
+        {100, "1.00"},
+        {-100, "-1.00"},
+        {12340, "123.40"},
+        {12345, "123.45"},
+        {-12345, "-123.45"},
+        {100000000000000LL, "1000000000000.00"},
+        {INT64_MAX, "92233720368547758.07"},
+        {INT64_MIN, "-92233720368547758.08"},
     };
     struct json_buf b;
     json_buf_init(&b);
@@ -711,13 +705,11 @@ static void test_buf_fen(void **state)
     json_buf_free(&b);
 }
 
-static void test_buf_growth_and_reset(void **state)
-{
+static void test_buf_growth_and_reset(void **state) {
     (void)state;
     struct json_buf b;
     json_buf_init(&b);
-    for (int i = 0; i < 10000; i++)
-        json_buf_char(&b, 'x');
+    for (int i = 0; i < 10000; i++) json_buf_char(&b, 'x');
     assert_int_equal(b.len, 10000);
     assert_true(b.cap > 10000);
     assert_int_equal(b.data[10000], '\0');
@@ -732,13 +724,12 @@ static void test_buf_growth_and_reset(void **state)
     json_buf_free(&b);
 }
 
-static void test_buf_failure_is_sticky(void **state)
-{
+static void test_buf_failure_is_sticky(void **state) {
     (void)state;
     struct json_buf b;
     json_buf_init(&b);
     json_buf_raw(&b, "ab", 2);
-    json_buf_raw(&b, "x", SIZE_MAX);      /* cannot be allocated: fails, reads nothing */
+    json_buf_raw(&b, "x", SIZE_MAX); /* cannot be allocated: fails, reads nothing */
     assert_true(b.failed);
     assert_int_equal(b.len, 2);
     json_buf_str(&b, "more");
@@ -754,13 +745,11 @@ static void test_buf_failure_is_sticky(void **state)
 }
 
 /* Every byte string the writer emits parses back to the same bytes. */
-static void test_round_trip(void **state)
-{
+static void test_round_trip(void **state) {
     (void)state;
     char all[256];
     size_t n = 0;
-    for (int c = 1; c < 0x80; c++)
-        all[n++] = (char)c;
+    for (int c = 1; c < 0x80; c++) all[n++] = (char)c;
     memcpy(all + n, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
     n += 9;
     all[n] = '\0';
@@ -784,8 +773,7 @@ static void test_round_trip(void **state)
     json_buf_free(&b);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_numbers_keep_text),

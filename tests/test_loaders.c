@@ -49,32 +49,28 @@ static const char base_policy[] =
     "\"assistance\":[{\"when\":\"low_income\",\"ratio\":0.7,\"annual_cap\":30000}],"
     "\"personal_account\":{\"covers\":\"in_scope\"}}";
 
-static const char base_catalog[] =
-    "{\"format\":\"yibao-catalog/1\",\"items\":{"
-    "\"X1\":{\"class\":\"A\",\"name\":\"a\"},"
-    "\"X2\":{\"class\":\"B\",\"prepay\":0.2,\"cap_price\":12.5},"
-    "\"X3\":{\"class\":\"C\",\"cap_price\":null},"
-    "\"X4\":{\"class\":\"B\",\"cap_price\":0.000001}}}";
+static const char base_catalog[] = "{\"format\":\"yibao-catalog/1\",\"items\":{"
+                                   "\"X1\":{\"class\":\"A\",\"name\":\"a\"},"
+                                   "\"X2\":{\"class\":\"B\",\"prepay\":0.2,\"cap_price\":12.5},"
+                                   "\"X3\":{\"class\":\"C\",\"cap_price\":null},"
+                                   "\"X4\":{\"class\":\"B\",\"cap_price\":0.000001}}}";
 
 static struct json_doc *doc;
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     (void)state;
     struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
     doc = json_doc_new(&limits);
     return doc == NULL ? -1 : 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     (void)state;
     json_doc_free(doc);
     return 0;
 }
 
-static const struct json_value *parse(const char *text)
-{
+static const struct json_value *parse(const char *text) {
     struct json_error jerr;
     const struct json_value *root = json_parse(doc, text, strlen(text), &jerr);
     if (root == NULL) print_error("json: byte %zu: %s\n%s\n", jerr.offset, jerr.message, text);
@@ -84,8 +80,7 @@ static const struct json_value *parse(const char *text)
 
 /* Returns a malloc'd copy of text with the single occurrence of `from`
  * replaced by `to` (fails the test when `from` does not occur exactly once). */
-static char *replace(const char *text, const char *from, const char *to)
-{
+static char *replace(const char *text, const char *from, const char *to) {
     const char *at = strstr(text, from);
     if (at == NULL || strstr(at + 1, from) != NULL) print_error("pattern '%s' not unique\n", from);
     assert_non_null(at);
@@ -100,16 +95,14 @@ static char *replace(const char *text, const char *from, const char *to)
     return out;
 }
 
-static void expect_substring(const char *err, const char *want)
-{
+static void expect_substring(const char *err, const char *want) {
     if (strstr(err, want) == NULL) print_error("message \"%s\" lacks \"%s\"\n", err, want);
     assert_non_null(strstr(err, want));
 }
 
 /* Policy text with `from` replaced by `to` must fail with a message that
  * contains every one of want1 and want2 (want2 may be NULL). */
-static void policy_fails(const char *from, const char *to, const char *want1, const char *want2)
-{
+static void policy_fails(const char *from, const char *to, const char *want1, const char *want2) {
     char *text = replace(base_policy, from, to);
     static struct policy p;
     char err[CODEC_ERR_BYTES] = "";
@@ -121,8 +114,7 @@ static void policy_fails(const char *from, const char *to, const char *want1, co
     free(text);
 }
 
-static void policy_loads(const char *from, const char *to, struct policy *out)
-{
+static void policy_loads(const char *from, const char *to, struct policy *out) {
     char *text = replace(base_policy, from, to);
     char err[CODEC_ERR_BYTES] = "";
     int rc = policy_from_json(parse(text), out, err, sizeof err);
@@ -135,8 +127,7 @@ static void policy_loads(const char *from, const char *to, struct policy *out)
 /* ---- shipped files ---------------------------------------------------- */
 
 /* Finds the policies folder: $YIBAO_ROOT/policies, ./policies, ../policies. */
-static int policies_dir(char *out, size_t size)
-{
+static int policies_dir(char *out, size_t size) {
     const char *root = getenv("YIBAO_ROOT");
     const char *candidates[3] = {root, ".", ".."};
     for (int i = 0; i < 3; i++) {
@@ -148,8 +139,7 @@ static int policies_dir(char *out, size_t size)
     return -1;
 }
 
-static void test_shipped_policies_load(void **state)
-{
+static void test_shipped_policies_load(void **state) {
     (void)state;
     char dir[2048];
     if (policies_dir(dir, sizeof dir) != 0) {
@@ -243,8 +233,7 @@ static void test_shipped_policies_load(void **state)
     catalog_free(&c);
 }
 
-static void test_load_file_errors(void **state)
-{
+static void test_load_file_errors(void **state) {
     (void)state;
     static struct policy p;
     char err[CODEC_ERR_BYTES];
@@ -280,8 +269,7 @@ static void test_load_file_errors(void **state)
 
 /* ---- policy_from_json ------------------------------------------------- */
 
-static void test_policy_base_loads(void **state)
-{
+static void test_policy_base_loads(void **state) {
     (void)state;
     static struct policy p;
     policy_loads("\"id\":\"t\"", "\"id\":\"t\"", &p);
@@ -327,13 +315,13 @@ static void test_policy_base_loads(void **state)
                  "%s\"D%02d\":{\"annual_cap\":%d}", i ? "," : "", i, i);
     strcat(diseases, "}");
     policy_loads("\"diseases\":{\"M01600\":{\"name\":\"hypertension\",\"annual_cap\":1500},"
-                 "\"M03900\":{\"annual_cap\":null}}", diseases, &p);
+                 "\"M03900\":{\"annual_cap\":null}}",
+                 diseases, &p);
     assert_int_equal(p.disease_count, POLICY_DISEASES_MAX);
     assert_true(p.diseases[31].annual_cap_fen == 3100);
 }
 
-static void test_policy_level_errors(void **state)
-{
+static void test_policy_level_errors(void **state) {
     (void)state;
     policy_fails("\"level3\":0.65", "\"level9\":0.65", "basic.inpatient.ratio.level9",
                  "unknown level");
@@ -355,8 +343,7 @@ static void test_policy_level_errors(void **state)
 
 /* A hostile key (found by fuzz_policy: hundreds of bytes with a control
  * character) is shortened in the message, which still says what is wrong. */
-static void test_policy_long_key_message(void **state)
-{
+static void test_policy_long_key_message(void **state) {
     (void)state;
     char to[400] = "\"ratio_add\":{\"lev";
     for (int i = 0; i < 300; i++) strcat(to, i == 7 ? "\\n" : "f");
@@ -365,27 +352,27 @@ static void test_policy_long_key_message(void **state)
                  "...: unknown level");
 }
 
-static void test_policy_ratio_errors(void **state)
-{
+static void test_policy_ratio_errors(void **state) {
     (void)state;
-    policy_fails("\"level3\":0.65", "\"level3\":1.5", "basic.inpatient.ratio.level3: must be a number in [0, 1]",
-                 "1.5");
-    policy_fails("\"level3\":0.65", "\"level3\":-0.1", "basic.inpatient.ratio.level3: must be a number in [0, 1]",
-                 "negative");
+    policy_fails("\"level3\":0.65", "\"level3\":1.5",
+                 "basic.inpatient.ratio.level3: must be a number in [0, 1]", "1.5");
+    policy_fails("\"level3\":0.65", "\"level3\":-0.1",
+                 "basic.inpatient.ratio.level3: must be a number in [0, 1]", "negative");
     policy_fails("\"level3\":0.65", "\"level3\":0.65001", "basic.inpatient.ratio.level3",
                  "at most 4 decimals");
     policy_fails("\"level3\":0.65", "\"level3\":\"0.65\"", "basic.inpatient.ratio.level3",
                  "not string");
     policy_fails("\"level3\":0.65", "\"level3\":null", "basic.inpatient.ratio.level3", "not null");
-    policy_fails("\"class_b_prepay\":0.1", "\"class_b_prepay\":2", "class_b_prepay: must be a number in [0, 1]",
-                 NULL);
+    policy_fails("\"class_b_prepay\":0.1", "\"class_b_prepay\":2",
+                 "class_b_prepay: must be a number in [0, 1]", NULL);
     policy_fails("\"repeat_admission_deductible\":0.5", "\"repeat_admission_deductible\":true",
                  "basic.inpatient.repeat_admission_deductible", "not true");
     policy_fails("\"ratio\":0.5,\"annual_cap\":200", "\"ratio\":1.0001,\"annual_cap\":200",
                  "basic.outpatient_general.ratio", NULL);
     policy_fails("\"out_of_area_unfiled_ratio_cut\":0.1", "\"out_of_area_unfiled_ratio_cut\":1e1",
                  "basic.out_of_area_unfiled_ratio_cut", NULL);
-    policy_fails("\"over_cap\":{\"ratio\":0.9", "\"over_cap\":{\"ratio\":9", "over_cap.ratio", NULL);
+    policy_fails("\"over_cap\":{\"ratio\":0.9", "\"over_cap\":{\"ratio\":9", "over_cap.ratio",
+                 NULL);
     policy_fails("\"threshold_factor\":0.5", "\"threshold_factor\":-1",
                  "catastrophic.person_rules[0].threshold_factor", NULL);
     policy_fails("\"ratio\":0.7,", "\"ratio\":0.77777,", "assistance[0].ratio", NULL);
@@ -396,22 +383,22 @@ static void test_policy_ratio_errors(void **state)
 /* A ratio with 5 decimals is reported as "out of range" instead of "too
  * many decimals" (decimal_parse checks the digit string against abs_max
  * before applying the decimal point). */
-static void test_policy_ratio_message_regression(void **state)
-{
+static void test_policy_ratio_message_regression(void **state) {
     (void)state;
     policy_fails("\"level3\":0.65", "\"level3\":0.65001", "basic.inpatient.ratio.level3",
                  "too many decimals");
 }
 
-static void test_policy_band_errors(void **state)
-{
+static void test_policy_band_errors(void **state) {
     (void)state;
-    policy_fails("{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
-                 "{\"upto\":50000,\"ratio\":0.6},{\"upto\":40000,\"ratio\":0.7},{\"upto\":null,\"ratio\":0.8}",
-                 "catastrophic.bands[1].upto", "bands out of order");
-    policy_fails("{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
-                 "{\"upto\":50000,\"ratio\":0.6},{\"upto\":50000,\"ratio\":0.7},{\"upto\":null,\"ratio\":0.8}",
-                 "catastrophic.bands[1].upto", "bands out of order");
+    policy_fails(
+        "{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
+        "{\"upto\":50000,\"ratio\":0.6},{\"upto\":40000,\"ratio\":0.7},{\"upto\":null,\"ratio\":0.8}",
+        "catastrophic.bands[1].upto", "bands out of order");
+    policy_fails(
+        "{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
+        "{\"upto\":50000,\"ratio\":0.6},{\"upto\":50000,\"ratio\":0.7},{\"upto\":null,\"ratio\":0.8}",
+        "catastrophic.bands[1].upto", "bands out of order");
     policy_fails("{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
                  "{\"upto\":null,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}",
                  "catastrophic.bands[0].upto", "only the last band may have no end");
@@ -424,8 +411,8 @@ static void test_policy_band_errors(void **state)
                  "catastrophic.bands[0].ratio", NULL);
     policy_fails("{\"upto\":50000,\"ratio\":0.6},", "[],", "catastrophic.bands[0]",
                  "must be an object");
-    policy_fails("{\"upto\":50000,\"ratio\":0.6},", "{\"ratio\":0.6},", "catastrophic.bands[0].upto",
-                 "missing");
+    policy_fails("{\"upto\":50000,\"ratio\":0.6},", "{\"ratio\":0.6},",
+                 "catastrophic.bands[0].upto", "missing");
     policy_fails("\"bands\":[{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}],", "",
                  "catastrophic.bands", "missing");
     char many[2048] = "\"bands\":[";
@@ -436,13 +423,13 @@ static void test_policy_band_errors(void **state)
     policy_fails("\"bands\":[{\"upto\":50000,\"ratio\":0.6},{\"upto\":null,\"ratio\":0.8}]", many,
                  "catastrophic.bands", "must be an array of 1 to 8 bands");
     /* A person rule's bands are checked the same way. */
-    policy_fails("\"threshold_factor\":0.5,", "\"threshold_factor\":0.5,\"bands\":[{\"upto\":null,"
+    policy_fails("\"threshold_factor\":0.5,",
+                 "\"threshold_factor\":0.5,\"bands\":[{\"upto\":null,"
                  "\"ratio\":0.9},{\"upto\":null,\"ratio\":0.9}],",
                  "catastrophic.person_rules[0].bands[0].upto", "only the last band");
 }
 
-static void test_policy_missing_keys(void **state)
-{
+static void test_policy_missing_keys(void **state) {
     (void)state;
     policy_fails("\"annual_cap\":200000,", "", "basic.annual_cap", "missing");
     policy_fails("\"format\":\"yibao-policy/1\",", "", "format", "missing");
@@ -496,14 +483,14 @@ static void test_policy_missing_keys(void **state)
     expect_substring(err, "format: missing");
 }
 
-static void test_policy_type_errors(void **state)
-{
+static void test_policy_type_errors(void **state) {
     (void)state;
     policy_fails("\"annual_cap\":200000,", "\"annual_cap\":\"200000\",", "basic.annual_cap",
                  "must be an amount in yuan >= 0 with at most 2 decimals, not string");
     policy_fails("\"annual_cap\":200000,", "\"annual_cap\":[200000],", "basic.annual_cap",
                  "not array");
-    policy_fails("\"year\":2020", "\"year\":\"2020\"", "year", "must be an integer in [1900, 9999]");
+    policy_fails("\"year\":2020", "\"year\":\"2020\"", "year",
+                 "must be an integer in [1900, 9999]");
     policy_fails("\"year\":2020", "\"year\":2020.5", "year", "must be an integer");
     policy_fails("\"year\":2020", "\"year\":1899", "year", "must be an integer in [1900, 9999]");
     policy_fails("\"year\":2020", "\"year\":10000", "year", NULL);
@@ -513,14 +500,15 @@ static void test_policy_type_errors(void **state)
     policy_fails("\"insutype\":\"390\"", "\"insutype\":390", "insutype", "must be a string");
     policy_fails("\"insutype\":\"390\"", "\"insutype\":\"391\"", "insutype",
                  "must be \"310\" or \"390\"");
-    policy_fails("\"over_cap\":{\"ratio\":0.9,\"annual_cap\":400000}", "\"over_cap\":[]", "over_cap",
-                 "must be an object or null");
+    policy_fails("\"over_cap\":{\"ratio\":0.9,\"annual_cap\":400000}", "\"over_cap\":[]",
+                 "over_cap", "must be an object or null");
     policy_fails("\"catastrophic\":{", "\"catastrophic\":7,\"x\":{", "catastrophic",
                  "must be an object or null");
     policy_fails("\"personal_account\":{\"covers\":\"in_scope\"}", "\"personal_account\":true",
                  "personal_account", "must be an object or null");
-    policy_fails("\"person_rules\":[{\"when\":\"extreme_poverty\"", "\"person_rules\":7,\"x\":[{\"when\":\"extreme_poverty\"",
-                 "person_rules", "must be an array");
+    policy_fails("\"person_rules\":[{\"when\":\"extreme_poverty\"",
+                 "\"person_rules\":7,\"x\":[{\"when\":\"extreme_poverty\"", "person_rules",
+                 "must be an array");
     policy_fails("\"assistance\":[{", "\"assistance\":[1,{", "assistance[0]", "must be an object");
     policy_fails("\"deductible_waived_dx\":[\"F20\"]", "\"deductible_waived_dx\":[\"\"]",
                  "basic.inpatient.deductible_waived_dx", "non-empty");
@@ -536,13 +524,13 @@ static void test_policy_type_errors(void **state)
                  "disease code must have 1 to 63 bytes", NULL);
 }
 
-static void test_policy_when_covers_money(void **state)
-{
+static void test_policy_when_covers_money(void **state) {
     (void)state;
     policy_fails("\"when\":\"extreme_poverty\"", "\"when\":\"martian\"", "person_rules[0].when",
                  "unknown category or flag 'martian'");
-    policy_fails("\"when\":\"low_income\",\"threshold_factor\"", "\"when\":\"rich\",\"threshold_factor\"",
-                 "catastrophic.person_rules[0].when", "unknown category or flag 'rich'");
+    policy_fails("\"when\":\"low_income\",\"threshold_factor\"",
+                 "\"when\":\"rich\",\"threshold_factor\"", "catastrophic.person_rules[0].when",
+                 "unknown category or flag 'rich'");
     policy_fails("{\"when\":\"low_income\",\"ratio\":0.7", "{\"when\":\"pharmacy\",\"ratio\":0.7",
                  "assistance[0].when", "unknown");
     policy_fails("\"when\":\"extreme_poverty\"", "\"when\":[\"retired\"]", "person_rules[0].when",
@@ -567,8 +555,8 @@ static void test_policy_when_covers_money(void **state)
                  i ? "," : "", i);
     strcat(many, "}");
     policy_fails("\"diseases\":{\"M01600\":{\"name\":\"hypertension\",\"annual_cap\":1500},"
-                 "\"M03900\":{\"annual_cap\":null}}", many, "basic.outpatient_special.diseases",
-                 "more than 32 diseases");
+                 "\"M03900\":{\"annual_cap\":null}}",
+                 many, "basic.outpatient_special.diseases", "more than 32 diseases");
     char rules[4096] = "\"assistance\":[";
     for (int i = 0; i <= POLICY_PERSON_RULES_MAX; i++)
         snprintf(rules + strlen(rules), sizeof rules - strlen(rules),
@@ -580,8 +568,7 @@ static void test_policy_when_covers_money(void **state)
 
 /* ---- catalog_from_json ------------------------------------------------ */
 
-static void catalog_fails(const char *from, const char *to, const char *want1, const char *want2)
-{
+static void catalog_fails(const char *from, const char *to, const char *want1, const char *want2) {
     char *text = replace(base_catalog, from, to);
     struct catalog c;
     catalog_init(&c);
@@ -596,8 +583,7 @@ static void catalog_fails(const char *from, const char *to, const char *want1, c
     free(text);
 }
 
-static void test_catalog(void **state)
-{
+static void test_catalog(void **state) {
     (void)state;
     struct catalog c;
     char err[CODEC_ERR_BYTES];
@@ -620,7 +606,8 @@ static void test_catalog(void **state)
     catalog_fails("\"class\":\"A\"", "\"class\":\"a\"", "items.X1.class", NULL);
     catalog_fails("\"class\":\"A\"", "\"class\":1", "items.X1.class", "must be a string");
     catalog_fails("\"class\":\"A\",", "", "items.X1.class", "missing");
-    catalog_fails("\"prepay\":0.2", "\"prepay\":2", "items.X2.prepay", "must be a number in [0, 1]");
+    catalog_fails("\"prepay\":0.2", "\"prepay\":2", "items.X2.prepay",
+                  "must be a number in [0, 1]");
     catalog_fails("\"prepay\":0.2", "\"prepay\":\"0.2\"", "items.X2.prepay", "not string");
     catalog_fails("\"cap_price\":12.5", "\"cap_price\":12.5000001", "items.X2.cap_price",
                   "at most 6 decimals");
@@ -667,13 +654,11 @@ static const char base_bill[] =
 
 static struct bill_line lines[BILL_LINES_MAX + 1];
 
-static int bill_parse(const char *text, struct bill *bill, char *err, int32_t lines_max)
-{
+static int bill_parse(const char *text, struct bill *bill, char *err, int32_t lines_max) {
     return bill_from_json(parse(text), bill, lines, lines_max, err, CODEC_ERR_BYTES);
 }
 
-static void bill_fails(const char *from, const char *to, const char *want1, const char *want2)
-{
+static void bill_fails(const char *from, const char *to, const char *want1, const char *want2) {
     char *text = replace(base_bill, from, to);
     struct bill bill;
     char err[CODEC_ERR_BYTES] = "";
@@ -686,8 +671,7 @@ static void bill_fails(const char *from, const char *to, const char *want1, cons
 }
 
 /* Parses base_bill with one substitution; it must succeed. */
-static void bill_loads(const char *from, const char *to, struct bill *bill)
-{
+static void bill_loads(const char *from, const char *to, struct bill *bill) {
     char *text = replace(base_bill, from, to);
     char err[CODEC_ERR_BYTES] = "";
     int rc = bill_parse(text, bill, err, BILL_LINES_MAX);
@@ -696,8 +680,7 @@ static void bill_loads(const char *from, const char *to, struct bill *bill)
     free(text);
 }
 
-static void test_bill_ok(void **state)
-{
+static void test_bill_ok(void **state) {
     (void)state;
     struct bill bill;
     bill_loads("\"H3\"", "\"H3\"", &bill);
@@ -746,8 +729,7 @@ static void test_bill_ok(void **state)
     assert_false(lines[0].has_feedetl_sn);
 }
 
-static void test_bill_structural_errors(void **state)
-{
+static void test_bill_structural_errors(void **state) {
     (void)state;
     bill_fails("\"details\":[", "\"details\":\"x\",\"y\":[", "details", "must be an array");
     bill_fails("\"details\":[", "\"details\":{},\"y\":[", "details", "must be an array");
@@ -761,7 +743,8 @@ static void test_bill_structural_errors(void **state)
     bill_fails("\"med_type\":\"21\"", "\"med_type\":{\"v\":\"21\"}", "med_type",
                "must be a string, not object");
     bill_fails("\"fixmedins_code\":\"H3\"", "\"fixmedins_code\":true", "fixmedins_code", NULL);
-    bill_fails("\"out_of_area\":1", "\"out_of_area\":2", "out_of_area", "must be true/false or 0/1");
+    bill_fails("\"out_of_area\":1", "\"out_of_area\":2", "out_of_area",
+               "must be true/false or 0/1");
     bill_fails("\"filed\":\"0\"", "\"filed\":\"yes\"", "filed", NULL);
     bill_fails("\"acct_used_flag\":true", "\"acct_used_flag\":[]", "acct_used_flag", NULL);
 
@@ -770,7 +753,8 @@ static void test_bill_structural_errors(void **state)
     memset(code, 'C', CODE_BYTES_MAX + 1);
     code[CODE_BYTES_MAX + 1] = '\0';
     snprintf(to, sizeof to, "\"med_list_codg\":\"%s\"", code);
-    bill_fails("\"med_list_codg\":\"XA01\"", to, "details[1].med_list_codg", "longer than 63 bytes");
+    bill_fails("\"med_list_codg\":\"XA01\"", to, "details[1].med_list_codg",
+               "longer than 63 bytes");
     snprintf(to, sizeof to, "\"feedetl_sn\":\"%s\"", code);
     bill_fails("\"feedetl_sn\":\"1\"", to, "details[0].feedetl_sn", "longer than 63 bytes");
     snprintf(to, sizeof to, "\"fixmedins_code\":\"%s\"", code);
@@ -791,8 +775,7 @@ static void test_bill_structural_errors(void **state)
     assert_int_equal(bill_from_json(NULL, &b2, lines, BILL_LINES_MAX, err, sizeof err), -1);
 }
 
-static void test_bill_line_limit(void **state)
-{
+static void test_bill_line_limit(void **state) {
     (void)state;
     size_t cap = (size_t)(BILL_LINES_MAX + 1) * 100 + 256;
     char *text = malloc(cap);
@@ -802,7 +785,8 @@ static void test_bill_line_limit(void **state)
         for (int i = 0; i < n; i++)
             len += (size_t)snprintf(text + len, cap - len,
                                     "%s{\"feedetl_sn\":%d,\"med_list_codg\":\"A\",\"cnt\":1,"
-                                    "\"pric\":1,\"det_item_fee_sumamt\":1}", i ? "," : "", i);
+                                    "\"pric\":1,\"det_item_fee_sumamt\":1}",
+                                    i ? "," : "", i);
         snprintf(text + len, cap - len, "]}");
         struct bill bill;
         char err[CODEC_ERR_BYTES] = "";
@@ -824,8 +808,7 @@ static void test_bill_line_limit(void **state)
     free(text);
 }
 
-static void test_bill_deferred_errors(void **state)
-{
+static void test_bill_deferred_errors(void **state) {
     (void)state;
     struct bill bill;
     bill_loads("\"begntime\":\"2020-03-02\"", "\"begntime\":\"2020-02-30\"", &bill);
@@ -853,8 +836,8 @@ static void test_bill_deferred_errors(void **state)
     assert_string_equal(lines[0].bad_field, "det_item_fee_sumamt");
     bill_loads("\"det_item_fee_sumamt\":280.0", "\"det_item_fee_sumamt\":1e400", &bill);
     assert_false(lines[0].numbers_ok);
-    bill_loads("\"det_item_fee_sumamt\":280.0", "\"det_item_fee_sumamt\":123456789012345678901234567890",
-               &bill);
+    bill_loads("\"det_item_fee_sumamt\":280.0",
+               "\"det_item_fee_sumamt\":123456789012345678901234567890", &bill);
     assert_false(lines[0].numbers_ok);
     /* cnt: 4 decimals; pric: 6; the first bad field is named. */
     bill_loads("\"cnt\":8,", "\"cnt\":8.00001,", &bill);
@@ -871,14 +854,14 @@ static void test_bill_deferred_errors(void **state)
     assert_true(lines[0].amount_fen == -28000);
 }
 
-static void test_person_institution_state(void **state)
-{
+static void test_person_institution_state(void **state) {
     (void)state;
     struct person person;
     char err[CODEC_ERR_BYTES];
-    const char *p = "{\"psn_no\":\"P1\",\"insutype\":\"310\",\"category\":\"retired\","
-                    "\"flags\":[\"low_income\",\"extreme_poverty\"],\"benefit_start\":\"2019-05-01\","
-                    "\"acct_balc\":123.45}";
+    const char *p =
+        "{\"psn_no\":\"P1\",\"insutype\":\"310\",\"category\":\"retired\","
+        "\"flags\":[\"low_income\",\"extreme_poverty\"],\"benefit_start\":\"2019-05-01\","
+        "\"acct_balc\":123.45}";
     assert_int_equal(person_from_json(parse(p), &person, err, sizeof err), 0);
     assert_int_equal(person.insutype, INSUTYPE_EMPLOYEE);
     assert_int_equal(person.category, CATEGORY_RETIRED);
@@ -902,20 +885,26 @@ static void test_person_institution_state(void **state)
     free(bad);
 
     struct institution inst;
-    assert_int_equal(institution_from_json("H3", parse("{\"type\":\"hospital\",\"level\":\"level3\"}"),
-                                           &inst, err, sizeof err), 0);
+    assert_int_equal(institution_from_json("H3",
+                                           parse("{\"type\":\"hospital\",\"level\":\"level3\"}"),
+                                           &inst, err, sizeof err),
+                     0);
     assert_int_equal(inst.level, LEVEL_3);
-    assert_int_equal(institution_from_json("P1", parse("{\"type\":\"pharmacy\"}"), &inst, err,
-                                           sizeof err), 0);
+    assert_int_equal(
+        institution_from_json("P1", parse("{\"type\":\"pharmacy\"}"), &inst, err, sizeof err), 0);
     assert_int_equal(inst.level, LEVEL_NONE);
-    assert_int_equal(institution_from_json("H9", parse("{\"type\":\"hospital\"}"), &inst, err,
-                                           sizeof err), -1);
+    assert_int_equal(
+        institution_from_json("H9", parse("{\"type\":\"hospital\"}"), &inst, err, sizeof err), -1);
     expect_substring(err, "H9.level: missing");
-    assert_int_equal(institution_from_json("H9", parse("{\"type\":\"hospital\",\"level\":\"pharmacy\"}"),
-                                           &inst, err, sizeof err), -1);
+    assert_int_equal(institution_from_json("H9",
+                                           parse("{\"type\":\"hospital\",\"level\":\"pharmacy\"}"),
+                                           &inst, err, sizeof err),
+                     -1);
     expect_substring(err, "H9.level");
-    assert_int_equal(institution_from_json("H9", parse("{\"type\":\"clinic\",\"level\":\"level1\"}"),
-                                           &inst, err, sizeof err), -1);
+    assert_int_equal(institution_from_json("H9",
+                                           parse("{\"type\":\"clinic\",\"level\":\"level1\"}"),
+                                           &inst, err, sizeof err),
+                     -1);
     expect_substring(err, "H9.type");
 
     static struct policy pol;
@@ -923,23 +912,25 @@ static void test_person_institution_state(void **state)
     struct year_state st;
     assert_int_equal(state_from_json(parse("{\"basic_paid\":10.5,\"admissions\":2,"
                                            "\"special_paid\":{\"M01600\":3}}"),
-                                     &pol, 777, &st, err, sizeof err), 0);
+                                     &pol, 777, &st, err, sizeof err),
+                     0);
     assert_true(st.basic_paid_fen == 1050);
     assert_int_equal(st.admissions, 2);
     assert_true(st.acct_balc_fen == 777);
     assert_int_equal(st.year, 2020);
     assert_true(st.special_paid_fen[policy_disease_index(&pol, "M01600")] == 300);
-    assert_int_equal(state_from_json(parse("{\"basic_paid\":-1}"), &pol, 0, &st, err, sizeof err), -1);
+    assert_int_equal(state_from_json(parse("{\"basic_paid\":-1}"), &pol, 0, &st, err, sizeof err),
+                     -1);
     expect_substring(err, "state.basic_paid");
-    assert_int_equal(state_from_json(parse("{\"special_paid\":{\"X\":1}}"), &pol, 0, &st, err,
-                                     sizeof err), -1);
+    assert_int_equal(
+        state_from_json(parse("{\"special_paid\":{\"X\":1}}"), &pol, 0, &st, err, sizeof err), -1);
     expect_substring(err, "special_paid.X: not a disease of the policy");
-    assert_int_equal(state_from_json(parse("{\"admissions\":-1}"), &pol, 0, &st, err, sizeof err), -1);
+    assert_int_equal(state_from_json(parse("{\"admissions\":-1}"), &pol, 0, &st, err, sizeof err),
+                     -1);
     expect_substring(err, "state.admissions");
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_policies_load),
         cmocka_unit_test(test_load_file_errors),

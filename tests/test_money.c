@@ -25,14 +25,12 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static enum decimal_status parse(const char *text, int decimals, int64_t abs_max, int64_t *out)
-{
+static enum decimal_status parse(const char *text, int decimals, int64_t abs_max, int64_t *out) {
     *out = 0x5a5a5a5a;
     return decimal_parse(text, strlen(text), decimals, abs_max, out);
 }
 
-static void expect_ok(const char *text, int decimals, int64_t abs_max, int64_t want)
-{
+static void expect_ok(const char *text, int decimals, int64_t abs_max, int64_t want) {
     int64_t v;
     enum decimal_status s = parse(text, decimals, abs_max, &v);
     if (s != DECIMAL_OK || v != want)
@@ -42,8 +40,8 @@ static void expect_ok(const char *text, int decimals, int64_t abs_max, int64_t w
     assert_true(v == want);
 }
 
-static void expect_status(const char *text, int decimals, int64_t abs_max, enum decimal_status want)
-{
+static void expect_status(const char *text, int decimals, int64_t abs_max,
+                          enum decimal_status want) {
     int64_t v;
     enum decimal_status s = parse(text, decimals, abs_max, &v);
     if (s != want)
@@ -54,8 +52,7 @@ static void expect_status(const char *text, int decimals, int64_t abs_max, enum 
 
 /* xorshift64*: a small seeded PRNG, so runs are reproducible. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
-static uint64_t rng_next(void)
-{
+static uint64_t rng_next(void) {
     rng_state ^= rng_state >> 12;
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
@@ -68,8 +65,7 @@ static int64_t rng_range(int64_t lo, int64_t hi) /* inclusive */
 
 /* ---- decimal_parse ---------------------------------------------------- */
 
-static void test_decimal_plain_forms(void **state)
-{
+static void test_decimal_plain_forms(void **state) {
     (void)state;
     expect_ok("0", 2, AMOUNT_FEN_MAX, 0);
     expect_ok("-0", 2, AMOUNT_FEN_MAX, 0);
@@ -89,8 +85,7 @@ static void test_decimal_plain_forms(void **state)
     expect_ok("7", 0, 100, 7);
 }
 
-static void test_decimal_trailing_zeros(void **state)
-{
+static void test_decimal_trailing_zeros(void **state) {
     (void)state;
     /* "1.230" has 2 decimals: trailing zeros do not count. */
     expect_ok("1.230", 2, AMOUNT_FEN_MAX, 123);
@@ -107,15 +102,14 @@ static void test_decimal_trailing_zeros(void **state)
     expect_status("-0.0000001", 6, PRICE_SCALED_MAX, DECIMAL_TOO_PRECISE);
 }
 
-static void test_decimal_exponents(void **state)
-{
+static void test_decimal_exponents(void **state) {
     (void)state;
     expect_ok("1e2", 2, AMOUNT_FEN_MAX, 10000);
     expect_ok("1E2", 2, AMOUNT_FEN_MAX, 10000);
     expect_ok("1E+2", 2, AMOUNT_FEN_MAX, 10000);
     expect_ok("1e+02", 2, AMOUNT_FEN_MAX, 10000);
-    expect_ok("1.5e-1", 2, AMOUNT_FEN_MAX, 15);   /* 0.15: 2 decimals */
-    expect_ok("15e-1", 1, 1000, 15);              /* 1.5: 1 decimal */
+    expect_ok("1.5e-1", 2, AMOUNT_FEN_MAX, 15); /* 0.15: 2 decimals */
+    expect_ok("15e-1", 1, 1000, 15);            /* 1.5: 1 decimal */
     expect_ok("1.5e1", 0, 1000, 15);
     expect_ok("-2.5e-2", 4, RATIO_ONE_BP, -250);
     expect_ok("123e-2", 2, AMOUNT_FEN_MAX, 123);
@@ -142,14 +136,14 @@ static void test_decimal_exponents(void **state)
     expect_status("1e11", 2, AMOUNT_FEN_MAX, DECIMAL_OUT_OF_RANGE);
 }
 
-static void test_decimal_malformed(void **state)
-{
+static void test_decimal_malformed(void **state) {
     (void)state;
     static const char *const bad[] = {
-        "", "-", "+1", "+0", "00", "01", "-01", "1.", "-1.", ".5", "-.5", "1e", "1e+", "1e-",
-        "1E", "e1", "1.e1", "1..2", "1.2.3", "1e2e3", "1e2.5", "--1", "- 1", " 1", "1 ", "0x10",
-        "Infinity", "-Infinity", "NaN", "nan", "1,5", "1_000", "\xef\xbc\x91", "1f", "true",
-        "null", "\"1\"", "1e+-2", "0.e1", "١",
+        "",          "-",     "+1",    "+0",  "00",    "01",           "-01", "1.",   "-1.",
+        ".5",        "-.5",   "1e",    "1e+", "1e-",   "1E",           "e1",  "1.e1", "1..2",
+        "1.2.3",     "1e2e3", "1e2.5", "--1", "- 1",   " 1",           "1 ",  "0x10", "Infinity",
+        "-Infinity", "NaN",   "nan",   "1,5", "1_000", "\xef\xbc\x91", "1f",  "true", "null",
+        "\"1\"",     "1e+-2", "0.e1",  "١",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_status(bad[i], 2, AMOUNT_FEN_MAX, DECIMAL_MALFORMED);
@@ -158,7 +152,10 @@ static void test_decimal_malformed(void **state)
     int64_t v = 0;
     assert_int_equal(decimal_parse("12", 1, 2, AMOUNT_FEN_MAX, &v), DECIMAL_OK);
     assert_int_equal(v, 100);
-    assert_int_equal(decimal_parse("1\0" "2", 3, 2, AMOUNT_FEN_MAX, &v), DECIMAL_MALFORMED);
+    assert_int_equal(decimal_parse("1\0"
+                                   "2",
+                                   3, 2, AMOUNT_FEN_MAX, &v),
+                     DECIMAL_MALFORMED);
     assert_int_equal(decimal_parse("1", 0, 2, AMOUNT_FEN_MAX, &v), DECIMAL_MALFORMED);
     assert_int_equal(decimal_parse(NULL, 0, 2, AMOUNT_FEN_MAX, &v), DECIMAL_MALFORMED);
     assert_string_equal(decimal_status_text(DECIMAL_OK), "ok");
@@ -167,8 +164,7 @@ static void test_decimal_malformed(void **state)
     assert_string_equal(decimal_status_text(DECIMAL_OUT_OF_RANGE), "out of range");
 }
 
-static void test_decimal_range(void **state)
-{
+static void test_decimal_range(void **state) {
     (void)state;
     /* abs_max boundaries, both signs. */
     expect_ok("10000000000", 2, AMOUNT_FEN_MAX, AMOUNT_FEN_MAX);
@@ -213,8 +209,7 @@ static void test_decimal_range(void **state)
 
 /* Exact values whose digit string alone exceeds abs_max but whose exponent
  * brings them back in range: "100000000000000000000e-18" is 100. */
-static void test_decimal_long_mantissa_small_value_regression(void **state)
-{
+static void test_decimal_long_mantissa_small_value_regression(void **state) {
     (void)state;
     expect_ok("100000000000000000000e-18", 2, AMOUNT_FEN_MAX, 10000);
     expect_ok("1500000000000000e-13", 2, AMOUNT_FEN_MAX, 15000);
@@ -226,8 +221,7 @@ static void test_decimal_long_mantissa_small_value_regression(void **state)
 
 /* An exponent of 7 or more digits must still be read exactly. The value
  * 0.(100000 zeros)1e1000000 is 10^899999: out of range, not 0.10 yuan. */
-static void test_decimal_saturated_exponent_regression(void **state)
-{
+static void test_decimal_saturated_exponent_regression(void **state) {
     (void)state;
     size_t zeros = 100000;
     char *text = malloc(zeros + 32);
@@ -239,15 +233,14 @@ static void test_decimal_saturated_exponent_regression(void **state)
     enum decimal_status s = decimal_parse(text, strlen(text), 2, AMOUNT_FEN_MAX, &v);
     free(text);
     if (s != DECIMAL_OUT_OF_RANGE)
-        print_error("0.<100000 zeros>1e1000000: status %d value %lld, want out of range\n",
-                    (int)s, (long long)v);
+        print_error("0.<100000 zeros>1e1000000: status %d value %lld, want out of range\n", (int)s,
+                    (long long)v);
     assert_int_equal(s, DECIMAL_OUT_OF_RANGE);
 }
 
 /* Every value with up to 2 decimals in a small range, written in several
  * forms, parses to the same fen. */
-static void test_decimal_forms_agree(void **state)
-{
+static void test_decimal_forms_agree(void **state) {
     (void)state;
     char text[64];
     for (int64_t fen = -3000; fen <= 3000; fen++) {
@@ -284,30 +277,27 @@ static void test_decimal_forms_agree(void **state)
 
 /* ---- money arithmetic ------------------------------------------------- */
 
-static int64_t ref_mul(int64_t x, int64_t r)
-{
+static int64_t ref_mul(int64_t x, int64_t r) {
     int64_t p = x * r;
     return p / 10000 + (p % 10000 >= 5000 ? 1 : 0);
 }
 
-static int64_t ref_div(int64_t p, int64_t r)
-{
+static int64_t ref_div(int64_t p, int64_t r) {
     int64_t n = p * 10000;
     return n / r + (2 * (n % r) >= r ? 1 : 0);
 }
 
-static void test_mul_bp_spot(void **state)
-{
+static void test_mul_bp_spot(void **state) {
     (void)state;
     assert_int_equal(money_mul_bp(0, 6500), 0);
     assert_int_equal(money_mul_bp(100, 0), 0);
     assert_int_equal(money_mul_bp(220900, 6500), 143585);
-    assert_int_equal(money_mul_bp(1, 5000), 1);    /* 0.5 fen rounds up */
+    assert_int_equal(money_mul_bp(1, 5000), 1); /* 0.5 fen rounds up */
     assert_int_equal(money_mul_bp(1, 4999), 0);
-    assert_int_equal(money_mul_bp(3, 5000), 2);    /* 1.5 -> 2 */
-    assert_int_equal(money_mul_bp(5, 1000), 1);    /* 0.5 -> 1 */
-    assert_int_equal(money_mul_bp(15, 1000), 2);   /* 1.5 -> 2 */
-    assert_int_equal(money_mul_bp(25, 1000), 3);   /* 2.5 -> 3 (not banker's) */
+    assert_int_equal(money_mul_bp(3, 5000), 2);  /* 1.5 -> 2 */
+    assert_int_equal(money_mul_bp(5, 1000), 1);  /* 0.5 -> 1 */
+    assert_int_equal(money_mul_bp(15, 1000), 2); /* 1.5 -> 2 */
+    assert_int_equal(money_mul_bp(25, 1000), 3); /* 2.5 -> 3 (not banker's) */
     assert_int_equal(money_mul_bp(12345, 10000), 12345);
     assert_int_equal(money_mul_bp(1, 1), 0);
     assert_int_equal(money_mul_bp(AMOUNT_FEN_MAX, RATIO_ONE_BP), AMOUNT_FEN_MAX);
@@ -316,25 +306,23 @@ static void test_mul_bp_spot(void **state)
                 INT64_MAX / RATIO_ONE_BP / 2);
 }
 
-static void test_div_bp_spot(void **state)
-{
+static void test_div_bp_spot(void **state) {
     (void)state;
     assert_int_equal(money_div_bp(0, 6500), 0);
     assert_int_equal(money_div_bp(143585, 6500), 220900);
-    assert_int_equal(money_div_bp(1, 3), 3333);      /* 3333.33 */
-    assert_int_equal(money_div_bp(2, 3), 6667);      /* 6666.67 */
+    assert_int_equal(money_div_bp(1, 3), 3333); /* 3333.33 */
+    assert_int_equal(money_div_bp(2, 3), 6667); /* 6666.67 */
     assert_int_equal(money_div_bp(1, 20000 / 2), 1);
-    assert_int_equal(money_div_bp(1, 8000), 1);      /* 1.25 -> 1 */
-    assert_int_equal(money_div_bp(3, 8000), 4);      /* 3.75 -> 4 */
-    assert_int_equal(money_div_bp(1, 6667), 1);      /* 1.4999 -> 1 */
-    assert_int_equal(money_div_bp(1, 4000), 3);      /* 2.5 -> 3 */
+    assert_int_equal(money_div_bp(1, 8000), 1); /* 1.25 -> 1 */
+    assert_int_equal(money_div_bp(3, 8000), 4); /* 3.75 -> 4 */
+    assert_int_equal(money_div_bp(1, 6667), 1); /* 1.4999 -> 1 */
+    assert_int_equal(money_div_bp(1, 4000), 3); /* 2.5 -> 3 */
     assert_int_equal(money_div_bp(1, 1), 10000);
     assert_int_equal(money_div_bp(7, 10000), 7);
 }
 
 /* Exhaustive over small ranges against the integer reference. */
-static void test_mul_div_exhaustive(void **state)
-{
+static void test_mul_div_exhaustive(void **state) {
     (void)state;
     for (int64_t x = 0; x <= 1200; x++)
         for (int64_t r = 0; r <= RATIO_ONE_BP; r++)
@@ -362,8 +350,7 @@ static void test_mul_div_exhaustive(void **state)
     }
 }
 
-static void test_room(void **state)
-{
+static void test_room(void **state) {
     (void)state;
     assert_true(money_room(CAP_NONE, 0) == INT64_MAX);
     assert_true(money_room(CAP_NONE, STATE_FEN_MAX) == INT64_MAX);
@@ -371,7 +358,7 @@ static void test_room(void **state)
     assert_true(money_room(1000, 0) == 1000);
     assert_true(money_room(1000, 999) == 1);
     assert_true(money_room(1000, 1000) == 0);
-    assert_true(money_room(1000, 1001) == 0);   /* max(0, ...) */
+    assert_true(money_room(1000, 1001) == 0); /* max(0, ...) */
     assert_true(money_room(1000, STATE_FEN_MAX) == 0);
     assert_true(money_room(AMOUNT_FEN_MAX, 0) == AMOUNT_FEN_MAX);
     assert_true(money_min(3, 4) == 3 && money_max(3, 4) == 4);
@@ -380,32 +367,28 @@ static void test_room(void **state)
 
 /* ---- formatting ------------------------------------------------------- */
 
-static void check_money_format(int64_t fen, const char *want)
-{
+static void check_money_format(int64_t fen, const char *want) {
     char buf[32];
     int n = money_format(fen, buf, sizeof buf);
     assert_string_equal(buf, want);
     assert_int_equal(n, (int)strlen(want));
 }
 
-static void check_scaled(int64_t v, int decimals, const char *want)
-{
+static void check_scaled(int64_t v, int decimals, const char *want) {
     char buf[48];
     int n = scaled_format(v, decimals, buf, sizeof buf);
     assert_string_equal(buf, want);
     assert_int_equal(n, (int)strlen(want));
 }
 
-static void check_ratio(int32_t bp, const char *want)
-{
+static void check_ratio(int32_t bp, const char *want) {
     char buf[24];
     int n = ratio_format(bp, buf, sizeof buf);
     assert_string_equal(buf, want);
     assert_int_equal(n, (int)strlen(want));
 }
 
-static void test_formats(void **state)
-{
+static void test_formats(void **state) {
     (void)state;
     check_money_format(0, "0.00");
     check_money_format(1, "0.01");
@@ -462,19 +445,16 @@ static void test_formats(void **state)
 /* ---- dates ------------------------------------------------------------ */
 
 static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-static int month_days(int y, int m)
-{
+static int month_days(int y, int m) {
     static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : d[m - 1];
 }
 
-static bool parses(const char *text, datetime_s *out)
-{
+static bool parses(const char *text, datetime_s *out) {
     return datetime_parse(text, strlen(text), out);
 }
 
-static void test_datetime_valid(void **state)
-{
+static void test_datetime_valid(void **state) {
     (void)state;
     datetime_s t, u;
     assert_true(parses("0001-01-01", &t));
@@ -506,8 +486,7 @@ static void test_datetime_valid(void **state)
     assert_true(t == (datetime_s)719162 * 86400);
 }
 
-static void test_datetime_leap(void **state)
-{
+static void test_datetime_leap(void **state) {
     (void)state;
     datetime_s t, u;
     assert_true(parses("2020-02-29", &t));
@@ -517,8 +496,8 @@ static void test_datetime_leap(void **state)
     assert_true(parses("2021-02-28", &t));
     assert_true(parses("2021-03-01", &u));
     assert_true(u - t == 86400);
-    assert_false(parses("1900-02-29", &t));   /* divisible by 100 */
-    assert_true(parses("2000-02-29", &t));    /* divisible by 400 */
+    assert_false(parses("1900-02-29", &t)); /* divisible by 100 */
+    assert_true(parses("2000-02-29", &t));  /* divisible by 400 */
     assert_false(parses("2100-02-29", &t));
     assert_true(parses("2400-02-29", &t));
     assert_true(parses("0004-02-29", &t));
@@ -532,18 +511,44 @@ static void test_datetime_leap(void **state)
     assert_true(parses("2020-01-31", &t));
 }
 
-static void test_datetime_invalid(void **state)
-{
+static void test_datetime_invalid(void **state) {
     (void)state;
     static const char *const bad[] = {
-        "", "2020", "2020-1-01", "2020-01-1", "20200101", "2020/01/01", "2020.01.01",
-        "2020-01-01T00:00:00", "2020-01-01 00-00-00", "2020-01-01 00:00", "2020-01-01 ",
-        "2020-01-01 0:00:00", "2020-01-01  00:00:0", "2020-01-01 24:00:00",
-        "2020-01-01 23:60:00", "2020-01-01 23:59:60", "2020-00-01", "2020-13-01",
-        "2020-01-00", "2020-01-32", "0000-01-01", "-020-01-01", "2020-0a-01", "2020-01-0 ",
-        " 2020-01-01", "2020-01-01x", "2020-01-01 00:00:00Z", "2020-01-01 00:00:00.0",
-        "2020-01-01 +0:00:00", "2020-01-01 00:+0:00", "abcd-ef-gh", "2020-01-01 aa:bb:cc",
-        "2020-01-01\t00:00:00", "2020_01_01", "2020-01-01 00:00:00 ",
+        "",
+        "2020",
+        "2020-1-01",
+        "2020-01-1",
+        "20200101",
+        "2020/01/01",
+        "2020.01.01",
+        "2020-01-01T00:00:00",
+        "2020-01-01 00-00-00",
+        "2020-01-01 00:00",
+        "2020-01-01 ",
+        "2020-01-01 0:00:00",
+        "2020-01-01  00:00:0",
+        "2020-01-01 24:00:00",
+        "2020-01-01 23:60:00",
+        "2020-01-01 23:59:60",
+        "2020-00-01",
+        "2020-13-01",
+        "2020-01-00",
+        "2020-01-32",
+        "0000-01-01",
+        "-020-01-01",
+        "2020-0a-01",
+        "2020-01-0 ",
+        " 2020-01-01",
+        "2020-01-01x",
+        "2020-01-01 00:00:00Z",
+        "2020-01-01 00:00:00.0",
+        "2020-01-01 +0:00:00",
+        "2020-01-01 00:+0:00",
+        "abcd-ef-gh",
+        "2020-01-01 aa:bb:cc",
+        "2020-01-01\t00:00:00",
+        "2020_01_01",
+        "2020-01-01 00:00:00 ",
     };
     datetime_s t = 12345;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -563,8 +568,7 @@ static void test_datetime_invalid(void **state)
 /* Walks every day from 1900-01-01 to 2100-12-31 with an independent
  * calendar: consecutive days are 86400 s apart, the text round-trips and the
  * year is right. */
-static void test_datetime_walk(void **state)
-{
+static void test_datetime_walk(void **state) {
     (void)state;
     datetime_s prev = -1;
     char text[64], back[20];
@@ -589,8 +593,7 @@ static void test_datetime_walk(void **state)
             }
 }
 
-static void test_datetime_random_round_trip(void **state)
-{
+static void test_datetime_random_round_trip(void **state) {
     (void)state;
     char text[64], back[20];
     for (int i = 0; i < 50000; i++) {
@@ -618,8 +621,7 @@ static void test_datetime_random_round_trip(void **state)
     }
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decimal_plain_forms),
         cmocka_unit_test(test_decimal_trailing_zeros),

@@ -27,8 +27,8 @@
 #include "store/store.h"
 #include "pg_db.h"
 
-#define OPENERS 4            /* processes opening one fresh database at once */
-#define QUICK_LOCK_MS 300    /* how long a test's migrate may wait for a lock */
+#define OPENERS 4         /* processes opening one fresh database at once */
+#define QUICK_LOCK_MS 300 /* how long a test's migrate may wait for a lock */
 
 struct fixture {
     char dir[256];
@@ -42,7 +42,8 @@ static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(test_target_make(pg, "schema", "s.db", f->dir, sizeof f->dir, f->pg_db,
-                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
+                                      sizeof f->pg_db, f->target, sizeof f->target),
+                     0);
     *state = f;
     return 0;
 }
@@ -108,7 +109,8 @@ static void assert_latest_once(const char *target) {
     assert_int_equal(raw_int(target, "SELECT max(version) FROM schema_version"),
                      SCHEMA_VERSION_LATEST);
     assert_int_equal(raw_int(target, "SELECT count(*) FROM schema_version WHERE version = 1"
-                                     " AND name = 'tables' AND applied_s > 0"), 1);
+                                     " AND name = 'tables' AND applied_s > 0"),
+                     1);
 }
 
 /* Opens and closes the store and the service tables: 0, or -1 with err. */
@@ -254,11 +256,10 @@ static void test_failed_migration_rolls_back(void **state) {
     struct store_err serr = {{0}};
     assert_int_equal(store_open(f->target, &store, &serr), -1);
     if (strstr(serr.msg, "migration 4 (svc_nonce packed)") == NULL) fail_msg("%s", serr.msg);
-    const char *probe = is_pg(f->target)
-                            ? "SELECT (to_regclass('schema_version') IS NULL"
-                              " AND to_regclass('journal') IS NULL)::int"
-                            : "SELECT count(*) = 0 FROM sqlite_master WHERE name IN"
-                              " ('schema_version', 'journal')";
+    const char *probe = is_pg(f->target) ? "SELECT (to_regclass('schema_version') IS NULL"
+                                           " AND to_regclass('journal') IS NULL)::int"
+                                         : "SELECT count(*) = 0 FROM sqlite_master WHERE name IN"
+                                           " ('schema_version', 'journal')";
     assert_int_equal(raw_int(f->target, probe), 1);
     raw_exec(f->target, "DROP TABLE svc_nonce");
     assert_int_equal(open_both(f->target, err, sizeof err), 0);
@@ -283,7 +284,8 @@ static void test_application_id(void **state) {
     FILE *text = fopen(path, "w");
     assert_non_null(text);
     fputs("not a database, but long enough to have a header of one hundred bytes......"
-          "...........................................\n", text);
+          "...........................................\n",
+          text);
     fclose(text);
     assert_int_equal(schema_sqlite_identify(path, &kind, err, sizeof err), -1);
     if (strstr(err, path) == NULL) fail_msg("%s", err);
@@ -312,7 +314,6 @@ int main(void) {
     const char *pg = getenv("YIBAO_PG_URI");
     if (pg != NULL && *pg != '\0')
         failed += cmocka_run_group_tests_name("schema/postgresql", pg_tests, NULL, NULL);
-    else
-        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    else print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
     return failed == 0 ? 0 : 1;
 }

@@ -32,7 +32,7 @@ struct fixture {
     char pg_db[64];
     struct service *svc;
     struct svc_worker *w, *other;
-    int serial;                     /* msgids */
+    int serial; /* msgids */
     /* the parked request's waiter */
     pthread_mutex_t lock;
     pthread_cond_t resumed_cond;
@@ -43,7 +43,8 @@ static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(test_target_make(pg, "service", "svc.db", f->dir, sizeof f->dir, f->pg_db,
-                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
+                                      sizeof f->pg_db, f->target, sizeof f->target),
+                     0);
     struct store *store;
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &store, &err), 0);
@@ -138,19 +139,24 @@ static void wait_resumed(struct fixture *f, int count) {
 /* Registers a visit of R1 with three fee lines (313.80); its mdtrt_id. */
 static void open_visit(struct fixture *f, char *mdtrt_id, size_t size) {
     char a[ANSWER_BYTES_MAX], in[2048];
-    call(f, "2201", "{\"data\":{\"psn_no\":\"R1\",\"insutype\":\"390\",\"begntime\":"
-                    "\"2020-06-01 09:00:00\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"R1\","
-                    "\"ipt_otp_no\":\"OTP1\",\"med_type\":\"11\"}}", a);
+    call(f, "2201",
+         "{\"data\":{\"psn_no\":\"R1\",\"insutype\":\"390\",\"begntime\":"
+         "\"2020-06-01 09:00:00\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"R1\","
+         "\"ipt_otp_no\":\"OTP1\",\"med_type\":\"11\"}}",
+         a);
     expect_ok(a);
     const char *id = strstr(a, "\"mdtrt_id\":\"");
     assert_non_null(id);
     id += strlen("\"mdtrt_id\":\"");
     snprintf(mdtrt_id, size, "%.*s", (int)strcspn(id, "\""), id);
-    snprintf(in, sizeof in, "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"med_type\":"
-             "\"11\",\"begntime\":\"2020-06-01 09:00:00\",\"dise_codg\":\"J06.9\"}}", mdtrt_id);
+    snprintf(in, sizeof in,
+             "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"med_type\":"
+             "\"11\",\"begntime\":\"2020-06-01 09:00:00\",\"dise_codg\":\"J06.9\"}}",
+             mdtrt_id);
     call(f, "2203", in, a);
     expect_ok(a);
-    static const char line[] = "{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"fee_ocur_time\":"
+    static const char line[] =
+        "{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"fee_ocur_time\":"
         "\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\","
         "\"medins_list_codg\":\"h\",\"det_item_fee_sumamt\":%s,\"cnt\":%s,\"pric\":%s}";
     static const char *const lines[3][4] = {{"XA01", "28.8", "24", "1.2"},
@@ -169,9 +175,11 @@ static void open_visit(struct fixture *f, char *mdtrt_id, size_t size) {
 
 /* The 2207 input settling mdtrt_id for medfee_sumamt total. */
 static void settle_input(const char *mdtrt_id, const char *total, char *in, size_t size) {
-    snprintf(in, size, "{\"data\":{\"psn_no\":\"R1\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":"
+    snprintf(in, size,
+             "{\"data\":{\"psn_no\":\"R1\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":"
              "\"R1\",\"med_type\":\"11\",\"medfee_sumamt\":%s,\"psn_setlway\":\"01\",\"mdtrt_id\":"
-             "\"%s\",\"acct_used_flag\":\"0\",\"insutype\":\"390\"}}", total, mdtrt_id);
+             "\"%s\",\"acct_used_flag\":\"0\",\"insutype\":\"390\"}}",
+             total, mdtrt_id);
 }
 
 /* A visit's 2207 parked after its first step (the visit reserved): uploads,
@@ -186,12 +194,14 @@ static void test_visit_reserved_while_settling(void **state) {
     struct service_waiter waiter = {on_suspend, on_resume, f};
     size_t len = 0;
     assert_null(service_begin(f->svc, f->w, &req, &waiter, &len)); /* step 1 queued */
-    wait_resumed(f, 1);                                              /* visit reserved */
+    wait_resumed(f, 1);                                            /* visit reserved */
 
-    snprintf(in, sizeof in, "{\"feedetail\":[{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\","
+    snprintf(in, sizeof in,
+             "{\"feedetail\":[{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\","
              "\"fee_ocur_time\":\"2020-06-01 09:40:00\",\"feedetl_sn\":\"4\",\"med_list_codg\":"
              "\"XA01\",\"medins_list_codg\":\"h\",\"det_item_fee_sumamt\":1.2,\"cnt\":1,"
-             "\"pric\":1.2}]}", mdtrt_id);
+             "\"pric\":1.2}]}",
+             mdtrt_id);
     call(f, "2204", in, a);
     expect_refused(a, "visit is being settled; retry after the settlement");
     snprintf(in, sizeof in, "{\"data\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\"}}", mdtrt_id);
@@ -228,8 +238,8 @@ static void test_refused_settlement_releases_visit(void **state) {
     settle_input(mdtrt_id, "313.90", in, sizeof in);
     call(f, "2207", in, a);
     expect_refused(a, "medfee_sumamt");
-    snprintf(in, sizeof in, "{\"data\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"feedetl_sn\":\"3\"}}",
-             mdtrt_id);
+    snprintf(in, sizeof in,
+             "{\"data\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\",\"feedetl_sn\":\"3\"}}", mdtrt_id);
     call(f, "2205", in, a);
     expect_ok(a);
     settle_input(mdtrt_id, "163.80", in, sizeof in);
@@ -241,7 +251,8 @@ static void test_refused_settlement_releases_visit(void **state) {
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_visit_reserved_while_settling, setup_sqlite, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_settlement_releases_visit, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_settlement_releases_visit, setup_sqlite,
+                                        teardown),
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_visit_reserved_while_settling, setup_pg, teardown),
@@ -251,7 +262,6 @@ int main(void) {
     const char *pg = getenv("YIBAO_PG_URI");
     if (pg != NULL && *pg != '\0')
         failed += cmocka_run_group_tests_name("service/postgresql", pg_tests, NULL, NULL);
-    else
-        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    else print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
     return failed;
 }

@@ -54,12 +54,11 @@ static const char *const catalog_codes[] = {"XA01", "XA02", "XA03", "XB01", "XB0
 #define CATALOG_CODES (int)(sizeof catalog_codes / sizeof catalog_codes[0])
 
 static const char *const policy_files[] = {
-    "maoming-2020-resident.json", "maoming-2020-employee.json", "jinchang-2015-resident.json",
-    "jincheng-2015-employee.json", "jincheng-2015-ncms.json",   "synthetic-2022-employee.json",
+    "maoming-2020-resident.json",  "maoming-2020-employee.json", "jinchang-2015-resident.json",
+    "jincheng-2015-employee.json", "jincheng-2015-ncms.json",    "synthetic-2022-employee.json",
 };
 
-static int find_root(char *out, size_t size)
-{
+static int find_root(char *out, size_t size) {
     const char *root = getenv("YIBAO_ROOT");
     const char *candidates[3] = {root, ".", ".."};
     for (int i = 0; i < 3; i++) {
@@ -75,8 +74,7 @@ static int find_root(char *out, size_t size)
     return -1;
 }
 
-static int group_setup(void **state)
-{
+static int group_setup(void **state) {
     (void)state;
     char root[2048], path[4096], err[CODEC_ERR_BYTES];
     catalog_init(&catalog);
@@ -101,15 +99,13 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int group_teardown(void **state)
-{
+static int group_teardown(void **state) {
     (void)state;
     catalog_free(&catalog);
     return 0;
 }
 
-static void need_world(void)
-{
+static void need_world(void) {
     if (!world_loaded) skip();
 }
 
@@ -117,20 +113,20 @@ static void need_world(void)
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 static void rng_seed(uint64_t seed) { rng = seed * 0x9E3779B97F4A7C15ULL + 1; }
-static uint64_t rng_next(void)
-{
+static uint64_t rng_next(void) {
     rng ^= rng >> 12;
     rng ^= rng << 25;
     rng ^= rng >> 27;
     return rng * 2685821657736338717ULL;
 }
-static int64_t rnd(int64_t lo, int64_t hi) { return lo + (int64_t)(rng_next() % (uint64_t)(hi - lo + 1)); }
+static int64_t rnd(int64_t lo, int64_t hi) {
+    return lo + (int64_t)(rng_next() % (uint64_t)(hi - lo + 1));
+}
 static bool chance(int percent) { return rnd(0, 99) < percent; }
 
 /* ---- hand-built inputs ------------------------------------------------ */
 
-static const struct policy *policy_named(const char *id)
-{
+static const struct policy *policy_named(const char *id) {
     for (int i = 0; i < policy_count; i++)
         if (strcmp(policies[i].id, id) == 0) return &policies[i];
     fail_msg("no policy %s", id);
@@ -138,8 +134,7 @@ static const struct policy *policy_named(const char *id)
 }
 
 static void set_line(struct bill_line *l, const char *sn, const char *code, int64_t cnt_scaled,
-                     int64_t pric_scaled, int64_t amount_fen)
-{
+                     int64_t pric_scaled, int64_t amount_fen) {
     memset(l, 0, sizeof *l);
     snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", sn);
     l->has_feedetl_sn = true;
@@ -153,8 +148,7 @@ static void set_line(struct bill_line *l, const char *sn, const char *code, int6
 /* Vector 000: resident, inpatient at level 3, A/B/C lines and a price cap. */
 static struct bill_line v0_lines[6];
 static void vector000(struct bill *bill, struct person *person, struct year_state *st,
-                      const struct policy *p)
-{
+                      const struct policy *p) {
     memset(bill, 0, sizeof *bill);
     snprintf(bill->fixmedins_code, sizeof bill->fixmedins_code, "H3");
     bill->med_type = MED_TYPE_INPATIENT;
@@ -181,14 +175,12 @@ static void vector000(struct bill *bill, struct person *person, struct year_stat
 static enum settle_code run(const struct policy *p, const struct institution *inst,
                             const struct person *person, const struct year_state *st,
                             const struct bill *bill, struct settle_result *r,
-                            struct line_result *lr, struct explain *ex)
-{
+                            struct line_result *lr, struct explain *ex) {
     struct settle_input in = {p, &catalog, inst, person, st, bill};
     return settle(&in, r, lr, ex);
 }
 
-static bool delta_is_zero(const struct settle_result *r, int32_t year)
-{
+static bool delta_is_zero(const struct settle_result *r, int32_t year) {
     struct year_state zero;
     year_state_init(&zero, year, 0);
     static const struct setlinfo no_setl;
@@ -197,8 +189,7 @@ static bool delta_is_zero(const struct settle_result *r, int32_t year)
 
 /* ---- unit tests: a known bill ----------------------------------------- */
 
-static void test_vector000_figures(void **state)
-{
+static void test_vector000_figures(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -264,7 +255,8 @@ static void test_vector000_figures(void **state)
         "threshold 15000.00: [0.00, 0.00) above it pays 0.00, capped at ",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        if (strstr(ex.text, want[i]) == NULL) print_error("explain lacks: %s\n%s", want[i], ex.text);
+        if (strstr(ex.text, want[i]) == NULL)
+            print_error("explain lacks: %s\n%s", want[i], ex.text);
         assert_non_null(strstr(ex.text, want[i]));
     }
     /* Without explain or line_results the figures are the same. */
@@ -276,8 +268,7 @@ static void test_vector000_figures(void **state)
 
 /* The catastrophic explain line formats 8 amounts through a ring of 6
  * buffers, so "capped at ... left = ..." shows other figures. */
-static void test_explain_catastrophic_regression(void **state)
-{
+static void test_explain_catastrophic_regression(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -295,8 +286,7 @@ static void test_explain_catastrophic_regression(void **state)
     assert_non_null(strstr(ex.text, want));
 }
 
-static void test_explain_steps(void **state)
-{
+static void test_explain_steps(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -337,7 +327,8 @@ static void test_explain_steps(void **state)
     person.benefit_start = datetime_from_civil(2020, 6, 1, 0, 0, 0);
     explain_init(&ex);
     assert_int_equal(run(p, &institutions[3], &person, &st, &bill, &r, NULL, &ex), SETTLE_OK);
-    assert_non_null(strstr(ex.text, "pooled: no (before benefits start (waiting period)): no fund pays"));
+    assert_non_null(
+        strstr(ex.text, "pooled: no (before benefits start (waiting period)): no fund pays"));
     assert_true(r.setl.fund_pay_sumamt == 0 && r.setl.act_pay_dedc == 0);
     assert_int_equal(r.delta.admissions, 0);
     assert_true(r.setl.psn_part_amt == 358600);
@@ -366,8 +357,8 @@ static void test_explain_steps(void **state)
 
 static void expect_code(const struct policy *p, const struct institution *inst,
                         const struct person *person, const struct year_state *st,
-                        const struct bill *bill, enum settle_code want, const char *field, int line)
-{
+                        const struct bill *bill, enum settle_code want, const char *field,
+                        int line) {
     static struct settle_result r;
     memset(&r, 0xA5, sizeof r);
     enum settle_code got = run(p, inst, person, st, bill, &r, NULL, NULL);
@@ -382,8 +373,7 @@ static void expect_code(const struct policy *p, const struct institution *inst,
     assert_int_equal(r.error_line, line);
 }
 
-static void test_validation_each_code(void **state)
-{
+static void test_validation_each_code(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -490,8 +480,7 @@ static void test_validation_each_code(void **state)
     expect_code(p, h3, &person, &st, &bill, SETTLE_OK, NULL, -1);
 }
 
-static void test_validation_order(void **state)
-{
+static void test_validation_order(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -502,18 +491,18 @@ static void test_validation_order(void **state)
     const struct institution *h3 = &institutions[3], *p1 = &institutions[4];
 
     /* Break everything, then repair in table order, checking each code. */
-    v0_lines[5].amount_fen = 1;                                          /* E_BAD_AMOUNT */
+    v0_lines[5].amount_fen = 1;                                           /* E_BAD_AMOUNT */
     snprintf(v0_lines[4].feedetl_sn, sizeof v0_lines[4].feedetl_sn, "1"); /* E_DUP_LINE */
     expect_code(p, h3, &person, &st, &bill, E_DUP_LINE, "feedetl_sn", 4);
-    bill.med_type = MED_TYPE_SPECIAL_OUTPATIENT;                          /* E_DISEASE */
+    bill.med_type = MED_TYPE_SPECIAL_OUTPATIENT; /* E_DISEASE */
     expect_code(p, h3, &person, &st, &bill, E_DISEASE, NULL, -1);
-    person.insutype = INSUTYPE_EMPLOYEE;                                  /* E_SCHEME */
+    person.insutype = INSUTYPE_EMPLOYEE; /* E_SCHEME */
     expect_code(p, h3, &person, &st, &bill, E_SCHEME, NULL, -1);
-    bill.endtime = datetime_from_civil(2021, 2, 1, 0, 0, 0);              /* E_POLICY_YEAR */
+    bill.endtime = datetime_from_civil(2021, 2, 1, 0, 0, 0); /* E_POLICY_YEAR */
     expect_code(p, h3, &person, &st, &bill, E_POLICY_YEAR, NULL, -1);
-    bill.begntime = datetime_from_civil(2021, 3, 1, 0, 0, 0);             /* E_BAD_DATES */
+    bill.begntime = datetime_from_civil(2021, 3, 1, 0, 0, 0); /* E_BAD_DATES */
     expect_code(p, h3, &person, &st, &bill, E_BAD_DATES, NULL, -1);
-    bill.med_type = MED_TYPE_PHARMACY;                                    /* E_MED_TYPE */
+    bill.med_type = MED_TYPE_PHARMACY; /* E_MED_TYPE */
     expect_code(p, h3, &person, &st, &bill, E_MED_TYPE, NULL, -1);
     expect_code(p, NULL, &person, &st, &bill, E_UNKNOWN_INSTITUTION, NULL, -1);
 
@@ -543,8 +532,7 @@ static void test_validation_order(void **state)
 
 static struct bill_line big_lines[BILL_LINES_MAX];
 
-static void fill_big(int32_t n, int64_t amount_fen)
-{
+static void fill_big(int32_t n, int64_t amount_fen) {
     for (int32_t i = 0; i < n; i++) {
         char sn[24];
         snprintf(sn, sizeof sn, "sn-%d", (int)i);
@@ -554,8 +542,7 @@ static void fill_big(int32_t n, int64_t amount_fen)
     }
 }
 
-static void test_limits(void **state)
-{
+static void test_limits(void **state) {
     (void)state;
     need_world();
     const struct policy *p = policy_named("maoming-2020-resident");
@@ -631,30 +618,27 @@ struct scenario {
 };
 
 /* A random amount in fen with a skew towards small and towards round. */
-static int64_t random_price_scaled(void)
-{
+static int64_t random_price_scaled(void) {
     switch (rnd(0, 5)) {
-    case 0: return rnd(0, 100) * (PRICE_SCALE / 100);           /* up to 1 yuan, whole fen */
-    case 1: return rnd(1, 5000) * PRICE_SCALE;                  /* whole yuan */
-    case 2: return rnd(1, 2000000) * (PRICE_SCALE / 100);       /* up to 20000 yuan */
-    case 3: return rnd(1, 900 * PRICE_SCALE);                   /* 6 decimals */
-    case 4: return rnd(1, 50000) * (PRICE_SCALE / 10);          /* 1 decimal */
-    default: return rnd(1, 200000) * PRICE_SCALE;               /* up to 200000 yuan */
+    case 0: return rnd(0, 100) * (PRICE_SCALE / 100);     /* up to 1 yuan, whole fen */
+    case 1: return rnd(1, 5000) * PRICE_SCALE;            /* whole yuan */
+    case 2: return rnd(1, 2000000) * (PRICE_SCALE / 100); /* up to 20000 yuan */
+    case 3: return rnd(1, 900 * PRICE_SCALE);             /* 6 decimals */
+    case 4: return rnd(1, 50000) * (PRICE_SCALE / 10);    /* 1 decimal */
+    default: return rnd(1, 200000) * PRICE_SCALE;         /* up to 200000 yuan */
     }
 }
 
-static int64_t random_cnt_scaled(void)
-{
+static int64_t random_cnt_scaled(void) {
     switch (rnd(0, 3)) {
     case 0: return rnd(1, 10) * CNT_SCALE;
-    case 1: return rnd(1, 100000);              /* 4 decimals, up to 10 */
+    case 1: return rnd(1, 100000); /* 4 decimals, up to 10 */
     case 2: return rnd(1, 40) * (CNT_SCALE / 2);
     default: return rnd(1, 60) * CNT_SCALE;
     }
 }
 
-static void random_line(struct bill_line *l, int index)
-{
+static void random_line(struct bill_line *l, int index) {
     char sn[24];
     snprintf(sn, sizeof sn, "%d", index + 1);
     const char *code = catalog_codes[rnd(0, CATALOG_CODES - 1)];
@@ -682,24 +666,22 @@ static void random_line(struct bill_line *l, int index)
     if (diff > 100000000) l->amount_fen = (int64_t)((product + 50000000) / 100000000);
 }
 
-static datetime_s random_time_in(int year)
-{
+static datetime_s random_time_in(int year) {
     int m = (int)rnd(1, 12), d = (int)rnd(1, 28);
     return datetime_from_civil(year, m, d, (int)rnd(0, 23), (int)rnd(0, 59), (int)rnd(0, 59));
 }
 
 /* A valid bill (one that settles), for a random or given person. */
-static void random_bill(struct scenario *s, int lines_max)
-{
+static void random_bill(struct scenario *s, int lines_max) {
     struct bill *b = &s->bill;
     const struct policy *p = s->policy;
     memset(b, 0, sizeof *b);
     int kind = (int)rnd(0, 9);
-    enum med_type types[] = {MED_TYPE_INPATIENT, MED_TYPE_INPATIENT, MED_TYPE_INPATIENT,
-                             MED_TYPE_INPATIENT, MED_TYPE_SPECIAL_OUTPATIENT,
+    enum med_type types[] = {MED_TYPE_INPATIENT,          MED_TYPE_INPATIENT,
+                             MED_TYPE_INPATIENT,          MED_TYPE_INPATIENT,
                              MED_TYPE_SPECIAL_OUTPATIENT, MED_TYPE_SPECIAL_OUTPATIENT,
-                             MED_TYPE_GENERAL_OUTPATIENT, MED_TYPE_GENERAL_OUTPATIENT,
-                             MED_TYPE_PHARMACY};
+                             MED_TYPE_SPECIAL_OUTPATIENT, MED_TYPE_GENERAL_OUTPATIENT,
+                             MED_TYPE_GENERAL_OUTPATIENT, MED_TYPE_PHARMACY};
     b->med_type = types[kind];
     s->institution = b->med_type == MED_TYPE_PHARMACY ? &institutions[4] : &institutions[rnd(0, 3)];
     if (p->disease_count == 0 && b->med_type == MED_TYPE_SPECIAL_OUTPATIENT)
@@ -726,8 +708,7 @@ static void random_bill(struct scenario *s, int lines_max)
             s->lines[0].amount_fen = s->lines[0].pric_scaled / (PRICE_SCALE / 100);
 }
 
-static void random_person(struct scenario *s)
-{
+static void random_person(struct scenario *s) {
     const struct policy *p = s->policy;
     struct person *person = &s->person;
     memset(person, 0, sizeof *person);
@@ -735,8 +716,7 @@ static void random_person(struct scenario *s)
     person->insutype = p->insutype;
     if (p->insutype == INSUTYPE_EMPLOYEE)
         person->category = chance(50) ? CATEGORY_IN_SERVICE : CATEGORY_RETIRED;
-    else
-        person->category = (enum category)rnd(CATEGORY_ADULT, CATEGORY_STUDENT);
+    else person->category = (enum category)rnd(CATEGORY_ADULT, CATEGORY_STUDENT);
     if (chance(5)) person->category = (enum category)rnd(0, CATEGORY_COUNT - 1);
     person->flags = chance(40) ? (uint32_t)rnd(0, FLAG_ALL) : 0;
     person->benefit_start = chance(90) ? datetime_from_civil(p->year - 1, 1, 1, 0, 0, 0)
@@ -744,8 +724,7 @@ static void random_person(struct scenario *s)
     person->acct_balc_fen = chance(30) ? 0 : rnd(0, 5000000);
 }
 
-static void random_state(struct scenario *s)
-{
+static void random_state(struct scenario *s) {
     struct year_state *st = &s->state;
     year_state_init(st, s->policy->year, s->person.acct_balc_fen);
     if (chance(50)) return;
@@ -762,8 +741,7 @@ static void random_state(struct scenario *s)
         if (chance(30)) st->special_paid_fen[i] = rnd(0, 300000);
 }
 
-static void random_scenario(struct scenario *s, int lines_max)
-{
+static void random_scenario(struct scenario *s, int lines_max) {
     s->policy = &policies[rnd(0, policy_count - 1)];
     random_person(s);
     random_state(s);
@@ -771,8 +749,7 @@ static void random_scenario(struct scenario *s, int lines_max)
 }
 
 static void check_identities(const struct scenario *s, const struct settle_result *r,
-                             const struct line_result *lr)
-{
+                             const struct line_result *lr) {
     const struct setlinfo *x = &r->setl;
 #define FIGURE_NONNEG_(setl, name, kind) assert_true((setl)->name >= 0);
     SETLINFO_FIELDS(FIGURE_NONNEG_, x)
@@ -829,8 +806,7 @@ static void check_identities(const struct scenario *s, const struct settle_resul
 }
 
 /* Property 1: identities, non-negative amounts, lines add up. */
-static void test_prop_identities(void **state)
-{
+static void test_prop_identities(void **state) {
     (void)state;
     need_world();
     rng_seed(1);
@@ -840,7 +816,8 @@ static void test_prop_identities(void **state)
     int settled = 0;
     for (int iter = 0; iter < 50000; iter++) {
         random_scenario(&s, iter % 10 == 0 ? RANDOM_LINES_MAX : 8);
-        enum settle_code code = run(s.policy, s.institution, &s.person, &s.state, &s.bill, &r, lr, NULL);
+        enum settle_code code = run(s.policy, s.institution, &s.person, &s.state, &s.bill, &r, lr,
+                                    NULL);
         if (code != SETTLE_OK) print_error("iteration %d: %s\n", iter, settle_code_name(code));
         assert_int_equal(code, SETTLE_OK);
         check_identities(&s, &r, lr);
@@ -853,8 +830,7 @@ static void test_prop_identities(void **state)
 }
 
 /* Property 2: settle-then-revoke returns the state exactly. */
-static void test_prop_revoke(void **state)
-{
+static void test_prop_revoke(void **state) {
     (void)state;
     need_world();
     rng_seed(2);
@@ -905,8 +881,7 @@ struct caps {
     int64_t basic, general, over_cap, cat, maf, disease[POLICY_DISEASES_MAX];
 };
 
-static void person_caps(const struct policy *p, const struct person *person, struct caps *c)
-{
+static void person_caps(const struct policy *p, const struct person *person, struct caps *c) {
     uint32_t mask = person_match_mask(person);
     c->basic = p->basic_annual_cap_fen;
     c->general = p->general_annual_cap_fen;
@@ -914,7 +889,8 @@ static void person_caps(const struct policy *p, const struct person *person, str
     c->cat = p->has_catastrophic ? p->catastrophic.annual_cap_fen : 0;
     for (int i = 0; p->has_catastrophic && i < p->catastrophic_rule_count; i++)
         if (p->catastrophic_rules[i].when_mask & mask) {
-            if (p->catastrophic_rules[i].has_annual_cap) c->cat = p->catastrophic_rules[i].annual_cap_fen;
+            if (p->catastrophic_rules[i].has_annual_cap)
+                c->cat = p->catastrophic_rules[i].annual_cap_fen;
             break;
         }
     c->maf = 0;
@@ -927,28 +903,26 @@ static void person_caps(const struct policy *p, const struct person *person, str
         c->disease[i] = i < p->disease_count ? p->diseases[i].annual_cap_fen : 0;
 }
 
-static void assert_within(int64_t used, int64_t cap)
-{
-    if (cap != CAP_NONE && used > cap) print_error("accumulator %lld above cap %lld\n",
-                                                   (long long)used, (long long)cap);
+static void assert_within(int64_t used, int64_t cap) {
+    if (cap != CAP_NONE && used > cap)
+        print_error("accumulator %lld above cap %lld\n", (long long)used, (long long)cap);
     assert_true(cap == CAP_NONE || used <= cap);
 }
 
-static void check_caps(const struct caps *c, const struct year_state *st)
-{
+static void check_caps(const struct caps *c, const struct year_state *st) {
     assert_within(st->basic_paid_fen, c->basic);
     assert_within(st->general_paid_fen, c->general);
     assert_within(st->over_cap_paid_fen, c->over_cap);
     assert_within(st->cat_paid_fen, c->cat);
     assert_within(st->maf_paid_fen, c->maf);
-    for (int i = 0; i < POLICY_DISEASES_MAX; i++) assert_within(st->special_paid_fen[i], c->disease[i]);
+    for (int i = 0; i < POLICY_DISEASES_MAX; i++)
+        assert_within(st->special_paid_fen[i], c->disease[i]);
     assert_true(year_state_valid(st));
 }
 
 /* Property 3: no fund pays above its cap, whether a bill is settled at once
  * or split in two, and over long sequences. */
-static void test_prop_caps(void **state)
-{
+static void test_prop_caps(void **state) {
     (void)state;
     need_world();
     rng_seed(3);
@@ -1015,8 +989,7 @@ static void test_prop_caps(void **state)
 }
 
 /* Property 4: deterministic and does not modify its inputs. */
-static void test_prop_deterministic_pure(void **state)
-{
+static void test_prop_deterministic_pure(void **state) {
     (void)state;
     need_world();
     rng_seed(4);
@@ -1087,8 +1060,7 @@ static void test_prop_deterministic_pure(void **state)
 /* Property 5: a refused bill gives the expected code and a zero delta.
  * One or two faults are injected into a valid bill; the first in table
  * order must be reported. */
-static enum settle_code inject(struct scenario *s, int fault, const struct institution **inst)
-{
+static enum settle_code inject(struct scenario *s, int fault, const struct institution **inst) {
     struct bill *b = &s->bill;
     switch (fault) {
     case 0: *inst = NULL; return E_UNKNOWN_INSTITUTION;
@@ -1113,8 +1085,8 @@ static enum settle_code inject(struct scenario *s, int fault, const struct insti
         return E_DISEASE;
     case 9:
         if (b->line_count < 2) return SETTLE_OK;
-        memcpy(b->lines[b->line_count - 1].feedetl_sn, b->lines[rnd(0, b->line_count - 2)].feedetl_sn,
-               CODE_BYTES_MAX + 1);
+        memcpy(b->lines[b->line_count - 1].feedetl_sn,
+               b->lines[rnd(0, b->line_count - 2)].feedetl_sn, CODE_BYTES_MAX + 1);
         return E_DUP_LINE;
     case 10: b->lines[rnd(0, b->line_count - 1)].has_feedetl_sn = false; return E_DUP_LINE;
     case 11: b->lines[rnd(0, b->line_count - 1)].numbers_ok = false; return E_BAD_AMOUNT;
@@ -1124,8 +1096,7 @@ static enum settle_code inject(struct scenario *s, int fault, const struct insti
     }
 }
 
-static void test_prop_refused(void **state)
-{
+static void test_prop_refused(void **state) {
     (void)state;
     need_world();
     rng_seed(5);
@@ -1167,8 +1138,7 @@ static void test_prop_refused(void **state)
     assert_true(refused >= 25000);
 }
 
-static void test_code_names(void **state)
-{
+static void test_code_names(void **state) {
     (void)state;
     for (int c = 0; c < SETTLE_CODE_COUNT; c++)
         assert_int_equal(settle_code_parse(settle_code_name((enum settle_code)c)), c);
@@ -1181,15 +1151,16 @@ static void test_code_names(void **state)
  * what is generated from them agree: each accessor reaches its own member,
  * the JSON lists every figure by name in order, and apply / unapply / equal
  * / valid cover every accumulator. */
-static void test_field_lists(void **state)
-{
+static void test_field_lists(void **state) {
     (void)state;
     struct setlinfo setl;
     struct fund_rooms rooms;
     memset(&setl, 0, sizeof setl);
     memset(&rooms, 0, sizeof rooms);
     int64_t value = 100;
-#define SET_FUND_(unused, fund, ...) setl.fund##_pay = ++value; rooms.fund##_room_fen = 1000 + value;
+#define SET_FUND_(unused, fund, ...) \
+    setl.fund##_pay = ++value;       \
+    rooms.fund##_room_fen = 1000 + value;
     FUND_LAYERS(SET_FUND_, ~)
 #undef SET_FUND_
     for (int i = 0; i < FUND_LAYER_COUNT; i++) {
@@ -1204,9 +1175,9 @@ static void test_field_lists(void **state)
     json_buf_char(&buf, '\0');
     const char *at = buf.data;
     int count = 0;
-#define FIND_KEY_(unused, name, kind)                                                   \
-    at = strstr(at, "\"" #name "\":");                                                   \
-    assert_non_null(at);                                                                 \
+#define FIND_KEY_(unused, name, kind)  \
+    at = strstr(at, "\"" #name "\":"); \
+    assert_non_null(at);               \
     count++;
     SETLINFO_FIELDS(FIND_KEY_, ~)
 #undef FIND_KEY_
@@ -1219,7 +1190,8 @@ static void test_field_lists(void **state)
         year_state_init(&delta, 2020, 0);
         *year_state_money(&delta, (enum year_state_id)i) = 7;
         int64_t found = 0;
-        assert_int_equal(state_field(&delta, year_state_field((enum year_state_id)i)->name, &found), 0);
+        assert_int_equal(state_field(&delta, year_state_field((enum year_state_id)i)->name, &found),
+                         0);
         assert_int_equal(found, 7);
         st = base;
         year_state_apply(&st, &delta);
@@ -1232,8 +1204,7 @@ static void test_field_lists(void **state)
     }
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_code_names),
         cmocka_unit_test(test_field_lists),

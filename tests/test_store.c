@@ -30,8 +30,8 @@
 
 #define THREADS 4
 #define PER_THREAD 50
-#define PG_WRITER_LOCK_KEY 7015123  /* store_pg.c: the writer's pg_advisory_xact_lock key */
-#define PG_POLL_TRIES 1000          /* waits for a backend to appear or go: 10 ms each */
+#define PG_WRITER_LOCK_KEY 7015123 /* store_pg.c: the writer's pg_advisory_xact_lock key */
+#define PG_POLL_TRIES 1000         /* waits for a backend to appear or go: 10 ms each */
 #define PG_POLL_NS 10000000L
 
 struct fixture {
@@ -53,7 +53,8 @@ static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(test_target_make(pg, "store", "store.db", f->dir, sizeof f->dir, f->pg_db,
-                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
+                                      sizeof f->pg_db, f->target, sizeof f->target),
+                     0);
     struct store_err err = {{0}};
     assert_int_equal(store_open(f->target, &f->store, &err), 0);
     assert_int_equal(city_import_all(f->store, f->dir), 0);
@@ -112,7 +113,8 @@ static void call(struct commitq *q, struct store_req *r) {
     assert_int_equal(rc, 0);
 }
 
-static void settle_req(struct store_req *r, const char *msgid, const char *psn, const struct bill *b) {
+static void settle_req(struct store_req *r, const char *msgid, const char *psn,
+                       const struct bill *b) {
     memset(r, 0, sizeof *r);
     r->op = STORE_OP_SETTLE;
     snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
@@ -189,7 +191,8 @@ static void test_settle_replay_revoke(void **state) {
 static void checkpoint_of(struct store *s, int64_t *checkpoint_seq, int64_t *tail_seq) {
     struct store_err err = {{0}};
     bool found = false;
-    assert_int_equal(store_ops(s)->checkpoint_get(store_conn(s), checkpoint_seq, &found, tail_seq, &err), 0);
+    assert_int_equal(
+        store_ops(s)->checkpoint_get(store_conn(s), checkpoint_seq, &found, tail_seq, &err), 0);
     assert_true(found);
 }
 
@@ -214,7 +217,9 @@ static void assert_e1_like(struct store *s, const char *psn_no, const struct yea
     assert_int_equal(balance, want->acct_balc_fen);
 }
 
-static void assert_e1(struct store *s, const struct year_state *want) { assert_e1_like(s, "E1", want); }
+static void assert_e1(struct store *s, const struct year_state *want) {
+    assert_e1_like(s, "E1", want);
+}
 
 /* Reads, a second writer (another process), an import and the check all
  * see the records after the checkpoint; checkpoints land where asked. */
@@ -232,10 +237,10 @@ static void test_checkpoint(void **state) {
     settle_e1(q, "cp2", 30000, &r, &bill, &line);
     assert_int_equal(r.state_after.admissions, 2);
     checkpoint_of(f->store, &c, &t);
-    assert_true(c < t); /* the two settlements are pending, not in the tables */
-    assert_e1(f->store, &r.state_after);         /* through the writer's pending effect */
+    assert_true(c < t);                  /* the two settlements are pending, not in the tables */
+    assert_e1(f->store, &r.state_after); /* through the writer's pending effect */
     assert_int_equal(store_open(f->target, &b, &err), 0);
-    assert_e1(b, &r.state_after);                /* another handle: replays the journal */
+    assert_e1(b, &r.state_after); /* another handle: replays the journal */
     assert_check_ok(b);
     assert_int_equal(commitq_start(b, 1, &qb, &err), 0); /* a second writer catches up */
     settle_e1(qb, "cp3", 20000, &r, &bill, &line);
@@ -246,11 +251,13 @@ static void test_checkpoint(void **state) {
     settle_e1(q, "cp4", 10000, &r, &bill, &line); /* the first writer sees it */
     assert_int_equal(r.state_after.admissions, 4);
     char path[1024];
-    write_file(f->dir, "more.csv", "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,"
-               "insuplc_admdvs,benefit_start,acct_balc\n"
-               "E9,440900198001010044,New Person,1,1980-01-01,310,in_service,,440900,2010-01-01,100.00\n");
+    write_file(
+        f->dir, "more.csv",
+        "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,"
+        "insuplc_admdvs,benefit_start,acct_balc\n"
+        "E9,440900198001010044,New Person,1,1980-01-01,310,in_service,,440900,2010-01-01,100.00\n");
     snprintf(path, sizeof path, "%s/more.csv", f->dir);
-    import_ok(b, "persons", path);                /* an import catches up, then moves C */
+    import_ok(b, "persons", path); /* an import catches up, then moves C */
     checkpoint_of(b, &c, &t);
     assert_int_equal(c, t);
     struct store_req rv;
@@ -262,7 +269,7 @@ static void test_checkpoint(void **state) {
     settle_e1(q, "cp5", 5000, &r, &bill, &line);
     settle_e1(q, "cp6", 5000, &r, &bill, &line);
     checkpoint_of(f->store, &c, &t);
-    assert_int_equal(c, t - 1);                   /* written with cp5, 2 after the import */
+    assert_int_equal(c, t - 1); /* written with cp5, 2 after the import */
     assert_int_equal(r.state_after.admissions, 5);
     assert_e1(b, &r.state_after);
     assert_e1(f->store, &r.state_after);
@@ -375,16 +382,19 @@ static void test_checkpoint_random(void **state) {
         if ((rng >> 50) % 4 == 0 && settled_count > 0) {
             revoke_req(&r, msgid, settled[(rng >> 12) % (uint64_t)settled_count]);
         } else {
-            make_bill(&bill, &line, (rng >> 30) % 2 ? "H3" : "H0", 1000 + (int64_t)((rng >> 16) % 90000), (rng >> 45) % 2);
+            make_bill(&bill, &line, (rng >> 30) % 2 ? "H3" : "H0",
+                      1000 + (int64_t)((rng >> 16) % 90000), (rng >> 45) % 2);
             settle_req(&r, msgid, who[p], &bill);
         }
         call(q[k], &r);
         if (r.status != STORE_DONE) continue; /* E_REVOKED: revoked already */
-        if (r.op == STORE_OP_SETTLE && settled_count < 64) settled[settled_count++] = r.result_setl_id;
+        if (r.op == STORE_OP_SETTLE && settled_count < 64)
+            settled[settled_count++] = r.result_setl_id;
         struct journal_rec rec;
         struct store_settlement stl;
         bool revoked = false, found = false;
-        assert_int_equal(store_settlement_get(h[0], r.result_setl_id, &rec, &stl, &revoked, &found, &err), 0);
+        assert_int_equal(
+            store_settlement_get(h[0], r.result_setl_id, &rec, &stl, &revoked, &found, &err), 0);
         assert_true(found);
         for (int i = 0; i < 3; i++)
             if (strcmp(rec.psn_no, who[i]) == 0) last[i] = r.state_after, seen[i] = true;
@@ -478,7 +488,7 @@ static void test_same_batch_and_reads(void **state) {
 /* Counts the records a period scan passes, and their kinds. */
 struct period_count {
     int64_t records, from_us, to_us;
-    bool outside;                   /* a record outside [from_us, to_us) was passed */
+    bool outside; /* a record outside [from_us, to_us) was passed */
 };
 
 static int period_count_row(void *ctx, const struct journal_rec *rec) {
@@ -492,7 +502,8 @@ static int64_t period_records(struct fixture *f, int64_t from_us, int64_t to_us)
     struct period_count pc = {0, from_us, to_us, false};
     struct store_err err = {{0}};
     assert_int_equal(store_journal_period(f->store, store_conn(f->store), from_us, to_us,
-                                          period_count_row, &pc, &err), 0);
+                                          period_count_row, &pc, &err),
+                     0);
     assert_false(pc.outside);
     return pc.records;
 }
@@ -523,14 +534,15 @@ static void test_journal_period(void **state) {
     assert_int_equal(store_settlement_get(f->store, b.seq, &rb, &stl, &revoked, &found, &err), 0);
     assert_true(found && ra.time_us < rb.time_us);
     int64_t all = period_records(f, 0, INT64_MAX);
-    assert_int_equal(all, b.seq);                            /* imports and both settlements */
+    assert_int_equal(all, b.seq); /* imports and both settlements */
     assert_int_equal(period_records(f, ra.time_us, rb.time_us), 1);
     assert_int_equal(period_records(f, ra.time_us + 1, rb.time_us), 0);
     assert_int_equal(period_records(f, rb.time_us, rb.time_us + 1), 1);
     assert_int_equal(period_records(f, rb.time_us + 1, INT64_MAX), 0);
     assert_int_equal(period_records(f, rb.time_us, ra.time_us), 0); /* empty period */
     int64_t count = 0, sum = 0;
-    assert_int_equal(store_totals(f->store, "H3", ra.time_us + 1, INT64_MAX, &count, &sum, &err), 0);
+    assert_int_equal(store_totals(f->store, "H3", ra.time_us + 1, INT64_MAX, &count, &sum, &err),
+                     0);
     assert_int_equal(count, 1);
     assert_int_equal(sum, b.stl.setl.fund_pay_sumamt);
     assert_check_ok(f->store);
@@ -612,31 +624,45 @@ static void test_import_errors(void **state) {
     const char *head = "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
                        "benefit_start,acct_balc\n";
     char text[2048];
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
-                                "N2,c,n,1,1970-02-30,310,in_service,,440900,2010-01-01,1.00\n", head);
+    snprintf(text, sizeof text,
+             "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
+             "N2,c,n,1,1970-02-30,310,in_service,,440900,2010-01-01,1.00\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:3: brdy: not a date");
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,311,in_service,,440900,2010-01-01,1.00\n", head);
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,311,in_service,,440900,2010-01-01,1.00\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:2: insutype: not 310 or 390");
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,rich,440900,2010-01-01,1\n", head);
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,rich,440900,2010-01-01,1\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:2: flags: unknown flag");
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.001\n", head);
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.001\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:2: acct_balc:");
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,-1\n", head);
+    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,-1\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:2: acct_balc: negative");
     snprintf(text, sizeof text, "%sN1,c,\"n,1,1970-01-01\n", head);
     import_fails(f, "persons", text, "bad.csv:2: csv: unterminated quoted field");
     import_fails(f, "persons", "psn_no,certno\n", "bad.csv:1: psn_name: missing column");
     /* a row shorter than the header: its missing fields are empty, never the row before's */
-    snprintf(text, sizeof text, "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,12.50\n"
-                                "N2,c2\n", head);
+    snprintf(text, sizeof text,
+             "%sN1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,12.50\n"
+             "N2,c2\n",
+             head);
     import_fails(f, "persons", text, "bad.csv:3: brdy: not a date");
-    snprintf(text, sizeof text, "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
-                                "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n", head);
+    snprintf(text, sizeof text,
+             "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
+             "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n",
+             head);
     import_fails(f, "persons", text, "E1"); /* already registered: names the psn_no */
-    import_fails(f, "institutions", "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
-                                    "X1,x,clinic,level1,440900,active\n", "bad.csv:2: type:");
-    import_fails(f, "institutions", "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
-                                    "X1,x,pharmacy,level1,440900,active\n", "bad.csv:2: level:");
+    import_fails(f, "institutions",
+                 "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+                 "X1,x,clinic,level1,440900,active\n",
+                 "bad.csv:2: type:");
+    import_fails(f, "institutions",
+                 "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
+                 "X1,x,pharmacy,level1,440900,active\n",
+                 "bad.csv:2: level:");
     struct store_person p;
     int64_t balance = 0;
     bool found = true;
@@ -765,19 +791,21 @@ static void pg_sleep_poll(void) {
  * gone; returns how many. */
 static long pg_kill(PGconn *admin, const char *db, const char *cond) {
     char sql[512], pids[256] = "";
-    snprintf(sql, sizeof sql, "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = '%s'"
-             " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND %s", db, cond);
+    snprintf(sql, sizeof sql,
+             "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = '%s'"
+             " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND %s",
+             db, cond);
     for (int i = 0; i < PG_POLL_TRIES && pids[0] == '\0'; i++) {
         pg_query(admin, sql, pids, sizeof pids);
         if (pids[0] == '\0') pg_sleep_poll();
     }
     assert_true(pids[0] != '\0');
     char count[32];
-    snprintf(sql, sizeof sql,
-             "SELECT count(pg_terminate_backend(p)) FROM unnest('%s'::int[]) p", pids);
+    snprintf(sql, sizeof sql, "SELECT count(pg_terminate_backend(p)) FROM unnest('%s'::int[]) p",
+             pids);
     pg_query(admin, sql, count, sizeof count);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY('%s'::int[])", pids);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY('%s'::int[])",
+             pids);
     char left[32] = "1";
     for (int i = 0; i < PG_POLL_TRIES && strcmp(left, "0") != 0; i++) {
         pg_query(admin, sql, left, sizeof left);
@@ -885,8 +913,8 @@ static void test_pg_connection_dropped_in_batch(void **state) {
     struct store_req r;
     settle_req(&r, "b2", "E1", &bill);
     assert_int_equal(commitq_submit(q, &r), 0);
-    assert_int_equal(pg_kill(admin, f->pg_db,
-                             "wait_event_type = 'Lock' AND query LIKE 'COPY postings%'"), 1);
+    assert_int_equal(
+        pg_kill(admin, f->pg_db, "wait_event_type = 'Lock' AND query LIKE 'COPY postings%'"), 1);
     commitq_wait(q, &r);
     assert_int_equal(r.status, STORE_FAILED);
     print_message("the batch failed as it should: %s\n", r.err.msg);
@@ -903,8 +931,10 @@ static void test_pg_connection_dropped_in_batch(void **state) {
     pg_query(blocker, sql, out, sizeof out);
     settle_req(&r, "b3", "E1", &bill);
     assert_int_equal(commitq_submit(q, &r), 0);
-    assert_int_equal(pg_kill(admin, f->pg_db, "wait_event_type = 'Lock'"
-                                   " AND query LIKE 'BEGIN; SELECT pg_advisory_xact_lock%'"), 1);
+    assert_int_equal(pg_kill(admin, f->pg_db,
+                             "wait_event_type = 'Lock'"
+                             " AND query LIKE 'BEGIN; SELECT pg_advisory_xact_lock%'"),
+                     1);
     pg_query(blocker, "COMMIT", out, sizeof out);
     commitq_wait(q, &r);
     if (r.status != STORE_DONE) print_message("b3: %s\n", r.err.msg);
@@ -950,7 +980,6 @@ int main(void) {
     const char *pg = getenv("YIBAO_PG_URI");
     if (pg != NULL && *pg != '\0')
         failed += cmocka_run_group_tests_name("store/postgresql", pg_tests, NULL, NULL);
-    else
-        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    else print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
     return failed;
 }

@@ -85,7 +85,8 @@ static int setup_backend(void **state, bool pg) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(test_target_make(pg, "svcq", "svc.db", f->dir, sizeof f->dir, f->pg_db,
-                                      sizeof f->pg_db, f->target, sizeof f->target), 0);
+                                      sizeof f->pg_db, f->target, sizeof f->target),
+                     0);
     char err[256];
     f->writers = pg ? SVCQ_PG_WRITERS : 1;
     for (int i = 0; i < f->writers; i++)
@@ -276,7 +277,8 @@ static void test_writers_prune(void **state) {
     struct svcdb *db; /* the test's own connection: the writers use theirs */
     assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
     svcq_stop(f->q);
-    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 3600, &f->q, err, sizeof err), 0);
+    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 3600, &f->q, err, sizeof err),
+                     0);
     int64_t now_s = (int64_t)time(NULL);
     for (int i = 0; i < OLD + FRESH; i++) {
         snprintf(msgid, sizeof msgid, "P%d", i);
@@ -322,7 +324,8 @@ static void raw_exec(const char *target, const char *sql) {
  * fixture's file): its target in target[512]. */
 static void old_store(struct fixture *f, char pg_db[64], char target[512], const char *sql) {
     if (f->pg_db[0] != '\0')
-        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, 64, target, 512), 0);
+        assert_int_equal(pg_db_create(getenv("YIBAO_PG_URI"), "yibao_q", pg_db, 64, target, 512),
+                         0);
     else snprintf(target, 512, "%s/old.db", f->dir);
     raw_exec(target, sql);
 }
@@ -332,9 +335,10 @@ static void old_store(struct fixture *f, char pg_db[64], char target[512], const
 static void test_answer_table_upgrade(void **state) {
     struct fixture *f = *state;
     char target[512], pg_db[64] = "", err[256], text[64];
-    old_store(f, pg_db, target, "CREATE TABLE svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
-                     "infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
-                     "INSERT INTO svc_answer VALUES ('H5', 'OLD1', '2201', '{\"old\":1}');");
+    old_store(f, pg_db, target,
+              "CREATE TABLE svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
+              "infno TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (code, msgid));"
+              "INSERT INTO svc_answer VALUES ('H5', 'OLD1', '2201', '{\"old\":1}');");
     int64_t before_s = (int64_t)time(NULL);
     struct svcdb *a, *b;
     assert_int_equal(svcdb_open(target, false, &a, err, sizeof err), 0);
@@ -365,9 +369,8 @@ static int collect(void *ctx, const struct svc_nonce *row) {
 /* Any byte but NUL survives (a header may carry spaces); since_ts filters. */
 static void test_nonce_pack_round_trip(void **state) {
     (void)state;
-    struct svc_nonce rows[3] = {{"pa1", "n 1\n\t\xff", 1700000000},
-                                {"pa2", "abc", 1699999000},
-                                {"p", "z", 1700000300}};
+    struct svc_nonce rows[3] = {
+        {"pa1", "n 1\n\t\xff", 1700000000}, {"pa2", "abc", 1699999000}, {"p", "z", 1700000300}};
     char text[1024];
     assert_true(nonce_pack_bound(3) <= sizeof text);
     int64_t max_ts = 0;
@@ -403,25 +406,26 @@ static void test_nonce_unpack_refuses(void **state) {
         const char *text;
         size_t bad_at;
     } bad[] = {
-        {"x 61 62", 0},                 /* timestamp not digits */
-        {" 61 62", 0},                  /* timestamp missing */
-        {"1 61", 0},                    /* nonce missing */
-        {"1 61 ", 0},                   /* nonce empty */
-        {"1  62", 0},                   /* paasid empty */
-        {"1 6 62", 0},                  /* odd hex */
-        {"1 6g 62", 0},                 /* not hex */
-        {"1 00 62", 0},                 /* a NUL byte */
-        {"1 61 62 63", 0},              /* a fourth field */
-        {"1 61 62\n", 0},               /* an empty entry after the newline */
-        {"1 61 62\nx", 8},              /* the second entry bad */
+        {"x 61 62", 0},                   /* timestamp not digits */
+        {" 61 62", 0},                    /* timestamp missing */
+        {"1 61", 0},                      /* nonce missing */
+        {"1 61 ", 0},                     /* nonce empty */
+        {"1  62", 0},                     /* paasid empty */
+        {"1 6 62", 0},                    /* odd hex */
+        {"1 6g 62", 0},                   /* not hex */
+        {"1 00 62", 0},                   /* a NUL byte */
+        {"1 61 62 63", 0},                /* a fourth field */
+        {"1 61 62\n", 0},                 /* an empty entry after the newline */
+        {"1 61 62\nx", 8},                /* the second entry bad */
         {"1234567890123456789 61 62", 0}, /* timestamp too long */
-        {"01 61 62", 0},                /* a leading zero */
+        {"01 61 62", 0},                  /* a leading zero */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct collected c = {.n = 0};
         size_t bad_at = 99;
         int rc = nonce_unpack(bad[i].text, strlen(bad[i].text), 0, collect, &c, &bad_at);
-        if (rc != 1 || bad_at != bad[i].bad_at) fail_msg("'%s': rc %d at %zu", bad[i].text, rc, bad_at);
+        if (rc != 1 || bad_at != bad[i].bad_at)
+            fail_msg("'%s': rc %d at %zu", bad[i].text, rc, bad_at);
     }
     char long_nonce[2 * (SERVICE_NONCE_BYTES_MAX + 1) + 16] = "1 61 ";
     for (int i = 0; i <= SERVICE_NONCE_BYTES_MAX; i++) strcat(long_nonce, "61");
@@ -463,9 +467,10 @@ static void test_nonce_rows(void **state) {
 static void test_nonce_table_upgrade(void **state) {
     struct fixture *f = *state;
     char target[512], pg_db[64] = "", err[256];
-    old_store(f, pg_db, target, "CREATE TABLE svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
-                     "ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
-                     "INSERT INTO svc_nonce VALUES ('pa', 'old 1', 1000), ('pa', 'old2', 1200);");
+    old_store(f, pg_db, target,
+              "CREATE TABLE svc_nonce (paasid TEXT NOT NULL, nonce TEXT NOT NULL, "
+              "ts BIGINT NOT NULL, PRIMARY KEY (paasid, nonce));"
+              "INSERT INTO svc_nonce VALUES ('pa', 'old 1', 1000), ('pa', 'old2', 1200);");
     struct svcdb *a, *b;
     assert_int_equal(svcdb_open(target, false, &a, err, sizeof err), 0);
     assert_int_equal(svcdb_open(target, false, &b, err, sizeof err), 0); /* already upgraded */
@@ -518,7 +523,6 @@ int main(void) {
     const char *pg = getenv("YIBAO_PG_URI");
     if (pg != NULL && *pg != '\0')
         failed += cmocka_run_group_tests_name("svcq/postgresql", pg_tests, NULL, NULL);
-    else
-        print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
+    else print_message("YIBAO_PG_URI not set: PostgreSQL tests skipped\n");
     return failed;
 }

@@ -117,13 +117,14 @@ int bill_decode(const struct bill_source *src, struct bill *bill, struct bill_li
     char med_type[8];
     bool present;
     memset(bill, 0, sizeof *bill);
-    if (h == NULL || h->type != JSON_OBJECT) return field_fail(&e, p, "(bill)", "must be an object");
-    if (code_field(h, "fixmedins_code", bill->fixmedins_code, sizeof bill->fixmedins_code,
-                   &present, p, &e) != 0 ||
+    if (h == NULL || h->type != JSON_OBJECT)
+        return field_fail(&e, p, "(bill)", "must be an object");
+    if (code_field(h, "fixmedins_code", bill->fixmedins_code, sizeof bill->fixmedins_code, &present,
+                   p, &e) != 0 ||
         code_field(h, "med_type", med_type, sizeof med_type, &present, p, &e) != 0 ||
         code_field(h, "dise_codg", bill->dise_codg, sizeof bill->dise_codg, &present, p, &e) != 0 ||
-        code_field(h, "spec_dise_codg", bill->spec_dise_codg, sizeof bill->spec_dise_codg,
-                   &present, p, &e) != 0)
+        code_field(h, "spec_dise_codg", bill->spec_dise_codg, sizeof bill->spec_dise_codg, &present,
+                   p, &e) != 0)
         return -1;
     bill->med_type = med_type_parse(med_type);
     bill->dates_ok = bill_date_field(h, "begntime", &bill->begntime) == 0 &&

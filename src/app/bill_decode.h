@@ -28,7 +28,7 @@
 struct bill_source {
     const struct json_value *head;
     const char *head_path;
-    const struct json_value *lines;   /* NULL or JSON null: no lines */
+    const struct json_value *lines; /* NULL or JSON null: no lines */
     const char *lines_path;
 };
 

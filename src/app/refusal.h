@@ -11,18 +11,18 @@
 #include "core/settle.h"
 
 /* X(code, field named, meaning) */
-#define APP_REFUSALS(X)                                                                     \
-    X(E_UNKNOWN_PERSON, "psn_no", "no insured person with this psn_no")                     \
-    X(E_NOT_INSURED, "psn_no", "the person's insurance is suspended or has ended")          \
-    X(E_NOT_SETTLED, "setl_id", "no successful settlement with this setl_id")               \
-    X(E_REVOKED, "setl_id", "the settlement was already revoked")                           \
+#define APP_REFUSALS(X)                                                            \
+    X(E_UNKNOWN_PERSON, "psn_no", "no insured person with this psn_no")            \
+    X(E_NOT_INSURED, "psn_no", "the person's insurance is suspended or has ended") \
+    X(E_NOT_SETTLED, "setl_id", "no successful settlement with this setl_id")      \
+    X(E_REVOKED, "setl_id", "the settlement was already revoked")                  \
     X(E_MSGID_REUSED, "msgid", "the msgid was used before for a different request")
 
 enum app_refusal_code {
 #define APP_REFUSAL_ENUM(code, field, meaning) APP_##code,
     APP_REFUSALS(APP_REFUSAL_ENUM)
 #undef APP_REFUSAL_ENUM
-    APP_REFUSAL_COUNT,
+        APP_REFUSAL_COUNT,
 };
 
 /* A refusal: its code ("E_..."), the field it names and the bill line

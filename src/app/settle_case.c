@@ -82,7 +82,8 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     out->refusal.line = -1;
     if (reader->person(reader->ctx, req->psn_no, &out->person, &found, err) != 0) return -1;
     if (!found) return app_refuse(&out->refusal, APP_E_UNKNOWN_PERSON), 0;
-    if (out->person.status != INSURED_ACTIVE) return app_refuse(&out->refusal, APP_E_NOT_INSURED), 0;
+    if (out->person.status != INSURED_ACTIVE)
+        return app_refuse(&out->refusal, APP_E_NOT_INSURED), 0;
     if (req->insutype_asked != 0 && req->insutype_asked != out->person.insutype) {
         out->refusal = (struct app_refusal){settle_code_name(E_SCHEME), "insutype", -1};
         return 0;
@@ -99,8 +100,9 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     struct person person;
     struct institution inst;
     engine_person(&out->person, st->acct_balc_fen, &person);
-    struct settle_input in = {policy, reg->catalog(reg->ctx), engine_institution(reg, req->bill, &inst),
-                              &person, st, req->bill};
+    struct settle_input in = {
+        policy,   reg->catalog(reg->ctx), engine_institution(reg, req->bill, &inst), &person, st,
+        req->bill};
     struct settle_result res;
     if (settle(&in, &res, line_results, explain) != SETTLE_OK) {
         app_refuse_engine(&out->refusal, &res);

@@ -56,10 +56,10 @@ struct app_settle_request {
 };
 
 struct app_settle_answer {
-    struct app_refusal refusal;       /* code NULL: settled */
-    struct store_person person;       /* when found */
-    struct store_settlement stl;      /* when settled: what the journal keeps */
-    struct year_state state_before;   /* when settled: acct_balc_fen = the balance before */
+    struct app_refusal refusal;     /* code NULL: settled */
+    struct store_person person;     /* when found */
+    struct store_settlement stl;    /* when settled: what the journal keeps */
+    struct year_state state_before; /* when settled: acct_balc_fen = the balance before */
 };
 
 /* Designated at `at` (a bill's endtime): active, or suspended with the

@@ -19,9 +19,9 @@ int bench_store(int argc, char **argv);  /* store.c: durable settlements/s */
 int bench_http(int argc, char **argv);   /* http.c: load generator for the service */
 int bench_stress(int argc, char **argv); /* stress.c: the store's crash-test driver */
 
-#define BENCH_POLICIES_MAX 8       /* --policy files */
+#define BENCH_POLICIES_MAX 8 /* --policy files */
 #define BENCH_PATH_BYTES 4096
-#define BENCH_CITY_SEED 1           /* `yibao gen city`'s default seed */
+#define BENCH_CITY_SEED 1 /* `yibao gen city`'s default seed */
 
 /* The policy and catalog files imported with a city's registry: --policy
  * and --catalog, else maoming-2020's under $YIBAO_ROOT/tests/vectors. */
@@ -29,7 +29,7 @@ struct bench_files {
     const char *policies[BENCH_POLICIES_MAX];
     int policy_count;
     const char *catalog;
-    char paths[3][BENCH_PATH_BYTES];  /* the defaults' storage */
+    char paths[3][BENCH_PATH_BYTES]; /* the defaults' storage */
 };
 void bench_default_files(struct bench_files *files);
 
@@ -38,7 +38,7 @@ void bench_default_files(struct bench_files *files);
 struct bench_city {
     struct gen_city *city;
     int bill_count;
-    struct bill *bills;               /* bills[i].lines point into lines */
+    struct bill *bills; /* bills[i].lines point into lines */
     struct bill_line *lines;
     char (*psn)[CODE_BYTES_MAX + 1];
 };

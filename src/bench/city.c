@@ -14,8 +14,10 @@ void bench_default_files(struct bench_files *f) {
     const char *root = getenv("YIBAO_ROOT");
     if (root == NULL || root[0] == '\0') root = ".";
     if (f->policy_count == 0) {
-        snprintf(f->paths[0], sizeof f->paths[0], "%s/tests/vectors/policies/maoming-2020-employee.json", root);
-        snprintf(f->paths[1], sizeof f->paths[1], "%s/tests/vectors/policies/maoming-2020-resident.json", root);
+        snprintf(f->paths[0], sizeof f->paths[0],
+                 "%s/tests/vectors/policies/maoming-2020-employee.json", root);
+        snprintf(f->paths[1], sizeof f->paths[1],
+                 "%s/tests/vectors/policies/maoming-2020-resident.json", root);
         f->policies[0] = f->paths[0];
         f->policies[1] = f->paths[1];
         f->policy_count = 2;
@@ -43,12 +45,18 @@ int bench_city_open(struct bench_city *c, int64_t persons, uint64_t seed, int bi
     c->psn = calloc((size_t)bills, sizeof *c->psn);
     c->lines = malloc((size_t)bills * 8 * sizeof *c->lines); /* grown as needed */
     size_t cap = (size_t)bills * 8;
-    int rc = out && first && c->bills && c->psn && c->lines && gen_stream_open(c->city, &stream) == 0 ? 1 : -1;
+    int rc = out && first && c->bills && c->psn && c->lines &&
+                     gen_stream_open(c->city, &stream) == 0
+                 ? 1
+                 : -1;
     while (rc == 1 && c->bill_count < bills && (rc = gen_next_bill(stream, out)) == 1) {
         size_t n = (size_t)out->bill.line_count;
         if (used + n > cap) {
             struct bill_line *grown = realloc(c->lines, (cap + cap / 2 + n) * sizeof *grown);
-            if (grown == NULL) { rc = -1; break; }
+            if (grown == NULL) {
+                rc = -1;
+                break;
+            }
             c->lines = grown, cap += cap / 2 + n;
         }
         memcpy(&c->lines[used], out->lines, n * sizeof *c->lines);
@@ -99,7 +107,10 @@ int bench_city_registry(const struct bench_city *c, struct store *store, const c
         return fprintf(stderr, "yibao-bench: %s\n", err.msg), -1;
     if (n > 0) return 0;
     if (dir == NULL)
-        return fprintf(stderr, "yibao-bench: the store has no persons (give --setup DIR to create a registry)\n"), -1;
+        return fprintf(
+                   stderr,
+                   "yibao-bench: the store has no persons (give --setup DIR to create a registry)\n"),
+               -1;
     char gen_err[GEN_ERR_BYTES], path[BENCH_PATH_BYTES];
     if (gen_write_city(c->city, dir, true, NULL, gen_err, sizeof gen_err) != 0)
         return fprintf(stderr, "yibao-bench: the city's registry: %s\n", gen_err), -1;

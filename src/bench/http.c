@@ -49,18 +49,18 @@
 #define BENCH_CONNECTIONS_MAX 4096
 #define BENCH_THREADS_MAX 16
 #define BENCH_SECONDS_MAX 3600
-#define BENCH_TEMPLATES 256             /* pre-built bills */
-#define BENCH_TEMPLATE_PERSONS 1000     /* the city of each line count's templates */
-#define BENCH_PSN_DIGITS 8              /* a generated psn_no: region + 8-digit serial */
-#define BENCH_NUMBER_BYTES 32           /* a cnt or pric in decimal */
+#define BENCH_TEMPLATES 256         /* pre-built bills */
+#define BENCH_TEMPLATE_PERSONS 1000 /* the city of each line count's templates */
+#define BENCH_PSN_DIGITS 8          /* a generated psn_no: region + 8-digit serial */
+#define BENCH_NUMBER_BYTES 32       /* a cnt or pric in decimal */
 #define BENCH_BODY_BYTES 8192
 #define BENCH_REQUEST_BYTES (BENCH_BODY_BYTES + 1024)
 #define BENCH_RESPONSE_BYTES 65536
 #define BENCH_LINES_MIN 5
 #define BENCH_LINES_MAX 30
 #define BENCH_EVENTS 256
-#define BENCH_MSGID_DIGITS 16           /* hex digits of the msgid counter */
-#define BENCH_SIGN_IN_TIMEOUT_S 10      /* the 9001 before the run */
+#define BENCH_MSGID_DIGITS 16      /* hex digits of the msgid counter */
+#define BENCH_SIGN_IN_TIMEOUT_S 10 /* the 9001 before the run */
 
 struct bench_cfg {
     char host[64];
@@ -68,10 +68,10 @@ struct bench_cfg {
     char path[256];
     const char *paasid, *token, *code, *infno, *insutype;
     long long connections, seconds, persons, threads, seed;
-    bool visit_flow;                /* --flow visit: 2201 2203 2204 2206 2207 per settlement */
-    char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1];   /* from the 9001 */
-    char region[16];                /* the city's: psn_no = region + serial */
-    int64_t *who;                   /* serials of the persons of the --insutype scheme */
+    bool visit_flow; /* --flow visit: 2201 2203 2204 2206 2207 per settlement */
+    char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1]; /* from the 9001 */
+    char region[16];                             /* the city's: psn_no = region + serial */
+    int64_t *who; /* serials of the persons of the --insutype scheme */
     int64_t who_count;
 };
 
@@ -103,10 +103,10 @@ struct conn {
     size_t req_len, sent, got;
     int64_t t0;
     /* visit flow */
-    int step;                       /* index into visit_steps */
-    const struct template *tpl;     /* the visit's bill */
-    int64_t psn;                    /* the visit's person (serial) */
-    char mdtrt_id[32];              /* from the 2201 answer */
+    int step;                   /* index into visit_steps */
+    const struct template *tpl; /* the visit's bill */
+    int64_t psn;                /* the visit's person (serial) */
+    char mdtrt_id[32];          /* from the 2201 answer */
 };
 
 struct loop {
@@ -121,7 +121,7 @@ struct loop {
     size_t lat_count, lat_cap;
     int64_t ok, refused, errors, requests;
     char sample_err[256];
-    char body[BENCH_BODY_BYTES];    /* the visit flow's body being built */
+    char body[BENCH_BODY_BYTES]; /* the visit flow's body being built */
 };
 
 static int64_t now_us(void) {
@@ -166,8 +166,9 @@ static int make_template(const struct bench_cfg *cfg, const struct bill *bill, s
         tl->fen = l->amount_fen;
         int n = snprintf(detail + used, sizeof detail - used,
                          "%s{\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\",\"cnt\":%s,\"pric\":%s,"
-                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}", i ? "," : "", i + 1,
-                         tl->code, tl->cnt, tl->pric, tl->fen / 100, (int)(tl->fen % 100));
+                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}",
+                         i ? "," : "", i + 1, tl->code, tl->cnt, tl->pric, tl->fen / 100,
+                         (int)(tl->fen % 100));
         if (n < 0 || (size_t)n >= sizeof detail - used) return -1;
         used += (size_t)n;
         total += tl->fen;
@@ -175,13 +176,14 @@ static int make_template(const struct bench_cfg *cfg, const struct bill *bill, s
     t->lines = bill->line_count;
     t->total_fen = total;
     bool pharmacy = strcmp(cfg->infno, "2102") == 0;
-    int n = snprintf(t->body, sizeof t->body,
-                     "{\"infno\":\"%s\",\"msgid\":\"B%0*d\",\"fixmedins_code\":\"%s\","
-                     "\"sign_no\":\"%s\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s%0*d\","
-                     "\"med_type\":\"%s\",\"begntime\":\"2020-06-01\",\"endtime\":\"2020-06-01\","
-                     "\"medfee_sumamt\":%" PRId64 ".%02d,\"acct_used_flag\":\"1\"},\"feedetail\":[%s]}}",
-                     cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->sign_no, cfg->region,
-                     BENCH_PSN_DIGITS, 0, pharmacy ? "41" : "11", total / 100, (int)(total % 100), detail);
+    int n = snprintf(
+        t->body, sizeof t->body,
+        "{\"infno\":\"%s\",\"msgid\":\"B%0*d\",\"fixmedins_code\":\"%s\","
+        "\"sign_no\":\"%s\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"input\":{\"data\":{\"psn_no\":\"%s%0*d\","
+        "\"med_type\":\"%s\",\"begntime\":\"2020-06-01\",\"endtime\":\"2020-06-01\","
+        "\"medfee_sumamt\":%" PRId64 ".%02d,\"acct_used_flag\":\"1\"},\"feedetail\":[%s]}}",
+        cfg->infno, BENCH_MSGID_DIGITS, 0, cfg->code, cfg->sign_no, cfg->region, BENCH_PSN_DIGITS,
+        0, pharmacy ? "41" : "11", total / 100, (int)(total % 100), detail);
     if (n < 0 || (size_t)n >= sizeof t->body) return -1;
     t->len = n;
     t->msgid_at = (int)(strstr(t->body, "\"msgid\":\"B") - t->body) + 10;
@@ -196,7 +198,8 @@ static int make_template(const struct bench_cfg *cfg, const struct bill *bill, s
 static int templates_of(const struct bench_cfg *cfg, int lines, struct template *tpl) {
     const int span = BENCH_LINES_MAX - BENCH_LINES_MIN + 1;
     assert(lines >= BENCH_LINES_MIN && lines <= BENCH_LINES_MAX && lines <= GEN_FIXED_LINES_MAX);
-    enum med_type want = strcmp(cfg->infno, "2102") == 0 ? MED_TYPE_PHARMACY : MED_TYPE_GENERAL_OUTPATIENT;
+    enum med_type want = strcmp(cfg->infno, "2102") == 0 ? MED_TYPE_PHARMACY
+                                                         : MED_TYPE_GENERAL_OUTPATIENT;
     struct gen_config config;
     struct gen_city *city = NULL;
     struct gen_stream *stream = NULL;
@@ -207,9 +210,11 @@ static int templates_of(const struct bench_cfg *cfg, int lines, struct template 
     config.seed = (uint64_t)cfg->seed + (uint64_t)lines;
     config.bill_lines = lines;
     int i = lines - BENCH_LINES_MIN, rc = -1;
-    if (out != NULL && gen_city_open(&config, &city, err, sizeof err) == 0 && gen_stream_open(city, &stream) == 0) {
+    if (out != NULL && gen_city_open(&config, &city, err, sizeof err) == 0 &&
+        gen_stream_open(city, &stream) == 0) {
         while (i < BENCH_TEMPLATES && gen_next_bill(stream, out) == 1)
-            if (out->bill.med_type == want && make_template(cfg, &out->bill, &tpl[i]) == 0) i += span;
+            if (out->bill.med_type == want && make_template(cfg, &out->bill, &tpl[i]) == 0)
+                i += span;
         rc = i >= BENCH_TEMPLATES ? 0 : -1;
         snprintf(err, sizeof err, "too few bills of med_type %d", (int)want);
     }
@@ -245,8 +250,10 @@ static int load_persons(struct bench_cfg *cfg) {
     }
     gen_city_close(city);
     if (cfg->who_count == 0)
-        return fprintf(stderr, "yibao-bench http: --insutype: no person of the city has scheme %s\n",
-                       cfg->insutype), -1;
+        return fprintf(stderr,
+                       "yibao-bench http: --insutype: no person of the city has scheme %s\n",
+                       cfg->insutype),
+               -1;
     return 0;
 }
 
@@ -282,8 +289,9 @@ static int visit_lines(const struct conn *c, const char *psn, char *out, size_t 
                          "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
                          "\"fee_ocur_time\":\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\","
                          "\"med_list_codg\":\"%s\",\"cnt\":%s,\"pric\":%s,"
-                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}", i ? "," : "", c->mdtrt_id,
-                         psn, i + 1, tl->code, tl->cnt, tl->pric, tl->fen / 100, (int)(tl->fen % 100));
+                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}",
+                         i ? "," : "", c->mdtrt_id, psn, i + 1, tl->code, tl->cnt, tl->pric,
+                         tl->fen / 100, (int)(tl->fen % 100));
         if (n < 0 || (size_t)n >= size - used) return -1;
         used += (size_t)n;
     }
@@ -297,23 +305,30 @@ static int visit_input(const struct bench_cfg *cfg, const struct conn *c, char *
     const char *at = "2020-06-01 09:00:00";
     int n = -1;
     if (c->step == 0) {
-        n = snprintf(out, size, "{\"data\":{\"psn_no\":\"%s\",\"insutype\":\"%s\",\"begntime\":\"%s\","
+        n = snprintf(out, size,
+                     "{\"data\":{\"psn_no\":\"%s\",\"insutype\":\"%s\",\"begntime\":\"%s\","
                      "\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\",\"ipt_otp_no\":\"OTP%s\","
-                     "\"dept_code\":\"01\",\"caty\":\"A03\"}}", psn, cfg->insutype, at, psn, psn);
+                     "\"dept_code\":\"01\",\"caty\":\"A03\"}}",
+                     psn, cfg->insutype, at, psn, psn);
     } else if (c->step == 1) {
-        n = snprintf(out, size, "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
-                     "\"begntime\":\"%s\",\"dise_codg\":\"J06.9\",\"dise_name\":\"URI\"},"
-                     "\"diseinfo\":[{\"diag_type\":\"1\",\"diag_code\":\"J06.9\",\"maindiag_flag\":\"1\"}]}",
-                     c->mdtrt_id, psn, at);
+        n = snprintf(
+            out, size,
+            "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
+            "\"begntime\":\"%s\",\"dise_codg\":\"J06.9\",\"dise_name\":\"URI\"},"
+            "\"diseinfo\":[{\"diag_type\":\"1\",\"diag_code\":\"J06.9\",\"maindiag_flag\":\"1\"}]}",
+            c->mdtrt_id, psn, at);
     } else if (c->step == 2) {
         char lines[BENCH_BODY_BYTES - 512];
         if (visit_lines(c, psn, lines, sizeof lines) == 0)
             n = snprintf(out, size, "{\"feedetail\":[%s]}", lines);
     } else {
-        n = snprintf(out, size, "{\"data\":{\"psn_no\":\"%s\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\","
-                     "\"med_type\":\"11\",\"medfee_sumamt\":%" PRId64 ".%02d,\"psn_setlway\":\"01\","
-                     "\"mdtrt_id\":\"%s\",\"acct_used_flag\":\"1\",\"insutype\":\"%s\"}}", psn, psn,
-                     c->tpl->total_fen / 100, (int)(c->tpl->total_fen % 100), c->mdtrt_id, cfg->insutype);
+        n = snprintf(
+            out, size,
+            "{\"data\":{\"psn_no\":\"%s\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\","
+            "\"med_type\":\"11\",\"medfee_sumamt\":%" PRId64 ".%02d,\"psn_setlway\":\"01\","
+            "\"mdtrt_id\":\"%s\",\"acct_used_flag\":\"1\",\"insutype\":\"%s\"}}",
+            psn, psn, c->tpl->total_fen / 100, (int)(c->tpl->total_fen % 100), c->mdtrt_id,
+            cfg->insutype);
     }
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
@@ -327,10 +342,11 @@ static int visit_body(struct loop *l, struct conn *c, uint64_t seq) {
     }
     char input[BENCH_BODY_BYTES - 256];
     if (visit_input(cfg, c, input, sizeof input) < 0) return -1;
-    int n = snprintf(l->body, sizeof l->body, "{\"infno\":\"%s\",\"msgid\":\"V%016" PRIx64 "\","
+    int n = snprintf(l->body, sizeof l->body,
+                     "{\"infno\":\"%s\",\"msgid\":\"V%016" PRIx64 "\","
                      "\"fixmedins_code\":\"%s\",\"sign_no\":\"%s\",\"infver\":\"V1.0\","
-                     "\"opter_type\":\"1\",\"input\":%s}", visit_steps[c->step], msgid_of(l, seq),
-                     cfg->code, cfg->sign_no, input);
+                     "\"opter_type\":\"1\",\"input\":%s}",
+                     visit_steps[c->step], msgid_of(l, seq), cfg->code, cfg->sign_no, input);
     return n < 0 || (size_t)n >= sizeof l->body ? -1 : n;
 }
 
@@ -354,8 +370,9 @@ static int next_request(struct loop *l, struct conn *c) {
     int h = format_head(cfg, c->req, nonce, t->len);
     memcpy(c->req + h, t->body, (size_t)t->len);
     put_digits(c->req + h + t->msgid_at, msgid_of(l, seq), BENCH_MSGID_DIGITS, 16);
-    put_digits(c->req + h + t->psn_at, (uint64_t)cfg->who[rng_next(&l->rng) % (uint64_t)cfg->who_count],
-               BENCH_PSN_DIGITS, 10);
+    put_digits(c->req + h + t->psn_at,
+               (uint64_t)cfg->who[rng_next(&l->rng) % (uint64_t)cfg->who_count], BENCH_PSN_DIGITS,
+               10);
     c->req_len = (size_t)h + (size_t)t->len;
     return 0;
 }
@@ -406,7 +423,9 @@ static int exchange(const struct bench_cfg *cfg, struct conn *c, const char **bo
     if (fd < 0) return -1;
     struct timeval tv = {.tv_sec = BENCH_SIGN_IN_TIMEOUT_S};
     int rc = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
-             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 ? 0 : -1;
+                     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0
+                 ? 0
+                 : -1;
     c->sent = c->got = 0;
     while (rc == 0 && c->sent < c->req_len) {
         ssize_t n = send(fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
@@ -439,14 +458,17 @@ static int sign_no_of(struct bench_cfg *cfg, const char *body) {
 
 /* 9001 for cfg->code, once per run: every settlement carries its sign_no. */
 static int sign_in(struct bench_cfg *cfg) {
-    struct conn c = {.fd = -1, .req = malloc(BENCH_REQUEST_BYTES), .resp = malloc(BENCH_RESPONSE_BYTES)};
+    struct conn c = {
+        .fd = -1, .req = malloc(BENCH_REQUEST_BYTES), .resp = malloc(BENCH_RESPONSE_BYTES)};
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     uint64_t stamp = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
     char body[512], nonce[48];
-    int n = snprintf(body, sizeof body, "{\"infno\":\"9001\",\"msgid\":\"BS%" PRIx64 "%x\","
+    int n = snprintf(body, sizeof body,
+                     "{\"infno\":\"9001\",\"msgid\":\"BS%" PRIx64 "%x\","
                      "\"fixmedins_code\":\"%s\",\"input\":{\"signIn\":{\"opter_no\":\"bench\","
-                     "\"mac\":\"\",\"ip\":\"%s\"}}}", stamp, (unsigned)getpid(), cfg->code, cfg->host);
+                     "\"mac\":\"\",\"ip\":\"%s\"}}}",
+                     stamp, (unsigned)getpid(), cfg->code, cfg->host);
     snprintf(nonce, sizeof nonce, "s%" PRIx64 "-%x", stamp, (unsigned)getpid());
     const char *answer = NULL;
     int rc = -1;
@@ -456,7 +478,9 @@ static int sign_in(struct bench_cfg *cfg) {
         c.req_len = (size_t)h + (size_t)n;
         rc = exchange(cfg, &c, &answer);
     }
-    if (rc != 0) fprintf(stderr, "yibao-bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host, cfg->port);
+    if (rc != 0)
+        fprintf(stderr, "yibao-bench http: 9001 sign-in: no answer from %s:%d\n", cfg->host,
+                cfg->port);
     else if ((rc = sign_no_of(cfg, answer)) != 0)
         fprintf(stderr, "yibao-bench http: 9001 sign-in refused: %.300s\n", answer);
     free(c.req);
@@ -608,7 +632,8 @@ static int cmp_i64(const void *a, const void *b) {
 static int parse_url(const char *url, struct bench_cfg *cfg) {
     if (strncmp(url, "http://", 7) != 0) return -1;
     const char *host = url + 7, *colon = strchr(host, ':'), *slash = strchr(host, '/');
-    if (colon == NULL || slash == NULL || colon > slash || (size_t)(colon - host) >= sizeof cfg->host)
+    if (colon == NULL || slash == NULL || colon > slash ||
+        (size_t)(colon - host) >= sizeof cfg->host)
         return -1;
     memcpy(cfg->host, host, (size_t)(colon - host));
     cfg->host[colon - host] = '\0';
@@ -618,7 +643,8 @@ static int parse_url(const char *url, struct bench_cfg *cfg) {
 }
 
 static int parse(int argc, char **argv, struct bench_cfg *cfg) {
-    const char *url = NULL, *conns = "16", *secs = "10", *persons = "1000", *threads = "1", *seed = "1";
+    const char *url = NULL, *conns = "16", *secs = "10", *persons = "1000", *threads = "1",
+               *seed = "1";
     const char *flow = "oneshot";
     bool bad = false;
     cfg->infno = "2207";
@@ -647,11 +673,13 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
         !cli_positive("--persons", persons, GEN_PERSONS_MAX, &cfg->persons) ||
         !cli_positive("--seed", seed, INT64_MAX / 2, &cfg->seed) ||
         !cli_positive("--threads", threads, BENCH_THREADS_MAX, &cfg->threads)) {
-        fprintf(stderr, "usage: yibao-bench http --url http://HOST:PORT/PATH --paasid P --token T "
-                        "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
-                        "[--seconds S] [--persons N] [--seed S] [--insutype 390] [--threads T]\n"
-                        "  (persons: those of the --insutype scheme in `yibao gen city --persons N --seed S`;\n"
-                        "   --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
+        fprintf(
+            stderr,
+            "usage: yibao-bench http --url http://HOST:PORT/PATH --paasid P --token T "
+            "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
+            "[--seconds S] [--persons N] [--seed S] [--insutype 390] [--threads T]\n"
+            "  (persons: those of the --insutype scheme in `yibao gen city --persons N --seed S`;\n"
+            "   --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
         return -1;
     }
     if (cfg->threads > cfg->connections) cfg->threads = cfg->connections;
@@ -716,9 +744,15 @@ static int run_loops(struct bench_cfg *cfg, const struct template *tpl, struct c
     size_t next = 0;
     int started = 0;
     for (int i = 0; i < cfg->threads; i++) {
-        size_t share = (size_t)(cfg->connections / cfg->threads + (i < cfg->connections % cfg->threads));
-        loops[i] = (struct loop){.cfg = cfg, .tpl = tpl, .index = i, .conns = conns + next,
-                                 .conn_count = share, .rng = rng_next(&rng) | 1, .end_us = end};
+        size_t share = (size_t)(cfg->connections / cfg->threads +
+                                (i < cfg->connections % cfg->threads));
+        loops[i] = (struct loop){.cfg = cfg,
+                                 .tpl = tpl,
+                                 .index = i,
+                                 .conns = conns + next,
+                                 .conn_count = share,
+                                 .rng = rng_next(&rng) | 1,
+                                 .end_us = end};
         next += share;
         if (pthread_create(&tids[i], NULL, loop_main, &loops[i]) == 0) started++;
         else loops[i].errors++;

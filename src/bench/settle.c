@@ -22,24 +22,24 @@
 #include "gen/gen.h"
 
 #define BENCH_BILLS 4096
-#define BENCH_PERSONS 32000         /* the city's: enough stays for the mix's half, either scheme */
+#define BENCH_PERSONS 32000 /* the city's: enough stays for the mix's half, either scheme */
 #define BENCH_SEED 42
-#define BENCH_ADMISSIONS_MAX 20     /* a year state is started afresh past this */
+#define BENCH_ADMISSIONS_MAX 20 /* a year state is started afresh past this */
 #define BENCH_N_MAX 1000000000LL
 
 struct bench_world {
     struct policy policy;
     struct catalog catalog;
     struct gen_city *city;
-    struct person persons[BENCH_BILLS];   /* the pool's persons, by first bill */
+    struct person persons[BENCH_BILLS]; /* the pool's persons, by first bill */
     struct year_state states[BENCH_BILLS];
     int person_count;
     struct bill bills[BENCH_BILLS];
     const struct institution *inst[BENCH_BILLS];
-    int32_t who[BENCH_BILLS];       /* the bill's person: index into persons */
+    int32_t who[BENCH_BILLS]; /* the bill's person: index into persons */
     int bill_count;
-    struct bill_line *lines;        /* BENCH_BILLS x L */
-    int32_t slot[BENCH_PERSONS];    /* drawing: a city person's index into persons,
+    struct bill_line *lines;     /* BENCH_BILLS x L */
+    int32_t slot[BENCH_PERSONS]; /* drawing: a city person's index into persons,
                                      * -1 not seen, -2 not of the policy's scheme */
 };
 
@@ -113,7 +113,9 @@ static int draw_bills(struct bench_world *w, long long lines) {
     free(out);
     if (rc < 0) return fprintf(stderr, "yibao-bench settle: the generator failed\n"), -1;
     if (w->bill_count == 0)
-        return fprintf(stderr, "yibao-bench settle: --policy: no person of the city has its scheme\n"), -1;
+        return fprintf(stderr,
+                       "yibao-bench settle: --policy: no person of the city has its scheme\n"),
+               -1;
     return 0;
 }
 
@@ -124,9 +126,12 @@ static double run_settlements(struct bench_world *w, long long n, long long *fai
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long long i = 0; i < n; i++) {
         int k = (int)(i % w->bill_count), p = w->who[k];
-        struct settle_input in = {&w->policy, &w->catalog, w->inst[k], &w->persons[p], &w->states[p],
-                                  &w->bills[k]};
-        if (settle(&in, &result, NULL, NULL) != SETTLE_OK) { (*failures)++; continue; }
+        struct settle_input in = {&w->policy,     &w->catalog,   w->inst[k],
+                                  &w->persons[p], &w->states[p], &w->bills[k]};
+        if (settle(&in, &result, NULL, NULL) != SETTLE_OK) {
+            (*failures)++;
+            continue;
+        }
         year_state_apply(&w->states[p], &result.delta);
         if (w->states[p].admissions > BENCH_ADMISSIONS_MAX)
             year_state_init(&w->states[p], w->policy.year, w->persons[p].acct_balc_fen);
@@ -138,10 +143,11 @@ static double run_settlements(struct bench_world *w, long long n, long long *fai
 static int measure(struct bench_world *w, long long n, long long lines) {
     long long failures = 0;
     double seconds = run_settlements(w, n, &failures);
-    printf("{\"bench\":\"settle\",\"settlements\":%lld,\"lines_per_bill\":%lld,\"seconds\":%.3f,"
-           "\"settlements_per_s\":%.0f,\"lines_per_s\":%.0f,\"ns_per_settlement\":%.1f,\"refused\":%lld}\n",
-           n, lines, seconds, (double)n / seconds, (double)(n * lines) / seconds,
-           seconds * 1e9 / (double)n, failures);
+    printf(
+        "{\"bench\":\"settle\",\"settlements\":%lld,\"lines_per_bill\":%lld,\"seconds\":%.3f,"
+        "\"settlements_per_s\":%.0f,\"lines_per_s\":%.0f,\"ns_per_settlement\":%.1f,\"refused\":%lld}\n",
+        n, lines, seconds, (double)n / seconds, (double)(n * lines) / seconds,
+        seconds * 1e9 / (double)n, failures);
     if (failures > 0) fprintf(stderr, "yibao-bench settle: %lld settlements refused\n", failures);
     return failures == 0 ? 0 : EXIT_CHECK_FAILED;
 }
@@ -165,7 +171,8 @@ int bench_settle(int argc, char **argv) {
     struct bench_world *w = calloc(1, sizeof *w);
     char err[CODEC_ERR_BYTES];
     int rc = EXIT_BAD_INPUT;
-    if (w == NULL || (w->lines = calloc((size_t)BENCH_BILLS * (size_t)lines, sizeof *w->lines)) == NULL) {
+    if (w == NULL ||
+        (w->lines = calloc((size_t)BENCH_BILLS * (size_t)lines, sizeof *w->lines)) == NULL) {
         fprintf(stderr, "yibao-bench: out of memory\n");
     } else if (policy_load_file(policy, &w->policy, err, sizeof err) != 0 ||
                catalog_load_file(catalog, &w->catalog, err, sizeof err) != 0) {

@@ -106,25 +106,30 @@ static int run_bench(struct bench *b, struct store *store, long long batch) {
     commitq_stop(b->q);
     pthread_mutex_destroy(&b->lock);
     printf("bench store: backend %s, batch %lld, threads %d: %" PRId64 " settled + %" PRId64
-           " refused in %.2f s = %.0f durable settlements/s (%" PRId64 " commits, %.1f per commit)\n",
+           " refused in %.2f s = %.0f durable settlements/s (%" PRId64
+           " commits, %.1f per commit)\n",
            store_ops(store)->name, batch, b->threads, b->done, b->refused, elapsed,
            (double)b->done / elapsed, batches, batches ? (double)requests / (double)batches : 0.0);
     return b->failed == 0 && started == b->threads ? 0 : EXIT_CHECK_FAILED;
 }
 
 /* Options; false after printing the usage. */
-static bool parse(int argc, char **argv, const char **db, long long v[5], struct bench_files *files) {
-    const char *n = NULL, *batch = NULL, *threads = NULL, *persons = NULL, *seed = NULL, *policy = NULL;
+static bool parse(int argc, char **argv, const char **db, long long v[5],
+                  struct bench_files *files) {
+    const char *n = NULL, *batch = NULL, *threads = NULL, *persons = NULL, *seed = NULL,
+               *policy = NULL;
     bool bad = false;
     for (int i = 1; i < argc && !bad; i++) {
-        if (cli_option(argc, argv, &i, "--db", db, &bad) || cli_option(argc, argv, &i, "--n", &n, &bad) ||
+        if (cli_option(argc, argv, &i, "--db", db, &bad) ||
+            cli_option(argc, argv, &i, "--n", &n, &bad) ||
             cli_option(argc, argv, &i, "--batch", &batch, &bad) ||
             cli_option(argc, argv, &i, "--threads", &threads, &bad) ||
             cli_option(argc, argv, &i, "--persons", &persons, &bad) ||
             cli_option(argc, argv, &i, "--seed", &seed, &bad) ||
             cli_option(argc, argv, &i, "--catalog", &files->catalog, &bad))
             continue;
-        if (cli_option(argc, argv, &i, "--policy", &policy, &bad) && files->policy_count < BENCH_POLICIES_MAX)
+        if (cli_option(argc, argv, &i, "--policy", &policy, &bad) &&
+            files->policy_count < BENCH_POLICIES_MAX)
             files->policies[files->policy_count++] = policy;
         else bad = true;
     }

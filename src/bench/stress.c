@@ -29,7 +29,7 @@
 #include "gen/gen_rng.h"
 
 #define STRESS_THREADS_MAX 64
-#define STRESS_OPEN_MAX 1024        /* a thread's settlements it may still revoke */
+#define STRESS_OPEN_MAX 1024 /* a thread's settlements it may still revoke */
 #define STRESS_LINE_BYTES 256
 #define STRESS_PERSONS 2000
 #define STRESS_POOL_BILLS 4096
@@ -53,7 +53,7 @@ struct worker {
     int64_t open[STRESS_OPEN_MAX];
     int open_count;
     struct store_req req, replay;
-    int last_bill;                  /* pool index of the last settlement */
+    int last_bill; /* pool index of the last settlement */
     int64_t last_setl_id;
 };
 
@@ -165,11 +165,14 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o) {
             bad = true;
         }
     }
-    if (!bad && threads && !cli_positive("--threads", threads, STRESS_THREADS_MAX, &o->threads)) bad = true;
-    if (!bad && seconds && !cli_positive("--seconds", seconds, STRESS_SECONDS_MAX, &o->seconds)) bad = true;
+    if (!bad && threads && !cli_positive("--threads", threads, STRESS_THREADS_MAX, &o->threads))
+        bad = true;
+    if (!bad && seconds && !cli_positive("--seconds", seconds, STRESS_SECONDS_MAX, &o->seconds))
+        bad = true;
     if (!bad && run && !cli_positive("--run", run, STRESS_RUN_MAX, &o->run)) bad = true;
     if (!bad && batch && !cli_positive("--batch", batch, BATCH_MAX, &o->batch)) bad = true;
-    if (!bad && every && !cli_positive("--checkpoint-every", every, CHECKPOINT_RECORDS_MAX, &o->checkpoint_every))
+    if (!bad && every &&
+        !cli_positive("--checkpoint-every", every, CHECKPOINT_RECORDS_MAX, &o->checkpoint_every))
         bad = true;
     bench_default_files(&o->files);
     return bad || o->db == NULL ? -1 : 0;
@@ -187,8 +190,10 @@ static int run_store(struct stress_opts *o) {
     struct worker *w = calloc((size_t)threads, sizeof *w);
     pthread_t tid[STRESS_THREADS_MAX];
     int rc = EXIT_BAD_INPUT;
-    if (w == NULL || bench_city_open(&s.city, STRESS_PERSONS, BENCH_CITY_SEED, STRESS_POOL_BILLS) != 0 ||
-        bench_city_registry(&s.city, s.store, o->setup, &o->files) != 0) goto out;
+    if (w == NULL ||
+        bench_city_open(&s.city, STRESS_PERSONS, BENCH_CITY_SEED, STRESS_POOL_BILLS) != 0 ||
+        bench_city_registry(&s.city, s.store, o->setup, &o->files) != 0)
+        goto out;
     if (commitq_start(s.store, o->batch ? (int)o->batch : 64, &s.q, &err) != 0) {
         fprintf(stderr, "yibao-bench: %s\n", err.msg);
         goto out;
@@ -227,7 +232,8 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
     bool found = false;
     struct store_err err = {{0}};
     const char *key = msgid;
-    int rc = rec ? store_ops(store)->journal_by_msgid(store_conn(store), &key, 1, rec, &found, &err) : -1;
+    int rc = rec ? store_ops(store)->journal_by_msgid(store_conn(store), &key, 1, rec, &found, &err)
+                 : -1;
     if (rc != 0) {
         fprintf(stderr, "yibao-bench: %s\n", rec ? err.msg : "out of memory");
     } else if (!found) {
@@ -248,9 +254,11 @@ static int verify_line(struct store *store, const char *line, int64_t *count) {
 }
 
 static int run_verify(const struct stress_opts *o) {
-    if (o->acks == NULL) return fprintf(stderr, "usage: yibao-bench stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
+    if (o->acks == NULL)
+        return fprintf(stderr, "usage: yibao-bench stress verify --db PATH ACKS\n"), EXIT_BAD_INPUT;
     FILE *f = fopen(o->acks, "r");
-    if (f == NULL) return fprintf(stderr, "yibao-bench: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
+    if (f == NULL)
+        return fprintf(stderr, "yibao-bench: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
     struct store *store = store_cli_open(o->db);
     int rc = store ? 0 : EXIT_BAD_INPUT;
     char line[STRESS_LINE_BYTES];
@@ -263,8 +271,9 @@ static int run_verify(const struct stress_opts *o) {
     }
     fclose(f);
     store_close(store);
-    if (rc == 0) printf("verify ok: %lld acknowledged transactions present exactly as acknowledged\n",
-                        (long long)count);
+    if (rc == 0)
+        printf("verify ok: %lld acknowledged transactions present exactly as acknowledged\n",
+               (long long)count);
     return rc;
 }
 
@@ -272,9 +281,10 @@ int bench_stress(int argc, char **argv) {
     struct stress_opts o;
     memset(&o, 0, sizeof o);
     if (argc < 2 || parse_opts(argc, argv, &o) != 0) {
-        fprintf(stderr, "usage: yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]"
-                        " [--batch B] [--setup DIR] [--checkpoint-every N]\n"
-                        "       yibao-bench stress verify --db PATH ACKS\n");
+        fprintf(stderr,
+                "usage: yibao-bench stress store --db PATH [--threads T] [--seconds S] [--run R]"
+                " [--batch B] [--setup DIR] [--checkpoint-every N]\n"
+                "       yibao-bench stress verify --db PATH ACKS\n");
         return EXIT_BAD_INPUT;
     }
     if (strcmp(argv[1], "store") == 0) return run_store(&o);

@@ -26,8 +26,8 @@
 #include "store/store.h"
 
 #define YEAR_POLICIES_MAX 8
-#define PACKED_DISEASES 4      /* special diseases one person accrues in a year */
-#define YEAR_WINDOW 4096       /* durable mode: requests in flight */
+#define PACKED_DISEASES 4 /* special diseases one person accrues in a year */
+#define YEAR_WINDOW 4096  /* durable mode: requests in flight */
 
 _Static_assert(GEN_MSGID_BYTES_MAX <= MSGID_BYTES_MAX, "a generated msgid fits the store's");
 
@@ -48,12 +48,13 @@ struct year_run {
     struct gen_city *city;
     struct packed_state *states;
     int64_t settled, refused, lines, overflow;
-    int64_t bills_max;         /* 0: the whole year */
+    int64_t bills_max; /* 0: the whole year */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
     int64_t fund_fen[FUND_LAYER_COUNT + 2]; /* each fund layer, acct, cash */
 };
 
-static void unpack(const struct packed_state *p, struct year_state *s, int32_t year, int64_t acct_fen) {
+static void unpack(const struct packed_state *p, struct year_state *s, int32_t year,
+                   int64_t acct_fen) {
     year_state_init(s, year, acct_fen);
     if (!p->used) return;
     for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
@@ -82,7 +83,8 @@ static bool pack(struct packed_state *p, struct year_state *s) {
 
 static const struct policy *policy_for(const struct year_run *run, int32_t insutype, int32_t year) {
     for (int i = 0; i < run->policy_count; i++)
-        if (run->policies[i].insutype == insutype && run->policies[i].year == year) return &run->policies[i];
+        if (run->policies[i].insutype == insutype && run->policies[i].year == year)
+            return &run->policies[i];
     return NULL;
 }
 
@@ -90,16 +92,19 @@ static int load_policies(struct year_run *run, const char *set) {
     char pattern[256], err[CODEC_ERR_BYTES];
     glob_t g;
     snprintf(pattern, sizeof pattern, "policies/%s-*.json", set);
-    if (glob(pattern, 0, NULL, &g) != 0) return fprintf(stderr, "yibao-bench: no policies match %s\n", pattern), -1;
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return fprintf(stderr, "yibao-bench: no policies match %s\n", pattern), -1;
     int rc = 0;
     for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
         if (run->policy_count == YEAR_POLICIES_MAX) break;
-        if (policy_load_file(g.gl_pathv[i], &run->policies[run->policy_count], err, sizeof err) != 0)
+        if (policy_load_file(g.gl_pathv[i], &run->policies[run->policy_count], err, sizeof err) !=
+            0)
             rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
         else run->policy_count++;
     }
     globfree(&g);
-    if (rc == 0 && catalog_load_file("policies/catalog-conformance.json", &run->catalog, err, sizeof err) != 0)
+    if (rc == 0 &&
+        catalog_load_file("policies/catalog-conformance.json", &run->catalog, err, sizeof err) != 0)
         rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
     return rc;
 }
@@ -127,15 +132,24 @@ static int year_in_memory(struct year_run *run) {
     int rc = -1;
     int32_t year = gen_city_year(run->city);
     if (out == NULL || gp == NULL || gen_stream_open(run->city, &stream) != 0) goto done;
-    for (int64_t n = 0; (run->bills_max == 0 || n < run->bills_max) && (rc = gen_next_bill(stream, out)) == 1; n++) {
+    for (int64_t n = 0;
+         (run->bills_max == 0 || n < run->bills_max) && (rc = gen_next_bill(stream, out)) == 1;
+         n++) {
         gen_person_get(run->city, out->psn_index, gp);
         const struct policy *policy = policy_for(run, gp->person.insutype, year);
-        if (policy == NULL) { run->refused++; run->refused_by_code[E_SCHEME]++; continue; }
+        if (policy == NULL) {
+            run->refused++;
+            run->refused_by_code[E_SCHEME]++;
+            continue;
+        }
         struct packed_state *packed = &run->states[out->psn_index];
         unpack(packed, &st, year, gp->person.acct_balc_fen);
-        struct settle_input in = {policy, &run->catalog,
+        struct settle_input in = {policy,
+                                  &run->catalog,
                                   &gen_institution_get(run->city, out->institution_index)->inst,
-                                  &gp->person, &st, &out->bill};
+                                  &gp->person,
+                                  &st,
+                                  &out->bill};
         if (settle(&in, &r, NULL, NULL) == SETTLE_OK) {
             year_state_apply(&st, &r.delta);
             if (!pack(packed, &st)) run->overflow++;
@@ -165,7 +179,8 @@ static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot
     struct settle_result r = {.code = SETTLE_OK};
     if (slot->req.status == STORE_REFUSED) {
         r.code = settle_code_parse(slot->req.error ? slot->req.error : "");
-        if (r.code == SETTLE_CODE_COUNT) r.code = E_SCHEME; /* a store refusal (unknown person...) */
+        if (r.code == SETTLE_CODE_COUNT)
+            r.code = E_SCHEME; /* a store refusal (unknown person...) */
     } else {
         r.setl = slot->req.stl.setl;
     }
@@ -180,7 +195,8 @@ static int year_durable(struct year_run *run, const char *db) {
     struct store_err err;
     struct year_slot *slots = calloc(YEAR_WINDOW, sizeof *slots);
     int rc = -1, more = 1;
-    if (slots == NULL || store_open(db, &store, &err) != 0 || commitq_start(store, BATCH_MAX, &q, &err) != 0) {
+    if (slots == NULL || store_open(db, &store, &err) != 0 ||
+        commitq_start(store, BATCH_MAX, &q, &err) != 0) {
         fprintf(stderr, "yibao-bench year: %s\n", slots ? err.msg : "out of memory");
         goto done;
     }
@@ -216,16 +232,19 @@ static double now_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void print_figures(const struct year_run *run, const char *mode, int64_t persons, double seconds) {
+static void print_figures(const struct year_run *run, const char *mode, int64_t persons,
+                          double seconds) {
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     int64_t bills = run->settled + run->refused;
-    printf("{\"bench\":\"year\",\"mode\":\"%s\",\"persons\":%lld,\"bills\":%lld,\"lines\":%lld,"
-           "\"settled\":%lld,\"refused\":%lld,\"seconds\":%.1f,\"settlements_per_s\":%.0f,"
-           "\"peak_rss_mib\":%.0f,\"state_bytes_per_person\":%zu,\"packed_overflow\":%lld,\"refused_by_code\":{",
-           mode, (long long)persons, (long long)bills, (long long)run->lines, (long long)run->settled,
-           (long long)run->refused, seconds, (double)bills / seconds, (double)usage.ru_maxrss / 1024.0,
-           strcmp(mode, "memory") == 0 ? sizeof(struct packed_state) : (size_t)0, (long long)run->overflow);
+    printf(
+        "{\"bench\":\"year\",\"mode\":\"%s\",\"persons\":%lld,\"bills\":%lld,\"lines\":%lld,"
+        "\"settled\":%lld,\"refused\":%lld,\"seconds\":%.1f,\"settlements_per_s\":%.0f,"
+        "\"peak_rss_mib\":%.0f,\"state_bytes_per_person\":%zu,\"packed_overflow\":%lld,\"refused_by_code\":{",
+        mode, (long long)persons, (long long)bills, (long long)run->lines, (long long)run->settled,
+        (long long)run->refused, seconds, (double)bills / seconds, (double)usage.ru_maxrss / 1024.0,
+        strcmp(mode, "memory") == 0 ? sizeof(struct packed_state) : (size_t)0,
+        (long long)run->overflow);
     bool first = true;
     for (int c = 1; c < SETTLE_CODE_COUNT; c++) {
         if (run->refused_by_code[c] == 0) continue;

@@ -27,8 +27,9 @@ int cmd_check(int argc, char **argv) {
     int rc = store_check(store, &records, &err);
     store_close(store);
     if (rc == 0) {
-        printf("check ok: %lld journal records; hash chain, ledger, balances and year states verified\n",
-               (long long)records);
+        printf(
+            "check ok: %lld journal records; hash chain, ledger, balances and year states verified\n",
+            (long long)records);
         return 0;
     }
     fprintf(stderr, "yibao check: %s\n", err.msg);

@@ -34,8 +34,8 @@ struct step_record {
 struct run {
     struct world world;
     struct year_state state;
-    struct bill_line *lines;          /* BILL_LINES_MAX, reused */
-    struct step_record *steps;        /* VECTOR_STEPS_MAX, reused */
+    struct bill_line *lines;   /* BILL_LINES_MAX, reused */
+    struct step_record *steps; /* VECTOR_STEPS_MAX, reused */
     char message[MESSAGE_BYTES];
 };
 
@@ -84,7 +84,9 @@ static int compare_state(struct run *run, int step, const struct json_value *exp
                             v->type == JSON_NUMBER ? v->text : "?", (long long)actual);
         } else if (strcmp(v->key, "special_paid") == 0) {
             if (v->type != JSON_OBJECT || compare_special(run, step, v) != 0)
-                return v->type != JSON_OBJECT ? fail(run, "step %d: special_paid not an object", step) : -1;
+                return v->type != JSON_OBJECT
+                           ? fail(run, "step %d: special_paid not an object", step)
+                           : -1;
         } else if (state_field(&run->state, v->key, &actual) != 0) {
             return fail(run, "step %d: state.%s: unknown field", step, v->key);
         } else if (compare_money(run, step, "state", v, actual) != 0) {
@@ -98,7 +100,8 @@ static int compare(struct run *run, int step, const struct json_value *expect,
                    enum settle_code code, const struct settle_result *result) {
     const struct json_value *error = json_get(expect, "error");
     if (error != NULL) {
-        if (error->type == JSON_STRING && strcmp(error->text, settle_code_name(code)) == 0) return 0;
+        if (error->type == JSON_STRING && strcmp(error->text, settle_code_name(code)) == 0)
+            return 0;
         return fail(run, "step %d: expected %s, got %s", step,
                     error->type == JSON_STRING ? error->text : "?",
                     code == SETTLE_OK ? "success" : settle_code_name(code));
@@ -174,7 +177,8 @@ static int load_world(struct run *run, const char *path, const struct json_value
                         : catalog_load_file(file, &run->world.catalog, err, sizeof err);
         if (rc != 0) return fail(run, "%s", err);
     }
-    if (world_institutions_from_json(&run->world, json_get(root, "institutions"), err, sizeof err) != 0 ||
+    if (world_institutions_from_json(&run->world, json_get(root, "institutions"), err,
+                                     sizeof err) != 0 ||
         person_from_json(json_get(root, "person"), &run->world.person, err, sizeof err) != 0)
         return fail(run, "%s", err);
     snprintf(key_path, sizeof key_path, "state");
@@ -194,9 +198,9 @@ static int run_steps(struct run *run, const struct json_value *steps) {
         const struct json_value *bill = json_get(s, "settle"), *target = json_get(s, "revoke");
         if (expect == NULL || expect->type != JSON_OBJECT)
             return fail(run, "step %d: expect: must be an object", i);
-        int rc = bill != NULL ? settle_step(run, i, bill, expect)
+        int rc = bill != NULL     ? settle_step(run, i, bill, expect)
                  : target != NULL ? revoke_step(run, i, target, expect)
-                 : fail(run, "step %d: neither settle nor revoke", i);
+                                  : fail(run, "step %d: neither settle nor revoke", i);
         if (rc != 0) return -1;
     }
     return 0;
@@ -212,8 +216,7 @@ static int run_vector(struct run *run, const char *path, struct json_doc *doc) {
     else if (json_get(root, "format") == NULL || json_get(root, "format")->type != JSON_STRING ||
              strcmp(json_get(root, "format")->text, "yibao-vector/1") != 0)
         fail(run, "format: must be \"yibao-vector/1\"");
-    else if (load_world(run, path, root) == 0)
-        rc = run_steps(run, json_get(root, "steps"));
+    else if (load_world(run, path, root) == 0) rc = run_steps(run, json_get(root, "steps"));
     world_free(&run->world);
     free(data);
     return rc;
@@ -226,11 +229,13 @@ static int name_compare(const void *a, const void *b) {
 /* Expands folders into their *.json files, sorted. */
 static int collect(const char *path, char ***files, size_t *count) {
     struct stat st;
-    if (stat(path, &st) != 0) return fprintf(stderr, "yibao: %s: no such file or folder\n", path), -1;
+    if (stat(path, &st) != 0)
+        return fprintf(stderr, "yibao: %s: no such file or folder\n", path), -1;
     size_t first = *count;
     DIR *dir = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
-    if (S_ISDIR(st.st_mode) && dir == NULL) return fprintf(stderr, "yibao: %s: cannot open\n", path), -1;
-    for (struct dirent *d; ; ) {
+    if (S_ISDIR(st.st_mode) && dir == NULL)
+        return fprintf(stderr, "yibao: %s: cannot open\n", path), -1;
+    for (struct dirent *d;;) {
         const char *name = path;
         char joined[4096];
         if (dir != NULL) {
@@ -270,13 +275,22 @@ int cmd_conformance(int argc, char **argv) {
     if (status == 0 && (!run || !doc || !run->lines || !run->steps)) status = EXIT_BAD_INPUT;
     int passed = 0, failed = 0;
     for (size_t i = 0; status == 0 && i < count; i++) {
-        if (run_vector(run, files[i], doc) == 0) { passed++; printf("PASS %s\n", files[i]); }
-        else { failed++; printf("FAIL %s: %s\n", files[i], run->message); }
+        if (run_vector(run, files[i], doc) == 0) {
+            passed++;
+            printf("PASS %s\n", files[i]);
+        } else {
+            failed++;
+            printf("FAIL %s: %s\n", files[i], run->message);
+        }
     }
     if (status == 0) printf("%d passed, %d failed\n", passed, failed);
     for (size_t i = 0; i < count; i++) free(files[i]);
     free(files);
-    if (run) { free(run->lines); free(run->steps); free(run); }
+    if (run) {
+        free(run->lines);
+        free(run->steps);
+        free(run);
+    }
     json_doc_free(doc);
     if (status != 0) return status;
     return failed > 0 ? EXIT_CHECK_FAILED : 0;

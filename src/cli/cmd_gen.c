@@ -14,19 +14,21 @@
 #define OPTION_VALUE_BYTES_MAX 64
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: yibao gen city --persons N --out DIR [--seed S] [--year Y]\n"
-            "                      [--policy-set NAME] [--registry-only] [--no-plants]\n"
-            "                      [--admission-rate X] [--outpatient-rate X]\n"
-            "                      [--rate-split X] [--rate-overlap X] [--rate-visit-during-stay X]\n"
-            "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
-            "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
-            "                      [--rate-duplicate-enrolment X]\n"
-            "                      [--catalog-items N [--catalog-seed S]]\n"
-            "       yibao gen catalog --items N --out FILE [--seed S]\n"
-            "policy sets:");
+    fprintf(
+        out,
+        "usage: yibao gen city --persons N --out DIR [--seed S] [--year Y]\n"
+        "                      [--policy-set NAME] [--registry-only] [--no-plants]\n"
+        "                      [--admission-rate X] [--outpatient-rate X]\n"
+        "                      [--rate-split X] [--rate-overlap X] [--rate-visit-during-stay X]\n"
+        "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
+        "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
+        "                      [--rate-duplicate-enrolment X]\n"
+        "                      [--catalog-items N [--catalog-seed S]]\n"
+        "       yibao gen catalog --items N --out FILE [--seed S]\n"
+        "policy sets:");
     for (const char *const *n = gen_policy_set_names(); *n; n++) fprintf(out, " %s", *n);
-    fprintf(out, " (default maoming-2020)\nrates are probabilities in [0, 1]; see docs/GENERATOR.md\n");
+    fprintf(out,
+            " (default maoming-2020)\nrates are probabilities in [0, 1]; see docs/GENERATOR.md\n");
 }
 
 static int bad(const char *sub, const char *option, const char *value, const char *why) {
@@ -136,7 +138,8 @@ static int city_option(struct city_args *a, const char *name, const char *value)
         a->config.persons = (int64_t)v;
         a->have_persons = true;
     } else if (strcmp(name, "--seed") == 0) {
-        if (!parse_u64(value, UINT64_MAX, &v)) return bad("city", name, value, "must be an unsigned integer");
+        if (!parse_u64(value, UINT64_MAX, &v))
+            return bad("city", name, value, "must be an unsigned integer");
         a->config.seed = v;
     } else if (strcmp(name, "--year") == 0) {
         if (!parse_u64(value, GEN_YEAR_MAX, &v) || v < GEN_YEAR_MIN)
@@ -152,7 +155,8 @@ static int city_option(struct city_args *a, const char *name, const char *value)
             return bad("city", name, value, "must be an integer in 0..100000");
         a->config.catalog_items = (int32_t)v;
     } else if (strcmp(name, "--catalog-seed") == 0) {
-        if (!parse_u64(value, UINT64_MAX, &v)) return bad("city", name, value, "must be an unsigned integer");
+        if (!parse_u64(value, UINT64_MAX, &v))
+            return bad("city", name, value, "must be an unsigned integer");
         a->config.catalog_seed = v;
     } else if (strcmp(name, "--admission-rate") == 0) {
         if (!parse_fixed(value, 3, 5000, &v))
@@ -227,7 +231,8 @@ static int run_catalog(int argc, char **argv) {
     uint64_t items = 0, seed = 1;
     const char *out = NULL;
     for (int i = 2; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) != 0) return bad("catalog", "argument", argv[i], "unexpected");
+        if (strncmp(argv[i], "--", 2) != 0)
+            return bad("catalog", "argument", argv[i], "unexpected");
         const char *name, *value;
         if (!option_value(argc, argv, &i, &name, &value, name_buf, sizeof name_buf))
             return bad("catalog", argv[i], "", "needs a value");

@@ -26,14 +26,18 @@ int cmd_import(int argc, char **argv) {
         else first_file = i;
     }
     if (bad || db == NULL || kind == NULL || first_file == 0) {
-        fprintf(stderr, "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n");
+        fprintf(stderr,
+                "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n");
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db);
     if (store == NULL) return EXIT_BAD_INPUT;
     int rc = 0;
     for (int i = first_file; i < argc && rc == 0; i++) {
-        if (strcmp(argv[i], "--db") == 0) { i++; continue; }
+        if (strcmp(argv[i], "--db") == 0) {
+            i++;
+            continue;
+        }
         struct store_err err = {{0}};
         int64_t rows = 0;
         double start = now_s();

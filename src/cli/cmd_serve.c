@@ -54,17 +54,23 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
             cli_option(argc, argv, &i, "--listen", listen, &bad) ||
             sign_in_option(argc, argv, &i, cfg, &bad))
             continue;
-        if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad)) cfg->threads = (int)v;
-        else if (number_option(argc, argv, &i, "--batch", 1 << 20, &v, &bad)) cfg->batch_max = (int)v;
+        if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad))
+            cfg->threads = (int)v;
+        else if (number_option(argc, argv, &i, "--batch", 1 << 20, &v, &bad))
+            cfg->batch_max = (int)v;
         else if (number_option(argc, argv, &i, "--max-body", SERVICE_BODY_BYTES_MAX, &v, &bad))
             cfg->body_bytes_max = (size_t)v;
-        else if (number_option(argc, argv, &i, "--max-lines", 1 << 20, &v, &bad)) cfg->lines_max = (int32_t)v;
-        else if (number_option(argc, argv, &i, "--max-depth", 1 << 10, &v, &bad)) cfg->depth_max = (uint32_t)v;
+        else if (number_option(argc, argv, &i, "--max-lines", 1 << 20, &v, &bad))
+            cfg->lines_max = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--max-depth", 1 << 10, &v, &bad))
+            cfg->depth_max = (uint32_t)v;
         else if (number_option(argc, argv, &i, "--nonce-cache", 1 << 26, &v, &bad))
             cfg->nonces_per_paasid = (uint32_t)v;
-        else if (number_option(argc, argv, &i, "--sign-in-valid-s", SERVICE_SIGN_IN_VALID_S_MAX, &v, &bad))
+        else if (number_option(argc, argv, &i, "--sign-in-valid-s", SERVICE_SIGN_IN_VALID_S_MAX, &v,
+                               &bad))
             cfg->sign_in_valid_s = v;
-        else if (number_option(argc, argv, &i, "--answers-kept-s", SERVICE_ANSWERS_KEPT_S_MAX, &v, &bad))
+        else if (number_option(argc, argv, &i, "--answers-kept-s", SERVICE_ANSWERS_KEPT_S_MAX, &v,
+                               &bad))
             cfg->answers_kept_s = v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
@@ -76,9 +82,11 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         bad = true;
     }
     if (bad)
-        fprintf(stderr, "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-                        "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
-                        "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n");
+        fprintf(
+            stderr,
+            "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
+            "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+            "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n");
     return bad ? -1 : 0;
 }
 

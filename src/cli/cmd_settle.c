@@ -23,7 +23,7 @@
 struct settle_args {
     const char *policy, *catalog, *institutions, *person, *state, *bill;
     bool explain;
-    bool brief;     /* one human line instead of JSON */
+    bool brief; /* one human line instead of JSON */
 };
 
 static int parse_args(int argc, char **argv, struct settle_args *a) {
@@ -43,8 +43,9 @@ static int parse_args(int argc, char **argv, struct settle_args *a) {
         } else a->bill = argv[i];
     }
     if (!bad && (!a->policy || !a->catalog || !a->institutions || !a->person || !a->bill)) {
-        fprintf(stderr, "usage: yibao settle --policy P --catalog C --institutions INST.json "
-                        "--person PERSON.json [--state STATE.json] [--explain] [--brief] BILL.json\n");
+        fprintf(stderr,
+                "usage: yibao settle --policy P --catalog C --institutions INST.json "
+                "--person PERSON.json [--state STATE.json] [--explain] [--brief] BILL.json\n");
         bad = true;
     }
     return bad ? -1 : 0;
@@ -79,7 +80,8 @@ static int load_world_files(const struct settle_args *a, struct world *w, struct
     if (a->state != NULL) {
         free(data);
         if (load_json_into(a->state, doc, &data, &root) != 0) goto out;
-        if (state_from_json(root, &w->policy, w->person.acct_balc_fen, state, err, sizeof err) != 0) {
+        if (state_from_json(root, &w->policy, w->person.acct_balc_fen, state, err, sizeof err) !=
+            0) {
             fprintf(stderr, "yibao: %s: %s\n", a->state, err);
             goto out;
         }
@@ -186,7 +188,8 @@ int cmd_settle(int argc, char **argv) {
     int rc = EXIT_BAD_INPUT;
     if (w && state && lines && doc) {
         catalog_init(&w->catalog);
-        if (load_world_files(&args, w, state, doc) == 0) rc = settle_bill(&args, w, state, doc, lines);
+        if (load_world_files(&args, w, state, doc) == 0)
+            rc = settle_bill(&args, w, state, doc, lines);
         world_free(w);
     } else {
         fprintf(stderr, "yibao: out of memory\n");

@@ -45,13 +45,15 @@ int cmd_sign(int argc, char **argv) {
         else bad = true;
     }
     if (bad || paasid == NULL || token == NULL || ((hmac || url) && body_path == NULL)) {
-        fprintf(stderr, "usage: yibao sign --paasid P --token T [--hmac] [--body FILE] [--curl URL]\n"
-                        "       (--hmac and --curl need --body)\n");
+        fprintf(stderr,
+                "usage: yibao sign --paasid P --token T [--hmac] [--body FILE] [--curl URL]\n"
+                "       (--hmac and --curl need --body)\n");
         return EXIT_BAD_INPUT;
     }
     char *body = NULL, err[CODEC_ERR_BYTES], ts[24], nonce[33], sig[65];
     size_t len = 0;
-    if (body_path && file_read_all(body_path, SIGN_BODY_BYTES_MAX, &body, &len, err, sizeof err) != 0) {
+    if (body_path &&
+        file_read_all(body_path, SIGN_BODY_BYTES_MAX, &body, &len, err, sizeof err) != 0) {
         fprintf(stderr, "yibao sign: %s\n", err);
         return EXIT_BAD_INPUT;
     }
@@ -67,7 +69,8 @@ int cmd_sign(int argc, char **argv) {
     const char *method = hmac ? "hmac-sha256" : "sha256";
     if (url == NULL) {
         printf("x-tif-paasid: %s\nx-tif-timestamp: %s\nx-tif-nonce: %s\nx-tif-signature: %s\n"
-               "x-tif-signature-method: %s\n", paasid, ts, nonce, sig, method);
+               "x-tif-signature-method: %s\n",
+               paasid, ts, nonce, sig, method);
         return 0;
     }
     printf("curl -s -X POST '%s' -H 'Content-Type: application/json' -H 'x-tif-paasid: %s' "

@@ -26,8 +26,7 @@ const struct json_value *cli_read_json(const char *path, struct json_doc *doc, c
     }
     struct json_error jerr;
     const struct json_value *root = json_parse(doc, *data, len, &jerr);
-    if (root == NULL)
-        fprintf(stderr, "yibao: %s: byte %zu: %s\n", path, jerr.offset, jerr.message);
+    if (root == NULL) fprintf(stderr, "yibao: %s: byte %zu: %s\n", path, jerr.offset, jerr.message);
     return root;
 }
 

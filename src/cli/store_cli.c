@@ -51,8 +51,7 @@ static void refusal_message(const struct store_req *req) {
     if (req->error_line >= 0) snprintf(where, sizeof where, ", details[%d]", (int)req->error_line);
     if (req->error_field != NULL)
         fprintf(stderr, "yibao: refused: %s (%s%s)\n", req->error, req->error_field, where);
-    else
-        fprintf(stderr, "yibao: refused: %s\n", req->error);
+    else fprintf(stderr, "yibao: refused: %s\n", req->error);
 }
 
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req) {

@@ -42,9 +42,7 @@ const struct institution *world_institution(const struct world *w, const char *c
     return NULL;
 }
 
-void world_free(struct world *w) {
-    catalog_free(&w->catalog);
-}
+void world_free(struct world *w) { catalog_free(&w->catalog); }
 
 /* ---- the world as the settlement use case reads it ------------------------ */
 static const struct store_institution *world_institution_of(const void *ctx, const char *code) {

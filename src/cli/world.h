@@ -19,7 +19,7 @@ struct world {
     struct institution institutions[WORLD_INSTITUTIONS_MAX];
     struct store_institution designated[WORLD_INSTITUTIONS_MAX]; /* the same, all active */
     struct person person;
-    struct year_state *state;      /* the person's year (world_reader) */
+    struct year_state *state; /* the person's year (world_reader) */
 };
 
 /* Each returns 0, or -1 with err filled ("FILE: key.path: what"). */

@@ -30,7 +30,8 @@ static int catalog_item_from_json(const struct json_value *v, struct catalog_ite
     return 0;
 }
 
-int catalog_from_json(const struct json_value *root, struct catalog *out, char *err, size_t err_size) {
+int catalog_from_json(const struct json_value *root, struct catalog *out, char *err,
+                      size_t err_size) {
     struct field_err e = {err, err_size};
     char format[32], path[CODE_BYTES_MAX + 16];
     int status;

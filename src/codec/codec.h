@@ -30,7 +30,8 @@ int policy_from_json(const struct json_value *root, struct policy *out, char *er
 int policy_load_file(const char *path, struct policy *out, char *err, size_t err_size);
 
 /* The catalog must be catalog_init()ed; on error it is left empty. */
-int catalog_from_json(const struct json_value *root, struct catalog *out, char *err, size_t err_size);
+int catalog_from_json(const struct json_value *root, struct catalog *out, char *err,
+                      size_t err_size);
 int catalog_load_file(const char *path, struct catalog *out, char *err, size_t err_size);
 
 int person_from_json(const struct json_value *obj, struct person *out, char *err, size_t err_size);
@@ -44,7 +45,8 @@ int state_from_json(const struct json_value *obj, const struct policy *policy,
                     size_t err_size);
 
 void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl);
-void state_to_json(struct json_buf *buf, const struct policy *policy, const struct year_state *state);
+void state_to_json(struct json_buf *buf, const struct policy *policy,
+                   const struct year_state *state);
 
 /* Named figure of a setlinfo / year state (fen), for comparisons by name
  * (conformance). Return -1 for an unknown name. */

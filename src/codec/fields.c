@@ -84,8 +84,7 @@ int field_string(const struct json_value *obj, const char *key, bool required, c
     if (v == NULL) return status;
     if (v->type != JSON_STRING)
         return field_fail(e, path, key, "must be a string, not %s", json_type_name(v->type));
-    if (v->len >= out_size)
-        return field_fail(e, path, key, "longer than %zu bytes", out_size - 1);
+    if (v->len >= out_size) return field_fail(e, path, key, "longer than %zu bytes", out_size - 1);
     memcpy(out, v->text, v->len + 1);
     return 0;
 }
@@ -143,8 +142,9 @@ int field_integer(const struct json_value *obj, const char *key, bool required, 
     const struct json_value *v = lookup(obj, key, required, path, e, &status);
     if (v == NULL) return status;
     int64_t value;
-    if (v->type != JSON_NUMBER || decimal_parse(v->text, v->len, 0, INT64_MAX / 10, &value) != DECIMAL_OK ||
-        value < min || value > max)
+    if (v->type != JSON_NUMBER ||
+        decimal_parse(v->text, v->len, 0, INT64_MAX / 10, &value) != DECIMAL_OK || value < min ||
+        value > max)
         return field_fail(e, path, key, "must be an integer in [%lld, %lld]", (long long)min,
                           (long long)max);
     *out = value;

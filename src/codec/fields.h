@@ -13,8 +13,8 @@
 
 #include "json/json.h"
 
-#define FIELD_KEY_SHOWN_MAX 48    /* bytes of one key shown in a message */
-#define FIELD_PATH_SHOWN_MAX 160  /* bytes of the path before ": what is wrong" */
+#define FIELD_KEY_SHOWN_MAX 48   /* bytes of one key shown in a message */
+#define FIELD_PATH_SHOWN_MAX 160 /* bytes of the path before ": what is wrong" */
 
 struct field_err {
     char *text;
@@ -45,7 +45,8 @@ int field_scaled(const struct json_value *v, int decimals, int64_t abs_max, int6
 
 /* Parses a JSON file into a fresh doc and hands the root to load(); errors
  * are prefixed with the file name. */
-int codec_load_file(const char *path, int (*load)(const struct json_value *, void *, char *, size_t),
-                    void *target, char *err, size_t err_size);
+int codec_load_file(const char *path,
+                    int (*load)(const struct json_value *, void *, char *, size_t), void *target,
+                    char *err, size_t err_size);
 
 #endif

@@ -22,7 +22,11 @@ int file_read_all(const char *path, size_t bytes_max, char **data, size_t *len, 
         if (n == cap) {
             if (cap > bytes_max) break;
             char *bigger = realloc(buf, cap * 2);
-            if (bigger == NULL) { free(buf); buf = NULL; break; }
+            if (bigger == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
             buf = bigger;
             cap *= 2;
         }
@@ -41,7 +45,10 @@ int file_read_all(const char *path, size_t bytes_max, char **data, size_t *len, 
         rc = -1;
     }
     fclose(f);
-    if (rc != 0) { free(buf); return -1; }
+    if (rc != 0) {
+        free(buf);
+        return -1;
+    }
     *data = buf;
     *len = n;
     return 0;

@@ -20,7 +20,8 @@ static int flags_from_json(const struct json_value *obj, uint32_t *flags, struct
     for (const struct json_value *f = v->child; f != NULL; f = f->next) {
         uint32_t bit;
         if (f->type != JSON_STRING || flag_parse(f->text, &bit) != 0)
-            return field_fail(e, "", "flags", "unknown flag (extreme_poverty, low_income, "
+            return field_fail(e, "", "flags",
+                              "unknown flag (extreme_poverty, low_income, "
                               "poverty_registered)");
         *flags |= bit;
     }
@@ -31,7 +32,8 @@ int person_from_json(const struct json_value *obj, struct person *out, char *err
     struct field_err e = {err, err_size};
     char insutype[8], category[24];
     memset(out, 0, sizeof *out);
-    if (obj == NULL || obj->type != JSON_OBJECT) return field_fail(&e, "", "(person)", "must be an object");
+    if (obj == NULL || obj->type != JSON_OBJECT)
+        return field_fail(&e, "", "(person)", "must be an object");
     if (field_string(obj, "psn_no", false, out->psn_no, sizeof out->psn_no, "", &e) < 0 ||
         field_string(obj, "insutype", true, insutype, sizeof insutype, "", &e) != 0 ||
         field_string(obj, "category", true, category, sizeof category, "", &e) != 0 ||
@@ -56,7 +58,8 @@ int institution_from_json(const char *code, const struct json_value *obj, struct
     if (strlen(code) == 0 || strlen(code) > CODE_BYTES_MAX)
         return field_fail(&e, "", "fixmedins_code", "must have 1 to %d bytes", CODE_BYTES_MAX);
     snprintf(out->code, sizeof out->code, "%s", code);
-    if (obj == NULL || obj->type != JSON_OBJECT) return field_fail(&e, code, "", "must be an object");
+    if (obj == NULL || obj->type != JSON_OBJECT)
+        return field_fail(&e, code, "", "must be an object");
     if (field_string(obj, "type", true, type, sizeof type, code, &e) != 0) return -1;
     if (strcmp(type, "hospital") == 0) out->type = INSTITUTION_HOSPITAL;
     else if (strcmp(type, "pharmacy") == 0) out->type = INSTITUTION_PHARMACY;

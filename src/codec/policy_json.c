@@ -59,14 +59,13 @@ static int when_field(const struct json_value *obj, uint32_t *mask, const char *
     char name[CODE_BYTES_MAX + 1];
     if (field_string(obj, "when", true, name, sizeof name, path, e) != 0) return -1;
     *mask = policy_when_bit(name);
-    if (*mask == 0)
-        return field_fail(e, path, "when", "unknown category or flag '%s'", name);
+    if (*mask == 0) return field_fail(e, path, "when", "unknown category or flag '%s'", name);
     return 0;
 }
 
 /* Iterates an optional array of objects; calls each(item, path "key[i]"). */
-static int each_object(const struct json_value *obj, const char *key, const char *path,
-                       int32_t max, int32_t *count, struct field_err *e,
+static int each_object(const struct json_value *obj, const char *key, const char *path, int32_t max,
+                       int32_t *count, struct field_err *e,
                        int (*each)(const struct json_value *, int32_t, const char *, void *,
                                    struct field_err *),
                        void *target) {
@@ -91,8 +90,8 @@ static int person_rule_one(const struct json_value *item, int32_t i, const char 
     struct person_rule *rule = &((struct policy *)target)->person_rules[i];
     memset(rule, 0, sizeof *rule);
     if (when_field(item, &rule->when_mask, path, e) != 0) return -1;
-    int status = field_ratio(item, "inpatient_deductible_factor", false, &rule->deductible_factor_bp,
-                             path, e);
+    int status = field_ratio(item, "inpatient_deductible_factor", false,
+                             &rule->deductible_factor_bp, path, e);
     if (status < 0) return -1;
     rule->has_deductible_factor = status == 0;
     if (level_ratios(item, "ratio", rule->has_ratio, rule->ratio_bp, path, e) != 0) return -1;
@@ -177,7 +176,8 @@ static int inpatient_field(const struct json_value *basic, struct policy *p, str
 static int special_field(const struct json_value *basic, struct policy *p, struct field_err *e) {
     int status;
     const char *path = "basic.outpatient_special";
-    const struct json_value *sp = field_object(basic, "outpatient_special", true, "basic", e, &status);
+    const struct json_value *sp = field_object(basic, "outpatient_special", true, "basic", e,
+                                               &status);
     if (sp == NULL) return -1;
     if (field_money(sp, "annual_deductible", true, &p->special_annual_deductible_fen, path, e) != 0)
         return -1;
@@ -207,9 +207,11 @@ static int special_field(const struct json_value *basic, struct policy *p, struc
 static int general_field(const struct json_value *basic, struct policy *p, struct field_err *e) {
     int status;
     const char *path = "basic.outpatient_general";
-    const struct json_value *g = field_object(basic, "outpatient_general", true, "basic", e, &status);
+    const struct json_value *g = field_object(basic, "outpatient_general", true, "basic", e,
+                                              &status);
     if (g == NULL) return -1;
-    if (field_money(g, "annual_deductible", true, &p->general_annual_deductible_fen, path, e) != 0 ||
+    if (field_money(g, "annual_deductible", true, &p->general_annual_deductible_fen, path, e) !=
+            0 ||
         field_ratio(g, "ratio", true, &p->general_ratio_bp, path, e) != 0 ||
         field_cap(g, "annual_cap", true, &p->general_annual_cap_fen, path, e) != 0)
         return -1;
@@ -241,7 +243,8 @@ static int basic_field(const struct json_value *root, struct policy *p, struct f
 static int layers_field(const struct json_value *root, struct policy *p, struct field_err *e) {
     const struct json_value *v = json_get(root, "over_cap");
     if (v != NULL && v->type != JSON_NULL) {
-        if (v->type != JSON_OBJECT) return field_fail(e, "", "over_cap", "must be an object or null");
+        if (v->type != JSON_OBJECT)
+            return field_fail(e, "", "over_cap", "must be an object or null");
         p->has_over_cap = true;
         if (field_ratio(v, "ratio", true, &p->over_cap_ratio_bp, "over_cap", e) != 0 ||
             field_cap(v, "annual_cap", true, &p->over_cap_annual_cap_fen, "over_cap", e) != 0)
@@ -249,7 +252,8 @@ static int layers_field(const struct json_value *root, struct policy *p, struct 
     }
     v = json_get(root, "catastrophic");
     if (v != NULL && v->type != JSON_NULL) {
-        if (v->type != JSON_OBJECT) return field_fail(e, "", "catastrophic", "must be an object or null");
+        if (v->type != JSON_OBJECT)
+            return field_fail(e, "", "catastrophic", "must be an object or null");
         p->has_catastrophic = true;
         struct catastrophic_terms *t = &p->catastrophic;
         if (field_money(v, "threshold", true, &t->threshold_fen, "catastrophic", e) != 0 ||
@@ -262,7 +266,8 @@ static int layers_field(const struct json_value *root, struct policy *p, struct 
     v = json_get(root, "personal_account");
     if (v != NULL && v->type != JSON_NULL) {
         char covers[16];
-        if (v->type != JSON_OBJECT) return field_fail(e, "", "personal_account", "must be an object or null");
+        if (v->type != JSON_OBJECT)
+            return field_fail(e, "", "personal_account", "must be an object or null");
         if (field_string(v, "covers", true, covers, sizeof covers, "personal_account", e) != 0)
             return -1;
         p->has_personal_account = true;
@@ -294,7 +299,8 @@ static int header_fields(const struct json_value *root, struct policy *p, struct
     return field_ratio(root, "class_b_prepay", true, &p->class_b_prepay_bp, "", e);
 }
 
-int policy_from_json(const struct json_value *root, struct policy *out, char *err, size_t err_size) {
+int policy_from_json(const struct json_value *root, struct policy *out, char *err,
+                     size_t err_size) {
     struct field_err e = {err, err_size};
     memset(out, 0, sizeof *out);
     if (header_fields(root, out, &e) != 0 || basic_field(root, out, &e) != 0 ||
@@ -307,8 +313,9 @@ int policy_from_json(const struct json_value *root, struct policy *out, char *er
     return 0;
 }
 
-int codec_load_file(const char *path, int (*load)(const struct json_value *, void *, char *, size_t),
-                    void *target, char *err, size_t err_size) {
+int codec_load_file(const char *path,
+                    int (*load)(const struct json_value *, void *, char *, size_t), void *target,
+                    char *err, size_t err_size) {
     char *data = NULL;
     size_t len = 0;
     if (file_read_all(path, JSON_BYTES_MAX, &data, &len, err, err_size) != 0) return -1;

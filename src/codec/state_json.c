@@ -55,9 +55,9 @@ void state_to_json(struct json_buf *buf, const struct policy *policy, const stru
     json_buf_char(buf, ',');
     json_buf_key(buf, "admissions");
     json_buf_int(buf, s->admissions);
-#define STATE_JSON_(unused, name, where)                                              \
-    json_buf_char(buf, ',');                                                           \
-    json_buf_key(buf, #name);                                                          \
+#define STATE_JSON_(unused, name, where) \
+    json_buf_char(buf, ',');             \
+    json_buf_key(buf, #name);            \
     json_buf_fen(buf, s->name##_fen);
     YEAR_STATE_FIELDS(STATE_JSON_, ~)
 #undef STATE_JSON_
@@ -78,10 +78,10 @@ void state_to_json(struct json_buf *buf, const struct policy *policy, const stru
 void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl) {
     assert(buf != NULL && setl != NULL);
     char sep = '{';
-#define SETL_JSON_(unused, name, kind)                                                \
-    json_buf_char(buf, sep);                                                           \
-    sep = ',';                                                                         \
-    json_buf_key(buf, #name);                                                          \
+#define SETL_JSON_(unused, name, kind) \
+    json_buf_char(buf, sep);           \
+    sep = ',';                         \
+    json_buf_key(buf, #name);          \
     json_buf_fen(buf, setl->name);
     SETLINFO_FIELDS(SETL_JSON_, ~)
 #undef SETL_JSON_
@@ -90,7 +90,7 @@ void setlinfo_to_json(struct json_buf *buf, const struct setlinfo *setl) {
 
 int setlinfo_field(const struct setlinfo *setl, const char *name, int64_t *out) {
     assert(setl != NULL && name != NULL);
-#define SETL_BY_NAME_(unused, field, kind)                                            \
+#define SETL_BY_NAME_(unused, field, kind) \
     if (strcmp(name, #field) == 0) return *out = setl->field, 0;
     SETLINFO_FIELDS(SETL_BY_NAME_, ~)
 #undef SETL_BY_NAME_

@@ -14,7 +14,7 @@
 #include "limits.h"
 
 enum med_type {
-    MED_TYPE_INVALID = -1,          /* missing, malformed or unknown */
+    MED_TYPE_INVALID = -1, /* missing, malformed or unknown */
     MED_TYPE_GENERAL_OUTPATIENT = 11,
     MED_TYPE_SPECIAL_OUTPATIENT = 14,
     MED_TYPE_INPATIENT = 21,
@@ -25,17 +25,17 @@ struct bill_line {
     char feedetl_sn[CODE_BYTES_MAX + 1];
     bool has_feedetl_sn;
     char med_list_codg[CODE_BYTES_MAX + 1];
-    int64_t cnt_scaled;             /* cnt * 1e4 */
-    int64_t pric_scaled;            /* pric * 1e6 */
-    int64_t amount_fen;             /* det_item_fee_sumamt */
-    bool numbers_ok;                /* all three parsed, in precision and range */
-    const char *bad_field;          /* first field that did not parse, or NULL */
+    int64_t cnt_scaled;    /* cnt * 1e4 */
+    int64_t pric_scaled;   /* pric * 1e6 */
+    int64_t amount_fen;    /* det_item_fee_sumamt */
+    bool numbers_ok;       /* all three parsed, in precision and range */
+    const char *bad_field; /* first field that did not parse, or NULL */
 };
 
 struct bill {
     char fixmedins_code[CODE_BYTES_MAX + 1];
     enum med_type med_type;
-    bool dates_ok;                  /* both present and parsable */
+    bool dates_ok; /* both present and parsable */
     datetime_s begntime;
     datetime_s endtime;
     char dise_codg[CODE_BYTES_MAX + 1];
@@ -44,7 +44,7 @@ struct bill {
     bool filed;
     bool acct_used;
     int32_t line_count;
-    struct bill_line *lines;        /* caller-owned, line_count entries */
+    struct bill_line *lines; /* caller-owned, line_count entries */
 };
 
 /* Maps "11", "14", "21", "41" to the enum; anything else is INVALID. */

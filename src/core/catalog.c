@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void catalog_init(struct catalog *catalog) {
-    memset(catalog, 0, sizeof *catalog);
-}
+void catalog_init(struct catalog *catalog) { memset(catalog, 0, sizeof *catalog); }
 
 void catalog_free(struct catalog *catalog) {
     free(catalog->items);
@@ -20,9 +18,7 @@ void catalog_free(struct catalog *catalog) {
 }
 
 /* FNV-1a, 64-bit: codes are short ASCII strings. */
-uint64_t code_hash(const char *code) {
-    return fnv1a_text(FNV_OFFSET, code);
-}
+uint64_t code_hash(const char *code) { return fnv1a_text(FNV_OFFSET, code); }
 
 static void slots_insert(uint32_t *slots, size_t slot_count, const struct catalog_item *items,
                          uint32_t index) {

@@ -17,16 +17,16 @@ enum item_class { CLASS_A = 1, CLASS_B = 2, CLASS_C = 3 };
 struct catalog_item {
     char code[CODE_BYTES_MAX + 1];
     enum item_class item_class;
-    int32_t prepay_bp;          /* -1: use the policy's class_b_prepay */
-    int64_t cap_price_scaled;   /* price cap * 1e6; -1: none */
+    int32_t prepay_bp;        /* -1: use the policy's class_b_prepay */
+    int64_t cap_price_scaled; /* price cap * 1e6; -1: none */
 };
 
 struct catalog {
     size_t count;
-    size_t capacity;            /* items array */
+    size_t capacity; /* items array */
     struct catalog_item *items;
-    size_t slot_count;          /* power of two */
-    uint32_t *slots;            /* index + 1 into items; 0 = empty */
+    size_t slot_count; /* power of two */
+    uint32_t *slots;   /* index + 1 into items; 0 = empty */
 };
 
 void catalog_init(struct catalog *catalog);

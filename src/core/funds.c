@@ -9,8 +9,8 @@
 
 #include "core/settle.h"
 
-#define SETL_IS_FEN_(unused, name, kind)                                              \
-    _Static_assert(_Generic(((struct setlinfo *)0)->name, int64_t: 1, default: 0),   \
+#define SETL_IS_FEN_(unused, name, kind)                                             \
+    _Static_assert(_Generic(((struct setlinfo *)0)->name, int64_t : 1, default : 0), \
                    #name " must be int64_t fen");
 SETLINFO_FIELDS(SETL_IS_FEN_, ~)
 #undef SETL_IS_FEN_
@@ -39,8 +39,9 @@ int64_t fund_layer_pay(const struct setlinfo *setl, enum fund_layer_id id) {
     assert(setl != NULL);
     assert(id >= 0 && id < FUND_LAYER_COUNT);
     switch (id) {
-#define FUND_PAY_CASE_(s, fund, ...) case FUND_##fund: return (s)->fund##_pay;
-    FUND_LAYERS(FUND_PAY_CASE_, setl)
+#define FUND_PAY_CASE_(s, fund, ...) \
+    case FUND_##fund: return (s)->fund##_pay;
+        FUND_LAYERS(FUND_PAY_CASE_, setl)
 #undef FUND_PAY_CASE_
     case FUND_LAYER_COUNT: break;
     }
@@ -51,8 +52,9 @@ int64_t fund_layer_room(const struct fund_rooms *rooms, enum fund_layer_id id) {
     assert(rooms != NULL);
     assert(id >= 0 && id < FUND_LAYER_COUNT);
     switch (id) {
-#define FUND_ROOM_CASE_(r, fund, ...) case FUND_##fund: return (r)->fund##_room_fen;
-    FUND_LAYERS(FUND_ROOM_CASE_, rooms)
+#define FUND_ROOM_CASE_(r, fund, ...) \
+    case FUND_##fund: return (r)->fund##_room_fen;
+        FUND_LAYERS(FUND_ROOM_CASE_, rooms)
 #undef FUND_ROOM_CASE_
     case FUND_LAYER_COUNT: break;
     }

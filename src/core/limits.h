@@ -7,11 +7,11 @@
 #define YIBAO_LIMITS_H
 
 /* Identifiers and codes (bytes, excluding the terminating NUL). */
-#define CODE_BYTES_MAX 63          /* med_list_codg, fixmedins_code, psn_no, ... */
-#define NAME_BYTES_MAX 191         /* human names of items, institutions, persons */
+#define CODE_BYTES_MAX 63  /* med_list_codg, fixmedins_code, psn_no, ... */
+#define NAME_BYTES_MAX 191 /* human names of items, institutions, persons */
 
 /* Bills. */
-#define BILL_LINES_MAX 4096        /* detail lines in one settlement */
+#define BILL_LINES_MAX 4096 /* detail lines in one settlement */
 
 /* Policies. */
 #define POLICY_DISEASES_MAX 32     /* special diseases of one policy */
@@ -21,14 +21,14 @@
 #define POLICY_LEVELS_MAX 4        /* township, level1, level2, level3 */
 
 /* Catalog. */
-#define CATALOG_ITEMS_MAX 1000000  /* items in one catalog */
+#define CATALOG_ITEMS_MAX 1000000 /* items in one catalog */
 
 /* Money and quantities: any amount larger than these is refused as input.
  * They keep every product below in int64 range: amount_fen * 10000 (a ratio
  * in basis points) <= 1e12 * 1e4 = 1e16, and a bill of BILL_LINES_MAX lines
  * sums to at most 4.1e15 fen. */
-#define AMOUNT_FEN_MAX 1000000000000LL      /* 10 billion yuan per line or cap */
-#define CNT_SCALED_MAX 100000000000000LL    /* 1e10 units (cnt is scaled 1e4) */
+#define AMOUNT_FEN_MAX 1000000000000LL       /* 10 billion yuan per line or cap */
+#define CNT_SCALED_MAX 100000000000000LL     /* 1e10 units (cnt is scaled 1e4) */
 #define PRICE_SCALED_MAX 10000000000000000LL /* 1e10 yuan (pric is scaled 1e6) */
 #define BILL_TOTAL_FEN_MAX 10000000000000LL  /* 100 billion yuan: a bill's medfee_sumamt */
 #define STATE_FEN_MAX 1000000000000000LL     /* any year accumulator read from outside */

@@ -27,11 +27,15 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool decimal_split(const char *t, size_t len, struct decimal_parts *p) {
     size_t i = 0;
     *p = (struct decimal_parts){0};
-    if (i < len && t[i] == '-') { p->negative = true; i++; }
+    if (i < len && t[i] == '-') {
+        p->negative = true;
+        i++;
+    }
     if (i >= len || !is_digit(t[i])) return false;
     p->digits[0] = t + i;
     if (t[i] == '0') i++;
-    else while (i < len && is_digit(t[i])) i++;
+    else
+        while (i < len && is_digit(t[i])) i++;
     p->digit_len[0] = (size_t)(t + i - p->digits[0]);
     if (i < len && t[i] == '.') {
         i++;
@@ -63,15 +67,18 @@ static int digit_at(const struct decimal_parts *p, size_t k) {
 /* The value is the digit string D times 10^(exponent - fraction length).
  * Scaled by 10^decimals_max it is D * 10^shift. Precision is judged first
  * (digits below the allowed decimals must be zeros), then magnitude. */
-enum decimal_status decimal_parse(const char *text, size_t len, int decimals_max,
-                                  int64_t abs_max, int64_t *out) {
+enum decimal_status decimal_parse(const char *text, size_t len, int decimals_max, int64_t abs_max,
+                                  int64_t *out) {
     assert(decimals_max >= 0 && decimals_max <= 9);
     assert(abs_max > 0);
     struct decimal_parts p;
     if (text == NULL || !decimal_split(text, len, &p)) return DECIMAL_MALFORMED;
     size_t n = p.digit_len[0] + p.digit_len[1], first = 0;
     while (first < n && digit_at(&p, first) == 0) first++;
-    if (first == n) { *out = 0; return DECIMAL_OK; } /* zero, whatever its exponent */
+    if (first == n) {
+        *out = 0;
+        return DECIMAL_OK;
+    } /* zero, whatever its exponent */
     int64_t shift = p.exponent - (int64_t)p.digit_len[1] + decimals_max;
     size_t last = n; /* digits [first, last) are kept */
     if (shift < 0) {

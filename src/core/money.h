@@ -17,16 +17,16 @@
 
 enum decimal_status {
     DECIMAL_OK = 0,
-    DECIMAL_MALFORMED,      /* not a JSON number */
-    DECIMAL_TOO_PRECISE,    /* more decimals than the field allows */
-    DECIMAL_OUT_OF_RANGE,   /* magnitude above the field's maximum */
+    DECIMAL_MALFORMED,    /* not a JSON number */
+    DECIMAL_TOO_PRECISE,  /* more decimals than the field allows */
+    DECIMAL_OUT_OF_RANGE, /* magnitude above the field's maximum */
 };
 
 /* Parses JSON number text (optional '-', digits, optional fraction and
  * exponent) into value * 10^decimals_max, exactly. Trailing zeros of the
  * fraction do not count as decimals ("1.230" has 2). |result| <= abs_max. */
-enum decimal_status decimal_parse(const char *text, size_t len, int decimals_max,
-                                  int64_t abs_max, int64_t *out);
+enum decimal_status decimal_parse(const char *text, size_t len, int decimals_max, int64_t abs_max,
+                                  int64_t *out);
 const char *decimal_status_text(enum decimal_status status);
 
 /* x * r / 10000 rounded half-up, for x >= 0 and 0 <= r. */

@@ -17,7 +17,10 @@ const char *level_name(enum level level) {
 int level_parse(const char *name, enum level *out) {
     assert(name != NULL && out != NULL);
     for (int i = 0; i <= LEVEL_NONE; i++)
-        if (strcmp(name, level_names[i]) == 0) { *out = (enum level)i; return 0; }
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum level)i;
+            return 0;
+        }
     return -1;
 }
 
@@ -29,13 +32,19 @@ const char *category_name(enum category category) {
 int category_parse(const char *name, enum category *out) {
     assert(name != NULL && out != NULL);
     for (int i = 0; i < CATEGORY_COUNT; i++)
-        if (strcmp(name, category_names[i]) == 0) { *out = (enum category)i; return 0; }
+        if (strcmp(name, category_names[i]) == 0) {
+            *out = (enum category)i;
+            return 0;
+        }
     return -1;
 }
 
 int flag_parse(const char *name, uint32_t *bit) {
     assert(name != NULL && bit != NULL);
     for (int i = 0; i < 3; i++)
-        if (strcmp(name, flag_names[i]) == 0) { *bit = 1u << i; return 0; }
+        if (strcmp(name, flag_names[i]) == 0) {
+            *bit = 1u << i;
+            return 0;
+        }
     return -1;
 }

@@ -43,11 +43,11 @@ enum person_flag {
 
 struct person {
     char psn_no[CODE_BYTES_MAX + 1];
-    int32_t insutype;              /* 310 or 390 */
+    int32_t insutype; /* 310 or 390 */
     enum category category;
-    uint32_t flags;                /* enum person_flag bits */
+    uint32_t flags; /* enum person_flag bits */
     datetime_s benefit_start;
-    int64_t acct_balc_fen;         /* opening balance (registry) */
+    int64_t acct_balc_fen; /* opening balance (registry) */
 };
 
 /* The bits a rule's `when` may name for this person. */
@@ -56,7 +56,7 @@ static inline uint32_t person_match_mask(const struct person *person) {
 }
 
 const char *level_name(enum level level);
-int level_parse(const char *name, enum level *out);   /* 0 ok, -1 unknown */
+int level_parse(const char *name, enum level *out); /* 0 ok, -1 unknown */
 const char *category_name(enum category category);
 int category_parse(const char *name, enum category *out);
 int flag_parse(const char *name, uint32_t *bit);

@@ -57,7 +57,8 @@ const char *policy_invariant_error(const struct policy *p) {
                                  p->catastrophic_rules[i].band_count)) != NULL)
                 return e;
     }
-    if (p->assistance_count < 0 || p->assistance_count > POLICY_PERSON_RULES_MAX) return "assistance";
+    if (p->assistance_count < 0 || p->assistance_count > POLICY_PERSON_RULES_MAX)
+        return "assistance";
     if (p->has_personal_account && p->account_covers != ACCOUNT_COVERS_ALL &&
         p->account_covers != ACCOUNT_COVERS_IN_SCOPE)
         return "personal_account.covers";

@@ -15,17 +15,17 @@
 enum insutype { INSUTYPE_EMPLOYEE = 310, INSUTYPE_RESIDENT = 390 };
 
 struct person_rule {
-    uint32_t when_mask;                 /* person_match_mask() bits */
+    uint32_t when_mask; /* person_match_mask() bits */
     bool has_deductible_factor;
     int32_t deductible_factor_bp;
-    bool has_ratio[POLICY_LEVELS_MAX];  /* replaces the level's ratio */
+    bool has_ratio[POLICY_LEVELS_MAX]; /* replaces the level's ratio */
     int32_t ratio_bp[POLICY_LEVELS_MAX];
     bool has_ratio_add[POLICY_LEVELS_MAX];
     int32_t ratio_add_bp[POLICY_LEVELS_MAX];
 };
 
 struct band {
-    int64_t upto_fen;                   /* CAP_NONE: no end */
+    int64_t upto_fen; /* CAP_NONE: no end */
     int32_t ratio_bp;
 };
 
@@ -33,7 +33,7 @@ struct catastrophic_terms {
     int64_t threshold_fen;
     int32_t band_count;
     struct band bands[POLICY_BANDS_MAX];
-    int64_t annual_cap_fen;             /* CAP_NONE: no cap */
+    int64_t annual_cap_fen; /* CAP_NONE: no cap */
 };
 
 struct catastrophic_rule {
@@ -44,7 +44,7 @@ struct catastrophic_rule {
     int32_t band_count;
     struct band bands[POLICY_BANDS_MAX];
     bool has_annual_cap;
-    int64_t annual_cap_fen;             /* CAP_NONE when present as null */
+    int64_t annual_cap_fen; /* CAP_NONE when present as null */
 };
 
 struct assistance_rule {
@@ -62,9 +62,9 @@ enum account_covers { ACCOUNT_COVERS_ALL = 1, ACCOUNT_COVERS_IN_SCOPE = 2 };
 
 struct policy {
     char id[CODE_BYTES_MAX + 1];
-    char region[CODE_BYTES_MAX + 1];    /* admdvs, e.g. "440900" */
+    char region[CODE_BYTES_MAX + 1]; /* admdvs, e.g. "440900" */
     int32_t year;
-    int32_t insutype;                   /* 310 or 390 */
+    int32_t insutype; /* 310 or 390 */
     int32_t class_b_prepay_bp;
 
     int64_t basic_annual_cap_fen;
@@ -83,7 +83,7 @@ struct policy {
     int64_t general_annual_deductible_fen;
     int32_t general_ratio_bp;
     int64_t general_annual_cap_fen;
-    uint32_t general_levels_mask;       /* 1u << level */
+    uint32_t general_levels_mask; /* 1u << level */
     int32_t out_of_area_unfiled_ratio_cut_bp;
 
     int32_t person_rule_count;

@@ -17,20 +17,24 @@ typedef __int128 wide_t; /* products of cnt (1e-4) and price (1e-6) */
 
 /* Formats an explanation line only when one was asked for: formatting costs
  * more than settling, so the hot path must not evaluate the arguments. */
-#define EXPLAIN(c, ...) do { if ((c)->ex != NULL) explain_line((c)->ex, __VA_ARGS__); } while (0)
+#define EXPLAIN(c, ...)                                          \
+    do {                                                         \
+        if ((c)->ex != NULL) explain_line((c)->ex, __VA_ARGS__); \
+    } while (0)
 
 struct ctx {
     const struct settle_input *in;
     struct settle_result *r;
     struct explain *ex;
-    int disease;                /* index into policy->diseases for med_type 14 */
-    int64_t eligible_fen;       /* E */
-    int64_t over_fen;           /* E_over */
+    int disease;          /* index into policy->diseases for med_type 14 */
+    int64_t eligible_fen; /* E */
+    int64_t over_fen;     /* E_over */
 };
 
 static const char *const code_names[SETTLE_CODE_COUNT] = {
-    "OK", "E_UNKNOWN_INSTITUTION", "E_MED_TYPE", "E_BAD_DATES", "E_POLICY_YEAR", "E_SCHEME",
-    "E_EMPTY_BILL", "E_DISEASE", "E_DUP_LINE", "E_BAD_AMOUNT", "E_REVOKED", "E_NOT_SETTLED",
+    "OK",        "E_UNKNOWN_INSTITUTION", "E_MED_TYPE", "E_BAD_DATES", "E_POLICY_YEAR",
+    "E_SCHEME",  "E_EMPTY_BILL",          "E_DISEASE",  "E_DUP_LINE",  "E_BAD_AMOUNT",
+    "E_REVOKED", "E_NOT_SETTLED",
 };
 
 const char *settle_code_name(enum settle_code code) {
@@ -47,7 +51,10 @@ enum settle_code settle_code_parse(const char *name) {
 /* Formats fen for the explanation; a small ring so that one explain_line
  * call can format several amounts. */
 #define FEN_TEXTS 10 /* the most amounts one explanation line formats, plus room */
-struct fen_texts { char buf[FEN_TEXTS][24]; int next; };
+struct fen_texts {
+    char buf[FEN_TEXTS][24];
+    int next;
+};
 static const char *fen_text(struct fen_texts *t, int64_t fen) {
     char *b = t->buf[t->next++ % FEN_TEXTS];
     if (fen == INT64_MAX) return "unlimited";
@@ -119,8 +126,7 @@ static enum settle_code validate(struct ctx *c) {
     struct settle_result *r = c->r;
     if (in->institution == NULL) return r->error_field = "fixmedins_code", E_UNKNOWN_INSTITUTION;
     bool at_pharmacy = in->institution->type == INSTITUTION_PHARMACY;
-    if (bill->med_type == MED_TYPE_INVALID ||
-        (bill->med_type == MED_TYPE_PHARMACY) != at_pharmacy)
+    if (bill->med_type == MED_TYPE_INVALID || (bill->med_type == MED_TYPE_PHARMACY) != at_pharmacy)
         return r->error_field = "med_type", E_MED_TYPE;
     if (!bill->dates_ok || bill->endtime < bill->begntime)
         return r->error_field = "endtime", E_BAD_DATES;
@@ -159,7 +165,8 @@ static void step_lines(struct ctx *c, struct line_result *out) {
             lr.selfpay_prop_bp = RATIO_ONE_BP;
         } else {
             if (item->cap_price_scaled >= 0 && line->pric_scaled > item->cap_price_scaled) {
-                wide_t over = (wide_t)line->cnt_scaled * (line->pric_scaled - item->cap_price_scaled);
+                wide_t over = (wide_t)line->cnt_scaled *
+                              (line->pric_scaled - item->cap_price_scaled);
                 int64_t over_fen = (int64_t)((over + WIDE_PER_FEN / 2) / WIDE_PER_FEN);
                 lr.overlmt_fen = money_min(a, over_fen);
                 a -= lr.overlmt_fen;
@@ -180,10 +187,12 @@ static void step_lines(struct ctx *c, struct line_result *out) {
     assert(s->medfee_sumamt ==
            s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt);
     struct fen_texts t = {0};
-    EXPLAIN(c, "lines: total %s = self-pay (class C) %s + over price cap %s + "
-                 "class B pre-self-pay %s + in scope %s", fen_text(&t, s->medfee_sumamt),
-                 fen_text(&t, s->fulamt_ownpay_amt), fen_text(&t, s->overlmt_selfpay),
-                 fen_text(&t, s->preselfpay_amt), fen_text(&t, s->inscp_scp_amt));
+    EXPLAIN(c,
+            "lines: total %s = self-pay (class C) %s + over price cap %s + "
+            "class B pre-self-pay %s + in scope %s",
+            fen_text(&t, s->medfee_sumamt), fen_text(&t, s->fulamt_ownpay_amt),
+            fen_text(&t, s->overlmt_selfpay), fen_text(&t, s->preselfpay_amt),
+            fen_text(&t, s->inscp_scp_amt));
 }
 
 /* ---- Step 2: is anything pooled? ---- */
@@ -192,7 +201,8 @@ static bool step_pooled(struct ctx *c) {
     const struct settle_input *in = c->in;
     const char *why = NULL;
     if (in->bill->med_type == MED_TYPE_PHARMACY) why = "pharmacy purchase";
-    else if (in->bill->endtime < in->person->benefit_start) why = "before benefits start (waiting period)";
+    else if (in->bill->endtime < in->person->benefit_start)
+        why = "before benefits start (waiting period)";
     else if (in->bill->med_type == MED_TYPE_GENERAL_OUTPATIENT &&
              (in->policy->general_levels_mask & (1u << in->institution->level)) == 0)
         why = "general outpatient not pooled at this level";
@@ -212,7 +222,7 @@ static int64_t inpatient_deductible(struct ctx *c) {
         int64_t before = d;
         d = money_mul_bp(d, p->repeat_admission_deductible_bp);
         EXPLAIN(c, "deductible: %s x repeat-admission %s = %s", fen_text(&t, before),
-                     bp_text(&t, p->repeat_admission_deductible_bp), fen_text(&t, d));
+                bp_text(&t, p->repeat_admission_deductible_bp), fen_text(&t, d));
     }
     uint32_t mask = person_match_mask(c->in->person);
     for (int i = 0; i < p->person_rule_count; i++) {
@@ -220,13 +230,14 @@ static int64_t inpatient_deductible(struct ctx *c) {
         if ((rule->when_mask & mask) == 0 || !rule->has_deductible_factor) continue;
         int64_t before = d;
         d = money_mul_bp(d, rule->deductible_factor_bp);
-        EXPLAIN(c, "deductible: %s x person rule %d factor %s = %s", fen_text(&t, before),
-                     i, bp_text(&t, rule->deductible_factor_bp), fen_text(&t, d));
+        EXPLAIN(c, "deductible: %s x person rule %d factor %s = %s", fen_text(&t, before), i,
+                bp_text(&t, rule->deductible_factor_bp), fen_text(&t, d));
     }
     for (int i = 0; i < p->waived_dx_count; i++) {
-        if (strncmp(c->in->bill->dise_codg, p->waived_dx[i], strlen(p->waived_dx[i])) != 0) continue;
-        EXPLAIN(c, "deductible: waived for diagnosis %s (prefix %s)",
-                     c->in->bill->dise_codg, p->waived_dx[i]);
+        if (strncmp(c->in->bill->dise_codg, p->waived_dx[i], strlen(p->waived_dx[i])) != 0)
+            continue;
+        EXPLAIN(c, "deductible: waived for diagnosis %s (prefix %s)", c->in->bill->dise_codg,
+                p->waived_dx[i]);
         d = 0;
         break;
     }
@@ -245,21 +256,21 @@ static void step_deductible(struct ctx *c) {
         r->setl.act_pay_dedc = money_min(inscp, inpatient_deductible(c));
         break;
     case MED_TYPE_SPECIAL_OUTPATIENT:
-        r->setl.act_pay_dedc =
-            money_min(inscp, money_room(p->special_annual_deductible_fen, st->special_ded_used_fen));
+        r->setl.act_pay_dedc = money_min(
+            inscp, money_room(p->special_annual_deductible_fen, st->special_ded_used_fen));
         r->delta.special_ded_used_fen = r->setl.act_pay_dedc;
         break;
     default:
         assert(c->in->bill->med_type == MED_TYPE_GENERAL_OUTPATIENT);
-        r->setl.act_pay_dedc =
-            money_min(inscp, money_room(p->general_annual_deductible_fen, st->general_ded_used_fen));
+        r->setl.act_pay_dedc = money_min(
+            inscp, money_room(p->general_annual_deductible_fen, st->general_ded_used_fen));
         r->delta.general_ded_used_fen = r->setl.act_pay_dedc;
         break;
     }
     c->eligible_fen = inscp - r->setl.act_pay_dedc;
     EXPLAIN(c, "deductible paid: %s; eligible = in scope %s - %s = %s",
-                 fen_text(&t, r->setl.act_pay_dedc), fen_text(&t, inscp),
-                 fen_text(&t, r->setl.act_pay_dedc), fen_text(&t, c->eligible_fen));
+            fen_text(&t, r->setl.act_pay_dedc), fen_text(&t, inscp),
+            fen_text(&t, r->setl.act_pay_dedc), fen_text(&t, c->eligible_fen));
 }
 
 /* ---- Step 4: basic pooled fund. ---- */
@@ -288,12 +299,13 @@ static int32_t basic_ratio(struct ctx *c) {
     const struct bill *bill = c->in->bill;
     int32_t r;
     if (bill->med_type == MED_TYPE_GENERAL_OUTPATIENT) r = p->general_ratio_bp;
-    else if (bill->med_type == MED_TYPE_SPECIAL_OUTPATIENT && p->special_has_ratio) r = p->special_ratio_bp;
+    else if (bill->med_type == MED_TYPE_SPECIAL_OUTPATIENT && p->special_has_ratio)
+        r = p->special_ratio_bp;
     else r = inpatient_ratio(c);
     if (bill->out_of_area && !bill->filed) {
         r = r > p->out_of_area_unfiled_ratio_cut_bp ? r - p->out_of_area_unfiled_ratio_cut_bp : 0;
         EXPLAIN(c, "ratio: out of area and not filed: cut by %d bp",
-                     p->out_of_area_unfiled_ratio_cut_bp);
+                p->out_of_area_unfiled_ratio_cut_bp);
     }
     assert(r >= 0 && r <= RATIO_ONE_BP);
     return r;
@@ -318,7 +330,8 @@ static void step_basic(struct ctx *c) {
     int64_t cap = money_min(room, disease_room);
     int64_t raw = money_mul_bp(c->eligible_fen, ratio);
     int64_t pay = money_min(raw, cap);
-    int64_t used = pay == raw ? c->eligible_fen : money_min(c->eligible_fen, money_div_bp(pay, ratio));
+    int64_t used = pay == raw ? c->eligible_fen
+                              : money_min(c->eligible_fen, money_div_bp(pay, ratio));
     c->over_fen = disease_stops ? 0 : c->eligible_fen - used;
     r->setl.hifp_pay = pay;
     r->pool_ratio_bp = ratio;
@@ -328,9 +341,8 @@ static void step_basic(struct ctx *c) {
     if (med_type == MED_TYPE_SPECIAL_OUTPATIENT) r->delta.special_paid_fen[c->disease] = pay;
     struct fen_texts t = {0};
     EXPLAIN(c, "basic: %s x %s = %s, capped at %s left%s = %s; above the cap %s",
-                 bp_text(&t, ratio), fen_text(&t, c->eligible_fen), fen_text(&t, raw),
-                 fen_text(&t, cap), disease_stops ? " (disease cap)" : "", fen_text(&t, pay),
-                 fen_text(&t, c->over_fen));
+            bp_text(&t, ratio), fen_text(&t, c->eligible_fen), fen_text(&t, raw), fen_text(&t, cap),
+            disease_stops ? " (disease cap)" : "", fen_text(&t, pay), fen_text(&t, c->over_fen));
 }
 
 /* ---- Step 5a: large-amount layer. ---- */
@@ -345,8 +357,8 @@ static void step_over_cap(struct ctx *c) {
     c->r->delta.over_cap_paid_fen = c->r->setl.hifob_pay;
     struct fen_texts t = {0};
     EXPLAIN(c, "large-amount: %s x %s = %s, capped at %s left = %s",
-                 bp_text(&t, p->over_cap_ratio_bp), fen_text(&t, c->over_fen), fen_text(&t, raw),
-                 fen_text(&t, room), fen_text(&t, c->r->setl.hifob_pay));
+            bp_text(&t, p->over_cap_ratio_bp), fen_text(&t, c->over_fen), fen_text(&t, raw),
+            fen_text(&t, room), fen_text(&t, c->r->setl.hifob_pay));
 }
 
 /* ---- Step 5b: catastrophic layer. ---- */
@@ -394,10 +406,12 @@ static void step_catastrophic(struct ctx *c) {
     r->delta.cat_burden_fen = burden;
     r->delta.cat_paid_fen = r->setl.hifmi_pay;
     struct fen_texts t = {0};
-    EXPLAIN(c, "catastrophic: burden %s on top of %s, threshold %s: [%s, %s) above it "
-                 "pays %s, capped at %s left = %s", fen_text(&t, burden), fen_text(&t, before),
-                 fen_text(&t, T), fen_text(&t, lo), fen_text(&t, hi), fen_text(&t, raw),
-                 fen_text(&t, room), fen_text(&t, r->setl.hifmi_pay));
+    EXPLAIN(c,
+            "catastrophic: burden %s on top of %s, threshold %s: [%s, %s) above it "
+            "pays %s, capped at %s left = %s",
+            fen_text(&t, burden), fen_text(&t, before), fen_text(&t, T), fen_text(&t, lo),
+            fen_text(&t, hi), fen_text(&t, raw), fen_text(&t, room),
+            fen_text(&t, r->setl.hifmi_pay));
 }
 
 /* ---- Step 5c: medical assistance. ---- */
@@ -409,7 +423,8 @@ static void step_assistance(struct ctx *c) {
     for (int i = 0; i < p->assistance_count; i++) {
         const struct assistance_rule *rule = &p->assistance[i];
         if ((rule->when_mask & mask) == 0) continue;
-        int64_t rest = r->setl.inscp_scp_amt - r->setl.hifp_pay - r->setl.hifob_pay - r->setl.hifmi_pay;
+        int64_t rest = r->setl.inscp_scp_amt - r->setl.hifp_pay - r->setl.hifob_pay -
+                       r->setl.hifmi_pay;
         assert(rest >= 0);
         int64_t raw = money_mul_bp(rest, rule->ratio_bp);
         int64_t room = money_room(rule->annual_cap_fen, c->in->state->maf_paid_fen);
@@ -418,8 +433,8 @@ static void step_assistance(struct ctx *c) {
         r->delta.maf_paid_fen = r->setl.maf_pay;
         struct fen_texts t = {0};
         EXPLAIN(c, "assistance: rule %d: %s x %s = %s, capped at %s left = %s", i,
-                     bp_text(&t, rule->ratio_bp), fen_text(&t, rest), fen_text(&t, raw),
-                     fen_text(&t, room), fen_text(&t, r->setl.maf_pay));
+                bp_text(&t, rule->ratio_bp), fen_text(&t, rest), fen_text(&t, raw),
+                fen_text(&t, room), fen_text(&t, r->setl.maf_pay));
         return;
     }
 }
@@ -447,7 +462,7 @@ static void step_test_layer(struct ctx *c) {
 
 /* What all the fund layers of FUND_LAYERS pay (fund_pay_sumamt). */
 static int64_t funds_total(const struct setlinfo *s) {
-#define FUND_PLUS_(setl, fund, ...) + (setl)->fund##_pay
+#define FUND_PLUS_(setl, fund, ...) +(setl)->fund##_pay
     return 0 FUND_LAYERS(FUND_PLUS_, s);
 #undef FUND_PLUS_
 }
@@ -480,8 +495,8 @@ static void step_totals_and_account(struct ctx *c) {
         s->acct_pay = money_min(balance, may);
         struct fen_texts t = {0};
         EXPLAIN(c, "account: may pay %s (%s), balance %s: pays %s", fen_text(&t, may),
-                     p->account_covers == ACCOUNT_COVERS_ALL ? "all" : "in scope",
-                     fen_text(&t, balance), fen_text(&t, s->acct_pay));
+                p->account_covers == ACCOUNT_COVERS_ALL ? "all" : "in scope", fen_text(&t, balance),
+                fen_text(&t, s->acct_pay));
     }
     s->psn_cash_pay = s->psn_part_amt - s->acct_pay;
     s->balc = balance - s->acct_pay;

@@ -28,8 +28,8 @@ enum settle_code {
     E_DISEASE,
     E_DUP_LINE,
     E_BAD_AMOUNT,
-    E_REVOKED,      /* raised by journals, not by settle() */
-    E_NOT_SETTLED,  /* raised by journals, not by settle() */
+    E_REVOKED,     /* raised by journals, not by settle() */
+    E_NOT_SETTLED, /* raised by journals, not by settle() */
     SETTLE_CODE_COUNT,
 };
 
@@ -47,17 +47,17 @@ enum settle_code {
  *   - "label <amount>" in the brief print (yibao settle --brief).
  * X is called as X(P..., row...) where P... are the arguments after X, so
  * that a list can hand its own callback through (SETLINFO_FIELDS does). */
-#define FUND_LAYERS(X, ...)                                                          \
-    X(__VA_ARGS__, hifp, "310100", "390100", "basic pooled fund", "basic", ALWAYS)   \
-    X(__VA_ARGS__, hifob, "330100", "330100", "large-amount", "large-amount", NONZERO) \
-    X(__VA_ARGS__, hifmi, "390200", "390200", "catastrophic", "catastrophic", NONZERO) \
+#define FUND_LAYERS(X, ...)                                                              \
+    X(__VA_ARGS__, hifp, "310100", "390100", "basic pooled fund", "basic", ALWAYS)       \
+    X(__VA_ARGS__, hifob, "330100", "330100", "large-amount", "large-amount", NONZERO)   \
+    X(__VA_ARGS__, hifmi, "390200", "390200", "catastrophic", "catastrophic", NONZERO)   \
     X(__VA_ARGS__, maf, "610100", "610100", "medical assistance", "assistance", NONZERO) \
     FUND_LAYERS_TEST_EXTRA(X, __VA_ARGS__)
 
 /* A test-only layer (tests/t_extra_fund.sh builds with it) that shows a row
  * above is all the lists need; settle.c gives it a rule. */
 #ifdef YIBAO_TEST_EXTRA_FUND
-#define FUND_LAYERS_TEST_EXTRA(X, ...)                                               \
+#define FUND_LAYERS_TEST_EXTRA(X, ...) \
     X(__VA_ARGS__, xtf, "990100", "990100", "test layer", "test-layer", NONZERO)
 #else
 #define FUND_LAYERS_TEST_EXTRA(X, ...)
@@ -72,18 +72,18 @@ enum fund_layer_id { FUND_LAYERS(FUND_LAYER_ID_, ~) FUND_LAYER_COUNT };
  * X(A, name, kind). kind: FIGURE (an amount of this settlement), FUND (paid
  * by a fund layer, from FUND_LAYERS), BALANCE (the personal account after
  * it: not a flow, so a revoke's answer leaves it out). */
-#define SETLINFO_FIELDS(X, A)                                                        \
-    X(A, medfee_sumamt, FIGURE)                                                      \
-    X(A, fulamt_ownpay_amt, FIGURE)                                                  \
-    X(A, overlmt_selfpay, FIGURE)                                                    \
-    X(A, preselfpay_amt, FIGURE)                                                     \
-    X(A, inscp_scp_amt, FIGURE)                                                      \
-    X(A, act_pay_dedc, FIGURE)                                                       \
-    FUND_LAYERS(SETLINFO_FUND_PAY_, X, A)                                            \
-    X(A, fund_pay_sumamt, FIGURE)                                                    \
-    X(A, psn_part_amt, FIGURE)                                                       \
-    X(A, acct_pay, FIGURE)                                                           \
-    X(A, psn_cash_pay, FIGURE)                                                       \
+#define SETLINFO_FIELDS(X, A)             \
+    X(A, medfee_sumamt, FIGURE)           \
+    X(A, fulamt_ownpay_amt, FIGURE)       \
+    X(A, overlmt_selfpay, FIGURE)         \
+    X(A, preselfpay_amt, FIGURE)          \
+    X(A, inscp_scp_amt, FIGURE)           \
+    X(A, act_pay_dedc, FIGURE)            \
+    FUND_LAYERS(SETLINFO_FUND_PAY_, X, A) \
+    X(A, fund_pay_sumamt, FIGURE)         \
+    X(A, psn_part_amt, FIGURE)            \
+    X(A, acct_pay, FIGURE)                \
+    X(A, psn_cash_pay, FIGURE)            \
     X(A, balc, BALANCE)
 #define SETLINFO_FUND_PAY_(X, A, fund, ...) X(A, fund##_pay, FUND)
 
@@ -108,12 +108,12 @@ struct fund_rooms {
 /* A fund layer's row as data, for code that loops over the funds
  * (ledger postings, the setldetail answer, the brief print). */
 struct fund_layer {
-    const char *fund;           /* "hifp": ledger account F:hifp:<region>:<year> */
-    const char *code_employee;  /* setldetail fund_pay_type, insutype 310 */
-    const char *code_other;     /* setldetail fund_pay_type, other insutypes */
-    const char *type_name;      /* setldetail fund_pay_type_name */
-    const char *label;          /* brief print */
-    bool always_listed;         /* in setldetail even when it pays nothing */
+    const char *fund;          /* "hifp": ledger account F:hifp:<region>:<year> */
+    const char *code_employee; /* setldetail fund_pay_type, insutype 310 */
+    const char *code_other;    /* setldetail fund_pay_type, other insutypes */
+    const char *type_name;     /* setldetail fund_pay_type_name */
+    const char *label;         /* brief print */
+    bool always_listed;        /* in setldetail even when it pays nothing */
 };
 const struct fund_layer *fund_layer(enum fund_layer_id id);
 /* What fund layer `id` pays in `setl`, and its room in `rooms`. */
@@ -122,13 +122,13 @@ int64_t fund_layer_room(const struct fund_rooms *rooms, enum fund_layer_id id);
 
 /* Per-line figures (answers to fee-line uploads). */
 struct line_result {
-    int32_t item_class;             /* enum item_class */
+    int32_t item_class; /* enum item_class */
     int64_t fulamt_ownpay_fen;
     int64_t overlmt_fen;
     int64_t preselfpay_fen;
     int64_t inscp_fen;
-    int32_t selfpay_prop_bp;        /* pre-self-pay share applied (B), 0 (A), 10000 (C) */
-    int64_t cap_price_scaled;       /* -1: none */
+    int32_t selfpay_prop_bp;  /* pre-self-pay share applied (B), 0 (A), 10000 (C) */
+    int64_t cap_price_scaled; /* -1: none */
 };
 
 struct settle_input {
@@ -136,18 +136,18 @@ struct settle_input {
     const struct catalog *catalog;
     const struct institution *institution; /* NULL: unknown institution */
     const struct person *person;
-    const struct year_state *state;        /* the person's year (policy year) */
+    const struct year_state *state; /* the person's year (policy year) */
     const struct bill *bill;
 };
 
 struct settle_result {
     enum settle_code code;
-    int32_t error_line;             /* line index for line errors, else -1 */
-    const char *error_field;        /* field named by the error, or NULL */
+    int32_t error_line;      /* line index for line errors, else -1 */
+    const char *error_field; /* field named by the error, or NULL */
     struct setlinfo setl;
     struct fund_rooms rooms;
-    int32_t pool_ratio_bp;          /* basic ratio applied (pool_prop_selfpay) */
-    struct year_state delta;        /* what this settlement adds */
+    int32_t pool_ratio_bp;   /* basic ratio applied (pool_prop_selfpay) */
+    struct year_state delta; /* what this settlement adds */
 };
 
 /* Settles. On error, result->code says why and the delta is all zero.

@@ -8,8 +8,8 @@
 
 /* Code that loops over the rows reads each as int64_t fen: a member of
  * another type breaks the build here instead of being misread. */
-#define STATE_IS_FEN_(unused, name, where)                                            \
-    _Static_assert(_Generic(((struct year_state *)0)->name##_fen, int64_t: 1, default: 0), \
+#define STATE_IS_FEN_(unused, name, where)                                                   \
+    _Static_assert(_Generic(((struct year_state *)0)->name##_fen, int64_t : 1, default : 0), \
                    #name "_fen must be int64_t fen");
 YEAR_STATE_FIELDS(STATE_IS_FEN_, ~)
 #undef STATE_IS_FEN_
@@ -18,8 +18,7 @@ YEAR_STATE_FIELDS(STATE_IS_FEN_, ~)
 #define STATE_WHERE_STORED true
 #define STATE_WHERE_LEDGER false
 static const struct year_state_field year_state_fields[YEAR_STATE_MONEY_COUNT] = {
-    YEAR_STATE_FIELDS(STATE_ROW_, ~)
-};
+    YEAR_STATE_FIELDS(STATE_ROW_, ~)};
 #undef STATE_ROW_
 
 const struct year_state_field *year_state_field(enum year_state_id id) {
@@ -32,8 +31,9 @@ int64_t *year_state_money(struct year_state *state, enum year_state_id id) {
     assert(state != NULL);
     assert(id >= 0 && id < YEAR_STATE_MONEY_COUNT);
     switch (id) {
-#define STATE_CASE_(s, name, where) case YEAR_STATE_##name: return &(s)->name##_fen;
-    YEAR_STATE_FIELDS(STATE_CASE_, state)
+#define STATE_CASE_(s, name, where) \
+    case YEAR_STATE_##name: return &(s)->name##_fen;
+        YEAR_STATE_FIELDS(STATE_CASE_, state)
 #undef STATE_CASE_
     case YEAR_STATE_MONEY_COUNT: break;
     }
@@ -59,7 +59,8 @@ static void add_scaled(struct year_state *s, const struct year_state *d, int sig
 #define STATE_ADD_(unused, name, where) s->name##_fen += sign * d->name##_fen;
     YEAR_STATE_FIELDS(STATE_ADD_, ~)
 #undef STATE_ADD_
-    for (int i = 0; i < POLICY_DISEASES_MAX; i++) s->special_paid_fen[i] += sign * d->special_paid_fen[i];
+    for (int i = 0; i < POLICY_DISEASES_MAX; i++)
+        s->special_paid_fen[i] += sign * d->special_paid_fen[i];
 }
 
 void year_state_apply(struct year_state *state, const struct year_state *delta) {

@@ -20,16 +20,16 @@
  * (the personal account), not a column. Apply, unapply, equal and valid
  * (>= 0) cover every row. New rows go at the end: the row order is the
  * order of keys and columns that clients and older stores already see. */
-#define YEAR_STATE_FIELDS(X, A)                                                      \
-    X(A, basic_paid, STORED)                                                         \
-    X(A, general_paid, STORED)                                                       \
-    X(A, general_ded_used, STORED)                                                   \
-    X(A, special_ded_used, STORED)                                                   \
-    X(A, over_cap_paid, STORED)                                                      \
-    X(A, cat_burden, STORED)                                                         \
-    X(A, cat_paid, STORED)                                                           \
-    X(A, maf_paid, STORED)                                                           \
-    X(A, acct_balc, LEDGER)                                                          \
+#define YEAR_STATE_FIELDS(X, A)    \
+    X(A, basic_paid, STORED)       \
+    X(A, general_paid, STORED)     \
+    X(A, general_ded_used, STORED) \
+    X(A, special_ded_used, STORED) \
+    X(A, over_cap_paid, STORED)    \
+    X(A, cat_burden, STORED)       \
+    X(A, cat_paid, STORED)         \
+    X(A, maf_paid, STORED)         \
+    X(A, acct_balc, LEDGER)        \
     YEAR_STATE_TEST_EXTRA(X, A)
 
 /* The test-only fund layer's accumulator (see FUND_LAYERS in settle.h). */
@@ -54,8 +54,8 @@ enum year_state_id { YEAR_STATE_FIELDS(YEAR_STATE_ID_, ~) YEAR_STATE_MONEY_COUNT
 
 /* The rows as data, for code that loops over them (codecs, SQL rows). */
 struct year_state_field {
-    const char *name;           /* JSON key, SQL column; journal key d.<name> */
-    bool stored;                /* a column of table states */
+    const char *name; /* JSON key, SQL column; journal key d.<name> */
+    bool stored;      /* a column of table states */
 };
 const struct year_state_field *year_state_field(enum year_state_id id);
 /* The accumulator of row `id` (its <name>_fen member). */

@@ -31,15 +31,15 @@
 struct nonce_entry {
     uint64_t hash;
     int64_t expires_s;
-    uint32_t next;          /* chain in the bucket: index + 1, 0 = end */
+    uint32_t next; /* chain in the bucket: index + 1, 0 = end */
 };
 
 struct nonce_cache {
-    uint32_t capacity;      /* ring entries */
-    uint32_t head, count;   /* oldest entry, live entries */
+    uint32_t capacity;    /* ring entries */
+    uint32_t head, count; /* oldest entry, live entries */
     struct nonce_entry *ring;
-    uint32_t bucket_count;  /* power of two */
-    uint32_t *buckets;      /* index + 1 */
+    uint32_t bucket_count; /* power of two */
+    uint32_t *buckets;     /* index + 1 */
 };
 
 static uint64_t nonce_hash(const char *nonce) {
@@ -119,7 +119,8 @@ static void hex_of(const unsigned char *raw, size_t n, char *out) {
     out[2 * n] = '\0';
 }
 
-void service_sign_sha256(const char *timestamp, const char *token, const char *nonce, char out[65]) {
+void service_sign_sha256(const char *timestamp, const char *token, const char *nonce,
+                         char out[65]) {
     char text[3 * 160];
     unsigned char md[SHA256_DIGEST_LENGTH];
     int n = snprintf(text, sizeof text, "%s%s%s%s", timestamp, token, nonce, timestamp);
@@ -148,7 +149,8 @@ void service_sign_hmac(const char *timestamp, const char *token, const char *non
     msg[ts + 1 + nn] = '\n';
     if (body_len > 0) memcpy(msg + ts + nn + 2, body, body_len);
     bool ok = HMAC(EVP_sha256(), token, (int)strlen(token), msg, ts + nn + body_len + 2, md,
-                   &md_len) != NULL && md_len == SHA256_DIGEST_LENGTH;
+                   &md_len) != NULL &&
+              md_len == SHA256_DIGEST_LENGTH;
     free(msg);
     if (!ok) {
         memset(out, 'x', 64);
@@ -234,7 +236,7 @@ static int nonce_use(struct service *svc, struct cred_entry *e, const char *nonc
 
 struct nonce_load {
     struct service *svc;
-    const char *failure;  /* why the load stopped; NULL: a storage error */
+    const char *failure; /* why the load stopped; NULL: a storage error */
 };
 
 /* A used nonce into its credential's cache. One that cannot be held fails
@@ -248,20 +250,22 @@ static int nonce_load(void *ctx, const struct svc_nonce *row) {
     struct cred_entry *e = cred_lookup(l->svc, row->paasid, now_s, &cred, &uncached);
     assert(e == NULL || !uncached);
     if (uncached) l->failure = "a credential cannot be cached (out of memory, or too many)";
-    else if (e != NULL && nonce_use(l->svc, e, row->nonce, now_s) == 3) l->failure = "out of memory";
+    else if (e != NULL && nonce_use(l->svc, e, row->nonce, now_s) == 3)
+        l->failure = "out of memory";
     return l->failure != NULL ? -1 : 0;
 }
 
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
     assert(svc != NULL && svc->nonce_log == NULL && svc->cred_count == 0);
     if (svc->cfg.auth_off) return 0;
-    if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s,
-                        &svc->nonce_log, err, err_size) != 0)
+    if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s, &svc->nonce_log,
+                        err, err_size) != 0)
         return -1;
     struct nonce_load l = {svc, NULL};
     if (nonce_log_scan(svc->nonce_log, now_s - svc->cfg.time_window_s, nonce_load, &l) != 0)
         return snprintf(err, err_size, "nonces: %s",
-                        l.failure ? l.failure : nonce_log_error(svc->nonce_log)), -1;
+                        l.failure ? l.failure : nonce_log_error(svc->nonce_log)),
+               -1;
     return 0;
 }
 
@@ -303,8 +307,10 @@ static int check_timestamp(struct svc_call *c, const struct svc_request *req, in
         ts = ts * 10 + (req->timestamp[i] - '0');
     }
     if (ts < req->now_s - window_s || ts > req->now_s + window_s)
-        return svc_fail(c, "auth: x-tif-timestamp %" PRId64 " is outside +-%" PRId64
-                        " s of the server's time %" PRId64, ts, window_s, req->now_s);
+        return svc_fail(c,
+                        "auth: x-tif-timestamp %" PRId64 " is outside +-%" PRId64
+                        " s of the server's time %" PRId64,
+                        ts, window_s, req->now_s);
     *ts_out = ts;
     assert(ts >= 0);
     return 0;
@@ -318,8 +324,7 @@ static int check_signature(struct svc_call *c, const struct svc_request *req, co
         service_sign_sha256(req->timestamp, token, req->nonce, want);
     else if (strcmp(method, "hmac-sha256") == 0)
         service_sign_hmac(req->timestamp, token, req->nonce, req->body, req->body_len, want);
-    else
-        return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
+    else return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
     if (strlen(req->signature) != 64 || CRYPTO_memcmp(want, req->signature, 64) != 0)
         return svc_fail(c, "auth: x-tif-signature does not match");
     assert(strlen(want) == 64);
@@ -341,8 +346,10 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
     bool uncached = false;
     struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, &cred, &uncached);
     if (uncached)
-        return svc_fail(c, "auth: x-tif-paasid: the credential cannot be cached (out of memory, "
-                        "or %d credentials)", SVC_CRED_MAX);
+        return svc_fail(c,
+                        "auth: x-tif-paasid: the credential cannot be cached (out of memory, "
+                        "or %d credentials)",
+                        SVC_CRED_MAX);
     if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
     if (!cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
     if (check_signature(c, req, cred.token) != 0) return -1;
@@ -350,7 +357,8 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
         return svc_fail(c, "fixmedins_code: '%s' is not the credential's institution", body_code);
     int rc = nonce_use(svc, e, req->nonce, req->now_s);
     if (rc == 1) return svc_fail(c, "auth: x-tif-nonce: already used");
-    if (rc == 2) return svc_fail(c, "auth: too many requests in the time window (nonce cache full)");
+    if (rc == 2)
+        return svc_fail(c, "auth: too many requests in the time window (nonce cache full)");
     if (rc == 3) return svc_fail(c, "auth: out of memory");
     if (svc->nonce_log != NULL && nonce_log_add(svc->nonce_log, req->paasid, req->nonce, ts) != 0)
         return svc_fail(c, "auth: nonces cannot be recorded now (storage); retry with a new nonce");

@@ -81,7 +81,8 @@ int in_code(struct svc_call *c, const struct json_value *obj, const char *key, c
     out[0] = '\0';
     if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
         return required ? missing(c, path, key) : 1;
-    if (v->type != JSON_STRING && v->type != JSON_NUMBER) return type_fail(c, path, key, "a string", v);
+    if (v->type != JSON_STRING && v->type != JSON_NUMBER)
+        return type_fail(c, path, key, "a string", v);
     if (v->len >= size) {
         char where[SVC_PATH_BYTES];
         join(where, sizeof where, path, key);
@@ -200,15 +201,16 @@ static void index_suffix(char *out, int32_t index) {
     int n = 0;
     assert(out != NULL && index >= 0 && index <= BILL_LINES_MAX);
     uint32_t v = (uint32_t)index;
-    do digits[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    do digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
     *out++ = '[';
     while (n > 0) *out++ = digits[--n];
     *out++ = ']';
     *out = '\0';
 }
 
-int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
-                 int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size) {
+int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path, int32_t *count,
+                 datetime_s *latest, char *mdtrt_id, size_t mdtrt_size) {
     assert(count != NULL && latest != NULL && (mdtrt_id == NULL || mdtrt_size > 0));
     *count = 0;
     *latest = 0;

@@ -34,19 +34,19 @@
 #define HTTP_CONNECTION_TIMEOUT_S 30
 #define HTTP_POLL_SLEEP_NS 100000000L
 #define HTTP_CONN_MEMORY_BYTES (16u * 1024u) /* MHD zeroes it per request: keep it small */
-#define HTTP_DRAIN_WAIT_MS 30000 /* at stop: longest wait for queued commits */
-#define HTTP_DAEMONS_MAX 64      /* one daemon (one thread) per --threads, at most this */
+#define HTTP_DRAIN_WAIT_MS 30000             /* at stop: longest wait for queued commits */
+#define HTTP_DAEMONS_MAX 64 /* one daemon (one thread) per --threads, at most this */
 #define HTTP_LISTEN_BACKLOG 1024
-#define HTTP_ACCEPT_POLL_MS 100  /* the acceptor looks at the stop flag this often */
+#define HTTP_ACCEPT_POLL_MS 100 /* the acceptor looks at the stop flag this often */
 
 struct http_server {
     struct service *svc;
-    atomic_int in_flight;           /* suspended requests waiting for a commit */
-    atomic_bool stopping;           /* new requests are refused */
+    atomic_int in_flight; /* suspended requests waiting for a commit */
+    atomic_bool stopping; /* new requests are refused */
     int listen_fd;
     struct MHD_Daemon *daemons[HTTP_DAEMONS_MAX];
     int daemon_count;
-    atomic_bool accepting;          /* the acceptor runs while true */
+    atomic_bool accepting; /* the acceptor runs while true */
     pthread_t acceptor;
 };
 
@@ -56,7 +56,7 @@ struct http_req {
     struct MHD_Connection *conn;
     struct svc_worker *w;
     struct service_waiter waiter;
-    bool waiting;                   /* suspended: the next call finishes it */
+    bool waiting; /* suspended: the next call finishes it */
 };
 
 static void on_suspend(void *ctx) {
@@ -147,8 +147,8 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
         free(hr);
         return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
     }
-    *hr = (struct http_req){.srv = srv, .conn = conn, .w = w,
-                            .waiter = {on_suspend, on_resume, NULL}};
+    *hr = (struct http_req){
+        .srv = srv, .conn = conn, .w = w, .waiter = {on_suspend, on_resume, NULL}};
     hr->waiter.ctx = hr;
     json_buf_reset(&w->req);
     w->req_too_big = false;
@@ -237,14 +237,13 @@ static int listen_socket(const struct sockaddr_in *addr) {
 
 static struct MHD_Daemon *daemon_start(struct http_server *srv) {
     assert(srv->svc->cfg.threads >= 1);
-    return MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-            MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
-        0, NULL, NULL, on_request, srv,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(SERVICE_CONNECTIONS_MAX / srv->svc->cfg.threads + 1),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+    return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                                MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+                            0, NULL, NULL, on_request, srv, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(SERVICE_CONNECTIONS_MAX / srv->svc->cfg.threads + 1),
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 }
 
 /* The acceptor: every new connection goes to the next daemon in turn (the
@@ -296,10 +295,12 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     if (srv.listen_fd < 0)
         return snprintf(err, err_size, "cannot listen on %s: %s%s", listen, strerror(errno),
                         errno == EADDRINUSE ? " (another server, or another yibao serve, has it)"
-                                            : ""), -1;
+                                            : ""),
+               -1;
     socklen_t len = sizeof addr;
     bool ok = getsockname(srv.listen_fd, (struct sockaddr *)&addr, &len) == 0; /* port 0 */
-    while (ok && srv.daemon_count < n && (srv.daemons[srv.daemon_count] = daemon_start(&srv)) != NULL)
+    while (ok && srv.daemon_count < n &&
+           (srv.daemons[srv.daemon_count] = daemon_start(&srv)) != NULL)
         srv.daemon_count++;
     ok = ok && srv.daemon_count == n;
     if (ok) atomic_store(&srv.accepting, true);

@@ -17,12 +17,12 @@
 
 #include "service/svc.h"
 
-#define NONCE_FLUSH_MS 50           /* longest time a used nonce is only in memory */
-#define NONCE_PRUNE_S 10            /* how often expired rows are deleted */
-#define NONCE_PENDING_MAX 65536     /* nonces queued between flushes; more are refused */
+#define NONCE_FLUSH_MS 50       /* longest time a used nonce is only in memory */
+#define NONCE_PRUNE_S 10        /* how often expired rows are deleted */
+#define NONCE_PENDING_MAX 65536 /* nonces queued between flushes; more are refused */
 
 struct nonce_log {
-    struct svcdb *db;               /* the flusher's own connection */
+    struct svcdb *db; /* the flusher's own connection */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct svc_nonce *pending, *writing;
@@ -71,7 +71,7 @@ static void requeue(struct nonce_log *log, size_t n) {
     assert(log->pending_count <= NONCE_PENDING_MAX);
     if (keep < n && svc_log_gate_fail(&log->lost_gate))
         fprintf(stderr, "yibao serve: nonce log: the queue is full: used nonces are not persisted "
-                "(logged once until it drains)\n");
+                        "(logged once until it drains)\n");
     if (keep == n && log->pending_count < NONCE_PENDING_MAX / 2) {
         int64_t times = svc_log_gate_ok(&log->lost_gate);
         if (times > 0) fprintf(stderr, "yibao serve: nonce log: the queue drains again\n");

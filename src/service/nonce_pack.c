@@ -17,11 +17,13 @@
 
 #include "service/svc.h"
 
-#define TS_DIGITS_MAX 18                /* timestamps stay far below 10^18 */
+#define TS_DIGITS_MAX 18 /* timestamps stay far below 10^18 */
 
 size_t nonce_pack_bound(size_t n) {
     assert(n <= SIZE_MAX / 512); /* the product below cannot wrap */
-    return n * (TS_DIGITS_MAX + 1 + 2 * SERVICE_PAASID_BYTES_MAX + 1 + 2 * SERVICE_NONCE_BYTES_MAX + 1) + 1;
+    return n * (TS_DIGITS_MAX + 1 + 2 * SERVICE_PAASID_BYTES_MAX + 1 + 2 * SERVICE_NONCE_BYTES_MAX +
+                1) +
+           1;
 }
 
 static char *hex_put(char *p, const char *s) {

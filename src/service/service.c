@@ -17,32 +17,174 @@
  * replayable write keeps its answer by msgid in the service tables;
  * settlements and revokes are idempotent in the store's journal instead. */
 static const struct svc_txn txns[] = {
-    {.infno = "9001", .run = txn_signin, .institutions = SVC_FOR_ANY, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "9002", .run = txn_signout, .institutions = SVC_FOR_ANY, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "1101", .run = txn_person, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "5206", .run = txn_cumulative, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "5203", .run = txn_setl_query, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "3201", .run = txn_reconcile, .institutions = SVC_FOR_ANY, .writes = false, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2201", .run = txn_register, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NOW},
-    {.infno = "2202", .run = txn_register_cancel, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2203", .run = txn_visit_info, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2204", .run = txn_fee_upload, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .prepare = txn_fee_prepare, .designation = SVC_DESIGNATION_NOW},
-    {.infno = "2205", .run = txn_fee_withdraw, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2206", .run = txn_presettle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "11"},
-    {.infno = "2207", .run = txn_settle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "11"},
-    {.infno = "2208", .run = txn_revoke, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_OUTPATIENT, .writes = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2401", .run = txn_admit, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NOW},
-    {.infno = "2402", .run = txn_discharge, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2403", .run = txn_admit_change, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2404", .run = txn_register_cancel, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2301", .run = txn_fee_upload, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .prepare = txn_fee_prepare, .designation = SVC_DESIGNATION_NOW},
-    {.infno = "2302", .run = txn_fee_withdraw, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .replayable = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2303", .run = txn_presettle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "21"},
-    {.infno = "2304", .run = txn_settle, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "21"},
-    {.infno = "2305", .run = txn_revoke, .institutions = SVC_FOR_HOSPITALS, .visit = VISIT_INPATIENT, .writes = true, .designation = SVC_DESIGNATION_NONE},
-    {.infno = "2101", .run = txn_pharmacy, .institutions = SVC_FOR_PHARMACIES, .writes = false, .designation = SVC_DESIGNATION_BILL, .med_type = "41"},
-    {.infno = "2102", .run = txn_pharmacy, .institutions = SVC_FOR_PHARMACIES, .writes = true, .designation = SVC_DESIGNATION_BILL, .med_type = "41"},
-    {.infno = "2103", .run = txn_revoke, .institutions = SVC_FOR_PHARMACIES, .writes = true, .designation = SVC_DESIGNATION_NONE},
+    {.infno = "9001",
+     .run = txn_signin,
+     .institutions = SVC_FOR_ANY,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "9002",
+     .run = txn_signout,
+     .institutions = SVC_FOR_ANY,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "1101",
+     .run = txn_person,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "5206",
+     .run = txn_cumulative,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "5203",
+     .run = txn_setl_query,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "3201",
+     .run = txn_reconcile,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2201",
+     .run = txn_register,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2202",
+     .run = txn_register_cancel,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2203",
+     .run = txn_visit_info,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2204",
+     .run = txn_fee_upload,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .prepare = txn_fee_prepare,
+     .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2205",
+     .run = txn_fee_withdraw,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2206",
+     .run = txn_presettle,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = false,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "11"},
+    {.infno = "2207",
+     .run = txn_settle,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "11"},
+    {.infno = "2208",
+     .run = txn_revoke,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2401",
+     .run = txn_admit,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2402",
+     .run = txn_discharge,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2403",
+     .run = txn_admit_change,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2404",
+     .run = txn_register_cancel,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2301",
+     .run = txn_fee_upload,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .prepare = txn_fee_prepare,
+     .designation = SVC_DESIGNATION_NOW},
+    {.infno = "2302",
+     .run = txn_fee_withdraw,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2303",
+     .run = txn_presettle,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = false,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "21"},
+    {.infno = "2304",
+     .run = txn_settle,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "21"},
+    {.infno = "2305",
+     .run = txn_revoke,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_INPATIENT,
+     .writes = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2101",
+     .run = txn_pharmacy,
+     .institutions = SVC_FOR_PHARMACIES,
+     .writes = false,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "41"},
+    {.infno = "2102",
+     .run = txn_pharmacy,
+     .institutions = SVC_FOR_PHARMACIES,
+     .writes = true,
+     .designation = SVC_DESIGNATION_BILL,
+     .med_type = "41"},
+    {.infno = "2103",
+     .run = txn_revoke,
+     .institutions = SVC_FOR_PHARMACIES,
+     .writes = true,
+     .designation = SVC_DESIGNATION_NONE},
 };
 
 const struct svc_txn *svc_txn_find(const char *infno) {
@@ -79,11 +221,17 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
     if (cfg->batch_max < 1 || cfg->batch_max > BATCH_MAX)
         return snprintf(err, size, "batch: must be in [1, %d]", BATCH_MAX), -1;
     if (cfg->nonces_per_paasid < 16 || cfg->nonces_per_paasid > SERVICE_NONCES_PER_PAASID_MAX)
-        return snprintf(err, size, "nonce-cache: must be in [16, %u]", SERVICE_NONCES_PER_PAASID_MAX), -1;
+        return snprintf(err, size, "nonce-cache: must be in [16, %u]",
+                        SERVICE_NONCES_PER_PAASID_MAX),
+               -1;
     if (cfg->sign_in_valid_s < 1 || cfg->sign_in_valid_s > SERVICE_SIGN_IN_VALID_S_MAX)
-        return snprintf(err, size, "sign-in-valid-s: must be in [1, %d]", SERVICE_SIGN_IN_VALID_S_MAX), -1;
+        return snprintf(err, size, "sign-in-valid-s: must be in [1, %d]",
+                        SERVICE_SIGN_IN_VALID_S_MAX),
+               -1;
     if (cfg->answers_kept_s < 1 || cfg->answers_kept_s > SERVICE_ANSWERS_KEPT_S_MAX)
-        return snprintf(err, size, "answers-kept-s: must be in [1, %d]", SERVICE_ANSWERS_KEPT_S_MAX), -1;
+        return snprintf(err, size, "answers-kept-s: must be in [1, %d]",
+                        SERVICE_ANSWERS_KEPT_S_MAX),
+               -1;
     return 0;
 }
 
@@ -154,9 +302,10 @@ void service_close(struct service *svc) {
         int64_t batches = 0, requests = 0;
         commitq_stats(svc->q, &batches, &requests);
         if (requests > 0)
-            fprintf(stderr, "yibao serve: %" PRId64 " settlements and revokes in %" PRId64
-                    " group commits (%.1f per commit)\n", requests, batches,
-                    (double)requests / (double)batches);
+            fprintf(stderr,
+                    "yibao serve: %" PRId64 " settlements and revokes in %" PRId64
+                    " group commits (%.1f per commit)\n",
+                    requests, batches, (double)requests / (double)batches);
         commitq_stop(svc->q);
     }
     svcq_stop(svc->wq);
@@ -238,9 +387,9 @@ void service_worker_give(struct service *svc, struct svc_worker *w) {
 
 /* ---- the envelope --------------------------------------------------------- */
 static const char *const optional_fields[] = {
-    "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver", "opter_type", "opter",
-    "opter_name", "inf_time", "fixmedins_name", "sign_no", "dev_no", "dev_safe_info", "cainfo",
-    "signtype"};
+    "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver",         "opter_type",
+    "opter",           "opter_name",     "inf_time",       "fixmedins_name", "sign_no",
+    "dev_no",          "dev_safe_info",  "cainfo",         "signtype"};
 
 static int envelope(struct svc_call *c, const struct json_value *root) {
     assert(root != NULL && c->env == NULL && c->input == NULL);
@@ -308,18 +457,18 @@ static int replayable_run(struct svc_call *c) {
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
     /* past the retention the answer is refused even before it is pruned */
     if (found && (kept->len == 0 || answered_s < c->now_s - c->svc->cfg.answers_kept_s))
-        return svc_fail(c, "envelope.msgid: '%s' was already used (infno %s) more than %" PRId64
-                        " s ago; its answer is no longer kept", c->msgid, infno,
-                        c->svc->cfg.answers_kept_s);
+        return svc_fail(c,
+                        "envelope.msgid: '%s' was already used (infno %s) more than %" PRId64
+                        " s ago; its answer is no longer kept",
+                        c->msgid, infno, c->svc->cfg.answers_kept_s);
     if (found) { /* the first answer, not what a prepare step wrote now */
         json_buf_reset(c->output);
         json_buf_raw(c->output, kept->data, kept->len);
         return 0;
     }
     if (c->txn->run(c) != 0) return -1;
-    if (!c->output->failed &&
-        svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->output->data,
-                         c->output->len, c->now_s) != 0)
+    if (!c->output->failed && svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno,
+                                               c->output->data, c->output->len, c->now_s) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     return 0;
 }
@@ -362,7 +511,8 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
         return svc_fail(c, "body: %zu bytes, more than the limit %zu", req->body_len,
                         c->svc->cfg.body_bytes_max);
     const struct json_value *root = json_parse(c->w->doc, req->body, req->body_len, &jerr);
-    if (root == NULL) return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
+    if (root == NULL)
+        return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
     if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0) return -1;
     const struct svc_txn *t = svc_txn_find(c->infno);
     if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
@@ -373,7 +523,8 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
     c->txn = t;
-    assert(t->run != NULL && (t->writes || !t->replayable) && (t->prepare == NULL || t->replayable));
+    assert(t->run != NULL && (t->writes || !t->replayable) &&
+           (t->prepare == NULL || t->replayable));
     if (!t->replayable) return t->run(c);
     /* a failed prepare is answered by the writer: a replay gets its first answer */
     if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
@@ -437,7 +588,8 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
     return SVC_PENDING;
 }
 
-int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(struct svc_call *c)) {
+int svc_write(struct svc_call *c, int (*run)(struct svc_call *c),
+              int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
     assert(run != NULL && after != NULL && c->txn != NULL);
     assert(!w->job_in_flight && !w->in_flight && w->after == NULL); /* the job is queued once */
@@ -476,7 +628,7 @@ const char *service_begin(struct service *svc, struct svc_worker *w, const struc
 
 const char *service_finish(struct service *svc, struct svc_worker *w, size_t *len) {
     assert(svc != NULL && w != NULL && w->after != NULL);
-    int (*after)(struct svc_call *c) = w->after;
+    int (*after)(struct svc_call * c) = w->after;
     w->after = NULL;
     w->in_flight = false;
     w->job_in_flight = false;

@@ -18,15 +18,15 @@
 
 /* ---- limits (defaults; serve options override the configurable ones) --- */
 #define SERVICE_BODY_BYTES_DEFAULT (1024u * 1024u)   /* --max-body */
-#define SERVICE_BODY_BYTES_MAX (16u * 1024u * 1024u)  /* upper bound of --max-body */
-#define SERVICE_LINES_DEFAULT 1000                    /* --max-lines: fee lines per request/bill */
-#define SERVICE_DEPTH_DEFAULT 16                      /* --max-depth: JSON nesting */
-#define SERVICE_NODES_PER_BYTE_DIV 2                  /* JSON nodes <= body bytes / 2 + 64 */
-#define SERVICE_TIME_WINDOW_S 300                     /* x-tif-timestamp skew allowed */
-#define SERVICE_NONCES_PER_PAASID_DEFAULT (1u << 20)  /* --nonce-cache */
-#define SERVICE_NONCES_PER_PAASID_MAX (1u << 26)      /* ~28 bytes each */
-#define SERVICE_NONCE_BYTES_MAX 64                    /* x-tif-nonce */
-#define SERVICE_THREADS_DEFAULT 2                     /* --threads: HTTP threads (not blocked by commits) */
+#define SERVICE_BODY_BYTES_MAX (16u * 1024u * 1024u) /* upper bound of --max-body */
+#define SERVICE_LINES_DEFAULT 1000                   /* --max-lines: fee lines per request/bill */
+#define SERVICE_DEPTH_DEFAULT 16                     /* --max-depth: JSON nesting */
+#define SERVICE_NODES_PER_BYTE_DIV 2                 /* JSON nodes <= body bytes / 2 + 64 */
+#define SERVICE_TIME_WINDOW_S 300                    /* x-tif-timestamp skew allowed */
+#define SERVICE_NONCES_PER_PAASID_DEFAULT (1u << 20) /* --nonce-cache */
+#define SERVICE_NONCES_PER_PAASID_MAX (1u << 26)     /* ~28 bytes each */
+#define SERVICE_NONCE_BYTES_MAX 64                   /* x-tif-nonce */
+#define SERVICE_THREADS_DEFAULT 2 /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
 #define SERVICE_BATCH_DEFAULT 1024                    /* --batch: settlements per group commit */
 #define SERVICE_CONNECTIONS_MAX 4096                  /* concurrent HTTP connections */
@@ -35,11 +35,12 @@
 #define SERVICE_ANSWER_BYTES_MAX (4u * 1024u * 1024u) /* a stored (replayable) answer */
 #define SERVICE_TOKEN_HEX_BYTES 64                    /* credential token: 32 random bytes */
 #define SERVICE_PAASID_BYTES_MAX 63
-#define SERVICE_SIGN_IN_VALID_S_DEFAULT (24 * 3600)   /* --sign-in-valid-s: a 9001 sign_no's life */
+#define SERVICE_SIGN_IN_VALID_S_DEFAULT (24 * 3600) /* --sign-in-valid-s: a 9001 sign_no's life */
 #define SERVICE_SIGN_IN_VALID_S_MAX (366 * 24 * 3600)
-#define SERVICE_ANSWERS_KEPT_S_DEFAULT (7 * 24 * 3600) /* --answers-kept-s: replayable answers' life */
+#define SERVICE_ANSWERS_KEPT_S_DEFAULT \
+    (7 * 24 * 3600) /* --answers-kept-s: replayable answers' life */
 #define SERVICE_ANSWERS_KEPT_S_MAX (366 * 24 * 3600)
-#define SERVICE_SIGN_NO_BYTES_MAX 20                  /* sign_no: decimal digits (9001 pads to 20) */
+#define SERVICE_SIGN_NO_BYTES_MAX 20 /* sign_no: decimal digits (9001 pads to 20) */
 
 #define SERVICE_PATH "/fsi/api/rsfComIfsService/callService"
 
@@ -53,10 +54,10 @@ struct service_config {
     int64_t time_window_s;
     int64_t sign_in_valid_s; /* a sign_no is valid this long after its 9001 */
     int64_t answers_kept_s;  /* a replayable answer is kept this long, then only its msgid */
-    bool sign_in_off;   /* --sign-in off (test rigs): the envelope's sign_no is not checked */
-    bool auth_off;      /* tests and the fuzzer only: no gateway headers needed */
-    bool dry_run;       /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
-    bool db_sync_off;   /* the fuzzer: service tables without fsync */
+    bool sign_in_off;        /* --sign-in off (test rigs): the envelope's sign_no is not checked */
+    bool auth_off;           /* tests and the fuzzer only: no gateway headers needed */
+    bool dry_run;     /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
+    bool db_sync_off; /* the fuzzer: service tables without fsync */
 };
 
 void service_config_default(struct service_config *cfg);
@@ -80,10 +81,10 @@ struct svc_request {
     const char *timestamp;
     const char *nonce;
     const char *signature;
-    const char *sign_method;    /* x-tif-signature-method: NULL/"sha256" or "hmac-sha256" */
+    const char *sign_method; /* x-tif-signature-method: NULL/"sha256" or "hmac-sha256" */
     const char *body;
     size_t body_len;
-    int64_t now_s;              /* unix time */
+    int64_t now_s; /* unix time */
 };
 
 /* Handles one request and returns the response envelope's text (owned by
@@ -115,8 +116,7 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
 /* Signature helpers shared with `yibao sign` and the load generator.
  * sha256 mode: hex SHA-256(timestamp + token + nonce + timestamp).
  * hmac mode:   hex HMAC-SHA-256(key = token, timestamp + "\n" + nonce + "\n" + body). */
-void service_sign_sha256(const char *timestamp, const char *token, const char *nonce,
-                         char out[65]);
+void service_sign_sha256(const char *timestamp, const char *token, const char *nonce, char out[65]);
 void service_sign_hmac(const char *timestamp, const char *token, const char *nonce,
                        const char *body, size_t body_len, char out[65]);
 

@@ -226,8 +226,9 @@ int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line 
     assert(count >= 0 && count <= BILL_LINES_MAX);
     assert(visit_id > 0 && (lines != NULL || count == 0) && duplicate_at != NULL);
     *duplicate_at = -1;
-    int rc = count == 0 ? 0 : ops_of(db)->fee_insert(db, visit_id, lines, count, fee_ocur_time,
-                                                     duplicate_at);
+    int rc = count == 0
+                 ? 0
+                 : ops_of(db)->fee_insert(db, visit_id, lines, count, fee_ocur_time, duplicate_at);
     assert(*duplicate_at >= -1 && *duplicate_at < count);
     return rc;
 }
@@ -240,7 +241,8 @@ int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, 
     return rc;
 }
 
-int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, int64_t *deleted) {
+int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
+                       int64_t *deleted) {
     assert(visit_id > 0 && deleted != NULL);
     int rc = ops_of(db)->fee_withdraw(db, visit_id, feedetl_sn, deleted);
     assert(rc != 0 || *deleted >= 0);
@@ -335,9 +337,8 @@ static void random_hex(char *out, size_t bytes) {
     out[2 * bytes] = '\0';
 }
 
-int service_credential_issue(const char *target, const char *code, char *paasid,
-                             size_t paasid_size, char *token, size_t token_size, char *err,
-                             size_t err_size) {
+int service_credential_issue(const char *target, const char *code, char *paasid, size_t paasid_size,
+                             char *token, size_t token_size, char *err, size_t err_size) {
     assert(paasid_size > 40 && token_size > SERVICE_TOKEN_HEX_BYTES);
     struct svcdb *db;
     if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;

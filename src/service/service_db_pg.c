@@ -24,22 +24,43 @@
 #include "store/schema.h"
 
 #define PGDB_ERR_BYTES 512
-#define PGDB_PARAMS_MAX 15           /* parameters of the widest statement */
-#define PGDB_INT_BYTES 24            /* an int64 as text */
+#define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
+#define PGDB_INT_BYTES 24  /* an int64 as text */
 
 enum stmt_id {
-    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_ANS_PRUNE, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET, S_VISIT_LOCK,
-    S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
-    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
-    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_COUNT
+    S_CRED_GET,
+    S_CRED_PUT,
+    S_ANS_GET,
+    S_ANS_PUT,
+    S_ANS_PRUNE,
+    S_SIGNIN_PUT,
+    S_VISIT_INS,
+    S_VISIT_GET,
+    S_VISIT_LOCK,
+    S_VISIT_UPD,
+    S_FEE_INS,
+    S_FEE_OPEN,
+    S_FEE_DEL_ONE,
+    S_FEE_DEL_ALL,
+    S_FEE_MARK,
+    S_SETL_PUT,
+    S_SETL_BY_MSGID,
+    S_SETL_VISIT,
+    S_NONCE_PUT,
+    S_NONCE_SCAN,
+    S_NONCE_PRUNE,
+    S_SIGNIN_GET,
+    S_SIGNIN_SCAN,
+    S_SIGNOUT_PUT,
+    S_COUNT
 };
 
-#define SIGNIN_SELECT                                                                       \
-    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s "         \
+#define SIGNIN_SELECT                                                              \
+    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s " \
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
-#define VISIT_COLS                                                                          \
-    "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg,"        \
+#define VISIT_COLS                                                                  \
+    "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg," \
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -86,14 +107,14 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 struct pgdb {
-    struct svcdb base;              /* first: the front's handle */
+    struct svcdb base; /* first: the front's handle */
     PGconn *pg;
-    struct pgconn_watch watch;      /* sees the server's goodbye while idle */
-    bool sync_off;                  /* synchronous_commit = off for this session */
-    bool in_tx;                     /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
-    bool broken;                    /* a reconnect or its session set-up failed: again next unit */
+    struct pgconn_watch watch; /* sees the server's goodbye while idle */
+    bool sync_off;             /* synchronous_commit = off for this session */
+    bool in_tx;                /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
+    bool broken;               /* a reconnect or its session set-up failed: again next unit */
     char err[PGDB_ERR_BYTES];
-    struct json_buf arrays[5];      /* fee_insert's array parameters, reused */
+    struct json_buf arrays[5]; /* fee_insert's array parameters, reused */
 };
 
 static struct pgdb *pgd(struct svcdb *base) {
@@ -303,7 +324,9 @@ static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->in_tx);
     return simple(db, "ROLLBACK TO SAVEPOINT request", NULL) == 0 &&
-           simple(db, "RELEASE SAVEPOINT request", NULL) == 0 ? 0 : -1;
+                   simple(db, "RELEASE SAVEPOINT request", NULL) == 0
+               ? 0
+               : -1;
 }
 
 /* ---- credentials, answers, sign-ins ---------------------------------------- */
@@ -349,8 +372,8 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
     return *found && answer->failed ? -1 : 0;
 }
 
-static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid,
-                         const char *infno, const char *answer, size_t len, int64_t time_s) {
+static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
+                         const char *answer, size_t len, int64_t time_s) {
     assert(answer != NULL && memchr(answer, '\0', len) == NULL); /* JSON text has no NUL */
     char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
     if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
@@ -375,8 +398,8 @@ static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_ma
     return ok ? 0 : -1;
 }
 
-static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no,
-                         int64_t time_s, int64_t *sign_no) {
+static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no, int64_t time_s,
+                         int64_t *sign_no) {
     char t[PGDB_INT_BYTES];
     assert(code != NULL && opter_no != NULL && sign_no != NULL);
     const char *v[] = {code, opter_no, i64(t, time_s)};
@@ -396,8 +419,7 @@ static void signin_row(const PGresult *res, int row, struct svc_signin *out) {
     out->signout_s = col_i64(res, row, 3);
 }
 
-static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
-                         bool *found) {
+static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out, bool *found) {
     char t[PGDB_INT_BYTES];
     assert(sign_no > 0 && out != NULL);
     const char *v[] = {i64(t, sign_no)};
@@ -529,14 +551,16 @@ static void array_i64(struct json_buf *b, int64_t v) {
 }
 
 /* The first line not among the inserted sns (RETURNING), or -1. */
-static int32_t first_not_inserted(const PGresult *res, const struct bill_line *lines, int32_t count) {
+static int32_t first_not_inserted(const PGresult *res, const struct bill_line *lines,
+                                  int32_t count) {
     int rows = PQntuples(res);
     assert(count > 0 && count <= BILL_LINES_MAX);
     assert(rows < count); /* RETURNING gives the inserted lines: used[] holds them */
     bool used[BILL_LINES_MAX] = {false};
     for (int32_t i = 0; i < count; i++) {
         int r = 0;
-        while (r < rows && (used[r] || strcmp(PQgetvalue(res, r, 0), lines[i].feedetl_sn) != 0)) r++;
+        while (r < rows && (used[r] || strcmp(PQgetvalue(res, r, 0), lines[i].feedetl_sn) != 0))
+            r++;
         if (r == rows) return i;
         used[r] = true;
     }
@@ -560,8 +584,9 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     for (int k = 0; k < 5; k++)
         if (a[k].failed) return snprintf(db->err, sizeof db->err, "out of memory"), -1;
     char n[2][PGDB_INT_BYTES];
-    const char *v[] = {i64(n[0], visit_id), a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
-                       i64(n[1], fee_ocur_time)};
+    const char *v[] = {
+        i64(n[0], visit_id),     a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
+        i64(n[1], fee_ocur_time)};
     PGresult *res = exec(db, S_FEE_INS, 7, v);
     if (res == NULL) return -1;
     if (PQntuples(res) < count) *duplicate_at = first_not_inserted(res, lines, count);
@@ -602,8 +627,8 @@ static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *fee
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && deleted != NULL);
     const char *v[] = {i64(t, visit_id), feedetl_sn};
-    PGresult *res = exec(pgd(base), feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL,
-                         feedetl_sn ? 2 : 1, v);
+    PGresult *res = exec(pgd(base), feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL, feedetl_sn ? 2 : 1,
+                         v);
     if (res == NULL) return -1;
     *deleted = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
@@ -683,16 +708,37 @@ static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
 }
 
 const struct svcdb_ops svcdb_pg_ops = {
-    .name = "postgresql", .concurrent_writers = true, .open = pg_open, .close = pg_close, .error = pg_error,
-    .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
-    .savepoint = pg_savepoint, .release = pg_release, .rollback_to = pg_rollback_to,
-    .credential_get = pg_credential_get, .credential_put = pg_credential_put,
-    .answer_get = pg_answer_get, .answer_put = pg_answer_put, .answer_prune = pg_answer_prune,
+    .name = "postgresql",
+    .concurrent_writers = true,
+    .open = pg_open,
+    .close = pg_close,
+    .error = pg_error,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
+    .release = pg_release,
+    .rollback_to = pg_rollback_to,
+    .credential_get = pg_credential_get,
+    .credential_put = pg_credential_put,
+    .answer_get = pg_answer_get,
+    .answer_put = pg_answer_put,
+    .answer_prune = pg_answer_prune,
     .signin_put = pg_signin_put,
-    .signin_get = pg_signin_get, .signin_scan = pg_signin_scan, .signout_put = pg_signout_put,
-    .visit_insert = pg_visit_insert, .visit_get = pg_visit_get, .visit_update = pg_visit_update,
-    .fee_insert = pg_fee_insert, .fee_open = pg_fee_open,
-    .fee_withdraw = pg_fee_withdraw, .fee_mark = pg_fee_mark, .setl_put = pg_setl_put,
-    .setl_by_msgid = pg_setl_by_msgid, .setl_visit = pg_setl_visit,
-    .nonce_put = pg_nonce_put, .nonce_scan = pg_nonce_scan, .nonce_prune = pg_nonce_prune,
+    .signin_get = pg_signin_get,
+    .signin_scan = pg_signin_scan,
+    .signout_put = pg_signout_put,
+    .visit_insert = pg_visit_insert,
+    .visit_get = pg_visit_get,
+    .visit_update = pg_visit_update,
+    .fee_insert = pg_fee_insert,
+    .fee_open = pg_fee_open,
+    .fee_withdraw = pg_fee_withdraw,
+    .fee_mark = pg_fee_mark,
+    .setl_put = pg_setl_put,
+    .setl_by_msgid = pg_setl_by_msgid,
+    .setl_visit = pg_setl_visit,
+    .nonce_put = pg_nonce_put,
+    .nonce_scan = pg_nonce_scan,
+    .nonce_prune = pg_nonce_prune,
 };

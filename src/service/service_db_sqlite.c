@@ -18,15 +18,40 @@
 #define SVCDB_BUSY_TIMEOUT_MS 10000
 
 enum stmt_id {
-    S_CRED_GET, S_CRED_PUT, S_ANS_GET, S_ANS_PUT, S_ANS_PRUNE, S_SIGNIN_PUT, S_VISIT_INS, S_VISIT_GET,
-    S_VISIT_UPD, S_FEE_INS, S_FEE_OPEN, S_FEE_DEL_ONE, S_FEE_DEL_ALL, S_FEE_MARK,
-    S_SETL_PUT, S_SETL_BY_MSGID, S_SETL_VISIT, S_NONCE_PUT, S_NONCE_SCAN, S_NONCE_PRUNE,
-    S_SIGNIN_GET, S_SIGNIN_SCAN, S_SIGNOUT_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_CRED_GET,
+    S_CRED_PUT,
+    S_ANS_GET,
+    S_ANS_PUT,
+    S_ANS_PRUNE,
+    S_SIGNIN_PUT,
+    S_VISIT_INS,
+    S_VISIT_GET,
+    S_VISIT_UPD,
+    S_FEE_INS,
+    S_FEE_OPEN,
+    S_FEE_DEL_ONE,
+    S_FEE_DEL_ALL,
+    S_FEE_MARK,
+    S_SETL_PUT,
+    S_SETL_BY_MSGID,
+    S_SETL_VISIT,
+    S_NONCE_PUT,
+    S_NONCE_SCAN,
+    S_NONCE_PRUNE,
+    S_SIGNIN_GET,
+    S_SIGNIN_SCAN,
+    S_SIGNOUT_PUT,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
     S_COUNT
 };
 
-#define SIGNIN_SELECT                                                                       \
-    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s "         \
+#define SIGNIN_SELECT                                                              \
+    "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s " \
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -76,11 +101,10 @@ static const char *const stmt_sql[S_COUNT] = {
 };
 
 struct sqdb {
-    struct svcdb base;              /* first: the front's handle */
+    struct svcdb base; /* first: the front's handle */
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
 };
-
 
 static struct sqdb *sq(struct svcdb *base) {
     assert(base != NULL && base->ops == &svcdb_sqlite_ops);
@@ -103,8 +127,9 @@ static void sq_close(struct svcdb *base) {
 
 static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {
     assert(db != NULL && db->db == NULL && target != NULL && err != NULL);
-    if (sqlite3_open_v2(target, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(target, &db->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         snprintf(err, size, "%s: cannot open: %s", target,
                  db->db ? sqlite3_errmsg(db->db) : "out of memory");
         return -1;
@@ -112,8 +137,10 @@ static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *e
     if (sqlite_wait_install(db->db, SVCDB_BUSY_TIMEOUT_MS) != 0)
         return snprintf(err, size, "%s: cannot set the busy handler", target), -1;
     char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
-             "PRAGMA wal_autocheckpoint=%d;", sync_off ? "OFF" : "FULL", SQLITE_WAL_CHECKPOINT_PAGES);
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
+             "PRAGMA wal_autocheckpoint=%d;",
+             sync_off ? "OFF" : "FULL", SQLITE_WAL_CHECKPOINT_PAGES);
     char *msg = NULL;
     if (sqlite3_exec(db->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, size, "%s: service tables: %s", target, msg ? msg : "error");
@@ -149,7 +176,8 @@ static int run(struct sqdb *db, enum stmt_id id) {
     assert(id >= 0 && id < S_COUNT && db->st[id] != NULL);
     sqlite3_stmt *s = db->st[id];
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -216,7 +244,7 @@ static int sq_rollback_to(struct svcdb *base) {
 }
 
 static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_credential *out,
-                         bool *found) {
+                             bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_CRED_GET];
     bind_text(s, 1, paasid);
@@ -290,7 +318,7 @@ static int sq_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_ma
 }
 
 static int sq_signin_put(struct svcdb *base, const char *code, const char *opter_no, int64_t time_s,
-                     int64_t *sign_no) {
+                         int64_t *sign_no) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SIGNIN_PUT];
     assert(code != NULL && opter_no != NULL && sign_no != NULL);
@@ -311,8 +339,7 @@ static void signin_row(sqlite3_stmt *s, struct svc_signin *out) {
     out->signout_s = sqlite3_column_int64(s, 3);
 }
 
-static int sq_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out,
-                         bool *found) {
+static int sq_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin *out, bool *found) {
     struct sqdb *db = sq(base);
     assert(sign_no > 0);
     sqlite3_bind_int64(db->st[S_SIGNIN_GET], 1, sign_no);
@@ -439,7 +466,7 @@ static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
 }
 
 static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
-                   int32_t *count, datetime_s *latest) {
+                       int32_t *count, datetime_s *latest) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_OPEN];
     assert(visit_id > 0 && lines != NULL && max > 0);
@@ -468,7 +495,8 @@ static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
     return rc;
 }
 
-static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn, int64_t *deleted) {
+static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
+                           int64_t *deleted) {
     struct sqdb *db = sq(base);
     enum stmt_id id = feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL;
     assert(visit_id > 0 && deleted != NULL);
@@ -479,7 +507,8 @@ static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *fee
     return 0;
 }
 
-static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
+static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id,
+                       int64_t to_setl_id) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_MARK];
     assert(visit_id > 0 && from_setl_id != to_setl_id);
@@ -500,7 +529,7 @@ static int sq_setl_put(struct svcdb *base, int64_t setl_id, int64_t visit_id, co
 }
 
 static int sq_setl_by_msgid(struct svcdb *base, const char *store_msgid, int64_t *setl_id,
-                        int64_t *visit_id, bool *found) {
+                            int64_t *visit_id, bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_BY_MSGID];
     assert(store_msgid != NULL && store_msgid[0] != '\0');
@@ -561,16 +590,36 @@ static int sq_nonce_prune(struct svcdb *base, int64_t before_ts) {
 }
 
 const struct svcdb_ops svcdb_sqlite_ops = {
-    .name = "sqlite", .open = sq_open, .close = sq_close, .error = sq_error,
-    .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
-    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to,
-    .credential_get = sq_credential_get, .credential_put = sq_credential_put,
-    .answer_get = sq_answer_get, .answer_put = sq_answer_put, .answer_prune = sq_answer_prune,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .error = sq_error,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .credential_get = sq_credential_get,
+    .credential_put = sq_credential_put,
+    .answer_get = sq_answer_get,
+    .answer_put = sq_answer_put,
+    .answer_prune = sq_answer_prune,
     .signin_put = sq_signin_put,
-    .signin_get = sq_signin_get, .signin_scan = sq_signin_scan, .signout_put = sq_signout_put,
-    .visit_insert = sq_visit_insert, .visit_get = sq_visit_get, .visit_update = sq_visit_update,
-    .fee_insert = sq_fee_insert, .fee_open = sq_fee_open,
-    .fee_withdraw = sq_fee_withdraw, .fee_mark = sq_fee_mark, .setl_put = sq_setl_put,
-    .setl_by_msgid = sq_setl_by_msgid, .setl_visit = sq_setl_visit,
-    .nonce_put = sq_nonce_put, .nonce_scan = sq_nonce_scan, .nonce_prune = sq_nonce_prune,
+    .signin_get = sq_signin_get,
+    .signin_scan = sq_signin_scan,
+    .signout_put = sq_signout_put,
+    .visit_insert = sq_visit_insert,
+    .visit_get = sq_visit_get,
+    .visit_update = sq_visit_update,
+    .fee_insert = sq_fee_insert,
+    .fee_open = sq_fee_open,
+    .fee_withdraw = sq_fee_withdraw,
+    .fee_mark = sq_fee_mark,
+    .setl_put = sq_setl_put,
+    .setl_by_msgid = sq_setl_by_msgid,
+    .setl_visit = sq_setl_visit,
+    .nonce_put = sq_nonce_put,
+    .nonce_scan = sq_nonce_scan,
+    .nonce_prune = sq_nonce_prune,
 };

@@ -25,12 +25,12 @@
 
 struct signin_entry {
     struct svc_signin row;
-    int64_t checked_s;              /* when row was last read from the table */
-    struct signin_entry *next;      /* bucket chain */
+    int64_t checked_s;         /* when row was last read from the table */
+    struct signin_entry *next; /* bucket chain */
 };
 
 struct signin_cache {
-    pthread_mutex_t lock;           /* never held while the table is read */
+    pthread_mutex_t lock; /* never held while the table is read */
     int64_t valid_s;
     struct signin_entry *buckets[SVC_SIGNIN_BUCKETS];
     size_t count;
@@ -224,8 +224,10 @@ int svc_signin_check(struct svc_call *c) {
     rc = sign_no > 0 ? lookup(svc, sign_no, c->now_s, &row) : 0;
     if (rc < 0) return svc_fail(c, "storage: %s", svcdb_error(svc->rdb));
     if (rc == 0)
-        return svc_fail(c, "envelope.sign_no: not signed in ('%s' was not issued by 9001; "
-                        "call 9001 first)", text);
+        return svc_fail(c,
+                        "envelope.sign_no: not signed in ('%s' was not issued by 9001; "
+                        "call 9001 first)",
+                        text);
     if (strcmp(row.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "envelope.sign_no: issued to another institution (not to '%s')",
                         c->fixmedins_code);
@@ -236,8 +238,9 @@ int svc_signin_check(struct svc_call *c) {
     }
     if (row_expired(svc->signins, &row, c->now_s)) {
         datetime_format(svc_unix_to_local(row.time_s), when);
-        return svc_fail(c, "envelope.sign_no: expired (signed in at %s, valid %" PRId64
-                        " s; call 9001 again)", when, svc->signins->valid_s);
+        return svc_fail(
+            c, "envelope.sign_no: expired (signed in at %s, valid %" PRId64 " s; call 9001 again)",
+            when, svc->signins->valid_s);
     }
     return 0;
 }

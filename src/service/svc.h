@@ -17,16 +17,16 @@
 #include "store/store.h"
 
 #define SVC_INFNO_BYTES_MAX 7
-#define SVC_STORE_MSGID_SEP ':'     /* store msgid = fixmedins_code ":" msgid */
-#define SVC_CRED_MAX 65536          /* credentials held in memory */
-#define SVC_CRED_BUCKETS 4096       /* hash buckets of the credentials cache (power of two) */
-#define SVC_CRED_RECHECK_S 2        /* a cached credential is re-read after this long */
-#define SVC_PATH_BYTES 96           /* "input.feedetail[123].det_item_fee_sumamt" */
-#define SVC_SIGNIN_MAX 65536        /* valid sign-ins held in memory (more: read from the table) */
-#define SVC_SIGNIN_BUCKETS 16384    /* hash buckets of the sign-in cache (power of two) */
-#define SVC_SIGNIN_RECHECK_S 2      /* a cached sign-in is re-read after this long */
-#define SVC_SIGNIN_SWEEP_S 60       /* a full cache drops its dead entries at most this often */
-#define SVC_CLOCK_AHEAD_S 86400     /* a visit's date may be this far ahead of the clock, no more */
+#define SVC_STORE_MSGID_SEP ':'  /* store msgid = fixmedins_code ":" msgid */
+#define SVC_CRED_MAX 65536       /* credentials held in memory */
+#define SVC_CRED_BUCKETS 4096    /* hash buckets of the credentials cache (power of two) */
+#define SVC_CRED_RECHECK_S 2     /* a cached credential is re-read after this long */
+#define SVC_PATH_BYTES 96        /* "input.feedetail[123].det_item_fee_sumamt" */
+#define SVC_SIGNIN_MAX 65536     /* valid sign-ins held in memory (more: read from the table) */
+#define SVC_SIGNIN_BUCKETS 16384 /* hash buckets of the sign-in cache (power of two) */
+#define SVC_SIGNIN_RECHECK_S 2   /* a cached sign-in is re-read after this long */
+#define SVC_SIGNIN_SWEEP_S 60    /* a full cache drops its dead entries at most this often */
+#define SVC_CLOCK_AHEAD_S 86400  /* a visit's date may be this far ahead of the clock, no more */
 #define SVC_DAY_S 86400
 
 /* ---- service tables (service_db.c) ------------------------------------- */
@@ -34,7 +34,7 @@ enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
 enum visit_status { VISIT_OPEN = 0, VISIT_SETTLED = 1, VISIT_CANCELLED = 2 };
 
 struct svc_visit {
-    int64_t id;                     /* mdtrt_id = "MDT" + id */
+    int64_t id; /* mdtrt_id = "MDT" + id */
     enum visit_kind kind;
     enum visit_status status;
     char fixmedins_code[CODE_BYTES_MAX + 1];
@@ -42,12 +42,12 @@ struct svc_visit {
     int32_t insutype;
     char med_type[8];
     datetime_s begntime;
-    datetime_s endtime;             /* 0: not set (inpatient: not discharged) */
+    datetime_s endtime; /* 0: not set (inpatient: not discharged) */
     char dise_codg[CODE_BYTES_MAX + 1];
     char spec_dise_codg[CODE_BYTES_MAX + 1];
     bool out_of_area, filed;
     char ipt_otp_no[CODE_BYTES_MAX + 1];
-    int64_t setl_id;                /* while settled */
+    int64_t setl_id; /* while settled */
 };
 
 struct svc_credential {
@@ -59,10 +59,10 @@ struct svc_credential {
 
 /* A 9001 sign-in (svc_signin, with its 9002 sign-out from svc_signout). */
 struct svc_signin {
-    int64_t sign_no;                /* > 0 */
+    int64_t sign_no; /* > 0 */
     char fixmedins_code[CODE_BYTES_MAX + 1];
-    int64_t time_s;                 /* signed in (unix seconds) */
-    int64_t signout_s;              /* signed out (unix seconds); 0: not signed out */
+    int64_t time_s;    /* signed in (unix seconds) */
+    int64_t signout_s; /* signed out (unix seconds); 0: not signed out */
 };
 
 struct svcdb;
@@ -76,9 +76,9 @@ void svcdb_unlock(struct svcdb *db);
 int svcdb_begin(struct svcdb *db);
 int svcdb_commit(struct svcdb *db);
 void svcdb_rollback(struct svcdb *db);
-int svcdb_savepoint(struct svcdb *db);     /* one request inside a batch (svcq.c) */
+int svcdb_savepoint(struct svcdb *db); /* one request inside a batch (svcq.c) */
 int svcdb_release(struct svcdb *db);
-int svcdb_rollback_to(struct svcdb *db);   /* undoes the request, keeps the batch */
+int svcdb_rollback_to(struct svcdb *db); /* undoes the request, keeps the batch */
 const char *svcdb_error(struct svcdb *db);
 
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
@@ -113,7 +113,8 @@ int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line 
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
                    int32_t *count, datetime_s *latest);
 /* Deletes unsettled lines (feedetl_sn NULL: all); *deleted. */
-int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn, int64_t *deleted);
+int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
+                       int64_t *deleted);
 /* Marks the unsettled lines as settled by setl_id (0: back to unsettled). */
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
@@ -145,12 +146,12 @@ int nonce_unpack(const char *text, size_t len, int64_t since_ts, svc_nonce_cb cb
                  size_t *bad_at);
 
 /* ---- svcq.c: the service tables' group commit ------------------------- */
-#define SVCQ_BATCH_MAX 1024         /* requests per transaction of the service tables */
+#define SVCQ_BATCH_MAX 1024 /* requests per transaction of the service tables */
 #define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
-#define SVCQ_WRITERS_MAX 8          /* writer threads (PostgreSQL; SQLite has one) */
-#define SVCQ_PG_WRITERS 4           /* PostgreSQL: batches committed side by side */
-#define SVCQ_PRUNE_ROWS_MAX 2000    /* answers made stubs per pruning transaction */
-#define SVCQ_PRUNE_EVERY_S 10       /* pruning starts again this long after it caught up */
+#define SVCQ_WRITERS_MAX 8       /* writer threads (PostgreSQL; SQLite has one) */
+#define SVCQ_PG_WRITERS 4        /* PostgreSQL: batches committed side by side */
+#define SVCQ_PRUNE_ROWS_MAX 2000 /* answers made stubs per pruning transaction */
+#define SVCQ_PRUNE_EVERY_S 10    /* pruning starts again this long after it caught up */
 
 struct svc_call;
 /* A write to the service tables: run(c) inside the batch's transaction
@@ -160,10 +161,10 @@ struct svcq_job {
     int (*run)(struct svc_call *c);
     struct svc_call *c;
     int rc;
-    void (*on_done)(void *ctx);     /* after the commit; NULL: a waiter in svcq_wait */
+    void (*on_done)(void *ctx); /* after the commit; NULL: a waiter in svcq_wait */
     void *on_done_ctx;
     bool done;
-    bool queued;                    /* in the queue, not yet taken by a writer */
+    bool queued; /* in the queue, not yet taken by a writer */
     struct svcq_job *next;
 };
 struct svcq;
@@ -182,13 +183,13 @@ void svcq_run_alone(struct svcdb *db, struct svcq_job *job);
 
 /* ---- the service ------------------------------------------------------- */
 struct nonce_cache;
-struct signin_cache;            /* signin.c */
+struct signin_cache; /* signin.c */
 
 struct cred_entry {
-    struct svc_credential cred;     /* under the service's cred_lock */
-    int64_t checked_s;              /* when cred was last read from the table */
-    struct cred_entry *next;        /* bucket chain */
-    struct nonce_cache *nonces;     /* lazily made; under lock */
+    struct svc_credential cred; /* under the service's cred_lock */
+    int64_t checked_s;          /* when cred was last read from the table */
+    struct cred_entry *next;    /* bucket chain */
+    struct nonce_cache *nonces; /* lazily made; under lock */
     pthread_mutex_t lock;
 };
 
@@ -197,7 +198,7 @@ struct cred_entry {
  * run of them; svc_log_gate_ok ends the run and returns its length (0:
  * there was none). Not thread-safe: one gate per thread. */
 struct svc_log_gate {
-    int64_t failures;               /* of the run going on; 0: none */
+    int64_t failures; /* of the run going on; 0: none */
 };
 bool svc_log_gate_fail(struct svc_log_gate *gate);
 int64_t svc_log_gate_ok(struct svc_log_gate *gate);
@@ -218,17 +219,17 @@ struct service {
     struct service_config cfg;
     struct store *store;
     struct commitq *q;
-    struct svcdb *db;               /* the service tables' writer (svcq, or alone under lock) */
+    struct svcdb *db; /* the service tables' writer (svcq, or alone under lock) */
     struct svcdb *wdb[SVCQ_WRITERS_MAX]; /* svcq's writers' connections; wdb[0] is db */
     int writers;
-    struct svcdb *rdb;              /* reads on the HTTP threads (committed rows only) */
-    struct svcq *wq;                /* group commit of service-table writes; NULL: dry run */
+    struct svcdb *rdb; /* reads on the HTTP threads (committed rows only) */
+    struct svcq *wq;   /* group commit of service-table writes; NULL: dry run */
     /* credentials cache (auth.c) */
     pthread_mutex_t cred_lock;
     struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];
     size_t cred_count;
-    struct nonce_log *nonce_log;    /* NULL with auth_off */
-    struct signin_cache *signins;   /* valid sign_nos; NULL with sign_in_off */
+    struct nonce_log *nonce_log;  /* NULL with auth_off */
+    struct signin_cache *signins; /* valid sign_nos; NULL with sign_in_off */
     /* worker pool */
     pthread_mutex_t pool_lock;
     struct svc_worker **pool;
@@ -249,49 +250,49 @@ struct svc_call {
     struct service *svc;
     struct svc_worker *w;
     const struct svc_txn *txn;
-    struct svcdb *db;               /* reads and writes: rdb, or the writer's inside svc_write */
-    const struct json_value *env;   /* the envelope */
+    struct svcdb *db;             /* reads and writes: rdb, or the writer's inside svc_write */
+    const struct json_value *env; /* the envelope */
     const struct json_value *input;
     char infno[SVC_INFNO_BYTES_MAX + 1];
     char msgid[SERVICE_MSGID_BYTES_MAX + 1];
     char store_msgid[MSGID_BYTES_MAX + 1];
     char fixmedins_code[CODE_BYTES_MAX + 1];
-    const struct registry *reg;     /* held from the envelope's check to the answer */
+    const struct registry *reg;           /* held from the envelope's check to the answer */
     const struct store_institution *inst; /* in reg */
-    struct json_buf *output;        /* the handler writes one JSON object here */
-    struct svc_signin signin_note;  /* 9001/9002: applied to the cache once committed */
-    int prepared_rc;                /* the txn's prepare step, when it has one */
+    struct json_buf *output;              /* the handler writes one JSON object here */
+    struct svc_signin signin_note;        /* 9001/9002: applied to the cache once committed */
+    int prepared_rc;                      /* the txn's prepare step, when it has one */
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
 };
 
 struct svc_worker {
     struct json_doc *doc;
-    struct json_buf out;            /* the response envelope */
-    struct json_buf body;           /* the output object; also HTTP body accumulation */
+    struct json_buf out;  /* the response envelope */
+    struct json_buf body; /* the output object; also HTTP body accumulation */
     struct json_buf scratch;
-    struct json_buf req;            /* the HTTP request body being received */
-    bool req_too_big;               /* the body passed the limit: answered -1 */
+    struct json_buf req; /* the HTTP request body being received */
+    bool req_too_big;    /* the body passed the limit: answered -1 */
     struct bill_line *lines;
     struct line_result *line_results;
     int32_t lines_max;
     /* the request being handled; it outlives service_begin while its
      * settlement or revoke waits for the group commit */
     struct svc_call call;
-    struct store_req sreq;          /* the commit queue request */
-    struct bill bill;               /* settle: the bill (lines in lines[]) */
-    struct svc_visit visit;         /* hospital flow: the visit being settled */
+    struct store_req sreq;  /* the commit queue request */
+    struct bill bill;       /* settle: the bill (lines in lines[]) */
+    struct svc_visit visit; /* hospital flow: the visit being settled */
     char psn_no[CODE_BYTES_MAX + 1];
-    int32_t insutype_asked;         /* settle: data.insutype (app_settle_request) */
+    int32_t insutype_asked; /* settle: data.insutype (app_settle_request) */
     char mdtrt_id[CODE_BYTES_MAX + 1];
     int (*after)(struct svc_call *c); /* continues once sreq or job is answered */
-    struct service_waiter waiter;   /* resume == NULL: wait in place */
-    bool in_flight;                 /* sreq queued, not yet answered */
-    struct svcq_job job;            /* a write to the service tables */
-    bool job_in_flight;             /* job queued, not yet committed */
-    bool settling;                  /* hospital flow: holds the visit's reservation */
-    int32_t fee_count;              /* 2204/2301: the lines in lines[] */
-    datetime_s fee_latest;          /* 2204/2301: their latest fee_ocur_time */
+    struct service_waiter waiter;     /* resume == NULL: wait in place */
+    bool in_flight;                   /* sreq queued, not yet answered */
+    struct svcq_job job;              /* a write to the service tables */
+    bool job_in_flight;               /* job queued, not yet committed */
+    bool settling;                    /* hospital flow: holds the visit's reservation */
+    int32_t fee_count;                /* 2204/2301: the lines in lines[] */
+    datetime_s fee_latest;            /* 2204/2301: their latest fee_ocur_time */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -346,9 +347,9 @@ int in_int(struct svc_call *c, const struct json_value *obj, const char *key, co
            bool required, int64_t min, int64_t max, int64_t *out);
 /* Fee lines (2204/2301/2101...): feedetail[] into c->w->lines. The lines
  * must name mdtrt_id (when want_mdtrt) all alike; *mdtrt_id receives it. */
-int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path,
-                 int32_t *count, datetime_s *latest, char *mdtrt_id, size_t mdtrt_size);
-int64_t mdtrt_id_parse(const char *text);   /* "MDT123" -> 123, else -1 */
+int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path, int32_t *count,
+                 datetime_s *latest, char *mdtrt_id, size_t mdtrt_size);
+int64_t mdtrt_id_parse(const char *text); /* "MDT123" -> 123, else -1 */
 void mdtrt_id_format(int64_t id, char *out, size_t size);
 
 /* ---- envelope.c: output writers ---------------------------------------- */
@@ -357,16 +358,16 @@ struct jw {
     bool first[JSON_DEPTH_MAX];
     int depth;
 };
-void jw_begin(struct jw *w, struct json_buf *buf);     /* opens the top object */
-void jw_end(struct jw *w);                              /* closes the top object */
-void jw_obj(struct jw *w, const char *key);            /* opens a member object (key NULL: element) */
+void jw_begin(struct jw *w, struct json_buf *buf); /* opens the top object */
+void jw_end(struct jw *w);                         /* closes the top object */
+void jw_obj(struct jw *w, const char *key);        /* opens a member object (key NULL: element) */
 void jw_arr(struct jw *w, const char *key);
 void jw_close(struct jw *w, char close);
-void jw_str(struct jw *w, const char *key, const char *value);  /* NULL value: null */
+void jw_str(struct jw *w, const char *key, const char *value); /* NULL value: null */
 void jw_int(struct jw *w, const char *key, int64_t value);
 void jw_fen(struct jw *w, const char *key, int64_t fen);
-void jw_bp(struct jw *w, const char *key, int32_t bp);          /* ratio 0.65 */
-void jw_time(struct jw *w, const char *key, datetime_s t);      /* "YYYY-MM-DD HH:MM:SS" */
+void jw_bp(struct jw *w, const char *key, int32_t bp);     /* ratio 0.65 */
+void jw_time(struct jw *w, const char *key, datetime_s t); /* "YYYY-MM-DD HH:MM:SS" */
 void jw_raw(struct jw *w, const char *key, const char *json, size_t len);
 datetime_s svc_unix_to_local(int64_t unix_s);
 
@@ -374,9 +375,9 @@ datetime_s svc_unix_to_local(int64_t unix_s);
 typedef int (*svc_handler)(struct svc_call *c);
 enum svc_institutions { SVC_FOR_HOSPITALS = 1, SVC_FOR_PHARMACIES = 2, SVC_FOR_ANY = 3 };
 enum svc_designation {
-    SVC_DESIGNATION_NONE = 0,   /* not checked (reads, a visit's own follow-ups, revokes) */
-    SVC_DESIGNATION_NOW,        /* designated at the request's time (a visit opened or added to) */
-    SVC_DESIGNATION_BILL,       /* at the bill's date, by the settlement use case */
+    SVC_DESIGNATION_NONE = 0, /* not checked (reads, a visit's own follow-ups, revokes) */
+    SVC_DESIGNATION_NOW,      /* designated at the request's time (a visit opened or added to) */
+    SVC_DESIGNATION_BILL,     /* at the bill's date, by the settlement use case */
 };
 /* One row per infno (service.c), with designated initialisers: what a
  * handler needs to know of its transaction it reads here, never from the
@@ -385,36 +386,36 @@ struct svc_txn {
     const char *infno;
     svc_handler run;
     enum svc_institutions institutions; /* which kinds of institution may call it */
-    enum visit_kind visit;      /* the visit kind it handles; 0: none (one-shot, queries) */
-    bool writes;                /* changes the store or the service tables */
-    bool replayable;            /* a write whose answer we keep by msgid (non-store writes) */
+    enum visit_kind visit;              /* the visit kind it handles; 0: none (one-shot, queries) */
+    bool writes;                        /* changes the store or the service tables */
+    bool replayable; /* a write whose answer we keep by msgid (non-store writes) */
     enum svc_designation designation;
     /* a replayable write's work that needs no write: runs on the HTTP
      * thread before run() is queued (c->prepared_rc is its result) */
     svc_handler prepare;
-    const char *med_type;       /* a one-shot bill's med_type when its data gives none */
+    const char *med_type; /* a one-shot bill's med_type when its data gives none */
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
-int txn_signin(struct svc_call *c);        /* 9001 */
-int txn_signout(struct svc_call *c);       /* 9002 */
-int txn_person(struct svc_call *c);        /* 1101 */
-int txn_cumulative(struct svc_call *c);    /* 5206 */
-int txn_setl_query(struct svc_call *c);    /* 5203 */
-int txn_reconcile(struct svc_call *c);     /* 3201 */
-int txn_register(struct svc_call *c);      /* 2201 */
+int txn_signin(struct svc_call *c);          /* 9001 */
+int txn_signout(struct svc_call *c);         /* 9002 */
+int txn_person(struct svc_call *c);          /* 1101 */
+int txn_cumulative(struct svc_call *c);      /* 5206 */
+int txn_setl_query(struct svc_call *c);      /* 5203 */
+int txn_reconcile(struct svc_call *c);       /* 3201 */
+int txn_register(struct svc_call *c);        /* 2201 */
 int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
-int txn_visit_info(struct svc_call *c);    /* 2203 */
-int txn_fee_prepare(struct svc_call *c);   /* 2204, 2301: checks and answers */
-int txn_fee_upload(struct svc_call *c);    /* 2204, 2301: writes */
-int txn_fee_withdraw(struct svc_call *c);  /* 2205, 2302 */
-int txn_admit(struct svc_call *c);         /* 2401 */
-int txn_discharge(struct svc_call *c);     /* 2402 */
-int txn_admit_change(struct svc_call *c);  /* 2403 */
-int txn_presettle(struct svc_call *c);     /* 2206, 2303 */
-int txn_settle(struct svc_call *c);        /* 2207, 2304 */
-int txn_revoke(struct svc_call *c);        /* 2208, 2305, 2103 */
-int txn_pharmacy(struct svc_call *c);      /* 2101 (pre), 2102 (settle) */
+int txn_visit_info(struct svc_call *c);      /* 2203 */
+int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
+int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
+int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */
+int txn_admit(struct svc_call *c);           /* 2401 */
+int txn_discharge(struct svc_call *c);       /* 2402 */
+int txn_admit_change(struct svc_call *c);    /* 2403 */
+int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
+int txn_settle(struct svc_call *c);          /* 2207, 2304 */
+int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
+int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
 
 /* txn_visit.c helpers shared with settlement */
 int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,

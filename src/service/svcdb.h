@@ -17,10 +17,10 @@ struct svcdb_ops;
 
 struct svcdb {
     const struct svcdb_ops *ops;
-    pthread_mutex_t lock;           /* svcdb_lock(): one caller at a time */
+    pthread_mutex_t lock;                  /* svcdb_lock(): one caller at a time */
     char front_err[SVCDB_FRONT_ERR_BYTES]; /* the front's last error; "" = ask the backend */
-    bool in_txn;                    /* between a BEGIN and its COMMIT or ROLLBACK */
-    bool in_savepoint;              /* between a SAVEPOINT and its RELEASE or ROLLBACK TO */
+    bool in_txn;                           /* between a BEGIN and its COMMIT or ROLLBACK */
+    bool in_savepoint;                     /* between a SAVEPOINT and its RELEASE or ROLLBACK TO */
 };
 
 /* A row of packed nonces; the text is valid during the call only. */
@@ -28,7 +28,7 @@ typedef int (*svcdb_packed_cb)(void *ctx, const char *packed, size_t len);
 
 struct svcdb_ops {
     const char *name;
-    bool concurrent_writers;        /* several connections may write at once */
+    bool concurrent_writers; /* several connections may write at once */
     /* Opens a connection and creates the tables when missing. */
     int (*open)(const char *target, bool sync_off, struct svcdb **out, char *err, size_t size);
     void (*close)(struct svcdb *db);

@@ -46,11 +46,11 @@ struct completion {
 struct svcq;
 struct writer {
     struct svcq *q;
-    struct svcdb *db;               /* this writer's connection */
+    struct svcdb *db; /* this writer's connection */
     pthread_t thread;
     bool started;
-    struct svcq_job **batch;        /* [batch_max] */
-    struct completion *calls;       /* [batch_max] */
+    struct svcq_job **batch;  /* [batch_max] */
+    struct completion *calls; /* [batch_max] */
 };
 
 struct svcq {
@@ -60,9 +60,9 @@ struct svcq {
     struct svcq_job *head, *tail;
     size_t queued;
     bool stopping;
-    int64_t answers_kept_s;         /* retention of kept answers; 0: never pruned */
-    bool pruning;                   /* a writer is pruning */
-    int64_t prune_next_s;           /* unix time of the next pruning */
+    int64_t answers_kept_s; /* retention of kept answers; 0: never pruned */
+    bool pruning;           /* a writer is pruning */
+    int64_t prune_next_s;   /* unix time of the next pruning */
     int writer_count;
     struct writer writers[SVCQ_WRITERS_MAX];
     struct svc_log_gate prune_gate; /* a failing prune is logged once */
@@ -149,7 +149,8 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     int64_t pruned = 0;
     svcdb_lock(db);
     int rc = svcdb_begin(db);
-    if (rc == 0) rc = svcdb_answer_prune(db, now_s - q->answers_kept_s, SVCQ_PRUNE_ROWS_MAX, &pruned);
+    if (rc == 0)
+        rc = svcdb_answer_prune(db, now_s - q->answers_kept_s, SVCQ_PRUNE_ROWS_MAX, &pruned);
     if (rc == 0) rc = svcdb_commit(db);
     if (rc != 0) { /* q->prune_gate: only the one pruner (q->pruning) touches it */
         if (svc_log_gate_fail(&q->prune_gate))
@@ -215,8 +216,10 @@ int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t 
     assert(dbs != NULL && out != NULL && answers_kept_s >= 0);
     *out = NULL;
     if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX || writers < 1 || writers > SVCQ_WRITERS_MAX)
-        return snprintf(err, err_size, "service writes: batch must be in [1, %d], writers in [1, %d]",
-                        SVCQ_BATCH_MAX, SVCQ_WRITERS_MAX), -1;
+        return snprintf(err, err_size,
+                        "service writes: batch must be in [1, %d], writers in [1, %d]",
+                        SVCQ_BATCH_MAX, SVCQ_WRITERS_MAX),
+               -1;
     struct svcq *q = calloc(1, sizeof *q);
     if (q == NULL) return snprintf(err, err_size, "out of memory"), -1;
     q->batch_max = batch_max;
@@ -262,7 +265,7 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
     job->next = NULL;
     pthread_mutex_lock(&q->lock);
     assert(q->queued <= SVCQ_QUEUED_MAX && (q->tail == NULL) == (q->head == NULL));
-    const char *why = q->stopping ? "service: shutting down"
+    const char *why = q->stopping                    ? "service: shutting down"
                       : q->queued >= SVCQ_QUEUED_MAX ? "service: too many writes queued; retry"
                                                      : NULL;
     if (why == NULL) {

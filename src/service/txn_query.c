@@ -16,12 +16,13 @@ int txn_signin(struct svc_call *c) {
     assert(c->txn != NULL && c->txn->replayable && c->db != c->svc->rdb); /* on a writer */
     const struct json_value *in = in_object(c, c->input, "signIn", "input", true);
     char opter_no[CODE_BYTES_MAX + 1];
-    if (in == NULL || in_code(c, in, "opter_no", "input.signIn", true, opter_no, sizeof opter_no) != 0)
+    if (in == NULL ||
+        in_code(c, in, "opter_no", "input.signIn", true, opter_no, sizeof opter_no) != 0)
         return -1;
     int64_t sign_no;
     if (svcdb_signin_put(c->db, c->fixmedins_code, opter_no, c->now_s, &sign_no) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->db));
-    struct svc_signin *note = &c->signin_note;  /* cached once committed */
+    struct svc_signin *note = &c->signin_note; /* cached once committed */
     assert(sign_no > 0 && note->sign_no == 0);
     note->sign_no = sign_no;
     snprintf(note->fixmedins_code, sizeof note->fixmedins_code, "%s", c->fixmedins_code);
@@ -148,8 +149,12 @@ int txn_person(struct svc_call *c) {
     jw_close(&w, '}');
     jw_close(&w, ']');
     jw_arr(&w, "idetinfo");
-    static const struct { uint32_t bit; const char *code; } idets[] = {
-        {FLAG_EXTREME_POVERTY, "2301"}, {FLAG_LOW_INCOME, "2302"}, {FLAG_POVERTY_REGISTERED, "2303"}};
+    static const struct {
+        uint32_t bit;
+        const char *code;
+    } idets[] = {{FLAG_EXTREME_POVERTY, "2301"},
+                 {FLAG_LOW_INCOME, "2302"},
+                 {FLAG_POVERTY_REGISTERED, "2303"}};
     for (size_t i = 0; i < sizeof idets / sizeof idets[0]; i++) {
         if (!(p.flags & idets[i].bit)) continue;
         jw_obj(&w, NULL);
@@ -216,7 +221,8 @@ int txn_setl_query(struct svc_call *c) {
     struct journal_rec rec;
     struct store_settlement stl;
     bool revoked = false;
-    if (data == NULL || svc_own_settlement(c, data, "input.data", &rec, &stl, &revoked) != 0) return -1;
+    if (data == NULL || svc_own_settlement(c, data, "input.data", &rec, &stl, &revoked) != 0)
+        return -1;
     char mdtrt_id[CODE_BYTES_MAX + 1];
     if (svc_settlement_mdtrt(c, rec.seq, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
     struct jw w;
@@ -230,7 +236,7 @@ int txn_setl_query(struct svc_call *c) {
 /* ---- 3201 reconciliation ------------------------------------------------ */
 struct recon {
     const char *code;
-    int32_t insutype;               /* 0: all */
+    int32_t insutype; /* 0: all */
     int64_t from_us, to_us;
     int64_t count, medfee_fen, fund_fen, acct_fen;
     bool bad;
@@ -268,9 +274,11 @@ static void recon_figure(struct jw *w, const char *name, int64_t theirs, int64_t
     char key[48];
     assert(name != NULL && strlen(name) + 6 <= sizeof key);
     snprintf(key, sizeof key, "plaf_%s", name);
-    if (money) jw_fen(w, key, ours); else jw_int(w, key, ours);
+    if (money) jw_fen(w, key, ours);
+    else jw_int(w, key, ours);
     snprintf(key, sizeof key, "diff_%s", name);
-    if (money) jw_fen(w, key, theirs - ours); else jw_int(w, key, theirs - ours);
+    if (money) jw_fen(w, key, theirs - ours);
+    else jw_int(w, key, theirs - ours);
 }
 
 int txn_reconcile(struct svc_call *c) {
@@ -297,8 +305,10 @@ int txn_reconcile(struct svc_call *c) {
     int rc = store_journal_period(c->svc->store, c->svc->scan_conn, r.from_us, r.to_us, recon_row,
                                   &r, &err);
     pthread_mutex_unlock(&c->svc->scan_lock);
-    if (rc != 0) return svc_fail(c, "storage: %s", r.bad ? "journal body does not decode" : err.msg);
-    bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund && r.acct_fen == acct;
+    if (rc != 0)
+        return svc_fail(c, "storage: %s", r.bad ? "journal body does not decode" : err.msg);
+    bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund &&
+                 r.acct_fen == acct;
     struct jw w;
     jw_begin(&w, c->output);
     jw_obj(&w, "stmtinfo");

@@ -145,7 +145,8 @@ static void setldetail(struct jw *w, const struct store_settlement *stl, int sig
  * each flow negated and leaves out the BALANCE (balc). */
 #define SETL_ANSWER_FIGURE(name) jw_fen(w, #name, sign * stl->setl.name);
 #define SETL_ANSWER_FUND(name) jw_fen(w, #name, sign * stl->setl.name);
-#define SETL_ANSWER_BALANCE(name) if (sign > 0) jw_fen(w, #name, stl->setl.name);
+#define SETL_ANSWER_BALANCE(name) \
+    if (sign > 0) jw_fen(w, #name, stl->setl.name);
 #define SETL_ANSWER_(unused, name, kind) SETL_ANSWER_##kind(name)
 
 void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
@@ -181,8 +182,8 @@ int svc_own_settlement(struct svc_call *c, const struct json_value *data, const 
     int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
     if (rc < 0) return -1;
     if (rc == 0 && strcmp(psn_no, rec->psn_no) != 0)
-        return svc_fail(c, "%s.psn_no: settlement %" PRId64 " is not of person '%s'", path,
-                        setl_id, psn_no);
+        return svc_fail(c, "%s.psn_no: settlement %" PRId64 " is not of person '%s'", path, setl_id,
+                        psn_no);
     return 0;
 }
 
@@ -273,7 +274,8 @@ static int check_total(struct svc_call *c, const struct json_value *data, const 
         char a[32], b[32];
         money_format(medfee, a, sizeof a);
         money_format(sum, b, sizeof b);
-        return svc_fail(c, "input.data.medfee_sumamt: %s differs from the fee lines' total %s", a, b);
+        return svc_fail(c, "input.data.medfee_sumamt: %s differs from the fee lines' total %s", a,
+                        b);
     }
     return 0;
 }
@@ -291,20 +293,25 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
     if (rc == 0) rc = svcdb_fee_open(c->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
     if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (rc == 1) return svc_fail(c, "input.data.mdtrt_id: more than %d fee lines", c->w->lines_max);
-    if (v->kind != kind) return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
-                                         kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
+    if (v->kind != kind)
+        return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
+                        kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "input.data.mdtrt_id: visit is cancelled");
     if (v->status == VISIT_SETTLED)
-        return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")", v->setl_id);
+        return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")",
+                        v->setl_id);
     if (kind == VISIT_INPATIENT && v->endtime == 0)
         return svc_fail(c, "input.data.mdtrt_id: not discharged yet (2402)");
     if (count == 0) return svc_fail(c, "input.data.mdtrt_id: no unsettled fee lines (2204/2301)");
-    if (v->endtime != 0 && latest != 0 && latest - latest % SVC_DAY_S > v->endtime - v->endtime % SVC_DAY_S) {
+    if (v->endtime != 0 && latest != 0 &&
+        latest - latest % SVC_DAY_S > v->endtime - v->endtime % SVC_DAY_S) {
         char when[20], end[20];
         datetime_format(latest, when);
         datetime_format(v->endtime, end);
-        return svc_fail(c, "input.data.mdtrt_id: a fee line of %s is after the discharge on %.10s;"
-                        " withdraw it (2302) or correct the discharge (2402)", when, end);
+        return svc_fail(c,
+                        "input.data.mdtrt_id: a fee line of %s is after the discharge on %.10s;"
+                        " withdraw it (2302) or correct the discharge (2402)",
+                        when, end);
     }
     char med_type[8];
     rc = in_code(c, data, "med_type", "input.data", false, med_type, sizeof med_type);
@@ -364,8 +371,10 @@ static int link_visit(struct svc_call *c) {
     }
     if (rc != 0 || !open)
         return svc_fail(c, "storage: settled as %" PRId64 " but not linked to the visit: %s",
-                        setl_id, rc != 0 ? svcdb_error(c->db)
-                                 : found ? "visit no longer open" : "visit missing");
+                        setl_id,
+                        rc != 0 ? svcdb_error(c->db)
+                        : found ? "visit no longer open"
+                                : "visit missing");
     return 0;
 }
 
@@ -387,12 +396,13 @@ static int replay_linked(struct svc_call *c, bool *done) {
     struct store_err err;
     if (store_settlement_get(c->svc->store, setl_id, &rec, &stl, &revoked, &found, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
-    if (!found) return svc_fail(c, "storage: settlement %" PRId64 " is linked but missing", setl_id);
+    if (!found)
+        return svc_fail(c, "storage: settlement %" PRId64 " is linked but missing", setl_id);
     char mdtrt_id[24];
     mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
     *done = true;
-    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no,
-                             rec.time_us / 1000000, 1);
+    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, rec.time_us / 1000000,
+                             1);
 }
 
 /* Once the link committed (or failed): releases the visit, answers. */
@@ -459,8 +469,7 @@ int txn_settle(struct svc_call *c) {
     assert(c->txn != NULL && c->txn->writes && c->txn->visit != 0);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data == NULL) return -1;
-    if (json_get(c->input, "feedetail") != NULL)
-        return oneshot(c, c->txn->med_type, true);
+    if (json_get(c->input, "feedetail") != NULL) return oneshot(c, c->txn->med_type, true);
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
     assert(!c->w->settling); /* given back by the last request */
@@ -478,7 +487,8 @@ static int latest_fee_time(struct svc_call *c, const struct json_value *arr, dat
     for (const struct json_value *v = arr->child; v != NULL; v = v->next, i++) {
         datetime_s t = 0;
         snprintf(path, sizeof path, "input.feedetail[%d]", (int)i);
-        if (v->type == JSON_OBJECT && in_time(c, v, "fee_ocur_time", path, false, &t) < 0) return -1;
+        if (v->type == JSON_OBJECT && in_time(c, v, "fee_ocur_time", path, false, &t) < 0)
+            return -1;
         if (t > *latest) *latest = t;
     }
     return 0;
@@ -573,7 +583,8 @@ static int unlink_visit(struct svc_call *c) {
         if (rc == 0) rc = svcdb_visit_update(c->db, &v);
     }
     if (rc != 0)
-        return svc_fail(c, "storage: revoked, but the visit was not reopened: %s", svcdb_error(c->db));
+        return svc_fail(c, "storage: revoked, but the visit was not reopened: %s",
+                        svcdb_error(c->db));
     return 0;
 }
 
@@ -581,8 +592,8 @@ static int revoke_answer(struct svc_call *c) {
     struct svc_worker *w = c->w;
     assert(w->job.done && w->sreq.op == STORE_OP_REVOKE);
     if (w->job.rc != 0) return -1;
-    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id,
-                             w->psn_no, commit_time_s(c), -1);
+    return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id, w->psn_no,
+                             commit_time_s(c), -1);
 }
 
 static int revoke_done(struct svc_call *c) {

@@ -95,8 +95,8 @@ static int storage_fail(struct svc_call *c) {
 }
 
 /* The main diagnosis: obj.dise_codg, else diseinfo[] (maindiag_flag 1 first). */
-static int diagnosis(struct svc_call *c, const struct json_value *obj, const char *path,
-                     char *out, size_t size) {
+static int diagnosis(struct svc_call *c, const struct json_value *obj, const char *path, char *out,
+                     size_t size) {
     assert(obj != NULL && out != NULL && size > 0 && c->input != NULL);
     int rc = in_code(c, obj, "dise_codg", path, false, out, size);
     if (rc <= 0) return rc;
@@ -137,7 +137,8 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
     if (store_person_find(c->svc->store, v->psn_no, &p, &found, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     if (!found) return svc_fail(c, "%s.psn_no: no insured person '%s'", path, v->psn_no);
-    if (p.status != INSURED_ACTIVE) return svc_fail(c, "%s.psn_no: '%s' is not insured now", path, v->psn_no);
+    if (p.status != INSURED_ACTIVE)
+        return svc_fail(c, "%s.psn_no: '%s' is not insured now", path, v->psn_no);
     if (p.insutype != insutype)
         return svc_fail(c, "%s.insutype: person '%s' is insured under %d", path, v->psn_no,
                         (int)p.insutype);
@@ -221,7 +222,8 @@ int txn_visit_info(struct svc_call *c) {
     if (in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
-    int rc = in_code(c, d, "spec_dise_codg", path, false, v.spec_dise_codg, sizeof v.spec_dise_codg);
+    int rc = in_code(c, d, "spec_dise_codg", path, false, v.spec_dise_codg,
+                     sizeof v.spec_dise_codg);
     if (rc < 0) return -1;
     if (rc == 1 && strcmp(v.med_type, "14") == 0)
         snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
@@ -255,7 +257,8 @@ static void line_answer(struct jw *w, const struct bill_line *l, const struct li
     jw_fen(w, "overlmt_amt", r->overlmt_fen);
     jw_fen(w, "preselfpay_amt", r->preselfpay_fen);
     jw_fen(w, "inscp_scp_amt", r->inscp_fen);
-    jw_str(w, "chrgitm_lv", r->item_class >= CLASS_A && r->item_class <= CLASS_C ? lv[r->item_class] : "03");
+    jw_str(w, "chrgitm_lv",
+           r->item_class >= CLASS_A && r->item_class <= CLASS_C ? lv[r->item_class] : "03");
     jw_close(w, '}');
 }
 
@@ -331,7 +334,7 @@ int txn_fee_upload(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
     assert(kind != 0 && (c->prepared_rc == 0 || c->err[0] != '\0'));
-    if (c->prepared_rc != 0) return -1;     /* c->err says why */
+    if (c->prepared_rc != 0) return -1; /* c->err says why */
     assert(w->visit.id > 0 && w->fee_count <= w->lines_max);
     struct svc_visit now;
     bool found = false;
@@ -341,7 +344,7 @@ int txn_fee_upload(struct svc_call *c) {
     if (visit_open(c, &now, kind, "input.feedetail[0]") != 0) return -1;
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
-                        "checked; send them again");
+                           "checked; send them again");
     if (svcdb_fee_insert(c->db, now.id, w->lines, w->fee_count, w->fee_latest, &dup) != 0)
         return storage_fail(c);
     if (dup >= 0)
@@ -384,7 +387,8 @@ int txn_discharge(struct svc_call *c) {
         not_future(c, path, "endtime", v.endtime) != 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
-    if (v.endtime < v.begntime) return svc_fail(c, "%s.endtime: before the admission's begntime", path);
+    if (v.endtime < v.begntime)
+        return svc_fail(c, "%s.endtime: before the admission's begntime", path);
     assert(v.status == VISIT_OPEN);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
@@ -402,7 +406,8 @@ int txn_admit_change(struct svc_call *c) {
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0 ||
         in_code(c, d, "ipt_otp_no", path, false, v.ipt_otp_no, sizeof v.ipt_otp_no) < 0)
         return -1;
-    if (json_get(d, "out_of_area") && in_flag(c, d, "out_of_area", path, &v.out_of_area) != 0) return -1;
+    if (json_get(d, "out_of_area") && in_flag(c, d, "out_of_area", path, &v.out_of_area) != 0)
+        return -1;
     if (json_get(d, "filed") && in_flag(c, d, "filed", path, &v.filed) != 0) return -1;
     if (v.endtime != 0 && v.endtime < v.begntime)
         return svc_fail(c, "%s.begntime: after the discharge's endtime", path);

@@ -39,7 +39,8 @@ int wcache_init(struct wcache *c) {
     c->bucket_count = CACHE_BUCKETS;
     c->buckets = calloc(c->bucket_count, sizeof *c->buckets);
     c->valid_seq = -1;
-    assert((c->bucket_count & (c->bucket_count - 1)) == 0 && c->bucket_count >= 2 * CACHE_ENTRIES_MAX);
+    assert((c->bucket_count & (c->bucket_count - 1)) == 0 &&
+           c->bucket_count >= 2 * CACHE_ENTRIES_MAX);
     return c->buckets ? 0 : -1;
 }
 
@@ -121,7 +122,8 @@ bool wcache_state(struct wcache *c, const char *psn_no, int32_t year, struct yea
     assert(out != NULL);
     struct cache_node *n = find(c, NODE_STATE, psn_no, year);
     if (n == NULL) return c->misses++, false;
-    assert(n->v.state.year == year && n->v.state.acct_balc_fen == 0); /* the ledger holds the account */
+    assert(n->v.state.year == year &&
+           n->v.state.acct_balc_fen == 0); /* the ledger holds the account */
     c->hits++;
     *out = n->v.state;
     return true;

@@ -22,10 +22,10 @@
 struct cache_node;
 
 struct wcache {
-    size_t bucket_count;             /* power of two */
+    size_t bucket_count; /* power of two */
     struct cache_node **buckets;
     size_t count;
-    int64_t valid_seq;               /* journal tail it reflects; -1: empty/invalid */
+    int64_t valid_seq; /* journal tail it reflects; -1: empty/invalid */
     int64_t hits, misses;
 };
 

@@ -24,7 +24,7 @@
 
 struct seq_info {
     uint64_t body_hash;
-    uint64_t post_hash;    /* expected postings */
+    uint64_t post_hash; /* expected postings */
     uint8_t kind;
     uint8_t revoked;
 };
@@ -32,16 +32,16 @@ struct seq_info {
 struct state_node {
     struct state_node *next;
     struct year_state st;
-    bool seen;             /* matched a stored row */
+    bool seen; /* matched a stored row */
     char key[];
 };
 
 struct account_node {
     struct account_node *next;
     uint64_t hash;
-    int64_t at_checkpoint_fen;   /* postings up to the checkpoint */
-    int64_t sum_fen;             /* all postings */
-    bool seen;                   /* matched a stored balance */
+    int64_t at_checkpoint_fen; /* postings up to the checkpoint */
+    int64_t sum_fen;           /* all postings */
+    bool seen;                 /* matched a stored balance */
     char account[];
 };
 
@@ -53,13 +53,13 @@ struct statemap {
 struct checker {
     struct store *store;
     struct store_err *err;
-    int failed;            /* 1 once a fault is recorded */
+    int failed; /* 1 once a fault is recorded */
     /* journal */
     int64_t expect_seq;
     char prev_hash[HASH_HEX_BYTES + 1];
     struct seq_info *seqs;
     size_t seq_cap;
-    int64_t checkpoint_seq;  /* tables hold the journal up to here */
+    int64_t checkpoint_seq; /* tables hold the journal up to here */
     /* replayed states: up to the checkpoint, and after it (from copies) */
     struct statemap states, tail;
     /* postings scan */
@@ -163,7 +163,8 @@ static struct state_node *replay_target(struct checker *k, const struct journal_
     bool fresh = state_node(&k->tail, rec->psn_no, rec->year, false) == NULL;
     struct state_node *n = state_node(&k->tail, rec->psn_no, rec->year, true);
     if (n == NULL || grow_buckets(&k->tail) != 0) return NULL;
-    const struct state_node *base = fresh ? state_node(&k->states, rec->psn_no, rec->year, false) : NULL;
+    const struct state_node *base = fresh ? state_node(&k->states, rec->psn_no, rec->year, false)
+                                          : NULL;
     if (base != NULL) n->st = base->st;
     return n;
 }
@@ -220,12 +221,15 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)
-        return fault(k, "journal seq %2$" PRId64 ": body does not decode at '%1$.40s'", bad, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": body does not decode at '%1$.40s'", bad,
+                     rec->seq);
     if (rec->kind == JOURNAL_REVOKE) {
         int64_t t = rec->ref_seq;
-        if (t < 1 || t >= rec->seq || k->seqs[t - 1].kind != JOURNAL_SETTLE || k->seqs[t - 1].revoked ||
-            k->seqs[t - 1].body_hash != si->body_hash)
-            return fault(k, "journal seq %2$" PRId64 ": revoke does not match an open settlement%1$s", "", rec->seq);
+        if (t < 1 || t >= rec->seq || k->seqs[t - 1].kind != JOURNAL_SETTLE ||
+            k->seqs[t - 1].revoked || k->seqs[t - 1].body_hash != si->body_hash)
+            return fault(k,
+                         "journal seq %2$" PRId64 ": revoke does not match an open settlement%1$s",
+                         "", rec->seq);
         k->seqs[t - 1].revoked = 1;
     }
     struct posting p[POSTINGS_PER_RECORD_MAX];
@@ -237,7 +241,8 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     if (rec->kind == JOURNAL_SETTLE) year_state_apply(&n->st, &stl.delta);
     else year_state_unapply(&n->st, &stl.delta);
     if (!year_state_valid(&n->st))
-        return fault(k, "journal seq %2$" PRId64 ": replay makes %1$s's year state negative", rec->psn_no, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": replay makes %1$s's year state negative",
+                     rec->psn_no, rec->seq);
     return 0;
 }
 
@@ -253,10 +258,13 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
                      expected, rec->seq);
     }
     if (strcmp(rec->prev_hash, k->prev_hash) != 0)
-        return fault(k, "journal seq %2$" PRId64 ": prev_hash does not match the previous record%1$s", "", rec->seq);
+        return fault(k,
+                     "journal seq %2$" PRId64 ": prev_hash does not match the previous record%1$s",
+                     "", rec->seq);
     journal_hash(rec, hash);
     if (strcmp(hash, rec->hash) != 0)
-        return fault(k, "journal seq %2$" PRId64 ": hash mismatch: the record was altered%1$s", "", rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": hash mismatch: the record was altered%1$s", "",
+                     rec->seq);
     if (seq_slot(k, rec->seq) != 0) return store_errf(k->err, "check: out of memory"), -1;
     struct seq_info *si = &k->seqs[rec->seq - 1];
     si->kind = (uint8_t)rec->kind;
@@ -339,7 +347,8 @@ static int posting_row(void *ctx, const struct posting *p) {
     k->cur_hash = fnv(k->cur_hash, line, (size_t)n);
     k->cur_count++;
     k->cur_sum += p->amount_fen;
-    if (p->amount_fen <= 0) return fault(k, "posting of seq %2$" PRId64 ": amount not positive%1$s", "", p->seq);
+    if (p->amount_fen <= 0)
+        return fault(k, "posting of seq %2$" PRId64 ": amount not positive%1$s", "", p->seq);
     k->total_debit += p->amount_fen;
     k->total_credit += p->amount_fen;
     if (account_add(k, p->debit, p->seq, p->amount_fen) != 0 ||
@@ -394,11 +403,13 @@ static int check_balances(struct checker *k) {
                              n->account, n->at_checkpoint_fen);
             if (n->sum_fen < account_floor_fen(n->account) ||
                 n->at_checkpoint_fen < account_floor_fen(n->account))
-                return fault(k, "account %s: balance %" PRId64 " fen is below its floor", n->account,
+                return fault(k, "account %s: balance %" PRId64 " fen is below its floor",
+                             n->account,
                              n->sum_fen < n->at_checkpoint_fen ? n->sum_fen : n->at_checkpoint_fen);
         }
     }
-    if (total != 0) return fault(k, "ledger: sum of all accounts is %s%" PRId64 " fen, not 0", "", total);
+    if (total != 0)
+        return fault(k, "ledger: sum of all accounts is %s%" PRId64 " fen, not 0", "", total);
     return 0;
 }
 
@@ -407,15 +418,16 @@ static int stored_state_row(void *ctx, const struct state_key *key, const struct
     struct checker *k = ctx;
     assert(!k->failed && key != NULL && st != NULL);
     struct state_node *n = state_node(&k->states, key->psn_no, key->year, true);
-    if (n == NULL || grow_buckets(&k->states) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    if (n == NULL || grow_buckets(&k->states) != 0)
+        return store_errf(k->err, "check: out of memory"), -1;
     n->seen = true;
     struct year_state stored = *st;
     stored.acct_balc_fen = 0;
     if (!year_state_equal(&stored, &n->st)) {
         char what[CODE_BYTES_MAX + 32];
         snprintf(what, sizeof what, "%s", key->psn_no);
-        return fault(k, "state of %s, year %" PRId64 ": differs from the replay of the journal", what,
-                     key->year);
+        return fault(k, "state of %s, year %" PRId64 ": differs from the replay of the journal",
+                     what, key->year);
     }
     return 0;
 }
@@ -479,7 +491,8 @@ int store_check(struct store *store, int64_t *records, struct store_err *err) {
     rc = checker_init(&k, store, err);
     if (rc == 0) rc = ops->journal_scan(store_conn(store), 1, journal_row, &k, err);
     if (rc == 0 && !k.failed && k.expect_seq - 1 < k.checkpoint_seq)
-        rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "", k.checkpoint_seq);
+        rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "",
+                   k.checkpoint_seq);
     if (rc == 0 && !k.failed) rc = check_postings(&k);
     if (rc == 0 && !k.failed) rc = check_balances(&k);
     if (rc == 0 && !k.failed) rc = check_states(&k);

@@ -12,14 +12,14 @@
 
 #define WRITE_CHUNK 4096 /* rows handed to states_put / balances_add at once */
 
-struct pending_node {              /* a year state */
+struct pending_node { /* a year state */
     struct pending_node *next;
     uint64_t hash;
     struct state_key key;
     struct year_state st;
 };
 
-struct account_node {              /* an account's summed postings */
+struct account_node { /* an account's summed postings */
     struct account_node *next;
     uint64_t hash;
     int64_t delta_fen;
@@ -304,7 +304,8 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
         snprintf(key.psn_no, sizeof key.psn_no, "%s", rec->psn_no);
         key.year = rec->year;
         bool found = pending_state(acc, key.psn_no, key.year, &st);
-        if (!found && store_ops(store)->states_get(store_conn(store), &key, 1, &st, &found, err) != 0)
+        if (!found &&
+            store_ops(store)->states_get(store_conn(store), &key, 1, &st, &found, err) != 0)
             return -1;
         if (!found) year_state_init(&st, key.year, 0);
         assert(st.year == key.year);
@@ -352,14 +353,16 @@ int checkpoint_catch_up(struct store *store, int64_t *checkpoint_seq, int64_t *t
     assert(store != NULL && checkpoint_seq != NULL && tail_seq != NULL);
     const struct store_backend *ops = store_ops(store);
     bool found = false;
-    if (ops->checkpoint_get(store_conn(store), checkpoint_seq, &found, tail_seq, err) != 0) return -1;
+    if (ops->checkpoint_get(store_conn(store), checkpoint_seq, &found, tail_seq, err) != 0)
+        return -1;
     if (!found) { /* a store from before checkpoints: its tables are current */
         *checkpoint_seq = *tail_seq;
         return ops->checkpoint_put(store_conn(store), *tail_seq, err);
     }
     if (*checkpoint_seq > *tail_seq)
         return store_errf(err, "checkpoint seq %" PRId64 " is after the journal's end %" PRId64,
-                          *checkpoint_seq, *tail_seq), -1;
+                          *checkpoint_seq, *tail_seq),
+               -1;
     if (*checkpoint_seq == *tail_seq) return 0;
     assert(*checkpoint_seq < *tail_seq); /* a checkpoint never passes the journal tail */
     struct pending acc;

@@ -35,8 +35,8 @@
 
 #include "store/store.h"
 
-#define PENDING_BUCKETS 524288        /* power of two, about 2 x the entries a pending holds */
-#define CATCH_UP_CHUNK 1024           /* journal records read per round trip when catching up */
+#define PENDING_BUCKETS 524288 /* power of two, about 2 x the entries a pending holds */
+#define CATCH_UP_CHUNK 1024    /* journal records read per round trip when catching up */
 
 struct pending_node;
 struct account_node;
@@ -45,10 +45,10 @@ struct account_node;
  * the year states they changed (absolute values, without the account) and
  * the sum of their postings per account. base_seq < 0: invalid (unknown). */
 struct pending {
-    pthread_mutex_t lock;            /* taken by the owner to change, by readers to look up */
+    pthread_mutex_t lock; /* taken by the owner to change, by readers to look up */
     int64_t base_seq, last_seq;
     size_t state_count, account_count;
-    struct pending_node **states;    /* buckets */
+    struct pending_node **states; /* buckets */
     struct account_node **accounts;
 };
 

@@ -31,11 +31,11 @@
  * about ten (memset was about 4 % of the writer thread's perf samples at
  * 32 connections). */
 struct strmap {
-    size_t slot_count;              /* power of two */
-    uint32_t *slots;                /* index + 1; 0 = empty */
-    const char **keys;              /* by index */
+    size_t slot_count; /* power of two */
+    uint32_t *slots;   /* index + 1; 0 = empty */
+    const char **keys; /* by index */
     size_t entries_max;
-    uint32_t *filled;               /* slots filled since the last clear */
+    uint32_t *filled; /* slots filled since the last clear */
     size_t filled_count;
 };
 
@@ -118,7 +118,7 @@ struct batch {
     size_t target_count;
     struct journal_rec *targets;
     bool *target_found, *target_revoked;
-    int *target_of;                 /* request -> index in targets, or -1 */
+    int *target_of; /* request -> index in targets, or -1 */
     /* working set */
     struct person_entry *persons;
     size_t person_count;
@@ -129,7 +129,7 @@ struct batch {
     /* output */
     struct journal_rec *recs;
     size_t rec_count;
-    struct strmap msgid_map;        /* msgid -> rec index */
+    struct strmap msgid_map; /* msgid -> rec index */
     struct posting *postings;
     size_t posting_count;
     struct balance_delta *deltas;
@@ -145,11 +145,11 @@ struct batch {
     struct state_key *dirty_keys;
     struct year_state *dirty_states;
     size_t dirty_count;
-    size_t *miss_idx;               /* working-set index of each cache miss */
-    bool checkpointed;              /* this batch writes the pending effect */
-    struct completion *completions; /* async callbacks of the batch, copied under the lock */
+    size_t *miss_idx;                /* working-set index of each cache miss */
+    bool checkpointed;               /* this batch writes the pending effect */
+    struct completion *completions;  /* async callbacks of the batch, copied under the lock */
     struct app_settle_answer answer; /* scratch of do_settle */
-    const struct registry *reg;     /* held for the batch: its settlements' registry */
+    const struct registry *reg;      /* held for the batch: its settlements' registry */
 };
 
 struct commitq {
@@ -164,19 +164,20 @@ struct commitq {
     int64_t batches, requests;
     struct batch b;
     struct wcache cache;
-    struct pending pending;         /* effect of the records after the checkpoint */
-    int64_t checkpoint_records;     /* records after the checkpoint before writing one */
+    struct pending pending;     /* effect of the records after the checkpoint */
+    int64_t checkpoint_records; /* records after the checkpoint before writing one */
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
 };
 
 static void batch_free(struct batch *b) {
     assert(b != NULL);
-    void *ptrs[] = {b->reqs, b->msgids, b->prior, b->prior_found, b->target_ids, b->targets,
-                    b->target_found, b->target_revoked, b->target_of, b->persons, b->states,
-                    b->recs, b->postings, b->deltas, b->keys, b->state_keys, b->state_vals,
-                    b->balances, b->found, b->person_vals, b->dirty_keys, b->dirty_states,
-                    b->miss_idx, b->completions};
+    void *ptrs[] = {b->reqs,       b->msgids,       b->prior,        b->prior_found,
+                    b->target_ids, b->targets,      b->target_found, b->target_revoked,
+                    b->target_of,  b->persons,      b->states,       b->recs,
+                    b->postings,   b->deltas,       b->keys,         b->state_keys,
+                    b->state_vals, b->balances,     b->found,        b->person_vals,
+                    b->dirty_keys, b->dirty_states, b->miss_idx,     b->completions};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -225,7 +226,8 @@ static int batch_alloc(struct batch *b, size_t n) {
         memset(b, 0, sizeof *b);
     }
     assert(ok || b->reqs == NULL);
-    assert(!ok || (b->n == 0 && b->account_map.entries_max == accounts && b->msgid_map.entries_max == n));
+    assert(!ok ||
+           (b->n == 0 && b->account_map.entries_max == accounts && b->msgid_map.entries_max == n));
     return ok ? 0 : -1;
 }
 
@@ -344,7 +346,8 @@ static int fetch_journal(struct commitq *q, struct store_err *err) {
     assert(b->target_count <= b->n);
     if (ops->journal_by_msgid(c, b->msgids, b->n, b->prior, b->prior_found, err) != 0) return -1;
     if (b->target_count == 0) return 0;
-    if (ops->journal_by_seq(c, b->target_ids, b->target_count, b->targets, b->target_found, err) != 0)
+    if (ops->journal_by_seq(c, b->target_ids, b->target_count, b->targets, b->target_found, err) !=
+        0)
         return -1;
     return ops->journal_revoked(c, b->target_ids, b->target_count, b->target_revoked, err);
 }
@@ -458,7 +461,8 @@ static struct state_entry *state_of(struct batch *b, const char *psn_no, int32_t
 static struct person_entry *person_of(struct batch *b, const char *psn_no) {
     assert(psn_no != NULL);
     int idx = strmap_find(&b->person_map, psn_no, -1);
-    assert(idx < 0 || ((size_t)idx < b->person_count && strcmp(b->persons[idx].p.psn_no, psn_no) == 0));
+    assert(idx < 0 ||
+           ((size_t)idx < b->person_count && strcmp(b->persons[idx].p.psn_no, psn_no) == 0));
     return idx < 0 ? NULL : &b->persons[idx];
 }
 
@@ -643,7 +647,9 @@ static bool replay(struct batch *b, size_t i) {
     struct store_req *r = b->reqs[i];
     int k = strmap_find(&b->msgid_map, r->msgid, -1);
     assert(k < 0 || (size_t)k < b->rec_count);
-    const struct journal_rec *prior = k >= 0 ? &b->recs[k] : b->prior_found[i] ? &b->prior[i] : NULL;
+    const struct journal_rec *prior = k >= 0              ? &b->recs[k]
+                                      : b->prior_found[i] ? &b->prior[i]
+                                                          : NULL;
     if (prior == NULL) return false;
     if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, APP_E_MSGID_REUSED);
     else answer_from_rec(r, prior);
@@ -722,8 +728,8 @@ static int sync_checkpoint(struct commitq *q, struct store_err *err) {
     struct pending *p = &q->pending;
     int64_t checkpoint_seq = 0, tail_seq = 0;
     bool found = false;
-    if (store_ops(q->store)->checkpoint_get(store_conn(q->store), &checkpoint_seq, &found, &tail_seq,
-                                            err) != 0)
+    if (store_ops(q->store)->checkpoint_get(store_conn(q->store), &checkpoint_seq, &found,
+                                            &tail_seq, err) != 0)
         return -1;
     assert(p->base_seq <= p->last_seq);
     if (found && p->base_seq == checkpoint_seq && p->last_seq == tail_seq) return 0;
@@ -813,7 +819,8 @@ static void process_batch(struct commitq *q) {
     store_registry_release(q->store, b->reg);
     b->reg = NULL;
     assert(b->rec_count <= b->n);
-    for (size_t i = 0; i < b->n; i++) assert(b->reqs[i]->status != STORE_PENDING); /* all answered */
+    for (size_t i = 0; i < b->n; i++)
+        assert(b->reqs[i]->status != STORE_PENDING); /* all answered */
 }
 
 /* ---- the writer thread and the queue --------------------------------------- */
@@ -827,7 +834,8 @@ static void complete_batch(struct commitq *q, size_t n) {
     for (size_t i = 0; i < n; i++) {
         struct store_req *r = b->reqs[i];
         assert(r->done_ == 0 && r->status != STORE_PENDING);
-        if (r->on_done_ != NULL) b->completions[callbacks++] = (struct completion){r->on_done_, r->on_done_ctx_};
+        if (r->on_done_ != NULL)
+            b->completions[callbacks++] = (struct completion){r->on_done_, r->on_done_ctx_};
         r->done_ = 1;
     }
     q->batches++;
@@ -961,7 +969,8 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
     req->done_ = 0;
     req->status = STORE_PENDING;
     /* hashed by the submitting thread: the writer is the bottleneck */
-    if (req->op == STORE_OP_SETTLE) bill_request_hash(req->psn_no, req->bill, req->insutype_asked, req->req_hash_);
+    if (req->op == STORE_OP_SETTLE)
+        bill_request_hash(req->psn_no, req->bill, req->insutype_asked, req->req_hash_);
     else revoke_request_hash(req->setl_id, req->req_hash_);
     pthread_mutex_lock(&q->lock);
     while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);

@@ -97,7 +97,8 @@ static int parse(struct csv_reader *r, struct src *s) {
             if (end_field(r, &len, &start) != 0) return -1;
             if (c == ',') continue;
             if (c != EOF) r->next_line++;
-            assert(r->field_count >= 1 && r->field_count <= CSV_FIELDS_MAX && r->next_line >= r->line);
+            assert(r->field_count >= 1 && r->field_count <= CSV_FIELDS_MAX &&
+                   r->next_line >= r->line);
             return 1;
         }
         if (c == '"') return fail(r, "quote inside an unquoted field");

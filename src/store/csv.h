@@ -14,12 +14,12 @@
 
 struct csv_reader {
     FILE *file;
-    int64_t line;                   /* line where the current record starts (1-based) */
+    int64_t line; /* line where the current record starts (1-based) */
     int64_t next_line;
     int field_count;
-    char *fields[CSV_FIELDS_MAX];   /* NUL-terminated, into buf */
+    char *fields[CSV_FIELDS_MAX]; /* NUL-terminated, into buf */
     char buf[CSV_RECORD_BYTES_MAX + CSV_FIELDS_MAX];
-    char err[CSV_ERR_BYTES];        /* "unterminated quoted field", ... */
+    char err[CSV_ERR_BYTES]; /* "unterminated quoted field", ... */
 };
 
 void csv_init(struct csv_reader *r, FILE *file);

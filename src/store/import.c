@@ -19,15 +19,15 @@
 #include "store/checkpoint.h"
 #include "store/store.h"
 
-#define IMPORT_REGIONS_MAX 4096   /* distinct insured regions in one persons file */
+#define IMPORT_REGIONS_MAX 4096 /* distinct insured regions in one persons file */
 #define FILE_HASH_CHUNK_BYTES 65536
 
 struct importer {
     struct store *store;
     const char *path;
-    const char *base;        /* file name for messages */
+    const char *base; /* file name for messages */
     struct store_err *err;
-    struct journal_rec rec;  /* the import record */
+    struct journal_rec rec; /* the import record */
     int64_t rows, accounts, opening_fen;
     /* persons */
     struct store_person *persons;
@@ -69,7 +69,8 @@ static int file_sha256(const char *path, char out[HASH_HEX_BYTES + 1], struct st
     unsigned md_len = 0;
     bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     size_t n;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
     ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
     EVP_MD_CTX_free(ctx);
     fclose(f);
@@ -129,7 +130,9 @@ static int region_add(struct importer *im, const char *region, int64_t fen) {
         }
     }
     if (im->region_count >= IMPORT_REGIONS_MAX)
-        return store_errf(im->err, "%s: more than %d insured regions", im->base, IMPORT_REGIONS_MAX), -1;
+        return store_errf(im->err, "%s: more than %d insured regions", im->base,
+                          IMPORT_REGIONS_MAX),
+               -1;
     snprintf(im->regions[im->region_count], CODE_BYTES_MAX + 1, "%s", region);
     im->region_sums[im->region_count++] = fen;
     return 0;
@@ -160,7 +163,8 @@ static int flush_persons(struct importer *im) {
     struct store_err inner;
     if (ops->persons_put(c, im->persons, im->pending, &inner) != 0)
         return store_errf(im->err, "%s: rows %" PRId64 "-%" PRId64 ": %s", im->base, im->lines[0],
-                          im->lines[im->pending - 1], inner.msg), -1;
+                          im->lines[im->pending - 1], inner.msg),
+               -1;
     if (ops->postings_put(c, im->postings, np, im->err) != 0 ||
         ops->balances_add(c, im->deltas, np, im->err) != 0)
         return -1;
@@ -194,7 +198,8 @@ static int import_persons_rows(struct importer *im, FILE *f) {
     for (size_t i = 0; i < im->region_count; i++) {
         account_opening(d.account, im->regions[i]);
         d.delta_fen = -im->region_sums[i];
-        if (store_ops(im->store)->balances_add(store_conn(im->store), &d, 1, im->err) != 0) return -1;
+        if (store_ops(im->store)->balances_add(store_conn(im->store), &d, 1, im->err) != 0)
+            return -1;
     }
     return 0;
 }
@@ -274,8 +279,9 @@ static int import_catalog(struct importer *im) {
     int rc = -1;
     assert(im->rows == 0);
     if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0) store_errf(im->err, "%s", msg);
-    else rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
-                                                    catalog.count, im->err);
+    else
+        rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
+                                                   catalog.count, im->err);
     im->rows = (int64_t)catalog.count;
     assert(im->rows <= CATALOG_ITEMS_MAX);
     catalog_free(&catalog);
@@ -298,7 +304,8 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
     assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
     bool known = false;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(kind, kinds[i]) == 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        known |= strcmp(kind, kinds[i]) == 0;
     if (!known) return store_errf(err, "import: unknown kind '%s'", kind), -1;
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;

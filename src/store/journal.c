@@ -106,7 +106,8 @@ static size_t put_i64(char *buf, size_t len, size_t size, int64_t v) {
     char tmp[24];
     int n = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    do tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
     if (v < 0) tmp[n++] = '-';
     assert(n >= 1 && n <= 20); /* INT64_MIN: 19 digits and the sign */
     if (len + (size_t)n + 1 > size) return size;
@@ -144,17 +145,16 @@ struct field64 {
 /* The int64 keys of a body, in their order: the setlinfo figures (rows of
  * SETLINFO_FIELDS), the fund rooms (FUND_LAYERS, key <fund>_room) and the
  * delta (YEAR_STATE_FIELDS, key d.<name>); all int64_t (asserted in core). */
-#define SETL_KEY_(unused, name, kind)                                                 \
+#define SETL_KEY_(unused, name, kind) \
     {#name, offsetof(struct store_settlement, setl) + offsetof(struct setlinfo, name)},
-#define ROOM_KEY_(unused, fund, ...)                                                  \
-    {#fund "_room",                                                                    \
+#define ROOM_KEY_(unused, fund, ...) \
+    {#fund "_room",                  \
      offsetof(struct store_settlement, rooms) + offsetof(struct fund_rooms, fund##_room_fen)},
-#define DELTA_KEY_(unused, name, where)                                               \
-    {"d." #name,                                                                       \
+#define DELTA_KEY_(unused, name, where) \
+    {"d." #name,                        \
      offsetof(struct store_settlement, delta) + offsetof(struct year_state, name##_fen)},
-static const struct field64 FIELDS64[] = {
-    SETLINFO_FIELDS(SETL_KEY_, ~) FUND_LAYERS(ROOM_KEY_, ~) YEAR_STATE_FIELDS(DELTA_KEY_, ~)
-};
+static const struct field64 FIELDS64[] = {SETLINFO_FIELDS(SETL_KEY_, ~) FUND_LAYERS(ROOM_KEY_, ~)
+                                              YEAR_STATE_FIELDS(DELTA_KEY_, ~)};
 #undef SETL_KEY_
 #undef ROOM_KEY_
 #undef DELTA_KEY_
@@ -192,7 +192,8 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
     len = put_pair(body, len, size, "insutype", stl->insutype);
     len = put_pair(body, len, size, "year", stl->year);
     len = put_pair(body, len, size, "pool_ratio", stl->pool_ratio_bp);
-    if (stl->delta.admissions != 0) len = put_pair(body, len, size, "d.admissions", stl->delta.admissions);
+    if (stl->delta.admissions != 0)
+        len = put_pair(body, len, size, "d.admissions", stl->delta.admissions);
     struct store_settlement *mut = (struct store_settlement *)(uintptr_t)stl;
     for (size_t i = 0; i < FIELDS64_COUNT && len < size; i++) {
         int64_t v = *field_ptr(mut, i);
@@ -275,7 +276,8 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
         const char *end = strchr(p, ' ');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
-        if (eq == NULL || set_pair(p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, out) != 0) {
+        if (eq == NULL ||
+            set_pair(p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, out) != 0) {
             *bad_key = p;
             return -1;
         }
@@ -339,8 +341,8 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insu
     canon_str(&c, bill->fixmedins_code);
     canon_str(&c, bill->dise_codg);
     canon_str(&c, bill->spec_dise_codg);
-    int64_t head[] = {bill->med_type, bill->dates_ok, bill->begntime, bill->endtime,
-                      bill->out_of_area, bill->filed, bill->acct_used, bill->line_count};
+    int64_t head[] = {bill->med_type,    bill->dates_ok, bill->begntime,  bill->endtime,
+                      bill->out_of_area, bill->filed,    bill->acct_used, bill->line_count};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) canon_i64(&c, head[i]);
     for (int32_t i = 0; i < bill->line_count; i++) {
         const struct bill_line *l = &bill->lines[i];

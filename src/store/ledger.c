@@ -50,8 +50,7 @@ int64_t account_floor_fen(const char *account) {
 }
 
 static void add_posting(struct posting *out, int *count, const struct journal_rec *rec,
-                        const char *payer, const char *receiver, int64_t amount_fen,
-                        bool reverse) {
+                        const char *payer, const char *receiver, int64_t amount_fen, bool reverse) {
     assert(amount_fen > 0 && *count < POSTINGS_PER_RECORD_MAX);
     assert(out != NULL && rec != NULL && rec->seq > 0);
     assert(strcmp(payer, receiver) != 0); /* a posting moves money between two accounts */
@@ -65,8 +64,8 @@ static void add_posting(struct posting *out, int *count, const struct journal_re
     (*count)++;
 }
 
-int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl,
-                    bool reverse, struct posting out[POSTINGS_PER_RECORD_MAX]) {
+int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl, bool reverse,
+                    struct posting out[POSTINGS_PER_RECORD_MAX]) {
     assert(rec != NULL && stl != NULL);
     char inst[ACCOUNT_BYTES_MAX + 1];
     char payer[ACCOUNT_BYTES_MAX + 1];

@@ -25,8 +25,8 @@
 
 /* One per connection, at a stable address: what the notice receiver saw. */
 struct pgconn_watch {
-    bool goodbye;                 /* a FATAL (or PANIC) arrived while idle */
-    PQnoticeReceiver chained;     /* libpq's receiver, which prints notices */
+    bool goodbye;             /* a FATAL (or PANIC) arrived while idle */
+    PQnoticeReceiver chained; /* libpq's receiver, which prints notices */
 };
 
 /* PQconnectdbParams of the URI, with connect_timeout defaulted, watched

@@ -20,13 +20,13 @@
 #include "store/store.h"
 
 struct registry {
-    int64_t gen;                   /* seq of the last import it includes */
-    int64_t holders;               /* acquired and not released (under the store's lock) */
+    int64_t gen;     /* seq of the last import it includes */
+    int64_t holders; /* acquired and not released (under the store's lock) */
     struct store_institution *institutions;
     size_t institution_count, institution_cap;
-    uint32_t *inst_slots;          /* open addressing: index + 1 */
+    uint32_t *inst_slots; /* open addressing: index + 1 */
     size_t inst_slot_count;
-    struct policy *policies;       /* POLICIES_MAX entries */
+    struct policy *policies; /* POLICIES_MAX entries */
     size_t policy_count;
     struct catalog catalog;
 };
@@ -111,8 +111,8 @@ static int policy_collect(void *ctx, const struct store_policy_row *row) {
     return 0;
 }
 
-static int load_policies(struct registry *r, const struct store_backend *ops, struct store_conn *conn,
-                         struct store_err *err) {
+static int load_policies(struct registry *r, const struct store_backend *ops,
+                         struct store_conn *conn, struct store_err *err) {
     assert(r->policies == NULL && r->policy_count == 0);
     r->policies = calloc(POLICIES_MAX, sizeof *r->policies);
     if (r->policies == NULL) return store_errf(err, "out of memory (policies)"), -1;
@@ -199,7 +199,8 @@ int registry_load(const struct store_backend *ops, struct store_conn *conn, stru
     /* a loaded snapshot: unheld, within its limits, every institution
      * found by its code */
     assert(r->holders == 0 && r->gen >= 0 && r->policy_count <= POLICIES_MAX);
-    assert(r->institution_count <= INSTITUTIONS_MAX && r->inst_slot_count >= 2 * r->institution_count);
+    assert(r->institution_count <= INSTITUTIONS_MAX &&
+           r->inst_slot_count >= 2 * r->institution_count);
     for (size_t i = 0; i < r->institution_count; i++)
         assert(registry_institution(r, r->institutions[i].code) == &r->institutions[i]);
     *out = r;

@@ -11,8 +11,8 @@
 #include "store/registry_rows.h"
 
 const char *const ROWS_PERSON_COLS[PC_COUNT] = {
-    "psn_no", "certno", "psn_name", "gend", "brdy", "insutype", "category", "flags",
-    "insuplc_admdvs", "benefit_start", "acct_balc", "psn_insu_stas"};
+    "psn_no",   "certno", "psn_name",       "gend",          "brdy",      "insutype",
+    "category", "flags",  "insuplc_admdvs", "benefit_start", "acct_balc", "psn_insu_stas"};
 
 const char *const ROWS_INST_COLS[IC_COUNT] = {
     "fixmedins_code", "fixmedins_name", "type", "level", "admdvs", "status", "suspended_until"};
@@ -54,7 +54,8 @@ static const char *parse_flags(const char *text, uint32_t *flags) {
     char buf[CODE_BYTES_MAX * 4];
     if (strlen(text) >= sizeof buf) return "too long";
     snprintf(buf, sizeof buf, "%s", text);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok;
+         tok = strtok_r(NULL, ";", &save)) {
         uint32_t bit = 0;
         if (flag_parse(tok, &bit) != 0) return "unknown flag";
         *flags |= bit;
@@ -125,8 +126,8 @@ const char *rows_person(const struct csv_reader *r, const int *cols, struct stor
     return NULL;
 }
 
-const char *rows_institution(const struct csv_reader *r, const int *cols, struct store_institution *x,
-                             int *col) {
+const char *rows_institution(const struct csv_reader *r, const int *cols,
+                             struct store_institution *x, int *col) {
     const char *why = NULL;
     assert(r != NULL && cols != NULL && x != NULL && col != NULL);
     memset(x, 0, sizeof *x);
@@ -154,4 +155,3 @@ const char *rows_institution(const struct csv_reader *r, const int *cols, struct
     assert(x->status >= DESIGNATION_ACTIVE && x->status <= DESIGNATION_REVOKED);
     return NULL;
 }
-

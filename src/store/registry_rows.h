@@ -8,12 +8,25 @@
 #include "store/csv.h"
 #include "store/store.h"
 
-enum person_col { PC_PSN, PC_CERT, PC_NAME, PC_GEND, PC_BRDY, PC_INSUTYPE, PC_CATEGORY, PC_FLAGS,
-                  PC_REGION, PC_BENEFIT, PC_BALC, PC_STATUS, PC_COUNT };
+enum person_col {
+    PC_PSN,
+    PC_CERT,
+    PC_NAME,
+    PC_GEND,
+    PC_BRDY,
+    PC_INSUTYPE,
+    PC_CATEGORY,
+    PC_FLAGS,
+    PC_REGION,
+    PC_BENEFIT,
+    PC_BALC,
+    PC_STATUS,
+    PC_COUNT
+};
 extern const char *const ROWS_PERSON_COLS[PC_COUNT]; /* PC_STATUS and after: optional */
 
 enum inst_col { IC_CODE, IC_NAME, IC_TYPE, IC_LEVEL, IC_REGION, IC_STATUS, IC_UNTIL, IC_COUNT };
-extern const char *const ROWS_INST_COLS[IC_COUNT];   /* IC_UNTIL: optional */
+extern const char *const ROWS_INST_COLS[IC_COUNT]; /* IC_UNTIL: optional */
 
 /* Maps the header record's fields to names[0..count): columns[c] is the
  * field index of names[c], or -1. NULL, or the first of names[0..required)
@@ -24,7 +37,7 @@ const char *rows_map_header(const struct csv_reader *r, const char *const *names
  * the field of column *col. */
 const char *rows_person(const struct csv_reader *r, const int *cols, struct store_person *p,
                         int *col);
-const char *rows_institution(const struct csv_reader *r, const int *cols, struct store_institution *x,
-                             int *col);
+const char *rows_institution(const struct csv_reader *r, const int *cols,
+                             struct store_institution *x, int *col);
 
 #endif

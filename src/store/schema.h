@@ -45,10 +45,10 @@
  * upgrade tables of releases before versions, which may already hold
  * what the step adds. */
 struct schema_migration {
-    int version;            /* its position: 1, 2, ... */
-    const char *name;       /* recorded in schema_version */
-    const char *skip_if;    /* NULL, or a "SELECT count(*) ..." */
-    const char *sql;        /* one or more statements */
+    int version;         /* its position: 1, 2, ... */
+    const char *name;    /* recorded in schema_version */
+    const char *skip_if; /* NULL, or a "SELECT count(*) ..." */
+    const char *sql;     /* one or more statements */
 };
 
 /* Brings the SQLite database db (path names it in messages) to
@@ -65,9 +65,9 @@ int schema_pg_version(PGconn *pg, char *err, size_t size);
 
 /* What a file is, by its SQLite header (PRAGMA application_id). */
 enum schema_file_kind {
-    SCHEMA_FILE_YIBAO,       /* stamped SCHEMA_SQLITE_APPLICATION_ID */
-    SCHEMA_FILE_UNSTAMPED,   /* application_id 0: empty, new, or a yibao store before stamps */
-    SCHEMA_FILE_OTHER,       /* another application's id */
+    SCHEMA_FILE_YIBAO,     /* stamped SCHEMA_SQLITE_APPLICATION_ID */
+    SCHEMA_FILE_UNSTAMPED, /* application_id 0: empty, new, or a yibao store before stamps */
+    SCHEMA_FILE_OTHER,     /* another application's id */
 };
 
 /* Opens path read-only and tells its kind: 0, or -1 with err set (no such

@@ -40,36 +40,36 @@ static const char TABLES_SQL[] =
     " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
     "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL," STATE_MONEY_DDL("BIGINT")
-    " special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
-    "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
-    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
-    " PRIMARY KEY(seq, idx));"
-    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " seq BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
-    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s BIGINT NOT NULL, PRIMARY KEY (code, msgid));"
-    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
-    " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
-    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no BIGINT PRIMARY KEY, opter_no TEXT NOT NULL,"
-    " time_s BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
-    " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
-    " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
-    " dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, out_of_area INTEGER NOT NULL,"
-    " filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_fee (ord BIGSERIAL, visit_id BIGINT NOT NULL, sn TEXT NOT NULL,"
-    " codg TEXT NOT NULL, cnt BIGINT NOT NULL, pric BIGINT NOT NULL, amount BIGINT NOT NULL,"
-    " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
-    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
-    " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id BIGSERIAL PRIMARY KEY,"
-    " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
+    " admissions INTEGER NOT NULL," STATE_MONEY_DDL(
+        "BIGINT") " special TEXT NOT NULL, PRIMARY KEY(psn_no, year));"
+                  "CREATE TABLE IF NOT EXISTS postings(seq BIGINT NOT NULL, idx INTEGER NOT NULL,"
+                  " debit TEXT NOT NULL, credit TEXT NOT NULL, amount BIGINT NOT NULL CHECK (amount > 0),"
+                  " PRIMARY KEY(seq, idx));"
+                  "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance BIGINT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+                  " seq BIGINT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL,"
+                  " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL,"
+                  " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s BIGINT NOT NULL, PRIMARY KEY (code, msgid));"
+                  "CREATE TABLE IF NOT EXISTS svc_signin (sign_no BIGSERIAL PRIMARY KEY, code TEXT NOT NULL,"
+                  " opter_no TEXT NOT NULL, time_s BIGINT NOT NULL);"
+                  "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
+                  "CREATE TABLE IF NOT EXISTS svc_signout (sign_no BIGINT PRIMARY KEY, opter_no TEXT NOT NULL,"
+                  " time_s BIGINT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS svc_visit (id BIGSERIAL PRIMARY KEY, kind INTEGER NOT NULL,"
+                  " status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
+                  " med_type TEXT NOT NULL, begntime BIGINT NOT NULL, endtime BIGINT NOT NULL,"
+                  " dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, out_of_area INTEGER NOT NULL,"
+                  " filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, setl_id BIGINT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS svc_fee (ord BIGSERIAL, visit_id BIGINT NOT NULL, sn TEXT NOT NULL,"
+                  " codg TEXT NOT NULL, cnt BIGINT NOT NULL, pric BIGINT NOT NULL, amount BIGINT NOT NULL,"
+                  " ocur BIGINT NOT NULL, setl_id BIGINT NOT NULL, PRIMARY KEY (visit_id, sn));"
+                  "CREATE TABLE IF NOT EXISTS svc_setl (setl_id BIGINT PRIMARY KEY, visit_id BIGINT NOT NULL,"
+                  " msgid TEXT NOT NULL UNIQUE);"
+                  "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id BIGSERIAL PRIMARY KEY,"
+                  " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
+                  "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
 
 /* The ordered migrations: append only; a released step is never edited.
  * The same numbers and names as schema_sqlite.c's. */
@@ -138,8 +138,10 @@ int schema_pg_version(PGconn *pg, char *err, size_t size) {
 
 static int refuse_newer(int version, char *err, size_t size) {
     assert(version > SCHEMA_VERSION_LATEST && err != NULL);
-    snprintf(err, size, "postgresql: schema version %d is newer than this yibao knows (%d): "
-             "open it with a later release", version, SCHEMA_VERSION_LATEST);
+    snprintf(err, size,
+             "postgresql: schema version %d is newer than this yibao knows (%d): "
+             "open it with a later release",
+             version, SCHEMA_VERSION_LATEST);
     return -1;
 }
 

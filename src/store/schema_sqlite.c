@@ -16,60 +16,60 @@
 /* Migration 1: the tables of the release that introduced versions (the
  * store's, then the service's); on a database of an earlier release,
  * whose tables exist, it creates what is missing and stamps the file. */
-static const char TABLES_SQL[] =
-    "PRAGMA application_id = " STR(SCHEMA_SQLITE_APPLICATION_ID) ";"
-    "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
-    " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
-    " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
-    " benefit_start INTEGER NOT NULL, acct_open INTEGER NOT NULL, status INTEGER NOT NULL)"
-    " WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
-    " suspended_until INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
-    " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
-    " PRIMARY KEY(region, year, insutype)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
-    " prepay_bp INTEGER NOT NULL, cap_price INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
-    " fixmedins_code TEXT NOT NULL, ref_seq INTEGER NOT NULL, year INTEGER NOT NULL,"
-    " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
-    "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
-    " admissions INTEGER NOT NULL," STATE_MONEY_DDL("INTEGER")
-    " special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS postings(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
-    " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
-    " WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " seq INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL, "
-    " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
-    " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s INTEGER NOT NULL, "
-    " PRIMARY KEY (code, msgid));"
-    "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
-    " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
-    "CREATE TABLE IF NOT EXISTS svc_signout (sign_no INTEGER PRIMARY KEY, "
-    " opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_visit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-    " kind INTEGER NOT NULL, status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, "
-    " insutype INTEGER NOT NULL, med_type TEXT NOT NULL, begntime INTEGER NOT NULL, "
-    " endtime INTEGER NOT NULL, dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, "
-    " out_of_area INTEGER NOT NULL, filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, "
-    " setl_id INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS svc_fee (visit_id INTEGER NOT NULL, sn TEXT NOT NULL, "
-    " codg TEXT NOT NULL, cnt INTEGER NOT NULL, pric INTEGER NOT NULL, amount INTEGER NOT NULL, "
-    " ocur INTEGER NOT NULL, setl_id INTEGER NOT NULL, PRIMARY KEY (visit_id, sn));"
-    "CREATE TABLE IF NOT EXISTS svc_setl (setl_id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL, "
-    " msgid TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id INTEGER PRIMARY KEY, "
-    " max_ts INTEGER NOT NULL, nonces TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
+static const char TABLES_SQL[] = "PRAGMA application_id = " STR(
+    SCHEMA_SQLITE_APPLICATION_ID) ";"
+                                  "CREATE TABLE IF NOT EXISTS persons(psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL,"
+                                  " name TEXT NOT NULL, gender TEXT NOT NULL, birth_date TEXT NOT NULL, insutype INTEGER NOT NULL,"
+                                  " category INTEGER NOT NULL, flags INTEGER NOT NULL, region TEXT NOT NULL,"
+                                  " benefit_start INTEGER NOT NULL, acct_open INTEGER NOT NULL, status INTEGER NOT NULL)"
+                                  " WITHOUT ROWID;"
+                                  "CREATE TABLE IF NOT EXISTS institutions(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                                  " type INTEGER NOT NULL, level INTEGER NOT NULL, region TEXT NOT NULL, status INTEGER NOT NULL,"
+                                  " suspended_until INTEGER NOT NULL) WITHOUT ROWID;"
+                                  "CREATE TABLE IF NOT EXISTS policies(region TEXT NOT NULL, year INTEGER NOT NULL,"
+                                  " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+                                  " PRIMARY KEY(region, year, insutype)) WITHOUT ROWID;"
+                                  "CREATE TABLE IF NOT EXISTS catalog(code TEXT PRIMARY KEY, class INTEGER NOT NULL,"
+                                  " prepay_bp INTEGER NOT NULL, cap_price INTEGER NOT NULL) WITHOUT ROWID;"
+                                  "CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+                                  " kind INTEGER NOT NULL, msgid TEXT NOT NULL UNIQUE, psn_no TEXT NOT NULL,"
+                                  " fixmedins_code TEXT NOT NULL, ref_seq INTEGER NOT NULL, year INTEGER NOT NULL,"
+                                  " req_hash TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+                                  "CREATE UNIQUE INDEX IF NOT EXISTS journal_revoke ON journal(ref_seq) WHERE kind = 2;"
+                                  "CREATE TABLE IF NOT EXISTS states(psn_no TEXT NOT NULL, year INTEGER NOT NULL,"
+                                  " admissions INTEGER NOT NULL," STATE_MONEY_DDL(
+                                      "INTEGER") " special TEXT NOT NULL, PRIMARY KEY(psn_no, year)) WITHOUT ROWID;"
+                                                 "CREATE TABLE IF NOT EXISTS postings(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+                                                 " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
+                                                 " PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
+                                                 "CREATE TABLE IF NOT EXISTS accounts(account TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
+                                                 " WITHOUT ROWID;"
+                                                 "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                                 " seq INTEGER NOT NULL);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_credential (paasid TEXT PRIMARY KEY, token TEXT NOT NULL, "
+                                                 " fixmedins_code TEXT NOT NULL, status TEXT NOT NULL);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_answer (code TEXT NOT NULL, msgid TEXT NOT NULL, "
+                                                 " infno TEXT NOT NULL, answer TEXT NOT NULL, time_s INTEGER NOT NULL, "
+                                                 " PRIMARY KEY (code, msgid));"
+                                                 "CREATE TABLE IF NOT EXISTS svc_signin (sign_no INTEGER PRIMARY KEY AUTOINCREMENT, "
+                                                 " code TEXT NOT NULL, opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
+                                                 "CREATE INDEX IF NOT EXISTS svc_signin_time ON svc_signin (time_s);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_signout (sign_no INTEGER PRIMARY KEY, "
+                                                 " opter_no TEXT NOT NULL, time_s INTEGER NOT NULL);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_visit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                                                 " kind INTEGER NOT NULL, status INTEGER NOT NULL, code TEXT NOT NULL, psn_no TEXT NOT NULL, "
+                                                 " insutype INTEGER NOT NULL, med_type TEXT NOT NULL, begntime INTEGER NOT NULL, "
+                                                 " endtime INTEGER NOT NULL, dise_codg TEXT NOT NULL, spec_dise_codg TEXT NOT NULL, "
+                                                 " out_of_area INTEGER NOT NULL, filed INTEGER NOT NULL, ipt_otp_no TEXT NOT NULL, "
+                                                 " setl_id INTEGER NOT NULL);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_fee (visit_id INTEGER NOT NULL, sn TEXT NOT NULL, "
+                                                 " codg TEXT NOT NULL, cnt INTEGER NOT NULL, pric INTEGER NOT NULL, amount INTEGER NOT NULL, "
+                                                 " ocur INTEGER NOT NULL, setl_id INTEGER NOT NULL, PRIMARY KEY (visit_id, sn));"
+                                                 "CREATE TABLE IF NOT EXISTS svc_setl (setl_id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL, "
+                                                 " msgid TEXT NOT NULL UNIQUE);"
+                                                 "CREATE TABLE IF NOT EXISTS svc_nonce_batch (id INTEGER PRIMARY KEY, "
+                                                 " max_ts INTEGER NOT NULL, nonces TEXT NOT NULL);"
+                                                 "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
 
 /* The ordered migrations: append only; a released step is never edited. */
 static const struct schema_migration MIGRATIONS[] = {
@@ -107,8 +107,8 @@ static const char RECORD_SQL[] =
     "INSERT INTO schema_version (version, name, applied_s) VALUES (?1, ?2, ?3)";
 
 /* The one integer a query returns, in *n: 0, or -1 (err names what). */
-static int query_int(sqlite3 *db, const char *path, const char *what, const char *sql,
-                     long long *n, char *err, size_t size) {
+static int query_int(sqlite3 *db, const char *path, const char *what, const char *sql, long long *n,
+                     char *err, size_t size) {
     assert(db != NULL && sql != NULL && n != NULL);
     assert(path != NULL && what != NULL && err != NULL);
     sqlite3_stmt *s = NULL;
@@ -133,8 +133,10 @@ int schema_sqlite_version(sqlite3 *db, const char *path, char *err, size_t size)
 /* A version this binary does not know: -1 with the message. */
 static int refuse_newer(const char *path, int version, char *err, size_t size) {
     assert(version > SCHEMA_VERSION_LATEST && path != NULL);
-    snprintf(err, size, "%s: schema version %d is newer than this yibao knows (%d): "
-             "open it with a later release", path, version, SCHEMA_VERSION_LATEST);
+    snprintf(err, size,
+             "%s: schema version %d is newer than this yibao knows (%d): "
+             "open it with a later release",
+             path, version, SCHEMA_VERSION_LATEST);
     return -1;
 }
 
@@ -211,8 +213,8 @@ int schema_sqlite_identify(const char *path, enum schema_file_kind *kind, char *
     sqlite3 *db = NULL;
     long long id = 0;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-    if (rc != SQLITE_OK) snprintf(err, size, "%s: cannot open: %s", path,
-                                  db ? sqlite3_errmsg(db) : "out of memory");
+    if (rc != SQLITE_OK)
+        snprintf(err, size, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
     else if (query_int(db, path, "application_id", "PRAGMA application_id", &id, err, size) != 0)
         rc = SQLITE_ERROR;
     sqlite3_close(db);

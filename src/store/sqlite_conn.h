@@ -13,7 +13,7 @@
 
 #include <sqlite3.h>
 
-#define SQLITE_WAIT_STEP_US 100     /* between tries for a busy lock */
+#define SQLITE_WAIT_STEP_US 100 /* between tries for a busy lock */
 /* WAL pages after which the committing connection checkpoints. The same
  * for the store's and the service tables' connections: they share the
  * file's WAL, and SQLite's default (1000) made the service tables' writer

@@ -17,10 +17,10 @@
 #include "store/checkpoint.h"
 #include "store/store.h"
 
-#define STORE_READERS 4            /* read connections (each with its lock) */
-#define READ_ATTEMPTS_MAX 8        /* re-reads when a commit lands between a read's statements */
-#define PENDING_TRIES_MAX 200      /* reads of (tables, pending) before replaying the journal */
-#define PENDING_WAIT_NS 100000     /* between tries while the writer shows a just-committed batch */
+#define STORE_READERS 4        /* read connections (each with its lock) */
+#define READ_ATTEMPTS_MAX 8    /* re-reads when a commit lands between a read's statements */
+#define PENDING_TRIES_MAX 200  /* reads of (tables, pending) before replaying the journal */
+#define PENDING_WAIT_NS 100000 /* between tries while the writer shows a just-committed batch */
 
 /* A read connection and the lock its user holds. Reads are spread over
  * STORE_READERS of them: on PostgreSQL a read is several round trips, and
@@ -32,15 +32,15 @@ struct reader {
 
 struct store {
     const struct store_backend *ops;
-    struct store_conn *conn;       /* the writer's connection (commit queue, import) */
+    struct store_conn *conn; /* the writer's connection (commit queue, import) */
     struct reader readers[STORE_READERS];
-    atomic_uint reader_next;       /* where a reader that finds all busy waits */
-    struct pending *pending;       /* the commit queue's, or NULL; under every reader's lock */
+    atomic_uint reader_next; /* where a reader that finds all busy waits */
+    struct pending *pending; /* the commit queue's, or NULL; under every reader's lock */
     char target[STORE_URI_BYTES_MAX + 1];
 
-    struct registry *reg;          /* the current snapshot (registry.c); under reg_lock */
-    pthread_mutex_t reg_lock;      /* reg and the snapshots' holders */
-    pthread_mutex_t reload_lock;   /* one loader of a new snapshot at a time */
+    struct registry *reg;        /* the current snapshot (registry.c); under reg_lock */
+    pthread_mutex_t reg_lock;    /* reg and the snapshots' holders */
+    pthread_mutex_t reload_lock; /* one loader of a new snapshot at a time */
 };
 
 const struct store_backend *store_backend_for(const char *target) {
@@ -213,7 +213,8 @@ void store_close(struct store *s) {
  * when it is for exactly (C, tail], else a replay of the person's records. */
 void store_attach_pending(struct store *s, struct pending *pending) {
     assert(s != NULL);
-    assert((pending == NULL) != (s->pending == NULL)); /* one commit queue attaches, then detaches */
+    assert((pending == NULL) !=
+           (s->pending == NULL)); /* one commit queue attaches, then detaches */
     for (int i = 0; i < STORE_READERS; i++) pthread_mutex_lock(&s->readers[i].lock);
     s->pending = pending;
     for (int i = STORE_READERS - 1; i >= 0; i--) pthread_mutex_unlock(&s->readers[i].lock);
@@ -240,7 +241,7 @@ static void reader_give(struct reader *r) {
 struct person_read {
     const char *psn_no;
     const char *account;
-    int32_t year;                  /* the year state wanted, or 0: the balance only */
+    int32_t year; /* the year state wanted, or 0: the balance only */
     struct year_state st;
     int64_t balance_fen;
     int64_t checkpoint_seq, tail_seq;
@@ -269,10 +270,10 @@ static int read_tables(struct store *s, struct store_conn *conn, struct person_r
 }
 
 enum pending_match {
-    PENDING_EXACT,      /* applied: the read is complete */
-    PENDING_BEHIND,     /* the writer committed more than it has shown yet: wait, read again */
-    PENDING_MOVED,      /* the writer moved on (a later batch, a checkpoint): read again */
-    PENDING_NONE        /* no writer here, or its effect is unknown: replay the journal */
+    PENDING_EXACT,  /* applied: the read is complete */
+    PENDING_BEHIND, /* the writer committed more than it has shown yet: wait, read again */
+    PENDING_MOVED,  /* the writer moved on (a later batch, a checkpoint): read again */
+    PENDING_NONE    /* no writer here, or its effect is unknown: replay the journal */
 };
 
 /* Adds the writer's pending effect if it is for exactly (checkpoint, tail]. */
@@ -444,10 +445,12 @@ int store_journal_period(struct store *s, struct store_conn *conn, int64_t from_
     if (to_us <= from_us) return 0;
     int64_t start = 1;
     int64_t search_us = from_us > INT64_MIN + STORE_CLOCK_SLACK_US ? from_us - STORE_CLOCK_SLACK_US
-                                                                     : INT64_MIN;
+                                                                   : INT64_MIN;
     if (first_seq_at(s, conn, search_us, &start, err) != 0) return -1;
-    struct period_scan p = {from_us, to_us > INT64_MAX - STORE_CLOCK_SLACK_US
-                                         ? INT64_MAX - STORE_CLOCK_SLACK_US : to_us, cb, ctx};
+    struct period_scan p = {
+        from_us,
+        to_us > INT64_MAX - STORE_CLOCK_SLACK_US ? INT64_MAX - STORE_CLOCK_SLACK_US : to_us, cb,
+        ctx};
     int rc = s->ops->journal_scan(conn, start, period_row, &p, err);
     return rc == -1 ? -1 : 0;
 }

@@ -32,19 +32,20 @@
 #include "core/state.h"
 
 /* ---- limits ---------------------------------------------------------- */
-#define BATCH_MAX 4096                /* requests settled in one group commit */
-#define COMMITQ_LEN_MAX 16384         /* requests waiting in the commit queue */
-#define MSGID_BYTES_MAX 63            /* a request id */
-#define ACCOUNT_BYTES_MAX 159         /* "F:hifp:440900:2022", "P:<psn_no>" ... */
-#define JOURNAL_BODY_BYTES_MAX 2047   /* a journal record's body text */
-#define STORE_ERR_BYTES 512           /* error messages */
-#define STORE_URI_BYTES_MAX 1024      /* --db argument */
-#define IMPORT_ROWS_PER_CALL 1024     /* rows handed to persons_put at once */
+#define BATCH_MAX 4096                                 /* requests settled in one group commit */
+#define COMMITQ_LEN_MAX 16384                          /* requests waiting in the commit queue */
+#define MSGID_BYTES_MAX 63                             /* a request id */
+#define ACCOUNT_BYTES_MAX 159                          /* "F:hifp:440900:2022", "P:<psn_no>" ... */
+#define JOURNAL_BODY_BYTES_MAX 2047                    /* a journal record's body text */
+#define STORE_ERR_BYTES 512                            /* error messages */
+#define STORE_URI_BYTES_MAX 1024                       /* --db argument */
+#define IMPORT_ROWS_PER_CALL 1024                      /* rows handed to persons_put at once */
 #define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1) /* each fund layer + the personal account */
-#define HASH_HEX_BYTES 64             /* SHA-256 as lower-case hex */
-#define INSTITUTIONS_MAX 1000000      /* institutions held in memory */
-#define CHECKPOINT_RECORDS_MAX 131072 /* journal records after the checkpoint before one is written */
-#define POLICIES_MAX 1024             /* policies held in memory */
+#define HASH_HEX_BYTES 64                              /* SHA-256 as lower-case hex */
+#define INSTITUTIONS_MAX 1000000                       /* institutions held in memory */
+#define CHECKPOINT_RECORDS_MAX \
+    131072                /* journal records after the checkpoint before one is written */
+#define POLICIES_MAX 1024 /* policies held in memory */
 
 struct store_err {
     char msg[STORE_ERR_BYTES];
@@ -58,13 +59,13 @@ struct store_person {
     char certno[CODE_BYTES_MAX + 1];
     char name[NAME_BYTES_MAX + 1];
     char gender[CODE_BYTES_MAX + 1];
-    char birth_date[11];              /* YYYY-MM-DD */
-    int32_t insutype;                 /* 310 / 390 */
+    char birth_date[11]; /* YYYY-MM-DD */
+    int32_t insutype;    /* 310 / 390 */
     enum category category;
-    uint32_t flags;                   /* enum person_flag bits */
-    char region[CODE_BYTES_MAX + 1];  /* insuplc_admdvs */
+    uint32_t flags;                  /* enum person_flag bits */
+    char region[CODE_BYTES_MAX + 1]; /* insuplc_admdvs */
     datetime_s benefit_start;
-    int64_t acct_open_fen;            /* opening personal-account balance */
+    int64_t acct_open_fen; /* opening personal-account balance */
     enum insured_status status;
 };
 
@@ -77,7 +78,7 @@ struct store_institution {
     enum level level;
     char region[CODE_BYTES_MAX + 1];
     enum designation status;
-    datetime_s suspended_until;       /* DESIGNATION_SUSPENDED: 0 = indefinitely */
+    datetime_s suspended_until; /* DESIGNATION_SUSPENDED: 0 = indefinitely */
 };
 
 struct store_policy_row {
@@ -85,33 +86,33 @@ struct store_policy_row {
     int32_t year;
     int32_t insutype;
     char id[CODE_BYTES_MAX + 1];
-    const char *json;                 /* the policy file's text */
+    const char *json; /* the policy file's text */
     size_t json_len;
 };
 
 enum journal_kind { JOURNAL_SETTLE = 1, JOURNAL_REVOKE = 2, JOURNAL_IMPORT = 3 };
 
 struct journal_rec {
-    int64_t seq;                      /* 1, 2, ...; a settlement's setl_id */
-    int64_t time_us;                  /* unix time, microseconds */
+    int64_t seq;     /* 1, 2, ...; a settlement's setl_id */
+    int64_t time_us; /* unix time, microseconds */
     enum journal_kind kind;
     char msgid[MSGID_BYTES_MAX + 1];
-    char psn_no[CODE_BYTES_MAX + 1];  /* settle / revoke */
+    char psn_no[CODE_BYTES_MAX + 1]; /* settle / revoke */
     char fixmedins_code[CODE_BYTES_MAX + 1];
-    int64_t ref_seq;                  /* revoke: the setl_id revoked; else 0 */
-    int32_t year;                     /* policy year (settle / revoke) */
-    char req_hash[HASH_HEX_BYTES + 1];  /* SHA-256 of the canonical request */
+    int64_t ref_seq;                       /* revoke: the setl_id revoked; else 0 */
+    int32_t year;                          /* policy year (settle / revoke) */
+    char req_hash[HASH_HEX_BYTES + 1];     /* SHA-256 of the canonical request */
     char body[JOURNAL_BODY_BYTES_MAX + 1]; /* "key=value ..." (journal.c) */
     char prev_hash[HASH_HEX_BYTES + 1];
     char hash[HASH_HEX_BYTES + 1];
 };
 
 struct posting {
-    int64_t seq;                      /* journal record that made it */
-    int32_t idx;                      /* 0.. within the record */
+    int64_t seq;                        /* journal record that made it */
+    int32_t idx;                        /* 0.. within the record */
     char debit[ACCOUNT_BYTES_MAX + 1];  /* receives */
     char credit[ACCOUNT_BYTES_MAX + 1]; /* pays */
-    int64_t amount_fen;               /* > 0 */
+    int64_t amount_fen;                 /* > 0 */
 };
 
 struct balance_delta {
@@ -162,8 +163,8 @@ struct store_backend {
                        struct store_person *out, bool *found, struct store_err *err);
     int (*persons_scan)(struct store_conn *conn, int64_t limit, person_cb cb, void *ctx,
                         struct store_err *err);
-    int (*institutions_put)(struct store_conn *conn, const struct store_institution *rows,
-                            size_t n, struct store_err *err); /* upsert */
+    int (*institutions_put)(struct store_conn *conn, const struct store_institution *rows, size_t n,
+                            struct store_err *err); /* upsert */
     int (*institutions_scan)(struct store_conn *conn, institution_cb cb, void *ctx,
                              struct store_err *err);
     int (*policy_put)(struct store_conn *conn, const struct store_policy_row *row,
@@ -272,10 +273,9 @@ int64_t registry_holders(const struct registry *r);
 
 /* The current registry without holding it: for single-threaded callers
  * (the CLI), where nothing publishes a new one meanwhile. */
-const struct store_institution *store_institution_find(const struct store *store,
-                                                       const char *code);
-const struct policy *store_policy_find(const struct store *store, const char *region,
-                                       int32_t year, int32_t insutype);
+const struct store_institution *store_institution_find(const struct store *store, const char *code);
+const struct policy *store_policy_find(const struct store *store, const char *region, int32_t year,
+                                       int32_t insutype);
 const struct policy *store_policy_fallback(const struct store *store, const char *region,
                                            int32_t insutype);
 const struct catalog *store_catalog(const struct store *store);
@@ -294,9 +294,9 @@ enum store_op { STORE_OP_SETTLE = 1, STORE_OP_REVOKE = 2 };
 
 enum store_status {
     STORE_PENDING = 0,
-    STORE_DONE,     /* committed (or answered from the journal: replayed) */
-    STORE_REFUSED,  /* a business refusal: error names the code; nothing changed */
-    STORE_FAILED,   /* storage failure: nothing changed; err says why */
+    STORE_DONE,    /* committed (or answered from the journal: replayed) */
+    STORE_REFUSED, /* a business refusal: error names the code; nothing changed */
+    STORE_FAILED,  /* storage failure: nothing changed; err says why */
 };
 
 /* A settlement's figures as journaled. */
@@ -313,30 +313,30 @@ struct store_settlement {
 struct store_req {
     /* in */
     enum store_op op;
-    char msgid[MSGID_BYTES_MAX + 1];  /* empty: one is generated */
-    char psn_no[CODE_BYTES_MAX + 1];  /* settle */
-    const struct bill *bill;          /* settle; caller-owned until answered */
-    int32_t insutype_asked;           /* settle: the scheme asked for (app_settle_request) */
-    int64_t setl_id;                  /* revoke */
+    char msgid[MSGID_BYTES_MAX + 1]; /* empty: one is generated */
+    char psn_no[CODE_BYTES_MAX + 1]; /* settle */
+    const struct bill *bill;         /* settle; caller-owned until answered */
+    int32_t insutype_asked;          /* settle: the scheme asked for (app_settle_request) */
+    int64_t setl_id;                 /* revoke */
     /* out */
     enum store_status status;
-    const char *error;                /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
-    const char *error_field;          /* the field it names ("det_item_fee_sumamt", "psn_no",
+    const char *error;       /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
+    const char *error_field; /* the field it names ("det_item_fee_sumamt", "psn_no",
                                        * ...; a static string) or NULL */
-    int32_t error_line;               /* the bill line it names (0-based), or -1 */
-    bool replayed;                    /* the msgid was used before: first answer */
-    int64_t seq;                      /* journal seq of this request's record */
-    int64_t result_setl_id;           /* settle: seq; revoke: the revoked one */
+    int32_t error_line;      /* the bill line it names (0-based), or -1 */
+    bool replayed;           /* the msgid was used before: first answer */
+    int64_t seq;             /* journal seq of this request's record */
+    int64_t result_setl_id;  /* settle: seq; revoke: the revoked one */
     struct store_settlement stl;
     bool has_state;
-    struct year_state state_after;    /* acct_balc = the account after */
-    int64_t time_us;                  /* journal time of the record (seq) */
+    struct year_state state_after; /* acct_balc = the account after */
+    int64_t time_us;               /* journal time of the record (seq) */
     struct store_err err;
     /* commit queue internals */
     char req_hash_[HASH_HEX_BYTES + 1]; /* of the request, computed at submit */
     struct store_req *next_;
     int done_;
-    void (*on_done_)(void *ctx);      /* commitq_submit_async */
+    void (*on_done_)(void *ctx); /* commitq_submit_async */
     void *on_done_ctx_;
 };
 
@@ -371,8 +371,8 @@ int store_person_get(struct store *store, const char *psn_no, struct store_perso
 /* The registry row only (one read: no journal effect). */
 int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
                       bool *found, struct store_err *err);
-int store_state_get(struct store *store, const char *psn_no, int32_t year,
-                    struct year_state *out, struct store_err *err); /* zero year if none; with the balance */
+int store_state_get(struct store *store, const char *psn_no, int32_t year, struct year_state *out,
+                    struct store_err *err); /* zero year if none; with the balance */
 int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,
                          struct store_settlement *stl, bool *revoked, bool *found,
                          struct store_err *err);
@@ -407,8 +407,8 @@ void account_person(char *out, const char *psn_no);
 void account_institution(char *out, const char *code);
 void account_opening(char *out, const char *region);
 /* The postings of a settlement (reverse: for its revoke); returns count. */
-int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl,
-                    bool reverse, struct posting out[POSTINGS_PER_RECORD_MAX]);
+int ledger_postings(const struct journal_rec *rec, const struct store_settlement *stl, bool reverse,
+                    struct posting out[POSTINGS_PER_RECORD_MAX]);
 /* The lowest balance an account may hold (INT64_MIN: none). */
 int64_t account_floor_fen(const char *account);
 

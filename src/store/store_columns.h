@@ -5,11 +5,11 @@
 
 #include "core/state.h"
 
-#define JOURNAL_COLS                                                                          \
-    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,"      \
+#define JOURNAL_COLS                                                                    \
+    "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body," \
     " prev_hash, hash"
-#define PERSON_COLS                                                                           \
-    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region,"          \
+#define PERSON_COLS                                                                \
+    "psn_no, certno, name, gender, birth_date, insutype, category, flags, region," \
     " benefit_start, acct_open, status"
 
 /* Table states: psn_no, year, admissions, a column per STORED row of
@@ -24,7 +24,10 @@
 #define STATE_COUNT_(unused, name, where) STATE_COUNT_##where
 #define STATE_COUNT_STORED +1
 #define STATE_COUNT_LEDGER
-enum { STATE_STORED_COUNT = 0 YEAR_STATE_FIELDS(STATE_COUNT_, ~), STATE_SPECIAL_COL = 3 + STATE_STORED_COUNT };
+enum {
+    STATE_STORED_COUNT = 0 YEAR_STATE_FIELDS(STATE_COUNT_, ~),
+    STATE_SPECIAL_COL = 3 + STATE_STORED_COUNT
+};
 
 /* Column definitions for CREATE TABLE states, `type` the SQL integer type:
  * " basic_paid INTEGER NOT NULL," and so on. */
@@ -47,13 +50,14 @@ enum { STATE_STORED_COUNT = 0 YEAR_STATE_FIELDS(STATE_COUNT_, ~), STATE_SPECIAL_
 
 /* The checkpoint seq (NULL when never written) and the journal tail (NULL
  * when empty) in one round trip; see checkpoint.h. */
-#define CHECKPOINT_GET_SQL                                                                    \
+#define CHECKPOINT_GET_SQL \
     "SELECT (SELECT seq FROM checkpoint WHERE id = 1), (SELECT max(seq) FROM journal)"
 /* The registry's generation: the seq of the last import (or registry
  * edit), found through the partial index journal_import. 0: none. */
 #define REGISTRY_GEN_SQL "SELECT coalesce(max(seq), 0) FROM journal WHERE kind = 3"
-#define REGISTRY_GEN_INDEX_SQL "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
-#define CHECKPOINT_PUT_SQL                                                                    \
+#define REGISTRY_GEN_INDEX_SQL \
+    "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
+#define CHECKPOINT_PUT_SQL \
     "INSERT INTO checkpoint(id, seq) VALUES(1, $1) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq"
 
 #endif

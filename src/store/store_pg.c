@@ -53,12 +53,12 @@ static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_me
 
 struct store_conn {
     PGconn *pg;
-    struct pgconn_watch watch;     /* sees the server's goodbye while idle */
+    struct pgconn_watch watch; /* sees the server's goodbye while idle */
     int cursor_serial;
     const char *prepared[PG_PREPARED_MAX]; /* pg_run's statements on this session, by address */
     int prepared_count;
-    bool in_tx;     /* in pg_begin's transaction or a scan's own: never reconnect */
-    bool broken;    /* a reconnect or its session settings failed: again at the next unit */
+    bool in_tx;  /* in pg_begin's transaction or a scan's own: never reconnect */
+    bool broken; /* a reconnect or its session settings failed: again at the next unit */
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -92,7 +92,8 @@ static void sb_put(struct sbuf *b, const char *s, size_t n) {
     assert(b->len < b->cap);
 }
 
-static void sb_printf(struct sbuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 static void sb_printf(struct sbuf *b, const char *format, ...) {
     char tmp[128];
     va_list ap;
@@ -153,7 +154,8 @@ static int pg_fail(struct store_conn *c, struct store_err *err, const char *what
 /* Runs sql with text parameters; returns the result (caller clears) or NULL. */
 static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
-    assert(c != NULL && c->pg != NULL && sql != NULL && nparams >= 0 && (params != NULL || nparams == 0));
+    assert(c != NULL && c->pg != NULL && sql != NULL && nparams >= 0 &&
+           (params != NULL || nparams == 0));
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -186,7 +188,8 @@ static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *
     struct store_err why;
     if (pg_cmd_raw(c, PG_SESSION, &why) != 0)
         return store_errf(err, "postgresql: connection lost; reconnect failed: %s",
-                          pgconn_unprefixed(why.msg)), -1;
+                          pgconn_unprefixed(why.msg)),
+               -1;
     c->broken = false;
     assert(c->prepared_count == 0);
     return 0;
@@ -203,7 +206,8 @@ static int prepared_index(struct store_conn *c, const char *sql, struct store_er
     char name[16];
     snprintf(name, sizeof name, "st%d", c->prepared_count);
     PGresult *res = PQprepare(c->pg, name, sql, 0, NULL);
-    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) return pg_fail(c, err, sql, res), -2;
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+        return pg_fail(c, err, sql, res), -2;
     PQclear(res);
     c->prepared[c->prepared_count] = sql;
     return c->prepared_count++;
@@ -377,7 +381,8 @@ static int pg_commit(struct store_conn *c, struct store_err *err) {
         store_errf(err, "postgresql: connection lost during COMMIT, outcome unknown: %s",
                    pgconn_unprefixed(why.msg));
     }
-    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_IDLE); /* committed: the transaction ended */
+    assert(rc != 0 ||
+           PQtransactionStatus(c->pg) == PQTRANS_IDLE); /* committed: the transaction ended */
     return rc;
 }
 
@@ -528,7 +533,8 @@ static void copy_person_line(struct sbuf *b, const struct store_person *p) {
     sb_copy_text(b, p->birth_date, '\t');
     sb_printf(b, "%d\t%d\t%u\t", (int)p->insutype, (int)p->category, (unsigned)p->flags);
     sb_copy_text(b, p->region, '\t');
-    sb_printf(b, "%" PRId64 "\t%" PRId64 "\t%d\n", p->benefit_start, p->acct_open_fen, (int)p->status);
+    sb_printf(b, "%" PRId64 "\t%" PRId64 "\t%d\n", p->benefit_start, p->acct_open_fen,
+              (int)p->status);
 }
 
 static int pg_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
@@ -601,12 +607,14 @@ static int pg_institutions_put(struct store_conn *c, const struct store_institut
         snprintf(status, sizeof status, "%d", (int)r[i].status);
         snprintf(until, sizeof until, "%" PRId64, r[i].suspended_until);
         const char *params[7] = {r[i].code, r[i].name, type, level, r[i].region, status, until};
-        PGresult *res = pg_run(c,
+        PGresult *res = pg_run(
+            c,
             "INSERT INTO institutions(code, name, type, level, region, status, suspended_until)"
             " VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET"
             " name = excluded.name, type = excluded.type, level = excluded.level,"
             " region = excluded.region, status = excluded.status,"
-            " suspended_until = excluded.suspended_until", 7, params, err);
+            " suspended_until = excluded.suspended_until",
+            7, params, err);
         if (res == NULL) return -1;
         PQclear(res);
     }
@@ -632,8 +640,10 @@ static int pg_institutions_scan(struct store_conn *c, institution_cb cb, void *c
                                 struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT code, name, type, level, region, status, suspended_until"
-                      " FROM institutions ORDER BY code", 0, NULL, inst_row, &sc, err);
+    return pg_scan(c,
+                   "SELECT code, name, type, level, region, status, suspended_until"
+                   " FROM institutions ORDER BY code",
+                   0, NULL, inst_row, &sc, err);
 }
 
 static int pg_policy_put(struct store_conn *c, const struct store_policy_row *row,
@@ -645,9 +655,10 @@ static int pg_policy_put(struct store_conn *c, const struct store_policy_row *ro
     char *json = strndup(row->json, row->json_len);
     if (json == NULL) return store_errf(err, "postgresql: out of memory"), -1;
     const char *params[5] = {row->region, year, insutype, row->id, json};
-    PGresult *res = pg_run(c, "INSERT INTO policies(region, year, insutype, id, json)"
-                              " VALUES($1, $2, $3, $4, $5) ON CONFLICT (region, year, insutype)"
-                              " DO UPDATE SET id = excluded.id, json = excluded.json",
+    PGresult *res = pg_run(c,
+                           "INSERT INTO policies(region, year, insutype, id, json)"
+                           " VALUES($1, $2, $3, $4, $5) ON CONFLICT (region, year, insutype)"
+                           " DO UPDATE SET id = excluded.id, json = excluded.json",
                            5, params, err);
     free(json);
     if (res == NULL) return -1;
@@ -672,8 +683,10 @@ static int policy_row(const PGresult *res, int r, void *v) {
 static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT region, year, insutype, id, json FROM policies"
-                      " ORDER BY region, year, insutype", 0, NULL, policy_row, &sc, err);
+    return pg_scan(c,
+                   "SELECT region, year, insutype, id, json FROM policies"
+                   " ORDER BY region, year, insutype",
+                   0, NULL, policy_row, &sc, err);
 }
 
 static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *items, size_t n,
@@ -706,8 +719,8 @@ static int catalog_row(const PGresult *res, int r, void *v) {
 static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code", 0, NULL,
-                   catalog_row, &sc, err);
+    return pg_scan(c, "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code", 0,
+                   NULL, catalog_row, &sc, err);
 }
 
 /* ---- journal ------------------------------------------------------------------------ */
@@ -718,7 +731,8 @@ static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, 
     for (size_t i = 0; i < n; i++) {
         /* the records continue one another's chain */
         assert(r[i].seq > 0 && strlen(r[i].hash) == HASH_HEX_BYTES);
-        assert(i == 0 || (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
+        assert(i == 0 ||
+               (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
         sb_printf(&b, "%" PRId64 "\t%" PRId64 "\t%d\t", r[i].seq, r[i].time_us, (int)r[i].kind);
         sb_copy_text(&b, r[i].msgid, '\t');
         sb_copy_text(&b, r[i].psn_no, '\t');
@@ -776,8 +790,9 @@ static int pg_journal_by_seq(struct store_conn *c, const int64_t *seqs, size_t n
     int rc = -1;
     assert(n <= BATCH_MAX);
     if (num_keys_make(&k, seqs, n) != 0) store_errf(err, "postgresql: out of memory");
-    else rc = get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ANY($1::bigint[])",
-                          k.keys, n, 0, journal_fill, out, found, err);
+    else
+        rc = get_by_keys(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ANY($1::bigint[])",
+                         k.keys, n, 0, journal_fill, out, found, err);
     num_keys_free(&k);
     for (size_t i = 0; rc == 0 && i < n; i++) assert(!found[i] || out[i].seq == seqs[i]);
     return rc;
@@ -794,8 +809,10 @@ static int pg_journal_revoked(struct store_conn *c, const int64_t *ids, size_t n
     int rc = -1;
     assert(n <= BATCH_MAX);
     if (num_keys_make(&k, ids, n) != 0) store_errf(err, "postgresql: out of memory");
-    else rc = get_by_keys(c, "SELECT ref_seq FROM journal WHERE kind = 2 AND ref_seq = ANY($1::bigint[])",
-                          k.keys, n, 0, nothing_fill, NULL, revoked, err);
+    else
+        rc = get_by_keys(
+            c, "SELECT ref_seq FROM journal WHERE kind = 2 AND ref_seq = ANY($1::bigint[])", k.keys,
+            n, 0, nothing_fill, NULL, revoked, err);
     num_keys_free(&k);
     return rc;
 }
@@ -872,9 +889,14 @@ static int pg_states_get(struct store_conn *c, const struct state_key *keys, siz
     sb_put(&year, "}", 1);
     const char *params[2] = {psn.data, year.data};
     if (psn.failed || year.failed) store_errf(err, "postgresql: out of memory");
-    PGresult *res = psn.failed || year.failed ? NULL : pg_run(c,
-        "SELECT s." STATE_COLS ", k.i FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
-        " JOIN states s ON s.psn_no = k.p AND s.year = k.y", 2, params, err);
+    PGresult *res =
+        psn.failed || year.failed
+            ? NULL
+            : pg_run(c,
+                     "SELECT s." STATE_COLS
+                     ", k.i FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS k(p, y, i)"
+                     " JOIN states s ON s.psn_no = k.p AND s.year = k.y",
+                     2, params, err);
     sb_free(&psn);
     sb_free(&year);
     if (res == NULL) return -1;
@@ -906,13 +928,17 @@ static int pg_states_put(struct store_conn *c, const struct state_key *keys,
         special_encode(s, &b);
         sb_put(&b, "\n", 1);
     }
-    int rc = pg_cmd(c, "CREATE TEMP TABLE IF NOT EXISTS states_in (LIKE states) ON COMMIT DELETE ROWS", err);
+    int rc = pg_cmd(
+        c, "CREATE TEMP TABLE IF NOT EXISTS states_in (LIKE states) ON COMMIT DELETE ROWS", err);
     if (rc == 0) rc = pg_copy(c, "COPY states_in(" STATE_COLS ") FROM STDIN", &b, err);
     sb_free(&b);
-    if (rc == 0) rc = pg_cmd(c,
-        "INSERT INTO states SELECT * FROM states_in ON CONFLICT (psn_no, year) DO UPDATE SET"
-        " admissions = excluded.admissions," STATE_MONEY_SET " special = excluded.special;"
-        " TRUNCATE states_in", err); /* a second call in the same transaction starts empty */
+    if (rc == 0)
+        rc = pg_cmd(
+            c,
+            "INSERT INTO states SELECT * FROM states_in ON CONFLICT (psn_no, year) DO UPDATE SET"
+            " admissions = excluded.admissions," STATE_MONEY_SET " special = excluded.special;"
+            " TRUNCATE states_in",
+            err); /* a second call in the same transaction starts empty */
     return rc;
 }
 
@@ -968,8 +994,10 @@ static int pg_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb c
     char from[24];
     snprintf(from, sizeof from, "%" PRId64, from_seq);
     const char *params[1] = {from};
-    return pg_scan(c, "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= $1::bigint"
-                      " ORDER BY seq, idx", 1, params, posting_row, &sc, err);
+    return pg_scan(c,
+                   "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= $1::bigint"
+                   " ORDER BY seq, idx",
+                   1, params, posting_row, &sc, err);
 }
 
 static int account_row(const PGresult *res, int r, void *v) {
@@ -994,10 +1022,14 @@ static int pg_balances_add(struct store_conn *c, const struct balance_delta *d, 
     sb_put(&acc, "}", 1);
     sb_put(&amt, "}", 1);
     const char *params[2] = {acc.data, amt.data};
-    PGresult *res = acc.failed || amt.failed ? NULL : pg_run(c,
-        "INSERT INTO accounts(account, balance) SELECT * FROM unnest($1::text[], $2::bigint[])"
-        " ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + excluded.balance",
-        2, params, err);
+    PGresult *res =
+        acc.failed || amt.failed
+            ? NULL
+            : pg_run(
+                  c,
+                  "INSERT INTO accounts(account, balance) SELECT * FROM unnest($1::text[], $2::bigint[])"
+                  " ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + excluded.balance",
+                  2, params, err);
     if (acc.failed || amt.failed) store_errf(err, "postgresql: out of memory");
     sb_free(&acc);
     sb_free(&amt);
@@ -1027,8 +1059,8 @@ static int pg_balances_get(struct store_conn *c, const char *const *accounts, si
 static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT account, balance FROM accounts ORDER BY account", 0, NULL, account_row,
-                   &sc, err);
+    return pg_scan(c, "SELECT account, balance FROM accounts ORDER BY account", 0, NULL,
+                   account_row, &sc, err);
 }
 
 static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,

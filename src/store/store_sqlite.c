@@ -34,16 +34,36 @@
 #include "store/store_columns.h"
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK,
-    S_PERSON_PUT, S_PERSON_GET, S_PERSON_SCAN,
-    S_INST_PUT, S_INST_SCAN, S_POLICY_PUT, S_POLICY_SCAN,
-    S_CATALOG_CLEAR, S_CATALOG_PUT, S_CATALOG_SCAN,
-    S_JOURNAL_PUT, S_JOURNAL_TAIL, S_JOURNAL_MSGID, S_JOURNAL_SEQ, S_JOURNAL_REVOKED,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_PERSON_PUT,
+    S_PERSON_GET,
+    S_PERSON_SCAN,
+    S_INST_PUT,
+    S_INST_SCAN,
+    S_POLICY_PUT,
+    S_POLICY_SCAN,
+    S_CATALOG_CLEAR,
+    S_CATALOG_PUT,
+    S_CATALOG_SCAN,
+    S_JOURNAL_PUT,
+    S_JOURNAL_TAIL,
+    S_JOURNAL_MSGID,
+    S_JOURNAL_SEQ,
+    S_JOURNAL_REVOKED,
     S_JOURNAL_SCAN,
-    S_STATE_GET, S_STATE_PUT, S_STATE_SCAN,
-    S_POSTING_PUT, S_POSTING_SCAN,
-    S_BALANCE_ADD, S_BALANCE_GET, S_BALANCE_SCAN,
-    S_CHECKPOINT_GET, S_CHECKPOINT_PUT, S_REGISTRY_GEN,
+    S_STATE_GET,
+    S_STATE_PUT,
+    S_STATE_SCAN,
+    S_POSTING_PUT,
+    S_POSTING_SCAN,
+    S_BALANCE_ADD,
+    S_BALANCE_GET,
+    S_BALANCE_SCAN,
+    S_CHECKPOINT_GET,
+    S_CHECKPOINT_PUT,
+    S_REGISTRY_GEN,
     S_COUNT,
 };
 
@@ -72,9 +92,10 @@ static const char *const SQL[S_COUNT] = {
     [S_JOURNAL_REVOKED] = "SELECT 1 FROM journal WHERE kind = 2 AND ref_seq = ?",
     [S_JOURNAL_SCAN] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
     [S_STATE_GET] = "SELECT " STATE_COLS " FROM states WHERE psn_no = ? AND year = ?",
-    [S_STATE_PUT] = "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?," STATE_MONEY_QMARKS "?)"
-                   " ON CONFLICT(psn_no, year) DO UPDATE SET admissions = excluded.admissions,"
-                   STATE_MONEY_SET " special = excluded.special",
+    [S_STATE_PUT] =
+        "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?," STATE_MONEY_QMARKS "?)"
+        " ON CONFLICT(psn_no, year) DO UPDATE SET admissions = excluded.admissions," STATE_MONEY_SET
+        " special = excluded.special",
     [S_STATE_SCAN] = "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year",
     [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
     [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
@@ -144,10 +165,11 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
         return -1;
     }
     char pragmas[256];
-    snprintf(pragmas, sizeof pragmas,
-             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-             " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
-             SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
+    snprintf(
+        pragmas, sizeof pragmas,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+        " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
+        SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
     char why[SCHEMA_ERR_BYTES];
     if (exec_sql(c, pragmas, err) != 0) {
         sq_close(c);
@@ -334,8 +356,8 @@ static int sq_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, vo
     return scan_rows(c, S_PERSON_SCAN, person_scan_row, &sc, err);
 }
 
-static int sq_institutions_put(struct store_conn *c, const struct store_institution *r,
-                               size_t n, struct store_err *err) {
+static int sq_institutions_put(struct store_conn *c, const struct store_institution *r, size_t n,
+                               struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_INST_PUT];
     assert(n <= IMPORT_ROWS_PER_CALL && (r != NULL || n == 0));
     for (size_t i = 0; i < n; i++) {
@@ -448,7 +470,8 @@ static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, 
     for (size_t i = 0; i < n; i++) {
         /* the records continue one another's chain */
         assert(r[i].seq > 0 && strlen(r[i].hash) == HASH_HEX_BYTES);
-        assert(i == 0 || (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
+        assert(i == 0 ||
+               (r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0));
         sqlite3_bind_int64(s, 1, r[i].seq);
         sqlite3_bind_int64(s, 2, r[i].time_us);
         sqlite3_bind_int(s, 3, (int)r[i].kind);
@@ -483,8 +506,8 @@ static void journal_row(sqlite3_stmt *s, struct journal_rec *r) {
 }
 
 /* One-row lookup of a journal statement already bound at parameter 1. */
-static int journal_one(struct store_conn *c, enum stmt_id id, struct journal_rec *out,
-                       bool *found, struct store_err *err) {
+static int journal_one(struct store_conn *c, enum stmt_id id, struct journal_rec *out, bool *found,
+                       struct store_err *err) {
     assert(id == S_JOURNAL_TAIL || id == S_JOURNAL_MSGID || id == S_JOURNAL_SEQ);
     sqlite3_stmt *s = c->stmt[id];
     int rc = sqlite3_step(s);
@@ -745,7 +768,8 @@ static int sq_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool
 }
 
 static int sq_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
-    assert(c != NULL && checkpoint_seq >= 0 && !sqlite3_get_autocommit(c->db)); /* in the writer's transaction */
+    assert(c != NULL && checkpoint_seq >= 0 &&
+           !sqlite3_get_autocommit(c->db)); /* in the writer's transaction */
     sqlite3_bind_int64(c->stmt[S_CHECKPOINT_PUT], 1, checkpoint_seq);
     return step_done(c, S_CHECKPOINT_PUT, err);
 }
