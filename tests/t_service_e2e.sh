@@ -311,6 +311,9 @@ reg='{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-02 09:00:00"
 a=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a"
 a2=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a2"
 [ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2201 differs: $a2"
+# the same msgid with another body is refused, as a settlement's is (E_MSGID_REUSED)
+a2=$(call H3 2201 "${reg/OTP9/OTP8}" H3KEPT0001); expect_err "$a2" "^E_MSGID_REUSED: msgid 'H3KEPT0001'$"
+a2=$(call H3 2201 "$(echo "$reg" | jq .)" H3KEPT0001); expect_ok "$a2" # spacing is not a difference
 sleep 3
 a=$(call H3 2201 "$reg" H3KEPT0001); expect_err "$a" "envelope.msgid: 'H3KEPT0001' was already used (infno 2201) more than 2 s ago"
 a=$(call H3 2201 "$reg" H3KEPT0002); expect_ok "$a"

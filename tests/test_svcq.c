@@ -224,19 +224,20 @@ static void test_run_alone(void **state) {
 
 static void put_answer(struct svcdb *db, const char *msgid, const char *text, int64_t time_s) {
     assert_int_equal(svcdb_begin(db), 0);
-    assert_int_equal(svcdb_answer_put(db, "H5", msgid, "2201", text, strlen(text), time_s), 0);
+    assert_int_equal(svcdb_answer_put(db, "H5", msgid, "2201", "h", text, strlen(text), time_s), 0);
     assert_int_equal(svcdb_commit(db), 0);
 }
 
 /* The answer of msgid: its text ("" for a stub) into out; asserts it is there. */
 static int64_t get_answer(struct svcdb *db, const char *msgid, char *out, size_t size) {
     struct json_buf buf = {0};
-    char infno[SVC_INFNO_BYTES_MAX + 1];
+    char infno[SVC_INFNO_BYTES_MAX + 1], req_hash[HASH_HEX_BYTES + 1];
     int64_t time_s = -1;
     bool found = false;
-    assert_int_equal(svcdb_answer_get(db, "H5", msgid, infno, &buf, &time_s, &found), 0);
+    assert_int_equal(svcdb_answer_get(db, "H5", msgid, infno, req_hash, &buf, &time_s, &found), 0);
     assert_true(found);
     assert_string_equal(infno, "2201");
+    assert_true(strcmp(req_hash, "h") == 0 || strcmp(req_hash, "") == 0); /* "": kept before */
     snprintf(out, size, "%.*s", (int)buf.len, buf.data ? buf.data : "");
     json_buf_free(&buf);
     return time_s;

@@ -166,6 +166,37 @@ int in_flag(struct svc_call *c, const struct json_value *obj, const char *key, c
     return svc_fail(c, "%s: must be 0 or 1", where);
 }
 
+/* One value in the canonical form: type, key and text with their lengths,
+ * children between brackets; the JSON's spacing and escapes do not show. */
+static void canon_value(struct json_buf *b, const struct json_value *v, int depth) {
+    char head[48];
+    assert(v != NULL && depth <= (int)JSON_DEPTH_MAX);
+    int n = snprintf(head, sizeof head, "%d:%u:", (int)v->type, v->key ? v->key_len : 0u);
+    json_buf_raw(b, head, (size_t)n);
+    if (v->key) json_buf_raw(b, v->key, v->key_len);
+    if (v->type == JSON_STRING || v->type == JSON_NUMBER) {
+        n = snprintf(head, sizeof head, ":%u:", v->len);
+        json_buf_raw(b, head, (size_t)n);
+        json_buf_raw(b, v->text, v->len);
+    }
+    if (v->type != JSON_ARRAY && v->type != JSON_OBJECT) return;
+    json_buf_char(b, '(');
+    for (const struct json_value *m = v->child; m != NULL; m = m->next) canon_value(b, m, depth + 1);
+    json_buf_char(b, ')');
+}
+
+void svc_request_hash(struct svc_call *c) {
+    struct json_buf *b = &c->w->scratch;
+    assert(c->input != NULL && c->infno[0] != '\0');
+    json_buf_reset(b);
+    json_buf_raw(b, "req/1:", 6);
+    json_buf_raw(b, c->infno, strlen(c->infno));
+    canon_value(b, c->input, 0);
+    if (b->failed) c->req_hash[0] = '\0'; /* out of memory: compared as unknown */
+    else sha256_hex(b->data, b->len, c->req_hash);
+    json_buf_reset(b);
+}
+
 int64_t mdtrt_id_parse(const char *text) {
     assert(text != NULL);
     if (strncmp(text, "MDT", 3) != 0 || text[3] == '\0') return -1;

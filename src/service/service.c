@@ -447,14 +447,18 @@ static int replayable_run(struct svc_call *c) {
     assert(c->txn != NULL && c->txn->replayable && c->txn->writes);
     assert(db != c->svc->rdb); /* on a writer's connection, inside its savepoint */
     struct json_buf *kept = &c->w->scratch;
-    char infno[SVC_INFNO_BYTES_MAX + 1];
+    char infno[SVC_INFNO_BYTES_MAX + 1], req_hash[HASH_HEX_BYTES + 1];
     bool found = false;
     int64_t answered_s = 0;
     json_buf_reset(kept);
-    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, kept, &answered_s, &found) != 0)
+    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept, &answered_s,
+                         &found) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     if (found && strcmp(infno, c->infno) != 0)
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
+    /* like a settlement's: a used msgid with another request is refused */
+    if (found && req_hash[0] != '\0' && strcmp(req_hash, c->req_hash) != 0)
+        return svc_fail(c, "E_MSGID_REUSED: msgid '%s'", c->msgid);
     /* past the retention the answer is refused even before it is pruned */
     if (found && (kept->len == 0 || answered_s < c->now_s - c->svc->cfg.answers_kept_s))
         return svc_fail(c,
@@ -467,8 +471,9 @@ static int replayable_run(struct svc_call *c) {
         return 0;
     }
     if (c->txn->run(c) != 0) return -1;
-    if (!c->output->failed && svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno,
-                                               c->output->data, c->output->len, c->now_s) != 0)
+    if (!c->output->failed &&
+        svcdb_answer_put(db, c->fixmedins_code, c->msgid, c->infno, c->req_hash, c->output->data,
+                         c->output->len, c->now_s) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     return 0;
 }
@@ -526,6 +531,7 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     assert(t->run != NULL && (t->writes || !t->replayable) &&
            (t->prepare == NULL || t->replayable));
     if (!t->replayable) return t->run(c);
+    svc_request_hash(c); /* here: the writer is the busier thread */
     /* a failed prepare is answered by the writer: a replay gets its first answer */
     if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
     return svc_write(c, replayable_run, replayable_done);

@@ -149,18 +149,19 @@ int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred) {
 }
 
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
-                     struct json_buf *answer, int64_t *time_s, bool *found) {
-    assert(code != NULL && msgid != NULL && infno_out != NULL);
+                     char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found) {
+    assert(code != NULL && msgid != NULL && infno_out != NULL && req_hash_out != NULL);
     assert(answer != NULL && time_s != NULL && found != NULL);
-    return ops_of(db)->answer_get(db, code, msgid, infno_out, answer, time_s, found);
+    return ops_of(db)->answer_get(db, code, msgid, infno_out, req_hash_out, answer, time_s, found);
 }
 
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
-                     const char *answer, size_t len, int64_t time_s) {
+                     const char *req_hash, const char *answer, size_t len, int64_t time_s) {
     assert(code != NULL && msgid != NULL && answer != NULL);
     assert(infno != NULL && strlen(infno) <= SVC_INFNO_BYTES_MAX);
+    assert(req_hash != NULL && strlen(req_hash) <= HASH_HEX_BYTES);
     assert(len > 0);
-    return ops_of(db)->answer_put(db, code, msgid, infno, answer, len, time_s);
+    return ops_of(db)->answer_put(db, code, msgid, infno, req_hash, answer, len, time_s);
 }
 
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned) {

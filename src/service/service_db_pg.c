@@ -67,9 +67,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = $1",
     [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
                    "VALUES ($1, $2, $3, $4) ON CONFLICT (paasid) DO UPDATE SET status = $4",
-    [S_ANS_GET] = "SELECT infno, answer, time_s FROM svc_answer WHERE code = $1 AND msgid = $2",
-    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s) "
-                  "VALUES ($1, $2, $3, $4, $5)",
+    [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = $1 AND "
+                  "msgid = $2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
+                  "VALUES ($1, $2, $3, $4, $5, $6)",
     /* svc_answer_live holds the answers not yet pruned, oldest first */
     [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE (code, msgid) IN (SELECT code, msgid "
                     "FROM svc_answer WHERE answer <> '' AND time_s < $1 ORDER BY time_s LIMIT $2)",
@@ -356,7 +357,8 @@ static int pg_credential_put(struct svcdb *base, const struct svc_credential *cr
 }
 
 static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
-                         struct json_buf *answer, int64_t *time_s, bool *found) {
+                         char *req_hash_out, struct json_buf *answer, int64_t *time_s,
+                         bool *found) {
     const char *v[] = {code, msgid};
     PGresult *res = exec(pgd(base), S_ANS_GET, 2, v);
     if (res == NULL) return -1;
@@ -366,6 +368,7 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
         json_buf_reset(answer);
         json_buf_raw(answer, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
         *time_s = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        col_text(res, 0, 3, req_hash_out, HASH_HEX_BYTES + 1);
     }
     PQclear(res);
     assert(!*found || strlen(infno_out) <= SVC_INFNO_BYTES_MAX);
@@ -373,15 +376,15 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
 }
 
 static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
-                         const char *answer, size_t len, int64_t time_s) {
+                         const char *req_hash, const char *answer, size_t len, int64_t time_s) {
     assert(answer != NULL && memchr(answer, '\0', len) == NULL); /* JSON text has no NUL */
     char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
     if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
     memcpy(text, answer, len);
     text[len] = '\0';
     char t[PGDB_INT_BYTES];
-    const char *v[] = {code, msgid, infno, text, i64(t, time_s)};
-    int rc = run(pgd(base), S_ANS_PUT, 5, v);
+    const char *v[] = {code, msgid, infno, text, i64(t, time_s), req_hash};
+    int rc = run(pgd(base), S_ANS_PUT, 6, v);
     free(text);
     return rc;
 }

@@ -58,9 +58,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = ?1",
     [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(paasid) DO UPDATE SET status = ?4",
-    [S_ANS_GET] = "SELECT infno, answer, time_s FROM svc_answer WHERE code = ?1 AND msgid = ?2",
-    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = ?1 AND "
+                  "msgid = ?2",
+    [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* svc_answer_live holds the answers not yet pruned, oldest first */
     [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE rowid IN (SELECT rowid FROM "
                     "svc_answer WHERE answer <> '' AND time_s < ?1 ORDER BY time_s LIMIT ?2)",
@@ -275,7 +276,8 @@ static int sq_credential_put(struct svcdb *base, const struct svc_credential *cr
 }
 
 static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
-                         struct json_buf *answer, int64_t *time_s, bool *found) {
+                         char *req_hash_out, struct json_buf *answer, int64_t *time_s,
+                         bool *found) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_ANS_GET];
     bind_text(s, 1, code);
@@ -288,13 +290,14 @@ static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid
     json_buf_raw(answer, (const char *)sqlite3_column_text(s, 1),
                  (size_t)sqlite3_column_bytes(s, 1));
     *time_s = sqlite3_column_int64(s, 2);
+    col_text(s, 3, req_hash_out, HASH_HEX_BYTES + 1);
     finish(db, S_ANS_GET);
     assert(strlen(infno_out) <= SVC_INFNO_BYTES_MAX);
     return answer->failed ? -1 : 0;
 }
 
 static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
-                         const char *answer, size_t len, int64_t time_s) {
+                         const char *req_hash, const char *answer, size_t len, int64_t time_s) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_ANS_PUT];
     assert(len <= (size_t)INT32_MAX); /* bound as an int */
@@ -303,6 +306,7 @@ static int sq_answer_put(struct svcdb *base, const char *code, const char *msgid
     bind_text(s, 3, infno);
     sqlite3_bind_text(s, 4, answer, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, time_s);
+    bind_text(s, 6, req_hash);
     return run(db, S_ANS_PUT);
 }
 

@@ -85,12 +85,14 @@ int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_creden
                          bool *found);
 int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred);
 /* Replayable answers of non-settlement writes, by (fixmedins_code, msgid),
- * with the time they were given. A pruned answer is a stub: its msgid,
- * infno and time stay (the msgid stays used), its text is empty. */
+ * with the time they were given and the hash of the request they answer
+ * (svc_request_hash; "" for answers kept before migration 6). A pruned
+ * answer is a stub: its msgid, infno, hash and time stay (the msgid stays
+ * used), its text is empty. req_hash_out has HASH_HEX_BYTES + 1 bytes. */
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
-                     struct json_buf *answer, int64_t *time_s, bool *found);
+                     char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found);
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
-                     const char *answer, size_t len, int64_t time_s);
+                     const char *req_hash, const char *answer, size_t len, int64_t time_s);
 /* Turns at most rows_max answers given before before_s into stubs; *pruned. */
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
@@ -264,6 +266,7 @@ struct svc_call {
     int prepared_rc;                      /* the txn's prepare step, when it has one */
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
+    char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */
 };
 
 struct svc_worker {
@@ -349,6 +352,10 @@ int in_int(struct svc_call *c, const struct json_value *obj, const char *key, co
  * must name mdtrt_id (when want_mdtrt) all alike; *mdtrt_id receives it. */
 int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *path, int32_t *count,
                  datetime_s *latest, char *mdtrt_id, size_t mdtrt_size);
+/* SHA-256 (hex) of c's infno and input in a canonical form (independent
+ * of the JSON's spacing), into c->req_hash: a msgid used again must carry
+ * the same request. */
+void svc_request_hash(struct svc_call *c);
 int64_t mdtrt_id_parse(const char *text); /* "MDT123" -> 123, else -1 */
 void mdtrt_id_format(int64_t id, char *out, size_t size);
 

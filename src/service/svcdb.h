@@ -45,9 +45,9 @@ struct svcdb_ops {
                           bool *found);
     int (*credential_put)(struct svcdb *db, const struct svc_credential *cred);
     int (*answer_get)(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
-                      struct json_buf *answer, int64_t *time_s, bool *found);
+                      char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found);
     int (*answer_put)(struct svcdb *db, const char *code, const char *msgid, const char *infno,
-                      const char *answer, size_t len, int64_t time_s);
+                      const char *req_hash, const char *answer, size_t len, int64_t time_s);
     int (*answer_prune)(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
     int (*signin_put)(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                       int64_t *sign_no);

@@ -93,6 +93,11 @@ static const struct schema_migration MIGRATIONS[] = {
     /* the registry's generation (store_registry_refresh): the last import
      * record's seq, read through this index */
     {5, "journal_import index", NULL, REGISTRY_GEN_INDEX_SQL},
+    /* a replayable write's answer keeps the hash of its request, so that a
+     * msgid used again with another body is refused (answers kept before
+     * have "": they replay as before) */
+    {6, "svc_answer req_hash", NULL,
+     "ALTER TABLE svc_answer ADD COLUMN req_hash TEXT NOT NULL DEFAULT '';"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
