@@ -194,5 +194,32 @@ if true; then
     settle_with_bill "regression: refusal text" 2 "refused: E_UNKNOWN_INSTITUTION (fixmedins_code)" "$tmp/inst.json"
 fi
 
+# ---- a typo never creates a store; check never writes ----------------------
+# Only `yibao init` and `yibao import` create a store; every other command
+# refuses a missing --db, and none touches another application's file.
+missing=$tmp/doesnotexist.sqlite
+run "check of a missing store" 2 "no such yibao store" check --db "$missing"
+run "revoke on a missing store" 2 "no such yibao store" revoke --db "$missing" 1
+run "credential on a missing store" 2 "no such yibao store" credential issue H3 --db "$missing"
+run "serve on a missing store" 2 "no such yibao store" serve --db "$missing" --listen 127.0.0.1:0
+printf '{"psn_no":"P1","fixmedins_code":"H3","details":[]}' >"$tmp/dbbill.json"
+run "settle on a missing store" 2 "no such yibao store" settle --db "$missing" "$tmp/dbbill.json"
+[ ! -e "$missing" ] || fail "a command created $missing"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$tmp/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES (1);"
+    cp "$tmp/other.db" "$tmp/other.orig"
+    run "check of another application's file" 2 "not a yibao store" check --db "$tmp/other.db"
+    run "import into another application's file" 2 "not a yibao store" import --db "$tmp/other.db" catalog "$CAT"
+    run "init over another application's file" 2 "not a yibao store" init --db "$tmp/other.db"
+    cmp -s "$tmp/other.db" "$tmp/other.orig" || fail "another application's file was changed"
+    [ ! -e "$tmp/other.db-wal" ] || fail "another application's file was switched to WAL"
+fi
+run "init" 0 "" init --db "$tmp/new.sqlite"
+run "init again" 0 "" init --db "$tmp/new.sqlite"
+run "check of a new store" 0 "" check --db "$tmp/new.sqlite"
+cp "$tmp/new.sqlite" "$tmp/new.orig"
+run "check again" 0 "" check --db "$tmp/new.sqlite"
+cmp -s "$tmp/new.sqlite" "$tmp/new.orig" || fail "check changed the store"
+
 [ $status -eq 0 ] && echo "t_cli_errors: ok"
 exit $status

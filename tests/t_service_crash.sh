@@ -48,7 +48,7 @@ client() { # N: sends until killed, appends "setl_id msgid psn" per ack
 # The hospital flow: 2201 register, 2204 fee lines, 2207 settle by
 # mdtrt_id; each step's writes are group-committed by the service tables'
 # writer (svcq.c), the settlement by the store's, then linked to its visit.
-# Appends "V mdtrt_id msgid" per acked 2201 and "S setl_id mdtrt_id" per
+# Appends "V mdtrt_id msgid psn_no" per acked 2201 and "S setl_id mdtrt_id" per
 # acked 2207; a failed step abandons the visit.
 vstep() { # N INFNO INPUT MSGID: prints the answer when infcode 0
     local a
@@ -65,7 +65,7 @@ vclient() { # N: visits until killed
         psn=$(printf 'P00%02d' $((10 + (n * 11 + i) % 90)))
         a=$(vstep "$n" 2201 "{\"data\":{\"psn_no\":\"$psn\",\"insutype\":\"390\",\"begntime\":\"2020-06-01 09:00:00\"}}" "V${n}R${i}X$RANDOM") || { sleep 0.05; continue; }
         mdtrt=$(echo "$a" | jq -r .output.data.mdtrt_id)
-        echo "V $mdtrt $(jq -r .msgid "$work/v$n.json")" >>"$work/vacked.$n"
+        echo "V $mdtrt $(jq -r .msgid "$work/v$n.json") $psn" >>"$work/vacked.$n"
         fee="\"mdtrt_id\":\"$mdtrt\",\"psn_no\":\"$psn\",\"fee_ocur_time\":\"2020-06-01 09:30:00\""
         vstep "$n" 2204 "{\"feedetail\":[{$fee,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"cnt\":10,\"pric\":1.2,\"det_item_fee_sumamt\":12.0},{$fee,\"feedetl_sn\":\"2\",\"med_list_codg\":\"SA01\",\"cnt\":1,\"pric\":36,\"det_item_fee_sumamt\":36}]}" "V${n}F${i}X$RANDOM" >/dev/null || continue
         a=$(vstep "$n" 2207 "{\"data\":{\"psn_no\":\"$psn\",\"mdtrt_id\":\"$mdtrt\",\"medfee_sumamt\":48.00}}" "V${n}S${i}X$RANDOM") || continue
@@ -107,7 +107,7 @@ for p in "${vpids[@]}"; do wait "$p" || fail "an acknowledged settlement is not 
 cat "$work"/vacked.* >"$work/vacked" 2>/dev/null || true
 vcount=$(grep -c '^S ' "$work/vacked" || true)
 [ "$vcount" -gt 0 ] || fail "no visit settlement was acknowledged before the kills"
-while read -r kind id mdtrt; do
+while read -r kind id mdtrt _; do
     if [ "$kind" = S ]; then
         a=$(call H0 5203 "{\"data\":{\"setl_id\":\"$id\"}}")
         [ "$(echo "$a" | jq -r '[.infcode, .output.setlinfo.medfee_sumamt, .output.setlinfo.mdtrt_id] | @tsv')" = "$(printf '0\t48\t%s' "$mdtrt")" ] ||
@@ -115,10 +115,11 @@ while read -r kind id mdtrt; do
     fi
 done <"$work/vacked"
 n=0
-while read -r kind id msgid && [ $n -lt 20 ]; do
+while read -r kind id msgid psn && [ $n -lt 20 ]; do
     [ "$kind" = V ] || continue
     n=$((n + 1))
-    a=$(call H0 2201 '{"data":{"psn_no":"P0010","insutype":"390","begntime":"2020-06-01 09:00:00"}}' "$msgid")
+    # the same request under its msgid (another body would be E_MSGID_REUSED)
+    a=$(call H0 2201 "{\"data\":{\"psn_no\":\"$psn\",\"insutype\":\"390\",\"begntime\":\"2020-06-01 09:00:00\"}}" "$msgid")
     expect_ok "$a"; expect_field "$a" .output.data.mdtrt_id "$id"
 done <"$work/vacked"
 # replays of a sample of acked msgids answer with the same setl_id, adding nothing

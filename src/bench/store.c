@@ -162,7 +162,7 @@ int bench_store(int argc, char **argv) {
     long long v[5] = {100000, 256, 2, 100000, BENCH_CITY_SEED}; /* n batch threads persons seed */
     static struct bench_files files;
     if (!parse(argc, argv, &db, v, &files)) return EXIT_BAD_INPUT;
-    struct store *store = store_cli_open(db);
+    struct store *store = store_cli_open(db, STORE_MODE_CREATE);
     if (store == NULL) return EXIT_BAD_INPUT;
     const char *tmp = getenv("TMPDIR");
     char dirbuf[BENCH_PATH_BYTES];

@@ -183,7 +183,7 @@ static int run_store(struct stress_opts *o) {
     memset(&s, 0, sizeof s);
     s.run = o->run ? o->run : 1;
     s.seconds = o->seconds;
-    s.store = store_cli_open(o->db);
+    s.store = store_cli_open(o->db, STORE_MODE_CREATE);
     if (s.store == NULL) return EXIT_BAD_INPUT;
     struct store_err err = {{0}};
     int threads = o->threads ? (int)o->threads : 4;
@@ -259,7 +259,7 @@ static int run_verify(const struct stress_opts *o) {
     FILE *f = fopen(o->acks, "r");
     if (f == NULL)
         return fprintf(stderr, "yibao-bench: %s: cannot open\n", o->acks), EXIT_BAD_INPUT;
-    struct store *store = store_cli_open(o->db);
+    struct store *store = store_cli_open(o->db, STORE_MODE_CREATE);
     int rc = store ? 0 : EXIT_BAD_INPUT;
     char line[STRESS_LINE_BYTES];
     int64_t count = 0;

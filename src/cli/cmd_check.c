@@ -20,7 +20,7 @@ int cmd_check(int argc, char **argv) {
         fprintf(stderr, "usage: yibao check --db PATH\n");
         return EXIT_BAD_INPUT;
     }
-    struct store *store = store_cli_open(db);
+    struct store *store = store_cli_open(db, STORE_MODE_READ_ONLY);
     if (store == NULL) return EXIT_BAD_INPUT;
     struct store_err err = {{0}};
     int64_t records = 0;

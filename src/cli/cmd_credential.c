@@ -16,7 +16,7 @@
 static int issue(const char *db, const char *code) {
     struct store *store = NULL;
     struct store_err serr;
-    if (store_open(db, &store, &serr) != 0) {
+    if (store_open_as(db, STORE_MODE_EXISTING, &store, &serr) != 0) {
         fprintf(stderr, "yibao credential: %s\n", serr.msg);
         return EXIT_BAD_INPUT;
     }

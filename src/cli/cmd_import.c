@@ -30,7 +30,7 @@ int cmd_import(int argc, char **argv) {
                 "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n");
         return EXIT_BAD_INPUT;
     }
-    struct store *store = store_cli_open(db);
+    struct store *store = store_cli_open(db, STORE_MODE_CREATE);
     if (store == NULL) return EXIT_BAD_INPUT;
     int rc = 0;
     for (int i = first_file; i < argc && rc == 0; i++) {

@@ -30,7 +30,7 @@ int cmd_revoke(int argc, char **argv) {
         fprintf(stderr, "yibao: --msgid: must have 1 to %d bytes\n", MSGID_BYTES_MAX);
         return EXIT_BAD_INPUT;
     }
-    struct store *store = store_cli_open(db);
+    struct store *store = store_cli_open(db, STORE_MODE_EXISTING);
     if (store == NULL) return EXIT_BAD_INPUT;
     struct commitq *q = NULL;
     struct store_err err = {{0}};

@@ -49,7 +49,7 @@ static int settle_file(const char *db, const char *path, const char *msgid_opt,
         if (bill_from_json(root, bill, lines, BILL_LINES_MAX, err, sizeof err) != 0) {
             fprintf(stderr, "yibao: %s: %s\n", path, err);
         } else {
-            struct store *store = store_cli_open(db);
+            struct store *store = store_cli_open(db, STORE_MODE_EXISTING);
             struct commitq *q = NULL;
             struct store_err serr = {{0}};
             if (store != NULL && commitq_start(store, 1, &q, &serr) != 0)

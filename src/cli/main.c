@@ -15,6 +15,7 @@ static const struct command commands[] = {
     {"settle", cmd_settle, "settle one bill from files (or --db) and print the result"},
     {"conformance", cmd_conformance, "run yibao-vector/1 files and report PASS/FAIL"},
     {"gen", cmd_gen, "synthetic city (persons, institutions, bills, labels) or catalog"},
+    {"init", cmd_init, "create an empty store (--db PATH: a SQLite file or postgresql:// URI)"},
     {"import", cmd_import, "load persons, institutions, policies, catalog into a store (--db)"},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states (--db)"},
     {"revoke", cmd_revoke, "revoke a settlement durably (--db PATH SETL_ID)"},

@@ -10,10 +10,10 @@
 #include "core/money.h"
 #include "json/json.h"
 
-struct store *store_cli_open(const char *db) {
+struct store *store_cli_open(const char *db, enum store_mode mode) {
     struct store *store = NULL;
     struct store_err err = {{0}};
-    if (store_open(db, &store, &err) != 0) {
+    if (store_open_as(db, mode, &store, &err) != 0) {
         fprintf(stderr, "yibao: %s\n", err.msg);
         return NULL;
     }

@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 /* Opens the store named by --db, printing the error. NULL on failure. */
-struct store *store_cli_open(const char *db);
+struct store *store_cli_open(const char *db, enum store_mode mode);
 /* Prints a request's answer as one JSON line; returns the exit status
  * (0 done, 1 refused, 2 failed). */
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req);

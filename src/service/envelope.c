@@ -181,7 +181,8 @@ static void canon_value(struct json_buf *b, const struct json_value *v, int dept
     }
     if (v->type != JSON_ARRAY && v->type != JSON_OBJECT) return;
     json_buf_char(b, '(');
-    for (const struct json_value *m = v->child; m != NULL; m = m->next) canon_value(b, m, depth + 1);
+    for (const struct json_value *m = v->child; m != NULL; m = m->next)
+        canon_value(b, m, depth + 1);
     json_buf_char(b, ')');
 }
 

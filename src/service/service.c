@@ -265,8 +265,8 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
     pthread_mutex_init(&svc->scan_lock, NULL);
     pthread_mutex_init(&svc->settling_lock, NULL);
     struct store_err serr = {{0}};
-    if (store_open(db, &svc->store, &serr) != 0 ||
-        store_ops(svc->store)->open(db, &svc->scan_conn, &serr) != 0 ||
+    if (store_open_as(db, STORE_MODE_EXISTING, &svc->store, &serr) != 0 ||
+        store_ops(svc->store)->open(db, STORE_MODE_EXISTING, &svc->scan_conn, &serr) != 0 ||
         (!cfg->dry_run && commitq_start(svc->store, cfg->batch_max, &svc->q, &serr) != 0)) {
         snprintf(err, err_size, "%s", serr.msg);
         service_close(svc);

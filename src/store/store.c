@@ -169,7 +169,14 @@ int store_reload_registry(struct store *s, struct store_err *err) {
 }
 
 int store_open(const char *target, struct store **out, struct store_err *err) {
+    return store_open_as(target, STORE_MODE_CREATE, out, err);
+}
+
+int store_open_as(const char *target, enum store_mode mode, struct store **out,
+                  struct store_err *err) {
     assert(target != NULL && out != NULL);
+    assert(mode == STORE_MODE_CREATE || mode == STORE_MODE_EXISTING ||
+           mode == STORE_MODE_READ_ONLY);
     *out = NULL;
     struct store *s = calloc(1, sizeof *s);
     if (s == NULL) return store_errf(err, "out of memory"), -1;
@@ -179,9 +186,9 @@ int store_open(const char *target, struct store **out, struct store_err *err) {
     pthread_mutex_init(&s->reload_lock, NULL);
     atomic_init(&s->reader_next, 0);
     for (int i = 0; i < STORE_READERS; i++) pthread_mutex_init(&s->readers[i].lock, NULL);
-    int rc = s->ops->open(target, &s->conn, err);
-    for (int i = 0; i < STORE_READERS && rc == 0; i++)
-        rc = s->ops->open(target, &s->readers[i].conn, err);
+    int rc = s->ops->open(target, mode, &s->conn, err);
+    for (int i = 0; i < STORE_READERS && rc == 0; i++) /* what the first one made or checked */
+        rc = s->ops->open(target, mode, &s->readers[i].conn, err);
     if (rc != 0 || store_reload_registry(s, err) != 0) {
         store_close(s);
         return -1;

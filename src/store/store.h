@@ -140,9 +140,20 @@ typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
 /* Every operation returns 0 on success and -1 with err filled. "found"
  * arrays say per key whether a row exists. A callback returning non-zero
  * stops a scan, whose result is then that value. */
+/* How a store is opened. Only an explicit `yibao init` or `import` (and
+ * the benchmarks) creates one; everything else refuses a missing target or
+ * one that is not a yibao store, so that a typo never makes an empty store;
+ * `check` reads only (no migration, no pragma, nothing written). */
+enum store_mode {
+    STORE_MODE_CREATE = 0, /* created when missing (or an empty file); else as EXISTING */
+    STORE_MODE_EXISTING,   /* must be a yibao store; migrated */
+    STORE_MODE_READ_ONLY,  /* must be a yibao store no newer than this binary; read only */
+};
+
 struct store_backend {
     const char *name;
-    int (*open)(const char *target, struct store_conn **out, struct store_err *err);
+    int (*open)(const char *target, enum store_mode mode, struct store_conn **out,
+                struct store_err *err);
     void (*close)(struct store_conn *conn);
 
     /* Write transactions are exclusive (one writer at a time, across
@@ -231,7 +242,9 @@ const struct store_backend *store_backend_for(const char *target);
 struct store;   /* a backend connection plus the in-memory registry */
 struct commitq; /* the group-commit writer (commitq.c) */
 
-int store_open(const char *target, struct store **out, struct store_err *err);
+int store_open(const char *target, struct store **out, struct store_err *err); /* CREATE */
+int store_open_as(const char *target, enum store_mode mode, struct store **out,
+                  struct store_err *err);
 void store_close(struct store *store);
 const struct store_backend *store_ops(const struct store *store);
 struct store_conn *store_conn(const struct store *store);

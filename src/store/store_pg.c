@@ -322,7 +322,39 @@ static void pg_close(struct store_conn *c) {
     free(c);
 }
 
-static int pg_open(const char *target, struct store_conn **out, struct store_err *err) {
+/* A database that must already hold a yibao store (its journal), and, read
+ * only, no migration: a store newer than this binary is refused as at any
+ * open. 0, or -1 with err. */
+static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_err *err) {
+    PGresult *res = PQexec(c->pg, "SELECT to_regclass('journal') IS NOT NULL");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    bool store = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!ok)
+        return store_errf(err, "postgresql: %s", PQerrorMessage(c->pg)), pgconn_trim(err->msg), -1;
+    if (!store) {
+        store_errf(err,
+                   "postgresql: database %s is not a yibao store (no journal table); yibao "
+                   "init --db creates one",
+                   PQdb(c->pg));
+        return -1;
+    }
+    if (mode != STORE_MODE_READ_ONLY) return 0;
+    char why[SCHEMA_ERR_BYTES];
+    int version = schema_pg_version(c->pg, why, sizeof why);
+    if (version < 0) return store_errf(err, "%s", why), -1;
+    if (version > SCHEMA_VERSION_LATEST) {
+        store_errf(err,
+                   "postgresql: schema version %d is newer than this yibao knows (%d): "
+                   "open it with a later release",
+                   version, SCHEMA_VERSION_LATEST);
+        return -1;
+    }
+    return 0;
+}
+
+static int pg_open(const char *target, enum store_mode mode, struct store_conn **out,
+                   struct store_err *err) {
     assert(target != NULL && out != NULL);
     *out = NULL;
     struct store_conn *c = calloc(1, sizeof *c);
@@ -336,12 +368,13 @@ static int pg_open(const char *target, struct store_conn **out, struct store_err
         return -1;
     }
     char why[SCHEMA_ERR_BYTES];
-    if (pg_cmd_raw(c, PG_SESSION, err) != 0) {
-        pg_close(c);
-        return -1;
-    }
-    if (schema_pg_migrate(c->pg, why, sizeof why) != 0) {
+    int rc = pg_cmd_raw(c, PG_SESSION, err);
+    if (rc == 0 && mode != STORE_MODE_CREATE) rc = pg_existing(c, mode, err);
+    if (rc == 0 && mode != STORE_MODE_READ_ONLY && schema_pg_migrate(c->pg, why, sizeof why) != 0) {
         store_errf(err, "%s", why);
+        rc = -1;
+    }
+    if (rc != 0) {
         pg_close(c);
         return -1;
     }

@@ -9,6 +9,7 @@
  * Every statement is prepared once at open, after the tables are brought
  * to the latest schema version (schema_sqlite.c). */
 #include <assert.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,21 +141,104 @@ static void sq_close(struct store_conn *c) {
     free(c);
 }
 
-static int sq_open(const char *target, struct store_conn **out, struct store_err *err) {
+/* A connection that writes: WAL, full sync, the page cache, and the
+ * schema brought to this binary's version. */
+static int sq_migrated(struct store_conn *c, const char *target, struct store_err *err) {
+    char pragmas[256];
+    assert(c != NULL && c->db != NULL);
+    snprintf(
+        pragmas, sizeof pragmas,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+        " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
+        SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
+    char why[SCHEMA_ERR_BYTES];
+    if (exec_sql(c, pragmas, err) != 0) return -1;
+    if (schema_sqlite_migrate(c->db, target, why, sizeof why) != 0) {
+        store_errf(err, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* A target that must already be a yibao store: the file exists, and it is
+ * stamped as one, or (a store of a release before stamps) holds a journal.
+ * 0, or -1 with err naming what it is instead. Reads only. */
+static int sq_existing(const char *target, bool empty_ok, struct store_err *err) {
+    struct stat st;
+    if (stat(target, &st) != 0) {
+        store_errf(err, "%s: no such yibao store (yibao init --db %s creates one)", target, target);
+        return -1;
+    }
+    sqlite3 *db = NULL;
+    int journal = 0, app_id = 0, tables = 0;
+    int rc = sqlite3_open_v2(target, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    sqlite3_stmt *q = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite_wait_install(db, BUSY_TIMEOUT_MS) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT application_id FROM pragma_application_id()),"
+                                " (SELECT count(*) FROM sqlite_master WHERE name = 'journal'),"
+                                " (SELECT count(*) FROM sqlite_master)",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        app_id = sqlite3_column_int(q, 0);
+        journal = sqlite3_column_int(q, 1);
+        tables = sqlite3_column_int(q, 2);
+    } else {
+        rc = SQLITE_NOTADB;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    /* an empty database (another opener is creating the store) may be made one */
+    bool ours = app_id == SCHEMA_SQLITE_APPLICATION_ID || (app_id == 0 && journal > 0) ||
+                (empty_ok && app_id == 0 && tables == 0);
+    if (rc == SQLITE_OK && ours) return 0;
+    store_errf(err, "%s: not a yibao store (%s); yibao init --db creates one", target,
+               rc != SQLITE_OK ? "not an SQLite database"
+               : app_id != 0   ? "another application's file"
+                               : "no yibao tables");
+    return -1;
+}
+
+/* A read-only connection: no pragma that writes, no migration; a store
+ * newer than this binary is refused as at any open. */
+static int sq_read_only_ready(struct store_conn *c, const char *target, struct store_err *err) {
+    char why[SCHEMA_ERR_BYTES];
+    int version = schema_sqlite_version(c->db, target, why, sizeof why);
+    if (version < 0) return store_errf(err, "%s", why), -1;
+    if (version > SCHEMA_VERSION_LATEST) {
+        store_errf(err,
+                   "%s: schema version %d is newer than this yibao knows (%d): open it with "
+                   "a later release",
+                   target, version, SCHEMA_VERSION_LATEST);
+        return -1;
+    }
+    return exec_sql(c, "PRAGMA cache_size=-65536; PRAGMA query_only=1;", err);
+}
+
+static int sq_open(const char *target, enum store_mode mode, struct store_conn **out,
+                   struct store_err *err) {
     assert(target != NULL && out != NULL);
     *out = NULL;
     if (strlen(target) > STORE_URI_BYTES_MAX) {
         store_errf(err, "--db: path longer than %d bytes", STORE_URI_BYTES_MAX);
         return -1;
     }
+    struct stat st;
+    bool fresh = mode == STORE_MODE_CREATE && (stat(target, &st) != 0 || st.st_size == 0);
+    if (!fresh && sq_existing(target, mode == STORE_MODE_CREATE, err) != 0)
+        return -1; /* never another application's file */
     struct store_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         store_errf(err, "%s: out of memory", target);
         return -1;
     }
     snprintf(c->path, sizeof c->path, "%s", target);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(target, &c->db, flags, NULL) != SQLITE_OK) {
+    int flags = mode == STORE_MODE_READ_ONLY  ? SQLITE_OPEN_READONLY
+                : mode == STORE_MODE_EXISTING ? SQLITE_OPEN_READWRITE
+                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(target, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         store_errf(err, "%s: cannot open: %s", target, c->db ? sqlite3_errmsg(c->db) : "no memory");
         sq_close(c);
         return -1;
@@ -164,19 +248,12 @@ static int sq_open(const char *target, struct store_conn **out, struct store_err
         sq_close(c);
         return -1;
     }
-    char pragmas[256];
-    snprintf(
-        pragmas, sizeof pragmas,
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-        " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=%d; PRAGMA journal_size_limit=%d;",
-        SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
-    char why[SCHEMA_ERR_BYTES];
-    if (exec_sql(c, pragmas, err) != 0) {
-        sq_close(c);
-        return -1;
-    }
-    if (schema_sqlite_migrate(c->db, target, why, sizeof why) != 0) {
-        store_errf(err, "%s", why);
+    if (mode == STORE_MODE_READ_ONLY) {
+        if (sq_read_only_ready(c, target, err) != 0) {
+            sq_close(c);
+            return -1;
+        }
+    } else if (sq_migrated(c, target, err) != 0) {
         sq_close(c);
         return -1;
     }
