@@ -270,6 +270,14 @@ int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl
     return ops_of(db)->setl_by_msgid(db, store_msgid, setl_id, visit_id, found);
 }
 
+int svcdb_setl_count(struct svcdb *db, int64_t visit_id, int64_t *count) {
+    assert(visit_id > 0 && count != NULL);
+    *count = 0;
+    int rc = ops_of(db)->setl_count(db, visit_id, count);
+    assert(rc != 0 || *count >= 0);
+    return rc;
+}
+
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found) {
     assert(setl_id > 0 && visit_id != NULL && found != NULL);
     return ops_of(db)->setl_visit(db, setl_id, visit_id, found);

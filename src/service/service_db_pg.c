@@ -46,6 +46,7 @@ enum stmt_id {
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
+    S_SETL_COUNT,
     S_NONCE_PUT,
     S_NONCE_SCAN,
     S_NONCE_PRUNE,
@@ -99,6 +100,7 @@ static const char *const stmt_sql[S_COUNT] = {
                    "ON CONFLICT (setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $1",
     [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = $1",
+    [S_SETL_COUNT] = "SELECT count(*) FROM svc_setl WHERE visit_id = $1", /* svc_setl_visit */
     [S_NONCE_PUT] = "INSERT INTO svc_nonce_batch (max_ts, nonces) VALUES ($1, $2)",
     [S_NONCE_SCAN] = "SELECT nonces FROM svc_nonce_batch WHERE max_ts >= $1 ORDER BY id",
     [S_NONCE_PRUNE] = "DELETE FROM svc_nonce_batch WHERE max_ts < $1",
@@ -681,6 +683,17 @@ static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int pg_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
+    char t[PGDB_INT_BYTES];
+    assert(visit_id > 0 && count != NULL);
+    const char *v[] = {i64(t, visit_id)};
+    PGresult *res = exec(pgd(base), S_SETL_COUNT, 1, v);
+    if (res == NULL) return -1;
+    if (PQntuples(res) == 1) *count = col_i64(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 /* ---- nonces ------------------------------------------------------------------------ */
 static int pg_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, size_t len) {
     char t[PGDB_INT_BYTES];
@@ -741,6 +754,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .setl_put = pg_setl_put,
     .setl_by_msgid = pg_setl_by_msgid,
     .setl_visit = pg_setl_visit,
+    .setl_count = pg_setl_count,
     .nonce_put = pg_nonce_put,
     .nonce_scan = pg_nonce_scan,
     .nonce_prune = pg_nonce_prune,

@@ -35,6 +35,7 @@ enum stmt_id {
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
+    S_SETL_COUNT,
     S_NONCE_PUT,
     S_NONCE_SCAN,
     S_NONCE_PRUNE,
@@ -87,6 +88,7 @@ static const char *const stmt_sql[S_COUNT] = {
                    "ON CONFLICT(setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = ?1",
     [S_SETL_VISIT] = "SELECT visit_id FROM svc_setl WHERE setl_id = ?1",
+    [S_SETL_COUNT] = "SELECT count(*) FROM svc_setl WHERE visit_id = ?1", /* svc_setl_visit */
     [S_NONCE_PUT] = "INSERT INTO svc_nonce_batch (max_ts, nonces) VALUES (?1, ?2)",
     [S_NONCE_SCAN] = "SELECT nonces FROM svc_nonce_batch WHERE max_ts >= ?1 ORDER BY id",
     [S_NONCE_PRUNE] = "DELETE FROM svc_nonce_batch WHERE max_ts < ?1",
@@ -560,6 +562,18 @@ static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int sq_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_SETL_COUNT];
+    assert(visit_id > 0 && count != NULL);
+    sqlite3_bind_int64(s, 1, visit_id);
+    int rc = step(db, S_SETL_COUNT);
+    if (rc != 1) return rc < 0 ? rc : -1;
+    *count = sqlite3_column_int64(s, 0);
+    finish(db, S_SETL_COUNT);
+    return 0;
+}
+
 static int sq_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, size_t len) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_NONCE_PUT];
@@ -623,6 +637,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .setl_put = sq_setl_put,
     .setl_by_msgid = sq_setl_by_msgid,
     .setl_visit = sq_setl_visit,
+    .setl_count = sq_setl_count,
     .nonce_put = sq_nonce_put,
     .nonce_scan = sq_nonce_scan,
     .nonce_prune = sq_nonce_prune,

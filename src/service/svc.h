@@ -123,6 +123,10 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
+/* The settlements ever linked to the visit (revoked ones too): a visit's
+ * n-th settlement is journaled under a msgid of the visit and n, so that
+ * it is settled once whatever the envelope's msgid (txn_settle.c). */
+int svcdb_setl_count(struct svcdb *db, int64_t visit_id, int64_t *count);
 /* Used nonces (auth.c): recorded with the request's timestamp, one row
  * per flush (nonce_pack.c); scanned from since_ts at start (a nonce may
  * come back more than once: the caller's cache ignores the repeats); rows
@@ -288,14 +292,15 @@ struct svc_worker {
     char psn_no[CODE_BYTES_MAX + 1];
     int32_t insutype_asked; /* settle: data.insutype (app_settle_request) */
     char mdtrt_id[CODE_BYTES_MAX + 1];
-    int (*after)(struct svc_call *c); /* continues once sreq or job is answered */
-    struct service_waiter waiter;     /* resume == NULL: wait in place */
-    bool in_flight;                   /* sreq queued, not yet answered */
-    struct svcq_job job;              /* a write to the service tables */
-    bool job_in_flight;               /* job queued, not yet committed */
-    bool settling;                    /* hospital flow: holds the visit's reservation */
-    int32_t fee_count;                /* 2204/2301: the lines in lines[] */
-    datetime_s fee_latest;            /* 2204/2301: their latest fee_ocur_time */
+    char visit_msgid[MSGID_BYTES_MAX + 1]; /* a visit's settlement's store msgid */
+    int (*after)(struct svc_call *c);      /* continues once sreq or job is answered */
+    struct service_waiter waiter;          /* resume == NULL: wait in place */
+    bool in_flight;                        /* sreq queued, not yet answered */
+    struct svcq_job job;                   /* a write to the service tables */
+    bool job_in_flight;                    /* job queued, not yet committed */
+    bool settling;                         /* hospital flow: holds the visit's reservation */
+    int32_t fee_count;                     /* 2204/2301: the lines in lines[] */
+    datetime_s fee_latest;                 /* 2204/2301: their latest fee_ocur_time */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -70,6 +70,7 @@ struct svcdb_ops {
     int (*setl_by_msgid)(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                          int64_t *visit_id, bool *found);
     int (*setl_visit)(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
+    int (*setl_count)(struct svcdb *db, int64_t visit_id, int64_t *count);
     /* used nonces, one packed text (nonce_pack.c) per row of svc_nonce_batch */
     int (*nonce_put)(struct svcdb *db, int64_t max_ts, const char *packed, size_t len);
     int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svcdb_packed_cb cb, void *ctx);

@@ -239,7 +239,7 @@ static int64_t commit_time_s(struct svc_call *c) {
 
 /* Settles c->w->bill for c->w->psn_no through the commit queue; after(c)
  * answers. dry_run: computes only, and answers at once. */
-static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
+static int commit_settle(struct svc_call *c, const char *msgid, int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
     struct store_req *r = &w->sreq;
     assert(after != NULL && w->psn_no[0] != '\0' && !w->in_flight);
@@ -252,7 +252,7 @@ static int commit_settle(struct svc_call *c, int (*after)(struct svc_call *c)) {
         return after(c);
     }
     r->op = STORE_OP_SETTLE;
-    snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
+    snprintf(r->msgid, sizeof r->msgid, "%s", msgid);
     snprintf(r->psn_no, sizeof r->psn_no, "%s", w->psn_no);
     r->bill = &w->bill;
     r->insutype_asked = w->insutype_asked;
@@ -442,6 +442,16 @@ static int visit_settle_read(struct svc_call *c) {
     if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
         return -1;
     w->insutype_asked = bill_insutype_asked(data);
+    /* the visit's n-th settlement: journaled under "CODE:MDT...#n", so that a
+     * settlement that committed but whose link failed (a full disk) is
+     * answered again, and linked, whatever msgid the retry carries */
+    int64_t n = 0;
+    if (svcdb_setl_count(c->db, w->visit.id, &n) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    int len = snprintf(w->visit_msgid, sizeof w->visit_msgid, "%s%cMDT%010" PRId64 "#%" PRId64,
+                       c->fixmedins_code, SVC_STORE_MSGID_SEP, w->visit.id, n + 1);
+    if (len < 0 || (size_t)len >= sizeof w->visit_msgid)
+        return svc_fail(c, "envelope.fixmedins_code: too long for a visit's settlement msgid");
     if (!settling_take(c->svc, w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
     w->settling = true;
@@ -458,7 +468,7 @@ static int visit_settle_go(struct svc_call *c) {
         return -1;
     }
     snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
-    int rc = commit_settle(c, visit_settle_done);
+    int rc = commit_settle(c, w->visit_msgid, visit_settle_done);
     /* refused before visit_settle_done ran (a dry run's engine): give back */
     if (rc == -1 && w->settling) settling_release(c);
     assert(rc == SVC_PENDING || !w->settling);
@@ -557,7 +567,7 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
         jw_end(&w);
         return 0;
     }
-    return commit_settle(c, oneshot_done);
+    return commit_settle(c, c->store_msgid, oneshot_done);
 }
 
 int txn_pharmacy(struct svc_call *c) {

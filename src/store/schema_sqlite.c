@@ -98,6 +98,10 @@ static const struct schema_migration MIGRATIONS[] = {
      * have "": they replay as before) */
     {6, "svc_answer req_hash", NULL,
      "ALTER TABLE svc_answer ADD COLUMN req_hash TEXT NOT NULL DEFAULT '';"},
+    /* a visit's settlements by visit: the n-th is journaled under a msgid of
+     * the visit and n (svcdb_setl_count), so it is settled once */
+    {7, "svc_setl_visit index", NULL,
+     "CREATE INDEX IF NOT EXISTS svc_setl_visit ON svc_setl (visit_id);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
