@@ -76,8 +76,23 @@ vclient() { # N: visits until killed
 pids=()
 for n in 1 2 3 4; do client $n & pids+=($!); done
 for n in 5 6; do vclient $n & pids+=($!); done
+# a failing step must not leave the clients running (they would loop for ever)
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; cleanup' EXIT
+# Progress, not time, decides when to kill: after load_s, the kill waits
+# until a visit settlement and a one-shot settlement have been acked since
+# the last one (a busy machine can take longer than load_s for either), up
+# to PROGRESS_WAIT_MAX polls, so that every round kills under real load.
+acks() { { cat "$work"/acked.* 2>/dev/null || true; } | wc -l; }
+visit_acks() { { cat "$work"/vacked.* 2>/dev/null || true; } | { grep -c '^S ' || true; }; }
+PROGRESS_WAIT_MAX=600 # polls of 0.1 s: a stalled server still ends the test
+seen=$(acks); vseen=$(visit_acks)
 for k in $(seq "$kills"); do
     sleep "$load_s"
+    for _ in $(seq "$PROGRESS_WAIT_MAX"); do
+        [ "$(acks)" -gt "$seen" ] && [ "$(visit_acks)" -gt "$vseen" ] && break
+        sleep 0.1
+    done
+    seen=$(acks); vseen=$(visit_acks)
     kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
     "$YIBAO" check --db "$db" >/dev/null || fail "check after kill $k"
     if [ "$k" -lt "$kills" ]; then serve; fi
