@@ -77,7 +77,7 @@ pids=()
 for n in 1 2 3 4; do client $n & pids+=($!); done
 for n in 5 6; do vclient $n & pids+=($!); done
 # a failing step must not leave the clients running (they would loop for ever)
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; cleanup' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
 # Progress, not time, decides when to kill: after load_s, the kill waits
 # until a visit settlement and a one-shot settlement have been acked since
 # the last one (a busy machine can take longer than load_s for either), up
