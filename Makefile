@@ -15,7 +15,10 @@ INC     := -Isrc
 LIBS    := -lsqlite3 -lpq -lmicrohttpd -lcrypto -lpthread -lm
 TESTLIBS := -lcmocka
 
-RELEASE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g
+# The product is built hardened (checked by tests/t_hardening.sh): stack
+# protector, fortified libc calls, position-independent, full RELRO.
+HARDEN         := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -pie -Wl,-z,relro,-z,now
+RELEASE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g $(HARDEN)
 SAN_CFLAGS     := $(STD) $(WARN) $(INC) -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=all
 COVERAGE_CFLAGS := $(STD) $(WARN) $(INC) -O0 -g --coverage -fprofile-update=atomic
