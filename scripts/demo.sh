@@ -20,7 +20,8 @@ $YIBAO import --db "$db" catalog policies/catalog-conformance.json >/dev/null
 $YIBAO import --db "$db" persons "$dir/city/persons.csv" >/dev/null
 code=$(awk -F, 'NR > 1 && $3 == "hospital" && $4 == "level3" { print $1; exit }' "$dir/city/institutions.csv")
 psn=$(awk -F, 'NR > 1 && $6 == "390" { print $1; exit }' "$dir/city/persons.csv")
-eval "$($YIBAO credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
+rm -f "$dir/token"   # the token goes to a 0600 file, never onto a command line
+eval "$($YIBAO credential issue "$code" --db "$db" --token-file "$dir/token" | grep -E '^paasid=')"
 $YIBAO serve --db "$db" --listen "127.0.0.1:$port" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
@@ -30,7 +31,7 @@ cat >"$dir/signin.json" <<JSON
 JSON
 answer=""
 for _ in $(seq 50); do   # until the server listens
-    answer=$(eval "$($YIBAO sign --paasid "$paasid" --token "$token" --body "$dir/signin.json" --curl "$url")") && break
+    answer=$(eval "$($YIBAO sign --paasid "$paasid" --token-file "$dir/token" --body "$dir/signin.json" --curl "$url")") && break
     sleep 0.1
 done
 sign_no=$(echo "$answer" | sed -n 's/.*"sign_no":"\([0-9]*\)".*/\1/p')
@@ -48,9 +49,9 @@ echo
 echo "demo: $persons persons in $db; institution $code (paasid $paasid); person $psn; signed in: sign_no $sign_no"
 echo "demo: paste this within 5 minutes (the signature's timestamp window) to settle vector 000's bill:"
 echo
-$YIBAO sign --paasid "$paasid" --token "$token" --body "$dir/settle.json" --curl "$url"
+$YIBAO sign --paasid "$paasid" --token-file "$dir/token" --body "$dir/settle.json" --curl "$url"
 echo
-echo "demo: new headers for another request: $YIBAO sign --paasid $paasid --token $token --body FILE --curl $url"
+echo "demo: new headers for another request: $YIBAO sign --paasid $paasid --token-file $dir/token --body FILE --curl $url"
 echo "demo: (its envelope needs \"sign_no\":\"$sign_no\", valid 24 h; 9002 signs out)"
 echo "demo: serving; Ctrl-C stops."
 wait $pid

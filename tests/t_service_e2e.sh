@@ -178,7 +178,7 @@ a=$(curl -s -X POST "$url" -H "x-tif-paasid: $p" -H "x-tif-timestamp: $ts" -H "x
 expect_err "$a" "nonce"
 # HMAC mode: a body changed after signing is refused; the signed one passes (pre-settle)
 a=$(post_as H3 "$work/pre.json" --hmac); expect_ok "$a"
-hdrs=$("$YIBAO" sign --paasid "$p" --token "$token_H3" --body "$work/pre.json" --hmac)
+hdrs=$(YIBAO_TOKEN="$token_H3" "$YIBAO" sign --paasid "$p" --body "$work/pre.json" --hmac)
 mapfile -t harr < <(echo "$hdrs" | sed 's/^/-H\n/')
 a=$(curl -s -X POST "$url" "${harr[@]}" --data-binary @"$work/os.json"); expect_err "$a" "signature"
 # another institution's credential for H3's envelope
@@ -266,7 +266,7 @@ a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
 # signed_post FILE: posts FILE with the headers saved in FILE.hdr
 signed_post() { curl -s --max-time 10 -X POST "$url" "${@:2}" --data-binary @"$1"; }
 sign_headers() { # FILE: prints curl -H arguments, one per line, for H3
-    "$YIBAO" sign --paasid "$paasid_H3" --token "$token_H3" --body "$1" | sed 's/^/-H\n/'
+    YIBAO_TOKEN="$token_H3" "$YIBAO" sign --paasid "$paasid_H3" --body "$1" | sed 's/^/-H\n/'
 }
 envelope 2303 H3 "$oneshot" >"$work/replay1.json"
 mapfile -t h1 < <(sign_headers "$work/replay1.json")

@@ -28,6 +28,7 @@ if [ "${SVC_BACKEND:-sqlite}" = pg ]; then
     pg_db="yibao_svc_$$_$RANDOM"
     psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $pg_db" >/dev/null || { pg_db=""; echo "FAIL: createdb" >&2; exit 1; }
     db="${YIBAO_PG_URI%/*}/$pg_db"
+    export YIBAO_KEY_FILE="$work/service.key" # a PostgreSQL store's key file is named
 fi
 
 
@@ -100,7 +101,7 @@ post_as() {
     local p t
     eval "p=\$paasid_$code; t=\$token_$code"
     local -a hdr=()
-    while IFS= read -r line; do hdr+=(-H "$line"); done < <("$YIBAO" sign --paasid "$p" --token "$t" --body "$file" "$@")
+    while IFS= read -r line; do hdr+=(-H "$line"); done < <(YIBAO_TOKEN="$t" "$YIBAO" sign --paasid "$p" --body "$file" "$@")
     curl -s --max-time 10 -X POST "$url" -H 'Content-Type: application/json' "${hdr[@]}" --data-binary @"$file"
 }
 

@@ -526,10 +526,13 @@ static void svc_open_finish(void *ctx, int rc) {
 /* One signed 9001 sign-in of H3, so that service_open loads a credential,
  * a used nonce and a sign-in. */
 static void sign_in(const char *target, const struct service_config *cfg) {
-    char paasid[64], token[SERVICE_TOKEN_HEX_BYTES + 1], err[ERR_BYTES];
-    assert_int_equal(service_credential_issue(target, "H3", paasid, sizeof paasid, token,
-                                              sizeof token, err, sizeof err),
-                     0);
+    char key_path[SERVICE_KEY_PATH_BYTES_MAX], err[ERR_BYTES];
+    struct service_credential_info info;
+    assert_int_equal(
+        service_key_path(target, cfg->key_file, key_path, sizeof key_path, err, sizeof err), 0);
+    assert_int_equal(
+        service_credential_issue(target, key_path, "H3", false, &info, err, sizeof err), 0);
+    const char *token = info.token, *paasid = info.paasid;
     struct service *svc = NULL;
     assert_int_equal(service_open(target, cfg, &svc, err, sizeof err), 0);
     char body[1024], ts[32], signature[65];
@@ -563,7 +566,10 @@ static void sign_in(const char *target, const struct service_config *cfg) {
 static void test_service_open(void **state) {
     struct city *c = *state;
     struct service_ctx sc = {.target = c->target};
+    char key_file[PATH_BYTES];
+    snprintf(key_file, sizeof key_file, "%s/service.key", c->dir); /* PostgreSQL needs one named */
     service_config_default(&sc.cfg);
+    sc.cfg.key_file = key_file;
     sign_in(c->target, &sc.cfg);
     struct entry e = {"service_open", service_call, svc_open_finish, &sc};
     assert_true(sweep(&e) > 0);

@@ -7,7 +7,10 @@
  * --nonce-cache N (nonces remembered per paasid), --sign-in on|off (off:
  * the envelope's sign_no is not checked; for test rigs), --sign-in-valid-s N
  * (how long a 9001 sign_no is valid), --answers-kept-s N (how long the
- * answer of a replayable write is kept for a replay of its msgid). */
+ * answer of a replayable write is kept for a replay of its msgid),
+ * --key-file PATH (the key tokens derive from; default DB.key beside a
+ * SQLite store, or YIBAO_KEY_FILE), --person-reads-per-min N and
+ * --person-reads-burst N (person lookups, 1101 and 5206, per credential). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +55,7 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", db, &bad) ||
             cli_option(argc, argv, &i, "--listen", listen, &bad) ||
+            cli_option(argc, argv, &i, "--key-file", &cfg->key_file, &bad) ||
             sign_in_option(argc, argv, &i, cfg, &bad))
             continue;
         if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad))
@@ -72,6 +76,12 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         else if (number_option(argc, argv, &i, "--answers-kept-s", SERVICE_ANSWERS_KEPT_S_MAX, &v,
                                &bad))
             cfg->answers_kept_s = v;
+        else if (number_option(argc, argv, &i, "--person-reads-per-min",
+                               SERVICE_PERSON_READS_PER_MIN_MAX, &v, &bad))
+            cfg->person_reads_per_min = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--person-reads-burst",
+                               SERVICE_PERSON_READS_PER_MIN_MAX, &v, &bad))
+            cfg->person_reads_burst = (int32_t)v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -82,11 +92,11 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         bad = true;
     }
     if (bad)
-        fprintf(
-            stderr,
-            "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-            "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
-            "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n");
+        fprintf(stderr,
+                "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
+                "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+                "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
+                "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n");
     return bad ? -1 : 0;
 }
 

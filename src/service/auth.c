@@ -12,11 +12,13 @@
  * log (nonce_log.c); the ones still inside their window are loaded at
  * start, so a restart does not reopen the replay window. */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
@@ -255,9 +257,32 @@ static int nonce_load(void *ctx, const struct svc_nonce *row) {
     return l->failure != NULL ? -1 : 0;
 }
 
+/* The key the tokens derive from. A missing file is no error: a store of
+ * a previous release has only plaintext tokens, which sign without it
+ * (the first `yibao credential issue` or `rotate` makes the file). */
+static int auth_key_load(struct service *svc, char *err, size_t err_size) {
+    bool created = false;
+    assert(svc != NULL && !svc->key_loaded);
+    if (service_key_path(svc->target, svc->cfg.key_file, svc->key_path, sizeof svc->key_path, err,
+                         err_size) != 0)
+        return -1;
+    if (access(svc->key_path, F_OK) != 0 && errno == ENOENT) {
+        fprintf(stderr,
+                "yibao serve: no key file %s: only credentials of a previous release "
+                "sign in\n",
+                svc->key_path);
+        return 0;
+    }
+    if (service_key_load(svc->key_path, false, &svc->key, &created, err, err_size) != 0) return -1;
+    svc->key_loaded = true;
+    assert(!created && strlen(svc->key.id) == SERVICE_KEY_ID_HEX_BYTES);
+    return 0;
+}
+
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size) {
     assert(svc != NULL && svc->nonce_log == NULL && svc->cred_count == 0);
     if (svc->cfg.auth_off) return 0;
+    if (auth_key_load(svc, err, err_size) != 0) return -1;
     if (nonce_log_start(svc->target, svc->cfg.db_sync_off, svc->cfg.time_window_s, &svc->nonce_log,
                         err, err_size) != 0)
         return -1;
@@ -271,6 +296,8 @@ int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_siz
 
 void svc_auth_free(struct service *svc) {
     assert(svc != NULL);
+    OPENSSL_cleanse(&svc->key, sizeof svc->key);
+    svc->key_loaded = false;
     nonce_log_stop(svc->nonce_log);
     svc->nonce_log = NULL;
     for (size_t b = 0; b < SVC_CRED_BUCKETS; b++) {
@@ -316,15 +343,45 @@ static int check_timestamp(struct svc_call *c, const struct svc_request *req, in
     return 0;
 }
 
-static int check_signature(struct svc_call *c, const struct svc_request *req, const char *token) {
-    char want[65];
-    assert(token != NULL && req->timestamp != NULL && req->nonce != NULL && req->signature != NULL);
+/* The credential's token: derived from the server's key, or a previous
+ * release's plaintext one (version 0). -1 with c->err when none can be. */
+static int credential_token(struct svc_call *c, const struct svc_credential *cred,
+                            char token[SERVICE_TOKEN_HEX_BYTES + 1]) {
+    struct service *svc = c->svc;
+    assert(cred != NULL && cred->token_version >= 0);
+    if (cred->token_version == 0) {
+        if (cred->legacy_token[0] == '\0')
+            return svc_fail(c, "auth: x-tif-paasid: the credential has no token; rotate it");
+        snprintf(token, SERVICE_TOKEN_HEX_BYTES + 1, "%s", cred->legacy_token);
+        return 0;
+    }
+    if (!svc->key_loaded)
+        return svc_fail(c, "auth: x-tif-paasid: the server has no key file (%s)", svc->key_path);
+    if (strcmp(cred->key_id, svc->key.id) != 0)
+        return svc_fail(c,
+                        "auth: x-tif-paasid: the credential was issued under key %s; this "
+                        "server holds key %s",
+                        cred->key_id, svc->key.id);
+    service_token_derive(&svc->key, cred->paasid, cred->token_version, token);
+    assert(strlen(token) == SERVICE_TOKEN_HEX_BYTES);
+    return 0;
+}
+
+static int check_signature(struct svc_call *c, const struct svc_request *req,
+                           const struct svc_credential *cred) {
+    char want[65], token[SERVICE_TOKEN_HEX_BYTES + 1];
+    assert(cred != NULL && req->timestamp != NULL && req->nonce != NULL && req->signature != NULL);
     const char *method = req->sign_method;
-    if (method == NULL || method[0] == '\0' || strcmp(method, "sha256") == 0)
-        service_sign_sha256(req->timestamp, token, req->nonce, want);
-    else if (strcmp(method, "hmac-sha256") == 0)
-        service_sign_hmac(req->timestamp, token, req->nonce, req->body, req->body_len, want);
-    else return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
+    bool hmac = method != NULL && strcmp(method, "hmac-sha256") == 0;
+    if (!hmac && method != NULL && method[0] != '\0' && strcmp(method, "sha256") != 0)
+        return svc_fail(c, "auth: x-tif-signature-method: must be sha256 or hmac-sha256");
+    if (!hmac && cred->hmac_required)
+        return svc_fail(c, "auth: x-tif-signature-method: this credential must sign the body "
+                           "(hmac-sha256)");
+    if (credential_token(c, cred, token) != 0) return -1;
+    if (hmac) service_sign_hmac(req->timestamp, token, req->nonce, req->body, req->body_len, want);
+    else service_sign_sha256(req->timestamp, token, req->nonce, want);
+    OPENSSL_cleanse(token, sizeof token);
     if (strlen(req->signature) != 64 || CRYPTO_memcmp(want, req->signature, 64) != 0)
         return svc_fail(c, "auth: x-tif-signature does not match");
     assert(strlen(want) == 64);
@@ -352,7 +409,9 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
                         SVC_CRED_MAX);
     if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential");
     if (!cred.active) return svc_fail(c, "auth: x-tif-paasid: credential revoked");
-    if (check_signature(c, req, cred.token) != 0) return -1;
+    if (check_signature(c, req, &cred) != 0) return -1;
+    c->cred = e;
+    snprintf(c->paasid, sizeof c->paasid, "%s", cred.paasid);
     if (strcmp(body_code, cred.fixmedins_code) != 0)
         return svc_fail(c, "fixmedins_code: '%s' is not the credential's institution", body_code);
     int rc = nonce_use(svc, e, req->nonce, req->now_s);
@@ -363,4 +422,36 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
     if (svc->nonce_log != NULL && nonce_log_add(svc->nonce_log, req->paasid, req->nonce, ts) != 0)
         return svc_fail(c, "auth: nonces cannot be recorded now (storage); retry with a new nonce");
     return 0;
+}
+
+/* ---- person reads: a token bucket per credential ------------------------ */
+#define READ_MILLI 1000                 /* one read, in the bucket's thousandths */
+#define READ_REFILL_S_MAX (366 * 86400) /* a longer pause fills the bucket anyway */
+
+int svc_person_read_take(struct svc_call *c) {
+    struct cred_entry *e = c->cred;
+    const struct service_config *cfg = &c->svc->cfg;
+    assert(c->txn != NULL && c->txn->reads_person);
+    if (e == NULL) return 0; /* auth off: the test rigs and the fuzzer */
+    int64_t cap = (int64_t)cfg->person_reads_burst * READ_MILLI;
+    int64_t per_s = (int64_t)cfg->person_reads_per_min * READ_MILLI / 60;
+    if (per_s < 1) per_s = 1;
+    pthread_mutex_lock(&e->lock);
+    if (e->reads_at_s == 0) e->reads_milli = cap, e->reads_at_s = c->now_s;
+    int64_t pause_s = c->now_s - e->reads_at_s;
+    if (pause_s > 0) {
+        if (pause_s > READ_REFILL_S_MAX) pause_s = READ_REFILL_S_MAX;
+        e->reads_milli += pause_s * per_s;
+        if (e->reads_milli > cap) e->reads_milli = cap;
+        e->reads_at_s = c->now_s;
+    }
+    bool ok = e->reads_milli >= READ_MILLI;
+    if (ok) e->reads_milli -= READ_MILLI;
+    assert(e->reads_milli >= 0 && e->reads_milli <= cap);
+    pthread_mutex_unlock(&e->lock);
+    if (ok) return 0;
+    return svc_fail(c,
+                    "auth: person lookups of this credential over its limit (%d a minute, %d "
+                    "at once); retry later",
+                    (int)cfg->person_reads_per_min, (int)cfg->person_reads_burst);
 }

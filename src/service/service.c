@@ -33,12 +33,14 @@ static const struct svc_txn txns[] = {
      .run = txn_person,
      .institutions = SVC_FOR_ANY,
      .writes = false,
-     .designation = SVC_DESIGNATION_NONE},
+     .designation = SVC_DESIGNATION_NOW,
+     .reads_person = true},
     {.infno = "5206",
      .run = txn_cumulative,
      .institutions = SVC_FOR_ANY,
      .writes = false,
-     .designation = SVC_DESIGNATION_NONE},
+     .designation = SVC_DESIGNATION_NOW,
+     .reads_person = true},
     {.infno = "5203",
      .run = txn_setl_query,
      .institutions = SVC_FOR_ANY,
@@ -206,6 +208,8 @@ void service_config_default(struct service_config *cfg) {
     cfg->time_window_s = SERVICE_TIME_WINDOW_S;
     cfg->sign_in_valid_s = SERVICE_SIGN_IN_VALID_S_DEFAULT;
     cfg->answers_kept_s = SERVICE_ANSWERS_KEPT_S_DEFAULT;
+    cfg->person_reads_per_min = SERVICE_PERSON_READS_PER_MIN_DEFAULT;
+    cfg->person_reads_burst = SERVICE_PERSON_READS_BURST_DEFAULT;
 }
 
 static int config_check(const struct service_config *cfg, char *err, size_t size) {
@@ -216,6 +220,15 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
         return snprintf(err, size, "max-lines: must be in [1, %d]", BILL_LINES_MAX), -1;
     if (cfg->depth_max < 4 || cfg->depth_max > JSON_DEPTH_MAX)
         return snprintf(err, size, "max-depth: must be in [4, %u]", JSON_DEPTH_MAX), -1;
+    if (cfg->person_reads_per_min < 1 ||
+        cfg->person_reads_per_min > SERVICE_PERSON_READS_PER_MIN_MAX)
+        return snprintf(err, size, "person-reads-per-min: must be in [1, %d]",
+                        SERVICE_PERSON_READS_PER_MIN_MAX),
+               -1;
+    if (cfg->person_reads_burst < 1 || cfg->person_reads_burst > SERVICE_PERSON_READS_PER_MIN_MAX)
+        return snprintf(err, size, "person-reads-burst: must be in [1, %d]",
+                        SERVICE_PERSON_READS_PER_MIN_MAX),
+               -1;
     if (cfg->threads < 1 || cfg->threads > SERVICE_THREADS_MAX)
         return snprintf(err, size, "threads: must be in [1, %d]", SERVICE_THREADS_MAX), -1;
     if (cfg->batch_max < 1 || cfg->batch_max > BATCH_MAX)
@@ -431,11 +444,15 @@ static int institution_check(struct svc_call *c, const struct svc_txn *t) {
     if (!(t->institutions & SVC_FOR_HOSPITALS) && c->inst->type != INSTITUTION_PHARMACY)
         return svc_fail(c, "infno %s: only for pharmacies; '%s' is a hospital", t->infno,
                         c->fixmedins_code);
+    /* a revoked institution reads and writes nothing; a suspended one
+     * keeps its own settlements (queries, reconciliation, revokes) */
+    if (c->inst->status == DESIGNATION_REVOKED)
+        return svc_fail(c, "envelope.fixmedins_code: institution '%s' is revoked",
+                        c->fixmedins_code);
     if (t->designation == SVC_DESIGNATION_NOW &&
         !app_designated(c->inst, true, svc_unix_to_local(c->now_s)))
-        return svc_fail(c, "envelope.fixmedins_code: institution '%s' is %s and cannot settle",
-                        c->fixmedins_code,
-                        c->inst->status == DESIGNATION_REVOKED ? "revoked" : "suspended");
+        return svc_fail(c, "envelope.fixmedins_code: institution '%s' is suspended and cannot %s",
+                        c->fixmedins_code, t->reads_person ? "read persons" : "settle");
     return 0;
 }
 
@@ -486,6 +503,40 @@ static int replayable_done(struct svc_call *c) {
     return 0;
 }
 
+/* ---- person reads: rate-limited, and audited before they are answered --- */
+static int audit_run(struct svc_call *c) {
+    char outcome[SVC_AUDIT_OUTCOME_BYTES_MAX + 1];
+    assert(c->txn != NULL && c->txn->reads_person && c->db != c->svc->rdb);
+    const char *text = c->read_rc == 0 ? "answered" : c->err;
+    size_t n = strnlen(text, SVC_AUDIT_OUTCOME_BYTES_MAX); /* a refusal's first words */
+    memcpy(outcome, text, n);
+    outcome[n] = '\0';
+    struct svc_audit row = {.time_s = c->now_s,
+                            .paasid = c->paasid,
+                            .fixmedins_code = c->fixmedins_code,
+                            .infno = c->infno,
+                            .msgid = c->msgid,
+                            .psn_no = c->w->psn_no,
+                            .outcome = outcome};
+    if (svcdb_audit_put(c->db, &row) != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    return 0;
+}
+
+/* The read's own answer once its audit row committed; none without it. */
+static int audit_done(struct svc_call *c) {
+    assert(c->txn->reads_person && c->w->job.done && !c->w->job_in_flight);
+    if (c->w->job.rc != 0) return -1; /* c->err: why the audit failed */
+    return c->read_rc;
+}
+
+static int person_read(struct svc_call *c) {
+    assert(c->txn != NULL && c->txn->reads_person && !c->txn->writes);
+    c->w->psn_no[0] = '\0'; /* the handler names who was asked for */
+    c->read_rc = svc_person_read_take(c) == 0 ? c->txn->run(c) : -1;
+    assert(c->read_rc == 0 || c->err[0] != '\0');
+    return svc_write(c, audit_run, audit_done);
+}
+
 /* The registry as of this request: an edit committed before it (a
  * suspension, a new policy) decides it, without a restart. A settlement is
  * decided by the commit queue's writer, which reads the registry afresh
@@ -530,6 +581,7 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     c->txn = t;
     assert(t->run != NULL && (t->writes || !t->replayable) &&
            (t->prepare == NULL || t->replayable));
+    if (t->reads_person) return person_read(c);
     if (!t->replayable) return t->run(c);
     svc_request_hash(c); /* here: the writer is the busier thread */
     /* a failed prepare is answered by the writer: a replay gets its first answer */

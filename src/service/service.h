@@ -41,6 +41,12 @@
     (7 * 24 * 3600) /* --answers-kept-s: replayable answers' life */
 #define SERVICE_ANSWERS_KEPT_S_MAX (366 * 24 * 3600)
 #define SERVICE_SIGN_NO_BYTES_MAX 20 /* sign_no: decimal digits (9001 pads to 20) */
+/* Person lookups (1101, 5206) per credential: a token bucket refilled at
+ * --person-reads-per-min, holding at most --person-reads-burst. A counter
+ * serves a patient with one or two; 300 in a second is a harvest. */
+#define SERVICE_PERSON_READS_PER_MIN_DEFAULT 120
+#define SERVICE_PERSON_READS_BURST_DEFAULT 60
+#define SERVICE_PERSON_READS_PER_MIN_MAX 1000000
 
 #define SERVICE_PATH "/fsi/api/rsfComIfsService/callService"
 
@@ -58,6 +64,9 @@ struct service_config {
     bool auth_off;           /* tests and the fuzzer only: no gateway headers needed */
     bool dry_run;     /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
     bool db_sync_off; /* the fuzzer: service tables without fsync */
+    const char *key_file;         /* --key-file; NULL: service_key_path's default */
+    int32_t person_reads_per_min; /* --person-reads-per-min: 1101/5206 per credential */
+    int32_t person_reads_burst;   /* --person-reads-burst: taken at once before the rate */
 };
 
 void service_config_default(struct service_config *cfg);
@@ -120,11 +129,46 @@ void service_sign_sha256(const char *timestamp, const char *token, const char *n
 void service_sign_hmac(const char *timestamp, const char *token, const char *nonce,
                        const char *body, size_t body_len, char out[65]);
 
-/* Credentials (service_db.c), for `yibao credential`. */
-int service_credential_issue(const char *db, const char *fixmedins_code, char *paasid,
-                             size_t paasid_size, char *token, size_t token_size, char *err,
+/* secret.c: the service key (a 0600 file of its own) and the tokens
+ * derived from it; no token is stored (docs/SECURITY.md). */
+#define SERVICE_KEY_BYTES 32
+#define SERVICE_KEY_ID_HEX_BYTES 16 /* a key's public id, kept with each credential */
+#define SERVICE_KEY_PATH_BYTES_MAX 4096
+struct service_key {
+    unsigned char bytes[SERVICE_KEY_BYTES];
+    char id[SERVICE_KEY_ID_HEX_BYTES + 1];
+};
+/* The key file of target: explicit_path, else $YIBAO_KEY_FILE, else
+ * "TARGET.key" beside a SQLite store; a PostgreSQL target must name one. */
+int service_key_path(const char *target, const char *explicit_path, char *out, size_t size,
+                     char *err, size_t err_size);
+/* Reads the key at path (refused unless a regular file of mode 0600 or
+ * stricter); when missing and create, makes one (*created). */
+int service_key_load(const char *path, bool create, struct service_key *key, bool *created,
+                     char *err, size_t err_size);
+/* The token of paasid at version (>= 1): 64 hex digits. */
+void service_token_derive(const struct service_key *key, const char *paasid, int64_t version,
+                          char out[SERVICE_TOKEN_HEX_BYTES + 1]);
+
+/* Credentials (service_db.c), for `yibao credential`. key_path is the key
+ * file (service_key_path); issue makes it when missing. */
+struct service_credential_info {
+    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
+    char fixmedins_code[64];
+    char token[SERVICE_TOKEN_HEX_BYTES + 1]; /* issue, rotate: the new token */
+    bool hmac_required;
+    bool key_created; /* issue made the key file */
+};
+int service_credential_issue(const char *db, const char *key_path, const char *fixmedins_code,
+                             bool hmac_required, struct service_credential_info *out, char *err,
                              size_t err_size);
+/* A new token for paasid (its version raised, under the key of key_path);
+ * the old one stops working at once (within the cache's recheck). */
+int service_credential_rotate(const char *db, const char *key_path, const char *paasid,
+                              struct service_credential_info *out, char *err, size_t err_size);
 int service_credential_set_status(const char *db, const char *paasid, const char *status, char *err,
                                   size_t err_size);
+int service_credential_set_hmac(const char *db, const char *paasid, bool hmac_required, char *err,
+                                size_t err_size);
 
 #endif

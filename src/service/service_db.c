@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "service/svcdb.h"
@@ -174,6 +175,13 @@ int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                      int64_t *sign_no) {
     assert(code != NULL && code[0] != '\0' && opter_no != NULL && sign_no != NULL);
+    /* random, not sequential: a sign_no tells nothing of the others (a
+     * clash of two 63-bit draws fails the insert, and the 9001 is retried) */
+    uint64_t raw = 0;
+    if (RAND_bytes((unsigned char *)&raw, sizeof raw) != 1)
+        return snprintf(db->front_err, sizeof db->front_err, "no randomness for a sign_no"), -1;
+    *sign_no = (int64_t)(raw >> 1);
+    if (*sign_no == 0) *sign_no = 1;
     int rc = ops_of(db)->signin_put(db, code, opter_no, time_s, sign_no);
     assert(rc != 0 || *sign_no > 0);
     return rc;
@@ -333,6 +341,12 @@ int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts) {
     return ops_of(db)->nonce_prune(db, before_ts);
 }
 
+int svcdb_audit_put(struct svcdb *db, const struct svc_audit *row) {
+    assert(row != NULL && row->paasid != NULL && row->fixmedins_code != NULL);
+    assert(row->infno != NULL && row->msgid != NULL && row->psn_no != NULL && row->outcome != NULL);
+    return ops_of(db)->audit_put(db, row);
+}
+
 /* ---- credentials for `yibao credential` --------------------------------- */
 static void random_hex(char *out, size_t bytes) {
     unsigned char raw[64];
@@ -346,47 +360,114 @@ static void random_hex(char *out, size_t bytes) {
     out[2 * bytes] = '\0';
 }
 
-int service_credential_issue(const char *target, const char *code, char *paasid, size_t paasid_size,
-                             char *token, size_t token_size, char *err, size_t err_size) {
-    assert(paasid_size > 40 && token_size > SERVICE_TOKEN_HEX_BYTES);
+_Static_assert(sizeof(((struct service_credential_info *)0)->fixmedins_code) >= CODE_BYTES_MAX + 1,
+               "an institution code fits the credential's info");
+
+static void info_of(const struct svc_credential *cred, struct service_credential_info *out) {
+    assert(cred != NULL && out != NULL);
+    snprintf(out->paasid, sizeof out->paasid, "%s", cred->paasid);
+    snprintf(out->fixmedins_code, sizeof out->fixmedins_code, "%s", cred->fixmedins_code);
+    out->hmac_required = cred->hmac_required;
+}
+
+int service_credential_issue(const char *target, const char *key_path, const char *code,
+                             bool hmac_required, struct service_credential_info *out, char *err,
+                             size_t err_size) {
+    struct service_key key;
+    assert(target != NULL && key_path != NULL && code != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    if (service_key_load(key_path, true, &key, &out->key_created, err, err_size) != 0) return -1;
     struct svcdb *db;
     if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;
-    struct svc_credential cred = {.active = true};
+    struct svc_credential cred = {
+        .active = true, .hmac_required = hmac_required, .token_version = 1};
     char rnd[33];
     random_hex(rnd, 8);
     snprintf(cred.paasid, sizeof cred.paasid, "pa%s", rnd);
-    random_hex(cred.token, SERVICE_TOKEN_HEX_BYTES / 2);
     snprintf(cred.fixmedins_code, sizeof cred.fixmedins_code, "%s", code);
-    assert(strlen(cred.paasid) == 2 + 16 && strlen(cred.token) == SERVICE_TOKEN_HEX_BYTES);
+    snprintf(cred.key_id, sizeof cred.key_id, "%s", key.id);
+    assert(strlen(cred.paasid) == 2 + 16 && cred.legacy_token[0] == '\0'); /* nothing secret */
     int rc = svcdb_credential_put(db, &cred);
     if (rc != 0) snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
-    snprintf(paasid, paasid_size, "%s", cred.paasid);
-    snprintf(token, token_size, "%s", cred.token);
+    info_of(&cred, out);
+    if (rc == 0) service_token_derive(&key, cred.paasid, cred.token_version, out->token);
+    OPENSSL_cleanse(&key, sizeof key);
     svcdb_close(db);
     return rc;
 }
 
-int service_credential_set_status(const char *target, const char *paasid, const char *status,
-                                  char *err, size_t err_size) {
-    assert(target != NULL && paasid != NULL && err != NULL);
-    assert(strcmp(status, "active") == 0 || strcmp(status, "revoked") == 0);
+/* Reads paasid's credential, lets edit() change it, writes it back. */
+static int credential_edit(const char *target, const char *paasid,
+                           void (*edit)(struct svc_credential *cred, void *ctx), void *ctx,
+                           struct svc_credential *after, char *err, size_t err_size) {
+    assert(target != NULL && paasid != NULL && edit != NULL && after != NULL);
     if (strlen(paasid) > SERVICE_PAASID_BYTES_MAX) /* a command-line argument: never issued */
         return snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid), -1;
     struct svcdb *db;
     if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;
-    struct svc_credential cred;
     bool found = false;
-    int rc = svcdb_credential_get(db, paasid, &cred, &found);
+    int rc = svcdb_credential_get(db, paasid, after, &found);
     if (rc == 0 && !found) {
         snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid);
         rc = -1;
     } else if (rc == 0) {
-        cred.active = strcmp(status, "active") == 0;
-        rc = svcdb_credential_put(db, &cred);
+        edit(after, ctx);
+        rc = svcdb_credential_put(db, after);
         if (rc != 0) snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
     } else {
         snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
     }
     svcdb_close(db);
     return rc;
+}
+
+static void edit_rotate(struct svc_credential *cred, void *ctx) {
+    const struct service_key *key = ctx;
+    assert(cred != NULL && key != NULL && cred->token_version >= 0);
+    cred->token_version++;
+    cred->legacy_token[0] = '\0'; /* a previous release's plaintext token goes */
+    snprintf(cred->key_id, sizeof cred->key_id, "%s", key->id);
+}
+
+int service_credential_rotate(const char *target, const char *key_path, const char *paasid,
+                              struct service_credential_info *out, char *err, size_t err_size) {
+    struct service_key key;
+    struct svc_credential cred;
+    assert(target != NULL && key_path != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    if (service_key_load(key_path, true, &key, &out->key_created, err, err_size) != 0) return -1;
+    int rc = credential_edit(target, paasid, edit_rotate, &key, &cred, err, err_size);
+    if (rc == 0) {
+        info_of(&cred, out);
+        service_token_derive(&key, cred.paasid, cred.token_version, out->token);
+    }
+    OPENSSL_cleanse(&key, sizeof key);
+    return rc;
+}
+
+static void edit_status(struct svc_credential *cred, void *ctx) {
+    const bool *active = ctx;
+    assert(cred != NULL && active != NULL);
+    cred->active = *active;
+}
+
+int service_credential_set_status(const char *target, const char *paasid, const char *status,
+                                  char *err, size_t err_size) {
+    struct svc_credential cred;
+    assert(strcmp(status, "active") == 0 || strcmp(status, "revoked") == 0);
+    bool active = strcmp(status, "active") == 0;
+    return credential_edit(target, paasid, edit_status, &active, &cred, err, err_size);
+}
+
+static void edit_hmac(struct svc_credential *cred, void *ctx) {
+    const bool *required = ctx;
+    assert(cred != NULL && required != NULL);
+    cred->hmac_required = *required;
+}
+
+int service_credential_set_hmac(const char *target, const char *paasid, bool hmac_required,
+                                char *err, size_t err_size) {
+    struct svc_credential cred;
+    assert(target != NULL && paasid != NULL);
+    return credential_edit(target, paasid, edit_hmac, &hmac_required, &cred, err, err_size);
 }

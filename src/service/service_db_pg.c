@@ -53,6 +53,7 @@ enum stmt_id {
     S_SIGNIN_GET,
     S_SIGNIN_SCAN,
     S_SIGNOUT_PUT,
+    S_AUDIT_PUT,
     S_COUNT
 };
 
@@ -65,9 +66,14 @@ enum stmt_id {
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = $1",
-    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
-                   "VALUES ($1, $2, $3, $4) ON CONFLICT (paasid) DO UPDATE SET status = $4",
+    [S_AUDIT_PUT] = "INSERT INTO svc_audit (time_s, paasid, code, infno, msgid, psn_no, outcome) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
+                   "FROM svc_credential WHERE paasid = $1",
+    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status, "
+                   "token_version, key_id, hmac_required) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                   "ON CONFLICT (paasid) DO UPDATE SET token = $2, status = $4, token_version = "
+                   "$5, key_id = $6, hmac_required = $7",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = $1 AND "
                   "msgid = $2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
@@ -75,8 +81,8 @@ static const char *const stmt_sql[S_COUNT] = {
     /* svc_answer_live holds the answers not yet pruned, oldest first */
     [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE (code, msgid) IN (SELECT code, msgid "
                     "FROM svc_answer WHERE answer <> '' AND time_s < $1 ORDER BY time_s LIMIT $2)",
-    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES ($1, $2, $3) "
-                     "RETURNING sign_no",
+    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (sign_no, code, opter_no, time_s) "
+                     "VALUES ($4, $1, $2, $3)",
     [S_VISIT_INS] = "INSERT INTO svc_visit (" VISIT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
                     "$8, $9, $10, $11, $12, $13, $14) RETURNING id",
     [S_VISIT_GET] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1",
@@ -342,9 +348,12 @@ static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_
     if (*found) {
         memset(out, 0, sizeof *out);
         snprintf(out->paasid, sizeof out->paasid, "%s", paasid);
-        col_text(res, 0, 0, out->token, sizeof out->token);
+        col_text(res, 0, 0, out->legacy_token, sizeof out->legacy_token);
         col_text(res, 0, 1, out->fixmedins_code, sizeof out->fixmedins_code);
         out->active = strcmp(PQgetvalue(res, 0, 2), "active") == 0;
+        out->token_version = col_i64(res, 0, 3);
+        col_text(res, 0, 4, out->key_id, sizeof out->key_id);
+        out->hmac_required = col_i64(res, 0, 5) != 0;
     }
     PQclear(res);
     assert(!*found || strcmp(out->paasid, paasid) == 0);
@@ -353,9 +362,23 @@ static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_
 
 static int pg_credential_put(struct svcdb *base, const struct svc_credential *cred) {
     assert(cred->paasid[0] != '\0');
-    const char *v[] = {cred->paasid, cred->token, cred->fixmedins_code,
-                       cred->active ? "active" : "revoked"};
-    return run(pgd(base), S_CRED_PUT, 4, v);
+    char version[PGDB_INT_BYTES];
+    const char *v[] = {cred->paasid,
+                       cred->legacy_token,
+                       cred->fixmedins_code,
+                       cred->active ? "active" : "revoked",
+                       i64(version, cred->token_version),
+                       cred->key_id,
+                       cred->hmac_required ? "1" : "0"};
+    return run(pgd(base), S_CRED_PUT, 7, v);
+}
+
+static int pg_audit_put(struct svcdb *base, const struct svc_audit *row) {
+    char t[PGDB_INT_BYTES];
+    assert(row != NULL && row->time_s >= 0);
+    const char *v[] = {i64(t, row->time_s), row->paasid, row->fixmedins_code, row->infno,
+                       row->msgid,          row->psn_no, row->outcome};
+    return run(pgd(base), S_AUDIT_PUT, 7, v);
 }
 
 static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
@@ -405,14 +428,10 @@ static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_ma
 
 static int pg_signin_put(struct svcdb *base, const char *code, const char *opter_no, int64_t time_s,
                          int64_t *sign_no) {
-    char t[PGDB_INT_BYTES];
-    assert(code != NULL && opter_no != NULL && sign_no != NULL);
-    const char *v[] = {code, opter_no, i64(t, time_s)};
-    PGresult *res = exec(pgd(base), S_SIGNIN_PUT, 3, v);
-    if (res == NULL) return -1;
-    *sign_no = col_i64(res, 0, 0);
-    PQclear(res);
-    return 0;
+    char t[PGDB_INT_BYTES], n[PGDB_INT_BYTES];
+    assert(code != NULL && opter_no != NULL && sign_no != NULL && *sign_no > 0);
+    const char *v[] = {code, opter_no, i64(t, time_s), i64(n, *sign_no)}; /* svcdb_signin_put's */
+    return run(pgd(base), S_SIGNIN_PUT, 4, v);
 }
 
 static void signin_row(const PGresult *res, int row, struct svc_signin *out) {
@@ -737,6 +756,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .rollback_to = pg_rollback_to,
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,
+    .audit_put = pg_audit_put,
     .answer_get = pg_answer_get,
     .answer_put = pg_answer_put,
     .answer_prune = pg_answer_prune,

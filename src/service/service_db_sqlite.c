@@ -48,6 +48,7 @@ enum stmt_id {
     S_SAVEPOINT,
     S_RELEASE,
     S_ROLLBACK_TO,
+    S_AUDIT_PUT,
     S_COUNT
 };
 
@@ -56,9 +57,14 @@ enum stmt_id {
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_CRED_GET] = "SELECT token, fixmedins_code, status FROM svc_credential WHERE paasid = ?1",
-    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status) "
-                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(paasid) DO UPDATE SET status = ?4",
+    [S_AUDIT_PUT] = "INSERT INTO svc_audit (time_s, paasid, code, infno, msgid, psn_no, outcome) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
+                   "FROM svc_credential WHERE paasid = ?1",
+    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status, "
+                   "token_version, key_id, hmac_required) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                   "ON CONFLICT(paasid) DO UPDATE SET token = ?2, status = ?4, token_version = "
+                   "?5, key_id = ?6, hmac_required = ?7",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = ?1 AND "
                   "msgid = ?2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
@@ -66,7 +72,8 @@ static const char *const stmt_sql[S_COUNT] = {
     /* svc_answer_live holds the answers not yet pruned, oldest first */
     [S_ANS_PRUNE] = "UPDATE svc_answer SET answer = '' WHERE rowid IN (SELECT rowid FROM "
                     "svc_answer WHERE answer <> '' AND time_s < ?1 ORDER BY time_s LIMIT ?2)",
-    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (code, opter_no, time_s) VALUES (?1, ?2, ?3)",
+    [S_SIGNIN_PUT] = "INSERT INTO svc_signin (sign_no, code, opter_no, time_s) "
+                     "VALUES (?4, ?1, ?2, ?3)",
     [S_VISIT_INS] = "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, "
                     "begntime, endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, "
                     "setl_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -256,11 +263,14 @@ static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_
     if (rc != 1) return rc;
     memset(out, 0, sizeof *out);
     snprintf(out->paasid, sizeof out->paasid, "%s", paasid);
-    col_text(s, 0, out->token, sizeof out->token);
+    col_text(s, 0, out->legacy_token, sizeof out->legacy_token);
     col_text(s, 1, out->fixmedins_code, sizeof out->fixmedins_code);
     char status[16];
     col_text(s, 2, status, sizeof status);
     out->active = strcmp(status, "active") == 0;
+    out->token_version = sqlite3_column_int64(s, 3);
+    col_text(s, 4, out->key_id, sizeof out->key_id);
+    out->hmac_required = sqlite3_column_int64(s, 5) != 0;
     finish(db, S_CRED_GET);
     assert(strcmp(out->paasid, paasid) == 0);
     return 0;
@@ -271,10 +281,27 @@ static int sq_credential_put(struct svcdb *base, const struct svc_credential *cr
     sqlite3_stmt *s = db->st[S_CRED_PUT];
     assert(cred->paasid[0] != '\0');
     bind_text(s, 1, cred->paasid);
-    bind_text(s, 2, cred->token);
+    bind_text(s, 2, cred->legacy_token);
     bind_text(s, 3, cred->fixmedins_code);
     bind_text(s, 4, cred->active ? "active" : "revoked");
+    sqlite3_bind_int64(s, 5, cred->token_version);
+    bind_text(s, 6, cred->key_id);
+    sqlite3_bind_int64(s, 7, cred->hmac_required ? 1 : 0);
     return run(db, S_CRED_PUT);
+}
+
+static int sq_audit_put(struct svcdb *base, const struct svc_audit *row) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_AUDIT_PUT];
+    assert(row != NULL && row->time_s >= 0);
+    sqlite3_bind_int64(s, 1, row->time_s);
+    bind_text(s, 2, row->paasid);
+    bind_text(s, 3, row->fixmedins_code);
+    bind_text(s, 4, row->infno);
+    bind_text(s, 5, row->msgid);
+    bind_text(s, 6, row->psn_no);
+    bind_text(s, 7, row->outcome);
+    return run(db, S_AUDIT_PUT);
 }
 
 static int sq_answer_get(struct svcdb *base, const char *code, const char *msgid, char *infno_out,
@@ -331,9 +358,8 @@ static int sq_signin_put(struct svcdb *base, const char *code, const char *opter
     bind_text(s, 1, code);
     bind_text(s, 2, opter_no);
     sqlite3_bind_int64(s, 3, time_s);
-    if (run(db, S_SIGNIN_PUT) != 0) return -1;
-    *sign_no = sqlite3_last_insert_rowid(db->db);
-    return 0;
+    sqlite3_bind_int64(s, 4, *sign_no); /* chosen by svcdb_signin_put */
+    return run(db, S_SIGNIN_PUT);
 }
 
 static void signin_row(sqlite3_stmt *s, struct svc_signin *out) {
@@ -620,6 +646,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .rollback_to = sq_rollback_to,
     .credential_get = sq_credential_get,
     .credential_put = sq_credential_put,
+    .audit_put = sq_audit_put,
     .answer_get = sq_answer_get,
     .answer_put = sq_answer_put,
     .answer_prune = sq_answer_prune,

@@ -50,11 +50,18 @@ struct svc_visit {
     int64_t setl_id; /* while settled */
 };
 
+/* A gateway credential. Its token is derived from the service key
+ * (secret.c) at token_version under the key named key_id; version 0 is a
+ * previous release's credential whose token is kept in plaintext in
+ * legacy_token until it is rotated. */
 struct svc_credential {
     char paasid[SERVICE_PAASID_BYTES_MAX + 1];
-    char token[SERVICE_TOKEN_HEX_BYTES + 1];
+    char legacy_token[SERVICE_TOKEN_HEX_BYTES + 1];
     char fixmedins_code[CODE_BYTES_MAX + 1];
     bool active;
+    bool hmac_required; /* only x-tif-signature-method hmac-sha256 (signs the body) */
+    int64_t token_version;
+    char key_id[SERVICE_KEY_ID_HEX_BYTES + 1];
 };
 
 /* A 9001 sign-in (svc_signin, with its 9002 sign-out from svc_signout). */
@@ -140,6 +147,14 @@ typedef int (*svc_nonce_cb)(void *ctx, const struct svc_nonce *row);
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
+/* A person read, audited (svc_audit): who asked for whom, and the outcome. */
+#define SVC_AUDIT_OUTCOME_BYTES_MAX 160
+struct svc_audit {
+    int64_t time_s;
+    const char *paasid, *fixmedins_code, *infno, *msgid, *psn_no;
+    const char *outcome; /* "answered", or the refusal (cut to SVC_AUDIT_OUTCOME_BYTES_MAX) */
+};
+int svcdb_audit_put(struct svcdb *db, const struct svc_audit *row);
 
 /* nonce_pack.c: a flush's nonces as one text. nonce_pack writes rows[0..n)
  * (n > 0) into out (size >= nonce_pack_bound(n)) and returns its length,
@@ -196,6 +211,8 @@ struct cred_entry {
     int64_t checked_s;          /* when cred was last read from the table */
     struct cred_entry *next;    /* bucket chain */
     struct nonce_cache *nonces; /* lazily made; under lock */
+    int64_t reads_milli;        /* person-read bucket, thousandths of a read; under lock */
+    int64_t reads_at_s;         /* when the bucket was last filled; 0: never used */
     pthread_mutex_t lock;
 };
 
@@ -234,6 +251,9 @@ struct service {
     pthread_mutex_t cred_lock;
     struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];
     size_t cred_count;
+    struct service_key key; /* tokens are derived from it (secret.c) */
+    bool key_loaded;        /* false: no key file; only legacy tokens sign */
+    char key_path[SERVICE_KEY_PATH_BYTES_MAX];
     struct nonce_log *nonce_log;  /* NULL with auth_off */
     struct signin_cache *signins; /* valid sign_nos; NULL with sign_in_off */
     /* worker pool */
@@ -268,6 +288,9 @@ struct svc_call {
     struct json_buf *output;              /* the handler writes one JSON object here */
     struct svc_signin signin_note;        /* 9001/9002: applied to the cache once committed */
     int prepared_rc;                      /* the txn's prepare step, when it has one */
+    int read_rc;                          /* a person read's result, audited before the answer */
+    struct cred_entry *cred;              /* the request's credential (auth.c); NULL: auth off */
+    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
     char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */
@@ -322,6 +345,9 @@ int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(s
  * body_code is the envelope's fixmedins_code. */
 int svc_auth(struct service *svc, const struct svc_request *req, const char *body_code,
              struct svc_call *c);
+/* Takes one person read from the credential's bucket; -1 with c->err when
+ * it is empty (--person-reads-per-min, --person-reads-burst). */
+int svc_person_read_take(struct svc_call *c);
 /* At open: starts the nonce log and loads the nonces still in their
  * window into the caches; at close: flushes the log and frees the caches. */
 int svc_auth_start(struct service *svc, int64_t now_s, char *err, size_t err_size);
@@ -406,6 +432,9 @@ struct svc_txn {
      * thread before run() is queued (c->prepared_rc is its result) */
     svc_handler prepare;
     const char *med_type; /* a one-shot bill's med_type when its data gives none */
+    /* reads a person's data (name, ID number, balance): rate-limited per
+     * credential and audited (svc_audit) before it is answered */
+    bool reads_person;
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 

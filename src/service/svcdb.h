@@ -75,6 +75,7 @@ struct svcdb_ops {
     int (*nonce_put)(struct svcdb *db, int64_t max_ts, const char *packed, size_t len);
     int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svcdb_packed_cb cb, void *ctx);
     int (*nonce_prune)(struct svcdb *db, int64_t before_ts);
+    int (*audit_put)(struct svcdb *db, const struct svc_audit *row);
 };
 
 extern const struct svcdb_ops svcdb_sqlite_ops;

@@ -110,6 +110,7 @@ static int person_of(struct svc_call *c, const struct json_value *data, const ch
     int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
     if (rc == 1) rc = in_code(c, data, "mdtrt_cert_no", path, true, psn_no, sizeof psn_no);
     if (rc != 0) return -1;
+    snprintf(c->w->psn_no, sizeof c->w->psn_no, "%s", psn_no); /* for the audit */
     bool found = false;
     struct store_err err;
     if (store_person_get(c->svc->store, psn_no, p, balc_fen, &found, &err) != 0)

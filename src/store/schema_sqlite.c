@@ -102,6 +102,17 @@ static const struct schema_migration MIGRATIONS[] = {
      * the visit and n (svcdb_setl_count), so it is settled once */
     {7, "svc_setl_visit index", NULL,
      "CREATE INDEX IF NOT EXISTS svc_setl_visit ON svc_setl (visit_id);"},
+    /* tokens derived from the key file, not stored (service/secret.c): a
+     * credential keeps its token's version and key id, and may be held to
+     * the signature that covers the body; person reads are audited */
+    {8, "svc_credential derived tokens, svc_audit", NULL,
+     "ALTER TABLE svc_credential ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE svc_credential ADD COLUMN key_id TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE svc_credential ADD COLUMN hmac_required INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TABLE IF NOT EXISTS svc_audit (id INTEGER PRIMARY KEY, time_s INTEGER NOT NULL,"
+     " paasid TEXT NOT NULL, code TEXT NOT NULL, infno TEXT NOT NULL, msgid TEXT NOT NULL,"
+     " psn_no TEXT NOT NULL, outcome TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS svc_audit_psn ON svc_audit (psn_no, time_s);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
