@@ -405,12 +405,28 @@ static int replay_linked(struct svc_call *c, bool *done) {
                              1);
 }
 
+/* A write job after the store committed failed: when the failure does
+ * not say so already (the job's batch failed at its commit, say, with
+ * "storage: disk I/O error"), says what did commit, so that a failed answer
+ * never hides a durable settlement or revoke (found by tests/test_faults.c:
+ * an I/O error at the link's commit). */
+static int committed_but(struct svc_call *c, const char *what, int64_t setl_id, const char *but) {
+    char why[SERVICE_ERR_BYTES];
+    assert(c->err[0] != '\0' && setl_id > 0); /* the job said why it failed */
+    if (strstr(c->err, what) != NULL) return -1;
+    const char *text = strncmp(c->err, "storage: ", 9) == 0 ? c->err + 9 : c->err;
+    snprintf(why, sizeof why, "%s", text);
+    return svc_fail(c, "storage: %s %" PRId64 "%s: %s", what, setl_id, but, why);
+}
+
 /* Once the link committed (or failed): releases the visit, answers. */
 static int visit_linked(struct svc_call *c) {
     struct svc_worker *w = c->w;
     assert(w->job.done || c->svc->cfg.dry_run);
     settling_release(c);
-    if (w->job.rc != 0) return -1;
+    if (w->job.rc != 0)
+        return committed_but(c, "settled as", w->sreq.result_setl_id,
+                             " but not linked to the visit");
     mdtrt_id_format(w->visit.id, w->mdtrt_id, sizeof w->mdtrt_id);
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
                              w->visit.psn_no, commit_time_s(c), 1);
@@ -601,7 +617,8 @@ static int unlink_visit(struct svc_call *c) {
 static int revoke_answer(struct svc_call *c) {
     struct svc_worker *w = c->w;
     assert(w->job.done && w->sreq.op == STORE_OP_REVOKE);
-    if (w->job.rc != 0) return -1;
+    if (w->job.rc != 0)
+        return committed_but(c, "revoked", w->sreq.setl_id, ", but the visit was not reopened");
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id, w->psn_no,
                              commit_time_s(c), -1);
 }
