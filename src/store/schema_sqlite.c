@@ -102,6 +102,11 @@ static const struct schema_migration MIGRATIONS[] = {
      * the visit and n (svcdb_setl_count), so it is settled once */
     {7, "svc_setl_visit index", NULL,
      "CREATE INDEX IF NOT EXISTS svc_setl_visit ON svc_setl (visit_id);"},
+    /* data a journal record carries and its hash covers: a settlement's
+     * bill (check --deep settles it again), an imported policy, catalog or
+     * institutions file (the registry of the settlement's time) */
+    {8, "journal_data", NULL,
+     "CREATE TABLE IF NOT EXISTS journal_data (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
