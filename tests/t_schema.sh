@@ -73,6 +73,9 @@ expect_ok "$a"
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check after settling: $out"
 [[ "$out" == "check ok: $((records + 2)) journal records"* ]] || fail "check: $out"
+# --deep settles the new bill again (the old records kept no bill: replayed, not settled again)
+out=$("$YIBAO" check --db "$db" --deep) || fail "check --deep after settling: $out"
+[[ "$out" == *"check --deep ok: 1 settlements settled again"* ]] || fail "check --deep: $out"
 [ "$(sql "SELECT count(*) FROM schema_version")" = "$latest" ] || fail "a reopen recorded a migration again"
 
 # a version from a later release is refused, by the store and the service

@@ -67,6 +67,10 @@ expect_field "$a" .output.setlinfo.psn_cash_pay 238.65
 expect_field "$a" .output.setlinfo.pool_prop_selfpay 0.5
 expect_field "$a" '.output.setldetail[0].fund_pay_type' 390100
 otp_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+# the receipt: the journal seq and chain hash the answer was committed at
+expect_field "$a" .output.jrnl_seq "$otp_setl"
+receipt="$(echo "$a" | jq -r .output.jrnl_seq):$(echo "$a" | jq -r .output.jrnl_hash)"
+[[ "$receipt" =~ ^[0-9]+:[0-9a-f]{64}$ ]] || fail "no receipt in the answer: $a"
 first=$(echo "$a" | jq -c .output)
 # replay: same answer, nothing new
 a=$(call H0 2207 "$setl_in" $setl_msgid); expect_ok "$a"
@@ -157,6 +161,7 @@ expect_field "$a" .output.stmtinfo.diff_fund_pay_sumamt -35.85
 
 # ---- refusals: each infcode -1 and nothing committed ------------------------
 "$YIBAO" check --db "$db" >/dev/null || fail "check before refusals"
+"$YIBAO" check --db "$db" --expect-head "$receipt" --deep >/dev/null || fail "receipt $receipt not held"
 before=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
 oneshot='{"data":{"psn_no":"P0001","insutype":"390","med_type":"21","begntime":"2020-07-01","endtime":"2020-07-05","dise_codg":"K35.8","medfee_sumamt":36.00},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}'
 envelope 2304 H3 "$oneshot" >"$work/os.json"

@@ -2,8 +2,14 @@
 # t_store_tamper.sh: changing stored bytes behind the store's back is found
 # by `yibao check`, which names what is wrong: one byte of a journal record
 # (its seq), a record's postings, an account balance, a year state, the
-# checkpoint seq. For
-# SQLite (sqlite3 client) and PostgreSQL (psql, when YIBAO_PG_URI is set).
+# checkpoint seq; what the chain covers beyond its records: a settlement's
+# total that no longer equals its parts, a bill changed, a person or the
+# catalog edited in SQL. A copy rewritten consistently (the basic fund
+# paying 1.00 more in the result, ledger and state, the chain rehashed by
+# tests/tamper/rechain.py) passes `check` and is found by `check --deep`;
+# the records after the last checkpoint removed after a kill pass `check`
+# and are found by `check --expect-head` with a receipt given out before.
+# For SQLite (sqlite3 client) and PostgreSQL (psql, when YIBAO_PG_URI is set).
 set -euo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
 YIBAO_BENCH=${YIBAO_BENCH:-$(dirname "$YIBAO")/yibao-bench}  # the crash-test driver
@@ -16,9 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect_fail() { # label db pattern
+expect_fail() { # label db pattern [check options...]
     local out rc=0
-    out=$("$YIBAO" check --db "$2" 2>/dev/null) || rc=$?
+    out=$("$YIBAO" check --db "$2" "${@:4}" 2>/dev/null) || rc=$?
     if [ "$rc" -ne 1 ] || ! grep -q -- "$3" <<<"$out"; then
         echo "$1: expected check to fail with '$3', got rc=$rc: $out"; return 1
     fi
@@ -60,18 +66,112 @@ tamper_suite() { # name db sql-runner
     expect_fail "$name checkpoint past the end" "$db" "is after the journal's end"
     $sql "UPDATE checkpoint SET seq = $cp" >/dev/null
     "$YIBAO" check --db "$db" >/dev/null
+    chain_suite "$name" "$db" "$sql"
     $sql "DELETE FROM journal WHERE seq = (SELECT max(seq) - 1 FROM journal)" >/dev/null
     expect_fail "$name deleted record" "$db" "journal seq"
 }
 
-sqlite_sql() { sqlite3 -batch "$work/tamper.db" "$1"; }
+# Rewrites record $2's body by EDITS and rehashes the chain from there
+# (tests/tamper/rechain.py), as a forger would.
+rechain() { # sql seq edits
+    $1 "SELECT seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body,
+        prev_hash FROM journal WHERE seq >= $2 ORDER BY seq" |
+        python3 "$YIBAO_ROOT/tests/tamper/rechain.py" "$3" >"$work/rechain.sql"
+    $1 -f "$work/rechain.sql" >/dev/null
+}
+
+# What the chain covers beyond its records, and what only --deep finds.
+chain_suite() { # name db sql-runner
+    local name=$1 db=$2 sql=$3 seq cp psn out
+    cp=$($sql "SELECT seq FROM checkpoint")
+    # a settlement's total no longer its parts (the chain rehashed)
+    seq=$($sql "SELECT min(seq) FROM journal j WHERE kind = 1 AND body LIKE '% inscp_scp_amt=%'
+        AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.kind = 2 AND r.ref_seq = j.seq)")
+    rechain "$sql" "$seq" "inscp_scp_amt+1"
+    expect_fail "$name total not its parts" "$db" "journal seq $seq: medfee_sumamt is not"
+    rechain "$sql" "$seq" "inscp_scp_amt-1"
+    "$YIBAO" check --db "$db" >/dev/null
+    # the registry edited in SQL: a person's name, a catalog item's cap
+    psn=$($sql "SELECT min(psn_no) FROM persons")
+    $sql "UPDATE persons SET name = name || 'x' WHERE psn_no = '$psn'" >/dev/null
+    expect_fail "$name person edited" "$db" "registry: the persons table differs"
+    $sql "UPDATE persons SET name = substr(name, 1, length(name) - 1) WHERE psn_no = '$psn'" >/dev/null
+    $sql "UPDATE catalog SET cap_price = cap_price + 1 WHERE code = (SELECT min(code) FROM catalog)" >/dev/null
+    expect_fail "$name catalog edited" "$db" "registry: the catalog table differs"
+    $sql "UPDATE catalog SET cap_price = cap_price - 1 WHERE code = (SELECT min(code) FROM catalog)" >/dev/null
+    "$YIBAO" check --db "$db" --deep >/dev/null
+    # the basic fund pays 1.00 more, consistently in the result (the chain
+    # rehashed), the ledger (posting, balances) and the year state: check
+    # passes, check --deep settles the bill again and names the figure
+    seq=$($sql "SELECT min(seq) FROM journal j WHERE kind = 1 AND seq <= $cp
+        AND body LIKE '% hifp_pay=%' AND body LIKE '% psn_cash_pay=%'
+        AND body LIKE '% d.general_paid=%' AND body NOT LIKE '% acct_pay=%'
+        AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.kind = 2 AND r.ref_seq = j.seq)")
+    [ -n "$seq" ]
+    local hifp
+    hifp=$($sql "SELECT amount FROM postings WHERE seq = $seq AND credit LIKE 'F:hifp:%'")
+    rechain "$sql" "$seq" "hifp_pay+100,fund_pay_sumamt+100,psn_part_amt-100,psn_cash_pay-100,d.general_paid+100"
+    $sql "UPDATE accounts SET balance = balance - 100 WHERE account =
+        (SELECT credit FROM postings WHERE seq = $seq AND credit LIKE 'F:hifp:%')" >/dev/null
+    $sql "UPDATE accounts SET balance = balance + 100 WHERE account =
+        (SELECT debit FROM postings WHERE seq = $seq AND credit LIKE 'F:hifp:%')" >/dev/null
+    $sql "UPDATE postings SET amount = amount + 100 WHERE seq = $seq AND credit LIKE 'F:hifp:%'" >/dev/null
+    $sql "UPDATE states SET general_paid = general_paid + 100 WHERE
+        psn_no = (SELECT psn_no FROM journal WHERE seq = $seq) AND
+        year = (SELECT year FROM journal WHERE seq = $seq)" >/dev/null
+    out=$("$YIBAO" check --db "$db")
+    echo "$name basic fund +1.00 everywhere: plain check passes: $(head -1 <<<"$out")"
+    expect_fail "$name basic fund +1.00 everywhere" "$db" \
+        "journal seq $seq: hifp_pay stored $((hifp + 100)), settled again $hifp" --deep
+    # a bill changed: its journaled bytes
+    $sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null
+    expect_fail "$name bill changed" "$db" "journal seq $seq: its bill does not hash"
+}
+
+# After a kill, the records after the last checkpoint deleted with their
+# postings and bills: check passes (the chain is whole up to there); the
+# receipt of an acknowledged settlement (its jrnl_seq:jrnl_hash) finds it.
+tail_suite() { # name db sql-runner
+    local name=$1 db=$2 sql=$3 cp tail receipt tries=0
+    while :; do
+        tries=$((tries + 1))
+        [ "$tries" -le 8 ] || { echo "$name tail: no kill left records after the checkpoint"; return 1; }
+        "$YIBAO_BENCH" stress store --db "$db" --setup "$work" --threads 2 --batch 4 \
+            --checkpoint-every 40 --seconds 10 --run "$tries" >/dev/null 2>&1 &
+        local pid=$!
+        sleep 2
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        cp=$($sql "SELECT seq FROM checkpoint")
+        tail=$($sql "SELECT max(seq) FROM journal")
+        [ -n "$cp" ] && [ -n "$tail" ] && [ "$cp" -lt "$tail" ] && break
+    done
+    receipt="$tail:$($sql "SELECT hash FROM journal WHERE seq = $tail")"
+    "$YIBAO" check --db "$db" --expect-head "$receipt" >/dev/null
+    $sql "DELETE FROM journal_data WHERE seq > $cp" >/dev/null
+    $sql "DELETE FROM postings WHERE seq > $cp" >/dev/null
+    $sql "DELETE FROM journal WHERE seq > $cp" >/dev/null
+    local out
+    out=$("$YIBAO" check --db "$db")
+    echo "$name tail deleted after a kill: plain check passes: $(head -1 <<<"$out")"
+    expect_fail "$name tail deleted after a kill" "$db" \
+        "receipt seq $tail: the journal ends at seq $cp" --expect-head "$receipt"
+}
+
+# sql-runner "SQL", or sql-runner -f FILE
+sqlite_sql() { if [ "$1" = -f ]; then sqlite3 -batch "$work/tamper.db" <"$2"; else sqlite3 -batch "$work/tamper.db" "$1"; fi; }
 tamper_suite sqlite "$work/tamper.db" sqlite_sql
+sqlite_tail_sql() { sqlite3 -batch "$work/tail.db" "$1"; }
+tail_suite sqlite "$work/tail.db" sqlite_tail_sql
 if [ -n "${YIBAO_PG_URI:-}" ]; then
     pgdb="yibao_tamper_$$"
     psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $pgdb" >/dev/null
     pg_uri="${YIBAO_PG_URI%/*}/$pgdb"
-    pg_sql() { psql -qtA "$pg_uri" -c "$1"; }
+    pg_sql() { if [ "$1" = -f ]; then psql -qtA "$pg_uri" -f "$2"; else psql -qtA "$pg_uri" -c "$1"; fi; }
     tamper_suite postgresql "$pg_uri" pg_sql
+    psql -q "$YIBAO_PG_URI" -c "DROP DATABASE $pgdb" >/dev/null
+    psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $pgdb" >/dev/null
+    tail_suite postgresql "$pg_uri" pg_sql
 else
     echo "postgresql: skipped (YIBAO_PG_URI not set)"
 fi

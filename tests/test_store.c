@@ -22,6 +22,7 @@
 #include <postgresql/libpq-fe.h>
 #include <sqlite3.h>
 
+#include "app/deep_check.h"
 #include "core/money.h"
 #include "store/csv.h"
 #include "store/store.h"
@@ -185,6 +186,109 @@ static void test_settle_replay_revoke(void **state) {
     assert_string_equal(rv.error, "E_NOT_SETTLED");
     commitq_stop(q);
     assert_check_ok(f->store);
+}
+
+/* ---- what the chain covers: receipts, bills, --deep ---------------------- */
+static int bill_data_row(void *ctx, const struct journal_data *d) {
+    struct bill *out = ctx;
+    static struct bill_line lines[4];
+    char hash[HASH_HEX_BYTES + 1];
+    sha256_hex(d->bytes, d->len, hash);
+    assert_int_equal(bill_blob_decode(d->bytes, d->len, out, lines, 4), 0);
+    memcpy(out->spec_dise_codg, hash, 8); /* the first 8 hex digits, for the caller */
+    out->spec_dise_codg[8] = '\0';
+    return 0;
+}
+
+static void test_receipt_and_bill(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    make_bill(&bill, &line, "H3", 500000, true);
+    struct store_req r, again;
+    settle_req(&r, "rc1", "E1", &bill);
+    call(q, &r);
+    settle_req(&again, "rc1", "E1", &bill);
+    call(q, &again);
+    commitq_stop(q);
+    /* the receipt is the record's seq and chain hash, the replay's the first's */
+    assert_int_equal(strlen(r.hash), HASH_HEX_BYTES);
+    assert_true(again.replayed);
+    assert_string_equal(again.hash, r.hash);
+    struct journal_rec tail;
+    bool found = false;
+    assert_int_equal(store_ops(f->store)->journal_tail(store_conn(f->store), &tail, &found, &err),
+                     0);
+    assert_true(found && tail.seq == r.seq);
+    assert_string_equal(tail.hash, r.hash);
+    struct store_check_opts opts = {r.seq, {0}};
+    memcpy(opts.expect_hash, r.hash, sizeof opts.expect_hash);
+    struct store_check_out out;
+    assert_int_equal(store_check_ex(f->store, &opts, &out, &err), 0);
+    assert_int_equal(out.head_seq, r.seq);
+    assert_string_equal(out.head_hash, r.hash);
+    opts.expect_hash[0] = opts.expect_hash[0] == 'a' ? 'b' : 'a'; /* another hash */
+    assert_int_equal(store_check_ex(f->store, &opts, &out, &err), 1);
+    assert_non_null(strstr(err.msg, "is not the receipt's"));
+    memcpy(opts.expect_hash, r.hash, sizeof opts.expect_hash);
+    opts.expect_seq = r.seq + 5; /* a receipt past the journal's end */
+    assert_int_equal(store_check_ex(f->store, &opts, &out, &err), 1);
+    assert_non_null(strstr(err.msg, "the journal ends at seq"));
+    /* the bill is kept, and its hash is in the record's body */
+    struct bill back;
+    assert_int_equal(store_ops(f->store)->data_scan(store_conn(f->store), r.seq, r.seq,
+                                                    bill_data_row, &back, &err),
+                     0);
+    assert_string_equal(back.fixmedins_code, "H3");
+    assert_int_equal(back.line_count, 1);
+    assert_int_equal(back.lines[0].amount_fen, 500000);
+    assert_int_equal(back.endtime, bill.endtime);
+    assert_true(strncmp(r.stl.bill_hash, back.spec_dise_codg, 8) == 0);
+    assert_non_null(strstr(tail.body, r.stl.bill_hash));
+    /* --deep settles it again from the journal, and explains it */
+    struct app_deep_out deep;
+    assert_int_equal(app_check_deep(f->store, &deep, &err), 0);
+    assert_int_equal(deep.resettled, 1);
+    static struct explain explain;
+    struct store_settlement again_stl;
+    assert_int_equal(app_explain_record(f->store, r.seq, &explain, &again_stl, &err), 0);
+    assert_true(explain.len > 0);
+    assert_int_equal(again_stl.setl.fund_pay_sumamt, r.stl.setl.fund_pay_sumamt);
+    assert_int_equal(app_explain_record(f->store, 1, &explain, &again_stl, &err), -1);
+}
+
+static void test_bill_blob(void **state) {
+    (void)state;
+    struct bill bill, back;
+    struct bill_line lines[2], got[2];
+    make_bill(&bill, &lines[0], "H3-\xe5\x8c\xbb", 123, false);
+    lines[1] = lines[0];
+    bill.lines = lines;
+    bill.line_count = 2;
+    memset(lines[1].feedetl_sn, 'z', CODE_BYTES_MAX);
+    lines[1].feedetl_sn[CODE_BYTES_MAX] = '\0';
+    lines[1].amount_fen = -AMOUNT_FEN_MAX, lines[1].cnt_scaled = INT64_MAX;
+    lines[1].pric_scaled = INT64_MIN, lines[1].has_feedetl_sn = false;
+    bill.out_of_area = bill.filed = true;
+    bill.begntime = -1;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(bill_blob_encode(&bill, &data, &len), 0);
+    assert_int_equal(bill_blob_decode(data, len, &back, got, 2), 0);
+    assert_string_equal(back.fixmedins_code, bill.fixmedins_code);
+    assert_int_equal(back.med_type, bill.med_type);
+    assert_true(back.out_of_area && back.filed && !back.acct_used && back.dates_ok);
+    assert_int_equal(back.begntime, -1);
+    assert_int_equal(back.line_count, 2);
+    assert_memory_equal(&got[1], &lines[1], sizeof got[1]);
+    assert_int_equal(bill_blob_decode(data, len, &back, got, 1), -1);     /* more lines than room */
+    assert_int_equal(bill_blob_decode(data, len - 1, &back, got, 2), -1); /* cut short */
+    data[0] = 'X';
+    assert_int_equal(bill_blob_decode(data, len, &back, got, 2), -1); /* not a bill */
+    free(data);
 }
 
 /* ---- the tables are a checkpoint of the journal -------------------------- */
@@ -949,6 +1053,8 @@ static void test_pg_connection_dropped_in_batch(void **state) {
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_and_bill, setup_sqlite, teardown),
+        cmocka_unit_test(test_bill_blob),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_missing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_sqlite, teardown),
@@ -964,6 +1070,7 @@ int main(void) {
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_and_bill, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_check_while_writing, setup_pg, teardown),

@@ -13,6 +13,7 @@ int cmd_gen(int argc, char **argv);        /* gen: cmd_gen.c (synthetic cities) 
 int cmd_settle_db(int argc, char **argv);  /* src/cli/cmd_settle_db.c (store) */
 int cmd_import(int argc, char **argv);     /* store: cmd_import.c */
 int cmd_check(int argc, char **argv);      /* store: cmd_check.c */
+int cmd_explain(int argc, char **argv);    /* store: cmd_check.c */
 int cmd_init(int argc, char **argv);       /* store: cmd_init.c */
 int cmd_revoke(int argc, char **argv);     /* store: cmd_revoke.c */
 int cmd_serve(int argc, char **argv);      /* service: cmd_serve.c */

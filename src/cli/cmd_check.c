@@ -1,38 +1,144 @@
-/* cmd_check.c: `yibao check --db PATH` verifies a store from its journal
- * (hash chain, double-entry ledger and floors, year states = replay).
+/* cmd_check.c: `yibao check --db PATH [--expect-head SEQ:HASH] [--deep]`
+ * verifies a store from its journal (hash chain, double-entry ledger and
+ * floors, year states = replay, the settlements' identities, the records'
+ * bills and kept files, the registry's content hashes) and prints the
+ * journal's head, the receipt an operator notes down; --expect-head fails
+ * unless the journal still holds such a receipt (record SEQ with hash
+ * HASH: a service answer's jrnl_seq and jrnl_hash), so records removed
+ * after it was given out are found; --deep settles every record again
+ * (app/deep_check.h). `yibao explain --db PATH SEQ` prints settlement SEQ's
+ * explanation rebuilt from the journal alone.
  * Exit 0 all holds, 1 a fault (named: "journal seq 17: hash mismatch ..."),
  * 2 the store cannot be read. */
+#include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "app/deep_check.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
 
+/* "SEQ:HASH" with SEQ >= 1 and HASH 64 lower-case hex digits. */
+static bool parse_head(const char *text, struct store_check_opts *opts) {
+    assert(text != NULL && opts != NULL);
+    const char *colon = strchr(text, ':');
+    if (colon == NULL || colon == text || colon - text > 19) return false;
+    char seq[20];
+    memcpy(seq, text, (size_t)(colon - text));
+    seq[colon - text] = '\0';
+    long long n = 0;
+    if (!cli_positive("--expect-head SEQ", seq, INT64_MAX, &n)) return false;
+    const char *hash = colon + 1;
+    if (strlen(hash) != HASH_HEX_BYTES || strspn(hash, "0123456789abcdef") != HASH_HEX_BYTES)
+        return false;
+    opts->expect_seq = n;
+    memcpy(opts->expect_hash, hash, HASH_HEX_BYTES + 1);
+    return true;
+}
+
+static int deep(struct store *store) {
+    struct store_err err = {{0}};
+    struct app_deep_out out;
+    assert(store != NULL);
+    int rc = app_check_deep(store, &out, &err);
+    if (rc == 0) {
+        printf("check --deep ok: %lld settlements settled again to their stored figures"
+               " (%lld of earlier releases without a journaled bill)\n",
+               (long long)out.resettled, (long long)out.skipped);
+        return 0;
+    }
+    fprintf(stderr, "yibao check: --deep: %s\n", err.msg);
+    printf("check --deep FAILED: %s\n", err.msg);
+    return rc == 1 ? EXIT_CHECK_FAILED : EXIT_BAD_INPUT;
+}
+
 int cmd_check(int argc, char **argv) {
-    const char *db = NULL;
-    bool bad = false;
+    const char *db = NULL, *head = NULL;
+    bool bad = false, deep_too = false;
+    struct store_check_opts opts = {0, {0}};
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", &db, &bad)) continue;
+        if (cli_option(argc, argv, &i, "--expect-head", &head, &bad)) {
+            if (!bad && !parse_head(head, &opts)) {
+                fprintf(stderr,
+                        "yibao check: --expect-head '%s': not SEQ:HASH (a journal seq and"
+                        " its 64-digit hash)\n",
+                        head);
+                bad = true;
+            }
+            continue;
+        }
+        if (strcmp(argv[i], "--deep") == 0) {
+            deep_too = true;
+            continue;
+        }
         fprintf(stderr, "yibao check: unexpected argument '%s'\n", argv[i]);
         bad = true;
     }
     if (bad || db == NULL) {
-        fprintf(stderr, "usage: yibao check --db PATH\n");
+        fprintf(stderr, "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n");
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_READ_ONLY);
     if (store == NULL) return EXIT_BAD_INPUT;
     struct store_err err = {{0}};
-    int64_t records = 0;
-    int rc = store_check(store, &records, &err);
-    store_close(store);
+    struct store_check_out out;
+    int rc = store_check_ex(store, &opts, &out, &err);
     if (rc == 0) {
-        printf(
-            "check ok: %lld journal records; hash chain, ledger, balances and year states verified\n",
-            (long long)records);
-        return 0;
+        printf("check ok: %lld journal records; hash chain, ledger, balances, year states, bills"
+               " and registry verified\n",
+               (long long)out.records);
+        printf("head %lld:%s\n", (long long)out.head_seq, out.head_hash);
+        if (opts.expect_seq > 0) printf("receipt %lld: held\n", (long long)opts.expect_seq);
+        rc = deep_too ? deep(store) : 0;
+        store_close(store);
+        return rc;
     }
+    store_close(store);
     fprintf(stderr, "yibao check: %s\n", err.msg);
     printf("check FAILED: %s\n", err.msg);
     return rc == 1 ? EXIT_CHECK_FAILED : EXIT_BAD_INPUT;
+}
+
+int cmd_explain(int argc, char **argv) {
+    const char *db = NULL, *seq_text = NULL;
+    bool bad = false;
+    for (int i = 1; i < argc && !bad; i++) {
+        if (cli_option(argc, argv, &i, "--db", &db, &bad)) continue;
+        if (seq_text == NULL && argv[i][0] != '-') {
+            seq_text = argv[i];
+            continue;
+        }
+        fprintf(stderr, "yibao explain: unexpected argument '%s'\n", argv[i]);
+        bad = true;
+    }
+    long long seq = 0;
+    if (bad || db == NULL || seq_text == NULL ||
+        !cli_positive("SETL_ID", seq_text, INT64_MAX, &seq)) {
+        fprintf(stderr, "usage: yibao explain --db PATH SETL_ID\n");
+        return EXIT_BAD_INPUT;
+    }
+    struct store *store = store_cli_open(db, STORE_MODE_READ_ONLY);
+    if (store == NULL) return EXIT_BAD_INPUT;
+    struct store_err err = {{0}};
+    static struct explain explain;
+    struct store_settlement stl;
+    int rc = app_explain_record(store, seq, &explain, &stl, &err);
+    store_close(store);
+    if (rc == -1) {
+        fprintf(stderr, "yibao explain: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    fwrite(explain.text, 1, explain.len, stdout);
+    if (explain.truncated) printf("(explanation truncated)\n");
+    if (rc == 0) {
+        printf("settled again from the journal: medfee_sumamt %lld, fund_pay_sumamt %lld,"
+               " psn_part_amt %lld fen, as stored\n",
+               (long long)stl.setl.medfee_sumamt, (long long)stl.setl.fund_pay_sumamt,
+               (long long)stl.setl.psn_part_amt);
+        return 0;
+    }
+    printf("settled again from the journal: differs from the stored record: %s\n", err.msg);
+    return EXIT_CHECK_FAILED;
 }

@@ -201,14 +201,22 @@ int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t 
     return 0;
 }
 
+/* Beside the NHSA fields, a committed answer carries its receipt: the
+ * journal seq and chain hash it was committed at (jrnl_seq, jrnl_hash),
+ * which `yibao check --expect-head SEQ:HASH` proves the journal still holds.
+ * jrnl_hash NULL or "": none (a dry run). */
 static int answer_settlement(struct svc_call *c, const struct store_settlement *stl, int64_t seq,
                              int64_t setl_id, const char *mdtrt_id, const char *psn_no,
-                             int64_t time_s, int sign) {
+                             int64_t time_s, int sign, const char *jrnl_hash) {
     struct jw w;
     assert(sign == 1 || (sign == -1 && setl_id > 0)); /* a revoke names its settlement */
     jw_begin(&w, c->output);
     svc_write_settlement(&w, stl, sign > 0 ? setl_id : seq, mdtrt_id, psn_no, time_s, sign);
     if (sign < 0) jw_int(&w, "init_setl_id", setl_id);
+    if (seq > 0 && jrnl_hash != NULL && jrnl_hash[0] != '\0') {
+        jw_int(&w, "jrnl_seq", seq);
+        jw_str(&w, "jrnl_hash", jrnl_hash);
+    }
     jw_end(&w);
     return 0;
 }
@@ -402,7 +410,7 @@ static int replay_linked(struct svc_call *c, bool *done) {
     mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
     *done = true;
     return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, rec.time_us / 1000000,
-                             1);
+                             1, rec.hash);
 }
 
 /* A write job after the store committed failed: when the failure does
@@ -429,7 +437,7 @@ static int visit_linked(struct svc_call *c) {
                              " but not linked to the visit");
     mdtrt_id_format(w->visit.id, w->mdtrt_id, sizeof w->mdtrt_id);
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, w->mdtrt_id,
-                             w->visit.psn_no, commit_time_s(c), 1);
+                             w->visit.psn_no, commit_time_s(c), 1, w->sreq.hash);
 }
 
 /* After the store's commit of a visit's settlement: link it. */
@@ -565,7 +573,7 @@ static int oneshot_done(struct svc_call *c) {
     assert(!w->settling && w->sreq.op == (c->svc->cfg.dry_run ? 0 : STORE_OP_SETTLE));
     if (committed(c) != 0) return -1;
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.result_setl_id, "", w->psn_no,
-                             commit_time_s(c), 1);
+                             commit_time_s(c), 1, w->sreq.hash);
 }
 
 static int oneshot(struct svc_call *c, const char *default_med_type, bool commit) {
@@ -620,7 +628,7 @@ static int revoke_answer(struct svc_call *c) {
     if (w->job.rc != 0)
         return committed_but(c, "revoked", w->sreq.setl_id, ", but the visit was not reopened");
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id, w->psn_no,
-                             commit_time_s(c), -1);
+                             commit_time_s(c), -1, w->sreq.hash);
 }
 
 static int revoke_done(struct svc_call *c) {
@@ -646,7 +654,7 @@ int txn_revoke(struct svc_call *c) {
         return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
                         rec.seq, given);
     if (c->svc->cfg.dry_run)
-        return answer_settlement(c, &stl, 0, rec.seq, w->mdtrt_id, rec.psn_no, c->now_s, -1);
+        return answer_settlement(c, &stl, 0, rec.seq, w->mdtrt_id, rec.psn_no, c->now_s, -1, NULL);
     snprintf(w->psn_no, sizeof w->psn_no, "%s", rec.psn_no);
     struct store_req *r = &w->sreq;
     memset(r, 0, sizeof *r);

@@ -8,7 +8,15 @@
  *     debits equals the sum of credits, every account's balance equals the
  *     sum of its postings, and no account is below its floor;
  *  3. year states: every stored (person, year) equals the replay of the
- *     journal's deltas, and every replayed one is stored.
+ *     journal's deltas, and every replayed one is stored;
+ *  4. what the chain covers beyond the records: every settlement's figures
+ *     keep the spec's identities (a total equals its parts); each record's
+ *     attached data (its bill, an imported file) is there and hashes to what
+ *     the record says, and a bill's lines sum to the settlement's total; the
+ *     registry tables hash to what their last import recorded (content=);
+ *     and, when asked, the journal holds a receipt (seq and hash) given out.
+ * Re-settling each record through the engine is `check --deep`
+ * (app/deep_check.c), which needs the use case above the store.
  * The states and accounts tables are a checkpoint (checkpoint.h): they are
  * compared with the replay up to the checkpoint seq; the records after it
  * must replay without a negative state or an account below its floor. */
@@ -22,12 +30,21 @@
 #include "store/checkpoint.h"
 #include "store/store.h"
 
+enum data_want { DATA_NONE = 0, DATA_WANTED, DATA_SEEN };
+
 struct seq_info {
     uint64_t body_hash;
     uint64_t post_hash; /* expected postings */
+    uint64_t data_hash; /* the first 64 bits of its attached data's SHA-256 */
+    int64_t medfee_fen; /* settle: what its bill's lines must sum to */
     uint8_t kind;
     uint8_t revoked;
+    uint8_t data; /* enum data_want */
 };
+
+/* The registry kinds an import record names (body what=), and their tables. */
+static const char *const REGISTRY_KINDS[] = {"persons", "institutions", "policy", "catalog"};
+#define REGISTRY_KIND_COUNT (sizeof REGISTRY_KINDS / sizeof REGISTRY_KINDS[0])
 
 struct state_node {
     struct state_node *next;
@@ -71,6 +88,12 @@ struct checker {
     size_t account_buckets, account_count;
     int64_t total_debit, total_credit;
     int64_t records;
+    /* what the chain covers beyond the records */
+    const struct store_check_opts *opts;
+    bool receipt_seen;
+    char content[REGISTRY_KIND_COUNT][HASH_HEX_BYTES + 1]; /* last import's content= */
+    int64_t content_seq[REGISTRY_KIND_COUNT];
+    struct bill_line *lines; /* scratch to decode a bill */
 };
 
 static uint64_t fnv(uint64_t h, const char *s, size_t len) {
@@ -213,16 +236,80 @@ static int import_expect(struct checker *k, const struct journal_rec *rec) {
     return 0;
 }
 
+static uint64_t hash_prefix(const char *hex) {
+    assert(hex != NULL);
+    uint64_t v = 0;
+    for (int i = 0; i < 16 && hex[i] != '\0'; i++) {
+        char c = hex[i];
+        v = v << 4 | (uint64_t)(c >= 'a' ? c - 'a' + 10 : c - '0');
+    }
+    return v;
+}
+
+/* An import of this release: what=KIND first, content=HASH last (the file
+ * name between may hold anything). Remembers the kind's last content hash
+ * and whether the record carries its file. */
+static void import_content(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_IMPORT && (size_t)rec->seq <= k->seq_cap);
+    static const char key[] = " content=";
+    size_t len = strlen(rec->body), klen = sizeof key - 1;
+    if (len < klen + HASH_HEX_BYTES) return;
+    const char *hash = rec->body + len - HASH_HEX_BYTES;
+    if (memcmp(hash - klen, key, klen) != 0) return; /* a release before content hashes */
+    for (size_t i = 0; i < REGISTRY_KIND_COUNT; i++) {
+        size_t n = strlen(REGISTRY_KINDS[i]);
+        if (strncmp(rec->body, "what=", 5) != 0 ||
+            strncmp(rec->body + 5, REGISTRY_KINDS[i], n) != 0 || rec->body[5 + n] != ' ')
+            continue;
+        memcpy(k->content[i], hash, HASH_HEX_BYTES + 1);
+        k->content_seq[i] = rec->seq;
+        if (i != 0) { /* all but persons keep their file, hashed as req_hash */
+            k->seqs[rec->seq - 1].data = DATA_WANTED;
+            k->seqs[rec->seq - 1].data_hash = hash_prefix(rec->req_hash);
+        }
+    }
+}
+
+/* The spec's identities of a settlement's figures (SETTLEMENT.md): the
+ * engine asserts them, so a stored record that breaks one was altered. */
+static int settlement_identities(struct checker *k, const struct journal_rec *rec,
+                                 const struct store_settlement *stl) {
+    const struct setlinfo *s = &stl->setl;
+    assert(rec->kind == JOURNAL_SETTLE);
+    int64_t funds = 0;
+    for (int f = 0; f < FUND_LAYER_COUNT; f++) funds += fund_layer_pay(s, (enum fund_layer_id)f);
+    const char *broken = NULL;
+    if (s->medfee_sumamt !=
+        s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt)
+        broken = "medfee_sumamt is not fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + "
+                 "inscp_scp_amt";
+    else if (s->fund_pay_sumamt != funds) broken = "fund_pay_sumamt is not the sum of the funds";
+    else if (s->medfee_sumamt != s->fund_pay_sumamt + s->psn_part_amt)
+        broken = "medfee_sumamt is not fund_pay_sumamt + psn_part_amt";
+    else if (s->psn_part_amt != s->acct_pay + s->psn_cash_pay)
+        broken = "psn_part_amt is not acct_pay + psn_cash_pay";
+    if (broken != NULL)
+        return fault(k, "journal seq %2$" PRId64 ": %1$s (a total no longer equals its parts)",
+                     broken, rec->seq);
+    return 0;
+}
+
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
     /* journal_row accepted it: the next in the chain, with its slot */
     assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
     struct seq_info *si = &k->seqs[rec->seq - 1];
-    if (rec->kind == JOURNAL_IMPORT) return import_expect(k, rec);
+    if (rec->kind == JOURNAL_IMPORT) return import_content(k, rec), import_expect(k, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)
         return fault(k, "journal seq %2$" PRId64 ": body does not decode at '%1$.40s'", bad,
                      rec->seq);
+    if (rec->kind == JOURNAL_SETTLE && settlement_identities(k, rec, &stl) != 0) return 1;
+    if (rec->kind == JOURNAL_SETTLE && stl.bill_hash[0] != '\0') {
+        si->data = DATA_WANTED;
+        si->data_hash = hash_prefix(stl.bill_hash);
+        si->medfee_fen = stl.setl.medfee_sumamt;
+    }
     if (rec->kind == JOURNAL_REVOKE) {
         int64_t t = rec->ref_seq;
         if (t < 1 || t >= rec->seq || k->seqs[t - 1].kind != JOURNAL_SETTLE ||
@@ -265,6 +352,14 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     if (strcmp(hash, rec->hash) != 0)
         return fault(k, "journal seq %2$" PRId64 ": hash mismatch: the record was altered%1$s", "",
                      rec->seq);
+    if (k->opts != NULL && rec->seq == k->opts->expect_seq) {
+        if (strcmp(rec->hash, k->opts->expect_hash) != 0)
+            return fault(k,
+                         "journal seq %2$" PRId64 ": hash %1$.64s is not the receipt's: the "
+                         "journal was rewritten since",
+                         rec->hash, rec->seq);
+        k->receipt_seen = true;
+    }
     if (seq_slot(k, rec->seq) != 0) return store_errf(k->err, "check: out of memory"), -1;
     struct seq_info *si = &k->seqs[rec->seq - 1];
     si->kind = (uint8_t)rec->kind;
@@ -448,6 +543,73 @@ static int check_states(struct checker *k) {
     return 0;
 }
 
+/* ---- 4. attached data, the registry, the receipt ---------------------------------- */
+static int data_row(void *ctx, const struct journal_data *d) {
+    struct checker *k = ctx;
+    assert(!k->failed && d != NULL);
+    if (d->seq < 1 || d->seq >= k->expect_seq || k->seqs[d->seq - 1].data != DATA_WANTED)
+        return fault(k, "journal data of seq %2$" PRId64 ": no record carries it%1$s", "", d->seq);
+    struct seq_info *si = &k->seqs[d->seq - 1];
+    char hash[HASH_HEX_BYTES + 1];
+    sha256_hex(d->bytes, d->len, hash);
+    if (hash_prefix(hash) != si->data_hash)
+        return fault(k, "journal seq %2$" PRId64 ": its %1$s does not hash to what the record says",
+                     si->kind == JOURNAL_SETTLE ? "bill" : "imported file", d->seq);
+    si->data = DATA_SEEN;
+    if (si->kind != JOURNAL_SETTLE) return 0;
+    struct bill bill;
+    if (bill_blob_decode(d->bytes, d->len, &bill, k->lines, BILL_LINES_MAX) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": its bill does not decode%1$s", "", d->seq);
+    int64_t sum = 0;
+    for (int32_t i = 0; i < bill.line_count; i++) sum += k->lines[i].amount_fen;
+    if (sum != si->medfee_fen)
+        return fault(k,
+                     "journal seq %2$" PRId64 ": its bill's lines sum to %1$s, not medfee_sumamt "
+                     "(a total no longer equals its parts)",
+                     "", d->seq);
+    return 0;
+}
+
+static int check_data(struct checker *k) {
+    assert(!k->failed);
+    int rc = store_ops(k->store)->data_scan(store_conn(k->store), 1, k->expect_seq - 1, data_row, k,
+                                            k->err);
+    if (rc != 0) return rc;
+    for (int64_t s = 1; s < k->expect_seq; s++)
+        if (k->seqs[s - 1].data == DATA_WANTED)
+            return fault(k, "journal seq %2$" PRId64 ": its %1$s is missing",
+                         k->seqs[s - 1].kind == JOURNAL_SETTLE ? "bill" : "imported file", s);
+    return 0;
+}
+
+static int check_registry(struct checker *k) {
+    assert(!k->failed);
+    char hash[HASH_HEX_BYTES + 1];
+    for (size_t i = 0; i < REGISTRY_KIND_COUNT; i++) {
+        if (k->content_seq[i] == 0) continue; /* no import of this release */
+        if (registry_content_hash(store_ops(k->store), store_conn(k->store), REGISTRY_KINDS[i],
+                                  hash, k->err) != 0)
+            return -1;
+        if (strcmp(hash, k->content[i]) != 0)
+            return fault(k,
+                         "registry: the %s table differs from what import seq %" PRId64
+                         " recorded: changed outside yibao",
+                         REGISTRY_KINDS[i], k->content_seq[i]);
+    }
+    return 0;
+}
+
+static int check_receipt(struct checker *k) {
+    assert(!k->failed && k->opts != NULL && k->opts->expect_seq > 0);
+    if (k->receipt_seen) return 0;
+    char end[24];
+    snprintf(end, sizeof end, "%" PRId64, k->expect_seq - 1);
+    return fault(k,
+                 "receipt seq %2$" PRId64 ": the journal ends at seq %1$s: records acknowledged "
+                 "were removed",
+                 end, k->opts->expect_seq);
+}
+
 static void checker_free(struct checker *k) {
     assert(k != NULL);
     statemap_free(&k->states);
@@ -460,6 +622,7 @@ static void checker_free(struct checker *k) {
     }
     free(k->accounts);
     free(k->seqs);
+    free(k->lines);
 }
 
 static int checker_init(struct checker *k, struct store *store, struct store_err *err) {
@@ -471,7 +634,9 @@ static int checker_init(struct checker *k, struct store *store, struct store_err
     memset(k->prev_hash, '0', HASH_HEX_BYTES);
     k->account_buckets = 1024;
     k->accounts = calloc(k->account_buckets, sizeof *k->accounts);
-    if (statemap_init(&k->states) != 0 || statemap_init(&k->tail) != 0 || k->accounts == NULL)
+    k->lines = calloc(BILL_LINES_MAX, sizeof *k->lines);
+    if (statemap_init(&k->states) != 0 || statemap_init(&k->tail) != 0 || k->accounts == NULL ||
+        k->lines == NULL)
         return store_errf(err, "check: out of memory"), -1;
     int64_t tail_seq = 0;
     bool found = false;
@@ -483,12 +648,23 @@ static int checker_init(struct checker *k, struct store *store, struct store_err
 }
 
 int store_check(struct store *store, int64_t *records, struct store_err *err) {
-    assert(store != NULL && err != NULL);
+    assert(store != NULL && records != NULL);
+    struct store_check_out out;
+    int rc = store_check_ex(store, NULL, &out, err);
+    *records = out.records;
+    return rc;
+}
+
+int store_check_ex(struct store *store, const struct store_check_opts *opts,
+                   struct store_check_out *out, struct store_err *err) {
+    assert(store != NULL && err != NULL && out != NULL);
     struct checker k;
     const struct store_backend *ops = store_ops(store);
+    memset(out, 0, sizeof *out);
     int rc = ops->snapshot_begin(store_conn(store), err); /* one state, while writers go on */
     if (rc != 0) return -1;
     rc = checker_init(&k, store, err);
+    k.opts = opts != NULL && opts->expect_seq > 0 ? opts : NULL;
     if (rc == 0) rc = ops->journal_scan(store_conn(store), 1, journal_row, &k, err);
     if (rc == 0 && !k.failed && k.expect_seq - 1 < k.checkpoint_seq)
         rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "",
@@ -496,9 +672,14 @@ int store_check(struct store *store, int64_t *records, struct store_err *err) {
     if (rc == 0 && !k.failed) rc = check_postings(&k);
     if (rc == 0 && !k.failed) rc = check_balances(&k);
     if (rc == 0 && !k.failed) rc = check_states(&k);
+    if (rc == 0 && !k.failed) rc = check_data(&k);
+    if (rc == 0 && !k.failed) rc = check_registry(&k);
+    if (rc == 0 && !k.failed && k.opts != NULL) rc = check_receipt(&k);
     /* every record read was accepted, unless a fault stopped the scan there */
     assert(rc != 0 || k.failed || k.records == k.expect_seq - 1);
-    *records = k.records;
+    out->records = k.records;
+    out->head_seq = k.expect_seq - 1;
+    memcpy(out->head_hash, k.prev_hash, sizeof out->head_hash);
     ops->rollback(store_conn(store));
     checker_free(&k);
     if (rc == -1) return -1;

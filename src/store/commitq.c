@@ -132,6 +132,8 @@ struct batch {
     struct strmap msgid_map; /* msgid -> rec index */
     struct posting *postings;
     size_t posting_count;
+    struct journal_data *data; /* the settlements' bills */
+    size_t data_count;
     struct balance_delta *deltas;
     size_t delta_count;
     struct strmap account_map;
@@ -172,12 +174,12 @@ struct commitq {
 
 static void batch_free(struct batch *b) {
     assert(b != NULL);
-    void *ptrs[] = {b->reqs,       b->msgids,       b->prior,        b->prior_found,
-                    b->target_ids, b->targets,      b->target_found, b->target_revoked,
-                    b->target_of,  b->persons,      b->states,       b->recs,
-                    b->postings,   b->deltas,       b->keys,         b->state_keys,
-                    b->state_vals, b->balances,     b->found,        b->person_vals,
-                    b->dirty_keys, b->dirty_states, b->miss_idx,     b->completions};
+    void *ptrs[] = {
+        b->reqs,       b->msgids,       b->prior,          b->prior_found, b->target_ids,
+        b->targets,    b->target_found, b->target_revoked, b->target_of,   b->persons,
+        b->states,     b->recs,         b->postings,       b->deltas,      b->keys,
+        b->state_keys, b->state_vals,   b->balances,       b->found,       b->person_vals,
+        b->dirty_keys, b->dirty_states, b->miss_idx,       b->completions, b->data};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -213,13 +215,14 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->dirty_states = calloc(n, sizeof *b->dirty_states);
     b->miss_idx = calloc(n, sizeof *b->miss_idx);
     b->completions = calloc(n, sizeof *b->completions);
+    b->data = calloc(n, sizeof *b->data);
     int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
              strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
     bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
               b->targets && b->target_found && b->target_revoked && b->target_of && b->persons &&
               b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
-              b->dirty_states && b->miss_idx && b->completions;
+              b->dirty_states && b->miss_idx && b->completions && b->data;
     if (!ok) {
         /* zeroed, so that a second batch_free (the caller's cleanup) frees nothing twice */
         batch_free(b);
@@ -235,7 +238,7 @@ static void batch_reset(struct batch *b) {
     assert(b->n <= BATCH_MAX);
     b->target_count = b->person_count = b->state_count = 0;
     b->checkpointed = false;
-    b->rec_count = b->posting_count = b->delta_count = 0;
+    b->rec_count = b->posting_count = b->delta_count = b->data_count = 0;
     strmap_clear(&b->person_map);
     strmap_clear(&b->state_map);
     strmap_clear(&b->msgid_map);
@@ -277,6 +280,7 @@ static void answer_from_rec(struct store_req *r, const struct journal_rec *rec) 
     }
     r->result_setl_id = rec->kind == JOURNAL_REVOKE ? rec->ref_seq : rec->seq;
     r->time_us = rec->time_us;
+    memcpy(r->hash, rec->hash, sizeof r->hash);
     r->status = STORE_DONE;
 }
 
@@ -570,8 +574,14 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     struct state_entry *se = state_of(b, ans->person.psn_no, ans->stl.year);
     assert(pe != NULL && se != NULL && pe->balance_fen == ans->state_before.acct_balc_fen);
     r->stl = ans->stl;
+    /* the bill joins the record (its hash in the body), so that the
+     * settlement can be settled again and explained from the journal */
+    assert(r->bill_data_ != NULL && strlen(r->bill_hash_) == HASH_HEX_BYTES);
+    memcpy(r->stl.bill_hash, r->bill_hash_, sizeof r->stl.bill_hash);
     struct journal_rec *rec = journal_add(q, r, &r->stl, JOURNAL_SETTLE, pe->p.psn_no,
                                           r->bill->fixmedins_code, 0);
+    b->data[b->data_count++] = (struct journal_data){rec->seq, r->bill_data_, r->bill_len_};
+    memcpy(r->hash, rec->hash, sizeof r->hash);
     se->st.acct_balc_fen = pe->balance_fen;
     year_state_apply(&se->st, &r->stl.delta);
     pe->balance_fen = se->st.acct_balc_fen;
@@ -635,6 +645,7 @@ static void do_revoke(struct commitq *q, size_t i) {
     r->seq = rec->seq;
     r->time_us = rec->time_us;
     r->result_setl_id = r->setl_id;
+    memcpy(r->hash, rec->hash, sizeof r->hash);
     r->has_state = true;
     r->state_after = se->st;
     assert(r->seq == q->next_seq - 1 && rec->ref_seq == t->seq);
@@ -654,6 +665,13 @@ static bool replay(struct batch *b, size_t i) {
     if (strcmp(r->req_hash_, prior->req_hash) != 0) refuse(r, APP_E_MSGID_REUSED);
     else answer_from_rec(r, prior);
     return true;
+}
+
+static void bill_data_free(struct store_req *r) {
+    assert(r != NULL && (r->bill_data_ != NULL || r->bill_len_ == 0));
+    free(r->bill_data_);
+    r->bill_data_ = NULL;
+    r->bill_len_ = 0;
 }
 
 /* ---- one batch ------------------------------------------------------------ */
@@ -683,8 +701,10 @@ static int write_batch(struct commitq *q, struct store_err *err) {
     assert(b->recs[b->rec_count - 1].seq == q->next_seq - 1);
     assert(b->recs[0].seq + (int64_t)b->rec_count == q->next_seq);
     assert(strcmp(b->recs[b->rec_count - 1].hash, q->last_hash) == 0);
+    assert(b->data_count <= b->rec_count);
     if (ops->journal_append(c, b->recs, b->rec_count, err) != 0 ||
-        ops->postings_put(c, b->postings, b->posting_count, err) != 0)
+        ops->postings_put(c, b->postings, b->posting_count, err) != 0 ||
+        ops->data_put(c, b->data, b->data_count, err) != 0)
         return -1;
     int64_t last = q->next_seq - 1;
     assert(q->pending.base_seq >= 0 && q->pending.base_seq < last); /* sync_checkpoint set it */
@@ -774,6 +794,7 @@ static void prepare_reqs(struct batch *b) {
         r->error_line = -1;
         r->replayed = r->has_state = false;
         r->seq = r->result_setl_id = r->time_us = 0;
+        r->hash[0] = '\0';
         r->err.msg[0] = '\0';
         if (r->msgid[0] == '\0') make_msgid(r->msgid);
         assert(r->msgid[0] != '\0' && strlen(r->msgid) <= MSGID_BYTES_MAX);
@@ -818,6 +839,7 @@ static void process_batch(struct commitq *q) {
     }
     store_registry_release(q->store, b->reg);
     b->reg = NULL;
+    for (size_t i = 0; i < b->n; i++) bill_data_free(b->reqs[i]); /* written, or failed */
     assert(b->rec_count <= b->n);
     for (size_t i = 0; i < b->n; i++)
         assert(b->reqs[i]->status != STORE_PENDING); /* all answered */
@@ -968,15 +990,27 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
     assert(req->op == STORE_OP_SETTLE ? req->bill != NULL : req->op == STORE_OP_REVOKE);
     req->done_ = 0;
     req->status = STORE_PENDING;
-    /* hashed by the submitting thread: the writer is the bottleneck */
-    if (req->op == STORE_OP_SETTLE)
+    /* hashed and encoded by the submitting thread: the writer is the bottleneck */
+    req->bill_data_ = NULL;
+    req->bill_len_ = 0;
+    if (req->op == STORE_OP_SETTLE) {
         bill_request_hash(req->psn_no, req->bill, req->insutype_asked, req->req_hash_);
-    else revoke_request_hash(req->setl_id, req->req_hash_);
+        if (bill_blob_encode(req->bill, &req->bill_data_, &req->bill_len_) != 0) {
+            req->status = STORE_FAILED;
+            store_errf(&req->err, "commit queue: out of memory");
+            req->done_ = 1;
+            return -1;
+        }
+        sha256_hex(req->bill_data_, req->bill_len_, req->bill_hash_);
+    } else {
+        revoke_request_hash(req->setl_id, req->req_hash_);
+    }
     pthread_mutex_lock(&q->lock);
     while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);
     if (q->stopping) {
         req->status = STORE_FAILED;
         store_errf(&req->err, "commit queue stopped");
+        bill_data_free(req);
         req->done_ = 1;
         pthread_mutex_unlock(&q->lock);
         return -1;

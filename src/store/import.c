@@ -107,15 +107,44 @@ static int record_begin(struct importer *im) {
 
 /* The import writes balances directly, so the tables are made current
  * first (checkpoint.h) and the checkpoint moves to the import's record. */
+/* A policy, catalog or institutions file joins its record (journal_data,
+ * covered by req_hash, the file's SHA-256): `check --deep` settles each
+ * record against the registry of its time, rebuilt from these. Persons
+ * are insert-only, so their table is every time's; their files, the
+ * largest, are not kept. */
+static int record_data(struct importer *im, const char *kind) {
+    struct journal_rec *rec = &im->rec;
+    assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1);
+    if (strcmp(kind, "persons") == 0) return 0;
+    char *text = NULL;
+    size_t len = 0;
+    char msg[CODEC_ERR_BYTES];
+    if (file_read_all(im->path, JOURNAL_DATA_BYTES_MAX, &text, &len, msg, sizeof msg) != 0)
+        return store_errf(im->err, "%s (a file the journal keeps: at most %u bytes)", msg,
+                          JOURNAL_DATA_BYTES_MAX),
+               -1;
+    /* the bytes kept are the bytes hashed, should the file have changed meanwhile */
+    sha256_hex(text, len, rec->req_hash);
+    struct journal_data d = {rec->seq, (const unsigned char *)text, len};
+    int rc = store_ops(im->store)->data_put(store_conn(im->store), &d, 1, im->err);
+    free(text);
+    return rc;
+}
+
 static int record_end(struct importer *im, const char *kind) {
     struct journal_rec *rec = &im->rec;
     assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1 && rec->hash[0] == '\0');
     assert(im->rows >= 0 && im->accounts >= 0 && im->opening_fen >= 0 && im->accounts <= im->rows);
-    snprintf(rec->body, sizeof rec->body,
-             "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64, kind,
-             im->base, im->rows, im->accounts, im->opening_fen);
-    journal_hash(rec, rec->hash);
     const struct store_backend *ops = store_ops(im->store);
+    char content[HASH_HEX_BYTES + 1];
+    if (registry_content_hash(ops, store_conn(im->store), kind, content, im->err) != 0 ||
+        record_data(im, kind) != 0)
+        return -1;
+    snprintf(rec->body, sizeof rec->body,
+             "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64
+             " content=%s",
+             kind, im->base, im->rows, im->accounts, im->opening_fen, content);
+    journal_hash(rec, rec->hash);
     if (ops->journal_append(store_conn(im->store), rec, 1, im->err) != 0) return -1;
     return ops->checkpoint_put(store_conn(im->store), rec->seq, im->err);
 }

@@ -205,6 +205,15 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
         snprintf(key, sizeof key, "d.sp.%d", d);
         len = put_pair(body, len, size, key, stl->delta.special_paid_fen[d]);
     }
+    /* last, so that the bodies of earlier releases read as before */
+    size_t h = strlen(stl->bill_hash);
+    if (h > 0 && len < size) {
+        assert(h == HASH_HEX_BYTES);
+        if (len + 6 + h >= size) return -1;
+        memcpy(body + len, " bill=", 6);
+        memcpy(body + len + 6, stl->bill_hash, h);
+        len += 6 + h;
+    }
     if (len >= size) return -1;
     body[len] = '\0';
     assert(strlen(body) == len && len <= INT32_MAX);
@@ -244,6 +253,12 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
         if (vlen > CODE_BYTES_MAX) return -1;
         memcpy(out->region, val, vlen);
         out->region[vlen] = '\0';
+        return 0;
+    }
+    if (klen == 4 && memcmp(key, "bill", 4) == 0) {
+        if (vlen != HASH_HEX_BYTES || strspn(val, "0123456789abcdef") < vlen) return -1;
+        memcpy(out->bill_hash, val, vlen);
+        out->bill_hash[vlen] = '\0';
         return 0;
     }
     int64_t v = 0;
@@ -292,6 +307,40 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
     out->delta.year = out->year;
     assert(*bad_key == NULL && out->region[0] != '\0' && out->delta.year != 0);
     return 0;
+}
+
+const char *settlement_diff(const struct store_settlement *a, const struct store_settlement *b,
+                            int64_t *va, int64_t *vb) {
+    assert(a != NULL && b != NULL && va != NULL && vb != NULL);
+    if (strcmp(a->region, b->region) != 0) return *va = *vb = 0, "region";
+    const int64_t small[][2] = {{a->insutype, b->insutype},
+                                {a->year, b->year},
+                                {a->pool_ratio_bp, b->pool_ratio_bp},
+                                {a->delta.admissions, b->delta.admissions}};
+    static const char *const small_keys[] = {"insutype", "year", "pool_ratio", "d.admissions"};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+        if (small[i][0] != small[i][1]) return *va = small[i][0], *vb = small[i][1], small_keys[i];
+    struct store_settlement *ma = (struct store_settlement *)(uintptr_t)a;
+    struct store_settlement *mb = (struct store_settlement *)(uintptr_t)b;
+    for (size_t i = 0; i < FIELDS64_COUNT; i++) {
+        *va = *field_ptr(ma, i);
+        *vb = *field_ptr(mb, i);
+        if (*va != *vb) return FIELDS64[i].key;
+    }
+    /* constant names: a check may run beside other threads */
+    static const char *const sp_keys[] = {
+        "d.sp.0",  "d.sp.1",  "d.sp.2",  "d.sp.3",  "d.sp.4",  "d.sp.5",  "d.sp.6",  "d.sp.7",
+        "d.sp.8",  "d.sp.9",  "d.sp.10", "d.sp.11", "d.sp.12", "d.sp.13", "d.sp.14", "d.sp.15",
+        "d.sp.16", "d.sp.17", "d.sp.18", "d.sp.19", "d.sp.20", "d.sp.21", "d.sp.22", "d.sp.23",
+        "d.sp.24", "d.sp.25", "d.sp.26", "d.sp.27", "d.sp.28", "d.sp.29", "d.sp.30", "d.sp.31"};
+    _Static_assert(sizeof sp_keys / sizeof sp_keys[0] == POLICY_DISEASES_MAX, "one per disease");
+    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
+        *va = a->delta.special_paid_fen[d];
+        *vb = b->delta.special_paid_fen[d];
+        if (*va != *vb) return sp_keys[d];
+    }
+    *va = *vb = 0;
+    return NULL;
 }
 
 /* ---- request hashes --------------------------------------------------- */

@@ -114,6 +114,11 @@ static const struct schema_migration MIGRATIONS[] = {
      " paasid TEXT NOT NULL, code TEXT NOT NULL, infno TEXT NOT NULL, msgid TEXT NOT NULL,"
      " psn_no TEXT NOT NULL, outcome TEXT NOT NULL);"
      "CREATE INDEX IF NOT EXISTS svc_audit_psn ON svc_audit (psn_no, time_s);"},
+    /* data a journal record carries and its hash covers: a settlement's
+     * bill (check --deep settles it again), an imported policy, catalog or
+     * institutions file (the registry of the settlement's time) */
+    {9, "journal_data", NULL,
+     "CREATE TABLE IF NOT EXISTS journal_data (seq bigint PRIMARY KEY, data bytea NOT NULL);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -46,6 +46,10 @@
 #define CHECKPOINT_RECORDS_MAX \
     131072                /* journal records after the checkpoint before one is written */
 #define POLICIES_MAX 1024 /* policies held in memory */
+/* A journal record's attached data (journal_data): a settlement's bill
+ * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog or
+ * institutions file. */
+#define JOURNAL_DATA_BYTES_MAX (64u * 1024u * 1024u)
 
 struct store_err {
     char msg[STORE_ERR_BYTES];
@@ -107,6 +111,14 @@ struct journal_rec {
     char hash[HASH_HEX_BYTES + 1];
 };
 
+/* Data attached to a journal record and covered by its hash: the record's
+ * body (settle: bill=) or req_hash (import) holds the data's SHA-256. */
+struct journal_data {
+    int64_t seq;
+    const unsigned char *bytes;
+    size_t len;
+};
+
 struct posting {
     int64_t seq;                        /* journal record that made it */
     int32_t idx;                        /* 0.. within the record */
@@ -136,6 +148,7 @@ typedef int (*person_cb)(void *ctx, const struct store_person *person);
 typedef int (*institution_cb)(void *ctx, const struct store_institution *institution);
 typedef int (*policy_cb)(void *ctx, const struct store_policy_row *row);
 typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
+typedef int (*data_cb)(void *ctx, const struct journal_data *data);
 
 /* Every operation returns 0 on success and -1 with err filled. "found"
  * arrays say per key whether a row exists. A callback returning non-zero
@@ -199,6 +212,13 @@ struct store_backend {
                            bool *revoked, struct store_err *err);
     int (*journal_scan)(struct store_conn *conn, int64_t from_seq, journal_cb cb, void *ctx,
                         struct store_err *err); /* in seq order */
+    /* the records' attached data (journal_data); a scan of seq in
+     * [from_seq, to_seq], in seq order. A read-only connection to a store
+     * of a release before attached data scans nothing. */
+    int (*data_put)(struct store_conn *conn, const struct journal_data *data, size_t n,
+                    struct store_err *err);
+    int (*data_scan)(struct store_conn *conn, int64_t from_seq, int64_t to_seq, data_cb cb,
+                     void *ctx, struct store_err *err);
 
     /* year states (acct_balc is not stored: the ledger holds the account) */
     int (*states_get)(struct store_conn *conn, const struct state_key *keys, size_t n,
@@ -321,6 +341,8 @@ struct store_settlement {
     struct fund_rooms rooms;
     int32_t pool_ratio_bp;
     struct year_state delta;
+    char bill_hash[HASH_HEX_BYTES + 1]; /* SHA-256 of the bill as journaled (bill_blob.c); ""
+                                           in records of releases before bills were kept */
 };
 
 struct store_req {
@@ -344,9 +366,14 @@ struct store_req {
     bool has_state;
     struct year_state state_after; /* acct_balc = the account after */
     int64_t time_us;               /* journal time of the record (seq) */
+    char hash[HASH_HEX_BYTES + 1]; /* the record's chain hash: with seq, the receipt
+                                      (`yibao check --expect-head SEQ:HASH`) */
     struct store_err err;
     /* commit queue internals */
     char req_hash_[HASH_HEX_BYTES + 1]; /* of the request, computed at submit */
+    unsigned char *bill_data_;          /* settle: the bill encoded at submit (bill_blob.c) */
+    size_t bill_len_;
+    char bill_hash_[HASH_HEX_BYTES + 1];
     struct store_req *next_;
     int done_;
     void (*on_done_)(void *ctx); /* commitq_submit_async */
@@ -407,12 +434,31 @@ void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]);
 void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]);
 int settlement_encode(const struct store_settlement *stl, char *body, size_t size);
 int settlement_decode(const char *body, struct store_settlement *out, const char **bad_key);
+/* The first figure (journal key, in body order) where two settlements
+ * differ, with both values, or NULL when every figure is equal (the bill
+ * hash aside). Region: *va = *vb = 0. */
+const char *settlement_diff(const struct store_settlement *a, const struct store_settlement *b,
+                            int64_t *va, int64_t *vb);
 /* SHA-256 of a bill in a canonical form (independent of JSON spacing). */
 void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insutype_asked,
                        char out[HASH_HEX_BYTES + 1]);
 void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]);
 int64_t store_now_us(void);
 const char *journal_kind_name(enum journal_kind kind);
+
+/* ---- bill_blob.c: a bill as the journal keeps it ------------------------ */
+/* A compact binary form of every field the engine reads (strings with
+ * their length, integers as zigzag varints). 0 with *out malloc'd, or -1
+ * (out of memory). */
+int bill_blob_encode(const struct bill *bill, unsigned char **out, size_t *len);
+/* Decodes into bill, whose lines go to lines[0..lines_max); 0, or -1 when
+ * the bytes are not a bill. */
+int bill_blob_decode(const unsigned char *data, size_t len, struct bill *bill,
+                     struct bill_line *lines, int32_t lines_max);
+/* The content hash of a registry table (KIND persons, institutions,
+ * policy, catalog): SHA-256 of its rows in key order (registry_hash.c). */
+int registry_content_hash(const struct store_backend *ops, struct store_conn *conn,
+                          const char *kind, char out[HASH_HEX_BYTES + 1], struct store_err *err);
 
 /* ---- ledger.c --------------------------------------------------------- */
 void account_fund(char *out, const char *fund, const char *region, int32_t year);
@@ -429,6 +475,20 @@ int64_t account_floor_fen(const char *account);
 /* Verifies chain, ledger, states and floors; returns 0 when all hold,
  * 1 with err naming the first fault, -1 on a storage error. */
 int store_check(struct store *store, int64_t *records, struct store_err *err);
+/* store_check with the head it saw and, when expect_seq > 0, the receipt it
+ * must hold: record expect_seq with hash expect_hash (a later head is fine;
+ * missing or different is a fault, 1). */
+struct store_check_opts {
+    int64_t expect_seq;
+    char expect_hash[HASH_HEX_BYTES + 1];
+};
+struct store_check_out {
+    int64_t records;
+    int64_t head_seq; /* 0: empty journal */
+    char head_hash[HASH_HEX_BYTES + 1];
+};
+int store_check_ex(struct store *store, const struct store_check_opts *opts,
+                   struct store_check_out *out, struct store_err *err);
 
 void store_errf(struct store_err *err, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

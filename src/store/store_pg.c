@@ -869,6 +869,61 @@ static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb
                    1, params, journal_row, &sc, err);
 }
 
+/* ---- data attached to journal records ---------------------------------------------------- */
+static int pg_data_put(struct store_conn *c, const struct journal_data *d, size_t n,
+                       struct store_err *err) {
+    static const char digits[] = "0123456789abcdef";
+    struct sbuf b = {0};
+    assert(c != NULL && (d != NULL || n == 0));
+    for (size_t i = 0; i < n && !b.failed; i++) {
+        assert(d[i].seq > 0 && d[i].len <= JOURNAL_DATA_BYTES_MAX);
+        sb_printf(&b, "%" PRId64 "\t\\\\x", d[i].seq); /* bytea hex, its backslash escaped */
+        sb_reserve(&b, 2 * d[i].len + 1);
+        for (size_t k = 0; k < d[i].len && !b.failed; k++) {
+            b.data[b.len++] = digits[d[i].bytes[k] >> 4];
+            b.data[b.len++] = digits[d[i].bytes[k] & 15];
+        }
+        sb_put(&b, "\n", 1);
+    }
+    int rc = pg_copy(c, "COPY journal_data(seq, data) FROM STDIN", &b, err);
+    sb_free(&b);
+    return rc;
+}
+
+static int data_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
+    size_t len = 0;
+    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, r, 1), &len);
+    if (bytes == NULL) return -1;
+    struct journal_data d = {col_i64(res, r, 0), bytes, len};
+    int rc = ((data_cb)sc->cb)(sc->ctx, &d);
+    PQfreemem(bytes);
+    return rc;
+}
+
+static int pg_data_scan(struct store_conn *c, int64_t from_seq, int64_t to_seq, data_cb cb,
+                        void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    /* a read-only check of a store of a release before journal_data scans nothing */
+    PGresult *res = pg_run(c, "SELECT to_regclass('journal_data') IS NOT NULL", 0, NULL, err);
+    if (res == NULL) return -1;
+    bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (!exists) return 0;
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char from[24], to[24];
+    snprintf(from, sizeof from, "%" PRId64, from_seq);
+    snprintf(to, sizeof to, "%" PRId64, to_seq);
+    const char *params[2] = {from, to};
+    int rc = pg_scan(c,
+                     "SELECT seq, data FROM journal_data WHERE seq >= $1::bigint"
+                     " AND seq <= $2::bigint ORDER BY seq",
+                     2, params, data_row, &sc, err);
+    if (rc == -1 && err->msg[0] == '\0') store_errf(err, "postgresql: journal_data: out of memory");
+    return rc;
+}
+
 /* ---- year states ------------------------------------------------------------------------ */
 static void special_encode(const struct year_state *st, struct sbuf *b) {
     bool first = true;
@@ -1160,6 +1215,8 @@ const struct store_backend store_pg_backend = {
     .journal_by_seq = pg_journal_by_seq,
     .journal_revoked = pg_journal_revoked,
     .journal_scan = pg_journal_scan,
+    .data_put = pg_data_put,
+    .data_scan = pg_data_scan,
     .states_get = pg_states_get,
     .states_put = pg_states_put,
     .states_scan = pg_states_scan,

@@ -65,8 +65,11 @@ enum stmt_id {
     S_CHECKPOINT_GET,
     S_CHECKPOINT_PUT,
     S_REGISTRY_GEN,
+    S_DATA_PUT,  /* the journal_data statements come last: a read-only connection to a store */
+    S_DATA_SCAN, /* of a release before that table has none (sq_open) */
     S_COUNT,
 };
+#define S_FIRST_OPTIONAL S_DATA_PUT
 
 static const char *const SQL[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -108,6 +111,8 @@ static const char *const SQL[S_COUNT] = {
     [S_CHECKPOINT_GET] = CHECKPOINT_GET_SQL,
     [S_REGISTRY_GEN] = REGISTRY_GEN_SQL,
     [S_CHECKPOINT_PUT] = CHECKPOINT_PUT_SQL,
+    [S_DATA_PUT] = "INSERT INTO journal_data(seq, data) VALUES(?, ?)",
+    [S_DATA_SCAN] = "SELECT seq, data FROM journal_data WHERE seq >= ? AND seq <= ? ORDER BY seq",
 };
 
 struct store_conn {
@@ -260,6 +265,7 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
     for (int i = 0; i < S_COUNT; i++) {
         if (sqlite3_prepare_v3(c->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
             SQLITE_OK) {
+            if (i >= S_FIRST_OPTIONAL && mode == STORE_MODE_READ_ONLY) continue; /* older store */
             fail(c, err, SQL[i]);
             sq_close(c);
             return -1;
@@ -564,6 +570,40 @@ static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, 
         if (step_done(c, S_JOURNAL_PUT, err) != 0) return -1;
     }
     return 0;
+}
+
+static int sq_data_put(struct store_conn *c, const struct journal_data *d, size_t n,
+                       struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_DATA_PUT];
+    assert(s != NULL && (d != NULL || n == 0));
+    for (size_t i = 0; i < n; i++) {
+        assert(d[i].seq > 0 && d[i].len <= JOURNAL_DATA_BYTES_MAX);
+        sqlite3_bind_int64(s, 1, d[i].seq);
+        sqlite3_bind_blob64(s, 2, d[i].len > 0 ? d[i].bytes : (const void *)"", d[i].len,
+                            SQLITE_STATIC);
+        if (step_done(c, S_DATA_PUT, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static int data_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
+    struct journal_data d = {sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), 0};
+    int bytes = sqlite3_column_bytes(s, 1);
+    d.len = bytes > 0 ? (size_t)bytes : 0;
+    if (d.bytes == NULL) d.bytes = (const unsigned char *)"";
+    return ((data_cb)sc->cb)(sc->ctx, &d);
+}
+
+static int sq_data_scan(struct store_conn *c, int64_t from_seq, int64_t to_seq, data_cb cb,
+                        void *ctx, struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    if (c->stmt[S_DATA_SCAN] == NULL) return 0; /* read only, a release before journal_data */
+    struct scan_ctx sc = {(void *)cb, ctx};
+    sqlite3_bind_int64(c->stmt[S_DATA_SCAN], 1, from_seq);
+    sqlite3_bind_int64(c->stmt[S_DATA_SCAN], 2, to_seq);
+    return scan_rows(c, S_DATA_SCAN, data_scan_row, &sc, err);
 }
 
 static void journal_row(sqlite3_stmt *s, struct journal_rec *r) {
@@ -885,6 +925,8 @@ const struct store_backend store_sqlite_backend = {
     .journal_by_seq = sq_journal_by_seq,
     .journal_revoked = sq_journal_revoked,
     .journal_scan = sq_journal_scan,
+    .data_put = sq_data_put,
+    .data_scan = sq_data_scan,
     .states_get = sq_states_get,
     .states_put = sq_states_put,
     .states_scan = sq_states_scan,

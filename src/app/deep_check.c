@@ -1,0 +1,522 @@
+/* deep_check.c: every settlement settled again from the journal alone
+ * (deep_check.h): `yibao check --deep` and `yibao explain`.
+ *
+ * One pass over the journal in seq order, DEEP_CHUNK_RECORDS records and
+ * their attached data per read, inside one read-only snapshot. What the
+ * pass keeps in memory: the registry the imports made so far (policies,
+ * catalog, institutions rebuilt from the files the journal keeps; the
+ * store's current registry for a kind whose imports predate kept files),
+ * each (person, year)'s state and each person's account balance. Persons
+ * are read from their table: it is insert-only and covered by its content
+ * hash (registry_hash.c), so every time sees the same row. */
+#include "app/deep_check.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/settle_case.h"
+#include "codec/codec.h"
+#include "core/hash.h"
+#include "json/json.h"
+#include "store/csv.h"
+#include "store/registry_rows.h"
+
+/* ---- a string-keyed map of fixed-size values ----------------------------- */
+struct node {
+    struct node *next;
+    uint64_t hash;
+    union {
+        struct year_state st;
+        int64_t balance_fen;
+        struct store_institution inst;
+    } v;
+    char key[];
+};
+
+struct dmap {
+    struct node **buckets;
+    size_t bucket_count, count;
+};
+
+static int dmap_init(struct dmap *m) {
+    assert(m != NULL);
+    m->bucket_count = 4096;
+    m->count = 0;
+    m->buckets = calloc(m->bucket_count, sizeof *m->buckets);
+    return m->buckets != NULL ? 0 : -1;
+}
+
+static void dmap_free(struct dmap *m) {
+    assert(m != NULL);
+    for (size_t b = 0; m->buckets != NULL && b < m->bucket_count; b++) {
+        for (struct node *n = m->buckets[b], *next; n != NULL; n = next) {
+            next = n->next;
+            free(n);
+        }
+    }
+    free(m->buckets);
+    m->buckets = NULL;
+}
+
+static void dmap_grow(struct dmap *m) {
+    assert(m->buckets != NULL && (m->bucket_count & (m->bucket_count - 1)) == 0);
+    size_t count = m->bucket_count * 4;
+    struct node **nb = calloc(count, sizeof *nb);
+    if (nb == NULL) return; /* longer chains, still correct */
+    for (size_t i = 0; i < m->bucket_count; i++) {
+        for (struct node *n = m->buckets[i], *next; n != NULL; n = next) {
+            next = n->next;
+            n->next = nb[n->hash & (count - 1)];
+            nb[n->hash & (count - 1)] = n;
+        }
+    }
+    free(m->buckets);
+    m->buckets = nb;
+    m->bucket_count = count;
+}
+
+/* The node of key; with create, a zeroed one when absent (*fresh true).
+ * NULL: absent (or out of memory when creating). */
+static struct node *dmap_get(struct dmap *m, const char *key, bool create, bool *fresh) {
+    assert(m->buckets != NULL && key != NULL);
+    uint64_t h = fnv1a_text(FNV_OFFSET, key);
+    if (fresh != NULL) *fresh = false;
+    for (struct node *n = m->buckets[h & (m->bucket_count - 1)]; n != NULL; n = n->next)
+        if (n->hash == h && strcmp(n->key, key) == 0) return n;
+    if (!create) return NULL;
+    if (m->count >= m->bucket_count) dmap_grow(m);
+    size_t len = strlen(key);
+    struct node *n = calloc(1, sizeof *n + len + 1);
+    if (n == NULL) return NULL;
+    memcpy(n->key, key, len + 1);
+    n->hash = h;
+    n->next = m->buckets[h & (m->bucket_count - 1)];
+    m->buckets[h & (m->bucket_count - 1)] = n;
+    m->count++;
+    if (fresh != NULL) *fresh = true;
+    return n;
+}
+
+/* ---- the replay ----------------------------------------------------------- */
+struct deep {
+    struct store *store;
+    const struct store_backend *ops;
+    struct store_conn *conn;
+    struct store_err *err;
+    int failed; /* 1 once a mismatch is recorded */
+    const struct registry *current;
+    /* the registry the journaled imports made so far */
+    struct policy *policies;
+    size_t policy_count;
+    struct catalog catalog;
+    bool has_catalog;
+    struct dmap insts;
+    struct json_doc *doc;
+    /* persons' years and accounts */
+    struct dmap states, balances;
+    struct store_person person; /* the last one read */
+    /* the chunk */
+    struct journal_rec *recs;
+    size_t rec_count;
+    unsigned char *data[DEEP_CHUNK_RECORDS];
+    size_t data_len[DEEP_CHUNK_RECORDS];
+    struct bill_line *lines;
+    /* explain: the record to explain and stop after (0: none, check all) */
+    int64_t until_seq;
+    struct explain *explain;
+    struct store_settlement *explained;
+    bool explained_found;
+    struct app_deep_out out;
+};
+
+static int mismatch(struct deep *d, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static int mismatch(struct deep *d, const char *format, ...) {
+    assert(d != NULL && format != NULL);
+    if (!d->failed) {
+        va_list ap;
+        va_start(ap, format);
+        vsnprintf(d->err->msg, sizeof d->err->msg, format, ap);
+        va_end(ap);
+    }
+    d->failed = 1;
+    return 1;
+}
+
+/* ---- the registry of the record's time, as app_settle reads it -------------- */
+static const struct store_institution *deep_institution(const void *ctx, const char *code) {
+    const struct deep *d = ctx;
+    assert(d != NULL && code != NULL);
+    struct node *n = dmap_get((struct dmap *)(uintptr_t)&d->insts, code, false, NULL);
+    return n != NULL ? &n->v.inst : registry_institution(d->current, code);
+}
+
+static const struct policy *deep_policy(const void *ctx, const char *region, int32_t year,
+                                        int32_t insutype) {
+    const struct deep *d = ctx;
+    assert(d != NULL && region != NULL);
+    for (size_t i = 0; i < d->policy_count; i++) {
+        const struct policy *p = &d->policies[i];
+        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
+    }
+    return registry_policy(d->current, region, year, insutype);
+}
+
+static const struct policy *deep_fallback(const void *ctx, const char *region, int32_t insutype) {
+    const struct deep *d = ctx;
+    assert(d != NULL && region != NULL);
+    return registry_policy_fallback(d->current, region, insutype);
+}
+
+static const struct catalog *deep_catalog(const void *ctx) {
+    const struct deep *d = ctx;
+    assert(d != NULL);
+    return d->has_catalog ? &d->catalog : registry_catalog(d->current);
+}
+
+/* ---- the person's records as of the record -------------------------------------- */
+static int deep_person(void *ctx, const char *psn_no, struct store_person *out, bool *found,
+                       struct store_err *err) {
+    struct deep *d = ctx;
+    assert(d != NULL && psn_no != NULL && out != NULL && found != NULL);
+    const char *keys[1] = {psn_no};
+    if (d->ops->persons_get(d->conn, keys, 1, out, found, err) != 0) return -1;
+    if (*found) d->person = *out;
+    return 0;
+}
+
+/* The person's account: opened at import with acct_open, then each
+ * record's delta. NULL: out of memory or an unknown person (err). */
+static int64_t *balance_of(struct deep *d, const char *psn_no) {
+    assert(d != NULL && psn_no != NULL);
+    bool fresh = false;
+    struct node *n = dmap_get(&d->balances, psn_no, true, &fresh);
+    if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
+    if (!fresh) return &n->v.balance_fen;
+    if (strcmp(d->person.psn_no, psn_no) != 0) {
+        bool found = false;
+        struct store_person p;
+        if (deep_person(d, psn_no, &p, &found, d->err) != 0) return NULL;
+        if (!found)
+            return store_errf(d->err, "check --deep: person %s: not registered", psn_no), NULL;
+    }
+    n->v.balance_fen = d->person.acct_open_fen;
+    return &n->v.balance_fen;
+}
+
+static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t year) {
+    char key[CODE_BYTES_MAX + 16];
+    assert(d != NULL && psn_no != NULL);
+    snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
+    bool fresh = false;
+    struct node *n = dmap_get(&d->states, key, true, &fresh);
+    if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
+    if (fresh) year_state_init(&n->v.st, year, 0);
+    return &n->v.st;
+}
+
+static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
+                      struct store_err *err) {
+    struct deep *d = ctx;
+    assert(d != NULL && psn_no != NULL && out != NULL && err == d->err);
+    const struct year_state *st = state_of(d, psn_no, year);
+    const int64_t *balance = st != NULL ? balance_of(d, psn_no) : NULL;
+    if (balance == NULL) return -1;
+    *out = *st;
+    out->acct_balc_fen = *balance;
+    return 0;
+}
+
+/* A record's delta on its person's year and account, as the commit queue
+ * applied it (a revoke takes it back). */
+static int apply_delta(struct deep *d, const struct journal_rec *rec,
+                       const struct store_settlement *stl) {
+    assert(rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE);
+    struct year_state *st = state_of(d, rec->psn_no, stl->year);
+    int64_t *balance = st != NULL ? balance_of(d, rec->psn_no) : NULL;
+    if (balance == NULL) return -1;
+    st->acct_balc_fen = *balance;
+    if (rec->kind == JOURNAL_SETTLE) year_state_apply(st, &stl->delta);
+    else year_state_unapply(st, &stl->delta);
+    *balance = st->acct_balc_fen;
+    st->acct_balc_fen = 0;
+    return 0;
+}
+
+/* ---- imports: the registry of the time ------------------------------------------- */
+static int load_policy(struct deep *d, const struct journal_rec *rec, const char *text,
+                       size_t len) {
+    struct json_error jerr;
+    char msg[CODEC_ERR_BYTES];
+    assert(d->policies != NULL && d->policy_count <= POLICIES_MAX);
+    const struct json_value *root = json_parse(d->doc, text, len, &jerr);
+    struct policy *p = calloc(1, sizeof *p);
+    if (p == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    int rc = 0;
+    if (root == NULL || policy_from_json(root, p, msg, sizeof msg) != 0) {
+        rc = mismatch(d, "journal seq %" PRId64 ": its policy does not load: %s", rec->seq,
+                      root == NULL ? jerr.message : msg);
+    } else {
+        size_t i = 0;
+        while (i < d->policy_count &&
+               !(d->policies[i].year == p->year && d->policies[i].insutype == p->insutype &&
+                 strcmp(d->policies[i].region, p->region) == 0))
+            i++;
+        if (i == POLICIES_MAX) rc = mismatch(d, "more than %d policies", POLICIES_MAX);
+        else d->policies[i] = *p, d->policy_count += i == d->policy_count ? 1 : 0;
+    }
+    free(p);
+    return rc;
+}
+
+static int load_catalog(struct deep *d, const struct journal_rec *rec, const char *text,
+                        size_t len) {
+    struct json_error jerr;
+    char msg[CODEC_ERR_BYTES];
+    struct catalog next;
+    assert(d != NULL && text != NULL);
+    catalog_init(&next);
+    const struct json_value *root = json_parse(d->doc, text, len, &jerr);
+    if (root == NULL || catalog_from_json(root, &next, msg, sizeof msg) != 0) {
+        catalog_free(&next);
+        return mismatch(d, "journal seq %" PRId64 ": its catalog does not load: %s", rec->seq,
+                        root == NULL ? jerr.message : msg);
+    }
+    catalog_free(&d->catalog);
+    d->catalog = next;
+    d->has_catalog = true;
+    return 0;
+}
+
+static int load_institutions(struct deep *d, const struct journal_rec *rec, unsigned char *bytes,
+                             size_t len) {
+    assert(d != NULL && bytes != NULL);
+    FILE *f = fmemopen(bytes, len, "rb");
+    if (f == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    struct csv_reader r;
+    int cols[IC_COUNT], col = 0, rc = 0;
+    csv_init(&r, f);
+    const char *why = csv_next(&r) == 1
+                          ? rows_map_header(&r, ROWS_INST_COLS, IC_COUNT, IC_UNTIL, cols)
+                          : "no header";
+    while (why == NULL && (rc = csv_next(&r)) == 1) {
+        if (r.field_count == 1 && r.fields[0][0] == '\0') continue;
+        struct store_institution x;
+        why = rows_institution(&r, cols, &x, &col);
+        struct node *n = why == NULL ? dmap_get(&d->insts, x.code, true, NULL) : NULL;
+        if (why == NULL && n == NULL) why = "out of memory";
+        if (n != NULL) n->v.inst = x;
+    }
+    fclose(f);
+    if (why == NULL && rc < 0) why = r.err;
+    if (why != NULL)
+        return mismatch(d, "journal seq %" PRId64 ": its institutions file does not load: %s",
+                        rec->seq, why);
+    return 0;
+}
+
+static int replay_import(struct deep *d, const struct journal_rec *rec, size_t slot) {
+    assert(rec->kind == JOURNAL_IMPORT && slot < DEEP_CHUNK_RECORDS);
+    unsigned char *bytes = d->data[slot];
+    size_t len = d->data_len[slot];
+    if (bytes == NULL) return 0; /* persons, or a release before kept files */
+    if (strncmp(rec->body, "what=policy ", 12) == 0)
+        return load_policy(d, rec, (const char *)bytes, len);
+    if (strncmp(rec->body, "what=catalog ", 13) == 0)
+        return load_catalog(d, rec, (const char *)bytes, len);
+    if (strncmp(rec->body, "what=institutions ", 18) == 0)
+        return load_institutions(d, rec, bytes, len);
+    return mismatch(d, "journal seq %" PRId64 ": data of an unknown import", rec->seq);
+}
+
+/* ---- settlements -------------------------------------------------------------------- */
+static int resettle(struct deep *d, const struct journal_rec *rec,
+                    const struct store_settlement *stored, size_t slot) {
+    assert(rec->kind == JOURNAL_SETTLE && stored->bill_hash[0] != '\0');
+    struct bill bill;
+    if (d->data[slot] == NULL)
+        return mismatch(d, "journal seq %" PRId64 ": its bill is missing", rec->seq);
+    if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
+    struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
+    struct app_person_reader reader = {d, deep_person, deep_state};
+    struct app_settle_request req = {rec->psn_no, &bill, 0};
+    struct app_settle_answer ans;
+    struct explain *explain = rec->seq == d->until_seq ? d->explain : NULL;
+    if (app_settle(&reg, &reader, &req, &ans, NULL, explain, d->err) != 0) return -1;
+    if (ans.refusal.code != NULL)
+        return mismatch(d, "journal seq %" PRId64 ": settled again, it is refused: %s (%s)",
+                        rec->seq, ans.refusal.code, ans.refusal.field ? ans.refusal.field : "");
+    memcpy(ans.stl.bill_hash, stored->bill_hash, sizeof ans.stl.bill_hash);
+    if (rec->seq == d->until_seq) *d->explained = ans.stl, d->explained_found = true;
+    int64_t was = 0, now = 0;
+    const char *field = settlement_diff(stored, &ans.stl, &was, &now);
+    if (field != NULL)
+        return mismatch(
+            d, "journal seq %" PRId64 ": %s stored %" PRId64 ", settled again %" PRId64 " (%s)",
+            rec->seq, field, was, now,
+            strcmp(field, "region") == 0 ? "another policy" : "the figures differ");
+    d->out.resettled++;
+    return 0;
+}
+
+static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
+    assert(d != NULL && rec != NULL && slot < d->rec_count);
+    d->out.records++;
+    if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": body does not decode", rec->seq);
+    bool explaining = rec->seq == d->until_seq;
+    if (explaining && (rec->kind != JOURNAL_SETTLE || stl.bill_hash[0] == '\0'))
+        return store_errf(d->err, "journal seq %" PRId64 ": %s", rec->seq,
+                          rec->kind != JOURNAL_SETTLE ? "not a settlement"
+                                                      : "its bill was not journaled (a release "
+                                                        "before bills were kept)"),
+               -1;
+    if (rec->kind == JOURNAL_SETTLE && stl.bill_hash[0] != '\0') {
+        int rc = resettle(d, rec, &stl, slot);
+        if (rc != 0) return rc;
+    } else if (rec->kind == JOURNAL_SETTLE) {
+        d->out.skipped++;
+    }
+    return apply_delta(d, rec, &stl);
+}
+
+/* ---- reading the journal in chunks ---------------------------------------------------- */
+static int collect_rec(void *ctx, const struct journal_rec *rec) {
+    struct deep *d = ctx;
+    assert(d->rec_count < DEEP_CHUNK_RECORDS);
+    d->recs[d->rec_count++] = *rec;
+    return d->rec_count == DEEP_CHUNK_RECORDS ? 2 : 0; /* 2: the chunk is full */
+}
+
+static int collect_data(void *ctx, const struct journal_data *data) {
+    struct deep *d = ctx;
+    assert(d->rec_count > 0 && data != NULL);
+    int64_t slot = data->seq - d->recs[0].seq;
+    if (slot < 0 || slot >= (int64_t)d->rec_count || d->data[slot] != NULL) return 0;
+    d->data[slot] = malloc(data->len > 0 ? data->len : 1);
+    if (d->data[slot] == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    if (data->len > 0) memcpy(d->data[slot], data->bytes, data->len);
+    d->data_len[slot] = data->len;
+    return 0;
+}
+
+static void chunk_free(struct deep *d) {
+    assert(d != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
+    for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) {
+        free(d->data[i]);
+        d->data[i] = NULL;
+        d->data_len[i] = 0;
+    }
+    d->rec_count = 0;
+}
+
+/* One chunk from seq `from`: 0 more to read, 2 the end, 1 a mismatch, -1. */
+static int replay_chunk(struct deep *d, int64_t *from) {
+    assert(d->rec_count == 0 && *from >= 1);
+    int rc = d->ops->journal_scan(d->conn, *from, collect_rec, d, d->err);
+    if (rc == -1) return -1;
+    if (d->rec_count == 0) return 2;
+    /* a record's seq is its slot: the chain check proves them consecutive */
+    int64_t first = d->recs[0].seq, last = d->recs[d->rec_count - 1].seq;
+    if (last - first + 1 != (int64_t)d->rec_count)
+        return mismatch(d, "journal seq %" PRId64 ": records missing (run yibao check)", first);
+    if (d->ops->data_scan(d->conn, first, last, collect_data, d, d->err) != 0) return -1;
+    for (size_t i = 0; i < d->rec_count; i++) {
+        if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
+        int one = replay_one(d, &d->recs[i], i);
+        if (one != 0) return one;
+    }
+    *from = last + 1;
+    return d->until_seq > 0 && last >= d->until_seq ? 2 : 0;
+}
+
+static int deep_init(struct deep *d, struct store *store, struct store_err *err) {
+    assert(d != NULL && store != NULL);
+    memset(d, 0, sizeof *d);
+    d->store = store;
+    d->ops = store_ops(store);
+    d->conn = store_conn(store);
+    d->err = err;
+    catalog_init(&d->catalog);
+    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
+    d->doc = json_doc_new(&limits);
+    d->policies = calloc(POLICIES_MAX, sizeof *d->policies);
+    d->recs = calloc(DEEP_CHUNK_RECORDS, sizeof *d->recs);
+    d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
+    if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
+        d->doc == NULL || d->policies == NULL || d->recs == NULL || d->lines == NULL)
+        return store_errf(err, "check --deep: out of memory"), -1;
+    d->current = store_registry_acquire(store);
+    return 0;
+}
+
+static void deep_free(struct deep *d) {
+    assert(d != NULL);
+    if (d->current != NULL) store_registry_release(d->store, d->current);
+    if (d->recs != NULL) chunk_free(d);
+    dmap_free(&d->insts);
+    dmap_free(&d->states);
+    dmap_free(&d->balances);
+    catalog_free(&d->catalog);
+    json_doc_free(d->doc);
+    free(d->policies);
+    free(d->recs);
+    free(d->lines);
+}
+
+/* The pass, up to d->until_seq (0: the whole journal): 0, 1 or -1. */
+static int deep_run(struct deep *d) {
+    assert(d != NULL && d->recs != NULL);
+    if (d->ops->snapshot_begin(d->conn, d->err) != 0) return -1;
+    int64_t from = 1;
+    int rc = 0;
+    while (rc == 0) {
+        rc = replay_chunk(d, &from);
+        chunk_free(d);
+    }
+    d->ops->rollback(d->conn);
+    if (rc == 2) rc = 0;
+    assert(rc != 0 || !d->failed);
+    return rc;
+}
+
+int app_check_deep(struct store *store, struct app_deep_out *out, struct store_err *err) {
+    assert(store != NULL && out != NULL && err != NULL);
+    struct deep *d = malloc(sizeof *d);
+    if (d == NULL) return store_errf(err, "check --deep: out of memory"), -1;
+    int rc = deep_init(d, store, err);
+    if (rc == 0) rc = deep_run(d);
+    *out = d->out;
+    deep_free(d);
+    free(d);
+    return rc;
+}
+
+int app_explain_record(struct store *store, int64_t seq, struct explain *explain,
+                       struct store_settlement *stl, struct store_err *err) {
+    assert(store != NULL && explain != NULL && stl != NULL && err != NULL);
+    if (seq < 1) return store_errf(err, "explain: seq %" PRId64 ": not a journal seq", seq), -1;
+    struct deep *d = malloc(sizeof *d);
+    if (d == NULL) return store_errf(err, "explain: out of memory"), -1;
+    int rc = deep_init(d, store, err);
+    explain_init(explain);
+    d->until_seq = seq;
+    d->explain = explain;
+    d->explained = stl;
+    if (rc == 0) rc = deep_run(d);
+    if (rc == 0 && !d->explained_found) {
+        store_errf(err, "explain: no settlement %" PRId64 " in the journal", seq);
+        rc = -1;
+    }
+    deep_free(d);
+    free(d);
+    return rc;
+}
