@@ -31,7 +31,7 @@ svc_outcome() {
     local code input answer msg
     code=$(jq -r .fixmedins_code "$1")
     input=$(jq -c '{data: (del(.details, .msgid, .fixmedins_code) + {medfee_sumamt:
-        ([.details[]? | .det_item_fee_sumamt | numbers] | add // 0 | . * 100 | round / 100 | if . < 0 then 0 else . end)}),
+        ([.details[]? | .det_item_fee_sumamt | if type == "string" then (tonumber? // empty) else . end | numbers] | add // 0 | . * 100 | round / 100 | if . < 0 then 0 else . end)}),
         feedetail: (.details // [])}' "$1")
     local infno=2207
     [ "$code" = P1 ] && infno=2102
@@ -47,6 +47,16 @@ svc_outcome() {
     else
         echo "MSG:$msg"
     fi
+}
+
+# The interface's reading of a bill (docs/INTEROP.md): a string holding a
+# decimal where a number belongs is that number. The settlement spec's bill
+# format refuses it (E_BAD_AMOUNT), so the CLI is given the numbers.
+as_interface() {
+    jq -c '.details |= (if type == "array" then map(if type == "object" then with_entries(
+        if (.key | IN("cnt", "pric", "det_item_fee_sumamt")) and (.value | type) == "string"
+           and (.value | test("^-?[0-9]+(\\.[0-9]+)?$")) then .value |= tonumber else . end)
+        else . end) else . end)' "$1"
 }
 
 checked=0
@@ -91,6 +101,10 @@ agree three-decimals "E_BAD_AMOUNT|det_item_fee_sumamt|0" \
     "$(B P0001 H3 11 2020-07-01 2020-07-01 "$(L '"1"' XA01 1 2 2.001)")"
 agree text-amount "E_BAD_AMOUNT|det_item_fee_sumamt|0" \
     "$(B P0001 H3 11 2020-07-01 2020-07-01 "$(L '"1"' XA01 1 90 '"90.0x"')")"
+# a decimal as a string: the file format refuses it, the interface reads it
+printf '%s\n' "$(B P0001 H3 11 2020-07-01 2020-07-01 "$(L '"1"' XA01 '"30"' '"1.20"' '"36.00"')")" >"$work/str.json"
+[ "$(cli_outcome "$work/str.json")" = "E_BAD_AMOUNT|cnt|0" ] || fail "a file's string amount: $(cli_outcome "$work/str.json")"
+[ "$(svc_outcome "$work/str.json")" = OK ] || fail "the interface's string amount: $(svc_outcome "$work/str.json")"
 agree mismatch "E_BAD_AMOUNT|det_item_fee_sumamt|0" \
     "$(B P0001 H3 11 2020-07-01 2020-07-01 "$(L '"1"' XA01 2 2 5)")"
 agree unknown-person "E_UNKNOWN_PERSON|psn_no|-1" "$(B NOPE H3 11 2020-07-01 2020-07-01 "$ok1")"
@@ -137,7 +151,8 @@ if [ -n "${YIBAO_SHARED:-}" ] && [ "$SVC_BACKEND" = sqlite ]; then
         psn=P0001; [ "$(jq -r .person.insutype "$v")" = 310 ] && psn=P0002
         while IFS= read -r bill; do
             printf '%s\n' "$bill" >"$work/bill.json"
-            c=$(cli_outcome "$work/bill.json"); s=$(svc_outcome "$work/bill.json")
+            as_interface "$work/bill.json" >"$work/bill-numbers.json"
+            c=$(cli_outcome "$work/bill-numbers.json"); s=$(svc_outcome "$work/bill.json")
             [ "$c" = "$s" ] || fail "$(basename "$v"): yibao settle --db says '$c', the service says '$s'"
             vectors=$((vectors + 1))
         done < <(jq -c --arg psn "$psn" '[.steps[]?.settle | select(. != null and

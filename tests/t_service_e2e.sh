@@ -188,6 +188,12 @@ mapfile -t harr < <(echo "$hdrs" | sed 's/^/-H\n/')
 a=$(curl -s -X POST "$url" "${harr[@]}" --data-binary @"$work/os.json"); expect_err "$a" "signature"
 # another institution's credential for H3's envelope
 a=$(post_as H8 "$work/os.json"); expect_err "$a" "credential's institution"
+# the interface's variants (docs/INTEROP.md): a date-time with T; a decimal
+# as a string, refused with the field named when it is not one
+a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01T09:00:00"}}'); expect_ok "$a"
+a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01X09:00:00"}}'); expect_err "$a" "input.data.begntime"
+a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"0.00","fund_pay_sumamt":"0","acct_pay":"0.0","fixmedins_setl_cnt":"0"}}'); expect_ok "$a"
+a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"1.001","fund_pay_sumamt":0,"acct_pay":0,"fixmedins_setl_cnt":0}}'); expect_err "$a" "medfee_sumamt: 1.001 has more than 2 decimals"
 # suspended institution cannot settle
 a=$(call H9 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}'); expect_err "$a" "suspended"
 # bad input of every kind
@@ -203,7 +209,7 @@ bad 9999 '{}' "unknown transaction"
 bad 2304 '[]' "input: must be an object"
 bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36.001},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}' "medfee_sumamt: 36.001 has more than 2 decimals"
 # a bad number is the engine's E_BAD_AMOUNT, in the spec's order, as from `yibao settle`
-bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36,"begntime":"2020-07-01","endtime":"2020-07-05"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":"36.0"}]}' "^E_BAD_AMOUNT: feedetail\[0\].det_item_fee_sumamt (feedetl_sn '1')$"
+bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36,"begntime":"2020-07-01","endtime":"2020-07-05"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":"36.0x"}]}' "^E_BAD_AMOUNT: feedetail\[0\].det_item_fee_sumamt (feedetl_sn '1')$"
 bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36,"begntime":"2020-07-01","endtime":"2020-07-05"},"feedetail":[{"med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36}]}' "^E_DUP_LINE: feedetail\[0\].feedetl_sn"
 bad 2304 '{"data":{"psn_no":"P0001","medfee_sumamt":36},"feedetail":[{"feedetl_sn":"1","cnt":30,"pric":1.2,"det_item_fee_sumamt":36}]}' "feedetail\[0\].med_list_codg: missing"
 bad 2304 '{"data":{"medfee_sumamt":36},"feedetail":[]}' "input.data.psn_no: missing"

@@ -808,6 +808,49 @@ static void test_bill_line_limit(void **state) {
     free(text);
 }
 
+/* The NHSA interface's variants (bill_source.interface_variants): a string
+ * holding a decimal is that decimal, with the same exactness and limits;
+ * a date-time may have T. */
+static void iface_line(const char *json, struct bill_line *line, bool want_ok) {
+    const struct json_value *v = parse(json);
+    char err[CODEC_ERR_BYTES] = "";
+    assert_non_null(v);
+    assert_int_equal(bill_line_decode(v, "input.feedetail[0]", true, line, err, sizeof err), 0);
+    if (line->numbers_ok != want_ok) print_error("%s: numbers_ok %d\n", json, line->numbers_ok);
+    assert_true(line->numbers_ok == want_ok);
+}
+
+static void test_bill_interface_variants(void **state) {
+    (void)state;
+    struct bill_line line;
+    iface_line("{\"feedetl_sn\":\"1\",\"med_list_codg\":\"SA01\",\"cnt\":\"8\",\"pric\":"
+               "\"35.000000\",\"det_item_fee_sumamt\":\"280.00\"}",
+               &line, true);
+    assert_true(line.cnt_scaled == 80000 && line.pric_scaled == 35000000 &&
+                line.amount_fen == 28000);
+    static const char *const bad[] = {"\"280.001\"", "\"90.0x\"",    "\" 280\"", "\"\"",
+                                      "\"0x10\"",    "\"1,000.00\"", "true"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"feedetl_sn\":\"1\",\"med_list_codg\":\"SA01\",\"cnt\":1,\"pric\":1,"
+                 "\"det_item_fee_sumamt\":%s}",
+                 bad[i]);
+        iface_line(json, &line, false);
+        assert_string_equal(line.bad_field, "det_item_fee_sumamt");
+    }
+    struct bill bill;
+    char err[CODEC_ERR_BYTES];
+    const struct json_value *d = parse("{\"med_type\":\"21\",\"begntime\":\"2020-03-02T08:00:00\","
+                                       "\"endtime\":\"2020-03-11T10:20:30\"}");
+    struct bill_source src = {d, "input.data", NULL, "input.feedetail", true};
+    assert_int_equal(bill_decode(&src, &bill, lines, BILL_LINES_MAX, err, sizeof err), 0);
+    assert_true(bill.dates_ok && bill.endtime == datetime_from_civil(2020, 3, 11, 10, 20, 30));
+    src.interface_variants = false;
+    assert_int_equal(bill_decode(&src, &bill, lines, BILL_LINES_MAX, err, sizeof err), 0);
+    assert_false(bill.dates_ok);
+}
+
 static void test_bill_deferred_errors(void **state) {
     (void)state;
     struct bill bill;
@@ -824,9 +867,12 @@ static void test_bill_deferred_errors(void **state) {
     assert_false(lines[0].numbers_ok);
     assert_string_equal(lines[0].bad_field, "det_item_fee_sumamt");
     assert_true(lines[1].numbers_ok);
+    /* the spec's bill format: a string where a number belongs is E_BAD_AMOUNT */
     bill_loads("\"det_item_fee_sumamt\":280.0", "\"det_item_fee_sumamt\":\"280.00\"", &bill);
     assert_false(lines[0].numbers_ok);
     assert_string_equal(lines[0].bad_field, "det_item_fee_sumamt");
+    bill_loads("\"endtime\":\"2020-03-11 10:20:30\"", "\"endtime\":\"2020-03-11T10:20:30\"", &bill);
+    assert_false(bill.dates_ok);
     bill_loads("\"det_item_fee_sumamt\":280.0", "\"det_item_fee_sumamt\":null", &bill);
     assert_false(lines[0].numbers_ok);
     bill_loads("\"det_item_fee_sumamt\":280.0", "\"det_item_fee_sumamt\":true", &bill);
@@ -948,6 +994,7 @@ int main(void) {
         cmocka_unit_test(test_bill_structural_errors),
         cmocka_unit_test(test_bill_line_limit),
         cmocka_unit_test(test_bill_deferred_errors),
+        cmocka_unit_test(test_bill_interface_variants),
         cmocka_unit_test(test_person_institution_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -12,12 +12,23 @@
 #include "core/limits.h"
 #include "core/policy.h"
 
-int bill_date_field(const struct json_value *obj, const char *key, datetime_s *out) {
+static int date_field(const struct json_value *obj, const char *key, bool iso, datetime_s *out) {
     assert(key != NULL && out != NULL);
     const struct json_value *v = obj ? json_get(obj, key) : NULL;
     if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0)) return 1;
-    if (v->type == JSON_STRING && datetime_parse(v->text, v->len, out)) return 0;
-    return -1;
+    if (v->type != JSON_STRING) return -1;
+    bool ok = iso ? datetime_parse_iso(v->text, v->len, out) : datetime_parse(v->text, v->len, out);
+    return ok ? 0 : -1;
+}
+
+int bill_date_field(const struct json_value *obj, const char *key, datetime_s *out) {
+    assert(key != NULL && out != NULL);
+    return date_field(obj, key, false, out);
+}
+
+int bill_date_field_iso(const struct json_value *obj, const char *key, datetime_s *out) {
+    assert(key != NULL && out != NULL);
+    return date_field(obj, key, true, out);
 }
 
 /* A flag given as true/false, 0/1 or "0"/"1"; absent is false. */
@@ -53,10 +64,12 @@ static int code_field(const struct json_value *obj, const char *key, char *out, 
 
 /* A number of a line: a bad one is recorded (the first names the field). */
 static void line_number(struct bill_line *line, const struct json_value *obj, const char *key,
-                        int decimals, int64_t abs_max, int64_t *out) {
+                        int decimals, int64_t abs_max, bool text_ok, int64_t *out) {
     assert(decimals >= 0 && decimals <= 6 && abs_max > 0);
     const struct json_value *v = json_get(obj, key);
-    if (field_scaled(v, decimals, abs_max, out) == 0) {
+    int rc = text_ok ? field_scaled_text(v, decimals, abs_max, out)
+                     : field_scaled(v, decimals, abs_max, out);
+    if (rc == 0) {
         assert(*out >= -abs_max && *out <= abs_max);
         return;
     }
@@ -65,8 +78,8 @@ static void line_number(struct bill_line *line, const struct json_value *obj, co
     line->numbers_ok = false;
 }
 
-int bill_line_decode(const struct json_value *v, const char *path, struct bill_line *line,
-                     char *err, size_t err_size) {
+int bill_line_decode(const struct json_value *v, const char *path, bool interface_variants,
+                     struct bill_line *line, char *err, size_t err_size) {
     assert(v != NULL && line != NULL && path != NULL);
     struct field_err e = {err, err_size};
     bool present;
@@ -79,9 +92,10 @@ int bill_line_decode(const struct json_value *v, const char *path, struct bill_l
         return -1;
     if (!present) return field_fail(&e, path, "med_list_codg", "missing");
     line->numbers_ok = true;
-    line_number(line, v, "cnt", 4, CNT_SCALED_MAX, &line->cnt_scaled);
-    line_number(line, v, "pric", 6, PRICE_SCALED_MAX, &line->pric_scaled);
-    line_number(line, v, "det_item_fee_sumamt", 2, AMOUNT_FEN_MAX, &line->amount_fen);
+    bool text = interface_variants;
+    line_number(line, v, "cnt", 4, CNT_SCALED_MAX, text, &line->cnt_scaled);
+    line_number(line, v, "pric", 6, PRICE_SCALED_MAX, text, &line->pric_scaled);
+    line_number(line, v, "det_item_fee_sumamt", 2, AMOUNT_FEN_MAX, text, &line->amount_fen);
     assert(line->numbers_ok == (line->bad_field == NULL));
     return 0;
 }
@@ -101,7 +115,9 @@ static int lines_decode(const struct bill_source *src, struct bill *bill, struct
     char path[BILL_PATH_BYTES];
     for (const struct json_value *v = arr->child; v != NULL; v = v->next) {
         snprintf(path, sizeof path, "%.60s[%d]", src->lines_path, (int)bill->line_count);
-        if (bill_line_decode(v, path, &lines[bill->line_count], e->text, e->size) != 0) return -1;
+        if (bill_line_decode(v, path, src->interface_variants, &lines[bill->line_count], e->text,
+                             e->size) != 0)
+            return -1;
         bill->line_count++;
     }
     assert(bill->line_count <= lines_max);
@@ -127,8 +143,9 @@ int bill_decode(const struct bill_source *src, struct bill *bill, struct bill_li
                    p, &e) != 0)
         return -1;
     bill->med_type = med_type_parse(med_type);
-    bill->dates_ok = bill_date_field(h, "begntime", &bill->begntime) == 0 &&
-                     bill_date_field(h, "endtime", &bill->endtime) == 0;
+    bool iso = src->interface_variants;
+    bill->dates_ok = date_field(h, "begntime", iso, &bill->begntime) == 0 &&
+                     date_field(h, "endtime", iso, &bill->endtime) == 0;
     if (flag_field(h, "out_of_area", &bill->out_of_area, p, &e) != 0 ||
         flag_field(h, "filed", &bill->filed, p, &e) != 0 ||
         flag_field(h, "acct_used_flag", &bill->acct_used, p, &e) != 0)
@@ -149,6 +166,6 @@ int32_t bill_insutype_asked(const struct json_value *obj) {
 int bill_from_json(const struct json_value *obj, struct bill *bill, struct bill_line *lines,
                    int32_t lines_max, char *err, size_t err_size) {
     assert(bill != NULL && lines != NULL && err != NULL && err_size > 0);
-    struct bill_source src = {obj, "", obj ? json_get(obj, "details") : NULL, "details"};
+    struct bill_source src = {obj, "", obj ? json_get(obj, "details") : NULL, "details", false};
     return bill_decode(&src, bill, lines, lines_max, err, err_size);
 }

@@ -13,6 +13,7 @@
 #ifndef YIBAO_APP_BILL_DECODE_H
 #define YIBAO_APP_BILL_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@ struct bill_source {
     const char *head_path;
     const struct json_value *lines; /* NULL or JSON null: no lines */
     const char *lines_path;
+    /* The NHSA interface's variants (docs/INTEROP.md): a string holding a
+     * decimal where a number belongs ("12.00", from clients' string-typed
+     * models) and date-times with "T". The settlement spec's own bill
+     * format (files, vectors) keeps them as E_BAD_AMOUNT / E_BAD_DATES. */
+    bool interface_variants;
 };
 
 /* Decodes src into bill, lines into the caller's array of lines_max
@@ -38,12 +44,14 @@ int bill_decode(const struct bill_source *src, struct bill *bill, struct bill_li
                 int32_t lines_max, char *err, size_t err_size);
 
 /* One line: fills line from the object v (path names it in messages). */
-int bill_line_decode(const struct json_value *v, const char *path, struct bill_line *line,
-                     char *err, size_t err_size);
+int bill_line_decode(const struct json_value *v, const char *path, bool interface_variants,
+                     struct bill_line *line, char *err, size_t err_size);
 
 /* A date field of obj: 0 parsed into *out, 1 absent (or null, or ""),
  * -1 present but not YYYY-MM-DD[ HH:MM:SS] (left for E_BAD_DATES). */
 int bill_date_field(const struct json_value *obj, const char *key, datetime_s *out);
+/* As bill_date_field, also taking "T" between date and time. */
+int bill_date_field_iso(const struct json_value *obj, const char *key, datetime_s *out);
 
 /* The scheme a request asks for, from obj's "insutype" ("310", 390, ...):
  * 0 absent (or null, or ""), the scheme, or -1 for anything else. */

@@ -94,6 +94,12 @@ int field_scaled(const struct json_value *v, int decimals, int64_t abs_max, int6
     return decimal_parse(v->text, v->len, decimals, abs_max, out) == DECIMAL_OK ? 0 : -1;
 }
 
+int field_scaled_text(const struct json_value *v, int decimals, int64_t abs_max, int64_t *out) {
+    if (v == NULL || (v->type != JSON_NUMBER && v->type != JSON_STRING)) return -1;
+    /* the string's text is the decimal itself: the same parser, the same exactness */
+    return decimal_parse(v->text, v->len, decimals, abs_max, out) == DECIMAL_OK ? 0 : -1;
+}
+
 static int scaled_field(const struct json_value *obj, const char *key, bool required, int decimals,
                         int64_t max, int64_t *out, const char *path, struct field_err *e,
                         const char *what) {

@@ -42,6 +42,9 @@ int field_integer(const struct json_value *obj, const char *key, bool required, 
                   int64_t max, int64_t *out, const char *path, struct field_err *e);
 /* A value that must be a JSON number: text scaled by decimals. */
 int field_scaled(const struct json_value *v, int decimals, int64_t abs_max, int64_t *out);
+/* As field_scaled, and also a string holding such a number ("12.00"), as
+ * NHSA clients with string-typed models send amounts, cnt and pric. */
+int field_scaled_text(const struct json_value *v, int decimals, int64_t abs_max, int64_t *out);
 
 /* Parses a JSON file into a fresh doc and hands the root to load(); errors
  * are prefixed with the file name. */

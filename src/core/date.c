@@ -5,6 +5,7 @@
 #include "core/date.h"
 
 #include <assert.h>
+#include <string.h>
 #include <stdio.h>
 
 static int64_t days_from_civil(int y, int m, int d) {
@@ -67,6 +68,15 @@ bool datetime_parse(const char *text, size_t len, datetime_s *out) {
     }
     *out = datetime_from_civil(y, mo, d, h, mi, s);
     return true;
+}
+
+bool datetime_parse_iso(const char *text, size_t len, datetime_s *out) {
+    char copy[20];
+    if (text == NULL || len != 19 || text[10] != 'T') return datetime_parse(text, len, out);
+    memcpy(copy, text, len);
+    copy[10] = ' ';
+    copy[19] = '\0';
+    return datetime_parse(copy, len, out);
 }
 
 int datetime_year(datetime_s t) {

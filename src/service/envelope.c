@@ -97,8 +97,12 @@ static int scaled(struct svc_call *c, const struct json_value *obj, const char *
                   const char *path, bool required, int decimals, int64_t max, int64_t *out) {
     assert(obj != NULL && decimals >= 0 && decimals <= 6 && max > 0 && out != NULL);
     const struct json_value *v = json_get(obj, key);
-    if (v == NULL || v->type == JSON_NULL) return required ? missing(c, path, key) : 1;
-    if (v->type != JSON_NUMBER) return type_fail(c, path, key, "a number", v);
+    if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
+        return required ? missing(c, path, key) : 1;
+    /* a string holding a decimal is one ("12.00": clients' string-typed models),
+     * parsed by the same parser with the same limits */
+    if (v->type != JSON_NUMBER && v->type != JSON_STRING)
+        return type_fail(c, path, key, "a number", v);
     enum decimal_status ds = decimal_parse(v->text, v->len, decimals, max, out);
     if (ds == DECIMAL_OK && *out >= 0) return 0;
     char where[SVC_PATH_BYTES]; /* the path only for the message: no formatting on success */
@@ -143,10 +147,12 @@ int in_time(struct svc_call *c, const struct json_value *obj, const char *key, c
     if (v == NULL || v->type == JSON_NULL || (v->type == JSON_STRING && v->len == 0))
         return required ? missing(c, path, key) : 1;
     if (v->type != JSON_STRING) return type_fail(c, path, key, "a date string", v);
-    if (!datetime_parse(v->text, v->len, out)) {
+    if (!datetime_parse_iso(v->text, v->len, out)) {
         char where[SVC_PATH_BYTES];
         join(where, sizeof where, path, key);
-        return svc_fail(c, "%s: '%.40s' is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS", where, v->text);
+        return svc_fail(c,
+                        "%s: '%.40s' is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (or T for the space)",
+                        where, v->text);
     }
     return 0;
 }
@@ -221,7 +227,7 @@ void mdtrt_id_format(int64_t id, char *out, size_t size) {
 static int fee_line(struct svc_call *c, const struct json_value *v, const char *path,
                     struct bill_line *line, datetime_s *ocur) {
     assert(path != NULL && line != NULL);
-    if (bill_line_decode(v, path, line, c->err, sizeof c->err) != 0) return -1;
+    if (bill_line_decode(v, path, true, line, c->err, sizeof c->err) != 0) return -1;
     *ocur = 0;
     if (in_time(c, v, "fee_ocur_time", path, false, ocur) < 0) return -1;
     return 0;

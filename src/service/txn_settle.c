@@ -540,8 +540,8 @@ static int oneshot_defaults(struct svc_call *c, const struct json_value *d, cons
     if (med == NULL || med->type == JSON_NULL || (med->type == JSON_STRING && med->len == 0))
         bill->med_type = med_type_parse(med_default);
     if (arr->type == JSON_ARRAY && latest_fee_time(c, arr, &latest) != 0) return -1;
-    int begn = bill_date_field(d, "begntime", &bill->begntime);
-    int end = bill_date_field(d, "endtime", &bill->endtime);
+    int begn = bill_date_field_iso(d, "begntime", &bill->begntime);
+    int end = bill_date_field_iso(d, "endtime", &bill->endtime);
     bill->dates_ok = begn == 0 && end == 0; /* else the engine's E_BAD_DATES, as from a file */
     if (begn < 0 || end < 0 || bill->med_type == MED_TYPE_INPATIENT) return 0;
     /* an instantaneous visit (outpatient, pharmacy) may leave dates out */
@@ -560,7 +560,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
     if (in_code(c, d, "psn_no", "input.data", true, psn_no, CODE_BYTES_MAX + 1) != 0) return -1;
     if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "input.feedetail: missing");
     c->w->insutype_asked = bill_insutype_asked(d);
-    struct bill_source src = {d, "input.data", arr, "input.feedetail"};
+    struct bill_source src = {d, "input.data", arr, "input.feedetail", true};
     if (bill_decode(&src, bill, c->w->lines, c->w->lines_max, c->err, sizeof c->err) != 0 ||
         oneshot_defaults(c, d, med_default, arr, bill) != 0)
         return -1;
