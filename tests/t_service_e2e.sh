@@ -194,6 +194,22 @@ a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06
 a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01X09:00:00"}}'); expect_err "$a" "input.data.begntime"
 a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"0.00","fund_pay_sumamt":"0","acct_pay":"0.0","fixmedins_setl_cnt":"0"}}'); expect_ok "$a"
 a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"1.001","fund_pay_sumamt":0,"acct_pay":0,"fixmedins_setl_cnt":0}}'); expect_err "$a" "medfee_sumamt: 1.001 has more than 2 decimals"
+# the person by the certificate presented (docs/INTEROP.md): 02 ID card,
+# 03 social security card, 01 electronic voucher with its certno, certno alone
+for q in '"mdtrt_cert_type":"02","mdtrt_cert_no":"440900196006150011"' \
+         '"mdtrt_cert_type":"03","mdtrt_cert_no":"440900196006150011","card_sn":"A1B2"' \
+         '"mdtrt_cert_type":"01","mdtrt_cert_no":"E4F1A2B3","psn_cert_type":"01","certno":"440900196006150011"' \
+         '"psn_cert_type":"01","certno":"440900196006150011"' '"mdtrt_cert_no":"P0001"'; do
+    a=$(call H3 1101 "{\"data\":{$q}}"); expect_ok "$a"; expect_field "$a" .output.baseinfo.psn_no P0001
+done
+a=$(call H3 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"440900000000000000"}}')
+expect_err "$a" "input.data.mdtrt_cert_no: no insured person with ID number '440900000000000000'"
+a=$(call H3 1101 '{"data":{"psn_cert_type":"01","certno":"440900000000000000"}}'); expect_err "$a" "input.data.certno: no insured person"
+a=$(call H3 1101 '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"E4F1A2B3"}}'); expect_err "$a" "electronic voucher"
+a=$(call H3 1101 '{"data":{"mdtrt_cert_type":"07","mdtrt_cert_no":"X"}}'); expect_err "$a" "input.data.mdtrt_cert_type: '07'"
+a=$(call H3 1101 '{"data":{}}'); expect_err "$a" "psn_no, mdtrt_cert_no or certno: missing"
+a=$(call H3 2201 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"440900197001010022","insutype":"310","begntime":"2020-06-01 09:00:00"}}')
+expect_ok "$a"; expect_field "$a" .output.data.psn_no P0002
 # suspended institution cannot settle
 a=$(call H9 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}'); expect_err "$a" "suspended"
 # bad input of every kind

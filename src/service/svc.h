@@ -390,6 +390,15 @@ void svc_request_hash(struct svc_call *c);
 int64_t mdtrt_id_parse(const char *text); /* "MDT123" -> 123, else -1 */
 void mdtrt_id_format(int64_t id, char *out, size_t size);
 
+/* ---- person_id.c -------------------------------------------------------- */
+/* The psn_no of the person data names: its psn_no, else mdtrt_cert_type +
+ * mdtrt_cert_no (02 ID card, 03 social security card: the ID number; 01
+ * electronic voucher: its certno), else certno; insutype (> 0) picks among
+ * the persons of one ID number. -1 with c->err naming the field. Sets
+ * c->w->psn_no to the value asked for (the audit's). */
+int svc_person_identify(struct svc_call *c, const struct json_value *data, const char *path,
+                        int32_t insutype, char *psn_no, size_t size);
+
 /* ---- envelope.c: output writers ---------------------------------------- */
 struct jw {
     struct json_buf *buf;

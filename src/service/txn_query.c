@@ -102,15 +102,13 @@ static int age_at(const char *brdy, int64_t now_s) {
     return age < 0 ? 0 : age;
 }
 
-/* The person named by psn_no, or by mdtrt_cert_no (our psn_no) when absent. */
+/* The person the request names (svc_person_identify: psn_no, or the
+ * certificate presented), with the account balance. */
 static int person_of(struct svc_call *c, const struct json_value *data, const char *path,
                      struct store_person *p, int64_t *balc_fen) {
     char psn_no[CODE_BYTES_MAX + 1];
     assert(data != NULL && path != NULL && p != NULL && balc_fen != NULL);
-    int rc = in_code(c, data, "psn_no", path, false, psn_no, sizeof psn_no);
-    if (rc == 1) rc = in_code(c, data, "mdtrt_cert_no", path, true, psn_no, sizeof psn_no);
-    if (rc != 0) return -1;
-    snprintf(c->w->psn_no, sizeof c->w->psn_no, "%s", psn_no); /* for the audit */
+    if (svc_person_identify(c, data, path, 0, psn_no, sizeof psn_no) != 0) return -1;
     bool found = false;
     struct store_err err;
     if (store_person_get(c->svc->store, psn_no, p, balc_fen, &found, &err) != 0)

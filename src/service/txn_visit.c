@@ -123,8 +123,8 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
                            struct svc_visit *v) {
     int64_t insutype;
     assert(v->id == 0 && v->status == VISIT_OPEN && v->setl_id == 0); /* a new visit */
-    if (in_code(c, d, "psn_no", path, true, v->psn_no, sizeof v->psn_no) != 0 ||
-        in_int(c, d, "insutype", path, true, 1, 999, &insutype) != 0 ||
+    if (in_int(c, d, "insutype", path, true, 1, 999, &insutype) != 0 ||
+        svc_person_identify(c, d, path, (int32_t)insutype, v->psn_no, sizeof v->psn_no) != 0 ||
         in_time(c, d, "begntime", path, true, &v->begntime) != 0 ||
         not_future(c, path, "begntime", v->begntime) != 0 ||
         in_code(c, d, "ipt_otp_no", path, false, v->ipt_otp_no, sizeof v->ipt_otp_no) < 0 ||

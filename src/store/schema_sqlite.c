@@ -118,6 +118,10 @@ static const struct schema_migration MIGRATIONS[] = {
      * institutions file (the registry of the settlement's time) */
     {9, "journal_data", NULL,
      "CREATE TABLE IF NOT EXISTS journal_data (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);"},
+    /* a person found by ID number (1101, 2201, 2401 by mdtrt_cert_no or
+     * certno, as hospitals identify patients) */
+    {10, "persons_certno index", NULL,
+     "CREATE INDEX IF NOT EXISTS persons_certno ON persons (certno);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

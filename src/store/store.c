@@ -365,6 +365,16 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
     return rc;
 }
 
+int store_person_by_certno(struct store *s, const char *certno, char (*psn_nos)[CODE_BYTES_MAX + 1],
+                           size_t max, size_t *n, struct store_err *err) {
+    assert(s != NULL && certno != NULL && psn_nos != NULL && max > 0 && n != NULL);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->persons_by_certno(rd->conn, certno, psn_nos, max, n, err);
+    reader_give(rd);
+    assert(rc != 0 || *n <= max);
+    return rc;
+}
+
 int store_person_find(struct store *s, const char *psn_no, struct store_person *out, bool *found,
                       struct store_err *err) {
     assert(s != NULL && psn_no != NULL);

@@ -185,6 +185,10 @@ struct store_backend {
                        struct store_err *err); /* insert only; a duplicate fails */
     int (*persons_get)(struct store_conn *conn, const char *const *psn_nos, size_t n,
                        struct store_person *out, bool *found, struct store_err *err);
+    /* the psn_nos (at most max, in order) of the persons whose ID number is certno */
+    int (*persons_by_certno)(struct store_conn *conn, const char *certno,
+                             char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
+                             struct store_err *err);
     int (*persons_scan)(struct store_conn *conn, int64_t limit, person_cb cb, void *ctx,
                         struct store_err *err);
     int (*institutions_put)(struct store_conn *conn, const struct store_institution *rows, size_t n,
@@ -409,6 +413,11 @@ void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 int store_person_get(struct store *store, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err);
 /* The registry row only (one read: no journal effect). */
+/* The insured persons (their psn_no, at most max) with ID number certno:
+ * usually one; more when a person is enrolled twice (duplicate enrolment). */
+int store_person_by_certno(struct store *store, const char *certno,
+                           char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
+                           struct store_err *err);
 int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
                       bool *found, struct store_err *err);
 int store_state_get(struct store *store, const char *psn_no, int32_t year, struct year_state *out,

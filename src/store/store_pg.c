@@ -605,6 +605,25 @@ static int pg_persons_get(struct store_conn *c, const char *const *keys, size_t 
                        keys, n, 0, person_fill, out, found, err);
 }
 
+static int pg_persons_by_certno(struct store_conn *c, const char *certno,
+                                char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
+                                struct store_err *err) {
+    char lim[24];
+    assert(certno != NULL && psn_nos != NULL && max > 0 && n != NULL);
+    snprintf(lim, sizeof lim, "%zu", max);
+    const char *params[2] = {certno, lim};
+    *n = 0;
+    PGresult *res = pg_run_raw(
+        c, "SELECT psn_no FROM persons WHERE certno = $1 ORDER BY psn_no LIMIT $2::bigint", 2,
+        params, err);
+    if (res == NULL) return -1;
+    for (int r = 0; r < PQntuples(res) && *n < max; r++)
+        snprintf(psn_nos[(*n)++], CODE_BYTES_MAX + 1, "%s", PQgetvalue(res, r, 0));
+    PQclear(res);
+    assert(*n <= max);
+    return 0;
+}
+
 struct scan_ctx {
     void *cb;
     void *ctx;
@@ -1202,6 +1221,7 @@ const struct store_backend store_pg_backend = {
     .bulk_mode = pg_bulk_mode,
     .persons_put = pg_persons_put,
     .persons_get = pg_persons_get,
+    .persons_by_certno = pg_persons_by_certno,
     .persons_scan = pg_persons_scan,
     .institutions_put = pg_institutions_put,
     .institutions_scan = pg_institutions_scan,

@@ -40,6 +40,7 @@ enum stmt_id {
     S_ROLLBACK,
     S_PERSON_PUT,
     S_PERSON_GET,
+    S_PERSON_BY_CERTNO,
     S_PERSON_SCAN,
     S_INST_PUT,
     S_INST_SCAN,
@@ -77,6 +78,7 @@ static const char *const SQL[S_COUNT] = {
     [S_ROLLBACK] = "ROLLBACK",
     [S_PERSON_PUT] = "INSERT INTO persons(" PERSON_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ?",
+    [S_PERSON_BY_CERTNO] = "SELECT psn_no FROM persons WHERE certno = ? ORDER BY psn_no LIMIT ?",
     [S_PERSON_SCAN] = "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT ?",
     [S_INST_PUT] = "INSERT OR REPLACE INTO institutions(code, name, type, level, region, status,"
                    " suspended_until) VALUES(?,?,?,?,?,?,?)",
@@ -398,6 +400,23 @@ static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t 
         sqlite3_reset(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "persons get");
     }
+    return 0;
+}
+
+static int sq_persons_by_certno(struct store_conn *c, const char *certno,
+                                char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
+                                struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_PERSON_BY_CERTNO];
+    assert(certno != NULL && psn_nos != NULL && max > 0 && n != NULL);
+    bind_text(s, 1, certno);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+        col_text(s, 0, psn_nos[(*n)++], CODE_BYTES_MAX + 1);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "persons by certno");
+    assert(*n <= max);
     return 0;
 }
 
@@ -912,6 +931,7 @@ const struct store_backend store_sqlite_backend = {
     .bulk_mode = sq_bulk_mode,
     .persons_put = sq_persons_put,
     .persons_get = sq_persons_get,
+    .persons_by_certno = sq_persons_by_certno,
     .persons_scan = sq_persons_scan,
     .institutions_put = sq_institutions_put,
     .institutions_scan = sq_institutions_scan,
