@@ -36,7 +36,7 @@ grep -q "cannot listen on $busy: Address already in use" "$work/second.log" ||
 a=$(call H0 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","psn_no":"P0001"}}')
 expect_ok "$a"; expect_field "$a" .output.baseinfo.psn_no P0001
 expect_field "$a" '.output.insuinfo[0].insutype' 390
-cum0=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+cum0=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cum_state)
 
 a=$(call H0 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP1","atddr_no":"D1","dr_name":"Dr","dept_code":"01","dept_name":"Internal","caty":"A03"}}')
 expect_ok "$a"; otp=$(echo "$a" | jq -r .output.data.mdtrt_id)
@@ -87,7 +87,7 @@ expect_field "$a" .output.init_setl_id "$otp_setl"
 a2=$(call H0 2208 "{\"data\":{\"setl_id\":\"$otp_setl\",\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\"}}" H0REVOKE0000000000000001)
 [ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2208 differs"
 a=$(call H0 2208 "{\"data\":{\"setl_id\":\"$otp_setl\"}}"); expect_err "$a" "E_REVOKED"
-cum1=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+cum1=$(call H0 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cum_state)
 [ "$cum0" = "$cum1" ] || fail "revoke did not restore the year: $cum0 vs $cum1"
 
 # ---- inpatient at H3: vector 000 ------------------------------------------
@@ -136,8 +136,8 @@ expect_field "$a" .output.setlinfo.pool_prop_selfpay 0.65
 ipt_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
 a=$(call H3 2304 "$ipt_in"); expect_err "$a" "settled"
 a=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}')
-expect_field "$a" .output.cuminfo.basic_paid 1435.85
-expect_field "$a" .output.cuminfo.admissions 1
+expect_field "$a" .output.cum_state.basic_paid 1435.85
+expect_field "$a" .output.cum_state.admissions 1
 a=$(call H3 2305 "{\"data\":{\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\",\"setl_id\":\"$ipt_setl\"}}"); expect_ok "$a"
 expect_field "$a" .output.setlinfo.hifp_pay -1435.85
 # the visit is open again: it can be settled again
@@ -162,7 +162,7 @@ expect_field "$a" .output.stmtinfo.diff_fund_pay_sumamt -35.85
 # ---- refusals: each infcode -1 and nothing committed ------------------------
 "$YIBAO" check --db "$db" >/dev/null || fail "check before refusals"
 "$YIBAO" check --db "$db" --expect-head "$receipt" --deep >/dev/null || fail "receipt $receipt not held"
-before=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+before=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cum_state)
 oneshot='{"data":{"psn_no":"P0001","insutype":"390","med_type":"21","begntime":"2020-07-01","endtime":"2020-07-05","dise_codg":"K35.8","medfee_sumamt":36.00},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":30,"pric":1.2,"det_item_fee_sumamt":36.0}]}'
 envelope 2304 H3 "$oneshot" >"$work/os.json"
 # bad signature
@@ -264,7 +264,7 @@ a=$(SIGN_NO=abc call H3 2304 "$oneshot"); expect_err "$a" "envelope.sign_no: not
 a=$(SIGN_NO=$sign_H8 call H3 2304 "$oneshot"); expect_err "$a" "envelope.sign_no: issued to another institution"
 a=$(SIGN_NO=$sign_H8 call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}')
 expect_err "$a" "issued to another institution"
-after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cuminfo)
+after=$(call H3 5206 '{"data":{"psn_no":"P0001","year":"2020"}}' | jq -c .output.cum_state)
 [ "$before" = "$after" ] || fail "a refusal changed the year: $before vs $after"
 "$YIBAO" check --db "$db" >/dev/null || fail "check after refusals"
 

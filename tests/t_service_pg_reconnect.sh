@@ -69,7 +69,7 @@ rx2=$(echo "$a" | jq -r .output.setlinfo.setl_id)
 [ "$rx2" -gt "$rx1" ] || fail "second settlement id $rx2 not after $rx1"
 try P1 1101 '{"data":{"psn_no":"P0002"}}' Q1; expect_field "$a" '.output.insuinfo[0].balc' 442.4
 try P1 5206 '{"data":{"psn_no":"P0002","year":"2020"}}' Q2
-expect_field "$a" .output.cuminfo.acct_balc 442.4
+expect_field "$a" .output.cum_state.acct_balc 442.4
 try P1 5203 "{\"data\":{\"setl_id\":\"$rx1\",\"psn_no\":\"P0002\"}}" Q3
 expect_field "$a" .output.setlinfo.acct_pay 28.8
 try P1 2103 "{\"data\":{\"setl_id\":\"$rx1\",\"psn_no\":\"P0002\"}}" RV1
@@ -77,7 +77,7 @@ expect_field "$a" .output.setlinfo.acct_pay -28.8
 try H0 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP1"}}' V1
 visit=$(echo "$a" | jq -r .output.data.mdtrt_id)
 try P1 5206 '{"data":{"psn_no":"P0002","year":"2020"}}' Q4
-expect_field "$a" .output.cuminfo.acct_balc 471.2
+expect_field "$a" .output.cum_state.acct_balc 471.2
 [ "$failures" -le 1 ] || fail "$failures requests failed after the connections were dropped"
 # the settlement replays by msgid after the reconnect
 a=$(call P1 2102 "$(rx P0002)" RX2); expect_ok "$a"; expect_field "$a" .output.setlinfo.setl_id "$rx2"
@@ -96,7 +96,7 @@ psql_base "ALTER DATABASE $pg_db ALLOW_CONNECTIONS true"
 failures=0
 try P1 2102 "$(rx P0002)" RXDOWN1; expect_field "$a" .output.setlinfo.balc 442.4
 try P1 5206 '{"data":{"psn_no":"P0002","year":"2020"}}' Q5
-expect_field "$a" .output.cuminfo.acct_balc 442.4
+expect_field "$a" .output.cum_state.acct_balc 442.4
 try H0 2202 "{\"data\":{\"mdtrt_id\":\"$visit\",\"psn_no\":\"P0001\"}}" V2
 [ "$failures" -le 1 ] || fail "$failures requests failed after connections were allowed again"
 

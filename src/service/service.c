@@ -675,6 +675,7 @@ const char *service_begin(struct service *svc, struct svc_worker *w, const struc
     c->db = svc->rdb;
     c->now_s = req->now_s;
     c->output = &w->body;
+    w->med_type[0] = '\0';
     json_buf_reset(&w->body);
     json_buf_reset(&w->out);
     if (waiter != NULL) w->waiter = *waiter;

@@ -28,6 +28,7 @@
 #define SVC_SIGNIN_SWEEP_S 60    /* a full cache drops its dead entries at most this often */
 #define SVC_CLOCK_AHEAD_S 86400  /* a visit's date may be this far ahead of the clock, no more */
 #define SVC_DAY_S 86400
+#define SVC_NO_CAP_FEN 99999900 /* 999999.00: "no cap" as the platform answers it */
 
 /* ---- service tables (service_db.c) ------------------------------------- */
 enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
@@ -313,6 +314,7 @@ struct svc_worker {
     struct bill bill;       /* settle: the bill (lines in lines[]) */
     struct svc_visit visit; /* hospital flow: the visit being settled */
     char psn_no[CODE_BYTES_MAX + 1];
+    char med_type[8];       /* the settlement answered's med_type ("" unknown); reset per request */
     int32_t insutype_asked; /* settle: data.insutype (app_settle_request) */
     char mdtrt_id[CODE_BYTES_MAX + 1];
     char visit_msgid[MSGID_BYTES_MAX + 1]; /* a visit's settlement's store msgid */
@@ -485,8 +487,26 @@ int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t 
 /* The settlement named by data.setl_id; must be this institution's. */
 int svc_own_settlement(struct svc_call *c, const struct json_value *data, const char *path,
                        struct journal_rec *rec, struct store_settlement *stl, bool *revoked);
-/* Writes "setlinfo" and "setldetail" members; sign -1 for a revoke. */
-void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
-                          const char *mdtrt_id, const char *psn_no, int64_t time_s, int sign);
+/* A settlement answer: the engine's figures and what clients read beside
+ * them (docs/INTEROP.md, "What clients read"). */
+struct svc_setl_answer {
+    const struct store_settlement *stl;
+    int64_t setl_id;      /* its setl_id (a revoke: the revoke's record) */
+    const char *mdtrt_id; /* "" for a one-shot */
+    const char *psn_no;
+    const char *med_type;       /* "11", "21", ...; "" when not known here */
+    int64_t time_s;             /* when settled (unix seconds) */
+    int sign;                   /* 1, or -1 for a revoke (flows negated) */
+    const char *refd_setl_flag; /* 5203: "0"/"1"; NULL: left out */
+};
+/* Writes "setlinfo" and "setldetail" members. The person's fields come
+ * from the registry (an unreadable person leaves them empty: the answer of
+ * a committed settlement is never withheld for them). */
+void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_setl_answer *a);
+/* txn_query.c: the person type code of a category; the age at a time. */
+const char *svc_psn_type_code(enum category cat);
+int svc_age_at(const char *brdy, int64_t now_s);
+/* "21" for MED_TYPE_INPATIENT, ... ; "" for MED_TYPE_INVALID. */
+const char *svc_med_type_text(enum med_type t, char out[8]);
 
 #endif

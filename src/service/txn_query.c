@@ -81,7 +81,7 @@ int txn_signout(struct svc_call *c) {
 }
 
 /* Person codes as this platform defines them (docs/SERVICE.md). */
-static const char *psn_type_code(enum category cat) {
+const char *svc_psn_type_code(enum category cat) {
     static const char *const codes[CATEGORY_COUNT] = {"1101", "1102", "1401", "1402", "1403"};
     return cat < CATEGORY_COUNT ? codes[cat] : "9999";
 }
@@ -90,7 +90,7 @@ static const char *insu_stas(enum insured_status s) {
     return s == INSURED_ACTIVE ? "1" : s == INSURED_SUSPENDED ? "2" : "4";
 }
 
-static int age_at(const char *brdy, int64_t now_s) {
+int svc_age_at(const char *brdy, int64_t now_s) {
     datetime_s b, now = svc_unix_to_local(now_s);
     assert(brdy != NULL);
     if (!datetime_parse(brdy, strlen(brdy), &b)) return 0;
@@ -133,7 +133,7 @@ int txn_person(struct svc_call *c) {
     jw_str(&w, "gend", p.gender);
     jw_str(&w, "naty", "01");
     jw_str(&w, "brdy", p.birth_date);
-    jw_int(&w, "age", age_at(p.birth_date, c->now_s));
+    jw_int(&w, "age", svc_age_at(p.birth_date, c->now_s));
     jw_close(&w, '}');
     jw_arr(&w, "insuinfo");
     jw_obj(&w, NULL);
@@ -141,9 +141,15 @@ int txn_person(struct svc_call *c) {
     char insutype_text[12]; /* the interface sends insutype as a string: "390" */
     snprintf(insutype_text, sizeof insutype_text, "%d", (int)p.insutype);
     jw_str(&w, "insutype", insutype_text);
-    jw_str(&w, "psn_type", psn_type_code(p.category));
+    jw_str(&w, "psn_type", svc_psn_type_code(p.category));
     jw_str(&w, "psn_insu_stas", insu_stas(p.status));
-    jw_time(&w, "psn_insu_date", p.benefit_start);
+    char date[20];
+    datetime_format(p.benefit_start, date);
+    date[10] = '\0'; /* a date on the interface: yyyy-MM-dd */
+    jw_str(&w, "psn_insu_date", date);
+    jw_str(&w, "paus_insu_date", "");
+    jw_str(&w, "cvlserv_flag", "0");
+    jw_str(&w, "emp_name", "");
     jw_str(&w, "insuplc_admdvs", p.region);
     jw_close(&w, '}');
     jw_close(&w, ']');
@@ -158,7 +164,8 @@ int txn_person(struct svc_call *c) {
         if (!(p.flags & idets[i].bit)) continue;
         jw_obj(&w, NULL);
         jw_str(&w, "psn_idet_type", idets[i].code);
-        jw_str(&w, "psn_type_lv", NULL);
+        jw_str(&w, "psn_type_lv", ""); /* a string, never null */
+        jw_str(&w, "begntime", "");
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
@@ -185,6 +192,32 @@ static int year_of(struct svc_call *c, const struct json_value *data, int32_t *y
     return 0;
 }
 
+/* cuminfo in the interface's shape: one row per accumulator of the year,
+ * {insutype, year, cum_ym, cum_type_code, cum}; cum_type_code is the
+ * accumulator's name (docs/INTEROP.md), cum_ym the year's last month. */
+static void cum_rows(struct jw *w, const struct year_state *st, int32_t insutype) {
+    char insutype_text[12], ym[12];
+    assert(st != NULL && st->year >= 1);
+    snprintf(insutype_text, sizeof insutype_text, "%d", (int)insutype);
+    snprintf(ym, sizeof ym, "%04d12", (int)st->year);
+    jw_arr(w, "cuminfo");
+    for (int i = -1; i < YEAR_STATE_MONEY_COUNT; i++) {
+        jw_obj(w, NULL);
+        jw_str(w, "insutype", insutype_text);
+        jw_int(w, "year", st->year);
+        jw_str(w, "cum_ym", ym);
+        if (i < 0) { /* a count, not money */
+            jw_str(w, "cum_type_code", "admissions");
+            jw_int(w, "cum", st->admissions);
+        } else {
+            jw_str(w, "cum_type_code", year_state_field((enum year_state_id)i)->name);
+            jw_fen(w, "cum", year_state_money_get(st, (enum year_state_id)i));
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 int txn_cumulative(struct svc_call *c) {
     assert(c->txn != NULL && !c->txn->writes);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
@@ -209,7 +242,8 @@ int txn_cumulative(struct svc_call *c) {
     jw_begin(&w, c->output);
     jw_str(&w, "psn_no", p.psn_no);
     jw_int(&w, "year", year);
-    jw_raw(&w, "cuminfo", c->w->scratch.data, c->w->scratch.len);
+    cum_rows(&w, &st, p.insutype);
+    jw_raw(&w, "cum_state", c->w->scratch.data, c->w->scratch.len); /* ours: the whole state */
     jw_end(&w);
     return 0;
 }
@@ -226,8 +260,16 @@ int txn_setl_query(struct svc_call *c) {
     if (svc_settlement_mdtrt(c, rec.seq, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
     struct jw w;
     jw_begin(&w, c->output);
-    svc_write_settlement(&w, &stl, rec.seq, mdtrt_id, rec.psn_no, rec.time_us / 1000000, 1);
-    jw_str(&w, "refd_setl_flag", revoked ? "1" : "0");
+    struct svc_setl_answer a = {.stl = &stl,
+                                .setl_id = rec.seq,
+                                .mdtrt_id = mdtrt_id,
+                                .psn_no = rec.psn_no,
+                                .med_type = "",
+                                .time_s = rec.time_us / 1000000,
+                                .sign = 1,
+                                .refd_setl_flag = revoked ? "1" : "0"};
+    svc_write_settlement(c, &w, &a);
+    jw_str(&w, "refd_setl_flag", revoked ? "1" : "0"); /* where releases before put it */
     jw_end(&w);
     return 0;
 }

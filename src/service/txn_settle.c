@@ -115,8 +115,9 @@ static void fund_detail(struct jw *w, const char *type, const char *name, int64_
     jw_str(w, "fund_pay_type", type);
     jw_str(w, "fund_pay_type_name", name);
     jw_fen(w, "inscp_scp_amt", sign * inscp_fen);
-    if (room_fen == INT64_MAX) jw_raw(w, "crt_payb_lmt_amt", "null", 4);
-    else jw_fen(w, "crt_payb_lmt_amt", room_fen);
+    /* no cap: the platform's 999999, never null (a client's decimal cannot hold it) */
+    jw_fen(w, "crt_payb_lmt_amt", room_fen == INT64_MAX ? SVC_NO_CAP_FEN : room_fen);
+    jw_str(w, "setl_proc_info", "");
     jw_fen(w, "fund_payamt", sign * pay_fen);
     jw_close(w, '}');
 }
@@ -149,19 +150,93 @@ static void setldetail(struct jw *w, const struct store_settlement *stl, int sig
     if (sign > 0) jw_fen(w, #name, stl->setl.name);
 #define SETL_ANSWER_(unused, name, kind) SETL_ANSWER_##kind(name)
 
-void svc_write_settlement(struct jw *w, const struct store_settlement *stl, int64_t setl_id,
-                          const char *mdtrt_id, const char *psn_no, int64_t time_s, int sign) {
+const char *svc_med_type_text(enum med_type t, char out[8]) {
+    assert(out != NULL);
+    if (t == MED_TYPE_INVALID) out[0] = '\0';
+    else snprintf(out, 8, "%d", (int)t);
+    return out;
+}
+
+/* The clearing type of a med_type (11 outpatient, 21 inpatient, 41
+ * pharmacy): the first digit, as the platform's clr_type codes go. */
+static const char *clr_type_of(const char *med_type) {
+    assert(med_type != NULL);
+    if (med_type[0] == '2') return "21";
+    if (med_type[0] == '4') return "41";
+    return med_type[0] == '\0' ? "" : "11";
+}
+
+/* The person's fields of setlinfo: name, sex, birth date, age, ID number,
+ * the kind of certificate presented, the person type, civil servant flag. */
+static void setl_person(struct svc_call *c, struct jw *w, const char *psn_no, int64_t time_s) {
+    struct store_person p;
+    bool found = false;
+    struct store_err err;
+    assert(psn_no != NULL);
+    if (store_person_find(c->svc->store, psn_no, &p, &found, &err) != 0 || !found)
+        memset(&p, 0, sizeof p);
+    char cert_type[8] = "";
+    const struct json_value *d = c->input ? json_get(c->input, "data") : NULL;
+    const struct json_value *v = d && d->type == JSON_OBJECT ? json_get(d, "mdtrt_cert_type")
+                                                             : NULL;
+    if (v != NULL && v->type == JSON_STRING && v->len < sizeof cert_type)
+        memcpy(cert_type, v->text, v->len + 1);
+    jw_str(w, "psn_name", p.name);
+    jw_str(w, "psn_cert_type", "01"); /* resident ID card: the registry's certno */
+    jw_str(w, "certno", p.certno);
+    jw_str(w, "gend", p.gender);
+    jw_str(w, "naty", "01");
+    jw_str(w, "brdy", p.birth_date);
+    jw_int(w, "age", found ? svc_age_at(p.birth_date, time_s) : 0);
+    jw_str(w, "psn_type", found ? svc_psn_type_code(p.category) : "");
+    jw_str(w, "cvlserv_flag", "0");
+    jw_str(w, "mdtrt_cert_type", cert_type);
+    jw_str(w, "clr_optins", p.region);
+    assert(!found || strcmp(p.psn_no, psn_no) == 0);
+}
+
+/* The personal account's balance as the store has it now (0 when it
+ * cannot be read: an answer is not withheld for it). */
+static int64_t balance_now(struct svc_call *c, const char *psn_no) {
+    struct store_person p;
+    int64_t balc_fen = 0;
+    bool found = false;
+    struct store_err err;
+    assert(psn_no != NULL);
+    if (store_person_get(c->svc->store, psn_no, &p, &balc_fen, &found, &err) != 0 || !found)
+        return 0;
+    assert(balc_fen >= 0);
+    return balc_fen;
+}
+
+void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_setl_answer *a) {
+    const struct store_settlement *stl = a->stl;
+    int sign = a->sign;
+    char text[24];
     assert(sign == 1 || sign == -1);
+    assert(a->mdtrt_id != NULL && a->psn_no != NULL && a->med_type != NULL);
     jw_obj(w, "setlinfo");
-    jw_int(w, "setl_id", setl_id);
-    jw_str(w, "mdtrt_id", mdtrt_id);
-    jw_str(w, "psn_no", psn_no);
-    char insutype_text[12]; /* the interface sends insutype as a string: "390" */
-    snprintf(insutype_text, sizeof insutype_text, "%d", (int)stl->insutype);
-    jw_str(w, "insutype", insutype_text);
-    jw_time(w, "setl_time", time_s ? svc_unix_to_local(time_s) : 0);
+    snprintf(text, sizeof text, "%" PRId64, a->setl_id); /* a string on the interface */
+    jw_str(w, "setl_id", a->setl_id > 0 ? text : "");
+    jw_str(w, "mdtrt_id", a->mdtrt_id);
+    jw_str(w, "psn_no", a->psn_no);
+    snprintf(text, sizeof text, "%d", (int)stl->insutype); /* "390" */
+    jw_str(w, "insutype", text);
+    jw_str(w, "med_type", a->med_type);
+    jw_time(w, "setl_time", a->time_s ? svc_unix_to_local(a->time_s) : 0);
+    setl_person(c, w, a->psn_no, a->time_s ? a->time_s : c->now_s);
     SETLINFO_FIELDS(SETL_ANSWER_, ~)
+    if (sign < 0) jw_fen(w, "balc", balance_now(c, a->psn_no)); /* after the revoke */
+    /* funds this platform does not run: present, zero (clients read them) */
+    static const char *const zero_funds[] = {"cvlserv_pay",   "hifes_pay",       "oth_pay",
+                                             "hosp_part_amt", "acct_mulaid_pay", "hifdm_pay"};
+    for (size_t i = 0; i < sizeof zero_funds / sizeof zero_funds[0]; i++)
+        jw_fen(w, zero_funds[i], 0);
     jw_bp(w, "pool_prop_selfpay", stl->pool_ratio_bp);
+    jw_str(w, "medins_setl_id", c->msgid);
+    jw_str(w, "clr_way", "1");
+    jw_str(w, "clr_type", clr_type_of(a->med_type));
+    if (a->refd_setl_flag != NULL) jw_str(w, "refd_setl_flag", a->refd_setl_flag);
     jw_close(w, '}');
     setldetail(w, stl, sign);
 }
@@ -201,6 +276,14 @@ int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t 
     return 0;
 }
 
+/* The med_type of the request being answered: its visit's, or its
+ * one-shot bill's; "" for a revoke or a replay (not at hand). */
+static const char *answer_med_type(struct svc_call *c, char out[8]) {
+    assert(c->txn != NULL && out != NULL);
+    snprintf(out, 8, "%s", c->w->med_type); /* set by this request's bill or visit */
+    return out;
+}
+
 /* Beside the NHSA fields, a committed answer carries its receipt: the
  * journal seq and chain hash it was committed at (jrnl_seq, jrnl_hash),
  * which `yibao check --expect-head SEQ:HASH` proves the journal still holds.
@@ -209,10 +292,21 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
                              int64_t setl_id, const char *mdtrt_id, const char *psn_no,
                              int64_t time_s, int sign, const char *jrnl_hash) {
     struct jw w;
+    char setl_text[24], med_type[8];
     assert(sign == 1 || (sign == -1 && setl_id > 0)); /* a revoke names its settlement */
     jw_begin(&w, c->output);
-    svc_write_settlement(&w, stl, sign > 0 ? setl_id : seq, mdtrt_id, psn_no, time_s, sign);
-    if (sign < 0) jw_int(&w, "init_setl_id", setl_id);
+    struct svc_setl_answer a = {.stl = stl,
+                                .setl_id = sign > 0 ? setl_id : seq,
+                                .mdtrt_id = mdtrt_id,
+                                .psn_no = psn_no,
+                                .med_type = answer_med_type(c, med_type),
+                                .time_s = time_s,
+                                .sign = sign};
+    svc_write_settlement(c, &w, &a);
+    if (sign < 0) {
+        snprintf(setl_text, sizeof setl_text, "%" PRId64, setl_id);
+        jw_str(&w, "init_setl_id", setl_text); /* a string on the interface */
+    }
     if (seq > 0 && jrnl_hash != NULL && jrnl_hash[0] != '\0') {
         jw_int(&w, "jrnl_seq", seq);
         jw_str(&w, "jrnl_hash", jrnl_hash);
@@ -353,7 +447,13 @@ int txn_presettle(struct svc_call *c) {
     mdtrt_id_format(v.id, mdtrt_id, sizeof mdtrt_id);
     struct jw w;
     jw_begin(&w, c->output);
-    svc_write_settlement(&w, &ans.stl, 0, mdtrt_id, v.psn_no, c->now_s, 1);
+    struct svc_setl_answer a = {.stl = &ans.stl,
+                                .mdtrt_id = mdtrt_id,
+                                .psn_no = v.psn_no,
+                                .med_type = v.med_type,
+                                .time_s = c->now_s,
+                                .sign = 1};
+    svc_write_settlement(c, &w, &a);
     jw_end(&w);
     return 0;
 }
@@ -392,10 +492,14 @@ static int replay_linked(struct svc_call *c, bool *done) {
     bool found = false;
     assert(done != NULL && strchr(c->store_msgid, SVC_STORE_MSGID_SEP) != NULL);
     *done = false;
+    struct svc_visit v;
+    bool visit_found = false;
     svcdb_lock(c->db);
     int rc = svcdb_setl_by_msgid(c->db, c->store_msgid, &setl_id, &visit_id, &found);
+    if (rc == 0 && found) rc = svcdb_visit_get(c->db, visit_id, &v, &visit_found);
     if (rc != 0) svc_fail(c, "storage: %s", svcdb_error(c->db));
     svcdb_unlock(c->db);
+    if (rc == 0 && visit_found) snprintf(c->w->med_type, sizeof c->w->med_type, "%s", v.med_type);
     if (rc != 0) return -1;
     if (!found) return 0;
     struct journal_rec rec;
@@ -466,6 +570,7 @@ static int visit_settle_read(struct svc_call *c) {
     if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
         return -1;
     w->insutype_asked = bill_insutype_asked(data);
+    snprintf(w->med_type, sizeof w->med_type, "%s", w->visit.med_type);
     /* the visit's n-th settlement: journaled under "CODE:MDT...#n", so that a
      * settlement that committed but whose link failed (a full disk) is
      * answered again, and linked, whatever msgid the retry carries */
@@ -565,6 +670,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
         oneshot_defaults(c, d, med_default, arr, bill) != 0)
         return -1;
     assert(bill->lines == c->w->lines && bill->line_count <= c->w->lines_max);
+    svc_med_type_text(bill->med_type, c->w->med_type);
     return check_total(c, d, bill);
 }
 
@@ -587,7 +693,14 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
         if (svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans, NULL) != 0) return -1;
         struct jw w;
         jw_begin(&w, c->output);
-        svc_write_settlement(&w, &ans.stl, 0, "", psn_no, c->now_s, 1);
+        char med_type[8];
+        struct svc_setl_answer a = {.stl = &ans.stl,
+                                    .mdtrt_id = "",
+                                    .psn_no = psn_no,
+                                    .med_type = svc_med_type_text(bill->med_type, med_type),
+                                    .time_s = c->now_s,
+                                    .sign = 1};
+        svc_write_settlement(c, &w, &a);
         jw_end(&w);
         return 0;
     }

@@ -235,6 +235,19 @@ int txn_visit_info(struct svc_call *c) {
     return 0;
 }
 
+/* The charge item type (med_chrgitm_type) by the national code's first
+ * letter: X western medicine 09, Z patent Chinese medicine 11, C medical
+ * consumables 08; anything else 14 (other). */
+static const char *charge_item_type(const char *code) {
+    assert(code != NULL);
+    switch (code[0]) {
+    case 'X': return "09";
+    case 'Z': return "11";
+    case 'C': return "08";
+    default: return "14";
+    }
+}
+
 static void line_answer(struct jw *w, const struct bill_line *l, const struct line_result *r) {
     static const char *const lv[] = {"", "01", "02", "03"};
     char text[40];
@@ -246,12 +259,11 @@ static void line_answer(struct jw *w, const struct bill_line *l, const struct li
     jw_raw(w, "cnt", text, (size_t)n);
     n = scaled_format(l->pric_scaled, 6, text, sizeof text);
     jw_raw(w, "pric", text, (size_t)n);
-    if (r->cap_price_scaled < 0) {
-        jw_raw(w, "pric_uplmt_amt", "null", 4);
-    } else {
-        n = scaled_format(r->cap_price_scaled, 6, text, sizeof text);
-        jw_raw(w, "pric_uplmt_amt", text, (size_t)n);
-    }
+    /* no cap: the platform's 999999, never null (a client's decimal cannot hold it) */
+    n = scaled_format(r->cap_price_scaled < 0 ? (int64_t)SVC_NO_CAP_FEN * 10000
+                                              : r->cap_price_scaled,
+                      6, text, sizeof text);
+    jw_raw(w, "pric_uplmt_amt", text, (size_t)n);
     jw_bp(w, "selfpay_prop", r->selfpay_prop_bp);
     jw_fen(w, "fulamt_ownpay_amt", r->fulamt_ownpay_fen);
     jw_fen(w, "overlmt_amt", r->overlmt_fen);
@@ -259,6 +271,11 @@ static void line_answer(struct jw *w, const struct bill_line *l, const struct li
     jw_fen(w, "inscp_scp_amt", r->inscp_fen);
     jw_str(w, "chrgitm_lv",
            r->item_class >= CLASS_A && r->item_class <= CLASS_C ? lv[r->item_class] : "03");
+    jw_str(w, "med_chrgitm_type", charge_item_type(l->med_list_codg));
+    /* flags the interface carries per line; this platform's catalog sets none */
+    static const char *const flags[] = {"lmt_used_flag",  "bas_medn_flag",     "hi_nego_drug_flag",
+                                        "chld_medc_flag", "list_sp_item_flag", "drt_reim_flag"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) jw_str(w, flags[i], "0");
     jw_close(w, '}');
 }
 
