@@ -9,7 +9,8 @@
 #   - a credential held to the body-signing HMAC mode refuses sha256;
 #   - revoked institutions read nothing, suspended ones no person;
 #   - person lookups are rate-limited per credential and every one audited;
-#   - sign_no values are random, not sequential.
+#   - sign_no values are random, not sequential;
+#   - every credential edit is journaled, and check finds one made in SQL.
 set -euo pipefail
 source "$(dirname "$0")/t_service_lib.sh"
 
@@ -123,5 +124,13 @@ a=$(call H8 5203 '{"data":{"setl_id":"1"}}'); expect_err "$a" "issued under key"
 stop_server
 mv "$work/key.saved" "$key"
 
+# ---- every credential edit is journaled; check compares the table -----------
+"$YIBAO" credential revoke "$paasid_H9" --db "$db" >/dev/null || fail "revoke H9's credential"
+edits=$(sqlq "SELECT count(*) FROM journal WHERE kind = 3 AND body LIKE 'what=credentials %'")
+[ "$edits" = 9 ] || fail "credential edits journaled: $edits, want 9 (6 issues, rotate, hmac, revoke)"
 "$YIBAO" check --db "$db" >/dev/null || fail "check"
+sqlq "UPDATE svc_credential SET status = 'active' WHERE paasid = '$paasid_H9'"
+rc=0; out=$("$YIBAO" check --db "$db") || rc=$?
+[ "$rc" = 1 ] && [[ "$out" == *"credentials: the svc_credential table differs from what journal seq"* ]] ||
+    fail "a revoked credential set active in SQL: check exited $rc: $out"
 echo "t_service_security: ok"

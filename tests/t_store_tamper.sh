@@ -4,7 +4,8 @@
 # (its seq), a record's postings, an account balance, a year state, the
 # checkpoint seq; what the chain covers beyond its records: a settlement's
 # total that no longer equals its parts, a bill changed, a person or the
-# catalog edited in SQL. A copy rewritten consistently (the basic fund
+# catalog edited in SQL, a credential edited or inserted in SQL (while
+# every `yibao credential` edit leaves check passing). A copy rewritten consistently (the basic fund
 # paying 1.00 more in the result, ledger and state, the chain rehashed by
 # tests/tamper/rechain.py) passes `check` and is found by `check --deep`;
 # the records after the last checkpoint removed after a kill pass `check`
@@ -66,9 +67,58 @@ tamper_suite() { # name db sql-runner
     expect_fail "$name checkpoint past the end" "$db" "is after the journal's end"
     $sql "UPDATE checkpoint SET seq = $cp" >/dev/null
     "$YIBAO" check --db "$db" >/dev/null
+    credential_suite "$name" "$db" "$sql"
     chain_suite "$name" "$db" "$sql"
     $sql "DELETE FROM journal WHERE seq = (SELECT max(seq) - 1 FROM journal)" >/dev/null
     expect_fail "$name deleted record" "$db" "journal seq"
+}
+
+# The service's credentials (svc_credential): every edit through `yibao
+# credential` (issue, rotate, hmac, revoke) leaves check passing; an SQL edit
+# (a revoked credential active again, moved to another institution, its
+# hmac_required cleared, a row inserted) is found and names the record; a
+# row of this release inserted before any credential was journaled too.
+credential_suite() { # name db sql-runner
+    local name=$1 db=$2 sql=$3 code other key out p1 p2 seq
+    local cols="paasid, token, fixmedins_code, status, token_version, key_id, hmac_required"
+    code=$($sql "SELECT min(code) FROM institutions")
+    other=$($sql "SELECT max(code) FROM institutions")
+    [ -n "$code" ] && [ "$code" != "$other" ]
+    key="$work/$name-credential.key"
+    $sql "INSERT INTO svc_credential ($cols) VALUES ('paforged', '', '$code', 'active', 1, 'k', 0)" >/dev/null
+    expect_fail "$name credential inserted, none journaled" "$db" \
+        "credentials: svc_credential row 'paforged' is in no journal record"
+    $sql "DELETE FROM svc_credential WHERE paasid = 'paforged'" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
+    out=$("$YIBAO" credential issue "$code" --db "$db" --key-file "$key")
+    p1=$(sed -n 's/^paasid=//p' <<<"$out")
+    "$YIBAO" check --db "$db" >/dev/null || { echo "$name: check fails after credential issue"; return 1; }
+    out=$("$YIBAO" credential issue "$other" --db "$db" --key-file "$key" --hmac-required)
+    p2=$(sed -n 's/^paasid=//p' <<<"$out")
+    "$YIBAO" credential rotate "$p1" --db "$db" --key-file "$key" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null || { echo "$name: check fails after credential rotate"; return 1; }
+    "$YIBAO" credential hmac "$p1" required --db "$db" --key-file "$key" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null || { echo "$name: check fails after credential hmac"; return 1; }
+    "$YIBAO" credential revoke "$p1" --db "$db" --key-file "$key" >/dev/null
+    out=$("$YIBAO" check --db "$db") || { echo "$name: check fails after credential revoke: $out"; return 1; }
+    echo "$name credentials issued, rotated, held to hmac, revoked: check passes"
+    seq=$($sql "SELECT max(seq) FROM journal WHERE kind = 3 AND body LIKE 'what=credentials %'")
+    [ -n "$seq" ] && [ "$($sql "SELECT max(seq) FROM journal")" = "$seq" ]
+    local differs="credentials: the svc_credential table differs from what journal seq $seq recorded"
+    $sql "UPDATE svc_credential SET status = 'active' WHERE paasid = '$p1'" >/dev/null
+    expect_fail "$name revoked credential set active" "$db" "$differs"
+    $sql "UPDATE svc_credential SET status = 'revoked' WHERE paasid = '$p1'" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
+    $sql "UPDATE svc_credential SET fixmedins_code = '$code' WHERE paasid = '$p2'" >/dev/null
+    expect_fail "$name credential moved to another institution" "$db" "$differs"
+    $sql "UPDATE svc_credential SET fixmedins_code = '$other' WHERE paasid = '$p2'" >/dev/null
+    $sql "UPDATE svc_credential SET hmac_required = 0 WHERE paasid = '$p2'" >/dev/null
+    expect_fail "$name credential hmac_required cleared" "$db" "$differs"
+    $sql "UPDATE svc_credential SET hmac_required = 1 WHERE paasid = '$p2'" >/dev/null
+    $sql "INSERT INTO svc_credential ($cols) VALUES ('paforged', '', '$code', 'active', 1, 'k', 0)" >/dev/null
+    expect_fail "$name credential inserted" "$db" "$differs"
+    $sql "DELETE FROM svc_credential WHERE paasid = 'paforged'" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
 }
 
 # Rewrites record $2's body by EDITS and rehashes the chain from there

@@ -86,8 +86,8 @@ int cmd_check(int argc, char **argv) {
     struct store_check_out out;
     int rc = store_check_ex(store, &opts, &out, &err);
     if (rc == 0) {
-        printf("check ok: %lld journal records; hash chain, ledger, balances, year states, bills"
-               " and registry verified\n",
+        printf("check ok: %lld journal records; hash chain, ledger, balances, year states, bills,"
+               " registry and credentials verified\n",
                (long long)out.records);
         printf("head %lld:%s\n", (long long)out.head_seq, out.head_hash);
         if (opts.expect_seq > 0) printf("receipt %lld: held\n", (long long)opts.expect_seq);

@@ -8,7 +8,8 @@
  * service_db_sqlite.c; postgresql:// URI: service_db_pg.c, see svcdb.h),
  * forwards each call, and holds the lock (one caller at a time per handle:
  * callers hold svcdb_lock() around their calls). It also issues and
- * revokes credentials for `yibao credential`. */
+ * revokes credentials for `yibao credential`, through the store (each edit
+ * with its journal record: store/credential.c). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -142,11 +143,6 @@ int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_creden
     assert(paasid != NULL && out != NULL && found != NULL);
     assert(strlen(paasid) <= SERVICE_PAASID_BYTES_MAX);
     return ops_of(db)->credential_get(db, paasid, out, found);
-}
-
-int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred) {
-    assert(cred != NULL && cred->paasid[0] != '\0');
-    return ops_of(db)->credential_put(db, cred);
 }
 
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
@@ -370,6 +366,45 @@ static void info_of(const struct svc_credential *cred, struct service_credential
     out->hmac_required = cred->hmac_required;
 }
 
+_Static_assert(CREDENTIAL_PAASID_BYTES_MAX == SERVICE_PAASID_BYTES_MAX &&
+                   CREDENTIAL_TOKEN_BYTES_MAX == SERVICE_TOKEN_HEX_BYTES &&
+                   CREDENTIAL_KEY_ID_BYTES_MAX == SERVICE_KEY_ID_HEX_BYTES,
+               "the store's credential row holds the service's credential");
+
+static void row_of(const struct svc_credential *cred, struct store_credential *row) {
+    assert(cred != NULL && row != NULL);
+    memset(row, 0, sizeof *row);
+    snprintf(row->paasid, sizeof row->paasid, "%s", cred->paasid);
+    snprintf(row->token, sizeof row->token, "%s", cred->legacy_token);
+    snprintf(row->fixmedins_code, sizeof row->fixmedins_code, "%s", cred->fixmedins_code);
+    snprintf(row->status, sizeof row->status, "%s", cred->active ? "active" : "revoked");
+    row->token_version = cred->token_version;
+    snprintf(row->key_id, sizeof row->key_id, "%s", cred->key_id);
+    row->hmac_required = cred->hmac_required ? 1 : 0;
+}
+
+static void cred_of(const struct store_credential *row, struct svc_credential *cred) {
+    assert(cred != NULL && row != NULL);
+    memset(cred, 0, sizeof *cred);
+    snprintf(cred->paasid, sizeof cred->paasid, "%s", row->paasid);
+    snprintf(cred->legacy_token, sizeof cred->legacy_token, "%s", row->token);
+    snprintf(cred->fixmedins_code, sizeof cred->fixmedins_code, "%s", row->fixmedins_code);
+    cred->active = strcmp(row->status, "active") == 0;
+    cred->token_version = row->token_version;
+    snprintf(cred->key_id, sizeof cred->key_id, "%s", row->key_id);
+    cred->hmac_required = row->hmac_required != 0;
+}
+
+/* The credentials are written through the store, so that each edit and
+ * its journal record commit together (store/credential.c). */
+static int store_for(const char *target, struct store **out, char *err, size_t err_size) {
+    struct store_err serr;
+    assert(target != NULL && out != NULL);
+    if (store_open_as(target, STORE_MODE_EXISTING, out, &serr) == 0) return 0;
+    snprintf(err, err_size, "%s", serr.msg);
+    return -1;
+}
+
 int service_credential_issue(const char *target, const char *key_path, const char *code,
                              bool hmac_required, struct service_credential_info *out, char *err,
                              size_t err_size) {
@@ -377,8 +412,11 @@ int service_credential_issue(const char *target, const char *key_path, const cha
     assert(target != NULL && key_path != NULL && code != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     if (service_key_load(key_path, true, &key, &out->key_created, err, err_size) != 0) return -1;
-    struct svcdb *db;
-    if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;
+    struct store *store = NULL;
+    if (store_for(target, &store, err, err_size) != 0) {
+        OPENSSL_cleanse(&key, sizeof key);
+        return -1;
+    }
     struct svc_credential cred = {
         .active = true, .hmac_required = hmac_required, .token_version = 1};
     char rnd[33];
@@ -387,37 +425,51 @@ int service_credential_issue(const char *target, const char *key_path, const cha
     snprintf(cred.fixmedins_code, sizeof cred.fixmedins_code, "%s", code);
     snprintf(cred.key_id, sizeof cred.key_id, "%s", key.id);
     assert(strlen(cred.paasid) == 2 + 16 && cred.legacy_token[0] == '\0'); /* nothing secret */
-    int rc = svcdb_credential_put(db, &cred);
-    if (rc != 0) snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
+    struct store_credential row;
+    struct store_err serr;
+    row_of(&cred, &row);
+    int rc = store_credential_put(store, &row, "issue", &serr);
+    if (rc != 0) snprintf(err, err_size, "%s: %s", target, serr.msg);
     info_of(&cred, out);
     if (rc == 0) service_token_derive(&key, cred.paasid, cred.token_version, out->token);
     OPENSSL_cleanse(&key, sizeof key);
-    svcdb_close(db);
+    store_close(store);
     return rc;
 }
 
-/* Reads paasid's credential, lets edit() change it, writes it back. */
-static int credential_edit(const char *target, const char *paasid,
+struct edit_ctx {
+    void (*edit)(struct svc_credential *cred, void *ctx);
+    void *ctx;
+};
+
+static void edit_row(struct store_credential *row, void *ctx) {
+    const struct edit_ctx *ec = ctx;
+    struct svc_credential cred;
+    assert(row != NULL && ec != NULL && ec->edit != NULL);
+    cred_of(row, &cred);
+    ec->edit(&cred, ec->ctx);
+    row_of(&cred, row);
+}
+
+/* Reads paasid's credential, lets edit() change it, writes it back: one
+ * transaction of the store, with its journal record. */
+static int credential_edit(const char *target, const char *paasid, const char *op,
                            void (*edit)(struct svc_credential *cred, void *ctx), void *ctx,
                            struct svc_credential *after, char *err, size_t err_size) {
     assert(target != NULL && paasid != NULL && edit != NULL && after != NULL);
     if (strlen(paasid) > SERVICE_PAASID_BYTES_MAX) /* a command-line argument: never issued */
         return snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid), -1;
-    struct svcdb *db;
-    if (svcdb_open(target, false, &db, err, err_size) != 0) return -1;
+    struct store *store = NULL;
+    if (store_for(target, &store, err, err_size) != 0) return -1;
+    struct edit_ctx ec = {edit, ctx};
+    struct store_credential row;
+    struct store_err serr;
     bool found = false;
-    int rc = svcdb_credential_get(db, paasid, after, &found);
-    if (rc == 0 && !found) {
-        snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid);
-        rc = -1;
-    } else if (rc == 0) {
-        edit(after, ctx);
-        rc = svcdb_credential_put(db, after);
-        if (rc != 0) snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
-    } else {
-        snprintf(err, err_size, "%s: %s", target, svcdb_error(db));
-    }
-    svcdb_close(db);
+    int rc = store_credential_edit(store, paasid, op, edit_row, &ec, &row, &found, &serr);
+    if (rc == 0) cred_of(&row, after);
+    else if (!found) snprintf(err, err_size, "%s: no credential with paasid '%s'", target, paasid);
+    else snprintf(err, err_size, "%s: %s", target, serr.msg);
+    store_close(store);
     return rc;
 }
 
@@ -436,7 +488,7 @@ int service_credential_rotate(const char *target, const char *key_path, const ch
     assert(target != NULL && key_path != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     if (service_key_load(key_path, true, &key, &out->key_created, err, err_size) != 0) return -1;
-    int rc = credential_edit(target, paasid, edit_rotate, &key, &cred, err, err_size);
+    int rc = credential_edit(target, paasid, "rotate", edit_rotate, &key, &cred, err, err_size);
     if (rc == 0) {
         info_of(&cred, out);
         service_token_derive(&key, cred.paasid, cred.token_version, out->token);
@@ -456,7 +508,8 @@ int service_credential_set_status(const char *target, const char *paasid, const 
     struct svc_credential cred;
     assert(strcmp(status, "active") == 0 || strcmp(status, "revoked") == 0);
     bool active = strcmp(status, "active") == 0;
-    return credential_edit(target, paasid, edit_status, &active, &cred, err, err_size);
+    return credential_edit(target, paasid, active ? "activate" : "revoke", edit_status, &active,
+                           &cred, err, err_size);
 }
 
 static void edit_hmac(struct svc_credential *cred, void *ctx) {
@@ -469,5 +522,5 @@ int service_credential_set_hmac(const char *target, const char *paasid, bool hma
                                 char *err, size_t err_size) {
     struct svc_credential cred;
     assert(target != NULL && paasid != NULL);
-    return credential_edit(target, paasid, edit_hmac, &hmac_required, &cred, err, err_size);
+    return credential_edit(target, paasid, "hmac", edit_hmac, &hmac_required, &cred, err, err_size);
 }

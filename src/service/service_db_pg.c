@@ -29,7 +29,6 @@
 
 enum stmt_id {
     S_CRED_GET,
-    S_CRED_PUT,
     S_ANS_GET,
     S_ANS_PUT,
     S_ANS_PRUNE,
@@ -70,10 +69,6 @@ static const char *const stmt_sql[S_COUNT] = {
                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
     [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
                    "FROM svc_credential WHERE paasid = $1",
-    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status, "
-                   "token_version, key_id, hmac_required) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                   "ON CONFLICT (paasid) DO UPDATE SET token = $2, status = $4, token_version = "
-                   "$5, key_id = $6, hmac_required = $7",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = $1 AND "
                   "msgid = $2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
@@ -358,19 +353,6 @@ static int pg_credential_get(struct svcdb *base, const char *paasid, struct svc_
     PQclear(res);
     assert(!*found || strcmp(out->paasid, paasid) == 0);
     return 0;
-}
-
-static int pg_credential_put(struct svcdb *base, const struct svc_credential *cred) {
-    assert(cred->paasid[0] != '\0');
-    char version[PGDB_INT_BYTES];
-    const char *v[] = {cred->paasid,
-                       cred->legacy_token,
-                       cred->fixmedins_code,
-                       cred->active ? "active" : "revoked",
-                       i64(version, cred->token_version),
-                       cred->key_id,
-                       cred->hmac_required ? "1" : "0"};
-    return run(pgd(base), S_CRED_PUT, 7, v);
 }
 
 static int pg_audit_put(struct svcdb *base, const struct svc_audit *row) {
@@ -755,7 +737,6 @@ const struct svcdb_ops svcdb_pg_ops = {
     .release = pg_release,
     .rollback_to = pg_rollback_to,
     .credential_get = pg_credential_get,
-    .credential_put = pg_credential_put,
     .audit_put = pg_audit_put,
     .answer_get = pg_answer_get,
     .answer_put = pg_answer_put,

@@ -19,7 +19,6 @@
 
 enum stmt_id {
     S_CRED_GET,
-    S_CRED_PUT,
     S_ANS_GET,
     S_ANS_PUT,
     S_ANS_PRUNE,
@@ -61,10 +60,6 @@ static const char *const stmt_sql[S_COUNT] = {
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
                    "FROM svc_credential WHERE paasid = ?1",
-    [S_CRED_PUT] = "INSERT INTO svc_credential (paasid, token, fixmedins_code, status, "
-                   "token_version, key_id, hmac_required) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                   "ON CONFLICT(paasid) DO UPDATE SET token = ?2, status = ?4, token_version = "
-                   "?5, key_id = ?6, hmac_required = ?7",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = ?1 AND "
                   "msgid = ?2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
@@ -274,20 +269,6 @@ static int sq_credential_get(struct svcdb *base, const char *paasid, struct svc_
     finish(db, S_CRED_GET);
     assert(strcmp(out->paasid, paasid) == 0);
     return 0;
-}
-
-static int sq_credential_put(struct svcdb *base, const struct svc_credential *cred) {
-    struct sqdb *db = sq(base);
-    sqlite3_stmt *s = db->st[S_CRED_PUT];
-    assert(cred->paasid[0] != '\0');
-    bind_text(s, 1, cred->paasid);
-    bind_text(s, 2, cred->legacy_token);
-    bind_text(s, 3, cred->fixmedins_code);
-    bind_text(s, 4, cred->active ? "active" : "revoked");
-    sqlite3_bind_int64(s, 5, cred->token_version);
-    bind_text(s, 6, cred->key_id);
-    sqlite3_bind_int64(s, 7, cred->hmac_required ? 1 : 0);
-    return run(db, S_CRED_PUT);
 }
 
 static int sq_audit_put(struct svcdb *base, const struct svc_audit *row) {
@@ -645,7 +626,6 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .release = sq_release,
     .rollback_to = sq_rollback_to,
     .credential_get = sq_credential_get,
-    .credential_put = sq_credential_put,
     .audit_put = sq_audit_put,
     .answer_get = sq_answer_get,
     .answer_put = sq_answer_put,

@@ -91,7 +91,6 @@ const char *svcdb_error(struct svcdb *db);
 
 int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_credential *out,
                          bool *found);
-int svcdb_credential_put(struct svcdb *db, const struct svc_credential *cred);
 /* Replayable answers of non-settlement writes, by (fixmedins_code, msgid),
  * with the time they were given and the hash of the request they answer
  * (svc_request_hash; "" for answers kept before migration 6). A pruned

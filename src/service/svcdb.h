@@ -43,7 +43,6 @@ struct svcdb_ops {
     int (*rollback_to)(struct svcdb *db);
     int (*credential_get)(struct svcdb *db, const char *paasid, struct svc_credential *out,
                           bool *found);
-    int (*credential_put)(struct svcdb *db, const struct svc_credential *cred);
     int (*answer_get)(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
                       char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found);
     int (*answer_put)(struct svcdb *db, const char *code, const char *msgid, const char *infno,

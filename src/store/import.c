@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "codec/codec.h"
 #include "store/csv.h"
@@ -82,27 +81,11 @@ static int file_sha256(const char *path, char out[HASH_HEX_BYTES + 1], struct st
 }
 
 static int record_begin(struct importer *im) {
-    struct journal_rec *rec = &im->rec;
-    memset(rec, 0, sizeof *rec);
-    bool found = false;
-    const struct store_backend *ops = store_ops(im->store);
-    if (ops->journal_tail(store_conn(im->store), rec, &found, im->err) != 0) return -1;
-    int64_t seq = found ? rec->seq + 1 : 1;
-    char prev[HASH_HEX_BYTES + 1];
-    if (found) memcpy(prev, rec->hash, sizeof prev);
-    else memset(prev, '0', HASH_HEX_BYTES), prev[HASH_HEX_BYTES] = '\0';
-    memset(rec, 0, sizeof *rec);
-    rec->seq = seq;
-    memcpy(rec->prev_hash, prev, sizeof prev);
-    rec->kind = JOURNAL_IMPORT;
-    rec->time_us = store_now_us();
-    unsigned char raw[8] = {0};
-    if (RAND_bytes(raw, sizeof raw) != 1) memcpy(raw, &rec->time_us, sizeof raw);
-    snprintf(rec->msgid, sizeof rec->msgid, "import-%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x",
-             seq, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
-    /* the record continues the chain at the tail */
-    assert(rec->seq >= 1 && strlen(rec->prev_hash) == HASH_HEX_BYTES && rec->ref_seq == 0);
-    return file_sha256(im->path, rec->req_hash, im->err);
+    assert(im != NULL && im->path != NULL);
+    if (journal_import_begin(store_ops(im->store), store_conn(im->store), "import", &im->rec,
+                             im->err) != 0)
+        return -1;
+    return file_sha256(im->path, im->rec.req_hash, im->err);
 }
 
 /* The import writes balances directly, so the tables are made current

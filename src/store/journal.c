@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 
 #include "store/store.h"
@@ -47,6 +48,30 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_IMPORT: return "import";
     }
     return "?";
+}
+
+int journal_import_begin(const struct store_backend *ops, struct store_conn *conn,
+                         const char *msgid_prefix, struct journal_rec *rec, struct store_err *err) {
+    assert(ops != NULL && conn != NULL && msgid_prefix != NULL && rec != NULL);
+    memset(rec, 0, sizeof *rec);
+    bool found = false;
+    if (ops->journal_tail(conn, rec, &found, err) != 0) return -1;
+    int64_t seq = found ? rec->seq + 1 : 1;
+    char prev[HASH_HEX_BYTES + 1];
+    if (found) memcpy(prev, rec->hash, sizeof prev);
+    else memset(prev, '0', HASH_HEX_BYTES), prev[HASH_HEX_BYTES] = '\0';
+    memset(rec, 0, sizeof *rec);
+    rec->seq = seq;
+    memcpy(rec->prev_hash, prev, sizeof prev);
+    rec->kind = JOURNAL_IMPORT;
+    rec->time_us = store_now_us();
+    unsigned char raw[8] = {0};
+    if (RAND_bytes(raw, sizeof raw) != 1) memcpy(raw, &rec->time_us, sizeof raw);
+    snprintf(rec->msgid, sizeof rec->msgid, "%.16s-%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x",
+             msgid_prefix, seq, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+    /* the record continues the chain at the tail */
+    assert(rec->seq >= 1 && strlen(rec->prev_hash) == HASH_HEX_BYTES && rec->ref_seq == 0);
+    return 0;
 }
 
 static void hex_of(const unsigned char *md, unsigned len, char *out) {

@@ -10,7 +10,9 @@
  * before only the journal and the ledger were covered. The whole table is
  * hashed, not the rows the import added: persons are insert-only but
  * institutions and policies are upserts and the catalog is replaced, and a
- * table hash covers all four alike (one scan at import and at check). */
+ * table hash covers all four alike (one scan at import and at check).
+ * The service's credentials (svc_credential) are hashed alike, by
+ * credential.c's records (what=credentials). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -78,6 +80,16 @@ static int catalog_row(void *ctx, const struct catalog_item *item) {
     return 0;
 }
 
+/* Every column of svc_credential as stored (a previous release's token
+ * too: replacing it in SQL would let a known token sign in). */
+static int credential_row(void *ctx, const struct store_credential *c) {
+    assert(ctx != NULL && c != NULL);
+    hash_line(ctx, "%s\x1f%s\x1f%s\x1f%s\x1f%" PRId64 "\x1f%s\x1f%" PRId64 "\n", c->paasid,
+              c->token, c->fixmedins_code, c->status, c->token_version, c->key_id,
+              c->hmac_required);
+    return 0;
+}
+
 static int scan_kind(const struct store_backend *ops, struct store_conn *conn, const char *kind,
                      struct hasher *h, struct store_err *err) {
     assert(ops != NULL && kind != NULL && h != NULL);
@@ -86,6 +98,8 @@ static int scan_kind(const struct store_backend *ops, struct store_conn *conn, c
         return ops->institutions_scan(conn, institution_row, h, err);
     if (strcmp(kind, "policy") == 0) return ops->policies_scan(conn, policy_row, h, err);
     if (strcmp(kind, "catalog") == 0) return ops->catalog_scan(conn, catalog_row, h, err);
+    if (strcmp(kind, "credentials") == 0)
+        return ops->credentials_scan(conn, credential_row, h, err);
     return store_errf(err, "registry: unknown kind '%s'", kind), -1;
 }
 

@@ -96,6 +96,24 @@ struct store_policy_row {
 
 enum journal_kind { JOURNAL_SETTLE = 1, JOURNAL_REVOKE = 2, JOURNAL_IMPORT = 3 };
 
+/* A row of the service's svc_credential table (service_db.c issues and
+ * edits them through store_credential_put, credential.c): every column as
+ * stored, so that its content hash covers them all. */
+#define CREDENTIAL_PAASID_BYTES_MAX 63 /* SERVICE_PAASID_BYTES_MAX */
+#define CREDENTIAL_TOKEN_BYTES_MAX 64  /* a previous release's plaintext token (hex) */
+#define CREDENTIAL_KEY_ID_BYTES_MAX 16 /* SERVICE_KEY_ID_HEX_BYTES */
+#define CREDENTIAL_STATUS_BYTES_MAX 15 /* "active", "revoked" */
+
+struct store_credential {
+    char paasid[CREDENTIAL_PAASID_BYTES_MAX + 1];
+    char token[CREDENTIAL_TOKEN_BYTES_MAX + 1]; /* "" but for a previous release's row */
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    char status[CREDENTIAL_STATUS_BYTES_MAX + 1];
+    int64_t token_version; /* 0: a previous release's row (its token stored) */
+    char key_id[CREDENTIAL_KEY_ID_BYTES_MAX + 1];
+    int64_t hmac_required; /* 0 or 1 */
+};
+
 struct journal_rec {
     int64_t seq;     /* 1, 2, ...; a settlement's setl_id */
     int64_t time_us; /* unix time, microseconds */
@@ -149,6 +167,7 @@ typedef int (*institution_cb)(void *ctx, const struct store_institution *institu
 typedef int (*policy_cb)(void *ctx, const struct store_policy_row *row);
 typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
 typedef int (*data_cb)(void *ctx, const struct journal_data *data);
+typedef int (*credential_cb)(void *ctx, const struct store_credential *row);
 
 /* Every operation returns 0 on success and -1 with err filled. "found"
  * arrays say per key whether a row exists. A callback returning non-zero
@@ -253,6 +272,16 @@ struct store_backend {
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
     int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
+
+    /* the service's credentials (svc_credential): one by paasid, an upsert,
+     * and a scan in paasid order (bytewise). A read-only connection to a
+     * store of a release before migration 8 scans nothing. */
+    int (*credential_get)(struct store_conn *conn, const char *paasid, struct store_credential *out,
+                          bool *found, struct store_err *err);
+    int (*credential_put)(struct store_conn *conn, const struct store_credential *row,
+                          struct store_err *err);
+    int (*credentials_scan)(struct store_conn *conn, credential_cb cb, void *ctx,
+                            struct store_err *err);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -325,6 +354,23 @@ void store_attach_pending(struct store *store, struct pending *pending);
  * transaction; errors read "persons.csv:1234: brdy: not a date". */
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err);
+
+/* credential.c: the service's credentials under the chain. Each call is
+ * one write transaction that writes the row and appends a journal record
+ * of kind import whose body is "what=credentials ... content=<SHA-256 of
+ * the svc_credential table after it>" (registry_content_hash, kind
+ * "credentials"), which `yibao check` compares with the table. op names
+ * the edit in the record ("issue", "rotate", ...: [a-z]+).
+ * store_credential_put writes row as given (a new credential, or one
+ * replaced whole); store_credential_edit reads paasid's row in the
+ * transaction, lets edit change it (never its paasid) and writes it back,
+ * with the row after in *after; no such row: -1 with *found false. */
+typedef void (*store_credential_edit_fn)(struct store_credential *row, void *ctx);
+int store_credential_put(struct store *store, const struct store_credential *row, const char *op,
+                         struct store_err *err);
+int store_credential_edit(struct store *store, const char *paasid, const char *op,
+                          store_credential_edit_fn edit, void *ctx, struct store_credential *after,
+                          bool *found, struct store_err *err);
 
 /* ---- requests and the commit queue ---------------------------------- */
 enum store_op { STORE_OP_SETTLE = 1, STORE_OP_REVOKE = 2 };
@@ -454,6 +500,12 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insu
 void revoke_request_hash(int64_t setl_id, char out[HASH_HEX_BYTES + 1]);
 int64_t store_now_us(void);
 const char *journal_kind_name(enum journal_kind kind);
+/* Inside a write transaction: rec made the next import record at the
+ * journal's tail (seq, prev_hash, kind, time, a fresh msgid
+ * "<prefix>-<seq>-<random>"); the caller fills req_hash and body, hashes
+ * and appends it. */
+int journal_import_begin(const struct store_backend *ops, struct store_conn *conn,
+                         const char *msgid_prefix, struct journal_rec *rec, struct store_err *err);
 
 /* ---- bill_blob.c: a bill as the journal keeps it ------------------------ */
 /* A compact binary form of every field the engine reads (strings with
@@ -465,7 +517,8 @@ int bill_blob_encode(const struct bill *bill, unsigned char **out, size_t *len);
 int bill_blob_decode(const unsigned char *data, size_t len, struct bill *bill,
                      struct bill_line *lines, int32_t lines_max);
 /* The content hash of a registry table (KIND persons, institutions,
- * policy, catalog): SHA-256 of its rows in key order (registry_hash.c). */
+ * policy, catalog) or of the service's credentials (KIND credentials):
+ * SHA-256 of its rows in key order (registry_hash.c). */
 int registry_content_hash(const struct store_backend *ops, struct store_conn *conn,
                           const char *kind, char out[HASH_HEX_BYTES + 1], struct store_err *err);
 

@@ -8,6 +8,8 @@
 #define JOURNAL_COLS                                                                    \
     "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body," \
     " prev_hash, hash"
+#define CREDENTIAL_COLS \
+    "paasid, token, fixmedins_code, status, token_version, key_id, hmac_required"
 #define PERSON_COLS                                                                \
     "psn_no, certno, name, gender, birth_date, insutype, category, flags, region," \
     " benefit_start, acct_open, status"

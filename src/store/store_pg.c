@@ -1210,6 +1210,81 @@ static int pg_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struc
     return 0;
 }
 
+/* ---- the service's credentials ------------------------------------------------------------ */
+static void credential_fill(const PGresult *res, int r, struct store_credential *out) {
+    assert(res != NULL && out != NULL && PQnfields(res) == 7);
+    memset(out, 0, sizeof *out);
+    col_text(res, r, 0, out->paasid, sizeof out->paasid);
+    col_text(res, r, 1, out->token, sizeof out->token);
+    col_text(res, r, 2, out->fixmedins_code, sizeof out->fixmedins_code);
+    col_text(res, r, 3, out->status, sizeof out->status);
+    out->token_version = col_i64(res, r, 4);
+    col_text(res, r, 5, out->key_id, sizeof out->key_id);
+    out->hmac_required = col_i64(res, r, 6);
+}
+
+static int pg_credential_get(struct store_conn *c, const char *paasid, struct store_credential *out,
+                             bool *found, struct store_err *err) {
+    assert(c != NULL && paasid != NULL && out != NULL && found != NULL);
+    const char *params[1] = {paasid};
+    PGresult *res = pg_run(c, "SELECT " CREDENTIAL_COLS " FROM svc_credential WHERE paasid = $1", 1,
+                           params, err);
+    if (res == NULL) return -1;
+    *found = PQntuples(res) == 1;
+    if (*found) credential_fill(res, 0, out);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_credential_put(struct store_conn *c, const struct store_credential *r,
+                             struct store_err *err) {
+    assert(c != NULL && c->in_tx && r != NULL && r->paasid[0] != '\0');
+    char version[24], hmac[24];
+    snprintf(version, sizeof version, "%" PRId64, r->token_version);
+    snprintf(hmac, sizeof hmac, "%" PRId64, r->hmac_required);
+    const char *params[7] = {r->paasid, r->token, r->fixmedins_code, r->status, version,
+                             r->key_id, hmac};
+    PGresult *res = pg_run(c,
+                           "INSERT INTO svc_credential(" CREDENTIAL_COLS ")"
+                           " VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (paasid) DO UPDATE SET"
+                           " token = excluded.token, fixmedins_code = excluded.fixmedins_code,"
+                           " status = excluded.status, token_version = excluded.token_version,"
+                           " key_id = excluded.key_id, hmac_required = excluded.hmac_required",
+                           7, params, err);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int credential_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
+    struct store_credential row;
+    credential_fill(res, r, &row);
+    return ((credential_cb)sc->cb)(sc->ctx, &row);
+}
+
+/* In paasid's byte order (COLLATE "C"), as SQLite's, whatever the
+ * database's collation: the content hash must not depend on it. */
+static int pg_credentials_scan(struct store_conn *c, credential_cb cb, void *ctx,
+                               struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    /* a read-only check of a store of a release before migration 8 scans nothing */
+    PGresult *res = pg_run(c,
+                           "SELECT count(*) FROM pg_attribute WHERE attrelid ="
+                           " to_regclass('svc_credential') AND attname = 'hmac_required'"
+                           " AND NOT attisdropped",
+                           0, NULL, err);
+    if (res == NULL) return -1;
+    bool exists = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    if (!exists) return 0;
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return pg_scan(c,
+                   "SELECT " CREDENTIAL_COLS " FROM svc_credential ORDER BY paasid COLLATE \"C\"",
+                   0, NULL, credential_row, &sc, err);
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -1248,4 +1323,7 @@ const struct store_backend store_pg_backend = {
     .checkpoint_get = pg_checkpoint_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
+    .credential_get = pg_credential_get,
+    .credential_put = pg_credential_put,
+    .credentials_scan = pg_credentials_scan,
 };

@@ -68,6 +68,9 @@ enum stmt_id {
     S_REGISTRY_GEN,
     S_DATA_PUT,  /* the journal_data statements come last: a read-only connection to a store */
     S_DATA_SCAN, /* of a release before that table has none (sq_open) */
+    S_CRED_GET,  /* svc_credential's columns of migration 8: likewise */
+    S_CRED_PUT,
+    S_CRED_SCAN,
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -115,6 +118,13 @@ static const char *const SQL[S_COUNT] = {
     [S_CHECKPOINT_PUT] = CHECKPOINT_PUT_SQL,
     [S_DATA_PUT] = "INSERT INTO journal_data(seq, data) VALUES(?, ?)",
     [S_DATA_SCAN] = "SELECT seq, data FROM journal_data WHERE seq >= ? AND seq <= ? ORDER BY seq",
+    [S_CRED_GET] = "SELECT " CREDENTIAL_COLS " FROM svc_credential WHERE paasid = ?",
+    [S_CRED_PUT] = "INSERT INTO svc_credential(" CREDENTIAL_COLS ") VALUES(?,?,?,?,?,?,?)"
+                   " ON CONFLICT(paasid) DO UPDATE SET token = excluded.token,"
+                   " fixmedins_code = excluded.fixmedins_code, status = excluded.status,"
+                   " token_version = excluded.token_version, key_id = excluded.key_id,"
+                   " hmac_required = excluded.hmac_required",
+    [S_CRED_SCAN] = "SELECT " CREDENTIAL_COLS " FROM svc_credential ORDER BY paasid",
 };
 
 struct store_conn {
@@ -920,6 +930,64 @@ static int sq_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+/* ---- the service's credentials --------------------------------------------- */
+static void credential_row(sqlite3_stmt *s, struct store_credential *r) {
+    assert(s != NULL && r != NULL && sqlite3_column_count(s) == 7);
+    memset(r, 0, sizeof *r);
+    col_text(s, 0, r->paasid, sizeof r->paasid);
+    col_text(s, 1, r->token, sizeof r->token);
+    col_text(s, 2, r->fixmedins_code, sizeof r->fixmedins_code);
+    col_text(s, 3, r->status, sizeof r->status);
+    r->token_version = sqlite3_column_int64(s, 4);
+    col_text(s, 5, r->key_id, sizeof r->key_id);
+    r->hmac_required = sqlite3_column_int64(s, 6);
+}
+
+static int sq_credential_get(struct store_conn *c, const char *paasid, struct store_credential *out,
+                             bool *found, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_CRED_GET];
+    assert(paasid != NULL && out != NULL && found != NULL);
+    if (s == NULL) return store_errf(err, "%s: no credentials (an older store)", c->path), -1;
+    bind_text(s, 1, paasid);
+    int rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) credential_row(s, out);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "credential get");
+    return 0;
+}
+
+static int sq_credential_put(struct store_conn *c, const struct store_credential *r,
+                             struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_CRED_PUT];
+    assert(s != NULL && r != NULL && r->paasid[0] != '\0'); /* a connection that writes */
+    bind_text(s, 1, r->paasid);
+    bind_text(s, 2, r->token);
+    bind_text(s, 3, r->fixmedins_code);
+    bind_text(s, 4, r->status);
+    sqlite3_bind_int64(s, 5, r->token_version);
+    bind_text(s, 6, r->key_id);
+    sqlite3_bind_int64(s, 7, r->hmac_required);
+    return step_done(c, S_CRED_PUT, err);
+}
+
+static int credential_scan_row(sqlite3_stmt *s, void *v) {
+    struct scan_ctx *sc = v;
+    assert(s != NULL && sc->cb != NULL);
+    struct store_credential r;
+    credential_row(s, &r);
+    return ((credential_cb)sc->cb)(sc->ctx, &r);
+}
+
+static int sq_credentials_scan(struct store_conn *c, credential_cb cb, void *ctx,
+                               struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    if (c->stmt[S_CRED_SCAN] == NULL) return 0; /* read only, a release before migration 8 */
+    struct scan_ctx sc = {(void *)cb, ctx};
+    return scan_rows(c, S_CRED_SCAN, credential_scan_row, &sc, err);
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -958,4 +1026,7 @@ const struct store_backend store_sqlite_backend = {
     .checkpoint_get = sq_checkpoint_get,
     .checkpoint_put = sq_checkpoint_put,
     .registry_gen = sq_registry_gen,
+    .credential_get = sq_credential_get,
+    .credential_put = sq_credential_put,
+    .credentials_scan = sq_credentials_scan,
 };
