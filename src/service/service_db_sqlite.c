@@ -167,7 +167,10 @@ static int sq_open(const char *target, bool sync_off, struct svcdb **out, char *
     struct sqdb *db = calloc(1, sizeof *db);
     if (db == NULL) return snprintf(err, err_size, "out of memory"), -1;
     db->base.ops = &svcdb_sqlite_ops;
-    if (open_conn(db, target, sync_off, err, err_size) != 0) {
+    int setup = sqlite_setup_lock(target); /* see sqlite_conn.h */
+    int rc = open_conn(db, target, sync_off, err, err_size);
+    sqlite_setup_unlock(setup);
+    if (rc != 0) {
         sq_close(&db->base);
         return -1;
     }

@@ -23,4 +23,17 @@
 /* Installs the handler on db: gives up after about timeout_ms. */
 int sqlite_wait_install(sqlite3 *db, int timeout_ms);
 
+/* The setup of a connection that may write (open, the switch to WAL, the
+ * migrations) runs under an exclusive flock() of the database's folder, so
+ * that processes opening one new store at once take turns: two of them
+ * switching a fresh file to WAL while the other holds a read lock
+ * deadlock, and SQLite answers one "database is locked" without waiting
+ * (tests/test_schema.c, test_concurrent_open, failed 2 runs in 12 so). A
+ * flock of the folder, not the file: closing any descriptor of the file
+ * would drop the process's POSIX locks that SQLite holds on it. Returns
+ * the lock's descriptor (give it to sqlite_setup_unlock), or -1 when the
+ * folder cannot be locked, in which case the setup runs unserialized. */
+int sqlite_setup_lock(const char *path);
+void sqlite_setup_unlock(int fd);
+
 #endif

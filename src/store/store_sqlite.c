@@ -234,6 +234,9 @@ static int sq_read_only_ready(struct store_conn *c, const char *target, struct s
     return exec_sql(c, "PRAGMA cache_size=-65536; PRAGMA query_only=1;", err);
 }
 
+static int sq_open_locked(const char *target, enum store_mode mode, struct store_conn **out,
+                          struct store_err *err);
+
 static int sq_open(const char *target, enum store_mode mode, struct store_conn **out,
                    struct store_err *err) {
     assert(target != NULL && out != NULL);
@@ -242,7 +245,16 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
         store_errf(err, "--db: path longer than %d bytes", STORE_URI_BYTES_MAX);
         return -1;
     }
+    int setup = mode == STORE_MODE_READ_ONLY ? -1 : sqlite_setup_lock(target);
+    int rc = sq_open_locked(target, mode, out, err);
+    sqlite_setup_unlock(setup);
+    return rc;
+}
+
+static int sq_open_locked(const char *target, enum store_mode mode, struct store_conn **out,
+                          struct store_err *err) {
     struct stat st;
+    assert(target != NULL && out != NULL);
     bool fresh = mode == STORE_MODE_CREATE && (stat(target, &st) != 0 || st.st_size == 0);
     if (!fresh && sq_existing(target, mode == STORE_MODE_CREATE, err) != 0)
         return -1; /* never another application's file */
