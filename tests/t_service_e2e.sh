@@ -194,6 +194,12 @@ a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06
 a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01X09:00:00"}}'); expect_err "$a" "input.data.begntime"
 a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"0.00","fund_pay_sumamt":"0","acct_pay":"0.0","fixmedins_setl_cnt":"0"}}'); expect_ok "$a"
 a=$(call H3 3201 '{"data":{"stmt_begndate":"2020-01-01","stmt_enddate":"2020-01-01","medfee_sumamt":"1.001","fund_pay_sumamt":0,"acct_pay":0,"fixmedins_setl_cnt":0}}'); expect_err "$a" "medfee_sumamt: 1.001 has more than 2 decimals"
+# envelope fields as long as the interface allows (cainfo 1024, dev_safe_info 2000), no longer
+envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' | jq -c --arg ca "$(printf 'C%.0s' $(seq 1024))" \
+    --arg ds "$(printf 'S%.0s' $(seq 2000))" '. + {cainfo: $ca, dev_safe_info: $ds}' >"$work/long.json"
+a=$(post_as H3 "$work/long.json"); expect_ok "$a"
+envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' | jq -c --arg ca "$(printf 'C%.0s' $(seq 1025))" '. + {cainfo: $ca}' >"$work/long.json"
+a=$(post_as H3 "$work/long.json"); expect_err "$a" "envelope.cainfo: longer than 1024 bytes"
 # the person by the certificate presented (docs/INTEROP.md): 02 ID card,
 # 03 social security card, 01 electronic voucher with its certno, certno alone
 for q in '"mdtrt_cert_type":"02","mdtrt_cert_no":"440900196006150011"' \

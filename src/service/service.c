@@ -399,10 +399,30 @@ void service_worker_give(struct service *svc, struct svc_worker *w) {
 }
 
 /* ---- the envelope --------------------------------------------------------- */
-static const char *const optional_fields[] = {
-    "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver",         "opter_type",
-    "opter",           "opter_name",     "inf_time",       "fixmedins_name", "sign_no",
-    "dev_no",          "dev_safe_info",  "cainfo",         "signtype"};
+#define ENVELOPE_CAINFO_BYTES_MAX 1024        /* 表 2: cainfo C(1024) */
+#define ENVELOPE_DEV_SAFE_INFO_BYTES_MAX 2000 /* 表 2: dev_safe_info C(2000) */
+#define ENVELOPE_FIELD_BYTES_MAX 2000         /* the longest of them */
+/* The envelope's other fields and the longest each may be, in bytes: the
+ * interface's widths (表 2: cainfo 1024, dev_safe_info 2000; names in
+ * characters, 3 bytes each in UTF-8), and never under NAME_BYTES_MAX.
+ * Read for their type and length only. */
+static const struct {
+    const char *name;
+    size_t bytes_max;
+} optional_fields[] = {{"mdtrtarea_admvs", NAME_BYTES_MAX},
+                       {"insuplc_admdvs", NAME_BYTES_MAX},
+                       {"recer_sys_code", NAME_BYTES_MAX},
+                       {"infver", NAME_BYTES_MAX},
+                       {"opter_type", NAME_BYTES_MAX},
+                       {"opter", NAME_BYTES_MAX},
+                       {"opter_name", NAME_BYTES_MAX},
+                       {"inf_time", NAME_BYTES_MAX},
+                       {"fixmedins_name", 3 * 200},
+                       {"sign_no", NAME_BYTES_MAX},
+                       {"dev_no", 3 * 100},
+                       {"dev_safe_info", ENVELOPE_DEV_SAFE_INFO_BYTES_MAX},
+                       {"cainfo", ENVELOPE_CAINFO_BYTES_MAX},
+                       {"signtype", NAME_BYTES_MAX}};
 
 static int envelope(struct svc_call *c, const struct json_value *root) {
     assert(root != NULL && c->env == NULL && c->input == NULL);
@@ -413,10 +433,13 @@ static int envelope(struct svc_call *c, const struct json_value *root) {
         in_code(c, root, "fixmedins_code", "envelope", true, c->fixmedins_code,
                 sizeof c->fixmedins_code) != 0)
         return -1;
-    char scratch[NAME_BYTES_MAX + 1];
-    for (size_t i = 0; i < sizeof optional_fields / sizeof optional_fields[0]; i++)
-        if (in_code(c, root, optional_fields[i], "envelope", false, scratch, sizeof scratch) < 0)
+    char scratch[ENVELOPE_FIELD_BYTES_MAX + 1];
+    for (size_t i = 0; i < sizeof optional_fields / sizeof optional_fields[0]; i++) {
+        assert(optional_fields[i].bytes_max <= ENVELOPE_FIELD_BYTES_MAX);
+        if (in_code(c, root, optional_fields[i].name, "envelope", false, scratch,
+                    optional_fields[i].bytes_max + 1) < 0)
             return -1;
+    }
     c->input = in_object(c, root, "input", "envelope", true);
     if (c->input == NULL) return -1;
     c->env = root;
