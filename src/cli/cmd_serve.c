@@ -7,7 +7,9 @@
  * --nonce-cache N (nonces remembered per paasid), --sign-in on|off (off:
  * the envelope's sign_no is not checked; for test rigs), --sign-in-valid-s N
  * (how long a 9001 sign_no is valid), --answers-kept-s N (how long the
- * answer of a replayable write is kept for a replay of its msgid). */
+ * answer of a replayable write is kept for a replay of its msgid),
+ * --max-body-total BYTES (request memory in flight, all requests: past it
+ * 503 "busy"). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,9 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         else if (number_option(argc, argv, &i, "--answers-kept-s", SERVICE_ANSWERS_KEPT_S_MAX, &v,
                                &bad))
             cfg->answers_kept_s = v;
+        else if (number_option(argc, argv, &i, "--max-body-total", SERVICE_BODY_TOTAL_BYTES_MAX, &v,
+                               &bad))
+            cfg->body_total_bytes_max = (size_t)v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -82,11 +87,11 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         bad = true;
     }
     if (bad)
-        fprintf(
-            stderr,
-            "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-            "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
-            "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n");
+        fprintf(stderr,
+                "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
+                "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+                "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
+                "       [--max-body-total BYTES]\n");
     return bad ? -1 : 0;
 }
 

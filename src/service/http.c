@@ -12,10 +12,17 @@
  * writer resumes it after the commit, and the pool thread then writes the
  * answer (service_finish), or queues the request's next step and is
  * suspended again (a visit's settlement: read, settle, link). So in-flight
- * requests are not bounded by threads, and batches grow with the load. */
+ * requests are not bounded by threads, and batches grow with the load.
+ *
+ * Hostile clients (docs/SERVICE.md, "Limits"): the gateway headers are
+ * checked before the body is read (service_precheck), so a request without
+ * a valid credential never has its body held; request memory in flight
+ * (bodies, and what parsing them grew) is bounded process-wide
+ * (--max-body-total, 503 past it). */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -38,6 +45,13 @@
 #define HTTP_DAEMONS_MAX 64 /* one daemon (one thread) per --threads, at most this */
 #define HTTP_LISTEN_BACKLOG 1024
 #define HTTP_ACCEPT_POLL_MS 100 /* the acceptor looks at the stop flag this often */
+/* Blocks from this size up are mapped on their own and unmapped when
+ * freed. glibc's default threshold grows to 32 MB after such a block is
+ * freed, after which a large body's buffers and JSON arena come from the
+ * heap and stay resident once the worker gives them back (64 signed 1 MiB
+ * arrays left 750 MB resident). */
+#define HTTP_MMAP_THRESHOLD_BYTES (128 * 1024)
+#define HTTP_REFUSAL_BYTES (SERVICE_ERR_BYTES + 64) /* a refusal's envelope */
 
 struct http_server {
     struct service *svc;
@@ -48,6 +62,7 @@ struct http_server {
     int daemon_count;
     atomic_bool accepting; /* the acceptor runs while true */
     pthread_t acceptor;
+    atomic_size_t body_bytes; /* request memory in flight (body_total_bytes_max) */
 };
 
 /* Per request (MHD's con_cls). */
@@ -56,9 +71,36 @@ struct http_req {
     struct MHD_Connection *conn;
     struct svc_worker *w;
     struct service_waiter waiter;
-    bool waiting; /* suspended: the next call finishes it */
+    bool waiting;         /* suspended: the next call finishes it */
+    bool busy;            /* a chunked body passed the memory in flight: answered 503 */
+    size_t base_bytes;    /* the worker's bytes when taken */
+    size_t charged_bytes; /* this request's share of srv->body_bytes */
 };
 
+/* ---- request memory in flight -------------------------------------------- */
+/* Takes n bytes of the process's request memory; false when they would
+ * pass --max-body-total. */
+static bool budget_take(struct http_server *srv, size_t n) {
+    size_t max = srv->svc->cfg.body_total_bytes_max;
+    size_t before = atomic_fetch_add(&srv->body_bytes, n);
+    assert(max >= srv->svc->cfg.body_bytes_max); /* config_check */
+    if (before + n <= max) return true;
+    atomic_fetch_sub(&srv->body_bytes, n);
+    return false;
+}
+
+/* What the request's worker grew by so far is charged (its body is part
+ * of it); over the limit, later requests are refused until it is given back. */
+static void budget_note(struct http_server *srv, struct http_req *hr) {
+    size_t now = service_worker_bytes(hr->w);
+    size_t grown = now > hr->base_bytes ? now - hr->base_bytes : 0;
+    assert(hr->srv == srv);
+    if (grown <= hr->charged_bytes) return;
+    atomic_fetch_add(&srv->body_bytes, grown - hr->charged_bytes);
+    hr->charged_bytes = grown;
+}
+
+/* ---- requests ------------------------------------------------------------- */
 static void on_suspend(void *ctx) {
     struct http_req *r = ctx;
     assert(r != NULL && r->conn != NULL && !r->waiting); /* suspended once per step */
@@ -89,9 +131,19 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, c
     return rc;
 }
 
+/* An infcode -1 answer; msg is escaped (it may quote a header). */
 static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, const char *msg) {
-    char body[256];
-    int n = snprintf(body, sizeof body, "{\"infcode\":-1,\"err_msg\":\"%s\",\"output\":{}}", msg);
+    static const char head[] = "{\"infcode\":-1,\"err_msg\":", tail[] = ",\"output\":{}}";
+    char body[HTTP_REFUSAL_BYTES];
+    struct json_buf text;
+    assert(conn != NULL && msg != NULL);
+    json_buf_init(&text);
+    json_buf_str(&text, msg);
+    int n = snprintf(body, sizeof body, "%s%s%s", head,
+                     text.failed ? "\"out of memory\"" : text.data, tail);
+    json_buf_free(&text);
+    if (n < 0 || (size_t)n >= sizeof body)
+        n = snprintf(body, sizeof body, "%s\"refused\"%s", head, tail);
     assert(n > 0 && (size_t)n < sizeof body);
     return send_json(conn, status, body, (size_t)n);
 }
@@ -101,6 +153,51 @@ static const char *header(struct MHD_Connection *conn, const char *name) {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+/* The gateway headers of the request (its body not yet). */
+static struct svc_request gateway_request(struct MHD_Connection *conn) {
+    assert(conn != NULL);
+    return (struct svc_request){
+        .paasid = header(conn, "x-tif-paasid"),
+        .timestamp = header(conn, "x-tif-timestamp"),
+        .nonce = header(conn, "x-tif-nonce"),
+        .signature = header(conn, "x-tif-signature"),
+        .sign_method = header(conn, "x-tif-signature-method"),
+        .body = "",
+        .body_len = 0,
+        .now_s = (int64_t)time(NULL),
+    };
+}
+
+static enum MHD_Result too_big(struct service *svc, struct MHD_Connection *conn) {
+    char msg[96];
+    assert(svc != NULL);
+    snprintf(msg, sizeof msg, "body: more than the limit %zu bytes", svc->cfg.body_bytes_max);
+    return refuse(conn, MHD_HTTP_OK, msg);
+}
+
+static enum MHD_Result busy(struct service *svc, struct MHD_Connection *conn) {
+    char msg[128];
+    assert(svc != NULL);
+    snprintf(msg, sizeof msg, "busy: request memory in flight at the limit %zu bytes; retry",
+             svc->cfg.body_total_bytes_max);
+    return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+}
+
+/* The request is answered (its answer copied into MHD's response): its
+ * worker and its memory in flight are given back now, not when MHD is done
+ * sending, so that the next request's memory check sees them gone. */
+static enum MHD_Result release(struct http_req *hr, enum MHD_Result rc) {
+    assert(hr != NULL && hr->w != NULL && !hr->waiting);
+    service_worker_give(hr->srv->svc, hr->w);
+    hr->w = NULL;
+    atomic_fetch_sub(&hr->srv->body_bytes, hr->charged_bytes);
+    hr->charged_bytes = 0;
+    return rc;
+}
+
+/* The whole body is in (or, once resumed, its commit is done): the request
+ * is handled, unless it passed a limit meanwhile; the memory in flight is
+ * checked again, since others' parsing may have grown it past the limit. */
 static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
                               struct http_req *hr) {
     struct svc_worker *w = hr->w;
@@ -109,54 +206,100 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
     if (hr->waiting) {
         hr->waiting = false;
         const char *text = service_finish(svc, w, &len);
+        budget_note(hr->srv, hr);
         if (text == NULL) return MHD_YES; /* suspended again: its next step is queued */
-        return send_json(conn, MHD_HTTP_OK, text, len);
+        return release(hr, send_json(conn, MHD_HTTP_OK, text, len));
     }
-    if (w->req_too_big) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "body: more than the limit %zu bytes", svc->cfg.body_bytes_max);
-        return refuse(conn, MHD_HTTP_OK, msg);
-    }
+    if (w->req_too_big) return release(hr, too_big(svc, conn));
+    if (hr->busy || atomic_load(&hr->srv->body_bytes) > svc->cfg.body_total_bytes_max)
+        return release(hr, busy(svc, conn));
     if (atomic_load(&hr->srv->stopping))
-        return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
-    struct svc_request req = {
-        .paasid = header(conn, "x-tif-paasid"),
-        .timestamp = header(conn, "x-tif-timestamp"),
-        .nonce = header(conn, "x-tif-nonce"),
-        .signature = header(conn, "x-tif-signature"),
-        .sign_method = header(conn, "x-tif-signature-method"),
-        .body = w->req.data ? w->req.data : "",
-        .body_len = w->req.len,
-        .now_s = (int64_t)time(NULL),
-    };
+        return release(hr, refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down"));
+    struct svc_request req = gateway_request(conn);
+    req.body = w->req.data ? w->req.data : "";
+    req.body_len = w->req.len;
     const char *text = service_begin(svc, w, &req, &hr->waiter, &len);
+    budget_note(hr->srv, hr);
     if (text == NULL) return MHD_YES; /* suspended until its commit */
-    return send_json(conn, MHD_HTTP_OK, text, len);
+    return release(hr, send_json(conn, MHD_HTTP_OK, text, len));
 }
 
-/* The first call of a request: checks path and method, takes a worker. */
+/* What may be refused from the headers alone, before a byte of the body is
+ * read: path, method, stopping, the gateway headers, the body's declared
+ * size, and the request memory in flight. MHD_YES with *cl the declared
+ * size (0: none, chunked) when the request may go on; else the refusal. */
+static enum MHD_Result screen(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                              const char *method, size_t *cl, bool *go_on) {
+    struct service *svc = srv->svc;
+    char err[SERVICE_ERR_BYTES];
+    assert(url != NULL && method != NULL && cl != NULL && go_on != NULL);
+    *go_on = false;
+    if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
+    if (strcmp(method, "POST") != 0) return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
+    if (atomic_load(&srv->stopping))
+        return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
+    struct svc_request req = gateway_request(conn);
+    if (service_precheck(svc, &req, err, sizeof err) != 0) return refuse(conn, MHD_HTTP_OK, err);
+    const char *text = header(conn, "Content-Length");
+    unsigned long long declared = text != NULL ? strtoull(text, NULL, 10) : 0;
+    if (declared > svc->cfg.body_bytes_max) return too_big(svc, conn);
+    *cl = (size_t)declared;
+    if (!budget_take(srv, *cl)) return busy(svc, conn);
+    *go_on = true;
+    return MHD_YES;
+}
+
+/* The first call of a request (its headers are in): screens it, then
+ * takes a worker for its body. */
 static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connection *conn,
                                      const char *url, const char *method, void **con_cls) {
     struct service *svc = srv->svc;
+    size_t cl = 0;
+    bool go_on = false;
     assert(url != NULL && method != NULL && *con_cls == NULL);
-    if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
-    if (strcmp(method, "POST") != 0) return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
+    enum MHD_Result rc = screen(srv, conn, url, method, &cl, &go_on);
+    if (!go_on) return rc;
     struct http_req *hr = calloc(1, sizeof *hr);
     struct svc_worker *w = hr ? service_worker_take(svc) : NULL;
     if (w == NULL) {
         free(hr);
+        atomic_fetch_sub(&srv->body_bytes, cl);
         return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
     }
-    *hr = (struct http_req){
-        .srv = srv, .conn = conn, .w = w, .waiter = {on_suspend, on_resume, NULL}};
+    *hr = (struct http_req){.srv = srv,
+                            .conn = conn,
+                            .w = w,
+                            .waiter = {on_suspend, on_resume, NULL},
+                            .base_bytes = service_worker_bytes(w),
+                            .charged_bytes = cl};
     hr->waiter.ctx = hr;
     json_buf_reset(&w->req);
     w->req_too_big = false;
-    const char *cl = header(conn, "Content-Length");
-    if (cl != NULL && strtoull(cl, NULL, 10) > svc->cfg.body_bytes_max) w->req_too_big = true;
     assert(!w->in_flight && !w->job_in_flight && w->after == NULL); /* an idle worker */
     *con_cls = hr;
     return MHD_YES;
+}
+
+/* A piece of the body: kept unless it passes --max-body; a body without a
+ * Content-Length takes its memory in flight as it comes. */
+static void take_upload(struct http_server *srv, struct http_req *hr, const char *upload,
+                        size_t size) {
+    struct svc_worker *w = hr->w;
+    assert(size > 0 && upload != NULL);
+    if (!w->req_too_big && w->req.len + size > srv->svc->cfg.body_bytes_max) w->req_too_big = true;
+    if (w->req_too_big || hr->busy) return;
+    if (w->req.len + size > hr->charged_bytes) {
+        size_t more = w->req.len + size - hr->charged_bytes;
+        if (!budget_take(srv, more)) {
+            hr->busy = true;
+            return;
+        }
+        hr->charged_bytes += more;
+    }
+    json_buf_raw(&w->req, upload, size);
+    budget_note(srv, hr); /* the buffer's growth, which may pass the body's size */
+    if (w->req.failed) w->req_too_big = true;
+    assert(w->req_too_big || w->req.len <= srv->svc->cfg.body_bytes_max);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -166,20 +309,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct http_req *hr = *con_cls;
     if (hr == NULL) return request_start(srv, conn, url, method, con_cls);
-    struct svc_worker *w = hr->w;
-    assert(w != NULL && hr->srv == srv);
+    assert(hr->srv == srv);
+    if (hr->w == NULL) return MHD_YES; /* answered already */
     if (*upload_size > 0) {
-        if (!w->req_too_big && w->req.len + *upload_size > srv->svc->cfg.body_bytes_max)
-            w->req_too_big = true;
-        if (!w->req_too_big) json_buf_raw(&w->req, upload, *upload_size);
-        if (w->req.failed) w->req_too_big = true;
-        assert(w->req_too_big || w->req.len <= srv->svc->cfg.body_bytes_max);
+        take_upload(srv, hr, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
     return answer(srv->svc, conn, hr);
 }
 
+/* A request is over (answered, or its connection gone): its worker and its
+ * memory in flight are given back if they were not at the answer. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode code) {
     struct http_server *srv = cls;
@@ -187,8 +328,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)code;
     if (hr != NULL) {
-        assert(hr->srv == srv && hr->w != NULL);
-        service_worker_give(srv->svc, hr->w);
+        assert(hr->srv == srv && (hr->w != NULL || hr->charged_bytes == 0));
+        service_worker_give(srv->svc, hr->w); /* NULL: given back at the answer */
+        atomic_fetch_sub(&srv->body_bytes, hr->charged_bytes);
         free(hr);
     }
     *con_cls = NULL;
@@ -279,17 +421,25 @@ static void drain_and_stop(struct http_server *srv) {
     if (srv->listen_fd >= 0) close(srv->listen_fd);
 }
 
+static void server_init(struct http_server *srv, struct service *svc) {
+    assert(srv != NULL && svc != NULL);
+    memset(srv, 0, sizeof *srv);
+    srv->svc = svc;
+    atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->stopping, false);
+    atomic_init(&srv->accepting, false);
+    atomic_init(&srv->body_bytes, 0);
+    if (mallopt(M_MMAP_THRESHOLD, HTTP_MMAP_THRESHOLD_BYTES) != 1) /* a fixed threshold */
+        fprintf(stderr, "yibao serve: mallopt: the memory of large bodies may stay resident\n");
+}
+
 int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t *stop, char *err,
                   size_t err_size) {
     struct sockaddr_in addr;
     assert(svc != NULL && listen != NULL && stop != NULL);
     if (parse_listen(listen, &addr, err, err_size) != 0) return -1;
     static struct http_server srv; /* one server per process: its daemons' threads point here */
-    memset(&srv, 0, sizeof srv);
-    srv.svc = svc;
-    atomic_init(&srv.in_flight, 0);
-    atomic_init(&srv.stopping, false);
-    atomic_init(&srv.accepting, false);
+    server_init(&srv, svc);
     int n = svc->cfg.threads < HTTP_DAEMONS_MAX ? svc->cfg.threads : HTTP_DAEMONS_MAX;
     srv.listen_fd = listen_socket(&addr);
     if (srv.listen_fd < 0)
