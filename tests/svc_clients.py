@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """svc_clients.py: hostile HTTP clients for the service's shell tests
-(t_service_memory.sh); not a test itself.
+(t_service_memory.sh, t_service_connections.sh); not a test itself.
 
   flood URL COUNT [PAASID TOKEN]
       COUNT concurrent POSTs of a 1 MiB JSON array (about 512 Ki values,
@@ -13,6 +13,15 @@
       only; waits (bounded) until REFUSED of them are answered, then
       sends the bodies of the others and reads their answers. Prints
       "N status err_msg" lines like flood.
+  connections URL SOURCE COUNT MODE EXPECT [wait]
+      Opens COUNT connections from the address SOURCE (any of 127/8 on
+      Linux) and holds them: MODE idle sends nothing, slowloris sends a
+      request line one byte at a time. Prints "held N" once at most EXPECT
+      are left open (the server closes the ones it refuses at accept;
+      bounded wait), then waits for a line (or end of input) on stdin, or
+      with "wait" until the server has closed all it held (bounded,
+      dribbling meanwhile), and prints "closed N": how many of the held
+      ones the server closed.
 """
 import hashlib
 import select
@@ -24,6 +33,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 ANSWER_WAIT_S = 60  # a bound on waiting for an answer, never a pace
+DRIBBLE_S = 2  # slowloris: a byte per connection this often (faster than any idle timeout)
 BODY = b"[" + b",".join([b"1"] * 524287) + b"]"  # 1,048,575 bytes
 
 
@@ -128,12 +138,69 @@ def hold(url, count, length, paasid, token, refused):
     report(outcomes)
 
 
+def connections(url, source, count, mode, expect, wait_closed):
+    host, port, _ = target(url)
+    socks = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((source, 0))
+        s.connect((host, port))
+        if mode == "slowloris":
+            s.send(b"P")
+        s.setblocking(False)
+        socks.append(s)
+    closed = set()
+
+    def sweep():
+        for i, s in enumerate(socks):
+            if i in closed:
+                continue
+            try:
+                if s.recv(1) == b"":
+                    closed.add(i)
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed.add(i)
+
+    # refused connections are closed at accept: wait (bounded) until no
+    # more than the expected number are left open
+    for _ in range(600):
+        sweep()
+        if count - len(closed) <= expect:
+            break
+        time.sleep(0.05)
+    held = count - len(closed)
+    print("held", held, flush=True)
+    if wait_closed:
+        # the attacker's pace: one byte per held connection every
+        # DRIBBLE_S, until the server has closed them all (bounded)
+        deadline = time.monotonic() + ANSWER_WAIT_S
+        while len(closed) < count and time.monotonic() < deadline:
+            for i, s in enumerate(socks):
+                if i not in closed and mode == "slowloris":
+                    try:
+                        s.send(b"O")
+                    except OSError:
+                        closed.add(i)
+            time.sleep(DRIBBLE_S)
+            sweep()
+    else:
+        sys.stdin.readline()
+        sweep()
+    print("closed", held - (count - len(closed)), flush=True)
+    for s in socks:
+        s.close()
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "flood":
         flood(argv[2], int(argv[3]), *(argv[4:6]))
     elif cmd == "hold":
         hold(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], int(argv[7]))
+    elif cmd == "connections":
+        connections(argv[2], argv[3], int(argv[4]), argv[5], int(argv[6]), argv[7:8] == ["wait"])
     else:
         sys.exit(f"svc_clients.py: unknown command {cmd}")
 

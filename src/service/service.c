@@ -207,10 +207,15 @@ void service_config_default(struct service_config *cfg) {
     cfg->sign_in_valid_s = SERVICE_SIGN_IN_VALID_S_DEFAULT;
     cfg->answers_kept_s = SERVICE_ANSWERS_KEPT_S_DEFAULT;
     cfg->body_total_bytes_max = SERVICE_BODY_TOTAL_BYTES_DEFAULT;
+    cfg->connections_per_address_max = SERVICE_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    cfg->header_timeout_s = SERVICE_HEADER_TIMEOUT_S_DEFAULT;
+    cfg->body_timeout_s = SERVICE_BODY_TIMEOUT_S_DEFAULT;
+    cfg->idle_timeout_s = SERVICE_IDLE_TIMEOUT_S_DEFAULT;
 }
 
 /* The HTTP front's limits: one body of the largest size must fit in the
- * total, or no request of that size could ever be served. */
+ * total, or no request of that size could ever be served; an address may
+ * have up to all the connections; a deadline is at least a second. */
 static int config_check_http(const struct service_config *cfg, char *err, size_t size) {
     assert(cfg != NULL && err != NULL && size > 0);
     if (cfg->body_total_bytes_max < cfg->body_bytes_max ||
@@ -218,6 +223,17 @@ static int config_check_http(const struct service_config *cfg, char *err, size_t
         return snprintf(err, size, "max-body-total: must be in [max-body %zu, %u]",
                         cfg->body_bytes_max, SERVICE_BODY_TOTAL_BYTES_MAX),
                -1;
+    if (cfg->connections_per_address_max < 1 ||
+        cfg->connections_per_address_max > SERVICE_CONNECTIONS_MAX)
+        return snprintf(err, size, "max-connections-per-address: must be in [1, %d]",
+                        SERVICE_CONNECTIONS_MAX),
+               -1;
+    const int32_t timeouts_s[] = {cfg->header_timeout_s, cfg->body_timeout_s, cfg->idle_timeout_s};
+    for (size_t i = 0; i < sizeof timeouts_s / sizeof timeouts_s[0]; i++)
+        if (timeouts_s[i] < 1 || timeouts_s[i] > SERVICE_TIMEOUT_S_MAX)
+            return snprintf(err, size, "header-, body- and idle-timeout-s: must be in [1, %d]",
+                            SERVICE_TIMEOUT_S_MAX),
+                   -1;
     return 0;
 }
 

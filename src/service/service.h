@@ -28,14 +28,19 @@
 #define SERVICE_NONCE_BYTES_MAX 64                   /* x-tif-nonce */
 #define SERVICE_THREADS_DEFAULT 2 /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
-#define SERVICE_BATCH_DEFAULT 1024   /* --batch: settlements per group commit */
-#define SERVICE_CONNECTIONS_MAX 4096 /* concurrent HTTP connections */
+#define SERVICE_BATCH_DEFAULT 1024                  /* --batch: settlements per group commit */
+#define SERVICE_CONNECTIONS_MAX 4096                /* concurrent HTTP connections */
+#define SERVICE_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* --max-connections-per-address */
 /* --max-body-total: request memory in flight (bodies being received or
  * handled, and the JSON they were parsed into); past it, 503 "busy" */
 #define SERVICE_BODY_TOTAL_BYTES_DEFAULT (64u * 1024u * 1024u)
 #define SERVICE_BODY_TOTAL_BYTES_MAX (1024u * 1024u * 1024u)
-#define SERVICE_MSGID_BYTES_MAX 40                    /* envelope msgid */
-#define SERVICE_ERR_BYTES 512                         /* err_msg */
+#define SERVICE_HEADER_TIMEOUT_S_DEFAULT 10 /* --header-timeout-s: a new connection's headers */
+#define SERVICE_BODY_TIMEOUT_S_DEFAULT 30   /* --body-timeout-s: a body, from its headers */
+#define SERVICE_IDLE_TIMEOUT_S_DEFAULT 30   /* --idle-timeout-s: keep-alive, or no byte at all */
+#define SERVICE_TIMEOUT_S_MAX 3600          /* upper bound of the three */
+#define SERVICE_MSGID_BYTES_MAX 40          /* envelope msgid */
+#define SERVICE_ERR_BYTES 512               /* err_msg */
 #define SERVICE_ANSWER_BYTES_MAX (4u * 1024u * 1024u) /* a stored (replayable) answer */
 #define SERVICE_TOKEN_HEX_BYTES 64                    /* credential token: 32 random bytes */
 #define SERVICE_PAASID_BYTES_MAX 63
@@ -59,8 +64,12 @@ struct service_config {
     int64_t sign_in_valid_s;     /* a sign_no is valid this long after its 9001 */
     int64_t answers_kept_s;      /* a replayable answer is kept this long, then only its msgid */
     size_t body_total_bytes_max; /* request memory in flight, all requests */
-    bool sign_in_off; /* --sign-in off (test rigs): the envelope's sign_no is not checked */
-    bool auth_off;    /* tests and the fuzzer only: no gateway headers needed */
+    int32_t connections_per_address_max; /* open connections from one IPv4 address */
+    int32_t header_timeout_s; /* a new connection's first request headers, from its accept */
+    int32_t body_timeout_s;   /* a request's body, from the end of its headers */
+    int32_t idle_timeout_s;   /* the next request's headers after an answer; also no byte */
+    bool sign_in_off;         /* --sign-in off (test rigs): the envelope's sign_no is not checked */
+    bool auth_off;            /* tests and the fuzzer only: no gateway headers needed */
     bool dry_run;     /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
     bool db_sync_off; /* the fuzzer: service tables without fsync */
 };
