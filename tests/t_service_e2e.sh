@@ -346,14 +346,14 @@ if [ "$SVC_BACKEND" = sqlite ]; then
     a=$(call H3 2204 "{\"feedetail\":[$vf,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":12,\"cnt\":10,\"pric\":1.2}]}")
     expect_ok "$a"
     vin="{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\",\"medfee_sumamt\":12.00}}"
-    sqlite3 "$db" "CREATE TRIGGER fail_link BEFORE INSERT ON svc_setl BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;"
-    settled=$(sqlite3 "$db" "SELECT count(*) FROM journal WHERE kind = 1")
+    sqlite3 -cmd ".timeout 30000" "$db" "CREATE TRIGGER fail_link BEFORE INSERT ON svc_setl BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;"
+    settled=$(sqlite3 -cmd ".timeout 30000" "$db" "SELECT count(*) FROM journal WHERE kind = 1")
     a=$(call H3 2207 "$vin"); expect_err "$a" "settled as [0-9]* but not linked to the visit"
     first=$(echo "$a" | jq -r .err_msg | sed -n 's/.*settled as \([0-9]*\) .*/\1/p')
-    sqlite3 "$db" "DROP TRIGGER fail_link"
+    sqlite3 -cmd ".timeout 30000" "$db" "DROP TRIGGER fail_link"
     a=$(call H3 2207 "$vin"); expect_ok "$a"     # another msgid: the same settlement, now linked
     expect_field "$a" .output.setlinfo.setl_id "$first"
-    [ "$(sqlite3 "$db" "SELECT count(*) FROM journal WHERE kind = 1")" = $((settled + 1)) ] ||
+    [ "$(sqlite3 -cmd ".timeout 30000" "$db" "SELECT count(*) FROM journal WHERE kind = 1")" = $((settled + 1)) ] ||
         fail "the visit was settled twice"
     a=$(call H3 2207 "$vin"); expect_err "$a" "visit is settled (setl_id $first)"
     a=$(call H3 5203 "{\"data\":{\"setl_id\":\"$first\"}}"); expect_field "$a" .output.setlinfo.mdtrt_id "$v"

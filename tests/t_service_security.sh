@@ -18,7 +18,7 @@ make_city
 printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH7,Revoked Hospital,hospital,level2,440900,revoked\n' \
     >"$work/more.csv"
 "$YIBAO" import --db "$db" institutions "$work/more.csv" >/dev/null || fail "import H7"
-sqlq() { sqlite3 -batch "$db" "$1"; }
+sqlq() { sqlite3 -batch -cmd ".timeout 30000" "$db" "$1"; }
 
 # ---- the token is derived, never stored -----------------------------------
 credential H3

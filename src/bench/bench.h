@@ -13,11 +13,12 @@
 #include "core/bill.h"
 #include "store/store.h"
 
-int bench_settle(int argc, char **argv); /* settle.c: the pure core on one core */
-int bench_year(int argc, char **argv);   /* year.c: a city's whole year */
-int bench_store(int argc, char **argv);  /* store.c: durable settlements/s */
-int bench_http(int argc, char **argv);   /* http.c: load generator for the service */
-int bench_stress(int argc, char **argv); /* stress.c: the store's crash-test driver */
+int bench_settle(int argc, char **argv);  /* settle.c: the pure core on one core */
+int bench_year(int argc, char **argv);    /* year.c: a city's whole year */
+int bench_store(int argc, char **argv);   /* store.c: durable settlements/s */
+int bench_http(int argc, char **argv);    /* http.c: load generator for the service */
+int bench_hostile(int argc, char **argv); /* hostile.c: holds connections against the service */
+int bench_stress(int argc, char **argv);  /* stress.c: the store's crash-test driver */
 
 #define BENCH_POLICIES_MAX 8 /* --policy files */
 #define BENCH_PATH_BYTES 4096

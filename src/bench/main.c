@@ -17,6 +17,8 @@ static const struct command commands[] = {
     {"year", bench_year, "a synthetic city's year, in memory or durably (--persons N [--db PATH])"},
     {"store", bench_store, "durable settlements/s through the commit queue (--db PATH)"},
     {"http", bench_http, "load generator for the settlement service (--url URL ...)"},
+    {"hostile", bench_hostile,
+     "idle or slowloris connections held against the service (--url URL)"},
     {"stress", bench_stress, "crash-test driver of the store (stress store|verify --db PATH)"},
 };
 

@@ -10,7 +10,12 @@
  * answer of a replayable write is kept for a replay of its msgid),
  * --key-file PATH (the key tokens derive from; default DB.key beside a
  * SQLite store, or YIBAO_KEY_FILE), --person-reads-per-min N and
- * --person-reads-burst N (person lookups, 1101 and 5206, per credential). */
+ * --person-reads-burst N (person lookups, 1101 and 5206, per credential),
+ * --max-body-total BYTES (request memory in flight, all requests: past it
+ * 503 "busy"), --max-connections-per-address N (open connections from one
+ * IPv4 address; more are closed at accept), --header-timeout-s,
+ * --body-timeout-s, --idle-timeout-s (a connection that has not sent its
+ * request's headers, or its body, in time is shut down). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +87,19 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         else if (number_option(argc, argv, &i, "--person-reads-burst",
                                SERVICE_PERSON_READS_PER_MIN_MAX, &v, &bad))
             cfg->person_reads_burst = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--max-body-total", SERVICE_BODY_TOTAL_BYTES_MAX, &v,
+                               &bad))
+            cfg->body_total_bytes_max = (size_t)v;
+        else if (number_option(argc, argv, &i, "--max-connections-per-address",
+                               SERVICE_CONNECTIONS_MAX, &v, &bad))
+            cfg->connections_per_address_max = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--header-timeout-s", SERVICE_TIMEOUT_S_MAX, &v,
+                               &bad))
+            cfg->header_timeout_s = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--body-timeout-s", SERVICE_TIMEOUT_S_MAX, &v, &bad))
+            cfg->body_timeout_s = (int32_t)v;
+        else if (number_option(argc, argv, &i, "--idle-timeout-s", SERVICE_TIMEOUT_S_MAX, &v, &bad))
+            cfg->idle_timeout_s = (int32_t)v;
         else {
             fprintf(stderr, "yibao serve: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -96,7 +114,9 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
                 "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
                 "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
                 "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
-                "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n");
+                "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n"
+                "       [--max-body-total BYTES] [--max-connections-per-address N]\n"
+                "       [--header-timeout-s S] [--body-timeout-s S] [--idle-timeout-s S]\n");
     return bad ? -1 : 0;
 }
 

@@ -61,6 +61,10 @@ void json_doc_free(struct json_doc *doc);
  * invalidates values from the previous call on the same doc. */
 const struct json_value *json_parse(struct json_doc *doc, const char *src, size_t len,
                                     struct json_error *error);
+/* The bytes the doc holds (its node chunks, text, stack and scratch): a
+ * reused doc keeps what its largest document needed, so a pool of docs
+ * can give back the ones that grew (service.c). */
+size_t json_doc_bytes(const struct json_doc *doc);
 
 /* Member of an object by key (first match), or NULL. NULL-safe on obj. */
 const struct json_value *json_get(const struct json_value *obj, const char *key);

@@ -580,6 +580,16 @@ void json_doc_free(struct json_doc *doc) {
     free(doc);
 }
 
+size_t json_doc_bytes(const struct json_doc *doc) {
+    if (doc == NULL) return 0;
+    size_t n = sizeof *doc + doc->text_cap + doc->stack_cap * sizeof *doc->stack +
+               doc->members_cap * sizeof *doc->members;
+    for (const struct node_chunk *c = doc->chunks; c != NULL; c = c->next)
+        n += sizeof *c + c->cap * sizeof c->items[0];
+    assert(n >= sizeof *doc);
+    return n;
+}
+
 /* Makes the text buffer hold at least `need` bytes, with slack so that a
  * slightly larger next document does not reallocate. */
 static bool reserve_text(struct json_doc *doc, size_t need) {

@@ -210,6 +210,35 @@ void service_config_default(struct service_config *cfg) {
     cfg->answers_kept_s = SERVICE_ANSWERS_KEPT_S_DEFAULT;
     cfg->person_reads_per_min = SERVICE_PERSON_READS_PER_MIN_DEFAULT;
     cfg->person_reads_burst = SERVICE_PERSON_READS_BURST_DEFAULT;
+    cfg->body_total_bytes_max = SERVICE_BODY_TOTAL_BYTES_DEFAULT;
+    cfg->connections_per_address_max = SERVICE_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    cfg->header_timeout_s = SERVICE_HEADER_TIMEOUT_S_DEFAULT;
+    cfg->body_timeout_s = SERVICE_BODY_TIMEOUT_S_DEFAULT;
+    cfg->idle_timeout_s = SERVICE_IDLE_TIMEOUT_S_DEFAULT;
+}
+
+/* The HTTP front's limits: one body of the largest size must fit in the
+ * total, or no request of that size could ever be served; an address may
+ * have up to all the connections; a deadline is at least a second. */
+static int config_check_http(const struct service_config *cfg, char *err, size_t size) {
+    assert(cfg != NULL && err != NULL && size > 0);
+    if (cfg->body_total_bytes_max < cfg->body_bytes_max ||
+        cfg->body_total_bytes_max > SERVICE_BODY_TOTAL_BYTES_MAX)
+        return snprintf(err, size, "max-body-total: must be in [max-body %zu, %u]",
+                        cfg->body_bytes_max, SERVICE_BODY_TOTAL_BYTES_MAX),
+               -1;
+    if (cfg->connections_per_address_max < 1 ||
+        cfg->connections_per_address_max > SERVICE_CONNECTIONS_MAX)
+        return snprintf(err, size, "max-connections-per-address: must be in [1, %d]",
+                        SERVICE_CONNECTIONS_MAX),
+               -1;
+    const int32_t timeouts_s[] = {cfg->header_timeout_s, cfg->body_timeout_s, cfg->idle_timeout_s};
+    for (size_t i = 0; i < sizeof timeouts_s / sizeof timeouts_s[0]; i++)
+        if (timeouts_s[i] < 1 || timeouts_s[i] > SERVICE_TIMEOUT_S_MAX)
+            return snprintf(err, size, "header-, body- and idle-timeout-s: must be in [1, %d]",
+                            SERVICE_TIMEOUT_S_MAX),
+                   -1;
+    return 0;
 }
 
 static int config_check(const struct service_config *cfg, char *err, size_t size) {
@@ -245,7 +274,7 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
         return snprintf(err, size, "answers-kept-s: must be in [1, %d]",
                         SERVICE_ANSWERS_KEPT_S_MAX),
                -1;
-    return 0;
+    return config_check_http(cfg, err, size);
 }
 
 /* The service tables' connections: the writers' (one for SQLite, several
@@ -339,13 +368,19 @@ void service_close(struct service *svc) {
     free(svc);
 }
 
+/* A worker's JSON arena, empty: the limits are the body's. */
+static struct json_doc *worker_doc_new(const struct service_config *cfg) {
+    assert(cfg->body_bytes_max >= 64); /* config_check */
+    struct json_limits limits = {cfg->body_bytes_max, cfg->depth_max,
+                                 (uint32_t)(cfg->body_bytes_max / SERVICE_NODES_PER_BYTE_DIV + 64)};
+    return json_doc_new(&limits);
+}
+
 static struct svc_worker *worker_new(const struct service_config *cfg) {
     assert(cfg->lines_max >= 1 && cfg->lines_max <= BILL_LINES_MAX); /* config_check */
     struct svc_worker *w = calloc(1, sizeof *w);
     if (w == NULL) return NULL;
-    struct json_limits limits = {cfg->body_bytes_max, cfg->depth_max,
-                                 (uint32_t)(cfg->body_bytes_max / SERVICE_NODES_PER_BYTE_DIV + 64)};
-    w->doc = json_doc_new(&limits);
+    w->doc = worker_doc_new(cfg);
     json_buf_init(&w->out);
     json_buf_init(&w->body);
     json_buf_init(&w->scratch);
@@ -358,6 +393,26 @@ static struct svc_worker *worker_new(const struct service_config *cfg) {
         return NULL;
     }
     return w;
+}
+
+size_t service_worker_bytes(const struct svc_worker *w) {
+    assert(w != NULL);
+    return json_doc_bytes(w->doc) + w->out.cap + w->body.cap + w->scratch.cap + w->req.cap;
+}
+
+/* A worker whose buffers grew past SVC_WORKER_KEPT_BYTES_MAX gives them
+ * back (a fresh JSON arena, empty buffers): false when the fresh arena
+ * cannot be had (the worker is then freed, not pooled). */
+static bool worker_trim(struct svc_worker *w, const struct service_config *cfg) {
+    assert(w != NULL && !w->in_flight && !w->job_in_flight);
+    if (service_worker_bytes(w) <= SVC_WORKER_KEPT_BYTES_MAX) return true;
+    json_buf_free(&w->out);
+    json_buf_free(&w->body);
+    json_buf_free(&w->scratch);
+    json_buf_free(&w->req);
+    json_doc_free(w->doc);
+    w->doc = worker_doc_new(cfg);
+    return w->doc != NULL;
 }
 
 struct svc_worker *service_worker_take(struct service *svc) {
@@ -382,7 +437,16 @@ void service_worker_give(struct service *svc, struct svc_worker *w) {
         (void)service_finish(svc, w, &len);
     }
     assert(!w->in_flight && !w->job_in_flight && w->after == NULL);
+    if (!worker_trim(w, &svc->cfg)) {
+        worker_free(w);
+        return;
+    }
     pthread_mutex_lock(&svc->pool_lock);
+    if (svc->pool_count >= SVC_POOL_IDLE_MAX) { /* a burst's workers are not all kept */
+        pthread_mutex_unlock(&svc->pool_lock);
+        worker_free(w);
+        return;
+    }
     if (svc->pool_count == svc->pool_cap) {
         size_t cap = svc->pool_cap ? svc->pool_cap * 2 : 16;
         struct svc_worker **grown = realloc(svc->pool, cap * sizeof *grown);

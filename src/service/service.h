@@ -28,10 +28,19 @@
 #define SERVICE_NONCE_BYTES_MAX 64                   /* x-tif-nonce */
 #define SERVICE_THREADS_DEFAULT 2 /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
-#define SERVICE_BATCH_DEFAULT 1024                    /* --batch: settlements per group commit */
-#define SERVICE_CONNECTIONS_MAX 4096                  /* concurrent HTTP connections */
-#define SERVICE_MSGID_BYTES_MAX 40                    /* envelope msgid */
-#define SERVICE_ERR_BYTES 512                         /* err_msg */
+#define SERVICE_BATCH_DEFAULT 1024                  /* --batch: settlements per group commit */
+#define SERVICE_CONNECTIONS_MAX 4096                /* concurrent HTTP connections */
+#define SERVICE_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* --max-connections-per-address */
+/* --max-body-total: request memory in flight (bodies being received or
+ * handled, and the JSON they were parsed into); past it, 503 "busy" */
+#define SERVICE_BODY_TOTAL_BYTES_DEFAULT (64u * 1024u * 1024u)
+#define SERVICE_BODY_TOTAL_BYTES_MAX (1024u * 1024u * 1024u)
+#define SERVICE_HEADER_TIMEOUT_S_DEFAULT 10 /* --header-timeout-s: a new connection's headers */
+#define SERVICE_BODY_TIMEOUT_S_DEFAULT 30   /* --body-timeout-s: a body, from its headers */
+#define SERVICE_IDLE_TIMEOUT_S_DEFAULT 30   /* --idle-timeout-s: keep-alive, or no byte at all */
+#define SERVICE_TIMEOUT_S_MAX 3600          /* upper bound of the three */
+#define SERVICE_MSGID_BYTES_MAX 40          /* envelope msgid */
+#define SERVICE_ERR_BYTES 512               /* err_msg */
 #define SERVICE_ANSWER_BYTES_MAX (4u * 1024u * 1024u) /* a stored (replayable) answer */
 #define SERVICE_TOKEN_HEX_BYTES 64                    /* credential token: 32 random bytes */
 #define SERVICE_PAASID_BYTES_MAX 63
@@ -58,10 +67,15 @@ struct service_config {
     int threads;
     int batch_max;
     int64_t time_window_s;
-    int64_t sign_in_valid_s; /* a sign_no is valid this long after its 9001 */
-    int64_t answers_kept_s;  /* a replayable answer is kept this long, then only its msgid */
-    bool sign_in_off;        /* --sign-in off (test rigs): the envelope's sign_no is not checked */
-    bool auth_off;           /* tests and the fuzzer only: no gateway headers needed */
+    int64_t sign_in_valid_s;     /* a sign_no is valid this long after its 9001 */
+    int64_t answers_kept_s;      /* a replayable answer is kept this long, then only its msgid */
+    size_t body_total_bytes_max; /* request memory in flight, all requests */
+    int32_t connections_per_address_max; /* open connections from one IPv4 address */
+    int32_t header_timeout_s; /* a new connection's first request headers, from its accept */
+    int32_t body_timeout_s;   /* a request's body, from the end of its headers */
+    int32_t idle_timeout_s;   /* the next request's headers after an answer; also no byte */
+    bool sign_in_off;         /* --sign-in off (test rigs): the envelope's sign_no is not checked */
+    bool auth_off;            /* tests and the fuzzer only: no gateway headers needed */
     bool dry_run;     /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
     bool db_sync_off; /* the fuzzer: service tables without fsync */
     const char *key_file;         /* --key-file; NULL: service_key_path's default */
@@ -84,6 +98,10 @@ void service_close(struct service *svc);
 struct svc_worker *service_worker_take(struct service *svc);
 void service_worker_give(struct service *svc, struct svc_worker *w);
 
+/* Bytes the worker's buffers and JSON arena hold now (its fixed fee-line
+ * arrays not counted): what a request it handles costs beyond its body. */
+size_t service_worker_bytes(const struct svc_worker *w);
+
 /* The gateway headers (NULL when absent) and the body of one request. */
 struct svc_request {
     const char *paasid;
@@ -101,6 +119,16 @@ struct svc_request {
  * an infcode -1 answer. */
 const char *service_handle(struct service *svc, struct svc_worker *w, const struct svc_request *req,
                            size_t *len);
+
+/* The checks of the gateway headers that need no body, for a front end to
+ * refuse a request before it reads (and holds) its body: the headers'
+ * presence and lengths, the timestamp window, a known active credential,
+ * and the signature when it does not cover the body (sha256 mode). The
+ * nonce and an hmac-sha256 signature are checked with the body
+ * (service_begin, which checks all again). req->body is not read. 0, or
+ * -1 with err filled as the answer's err_msg. */
+int service_precheck(struct service *svc, const struct svc_request *req, char *err,
+                     size_t err_size);
 
 /* The asynchronous form, for an event-driven front end. A settlement or
  * revoke that must wait for its group commit calls waiter->suspend(ctx),

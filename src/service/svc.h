@@ -29,6 +29,11 @@
 #define SVC_CLOCK_AHEAD_S 86400  /* a visit's date may be this far ahead of the clock, no more */
 #define SVC_DAY_S 86400
 #define SVC_NO_CAP_FEN 99999900 /* 999999.00: "no cap" as the platform answers it */
+/* A worker given back keeps its buffers and JSON arena (the hot path does
+ * not allocate) unless together they grew past this: then they are freed,
+ * so that one large body does not stay resident for ever. */
+#define SVC_WORKER_KEPT_BYTES_MAX (256u * 1024u)
+#define SVC_POOL_IDLE_MAX 256 /* idle workers kept in the pool; more are freed */
 
 /* ---- service tables (service_db.c) ------------------------------------- */
 enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
