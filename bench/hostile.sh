@@ -67,7 +67,7 @@ measure() { # KEY MODE ATTACKERS SOURCES WANT: one run; appends to $work/runs.KE
         sleep 2 # and a while under it before the measurement
         from=$(wc -l <"$work/hostile.out")
     fi
-    line=$($YIBAO_BENCH http --url "$url" --paasid "$paasid" --token "$token" --code "$code" \
+    line=$(YIBAO_TOKEN="$token" $YIBAO_BENCH http --url "$url" --paasid "$paasid" --code "$code" \
         --connections "$conns" --seconds "$secs" --persons "$persons" --seed 1)
     if [ "$n" -gt 0 ]; then
         # its per-second counts during the measurement: least, median, most
@@ -103,7 +103,7 @@ echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 --nonce-cache 16777216${SERVE_OPTS:+ $SERVE_OPTS}"
 echo "yibao-bench hostile --url URL --connections $hostile --sources $sources|1 --mode idle|slowloris --seconds $((secs + 30))"
-echo "yibao-bench http --url URL --paasid P --token T --code CODE --connections $conns --seconds $secs --persons $persons --seed 1"
+echo "YIBAO_TOKEN=T yibao-bench http --url URL --paasid P --code CODE --connections $conns --seconds $secs --persons $persons --seed 1"
 echo '```'
 echo
 echo "| attacker | its connections open, per second during the run (least/median/most) | settlements/s | p50 ms | p99 ms | p99 range | p999 ms |"

@@ -66,7 +66,7 @@ measure() { # FLOW CONNECTIONS...: fills rows[] with one markdown row per concur
     for c in "$@"; do
         : >"$work/runs"
         for r in $(seq "$runs"); do
-            line=$($YIBAO_BENCH http --url "$url" --paasid "$paasid" --token "$token" --code "$code" \
+            line=$(YIBAO_TOKEN="$token" $YIBAO_BENCH http --url "$url" --paasid "$paasid" --code "$code" \
                 --connections "$c" --seconds "$secs" --persons "$persons" --seed 1 --flow "$flow")
             echo "bench http: $flow run $r: $line" >&2
             echo "$(echo "$line" | field 'settlements/s') $line" >>"$work/runs"
@@ -108,7 +108,7 @@ echo
 echo '```'
 echo "yibao serve --db DB --listen 127.0.0.1:0 ${SERVE_OPTS:-}"
 echo "yibao gen city --persons $persons --seed 1 --registry-only --out city   # imported with the maoming-2020 policies"
-echo "yibao-bench http --url URL --paasid P --token T --code $code --connections C --seconds $secs --persons $persons --seed 1 --flow oneshot"
+echo "YIBAO_TOKEN=T yibao-bench http --url URL --paasid P --code $code --connections C --seconds $secs --persons $persons --seed 1 --flow oneshot"
 echo '```'
 echo
 table "${oneshot_rows[@]}"

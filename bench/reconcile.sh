@@ -32,14 +32,14 @@ serve() { # YIBAO: starts it on the database (sign-in off: one-off requests)
 }
 unserve() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 serve "$Y"
-"$bench" http --url "$url" --paasid "$paasid" --token "$token" --code "$code" --connections 32 \
+YIBAO_TOKEN="$token" "$bench" http --url "$url" --paasid "$paasid" --code "$code" --connections 32 \
     --seconds "${SECONDS_LOAD:-10}" --persons 5000 --seed 1 --flow oneshot
 unserve
 reconcile() { # YIBAO DATE: seconds and the settlements counted
     printf '{"infno":"3201","msgid":"R%s","mdtrtarea_admvs":"440900","insuplc_admdvs":"440900","recer_sys_code":"T","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"T","inf_time":"2020-06-01 10:00:00","fixmedins_code":"%s","fixmedins_name":"x","sign_no":"","input":{"data":{"stmt_begndate":"%s","stmt_enddate":"%s","medfee_sumamt":0,"fund_pay_sumamt":0,"acct_pay":0,"fixmedins_setl_cnt":0}}}' \
         "$RANDOM$RANDOM" "$code" "$2" "$2" >"$work/q.json"
     local -a hdr=()
-    while IFS= read -r line; do hdr+=(-H "$line"); done < <("$1" sign --paasid "$paasid" --token "$token" --body "$work/q.json")
+    while IFS= read -r line; do hdr+=(-H "$line"); done < <(YIBAO_TOKEN="$token" "$1" sign --paasid "$paasid" --body "$work/q.json")
     local t
     t=$(curl -s -o "$work/a.json" -w '%{time_total}' -X POST "$url" "${hdr[@]}" --data-binary @"$work/q.json")
     echo "$t s, $(jq -r '.output.stmtinfo.plaf_fixmedins_setl_cnt' "$work/a.json") settlements counted"

@@ -21,7 +21,7 @@
  * SHA-256 per request).
  *
  *   yibao-bench http --url http://127.0.0.1:PORT/fsi/api/rsfComIfsService/callService
- *        --paasid P --token T --code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]
+ *        --paasid P --code FIXMEDINS (the token in YIBAO_TOKEN) [--infno 2207|2102] [--flow oneshot|visit]
  *        [--insutype 390] [--connections C] [--seconds S] [--persons N] [--seed S] [--threads T] */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -664,6 +664,11 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
             !cli_option(argc, argv, &i, "--threads", &threads, &bad))
             bad = true;
     cfg->visit_flow = strcmp(flow, "visit") == 0;
+    /* the token from the environment: a command line is visible to every
+     * user (ps); --token is kept for side-by-side runs of older binaries */
+    if (cfg->token != NULL)
+        fprintf(stderr, "yibao-bench http: --token is visible to every user; use YIBAO_TOKEN\n");
+    else cfg->token = getenv("YIBAO_TOKEN");
     if (bad || url == NULL || cfg->paasid == NULL || cfg->token == NULL || cfg->code == NULL ||
         strlen(cfg->insutype) > 3 || parse_url(url, cfg) != 0 ||
         (!cfg->visit_flow && strcmp(flow, "oneshot") != 0) ||
@@ -675,7 +680,7 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
         !cli_positive("--threads", threads, BENCH_THREADS_MAX, &cfg->threads)) {
         fprintf(
             stderr,
-            "usage: yibao-bench http --url http://HOST:PORT/PATH --paasid P --token T "
+            "usage: YIBAO_TOKEN=T yibao-bench http --url http://HOST:PORT/PATH --paasid P "
             "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
             "[--seconds S] [--persons N] [--seed S] [--insutype 390] [--threads T]\n"
             "  (persons: those of the --insutype scheme in `yibao gen city --persons N --seed S`;\n"
