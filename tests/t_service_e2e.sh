@@ -200,6 +200,32 @@ envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' | jq -c --arg ca "$(printf 'C%.0s
 a=$(post_as H3 "$work/long.json"); expect_ok "$a"
 envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' | jq -c --arg ca "$(printf 'C%.0s' $(seq 1025))" '. + {cainfo: $ca}' >"$work/long.json"
 a=$(post_as H3 "$work/long.json"); expect_err "$a" "envelope.cainfo: longer than 1024 bytes"
+# the provincial gateways' _api_* headers (docs/INTEROP.md): HMAC-SHA1 of
+# the four _api_ fields with the token, base64; seconds or milliseconds
+envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' >"$work/api.json"
+a=$(api_post H3 "$work/api.json" 1101 "$(date +%s)"); expect_ok "$a"
+ms=$(($(date +%s) * 1000 + 123))
+a=$(api_post H3 "$work/api.json" 1101 "$ms"); expect_ok "$a"
+a=$(api_post H3 "$work/api.json" 1101 "$ms"); expect_err "$a" "_api_signature (this request was sent before): already used"
+a=$(api_post H3 "$work/api.json" 1101 "$(date +%s)" "AAAAAAAAAAAAAAAAAAAAAAAAAAA="); expect_err "$a" "_api_signature does not match"
+a=$(api_post H3 "$work/api.json" 2207 "$(date +%s)"); expect_err "$a" "_api_name '2207' is not the envelope's infno '1101'"
+a=$(api_post H3 "$work/api.json" 1101 "$(( $(date +%s) - 900 ))"); expect_err "$a" "_api_timestamp"
+# paths: the interface's path with the infno after it, and --path-prefix
+envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' >"$work/p.json"
+a=$(post_as_url "$url/1101" H3 "$work/p.json"); expect_ok "$a"
+a=$(post_as_url "$url/2207" H3 "$work/p.json"); expect_err "$a" "path: infno '2207' is not the envelope's infno '1101'"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${url%/fsi/*}/elsewhere/1101" --data-binary @"$work/p.json")" = 404 ] ||
+    fail "an unknown path is not 404"
+# short nonces: the same nonce with another timestamp is another request
+ts=$(date +%s)
+for t2 in "$ts" "$((ts - 1))"; do
+    envelope 1101 H3 '{"data":{"psn_no":"P0001"}}' >"$work/n.json"
+    sig=$(printf '%s' "${t2}${token_H3}7${t2}" | sha256sum | cut -d' ' -f1)
+    a=$(curl -s -X POST "$url" -H "x-tif-paasid: $paasid_H3" -H "x-tif-timestamp: $t2" -H "x-tif-nonce: 7" \
+        -H "x-tif-signature: $sig" --data-binary @"$work/n.json"); expect_ok "$a"
+done
+a=$(curl -s -X POST "$url" -H "x-tif-paasid: $paasid_H3" -H "x-tif-timestamp: $t2" -H "x-tif-nonce: 7" \
+    -H "x-tif-signature: $sig" --data-binary @"$work/n.json"); expect_err "$a" "x-tif-nonce: already used"
 # the person by the certificate presented (docs/INTEROP.md): 02 ID card,
 # 03 social security card, 01 electronic voucher with its certno, certno alone
 for q in '"mdtrt_cert_type":"02","mdtrt_cert_no":"440900196006150011"' \

@@ -105,6 +105,28 @@ post_as() {
     curl -s --max-time 10 -X POST "$url" -H 'Content-Type: application/json' "${hdr[@]}" --data-binary @"$file"
 }
 
+# api_post CODE BODY_FILE INFNO TS [SIGNATURE] [URL]: posts with the
+# provincial gateways' _api_* headers (docs/INTEROP.md): base64 of the
+# HMAC-SHA1 of the four _api_ fields under the token; TS seconds or ms
+api_post() {
+    local p t sig
+    eval "p=\$paasid_$1; t=\$token_$1"
+    sig=${5:-$(printf '_api_access_key=%s&_api_name=%s&_api_timestamp=%s&_api_version=1.0.0' "$p" "$3" "$4" |
+        openssl dgst -sha1 -hmac "$t" -binary | base64)}
+    curl -s --max-time 10 -X POST "${6:-$url}" -H 'Content-Type: application/json' -H "_api_access_key: $p" \
+        -H "_api_name: $3" -H "_api_timestamp: $4" -H "_api_version: 1.0.0" -H "_api_signature: $sig" \
+        --data-binary @"$2"
+}
+
+# post_as_url URL CODE BODY_FILE: post_as to another URL
+post_as_url() {
+    local saved=$url r
+    url=$1
+    r=$(post_as "$2" "$3")
+    url=$saved
+    printf '%s' "$r"
+}
+
 # call CODE INFNO INPUT_JSON [MSGID]: builds, signs, posts; prints the answer
 call() {
     envelope "$2" "$1" "$3" "${4:-}" >"$work/req.json"

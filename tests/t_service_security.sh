@@ -58,8 +58,13 @@ if "$YIBAO" serve --db "$db" --listen 127.0.0.1:0 >"$work/serve.log" 2>&1; then 
 grep -q "readable by others" "$work/serve.log" || fail "0644 key: $(cat "$work/serve.log")"
 chmod 600 "$key"
 
-start_server --person-reads-burst 5 --person-reads-per-min 1
+start_server --person-reads-burst 5 --person-reads-per-min 1 --path-prefix /hsa/
 sign_in H3 H8 H9
+# --path-prefix: a base URL plus the infno (docs/INTEROP.md)
+envelope 9001 H8 '{"signIn":{"opter_no":"001","mac":"00:00:00:00:00:00","ip":"127.0.0.1"}}' >"$work/pp.json"
+a=$(post_as_url "${url%/fsi/*}/hsa/9001" H8 "$work/pp.json"); expect_ok "$a"
+envelope 9001 H8 '{"signIn":{"opter_no":"001","mac":"00:00:00:00:00:00","ip":"127.0.0.1"}}' >"$work/pp.json"
+a=$(post_as_url "${url%/fsi/*}/hsa" H8 "$work/pp.json"); expect_ok "$a"
 # sign_nos are random: not one after the other
 [ $((10#$sign_H8 - 10#$sign_H3)) -ne 1 ] && [ $((10#$sign_H9 - 10#$sign_H8)) -ne 1 ] || fail "sequential sign_no: $sign_H3 $sign_H8 $sign_H9"
 [ $((10#$sign_H3)) -gt 1000000 ] || [ $((10#$sign_H8)) -gt 1000000 ] || fail "sign_nos look small: $sign_H3 $sign_H8"
@@ -111,6 +116,8 @@ for _ in $(seq 1 300); do # until the server has re-read the credential
     sleep 0.1
 done
 expect_err "$a" "must sign the body"
+envelope 5203 H3 '{"data":{"setl_id":"1"}}' >"$work/q.json"
+a=$(api_post H3 "$work/q.json" 5203 "$(date +%s)"); expect_err "$a" "must sign the body"
 envelope 5203 H3 '{"data":{"setl_id":"1"}}' >"$work/q.json"
 a=$(post_as H3 "$work/q.json" --hmac)
 echo "$a" | jq -r .err_msg | grep -qv "auth" || fail "hmac-signed request refused: $a"

@@ -15,7 +15,8 @@
  * 503 "busy"), --max-connections-per-address N (open connections from one
  * IPv4 address; more are closed at accept), --header-timeout-s,
  * --body-timeout-s, --idle-timeout-s (a connection that has not sent its
- * request's headers, or its body, in time is shut down). */
+ * request's headers, or its body, in time is shut down), --path-prefix
+ * /PATH (another path requests may be posted to, alone or with "/INFNO"). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         if (cli_option(argc, argv, &i, "--db", db, &bad) ||
             cli_option(argc, argv, &i, "--listen", listen, &bad) ||
             cli_option(argc, argv, &i, "--key-file", &cfg->key_file, &bad) ||
+            cli_option(argc, argv, &i, "--path-prefix", &cfg->path_prefix, &bad) ||
             sign_in_option(argc, argv, &i, cfg, &bad))
             continue;
         if (number_option(argc, argv, &i, "--threads", SERVICE_THREADS_MAX, &v, &bad))
@@ -116,7 +118,8 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
                 "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
                 "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n"
                 "       [--max-body-total BYTES] [--max-connections-per-address N]\n"
-                "       [--header-timeout-s S] [--body-timeout-s S] [--idle-timeout-s S]\n");
+                "       [--header-timeout-s S] [--body-timeout-s S] [--idle-timeout-s S]\n"
+                "       [--path-prefix /PATH]\n");
     return bad ? -1 : 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "core/hash.h"
@@ -92,12 +93,21 @@ static void nonce_drop_oldest(struct nonce_cache *nc) {
     nc->count--;
 }
 
+/* A used nonce is keyed by its request's timestamp and the nonce: a
+ * replay repeats both (the signature covers both), while clients whose
+ * nonces are short (digits of 1-10 characters) may reuse one with another
+ * timestamp without a false "already used". */
+static uint64_t nonce_key(int64_t ts, const char *nonce) {
+    assert(nonce != NULL);
+    return nonce_hash(nonce) ^ ((uint64_t)ts * 0x9e3779b97f4a7c15ULL);
+}
+
 /* 0: recorded; 1: seen before; 2: cache full of live nonces. */
-static int nonce_check_add(struct nonce_cache *nc, const char *nonce, int64_t now_s,
+static int nonce_check_add(struct nonce_cache *nc, int64_t ts, const char *nonce, int64_t now_s,
                            int64_t window_s) {
     assert(nonce != NULL && window_s > 0 && nc->count <= nc->capacity);
     while (nc->count > 0 && nc->ring[nc->head].expires_s < now_s) nonce_drop_oldest(nc);
-    uint64_t h = nonce_hash(nonce);
+    uint64_t h = nonce_key(ts, nonce);
     uint32_t *bucket = &nc->buckets[h & (nc->bucket_count - 1)];
     for (uint32_t i = *bucket; i != 0; i = nc->ring[i - 1].next)
         if (nc->ring[i - 1].hash == h) return 1;
@@ -228,11 +238,12 @@ static struct cred_entry *cred_lookup(struct service *svc, const char *paasid, i
 }
 
 /* 0: recorded; 1: seen before; 2: cache full; 3: out of memory. */
-static int nonce_use(struct service *svc, struct cred_entry *e, const char *nonce, int64_t now_s) {
+static int nonce_use(struct service *svc, struct cred_entry *e, int64_t ts, const char *nonce,
+                     int64_t now_s) {
     assert(e != NULL && nonce != NULL && strlen(nonce) <= SERVICE_NONCE_BYTES_MAX);
     pthread_mutex_lock(&e->lock);
     if (e->nonces == NULL) e->nonces = nonce_cache_new(svc->cfg.nonces_per_paasid);
-    int rc = e->nonces ? nonce_check_add(e->nonces, nonce, now_s, svc->cfg.time_window_s) : 3;
+    int rc = e->nonces ? nonce_check_add(e->nonces, ts, nonce, now_s, svc->cfg.time_window_s) : 3;
     pthread_mutex_unlock(&e->lock);
     assert(rc >= 0 && rc <= 3);
     return rc;
@@ -254,7 +265,7 @@ static int nonce_load(void *ctx, const struct svc_nonce *row) {
     struct cred_entry *e = cred_lookup(l->svc, row->paasid, now_s, &cred, &uncached);
     assert(e == NULL || !uncached);
     if (uncached) l->failure = "a credential cannot be cached (out of memory, or too many)";
-    else if (e != NULL && nonce_use(l->svc, e, row->nonce, now_s) == 3)
+    else if (e != NULL && nonce_use(l->svc, e, row->ts, row->nonce, now_s) == 3)
         l->failure = "out of memory";
     return l->failure != NULL ? -1 : 0;
 }
@@ -401,21 +412,22 @@ static int tif_headers(struct svc_call *c, const struct svc_request *req) {
     return 0;
 }
 
-/* The active credential of x-tif-paasid into *cred, and its cache entry;
- * NULL after svc_fail. */
-static struct cred_entry *tif_credential(struct service *svc, const struct svc_request *req,
-                                         struct svc_credential *cred, struct svc_call *c) {
+/* The active credential of paasid (from the header named header) into
+ * *cred, and its cache entry; NULL after svc_fail. */
+static struct cred_entry *gateway_credential(struct service *svc, const char *paasid,
+                                             const char *header, int64_t now_s,
+                                             struct svc_credential *cred, struct svc_call *c) {
     bool uncached = false;
-    assert(req->paasid != NULL && cred != NULL);
-    struct cred_entry *e = cred_lookup(svc, req->paasid, req->now_s, cred, &uncached);
+    assert(paasid != NULL && header != NULL && cred != NULL);
+    struct cred_entry *e = cred_lookup(svc, paasid, now_s, cred, &uncached);
     if (uncached)
         return svc_fail(c,
-                        "auth: x-tif-paasid: the credential cannot be cached (out of memory, "
-                        "or %d credentials)",
-                        SVC_CRED_MAX),
+                        "auth: %s: the credential cannot be cached (out of memory, or %d "
+                        "credentials)",
+                        header, SVC_CRED_MAX),
                NULL;
-    if (e == NULL) return svc_fail(c, "auth: x-tif-paasid: unknown credential"), NULL;
-    if (!cred->active) return svc_fail(c, "auth: x-tif-paasid: credential revoked"), NULL;
+    if (e == NULL) return svc_fail(c, "auth: %s: unknown credential", header), NULL;
+    if (!cred->active) return svc_fail(c, "auth: %s: credential revoked", header), NULL;
     return e;
 }
 
@@ -426,53 +438,160 @@ static bool tif_body_signed(const struct svc_request *req) {
     return req->sign_method != NULL && strcmp(req->sign_method, "hmac-sha256") == 0;
 }
 
-/* The x-tif-* checks that need no body, in svc_auth's order (so a request
- * is refused with the same message before its body as after it). */
-static int tif_precheck(struct service *svc, const struct svc_request *req, struct svc_call *c) {
-    int64_t ts = 0;
-    struct svc_credential cred;
-    assert(svc != NULL && !svc->cfg.auth_off);
-    if (tif_headers(c, req) != 0 || check_timestamp(c, req, svc->cfg.time_window_s, &ts) != 0 ||
-        tif_credential(svc, req, &cred, c) == NULL)
+/* ---- the _api_* scheme of provincial gateways (docs/INTEROP.md) ---------- */
+#define API_NAME_BYTES_MAX 16
+#define API_VERSION_BYTES_MAX 16
+#define API_SIGNATURE_BYTES_MAX 64 /* base64 of 20 bytes is 28 */
+#define API_TEXT_BYTES_MAX 256     /* the signed text */
+
+static bool api_scheme(const struct svc_request *req) {
+    assert(req != NULL);
+    return req->paasid == NULL && req->api_access_key != NULL;
+}
+
+static int api_headers(struct svc_call *c, const struct svc_request *req) {
+    assert(c != NULL && req != NULL);
+    if (header_text(c, req->api_access_key, "_api_access_key", SERVICE_PAASID_BYTES_MAX) != 0 ||
+        header_text(c, req->api_name, "_api_name", API_NAME_BYTES_MAX) != 0 ||
+        header_text(c, req->api_timestamp, "_api_timestamp", 13) != 0 ||
+        header_text(c, req->api_version, "_api_version", API_VERSION_BYTES_MAX) != 0 ||
+        header_text(c, req->api_signature, "_api_signature", API_SIGNATURE_BYTES_MAX) != 0)
         return -1;
-    if (!tif_body_signed(req) && check_signature(c, req, &cred) != 0) return -1;
+    return 0;
+}
+
+/* _api_timestamp: unix seconds (10 digits) or milliseconds (13), within
+ * the window; *ts_s in seconds. */
+static int api_timestamp(struct svc_call *c, const struct svc_request *req, int64_t window_s,
+                         int64_t *ts_s) {
+    int64_t ts = 0;
+    size_t n = strlen(req->api_timestamp);
+    assert(window_s > 0 && ts_s != NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (req->api_timestamp[i] < '0' || req->api_timestamp[i] > '9')
+            return svc_fail(c, "auth: _api_timestamp: not unix seconds or milliseconds");
+        ts = ts * 10 + (req->api_timestamp[i] - '0');
+    }
+    if (n != 10 && n != 13)
+        return svc_fail(c, "auth: _api_timestamp: not unix seconds or milliseconds");
+    if (n == 13) ts /= 1000;
+    if (ts < req->now_s - window_s || ts > req->now_s + window_s)
+        return svc_fail(
+            c, "auth: _api_timestamp %s is outside +-%" PRId64 " s of the server's time %" PRId64,
+            req->api_timestamp, window_s, req->now_s);
+    *ts_s = ts;
+    return 0;
+}
+
+/* base64(HMAC-SHA1(token, "_api_access_key=..&_api_name=..&_api_timestamp=
+ * ..&_api_version=..")), the keys in their natural order. */
+static int api_signature(struct svc_call *c, const struct svc_request *req,
+                         const struct svc_credential *cred) {
+    char token[SERVICE_TOKEN_HEX_BYTES + 1], text[API_TEXT_BYTES_MAX];
+    unsigned char md[EVP_MAX_MD_SIZE], want[64];
+    unsigned int md_len = 0;
+    assert(cred != NULL && req->api_signature != NULL);
+    if (cred->hmac_required) /* this scheme never signs the body */
+        return svc_fail(c, "auth: _api_signature: this credential must sign the body "
+                           "(x-tif-signature-method hmac-sha256)");
+    if (credential_token(c, cred, token) != 0) return -1;
+    int n = snprintf(text, sizeof text,
+                     "_api_access_key=%s&_api_name=%s&_api_timestamp=%s&_api_version=%s",
+                     req->api_access_key, req->api_name, req->api_timestamp, req->api_version);
+    assert(n > 0 && (size_t)n < sizeof text); /* each part was length-checked */
+    bool ok = HMAC(EVP_sha1(), token, (int)strlen(token), (const unsigned char *)text, (size_t)n,
+                   md, &md_len) != NULL;
+    OPENSSL_cleanse(token, sizeof token);
+    int len = ok ? EVP_EncodeBlock(want, md, (int)md_len) : 0;
+    if (!ok || len <= 0 || strlen(req->api_signature) != (size_t)len ||
+        CRYPTO_memcmp(want, req->api_signature, (size_t)len) != 0)
+        return svc_fail(c, "auth: _api_signature does not match");
+    return 0;
+}
+
+/* ---- one form for both schemes ------------------------------------------- */
+/* What a request's gateway headers come to, whichever scheme carried them. */
+struct gateway {
+    const char *paasid;
+    const char *paasid_header; /* for messages */
+    int64_t ts_s;
+    char nonce[SERVICE_NONCE_BYTES_MAX + 1]; /* what a replay repeats (with ts_s) */
+};
+
+/* The checks that need no body (both schemes); for the signature too when
+ * it does not cover the body. *e and *cred: the credential. */
+static int gateway_front(struct service *svc, const struct svc_request *req, struct gateway *g,
+                         struct cred_entry **e, struct svc_credential *cred, struct svc_call *c) {
+    assert(svc != NULL && !svc->cfg.auth_off && g != NULL && e != NULL);
+    memset(g, 0, sizeof *g);
+    bool api = api_scheme(req);
+    if (api ? api_headers(c, req) : tif_headers(c, req)) return -1;
+    g->paasid = api ? req->api_access_key : req->paasid;
+    g->paasid_header = api ? "_api_access_key" : "x-tif-paasid";
+    if ((api ? api_timestamp(c, req, svc->cfg.time_window_s, &g->ts_s)
+             : check_timestamp(c, req, svc->cfg.time_window_s, &g->ts_s)) != 0)
+        return -1;
+    *e = gateway_credential(svc, g->paasid, g->paasid_header, req->now_s, cred, c);
+    if (*e == NULL) return -1;
+    if (api) return api_signature(c, req, cred);
+    if (!tif_body_signed(req) && check_signature(c, req, cred) != 0) return -1;
+    snprintf(g->nonce, sizeof g->nonce, "%s", req->nonce);
     return 0;
 }
 
 int service_precheck(struct service *svc, const struct svc_request *req, char *err,
                      size_t err_size) {
+    struct gateway g;
+    struct cred_entry *e = NULL;
+    struct svc_credential cred;
     assert(svc != NULL && req != NULL && err != NULL && err_size > 0);
     if (svc->cfg.auth_off) return 0;
     struct svc_call c = {.svc = svc};
-    /* One scheme, x-tif-*; another (issue 14's _api_*) is chosen here by
-     * its headers and joins with a precheck of its own. */
-    int rc = tif_precheck(svc, req, &c);
+    int rc = gateway_front(svc, req, &g, &e, &cred, &c);
     if (rc != 0) snprintf(err, err_size, "%s", c.err);
     assert(rc == 0 || c.err[0] != '\0'); /* a refusal says why */
     return rc;
 }
 
+/* The _api_ scheme signs neither the body nor a nonce: a replay is the same
+ * signature and body, so those are its nonce; _api_name is the infno. */
+static int api_replay_key(struct svc_call *c, const struct svc_request *req, struct gateway *g) {
+    char body_hash[HASH_HEX_BYTES + 1];
+    assert(api_scheme(req) && g != NULL);
+    if (strcmp(req->api_name, c->infno) != 0)
+        return svc_fail(c, "auth: _api_name '%s' is not the envelope's infno '%s'", req->api_name,
+                        c->infno);
+    sha256_hex(req->body, req->body_len, body_hash);
+    char sig_hash[HASH_HEX_BYTES + 1];
+    sha256_hex(req->api_signature, strlen(req->api_signature), sig_hash);
+    snprintf(g->nonce, sizeof g->nonce, "api:%.16s%.16s", sig_hash, body_hash);
+    return 0;
+}
+
 int svc_auth(struct service *svc, const struct svc_request *req, const char *body_code,
              struct svc_call *c) {
+    struct gateway g;
+    struct cred_entry *e = NULL;
+    struct svc_credential cred;
     assert(svc != NULL && req != NULL);
     if (svc->cfg.auth_off) return 0;
-    if (tif_headers(c, req) != 0) return -1;
-    int64_t ts = 0;
-    if (check_timestamp(c, req, svc->cfg.time_window_s, &ts) != 0) return -1;
-    struct svc_credential cred;
-    struct cred_entry *e = tif_credential(svc, req, &cred, c);
-    if (e == NULL) return -1;
-    if (check_signature(c, req, &cred) != 0) return -1;
+    if (gateway_front(svc, req, &g, &e, &cred, c) != 0) return -1;
+    if (!api_scheme(req) && tif_body_signed(req) && check_signature(c, req, &cred) != 0) return -1;
+    if (api_scheme(req) && api_replay_key(c, req, &g) != 0) return -1;
     c->cred = e;
     snprintf(c->paasid, sizeof c->paasid, "%s", cred.paasid);
     if (strcmp(body_code, cred.fixmedins_code) != 0)
         return svc_fail(c, "fixmedins_code: '%s' is not the credential's institution", body_code);
-    int rc = nonce_use(svc, e, req->nonce, req->now_s);
-    if (rc == 1) return svc_fail(c, "auth: x-tif-nonce: already used");
+    int rc = nonce_use(svc, e, g.ts_s, g.nonce, req->now_s);
+    if (rc == 1)
+        return svc_fail(c, "auth: %s: already used",
+                        api_scheme(req) ? "_api_signature (this "
+                                          "request was sent before)"
+                                        : "x-tif-nonce");
     if (rc == 2)
         return svc_fail(c, "auth: too many requests in the time window (nonce cache full)");
     if (rc == 3) return svc_fail(c, "auth: out of memory");
-    if (svc->nonce_log != NULL && nonce_log_add(svc->nonce_log, req->paasid, req->nonce, ts) != 0)
+    if (svc->nonce_log != NULL && nonce_log_add(svc->nonce_log, g.paasid, g.nonce, g.ts_s) != 0)
         return svc_fail(c, "auth: nonces cannot be recorded now (storage); retry with a new nonce");
     return 0;
 }

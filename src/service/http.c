@@ -337,6 +337,36 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
     return send_json(conn, status, body, (size_t)n);
 }
 
+#define HTTP_PATH_INFNO_BYTES_MAX 7 /* "2203A", "1306A" */
+
+/* The paths a request may be posted to (docs/INTEROP.md): the interface's
+ * SERVICE_PATH, the same followed by "/" and the infno, and --path-prefix
+ * alone or followed by "/INFNO". 0 with *infno the path's infno ("" when
+ * it names none), or -1: no such path. */
+static int path_match(const struct service *svc, const char *url, char *infno, size_t size) {
+    assert(url != NULL && infno != NULL && size > HTTP_PATH_INFNO_BYTES_MAX);
+    const char *prefixes[2] = {SERVICE_PATH, svc->cfg.path_prefix};
+    infno[0] = '\0';
+    for (size_t i = 0; i < 2; i++) {
+        const char *p = prefixes[i];
+        size_t n = p != NULL ? strlen(p) : 0;
+        while (n > 0 && p[n - 1] == '/') n--; /* "/api/" is "/api" */
+        if (p == NULL || strncmp(url, p, n) != 0) continue;
+        const char *rest = url + n;
+        if (*rest == '\0') return 0;
+        if (*rest != '/') continue;
+        size_t len = strlen(++rest);
+        if (len == 0) return 0; /* a trailing slash */
+        bool ok = len <= HTTP_PATH_INFNO_BYTES_MAX;
+        for (size_t k = 0; ok && k < len; k++)
+            ok = (rest[k] >= '0' && rest[k] <= '9') || (rest[k] >= 'A' && rest[k] <= 'Z');
+        if (!ok) continue;
+        memcpy(infno, rest, len + 1);
+        return 0;
+    }
+    return -1;
+}
+
 static const char *header(struct MHD_Connection *conn, const char *name) {
     assert(conn != NULL && name != NULL);
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -351,6 +381,11 @@ static struct svc_request gateway_request(struct MHD_Connection *conn) {
         .nonce = header(conn, "x-tif-nonce"),
         .signature = header(conn, "x-tif-signature"),
         .sign_method = header(conn, "x-tif-signature-method"),
+        .api_access_key = header(conn, "_api_access_key"),
+        .api_name = header(conn, "_api_name"),
+        .api_timestamp = header(conn, "_api_timestamp"),
+        .api_version = header(conn, "_api_version"),
+        .api_signature = header(conn, "_api_signature"),
         .body = "",
         .body_len = 0,
         .now_s = (int64_t)time(NULL),
@@ -387,8 +422,8 @@ static enum MHD_Result release(struct http_req *hr, enum MHD_Result rc) {
 /* The whole body is in (or, once resumed, its commit is done): the request
  * is handled, unless it passed a limit meanwhile; the memory in flight is
  * checked again, since others' parsing may have grown it past the limit. */
-static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
-                              struct http_req *hr) {
+static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn, struct http_req *hr,
+                              const char *url) {
     struct svc_worker *w = hr->w;
     size_t len;
     assert(w != NULL && hr->conn == conn);
@@ -406,6 +441,9 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn,
     if (atomic_load(&hr->srv->stopping))
         return release(hr, refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down"));
     struct svc_request req = gateway_request(conn);
+    char path_infno[HTTP_PATH_INFNO_BYTES_MAX + 1];
+    if (path_match(svc, url, path_infno, sizeof path_infno) != 0) path_infno[0] = '\0';
+    req.path_infno = path_infno;
     req.body = w->req.data ? w->req.data : "";
     req.body_len = w->req.len;
     const char *text = service_begin(svc, w, &req, &hr->waiter, &len);
@@ -424,7 +462,9 @@ static enum MHD_Result screen(struct http_server *srv, struct MHD_Connection *co
     char err[SERVICE_ERR_BYTES];
     assert(url != NULL && method != NULL && cl != NULL && go_on != NULL);
     *go_on = false;
-    if (strcmp(url, SERVICE_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
+    char path_infno[HTTP_PATH_INFNO_BYTES_MAX + 1];
+    if (path_match(svc, url, path_infno, sizeof path_infno) != 0)
+        return refuse(conn, MHD_HTTP_NOT_FOUND, "no such path");
     if (strcmp(method, "POST") != 0) return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST");
     if (atomic_load(&srv->stopping))
         return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
@@ -507,7 +547,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
-    return answer(srv->svc, conn, hr);
+    return answer(srv->svc, conn, hr, url);
 }
 
 /* A request is over (answered, or its connection gone): its worker and its

@@ -222,6 +222,11 @@ void service_config_default(struct service_config *cfg) {
  * have up to all the connections; a deadline is at least a second. */
 static int config_check_http(const struct service_config *cfg, char *err, size_t size) {
     assert(cfg != NULL && err != NULL && size > 0);
+    if (cfg->path_prefix != NULL &&
+        (cfg->path_prefix[0] != '/' || strlen(cfg->path_prefix) > SERVICE_PATH_PREFIX_BYTES_MAX))
+        return snprintf(err, size, "path-prefix: must start with / and be at most %d bytes",
+                        SERVICE_PATH_PREFIX_BYTES_MAX),
+               -1;
     if (cfg->body_total_bytes_max < cfg->body_bytes_max ||
         cfg->body_total_bytes_max > SERVICE_BODY_TOTAL_BYTES_MAX)
         return snprintf(err, size, "max-body-total: must be in [max-body %zu, %u]",
@@ -657,6 +662,10 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     if (root == NULL)
         return svc_fail(c, "body: not valid JSON at byte %zu: %s", jerr.offset, jerr.message);
     if (envelope(c, root) != 0 || svc_auth(c->svc, req, c->fixmedins_code, c) != 0) return -1;
+    if (req->path_infno != NULL && req->path_infno[0] != '\0' &&
+        strcmp(req->path_infno, c->infno) != 0)
+        return svc_fail(c, "path: infno '%s' is not the envelope's infno '%s'", req->path_infno,
+                        c->infno);
     const struct svc_txn *t = svc_txn_find(c->infno);
     if (t == NULL) return svc_fail(c, "envelope.infno: unknown transaction '%s'", c->infno);
     if (registry_now(c, t, false) != 0) return -1;

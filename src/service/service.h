@@ -58,6 +58,7 @@
 #define SERVICE_PERSON_READS_PER_MIN_MAX 1000000
 
 #define SERVICE_PATH "/fsi/api/rsfComIfsService/callService"
+#define SERVICE_PATH_PREFIX_BYTES_MAX 256 /* --path-prefix */
 
 struct service_config {
     size_t body_bytes_max;
@@ -79,6 +80,7 @@ struct service_config {
     bool dry_run;     /* the fuzzer: settle, revoke and 9002 sign-out compute but commit nothing */
     bool db_sync_off; /* the fuzzer: service tables without fsync */
     const char *key_file;         /* --key-file; NULL: service_key_path's default */
+    const char *path_prefix;      /* --path-prefix: another path the service answers on */
     int32_t person_reads_per_min; /* --person-reads-per-min: 1101/5206 per credential */
     int32_t person_reads_burst;   /* --person-reads-burst: taken at once before the rate */
 };
@@ -109,6 +111,11 @@ struct svc_request {
     const char *nonce;
     const char *signature;
     const char *sign_method; /* x-tif-signature-method: NULL/"sha256" or "hmac-sha256" */
+    /* the provincial gateways' scheme (docs/INTEROP.md): _api_access_key is
+     * the paasid, _api_signature base64(HMAC-SHA1(token, "_api_access_key=
+     * ..&_api_name=..&_api_timestamp=..&_api_version=..")) */
+    const char *api_access_key, *api_name, *api_timestamp, *api_version, *api_signature;
+    const char *path_infno; /* the infno the URL's path names; NULL or "": none */
     const char *body;
     size_t body_len;
     int64_t now_s; /* unix time */
