@@ -93,6 +93,6 @@ expect_ok "$a"
 [ "$(echo "$a" | jq '.output.setlinfo.xtf_pay > 0')" = true ] || fail "2206 setlinfo: $a"
 d=$(echo "$a" | jq -c '.output.setldetail[] | select(.fund_pay_type == "990100")')
 [ "$(echo "$d" | jq -r .fund_pay_type_name)" = "test layer" ] || fail "2206 setldetail: $a"
-[ "$(echo "$d" | jq -r .crt_payb_lmt_amt)" = null ] || fail "2206 setldetail room: $d"
+[ "$(echo "$d" | jq -r .crt_payb_lmt_amt)" = 999999 ] || fail "2206 setldetail room (no cap: 999999): $d"
 echo "service: 2206 setlinfo.xtf_pay and setldetail 990100 ok"
 echo "t_extra_fund: ok"

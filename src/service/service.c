@@ -72,6 +72,13 @@ static const struct svc_txn txns[] = {
      .writes = true,
      .replayable = true,
      .designation = SVC_DESIGNATION_NONE},
+    {.infno = "2203A", /* 2203 as some provinces number it (docs/INTEROP.md) */
+     .run = txn_visit_info,
+     .institutions = SVC_FOR_HOSPITALS,
+     .visit = VISIT_OUTPATIENT,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
     {.infno = "2204",
      .run = txn_fee_upload,
      .institutions = SVC_FOR_HOSPITALS,
@@ -772,6 +779,8 @@ const char *service_begin(struct service *svc, struct svc_worker *w, const struc
     c->now_s = req->now_s;
     c->output = &w->body;
     w->med_type[0] = '\0';
+    w->bill_current = false;
+    w->lines_cut = false;
     json_buf_reset(&w->body);
     json_buf_reset(&w->out);
     if (waiter != NULL) w->waiter = *waiter;

@@ -319,6 +319,8 @@ struct svc_worker {
     struct svc_visit visit; /* hospital flow: the visit being settled */
     char psn_no[CODE_BYTES_MAX + 1];
     char med_type[8];       /* the settlement answered's med_type ("" unknown); reset per request */
+    bool bill_current;      /* bill was decoded by this request (reset per request) */
+    bool lines_cut;         /* line_results hold bill's split: answered as detlcutinfo */
     int32_t insutype_asked; /* settle: data.insutype (app_settle_request) */
     char mdtrt_id[CODE_BYTES_MAX + 1];
     char visit_msgid[MSGID_BYTES_MAX + 1]; /* a visit's settlement's store msgid */
@@ -502,6 +504,8 @@ struct svc_setl_answer {
     int64_t time_s;             /* when settled (unix seconds) */
     int sign;                   /* 1, or -1 for a revoke (flows negated) */
     const char *refd_setl_flag; /* 5203: "0"/"1"; NULL: left out */
+    const struct bill *bill;    /* the bill settled; NULL: read from the journal */
+    int64_t init_setl_id;       /* a revoke: the settlement revoked */
 };
 /* Writes "setlinfo" and "setldetail" members. The person's fields come
  * from the registry (an unreadable person leaves them empty: the answer of
@@ -510,6 +514,8 @@ void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_set
 /* txn_query.c: the person type code of a category; the age at a time. */
 const char *svc_psn_type_code(enum category cat);
 int svc_age_at(const char *brdy, int64_t now_s);
+/* One fee line's split (2204's result[], a pharmacy's detlcutinfo[]). */
+void svc_write_line(struct jw *w, const struct bill_line *l, const struct line_result *r);
 /* "21" for MED_TYPE_INPATIENT, ... ; "" for MED_TYPE_INVALID. */
 const char *svc_med_type_text(enum med_type t, char out[8]);
 

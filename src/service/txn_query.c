@@ -200,11 +200,13 @@ static void cum_rows(struct jw *w, const struct year_state *st, int32_t insutype
     assert(st != NULL && st->year >= 1);
     snprintf(insutype_text, sizeof insutype_text, "%d", (int)insutype);
     snprintf(ym, sizeof ym, "%04d12", (int)st->year);
+    char year_text[8];
+    snprintf(year_text, sizeof year_text, "%04d", (int)st->year);
     jw_arr(w, "cuminfo");
     for (int i = -1; i < YEAR_STATE_MONEY_COUNT; i++) {
         jw_obj(w, NULL);
         jw_str(w, "insutype", insutype_text);
-        jw_int(w, "year", st->year);
+        jw_str(w, "year", year_text); /* a string on the interface */
         jw_str(w, "cum_ym", ym);
         if (i < 0) { /* a count, not money */
             jw_str(w, "cum_type_code", "admissions");

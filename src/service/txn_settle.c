@@ -209,10 +209,37 @@ static int64_t balance_now(struct svc_call *c, const char *psn_no) {
     return balc_fen;
 }
 
+/* The bill's own fields: its dates and, when the caller had none, its
+ * med_type (a stored settlement's from the journal: 5203, revokes,
+ * replays). Unknown (a record of a release before bills were kept): "". */
+static void setl_bill_fields(struct svc_call *c, struct jw *w, const struct svc_setl_answer *a,
+                             char med_type[8]) {
+    struct bill journaled;
+    const struct bill *bill = a->bill;
+    bool found = false;
+    struct store_err err;
+    assert(a != NULL && med_type != NULL);
+    if (bill == NULL && a->setl_id > 0 && c->w->lines != NULL &&
+        store_settlement_bill(c->svc->store, a->sign > 0 ? a->setl_id : a->init_setl_id, &journaled,
+                              c->w->lines, c->w->lines_max, &found, &err) == 0 &&
+        found)
+        bill = &journaled;
+    char begn[20] = "", end[20] = "";
+    if (bill != NULL && bill->dates_ok) {
+        datetime_format(bill->begntime, begn);
+        datetime_format(bill->endtime, end);
+        begn[10] = end[10] = '\0'; /* dates: yyyy-MM-dd */
+    }
+    if (med_type[0] == '\0' && bill != NULL) svc_med_type_text(bill->med_type, med_type);
+    jw_str(w, "fixmedins_code", c->fixmedins_code);
+    jw_str(w, "begndate", begn);
+    jw_str(w, "enddate", end);
+}
+
 void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_setl_answer *a) {
     const struct store_settlement *stl = a->stl;
     int sign = a->sign;
-    char text[24];
+    char text[24], med_type[8];
     assert(sign == 1 || sign == -1);
     assert(a->mdtrt_id != NULL && a->psn_no != NULL && a->med_type != NULL);
     jw_obj(w, "setlinfo");
@@ -222,7 +249,9 @@ void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_set
     jw_str(w, "psn_no", a->psn_no);
     snprintf(text, sizeof text, "%d", (int)stl->insutype); /* "390" */
     jw_str(w, "insutype", text);
-    jw_str(w, "med_type", a->med_type);
+    snprintf(med_type, sizeof med_type, "%s", a->med_type);
+    setl_bill_fields(c, w, a, med_type);
+    jw_str(w, "med_type", med_type);
     jw_time(w, "setl_time", a->time_s ? svc_unix_to_local(a->time_s) : 0);
     setl_person(c, w, a->psn_no, a->time_s ? a->time_s : c->now_s);
     SETLINFO_FIELDS(SETL_ANSWER_, ~)
@@ -235,7 +264,7 @@ void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_set
     jw_bp(w, "pool_prop_selfpay", stl->pool_ratio_bp);
     jw_str(w, "medins_setl_id", c->msgid);
     jw_str(w, "clr_way", "1");
-    jw_str(w, "clr_type", clr_type_of(a->med_type));
+    jw_str(w, "clr_type", clr_type_of(med_type));
     if (a->refd_setl_flag != NULL) jw_str(w, "refd_setl_flag", a->refd_setl_flag);
     jw_close(w, '}');
     setldetail(w, stl, sign);
@@ -276,6 +305,18 @@ int svc_settlement_mdtrt(struct svc_call *c, int64_t setl_id, char *out, size_t 
     return 0;
 }
 
+/* detlcutinfo[]: each line's split, when this request computed it. */
+static void write_cut(struct svc_call *c, struct jw *w) {
+    const struct svc_worker *wk = c->w;
+    assert(c != NULL && w != NULL);
+    if (!wk->lines_cut) return;
+    assert(wk->bill.line_count <= wk->lines_max);
+    jw_arr(w, "detlcutinfo");
+    for (int32_t i = 0; i < wk->bill.line_count; i++)
+        svc_write_line(w, &wk->bill.lines[i], &wk->line_results[i]);
+    jw_close(w, ']');
+}
+
 /* The med_type of the request being answered: its visit's, or its
  * one-shot bill's; "" for a revoke or a replay (not at hand). */
 static const char *answer_med_type(struct svc_call *c, char out[8]) {
@@ -301,8 +342,11 @@ static int answer_settlement(struct svc_call *c, const struct store_settlement *
                                 .psn_no = psn_no,
                                 .med_type = answer_med_type(c, med_type),
                                 .time_s = time_s,
-                                .sign = sign};
+                                .sign = sign,
+                                .bill = c->w->bill_current ? &c->w->bill : NULL,
+                                .init_setl_id = sign < 0 ? setl_id : 0};
     svc_write_settlement(c, &w, &a);
+    if (sign > 0) write_cut(c, &w);
     if (sign < 0) {
         snprintf(setl_text, sizeof setl_text, "%" PRId64, setl_id);
         jw_str(&w, "init_setl_id", setl_text); /* a string on the interface */
@@ -452,7 +496,8 @@ int txn_presettle(struct svc_call *c) {
                                 .psn_no = v.psn_no,
                                 .med_type = v.med_type,
                                 .time_s = c->now_s,
-                                .sign = 1};
+                                .sign = 1,
+                                .bill = &bill};
     svc_write_settlement(c, &w, &a);
     jw_end(&w);
     return 0;
@@ -571,6 +616,7 @@ static int visit_settle_read(struct svc_call *c) {
         return -1;
     w->insutype_asked = bill_insutype_asked(data);
     snprintf(w->med_type, sizeof w->med_type, "%s", w->visit.med_type);
+    w->bill_current = true;
     /* the visit's n-th settlement: journaled under "CODE:MDT...#n", so that a
      * settlement that committed but whose link failed (a full disk) is
      * answered again, and linked, whatever msgid the retry carries */
@@ -671,6 +717,7 @@ static int oneshot_bill(struct svc_call *c, const struct json_value *d, const ch
         return -1;
     assert(bill->lines == c->w->lines && bill->line_count <= c->w->lines_max);
     svc_med_type_text(bill->med_type, c->w->med_type);
+    c->w->bill_current = bill == &c->w->bill;
     return check_total(c, d, bill);
 }
 
@@ -688,9 +735,18 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
     struct bill *bill = &c->w->bill;
     assert(default_med_type != NULL && (!commit || c->txn->writes));
     if (d == NULL || oneshot_bill(c, d, default_med_type, bill, psn_no) != 0) return -1;
+    /* a pharmacy's answer carries each line's split (detlcutinfo): the
+     * engine's, from the bill alone (catalog and policy), computed here */
+    bool cut = c->txn->institutions == SVC_FOR_PHARMACIES && bill->line_count <= c->w->lines_max;
+    struct app_settle_answer ans;
+    if ((cut || !commit) && svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans,
+                                       cut ? c->w->line_results : NULL) != 0) {
+        if (!commit) return -1;
+        cut = false; /* the writer decides (and answers a replay as the first time) */
+        c->err[0] = '\0';
+    }
+    c->w->lines_cut = cut;
     if (!commit) {
-        struct app_settle_answer ans;
-        if (svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans, NULL) != 0) return -1;
         struct jw w;
         jw_begin(&w, c->output);
         char med_type[8];
@@ -699,8 +755,10 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
                                     .psn_no = psn_no,
                                     .med_type = svc_med_type_text(bill->med_type, med_type),
                                     .time_s = c->now_s,
-                                    .sign = 1};
+                                    .sign = 1,
+                                    .bill = bill};
         svc_write_settlement(c, &w, &a);
+        write_cut(c, &w);
         jw_end(&w);
         return 0;
     }

@@ -102,11 +102,16 @@ static int diagnosis(struct svc_call *c, const struct json_value *obj, const cha
     if (rc <= 0) return rc;
     const struct json_value *arr = json_get(c->input, "diseinfo");
     if (arr == NULL || arr->type == JSON_NULL) return 1;
-    if (arr->type != JSON_ARRAY) return svc_fail(c, "input.diseinfo: must be an array");
+    /* a list, or one diagnosis as an object (clients send either) */
+    bool one = arr->type == JSON_OBJECT;
+    if (arr->type != JSON_ARRAY && !one)
+        return svc_fail(c, "input.diseinfo: must be an array or an object");
     int i = 0, found = 1;
     char where[SVC_PATH_BYTES], flag[8], code[CODE_BYTES_MAX + 1];
-    for (const struct json_value *d = arr->child; d != NULL; d = d->next, i++) {
-        snprintf(where, sizeof where, "input.diseinfo[%d]", i);
+    for (const struct json_value *d = one ? arr : arr->child; d != NULL;
+         d = one ? NULL : d->next, i++) {
+        if (one) snprintf(where, sizeof where, "input.diseinfo");
+        else snprintf(where, sizeof where, "input.diseinfo[%d]", i);
         if (d->type != JSON_OBJECT) return svc_fail(c, "%s: must be an object", where);
         if (in_code(c, d, "diag_code", where, true, code, sizeof code) != 0 ||
             in_code(c, d, "maindiag_flag", where, false, flag, sizeof flag) < 0)
@@ -248,7 +253,7 @@ static const char *charge_item_type(const char *code) {
     }
 }
 
-static void line_answer(struct jw *w, const struct bill_line *l, const struct line_result *r) {
+void svc_write_line(struct jw *w, const struct bill_line *l, const struct line_result *r) {
     static const char *const lv[] = {"", "01", "02", "03"};
     char text[40];
     assert(l != NULL && r != NULL && w->depth >= 2); /* inside "result" */
@@ -329,7 +334,8 @@ int txn_fee_prepare(struct svc_call *c) {
     struct jw j;
     jw_begin(&j, c->output);
     jw_arr(&j, "result");
-    for (int32_t i = 0; i < w->fee_count; i++) line_answer(&j, &w->lines[i], &w->line_results[i]);
+    for (int32_t i = 0; i < w->fee_count; i++)
+        svc_write_line(&j, &w->lines[i], &w->line_results[i]);
     jw_close(&j, ']');
     jw_end(&j);
     return 0;

@@ -365,6 +365,34 @@ int store_person_get(struct store *s, const char *psn_no, struct store_person *o
     return rc;
 }
 
+struct bill_read {
+    struct bill *bill;
+    struct bill_line *lines;
+    int32_t lines_max;
+    bool found, bad;
+};
+
+static int bill_of_record(void *ctx, const struct journal_data *d) {
+    struct bill_read *r = ctx;
+    assert(r != NULL && d != NULL);
+    r->found = true;
+    r->bad = bill_blob_decode(d->bytes, d->len, r->bill, r->lines, r->lines_max) != 0;
+    return 1; /* one record */
+}
+
+int store_settlement_bill(struct store *s, int64_t setl_id, struct bill *bill,
+                          struct bill_line *lines, int32_t lines_max, bool *found,
+                          struct store_err *err) {
+    assert(s != NULL && setl_id > 0 && bill != NULL && lines != NULL && found != NULL);
+    struct bill_read r = {bill, lines, lines_max, false, false};
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->data_scan(rd->conn, setl_id, setl_id, bill_of_record, &r, err);
+    reader_give(rd);
+    if (rc == -1) return -1;
+    *found = r.found && !r.bad;
+    return 0;
+}
+
 int store_person_by_certno(struct store *s, const char *certno, char (*psn_nos)[CODE_BYTES_MAX + 1],
                            size_t max, size_t *n, struct store_err *err) {
     assert(s != NULL && certno != NULL && psn_nos != NULL && max > 0 && n != NULL);

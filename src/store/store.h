@@ -459,6 +459,12 @@ void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 int store_person_get(struct store *store, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err);
 /* The registry row only (one read: no journal effect). */
+/* The bill settlement setl_id was settled from, as the journal keeps it
+ * (lines into lines[0..lines_max)); *found false for a record of a release
+ * before bills were kept. */
+int store_settlement_bill(struct store *store, int64_t setl_id, struct bill *bill,
+                          struct bill_line *lines, int32_t lines_max, bool *found,
+                          struct store_err *err);
 /* The insured persons (their psn_no, at most max) with ID number certno:
  * usually one; more when a person is enrolled twice (duplicate enrolment). */
 int store_person_by_certno(struct store *store, const char *certno,

@@ -29,7 +29,7 @@ fi
 
 make_city
 for code in H0 H3 H8 P1; do credential "$code"; done
-start_server --threads 2
+start_server --threads 2 --path-prefix /hsa-gw/yb # the java style posts to a prefix plus the infno
 origin=${url%%/fsi/*} # http://127.0.0.1:PORT
 
 total_pass=0 total_fail=0
