@@ -516,6 +516,8 @@ const char *svc_psn_type_code(enum category cat);
 int svc_age_at(const char *brdy, int64_t now_s);
 /* One fee line's split (2204's result[], a pharmacy's detlcutinfo[]). */
 void svc_write_line(struct jw *w, const struct bill_line *l, const struct line_result *r);
+/* A one-shot settlement's mdtrt_id: "MDS" + its setl_id, 10 digits. */
+void svc_oneshot_mdtrt_id(int64_t setl_id, char out[24]);
 /* "21" for MED_TYPE_INPATIENT, ... ; "" for MED_TYPE_INVALID. */
 const char *svc_med_type_text(enum med_type t, char out[8]);
 

@@ -150,6 +150,11 @@ static void setldetail(struct jw *w, const struct store_settlement *stl, int sig
     if (sign > 0) jw_fen(w, #name, stl->setl.name);
 #define SETL_ANSWER_(unused, name, kind) SETL_ANSWER_##kind(name)
 
+void svc_oneshot_mdtrt_id(int64_t setl_id, char out[24]) {
+    assert(setl_id > 0 && out != NULL);
+    snprintf(out, 24, "MDS%010" PRId64, setl_id);
+}
+
 const char *svc_med_type_text(enum med_type t, char out[8]) {
     assert(out != NULL);
     if (t == MED_TYPE_INVALID) out[0] = '\0';
@@ -245,7 +250,13 @@ void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_set
     jw_obj(w, "setlinfo");
     snprintf(text, sizeof text, "%" PRId64, a->setl_id); /* a string on the interface */
     jw_str(w, "setl_id", a->setl_id > 0 ? text : "");
-    jw_str(w, "mdtrt_id", a->mdtrt_id);
+    /* a one-shot settlement's visit is itself: MDS + its setl_id (2103
+     * and 5203 take it back) */
+    char oneshot_id[24];
+    int64_t own_id = sign > 0 ? a->setl_id : a->init_setl_id;
+    if (a->mdtrt_id[0] == '\0' && own_id > 0) svc_oneshot_mdtrt_id(own_id, oneshot_id);
+    else snprintf(oneshot_id, sizeof oneshot_id, "%s", a->mdtrt_id);
+    jw_str(w, "mdtrt_id", oneshot_id);
     jw_str(w, "psn_no", a->psn_no);
     snprintf(text, sizeof text, "%d", (int)stl->insutype); /* "390" */
     jw_str(w, "insutype", text);
@@ -662,6 +673,14 @@ int txn_settle(struct svc_call *c) {
 }
 
 /* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */
+/* A pharmacy's request in the node names some provinces give it:
+ * druginfo and drugdetail for data and feedetail (docs/INTEROP.md). */
+static bool pharmacy_nodes(const struct svc_call *c) {
+    assert(c->txn != NULL && c->input != NULL);
+    return c->txn->institutions == SVC_FOR_PHARMACIES && json_get(c->input, "data") == NULL &&
+           json_get(c->input, "druginfo") != NULL;
+}
+
 /* The latest fee_ocur_time of the lines (0: none), which dates a bill
  * whose data gives none. */
 static int latest_fee_time(struct svc_call *c, const struct json_value *arr, datetime_s *latest) {
@@ -707,11 +726,14 @@ static int oneshot_defaults(struct svc_call *c, const struct json_value *d, cons
 /* The one-shot bill: data and feedetail[] through the one bill decoder. */
 static int oneshot_bill(struct svc_call *c, const struct json_value *d, const char *med_default,
                         struct bill *bill, char *psn_no) {
-    const struct json_value *arr = json_get(c->input, "feedetail");
-    if (in_code(c, d, "psn_no", "input.data", true, psn_no, CODE_BYTES_MAX + 1) != 0) return -1;
-    if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "input.feedetail: missing");
+    bool drug = pharmacy_nodes(c);
+    const char *lines_path = drug ? "input.drugdetail" : "input.feedetail";
+    const char *head_path = drug ? "input.druginfo" : "input.data";
+    const struct json_value *arr = json_get(c->input, lines_path + 6);
+    if (in_code(c, d, "psn_no", head_path, true, psn_no, CODE_BYTES_MAX + 1) != 0) return -1;
+    if (arr == NULL || arr->type == JSON_NULL) return svc_fail(c, "%s: missing", lines_path);
     c->w->insutype_asked = bill_insutype_asked(d);
-    struct bill_source src = {d, "input.data", arr, "input.feedetail", true};
+    struct bill_source src = {d, head_path, arr, lines_path, true};
     if (bill_decode(&src, bill, c->w->lines, c->w->lines_max, c->err, sizeof c->err) != 0 ||
         oneshot_defaults(c, d, med_default, arr, bill) != 0)
         return -1;
@@ -730,7 +752,8 @@ static int oneshot_done(struct svc_call *c) {
 }
 
 static int oneshot(struct svc_call *c, const char *default_med_type, bool commit) {
-    const struct json_value *d = in_object(c, c->input, "data", "input", true);
+    const struct json_value *d = in_object(c, c->input, pharmacy_nodes(c) ? "druginfo" : "data",
+                                           "input", true);
     char *psn_no = c->w->psn_no;
     struct bill *bill = &c->w->bill;
     assert(default_med_type != NULL && (!commit || c->txn->writes));
@@ -821,7 +844,11 @@ int txn_revoke(struct svc_call *c) {
     char given[CODE_BYTES_MAX + 1];
     int rc = in_code(c, data, "mdtrt_id", "input.data", false, given, sizeof given);
     if (rc < 0) return -1;
-    if (rc == 0 && strcmp(given, w->mdtrt_id) != 0)
+    char oneshot_id[24];
+    svc_oneshot_mdtrt_id(rec.seq, oneshot_id);
+    bool own = w->mdtrt_id[0] == '\0' ? strcmp(given, oneshot_id) == 0 || given[0] == '\0'
+                                      : strcmp(given, w->mdtrt_id) == 0;
+    if (rc == 0 && !own)
         return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
                         rec.seq, given);
     if (c->svc->cfg.dry_run)
