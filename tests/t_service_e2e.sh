@@ -381,8 +381,20 @@ if [ "$SVC_BACKEND" = sqlite ]; then
     expect_field "$a" .output.setlinfo.setl_id "$first"
     [ "$(sqlite3 -cmd ".timeout 30000" "$db" "SELECT count(*) FROM journal WHERE kind = 1")" = $((settled + 1)) ] ||
         fail "the visit was settled twice"
-    a=$(call H3 2207 "$vin"); expect_err "$a" "visit is settled (setl_id $first)"
+    a=$(call H3 2207 "$vin"); expect_err "$a" "no unsettled fee lines"   # never paid twice
     a=$(call H3 5203 "{\"data\":{\"setl_id\":\"$first\"}}"); expect_field "$a" .output.setlinfo.mdtrt_id "$v"
+    # a second charge batch of the same outpatient visit (the prescriptions
+    # after the registration fee), settled on its own; revokes unsettle
+    # only their own lines
+    a=$(call H3 2204 "{\"feedetail\":[$vf,\"feedetl_sn\":\"2\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":6,\"cnt\":5,\"pric\":1.2}]}")
+    expect_ok "$a"
+    a=$(call H3 2207 "{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\",\"medfee_sumamt\":6.00}}")
+    expect_ok "$a"; expect_field "$a" .output.setlinfo.medfee_sumamt 6; second=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+    [ "$second" != "$first" ] || fail "the second batch was not settled on its own"
+    a=$(call H3 2208 "{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\",\"setl_id\":\"$second\"}}"); expect_ok "$a"
+    a=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\",\"medfee_sumamt\":6.00}}")
+    expect_ok "$a"   # the second batch's line is unsettled again, the first's is not
+    a=$(call H3 2202 "{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\"}}"); expect_err "$a" "visit is settled (setl_id $first)"
 fi
 
 # ---- kept answers: a replay within --answers-kept-s gets the first answer,

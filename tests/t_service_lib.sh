@@ -16,6 +16,9 @@ server_pid=""
 url=""
 
 cleanup() {
+    local rc=$?
+    # a failing test shows what the server said last
+    [ "$rc" != 0 ] && [ -f "$work/serve.log" ] && tail -n 5 "$work/serve.log" | sed 's/^/serve.log: /' >&2
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
     wait 2>/dev/null
     [ -n "$pg_db" ] && psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1

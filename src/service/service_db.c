@@ -255,6 +255,13 @@ int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_s
 }
 
 /* Lines move between unsettled (0) and one settlement, never between two. */
+int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id) {
+    assert(visit_id > 0 && setl_id != NULL);
+    int rc = ops_of(db)->fee_last_setl(db, visit_id, setl_id);
+    assert(rc != 0 || *setl_id >= 0);
+    return rc;
+}
+
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
     assert(visit_id > 0 && from_setl_id >= 0 && to_setl_id >= 0);
     assert((from_setl_id == 0) != (to_setl_id == 0));

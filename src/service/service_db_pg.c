@@ -42,6 +42,7 @@ enum stmt_id {
     S_FEE_DEL_ONE,
     S_FEE_DEL_ALL,
     S_FEE_MARK,
+    S_FEE_LAST_SETL,
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
@@ -97,6 +98,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2",
+    [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = $1",
     [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES ($1, $2, $3) "
                    "ON CONFLICT (setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $1",
@@ -684,6 +686,17 @@ static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int pg_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_id) {
+    char t[PGDB_INT_BYTES];
+    assert(visit_id > 0 && setl_id != NULL);
+    const char *v[] = {i64(t, visit_id)};
+    PGresult *res = exec(pgd(base), S_FEE_LAST_SETL, 1, v);
+    if (res == NULL) return -1;
+    *setl_id = PQntuples(res) == 1 ? col_i64(res, 0, 0) : 0;
+    PQclear(res);
+    return 0;
+}
+
 static int pg_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && count != NULL);
@@ -752,6 +765,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw,
     .fee_mark = pg_fee_mark,
+    .fee_last_setl = pg_fee_last_setl,
     .setl_put = pg_setl_put,
     .setl_by_msgid = pg_setl_by_msgid,
     .setl_visit = pg_setl_visit,

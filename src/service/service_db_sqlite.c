@@ -31,6 +31,7 @@ enum stmt_id {
     S_FEE_DEL_ONE,
     S_FEE_DEL_ALL,
     S_FEE_MARK,
+    S_FEE_LAST_SETL,
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
@@ -86,6 +87,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 AND sn = ?2",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2",
+    [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = ?1",
     [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT(setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = ?1",
@@ -572,6 +574,18 @@ static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int sq_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_id) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_LAST_SETL];
+    assert(visit_id > 0 && setl_id != NULL);
+    sqlite3_bind_int64(s, 1, visit_id);
+    int rc = step(db, S_FEE_LAST_SETL);
+    if (rc != 1) return rc < 0 ? rc : -1;
+    *setl_id = sqlite3_column_int64(s, 0);
+    finish(db, S_FEE_LAST_SETL);
+    return 0;
+}
+
 static int sq_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_COUNT];
@@ -644,6 +658,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .fee_open = sq_fee_open,
     .fee_withdraw = sq_fee_withdraw,
     .fee_mark = sq_fee_mark,
+    .fee_last_setl = sq_fee_last_setl,
     .setl_put = sq_setl_put,
     .setl_by_msgid = sq_setl_by_msgid,
     .setl_visit = sq_setl_visit,

@@ -131,6 +131,8 @@ int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_s
                        int64_t *deleted);
 /* Marks the unsettled lines as settled by setl_id (0: back to unsettled). */
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+/* The newest settlement any of the visit's lines is marked with (0: none). */
+int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);

@@ -65,6 +65,7 @@ struct svcdb_ops {
     int (*fee_withdraw)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
                         int64_t *deleted);
     int (*fee_mark)(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+    int (*fee_last_setl)(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
     int (*setl_put)(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
     int (*setl_by_msgid)(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                          int64_t *visit_id, bool *found);

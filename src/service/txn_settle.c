@@ -454,7 +454,8 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
         return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
                         kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "input.data.mdtrt_id: visit is cancelled");
-    if (v->status == VISIT_SETTLED)
+    /* an outpatient visit is settled batch by batch: its unsettled lines */
+    if (v->status == VISIT_SETTLED && kind == VISIT_INPATIENT)
         return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")",
                         v->setl_id);
     if (kind == VISIT_INPATIENT && v->endtime == 0)
@@ -477,7 +478,8 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
         return svc_fail(c, "input.data.med_type: '%s' differs from the visit's '%s'", med_type,
                         v->med_type);
     svc_visit_bill(v, bill, c->w->lines, count, latest);
-    assert(v->status == VISIT_OPEN && v->setl_id == 0 && bill->line_count == count && count > 0);
+    assert(v->status == VISIT_OPEN || (v->status == VISIT_SETTLED && kind == VISIT_OUTPATIENT));
+    assert(bill->line_count == count && count > 0);
     return in_flag(c, data, "acct_used_flag", "input.data", &bill->acct_used);
 }
 
@@ -523,12 +525,15 @@ static int link_visit(struct svc_call *c) {
     bool found = false;
     assert(setl_id > 0 && visit_id > 0 && c->w->settling); /* reserved: no other settlement */
     int rc = svcdb_visit_get(c->db, visit_id, &v, &found); /* first: locks the visit */
-    /* another server on the database may have settled it meanwhile */
-    bool open = rc == 0 && found && v.status == VISIT_OPEN;
+    /* another server on the database may have settled it meanwhile (an
+     * outpatient visit settles each charge batch: settled stays open) */
+    bool open = rc == 0 && found &&
+                (v.status == VISIT_OPEN ||
+                 (v.status == VISIT_SETTLED && v.kind == VISIT_OUTPATIENT));
     if (open) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
     if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
     if (open && rc == 0) {
-        assert(v.id == visit_id && v.setl_id == 0); /* OPEN -> SETTLED */
+        assert(v.id == visit_id && v.setl_id < setl_id); /* -> SETTLED by its newest */
         v.status = VISIT_SETTLED;
         v.setl_id = setl_id;
         rc = svcdb_visit_update(c->db, &v);
@@ -641,7 +646,7 @@ static int visit_settle_read(struct svc_call *c) {
     if (!settling_take(c->svc, w->visit.id))
         return svc_fail(c, "input.data.mdtrt_id: another request is settling this visit");
     w->settling = true;
-    assert(w->visit.status == VISIT_OPEN && w->visit.id > 0);
+    assert(w->visit.status != VISIT_CANCELLED && w->visit.id > 0); /* visit_bill checked it */
     return 0;
 }
 
@@ -803,11 +808,13 @@ static int unlink_visit(struct svc_call *c) {
     assert(setl_id > 0 && c->w->sreq.op == STORE_OP_REVOKE);
     int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
     if (rc == 0 && found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
-    if (rc == 0 && found && visit_id > 0 && v.status == VISIT_SETTLED && v.setl_id == setl_id) {
-        assert(v.id == visit_id); /* SETTLED -> OPEN */
-        v.status = VISIT_OPEN;
-        v.setl_id = 0;
+    if (rc == 0 && found && visit_id > 0 && v.status == VISIT_SETTLED) {
+        assert(v.id == visit_id); /* its lines unsettled; OPEN unless another settlement stays */
+        int64_t last = 0;
         rc = svcdb_fee_mark(c->db, v.id, setl_id, 0);
+        if (rc == 0) rc = svcdb_fee_last_setl(c->db, v.id, &last);
+        v.status = last > 0 ? VISIT_SETTLED : VISIT_OPEN;
+        v.setl_id = last;
         if (rc == 0) rc = svcdb_visit_update(c->db, &v);
     }
     if (rc != 0)

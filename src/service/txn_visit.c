@@ -35,6 +35,24 @@ int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char 
 }
 
 static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
+                      const char *path);
+
+/* For fee lines (upload, withdrawal): an open visit, or an outpatient one
+ * already settled, which takes further charge batches (the registration
+ * fee settled first, the prescriptions later), each settled in turn. */
+static int visit_open_for_fees(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
+                               const char *path) {
+    assert(v != NULL && path != NULL);
+    if (v->status == VISIT_SETTLED && v->kind == VISIT_OUTPATIENT && kind == VISIT_OUTPATIENT) {
+        struct svc_visit open = *v;
+        open.status = VISIT_OPEN;
+        open.setl_id = 0;
+        return visit_open(c, &open, kind, path);
+    }
+    return visit_open(c, v, kind, path);
+}
+
+static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
                       const char *path) {
     assert(v->id > 0 && (kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT));
     if (v->kind != kind)
@@ -324,7 +342,7 @@ int txn_fee_prepare(struct svc_call *c) {
     if (rc != 0) return -1;
     if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
-    if (visit_open(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
+    if (visit_open_for_fees(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
         fees_within_visit(c, &w->visit) != 0)
         return -1;
     struct bill bill;
@@ -364,7 +382,7 @@ int txn_fee_upload(struct svc_call *c) {
     int32_t dup = -1;
     if (svcdb_visit_get(c->db, w->visit.id, &now, &found) != 0) return storage_fail(c);
     if (!found) return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit is gone");
-    if (visit_open(c, &now, kind, "input.feedetail[0]") != 0) return -1;
+    if (visit_open_for_fees(c, &now, kind, "input.feedetail[0]") != 0) return -1;
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
                            "checked; send them again");
@@ -383,7 +401,7 @@ int txn_fee_withdraw(struct svc_call *c) {
     char sn[CODE_BYTES_MAX + 1];
     assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
-        visit_open(c, &v, kind, "input.data") != 0)
+        visit_open_for_fees(c, &v, kind, "input.data") != 0)
         return -1;
     int rc = in_code(c, d, "feedetl_sn", "input.data", false, sn, sizeof sn);
     if (rc < 0) return -1;
