@@ -226,6 +226,13 @@ for t2 in "$ts" "$((ts - 1))"; do
 done
 a=$(curl -s -X POST "$url" -H "x-tif-paasid: $paasid_H3" -H "x-tif-timestamp: $t2" -H "x-tif-nonce: 7" \
     -H "x-tif-signature: $sig" --data-binary @"$work/n.json"); expect_err "$a" "x-tif-nonce: already used"
+# 2001: may the person be treated now (the benefit check before a visit)
+a=$(call H3 2001 '{"data":{"psn_no":"P0001","insutype":"390","med_type":"11","begntime":"2020-06-01 08:55:00"}}')
+expect_ok "$a"; expect_field "$a" '.output.trtinfo[0].trt_enjymnt_flag' 1; expect_field "$a" '.output.trtinfo[0].fund_pay_type' 390100
+a=$(call H3 2001 '{"data":{"psn_no":"P0001","insutype":"310","med_type":"11","begntime":"2020-06-01 08:55:00"}}')
+expect_ok "$a"; expect_field "$a" '.output.trtinfo[0].trt_enjymnt_flag' 0
+a=$(call H3 2001 '{"data":{"psn_no":"P0001","insutype":"390","med_type":"11","begntime":"1999-06-01 08:55:00"}}')
+expect_field "$a" '.output.trtinfo[0].trt_chk_rslt' "benefits not yet started (waiting period)"
 # the person by the certificate presented (docs/INTEROP.md): 02 ID card,
 # 03 social security card, 01 electronic voucher with its certno, certno alone
 for q in '"mdtrt_cert_type":"02","mdtrt_cert_no":"440900196006150011"' \

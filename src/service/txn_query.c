@@ -173,6 +173,56 @@ int txn_person(struct svc_call *c) {
     return 0;
 }
 
+/* ---- 2001: may the person be treated under this scheme now ------------- */
+/* Why the person cannot be, or NULL: insured now, under insutype, with
+ * benefits started by begntime. */
+static const char *benefit_refusal(const struct store_person *p, int64_t insutype,
+                                   datetime_s begntime) {
+    assert(p != NULL && insutype > 0);
+    if (p->status != INSURED_ACTIVE) return "not insured now";
+    if (p->insutype != insutype) return "insured under another scheme (insutype)";
+    if (begntime < p->benefit_start) return "benefits not yet started (waiting period)";
+    return NULL;
+}
+
+int txn_benefit_check(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    int64_t insutype = 0;
+    datetime_s begntime = 0;
+    char psn_no[CODE_BYTES_MAX + 1], date[20];
+    assert(c->txn != NULL && !c->txn->writes);
+    if (data == NULL || in_int(c, data, "insutype", "input.data", true, 1, 999, &insutype) != 0 ||
+        in_time(c, data, "begntime", "input.data", true, &begntime) != 0 ||
+        svc_person_identify(c, data, "input.data", (int32_t)insutype, psn_no, sizeof psn_no) != 0)
+        return -1;
+    struct store_person p;
+    bool found = false;
+    struct store_err err;
+    if (store_person_find(c->svc->store, psn_no, &p, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) return svc_fail(c, "input.data.psn_no: no insured person '%s'", psn_no);
+    const char *why = benefit_refusal(&p, insutype, begntime);
+    const struct fund_layer *basic = fund_layer(FUND_hifp);
+    datetime_format(p.benefit_start, date);
+    date[10] = '\0';
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_arr(&w, "trtinfo");
+    jw_obj(&w, NULL);
+    jw_str(&w, "psn_no", p.psn_no);
+    jw_str(&w, "trt_chk_type", "10"); /* insured status and benefit period */
+    jw_str(&w, "fund_pay_type",
+           insutype == INSUTYPE_EMPLOYEE ? basic->code_employee : basic->code_other);
+    jw_str(&w, "trt_enjymnt_flag", why == NULL ? "1" : "0");
+    jw_str(&w, "begndate", date);
+    jw_str(&w, "enddate", "");
+    jw_str(&w, "trt_chk_rslt", why == NULL ? "" : why);
+    jw_close(&w, '}');
+    jw_close(&w, ']');
+    jw_end(&w);
+    return 0;
+}
+
 static int year_of(struct svc_call *c, const struct json_value *data, int32_t *year) {
     char ym[16];
     assert(data != NULL && year != NULL);
