@@ -404,6 +404,23 @@ if [ "$SVC_BACKEND" = sqlite ]; then
     a=$(call H3 2202 "{\"data\":{\"psn_no\":\"P0003\",\"mdtrt_id\":\"$v\"}}"); expect_err "$a" "visit is settled (setl_id $first)"
 fi
 
+# ---- refund lines: a negative cnt naming the line it refunds
+# (init_feedetl_sn) reduces that unsettled line; the visit settles the rest
+a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-04 09:00:00"}}')
+expect_ok "$a"; rv=$(echo "$a" | jq -r .output.data.mdtrt_id)
+rf="\"mdtrt_id\":\"$rv\",\"psn_no\":\"P0001\",\"fee_ocur_time\":\"2020-06-04 09:30:00\""
+a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":\"24.00\",\"cnt\":\"20\",\"pric\":\"1.2\"},{$rf,\"feedetl_sn\":\"2\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":\"-6.00\",\"cnt\":\"-5\",\"pric\":\"1.2\"}]}")
+expect_ok "$a"; expect_field "$a" '.output.result[1].det_item_fee_sumamt' -6
+a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"3\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":-1.2,\"cnt\":-1,\"pric\":1.2}]}")
+expect_ok "$a"   # a refund of a line uploaded before
+a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"4\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":-24,\"cnt\":-20,\"pric\":1.2}]}")
+expect_err "$a" "input.feedetail\[0\].init_feedetl_sn: no unsettled line '1'"   # more than is left
+a=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$rv\",\"medfee_sumamt\":16.80}}")
+expect_ok "$a"; expect_field "$a" .output.setlinfo.medfee_sumamt 16.8   # 24.00 - 6.00 - 1.20
+a=$(call H3 2207 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$rv\",\"medfee_sumamt\":16.80}}"); expect_ok "$a"
+a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"5\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":-1.2,\"cnt\":-1,\"pric\":1.2}]}")
+expect_err "$a" "no unsettled line '1'"   # settled: revoke first
+
 # ---- kept answers: a replay within --answers-kept-s gets the first answer,
 # after it a refusal (the msgid stays used), never a second visit ----------
 stop_server

@@ -223,10 +223,16 @@ static void test_visit_reserved_while_settling(void **state) {
     expect_ok(a);
     assert_non_null(strstr(a, "\"medfee_sumamt\":313.80"));
 
-    /* settled: the reservation is given back, the visit refuses as settled */
+    /* settled: the reservation is given back; the outpatient visit takes a
+     * further batch (nothing unsettled to withdraw now), a cancel is refused */
     snprintf(in, sizeof in, "{\"data\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"R1\"}}", mdtrt_id);
     call(f, "2205", in, a);
+    expect_ok(a);
+    assert_non_null(strstr(a, "\"withdrawn_cnt\":0"));
+    call(f, "2202", in, a);
     expect_refused(a, "visit is settled (setl_id");
+    call(f, "2207", in, a);
+    expect_refused(a, "no unsettled fee lines");
 }
 
 /* A settlement whose total does not match is refused at its first step and

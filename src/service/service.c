@@ -352,6 +352,7 @@ static void worker_free(struct svc_worker *w) {
     json_buf_free(&w->req);
     free(w->lines);
     free(w->line_results);
+    free(w->refund_of);
     free(w);
 }
 
@@ -406,7 +407,8 @@ static struct svc_worker *worker_new(const struct service_config *cfg) {
     w->lines_max = cfg->lines_max;
     w->lines = calloc((size_t)cfg->lines_max, sizeof *w->lines);
     w->line_results = calloc((size_t)cfg->lines_max, sizeof *w->line_results);
-    if (w->doc == NULL || w->lines == NULL || w->line_results == NULL) {
+    w->refund_of = calloc((size_t)cfg->lines_max, sizeof *w->refund_of);
+    if (w->doc == NULL || w->lines == NULL || w->line_results == NULL || w->refund_of == NULL) {
         worker_free(w);
         return NULL;
     }

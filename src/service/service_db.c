@@ -255,6 +255,13 @@ int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_s
 }
 
 /* Lines move between unsettled (0) and one settlement, never between two. */
+int svcdb_fee_refund(struct svcdb *db, int64_t visit_id, const char *refund_sn, const char *init_sn,
+                     bool *applied) {
+    assert(visit_id > 0 && refund_sn != NULL && init_sn != NULL && applied != NULL);
+    assert(strcmp(refund_sn, init_sn) != 0);
+    return ops_of(db)->fee_refund(db, visit_id, refund_sn, init_sn, applied);
+}
+
 int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id) {
     assert(visit_id > 0 && setl_id != NULL);
     int rc = ops_of(db)->fee_last_setl(db, visit_id, setl_id);

@@ -43,6 +43,8 @@ enum stmt_id {
     S_FEE_DEL_ALL,
     S_FEE_MARK,
     S_FEE_LAST_SETL,
+    S_FEE_REFUND,
+    S_FEE_SET_ASIDE,
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
@@ -99,6 +101,14 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = $1",
+    /* a refund ($2, negative) into the unsettled line $3 of its item and price */
+    [S_FEE_REFUND] = "UPDATE svc_fee AS f SET cnt = f.cnt + r.cnt, amount = f.amount + r.amount "
+                     "FROM (SELECT cnt, amount, codg, pric FROM svc_fee WHERE visit_id = $1 AND "
+                     "sn = $2 AND setl_id = 0) AS r WHERE f.visit_id = $1 AND f.sn = $3 AND "
+                     "f.setl_id = 0 AND f.codg = r.codg AND f.pric = r.pric AND r.cnt < 0 AND "
+                     "f.cnt + r.cnt >= 0 AND f.amount + r.amount >= 0",
+    [S_FEE_SET_ASIDE] = "UPDATE svc_fee SET setl_id = -1 WHERE visit_id = $1 AND sn = $2 AND "
+                        "setl_id = 0",
     [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES ($1, $2, $3) "
                    "ON CONFLICT (setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $1",
@@ -686,6 +696,19 @@ static int pg_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int pg_fee_refund(struct svcdb *base, int64_t visit_id, const char *refund_sn,
+                         const char *init_sn, bool *applied) {
+    char t[PGDB_INT_BYTES];
+    assert(visit_id > 0 && applied != NULL);
+    const char *v[] = {i64(t, visit_id), refund_sn, init_sn};
+    PGresult *res = exec(pgd(base), S_FEE_REFUND, 3, v);
+    if (res == NULL) return -1;
+    *applied = strcmp(PQcmdTuples(res), "1") == 0;
+    PQclear(res);
+    if (!*applied) return 0;
+    return run(pgd(base), S_FEE_SET_ASIDE, 2, v);
+}
+
 static int pg_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_id) {
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && setl_id != NULL);
@@ -766,6 +789,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .fee_withdraw = pg_fee_withdraw,
     .fee_mark = pg_fee_mark,
     .fee_last_setl = pg_fee_last_setl,
+    .fee_refund = pg_fee_refund,
     .setl_put = pg_setl_put,
     .setl_by_msgid = pg_setl_by_msgid,
     .setl_visit = pg_setl_visit,

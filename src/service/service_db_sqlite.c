@@ -32,6 +32,8 @@ enum stmt_id {
     S_FEE_DEL_ALL,
     S_FEE_MARK,
     S_FEE_LAST_SETL,
+    S_FEE_REFUND,
+    S_FEE_SET_ASIDE,
     S_SETL_PUT,
     S_SETL_BY_MSGID,
     S_SETL_VISIT,
@@ -88,6 +90,14 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = ?1",
+    /* a refund (?2, negative) into the unsettled line ?3 of its item and price */
+    [S_FEE_REFUND] = "UPDATE svc_fee AS f SET cnt = f.cnt + r.cnt, amount = f.amount + r.amount "
+                     "FROM (SELECT cnt, amount, codg, pric FROM svc_fee WHERE visit_id = ?1 AND "
+                     "sn = ?2 AND setl_id = 0) AS r WHERE f.visit_id = ?1 AND f.sn = ?3 AND "
+                     "f.setl_id = 0 AND f.codg = r.codg AND f.pric = r.pric AND r.cnt < 0 AND "
+                     "f.cnt + r.cnt >= 0 AND f.amount + r.amount >= 0",
+    [S_FEE_SET_ASIDE] = "UPDATE svc_fee SET setl_id = -1 WHERE visit_id = ?1 AND sn = ?2 AND "
+                        "setl_id = 0",
     [S_SETL_PUT] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT(setl_id) DO NOTHING",
     [S_SETL_BY_MSGID] = "SELECT setl_id, visit_id FROM svc_setl WHERE msgid = ?1",
@@ -574,6 +584,21 @@ static int sq_setl_visit(struct svcdb *base, int64_t setl_id, int64_t *visit_id,
     return 0;
 }
 
+static int sq_fee_refund(struct svcdb *base, int64_t visit_id, const char *refund_sn,
+                         const char *init_sn, bool *applied) {
+    struct sqdb *db = sq(base);
+    assert(visit_id > 0 && applied != NULL);
+    sqlite3_bind_int64(db->st[S_FEE_REFUND], 1, visit_id);
+    bind_text(db->st[S_FEE_REFUND], 2, refund_sn);
+    bind_text(db->st[S_FEE_REFUND], 3, init_sn);
+    if (run(db, S_FEE_REFUND) != 0) return -1;
+    *applied = sqlite3_changes(db->db) == 1;
+    if (!*applied) return 0;
+    sqlite3_bind_int64(db->st[S_FEE_SET_ASIDE], 1, visit_id);
+    bind_text(db->st[S_FEE_SET_ASIDE], 2, refund_sn);
+    return run(db, S_FEE_SET_ASIDE);
+}
+
 static int sq_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_id) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_LAST_SETL];
@@ -659,6 +684,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .fee_withdraw = sq_fee_withdraw,
     .fee_mark = sq_fee_mark,
     .fee_last_setl = sq_fee_last_setl,
+    .fee_refund = sq_fee_refund,
     .setl_put = sq_setl_put,
     .setl_by_msgid = sq_setl_by_msgid,
     .setl_visit = sq_setl_visit,

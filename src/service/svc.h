@@ -129,6 +129,13 @@ int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, 
 /* Deletes unsettled lines (feedetl_sn NULL: all); *deleted. */
 int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
                        int64_t *deleted);
+/* A refund line refund_sn (uploaded, negative cnt and amount) applied to
+ * the unsettled line init_sn of the same item and price: that line's cnt
+ * and amount are reduced (never below zero) and the refund line is set
+ * aside (setl_id -1: never settled, never withdrawn). *applied false when
+ * no such line could take it (then the caller rolls back). */
+int svcdb_fee_refund(struct svcdb *db, int64_t visit_id, const char *refund_sn, const char *init_sn,
+                     bool *applied);
 /* Marks the unsettled lines as settled by setl_id (0: back to unsettled). */
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
 /* The newest settlement any of the visit's lines is marked with (0: none). */
@@ -312,6 +319,9 @@ struct svc_worker {
     bool req_too_big;    /* the body passed the limit: answered -1 */
     struct bill_line *lines;
     struct line_result *line_results;
+    /* 2204/2301: for a refund line (negative cnt), the feedetl_sn it
+     * refunds (init_feedetl_sn); "" for any other line */
+    char (*refund_of)[CODE_BYTES_MAX + 1];
     int32_t lines_max;
     /* the request being handled; it outlives service_begin while its
      * settlement or revoke waits for the group commit */

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/money.h"
@@ -325,6 +326,36 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
  * committed, runs the engine for the per-line answer and writes it. The
  * write (txn_fee_upload, on the service tables' writer) then checks that the
  * visit is still the one the answer was computed for. */
+/* Each uploaded line's split (the engine's per-line answer, result[]). A
+ * refund line (negative cnt, with init_feedetl_sn) is no bill line of its
+ * own: it is applied to the line it refunds when written (txn_fee_upload),
+ * and answered with its own figures, all in scope. */
+static int fee_split(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    int32_t n = 0, refunds = 0;
+    assert(w->fee_count > 0 && w->fee_count <= w->lines_max);
+    for (int32_t i = 0; i < w->fee_count; i++) refunds += w->refund_of[i][0] != '\0';
+    struct bill_line *own = refunds ? calloc((size_t)w->fee_count, sizeof *own) : w->lines;
+    struct line_result *res = refunds ? calloc((size_t)w->fee_count, sizeof *res) : w->line_results;
+    if (own == NULL || res == NULL) {
+        if (refunds) free(own), free(res);
+        return svc_fail(c, "out of memory");
+    }
+    for (int32_t i = 0; refunds && i < w->fee_count; i++)
+        if (w->refund_of[i][0] == '\0') own[n++] = w->lines[i];
+    if (!refunds) n = w->fee_count;
+    struct bill bill;
+    struct app_settle_answer ans;
+    svc_visit_bill(&w->visit, &bill, own, n, w->fee_latest);
+    int rc = n == 0 ? 0 : svc_engine(c, w->visit.psn_no, &bill, 0, &ans, res);
+    for (int32_t i = 0, k = 0; rc == 0 && refunds && i < w->fee_count; i++) {
+        struct line_result refund = {.cap_price_scaled = -1, .inscp_fen = w->lines[i].amount_fen};
+        w->line_results[i] = w->refund_of[i][0] == '\0' ? res[k++] : refund;
+    }
+    if (refunds) free(own), free(res);
+    return rc;
+}
+
 int txn_fee_prepare(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
@@ -345,10 +376,7 @@ int txn_fee_prepare(struct svc_call *c) {
     if (visit_open_for_fees(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
         fees_within_visit(c, &w->visit) != 0)
         return -1;
-    struct bill bill;
-    struct app_settle_answer ans;
-    svc_visit_bill(&w->visit, &bill, w->lines, w->fee_count, w->fee_latest);
-    if (svc_engine(c, w->visit.psn_no, &bill, 0, &ans, w->line_results) != 0) return -1;
+    if (fee_split(c) != 0) return -1;
     struct jw j;
     jw_begin(&j, c->output);
     jw_arr(&j, "result");
@@ -371,6 +399,31 @@ static bool same_visit(const struct svc_visit *a, const struct svc_visit *b) {
 
 /* 2204/2301 on the writer, after txn_fee_prepare: the visit must still be
  * open and unchanged; a feedetl_sn already uploaded refuses the request. */
+/* The batch's refund lines, each applied to the line it refunds (in this
+ * batch or uploaded before, unsettled, of the same item and price): a
+ * refund that cannot be applied fails the upload, which is rolled back. */
+static int fee_refunds(struct svc_call *c, int64_t visit_id) {
+    struct svc_worker *w = c->w;
+    assert(visit_id > 0 && w->fee_count <= w->lines_max);
+    for (int32_t i = 0; i < w->fee_count; i++) {
+        bool applied = false;
+        if (w->refund_of[i][0] == '\0') continue;
+        if (strcmp(w->refund_of[i], w->lines[i].feedetl_sn) == 0)
+            return svc_fail(c, "input.feedetail[%d].init_feedetl_sn: a line cannot refund itself",
+                            (int)i);
+        if (svcdb_fee_refund(c->db, visit_id, w->lines[i].feedetl_sn, w->refund_of[i], &applied) !=
+            0)
+            return storage_fail(c);
+        if (!applied)
+            return svc_fail(
+                c,
+                "input.feedetail[%d].init_feedetl_sn: no unsettled line '%s' of the same "
+                "item and price with as much to refund",
+                (int)i, w->refund_of[i]);
+    }
+    return 0;
+}
+
 int txn_fee_upload(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
@@ -391,7 +444,7 @@ int txn_fee_upload(struct svc_call *c) {
     if (dup >= 0)
         return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", dup,
                         w->lines[dup].feedetl_sn);
-    return 0;
+    return fee_refunds(c, now.id);
 }
 
 int txn_fee_withdraw(struct svc_call *c) {
