@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(build-essential clang libclang-rt-dev libsqlite3-dev sqlite3 libpq-dev
           postgresql postgresql-contrib libmicrohttpd-dev libssl-dev libcmocka-dev
-          curl jq procps python3 clang-format lcov "$@")
+          curl jq openssl procps python3 clang-format lcov "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
