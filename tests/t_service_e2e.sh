@@ -150,6 +150,13 @@ a=$(call P1 2102 "$rx"); expect_ok "$a"; expect_field "$a" .output.setlinfo.balc
 rx_setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
 a=$(call P1 2103 "{\"data\":{\"setl_id\":\"$rx_setl\",\"psn_no\":\"P0002\"}}"); expect_ok "$a"
 a=$(call P1 2207 "$rx"); expect_err "$a" "only for hospitals"
+# 2601: the reversal of a sale whose answer the pharmacy lost, by its msgid
+a=$(call P1 2102 "$rx" P1LOSTANSWER0001); expect_ok "$a"; lost=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call P1 2601 '{"data":{"psn_no":"P0002","omsgid":"P1LOSTANSWER0001","oinfno":"2102"}}')
+expect_ok "$a"; expect_field "$a" .output.init_setl_id "$lost"; expect_field "$a" .output.setlinfo.acct_pay -28.8
+a=$(call P1 2601 '{"data":{"psn_no":"P0002","omsgid":"P1NEVERSENT00001","oinfno":"2102"}}')
+expect_ok "$a"; expect_field "$a" '.output | length' 0   # nothing was committed: nothing to reverse
+a=$(call P1 2601 '{"data":{"psn_no":"P0002","omsgid":"P1LOSTANSWER0001","oinfno":"2401"}}'); expect_err "$a" "input.data.oinfno"
 
 # ---- reconciliation (H3: one settlement, one revoke, one settlement) -------
 today=$(date +%Y-%m-%d)

@@ -472,6 +472,7 @@ int txn_signout(struct svc_call *c);         /* 9002 */
 int txn_person(struct svc_call *c);          /* 1101 */
 int txn_cumulative(struct svc_call *c);      /* 5206 */
 int txn_benefit_check(struct svc_call *c);   /* 2001 */
+int txn_reverse(struct svc_call *c);         /* 2601 */
 int txn_setl_query(struct svc_call *c);      /* 5203 */
 int txn_reconcile(struct svc_call *c);       /* 3201 */
 int txn_register(struct svc_call *c);        /* 2201 */

@@ -838,6 +838,78 @@ static int revoke_done(struct svc_call *c) {
     return svc_write(c, unlink_visit, revoke_answer);
 }
 
+/* Revokes the settlement rec (its visit's mdtrt_id in w->mdtrt_id): 2208,
+ * 2305, 2103, and 2601's reversal. */
+static int revoke_settlement(struct svc_call *c, const struct journal_rec *rec,
+                             const struct store_settlement *stl) {
+    struct svc_worker *w = c->w;
+    assert(rec != NULL && stl != NULL && rec->seq > 0);
+    if (c->svc->cfg.dry_run)
+        return answer_settlement(c, stl, 0, rec->seq, w->mdtrt_id, rec->psn_no, c->now_s, -1, NULL);
+    snprintf(w->psn_no, sizeof w->psn_no, "%s", rec->psn_no);
+    struct store_req *r = &w->sreq;
+    memset(r, 0, sizeof *r);
+    r->op = STORE_OP_REVOKE;
+    snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
+    r->setl_id = rec->seq;
+    return svc_commit(c, revoke_done);
+}
+
+/* The settlement setl_id of this institution, revoked. */
+static int revoke_by_id(struct svc_call *c, int64_t setl_id) {
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false, found = false;
+    struct store_err err;
+    assert(setl_id > 0);
+    if (store_settlement_get(c->svc->store, setl_id, &rec, &stl, &revoked, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found || strcmp(rec.fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "input.data.omsgid: no settlement of this institution");
+    if (svc_settlement_mdtrt(c, rec.seq, c->w->mdtrt_id, sizeof c->w->mdtrt_id) != 0) return -1;
+    return revoke_settlement(c, &rec, &stl);
+}
+
+/* 2601 (冲正): reverses a settlement whose answer the institution lost,
+ * named by the msgid and infno it was sent with: revoked as by 2208. When
+ * nothing was committed under that msgid there is nothing to reverse:
+ * answered so, with no effect. */
+int txn_reverse(struct svc_call *c) {
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    char omsgid[SERVICE_MSGID_BYTES_MAX + 1], oinfno[8], store_msgid[MSGID_BYTES_MAX + 1];
+    assert(c->txn != NULL && c->txn->writes);
+    if (data == NULL ||
+        in_code(c, data, "omsgid", "input.data", true, omsgid, sizeof omsgid) != 0 ||
+        in_code(c, data, "oinfno", "input.data", true, oinfno, sizeof oinfno) != 0)
+        return -1;
+    if (strcmp(oinfno, "2207") != 0 && strcmp(oinfno, "2304") != 0 && strcmp(oinfno, "2102") != 0)
+        return svc_fail(c, "input.data.oinfno: '%s' is not reversed here (2207, 2304, 2102)",
+                        oinfno);
+    int n = snprintf(store_msgid, sizeof store_msgid, "%s%c%s", c->fixmedins_code,
+                     SVC_STORE_MSGID_SEP, omsgid);
+    if (n < 0 || (size_t)n >= sizeof store_msgid)
+        return svc_fail(c, "input.data.omsgid: with fixmedins_code, longer than %d bytes",
+                        MSGID_BYTES_MAX);
+    int64_t setl_id = 0, visit_id = 0;
+    bool found = false;
+    struct journal_rec rec;
+    struct store_err err;
+    svcdb_lock(c->db); /* a visit's settlement is linked under the envelope's msgid */
+    int rc = svcdb_setl_by_msgid(c->db, store_msgid, &setl_id, &visit_id, &found);
+    svcdb_unlock(c->db);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (!found && store_journal_by_msgid(c->svc->store, store_msgid, &rec, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found) { /* nothing committed under it */
+        struct jw w;
+        jw_begin(&w, c->output);
+        jw_end(&w);
+        return 0;
+    }
+    if (setl_id == 0) setl_id = rec.seq;
+    return revoke_by_id(c, setl_id);
+}
+
 int txn_revoke(struct svc_call *c) {
     assert(c->txn != NULL && c->txn->writes);
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
@@ -858,13 +930,5 @@ int txn_revoke(struct svc_call *c) {
     if (rc == 0 && !own)
         return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
                         rec.seq, given);
-    if (c->svc->cfg.dry_run)
-        return answer_settlement(c, &stl, 0, rec.seq, w->mdtrt_id, rec.psn_no, c->now_s, -1, NULL);
-    snprintf(w->psn_no, sizeof w->psn_no, "%s", rec.psn_no);
-    struct store_req *r = &w->sreq;
-    memset(r, 0, sizeof *r);
-    r->op = STORE_OP_REVOKE;
-    snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
-    r->setl_id = rec.seq;
-    return svc_commit(c, revoke_done);
+    return revoke_settlement(c, &rec, &stl);
 }

@@ -380,6 +380,16 @@ static int bill_of_record(void *ctx, const struct journal_data *d) {
     return 1; /* one record */
 }
 
+int store_journal_by_msgid(struct store *s, const char *msgid, struct journal_rec *rec, bool *found,
+                           struct store_err *err) {
+    assert(s != NULL && msgid != NULL && rec != NULL && found != NULL);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->journal_by_msgid(rd->conn, &msgid, 1, rec, found, err);
+    reader_give(rd);
+    assert(rc != 0 || !*found || strcmp(rec->msgid, msgid) == 0);
+    return rc;
+}
+
 int store_settlement_bill(struct store *s, int64_t setl_id, struct bill *bill,
                           struct bill_line *lines, int32_t lines_max, bool *found,
                           struct store_err *err) {

@@ -459,6 +459,9 @@ void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 int store_person_get(struct store *store, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err);
 /* The registry row only (one read: no journal effect). */
+/* The journal record committed under msgid (the store's: CODE:MSGID). */
+int store_journal_by_msgid(struct store *store, const char *msgid, struct journal_rec *rec,
+                           bool *found, struct store_err *err);
 /* The bill settlement setl_id was settled from, as the journal keeps it
  * (lines into lines[0..lines_max)); *found false for a record of a release
  * before bills were kept. */
