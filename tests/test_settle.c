@@ -304,6 +304,28 @@ static void test_explain_steps(void **state) {
     assert_non_null(strstr(ex.text, "deductible: 1000.00 x repeat-admission 0.5 = 500.00\n"));
     assert_true(r.setl.act_pay_dedc == 50000);
 
+    /* A later part of a stay settled in parts (mid-stay): counted by its
+     * first part (admissions 1 is this stay), so no repeat factor; it pays
+     * what its earlier parts left of the deductible and counts nothing. */
+    bill.admission_continued = true;
+    bill.admission_dedc_paid_fen = 60000;
+    explain_init(&ex);
+    assert_int_equal(run(p, &institutions[3], &person, &st, &bill, &r, NULL, &ex), SETTLE_OK);
+    assert_non_null(strstr(ex.text, "deductible: a later part of a stay settled in parts: 1000.00"
+                                    " less 600.00 its earlier parts paid = 400.00"));
+    assert_true(r.setl.act_pay_dedc == 40000);
+    assert_int_equal(r.delta.admissions, 0);
+    /* ... of a repeat admission (admissions 2: one before this stay) */
+    st.admissions = 2;
+    bill.admission_dedc_paid_fen = 50000; /* more than is left: nothing */
+    assert_int_equal(run(p, &institutions[3], &person, &st, &bill, &r, NULL, NULL), SETTLE_OK);
+    assert_true(r.setl.act_pay_dedc == 0);
+    bill.admission_dedc_paid_fen = 20000;
+    assert_int_equal(run(p, &institutions[3], &person, &st, &bill, &r, NULL, NULL), SETTLE_OK);
+    assert_true(r.setl.act_pay_dedc == 30000);
+    bill.admission_continued = false;
+    bill.admission_dedc_paid_fen = 0;
+
     /* Waived diagnosis prefix. */
     st.admissions = 0;
     snprintf(bill.dise_codg, sizeof bill.dise_codg, "F20.1");

@@ -284,6 +284,17 @@ static void test_bill_blob(void **state) {
     assert_int_equal(back.begntime, -1);
     assert_int_equal(back.line_count, 2);
     assert_memory_equal(&got[1], &lines[1], sizeof got[1]);
+    assert_false(back.admission_continued);
+    /* a later part of a stay settled in parts keeps what its earlier ones paid */
+    bill.admission_continued = true;
+    bill.admission_dedc_paid_fen = 40000;
+    unsigned char *part = NULL;
+    size_t part_len = 0;
+    assert_int_equal(bill_blob_encode(&bill, &part, &part_len), 0);
+    assert_int_equal(bill_blob_decode(part, part_len, &back, got, 2), 0);
+    assert_true(back.admission_continued && back.admission_dedc_paid_fen == 40000);
+    assert_true(part_len > len);
+    free(part);
     assert_int_equal(bill_blob_decode(data, len, &back, got, 1), -1);     /* more lines than room */
     assert_int_equal(bill_blob_decode(data, len - 1, &back, got, 2), -1); /* cut short */
     data[0] = 'X';

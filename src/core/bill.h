@@ -43,6 +43,14 @@ struct bill {
     bool out_of_area;
     bool filed;
     bool acct_used;
+    /* A later part of an inpatient stay settled in parts (mid-stay
+     * settlement, 中途结算; docs/SERVICE.md): the stay was counted as an
+     * admission, and its deductible applied, by its first part in the same
+     * year; this part pays what is left of that deductible and does not
+     * count the admission again. Set by the application from the stay's
+     * earlier, standing parts; false for every bill from a file. */
+    bool admission_continued;
+    int64_t admission_dedc_paid_fen; /* the deductible the earlier parts paid (>= 0) */
     int32_t line_count;
     struct bill_line *lines; /* caller-owned, line_count entries */
 };

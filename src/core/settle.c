@@ -216,9 +216,13 @@ static int64_t inpatient_deductible(struct ctx *c) {
     const struct policy *p = c->in->policy;
     enum level level = c->in->institution->level;
     struct fen_texts t = {0};
+    const struct bill *bill = c->in->bill;
     int64_t d = p->inpatient_deductible_fen[level];
     EXPLAIN(c, "deductible: %s %s", level_name(level), fen_text(&t, d));
-    if (c->in->state->admissions >= 1) {
+    /* a continued stay was counted by its first part: the admissions
+     * before it are one fewer than the state's */
+    int32_t admissions_before = c->in->state->admissions - (bill->admission_continued ? 1 : 0);
+    if (admissions_before >= 1) {
         int64_t before = d;
         d = money_mul_bp(d, p->repeat_admission_deductible_bp);
         EXPLAIN(c, "deductible: %s x repeat-admission %s = %s", fen_text(&t, before),
@@ -240,6 +244,16 @@ static int64_t inpatient_deductible(struct ctx *c) {
                 p->waived_dx[i]);
         d = 0;
         break;
+    }
+    if (bill->admission_continued) {
+        assert(bill->admission_dedc_paid_fen >= 0);
+        int64_t due = d;
+        d = money_room(due, bill->admission_dedc_paid_fen);
+        EXPLAIN(c,
+                "deductible: a later part of a stay settled in parts: %s less %s its earlier"
+                " parts paid = %s; the admission is not counted again",
+                fen_text(&t, due), fen_text(&t, bill->admission_dedc_paid_fen), fen_text(&t, d));
+        return d;
     }
     c->r->delta.admissions = 1;
     return d;

@@ -39,11 +39,15 @@ static const struct svcdb_ops *ops_of(struct svcdb *db) {
 
 /* A visit as the service writes it: its kind and status are those of the
  * enums, and its setl_id is set exactly while it is settled (OPEN ->
- * SETTLED -> OPEN by a revoke, OPEN -> CANCELLED, never out of CANCELLED). */
+ * SETTLED -> OPEN by a revoke, OPEN -> CANCELLED, never out of CANCELLED;
+ * an inpatient stay also OPEN -> PART_SETTLED by a mid-stay settlement,
+ * PART_SETTLED -> SETTLED by its final one, back to PART_SETTLED or OPEN
+ * by revokes). */
 static bool visit_valid(const struct svc_visit *v) {
     assert(v != NULL);
     if (v->kind != VISIT_OUTPATIENT && v->kind != VISIT_INPATIENT) return false;
     if (v->status == VISIT_SETTLED) return v->setl_id > 0;
+    if (v->status == VISIT_PART_SETTLED) return v->kind == VISIT_INPATIENT && v->setl_id > 0;
     return (v->status == VISIT_OPEN || v->status == VISIT_CANCELLED) && v->setl_id == 0;
 }
 
@@ -266,6 +270,15 @@ int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id) {
     assert(visit_id > 0 && setl_id != NULL);
     int rc = ops_of(db)->fee_last_setl(db, visit_id, setl_id);
     assert(rc != 0 || *setl_id >= 0);
+    return rc;
+}
+
+int svcdb_fee_setls(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
+                    int32_t *count) {
+    assert(visit_id > 0 && setl_ids != NULL && max > 0 && count != NULL);
+    *count = 0;
+    int rc = ops_of(db)->fee_setls(db, visit_id, setl_ids, max, count);
+    assert(rc != 0 || (*count >= 0 && *count <= max));
     return rc;
 }
 

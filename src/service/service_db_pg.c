@@ -43,6 +43,7 @@ enum stmt_id {
     S_FEE_DEL_ALL,
     S_FEE_MARK,
     S_FEE_LAST_SETL,
+    S_FEE_SETLS,
     S_FEE_REFUND,
     S_FEE_SET_ASIDE,
     S_SETL_PUT,
@@ -101,6 +102,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = $1",
+    [S_FEE_SETLS] = "SELECT DISTINCT setl_id FROM svc_fee WHERE visit_id = $1 AND setl_id > 0 "
+                    "ORDER BY setl_id LIMIT $2",
     /* a refund ($2, negative) into the unsettled line $3 of its item and price */
     [S_FEE_REFUND] = "UPDATE svc_fee AS f SET cnt = f.cnt + r.cnt, amount = f.amount + r.amount "
                      "FROM (SELECT cnt, amount, codg, pric FROM svc_fee WHERE visit_id = $1 AND "
@@ -720,6 +723,20 @@ static int pg_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_
     return 0;
 }
 
+static int pg_fee_setls(struct svcdb *base, int64_t visit_id, int64_t *setl_ids, int32_t max,
+                        int32_t *count) {
+    char t[PGDB_INT_BYTES], m[PGDB_INT_BYTES];
+    assert(visit_id > 0 && max > 0);
+    const char *v[] = {i64(t, visit_id), i64(m, (int64_t)max + 1)}; /* one more: there are more */
+    PGresult *res = exec(pgd(base), S_FEE_SETLS, 2, v);
+    if (res == NULL) return -1;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows && i < max; i++) setl_ids[(*count)++] = col_i64(res, i, 0);
+    PQclear(res);
+    assert(*count <= max);
+    return rows > max ? 1 : 0;
+}
+
 static int pg_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && count != NULL);
@@ -789,6 +806,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .fee_withdraw = pg_fee_withdraw,
     .fee_mark = pg_fee_mark,
     .fee_last_setl = pg_fee_last_setl,
+    .fee_setls = pg_fee_setls,
     .fee_refund = pg_fee_refund,
     .setl_put = pg_setl_put,
     .setl_by_msgid = pg_setl_by_msgid,

@@ -32,6 +32,7 @@ enum stmt_id {
     S_FEE_DEL_ALL,
     S_FEE_MARK,
     S_FEE_LAST_SETL,
+    S_FEE_SETLS,
     S_FEE_REFUND,
     S_FEE_SET_ASIDE,
     S_SETL_PUT,
@@ -90,6 +91,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0",
     [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = ?1",
+    [S_FEE_SETLS] = "SELECT DISTINCT setl_id FROM svc_fee WHERE visit_id = ?1 AND setl_id > 0 "
+                    "ORDER BY setl_id LIMIT ?2",
     /* a refund (?2, negative) into the unsettled line ?3 of its item and price */
     [S_FEE_REFUND] = "UPDATE svc_fee AS f SET cnt = f.cnt + r.cnt, amount = f.amount + r.amount "
                      "FROM (SELECT cnt, amount, codg, pric FROM svc_fee WHERE visit_id = ?1 AND "
@@ -611,6 +614,25 @@ static int sq_fee_last_setl(struct svcdb *base, int64_t visit_id, int64_t *setl_
     return 0;
 }
 
+static int sq_fee_setls(struct svcdb *base, int64_t visit_id, int64_t *setl_ids, int32_t max,
+                        int32_t *count) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_FEE_SETLS];
+    assert(visit_id > 0 && max > 0);
+    sqlite3_bind_int64(s, 1, visit_id);
+    sqlite3_bind_int64(s, 2, (int64_t)max + 1); /* one more: says there are more */
+    int rc;
+    while ((rc = step(db, S_FEE_SETLS)) == 1) {
+        if (*count == max) {
+            finish(db, S_FEE_SETLS);
+            return 1;
+        }
+        setl_ids[(*count)++] = sqlite3_column_int64(s, 0);
+    }
+    assert(*count <= max);
+    return rc;
+}
+
 static int sq_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_SETL_COUNT];
@@ -684,6 +706,7 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .fee_withdraw = sq_fee_withdraw,
     .fee_mark = sq_fee_mark,
     .fee_last_setl = sq_fee_last_setl,
+    .fee_setls = sq_fee_setls,
     .fee_refund = sq_fee_refund,
     .setl_put = sq_setl_put,
     .setl_by_msgid = sq_setl_by_msgid,

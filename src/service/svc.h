@@ -37,7 +37,15 @@
 
 /* ---- service tables (service_db.c) ------------------------------------- */
 enum visit_kind { VISIT_OUTPATIENT = 1, VISIT_INPATIENT = 2 };
-enum visit_status { VISIT_OPEN = 0, VISIT_SETTLED = 1, VISIT_CANCELLED = 2 };
+/* PART_SETTLED: an inpatient stay with mid-stay settlements standing
+ * (mid_setl_flag 1, before discharge): it takes more fee lines, its
+ * discharge and its final settlement, which makes it SETTLED. */
+enum visit_status {
+    VISIT_OPEN = 0,
+    VISIT_SETTLED = 1,
+    VISIT_CANCELLED = 2,
+    VISIT_PART_SETTLED = 3,
+};
 
 struct svc_visit {
     int64_t id; /* mdtrt_id = "MDT" + id */
@@ -53,7 +61,7 @@ struct svc_visit {
     char spec_dise_codg[CODE_BYTES_MAX + 1];
     bool out_of_area, filed;
     char ipt_otp_no[CODE_BYTES_MAX + 1];
-    int64_t setl_id; /* while settled */
+    int64_t setl_id; /* while settled (in part: the newest part) */
 };
 
 /* A gateway credential. Its token is derived from the service key
@@ -140,6 +148,11 @@ int svcdb_fee_refund(struct svcdb *db, int64_t visit_id, const char *refund_sn, 
 int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
 /* The newest settlement any of the visit's lines is marked with (0: none). */
 int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
+/* The settlements the visit's lines are marked with (standing ones: a
+ * revoke unmarks its lines), oldest first, at most max: *count; 1 when
+ * there are more than max. */
+int svcdb_fee_setls(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
+                    int32_t *count);
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
@@ -251,6 +264,7 @@ const char *nonce_log_error(struct nonce_log *log);
 void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing */
 
 #define SVC_SETTLING_MAX 1024 /* visits being settled at once (hospital flow); more: retry */
+#define SVC_STAY_PARTS_MAX 64 /* standing settlements of one inpatient stay (mid-stay parts) */
 
 struct service {
     struct service_config cfg;
@@ -342,6 +356,7 @@ struct svc_worker {
     struct svcq_job job;                   /* a write to the service tables */
     bool job_in_flight;                    /* job queued, not yet committed */
     bool settling;                         /* hospital flow: holds the visit's reservation */
+    bool mid_stay;                         /* settling an inpatient stay in part (mid_setl_flag) */
     int32_t fee_count;                     /* 2204/2301: the lines in lines[] */
     datetime_s fee_latest;                 /* 2204/2301: their latest fee_ocur_time */
 };

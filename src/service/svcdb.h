@@ -66,6 +66,8 @@ struct svcdb_ops {
                         int64_t *deleted);
     int (*fee_mark)(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
     int (*fee_last_setl)(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
+    int (*fee_setls)(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
+                     int32_t *count);
     int (*fee_refund)(struct svcdb *db, int64_t visit_id, const char *refund_sn,
                       const char *init_sn, bool *applied);
     int (*setl_put)(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);

@@ -438,28 +438,78 @@ static int check_total(struct svc_call *c, const struct json_value *data, const 
 }
 
 /* ---- hospital visits --------------------------------------------------------- */
-/* The visit of data.mdtrt_id with its unsettled lines, as a bill, read
- * through c->db (the caller holds it). */
-static int visit_bill(struct svc_call *c, const struct json_value *data, struct svc_visit *v,
-                      struct bill *bill) {
+/* Whether the visit may be settled now: an outpatient visit batch by
+ * batch (its unsettled lines), an inpatient stay after its discharge, or
+ * in part before it (mid_setl_flag 1, a mid-stay settlement: *mid). */
+static int visit_settleable(struct svc_call *c, const struct json_value *data,
+                            const struct svc_visit *v, bool *mid) {
     enum visit_kind kind = c->txn->visit;
-    assert(kind == VISIT_INPATIENT || kind == VISIT_OUTPATIENT);
+    assert(mid != NULL && (kind == VISIT_INPATIENT || kind == VISIT_OUTPATIENT));
+    *mid = false;
+    if (v->kind != kind)
+        return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
+                        kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
+    if (v->status == VISIT_CANCELLED) return svc_fail(c, "input.data.mdtrt_id: visit is cancelled");
+    if (kind == VISIT_OUTPATIENT) return 0;
+    if (v->status == VISIT_SETTLED)
+        return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")",
+                        v->setl_id);
+    if (in_flag(c, data, "mid_setl_flag", "input.data", mid) != 0) return -1;
+    if (*mid && v->endtime != 0)
+        return svc_fail(c, "input.data.mid_setl_flag: the stay is discharged (2402); settle it"
+                           " with mid_setl_flag 0");
+    if (!*mid && v->endtime == 0)
+        return svc_fail(c, "input.data.mdtrt_id: not discharged yet (2402); a mid-stay"
+                           " settlement sends mid_setl_flag 1");
+    assert(v->status == VISIT_OPEN || v->status == VISIT_PART_SETTLED);
+    return 0;
+}
+
+/* A later part of a stay settled in parts pays its admission's deductible
+ * once: the stay's standing parts of the bill's year, from the store; the
+ * part that counted the admission makes this one a continuation
+ * (core/bill.h). A part of another year is no part of this year's
+ * admission: a stay across the new year counts again in the new one. */
+static int stay_parts(struct svc_call *c, const struct svc_visit *v, struct bill *bill) {
+    int64_t ids[SVC_STAY_PARTS_MAX];
+    int32_t n = 0;
+    assert(v->kind == VISIT_INPATIENT && bill->med_type == MED_TYPE_INPATIENT);
+    int rc = svcdb_fee_setls(c->db, v->id, ids, SVC_STAY_PARTS_MAX, &n);
+    if (rc < 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (rc == 1)
+        return svc_fail(c, "input.data.mdtrt_id: more than %d settled parts", SVC_STAY_PARTS_MAX);
+    int32_t year = datetime_year(bill->endtime);
+    int64_t paid_fen = 0;
+    bool counted = false;
+    for (int32_t i = 0; i < n; i++) {
+        struct journal_rec rec;
+        struct store_settlement stl;
+        bool revoked = false, found = false;
+        struct store_err err;
+        if (store_settlement_get(c->svc->store, ids[i], &rec, &stl, &revoked, &found, &err) != 0)
+            return svc_fail(c, "storage: %s", err.msg);
+        if (!found) return svc_fail(c, "storage: part %" PRId64 " of the stay is missing", ids[i]);
+        if (revoked || stl.year != year) continue;
+        counted = counted || stl.delta.admissions == 1;
+        paid_fen += stl.setl.act_pay_dedc;
+    }
+    bill->admission_continued = counted;
+    bill->admission_dedc_paid_fen = counted ? paid_fen : 0;
+    assert(paid_fen >= 0);
+    return 0;
+}
+
+/* The visit of data.mdtrt_id with its unsettled lines, as a bill, read
+ * through c->db (the caller holds it); *mid: settled in part. */
+static int visit_bill(struct svc_call *c, const struct json_value *data, struct svc_visit *v,
+                      struct bill *bill, bool *mid) {
     int32_t count = 0;
     datetime_s latest = 0;
     int rc = svc_visit_load(c, data, "input.data", v);
     if (rc == 0) rc = svcdb_fee_open(c->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
     if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (rc == 1) return svc_fail(c, "input.data.mdtrt_id: more than %d fee lines", c->w->lines_max);
-    if (v->kind != kind)
-        return svc_fail(c, "input.data.mdtrt_id: not an %s visit",
-                        kind == VISIT_INPATIENT ? "inpatient" : "outpatient");
-    if (v->status == VISIT_CANCELLED) return svc_fail(c, "input.data.mdtrt_id: visit is cancelled");
-    /* an outpatient visit is settled batch by batch: its unsettled lines */
-    if (v->status == VISIT_SETTLED && kind == VISIT_INPATIENT)
-        return svc_fail(c, "input.data.mdtrt_id: visit is settled (setl_id %" PRId64 ")",
-                        v->setl_id);
-    if (kind == VISIT_INPATIENT && v->endtime == 0)
-        return svc_fail(c, "input.data.mdtrt_id: not discharged yet (2402)");
+    if (visit_settleable(c, data, v, mid) != 0) return -1;
     if (count == 0) return svc_fail(c, "input.data.mdtrt_id: no unsettled fee lines (2204/2301)");
     if (v->endtime != 0 && latest != 0 &&
         latest - latest % SVC_DAY_S > v->endtime - v->endtime % SVC_DAY_S) {
@@ -478,8 +528,10 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
         return svc_fail(c, "input.data.med_type: '%s' differs from the visit's '%s'", med_type,
                         v->med_type);
     svc_visit_bill(v, bill, c->w->lines, count, latest);
-    assert(v->status == VISIT_OPEN || (v->status == VISIT_SETTLED && kind == VISIT_OUTPATIENT));
-    assert(bill->line_count == count && count > 0);
+    if (v->status == VISIT_PART_SETTLED && bill->med_type == MED_TYPE_INPATIENT &&
+        stay_parts(c, v, bill) != 0)
+        return -1;
+    assert(v->status != VISIT_CANCELLED && bill->line_count == count && count > 0);
     return in_flag(c, data, "acct_used_flag", "input.data", &bill->acct_used);
 }
 
@@ -493,9 +545,10 @@ int txn_presettle(struct svc_call *c) {
     struct svc_visit v;
     struct bill bill;
     struct app_settle_answer ans;
+    bool mid = false;
     if (data == NULL) return -1;
     svcdb_lock(c->db);
-    int rc = visit_bill(c, data, &v, &bill);
+    int rc = visit_bill(c, data, &v, &bill, &mid);
     svcdb_unlock(c->db);
     if (rc != 0 || check_total(c, data, &bill) != 0 ||
         svc_engine(c, v.psn_no, &bill, bill_insutype_asked(data), &ans, NULL) != 0)
@@ -518,7 +571,7 @@ int txn_presettle(struct svc_call *c) {
 
 /* A write job, once the store committed: reads the visit again (on the
  * writer, locking it), links the settlement to it, marks its lines and the
- * visit settled. */
+ * visit settled (an inpatient stay's mid-stay part: settled in part). */
 static int link_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.result_setl_id, visit_id = c->w->visit.id;
     struct svc_visit v;
@@ -528,13 +581,13 @@ static int link_visit(struct svc_call *c) {
     /* another server on the database may have settled it meanwhile (an
      * outpatient visit settles each charge batch: settled stays open) */
     bool open = rc == 0 && found &&
-                (v.status == VISIT_OPEN ||
+                (v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED ||
                  (v.status == VISIT_SETTLED && v.kind == VISIT_OUTPATIENT));
     if (open) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
     if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
     if (open && rc == 0) {
         assert(v.id == visit_id && v.setl_id < setl_id); /* -> SETTLED by its newest */
-        v.status = VISIT_SETTLED;
+        v.status = c->w->mid_stay ? VISIT_PART_SETTLED : VISIT_SETTLED;
         v.setl_id = setl_id;
         rc = svcdb_visit_update(c->db, &v);
     }
@@ -628,7 +681,8 @@ static int visit_settle_read(struct svc_call *c) {
     struct svc_worker *w = c->w;
     const struct json_value *data = json_get(c->input, "data");
     assert(data != NULL && data->type == JSON_OBJECT && !w->settling); /* txn_settle checked */
-    if (visit_bill(c, data, &w->visit, &w->bill) != 0 || check_total(c, data, &w->bill) != 0)
+    if (visit_bill(c, data, &w->visit, &w->bill, &w->mid_stay) != 0 ||
+        check_total(c, data, &w->bill) != 0)
         return -1;
     w->insutype_asked = bill_insutype_asked(data);
     snprintf(w->med_type, sizeof w->med_type, "%s", w->visit.med_type);
@@ -800,7 +854,9 @@ int txn_pharmacy(struct svc_call *c) {
 
 /* ---- revoke (2208, 2305, 2103) ------------------------------------------------ */
 /* A write job, once the store committed the revoke: reopens the visit of
- * the settlement (if it has one) and its lines. */
+ * the settlement (if it has one) and its lines. An inpatient stay's parts
+ * are revoked newest first (revoke_order): what stands after the revoke
+ * are mid-stay parts, or nothing. */
 static int unlink_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.setl_id, visit_id = 0;
     bool found = false;
@@ -808,12 +864,14 @@ static int unlink_visit(struct svc_call *c) {
     assert(setl_id > 0 && c->w->sreq.op == STORE_OP_REVOKE);
     int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
     if (rc == 0 && found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
-    if (rc == 0 && found && visit_id > 0 && v.status == VISIT_SETTLED) {
+    if (rc == 0 && found && visit_id > 0 &&
+        (v.status == VISIT_SETTLED || v.status == VISIT_PART_SETTLED)) {
         assert(v.id == visit_id); /* its lines unsettled; OPEN unless another settlement stays */
         int64_t last = 0;
         rc = svcdb_fee_mark(c->db, v.id, setl_id, 0);
         if (rc == 0) rc = svcdb_fee_last_setl(c->db, v.id, &last);
-        v.status = last > 0 ? VISIT_SETTLED : VISIT_OPEN;
+        enum visit_status stays = v.kind == VISIT_INPATIENT ? VISIT_PART_SETTLED : VISIT_SETTLED;
+        v.status = last > 0 ? stays : VISIT_OPEN;
         v.setl_id = last;
         if (rc == 0) rc = svcdb_visit_update(c->db, &v);
     }
@@ -826,6 +884,7 @@ static int unlink_visit(struct svc_call *c) {
 static int revoke_answer(struct svc_call *c) {
     struct svc_worker *w = c->w;
     assert(w->job.done && w->sreq.op == STORE_OP_REVOKE);
+    if (w->settling) settling_release(c); /* revoke_order's reservation */
     if (w->job.rc != 0)
         return committed_but(c, "revoked", w->sreq.setl_id, ", but the visit was not reopened");
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id, w->psn_no,
@@ -833,19 +892,54 @@ static int revoke_answer(struct svc_call *c) {
 }
 
 static int revoke_done(struct svc_call *c) {
-    assert(c->w->sreq.op == STORE_OP_REVOKE && !c->w->settling);
-    if (committed(c) != 0) return -1;
+    assert(c->w->sreq.op == STORE_OP_REVOKE);
+    if (committed(c) != 0) {
+        if (c->w->settling) settling_release(c);
+        return -1;
+    }
     return svc_write(c, unlink_visit, revoke_answer);
 }
 
+/* An inpatient stay's parts are revoked newest first: an earlier part
+ * revoked under a later one would take back the admission (or the
+ * deductible) the later one was settled on. The stay is reserved, as a
+ * settlement reserves it, until the revoke is answered, so that no part is
+ * settled between this check and the revoke. field: what named it. */
+static int revoke_order(struct svc_call *c, int64_t setl_id, const char *field) {
+    struct svc_worker *w = c->w;
+    int64_t visit_id = 0, last = 0;
+    bool found = false;
+    struct svc_visit v;
+    assert(setl_id > 0 && field != NULL && !w->settling);
+    svcdb_lock(c->db);
+    int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
+    if (rc == 0 && found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
+    svcdb_unlock(c->db);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (!found || visit_id <= 0 || v.kind != VISIT_INPATIENT) return 0;
+    if (!settling_take(c->svc, visit_id))
+        return svc_fail(c, "%s: its stay is being settled; retry after the settlement", field);
+    w->visit = v;
+    w->settling = true;
+    svcdb_lock(c->db);
+    rc = svcdb_fee_last_setl(c->db, visit_id, &last);
+    svcdb_unlock(c->db);
+    if (rc == 0 && last <= setl_id) return 0;
+    settling_release(c);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    return svc_fail(c, "%s: a later part of the stay (setl_id %" PRId64 ") stands; revoke it first",
+                    field, last);
+}
+
 /* Revokes the settlement rec (its visit's mdtrt_id in w->mdtrt_id): 2208,
- * 2305, 2103, and 2601's reversal. */
+ * 2305, 2103, and 2601's reversal; field names it in the request. */
 static int revoke_settlement(struct svc_call *c, const struct journal_rec *rec,
-                             const struct store_settlement *stl) {
+                             const struct store_settlement *stl, const char *field) {
     struct svc_worker *w = c->w;
     assert(rec != NULL && stl != NULL && rec->seq > 0);
     if (c->svc->cfg.dry_run)
         return answer_settlement(c, stl, 0, rec->seq, w->mdtrt_id, rec->psn_no, c->now_s, -1, NULL);
+    if (revoke_order(c, rec->seq, field) != 0) return -1;
     snprintf(w->psn_no, sizeof w->psn_no, "%s", rec->psn_no);
     struct store_req *r = &w->sreq;
     memset(r, 0, sizeof *r);
@@ -867,7 +961,7 @@ static int revoke_by_id(struct svc_call *c, int64_t setl_id) {
     if (!found || strcmp(rec.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.data.omsgid: no settlement of this institution");
     if (svc_settlement_mdtrt(c, rec.seq, c->w->mdtrt_id, sizeof c->w->mdtrt_id) != 0) return -1;
-    return revoke_settlement(c, &rec, &stl);
+    return revoke_settlement(c, &rec, &stl, "input.data.omsgid");
 }
 
 /* 2601 (冲正): reverses a settlement whose answer the institution lost,
@@ -930,5 +1024,5 @@ int txn_revoke(struct svc_call *c) {
     if (rc == 0 && !own)
         return svc_fail(c, "input.data.mdtrt_id: settlement %" PRId64 " is not of visit '%s'",
                         rec.seq, given);
-    return revoke_settlement(c, &rec, &stl);
+    return revoke_settlement(c, &rec, &stl, "input.data.setl_id");
 }

@@ -38,13 +38,17 @@ int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char 
 static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
                       const char *path);
 
-/* For fee lines (upload, withdrawal): an open visit, or an outpatient one
- * already settled, which takes further charge batches (the registration
- * fee settled first, the prescriptions later), each settled in turn. */
-static int visit_open_for_fees(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
+/* For what a visit in progress takes (fee lines, their withdrawal; an
+ * inpatient stay's discharge and changes): an open visit, an outpatient
+ * one already settled, which takes further charge batches (the
+ * registration fee settled first, the prescriptions later), each settled
+ * in turn, or an inpatient stay settled in part (mid-stay settlements). */
+static int visit_open_for_more(struct svc_call *c, const struct svc_visit *v, enum visit_kind kind,
                                const char *path) {
     assert(v != NULL && path != NULL);
-    if (v->status == VISIT_SETTLED && v->kind == VISIT_OUTPATIENT && kind == VISIT_OUTPATIENT) {
+    bool more = (v->status == VISIT_SETTLED && v->kind == VISIT_OUTPATIENT) ||
+                v->status == VISIT_PART_SETTLED;
+    if (more && v->kind == kind) {
         struct svc_visit open = *v;
         open.status = VISIT_OPEN;
         open.setl_id = 0;
@@ -63,6 +67,11 @@ static int visit_open(struct svc_call *c, const struct svc_visit *v, enum visit_
         return svc_fail(c, "%s.mdtrt_id: visit is settled (setl_id %" PRId64 "); revoke first",
                         path, v->setl_id);
     if (v->status == VISIT_CANCELLED) return svc_fail(c, "%s.mdtrt_id: visit is cancelled", path);
+    if (v->status == VISIT_PART_SETTLED)
+        return svc_fail(c,
+                        "%s.mdtrt_id: the stay is settled in part (setl_id %" PRId64
+                        "); revoke its settlements first",
+                        path, v->setl_id);
     if (svc_visit_settling(c->svc, v->id))
         return svc_fail(c, "%s.mdtrt_id: visit is being settled; retry after the settlement", path);
     assert(v->status == VISIT_OPEN && v->setl_id == 0); /* svcdb_visit_get checked the row */
@@ -373,7 +382,7 @@ int txn_fee_prepare(struct svc_call *c) {
     if (rc != 0) return -1;
     if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
         return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
-    if (visit_open_for_fees(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
+    if (visit_open_for_more(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
         fees_within_visit(c, &w->visit) != 0)
         return -1;
     if (fee_split(c) != 0) return -1;
@@ -435,7 +444,7 @@ int txn_fee_upload(struct svc_call *c) {
     int32_t dup = -1;
     if (svcdb_visit_get(c->db, w->visit.id, &now, &found) != 0) return storage_fail(c);
     if (!found) return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit is gone");
-    if (visit_open_for_fees(c, &now, kind, "input.feedetail[0]") != 0) return -1;
+    if (visit_open_for_more(c, &now, kind, "input.feedetail[0]") != 0) return -1;
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
                            "checked; send them again");
@@ -454,7 +463,7 @@ int txn_fee_withdraw(struct svc_call *c) {
     char sn[CODE_BYTES_MAX + 1];
     assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
-        visit_open_for_fees(c, &v, kind, "input.data") != 0)
+        visit_open_for_more(c, &v, kind, "input.data") != 0)
         return -1;
     int rc = in_code(c, d, "feedetl_sn", "input.data", false, sn, sizeof sn);
     if (rc < 0) return -1;
@@ -476,14 +485,14 @@ int txn_discharge(struct svc_call *c) {
     const struct json_value *d = in_object(c, c->input, "dscginfo", "input", true);
     struct svc_visit v;
     if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
-        visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
+        visit_open_for_more(c, &v, VISIT_INPATIENT, path) != 0 ||
         in_time(c, d, "endtime", path, true, &v.endtime) != 0 ||
         not_future(c, path, "endtime", v.endtime) != 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
         return -1;
     if (v.endtime < v.begntime)
         return svc_fail(c, "%s.endtime: before the admission's begntime", path);
-    assert(v.status == VISIT_OPEN);
+    assert(v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }
@@ -494,7 +503,7 @@ int txn_admit_change(struct svc_call *c) {
     const struct json_value *d = in_object(c, c->input, "adminfo", "input", true);
     struct svc_visit v;
     if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
-        visit_open(c, &v, VISIT_INPATIENT, path) != 0 ||
+        visit_open_for_more(c, &v, VISIT_INPATIENT, path) != 0 ||
         in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
         not_future(c, path, "begntime", v.begntime) != 0 ||
         diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0 ||
@@ -505,7 +514,7 @@ int txn_admit_change(struct svc_call *c) {
     if (json_get(d, "filed") && in_flag(c, d, "filed", path, &v.filed) != 0) return -1;
     if (v.endtime != 0 && v.endtime < v.begntime)
         return svc_fail(c, "%s.begntime: after the discharge's endtime", path);
-    assert(v.status == VISIT_OPEN);
+    assert(v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     return answer_visit(c, "result", &v);
 }

@@ -9,7 +9,8 @@
  * Compression did not pay: most of a line is its two codes, short and
  * different from line to line, and zlib is not a dependency. Layout:
  *   'B' 1 | fixmedins_code | med_type | flags (dates_ok, out_of_area, filed,
- *   acct_used) | begntime | endtime | dise_codg | spec_dise_codg |
+ *   acct_used, admission_continued) | [admission_dedc_paid_fen, when
+ *   admission_continued] | begntime | endtime | dise_codg | spec_dise_codg |
  *   line_count | per line: flags (has_feedetl_sn, numbers_ok) | feedetl_sn |
  *   med_list_codg | cnt_scaled | pric_scaled | amount_fen
  * A line's bad_field is not kept: a bill with one is refused, and refusals
@@ -25,7 +26,7 @@
 #define VARINT_BYTES_MAX 10
 /* flags, two codes with their lengths, three integers */
 #define LINE_BYTES_MAX (1 + 2 * (1 + CODE_BYTES_MAX) + 3 * VARINT_BYTES_MAX)
-#define HEAD_BYTES_MAX (2 + 3 * (1 + CODE_BYTES_MAX) + 5 * VARINT_BYTES_MAX)
+#define HEAD_BYTES_MAX (2 + 3 * (1 + CODE_BYTES_MAX) + 6 * VARINT_BYTES_MAX)
 _Static_assert(HEAD_BYTES_MAX + (size_t)BILL_LINES_MAX * LINE_BYTES_MAX <= JOURNAL_DATA_BYTES_MAX,
                "the largest bill fits a journal record's data");
 
@@ -67,7 +68,11 @@ int bill_blob_encode(const struct bill *bill, unsigned char **out, size_t *len) 
     put_str(&w, bill->fixmedins_code);
     put_i64(&w, bill->med_type);
     put_u64(&w, (bill->dates_ok ? 1u : 0u) | (bill->out_of_area ? 2u : 0u) |
-                    (bill->filed ? 4u : 0u) | (bill->acct_used ? 8u : 0u));
+                    (bill->filed ? 4u : 0u) | (bill->acct_used ? 8u : 0u) |
+                    (bill->admission_continued ? 16u : 0u));
+    /* only a continued stay's part has it: every bill journaled before
+     * mid-stay settlement reads as it always did */
+    if (bill->admission_continued) put_i64(&w, bill->admission_dedc_paid_fen);
     put_i64(&w, bill->begntime);
     put_i64(&w, bill->endtime);
     put_str(&w, bill->dise_codg);
@@ -156,6 +161,9 @@ int bill_blob_decode(const unsigned char *data, size_t len, struct bill *bill,
     bill->out_of_area = (flags & 2) != 0;
     bill->filed = (flags & 4) != 0;
     bill->acct_used = (flags & 8) != 0;
+    bill->admission_continued = (flags & 16) != 0;
+    if (bill->admission_continued) bill->admission_dedc_paid_fen = get_i64(&r);
+    if (flags > 31 || bill->admission_dedc_paid_fen < 0) return -1;
     bill->begntime = get_i64(&r);
     bill->endtime = get_i64(&r);
     get_str(&r, bill->dise_codg);

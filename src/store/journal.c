@@ -429,6 +429,10 @@ void bill_request_hash(const char *psn_no, const struct bill *bill, int32_t insu
     }
     /* only when asked: the hashes of earlier releases' requests stay the same */
     if (insutype_asked != 0) canon_i64(&c, insutype_asked);
+    if (bill->admission_continued) { /* likewise: only a continued stay's part */
+        canon_str(&c, "continued");
+        canon_i64(&c, bill->admission_dedc_paid_fen);
+    }
     canon_flush(&c);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned md_len = 0;
