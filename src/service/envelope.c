@@ -272,6 +272,9 @@ int in_feedetail(struct svc_call *c, const struct json_value *arr, const char *p
         char *init = c->w->refund_of[*count];
         if (in_code(c, v, "init_feedetl_sn", where, false, init, CODE_BYTES_MAX + 1) < 0) return -1;
         if (c->w->lines[*count].cnt_scaled >= 0) init[0] = '\0';
+        if (in_code(c, v, "chrg_bchno", where, false, c->w->bchno_of[*count], CODE_BYTES_MAX + 1) <
+            0)
+            return -1;
         if (ocur > *latest) *latest = ocur;
         if (mdtrt_id != NULL) {
             if (in_code(c, v, "mdtrt_id", where, true, id, sizeof id) != 0) return -1;

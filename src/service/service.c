@@ -358,6 +358,7 @@ static void worker_free(struct svc_worker *w) {
     free(w->lines);
     free(w->line_results);
     free(w->refund_of);
+    free(w->bchno_of);
     free(w);
 }
 
@@ -413,7 +414,9 @@ static struct svc_worker *worker_new(const struct service_config *cfg) {
     w->lines = calloc((size_t)cfg->lines_max, sizeof *w->lines);
     w->line_results = calloc((size_t)cfg->lines_max, sizeof *w->line_results);
     w->refund_of = calloc((size_t)cfg->lines_max, sizeof *w->refund_of);
-    if (w->doc == NULL || w->lines == NULL || w->line_results == NULL || w->refund_of == NULL) {
+    w->bchno_of = calloc((size_t)cfg->lines_max, sizeof *w->bchno_of);
+    if (w->doc == NULL || w->lines == NULL || w->line_results == NULL || w->refund_of == NULL ||
+        w->bchno_of == NULL) {
         worker_free(w);
         return NULL;
     }

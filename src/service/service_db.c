@@ -231,29 +231,31 @@ int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
 }
 
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
-                     int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
-    assert(count >= 0 && count <= BILL_LINES_MAX);
+                     const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                     datetime_s fee_ocur_time, int32_t *duplicate_at) {
+    assert(count >= 0 && count <= BILL_LINES_MAX && (bchnos != NULL || count == 0));
     assert(visit_id > 0 && (lines != NULL || count == 0) && duplicate_at != NULL);
     *duplicate_at = -1;
-    int rc = count == 0
-                 ? 0
-                 : ops_of(db)->fee_insert(db, visit_id, lines, count, fee_ocur_time, duplicate_at);
+    int rc = count == 0 ? 0
+                        : ops_of(db)->fee_insert(db, visit_id, lines, bchnos, count, fee_ocur_time,
+                                                 duplicate_at);
     assert(*duplicate_at >= -1 && *duplicate_at < count);
     return rc;
 }
 
-int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
-                   int32_t *count, datetime_s *latest) {
+int svcdb_fee_open(struct svcdb *db, int64_t visit_id, const char *bchno, struct bill_line *lines,
+                   int32_t max, int32_t *count, datetime_s *latest) {
     assert(visit_id > 0 && lines != NULL && max > 0 && count != NULL && latest != NULL);
-    int rc = ops_of(db)->fee_open(db, visit_id, lines, max, count, latest);
+    assert(bchno != NULL);
+    int rc = ops_of(db)->fee_open(db, visit_id, bchno, lines, max, count, latest);
     assert(rc < 0 || (*count >= 0 && *count <= max));
     return rc;
 }
 
 int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
-                       int64_t *deleted) {
-    assert(visit_id > 0 && deleted != NULL);
-    int rc = ops_of(db)->fee_withdraw(db, visit_id, feedetl_sn, deleted);
+                       const char *bchno, int64_t *deleted) {
+    assert(visit_id > 0 && deleted != NULL && bchno != NULL);
+    int rc = ops_of(db)->fee_withdraw(db, visit_id, feedetl_sn, bchno, deleted);
     assert(rc != 0 || *deleted >= 0);
     return rc;
 }
@@ -282,10 +284,11 @@ int svcdb_fee_setls(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32
     return rc;
 }
 
-int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id) {
-    assert(visit_id > 0 && from_setl_id >= 0 && to_setl_id >= 0);
+int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id,
+                   const char *bchno) {
+    assert(visit_id > 0 && from_setl_id >= 0 && to_setl_id >= 0 && bchno != NULL);
     assert((from_setl_id == 0) != (to_setl_id == 0));
-    return ops_of(db)->fee_mark(db, visit_id, from_setl_id, to_setl_id);
+    return ops_of(db)->fee_mark(db, visit_id, from_setl_id, to_setl_id, bchno);
 }
 
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid) {

@@ -26,6 +26,7 @@
 #define PGDB_ERR_BYTES 512
 #define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
 #define PGDB_INT_BYTES 24  /* an int64 as text */
+#define PG_FEE_ARRAYS 6    /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
 
 enum stmt_id {
     S_CRED_GET,
@@ -91,16 +92,21 @@ static const char *const stmt_sql[S_COUNT] = {
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
     /* all of an upload's lines in one statement, in their order */
-    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
-                  "SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0 FROM unnest($2::text[], "
-                  "$3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY "
-                  "AS u(sn, codg, cnt, pric, amount, n) ORDER BY u.n "
-                  "ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
-    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
-                   "WHERE visit_id = $1 AND setl_id = 0 ORDER BY ord",
-    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2",
-    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0",
-    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2",
+    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, "
+                  "bchno) SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0, u.bchno "
+                  "FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
+                  "$8::text[]) WITH ORDINALITY AS u(sn, codg, cnt, pric, amount, bchno, n) "
+                  "ORDER BY u.n ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
+    /* a settlement of one charge batch ($2), or of every one (''), takes
+     * the lines uploaded without a batch too */
+    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee WHERE visit_id = $1 "
+                   "AND setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '') ORDER BY ord",
+    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
+                      "AND ($3 = '' OR bchno = $3)",
+    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
+                      "AND ($2 = '' OR bchno = $2)",
+    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = $3 WHERE visit_id = $1 AND setl_id = $2 "
+                   "AND ($4 = '' OR bchno = $4 OR bchno = '')",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = $1",
     [S_FEE_SETLS] = "SELECT DISTINCT setl_id FROM svc_fee WHERE visit_id = $1 AND setl_id > 0 "
                     "ORDER BY setl_id LIMIT $2",
@@ -133,7 +139,7 @@ struct pgdb {
     bool in_tx;                /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
     bool broken;               /* a reconnect or its session set-up failed: again next unit */
     char err[PGDB_ERR_BYTES];
-    struct json_buf arrays[5]; /* fee_insert's array parameters, reused */
+    struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
 };
 
 static struct pgdb *pgd(struct svcdb *base) {
@@ -233,7 +239,7 @@ static void col_text(const PGresult *res, int row, int col, char *out, size_t si
 static void pg_close(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
-    for (int i = 0; i < 5; i++) json_buf_free(&db->arrays[i]);
+    for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
     PQfinish(db->pg);
     free(db);
 }
@@ -589,38 +595,40 @@ static int32_t first_not_inserted(const PGresult *res, const struct bill_line *l
 }
 
 static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
-                         int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
+                         const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                         datetime_s fee_ocur_time, int32_t *duplicate_at) {
     struct pgdb *db = pgd(base);
     struct json_buf *a = db->arrays;
     assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
-    for (int k = 0; k < 5; k++) json_buf_reset(&a[k]), json_buf_raw(&a[k], "{", 1);
+    for (int k = 0; k < PG_FEE_ARRAYS; k++) json_buf_reset(&a[k]), json_buf_raw(&a[k], "{", 1);
     for (int32_t i = 0; i < count; i++) {
         array_text(&a[0], lines[i].feedetl_sn);
         array_text(&a[1], lines[i].med_list_codg);
         array_i64(&a[2], lines[i].cnt_scaled);
         array_i64(&a[3], lines[i].pric_scaled);
         array_i64(&a[4], lines[i].amount_fen);
+        array_text(&a[5], bchnos[i]);
     }
-    for (int k = 0; k < 5; k++) json_buf_raw(&a[k], "}", 2); /* with its NUL */
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < PG_FEE_ARRAYS; k++) json_buf_raw(&a[k], "}", 2); /* with its NUL */
+    for (int k = 0; k < PG_FEE_ARRAYS; k++)
         if (a[k].failed) return snprintf(db->err, sizeof db->err, "out of memory"), -1;
     char n[2][PGDB_INT_BYTES];
     const char *v[] = {
-        i64(n[0], visit_id),     a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
-        i64(n[1], fee_ocur_time)};
-    PGresult *res = exec(db, S_FEE_INS, 7, v);
+        i64(n[0], visit_id),      a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
+        i64(n[1], fee_ocur_time), a[5].data};
+    PGresult *res = exec(db, S_FEE_INS, 8, v);
     if (res == NULL) return -1;
     if (PQntuples(res) < count) *duplicate_at = first_not_inserted(res, lines, count);
     PQclear(res);
     return 0;
 }
 
-static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
-                       int32_t *count, datetime_s *latest) {
+static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
+                       struct bill_line *lines, int32_t max, int32_t *count, datetime_s *latest) {
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && lines != NULL && max > 0);
-    const char *v[] = {i64(t, visit_id)};
-    PGresult *res = exec(pgd(base), S_FEE_OPEN, 1, v);
+    const char *v[] = {i64(t, visit_id), bchno};
+    PGresult *res = exec(pgd(base), S_FEE_OPEN, 2, v);
     if (res == NULL) return -1;
     *count = 0;
     *latest = 0;
@@ -644,12 +652,12 @@ static int pg_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
 }
 
 static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
-                           int64_t *deleted) {
+                           const char *bchno, int64_t *deleted) {
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && deleted != NULL);
-    const char *v[] = {i64(t, visit_id), feedetl_sn};
-    PGresult *res = exec(pgd(base), feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL, feedetl_sn ? 2 : 1,
-                         v);
+    const char *one[] = {i64(t, visit_id), feedetl_sn, bchno}, *all[] = {t, bchno};
+    PGresult *res = feedetl_sn ? exec(pgd(base), S_FEE_DEL_ONE, 3, one)
+                               : exec(pgd(base), S_FEE_DEL_ALL, 2, all);
     if (res == NULL) return -1;
     *deleted = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
@@ -657,11 +665,11 @@ static int pg_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *fee
 }
 
 static int pg_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id,
-                       int64_t to_setl_id) {
+                       int64_t to_setl_id, const char *bchno) {
     char n[3][PGDB_INT_BYTES];
     assert(visit_id > 0 && from_setl_id != to_setl_id);
-    const char *v[] = {i64(n[0], visit_id), i64(n[1], from_setl_id), i64(n[2], to_setl_id)};
-    return run(pgd(base), S_FEE_MARK, 3, v);
+    const char *v[] = {i64(n[0], visit_id), i64(n[1], from_setl_id), i64(n[2], to_setl_id), bchno};
+    return run(pgd(base), S_FEE_MARK, 4, v);
 }
 
 /* ---- settlement links ------------------------------------------------------------ */

@@ -83,13 +83,19 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = ?5, med_type = ?6, begntime = ?7, endtime = ?8, dise_codg = ?9, "
                     "spec_dise_codg = ?10, out_of_area = ?11, filed = ?12, ipt_otp_no = ?13, "
                     "setl_id = ?14 WHERE id = ?15",
-    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0) ON CONFLICT (visit_id, sn) DO NOTHING",
-    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee "
-                   "WHERE visit_id = ?1 AND setl_id = 0 ORDER BY rowid",
-    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 AND sn = ?2",
-    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0",
-    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2",
+    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, "
+                  "bchno) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) "
+                  "ON CONFLICT (visit_id, sn) DO NOTHING",
+    /* a settlement of one charge batch (?2), or of every one (''), takes
+     * the lines uploaded without a batch too */
+    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee WHERE visit_id = ?1 "
+                   "AND setl_id = 0 AND (?2 = '' OR bchno = ?2 OR bchno = '') ORDER BY rowid",
+    [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 AND sn = ?2 "
+                      "AND (?3 = '' OR bchno = ?3)",
+    [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = ?1 AND setl_id = 0 "
+                      "AND (?2 = '' OR bchno = ?2)",
+    [S_FEE_MARK] = "UPDATE svc_fee SET setl_id = ?3 WHERE visit_id = ?1 AND setl_id = ?2 "
+                   "AND (?4 = '' OR bchno = ?4 OR bchno = '')",
     [S_FEE_LAST_SETL] = "SELECT coalesce(max(setl_id), 0) FROM svc_fee WHERE visit_id = ?1",
     [S_FEE_SETLS] = "SELECT DISTINCT setl_id FROM svc_fee WHERE visit_id = ?1 AND setl_id > 0 "
                     "ORDER BY setl_id LIMIT ?2",
@@ -475,7 +481,8 @@ static int sq_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
 
 /* A row per line: no round trips here, and a conflict names its line. */
 static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
-                         int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at) {
+                         const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                         datetime_s fee_ocur_time, int32_t *duplicate_at) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_INS];
     assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
@@ -487,6 +494,7 @@ static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
         sqlite3_bind_int64(s, 5, lines[i].pric_scaled);
         sqlite3_bind_int64(s, 6, lines[i].amount_fen);
         sqlite3_bind_int64(s, 7, fee_ocur_time);
+        bind_text(s, 8, bchnos[i]);
         if (run(db, S_FEE_INS) != 0) return -1;
         if (sqlite3_changes(db->db) == 0) {
             *duplicate_at = i;
@@ -496,12 +504,13 @@ static int sq_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     return 0;
 }
 
-static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *lines, int32_t max,
-                       int32_t *count, datetime_s *latest) {
+static int sq_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
+                       struct bill_line *lines, int32_t max, int32_t *count, datetime_s *latest) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_OPEN];
     assert(visit_id > 0 && lines != NULL && max > 0);
     sqlite3_bind_int64(s, 1, visit_id);
+    bind_text(s, 2, bchno);
     *count = 0;
     *latest = 0;
     int rc;
@@ -527,25 +536,27 @@ static int sq_fee_open(struct svcdb *base, int64_t visit_id, struct bill_line *l
 }
 
 static int sq_fee_withdraw(struct svcdb *base, int64_t visit_id, const char *feedetl_sn,
-                           int64_t *deleted) {
+                           const char *bchno, int64_t *deleted) {
     struct sqdb *db = sq(base);
     enum stmt_id id = feedetl_sn ? S_FEE_DEL_ONE : S_FEE_DEL_ALL;
     assert(visit_id > 0 && deleted != NULL);
     sqlite3_bind_int64(db->st[id], 1, visit_id);
     if (feedetl_sn) bind_text(db->st[id], 2, feedetl_sn);
+    bind_text(db->st[id], feedetl_sn ? 3 : 2, bchno);
     if (run(db, id) != 0) return -1;
     *deleted = sqlite3_changes(db->db);
     return 0;
 }
 
 static int sq_fee_mark(struct svcdb *base, int64_t visit_id, int64_t from_setl_id,
-                       int64_t to_setl_id) {
+                       int64_t to_setl_id, const char *bchno) {
     struct sqdb *db = sq(base);
     sqlite3_stmt *s = db->st[S_FEE_MARK];
     assert(visit_id > 0 && from_setl_id != to_setl_id);
     sqlite3_bind_int64(s, 1, visit_id);
     sqlite3_bind_int64(s, 2, from_setl_id);
     sqlite3_bind_int64(s, 3, to_setl_id);
+    bind_text(s, 4, bchno);
     return run(db, S_FEE_MARK);
 }
 

@@ -125,18 +125,22 @@ int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, i
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
-/* Fee lines: inserts lines[0..count) in their order. *duplicate_at is -1,
- * or the index of the first line whose feedetl_sn the visit already has
- * (settled or not, or earlier in lines): then the caller rolls back. */
+/* Fee lines: inserts lines[0..count) in their order, line i of charge
+ * batch bchnos[i] ("": none given). *duplicate_at is -1, or the index of
+ * the first line whose feedetl_sn the visit already has (settled or not,
+ * or earlier in lines): then the caller rolls back. */
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
-                     int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at);
-/* Unsettled lines, in upload order, into lines[0..max); *count; the
- * latest fee_ocur_time. Returns 1 when there are more than max. */
-int svcdb_fee_open(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
-                   int32_t *count, datetime_s *latest);
-/* Deletes unsettled lines (feedetl_sn NULL: all); *deleted. */
+                     const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                     datetime_s fee_ocur_time, int32_t *duplicate_at);
+/* Unsettled lines of charge batch bchno ("": of every batch), in upload
+ * order, into lines[0..max); *count; the latest fee_ocur_time. Returns 1
+ * when there are more than max. */
+int svcdb_fee_open(struct svcdb *db, int64_t visit_id, const char *bchno, struct bill_line *lines,
+                   int32_t max, int32_t *count, datetime_s *latest);
+/* Deletes unsettled lines (feedetl_sn NULL: all) of charge batch bchno
+ * ("": any); *deleted. */
 int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
-                       int64_t *deleted);
+                       const char *bchno, int64_t *deleted);
 /* A refund line refund_sn (uploaded, negative cnt and amount) applied to
  * the unsettled line init_sn of the same item and price: that line's cnt
  * and amount are reduced (never below zero) and the refund line is set
@@ -144,8 +148,10 @@ int svcdb_fee_withdraw(struct svcdb *db, int64_t visit_id, const char *feedetl_s
  * no such line could take it (then the caller rolls back). */
 int svcdb_fee_refund(struct svcdb *db, int64_t visit_id, const char *refund_sn, const char *init_sn,
                      bool *applied);
-/* Marks the unsettled lines as settled by setl_id (0: back to unsettled). */
-int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+/* Marks the lines of from_setl_id (0: unsettled) of charge batch bchno
+ * ("": every batch) as of to_setl_id (0: back to unsettled). */
+int svcdb_fee_mark(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id,
+                   const char *bchno);
 /* The newest settlement any of the visit's lines is marked with (0: none). */
 int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
 /* The settlements the visit's lines are marked with (standing ones: a
@@ -336,6 +342,7 @@ struct svc_worker {
     /* 2204/2301: for a refund line (negative cnt), the feedetl_sn it
      * refunds (init_feedetl_sn); "" for any other line */
     char (*refund_of)[CODE_BYTES_MAX + 1];
+    char (*bchno_of)[CODE_BYTES_MAX + 1]; /* fee lines' chrg_bchno ("": none) */
     int32_t lines_max;
     /* the request being handled; it outlives service_begin while its
      * settlement or revoke waits for the group commit */
@@ -357,6 +364,7 @@ struct svc_worker {
     bool job_in_flight;                    /* job queued, not yet committed */
     bool settling;                         /* hospital flow: holds the visit's reservation */
     bool mid_stay;                         /* settling an inpatient stay in part (mid_setl_flag) */
+    char chrg_bchno[CODE_BYTES_MAX + 1];   /* the charge batch settled ("": every batch) */
     int32_t fee_count;                     /* 2204/2301: the lines in lines[] */
     datetime_s fee_latest;                 /* 2204/2301: their latest fee_ocur_time */
 };

@@ -59,12 +59,14 @@ struct svcdb_ops {
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
     int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
-                      int32_t count, datetime_s fee_ocur_time, int32_t *duplicate_at);
-    int (*fee_open)(struct svcdb *db, int64_t visit_id, struct bill_line *lines, int32_t max,
-                    int32_t *count, datetime_s *latest);
+                      const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                      datetime_s fee_ocur_time, int32_t *duplicate_at);
+    int (*fee_open)(struct svcdb *db, int64_t visit_id, const char *bchno, struct bill_line *lines,
+                    int32_t max, int32_t *count, datetime_s *latest);
     int (*fee_withdraw)(struct svcdb *db, int64_t visit_id, const char *feedetl_sn,
-                        int64_t *deleted);
-    int (*fee_mark)(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id);
+                        const char *bchno, int64_t *deleted);
+    int (*fee_mark)(struct svcdb *db, int64_t visit_id, int64_t from_setl_id, int64_t to_setl_id,
+                    const char *bchno);
     int (*fee_last_setl)(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
     int (*fee_setls)(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
                      int32_t *count);

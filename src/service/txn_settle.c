@@ -505,11 +505,19 @@ static int visit_bill(struct svc_call *c, const struct json_value *data, struct 
                       struct bill *bill, bool *mid) {
     int32_t count = 0;
     datetime_s latest = 0;
+    char *bchno = c->w->chrg_bchno;
     int rc = svc_visit_load(c, data, "input.data", v);
-    if (rc == 0) rc = svcdb_fee_open(c->db, v->id, c->w->lines, c->w->lines_max, &count, &latest);
+    if (rc == 0 &&
+        in_code(c, data, "chrg_bchno", "input.data", false, bchno, CODE_BYTES_MAX + 1) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = svcdb_fee_open(c->db, v->id, bchno, c->w->lines, c->w->lines_max, &count, &latest);
     if (rc < 0) return c->err[0] ? -1 : svc_fail(c, "storage: %s", svcdb_error(c->db));
     if (rc == 1) return svc_fail(c, "input.data.mdtrt_id: more than %d fee lines", c->w->lines_max);
     if (visit_settleable(c, data, v, mid) != 0) return -1;
+    if (count == 0 && bchno[0] != '\0')
+        return svc_fail(c, "input.data.chrg_bchno: no unsettled fee lines in charge batch '%s'",
+                        bchno);
     if (count == 0) return svc_fail(c, "input.data.mdtrt_id: no unsettled fee lines (2204/2301)");
     if (v->endtime != 0 && latest != 0 &&
         latest - latest % SVC_DAY_S > v->endtime - v->endtime % SVC_DAY_S) {
@@ -584,7 +592,7 @@ static int link_visit(struct svc_call *c) {
                 (v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED ||
                  (v.status == VISIT_SETTLED && v.kind == VISIT_OUTPATIENT));
     if (open) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
-    if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id);
+    if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id, c->w->chrg_bchno);
     if (open && rc == 0) {
         assert(v.id == visit_id && v.setl_id < setl_id); /* -> SETTLED by its newest */
         v.status = c->w->mid_stay ? VISIT_PART_SETTLED : VISIT_SETTLED;
@@ -868,7 +876,7 @@ static int unlink_visit(struct svc_call *c) {
         (v.status == VISIT_SETTLED || v.status == VISIT_PART_SETTLED)) {
         assert(v.id == visit_id); /* its lines unsettled; OPEN unless another settlement stays */
         int64_t last = 0;
-        rc = svcdb_fee_mark(c->db, v.id, setl_id, 0);
+        rc = svcdb_fee_mark(c->db, v.id, setl_id, 0, "");
         if (rc == 0) rc = svcdb_fee_last_setl(c->db, v.id, &last);
         enum visit_status stays = v.kind == VISIT_INPATIENT ? VISIT_PART_SETTLED : VISIT_SETTLED;
         v.status = last > 0 ? stays : VISIT_OPEN;

@@ -448,7 +448,8 @@ int txn_fee_upload(struct svc_call *c) {
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
                            "checked; send them again");
-    if (svcdb_fee_insert(c->db, now.id, w->lines, w->fee_count, w->fee_latest, &dup) != 0)
+    if (svcdb_fee_insert(c->db, now.id, w->lines, (const char(*)[CODE_BYTES_MAX + 1]) w->bchno_of,
+                         w->fee_count, w->fee_latest, &dup) != 0)
         return storage_fail(c);
     if (dup >= 0)
         return svc_fail(c, "input.feedetail[%d].feedetl_sn: '%s' was already uploaded", dup,
@@ -465,13 +466,20 @@ int txn_fee_withdraw(struct svc_call *c) {
     if (d == NULL || svc_visit_load(c, d, "input.data", &v) != 0 ||
         visit_open_for_more(c, &v, kind, "input.data") != 0)
         return -1;
+    char bchno[CODE_BYTES_MAX + 1];
     int rc = in_code(c, d, "feedetl_sn", "input.data", false, sn, sizeof sn);
-    if (rc < 0) return -1;
+    if (rc < 0 || in_code(c, d, "chrg_bchno", "input.data", false, bchno, sizeof bchno) < 0)
+        return -1;
     bool all = rc == 1 || strcmp(sn, "0000") == 0;
     int64_t deleted = 0;
-    if (svcdb_fee_withdraw(c->db, v.id, all ? NULL : sn, &deleted) != 0) return storage_fail(c);
+    if (svcdb_fee_withdraw(c->db, v.id, all ? NULL : sn, bchno, &deleted) != 0)
+        return storage_fail(c);
     if (!all && deleted == 0)
-        return svc_fail(c, "input.data.feedetl_sn: no unsettled fee line '%s'", sn);
+        return svc_fail(c, "input.data.feedetl_sn: no unsettled fee line '%s'%s%s", sn,
+                        bchno[0] ? " in charge batch " : "", bchno);
+    if (all && bchno[0] != '\0' && deleted == 0)
+        return svc_fail(c, "input.data.chrg_bchno: no unsettled fee line in charge batch '%s'",
+                        bchno);
     struct jw w;
     jw_begin(&w, c->output);
     jw_int(&w, "withdrawn_cnt", deleted);

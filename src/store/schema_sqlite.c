@@ -122,6 +122,10 @@ static const struct schema_migration MIGRATIONS[] = {
      * certno, as hospitals identify patients) */
     {10, "persons_certno index", NULL,
      "CREATE INDEX IF NOT EXISTS persons_certno ON persons (certno);"},
+    /* a visit's fee lines keep their charge batch (chrg_bchno): a
+     * settlement (2206/2207) or a withdrawal (2205) may name one batch */
+    {11, "svc_fee chrg_bchno", NULL,
+     "ALTER TABLE svc_fee ADD COLUMN bchno TEXT NOT NULL DEFAULT '';"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
