@@ -4,8 +4,32 @@
 #ifndef YIBAO_CLI_H
 #define YIBAO_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #define EXIT_CHECK_FAILED 1
 #define EXIT_BAD_INPUT 2
+#define YIBAO_VERSION "0.7.0" /* the command's release; the store's schema is its own */
+#define CLI_ARGS_MAX 1024     /* arguments of one command line (after --opt=value splits) */
+
+/* Whether a command reads a store: then YIBAO_DB stands for a missing --db
+ * (settle: only without --policy, which settles from files). */
+enum cli_db { CLI_DB_NONE, CLI_DB, CLI_DB_UNLESS_POLICY };
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage;           /* or NULL and usage_fn */
+    void (*usage_fn)(FILE *out); /* usage with text made at run time (gen's policy sets) */
+    enum cli_db db;
+};
+
+/* The table (commands.c). */
+const struct cli_command *cli_commands(size_t *count);
+const struct cli_command *cli_command_find(const char *name);
+/* Prints the usage of command name (in the table) to out. */
+void cli_usage(const char *name, FILE *out);
 
 int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);

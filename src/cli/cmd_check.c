@@ -77,7 +77,7 @@ int cmd_check(int argc, char **argv) {
         bad = true;
     }
     if (bad || db == NULL) {
-        fprintf(stderr, "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n");
+        cli_usage("check", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_READ_ONLY);
@@ -116,7 +116,7 @@ int cmd_explain(int argc, char **argv) {
     long long seq = 0;
     if (bad || db == NULL || seq_text == NULL ||
         !cli_positive("SETL_ID", seq_text, INT64_MAX, &seq)) {
-        fprintf(stderr, "usage: yibao explain --db PATH SETL_ID\n");
+        cli_usage("explain", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_READ_ONLY);

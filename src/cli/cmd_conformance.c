@@ -265,9 +265,13 @@ int cmd_conformance(int argc, char **argv) {
     char **files = NULL;
     size_t count = 0;
     int status = 0;
-    if (argc < 2) return fprintf(stderr, "usage: yibao conformance PATH...\n"), EXIT_BAD_INPUT;
+    if (argc < 2) return cli_usage("conformance", stderr), EXIT_BAD_INPUT;
     for (int i = 1; i < argc && status == 0; i++)
         if (collect(argv[i], &files, &count) != 0) status = EXIT_BAD_INPUT;
+    if (status == 0 && count == 0) { /* "0 passed" would look like success */
+        fprintf(stderr, "yibao conformance: no vector files found under the paths given\n");
+        status = EXIT_BAD_INPUT;
+    }
     struct run *run = calloc(1, sizeof *run);
     struct json_doc *doc = cli_json_doc();
     if (run) run->lines = calloc(BILL_LINES_MAX, sizeof *run->lines);

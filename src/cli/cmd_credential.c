@@ -116,12 +116,7 @@ static int parse(int argc, char **argv, struct cred_args *a) {
         (hmac && strcmp(a->arg2, "required") != 0 && strcmp(a->arg2, "optional") != 0) ||
         (a->hmac_required && strcmp(v, "issue") != 0) ||
         (a->token_file != NULL && strcmp(v, "issue") != 0 && strcmp(v, "rotate") != 0)) {
-        fprintf(stderr, "usage: yibao credential issue FIXMEDINS_CODE --db PATH [--hmac-required] "
-                        "[--token-file F]\n"
-                        "       yibao credential rotate PAASID --db PATH [--token-file F]\n"
-                        "       yibao credential revoke PAASID --db PATH\n"
-                        "       yibao credential hmac PAASID required|optional --db PATH\n"
-                        "       (each takes --key-file PATH; default DB.key or YIBAO_KEY_FILE)\n");
+        cli_usage("credential", stderr);
         return -1;
     }
     return 0;

@@ -13,24 +13,6 @@
 
 #define OPTION_VALUE_BYTES_MAX 64
 
-static void usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: yibao gen city --persons N --out DIR [--seed S] [--year Y]\n"
-        "                      [--policy-set NAME] [--registry-only] [--no-plants]\n"
-        "                      [--admission-rate X] [--outpatient-rate X]\n"
-        "                      [--rate-split X] [--rate-overlap X] [--rate-visit-during-stay X]\n"
-        "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
-        "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
-        "                      [--rate-duplicate-enrolment X]\n"
-        "                      [--catalog-items N [--catalog-seed S]]\n"
-        "       yibao gen catalog --items N --out FILE [--seed S]\n"
-        "policy sets:");
-    for (const char *const *n = gen_policy_set_names(); *n; n++) fprintf(out, " %s", *n);
-    fprintf(out,
-            " (default maoming-2020)\nrates are probabilities in [0, 1]; see docs/GENERATOR.md\n");
-}
-
 static int bad(const char *sub, const char *option, const char *value, const char *why) {
     fprintf(stderr, "yibao gen %s: %s '%s': %s\n", sub, option, value ? value : "", why);
     return EXIT_BAD_INPUT;
@@ -262,12 +244,12 @@ static int run_catalog(int argc, char **argv) {
 
 int cmd_gen(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        cli_usage("gen", argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_BAD_INPUT : 0;
     }
     if (strcmp(argv[1], "city") == 0) return run_city(argc, argv);
     if (strcmp(argv[1], "catalog") == 0) return run_catalog(argc, argv);
     fprintf(stderr, "yibao gen: unknown subcommand '%s' (city, catalog)\n", argv[1]);
-    usage(stderr);
+    cli_usage("gen", stderr);
     return EXIT_BAD_INPUT;
 }

@@ -1,10 +1,15 @@
 /* cmd_import.c: `yibao import --db PATH KIND FILE...` loads the registry
  * (KIND persons|institutions|policy|catalog). Each file is one transaction
  * and one journal record; a bad row rolls its file back, is reported as
- * "FILE:LINE: field: what" and exits 2. Files before it stay imported. */
+ * "FILE:LINE: field: what" and exits 2. Files before it stay imported.
+ * A FILE "-" is standard input. */
+#include <assert.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -14,6 +19,67 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A FILE "-": standard input, copied to a temporary file first (an import
+ * reads its file twice: its hash, then its rows); at most
+ * IMPORT_STDIN_BYTES_MAX. path receives the copy's name. */
+#define IMPORT_STDIN_BYTES_MAX (16LL << 30)
+static int spool_stdin(char *path, size_t size) {
+    const char *dir = getenv("TMPDIR");
+    assert(path != NULL && size > 0);
+    int n = snprintf(path, size, "%s/yibao-stdin.XXXXXX", dir && *dir ? dir : "/tmp");
+    if (n < 0 || (size_t)n >= size) return fprintf(stderr, "yibao import: TMPDIR too long\n"), -1;
+    int fd = mkstemp(path);
+    if (fd < 0) return fprintf(stderr, "yibao import: %s: %s\n", path, strerror(errno)), -1;
+    static char chunk[1 << 16];
+    long long total = 0;
+    ssize_t got;
+    int rc = 0;
+    while (rc == 0 && (got = read(STDIN_FILENO, chunk, sizeof chunk)) != 0) {
+        if (got < 0 && errno == EINTR) continue;
+        total += got;
+        if (got < 0 || total > IMPORT_STDIN_BYTES_MAX || write(fd, chunk, (size_t)got) != got)
+            rc = -1;
+    }
+    if (close(fd) != 0) rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "yibao import: standard input: %s\n",
+                total > IMPORT_STDIN_BYTES_MAX ? "larger than 16 GiB" : strerror(errno));
+        unlink(path);
+    }
+    return rc;
+}
+
+/* One FILE imported ("-": standard input); says what it did. */
+static int import_one(struct store *store, const char *kind, const char *file) {
+    char spooled[4096];
+    const char *path = file;
+    assert(store != NULL && kind != NULL && file != NULL);
+    if (strcmp(file, "-") == 0) {
+        if (spool_stdin(spooled, sizeof spooled) != 0) return EXIT_BAD_INPUT;
+        path = spooled;
+    }
+    struct store_err err = {{0}};
+    int64_t rows = 0;
+    double start = now_s();
+    int rc = store_import(store, kind, path, &rows, &err);
+    if (path != file) unlink(path);
+    if (rc != 0) {
+        /* name it as the operator did (errors name the file or its base name) */
+        const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        const char *hit = path != file ? strstr(err.msg, path) : NULL;
+        size_t hit_len = strlen(path);
+        if (path != file && hit == NULL) hit = strstr(err.msg, name), hit_len = strlen(name);
+        if (hit != NULL)
+            fprintf(stderr, "yibao: %.*s(standard input)%s\n", (int)(hit - err.msg), err.msg,
+                    hit + hit_len);
+        else fprintf(stderr, "yibao: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    printf("imported %lld %s from %s in %.2f s\n", (long long)rows, kind,
+           path != file ? "standard input" : file, now_s() - start);
+    return 0;
 }
 
 int cmd_import(int argc, char **argv) {
@@ -26,8 +92,7 @@ int cmd_import(int argc, char **argv) {
         else first_file = i;
     }
     if (bad || db == NULL || kind == NULL || first_file == 0) {
-        fprintf(stderr,
-                "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n");
+        cli_usage("import", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_CREATE);
@@ -38,16 +103,7 @@ int cmd_import(int argc, char **argv) {
             i++;
             continue;
         }
-        struct store_err err = {{0}};
-        int64_t rows = 0;
-        double start = now_s();
-        if (store_import(store, kind, argv[i], &rows, &err) != 0) {
-            fprintf(stderr, "yibao: %s\n", err.msg);
-            rc = EXIT_BAD_INPUT;
-        } else {
-            printf("imported %lld %s from %s in %.2f s\n", (long long)rows, kind, argv[i],
-                   now_s() - start);
-        }
+        rc = import_one(store, kind, argv[i]);
     }
     store_close(store);
     return rc;

@@ -46,7 +46,7 @@ int cmd_init(int argc, char **argv) {
         bad = true;
     }
     if (bad || db == NULL) {
-        fprintf(stderr, "usage: yibao init --db PATH [--key-file PATH]\n");
+        cli_usage("init", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_CREATE);

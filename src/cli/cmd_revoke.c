@@ -22,7 +22,7 @@ int cmd_revoke(int argc, char **argv) {
     }
     long long setl_id = 0;
     if (bad || db == NULL || id == NULL) {
-        fprintf(stderr, "usage: yibao revoke --db PATH SETL_ID [--msgid ID]\n");
+        cli_usage("revoke", stderr);
         return EXIT_BAD_INPUT;
     }
     if (!cli_positive("SETL_ID", id, INT64_MAX, &setl_id)) return EXIT_BAD_INPUT;

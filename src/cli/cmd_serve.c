@@ -111,15 +111,7 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
         fprintf(stderr, "yibao serve: --db and --listen are required\n");
         bad = true;
     }
-    if (bad)
-        fprintf(stderr,
-                "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-                "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
-                "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
-                "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n"
-                "       [--max-body-total BYTES] [--max-connections-per-address N]\n"
-                "       [--header-timeout-s S] [--body-timeout-s S] [--idle-timeout-s S]\n"
-                "       [--path-prefix /PATH]\n");
+    if (bad) cli_usage("serve", stderr);
     return bad ? -1 : 0;
 }
 

@@ -37,15 +37,13 @@ static int parse_args(int argc, char **argv, struct settle_args *a) {
             continue;
         if (strcmp(argv[i], "--explain") == 0) a->explain = true;
         else if (strcmp(argv[i], "--brief") == 0) a->brief = true;
-        else if (argv[i][0] == '-' || a->bill != NULL) {
+        else if ((argv[i][0] == '-' && argv[i][1] != '\0') || a->bill != NULL) {
             fprintf(stderr, "yibao settle: unexpected argument '%s'\n", argv[i]);
             bad = true;
         } else a->bill = argv[i];
     }
     if (!bad && (!a->policy || !a->catalog || !a->institutions || !a->person || !a->bill)) {
-        fprintf(stderr,
-                "usage: yibao settle --policy P --catalog C --institutions INST.json "
-                "--person PERSON.json [--state STATE.json] [--explain] [--brief] BILL.json\n");
+        cli_usage("settle", stderr);
         bad = true;
     }
     return bad ? -1 : 0;

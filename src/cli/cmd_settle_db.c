@@ -77,7 +77,7 @@ int cmd_settle_db(int argc, char **argv) {
         if (cli_option(argc, argv, &i, "--db", &db, &bad) ||
             cli_option(argc, argv, &i, "--msgid", &msgid, &bad))
             continue;
-        if (path != NULL || argv[i][0] == '-') {
+        if (path != NULL || (argv[i][0] == '-' && argv[i][1] != '\0')) {
             fprintf(stderr, "yibao settle: unexpected argument '%s'\n", argv[i]);
             bad = true;
         } else {
@@ -85,7 +85,7 @@ int cmd_settle_db(int argc, char **argv) {
         }
     }
     if (bad || db == NULL || path == NULL) {
-        fprintf(stderr, "usage: yibao settle --db PATH [--msgid ID] BILL.json\n");
+        cli_usage("settle", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store_req *req = calloc(1, sizeof *req);

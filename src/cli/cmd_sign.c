@@ -81,10 +81,7 @@ int cmd_sign(int argc, char **argv) {
         else bad = true;
     }
     if (bad || paasid == NULL || ((hmac || url) && body_path == NULL)) {
-        fprintf(stderr, "usage: yibao sign --paasid P [--token-file F] [--hmac] [--body FILE] "
-                        "[--curl URL]\n"
-                        "       (the token from --token-file or YIBAO_TOKEN; --hmac and --curl "
-                        "need --body)\n");
+        cli_usage("sign", stderr);
         return EXIT_BAD_INPUT;
     }
     char token[SIGN_TOKEN_BYTES_MAX + 1];

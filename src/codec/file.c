@@ -8,7 +8,8 @@
 
 int file_read_all(const char *path, size_t bytes_max, char **data, size_t *len, char *err,
                   size_t err_size) {
-    FILE *f = fopen(path, "rb");
+    bool in = strcmp(path, "-") == 0; /* standard input */
+    FILE *f = in ? stdin : fopen(path, "rb");
     *data = NULL;
     *len = 0;
     if (f == NULL) {
@@ -44,7 +45,7 @@ int file_read_all(const char *path, size_t bytes_max, char **data, size_t *len, 
         snprintf(err, err_size, "%s: larger than %zu bytes", path, bytes_max);
         rc = -1;
     }
-    fclose(f);
+    if (!in) fclose(f);
     if (rc != 0) {
         free(buf);
         return -1;

@@ -1,0 +1,98 @@
+/* commands.c: the yibao command's subcommands as one table: name, what it
+ * does, its usage, and whether it reads a store (--db, or YIBAO_DB). The
+ * usage text lives here only: `yibao COMMAND --help` prints it on stdout
+ * (exit 0), a command's bad usage prints it on stderr (exit 2), and the
+ * README's command table is generated from the same text
+ * (scripts/readme_commands.sh; tests/t_cli_conventions.sh fails when they
+ * drift). */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "gen/gen.h"
+
+static void usage_gen(FILE *out) {
+    assert(out != NULL);
+    fputs("usage: yibao gen city --persons N --out DIR [--seed S] [--year Y]\n"
+          "                      [--policy-set NAME] [--registry-only] [--no-plants]\n"
+          "                      [--admission-rate X] [--outpatient-rate X]\n"
+          "                      [--rate-split X] [--rate-overlap X] [--rate-visit-during-stay X]\n"
+          "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
+          "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
+          "                      [--rate-duplicate-enrolment X]\n"
+          "                      [--catalog-items N [--catalog-seed S]]\n"
+          "       yibao gen catalog --items N --out FILE [--seed S]\n"
+          "policy sets:",
+          out);
+    for (const char *const *n = gen_policy_set_names(); *n; n++) fprintf(out, " %s", *n);
+    fputs(" (default maoming-2020)\nrates are probabilities in [0, 1]; see docs/GENERATOR.md\n",
+          out);
+}
+
+static const struct cli_command commands[] = {
+    {"settle", cmd_settle, "settle one bill from files, or durably into a store (--db)",
+     "usage: yibao settle --policy P --catalog C --institutions INST.json --person PERSON.json\n"
+     "                    [--state STATE.json] [--explain] [--brief] BILL.json|-\n"
+     "       yibao settle --db PATH [--msgid ID] BILL.json|-\n"
+     "(- reads the bill from standard input; --db from YIBAO_DB unless --policy is given)\n",
+     NULL, CLI_DB_UNLESS_POLICY},
+    {"conformance", cmd_conformance, "run yibao-vector/1 files and report PASS/FAIL",
+     "usage: yibao conformance PATH...\n"
+     "(a PATH is a vector file or a folder of them; a folder without vectors fails)\n",
+     NULL, CLI_DB_NONE},
+    {"gen", cmd_gen, "synthetic city (persons, institutions, bills, labels) or catalog", NULL,
+     usage_gen, CLI_DB_NONE},
+    {"init", cmd_init, "create an empty store (a SQLite file or a postgresql:// URI)",
+     "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
+    {"import", cmd_import, "load persons, institutions, policies, catalog into a store",
+     "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
+     "(a FILE - is standard input)\n",
+     NULL, CLI_DB},
+    {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
+     "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
+    {"explain", cmd_explain, "explain a stored settlement from the journal alone",
+     "usage: yibao explain --db PATH SETL_ID\n", NULL, CLI_DB},
+    {"revoke", cmd_revoke, "revoke a settlement durably",
+     "usage: yibao revoke --db PATH SETL_ID [--msgid ID]\n", NULL, CLI_DB},
+    {"serve", cmd_serve, "HTTP settlement service (the NHSA interface)",
+     "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
+     "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+     "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
+     "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n"
+     "       [--max-body-total BYTES] [--max-connections-per-address N]\n"
+     "       [--header-timeout-s S] [--body-timeout-s S] [--idle-timeout-s S]\n"
+     "       [--path-prefix /PATH]\n",
+     NULL, CLI_DB},
+    {"credential", cmd_credential, "issue, rotate or revoke an institution's gateway credential",
+     "usage: yibao credential issue FIXMEDINS_CODE --db PATH [--hmac-required] [--token-file F]\n"
+     "       yibao credential rotate PAASID --db PATH [--token-file F]\n"
+     "       yibao credential revoke PAASID --db PATH\n"
+     "       yibao credential hmac PAASID required|optional --db PATH\n"
+     "(each takes --key-file PATH; default DB.key or YIBAO_KEY_FILE)\n",
+     NULL, CLI_DB},
+    {"sign", cmd_sign, "print signed gateway headers (or a curl line) for a request body",
+     "usage: yibao sign --paasid P [--token-file F] [--hmac] [--body FILE] [--curl URL]\n"
+     "(the token from --token-file or YIBAO_TOKEN; --hmac and --curl need --body)\n",
+     NULL, CLI_DB_NONE},
+};
+
+const struct cli_command *cli_commands(size_t *count) {
+    assert(count != NULL);
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
+
+const struct cli_command *cli_command_find(const char *name) {
+    assert(name != NULL);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+void cli_usage(const char *name, FILE *out) {
+    const struct cli_command *c = cli_command_find(name);
+    assert(c != NULL && out != NULL); /* every command is in the table */
+    if (c->usage_fn != NULL) c->usage_fn(out);
+    else fputs(c->usage, out);
+}
