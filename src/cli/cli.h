@@ -43,5 +43,7 @@ int cmd_revoke(int argc, char **argv);     /* store: cmd_revoke.c */
 int cmd_serve(int argc, char **argv);      /* service: cmd_serve.c */
 int cmd_credential(int argc, char **argv); /* service: cmd_credential.c */
 int cmd_sign(int argc, char **argv);       /* service: cmd_sign.c */
+int cmd_show(int argc, char **argv);       /* look-ups: cmd_show.c */
+int cmd_list(int argc, char **argv);       /* look-ups: cmd_show.c */
 
 #endif

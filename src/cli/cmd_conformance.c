@@ -257,7 +257,7 @@ static int collect(const char *path, char ***files, size_t *count) {
         if (dir == NULL) break;
     }
     if (dir != NULL) closedir(dir);
-    qsort(*files + first, *count - first, sizeof **files, name_compare);
+    if (*count > first) qsort(*files + first, *count - first, sizeof **files, name_compare);
     return 0;
 }
 

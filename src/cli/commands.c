@@ -53,6 +53,18 @@ static const struct cli_command commands[] = {
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",
      "usage: yibao explain --db PATH SETL_ID\n", NULL, CLI_DB},
+    {"show", cmd_show, "look up a person, settlement, institution, the journal or the funds",
+     "usage: yibao show person PSN_NO --db PATH [--year Y] [--json]\n"
+     "       yibao show settlement SETL_ID --db PATH [--json]\n"
+     "       yibao show institution FIXMEDINS_CODE --db PATH [--json]\n"
+     "       yibao show journal --db PATH [--from SEQ] [--limit N] [--json]\n"
+     "       yibao show fund --db PATH [--region ADMDVS] [--year Y] [--json]\n"
+     "(as the store is now, a running server's last settlements included; exit 1: not found)\n",
+     NULL, CLI_DB},
+    {"list", cmd_list, "list a day's settlements and revokes, of one institution or all",
+     "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
+     "(the day in local time, as reconciliation (3201) counts it)\n",
+     NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID [--msgid ID]\n", NULL, CLI_DB},
     {"serve", cmd_serve, "HTTP settlement service (the NHSA interface)",

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "app/bill_decode.h"
+#include "app/lookup.h"
 #include "core/money.h"
 #include "service/svc.h"
 
@@ -400,10 +401,5 @@ void jw_raw(struct jw *w, const char *key, const char *json, size_t len) {
 }
 
 datetime_s svc_unix_to_local(int64_t unix_s) {
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    if (localtime_r(&t, &tm) == NULL) return 0;
-    assert(tm.tm_mon >= 0 && tm.tm_mon <= 11 && tm.tm_mday >= 1 && tm.tm_mday <= 31);
-    return datetime_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                               tm.tm_sec);
+    return app_unix_to_local(unix_s); /* one conversion for the service and the look-ups */
 }

@@ -493,6 +493,18 @@ int store_totals(struct store *store, const char *fixmedins_code, int64_t from_u
 int store_journal_period(struct store *store, struct store_conn *conn, int64_t from_us,
                          int64_t to_us, journal_cb cb, void *ctx, struct store_err *err);
 
+/* ---- views.c: the operator's look-ups ---------------------------------- */
+#define STORE_VIEW_ACCOUNTS_MAX 4096 /* accounts one view lists (a prefix's: funds, not persons) */
+/* The accounts whose name starts with prefix ("F:" every fund, "F:hifp:"
+ * ...), in name order, each with its balance now: the balances table (a
+ * checkpoint) plus every posting after it, read in one snapshot. */
+int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
+                       struct store_err *err);
+/* The journal records seq in [from_seq, to_seq], in order, through cb (a
+ * non-zero return stops), on the store's own connection. */
+int store_journal_range(struct store *store, int64_t from_seq, int64_t to_seq, journal_cb cb,
+                        void *ctx, struct store_err *err);
+
 /* ---- journal.c -------------------------------------------------------- */
 void journal_hash(const struct journal_rec *rec, char out[HASH_HEX_BYTES + 1]);
 void sha256_hex(const void *data, size_t len, char out[HASH_HEX_BYTES + 1]);

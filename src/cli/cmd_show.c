@@ -1,0 +1,350 @@
+/* cmd_show.c: `yibao show person|settlement|institution|journal|fund` and
+ * `yibao list settlements`: the operator's look-ups (app/lookup.h), as a
+ * human-readable text or, with --json, as JSON (cli/view.h). They read
+ * the store as it is now, through its checkpoint and the journal after
+ * it, so they agree with a running server; they never write. Exit 0
+ * found, 1 not found, 2 bad usage or a store that cannot be read. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/lookup.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/store_cli.h"
+#include "cli/view.h"
+#include "core/money.h"
+
+#define SHOW_JOURNAL_LIMIT_DEFAULT 20
+#define SHOW_JOURNAL_LIMIT_MAX 100000
+
+struct show_args {
+    const char *db, *what, *id, *year, *from, *limit, *region, *institution, *date;
+    bool json;
+};
+
+static int parse(int argc, char **argv, struct show_args *a) {
+    bool bad = false;
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc && !bad; i++) {
+        if (cli_option(argc, argv, &i, "--db", &a->db, &bad) ||
+            cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
+            cli_option(argc, argv, &i, "--from", &a->from, &bad) ||
+            cli_option(argc, argv, &i, "--limit", &a->limit, &bad) ||
+            cli_option(argc, argv, &i, "--region", &a->region, &bad) ||
+            cli_option(argc, argv, &i, "--institution", &a->institution, &bad) ||
+            cli_option(argc, argv, &i, "--date", &a->date, &bad))
+            continue;
+        if (strcmp(argv[i], "--json") == 0) a->json = true;
+        else if (argv[i][0] != '-' && a->what == NULL) a->what = argv[i];
+        else if (argv[i][0] != '-' && a->id == NULL) a->id = argv[i];
+        else {
+            fprintf(stderr, "yibao %s: unexpected argument '%s'\n", argv[0], argv[i]);
+            bad = true;
+        }
+    }
+    if (!bad && (a->db == NULL || a->what == NULL)) bad = true;
+    assert(!bad || a != NULL);
+    return bad ? -1 : 0;
+}
+
+static const char *insured_status_name(enum insured_status s) {
+    return s == INSURED_ACTIVE ? "insured" : s == INSURED_SUSPENDED ? "suspended" : "ended";
+}
+
+static void year_fields(struct view *v, const struct year_state *st) {
+    view_int(v, "year", st->year);
+    view_int(v, "admissions", st->admissions);
+    for (int id = 0; id < YEAR_STATE_MONEY_COUNT; id++) {
+        const struct year_state_field *f = year_state_field((enum year_state_id)id);
+        if (id == YEAR_STATE_acct_balc) continue; /* the account is the person's, not the year's */
+        view_fen(v, f->name, year_state_money_get(st, (enum year_state_id)id));
+    }
+}
+
+static int show_person(struct store *store, const struct show_args *a, struct view *v) {
+    long long year = 0;
+    if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
+    struct app_person_view *pv = calloc(1, sizeof *pv);
+    struct store_err err = {{0}};
+    bool found = false;
+    if (pv == NULL) return fprintf(stderr, "yibao show: out of memory\n"), EXIT_BAD_INPUT;
+    int rc = app_person_view(store, a->id, (int32_t)year, pv, &found, &err);
+    if (rc != 0 || !found) {
+        if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+        else fprintf(stderr, "yibao show: no person '%s'\n", a->id);
+        free(pv);
+        return rc != 0 ? EXIT_BAD_INPUT : EXIT_CHECK_FAILED;
+    }
+    const struct store_person *p = &pv->person;
+    char when[20];
+    datetime_format(p->benefit_start, when);
+    when[10] = '\0';
+    view_object(v, "person", "person");
+    view_str(v, "psn_no", p->psn_no);
+    view_str(v, "psn_name", p->name);
+    view_str(v, "certno", p->certno);
+    view_str(v, "gend", p->gender);
+    view_str(v, "brdy", p->birth_date);
+    view_int(v, "insutype", p->insutype);
+    view_str(v, "category", category_name(p->category));
+    view_str(v, "insuplc_admdvs", p->region);
+    view_str(v, "benefit_start", when);
+    view_str(v, "status", insured_status_name(p->status));
+    view_fen(v, "acct_balc", pv->acct_balc_fen);
+    view_object_end(v);
+    view_array(v, "years");
+    for (int32_t i = 0; i < pv->year_count; i++) {
+        char title[32];
+        snprintf(title, sizeof title, "year %d", (int)pv->years[i].year);
+        view_object(v, NULL, title);
+        year_fields(v, &pv->years[i]);
+        view_object_end(v);
+    }
+    view_array_end(v);
+    free(pv);
+    return 0;
+}
+
+static void settlement_lines(struct view *v, const struct bill *bill) {
+    static const char *const cols[] = {"feedetl_sn:10", "med_list_codg:14",        "cnt:-10",
+                                       "pric:-12",      "det_item_fee_sumamt:-14", NULL};
+    view_list(v, "lines", cols);
+    for (int32_t i = 0; i < bill->line_count; i++) {
+        const struct bill_line *l = &bill->lines[i];
+        char cnt[40], pric[40];
+        scaled_format(l->cnt_scaled, 4, cnt, sizeof cnt);
+        scaled_format(l->pric_scaled, 6, pric, sizeof pric);
+        view_row(v);
+        view_str(v, "feedetl_sn", l->feedetl_sn);
+        view_str(v, "med_list_codg", l->med_list_codg);
+        view_number(v, "cnt", cnt);
+        view_number(v, "pric", pric);
+        view_fen(v, "det_item_fee_sumamt", l->amount_fen);
+    }
+    view_list_end(v);
+}
+
+static void setlinfo_fields(struct view *v, const struct setlinfo *s) {
+#define SHOW_SETL_(unused, name, kind) view_fen(v, #name, s->name);
+    SETLINFO_FIELDS(SHOW_SETL_, ~)
+#undef SHOW_SETL_
+}
+
+static int show_settlement(struct store *store, const struct show_args *a, struct view *v) {
+    long long id = 0;
+    if (!cli_positive("SETL_ID", a->id, INT64_MAX, &id)) return EXIT_BAD_INPUT;
+    struct bill_line *lines = calloc(BILL_LINES_MAX, sizeof *lines);
+    struct app_settlement_view *sv = calloc(1, sizeof *sv);
+    struct store_err err = {{0}};
+    bool found = false;
+    int rc = lines && sv ? app_settlement_view(store, id, lines, BILL_LINES_MAX, sv, &found, &err)
+                         : (snprintf(err.msg, sizeof err.msg, "out of memory"), -1);
+    if (rc == 0 && found) {
+        char setl_id[24], when[20];
+        snprintf(setl_id, sizeof setl_id, "%lld", id);
+        datetime_format(app_unix_to_local(sv->rec.time_us / 1000000), when);
+        view_object(v, "settlement", "settlement");
+        view_str(v, "setl_id", setl_id);
+        view_str(v, "setl_time", when);
+        view_str(v, "fixmedins_code", sv->rec.fixmedins_code);
+        view_str(v, "psn_no", sv->rec.psn_no);
+        view_str(v, "msgid", sv->rec.msgid);
+        view_int(v, "insutype", sv->stl.insutype);
+        view_str(v, "region", sv->stl.region);
+        view_int(v, "year", sv->stl.year);
+        view_bool(v, "revoked", sv->revoked);
+        view_object_end(v);
+        view_object(v, "setlinfo", "figures");
+        setlinfo_fields(v, &sv->stl.setl);
+        view_object_end(v);
+        if (sv->has_bill) settlement_lines(v, &sv->bill);
+    }
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    else if (!found) fprintf(stderr, "yibao show: no settlement %lld\n", id);
+    free(lines);
+    free(sv);
+    return rc != 0 ? EXIT_BAD_INPUT : found ? 0 : EXIT_CHECK_FAILED;
+}
+
+static const char *type_name(enum institution_type t) {
+    return t == INSTITUTION_PHARMACY ? "pharmacy" : "hospital";
+}
+
+static const char *designation_name(enum designation d) {
+    return d == DESIGNATION_ACTIVE      ? "active"
+           : d == DESIGNATION_SUSPENDED ? "suspended"
+                                        : "revoked";
+}
+
+static int show_institution(struct store *store, const struct show_args *a, struct view *v) {
+    const struct store_institution *in = store_institution_find(store, a->id);
+    if (in == NULL) return fprintf(stderr, "yibao show: no institution '%s'\n", a->id), 1;
+    int64_t count = 0, fund_fen = 0;
+    struct store_err err = {{0}};
+    if (store_totals(store, in->code, 0, INT64_MAX, &count, &fund_fen, &err) != 0)
+        return fprintf(stderr, "yibao show: %s\n", err.msg), EXIT_BAD_INPUT;
+    view_object(v, "institution", "institution");
+    view_str(v, "fixmedins_code", in->code);
+    view_str(v, "fixmedins_name", in->name);
+    view_str(v, "type", type_name(in->type));
+    view_str(v, "level", level_name(in->level));
+    view_str(v, "admdvs", in->region);
+    view_str(v, "status", designation_name(in->status));
+    view_int(v, "settlements", count);
+    view_fen(v, "fund_pay_sumamt", fund_fen);
+    view_object_end(v);
+    return 0;
+}
+
+struct journal_print {
+    struct view *v;
+    int64_t rows;
+};
+
+static int journal_row(void *ctx, const struct journal_rec *rec) {
+    struct journal_print *jp = ctx;
+    char seq[24], ref[24], when[20];
+    assert(jp != NULL && rec != NULL);
+    snprintf(seq, sizeof seq, "%" PRId64, rec->seq);
+    snprintf(ref, sizeof ref, "%" PRId64, rec->ref_seq);
+    datetime_format(app_unix_to_local(rec->time_us / 1000000), when);
+    view_row(jp->v);
+    view_str(jp->v, "seq", seq);
+    view_str(jp->v, "time", when);
+    view_str(jp->v, "kind", journal_kind_name(rec->kind));
+    view_str(jp->v, "fixmedins_code", rec->fixmedins_code);
+    view_str(jp->v, "psn_no", rec->psn_no);
+    view_str(jp->v, "ref_seq", rec->ref_seq > 0 ? ref : "");
+    view_str(jp->v, "msgid", rec->msgid);
+    jp->rows++;
+    return 0;
+}
+
+static int show_journal(struct store *store, const struct show_args *a, struct view *v) {
+    long long from = 1, limit = SHOW_JOURNAL_LIMIT_DEFAULT;
+    if ((a->from && !cli_positive("--from", a->from, INT64_MAX, &from)) ||
+        (a->limit && !cli_positive("--limit", a->limit, SHOW_JOURNAL_LIMIT_MAX, &limit)))
+        return EXIT_BAD_INPUT;
+    static const char *const cols[] = {"seq:-8",    "time:19",    "kind:6",  "fixmedins_code:14",
+                                       "psn_no:16", "ref_seq:-8", "msgid:8", NULL};
+    struct journal_print jp = {v, 0};
+    struct store_err err = {{0}};
+    view_list(v, "journal", cols);
+    int rc = store_journal_range(store, from, from + limit - 1, journal_row, &jp, &err);
+    view_list_end(v);
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
+
+static int fund_row(void *ctx, const char *account, int64_t amount_fen) {
+    struct view *v = ctx;
+    assert(v != NULL && account != NULL);
+    view_row(v);
+    view_str(v, "account", account);
+    view_fen(v, "balance", amount_fen);
+    return 0;
+}
+
+static int show_fund(struct store *store, const struct show_args *a, struct view *v) {
+    long long year = 0;
+    if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
+    static const char *const cols[] = {"account:28", "balance:-16", NULL};
+    struct store_err err = {{0}};
+    view_list(v, "funds", cols);
+    int rc = app_fund_view(store, a->region ? a->region : "", (int32_t)year, fund_row, v, &err);
+    view_list_end(v);
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
+
+static int run(int (*fn)(struct store *, const struct show_args *, struct view *),
+               const struct show_args *a) {
+    struct store *store = store_cli_open(a->db, STORE_MODE_READ_ONLY);
+    if (store == NULL) return EXIT_BAD_INPUT;
+    struct view v;
+    view_begin(&v, a->json, stdout);
+    int rc = fn(store, a, &v);
+    if (view_end(&v) != 0 && rc == 0) rc = EXIT_BAD_INPUT;
+    store_close(store);
+    return rc;
+}
+
+int cmd_show(int argc, char **argv) {
+    struct show_args a;
+    if (parse(argc, argv, &a) != 0) return cli_usage("show", stderr), EXIT_BAD_INPUT;
+    static const struct {
+        const char *what;
+        bool needs_id;
+        int (*fn)(struct store *, const struct show_args *, struct view *);
+    } kinds[] = {{"person", true, show_person},
+                 {"settlement", true, show_settlement},
+                 {"institution", true, show_institution},
+                 {"journal", false, show_journal},
+                 {"fund", false, show_fund}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(a.what, kinds[i].what) != 0) continue;
+        if (kinds[i].needs_id != (a.id != NULL)) break;
+        return run(kinds[i].fn, &a);
+    }
+    cli_usage("show", stderr);
+    return EXIT_BAD_INPUT;
+}
+
+static int settlement_row(void *ctx, const struct journal_rec *rec,
+                          const struct store_settlement *stl) {
+    struct view *v = ctx;
+    char seq[24], ref[24], when[20];
+    assert(v != NULL && rec != NULL && stl != NULL);
+    snprintf(seq, sizeof seq, "%" PRId64, rec->seq);
+    snprintf(ref, sizeof ref, "%" PRId64, rec->ref_seq);
+    datetime_format(app_unix_to_local(rec->time_us / 1000000), when);
+    int64_t sign = rec->kind == JOURNAL_REVOKE ? -1 : 1; /* a revoke undoes its figures */
+    view_row(v);
+    view_str(v, "setl_id", rec->kind == JOURNAL_REVOKE ? ref : seq);
+    view_str(v, "time", when + 11);
+    view_str(v, "kind", journal_kind_name(rec->kind));
+    view_str(v, "fixmedins_code", rec->fixmedins_code);
+    view_str(v, "psn_no", rec->psn_no);
+    view_fen(v, "medfee_sumamt", sign * stl->setl.medfee_sumamt);
+    view_fen(v, "fund_pay_sumamt", sign * stl->setl.fund_pay_sumamt);
+    view_fen(v, "acct_pay", sign * stl->setl.acct_pay);
+    view_fen(v, "psn_cash_pay", sign * stl->setl.psn_cash_pay);
+    return 0;
+}
+
+/* `yibao list settlements --date YYYY-MM-DD [--institution CODE]`: the
+ * day's settlements and revokes (local time, as 3201 reconciles them). */
+int cmd_list(int argc, char **argv) {
+    struct show_args a;
+    datetime_s day = 0;
+    if (parse(argc, argv, &a) != 0 || strcmp(a.what, "settlements") != 0 || a.id != NULL ||
+        a.date == NULL)
+        return cli_usage("list", stderr), EXIT_BAD_INPUT;
+    if (strlen(a.date) != 10 || !datetime_parse(a.date, 10, &day))
+        return fprintf(stderr, "yibao list: --date '%s': not YYYY-MM-DD\n", a.date), EXIT_BAD_INPUT;
+    struct store *store = store_cli_open(a.db, STORE_MODE_READ_ONLY);
+    if (store == NULL) return EXIT_BAD_INPUT;
+    static const char *const cols[] = {"setl_id:-8",
+                                       "time:8",
+                                       "kind:6",
+                                       "fixmedins_code:14",
+                                       "psn_no:16",
+                                       "medfee_sumamt:-14",
+                                       "fund_pay_sumamt:-15",
+                                       "acct_pay:-10",
+                                       "psn_cash_pay:-12",
+                                       NULL};
+    struct view v;
+    struct store_err err = {{0}};
+    view_begin(&v, a.json, stdout);
+    view_list(&v, "settlements", cols);
+    int rc = app_list_settlements(store, a.institution ? a.institution : "", day, settlement_row,
+                                  &v, &err);
+    view_list_end(&v);
+    if (view_end(&v) != 0 && rc == 0) rc = -1, snprintf(err.msg, sizeof err.msg, "out of memory");
+    if (rc != 0) fprintf(stderr, "yibao list: %s\n", err.msg);
+    store_close(store);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
