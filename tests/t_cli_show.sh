@@ -51,6 +51,14 @@ t=$(show show settlement "$setl")
 echo "$t" | grep -Eq '^  hifp_pay +1435\.85$' || fail "show settlement (text): $t"
 echo "$t" | grep -Eq '^feedetl_sn +med_list_codg +cnt +pric +det_item_fee_sumamt$' || fail "lines header: $t"
 
+# ---- its explanation from the journal: each line's split, each step ----
+t=$(show explain "$setl")
+echo "$t" | grep -qx "line 5: feedetl_sn '5', XC01, 300.00: class C: self-pay 300.00" || fail "explain: line 5: $t"
+echo "$t" | grep -qx "deductible: level3 1000.00" || fail "explain: deductible: $t"
+j=$(show explain "$setl" --json)
+[ "$(echo "$j" | jq -r 'select(.step == "line 1") | .text')" = "feedetl_sn '1', SA01, 280.00: class A, price 35.0 above its cap 30.0: 40.00 over the cap; in scope 240.00" ] ||
+    fail "explain --json: line 1: $j"
+
 # ---- institution, journal, funds, a day's settlements ----
 j=$(show show institution H3 --json)
 [ "$(echo "$j" | jq -r .institution.settlements)" = 1 ] || fail "show institution: $j"

@@ -301,7 +301,7 @@ EOF2
 rc=0; "$YIBAO" settle --db "$db" "$work/badbill.json" >"$work/cli.out" 2>"$work/cli.err" || rc=$?
 [ "$rc" = 2 ] || fail "settle --db of a refused bill exited $rc"
 expect_field "$(cat "$work/cli.out")" '[.error,.field,.line]|@csv' '"E_BAD_AMOUNT","det_item_fee_sumamt",3'
-grep -qxF 'yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])' "$work/cli.err" ||
+grep -qxF "yibao: refused: E_BAD_AMOUNT: line 4 (feedetl_sn '4'): det_item_fee_sumamt 1.00 differs from cnt x pric by more than 0.01" "$work/cli.err" ||
     fail "settle --db stderr: $(cat "$work/cli.err")"
 # no sign-in: no sign_no, an unknown one, another institution's (docs/SERVICE.md, "Sign-in")
 a=$(SIGN_NO= call H3 2304 "$oneshot"); expect_err "$a" "^envelope.sign_no: not signed in (call 9001 first)$"

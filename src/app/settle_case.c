@@ -85,12 +85,16 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     if (out->person.status != INSURED_ACTIVE)
         return app_refuse(&out->refusal, APP_E_NOT_INSURED), 0;
     if (req->insutype_asked != 0 && req->insutype_asked != out->person.insutype) {
-        out->refusal = (struct app_refusal){settle_code_name(E_SCHEME), "insutype", -1};
+        app_refuse_with(&out->refusal, settle_code_name(E_SCHEME), "insutype",
+                        "%d is not the person's scheme, %d", (int)req->insutype_asked,
+                        (int)out->person.insutype);
         return 0;
     }
     const struct policy *policy = choose_policy(reg, &out->person, req->bill, &exact);
     if (policy == NULL) {
-        out->refusal = (struct app_refusal){settle_code_name(E_POLICY_YEAR), "endtime", -1};
+        app_refuse_with(&out->refusal, settle_code_name(E_POLICY_YEAR), "endtime",
+                        "has no policy: region %s, scheme %d (none imported for the region)",
+                        out->person.region, (int)out->person.insutype);
         return 0;
     }
     struct year_state *st = &out->state_before;
@@ -106,6 +110,10 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     struct settle_result res;
     if (settle(&in, &res, line_results, explain) != SETTLE_OK) {
         app_refuse_engine(&out->refusal, &res);
+        if (!exact && res.code == E_POLICY_YEAR) /* name what is missing */
+            snprintf(out->refusal.reason, sizeof out->refusal.reason,
+                     "has no policy: region %s, year %d, scheme %d", out->person.region,
+                     datetime_year(req->bill->endtime), (int)out->person.insutype);
         return 0;
     }
     assert(exact); /* the engine settles only under the bill's own policy */

@@ -103,9 +103,13 @@ int cmd_check(int argc, char **argv) {
 
 int cmd_explain(int argc, char **argv) {
     const char *db = NULL, *seq_text = NULL;
-    bool bad = false;
+    bool bad = false, json = false;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", &db, &bad)) continue;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+            continue;
+        }
         if (seq_text == NULL && argv[i][0] != '-') {
             seq_text = argv[i];
             continue;
@@ -130,8 +134,8 @@ int cmd_explain(int argc, char **argv) {
         fprintf(stderr, "yibao explain: %s\n", err.msg);
         return EXIT_BAD_INPUT;
     }
-    fwrite(explain.text, 1, explain.len, stdout);
-    if (explain.truncated) printf("(explanation truncated)\n");
+    cli_print_explain(stdout, &explain, json);
+    if (rc == 0 && json) return 0;
     if (rc == 0) {
         printf("settled again from the journal: medfee_sumamt %lld, fund_pay_sumamt %lld,"
                " psn_part_amt %lld fen, as stored\n",

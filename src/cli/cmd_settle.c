@@ -23,6 +23,7 @@
 struct settle_args {
     const char *policy, *catalog, *institutions, *person, *state, *bill;
     bool explain;
+    bool json;  /* with --explain: JSON lines */
     bool brief; /* one human line instead of JSON */
 };
 
@@ -37,6 +38,7 @@ static int parse_args(int argc, char **argv, struct settle_args *a) {
             continue;
         if (strcmp(argv[i], "--explain") == 0) a->explain = true;
         else if (strcmp(argv[i], "--brief") == 0) a->brief = true;
+        else if (strcmp(argv[i], "--json") == 0) a->json = true;
         else if ((argv[i][0] == '-' && argv[i][1] != '\0') || a->bill != NULL) {
             fprintf(stderr, "yibao settle: unexpected argument '%s'\n", argv[i]);
             bad = true;
@@ -91,7 +93,7 @@ out:
 }
 
 static void print_result(const struct world *w, const struct settle_result *r,
-                         const struct year_state *after, const struct explain *ex) {
+                         const struct year_state *after) {
     struct json_buf buf;
     char ratio[24];
     json_buf_init(&buf);
@@ -105,11 +107,6 @@ static void print_result(const struct world *w, const struct settle_result *r,
     json_buf_char(&buf, ',');
     json_buf_key(&buf, "state");
     state_to_json(&buf, &w->policy, after);
-    if (ex != NULL) {
-        json_buf_char(&buf, ',');
-        json_buf_key(&buf, "explain");
-        json_buf_str(&buf, ex->text);
-    }
     json_buf_raw(&buf, "}\n", 2);
     if (!buf.failed) fwrite(buf.data, 1, buf.len, stdout);
     json_buf_free(&buf);
@@ -156,21 +153,22 @@ static int settle_bill(const struct settle_args *a, struct world *w, struct year
     if (app_settle(&reg, &reader, &req, &ans, NULL, a->explain ? &ex : NULL, &serr) != 0)
         return fprintf(stderr, "yibao: %s\n", serr.msg), EXIT_BAD_INPUT;
     if (ans.refusal.code != NULL) {
-        const struct app_refusal *why = &ans.refusal;
-        printf("{\"error\":\"%s\",\"field\":\"%s\",\"line\":%d}\n", why->code,
-               why->field ? why->field : "", why->line);
-        char where[32] = "";
-        if (why->line >= 0) snprintf(where, sizeof where, ", details[%d]", why->line);
-        fprintf(stderr, "yibao: %s: refused: %s (%s%s)\n", a->bill, why->code,
-                why->field ? why->field : "-", where);
+        char text[APP_REFUSAL_TEXT_BYTES];
+        app_refusal_text(&ans.refusal, &bill, NULL, text, sizeof text);
+        cli_print_refusal(&ans.refusal, text);
+        fprintf(stderr, "yibao: %s: refused: %s\n", a->bill, text);
         return EXIT_BAD_INPUT;
     }
     result.setl = ans.stl.setl;
     result.pool_ratio_bp = ans.stl.pool_ratio_bp;
     result.delta = ans.stl.delta;
     year_state_apply(state, &result.delta);
-    if (a->brief) print_brief(&result.setl);
-    else print_result(w, &result, state, a->explain ? &ex : NULL);
+    /* --explain: the steps as text after the brief line; with --json, as
+     * JSON lines before the result's */
+    if (a->explain && a->json) cli_print_explain(stdout, &ex, true);
+    if (a->brief || (a->explain && !a->json)) print_brief(&result.setl);
+    else print_result(w, &result, state);
+    if (a->explain && !a->json) cli_print_explain(stdout, &ex, false);
     return 0;
 }
 

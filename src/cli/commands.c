@@ -33,9 +33,11 @@ static void usage_gen(FILE *out) {
 static const struct cli_command commands[] = {
     {"settle", cmd_settle, "settle one bill from files, or durably into a store (--db)",
      "usage: yibao settle --policy P --catalog C --institutions INST.json --person PERSON.json\n"
-     "                    [--state STATE.json] [--explain] [--brief] BILL.json|-\n"
+     "                    [--state STATE.json] [--brief] [--explain [--json]] BILL.json|-\n"
      "       yibao settle --db PATH [--msgid ID] BILL.json|-\n"
-     "(- reads the bill from standard input; --db from YIBAO_DB unless --policy is given)\n",
+     "(- reads the bill from standard input; --db from YIBAO_DB unless --policy is given;\n"
+     " --explain: the brief line, then each step and each fee line's split, as text,\n"
+     " or with --json as JSON lines {\"step\", \"text\"} before the result)\n",
      NULL, CLI_DB_UNLESS_POLICY},
     {"conformance", cmd_conformance, "run yibao-vector/1 files and report PASS/FAIL",
      "usage: yibao conformance PATH...\n"
@@ -52,7 +54,9 @@ static const struct cli_command commands[] = {
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",
-     "usage: yibao explain --db PATH SETL_ID\n", NULL, CLI_DB},
+     "usage: yibao explain --db PATH SETL_ID [--json]\n"
+     "(each step and each fee line's split, as text or, with --json, as JSON lines)\n",
+     NULL, CLI_DB},
     {"show", cmd_show, "look up a person, settlement, institution, the journal or the funds",
      "usage: yibao show person PSN_NO --db PATH [--year Y] [--json]\n"
      "       yibao show settlement SETL_ID --db PATH [--json]\n"

@@ -1,12 +1,15 @@
 /* common.c: helpers the subcommands share (see common.h). */
 #include "cli/common.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/refusal.h"
 #include "codec/codec.h"
 #include "core/limits.h"
+#include "core/explain.h"
 #include "core/money.h"
 
 struct json_doc *cli_json_doc(void) {
@@ -39,6 +42,55 @@ bool cli_option(int argc, char **argv, int *i, const char *name, const char **va
     }
     *value = argv[++*i];
     return true;
+}
+
+void cli_print_explain(FILE *out, const struct explain *explain, bool json) {
+    assert(out != NULL && explain != NULL && explain->len < sizeof explain->text);
+    const char *p = explain->text, *end = explain->text + explain->len;
+    struct json_buf b;
+    json_buf_init(&b);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (!json) {
+            fprintf(out, "%.*s\n", (int)len, p);
+        } else {
+            char line[1024];
+            snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1),
+                     p);
+            char *colon = strstr(line, ": ");
+            json_buf_reset(&b);
+            json_buf_raw(&b, "{\"step\":", 8);
+            if (colon) *colon = '\0';
+            json_buf_str(&b, line);
+            json_buf_raw(&b, ",\"text\":", 8);
+            json_buf_str(&b, colon ? colon + 2 : "");
+            json_buf_char(&b, '}');
+            if (!b.failed) fprintf(out, "%.*s\n", (int)b.len, b.data);
+        }
+        p += len + 1;
+    }
+    if (explain->truncated)
+        fprintf(out,
+                json ? "{\"step\":\"truncated\",\"text\":\"\"}\n" : "(explanation truncated)\n");
+    json_buf_free(&b);
+}
+
+void cli_print_refusal(const struct app_refusal *why, const char *text) {
+    assert(why != NULL && why->code != NULL && text != NULL);
+    struct json_buf b;
+    json_buf_init(&b);
+    json_buf_raw(&b, "{\"error\":", 9);
+    json_buf_str(&b, why->code);
+    json_buf_raw(&b, ",\"field\":", 9);
+    json_buf_str(&b, why->field ? why->field : "");
+    json_buf_raw(&b, ",\"line\":", 8);
+    json_buf_int(&b, why->line);
+    json_buf_raw(&b, ",\"message\":", 11);
+    json_buf_str(&b, text);
+    json_buf_char(&b, '}');
+    if (!b.failed) printf("%.*s\n", (int)b.len, b.data);
+    json_buf_free(&b);
 }
 
 bool cli_positive(const char *name, const char *text, long long max, long long *out) {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "json/json.h"
 
@@ -16,6 +17,16 @@ struct json_doc *cli_json_doc(void);
 /* "--name VALUE" option at argv[*i]; advances *i. Returns true if matched;
  * prints an error and sets *bad if the value is missing. */
 bool cli_option(int argc, char **argv, int *i, const char *name, const char **value, bool *bad);
+/* Prints an explanation (core/explain.h) to out: its lines as they are,
+ * or with json one object per line, {"step": "deductible", "text":
+ * "level3 1000.00"} (step: what comes before the line's first ": "). */
+struct explain;
+void cli_print_explain(FILE *out, const struct explain *explain, bool json);
+/* A refused settlement on stdout, as JSON: {"error", "field" ("" when
+ * none), "line" (the 0-based index into details, -1 when none),
+ * "message" (text: app_refusal_text, lines counted from 1)}. */
+struct app_refusal;
+void cli_print_refusal(const struct app_refusal *why, const char *text);
 /* Parses a positive integer option value; prints an error naming the option. */
 bool cli_positive(const char *name, const char *text, long long max, long long *out);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/refusal.h"
 #include "codec/codec.h"
 #include "core/money.h"
 #include "json/json.h"
@@ -29,29 +30,19 @@ static void print_state(struct json_buf *b, struct store *store, const struct st
     state_to_json(b, policy, &req->state_after);
 }
 
-/* "error", "field" ("" when none) and "line" (-1 when none), as `settle`
- * from files prints them. */
-static void print_refusal(struct json_buf *b, const struct store_req *req) {
-    char line[16];
-    int n = snprintf(line, sizeof line, "%d", (int)req->error_line);
-    assert(n > 0 && (size_t)n < sizeof line);
-    json_buf_key(b, "error");
-    json_buf_str(b, req->error);
-    json_buf_char(b, ',');
-    json_buf_key(b, "field");
-    json_buf_str(b, req->error_field ? req->error_field : "");
-    json_buf_char(b, ',');
-    json_buf_key(b, "line");
-    json_buf_raw(b, line, (size_t)n);
-}
-
-/* "yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])". */
-static void refusal_message(const struct store_req *req) {
-    char where[32] = "";
-    if (req->error_line >= 0) snprintf(where, sizeof where, ", details[%d]", (int)req->error_line);
-    if (req->error_field != NULL)
-        fprintf(stderr, "yibao: refused: %s (%s%s)\n", req->error, req->error_field, where);
-    else fprintf(stderr, "yibao: refused: %s\n", req->error);
+/* The store's refusal as an app_refusal, and in words. */
+static void refusal_of(const struct store_req *req, struct app_refusal *why, char *text,
+                       size_t size) {
+    assert(req->status == STORE_REFUSED && req->error != NULL);
+    memset(why, 0, sizeof *why);
+    why->code = req->error;
+    why->field = req->error_field;
+    why->line = req->error_line;
+    memcpy(why->reason, req->error_reason, sizeof why->reason);
+    const char *value = why->field != NULL && strcmp(why->field, "psn_no") == 0  ? req->psn_no
+                        : why->field != NULL && strcmp(why->field, "msgid") == 0 ? req->msgid
+                                                                                 : NULL;
+    app_refusal_text(why, req->op == STORE_OP_SETTLE ? req->bill : NULL, value, text, size);
 }
 
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req) {
@@ -63,8 +54,21 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     struct json_buf b;
     json_buf_init(&b);
     json_buf_char(&b, '{');
+    struct app_refusal why;
+    char text[APP_REFUSAL_TEXT_BYTES] = "";
     if (req->status == STORE_REFUSED) {
-        print_refusal(&b, req);
+        refusal_of(req, &why, text, sizeof text);
+        json_buf_key(&b, "error");
+        json_buf_str(&b, req->error);
+        json_buf_char(&b, ',');
+        json_buf_key(&b, "field");
+        json_buf_str(&b, req->error_field ? req->error_field : "");
+        json_buf_char(&b, ',');
+        json_buf_key(&b, "line");
+        json_buf_int(&b, req->error_line);
+        json_buf_char(&b, ',');
+        json_buf_key(&b, "message");
+        json_buf_str(&b, text);
     } else {
         char id[24];
         snprintf(id, sizeof id, "%" PRId64, req->result_setl_id);
@@ -92,7 +96,7 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
     else fprintf(out, "%.*s\n", (int)b.len, b.data);
-    if (!b.failed && req->status == STORE_REFUSED) refusal_message(req);
+    if (!b.failed && req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", text);
     json_buf_free(&b);
     return rc;
 }

@@ -39,6 +39,7 @@
 #define JSON_NODES_MAX 2000000u
 
 /* Explanations. */
-#define EXPLAIN_BYTES_MAX 8192
+#define EXPLAIN_BYTES_MAX \
+    (1 << 19) /* the steps and a reason per line for BILL_LINES_MAX lines (~120 B each) */
 
 #endif

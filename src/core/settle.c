@@ -93,61 +93,123 @@ static bool line_sn_duplicated(const struct bill *bill, int32_t *bad) {
     return false;
 }
 
-static const char *line_amount_error(const struct bill_line *line) {
+/* The field of a line's first bad number and, in *why, what is wrong. */
+static const char *line_amount_error(const struct bill_line *line, const char **why) {
+    *why = "is not a decimal number within its precision and range";
     if (!line->numbers_ok) return line->bad_field ? line->bad_field : "det_item_fee_sumamt";
+    *why = "is not positive";
     if (line->cnt_scaled <= 0) return "cnt";
+    *why = "is negative";
     if (line->pric_scaled < 0) return "pric";
     if (line->amount_fen < 0) return "det_item_fee_sumamt";
     wide_t product = (wide_t)line->cnt_scaled * line->pric_scaled;
     wide_t diff = product - (wide_t)line->amount_fen * WIDE_PER_FEN;
     if (diff < 0) diff = -diff;
+    *why = "differs from cnt x pric by more than 0.01";
     if (diff > WIDE_PER_FEN) return "det_item_fee_sumamt";
+    *why = NULL;
     return NULL;
 }
 
 static enum settle_code validate_amounts(const struct bill *bill, struct settle_result *r) {
     int64_t total_fen = 0;
     for (int32_t i = 0; i < bill->line_count; i++) {
-        const char *field = line_amount_error(&bill->lines[i]);
+        const char *why = NULL;
+        const char *field = line_amount_error(&bill->lines[i], &why);
         if (field == NULL && (total_fen += bill->lines[i].amount_fen) > BILL_TOTAL_FEN_MAX)
-            field = "det_item_fee_sumamt (bill total)";
+            field = "det_item_fee_sumamt (bill total)", why = "exceeds the bill's limit";
         if (field != NULL) {
             r->error_line = i;
             r->error_field = field;
+            r->error_reason = why;
             return E_BAD_AMOUNT;
         }
     }
     return SETTLE_OK;
 }
 
+/* The refusal: its field and what is wrong with it. */
+static enum settle_code refuse(struct settle_result *r, enum settle_code code, const char *field,
+                               const char *why) {
+    assert(r != NULL && code != SETTLE_OK && field != NULL);
+    r->error_field = field;
+    r->error_reason = why;
+    return code;
+}
+
 static enum settle_code validate(struct ctx *c) {
     const struct settle_input *in = c->in;
     const struct bill *bill = in->bill;
     struct settle_result *r = c->r;
-    if (in->institution == NULL) return r->error_field = "fixmedins_code", E_UNKNOWN_INSTITUTION;
+    if (in->institution == NULL)
+        return refuse(r, E_UNKNOWN_INSTITUTION, "fixmedins_code", "is no designated institution");
     bool at_pharmacy = in->institution->type == INSTITUTION_PHARMACY;
-    if (bill->med_type == MED_TYPE_INVALID || (bill->med_type == MED_TYPE_PHARMACY) != at_pharmacy)
-        return r->error_field = "med_type", E_MED_TYPE;
-    if (!bill->dates_ok || bill->endtime < bill->begntime)
-        return r->error_field = "endtime", E_BAD_DATES;
+    if (bill->med_type == MED_TYPE_INVALID)
+        return refuse(r, E_MED_TYPE, "med_type", "is not 11, 14, 21 or 41");
+    if ((bill->med_type == MED_TYPE_PHARMACY) != at_pharmacy)
+        return refuse(r, E_MED_TYPE, "med_type",
+                      at_pharmacy ? "is not 41, the only one a pharmacy bills"
+                                  : "is 41, which only a pharmacy bills");
+    if (!bill->dates_ok)
+        return refuse(r, E_BAD_DATES, "endtime", "or begntime is missing or not a date");
+    if (bill->endtime < bill->begntime)
+        return refuse(r, E_BAD_DATES, "endtime", "is before begntime");
     if (datetime_year(bill->endtime) != in->policy->year)
-        return r->error_field = "endtime", E_POLICY_YEAR;
-    if (in->person->insutype != in->policy->insutype) return r->error_field = "insutype", E_SCHEME;
-    if (bill->line_count == 0) return r->error_field = "details", E_EMPTY_BILL;
+        return refuse(r, E_POLICY_YEAR, "endtime", "is not in the policy's year");
+    if (in->person->insutype != in->policy->insutype)
+        return refuse(r, E_SCHEME, "insutype", "is not the scheme of the policy");
+    if (bill->line_count == 0) return refuse(r, E_EMPTY_BILL, "details", "has no lines");
     if (bill->med_type == MED_TYPE_SPECIAL_OUTPATIENT) {
         c->disease = policy_disease_index(in->policy, bill->spec_dise_codg);
-        if (c->disease < 0) return r->error_field = "spec_dise_codg", E_DISEASE;
+        if (c->disease < 0)
+            return refuse(r, E_DISEASE, "spec_dise_codg", "is no special disease of the policy");
     }
     int32_t bad = -1;
     if (line_sn_duplicated(bill, &bad)) {
         r->error_line = bad;
-        r->error_field = "feedetl_sn";
-        return E_DUP_LINE;
+        const struct bill_line *l = &bill->lines[bad];
+        return refuse(r, E_DUP_LINE, "feedetl_sn",
+                      !l->has_feedetl_sn || l->feedetl_sn[0] == '\0' ? "is missing"
+                                                                     : "repeats an earlier line's");
     }
     return validate_amounts(bill, r);
 }
 
 /* ---- Step 1: lines. ---- */
+
+/* Why line i was split as it was: its class (or not in the catalog), the
+ * part over its price cap, its pre-self-pay, what stays in scope. */
+static void explain_line_split(struct ctx *c, int32_t i, const struct catalog_item *item,
+                               const struct line_result *lr) {
+    const struct bill_line *line = &c->in->bill->lines[i];
+    struct fen_texts t = {0};
+    char pric[40], cap[40], head[2 * CODE_BYTES_MAX + 80];
+    assert(c->ex != NULL && lr != NULL);
+    int n = snprintf(head, sizeof head, "line %d: feedetl_sn '%s', %s, %s", (int)i + 1,
+                     line->feedetl_sn, line->med_list_codg, fen_text(&t, line->amount_fen));
+    assert(n > 0 && (size_t)n < sizeof head);
+    if (item == NULL) {
+        EXPLAIN(c, "%s: not in the catalog: self-pay %s", head,
+                fen_text(&t, lr->fulamt_ownpay_fen));
+        return;
+    }
+    if (lr->item_class == CLASS_C) {
+        EXPLAIN(c, "%s: class C: self-pay %s", head, fen_text(&t, lr->fulamt_ownpay_fen));
+        return;
+    }
+    char over[200] = "";
+    if (lr->overlmt_fen > 0) {
+        scaled_format(line->pric_scaled, 6, pric, sizeof pric);
+        scaled_format(item->cap_price_scaled, 6, cap, sizeof cap);
+        snprintf(over, sizeof over, ", price %s above its cap %s: %s over the cap", pric, cap,
+                 fen_text(&t, lr->overlmt_fen));
+    }
+    if (lr->item_class == CLASS_B)
+        EXPLAIN(c, "%s: class B%s, pre-self-pay %s: %s; in scope %s", head, over,
+                bp_text(&t, lr->selfpay_prop_bp), fen_text(&t, lr->preselfpay_fen),
+                fen_text(&t, lr->inscp_fen));
+    else EXPLAIN(c, "%s: class A%s; in scope %s", head, over, fen_text(&t, lr->inscp_fen));
+}
 
 static void step_lines(struct ctx *c, struct line_result *out) {
     const struct bill *bill = c->in->bill;
@@ -182,6 +244,7 @@ static void step_lines(struct ctx *c, struct line_result *out) {
         s->overlmt_selfpay += lr.overlmt_fen;
         s->preselfpay_amt += lr.preselfpay_fen;
         s->inscp_scp_amt += lr.inscp_fen;
+        if (c->ex != NULL) explain_line_split(c, i, item, &lr);
         if (out != NULL) out[i] = lr;
     }
     assert(s->medfee_sumamt ==
@@ -542,11 +605,12 @@ enum settle_code settle(const struct settle_input *input, struct settle_result *
     enum settle_code code = validate(&c);
     if (code != SETTLE_OK) {
         int32_t line = result->error_line;
-        const char *field = result->error_field;
+        const char *field = result->error_field, *why = result->error_reason;
         memset(result, 0, sizeof *result);
         result->delta.year = input->state->year;
         result->error_line = line;
         result->error_field = field;
+        result->error_reason = why;
         return result->code = code;
     }
     result->error_field = NULL;

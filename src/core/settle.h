@@ -142,8 +142,9 @@ struct settle_input {
 
 struct settle_result {
     enum settle_code code;
-    int32_t error_line;      /* line index for line errors, else -1 */
-    const char *error_field; /* field named by the error, or NULL */
+    int32_t error_line;       /* line index for line errors, else -1 */
+    const char *error_field;  /* field named by the error, or NULL */
+    const char *error_reason; /* what is wrong with it ("is negative"), or NULL */
     struct setlinfo setl;
     struct fund_rooms rooms;
     int32_t pool_ratio_bp;   /* basic ratio applied (pool_prop_selfpay) */

@@ -248,20 +248,22 @@ static void batch_reset(struct batch *b) {
 
 /* ---- answers ------------------------------------------------------------ */
 /* A refusal names its code and, when it can, the field and bill line. */
-static void refuse_at(struct store_req *r, const char *code, const char *field, int32_t line) {
-    assert(r != NULL && code != NULL && line >= -1);
+static void refuse_at(struct store_req *r, const struct app_refusal *why) {
+    assert(r != NULL && why->code != NULL && why->line >= -1);
     assert(r->status == STORE_PENDING); /* a request is answered once */
+    _Static_assert(STORE_REASON_BYTES == APP_REFUSAL_REASON_BYTES, "a refusal's reason fits");
     r->status = STORE_REFUSED;
-    r->error = code;
-    r->error_field = field;
-    r->error_line = line;
+    r->error = why->code;
+    r->error_field = why->field;
+    r->error_line = why->line;
+    memcpy(r->error_reason, why->reason, sizeof r->error_reason);
 }
 
 static void refuse(struct store_req *r, enum app_refusal_code code) {
     struct app_refusal why;
     app_refuse(&why, code);
     assert(why.code != NULL);
-    refuse_at(r, why.code, why.field, why.line);
+    refuse_at(r, &why);
     assert(r->status == STORE_REFUSED);
 }
 
@@ -568,8 +570,7 @@ static void do_settle(struct commitq *q, struct store_req *r) {
         r->status = STORE_FAILED;
         return;
     }
-    if (ans->refusal.code != NULL)
-        return refuse_at(r, ans->refusal.code, ans->refusal.field, ans->refusal.line);
+    if (ans->refusal.code != NULL) return refuse_at(r, &ans->refusal);
     struct person_entry *pe = person_of(b, ans->person.psn_no);
     struct state_entry *se = state_of(b, ans->person.psn_no, ans->stl.year);
     assert(pe != NULL && se != NULL && pe->balance_fen == ans->state_before.acct_balc_fen);

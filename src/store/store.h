@@ -395,6 +395,7 @@ struct store_settlement {
                                            in records of releases before bills were kept */
 };
 
+#define STORE_REASON_BYTES 160 /* APP_REFUSAL_REASON_BYTES */
 struct store_req {
     /* in */
     enum store_op op;
@@ -405,13 +406,14 @@ struct store_req {
     int64_t setl_id;                 /* revoke */
     /* out */
     enum store_status status;
-    const char *error;       /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
-    const char *error_field; /* the field it names ("det_item_fee_sumamt", "psn_no",
+    const char *error;                     /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
+    const char *error_field;               /* the field it names ("det_item_fee_sumamt", "psn_no",
                                        * ...; a static string) or NULL */
-    int32_t error_line;      /* the bill line it names (0-based), or -1 */
-    bool replayed;           /* the msgid was used before: first answer */
-    int64_t seq;             /* journal seq of this request's record */
-    int64_t result_setl_id;  /* settle: seq; revoke: the revoked one */
+    int32_t error_line;                    /* the bill line it names (0-based), or -1 */
+    char error_reason[STORE_REASON_BYTES]; /* what is wrong with the field (app_refusal) */
+    bool replayed;                         /* the msgid was used before: first answer */
+    int64_t seq;                           /* journal seq of this request's record */
+    int64_t result_setl_id;                /* settle: seq; revoke: the revoked one */
     struct store_settlement stl;
     bool has_state;
     struct year_state state_after; /* acct_balc = the account after */
