@@ -5,13 +5,22 @@
 # the sign_no it returns in every other envelope) and prints a
 # ready-to-paste curl line (signed headers from `yibao sign`) that settles
 # a bill in one request (2207 with feedetail, carrying that sign_no).
-# The server keeps running until Ctrl-C.   Usage: scripts/demo.sh [PERSONS] [PORT]
+# The server keeps running until Ctrl-C, which stops it and exits 0.
+#   scripts/demo.sh [PERSONS] [PORT]      (or make demo)
+# Environment: DEMO_DIR (default /tmp/yibao-demo): the folder it works in;
+# a folder that exists and was not made by a demo (no .yibao-demo inside)
+# is refused, never deleted. DEMO_PORT (default 8080; 0: any free port),
+# DEMO_PERSONS (default 3000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 YIBAO=${YIBAO:-build/release/yibao}
-persons=${1:-3000}; port=${2:-8080}
+persons=${1:-${DEMO_PERSONS:-3000}}; port=${2:-${DEMO_PORT:-8080}}
 dir=${DEMO_DIR:-/tmp/yibao-demo}
-rm -rf "$dir"; mkdir -p "$dir"
+if [ -e "$dir" ] && [ ! -f "$dir/.yibao-demo" ]; then
+    echo "demo: $dir exists and was not made by a demo: not touching it (set DEMO_DIR to another folder)" >&2
+    exit 2
+fi
+rm -rf "$dir"; mkdir -p "$dir"; : >"$dir/.yibao-demo"
 db=$dir/demo.sqlite
 $YIBAO gen city --persons "$persons" --seed 3 --out "$dir/city" --registry-only >/dev/null
 $YIBAO import --db "$db" institutions "$dir/city/institutions.csv" >/dev/null
@@ -22,18 +31,29 @@ code=$(awk -F, 'NR > 1 && $3 == "hospital" && $4 == "level3" { print $1; exit }'
 psn=$(awk -F, 'NR > 1 && $6 == "390" { print $1; exit }' "$dir/city/persons.csv")
 rm -f "$dir/token"   # the token goes to a 0600 file, never onto a command line
 eval "$($YIBAO credential issue "$code" --db "$db" --token-file "$dir/token" | grep -E '^paasid=')"
-$YIBAO serve --db "$db" --listen "127.0.0.1:$port" &
+$YIBAO serve --db "$db" --listen "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
-url="http://127.0.0.1:$port/fsi/api/rsfComIfsService/callService"
+stopped() { # Ctrl-C (or TERM): stop the server, say so, exit 0
+    trap - INT TERM EXIT
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "demo: stopped; the city and its store stay in $dir"
+    exit 0
+}
+trap stopped INT TERM
+trap 'kill -TERM $pid 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 100); do   # until the server listens (port 0: the one it took)
+    url=$(sed -n 's/^yibao serve: listening on //p' "$dir/serve.log")
+    [ -n "$url" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/serve.log" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$url" ] || { echo "demo: the server did not start: $(cat "$dir/serve.log")" >&2; exit 1; }
 cat >"$dir/signin.json" <<JSON
 {"infno":"9001","msgid":"${code}$(date +%Y%m%d%H%M%S)0000","infver":"V1.0","opter_type":"1","opter":"001","opter_name":"demo","inf_time":"$(date '+%Y-%m-%d %H:%M:%S')","fixmedins_code":"$code","fixmedins_name":"demo","input":{"signIn":{"opter_no":"001","mac":"00:00:00:00:00:00","ip":"127.0.0.1"}}}
 JSON
-answer=""
-for _ in $(seq 50); do   # until the server listens
-    answer=$(eval "$($YIBAO sign --paasid "$paasid" --token-file "$dir/token" --body "$dir/signin.json" --curl "$url")") && break
-    sleep 0.1
-done
+answer=$(eval "$($YIBAO sign --paasid "$paasid" --token-file "$dir/token" --body "$dir/signin.json" --curl "$url")")
 sign_no=$(echo "$answer" | sed -n 's/.*"sign_no":"\([0-9]*\)".*/\1/p')
 [ -n "$sign_no" ] || { echo "demo: 9001 sign-in failed: $answer" >&2; exit 1; }
 cat >"$dir/settle.json" <<JSON
@@ -53,5 +73,6 @@ $YIBAO sign --paasid "$paasid" --token-file "$dir/token" --body "$dir/settle.jso
 echo
 echo "demo: new headers for another request: $YIBAO sign --paasid $paasid --token-file $dir/token --body FILE --curl $url"
 echo "demo: (its envelope needs \"sign_no\":\"$sign_no\", valid 24 h; 9002 signs out)"
-echo "demo: serving; Ctrl-C stops."
-wait $pid
+echo "demo: serving at $url (log: $dir/serve.log); Ctrl-C stops."
+wait "$pid" || true # Ctrl-C reaches the server too: it stops, then so does the demo
+stopped
