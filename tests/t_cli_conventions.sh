@@ -55,6 +55,10 @@ grep -q "imported 1 institutions from standard input" "$tmp/out" || fail "import
 printf 'psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\nP0001,440900196006150011,A,1,1960-06-15,390,adult,,440900,2000-01-01,0\nP0002,X,B,1,1960-06-15,390,adult,,440900,2000-01-01,oops\n' |
     "$yibao" import --db "$db" persons - >/dev/null 2>"$tmp/err" && fail "a bad persons file from stdin imported"
 grep -q "^yibao: (standard input):3: " "$tmp/err" || fail "a stdin import's error: $(cat "$tmp/err")"
+# a region that is no administrative division code is refused at import, naming the field
+printf 'psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\nP0003,4,C,1,1960-06-15,390,adult,,ABC,2000-01-01,0\n' |
+    "$yibao" import --db "$db" persons - >/dev/null 2>"$tmp/err" && fail "a person of region ABC imported"
+grep -q "(standard input):2: insuplc_admdvs: not an administrative division code" "$tmp/err" || fail "region ABC: $(cat "$tmp/err")"
 printf 'psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\nP0001,440900196006150011,A,1,1960-06-15,390,adult,,440900,2000-01-01,0\n' |
     "$yibao" import --db "$db" persons - >/dev/null || fail "import persons from stdin"
 bill='{"psn_no":"P0001","msgid":"CONV1","fixmedins_code":"H3","med_type":"21","begntime":"2020-03-02","endtime":"2020-03-11","dise_codg":"K35.8","details":[{"feedetl_sn":"1","med_list_codg":"SA01","cnt":8,"pric":35.0,"det_item_fee_sumamt":280.0}]}'

@@ -69,6 +69,17 @@ static const char *parse_date(const char *text, datetime_s *out) {
     return NULL;
 }
 
+/* An administrative division code (insuplc_admdvs, admdvs): six digits,
+ * as the policies name their regions; "ABC" would only fail later, at
+ * every one of the person's bills, as a region without a policy. */
+static const char *parse_admdvs(char *out, size_t size, const char *text) {
+    assert(out != NULL && size > 6 && text != NULL);
+    if (strlen(text) != 6 || strspn(text, "0123456789") != 6)
+        return "not an administrative division code (6 digits)";
+    memcpy(out, text, 7);
+    return NULL;
+}
+
 static const char *parse_insutype(const char *text, int32_t *out) {
     assert(text != NULL && out != NULL);
     if (strcmp(text, "310") == 0) *out = INSUTYPE_EMPLOYEE;
@@ -111,7 +122,7 @@ const char *rows_person(const struct csv_reader *r, const int *cols, struct stor
         (why = parse_insutype(F(PC_INSUTYPE), &p->insutype)) ||
         (why = category_parse(F(PC_CATEGORY), &p->category) != 0 ? "unknown category" : NULL) ||
         (why = parse_flags(F(PC_FLAGS), &p->flags)) ||
-        (why = copy_code(p->region, sizeof p->region, F(PC_REGION), true)) ||
+        (why = parse_admdvs(p->region, sizeof p->region, F(PC_REGION))) ||
         (why = parse_date(F(PC_BENEFIT), &p->benefit_start)) ||
         (why = parse_balance(F(PC_BALC), &p->acct_open_fen)) ||
         (why = parse_status(F(PC_STATUS), &p->status)))
@@ -134,7 +145,7 @@ const char *rows_institution(const struct csv_reader *r, const int *cols,
 #define F(c) field_of(r, cols, (*col = (c)))
     if ((why = copy_code(x->code, sizeof x->code, F(IC_CODE), true)) ||
         (why = copy_code(x->name, sizeof x->name, F(IC_NAME), false)) ||
-        (why = copy_code(x->region, sizeof x->region, F(IC_REGION), true)))
+        (why = parse_admdvs(x->region, sizeof x->region, F(IC_REGION))))
         return why;
     const char *type = F(IC_TYPE);
     if (strcmp(type, "hospital") == 0) x->type = INSTITUTION_HOSPITAL;
