@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "app/refusal.h"
 #include "bench/bench.h"
 #include "cli/common.h"
 #include "codec/codec.h"
@@ -50,6 +51,7 @@ struct year_run {
     int64_t settled, refused, lines, overflow;
     int64_t bills_max; /* 0: the whole year */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
+    int64_t refused_by_app[APP_REFUSAL_COUNT]; /* the store's own refusals (unknown person ...) */
     int64_t fund_fen[FUND_LAYER_COUNT + 2]; /* each fund layer, acct, cash */
 };
 
@@ -137,9 +139,9 @@ static int year_in_memory(struct year_run *run) {
          n++) {
         gen_person_get(run->city, out->psn_index, gp);
         const struct policy *policy = policy_for(run, gp->person.insutype, year);
-        if (policy == NULL) {
+        if (policy == NULL) { /* as app_settle says it: no policy for the year and scheme */
             run->refused++;
-            run->refused_by_code[E_SCHEME]++;
+            run->refused_by_code[E_POLICY_YEAR]++;
             continue;
         }
         struct packed_state *packed = &run->states[out->psn_index];
@@ -179,8 +181,14 @@ static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot
     struct settle_result r = {.code = SETTLE_OK};
     if (slot->req.status == STORE_REFUSED) {
         r.code = settle_code_parse(slot->req.error ? slot->req.error : "");
-        if (r.code == SETTLE_CODE_COUNT)
-            r.code = E_SCHEME; /* a store refusal (unknown person...) */
+        if (r.code == SETTLE_CODE_COUNT) { /* the store's own: unknown person, not insured ... */
+            for (int c = 0; c < APP_REFUSAL_COUNT; c++)
+                if (strcmp(slot->req.error, app_refusal_name((enum app_refusal_code)c)) == 0)
+                    run->refused_by_app[c]++;
+            run->refused++;
+            run->lines += slot->out.bill.line_count;
+            return 0;
+        }
     } else {
         r.setl = slot->req.stl.setl;
     }
@@ -250,6 +258,12 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
         if (run->refused_by_code[c] == 0) continue;
         printf("%s\"%s\":%lld", first ? "" : ",", settle_code_name((enum settle_code)c),
                (long long)run->refused_by_code[c]);
+        first = false;
+    }
+    for (int c = 0; c < APP_REFUSAL_COUNT; c++) {
+        if (run->refused_by_app[c] == 0) continue;
+        printf("%s\"%s\":%lld", first ? "" : ",", app_refusal_name((enum app_refusal_code)c),
+               (long long)run->refused_by_app[c]);
         first = false;
     }
     printf("},\"totals_yuan\":{");
