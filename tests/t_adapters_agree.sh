@@ -38,8 +38,9 @@ svc_outcome() {
     answer=$(call "$code" "$infno" "$input")
     [ "$(echo "$answer" | jq -r .infcode)" = 0 ] && { echo OK; return; }
     msg=$(echo "$answer" | jq -r .err_msg)
-    if [[ "$msg" =~ ^(E_[A-Z_]+):\ feedetail\[([0-9]+)\]\.([a-z_]+)\  ]]; then
-        echo "${BASH_REMATCH[1]}|${BASH_REMATCH[3]}|${BASH_REMATCH[2]}"
+    local line_re="^(E_[A-Z_]+): line ([0-9]+)( \\(feedetl_sn '[^']*'\\))?: ([a-z_]+)"
+    if [[ "$msg" =~ $line_re ]]; then # lines counted from 1 (app_refusal_text)
+        echo "${BASH_REMATCH[1]}|${BASH_REMATCH[4]}|$((BASH_REMATCH[2] - 1))"
     elif [[ "$msg" =~ ^(E_[A-Z_]+):\ ([a-z_]+)( |$) ]]; then
         echo "${BASH_REMATCH[1]}|${BASH_REMATCH[2]}|-1"
     elif [[ "$msg" =~ ^(E_[A-Z_]+)$ ]]; then

@@ -52,7 +52,7 @@ struct year_run {
     int64_t bills_max; /* 0: the whole year */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
     int64_t refused_by_app[APP_REFUSAL_COUNT]; /* the store's own refusals (unknown person ...) */
-    int64_t fund_fen[FUND_LAYER_COUNT + 2]; /* each fund layer, acct, cash */
+    int64_t fund_fen[FUND_LAYER_COUNT + 2];    /* each fund layer, acct, cash */
 };
 
 static void unpack(const struct packed_state *p, struct year_state *s, int32_t year,

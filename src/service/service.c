@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "app/refusal.h"
 #include "service/svc.h"
 
 /* The transactions: who may call each, what it reads and writes. A
@@ -589,8 +590,13 @@ static int replayable_run(struct svc_call *c) {
     if (found && strcmp(infno, c->infno) != 0)
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
     /* like a settlement's: a used msgid with another request is refused */
-    if (found && req_hash[0] != '\0' && strcmp(req_hash, c->req_hash) != 0)
-        return svc_fail(c, "E_MSGID_REUSED: msgid '%s'", c->msgid);
+    if (found && req_hash[0] != '\0' && strcmp(req_hash, c->req_hash) != 0) {
+        struct app_refusal why;
+        char text[APP_REFUSAL_TEXT_BYTES];
+        app_refuse(&why, APP_E_MSGID_REUSED);
+        app_refusal_text(&why, NULL, c->msgid, text, sizeof text);
+        return svc_fail(c, "%s", text);
+    }
     /* past the retention the answer is refused even before it is pruned */
     if (found && (kept->len == 0 || answered_s < c->now_s - c->svc->cfg.answers_kept_s))
         return svc_fail(c,

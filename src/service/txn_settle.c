@@ -69,15 +69,14 @@ bool svc_visit_settling(struct service *svc, int64_t visit_id) {
  * feedetail[3].det_item_fee_sumamt (feedetl_sn '4')" for a line, else
  * "E_POLICY_YEAR: endtime", with the value when given ("E_UNKNOWN_PERSON:
  * psn_no 'P9'"), or the bare code. */
-static int refusal(struct svc_call *c, const char *code, const char *field, int32_t line,
-                   const struct bill *bill, const char *value) {
-    assert(code != NULL && code[0] != '\0');
-    if (field != NULL && line >= 0 && bill != NULL && line < bill->line_count)
-        return svc_fail(c, "%s: feedetail[%d].%s (feedetl_sn '%s')", code, (int)line, field,
-                        bill->lines[line].feedetl_sn);
-    if (field != NULL && value != NULL) return svc_fail(c, "%s: %s '%s'", code, field, value);
-    if (field != NULL) return svc_fail(c, "%s: %s", code, field);
-    return svc_fail(c, "%s", code);
+/* A refusal in the words every adapter uses (app_refusal_text): its code,
+ * the fee line counted from 1, the field, its value and what is wrong. */
+static int refusal(struct svc_call *c, const struct app_refusal *why, const struct bill *bill,
+                   const char *value) {
+    char text[APP_REFUSAL_TEXT_BYTES];
+    assert(why != NULL && why->code != NULL && why->code[0] != '\0');
+    app_refusal_text(why, bill, value, text, sizeof text);
+    return svc_fail(c, "%s", text);
 }
 
 /* The value a refusal's field names, for its message. */
@@ -101,9 +100,7 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
     if (app_settle(&reg, &reader, &req, ans, line_results, NULL, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     const struct app_refusal *why = &ans->refusal;
-    if (why->code != NULL)
-        return refusal(c, why->code, why->field, why->line, bill,
-                       refused_value(why->field, psn_no, bill));
+    if (why->code != NULL) return refusal(c, why, bill, refused_value(why->field, psn_no, bill));
     return 0;
 }
 
@@ -384,7 +381,9 @@ static int committed(struct svc_call *c) {
     const char *value = refused_value(f, c->w->psn_no, bill);
     if (f != NULL && strcmp(f, "setl_id") == 0) value = setl_id;
     else if (f != NULL && strcmp(f, "msgid") == 0) value = c->msgid;
-    return refusal(c, r->error, f, r->error_line, bill, value);
+    struct app_refusal why = {.code = r->error, .field = f, .line = r->error_line};
+    memcpy(why.reason, r->error_reason, sizeof why.reason);
+    return refusal(c, &why, bill, value);
 }
 
 /* The answer's setl_time: the journal record's time. */
