@@ -25,6 +25,8 @@ visit_conns=(${VISIT_CONNECTIONS:-32 128})    # the hospital visit flow's concur
 pg_conns=(${PG_CONNECTIONS:-32})              # PostgreSQL: both flows
 [ -x "$YIBAO" ] && [ -x "$YIBAO_BENCH" ] || make release >/dev/null
 work=$(mktemp -d /tmp/yibao-bench-http.XXXXXX)
+# the services' token key (a PostgreSQL store has no DB.key beside it)
+export YIBAO_KEY_FILE="$work/service.key"
 pid=""
 pgdir=""
 cleanup() { # under set -e: nothing here may fail
