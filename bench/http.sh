@@ -60,9 +60,9 @@ serve() { # DB: imports the city, issues the credential, starts the server (url,
     for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
     [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
 }
-unserve() { # DB: stops the server; verdict = yibao check's last line
+unserve() { # DB: stops the server; verdict = yibao check's verdict (its last line but the head)
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-    verdict=$($YIBAO check --db "$1" | tail -n 1)
+    verdict=$($YIBAO check --db "$1" 2>&1 | grep -v '^head ' | tail -n 1)
 }
 
 field() { sed -n "s|.* $1 \([0-9.]*\).*|\1|p"; }  # value after a label in a result line
