@@ -5,7 +5,8 @@
 # or PostgreSQL with PG_URI),
 # runs alternated (old, new, old, new, ...) so that the machine's noise
 # falls on both, each on a fresh database; prints every run and the two
-# medians with their ratio. For a change's cost before it lands, e.g.
+# medians (settlements/s, requests/s, p99) with their ratios. For a
+# change's cost before it lands, e.g.
 #   git worktree add /tmp/old HEAD~1 && make -C /tmp/old release
 #   bench/ab_http.sh /tmp/old/build/release/yibao build/release/yibao
 # The load generator is the same for both: YIBAO_BENCH (default
@@ -23,6 +24,8 @@ bench=${YIBAO_BENCH:-build/release/yibao-bench}
 [ -x "$bench" ] || make release >/dev/null
 flow=${FLOW:-visit}; conns=${CONNECTIONS:-32}; secs=${SECONDS_PER_RUN:-15}; runs=${RUNS:-3}
 work=$(mktemp -d /tmp/yibao-ab.XXXXXX)
+# the services' token key (a PostgreSQL store has no DB.key beside it)
+export YIBAO_KEY_FILE="$work/service.key"
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -55,8 +58,15 @@ run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to
     if [ -n "${PG_URI:-}" ]; then psql -q "$PG_URI" -c "DROP DATABASE yibao_ab_$serial" >/dev/null; fi
     echo "$2: $line"
     echo "$2 $(echo "$line" | sed -n 's/.* settlements\/s \([0-9]*\).*/\1/p')" >>"$work/runs"
+    echo "$2 $(echo "$line" | sed -n 's/.* requests\/s \([0-9]*\).*/\1/p')" >>"$work/reqs"
+    echo "$2 $(echo "$line" | sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p')" >>"$work/p99"
 }
 for _ in $(seq "$runs"); do run "$1" old "${OLD_OPTS:-}"; run "$2" new "${NEW_OPTS:-}"; done
-median() { grep "^$1 " "$work/runs" | cut -d' ' -f2 | sort -n | sed -n "$(((runs + 1) / 2))p"; }
+median() { grep "^$1 " "$work/${2:-runs}" | cut -d' ' -f2 | sort -g | sed -n "$(((runs + 1) / 2))p"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 old=$(median old); new=$(median new)
-echo "flow $flow, $conns connections, $runs runs of $secs s each: median settlements/s old $old, new $new, new/old $(awk -v a="$new" -v b="$old" 'BEGIN { printf "%.3f", a / b }')"
+echo "flow $flow, $conns connections, $runs runs of $secs s each: median settlements/s old $old, new $new, new/old $(ratio "$new" "$old")"
+old=$(median old reqs); new=$(median new reqs)
+echo "median requests/s old $old, new $new, new/old $(ratio "$new" "$old")"
+old=$(median old p99); new=$(median new p99)
+echo "median p99 ms old $old, new $new, new/old $(ratio "$new" "$old")"

@@ -789,6 +789,52 @@ static void test_import_errors(void **state) {
     assert_check_ok(f->store);
 }
 
+/* ---- persons' rows kept (STORE_PERSON_CACHE_SLOTS) ------------------------------- */
+static void assert_same_person(const struct store_person *a, const struct store_person *b) {
+    assert_string_equal(a->psn_no, b->psn_no);
+    assert_string_equal(a->certno, b->certno);
+    assert_string_equal(a->name, b->name);
+    assert_string_equal(a->birth_date, b->birth_date);
+    assert_int_equal(a->insutype, b->insutype);
+    assert_int_equal(a->acct_open_fen, b->acct_open_fen);
+}
+
+/* A row found is kept and answered again as read (rows are insert-only);
+ * a person not found is read again, and found once imported. */
+static void test_person_cache(void **state) {
+    struct fixture *f = *state;
+    struct store_person p, q;
+    int64_t balance = 0;
+    bool found = false;
+    struct store_err err = {{0}};
+    assert_int_equal(store_person_find(f->store, "E2", &p, &found, &err), 0);
+    assert_true(found);
+    int64_t hits = store_person_cache_hits(f->store);
+    assert_int_equal(store_person_find(f->store, "E2", &q, &found, &err), 0);
+    assert_true(found);
+    assert_same_person(&p, &q);
+    assert_int_equal(store_person_get(f->store, "E2", &q, &balance, &found, &err), 0);
+    assert_true(found);
+    assert_same_person(&p, &q);
+    assert_int_equal(store_person_cache_hits(f->store), hits + 2);
+    for (int i = 0; i < 2; i++) { /* not found: not kept */
+        assert_int_equal(store_person_find(f->store, "N7", &p, &found, &err), 0);
+        assert_false(found);
+    }
+    assert_int_equal(store_person_cache_hits(f->store), hits + 2);
+    write_file(f->dir, "n7.csv",
+               "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+               "benefit_start,acct_balc\nN7,c7,n,1,1970-01-01,310,in_service,,440900,2010-01-01,"
+               "1.00\n");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/n7.csv", f->dir);
+    import_ok(f->store, "persons", path);
+    assert_int_equal(store_person_find(f->store, "N7", &p, &found, &err), 0);
+    assert_true(found);
+    assert_string_equal(p.certno, "c7");
+    assert_check_ok(f->store);
+}
+
 /* ---- limits ------------------------------------------------------------------- */
 static void test_batch_limits(void **state) {
     struct fixture *f = *state;
@@ -1075,6 +1121,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_period, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_person_cache, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_journal_encoding),
@@ -1090,6 +1137,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_period, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_person_cache, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),

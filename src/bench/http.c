@@ -10,7 +10,10 @@
  * per request (send of the first byte to the last byte of the answer) and
  * the generator's own CPU. With --flow visit each settlement is a hospital
  * system's whole outpatient visit instead: 2201 register, 2203 visit
- * information, 2204 fee lines, 2206 pre-settle, 2207 settle by mdtrt_id.
+ * information, two 2204 charge batches (the bill's lines split in two, each
+ * its own chrg_bchno), 2206 pre-settle, 2207 settle by mdtrt_id; the
+ * pre-settlement's and the settlement's medfee_sumamt must be the sum of
+ * both batches (else the answer counts as refused).
  *
  * First it signs in once (9001, on its own connection) and every body
  * carries that sign_no in its envelope, as the service requires. Bodies are
@@ -68,7 +71,7 @@ struct bench_cfg {
     char path[256];
     const char *paasid, *token, *code, *infno, *insutype;
     long long connections, seconds, persons, threads, seed;
-    bool visit_flow; /* --flow visit: 2201 2203 2204 2206 2207 per settlement */
+    bool visit_flow; /* --flow visit: 2201 2203 2204 2204 2206 2207 per settlement */
     char sign_no[SERVICE_SIGN_NO_BYTES_MAX + 1]; /* from the 9001 */
     char region[16];                             /* the city's: psn_no = region + serial */
     int64_t *who; /* serials of the persons of the --insutype scheme */
@@ -93,9 +96,13 @@ struct template {
     int64_t total_fen;
 };
 
-/* The visit flow's steps, in order; a refusal starts a new visit. */
-static const char *const visit_steps[] = {"2201", "2203", "2204", "2206", "2207"};
+/* The visit flow's steps, in order; a refusal starts a new visit. The
+ * two 2204 steps are the bill's two charge batches. */
+static const char *const visit_steps[] = {"2201", "2203", "2204", "2204", "2206", "2207"};
 #define VISIT_STEPS ((int)(sizeof visit_steps / sizeof visit_steps[0]))
+#define VISIT_STEP_FEES 2 /* the first charge batch; the second follows */
+#define VISIT_STEP_PRESETTLE 4
+#define VISIT_STEP_SETTLE 5
 
 struct conn {
     int fd;
@@ -280,18 +287,31 @@ static uint64_t msgid_of(const struct loop *l, uint64_t seq) {
     return ((uint64_t)l->index << 56) ^ (seq << 20) ^ ((uint64_t)l->end_us & 0xFFFFF);
 }
 
-/* 2204's feedetail: the template's lines under the visit's mdtrt_id. */
-static int visit_lines(const struct conn *c, const char *psn, char *out, size_t size) {
+/* The template's lines of charge batch `batch` (0 or 1): the first half,
+ * then the rest (a template has at least BENCH_LINES_MIN lines). */
+static void batch_range(const struct template *t, int batch, int *from, int *to) {
+    assert(t->lines >= 2 && (batch == 0 || batch == 1));
+    int half = t->lines / 2;
+    *from = batch == 0 ? 0 : half;
+    *to = batch == 0 ? half : t->lines;
+}
+
+/* 2204's feedetail: a charge batch of the template's lines under the
+ * visit's mdtrt_id; feedetl_sn is the line's number in the whole bill, so
+ * the two batches' are distinct. */
+static int visit_lines(const struct conn *c, const char *psn, int batch, char *out, size_t size) {
     size_t used = 0;
-    for (int i = 0; i < c->tpl->lines; i++) {
+    int from, to;
+    batch_range(c->tpl, batch, &from, &to);
+    for (int i = from; i < to; i++) {
         const struct tline *tl = &c->tpl->line[i];
         int n = snprintf(out + used, size - used,
                          "%s{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
                          "\"fee_ocur_time\":\"2020-06-01 09:30:00\",\"feedetl_sn\":\"%d\","
-                         "\"med_list_codg\":\"%s\",\"cnt\":%s,\"pric\":%s,"
-                         "\"det_item_fee_sumamt\":%" PRId64 ".%02d}",
-                         i ? "," : "", c->mdtrt_id, psn, i + 1, tl->code, tl->cnt, tl->pric,
-                         tl->fen / 100, (int)(tl->fen % 100));
+                         "\"chrg_bchno\":\"CB%d\",\"med_list_codg\":\"%s\",\"cnt\":%s,"
+                         "\"pric\":%s,\"det_item_fee_sumamt\":%" PRId64 ".%02d}",
+                         i > from ? "," : "", c->mdtrt_id, psn, i + 1, batch + 1, tl->code, tl->cnt,
+                         tl->pric, tl->fen / 100, (int)(tl->fen % 100));
         if (n < 0 || (size_t)n >= size - used) return -1;
         used += (size_t)n;
     }
@@ -317,9 +337,9 @@ static int visit_input(const struct bench_cfg *cfg, const struct conn *c, char *
             "\"begntime\":\"%s\",\"dise_codg\":\"J06.9\",\"dise_name\":\"URI\"},"
             "\"diseinfo\":[{\"diag_type\":\"1\",\"diag_code\":\"J06.9\",\"maindiag_flag\":\"1\"}]}",
             c->mdtrt_id, psn, at);
-    } else if (c->step == 2) {
+    } else if (c->step == VISIT_STEP_FEES || c->step == VISIT_STEP_FEES + 1) {
         char lines[BENCH_BODY_BYTES - 512];
-        if (visit_lines(c, psn, lines, sizeof lines) == 0)
+        if (visit_lines(c, psn, c->step - VISIT_STEP_FEES, lines, sizeof lines) == 0)
             n = snprintf(out, size, "{\"feedetail\":[%s]}", lines);
     } else {
         n = snprintf(
@@ -488,13 +508,33 @@ static int sign_in(struct bench_cfg *cfg) {
     return rc;
 }
 
+/* A (pre-)settlement's answer: its medfee_sumamt must be the total of the
+ * visit's two charge batches, in fen. */
+static bool sum_matches(const char *body, int64_t want_fen) {
+    static const char key[] = "\"medfee_sumamt\":";
+    const char *at = strstr(body, key);
+    assert(want_fen >= 0);
+    if (at == NULL) return false;
+    at += sizeof key - 1;
+    char *end = NULL;
+    long long yuan = strtoll(at, &end, 10);
+    if (end == at || end[0] != '.' || end[1] < '0' || end[1] > '9' || end[2] < '0' || end[2] > '9')
+        return false;
+    return yuan * 100 + (end[1] - '0') * 10 + (end[2] - '0') == want_fen;
+}
+
 /* Counts an answer; in the visit flow moves the connection to its next
  * step (a refusal, or the settlement, starts a new visit). */
 static void tally(struct loop *l, struct conn *c, const char *body) {
     bool accepted = strncmp(body, "{\"infcode\":0,", 13) == 0;
+    /* an accepted (pre-)settlement of the wrong sum counts as refused */
+    bool wrong = accepted && l->cfg->visit_flow &&
+                 (c->step == VISIT_STEP_PRESETTLE || c->step == VISIT_STEP_SETTLE) &&
+                 !sum_matches(body, c->tpl->total_fen);
+    if (wrong) accepted = false;
     l->requests++;
     if (!accepted && l->refused++ == 0)
-        snprintf(l->sample_err, sizeof l->sample_err, "%.255s", body);
+        snprintf(l->sample_err, sizeof l->sample_err, "%s%.240s", wrong ? "wrong sum: " : "", body);
     if (!l->cfg->visit_flow) {
         l->ok += accepted;
         return;
@@ -684,7 +724,7 @@ static int parse(int argc, char **argv, struct bench_cfg *cfg) {
             "--code FIXMEDINS [--infno 2207|2102] [--flow oneshot|visit]\n       [--connections C] "
             "[--seconds S] [--persons N] [--seed S] [--insutype 390] [--threads T]\n"
             "  (persons: those of the --insutype scheme in `yibao gen city --persons N --seed S`;\n"
-            "   --flow visit: 2201 2203 2204 2206 2207 per settlement)\n");
+            "   --flow visit: 2201 2203 2204 2204 2206 2207 per settlement)\n");
         return -1;
     }
     if (cfg->threads > cfg->connections) cfg->threads = cfg->connections;

@@ -771,12 +771,12 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c)) {
     return SVC_PENDING;
 }
 
-int svc_write(struct svc_call *c, int (*run)(struct svc_call *c),
-              int (*after)(struct svc_call *c)) {
+static int queue_job(struct svc_call *c, int (*run)(struct svc_call *c),
+                     int (*after)(struct svc_call *c), bool reads_only) {
     struct svc_worker *w = c->w;
     assert(run != NULL && after != NULL && c->txn != NULL);
     assert(!w->job_in_flight && !w->in_flight && w->after == NULL); /* the job is queued once */
-    w->job = (struct svcq_job){.run = run, .c = c};
+    w->job = (struct svcq_job){.run = run, .c = c, .reads_only = reads_only};
     if (w->waiter.resume == NULL) {
         svcq_run_alone(c->svc->db, &w->job);
         return after(c);
@@ -787,6 +787,18 @@ int svc_write(struct svc_call *c, int (*run)(struct svc_call *c),
     if (svcq_submit(c->svc->wq, &w->job, w->waiter.resume, w->waiter.ctx) != 0)
         w->waiter.resume(w->waiter.ctx); /* refused: answered with the job's error */
     return SVC_PENDING;
+}
+
+int svc_write(struct svc_call *c, int (*run)(struct svc_call *c),
+              int (*after)(struct svc_call *c)) {
+    assert(c != NULL && run != NULL);
+    return queue_job(c, run, after, false);
+}
+
+int svc_read_ordered(struct svc_call *c, int (*run)(struct svc_call *c),
+                     int (*after)(struct svc_call *c)) {
+    assert(c != NULL && run != NULL);
+    return queue_job(c, run, after, true);
 }
 
 const char *service_begin(struct service *svc, struct svc_worker *w, const struct svc_request *req,

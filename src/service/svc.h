@@ -219,6 +219,10 @@ struct svcq_job {
     void *on_done_ctx;
     bool done;
     bool queued; /* in the queue, not yet taken by a writer */
+    /* the job writes nothing: run at the front of its batch, it reads only
+     * what earlier batches committed, and is answered without waiting for
+     * its batch's commit (svcq.c) */
+    bool reads_only;
     struct svcq_job *next;
 };
 struct svcq;
@@ -382,6 +386,11 @@ int svc_commit(struct svc_call *c, int (*after)(struct svc_call *c));
  * in place without a waiter, else SVC_PENDING with the connection
  * suspended. */
 int svc_write(struct svc_call *c, int (*run)(struct svc_call *c), int (*after)(struct svc_call *c));
+/* Like svc_write for a run(c) that writes nothing but must come after the
+ * writes queued before it (and lock what it reads, on PostgreSQL): after(c)
+ * follows as soon as it ran, not after its batch's commit. */
+int svc_read_ordered(struct svc_call *c, int (*run)(struct svc_call *c),
+                     int (*after)(struct svc_call *c));
 
 /* ---- auth.c ------------------------------------------------------------ */
 /* Checks the gateway headers; fills c->err and returns -1 on refusal.

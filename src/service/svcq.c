@@ -15,6 +15,16 @@
  * them one after another. When the commit fails, every request of the
  * batch fails with the storage error and nothing of it stays.
  *
+ * A job that writes nothing (reads_only: a visit's settlement reading its
+ * lines, svc_read_ordered) is run at the front of its batch: the jobs of a
+ * batch were all queued before the writer took them, by requests in flight
+ * at the same time, so any order among them is one they could have come
+ * in. There it reads only what earlier batches committed (and, on
+ * PostgreSQL, locks it), so it is answered as soon as the batch's reads
+ * ran, without waiting for the batch's commit: one group commit less on
+ * the way of a settlement. If the reads themselves leave the transaction
+ * in doubt, they wait for the batch's fate like the others.
+ *
  * SQLite has one writer at a time anyway: one writer thread. PostgreSQL
  * takes concurrent writers, and a writer there waits a network round trip
  * per statement, so several writer threads (each its own connection) run
@@ -50,6 +60,7 @@ struct writer {
     pthread_t thread;
     bool started;
     struct svcq_job **batch;  /* [batch_max] */
+    struct svcq_job **writes; /* [batch_max]: the batch's writing jobs while it is taken */
     struct completion *calls; /* [batch_max] */
 };
 
@@ -88,16 +99,22 @@ static int run_one(struct svcdb *db, struct svcq_job *job) {
     return rc;
 }
 
-/* Runs jobs[0..n) in one transaction and commits it. */
-static void run_batch(struct svcdb *db, struct svcq_job **jobs, size_t n) {
-    assert(n > 0 && n <= SVCQ_BATCH_MAX);
-    svcdb_lock(db);
-    int rc = svcdb_begin(db);
+/* Runs jobs[0..n) in the open transaction (rc: its state so far);
+ * returns -1 once it is in doubt, the jobs from there on failed. */
+static int run_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc) {
+    assert(n <= SVCQ_BATCH_MAX && (rc == 0 || rc == -1));
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) rc = run_one(db, jobs[i]);
         else jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", svcdb_error(db));
         assert(jobs[i]->rc == 0 || jobs[i]->rc == -1);
     }
+    return rc;
+}
+
+/* Commits the transaction (rc: its state); when that fails, every job of
+ * jobs[0..n) that had succeeded fails with the storage error. */
+static void commit_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc) {
+    assert(n <= SVCQ_BATCH_MAX && (rc == 0 || rc == -1));
     if (rc == 0) rc = svcdb_commit(db);
     if (rc != 0) {
         char why[SERVICE_ERR_BYTES];
@@ -106,15 +123,16 @@ static void run_batch(struct svcdb *db, struct svcq_job **jobs, size_t n) {
         for (size_t i = 0; i < n; i++)
             if (jobs[i]->rc == 0) jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
     }
-    assert(rc == 0 || jobs[n - 1]->rc == -1); /* nothing of a failed batch succeeds */
-    svcdb_unlock(db);
+    assert(rc == 0 || n == 0 || jobs[n - 1]->rc == -1); /* nothing of a failed batch succeeds */
 }
 
 void svcq_run_alone(struct svcdb *db, struct svcq_job *job) {
     assert(db != NULL && job != NULL && job->run != NULL && job->c != NULL);
     assert(!job->queued);
     struct svcq_job *one[1] = {job};
-    run_batch(db, one, 1);
+    svcdb_lock(db);
+    commit_jobs(db, one, 1, run_jobs(db, one, 1, svcdb_begin(db) == 0 ? 0 : -1));
+    svcdb_unlock(db);
     job->done = true;
 }
 
@@ -169,29 +187,59 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     pthread_mutex_unlock(&q->lock);
 }
 
+/* The writer's batch wr->batch[0..n), its reads_only jobs first (reads of
+ * them): one transaction; the reads are answered once they ran (see the
+ * top of the file), the others after the commit. */
+static void run_batch(struct writer *wr, size_t n, size_t reads) {
+    struct svcq_job **jobs = wr->batch;
+    size_t from = 0; /* the jobs not answered yet: jobs[from..n) */
+    assert(n > 0 && n <= wr->q->batch_max && reads <= n);
+    svcdb_lock(wr->db);
+    int rc = run_jobs(wr->db, jobs, reads, svcdb_begin(wr->db) == 0 ? 0 : -1);
+    if (rc == 0 && reads > 0) {
+        finish_batch(wr->q, jobs, reads, wr->calls); /* they may be reused from here on */
+        from = reads;
+    }
+    rc = run_jobs(wr->db, jobs + reads, n - reads, rc);
+    commit_jobs(wr->db, jobs + from, n - from, rc);
+    svcdb_unlock(wr->db);
+    if (from < n) finish_batch(wr->q, jobs + from, n - from, wr->calls);
+}
+
+/* Takes up to batch_max queued jobs into wr->batch, those that write
+ * nothing first, each kind in queue order; *reads: how many of those.
+ * Called with q->lock held. */
+static size_t take_batch(struct writer *wr, size_t *reads) {
+    struct svcq *q = wr->q;
+    size_t n = 0, r = 0, w = 0;
+    while (q->head != NULL && n < q->batch_max) {
+        assert(q->head->queued && !q->head->done);
+        q->head->queued = false;
+        if (q->head->reads_only) wr->batch[r++] = q->head;
+        else wr->writes[w++] = q->head;
+        n++;
+        q->head = q->head->next;
+    }
+    if (q->head == NULL) q->tail = NULL;
+    memcpy(wr->batch + r, wr->writes, w * sizeof *wr->writes);
+    assert(n == r + w && n > 0 && n <= q->batch_max && n <= q->queued);
+    q->queued -= n;
+    *reads = r;
+    return n;
+}
+
 static void *writer_main(void *arg) {
     struct writer *wr = arg;
     struct svcq *q = wr->q;
-    struct svcq_job **jobs = wr->batch;
-    assert(jobs != NULL && wr->calls != NULL && wr->db != NULL);
+    assert(wr->batch != NULL && wr->writes != NULL && wr->calls != NULL && wr->db != NULL);
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (q->head == NULL && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
         assert((q->head == NULL) == (q->queued == 0) && q->queued <= SVCQ_QUEUED_MAX);
         if (q->head == NULL) break;
-        size_t n = 0;
-        while (q->head != NULL && n < q->batch_max) {
-            assert(q->head->queued && !q->head->done);
-            q->head->queued = false;
-            jobs[n++] = q->head;
-            q->head = q->head->next;
-        }
-        if (q->head == NULL) q->tail = NULL;
-        assert(n > 0 && n <= q->batch_max && n <= q->queued);
-        q->queued -= n;
+        size_t reads = 0, n = take_batch(wr, &reads);
         pthread_mutex_unlock(&q->lock);
-        run_batch(wr->db, jobs, n);
-        finish_batch(q, jobs, n, wr->calls);
+        run_batch(wr, n, reads);
         prune_when_due(q, wr->db);
         pthread_mutex_lock(&q->lock);
     }
@@ -205,8 +253,9 @@ static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
     wr->q = q;
     wr->db = db;
     wr->batch = calloc(q->batch_max, sizeof *wr->batch);
+    wr->writes = calloc(q->batch_max, sizeof *wr->writes);
     wr->calls = calloc(q->batch_max, sizeof *wr->calls);
-    if (wr->batch == NULL || wr->calls == NULL) return -1;
+    if (wr->batch == NULL || wr->writes == NULL || wr->calls == NULL) return -1;
     wr->started = pthread_create(&wr->thread, NULL, writer_main, wr) == 0;
     return wr->started ? 0 : -1;
 }
@@ -247,6 +296,7 @@ void svcq_stop(struct svcq *q) {
         struct writer *wr = &q->writers[i];
         if (wr->started) pthread_join(wr->thread, NULL);
         free(wr->batch);
+        free(wr->writes);
         free(wr->calls);
     }
     assert(q->head == NULL && q->queued == 0);

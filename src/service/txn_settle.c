@@ -683,7 +683,8 @@ static int visit_settle_done(struct svc_call *c) {
 /* A job on the service tables' writer: reads the visit and its unsettled
  * lines after every write queued before it, and reserves the visit, so no
  * line upload, withdrawal or second settlement of it comes between this
- * read and the link (visit_open() refuses them while it is settling). */
+ * read and the link (visit_open() refuses them while it is settling). It
+ * writes nothing (svc_read_ordered: answered once it ran). */
 static int visit_settle_read(struct svc_call *c) {
     struct svc_worker *w = c->w;
     const struct json_value *data = json_get(c->input, "data");
@@ -735,7 +736,7 @@ int txn_settle(struct svc_call *c) {
     bool done = false;
     if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
     assert(!c->w->settling); /* given back by the last request */
-    return svc_write(c, visit_settle_read, visit_settle_go);
+    return svc_read_ordered(c, visit_settle_read, visit_settle_go);
 }
 
 /* ---- one-shot: pharmacy (2101/2102) and hospital (2207/2304 + feedetail) ---- */

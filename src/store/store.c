@@ -14,6 +14,7 @@
 #include "json/json.h"
 #include <stdatomic.h>
 
+#include "core/hash.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
 
@@ -41,7 +42,16 @@ struct store {
     struct registry *reg;        /* the current snapshot (registry.c); under reg_lock */
     pthread_mutex_t reg_lock;    /* reg and the snapshots' holders */
     pthread_mutex_t reload_lock; /* one loader of a new snapshot at a time */
+
+    /* persons' rows found (insert-only: never stale), one per slot of the
+     * psn_no's hash, the last one read; under person_lock */
+    struct store_person *person_slots; /* [STORE_PERSON_CACHE_SLOTS]; psn_no "" empty */
+    pthread_mutex_t person_lock;
+    int64_t person_hits;
 };
+
+_Static_assert((STORE_PERSON_CACHE_SLOTS & (STORE_PERSON_CACHE_SLOTS - 1)) == 0,
+               "STORE_PERSON_CACHE_SLOTS is a power of two");
 
 const struct store_backend *store_backend_for(const char *target) {
     assert(target != NULL);
@@ -184,9 +194,13 @@ int store_open_as(const char *target, enum store_mode mode, struct store **out,
     snprintf(s->target, sizeof s->target, "%s", target);
     pthread_mutex_init(&s->reg_lock, NULL);
     pthread_mutex_init(&s->reload_lock, NULL);
+    pthread_mutex_init(&s->person_lock, NULL);
     atomic_init(&s->reader_next, 0);
     for (int i = 0; i < STORE_READERS; i++) pthread_mutex_init(&s->readers[i].lock, NULL);
-    int rc = s->ops->open(target, mode, &s->conn, err);
+    s->person_slots = calloc(STORE_PERSON_CACHE_SLOTS, sizeof *s->person_slots);
+    int rc = -1;
+    if (s->person_slots == NULL) store_errf(err, "out of memory");
+    else rc = s->ops->open(target, mode, &s->conn, err);
     for (int i = 0; i < STORE_READERS && rc == 0; i++) /* what the first one made or checked */
         rc = s->ops->open(target, mode, &s->readers[i].conn, err);
     if (rc != 0 || store_reload_registry(s, err) != 0) {
@@ -211,6 +225,8 @@ void store_close(struct store *s) {
     registry_free(s->reg); /* nobody holds it once the store closes */
     pthread_mutex_destroy(&s->reg_lock);
     pthread_mutex_destroy(&s->reload_lock);
+    pthread_mutex_destroy(&s->person_lock);
+    free(s->person_slots);
     free(s);
 }
 
@@ -254,12 +270,29 @@ struct person_read {
     int64_t checkpoint_seq, tail_seq;
 };
 
+/* read_tables through the backend's one-statement read. */
+static int read_tables_at_once(struct store *s, struct store_conn *conn, struct person_read *r,
+                               struct store_err *err) {
+    struct store_person_tables t = {.account = r->account};
+    assert(s->ops->person_tables_get != NULL && r->psn_no != NULL && r->year >= 0);
+    snprintf(t.key.psn_no, sizeof t.key.psn_no, "%s", r->psn_no);
+    t.key.year = r->year;
+    if (s->ops->person_tables_get(conn, &t, err) != 0) return -1;
+    /* a store from before checkpoints: the tables are at the tail */
+    r->checkpoint_seq = t.checkpoint_found ? t.checkpoint_seq : t.tail_seq;
+    r->tail_seq = t.tail_seq;
+    if (r->year > 0) r->st = t.st;
+    r->balance_fen = t.balance_fen;
+    return 0;
+}
+
 /* Table values at one (checkpoint, tail): re-read when a commit landed
  * between the statements. */
 static int read_tables(struct store *s, struct store_conn *conn, struct person_read *r,
                        struct store_err *err) {
     struct state_key key;
     assert(r->psn_no != NULL && r->account != NULL && r->year >= 0);
+    if (s->ops->person_tables_get != NULL) return read_tables_at_once(s, conn, r, err);
     snprintf(key.psn_no, sizeof key.psn_no, "%s", r->psn_no);
     key.year = r->year;
     for (int attempt = 0; attempt < READ_ATTEMPTS_MAX; attempt++) {
@@ -352,13 +385,61 @@ static int read_person(struct store *s, struct reader *rd, struct person_read *r
     return rc == -1 ? -1 : 0;
 }
 
+/* ---- persons' rows kept (store.h: store_person_find) ---- */
+static struct store_person *person_slot(struct store *s, const char *psn_no) {
+    uint64_t h = fnv1a_text(FNV_OFFSET, psn_no);
+    assert(s->person_slots != NULL);
+    return &s->person_slots[h & (STORE_PERSON_CACHE_SLOTS - 1)];
+}
+
+/* The row of psn_no when kept (true, into out). */
+static bool person_kept(struct store *s, const char *psn_no, struct store_person *out) {
+    assert(psn_no != NULL && out != NULL);
+    if (psn_no[0] == '\0') return false; /* the empty slot's key */
+    pthread_mutex_lock(&s->person_lock);
+    const struct store_person *p = person_slot(s, psn_no);
+    bool kept = strcmp(p->psn_no, psn_no) == 0;
+    if (kept) *out = *p, s->person_hits++;
+    pthread_mutex_unlock(&s->person_lock);
+    return kept;
+}
+
+static void person_keep(struct store *s, const struct store_person *p) {
+    assert(p != NULL);
+    if (p->psn_no[0] == '\0') return;
+    pthread_mutex_lock(&s->person_lock);
+    *person_slot(s, p->psn_no) = *p;
+    pthread_mutex_unlock(&s->person_lock);
+}
+
+int64_t store_person_cache_hits(struct store *s) {
+    assert(s != NULL);
+    pthread_mutex_lock(&s->person_lock);
+    int64_t hits = s->person_hits;
+    pthread_mutex_unlock(&s->person_lock);
+    assert(hits >= 0);
+    return hits;
+}
+
+/* The row, kept or read on rd (the caller holds it), and kept when found. */
+static int person_row(struct store *s, struct reader *rd, const char *psn_no,
+                      struct store_person *out, bool *found, struct store_err *err) {
+    assert(rd != NULL && found != NULL);
+    *found = person_kept(s, psn_no, out);
+    if (*found) return 0;
+    if (s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err) != 0) return -1;
+    assert(!*found || strcmp(out->psn_no, psn_no) == 0);
+    if (*found) person_keep(s, out);
+    return 0;
+}
+
 int store_person_get(struct store *s, const char *psn_no, struct store_person *out,
                      int64_t *acct_balc_fen, bool *found, struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
     assert(out != NULL && acct_balc_fen != NULL && found != NULL);
     struct person_read r = {.psn_no = psn_no};
     struct reader *rd = reader_take(s);
-    int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
+    int rc = person_row(s, rd, psn_no, out, found, err);
     if (rc == 0) rc = read_person(s, rd, &r, err);
     reader_give(rd);
     *acct_balc_fen = r.balance_fen;
@@ -417,8 +498,9 @@ int store_person_find(struct store *s, const char *psn_no, struct store_person *
                       struct store_err *err) {
     assert(s != NULL && psn_no != NULL);
     assert(out != NULL && found != NULL);
+    if (person_kept(s, psn_no, out)) return *found = true, 0; /* no reader needed */
     struct reader *rd = reader_take(s);
-    int rc = s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err);
+    int rc = person_row(s, rd, psn_no, out, found, err);
     reader_give(rd);
     return rc;
 }

@@ -46,6 +46,7 @@
 #define CHECKPOINT_RECORDS_MAX \
     131072                /* journal records after the checkpoint before one is written */
 #define POLICIES_MAX 1024 /* policies held in memory */
+#define STORE_PERSON_CACHE_SLOTS 8192 /* persons' rows the readers keep (a power of two) */
 /* A journal record's attached data (journal_data): a settlement's bill
  * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog or
  * institutions file. */
@@ -182,6 +183,16 @@ enum store_mode {
     STORE_MODE_READ_ONLY,  /* must be a yibao store no newer than this binary; read only */
 };
 
+/* One person's rows at one snapshot (store_backend.person_tables_get). */
+struct store_person_tables {
+    struct state_key key; /* key.year 0: no year state is wanted */
+    const char *account;  /* the person's account */
+    int64_t checkpoint_seq, tail_seq;
+    bool checkpoint_found, state_found;
+    struct year_state st; /* as states_get gives it (found or not) */
+    int64_t balance_fen;  /* 0: no such account yet */
+};
+
 struct store_backend {
     const char *name;
     int (*open)(const char *target, enum store_mode mode, struct store_conn **out,
@@ -268,6 +279,12 @@ struct store_backend {
     int (*checkpoint_get)(struct store_conn *conn, int64_t *checkpoint_seq, bool *found,
                           int64_t *tail_seq, struct store_err *err);
     int (*checkpoint_put)(struct store_conn *conn, int64_t checkpoint_seq, struct store_err *err);
+    /* Optional (NULL: read one by one, and read again when a commit came
+     * between): what checkpoint_get, states_get and balances_get give for
+     * one person, in one statement and so one snapshot (one round trip on
+     * PostgreSQL instead of four). */
+    int (*person_tables_get)(struct store_conn *conn, struct store_person_tables *r,
+                             struct store_err *err);
 
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
@@ -475,8 +492,15 @@ int store_settlement_bill(struct store *store, int64_t setl_id, struct bill *bil
 int store_person_by_certno(struct store *store, const char *certno,
                            char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
                            struct store_err *err);
+/* The registry row alone. Rows are insert-only (a duplicate psn_no is
+ * refused), so a row once read stays true: the readers keep the last
+ * STORE_PERSON_CACHE_SLOTS found (store_person_get and store_person_find
+ * answer from them without a read); a person not found is read again every
+ * time, as an import may add them. */
 int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
                       bool *found, struct store_err *err);
+/* Reads answered by the persons kept, since the store opened (tests). */
+int64_t store_person_cache_hits(struct store *store);
 int store_state_get(struct store *store, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err); /* zero year if none; with the balance */
 int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,

@@ -1186,6 +1186,41 @@ static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool
     return 0;
 }
 
+/* checkpoint_get, states_get and balances_get of one person in one
+ * statement: one snapshot, one round trip. */
+static int pg_person_tables_get(struct store_conn *c, struct store_person_tables *r,
+                                struct store_err *err) {
+    char year[16];
+    assert(r != NULL && r->account != NULL && r->key.year >= 0);
+    snprintf(year, sizeof year, "%d", (int)r->key.year);
+    const char *params[3] = {r->key.psn_no, year, r->account};
+    PGresult *res = pg_run(c,
+                           "SELECT s." STATE_COLS ", (SELECT seq FROM checkpoint WHERE id = 1), "
+                           "(SELECT max(seq) FROM journal), (SELECT balance FROM accounts WHERE "
+                           "account = $3) FROM (SELECT 1) AS one LEFT JOIN states s ON "
+                           "s.psn_no = $1 AND s.year = $2::int",
+                           3, params, err);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQnfields(res) != STATE_SPECIAL_COL + 4) {
+        PQclear(res);
+        return store_errf(err, "postgresql: a person's tables: not one row"), -1;
+    }
+    const int at = STATE_SPECIAL_COL + 1; /* after the state's columns */
+    r->state_found = !PQgetisnull(res, 0, 0);
+    year_state_init(&r->st, r->key.year, 0);
+    if (r->state_found) {
+        struct state_key k;
+        state_fill(res, 0, &k, &r->st);
+        assert(k.year == r->key.year); /* joined on the key */
+    }
+    r->checkpoint_found = !PQgetisnull(res, 0, at);
+    r->checkpoint_seq = r->checkpoint_found ? col_i64(res, 0, at) : 0;
+    r->tail_seq = PQgetisnull(res, 0, at + 1) ? 0 : col_i64(res, 0, at + 1);
+    r->balance_fen = PQgetisnull(res, 0, at + 2) ? 0 : col_i64(res, 0, at + 2);
+    PQclear(res);
+    return 0;
+}
+
 static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
     assert(gen != NULL);
     PGresult *res = pg_run(c, REGISTRY_GEN_SQL, 0, NULL, err);
@@ -1321,6 +1356,7 @@ const struct store_backend store_pg_backend = {
     .balances_get = pg_balances_get,
     .balances_scan = pg_balances_scan,
     .checkpoint_get = pg_checkpoint_get,
+    .person_tables_get = pg_person_tables_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
     .credential_get = pg_credential_get,
