@@ -161,6 +161,24 @@ typedef int (*svc_nonce_cb)(void *ctx, const struct svc_nonce *row);
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
+/* An institution's own item code mapped to a catalog item (3301, 3302):
+ * one row per (fixmedins_code, list_type, hilist_id). */
+#define SVC_LIST_TYPE_BYTES_MAX 7 /* list_type: "101" drugs, "201" services, ... */
+#define SVC_DATE_BYTES 10         /* yyyy-MM-dd */
+struct svc_mapping {
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    char list_type[SVC_LIST_TYPE_BYTES_MAX + 1];
+    char hilist_id[CODE_BYTES_MAX + 1]; /* fixmedins_hilist_id */
+    char hilist_name[NAME_BYTES_MAX + 1];
+    char med_list_codg[CODE_BYTES_MAX + 1];
+    char begndate[SVC_DATE_BYTES + 1], enddate[SVC_DATE_BYTES + 1];
+    int64_t time_s; /* uploaded (unix seconds) */
+};
+/* Inserts, or updates the row of the same key; *existed when there was one. */
+int svcdb_mapping_put(struct svcdb *db, const struct svc_mapping *m, bool *existed);
+/* Deletes the row of (code, list_type, hilist_id) mapped to med_list_codg; *deleted. */
+int svcdb_mapping_delete(struct svcdb *db, const char *code, const char *list_type,
+                         const char *hilist_id, const char *med_list_codg, bool *deleted);
 /* A person read, audited (svc_audit): who asked for whom, and the outcome. */
 #define SVC_AUDIT_OUTCOME_BYTES_MAX 160
 struct svc_audit {

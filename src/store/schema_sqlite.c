@@ -122,6 +122,13 @@ static const struct schema_migration MIGRATIONS[] = {
      * certno, as hospitals identify patients) */
     {10, "persons_certno index", NULL,
      "CREATE INDEX IF NOT EXISTS persons_certno ON persons (certno);"},
+    /* an institution's own item codes mapped to the catalog's (3301; 3302
+     * deletes one): one row per (institution, list type, own code) */
+    {11, "svc_mapping", NULL,
+     "CREATE TABLE IF NOT EXISTS svc_mapping (code TEXT NOT NULL, list_type TEXT NOT NULL,"
+     " hilist_id TEXT NOT NULL, hilist_name TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
+     " begndate TEXT NOT NULL, enddate TEXT NOT NULL, time_s INTEGER NOT NULL,"
+     " PRIMARY KEY (code, list_type, hilist_id));"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
