@@ -464,6 +464,19 @@ enum svc_designation {
     SVC_DESIGNATION_NOW,      /* designated at the request's time (a visit opened or added to) */
     SVC_DESIGNATION_BILL,     /* at the bill's date, by the settlement use case */
 };
+/* What a catalog transaction lists (txn_catalog.c). */
+enum svc_list {
+    SVC_LIST_NONE = 0,
+    SVC_LIST_DRUGS,     /* 1301: codes X (western), Z (patent Chinese), T (herbal pieces) */
+    SVC_LIST_SERVICES,  /* 1305: any other code */
+    SVC_LIST_MATERIALS, /* 1306: codes C (consumables) */
+    SVC_LIST_DIAGNOSES, /* 1307: the policies' special diseases and waived prefixes */
+    SVC_LIST_ITEMS,     /* 1312: every item, paged */
+    SVC_LIST_CAPS,      /* 1318: price caps, paged */
+    SVC_LIST_SELFPAY,   /* 1319: pre-self-pay ratios, paged */
+};
+#define SVC_PAGE_SIZE_MAX 500         /* 1312/1318/1319: rows per page */
+#define SVC_FILE_QURY_NO_BYTES_MAX 40 /* file_qury_no: C(40) */
 /* One row per infno (service.c), with designated initialisers: what a
  * handler needs to know of its transaction it reads here, never from the
  * infno's digits. */
@@ -482,6 +495,7 @@ struct svc_txn {
     /* reads a person's data (name, ID number, balance): rate-limited per
      * credential and audited (svc_audit) before it is answered */
     bool reads_person;
+    enum svc_list list; /* a catalog transaction's list */
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -506,6 +520,13 @@ int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
 int txn_settle(struct svc_call *c);          /* 2207, 2304 */
 int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
 int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
+int txn_catalog_file(struct svc_call *c);    /* 1301, 1305, 1306, 1307 */
+int txn_catalog_page(struct svc_call *c);    /* 1312, 1318, 1319 */
+int txn_file_download(struct svc_call *c);   /* 9102 */
+int txn_mapping_upload(struct svc_call *c);  /* 3301 */
+int txn_mapping_revoke(struct svc_call *c);  /* 3302 */
+/* txn_visit.c: med_chrgitm_type of a national list code */
+const char *svc_charge_item_type(const char *code);
 
 /* txn_visit.c helpers shared with settlement */
 int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,

@@ -327,6 +327,8 @@ const struct policy *registry_policy(const struct registry *r, const char *regio
  * to let the engine name a bill's error when no exact policy applies. */
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
                                               int32_t insutype);
+/* Every policy held (1307 lists their diseases). */
+const struct policy *registry_policies(const struct registry *r, size_t *count);
 const struct catalog *registry_catalog(const struct registry *r);
 int64_t registry_gen(const struct registry *r);
 /* registry.c internals for store.c */
