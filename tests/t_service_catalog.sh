@@ -5,7 +5,8 @@
 # 1318 1319) with their values, page edges and the page size limit
 # (SVC_PAGE_SIZE_MAX); the mapping upload and revoke (3301 3302) with
 # replay by msgid, E_MSGID_REUSED, a repeated upload (an update) and bad
-# input refused naming the field with nothing stored. Figures: the conformance catalog
+# input refused naming the field with nothing stored; the detail
+# reconciliation (3202) and its file. Figures: the conformance catalog
 # (15 items: 8 with codes X.., 7 others) and the 2020 Maoming policies
 # (class B prepay 0.10; 5 special diseases and the waived prefix F20 each).
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
@@ -24,9 +25,9 @@ else sql() { sqlite3 -batch "$db" "$1"; }
 fi
 
 make_city
-credential H3; credential H8
+credential H3; credential H8; credential P1
 start_server --threads 4
-sign_in H3 H8
+sign_in H3 H8 P1
 # the catalog's version: the registry's generation, the seq of the last import
 gen=$(sql "SELECT max(seq) FROM journal")
 
@@ -60,7 +61,7 @@ expect_field "$a" .output.file_qury_no "1301-$gen-E"; expect_field "$a" .output.
 f=$(file "1301-$gen-E"); expect_ok "$f"; expect_field "$f" .output.file_content ""
 a=$(call H3 1301 '{"data":{}}'); expect_err "$a" "^input.data.ver: missing"
 # unknown file numbers, and one of another version, are refused naming the field
-for no in nosuch 1312-$gen-A 2207-$gen-A 1301-$gen-X 1301--A 3202-20200101-20200101; do
+for no in nosuch 1312-$gen-A 2207-$gen-A 1301-$gen-X 1301--A 3202-20200230-2020; do
     a=$(file "$no"); expect_err "$a" "^input.fsDownloadIn.file_qury_no: no such file '$no'$"
 done
 a=$(call H3 9102 '{"fsDownloadIn":{}}'); expect_err "$a" "^input.fsDownloadIn.file_qury_no: missing"
@@ -142,6 +143,30 @@ a=$(call H3 3302 "$rv" H3MAP0002); expect_ok "$a" # the replay: its kept answer
 a=$(call H3 3302 "$rv"); expect_err "$a" "no mapping of 'H-XA01'"
 [ "$(sql "SELECT count(*) FROM svc_mapping")" = 1 ] || fail "H8's mapping went: $(maps)"
 
+# ---- 3202: detail reconciliation ------------------------------------------------
+rx='{"data":{"psn_no":"P0002","insutype":"310","begntime":"2020-05-01 10:00:00","medfee_sumamt":28.80,"acct_used_flag":"1"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":24,"pric":1.2,"det_item_fee_sumamt":28.8}]}'
+a=$(call P1 2102 "$rx" P1RX0001); expect_ok "$a"; setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call P1 2103 "{\"data\":{\"psn_no\":\"P0002\",\"setl_id\":\"$setl\"}}"); expect_ok "$a"
+revoke=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call P1 2102 "$rx" P1RX0002); expect_ok "$a"; setl2=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+today=$(date +%F) day=$(date +%Y%m%d)
+# recon CODE MEDFEE CASH CNT [FILE_QURY_NO]
+recon() { call "$1" 3202 "{\"data\":{\"setl_optins\":\"440900\",\"file_qury_no\":\"${5:-}\",\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":$2,\"fund_pay_sumamt\":0,\"cash_payamt\":$3,\"fixmedins_setl_cnt\":$4,\"clr_type\":\"41\",\"refd_setl_flag\":\"0\",\"fixmedins_refd_setl_flag\":\"0\"}}"; }
+a=$(recon P1 28.80 0 1); expect_ok "$a"
+expect_field "$a" .output.fileinfo.file_qury_no "3202-$day-$day"; expect_field "$a" .output.fileinfo.stmt_rslt 0
+expect_field "$a" .output.fileinfo.plaf_medfee_sumamt 28.8
+a=$(recon P1 57.60 0 2); expect_field "$a" .output.fileinfo.stmt_rslt 1
+expect_field "$a" .output.fileinfo.diff_medfee_sumamt 28.8; expect_field "$a" .output.fileinfo.diff_fixmedins_setl_cnt 1
+f=$(file "3202-$day-$day" P1); expect_ok "$f"; expect_field "$f" .output.data_cnt 3
+c=$(echo "$f" | jq -r .output.file_content)
+echo "$c" | grep -qxP "$setl\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0001" || fail "3202 line of $setl: $c"
+echo "$c" | grep -qxP "$revoke\t\tP0002\t-28.80\t0.00\t-28.80\t0.00\t1\t$setl\t.*" || fail "3202 revoke line: $c"
+echo "$c" | grep -qxP "$setl2\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0002" || fail "3202 line of $setl2: $c"
+# another institution's detail holds none of P1's settlements
+f=$(file "3202-$day-$day" H3); expect_field "$f" .output.data_cnt 0
+a=$(recon P1 28.80 0 1 F-OF-9101); expect_err "$a" "^input.data.file_qury_no: detail files uploaded by 9101 are not served"
+a=$(call P1 3202 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\"}}"); expect_err "$a" "^input.data.setl_optins: missing"
+a=$(call P1 3202 '{"data":{"stmt_begndate":"2020-02-01","stmt_enddate":"2020-01-01"}}'); expect_err "$a" "^input.data.stmt_enddate: before stmt_begndate$"
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check: $out"
 echo "t_service_catalog ($SVC_BACKEND): ok"

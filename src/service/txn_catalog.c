@@ -345,12 +345,29 @@ static bool qury_no_parse(const char *text, const struct svc_txn **t, int64_t *g
     return (*t)->list >= SVC_LIST_DRUGS && (*t)->list <= SVC_LIST_DIAGNOSES;
 }
 
+/* "3202-20200601-20200630": 3202's detail of a period. */
+static bool detail_qury_no_parse(const char *text, datetime_s *begn, datetime_s *end) {
+    int y1, m1, d1, y2, m2, d2;
+    char tail;
+    assert(text != NULL && begn != NULL && end != NULL);
+    if (sscanf(text, "3202-%4d%2d%2d-%4d%2d%2d%c", &y1, &m1, &d1, &y2, &m2, &d2, &tail) != 6)
+        return false;
+    if (m1 < 1 || m1 > 12 || d1 < 1 || d1 > 31 || m2 < 1 || m2 > 12 || d2 < 1 || d2 > 31)
+        return false;
+    *begn = datetime_from_civil(y1, m1, d1, 0, 0, 0);
+    *end = datetime_from_civil(y2, m2, d2, 0, 0, 0);
+    return *begn <= *end;
+}
+
 static int file_make(struct svc_call *c, const char *no, const char *p, int64_t *rows) {
     const struct svc_txn *t = NULL;
     int64_t gen = 0;
     bool empty = false;
+    datetime_s begn, end;
     assert(no != NULL && rows != NULL);
     json_buf_reset(&c->w->scratch);
+    if (detail_qury_no_parse(no, &begn, &end))
+        return svc_detail_file(c, begn, end, &c->w->scratch, rows);
     if (!qury_no_parse(no, &t, &gen, &empty))
         return svc_fail(c, "%s.file_qury_no: no such file '%s'", p, no);
     if (gen != registry_gen(c->reg))
