@@ -75,6 +75,9 @@ a=$(call "$code" 3301 '{"data":{"fixmedins_hilist_id":"OWN-XA01","fixmedins_hili
 expect_ok "$a"
 [ "$(sql "SELECT med_list_codg FROM svc_mapping WHERE code = '$code' AND hilist_id = 'OWN-XA01'")" = XA01 ] ||
     fail "3301 on the migrated store: $(sql "SELECT * FROM svc_mapping")"
+# its catalog import kept no file (a release before journal_data): no names, lists by code
+a=$(call "$code" 1312 '{"data":{"page_num":1,"page_size":1,"hilist_code":"XA01"}}')
+expect_field "$a" '.output.data[0].hilist_name' ""; expect_field "$a" '.output.data[0].list_type' 101
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check after settling: $out"
 [[ "$out" == "check ok: $((records + 2)) journal records"* ]] || fail "check: $out"

@@ -7,7 +7,8 @@
 # replay by msgid, E_MSGID_REUSED, a repeated upload (an update) and bad
 # input refused naming the field with nothing stored; the detail
 # reconciliation (3202) and its file. Figures: the conformance catalog
-# (15 items: 8 with codes X.., 7 others) and the 2020 Maoming policies
+# (15 items: 7 drugs, 7 services, 1 material by their kind, with names)
+# and the 2020 Maoming policies
 # (class B prepay 0.10; 5 special diseases and the waived prefix F20 each).
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
 set -euo pipefail
@@ -35,7 +36,7 @@ gen=$(sql "SELECT max(seq) FROM journal")
 # file NO [CODE]: 9102's answer for a file query number
 file() { call "${2:-H3}" 9102 "{\"fsDownloadIn\":{\"file_qury_no\":\"$1\",\"filename\":\"f.txt\",\"fixmedins_code\":\"${2:-H3}\"}}"; }
 tomorrow=$(date -d tomorrow +%F)
-for want in 1301:8 1305:7 1306:0 1307:12; do
+for want in 1301:7 1305:7 1306:1 1307:12; do
     infno=${want%:*} rows=${want#*:}
     a=$(call H3 "$infno" '{"data":{"ver":"0"}}'); expect_ok "$a"
     expect_field "$a" .output.file_qury_no "$infno-$gen-A"
@@ -49,9 +50,14 @@ f=$(file "1301-$gen-A" | jq -r .output.file_content)
 [ "$(echo "$f" | head -1)" = "$(printf 'med_list_codg\thilist_name\tlist_type\tmed_chrgitm_type\tchrgitm_lv\tselfpay_prop\tpric_uplmt_amt\tvali_flag')" ] ||
     fail "1301 header: $f"
 # class A 0, class C 1, class B its own share; a cap, or 999999 for none
-echo "$f" | grep -qxP 'XA02\t\t101\t09\t01\t0.0\t12.5\t1' || fail "1301 XA02: $f"
-echo "$f" | grep -qxP 'XB02\t\t101\t09\t02\t0.2\t999999.0\t1' || fail "1301 XB02: $f"
-echo "$f" | grep -qxP 'XC01\t\t101\t09\t03\t1.0\t999999.0\t1' || fail "1301 XC01: $f"
+echo "$f" | grep -qxP 'XA02\tnifedipine tablet 10mg\t101\t09\t01\t0.0\t12.5\t1' || fail "1301 XA02: $f"
+echo "$f" | grep -qxP 'XB02\timported antibiotic injection\t101\t09\t02\t0.2\t999999.0\t1' || fail "1301 XB02: $f"
+echo "$f" | grep -qxP 'XC01\timported nutrition supplement\t101\t09\t03\t1.0\t999999.0\t1' || fail "1301 XC01: $f"
+# the kind decides the list, not the code: XA09 is a service, MB01 a material
+f=$(file "1305-$gen-A" | jq -r .output.file_content)
+echo "$f" | grep -qxP 'XA09\titem whose price cap is zero\t201\t09\t01\t0.0\t0.0\t1' || fail "1305 XA09: $f"
+f=$(file "1306-$gen-A" | jq -r .output.file_content)
+echo "$f" | grep -qxP 'MB01\tcoronary stent\t301\t14\t02\t0.3\t5000.0\t1' || fail "1306 MB01: $f"
 f=$(file "1307-$gen-A" | jq -r .output.file_content)
 echo "$f" | grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2020\t1500.00' || fail "1307: $f"
 echo "$f" | grep -qxP 'F20\t\tdeductible_waived_prefix\t440900\t310\t2020\t' || fail "1307 F20: $f"
@@ -91,6 +97,8 @@ a=$(call H3 1312 '{"data":{"page_num":1}}'); expect_err "$a" "^input.data.page_s
 a=$(page 1312 1 10 XB02); expect_ok "$a"; expect_field "$a" .output.recordCounts 1
 expect_field "$a" '.output.data[0].chrgitm_lv' 02; expect_field "$a" '.output.data[0].list_type' 101
 expect_field "$a" '.output.data[0].med_chrgitm_type' 09; expect_field "$a" '.output.data[0].lmt_used_flag' 0
+expect_field "$a" '.output.data[0].hilist_name' "imported antibiotic injection"
+a=$(page 1312 1 10 MB01); expect_field "$a" '.output.data[0].list_type' 301
 a=$(page 1312 1 10 NOSUCH); expect_ok "$a"; expect_field "$a" .output.recordCounts 0
 a=$(page 1318 1 10 XA02); expect_field "$a" '.output.data[0].hilist_pric_uplmt_amt' 12.5
 a=$(page 1318 1 10 XA01); expect_field "$a" '.output.data[0].hilist_pric_uplmt_amt' 999999
@@ -126,6 +134,7 @@ bad() { # PATTERN INPUT: refused, nothing stored
 }
 bad "^input.data.med_list_codg: 'NOSUCH' is not in the catalog$" "${up/\"XA01\"/\"NOSUCH\"}"
 bad "^input.data.list_type: '201' is not the list of 'XA01' (101)$" "${up/\"101\"/\"201\"}"
+bad "^input.data.list_type: '101' is not the list of 'MB01' (301)$" "${up/\"XA01\"/\"MB01\"}"
 bad "^input.data.enddate: before begndate$" "${up/2099-12-31/2019-12-31}"
 bad "^input.data.begndate: " "${up/2020-01-01/2020-13-01}"
 bad "^input.data.fixmedins_hilist_name: missing" "${up/amoxicillin (ours)/}"

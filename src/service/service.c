@@ -392,6 +392,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
     pthread_mutex_init(&svc->cred_lock, NULL);
     pthread_mutex_init(&svc->pool_lock, NULL);
     pthread_mutex_init(&svc->scan_lock, NULL);
+    pthread_mutex_init(&svc->text_lock, NULL);
     pthread_mutex_init(&svc->settling_lock, NULL);
     struct store_err serr = {{0}};
     if (store_open_as(db, STORE_MODE_EXISTING, &svc->store, &serr) != 0 ||
@@ -451,6 +452,8 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->cred_lock);
     pthread_mutex_destroy(&svc->pool_lock);
     pthread_mutex_destroy(&svc->scan_lock);
+    svc_catalog_text_free(svc->text);
+    pthread_mutex_destroy(&svc->text_lock);
     assert(svc->settling_count == 0); /* every reservation was given back */
     pthread_mutex_destroy(&svc->settling_lock);
     free(svc);

@@ -292,9 +292,13 @@ struct service {
     pthread_mutex_t pool_lock;
     struct svc_worker **pool;
     size_t pool_count, pool_cap;
-    /* for 3201: our own backend connection for journal scans */
+    /* for 3201, 3202 and the catalog's: our own backend connection for journal scans */
     struct store_conn *scan_conn;
     pthread_mutex_t scan_lock;
+    /* the catalog's names and kinds, read from the last catalog import's
+     * kept file (txn_catalog.c); NULL until a catalog transaction needs it */
+    pthread_mutex_t text_lock;
+    struct svc_catalog_text *text;
     char target[STORE_URI_BYTES_MAX + 1];
     /* visits being settled (txn_settle.c): one settlement per visit at a time */
     pthread_mutex_t settling_lock;
@@ -499,33 +503,35 @@ struct svc_txn {
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
-int txn_signin(struct svc_call *c);           /* 9001 */
-int txn_signout(struct svc_call *c);          /* 9002 */
-int txn_person(struct svc_call *c);           /* 1101 */
-int txn_cumulative(struct svc_call *c);       /* 5206 */
-int txn_benefit_check(struct svc_call *c);    /* 2001 */
-int txn_reverse(struct svc_call *c);          /* 2601 */
-int txn_setl_query(struct svc_call *c);       /* 5203 */
-int txn_reconcile(struct svc_call *c);        /* 3201 */
-int txn_register(struct svc_call *c);         /* 2201 */
-int txn_register_cancel(struct svc_call *c);  /* 2202, 2404 */
-int txn_visit_info(struct svc_call *c);       /* 2203 */
-int txn_fee_prepare(struct svc_call *c);      /* 2204, 2301: checks and answers */
-int txn_fee_upload(struct svc_call *c);       /* 2204, 2301: writes */
-int txn_fee_withdraw(struct svc_call *c);     /* 2205, 2302 */
-int txn_admit(struct svc_call *c);            /* 2401 */
-int txn_discharge(struct svc_call *c);        /* 2402 */
-int txn_admit_change(struct svc_call *c);     /* 2403 */
-int txn_presettle(struct svc_call *c);        /* 2206, 2303 */
-int txn_settle(struct svc_call *c);           /* 2207, 2304 */
-int txn_revoke(struct svc_call *c);           /* 2208, 2305, 2103 */
-int txn_pharmacy(struct svc_call *c);         /* 2101 (pre), 2102 (settle) */
-int txn_catalog_file(struct svc_call *c);     /* 1301, 1305, 1306, 1307 */
-int txn_catalog_page(struct svc_call *c);     /* 1312, 1318, 1319 */
-int txn_file_download(struct svc_call *c);    /* 9102 */
-int txn_mapping_upload(struct svc_call *c);   /* 3301 */
-int txn_mapping_revoke(struct svc_call *c);   /* 3302 */
-int txn_detail_reconcile(struct svc_call *c); /* 3202 */
+int txn_signin(struct svc_call *c);          /* 9001 */
+int txn_signout(struct svc_call *c);         /* 9002 */
+int txn_person(struct svc_call *c);          /* 1101 */
+int txn_cumulative(struct svc_call *c);      /* 5206 */
+int txn_benefit_check(struct svc_call *c);   /* 2001 */
+int txn_reverse(struct svc_call *c);         /* 2601 */
+int txn_setl_query(struct svc_call *c);      /* 5203 */
+int txn_reconcile(struct svc_call *c);       /* 3201 */
+int txn_register(struct svc_call *c);        /* 2201 */
+int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
+int txn_visit_info(struct svc_call *c);      /* 2203 */
+int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
+int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
+int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */
+int txn_admit(struct svc_call *c);           /* 2401 */
+int txn_discharge(struct svc_call *c);       /* 2402 */
+int txn_admit_change(struct svc_call *c);    /* 2403 */
+int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
+int txn_settle(struct svc_call *c);          /* 2207, 2304 */
+int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
+int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
+struct svc_catalog_text;
+void svc_catalog_text_free(struct svc_catalog_text *t); /* NULL: nothing */
+int txn_catalog_file(struct svc_call *c);               /* 1301, 1305, 1306, 1307 */
+int txn_catalog_page(struct svc_call *c);               /* 1312, 1318, 1319 */
+int txn_file_download(struct svc_call *c);              /* 9102 */
+int txn_mapping_upload(struct svc_call *c);             /* 3301 */
+int txn_mapping_revoke(struct svc_call *c);             /* 3302 */
+int txn_detail_reconcile(struct svc_call *c);           /* 3202 */
 /* txn_query.c: 3202's file of the period's settlements (9102 makes it
  * again from its file_qury_no): the lines into out, their count. */
 int svc_detail_file(struct svc_call *c, datetime_s begn, datetime_s end, struct json_buf *out,

@@ -6,6 +6,12 @@
  * and revoke (3302), kept in svc_mapping. Read from the registry held for
  * the request (docs/INTEROP.md, "Catalog transactions").
  *
+ * Our catalog (core/catalog.h) keeps what settles: class, share, cap.
+ * The names and kinds (drug, service, material) the downloads and 1312
+ * answer are read from the file the last catalog import keeps in the
+ * journal (journal_data), once per registry generation; a catalog
+ * imported before files were kept has none: names "", lists by code.
+ *
  * The catalog's version is the registry's generation (the seq of the last
  * import). A file is not stored: its file_qury_no names what it holds
  * ("1301-42-A": 1301's list at generation 42, all items), and 9102 makes
@@ -17,12 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/codec.h"
 #include "core/money.h"
 #include "service/svc.h"
 
 /* ---- the lists ---------------------------------------------------------- */
-/* Which download lists an item, by its national code's first letter (as
- * 2204's med_chrgitm_type): our catalog keeps no kind of its own. */
+/* Which download lists an item whose kind is not known, by its national
+ * code's first letter (as 2204's med_chrgitm_type). */
 static enum svc_list list_of_code(const char *code) {
     assert(code != NULL);
     switch (code[0]) {
@@ -32,6 +39,147 @@ static enum svc_list list_of_code(const char *code) {
     case 'C': return SVC_LIST_MATERIALS;
     default: return SVC_LIST_SERVICES;
     }
+}
+
+/* ---- names and kinds, from the catalog import's kept file --------------- */
+struct text_row {
+    char code[CODE_BYTES_MAX + 1];
+    enum svc_list list; /* SVC_LIST_NONE: the file gives no kind */
+    size_t name_at;     /* into names */
+};
+
+struct svc_catalog_text {
+    int64_t gen;           /* the registry generation it was checked at; -1: never */
+    int64_t seq;           /* the catalog import it was read from; 0: none */
+    struct text_row *rows; /* sorted by code */
+    size_t count, cap;
+    char *names;
+    size_t names_len, names_cap;
+};
+
+void svc_catalog_text_free(struct svc_catalog_text *t) {
+    if (t == NULL) return;
+    assert(t->count <= t->cap && t->names_len <= t->names_cap);
+    free(t->rows);
+    free(t->names);
+    free(t);
+}
+
+static void text_clear(struct svc_catalog_text *t) {
+    assert(t != NULL);
+    t->count = t->names_len = 0;
+    t->seq = 0;
+}
+
+static int text_add(void *ctx, const char *code, const char *name, const char *kind) {
+    struct svc_catalog_text *t = ctx;
+    size_t len = strlen(name) + 1;
+    assert(t != NULL && strlen(code) <= CODE_BYTES_MAX && len <= NAME_BYTES_MAX + 1);
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct text_row *rows = realloc(t->rows, cap * sizeof *rows);
+        if (rows == NULL) return -1;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    if (t->names_len + len > t->names_cap) {
+        size_t cap = t->names_cap ? t->names_cap * 2 : 4096;
+        while (cap < t->names_len + len) cap *= 2;
+        char *names = realloc(t->names, cap);
+        if (names == NULL) return -1;
+        t->names = names;
+        t->names_cap = cap;
+    }
+    struct text_row *r = &t->rows[t->count++];
+    snprintf(r->code, sizeof r->code, "%s", code);
+    r->list = strcmp(kind, "drug") == 0       ? SVC_LIST_DRUGS
+              : strcmp(kind, "service") == 0  ? SVC_LIST_SERVICES
+              : strcmp(kind, "material") == 0 ? SVC_LIST_MATERIALS
+                                              : SVC_LIST_NONE;
+    r->name_at = t->names_len;
+    memcpy(t->names + t->names_len, name, len);
+    t->names_len += len;
+    return 0;
+}
+
+static int text_row_cmp(const void *a, const void *b) {
+    return strcmp(((const struct text_row *)a)->code, ((const struct text_row *)b)->code);
+}
+
+/* The kept file of the import (journal_data of its seq), parsed. */
+static int text_parse(void *ctx, const struct journal_data *d) {
+    struct svc_catalog_text *t = ctx;
+    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
+    struct json_error jerr;
+    char err[256];
+    assert(t != NULL && d != NULL && t->count == 0);
+    struct json_doc *doc = json_doc_new(&limits);
+    if (doc == NULL) return -1;
+    const struct json_value *root = json_parse(doc, (const char *)d->bytes, d->len, &jerr);
+    int rc = root != NULL ? catalog_text_from_json(root, text_add, t, err, sizeof err) : -1;
+    json_doc_free(doc);
+    if (rc == 0) qsort(t->rows, t->count, sizeof *t->rows, text_row_cmp);
+    return rc;
+}
+
+/* Reads the names and kinds again when the last catalog import is not the
+ * one they were read from. Any failure leaves none (names "", lists by
+ * code): the answer is still the catalog's. */
+static void text_refresh(struct svc_call *c, struct svc_catalog_text *t) {
+    const struct store_backend *ops = store_ops(c->svc->store);
+    int64_t seq = 0;
+    struct store_err err;
+    assert(t != NULL && c->svc->scan_conn != NULL);
+    t->gen = registry_gen(c->reg);
+    pthread_mutex_lock(&c->svc->scan_lock);
+    if (ops->last_import(c->svc->scan_conn, "catalog", &seq, &err) != 0) seq = -1;
+    if (seq != t->seq) {
+        text_clear(t);
+        if (seq > 0 && ops->data_scan(c->svc->scan_conn, seq, seq, text_parse, t, &err) == 0)
+            t->seq = seq;
+        else text_clear(t);
+    }
+    pthread_mutex_unlock(&c->svc->scan_lock);
+}
+
+/* The service's names and kinds, locked until text_release; NULL when
+ * they cannot be had (out of memory): then none. */
+static const struct svc_catalog_text *text_hold(struct svc_call *c) {
+    struct service *svc = c->svc;
+    pthread_mutex_lock(&svc->text_lock);
+    if (svc->text == NULL) {
+        svc->text = calloc(1, sizeof *svc->text);
+        if (svc->text != NULL) svc->text->gen = -1;
+    }
+    if (svc->text != NULL && svc->text->gen != registry_gen(c->reg)) text_refresh(c, svc->text);
+    assert(svc->text == NULL || svc->text->gen == registry_gen(c->reg));
+    return svc->text;
+}
+
+static void text_release(struct svc_call *c) {
+    assert(c != NULL);
+    pthread_mutex_unlock(&c->svc->text_lock);
+}
+
+static const struct text_row *text_find(const struct svc_catalog_text *t, const char *code) {
+    struct text_row key;
+    assert(code != NULL);
+    if (t == NULL || t->count == 0) return NULL;
+    snprintf(key.code, sizeof key.code, "%s", code);
+    return bsearch(&key, t->rows, t->count, sizeof *t->rows, text_row_cmp);
+}
+
+/* The list an item is in: its kind, else by its code. */
+static enum svc_list list_of(const struct svc_catalog_text *t, const char *code) {
+    const struct text_row *r = text_find(t, code);
+    assert(code != NULL);
+    return r != NULL && r->list != SVC_LIST_NONE ? r->list : list_of_code(code);
+}
+
+static const char *name_of(const struct svc_catalog_text *t, const char *code) {
+    const struct text_row *r = text_find(t, code);
+    assert(code != NULL);
+    return r != NULL ? t->names + r->name_at : "";
 }
 
 /* list_type as the interface numbers it: 101 drugs, 201 services, 301 consumables. */
@@ -94,7 +242,8 @@ static void tsv_cell(struct json_buf *b, const char *text, char end) {
     json_buf_char(b, end);
 }
 
-static int64_t items_file(const struct catalog *cat, enum svc_list list, struct json_buf *b) {
+static int64_t items_file(const struct catalog *cat, const struct svc_catalog_text *text,
+                          enum svc_list list, struct json_buf *b) {
     static const char head[] = "med_list_codg\thilist_name\tlist_type\tmed_chrgitm_type\t"
                                "chrgitm_lv\tselfpay_prop\tpric_uplmt_amt\tvali_flag\n";
     int64_t rows = 0;
@@ -102,13 +251,13 @@ static int64_t items_file(const struct catalog *cat, enum svc_list list, struct 
     json_buf_raw(b, head, sizeof head - 1);
     for (size_t i = 0; i < cat->count; i++) {
         const struct catalog_item *it = &cat->items[i];
-        if (list_of_code(it->code) != list) continue;
+        if (list_of(text, it->code) != list) continue;
         char cap[40], prop[32] = "";
         int32_t bp = selfpay_bp(it, NULL);
         if (bp >= 0) (void)ratio_format(bp, prop, sizeof prop);
         (void)cap_text(it, cap, sizeof cap);
         tsv_cell(b, it->code, '\t');
-        tsv_cell(b, "", '\t'); /* names are not kept by our catalog */
+        tsv_cell(b, name_of(text, it->code), '\t');
         tsv_cell(b, list_type_of(list), '\t');
         tsv_cell(b, svc_charge_item_type(it->code), '\t');
         tsv_cell(b, class_level(it->item_class), '\t');
@@ -151,12 +300,12 @@ static int64_t diagnoses_file(const struct registry *reg, struct json_buf *b) {
     return rows;
 }
 
-static int64_t list_file(const struct registry *reg, enum svc_list list, bool empty,
-                         struct json_buf *b) {
+static int64_t list_file(const struct registry *reg, const struct svc_catalog_text *text,
+                         enum svc_list list, bool empty, struct json_buf *b) {
     assert(list >= SVC_LIST_DRUGS && list <= SVC_LIST_DIAGNOSES);
     if (empty) return 0; /* the client holds this version already: an empty file */
     if (list == SVC_LIST_DIAGNOSES) return diagnoses_file(reg, b);
-    return items_file(registry_catalog(reg), list, b);
+    return items_file(registry_catalog(reg), text, list, b);
 }
 
 /* "1301-42-A": the infno, the generation, A all rows or E none. */
@@ -177,7 +326,9 @@ int txn_catalog_file(struct svc_call *c) {
     bool empty = strcmp(ver, now_ver) == 0 && strcmp(ver, "0") != 0;
     if (version_date(c, date) != 0) return -1;
     json_buf_reset(&c->w->scratch);
-    int64_t rows = list_file(c->reg, c->txn->list, empty, &c->w->scratch);
+    const struct svc_catalog_text *text = text_hold(c);
+    int64_t rows = list_file(c->reg, text, c->txn->list, empty, &c->w->scratch);
+    text_release(c);
     qury_no_format(c->infno, gen, empty, qury_no, sizeof qury_no);
     snprintf(filename, sizeof filename, "%s_%s.txt", c->infno, now_ver);
     char until[20]; /* 9102 serves it while the catalog stays at this version */
@@ -200,9 +351,10 @@ int txn_catalog_file(struct svc_call *c) {
  * times the schemes for 1319 (one row per item and scheme). */
 struct page_rows {
     const struct catalog *cat;
-    const struct catalog_item *only; /* hilist_code given */
-    bool none;                       /* hilist_code given and not in the catalog */
-    const struct policy *schemes[2]; /* 1319: the region's employee and resident policies */
+    const struct svc_catalog_text *text; /* names and kinds; NULL: none */
+    const struct catalog_item *only;     /* hilist_code given */
+    bool none;                           /* hilist_code given and not in the catalog */
+    const struct policy *schemes[2];     /* 1319: the region's employee and resident policies */
     int scheme_count;
 };
 
@@ -227,11 +379,11 @@ static void page_row(struct svc_call *c, struct jw *w, const struct page_rows *r
     jw_str(w, "begndate", date);
     jw_str(w, "enddate", "");
     if (c->txn->list == SVC_LIST_ITEMS) {
-        jw_str(w, "hilist_name", ""); /* names are not kept by our catalog */
+        jw_str(w, "hilist_name", name_of(r->text, it->code));
         jw_str(w, "med_chrgitm_type", svc_charge_item_type(it->code));
         jw_str(w, "chrgitm_lv", class_level(it->item_class));
         jw_str(w, "lmt_used_flag", "0");
-        jw_str(w, "list_type", list_type_of(list_of_code(it->code)));
+        jw_str(w, "list_type", list_type_of(list_of(r->text, it->code)));
         static const char *const empty[] = {"med_use_flag",  "matn_used_flag", "hilist_use_type",
                                             "lmt_cpnd_type", "wubi",           "pinyin",
                                             "memo"};
@@ -315,8 +467,10 @@ int txn_catalog_page(struct svc_call *c) {
     struct jw w;
     jw_begin(&w, c->output);
     jw_arr(&w, "data");
+    r.text = text_hold(c);
     for (int64_t at = (num - 1) * size; at < total && at < num * size; at++)
         page_row(c, &w, &r, at, date);
+    text_release(c);
     jw_close(&w, ']');
     page_counters(&w, num, size, total);
     jw_end(&w);
@@ -375,7 +529,9 @@ static int file_make(struct svc_call *c, const char *no, const char *p, int64_t 
                         "%s.file_qury_no: '%s' lists version %" PRId64 "; the catalog is at "
                         "version %" PRId64 " now (ask %s again)",
                         p, no, gen, registry_gen(c->reg), t->infno);
-    *rows = list_file(c->reg, t->list, empty, &c->w->scratch);
+    const struct svc_catalog_text *text = text_hold(c);
+    *rows = list_file(c->reg, text, t->list, empty, &c->w->scratch);
+    text_release(c);
     return 0;
 }
 
@@ -424,7 +580,8 @@ static int mapping_check(struct svc_call *c, const struct svc_mapping *m) {
     if (it == NULL)
         return svc_fail(c, "input.data.med_list_codg: '%s' is not in the catalog",
                         m->med_list_codg);
-    enum svc_list list = list_of_code(it->code);
+    enum svc_list list = list_of(text_hold(c), it->code);
+    text_release(c);
     bool drug_type = false;
     for (size_t i = 0; i < sizeof drug_types / sizeof drug_types[0]; i++)
         drug_type |= strcmp(m->list_type, drug_types[i]) == 0;

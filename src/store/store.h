@@ -272,6 +272,10 @@ struct store_backend {
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
     int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
+    /* The seq of the last import record of what ("catalog": the last
+     * catalog import, whose file its journal_data keeps); 0: none. */
+    int (*last_import)(struct store_conn *conn, const char *what, int64_t *seq,
+                       struct store_err *err);
 
     /* the service's credentials (svc_credential): one by paasid, an upsert,
      * and a scan in paasid order (bytewise). A read-only connection to a
