@@ -71,10 +71,14 @@ for no in nosuch 1312-$gen-A 2207-$gen-A 1301-$gen-X 1301--A 3202-20200230-2020;
     a=$(file "$no"); expect_err "$a" "^input.fsDownloadIn.file_qury_no: no such file '$no'$"
 done
 a=$(call H3 9102 '{"fsDownloadIn":{}}'); expect_err "$a" "^input.fsDownloadIn.file_qury_no: missing"
-"$YIBAO" import --db "$db" catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import"
+# a new catalog (XA01 renamed, with a tab and a line break in its name): a new version
+jq '.items.XA01.name = "amoxicillin\tcapsule\n0.25g"' "$root/policies/catalog-conformance.json" >"$work/catalog.json"
+"$YIBAO" import --db "$db" catalog "$work/catalog.json" >/dev/null || fail "import"
 a=$(file "1301-$gen-A"); expect_err "$a" "^input.fsDownloadIn.file_qury_no: '1301-$gen-A' lists version $gen; the catalog is at version $((gen + 1)) now (ask 1301 again)$"
 gen=$((gen + 1))
 a=$(call H3 1301 '{"data":{"ver":"0"}}'); expect_field "$a" .output.file_qury_no "1301-$gen-A"
+f=$(file "1301-$gen-A" | jq -r .output.file_content)
+echo "$f" | grep -qxP 'XA01\tamoxicillin capsule 0.25g\t101\t09\t01\t0.0\t999999.0\t1' || fail "1301 renamed XA01: $f"
 
 # ---- paged queries -----------------------------------------------------------
 # page INFNO NUM SIZE [HILIST_CODE]

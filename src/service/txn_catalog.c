@@ -236,9 +236,19 @@ static int version_date(struct svc_call *c, char out[SVC_DATE_BYTES + 1]) {
 }
 
 /* ---- download files (1301-1307, made again by 9102) --------------------- */
+/* A cell and its separator; a tab or line break inside a name becomes a
+ * space, so that every row stays one line of the same columns. */
 static void tsv_cell(struct json_buf *b, const char *text, char end) {
     assert(b != NULL && text != NULL);
-    json_buf_raw(b, text, strlen(text));
+    for (const char *p = text; *p != '\0';) {
+        size_t n = strcspn(p, "\t\r\n");
+        json_buf_raw(b, p, n);
+        p += n;
+        if (*p != '\0') {
+            json_buf_char(b, ' ');
+            p++;
+        }
+    }
     json_buf_char(b, end);
 }
 
