@@ -4,7 +4,7 @@
 # it: `yibao check` passes, every migration is recorded once, the SQLite
 # file is stamped with yibao's application_id, one more bill settles and
 # an old one revokes, and the service serves it (the fixture's credential
-# signs, a 9001 sign-in and a 2201 visit). A store whose schema version is
+# signs, a 9001 sign-in, a 2201 visit and a 3301 mapping). A store whose schema version is
 # newer than this binary knows is refused (exit 2, the message names the
 # versions). Runs once per backend: SQLite, and PostgreSQL when
 # YIBAO_PG_URI is set (the fixture's plain-SQL dump restored into a fresh
@@ -70,6 +70,14 @@ start_server --threads 2
 sign_in "$code"
 a=$(call "$code" 2201 "{\"data\":{\"psn_no\":\"$psn\",\"insutype\":\"390\",\"begntime\":\"2020-06-02 09:00:00\"}}")
 expect_ok "$a"
+# migration 12's svc_mapping: a 3301 of the old store's catalog is kept
+a=$(call "$code" 3301 '{"data":{"fixmedins_hilist_id":"OWN-XA01","fixmedins_hilist_name":"own","list_type":"101","med_list_codg":"XA01","begndate":"2020-01-01","enddate":"2099-12-31"}}')
+expect_ok "$a"
+[ "$(sql "SELECT med_list_codg FROM svc_mapping WHERE code = '$code' AND hilist_id = 'OWN-XA01'")" = XA01 ] ||
+    fail "3301 on the migrated store: $(sql "SELECT * FROM svc_mapping")"
+# its catalog import kept no file (a release before journal_data): no names, lists by code
+a=$(call "$code" 1312 '{"data":{"page_num":1,"page_size":1,"hilist_code":"XA01"}}')
+expect_field "$a" '.output.data[0].hilist_name' ""; expect_field "$a" '.output.data[0].list_type' 101
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check after settling: $out"
 [[ "$out" == "check ok: $((records + 2)) journal records"* ]] || fail "check: $out"

@@ -60,6 +60,29 @@ int catalog_from_json(const struct json_value *root, struct catalog *out, char *
     return 0;
 }
 
+int catalog_text_from_json(const struct json_value *root, catalog_text_cb cb, void *ctx, char *err,
+                           size_t err_size) {
+    struct field_err e = {err, err_size};
+    char path[CODE_BYTES_MAX + 16], code[CODE_BYTES_MAX + 1], name[NAME_BYTES_MAX + 1], kind[16];
+    int status;
+    if (root == NULL || root->type != JSON_OBJECT)
+        return field_fail(&e, "", "(document)", "must be a JSON object");
+    const struct json_value *items = field_object(root, "items", true, "", &e, &status);
+    if (items == NULL) return -1;
+    for (const struct json_value *v = items->child; v != NULL; v = v->next) {
+        snprintf(path, sizeof path, "items.%.*s", CODE_BYTES_MAX, v->key);
+        if (v->key_len == 0 || v->key_len > CODE_BYTES_MAX || v->type != JSON_OBJECT)
+            return field_fail(&e, path, "", "not an item");
+        memcpy(code, v->key, v->key_len + 1);
+        name[0] = kind[0] = '\0';
+        if (field_string(v, "name", false, name, sizeof name, path, &e) < 0 ||
+            field_string(v, "kind", false, kind, sizeof kind, path, &e) < 0)
+            return -1;
+        if (cb(ctx, code, name, kind) != 0) return field_fail(&e, path, "", "out of memory");
+    }
+    return 0;
+}
+
 static int catalog_loader(const struct json_value *root, void *target, char *err, size_t size) {
     return catalog_from_json(root, target, err, size);
 }

@@ -33,6 +33,12 @@ int policy_load_file(const char *path, struct policy *out, char *err, size_t err
 int catalog_from_json(const struct json_value *root, struct catalog *out, char *err,
                       size_t err_size);
 int catalog_load_file(const char *path, struct catalog *out, char *err, size_t err_size);
+/* What the catalog's loader does not keep: each item's name and kind
+ * ("drug", "service", "material"; "" when absent), given to cb in the
+ * document's order (the service's downloads, 1312). 0, or -1 with err. */
+typedef int (*catalog_text_cb)(void *ctx, const char *code, const char *name, const char *kind);
+int catalog_text_from_json(const struct json_value *root, catalog_text_cb cb, void *ctx, char *err,
+                           size_t err_size);
 
 int person_from_json(const struct json_value *obj, struct person *out, char *err, size_t err_size);
 int institution_from_json(const char *code, const struct json_value *obj, struct institution *out,

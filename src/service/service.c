@@ -63,6 +63,70 @@ static const struct svc_txn txns[] = {
      .institutions = SVC_FOR_ANY,
      .writes = false,
      .designation = SVC_DESIGNATION_NONE},
+    {.infno = "3202", /* detail reconciliation: totals, and the detail as a file (9102) */
+     .run = txn_detail_reconcile,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "1301", /* catalog downloads: a file query number for 9102 */
+     .run = txn_catalog_file,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_DRUGS},
+    {.infno = "1305",
+     .run = txn_catalog_file,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_SERVICES},
+    {.infno = "1306",
+     .run = txn_catalog_file,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_MATERIALS},
+    {.infno = "1307",
+     .run = txn_catalog_file,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_DIAGNOSES},
+    {.infno = "1312", /* catalog queries, paged */
+     .run = txn_catalog_page,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_ITEMS},
+    {.infno = "1318",
+     .run = txn_catalog_page,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_CAPS},
+    {.infno = "1319",
+     .run = txn_catalog_page,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE,
+     .list = SVC_LIST_SELFPAY},
+    {.infno = "9102", /* a file of 1301-1307 or 3202 */
+     .run = txn_file_download,
+     .institutions = SVC_FOR_ANY,
+     .writes = false,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "3301", /* the institution's item code mapped to a catalog item */
+     .run = txn_mapping_upload,
+     .institutions = SVC_FOR_ANY,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
+    {.infno = "3302",
+     .run = txn_mapping_revoke,
+     .institutions = SVC_FOR_ANY,
+     .writes = true,
+     .replayable = true,
+     .designation = SVC_DESIGNATION_NONE},
     {.infno = "2201",
      .run = txn_register,
      .institutions = SVC_FOR_HOSPITALS,
@@ -329,6 +393,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
     pthread_mutex_init(&svc->cred_lock, NULL);
     pthread_mutex_init(&svc->pool_lock, NULL);
     pthread_mutex_init(&svc->scan_lock, NULL);
+    pthread_mutex_init(&svc->text_lock, NULL);
     pthread_mutex_init(&svc->settling_lock, NULL);
     struct store_err serr = {{0}};
     if (store_open_as(db, STORE_MODE_EXISTING, &svc->store, &serr) != 0 ||
@@ -389,6 +454,8 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->cred_lock);
     pthread_mutex_destroy(&svc->pool_lock);
     pthread_mutex_destroy(&svc->scan_lock);
+    svc_catalog_text_free(svc->text);
+    pthread_mutex_destroy(&svc->text_lock);
     assert(svc->settling_count == 0); /* every reservation was given back */
     pthread_mutex_destroy(&svc->settling_lock);
     free(svc);

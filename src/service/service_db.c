@@ -554,3 +554,16 @@ int service_credential_set_hmac(const char *target, const char *paasid, bool hma
     assert(target != NULL && paasid != NULL);
     return credential_edit(target, paasid, "hmac", edit_hmac, &hmac_required, &cred, err, err_size);
 }
+
+int svcdb_mapping_put(struct svcdb *db, const struct svc_mapping *m, bool *existed) {
+    assert(m != NULL && existed != NULL && m->fixmedins_code[0] != '\0');
+    assert(m->list_type[0] != '\0' && m->hilist_id[0] != '\0' && m->med_list_codg[0] != '\0');
+    return ops_of(db)->mapping_put(db, m, existed);
+}
+
+int svcdb_mapping_delete(struct svcdb *db, const char *code, const char *list_type,
+                         const char *hilist_id, const char *med_list_codg, bool *deleted) {
+    assert(code != NULL && list_type != NULL && hilist_id != NULL && med_list_codg != NULL);
+    assert(deleted != NULL);
+    return ops_of(db)->mapping_delete(db, code, list_type, hilist_id, med_list_codg, deleted);
+}

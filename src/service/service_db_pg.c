@@ -64,6 +64,8 @@ enum stmt_id {
     S_SIGNIN_SCAN,
     S_SIGNOUT_PUT,
     S_AUDIT_PUT,
+    S_MAP_PUT,
+    S_MAP_DEL,
     S_COUNT
 };
 
@@ -76,6 +78,16 @@ enum stmt_id {
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
 
 static const char *const stmt_sql[S_COUNT] = {
+    /* xmax = 0: the row was inserted, not updated */
+    [S_MAP_PUT] =
+        "INSERT INTO svc_mapping (code, list_type, hilist_id, hilist_name, med_list_codg, "
+        "begndate, enddate, time_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (code, list_type, hilist_id) DO UPDATE SET hilist_name = "
+        "excluded.hilist_name, med_list_codg = excluded.med_list_codg, begndate = "
+        "excluded.begndate, enddate = excluded.enddate, time_s = excluded.time_s "
+        "RETURNING (xmax <> 0)::int",
+    [S_MAP_DEL] = "DELETE FROM svc_mapping WHERE code = $1 AND list_type = $2 AND hilist_id = $3 "
+                  "AND med_list_codg = $4",
     [S_AUDIT_PUT] = "INSERT INTO svc_audit (time_s, paasid, code, infno, msgid, psn_no, outcome) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
     [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
@@ -796,6 +808,30 @@ static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
     return run(db, S_NONCE_PRUNE, 1, v);
 }
 
+/* ---- catalog mappings (3301, 3302) -------------------------------------------- */
+static int pg_mapping_put(struct svcdb *base, const struct svc_mapping *m, bool *existed) {
+    char t[PGDB_INT_BYTES];
+    assert(m != NULL && existed != NULL);
+    const char *v[] = {m->fixmedins_code, m->list_type, m->hilist_id, m->hilist_name,
+                       m->med_list_codg,  m->begndate,  m->enddate,   i64(t, m->time_s)};
+    PGresult *res = exec(pgd(base), S_MAP_PUT, 8, v);
+    if (res == NULL) return -1;
+    *existed = PQntuples(res) == 1 && col_i64(res, 0, 0) != 0;
+    PQclear(res);
+    return 0;
+}
+
+static int pg_mapping_delete(struct svcdb *base, const char *code, const char *list_type,
+                             const char *hilist_id, const char *med_list_codg, bool *deleted) {
+    assert(deleted != NULL);
+    const char *v[] = {code, list_type, hilist_id, med_list_codg};
+    PGresult *res = exec(pgd(base), S_MAP_DEL, 4, v);
+    if (res == NULL) return -1;
+    *deleted = strtoll(PQcmdTuples(res), NULL, 10) > 0;
+    PQclear(res);
+    return 0;
+}
+
 const struct svcdb_ops svcdb_pg_ops = {
     .name = "postgresql",
     .concurrent_writers = true,
@@ -834,4 +870,6 @@ const struct svcdb_ops svcdb_pg_ops = {
     .nonce_put = pg_nonce_put,
     .nonce_scan = pg_nonce_scan,
     .nonce_prune = pg_nonce_prune,
+    .mapping_put = pg_mapping_put,
+    .mapping_delete = pg_mapping_delete,
 };

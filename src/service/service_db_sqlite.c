@@ -52,6 +52,9 @@ enum stmt_id {
     S_RELEASE,
     S_ROLLBACK_TO,
     S_AUDIT_PUT,
+    S_MAP_GET,
+    S_MAP_PUT,
+    S_MAP_DEL,
     S_COUNT
 };
 
@@ -60,6 +63,16 @@ enum stmt_id {
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 static const char *const stmt_sql[S_COUNT] = {
+    [S_MAP_GET] = "SELECT count(*) FROM svc_mapping WHERE code = ?1 AND list_type = ?2 AND "
+                  "hilist_id = ?3",
+    [S_MAP_PUT] =
+        "INSERT INTO svc_mapping (code, list_type, hilist_id, hilist_name, med_list_codg, "
+        "begndate, enddate, time_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (code, list_type, hilist_id) DO UPDATE SET hilist_name = "
+        "excluded.hilist_name, med_list_codg = excluded.med_list_codg, begndate = "
+        "excluded.begndate, enddate = excluded.enddate, time_s = excluded.time_s",
+    [S_MAP_DEL] = "DELETE FROM svc_mapping WHERE code = ?1 AND list_type = ?2 AND hilist_id = ?3 "
+                  "AND med_list_codg = ?4",
     [S_AUDIT_PUT] = "INSERT INTO svc_audit (time_s, paasid, code, infno, msgid, psn_no, outcome) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_CRED_GET] = "SELECT token, fixmedins_code, status, token_version, key_id, hmac_required "
@@ -689,6 +702,39 @@ static int sq_nonce_prune(struct svcdb *base, int64_t before_ts) {
     return run(db, S_NONCE_PRUNE);
 }
 
+/* ---- catalog mappings (3301, 3302) ---------------------------------------- */
+static int sq_mapping_put(struct svcdb *base, const struct svc_mapping *m, bool *existed) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *g = db->st[S_MAP_GET], *s = db->st[S_MAP_PUT];
+    assert(m != NULL && existed != NULL);
+    bind_text(g, 1, m->fixmedins_code);
+    bind_text(g, 2, m->list_type);
+    bind_text(g, 3, m->hilist_id);
+    int rc = step(db, S_MAP_GET);
+    if (rc != 1) return -1;
+    *existed = sqlite3_column_int64(g, 0) > 0;
+    finish(db, S_MAP_GET);
+    const char *texts[] = {m->fixmedins_code, m->list_type, m->hilist_id, m->hilist_name,
+                           m->med_list_codg,  m->begndate,  m->enddate};
+    for (int i = 0; i < 7; i++) bind_text(s, i + 1, texts[i]);
+    sqlite3_bind_int64(s, 8, m->time_s);
+    return run(db, S_MAP_PUT);
+}
+
+static int sq_mapping_delete(struct svcdb *base, const char *code, const char *list_type,
+                             const char *hilist_id, const char *med_list_codg, bool *deleted) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_MAP_DEL];
+    assert(deleted != NULL);
+    bind_text(s, 1, code);
+    bind_text(s, 2, list_type);
+    bind_text(s, 3, hilist_id);
+    bind_text(s, 4, med_list_codg);
+    if (run(db, S_MAP_DEL) != 0) return -1;
+    *deleted = sqlite3_changes(db->db) > 0;
+    return 0;
+}
+
 const struct svcdb_ops svcdb_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -726,4 +772,6 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .nonce_put = sq_nonce_put,
     .nonce_scan = sq_nonce_scan,
     .nonce_prune = sq_nonce_prune,
+    .mapping_put = sq_mapping_put,
+    .mapping_delete = sq_mapping_delete,
 };

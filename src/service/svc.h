@@ -180,6 +180,24 @@ typedef int (*svc_nonce_cb)(void *ctx, const struct svc_nonce *row);
 int svcdb_nonce_put(struct svcdb *db, const struct svc_nonce *rows, size_t n);
 int svcdb_nonce_scan(struct svcdb *db, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 int svcdb_nonce_prune(struct svcdb *db, int64_t before_ts);
+/* An institution's own item code mapped to a catalog item (3301, 3302):
+ * one row per (fixmedins_code, list_type, hilist_id). */
+#define SVC_LIST_TYPE_BYTES_MAX 7 /* list_type: "101" drugs, "201" services, ... */
+#define SVC_DATE_BYTES 10         /* yyyy-MM-dd */
+struct svc_mapping {
+    char fixmedins_code[CODE_BYTES_MAX + 1];
+    char list_type[SVC_LIST_TYPE_BYTES_MAX + 1];
+    char hilist_id[CODE_BYTES_MAX + 1]; /* fixmedins_hilist_id */
+    char hilist_name[NAME_BYTES_MAX + 1];
+    char med_list_codg[CODE_BYTES_MAX + 1];
+    char begndate[SVC_DATE_BYTES + 1], enddate[SVC_DATE_BYTES + 1];
+    int64_t time_s; /* uploaded (unix seconds) */
+};
+/* Inserts, or updates the row of the same key; *existed when there was one. */
+int svcdb_mapping_put(struct svcdb *db, const struct svc_mapping *m, bool *existed);
+/* Deletes the row of (code, list_type, hilist_id) mapped to med_list_codg; *deleted. */
+int svcdb_mapping_delete(struct svcdb *db, const char *code, const char *list_type,
+                         const char *hilist_id, const char *med_list_codg, bool *deleted);
 /* A person read, audited (svc_audit): who asked for whom, and the outcome. */
 #define SVC_AUDIT_OUTCOME_BYTES_MAX 160
 struct svc_audit {
@@ -298,9 +316,13 @@ struct service {
     pthread_mutex_t pool_lock;
     struct svc_worker **pool;
     size_t pool_count, pool_cap;
-    /* for 3201: our own backend connection for journal scans */
+    /* for 3201, 3202 and the catalog's: our own backend connection for journal scans */
     struct store_conn *scan_conn;
     pthread_mutex_t scan_lock;
+    /* the catalog's names and kinds, read from the last catalog import's
+     * kept file (txn_catalog.c); NULL until a catalog transaction needs it */
+    pthread_mutex_t text_lock;
+    struct svc_catalog_text *text;
     char target[STORE_URI_BYTES_MAX + 1];
     /* visits being settled (txn_settle.c): one settlement per visit at a time */
     pthread_mutex_t settling_lock;
@@ -478,6 +500,19 @@ enum svc_designation {
     SVC_DESIGNATION_NOW,      /* designated at the request's time (a visit opened or added to) */
     SVC_DESIGNATION_BILL,     /* at the bill's date, by the settlement use case */
 };
+/* What a catalog transaction lists (txn_catalog.c). */
+enum svc_list {
+    SVC_LIST_NONE = 0,
+    SVC_LIST_DRUGS,     /* 1301: codes X (western), Z (patent Chinese), T (herbal pieces) */
+    SVC_LIST_SERVICES,  /* 1305: any other code */
+    SVC_LIST_MATERIALS, /* 1306: codes C (consumables) */
+    SVC_LIST_DIAGNOSES, /* 1307: the policies' special diseases and waived prefixes */
+    SVC_LIST_ITEMS,     /* 1312: every item, paged */
+    SVC_LIST_CAPS,      /* 1318: price caps, paged */
+    SVC_LIST_SELFPAY,   /* 1319: pre-self-pay ratios, paged */
+};
+#define SVC_PAGE_SIZE_MAX 500         /* 1312/1318/1319: rows per page */
+#define SVC_FILE_QURY_NO_BYTES_MAX 40 /* file_qury_no: C(40) */
 /* One row per infno (service.c), with designated initialisers: what a
  * handler needs to know of its transaction it reads here, never from the
  * infno's digits. */
@@ -496,6 +531,7 @@ struct svc_txn {
     /* reads a person's data (name, ID number, balance): rate-limited per
      * credential and audited (svc_audit) before it is answered */
     bool reads_person;
+    enum svc_list list; /* a catalog transaction's list */
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -520,6 +556,20 @@ int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
 int txn_settle(struct svc_call *c);          /* 2207, 2304 */
 int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
 int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
+struct svc_catalog_text;
+void svc_catalog_text_free(struct svc_catalog_text *t); /* NULL: nothing */
+int txn_catalog_file(struct svc_call *c);               /* 1301, 1305, 1306, 1307 */
+int txn_catalog_page(struct svc_call *c);               /* 1312, 1318, 1319 */
+int txn_file_download(struct svc_call *c);              /* 9102 */
+int txn_mapping_upload(struct svc_call *c);             /* 3301 */
+int txn_mapping_revoke(struct svc_call *c);             /* 3302 */
+int txn_detail_reconcile(struct svc_call *c);           /* 3202 */
+/* txn_query.c: 3202's file of the period's settlements (9102 makes it
+ * again from its file_qury_no): the lines into out, their count. */
+int svc_detail_file(struct svc_call *c, datetime_s begn, datetime_s end, struct json_buf *out,
+                    int64_t *rows);
+/* txn_visit.c: med_chrgitm_type of a national list code */
+const char *svc_charge_item_type(const char *code);
 
 /* txn_visit.c helpers shared with settlement */
 int svc_visit_load(struct svc_call *c, const struct json_value *obj, const char *path,

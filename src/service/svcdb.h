@@ -82,6 +82,10 @@ struct svcdb_ops {
     int (*nonce_scan)(struct svcdb *db, int64_t since_ts, svcdb_packed_cb cb, void *ctx);
     int (*nonce_prune)(struct svcdb *db, int64_t before_ts);
     int (*audit_put)(struct svcdb *db, const struct svc_audit *row);
+    /* svc_mapping: an upsert (*existed: the key had a row), a delete by key and code */
+    int (*mapping_put)(struct svcdb *db, const struct svc_mapping *m, bool *existed);
+    int (*mapping_delete)(struct svcdb *db, const char *code, const char *list_type,
+                          const char *hilist_id, const char *med_list_codg, bool *deleted);
 };
 
 extern const struct svcdb_ops svcdb_sqlite_ops;

@@ -1,7 +1,7 @@
 /* txn_query.c: sign-in (9001), sign-out (9002) and the read-only
  * transactions: person information (1101), the person's accumulated
- * figures (5206), settlement query (5203) and reconciliation of totals
- * (3201). */
+ * figures (5206), settlement query (5203), reconciliation of totals
+ * (3201) and of the detail (3202, whose file 9102 gives). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -326,14 +326,45 @@ int txn_setl_query(struct svc_call *c) {
     return 0;
 }
 
-/* ---- 3201 reconciliation ------------------------------------------------ */
+/* ---- 3201, 3202: reconciliation ------------------------------------------ */
+/* The institution's settlements (and revokes, netted) committed in a
+ * period of days; with file set, one line per record of its detail. */
 struct recon {
+    struct svc_call *c;
     const char *code;
     int32_t insutype; /* 0: all */
     int64_t from_us, to_us;
-    int64_t count, medfee_fen, fund_fen, acct_fen;
-    bool bad;
+    int64_t count, medfee_fen, fund_fen, acct_fen, cash_fen;
+    struct json_buf *file; /* NULL: totals only */
+    bool bad, failed;
 };
+
+static void recon_line(struct recon *r, const struct journal_rec *rec,
+                       const struct store_settlement *stl) {
+    char mdtrt_id[CODE_BYTES_MAX + 1] = "", num[24];
+    int64_t setl_id = rec->kind == JOURNAL_SETTLE ? rec->seq : rec->ref_seq;
+    assert(r->file != NULL && setl_id > 0);
+    if (svc_settlement_mdtrt(r->c, setl_id, mdtrt_id, sizeof mdtrt_id) != 0) r->failed = true;
+    snprintf(num, sizeof num, "%" PRId64 "\t", rec->seq);
+    json_buf_raw(r->file, num, strlen(num));
+    json_buf_raw(r->file, mdtrt_id, strlen(mdtrt_id));
+    json_buf_char(r->file, '\t');
+    json_buf_raw(r->file, rec->psn_no, strlen(rec->psn_no));
+    const int64_t figures[] = {stl->setl.medfee_sumamt, stl->setl.fund_pay_sumamt,
+                               stl->setl.acct_pay, stl->setl.psn_cash_pay};
+    int64_t sign = rec->kind == JOURNAL_SETTLE ? 1 : -1;
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        json_buf_char(r->file, '\t');
+        json_buf_fen(r->file, sign * figures[i]);
+    }
+    const char *msgid = strchr(rec->msgid, SVC_STORE_MSGID_SEP);
+    snprintf(num, sizeof num, "\t%d\t%" PRId64 "\t", rec->kind == JOURNAL_SETTLE ? 0 : 1,
+             rec->kind == JOURNAL_SETTLE ? 0 : rec->ref_seq);
+    json_buf_raw(r->file, num, strlen(num));
+    msgid = msgid != NULL ? msgid + 1 : rec->msgid;
+    json_buf_raw(r->file, msgid, strlen(msgid));
+    json_buf_char(r->file, '\n');
+}
 
 static int recon_row(void *ctx, const struct journal_rec *rec) {
     struct recon *r = ctx;
@@ -348,7 +379,9 @@ static int recon_row(void *ctx, const struct journal_rec *rec) {
     r->medfee_fen += sign * stl.setl.medfee_sumamt;
     r->fund_fen += sign * stl.setl.fund_pay_sumamt;
     r->acct_fen += sign * stl.setl.acct_pay;
-    return 0;
+    r->cash_fen += sign * stl.setl.psn_cash_pay;
+    if (r->file != NULL) recon_line(r, rec, &stl);
+    return r->failed ? -1 : 0;
 }
 
 static int64_t local_date_to_unix_us(datetime_s t) {
@@ -361,6 +394,35 @@ static int64_t local_date_to_unix_us(datetime_s t) {
     tm.tm_mday = (text[8] - '0') * 10 + (text[9] - '0');
     tm.tm_isdst = -1;
     return (int64_t)mktime(&tm) * 1000000;
+}
+
+/* Scans the journal for the days [begn, end] into r (r->code set). */
+static int recon_scan(struct svc_call *c, struct recon *r, datetime_s begn, datetime_s end) {
+    assert(c->svc->scan_conn != NULL && r->code != NULL && begn <= end);
+    r->c = c;
+    r->from_us = local_date_to_unix_us(begn);
+    r->to_us = local_date_to_unix_us(end + SVC_DAY_S);
+    struct store_err err;
+    pthread_mutex_lock(&c->svc->scan_lock);
+    int rc = store_journal_period(c->svc->store, c->svc->scan_conn, r->from_us, r->to_us, recon_row,
+                                  r, &err);
+    pthread_mutex_unlock(&c->svc->scan_lock);
+    if (rc != 0 && r->failed) return -1; /* c->err: the mdtrt_id's lookup */
+    if (rc != 0)
+        return svc_fail(c, "storage: %s", r->bad ? "journal body does not decode" : err.msg);
+    return 0;
+}
+
+/* The period both take: stmt_begndate .. stmt_enddate. */
+static int recon_period(struct svc_call *c, const struct json_value *data, datetime_s *begn,
+                        datetime_s *end) {
+    const char *p = "input.data";
+    assert(data != NULL && begn != NULL && end != NULL);
+    if (in_time(c, data, "stmt_begndate", p, true, begn) != 0 ||
+        in_time(c, data, "stmt_enddate", p, true, end) != 0)
+        return -1;
+    if (*end < *begn) return svc_fail(c, "input.data.stmt_enddate: before stmt_begndate");
+    return 0;
 }
 
 static void recon_figure(struct jw *w, const char *name, int64_t theirs, int64_t ours, bool money) {
@@ -381,25 +443,15 @@ int txn_reconcile(struct svc_call *c) {
     struct recon r = {.code = c->fixmedins_code};
     datetime_s begn, end;
     int64_t medfee, fund, acct, cnt, insutype = 0;
-    if (data == NULL || in_time(c, data, "stmt_begndate", p, true, &begn) != 0 ||
-        in_time(c, data, "stmt_enddate", p, true, &end) != 0 ||
+    if (data == NULL || recon_period(c, data, &begn, &end) != 0 ||
         in_money(c, data, "medfee_sumamt", p, true, &medfee) != 0 ||
         in_money(c, data, "fund_pay_sumamt", p, true, &fund) != 0 ||
         in_money(c, data, "acct_pay", p, true, &acct) != 0 ||
         in_int(c, data, "fixmedins_setl_cnt", p, true, 0, INT32_MAX, &cnt) != 0 ||
         in_int(c, data, "insutype", p, false, 0, 999, &insutype) < 0)
         return -1;
-    if (end < begn) return svc_fail(c, "input.data.stmt_enddate: before stmt_begndate");
     r.insutype = (int32_t)insutype;
-    r.from_us = local_date_to_unix_us(begn);
-    r.to_us = local_date_to_unix_us(end + 86400);
-    struct store_err err;
-    pthread_mutex_lock(&c->svc->scan_lock);
-    int rc = store_journal_period(c->svc->store, c->svc->scan_conn, r.from_us, r.to_us, recon_row,
-                                  &r, &err);
-    pthread_mutex_unlock(&c->svc->scan_lock);
-    if (rc != 0)
-        return svc_fail(c, "storage: %s", r.bad ? "journal body does not decode" : err.msg);
+    if (recon_scan(c, &r, begn, end) != 0) return -1;
     bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund &&
                  r.acct_fen == acct;
     struct jw w;
@@ -411,6 +463,68 @@ int txn_reconcile(struct svc_call *c) {
     recon_figure(&w, "medfee_sumamt", medfee, r.medfee_fen, true);
     recon_figure(&w, "fund_pay_sumamt", fund, r.fund_fen, true);
     recon_figure(&w, "acct_pay", acct, r.acct_fen, true);
+    recon_figure(&w, "fixmedins_setl_cnt", cnt, r.count, false);
+    jw_close(&w, '}');
+    jw_end(&w);
+    return 0;
+}
+
+int svc_detail_file(struct svc_call *c, datetime_s begn, datetime_s end, struct json_buf *out,
+                    int64_t *rows) {
+    static const char head[] = "setl_id\tmdtrt_id\tpsn_no\tmedfee_sumamt\tfund_pay_sumamt\t"
+                               "acct_pay\tcash_payamt\trefd_setl_flag\tinit_setl_id\tmsgid\n";
+    struct recon r = {.code = c->fixmedins_code, .file = out};
+    assert(out != NULL && rows != NULL);
+    json_buf_raw(out, head, sizeof head - 1);
+    if (recon_scan(c, &r, begn, end) != 0) return -1;
+    *rows = 0;
+    for (size_t i = sizeof head - 1; i < out->len; i++) *rows += out->data[i] == '\n';
+    return out->failed ? svc_fail(c, "out of memory") : 0;
+}
+
+/* 3202: the totals compared as 3201 does, and the period's detail as a
+ * file (9102) whose lines the client compares with its own. A detail file
+ * uploaded with 9101 (file_qury_no) is not served. */
+int txn_detail_reconcile(struct svc_call *c) {
+    const char *p = "input.data";
+    const struct json_value *data = in_object(c, c->input, "data", "input", true);
+    struct recon r = {.code = c->fixmedins_code};
+    datetime_s begn, end;
+    int64_t medfee, fund, cash, cnt;
+    char optins[CODE_BYTES_MAX + 1], clr[CODE_BYTES_MAX + 1], file[CODE_BYTES_MAX + 1];
+    assert(c->txn != NULL && !c->txn->writes && c->svc->scan_conn != NULL);
+    if (data == NULL || recon_period(c, data, &begn, &end) != 0 ||
+        in_code(c, data, "setl_optins", p, true, optins, sizeof optins) != 0 ||
+        in_code(c, data, "clr_type", p, true, clr, sizeof clr) != 0 ||
+        in_money(c, data, "medfee_sumamt", p, true, &medfee) != 0 ||
+        in_money(c, data, "fund_pay_sumamt", p, true, &fund) != 0 ||
+        in_money(c, data, "cash_payamt", p, true, &cash) != 0 ||
+        in_int(c, data, "fixmedins_setl_cnt", p, true, 0, INT32_MAX, &cnt) != 0 ||
+        in_code(c, data, "file_qury_no", p, false, file, sizeof file) < 0)
+        return -1;
+    if (file[0] != '\0')
+        return svc_fail(c, "input.data.file_qury_no: detail files uploaded by 9101 are not "
+                           "served; send it empty and compare the detail 9102 gives");
+    if (recon_scan(c, &r, begn, end) != 0) return -1;
+    bool agree = r.count == cnt && r.medfee_fen == medfee && r.fund_fen == fund &&
+                 r.cash_fen == cash;
+    char no[SVC_FILE_QURY_NO_BYTES_MAX + 1], b[20], e[20], name[64];
+    datetime_format(begn, b);
+    datetime_format(end, e);
+    snprintf(no, sizeof no, "3202-%.4s%.2s%.2s-%.4s%.2s%.2s", b, b + 5, b + 8, e, e + 5, e + 8);
+    snprintf(name, sizeof name, "%s.txt", no);
+    struct jw w;
+    jw_begin(&w, c->output);
+    jw_obj(&w, "fileinfo");
+    jw_str(&w, "file_qury_no", no);
+    jw_str(&w, "filename", name);
+    jw_time(&w, "dld_endtime", svc_unix_to_local(c->now_s + SVC_DAY_S));
+    jw_str(&w, "setl_optins", optins);
+    jw_str(&w, "stmt_rslt", agree ? "0" : "1");
+    jw_str(&w, "stmt_rslt_dscr", agree ? "totals agree" : "totals differ: diff_* = yours - ours");
+    recon_figure(&w, "medfee_sumamt", medfee, r.medfee_fen, true);
+    recon_figure(&w, "fund_pay_sumamt", fund, r.fund_fen, true);
+    recon_figure(&w, "cash_payamt", cash, r.cash_fen, true);
     recon_figure(&w, "fixmedins_setl_cnt", cnt, r.count, false);
     jw_close(&w, '}');
     jw_end(&w);

@@ -271,7 +271,7 @@ int txn_visit_info(struct svc_call *c) {
 /* The charge item type (med_chrgitm_type) by the national code's first
  * letter: X western medicine 09, Z patent Chinese medicine 11, C medical
  * consumables 08; anything else 14 (other). */
-static const char *charge_item_type(const char *code) {
+const char *svc_charge_item_type(const char *code) {
     assert(code != NULL);
     switch (code[0]) {
     case 'X': return "09";
@@ -304,7 +304,7 @@ void svc_write_line(struct jw *w, const struct bill_line *l, const struct line_r
     jw_fen(w, "inscp_scp_amt", r->inscp_fen);
     jw_str(w, "chrgitm_lv",
            r->item_class >= CLASS_A && r->item_class <= CLASS_C ? lv[r->item_class] : "03");
-    jw_str(w, "med_chrgitm_type", charge_item_type(l->med_list_codg));
+    jw_str(w, "med_chrgitm_type", svc_charge_item_type(l->med_list_codg));
     /* flags the interface carries per line; this platform's catalog sets none */
     static const char *const flags[] = {"lmt_used_flag",  "bas_medn_flag",     "hi_nego_drug_flag",
                                         "chld_medc_flag", "list_sp_item_flag", "drt_reim_flag"};

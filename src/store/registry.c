@@ -84,6 +84,13 @@ const struct store_institution *registry_institutions(const struct registry *r, 
 }
 
 /* ---- policies ---------------------------------------------------------- */
+const struct policy *registry_policies(const struct registry *r, size_t *count) {
+    assert(r != NULL && count != NULL);
+    *count = r->policy_count;
+    assert(*count == 0 || r->policies != NULL);
+    return r->policies;
+}
+
 struct policy_load {
     struct registry *reg;
     struct json_doc *doc;

@@ -126,6 +126,13 @@ static const struct schema_migration MIGRATIONS[] = {
      * settlement (2206/2207) or a withdrawal (2205) may name one batch */
     {11, "svc_fee chrg_bchno", NULL,
      "ALTER TABLE svc_fee ADD COLUMN bchno TEXT NOT NULL DEFAULT '';"},
+    /* an institution's own item codes mapped to the catalog's (3301; 3302
+     * deletes one): one row per (institution, list type, own code) */
+    {12, "svc_mapping", NULL,
+     "CREATE TABLE IF NOT EXISTS svc_mapping (code TEXT NOT NULL, list_type TEXT NOT NULL,"
+     " hilist_id TEXT NOT NULL, hilist_name TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
+     " begndate TEXT NOT NULL, enddate TEXT NOT NULL, time_s INTEGER NOT NULL,"
+     " PRIMARY KEY (code, list_type, hilist_id));"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

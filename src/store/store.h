@@ -289,6 +289,10 @@ struct store_backend {
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
     int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
+    /* The seq of the last import record of what ("catalog": the last
+     * catalog import, whose file its journal_data keeps); 0: none. */
+    int (*last_import)(struct store_conn *conn, const char *what, int64_t *seq,
+                       struct store_err *err);
 
     /* the service's credentials (svc_credential): one by paasid, an upsert,
      * and a scan in paasid order (bytewise). A read-only connection to a
@@ -344,6 +348,8 @@ const struct policy *registry_policy(const struct registry *r, const char *regio
  * to let the engine name a bill's error when no exact policy applies. */
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
                                               int32_t insutype);
+/* Every policy held (1307 lists their diseases). */
+const struct policy *registry_policies(const struct registry *r, size_t *count);
 const struct catalog *registry_catalog(const struct registry *r);
 int64_t registry_gen(const struct registry *r);
 /* registry.c internals for store.c */

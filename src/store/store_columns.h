@@ -57,6 +57,9 @@ enum {
 /* The registry's generation: the seq of the last import (or registry
  * edit), found through the partial index journal_import. 0: none. */
 #define REGISTRY_GEN_SQL "SELECT coalesce(max(seq), 0) FROM journal WHERE kind = 3"
+/* the last import record of one kind of file (its body starts "what=KIND "), 0: none */
+#define LAST_IMPORT_SQL \
+    "SELECT coalesce(max(seq), 0) FROM journal WHERE kind = 3 AND substr(body, 1, length($1)) = $1"
 #define REGISTRY_GEN_INDEX_SQL \
     "CREATE INDEX IF NOT EXISTS journal_import ON journal(seq) WHERE kind = 3;"
 #define CHECKPOINT_PUT_SQL \

@@ -1234,6 +1234,23 @@ static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+static int pg_last_import(struct store_conn *c, const char *what, int64_t *seq,
+                          struct store_err *err) {
+    char prefix[48];
+    assert(what != NULL && seq != NULL && strlen(what) < 32);
+    snprintf(prefix, sizeof prefix, "what=%s ", what);
+    const char *params[1] = {prefix};
+    PGresult *res = pg_run(c, LAST_IMPORT_SQL, 1, params, err);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        PQclear(res);
+        return store_errf(err, "postgresql: last import: no row"), -1;
+    }
+    *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 static int pg_checkpoint_put(struct store_conn *c, int64_t checkpoint_seq, struct store_err *err) {
     assert(c != NULL && c->in_tx && checkpoint_seq >= 0); /* in the writer's transaction */
     char text[24];
@@ -1359,6 +1376,7 @@ const struct store_backend store_pg_backend = {
     .person_tables_get = pg_person_tables_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
+    .last_import = pg_last_import,
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,
     .credentials_scan = pg_credentials_scan,

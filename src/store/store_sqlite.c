@@ -66,6 +66,7 @@ enum stmt_id {
     S_CHECKPOINT_GET,
     S_CHECKPOINT_PUT,
     S_REGISTRY_GEN,
+    S_LAST_IMPORT,
     S_DATA_PUT,  /* the journal_data statements come last: a read-only connection to a store */
     S_DATA_SCAN, /* of a release before that table has none (sq_open) */
     S_CRED_GET,  /* svc_credential's columns of migration 8: likewise */
@@ -115,6 +116,7 @@ static const char *const SQL[S_COUNT] = {
     [S_BALANCE_SCAN] = "SELECT account, balance FROM accounts ORDER BY account",
     [S_CHECKPOINT_GET] = CHECKPOINT_GET_SQL,
     [S_REGISTRY_GEN] = REGISTRY_GEN_SQL,
+    [S_LAST_IMPORT] = LAST_IMPORT_SQL,
     [S_CHECKPOINT_PUT] = CHECKPOINT_PUT_SQL,
     [S_DATA_PUT] = "INSERT INTO journal_data(seq, data) VALUES(?, ?)",
     [S_DATA_SCAN] = "SELECT seq, data FROM journal_data WHERE seq >= ? AND seq <= ? ORDER BY seq",
@@ -942,6 +944,21 @@ static int sq_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+static int sq_last_import(struct store_conn *c, const char *what, int64_t *seq,
+                          struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_LAST_IMPORT];
+    char prefix[48];
+    assert(what != NULL && seq != NULL && strlen(what) < 32);
+    snprintf(prefix, sizeof prefix, "what=%s ", what);
+    sqlite3_bind_text(s, 1, prefix, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW) return fail(c, err, "last import");
+    return 0;
+}
+
 /* ---- the service's credentials --------------------------------------------- */
 static void credential_row(sqlite3_stmt *s, struct store_credential *r) {
     assert(s != NULL && r != NULL && sqlite3_column_count(s) == 7);
@@ -1038,6 +1055,7 @@ const struct store_backend store_sqlite_backend = {
     .checkpoint_get = sq_checkpoint_get,
     .checkpoint_put = sq_checkpoint_put,
     .registry_gen = sq_registry_gen,
+    .last_import = sq_last_import,
     .credential_get = sq_credential_get,
     .credential_put = sq_credential_put,
     .credentials_scan = sq_credentials_scan,
