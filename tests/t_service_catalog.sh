@@ -123,7 +123,7 @@ a=$(call H3 3301 "$up" H3MAP0001); expect_ok "$a"; expect_field "$a" .output.upd
 # replay: the kept answer; the msgid with another body: refused
 a2=$(call H3 3301 "$up" H3MAP0001); expect_ok "$a2"
 [ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "3301 replay: $a2"
-a=$(call H3 3301 "${up/ours/theirs}" H3MAP0001); expect_err "$a" "^E_MSGID_REUSED: msgid 'H3MAP0001'$"
+a=$(call H3 3301 "${up/ours/theirs}" H3MAP0001); expect_err "$a" "^E_MSGID_REUSED: msgid 'H3MAP0001' was used before for a different request$"
 [ "$(maps)" = "H3|101|H-XA01|amoxicillin (ours)|XA01|2020-01-01|2099-12-31" ] || fail "reused msgid changed: $(maps)"
 # the same mapping uploaded again (a new msgid): an update, one row
 a=$(call H3 3301 "${up/2099-12-31/2030-12-31}"); expect_ok "$a"; expect_field "$a" .output.updated 1
