@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/lookup.h"
 #include "codec/codec.h"
 #include "core/money.h"
 #include "service/svc.h"
@@ -384,24 +385,13 @@ static int recon_row(void *ctx, const struct journal_rec *rec) {
     return r->failed ? -1 : 0;
 }
 
-static int64_t local_date_to_unix_us(datetime_s t) {
-    char text[20];
-    datetime_format(t, text);
-    assert(text[4] == '-' && text[7] == '-'); /* YYYY-MM-DD: the digits read below */
-    struct tm tm = {0};
-    tm.tm_year = datetime_year(t) - 1900;
-    tm.tm_mon = (text[5] - '0') * 10 + (text[6] - '0') - 1;
-    tm.tm_mday = (text[8] - '0') * 10 + (text[9] - '0');
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000000;
-}
-
 /* Scans the journal for the days [begn, end] into r (r->code set). */
 static int recon_scan(struct svc_call *c, struct recon *r, datetime_s begn, datetime_s end) {
     assert(c->svc->scan_conn != NULL && r->code != NULL && begn <= end);
     r->c = c;
-    r->from_us = local_date_to_unix_us(begn);
-    r->to_us = local_date_to_unix_us(end + SVC_DAY_S);
+    int64_t unused = 0; /* local days, as the look-ups count them (app/lookup.h) */
+    app_local_day_us(begn, &r->from_us, &unused);
+    app_local_day_us(end, &unused, &r->to_us);
     struct store_err err;
     pthread_mutex_lock(&c->svc->scan_lock);
     int rc = store_journal_period(c->svc->store, c->svc->scan_conn, r->from_us, r->to_us, recon_row,
