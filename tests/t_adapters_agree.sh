@@ -132,12 +132,12 @@ agree suspended-over OK "$(B P0001 H7 11 2020-09-09 2020-09-09 "$ok1")"
 # ---- registry edits reach the running server on its next request --------
 a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}'); expect_ok "$a"
 printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status,suspended_until\nH3,City People'"'"'s Hospital,hospital,level3,440900,suspended,\n' >"$work/h3.csv"
-"$YIBAO" import --db "$db" institutions "$work/h3.csv" >/dev/null || fail "suspend H3"
+"$YIBAO" import --db "$db" institutions "$work/h3.csv" --operator test --reason "suspend H3" >/dev/null || fail "suspend H3"
 a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}')
 expect_err "$a" "institution 'H3' is suspended"
 agree suspended-now "E_UNKNOWN_INSTITUTION|fixmedins_code|-1" "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1")"
 sed -i 's/,suspended,$/,active,/' "$work/h3.csv"
-"$YIBAO" import --db "$db" institutions "$work/h3.csv" >/dev/null || fail "reinstate H3"
+"$YIBAO" import --db "$db" institutions "$work/h3.csv" --operator test --reason "reinstate H3" >/dev/null || fail "reinstate H3"
 a=$(call H3 2201 '{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-01"}}'); expect_ok "$a"
 agree reinstated OK "$(B P0001 H3 11 2020-07-01 2020-07-01 "$ok1")"
 

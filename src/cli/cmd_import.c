@@ -52,7 +52,8 @@ static int spool_stdin(char *path, size_t size) {
 }
 
 /* One FILE imported ("-": standard input); says what it did. */
-static int import_one(struct store *store, const char *kind, const char *file) {
+static int import_one(struct store *store, const char *kind, const char *file,
+                      const struct store_import_note *note) {
     char spooled[4096];
     const char *path = file;
     assert(store != NULL && kind != NULL && file != NULL);
@@ -63,7 +64,7 @@ static int import_one(struct store *store, const char *kind, const char *file) {
     struct store_err err = {{0}};
     int64_t rows = 0;
     double start = now_s();
-    int rc = store_import(store, kind, path, &rows, &err);
+    int rc = store_import_as(store, kind, path, note, &rows, &err);
     if (path != file) unlink(path);
     if (rc != 0) {
         /* name it as the operator did (errors name the file or its base name) */
@@ -82,29 +83,45 @@ static int import_one(struct store *store, const char *kind, const char *file) {
     return 0;
 }
 
+/* argv's options anywhere (--db, --operator, --reason); the kind and the
+ * files are the other arguments, in order, into files[0..*count). */
+static int parse(int argc, char **argv, const char **db, struct store_import_note *note,
+                 const char **kind, const char **files, int *count) {
+    bool bad = false;
+    assert(argc >= 1 && files != NULL);
+    *count = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        if (cli_option(argc, argv, &i, "--db", db, &bad) ||
+            cli_option(argc, argv, &i, "--operator", &note->operator_name, &bad) ||
+            cli_option(argc, argv, &i, "--reason", &note->reason, &bad))
+            continue;
+        if (*kind == NULL) *kind = argv[i];
+        else files[(*count)++] = argv[i];
+    }
+    if ((note->operator_name == NULL) != (note->reason == NULL)) {
+        fprintf(stderr, "yibao import: --operator and --reason go together\n");
+        bad = true;
+    }
+    return bad || *db == NULL || *kind == NULL || *count == 0 ? -1 : 0;
+}
+
 int cmd_import(int argc, char **argv) {
     const char *db = NULL, *kind = NULL;
-    bool bad = false;
-    int first_file = 0;
-    for (int i = 1; i < argc && !bad && first_file == 0; i++) {
-        if (cli_option(argc, argv, &i, "--db", &db, &bad)) continue;
-        if (kind == NULL) kind = argv[i];
-        else first_file = i;
-    }
-    if (bad || db == NULL || kind == NULL || first_file == 0) {
+    struct store_import_note note = {NULL, NULL};
+    const char **files = calloc((size_t)argc, sizeof *files);
+    int count = 0;
+    if (files == NULL) return fprintf(stderr, "yibao import: out of memory\n"), EXIT_BAD_INPUT;
+    if (parse(argc, argv, &db, &note, &kind, files, &count) != 0) {
+        free(files);
         cli_usage("import", stderr);
         return EXIT_BAD_INPUT;
     }
     struct store *store = store_cli_open(db, STORE_MODE_CREATE);
-    if (store == NULL) return EXIT_BAD_INPUT;
+    if (store == NULL) return free(files), EXIT_BAD_INPUT;
     int rc = 0;
-    for (int i = first_file; i < argc && rc == 0; i++) {
-        if (strcmp(argv[i], "--db") == 0) {
-            i++;
-            continue;
-        }
-        rc = import_one(store, kind, argv[i]);
-    }
+    for (int i = 0; i < count && rc == 0; i++)
+        rc = import_one(store, kind, files[i], note.operator_name ? &note : NULL);
+    free(files);
     store_close(store);
     return rc;
 }

@@ -203,8 +203,21 @@ struct journal_print {
     int64_t rows;
 };
 
+/* An import's note (store_import_note): "by: why", or "". */
+static void import_note(const struct journal_rec *rec, char *out, size_t size) {
+    assert(out != NULL && size > 0);
+    out[0] = '\0';
+    const char *by = rec->kind == JOURNAL_IMPORT ? strstr(rec->body, " by=") : NULL;
+    const char *why = by ? strstr(by, " why=") : NULL;
+    const char *end = why ? strstr(why, " content=") : NULL;
+    if (end == NULL) return;
+    snprintf(out, size, "%.*s: %.*s", (int)(why - by - 4), by + 4, (int)(end - why - 5), why + 5);
+}
+
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct journal_print *jp = ctx;
+    char note[2 * STORE_NOTE_BYTES_MAX + 8];
+    import_note(rec, note, sizeof note);
     char seq[24], ref[24], when[20];
     assert(jp != NULL && rec != NULL);
     snprintf(seq, sizeof seq, "%" PRId64, rec->seq);
@@ -218,6 +231,7 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     view_str(jp->v, "psn_no", rec->psn_no);
     view_str(jp->v, "ref_seq", rec->ref_seq > 0 ? ref : "");
     view_str(jp->v, "msgid", rec->msgid);
+    view_str(jp->v, "note", note);
     jp->rows++;
     return 0;
 }
@@ -227,8 +241,9 @@ static int show_journal(struct store *store, const struct show_args *a, struct v
     if ((a->from && !cli_positive("--from", a->from, INT64_MAX, &from)) ||
         (a->limit && !cli_positive("--limit", a->limit, SHOW_JOURNAL_LIMIT_MAX, &limit)))
         return EXIT_BAD_INPUT;
-    static const char *const cols[] = {"seq:-8",    "time:19",    "kind:6",  "fixmedins_code:14",
-                                       "psn_no:16", "ref_seq:-8", "msgid:8", NULL};
+    static const char *const cols[] = {"seq:-8",    "time:19",    "kind:6",   "fixmedins_code:14",
+                                       "psn_no:16", "ref_seq:-8", "msgid:26", "note:4",
+                                       NULL};
     struct journal_print jp = {v, 0};
     struct store_err err = {{0}};
     view_list(v, "journal", cols);

@@ -49,7 +49,10 @@ static const struct cli_command commands[] = {
      "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
     {"import", cmd_import, "load persons, institutions, policies, catalog into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
-     "(a FILE - is standard input)\n",
+     "                    [--operator NAME --reason TEXT]\n"
+     "(a FILE - is standard input; changing a registered institution or replacing a\n"
+     " policy of the same region, year and scheme needs --operator and --reason, which\n"
+     " the import's journal record keeps)\n",
      NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},

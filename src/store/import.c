@@ -28,6 +28,7 @@ struct importer {
     struct store_err *err;
     struct journal_rec rec; /* the import record */
     int64_t rows, accounts, opening_fen;
+    const struct store_import_note *note; /* who and why, or NULL */
     /* persons */
     struct store_person *persons;
     int64_t *lines;
@@ -123,10 +124,13 @@ static int record_end(struct importer *im, const char *kind) {
     if (registry_content_hash(ops, store_conn(im->store), kind, content, im->err) != 0 ||
         record_data(im, kind) != 0)
         return -1;
+    char note[2 * STORE_NOTE_BYTES_MAX + 16] = "";
+    if (im->note != NULL)
+        snprintf(note, sizeof note, " by=%s why=%s", im->note->operator_name, im->note->reason);
     snprintf(rec->body, sizeof rec->body,
              "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64
-             " content=%s",
-             kind, im->base, im->rows, im->accounts, im->opening_fen, content);
+             "%s content=%s",
+             kind, im->base, im->rows, im->accounts, im->opening_fen, note, content);
     journal_hash(rec, rec->hash);
     if (ops->journal_append(store_conn(im->store), rec, 1, im->err) != 0) return -1;
     return ops->checkpoint_put(store_conn(im->store), rec->seq, im->err);
@@ -233,6 +237,13 @@ static int import_persons(struct importer *im, FILE *f) {
 }
 
 /* ---- institutions ----------------------------------------------------------------- */
+static bool same_institution(const struct store_institution *a, const struct store_institution *b) {
+    assert(a != NULL && b != NULL && strcmp(a->code, b->code) == 0);
+    return strcmp(a->name, b->name) == 0 && a->type == b->type && a->level == b->level &&
+           strcmp(a->region, b->region) == 0 && a->status == b->status &&
+           a->suspended_until == b->suspended_until;
+}
+
 static int import_institutions(struct importer *im, FILE *f) {
     struct csv_reader r;
     int cols[IC_COUNT];
@@ -246,6 +257,11 @@ static int import_institutions(struct importer *im, FILE *f) {
         int col = 0;
         const char *why = rows_institution(&r, cols, &x, &col);
         if (why != NULL) return row_fail(im, r.line, ROWS_INST_COLS[col], why);
+        const struct store_institution *was = store_institution_find(im->store, x.code);
+        if (was != NULL && !same_institution(was, &x) && im->note == NULL)
+            return row_fail(im, r.line, "fixmedins_code",
+                            "registered already with other values: changing an institution needs"
+                            " --operator and --reason");
         struct store_err inner;
         if (store_ops(im->store)->institutions_put(store_conn(im->store), &x, 1, &inner) != 0)
             return row_fail(im, r.line, "fixmedins_code", inner.msg);
@@ -276,6 +292,17 @@ static int import_policy(struct importer *im) {
         row.insutype = policy->insutype;
         row.json = text;
         row.json_len = len;
+        const struct policy *was = store_policy_find(im->store, policy->region, policy->year,
+                                                     policy->insutype);
+        if (was != NULL && memcmp(was, policy, sizeof *policy) != 0 && im->note == NULL) {
+            store_errf(im->err,
+                       "%s: a policy of region %s, year %d, scheme %d is registered already with"
+                       " other rules: replacing it needs --operator and --reason",
+                       im->base, policy->region, (int)policy->year, (int)policy->insutype);
+            free(text);
+            free(policy);
+            return -1;
+        }
         rc = store_ops(im->store)->policy_put(store_conn(im->store), &row, im->err);
         im->rows = 1;
     }
@@ -311,9 +338,28 @@ static int import_body(struct importer *im, const char *kind) {
     return rc;
 }
 
+/* A note's text: printable, at most STORE_NOTE_BYTES_MAX bytes, no '='
+ * (the record's body is key=value pairs). */
+static const char *note_problem(const char *text) {
+    if (text == NULL || text[0] == '\0') return "is empty";
+    if (strlen(text) > STORE_NOTE_BYTES_MAX) return "is longer than 200 bytes";
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '=') return "holds a control character or '='";
+    return NULL;
+}
+
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err) {
+    return store_import_as(store, kind, path, NULL, rows, err);
+}
+
+int store_import_as(struct store *store, const char *kind, const char *path,
+                    const struct store_import_note *note, int64_t *rows, struct store_err *err) {
     assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
+    if (note != NULL && note_problem(note->operator_name) != NULL)
+        return store_errf(err, "--operator %s", note_problem(note->operator_name)), -1;
+    if (note != NULL && note_problem(note->reason) != NULL)
+        return store_errf(err, "--reason %s", note_problem(note->reason)), -1;
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
     bool known = false;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -327,6 +373,7 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
     im->path = path;
     im->base = base;
     im->err = err;
+    im->note = note;
     const struct store_backend *ops = store_ops(store);
     struct store_conn *c = store_conn(store);
     int64_t checkpoint_seq = 0, tail_seq = 0;

@@ -377,6 +377,19 @@ void store_attach_pending(struct store *store, struct pending *pending);
  * transaction; errors read "persons.csv:1234: brdy: not a date". */
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err);
+/* Who changes the registry and why: an import that changes what is
+ * registered (an institution already there with other values, a policy
+ * of a (region, year, scheme) already there with other rules) needs one;
+ * its record keeps both (body by= and why=). Each at most
+ * STORE_NOTE_BYTES_MAX bytes of printable text. */
+#define STORE_NOTE_BYTES_MAX 200
+struct store_import_note {
+    const char *operator_name;
+    const char *reason;
+};
+/* store_import with a note (NULL: none). */
+int store_import_as(struct store *store, const char *kind, const char *path,
+                    const struct store_import_note *note, int64_t *rows, struct store_err *err);
 
 /* credential.c: the service's credentials under the chain. Each call is
  * one write transaction that writes the row and appends a journal record
