@@ -214,7 +214,7 @@ fi
 # refuses a missing --db, and none touches another application's file.
 missing=$tmp/doesnotexist.sqlite
 run "check of a missing store" 2 "no such yibao store" check --db "$missing"
-run "revoke on a missing store" 2 "no such yibao store" revoke --db "$missing" 1
+run "revoke on a missing store" 2 "no such yibao store" revoke --db "$missing" 1 --operator t --reason r
 run "credential on a missing store" 2 "no such yibao store" credential issue H3 --db "$missing"
 run "serve on a missing store" 2 "no such yibao store" serve --db "$missing" --listen 127.0.0.1:0
 printf '{"psn_no":"P1","fixmedins_code":"H3","details":[]}' >"$tmp/dbbill.json"

@@ -4,7 +4,8 @@
 # of the same region, year and scheme with other rules is refused, naming
 # file, line and field, and changes nothing, unless it says who and why
 # (--operator, --reason), which its journal record keeps (`show journal`'s
-# note); the same file again is no change; check and check --deep pass.
+# note); the same file again is no change; a revoke says who and why too;
+# check and check --deep pass.
 set -uo pipefail
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 yibao=${YIBAO:-$root/build/release/yibao}
@@ -45,6 +46,19 @@ grep -q "pol2.json: a policy of region 440900, year 2020, scheme 390 is register
 y import policy "$tmp/pol2.json" --operator bob --reason "2020 ratio decision" >/dev/null 2>"$tmp/err" ||
     fail "a changed policy with who and why: $(cat "$tmp/err")"
 [ "$(y show journal --json | jq -r '.journal[-1].note')" = "bob: 2020 ratio decision" ] || fail "the policy record's note"
+
+# a revoke says who and why; its record keeps them
+y import catalog policies/catalog-conformance.json >/dev/null || fail "import catalog"
+printf 'psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc\nP0001,440900196006150011,A,1,1960-06-15,390,adult,,440900,2000-01-01,0\n' >"$tmp/p.csv"
+y import persons "$tmp/p.csv" >/dev/null || fail "import persons"
+echo '{"psn_no":"P0001","msgid":"R1","fixmedins_code":"H3","med_type":"21","begntime":"2020-03-02","endtime":"2020-03-11","dise_codg":"K35.8","details":[{"feedetl_sn":"1","med_list_codg":"SA01","cnt":8,"pric":35.0,"det_item_fee_sumamt":280.0}]}' >"$tmp/bill.json"
+setl=$(y settle "$tmp/bill.json" | jq -r .setl_id)
+[ -n "$setl" ] && [ "$setl" != null ] || fail "settle for the revoke"
+y revoke "$setl" >/dev/null 2>&1 && fail "a revoke without who and why"
+y revoke "$setl" --operator carol --reason "billed twice; 100% refund" >/dev/null 2>"$tmp/err" || fail "revoke: $(cat "$tmp/err")"
+[ "$(y show journal --json | jq -r '.journal[-1].note')" = "carol: billed twice; 100% refund" ] ||
+    fail "the revoke's note: $(y show journal --json | jq -c '.journal[-1]')"
+[ "$(y show settlement "$setl" --json | jq -r .settlement.revoked)" = true ] || fail "not revoked"
 
 y check >/dev/null || fail "check"
 y check --deep >/dev/null || fail "check --deep"

@@ -60,7 +60,7 @@ cat >"$work/bill.json" <<JSON
 JSON
 a=$("$YIBAO" settle --db "$db" "$work/bill.json") || fail "settle on the migrated store: $a"
 expect_field "$a" .setl_id $((records + 1))
-a=$("$YIBAO" revoke --db "$db" "$old" --msgid schema-revoke-1) || fail "revoke $old: $a"
+a=$("$YIBAO" revoke --db "$db" "$old" --msgid schema-revoke-1 --operator t_schema --reason "the migrated store revokes") || fail "revoke $old: $a"
 expect_field "$a" .revoked true
 
 # the service: the fixture's credential, a new sign-in, a visit

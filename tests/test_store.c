@@ -909,6 +909,23 @@ static void test_journal_encoding(void **state) {
     assert_int_equal(settlement_decode(body, &back, &bad), 0);
     assert_memory_equal(&s, &back, sizeof s);
     assert_int_equal(settlement_encode(&s, body, 20), -1); /* too small: refused, not cut */
+    /* a revoke's note: spaces, '%', '=' and UTF-8 survive, and split no pair */
+    snprintf(s.note, sizeof s.note, "%s", "carol: 100% refund = billed twice \xe5\x8c\xbb");
+    assert_true(settlement_encode(&s, body, sizeof body) > 0);
+    assert_non_null(strstr(body, " note=carol:%20100%25%20refund%20%3D%20billed"));
+    assert_int_equal(settlement_decode(body, &back, &bad), 0);
+    assert_memory_equal(&s, &back, sizeof s);
+    char longest[STORE_NOTE_TEXT_BYTES];
+    memset(longest, ' ', sizeof longest - 1); /* every byte encoded: 3 bytes each */
+    longest[sizeof longest - 1] = '\0';
+    memcpy(s.note, longest, sizeof s.note);
+    assert_true(settlement_encode(&s, body, sizeof body) > 0); /* fits a body */
+    assert_int_equal(settlement_decode(body, &back, &bad), 0);
+    assert_string_equal(back.note, longest);
+    assert_int_equal(settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 note=%4", &back,
+                                       &bad),
+                     -1); /* a cut escape */
+    memset(s.note, 0, sizeof s.note);
     assert_int_equal(settlement_decode("region=1 hifp_pay=x", &back, &bad), -1);
     struct journal_rec rec;
     memset(&rec, 0, sizeof rec);

@@ -203,10 +203,17 @@ struct journal_print {
     int64_t rows;
 };
 
-/* An import's note (store_import_note): "by: why", or "". */
+/* A record's note: an import's (store_import_note) or a revoke's (its
+ * body's note=), "operator: reason"; or "". */
 static void import_note(const struct journal_rec *rec, char *out, size_t size) {
     assert(out != NULL && size > 0);
     out[0] = '\0';
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (rec->kind == JOURNAL_REVOKE && settlement_decode(rec->body, &stl, &bad) == 0) {
+        snprintf(out, size, "%s", stl.note);
+        return;
+    }
     const char *by = rec->kind == JOURNAL_IMPORT ? strstr(rec->body, " by=") : NULL;
     const char *why = by ? strstr(by, " why=") : NULL;
     const char *end = why ? strstr(why, " content=") : NULL;

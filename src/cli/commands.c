@@ -73,7 +73,9 @@ static const struct cli_command commands[] = {
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
-     "usage: yibao revoke --db PATH SETL_ID [--msgid ID]\n", NULL, CLI_DB},
+     "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
+     "(the revoke's journal record keeps who and why; show journal prints them)\n",
+     NULL, CLI_DB},
     {"serve", cmd_serve, "HTTP settlement service (the NHSA interface)",
      "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
      "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"

@@ -633,6 +633,8 @@ static void do_revoke(struct commitq *q, size_t i) {
         store_errf(&r->err, "setl_id %" PRId64 ": revoke in the batch that settles it", t->seq);
         return;
     }
+    memcpy(r->stl.note, r->note, sizeof r->stl.note); /* who revoked it and why */
+    r->stl.note[sizeof r->stl.note - 1] = '\0';
     char psn[CODE_BYTES_MAX + 1], inst[CODE_BYTES_MAX + 1];
     snprintf(psn, sizeof psn, "%s", t->psn_no);
     snprintf(inst, sizeof inst, "%s", t->fixmedins_code);

@@ -340,7 +340,7 @@ static int import_body(struct importer *im, const char *kind) {
 
 /* A note's text: printable, at most STORE_NOTE_BYTES_MAX bytes, no '='
  * (the record's body is key=value pairs). */
-static const char *note_problem(const char *text) {
+const char *store_note_problem(const char *text) {
     if (text == NULL || text[0] == '\0') return "is empty";
     if (strlen(text) > STORE_NOTE_BYTES_MAX) return "is longer than 200 bytes";
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
@@ -356,10 +356,10 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
 int store_import_as(struct store *store, const char *kind, const char *path,
                     const struct store_import_note *note, int64_t *rows, struct store_err *err) {
     assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
-    if (note != NULL && note_problem(note->operator_name) != NULL)
-        return store_errf(err, "--operator %s", note_problem(note->operator_name)), -1;
-    if (note != NULL && note_problem(note->reason) != NULL)
-        return store_errf(err, "--reason %s", note_problem(note->reason)), -1;
+    if (note != NULL && store_note_problem(note->operator_name) != NULL)
+        return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
+    if (note != NULL && store_note_problem(note->reason) != NULL)
+        return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
     bool known = false;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

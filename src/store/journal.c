@@ -207,6 +207,53 @@ static size_t put_pair(char *buf, size_t len, size_t size, const char *key, int6
     return len - 1;
 }
 
+/* " note=TEXT", TEXT percent-encoded (a space, '%', '=' and any byte
+ * outside printable ASCII as %XX: a body's pairs are split at spaces).
+ * Last of all, after bill=: the bodies of earlier releases read as before. */
+static size_t put_note(char *body, size_t len, size_t size, const char *note) {
+    static const char hex[] = "0123456789ABCDEF";
+    assert(body != NULL && note != NULL && len < size);
+    if (len + 6 >= size) return size;
+    memcpy(body + len, " note=", 6);
+    len += 6;
+    for (const unsigned char *p = (const unsigned char *)note; *p && len < size; p++) {
+        bool plain = *p > 0x20 && *p < 0x7f && *p != '%' && *p != '=';
+        if (plain) {
+            body[len++] = (char)*p;
+            continue;
+        }
+        if (len + 3 >= size) return size;
+        body[len++] = '%';
+        body[len++] = hex[*p >> 4];
+        body[len++] = hex[*p & 15];
+    }
+    return len;
+}
+
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The note's text back from its percent-encoded value. */
+static int get_note(const char *val, size_t vlen, char *out, size_t size) {
+    size_t n = 0;
+    assert(val != NULL && out != NULL && size > 0);
+    for (size_t i = 0; i < vlen; i++) {
+        char c = val[i];
+        if (c == '%') {
+            if (i + 2 >= vlen) return -1;
+            int hi = hex_digit(val[i + 1]), lo = hex_digit(val[i + 2]);
+            if (hi < 0 || lo < 0) return -1;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (n + 1 >= size) return -1;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
 int settlement_encode(const struct store_settlement *stl, char *body, size_t size) {
     assert(stl != NULL && body != NULL && size > 0);
     size_t len = strlen(stl->region);
@@ -239,6 +286,7 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
         memcpy(body + len + 6, stl->bill_hash, h);
         len += 6 + h;
     }
+    if (stl->note[0] != '\0' && len < size) len = put_note(body, len, size, stl->note);
     if (len >= size) return -1;
     body[len] = '\0';
     assert(strlen(body) == len && len <= INT32_MAX);
@@ -280,6 +328,8 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
         out->region[vlen] = '\0';
         return 0;
     }
+    if (klen == 4 && memcmp(key, "note", 4) == 0)
+        return get_note(val, vlen, out->note, sizeof out->note);
     if (klen == 4 && memcmp(key, "bill", 4) == 0) {
         if (vlen != HASH_HEX_BYTES || strspn(val, "0123456789abcdef") < vlen) return -1;
         memcpy(out->bill_hash, val, vlen);

@@ -382,7 +382,6 @@ int store_import(struct store *store, const char *kind, const char *path, int64_
  * of a (region, year, scheme) already there with other rules) needs one;
  * its record keeps both (body by= and why=). Each at most
  * STORE_NOTE_BYTES_MAX bytes of printable text. */
-#define STORE_NOTE_BYTES_MAX 200
 struct store_import_note {
     const char *operator_name;
     const char *reason;
@@ -418,6 +417,14 @@ enum store_status {
     STORE_FAILED,  /* storage failure: nothing changed; err says why */
 };
 
+/* Who and why, for a change an operator makes (an import that changes the
+ * registry, a revoke): each at most STORE_NOTE_BYTES_MAX bytes of
+ * printable text without '=' (store_note_problem). */
+#define STORE_NOTE_BYTES_MAX 200
+#define STORE_NOTE_TEXT_BYTES (2 * STORE_NOTE_BYTES_MAX + 3) /* "operator: reason" */
+/* What is wrong with a note's text ("is empty" ...), or NULL. */
+const char *store_note_problem(const char *text);
+
 /* A settlement's figures as journaled. */
 struct store_settlement {
     char region[CODE_BYTES_MAX + 1];
@@ -429,17 +436,19 @@ struct store_settlement {
     struct year_state delta;
     char bill_hash[HASH_HEX_BYTES + 1]; /* SHA-256 of the bill as journaled (bill_blob.c); ""
                                            in records of releases before bills were kept */
+    char note[STORE_NOTE_TEXT_BYTES];   /* a revoke's "operator: reason", or "" */
 };
 
 #define STORE_REASON_BYTES 160 /* APP_REFUSAL_REASON_BYTES */
 struct store_req {
     /* in */
     enum store_op op;
-    char msgid[MSGID_BYTES_MAX + 1]; /* empty: one is generated */
-    char psn_no[CODE_BYTES_MAX + 1]; /* settle */
-    const struct bill *bill;         /* settle; caller-owned until answered */
-    int32_t insutype_asked;          /* settle: the scheme asked for (app_settle_request) */
-    int64_t setl_id;                 /* revoke */
+    char msgid[MSGID_BYTES_MAX + 1];  /* empty: one is generated */
+    char psn_no[CODE_BYTES_MAX + 1];  /* settle */
+    const struct bill *bill;          /* settle; caller-owned until answered */
+    int32_t insutype_asked;           /* settle: the scheme asked for (app_settle_request) */
+    int64_t setl_id;                  /* revoke */
+    char note[STORE_NOTE_TEXT_BYTES]; /* revoke: "operator: reason" the record keeps, or "" */
     /* out */
     enum store_status status;
     const char *error;                     /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
