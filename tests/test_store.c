@@ -922,9 +922,9 @@ static void test_journal_encoding(void **state) {
     assert_true(settlement_encode(&s, body, sizeof body) > 0); /* fits a body */
     assert_int_equal(settlement_decode(body, &back, &bad), 0);
     assert_string_equal(back.note, longest);
-    assert_int_equal(settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 note=%4", &back,
-                                       &bad),
-                     -1); /* a cut escape */
+    assert_int_equal(
+        settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 note=%4", &back, &bad),
+        -1); /* a cut escape */
     memset(s.note, 0, sizeof s.note);
     assert_int_equal(settlement_decode("region=1 hifp_pay=x", &back, &bad), -1);
     struct journal_rec rec;
