@@ -77,6 +77,9 @@ j=$(show list settlements --date "$today" --institution H3 --json)
 [ "$(show list settlements --date 2001-01-01 --json | jq -r '.settlements | length')" = 0 ] || fail "list another day"
 # a revoke shows in the day's list, negative, and marks the settlement
 a=$(call H3 2305 "{\"data\":{\"psn_no\":\"P0001\",\"setl_id\":\"$setl\"}}"); expect_ok "$a"
+# the revoke's record keeps who revoked it: the envelope's operator and the transaction
+[ "$(show show journal --from "$(show show journal --json --limit 100000 | jq -r '.journal[-1].seq')" --json | jq -r '.journal[0].note')" = "Test (001): 2305" ] ||
+    fail "the revoke's note: $(show show journal --json --limit 100000 | jq -c '.journal[-1]')"
 j=$(show list settlements --date "$today" --institution H3 --json)
 [ "$(echo "$j" | jq -r '.settlements[1].kind')" = revoke ] || fail "list after the revoke: $j"
 [ "$(echo "$j" | jq -r '.settlements[1].fund_pay_sumamt')" = -1435.85 ] || fail "revoke's figures: $j"

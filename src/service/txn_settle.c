@@ -939,6 +939,20 @@ static int revoke_order(struct svc_call *c, int64_t setl_id, const char *field) 
                     field, last);
 }
 
+/* Who revoked it, as the record keeps it (store_req.note): the envelope's
+ * operator, "Dr Wang (0053): 2208" ("?" for a byte a note may not hold). */
+static void revoke_note(const struct svc_call *c, char *out, size_t size) {
+    const struct json_value *op = json_get(c->env, "opter"), *name = json_get(c->env, "opter_name");
+    bool has_op = op != NULL && op->type == JSON_STRING && op->len > 0;
+    bool has_name = name != NULL && name->type == JSON_STRING && name->len > 0;
+    assert(out != NULL && size > 0 && c->infno[0] != '\0');
+    snprintf(out, size, "%.*s (%.*s): %s", has_name ? (int)name->len : 7,
+             has_name ? name->text : "unnamed", has_op ? (int)op->len : 1, has_op ? op->text : "-",
+             c->infno);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '=') *p = '?';
+}
+
 /* Revokes the settlement rec (its visit's mdtrt_id in w->mdtrt_id): 2208,
  * 2305, 2103, and 2601's reversal; field names it in the request. */
 static int revoke_settlement(struct svc_call *c, const struct journal_rec *rec,
@@ -954,6 +968,7 @@ static int revoke_settlement(struct svc_call *c, const struct journal_rec *rec,
     r->op = STORE_OP_REVOKE;
     snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
     r->setl_id = rec->seq;
+    revoke_note(c, r->note, sizeof r->note);
     return svc_commit(c, revoke_done);
 }
 
