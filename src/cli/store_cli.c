@@ -45,19 +45,27 @@ static void print_refusal(struct json_buf *b, const struct store_req *req) {
     json_buf_raw(b, line, (size_t)n);
 }
 
-/* "yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])". */
-static void refusal_message(const struct store_req *req) {
-    char where[32] = "";
+/* "yibao: refused: E_BAD_AMOUNT (det_item_fee_sumamt, details[3])", after
+ * "FILE:LINE: " when the bill is a line of a file. */
+static void refusal_message(const struct store_req *req, const char *input) {
+    char where[32] = "", at[STORE_CLI_WHERE_BYTES + 2] = "";
     if (req->error_line >= 0) snprintf(where, sizeof where, ", details[%d]", (int)req->error_line);
+    if (input != NULL) snprintf(at, sizeof at, "%s: ", input);
     if (req->error_field != NULL)
-        fprintf(stderr, "yibao: refused: %s (%s%s)\n", req->error, req->error_field, where);
-    else fprintf(stderr, "yibao: refused: %s\n", req->error);
+        fprintf(stderr, "yibao: %srefused: %s (%s%s)\n", at, req->error, req->error_field, where);
+    else fprintf(stderr, "yibao: %srefused: %s\n", at, req->error);
 }
 
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req) {
-    assert(out != NULL && req != NULL);
+    return store_cli_print_at(out, store, req, NULL, 0);
+}
+
+int store_cli_print_at(FILE *out, struct store *store, const struct store_req *req,
+                       const char *input, int64_t input_line) {
+    assert(out != NULL && req != NULL && input_line >= 0);
     if (req->status == STORE_FAILED) {
-        fprintf(stderr, "yibao: %s\n", req->err.msg[0] ? req->err.msg : "storage failure");
+        fprintf(stderr, "yibao: %s%s%s\n", input ? input : "", input ? ": " : "",
+                req->err.msg[0] ? req->err.msg : "storage failure");
         return 2;
     }
     struct json_buf b;
@@ -87,12 +95,17 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     json_buf_char(&b, ',');
     json_buf_key(&b, "replayed");
     json_buf_raw(&b, req->replayed ? "true" : "false", req->replayed ? 4 : 5);
+    if (input_line > 0) {
+        json_buf_char(&b, ',');
+        json_buf_key(&b, "input_line");
+        json_buf_int(&b, input_line);
+    }
     json_buf_char(&b, '}');
     /* A refused request is bad input, as for `settle` from files: exit 2. */
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
     else fprintf(out, "%.*s\n", (int)b.len, b.data);
-    if (!b.failed && req->status == STORE_REFUSED) refusal_message(req);
+    if (!b.failed && req->status == STORE_REFUSED) refusal_message(req, input);
     json_buf_free(&b);
     return rc;
 }
