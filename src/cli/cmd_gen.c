@@ -1,6 +1,7 @@
 /* cmd_gen.c: `yibao gen city|catalog`: synthetic data for tests, supervision
  * and benchmarks (src/gen/, docs/GENERATOR.md). Bad options name the option
- * and exit 2; a failed write exits 2 as well. */
+ * and exit 2; a failed write exits 2 as well. gen city shows its progress
+ * on a terminal; Ctrl-C stops it with no output file left (128 + signal). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "gen/gen.h"
 
 #define OPTION_VALUE_BYTES_MAX 64
@@ -179,6 +181,23 @@ static int parse_city(int argc, char **argv, struct city_args *a) {
     return 0;
 }
 
+/* gen city's progress line: one per phase (persons, bills). */
+struct city_progress {
+    const char *phase;
+    struct progress line;
+};
+
+static int on_progress(void *ctx, const char *phase, int64_t done, double fraction) {
+    struct city_progress *cp = ctx;
+    if (strcmp(cp->phase, phase) != 0) {
+        if (cp->phase[0] != '\0') progress_finish(&cp->line);
+        progress_start(&cp->line, "gen city", phase);
+        cp->phase = phase;
+    }
+    progress_update(&cp->line, done, fraction);
+    return progress_interrupted();
+}
+
 static int run_city(int argc, char **argv) {
     struct city_args a;
     memset(&a, 0, sizeof a);
@@ -193,11 +212,16 @@ static int run_city(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     struct gen_write_stats stats;
-    rc = gen_write_city(city, a.out, a.registry_only, &stats, err, sizeof err);
+    struct city_progress cp = {.phase = ""};
+    struct gen_progress progress = {on_progress, &cp};
+    progress_catch_signals();
+    rc = gen_write_city_ex(city, a.out, a.registry_only, &progress, &stats, err, sizeof err);
+    progress_finish(&cp.line);
     if (rc != 0) {
-        fprintf(stderr, "yibao gen city: %s\n", err);
+        fprintf(stderr, "yibao gen city: %s%s\n", err,
+                rc == 1 ? " by a signal; no file written" : "");
         gen_city_close(city);
-        return EXIT_BAD_INPUT;
+        return rc == 1 ? progress_exit_status() : EXIT_BAD_INPUT;
     }
     printf("gen city: %s %d, %" PRId64 " persons (%" PRId64 " rows), %" PRId64
            " institutions, %" PRId64 " bills (%" PRId64 " lines), %" PRId64 " labels -> %s\n",

@@ -47,8 +47,8 @@ static void draw(struct progress *p, int64_t done, double fraction, double now) 
         format_duration(left, sizeof left, elapsed * (1 - fraction) / fraction);
         snprintf(eta, sizeof eta, ", %d%%, ETA %s", (int)(fraction * 100), left);
     }
-    int n = snprintf(line, sizeof line, "%s: %lld %s%s%s", p->what, (long long)done, p->unit,
-                     rate, eta);
+    int n = snprintf(line, sizeof line, "%s: %lld %s%s%s", p->what, (long long)done, p->unit, rate,
+                     eta);
     if (n < 0) return;
     fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
