@@ -27,13 +27,37 @@ on_tty() {
 progress_shown() { grep -q $'\r'"$2" "$work/$1.screen"; }
 
 # ---- gen city ----
-on_tty gen "$YIBAO" gen city --persons 3000 --seed 7 --out "$work/city" || fail "gen city on a tty: exit $?"
+on_tty gen "$YIBAO" gen city --persons 5000 --seed 7 --out "$work/city" || fail "gen city on a tty: exit $?"
 progress_shown gen "gen city: [0-9]* persons" || fail "gen city: no persons progress on a tty: $(head -c 300 "$work/gen.screen")"
 progress_shown gen "gen city: [0-9]* bills" || fail "gen city: no bills progress on a tty"
-"$YIBAO" gen city --persons 3000 --seed 7 --out "$work/city2" >/dev/null 2>"$work/gen.err" || fail "gen city: exit $?"
+"$YIBAO" gen city --persons 5000 --seed 7 --out "$work/city2" >/dev/null 2>"$work/gen.err" || fail "gen city: exit $?"
 [ ! -s "$work/gen.err" ] || fail "gen city wrote to stderr when it is a file: $(head -c 200 "$work/gen.err")"
 cmp -s "$work/city/bills.jsonl" "$work/city2/bills.jsonl" || fail "gen city: the tty run's bills differ"
 ls "$work/city" | grep -q partial && fail "gen city left .partial files"
+
+# ---- import, check, yibao-bench year ----
+db=$work/s.db
+"$YIBAO" init --db "$db" >/dev/null || fail "init"
+"$YIBAO" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null &&
+    "$YIBAO" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null &&
+    "$YIBAO" import --db "$db" catalog policies/catalog-conformance.json >/dev/null || fail "import the registry"
+on_tty import "$YIBAO" import --db "$db" persons "$work/city/persons.csv" || fail "import on a tty: exit $?"
+progress_shown import "import: [0-9]* rows" || fail "import: no progress on a tty: $(head -c 300 "$work/import.screen")"
+grep -q "imported [0-9]* persons" "$work/import.out" || fail "import on a tty: $(cat "$work/import.out")"
+head -9000 "$work/city/bills.jsonl" >"$work/bills.jsonl"
+"$YIBAO" settle --db "$db" "$work/bills.jsonl" >/dev/null 2>&1 || fail "settle: exit $?"
+on_tty check "$YIBAO" check --db "$db" || fail "check on a tty: exit $?"
+progress_shown check "check: [0-9]* journal" || fail "check: no progress on a tty: $(head -c 300 "$work/check.screen")"
+progress_shown check "check: [0-9]* postings" || fail "check: no postings progress on a tty"
+"$YIBAO" check --db "$db" >/dev/null 2>"$work/check.err" || fail "check: exit $?"
+[ ! -s "$work/check.err" ] || fail "check wrote to stderr when it is a file: $(cat "$work/check.err")"
+on_tty year "$YIBAO_BENCH" year --persons 5000 --seed 7 --bills 8000 || fail "bench year on a tty: exit $?"
+progress_shown year "year: [0-9]* bills" || fail "bench year: no progress on a tty: $(head -c 300 "$work/year.screen")"
+"$YIBAO_BENCH" year --persons 5000 --seed 7 --bills 8000 >/dev/null 2>"$work/year.err" || fail "bench year: exit $?"
+[ ! -s "$work/year.err" ] || fail "bench year wrote to stderr when it is a file: $(cat "$work/year.err")"
+"$YIBAO" init --db "$work/i.db" >/dev/null
+"$YIBAO" import --db "$work/i.db" persons "$work/city/persons.csv" >/dev/null 2>"$work/import.err" || fail "import: exit $?"
+[ ! -s "$work/import.err" ] || fail "import wrote to stderr when it is a file: $(cat "$work/import.err")"
 
 # ---- an interrupted gen city leaves no complete-looking file ----
 mkdir -p "$work/int"

@@ -181,23 +181,6 @@ static int parse_city(int argc, char **argv, struct city_args *a) {
     return 0;
 }
 
-/* gen city's progress line: one per phase (persons, bills). */
-struct city_progress {
-    const char *phase;
-    struct progress line;
-};
-
-static int on_progress(void *ctx, const char *phase, int64_t done, double fraction) {
-    struct city_progress *cp = ctx;
-    if (strcmp(cp->phase, phase) != 0) {
-        if (cp->phase[0] != '\0') progress_finish(&cp->line);
-        progress_start(&cp->line, "gen city", phase);
-        cp->phase = phase;
-    }
-    progress_update(&cp->line, done, fraction);
-    return progress_interrupted();
-}
-
 static int run_city(int argc, char **argv) {
     struct city_args a;
     memset(&a, 0, sizeof a);
@@ -212,11 +195,11 @@ static int run_city(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     struct gen_write_stats stats;
-    struct city_progress cp = {.phase = ""};
-    struct gen_progress progress = {on_progress, &cp};
+    struct progress_phases phases = {.what = "gen city"};
+    struct gen_progress progress = {progress_phase_update, &phases};
     progress_catch_signals();
     rc = gen_write_city_ex(city, a.out, a.registry_only, &progress, &stats, err, sizeof err);
-    progress_finish(&cp.line);
+    progress_phases_finish(&phases);
     if (rc != 0) {
         fprintf(stderr, "yibao gen city: %s%s\n", err,
                 rc == 1 ? " by a signal; no file written" : "");

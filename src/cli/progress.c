@@ -78,6 +78,23 @@ void progress_finish(struct progress *p) {
     p->on = false;
 }
 
+int progress_phase_update(void *ctx, const char *phase, int64_t done, double fraction) {
+    struct progress_phases *pp = ctx;
+    assert(pp != NULL && pp->what != NULL && phase != NULL);
+    if (pp->phase == NULL || strcmp(pp->phase, phase) != 0) {
+        if (pp->phase != NULL) progress_finish(&pp->line);
+        progress_start(&pp->line, pp->what, phase);
+        pp->phase = phase;
+    }
+    progress_update(&pp->line, done, fraction);
+    return progress_interrupted();
+}
+
+void progress_phases_finish(struct progress_phases *pp) {
+    assert(pp != NULL);
+    if (pp->phase != NULL) progress_finish(&pp->line);
+}
+
 static void on_signal(int sig) { caught_signal = sig; }
 
 void progress_catch_signals(void) {

@@ -37,6 +37,20 @@ void progress_finish(struct progress *p);
 /* Seconds on a monotonic clock. */
 double progress_now(void);
 
+/* A progress line per phase of an operation that reports through a
+ * callback (gen_write_city_ex, store_set_progress): "gen city: 120000
+ * bills ...", "check: 400000 journal ...". */
+struct progress_phases {
+    const char *what;  /* "gen city", "import", "check" */
+    const char *phase; /* the current one, or NULL */
+    struct progress line;
+};
+/* The callback: ctx is a struct progress_phases; a new phase starts a new
+ * line. Returns the signal caught (non-zero: stop), as the callbacks ask. */
+int progress_phase_update(void *ctx, const char *phase, int64_t done, double fraction);
+/* Erases the line of the phases. */
+void progress_phases_finish(struct progress_phases *pp);
+
 /* Catches SIGINT and SIGTERM: the first sets the flag (and restores the
  * default action, so a second one kills). */
 void progress_catch_signals(void);
