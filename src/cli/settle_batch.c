@@ -68,8 +68,9 @@ static void slot_finish(struct run *run, struct slot *slot) {
     else if (r->replayed) run->replayed++;
     else run->settled++;
     if (r->status != STORE_FAILED) run->last_answered = slot->input_line;
-    char where[STORE_CLI_WHERE_BYTES];
-    snprintf(where, sizeof where, "%s:%" PRId64, run->input->name, slot->input_line);
+    char where[STORE_CLI_WHERE_BYTES] = ""; /* named in messages only */
+    if (r->status != STORE_DONE)
+        snprintf(where, sizeof where, "%s:%" PRId64, run->input->name, slot->input_line);
     if (run->stdout_tty || r->status != STORE_DONE) progress_clear(&run->progress);
     store_cli_print_at(stdout, run->store, r, where, slot->input_line);
 }

@@ -101,10 +101,11 @@ int store_cli_print_at(FILE *out, struct store *store, const struct store_req *r
         json_buf_int(&b, input_line);
     }
     json_buf_char(&b, '}');
+    json_buf_char(&b, '\n');
     /* A refused request is bad input, as for `settle` from files: exit 2. */
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
-    else fprintf(out, "%.*s\n", (int)b.len, b.data);
+    else fwrite(b.data, 1, b.len, out);
     if (!b.failed && req->status == STORE_REFUSED) refusal_message(req, input);
     json_buf_free(&b);
     return rc;
