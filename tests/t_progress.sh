@@ -4,7 +4,8 @@
 # command a pty; a file gets none): gen city, import, check and
 # yibao-bench year. An interrupted gen city (SIGINT once its progress shows
 # it writing bills) exits 130, says where it stopped and leaves no file that
-# looks complete (each is written as NAME.partial and renamed at the end).
+# looks complete (each is written as NAME.partial and renamed at the end);
+# an interrupted import (SIGINT once its progress shows) rolls back.
 # Waits for progress, never for time. (settle --db's: t_settle_batch.sh.)
 set -uo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
@@ -78,6 +79,28 @@ if kill -0 "$spid" 2>/dev/null && [ -s "$work/int.pid" ]; then
     [ -z "$left" ] || fail "an interrupted gen city left: $left"
 else
     fail "gen city of 100000 persons ended before it could be interrupted"
+fi
+
+# ---- an interrupted import rolls its file back ----
+"$YIBAO" gen city --persons 100000 --seed 8 --registry-only --out "$work/reg" >/dev/null || fail "gen city --registry-only"
+"$YIBAO" init --db "$work/ii.db" >/dev/null
+script -qfec "echo \$\$ >$work/ii.pid; exec $(printf '%q ' "$YIBAO") import --db $work/ii.db persons $work/reg/persons.csv" \
+    /dev/null >"$work/ii.screen" 2>&1 &
+spid=$!
+until grep -q $'\r''import: [0-9]* rows' "$work/ii.screen" 2>/dev/null; do
+    kill -0 "$spid" 2>/dev/null || break
+    sleep 0.02
+done
+if kill -0 "$spid" 2>/dev/null && [ -s "$work/ii.pid" ]; then
+    kill -INT "$(cat "$work/ii.pid")"
+    wait "$spid"; rc=$?
+    [ "$rc" = 130 ] || fail "interrupted import: exit $rc"
+    grep -q "persons.csv:[0-9]*: stopped at row [0-9]*; nothing imported (interrupted by a signal)" "$work/ii.screen" ||
+        fail "interrupted import: $(tail -c 300 "$work/ii.screen")"
+    [ "$(sqlite3 -batch "$work/ii.db" 'SELECT count(*) FROM persons')" = 0 ] || fail "an interrupted import left persons"
+    "$YIBAO" check --db "$work/ii.db" >/dev/null || fail "check after an interrupted import"
+else
+    fail "import of 100000 persons ended before it could be interrupted"
 fi
 
 [ "$status" = 0 ] && echo "t_progress: ok"

@@ -93,7 +93,7 @@ int cmd_check(int argc, char **argv) {
     progress_phases_finish(&phases);
     if (rc != 0 && progress_interrupted() != 0) {
         store_close(store);
-        fprintf(stderr, "yibao check: %s (by a signal)\n", err.msg);
+        fprintf(stderr, "yibao check: %s (interrupted by a signal)\n", err.msg);
         return progress_exit_status();
     }
     if (rc == 0) {

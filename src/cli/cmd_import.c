@@ -72,7 +72,7 @@ static int import_one(struct store *store, const char *kind, const char *file) {
     progress_phases_finish(&phases);
     if (path != file) unlink(path);
     if (rc != 0 && progress_interrupted() != 0) {
-        fprintf(stderr, "yibao: %s (by a signal)\n", err.msg);
+        fprintf(stderr, "yibao: %s (interrupted by a signal)\n", err.msg);
         return progress_exit_status();
     }
     if (rc != 0) {

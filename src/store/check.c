@@ -348,8 +348,7 @@ static int check_tick(struct checker *k, const char *phase, int64_t done, int64_
     assert(k != NULL && phase != NULL);
     double fraction = k->tail_seq > 0 ? (double)seq / (double)k->tail_seq : -1.0;
     if (!store_progress_stop(k->store, phase, done, fraction)) return 0;
-    store_errf(k->err, "check: stopped by request at journal seq %" PRId64 " (%s); not verified",
-               seq, phase);
+    store_errf(k->err, "check: stopped at journal seq %" PRId64 " (%s); not verified", seq, phase);
     return -1;
 }
 

@@ -48,8 +48,8 @@ static int import_tick(struct importer *im, FILE *f, int64_t line) {
     if (im->rows % STORE_PROGRESS_EVERY != 0) return 0;
     double fraction = im->file_bytes > 0 ? (double)ftello(f) / (double)im->file_bytes : -1.0;
     if (!store_progress_stop(im->store, "rows", im->rows, fraction)) return 0;
-    store_errf(im->err, "%s:%" PRId64 ": stopped by request at row %" PRId64 "; nothing imported",
-               im->base, line, im->rows);
+    store_errf(im->err, "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported", im->base,
+               line, im->rows);
     return -1;
 }
 
