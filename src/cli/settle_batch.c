@@ -67,8 +67,11 @@ static void slot_finish(struct run *run, struct slot *slot) {
     else if (r->status == STORE_REFUSED) run->refused++;
     else if (r->replayed) run->replayed++;
     else run->settled++;
-    if (r->status != STORE_FAILED) run->last_answered = slot->input_line;
-    char where[STORE_CLI_WHERE_BYTES] = ""; /* named in messages only */
+    /* after a failed batch, later ones may commit: the line named is the
+     * last before the first failure, every bill up to it answered */
+    if (r->status != STORE_FAILED && run->failed == 0) run->last_answered = slot->input_line;
+    char where[STORE_CLI_WHERE_BYTES]; /* named in messages only */
+    where[0] = '\0';
     if (r->status != STORE_DONE)
         snprintf(where, sizeof where, "%s:%" PRId64, run->input->name, slot->input_line);
     if (run->stdout_tty || r->status != STORE_DONE) progress_clear(&run->progress);
