@@ -17,7 +17,7 @@ tmp=$(mktemp)
     echo "The machine is shared and noisy: figures are medians, and comparisons are measured side by side in the same run."
     echo
 } > "$tmp"
-for section in core store http city hostile; do
+for section in core store http city settle_jsonl hostile; do
     script=bench/$section.sh
     [ -x "$script" ] || continue
     echo "bench: $section" >&2

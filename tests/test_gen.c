@@ -859,11 +859,18 @@ static void test_full_disk_is_an_error(void **state) {
     assert_non_null(strstr(err, "write failed"));
     char dir[256], link[512];
     make_tmp_dir(dir, sizeof dir);
-    snprintf(link, sizeof link, "%s/bills.jsonl", dir);
+    snprintf(link, sizeof link, "%s/bills.jsonl.partial", dir); /* written, then renamed */
     assert_int_equal(symlink("/dev/full", link), 0);
     struct gen_city *city = open_city(200, 1, NULL);
     assert_int_equal(gen_write_city(city, dir, false, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "bills.jsonl"));
+    /* nothing that looks complete is left, nor the .partial files */
+    snprintf(link, sizeof link, "%s/persons.csv", dir);
+    assert_int_not_equal(access(link, F_OK), 0);
+    snprintf(link, sizeof link, "%s/persons.csv.partial", dir);
+    assert_int_not_equal(access(link, F_OK), 0);
+    snprintf(link, sizeof link, "%s/bills.jsonl.partial", dir);
+    assert_int_not_equal(access(link, F_OK), 0);
     gen_city_close(city);
     remove_dir(dir);
 }

@@ -10,7 +10,9 @@
  * commit queue (group commit, fsync'd), pipelined WINDOW at a time; the
  * store must hold the city's registry (`yibao gen city --registry-only`
  * then `yibao import`). --bills stops after the year's first N bills (a
- * shorter run of the same mix). Prints one JSON line of figures. */
+ * shorter run of the same mix). Prints one JSON line of figures. A
+ * progress line on a terminal; Ctrl-C stops after the bills in flight
+ * and says how many were settled (exit 128 + signal, no figures). */
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "app/refusal.h"
 #include "bench/bench.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "codec/codec.h"
 #include "core/settle.h"
 #include "gen/gen.h"
@@ -53,7 +56,19 @@ struct year_run {
     int64_t refused_by_code[SETTLE_CODE_COUNT];
     int64_t refused_by_app[APP_REFUSAL_COUNT]; /* the store's own refusals (unknown person ...) */
     int64_t fund_fen[FUND_LAYER_COUNT + 2];    /* each fund layer, acct, cash */
+    struct progress progress;                  /* on a terminal */
+    datetime_s year_from;                      /* the year's first second */
 };
+
+/* The progress line after bill n (of the year, by its end date, or of
+ * --bills); false once Ctrl-C asks to stop. */
+static bool year_tick(struct year_run *run, int64_t n, const struct bill *bill) {
+    double year_s = 366.0 * 86400.0;
+    double fraction = run->bills_max > 0 ? (double)n / (double)run->bills_max
+                                         : (double)(bill->endtime - run->year_from) / year_s;
+    progress_update(&run->progress, n, fraction);
+    return progress_interrupted() == 0;
+}
 
 static void unpack(const struct packed_state *p, struct year_state *s, int32_t year,
                    int64_t acct_fen) {
@@ -157,8 +172,9 @@ static int year_in_memory(struct year_run *run) {
             if (!pack(packed, &st)) run->overflow++;
         }
         count_result(run, &r, out->bill.line_count);
+        if (!year_tick(run, n + 1, &out->bill)) break;
     }
-    if (rc == 1) rc = 0; /* stopped at --bills */
+    if (rc == 1) rc = 0; /* stopped at --bills or by Ctrl-C */
 done:
     if (stream) gen_stream_close(stream);
     free(out);
@@ -222,6 +238,7 @@ static int year_durable(struct year_run *run, const char *db) {
         snprintf(slot->req.psn_no, sizeof slot->req.psn_no, "%s", slot->out.psn_no);
         if (commitq_submit(q, &slot->req) != 0) goto done;
         slot->busy = true;
+        if (!year_tick(run, n + 1, &slot->out.bill)) more = 0;
     }
     rc = more == 0 ? 0 : -1;
     for (int i = 0; i < YEAR_WINDOW; i++)
@@ -315,7 +332,19 @@ int bench_year(int argc, char **argv) {
         goto done;
     }
     double t0 = now_s();
-    if ((db ? year_durable(run, db) : year_in_memory(run)) == 0) {
+    run->year_from = datetime_from_civil(gen_city_year(run->city), 1, 1, 0, 0, 0);
+    progress_catch_signals();
+    progress_start(&run->progress, "year", "bills");
+    int done = db ? year_durable(run, db) : year_in_memory(run);
+    progress_finish(&run->progress);
+    if (done == 0 && progress_interrupted() != 0) {
+        fprintf(stderr,
+                "yibao-bench year: stopped by a signal after %lld bills (%lld settled, %lld "
+                "refused); no figures\n",
+                (long long)(run->settled + run->refused), (long long)run->settled,
+                (long long)run->refused);
+        rc = progress_exit_status();
+    } else if (done == 0) {
         print_figures(run, db ? "durable" : "memory", persons, now_s() - t0);
         rc = run->overflow == 0 ? 0 : EXIT_CHECK_FAILED;
     }

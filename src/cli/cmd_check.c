@@ -17,6 +17,7 @@
 #include "app/deep_check.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "cli/store_cli.h"
 
 /* "SEQ:HASH" with SEQ >= 1 and HASH 64 lower-case hex digits. */
@@ -84,7 +85,17 @@ int cmd_check(int argc, char **argv) {
     if (store == NULL) return EXIT_BAD_INPUT;
     struct store_err err = {{0}};
     struct store_check_out out;
+    struct progress_phases phases = {.what = "check"};
+    progress_catch_signals();
+    store_set_progress(store, progress_phase_update, &phases);
     int rc = store_check_ex(store, &opts, &out, &err);
+    store_set_progress(store, NULL, NULL);
+    progress_phases_finish(&phases);
+    if (rc != 0 && progress_interrupted() != 0) {
+        store_close(store);
+        fprintf(stderr, "yibao check: %s (interrupted by a signal)\n", err.msg);
+        return progress_exit_status();
+    }
     if (rc == 0) {
         printf("check ok: %lld journal records; hash chain, ledger, balances, year states, bills,"
                " registry and credentials verified\n",

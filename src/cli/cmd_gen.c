@@ -1,6 +1,7 @@
 /* cmd_gen.c: `yibao gen city|catalog`: synthetic data for tests, supervision
  * and benchmarks (src/gen/, docs/GENERATOR.md). Bad options name the option
- * and exit 2; a failed write exits 2 as well. */
+ * and exit 2; a failed write exits 2 as well. gen city shows its progress
+ * on a terminal; Ctrl-C stops it with no output file left (128 + signal). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "gen/gen.h"
 
 #define OPTION_VALUE_BYTES_MAX 64
@@ -193,11 +195,16 @@ static int run_city(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     struct gen_write_stats stats;
-    rc = gen_write_city(city, a.out, a.registry_only, &stats, err, sizeof err);
+    struct progress_phases phases = {.what = "gen city"};
+    struct gen_progress progress = {progress_phase_update, &phases};
+    progress_catch_signals();
+    rc = gen_write_city_ex(city, a.out, a.registry_only, &progress, &stats, err, sizeof err);
+    progress_phases_finish(&phases);
     if (rc != 0) {
-        fprintf(stderr, "yibao gen city: %s\n", err);
+        fprintf(stderr, "yibao gen city: %s%s\n", err,
+                rc == 1 ? " by a signal; no file written" : "");
         gen_city_close(city);
-        return EXIT_BAD_INPUT;
+        return rc == 1 ? progress_exit_status() : EXIT_BAD_INPUT;
     }
     printf("gen city: %s %d, %" PRId64 " persons (%" PRId64 " rows), %" PRId64
            " institutions, %" PRId64 " bills (%" PRId64 " lines), %" PRId64 " labels -> %s\n",

@@ -2,7 +2,8 @@
  * (KIND persons|institutions|policy|catalog). Each file is one transaction
  * and one journal record; a bad row rolls its file back, is reported as
  * "FILE:LINE: field: what" and exits 2. Files before it stay imported.
- * A FILE "-" is standard input. */
+ * A FILE "-" is standard input. A progress line on a terminal; Ctrl-C
+ * rolls the file being imported back and says the row it stopped at. */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "cli/store_cli.h"
 
 static double now_s(void) {
@@ -64,8 +66,16 @@ static int import_one(struct store *store, const char *kind, const char *file,
     struct store_err err = {{0}};
     int64_t rows = 0;
     double start = now_s();
+    struct progress_phases phases = {.what = "import"};
+    store_set_progress(store, progress_phase_update, &phases);
     int rc = store_import_as(store, kind, path, note, &rows, &err);
+    store_set_progress(store, NULL, NULL);
+    progress_phases_finish(&phases);
     if (path != file) unlink(path);
+    if (rc != 0 && progress_interrupted() != 0) {
+        fprintf(stderr, "yibao: %s (interrupted by a signal)\n", err.msg);
+        return progress_exit_status();
+    }
     if (rc != 0) {
         /* name it as the operator did (errors name the file or its base name) */
         const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -118,6 +128,7 @@ int cmd_import(int argc, char **argv) {
     }
     struct store *store = store_cli_open(db, STORE_MODE_CREATE);
     if (store == NULL) return free(files), EXIT_BAD_INPUT;
+    progress_catch_signals();
     int rc = 0;
     for (int i = 0; i < count && rc == 0; i++)
         rc = import_one(store, kind, files[i], note.operator_name ? &note : NULL);

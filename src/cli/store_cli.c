@@ -46,9 +46,15 @@ static void refusal_of(const struct store_req *req, struct app_refusal *why, cha
 }
 
 int store_cli_print(FILE *out, struct store *store, const struct store_req *req) {
-    assert(out != NULL && req != NULL);
+    return store_cli_print_at(out, store, req, NULL, 0);
+}
+
+int store_cli_print_at(FILE *out, struct store *store, const struct store_req *req,
+                       const char *input, int64_t input_line) {
+    assert(out != NULL && req != NULL && input_line >= 0);
     if (req->status == STORE_FAILED) {
-        fprintf(stderr, "yibao: %s\n", req->err.msg[0] ? req->err.msg : "storage failure");
+        fprintf(stderr, "yibao: %s%s%s\n", input ? input : "", input ? ": " : "",
+                req->err.msg[0] ? req->err.msg : "storage failure");
         return 2;
     }
     struct json_buf b;
@@ -91,12 +97,19 @@ int store_cli_print(FILE *out, struct store *store, const struct store_req *req)
     json_buf_char(&b, ',');
     json_buf_key(&b, "replayed");
     json_buf_raw(&b, req->replayed ? "true" : "false", req->replayed ? 4 : 5);
+    if (input_line > 0) {
+        json_buf_char(&b, ',');
+        json_buf_key(&b, "input_line");
+        json_buf_int(&b, input_line);
+    }
     json_buf_char(&b, '}');
+    json_buf_char(&b, '\n');
     /* A refused request is bad input, as for `settle` from files: exit 2. */
     int rc = b.failed || req->status == STORE_REFUSED ? 2 : 0;
     if (b.failed) fprintf(stderr, "yibao: out of memory\n");
-    else fprintf(out, "%.*s\n", (int)b.len, b.data);
-    if (!b.failed && req->status == STORE_REFUSED) fprintf(stderr, "yibao: refused: %s\n", text);
+    else fwrite(b.data, 1, b.len, out);
+    if (!b.failed && req->status == STORE_REFUSED) /* after "FILE:LINE: " for a line of a file */
+        fprintf(stderr, "yibao: %s%srefused: %s\n", input ? input : "", input ? ": " : "", text);
     json_buf_free(&b);
     return rc;
 }

@@ -161,9 +161,25 @@ struct gen_write_stats {
 
 /* Files. Return 0, or -1 with err (a failed write or close is an error).
  * stats may be NULL. registry_only writes persons.csv, institutions.csv and
- * the duplicate_enrolment labels, no bills. */
+ * the duplicate_enrolment labels, no bills. Each file is written as
+ * NAME.partial and all are renamed to their names once every one is
+ * complete; on a failure or a stop the .partial files are removed, so an
+ * interrupted run leaves no file that looks complete. */
 int gen_write_city(const struct gen_city *city, const char *dir, bool registry_only,
                    struct gen_write_stats *stats, char *err, size_t err_size);
+/* Progress of gen_write_city_ex: called every GEN_PROGRESS_EVERY persons
+ * and bills with the phase ("persons", "bills"), the count so far and the
+ * fraction of the phase done (persons: of the persons; bills: of the
+ * year, by the bills' end dates). A non-zero return stops the write:
+ * gen_write_city_ex then returns 1 (err names the phase and count). */
+#define GEN_PROGRESS_EVERY 1024
+struct gen_progress {
+    int (*fn)(void *ctx, const char *phase, int64_t done, double fraction);
+    void *ctx;
+};
+int gen_write_city_ex(const struct gen_city *city, const char *dir, bool registry_only,
+                      const struct gen_progress *progress, struct gen_write_stats *stats, char *err,
+                      size_t err_size);
 int gen_write_catalog(const char *path, int32_t items, uint64_t seed, char *err, size_t err_size);
 
 #endif

@@ -1,16 +1,24 @@
 /* gen_write.c: writes a city to files: institutions.csv, persons.csv,
  * labels.jsonl (one pass over persons) and bills.jsonl (from the same
- * stream as gen_next_bill). Formats: docs/DATA_FORMATS.md. */
+ * stream as gen_next_bill), each as NAME.partial renamed when all are
+ * complete. Formats: docs/DATA_FORMATS.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "gen/gen_date.h"
 #include "gen/gen_internal.h"
 #include "gen/gen_out.h"
 
 #define PATH_BYTES 4096
+#define PARTIAL_SUFFIX ".partial"
+
+static const char *const output_names[] = {"institutions.csv", "persons.csv", "labels.jsonl",
+                                           "bills.jsonl"};
+#define OUTPUT_COUNT (sizeof output_names / sizeof output_names[0])
 
 struct writer {
     const struct gen_city *city;
@@ -18,21 +26,31 @@ struct writer {
     struct gen_out labels;
     struct gen_bill_out *bill; /* scratch for label details */
     struct gen_write_stats stats;
+    const struct gen_progress *progress; /* or NULL */
+    bool stopped;                        /* the progress callback said stop */
 };
+
+/* Every GEN_PROGRESS_EVERY units: tells the callback; true to go on. */
+static bool tick(struct writer *w, const char *phase, int64_t done, double fraction) {
+    if (w->progress == NULL || w->progress->fn == NULL || done % GEN_PROGRESS_EVERY != 0)
+        return true;
+    if (w->progress->fn(w->progress->ctx, phase, done, fraction) != 0) w->stopped = true;
+    return !w->stopped;
+}
 
 static int fail(char *err, size_t err_size, const char *path, const char *what, int e) {
     snprintf(err, err_size, "%s: %s: %s", path, what, strerror(e));
     return -1;
 }
 
-static int join(char *buf, const char *dir, const char *name) {
-    int n = snprintf(buf, PATH_BYTES, "%s/%s", dir, name);
+static int join(char *buf, const char *dir, const char *name, const char *suffix) {
+    int n = snprintf(buf, PATH_BYTES, "%s/%s%s", dir, name, suffix);
     return n > 0 && n < PATH_BYTES ? 0 : -1;
 }
 
 static int open_out(struct gen_out *out, char *path, const char *dir, const char *name, char *err,
                     size_t err_size) {
-    if (join(path, dir, name) != 0) {
+    if (join(path, dir, name, PARTIAL_SUFFIX) != 0) {
         snprintf(err, err_size, "%s: path too long", dir);
         return -1;
     }
@@ -255,9 +273,11 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
     gen_out_str(&w->out, "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,"
                          "insuplc_admdvs,benefit_start,acct_balc\n");
     int got;
+    int64_t persons = gen_city_persons(w->city);
     while ((got = gen_registry_next(reg, row)) == 1) {
         write_person(&w->out, row);
         w->stats.person_rows++;
+        if (!tick(w, "persons", w->stats.person_rows, (double)row->index / (double)persons)) break;
         if (row->duplicate) {
             write_enrolment_label(w, orig, row);
             continue;
@@ -272,7 +292,7 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
         snprintf(err, err_size, "more persons than identity numbers for their birth dates");
     int a = close_out(&w->out, path, err, err_size);
     int b = close_out(&w->labels, labels_path, err, err_size);
-    rc = got < 0 || a != 0 || b != 0 ? -1 : 0;
+    rc = got < 0 || a != 0 || b != 0 || w->stopped ? -1 : 0;
 done:
     gen_registry_close(reg);
     free(plan);
@@ -338,11 +358,15 @@ static int write_bills(struct writer *w, const char *dir, char *err, size_t err_
         gen_stream_close(stream);
         return -1;
     }
+    int32_t year = gen_city_year(w->city);
+    datetime_s from = datetime_from_civil(year, 1, 1, 0, 0, 0);
+    double span = (double)gen_days_in_year(year) * (double)GEN_DAY_S;
     int got;
     while ((got = gen_next_bill(stream, w->bill)) == 1) {
         write_bill(&w->out, w->bill);
         w->stats.bills++;
         w->stats.lines += w->bill->bill.line_count;
+        if (!tick(w, "bills", w->stats.bills, (double)(w->bill->bill.endtime - from) / span)) break;
     }
     gen_stream_close(stream);
     if (got < 0) {
@@ -350,7 +374,24 @@ static int write_bills(struct writer *w, const char *dir, char *err, size_t err_
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    return close_out(&w->out, path, err, err_size);
+    int rc = close_out(&w->out, path, err, err_size);
+    return w->stopped ? -1 : rc;
+}
+
+/* Renames every NAME.partial written to NAME (rename = true), or removes
+ * them all. */
+static int finish_outputs(const char *dir, bool rename_them, char *err, size_t err_size) {
+    char from[PATH_BYTES], to[PATH_BYTES];
+    int rc = 0;
+    for (size_t i = 0; i < OUTPUT_COUNT; i++) {
+        if (join(from, dir, output_names[i], PARTIAL_SUFFIX) != 0 ||
+            join(to, dir, output_names[i], "") != 0 || access(from, F_OK) != 0)
+            continue;
+        if (!rename_them) unlink(from);
+        else if (rc == 0 && rename(from, to) != 0)
+            rc = fail(err, err_size, to, "cannot rename", errno);
+    }
+    return rc;
 }
 
 static int make_dir(const char *dir, char *err, size_t err_size) {
@@ -364,9 +405,16 @@ static int make_dir(const char *dir, char *err, size_t err_size) {
 
 int gen_write_city(const struct gen_city *city, const char *dir, bool registry_only,
                    struct gen_write_stats *stats, char *err, size_t err_size) {
+    return gen_write_city_ex(city, dir, registry_only, NULL, stats, err, err_size);
+}
+
+int gen_write_city_ex(const struct gen_city *city, const char *dir, bool registry_only,
+                      const struct gen_progress *progress, struct gen_write_stats *stats, char *err,
+                      size_t err_size) {
     struct writer w;
     memset(&w, 0, sizeof w);
     w.city = city;
+    w.progress = progress;
     if (make_dir(dir, err, err_size) != 0) return -1;
     w.bill = malloc(sizeof *w.bill);
     if (!w.bill) {
@@ -378,5 +426,11 @@ int gen_write_city(const struct gen_city *city, const char *dir, bool registry_o
     if (rc == 0 && !registry_only) rc = write_bills(&w, dir, err, err_size);
     free(w.bill);
     if (stats) *stats = w.stats;
-    return rc;
+    if (w.stopped)
+        snprintf(err, err_size, "stopped while writing %s (%lld written)",
+                 w.stats.bills > 0 ? "bills.jsonl" : "persons.csv",
+                 (long long)(w.stats.bills > 0 ? w.stats.bills : w.stats.person_rows));
+    if (rc == 0) rc = finish_outputs(dir, true, err, err_size);
+    if (rc != 0) finish_outputs(dir, false, err, err_size);
+    return w.stopped ? 1 : rc;
 }

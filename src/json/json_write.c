@@ -151,19 +151,36 @@ void json_buf_key(struct json_buf *buf, const char *key) {
     json_buf_char(buf, ':');
 }
 
+/* The decimal digits of v, written backwards ending at end; returns the
+ * first. With min_digits, zeros in front up to that many (no printf: the
+ * answers of a JSONL file's million bills print about 26 numbers each). */
+static char *digits_back(char *end, uint64_t v, int min_digits) {
+    char *p = end;
+    assert(end != NULL && min_digits >= 0);
+    do {
+        *--p = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0 || end - p < min_digits);
+    return p;
+}
+
 void json_buf_int(struct json_buf *buf, int64_t value) {
     char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%" PRId64, value);
-    assert(n > 0 && (size_t)n < sizeof tmp);
-    json_buf_raw(buf, tmp, (size_t)n);
+    uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
+    char *p = digits_back(tmp + sizeof tmp, magnitude, 1);
+    if (value < 0) *--p = '-';
+    assert(p > tmp);
+    json_buf_raw(buf, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Fen as yuan with exactly two decimals: -5 -> "-0.05", 12340 -> "123.40". */
 void json_buf_fen(struct json_buf *buf, int64_t amount_fen) {
     char tmp[32];
     uint64_t magnitude = amount_fen < 0 ? 0u - (uint64_t)amount_fen : (uint64_t)amount_fen;
-    int n = snprintf(tmp, sizeof tmp, "%s%" PRIu64 ".%02u", amount_fen < 0 ? "-" : "",
-                     magnitude / 100u, (unsigned)(magnitude % 100u));
-    assert(n >= 4 && (size_t)n < sizeof tmp);
-    json_buf_raw(buf, tmp, (size_t)n);
+    char *p = digits_back(tmp + sizeof tmp, magnitude % 100u, 2);
+    *--p = '.';
+    p = digits_back(p, magnitude / 100u, 1);
+    if (amount_fen < 0) *--p = '-';
+    assert(p > tmp && tmp + sizeof tmp - p >= 4);
+    json_buf_raw(buf, p, (size_t)(tmp + sizeof tmp - p));
 }

@@ -90,6 +90,7 @@ struct checker {
     size_t account_buckets, account_count;
     int64_t total_debit, total_credit;
     int64_t records;
+    int64_t tail_seq, postings; /* for the progress */
     /* what the chain covers beyond the records */
     const struct store_check_opts *opts;
     bool receipt_seen;
@@ -342,11 +343,21 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     return 0;
 }
 
+/* Progress every STORE_PROGRESS_EVERY units; -1 with err when told to stop. */
+static int check_tick(struct checker *k, const char *phase, int64_t done, int64_t seq) {
+    assert(k != NULL && phase != NULL);
+    double fraction = k->tail_seq > 0 ? (double)seq / (double)k->tail_seq : -1.0;
+    if (!store_progress_stop(k->store, phase, done, fraction)) return 0;
+    store_errf(k->err, "check: stopped at journal seq %" PRId64 " (%s); not verified", seq, phase);
+    return -1;
+}
+
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct checker *k = ctx;
     char hash[HASH_HEX_BYTES + 1];
     assert(!k->failed && k->expect_seq >= 1); /* a fault stops the scan */
     k->records++;
+    if (check_tick(k, "journal", k->records, rec->seq) != 0) return -1;
     if (rec->seq != k->expect_seq) {
         char expected[24];
         snprintf(expected, sizeof expected, "%" PRId64, k->expect_seq);
@@ -443,6 +454,7 @@ static int account_add(struct checker *k, const char *account, int64_t seq, int6
 static int posting_row(void *ctx, const struct posting *p) {
     struct checker *k = ctx;
     assert(!k->failed && p != NULL);
+    if (check_tick(k, "postings", ++k->postings, p->seq) != 0) return -1;
     if (p->seq != k->cur_seq) {
         if (flush_seq(k) != 0) return 1;
         k->cur_seq = p->seq;
@@ -686,6 +698,7 @@ static int checker_init(struct checker *k, struct store *store, struct store_err
                                          err) != 0)
         return -1;
     if (!found) k->checkpoint_seq = tail_seq; /* a store from before checkpoints */
+    k->tail_seq = tail_seq;
     return 0;
 }
 

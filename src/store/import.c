@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -39,7 +40,19 @@ struct importer {
     char regions[IMPORT_REGIONS_MAX][CODE_BYTES_MAX + 1];
     int64_t region_sums[IMPORT_REGIONS_MAX];
     size_t region_count;
+    int64_t file_bytes; /* the file's size, for the progress (0: unknown) */
 };
+
+/* Progress every STORE_PROGRESS_EVERY rows; -1 with err when told to stop. */
+static int import_tick(struct importer *im, FILE *f, int64_t line) {
+    assert(im != NULL && f != NULL);
+    if (im->rows % STORE_PROGRESS_EVERY != 0) return 0;
+    double fraction = im->file_bytes > 0 ? (double)ftello(f) / (double)im->file_bytes : -1.0;
+    if (!store_progress_stop(im->store, "rows", im->rows, fraction)) return 0;
+    store_errf(im->err, "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported", im->base,
+               line, im->rows);
+    return -1;
+}
 
 static int row_fail(struct importer *im, int64_t line, const char *field, const char *why) {
     assert(im != NULL && field != NULL && why != NULL && line >= 0);
@@ -203,6 +216,7 @@ static int import_persons_rows(struct importer *im, FILE *f) {
         im->lines[im->pending++] = r.line;
         im->rows++;
         if (im->pending == IMPORT_ROWS_PER_CALL && flush_persons(im) != 0) return -1;
+        if (import_tick(im, f, r.line) != 0) return -1;
     }
     if (rc < 0) return row_fail(im, r.line, "csv", r.err);
     if (im->pending > 0 && flush_persons(im) != 0) return -1;
@@ -266,6 +280,7 @@ static int import_institutions(struct importer *im, FILE *f) {
         if (store_ops(im->store)->institutions_put(store_conn(im->store), &x, 1, &inner) != 0)
             return row_fail(im, r.line, "fixmedins_code", inner.msg);
         im->rows++;
+        if (import_tick(im, f, r.line) != 0) return -1;
     }
     if (rc < 0) return row_fail(im, r.line, "csv", r.err);
     return 0;
@@ -333,6 +348,8 @@ static int import_body(struct importer *im, const char *kind) {
     if (strcmp(kind, "catalog") == 0) return import_catalog(im);
     FILE *f = fopen(im->path, "rb");
     if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) im->file_bytes = st.st_size;
     int rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
     fclose(f);
     return rc;

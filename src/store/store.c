@@ -48,6 +48,8 @@ struct store {
     struct store_person *person_slots; /* [STORE_PERSON_CACHE_SLOTS]; psn_no "" empty */
     pthread_mutex_t person_lock;
     int64_t person_hits;
+    store_progress_fn progress; /* or NULL (store_set_progress) */
+    void *progress_ctx;
 };
 
 _Static_assert((STORE_PERSON_CACHE_SLOTS & (STORE_PERSON_CACHE_SLOTS - 1)) == 0,
@@ -234,6 +236,18 @@ void store_close(struct store *s) {
  * The tables hold the journal up to the checkpoint C (checkpoint.h); a read
  * adds the effect of the records after C: the commit queue's pending effect
  * when it is for exactly (C, tail], else a replay of the person's records. */
+void store_set_progress(struct store *store, store_progress_fn fn, void *ctx) {
+    assert(store != NULL);
+    store->progress = fn;
+    store->progress_ctx = ctx;
+}
+
+bool store_progress_stop(struct store *store, const char *phase, int64_t done, double fraction) {
+    assert(store != NULL && phase != NULL && done >= 0);
+    if (store->progress == NULL || done % STORE_PROGRESS_EVERY != 0) return false;
+    return store->progress(store->progress_ctx, phase, done, fraction) != 0;
+}
+
 void store_attach_pending(struct store *s, struct pending *pending) {
     assert(s != NULL);
     assert((pending == NULL) !=

@@ -373,6 +373,19 @@ const struct catalog *store_catalog(const struct store *store);
 struct pending;
 void store_attach_pending(struct store *store, struct pending *pending);
 
+/* Progress of the long operations (an import's rows, a check's journal
+ * records and postings): fn is called every STORE_PROGRESS_EVERY of them
+ * with the phase ("rows", "journal", "postings"), the count so far and the
+ * fraction of the phase done (< 0: unknown). A non-zero return stops the
+ * operation: an import rolls back (nothing imported), a check fails
+ * (-1); either's err says where it stopped. fn NULL: none. */
+#define STORE_PROGRESS_EVERY 4096
+typedef int (*store_progress_fn)(void *ctx, const char *phase, int64_t done, double fraction);
+void store_set_progress(struct store *store, store_progress_fn fn, void *ctx);
+/* For the store's loops: tells fn when done is a multiple of
+ * STORE_PROGRESS_EVERY; true when fn asked to stop. */
+bool store_progress_stop(struct store *store, const char *phase, int64_t done, double fraction);
+
 /* import.c: KIND persons|institutions|policy|catalog; the whole file in one
  * transaction; errors read "persons.csv:1234: brdy: not a date". */
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,

@@ -1,0 +1,216 @@
+/* settle_batch.c: `yibao settle --db PATH BILLS.jsonl|-`: one bill a line,
+ * settled in batches through the store's commit queue, SETTLE_WINDOW bills
+ * in flight (read, decoded and hashed on this thread while the queue's
+ * writer commits the batch before). Prints one JSON line per bill in the
+ * file's order (the one-bill answer or refusal, with "input_line"); a line
+ * that cannot be read is named "FILE:LINE: field: what" on stderr and
+ * skipped. Ends with a summary on stderr. A progress line on stderr while
+ * it is a terminal. Ctrl-C (SIGINT, SIGTERM) stops reading, lets the bills
+ * in flight commit and says the last line answered; since every bill has
+ * a msgid (its own, or derived from its content), running the file again
+ * answers the settled ones from the journal and settles only the rest. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/bill_decode.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/progress.h"
+#include "cli/settle_batch.h"
+#include "cli/store_cli.h"
+#include "codec/codec.h"
+
+#define SETTLE_STDOUT_BUFFER_BYTES (1u << 20)
+
+struct slot {
+    struct store_req req;
+    struct bill bill;
+    struct bill_line *lines;
+    int32_t lines_cap;
+    int64_t input_line;
+    bool busy;
+};
+
+struct run {
+    struct bills_input *input;
+    struct store *store;
+    struct commitq *q;
+    struct json_doc *doc;
+    struct bill_line *scratch; /* BILL_LINES_MAX: a line decoded before it is copied */
+    struct slot *slots;
+    char *line;
+    size_t line_cap;
+    int64_t settled, replayed, refused, bad, failed;
+    int64_t last_answered; /* the input line of the last bill answered */
+    bool stdout_tty;
+    struct progress progress;
+};
+
+/* "FILE:LINE: what" on stderr, the progress line out of the way. */
+static void line_error(struct run *run, int64_t line, const char *what) {
+    assert(run != NULL && what != NULL && line > 0);
+    progress_clear(&run->progress);
+    fprintf(stderr, "yibao: %s:%" PRId64 ": %s\n", run->input->name, line, what);
+}
+
+/* Waits for the slot's bill and prints its answer. */
+static void slot_finish(struct run *run, struct slot *slot) {
+    assert(run != NULL && slot != NULL);
+    if (!slot->busy) return;
+    commitq_wait(run->q, &slot->req);
+    slot->busy = false;
+    const struct store_req *r = &slot->req;
+    if (r->status == STORE_FAILED) run->failed++;
+    else if (r->status == STORE_REFUSED) run->refused++;
+    else if (r->replayed) run->replayed++;
+    else run->settled++;
+    /* after a failed batch, later ones may commit: the line named is the
+     * last before the first failure, every bill up to it answered */
+    if (r->status != STORE_FAILED && run->failed == 0) run->last_answered = slot->input_line;
+    char where[STORE_CLI_WHERE_BYTES]; /* named in messages only */
+    where[0] = '\0';
+    if (r->status != STORE_DONE)
+        snprintf(where, sizeof where, "%s:%" PRId64, run->input->name, slot->input_line);
+    if (run->stdout_tty || r->status != STORE_DONE) progress_clear(&run->progress);
+    store_cli_print_at(stdout, run->store, r, where, slot->input_line);
+}
+
+/* The next line (the pending ones first): 0, or 1 at the end. */
+static int next_line(struct run *run, const char **text, size_t *len, int64_t *number) {
+    struct bills_input *in = run->input;
+    for (int k = 0; k < 2; k++) {
+        if (in->pending[k] == NULL) continue;
+        free(run->line);
+        run->line = in->pending[k], run->line_cap = in->pending_len[k] + 1;
+        in->pending[k] = NULL;
+        *text = run->line, *len = in->pending_len[k], *number = in->pending_line[k];
+        return 0;
+    }
+    ssize_t n = getline(&run->line, &run->line_cap, in->in);
+    if (n <= 0) return 1;
+    in->lines_read++;
+    in->bytes_read += n;
+    *text = run->line, *len = (size_t)n, *number = in->lines_read;
+    return 0;
+}
+
+/* Decodes a line into the slot's bill and request; false after naming
+ * what is wrong (a blank line is skipped without a word). */
+static bool slot_fill(struct run *run, struct slot *slot, const char *text, size_t len,
+                      int64_t number) {
+    struct json_error jerr;
+    char err[CODEC_ERR_BYTES], msg[CODEC_ERR_BYTES + 64];
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL) len--;
+    if (len == 0) return false;
+    run->bad++;
+    const struct json_value *root = json_parse(run->doc, text, len, &jerr);
+    if (root == NULL) {
+        snprintf(msg, sizeof msg, "byte %zu: %s", jerr.offset + 1, jerr.message);
+        return line_error(run, number, msg), false;
+    }
+    memset(&slot->req, 0, sizeof slot->req);
+    if (bill_from_json(root, &slot->bill, run->scratch, BILL_LINES_MAX, err, sizeof err) != 0 ||
+        settle_request_ids(root, NULL, &slot->bill, &slot->req, err, sizeof err) != 0)
+        return line_error(run, number, err), false;
+    int32_t count = slot->bill.line_count;
+    if (count > slot->lines_cap) {
+        struct bill_line *bigger = realloc(slot->lines, (size_t)count * sizeof *bigger);
+        if (bigger == NULL) return line_error(run, number, "out of memory"), false;
+        slot->lines = bigger, slot->lines_cap = count;
+    }
+    if (count > 0) memcpy(slot->lines, run->scratch, (size_t)count * sizeof *slot->lines);
+    slot->bill.lines = slot->lines;
+    slot->input_line = number;
+    run->bad--;
+    return true;
+}
+
+/* Reads, decodes and submits every line; stops at the end, at Ctrl-C or
+ * after a storage failure. */
+static void pump(struct run *run) {
+    const char *text;
+    size_t len;
+    int64_t number, submitted = 0;
+    struct bills_input *in = run->input;
+    while (run->failed == 0 && progress_interrupted() == 0) {
+        struct slot *slot = &run->slots[submitted % SETTLE_WINDOW];
+        slot_finish(run, slot);
+        if (next_line(run, &text, &len, &number) != 0) break;
+        if (!slot_fill(run, slot, text, len, number)) continue;
+        if (commitq_submit(run->q, &slot->req) != 0) run->failed++;
+        slot->busy = true;
+        submitted++;
+        progress_update(&run->progress, run->settled + run->replayed + run->refused,
+                        in->size > 0 ? (double)in->bytes_read / (double)in->size : -1.0);
+    }
+    for (int64_t k = 0; k < SETTLE_WINDOW; k++)
+        slot_finish(run, &run->slots[(submitted + k) % SETTLE_WINDOW]);
+    if (ferror(in->in)) {
+        progress_clear(&run->progress);
+        fprintf(stderr, "yibao: %s: read error\n", in->name);
+        run->failed++;
+    }
+}
+
+static int summary(struct run *run, double seconds) {
+    int64_t answered = run->settled + run->replayed + run->refused;
+    progress_finish(&run->progress);
+    fprintf(stderr,
+            "settle: %" PRId64 " bills in %.1f s (%.0f/s): %" PRId64 " settled, %" PRId64
+            " replayed, %" PRId64 " refused, %" PRId64 " bad lines\n",
+            answered, seconds, seconds > 0 ? (double)answered / seconds : 0.0, run->settled,
+            run->replayed, run->refused, run->bad);
+    if (progress_interrupted() != 0 || run->failed > 0) {
+        fprintf(stderr,
+                "yibao: %s: stopped %s after line %" PRId64
+                " (every bill up to it answered); run the file again to settle the rest\n",
+                run->input->name, run->failed ? "by a failure" : "by a signal", run->last_answered);
+        return run->failed ? EXIT_BAD_INPUT : progress_exit_status();
+    }
+    if (run->bad > 0) return EXIT_BAD_INPUT;
+    return run->refused > 0 ? EXIT_CHECK_FAILED : 0;
+}
+
+static int run_open(struct run *run, const char *db) {
+    struct store_err err = {{0}};
+    run->doc = cli_json_doc();
+    run->scratch = calloc(BILL_LINES_MAX, sizeof *run->scratch);
+    run->slots = calloc(SETTLE_WINDOW, sizeof *run->slots);
+    if (run->doc == NULL || run->scratch == NULL || run->slots == NULL)
+        return fprintf(stderr, "yibao: out of memory\n"), -1;
+    run->store = store_cli_open(db, STORE_MODE_EXISTING);
+    if (run->store == NULL) return -1;
+    if (commitq_start(run->store, BATCH_MAX, &run->q, &err) != 0)
+        return fprintf(stderr, "yibao: %s\n", err.msg), -1;
+    return 0;
+}
+
+int settle_batch(const char *db, struct bills_input *input) {
+    assert(db != NULL && input != NULL && input->pending[0] != NULL);
+    static char out_buffer[SETTLE_STDOUT_BUFFER_BYTES];
+    struct run run;
+    memset(&run, 0, sizeof run);
+    run.input = input;
+    run.stdout_tty = isatty(STDOUT_FILENO) == 1;
+    if (!run.stdout_tty) setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+    int rc = EXIT_BAD_INPUT;
+    if (run_open(&run, db) == 0) {
+        progress_catch_signals();
+        progress_start(&run.progress, "settle", "bills");
+        double start = progress_now();
+        pump(&run);
+        if (fflush(stdout) != 0) run.failed++;
+        rc = summary(&run, progress_now() - start);
+    }
+    commitq_stop(run.q);
+    store_close(run.store);
+    for (int i = 0; run.slots != NULL && i < SETTLE_WINDOW; i++) free(run.slots[i].lines);
+    free(run.slots);
+    free(run.scratch);
+    free(run.line);
+    json_doc_free(run.doc);
+    return rc;
+}
