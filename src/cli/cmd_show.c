@@ -205,7 +205,7 @@ struct journal_print {
 
 /* A record's note: an import's (store_import_note) or a revoke's (its
  * body's note=), "operator: reason"; or "". */
-static void import_note(const struct journal_rec *rec, char *out, size_t size) {
+static void record_note(const struct journal_rec *rec, char *out, size_t size) {
     assert(out != NULL && size > 0);
     out[0] = '\0';
     struct store_settlement stl;
@@ -224,7 +224,7 @@ static void import_note(const struct journal_rec *rec, char *out, size_t size) {
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct journal_print *jp = ctx;
     char note[2 * STORE_NOTE_BYTES_MAX + 8];
-    import_note(rec, note, sizeof note);
+    record_note(rec, note, sizeof note);
     char seq[24], ref[24], when[20];
     assert(jp != NULL && rec != NULL);
     snprintf(seq, sizeof seq, "%" PRId64, rec->seq);
