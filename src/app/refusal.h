@@ -17,7 +17,8 @@
     X(E_NOT_INSURED, "psn_no", "is a person whose insurance is suspended or has ended") \
     X(E_NOT_SETTLED, "setl_id", "is no successful settlement")                          \
     X(E_REVOKED, "setl_id", "was revoked already")                                      \
-    X(E_MSGID_REUSED, "msgid", "was used before for a different request")
+    X(E_MSGID_REUSED, "msgid", "was used before for a different request")               \
+    X(E_VISIT_CLOSED, "mdtrt_id", "is a visit no longer open: settled or cancelled meanwhile")
 
 enum app_refusal_code {
 #define APP_REFUSAL_ENUM(code, field, meaning) APP_##code,

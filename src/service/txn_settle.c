@@ -394,8 +394,10 @@ static int64_t commit_time_s(struct svc_call *c) {
 }
 
 /* Settles c->w->bill for c->w->psn_no through the commit queue; after(c)
- * answers. dry_run: computes only, and answers at once. */
-static int commit_settle(struct svc_call *c, const char *msgid, int (*after)(struct svc_call *c)) {
+ * answers. link: the visit linked in the same commit, or NULL. dry_run:
+ * computes only, and answers at once. */
+static int commit_settle(struct svc_call *c, const char *msgid, const struct store_visit_link *link,
+                         int (*after)(struct svc_call *c)) {
     struct svc_worker *w = c->w;
     struct store_req *r = &w->sreq;
     assert(after != NULL && w->psn_no[0] != '\0' && !w->in_flight);
@@ -412,6 +414,8 @@ static int commit_settle(struct svc_call *c, const char *msgid, int (*after)(str
     snprintf(r->psn_no, sizeof r->psn_no, "%s", w->psn_no);
     r->bill = &w->bill;
     r->insutype_asked = w->insutype_asked;
+    if (link != NULL) r->link = *link;
+    assert(link == NULL || (r->link.visit_id > 0 && r->link.open != NULL));
     return svc_commit(c, after);
 }
 
@@ -576,9 +580,20 @@ int txn_presettle(struct svc_call *c) {
     return 0;
 }
 
-/* A write job, once the store committed: reads the visit again (on the
- * writer, locking it), links the settlement to it, marks its lines and the
- * visit settled (an inpatient stay's mid-stay part: settled in part). */
+/* Whether a visit of this kind and status may still be settled: open, an
+ * inpatient stay settled in part, or an outpatient visit (it settles each
+ * charge batch: settled stays open). The store's link asks it too. */
+static bool visit_still_open(int32_t kind, int32_t status) {
+    assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
+    return status == VISIT_OPEN || status == VISIT_PART_SETTLED ||
+           (status == VISIT_SETTLED && kind == VISIT_OUTPATIENT);
+}
+
+/* A write job, once the store answered a replay of the visit's
+ * settlement (committed by a release that linked it in a commit of its
+ * own, and not linked then): reads the visit again (on the writer,
+ * locking it), links the settlement to it, marks its lines and the visit
+ * settled (an inpatient stay's mid-stay part: settled in part). */
 static int link_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.result_setl_id, visit_id = c->w->visit.id;
     struct svc_visit v;
@@ -587,9 +602,7 @@ static int link_visit(struct svc_call *c) {
     int rc = svcdb_visit_get(c->db, visit_id, &v, &found); /* first: locks the visit */
     /* another server on the database may have settled it meanwhile (an
      * outpatient visit settles each charge batch: settled stays open) */
-    bool open = rc == 0 && found &&
-                (v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED ||
-                 (v.status == VISIT_SETTLED && v.kind == VISIT_OUTPATIENT));
+    bool open = rc == 0 && found && visit_still_open(v.kind, v.status);
     if (open) rc = svcdb_setl_put(c->db, setl_id, visit_id, c->store_msgid);
     if (open && rc == 0) rc = svcdb_fee_mark(c->db, visit_id, 0, setl_id, c->w->chrg_bchno);
     if (open && rc == 0) {
@@ -665,7 +678,9 @@ static int visit_linked(struct svc_call *c) {
                              w->visit.psn_no, commit_time_s(c), 1, w->sreq.hash);
 }
 
-/* After the store's commit of a visit's settlement: link it. */
+/* After the store's commit of a visit's settlement, linked in that
+ * commit: answer. A replay (the settlement committed before, by a release
+ * that linked in a second commit, which failed): link it now. */
 static int visit_settle_done(struct svc_call *c) {
     struct svc_worker *w = c->w;
     assert(w->settling && w->sreq.op == (c->svc->cfg.dry_run ? 0 : STORE_OP_SETTLE));
@@ -673,11 +688,9 @@ static int visit_settle_done(struct svc_call *c) {
         settling_release(c);
         return -1;
     }
-    if (c->svc->cfg.dry_run) {
-        w->job.rc = 0;
-        return visit_linked(c);
-    }
-    return svc_write(c, link_visit, visit_linked);
+    if (w->sreq.replayed) return svc_write(c, link_visit, visit_linked);
+    assert(w->job.done && w->job.rc == 0); /* the read's job; the store's commit was the link's */
+    return visit_linked(c);
 }
 
 /* A job on the service tables' writer: reads the visit and its unsettled
@@ -721,7 +734,13 @@ static int visit_settle_go(struct svc_call *c) {
         return -1;
     }
     snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
-    int rc = commit_settle(c, w->visit_msgid, visit_settle_done);
+    struct store_visit_link link = {.visit_id = w->visit.id,
+                                    .status_after = w->mid_stay ? VISIT_PART_SETTLED
+                                                                : VISIT_SETTLED,
+                                    .open = visit_still_open};
+    snprintf(link.msgid, sizeof link.msgid, "%s", c->store_msgid);
+    snprintf(link.bchno, sizeof link.bchno, "%s", w->chrg_bchno);
+    int rc = commit_settle(c, w->visit_msgid, &link, visit_settle_done);
     /* refused before visit_settle_done ran (a dry run's engine): give back */
     if (rc == -1 && w->settling) settling_release(c);
     assert(rc == SVC_PENDING || !w->settling);
@@ -852,7 +871,7 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
         jw_end(&w);
         return 0;
     }
-    return commit_settle(c, c->store_msgid, oneshot_done);
+    return commit_settle(c, c->store_msgid, NULL, oneshot_done);
 }
 
 int txn_pharmacy(struct svc_call *c) {

@@ -193,6 +193,32 @@ struct store_person_tables {
     int64_t balance_fen;  /* 0: no such account yet */
 };
 
+/* The service's visit that a settlement settles (its tables svc_visit,
+ * svc_fee and svc_setl; service/svcdb.h says what they hold), linked in
+ * the settlement's own transaction by the commit queue's writer: the
+ * settlement and its link commit together or not at all, so a visit's
+ * settlement is never durable while the visit still looks unsettled
+ * (issue 13: a full disk failed the link after the settlement committed,
+ * and a retry under another msgid paid the visit twice), and it waits for
+ * one group commit, not two. */
+struct store_visit_link {
+    int64_t visit_id;                /* 0: the settlement has no visit */
+    char msgid[MSGID_BYTES_MAX + 1]; /* svc_setl.msgid: the request's own */
+    char bchno[CODE_BYTES_MAX + 1];  /* the charge batch settled ("": every open line) */
+    int32_t status_after;            /* the visit's status once linked */
+    /* whether a visit of this kind and status may still be settled (the
+     * service's rule; another server on the database may have settled or
+     * cancelled it since the service read it) */
+    bool (*open)(int32_t kind, int32_t status);
+};
+
+/* A visit's row as the link reads it (locked until the commit where the
+ * database has row locks). */
+struct store_visit_row {
+    int32_t kind, status;
+    bool found;
+};
+
 struct store_backend {
     const char *name;
     int (*open)(const char *target, enum store_mode mode, struct store_conn **out,
@@ -303,6 +329,15 @@ struct store_backend {
                           struct store_err *err);
     int (*credentials_scan)(struct store_conn *conn, credential_cb cb, void *ctx,
                             struct store_err *err);
+
+    /* The visits of a batch's settlements (store_visit_link): their rows by
+     * id, locked until the commit, then the links: per link the settlement
+     * row (svc_setl), its lines marked settled (svc_fee) and the visit's
+     * status and newest settlement (svc_visit). Inside a transaction. */
+    int (*visits_lock)(struct store_conn *conn, const int64_t *visit_ids, size_t n,
+                       struct store_visit_row *out, struct store_err *err);
+    int (*visits_link)(struct store_conn *conn, const struct store_visit_link *const *links,
+                       const int64_t *setl_ids, size_t n, struct store_err *err);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -462,6 +497,7 @@ struct store_req {
     int32_t insutype_asked;           /* settle: the scheme asked for (app_settle_request) */
     int64_t setl_id;                  /* revoke */
     char note[STORE_NOTE_TEXT_BYTES]; /* revoke: "operator: reason" the record keeps, or "" */
+    struct store_visit_link link;     /* settle: the visit linked in the same commit, or 0 */
     /* out */
     enum store_status status;
     const char *error;                     /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */

@@ -1337,6 +1337,94 @@ static int pg_credentials_scan(struct store_conn *c, credential_cb cb, void *ctx
                    0, NULL, credential_row, &sc, err);
 }
 
+/* ---- the service's visits linked to their settlements ---------------------- */
+/* "{1,2,3}" of n ids (int64). */
+static void sb_array_i64(struct sbuf *b, const int64_t *v, size_t n) {
+    assert(b != NULL && (v != NULL || n == 0));
+    sb_put(b, "{", 1);
+    for (size_t i = 0; i < n; i++) sb_printf(b, "%s%" PRId64, i == 0 ? "" : ",", v[i]);
+    sb_put(b, "}", 1);
+}
+
+/* In id order, so that two writers locking visits never wait on each other
+ * in a cycle. */
+static int pg_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t n,
+                          struct store_visit_row *out, struct store_err *err) {
+    assert(c != NULL && c->in_tx && n <= BATCH_MAX && (n == 0 || out != NULL));
+    if (n == 0) return 0;
+    for (size_t i = 0; i < n; i++) out[i] = (struct store_visit_row){0};
+    struct sbuf ids = {0};
+    sb_array_i64(&ids, visit_ids, n);
+    const char *params[1] = {ids.data};
+    if (ids.failed) store_errf(err, "postgresql: out of memory");
+    PGresult *res = ids.failed
+                        ? NULL
+                        : pg_run(c,
+                                 "SELECT k.i, v.kind, v.status FROM unnest($1::bigint[])"
+                                 " WITH ORDINALITY AS k(id, i) JOIN svc_visit v ON v.id = k.id"
+                                 " ORDER BY v.id FOR UPDATE OF v",
+                                 1, params, err);
+    sb_free(&ids);
+    if (res == NULL) return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t i = col_i64(res, r, 0) - 1;
+        assert(i >= 0 && (size_t)i < n);
+        out[i] = (struct store_visit_row){(int32_t)col_i64(res, r, 1), (int32_t)col_i64(res, r, 2),
+                                          true};
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Every link of the batch in one statement (one round trip); the commit
+ * queue links a visit at most once a batch, so no row is changed twice. */
+static int pg_visits_link(struct store_conn *c, const struct store_visit_link *const *links,
+                          const int64_t *setl_ids, size_t n, struct store_err *err) {
+    assert(c != NULL && c->in_tx && n <= BATCH_MAX && (n == 0 || links != NULL));
+    if (n == 0) return 0;
+    struct sbuf visit = {0}, msgid = {0}, bchno = {0}, status = {0}, setl = {0};
+    sb_put(&visit, "{", 1);
+    sb_put(&msgid, "{", 1);
+    sb_put(&bchno, "{", 1);
+    sb_put(&status, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        assert(links[i]->visit_id > 0 && setl_ids[i] > 0);
+        sb_printf(&visit, "%s%" PRId64, i == 0 ? "" : ",", links[i]->visit_id);
+        sb_array_text(&msgid, links[i]->msgid, i == 0);
+        sb_array_text(&bchno, links[i]->bchno, i == 0);
+        sb_printf(&status, "%s%d", i == 0 ? "" : ",", (int)links[i]->status_after);
+    }
+    sb_put(&visit, "}", 1);
+    sb_put(&msgid, "}", 1);
+    sb_put(&bchno, "}", 1);
+    sb_put(&status, "}", 1);
+    sb_array_i64(&setl, setl_ids, n);
+    bool failed = visit.failed || msgid.failed || bchno.failed || status.failed || setl.failed;
+    const char *params[5] = {visit.data, setl.data, msgid.data, bchno.data, status.data};
+    if (failed) store_errf(err, "postgresql: out of memory");
+    PGresult *res =
+        failed ? NULL
+               : pg_run(c,
+                        "WITH l AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
+                        " $4::text[], $5::int[]) AS l(visit_id, setl_id, msgid, bchno, status)),"
+                        " s AS (INSERT INTO svc_setl (setl_id, visit_id, msgid)"
+                        " SELECT setl_id, visit_id, msgid FROM l ON CONFLICT DO NOTHING),"
+                        " f AS (UPDATE svc_fee SET setl_id = l.setl_id FROM l"
+                        " WHERE svc_fee.visit_id = l.visit_id AND svc_fee.setl_id = 0"
+                        " AND (l.bchno = '' OR svc_fee.bchno = l.bchno OR svc_fee.bchno = ''))"
+                        " UPDATE svc_visit SET status = l.status, setl_id = l.setl_id FROM l"
+                        " WHERE svc_visit.id = l.visit_id",
+                        5, params, err);
+    sb_free(&visit);
+    sb_free(&msgid);
+    sb_free(&bchno);
+    sb_free(&status);
+    sb_free(&setl);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -1380,4 +1468,6 @@ const struct store_backend store_pg_backend = {
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,
     .credentials_scan = pg_credentials_scan,
+    .visits_lock = pg_visits_lock,
+    .visits_link = pg_visits_link,
 };

@@ -72,6 +72,10 @@ enum stmt_id {
     S_CRED_GET,  /* svc_credential's columns of migration 8: likewise */
     S_CRED_PUT,
     S_CRED_SCAN,
+    S_VISIT_LOCK, /* the service's visit tables (store_visit_link), likewise */
+    S_LINK_SETL,
+    S_LINK_FEES,
+    S_LINK_VISIT,
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -127,6 +131,14 @@ static const char *const SQL[S_COUNT] = {
                    " token_version = excluded.token_version, key_id = excluded.key_id,"
                    " hmac_required = excluded.hmac_required",
     [S_CRED_SCAN] = "SELECT " CREDENTIAL_COLS " FROM svc_credential ORDER BY paasid",
+    [S_VISIT_LOCK] = "SELECT kind, status FROM svc_visit WHERE id = ?1",
+    /* svc_setl's msgid is unique too: a msgid linked before keeps its
+     * first settlement (the service answers a replay by it) */
+    [S_LINK_SETL] = "INSERT INTO svc_setl (setl_id, visit_id, msgid) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT DO NOTHING",
+    [S_LINK_FEES] = "UPDATE svc_fee SET setl_id = ?2 WHERE visit_id = ?1 AND setl_id = 0 "
+                    "AND (?3 = '' OR bchno = ?3 OR bchno = '')",
+    [S_LINK_VISIT] = "UPDATE svc_visit SET status = ?2, setl_id = ?3 WHERE id = ?1",
 };
 
 struct store_conn {
@@ -1017,6 +1029,50 @@ static int sq_credentials_scan(struct store_conn *c, credential_cb cb, void *ctx
     return scan_rows(c, S_CRED_SCAN, credential_scan_row, &sc, err);
 }
 
+/* ---- the service's visits linked to their settlements ---------------------- */
+static int sq_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t n,
+                          struct store_visit_row *out, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_VISIT_LOCK];
+    /* the writer's BEGIN IMMEDIATE holds the database's one write lock */
+    assert(s != NULL && !sqlite3_get_autocommit(c->db) && (n == 0 || out != NULL));
+    for (size_t i = 0; i < n; i++) {
+        assert(visit_ids[i] > 0);
+        sqlite3_bind_int64(s, 1, visit_ids[i]);
+        int rc = sqlite3_step(s);
+        out[i] = (struct store_visit_row){0};
+        if (rc == SQLITE_ROW) {
+            out[i].found = true;
+            out[i].kind = (int32_t)sqlite3_column_int64(s, 0);
+            out[i].status = (int32_t)sqlite3_column_int64(s, 1);
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "visit lock");
+    }
+    return 0;
+}
+
+static int sq_visits_link(struct store_conn *c, const struct store_visit_link *const *links,
+                          const int64_t *setl_ids, size_t n, struct store_err *err) {
+    assert(c != NULL && !sqlite3_get_autocommit(c->db) && (n == 0 || links != NULL));
+    for (size_t i = 0; i < n; i++) {
+        const struct store_visit_link *l = links[i];
+        assert(l->visit_id > 0 && setl_ids[i] > 0);
+        sqlite3_bind_int64(c->stmt[S_LINK_SETL], 1, setl_ids[i]);
+        sqlite3_bind_int64(c->stmt[S_LINK_SETL], 2, l->visit_id);
+        sqlite3_bind_text(c->stmt[S_LINK_SETL], 3, l->msgid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(c->stmt[S_LINK_FEES], 1, l->visit_id);
+        sqlite3_bind_int64(c->stmt[S_LINK_FEES], 2, setl_ids[i]);
+        sqlite3_bind_text(c->stmt[S_LINK_FEES], 3, l->bchno, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(c->stmt[S_LINK_VISIT], 1, l->visit_id);
+        sqlite3_bind_int64(c->stmt[S_LINK_VISIT], 2, l->status_after);
+        sqlite3_bind_int64(c->stmt[S_LINK_VISIT], 3, setl_ids[i]);
+        if (step_done(c, S_LINK_SETL, err) != 0 || step_done(c, S_LINK_FEES, err) != 0 ||
+            step_done(c, S_LINK_VISIT, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -1059,4 +1115,6 @@ const struct store_backend store_sqlite_backend = {
     .credential_get = sq_credential_get,
     .credential_put = sq_credential_put,
     .credentials_scan = sq_credentials_scan,
+    .visits_lock = sq_visits_lock,
+    .visits_link = sq_visits_link,
 };
