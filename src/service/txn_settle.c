@@ -884,6 +884,8 @@ int txn_pharmacy(struct svc_call *c) {
  * the settlement (if it has one) and its lines. An inpatient stay's parts
  * are revoked newest first (revoke_order): what stands after the revoke
  * are mid-stay parts, or nothing. */
+/* A write job, once the store answered a replay of a revoke: reopens its
+ * visit (a release before this one did it in a commit of its own). */
 static int unlink_visit(struct svc_call *c) {
     int64_t setl_id = c->w->sreq.setl_id, visit_id = 0;
     bool found = false;
@@ -908,48 +910,87 @@ static int unlink_visit(struct svc_call *c) {
     return 0;
 }
 
-static int revoke_answer(struct svc_call *c) {
+/* The revoke's answer; unlinked: whether its visit was reopened (or had
+ * nothing to reopen). */
+static int revoke_answer_as(struct svc_call *c, bool unlinked) {
     struct svc_worker *w = c->w;
-    assert(w->job.done && w->sreq.op == STORE_OP_REVOKE);
+    assert(w->sreq.op == STORE_OP_REVOKE && w->sreq.status == STORE_DONE);
     if (w->settling) settling_release(c); /* revoke_order's reservation */
-    if (w->job.rc != 0)
+    if (!unlinked)
         return committed_but(c, "revoked", w->sreq.setl_id, ", but the visit was not reopened");
     return answer_settlement(c, &w->sreq.stl, w->sreq.seq, w->sreq.setl_id, w->mdtrt_id, w->psn_no,
                              commit_time_s(c), -1, w->sreq.hash);
 }
 
+/* After unlink_visit's job. */
+static int revoke_answer(struct svc_call *c) {
+    assert(c->w->job.done);
+    return revoke_answer_as(c, c->w->job.rc == 0);
+}
+
+/* After the store's commit of a revoke, which reopened its visit in the
+ * same transaction. A replay (the revoke committed before, by a release
+ * that reopened the visit in a second commit, which failed): reopen it
+ * now. */
 static int revoke_done(struct svc_call *c) {
     assert(c->w->sreq.op == STORE_OP_REVOKE);
     if (committed(c) != 0) {
         if (c->w->settling) settling_release(c);
         return -1;
     }
-    return svc_write(c, unlink_visit, revoke_answer);
+    if (c->w->sreq.replayed) return svc_write(c, unlink_visit, revoke_answer);
+    return revoke_answer_as(c, true);
+}
+
+/* A revoke's visit is reopened when it is settled (in full or in part); a
+ * visit cancelled since has nothing to reopen. */
+static bool visit_reopenable(int32_t kind, int32_t status) {
+    assert(kind == VISIT_OUTPATIENT || kind == VISIT_INPATIENT);
+    return status == VISIT_SETTLED || status == VISIT_PART_SETTLED;
+}
+
+/* The link of a revoke of a settlement of visit v. */
+static void revoke_link(const struct svc_visit *v, struct store_visit_link *link) {
+    assert(v->id > 0 && link != NULL);
+    memset(link, 0, sizeof *link);
+    link->visit_id = v->id;
+    link->status_after = v->kind == VISIT_INPATIENT ? VISIT_PART_SETTLED : VISIT_SETTLED;
+    link->status_reopened = VISIT_OPEN;
+    link->open = visit_reopenable;
+}
+
+/* The visit of settlement setl_id, when it has one (*found). */
+static int settlement_visit(struct svc_call *c, int64_t setl_id, struct svc_visit *v, bool *found) {
+    int64_t visit_id = 0;
+    assert(setl_id > 0 && v != NULL && found != NULL);
+    svcdb_lock(c->db);
+    int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, found);
+    if (rc == 0 && *found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, v, found);
+    svcdb_unlock(c->db);
+    *found = rc == 0 && *found && visit_id > 0;
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    assert(!*found || v->id == visit_id);
+    return 0;
 }
 
 /* An inpatient stay's parts are revoked newest first: an earlier part
  * revoked under a later one would take back the admission (or the
  * deductible) the later one was settled on. The stay is reserved, as a
  * settlement reserves it, until the revoke is answered, so that no part is
- * settled between this check and the revoke. field: what named it. */
-static int revoke_order(struct svc_call *c, int64_t setl_id, const char *field) {
+ * settled between this check and the revoke. field: what named it; v: the
+ * settlement's visit. */
+static int revoke_order(struct svc_call *c, int64_t setl_id, const struct svc_visit *v,
+                        const char *field) {
     struct svc_worker *w = c->w;
-    int64_t visit_id = 0, last = 0;
-    bool found = false;
-    struct svc_visit v;
-    assert(setl_id > 0 && field != NULL && !w->settling);
-    svcdb_lock(c->db);
-    int rc = svcdb_setl_visit(c->db, setl_id, &visit_id, &found);
-    if (rc == 0 && found && visit_id > 0) rc = svcdb_visit_get(c->db, visit_id, &v, &found);
-    svcdb_unlock(c->db);
-    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(c->db));
-    if (!found || visit_id <= 0 || v.kind != VISIT_INPATIENT) return 0;
-    if (!settling_take(c->svc, visit_id))
+    int64_t last = 0;
+    assert(setl_id > 0 && field != NULL && !w->settling && v->id > 0);
+    if (v->kind != VISIT_INPATIENT) return 0;
+    if (!settling_take(c->svc, v->id))
         return svc_fail(c, "%s: its stay is being settled; retry after the settlement", field);
-    w->visit = v;
+    w->visit = *v;
     w->settling = true;
     svcdb_lock(c->db);
-    rc = svcdb_fee_last_setl(c->db, visit_id, &last);
+    int rc = svcdb_fee_last_setl(c->db, v->id, &last);
     svcdb_unlock(c->db);
     if (rc == 0 && last <= setl_id) return 0;
     settling_release(c);
@@ -980,11 +1021,16 @@ static int revoke_settlement(struct svc_call *c, const struct journal_rec *rec,
     assert(rec != NULL && stl != NULL && rec->seq > 0);
     if (c->svc->cfg.dry_run)
         return answer_settlement(c, stl, 0, rec->seq, w->mdtrt_id, rec->psn_no, c->now_s, -1, NULL);
-    if (revoke_order(c, rec->seq, field) != 0) return -1;
+    struct svc_visit v;
+    bool has_visit = false;
+    if (settlement_visit(c, rec->seq, &v, &has_visit) != 0 ||
+        (has_visit && revoke_order(c, rec->seq, &v, field) != 0))
+        return -1;
     snprintf(w->psn_no, sizeof w->psn_no, "%s", rec->psn_no);
     struct store_req *r = &w->sreq;
     memset(r, 0, sizeof *r);
     r->op = STORE_OP_REVOKE;
+    if (has_visit) revoke_link(&v, &r->link);
     snprintf(r->msgid, sizeof r->msgid, "%s", c->store_msgid);
     r->setl_id = rec->seq;
     revoke_note(c, r->note, sizeof r->note);

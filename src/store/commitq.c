@@ -157,9 +157,12 @@ struct batch {
     bool *visit_linked;                 /* by visit index: linked by this batch */
     int *visit_of;                      /* request -> visit index, or -1 */
     size_t visit_count;
-    const struct store_visit_link **links; /* the batch's links, [link_count] */
+    const struct store_visit_link **links; /* the batch's settlements' links, [link_count] */
     int64_t *link_setl_ids;
     size_t link_count;
+    const struct store_visit_link **reopens; /* the batch's revokes' links, [reopen_count] */
+    int64_t *reopen_setl_ids;
+    size_t reopen_count;
     const struct registry *reg; /* held for the batch: its settlements' registry */
 };
 
@@ -183,14 +186,14 @@ struct commitq {
 
 static void batch_free(struct batch *b) {
     assert(b != NULL);
-    void *ptrs[] = {b->reqs,       b->msgids,       b->prior,        b->prior_found,
-                    b->target_ids, b->targets,      b->target_found, b->target_revoked,
-                    b->target_of,  b->persons,      b->states,       b->recs,
-                    b->postings,   b->deltas,       b->keys,         b->state_keys,
-                    b->state_vals, b->balances,     b->found,        b->person_vals,
-                    b->dirty_keys, b->dirty_states, b->miss_idx,     b->completions,
-                    b->data,       b->visit_ids,    b->visit_rows,   b->visit_linked,
-                    b->visit_of,   b->links,        b->link_setl_ids};
+    void *ptrs[] = {
+        b->reqs,          b->msgids,       b->prior,          b->prior_found, b->target_ids,
+        b->targets,       b->target_found, b->target_revoked, b->target_of,   b->persons,
+        b->states,        b->recs,         b->postings,       b->deltas,      b->keys,
+        b->state_keys,    b->state_vals,   b->balances,       b->found,       b->person_vals,
+        b->dirty_keys,    b->dirty_states, b->miss_idx,       b->completions, b->data,
+        b->visit_ids,     b->visit_rows,   b->visit_linked,   b->visit_of,    b->links,
+        b->link_setl_ids, b->reopens,      b->reopen_setl_ids};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -233,6 +236,8 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->visit_of = calloc(n, sizeof *b->visit_of);
     b->links = calloc(n, sizeof *b->links);
     b->link_setl_ids = calloc(n, sizeof *b->link_setl_ids);
+    b->reopens = calloc(n, sizeof *b->reopens);
+    b->reopen_setl_ids = calloc(n, sizeof *b->reopen_setl_ids);
     int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
              strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
     bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
@@ -240,7 +245,8 @@ static int batch_alloc(struct batch *b, size_t n) {
               b->states && b->recs && b->postings && b->deltas && b->keys && b->state_keys &&
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
               b->dirty_states && b->miss_idx && b->completions && b->data && b->visit_ids &&
-              b->visit_rows && b->visit_linked && b->visit_of && b->links && b->link_setl_ids;
+              b->visit_rows && b->visit_linked && b->visit_of && b->links && b->link_setl_ids &&
+              b->reopens && b->reopen_setl_ids;
     if (!ok) {
         /* zeroed, so that a second batch_free (the caller's cleanup) frees nothing twice */
         batch_free(b);
@@ -257,7 +263,7 @@ static void batch_reset(struct batch *b) {
     b->target_count = b->person_count = b->state_count = 0;
     b->checkpointed = false;
     b->rec_count = b->posting_count = b->delta_count = b->data_count = 0;
-    b->visit_count = b->link_count = 0;
+    b->visit_count = b->link_count = b->reopen_count = 0;
     strmap_clear(&b->person_map);
     strmap_clear(&b->state_map);
     strmap_clear(&b->msgid_map);
@@ -827,15 +833,15 @@ static void prepare_reqs(struct batch *b) {
     }
 }
 
-/* The visits the batch's settlements link, read and locked in one call
- * (PostgreSQL: one round trip, FOR UPDATE until the commit). */
+/* The visits the batch's settlements and revokes link, read and locked in
+ * one call (PostgreSQL: one round trip, FOR UPDATE until the commit). */
 static int lock_visits(struct commitq *q, struct store_err *err) {
     struct batch *b = &q->b;
-    assert(b->visit_count == 0 && b->link_count == 0);
+    assert(b->visit_count == 0 && b->link_count == 0 && b->reopen_count == 0);
     for (size_t i = 0; i < b->n; i++) {
         const struct store_req *r = b->reqs[i];
         b->visit_of[i] = -1;
-        if (r->op != STORE_OP_SETTLE || r->link.visit_id <= 0) continue;
+        if (r->link.visit_id <= 0) continue;
         size_t k = 0;
         while (k < b->visit_count && b->visit_ids[k] != r->link.visit_id) k++;
         if (k == b->visit_count) b->visit_ids[b->visit_count++] = r->link.visit_id;
@@ -848,40 +854,57 @@ static int lock_visits(struct commitq *q, struct store_err *err) {
                                             b->visit_rows, err);
 }
 
-/* Request i's visit may still be settled: found, open by the service's
- * rule, and not linked by an earlier settlement of this batch (the
- * service settles a visit once at a time; another server's settlement of
- * it would come in another batch, after this one's lock). */
-static bool visit_open(struct batch *b, size_t i) {
-    const struct store_req *r = b->reqs[i];
+/* Whether request i's visit is in a state its link applies to (a
+ * settlement's visit: still open; a revoke's: settled), by the service's
+ * rule (link.open): another server on the database may have changed it
+ * since the service read it. A visit is linked once a batch (one row
+ * change each); a second settlement or revoke of it in the same batch,
+ * which the service's reservations make rare, fails to be retried. */
+static bool visit_ready(struct batch *b, size_t i, bool *busy) {
+    struct store_req *r = b->reqs[i];
     int k = b->visit_of[i];
     assert(k < 0 || ((size_t)k < b->visit_count && r->link.open != NULL));
-    if (k < 0) return true;
+    *busy = k >= 0 && b->visit_linked[k];
+    if (*busy) {
+        r->status = STORE_FAILED;
+        store_errf(&r->err, "visit %" PRId64 ": settled or revoked in the same commit; retry",
+                   r->link.visit_id);
+    }
+    if (k < 0 || *busy) return false;
     const struct store_visit_row *v = &b->visit_rows[k];
-    return v->found && !b->visit_linked[k] && r->link.open(v->kind, v->status);
+    return v->found && r->link.open(v->kind, v->status);
 }
 
-/* After request i settled: its link joins the batch's. */
+/* After request i was done: its link joins the batch's. */
 static void visit_link_add(struct batch *b, size_t i) {
     const struct store_req *r = b->reqs[i];
     int k = b->visit_of[i];
-    assert(r->status == STORE_DONE && r->result_setl_id > 0);
-    if (k < 0) return;
-    assert(!b->visit_linked[k] && b->link_count < b->n);
+    assert(r->status == STORE_DONE && r->result_setl_id > 0 && k >= 0);
+    assert(!b->visit_linked[k] && b->link_count + b->reopen_count < b->n);
     b->visit_linked[k] = true;
-    b->visit_rows[k].status = r->link.status_after;
-    b->links[b->link_count] = &r->link;
-    b->link_setl_ids[b->link_count++] = r->result_setl_id;
+    if (r->op == STORE_OP_SETTLE) {
+        b->links[b->link_count] = &r->link;
+        b->link_setl_ids[b->link_count++] = r->result_setl_id;
+    } else {
+        b->reopens[b->reopen_count] = &r->link;
+        b->reopen_setl_ids[b->reopen_count++] = r->result_setl_id;
+    }
 }
 
-/* Settles request i unless its visit is closed meanwhile. */
-static void settle_linked(struct commitq *q, size_t i) {
+/* Settles request i, linked to its visit in the same transaction, unless
+ * the visit is closed meanwhile; revokes it, reopening its visit when
+ * the visit is settled (a visit cancelled since has nothing to reopen). */
+static void settle_or_revoke(struct commitq *q, size_t i) {
     struct batch *b = &q->b;
     struct store_req *r = b->reqs[i];
-    assert(r->op == STORE_OP_SETTLE && r->status == STORE_PENDING);
-    if (!visit_open(b, i)) return refuse(r, APP_E_VISIT_CLOSED);
-    do_settle(q, r);
-    if (r->status == STORE_DONE) visit_link_add(b, i);
+    bool busy = false, ready = visit_ready(b, i, &busy);
+    assert(busy == (r->status == STORE_FAILED));
+    if (busy) return;
+    if (r->op == STORE_OP_SETTLE && b->visit_of[i] >= 0 && !ready)
+        return refuse(r, APP_E_VISIT_CLOSED);
+    if (r->op == STORE_OP_SETTLE) do_settle(q, r);
+    else do_revoke(q, i);
+    if (r->status == STORE_DONE && ready) visit_link_add(b, i);
 }
 
 static void process_batch(struct commitq *q) {
@@ -903,11 +926,12 @@ static void process_batch(struct commitq *q) {
     if (rc == 0) rc = lock_visits(q, &err);
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         if (replay(b, i)) continue;
-        if (b->reqs[i]->op == STORE_OP_SETTLE) settle_linked(q, i);
-        else do_revoke(q, i);
+        settle_or_revoke(q, i);
     }
     if (rc == 0 && b->link_count > 0)
         rc = ops->visits_link(c, b->links, b->link_setl_ids, b->link_count, &err);
+    if (rc == 0 && b->reopen_count > 0)
+        rc = ops->visits_reopen(c, b->reopens, b->reopen_setl_ids, b->reopen_count, &err);
     if (rc == 0) rc = write_batch(q, &err);
     if (rc == 0) rc = ops->commit(c, &err);
     if (rc == 0) cache_commit(q);

@@ -203,12 +203,17 @@ struct store_person_tables {
  * one group commit, not two. */
 struct store_visit_link {
     int64_t visit_id;                /* 0: the settlement has no visit */
-    char msgid[MSGID_BYTES_MAX + 1]; /* svc_setl.msgid: the request's own */
-    char bchno[CODE_BYTES_MAX + 1];  /* the charge batch settled ("": every open line) */
-    int32_t status_after;            /* the visit's status once linked */
-    /* whether a visit of this kind and status may still be settled (the
-     * service's rule; another server on the database may have settled or
-     * cancelled it since the service read it) */
+    char msgid[MSGID_BYTES_MAX + 1]; /* settle: svc_setl.msgid, the request's own */
+    char bchno[CODE_BYTES_MAX + 1];  /* settle: the charge batch settled ("": every open line) */
+    /* settle: the visit's status once linked; revoke: once reopened while
+     * other settlements of it stand (an inpatient stay's earlier parts, an
+     * outpatient visit's other charge batches) */
+    int32_t status_after;
+    int32_t status_reopened; /* revoke: once no settlement of it stands */
+    /* settle: whether a visit of this kind and status may still be
+     * settled; revoke: whether it is settled, so its lines are reopened
+     * (the service's rule; another server on the database may have changed
+     * the visit since the service read it) */
     bool (*open)(int32_t kind, int32_t status);
 };
 
@@ -330,14 +335,18 @@ struct store_backend {
     int (*credentials_scan)(struct store_conn *conn, credential_cb cb, void *ctx,
                             struct store_err *err);
 
-    /* The visits of a batch's settlements (store_visit_link): their rows by
-     * id, locked until the commit, then the links: per link the settlement
-     * row (svc_setl), its lines marked settled (svc_fee) and the visit's
-     * status and newest settlement (svc_visit). Inside a transaction. */
+    /* The visits of a batch's settlements and revokes (store_visit_link):
+     * their rows by id, locked until the commit; then the links: per
+     * settlement its row (svc_setl), its lines marked settled (svc_fee) and
+     * the visit's status and newest settlement (svc_visit); per revoke
+     * (visits_reopen) its lines unsettled and the visit's status and newest
+     * settlement standing. Inside a transaction. */
     int (*visits_lock)(struct store_conn *conn, const int64_t *visit_ids, size_t n,
                        struct store_visit_row *out, struct store_err *err);
     int (*visits_link)(struct store_conn *conn, const struct store_visit_link *const *links,
                        const int64_t *setl_ids, size_t n, struct store_err *err);
+    int (*visits_reopen)(struct store_conn *conn, const struct store_visit_link *const *links,
+                         const int64_t *setl_ids, size_t n, struct store_err *err);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -1425,6 +1425,35 @@ static int pg_visits_link(struct store_conn *c, const struct store_visit_link *c
     return 0;
 }
 
+/* One statement a revoke (revokes are rare): its lines unsettled, the
+ * visit's newest settlement standing (a set-aside refund line's -1 is
+ * none) and its status by that. */
+static int pg_visits_reopen(struct store_conn *c, const struct store_visit_link *const *links,
+                            const int64_t *setl_ids, size_t n, struct store_err *err) {
+    assert(c != NULL && c->in_tx && (n == 0 || links != NULL));
+    for (size_t i = 0; i < n; i++) {
+        char visit[24], setl[24], after[16], reopened[16];
+        assert(links[i]->visit_id > 0 && setl_ids[i] > 0);
+        snprintf(visit, sizeof visit, "%" PRId64, links[i]->visit_id);
+        snprintf(setl, sizeof setl, "%" PRId64, setl_ids[i]);
+        snprintf(after, sizeof after, "%d", (int)links[i]->status_after);
+        snprintf(reopened, sizeof reopened, "%d", (int)links[i]->status_reopened);
+        const char *params[4] = {visit, setl, after, reopened};
+        PGresult *res = pg_run(
+            c,
+            "WITH f AS (UPDATE svc_fee SET setl_id = 0 WHERE visit_id = $1 AND setl_id = $2),"
+            " l AS (SELECT greatest(coalesce(max(setl_id), 0), 0) AS last FROM svc_fee"
+            " WHERE visit_id = $1 AND setl_id <> $2)"
+            " UPDATE svc_visit SET setl_id = l.last,"
+            " status = CASE WHEN l.last > 0 THEN $3::int ELSE $4::int END"
+            " FROM l WHERE svc_visit.id = $1",
+            4, params, err);
+        if (res == NULL) return -1;
+        PQclear(res);
+    }
+    return 0;
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -1470,4 +1499,5 @@ const struct store_backend store_pg_backend = {
     .credentials_scan = pg_credentials_scan,
     .visits_lock = pg_visits_lock,
     .visits_link = pg_visits_link,
+    .visits_reopen = pg_visits_reopen,
 };

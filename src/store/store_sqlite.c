@@ -76,6 +76,8 @@ enum stmt_id {
     S_LINK_SETL,
     S_LINK_FEES,
     S_LINK_VISIT,
+    S_REOPEN_FEES,
+    S_REOPEN_VISIT,
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -139,6 +141,11 @@ static const char *const SQL[S_COUNT] = {
     [S_LINK_FEES] = "UPDATE svc_fee SET setl_id = ?2 WHERE visit_id = ?1 AND setl_id = 0 "
                     "AND (?3 = '' OR bchno = ?3 OR bchno = '')",
     [S_LINK_VISIT] = "UPDATE svc_visit SET status = ?2, setl_id = ?3 WHERE id = ?1",
+    [S_REOPEN_FEES] = "UPDATE svc_fee SET setl_id = 0 WHERE visit_id = ?1 AND setl_id = ?2",
+    /* the newest settlement standing (a set-aside refund line's -1 is none) */
+    [S_REOPEN_VISIT] = "UPDATE svc_visit SET setl_id = s.last, status = CASE WHEN s.last > 0 "
+                       "THEN ?2 ELSE ?3 END FROM (SELECT max(coalesce(max(setl_id), 0), 0) AS last "
+                       "FROM svc_fee WHERE visit_id = ?1) AS s WHERE id = ?1",
 };
 
 struct store_conn {
@@ -1073,6 +1080,23 @@ static int sq_visits_link(struct store_conn *c, const struct store_visit_link *c
     return 0;
 }
 
+static int sq_visits_reopen(struct store_conn *c, const struct store_visit_link *const *links,
+                            const int64_t *setl_ids, size_t n, struct store_err *err) {
+    assert(c != NULL && !sqlite3_get_autocommit(c->db) && (n == 0 || links != NULL));
+    for (size_t i = 0; i < n; i++) {
+        const struct store_visit_link *l = links[i];
+        assert(l->visit_id > 0 && setl_ids[i] > 0);
+        sqlite3_bind_int64(c->stmt[S_REOPEN_FEES], 1, l->visit_id);
+        sqlite3_bind_int64(c->stmt[S_REOPEN_FEES], 2, setl_ids[i]);
+        sqlite3_bind_int64(c->stmt[S_REOPEN_VISIT], 1, l->visit_id);
+        sqlite3_bind_int64(c->stmt[S_REOPEN_VISIT], 2, l->status_after);
+        sqlite3_bind_int64(c->stmt[S_REOPEN_VISIT], 3, l->status_reopened);
+        if (step_done(c, S_REOPEN_FEES, err) != 0 || step_done(c, S_REOPEN_VISIT, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -1117,4 +1141,5 @@ const struct store_backend store_sqlite_backend = {
     .credentials_scan = sq_credentials_scan,
     .visits_lock = sq_visits_lock,
     .visits_link = sq_visits_link,
+    .visits_reopen = sq_visits_reopen,
 };
