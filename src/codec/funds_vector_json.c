@@ -353,6 +353,24 @@ static enum funds_code retirement_input(struct funds_vector *v, const struct jso
     return wire_episodes(v, json_get(in, "episodes"), true);
 }
 
+/* The scheme whose funding section the kind's named policy must carry
+ * (§9: "employee policy", "resident policy"); 0: any policy (bind). */
+static int32_t kind_scheme(enum funds_kind kind) {
+    assert(kind >= 0 && kind < FUNDS_KIND_BUILT_COUNT);
+    switch (kind) {
+    case FUNDS_KIND_EMPLOYEE_MONTH:
+    case FUNDS_KIND_BENEFIT_START_EMPLOYEE:
+    case FUNDS_KIND_RETIREMENT_CHECK: return INSUTYPE_EMPLOYEE;
+    case FUNDS_KIND_RESIDENT_YEAR:
+    case FUNDS_KIND_BENEFIT_START_RESIDENT:
+    case FUNDS_KIND_PREMIUM_FROM_ACCOUNT: return INSUTYPE_RESIDENT;
+    case FUNDS_KIND_BIND:
+    case FUNDS_KIND_NOT_BUILT:
+    case FUNDS_KIND_UNKNOWN: break;
+    }
+    return 0;
+}
+
 static enum funds_code inputs(struct funds_vector *v, const struct json_value *in,
                               funds_policy_loader load, void *ctx) {
     assert(v->kind < FUNDS_KIND_BUILT_COUNT);
@@ -395,6 +413,13 @@ int funds_vector_from_json(const struct json_value *root, funds_policy_loader lo
     if (policy == NULL || policy->type != JSON_STRING || load(ctx, policy->text, &v->policy) != 0) {
         v->code = FUNDS_E_POLICY;
         snprintf(v->why, sizeof v->why, "policy: cannot be loaded or breaks FUNDS.md §1");
+        return 0;
+    }
+    int32_t scheme = kind_scheme(v->kind);
+    if (scheme != 0 && (v->policy.insutype != scheme || !v->policy.has_funding)) {
+        v->code = FUNDS_E_POLICY; /* checked before the inputs, as a broken policy is */
+        snprintf(v->why, sizeof v->why, "policy: %s needs a %d policy with a funding section",
+                 v->kind_name, scheme);
         return 0;
     }
     inputs(v, in, load, ctx);
