@@ -113,8 +113,8 @@ static enum funds_code wire_count(struct funds_vector *v, const struct json_valu
     return FUNDS_OK;
 }
 
-/* A person's category: a string; which names are known is the rule's
- * business (an unknown one is E_CATEGORY there, after the wire checks). */
+/* A name (category, gend, psn_no, relation): a string shorter than size,
+ * else `code` (which answer a malformed name gets depends on the name). */
 static enum funds_code wire_name(struct funds_vector *v, const struct json_value *j,
                                  const char *path, enum funds_code code, char *out, size_t size) {
     assert(out != NULL && size > 1);
@@ -124,6 +124,8 @@ static enum funds_code wire_name(struct funds_vector *v, const struct json_value
     return FUNDS_OK;
 }
 
+/* A person's category: a string; which names are known is the rule's
+ * business (an unknown one is E_CATEGORY there, after the wire checks). */
 static enum funds_code wire_category(struct funds_vector *v, const struct json_value *j,
                                      const char *path) {
     char name[CODE_BYTES_MAX + 1];
