@@ -1,9 +1,16 @@
-/* cmd_conformance.c: `yibao conformance PATH...` runs yibao-vector/1 files.
+/* cmd_conformance.c: `yibao conformance PATH...` runs yibao-vector/1 files
+ * (SETTLEMENT.md) and yibao-funds-vector/1 files (FUNDS.md §9; see
+ * conformance_funds.c).
  *
- * Each vector names a policy and catalog (paths relative to the vector),
- * institutions, one person, an optional starting state and steps (settle or
- * revoke) with expectations. One line per vector, PASS or FAIL with the
- * first differing field, then "N passed, N failed". Exit 1 on any failure. */
+ * Each settlement vector names a policy and catalog (paths relative to the
+ * vector), institutions, one person, an optional starting state and steps
+ * (settle or revoke) with expectations. One line per vector, PASS or FAIL
+ * with the first differing field, then "N passed, N failed". A vector of a
+ * kind not built yet (a funds kind of FUNDS.md §6-8, or a settlement
+ * vector with family-sharing `holders`, §5 Step 7b) is a NOTRUN line,
+ * counted apart ("N not run (unsupported kind)" before the last line),
+ * neither passed nor failed. Exit 1 on any failure. */
+#include <assert.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <libgen.h>
@@ -14,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/conformance_funds.h"
 #include "app/bill_decode.h"
 #include "cli/world.h"
 #include "codec/codec.h"
@@ -206,20 +214,33 @@ static int run_steps(struct run *run, const struct json_value *steps) {
     return 0;
 }
 
-static int run_vector(struct run *run, const char *path, struct json_doc *doc) {
+static bool format_is(const struct json_value *root, const char *format) {
+    const struct json_value *f = json_get(root, "format");
+    assert(format != NULL);
+    return f != NULL && f->type == JSON_STRING && strcmp(f->text, format) == 0;
+}
+
+static enum vector_verdict run_vector(struct run *run, const char *path, struct json_doc *doc) {
     char *data = NULL;
+    assert(run != NULL && path != NULL && doc != NULL);
     run->message[0] = '\0';
     catalog_init(&run->world.catalog);
     const struct json_value *root = cli_read_json(path, doc, &data);
-    int rc = -1;
+    enum vector_verdict verdict = VECTOR_FAIL;
     if (root == NULL) fail(run, "cannot read the vector (see above)");
-    else if (json_get(root, "format") == NULL || json_get(root, "format")->type != JSON_STRING ||
-             strcmp(json_get(root, "format")->text, "yibao-vector/1") != 0)
-        fail(run, "format: must be \"yibao-vector/1\"");
-    else if (load_world(run, path, root) == 0) rc = run_steps(run, json_get(root, "steps"));
+    else if (format_is(root, "yibao-funds-vector/1"))
+        verdict = conformance_funds_run(path, root, run->message, sizeof run->message);
+    else if (!format_is(root, "yibao-vector/1"))
+        fail(run, "format: must be \"yibao-vector/1\" or \"yibao-funds-vector/1\"");
+    else if (json_get(root, "holders") != NULL) {
+        fail(run, "unsupported kind family sharing (yibao-vector/1 with holders, FUNDS.md §5 "
+                  "Step 7b, not built yet)");
+        verdict = VECTOR_NOT_RUN;
+    } else if (load_world(run, path, root) == 0 && run_steps(run, json_get(root, "steps")) == 0)
+        verdict = VECTOR_PASS;
     world_free(&run->world);
     free(data);
-    return rc;
+    return verdict;
 }
 
 static int name_compare(const void *a, const void *b) {
@@ -277,16 +298,24 @@ int cmd_conformance(int argc, char **argv) {
     if (run) run->lines = calloc(BILL_LINES_MAX, sizeof *run->lines);
     if (run) run->steps = calloc(VECTOR_STEPS_MAX, sizeof *run->steps);
     if (status == 0 && (!run || !doc || !run->lines || !run->steps)) status = EXIT_BAD_INPUT;
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, not_run = 0;
     for (size_t i = 0; status == 0 && i < count; i++) {
-        if (run_vector(run, files[i], doc) == 0) {
+        switch (run_vector(run, files[i], doc)) {
+        case VECTOR_PASS:
             passed++;
             printf("PASS %s\n", files[i]);
-        } else {
+            break;
+        case VECTOR_NOT_RUN:
+            not_run++;
+            printf("NOTRUN %s: %s\n", files[i], run->message);
+            break;
+        case VECTOR_FAIL:
             failed++;
             printf("FAIL %s: %s\n", files[i], run->message);
+            break;
         }
     }
+    if (status == 0 && not_run > 0) printf("%d not run (unsupported kind)\n", not_run);
     if (status == 0) printf("%d passed, %d failed\n", passed, failed);
     for (size_t i = 0; i < count; i++) free(files[i]);
     free(files);

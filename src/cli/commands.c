@@ -42,9 +42,11 @@ static const struct cli_command commands[] = {
      " --explain: the brief line, then each step and each fee line's split, as text,\n"
      " or with --json as JSON lines {\"step\", \"text\"} before the result)\n",
      NULL, CLI_DB_UNLESS_POLICY},
-    {"conformance", cmd_conformance, "run yibao-vector/1 files and report PASS/FAIL",
+    {"conformance", cmd_conformance,
+     "run yibao-vector/1 and yibao-funds-vector/1 files and report PASS/FAIL",
      "usage: yibao conformance PATH...\n"
-     "(a PATH is a vector file or a folder of them; a folder without vectors fails)\n",
+     "(a PATH is a vector file or a folder of them; a folder without vectors fails;\n"
+     " a vector of a kind not built yet is a NOTRUN line, counted apart, never passed)\n",
      NULL, CLI_DB_NONE},
     {"gen", cmd_gen, "synthetic city (persons, institutions, bills, labels) or catalog", NULL,
      usage_gen, CLI_DB_NONE},

@@ -10,6 +10,7 @@
 
 #include "codec/codec.h"
 #include "codec/fields.h"
+#include "codec/policy_parts.h"
 #include "core/money.h"
 
 #define LEVEL_KEYS 4
@@ -240,6 +241,18 @@ static int basic_field(const struct json_value *root, struct policy *p, struct f
                        &p->out_of_area_unfiled_ratio_cut_bp, "basic", e);
 }
 
+/* personal_account.family_sharing: true or false, absent false (FUNDS.md §5). */
+static int account_sharing_field(const struct json_value *account, struct policy *p,
+                                 struct field_err *e) {
+    const struct json_value *v = json_get(account, "family_sharing");
+    assert(account != NULL && p != NULL);
+    if (v == NULL) return 0;
+    if (v->type != JSON_TRUE && v->type != JSON_FALSE)
+        return field_fail(e, "personal_account", "family_sharing", "must be true or false");
+    p->account_family_sharing = v->type == JSON_TRUE;
+    return 0;
+}
+
 static int layers_field(const struct json_value *root, struct policy *p, struct field_err *e) {
     const struct json_value *v = json_get(root, "over_cap");
     if (v != NULL && v->type != JSON_NULL) {
@@ -274,6 +287,7 @@ static int layers_field(const struct json_value *root, struct policy *p, struct 
         if (strcmp(covers, "all") == 0) p->account_covers = ACCOUNT_COVERS_ALL;
         else if (strcmp(covers, "in_scope") == 0) p->account_covers = ACCOUNT_COVERS_IN_SCOPE;
         else return field_fail(e, "personal_account", "covers", "must be \"all\" or \"in_scope\"");
+        if (account_sharing_field(v, p, e) != 0) return -1;
     }
     return each_object(root, "assistance", "", POLICY_PERSON_RULES_MAX, &p->assistance_count, e,
                        assistance_one, p);
@@ -306,7 +320,7 @@ int policy_from_json(const struct json_value *root, struct policy *out, char *er
     if (header_fields(root, out, &e) != 0 || basic_field(root, out, &e) != 0 ||
         each_object(root, "person_rules", "", POLICY_PERSON_RULES_MAX, &out->person_rule_count, &e,
                     person_rule_one, out) != 0 ||
-        layers_field(root, out, &e) != 0)
+        layers_field(root, out, &e) != 0 || policy_funding_from_json(root, out, &e) != 0)
         return -1;
     const char *broken = policy_invariant_error(out);
     if (broken != NULL) return field_fail(&e, "", "(policy)", "invalid: %s", broken);

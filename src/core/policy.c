@@ -62,5 +62,6 @@ const char *policy_invariant_error(const struct policy *p) {
     if (p->has_personal_account && p->account_covers != ACCOUNT_COVERS_ALL &&
         p->account_covers != ACCOUNT_COVERS_IN_SCOPE)
         return "personal_account.covers";
+    if (p->has_funding) return funding_invariant_error(&p->funding, p->insutype);
     return NULL;
 }

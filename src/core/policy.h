@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "funding.h"
 #include "limits.h"
 #include "person.h"
 
@@ -103,6 +104,10 @@ struct policy {
 
     bool has_personal_account;
     enum account_covers account_covers;
+    bool account_family_sharing; /* personal_account.family_sharing (FUNDS.md §5) */
+
+    bool has_funding; /* the `funding` section (FUNDS.md §1); settlement needs none */
+    struct funding funding;
 };
 
 /* Index of the disease in policy->diseases, or -1. */

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# t_funds_conformance.sh: `yibao conformance` over the shared funds vectors
+# (FUNDS.md §9, ../shared/conformance/funds/vectors). Every vector of a kind
+# built so far (issue 16: employee_month, resident_year,
+# premium_from_account, bind, benefit_start_employee,
+# benefit_start_resident, retirement_check) passes: 123 of them. The others
+# (§6-8's kinds, issue 17, and the family-sharing yibao-vector/1 files with
+# `holders`, §5 Step 7b) are NOTRUN lines naming the kind, counted apart
+# (99), never PASS. Then a wrong expected figure, a wrong expected error
+# and a policy that breaks §1 are shown to fail, naming what differs.
+set -uo pipefail
+root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+yibao=${YIBAO:-$root/build/release/yibao}
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+[ -x "$yibao" ] || { echo "no yibao binary at $yibao"; exit 1; }
+funds=${YIBAO_SHARED:+$YIBAO_SHARED/conformance/funds}
+if [ -z "$funds" ] || [ ! -d "$funds/vectors" ]; then
+    echo "note: YIBAO_SHARED not set or without conformance/funds; skipped"
+    exit 0
+fi
+
+built='employee_month|resident_year|premium_from_account|bind|benefit_start_employee|benefit_start_resident|retirement_check'
+out=$(timeout 120 "$yibao" conformance "$funds/vectors" 2>"$tmp/err"); rc=$?
+[ "$rc" -eq 0 ] || fail "funds vectors: exit $rc"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "123 passed, 0 failed" ] \
+    || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '123 passed, 0 failed'"
+[ "$(printf '%s\n' "$out" | tail -n 2 | head -n 1)" = "99 not run (unsupported kind)" ] \
+    || fail "funds vectors: no '99 not run (unsupported kind)' line"
+[ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 99 ] || fail "NOTRUN lines != 99"
+! printf '%s\n' "$out" | grep -q '^FAIL ' || fail "a FAIL line: $(printf '%s\n' "$out" | grep '^FAIL ' | head -3)"
+[ ! -s "$tmp/err" ] || fail "stderr not empty: $(head -c 300 "$tmp/err")"
+
+# Per kind: every vector of a built kind is a PASS line, every other a NOTRUN.
+for f in "$funds"/vectors/*.json; do
+    kind=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("kind") or ("family_sharing" if "holders" in d else "settlement"))' "$f")
+    line=$(printf '%s\n' "$out" | grep -F " $f" | head -n 1)
+    if printf '%s' "$kind" | grep -Eqx "$built"; then
+        [ "${line%% *}" = "PASS" ] || fail "$kind vector not passed: $line"
+    else
+        [ "${line%% *}" = "NOTRUN" ] || fail "$kind vector not reported as not run: $line"
+        printf '%s' "$line" | grep -q "unsupported kind" || fail "NOTRUN line does not say why: $line"
+    fi
+    echo "$kind" >> "$tmp/kinds"
+done
+echo "kinds: $(sort "$tmp/kinds" | uniq -c | tr -s ' ' | tr '\n' ',')"
+
+# Copies next to the policies (their paths are relative to the vector).
+mkdir -p "$tmp/funds/vectors"
+cp -r "$funds/policies" "$tmp/funds/policies"
+v=$(ls "$funds"/vectors/000-*.json)
+sed 's/"employer": 216.0/"employer": 216.01/' "$v" > "$tmp/funds/vectors/a-wrong-figure.json"
+sed 's/"base": 3600.0,/"error": "E_DUP_MONTH", "base": 3600.0,/' "$v" > "$tmp/funds/vectors/b-wrong-error.json"
+sed 's#"\.\./policies/maoming-2020-employee.json"#"../policies/broken.json"#' "$v" > "$tmp/funds/vectors/c-broken-policy.json"
+python3 - "$tmp/funds/policies" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + "/maoming-2020-employee.json"))
+d["funding"]["base_ceiling"] = 0.5          # below base_floor: breaks §1
+json.dump(d, open(sys.argv[1] + "/broken.json", "w"))
+PY
+out=$(timeout 30 "$yibao" conformance "$tmp/funds/vectors"); rc=$?
+[ "$rc" -eq 1 ] || fail "wrong copies: exit $rc, want 1"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/a-wrong-figure.json: employer: expected 216.01, got 216.00$" \
+    || fail "wrong figure not named: $out"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/b-wrong-error.json: expected E_DUP_MONTH, got success$" \
+    || fail "wrong error not named: $out"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: expected success, got E_POLICY (.*base_ceiling" \
+    || fail "broken policy not E_POLICY: $out"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 3 failed" ] || fail "wrong copies: last line"
+
+# Settlement vectors and funds vectors together: the counts add up.
+out=$(timeout 120 "$yibao" conformance "$YIBAO_SHARED/conformance/vectors" "$funds/vectors"); rc=$?
+[ "$rc" -eq 0 ] || fail "both suites: exit $rc"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "251 passed, 0 failed" ] || fail "both suites: $(printf '%s\n' "$out" | tail -n 1)"
+
+[ $status -eq 0 ] && echo "t_funds_conformance: ok"
+exit $status
