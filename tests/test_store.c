@@ -769,7 +769,9 @@ static void test_import_errors(void **state) {
              "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
              "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n",
              head);
-    import_fails(f, "persons", text, "E1"); /* already registered: names the psn_no */
+    /* registered already with another row: an edit of the opening balance
+     * (or, without a note, of any column) is refused naming the psn_no */
+    import_fails(f, "persons", text, "bad.csv:3: acct_balc: person E1 is registered already");
     import_fails(f, "institutions",
                  "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
                  "X1,x,clinic,level1,440900,active\n",

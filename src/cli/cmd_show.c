@@ -89,6 +89,9 @@ static int show_person(struct store *store, const struct show_args *a, struct vi
     view_str(v, "brdy", p->birth_date);
     view_int(v, "insutype", p->insutype);
     view_str(v, "category", category_name(p->category));
+    char flags[PERSON_FLAGS_TEXT_BYTES];
+    flags_format(p->flags, flags, sizeof flags);
+    view_str(v, "flags", flags);
     view_str(v, "insuplc_admdvs", p->region);
     view_str(v, "benefit_start", when);
     view_str(v, "status", insured_status_name(p->status));

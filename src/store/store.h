@@ -213,6 +213,11 @@ struct store_backend {
     /* registry */
     int (*persons_put)(struct store_conn *conn, const struct store_person *persons, size_t n,
                        struct store_err *err); /* insert only; a duplicate fails */
+    /* Rewrites persons already registered (by psn_no) with every column
+     * of the row given: a registry edit (import.c), which journals the
+     * rows before and after. A psn_no not registered fails. */
+    int (*persons_edit)(struct store_conn *conn, const struct store_person *persons, size_t n,
+                        struct store_err *err);
     int (*persons_get)(struct store_conn *conn, const char *const *psn_nos, size_t n,
                        struct store_person *out, bool *found, struct store_err *err);
     /* the psn_nos (at most max, in order) of the persons whose ID number is certno */
@@ -533,11 +538,12 @@ int store_settlement_bill(struct store *store, int64_t setl_id, struct bill *bil
 int store_person_by_certno(struct store *store, const char *certno,
                            char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
                            struct store_err *err);
-/* The registry row alone. Rows are insert-only (a duplicate psn_no is
- * refused), so a row once read stays true: the readers keep the last
+/* The registry row alone. The readers keep the last
  * STORE_PERSON_CACHE_SLOTS found (store_person_get and store_person_find
  * answer from them without a read); a person not found is read again every
- * time, as an import may add them. */
+ * time, as an import may add them. A person edit is an import: the slots
+ * are emptied when the registry of a newer import is published
+ * (store_registry_refresh), so the row is read afresh after it. */
 int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */
