@@ -139,7 +139,8 @@ struct deep {
     struct dmap edited;
     int64_t *edit_seqs; /* the import records that edit persons */
     size_t edit_seq_count, edit_seq_cap;
-    int64_t at_seq; /* the record being replayed */
+    int64_t at_seq;   /* the record being replayed */
+    int64_t tail_seq; /* the journal's last record, for the progress */
     /* the chunk */
     struct journal_rec *recs;
     size_t rec_count;
@@ -556,6 +557,9 @@ static int replay_chunk(struct deep *d, int64_t *from) {
         if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
         int one = replay_one(d, &d->recs[i], i);
         if (one != 0) return one;
+        double fraction = d->tail_seq > 0 ? (double)d->recs[i].seq / (double)d->tail_seq : -1.0;
+        if (store_progress_stop(d->store, "records", d->out.records, fraction))
+            return store_errf(d->err, "stopped at journal seq %" PRId64, d->recs[i].seq), -1;
     }
     *from = last + 1;
     return d->until_seq > 0 && last >= d->until_seq ? 2 : 0;
@@ -604,6 +608,13 @@ static int deep_run(struct deep *d) {
     assert(d != NULL && d->recs != NULL);
     if (d->ops->snapshot_begin(d->conn, d->err) != 0) return -1;
     int64_t from = 1;
+    struct journal_rec *last = &d->recs[0]; /* scratch until the first chunk */
+    bool found = false;
+    if (d->ops->journal_tail(d->conn, last, &found, d->err) != 0) {
+        d->ops->rollback(d->conn);
+        return -1;
+    }
+    d->tail_seq = found ? last->seq : 0;
     int rc = gather_edits(d);
     while (rc == 0) {
         rc = replay_chunk(d, &from);
