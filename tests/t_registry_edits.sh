@@ -81,6 +81,38 @@ maf_after=$(stay P0003 S2)
 sed 's/^\(P0001,.*\),suspended$/\1,active/' "$work/edit.csv" >"$work/back.csv"
 y import persons "$work/back.csv" --operator bob --reason "came back" >/dev/null || fail "reinstate P0001"
 expect_ok "$(visit P0001 V4)"
+
+# ---- a policy version from 2020-09-01 (valid_from): bills decided by their endtime ----
+pol=$root/policies/maoming-2020-resident.json
+jq '.basic.inpatient.ratio.level3 = 0.75' "$pol" >"$work/undated.json"
+records=$(y show journal --json | jq '.journal | length')
+y import policy "$work/undated.json" --operator carol --reason "ratio up" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 2 ] || fail "a change without valid_from: exit $rc"
+grep -q "undated.json: a policy of region 440900, year 2020, scheme 390: registered already with other rules: a change inside the year must name the date it is in force from (valid_from, 2020-01-01 or later)" "$work/err" ||
+    fail "a change without valid_from: $(cat "$work/err")"
+jq '.basic.inpatient.ratio.level3 = 0.75 | .valid_from = "2020-09-01"' "$pol" >"$work/sept.json"
+y import policy "$work/sept.json" >/dev/null 2>"$work/err" && fail "a version without who and why"
+grep -q "sept.json: .*: a version in force from 2020-09-01 follows the registered one: it needs --operator and --reason" "$work/err" ||
+    fail "a version without who and why: $(cat "$work/err")"
+jq '.valid_from = "2021-03-01"' "$pol" >"$work/other-year.json"
+y import policy "$work/other-year.json" --operator carol --reason x >/dev/null 2>"$work/err" && fail "a valid_from of another year"
+grep -q "other-year.json: valid_from: must be a date of the policy's year 2020" "$work/err" || fail "another year: $(cat "$work/err")"
+[ "$(y show journal --json | jq '.journal | length')" = "$records" ] || fail "a refused policy wrote a record"
+y import policy "$work/sept.json" --operator carol --reason "level-3 ratio 75% from September" >/dev/null 2>"$work/err" ||
+    fail "a version with who and why: $(cat "$work/err")"
+[ "$(y show journal --json | jq -r '.journal[-1].note')" = "carol: level-3 ratio 75% from September" ] || fail "the version's note"
+jq '.basic.inpatient.ratio.level3 = 0.7 | .valid_from = "2020-06-01"' "$pol" >"$work/june.json"
+y import policy "$work/june.json" --operator carol --reason x >/dev/null 2>"$work/err" && fail "a version before the latest"
+grep -q "valid_from 2020-06-01 is before the latest version's, 2020-09-01: versions are added in date order" "$work/err" ||
+    fail "a version before the latest: $(cat "$work/err")"
+y import policy "$pol" >/dev/null 2>"$work/err" || fail "the first version again is no change: $(cat "$work/err")"
+# the same stay ending the day before and the day the version starts
+stay_on() { # PSN MSGID END: prints hifp_pay
+    printf '{"psn_no":"%s","msgid":"%s","fixmedins_code":"H3","med_type":"21","begntime":"2020-08-25","endtime":"%s","dise_codg":"K35.8","details":[{"feedetl_sn":"1","med_list_codg":"SA01","cnt":80,"pric":35.0,"det_item_fee_sumamt":2800.0}]}\n' "$1" "$2" "$3" >"$work/stay.json"
+    y settle "$work/stay.json" | jq -r .setlinfo.hifp_pay
+}
+[ "$(stay_on P0012 A1 2020-08-31)" = 910 ] || fail "a stay ending 2020-08-31: the version from January (65%)"
+[ "$(stay_on P0013 A2 2020-09-01)" = 1050 ] || fail "a stay ending 2020-09-01: the version from September (75%)"
 stop_server
 
 y check >/dev/null || fail "check: $(y check 2>&1)"

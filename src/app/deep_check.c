@@ -177,15 +177,18 @@ static const struct store_institution *deep_institution(const void *ctx, const c
     return n != NULL ? &n->v.inst : registry_institution(d->current, code);
 }
 
+/* The version in force at the bill's endtime among the imports replayed
+ * so far; the current registry's for a key no kept file imported. */
 static const struct policy *deep_policy(const void *ctx, const char *region, int32_t year,
-                                        int32_t insutype) {
+                                        int32_t insutype, datetime_s at) {
     const struct deep *d = ctx;
     assert(d != NULL && region != NULL);
-    for (size_t i = 0; i < d->policy_count; i++) {
-        const struct policy *p = &d->policies[i];
-        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
-    }
-    return registry_policy(d->current, region, year, insutype);
+    const struct policy *p = policy_version_at(d->policies, d->policy_count, region, year, insutype,
+                                               at);
+    if (p != NULL && p->valid_from <= at) return p;
+    /* none replayed in force then: a first version imported before files were kept */
+    const struct policy *now = registry_policy_at(d->current, region, year, insutype, at);
+    return now != NULL && now->valid_from <= at ? now : p;
 }
 
 static const struct policy *deep_fallback(const void *ctx, const char *region, int32_t insutype) {
@@ -293,9 +296,10 @@ static int load_policy(struct deep *d, const struct journal_rec *rec, const char
         rc = mismatch(d, "journal seq %" PRId64 ": its policy does not load: %s", rec->seq,
                       root == NULL ? jerr.message : msg);
     } else {
-        size_t i = 0;
+        size_t i = 0; /* a version replaces the one of its key and day, else adds */
         while (i < d->policy_count &&
                !(d->policies[i].year == p->year && d->policies[i].insutype == p->insutype &&
+                 d->policies[i].valid_from == p->valid_from &&
                  strcmp(d->policies[i].region, p->region) == 0))
             i++;
         if (i == POLICIES_MAX) rc = mismatch(d, "more than %d policies", POLICIES_MAX);

@@ -53,9 +53,10 @@ static const struct cli_command commands[] = {
     {"import", cmd_import, "load persons, institutions, policies, catalog into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
-     "(a FILE - is standard input; changing a registered institution or replacing a\n"
-     " policy of the same region, year and scheme needs --operator and --reason, which\n"
-     " the import's journal record keeps)\n",
+     "(a FILE - is standard input; changing a registered person or institution, or a\n"
+     " policy of the same region, year and scheme, needs --operator and --reason, which\n"
+     " the import's journal record keeps; a policy changed inside its year names the\n"
+     " day it is in force from, \"valid_from\": \"YYYY-MM-DD\")\n",
      NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},

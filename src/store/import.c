@@ -397,6 +397,55 @@ static int import_institutions(struct importer *im, FILE *f) {
 }
 
 /* ---- policies and the catalog (JSON, through the codec) ---------------------------- */
+/* A policy file against the versions of its (region, year, scheme): the
+ * same rules as the version of its day is no change; the first version is
+ * in force from the year's first day, so that every bill of the year has
+ * one; a change names the day it is in force from (valid_from), not
+ * before the latest version's (versions are added in date order; the
+ * latest may be replaced), and says who and why. NULL, or the refusal. */
+static const char *policy_change_problem(struct importer *im, const struct policy *policy,
+                                         char *why, size_t size) {
+    assert(policy != NULL && why != NULL);
+    char day[20], latest_day[20];
+    datetime_format(policy->valid_from, day);
+    day[10] = '\0';
+    const struct policy *at_day = store_policy_at(im->store, policy->region, policy->year,
+                                                  policy->insutype, policy->valid_from);
+    if (at_day != NULL && at_day->valid_from == policy->valid_from &&
+        policy_same_rules(at_day, policy))
+        return NULL;
+    const struct policy *latest = store_policy_find(im->store, policy->region, policy->year,
+                                                    policy->insutype);
+    if (latest == NULL) {
+        if (policy->valid_from == datetime_from_civil(policy->year, 1, 1, 0, 0, 0)) return NULL;
+        snprintf(why, size,
+                 "valid_from %s: the first policy of a year is in force from its first day"
+                 " (%d-01-01); a later version names its date",
+                 day, (int)policy->year);
+        return why;
+    }
+    datetime_format(latest->valid_from, latest_day);
+    latest_day[10] = '\0';
+    if (!policy->valid_from_given)
+        snprintf(why, size,
+                 "registered already with other rules: a change inside the year must name the"
+                 " date it is in force from (valid_from, %s or later) and give --operator and"
+                 " --reason",
+                 latest_day);
+    else if (policy->valid_from < latest->valid_from)
+        snprintf(why, size,
+                 "valid_from %s is before the latest version's, %s: versions are added in date"
+                 " order",
+                 day, latest_day);
+    else if (im->note == NULL)
+        snprintf(why, size,
+                 "a version in force from %s %s the registered one: it needs --operator"
+                 " and --reason",
+                 day, policy->valid_from == latest->valid_from ? "replaces" : "follows");
+    else return NULL;
+    return why;
+}
+
 static int import_policy(struct importer *im) {
     struct policy *policy = calloc(1, sizeof *policy);
     char msg[CODEC_ERR_BYTES];
@@ -415,15 +464,15 @@ static int import_policy(struct importer *im) {
         snprintf(row.id, sizeof row.id, "%s", policy->id);
         row.year = policy->year;
         row.insutype = policy->insutype;
+        char day[20];
+        datetime_format(policy->valid_from, day);
+        memcpy(row.valid_from, day, 10); /* YYYY-MM-DD */
         row.json = text;
         row.json_len = len;
-        const struct policy *was = store_policy_find(im->store, policy->region, policy->year,
-                                                     policy->insutype);
-        if (was != NULL && memcmp(was, policy, sizeof *policy) != 0 && im->note == NULL) {
-            store_errf(im->err,
-                       "%s: a policy of region %s, year %d, scheme %d is registered already with"
-                       " other rules: replacing it needs --operator and --reason",
-                       im->base, policy->region, (int)policy->year, (int)policy->insutype);
+        char why[STORE_ERR_BYTES / 2];
+        if (policy_change_problem(im, policy, why, sizeof why) != NULL) {
+            store_errf(im->err, "%s: a policy of region %s, year %d, scheme %d: %s", im->base,
+                       policy->region, (int)policy->year, (int)policy->insutype, why);
             free(text);
             free(policy);
             return -1;

@@ -135,11 +135,13 @@ static int load_policies(struct registry *r, const struct store_backend *ops,
 const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
                                      int32_t insutype) {
     assert(r != NULL && region != NULL);
-    for (size_t i = 0; i < r->policy_count; i++) {
-        const struct policy *p = &r->policies[i];
-        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
-    }
-    return NULL;
+    return policy_version_at(r->policies, r->policy_count, region, year, insutype, INT64_MAX);
+}
+
+const struct policy *registry_policy_at(const struct registry *r, const char *region, int32_t year,
+                                        int32_t insutype, datetime_s at) {
+    assert(r != NULL && region != NULL);
+    return policy_version_at(r->policies, r->policy_count, region, year, insutype, at);
 }
 
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,

@@ -92,6 +92,12 @@ const struct policy *store_policy_find(const struct store *s, const char *region
     return registry_policy(s->reg, region, year, insutype);
 }
 
+const struct policy *store_policy_at(const struct store *s, const char *region, int32_t year,
+                                     int32_t insutype, datetime_s at) {
+    assert(s != NULL && s->reg != NULL && region != NULL);
+    return registry_policy_at(s->reg, region, year, insutype, at);
+}
+
 const struct policy *store_policy_fallback(const struct store *s, const char *region,
                                            int32_t insutype) {
     assert(s != NULL && s->reg != NULL && region != NULL);

@@ -91,7 +91,8 @@ struct store_policy_row {
     int32_t year;
     int32_t insutype;
     char id[CODE_BYTES_MAX + 1];
-    const char *json; /* the policy file's text */
+    char valid_from[11]; /* "YYYY-MM-DD" (policy_put; a scan leaves it "": the JSON says) */
+    const char *json;    /* the policy file's text */
     size_t json_len;
 };
 
@@ -231,7 +232,7 @@ struct store_backend {
     int (*institutions_scan)(struct store_conn *conn, institution_cb cb, void *ctx,
                              struct store_err *err);
     int (*policy_put)(struct store_conn *conn, const struct store_policy_row *row,
-                      struct store_err *err); /* upsert by (region, year, insutype) */
+                      struct store_err *err); /* upsert by (region, year, insutype, valid_from) */
     int (*policies_scan)(struct store_conn *conn, policy_cb cb, void *ctx, struct store_err *err);
     int (*catalog_replace)(struct store_conn *conn, const struct catalog_item *items, size_t n,
                            struct store_err *err);
@@ -346,9 +347,13 @@ int store_reload_registry(struct store *store, struct store_err *err);
 
 const struct store_institution *registry_institution(const struct registry *r, const char *code);
 const struct store_institution *registry_institutions(const struct registry *r, size_t *count);
-/* The policy for (region, year, insutype), or NULL. */
+/* The policy for (region, year, insutype), or NULL: its latest version. */
 const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
                                      int32_t insutype);
+/* The version of (region, year, insutype) in force at `at` (a bill's
+ * endtime; policy_version_at), or NULL. */
+const struct policy *registry_policy_at(const struct registry *r, const char *region, int32_t year,
+                                        int32_t insutype, datetime_s at);
 /* Any policy of the region (prefer insutype, then the latest year): used
  * to let the engine name a bill's error when no exact policy applies. */
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
@@ -370,6 +375,8 @@ int64_t registry_holders(const struct registry *r);
 const struct store_institution *store_institution_find(const struct store *store, const char *code);
 const struct policy *store_policy_find(const struct store *store, const char *region, int32_t year,
                                        int32_t insutype);
+const struct policy *store_policy_at(const struct store *store, const char *region, int32_t year,
+                                     int32_t insutype, datetime_s at);
 const struct policy *store_policy_fallback(const struct store *store, const char *region,
                                            int32_t insutype);
 const struct catalog *store_catalog(const struct store *store);

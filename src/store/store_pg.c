@@ -735,12 +735,14 @@ static int pg_policy_put(struct store_conn *c, const struct store_policy_row *ro
     snprintf(insutype, sizeof insutype, "%d", (int)row->insutype);
     char *json = strndup(row->json, row->json_len);
     if (json == NULL) return store_errf(err, "postgresql: out of memory"), -1;
-    const char *params[5] = {row->region, year, insutype, row->id, json};
-    PGresult *res = pg_run(c,
-                           "INSERT INTO policies(region, year, insutype, id, json)"
-                           " VALUES($1, $2, $3, $4, $5) ON CONFLICT (region, year, insutype)"
-                           " DO UPDATE SET id = excluded.id, json = excluded.json",
-                           5, params, err);
+    assert(strlen(row->valid_from) == 10);
+    const char *params[6] = {row->region, year, insutype, row->id, json, row->valid_from};
+    PGresult *res = pg_run(
+        c,
+        "INSERT INTO policies(region, year, insutype, id, json, valid_from)"
+        " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (region, year, insutype, valid_from)"
+        " DO UPDATE SET id = excluded.id, json = excluded.json",
+        6, params, err);
     free(json);
     if (res == NULL) return -1;
     PQclear(res);
@@ -766,7 +768,7 @@ static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struc
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c,
                    "SELECT region, year, insutype, id, json FROM policies"
-                   " ORDER BY region, year, insutype",
+                   " ORDER BY region, year, insutype, json",
                    0, NULL, policy_row, &sc, err);
 }
 

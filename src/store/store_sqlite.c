@@ -45,7 +45,6 @@ enum stmt_id {
     S_PERSON_SCAN,
     S_INST_PUT,
     S_INST_SCAN,
-    S_POLICY_PUT,
     S_POLICY_SCAN,
     S_CATALOG_CLEAR,
     S_CATALOG_PUT,
@@ -73,6 +72,7 @@ enum stmt_id {
     S_CRED_GET,  /* svc_credential's columns of migration 8: likewise */
     S_CRED_PUT,
     S_CRED_SCAN,
+    S_POLICY_PUT, /* policies' valid_from of migration 13: likewise */
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -92,10 +92,12 @@ static const char *const SQL[S_COUNT] = {
                    " suspended_until) VALUES(?,?,?,?,?,?,?)",
     [S_INST_SCAN] = "SELECT code, name, type, level, region, status, suspended_until"
                     " FROM institutions ORDER BY code",
-    [S_POLICY_PUT] = "INSERT OR REPLACE INTO policies(region, year, insutype, id, json)"
-                     " VALUES(?,?,?,?,?)",
+    [S_POLICY_PUT] = "INSERT OR REPLACE INTO policies(region, year, insutype, id, json,"
+                     " valid_from) VALUES(?,?,?,?,?,?)",
+    /* versions of a key in the order of their text: the same on a store
+     * of a release before versions, which has no valid_from column */
     [S_POLICY_SCAN] = "SELECT region, year, insutype, id, json FROM policies"
-                      " ORDER BY region, year, insutype",
+                      " ORDER BY region, year, insutype, json",
     [S_CATALOG_CLEAR] = "DELETE FROM catalog",
     [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price) VALUES(?,?,?,?)",
     [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code",
@@ -552,6 +554,8 @@ static int sq_policy_put(struct store_conn *c, const struct store_policy_row *r,
     sqlite3_bind_int(s, 3, r->insutype);
     bind_text(s, 4, r->id);
     sqlite3_bind_text(s, 5, r->json, (int)r->json_len, SQLITE_STATIC);
+    assert(strlen(r->valid_from) == 10);
+    bind_text(s, 6, r->valid_from);
     return step_done(c, S_POLICY_PUT, err);
 }
 
