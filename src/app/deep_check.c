@@ -139,8 +139,9 @@ struct deep {
     struct dmap edited;
     int64_t *edit_seqs; /* the import records that edit persons */
     size_t edit_seq_count, edit_seq_cap;
-    int64_t at_seq;   /* the record being replayed */
-    int64_t tail_seq; /* the journal's last record, for the progress */
+    int64_t last_persons_seq; /* the last persons import: the first pass ends there */
+    int64_t at_seq;           /* the record being replayed */
+    int64_t tail_seq;         /* the journal's last record, for the progress */
     /* the chunk */
     struct journal_rec *recs;
     size_t rec_count;
@@ -432,6 +433,7 @@ static int load_edits(void *ctx, const struct journal_data *data) {
 static int collect_edit_seq(void *ctx, const struct journal_rec *rec) {
     struct deep *d = ctx;
     assert(d != NULL && rec != NULL);
+    if (rec->seq > d->last_persons_seq) return 2; /* no persons import after: done */
     if (rec->kind != JOURNAL_IMPORT || strncmp(rec->body, "what=persons ", 13) != 0 ||
         strstr(rec->body, " edits=") == NULL)
         return 0;
@@ -446,10 +448,16 @@ static int collect_edit_seq(void *ctx, const struct journal_rec *rec) {
     return 0;
 }
 
-/* The first pass: every person edit's rows, before the replay reads a person. */
+/* The first pass: every person edit's rows, before the replay reads a
+ * person. It reads the journal's records (not their data) up to the last
+ * persons import, found through an index: a city's persons are imported
+ * first, so the pass is short unless a person was edited late. */
 static int gather_edits(struct deep *d) {
     assert(d != NULL && d->version_count == 0);
-    if (d->ops->journal_scan(d->conn, 1, collect_edit_seq, d, d->err) != 0) return -1;
+    if (d->ops->last_import(d->conn, "persons", &d->last_persons_seq, d->err) != 0) return -1;
+    if (d->last_persons_seq > 0 &&
+        d->ops->journal_scan(d->conn, 1, collect_edit_seq, d, d->err) == -1)
+        return -1;
     for (size_t i = 0; i < d->edit_seq_count && !d->failed; i++) {
         int64_t seq = d->edit_seqs[i];
         size_t before = d->version_count;
