@@ -60,8 +60,9 @@ sed 's/^\(P0003,.*\),0,active$/\1,9.00,active/' "$work/edit.csv" >"$work/balance
 y import persons "$work/balance.csv" --operator alice --reason test >/dev/null 2>"$work/err" && fail "an opening balance edited"
 grep -q "balance.csv:3: acct_balc: person P0003 is registered already: the opening balance is posted and is not edited" "$work/err" || fail "balance: $(cat "$work/err")"
 
-y import persons "$work/edit.csv" --operator alice --reason "audit 2020-07: P0001 moved away" >/dev/null 2>"$work/err" ||
+y import persons "$work/edit.csv" --operator alice --reason "audit 2020-07: P0001 moved away" >"$work/out" 2>"$work/err" ||
     fail "the edit with who and why: $(cat "$work/err")"
+grep -q "imported 5 persons (3 edited, 1 unchanged) from" "$work/out" || fail "the edit's summary: $(cat "$work/out")"
 [ "$(y show journal --json | jq -r '.journal[-1].note')" = "alice: audit 2020-07: P0001 moved away" ] || fail "the edit's note"
 [ "$(y show person P0001 --json | jq -r .person.status)" = suspended ] || fail "P0001 not suspended: $(y show person P0001 --json)"
 [ "$(y show person P0010 --json | jq -r .person.insuplc_admdvs)" = 440902 ] || fail "P0010's region"

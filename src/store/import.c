@@ -49,7 +49,7 @@ struct importer {
     struct store_person *edited; /* the pending rows that edit a person */
     char *edit_data;             /* the edits' journaled rows (person_edit.h) */
     size_t edit_len, edit_cap;
-    int64_t edits;
+    int64_t edits, unchanged;
     char regions[IMPORT_REGIONS_MAX][CODE_BYTES_MAX + 1];
     int64_t region_sums[IMPORT_REGIONS_MAX];
     size_t region_count;
@@ -235,7 +235,10 @@ static int sort_pending(struct importer *im, size_t *fresh, size_t *edited) {
     for (size_t i = 0; i < im->pending; i++) {
         const struct store_person *p = &im->persons[i];
         const char *field = im->found[i] ? person_first_change(&im->was[i], p) : NULL;
-        if (im->found[i] && field == NULL) continue; /* unchanged: nothing to do */
+        if (im->found[i] && field == NULL) { /* unchanged: nothing to do */
+            im->unchanged++;
+            continue;
+        }
         if (!im->found[i]) {
             im->lines[nf] = im->lines[i];
             im->persons[nf++] = *p; /* nf <= i: moved down in place */
@@ -526,11 +529,12 @@ const char *store_note_problem(const char *text) {
 
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err) {
-    return store_import_as(store, kind, path, NULL, rows, err);
+    return store_import_as(store, kind, path, NULL, rows, NULL, err);
 }
 
 int store_import_as(struct store *store, const char *kind, const char *path,
-                    const struct store_import_note *note, int64_t *rows, struct store_err *err) {
+                    const struct store_import_note *note, int64_t *rows,
+                    struct store_import_counts *counts, struct store_err *err) {
     assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
     if (note != NULL && store_note_problem(note->operator_name) != NULL)
         return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
@@ -564,6 +568,7 @@ int store_import_as(struct store *store, const char *kind, const char *path,
     struct store_err ignored;
     (void)ops->bulk_mode(c, false, &ignored);
     *rows = im->rows;
+    if (counts != NULL) counts->edited = im->edits, counts->unchanged = im->unchanged;
     free(im->edit_data);
     free(im);
     if (rc == 0 && store_reload_registry(store, err) != 0) {

@@ -411,9 +411,15 @@ struct store_import_note {
     const char *operator_name;
     const char *reason;
 };
-/* store_import with a note (NULL: none). */
+/* What a persons import did with rows naming registered persons. */
+struct store_import_counts {
+    int64_t edited;    /* rows that changed a registered person */
+    int64_t unchanged; /* rows the same as the registered person: no change */
+};
+/* store_import with a note (NULL: none); counts (NULL: not wanted). */
 int store_import_as(struct store *store, const char *kind, const char *path,
-                    const struct store_import_note *note, int64_t *rows, struct store_err *err);
+                    const struct store_import_note *note, int64_t *rows,
+                    struct store_import_counts *counts, struct store_err *err);
 
 /* credential.c: the service's credentials under the chain. Each call is
  * one write transaction that writes the row and appends a journal record
