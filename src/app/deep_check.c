@@ -448,6 +448,28 @@ static int collect_edit_seq(void *ctx, const struct journal_rec *rec) {
     return 0;
 }
 
+/* Each edited person's last edit left the row stored now: the journal's
+ * rows and the table tell one story (a row rewritten with its edit data
+ * and the chain rehashed would not). */
+static int edits_end_in_table(struct deep *d) {
+    assert(d != NULL);
+    for (size_t i = 0; i < d->version_count; i++) {
+        const struct person_version *v = &d->versions[i];
+        if (v->next != SIZE_MAX) continue; /* not the person's last edit */
+        const char *keys[1] = {v->now.psn_no};
+        struct store_person now;
+        bool found = false;
+        if (d->ops->persons_get(d->conn, keys, 1, &now, &found, d->err) != 0) return -1;
+        const char *field = found ? person_first_change(&v->now, &now) : "psn_no";
+        if (field != NULL)
+            return mismatch(d,
+                            "journal seq %" PRId64 ": person %s: the row stored is not the one"
+                            " the last edit left (%s)",
+                            v->seq, v->now.psn_no, field);
+    }
+    return 0;
+}
+
 /* The first pass: every person edit's rows, before the replay reads a
  * person. It reads the journal's records (not their data) up to the last
  * persons import, found through an index: a city's persons are imported
@@ -465,7 +487,7 @@ static int gather_edits(struct deep *d) {
         if (!d->failed && d->version_count == before)
             return mismatch(d, "journal seq %" PRId64 ": its person edits are missing", seq);
     }
-    return d->failed;
+    return d->failed ? 1 : edits_end_in_table(d);
 }
 
 /* ---- settlements -------------------------------------------------------------------- */
