@@ -8,7 +8,11 @@
 # runs refuses the person's next request (2201 and 2207); check and check
 # --deep pass with settlements before and after the edits, the deep check
 # settling each against the person as it was then (the flags decide the
-# medical-assistance fund). Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
+# medical-assistance fund); the edits' journaled rows changed in SQL fail
+# check. A policy version from 2020-09-01 (valid_from): refused without its
+# date, who and why, or before the latest version; a stay ending the day
+# before settles under January's, one ending that day under September's.
+# Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
     for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
@@ -119,4 +123,13 @@ stop_server
 y check >/dev/null || fail "check: $(y check 2>&1)"
 y check --deep >"$work/deep" 2>&1 || fail "check --deep: $(cat "$work/deep")"
 grep -q "check --deep ok" "$work/deep" || fail "check --deep: $(cat "$work/deep")"
+
+# the edits' rows are under the chain: changed in SQL, check finds them
+if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
+seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 3 AND body LIKE 'what=persons %edits=%'")
+[ -n "$seq" ] || fail "no persons import with edits=N in the journal"
+sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null
+y check >"$work/out" 2>&1 && fail "check passed with the edits' rows changed"
+grep -q "journal seq $seq: its imported file does not hash to what the record says" "$work/out" ||
+    fail "the edits' rows changed: $(cat "$work/out")"
 echo "t_registry_edits: ok (${SVC_BACKEND:-sqlite})"
