@@ -106,6 +106,8 @@ grep -q "other-year.json: valid_from: must be a date of the policy's year 2020" 
 y import policy "$work/sept.json" --operator carol --reason "level-3 ratio 75% from September" >/dev/null 2>"$work/err" ||
     fail "a version with who and why: $(cat "$work/err")"
 [ "$(y show journal --json | jq -r '.journal[-1].note')" = "carol: level-3 ratio 75% from September" ] || fail "the version's note"
+versions=$(y show policy --region 440900 --year 2020 --json | jq -c '[.policies[] | select(.insutype == 390) | .valid_from]')
+[ "$versions" = '["2020-01-01","2020-09-01"]' ] || fail "show policy: $versions"
 jq '.basic.inpatient.ratio.level3 = 0.7 | .valid_from = "2020-06-01"' "$pol" >"$work/june.json"
 y import policy "$work/june.json" --operator carol --reason x >/dev/null 2>"$work/err" && fail "a version before the latest"
 grep -q "valid_from 2020-06-01 is before the latest version's, 2020-09-01: versions are added in date order" "$work/err" ||

@@ -64,12 +64,14 @@ static const struct cli_command commands[] = {
      "usage: yibao explain --db PATH SETL_ID [--json]\n"
      "(each step and each fee line's split, as text or, with --json, as JSON lines)\n",
      NULL, CLI_DB},
-    {"show", cmd_show, "look up a person, settlement, institution, the journal or the funds",
+    {"show", cmd_show,
+     "look up a person, settlement, institution, the journal, the funds or the policies",
      "usage: yibao show person PSN_NO --db PATH [--year Y] [--json]\n"
      "       yibao show settlement SETL_ID --db PATH [--json]\n"
      "       yibao show institution FIXMEDINS_CODE --db PATH [--json]\n"
      "       yibao show journal --db PATH [--from SEQ] [--limit N] [--json]\n"
      "       yibao show fund --db PATH [--region ADMDVS] [--year Y] [--json]\n"
+     "       yibao show policy --db PATH [--region ADMDVS] [--year Y] [--json]\n"
      "(as the store is now, a running server's last settlements included; exit 1: not found)\n",
      NULL, CLI_DB},
     {"list", cmd_list, "list a day's settlements and revokes, of one institution or all",
