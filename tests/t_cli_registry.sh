@@ -4,7 +4,9 @@
 # of the same region, year and scheme with other rules is refused, naming
 # file, line and field, and changes nothing, unless it says who and why
 # (--operator, --reason), which its journal record keeps (`show journal`'s
-# note); the same file again is no change; a revoke says who and why too;
+# note); the same file again is no change; a policy change names the day
+# it is in force from (valid_from; t_registry_edits.sh settles by it); a
+# revoke says who and why too;
 # check and check --deep pass.
 set -uo pipefail
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -41,10 +43,22 @@ y import policy "$pol" >/dev/null || fail "import policy"
 y import policy "$pol" >/dev/null || fail "the same policy again"
 jq '.basic.outpatient_general.ratio = 0.6' "$pol" >"$tmp/pol2.json"
 y import policy "$tmp/pol2.json" >/dev/null 2>"$tmp/err" && fail "a changed policy without who and why was imported"
-grep -q "pol2.json: a policy of region 440900, year 2020, scheme 390 is registered already with other rules: replacing it needs --operator and --reason" "$tmp/err" ||
+grep -q "pol2.json: a policy of region 440900, year 2020, scheme 390: registered already with other rules: a change inside the year must name the date it is in force from (valid_from, 2020-01-01 or later) and give --operator and --reason" "$tmp/err" ||
     fail "policy refused: $(cat "$tmp/err")"
-y import policy "$tmp/pol2.json" --operator bob --reason "2020 ratio decision" >/dev/null 2>"$tmp/err" ||
+y import policy "$tmp/pol2.json" --operator bob --reason "2020 ratio decision" >/dev/null 2>&1 &&
+    fail "a change without its date, with who and why, was imported"
+# replacing the version from the year's first day names that day
+jq '.valid_from = "2020-01-01"' "$tmp/pol2.json" >"$tmp/pol3.json"
+y import policy "$tmp/pol3.json" >/dev/null 2>"$tmp/err" && fail "a replacement without who and why"
+grep -q "pol3.json: .*: a version in force from 2020-01-01 replaces the registered one: it needs --operator and --reason" "$tmp/err" ||
+    fail "a replacement without who and why: $(cat "$tmp/err")"
+y import policy "$tmp/pol3.json" --operator bob --reason "2020 ratio decision" >/dev/null 2>"$tmp/err" ||
     fail "a changed policy with who and why: $(cat "$tmp/err")"
+# the first policy of a year is in force from its first day
+jq '.valid_from = "2020-04-01" | .insutype = "310"' "$pol" >"$tmp/first.json"
+y import policy "$tmp/first.json" >/dev/null 2>"$tmp/err" && fail "a first version from April"
+grep -q "first.json: a policy of region 440900, year 2020, scheme 310: valid_from 2020-04-01: the first policy of a year is in force from its first day (2020-01-01)" "$tmp/err" ||
+    fail "a first version from April: $(cat "$tmp/err")"
 [ "$(y show journal --json | jq -r '.journal[-1].note')" = "bob: 2020 ratio decision" ] || fail "the policy record's note"
 
 # a revoke says who and why; its record keeps them

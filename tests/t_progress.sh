@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t_progress.sh: the long commands' progress and Ctrl-C (issue 15, item 4).
 # A progress line on stderr only when it is a terminal (script(1) gives the
-# command a pty; a file gets none): gen city, import, check and
-# yibao-bench year. An interrupted gen city (SIGINT once its progress shows
+# command a pty; a file gets none): gen city, import, check, check --deep
+# and yibao-bench year. An interrupted gen city (SIGINT once its progress shows
 # it writing bills) exits 130, says where it stopped and leaves no file that
 # looks complete (each is written as NAME.partial and renamed at the end);
 # an interrupted import (SIGINT once its progress shows) rolls back.
@@ -52,6 +52,11 @@ progress_shown check "check: [0-9]* journal" || fail "check: no progress on a tt
 progress_shown check "check: [0-9]* postings" || fail "check: no postings progress on a tty"
 "$YIBAO" check --db "$db" >/dev/null 2>"$work/check.err" || fail "check: exit $?"
 [ ! -s "$work/check.err" ] || fail "check wrote to stderr when it is a file: $(cat "$work/check.err")"
+on_tty deep "$YIBAO" check --db "$db" --deep || fail "check --deep on a tty: exit $?"
+progress_shown deep "check --deep: [0-9]* records" || fail "check --deep: no progress on a tty: $(head -c 300 "$work/deep.screen")"
+grep -q "check --deep ok" "$work/deep.out" || fail "check --deep on a tty: $(cat "$work/deep.out")"
+"$YIBAO" check --db "$db" --deep >/dev/null 2>"$work/deep.err" || fail "check --deep: exit $?"
+[ ! -s "$work/deep.err" ] || fail "check --deep wrote to stderr when it is a file: $(cat "$work/deep.err")"
 on_tty year "$YIBAO_BENCH" year --persons 5000 --seed 7 --bills 8000 || fail "bench year on a tty: exit $?"
 progress_shown year "year: [0-9]* bills" || fail "bench year: no progress on a tty: $(head -c 300 "$work/year.screen")"
 "$YIBAO_BENCH" year --persons 5000 --seed 7 --bills 8000 >/dev/null 2>"$work/year.err" || fail "bench year: exit $?"

@@ -36,8 +36,9 @@ static const struct store_institution *fake_institution(const void *ctx, const c
 }
 
 static const struct policy *fake_policy(const void *ctx, const char *region, int32_t year,
-                                        int32_t insutype) {
+                                        int32_t insutype, datetime_s at) {
     (void)ctx;
+    (void)at;
     bool match = strcmp(region, policy.region) == 0 && year == policy.year &&
                  insutype == policy.insutype;
     return match ? &policy : NULL;

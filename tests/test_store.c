@@ -769,7 +769,9 @@ static void test_import_errors(void **state) {
              "%sN9,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n"
              "E1,c,n,1,1970-01-01,310,in_service,,440900,2010-01-01,1.00\n",
              head);
-    import_fails(f, "persons", text, "E1"); /* already registered: names the psn_no */
+    /* registered already with another row: an edit of the opening balance
+     * (or, without a note, of any column) is refused naming the psn_no */
+    import_fails(f, "persons", text, "bad.csv:3: acct_balc: person E1 is registered already");
     import_fails(f, "institutions",
                  "fixmedins_code,fixmedins_name,type,level,admdvs,status\n"
                  "X1,x,clinic,level1,440900,active\n",
@@ -832,6 +834,21 @@ static void test_person_cache(void **state) {
     assert_int_equal(store_person_find(f->store, "N7", &p, &found, &err), 0);
     assert_true(found);
     assert_string_equal(p.certno, "c7");
+    /* an edit (with who and why) empties the kept rows: the next read is the new row */
+    assert_int_equal(store_person_find(f->store, "N7", &p, &found, &err), 0);
+    write_file(f->dir, "n7.csv",
+               "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+               "benefit_start,acct_balc,psn_insu_stas\nN7,c7,n,1,1970-01-01,310,in_service,"
+               "low_income,440900,2010-01-01,1.00,suspended\n");
+    struct store_import_note note = {"tester", "an edit"};
+    struct store_import_counts counts = {0, 0};
+    int64_t rows = 0;
+    assert_int_equal(store_import_as(f->store, "persons", path, &note, &rows, &counts, &err), 0);
+    assert_int_equal(counts.edited, 1);
+    assert_int_equal(store_person_find(f->store, "N7", &q, &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(q.status, INSURED_SUSPENDED);
+    assert_int_equal(q.flags, p.flags | FLAG_LOW_INCOME);
     assert_check_ok(f->store);
 }
 

@@ -7,8 +7,11 @@
  * catalog, institutions rebuilt from the files the journal keeps; the
  * store's current registry for a kind whose imports predate kept files),
  * each (person, year)'s state and each person's account balance. Persons
- * are read from their table: it is insert-only and covered by its content
- * hash (registry_hash.c), so every time sees the same row. */
+ * are read from their table (covered by its content hash, registry_hash.c)
+ * unless an edit came after the record: a persons import that changed a
+ * registered person keeps the rows before and after (person_edit.h), so
+ * a first pass over the journal gathers the edits, and a record sees the
+ * row before the first edit after it, else the row stored now. */
 #include "app/deep_check.h"
 
 #include <assert.h>
@@ -23,6 +26,7 @@
 #include "core/hash.h"
 #include "json/json.h"
 #include "store/csv.h"
+#include "store/person_edit.h"
 #include "store/registry_rows.h"
 
 /* ---- a string-keyed map of fixed-size values ----------------------------- */
@@ -33,6 +37,9 @@ struct node {
         struct year_state st;
         int64_t balance_fen;
         struct store_institution inst;
+        struct {
+            size_t first, last; /* the person's edits: indexes into deep.versions */
+        } edits;
     } v;
     char key[];
 };
@@ -102,6 +109,13 @@ static struct node *dmap_get(struct dmap *m, const char *key, bool create, bool 
 }
 
 /* ---- the replay ----------------------------------------------------------- */
+/* A person edit: the rows before and after import record seq. */
+struct person_version {
+    int64_t seq;
+    size_t next; /* the person's next edit (SIZE_MAX: none) */
+    struct store_person old, now;
+};
+
 struct deep {
     struct store *store;
     const struct store_backend *ops;
@@ -119,6 +133,15 @@ struct deep {
     /* persons' years and accounts */
     struct dmap states, balances;
     struct store_person person; /* the last one read */
+    /* the person edits, in seq order, chained per person (edited) */
+    struct person_version *versions;
+    size_t version_count, version_cap;
+    struct dmap edited;
+    int64_t *edit_seqs; /* the import records that edit persons */
+    size_t edit_seq_count, edit_seq_cap;
+    int64_t last_persons_seq; /* the last persons import: the first pass ends there */
+    int64_t at_seq;           /* the record being replayed */
+    int64_t tail_seq;         /* the journal's last record, for the progress */
     /* the chunk */
     struct journal_rec *recs;
     size_t rec_count;
@@ -155,15 +178,18 @@ static const struct store_institution *deep_institution(const void *ctx, const c
     return n != NULL ? &n->v.inst : registry_institution(d->current, code);
 }
 
+/* The version in force at the bill's endtime among the imports replayed
+ * so far; the current registry's for a key no kept file imported. */
 static const struct policy *deep_policy(const void *ctx, const char *region, int32_t year,
-                                        int32_t insutype) {
+                                        int32_t insutype, datetime_s at) {
     const struct deep *d = ctx;
     assert(d != NULL && region != NULL);
-    for (size_t i = 0; i < d->policy_count; i++) {
-        const struct policy *p = &d->policies[i];
-        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
-    }
-    return registry_policy(d->current, region, year, insutype);
+    const struct policy *p = policy_version_at(d->policies, d->policy_count, region, year, insutype,
+                                               at);
+    if (p != NULL && p->valid_from <= at) return p;
+    /* none replayed in force then: a first version imported before files were kept */
+    const struct policy *now = registry_policy_at(d->current, region, year, insutype, at);
+    return now != NULL && now->valid_from <= at ? now : p;
 }
 
 static const struct policy *deep_fallback(const void *ctx, const char *region, int32_t insutype) {
@@ -183,6 +209,16 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
                        struct store_err *err) {
     struct deep *d = ctx;
     assert(d != NULL && psn_no != NULL && out != NULL && found != NULL);
+    const struct node *n = dmap_get(&d->edited, psn_no, false, NULL);
+    for (size_t i = n != NULL ? n->v.edits.first : SIZE_MAX; i != SIZE_MAX;
+         i = d->versions[i].next) {
+        if (d->versions[i].seq > d->at_seq) { /* edited after: as it was before */
+            *out = d->versions[i].old;
+            *found = true;
+            d->person = *out;
+            return 0;
+        }
+    }
     const char *keys[1] = {psn_no};
     if (d->ops->persons_get(d->conn, keys, 1, out, found, err) != 0) return -1;
     if (*found) d->person = *out;
@@ -261,9 +297,10 @@ static int load_policy(struct deep *d, const struct journal_rec *rec, const char
         rc = mismatch(d, "journal seq %" PRId64 ": its policy does not load: %s", rec->seq,
                       root == NULL ? jerr.message : msg);
     } else {
-        size_t i = 0;
+        size_t i = 0; /* a version replaces the one of its key and day, else adds */
         while (i < d->policy_count &&
                !(d->policies[i].year == p->year && d->policies[i].insutype == p->insutype &&
+                 d->policies[i].valid_from == p->valid_from &&
                  strcmp(d->policies[i].region, p->region) == 0))
             i++;
         if (i == POLICIES_MAX) rc = mismatch(d, "more than %d policies", POLICIES_MAX);
@@ -324,6 +361,7 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
     unsigned char *bytes = d->data[slot];
     size_t len = d->data_len[slot];
     if (bytes == NULL) return 0; /* persons, or a release before kept files */
+    if (strncmp(rec->body, "what=persons ", 13) == 0) return 0; /* its edits: gather_edits */
     if (strncmp(rec->body, "what=policy ", 12) == 0)
         return load_policy(d, rec, (const char *)bytes, len);
     if (strncmp(rec->body, "what=catalog ", 13) == 0)
@@ -331,6 +369,125 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
     if (strncmp(rec->body, "what=institutions ", 18) == 0)
         return load_institutions(d, rec, bytes, len);
     return mismatch(d, "journal seq %" PRId64 ": data of an unknown import", rec->seq);
+}
+
+/* ---- person edits: gathered before the replay ---------------------------------------- */
+static int version_add(struct deep *d, int64_t seq, const struct store_person *old,
+                       const struct store_person *now) {
+    assert(strcmp(old->psn_no, now->psn_no) == 0);
+    if (d->version_count == d->version_cap) {
+        size_t cap = d->version_cap * 2 + 256;
+        struct person_version *grown = realloc(d->versions, cap * sizeof *grown);
+        if (grown == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+        d->versions = grown;
+        d->version_cap = cap;
+    }
+    bool fresh = false;
+    struct node *n = dmap_get(&d->edited, old->psn_no, true, &fresh);
+    if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    size_t at = d->version_count++;
+    d->versions[at] = (struct person_version){seq, SIZE_MAX, *old, *now};
+    if (fresh) n->v.edits.first = at;
+    else d->versions[n->v.edits.last].next = at;
+    /* the row an edit found is the row the edit before left */
+    if (!fresh && person_first_change(&d->versions[n->v.edits.last].now, old) != NULL)
+        return mismatch(d,
+                        "journal seq %" PRId64 ": person %s: the edit found a row other than the"
+                        " edit before it left (%s)",
+                        seq, old->psn_no,
+                        person_first_change(&d->versions[n->v.edits.last].now, old));
+    n->v.edits.last = at;
+    return 0;
+}
+
+static int load_edits(void *ctx, const struct journal_data *data) {
+    struct deep *d = ctx;
+    assert(d != NULL && data != NULL);
+    FILE *f = fmemopen((void *)(uintptr_t)data->bytes, data->len, "rb");
+    if (f == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    struct csv_reader r;
+    struct store_person old, now;
+    bool is_old = false, have_old = false;
+    const char *why = NULL;
+    int rc = 0;
+    csv_init(&r, f);
+    if (csv_next(&r) != 1) why = "no header";
+    while (why == NULL && rc == 0 && csv_next(&r) == 1) {
+        why = person_edit_parse(&r, &is_old, have_old ? &now : &old);
+        if (why == NULL && is_old == have_old) why = "rows not in old, new pairs";
+        have_old = why == NULL && is_old;
+        if (why == NULL && !is_old) {
+            if (strcmp(old.psn_no, now.psn_no) != 0) why = "a new row of another person";
+            else rc = version_add(d, data->seq, &old, &now);
+        }
+    }
+    fclose(f);
+    if (why == NULL && have_old) why = "an old row without its new one";
+    if (why != NULL)
+        return mismatch(
+            d, "journal seq %" PRId64 ": its person edits do not read: line %" PRId64 ": %s",
+            data->seq, r.line, why);
+    return rc;
+}
+
+static int collect_edit_seq(void *ctx, const struct journal_rec *rec) {
+    struct deep *d = ctx;
+    assert(d != NULL && rec != NULL);
+    if (rec->seq > d->last_persons_seq) return 2; /* no persons import after: done */
+    if (rec->kind != JOURNAL_IMPORT || strncmp(rec->body, "what=persons ", 13) != 0 ||
+        strstr(rec->body, " edits=") == NULL)
+        return 0;
+    if (d->edit_seq_count == d->edit_seq_cap) {
+        size_t cap = d->edit_seq_cap * 2 + 64;
+        int64_t *grown = realloc(d->edit_seqs, cap * sizeof *grown);
+        if (grown == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+        d->edit_seqs = grown;
+        d->edit_seq_cap = cap;
+    }
+    d->edit_seqs[d->edit_seq_count++] = rec->seq;
+    return 0;
+}
+
+/* Each edited person's last edit left the row stored now: the journal's
+ * rows and the table tell one story (a row rewritten with its edit data
+ * and the chain rehashed would not). */
+static int edits_end_in_table(struct deep *d) {
+    assert(d != NULL);
+    for (size_t i = 0; i < d->version_count; i++) {
+        const struct person_version *v = &d->versions[i];
+        if (v->next != SIZE_MAX) continue; /* not the person's last edit */
+        const char *keys[1] = {v->now.psn_no};
+        struct store_person now;
+        bool found = false;
+        if (d->ops->persons_get(d->conn, keys, 1, &now, &found, d->err) != 0) return -1;
+        const char *field = found ? person_first_change(&v->now, &now) : "psn_no";
+        if (field != NULL)
+            return mismatch(d,
+                            "journal seq %" PRId64 ": person %s: the row stored is not the one"
+                            " the last edit left (%s)",
+                            v->seq, v->now.psn_no, field);
+    }
+    return 0;
+}
+
+/* The first pass: every person edit's rows, before the replay reads a
+ * person. It reads the journal's records (not their data) up to the last
+ * persons import, found through an index: a city's persons are imported
+ * first, so the pass is short unless a person was edited late. */
+static int gather_edits(struct deep *d) {
+    assert(d != NULL && d->version_count == 0);
+    if (d->ops->last_import(d->conn, "persons", &d->last_persons_seq, d->err) != 0) return -1;
+    if (d->last_persons_seq > 0 &&
+        d->ops->journal_scan(d->conn, 1, collect_edit_seq, d, d->err) == -1)
+        return -1;
+    for (size_t i = 0; i < d->edit_seq_count && !d->failed; i++) {
+        int64_t seq = d->edit_seqs[i];
+        size_t before = d->version_count;
+        if (d->ops->data_scan(d->conn, seq, seq, load_edits, d, d->err) == -1) return -1;
+        if (!d->failed && d->version_count == before)
+            return mismatch(d, "journal seq %" PRId64 ": its person edits are missing", seq);
+    }
+    return d->failed ? 1 : edits_end_in_table(d);
 }
 
 /* ---- settlements -------------------------------------------------------------------- */
@@ -367,6 +524,7 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
 static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
     assert(d != NULL && rec != NULL && slot < d->rec_count);
     d->out.records++;
+    d->at_seq = rec->seq;
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
     struct store_settlement stl;
     const char *bad = NULL;
@@ -433,6 +591,9 @@ static int replay_chunk(struct deep *d, int64_t *from) {
         if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
         int one = replay_one(d, &d->recs[i], i);
         if (one != 0) return one;
+        double fraction = d->tail_seq > 0 ? (double)d->recs[i].seq / (double)d->tail_seq : -1.0;
+        if (store_progress_stop(d->store, "records", d->out.records, fraction))
+            return store_errf(d->err, "stopped at journal seq %" PRId64, d->recs[i].seq), -1;
     }
     *from = last + 1;
     return d->until_seq > 0 && last >= d->until_seq ? 2 : 0;
@@ -452,7 +613,8 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     d->recs = calloc(DEEP_CHUNK_RECORDS, sizeof *d->recs);
     d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
     if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
-        d->doc == NULL || d->policies == NULL || d->recs == NULL || d->lines == NULL)
+        dmap_init(&d->edited) != 0 || d->doc == NULL || d->policies == NULL || d->recs == NULL ||
+        d->lines == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
     return 0;
@@ -465,6 +627,9 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->insts);
     dmap_free(&d->states);
     dmap_free(&d->balances);
+    dmap_free(&d->edited);
+    free(d->versions);
+    free(d->edit_seqs);
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);
@@ -477,7 +642,14 @@ static int deep_run(struct deep *d) {
     assert(d != NULL && d->recs != NULL);
     if (d->ops->snapshot_begin(d->conn, d->err) != 0) return -1;
     int64_t from = 1;
-    int rc = 0;
+    struct journal_rec *last = &d->recs[0]; /* scratch until the first chunk */
+    bool found = false;
+    if (d->ops->journal_tail(d->conn, last, &found, d->err) != 0) {
+        d->ops->rollback(d->conn);
+        return -1;
+    }
+    d->tail_seq = found ? last->seq : 0;
+    int rc = gather_edits(d);
     while (rc == 0) {
         rc = replay_chunk(d, &from);
         chunk_free(d);

@@ -45,13 +45,15 @@ static const struct institution *engine_institution(const struct app_registry *r
 }
 
 /* The policy of the person's region, the bill's year and the person's
- * scheme; else any of the region's, for the engine to say what is wrong
- * (*exact false). NULL: the region has none. */
+ * scheme, in the version in force at the bill's endtime (the date that
+ * chooses the year, SETTLEMENT.md); else any of the region's, for the
+ * engine to say what is wrong (*exact false). NULL: the region has none. */
 static const struct policy *choose_policy(const struct app_registry *reg,
                                           const struct store_person *p, const struct bill *bill,
                                           bool *exact) {
     int32_t year = bill->dates_ok ? datetime_year(bill->endtime) : -1;
-    const struct policy *policy = reg->policy(reg->ctx, p->region, year, p->insutype);
+    const struct policy *policy = reg->policy(reg->ctx, p->region, year, p->insutype,
+                                              bill->dates_ok ? bill->endtime : 0);
     *exact = policy != NULL;
     if (policy == NULL) policy = reg->policy_fallback(reg->ctx, p->region, p->insutype);
     assert(policy == NULL || !*exact || policy->year == year);
@@ -128,9 +130,9 @@ static const struct store_institution *registry_institution_of(const void *ctx, 
 }
 
 static const struct policy *registry_policy_of(const void *ctx, const char *region, int32_t year,
-                                               int32_t insutype) {
+                                               int32_t insutype, datetime_s at) {
     assert(ctx != NULL && region != NULL);
-    return registry_policy(ctx, region, year, insutype);
+    return registry_policy_at(ctx, region, year, insutype, at);
 }
 
 static const struct policy *registry_fallback_of(const void *ctx, const char *region,

@@ -26,9 +26,10 @@
 struct app_registry {
     const void *ctx;
     const struct store_institution *(*institution)(const void *ctx, const char *code);
-    /* The policy of (region, year, insutype), or NULL. */
+    /* The policy of (region, year, insutype) in force at `at` (the bill's
+     * endtime: its version, policy_version_at), or NULL. */
     const struct policy *(*policy)(const void *ctx, const char *region, int32_t year,
-                                   int32_t insutype);
+                                   int32_t insutype, datetime_s at);
     /* Any policy of the region, for the engine to name a bill's error when
      * no exact policy applies (E_POLICY_YEAR, E_SCHEME); NULL: none. */
     const struct policy *(*policy_fallback)(const void *ctx, const char *region, int32_t insutype);

@@ -42,7 +42,16 @@ static int deep(struct store *store) {
     struct store_err err = {{0}};
     struct app_deep_out out;
     assert(store != NULL);
+    /* a progress line while stderr is a terminal: every record settled again */
+    struct progress_phases phases = {.what = "check --deep"};
+    store_set_progress(store, progress_phase_update, &phases);
     int rc = app_check_deep(store, &out, &err);
+    store_set_progress(store, NULL, NULL);
+    progress_phases_finish(&phases);
+    if (rc != 0 && progress_interrupted() != 0) {
+        fprintf(stderr, "yibao check: --deep: %s (interrupted by a signal)\n", err.msg);
+        return progress_exit_status();
+    }
     if (rc == 0) {
         printf("check --deep ok: %lld settlements settled again to their stored figures"
                " (%lld of earlier releases without a journaled bill)\n",

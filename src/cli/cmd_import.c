@@ -68,7 +68,8 @@ static int import_one(struct store *store, const char *kind, const char *file,
     double start = now_s();
     struct progress_phases phases = {.what = "import"};
     store_set_progress(store, progress_phase_update, &phases);
-    int rc = store_import_as(store, kind, path, note, &rows, &err);
+    struct store_import_counts counts = {0, 0};
+    int rc = store_import_as(store, kind, path, note, &rows, &counts, &err);
     store_set_progress(store, NULL, NULL);
     progress_phases_finish(&phases);
     if (path != file) unlink(path);
@@ -88,7 +89,11 @@ static int import_one(struct store *store, const char *kind, const char *file,
         else fprintf(stderr, "yibao: %s\n", err.msg);
         return EXIT_BAD_INPUT;
     }
-    printf("imported %lld %s from %s in %.2f s\n", (long long)rows, kind,
+    char edits[96] = ""; /* a persons file naming registered persons says what it did */
+    if (counts.edited > 0 || counts.unchanged > 0)
+        snprintf(edits, sizeof edits, " (%lld edited, %lld unchanged)", (long long)counts.edited,
+                 (long long)counts.unchanged);
+    printf("imported %lld %s%s from %s in %.2f s\n", (long long)rows, kind, edits,
            path != file ? "standard input" : file, now_s() - start);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* cmd_show.c: `yibao show person|settlement|institution|journal|fund` and
+/* cmd_show.c: `yibao show person|settlement|institution|journal|fund|policy` and
  * `yibao list settlements`: the operator's look-ups (app/lookup.h), as a
  * human-readable text or, with --json, as JSON (cli/view.h). They read
  * the store as it is now, through its checkpoint and the journal after
@@ -89,6 +89,9 @@ static int show_person(struct store *store, const struct show_args *a, struct vi
     view_str(v, "brdy", p->birth_date);
     view_int(v, "insutype", p->insutype);
     view_str(v, "category", category_name(p->category));
+    char flags[PERSON_FLAGS_TEXT_BYTES];
+    flags_format(p->flags, flags, sizeof flags);
+    view_str(v, "flags", flags);
     view_str(v, "insuplc_admdvs", p->region);
     view_str(v, "benefit_start", when);
     view_str(v, "status", insured_status_name(p->status));
@@ -281,6 +284,38 @@ static int show_fund(struct store *store, const struct show_args *a, struct view
     return rc != 0 ? EXIT_BAD_INPUT : 0;
 }
 
+/* The policies registered, every version (valid_from), in the store's
+ * order (region, year, scheme); --region and --year narrow them. */
+static int show_policy(struct store *store, const struct show_args *a, struct view *v) {
+    long long year = 0;
+    if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
+    static const char *const cols[] = {"region:8",      "year:-6", "insutype:-8",
+                                       "valid_from:10", "id:24",   NULL};
+    const struct registry *reg = store_registry_acquire(store);
+    size_t n = 0;
+    const struct policy *pols = registry_policies(reg, &n);
+    assert(pols != NULL || n == 0);
+    view_list(v, "policies", cols);
+    for (size_t i = 0; i < n; i++) {
+        const struct policy *p = &pols[i];
+        if ((a->region != NULL && strcmp(a->region, p->region) != 0) ||
+            (year != 0 && p->year != year))
+            continue;
+        char day[20];
+        datetime_format(p->valid_from, day);
+        day[10] = '\0';
+        view_row(v);
+        view_str(v, "region", p->region);
+        view_int(v, "year", p->year);
+        view_int(v, "insutype", p->insutype);
+        view_str(v, "valid_from", day);
+        view_str(v, "id", p->id);
+    }
+    view_list_end(v);
+    store_registry_release(store, reg);
+    return 0;
+}
+
 static int run(int (*fn)(struct store *, const struct show_args *, struct view *),
                const struct show_args *a) {
     struct store *store = store_cli_open(a->db, STORE_MODE_READ_ONLY);
@@ -304,7 +339,8 @@ int cmd_show(int argc, char **argv) {
                  {"settlement", true, show_settlement},
                  {"institution", true, show_institution},
                  {"journal", false, show_journal},
-                 {"fund", false, show_fund}};
+                 {"fund", false, show_fund},
+                 {"policy", false, show_policy}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strcmp(a.what, kinds[i].what) != 0) continue;
         if (kinds[i].needs_id != (a.id != NULL)) break;

@@ -55,9 +55,10 @@ static const struct cli_command commands[] = {
     {"import", cmd_import, "load persons, institutions, policies, catalog into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
-     "(a FILE - is standard input; changing a registered institution or replacing a\n"
-     " policy of the same region, year and scheme needs --operator and --reason, which\n"
-     " the import's journal record keeps)\n",
+     "(a FILE - is standard input; changing a registered person or institution, or a\n"
+     " policy of the same region, year and scheme, needs --operator and --reason, which\n"
+     " the import's journal record keeps; a policy changed inside its year names the\n"
+     " day it is in force from, \"valid_from\": \"YYYY-MM-DD\")\n",
      NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
@@ -65,12 +66,14 @@ static const struct cli_command commands[] = {
      "usage: yibao explain --db PATH SETL_ID [--json]\n"
      "(each step and each fee line's split, as text or, with --json, as JSON lines)\n",
      NULL, CLI_DB},
-    {"show", cmd_show, "look up a person, settlement, institution, the journal or the funds",
+    {"show", cmd_show,
+     "look up a person, settlement, institution, the journal, the funds or the policies",
      "usage: yibao show person PSN_NO --db PATH [--year Y] [--json]\n"
      "       yibao show settlement SETL_ID --db PATH [--json]\n"
      "       yibao show institution FIXMEDINS_CODE --db PATH [--json]\n"
      "       yibao show journal --db PATH [--from SEQ] [--limit N] [--json]\n"
      "       yibao show fund --db PATH [--region ADMDVS] [--year Y] [--json]\n"
+     "       yibao show policy --db PATH [--region ADMDVS] [--year Y] [--json]\n"
      "(as the store is now, a running server's last settlements included; exit 1: not found)\n",
      NULL, CLI_DB},
     {"list", cmd_list, "list a day's settlements and revokes, of one institution or all",

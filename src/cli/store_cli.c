@@ -23,7 +23,11 @@ struct store *store_cli_open(const char *db, enum store_mode mode) {
 
 static void print_state(struct json_buf *b, struct store *store, const struct store_req *req) {
     const struct store_settlement *s = &req->stl;
-    const struct policy *policy = store_policy_find(store, s->region, s->year, s->insutype);
+    /* the version the bill was settled under (its endtime), else the latest */
+    const struct policy *policy = req->bill != NULL && req->bill->dates_ok
+                                      ? store_policy_at(store, s->region, s->year, s->insutype,
+                                                        req->bill->endtime)
+                                      : store_policy_find(store, s->region, s->year, s->insutype);
     if (!req->has_state || policy == NULL) return;
     json_buf_char(b, ',');
     json_buf_key(b, "state");

@@ -52,10 +52,13 @@ static const struct store_institution *world_institution_of(const void *ctx, con
     return NULL;
 }
 
+/* The one policy of the world, whatever its valid_from: versions are a
+ * store's (a file settles under the policy it names). */
 static const struct policy *world_policy_of(const void *ctx, const char *region, int32_t year,
-                                            int32_t insutype) {
+                                            int32_t insutype, datetime_s at) {
     const struct world *w = ctx;
     (void)region;
+    (void)at;
     return w->policy.year == year && w->policy.insutype == insutype ? &w->policy : NULL;
 }
 

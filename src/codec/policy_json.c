@@ -293,6 +293,26 @@ static int layers_field(const struct json_value *root, struct policy *p, struct 
                        assistance_one, p);
 }
 
+/* valid_from: the first day this version is in force, "YYYY-MM-DD" of
+ * the policy's year; absent: the year's first day. */
+static int valid_from_field(const struct json_value *root, struct policy *p, struct field_err *e) {
+    char text[16];
+    assert(p->year >= 1900 && p->year <= 9999);
+    int rc = field_string(root, "valid_from", false, text, sizeof text, "", e);
+    if (rc < 0) return -1;
+    p->valid_from = datetime_from_civil(p->year, 1, 1, 0, 0, 0);
+    p->valid_from_given = rc == 0;
+    if (!p->valid_from_given) return 0;
+    datetime_s t = 0;
+    if (strlen(text) != 10 || !datetime_parse(text, 10, &t))
+        return field_fail(e, "", "valid_from", "must be a date YYYY-MM-DD");
+    if (datetime_year(t) != p->year)
+        return field_fail(e, "", "valid_from", "must be a date of the policy's year %d",
+                          (int)p->year);
+    p->valid_from = t;
+    return 0;
+}
+
 static int header_fields(const struct json_value *root, struct policy *p, struct field_err *e) {
     char format[32], insutype[8];
     int64_t year;
@@ -307,6 +327,7 @@ static int header_fields(const struct json_value *root, struct policy *p, struct
         field_string(root, "insutype", true, insutype, sizeof insutype, "", e) != 0)
         return -1;
     p->year = (int32_t)year;
+    if (valid_from_field(root, p, e) != 0) return -1;
     if (strcmp(insutype, "310") == 0) p->insutype = INSUTYPE_EMPLOYEE;
     else if (strcmp(insutype, "390") == 0) p->insutype = INSUTYPE_RESIDENT;
     else return field_fail(e, "", "insutype", "must be \"310\" or \"390\"");

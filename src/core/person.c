@@ -39,6 +39,20 @@ int category_parse(const char *name, enum category *out) {
     return -1;
 }
 
+void flags_format(uint32_t flags, char *out, size_t size) {
+    assert(out != NULL && size >= PERSON_FLAGS_TEXT_BYTES);
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        if ((flags & (1u << i)) == 0) continue;
+        size_t len = strlen(flag_names[i]);
+        assert(at + len + 2 <= size); /* the three names fit PERSON_FLAGS_TEXT_BYTES */
+        if (at > 0) out[at++] = ';';
+        memcpy(out + at, flag_names[i], len + 1);
+        at += len;
+    }
+}
+
 int flag_parse(const char *name, uint32_t *bit) {
     assert(name != NULL && bit != NULL);
     for (int i = 0; i < 3; i++)

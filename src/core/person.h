@@ -60,5 +60,9 @@ int level_parse(const char *name, enum level *out); /* 0 ok, -1 unknown */
 const char *category_name(enum category category);
 int category_parse(const char *name, enum category *out);
 int flag_parse(const char *name, uint32_t *bit);
+/* flags as the registry's CSV writes them ("low_income;extreme_poverty"
+ * in bit order; "" for none) into out (at least PERSON_FLAGS_TEXT_BYTES). */
+#define PERSON_FLAGS_TEXT_BYTES 64
+void flags_format(uint32_t flags, char *out, size_t size);
 
 #endif

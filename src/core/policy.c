@@ -2,9 +2,33 @@
 #include "core/policy.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/money.h"
+
+const struct policy *policy_version_at(const struct policy *policies, size_t n, const char *region,
+                                       int32_t year, int32_t insutype, datetime_s at) {
+    assert(region != NULL && (policies != NULL || n == 0));
+    const struct policy *best = NULL, *earliest = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct policy *p = &policies[i];
+        if (p->year != year || p->insutype != insutype || strcmp(p->region, region) != 0) continue;
+        if (earliest == NULL || p->valid_from < earliest->valid_from) earliest = p;
+        if (p->valid_from <= at && (best == NULL || p->valid_from > best->valid_from)) best = p;
+    }
+    assert(best == NULL || best->valid_from <= at);
+    return best != NULL ? best : earliest;
+}
+
+bool policy_same_rules(const struct policy *a, const struct policy *b) {
+    assert(a != NULL && b != NULL);
+    /* the rules are every byte but the header's id and validity: compared
+     * after them (both structs come zeroed from policy_from_json) */
+    size_t from = offsetof(struct policy, class_b_prepay_bp);
+    return a->year == b->year && a->insutype == b->insutype && strcmp(a->region, b->region) == 0 &&
+           memcmp((const char *)a + from, (const char *)b + from, sizeof *a - from) == 0;
+}
 
 int policy_disease_index(const struct policy *policy, const char *code) {
     assert(policy->disease_count >= 0 && policy->disease_count <= POLICY_DISEASES_MAX);

@@ -66,6 +66,12 @@ struct policy {
     char region[CODE_BYTES_MAX + 1]; /* admdvs, e.g. "440900" */
     int32_t year;
     int32_t insutype; /* 310 or 390 */
+    /* The first day this version is in force (valid_from, a date of its
+     * year; absent: the year's first day, valid_from_given false). A
+     * (region, year, insutype) may have several versions: a bill is
+     * settled under the latest in force at its endtime (policy_version_at). */
+    datetime_s valid_from;
+    bool valid_from_given;
     int32_t class_b_prepay_bp;
 
     int64_t basic_annual_cap_fen;
@@ -109,6 +115,14 @@ struct policy {
     bool has_funding; /* the `funding` section (FUNDS.md §1); settlement needs none */
     struct funding funding;
 };
+
+/* The version of (region, year, insutype) among policies[0..n) in force
+ * at `at`: the latest valid_from <= at (the earliest when all are later);
+ * NULL when there is none of the key. at INT64_MAX: the latest version. */
+const struct policy *policy_version_at(const struct policy *policies, size_t n, const char *region,
+                                       int32_t year, int32_t insutype, datetime_s at);
+/* Whether a and b settle alike: every rule equal (id and valid_from aside). */
+bool policy_same_rules(const struct policy *a, const struct policy *b);
 
 /* Index of the disease in policy->diseases, or -1. */
 int policy_disease_index(const struct policy *policy, const char *code);

@@ -291,6 +291,8 @@ static int64_t diagnoses_file(const struct registry *reg, struct json_buf *b) {
     json_buf_raw(b, head, sizeof head - 1);
     for (size_t p = 0; p < n; p++) {
         const struct policy *pol = &pols[p];
+        /* a policy of several versions (valid_from): its latest lists them */
+        if (registry_policy(reg, pol->region, pol->year, pol->insutype) != pol) continue;
         char scheme[32];
         snprintf(scheme, sizeof scheme, "%d\t%d\t", (int)pol->insutype, (int)pol->year);
         for (int32_t d = 0; d < pol->disease_count + pol->waived_dx_count; d++) {

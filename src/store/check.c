@@ -251,6 +251,16 @@ static uint64_t hash_prefix(const char *hex) {
     return v;
 }
 
+/* A persons import's body says edits=N (import.c) after its opening=;
+ * the file name before may hold anything, a note no '='. */
+static bool import_has_edits(const char *body) {
+    assert(body != NULL);
+    const char *after = NULL;
+    for (const char *at = strstr(body, " opening="); at != NULL; at = strstr(at + 1, " opening="))
+        after = at;
+    return after != NULL && strstr(after, " edits=") != NULL;
+}
+
 /* An import of this release: what=KIND first, content=HASH last (the file
  * name between may hold anything). Remembers the kind's last content hash
  * and whether the record carries its file. */
@@ -273,7 +283,9 @@ static void import_content(struct checker *k, const struct journal_rec *rec) {
             continue;
         memcpy(k->content[i], hash, HASH_HEX_BYTES + 1);
         k->content_seq[i] = rec->seq;
-        if (i != 0) { /* all but persons keep their file, hashed as req_hash */
+        /* all but persons keep their file, hashed as req_hash; a persons
+         * import keeps its edits' rows (edits=N, import.c) */
+        if (i != 0 || import_has_edits(rec->body)) {
             k->seqs[rec->seq - 1].data = DATA_WANTED;
             k->seqs[rec->seq - 1].data_hash = hash_prefix(rec->req_hash);
         }

@@ -3,7 +3,13 @@
  * and one journal record (kind import); any bad row rolls the whole file
  * back and is reported as "FILE:LINE: field: what". Importing persons also
  * opens their personal accounts: each non-zero acct_balc is posted from the
- * region's S:open account, so the books balance from the first row. */
+ * region's S:open account, so the books balance from the first row.
+ *
+ * A persons file may name persons registered already: one unchanged is
+ * left as it is; one changed (status, flags, region, any column but its
+ * opening balance) is an edit, which needs who and why (a note) and is
+ * journaled with its rows before and after (person_edit.h), so that
+ * `check --deep` settles each record against the person as it was. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +21,7 @@
 
 #include "codec/codec.h"
 #include "store/csv.h"
+#include "store/person_edit.h"
 #include "store/registry_rows.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
@@ -37,6 +44,12 @@ struct importer {
     struct posting *postings;
     struct balance_delta *deltas;
     size_t posting_count;
+    struct store_person *was; /* the pending rows' registered persons (persons_get) */
+    bool *found;
+    struct store_person *edited; /* the pending rows that edit a person */
+    char *edit_data;             /* the edits' journaled rows (person_edit.h) */
+    size_t edit_len, edit_cap;
+    int64_t edits, unchanged;
     char regions[IMPORT_REGIONS_MAX][CODE_BYTES_MAX + 1];
     int64_t region_sums[IMPORT_REGIONS_MAX];
     size_t region_count;
@@ -106,16 +119,26 @@ static int record_begin(struct importer *im) {
  * first (checkpoint.h) and the checkpoint moves to the import's record. */
 /* A policy, catalog or institutions file joins its record (journal_data,
  * covered by req_hash, the file's SHA-256): `check --deep` settles each
- * record against the registry of its time, rebuilt from these. Persons
- * are insert-only, so their table is every time's; their files, the
- * largest, are not kept. */
+ * record against the registry of its time, rebuilt from these. A persons
+ * file, the largest, is not kept: its new persons are the table's rows
+ * at every later time, and its edits join the record instead (then
+ * req_hash is their SHA-256), from which the deep check rebuilds a
+ * person as it was before. */
 static int record_data(struct importer *im, const char *kind) {
     struct journal_rec *rec = &im->rec;
     assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1);
-    if (strcmp(kind, "persons") == 0) return 0;
     char *text = NULL;
     size_t len = 0;
     char msg[CODEC_ERR_BYTES];
+    if (strcmp(kind, "persons") == 0) {
+        /* a persons file is not kept (persons are the largest), only the
+         * edits it made: the rows before and after */
+        if (im->edits == 0) return 0;
+        assert(im->edit_data != NULL && im->edit_len > 0);
+        sha256_hex(im->edit_data, im->edit_len, rec->req_hash);
+        struct journal_data d = {rec->seq, (const unsigned char *)im->edit_data, im->edit_len};
+        return store_ops(im->store)->data_put(store_conn(im->store), &d, 1, im->err);
+    }
     if (file_read_all(im->path, JOURNAL_DATA_BYTES_MAX, &text, &len, msg, sizeof msg) != 0)
         return store_errf(im->err, "%s (a file the journal keeps: at most %u bytes)", msg,
                           JOURNAL_DATA_BYTES_MAX),
@@ -137,13 +160,14 @@ static int record_end(struct importer *im, const char *kind) {
     if (registry_content_hash(ops, store_conn(im->store), kind, content, im->err) != 0 ||
         record_data(im, kind) != 0)
         return -1;
-    char note[2 * STORE_NOTE_BYTES_MAX + 16] = "";
+    char note[2 * STORE_NOTE_BYTES_MAX + 16] = "", edits[32] = "";
     if (im->note != NULL)
         snprintf(note, sizeof note, " by=%s why=%s", im->note->operator_name, im->note->reason);
+    if (im->edits > 0) snprintf(edits, sizeof edits, " edits=%" PRId64, im->edits);
     snprintf(rec->body, sizeof rec->body,
              "what=%s file=%.200s rows=%" PRId64 " accounts=%" PRId64 " opening=%" PRId64
-             "%s content=%s",
-             kind, im->base, im->rows, im->accounts, im->opening_fen, note, content);
+             "%s%s content=%s",
+             kind, im->base, im->rows, im->accounts, im->opening_fen, edits, note, content);
     journal_hash(rec, rec->hash);
     if (ops->journal_append(store_conn(im->store), rec, 1, im->err) != 0) return -1;
     return ops->checkpoint_put(store_conn(im->store), rec->seq, im->err);
@@ -167,12 +191,92 @@ static int region_add(struct importer *im, const char *region, int64_t fen) {
     return 0;
 }
 
+/* The person's rows before and after the edit, joined to the record's data. */
+static int edit_keep(struct importer *im, const struct store_person *was,
+                     const struct store_person *now) {
+    assert(was != NULL && now != NULL && strcmp(was->psn_no, now->psn_no) == 0);
+    if (im->edit_cap - im->edit_len < 2 * PERSON_EDIT_LINE_BYTES_MAX + sizeof PERSON_EDIT_HEADER) {
+        size_t cap = im->edit_cap * 2 + 64 * 1024;
+        char *grown = cap <= JOURNAL_DATA_BYTES_MAX ? realloc(im->edit_data, cap) : NULL;
+        if (grown == NULL)
+            return store_errf(im->err, "%s: the edits' rows exceed %u bytes", im->base,
+                              JOURNAL_DATA_BYTES_MAX),
+                   -1;
+        im->edit_data = grown;
+        im->edit_cap = cap;
+        if (im->edit_len == 0)
+            im->edit_len = (size_t)snprintf(grown, cap, "%s", PERSON_EDIT_HEADER);
+    }
+    size_t a = person_edit_format(im->edit_data + im->edit_len, im->edit_cap - im->edit_len, "old",
+                                  was);
+    im->edit_len += a;
+    size_t b = person_edit_format(im->edit_data + im->edit_len, im->edit_cap - im->edit_len, "new",
+                                  now);
+    im->edit_len += b;
+    if (a == 0 || b == 0)
+        return store_errf(im->err, "%s: %s: row too long", im->base, was->psn_no), -1;
+    im->edits++;
+    return 0;
+}
+
+/* Sorts the pending rows against the registry: the new persons stay in
+ * im->persons[0..*fresh), the edits go to im->edited[0..*edited) (their
+ * rows before in im->was), an unchanged one is dropped. An edit needs a
+ * note, and keeps its opening balance: that was posted when the person
+ * was registered (the ledger, not the registry, holds the account). */
+static int sort_pending(struct importer *im, size_t *fresh, size_t *edited) {
+    const char *keys[IMPORT_ROWS_PER_CALL];
+    assert(im->pending >= 1 && im->pending <= IMPORT_ROWS_PER_CALL);
+    for (size_t i = 0; i < im->pending; i++) keys[i] = im->persons[i].psn_no;
+    if (store_ops(im->store)->persons_get(store_conn(im->store), keys, im->pending, im->was,
+                                          im->found, im->err) != 0)
+        return -1;
+    size_t nf = 0, ne = 0;
+    for (size_t i = 0; i < im->pending; i++) {
+        const struct store_person *p = &im->persons[i];
+        const char *field = im->found[i] ? person_first_change(&im->was[i], p) : NULL;
+        if (im->found[i] && field == NULL) { /* unchanged: nothing to do */
+            im->unchanged++;
+            continue;
+        }
+        if (!im->found[i]) {
+            im->lines[nf] = im->lines[i];
+            im->persons[nf++] = *p; /* nf <= i: moved down in place */
+            continue;
+        }
+        if (p->acct_open_fen != im->was[i].acct_open_fen)
+            return store_errf(im->err,
+                              "%s:%" PRId64 ": acct_balc: person %s is registered already: the"
+                              " opening balance is posted and is not edited",
+                              im->base, im->lines[i], p->psn_no),
+                   -1;
+        if (im->note == NULL) {
+            store_errf(im->err,
+                       "%s:%" PRId64 ": %s: person %s is registered already with another value:"
+                       " changing a person needs --operator and --reason",
+                       im->base, im->lines[i], field, p->psn_no);
+            return -1;
+        }
+        for (size_t k = 0; k < ne; k++)
+            if (strcmp(im->edited[k].psn_no, p->psn_no) == 0)
+                return row_fail(im, im->lines[i], "psn_no", "the file names this person twice");
+        if (edit_keep(im, &im->was[i], p) != 0) return -1;
+        im->was[ne] = im->was[i];
+        im->edited[ne++] = *p;
+    }
+    assert(nf + ne <= im->pending);
+    *fresh = nf;
+    *edited = ne;
+    return 0;
+}
+
 static int flush_persons(struct importer *im) {
     const struct store_backend *ops = store_ops(im->store);
     struct store_conn *c = store_conn(im->store);
-    size_t np = 0;
+    size_t np = 0, fresh = 0, edited = 0;
     assert(im->pending >= 1 && im->pending <= IMPORT_ROWS_PER_CALL && im->rec.seq >= 1);
-    for (size_t i = 0; i < im->pending; i++) {
+    if (sort_pending(im, &fresh, &edited) != 0) return -1;
+    for (size_t i = 0; i < fresh; i++) {
         const struct store_person *p = &im->persons[i];
         if (p->acct_open_fen == 0) continue;
         struct posting *post = &im->postings[np];
@@ -188,12 +292,13 @@ static int flush_persons(struct importer *im) {
         im->opening_fen += p->acct_open_fen;
         if (region_add(im, p->region, p->acct_open_fen) != 0) return -1;
     }
-    assert(np <= im->pending);
+    assert(np <= fresh);
     struct store_err inner;
-    if (ops->persons_put(c, im->persons, im->pending, &inner) != 0)
+    if (fresh > 0 && ops->persons_put(c, im->persons, fresh, &inner) != 0)
         return store_errf(im->err, "%s: rows %" PRId64 "-%" PRId64 ": %s", im->base, im->lines[0],
-                          im->lines[im->pending - 1], inner.msg),
+                          im->lines[fresh - 1], inner.msg),
                -1;
+    if (edited > 0 && ops->persons_edit(c, im->edited, edited, im->err) != 0) return -1;
     if (ops->postings_put(c, im->postings, np, im->err) != 0 ||
         ops->balances_add(c, im->deltas, np, im->err) != 0)
         return -1;
@@ -240,9 +345,17 @@ static int import_persons(struct importer *im, FILE *f) {
     im->lines = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->lines);
     im->postings = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->postings);
     im->deltas = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->deltas);
+    im->was = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->was);
+    im->found = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->found);
+    im->edited = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->edited);
     int rc = -1;
-    if (im->persons && im->lines && im->postings && im->deltas) rc = import_persons_rows(im, f);
+    if (im->persons && im->lines && im->postings && im->deltas && im->was && im->found &&
+        im->edited)
+        rc = import_persons_rows(im, f);
     else store_errf(im->err, "%s: out of memory", im->base);
+    free(im->was);
+    free(im->found);
+    free(im->edited);
     free(im->persons);
     free(im->lines);
     free(im->postings);
@@ -287,6 +400,55 @@ static int import_institutions(struct importer *im, FILE *f) {
 }
 
 /* ---- policies and the catalog (JSON, through the codec) ---------------------------- */
+/* A policy file against the versions of its (region, year, scheme): the
+ * same rules as the version of its day is no change; the first version is
+ * in force from the year's first day, so that every bill of the year has
+ * one; a change names the day it is in force from (valid_from), not
+ * before the latest version's (versions are added in date order; the
+ * latest may be replaced), and says who and why. NULL, or the refusal. */
+static const char *policy_change_problem(struct importer *im, const struct policy *policy,
+                                         char *why, size_t size) {
+    assert(policy != NULL && why != NULL);
+    char day[20], latest_day[20];
+    datetime_format(policy->valid_from, day);
+    day[10] = '\0';
+    const struct policy *at_day = store_policy_at(im->store, policy->region, policy->year,
+                                                  policy->insutype, policy->valid_from);
+    if (at_day != NULL && at_day->valid_from == policy->valid_from &&
+        policy_same_rules(at_day, policy))
+        return NULL;
+    const struct policy *latest = store_policy_find(im->store, policy->region, policy->year,
+                                                    policy->insutype);
+    if (latest == NULL) {
+        if (policy->valid_from == datetime_from_civil(policy->year, 1, 1, 0, 0, 0)) return NULL;
+        snprintf(why, size,
+                 "valid_from %s: the first policy of a year is in force from its first day"
+                 " (%d-01-01); a later version names its date",
+                 day, (int)policy->year);
+        return why;
+    }
+    datetime_format(latest->valid_from, latest_day);
+    latest_day[10] = '\0';
+    if (!policy->valid_from_given)
+        snprintf(why, size,
+                 "registered already with other rules: a change inside the year must name the"
+                 " date it is in force from (valid_from, %s or later) and give --operator and"
+                 " --reason",
+                 latest_day);
+    else if (policy->valid_from < latest->valid_from)
+        snprintf(why, size,
+                 "valid_from %s is before the latest version's, %s: versions are added in date"
+                 " order",
+                 day, latest_day);
+    else if (im->note == NULL)
+        snprintf(why, size,
+                 "a version in force from %s %s the registered one: it needs --operator"
+                 " and --reason",
+                 day, policy->valid_from == latest->valid_from ? "replaces" : "follows");
+    else return NULL;
+    return why;
+}
+
 static int import_policy(struct importer *im) {
     struct policy *policy = calloc(1, sizeof *policy);
     char msg[CODEC_ERR_BYTES];
@@ -305,15 +467,15 @@ static int import_policy(struct importer *im) {
         snprintf(row.id, sizeof row.id, "%s", policy->id);
         row.year = policy->year;
         row.insutype = policy->insutype;
+        char day[20];
+        datetime_format(policy->valid_from, day);
+        memcpy(row.valid_from, day, 10); /* YYYY-MM-DD */
         row.json = text;
         row.json_len = len;
-        const struct policy *was = store_policy_find(im->store, policy->region, policy->year,
-                                                     policy->insutype);
-        if (was != NULL && memcmp(was, policy, sizeof *policy) != 0 && im->note == NULL) {
-            store_errf(im->err,
-                       "%s: a policy of region %s, year %d, scheme %d is registered already with"
-                       " other rules: replacing it needs --operator and --reason",
-                       im->base, policy->region, (int)policy->year, (int)policy->insutype);
+        char why[STORE_ERR_BYTES / 2];
+        if (policy_change_problem(im, policy, why, sizeof why) != NULL) {
+            store_errf(im->err, "%s: a policy of region %s, year %d, scheme %d: %s", im->base,
+                       policy->region, (int)policy->year, (int)policy->insutype, why);
             free(text);
             free(policy);
             return -1;
@@ -367,11 +529,12 @@ const char *store_note_problem(const char *text) {
 
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err) {
-    return store_import_as(store, kind, path, NULL, rows, err);
+    return store_import_as(store, kind, path, NULL, rows, NULL, err);
 }
 
 int store_import_as(struct store *store, const char *kind, const char *path,
-                    const struct store_import_note *note, int64_t *rows, struct store_err *err) {
+                    const struct store_import_note *note, int64_t *rows,
+                    struct store_import_counts *counts, struct store_err *err) {
     assert(store != NULL && kind != NULL && path != NULL && rows != NULL);
     if (note != NULL && store_note_problem(note->operator_name) != NULL)
         return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
@@ -405,6 +568,8 @@ int store_import_as(struct store *store, const char *kind, const char *path,
     struct store_err ignored;
     (void)ops->bulk_mode(c, false, &ignored);
     *rows = im->rows;
+    if (counts != NULL) counts->edited = im->edits, counts->unchanged = im->unchanged;
+    free(im->edit_data);
     free(im);
     if (rc == 0 && store_reload_registry(store, err) != 0) {
         /* the file is imported: say so, lest it be imported again */

@@ -118,6 +118,16 @@ static int policy_collect(void *ctx, const struct store_policy_row *row) {
     return 0;
 }
 
+/* (region, year, insutype, valid_from): a key's versions in date order */
+static int policy_order(const void *a, const void *b) {
+    const struct policy *x = a, *y = b;
+    int c = strcmp(x->region, y->region);
+    if (c == 0) c = (x->year > y->year) - (x->year < y->year);
+    if (c == 0) c = (x->insutype > y->insutype) - (x->insutype < y->insutype);
+    if (c == 0) c = (x->valid_from > y->valid_from) - (x->valid_from < y->valid_from);
+    return c;
+}
+
 static int load_policies(struct registry *r, const struct store_backend *ops,
                          struct store_conn *conn, struct store_err *err) {
     assert(r->policies == NULL && r->policy_count == 0);
@@ -128,6 +138,7 @@ static int load_policies(struct registry *r, const struct store_backend *ops,
     if (pl.doc == NULL) return store_errf(err, "out of memory (json)"), -1;
     int rc = ops->policies_scan(conn, policy_collect, &pl, err);
     json_doc_free(pl.doc);
+    if (rc == 0) qsort(r->policies, r->policy_count, sizeof *r->policies, policy_order);
     assert(r->policy_count <= POLICIES_MAX);
     return rc == 0 ? 0 : -1;
 }
@@ -135,11 +146,13 @@ static int load_policies(struct registry *r, const struct store_backend *ops,
 const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
                                      int32_t insutype) {
     assert(r != NULL && region != NULL);
-    for (size_t i = 0; i < r->policy_count; i++) {
-        const struct policy *p = &r->policies[i];
-        if (p->year == year && p->insutype == insutype && strcmp(p->region, region) == 0) return p;
-    }
-    return NULL;
+    return policy_version_at(r->policies, r->policy_count, region, year, insutype, INT64_MAX);
+}
+
+const struct policy *registry_policy_at(const struct registry *r, const char *region, int32_t year,
+                                        int32_t insutype, datetime_s at) {
+    assert(r != NULL && region != NULL);
+    return policy_version_at(r->policies, r->policy_count, region, year, insutype, at);
 }
 
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,

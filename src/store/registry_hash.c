@@ -8,7 +8,7 @@
  * import of each kind, so a person, institution, policy or catalog row
  * changed, added or deleted outside yibao (an SQL edit) is found, where
  * before only the journal and the ledger were covered. The whole table is
- * hashed, not the rows the import added: persons are insert-only but
+ * hashed, not the rows the import added: persons are inserted or edited,
  * institutions and policies are upserts and the catalog is replaced, and a
  * table hash covers all four alike (one scan at import and at check).
  * The service's credentials (svc_credential) are hashed alike, by

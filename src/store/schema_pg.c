@@ -134,6 +134,14 @@ static const struct schema_migration MIGRATIONS[] = {
      " hilist_id TEXT NOT NULL, hilist_name TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
      " begndate TEXT NOT NULL, enddate TEXT NOT NULL, time_s BIGINT NOT NULL,"
      " PRIMARY KEY (code, list_type, hilist_id));"},
+    /* policies versioned by the day they are in force (valid_from): the key
+     * gains it; a policy of before is in force from its year's first day */
+    {13, "policies valid_from", NULL,
+     "ALTER TABLE policies ADD COLUMN valid_from TEXT;"
+     "UPDATE policies SET valid_from = lpad(year::text, 4, '0') || '-01-01';"
+     "ALTER TABLE policies ALTER COLUMN valid_from SET NOT NULL;"
+     "ALTER TABLE policies DROP CONSTRAINT policies_pkey;"
+     "ALTER TABLE policies ADD PRIMARY KEY (region, year, insutype, valid_from);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

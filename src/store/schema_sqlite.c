@@ -133,6 +133,17 @@ static const struct schema_migration MIGRATIONS[] = {
      " hilist_id TEXT NOT NULL, hilist_name TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
      " begndate TEXT NOT NULL, enddate TEXT NOT NULL, time_s INTEGER NOT NULL,"
      " PRIMARY KEY (code, list_type, hilist_id));"},
+    /* policies versioned by the day they are in force (valid_from): the key
+     * gains it, so the table is made anew (SQLite changes no primary key);
+     * a policy of before is in force from its year's first day */
+    {13, "policies valid_from", NULL,
+     "CREATE TABLE policies_v13(region TEXT NOT NULL, year INTEGER NOT NULL,"
+     " insutype INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+     " valid_from TEXT NOT NULL, PRIMARY KEY(region, year, insutype, valid_from)) WITHOUT ROWID;"
+     "INSERT INTO policies_v13(region, year, insutype, id, json, valid_from)"
+     " SELECT region, year, insutype, id, json, printf('%04d-01-01', year) FROM policies;"
+     "DROP TABLE policies;"
+     "ALTER TABLE policies_v13 RENAME TO policies;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

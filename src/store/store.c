@@ -43,9 +43,13 @@ struct store {
     pthread_mutex_t reg_lock;    /* reg and the snapshots' holders */
     pthread_mutex_t reload_lock; /* one loader of a new snapshot at a time */
 
-    /* persons' rows found (insert-only: never stale), one per slot of the
-     * psn_no's hash, the last one read; under person_lock */
+    /* persons' rows found, one per slot of the psn_no's hash, the last one
+     * read; under person_lock. A person edit is an import, which moves the
+     * registry's generation: publishing the registry of a newer import
+     * empties the slots (person_epoch counts the emptyings, so that a row
+     * read before one is not kept after it). */
     struct store_person *person_slots; /* [STORE_PERSON_CACHE_SLOTS]; psn_no "" empty */
+    uint64_t person_epoch;
     pthread_mutex_t person_lock;
     int64_t person_hits;
     store_progress_fn progress; /* or NULL (store_set_progress) */
@@ -86,6 +90,12 @@ const struct policy *store_policy_find(const struct store *s, const char *region
                                        int32_t insutype) {
     assert(s != NULL && s->reg != NULL && region != NULL);
     return registry_policy(s->reg, region, year, insutype);
+}
+
+const struct policy *store_policy_at(const struct store *s, const char *region, int32_t year,
+                                     int32_t insutype, datetime_s at) {
+    assert(s != NULL && s->reg != NULL && region != NULL);
+    return registry_policy_at(s->reg, region, year, insutype, at);
 }
 
 const struct policy *store_policy_fallback(const struct store *s, const char *region,
@@ -130,8 +140,16 @@ static void registry_publish(struct store *s, struct registry *fresh) {
     assert(old != fresh);
     s->reg = fresh;
     bool retired = old != NULL && registry_holders(old) == 0;
+    bool newer = old == NULL || registry_gen(old) != registry_gen(fresh);
     pthread_mutex_unlock(&s->reg_lock);
     if (retired) registry_free(old);
+    /* an import since (a person edit among them, maybe): rows kept may be stale */
+    if (newer && s->person_slots != NULL) {
+        pthread_mutex_lock(&s->person_lock);
+        memset(s->person_slots, 0, STORE_PERSON_CACHE_SLOTS * sizeof *s->person_slots);
+        s->person_epoch++;
+        pthread_mutex_unlock(&s->person_lock);
+    }
 }
 
 static int64_t current_gen(struct store *s) {
@@ -418,11 +436,19 @@ static bool person_kept(struct store *s, const char *psn_no, struct store_person
     return kept;
 }
 
-static void person_keep(struct store *s, const struct store_person *p) {
+static uint64_t person_epoch(struct store *s) {
+    pthread_mutex_lock(&s->person_lock);
+    uint64_t epoch = s->person_epoch;
+    pthread_mutex_unlock(&s->person_lock);
+    return epoch;
+}
+
+/* Keeps p, read in epoch: not when the slots were emptied since. */
+static void person_keep(struct store *s, const struct store_person *p, uint64_t epoch) {
     assert(p != NULL);
     if (p->psn_no[0] == '\0') return;
     pthread_mutex_lock(&s->person_lock);
-    *person_slot(s, p->psn_no) = *p;
+    if (epoch == s->person_epoch) *person_slot(s, p->psn_no) = *p;
     pthread_mutex_unlock(&s->person_lock);
 }
 
@@ -441,9 +467,10 @@ static int person_row(struct store *s, struct reader *rd, const char *psn_no,
     assert(rd != NULL && found != NULL);
     *found = person_kept(s, psn_no, out);
     if (*found) return 0;
+    uint64_t epoch = person_epoch(s);
     if (s->ops->persons_get(rd->conn, &psn_no, 1, out, found, err) != 0) return -1;
     assert(!*found || strcmp(out->psn_no, psn_no) == 0);
-    if (*found) person_keep(s, out);
+    if (*found) person_keep(s, out, epoch);
     return 0;
 }
 

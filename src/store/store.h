@@ -91,7 +91,8 @@ struct store_policy_row {
     int32_t year;
     int32_t insutype;
     char id[CODE_BYTES_MAX + 1];
-    const char *json; /* the policy file's text */
+    char valid_from[11]; /* "YYYY-MM-DD" (policy_put; a scan leaves it "": the JSON says) */
+    const char *json;    /* the policy file's text */
     size_t json_len;
 };
 
@@ -244,6 +245,11 @@ struct store_backend {
     /* registry */
     int (*persons_put)(struct store_conn *conn, const struct store_person *persons, size_t n,
                        struct store_err *err); /* insert only; a duplicate fails */
+    /* Rewrites persons already registered (by psn_no) with every column
+     * of the row given: a registry edit (import.c), which journals the
+     * rows before and after. A psn_no not registered fails. */
+    int (*persons_edit)(struct store_conn *conn, const struct store_person *persons, size_t n,
+                        struct store_err *err);
     int (*persons_get)(struct store_conn *conn, const char *const *psn_nos, size_t n,
                        struct store_person *out, bool *found, struct store_err *err);
     /* the psn_nos (at most max, in order) of the persons whose ID number is certno */
@@ -257,7 +263,7 @@ struct store_backend {
     int (*institutions_scan)(struct store_conn *conn, institution_cb cb, void *ctx,
                              struct store_err *err);
     int (*policy_put)(struct store_conn *conn, const struct store_policy_row *row,
-                      struct store_err *err); /* upsert by (region, year, insutype) */
+                      struct store_err *err); /* upsert by (region, year, insutype, valid_from) */
     int (*policies_scan)(struct store_conn *conn, policy_cb cb, void *ctx, struct store_err *err);
     int (*catalog_replace)(struct store_conn *conn, const struct catalog_item *items, size_t n,
                            struct store_err *err);
@@ -385,9 +391,13 @@ int store_reload_registry(struct store *store, struct store_err *err);
 
 const struct store_institution *registry_institution(const struct registry *r, const char *code);
 const struct store_institution *registry_institutions(const struct registry *r, size_t *count);
-/* The policy for (region, year, insutype), or NULL. */
+/* The policy for (region, year, insutype), or NULL: its latest version. */
 const struct policy *registry_policy(const struct registry *r, const char *region, int32_t year,
                                      int32_t insutype);
+/* The version of (region, year, insutype) in force at `at` (a bill's
+ * endtime; policy_version_at), or NULL. */
+const struct policy *registry_policy_at(const struct registry *r, const char *region, int32_t year,
+                                        int32_t insutype, datetime_s at);
 /* Any policy of the region (prefer insutype, then the latest year): used
  * to let the engine name a bill's error when no exact policy applies. */
 const struct policy *registry_policy_fallback(const struct registry *r, const char *region,
@@ -409,6 +419,8 @@ int64_t registry_holders(const struct registry *r);
 const struct store_institution *store_institution_find(const struct store *store, const char *code);
 const struct policy *store_policy_find(const struct store *store, const char *region, int32_t year,
                                        int32_t insutype);
+const struct policy *store_policy_at(const struct store *store, const char *region, int32_t year,
+                                     int32_t insutype, datetime_s at);
 const struct policy *store_policy_fallback(const struct store *store, const char *region,
                                            int32_t insutype);
 const struct catalog *store_catalog(const struct store *store);
@@ -443,9 +455,15 @@ struct store_import_note {
     const char *operator_name;
     const char *reason;
 };
-/* store_import with a note (NULL: none). */
+/* What a persons import did with rows naming registered persons. */
+struct store_import_counts {
+    int64_t edited;    /* rows that changed a registered person */
+    int64_t unchanged; /* rows the same as the registered person: no change */
+};
+/* store_import with a note (NULL: none); counts (NULL: not wanted). */
 int store_import_as(struct store *store, const char *kind, const char *path,
-                    const struct store_import_note *note, int64_t *rows, struct store_err *err);
+                    const struct store_import_note *note, int64_t *rows,
+                    struct store_import_counts *counts, struct store_err *err);
 
 /* credential.c: the service's credentials under the chain. Each call is
  * one write transaction that writes the row and appends a journal record
@@ -578,11 +596,12 @@ int store_settlement_bill(struct store *store, int64_t setl_id, struct bill *bil
 int store_person_by_certno(struct store *store, const char *certno,
                            char (*psn_nos)[CODE_BYTES_MAX + 1], size_t max, size_t *n,
                            struct store_err *err);
-/* The registry row alone. Rows are insert-only (a duplicate psn_no is
- * refused), so a row once read stays true: the readers keep the last
+/* The registry row alone. The readers keep the last
  * STORE_PERSON_CACHE_SLOTS found (store_person_get and store_person_find
  * answer from them without a read); a person not found is read again every
- * time, as an import may add them. */
+ * time, as an import may add them. A person edit is an import: the slots
+ * are emptied when the registry of a newer import is published
+ * (store_registry_refresh), so the row is read afresh after it. */
 int store_person_find(struct store *store, const char *psn_no, struct store_person *out,
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */

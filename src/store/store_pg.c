@@ -580,6 +580,35 @@ static int pg_persons_put(struct store_conn *c, const struct store_person *p, si
     return rc;
 }
 
+/* An edit (store.h): few rows, one statement each. */
+static int pg_persons_edit(struct store_conn *c, const struct store_person *p, size_t n,
+                           struct store_err *err) {
+    assert(n <= IMPORT_ROWS_PER_CALL && (p != NULL || n == 0));
+    for (size_t i = 0; i < n; i++) {
+        char insutype[16], category[16], flags[24], benefit[24], open[24], status[16];
+        snprintf(insutype, sizeof insutype, "%d", (int)p[i].insutype);
+        snprintf(category, sizeof category, "%d", (int)p[i].category);
+        snprintf(flags, sizeof flags, "%" PRIu32, p[i].flags);
+        snprintf(benefit, sizeof benefit, "%" PRId64, p[i].benefit_start);
+        snprintf(open, sizeof open, "%" PRId64, p[i].acct_open_fen);
+        snprintf(status, sizeof status, "%d", (int)p[i].status);
+        const char *params[12] = {p[i].psn_no,     p[i].certno, p[i].name, p[i].gender,
+                                  p[i].birth_date, insutype,    category,  flags,
+                                  p[i].region,     benefit,     open,      status};
+        PGresult *res = pg_run(
+            c,
+            "UPDATE persons SET certno = $2, name = $3, gender = $4, birth_date = $5,"
+            " insutype = $6, category = $7, flags = $8, region = $9, benefit_start = $10,"
+            " acct_open = $11, status = $12 WHERE psn_no = $1",
+            12, params, err);
+        if (res == NULL) return -1;
+        bool one = strcmp(PQcmdTuples(res), "1") == 0;
+        PQclear(res);
+        if (!one) return store_errf(err, "psn_no %s: not registered", p[i].psn_no), -1;
+    }
+    return 0;
+}
+
 static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
     assert(out != NULL && PQnfields(res) >= 12);
     struct store_person *p = &((struct store_person *)out)[idx];
@@ -706,12 +735,14 @@ static int pg_policy_put(struct store_conn *c, const struct store_policy_row *ro
     snprintf(insutype, sizeof insutype, "%d", (int)row->insutype);
     char *json = strndup(row->json, row->json_len);
     if (json == NULL) return store_errf(err, "postgresql: out of memory"), -1;
-    const char *params[5] = {row->region, year, insutype, row->id, json};
-    PGresult *res = pg_run(c,
-                           "INSERT INTO policies(region, year, insutype, id, json)"
-                           " VALUES($1, $2, $3, $4, $5) ON CONFLICT (region, year, insutype)"
-                           " DO UPDATE SET id = excluded.id, json = excluded.json",
-                           5, params, err);
+    assert(strlen(row->valid_from) == 10);
+    const char *params[6] = {row->region, year, insutype, row->id, json, row->valid_from};
+    PGresult *res = pg_run(
+        c,
+        "INSERT INTO policies(region, year, insutype, id, json, valid_from)"
+        " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (region, year, insutype, valid_from)"
+        " DO UPDATE SET id = excluded.id, json = excluded.json",
+        6, params, err);
     free(json);
     if (res == NULL) return -1;
     PQclear(res);
@@ -737,7 +768,7 @@ static int pg_policies_scan(struct store_conn *c, policy_cb cb, void *ctx, struc
     struct scan_ctx sc = {(void *)cb, ctx};
     return pg_scan(c,
                    "SELECT region, year, insutype, id, json FROM policies"
-                   " ORDER BY region, year, insutype",
+                   " ORDER BY region, year, insutype, json",
                    0, NULL, policy_row, &sc, err);
 }
 
@@ -1464,6 +1495,7 @@ const struct store_backend store_pg_backend = {
     .snapshot_begin = pg_snapshot_begin,
     .bulk_mode = pg_bulk_mode,
     .persons_put = pg_persons_put,
+    .persons_edit = pg_persons_edit,
     .persons_get = pg_persons_get,
     .persons_by_certno = pg_persons_by_certno,
     .persons_scan = pg_persons_scan,

@@ -39,12 +39,12 @@ enum stmt_id {
     S_COMMIT,
     S_ROLLBACK,
     S_PERSON_PUT,
+    S_PERSON_EDIT,
     S_PERSON_GET,
     S_PERSON_BY_CERTNO,
     S_PERSON_SCAN,
     S_INST_PUT,
     S_INST_SCAN,
-    S_POLICY_PUT,
     S_POLICY_SCAN,
     S_CATALOG_CLEAR,
     S_CATALOG_PUT,
@@ -78,6 +78,7 @@ enum stmt_id {
     S_LINK_VISIT,
     S_REOPEN_FEES,
     S_REOPEN_VISIT,
+    S_POLICY_PUT, /* policies' valid_from of migration 13: likewise */
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -87,6 +88,9 @@ static const char *const SQL[S_COUNT] = {
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_PERSON_PUT] = "INSERT INTO persons(" PERSON_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_PERSON_EDIT] = "UPDATE persons SET certno = ?2, name = ?3, gender = ?4, birth_date = ?5,"
+                      " insutype = ?6, category = ?7, flags = ?8, region = ?9,"
+                      " benefit_start = ?10, acct_open = ?11, status = ?12 WHERE psn_no = ?1",
     [S_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ?",
     [S_PERSON_BY_CERTNO] = "SELECT psn_no FROM persons WHERE certno = ? ORDER BY psn_no LIMIT ?",
     [S_PERSON_SCAN] = "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT ?",
@@ -94,10 +98,12 @@ static const char *const SQL[S_COUNT] = {
                    " suspended_until) VALUES(?,?,?,?,?,?,?)",
     [S_INST_SCAN] = "SELECT code, name, type, level, region, status, suspended_until"
                     " FROM institutions ORDER BY code",
-    [S_POLICY_PUT] = "INSERT OR REPLACE INTO policies(region, year, insutype, id, json)"
-                     " VALUES(?,?,?,?,?)",
+    [S_POLICY_PUT] = "INSERT OR REPLACE INTO policies(region, year, insutype, id, json,"
+                     " valid_from) VALUES(?,?,?,?,?,?)",
+    /* versions of a key in the order of their text: the same on a store
+     * of a release before versions, which has no valid_from column */
     [S_POLICY_SCAN] = "SELECT region, year, insutype, id, json FROM policies"
-                      " ORDER BY region, year, insutype",
+                      " ORDER BY region, year, insutype, json",
     [S_CATALOG_CLEAR] = "DELETE FROM catalog",
     [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price) VALUES(?,?,?,?)",
     [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code",
@@ -387,10 +393,13 @@ static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
 }
 
 /* ---- registry --------------------------------------------------------- */
-static int sq_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
-                          struct store_err *err) {
-    sqlite3_stmt *s = c->stmt[S_PERSON_PUT];
+/* Binds every column of p[i] to stmt id (insert or edit: the same order)
+ * and runs it; an edit that changed no row fails. */
+static int persons_write(struct store_conn *c, enum stmt_id id, const struct store_person *p,
+                         size_t n, struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[id];
     assert(n <= IMPORT_ROWS_PER_CALL && (p != NULL || n == 0));
+    assert(id == S_PERSON_PUT || id == S_PERSON_EDIT);
     for (size_t i = 0; i < n; i++) {
         assert(p[i].psn_no[0] != '\0' && p[i].acct_open_fen >= 0);
         bind_text(s, 1, p[i].psn_no);
@@ -405,12 +414,26 @@ static int sq_persons_put(struct store_conn *c, const struct store_person *p, si
         sqlite3_bind_int64(s, 10, p[i].benefit_start);
         sqlite3_bind_int64(s, 11, p[i].acct_open_fen);
         sqlite3_bind_int(s, 12, (int)p[i].status);
-        if (step_done(c, S_PERSON_PUT, err) != 0) {
+        if (step_done(c, id, err) != 0) {
             store_errf(err, "psn_no %s: %s", p[i].psn_no, sqlite3_errmsg(c->db));
             return -1;
         }
+        if (id == S_PERSON_EDIT && sqlite3_changes(c->db) != 1)
+            return store_errf(err, "psn_no %s: not registered", p[i].psn_no), -1;
     }
     return 0;
+}
+
+static int sq_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
+                          struct store_err *err) {
+    assert(c != NULL);
+    return persons_write(c, S_PERSON_PUT, p, n, err);
+}
+
+static int sq_persons_edit(struct store_conn *c, const struct store_person *p, size_t n,
+                           struct store_err *err) {
+    assert(c != NULL);
+    return persons_write(c, S_PERSON_EDIT, p, n, err);
 }
 
 static void person_row(sqlite3_stmt *s, struct store_person *p) {
@@ -550,6 +573,8 @@ static int sq_policy_put(struct store_conn *c, const struct store_policy_row *r,
     sqlite3_bind_int(s, 3, r->insutype);
     bind_text(s, 4, r->id);
     sqlite3_bind_text(s, 5, r->json, (int)r->json_len, SQLITE_STATIC);
+    assert(strlen(r->valid_from) == 10);
+    bind_text(s, 6, r->valid_from);
     return step_done(c, S_POLICY_PUT, err);
 }
 
@@ -1107,6 +1132,7 @@ const struct store_backend store_sqlite_backend = {
     .snapshot_begin = sq_snapshot_begin,
     .bulk_mode = sq_bulk_mode,
     .persons_put = sq_persons_put,
+    .persons_edit = sq_persons_edit,
     .persons_get = sq_persons_get,
     .persons_by_certno = sq_persons_by_certno,
     .persons_scan = sq_persons_scan,
