@@ -3,8 +3,7 @@
 # tests/interop/fixtures/<style>/ against a real `yibao serve` and prints one
 # line per step: PASS, or FAIL with why (infcode -1 and its err_msg, or the
 # answer fields the client reads that are missing or of another type than
-# the interface's). A draft: not run by `make test` (it is not a
-# tests/t_*.sh) until the service accepts these clients; see
+# the interface's). `make test` runs it through tests/t_interop.sh; see
 # tests/interop/README.md and docs/INTEROP.md.
 #
 # Needs bash, jq, curl, openssl; YIBAO (default build/release/yibao).
