@@ -69,7 +69,7 @@ settle_med=$(printf '%s\n' "${settle_t[@]}" | median)
 # killed twice at 1/3 and 2/3 of the answers, then run to the end
 store "$work/kill.db"
 echo "settle_jsonl: settle killed twice and restarted" >&2
-total=0; kills=()
+total=0; kills=(); parts=()
 for part in 1 2 3; do
     : >"$work/kill.out"
     t0=$(now)
@@ -85,7 +85,9 @@ for part in 1 2 3; do
         rc=0; wait "$pid" || rc=$?
         [ "$rc" -le 1 ] || { echo "settle_jsonl: the last run exited $rc" >&2; exit 1; }
     fi
-    total=$(echo "$total + $(elapsed "$t0" "$(now)")" | bc)
+    parts+=("$(elapsed "$t0" "$(now)")")
+    total=$(echo "$total + ${parts[-1]}" | bc)
+    echo "settle_jsonl: killed run $part: ${parts[-1]} s: $(tail -1 "$work/kill.err")" >&2
 done
 summary=$(tail -1 "$work/kill.err")
 once=$(settlements "$work/kill.db")
@@ -108,7 +110,7 @@ Load average $load_before before, $load_after after (2 shared cores; other build
 |---|---:|---:|---|
 | \`yibao-bench year --persons $persons --seed 1 --bills $bills --db D\` | $year_med s | $yr bills/s | ${year_t[*]} |
 | \`yibao settle --db D bills.jsonl > answers.jsonl\` | $settle_med s | $sr bills/s | ${settle_t[*]} |
-| the same, SIGKILLed at 1/3 and 2/3 and run again to the end (3 runs, total) | $total s | $kr bills/s | killed after ${kills[*]} answers |
+| the same, SIGKILLed at 1/3 and 2/3 and run again to the end (3 runs, total) | $total s | $kr bills/s | ${parts[*]}; killed after ${kills[*]} answers |
 
 settle / year: $(echo "scale=2; $sr / $yr" | bc) uninterrupted, $(echo "scale=2; $kr / $yr" | bc) killed twice and restarted
 (goal: at least 0.80). After the kills: $once (settlements, distinct msgids) in the journal for $bills bills;
