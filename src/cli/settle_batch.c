@@ -8,7 +8,12 @@
  * it is a terminal. Ctrl-C (SIGINT, SIGTERM) stops reading, lets the bills
  * in flight commit and says the last line answered; since every bill has
  * a msgid (its own, or derived from its content), running the file again
- * answers the settled ones from the journal and settles only the rest. */
+ * answers the settled ones from the journal and settles only the rest.
+ * That resume does not go through the queue: the file is read a chunk at
+ * a time, each chunk looked up in the journal on the looker's thread
+ * (store_replay_settled, from where the chunk before was found) while the
+ * next is read; the lines found are answered from their records, the
+ * others queued, until a chunk has none found. */
 #include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -287,7 +292,7 @@ static void pump(struct run *run) {
     bool end = false;
     struct chunk *looking = NULL; /* with the looker */
     struct bills_input *in = run->input;
-    for (int k = 0; !end && run->failed == 0 && progress_interrupted() == 0; k++) {
+    for (size_t k = 0; !end && run->failed == 0 && progress_interrupted() == 0; k++) {
         struct chunk *c = &run->chunks[k & 1];
         fill_chunk(run, c, filled, run->resuming ? SETTLE_RESUME_CHUNK : 1, &end);
         filled += (int64_t)c->n;
