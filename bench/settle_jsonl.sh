@@ -6,12 +6,13 @@
 # from the generator, `yibao settle --db` reads them from `head -N
 # bills.jsonl` (the file holds the year in the stream's order), its
 # answers written to a file. Each run starts from a fresh store holding the
-# city's registry (SQLite); the two are alternated RUNS times and the
-# medians compared, by wall-clock time of the whole command. Then one
-# settle run is SIGKILLed twice (at 1/3 and 2/3 of its answers, chosen by
-# its output) and run again to the end: its rate is the bills over the
-# three runs' total time, and the journal must hold each bill exactly once
-# and `yibao check` must pass. Prints a markdown section; diagnostics on
+# city's registry (SQLite). Each of RUNS rounds runs, one after the other,
+# year, settle, and settle SIGKILLed twice (at 1/3 and 2/3 of its answers,
+# chosen by its output) and run again to the end (its time: the three
+# runs' total); the medians are compared, by wall-clock time of the whole
+# commands. After each killed sequence the journal must hold each bill
+# exactly once, and after the last `yibao check` must pass. Prints a
+# markdown section; diagnostics on
 # stderr. SETTLE_BILLS=100000 SETTLE_PERSONS=12000 RUNS=1 for a quick run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +45,39 @@ head -n "$bills" "$work/city/bills.jsonl" >"$work/bills.jsonl"
 rm -f "$work/city/bills.jsonl" "$work/city/labels.jsonl"
 [ "$(wc -l <"$work/bills.jsonl")" = "$bills" ] || { echo "settle_jsonl: the city has fewer than $bills bills" >&2; exit 1; }
 
-year_t=(); settle_t=()
+# killed twice at 1/3 and 2/3 of the answers, then run to the end: the
+# three runs' total time in kill_t, each run's in parts
+killed() { # RUN
+    store "$work/kill.db"
+    echo "settle_jsonl: run $1: settle killed twice and restarted" >&2
+    local total=0 part pid at rc t0
+    kills=(); parts=()
+    for part in 1 2 3; do
+        : >"$work/kill.out"
+        t0=$(now)
+        "$yibao" settle --db "$work/kill.db" "$work/bills.jsonl" >"$work/kill.out" 2>"$work/kill.err" &
+        pid=$!
+        if [ "$part" -lt 3 ]; then
+            at=$((bills * part / 3))
+            while [ "$(wc -l <"$work/kill.out")" -lt "$at" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            kills+=("$(wc -l <"$work/kill.out")")
+        else
+            rc=0; wait "$pid" || rc=$?
+            [ "$rc" -le 1 ] || { echo "settle_jsonl: the last run exited $rc" >&2; exit 1; }
+        fi
+        parts+=("$(elapsed "$t0" "$(now)")")
+        total=$(echo "$total + ${parts[-1]}" | bc)
+        echo "settle_jsonl: run $1: killed run $part: ${parts[-1]} s: $(tail -1 "$work/kill.err")" >&2
+    done
+    kill_t+=("$total")
+    summary=$(tail -1 "$work/kill.err")
+    once=$(settlements "$work/kill.db")
+    [ "$once" = "$bills $bills" ] || { echo "settle_jsonl: after the kills the journal holds $once" >&2; exit 1; }
+}
+
+year_t=(); settle_t=(); kill_t=()
 for r in $(seq 1 "$runs"); do
     store "$work/year.db"
     echo "settle_jsonl: run $r: yibao-bench year --db" >&2
@@ -61,45 +94,23 @@ for r in $(seq 1 "$runs"); do
     [ "$rc" -le 1 ] || { echo "settle_jsonl: settle exited $rc: $(tail -2 "$work/settle.err")" >&2; exit 1; }
     [ "$(settlements "$work/settle.db")" = "$bills $bills" ] || { echo "settle_jsonl: journal $(settlements "$work/settle.db")" >&2; exit 1; }
     rm -f "$work/settle.db"* "$work/answers.jsonl"
-    echo "settle_jsonl: run $r: year ${year_t[-1]} s, settle ${settle_t[-1]} s" >&2
+    killed "$r"
+    [ "$r" = "$runs" ] || rm -f "$work/kill.db"*
+    echo "settle_jsonl: run $r: year ${year_t[-1]} s, settle ${settle_t[-1]} s, killed twice ${kill_t[-1]} s" >&2
 done
 year_med=$(printf '%s\n' "${year_t[@]}" | median)
 settle_med=$(printf '%s\n' "${settle_t[@]}" | median)
-
-# killed twice at 1/3 and 2/3 of the answers, then run to the end
-store "$work/kill.db"
-echo "settle_jsonl: settle killed twice and restarted" >&2
-total=0; kills=()
-for part in 1 2 3; do
-    : >"$work/kill.out"
-    t0=$(now)
-    "$yibao" settle --db "$work/kill.db" "$work/bills.jsonl" >"$work/kill.out" 2>"$work/kill.err" &
-    pid=$!
-    if [ "$part" -lt 3 ]; then
-        at=$((bills * part / 3))
-        while [ "$(wc -l <"$work/kill.out")" -lt "$at" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        kills+=("$(wc -l <"$work/kill.out")")
-    else
-        rc=0; wait "$pid" || rc=$?
-        [ "$rc" -le 1 ] || { echo "settle_jsonl: the last run exited $rc" >&2; exit 1; }
-    fi
-    total=$(echo "$total + $(elapsed "$t0" "$(now)")" | bc)
-done
-summary=$(tail -1 "$work/kill.err")
-once=$(settlements "$work/kill.db")
-[ "$once" = "$bills $bills" ] || { echo "settle_jsonl: after the kills the journal holds $once" >&2; exit 1; }
+kill_med=$(printf '%s\n' "${kill_t[@]}" | median)
 "$yibao" check --db "$work/kill.db" >"$work/check.out" || { echo "settle_jsonl: check failed: $(cat "$work/check.out")" >&2; exit 1; }
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-yr=$(rate "$year_med"); sr=$(rate "$settle_med"); kr=$(rate "$total")
+yr=$(rate "$year_med"); sr=$(rate "$settle_med"); kr=$(rate "$kill_med")
 cat <<MD
 ## Settling a JSONL file: \`yibao settle --db\` against \`yibao-bench year --db\` (issue 15)
 
 The first $bills bills of the year of a city of $persons persons (seed 1), durably into SQLite
 (fsync'd group commits of up to 4096 bills through the commit queue), each run from a fresh store
-holding the city's registry; $runs runs of each, alternated; wall-clock time of the whole command.
+holding the city's registry; $runs runs of each (year, settle, settle killed twice), alternated; wall-clock time.
 \`yibao-bench year\` streams the bills from the generator; \`yibao settle\` reads them from a
 $(( $(stat -c %s "$work/bills.jsonl") / 1048576 )) MiB JSONL file and writes one JSON answer a bill to a file.
 Load average $load_before before, $load_after after (2 shared cores; other builds were running).
@@ -108,10 +119,10 @@ Load average $load_before before, $load_after after (2 shared cores; other build
 |---|---:|---:|---|
 | \`yibao-bench year --persons $persons --seed 1 --bills $bills --db D\` | $year_med s | $yr bills/s | ${year_t[*]} |
 | \`yibao settle --db D bills.jsonl > answers.jsonl\` | $settle_med s | $sr bills/s | ${settle_t[*]} |
-| the same, SIGKILLed at 1/3 and 2/3 and run again to the end (3 runs, total) | $total s | $kr bills/s | killed after ${kills[*]} answers |
+| the same, SIGKILLed at 1/3 and 2/3 and run again to the end (3 runs, total) | $kill_med s | $kr bills/s | ${kill_t[*]} (the last: ${parts[*]}; killed after ${kills[*]} answers) |
 
 settle / year: $(echo "scale=2; $sr / $yr" | bc) uninterrupted, $(echo "scale=2; $kr / $yr" | bc) killed twice and restarted
 (goal: at least 0.80). After the kills: $once (settlements, distinct msgids) in the journal for $bills bills;
-the last run's summary: \`$summary\`; \`yibao check\`: $(head -1 "$work/check.out").
+the last run's summary: \`$summary\`; \`yibao check\` after the last: $(head -1 "$work/check.out").
 Command: \`bench/settle_jsonl.sh\` (SETTLE_BILLS=$bills SETTLE_PERSONS=$persons RUNS=$runs).
 MD

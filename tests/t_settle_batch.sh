@@ -4,7 +4,10 @@
 # msgid) is settled, SIGKILLed twice at points chosen by its output (never
 # by time: after 1/5 and 1/2 of the answers) and run again to the end,
 # which replays exactly what the killed runs settled and settles the rest: `yibao check` passes and the journal
-# holds exactly one settlement per distinct bill. Also: Ctrl-C (SIGINT)
+# holds exactly one settlement per distinct bill. A resumed run answers
+# the lines settled before (not only a prefix) from the journal with the
+# first settlement, the same answer line as the commit queue's replay, and
+# settles only the rest. Also: Ctrl-C (SIGINT)
 # lets the bills in flight commit, names the last line answered and exits
 # 130, with exactly the answered bills in the journal; bad lines are named
 # FILE:LINE: field; a bill settled twice without a msgid is answered by its
@@ -85,6 +88,59 @@ grep -q "^settle: $n bills in .*: $((n - in_journal[2])) settled, ${in_journal[2
     fail "run 3's answers do not name $n distinct settlements"
 # the msgids derived from content: bill- and 56 hex digits
 grep -q '"msgid":"bill-[0-9a-f]\{56\}"' "$work/kill.out.3" || fail "no derived msgid in the answers"
+
+# ---- a resumed run answers the settled lines from the journal ----
+# Every third of the first 3000 lines settled first (not a prefix), then the
+# 3000 with line 2 for an unknown person (refused), line 5 again (a
+# replay) and line 7's msgid on another bill (line 7 was settled first:
+# refused as a msgid reused): the lines settled before
+# are answered with the first settlement, the rest settled, nothing twice.
+db=$work/resume.db
+new_store "$db" || fail "store set-up"
+head -3000 "$work/bills.jsonl" >"$work/r3000.jsonl"
+awk 'NR % 3 == 1' "$work/r3000.jsonl" >"$work/rthird.jsonl"
+"$YIBAO" settle --db "$db" "$work/rthird.jsonl" >"$work/rthird.out" 2>/dev/null || fail "resume: first run exit $?"
+{
+    cat "$work/r3000.jsonl"
+    sed -n 2p "$work/r3000.jsonl" | jq -c '.psn_no = "44099999999999"'
+    sed -n 5p "$work/r3000.jsonl"
+    sed -n 7p "$work/r3000.jsonl" | jq -c --arg p "$(sed -n 1p "$work/r3000.jsonl" | jq -r .psn_no)" '.psn_no = $p'
+} >"$work/rfull.jsonl"
+before=$(sqlite3 -batch "$db" "SELECT max(seq) FROM journal")
+"$YIBAO" settle --db "$db" "$work/rfull.jsonl" >"$work/rfull.out" 2>"$work/rfull.err"
+rc=$?
+[ "$rc" = 1 ] || fail "resume: exit $rc (one refused): $(tail -2 "$work/rfull.err")"
+grep -q '^settle: 3003 bills in .*: 2000 settled, 1001 replayed, 2 refused, 0 bad lines$' "$work/rfull.err" ||
+    fail "resume summary: $(tail -1 "$work/rfull.err")"
+[ "$(settlements "$db")" = "3000 3000" ] || fail "resume: journal $(settlements "$db")"
+# the lines settled before: replayed, each with its first settlement and figures
+jq -c 'select(.input_line % 3 == 1 and .input_line <= 3000) | [.setl_id, .setlinfo, .msgid, .replayed]' \
+    "$work/rfull.out" >"$work/rfull.replayed"
+jq -c '[.setl_id, .setlinfo, .msgid, true]' "$work/rthird.out" >"$work/rthird.first"
+[ "$(wc -l <"$work/rfull.replayed")" = 1000 ] || fail "resume: $(wc -l <"$work/rfull.replayed") replayed lines"
+cmp -s "$work/rfull.replayed" "$work/rthird.first" || fail "resume: the replayed lines differ from the first settlements"
+# the others settled now, after the records there were
+[ "$(jq -r 'select(.input_line % 3 != 1 and .input_line <= 3000) | select(.replayed or (.setl_id | tonumber) <= '"$before"')' \
+    "$work/rfull.out" | wc -l)" = 0 ] || fail "resume: a line not settled before was replayed"
+[ "$(sed -n 3001p "$work/rfull.out" | jq -r .error)" = E_UNKNOWN_PERSON ] || fail "resume: unknown person: $(sed -n 3001p "$work/rfull.out")"
+[ "$(sed -n 3002p "$work/rfull.out" | jq -c '[.replayed, .setl_id]')" = "$(sed -n 5p "$work/rfull.out" | jq -c '[true, .setl_id]')" ] ||
+    fail "resume: line 5 again: $(sed -n 3002p "$work/rfull.out")"
+[ "$(sed -n 3003p "$work/rfull.out" | jq -r .error)" = E_MSGID_REUSED ] || fail "resume: reused msgid: $(sed -n 3003p "$work/rfull.out")"
+# the same answer lines as the commit queue's replay (the one-bill form)
+for k in 1 4 2998; do
+    sed -n "${k}p" "$work/r3000.jsonl" >"$work/rone.json"
+    one=$("$YIBAO" settle --db "$db" "$work/rone.json") || fail "resume: one bill, line $k: exit $?"
+    [ "$(sed -n "${k}p" "$work/rfull.out" | jq -c 'del(.input_line)')" = "$(echo "$one" | jq -c .)" ] ||
+        fail "resume: line $k's answer differs from the queue's replay: $one"
+done
+# run again whole: every line answered as before, nothing settled
+"$YIBAO" settle --db "$db" "$work/rfull.jsonl" >"$work/rfull2.out" 2>"$work/rfull2.err"
+grep -q '^settle: 3003 bills in .*: 0 settled, 3001 replayed, 2 refused, 0 bad lines$' "$work/rfull2.err" ||
+    fail "resume again: $(tail -1 "$work/rfull2.err")"
+cmp -s <(jq -c 'select(.setl_id) | [.setl_id, .setlinfo, .msgid]' "$work/rfull.out") \
+    <(jq -c 'select(.setl_id) | [.setl_id, .setlinfo, .msgid]' "$work/rfull2.out") || fail "resume again: answers differ"
+[ "$(settlements "$db")" = "3000 3000" ] || fail "resume again: journal $(settlements "$db")"
+"$YIBAO" check --db "$db" >/dev/null || fail "check after the resumes"
 
 # ---- Ctrl-C: the bills in flight commit, the last line answered is named ----
 db=$work/int.db

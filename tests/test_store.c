@@ -1,7 +1,8 @@
 /* test_store.c: cmocka tests of the durable store (src/store), run against
  * SQLite always and against PostgreSQL when YIBAO_PG_URI is set (each run
  * in a fresh database): CSV parsing and its limits, import errors and
- * rollback, settle / replay / revoke through the commit queue, refusals,
+ * rollback, settle / replay / revoke through the commit queue, replays
+ * answered from the journal without it (store_replay_settled), refusals,
  * batch and queue limits, concurrent callers, reads, journal encoding and
  * the check; on PostgreSQL, connections the server drops (between units of
  * work, inside a batch, while a batch waits for the writer lock) and a
@@ -184,6 +185,78 @@ static void test_settle_replay_revoke(void **state) {
     revoke_req(&rv, "v4", 999999);
     call(q, &rv);
     assert_string_equal(rv.error, "E_NOT_SETTLED");
+    commitq_stop(q);
+    assert_check_ok(f->store);
+}
+
+/* ---- replays answered without the commit queue ----------------------------- */
+/* store_replay_settled answers exactly the requests the queue would answer
+ * as replays, with the queue's answer, and changes nothing; the others are
+ * left for the queue, which settles or refuses them. */
+static void test_replay_settled(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill[3];
+    struct bill_line line[3];
+    for (int i = 0; i < 3; i++) make_bill(&bill[i], &line[i], "H3", 100000 + i, true);
+    struct store_req first, by_queue, r[4];
+    settle_req(&first, "rs1", "E1", &bill[0]);
+    call(q, &first);
+    settle_req(&by_queue, "rs1", "E1", &bill[0]); /* the queue's replay */
+    call(q, &by_queue);
+    assert_true(by_queue.replayed);
+    settle_req(&r[0], "rs1", "E1", &bill[0]); /* settled: answered */
+    settle_req(&r[1], "rs2", "E1", &bill[1]); /* not settled: left */
+    settle_req(&r[2], "rs1", "E1", &bill[2]); /* the msgid, another request: left */
+    settle_req(&r[3], "rs1", "E1", &bill[0]); /* the same twice: answered twice */
+    struct store_req *reqs[4] = {&r[0], &r[1], &r[2], &r[3]};
+    struct journal_rec *recs = calloc(4, sizeof *recs);
+    bool answered[4];
+    assert_non_null(recs);
+    int64_t before = 0;
+    assert_int_equal(store_check(f->store, &before, &err), 0);
+    int64_t near = 0;
+    assert_int_equal(store_replay_settled(f->store, reqs, 4, &near, recs, answered, &err), 2);
+    assert_int_equal(near, by_queue.seq + 1);
+    assert_true(answered[0] && !answered[1] && !answered[2] && answered[3]);
+    for (int i = 0; i < 4; i += 3) {
+        assert_int_equal(r[i].status, STORE_DONE);
+        assert_true(r[i].replayed && !r[i].has_state);
+        assert_int_equal(r[i].result_setl_id, by_queue.result_setl_id);
+        assert_int_equal(r[i].seq, by_queue.seq);
+        assert_int_equal(r[i].time_us, by_queue.time_us);
+        assert_string_equal(r[i].hash, by_queue.hash);
+        assert_memory_equal(&r[i].stl, &by_queue.stl, sizeof r[i].stl);
+    }
+    assert_int_equal(r[1].status, STORE_PENDING);
+    assert_int_equal(r[2].status, STORE_PENDING);
+    int64_t after = 0;
+    assert_int_equal(store_check(f->store, &after, &err), 0);
+    assert_int_equal(after, before); /* nothing written */
+    call(q, &r[1]);                  /* the queue settles the one left, refuses the reused msgid */
+    assert_int_equal(r[1].status, STORE_DONE);
+    assert_false(r[1].replayed);
+    call(q, &r[2]);
+    assert_string_equal(r[2].error, "E_MSGID_REUSED");
+    int64_t settled_seq = r[1].seq;
+    settle_req(&r[0], "rs2", "E1", &bill[1]); /* found in the records read from first on */
+    settle_req(&r[3], "rs1", "E1", &bill[0]);
+    struct store_req *two[2] = {&r[0], &r[3]};
+    near = first.seq;
+    assert_int_equal(store_replay_settled(f->store, two, 2, &near, recs, answered, &err), 2);
+    assert_true(answered[0] && answered[1]);
+    assert_int_equal(r[0].result_setl_id, settled_seq);
+    assert_int_equal(r[3].result_setl_id, first.seq);
+    assert_int_equal(near, settled_seq + 1);
+    struct store_req *none[1] = {&r[1]};
+    settle_req(&r[1], "rs-none", "E1", &bill[1]);
+    near = 1; /* looked for from the first record on, then by msgid */
+    assert_int_equal(store_replay_settled(f->store, none, 1, &near, recs, answered, &err), 0);
+    assert_int_equal(near, 1);
+    assert_false(answered[0]);
+    free(recs);
     commitq_stop(q);
     assert_check_ok(f->store);
 }
@@ -1144,6 +1217,7 @@ static void test_pg_connection_dropped_in_batch(void **state) {
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_settled, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_and_bill, setup_sqlite, teardown),
         cmocka_unit_test(test_bill_blob),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_sqlite, teardown),
@@ -1162,6 +1236,7 @@ int main(void) {
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_settled, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_and_bill, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_random, setup_pg, teardown),

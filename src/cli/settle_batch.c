@@ -8,9 +8,15 @@
  * it is a terminal. Ctrl-C (SIGINT, SIGTERM) stops reading, lets the bills
  * in flight commit and says the last line answered; since every bill has
  * a msgid (its own, or derived from its content), running the file again
- * answers the settled ones from the journal and settles only the rest. */
+ * answers the settled ones from the journal and settles only the rest.
+ * That resume does not go through the queue: the file is read a chunk at
+ * a time, each chunk looked up in the journal on the looker's thread
+ * (store_replay_settled, from where the chunk before was found) while the
+ * next is read; the lines found are answered from their records, the
+ * others queued, until a chunk has none found. */
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +37,31 @@ struct slot {
     struct bill_line *lines;
     int32_t lines_cap;
     int64_t input_line;
-    bool busy;
+    bool busy;   /* holds a line not yet answered on stdout */
+    bool queued; /* submitted to the commit queue (else answered from the journal) */
+};
+
+/* Lines read together: SETTLE_RESUME_CHUNK while resuming, else one. */
+struct chunk {
+    size_t n;
+    struct slot **slot;
+    struct store_req **reqs;
+    bool *answered;
+    struct journal_rec *recs;
+    int answered_count; /* store_replay_settled's result */
+};
+
+/* The thread that looks a chunk up in the journal while the next one is
+ * read and decoded (looked up on the reading thread when it could not
+ * start). */
+struct looker {
+    struct store *store;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct chunk *job; /* handed over and not yet looked up */
+    int64_t near_seq;  /* where the next chunk is looked for first (0: by msgid) */
+    bool started, quit;
 };
 
 struct run {
@@ -41,6 +71,11 @@ struct run {
     struct json_doc *doc;
     struct bill_line *scratch; /* BILL_LINES_MAX: a line decoded before it is copied */
     struct slot *slots;
+    /* resuming: the lines of a chunk whose msgid the journal already holds
+     * are answered from it (store_replay_settled), the rest queued */
+    bool resuming;
+    struct chunk chunks[2];
+    struct looker looker;
     char *line;
     size_t line_cap;
     int64_t settled, replayed, refused, bad, failed;
@@ -60,8 +95,8 @@ static void line_error(struct run *run, int64_t line, const char *what) {
 static void slot_finish(struct run *run, struct slot *slot) {
     assert(run != NULL && slot != NULL);
     if (!slot->busy) return;
-    commitq_wait(run->q, &slot->req);
-    slot->busy = false;
+    if (slot->queued) commitq_wait(run->q, &slot->req);
+    slot->busy = slot->queued = false;
     const struct store_req *r = &slot->req;
     if (r->status == STORE_FAILED) run->failed++;
     else if (r->status == STORE_REFUSED) run->refused++;
@@ -128,26 +163,149 @@ static bool slot_fill(struct run *run, struct slot *slot, const char *text, size
     return true;
 }
 
-/* Reads, decodes and submits every line; stops at the end, at Ctrl-C or
- * after a storage failure. */
-static void pump(struct run *run) {
+/* The chunk's lines already settled (by a run before, or a line before
+ * with the same msgid) are answered from the journal in one batched read,
+ * without the commit queue. */
+static void look_up(struct looker *lk, struct chunk *c) {
+    struct store_err err = {{0}};
+    assert(c->n >= 1 && c->n <= SETTLE_RESUME_CHUNK);
+    for (size_t k = 0; k < c->n; k++) c->reqs[k] = &c->slot[k]->req;
+    /* the journal from where the chunk before was found on: a file's
+     * bills were settled in its order */
+    c->answered_count = store_replay_settled(lk->store, c->reqs, c->n, &lk->near_seq, c->recs,
+                                             c->answered, &err);
+}
+
+static void *looker_main(void *arg) {
+    struct looker *lk = arg;
+    assert(lk != NULL && lk->store != NULL);
+    pthread_mutex_lock(&lk->lock);
+    while (!lk->quit) {
+        if (lk->job == NULL) {
+            pthread_cond_wait(&lk->cond, &lk->lock);
+            continue;
+        }
+        pthread_mutex_unlock(&lk->lock);
+        look_up(lk, lk->job);
+        pthread_mutex_lock(&lk->lock);
+        lk->job = NULL;
+        pthread_cond_broadcast(&lk->cond);
+    }
+    pthread_mutex_unlock(&lk->lock);
+    return NULL;
+}
+
+static void looker_start(struct looker *lk, struct store *store) {
+    assert(lk != NULL && !lk->started);
+    lk->store = store;
+    if (pthread_mutex_init(&lk->lock, NULL) != 0) return;
+    if (pthread_cond_init(&lk->cond, NULL) != 0) {
+        pthread_mutex_destroy(&lk->lock);
+        return;
+    }
+    lk->started = pthread_create(&lk->thread, NULL, looker_main, lk) == 0;
+    if (lk->started) return;
+    pthread_cond_destroy(&lk->cond);
+    pthread_mutex_destroy(&lk->lock);
+}
+
+static void looker_stop(struct looker *lk) {
+    assert(lk != NULL);
+    if (!lk->started) return;
+    pthread_mutex_lock(&lk->lock);
+    lk->quit = true;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+    pthread_join(lk->thread, NULL);
+    pthread_cond_destroy(&lk->cond);
+    pthread_mutex_destroy(&lk->lock);
+    lk->started = false;
+}
+
+/* Hands the chunk over to be looked up (looked up now without the thread). */
+static void looker_give(struct looker *lk, struct chunk *c) {
+    assert(lk != NULL && c != NULL && c->n >= 1);
+    if (!lk->started) {
+        look_up(lk, c);
+        return;
+    }
+    pthread_mutex_lock(&lk->lock);
+    assert(lk->job == NULL); /* one chunk at a time */
+    lk->job = c;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+}
+
+/* Waits until the chunk handed over is looked up. */
+static void looker_wait(struct looker *lk) {
+    assert(lk != NULL);
+    if (!lk->started) return;
+    pthread_mutex_lock(&lk->lock);
+    while (lk->job != NULL) pthread_cond_wait(&lk->cond, &lk->lock);
+    pthread_mutex_unlock(&lk->lock);
+}
+
+/* Reads and decodes up to want lines into the chunk's slots, from the
+ * window's position at, answering the lines before in order as their
+ * slots are reused (*end: the input ended). */
+static void fill_chunk(struct run *run, struct chunk *c, int64_t at, size_t want, bool *end) {
     const char *text;
     size_t len;
-    int64_t number, submitted = 0;
-    struct bills_input *in = run->input;
-    while (run->failed == 0 && progress_interrupted() == 0) {
-        struct slot *slot = &run->slots[submitted % SETTLE_WINDOW];
+    int64_t number;
+    assert(want >= 1 && want <= SETTLE_RESUME_CHUNK);
+    c->n = 0;
+    while (c->n < want && run->failed == 0 && progress_interrupted() == 0) {
+        struct slot *slot = &run->slots[(at + (int64_t)c->n) % SETTLE_WINDOW];
         slot_finish(run, slot);
-        if (next_line(run, &text, &len, &number) != 0) break;
-        if (!slot_fill(run, slot, text, len, number)) continue;
-        if (commitq_submit(run->q, &slot->req) != 0) run->failed++;
+        if (next_line(run, &text, &len, &number) != 0) {
+            *end = true;
+            break;
+        }
+        if (slot_fill(run, slot, text, len, number)) c->slot[c->n++] = slot;
+    }
+}
+
+/* The chunk's lines to be answered: those looked up and found in the
+ * journal are answered already, the others go to the commit queue. A
+ * chunk looked up without one found (or whose read failed) ends the
+ * resume: the queue answers replays too. */
+static void dispatch(struct run *run, struct chunk *c, bool looked) {
+    assert(c != NULL && c->n <= SETTLE_RESUME_CHUNK);
+    if (looked) {
+        looker_wait(&run->looker);
+        if (c->answered_count <= 0) run->resuming = false;
+    }
+    bool answered = looked && c->answered_count > 0;
+    for (size_t k = 0; k < c->n; k++) {
+        struct slot *slot = c->slot[k];
+        slot->queued = !(answered && c->answered[k]);
+        if (slot->queued && commitq_submit(run->q, &slot->req) != 0) run->failed++;
         slot->busy = true;
-        submitted++;
+    }
+}
+
+/* Reads, decodes and submits every line; stops at the end, at Ctrl-C or
+ * after a storage failure. While resuming, the lines are read a chunk at
+ * a time, each looked up on the looker's thread while the next is read. */
+static void pump(struct run *run) {
+    int64_t filled = 0;
+    bool end = false;
+    struct chunk *looking = NULL; /* with the looker */
+    struct bills_input *in = run->input;
+    for (size_t k = 0; !end && run->failed == 0 && progress_interrupted() == 0; k++) {
+        struct chunk *c = &run->chunks[k & 1];
+        fill_chunk(run, c, filled, run->resuming ? SETTLE_RESUME_CHUNK : 1, &end);
+        filled += (int64_t)c->n;
+        if (looking != NULL) dispatch(run, looking, true);
+        looking = NULL;
+        if (run->resuming && c->n > 0) looker_give(&run->looker, looking = c);
+        else dispatch(run, c, false);
         progress_update(&run->progress, run->settled + run->replayed + run->refused,
                         in->size > 0 ? (double)in->bytes_read / (double)in->size : -1.0);
     }
+    if (looking != NULL) dispatch(run, looking, true);
     for (int64_t k = 0; k < SETTLE_WINDOW; k++)
-        slot_finish(run, &run->slots[(submitted + k) % SETTLE_WINDOW]);
+        slot_finish(run, &run->slots[(filled + k) % SETTLE_WINDOW]);
     if (ferror(in->in)) {
         progress_clear(&run->progress);
         fprintf(stderr, "yibao: %s: read error\n", in->name);
@@ -179,12 +337,23 @@ static int run_open(struct run *run, const char *db) {
     run->doc = cli_json_doc();
     run->scratch = calloc(BILL_LINES_MAX, sizeof *run->scratch);
     run->slots = calloc(SETTLE_WINDOW, sizeof *run->slots);
-    if (run->doc == NULL || run->scratch == NULL || run->slots == NULL)
+    bool chunks_ok = true;
+    for (int k = 0; k < 2; k++) {
+        struct chunk *c = &run->chunks[k];
+        c->slot = calloc(SETTLE_RESUME_CHUNK, sizeof *c->slot);
+        c->reqs = calloc(SETTLE_RESUME_CHUNK, sizeof *c->reqs);
+        c->answered = calloc(SETTLE_RESUME_CHUNK, sizeof *c->answered);
+        c->recs = calloc(SETTLE_RESUME_CHUNK, sizeof *c->recs);
+        chunks_ok = chunks_ok && c->slot && c->reqs && c->answered && c->recs;
+    }
+    if (run->doc == NULL || run->scratch == NULL || run->slots == NULL || !chunks_ok)
         return fprintf(stderr, "yibao: out of memory\n"), -1;
     run->store = store_cli_open(db, STORE_MODE_EXISTING);
     if (run->store == NULL) return -1;
     if (commitq_start(run->store, BATCH_MAX, &run->q, &err) != 0)
         return fprintf(stderr, "yibao: %s\n", err.msg), -1;
+    run->resuming = true;
+    looker_start(&run->looker, run->store);
     return 0;
 }
 
@@ -205,10 +374,17 @@ int settle_batch(const char *db, struct bills_input *input) {
         if (fflush(stdout) != 0) run.failed++;
         rc = summary(&run, progress_now() - start);
     }
+    looker_stop(&run.looker);
     commitq_stop(run.q);
     store_close(run.store);
     for (int i = 0; run.slots != NULL && i < SETTLE_WINDOW; i++) free(run.slots[i].lines);
     free(run.slots);
+    for (int k = 0; k < 2; k++) {
+        free(run.chunks[k].slot);
+        free(run.chunks[k].reqs);
+        free(run.chunks[k].answered);
+        free(run.chunks[k].recs);
+    }
     free(run.scratch);
     free(run.line);
     json_doc_free(run.doc);

@@ -13,6 +13,11 @@
 /* Bills in flight: two batches of the commit queue, so that one is read
  * and parsed while the other commits. */
 #define SETTLE_WINDOW (2 * BATCH_MAX)
+/* Lines read and looked up in the journal at once while a run resumes
+ * (settle_batch.c: the lines a run before settled are answered from the
+ * journal without the commit queue). */
+#define SETTLE_RESUME_CHUNK BATCH_MAX
+_Static_assert(SETTLE_RESUME_CHUNK <= SETTLE_WINDOW, "a chunk fits in the window");
 /* A msgid derived from a bill's content: this prefix and the first
  * SETTLE_MSGID_HASH_HEX hex digits of its canonical request's SHA-256
  * (bill_request_hash: person, bill, scheme asked), so that settling the

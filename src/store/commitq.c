@@ -816,18 +816,24 @@ static int read_tail(struct commitq *q, struct store_err *err) {
     return 0;
 }
 
+/* A request's answer, blank. */
+static void req_reset(struct store_req *r) {
+    assert(r != NULL);
+    r->status = STORE_PENDING;
+    r->error = r->error_field = NULL;
+    r->error_line = -1;
+    r->replayed = r->has_state = false;
+    r->seq = r->result_setl_id = r->time_us = 0;
+    r->hash[0] = '\0';
+    r->err.msg[0] = '\0';
+}
+
 static void prepare_reqs(struct batch *b) {
     assert(b->n >= 1 && b->n <= BATCH_MAX);
     for (size_t i = 0; i < b->n; i++) {
         struct store_req *r = b->reqs[i];
         assert(r != NULL && (r->op == STORE_OP_SETTLE || r->op == STORE_OP_REVOKE));
-        r->status = STORE_PENDING;
-        r->error = r->error_field = NULL;
-        r->error_line = -1;
-        r->replayed = r->has_state = false;
-        r->seq = r->result_setl_id = r->time_us = 0;
-        r->hash[0] = '\0';
-        r->err.msg[0] = '\0';
+        req_reset(r);
         if (r->msgid[0] == '\0') make_msgid(r->msgid);
         assert(r->msgid[0] != '\0' && strlen(r->msgid) <= MSGID_BYTES_MAX);
     }
@@ -1085,6 +1091,38 @@ void commitq_stop(struct commitq *q) {
     wcache_free(&q->cache);
     free(q->ring);
     free(q);
+}
+
+int store_replay_settled(struct store *store, struct store_req *const *reqs, size_t n,
+                         int64_t *near_seq, struct journal_rec *recs, bool *answered,
+                         struct store_err *err) {
+    assert(store != NULL && reqs != NULL && recs != NULL && answered != NULL && n <= BATCH_MAX);
+    assert(near_seq != NULL && *near_seq >= 0);
+    const char *msgids[BATCH_MAX] = {NULL};
+    for (size_t i = 0; i < n; i++) {
+        assert(reqs[i]->op == STORE_OP_SETTLE && reqs[i]->bill != NULL);
+        assert(reqs[i]->msgid[0] != '\0' && strlen(reqs[i]->msgid) <= MSGID_BYTES_MAX);
+        msgids[i] = reqs[i]->msgid;
+    }
+    if (store_journal_by_msgids(store, *near_seq, msgids, n, recs, answered, err) != 0) return -1;
+    int count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!answered[i]) continue;
+        struct store_req *r = reqs[i];
+        char hash[HASH_HEX_BYTES + 1];
+        bill_request_hash(r->psn_no, r->bill, r->insutype_asked, hash);
+        /* what the queue's replay() answers from this record; a msgid
+         * reused for another request is the queue's to refuse */
+        answered[i] = recs[i].kind == JOURNAL_SETTLE && strcmp(hash, recs[i].req_hash) == 0;
+        if (!answered[i]) continue;
+        req_reset(r);
+        answer_from_rec(r, &recs[i]);
+        r->done_ = 1;
+        if (recs[i].seq >= *near_seq) *near_seq = recs[i].seq + 1;
+        count++;
+    }
+    assert(count >= 0 && (size_t)count <= n);
+    return count;
 }
 
 int commitq_submit(struct commitq *q, struct store_req *req) {

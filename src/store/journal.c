@@ -348,7 +348,8 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
         return 0;
     }
     for (size_t i = 0; i < FIELDS64_COUNT; i++) {
-        if (strlen(FIELDS64[i].key) == klen && memcmp(FIELDS64[i].key, key, klen) == 0) {
+        /* strncmp stops at the field's end: no strlen of every field */
+        if (strncmp(FIELDS64[i].key, key, klen) == 0 && FIELDS64[i].key[klen] == '\0') {
             *field_ptr(out, i) = v;
             return 0;
         }

@@ -512,6 +512,112 @@ int store_journal_by_msgid(struct store *s, const char *msgid, struct journal_re
     return rc;
 }
 
+/* The msgids looked for (store_journal_by_msgids), indexed by hash: the
+ * records read in seq order from near_seq on are matched against them as
+ * they come. */
+struct msgid_match {
+    const char *const *msgids;
+    struct journal_rec *recs;
+    bool *found;
+    size_t n, read;
+    int32_t *slots; /* open addressing: the first request index + 1, 0 empty */
+    int32_t *next;  /* the next request with the same msgid + 1, 0 none */
+    size_t mask;
+};
+
+static size_t msgid_slot(const char *msgid, size_t mask) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)msgid; *p != '\0'; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)h & mask;
+}
+
+static void match_index(struct msgid_match *m) {
+    assert(m != NULL && m->slots != NULL && m->next != NULL);
+    for (size_t i = 0; i < m->n; i++) {
+        size_t at = msgid_slot(m->msgids[i], m->mask);
+        while (m->slots[at] != 0 && strcmp(m->msgids[m->slots[at] - 1], m->msgids[i]) != 0)
+            at = (at + 1) & m->mask;
+        if (m->slots[at] == 0) {
+            m->slots[at] = (int32_t)i + 1;
+            continue;
+        }
+        size_t k = (size_t)m->slots[at] - 1; /* the same msgid again: at the chain's end */
+        while (m->next[k] != 0) k = (size_t)m->next[k] - 1;
+        m->next[k] = (int32_t)i + 1;
+    }
+}
+
+static int match_row(void *ctx, const struct journal_rec *rec) {
+    struct msgid_match *m = ctx;
+    assert(m->read < m->n);
+    size_t at = msgid_slot(rec->msgid, m->mask);
+    while (m->slots[at] != 0 && strcmp(m->msgids[m->slots[at] - 1], rec->msgid) != 0)
+        at = (at + 1) & m->mask;
+    for (int32_t i = m->slots[at]; i != 0; i = m->next[i - 1]) {
+        m->recs[i - 1] = *rec;
+        m->found[i - 1] = true;
+    }
+    return ++m->read == m->n ? 1 : 0; /* as many records as msgids: stop the scan */
+}
+
+/* The msgids not found from near_seq on, by msgid. */
+static int by_msgid_rest(struct store *s, struct reader *rd, struct msgid_match *m,
+                         struct store_err *err) {
+    const char **rest = malloc(m->n * sizeof *rest);
+    size_t *at = malloc(m->n * sizeof *at);
+    bool *rest_found = malloc(m->n * sizeof *rest_found);
+    struct journal_rec *rest_recs = NULL;
+    size_t count = 0;
+    for (size_t i = 0; rest && at && i < m->n; i++)
+        if (!m->found[i]) rest[count] = m->msgids[i], at[count++] = i;
+    if (count > 0) rest_recs = malloc(count * sizeof *rest_recs);
+    int rc = rest && at && rest_found && (count == 0 || rest_recs) ? 0 : -1;
+    if (rc != 0) store_errf(err, "journal lookup: out of memory");
+    if (rc == 0 && count > 0)
+        rc = s->ops->journal_by_msgid(rd->conn, rest, count, rest_recs, rest_found, err);
+    for (size_t k = 0; rc == 0 && k < count; k++) {
+        m->found[at[k]] = rest_found[k];
+        if (rest_found[k]) m->recs[at[k]] = rest_recs[k];
+    }
+    free(rest);
+    free(at);
+    free(rest_found);
+    free(rest_recs);
+    return rc;
+}
+
+int store_journal_by_msgids(struct store *s, int64_t near_seq, const char *const *msgids, size_t n,
+                            struct journal_rec *recs, bool *found, struct store_err *err) {
+    assert(s != NULL && msgids != NULL && recs != NULL && found != NULL && n <= BATCH_MAX);
+    if (n == 0) return 0;
+    size_t slots = 2;
+    while (slots < 2 * n) slots *= 2;
+    struct msgid_match m = {
+        msgids,   recs, found, n, 0, calloc(slots, sizeof(int32_t)), calloc(n, sizeof(int32_t)),
+        slots - 1};
+    if (m.slots == NULL || m.next == NULL) {
+        free(m.slots), free(m.next);
+        store_errf(err, "journal lookup: out of memory");
+        return -1;
+    }
+    memset(found, 0, n * sizeof *found);
+    if (near_seq > 0) match_index(&m);
+    struct reader *rd = reader_take(s);
+    /* one read transaction (SQLite: one lock, not one a statement) */
+    int rc = s->ops->snapshot_begin(rd->conn, err);
+    if (rc == 0 && near_seq > 0 && s->ops->journal_scan(rd->conn, near_seq, match_row, &m, err) < 0)
+        rc = -1;
+    if (rc == 0) rc = by_msgid_rest(s, rd, &m, err);
+    s->ops->rollback(rd->conn);
+    reader_give(rd);
+    free(m.slots);
+    free(m.next);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        assert(!found[i] || strcmp(recs[i].msgid, msgids[i]) == 0);
+    return rc;
+}
+
 int store_settlement_bill(struct store *s, int64_t setl_id, struct bill *bill,
                           struct bill_line *lines, int32_t lines_max, bool *found,
                           struct store_err *err) {

@@ -585,6 +585,28 @@ int store_person_get(struct store *store, const char *psn_no, struct store_perso
 /* The journal record committed under msgid (the store's: CODE:MSGID). */
 int store_journal_by_msgid(struct store *store, const char *msgid, struct journal_rec *rec,
                            bool *found, struct store_err *err);
+/* The journal records committed under msgids[0..n) (n at most BATCH_MAX),
+ * found[i] saying whether msgids[i] is there, read in one snapshot: first
+ * among the n records from near_seq on (one read in seq order: cheap when
+ * the msgids are those of records written in that order, as a file's
+ * bills are; near_seq 0: none), then the rest by msgid (one statement a
+ * msgid on SQLite, one round trip on PostgreSQL). */
+int store_journal_by_msgids(struct store *store, int64_t near_seq, const char *const *msgids,
+                            size_t n, struct journal_rec *recs, bool *found, struct store_err *err);
+/* Answers without the commit queue those of the settle requests
+ * reqs[0..n) (n at most BATCH_MAX, each with its msgid) that are replays:
+ * whose msgid the journal holds for a settlement of the same request (the
+ * same canonical request hash). Each is answered as the commit queue
+ * answers a replay (STORE_DONE, replayed, the first settlement's seq, time,
+ * hash and figures) and answered[i] set; the others are left as they were,
+ * for commitq_submit to answer (a msgid not there, or there for another
+ * request, or settled meanwhile). *near_seq: where to look first
+ * (store_journal_by_msgids; 0: nowhere), moved past the records answered
+ * from. recs is scratch of n records. Returns how many were answered, or
+ * -1 (nothing answered). Thread-safe. */
+int store_replay_settled(struct store *store, struct store_req *const *reqs, size_t n,
+                         int64_t *near_seq, struct journal_rec *recs, bool *answered,
+                         struct store_err *err);
 /* The bill settlement setl_id was settled from, as the journal keeps it
  * (lines into lines[0..lines_max)); *found false for a record of a release
  * before bills were kept. */

@@ -389,7 +389,10 @@ static void bind_text(sqlite3_stmt *s, int i, const char *text) {
 static void col_text(sqlite3_stmt *s, int i, char *out, size_t size) {
     assert(s != NULL && out != NULL && size > 0 && i >= 0 && i < sqlite3_column_count(s));
     const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(out, size, "%s", t ? (const char *)t : "");
+    size_t len = t != NULL ? (size_t)sqlite3_column_bytes(s, i) : 0; /* after column_text */
+    if (len >= size) len = size - 1;                                 /* as snprintf cuts it */
+    if (len > 0) memcpy(out, t, len);
+    out[len] = '\0';
 }
 
 /* ---- registry --------------------------------------------------------- */
