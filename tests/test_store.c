@@ -433,6 +433,13 @@ static void test_checkpoint(void **state) {
     assert_int_equal(commitq_start(b, 1, &qb, &err), 0); /* a second writer catches up */
     settle_e1(qb, "cp3", 20000, &r, &bill, &line);
     assert_int_equal(r.state_after.admissions, 3);
+    /* in memory, as a restart after a kill does: no table written before
+     * its own checkpoint (C where the first writer left it) */
+    int64_t c_before = c;
+    checkpoint_of(b, &c, &t);
+    assert_int_equal(c, c_before);
+    assert_true(c < t);
+    assert_e1(b, &r.state_after);
     commitq_stop(qb);
     checkpoint_of(b, &c, &t);
     assert_int_equal(c, t);

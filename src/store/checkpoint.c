@@ -348,6 +348,23 @@ static int replay_after(struct store *store, struct pending *acc, int64_t from_s
     return rc;
 }
 
+int checkpoint_load_pending(struct store *store, struct pending *p, int64_t records_max,
+                            int64_t *checkpoint_seq, int64_t *tail_seq, struct store_err *err) {
+    assert(store != NULL && p != NULL && p->base_seq == -1 && p->state_count == 0);
+    assert(records_max >= 1 && records_max <= CHECKPOINT_RECORDS_MAX);
+    bool found = false;
+    if (store_ops(store)->checkpoint_get(store_conn(store), checkpoint_seq, &found, tail_seq,
+                                         err) != 0)
+        return -1;
+    /* replay_after's memory bound (a write to the tables) is never reached:
+     * fewer records than CHECKPOINT_RECORDS_MAX touch fewer states */
+    if (!found || *checkpoint_seq >= *tail_seq || *tail_seq - *checkpoint_seq >= records_max)
+        return 1;
+    int rc = replay_after(store, p, *checkpoint_seq, *tail_seq, err);
+    assert(rc != 0 || p->state_count < CHECKPOINT_RECORDS_MAX);
+    return rc;
+}
+
 int checkpoint_catch_up(struct store *store, int64_t *checkpoint_seq, int64_t *tail_seq,
                         struct store_err *err) {
     assert(store != NULL && checkpoint_seq != NULL && tail_seq != NULL);

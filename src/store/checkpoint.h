@@ -71,6 +71,19 @@ int pending_write(const struct pending *p, struct store *store, struct store_err
 int checkpoint_catch_up(struct store *store, int64_t *checkpoint_seq, int64_t *tail_seq,
                         struct store_err *err);
 
+/* Inside a write transaction, for a commit queue that holds no pending
+ * effect (p invalid, base_seq -1: it has just started, or a batch failed):
+ * replays the records after C into p instead of the tables, when there are
+ * fewer than records_max of them (a process killed before its checkpoint
+ * left at most that many), so that a restart reads them and writes nothing
+ * until its own next checkpoint. 0: p holds the effect of (C, tail], its
+ * base_seq and last_seq still -1 for the caller to set under p's lock
+ * (readers ignore it until then); 1: nothing done (no records after C, a
+ * store without a checkpoint, or too many: catch up instead); -1 with err
+ * (p then holds part of it: reset it). */
+int checkpoint_load_pending(struct store *store, struct pending *p, int64_t records_max,
+                            int64_t *checkpoint_seq, int64_t *tail_seq, struct store_err *err);
+
 /* The effect of one settle or revoke record on a year state (without the
  * account: delta.acct_balc_fen is ignored; state NULL: none) and its
  * postings; returns the

@@ -785,10 +785,33 @@ static int sync_checkpoint(struct commitq *q, struct store_err *err) {
         return -1;
     assert(p->base_seq <= p->last_seq);
     if (found && p->base_seq == checkpoint_seq && p->last_seq == tail_seq) return 0;
+    bool fresh = p->base_seq == -1; /* started, or a batch failed: nothing is held */
     pthread_mutex_lock(&p->lock);
     pending_reset(p, -1);
     pthread_mutex_unlock(&p->lock);
     wcache_clear(&q->cache);
+    /* records a killed process left after its checkpoint: held in memory
+     * like this queue's own, written at its next checkpoint (a restart
+     * writes nothing first); another live writer's records are written to
+     * the tables at once (checkpoint_catch_up), so that each is replayed
+     * once, not at every batch that follows one of them */
+    int loaded = fresh ? checkpoint_load_pending(q->store, p, q->checkpoint_records,
+                                                 &checkpoint_seq, &tail_seq, err)
+                       : 1;
+    if (loaded == -1) {
+        pthread_mutex_lock(&p->lock);
+        pending_reset(p, -1);
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    if (loaded == 0) {
+        pthread_mutex_lock(&p->lock);
+        p->base_seq = checkpoint_seq;
+        p->last_seq = tail_seq;
+        pthread_mutex_unlock(&p->lock);
+        assert(checkpoint_seq < tail_seq);
+        return 0;
+    }
     if (checkpoint_catch_up(q->store, &checkpoint_seq, &tail_seq, err) != 0) return -1;
     /* caught up: the tables are current to the tail, nothing is pending */
     assert(checkpoint_seq <= tail_seq && tail_seq >= 0);
