@@ -50,8 +50,7 @@ enum vector_verdict conformance_funds_run(const char *path, const struct json_va
     } else if (funds_vector_from_json(root, load_policy, &pd, v, err, sizeof err) != 0) {
         snprintf(message, message_size, "%s", err);
     } else if (v->kind == FUNDS_KIND_NOT_BUILT) {
-        snprintf(message, message_size, "unsupported kind %s (not built yet)",
-                 v->kind_name);
+        snprintf(message, message_size, "unsupported kind %s (not built yet)", v->kind_name);
         verdict = VECTOR_NOT_RUN;
     } else if (v->kind == FUNDS_KIND_UNKNOWN) {
         snprintf(message, message_size, "kind: unknown kind '%s'", v->kind_name);
