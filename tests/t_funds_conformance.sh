@@ -75,6 +75,35 @@ printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: e
     || fail "broken policy not E_POLICY: $out"
 [ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 3 failed" ] || fail "wrong copies: last line"
 
+# §6-8's kinds: a DIP institution's figure is named by its path; a budget
+# settlement at the limit of 4096 settlements is decoded whole (each one
+# counted once), one more is E_BAD_AMOUNT.
+mkdir -p "$tmp/pay/vectors"
+d=$(ls "$funds"/vectors/086-*.json)
+sed 's/"due": 16270.78/"due": 16270.79/' "$d" > "$tmp/pay/vectors/a-wrong-dip-due.json"
+python3 - "$tmp/pay/vectors" <<'PY'
+import json, sys
+def setl(i):
+    return {"setl_id": "S%d" % i, "psn_no": "P1", "med_type": "11", "dise_codg": "J06.9",
+            "setl_time": "2020-03-01 10:00:00", "revoked": False, "medfee_sumamt": 2.0,
+            "inscp_scp_amt": 2.0, "hifp_pay": 1.0, "hifob_pay": 0.0, "hifmi_pay": 0.0,
+            "maf_pay": 0.0, "fund_pay_sumamt": 1.0, "psn_part_amt": 1.0, "acct_pay": 0.0,
+            "acct_mulaid_pay": 0.0, "psn_cash_pay": 1.0}
+for name, n, expect in [("b-limit", 4096, {"F": 4096.0, "reward": 2.0, "due": 4098.0}),
+                        ("c-over-limit", 4097, {"error": "E_BAD_AMOUNT"})]:
+    v = {"format": "yibao-funds-vector/1", "name": name, "kind": "budget_settlement",
+         "input": {"budget": 4100.0, "savings_corridor": 0.1, "savings_share": 0.5,
+                   "overspend_corridor": 0.1, "overspend_share": 0.5,
+                   "settlements": [setl(i) for i in range(n)]}, "expect": expect}
+    json.dump(v, open("%s/%s.json" % (sys.argv[1], name), "w"))
+PY
+out=$(timeout 30 "$yibao" conformance "$tmp/pay/vectors"); rc=$?
+[ "$rc" -eq 1 ] || fail "payment copies: exit $rc, want 1"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/pay/vectors/a-wrong-dip-due.json: institutions.H1.due: expected 16270.79, got 16270.78$" \
+    || fail "wrong DIP due not named: $out"
+printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/b-limit.json$" || fail "4096 settlements: $out"
+printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/c-over-limit.json$" || fail "4097 settlements: $out"
+
 # Settlement vectors and funds vectors together: the counts add up.
 out=$(timeout 120 "$yibao" conformance "$YIBAO_SHARED/conformance/vectors" "$funds/vectors"); rc=$?
 [ "$rc" -eq 0 ] || fail "both suites: exit $rc"

@@ -130,7 +130,7 @@ static enum funds_code run_quota(const struct funds_vector *v, struct funds_outc
 }
 
 static enum funds_code run_dip(const struct funds_vector *v, struct funds_outcome *out) {
-    static struct dip_due dues[PAY_INSTITUTIONS_MAX]; /* not core: the app may keep scratch */
+    struct dip_due dues[PAY_INSTITUTIONS_MAX];
     char name[FUNDS_FIGURE_NAME_BYTES];
     assert(v->dip.institution_count <= PAY_INSTITUTIONS_MAX);
     enum funds_code code = dip_settlement(&v->dip, dues);

@@ -445,11 +445,12 @@ static enum funds_code wire_settlement(struct funds_vector *v, const struct json
     return FUNDS_OK;
 }
 
-/* Appends the array's settlements to v->settlements; *first: where. */
+/* Appends the array's settlements to v->settlements; *first: where,
+ * *count: how many (never v->settlement_count itself, which counts all). */
 static enum funds_code wire_settlements(struct funds_vector *v, const struct json_value *j,
                                         const char *path, int32_t *first, int32_t *count) {
     char here[96];
-    assert(first != NULL && count != NULL);
+    assert(first != NULL && count != NULL && count != &v->settlement_count);
     *first = v->settlement_count;
     *count = 0;
     if (j == NULL || j->type != JSON_ARRAY ||
@@ -500,7 +501,7 @@ static enum funds_code wire_quotas(struct funds_vector *v, const struct json_val
 static enum funds_code budget_input(struct funds_vector *v, const struct json_value *in) {
     struct budget_terms *t = &v->budget;
     const struct json_value *quotas = json_get(in, "quotas");
-    int32_t first = 0;
+    int32_t first = 0, count = 0;
     assert(v != NULL && in != NULL);
     if (wire_money(v, json_get(in, "budget"), "budget", &t->budget_fen) != FUNDS_OK ||
         wire_ratio(v, json_get(in, "savings_corridor"), "savings_corridor", RATIO_ONE_BP,
@@ -511,8 +512,7 @@ static enum funds_code budget_input(struct funds_vector *v, const struct json_va
                    &t->overspend_corridor_bp) != FUNDS_OK ||
         wire_ratio(v, json_get(in, "overspend_share"), "overspend_share", RATIO_ONE_BP,
                    &t->overspend_share_bp) != FUNDS_OK ||
-        wire_settlements(v, json_get(in, "settlements"), "settlements", &first,
-                         &v->settlement_count) != FUNDS_OK)
+        wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count) != FUNDS_OK)
         return v->code;
     if (quotas != NULL && wire_quotas(v, quotas) != FUNDS_OK) return v->code;
     v->joined = v->has_quotas; /* "the list the institution joined" */
