@@ -11,7 +11,8 @@
  * identities; the comparison answers 0 or -1 with a terminated message.
  * The core's asserts (on in this build) check the rest. Nothing may crash
  * or leak. Corpus: fuzz/corpus/funds_vector (the shared vectors 000-059
- * with their policy paths renamed). */
+ * with their policy paths renamed, and vectors of §6-8's kinds, which
+ * name no policy, as shipped). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,21 @@ static void check_outcome(const struct funds_vector *v, const struct funds_outco
                       figure(o, "subsidy")->value;
         check(sum == figure(o, "pool")->value + figure(o, "catastrophic")->value,
               "own + assisted + subsidy = pool + catastrophic");
+    }
+    if (v->kind == FUNDS_KIND_BUDGET_SETTLEMENT) {
+        check(figure(o, "due")->value == figure(o, "F")->value + figure(o, "adjustment")->value,
+              "due = F + adjustment");
+        check(figure(o, "reward")->value == 0 || figure(o, "shared")->value == 0,
+              "reward and shared never both");
+    }
+    if (v->kind == FUNDS_KIND_PAYMENT_RUN)
+        check(figure(o, "paid")->value + figure(o, "withhold")->value ==
+                  figure(o, "payable")->value,
+              "paid + withhold = payable");
+    if (v->kind == FUNDS_KIND_DIP_SETTLEMENT) { /* Σ due is the budget, or 0 without points */
+        int64_t total = 0;
+        for (int32_t i = 1; i < o->count; i += 3) total += o->figures[i].value;
+        check(total == v->dip.budget_fen || total == 0, "dues add up to the budget");
     }
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # t_funds_conformance.sh: `yibao conformance` over the shared funds vectors
 # (FUNDS.md §9, ../shared/conformance/funds/vectors). Every vector of a kind
-# built so far (issue 16: employee_month, resident_year,
+# built so far passes: issue 16's employee_month, resident_year,
 # premium_from_account, bind, benefit_start_employee,
-# benefit_start_resident, retirement_check) passes: 123 of them. The others
-# (§6-8's kinds, issue 17, and the family-sharing yibao-vector/1 files with
-# `holders`, §5 Step 7b) are NOTRUN lines naming the kind, counted apart
-# (99), never PASS. Then a wrong expected figure, a wrong expected error
+# benefit_start_resident, retirement_check (123) and issue 17's
+# budget_settlement, quota_adjustment, dip_settlement, capitation,
+# payment_run, year_end_payment, months_of_support, ratios (59): 182 in
+# all. The others, only the family-sharing yibao-vector/1 files with
+# `holders` (§5 Step 7b), are NOTRUN lines naming the kind, counted apart
+# (40), never PASS. Then a wrong expected figure, a wrong expected error
 # and a policy that breaks §1 are shown to fail, naming what differs.
 set -uo pipefail
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -24,13 +26,14 @@ if [ -z "$funds" ] || [ ! -d "$funds/vectors" ]; then
 fi
 
 built='employee_month|resident_year|premium_from_account|bind|benefit_start_employee|benefit_start_resident|retirement_check'
+built="$built|budget_settlement|quota_adjustment|dip_settlement|capitation|payment_run|year_end_payment|months_of_support|ratios"
 out=$(timeout 120 "$yibao" conformance "$funds/vectors" 2>"$tmp/err"); rc=$?
 [ "$rc" -eq 0 ] || fail "funds vectors: exit $rc"
-[ "$(printf '%s\n' "$out" | tail -n 1)" = "123 passed, 0 failed" ] \
-    || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '123 passed, 0 failed'"
-[ "$(printf '%s\n' "$out" | tail -n 2 | head -n 1)" = "99 not run (unsupported kind)" ] \
-    || fail "funds vectors: no '99 not run (unsupported kind)' line"
-[ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 99 ] || fail "NOTRUN lines != 99"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "182 passed, 0 failed" ] \
+    || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '182 passed, 0 failed'"
+[ "$(printf '%s\n' "$out" | tail -n 2 | head -n 1)" = "40 not run (unsupported kind)" ] \
+    || fail "funds vectors: no '40 not run (unsupported kind)' line"
+[ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 40 ] || fail "NOTRUN lines != 40"
 ! printf '%s\n' "$out" | grep -q '^FAIL ' || fail "a FAIL line: $(printf '%s\n' "$out" | grep '^FAIL ' | head -3)"
 [ ! -s "$tmp/err" ] || fail "stderr not empty: $(head -c 300 "$tmp/err")"
 
@@ -41,6 +44,7 @@ for f in "$funds"/vectors/*.json; do
     if printf '%s' "$kind" | grep -Eqx "$built"; then
         [ "${line%% *}" = "PASS" ] || fail "$kind vector not passed: $line"
     else
+        [ "$kind" = "family_sharing" ] || fail "a vector of kind $kind is neither built nor family sharing"
         [ "${line%% *}" = "NOTRUN" ] || fail "$kind vector not reported as not run: $line"
         printf '%s' "$line" | grep -q "unsupported kind" || fail "NOTRUN line does not say why: $line"
     fi
@@ -71,10 +75,39 @@ printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: e
     || fail "broken policy not E_POLICY: $out"
 [ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 3 failed" ] || fail "wrong copies: last line"
 
+# §6-8's kinds: a DIP institution's figure is named by its path; a budget
+# settlement at the limit of 4096 settlements is decoded whole (each one
+# counted once), one more is E_BAD_AMOUNT.
+mkdir -p "$tmp/pay/vectors"
+d=$(ls "$funds"/vectors/086-*.json)
+sed 's/"due": 16270.78/"due": 16270.79/' "$d" > "$tmp/pay/vectors/a-wrong-dip-due.json"
+python3 - "$tmp/pay/vectors" <<'PY'
+import json, sys
+def setl(i):
+    return {"setl_id": "S%d" % i, "psn_no": "P1", "med_type": "11", "dise_codg": "J06.9",
+            "setl_time": "2020-03-01 10:00:00", "revoked": False, "medfee_sumamt": 2.0,
+            "inscp_scp_amt": 2.0, "hifp_pay": 1.0, "hifob_pay": 0.0, "hifmi_pay": 0.0,
+            "maf_pay": 0.0, "fund_pay_sumamt": 1.0, "psn_part_amt": 1.0, "acct_pay": 0.0,
+            "acct_mulaid_pay": 0.0, "psn_cash_pay": 1.0}
+for name, n, expect in [("b-limit", 4096, {"F": 4096.0, "reward": 2.0, "due": 4098.0}),
+                        ("c-over-limit", 4097, {"error": "E_BAD_AMOUNT"})]:
+    v = {"format": "yibao-funds-vector/1", "name": name, "kind": "budget_settlement",
+         "input": {"budget": 4100.0, "savings_corridor": 0.1, "savings_share": 0.5,
+                   "overspend_corridor": 0.1, "overspend_share": 0.5,
+                   "settlements": [setl(i) for i in range(n)]}, "expect": expect}
+    json.dump(v, open("%s/%s.json" % (sys.argv[1], name), "w"))
+PY
+out=$(timeout 30 "$yibao" conformance "$tmp/pay/vectors"); rc=$?
+[ "$rc" -eq 1 ] || fail "payment copies: exit $rc, want 1"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/pay/vectors/a-wrong-dip-due.json: institutions.H1.due: expected 16270.79, got 16270.78$" \
+    || fail "wrong DIP due not named: $out"
+printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/b-limit.json$" || fail "4096 settlements: $out"
+printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/c-over-limit.json$" || fail "4097 settlements: $out"
+
 # Settlement vectors and funds vectors together: the counts add up.
 out=$(timeout 120 "$yibao" conformance "$YIBAO_SHARED/conformance/vectors" "$funds/vectors"); rc=$?
 [ "$rc" -eq 0 ] || fail "both suites: exit $rc"
-[ "$(printf '%s\n' "$out" | tail -n 1)" = "251 passed, 0 failed" ] || fail "both suites: $(printf '%s\n' "$out" | tail -n 1)"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "310 passed, 0 failed" ] || fail "both suites: $(printf '%s\n' "$out" | tail -n 1)"
 
 [ $status -eq 0 ] && echo "t_funds_conformance: ok"
 exit $status

@@ -5,13 +5,19 @@
 #include "app/funds_case.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/report.h"
 
 static void put(struct funds_outcome *out, const char *name, enum funds_figure_type type,
                 int64_t value) {
     assert(out != NULL && name != NULL);
     assert(out->count >= 0 && out->count < FUNDS_FIGURES_MAX);
-    out->figures[out->count++] = (struct funds_figure){name, type, value};
+    struct funds_figure *f = &out->figures[out->count++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->type = type;
+    f->value = value;
 }
 
 static enum funds_code run_employee_month(const struct funds_vector *v, struct funds_outcome *out) {
@@ -97,6 +103,98 @@ static enum funds_code run_retirement(const struct funds_vector *v, struct funds
     return FUNDS_OK;
 }
 
+/* ---- §6-8 (payment.h, report.h) ---- */
+
+static enum funds_code run_budget(const struct funds_vector *v, struct funds_outcome *out) {
+    struct quota_result q;
+    struct budget_result b;
+    quota_adjustment(&v->quotas, v->joined, v->settlements, v->settlement_count, &q);
+    budget_settlement(&v->budget, q.f_rest_fen, &b);
+    assert(b.due_fen == b.f_fen + b.adjustment_fen);
+    put(out, "F", FIGURE_MONEY, b.f_fen);
+    put(out, "reward", FIGURE_MONEY, b.reward_fen);
+    put(out, "shared", FIGURE_MONEY, b.shared_fen);
+    put(out, "due", FIGURE_MONEY, b.due_fen);
+    put(out, "adjustment", FIGURE_MONEY, b.adjustment_fen);
+    return FUNDS_OK;
+}
+
+static enum funds_code run_quota(const struct funds_vector *v, struct funds_outcome *out) {
+    struct quota_result q;
+    quota_adjustment(&v->quotas, v->joined, v->settlements, v->settlement_count, &q);
+    assert(v->joined || (q.cases == 0 && q.adjustment_fen == 0));
+    put(out, "cases", FIGURE_COUNT, q.cases);
+    put(out, "adjustment", FIGURE_MONEY, q.adjustment_fen);
+    put(out, "F_rest", FIGURE_MONEY, q.f_rest_fen);
+    return FUNDS_OK;
+}
+
+static enum funds_code run_dip(const struct funds_vector *v, struct funds_outcome *out) {
+    struct dip_due dues[PAY_INSTITUTIONS_MAX];
+    char name[FUNDS_FIGURE_NAME_BYTES];
+    assert(v->dip.institution_count <= PAY_INSTITUTIONS_MAX);
+    enum funds_code code = dip_settlement(&v->dip, dues);
+    if (code != FUNDS_OK) return code;
+    for (int32_t i = 0; i < v->dip.institution_count; i++) {
+        const char *fix = v->dip.institutions[i].fixmedins_code;
+        snprintf(name, sizeof name, "institutions.%s.F", fix);
+        put(out, name, FIGURE_MONEY, dues[i].f_fen);
+        snprintf(name, sizeof name, "institutions.%s.due", fix);
+        put(out, name, FIGURE_MONEY, dues[i].due_fen);
+        snprintf(name, sizeof name, "institutions.%s.adjustment", fix);
+        put(out, name, FIGURE_MONEY, dues[i].adjustment_fen);
+    }
+    return FUNDS_OK;
+}
+
+static enum funds_code run_capitation(const struct funds_vector *v, struct funds_outcome *out) {
+    struct capitation_result c;
+    capitation(v->year, v->rate_fen, v->signed_, v->signed_count, v->settlements,
+               v->settlement_count, &c);
+    assert(c.adjustment_fen == c.capitation_fen - c.covered_fen);
+    put(out, "months", FIGURE_COUNT, c.months);
+    put(out, "capitation", FIGURE_MONEY, c.capitation_fen);
+    put(out, "covered", FIGURE_MONEY, c.covered_fen);
+    put(out, "adjustment", FIGURE_MONEY, c.adjustment_fen);
+    return FUNDS_OK;
+}
+
+static enum funds_code run_payment(const struct funds_vector *v, struct funds_outcome *out) {
+    struct payment_run_result r;
+    struct year_end_result y;
+    assert(v->kind == FUNDS_KIND_PAYMENT_RUN || v->kind == FUNDS_KIND_YEAR_END_PAYMENT);
+    if (v->kind == FUNDS_KIND_YEAR_END_PAYMENT) {
+        year_end_payment(v->deposit_fen, v->sanctions_fen, v->adjustment_fen, &y);
+        put(out, "released", FIGURE_MONEY, y.released_fen);
+        put(out, "paid", FIGURE_MONEY, y.paid_fen);
+        return FUNDS_OK;
+    }
+    payment_run(v->month, v->withhold_rate_bp, v->settlements, v->settlement_count, &r);
+    assert(r.paid_fen + r.withhold_fen == r.payable_fen);
+    put(out, "payable", FIGURE_MONEY, r.payable_fen);
+    put(out, "withhold", FIGURE_MONEY, r.withhold_fen);
+    put(out, "paid", FIGURE_MONEY, r.paid_fen);
+    return FUNDS_OK;
+}
+
+static enum funds_code run_report(const struct funds_vector *v, struct funds_outcome *out) {
+    struct report_ratios r;
+    int64_t tenths = 0;
+    assert(v->kind == FUNDS_KIND_MONTHS_OF_SUPPORT || v->kind == FUNDS_KIND_RATIOS);
+    if (v->kind == FUNDS_KIND_MONTHS_OF_SUPPORT) {
+        bool finite = report_months_of_support(v->balance_fen, v->spending_12m_fen, &tenths);
+        put(out, "months", finite ? FIGURE_TENTHS : FIGURE_INFINITY, tenths);
+        return FUNDS_OK;
+    }
+    report_ratios(v->settlements, v->settlement_count, v->enrolled, v->should_insure, &r);
+    put(out, "policy_scope_ratio", r.has_policy_scope ? FIGURE_HUNDREDTHS : FIGURE_NULL,
+        r.policy_scope);
+    put(out, "actual_ratio", r.has_actual ? FIGURE_HUNDREDTHS : FIGURE_NULL, r.actual);
+    put(out, "participation_rate", r.has_participation ? FIGURE_HUNDREDTHS : FIGURE_NULL,
+        r.participation);
+    return FUNDS_OK;
+}
+
 static enum funds_code run_kind(const struct funds_vector *v, struct funds_outcome *out) {
     enum funds_code code;
     assert(v->kind >= 0 && v->kind < FUNDS_KIND_BUILT_COUNT);
@@ -111,6 +209,14 @@ static enum funds_code run_kind(const struct funds_vector *v, struct funds_outco
     case FUNDS_KIND_BENEFIT_START_EMPLOYEE: return run_start_employee(v, out);
     case FUNDS_KIND_BENEFIT_START_RESIDENT: return run_start_resident(v, out);
     case FUNDS_KIND_RETIREMENT_CHECK: return run_retirement(v, out);
+    case FUNDS_KIND_BUDGET_SETTLEMENT: return run_budget(v, out);
+    case FUNDS_KIND_QUOTA_ADJUSTMENT: return run_quota(v, out);
+    case FUNDS_KIND_DIP_SETTLEMENT: return run_dip(v, out);
+    case FUNDS_KIND_CAPITATION: return run_capitation(v, out);
+    case FUNDS_KIND_PAYMENT_RUN:
+    case FUNDS_KIND_YEAR_END_PAYMENT: return run_payment(v, out);
+    case FUNDS_KIND_MONTHS_OF_SUPPORT:
+    case FUNDS_KIND_RATIOS: return run_report(v, out);
     case FUNDS_KIND_NOT_BUILT:
     case FUNDS_KIND_UNKNOWN: break;
     }

@@ -6,8 +6,8 @@
  * vector), institutions, one person, an optional starting state and steps
  * (settle or revoke) with expectations. One line per vector, PASS or FAIL
  * with the first differing field, then "N passed, N failed". A vector of a
- * kind not built yet (a funds kind of FUNDS.md §6-8, or a settlement
- * vector with family-sharing `holders`, §5 Step 7b) is a NOTRUN line,
+ * kind not built yet (a settlement vector with family-sharing `holders`,
+ * FUNDS.md §5 Step 7b; every funds kind of §9 is built) is a NOTRUN line,
  * counted apart ("N not run (unsupported kind)" before the last line),
  * neither passed nor failed. Exit 1 on any failure. */
 #include <assert.h>

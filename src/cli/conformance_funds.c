@@ -1,9 +1,11 @@
 /* conformance_funds.c: runs one yibao-funds-vector/1 file (FUNDS.md §9):
  * decodes it (src/codec/funds_vector_json.c), with its policies read
  * relative to the vector's folder, runs the case (src/app/funds_case.c)
- * and compares the figures with `expect`. A kind of §6-8 (issue 17) is
- * reported as not run: counting it as passed would claim rules that do not
- * exist, counting it as failed would hide the real failures among them. */
+ * and compares the figures with `expect`. Every kind of §9 is built (§2-5
+ * in issue 16, §6-8 in issue 17); FUNDS_KIND_NOT_BUILT stays for a kind
+ * listed but not built, reported as not run: counting it as passed would
+ * claim rules that do not exist, counting it as failed would hide the real
+ * failures among them. */
 #include "cli/conformance_funds.h"
 
 #include <assert.h>
@@ -48,8 +50,7 @@ enum vector_verdict conformance_funds_run(const char *path, const struct json_va
     } else if (funds_vector_from_json(root, load_policy, &pd, v, err, sizeof err) != 0) {
         snprintf(message, message_size, "%s", err);
     } else if (v->kind == FUNDS_KIND_NOT_BUILT) {
-        snprintf(message, message_size, "unsupported kind %s (FUNDS.md §6-8, not built yet)",
-                 v->kind_name);
+        snprintf(message, message_size, "unsupported kind %s (not built yet)", v->kind_name);
         verdict = VECTOR_NOT_RUN;
     } else if (v->kind == FUNDS_KIND_UNKNOWN) {
         snprintf(message, message_size, "kind: unknown kind '%s'", v->kind_name);

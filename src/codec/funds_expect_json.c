@@ -35,6 +35,9 @@ static void figure_text(const struct funds_figure *f, char *out, size_t size) {
     case FIGURE_NULL: snprintf(out, size, "null"); return;
     case FIGURE_BOOL: snprintf(out, size, "%s", f->value ? "true" : "false"); return;
     case FIGURE_FLAGS: snprintf(out, size, "%s", f->value ? "[contribution_short]" : "[]"); return;
+    case FIGURE_TENTHS: scaled_format(f->value, 1, out, size); return;
+    case FIGURE_HUNDREDTHS: scaled_format(f->value, 2, out, size); return;
+    case FIGURE_INFINITY: snprintf(out, size, "\"\u221e\""); return;
     }
     snprintf(out, size, "?");
 }
@@ -66,6 +69,13 @@ static bool figure_equal(const struct funds_figure *f, const struct json_value *
     case FIGURE_NULL: return e->type == JSON_NULL;
     case FIGURE_BOOL: return e->type == (f->value ? JSON_TRUE : JSON_FALSE);
     case FIGURE_FLAGS: return flags_equal(e, f->value);
+    case FIGURE_TENTHS:
+        return e->type == JSON_NUMBER && field_scaled(e, 1, STATE_FEN_MAX, &expected) == 0 &&
+               expected == f->value;
+    case FIGURE_HUNDREDTHS:
+        return e->type == JSON_NUMBER && field_scaled(e, 2, STATE_FEN_MAX, &expected) == 0 &&
+               expected == f->value;
+    case FIGURE_INFINITY: return e->type == JSON_STRING && strcmp(e->text, "\u221e") == 0;
     }
     return false;
 }
@@ -80,9 +90,35 @@ static void expected_text(const struct json_value *e, char *out, size_t size) {
     else snprintf(out, size, "%s", json_type_name(e->type));
 }
 
+/* Every field of the object, by its path: an object in `expect` (a DIP
+ * institution's figures) is compared field by field, "institutions.H1.F". */
+static int compare_fields(const struct json_value *obj, const char *prefix,
+                          const struct funds_outcome *outcome, char *message, size_t message_size) {
+    char want[SHOWN_BYTES * 2], got[SHOWN_BYTES], name[FUNDS_FIGURE_NAME_BYTES];
+    assert(obj != NULL && obj->type == JSON_OBJECT && prefix != NULL);
+    for (const struct json_value *e = obj->child; e != NULL; e = e->next) {
+        int n = snprintf(name, sizeof name, "%s%s", prefix, e->key);
+        if (n < 0 || (size_t)n >= sizeof name)
+            return snprintf(message, message_size, "%.60s: name too long", name), -1;
+        const struct funds_figure *f = figure_find(outcome, name);
+        if (f == NULL && e->type == JSON_OBJECT && strlen(name) + 2 < sizeof name) {
+            name[n] = '.';
+            name[n + 1] = '\0';
+            if (compare_fields(e, name, outcome, message, message_size) != 0) return -1;
+            continue;
+        }
+        if (f == NULL) return snprintf(message, message_size, "%s: unknown field", name), -1;
+        if (figure_equal(f, e)) continue;
+        expected_text(e, want, sizeof want);
+        figure_text(f, got, sizeof got);
+        snprintf(message, message_size, "%s: expected %s, got %s", name, want, got);
+        return -1;
+    }
+    return 0;
+}
+
 int funds_expect_compare(const struct json_value *expect, const struct funds_outcome *outcome,
                          const char *why, char *message, size_t message_size) {
-    char want[SHOWN_BYTES * 2], got[SHOWN_BYTES];
     assert(outcome != NULL && message != NULL && message_size > 0);
     message[0] = '\0';
     if (expect == NULL || expect->type != JSON_OBJECT)
@@ -103,14 +139,5 @@ int funds_expect_compare(const struct json_value *expect, const struct funds_out
         if (why && why[0]) snprintf(message + strlen(message), message_size - strlen(message), ")");
         return -1;
     }
-    for (const struct json_value *e = expect->child; e != NULL; e = e->next) {
-        const struct funds_figure *f = figure_find(outcome, e->key);
-        if (f == NULL) return snprintf(message, message_size, "%s: unknown field", e->key), -1;
-        if (figure_equal(f, e)) continue;
-        expected_text(e, want, sizeof want);
-        figure_text(f, got, sizeof got);
-        snprintf(message, message_size, "%s: expected %s, got %s", e->key, want, got);
-        return -1;
-    }
-    return 0;
+    return compare_fields(expect, "", outcome, message, message_size);
 }

@@ -17,15 +17,18 @@
 #include "core/contrib.h"
 #include "core/enrol.h"
 #include "core/funding.h"
+#include "core/payment.h"
 #include "core/policy.h"
 #include "core/sharing.h"
 #include "json/json.h"
 
 #define FUNDS_KIND_BYTES_MAX 31
 #define FUNDS_WHY_BYTES 256
-#define FUNDS_FIGURES_MAX 8
+#define FUNDS_FIGURES_MAX (3 * PAY_INSTITUTIONS_MAX + 8) /* dip_settlement: 3 per institution */
+#define FUNDS_FIGURE_NAME_BYTES 96
 
-/* The kinds of §9 built so far (issue 16), then those not yet built. */
+/* The kinds of §9: the rules of §2-5 (issue 16), then those of §6-8
+ * (issue 17). */
 enum funds_kind {
     FUNDS_KIND_EMPLOYEE_MONTH = 0,
     FUNDS_KIND_RESIDENT_YEAR,
@@ -34,8 +37,16 @@ enum funds_kind {
     FUNDS_KIND_BENEFIT_START_EMPLOYEE,
     FUNDS_KIND_BENEFIT_START_RESIDENT,
     FUNDS_KIND_RETIREMENT_CHECK,
+    FUNDS_KIND_BUDGET_SETTLEMENT,
+    FUNDS_KIND_QUOTA_ADJUSTMENT,
+    FUNDS_KIND_DIP_SETTLEMENT,
+    FUNDS_KIND_CAPITATION,
+    FUNDS_KIND_PAYMENT_RUN,
+    FUNDS_KIND_YEAR_END_PAYMENT,
+    FUNDS_KIND_MONTHS_OF_SUPPORT,
+    FUNDS_KIND_RATIOS,
     FUNDS_KIND_BUILT_COUNT,
-    FUNDS_KIND_NOT_BUILT = FUNDS_KIND_BUILT_COUNT, /* a §9 kind of §6-8 (issue 17) */
+    FUNDS_KIND_NOT_BUILT = FUNDS_KIND_BUILT_COUNT, /* none left: kept for the runner's NOTRUN */
     FUNDS_KIND_UNKNOWN,                            /* no kind of §9 */
 };
 
@@ -79,6 +90,18 @@ struct funds_vector {
     bool revoked;
     datetime_s revoked_at;
     int64_t acct_balc_fen;
+    /* §6-8's kinds (payment.h, report.h) */
+    int64_t budget_fen, rate_fen, deposit_fen, sanctions_fen, adjustment_fen;
+    int64_t balance_fen, spending_12m_fen, enrolled, should_insure;
+    struct budget_terms budget;
+    int32_t withhold_rate_bp;
+    bool has_quotas, joined;
+    struct pay_quotas quotas;
+    struct dip_region dip; /* its settlements and quotas point into this vector */
+    int32_t signed_count;
+    struct pay_signing signed_[PAY_SIGNED_MAX];
+    int32_t settlement_count;
+    struct pay_settlement settlements[PAY_SETTLEMENTS_MAX];
 };
 
 /* 0: a vector (v->kind, v->code set; for a kind not built only kind and
@@ -94,11 +117,16 @@ enum funds_figure_type {
     FIGURE_DATE,      /* datetime_s of a date, compared as "YYYY-MM-DD" */
     FIGURE_NULL,
     FIGURE_BOOL,
-    FIGURE_FLAGS, /* 1: ["contribution_short"], 0: [] */
+    FIGURE_FLAGS,      /* 1: ["contribution_short"], 0: [] */
+    FIGURE_TENTHS,     /* a number with 1 decimal, value in tenths */
+    FIGURE_HUNDREDTHS, /* a number with 2 decimals (a per cent), value in hundredths */
+    FIGURE_INFINITY,   /* the string "∞" */
 };
 
+/* name: a field of `expect`, or a path into its objects
+ * ("institutions.H1.due"). */
 struct funds_figure {
-    const char *name;
+    char name[FUNDS_FIGURE_NAME_BYTES];
     enum funds_figure_type type;
     int64_t value;
 };

@@ -17,14 +17,21 @@
 #include "core/money.h"
 
 static const char *const built_kinds[FUNDS_KIND_BUILT_COUNT] = {
-    "employee_month",         "resident_year",          "premium_from_account", "bind",
-    "benefit_start_employee", "benefit_start_resident", "retirement_check",
-};
-
-/* §9's kinds of §6-8: a vector of one is reported as not run, not failed. */
-static const char *const later_kinds[] = {
-    "budget_settlement", "quota_adjustment", "dip_settlement",    "capitation",
-    "payment_run",       "year_end_payment", "months_of_support", "ratios",
+    "employee_month",
+    "resident_year",
+    "premium_from_account",
+    "bind",
+    "benefit_start_employee",
+    "benefit_start_resident",
+    "retirement_check",
+    "budget_settlement",
+    "quota_adjustment",
+    "dip_settlement",
+    "capitation",
+    "payment_run",
+    "year_end_payment",
+    "months_of_support",
+    "ratios",
 };
 
 const char *funds_kind_name(enum funds_kind kind) {
@@ -36,8 +43,6 @@ static enum funds_kind kind_parse(const char *name) {
     assert(name != NULL);
     for (int k = 0; k < FUNDS_KIND_BUILT_COUNT; k++)
         if (strcmp(name, built_kinds[k]) == 0) return (enum funds_kind)k;
-    for (size_t k = 0; k < sizeof later_kinds / sizeof *later_kinds; k++)
-        if (strcmp(name, later_kinds[k]) == 0) return FUNDS_KIND_NOT_BUILT;
     return FUNDS_KIND_UNKNOWN;
 }
 
@@ -355,6 +360,355 @@ static enum funds_code retirement_input(struct funds_vector *v, const struct jso
     return wire_episodes(v, json_get(in, "episodes"), true);
 }
 
+/* ---- §6-8's kinds (payment.h, report.h) ---- */
+
+/* Money that may be negative (year_end_payment.adjustment). */
+static enum funds_code wire_signed_money(struct funds_vector *v, const struct json_value *j,
+                                         const char *path, int64_t *fen) {
+    assert(fen != NULL);
+    if (field_scaled(j, 2, AMOUNT_FEN_MAX, fen) != 0)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path,
+                         "must be an amount in yuan with at most 2 decimals");
+    return FUNDS_OK;
+}
+
+/* A ratio: at most 4 decimals in [0, max_bp / 10000]. */
+static enum funds_code wire_ratio(struct funds_vector *v, const struct json_value *j,
+                                  const char *path, int64_t max_bp, int32_t *bp) {
+    int64_t value = 0;
+    assert(bp != NULL && max_bp > 0);
+    if (field_scaled(j, 4, max_bp, &value) != 0 || value < 0)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path,
+                         "must be a ratio with at most 4 decimals in [0, %lld]",
+                         (long long)(max_bp / RATIO_ONE_BP));
+    *bp = (int32_t)value;
+    return FUNDS_OK;
+}
+
+static enum funds_code wire_bool(struct funds_vector *v, const struct json_value *j,
+                                 const char *path, bool fallback, bool *out) {
+    assert(out != NULL);
+    if (j == NULL) {
+        *out = fallback;
+        return FUNDS_OK;
+    }
+    if (j->type != JSON_TRUE && j->type != JSON_FALSE)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "must be true or false");
+    *out = j->type == JSON_TRUE;
+    return FUNDS_OK;
+}
+
+/* A code of a settlement or an institution: a non-empty string. */
+static enum funds_code wire_code(struct funds_vector *v, const struct json_value *j,
+                                 const char *path, char *out, size_t size) {
+    assert(out != NULL && size > 1);
+    if (j != NULL && j->type == JSON_STRING && j->len == 0)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "must not be empty");
+    return wire_name(v, j, path, FUNDS_E_BAD_AMOUNT, out, size);
+}
+
+/* A settlement record of §9, its fields checked in §9's order. */
+static enum funds_code wire_settlement(struct funds_vector *v, const struct json_value *j,
+                                       const char *path, struct pay_settlement *s) {
+    static const char *const money[] = {
+        "medfee_sumamt", "inscp_scp_amt",   "hifp_pay",        "hifob_pay",
+        "hifmi_pay",     "maf_pay",         "fund_pay_sumamt", "psn_part_amt",
+        "acct_pay",      "acct_mulaid_pay", "psn_cash_pay",
+    };
+    int64_t *const into[] = {&s->medfee_sumamt,   &s->inscp_scp_amt, &s->hifp_pay,
+                             &s->hifob_pay,       &s->hifmi_pay,     &s->maf_pay,
+                             &s->fund_pay_sumamt, &s->psn_part_amt,  &s->acct_pay,
+                             &s->acct_mulaid_pay, &s->psn_cash_pay};
+    char here[96];
+    assert(sizeof money / sizeof *money == sizeof into / sizeof *into);
+    memset(s, 0, sizeof *s);
+    if (j == NULL || j->type != JSON_OBJECT)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "a settlement must be an object");
+#define SETL_FIELD(name) (snprintf(here, sizeof here, "%.60s." name, path), here)
+    if (wire_code(v, json_get(j, "setl_id"), SETL_FIELD("setl_id"), s->setl_id,
+                  sizeof s->setl_id) != FUNDS_OK ||
+        wire_code(v, json_get(j, "psn_no"), SETL_FIELD("psn_no"), s->psn_no, sizeof s->psn_no) !=
+            FUNDS_OK ||
+        wire_code(v, json_get(j, "med_type"), SETL_FIELD("med_type"), s->med_type,
+                  sizeof s->med_type) != FUNDS_OK ||
+        wire_name(v, json_get(j, "dise_codg"), SETL_FIELD("dise_codg"), FUNDS_E_BAD_AMOUNT,
+                  s->dise_codg, sizeof s->dise_codg) != FUNDS_OK ||
+        wire_date(v, json_get(j, "setl_time"), SETL_FIELD("setl_time"), true, &s->setl_time) !=
+            FUNDS_OK ||
+        wire_bool(v, json_get(j, "revoked"), SETL_FIELD("revoked"), false, &s->revoked) != FUNDS_OK)
+        return v->code;
+    for (size_t k = 0; k < sizeof money / sizeof *money; k++) {
+        snprintf(here, sizeof here, "%.60s.%s", path, money[k]);
+        if (wire_money(v, json_get(j, money[k]), here, into[k]) != FUNDS_OK) return v->code;
+    }
+#undef SETL_FIELD
+    return FUNDS_OK;
+}
+
+/* Appends the array's settlements to v->settlements; *first: where,
+ * *count: how many (never v->settlement_count itself, which counts all). */
+static enum funds_code wire_settlements(struct funds_vector *v, const struct json_value *j,
+                                        const char *path, int32_t *first, int32_t *count) {
+    char here[96];
+    assert(first != NULL && count != NULL && count != &v->settlement_count);
+    *first = v->settlement_count;
+    *count = 0;
+    if (j == NULL || j->type != JSON_ARRAY ||
+        (int64_t)j->len > PAY_SETTLEMENTS_MAX - v->settlement_count)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "must be an array (at most %d in all)",
+                         PAY_SETTLEMENTS_MAX);
+    for (const struct json_value *e = j->child; e != NULL; e = e->next) {
+        snprintf(here, sizeof here, "%.60s[%d]", path, *count);
+        if (wire_settlement(v, e, here, &v->settlements[v->settlement_count]) != FUNDS_OK)
+            return v->code;
+        v->settlement_count++;
+        (*count)++;
+    }
+    assert(v->settlement_count <= PAY_SETTLEMENTS_MAX);
+    return FUNDS_OK;
+}
+
+/* A key of quotas or groups: an ICD-10 prefix ("*" for the rest). */
+static enum funds_code wire_prefix(struct funds_vector *v, const struct json_value *e,
+                                   const char *path, char *out) {
+    assert(e != NULL && out != NULL);
+    if (e->key == NULL || e->key[0] == '\0' || strlen(e->key) > PAY_PREFIX_BYTES_MAX)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "a prefix of 1 to %d bytes",
+                         PAY_PREFIX_BYTES_MAX);
+    memcpy(out, e->key, strlen(e->key) + 1);
+    return FUNDS_OK;
+}
+
+static enum funds_code wire_quotas(struct funds_vector *v, const struct json_value *j) {
+    char here[64];
+    struct pay_quotas *q = &v->quotas;
+    q->count = 0;
+    if (j == NULL || j->type != JSON_OBJECT || j->len > PAY_QUOTAS_MAX)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, "quotas", "must be an object of at most %d",
+                         PAY_QUOTAS_MAX);
+    for (const struct json_value *e = j->child; e != NULL; e = e->next) {
+        snprintf(here, sizeof here, "quotas.%.40s", e->key ? e->key : "?");
+        if (wire_prefix(v, e, here, q->quota[q->count].prefix) != FUNDS_OK ||
+            wire_money(v, e, here, &q->quota[q->count].quota_fen) != FUNDS_OK)
+            return v->code;
+        q->count++;
+    }
+    v->has_quotas = true;
+    assert(q->count <= PAY_QUOTAS_MAX);
+    return FUNDS_OK;
+}
+
+static enum funds_code budget_input(struct funds_vector *v, const struct json_value *in) {
+    struct budget_terms *t = &v->budget;
+    const struct json_value *quotas = json_get(in, "quotas");
+    int32_t first = 0, count = 0;
+    assert(v != NULL && in != NULL);
+    if (wire_money(v, json_get(in, "budget"), "budget", &t->budget_fen) != FUNDS_OK ||
+        wire_ratio(v, json_get(in, "savings_corridor"), "savings_corridor", RATIO_ONE_BP,
+                   &t->savings_corridor_bp) != FUNDS_OK ||
+        wire_ratio(v, json_get(in, "savings_share"), "savings_share", RATIO_ONE_BP,
+                   &t->savings_share_bp) != FUNDS_OK ||
+        wire_ratio(v, json_get(in, "overspend_corridor"), "overspend_corridor", RATIO_ONE_BP,
+                   &t->overspend_corridor_bp) != FUNDS_OK ||
+        wire_ratio(v, json_get(in, "overspend_share"), "overspend_share", RATIO_ONE_BP,
+                   &t->overspend_share_bp) != FUNDS_OK ||
+        wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count) != FUNDS_OK)
+        return v->code;
+    if (quotas != NULL && wire_quotas(v, quotas) != FUNDS_OK) return v->code;
+    v->joined = v->has_quotas; /* "the list the institution joined" */
+    return FUNDS_OK;
+}
+
+static enum funds_code quota_input(struct funds_vector *v, const struct json_value *in) {
+    const struct json_value *joined = json_get(in, "joined");
+    int32_t first = 0, count = 0;
+    assert(v != NULL && in != NULL);
+    if (wire_quotas(v, json_get(in, "quotas")) != FUNDS_OK) return v->code;
+    if (joined == NULL) return wire_fail(v, FUNDS_E_BAD_AMOUNT, "joined", "missing");
+    if (wire_bool(v, joined, "joined", false, &v->joined) != FUNDS_OK) return v->code;
+    return wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count);
+}
+
+static enum funds_code wire_coefficients(struct funds_vector *v, const struct json_value *j) {
+    char here[96];
+    struct dip_region *r = &v->dip;
+    if (j == NULL || j->type != JSON_OBJECT || j->len > PAY_LEVELS_MAX)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, "coefficients", "must be an object of at most %d",
+                         PAY_LEVELS_MAX);
+    for (const struct json_value *e = j->child; e != NULL; e = e->next) {
+        struct dip_level *l = &r->levels[r->level_count];
+        snprintf(here, sizeof here, "coefficients.%.60s", e->key ? e->key : "?");
+        if (e->key == NULL || strlen(e->key) > CODE_BYTES_MAX)
+            return wire_fail(v, FUNDS_E_BAD_AMOUNT, here, "a level name of at most %d bytes",
+                             CODE_BYTES_MAX);
+        memcpy(l->name, e->key, strlen(e->key) + 1);
+        if (wire_ratio(v, e, here, PAY_COEFF_MAX_BP, &l->coeff_bp) != FUNDS_OK) return v->code;
+        r->level_count++;
+    }
+    assert(r->level_count <= PAY_LEVELS_MAX);
+    return FUNDS_OK;
+}
+
+static enum funds_code wire_groups(struct funds_vector *v, const struct json_value *j) {
+    char here[96];
+    struct dip_region *r = &v->dip;
+    if (j == NULL || j->type != JSON_OBJECT || j->len > PAY_GROUPS_MAX)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, "groups", "must be an object of at most %d",
+                         PAY_GROUPS_MAX);
+    for (const struct json_value *e = j->child; e != NULL; e = e->next) {
+        struct dip_group *g = &r->groups[r->group_count];
+        snprintf(here, sizeof here, "groups.%.40s", e->key ? e->key : "?");
+        if (wire_prefix(v, e, here, g->prefix) != FUNDS_OK) return v->code;
+        if (e->type != JSON_OBJECT)
+            return wire_fail(v, FUNDS_E_BAD_AMOUNT, here, "must be {points, avg_cost}");
+        snprintf(here, sizeof here, "groups.%.40s.points", e->key);
+        if (field_scaled(json_get(e, "points"), 4, AMOUNT_FEN_MAX, &g->points) != 0 ||
+            g->points <= 0)
+            return wire_fail(v, FUNDS_E_BAD_AMOUNT, here, "must be > 0 with at most 4 decimals");
+        snprintf(here, sizeof here, "groups.%.40s.avg_cost", e->key);
+        if (wire_money(v, json_get(e, "avg_cost"), here, &g->avg_cost_fen) != FUNDS_OK)
+            return v->code;
+        if (g->avg_cost_fen == 0) return wire_fail(v, FUNDS_E_BAD_AMOUNT, here, "must be > 0");
+        r->group_count++;
+    }
+    assert(r->group_count <= PAY_GROUPS_MAX);
+    return FUNDS_OK;
+}
+
+static enum funds_code wire_institution(struct funds_vector *v, const struct json_value *j,
+                                        const char *path, struct dip_institution *inst) {
+    char here[96];
+    assert(inst != NULL);
+    memset(inst, 0, sizeof *inst);
+    if (j == NULL || j->type != JSON_OBJECT)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, path, "an institution must be an object");
+#define INST_FIELD(name) (snprintf(here, sizeof here, "%.60s." name, path), here)
+    if (wire_code(v, json_get(j, "fixmedins_code"), INST_FIELD("fixmedins_code"),
+                  inst->fixmedins_code, sizeof inst->fixmedins_code) != FUNDS_OK ||
+        wire_code(v, json_get(j, "level"), INST_FIELD("level"), inst->level, sizeof inst->level) !=
+            FUNDS_OK ||
+        wire_bool(v, json_get(j, "quota_joined"), INST_FIELD("quota_joined"), false,
+                  &inst->quota_joined) != FUNDS_OK)
+        return v->code;
+    return wire_settlements(v, json_get(j, "settlements"), INST_FIELD("settlements"), &inst->first,
+                            &inst->count);
+#undef INST_FIELD
+}
+
+static enum funds_code dip_input(struct funds_vector *v, const struct json_value *in) {
+    char here[64];
+    struct dip_region *r = &v->dip;
+    const struct json_value *quotas = json_get(in, "quotas"), *insts = json_get(in, "institutions");
+    assert(v != NULL && in != NULL);
+    if (wire_money(v, json_get(in, "budget"), "budget", &r->budget_fen) != FUNDS_OK ||
+        wire_coefficients(v, json_get(in, "coefficients")) != FUNDS_OK ||
+        wire_groups(v, json_get(in, "groups")) != FUNDS_OK)
+        return v->code;
+    if (quotas != NULL && wire_quotas(v, quotas) != FUNDS_OK) return v->code;
+    r->quotas = v->has_quotas ? &v->quotas : NULL;
+    r->settlements = v->settlements;
+    if (insts == NULL || insts->type != JSON_ARRAY || insts->len > PAY_INSTITUTIONS_MAX)
+        return wire_fail(v, FUNDS_E_BAD_AMOUNT, "institutions", "must be an array of at most %d",
+                         PAY_INSTITUTIONS_MAX);
+    for (const struct json_value *e = insts->child; e != NULL; e = e->next) {
+        snprintf(here, sizeof here, "institutions[%d]", r->institution_count);
+        if (wire_institution(v, e, here, &r->institutions[r->institution_count]) != FUNDS_OK)
+            return v->code;
+        r->institution_count++;
+    }
+    assert(r->institution_count <= PAY_INSTITUTIONS_MAX);
+    return FUNDS_OK;
+}
+
+/* One signing {psn_no, from, to}; any flaw is E_BAD_DATES (as an episode's). */
+static enum funds_code wire_signing(struct funds_vector *v, const struct json_value *j,
+                                    const char *path, struct pay_signing *sg) {
+    char here[64];
+    const struct json_value *to = json_get(j, "to");
+    assert(sg != NULL);
+    memset(sg, 0, sizeof *sg);
+    if (j == NULL || j->type != JSON_OBJECT)
+        return wire_fail(v, FUNDS_E_BAD_DATES, path, "a signing must be an object");
+    snprintf(here, sizeof here, "%.48s.psn_no", path);
+    if (wire_name(v, json_get(j, "psn_no"), here, FUNDS_E_BAD_DATES, sg->psn_no,
+                  sizeof sg->psn_no) != FUNDS_OK)
+        return v->code;
+    snprintf(here, sizeof here, "%.48s.from", path);
+    if (wire_date(v, json_get(j, "from"), here, false, &sg->from) != FUNDS_OK) return v->code;
+    snprintf(here, sizeof here, "%.48s.to", path);
+    if (to == NULL) return wire_fail(v, FUNDS_E_BAD_DATES, here, "missing (null: still signed)");
+    sg->open = to->type == JSON_NULL;
+    if (!sg->open && wire_date(v, to, here, false, &sg->to) != FUNDS_OK) return v->code;
+    if (!sg->open && sg->to < sg->from)
+        return wire_fail(v, FUNDS_E_BAD_DATES, path, "to before from");
+    return FUNDS_OK;
+}
+
+static enum funds_code capitation_input(struct funds_vector *v, const struct json_value *in) {
+    char here[64];
+    int64_t year = 0;
+    int32_t first = 0, count = 0;
+    const struct json_value *sg = json_get(in, "signed");
+    assert(v != NULL && in != NULL);
+    if (wire_count(v, json_get(in, "year"), "year", MONTH_YEAR_MIN, MONTH_YEAR_MAX, &year) !=
+            FUNDS_OK ||
+        wire_money(v, json_get(in, "rate"), "rate", &v->rate_fen) != FUNDS_OK)
+        return v->code;
+    v->year = (int32_t)year;
+    if (sg == NULL || sg->type != JSON_ARRAY || sg->len > PAY_SIGNED_MAX)
+        return wire_fail(v, FUNDS_E_BAD_DATES, "signed", "must be an array of at most %d",
+                         PAY_SIGNED_MAX);
+    for (const struct json_value *e = sg->child; e != NULL; e = e->next) {
+        snprintf(here, sizeof here, "signed[%d]", v->signed_count);
+        if (wire_signing(v, e, here, &v->signed_[v->signed_count]) != FUNDS_OK) return v->code;
+        v->signed_count++;
+    }
+    return wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count);
+}
+
+static enum funds_code payment_run_input(struct funds_vector *v, const struct json_value *in) {
+    const struct json_value *rate = json_get(in, "withhold_rate");
+    int32_t first = 0, count = 0;
+    assert(v != NULL && in != NULL);
+    v->withhold_rate_bp = 0;
+    if (wire_month(v, json_get(in, "month"), "month", &v->month) != FUNDS_OK) return v->code;
+    if (rate != NULL &&
+        wire_ratio(v, rate, "withhold_rate", RATIO_ONE_BP, &v->withhold_rate_bp) != FUNDS_OK)
+        return v->code;
+    return wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count);
+}
+
+static enum funds_code payment_inputs(struct funds_vector *v, const struct json_value *in) {
+    int32_t first = 0, count = 0;
+    assert(v != NULL && in != NULL && v->kind >= FUNDS_KIND_BUDGET_SETTLEMENT);
+    switch (v->kind) {
+    case FUNDS_KIND_BUDGET_SETTLEMENT: return budget_input(v, in);
+    case FUNDS_KIND_QUOTA_ADJUSTMENT: return quota_input(v, in);
+    case FUNDS_KIND_DIP_SETTLEMENT: return dip_input(v, in);
+    case FUNDS_KIND_CAPITATION: return capitation_input(v, in);
+    case FUNDS_KIND_PAYMENT_RUN: return payment_run_input(v, in);
+    case FUNDS_KIND_YEAR_END_PAYMENT:
+        if (wire_money(v, json_get(in, "deposit"), "deposit", &v->deposit_fen) != FUNDS_OK ||
+            wire_money(v, json_get(in, "sanctions"), "sanctions", &v->sanctions_fen) != FUNDS_OK)
+            return v->code;
+        return wire_signed_money(v, json_get(in, "adjustment"), "adjustment", &v->adjustment_fen);
+    case FUNDS_KIND_MONTHS_OF_SUPPORT:
+        if (wire_money(v, json_get(in, "balance"), "balance", &v->balance_fen) != FUNDS_OK)
+            return v->code;
+        return wire_money(v, json_get(in, "spending_12m"), "spending_12m", &v->spending_12m_fen);
+    case FUNDS_KIND_RATIOS:
+        if (wire_settlements(v, json_get(in, "settlements"), "settlements", &first, &count) !=
+                FUNDS_OK ||
+            wire_count(v, json_get(in, "enrolled"), "enrolled", 0, AMOUNT_FEN_MAX, &v->enrolled) !=
+                FUNDS_OK)
+            return v->code;
+        return wire_count(v, json_get(in, "should_insure"), "should_insure", 0, AMOUNT_FEN_MAX,
+                          &v->should_insure);
+    default: break;
+    }
+    return FUNDS_OK;
+}
+
 /* The scheme whose funding section the kind's named policy must carry
  * (§9: "employee policy", "resident policy"); 0: any policy (bind). */
 static int32_t kind_scheme(enum funds_kind kind) {
@@ -367,10 +721,16 @@ static int32_t kind_scheme(enum funds_kind kind) {
     case FUNDS_KIND_BENEFIT_START_RESIDENT:
     case FUNDS_KIND_PREMIUM_FROM_ACCOUNT: return INSUTYPE_RESIDENT;
     case FUNDS_KIND_BIND:
-    case FUNDS_KIND_NOT_BUILT:
-    case FUNDS_KIND_UNKNOWN: break;
+    default: break;
     }
     return 0;
+}
+
+/* §6-8's kinds name no policy (§9: "policy is present for the kinds
+ * below that name one"). */
+static bool kind_names_policy(enum funds_kind kind) {
+    assert(kind >= 0 && kind < FUNDS_KIND_BUILT_COUNT);
+    return kind < FUNDS_KIND_BUDGET_SETTLEMENT;
 }
 
 static enum funds_code inputs(struct funds_vector *v, const struct json_value *in,
@@ -386,10 +746,8 @@ static enum funds_code inputs(struct funds_vector *v, const struct json_value *i
         return wire_episodes(v, json_get(in, "episodes"), false);
     case FUNDS_KIND_BENEFIT_START_RESIDENT: return resident_start_input(v, in);
     case FUNDS_KIND_RETIREMENT_CHECK: return retirement_input(v, in);
-    case FUNDS_KIND_NOT_BUILT:
-    case FUNDS_KIND_UNKNOWN: break;
+    default: return payment_inputs(v, in);
     }
-    return FUNDS_OK;
 }
 
 int funds_vector_from_json(const struct json_value *root, funds_policy_loader load, void *ctx,
@@ -411,6 +769,10 @@ int funds_vector_from_json(const struct json_value *root, funds_policy_loader lo
     const struct json_value *in = field_object(root, "input", true, "", &e, &status);
     v->expect = field_object(root, "expect", true, "", &e, &status);
     if (in == NULL || v->expect == NULL) return -1;
+    if (!kind_names_policy(v->kind)) {
+        payment_inputs(v, in);
+        return 0;
+    }
     const struct json_value *policy = json_get(root, "policy");
     if (policy == NULL || policy->type != JSON_STRING || load(ctx, policy->text, &v->policy) != 0) {
         v->code = FUNDS_E_POLICY;

@@ -2,7 +2,8 @@
 """funds_reference.py: an independent model of shared/spec/FUNDS.md §1-§5 and
 §9 (the kinds employee_month, resident_year, premium_from_account, bind,
 benefit_start_employee, benefit_start_resident, retirement_check), written
-from the spec text, not from the C code, for differential testing.
+from the spec text, not from the C code, for differential testing; §6-§8's
+kinds (budget_settlement, ..., ratios) are modelled in payment_reference.py.
 
     funds_reference.py selftest FILE...      re-derive shipped funds vectors
     funds_reference.py gen --seed S --count N --base DIR --out OUT
@@ -20,6 +21,9 @@ import os
 import random
 import sys
 from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import payment_reference  # noqa: E402
 
 BUILT = ["employee_month", "resident_year", "premium_from_account", "bind",
          "benefit_start_employee", "benefit_start_resident", "retirement_check"]
@@ -345,6 +349,8 @@ SCHEME = {"employee_month": "310", "benefit_start_employee": "310", "retirement_
 def run(vector, load):
     """The expectation of a vector: {"error": code} or {name: (type, value)}."""
     kind = vector["kind"]
+    if kind in payment_reference.KINDS:
+        return payment_reference.run(vector)
     pol = load(vector.get("policy"))
     try:
         if pol is None:
@@ -366,7 +372,12 @@ def to_wire(figures):
         return {"error": figures["error"]}
     out = {}
     for k, (t, v) in figures.items():
-        out[k] = float(Decimal(v) / 100) if t == "money" else v
+        if t == "object":
+            out[k] = {name: to_wire(sub) for name, sub in v.items()}
+        elif t == "number":
+            out[k] = float(v)
+        else:
+            out[k] = float(Decimal(v) / 100) if t == "money" else v
     return out
 
 
@@ -561,10 +572,15 @@ def gen(args):
     os.makedirs(vdir, exist_ok=True)
     load = loader(vdir, broken)
     for i in range(args.count):
-        kind = BUILT[i % len(BUILT)]
-        policy, inp = rand_input(rng, kind)
-        v = {"format": "yibao-funds-vector/1", "name": "reference %d" % i, "kind": kind,
-             "policy": policy, "input": inp}
+        kinds = BUILT + payment_reference.KINDS
+        kind = kinds[i % len(kinds)]
+        if kind in payment_reference.KINDS:
+            v = {"format": "yibao-funds-vector/1", "name": "reference %d" % i, "kind": kind,
+                 "input": payment_reference.rand_input(rng, kind)}
+        else:
+            policy, inp = rand_input(rng, kind)
+            v = {"format": "yibao-funds-vector/1", "name": "reference %d" % i, "kind": kind,
+                 "policy": policy, "input": inp}
         v["expect"] = to_wire(run(v, load))
         with open(os.path.join(vdir, "%05d-%s.json" % (i, kind)), "w") as fh:
             json.dump(v, fh, indent=1)
@@ -575,6 +591,15 @@ def same(expect, figures):
         return expect.get("error") == figures.get("error")
     for k, want in expect.items():
         t, v = figures[k]
+        if t == "object":
+            if set(want) != set(v) or not all(same(want[c], v[c]) for c in want):
+                return False
+            continue
+        if t == "number" and not (isinstance(want, (int, float, Decimal))
+                                  and Decimal(str(want)) == v):
+            return False
+        if t == "number":
+            continue
         if t == "money" and scaled(want, 2) != v:
             return False
         if t != "money" and want != v:
@@ -587,7 +612,7 @@ def selftest(files):
     for path in files:
         with open(path) as fh:
             v = json.load(fh, parse_float=Decimal)
-        if v.get("format") != "yibao-funds-vector/1" or v.get("kind") not in BUILT:
+        if v.get("format") != "yibao-funds-vector/1" or v.get("kind") not in BUILT + payment_reference.KINDS:
             continue
         got = run(v, loader(os.path.dirname(path)))
         if not same(v["expect"], got):
