@@ -20,7 +20,9 @@
  *    it with a new C every CHECKPOINT_RECORDS_MAX records and when it stops;
  *  - a writer that finds records after C that are not its own (another
  *    process wrote, or a process was killed before its checkpoint) first
- *    replays them into the tables (checkpoint_catch_up);
+ *    replays them into the tables (checkpoint_catch_up), or, when it holds
+ *    nothing yet (a restart), into its pending effect, as if they were its
+ *    own (checkpoint_load_pending);
  *  - import catches up first and moves C to its own record.
  * Readers add to the table values the pending effect (same process) or a
  * replay of that person's records after C. `yibao check` compares the
