@@ -21,6 +21,7 @@
 
 #include "codec/codec.h"
 #include "store/csv.h"
+#include "store/enrol_rows.h"
 #include "store/person_edit.h"
 #include "store/registry_rows.h"
 #include "store/checkpoint.h"
@@ -512,7 +513,14 @@ static int import_body(struct importer *im, const char *kind) {
     if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) im->file_bytes = st.st_size;
-    int rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
+    int rc, enrol = enrol_kind_of(kind);
+    struct enrol_import_out out;
+    if (enrol >= 0) {
+        rc = enrol_import(im->store, (enum enrol_kind)enrol, f, im->base, im->note, &out, im->err);
+        im->rows = out.rows, im->edits = out.changed, im->unchanged = out.unchanged;
+    } else {
+        rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
+    }
     fclose(f);
     return rc;
 }
@@ -541,7 +549,7 @@ int store_import_as(struct store *store, const char *kind, const char *path,
     if (note != NULL && store_note_problem(note->reason) != NULL)
         return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
-    bool known = false;
+    bool known = enrol_kind_of(kind) >= 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         known |= strcmp(kind, kinds[i]) == 0;
     if (!known) return store_errf(err, "import: unknown kind '%s'", kind), -1;
