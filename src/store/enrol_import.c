@@ -337,6 +337,12 @@ static int read_rows(struct enrol_importer *im, FILE *f) {
         const char *why = enrol_row_parse(im->kind, r, cols, &row, &col);
         if (why != NULL) return rc = fail(im, r->line, im->t->names[col], why), free(r), rc;
         if (row_take(im, r->line, &row) != 0) return free(r), -1;
+        if (im->out->rows % STORE_PROGRESS_EVERY == 0 &&
+            store_progress_stop(im->store, "rows", im->out->rows, -1.0)) {
+            store_errf(im->err, "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported",
+                       im->base, r->line, im->out->rows);
+            return free(r), -1;
+        }
     }
     if (rc < 0) rc = fail(im, r->line, "csv", r->err);
     free(r);
