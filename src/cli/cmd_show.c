@@ -91,9 +91,16 @@ static int binding_row(void *ctx, const struct store_enrol_row *b) {
     return 0;
 }
 
+struct wage_print {
+    struct view *v;
+    const char *emp_no; /* the employer's rows only (a scan by who names persons too) */
+};
+
 static int wage_row(void *ctx, const struct store_enrol_row *w) {
-    struct view *v = ctx;
+    const struct wage_print *wp = ctx;
+    struct view *v = wp->v;
     assert(v != NULL && w != NULL);
+    if (strcmp(w->col[WAGE_EMP], wp->emp_no) != 0) return 0;
     char share[24];
     scaled_format(strtoll(w->col[WAGE_BASE], NULL, 10), 4, share, sizeof share);
     view_row(v);
@@ -153,7 +160,8 @@ static int show_employer(struct store *store, const struct show_args *a, struct 
     view_bool(v, "struggling", strcmp(f.row.col[EMP_STRUGGLING], "1") == 0);
     view_object_end(v);
     view_list(v, "wages", cols);
-    int rc = app_enrol_rows(store, ENROL_WAGES, a->id, wage_row, v, &err);
+    struct wage_print wp = {v, a->id};
+    int rc = app_enrol_rows(store, ENROL_WAGES, a->id, wage_row, &wp, &err);
     view_list_end(v);
     if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
     return rc != 0 ? EXIT_BAD_INPUT : 0;

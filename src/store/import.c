@@ -1,5 +1,6 @@
 /* import.c: `yibao import`: loads persons, institutions (CSV), policies and
- * the catalog (JSON) into the registry. One file is one write transaction
+ * the catalog (JSON) into the registry, and the enrolment registry's
+ * employers, episodes, wages and bindings (CSV; their rows: enrol_import.c). One file is one write transaction
  * and one journal record (kind import); any bad row rolls the whole file
  * back and is reported as "FILE:LINE: field: what". Importing persons also
  * opens their personal accounts: each non-zero acct_balc is posted from the
@@ -118,9 +119,10 @@ static int record_begin(struct importer *im) {
 
 /* The import writes balances directly, so the tables are made current
  * first (checkpoint.h) and the checkpoint moves to the import's record. */
-/* A policy, catalog or institutions file joins its record (journal_data,
+/* A policy, catalog, institutions or enrolment file joins its record (journal_data,
  * covered by req_hash, the file's SHA-256): `check --deep` settles each
- * record against the registry of its time, rebuilt from these. A persons
+ * record against the registry of its time, rebuilt from these (an
+ * enrolment file only for check's hash: nothing settles by it yet). A persons
  * file, the largest, is not kept: its new persons are the table's rows
  * at every later time, and its edits join the record instead (then
  * req_hash is their SHA-256), from which the deep check rebuilds a

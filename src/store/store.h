@@ -48,8 +48,8 @@
 #define POLICIES_MAX 1024 /* policies held in memory */
 #define STORE_PERSON_CACHE_SLOTS 8192 /* persons' rows the readers keep (a power of two) */
 /* A journal record's attached data (journal_data): a settlement's bill
- * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog or
- * institutions file. */
+ * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog,
+ * institutions or enrolment file. */
 #define JOURNAL_DATA_BYTES_MAX (64u * 1024u * 1024u)
 
 struct store_err {
@@ -470,8 +470,9 @@ void store_set_progress(struct store *store, store_progress_fn fn, void *ctx);
  * STORE_PROGRESS_EVERY; true when fn asked to stop. */
 bool store_progress_stop(struct store *store, const char *phase, int64_t done, double fraction);
 
-/* import.c: KIND persons|institutions|policy|catalog; the whole file in one
- * transaction; errors read "persons.csv:1234: brdy: not a date". */
+/* import.c: KIND persons|institutions|policy|catalog, or an enrolment
+ * file employers|episodes|wages|bindings (enrol_rows.h); the whole file in
+ * one transaction; errors read "persons.csv:1234: brdy: not a date". */
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err);
 /* Who changes the registry and why: an import that changes what is
