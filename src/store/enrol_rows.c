@@ -3,6 +3,7 @@
  * no I/O, no store. */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/enrol.h"
@@ -284,6 +285,23 @@ const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, co
     case ENROL_KIND_COUNT: break;
     }
     return "unknown kind";
+}
+
+void enrol_field_text(enum enrol_kind kind, const struct store_enrol_row *row, int c, char *out,
+                      size_t size) {
+    assert(row != NULL && out != NULL && size > 0 && c >= 0 && c < enrol_table(kind)->cols);
+    const char *text = row->col[c];
+    bool flexible = kind == ENROL_WAGES && row->col[WAGE_EMP][0] == '\0';
+    if (kind == ENROL_EMPLOYERS && c == EMP_STRUGGLING)
+        snprintf(out, size, "%s", strcmp(text, "1") == 0 ? "true" : "false");
+    else if (kind == ENROL_WAGES && (c == WAGE_WAGE || c == WAGE_BASE) &&
+             flexible == (c == WAGE_WAGE))
+        out[0] = '\0'; /* the other kind of row's column */
+    else if (kind == ENROL_WAGES && c == WAGE_WAGE)
+        (void)scaled_format(strtoll(text, NULL, 10), 2, out, size);
+    else if (kind == ENROL_WAGES && c == WAGE_BASE)
+        (void)scaled_format(strtoll(text, NULL, 10), 4, out, size);
+    else snprintf(out, size, "%s", text);
 }
 
 int enrol_row_diff(enum enrol_kind kind, const struct store_enrol_row *a,

@@ -49,6 +49,11 @@ enum { BIND_MEMBER, BIND_HOLDER, BIND_FROM, BIND_RELATION, BIND_REVOKED };
  * *col (an index into the table's names). */
 const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, const int *cols,
                             struct store_enrol_row *row, int *col);
+/* Column c of row as the file writes it (money in yuan, a share as a
+ * ratio, struggling true or false, a wage row's unused column empty):
+ * read again by enrol_row_parse it gives the same row. */
+void enrol_field_text(enum enrol_kind kind, const struct store_enrol_row *row, int c, char *out,
+                      size_t size);
 /* The first column (index) where a and b differ, or -1. */
 int enrol_row_diff(enum enrol_kind kind, const struct store_enrol_row *a,
                    const struct store_enrol_row *b);
