@@ -4,7 +4,7 @@
  * rollback, settle / replay / revoke through the commit queue, replays
  * answered from the journal without it (store_replay_settled), refusals,
  * batch and queue limits, concurrent callers, reads, journal encoding and
- * the check; on PostgreSQL, connections the server drops (between units of
+ * the check, the enrolment registry's rows and imports; on PostgreSQL, connections the server drops (between units of
  * work, inside a batch, while a batch waits for the writer lock) and a
  * database that refuses the reconnect. */
 #include <stdarg.h>
@@ -26,6 +26,7 @@
 #include "app/deep_check.h"
 #include "core/money.h"
 #include "store/csv.h"
+#include "store/enrol_rows.h"
 #include "store/store.h"
 #include "city_fixture.h"
 #include "pg_db.h"
@@ -871,6 +872,85 @@ static void test_import_errors(void **state) {
     assert_check_ok(f->store);
 }
 
+/* ---- the enrolment registry (enrol_rows.h) ---------------------------------------- */
+struct enrol_seen {
+    int rows;
+    struct store_enrol_row last;
+};
+
+static int enrol_seen_row(void *ctx, const struct store_enrol_row *row) {
+    struct enrol_seen *s = ctx;
+    s->rows++;
+    s->last = *row;
+    return 0;
+}
+
+static struct enrol_seen enrol_scan_all(struct fixture *f, enum enrol_kind kind, const char *who) {
+    struct enrol_seen seen;
+    memset(&seen, 0, sizeof seen);
+    struct store_err err = {{0}};
+    assert_int_equal(store_ops(f->store)->enrol_scan(store_conn(f->store), kind, who,
+                                                     enrol_seen_row, &seen, &err),
+                     0);
+    return seen;
+}
+
+/* The backend's upsert and scans (integers back as decimal text, a scan
+ * by who through either of its columns), the content hash following the
+ * table, and imports: rows refused with their line, nothing left behind. */
+static void test_enrol_rows(void **state) {
+    struct fixture *f = *state;
+    const struct store_backend *ops = store_ops(f->store);
+    struct store_err err = {{0}};
+    struct store_enrol_row row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.col[WAGE_PSN], sizeof row.col[0], "E1");
+    snprintf(row.col[WAGE_MONTH], sizeof row.col[0], "2020-01");
+    snprintf(row.col[WAGE_EMP], sizeof row.col[0], "U1");
+    snprintf(row.col[WAGE_WAGE], sizeof row.col[0], "650050");
+    snprintf(row.col[WAGE_BASE], sizeof row.col[0], "0");
+    char before[HASH_HEX_BYTES + 1], after[HASH_HEX_BYTES + 1];
+    assert_int_equal(registry_content_hash(ops, store_conn(f->store), "wages", before, &err), 0);
+    assert_int_equal(ops->begin(store_conn(f->store), &err), 0);
+    assert_int_equal(ops->enrol_put(store_conn(f->store), ENROL_WAGES, &row, 1, &err), 0);
+    snprintf(row.col[WAGE_WAGE], sizeof row.col[0], "700000"); /* the same key: replaced */
+    assert_int_equal(ops->enrol_put(store_conn(f->store), ENROL_WAGES, &row, 1, &err), 0);
+    assert_int_equal(ops->commit(store_conn(f->store), &err), 0);
+    struct enrol_seen seen = enrol_scan_all(f, ENROL_WAGES, NULL);
+    assert_int_equal(seen.rows, 1);
+    assert_string_equal(seen.last.col[WAGE_WAGE], "700000");
+    assert_int_equal(enrol_scan_all(f, ENROL_WAGES, "U1").rows, 1); /* by emp_no */
+    assert_int_equal(enrol_scan_all(f, ENROL_WAGES, "E1").rows, 1); /* by psn_no */
+    assert_int_equal(enrol_scan_all(f, ENROL_WAGES, "E2").rows, 0);
+    assert_int_equal(registry_content_hash(ops, store_conn(f->store), "wages", after, &err), 0);
+    assert_string_not_equal(before, after);
+    /* no wages import yet: check has no content hash of the table to compare */
+    assert_check_ok(f->store);
+
+    /* imports: an episode file, then one that overlaps it, then a binding to a resident */
+    write_file(f->dir, "episodes.csv",
+               "psn_no,insutype,admdvs,category,from_month,to_month,reason,end_reason\n"
+               "E1,310,440900,in_service,2010-01,2019-12,new,retirement\n"
+               "E1,310,440900,retired,2020-01,,retirement,\n");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/episodes.csv", f->dir);
+    import_ok(f->store, "episodes", path);
+    assert_int_equal(enrol_scan_all(f, ENROL_EPISODES, "E1").rows, 2);
+    import_fails(f, "episodes",
+                 "psn_no,insutype,admdvs,category,from_month,to_month,reason,end_reason\n"
+                 "R1,390,440900,adult,2020-01,,new,\n"
+                 "E1,310,440900,flexible,2019-12,2019-12,new,stop\n",
+                 "bad.csv:3: from_month: overlaps the episode of scheme 310 from 2010-01 to "
+                 "2019-12 (registered)");
+    assert_int_equal(enrol_scan_all(f, ENROL_EPISODES, "R1").rows, 0); /* rolled back */
+    import_fails(f, "bindings",
+                 "holder_psn_no,member_psn_no,relation,valid_from\nR1,E2,parent,2020-01-01\n",
+                 "bad.csv:2: holder_psn_no: holder R1 has no personal account");
+    import_fails(f, "wages", "emp_no,psn_no,month,wage\nU1,E1,2020-02,1.001\n",
+                 "bad.csv:2: wage: more than 2 decimals");
+    assert_check_ok(f->store);
+}
+
 /* ---- persons' rows kept (STORE_PERSON_CACHE_SLOTS) ------------------------------- */
 static void assert_same_person(const struct store_person *a, const struct store_person *b) {
     assert_string_equal(a->psn_no, b->psn_no);
@@ -1236,6 +1316,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_period, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_enrol_rows, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
         cmocka_unit_test(test_csv),
@@ -1253,6 +1334,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_period, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_enrol_rows, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),

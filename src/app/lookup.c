@@ -152,3 +152,11 @@ int app_fund_view(struct store *store, const char *region, int32_t year, account
     struct fund_filter f = {region, year, cb, ctx};
     return store_accounts_now(store, "F:", fund_row, &f, err);
 }
+
+int app_enrol_rows(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
+                   void *ctx, struct store_err *err) {
+    assert(store != NULL && who != NULL && cb != NULL);
+    assert(kind >= 0 && kind < ENROL_KIND_COUNT);
+    int rc = store_ops(store)->enrol_scan(store_conn(store), kind, who, cb, ctx, err);
+    return rc < 0 ? -1 : 0;
+}

@@ -62,4 +62,11 @@ int app_list_settlements(struct store *store, const char *code, datetime_s day, 
 int app_fund_view(struct store *store, const char *region, int32_t year, account_cb cb, void *ctx,
                   struct store_err *err);
 
+/* The enrolment rows of kind (store/enrol_rows.h) that name who (a psn_no
+ * or an emp_no), in key order, through cb (non-zero stops): a person's
+ * episodes, wages and bindings (as holder or member), an employer's row
+ * and the wages it declared. 0, or -1 with err. */
+int app_enrol_rows(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
+                   void *ctx, struct store_err *err);
+
 #endif

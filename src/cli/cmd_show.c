@@ -1,4 +1,4 @@
-/* cmd_show.c: `yibao show person|settlement|institution|journal|fund|policy` and
+/* cmd_show.c: `yibao show person|settlement|institution|employer|journal|fund|policy` and
  * `yibao list settlements`: the operator's look-ups (app/lookup.h), as a
  * human-readable text or, with --json, as JSON (cli/view.h). They read
  * the store as it is now, through its checkpoint and the journal after
@@ -15,6 +15,7 @@
 #include "cli/store_cli.h"
 #include "cli/view.h"
 #include "core/money.h"
+#include "store/enrol_rows.h"
 
 #define SHOW_JOURNAL_LIMIT_DEFAULT 20
 #define SHOW_JOURNAL_LIMIT_MAX 100000
@@ -63,6 +64,109 @@ static void year_fields(struct view *v, const struct year_state *st) {
     }
 }
 
+/* ---- the enrolment registry (store/enrol_rows.h) ---------------------------------- */
+static int episode_row(void *ctx, const struct store_enrol_row *e) {
+    struct view *v = ctx;
+    assert(v != NULL && e != NULL);
+    view_row(v);
+    view_int(v, "insutype", strtol(e->col[EPI_INSUTYPE], NULL, 10));
+    view_str(v, "admdvs", e->col[EPI_ADMDVS]);
+    view_str(v, "category", e->col[EPI_CATEGORY]);
+    view_str(v, "from_month", e->col[EPI_FROM]);
+    view_str(v, "to_month", e->col[EPI_TO]);
+    view_str(v, "reason", e->col[EPI_REASON]);
+    view_str(v, "end_reason", e->col[EPI_END]);
+    return 0;
+}
+
+static int binding_row(void *ctx, const struct store_enrol_row *b) {
+    struct view *v = ctx;
+    assert(v != NULL && b != NULL);
+    view_row(v);
+    view_str(v, "holder_psn_no", b->col[BIND_HOLDER]);
+    view_str(v, "member_psn_no", b->col[BIND_MEMBER]);
+    view_str(v, "relation", b->col[BIND_RELATION]);
+    view_str(v, "valid_from", b->col[BIND_FROM]);
+    view_str(v, "revoked_at", b->col[BIND_REVOKED]);
+    return 0;
+}
+
+struct wage_print {
+    struct view *v;
+    const char *emp_no; /* the employer's rows only (a scan by who names persons too) */
+};
+
+static int wage_row(void *ctx, const struct store_enrol_row *w) {
+    const struct wage_print *wp = ctx;
+    struct view *v = wp->v;
+    assert(v != NULL && w != NULL);
+    if (strcmp(w->col[WAGE_EMP], wp->emp_no) != 0) return 0;
+    char share[24];
+    scaled_format(strtoll(w->col[WAGE_BASE], NULL, 10), 4, share, sizeof share);
+    view_row(v);
+    view_str(v, "month", w->col[WAGE_MONTH]);
+    view_str(v, "psn_no", w->col[WAGE_PSN]);
+    view_str(v, "emp_no", w->col[WAGE_EMP]);
+    if (w->col[WAGE_EMP][0] != '\0') view_fen(v, "wage", strtoll(w->col[WAGE_WAGE], NULL, 10));
+    else view_str(v, "wage", "");
+    view_number(v, "base_share", w->col[WAGE_EMP][0] == '\0' ? share : "0");
+    return 0;
+}
+
+/* A person's episodes and bindings (as holder or member), after the years. */
+static int person_enrolment(struct store *store, const char *psn_no, struct view *v) {
+    static const char *const ep_cols[] = {"insutype:-8",   "admdvs:6",   "category:10",
+                                          "from_month:10", "to_month:8", "reason:12",
+                                          "end_reason:12", NULL};
+    static const char *const bind_cols[] = {"holder_psn_no:16", "member_psn_no:16", "relation:8",
+                                            "valid_from:19",    "revoked_at:19",    NULL};
+    struct store_err err = {{0}};
+    view_list(v, "episodes", ep_cols);
+    int rc = app_enrol_rows(store, ENROL_EPISODES, psn_no, episode_row, v, &err);
+    view_list_end(v);
+    view_list(v, "bindings", bind_cols);
+    if (rc == 0) rc = app_enrol_rows(store, ENROL_BINDINGS, psn_no, binding_row, v, &err);
+    view_list_end(v);
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
+
+struct employer_find {
+    struct store_enrol_row row;
+    bool found;
+};
+
+static int employer_found(void *ctx, const struct store_enrol_row *row) {
+    struct employer_find *f = ctx;
+    assert(f != NULL && row != NULL);
+    f->row = *row;
+    f->found = true;
+    return 1;
+}
+
+/* `show employer EMP_NO`: the employer and the wages it declared. */
+static int show_employer(struct store *store, const struct show_args *a, struct view *v) {
+    static const char *const cols[] = {"month:7",  "psn_no:16",      "emp_no:12",
+                                       "wage:-12", "base_share:-10", NULL};
+    struct employer_find f = {.found = false};
+    struct store_err err = {{0}};
+    if (app_enrol_rows(store, ENROL_EMPLOYERS, a->id, employer_found, &f, &err) != 0)
+        return fprintf(stderr, "yibao show: %s\n", err.msg), EXIT_BAD_INPUT;
+    if (!f.found) return fprintf(stderr, "yibao show: no employer '%s'\n", a->id), 1;
+    view_object(v, "employer", "employer");
+    view_str(v, "emp_no", f.row.col[EMP_NO]);
+    view_str(v, "emp_name", f.row.col[EMP_NAME]);
+    view_str(v, "admdvs", f.row.col[EMP_ADMDVS]);
+    view_bool(v, "struggling", strcmp(f.row.col[EMP_STRUGGLING], "1") == 0);
+    view_object_end(v);
+    view_list(v, "wages", cols);
+    struct wage_print wp = {v, a->id};
+    int rc = app_enrol_rows(store, ENROL_WAGES, a->id, wage_row, &wp, &err);
+    view_list_end(v);
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
+
 static int show_person(struct store *store, const struct show_args *a, struct view *v) {
     long long year = 0;
     if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
@@ -107,7 +211,7 @@ static int show_person(struct store *store, const struct show_args *a, struct vi
     }
     view_array_end(v);
     free(pv);
-    return 0;
+    return person_enrolment(store, a->id, v);
 }
 
 static void settlement_lines(struct view *v, const struct bill *bill) {
@@ -335,11 +439,9 @@ int cmd_show(int argc, char **argv) {
         const char *what;
         bool needs_id;
         int (*fn)(struct store *, const struct show_args *, struct view *);
-    } kinds[] = {{"person", true, show_person},
-                 {"settlement", true, show_settlement},
-                 {"institution", true, show_institution},
-                 {"journal", false, show_journal},
-                 {"fund", false, show_fund},
+    } kinds[] = {{"person", true, show_person},           {"settlement", true, show_settlement},
+                 {"institution", true, show_institution}, {"employer", true, show_employer},
+                 {"journal", false, show_journal},        {"fund", false, show_fund},
                  {"policy", false, show_policy}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strcmp(a.what, kinds[i].what) != 0) continue;

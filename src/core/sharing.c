@@ -8,6 +8,26 @@
 
 #include "core/money.h"
 
+static const char *const relation_names[RELATION_OTHER + 1] = {"spouse", "parent", "child",
+                                                               "other"};
+
+int relation_parse(const char *name, enum relation *out) {
+    assert(name != NULL && out != NULL);
+    for (int i = RELATION_SPOUSE; i < RELATION_OTHER; i++) {
+        if (strcmp(name, relation_names[i]) == 0) {
+            *out = (enum relation)i;
+            return 0;
+        }
+    }
+    *out = RELATION_OTHER;
+    return -1;
+}
+
+const char *relation_name(enum relation relation) {
+    assert(relation >= RELATION_SPOUSE && relation <= RELATION_OTHER);
+    return relation_names[relation];
+}
+
 enum funds_code bind_check(const struct policy *holder_policy, const char *holder_psn_no,
                            const char *member_psn_no, enum relation relation) {
     assert(holder_policy != NULL && holder_psn_no != NULL && member_psn_no != NULL);

@@ -20,6 +20,10 @@ enum relation {
     RELATION_OTHER, /* any other name: never accepted */
 };
 
+/* "spouse", "parent", "child" (0), or -1 with *out RELATION_OTHER. */
+int relation_parse(const char *name, enum relation *out);
+const char *relation_name(enum relation relation); /* "other" for RELATION_OTHER */
+
 /* A binding of a member to a holder, as the holder's side records it. */
 struct binding {
     const char *holder_psn_no;

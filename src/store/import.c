@@ -1,5 +1,6 @@
 /* import.c: `yibao import`: loads persons, institutions (CSV), policies and
- * the catalog (JSON) into the registry. One file is one write transaction
+ * the catalog (JSON) into the registry, and the enrolment registry's
+ * employers, episodes, wages and bindings (CSV; their rows: enrol_import.c). One file is one write transaction
  * and one journal record (kind import); any bad row rolls the whole file
  * back and is reported as "FILE:LINE: field: what". Importing persons also
  * opens their personal accounts: each non-zero acct_balc is posted from the
@@ -21,6 +22,7 @@
 
 #include "codec/codec.h"
 #include "store/csv.h"
+#include "store/enrol_rows.h"
 #include "store/person_edit.h"
 #include "store/registry_rows.h"
 #include "store/checkpoint.h"
@@ -117,9 +119,10 @@ static int record_begin(struct importer *im) {
 
 /* The import writes balances directly, so the tables are made current
  * first (checkpoint.h) and the checkpoint moves to the import's record. */
-/* A policy, catalog or institutions file joins its record (journal_data,
+/* A policy, catalog, institutions or enrolment file joins its record (journal_data,
  * covered by req_hash, the file's SHA-256): `check --deep` settles each
- * record against the registry of its time, rebuilt from these. A persons
+ * record against the registry of its time, rebuilt from these (an
+ * enrolment file only for check's hash: nothing settles by it yet). A persons
  * file, the largest, is not kept: its new persons are the table's rows
  * at every later time, and its edits join the record instead (then
  * req_hash is their SHA-256), from which the deep check rebuilds a
@@ -512,7 +515,14 @@ static int import_body(struct importer *im, const char *kind) {
     if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) im->file_bytes = st.st_size;
-    int rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
+    int rc, enrol = enrol_kind_of(kind);
+    struct enrol_import_out out;
+    if (enrol >= 0) {
+        rc = enrol_import(im->store, (enum enrol_kind)enrol, f, im->base, im->note, &out, im->err);
+        im->rows = out.rows, im->edits = out.changed, im->unchanged = out.unchanged;
+    } else {
+        rc = strcmp(kind, "persons") == 0 ? import_persons(im, f) : import_institutions(im, f);
+    }
     fclose(f);
     return rc;
 }
@@ -541,7 +551,7 @@ int store_import_as(struct store *store, const char *kind, const char *path,
     if (note != NULL && store_note_problem(note->reason) != NULL)
         return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
     static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
-    bool known = false;
+    bool known = enrol_kind_of(kind) >= 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         known |= strcmp(kind, kinds[i]) == 0;
     if (!known) return store_errf(err, "import: unknown kind '%s'", kind), -1;

@@ -12,7 +12,8 @@
  * institutions and policies are upserts and the catalog is replaced, and a
  * table hash covers all four alike (one scan at import and at check).
  * The service's credentials (svc_credential) are hashed alike, by
- * credential.c's records (what=credentials). */
+ * credential.c's records (what=credentials), and the enrolment tables
+ * (enrol_rows.h: employers, episodes, wages, bindings). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 
 #include <openssl/evp.h>
 
+#include "store/enrol_rows.h"
 #include "store/store.h"
 
 #define ROW_BYTES_MAX 1024 /* a registry row's canonical line */
@@ -90,6 +92,26 @@ static int credential_row(void *ctx, const struct store_credential *c) {
     return 0;
 }
 
+/* An enrolment row (enrol_rows.h): its columns as stored, in table order. */
+struct enrol_hasher {
+    struct hasher *h;
+    int cols;
+};
+
+static int enrol_row(void *ctx, const struct store_enrol_row *row) {
+    struct enrol_hasher *e = ctx;
+    assert(e != NULL && row != NULL && e->cols >= 1 && e->cols <= ENROL_COLS_MAX);
+    char line[ENROL_COLS_MAX * (NAME_BYTES_MAX + 1) + 2];
+    size_t len = 0;
+    for (int c = 0; c < e->cols; c++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%c", row->col[c],
+                                c + 1 < e->cols ? '\x1f' : '\n');
+    assert(len < sizeof line);
+    if (e->h->ok) e->h->ok = EVP_DigestUpdate(e->h->ctx, line, len) == 1;
+    e->h->rows++;
+    return 0;
+}
+
 static int scan_kind(const struct store_backend *ops, struct store_conn *conn, const char *kind,
                      struct hasher *h, struct store_err *err) {
     assert(ops != NULL && kind != NULL && h != NULL);
@@ -100,6 +122,11 @@ static int scan_kind(const struct store_backend *ops, struct store_conn *conn, c
     if (strcmp(kind, "catalog") == 0) return ops->catalog_scan(conn, catalog_row, h, err);
     if (strcmp(kind, "credentials") == 0)
         return ops->credentials_scan(conn, credential_row, h, err);
+    int enrol = enrol_kind_of(kind);
+    if (enrol >= 0) {
+        struct enrol_hasher e = {h, enrol_table((enum enrol_kind)enrol)->cols};
+        return ops->enrol_scan(conn, (enum enrol_kind)enrol, NULL, enrol_row, &e, err);
+    }
     return store_errf(err, "registry: unknown kind '%s'", kind), -1;
 }
 

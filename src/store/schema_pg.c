@@ -142,6 +142,23 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE policies ALTER COLUMN valid_from SET NOT NULL;"
      "ALTER TABLE policies DROP CONSTRAINT policies_pkey;"
      "ALTER TABLE policies ADD PRIMARY KEY (region, year, insutype, valid_from);"},
+    /* the enrolment registry (issue 16; docs/ENROLMENT.md): employers,
+     * enrolment episodes, declared wages and flexible bases, family bindings */
+    {14, "enrolment registry", NULL,
+     "CREATE TABLE IF NOT EXISTS enrol_employers(emp_no TEXT PRIMARY KEY, emp_name TEXT NOT NULL,"
+     " admdvs TEXT NOT NULL, struggling INTEGER NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS enrol_episodes(psn_no TEXT NOT NULL, insutype INTEGER NOT NULL,"
+     " from_month TEXT NOT NULL, admdvs TEXT NOT NULL, category TEXT NOT NULL,"
+     " to_month TEXT NOT NULL, reason TEXT NOT NULL, end_reason TEXT NOT NULL,"
+     " PRIMARY KEY(psn_no, insutype, from_month));"
+     "CREATE TABLE IF NOT EXISTS enrol_wages(psn_no TEXT NOT NULL, month TEXT NOT NULL,"
+     " emp_no TEXT NOT NULL, wage BIGINT NOT NULL, base_share INTEGER NOT NULL,"
+     " PRIMARY KEY(psn_no, month, emp_no));"
+     "CREATE INDEX IF NOT EXISTS enrol_wages_emp ON enrol_wages (emp_no);"
+     "CREATE TABLE IF NOT EXISTS enrol_bindings(member_psn_no TEXT NOT NULL,"
+     " holder_psn_no TEXT NOT NULL, valid_from TEXT NOT NULL, relation TEXT NOT NULL,"
+     " revoked_at TEXT NOT NULL, PRIMARY KEY(member_psn_no, holder_psn_no, valid_from));"
+     "CREATE INDEX IF NOT EXISTS enrol_bindings_holder ON enrol_bindings (holder_psn_no);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -48,8 +48,8 @@
 #define POLICIES_MAX 1024 /* policies held in memory */
 #define STORE_PERSON_CACHE_SLOTS 8192 /* persons' rows the readers keep (a power of two) */
 /* A journal record's attached data (journal_data): a settlement's bill
- * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog or
- * institutions file. */
+ * (bill_blob.c; at most ~170 bytes a line), an imported policy, catalog,
+ * institutions or enrolment file. */
 #define JOURNAL_DATA_BYTES_MAX (64u * 1024u * 1024u)
 
 struct store_err {
@@ -116,6 +116,23 @@ struct store_credential {
     int64_t hmac_required; /* 0 or 1 */
 };
 
+/* The enrolment registry (issue 16; docs/ENROLMENT.md): employers,
+ * enrolment episodes, declared wages and flexible workers' bases, family
+ * bindings. A row is its columns as text, in the order of its kind's
+ * table (enrol_rows.h names them and their types); the backends store the
+ * integer columns as integers and give them back as decimal text. */
+enum enrol_kind {
+    ENROL_EMPLOYERS = 0,
+    ENROL_EPISODES,
+    ENROL_WAGES,
+    ENROL_BINDINGS,
+    ENROL_KIND_COUNT,
+};
+#define ENROL_COLS_MAX 8 /* columns of an enrolment table */
+struct store_enrol_row {
+    char col[ENROL_COLS_MAX][NAME_BYTES_MAX + 1];
+};
+
 struct journal_rec {
     int64_t seq;     /* 1, 2, ...; a settlement's setl_id */
     int64_t time_us; /* unix time, microseconds */
@@ -170,6 +187,7 @@ typedef int (*policy_cb)(void *ctx, const struct store_policy_row *row);
 typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
 typedef int (*data_cb)(void *ctx, const struct journal_data *data);
 typedef int (*credential_cb)(void *ctx, const struct store_credential *row);
+typedef int (*enrol_cb)(void *ctx, const struct store_enrol_row *row);
 
 /* Every operation returns 0 on success and -1 with err filled. "found"
  * arrays say per key whether a row exists. A callback returning non-zero
@@ -341,6 +359,16 @@ struct store_backend {
     int (*credentials_scan)(struct store_conn *conn, credential_cb cb, void *ctx,
                             struct store_err *err);
 
+    /* the enrolment registry (enrol_rows.h): rows upserted by their key
+     * columns; a scan in key order (bytewise), of every row (who NULL) or
+     * of the rows naming who (a psn_no or emp_no: enrol_rows.h says which
+     * columns). A read-only connection to a store of a release before
+     * migration 14 scans nothing. */
+    int (*enrol_put)(struct store_conn *conn, enum enrol_kind kind,
+                     const struct store_enrol_row *rows, size_t n, struct store_err *err);
+    int (*enrol_scan)(struct store_conn *conn, enum enrol_kind kind, const char *who, enrol_cb cb,
+                      void *ctx, struct store_err *err);
+
     /* The visits of a batch's settlements and revokes (store_visit_link):
      * their rows by id, locked until the commit; then the links: per
      * settlement its row (svc_setl), its lines marked settled (svc_fee) and
@@ -442,8 +470,9 @@ void store_set_progress(struct store *store, store_progress_fn fn, void *ctx);
  * STORE_PROGRESS_EVERY; true when fn asked to stop. */
 bool store_progress_stop(struct store *store, const char *phase, int64_t done, double fraction);
 
-/* import.c: KIND persons|institutions|policy|catalog; the whole file in one
- * transaction; errors read "persons.csv:1234: brdy: not a date". */
+/* import.c: KIND persons|institutions|policy|catalog, or an enrolment
+ * file employers|episodes|wages|bindings (enrol_rows.h); the whole file in
+ * one transaction; errors read "persons.csv:1234: brdy: not a date". */
 int store_import(struct store *store, const char *kind, const char *path, int64_t *rows,
                  struct store_err *err);
 /* Who changes the registry and why: an import that changes what is

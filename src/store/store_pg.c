@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "store/enrol_rows.h"
 #include "store/pgconn.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -1368,6 +1369,61 @@ static int pg_credentials_scan(struct store_conn *c, credential_cb cb, void *ctx
                    0, NULL, credential_row, &sc, err);
 }
 
+/* ---- the enrolment registry (enrol_rows.h) ---------------------------------- */
+/* Statements made from the tables' descriptions (run unprepared: they are
+ * not string constants); text parameters, which the server casts to the
+ * integer columns. */
+static int pg_enrol_put(struct store_conn *c, enum enrol_kind kind,
+                        const struct store_enrol_row *rows, size_t n, struct store_err *err) {
+    const struct enrol_table *t = enrol_table(kind);
+    assert(c != NULL && (rows != NULL || n == 0));
+    char sql[ENROL_SQL_BYTES];
+    enrol_sql_put(kind, '$', sql, sizeof sql);
+    if (n > 0 && !c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *params[ENROL_COLS_MAX];
+        for (int k = 0; k < t->cols; k++) params[k] = rows[i].col[k];
+        PGresult *res = pg_run_raw(c, sql, t->cols, params, err);
+        if (res == NULL) return -1;
+        PQclear(res);
+    }
+    return 0;
+}
+
+struct enrol_scan_ctx {
+    const struct enrol_table *t;
+    enrol_cb cb;
+    void *ctx;
+};
+
+static int enrol_row(const PGresult *res, int r, void *v) {
+    struct enrol_scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && PQnfields(res) == sc->t->cols);
+    struct store_enrol_row row;
+    memset(&row, 0, sizeof row);
+    for (int k = 0; k < sc->t->cols; k++) col_text(res, r, k, row.col[k], sizeof row.col[k]);
+    return sc->cb(sc->ctx, &row);
+}
+
+static int pg_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char *who, enrol_cb cb,
+                         void *ctx, struct store_err *err) {
+    const struct enrol_table *t = enrol_table(kind);
+    assert(c != NULL && cb != NULL);
+    if (!c->in_tx) { /* a read-only look at a store of a release before migration 14 */
+        const char *params[1] = {t->table};
+        PGresult *res = pg_run(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+        if (res == NULL) return -1;
+        bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        if (!exists) return 0;
+    }
+    char sql[ENROL_SQL_BYTES];
+    enrol_sql_scan(kind, who != NULL, '$', true, sql, sizeof sql);
+    struct enrol_scan_ctx sc = {t, cb, ctx};
+    const char *params[1] = {who};
+    return pg_scan(c, sql, who != NULL ? 1 : 0, params, enrol_row, &sc, err);
+}
+
 /* ---- the service's visits linked to their settlements ---------------------- */
 /* "{1,2,3}" of n ids (int64). */
 static void sb_array_i64(struct sbuf *b, const int64_t *v, size_t n) {
@@ -1529,6 +1585,8 @@ const struct store_backend store_pg_backend = {
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,
     .credentials_scan = pg_credentials_scan,
+    .enrol_put = pg_enrol_put,
+    .enrol_scan = pg_enrol_scan,
     .visits_lock = pg_visits_lock,
     .visits_link = pg_visits_link,
     .visits_reopen = pg_visits_reopen,

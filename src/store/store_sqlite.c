@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "store/enrol_rows.h"
 #include "store/schema.h"
 #include "store/sqlite_conn.h"
 
@@ -635,6 +636,66 @@ static int sq_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struc
     return scan_rows(c, S_CATALOG_SCAN, catalog_scan_row, &sc, err);
 }
 
+/* ---- the enrolment registry (enrol_rows.h) ---------------------------- */
+/* Its statements are made from the tables' descriptions at each call (a
+ * file's rows are one call); a read-only connection to a store of a
+ * release before migration 14, which has no such table, gets none. */
+static int enrol_prepare(struct store_conn *c, const char *sql, sqlite3_stmt **s, bool *absent,
+                         struct store_err *err) {
+    assert(c != NULL && sql != NULL && s != NULL);
+    *absent = false;
+    if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL) == SQLITE_OK) return 0;
+    *absent = strncmp(sqlite3_errmsg(c->db), "no such table", 13) == 0;
+    store_errf(err, "%s: %s: %s", c->path, sql, sqlite3_errmsg(c->db));
+    return -1;
+}
+
+static int sq_enrol_put(struct store_conn *c, enum enrol_kind kind,
+                        const struct store_enrol_row *rows, size_t n, struct store_err *err) {
+    const struct enrol_table *t = enrol_table(kind);
+    assert(c != NULL && (rows != NULL || n == 0));
+    char sql[ENROL_SQL_BYTES];
+    enrol_sql_put(kind, '?', sql, sizeof sql);
+    sqlite3_stmt *s = NULL;
+    bool absent = false;
+    if (enrol_prepare(c, sql, &s, &absent, err) != 0) return -1;
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+        for (int k = 0; k < t->cols; k++) {
+            if (t->types[k] == 'I') sqlite3_bind_int64(s, k + 1, strtoll(rows[i].col[k], NULL, 10));
+            else bind_text(s, k + 1, rows[i].col[k]);
+        }
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    if (rc != SQLITE_DONE) store_errf(err, "%s: %s: %s", c->path, t->table, sqlite3_errmsg(c->db));
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char *who, enrol_cb cb,
+                         void *ctx, struct store_err *err) {
+    const struct enrol_table *t = enrol_table(kind);
+    assert(c != NULL && cb != NULL);
+    char sql[ENROL_SQL_BYTES];
+    enrol_sql_scan(kind, who != NULL, '?', false, sql, sizeof sql);
+    sqlite3_stmt *s = NULL;
+    bool absent = false;
+    if (enrol_prepare(c, sql, &s, &absent, err) != 0) return absent ? 0 : -1;
+    if (who != NULL) bind_text(s, 1, who);
+    struct store_enrol_row row;
+    int rc = SQLITE_DONE, stop = 0;
+    while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        for (int k = 0; k < t->cols; k++) col_text(s, k, row.col[k], sizeof row.col[k]);
+        stop = cb(ctx, &row);
+    }
+    if (stop == 0 && rc != SQLITE_DONE)
+        store_errf(err, "%s: %s: %s", c->path, t->table, sqlite3_errmsg(c->db));
+    sqlite3_finalize(s);
+    return stop != 0 ? stop : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- journal ----------------------------------------------------------- */
 static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
@@ -1168,6 +1229,8 @@ const struct store_backend store_sqlite_backend = {
     .credential_get = sq_credential_get,
     .credential_put = sq_credential_put,
     .credentials_scan = sq_credentials_scan,
+    .enrol_put = sq_enrol_put,
+    .enrol_scan = sq_enrol_scan,
     .visits_lock = sq_visits_lock,
     .visits_link = sq_visits_link,
     .visits_reopen = sq_visits_reopen,

@@ -1,0 +1,376 @@
+/* enrol_import.c: `yibao import employers|episodes|wages|bindings FILE`
+ * (issue 16, item 1; docs/ENROLMENT.md). import.c opens the write
+ * transaction and the journal record (the file kept in journal_data, the
+ * table's content hash in the body, as for institutions); this file reads
+ * the rows, checks each against the registry and writes it. Any bad row
+ * fails the whole file: "FILE:LINE: field: what".
+ *
+ * Checks beyond a row's own fields (enrol_rows.c): the persons and
+ * employers a row names are registered; a key named twice in the file; a
+ * registered row changed needs --operator and --reason (the same row again
+ * is no change); an episode overlapping another of the same person and
+ * scheme, registered or in the file; a binding to oneself, or to a holder
+ * without a personal account (a resident, or whose policy has none). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "core/sharing.h"
+#include "store/enrol_rows.h"
+#include "store/registry_rows.h"
+
+/* A row of the file: its key, column 0 and line, in file order. */
+struct key_slot {
+    char key[ENROL_KEY_BYTES];
+    char who[CODE_BYTES_MAX + 1]; /* column 0: a psn_no or emp_no */
+    int64_t line;
+};
+#define KEY_INDEX_MIN 1024 /* the index's first size (a power of two) */
+
+struct enrol_importer {
+    struct store *store;
+    const struct store_backend *ops;
+    struct store_conn *conn;
+    enum enrol_kind kind;
+    const struct enrol_table *t;
+    const char *base;
+    const struct store_import_note *note;
+    struct store_err *err;
+    struct enrol_import_out *out;
+    struct key_slot *rows; /* the file's rows so far, out->rows of them */
+    size_t row_cap;
+    int64_t *index; /* open addressing: a row's position, or -1; at most half full */
+    size_t index_size;
+};
+
+static int fail(struct enrol_importer *im, int64_t line, const char *field, const char *why) {
+    assert(im != NULL && field != NULL && why != NULL);
+    store_errf(im->err, "%s:%" PRId64 ": %s: %s", im->base, line, field, why);
+    return -1;
+}
+
+/* The index slot of key: its row's, or the empty one where it goes. */
+static int64_t *slot_of(const struct enrol_importer *im, const char *key) {
+    assert(im->index_size > 0 && key != NULL);
+    size_t i = (size_t)fnv1a_text(FNV_OFFSET, key) & (im->index_size - 1);
+    while (im->index[i] >= 0 && strcmp(im->rows[im->index[i]].key, key) != 0)
+        i = (i + 1) & (im->index_size - 1);
+    return &im->index[i];
+}
+
+/* The row of key in the file, or NULL. */
+static const struct key_slot *file_row(const struct enrol_importer *im, const char *key) {
+    int64_t at = *slot_of(im, key);
+    assert(at < im->out->rows);
+    return at >= 0 ? &im->rows[at] : NULL;
+}
+
+/* Room for one more row: the rows grown, the index kept at most half full. */
+static int room(struct enrol_importer *im) {
+    assert(im != NULL && (size_t)im->out->rows <= im->row_cap);
+    if ((size_t)im->out->rows == im->row_cap) {
+        size_t cap = im->row_cap ? 2 * im->row_cap : KEY_INDEX_MIN / 2;
+        struct key_slot *grown = realloc(im->rows, cap * sizeof *grown);
+        if (grown == NULL) return store_errf(im->err, "%s: out of memory", im->base), -1;
+        im->rows = grown, im->row_cap = cap;
+    }
+    if (2 * ((size_t)im->out->rows + 1) <= im->index_size) return 0;
+    size_t size = im->index_size ? 2 * im->index_size : KEY_INDEX_MIN;
+    int64_t *index = malloc(size * sizeof *index);
+    if (index == NULL) return store_errf(im->err, "%s: out of memory", im->base), -1;
+    for (size_t i = 0; i < size; i++) index[i] = -1;
+    free(im->index);
+    im->index = index, im->index_size = size;
+    for (int64_t r = 0; r < im->out->rows; r++) *slot_of(im, im->rows[r].key) = r;
+    return 0;
+}
+
+/* ---- what the registry holds ---------------------------------------------------- */
+struct find_ctx {
+    enum enrol_kind kind;
+    const char *key;
+    struct store_enrol_row *out;
+    bool found;
+};
+
+static int find_row(void *ctx, const struct store_enrol_row *row) {
+    struct find_ctx *f = ctx;
+    char key[ENROL_KEY_BYTES];
+    assert(f != NULL && row != NULL);
+    enrol_row_key(f->kind, row, key, sizeof key);
+    if (strcmp(key, f->key) != 0) return 0;
+    *f->out = *row;
+    f->found = true;
+    return 1;
+}
+
+/* The registered row of kind with key (its column 0 is who). */
+static int row_get(struct enrol_importer *im, enum enrol_kind kind, const char *who,
+                   const char *key, struct store_enrol_row *out, bool *found) {
+    struct find_ctx f = {kind, key, out, false};
+    assert(im != NULL && who != NULL && key != NULL && out != NULL && found != NULL);
+    int rc = im->ops->enrol_scan(im->conn, kind, who, find_row, &f, im->err);
+    *found = f.found;
+    return rc < 0 ? -1 : 0;
+}
+
+static int person_get(struct enrol_importer *im, const char *psn_no, struct store_person *p,
+                      bool *found) {
+    const char *keys[1] = {psn_no};
+    assert(im != NULL && psn_no != NULL && p != NULL && found != NULL);
+    return im->ops->persons_get(im->conn, keys, 1, p, found, im->err);
+}
+
+/* A person the row names must be registered. */
+static int person_needed(struct enrol_importer *im, int64_t line, int col, const char *psn_no,
+                         struct store_person *p) {
+    bool found = false;
+    char why[CODE_BYTES_MAX + 64];
+    assert(im != NULL && psn_no != NULL && col >= 0 && col < im->t->cols);
+    if (person_get(im, psn_no, p, &found) != 0) return -1;
+    if (found) return 0;
+    snprintf(why, sizeof why, "person %.63s is not registered", psn_no);
+    return fail(im, line, im->t->names[col], why);
+}
+
+/* ---- the checks of a row against the registry ------------------------------------- */
+static int wage_refs(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
+    struct store_person p;
+    assert(im->kind == ENROL_WAGES && row != NULL);
+    if (person_needed(im, line, WAGE_PSN, row->col[WAGE_PSN], &p) != 0) return -1;
+    if (row->col[WAGE_EMP][0] == '\0') return 0; /* a flexible worker's base */
+    struct store_enrol_row emp;
+    bool found = false;
+    if (row_get(im, ENROL_EMPLOYERS, row->col[WAGE_EMP], row->col[WAGE_EMP], &emp, &found) != 0)
+        return -1;
+    if (found) return 0;
+    char why[CODE_BYTES_MAX + 64];
+    snprintf(why, sizeof why, "employer %.63s is not registered", row->col[WAGE_EMP]);
+    return fail(im, line, "emp_no", why);
+}
+
+/* FUNDS.md §5: not to oneself, and to a holder with a personal account:
+ * an employee-scheme person, whose policy (of the binding's year, when
+ * registered) keeps one (bind_check). */
+static int binding_refs(struct enrol_importer *im, int64_t line,
+                        const struct store_enrol_row *row) {
+    struct store_person holder, member;
+    char why[STORE_ERR_BYTES / 2];
+    assert(im->kind == ENROL_BINDINGS && row != NULL);
+    if (strcmp(row->col[BIND_HOLDER], row->col[BIND_MEMBER]) == 0)
+        return fail(im, line, "member_psn_no", "a binding to oneself (the holder)");
+    if (person_needed(im, line, BIND_HOLDER, row->col[BIND_HOLDER], &holder) != 0 ||
+        person_needed(im, line, BIND_MEMBER, row->col[BIND_MEMBER], &member) != 0)
+        return -1;
+    if (holder.insutype != INSUTYPE_EMPLOYEE) {
+        snprintf(why, sizeof why,
+                 "holder %s has no personal account (scheme %d: only an employee's has one)",
+                 holder.psn_no, (int)holder.insutype);
+        return fail(im, line, "holder_psn_no", why);
+    }
+    datetime_s from = 0;
+    bool ok = datetime_parse(row->col[BIND_FROM], strlen(row->col[BIND_FROM]), &from);
+    assert(ok); /* enrol_row_parse wrote it */
+    enum relation relation;
+    (void)relation_parse(row->col[BIND_RELATION], &relation);
+    const struct policy *pol = store_policy_at(im->store, holder.region,
+                                               (int32_t)strtol(row->col[BIND_FROM], NULL, 10),
+                                               INSUTYPE_EMPLOYEE, from);
+    if (!ok || pol == NULL || bind_check(pol, holder.psn_no, member.psn_no, relation) == FUNDS_OK)
+        return 0;
+    snprintf(why, sizeof why, "holder %s has no personal account (policy %s keeps none)",
+             holder.psn_no, pol->id);
+    return fail(im, line, "holder_psn_no", why);
+}
+
+static int refs_check(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
+    struct store_person p;
+    assert(im != NULL && row != NULL);
+    switch (im->kind) {
+    case ENROL_EPISODES: return person_needed(im, line, EPI_PSN, row->col[EPI_PSN], &p);
+    case ENROL_WAGES: return wage_refs(im, line, row);
+    case ENROL_BINDINGS: return binding_refs(im, line, row);
+    case ENROL_EMPLOYERS:
+    case ENROL_KIND_COUNT: break;
+    }
+    return 0;
+}
+
+/* The row against its registered version: the same is no change; another
+ * needs who and why. *same says which; *found whether it is registered. */
+static int change_check(struct enrol_importer *im, int64_t line, const char *key,
+                        const struct store_enrol_row *row, bool *same, bool *found) {
+    struct store_enrol_row was;
+    assert(im != NULL && key != NULL && row != NULL && same != NULL && found != NULL);
+    *same = false;
+    if (row_get(im, im->kind, row->col[0], key, &was, found) != 0) return -1;
+    if (!*found) return 0;
+    int col = enrol_row_diff(im->kind, &was, row);
+    *same = col < 0;
+    if (col < 0 || im->note != NULL) return 0;
+    char why[NAME_BYTES_MAX + 160];
+    snprintf(why, sizeof why,
+             "registered already as '%s': changing it needs --operator and --reason", was.col[col]);
+    return fail(im, line, im->t->names[col], why);
+}
+
+static int row_take(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
+    char key[ENROL_KEY_BYTES], why[64];
+    assert(im != NULL && row != NULL && line > 0);
+    if (im->out->rows >= ENROL_ROWS_MAX) {
+        snprintf(why, sizeof why, "more than %d rows: split the file", ENROL_ROWS_MAX);
+        return fail(im, line, "rows", why);
+    }
+    enrol_row_key(im->kind, row, key, sizeof key);
+    const struct key_slot *twice = file_row(im, key);
+    if (twice != NULL) {
+        snprintf(why, sizeof why, "the file names this row's key again (line %" PRId64 ")",
+                 twice->line);
+        return fail(im, line, im->t->names[0], why);
+    }
+    bool same = false, registered = false;
+    if (refs_check(im, line, row) != 0 || change_check(im, line, key, row, &same, &registered) != 0)
+        return -1;
+    if (!same && im->ops->enrol_put(im->conn, im->kind, row, 1, im->err) != 0) return -1;
+    if (room(im) != 0) return -1;
+    struct key_slot *slot = &im->rows[im->out->rows];
+    memcpy(slot->key, key, sizeof key);
+    snprintf(slot->who, sizeof slot->who, "%.63s", row->col[0]);
+    slot->line = line;
+    *slot_of(im, key) = im->out->rows++;
+    if (same) im->out->unchanged++;
+    else if (registered) im->out->changed++;
+    return 0;
+}
+
+/* ---- episodes that overlap ------------------------------------------------------- */
+struct overlap_ctx {
+    struct enrol_importer *im;
+    struct store_enrol_row self;
+    bool self_found;
+    struct store_enrol_row other; /* the first overlapping one */
+    int64_t other_line;           /* 0: registered before */
+    const struct key_slot *slot;
+};
+
+static int collect_self(void *ctx, const struct store_enrol_row *row) {
+    struct overlap_ctx *o = ctx;
+    char key[ENROL_KEY_BYTES];
+    assert(o != NULL && row != NULL);
+    enrol_row_key(ENROL_EPISODES, row, key, sizeof key);
+    if (strcmp(key, o->slot->key) != 0) return 0;
+    o->self = *row;
+    o->self_found = true;
+    return 1;
+}
+
+/* Months from..to inclusive ("" to: open) meet; months compare as text. */
+static bool months_meet(const struct store_enrol_row *a, const struct store_enrol_row *b) {
+    assert(a != NULL && b != NULL);
+    const char *a_to = a->col[EPI_TO][0] ? a->col[EPI_TO] : "9999-12";
+    const char *b_to = b->col[EPI_TO][0] ? b->col[EPI_TO] : "9999-12";
+    return strcmp(a->col[EPI_FROM], b_to) <= 0 && strcmp(b->col[EPI_FROM], a_to) <= 0;
+}
+
+/* Another episode of the person and scheme that meets self: registered
+ * before, or in the file on an earlier line (so the later one is named). */
+static int find_overlap(void *ctx, const struct store_enrol_row *row) {
+    struct overlap_ctx *o = ctx;
+    char key[ENROL_KEY_BYTES];
+    assert(o != NULL && row != NULL && o->self_found);
+    enrol_row_key(ENROL_EPISODES, row, key, sizeof key);
+    if (strcmp(key, o->slot->key) == 0 || strcmp(row->col[EPI_INSUTYPE], o->self.col[EPI_INSUTYPE]))
+        return 0;
+    if (!months_meet(row, &o->self)) return 0;
+    const struct key_slot *s = file_row(o->im, key);
+    if (s != NULL && s->line > o->slot->line) return 0; /* named at its own line */
+    o->other = *row;
+    o->other_line = s != NULL ? s->line : 0;
+    return 1;
+}
+
+static int overlaps_check(struct enrol_importer *im) {
+    assert(im->kind == ENROL_EPISODES);
+    for (int64_t i = 0; i < im->out->rows; i++) {
+        struct overlap_ctx o;
+        memset(&o, 0, sizeof o);
+        o.im = im;
+        o.slot = &im->rows[i];
+        if (im->ops->enrol_scan(im->conn, ENROL_EPISODES, o.slot->who, collect_self, &o, im->err) <
+            0)
+            return -1;
+        assert(o.self_found); /* written by row_take */
+        int rc = im->ops->enrol_scan(im->conn, ENROL_EPISODES, o.slot->who, find_overlap, &o,
+                                     im->err);
+        if (rc < 0) return -1;
+        if (rc == 0) continue;
+        char where[32], why[STORE_ERR_BYTES / 2];
+        if (o.other_line > 0) snprintf(where, sizeof where, "line %" PRId64, o.other_line);
+        else snprintf(where, sizeof where, "registered");
+        snprintf(why, sizeof why, "overlaps the episode of scheme %.3s from %.7s to %.7s (%s)",
+                 o.other.col[EPI_INSUTYPE], o.other.col[EPI_FROM],
+                 o.other.col[EPI_TO][0] ? o.other.col[EPI_TO] : "now", where);
+        return fail(im, o.slot->line, "from_month", why);
+    }
+    return 0;
+}
+
+/* ---- the file ----------------------------------------------------------------------- */
+static int read_rows(struct enrol_importer *im, FILE *f) {
+    struct csv_reader *r = malloc(sizeof *r);
+    int cols[ENROL_COLS_MAX], rc;
+    assert(im != NULL && f != NULL);
+    if (r == NULL) return store_errf(im->err, "%s: out of memory", im->base), -1;
+    csv_init(r, f);
+    if ((rc = csv_next(r)) <= 0) {
+        rc = fail(im, r->line, "header", rc == 0 ? "empty file" : r->err);
+        return free(r), rc;
+    }
+    const char *missing = rows_map_header(r, im->t->names, im->t->cols, im->t->required, cols);
+    if (missing != NULL) return rc = fail(im, r->line, missing, "missing column"), free(r), rc;
+    while ((rc = csv_next(r)) == 1) {
+        if (r->field_count == 1 && r->fields[0][0] == '\0') continue; /* blank line */
+        struct store_enrol_row row;
+        int col = 0;
+        const char *why = enrol_row_parse(im->kind, r, cols, &row, &col);
+        if (why != NULL) return rc = fail(im, r->line, im->t->names[col], why), free(r), rc;
+        if (row_take(im, r->line, &row) != 0) return free(r), -1;
+        if (im->out->rows % STORE_PROGRESS_EVERY == 0 &&
+            store_progress_stop(im->store, "rows", im->out->rows, -1.0)) {
+            store_errf(im->err, "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported",
+                       im->base, r->line, im->out->rows);
+            return free(r), -1;
+        }
+    }
+    if (rc < 0) rc = fail(im, r->line, "csv", r->err);
+    free(r);
+    return rc;
+}
+
+int enrol_import(struct store *store, enum enrol_kind kind, FILE *f, const char *base,
+                 const struct store_import_note *note, struct enrol_import_out *out,
+                 struct store_err *err) {
+    assert(store != NULL && f != NULL && base != NULL && out != NULL);
+    struct enrol_importer im = {store,
+                                store_ops(store),
+                                store_conn(store),
+                                kind,
+                                enrol_table(kind),
+                                base,
+                                note,
+                                err,
+                                out,
+                                NULL,
+                                0,
+                                NULL,
+                                0};
+    memset(out, 0, sizeof *out);
+    int rc = room(&im);
+    if (rc == 0) rc = read_rows(&im, f);
+    if (rc == 0 && kind == ENROL_EPISODES) rc = overlaps_check(&im);
+    free(im.rows);
+    free(im.index);
+    return rc;
+}
