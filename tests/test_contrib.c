@@ -29,17 +29,8 @@
 
 #define RANDOM_CASES 200000
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void) { /* xorshift64*: reproducible, not cryptographic */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ULL;
-}
-static int64_t rnd_to(int64_t max) { return (int64_t)(rnd() % (uint64_t)(max + 1)); }
-
-/* The spec's mul(x, r), computed apart from money.c. */
-static int64_t ref_mul(int64_t x, int64_t r) { return (int64_t)(((__int128)x * r + 5000) / 10000); }
+#define TEST_RNG_SEED 0x9e3779b97f4a7c15ULL
+#include "test_rng.h"
 
 static void employee_policy(struct policy *p) {
     memset(p, 0, sizeof *p);

@@ -29,17 +29,8 @@
 
 #define RANDOM_CASES 20000
 
-static uint64_t rng_state = 0x243f6a8885a308d3ULL;
-static uint64_t rnd(void) { /* xorshift64*: reproducible, not cryptographic */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ULL;
-}
-static int64_t rnd_to(int64_t max) { return (int64_t)(rnd() % (uint64_t)(max + 1)); }
-
-/* The spec's mul(x, r), computed apart from money.c. */
-static int64_t ref_mul(int64_t x, int64_t r) { return (int64_t)(((__int128)x * r + 5000) / 10000); }
+#define TEST_RNG_SEED 0x243f6a8885a308d3ULL
+#include "test_rng.h"
 
 static struct pay_settlement settlement(const char *med_type, const char *dise, int64_t cost,
                                         int64_t hifp) {
