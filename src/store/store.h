@@ -675,6 +675,17 @@ int store_totals(struct store *store, const char *fixmedins_code, int64_t from_u
 int store_journal_period(struct store *store, struct store_conn *conn, int64_t from_us,
                          int64_t to_us, journal_cb cb, void *ctx, struct store_err *err);
 
+/* ---- policy_backdate.c: what a new policy version would reach back over -- */
+struct store_backdate {
+    int64_t count; /* settlements of its key ending on or after valid_from, not revoked */
+    datetime_s latest_endtime; /* the latest of their endtimes (count > 0) */
+    int64_t latest_setl_id;    /* the settlement that ends then */
+};
+/* The settlements of the version's region, year and scheme whose bill ends
+ * on or after its valid_from and that no revoke undid. 0, or -1 with err. */
+int store_policy_backdated(struct store *store, const struct policy *version,
+                           struct store_backdate *out, struct store_err *err);
+
 /* ---- views.c: the operator's look-ups ---------------------------------- */
 #define STORE_VIEW_ACCOUNTS_MAX 4096 /* accounts one view lists (a prefix's: funds, not persons) */
 /* The accounts whose name starts with prefix ("F:" every fund, "F:hifp:"
