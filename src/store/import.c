@@ -538,6 +538,8 @@ static int import_body(struct importer *im, const char *kind) {
     assert(im != NULL && im->path != NULL && kind != NULL);
     if (strcmp(kind, "policy") == 0) return import_policy(im);
     if (strcmp(kind, "catalog") == 0) return import_catalog(im);
+    if (strcmp(kind, "payment") == 0)
+        return agreement_import(im->store, im->path, im->base, im->note, &im->rows, im->err);
     FILE *f = fopen(im->path, "rb");
     if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
     struct stat st;
@@ -577,7 +579,7 @@ int store_import_as(struct store *store, const char *kind, const char *path,
         return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
     if (note != NULL && store_note_problem(note->reason) != NULL)
         return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
-    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
+    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog", "payment"};
     bool known = enrol_kind_of(kind) >= 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         known |= strcmp(kind, kinds[i]) == 0;
