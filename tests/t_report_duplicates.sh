@@ -48,7 +48,7 @@ load() { # db dir
 # the report against the labels and against the model of the rule
 compare() { # dir report.jsonl
     python3 - "$1" "$2" <<'PY'
-import csv, json, sys, collections
+import csv, glob, json, sys, collections
 d, rep = sys.argv[1], sys.argv[2]
 labels = {(l["psn_no"], l["psn_no_dup"], l["certno"]) for l in map(json.loads, open(d + "/labels.jsonl"))
           if l["kind"] == "duplicate_enrolment"}
@@ -58,7 +58,7 @@ assert len(got) == len(cases), "a case twice"
 assert got == labels, "missed %s, extra %s" % (sorted(labels - got)[:3], sorted(got - labels)[:3])
 assert labels, "no planted duplicate"
 eps = collections.defaultdict(list)
-for r in csv.DictReader(open(d + "/episodes.csv")):
+for r in (r for f in sorted(glob.glob(d + "/episodes*.csv")) for r in csv.DictReader(open(f))):
     m = lambda t: int(t[:4]) * 12 + int(t[5:]) - 1 if t else None
     eps[r["psn_no"]].append((r["insutype"], r["admdvs"], m(r["from_month"]), m(r["to_month"])))
 cover = lambda e, k: e[2] <= k and (e[3] is None or k <= e[3])
