@@ -12,6 +12,10 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "gen/gen.h"
+#include "store/enrol_rows.h"
+
+/* A generated enrolment file's part is one file `yibao import` takes. */
+_Static_assert(GEN_ENROL_PART_ROWS <= ENROL_ROWS_MAX, "a part must fit one import");
 
 #define OPTION_VALUE_BYTES_MAX 64
 

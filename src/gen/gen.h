@@ -30,6 +30,9 @@
 #define GEN_YEAR_MAX 2099
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
 #define GEN_ERR_BYTES 256
+/* Rows of one part of an enrolment file (gen_enrol_write.c): the import's
+ * ENROL_ROWS_MAX, checked where both are seen (cli/cmd_gen.c). */
+#define GEN_ENROL_PART_ROWS 200000
 #define GEN_PPM_ONE 1000000u   /* rates are parts per million */
 #define GEN_INST_CODE_BYTES 12 /* fixmedins_code: H or P + 6-digit region + 5-digit serial */
 #define GEN_SEED_DIGITS_MAX 20 /* UINT64_MAX in decimal */

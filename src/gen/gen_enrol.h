@@ -94,7 +94,6 @@ int gen_household_bindings(const struct gen_city *city, int64_t household, struc
                            struct gen_binding *out);
 
 /* gen_enrol_write.c: the four files beside persons.csv (gen_write.c). */
-#define GEN_ENROL_PART_ROWS 200000 /* rows of one file: the import's ENROL_ROWS_MAX */
 struct gen_enrol_counts {
     int64_t employers, episodes, wages, bindings;
 };
