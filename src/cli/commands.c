@@ -90,6 +90,11 @@ static const struct cli_command commands[] = {
      "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
+    {"report", cmd_report, "reports from the store: duplicate enrolments",
+     "usage: yibao report duplicates --db PATH --year Y [--format table|jsonl]\n"
+     "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
+     " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
+     NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
      "(the revoke's journal record keeps who and why; show journal prints them)\n",
