@@ -7,7 +7,9 @@
 # and taken with them; every kind of bad file refused with exit 2 and
 # "FILE: key.path: what", nothing written (the journal's length unchanged);
 # `check` and `check --deep` pass, and `check` fails once the stored
-# agreement is changed in SQL. Both backends (SVC_BACKEND=pg with
+# agreement is changed in SQL; capitation signings imported, and refused
+# for an unregistered institution or person, a bad date, an end before
+# the start. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -97,6 +99,27 @@ grep -qF "twice.json: byte 152: duplicate key \"P1\" in an object" "$work/err" |
 printf '{"format": ' >"$work/broken.json"
 y import payment "$work/broken.json" >/dev/null 2>"$work/err" && fail "broken JSON"
 grep -q "^yibao: .*broken.json" "$work/err" || fail "broken JSON: $(cat "$work/err")"
+
+# capitation signings: a person signed to a primary-care institution
+cat >"$work/signings.csv" <<'EOF'
+fixmedins_code,psn_no,from_date,to_date
+H0,P0001,2020-01-01,
+H0,P0003,2019-07-01,2020-06-30
+EOF
+out=$(y import signings "$work/signings.csv") || fail "import signings: $out"
+grep -q "^imported 2 signings" <<<"$out" || fail "import signings said: $out"
+y import signings "$work/signings.csv" >/dev/null || fail "the same signings again"
+S='fixmedins_code,psn_no,from_date,to_date'
+sign_refused() { # NAME EXPECTED ROW
+    printf '%s\n%s\n' "$S" "$3" >"$work/$1.csv"
+    y import signings "$work/$1.csv" >/dev/null 2>"$work/err" && fail "signings $1 taken"
+    grep -qF "$1.csv:2: $2" "$work/err" || fail "signings $1: $(cat "$work/err")"
+}
+sign_refused sign-inst 'fixmedins_code: institution H77 is not registered' 'H77,P0001,2020-01-01,'
+sign_refused sign-psn 'psn_no: person P9999 is not registered' 'H0,P9999,2020-01-01,'
+sign_refused sign-date 'from_date: not a date YYYY-MM-DD' 'H0,P0001,2020-02-30,'
+sign_refused sign-order 'to_date: before from_date' 'H0,P0001,2020-03-01,2020-02-01'
+sign_refused sign-time 'from_date: not a date YYYY-MM-DD' 'H0,P0001,2020-03-01 08:00:00,'
 
 y check >/dev/null || fail "check: $(y check 2>&1)"
 y check --deep >"$work/deep" 2>&1 || fail "check --deep: $(cat "$work/deep")"

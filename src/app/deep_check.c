@@ -391,7 +391,7 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
     /* the enrolment registry (issue 16) settles nothing yet: its kept
      * files are hashed by check, not replayed */
     static const char *const enrol[] = {"what=employers ", "what=episodes ", "what=wages ",
-                                        "what=bindings "};
+                                        "what=bindings ", "what=signings "};
     for (size_t i = 0; i < sizeof enrol / sizeof enrol[0]; i++)
         if (strncmp(rec->body, enrol[i], strlen(enrol[i])) == 0) return 0;
     return mismatch(d, "journal seq %" PRId64 ": data of an unknown import", rec->seq);

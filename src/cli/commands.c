@@ -57,7 +57,7 @@ static const struct cli_command commands[] = {
      " into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
-     "       yibao import --db PATH employers|episodes|wages|bindings FILE...\n"
+     "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"

@@ -185,6 +185,19 @@ static int binding_refs(struct enrol_importer *im, int64_t line,
     return fail(im, line, "holder_psn_no", why);
 }
 
+/* A signing names a registered institution and person. */
+static int signing_refs(struct enrol_importer *im, int64_t line,
+                        const struct store_enrol_row *row) {
+    struct store_person p;
+    char why[CODE_BYTES_MAX + 64];
+    assert(im->kind == ENROL_SIGNINGS && row != NULL);
+    if (store_institution_find(im->store, row->col[SIGN_INST]) == NULL) {
+        snprintf(why, sizeof why, "institution %.63s is not registered", row->col[SIGN_INST]);
+        return fail(im, line, "fixmedins_code", why);
+    }
+    return person_needed(im, line, SIGN_PSN, row->col[SIGN_PSN], &p);
+}
+
 static int refs_check(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
     struct store_person p;
     assert(im != NULL && row != NULL);
@@ -192,6 +205,7 @@ static int refs_check(struct enrol_importer *im, int64_t line, const struct stor
     case ENROL_EPISODES: return person_needed(im, line, EPI_PSN, row->col[EPI_PSN], &p);
     case ENROL_WAGES: return wage_refs(im, line, row);
     case ENROL_BINDINGS: return binding_refs(im, line, row);
+    case ENROL_SIGNINGS: return signing_refs(im, line, row);
     case ENROL_EMPLOYERS:
     case ENROL_KIND_COUNT: break;
     }

@@ -45,6 +45,14 @@ static const struct enrol_table TABLES[ENROL_KIND_COUNT] = {
                         {"member_psn_no", "holder_psn_no", "valid_from", "relation", "revoked_at"},
                         "TTTTT",
                         {0, 1}},
+    [ENROL_SIGNINGS] = {"signings",
+                        "enrol_signings",
+                        4,
+                        3,
+                        3,
+                        {"fixmedins_code", "psn_no", "from_date", "to_date"},
+                        "TTTT",
+                        {0, 1}},
 };
 
 const struct enrol_table *enrol_table(enum enrol_kind kind) {
@@ -271,6 +279,30 @@ static const char *binding_parse(const struct csv_reader *r, const int *cols,
     return NULL;
 }
 
+/* A date "YYYY-MM-DD" (a signing runs from day to day, both included). */
+static const char *put_date(char *out, const char *text, datetime_s *t) {
+    assert(out != NULL && text != NULL && t != NULL);
+    if (strlen(text) != 10 || !datetime_parse(text, 10, t)) return "not a date YYYY-MM-DD";
+    memcpy(out, text, 11);
+    return NULL;
+}
+
+static const char *signing_parse(const struct csv_reader *r, const int *cols,
+                                 struct store_enrol_row *row, int *col) {
+    const char *why = NULL;
+    datetime_s from = 0, to = 0;
+    assert(r != NULL && row != NULL && col != NULL);
+#define F(c) field_of(r, cols, (*col = (c)))
+    if ((why = put_code(row->col[SIGN_INST], F(SIGN_INST), true)) ||
+        (why = put_code(row->col[SIGN_PSN], F(SIGN_PSN), true)) ||
+        (why = put_date(row->col[SIGN_FROM], F(SIGN_FROM), &from)) ||
+        (why = F(SIGN_TO)[0] != '\0' ? put_date(row->col[SIGN_TO], F(SIGN_TO), &to) : NULL))
+        return why;
+    if (row->col[SIGN_TO][0] != '\0' && to < from) return "before from_date";
+#undef F
+    return NULL;
+}
+
 const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, const int *cols,
                             struct store_enrol_row *row, int *col) {
     assert(r != NULL && cols != NULL && row != NULL && col != NULL);
@@ -282,6 +314,7 @@ const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, co
     case ENROL_EPISODES: return episode_parse(r, cols, row, col);
     case ENROL_WAGES: return wage_parse(r, cols, row, col);
     case ENROL_BINDINGS: return binding_parse(r, cols, row, col);
+    case ENROL_SIGNINGS: return signing_parse(r, cols, row, col);
     case ENROL_KIND_COUNT: break;
     }
     return "unknown kind";

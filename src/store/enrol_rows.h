@@ -43,6 +43,7 @@ enum { EMP_NO, EMP_NAME, EMP_ADMDVS, EMP_STRUGGLING };
 enum { EPI_PSN, EPI_INSUTYPE, EPI_FROM, EPI_ADMDVS, EPI_CATEGORY, EPI_TO, EPI_REASON, EPI_END };
 enum { WAGE_PSN, WAGE_MONTH, WAGE_EMP, WAGE_WAGE, WAGE_BASE };
 enum { BIND_MEMBER, BIND_HOLDER, BIND_FROM, BIND_RELATION, BIND_REVOKED };
+enum { SIGN_INST, SIGN_PSN, SIGN_FROM, SIGN_TO };
 
 /* The record (its header mapped by rows_map_header to the table's names
  * into cols) as a row of kind: NULL, or what is wrong with the column

@@ -164,6 +164,13 @@ static const struct schema_migration MIGRATIONS[] = {
     {15, "payment agreements", NULL,
      "CREATE TABLE IF NOT EXISTS payment_agreements(region TEXT NOT NULL, year INTEGER NOT NULL,"
      " id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY(region, year));"},
+    /* capitation signings (issue 17; docs/PAYMENT.md): a person signed to a
+     * primary-care institution from a day to a day */
+    {16, "capitation signings", NULL,
+     "CREATE TABLE IF NOT EXISTS enrol_signings(fixmedins_code TEXT NOT NULL,"
+     " psn_no TEXT NOT NULL, from_date TEXT NOT NULL, to_date TEXT NOT NULL,"
+     " PRIMARY KEY(fixmedins_code, psn_no, from_date));"
+     "CREATE INDEX IF NOT EXISTS enrol_signings_psn ON enrol_signings (psn_no);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

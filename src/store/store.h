@@ -126,6 +126,7 @@ enum enrol_kind {
     ENROL_EPISODES,
     ENROL_WAGES,
     ENROL_BINDINGS,
+    ENROL_SIGNINGS, /* persons signed to a primary-care institution (capitation, FUNDS.md §6d) */
     ENROL_KIND_COUNT,
 };
 #define ENROL_COLS_MAX 8 /* columns of an enrolment table */
