@@ -85,6 +85,15 @@ static const struct cli_command commands[] = {
      "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
+    {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
+     "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"
+     "                    [--format table|json]\n"
+     "(each policy replaces the store's of its region, year and scheme; the year's\n"
+     " settlements and revokes are replayed from the journal in their order, each\n"
+     " person's year from zero, nothing written; per fund the spending before, after\n"
+     " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
+     " ratios, in yuan; --payment (payment agreements) is not built yet: refused)\n",
+     NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
      "(the revoke's journal record keeps who and why; show journal prints them)\n",
