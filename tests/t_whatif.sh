@@ -15,7 +15,8 @@
 #    region the store has no policy of, a broken policy (the import's own
 #    message), a second policy of one key, an unknown --format, --payment;
 #    a year with a policy and no settlements reports zeros (exit 0).
-# With YIBAO_PG_URI, store A again on PostgreSQL: the same reports.
+# With YIBAO_PG_URI, the checks with the two stores again on PostgreSQL, on
+# a smaller city (WHATIF_PG_PERSONS, 2,000).
 set -uo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -29,36 +30,43 @@ fail() { echo "FAIL: $*"; status=1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/yibao-whatif-XXXXXX")
 pgdb=""
 cleanup() {
-    [ -n "$pgdb" ] && psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1
+    for x in a b; do
+        [ -n "$pgdb" ] && psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS ${pgdb}_$x WITH (FORCE)" >/dev/null 2>&1
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$root" || exit 1
 
-"$YIBAO" gen city --persons "$PERSONS" --seed 17 --out "$work/city" >/dev/null || { echo "gen city failed"; exit 1; }
 jq '.catastrophic.bands[0].ratio = 0.75' policies/maoming-2020-resident.json >"$work/res75.json"
 p80=policies/maoming-2020-resident.json
 jq '.year = 2021' policies/maoming-2020-resident.json >"$work/res2021.json"
-n=$(wc -l <"$work/city/bills.jsonl")
-half=$((n / 2))
-head -n "$half" "$work/city/bills.jsonl" >"$work/first.jsonl"
-tail -n +"$((half + 1))" "$work/city/bills.jsonl" >"$work/second.jsonl"
+city() { # DIR PERSONS: a generated city, its bills in two halves
+    "$YIBAO" gen city --persons "$2" --seed 17 --out "$1" >/dev/null || return 1
+    local n half
+    n=$(wc -l <"$1/bills.jsonl")
+    half=$((n / 2))
+    head -n "$half" "$1/bills.jsonl" >"$1/first.jsonl"
+    tail -n +"$((half + 1))" "$1/bills.jsonl" >"$1/second.jsonl"
+}
 
-# DB RESIDENT_POLICY: the city's registry, the policies (and a 2021 one
-# without bills), the first half of the bills, two revokes, the second half
+# DB CITY RESIDENT_POLICY: the city's registry, the policies (and a 2021
+# one without bills), the first half of the bills, two revokes (the 7th
+# settlement and one half-way), the second half
 setup() {
-    local db=$1
+    local db=$1 c=$2 half
     "$YIBAO" init --db "$db" >/dev/null &&
-        "$YIBAO" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null &&
-        "$YIBAO" import --db "$db" policy policies/maoming-2020-employee.json "$2" "$work/res2021.json" >/dev/null &&
+        "$YIBAO" import --db "$db" institutions "$c/institutions.csv" >/dev/null &&
+        "$YIBAO" import --db "$db" policy policies/maoming-2020-employee.json "$3" "$work/res2021.json" >/dev/null &&
         "$YIBAO" import --db "$db" catalog policies/catalog-conformance.json >/dev/null &&
-        "$YIBAO" import --db "$db" persons "$work/city/persons.csv" >/dev/null || return 1
-    "$YIBAO" settle --db "$db" "$work/first.jsonl" >"$work/out" 2>/dev/null || return 1
+        "$YIBAO" import --db "$db" persons "$c/persons.csv" >/dev/null || return 1
+    "$YIBAO" settle --db "$db" "$c/first.jsonl" >"$work/out" 2>/dev/null || return 1
+    half=$(wc -l <"$c/first.jsonl")
     for line in 7 $((half / 2)); do
         setl=$(sed -n "${line}p" "$work/out" | jq -r .setl_id)
         "$YIBAO" revoke --db "$db" "$setl" --operator tester --reason "t_whatif" >/dev/null || return 1
     done
-    "$YIBAO" settle --db "$db" "$work/second.jsonl" >/dev/null 2>&1
+    "$YIBAO" settle --db "$db" "$c/second.jsonl" >/dev/null 2>&1
 }
 whatif() { "$YIBAO" whatif --year 2020 --format json "$@"; }
 # fen of each fund's spending in a `show fund --json` (balances are negative)
@@ -106,40 +114,51 @@ assert a["out_of_pocket"]["after"]==b["out_of_pocket"]["before"]' "$1" "$2"
 # WAL store: `check` does the same)
 store_hash() { sha256sum <"$1"; [ ! -s "$1-wal" ] || echo "a write-ahead log of $(wc -c <"$1-wal") bytes"; }
 
-a=$work/a.db b=$work/b.db
-setup "$a" "$work/res75.json" || fail "store A set-up"
-setup "$b" "$p80" || fail "store B set-up"
-hash_before=$(store_hash "$a")
+# ---- the year's own policies, and 0.75 -> 0.80, on stores A and B of a city ----
+# both(A B CITY HASH-FN): the checks that need the two stores, on any backend
+both() {
+    local a=$1 b=$2 c=$3 hash=$4 n tag=${1##*/}
+    n=$(wc -l <"$c/bills.jsonl")
+    local before
+    before=$($hash "$a")
+    # the year's own policies: exactly 0 on every figure
+    whatif --db "$a" --policy policies/maoming-2020-employee.json --policy "$work/res75.json" >"$work/own.json" ||
+        fail "$tag: whatif with the year's own policies"
+    all_zero "$work/own.json" || fail "$tag: own policies: $(head -c 600 "$work/own.json")"
+    [ "$(jq -r .replay.revokes "$work/own.json")" = 2 ] || fail "$tag: own: not 2 revokes: $(jq -c .replay "$work/own.json")"
+    [ "$(jq -r .replay.settlements "$work/own.json")" = $((n - 2)) ] || fail "$tag: own: $(jq -c .replay "$work/own.json"), $n bills"
+    [ "$(report_fen "$work/own.json" before)" = "$(fund_fen "$a")" ] || fail "$tag: own: before is not the ledger"
+    # catastrophic 0.75 -> 0.80: the change is settling again from scratch (B)
+    whatif --db "$a" --policy "$p80" >"$work/w80.json" || fail "$tag: whatif 0.80"
+    whatif --db "$b" --policy "$p80" >"$work/b_own.json" || fail "$tag: whatif of B, own"
+    all_zero "$work/b_own.json" || fail "$tag: B own policies not 0"
+    local expected got
+    expected=$(join <(fund_fen "$a") <(fund_fen "$b") | awk '$3 != $2 {print $1, $3 - $2}')
+    got=$(python3 -c 'import json,sys,decimal
+d=json.load(open(sys.argv[1]),parse_float=decimal.Decimal)
+for f in d["funds"]:
+    if f["fund"] != "total" and f["change"] != 0: print(f["fund"], int(f["change"]*100))' "$work/w80.json" | sort)
+    [ -n "$expected" ] || fail "$tag: 0.80 changed no fund in the stores"
+    [ "$got" = "$expected" ] || fail "$tag: change: what-if '$got', settled again '$expected'"
+    after_is_before "$work/w80.json" "$work/b_own.json" || fail "$tag: the what-if's after is not B's figures"
+    [ "$(jq -r '.hardest_hit.persons' "$work/w80.json")" -ge 1 ] || fail "$tag: no hardest hit"
+    [ "$($hash "$a")" = "$before" ] || fail "$tag: store A changed by whatif"
+}
 
-# ---- the year's own policies: exactly 0 on every figure ----
-whatif --db "$a" --policy policies/maoming-2020-employee.json --policy "$work/res75.json" >"$work/own.json" ||
-    fail "whatif with the year's own policies"
-all_zero "$work/own.json" || fail "own policies: $(head -c 600 "$work/own.json")"
-[ "$(jq -r .replay.revokes "$work/own.json")" = 2 ] || fail "own: not 2 revokes: $(jq -c .replay "$work/own.json")"
-[ "$(jq -r .replay.settlements "$work/own.json")" = $((n - 2)) ] || fail "own: $(jq -c .replay "$work/own.json"), $n bills"
-[ "$(report_fen "$work/own.json" before)" = "$(fund_fen "$a")" ] || fail "own: before is not A's ledger"
+city "$work/city" "$PERSONS" || { echo "gen city failed"; exit 1; }
+a=$work/a.db b=$work/b.db
+setup "$a" "$work/city" "$work/res75.json" || fail "store A set-up"
+setup "$b" "$work/city" "$p80" || fail "store B set-up"
+hash_before=$(store_hash "$a")
+both "$a" "$b" "$work/city" store_hash
+n=$(wc -l <"$work/city/bills.jsonl")
 "$YIBAO" whatif --db "$a" --year 2020 --policy "$work/res75.json" >"$work/own.txt" || fail "whatif (table)"
 grep -qx "months of support: not available (no revenue in the store)" "$work/own.txt" ||
     fail "no months-of-support line: $(tail -3 "$work/own.txt")"
 grep -Eq '^hifmi +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +0\.00$' "$work/own.txt" || fail "table: $(head -20 "$work/own.txt")"
 
-# ---- catastrophic 0.75 -> 0.80: the change is settling again from scratch ----
-whatif --db "$a" --policy "$p80" >"$work/w80.json" || fail "whatif 0.80"
-whatif --db "$b" --policy "$p80" >"$work/b_own.json" || fail "whatif of B, own"
-all_zero "$work/b_own.json" || fail "B own policies not 0"
-expected=$(join <(fund_fen "$a") <(fund_fen "$b") | awk '$3 != $2 {print $1, $3 - $2}')
-got=$(python3 -c 'import json,sys,decimal
-d=json.load(open(sys.argv[1]),parse_float=decimal.Decimal)
-for f in d["funds"]:
-    if f["fund"] != "total" and f["change"] != 0: print(f["fund"], int(f["change"]*100))' "$work/w80.json" | sort)
-[ -n "$expected" ] || fail "0.80 changed no fund in the stores"
-[ "$got" = "$expected" ] || fail "change: what-if '$got', settled again '$expected'"
-after_is_before "$work/w80.json" "$work/b_own.json" || fail "the what-if's after is not B's figures"
-[ "$(jq -r '.hardest_hit.persons' "$work/w80.json")" -ge 1 ] || fail "no hardest hit"
-[ "$(store_hash "$a")" = "$hash_before" ] || fail "store A changed by whatif"
-
 # ---- refusals: exit 2, file and field named ----
-refused() { # FILE-OR-- FIELD-TEXT ARGS...
+refused() { # MESSAGE ARGS...: exit 2, MESSAGE on stderr, nothing on stdout
     local want=$1; shift
     "$YIBAO" whatif --db "$a" --year 2020 "$@" >"$work/r.out" 2>"$work/r.err"
     local rc=$?
@@ -169,21 +188,22 @@ all_zero "$work/y2021.json" zeros || fail "2021 not zeros"
 [ "$(jq -r '.replay.settlements' "$work/y2021.json")" = 0 ] || fail "2021 has settlements"
 [ "$(store_hash "$a")" = "$hash_before" ] || fail "store A changed by the refusals"
 
-# ---- PostgreSQL: store A again, the same reports ----
+# ---- PostgreSQL: the checks with two stores, on a smaller city (settling
+# durably there takes longer than on SQLite) ----
 if [ -n "${YIBAO_PG_URI:-}" ]; then
     pgdb="yibao_whatif_$$"
-    psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $pgdb" >/dev/null || fail "create $pgdb"
-    uri="${YIBAO_PG_URI%/*}/$pgdb"
-    setup "$uri" "$work/res75.json" || fail "PostgreSQL store set-up"
-    pg_hash() { psql -qtA "$uri" -c "SELECT md5(string_agg(hash, ',' ORDER BY seq)) || count(*) FROM journal" &&
-        psql -qtA "$uri" -c "SELECT md5(string_agg(account || balance, ',' ORDER BY account)) FROM accounts"; }
-    pg_before=$(pg_hash)
-    whatif --db "$uri" --policy "$p80" >"$work/pg80.json" || fail "PostgreSQL whatif 0.80"
-    whatif --db "$uri" --policy "$work/res75.json" >"$work/pg_own.json" || fail "PostgreSQL whatif own"
-    all_zero "$work/pg_own.json" || fail "PostgreSQL own policies not 0"
-    cmp -s <(jq -S 'del(.hardest_hit.top)' "$work/pg80.json") <(jq -S 'del(.hardest_hit.top)' "$work/w80.json") ||
-        fail "PostgreSQL's what-if differs from SQLite's"
-    [ "$(pg_hash)" = "$pg_before" ] || fail "the PostgreSQL store changed"
+    pg_hash() {
+        psql -qtA "$1" -c "SELECT md5(string_agg(hash, ',' ORDER BY seq)) || count(*) FROM journal" &&
+            psql -qtA "$1" -c "SELECT md5(string_agg(account || balance, ',' ORDER BY account)) FROM accounts"
+    }
+    city "$work/pgcity" "${WHATIF_PG_PERSONS:-2000}" || fail "gen city (PostgreSQL)"
+    for x in a b; do
+        psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE ${pgdb}_$x" >/dev/null || fail "create ${pgdb}_$x"
+    done
+    pga="${YIBAO_PG_URI%/*}/${pgdb}_a" pgb="${YIBAO_PG_URI%/*}/${pgdb}_b"
+    setup "$pga" "$work/pgcity" "$work/res75.json" || fail "PostgreSQL store A set-up"
+    setup "$pgb" "$work/pgcity" "$p80" || fail "PostgreSQL store B set-up"
+    both "$pga" "$pgb" "$work/pgcity" pg_hash
 fi
 
 [ $status -eq 0 ] && echo "t_whatif: ok ($n bills, $PERSONS persons${YIBAO_PG_URI:+, SQLite and PostgreSQL})"
