@@ -173,6 +173,13 @@ struct deep {
     const struct app_whatif_replay *whatif;
     struct dmap kept;                       /* its settlements revoked later, by seq */
     bool revoked_later[DEEP_CHUNK_RECORDS]; /* the chunk's settlements of its year */
+    /* their persons, read for the chunk at once (one round trip on
+     * PostgreSQL instead of one a settlement): person_at[slot] indexes
+     * chunk_persons, -1 none */
+    struct store_person *chunk_persons;
+    bool chunk_found[DEEP_CHUNK_RECORDS];
+    int32_t person_at[DEEP_CHUNK_RECORDS];
+    size_t at_slot; /* the record being replayed's slot in the chunk */
 };
 
 static int mismatch(struct deep *d, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -242,6 +249,13 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
             d->person = *out;
             return 0;
         }
+    }
+    int32_t j = d->chunk_persons != NULL ? d->person_at[d->at_slot] : -1;
+    if (j >= 0 && strcmp(d->chunk_persons[j].psn_no, psn_no) == 0) { /* read with the chunk */
+        *out = d->chunk_persons[j];
+        *found = d->chunk_found[j];
+        if (*found) d->person = *out;
+        return 0;
     }
     const char *keys[1] = {psn_no};
     if (d->ops->persons_get(d->conn, keys, 1, out, found, err) != 0) return -1;
@@ -670,6 +684,7 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     assert(d->whatif != NULL && slot < d->rec_count);
     d->out.records++;
     d->at_seq = rec->seq;
+    d->at_slot = slot;
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
     /* other kinds (contributions, payments: other issues) settle nothing */
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) return 0;
@@ -682,21 +697,31 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     return whatif_settle(d, rec, &stl, slot);
 }
 
-/* Which of the chunk's settlements of the what-if's year a later record
- * revokes (one indexed read each): only theirs are kept. */
-static int find_revoked_later(struct deep *d) {
+/* For the chunk's settlements of the what-if's year: which a later
+ * record revokes (one indexed read each; only theirs are kept), and their
+ * persons as stored now (deep_person still prefers an edit's row). */
+static int whatif_chunk(struct deep *d) {
     int64_t ids[DEEP_CHUNK_RECORDS];
     bool revoked[DEEP_CHUNK_RECORDS];
+    const char *keys[DEEP_CHUNK_RECORDS];
     size_t slots[DEEP_CHUNK_RECORDS], n = 0;
-    assert(d->whatif != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
+    assert(d->whatif != NULL && d->chunk_persons != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
     memset(d->revoked_later, 0, sizeof d->revoked_later);
+    for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) d->person_at[i] = -1;
     for (size_t i = 0; i < d->rec_count; i++) {
         if (d->recs[i].kind != JOURNAL_SETTLE || d->recs[i].year != d->whatif->year) continue;
         ids[n] = d->recs[i].seq;
+        keys[n] = d->recs[i].psn_no;
         slots[n++] = i;
     }
-    if (n > 0 && d->ops->journal_revoked(d->conn, ids, n, revoked, d->err) != 0) return -1;
-    for (size_t j = 0; j < n; j++) d->revoked_later[slots[j]] = revoked[j];
+    if (n == 0) return 0;
+    if (d->ops->journal_revoked(d->conn, ids, n, revoked, d->err) != 0 ||
+        d->ops->persons_get(d->conn, keys, n, d->chunk_persons, d->chunk_found, d->err) != 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        d->revoked_later[slots[k]] = revoked[k];
+        d->person_at[slots[k]] = (int32_t)k;
+    }
     return 0;
 }
 
@@ -741,7 +766,7 @@ static int replay_chunk(struct deep *d, int64_t *from) {
     if (last - first + 1 != (int64_t)d->rec_count)
         return mismatch(d, "journal seq %" PRId64 ": records missing (run yibao check)", first);
     if (d->ops->data_scan(d->conn, first, last, collect_data, d, d->err) != 0) return -1;
-    if (d->whatif != NULL && find_revoked_later(d) != 0) return -1;
+    if (d->whatif != NULL && whatif_chunk(d) != 0) return -1;
     for (size_t i = 0; i < d->rec_count; i++) {
         if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
         int one = d->whatif != NULL ? whatif_one(d, &d->recs[i], i) : replay_one(d, &d->recs[i], i);
@@ -837,7 +862,13 @@ int app_replay_whatif(struct store *store, const struct app_whatif_replay *whati
     if (d == NULL) return store_errf(err, "whatif: out of memory"), -1;
     int rc = deep_init(d, store, err);
     d->whatif = whatif;
+    d->chunk_persons = calloc(DEEP_CHUNK_RECORDS, sizeof *d->chunk_persons);
+    if (rc == 0 && d->chunk_persons == NULL) {
+        store_errf(err, "whatif: out of memory");
+        rc = -1;
+    }
     if (rc == 0) rc = deep_run(d);
+    free(d->chunk_persons);
     *out = d->out;
     deep_free(d);
     free(d);
