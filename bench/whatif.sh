@@ -34,7 +34,7 @@ fi
 jq '.catastrophic.bands[0].ratio = 0.75' policies/maoming-2020-resident.json >"$work/res75.json"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-declare -A wall rss
+declare -A wall rss cpu
 measure() { # NAME ARGS...: yibao whatif ARGS under /usr/bin/time -v
     local name=$1; shift
     echo "whatif: $name" >&2
@@ -42,6 +42,7 @@ measure() { # NAME ARGS...: yibao whatif ARGS under /usr/bin/time -v
         >"$work/out.$name" 2>"$work/err.$name" || { cat "$work/err.$name" >&2; return 1; }
     wall[$name]=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.$name")
     rss[$name]=$(($(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.$name") / 1024))
+    cpu[$name]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time.$name")
 }
 load_before=$(load)
 measure own --policy policies/maoming-2020-employee.json --policy policies/maoming-2020-resident.json
@@ -57,8 +58,8 @@ load average $load_before before, $load_after after. Store: SQLite, the
 $(j own .replay.settlements)-settlement year 2020 of a generated city
 (\`yibao-bench year --db\`), $(du -m "$db" | cut -f1) MiB.
 
-| what-if | command | wall | peak RSS | result |
-|---|---|---:|---:|---|
-| the year's own policies | \`yibao whatif --db city.db --year 2020 --policy maoming-2020-employee.json --policy maoming-2020-resident.json\` | ${wall[own]} | ${rss[own]} MiB | $(j own .replay.settled_again) settled again, $(j own .replay.revokes) revokes; total fund change $(j own '.funds[] | select(.fund == "total") | .change') yuan |
-| resident catastrophic ratio 0.80 -> 0.75 | \`yibao whatif --db city.db --year 2020 --policy res75.json\` | ${wall[ratio75]} | ${rss[ratio75]} MiB | hifmi $(j ratio75 '.funds[] | select(.fund == "hifmi") | "\(.before) -> \(.after) (\(.change))"') yuan; out-of-pocket change $(j ratio75 .out_of_pocket.change) yuan; hardest hit $(j ratio75 .hardest_hit.persons) of $(j ratio75 .hardest_hit.of) persons |
+| what-if | command | wall (m:ss) | CPU s (user + system) | peak RSS | result |
+|---|---|---:|---:|---:|---|
+| the year's own policies | \`yibao whatif --db city.db --year 2020 --policy maoming-2020-employee.json --policy maoming-2020-resident.json\` | ${wall[own]} | ${cpu[own]} | ${rss[own]} MiB | $(j own .replay.settled_again) settled again, $(j own .replay.revokes) revokes; total fund change $(j own '.funds[] | select(.fund == "total") | .change') yuan |
+| resident catastrophic ratio 0.80 -> 0.75 | \`yibao whatif --db city.db --year 2020 --policy res75.json\` | ${wall[ratio75]} | ${cpu[ratio75]} | ${rss[ratio75]} MiB | hifmi $(j ratio75 '.funds[] | select(.fund == "hifmi") | "\(.before) -> \(.after) (\(.change))"') yuan; out-of-pocket change $(j ratio75 .out_of_pocket.change) yuan; hardest hit $(j ratio75 .hardest_hit.persons) of $(j ratio75 .hardest_hit.of) persons |
 MD

@@ -147,7 +147,8 @@ struct deep {
     struct json_doc *doc;
     /* persons' years and accounts */
     struct dmap states, balances;
-    struct store_person person; /* the last one read */
+    struct store_person person;             /* the last one read */
+    struct node *last_state, *last_balance; /* the last looked up */
     /* the person edits, in seq order, chained per person (edited) */
     struct person_version *versions;
     size_t version_count, version_cap;
@@ -267,9 +268,13 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
  * record's delta. NULL: out of memory or an unknown person (err). */
 static int64_t *balance_of(struct deep *d, const char *psn_no) {
     assert(d != NULL && psn_no != NULL);
+    /* a settlement reads its person's account, then moves it: one look-up */
+    if (d->last_balance != NULL && strcmp(d->last_balance->key, psn_no) == 0)
+        return &d->last_balance->v.balance_fen;
     bool fresh = false;
     struct node *n = dmap_get(&d->balances, psn_no, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
+    d->last_balance = n; /* nodes stay where they are when the map grows */
     if (!fresh) return &n->v.balance_fen;
     if (strcmp(d->person.psn_no, psn_no) != 0) {
         bool found = false;
@@ -285,11 +290,18 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
 static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t year) {
     char key[CODE_BYTES_MAX + 16];
     assert(d != NULL && psn_no != NULL);
+    /* a settlement reads its person's year, then moves it: one look-up */
+    const struct node *last = d->last_state;
+    size_t len = strlen(psn_no);
+    if (last != NULL && last->v.st.year == year && strncmp(last->key, psn_no, len) == 0 &&
+        last->key[len] == '\x1f')
+        return &d->last_state->v.st;
     snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     bool fresh = false;
     struct node *n = dmap_get(&d->states, key, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
     if (fresh) year_state_init(&n->v.st, year, 0);
+    d->last_state = n; /* nodes stay where they are when the map grows */
     return &n->v.st;
 }
 
