@@ -115,7 +115,8 @@ static void print_funds(struct view *v, const struct app_whatif_report *r) {
 
 static void print_out_of_pocket(struct view *v, const struct app_whatif_report *r) {
     assert(v != NULL && r != NULL);
-    view_object(v, "out_of_pocket", "patients' out-of-pocket (psn_part_amt, yuan)");
+    heading(v, "patients' out-of-pocket (psn_part_amt, yuan)");
+    view_object(v, "out_of_pocket", NULL);
     view_fen(v, "before", r->before.total.psn_part_amt_fen);
     view_fen(v, "after", r->after.total.psn_part_amt_fen);
     view_fen(v, "change", r->after.total.psn_part_amt_fen - r->before.total.psn_part_amt_fen);
@@ -179,9 +180,9 @@ static void print_ratios(struct view *v, const struct app_whatif_report *r) {
 static void print_hardest(struct view *v, const struct app_whatif_report *r) {
     static const char *const cols[] = {"psn_no:24", "before:-16", "after:-16", "change:-16", NULL};
     assert(v != NULL && r != NULL);
-    view_object(v, "hardest_hit",
-                "hardest hit: the 10 % of the year's patients with the largest out-of-pocket"
-                " increase (yuan)");
+    heading(v, "hardest hit: the 10 % of the year's patients with the largest out-of-pocket"
+               " increase (yuan)");
+    view_object(v, "hardest_hit", NULL);
     view_int(v, "persons", (int64_t)r->hardest);
     view_int(v, "of", (int64_t)r->persons);
     view_fen(v, "before", r->hardest_before_fen);
