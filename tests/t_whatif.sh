@@ -177,7 +177,7 @@ import_msg=$(sed 's/^yibao: //' "$work/import.err")
 [ -n "$import_msg" ] || fail "the broken policy imports"
 refused "yibao whatif: $import_msg" --policy "$work/broken.json"
 refused "--format 'xml': not table or json" --policy "$p80" --format xml
-refused "--payment pay.json: payment agreements" --policy "$p80" --payment pay.json
+refused "--payment pay.json: the what-if of institution payment" --policy "$p80" --payment pay.json
 "$YIBAO" whatif --db "$work/missing.db" --year 2020 --policy "$p80" >/dev/null 2>&1
 [ $? = 2 ] || fail "a missing store is not exit 2"
 [ ! -e "$work/missing.db" ] || fail "whatif created a store"

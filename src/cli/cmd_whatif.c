@@ -263,8 +263,8 @@ int cmd_whatif(int argc, char **argv) {
     }
     if (a.payment != NULL) {
         fprintf(stderr,
-                "yibao whatif: --payment %s: payment agreements (yibao-payment/1) are not built"
-                " yet, so a what-if of institution payment cannot be run\n",
+                "yibao whatif: --payment %s: the what-if of institution payment (each"
+                " institution's change under other agreements) is not built yet\n",
                 a.payment);
         return EXIT_BAD_INPUT;
     }

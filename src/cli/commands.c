@@ -92,7 +92,7 @@ static const struct cli_command commands[] = {
      " settlements and revokes are replayed from the journal in their order, each\n"
      " person's year from zero, nothing written; per fund the spending before, after\n"
      " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
-     " ratios, in yuan; --payment (payment agreements) is not built yet: refused)\n",
+     " ratios, in yuan; --payment, institution payment's what-if, is not built: refused)\n",
      NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
