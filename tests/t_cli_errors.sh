@@ -68,6 +68,14 @@ run "missing person" 2 "$tmp/nope.json: cannot open" settle --policy "$POL" --ca
 settle_with_bill "missing bill" 2 "$tmp/nope.json: cannot open" "$tmp/nope.json"
 run "missing state" 2 "$tmp/nope.json: cannot open" settle --policy "$POL" --catalog "$CAT" \
     --institutions "$tmp/I.json" --person "$tmp/P.json" --state "$tmp/nope.json" "$tmp/bill.json"
+# a policy file is one version: a bill ending before its valid_from has no rules in force
+jq '.valid_from = "2020-07-01"' "$POL" >"$tmp/july.json"
+run "a bill before the policy's valid_from" 2 \
+    "refused: E_POLICY_YEAR: endtime is before the policy's valid_from 2020-07-01: no version of region 440900, year 2020, scheme 390 is in force then" \
+    settle --policy "$tmp/july.json" --catalog "$CAT" --institutions "$tmp/I.json" --person "$tmp/P.json" "$tmp/bill.json"
+jq '.begntime = "2020-07-01" | .endtime = "2020-07-10"' "$tmp/bill.json" >"$tmp/bill-july.json"
+run "a bill on or after the policy's valid_from" 0 "" \
+    settle --policy "$tmp/july.json" --catalog "$CAT" --institutions "$tmp/I.json" --person "$tmp/P.json" "$tmp/bill-july.json"
 run "directory as bill" 2 "$tmp" settle --policy "$POL" --catalog "$CAT" --institutions "$tmp/I.json" \
     --person "$tmp/P.json" "$tmp"
 run "unknown option" 2 "unexpected argument '--frobnicate'" settle --policy "$POL" --catalog "$CAT" \

@@ -11,7 +11,9 @@
 # medical-assistance fund); the edits' journaled rows changed in SQL fail
 # check. A policy version from 2020-09-01 (valid_from): refused without its
 # date, who and why, or before the latest version; a stay ending the day
-# before settles under January's, one ending that day under September's.
+# before settles under January's, one ending that day under September's;
+# a version reaching back over that settled stay is refused until it is
+# revoked.
 # Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -120,6 +122,20 @@ stay_on() { # PSN MSGID END: prints hifp_pay
 }
 [ "$(stay_on P0012 A1 2020-08-31)" = 910 ] || fail "a stay ending 2020-08-31: the version from January (65%)"
 [ "$(stay_on P0013 A2 2020-09-01)" = 1050 ] || fail "a stay ending 2020-09-01: the version from September (75%)"
+# a version reaching back over a bill settled already: refused, naming it,
+# nothing written; once that bill is revoked, the same version is taken
+jq '.basic.inpatient.ratio.level3 = 0.8 | .valid_from = "2020-09-01"' "$pol" >"$work/back.json"
+a2=$(y show journal --json | jq -r '[.journal[] | select(.msgid == "A2")][0].seq')
+records=$(y show journal --json | jq '.journal | length')
+y import policy "$work/back.json" --operator carol --reason "80% from September" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 2 ] || fail "a back-dated version: exit $rc"
+grep -q "back.json: a policy of region 440900, year 2020, scheme 390: valid_from 2020-09-01: 1 settled bill(s) end on or after it (the latest 2020-09-01 00:00:00, setl_id $a2); name a later day or revoke them first" "$work/err" ||
+    fail "a back-dated version: $(cat "$work/err")"
+[ "$(y show journal --json | jq '.journal | length')" = "$records" ] || fail "a refused back-dated version wrote a record"
+y revoke "$a2" --operator carol --reason "to settle again under the new version" >/dev/null || fail "revoke A2"
+y import policy "$work/back.json" --operator carol --reason "80% from September" >/dev/null 2>"$work/err" ||
+    fail "the version once the bill is revoked: $(cat "$work/err")"
+[ "$(stay_on P0013 A3 2020-09-01)" = 1120 ] || fail "the stay again under the replaced version (80%)"
 stop_server
 
 y check >/dev/null || fail "check: $(y check 2>&1)"

@@ -180,6 +180,22 @@ f=$(file "3202-$day-$day" H3); expect_field "$f" .output.data_cnt 0
 a=$(recon P1 28.80 0 1 F-OF-9101); expect_err "$a" "^input.data.file_qury_no: detail files uploaded by 9101 are not served"
 a=$(call P1 3202 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\"}}"); expect_err "$a" "^input.data.setl_optins: missing"
 a=$(call P1 3202 '{"data":{"stmt_begndate":"2020-02-01","stmt_enddate":"2020-01-01"}}'); expect_err "$a" "^input.data.stmt_enddate: before stmt_begndate$"
+# ---- 1307 lists a year's policy in the version in force now ------------------
+# 2099 has not begun: its first version (cap 1,500) is in force when it
+# begins, not the version from 2099-12-31 (cap 1,600) imported after it
+pol=$root/policies/maoming-2020-resident.json
+jq '.year = 2099' "$pol" >"$work/y2099.json"
+jq '.year = 2099 | .valid_from = "2099-12-31" | .basic.outpatient_special.diseases.M01600.annual_cap = 1600' "$pol" >"$work/y2099-dec.json"
+"$YIBAO" import --db "$db" policy "$work/y2099.json" >/dev/null || fail "import the 2099 policy"
+"$YIBAO" import --db "$db" policy "$work/y2099-dec.json" --operator carol --reason "cap 1600" >/dev/null ||
+    fail "import the 2099 version from December"
+gen=$(sql "SELECT max(seq) FROM journal")
+until a=$(call H3 1307 '{"data":{"ver":"0"}}') && [ "$(echo "$a" | jq -r .output.file_qury_no)" = "1307-$gen-A" ]; do
+    sleep 0.2 # the server reloads the registry when it sees the new generation
+done
+f=$(file "1307-$gen-A" | jq -r .output.file_content)
+echo "$f" | grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2099\t1500.00' || fail "1307 2099 in force: $f"
+echo "$f" | grep -q '2099\t1600.00' && fail "1307 lists the 2099 version not in force yet: $f"
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check: $out"
 echo "t_service_catalog ($SVC_BACKEND): ok"

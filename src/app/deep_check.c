@@ -29,6 +29,7 @@
 
 #include "app/settle_case.h"
 #include "codec/codec.h"
+#include "core/agreement.h"
 #include "core/hash.h"
 #include "json/json.h"
 #include "store/csv.h"
@@ -412,6 +413,23 @@ static int load_institutions(struct deep *d, const struct journal_rec *rec, unsi
     return 0;
 }
 
+/* A payment agreement settles nothing: its kept file must still load. */
+static int check_agreement(struct deep *d, const struct journal_rec *rec, const char *text,
+                           size_t len) {
+    struct json_error jerr;
+    char msg[CODEC_ERR_BYTES];
+    assert(d != NULL && rec != NULL && text != NULL);
+    const struct json_value *root = json_parse(d->doc, text, len, &jerr);
+    struct agreement *a = root != NULL ? malloc(sizeof *a) : NULL;
+    if (root != NULL && a == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    int rc = 0;
+    if (root == NULL || payment_agreement_from_json(root, a, msg, sizeof msg) != 0)
+        rc = mismatch(d, "journal seq %" PRId64 ": its payment agreement does not load: %s",
+                      rec->seq, root == NULL ? jerr.message : msg);
+    free(a);
+    return rc;
+}
+
 static int replay_import(struct deep *d, const struct journal_rec *rec, size_t slot) {
     assert(rec->kind == JOURNAL_IMPORT && slot < DEEP_CHUNK_RECORDS);
     unsigned char *bytes = d->data[slot];
@@ -424,6 +442,8 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
         return load_catalog(d, rec, (const char *)bytes, len);
     if (strncmp(rec->body, "what=institutions ", 18) == 0)
         return load_institutions(d, rec, bytes, len);
+    if (strncmp(rec->body, "what=payment ", 13) == 0)
+        return check_agreement(d, rec, (const char *)bytes, len);
     /* the enrolment registry (issue 16) settles nothing yet: its kept
      * files are hashed by check, not replayed */
     static const char *const enrol[] = {"what=employers ", "what=episodes ", "what=wages ",

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/codec.h"
+#include "core/agreement.h"
+#include "json/json.h"
+
 struct years {
     const struct store_person *person;
     int32_t years[APP_VIEW_YEARS_MAX];
@@ -151,6 +155,46 @@ int app_fund_view(struct store *store, const char *region, int32_t year, account
     assert(store != NULL && region != NULL && cb != NULL && year >= 0);
     struct fund_filter f = {region, year, cb, ctx};
     return store_accounts_now(store, "F:", fund_row, &f, err);
+}
+
+struct agreement_filter {
+    const char *region;
+    int32_t year;
+    app_agreement_cb cb;
+    void *ctx;
+    struct json_doc *doc;
+    struct agreement *agreement;
+    struct store_err *err;
+};
+
+static int agreement_row(void *ctx, const struct store_agreement_row *row) {
+    struct agreement_filter *f = ctx;
+    assert(f != NULL && row != NULL && row->json != NULL);
+    if ((f->region != NULL && strcmp(f->region, row->region) != 0) ||
+        (f->year != 0 && f->year != row->year))
+        return 0;
+    struct json_error jerr;
+    char msg[CODEC_ERR_BYTES];
+    const struct json_value *root = json_parse(f->doc, row->json, row->json_len, &jerr);
+    if (root == NULL || payment_agreement_from_json(root, f->agreement, msg, sizeof msg) != 0)
+        return store_errf(f->err, "the payment agreement of region %s, year %d does not load: %s",
+                          row->region, (int)row->year, root == NULL ? jerr.message : msg),
+               -1;
+    return f->cb(f->ctx, f->agreement) != 0 ? 1 : 0;
+}
+
+int app_agreements(struct store *store, const char *region, int32_t year, app_agreement_cb cb,
+                   void *ctx, struct store_err *err) {
+    assert(store != NULL && cb != NULL && year >= 0);
+    struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
+    struct agreement_filter f = {
+        region, year, cb, ctx, json_doc_new(&limits), malloc(sizeof(struct agreement)), err};
+    int rc = -1;
+    if (f.doc == NULL || f.agreement == NULL) store_errf(err, "payment agreements: out of memory");
+    else rc = store_ops(store)->agreements_scan(store_conn(store), agreement_row, &f, err);
+    json_doc_free(f.doc);
+    free(f.agreement);
+    return rc < 0 ? -1 : 0;
 }
 
 int app_enrol_rows(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,

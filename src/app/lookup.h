@@ -66,6 +66,15 @@ int app_fund_view(struct store *store, const char *region, int32_t year, account
  * or an emp_no), in key order, through cb (non-zero stops): a person's
  * episodes, wages and bindings (as holder or member), an employer's row
  * and the wages it declared. 0, or -1 with err. */
+/* The payment agreements registered (yibao-payment/1), each decoded, of
+ * region (NULL: every region) and year (0: every year), in (region, year)
+ * order. 0, or -1 with err (a stored agreement that no longer loads is
+ * named: check --deep finds it too). */
+struct agreement;
+typedef int (*app_agreement_cb)(void *ctx, const struct agreement *agreement);
+int app_agreements(struct store *store, const char *region, int32_t year, app_agreement_cb cb,
+                   void *ctx, struct store_err *err);
+
 int app_enrol_rows(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
                    void *ctx, struct store_err *err);
 

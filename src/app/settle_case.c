@@ -99,6 +99,19 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
                         out->person.region, (int)out->person.insutype);
         return 0;
     }
+    if (exact && req->bill->endtime < policy->valid_from) {
+        /* a store's first version is in force from the year's first day, so
+         * only a policy given as a file can start after the bill: no rules
+         * were in force for it (a file is one version, never its forerunner) */
+        char from[20];
+        datetime_format(policy->valid_from, from);
+        from[10] = '\0';
+        app_refuse_with(&out->refusal, settle_code_name(E_POLICY_YEAR), "endtime",
+                        "is before the policy's valid_from %s: no version of region %s, year %d,"
+                        " scheme %d is in force then",
+                        from, policy->region, (int)policy->year, (int)policy->insutype);
+        return 0;
+    }
     struct year_state *st = &out->state_before;
     if (!exact) year_state_init(st, policy->year, 0); /* the engine refuses: no state is read */
     else if (reader->state(reader->ctx, out->person.psn_no, policy->year, st, err) != 0) return -1;

@@ -12,6 +12,10 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "gen/gen.h"
+#include "store/enrol_rows.h"
+
+/* A generated enrolment file's part is one file `yibao import` takes. */
+_Static_assert(GEN_ENROL_PART_ROWS <= ENROL_ROWS_MAX, "a part must fit one import");
 
 #define OPTION_VALUE_BYTES_MAX 64
 
@@ -207,9 +211,11 @@ static int run_city(int argc, char **argv) {
         return rc == 1 ? progress_exit_status() : EXIT_BAD_INPUT;
     }
     printf("gen city: %s %d, %" PRId64 " persons (%" PRId64 " rows), %" PRId64
-           " institutions, %" PRId64 " bills (%" PRId64 " lines), %" PRId64 " labels -> %s\n",
+           " institutions, %" PRId64 " bills (%" PRId64 " lines), %" PRId64 " labels, %" PRId64
+           " employers, %" PRId64 " episodes, %" PRId64 " wages, %" PRId64 " bindings -> %s\n",
            gen_city_region(city), (int)gen_city_year(city), gen_city_persons(city),
-           stats.person_rows, stats.institutions, stats.bills, stats.lines, stats.labels, a.out);
+           stats.person_rows, stats.institutions, stats.bills, stats.lines, stats.labels,
+           stats.employers, stats.episodes, stats.wages, stats.bindings, a.out);
     gen_city_close(city);
     if (fflush(stdout) != 0) return EXIT_BAD_INPUT;
     return 0;

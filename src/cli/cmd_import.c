@@ -93,7 +93,9 @@ static int import_one(struct store *store, const char *kind, const char *file,
     if (counts.edited > 0 || counts.unchanged > 0)
         snprintf(edits, sizeof edits, " (%lld edited, %lld unchanged)", (long long)counts.edited,
                  (long long)counts.unchanged);
-    printf("imported %lld %s%s from %s in %.2f s\n", (long long)rows, kind, edits,
+    /* rows are what the file holds: a payment file's, its institutions' agreements */
+    const char *noun = strcmp(kind, "payment") == 0 ? "institutions' payment agreements" : kind;
+    printf("imported %lld %s%s from %s in %.2f s\n", (long long)rows, noun, edits,
            path != file ? "standard input" : file, now_s() - start);
     return 0;
 }

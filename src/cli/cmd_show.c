@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/store_cli.h"
 #include "cli/view.h"
+#include "core/agreement.h"
 #include "core/money.h"
 #include "store/enrol_rows.h"
 
@@ -420,6 +421,49 @@ static int show_policy(struct store *store, const struct show_args *a, struct vi
     return 0;
 }
 
+/* A ratio in basis points as the file writes it ("0.05"). */
+static void view_ratio(struct view *v, const char *key, int32_t bp) {
+    char text[16];
+    assert(bp >= 0 && bp <= 100000);
+    snprintf(text, sizeof text, "%d.%04d", (int)(bp / 10000), (int)(bp % 10000));
+    view_number(v, key, text);
+}
+
+static int agreement_rows(void *ctx, const struct agreement *a) {
+    struct view *v = ctx;
+    assert(v != NULL && a != NULL && a->institution_count >= 1);
+    for (int32_t i = 0; i < a->institution_count; i++) {
+        const struct agreement_institution *x = &a->institutions[i];
+        view_row(v);
+        view_str(v, "region", a->region);
+        view_int(v, "year", a->year);
+        view_str(v, "fixmedins_code", x->fixmedins_code);
+        view_str(v, "method", pay_method_name(x->method));
+        view_ratio(v, "withhold_rate", x->withhold_rate_bp);
+        view_bool(v, "quota_joined", x->quota_joined);
+        view_fen(v, "budget", x->method == PAY_GLOBAL_BUDGET ? x->budget.budget_fen : 0);
+        view_fen(v, "capitation_rate", x->capitation_rate_fen);
+    }
+    return 0;
+}
+
+/* The payment agreements registered, one row per institution, in the
+ * store's order (region, year, then the file's); --region and --year
+ * narrow them. */
+static int show_payment(struct store *store, const struct show_args *a, struct view *v) {
+    long long year = 0;
+    if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
+    static const char *const cols[] = {
+        "region:8",        "year:-6",    "fixmedins_code:14",   "method:15", "withhold_rate:-13",
+        "quota_joined:12", "budget:-14", "capitation_rate:-15", NULL};
+    struct store_err err = {{0}};
+    view_list(v, "institutions", cols);
+    int rc = app_agreements(store, a->region, (int32_t)year, agreement_rows, v, &err);
+    view_list_end(v);
+    if (rc != 0) fprintf(stderr, "yibao show: %s\n", err.msg);
+    return rc != 0 ? EXIT_BAD_INPUT : 0;
+}
+
 static int run(int (*fn)(struct store *, const struct show_args *, struct view *),
                const struct show_args *a) {
     struct store *store = store_cli_open(a->db, STORE_MODE_READ_ONLY);
@@ -442,7 +486,7 @@ int cmd_show(int argc, char **argv) {
     } kinds[] = {{"person", true, show_person},           {"settlement", true, show_settlement},
                  {"institution", true, show_institution}, {"employer", true, show_employer},
                  {"journal", false, show_journal},        {"fund", false, show_fund},
-                 {"policy", false, show_policy}};
+                 {"policy", false, show_policy},          {"payment", false, show_payment}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strcmp(a.what, kinds[i].what) != 0) continue;
         if (kinds[i].needs_id != (a.id != NULL)) break;

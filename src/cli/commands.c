@@ -53,16 +53,19 @@ static const struct cli_command commands[] = {
     {"init", cmd_init, "create an empty store (a SQLite file or a postgresql:// URI)",
      "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
     {"import", cmd_import,
-     "load persons, institutions, policies, catalog, enrolment records into a store",
+     "load persons, institutions, policies, catalog, enrolment records, payment agreements"
+     " into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH employers|episodes|wages|bindings FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
+     "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
      " its year names the day it is in force from, \"valid_from\": \"YYYY-MM-DD\";\n"
-     " the enrolment files' columns: docs/ENROLMENT.md)\n",
+     " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
+     " holds a region's payment agreements for a year: docs/PAYMENT.md)\n",
      NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
@@ -71,7 +74,8 @@ static const struct cli_command commands[] = {
      "(each step and each fee line's split, as text or, with --json, as JSON lines)\n",
      NULL, CLI_DB},
     {"show", cmd_show,
-     "look up a person, settlement, institution, employer, the journal, the funds or the policies",
+     "look up a person, settlement, institution, employer, the journal, the funds, the policies"
+     " or the payment agreements",
      "usage: yibao show person PSN_NO --db PATH [--year Y] [--json]\n"
      "       yibao show settlement SETL_ID --db PATH [--json]\n"
      "       yibao show institution FIXMEDINS_CODE --db PATH [--json]\n"
@@ -79,11 +83,17 @@ static const struct cli_command commands[] = {
      "       yibao show journal --db PATH [--from SEQ] [--limit N] [--json]\n"
      "       yibao show fund --db PATH [--region ADMDVS] [--year Y] [--json]\n"
      "       yibao show policy --db PATH [--region ADMDVS] [--year Y] [--json]\n"
+     "       yibao show payment --db PATH [--region ADMDVS] [--year Y] [--json]\n"
      "(as the store is now, a running server's last settlements included; exit 1: not found)\n",
      NULL, CLI_DB},
     {"list", cmd_list, "list a day's settlements and revokes, of one institution or all",
      "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
      "(the day in local time, as reconciliation (3201) counts it)\n",
+     NULL, CLI_DB},
+    {"report", cmd_report, "reports from the store: duplicate enrolments",
+     "usage: yibao report duplicates --db PATH --year Y [--format table|jsonl]\n"
+     "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
+     " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"

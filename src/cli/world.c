@@ -52,8 +52,9 @@ static const struct store_institution *world_institution_of(const void *ctx, con
     return NULL;
 }
 
-/* The one policy of the world, whatever its valid_from: versions are a
- * store's (a file settles under the policy it names). */
+/* The one policy of the world: versions are a store's; a file settles
+ * under the policy it names, and a bill before its valid_from is refused
+ * by the use case (app_settle), which sees the date. */
 static const struct policy *world_policy_of(const void *ctx, const char *region, int32_t year,
                                             int32_t insutype, datetime_s at) {
     const struct world *w = ctx;

@@ -40,6 +40,15 @@ typedef int (*catalog_text_cb)(void *ctx, const char *code, const char *name, co
 int catalog_text_from_json(const struct json_value *root, catalog_text_cb cb, void *ctx, char *err,
                            size_t err_size);
 
+/* A region's payment agreements for a year (yibao-payment/1,
+ * docs/PAYMENT.md; core/agreement.h). out is large: allocate it. */
+struct agreement;
+int payment_agreement_from_json(const struct json_value *root, struct agreement *out, char *err,
+                                size_t err_size);
+/* Loads and checks a payment file; errors read "FILE: key.path: what". */
+int payment_agreement_load_file(const char *path, struct agreement *out, char *err,
+                                size_t err_size);
+
 int person_from_json(const struct json_value *obj, struct person *out, char *err, size_t err_size);
 int institution_from_json(const char *code, const struct json_value *obj, struct institution *out,
                           char *err, size_t err_size);

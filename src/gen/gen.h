@@ -30,6 +30,9 @@
 #define GEN_YEAR_MAX 2099
 #define GEN_CATALOG_ITEMS_MAX 100000 /* keeps the file under JSON_BYTES_MAX */
 #define GEN_ERR_BYTES 256
+/* Rows of one part of an enrolment file (gen_enrol_write.c): the import's
+ * ENROL_ROWS_MAX, checked where both are seen (cli/cmd_gen.c). */
+#define GEN_ENROL_PART_ROWS 200000
 #define GEN_PPM_ONE 1000000u   /* rates are parts per million */
 #define GEN_INST_CODE_BYTES 12 /* fixmedins_code: H or P + 6-digit region + 5-digit serial */
 #define GEN_SEED_DIGITS_MAX 20 /* UINT64_MAX in decimal */
@@ -114,8 +117,9 @@ struct gen_person {
     char name[48];
     char gend; /* '1' male, '2' female */
     int32_t birth_year, birth_month, birth_day;
-    int32_t age;      /* full years on 1 January of the year */
-    int32_t district; /* index of the person's district */
+    int32_t age;        /* full years on 1 January of the year */
+    int32_t district;   /* index of the person's district */
+    int32_t retire_age; /* employees: the legal retirement age drawn (60; 50 or 55) */
     char insuplc_admdvs[8];
 };
 /* Person `index` (0-based) without certno (certnos are handed out in order,
@@ -157,11 +161,14 @@ struct gen_write_stats {
     int64_t bills;
     int64_t lines;
     int64_t labels;
+    int64_t employers, episodes, wages, bindings; /* rows of the enrolment files */
 };
 
 /* Files. Return 0, or -1 with err (a failed write or close is an error).
- * stats may be NULL. registry_only writes persons.csv, institutions.csv and
- * the duplicate_enrolment labels, no bills. Each file is written as
+ * stats may be NULL. Besides, both ways, the enrolment files employers.csv,
+ * episodes.csv, wages.csv and bindings.csv (gen_enrol.h; docs/GENERATOR.md).
+ * registry_only writes persons.csv, institutions.csv, the enrolment files
+ * and the duplicate_enrolment labels, no bills. Each file is written as
  * NAME.partial and all are renamed to their names once every one is
  * complete; on a failure or a stop the .partial files are removed, so an
  * interrupted run leaves no file that looks complete. */

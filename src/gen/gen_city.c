@@ -393,6 +393,7 @@ int gen_city_open(const struct gen_config *config, struct gen_city **out, char *
     for (int d = 0; d < set->disease_count; d++)
         city->disease[d] = gen_disease_profile_find(set->diseases[d].code);
     calibrate(city);
+    gen_enrol_prepare(city);
     if (build_items(city) != 0 || build_institutions(city) != 0) {
         gen_city_close(city);
         snprintf(err, err_size, "out of memory");

@@ -117,6 +117,7 @@ struct gen_policy_set {
     struct gen_set_disease diseases[GEN_SET_DISEASES_MAX];
     int oa_count;
     struct gen_oa_region oa[GEN_OA_HOSPITALS_MAX];
+    int32_t avg_wage_yuan; /* monthly average wage of the region (the employee policy's) */
 };
 
 struct gen_disease_profile {
@@ -206,6 +207,10 @@ struct gen_city {
     int32_t *restricted_storage;
     double expected_events;
     int32_t windows;
+    /* employers (gen_enrol.c): the city's, those of district d are
+     * employer_start[d] .. employer_start[d + 1] - 1 */
+    int32_t employer_local;
+    int32_t employer_start[GEN_DISTRICTS_MAX + 1];
 };
 
 /* One bill of a person's year, before its lines are drawn. */
@@ -304,6 +309,9 @@ void gen_event_materialize(const struct gen_city *city, const struct gen_event *
  * stream and the label writer call it on the same planned event. */
 void gen_msgid(const struct gen_city *city, const struct gen_event *event,
                char out[GEN_MSGID_BYTES_MAX + 1]);
+
+/* gen_enrol.c: the city's employers spread over its districts. */
+void gen_enrol_prepare(struct gen_city *city);
 
 /* gen_catalog.c: synthetic catalog item i (file fields and the city's
  * price model); name receives the item's name. */

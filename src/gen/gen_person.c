@@ -67,6 +67,7 @@ static int32_t retirement_age(struct gen_rng *rng, char gend) {
 static void draw_scheme(const struct gen_city *city, struct gen_rng *rng, struct gen_person *p) {
     int32_t age = p->age;
     int32_t retire = retirement_age(rng, p->gend);
+    p->retire_age = retire;
     uint32_t schemes = city->set->schemes;
     bool employee;
     if (!(schemes & GEN_SCHEME_RESIDENT)) employee = true;

@@ -17,6 +17,10 @@ enum gen_stream_id {
     GEN_RNG_INSTITUTION = 4,
     GEN_RNG_CATALOG = 5,
     GEN_RNG_REGISTRY = 6,
+    GEN_RNG_ENROL = 7,    /* a person row's episodes (gen_enrol.c) */
+    GEN_RNG_EMPLOYER = 8, /* an employer's name and flag */
+    GEN_RNG_FAMILY = 9,   /* a household's bindings */
+    GEN_RNG_WAGES = 10,   /* a person row's monthly wages */
 };
 
 struct gen_rng {

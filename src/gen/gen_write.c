@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gen/gen_date.h"
+#include "gen/gen_enrol.h"
 #include "gen/gen_internal.h"
 #include "gen/gen_out.h"
 
@@ -258,6 +259,8 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
                           size_t err_size) {
     char path[PATH_BYTES], labels_path[PATH_BYTES];
     struct gen_registry *reg = NULL;
+    struct gen_enrol_files *enrol = NULL;
+    struct gen_enrol_counts counts = {0, 0, 0, 0};
     struct gen_plan *plan = malloc(sizeof *plan);
     struct gen_person *row = malloc(sizeof *row), *orig = malloc(sizeof *orig);
     int rc = -1;
@@ -270,12 +273,18 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
         gen_out_close(&w->out);
         goto done;
     }
+    if (gen_enrol_files_open(w->city, dir, &enrol, err, err_size) != 0) {
+        gen_out_close(&w->out);
+        gen_out_close(&w->labels);
+        goto done;
+    }
     gen_out_str(&w->out, "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,"
                          "insuplc_admdvs,benefit_start,acct_balc\n");
     int got;
     int64_t persons = gen_city_persons(w->city);
     while ((got = gen_registry_next(reg, row)) == 1) {
         write_person(&w->out, row);
+        gen_enrol_files_row(enrol, row);
         w->stats.person_rows++;
         if (!tick(w, "persons", w->stats.person_rows, (double)row->index / (double)persons)) break;
         if (row->duplicate) {
@@ -292,7 +301,10 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
         snprintf(err, err_size, "more persons than identity numbers for their birth dates");
     int a = close_out(&w->out, path, err, err_size);
     int b = close_out(&w->labels, labels_path, err, err_size);
-    rc = got < 0 || a != 0 || b != 0 || w->stopped ? -1 : 0;
+    int c = gen_enrol_files_close(enrol, &counts, err, err_size);
+    w->stats.employers = counts.employers, w->stats.episodes = counts.episodes;
+    w->stats.wages = counts.wages, w->stats.bindings = counts.bindings;
+    rc = got < 0 || a != 0 || b != 0 || c != 0 || w->stopped ? -1 : 0;
 done:
     gen_registry_close(reg);
     free(plan);
@@ -431,6 +443,10 @@ int gen_write_city_ex(const struct gen_city *city, const char *dir, bool registr
                  w.stats.bills > 0 ? "bills.jsonl" : "persons.csv",
                  (long long)(w.stats.bills > 0 ? w.stats.bills : w.stats.person_rows));
     if (rc == 0) rc = finish_outputs(dir, true, err, err_size);
-    if (rc != 0) finish_outputs(dir, false, err, err_size);
+    if (rc == 0) rc = gen_enrol_files_finish(dir, true, err, err_size);
+    if (rc != 0) {
+        finish_outputs(dir, false, err, err_size);
+        gen_enrol_files_finish(dir, false, err, err_size);
+    }
     return w.stopped ? 1 : rc;
 }

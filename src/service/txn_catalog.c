@@ -280,8 +280,10 @@ static int64_t items_file(const struct catalog *cat, const struct svc_catalog_te
 }
 
 /* 1307: the diagnoses our policies name: special diseases (with their
- * annual cap) and the prefixes that waive the inpatient deductible. */
-static int64_t diagnoses_file(const struct registry *reg, struct json_buf *b) {
+ * annual cap) and the prefixes that waive the inpatient deductible, each
+ * year's policy in the version in force at `now` (a past year's: its last;
+ * a coming year's: its first). */
+static int64_t diagnoses_file(const struct registry *reg, datetime_s now, struct json_buf *b) {
     static const char head[] = "diag_list_codg\tdiag_name\tdiag_type\tinsu_admdvs\tinsutype\t"
                                "year\tannual_cap\n";
     size_t n = 0;
@@ -291,8 +293,8 @@ static int64_t diagnoses_file(const struct registry *reg, struct json_buf *b) {
     json_buf_raw(b, head, sizeof head - 1);
     for (size_t p = 0; p < n; p++) {
         const struct policy *pol = &pols[p];
-        /* a policy of several versions (valid_from): its latest lists them */
-        if (registry_policy(reg, pol->region, pol->year, pol->insutype) != pol) continue;
+        /* a policy of several versions (valid_from): the one in force lists them */
+        if (registry_policy_at(reg, pol->region, pol->year, pol->insutype, now) != pol) continue;
         char scheme[32];
         snprintf(scheme, sizeof scheme, "%d\t%d\t", (int)pol->insutype, (int)pol->year);
         for (int32_t d = 0; d < pol->disease_count + pol->waived_dx_count; d++) {
@@ -312,12 +314,12 @@ static int64_t diagnoses_file(const struct registry *reg, struct json_buf *b) {
     return rows;
 }
 
-static int64_t list_file(const struct registry *reg, const struct svc_catalog_text *text,
+static int64_t list_file(const struct svc_call *c, const struct svc_catalog_text *text,
                          enum svc_list list, bool empty, struct json_buf *b) {
     assert(list >= SVC_LIST_DRUGS && list <= SVC_LIST_DIAGNOSES);
     if (empty) return 0; /* the client holds this version already: an empty file */
-    if (list == SVC_LIST_DIAGNOSES) return diagnoses_file(reg, b);
-    return items_file(registry_catalog(reg), text, list, b);
+    if (list == SVC_LIST_DIAGNOSES) return diagnoses_file(c->reg, svc_unix_to_local(c->now_s), b);
+    return items_file(registry_catalog(c->reg), text, list, b);
 }
 
 /* "1301-42-A": the infno, the generation, A all rows or E none. */
@@ -339,7 +341,7 @@ int txn_catalog_file(struct svc_call *c) {
     if (version_date(c, date) != 0) return -1;
     json_buf_reset(&c->w->scratch);
     const struct svc_catalog_text *text = text_hold(c);
-    int64_t rows = list_file(c->reg, text, c->txn->list, empty, &c->w->scratch);
+    int64_t rows = list_file(c, text, c->txn->list, empty, &c->w->scratch);
     text_release(c);
     qury_no_format(c->infno, gen, empty, qury_no, sizeof qury_no);
     snprintf(filename, sizeof filename, "%s_%s.txt", c->infno, now_ver);
@@ -421,14 +423,16 @@ static void page_row(struct svc_call *c, struct jw *w, const struct page_rows *r
     jw_close(w, '}');
 }
 
-/* 1319's schemes: the region's policies for this year (else any year),
+/* 1319's schemes: the region's policies for this year in the version in
+ * force now (else any year),
  * employee then resident; none: one row per item with the item's own share. */
 static void page_schemes(struct svc_call *c, struct page_rows *r) {
     static const int32_t insutypes[] = {INSUTYPE_EMPLOYEE, INSUTYPE_RESIDENT};
     int32_t year = datetime_year(svc_unix_to_local(c->now_s));
     assert(r->scheme_count == 0);
     for (size_t i = 0; c->txn->list == SVC_LIST_SELFPAY && i < 2; i++) {
-        const struct policy *p = registry_policy(c->reg, c->inst->region, year, insutypes[i]);
+        const struct policy *p = registry_policy_at(c->reg, c->inst->region, year, insutypes[i],
+                                                    svc_unix_to_local(c->now_s));
         if (p == NULL) p = registry_policy_fallback(c->reg, c->inst->region, insutypes[i]);
         if (p != NULL && p->insutype == insutypes[i]) r->schemes[r->scheme_count++] = p;
     }
@@ -542,7 +546,7 @@ static int file_make(struct svc_call *c, const char *no, const char *p, int64_t 
                         "version %" PRId64 " now (ask %s again)",
                         p, no, gen, registry_gen(c->reg), t->infno);
     const struct svc_catalog_text *text = text_hold(c);
-    *rows = list_file(c->reg, text, t->list, empty, &c->w->scratch);
+    *rows = list_file(c, text, t->list, empty, &c->w->scratch);
     text_release(c);
     return 0;
 }

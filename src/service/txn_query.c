@@ -286,7 +286,9 @@ int txn_cumulative(struct svc_call *c) {
     if (store_state_get(c->svc->store, p.psn_no, year, &st, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     st.year = year;
-    const struct policy *pol = registry_policy(c->reg, p.region, year, p.insutype);
+    /* the version in force now names the state's caps (a past year's: its last) */
+    const struct policy *pol = registry_policy_at(c->reg, p.region, year, p.insutype,
+                                                  svc_unix_to_local(c->now_s));
     if (pol == NULL) pol = registry_policy_fallback(c->reg, p.region, p.insutype);
     if (pol == NULL) return svc_fail(c, "input.data.psn_no: no policy for region %s", p.region);
     json_buf_reset(&c->w->scratch);

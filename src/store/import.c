@@ -56,6 +56,7 @@ struct importer {
     int64_t region_sums[IMPORT_REGIONS_MAX];
     size_t region_count;
     int64_t file_bytes; /* the file's size, for the progress (0: unknown) */
+    bool failed;        /* a read failed (not a refusal): im->err holds it */
 };
 
 /* Progress every STORE_PROGRESS_EVERY rows; -1 with err when told to stop. */
@@ -403,6 +404,31 @@ static int import_institutions(struct importer *im, FILE *f) {
 }
 
 /* ---- policies and the catalog (JSON, through the codec) ---------------------------- */
+/* A version reaching back over bills settled already (policy_backdate.c):
+ * refused, naming them; the operator revokes them first or names a later
+ * day. NULL, or the refusal; a failed read sets im->failed and says so. */
+static const char *backdate_problem(struct importer *im, const struct policy *policy, char *why,
+                                    size_t size) {
+    struct store_backdate late;
+    char day[20], end[20];
+    assert(policy != NULL && why != NULL);
+    if (store_policy_backdated(im->store, policy, &late, im->err) != 0) {
+        im->failed = true; /* im->err says what failed */
+        return "the journal could not be read";
+    }
+    if (late.count == 0) return NULL;
+    datetime_format(policy->valid_from, day);
+    datetime_format(late.latest_endtime, end);
+    day[10] = '\0';
+    int n = snprintf(why, size,
+                     "valid_from %s: %" PRId64 " settled bill(s) end on or after it (the latest"
+                     " %.19s, setl_id %" PRId64 "); name a later day or revoke them first",
+                     day, late.count, end, late.latest_setl_id);
+    assert(n > 0 && (size_t)n < size);
+    assert(late.count > 0);
+    return why;
+}
+
 /* A policy file against the versions of its (region, year, scheme): the
  * same rules as the version of its day is no change; the first version is
  * in force from the year's first day, so that every bill of the year has
@@ -448,7 +474,7 @@ static const char *policy_change_problem(struct importer *im, const struct polic
                  "a version in force from %s %s the registered one: it needs --operator"
                  " and --reason",
                  day, policy->valid_from == latest->valid_from ? "replaces" : "follows");
-    else return NULL;
+    else return backdate_problem(im, policy, why, size);
     return why;
 }
 
@@ -477,8 +503,9 @@ static int import_policy(struct importer *im) {
         row.json_len = len;
         char why[STORE_ERR_BYTES / 2];
         if (policy_change_problem(im, policy, why, sizeof why) != NULL) {
-            store_errf(im->err, "%s: a policy of region %s, year %d, scheme %d: %s", im->base,
-                       policy->region, (int)policy->year, (int)policy->insutype, why);
+            if (!im->failed) /* a refusal; a failed read keeps the store's error */
+                store_errf(im->err, "%s: a policy of region %s, year %d, scheme %d: %s", im->base,
+                           policy->region, (int)policy->year, (int)policy->insutype, why);
             free(text);
             free(policy);
             return -1;
@@ -511,6 +538,8 @@ static int import_body(struct importer *im, const char *kind) {
     assert(im != NULL && im->path != NULL && kind != NULL);
     if (strcmp(kind, "policy") == 0) return import_policy(im);
     if (strcmp(kind, "catalog") == 0) return import_catalog(im);
+    if (strcmp(kind, "payment") == 0)
+        return agreement_import(im->store, im->path, im->base, im->note, &im->rows, im->err);
     FILE *f = fopen(im->path, "rb");
     if (f == NULL) return store_errf(im->err, "%s: cannot open", im->path), -1;
     struct stat st;
@@ -550,7 +579,7 @@ int store_import_as(struct store *store, const char *kind, const char *path,
         return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
     if (note != NULL && store_note_problem(note->reason) != NULL)
         return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
-    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog"};
+    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog", "payment"};
     bool known = enrol_kind_of(kind) >= 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         known |= strcmp(kind, kinds[i]) == 0;

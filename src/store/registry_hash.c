@@ -13,7 +13,8 @@
  * table hash covers all four alike (one scan at import and at check).
  * The service's credentials (svc_credential) are hashed alike, by
  * credential.c's records (what=credentials), and the enrolment tables
- * (enrol_rows.h: employers, episodes, wages, bindings). */
+ * (enrol_rows.h: employers, episodes, wages, bindings) and the payment
+ * agreements (what=payment). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,6 +83,15 @@ static int catalog_row(void *ctx, const struct catalog_item *item) {
     return 0;
 }
 
+/* A payment agreement by its key and the hash of its text, like a policy. */
+static int agreement_row(void *ctx, const struct store_agreement_row *row) {
+    assert(ctx != NULL && row != NULL && row->json != NULL);
+    char json_hash[HASH_HEX_BYTES + 1];
+    sha256_hex(row->json, row->json_len, json_hash);
+    hash_line(ctx, "%s\x1f%d\x1f%s\x1f%s\n", row->region, (int)row->year, row->id, json_hash);
+    return 0;
+}
+
 /* Every column of svc_credential as stored (a previous release's token
  * too: replacing it in SQL would let a known token sign in). */
 static int credential_row(void *ctx, const struct store_credential *c) {
@@ -122,6 +132,7 @@ static int scan_kind(const struct store_backend *ops, struct store_conn *conn, c
     if (strcmp(kind, "catalog") == 0) return ops->catalog_scan(conn, catalog_row, h, err);
     if (strcmp(kind, "credentials") == 0)
         return ops->credentials_scan(conn, credential_row, h, err);
+    if (strcmp(kind, "payment") == 0) return ops->agreements_scan(conn, agreement_row, h, err);
     int enrol = enrol_kind_of(kind);
     if (enrol >= 0) {
         struct enrol_hasher e = {h, enrol_table((enum enrol_kind)enrol)->cols};

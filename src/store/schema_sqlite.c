@@ -161,6 +161,11 @@ static const struct schema_migration MIGRATIONS[] = {
      " holder_psn_no TEXT NOT NULL, valid_from TEXT NOT NULL, relation TEXT NOT NULL,"
      " revoked_at TEXT NOT NULL, PRIMARY KEY(member_psn_no, holder_psn_no, valid_from)) WITHOUT ROWID;"
      "CREATE INDEX IF NOT EXISTS enrol_bindings_holder ON enrol_bindings (holder_psn_no);"},
+    /* payment agreements (issue 17; docs/PAYMENT.md): one yibao-payment/1
+     * document per region and year, as imported */
+    {15, "payment agreements", NULL,
+     "CREATE TABLE IF NOT EXISTS payment_agreements(region TEXT NOT NULL, year INTEGER NOT NULL,"
+     " id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY(region, year)) WITHOUT ROWID;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

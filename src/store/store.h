@@ -188,6 +188,15 @@ typedef int (*catalog_cb)(void *ctx, const struct catalog_item *item);
 typedef int (*data_cb)(void *ctx, const struct journal_data *data);
 typedef int (*credential_cb)(void *ctx, const struct store_credential *row);
 typedef int (*enrol_cb)(void *ctx, const struct store_enrol_row *row);
+/* A region's payment agreements for a year, as imported (yibao-payment/1). */
+struct store_agreement_row {
+    char region[CODE_BYTES_MAX + 1];
+    int32_t year;
+    char id[CODE_BYTES_MAX + 1];
+    const char *json; /* the file's text */
+    size_t json_len;
+};
+typedef int (*agreement_cb)(void *ctx, const struct store_agreement_row *row);
 
 /* Every operation returns 0 on success and -1 with err filled. "found"
  * arrays say per key whether a row exists. A callback returning non-zero
@@ -368,6 +377,12 @@ struct store_backend {
                      const struct store_enrol_row *rows, size_t n, struct store_err *err);
     int (*enrol_scan)(struct store_conn *conn, enum enrol_kind kind, const char *who, enrol_cb cb,
                       void *ctx, struct store_err *err);
+    /* payment agreements: upsert by (region, year); a scan in that order
+     * (a read-only connection to a store before migration 15: none) */
+    int (*agreement_put)(struct store_conn *conn, const struct store_agreement_row *row,
+                         struct store_err *err);
+    int (*agreements_scan)(struct store_conn *conn, agreement_cb cb, void *ctx,
+                           struct store_err *err);
 
     /* The visits of a batch's settlements and revokes (store_visit_link):
      * their rows by id, locked until the commit; then the links: per
@@ -674,6 +689,23 @@ int store_totals(struct store *store, const char *fixmedins_code, int64_t from_u
 #define STORE_CLOCK_SLACK_US (600LL * 1000000LL)
 int store_journal_period(struct store *store, struct store_conn *conn, int64_t from_us,
                          int64_t to_us, journal_cb cb, void *ctx, struct store_err *err);
+
+/* ---- agreement_import.c: a yibao-payment/1 file (import kind "payment") -- */
+/* Checks the file against the registry and upserts its row; *rows = its
+ * institutions. Inside the import's transaction (import.c). */
+int agreement_import(struct store *store, const char *path, const char *base,
+                     const struct store_import_note *note, int64_t *rows, struct store_err *err);
+
+/* ---- policy_backdate.c: what a new policy version would reach back over -- */
+struct store_backdate {
+    int64_t count; /* settlements of its key ending on or after valid_from, not revoked */
+    datetime_s latest_endtime; /* the latest of their endtimes (count > 0) */
+    int64_t latest_setl_id;    /* the settlement that ends then */
+};
+/* The settlements of the version's region, year and scheme whose bill ends
+ * on or after its valid_from and that no revoke undid. 0, or -1 with err. */
+int store_policy_backdated(struct store *store, const struct policy *version,
+                           struct store_backdate *out, struct store_err *err);
 
 /* ---- views.c: the operator's look-ups ---------------------------------- */
 #define STORE_VIEW_ACCOUNTS_MAX 4096 /* accounts one view lists (a prefix's: funds, not persons) */

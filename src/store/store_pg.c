@@ -1424,6 +1424,60 @@ static int pg_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char 
     return pg_scan(c, sql, who != NULL ? 1 : 0, params, enrol_row, &sc, err);
 }
 
+/* ---- payment agreements (migration 15) ------------------------------------ */
+static int pg_agreement_put(struct store_conn *c, const struct store_agreement_row *row,
+                            struct store_err *err) {
+    assert(c != NULL && row != NULL && row->json != NULL);
+    char year[16];
+    snprintf(year, sizeof year, "%d", (int)row->year);
+    char *json = strndup(row->json, row->json_len); /* a file's text is not NUL-terminated */
+    if (json == NULL) return store_errf(err, "postgresql: out of memory"), -1;
+    const char *params[4] = {row->region, year, row->id, json};
+    PGresult *res = pg_run(c,
+                           "INSERT INTO payment_agreements(region, year, id, json)"
+                           " VALUES($1, $2, $3, $4) ON CONFLICT (region, year)"
+                           " DO UPDATE SET id = excluded.id, json = excluded.json",
+                           4, params, err);
+    free(json);
+    if (res == NULL) return -1;
+    PQclear(res);
+    return 0;
+}
+
+struct agreement_scan_ctx {
+    agreement_cb cb;
+    void *ctx;
+};
+
+static int agreement_row(const PGresult *res, int r, void *v) {
+    struct agreement_scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && PQnfields(res) == 4);
+    struct store_agreement_row row;
+    memset(&row, 0, sizeof row);
+    col_text(res, r, 0, row.region, sizeof row.region);
+    row.year = (int32_t)col_i64(res, r, 1);
+    col_text(res, r, 2, row.id, sizeof row.id);
+    row.json = PQgetvalue(res, r, 3);
+    row.json_len = (size_t)PQgetlength(res, r, 3);
+    return sc->cb(sc->ctx, &row);
+}
+
+static int pg_agreements_scan(struct store_conn *c, agreement_cb cb, void *ctx,
+                              struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    if (!c->in_tx) { /* a read-only look at a store of a release before migration 15 */
+        const char *params[1] = {"payment_agreements"};
+        PGresult *res = pg_run(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+        if (res == NULL) return -1;
+        bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        if (!exists) return 0;
+    }
+    struct agreement_scan_ctx sc = {cb, ctx};
+    return pg_scan(c, "SELECT region, year, id, json FROM payment_agreements ORDER BY region, year",
+                   0, NULL, agreement_row, &sc, err);
+}
+
 /* ---- the service's visits linked to their settlements ---------------------- */
 /* "{1,2,3}" of n ids (int64). */
 static void sb_array_i64(struct sbuf *b, const int64_t *v, size_t n) {
@@ -1587,6 +1641,8 @@ const struct store_backend store_pg_backend = {
     .credentials_scan = pg_credentials_scan,
     .enrol_put = pg_enrol_put,
     .enrol_scan = pg_enrol_scan,
+    .agreement_put = pg_agreement_put,
+    .agreements_scan = pg_agreements_scan,
     .visits_lock = pg_visits_lock,
     .visits_link = pg_visits_link,
     .visits_reopen = pg_visits_reopen,

@@ -696,6 +696,57 @@ static int sq_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char 
     return stop != 0 ? stop : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- payment agreements (migration 15) ---------------------------------- */
+/* Prepared at each call, like the enrolment tables: an import or a run
+ * uses them once, and a read-only connection to an older store has none. */
+static int sq_agreement_put(struct store_conn *c, const struct store_agreement_row *r,
+                            struct store_err *err) {
+    assert(c != NULL && r != NULL && r->json != NULL && r->json_len <= INT32_MAX);
+    sqlite3_stmt *s = NULL;
+    bool absent = false;
+    if (enrol_prepare(c,
+                      "INSERT OR REPLACE INTO payment_agreements(region, year, id, json)"
+                      " VALUES(?,?,?,?)",
+                      &s, &absent, err) != 0)
+        return -1;
+    bind_text(s, 1, r->region);
+    sqlite3_bind_int(s, 2, r->year);
+    bind_text(s, 3, r->id);
+    sqlite3_bind_text(s, 4, r->json, (int)r->json_len, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        store_errf(err, "%s: payment_agreements: %s", c->path, sqlite3_errmsg(c->db));
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_agreements_scan(struct store_conn *c, agreement_cb cb, void *ctx,
+                              struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    sqlite3_stmt *s = NULL;
+    bool absent = false;
+    if (enrol_prepare(c,
+                      "SELECT region, year, id, json FROM payment_agreements ORDER BY region, year",
+                      &s, &absent, err) != 0)
+        return absent ? 0 : -1;
+    int rc = SQLITE_DONE, stop = 0;
+    while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_agreement_row row;
+        memset(&row, 0, sizeof row);
+        col_text(s, 0, row.region, sizeof row.region);
+        row.year = sqlite3_column_int(s, 1);
+        col_text(s, 2, row.id, sizeof row.id);
+        row.json = (const char *)sqlite3_column_text(s, 3);
+        row.json_len = (size_t)sqlite3_column_bytes(s, 3);
+        if (row.json == NULL) row.json = "";
+        stop = cb(ctx, &row);
+    }
+    if (stop == 0 && rc != SQLITE_DONE)
+        store_errf(err, "%s: payment_agreements: %s", c->path, sqlite3_errmsg(c->db));
+    sqlite3_finalize(s);
+    return stop != 0 ? stop : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- journal ----------------------------------------------------------- */
 static int sq_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
@@ -1231,6 +1282,8 @@ const struct store_backend store_sqlite_backend = {
     .credentials_scan = sq_credentials_scan,
     .enrol_put = sq_enrol_put,
     .enrol_scan = sq_enrol_scan,
+    .agreement_put = sq_agreement_put,
+    .agreements_scan = sq_agreements_scan,
     .visits_lock = sq_visits_lock,
     .visits_link = sq_visits_link,
     .visits_reopen = sq_visits_reopen,

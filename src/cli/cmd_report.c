@@ -1,0 +1,261 @@
+/* cmd_report.c: `yibao report SUBCOMMAND --db D ...`: the bureau's reports
+ * from the store, one subcommand each, found in a table (duplicates here;
+ * the fund reports of issue 17 slot in as more rows). Every report reads
+ * only; bad options name the option and exit 2.
+ *
+ *   yibao report duplicates --db D --year Y [--format table|jsonl]
+ *     every ID number enrolled in two schemes or regions over overlapping
+ *     months of Y, with the duplicate resident subsidy (app/dup_report.h;
+ *     docs/ENROLMENT.md#duplicate-enrolment). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/dup_report.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "core/money.h"
+
+/* A string literal into a JSON buffer. */
+#define RAW(b, text) json_buf_raw((b), (text), strlen(text))
+#define REPORT_YEAR_MIN 1900
+#define REPORT_YEAR_MAX 9800 /* the episodes' months (docs/ENROLMENT.md) */
+
+/* The options every report shares. */
+struct report_args {
+    const char *sub;
+    const char *db, *year, *format, *region;
+    int32_t year_value;
+    bool jsonl;
+};
+
+static int bad_option(const struct report_args *a, const char *option, const char *value,
+                      const char *why) {
+    assert(a != NULL && option != NULL && why != NULL);
+    fprintf(stderr, "yibao report %s: %s '%s': %s\n", a->sub, option, value ? value : "", why);
+    return EXIT_BAD_INPUT;
+}
+
+/* --db, --year (required), --format: 0, or the exit status after a message. */
+static int parse_args(int argc, char **argv, struct report_args *a) {
+    bool bad = false;
+    assert(argc >= 2 && a != NULL);
+    for (int i = 2; i < argc; i++) {
+        if (cli_option(argc, argv, &i, "--db", &a->db, &bad) ||
+            cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
+            cli_option(argc, argv, &i, "--format", &a->format, &bad))
+            continue;
+        return bad_option(a, "argument", argv[i], "unknown (--db, --year, --format)");
+    }
+    if (bad) return EXIT_BAD_INPUT;
+    if (a->db == NULL) return bad_option(a, "--db", "", "is required");
+    if (a->year == NULL) return bad_option(a, "--year", "", "is required");
+    char *end = NULL;
+    long year = strtol(a->year, &end, 10);
+    if (end == a->year || *end != '\0' || year < REPORT_YEAR_MIN || year > REPORT_YEAR_MAX)
+        return bad_option(a, "--year", a->year, "not a year (1900..9800)");
+    a->year_value = (int32_t)year;
+    const char *format = a->format ? a->format : "table";
+    if (strcmp(format, "table") != 0 && strcmp(format, "jsonl") != 0)
+        return bad_option(a, "--format", format, "not table or jsonl");
+    a->jsonl = strcmp(format, "jsonl") == 0;
+    return 0;
+}
+
+/* ---- duplicates --------------------------------------------------------------- */
+
+static void month_text(int32_t m, char out[8]) {
+    assert(m >= 0);
+    snprintf(out, 8, "%04d-%02d", (int)(m / 12 % 10000), (int)(m % 12 + 1));
+}
+
+/* Whether an enrolment of the case's two numbers overlaps the year. */
+static bool in_case(const struct app_dup_case *c, const struct dup_enrol *e) {
+    int32_t y0 = c->year * 12;
+    assert(c != NULL && e != NULL);
+    if (strcmp(e->psn_no, c->c.psn_no) != 0 && strcmp(e->psn_no, c->c.psn_no_dup) != 0)
+        return false;
+    return e->from_m <= y0 + 11 && (e->to_m < 0 || e->to_m >= y0);
+}
+
+/* "390@440900" for each of psn_no's enrolments in the year, joined by '+'. */
+static void schemes_of(const struct app_dup_case *c, const char *psn_no, char *out, size_t size) {
+    size_t len = 0;
+    assert(c != NULL && psn_no != NULL && out != NULL && size > 0);
+    out[0] = '\0';
+    for (int i = 0; i < c->enrol_count && len + 1 < size; i++) {
+        const struct dup_enrol *e = &c->enrol[i];
+        if (strcmp(e->psn_no, psn_no) != 0 || !in_case(c, e)) continue;
+        int n = snprintf(out + len, size - len, "%s%d@%s", len ? "+" : "", (int)e->insutype,
+                         e->region);
+        if (n < 0) break;
+        len += (size_t)n < size - len ? (size_t)n : size - len - 1;
+    }
+}
+
+/* The first and last month of the year enrolled twice. */
+static void overlap_span(const struct app_dup_case *c, char from[8], char to[8]) {
+    int first = -1, last = -1;
+    assert(c != NULL && c->c.months != 0);
+    for (int k = 0; k < DUP_MONTHS; k++)
+        if (c->c.months & (1u << k)) {
+            if (first < 0) first = k;
+            last = k;
+        }
+    month_text(c->year * 12 + first, from);
+    month_text(c->year * 12 + last, to);
+}
+
+static void json_periods(struct json_buf *b, const struct app_dup_case *c) {
+    char m[8];
+    bool first = true;
+    assert(b != NULL && c != NULL);
+    RAW(b, ",\"periods\":[");
+    for (int i = 0; i < c->enrol_count; i++) {
+        const struct dup_enrol *e = &c->enrol[i];
+        if (!in_case(c, e)) continue;
+        RAW(b, first ? "{" : ",{");
+        first = false;
+        json_buf_key(b, "psn_no");
+        json_buf_str(b, e->psn_no);
+        RAW(b, ",\"insutype\":");
+        json_buf_str(b, e->insutype == 310 ? "310" : "390");
+        RAW(b, ",\"admdvs\":");
+        json_buf_str(b, e->region);
+        month_text(e->from_m, m);
+        RAW(b, ",\"from_month\":");
+        json_buf_str(b, m);
+        RAW(b, ",\"to_month\":");
+        if (e->to_m < 0) RAW(b, "null");
+        else month_text(e->to_m, m), json_buf_str(b, m);
+        json_buf_char(b, '}');
+    }
+    json_buf_char(b, ']');
+}
+
+/* One case as a line in the shape of the generator's duplicate_enrolment labels. */
+static void json_case(struct json_buf *b, const struct app_dup_case *c) {
+    char from[8], to[8], note[256], a[96], d[96];
+    assert(b != NULL && c != NULL);
+    overlap_span(c, from, to);
+    schemes_of(c, c->c.psn_no, a, sizeof a);
+    schemes_of(c, c->c.psn_no_dup, d, sizeof d);
+    RAW(b, "{\"kind\":\"duplicate_enrolment\",\"msgid\":[],\"psn_no\":");
+    json_buf_str(b, c->c.psn_no);
+    RAW(b, ",\"psn_no_dup\":");
+    json_buf_str(b, c->c.psn_no_dup);
+    RAW(b, ",\"certno\":");
+    json_buf_str(b, c->certno);
+    RAW(b, ",\"year\":");
+    json_buf_int(b, c->year);
+    json_periods(b, c);
+    RAW(b, ",\"months\":");
+    json_buf_int(b, c->months);
+    RAW(b, ",\"overlap\":{\"from\":");
+    json_buf_str(b, from);
+    RAW(b, ",\"to\":");
+    json_buf_str(b, to);
+    RAW(b, "},\"subsidy_months\":");
+    json_buf_int(b, c->subsidy_months);
+    RAW(b, ",\"subsidy\":");
+    json_buf_fen(b, c->subsidy_fen);
+    RAW(b, ",\"unpriced_region\":");
+    if (c->unpriced_region == NULL) RAW(b, "null");
+    else json_buf_str(b, c->unpriced_region);
+    snprintf(note, sizeof note, "one certno enrolled twice: %s (%s) and %s (%s), %d months of %d",
+             c->c.psn_no, a, c->c.psn_no_dup, d, c->months, (int)c->year);
+    RAW(b, ",\"note\":");
+    json_buf_str(b, note);
+    RAW(b, "}\n");
+}
+
+static void table_case(FILE *out, const struct app_dup_case *c) {
+    char from[8], to[8], a[96], d[96], both[200], span[24], subsidy[32];
+    assert(out != NULL && c != NULL);
+    overlap_span(c, from, to);
+    schemes_of(c, c->c.psn_no, a, sizeof a);
+    schemes_of(c, c->c.psn_no_dup, d, sizeof d);
+    snprintf(both, sizeof both, "%s / %s", a, d);
+    snprintf(span, sizeof span, "%s..%s", from, to);
+    money_format(c->subsidy_fen, subsidy, sizeof subsidy);
+    fprintf(out, "%-18s  %-16s  %-16s  %-26s  %6d  %-16s  %10s%s\n", c->certno, c->c.psn_no,
+            c->c.psn_no_dup, both, c->months, span, subsidy,
+            c->unpriced_region ? "  (unpriced)" : "");
+}
+
+struct dup_print {
+    bool jsonl;
+    struct json_buf buf;
+};
+
+static int print_case(void *ctx, const struct app_dup_case *c) {
+    struct dup_print *p = ctx;
+    assert(p != NULL && c != NULL);
+    if (!p->jsonl) return table_case(stdout, c), 0;
+    json_buf_reset(&p->buf);
+    json_case(&p->buf, c);
+    if (p->buf.failed) return fprintf(stderr, "yibao report: out of memory\n"), -1;
+    return fwrite(p->buf.data, 1, p->buf.len, stdout) == p->buf.len ? 0 : -1;
+}
+
+static int report_duplicates(struct store *store, const struct report_args *a) {
+    struct dup_print p = {a->jsonl, {0}};
+    struct app_dup_totals t;
+    struct store_err err = {{0}};
+    char subsidy[32];
+    assert(store != NULL && a != NULL);
+    json_buf_init(&p.buf);
+    if (!a->jsonl)
+        printf("%-18s  %-16s  %-16s  %-26s  %6s  %-16s  %10s\n", "certno", "psn_no", "psn_no_dup",
+               "enrolments (scheme@region)", "months", "overlap", "subsidy");
+    int rc = app_dup_report(store, a->year_value, print_case, &p, &t, &err);
+    json_buf_free(&p.buf);
+    if (rc != 0) return fprintf(stderr, "yibao report duplicates: %s\n", err.msg), EXIT_BAD_INPUT;
+    money_format(t.subsidy_fen, subsidy, sizeof subsidy);
+    if (!a->jsonl)
+        printf("duplicates %d: %" PRId64 " cases, %" PRId64 " months, duplicate subsidy %s yuan"
+               " (%" PRId64 " cases with months in a region without a %d resident policy:"
+               " those months unpriced)\n",
+               (int)a->year_value, t.cases, t.months, subsidy, t.unpriced, (int)a->year_value);
+    return fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0;
+}
+
+/* ---- the subcommands ------------------------------------------------------------ */
+
+struct report_sub {
+    const char *name;
+    int (*run)(struct store *store, const struct report_args *a);
+};
+
+static const struct report_sub subs[] = {
+    {"duplicates", report_duplicates},
+};
+
+int cmd_report(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        cli_usage("report", argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    const struct report_sub *sub = NULL;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) sub = &subs[i];
+    if (sub == NULL) {
+        fprintf(stderr, "yibao report: unknown report '%s' (duplicates)\n", argv[1]);
+        cli_usage("report", stderr);
+        return EXIT_BAD_INPUT;
+    }
+    struct report_args a;
+    memset(&a, 0, sizeof a);
+    a.sub = sub->name;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) return rc;
+    struct store *store = NULL;
+    struct store_err err = {{0}};
+    if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)
+        return bad_option(&a, "--db", a.db, err.msg);
+    rc = sub->run(store, &a);
+    store_close(store);
+    return rc;
+}
