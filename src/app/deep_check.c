@@ -11,7 +11,13 @@
  * unless an edit came after the record: a persons import that changed a
  * registered person keeps the rows before and after (person_edit.h), so
  * a first pass over the journal gathers the edits, and a record sees the
- * row before the first edit after it, else the row stored now. */
+ * row before the first edit after it, else the row stored now.
+ *
+ * The same pass is the policy what-if's replay (app_replay_whatif,
+ * app/whatif.c): there the settlements of one policy year are settled
+ * under policies that replace the stored ones, each (person, year) of
+ * that year from zero, and their figures go to the what-if instead of
+ * being compared; the other years' records count as journaled. */
 #include "app/deep_check.h"
 
 #include <assert.h>
@@ -41,6 +47,7 @@ struct node {
         struct {
             size_t first, last; /* the person's edits: indexes into deep.versions */
         } edits;
+        struct deep_kept *kept;
     } v;
     char key[];
 };
@@ -110,6 +117,14 @@ static struct node *dmap_get(struct dmap *m, const char *key, bool create, bool 
 }
 
 /* ---- the replay ----------------------------------------------------------- */
+/* A what-if settlement a later record revokes: what the revoke takes back. */
+struct deep_kept {
+    bool refused; /* under the what-if's policies: nothing to take back */
+    const char *refusal;
+    struct whatif_where where;
+    struct store_settlement after;
+};
+
 /* A person edit: the rows before and after import record seq. */
 struct person_version {
     int64_t seq;
@@ -133,7 +148,8 @@ struct deep {
     struct json_doc *doc;
     /* persons' years and accounts */
     struct dmap states, balances;
-    struct store_person person; /* the last one read */
+    struct store_person person;             /* the last one read */
+    struct node *last_state, *last_balance; /* the last looked up */
     /* the person edits, in seq order, chained per person (edited) */
     struct person_version *versions;
     size_t version_count, version_cap;
@@ -155,6 +171,17 @@ struct deep {
     struct store_settlement *explained;
     bool explained_found;
     struct app_deep_out out;
+    /* the what-if (app_replay_whatif); NULL: check --deep or explain */
+    const struct app_whatif_replay *whatif;
+    struct dmap kept;                       /* its settlements revoked later, by seq */
+    bool revoked_later[DEEP_CHUNK_RECORDS]; /* the chunk's settlements of its year */
+    /* their persons, read for the chunk at once (one round trip on
+     * PostgreSQL instead of one a settlement): person_at[slot] indexes
+     * chunk_persons, -1 none */
+    struct store_person *chunk_persons;
+    bool chunk_found[DEEP_CHUNK_RECORDS];
+    int32_t person_at[DEEP_CHUNK_RECORDS];
+    size_t at_slot; /* the record being replayed's slot in the chunk */
 };
 
 static int mismatch(struct deep *d, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -185,6 +212,11 @@ static const struct policy *deep_policy(const void *ctx, const char *region, int
                                         int32_t insutype, datetime_s at) {
     const struct deep *d = ctx;
     assert(d != NULL && region != NULL);
+    /* a what-if policy replaces every version of its key for the year */
+    for (size_t i = 0; d->whatif != NULL && i < d->whatif->policy_count; i++) {
+        const struct policy *w = &d->whatif->policies[i];
+        if (w->year == year && w->insutype == insutype && strcmp(w->region, region) == 0) return w;
+    }
     const struct policy *p = policy_version_at(d->policies, d->policy_count, region, year, insutype,
                                                at);
     if (p != NULL && p->valid_from <= at) return p;
@@ -220,6 +252,13 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
             return 0;
         }
     }
+    int32_t j = d->chunk_persons != NULL ? d->person_at[d->at_slot] : -1;
+    if (j >= 0 && strcmp(d->chunk_persons[j].psn_no, psn_no) == 0) { /* read with the chunk */
+        *out = d->chunk_persons[j];
+        *found = d->chunk_found[j];
+        if (*found) d->person = *out;
+        return 0;
+    }
     const char *keys[1] = {psn_no};
     if (d->ops->persons_get(d->conn, keys, 1, out, found, err) != 0) return -1;
     if (*found) d->person = *out;
@@ -230,9 +269,13 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
  * record's delta. NULL: out of memory or an unknown person (err). */
 static int64_t *balance_of(struct deep *d, const char *psn_no) {
     assert(d != NULL && psn_no != NULL);
+    /* a settlement reads its person's account, then moves it: one look-up */
+    if (d->last_balance != NULL && strcmp(d->last_balance->key, psn_no) == 0)
+        return &d->last_balance->v.balance_fen;
     bool fresh = false;
     struct node *n = dmap_get(&d->balances, psn_no, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
+    d->last_balance = n; /* nodes stay where they are when the map grows */
     if (!fresh) return &n->v.balance_fen;
     if (strcmp(d->person.psn_no, psn_no) != 0) {
         bool found = false;
@@ -248,11 +291,18 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
 static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t year) {
     char key[CODE_BYTES_MAX + 16];
     assert(d != NULL && psn_no != NULL);
+    /* a settlement reads its person's year, then moves it: one look-up */
+    const struct node *last = d->last_state;
+    size_t len = strlen(psn_no);
+    if (last != NULL && last->v.st.year == year && strncmp(last->key, psn_no, len) == 0 &&
+        last->key[len] == '\x1f')
+        return &d->last_state->v.st;
     snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     bool fresh = false;
     struct node *n = dmap_get(&d->states, key, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
     if (fresh) year_state_init(&n->v.st, year, 0);
+    d->last_state = n; /* nodes stay where they are when the map grows */
     return &n->v.st;
 }
 
@@ -270,18 +320,24 @@ static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_s
 
 /* A record's delta on its person's year and account, as the commit queue
  * applied it (a revoke takes it back). */
-static int apply_delta(struct deep *d, const struct journal_rec *rec,
-                       const struct store_settlement *stl) {
-    assert(rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE);
-    struct year_state *st = state_of(d, rec->psn_no, stl->year);
-    int64_t *balance = st != NULL ? balance_of(d, rec->psn_no) : NULL;
+static int delta_on(struct deep *d, const char *psn_no, int32_t year,
+                    const struct year_state *delta, bool take_back) {
+    assert(d != NULL && psn_no != NULL && delta != NULL);
+    struct year_state *st = state_of(d, psn_no, year);
+    int64_t *balance = st != NULL ? balance_of(d, psn_no) : NULL;
     if (balance == NULL) return -1;
     st->acct_balc_fen = *balance;
-    if (rec->kind == JOURNAL_SETTLE) year_state_apply(st, &stl->delta);
-    else year_state_unapply(st, &stl->delta);
+    if (!take_back) year_state_apply(st, delta);
+    else year_state_unapply(st, delta);
     *balance = st->acct_balc_fen;
     st->acct_balc_fen = 0;
     return 0;
+}
+
+static int apply_delta(struct deep *d, const struct journal_rec *rec,
+                       const struct store_settlement *stl) {
+    assert(rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE);
+    return delta_on(d, rec->psn_no, stl->year, &stl->delta, rec->kind == JOURNAL_REVOKE);
 }
 
 /* ---- imports: the registry of the time ------------------------------------------- */
@@ -394,6 +450,7 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
                                         "what=bindings ", "what=signings "};
     for (size_t i = 0; i < sizeof enrol / sizeof enrol[0]; i++)
         if (strncmp(rec->body, enrol[i], strlen(enrol[i])) == 0) return 0;
+    if (d->whatif != NULL) return 0; /* another issue's files: they settle nothing */
     return mismatch(d, "journal seq %" PRId64 ": data of an unknown import", rec->seq);
 }
 
@@ -572,6 +629,134 @@ static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot
     return apply_delta(d, rec, &stl);
 }
 
+/* ---- the what-if: one year settled again under other policies ------------------------- */
+static struct whatif_where where_of(struct deep *d, const struct journal_rec *rec,
+                                    const struct app_settle_answer *ans) {
+    assert(d != NULL && rec != NULL && ans != NULL);
+    const struct store_institution *inst = deep_institution(d, rec->fixmedins_code);
+    bool person = ans->person.psn_no[0] != '\0';
+    struct whatif_where w = {inst != NULL ? inst->level : LEVEL_NONE,
+                             person ? ans->person.insutype : INSUTYPE_RESIDENT,
+                             person ? ans->person.category : CATEGORY_COUNT};
+    return w;
+}
+
+/* Keeps what a later revoke of settlement rec takes back. */
+static int keep(struct deep *d, const struct journal_rec *rec, const struct app_whatif_event *ev) {
+    char key[24];
+    assert(d != NULL && ev != NULL);
+    snprintf(key, sizeof key, "%" PRId64, rec->seq);
+    struct node *n = dmap_get(&d->kept, key, true, NULL);
+    struct deep_kept *k = n != NULL ? calloc(1, sizeof *k) : NULL;
+    if (k == NULL) return store_errf(d->err, "whatif: out of memory"), -1;
+    k->refused = ev->after == NULL;
+    k->refusal = ev->refusal;
+    k->where = ev->where;
+    if (ev->after != NULL) k->after = *ev->after;
+    n->v.kept = k;
+    return 0;
+}
+
+/* A settlement of the what-if's year: settled under its policies on the
+ * what-if's state (a refusal changes no state), its figures handed on. A
+ * record of a release before bills were kept counts as journaled. */
+static int whatif_settle(struct deep *d, const struct journal_rec *rec,
+                         const struct store_settlement *stored, size_t slot) {
+    assert(rec->kind == JOURNAL_SETTLE && slot < d->rec_count);
+    struct app_settle_answer ans;
+    memset(&ans, 0, sizeof ans);
+    struct app_whatif_event ev = {rec, false, stored, stored, NULL, {LEVEL_NONE, 0, 0}};
+    if (stored->bill_hash[0] == '\0' || d->data[slot] == NULL) {
+        d->out.skipped++;
+        struct store_person p;
+        bool found = false;
+        if (deep_person(d, rec->psn_no, &p, &found, d->err) != 0) return -1;
+        if (found) ans.person = p;
+    } else {
+        struct bill bill;
+        if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) !=
+            0)
+            return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
+        struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
+        struct app_person_reader reader = {d, deep_person, deep_state};
+        struct app_settle_request req = {rec->psn_no, &bill, 0};
+        if (app_settle(&reg, &reader, &req, &ans, NULL, NULL, d->err) != 0) return -1;
+        ev.after = ans.refusal.code == NULL ? &ans.stl : NULL;
+        ev.refusal = ans.refusal.code;
+        if (ev.after != NULL) d->out.resettled++;
+        else d->out.refused++;
+    }
+    ev.where = where_of(d, rec, &ans);
+    if (ev.after != NULL && delta_on(d, rec->psn_no, ev.after->year, &ev.after->delta, false) != 0)
+        return -1;
+    if (d->revoked_later[slot] && keep(d, rec, &ev) != 0) return -1;
+    return d->whatif->event(d->whatif->ctx, &ev);
+}
+
+/* A revoke of a settlement of the what-if's year: takes back what the
+ * what-if settled (kept at the settlement). */
+static int whatif_revoke(struct deep *d, const struct journal_rec *rec,
+                         const struct store_settlement *stored) {
+    char key[24];
+    assert(rec->kind == JOURNAL_REVOKE && stored != NULL);
+    snprintf(key, sizeof key, "%" PRId64, rec->ref_seq);
+    const struct node *n = dmap_get(&d->kept, key, false, NULL);
+    if (n == NULL || n->v.kept == NULL)
+        return mismatch(d, "journal seq %" PRId64 ": revokes %" PRId64 ", not met before", rec->seq,
+                        rec->ref_seq);
+    const struct deep_kept *k = n->v.kept;
+    if (!k->refused && delta_on(d, rec->psn_no, k->after.year, &k->after.delta, true) != 0)
+        return -1;
+    struct app_whatif_event ev = {rec,        true,    stored, k->refused ? NULL : &k->after,
+                                  k->refusal, k->where};
+    return d->whatif->event(d->whatif->ctx, &ev);
+}
+
+static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
+    assert(d->whatif != NULL && slot < d->rec_count);
+    d->out.records++;
+    d->at_seq = rec->seq;
+    d->at_slot = slot;
+    if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
+    /* other kinds (contributions, payments: other issues) settle nothing */
+    if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) return 0;
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": body does not decode", rec->seq);
+    if (stl.year != d->whatif->year) return apply_delta(d, rec, &stl); /* as journaled */
+    if (rec->kind == JOURNAL_REVOKE) return whatif_revoke(d, rec, &stl);
+    return whatif_settle(d, rec, &stl, slot);
+}
+
+/* For the chunk's settlements of the what-if's year: which a later
+ * record revokes (one indexed read each; only theirs are kept), and their
+ * persons as stored now (deep_person still prefers an edit's row). */
+static int whatif_chunk(struct deep *d) {
+    int64_t ids[DEEP_CHUNK_RECORDS];
+    bool revoked[DEEP_CHUNK_RECORDS];
+    const char *keys[DEEP_CHUNK_RECORDS];
+    size_t slots[DEEP_CHUNK_RECORDS], n = 0;
+    assert(d->whatif != NULL && d->chunk_persons != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
+    memset(d->revoked_later, 0, sizeof d->revoked_later);
+    for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) d->person_at[i] = -1;
+    for (size_t i = 0; i < d->rec_count; i++) {
+        if (d->recs[i].kind != JOURNAL_SETTLE || d->recs[i].year != d->whatif->year) continue;
+        ids[n] = d->recs[i].seq;
+        keys[n] = d->recs[i].psn_no;
+        slots[n++] = i;
+    }
+    if (n == 0) return 0;
+    if (d->ops->journal_revoked(d->conn, ids, n, revoked, d->err) != 0 ||
+        d->ops->persons_get(d->conn, keys, n, d->chunk_persons, d->chunk_found, d->err) != 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        d->revoked_later[slots[k]] = revoked[k];
+        d->person_at[slots[k]] = (int32_t)k;
+    }
+    return 0;
+}
+
 /* ---- reading the journal in chunks ---------------------------------------------------- */
 static int collect_rec(void *ctx, const struct journal_rec *rec) {
     struct deep *d = ctx;
@@ -613,9 +798,10 @@ static int replay_chunk(struct deep *d, int64_t *from) {
     if (last - first + 1 != (int64_t)d->rec_count)
         return mismatch(d, "journal seq %" PRId64 ": records missing (run yibao check)", first);
     if (d->ops->data_scan(d->conn, first, last, collect_data, d, d->err) != 0) return -1;
+    if (d->whatif != NULL && whatif_chunk(d) != 0) return -1;
     for (size_t i = 0; i < d->rec_count; i++) {
         if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
-        int one = replay_one(d, &d->recs[i], i);
+        int one = d->whatif != NULL ? whatif_one(d, &d->recs[i], i) : replay_one(d, &d->recs[i], i);
         if (one != 0) return one;
         double fraction = d->tail_seq > 0 ? (double)d->recs[i].seq / (double)d->tail_seq : -1.0;
         if (store_progress_stop(d->store, "records", d->out.records, fraction))
@@ -639,8 +825,8 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     d->recs = calloc(DEEP_CHUNK_RECORDS, sizeof *d->recs);
     d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
     if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
-        dmap_init(&d->edited) != 0 || d->doc == NULL || d->policies == NULL || d->recs == NULL ||
-        d->lines == NULL)
+        dmap_init(&d->edited) != 0 || dmap_init(&d->kept) != 0 || d->doc == NULL ||
+        d->policies == NULL || d->recs == NULL || d->lines == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
     return 0;
@@ -654,6 +840,9 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->states);
     dmap_free(&d->balances);
     dmap_free(&d->edited);
+    for (size_t b = 0; d->kept.buckets != NULL && b < d->kept.bucket_count; b++)
+        for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(n->v.kept);
+    dmap_free(&d->kept);
     free(d->versions);
     free(d->edit_seqs);
     catalog_free(&d->catalog);
@@ -692,6 +881,26 @@ int app_check_deep(struct store *store, struct app_deep_out *out, struct store_e
     if (d == NULL) return store_errf(err, "check --deep: out of memory"), -1;
     int rc = deep_init(d, store, err);
     if (rc == 0) rc = deep_run(d);
+    *out = d->out;
+    deep_free(d);
+    free(d);
+    return rc;
+}
+
+int app_replay_whatif(struct store *store, const struct app_whatif_replay *whatif,
+                      struct app_deep_out *out, struct store_err *err) {
+    assert(store != NULL && whatif != NULL && whatif->event != NULL && out != NULL);
+    struct deep *d = malloc(sizeof *d);
+    if (d == NULL) return store_errf(err, "whatif: out of memory"), -1;
+    int rc = deep_init(d, store, err);
+    d->whatif = whatif;
+    d->chunk_persons = calloc(DEEP_CHUNK_RECORDS, sizeof *d->chunk_persons);
+    if (rc == 0 && d->chunk_persons == NULL) {
+        store_errf(err, "whatif: out of memory");
+        rc = -1;
+    }
+    if (rc == 0) rc = deep_run(d);
+    free(d->chunk_persons);
     *out = d->out;
     deep_free(d);
     free(d);

@@ -95,6 +95,15 @@ static const struct cli_command commands[] = {
      "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
      " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
      NULL, CLI_DB},
+    {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
+     "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"
+     "                    [--format table|json]\n"
+     "(each policy replaces the store's of its region, year and scheme; the year's\n"
+     " settlements and revokes are replayed from the journal in their order, each\n"
+     " person's year from zero, nothing written; per fund the spending before, after\n"
+     " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
+     " ratios, in yuan; --payment, institution payment's what-if, is not built: refused)\n",
+     NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
      "(the revoke's journal record keeps who and why; show journal prints them)\n",

@@ -1,0 +1,60 @@
+/* whatif.h: the policy what-if (issue 17 item 5, `yibao whatif`): what a
+ * policy year's spending and the patients' out-of-pocket would have been
+ * under other policies. Every settlement of the year is settled again
+ * from the journal, in the journal's order, revokes taking back their
+ * settlement when they came (app_replay_whatif, app/deep_check.c), each
+ * person's year from zero, in memory; the store is opened read-only and
+ * nothing is written. The figures before are the journaled ones, the
+ * ones after the what-if's; the sums are core/whatif.h's. */
+#ifndef YIBAO_APP_WHATIF_H
+#define YIBAO_APP_WHATIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/deep_check.h"
+#include "core/whatif.h"
+#include "store/store.h"
+
+#define APP_WHATIF_POLICIES_MAX 16                   /* --policy files of one what-if */
+#define APP_WHATIF_TOP 10                            /* the hardest hit listed by name */
+#define APP_WHATIF_PERSONS_MAX (64u * 1024u * 1024u) /* persons with a settlement in the year */
+
+struct app_whatif_hit {
+    char psn_no[CODE_BYTES_MAX + 1];
+    int64_t before_fen, after_fen; /* out-of-pocket in the year */
+};
+
+struct app_whatif_report {
+    int32_t year;
+    struct whatif_side before, after;
+    struct app_deep_out replay; /* resettled, refused (by the new policies), skipped */
+    int64_t revokes;            /* revokes of the year's settlements taken into account */
+    /* persons with a settlement in the year, and the hardest hit of them
+     * (WHATIF_HARDEST_PERCENT per cent, by out-of-pocket increase): their
+     * out-of-pocket before and after, and the smallest increase among them */
+    size_t persons, hardest;
+    int64_t hardest_before_fen, hardest_after_fen, hardest_min_change_fen;
+    size_t top_count;
+    struct app_whatif_hit top[APP_WHATIF_TOP];
+    /* the funds' revenue, for months of support: the store has no revenue
+     * records yet (contribution runs, issue 16), so false */
+    bool has_revenue;
+};
+
+/* What is wrong with policy as a what-if policy of year among the store's
+ * policies and the what-if policies given before it (earlier[0..n)):
+ * NULL when nothing; else the message, with *field the policy key it
+ * names ("year", "region", "insutype"). */
+const char *app_whatif_policy_problem(struct store *store, int32_t year,
+                                      const struct policy *policy, const struct policy *earlier,
+                                      size_t n, const char **field, char *why, size_t why_size);
+
+/* The what-if of year under policies[0..n) (checked with
+ * app_whatif_policy_problem first). A year without settlements is all
+ * zeros. 0, 1 when the journal does not replay, -1 (err). */
+int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
+               struct app_whatif_report *out, struct store_err *err);
+
+#endif

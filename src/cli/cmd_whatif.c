@@ -1,0 +1,281 @@
+/* cmd_whatif.c: `yibao whatif --db PATH --year Y --policy NEW.json
+ * [--policy ...] [--format table|json]` (issue 17 item 5): a policy
+ * year's settlements settled again from the journal under other policies
+ * (app/whatif.h), in memory, the store opened read-only; prints per fund
+ * the spending before, after and the change, the patients' out-of-pocket
+ * (total, by institution level, by scheme and category), the 10 % of
+ * persons hardest hit, the reimbursement ratios and months of support
+ * (only when the store holds revenue). Money in yuan with 2 decimals,
+ * from fen, never through floating point. `--payment` (payment
+ * agreements) is not built: refused. Exit 0, 1 when the journal does not
+ * replay, 2 bad input or a store that cannot be read, 130 on Ctrl-C. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/whatif.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/progress.h"
+#include "cli/store_cli.h"
+#include "cli/view.h"
+#include "codec/codec.h"
+#include "core/money.h"
+#include "core/report.h"
+
+#define WHATIF_YEAR_MAX 9999
+
+struct whatif_args {
+    const char *db, *year_text, *format, *payment;
+    const char *files[APP_WHATIF_POLICIES_MAX];
+    size_t file_count;
+    bool bad;
+};
+
+static void parse_args(int argc, char **argv, struct whatif_args *a) {
+    assert(a != NULL);
+    memset(a, 0, sizeof *a);
+    a->format = "table";
+    for (int i = 1; i < argc && !a->bad; i++) {
+        const char *file = NULL;
+        if (cli_option(argc, argv, &i, "--db", &a->db, &a->bad) ||
+            cli_option(argc, argv, &i, "--year", &a->year_text, &a->bad) ||
+            cli_option(argc, argv, &i, "--format", &a->format, &a->bad) ||
+            cli_option(argc, argv, &i, "--payment", &a->payment, &a->bad))
+            continue;
+        if (cli_option(argc, argv, &i, "--policy", &file, &a->bad)) {
+            if (a->bad) continue;
+            if (a->file_count == APP_WHATIF_POLICIES_MAX) {
+                fprintf(stderr, "yibao whatif: more than %d --policy files\n",
+                        APP_WHATIF_POLICIES_MAX);
+                a->bad = true;
+            } else {
+                a->files[a->file_count++] = file;
+            }
+            continue;
+        }
+        fprintf(stderr, "yibao whatif: unexpected argument '%s'\n", argv[i]);
+        a->bad = true;
+    }
+}
+
+/* Loads and checks the --policy files: the import's errors, then the
+ * what-if's (year, region, scheme). 0, or -1 after printing. */
+static int load_policies(struct store *store, int32_t year, const struct whatif_args *a,
+                         struct policy *policies) {
+    char msg[CODEC_ERR_BYTES];
+    assert(store != NULL && a != NULL && policies != NULL);
+    for (size_t i = 0; i < a->file_count; i++) {
+        if (policy_load_file(a->files[i], &policies[i], msg, sizeof msg) != 0) {
+            fprintf(stderr, "yibao whatif: %s\n", msg);
+            return -1;
+        }
+        const char *field = NULL;
+        char why[CODEC_ERR_BYTES];
+        if (app_whatif_policy_problem(store, year, &policies[i], policies, i, &field, why,
+                                      sizeof why) != NULL) {
+            fprintf(stderr, "yibao whatif: %s: %s: %s\n", a->files[i], field, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- printing --------------------------------------------------------------------- */
+/* A heading before a table (text only: JSON names the list). */
+static void heading(struct view *v, const char *title) {
+    assert(v != NULL && title != NULL);
+    if (!v->json) fprintf(v->out, "\n%s\n", title);
+}
+
+static const char *const money_cols[] = {"what:24", "before:-16", "after:-16", "change:-16", NULL};
+
+static void money_row(struct view *v, const char *key, const char *what, int64_t before_fen,
+                      int64_t after_fen) {
+    assert(v != NULL && what != NULL);
+    view_row(v);
+    view_str(v, key, what);
+    view_fen(v, "before", before_fen);
+    view_fen(v, "after", after_fen);
+    view_fen(v, "change", after_fen - before_fen);
+}
+
+static void print_funds(struct view *v, const struct app_whatif_report *r) {
+    assert(v != NULL && r != NULL);
+    heading(v, "fund spending (yuan)");
+    view_list(v, "funds", money_cols);
+    for (int f = 0; f < FUND_LAYER_COUNT; f++)
+        money_row(v, "fund", fund_layer((enum fund_layer_id)f)->fund, r->before.total.fund_fen[f],
+                  r->after.total.fund_fen[f]);
+    money_row(v, "fund", "total", r->before.total.fund_pay_sumamt_fen,
+              r->after.total.fund_pay_sumamt_fen);
+    view_list_end(v);
+}
+
+static void print_out_of_pocket(struct view *v, const struct app_whatif_report *r) {
+    assert(v != NULL && r != NULL);
+    heading(v, "patients' out-of-pocket (psn_part_amt, yuan)");
+    view_object(v, "out_of_pocket", NULL);
+    view_fen(v, "before", r->before.total.psn_part_amt_fen);
+    view_fen(v, "after", r->after.total.psn_part_amt_fen);
+    view_fen(v, "change", r->after.total.psn_part_amt_fen - r->before.total.psn_part_amt_fen);
+    view_object_end(v);
+    heading(v, "out-of-pocket by institution level (yuan)");
+    view_list(v, "out_of_pocket_by_level", money_cols);
+    for (int l = 0; l < WHATIF_LEVELS; l++)
+        money_row(v, "level", level_name((enum level)l), r->before.level[l].psn_part_amt_fen,
+                  r->after.level[l].psn_part_amt_fen);
+    view_list_end(v);
+    heading(v, "out-of-pocket by person group, scheme/category (yuan)");
+    view_list(v, "out_of_pocket_by_group", money_cols);
+    for (int s = 0; s < WHATIF_SCHEMES; s++) {
+        for (int c = 0; c < WHATIF_CATEGORIES; c++) {
+            char group[48];
+            if (r->before.group[s][c].settlements == 0 && r->after.group[s][c].settlements == 0)
+                continue; /* a group without patients */
+            snprintf(group, sizeof group, "%s/%s", s == 0 ? "310" : "390",
+                     c < CATEGORY_COUNT ? category_name((enum category)c) : "unknown");
+            money_row(v, "group", group, r->before.group[s][c].psn_part_amt_fen,
+                      r->after.group[s][c].psn_part_amt_fen);
+        }
+    }
+    view_list_end(v);
+}
+
+/* A per cent with 2 decimals (hundredths), or "none". */
+static void percent_cell(struct view *v, const char *key, bool has, int64_t hundredths) {
+    char t[32];
+    assert(v != NULL && key != NULL);
+    if (!has) return view_str(v, key, "none");
+    money_format(hundredths, t, sizeof t);
+    view_number(v, key, t);
+}
+
+static void ratio_row(struct view *v, const char *what, const struct whatif_sums *b,
+                      const struct whatif_sums *a, bool scope) {
+    int64_t pb = 0, pa = 0;
+    assert(v != NULL && b != NULL && a != NULL);
+    bool hb = report_percent(b->fund_pay_sumamt_fen,
+                             scope ? b->inscp_scp_amt_fen : b->medfee_sumamt_fen, &pb);
+    bool ha = report_percent(a->fund_pay_sumamt_fen,
+                             scope ? a->inscp_scp_amt_fen : a->medfee_sumamt_fen, &pa);
+    view_row(v);
+    view_str(v, "ratio", what);
+    percent_cell(v, "before", hb, pb);
+    percent_cell(v, "after", ha, pa);
+    percent_cell(v, "change", hb && ha, pa - pb);
+}
+
+static void print_ratios(struct view *v, const struct app_whatif_report *r) {
+    static const char *const cols[] = {"ratio:24", "before:-16", "after:-16", "change:-16", NULL};
+    assert(v != NULL && r != NULL);
+    heading(v, "reimbursement ratios (FUNDS.md 8, per cent)");
+    view_list(v, "ratios", cols);
+    ratio_row(v, "policy_scope", &r->before.total, &r->after.total, true);
+    ratio_row(v, "actual", &r->before.total, &r->after.total, false);
+    view_list_end(v);
+}
+
+static void print_hardest(struct view *v, const struct app_whatif_report *r) {
+    static const char *const cols[] = {"psn_no:24", "before:-16", "after:-16", "change:-16", NULL};
+    assert(v != NULL && r != NULL);
+    heading(v, "hardest hit: the 10 % of the year's patients with the largest out-of-pocket"
+               " increase (yuan)");
+    view_object(v, "hardest_hit", NULL);
+    view_int(v, "persons", (int64_t)r->hardest);
+    view_int(v, "of", (int64_t)r->persons);
+    view_fen(v, "before", r->hardest_before_fen);
+    view_fen(v, "after", r->hardest_after_fen);
+    view_fen(v, "change", r->hardest_after_fen - r->hardest_before_fen);
+    view_fen(v, "smallest_change", r->hardest_min_change_fen);
+    view_list(v, "top", cols);
+    for (size_t i = 0; i < r->top_count; i++)
+        money_row(v, "psn_no", r->top[i].psn_no, r->top[i].before_fen, r->top[i].after_fen);
+    view_list_end(v);
+    view_object_end(v);
+}
+
+static int print_report(const struct app_whatif_report *r, bool json) {
+    struct view v;
+    assert(r != NULL);
+    view_begin(&v, json, stdout);
+    view_object(&v, "replay", "what-if");
+    view_int(&v, "year", r->year);
+    view_int(&v, "settlements", r->before.total.settlements);
+    view_int(&v, "settled_again", r->replay.resettled);
+    view_int(&v, "refused_after", r->replay.refused);
+    view_int(&v, "without_bill", r->replay.skipped);
+    view_int(&v, "revokes", r->revokes);
+    view_object_end(&v);
+    print_funds(&v, r);
+    print_out_of_pocket(&v, r);
+    print_ratios(&v, r);
+    print_hardest(&v, r);
+    /* months of support need revenue: none is made up */
+    assert(!r->has_revenue); /* no revenue records exist yet (whatif.h) */
+    if (!json) printf("\nmonths of support: not available (no revenue in the store)\n");
+    if (json) {
+        view_object(&v, "months_of_support", NULL);
+        view_bool(&v, "available", false);
+        view_str(&v, "note", "not available (no revenue in the store)");
+        view_object_end(&v);
+    }
+    return view_end(&v) == 0 ? 0 : EXIT_BAD_INPUT;
+}
+
+static int run(struct store *store, int32_t year, const struct policy *policies, size_t n,
+               bool json) {
+    struct store_err err = {{0}};
+    struct app_whatif_report *r = calloc(1, sizeof *r);
+    if (r == NULL) return fprintf(stderr, "yibao whatif: out of memory\n"), EXIT_BAD_INPUT;
+    struct progress_phases phases = {.what = "whatif"};
+    progress_catch_signals();
+    store_set_progress(store, progress_phase_update, &phases);
+    int rc = app_whatif(store, year, policies, n, r, &err);
+    store_set_progress(store, NULL, NULL);
+    progress_phases_finish(&phases);
+    if (rc != 0 && progress_interrupted() != 0) {
+        fprintf(stderr, "yibao whatif: %s (interrupted by a signal)\n", err.msg);
+        rc = progress_exit_status();
+    } else if (rc != 0) {
+        fprintf(stderr, "yibao whatif: %s\n", err.msg);
+        rc = rc == 1 ? EXIT_CHECK_FAILED : EXIT_BAD_INPUT;
+    } else {
+        rc = print_report(r, json);
+    }
+    free(r);
+    return rc;
+}
+
+int cmd_whatif(int argc, char **argv) {
+    struct whatif_args a;
+    parse_args(argc, argv, &a);
+    long long year = 0;
+    if (a.bad || a.db == NULL || a.year_text == NULL || a.file_count == 0 ||
+        !cli_positive("--year", a.year_text, WHATIF_YEAR_MAX, &year)) {
+        cli_usage("whatif", stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (strcmp(a.format, "table") != 0 && strcmp(a.format, "json") != 0) {
+        fprintf(stderr, "yibao whatif: --format '%s': not table or json\n", a.format);
+        return EXIT_BAD_INPUT;
+    }
+    if (a.payment != NULL) {
+        fprintf(stderr,
+                "yibao whatif: --payment %s: the what-if of institution payment (each"
+                " institution's change under other agreements) is not built yet\n",
+                a.payment);
+        return EXIT_BAD_INPUT;
+    }
+    struct store *store = store_cli_open(a.db, STORE_MODE_READ_ONLY);
+    if (store == NULL) return EXIT_BAD_INPUT;
+    struct policy *policies = calloc(a.file_count, sizeof *policies);
+    int rc = EXIT_BAD_INPUT;
+    if (policies == NULL) fprintf(stderr, "yibao whatif: out of memory\n");
+    else if (load_policies(store, (int32_t)year, &a, policies) == 0)
+        rc = run(store, (int32_t)year, policies, a.file_count, strcmp(a.format, "json") == 0);
+    free(policies);
+    store_close(store);
+    return rc;
+}
