@@ -45,5 +45,6 @@ int cmd_credential(int argc, char **argv); /* service: cmd_credential.c */
 int cmd_sign(int argc, char **argv);       /* service: cmd_sign.c */
 int cmd_show(int argc, char **argv);       /* look-ups: cmd_show.c */
 int cmd_list(int argc, char **argv);       /* look-ups: cmd_show.c */
+int cmd_contribute(int argc, char **argv); /* store: cmd_contribute.c */
 
 #endif
