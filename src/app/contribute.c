@@ -264,8 +264,9 @@ static int read_registry(struct run *r) {
         rc = store_enrol_scan(r->store, ENROL_WAGES, NULL, wage_row, r, r->err);
     if (rc == -1) return -1;
     if (r->failed) return store_errf(r->err, "contribute: out of memory"), -1;
-    qsort(r->employers, r->employer_count, sizeof *r->employers, employer_order);
-    qsort(r->wages, r->wage_count, sizeof *r->wages, wage_order);
+    if (r->employer_count > 0) /* qsort's array may not be NULL, even empty */
+        qsort(r->employers, r->employer_count, sizeof *r->employers, employer_order);
+    if (r->wage_count > 0) qsort(r->wages, r->wage_count, sizeof *r->wages, wage_order);
     rc = store_enrol_scan(r->store, ENROL_EPISODES, NULL, episode_row, r, r->err);
     if (rc == 0 && !r->failed && person_done(r) != 0) r->failed = 1;
     if (rc == -1) return -1;
@@ -366,6 +367,7 @@ static int policies_ready(struct run *r) {
 
 static bool employer_struggling(const struct run *r, const char *emp_no) {
     assert(r != NULL && emp_no != NULL);
+    if (r->employer_count == 0) return false;
     struct employer key = {emp_no, false};
     const struct employer *e = bsearch(&key, r->employers, r->employer_count, sizeof key,
                                        employer_order);
