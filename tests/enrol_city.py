@@ -21,7 +21,11 @@ in 2019-12 (not enrolled: skipped), an in-service person without a wage
 in a month (E_BAD_AMOUNT), a flexible worker with base 0.7 (not one of
 the policy's bases: E_FUNDING_BASE).
 
+--employees-only (the bench's employee month of a whole city): every
+person is enrolled in scheme 310, the city's residents as in service.
+
 usage: enrol_city.py DIR [--months 2020-01,2020-03] [--seed S] [--split N]
+                         [--employees-only]
 """
 import argparse
 import csv
@@ -64,6 +68,7 @@ def main():
     ap.add_argument("--months", default="2020-01")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--split", type=int, default=200000)
+    ap.add_argument("--employees-only", action="store_true")
     a = ap.parse_args()
     months = [m for m in a.months.split(",") if m]
     s = a.seed
@@ -78,7 +83,9 @@ def main():
             psn, region, cat = p["psn_no"], p["insuplc_admdvs"], p["category"]
             ended = h(s, "ended", psn) % 200 == 0
             to, end = ("2019-12", "stop") if ended else ("", "")
-            if p["insutype"] == "390":
+            if a.employees_only and p["insutype"] == "390":
+                cat = "in_service"
+            elif p["insutype"] == "390":
                 episodes.row([psn, "390", region, cat, "2018-01", to, "new", end])
                 continue
             if cat == "in_service" and h(s, "flexible", psn) % 10 == 0:

@@ -797,9 +797,9 @@ struct store_contrib_item {
  * yet becomes a JOURNAL_CONTRIB record with its postings (posted[i] true);
  * the others are left (posted[i] false: posted before). The tables are
  * caught up first and the checkpoint moved to the last record, as an
- * import does. n at most BATCH_MAX * 4. 0, or -1 with err (nothing
+ * import does. n at most BATCH_MAX. 0, or -1 with err (nothing
  * written). */
-#define CONTRIB_COMMIT_MAX (4 * BATCH_MAX)
+#define CONTRIB_COMMIT_MAX BATCH_MAX
 int store_contrib_commit(struct store *store, const struct store_contrib_item *items, size_t n,
                          bool *posted, struct store_err *err);
 /* The enrolment rows of kind (every row: who NULL), in key order, on the
