@@ -50,12 +50,14 @@ while [ "$kills" -lt "$KILLS" ] && [ "$i" -lt "${#periods[@]}" ]; do
     "$YIBAO" contribute --db "$db" $(args_of "${periods[$i]}") --batch 16 >"$work/run.out" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null && [ "$(posted)" -lt "$target" ]; do sleep 0.01; done
-    if kill -9 "$pid" 2>/dev/null; then
-        wait "$pid" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    if [ "$rc" = 137 ]; then # killed (not a run that ended as the kill came)
         kills=$((kills + 1))
         continue # the same period again
     fi
-    wait "$pid" || fail "${periods[$i]}: exit $?: $(cat "$work/run.out")"
+    [ "$rc" = 0 ] || fail "${periods[$i]}: exit $rc: $(cat "$work/run.out")"
     i=$((i + 1))
 done
 [ "$kills" -ge "$KILLS" ] || fail "only $kills kills landed before the periods ran out"
