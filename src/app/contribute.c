@@ -449,6 +449,7 @@ static int batch_flags(struct run *r, const struct work *w, size_t n, uint32_t *
 }
 
 struct batch_mem {
+    struct contrib_batch *scratch;
     struct store_contrib_item *items;
     bool *posted;
     uint32_t *flags;
@@ -464,7 +465,7 @@ static int one_batch(struct run *r, const struct work *w, size_t n, struct batch
     for (size_t i = 0; i < n; i++)
         if (item_of(r, &w[i], m->flags[i], &m->items[k])) k++;
     if (k == 0) return 0;
-    if (store_contrib_commit(r->store, m->items, k, m->posted, r->err) != 0) return -1;
+    if (store_contrib_commit(r->store, m->scratch, m->items, k, m->posted, r->err) != 0) return -1;
     for (size_t i = 0; i < k; i++) {
         if (!m->posted[i]) {
             r->out->already++;
@@ -479,11 +480,12 @@ static int one_batch(struct run *r, const struct work *w, size_t n, struct batch
 static enum app_contrib_status run_batches(struct run *r) {
     assert(r != NULL && r->opts->batch >= 1 && r->opts->batch <= CONTRIB_COMMIT_MAX);
     size_t b = r->opts->batch;
-    struct batch_mem m = {calloc(b, sizeof *m.items), calloc(b, sizeof *m.posted),
-                          calloc(b, sizeof *m.flags), calloc(b, sizeof *m.persons),
-                          calloc(b, sizeof *m.found), calloc(b, sizeof *m.keys)};
+    struct batch_mem m = {store_contrib_batch_new(b),   calloc(b, sizeof *m.items),
+                          calloc(b, sizeof *m.posted),  calloc(b, sizeof *m.flags),
+                          calloc(b, sizeof *m.persons), calloc(b, sizeof *m.found),
+                          calloc(b, sizeof *m.keys)};
     enum app_contrib_status st = APP_CONTRIB_OK;
-    if (!m.items || !m.posted || !m.flags || !m.persons || !m.found || !m.keys)
+    if (!m.scratch || !m.items || !m.posted || !m.flags || !m.persons || !m.found || !m.keys)
         st = (store_errf(r->err, "contribute: out of memory"), APP_CONTRIB_FAILED);
     for (size_t done = 0; st == APP_CONTRIB_OK && done < r->work_count;) {
         if (r->opts->stop && r->opts->stop(r->opts->ctx)) {
@@ -496,6 +498,7 @@ static enum app_contrib_status run_batches(struct run *r) {
         if (st == APP_CONTRIB_OK && r->opts->progress)
             r->opts->progress(r->opts->ctx, (int64_t)done, (int64_t)r->work_count);
     }
+    store_contrib_batch_free(m.scratch);
     free(m.items);
     free(m.posted);
     free(m.flags);

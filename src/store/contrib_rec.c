@@ -186,6 +186,7 @@ int store_enrol_scan(struct store *store, enum enrol_kind kind, const char *who,
 
 /* ---- one batch ------------------------------------------------------------------ */
 struct contrib_batch {
+    size_t cap;                     /* items a commit may hold */
     struct journal_rec *found_recs; /* scratch for journal_by_msgid */
     bool *found;
     const char **msgids;
@@ -279,34 +280,50 @@ static int batch_write(struct store *store, const struct store_contrib_item *ite
     return ops->checkpoint_put(c, seq, err);
 }
 
-int store_contrib_commit(struct store *store, const struct store_contrib_item *items, size_t n,
-                         bool *posted, struct store_err *err) {
-    assert(store != NULL && items != NULL && posted != NULL);
+struct contrib_batch *store_contrib_batch_new(size_t n) {
     assert(n >= 1 && n <= CONTRIB_COMMIT_MAX);
-    struct contrib_batch b = {0};
-    b.found_recs = malloc(n * sizeof *b.found_recs);
-    b.found = calloc(n, sizeof *b.found);
-    b.msgids = calloc(n, sizeof *b.msgids);
-    b.recs = malloc(n * sizeof *b.recs);
-    b.postings = malloc(n * CONTRIB_POSTINGS_MAX * sizeof *b.postings);
-    b.deltas = malloc(2 * n * CONTRIB_POSTINGS_MAX * sizeof *b.deltas);
-    int rc = 0;
-    if (b.found_recs == NULL || b.found == NULL || b.msgids == NULL || b.recs == NULL ||
-        b.postings == NULL || b.deltas == NULL)
-        store_errf(err, "contribute: out of memory"), rc = -1;
+    struct contrib_batch *b = calloc(1, sizeof *b);
+    if (b == NULL) return NULL;
+    b->cap = n;
+    b->found_recs = malloc(n * sizeof *b->found_recs);
+    b->found = calloc(n, sizeof *b->found);
+    b->msgids = calloc(n, sizeof *b->msgids);
+    b->recs = malloc(n * sizeof *b->recs);
+    b->postings = malloc(n * CONTRIB_POSTINGS_MAX * sizeof *b->postings);
+    b->deltas = malloc(2 * n * CONTRIB_POSTINGS_MAX * sizeof *b->deltas);
+    if (b->found_recs == NULL || b->found == NULL || b->msgids == NULL || b->recs == NULL ||
+        b->postings == NULL || b->deltas == NULL) {
+        store_contrib_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void store_contrib_batch_free(struct contrib_batch *b) {
+    if (b == NULL) return;
+    assert(b->cap >= 1);
+    free(b->found_recs);
+    free(b->found);
+    free(b->msgids);
+    free(b->recs);
+    free(b->postings);
+    free(b->deltas);
+    free(b);
+}
+
+int store_contrib_commit(struct store *store, struct contrib_batch *b,
+                         const struct store_contrib_item *items, size_t n, bool *posted,
+                         struct store_err *err) {
+    assert(store != NULL && b != NULL && items != NULL && posted != NULL);
+    assert(n >= 1 && n <= b->cap);
+    b->rec_count = b->posting_count = b->delta_count = 0;
     const struct store_backend *ops = store_ops(store);
-    if (rc == 0) rc = ops->begin(store_conn(store), err);
+    int rc = ops->begin(store_conn(store), err);
     if (rc == 0) {
-        rc = batch_write(store, items, n, posted, &b, err);
+        rc = batch_write(store, items, n, posted, b, err);
         if (rc == 0) rc = ops->commit(store_conn(store), err);
         if (rc != 0) ops->rollback(store_conn(store));
     }
     if (rc != 0) memset(posted, 0, n * sizeof *posted);
-    free(b.found_recs);
-    free(b.found);
-    free(b.msgids);
-    free(b.recs);
-    free(b.postings);
-    free(b.deltas);
     return rc;
 }

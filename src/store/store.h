@@ -800,8 +800,14 @@ struct store_contrib_item {
  * import does. n at most BATCH_MAX. 0, or -1 with err (nothing
  * written). */
 #define CONTRIB_COMMIT_MAX BATCH_MAX
-int store_contrib_commit(struct store *store, const struct store_contrib_item *items, size_t n,
-                         bool *posted, struct store_err *err);
+/* A commit's scratch for up to n items (about 30 KiB an item), made once
+ * per run: NULL when out of memory. */
+struct contrib_batch;
+struct contrib_batch *store_contrib_batch_new(size_t n);
+void store_contrib_batch_free(struct contrib_batch *b);
+int store_contrib_commit(struct store *store, struct contrib_batch *b,
+                         const struct store_contrib_item *items, size_t n, bool *posted,
+                         struct store_err *err);
 /* The enrolment rows of kind (every row: who NULL), in key order, on the
  * store's connection (enrol_scan). */
 int store_enrol_scan(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
