@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/enrol.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
 
@@ -84,32 +85,46 @@ static bool take(const char **p, const char *key, char *val, size_t size) {
     return true;
 }
 
-static bool take_i64(const char **p, const char *key, int64_t *out) {
-    char val[24];
-    assert(out != NULL);
-    if (!take(p, key, val, sizeof val)) return false;
-    char *end = NULL;
-    long long v = strtoll(val, &end, 10);
-    if (end == val || *end != '\0' || (val[0] == '0' && val[1] != '\0')) return false;
-    *out = (int64_t)v;
+/* An integer written as encode writes one: an optional '-', digits
+ * without a leading zero (0 alone), within int64. */
+static bool canonical_int(const char *val, int64_t *out) {
+    assert(val != NULL && out != NULL);
+    const char *d = val[0] == '-' ? val + 1 : val;
+    size_t len = strlen(d);
+    if (len == 0 || len > 18 || strspn(d, "0123456789") != len) return false;
+    if (d[0] == '0' && (len > 1 || d != val)) return false; /* "007", "-0" */
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) v = v * 10 + (d[i] - '0');
+    *out = d != val ? -v : v;
     return true;
 }
 
+static bool take_i64(const char **p, const char *key, int64_t *out) {
+    char val[24];
+    assert(out != NULL);
+    return take(p, key, val, sizeof val) && canonical_int(val, out);
+}
+
+/* "YYYY-MM" (310) or "YYYY" (390), digits only. */
 static bool take_period(const char **p, struct store_contrib *c) {
     char val[16];
-    int y = 0, m = 0, used = 0;
     assert(c != NULL);
     if (!take(p, "period", val, sizeof val)) return false;
-    if (c->insutype == 310)
-        return sscanf(val, "%4d-%2d%n", &y, &m, &used) == 2 && used == 7 && m >= 1 && m <= 12 &&
-               (c->year = y, c->month = m, true);
-    return sscanf(val, "%4d%n", &y, &used) == 1 && used == 4 && (c->year = y, c->month = 0, true);
+    size_t len = strlen(val);
+    if (len != (c->insutype == 310 ? 7u : 4u) || strspn(val, "0123456789") != 4) return false;
+    c->year = (val[0] - '0') * 1000 + (val[1] - '0') * 100 + (val[2] - '0') * 10 + (val[3] - '0');
+    c->month = 0;
+    if (c->year < MONTH_YEAR_MIN || c->year > MONTH_YEAR_MAX) return false; /* as the runs */
+    if (c->insutype == 390) return true;
+    if (val[4] != '-' || strspn(val + 5, "0123456789") != 2) return false;
+    c->month = (val[5] - '0') * 10 + (val[6] - '0');
+    return c->month >= 1 && c->month <= 12;
 }
 
 static const char *decode_employee(const char **p, struct store_contrib *c) {
     int64_t v = 0;
     assert(c->insutype == 310);
-    if (!take(p, "emp", c->emp_no, sizeof c->emp_no)) return "emp";
+    if (!take(p, "emp", c->emp_no, sizeof c->emp_no) || !body_code(c->emp_no, false)) return "emp";
     if (strcmp(c->emp_no, "-") == 0) c->emp_no[0] = '\0';
     if (!take_i64(p, "struggling", &v) || (v != 0 && v != 1)) return "struggling";
     c->struggling = v == 1;
@@ -147,8 +162,11 @@ int contrib_decode(const char *body, struct store_contrib *out, const char **bad
     const char *bad = NULL;
     if (!take_i64(&p, "scheme", &scheme) || (scheme != 310 && scheme != 390)) bad = "scheme";
     else if ((out->insutype = (int32_t)scheme, !take_period(&p, out))) bad = "period";
-    else if (!take(&p, "region", out->region, sizeof out->region)) bad = "region";
-    else if (!take(&p, "category", out->category, sizeof out->category)) bad = "category";
+    else if (!take(&p, "region", out->region, sizeof out->region) || !body_code(out->region, false))
+        bad = "region";
+    else if (!take(&p, "category", out->category, sizeof out->category) ||
+             !body_code(out->category, false))
+        bad = "category";
     else bad = scheme == 310 ? decode_employee(&p, out) : decode_resident(&p, out);
     if (bad == NULL && *p != '\0') bad = "end";
     if (bad == NULL && contrib_identity_error(out) != NULL) bad = "figures";
