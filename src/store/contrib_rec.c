@@ -78,7 +78,7 @@ static bool take(const char **p, const char *key, char *val, size_t size) {
     if (strncmp(*p, key, klen) != 0 || (*p)[klen] != '=') return false;
     const char *v = *p + klen + 1;
     size_t len = strcspn(v, " ");
-    if (len == 0 || len >= size) return false;
+    if (len == 0 || len >= size || (v[len] == ' ' && v[len + 1] == '\0')) return false;
     memcpy(val, v, len);
     val[len] = '\0';
     *p = v + len + (v[len] == ' ' ? 1 : 0);
