@@ -21,7 +21,7 @@ if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() 
 city=$work/city
 pols=("$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json")
 "$YIBAO" gen city --persons 2000 --out "$city" --registry-only >/dev/null || fail "gen city"
-python3 "$root/tests/enrol_city.py" "$city" --months 2020-01,2020-03,2021-01 || fail "enrol_city.py"
+python3 "$root/tests/enrol_city.py" "$city" --months 2020-01,2020-02,2020-03,2021-01 || fail "enrol_city.py"
 y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
 y import policy "${pols[@]}" >/dev/null || fail "import policy"
 # a 2021 employee policy without a funding section (FUNDS.md §1: optional)
@@ -107,6 +107,20 @@ run_period() { # LABEL MSGID-PREFIX ARGS...
 run_period 2020-03 contrib/310/2020-03/ --month 2020-03
 run_period 2020-01 contrib/310/2020-01/ --month 2020-01
 run_period 2020 contrib/390/2020/ --year 2020 --residents --batch 100
+
+# two runs of one month at once: each batch reads what is posted inside its
+# own write transaction, so each person is posted once between them
+python3 "$root/tests/ref/contrib_expect.py" "$city" --month 2020-02 "${pols[@]}" >"$work/expect" || fail "expect 2020-02"
+y contribute --month 2020-02 --batch 50 >"$work/a.out" 2>&1 &
+pid=$!
+y contribute --month 2020-02 --batch 70 >"$work/b.out" 2>&1 || fail "2020-02 (b): $(cat "$work/b.out")"
+wait "$pid" || fail "2020-02 (a): $(cat "$work/a.out")"
+want=$(sed -n 's/^counts: posted=\([0-9]*\).*/\1/p' "$work/expect")
+a=$(sed -n 's/^contribute 2020-02: \([0-9,]*\) posted.*/\1/p' "$work/a.out" | tr -d ,)
+b=$(sed -n 's/^contribute 2020-02: \([0-9,]*\) posted.*/\1/p' "$work/b.out" | tr -d ,)
+[ $((a + b)) = "$want" ] || fail "2020-02 at once: $a + $b posted, expected $want"
+[ "$(sql "SELECT count(*), count(DISTINCT psn_no) FROM journal WHERE kind = 4 AND msgid LIKE 'contrib/310/2020-02/%'")" = "$want|$want" ] ||
+    fail "2020-02 at once: records"
 
 # one record per person and period, whatever ran
 [ "$(sql "SELECT count(*) FROM (SELECT psn_no, year, substr(msgid, 1, 20) FROM journal WHERE kind = 4
