@@ -7,7 +7,9 @@
 # each compared with an independent computation (tests/ref/contrib_expect.py:
 # the counts, the run's sums, and each account class's net postings summed
 # from the ledger in SQL); a second run of each posts nothing and says so;
-# one record per person and period; `check` and `check --deep` pass. Both
+# two runs of one month at once post each person once between them; one
+# record per person and period; `check` and `check --deep` pass; a changed
+# record fails `check`. Both
 # backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
