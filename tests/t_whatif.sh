@@ -52,7 +52,8 @@ city() { # DIR PERSONS: a generated city, its bills in two halves
 
 # DB CITY RESIDENT_POLICY: the city's registry, the policies (and a 2021
 # one without bills), the first half of the bills, two revokes (the 7th
-# settlement and one half-way), the second half
+# settlement and one half-way), the employees' contributions of June, the
+# second half
 setup() {
     local db=$1 c=$2 half
     "$YIBAO" init --db "$db" >/dev/null &&
@@ -66,15 +67,31 @@ setup() {
         setl=$(sed -n "${line}p" "$work/out" | jq -r .setl_id)
         "$YIBAO" revoke --db "$db" "$setl" --operator tester --reason "t_whatif" >/dev/null || return 1
     done
+    # a month's contributions between the halves: their account shares are
+    # money the second half's bills pay from (the what-if credits them)
+    for k in employers episodes wages; do
+        "$YIBAO" import --db "$db" "$k" "$c/$k"*.csv >/dev/null || return 1
+    done
+    "$YIBAO" contribute --db "$db" --month 2020-06 >"$(revenue_file "$db")" 2>/dev/null || return 1
     "$YIBAO" settle --db "$db" "$c/second.jsonl" >/dev/null 2>&1
 }
 whatif() { "$YIBAO" whatif --year 2020 --format json "$@"; }
-# fen of each fund's spending in a `show fund --json` (balances are negative)
+# the contribution run's summary of a store (a path or a URI)
+revenue_file() { echo "$work/revenue.$(echo "$1" | md5sum | cut -c1-12)"; }
+# fen of each fund's spending in a `show fund --json`: the revenue the
+# contribution run posted (its summary: pool to hifp, over_cap to hifob)
+# less the balance
 fund_fen() {
     "$YIBAO" show fund --db "$1" --year 2020 --json |
-        python3 -c 'import json,sys,decimal
+        python3 -c 'import json,sys,decimal,re
 d=json.load(sys.stdin,parse_float=decimal.Decimal)
-for f in d["funds"]: print(f["account"].split(":")[1], int(-f["balance"]*100))' | sort
+run=open(sys.argv[1]).read()
+rev={"hifp": int(re.search(r"pool=(-?[0-9]+)", run).group(1)),
+     "hifob": int(re.search(r"over_cap=([0-9]+)", run).group(1))}
+for f in d["funds"]:
+    fund=f["account"].split(":")[1]
+    spent = rev.get(fund, 0) - int(f["balance"]*100)
+    if spent != 0: print(fund, spent)' "$(revenue_file "$1")" | sort
 }
 # "fund fen-of-FIELD" lines of a what-if report
 report_fen() { # FILE FIELD

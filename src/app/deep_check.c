@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/contribute.h"
 #include "app/settle_case.h"
 #include "codec/codec.h"
 #include "core/agreement.h"
@@ -604,11 +605,86 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
     return 0;
 }
 
+/* The first figure where two contributions differ, or NULL. */
+static const char *contrib_diff(const struct store_contrib *a, const struct store_contrib *b,
+                                int64_t *va, int64_t *vb) {
+    assert(a != NULL && b != NULL && va != NULL && vb != NULL);
+    const struct {
+        const char *key;
+        int64_t x, y;
+    } f[] = {{"base", a->base_fen, b->base_fen},
+             {"employer", a->employer_fen, b->employer_fen},
+             {"employee", a->employee_fen, b->employee_fen},
+             {"account", a->account_fen, b->account_fen},
+             {"pool", a->pool_fen, b->pool_fen},
+             {"over_cap", a->over_cap_fen, b->over_cap_fen},
+             {"premium", a->premium_fen, b->premium_fen},
+             {"assisted", a->assisted_fen, b->assisted_fen},
+             {"own", a->own_fen, b->own_fen},
+             {"subsidy", a->subsidy_fen, b->subsidy_fen},
+             {"catastrophic", a->catastrophic_fen, b->catastrophic_fen}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].x != f[i].y) return *va = f[i].x, *vb = f[i].y, f[i].key;
+    return NULL;
+}
+
+/* The what-if's contribution: its account share, as journaled, added to
+ * the person's account (the what-if changes settlement policies only). */
+static int credit_contribution(struct deep *d, const struct journal_rec *rec) {
+    struct store_contrib stored;
+    const char *bad = NULL;
+    assert(d != NULL && rec->kind == JOURNAL_CONTRIB);
+    if (contrib_decode(rec->body, &stored, &bad) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
+                        rec->seq, bad);
+    int64_t *balance = balance_of(d, rec->psn_no);
+    if (balance == NULL) return -1;
+    *balance += stored.account_fen;
+    return 0;
+}
+
+/* A contribution computed again from the inputs its record keeps, under
+ * the policy of its region, year and scheme as the imports replayed so
+ * far made it; its account share added to the person's account, which
+ * later settlements read. */
+static int recontribute(struct deep *d, const struct journal_rec *rec) {
+    assert(d != NULL && rec->kind == JOURNAL_CONTRIB);
+    struct store_contrib stored, again;
+    const char *bad = NULL;
+    if (contrib_decode(rec->body, &stored, &bad) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
+                        rec->seq, bad);
+    const struct policy *p = deep_policy(d, stored.region, stored.year, stored.insutype, INT64_MAX);
+    if (p == NULL)
+        return mismatch(d, "journal seq %" PRId64 ": contribution: no policy of %s %d scheme %d",
+                        rec->seq, stored.region, (int)stored.year, (int)stored.insutype);
+    again = stored;
+    enum funds_code code = app_contrib_figures(p, &again);
+    if (code != FUNDS_OK)
+        return mismatch(d, "journal seq %" PRId64 ": contribution: the rules refuse it now (%s)",
+                        rec->seq, funds_code_name(code));
+    int64_t was = 0, now = 0;
+    const char *field = contrib_diff(&stored, &again, &was, &now);
+    if (field != NULL)
+        return mismatch(d,
+                        "journal seq %" PRId64 ": contribution's %s stored %" PRId64
+                        ", computed again %" PRId64,
+                        rec->seq, field, was, now);
+    int64_t *balance = balance_of(d, rec->psn_no);
+    if (balance == NULL) return -1;
+    *balance += stored.account_fen;
+    d->out.recontributed++;
+    return 0;
+}
+
 static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
     assert(d != NULL && rec != NULL && slot < d->rec_count);
     d->out.records++;
     d->at_seq = rec->seq;
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
+    if (rec->kind == JOURNAL_CONTRIB && rec->seq == d->until_seq)
+        return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
+    if (rec->kind == JOURNAL_CONTRIB) return recontribute(d, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)
@@ -718,7 +794,9 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     d->at_seq = rec->seq;
     d->at_slot = slot;
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
-    /* other kinds (contributions, payments: other issues) settle nothing */
+    /* a contribution settles nothing, but its account share is money the
+     * person's later settlements may pay from: credited as journaled */
+    if (rec->kind == JOURNAL_CONTRIB) return credit_contribution(d, rec);
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) return 0;
     struct store_settlement stl;
     const char *bad = NULL;

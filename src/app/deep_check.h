@@ -24,10 +24,11 @@
 #define DEEP_CHUNK_RECORDS 1024 /* journal records read and settled per round trip */
 
 struct app_deep_out {
-    int64_t records;   /* journal records replayed */
-    int64_t resettled; /* settlements settled again and found equal */
-    int64_t skipped;   /* settlements without a journaled bill (earlier releases) */
-    int64_t refused;   /* what-if: settlements its policies refuse */
+    int64_t records;       /* journal records replayed */
+    int64_t resettled;     /* settlements settled again and found equal */
+    int64_t skipped;       /* settlements without a journaled bill (earlier releases) */
+    int64_t refused;       /* what-if: settlements its policies refuse */
+    int64_t recontributed; /* contributions computed again and found equal */
 };
 
 /* 0 when every settlement settles again to its stored figures; 1 with err

@@ -54,8 +54,9 @@ static int deep(struct store *store) {
     }
     if (rc == 0) {
         printf("check --deep ok: %lld settlements settled again to their stored figures"
-               " (%lld of earlier releases without a journaled bill)\n",
-               (long long)out.resettled, (long long)out.skipped);
+               " (%lld of earlier releases without a journaled bill), %lld contributions"
+               " computed again\n",
+               (long long)out.resettled, (long long)out.skipped, (long long)out.recontributed);
         return 0;
     }
     fprintf(stderr, "yibao check: --deep: %s\n", err.msg);

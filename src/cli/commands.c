@@ -67,6 +67,16 @@ static const struct cli_command commands[] = {
      " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
      " holds a region's payment agreements for a year: docs/PAYMENT.md)\n",
      NULL, CLI_DB},
+    {"contribute", cmd_contribute,
+     "post an employee month's or a resident year's contributions into the journal and ledger",
+     "usage: yibao contribute --db PATH --month YYYY-MM [--batch N] [--verbose]\n"
+     "       yibao contribute --db PATH --year YYYY --residents [--batch N] [--verbose]\n"
+     "(each person enrolled in the period one journal record with its postings, N persons\n"
+     " a transaction (default 4096); a period already posted is not posted again, a run\n"
+     " killed or stopped and started again posts the rest; --verbose lists the persons\n"
+     " refused or not enrolled on stderr; exit 0 the run went through, 2 refused (a\n"
+     " policy without a funding section) or failed; docs/CONTRIBUTIONS.md)\n",
+     NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",

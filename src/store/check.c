@@ -318,11 +318,37 @@ static int settlement_identities(struct checker *k, const struct journal_rec *re
     return 0;
 }
 
+/* A contribution: its body decodes, its figures keep FUNDS.md's identities
+ * (contrib_decode checks them), and its postings are those it implies. */
+static int replay_contrib(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_CONTRIB && (size_t)rec->seq <= k->seq_cap);
+    struct store_contrib c;
+    const char *bad = NULL;
+    if (contrib_decode(rec->body, &c, &bad) != 0) {
+        const char *why = strcmp(bad, "figures") == 0 ? contrib_identity_error(&c) : NULL;
+        if (why != NULL)
+            return fault(k,
+                         "journal seq %2$" PRId64 ": contribution: %1$s (a total no longer"
+                         " equals its parts)",
+                         why, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": contribution body does not decode at '%1$s'",
+                     bad, rec->seq);
+    }
+    if (c.year != rec->year)
+        return fault(k, "journal seq %2$" PRId64 ": contribution's year is not the record's%1$s",
+                     "", rec->seq);
+    struct posting p[POSTINGS_PER_RECORD_MAX];
+    int count = contrib_postings(rec, &c, p);
+    k->seqs[rec->seq - 1].post_hash = postings_hash(p, count);
+    return 0;
+}
+
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
     /* journal_row accepted it: the next in the chain, with its slot */
     assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
     struct seq_info *si = &k->seqs[rec->seq - 1];
     if (rec->kind == JOURNAL_IMPORT) return import_content(k, rec), import_expect(k, rec);
+    if (rec->kind == JOURNAL_CONTRIB) return replay_contrib(k, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)

@@ -255,6 +255,15 @@ int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
                       struct posting out[POSTINGS_PER_RECORD_MAX], struct store_err *err) {
     assert(rec != NULL && out != NULL);
     assert(state == NULL || state->year == rec->year);
+    if (rec->kind == JOURNAL_CONTRIB) { /* postings only: a contribution has no year state */
+        struct store_contrib c;
+        const char *bad = NULL;
+        if (contrib_decode(rec->body, &c, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return contrib_postings(rec, &c, out);
+    }
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) {
         store_errf(err, "journal seq %" PRId64 ": an import after the checkpoint", rec->seq);
         return -1;
@@ -299,6 +308,16 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
     assert(ch->count >= 1 && ch->count <= CATCH_UP_CHUNK);
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
+        if (rec->kind == JOURNAL_CONTRIB) { /* no state: its postings only */
+            struct posting post[POSTINGS_PER_RECORD_MAX];
+            int count = checkpoint_effect(rec, NULL, post, err);
+            if (count < 0) return -1;
+            for (int k = 0; k < count; k++)
+                if (pending_add_balance(acc, post[k].debit, post[k].amount_fen) != 0 ||
+                    pending_add_balance(acc, post[k].credit, -post[k].amount_fen) != 0)
+                    return store_errf(err, "checkpoint: out of memory"), -1;
+            continue;
+        }
         struct state_key key;
         struct year_state st;
         snprintf(key.psn_no, sizeof key.psn_no, "%s", rec->psn_no);

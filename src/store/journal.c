@@ -46,6 +46,7 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_SETTLE: return "settle";
     case JOURNAL_REVOKE: return "revoke";
     case JOURNAL_IMPORT: return "import";
+    case JOURNAL_CONTRIB: return "contrib";
     }
     return "?";
 }

@@ -1,4 +1,5 @@
-/* ledger.c: the double-entry postings a settlement or revoke makes.
+/* ledger.c: the double-entry postings a settlement, a revoke or a
+ * contribution makes.
  *
  * Accounts are named by text keys:
  *   F:<fund>:<region>:<year>  a fund's pool, one per row of FUND_LAYERS
@@ -8,10 +9,25 @@
  *   P:<psn_no>                a person's personal account (floor 0)
  *   I:<fixmedins_code>        an institution's payable (floor 0)
  *   S:open:<region>           the source of opening account balances
+ *   R:emp:<emp_no>            an employer's receivable: charged with its
+ *                             employees' contributions (runs negative: what
+ *                             the employer owes the funds)
+ *   R:psn:<psn_no>            a person's own premium receivable (a flexible
+ *                             worker's month, a resident's own premium)
+ *   R:fin:<region>:<year>     public finance's subsidy receivable
  * A posting debits the receiving account and credits the paying one. A
  * settlement posts fund -> institution for every non-zero fund amount and
  * personal account -> institution for acct_pay; its revoke posts the exact
- * reverse. */
+ * reverse. A contribution record (contrib_postings; docs/CONTRIBUTIONS.md)
+ * posts, each when non-zero:
+ *   employee in service (payer R:emp:<emp_no>) or flexible (payer
+ *   R:psn:<psn_no>): payer -> F:hifp pool, payer -> P:<psn_no> account,
+ *   payer -> F:hifob over_cap (the large-amount premium);
+ *   retiree: F:hifp -> P:<psn_no> account (the pool's allocation);
+ *   resident: R:psn -> F:hifp own, F:maf -> F:hifp assisted (medical
+ *   assistance pays the assisted premium), R:fin -> F:hifp subsidy, then
+ *   F:hifp -> F:hifmi catastrophic (the catastrophic fund's share, out of
+ *   the pool: the pool keeps premium + subsidy - catastrophic). */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +56,24 @@ void account_opening(char *out, const char *region) {
     assert(out != NULL && region != NULL);
     assert(strlen(region) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "S:open:%s", region);
+}
+
+void account_employer(char *out, const char *emp_no) {
+    assert(out != NULL && emp_no != NULL);
+    assert(strlen(emp_no) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "R:emp:%s", emp_no);
+}
+
+void account_due(char *out, const char *psn_no) {
+    assert(out != NULL && psn_no != NULL);
+    assert(strlen(psn_no) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "R:psn:%s", psn_no);
+}
+
+void account_finance(char *out, const char *region, int32_t year) {
+    assert(out != NULL && region != NULL);
+    assert(year != 0 && strlen(region) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "R:fin:%s:%d", region, (int)year);
 }
 
 int64_t account_floor_fen(const char *account) {
@@ -94,5 +128,61 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
         moved += out[i].amount_fen;
     }
     assert(moved == paid);
+    return count;
+}
+
+/* A contribution's posting, when its amount is not zero. */
+static void contrib_post(struct posting *out, int *count, const struct journal_rec *rec,
+                         const char *payer, const char *receiver, int64_t amount_fen) {
+    assert(amount_fen >= 0 && *count < CONTRIB_POSTINGS_MAX);
+    if (amount_fen > 0) add_posting(out, count, rec, payer, receiver, amount_fen, false);
+}
+
+static int employee_postings(const struct journal_rec *rec, const struct store_contrib *c,
+                             struct posting out[CONTRIB_POSTINGS_MAX]) {
+    char pool[ACCOUNT_BYTES_MAX + 1], acct[ACCOUNT_BYTES_MAX + 1], payer[ACCOUNT_BYTES_MAX + 1];
+    char large[ACCOUNT_BYTES_MAX + 1];
+    assert(c->insutype == 310 && c->month >= 1 && c->month <= 12);
+    account_fund(pool, fund_layer(FUND_hifp)->fund, c->region, c->year);
+    account_fund(large, fund_layer(FUND_hifob)->fund, c->region, c->year);
+    account_person(acct, rec->psn_no);
+    int count = 0;
+    if (strcmp(c->category, "retired") == 0) { /* the pool pays the account: pool = -account */
+        contrib_post(out, &count, rec, pool, acct, c->account_fen);
+        return count;
+    }
+    if (c->emp_no[0] != '\0') account_employer(payer, c->emp_no);
+    else account_due(payer, rec->psn_no);
+    contrib_post(out, &count, rec, payer, pool, c->pool_fen);
+    contrib_post(out, &count, rec, payer, acct, c->account_fen);
+    contrib_post(out, &count, rec, payer, large, c->over_cap_fen);
+    return count;
+}
+
+static int resident_postings(const struct journal_rec *rec, const struct store_contrib *c,
+                             struct posting out[CONTRIB_POSTINGS_MAX]) {
+    char pool[ACCOUNT_BYTES_MAX + 1], assist[ACCOUNT_BYTES_MAX + 1], cat[ACCOUNT_BYTES_MAX + 1];
+    char due[ACCOUNT_BYTES_MAX + 1], fin[ACCOUNT_BYTES_MAX + 1];
+    assert(c->insutype == 390);
+    account_fund(pool, fund_layer(FUND_hifp)->fund, c->region, c->year);
+    account_fund(assist, fund_layer(FUND_maf)->fund, c->region, c->year);
+    account_fund(cat, fund_layer(FUND_hifmi)->fund, c->region, c->year);
+    account_due(due, rec->psn_no);
+    account_finance(fin, c->region, c->year);
+    int count = 0;
+    contrib_post(out, &count, rec, due, pool, c->own_fen);
+    contrib_post(out, &count, rec, assist, pool, c->assisted_fen);
+    contrib_post(out, &count, rec, fin, pool, c->subsidy_fen);
+    contrib_post(out, &count, rec, pool, cat, c->catastrophic_fen);
+    return count;
+}
+
+int contrib_postings(const struct journal_rec *rec, const struct store_contrib *c,
+                     struct posting out[CONTRIB_POSTINGS_MAX]) {
+    assert(rec != NULL && c != NULL && rec->kind == JOURNAL_CONTRIB);
+    assert(contrib_identity_error(c) == NULL); /* decoded and checked by the caller */
+    int count = c->insutype == 310 ? employee_postings(rec, c, out)
+                                   : resident_postings(rec, c, out);
+    assert(count >= 0 && count <= CONTRIB_POSTINGS_MAX);
     return count;
 }

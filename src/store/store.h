@@ -96,7 +96,14 @@ struct store_policy_row {
     size_t json_len;
 };
 
-enum journal_kind { JOURNAL_SETTLE = 1, JOURNAL_REVOKE = 2, JOURNAL_IMPORT = 3 };
+/* JOURNAL_CONTRIB: one person's contribution for one period (an employee
+ * month or a resident year; contrib_rec.c), with its postings. */
+enum journal_kind {
+    JOURNAL_SETTLE = 1,
+    JOURNAL_REVOKE = 2,
+    JOURNAL_IMPORT = 3,
+    JOURNAL_CONTRIB = 4,
+};
 
 /* A row of the service's svc_credential table (service_db.c issues and
  * edits them through store_credential_put, credential.c): every column as
@@ -768,6 +775,76 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
                     struct posting out[POSTINGS_PER_RECORD_MAX]);
 /* The lowest balance an account may hold (INT64_MIN: none). */
 int64_t account_floor_fen(const char *account);
+/* Contributions' accounts (docs/CONTRIBUTIONS.md): R:emp:<emp_no> an
+ * employer's receivable, R:psn:<psn_no> a person's own premium
+ * receivable, R:fin:<region>:<year> public finance's subsidy receivable. */
+void account_employer(char *out, const char *emp_no);
+void account_due(char *out, const char *psn_no);
+void account_finance(char *out, const char *region, int32_t year);
+
+/* ---- contrib_rec.c: contribution records (issue 16 item 2; docs/CONTRIBUTIONS.md) ---- */
+#define CONTRIB_CATEGORY_BYTES_MAX 15 /* "in_service", "student", ... */
+/* One person's contribution for one period as journaled: the inputs the
+ * figures were computed from (so that `check --deep` computes them again)
+ * and the figures (FUNDS.md §2 for scheme 310, §3 for 390). */
+struct store_contrib {
+    int32_t insutype; /* 310: an employee month; 390: a resident year */
+    int32_t year;
+    int32_t month; /* 1..12 (310); 0 (390) */
+    char region[CODE_BYTES_MAX + 1];
+    char category[CONTRIB_CATEGORY_BYTES_MAX + 1];
+    char emp_no[CODE_BYTES_MAX + 1]; /* in service: the employer; else "" */
+    uint32_t flags;                  /* enum person_flag bits (390) */
+    bool struggling;                 /* the employer's (310 in service) */
+    int64_t wage_fen;                /* declared wage (310 in service) */
+    int32_t share_bp;                /* chosen base share (310 flexible) */
+    /* 310 figures (contrib.h struct employee_month) */
+    int64_t base_fen, employer_fen, employee_fen, account_fen, pool_fen, over_cap_fen;
+    /* 390 figures (contrib.h struct resident_year; pool_fen above) */
+    int64_t premium_fen, assisted_fen, own_fen, subsidy_fen, catastrophic_fen;
+};
+#define CONTRIB_POSTINGS_MAX 4 /* a record's postings (resident: own, assisted, subsidy, share) */
+/* "contrib/310/2020-03/<psn_no>", "contrib/390/2020/<psn_no>": the
+ * record's msgid, unique in the journal, so a period is posted once per
+ * person. -1 when it does not fit MSGID_BYTES_MAX. */
+int contrib_msgid(char out[MSGID_BYTES_MAX + 1], const char *psn_no, const struct store_contrib *c);
+/* The body "scheme=310 period=2020-03 region=... ..." (every key always,
+ * in one order); 0, or -1 when it does not fit or a code holds a space
+ * or '='. */
+int contrib_encode(const struct store_contrib *c, char *body, size_t size);
+/* 0, or -1 with *bad_key at the first key that is missing or wrong. */
+int contrib_decode(const char *body, struct store_contrib *out, const char **bad_key);
+/* The identity a record's figures break (FUNDS.md §2, §3), or NULL. */
+const char *contrib_identity_error(const struct store_contrib *c);
+/* ledger.c: the postings of a contribution record (its psn_no and seq);
+ * returns count (0..CONTRIB_POSTINGS_MAX). */
+int contrib_postings(const struct journal_rec *rec, const struct store_contrib *c,
+                     struct posting out[CONTRIB_POSTINGS_MAX]);
+/* A person's contribution to commit (store_contrib_commit). */
+struct store_contrib_item {
+    char psn_no[CODE_BYTES_MAX + 1];
+    char msgid[MSGID_BYTES_MAX + 1]; /* contrib_msgid */
+    struct store_contrib c;
+};
+/* One write transaction: each item whose msgid the journal does not hold
+ * yet becomes a JOURNAL_CONTRIB record with its postings (posted[i] true);
+ * the others are left (posted[i] false: posted before). The tables are
+ * caught up first and the checkpoint moved to the last record, as an
+ * import does. n at most BATCH_MAX. 0, or -1 with err (nothing
+ * written). */
+#define CONTRIB_COMMIT_MAX BATCH_MAX
+/* A commit's scratch for up to n items (about 30 KiB an item), made once
+ * per run: NULL when out of memory. */
+struct contrib_batch;
+struct contrib_batch *store_contrib_batch_new(size_t n);
+void store_contrib_batch_free(struct contrib_batch *b);
+int store_contrib_commit(struct store *store, struct contrib_batch *b,
+                         const struct store_contrib_item *items, size_t n, bool *posted,
+                         struct store_err *err);
+/* The enrolment rows of kind (every row: who NULL), in key order, on the
+ * store's connection (enrol_scan). */
+int store_enrol_scan(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
+                     void *ctx, struct store_err *err);
 
 /* ---- check.c ---------------------------------------------------------- */
 /* Verifies chain, ledger, states and floors; returns 0 when all hold,
