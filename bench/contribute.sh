@@ -51,6 +51,8 @@ echo "  load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 extra=()
 [ "$mode" = employees ] && extra=(--employees-only)
 t "gen city" "$yibao" gen city --persons "$persons" --out "$work/city" --registry-only
+# the generator writes its own enrolment files; these runs use enrol_city.py's
+rm -f "$work/city"/employers*.csv "$work/city"/episodes*.csv "$work/city"/wages*.csv "$work/city"/bindings*.csv
 t "enrol_city.py" python3 "$root/tests/enrol_city.py" "$work/city" --months 2020-03 "${extra[@]}"
 t "import registry" "$yibao" import --db "$db" institutions "$work/city/institutions.csv"
 "$yibao" import --db "$db" policy "$root"/policies/maoming-2020-*.json >/dev/null
