@@ -506,7 +506,7 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
     if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) != 0)
         return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
     struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
-    struct app_person_reader reader = {d, deep_person, deep_state};
+    struct app_person_reader reader = {d, deep_person, deep_state, NULL};
     struct app_settle_request req = {rec->psn_no, &bill, 0};
     struct app_settle_answer ans;
     struct explain *explain = rec->seq == d->until_seq ? d->explain : NULL;

@@ -60,6 +60,52 @@ static const struct policy *choose_policy(const struct app_registry *reg,
     return policy;
 }
 
+/* Step 7b's inputs: the person's bindings, each with its holder's
+ * balance and whether the holder's policy (the one given, or the
+ * registry's in force at the bill's end) shares its account. */
+struct holders_in {
+    struct app_holder rows[SETTLE_HOLDERS_MAX];
+    struct settle_holder engine[SETTLE_HOLDERS_MAX];
+    int32_t count;
+};
+
+static int read_holders(const struct app_registry *reg, const struct app_person_reader *reader,
+                        const char *psn_no, const struct bill *bill, struct holders_in *h,
+                        struct store_err *err) {
+    h->count = 0;
+    if (reader->holders == NULL || !bill->acct_used || !bill->dates_ok) return 0;
+    if (reader->holders(reader->ctx, psn_no, h->rows, &h->count, err) != 0) return -1;
+    assert(h->count >= 0 && h->count <= SETTLE_HOLDERS_MAX);
+    int32_t year = datetime_year(bill->endtime);
+    for (int32_t i = 0; i < h->count; i++) {
+        const struct app_holder *row = &h->rows[i];
+        const struct policy *p = row->policy != NULL ? row->policy
+                                                     : reg->policy(reg->ctx, row->region, year,
+                                                                   row->insutype, bill->endtime);
+        assert(row->acct_balc_fen >= 0);
+        h->engine[i] = (struct settle_holder){
+            .binding = {row->psn_no, row->relation, row->from, row->revoked, row->revoked_at, p},
+            .shares = p != NULL && p->has_personal_account && p->account_family_sharing,
+            .acct_balc_fen = row->acct_balc_fen};
+    }
+    return 0;
+}
+
+/* The holders' parts as the journal keeps them: those that paid. */
+static void holder_parts(const struct holders_in *h, const struct settle_result *res,
+                         struct store_settlement *stl) {
+    int64_t sum_fen = 0;
+    stl->holder_count = 0;
+    for (int32_t i = 0; i < h->count; i++) {
+        if (res->holder_pay_fen[i] == 0) continue;
+        struct store_holder_part *part = &stl->holders[stl->holder_count++];
+        snprintf(part->psn_no, sizeof part->psn_no, "%s", h->rows[i].psn_no);
+        part->pay_fen = res->holder_pay_fen[i];
+        sum_fen += part->pay_fen;
+    }
+    assert(sum_fen == stl->setl.acct_mulaid_pay);
+}
+
 static void settled(const struct policy *policy, const struct settle_result *res,
                     struct store_settlement *stl) {
     assert(res->code == SETTLE_OK);
@@ -106,9 +152,17 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     struct person person;
     struct institution inst;
     engine_person(&out->person, st->acct_balc_fen, &person);
-    struct settle_input in = {
-        policy,   reg->catalog(reg->ctx), engine_institution(reg, req->bill, &inst), &person, st,
-        req->bill};
+    struct holders_in holders = {.count = 0};
+    if (exact && read_holders(reg, reader, out->person.psn_no, req->bill, &holders, err) != 0)
+        return -1;
+    struct settle_input in = {policy,
+                              reg->catalog(reg->ctx),
+                              engine_institution(reg, req->bill, &inst),
+                              &person,
+                              st,
+                              req->bill,
+                              holders.engine,
+                              exact ? holders.count : 0};
     struct settle_result res;
     if (settle(&in, &res, line_results, explain) != SETTLE_OK) {
         app_refuse_engine(&out->refusal, &res);
@@ -120,6 +174,7 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     }
     assert(exact); /* the engine settles only under the bill's own policy */
     settled(policy, &res, &out->stl);
+    holder_parts(&holders, &res, &out->stl);
     return 0;
 }
 
@@ -166,5 +221,5 @@ static int store_state_of(void *ctx, const char *psn_no, int32_t year, struct ye
 
 struct app_person_reader app_store_reader(struct store *store) {
     assert(store != NULL);
-    return (struct app_person_reader){store, store_person_of, store_state_of};
+    return (struct app_person_reader){store, store_person_of, store_state_of, NULL};
 }

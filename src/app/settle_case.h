@@ -36,6 +36,22 @@ struct app_registry {
     const struct catalog *(*catalog)(const void *ctx);
 };
 
+/* One of a person's bindings to a holder of a personal account (FUNDS.md
+ * §5), in the order they were made, as the reader has it. */
+struct app_holder {
+    char psn_no[CODE_BYTES_MAX + 1];
+    char region[CODE_BYTES_MAX + 1];
+    int32_t insutype;
+    enum relation relation;
+    datetime_s from;
+    bool revoked;
+    datetime_s revoked_at;
+    /* the holder's policy as given (vector files), or NULL: the registry's
+     * of the holder's region and scheme in force at the bill's end */
+    const struct policy *policy;
+    int64_t acct_balc_fen; /* the holder's account now */
+};
+
 /* A person's records as a settlement reads them: the commit queue's batch
  * working set, or the store's committed state. 0, or -1 with err. */
 struct app_person_reader {
@@ -46,6 +62,10 @@ struct app_person_reader {
      * acct_balc_fen the personal account's balance now. */
     int (*state)(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
                  struct store_err *err);
+    /* The person's bindings (at most SETTLE_HOLDERS_MAX, in the order
+     * made) with each holder's balance now; NULL: the reader keeps none. */
+    int (*holders)(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                   struct store_err *err);
 };
 
 struct app_settle_request {

@@ -591,7 +591,7 @@ static int batch_state(void *ctx, const char *psn_no, int32_t year, struct year_
 static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
     struct app_registry reg = app_registry_of(b->reg);
-    struct app_person_reader reader = {b, batch_person, batch_state};
+    struct app_person_reader reader = {b, batch_person, batch_state, NULL};
     struct app_settle_request req = {r->psn_no, r->bill, r->insutype_asked};
     struct app_settle_answer *ans = &b->answer;
     assert(r->op == STORE_OP_SETTLE && r->bill != NULL && r->status == STORE_PENDING);

@@ -538,6 +538,14 @@ struct store_settlement {
     struct fund_rooms rooms;
     int32_t pool_ratio_bp;
     struct year_state delta;
+    /* Step 7b (FUNDS.md §5): the holders' accounts that paid, each with its
+     * part (> 0), in the order the bindings were made; Σ pay_fen = setl.acct_mulaid_pay.
+     * Journal keys h.<i>=<psn_no>:<fen>; a revoke returns each part. */
+    int32_t holder_count;
+    struct store_holder_part {
+        char psn_no[CODE_BYTES_MAX + 1];
+        int64_t pay_fen;
+    } holders[SETTLE_HOLDERS_MAX];
     char bill_hash[HASH_HEX_BYTES + 1]; /* SHA-256 of the bill as journaled (bill_blob.c); ""
                                            in records of releases before bills were kept */
     char note[STORE_NOTE_TEXT_BYTES];   /* a revoke's "operator: reason", or "" */
