@@ -881,8 +881,7 @@ static void reference_family(const struct settle_holder *h, int32_t n, const str
 }
 
 static void random_holders(const struct scenario *s, struct settle_holder *h, int32_t n) {
-    static const char *const names[SETTLE_HOLDERS_MAX] = {"H0", "H1", "H2", "H3",
-                                                          "H4", "H5", "H6", "H7"};
+    static const char *const names[SETTLE_HOLDERS_MAX] = {"H0", "H1", "H2", "H3"};
     datetime_s end = s->bill.endtime;
     for (int32_t i = 0; i < n; i++) {
         /* near the bill's end, often exactly on it, equal `from`s likely */

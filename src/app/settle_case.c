@@ -178,6 +178,24 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     return 0;
 }
 
+int app_holder_from_row(const struct store_enrol_row *row, const char *member,
+                        struct app_holder *out) {
+    assert(row != NULL && member != NULL && out != NULL);
+    enum { MEMBER, HOLDER, FROM, RELATION, REVOKED }; /* enrol_bindings' columns */
+    if (strcmp(row->col[MEMBER], member) != 0) return 0;
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(row->col[HOLDER]);
+    if (len == 0 || len > CODE_BYTES_MAX) return -1;
+    memcpy(out->psn_no, row->col[HOLDER], len + 1);
+    const char *from = row->col[FROM], *revoked = row->col[REVOKED];
+    if (!datetime_parse(from, strlen(from), &out->from) ||
+        relation_parse(row->col[RELATION], &out->relation) != 0)
+        return -1;
+    out->revoked = revoked[0] != '\0';
+    if (out->revoked && !datetime_parse(revoked, strlen(revoked), &out->revoked_at)) return -1;
+    return 1;
+}
+
 /* ---- the store as the two interfaces -------------------------------------- */
 static const struct store_institution *registry_institution_of(const void *ctx, const char *code) {
     assert(ctx != NULL && code != NULL);

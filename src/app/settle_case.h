@@ -52,6 +52,14 @@ struct app_holder {
     int64_t acct_balc_fen; /* the holder's account now */
 };
 
+/* A row of enrol_bindings (docs/ENROLMENT.md: member_psn_no,
+ * holder_psn_no, valid_from, relation, revoked_at) as the binding of
+ * `member`: 1 with out filled (region, insutype and balance left for the
+ * reader: the holder's), 0 when the row binds someone else (member is its
+ * holder), -1 when the row does not parse. */
+int app_holder_from_row(const struct store_enrol_row *row, const char *member,
+                        struct app_holder *out);
+
 /* A person's records as a settlement reads them: the commit queue's batch
  * working set, or the store's committed state. 0, or -1 with err. */
 struct app_person_reader {

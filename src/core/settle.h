@@ -139,7 +139,7 @@ struct line_result {
 /* Step 7b (FUNDS.md §5): one of the person's bindings to a holder of a
  * personal account, as made (binding.holder_policy may be NULL: `shares`
  * says what the engine needs of it), with the holder's balance now. */
-#define SETTLE_HOLDERS_MAX 8
+#define SETTLE_HOLDERS_MAX 4 /* bounded by the journal body (store.h) */
 struct settle_holder {
     struct binding binding;
     bool shares;           /* the holder's policy has personal_account.family_sharing */

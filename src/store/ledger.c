@@ -10,8 +10,10 @@
  *   S:open:<region>           the source of opening account balances
  * A posting debits the receiving account and credits the paying one. A
  * settlement posts fund -> institution for every non-zero fund amount and
- * personal account -> institution for acct_pay; its revoke posts the exact
- * reverse. */
+ * personal account -> institution for acct_pay, and each family holder's
+ * account P:<holder> -> institution for its part of acct_mulaid_pay
+ * (FUNDS.md §5 Step 7b); its revoke posts the exact reverse, so each part
+ * returns to the account it came from. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +86,15 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
         add_posting(out, &count, rec, payer, inst, stl->setl.acct_pay, reverse);
         paid += stl->setl.acct_pay;
     }
+    int64_t holders_fen = 0;
+    for (int32_t i = 0; i < stl->holder_count; i++) {
+        account_person(payer, stl->holders[i].psn_no);
+        add_posting(out, &count, rec, payer, inst, stl->holders[i].pay_fen, reverse);
+        holders_fen += stl->holders[i].pay_fen;
+    }
+    /* not asserted equal to acct_mulaid_pay: a body changed in SQL reaches
+     * here from `check`, which reports it (check.c) */
+    paid += holders_fen;
     assert(count <= POSTINGS_PER_RECORD_MAX);
     /* the record's postings move exactly what its settlement paid, each
      * into (or, reversed, out of) the institution */

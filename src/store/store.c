@@ -376,9 +376,12 @@ static int replay_row(void *ctx, const struct journal_rec *rec) {
     struct person_read *r = pr->r;
     assert(rec->seq > r->checkpoint_seq); /* the scan starts after the checkpoint */
     if (rec->seq > r->tail_seq) return 1;
-    if (strcmp(rec->psn_no, r->psn_no) != 0) return 0;
+    /* another person's settlement moves this one's account only as a family
+     * holder's part (h. keys, FUNDS.md §5 Step 7b) */
+    bool own = strcmp(rec->psn_no, r->psn_no) == 0;
+    if (!own && strstr(rec->body, " h.0=") == NULL) return 0;
     struct posting post[POSTINGS_PER_RECORD_MAX];
-    int count = checkpoint_effect(rec, rec->year == r->year ? &r->st : NULL, post, pr->err);
+    int count = checkpoint_effect(rec, own && rec->year == r->year ? &r->st : NULL, post, pr->err);
     if (count < 0) return -1;
     for (int k = 0; k < count; k++) {
         if (strcmp(post[k].debit, r->account) == 0) r->balance_fen += post[k].amount_fen;

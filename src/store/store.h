@@ -32,17 +32,18 @@
 #include "core/state.h"
 
 /* ---- limits ---------------------------------------------------------- */
-#define BATCH_MAX 4096                                 /* requests settled in one group commit */
-#define COMMITQ_LEN_MAX 16384                          /* requests waiting in the commit queue */
-#define MSGID_BYTES_MAX 63                             /* a request id */
-#define ACCOUNT_BYTES_MAX 159                          /* "F:hifp:440900:2022", "P:<psn_no>" ... */
-#define JOURNAL_BODY_BYTES_MAX 2047                    /* a journal record's body text */
-#define STORE_ERR_BYTES 512                            /* error messages */
-#define STORE_URI_BYTES_MAX 1024                       /* --db argument */
-#define IMPORT_ROWS_PER_CALL 1024                      /* rows handed to persons_put at once */
-#define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1) /* each fund layer + the personal account */
-#define HASH_HEX_BYTES 64                              /* SHA-256 as lower-case hex */
-#define INSTITUTIONS_MAX 1000000                       /* institutions held in memory */
+#define BATCH_MAX 4096              /* requests settled in one group commit */
+#define COMMITQ_LEN_MAX 16384       /* requests waiting in the commit queue */
+#define MSGID_BYTES_MAX 63          /* a request id */
+#define ACCOUNT_BYTES_MAX 159       /* "F:hifp:440900:2022", "P:<psn_no>" ... */
+#define JOURNAL_BODY_BYTES_MAX 2047 /* a journal record's body text */
+#define STORE_ERR_BYTES 512         /* error messages */
+#define STORE_URI_BYTES_MAX 1024    /* --db argument */
+#define IMPORT_ROWS_PER_CALL 1024   /* rows handed to persons_put at once */
+/* each fund layer, the personal account, the family holders' accounts */
+#define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1 + SETTLE_HOLDERS_MAX)
+#define HASH_HEX_BYTES 64        /* SHA-256 as lower-case hex */
+#define INSTITUTIONS_MAX 1000000 /* institutions held in memory */
 #define CHECKPOINT_RECORDS_MAX \
     131072                /* journal records after the checkpoint before one is written */
 #define POLICIES_MAX 1024 /* policies held in memory */
