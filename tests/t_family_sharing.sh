@@ -7,7 +7,7 @@
 # whole balance, the second sees it spent (0.00); the holder's balance
 # after (`yibao show person`); a revoke returns the part to the holder;
 # a one-shot 2207 over HTTP answers acct_mulaid_pay, its 2208 answers it
-# negated and returns it; a bill without acct_used_flag draws nothing, nor
+# negated and returns it, a pharmacy's 2102 answers it; a bill without acct_used_flag draws nothing, nor
 # one before the binding is valid; `show settlement` and `explain` name it;
 # `check` and `check --deep` pass. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
@@ -62,9 +62,9 @@ y revoke "$first" --operator tester --reason "family sharing test" >/dev/null ||
 [ "$(balance P0002)" = 500 ] || fail "after the revoke: $(balance P0002)"
 
 # over HTTP: a one-shot 2207 that draws on the holder, its 2208 returns it
-credential H3
+credential H3; credential P1
 start_server --threads 2
-sign_in H3
+sign_in H3 P1
 input=$(bill P0001 2020-07-11 1 | jq -c '{data: (del(.details, .fixmedins_code) + {medfee_sumamt: 580.00, insutype: "390"}), feedetail: .details}')
 a=$(call H3 2207 "$input"); expect_ok "$a"
 expect_field "$a" .output.setlinfo.acct_mulaid_pay 500
@@ -74,9 +74,15 @@ setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
 a=$(call H3 2208 "{\"data\":{\"setl_id\":\"$setl\",\"psn_no\":\"P0001\"}}"); expect_ok "$a"
 expect_field "$a" .output.setlinfo.acct_mulaid_pay -500
 [ "$(balance P0002)" = 500 ] || fail "holder after 2208: $(balance P0002)"
+# a pharmacy purchase (2102): no fund pays, the holder pays the member's share
+rx='{"data":{"psn_no":"P0001","med_type":"41","begntime":"2020-08-01","endtime":"2020-08-01","acct_used_flag":1,"medfee_sumamt":12.00,"insutype":"390"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XA01","cnt":10,"pric":1.2,"det_item_fee_sumamt":12.00}]}'
+a=$(call P1 2102 "$rx"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.acct_mulaid_pay 12
+expect_field "$a" .output.setlinfo.psn_cash_pay 0
+[ "$(balance P0002)" = 488 ] || fail "holder after 2102: $(balance P0002)"
 stop_server
 
 out=$(y check) || fail "check: $out"
 out=$(y check --deep) || fail "check --deep: $out"
-echo "$out" | grep -q "check --deep ok: 5 settlements settled again" || fail "check --deep: $out"
+echo "$out" | grep -q "check --deep ok: 6 settlements settled again" || fail "check --deep: $out"
 echo "t_family_sharing ($SVC_BACKEND): ok"

@@ -237,7 +237,51 @@ static int store_state_of(void *ctx, const char *psn_no, int32_t year, struct ye
     return store_state_get(ctx, psn_no, year, out, err);
 }
 
+struct store_bindings {
+    const char *member;
+    struct app_holder *out;
+    int32_t count;
+    bool bad;
+};
+
+static int store_binding_row(void *ctx, const struct store_enrol_row *row) {
+    struct store_bindings *s = ctx;
+    assert(s != NULL && row != NULL && s->count <= SETTLE_HOLDERS_MAX);
+    if (s->count == SETTLE_HOLDERS_MAX) return 0; /* the commit queue's limit, alike */
+    int rc = app_holder_from_row(row, s->member, &s->out[s->count]);
+    if (rc < 0) return s->bad = true, 1;
+    s->count += rc;
+    return 0;
+}
+
+/* The person's bindings as committed, each holder's balance as committed
+ * (a pre-settlement's view; the commit queue reads its batch's own). */
+static int store_holders_of(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                            struct store_err *err) {
+    struct store_bindings scan = {psn_no, out, 0, false};
+    assert(ctx != NULL && psn_no != NULL && count != NULL);
+    *count = 0;
+    if (store_enrol_rows_of(ctx, ENROL_BINDINGS, psn_no, store_binding_row, &scan, err) != 0)
+        return -1;
+    if (scan.bad)
+        return store_errf(err, "enrol_bindings: a binding of %s does not parse", psn_no), -1;
+    for (int32_t k = 0; k < scan.count; k++) {
+        struct store_person holder;
+        int64_t balance_fen = 0;
+        bool found = false;
+        if (store_person_get(ctx, out[k].psn_no, &holder, &balance_fen, &found, err) != 0)
+            return -1;
+        if (!found) continue; /* as the commit queue: a holder not registered is left out */
+        out[*count] = out[k];
+        snprintf(out[*count].region, sizeof out[*count].region, "%s", holder.region);
+        out[*count].insutype = holder.insutype;
+        out[*count].acct_balc_fen = balance_fen;
+        (*count)++;
+    }
+    return 0;
+}
+
 struct app_person_reader app_store_reader(struct store *store) {
     assert(store != NULL);
-    return (struct app_person_reader){store, store_person_of, store_state_of, NULL};
+    return (struct app_person_reader){store, store_person_of, store_state_of, store_holders_of};
 }

@@ -655,6 +655,16 @@ int store_person_find(struct store *s, const char *psn_no, struct store_person *
     return rc;
 }
 
+int store_enrol_rows_of(struct store *s, enum enrol_kind kind, const char *who, enrol_cb cb,
+                        void *ctx, struct store_err *err) {
+    assert(s != NULL && who != NULL && cb != NULL);
+    assert(kind >= 0 && kind < ENROL_KIND_COUNT);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->enrol_scan(rd->conn, kind, who, cb, ctx, err);
+    reader_give(rd);
+    return rc < 0 ? -1 : 0;
+}
+
 int store_state_get(struct store *s, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err) {
     assert(s != NULL && psn_no != NULL && year > 0);

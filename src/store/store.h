@@ -666,6 +666,10 @@ int store_person_find(struct store *store, const char *psn_no, struct store_pers
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */
 int64_t store_person_cache_hits(struct store *store);
+/* The enrolment rows of kind naming who (enrol_scan), read on a reader
+ * connection: safe beside other threads, as the committed reads above. */
+int store_enrol_rows_of(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
+                        void *ctx, struct store_err *err);
 int store_state_get(struct store *store, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err); /* zero year if none; with the balance */
 int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,
