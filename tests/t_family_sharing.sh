@@ -7,7 +7,8 @@
 # whole balance, the second sees it spent (0.00); the holder's balance
 # after (`yibao show person`); a revoke returns the part to the holder;
 # a one-shot 2207 over HTTP answers acct_mulaid_pay, its 2208 answers it
-# negated and returns it, a pharmacy's 2102 answers it; a bill without acct_used_flag draws nothing, nor
+# negated and returns it, a pharmacy's 2102 answers it, an inpatient
+# stay's 2303 and 2304 draw the same and its 2305 returns it; a bill without acct_used_flag draws nothing, nor
 # one before the binding is valid; `show settlement` and `explain` name it;
 # `check` and `check --deep` pass. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
@@ -80,9 +81,29 @@ a=$(call P1 2102 "$rx"); expect_ok "$a"
 expect_field "$a" .output.setlinfo.acct_mulaid_pay 12
 expect_field "$a" .output.setlinfo.psn_cash_pay 0
 [ "$(balance P0002)" = 488 ] || fail "holder after 2102: $(balance P0002)"
+# an inpatient stay (2401 2301 2402): its pre-settlement (2303) and
+# settlement (2304) draw the same from the holder, its revoke (2305) returns it
+a=$(call H3 2401 '{"mdtrtinfo":{"psn_no":"P0001","insutype":"390","begntime":"2020-09-01 08:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","med_type":"21","ipt_no":"IPT9","atddr_no":"D","chfpdr_name":"Dr","adm_diag_dscr":"appendicitis","adm_dept_codg":"03","adm_dept_name":"Surgery","adm_bed":"12","dise_codg":"K35.8","dise_name":"appendicitis"},"diseinfo":[]}')
+expect_ok "$a"; ipt=$(echo "$a" | jq -r .output.result.mdtrt_id)
+line() { printf '{"feedetl_sn":"%s","mdtrt_id":"%s","psn_no":"P0001","med_type":"21","fee_ocur_time":"2020-09-02 10:00:00","med_list_codg":"%s","medins_list_codg":"x","det_item_fee_sumamt":%s,"cnt":%s,"pric":%s}' "$@"; }
+a=$(call H3 2301 "{\"feedetail\":[$(line 1 "$ipt" SA01 280.0 8 35.0),$(line 2 "$ipt" XC01 300.0 2 150.0)]}"); expect_ok "$a"
+a=$(call H3 2402 '{"dscginfo":{"mdtrt_id":"'"$ipt"'","psn_no":"P0001","insutype":"390","endtime":"2020-09-05 09:00:00","dise_codg":"K35.8","dise_name":"appendicitis","dscg_way":"1"},"diseinfo":[]}')
+expect_ok "$a"
+ipt_in="{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"P0001\",\"medfee_sumamt\":580.00,\"psn_setlway\":\"01\",\"mdtrt_id\":\"$ipt\",\"insutype\":\"390\",\"acct_used_flag\":\"1\",\"mid_setl_flag\":\"0\"}}"
+pre=$(call H3 2303 "$ipt_in"); expect_ok "$pre"
+a=$(call H3 2304 "$ipt_in"); expect_ok "$a"
+mulaid=$(echo "$a" | jq -r .output.setlinfo.acct_mulaid_pay)
+[ "$mulaid" = "$(echo "$pre" | jq -r .output.setlinfo.acct_mulaid_pay)" ] || fail "2303 and 2304 differ: $pre / $a"
+[ "$(echo "$a" | jq '.output.setlinfo | (.acct_mulaid_pay > 0) and (.psn_part_amt == .acct_pay + .acct_mulaid_pay + .psn_cash_pay)')" = true ] ||
+    fail "2304's figures: $a"
+[ "$(jq -n "488 - $mulaid")" = "$(balance P0002)" ] || fail "holder after 2304: $(balance P0002), drawn $mulaid"
+setl=$(echo "$a" | jq -r .output.setlinfo.setl_id)
+a=$(call H3 2305 "{\"data\":{\"setl_id\":\"$setl\",\"mdtrt_id\":\"$ipt\",\"psn_no\":\"P0001\"}}"); expect_ok "$a"
+expect_field "$a" .output.setlinfo.acct_mulaid_pay "-$mulaid"
+[ "$(balance P0002)" = 488 ] || fail "holder after 2305: $(balance P0002)"
 stop_server
 
 out=$(y check) || fail "check: $out"
 out=$(y check --deep) || fail "check --deep: $out"
-echo "$out" | grep -q "check --deep ok: 6 settlements settled again" || fail "check --deep: $out"
+echo "$out" | grep -q "check --deep ok: 7 settlements settled again" || fail "check --deep: $out"
 echo "t_family_sharing ($SVC_BACKEND): ok"
