@@ -282,10 +282,7 @@ struct deep_bindings {
 static int deep_binding_row(void *ctx, const struct store_enrol_row *row) {
     struct deep_bindings *s = ctx;
     assert(s != NULL && row != NULL);
-    if (s->count == SETTLE_HOLDERS_MAX) return 0; /* the commit queue's limit, alike */
-    int rc = app_holder_from_row(row, s->member, &s->out[s->count]);
-    if (rc < 0) return s->bad = true, 1;
-    s->count += rc;
+    if (app_holders_add_row(s->out, &s->count, row, s->member) != 0) return s->bad = true, 1;
     return 0;
 }
 

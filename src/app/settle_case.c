@@ -196,6 +196,24 @@ int app_holder_from_row(const struct store_enrol_row *row, const char *member,
     return 1;
 }
 
+int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
+                        const char *member) {
+    struct app_holder h;
+    assert(rows != NULL && count != NULL && *count >= 0 && *count <= SETTLE_HOLDERS_MAX);
+    int rc = app_holder_from_row(row, member, &h);
+    if (rc <= 0) return rc;
+    if (*count == SETTLE_HOLDERS_MAX) { /* give way: the last of the latest `from` */
+        int32_t latest = 0;
+        for (int32_t i = 1; i < *count; i++)
+            if (rows[i].from >= rows[latest].from) latest = i;
+        if (h.from >= rows[latest].from) return 0;
+        memmove(&rows[latest], &rows[latest + 1], (size_t)(*count - latest - 1) * sizeof *rows);
+        (*count)--;
+    }
+    rows[(*count)++] = h;
+    return 0;
+}
+
 /* ---- the store as the two interfaces -------------------------------------- */
 static const struct store_institution *registry_institution_of(const void *ctx, const char *code) {
     assert(ctx != NULL && code != NULL);
@@ -247,10 +265,7 @@ struct store_bindings {
 static int store_binding_row(void *ctx, const struct store_enrol_row *row) {
     struct store_bindings *s = ctx;
     assert(s != NULL && row != NULL && s->count <= SETTLE_HOLDERS_MAX);
-    if (s->count == SETTLE_HOLDERS_MAX) return 0; /* the commit queue's limit, alike */
-    int rc = app_holder_from_row(row, s->member, &s->out[s->count]);
-    if (rc < 0) return s->bad = true, 1;
-    s->count += rc;
+    if (app_holders_add_row(s->out, &s->count, row, s->member) != 0) return s->bad = true, 1;
     return 0;
 }
 

@@ -59,6 +59,13 @@ struct app_holder {
  * holder), -1 when the row does not parse. */
 int app_holder_from_row(const struct store_enrol_row *row, const char *member,
                         struct app_holder *out);
+/* Adds a row of enrol_bindings, read in key order, to a member's list
+ * rows[*count]: at most SETTLE_HOLDERS_MAX, the earliest valid_from kept
+ * (a later one gives way; among equal ones the first read stays), in the
+ * order read. 0 (added, dropped or not the member's), -1: the row does
+ * not parse. */
+int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
+                        const char *member);
 
 /* A person's records as a settlement reads them: the commit queue's batch
  * working set, or the store's committed state. 0, or -1 with err. */

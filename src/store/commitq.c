@@ -516,10 +516,8 @@ struct binding_scan {
 static int binding_row(void *ctx, const struct store_enrol_row *row) {
     struct binding_scan *s = ctx;
     assert(s != NULL && row != NULL && s->mb->count <= SETTLE_HOLDERS_MAX);
-    if (s->mb->count == SETTLE_HOLDERS_MAX) return 0; /* docs/FUNDS.md: the first ones */
-    int rc = app_holder_from_row(row, s->member, &s->mb->rows[s->mb->count]);
-    if (rc < 0) return s->bad = true, 1;
-    s->mb->count += rc;
+    if (app_holders_add_row(s->mb->rows, &s->mb->count, row, s->member) != 0)
+        return s->bad = true, 1;
     return 0;
 }
 
