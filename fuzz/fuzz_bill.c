@@ -92,7 +92,7 @@ static void check_success(const struct policy *p, const struct person *person,
     int64_t funds = 0;
     for (int i = 0; i < FUND_LAYER_COUNT; i++) funds += fund_layer_pay(s, (enum fund_layer_id)i);
     check(s->fund_pay_sumamt == funds, "fund sum");
-    check(s->psn_part_amt == s->acct_pay + s->psn_cash_pay, "cash");
+    check(s->psn_part_amt == s->acct_pay + s->acct_mulaid_pay + s->psn_cash_pay, "cash");
     check(s->fund_pay_sumamt <= s->inscp_scp_amt, "funds within scope");
     struct year_state after = *before;
     year_state_apply(&after, &r->delta);
@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const struct institution *inst = NULL;
     for (int i = 0; i < 5; i++)
         if (strcmp(institutions[i].code, bill.fixmedins_code) == 0) inst = &institutions[i];
-    struct settle_input in = {p, &catalog, inst, &person, &st, &bill};
+    struct settle_input in = {p, &catalog, inst, &person, &st, &bill, NULL, 0};
     static struct settle_result r;
     static struct explain ex;
     explain_init(&ex);

@@ -5,11 +5,11 @@
 # premium_from_account, bind, benefit_start_employee,
 # benefit_start_resident, retirement_check (123) and issue 17's
 # budget_settlement, quota_adjustment, dip_settlement, capitation,
-# payment_run, year_end_payment, months_of_support, ratios (59): 182 in
-# all. The others, only the family-sharing yibao-vector/1 files with
-# `holders` (§5 Step 7b), are NOTRUN lines naming the kind, counted apart
-# (40), never PASS. Then a wrong expected figure, a wrong expected error
-# and a policy that breaks §1 are shown to fail, naming what differs.
+# payment_run, year_end_payment, months_of_support, ratios (59), and the
+# family-sharing yibao-vector/1 files with `holders` (§5 Step 7b, 40): 222
+# in all, no NOTRUN line. Then a wrong expected figure, a wrong expected
+# error, a policy that breaks §1, a wrong acct_mulaid_pay and a wrong
+# holder's balance are shown to fail, naming what differs.
 set -uo pipefail
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 yibao=${YIBAO:-$root/build/release/yibao}
@@ -27,17 +27,17 @@ fi
 
 built='employee_month|resident_year|premium_from_account|bind|benefit_start_employee|benefit_start_resident|retirement_check'
 built="$built|budget_settlement|quota_adjustment|dip_settlement|capitation|payment_run|year_end_payment|months_of_support|ratios"
+built="$built|family_sharing"
 out=$(timeout 120 "$yibao" conformance "$funds/vectors" 2>"$tmp/err"); rc=$?
 [ "$rc" -eq 0 ] || fail "funds vectors: exit $rc"
-[ "$(printf '%s\n' "$out" | tail -n 1)" = "182 passed, 0 failed" ] \
-    || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '182 passed, 0 failed'"
-[ "$(printf '%s\n' "$out" | tail -n 2 | head -n 1)" = "40 not run (unsupported kind)" ] \
-    || fail "funds vectors: no '40 not run (unsupported kind)' line"
-[ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 40 ] || fail "NOTRUN lines != 40"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "222 passed, 0 failed" ] \
+    || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '222 passed, 0 failed'"
+! printf '%s\n' "$out" | grep -q 'not run' || fail "funds vectors: a 'not run' line"
+[ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 0 ] || fail "NOTRUN lines"
 ! printf '%s\n' "$out" | grep -q '^FAIL ' || fail "a FAIL line: $(printf '%s\n' "$out" | grep '^FAIL ' | head -3)"
 [ ! -s "$tmp/err" ] || fail "stderr not empty: $(head -c 300 "$tmp/err")"
 
-# Per kind: every vector of a built kind is a PASS line, every other a NOTRUN.
+# Per kind: every vector of a built kind is a PASS line; there is no other.
 for f in "$funds"/vectors/*.json; do
     kind=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("kind") or ("family_sharing" if "holders" in d else "settlement"))' "$f")
     line=$(printf '%s\n' "$out" | grep -F " $f" | head -n 1)
@@ -55,10 +55,14 @@ echo "kinds: $(sort "$tmp/kinds" | uniq -c | tr -s ' ' | tr '\n' ',')"
 # Copies next to the policies (their paths are relative to the vector).
 mkdir -p "$tmp/funds/vectors"
 cp -r "$funds/policies" "$tmp/funds/policies"
+cp "$funds/../catalog.json" "$tmp/catalog.json" # the settlement vectors' ../../catalog.json
 v=$(ls "$funds"/vectors/000-*.json)
 sed 's/"employer": 216.0/"employer": 216.01/' "$v" > "$tmp/funds/vectors/a-wrong-figure.json"
 sed 's/"base": 3600.0,/"error": "E_DUP_MONTH", "base": 3600.0,/' "$v" > "$tmp/funds/vectors/b-wrong-error.json"
 sed 's#"\.\./policies/maoming-2020-employee.json"#"../policies/broken.json"#' "$v" > "$tmp/funds/vectors/c-broken-policy.json"
+f=$(ls "$funds"/vectors/060-*.json)
+sed 's/"acct_mulaid_pay": 2150.15/"acct_mulaid_pay": 2150.16/' "$f" > "$tmp/funds/vectors/d-wrong-mulaid.json"
+sed 's/"P0002": 2849.85/"P0002": 2849.84/' "$f" > "$tmp/funds/vectors/e-wrong-holder.json"
 python3 - "$tmp/funds/policies" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1] + "/maoming-2020-employee.json"))
@@ -73,7 +77,11 @@ printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/b-wrong-error.json: exp
     || fail "wrong error not named: $out"
 printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: expected success, got E_POLICY (.*base_ceiling" \
     || fail "broken policy not E_POLICY: $out"
-[ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 3 failed" ] || fail "wrong copies: last line"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/d-wrong-mulaid.json: step 0: setlinfo.acct_mulaid_pay: expected 2150.16, got 2150.15$" \
+    || fail "wrong acct_mulaid_pay not named: $out"
+printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/e-wrong-holder.json: step 0: holders_after.P0002: expected 2849.84, got 2849.85$" \
+    || fail "wrong holder balance not named: $out"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 5 failed" ] || fail "wrong copies: last line"
 
 # §6-8's kinds: a DIP institution's figure is named by its path; a budget
 # settlement at the limit of 4096 settlements is decoded whole (each one
@@ -107,7 +115,7 @@ printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/c-over-limit.json$" || fa
 # Settlement vectors and funds vectors together: the counts add up.
 out=$(timeout 120 "$yibao" conformance "$YIBAO_SHARED/conformance/vectors" "$funds/vectors"); rc=$?
 [ "$rc" -eq 0 ] || fail "both suites: exit $rc"
-[ "$(printf '%s\n' "$out" | tail -n 1)" = "310 passed, 0 failed" ] || fail "both suites: $(printf '%s\n' "$out" | tail -n 1)"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = "350 passed, 0 failed" ] || fail "both suites: $(printf '%s\n' "$out" | tail -n 1)"
 
 [ $status -eq 0 ] && echo "t_funds_conformance: ok"
 exit $status

@@ -76,7 +76,7 @@ static int fake_state(void *ctx, const char *psn_no, int32_t year, struct year_s
 
 static const struct app_registry registry = {NULL, fake_institution, fake_policy, fake_fallback,
                                              fake_catalog};
-static const struct app_person_reader reader = {NULL, fake_person, fake_state};
+static const struct app_person_reader reader = {NULL, fake_person, fake_state, NULL};
 
 static void institution(int i, const char *code, enum designation status, datetime_s until) {
     memset(&institutions[i], 0, sizeof institutions[i]);
@@ -237,6 +237,47 @@ static void test_settled_answer(void **state) {
     assert_int_equal(r.line, -1);
 }
 
+/* enrol_bindings rows into a member's holders: another member's rows and
+ * the holder's own skipped, a bad row refused, at most SETTLE_HOLDERS_MAX
+ * kept, the earliest valid_from (equal ones: the first read), in the order
+ * read. */
+static void binding_row(struct store_enrol_row *row, const char *member, const char *holder,
+                        const char *from, const char *revoked) {
+    memset(row, 0, sizeof *row);
+    snprintf(row->col[0], sizeof row->col[0], "%s", member);
+    snprintf(row->col[1], sizeof row->col[1], "%s", holder);
+    snprintf(row->col[2], sizeof row->col[2], "%s", from);
+    snprintf(row->col[3], sizeof row->col[3], "%s", "spouse");
+    snprintf(row->col[4], sizeof row->col[4], "%s", revoked);
+}
+
+static void test_holders_from_rows(void **state) {
+    (void)state;
+    static const char *const rows[][3] = {
+        {"H1", "2020-05-01 00:00:00", ""}, {"H2", "2020-03-01 00:00:00", "2020-04-01"},
+        {"H3", "2020-06-01 00:00:00", ""}, {"H4", "2020-03-01 00:00:00", ""},
+        {"H5", "2020-01-01 00:00:00", ""}, {"H6", "2020-06-01 00:00:00", ""},
+        {"H7", "2020-03-01 00:00:00", ""},
+    };
+    static const char *const kept[] = {"H2", "H4", "H5", "H7"};
+    struct app_holder holders[SETTLE_HOLDERS_MAX];
+    struct store_enrol_row row;
+    int32_t count = 0;
+    binding_row(&row, "M2", "H9", "2020-01-01 00:00:00", "");
+    assert_int_equal(app_holders_add_row(holders, &count, &row, "M1"), 0); /* M2's */
+    assert_int_equal(count, 0);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        binding_row(&row, "M1", rows[i][0], rows[i][1], rows[i][2]);
+        assert_int_equal(app_holders_add_row(holders, &count, &row, "M1"), 0);
+        assert_true(count >= 1 && count <= SETTLE_HOLDERS_MAX);
+    }
+    assert_int_equal(count, SETTLE_HOLDERS_MAX);
+    for (int32_t i = 0; i < count; i++) assert_string_equal(holders[i].psn_no, kept[i]);
+    assert_true(holders[0].revoked && !holders[1].revoked);
+    binding_row(&row, "M1", "H8", "2020-13-01", "");
+    assert_int_equal(app_holders_add_row(holders, &count, &row, "M1"), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_person_refusals),
@@ -244,6 +285,7 @@ int main(void) {
         cmocka_unit_test(test_policy_choice),
         cmocka_unit_test(test_designation_at_the_bills_date),
         cmocka_unit_test(test_settled_answer),
+        cmocka_unit_test(test_holders_from_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

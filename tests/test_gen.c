@@ -646,7 +646,9 @@ static void settle_city(const char *set, const char *employee, const char *resid
                                   &gen_institution_get(city, b->institution_index)->inst,
                                   p,
                                   &states[b->psn_index],
-                                  &b->bill};
+                                  &b->bill,
+                                  NULL,
+                                  0};
         struct settle_result r;
         enum settle_code code = settle(&in, &r, NULL, NULL);
         if (code != SETTLE_OK) fprintf(stderr, "%s: %s\n", b->msgid, settle_code_name(code));

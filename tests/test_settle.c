@@ -16,7 +16,11 @@
  *   3. a bill split in two settlements, and long random sequences, never
  *      take any fund above its annual cap;
  *   4. settle is deterministic and does not modify its inputs;
- *   5. a refused bill returns the expected code and a zero delta.
+ *   5. a refused bill returns the expected code and a zero delta;
+ *   6. family sharing (Step 7b, FUNDS.md §5): random bindings, validities,
+ *      sharing policies and balances; each holder's part against a
+ *      reference written from the text, their sum acct_mulaid_pay, no
+ *      holder below 0, the rest of the settlement as without holders.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,7 +180,7 @@ static enum settle_code run(const struct policy *p, const struct institution *in
                             const struct person *person, const struct year_state *st,
                             const struct bill *bill, struct settle_result *r,
                             struct line_result *lr, struct explain *ex) {
-    struct settle_input in = {p, &catalog, inst, person, st, bill};
+    struct settle_input in = {p, &catalog, inst, person, st, bill, NULL, 0};
     return settle(&in, r, lr, ex);
 }
 
@@ -782,7 +786,7 @@ static void check_identities(const struct scenario *s, const struct settle_resul
     int64_t funds = 0;
     for (int i = 0; i < FUND_LAYER_COUNT; i++) funds += fund_layer_pay(x, (enum fund_layer_id)i);
     assert_true(x->fund_pay_sumamt == funds);
-    assert_true(x->psn_part_amt == x->acct_pay + x->psn_cash_pay);
+    assert_true(x->psn_part_amt == x->acct_pay + x->acct_mulaid_pay + x->psn_cash_pay);
     assert_true(x->fund_pay_sumamt <= x->inscp_scp_amt);
     assert_true(x->act_pay_dedc <= x->inscp_scp_amt);
     assert_true(x->acct_pay <= s->state.acct_balc_fen);
@@ -849,6 +853,116 @@ static void test_prop_identities(void **state) {
         settled++;
     }
     assert_int_equal(settled, 50000);
+}
+
+/* Property 6's reference, from FUNDS.md §5's text: the bindings valid at
+ * the bill's end whose holder's policy shares, earliest `from` first (equal:
+ * listed first), each paying min(its balance, what is left of the member's
+ * own share), when the bill uses the account. */
+static void reference_family(const struct settle_holder *h, int32_t n, const struct bill *bill,
+                             int64_t own_share_fen, int64_t *pay_fen) {
+    bool done[SETTLE_HOLDERS_MAX] = {false};
+    memset(pay_fen, 0, SETTLE_HOLDERS_MAX * sizeof *pay_fen);
+    if (!bill->acct_used) return;
+    for (int32_t round = 0; round < n; round++) {
+        int32_t best = -1;
+        for (int32_t i = 0; i < n; i++) {
+            bool valid = h[i].binding.from <= bill->endtime &&
+                         (!h[i].binding.revoked || bill->endtime < h[i].binding.revoked_at);
+            if (done[i] || !valid || !h[i].shares) continue;
+            if (best < 0 || h[i].binding.from < h[best].binding.from) best = i;
+        }
+        if (best < 0) return;
+        done[best] = true;
+        pay_fen[best] = h[best].acct_balc_fen < own_share_fen ? h[best].acct_balc_fen
+                                                              : own_share_fen;
+        own_share_fen -= pay_fen[best];
+    }
+}
+
+static void random_holders(const struct scenario *s, struct settle_holder *h, int32_t n) {
+    static const char *const names[SETTLE_HOLDERS_MAX] = {"H0", "H1", "H2", "H3"};
+    datetime_s end = s->bill.endtime;
+    for (int32_t i = 0; i < n; i++) {
+        /* near the bill's end, often exactly on it, equal `from`s likely */
+        datetime_s from = chance(20) ? end : end + rnd(-3, 3) * 86400 * (chance(50) ? 1 : 30);
+        if (i > 0 && chance(20)) from = h[i - 1].binding.from;
+        bool revoked = chance(30);
+        datetime_s until = chance(20) ? end : from + rnd(0, 90) * 86400;
+        h[i] = (struct settle_holder){
+            .binding = {names[i], (enum relation)rnd(0, 2), from, revoked, until, NULL},
+            .shares = chance(80),
+            .acct_balc_fen = chance(20) ? 0 : rnd(0, chance(50) ? 50000 : 5000000)};
+    }
+}
+
+/* Property 6: Step 7b against its reference; the other figures as without
+ * holders; the person's own account untouched by it. */
+static void test_prop_family_sharing(void **state) {
+    (void)state;
+    need_world();
+    rng_seed(6);
+    static struct scenario s;
+    static struct settle_result r, plain;
+    static struct line_result lr[RANDOM_LINES_MAX];
+    struct settle_holder h[SETTLE_HOLDERS_MAX];
+    int64_t want[SETTLE_HOLDERS_MAX];
+    int paid = 0;
+    for (int iter = 0; iter < 30000; iter++) {
+        random_scenario(&s, 8);
+        if (chance(80)) s.bill.acct_used = true;
+        int32_t n = (int32_t)rnd(0, SETTLE_HOLDERS_MAX);
+        random_holders(&s, h, n);
+        struct settle_input in = {s.policy, &catalog, s.institution, &s.person, &s.state, &s.bill,
+                                  h,        n};
+        assert_int_equal(settle(&in, &r, lr, NULL), SETTLE_OK);
+        in.holders = NULL, in.holder_count = 0;
+        assert_int_equal(settle(&in, &plain, NULL, NULL), SETTLE_OK);
+        const struct setlinfo *x = &r.setl;
+        reference_family(h, n, &s.bill, x->psn_part_amt - x->acct_pay, want);
+        int64_t sum_fen = 0;
+        for (int32_t i = 0; i < n; i++) {
+            assert_int_equal(r.holder_pay_fen[i], want[i]);
+            assert_true(h[i].acct_balc_fen - r.holder_pay_fen[i] >= 0);
+            sum_fen += r.holder_pay_fen[i];
+        }
+        for (int32_t i = n; i < SETTLE_HOLDERS_MAX; i++) assert_int_equal(r.holder_pay_fen[i], 0);
+        assert_int_equal(sum_fen, x->acct_mulaid_pay);
+        assert_true(x->psn_cash_pay == x->psn_part_amt - x->acct_pay - x->acct_mulaid_pay);
+        assert_int_equal(plain.setl.acct_mulaid_pay, 0);
+        assert_int_equal(x->psn_cash_pay + x->acct_mulaid_pay, plain.setl.psn_cash_pay);
+        struct setlinfo same = *x;
+        same.psn_cash_pay = plain.setl.psn_cash_pay;
+        same.acct_mulaid_pay = 0;
+        assert_memory_equal(&same, &plain.setl, sizeof same);
+        assert_memory_equal(&r.delta, &plain.delta, sizeof r.delta);
+        assert_true(x->balc == s.state.acct_balc_fen - x->acct_pay);
+        check_identities(&s, &r, lr);
+        paid += x->acct_mulaid_pay > 0;
+    }
+    assert_true(paid > 3000); /* the property is exercised, not vacuous */
+}
+
+/* A retiree short of the minimum months (FUNDS.md §4) is refused right
+ * after the scheme check: E_SCHEME wins, E_EMPTY_BILL comes after. */
+static void test_contribution_short(void **state) {
+    (void)state;
+    need_world();
+    rng_seed(7);
+    static struct scenario s;
+    static struct settle_result r;
+    for (int iter = 0; iter < 200; iter++) {
+        random_scenario(&s, 8);
+        s.person.flags |= FLAG_CONTRIBUTION_SHORT;
+        struct settle_input in = {s.policy, &catalog, s.institution, &s.person,
+                                  &s.state, &s.bill,  NULL,          0};
+        assert_int_equal(settle(&in, &r, NULL, NULL), E_CONTRIBUTION_SHORT);
+        assert_int_equal(r.delta.acct_balc_fen, 0);
+        s.bill.line_count = 0;
+        assert_int_equal(settle(&in, &r, NULL, NULL), E_CONTRIBUTION_SHORT);
+        s.person.insutype = s.policy->insutype == 310 ? 390 : 310;
+        assert_int_equal(settle(&in, &r, NULL, NULL), E_SCHEME);
+    }
 }
 
 /* Property 2: settle-then-revoke returns the state exactly. */
@@ -1044,7 +1158,8 @@ static void test_prop_deterministic_pure(void **state) {
         memset(l2, 0x77, sizeof l2);
         explain_init(&e1);
         explain_init(&e2);
-        struct settle_input in = {s.policy, &catalog, s.institution, &s.person, &s.state, &s.bill};
+        struct settle_input in = {s.policy, &catalog, s.institution, &s.person,
+                                  &s.state, &s.bill,  NULL,          0};
         enum settle_code c1 = settle(&in, &r1, l1, &e1);
         enum settle_code c2 = settle(&in, &r2, l2, &e2);
         assert_int_equal(c1, c2);
@@ -1241,6 +1356,8 @@ int main(void) {
         cmocka_unit_test(test_prop_caps),
         cmocka_unit_test(test_prop_deterministic_pure),
         cmocka_unit_test(test_prop_refused),
+        cmocka_unit_test(test_prop_family_sharing),
+        cmocka_unit_test(test_contribution_short),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1099,6 +1099,35 @@ static void test_journal_encoding(void **state) {
     assert_true(settlement_encode(&s, body, sizeof body) > 0); /* fits a body */
     assert_int_equal(settlement_decode(body, &back, &bad), 0);
     assert_string_equal(back.note, longest);
+    /* the holders' parts (family sharing, h.<i>): the most and the longest
+     * psn_no fit beside the longest note, and read back the same */
+    s.setl.acct_mulaid_pay = 0;
+    s.holder_count = SETTLE_HOLDERS_MAX;
+    for (int32_t i = 0; i < SETTLE_HOLDERS_MAX; i++) {
+        memset(s.holders[i].psn_no, 'A' + i, CODE_BYTES_MAX);
+        s.holders[i].psn_no[CODE_BYTES_MAX] = '\0';
+        s.holders[i].pay_fen = 922337203685477 + i;
+        s.setl.acct_mulaid_pay += s.holders[i].pay_fen;
+    }
+    assert_true(settlement_encode(&s, body, sizeof body) > 0);
+    assert_int_equal(settlement_decode(body, &back, &bad), 0);
+    assert_memory_equal(&s, &back, sizeof s);
+    int64_t was = 0, now = 0;
+    back.holders[2].pay_fen--;
+    assert_string_equal(settlement_diff(&s, &back, &was, &now), "h.2");
+    back.holder_count = 3;
+    assert_non_null(settlement_diff(&s, &back, &was, &now));
+    memset(s.holders, 0, sizeof s.holders);
+    s.holder_count = 0, s.setl.acct_mulaid_pay = 0;
+    static const char *const bad_holders[] = {
+        "region=1 year=2020 insutype=390 pool_ratio=1 h.1=P1:5",          /* not in order */
+        "region=1 year=2020 insutype=390 pool_ratio=1 h.0=P1:0",          /* no part */
+        "region=1 year=2020 insutype=390 pool_ratio=1 h.0=:5",            /* no holder */
+        "region=1 year=2020 insutype=390 pool_ratio=1 h.0=P1",            /* no amount */
+        "region=1 year=2020 insutype=390 pool_ratio=1 h.0=P1:5 h.0=P2:5", /* twice */
+    };
+    for (size_t i = 0; i < sizeof bad_holders / sizeof bad_holders[0]; i++)
+        assert_int_equal(settlement_decode(bad_holders[i], &back, &bad), -1);
     assert_int_equal(
         settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 note=%4", &back, &bad),
         -1); /* a cut escape */

@@ -159,6 +159,7 @@ struct deep {
     size_t edit_seq_count, edit_seq_cap;
     int64_t last_persons_seq; /* the last persons import: the first pass ends there */
     int64_t at_seq;           /* the record being replayed */
+    bool bindings_seen;       /* a bindings import came before at_seq */
     int64_t tail_seq;         /* the journal's last record, for the progress */
     /* the chunk */
     struct journal_rec *recs;
@@ -319,6 +320,65 @@ static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_s
     return 0;
 }
 
+/* The person's bindings (FUNDS.md §5 Step 7b) as enrol_bindings holds them
+ * now, once a bindings file was imported before the record (docs/FUNDS.md:
+ * a binding changed later is read as it is now), with each holder's
+ * balance as the replay has it. */
+struct deep_bindings {
+    const char *member;
+    struct app_holder *out;
+    int32_t count;
+    bool bad;
+};
+
+static int deep_binding_row(void *ctx, const struct store_enrol_row *row) {
+    struct deep_bindings *s = ctx;
+    assert(s != NULL && row != NULL);
+    if (app_holders_add_row(s->out, &s->count, row, s->member) != 0) return s->bad = true, 1;
+    return 0;
+}
+
+static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                        struct store_err *err) {
+    struct deep *d = ctx;
+    struct deep_bindings scan = {psn_no, out, 0, false};
+    assert(d != NULL && psn_no != NULL && count != NULL && err == d->err);
+    *count = 0;
+    if (!d->bindings_seen) return 0;
+    if (d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err) < 0)
+        return -1;
+    if (scan.bad)
+        return store_errf(err, "check --deep: a binding of %s does not parse", psn_no), -1;
+    for (int32_t k = 0; k < scan.count; k++) {
+        struct store_person holder;
+        bool found = false;
+        if (deep_person(d, out[k].psn_no, &holder, &found, err) != 0) return -1;
+        if (!found) continue; /* as the commit queue: a holder not registered is left out */
+        const int64_t *balance = balance_of(d, holder.psn_no);
+        if (balance == NULL) return -1;
+        out[*count] = out[k];
+        snprintf(out[*count].region, sizeof out[*count].region, "%s", holder.region);
+        out[*count].insutype = holder.insutype;
+        out[*count].acct_balc_fen = *balance;
+        (*count)++;
+    }
+    return 0;
+}
+
+/* The holders' parts of a settlement: out of their accounts (sign -1), or
+ * back in on its revoke (+1). */
+static int holders_apply(struct deep *d, const struct store_settlement *stl, int sign) {
+    for (int32_t k = 0; k < stl->holder_count; k++) {
+        int64_t *balance = balance_of(d, stl->holders[k].psn_no);
+        if (balance == NULL) return -1;
+        *balance += sign * stl->holders[k].pay_fen;
+        if (*balance < 0)
+            return mismatch(d, "journal seq %" PRId64 ": holder %s's account falls below 0",
+                            d->at_seq, stl->holders[k].psn_no);
+    }
+    return 0;
+}
+
 /* A record's delta on its person's year and account, as the commit queue
  * applied it (a revoke takes it back). */
 static int delta_on(struct deep *d, const char *psn_no, int32_t year,
@@ -335,10 +395,19 @@ static int delta_on(struct deep *d, const char *psn_no, int32_t year,
     return 0;
 }
 
+/* A settlement's effect (delta_on, and its family holders' parts out of
+ * their accounts), or its revoke's (both taken back). */
+static int settlement_on(struct deep *d, const char *psn_no, const struct store_settlement *stl,
+                         bool take_back) {
+    assert(d != NULL && psn_no != NULL && stl != NULL);
+    if (delta_on(d, psn_no, stl->year, &stl->delta, take_back) != 0) return -1;
+    return holders_apply(d, stl, take_back ? +1 : -1);
+}
+
 static int apply_delta(struct deep *d, const struct journal_rec *rec,
                        const struct store_settlement *stl) {
     assert(rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE);
-    return delta_on(d, rec->psn_no, stl->year, &stl->delta, rec->kind == JOURNAL_REVOKE);
+    return settlement_on(d, rec->psn_no, stl, rec->kind == JOURNAL_REVOKE);
 }
 
 /* ---- imports: the registry of the time ------------------------------------------- */
@@ -435,6 +504,7 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
     assert(rec->kind == JOURNAL_IMPORT && slot < DEEP_CHUNK_RECORDS);
     unsigned char *bytes = d->data[slot];
     size_t len = d->data_len[slot];
+    if (strncmp(rec->body, "what=bindings ", 14) == 0) d->bindings_seen = true;
     if (bytes == NULL) return 0; /* persons, or a release before kept files */
     if (strncmp(rec->body, "what=persons ", 13) == 0) return 0; /* its edits: gather_edits */
     if (strncmp(rec->body, "what=policy ", 12) == 0)
@@ -584,7 +654,7 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
     if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) != 0)
         return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
     struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
-    struct app_person_reader reader = {d, deep_person, deep_state};
+    struct app_person_reader reader = {d, deep_person, deep_state, deep_holders};
     struct app_settle_request req = {rec->psn_no, &bill, 0};
     struct app_settle_answer ans;
     struct explain *explain = rec->seq == d->until_seq ? d->explain : NULL;
@@ -754,7 +824,7 @@ static int whatif_settle(struct deep *d, const struct journal_rec *rec,
             0)
             return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
         struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
-        struct app_person_reader reader = {d, deep_person, deep_state};
+        struct app_person_reader reader = {d, deep_person, deep_state, deep_holders};
         struct app_settle_request req = {rec->psn_no, &bill, 0};
         if (app_settle(&reg, &reader, &req, &ans, NULL, NULL, d->err) != 0) return -1;
         ev.after = ans.refusal.code == NULL ? &ans.stl : NULL;
@@ -763,8 +833,7 @@ static int whatif_settle(struct deep *d, const struct journal_rec *rec,
         else d->out.refused++;
     }
     ev.where = where_of(d, rec, &ans);
-    if (ev.after != NULL && delta_on(d, rec->psn_no, ev.after->year, &ev.after->delta, false) != 0)
-        return -1;
+    if (ev.after != NULL && settlement_on(d, rec->psn_no, ev.after, false) != 0) return -1;
     if (d->revoked_later[slot] && keep(d, rec, &ev) != 0) return -1;
     return d->whatif->event(d->whatif->ctx, &ev);
 }
@@ -781,8 +850,7 @@ static int whatif_revoke(struct deep *d, const struct journal_rec *rec,
         return mismatch(d, "journal seq %" PRId64 ": revokes %" PRId64 ", not met before", rec->seq,
                         rec->ref_seq);
     const struct deep_kept *k = n->v.kept;
-    if (!k->refused && delta_on(d, rec->psn_no, k->after.year, &k->after.delta, true) != 0)
-        return -1;
+    if (!k->refused && settlement_on(d, rec->psn_no, &k->after, true) != 0) return -1;
     struct app_whatif_event ev = {rec,        true,    stored, k->refused ? NULL : &k->after,
                                   k->refusal, k->where};
     return d->whatif->event(d->whatif->ctx, &ev);

@@ -60,6 +60,52 @@ static const struct policy *choose_policy(const struct app_registry *reg,
     return policy;
 }
 
+/* Step 7b's inputs: the person's bindings, each with its holder's
+ * balance and whether the holder's policy (the one given, or the
+ * registry's in force at the bill's end) shares its account. */
+struct holders_in {
+    struct app_holder rows[SETTLE_HOLDERS_MAX];
+    struct settle_holder engine[SETTLE_HOLDERS_MAX];
+    int32_t count;
+};
+
+static int read_holders(const struct app_registry *reg, const struct app_person_reader *reader,
+                        const char *psn_no, const struct bill *bill, struct holders_in *h,
+                        struct store_err *err) {
+    h->count = 0;
+    if (reader->holders == NULL || !bill->acct_used || !bill->dates_ok) return 0;
+    if (reader->holders(reader->ctx, psn_no, h->rows, &h->count, err) != 0) return -1;
+    assert(h->count >= 0 && h->count <= SETTLE_HOLDERS_MAX);
+    int32_t year = datetime_year(bill->endtime);
+    for (int32_t i = 0; i < h->count; i++) {
+        const struct app_holder *row = &h->rows[i];
+        const struct policy *p = row->policy != NULL ? row->policy
+                                                     : reg->policy(reg->ctx, row->region, year,
+                                                                   row->insutype, bill->endtime);
+        assert(row->acct_balc_fen >= 0);
+        h->engine[i] = (struct settle_holder){
+            .binding = {row->psn_no, row->relation, row->from, row->revoked, row->revoked_at, p},
+            .shares = p != NULL && p->has_personal_account && p->account_family_sharing,
+            .acct_balc_fen = row->acct_balc_fen};
+    }
+    return 0;
+}
+
+/* The holders' parts as the journal keeps them: those that paid. */
+static void holder_parts(const struct holders_in *h, const struct settle_result *res,
+                         struct store_settlement *stl) {
+    int64_t sum_fen = 0;
+    stl->holder_count = 0;
+    for (int32_t i = 0; i < h->count; i++) {
+        if (res->holder_pay_fen[i] == 0) continue;
+        struct store_holder_part *part = &stl->holders[stl->holder_count++];
+        snprintf(part->psn_no, sizeof part->psn_no, "%s", h->rows[i].psn_no);
+        part->pay_fen = res->holder_pay_fen[i];
+        sum_fen += part->pay_fen;
+    }
+    assert(sum_fen == stl->setl.acct_mulaid_pay);
+}
+
 static void settled(const struct policy *policy, const struct settle_result *res,
                     struct store_settlement *stl) {
     assert(res->code == SETTLE_OK);
@@ -119,9 +165,17 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     struct person person;
     struct institution inst;
     engine_person(&out->person, st->acct_balc_fen, &person);
-    struct settle_input in = {
-        policy,   reg->catalog(reg->ctx), engine_institution(reg, req->bill, &inst), &person, st,
-        req->bill};
+    struct holders_in holders = {.count = 0};
+    if (exact && read_holders(reg, reader, out->person.psn_no, req->bill, &holders, err) != 0)
+        return -1;
+    struct settle_input in = {policy,
+                              reg->catalog(reg->ctx),
+                              engine_institution(reg, req->bill, &inst),
+                              &person,
+                              st,
+                              req->bill,
+                              holders.engine,
+                              exact ? holders.count : 0};
     struct settle_result res;
     if (settle(&in, &res, line_results, explain) != SETTLE_OK) {
         app_refuse_engine(&out->refusal, &res);
@@ -133,6 +187,43 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     }
     assert(exact); /* the engine settles only under the bill's own policy */
     settled(policy, &res, &out->stl);
+    holder_parts(&holders, &res, &out->stl);
+    return 0;
+}
+
+int app_holder_from_row(const struct store_enrol_row *row, const char *member,
+                        struct app_holder *out) {
+    assert(row != NULL && member != NULL && out != NULL);
+    enum { MEMBER, HOLDER, FROM, RELATION, REVOKED }; /* enrol_bindings' columns */
+    if (strcmp(row->col[MEMBER], member) != 0) return 0;
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(row->col[HOLDER]);
+    if (len == 0 || len > CODE_BYTES_MAX) return -1;
+    memcpy(out->psn_no, row->col[HOLDER], len + 1);
+    const char *from = row->col[FROM], *revoked = row->col[REVOKED];
+    if (!datetime_parse(from, strlen(from), &out->from) ||
+        relation_parse(row->col[RELATION], &out->relation) != 0)
+        return -1;
+    out->revoked = revoked[0] != '\0';
+    if (out->revoked && !datetime_parse(revoked, strlen(revoked), &out->revoked_at)) return -1;
+    return 1;
+}
+
+int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
+                        const char *member) {
+    struct app_holder h;
+    assert(rows != NULL && count != NULL && *count >= 0 && *count <= SETTLE_HOLDERS_MAX);
+    int rc = app_holder_from_row(row, member, &h);
+    if (rc <= 0) return rc;
+    if (*count == SETTLE_HOLDERS_MAX) { /* give way: the last of the latest `from` */
+        int32_t latest = 0;
+        for (int32_t i = 1; i < *count; i++)
+            if (rows[i].from >= rows[latest].from) latest = i;
+        if (h.from >= rows[latest].from) return 0;
+        memmove(&rows[latest], &rows[latest + 1], (size_t)(*count - latest - 1) * sizeof *rows);
+        (*count)--;
+    }
+    rows[(*count)++] = h;
     return 0;
 }
 
@@ -177,7 +268,48 @@ static int store_state_of(void *ctx, const char *psn_no, int32_t year, struct ye
     return store_state_get(ctx, psn_no, year, out, err);
 }
 
+struct store_bindings {
+    const char *member;
+    struct app_holder *out;
+    int32_t count;
+    bool bad;
+};
+
+static int store_binding_row(void *ctx, const struct store_enrol_row *row) {
+    struct store_bindings *s = ctx;
+    assert(s != NULL && row != NULL && s->count <= SETTLE_HOLDERS_MAX);
+    if (app_holders_add_row(s->out, &s->count, row, s->member) != 0) return s->bad = true, 1;
+    return 0;
+}
+
+/* The person's bindings as committed, each holder's balance as committed
+ * (a pre-settlement's view; the commit queue reads its batch's own). */
+static int store_holders_of(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                            struct store_err *err) {
+    struct store_bindings scan = {psn_no, out, 0, false};
+    assert(ctx != NULL && psn_no != NULL && count != NULL);
+    *count = 0;
+    if (store_enrol_rows_of(ctx, ENROL_BINDINGS, psn_no, store_binding_row, &scan, err) != 0)
+        return -1;
+    if (scan.bad)
+        return store_errf(err, "enrol_bindings: a binding of %s does not parse", psn_no), -1;
+    for (int32_t k = 0; k < scan.count; k++) {
+        struct store_person holder;
+        int64_t balance_fen = 0;
+        bool found = false;
+        if (store_person_get(ctx, out[k].psn_no, &holder, &balance_fen, &found, err) != 0)
+            return -1;
+        if (!found) continue; /* as the commit queue: a holder not registered is left out */
+        out[*count] = out[k];
+        snprintf(out[*count].region, sizeof out[*count].region, "%s", holder.region);
+        out[*count].insutype = holder.insutype;
+        out[*count].acct_balc_fen = balance_fen;
+        (*count)++;
+    }
+    return 0;
+}
+
 struct app_person_reader app_store_reader(struct store *store) {
     assert(store != NULL);
-    return (struct app_person_reader){store, store_person_of, store_state_of};
+    return (struct app_person_reader){store, store_person_of, store_state_of, store_holders_of};
 }

@@ -36,6 +36,37 @@ struct app_registry {
     const struct catalog *(*catalog)(const void *ctx);
 };
 
+/* One of a person's bindings to a holder of a personal account (FUNDS.md
+ * §5), in the order they were made, as the reader has it. */
+struct app_holder {
+    char psn_no[CODE_BYTES_MAX + 1];
+    char region[CODE_BYTES_MAX + 1];
+    int32_t insutype;
+    enum relation relation;
+    datetime_s from;
+    bool revoked;
+    datetime_s revoked_at;
+    /* the holder's policy as given (vector files), or NULL: the registry's
+     * of the holder's region and scheme in force at the bill's end */
+    const struct policy *policy;
+    int64_t acct_balc_fen; /* the holder's account now */
+};
+
+/* A row of enrol_bindings (docs/ENROLMENT.md: member_psn_no,
+ * holder_psn_no, valid_from, relation, revoked_at) as the binding of
+ * `member`: 1 with out filled (region, insutype and balance left for the
+ * reader: the holder's), 0 when the row binds someone else (member is its
+ * holder), -1 when the row does not parse. */
+int app_holder_from_row(const struct store_enrol_row *row, const char *member,
+                        struct app_holder *out);
+/* Adds a row of enrol_bindings, read in key order, to a member's list
+ * rows[*count]: at most SETTLE_HOLDERS_MAX, the earliest valid_from kept
+ * (a later one gives way; among equal ones the first read stays), in the
+ * order read. 0 (added, dropped or not the member's), -1: the row does
+ * not parse. */
+int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
+                        const char *member);
+
 /* A person's records as a settlement reads them: the commit queue's batch
  * working set, or the store's committed state. 0, or -1 with err. */
 struct app_person_reader {
@@ -46,6 +77,10 @@ struct app_person_reader {
      * acct_balc_fen the personal account's balance now. */
     int (*state)(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
                  struct store_err *err);
+    /* The person's bindings (at most SETTLE_HOLDERS_MAX, in the order
+     * made) with each holder's balance now; NULL: the reader keeps none. */
+    int (*holders)(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                   struct store_err *err);
 };
 
 struct app_settle_request {

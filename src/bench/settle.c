@@ -126,8 +126,8 @@ static double run_settlements(struct bench_world *w, long long n, long long *fai
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long long i = 0; i < n; i++) {
         int k = (int)(i % w->bill_count), p = w->who[k];
-        struct settle_input in = {&w->policy,     &w->catalog,   w->inst[k],
-                                  &w->persons[p], &w->states[p], &w->bills[k]};
+        struct settle_input in = {&w->policy,    &w->catalog,  w->inst[k], &w->persons[p],
+                                  &w->states[p], &w->bills[k], NULL,       0};
         if (settle(&in, &result, NULL, NULL) != SETTLE_OK) {
             (*failures)++;
             continue;

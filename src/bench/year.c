@@ -166,7 +166,9 @@ static int year_in_memory(struct year_run *run) {
                                   &gen_institution_get(run->city, out->institution_index)->inst,
                                   &gp->person,
                                   &st,
-                                  &out->bill};
+                                  &out->bill,
+                                  NULL,
+                                  0};
         if (settle(&in, &r, NULL, NULL) == SETTLE_OK) {
             year_state_apply(&st, &r.delta);
             if (!pack(packed, &st)) run->overflow++;

@@ -4,12 +4,13 @@
  *
  * Each settlement vector names a policy and catalog (paths relative to the
  * vector), institutions, one person, an optional starting state and steps
- * (settle or revoke) with expectations. One line per vector, PASS or FAIL
- * with the first differing field, then "N passed, N failed". A vector of a
- * kind not built yet (a settlement vector with family-sharing `holders`,
- * FUNDS.md §5 Step 7b; every funds kind of §9 is built) is a NOTRUN line,
- * counted apart ("N not run (unsupported kind)" before the last line),
- * neither passed nor failed. Exit 1 on any failure. */
+ * (settle or revoke) with expectations, and optionally `holders`: the
+ * person's bindings to holders of personal accounts (family sharing,
+ * FUNDS.md §5 Step 7b, §9), whose balances `holders_after` checks. One line
+ * per vector, PASS or FAIL with the first differing field, then "N passed,
+ * N failed". A vector of a kind not built yet (none today) is a NOTRUN
+ * line, counted apart ("N not run (unsupported kind)" before the last
+ * line), neither passed nor failed. Exit 1 on any failure. */
 #include <assert.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@ struct step_record {
     bool settled;
     bool revoked;
     struct year_state delta;
+    int64_t holder_pay_fen[SETTLE_HOLDERS_MAX]; /* by the world's holder index */
 };
 
 struct run {
@@ -104,6 +106,41 @@ static int compare_state(struct run *run, int step, const struct json_value *exp
     return 0;
 }
 
+/* holders_after: each holder named, its balance after the step; a holder
+ * not named is not compared (§9 names them all). */
+static int compare_holders(struct run *run, int step, const struct json_value *after) {
+    if (after == NULL) return 0;
+    if (after->type != JSON_OBJECT) return fail(run, "step %d: holders_after: not an object", step);
+    for (const struct json_value *v = after->child; v != NULL; v = v->next) {
+        int32_t i = 0;
+        while (i < run->world.holder_count && strcmp(run->world.holders[i].psn_no, v->key) != 0)
+            i++;
+        if (i == run->world.holder_count)
+            return fail(run, "step %d: holders_after.%s: no such holder", step, v->key);
+        if (compare_money(run, step, "holders_after", v, run->world.holders[i].acct_balc_fen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Moves each holder's part of a settlement (sign -1) or back (+1). */
+static void holders_apply(struct run *run, const struct step_record *rec, int sign) {
+    for (int32_t i = 0; i < run->world.holder_count; i++) {
+        run->world.holders[i].acct_balc_fen += sign * rec->holder_pay_fen[i];
+        assert(run->world.holders[i].acct_balc_fen >= 0);
+    }
+}
+
+/* The settlement's parts by holder index (the answer names them by psn_no). */
+static void holder_parts(struct run *run, const struct store_settlement *stl,
+                         struct step_record *rec) {
+    memset(rec->holder_pay_fen, 0, sizeof rec->holder_pay_fen);
+    for (int32_t k = 0; k < stl->holder_count; k++)
+        for (int32_t i = 0; i < run->world.holder_count; i++)
+            if (strcmp(run->world.holders[i].psn_no, stl->holders[k].psn_no) == 0)
+                rec->holder_pay_fen[i] += stl->holders[k].pay_fen;
+}
+
 static int compare(struct run *run, int step, const struct json_value *expect,
                    enum settle_code code, const struct settle_result *result) {
     const struct json_value *error = json_get(expect, "error");
@@ -125,7 +162,9 @@ static int compare(struct run *run, int step, const struct json_value *expect,
         if (compare_money(run, step, "setlinfo", v, actual) != 0) return -1;
     }
     const struct json_value *state = json_get(expect, "state");
-    return state != NULL && state->type == JSON_OBJECT ? compare_state(run, step, state) : 0;
+    if (state != NULL && state->type == JSON_OBJECT && compare_state(run, step, state) != 0)
+        return -1;
+    return compare_holders(run, step, json_get(expect, "holders_after"));
 }
 
 static int settle_step(struct run *run, int i, const struct json_value *bill_json,
@@ -153,6 +192,8 @@ static int settle_step(struct run *run, int i, const struct json_value *bill_jso
         run->steps[i].settled = true;
         run->steps[i].delta = ans.stl.delta;
         year_state_apply(&run->state, &ans.stl.delta);
+        holder_parts(run, &ans.stl, &run->steps[i]);
+        holders_apply(run, &run->steps[i], -1);
     }
     return compare(run, i, expect, code, &result);
 }
@@ -168,6 +209,7 @@ static int revoke_step(struct run *run, int i, const struct json_value *target,
     else {
         run->steps[k].revoked = true;
         year_state_unapply(&run->state, &run->steps[k].delta);
+        holders_apply(run, &run->steps[k], +1);
     }
     return compare(run, i, expect, code, NULL);
 }
@@ -188,6 +230,8 @@ static int load_world(struct run *run, const char *path, const struct json_value
     if (world_institutions_from_json(&run->world, json_get(root, "institutions"), err,
                                      sizeof err) != 0 ||
         person_from_json(json_get(root, "person"), &run->world.person, err, sizeof err) != 0)
+        return fail(run, "%s", err);
+    if (world_holders_from_json(&run->world, json_get(root, "holders"), dir, err, sizeof err) != 0)
         return fail(run, "%s", err);
     snprintf(key_path, sizeof key_path, "state");
     if (state_from_json(json_get(root, "state"), &run->world.policy,
@@ -232,11 +276,7 @@ static enum vector_verdict run_vector(struct run *run, const char *path, struct 
         verdict = conformance_funds_run(path, root, run->message, sizeof run->message);
     else if (!format_is(root, "yibao-vector/1"))
         fail(run, "format: must be \"yibao-vector/1\" or \"yibao-funds-vector/1\"");
-    else if (json_get(root, "holders") != NULL) {
-        fail(run, "unsupported kind family sharing (yibao-vector/1 with holders, FUNDS.md §5 "
-                  "Step 7b, not built yet)");
-        verdict = VECTOR_NOT_RUN;
-    } else if (load_world(run, path, root) == 0 && run_steps(run, json_get(root, "steps")) == 0)
+    else if (load_world(run, path, root) == 0 && run_steps(run, json_get(root, "steps")) == 0)
         verdict = VECTOR_PASS;
     world_free(&run->world);
     free(data);

@@ -2,6 +2,7 @@
 #include "cli/world.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,7 +43,46 @@ const struct institution *world_institution(const struct world *w, const char *c
     return NULL;
 }
 
-void world_free(struct world *w) { catalog_free(&w->catalog); }
+void world_free(struct world *w) {
+    catalog_free(&w->catalog);
+    for (int32_t i = 0; i < SETTLE_HOLDERS_MAX; i++) {
+        free(w->holder_policies[i]);
+        w->holder_policies[i] = NULL;
+    }
+    w->holder_count = 0;
+}
+
+int world_holders_from_json(struct world *w, const struct json_value *list, const char *dir,
+                            char *err, size_t err_size) {
+    struct vector_holder rows[SETTLE_HOLDERS_MAX];
+    char file[4096 + HOLDER_POLICY_PATH_BYTES];
+    assert(w != NULL && dir != NULL);
+    w->holder_count = 0;
+    int32_t count = 0;
+    if (holders_from_json(list, rows, &count, err, err_size) != 0) return -1;
+    for (int32_t i = 0; i < count; i++) {
+        if (w->holder_policies[i] == NULL &&
+            (w->holder_policies[i] = malloc(sizeof *w->holder_policies[i])) == NULL)
+            return snprintf(err, err_size, "holders: out of memory"), -1;
+        snprintf(file, sizeof file, "%s/%s", dir, rows[i].policy_path);
+        if (policy_load_file(file, w->holder_policies[i], err, err_size) != 0) return -1;
+        struct app_holder *h = &w->holders[i];
+        memset(h, 0, sizeof *h);
+        _Static_assert(sizeof h->psn_no == sizeof rows[i].psn_no, "one code size");
+        memcpy(h->psn_no, rows[i].psn_no, sizeof h->psn_no);
+        snprintf(h->region, sizeof h->region, "%.*s", (int)sizeof h->region - 1,
+                 w->holder_policies[i]->region);
+        h->insutype = w->holder_policies[i]->insutype;
+        h->relation = rows[i].relation;
+        h->from = rows[i].from;
+        h->revoked = rows[i].revoked;
+        h->revoked_at = rows[i].revoked_at;
+        h->policy = w->holder_policies[i];
+        h->acct_balc_fen = rows[i].acct_balc_fen;
+    }
+    w->holder_count = count;
+    return 0;
+}
 
 /* ---- the world as the settlement use case reads it ------------------------ */
 static const struct store_institution *world_institution_of(const void *ctx, const char *code) {
@@ -107,8 +147,19 @@ static int world_state_of(void *ctx, const char *psn_no, int32_t year, struct ye
     return 0;
 }
 
+static int world_holders_of(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                            struct store_err *err) {
+    const struct world *w = ctx;
+    (void)psn_no;
+    (void)err;
+    assert(w->holder_count >= 0 && w->holder_count <= SETTLE_HOLDERS_MAX);
+    memcpy(out, w->holders, (size_t)w->holder_count * sizeof *out);
+    *count = w->holder_count;
+    return 0;
+}
+
 struct app_person_reader world_reader(struct world *w, struct year_state *state) {
     assert(w != NULL && state != NULL);
     w->state = state;
-    return (struct app_person_reader){w, world_person_of, world_state_of};
+    return (struct app_person_reader){w, world_person_of, world_state_of, world_holders_of};
 }

@@ -20,6 +20,12 @@ struct world {
     struct store_institution designated[WORLD_INSTITUTIONS_MAX]; /* the same, all active */
     struct person person;
     struct year_state *state; /* the person's year (world_reader) */
+    /* the person's bindings (family sharing, FUNDS.md §5) in the order
+     * made, with each holder's balance now (the caller keeps it) and its
+     * policy (malloc'd, freed by world_free) */
+    int32_t holder_count;
+    struct app_holder holders[SETTLE_HOLDERS_MAX];
+    struct policy *holder_policies[SETTLE_HOLDERS_MAX];
 };
 
 /* Each returns 0, or -1 with err filled ("FILE: key.path: what"). */
@@ -27,6 +33,10 @@ int world_institutions_from_json(struct world *w, const struct json_value *obj, 
                                  size_t err_size);
 const struct institution *world_institution(const struct world *w, const char *code);
 void world_free(struct world *w);
+/* The vector's `holders` (FUNDS.md §9), each policy read by the path given
+ * relative to dir; 0, or -1 with err. */
+int world_holders_from_json(struct world *w, const struct json_value *list, const char *dir,
+                            char *err, size_t err_size);
 
 /* The world as the settlement use case reads it (src/app/settle_case.h):
  * its one policy is the policy of every (region, year, scheme) it matches,

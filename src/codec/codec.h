@@ -53,6 +53,22 @@ int person_from_json(const struct json_value *obj, struct person *out, char *err
 int institution_from_json(const char *code, const struct json_value *obj, struct institution *out,
                           char *err, size_t err_size);
 
+/* One binding of a family-sharing vector's `holders` (FUNDS.md §9), in
+ * the order made; policy_path as written (relative to the vector). */
+#define HOLDER_POLICY_PATH_BYTES 512
+struct vector_holder {
+    char psn_no[CODE_BYTES_MAX + 1];
+    enum relation relation;
+    datetime_s from;
+    bool revoked;
+    datetime_s revoked_at;
+    int64_t acct_balc_fen;
+    char policy_path[HOLDER_POLICY_PATH_BYTES];
+};
+/* `holders` (absent or null: none) into out[SETTLE_HOLDERS_MAX]. */
+int holders_from_json(const struct json_value *list, struct vector_holder *out, int32_t *count,
+                      char *err, size_t err_size);
+
 /* A year state in yuan as in the vectors: missing fields are 0 except
  * acct_balc (default_acct_balc_fen); year is the policy's. */
 int state_from_json(const struct json_value *obj, const struct policy *policy,

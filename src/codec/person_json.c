@@ -22,7 +22,7 @@ static int flags_from_json(const struct json_value *obj, uint32_t *flags, struct
         if (f->type != JSON_STRING || flag_parse(f->text, &bit) != 0)
             return field_fail(e, "", "flags",
                               "unknown flag (extreme_poverty, low_income, "
-                              "poverty_registered)");
+                              "poverty_registered, contribution_short)");
         *flags |= bit;
     }
     return 0;

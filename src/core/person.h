@@ -38,7 +38,10 @@ enum person_flag {
     FLAG_EXTREME_POVERTY = 1u << 0,
     FLAG_LOW_INCOME = 1u << 1,
     FLAG_POVERTY_REGISTERED = 1u << 2,
-    FLAG_ALL = 7u,
+    FLAG_ALL = 7u, /* the flags the contribution and premium rules read */
+    /* FUNDS.md §4: a retiree short of the minimum months, lump sum unpaid:
+     * settlements are refused (E_CONTRIBUTION_SHORT) */
+    FLAG_CONTRIBUTION_SHORT = 1u << 3,
 };
 
 struct person {
@@ -62,7 +65,7 @@ int category_parse(const char *name, enum category *out);
 int flag_parse(const char *name, uint32_t *bit);
 /* flags as the registry's CSV writes them ("low_income;extreme_poverty"
  * in bit order; "" for none) into out (at least PERSON_FLAGS_TEXT_BYTES). */
-#define PERSON_FLAGS_TEXT_BYTES 64
+#define PERSON_FLAGS_TEXT_BYTES 80
 void flags_format(uint32_t flags, char *out, size_t size);
 
 #endif

@@ -32,9 +32,19 @@ struct ctx {
 };
 
 static const char *const code_names[SETTLE_CODE_COUNT] = {
-    "OK",        "E_UNKNOWN_INSTITUTION", "E_MED_TYPE", "E_BAD_DATES", "E_POLICY_YEAR",
-    "E_SCHEME",  "E_EMPTY_BILL",          "E_DISEASE",  "E_DUP_LINE",  "E_BAD_AMOUNT",
-    "E_REVOKED", "E_NOT_SETTLED",
+    "OK",
+    "E_UNKNOWN_INSTITUTION",
+    "E_MED_TYPE",
+    "E_BAD_DATES",
+    "E_POLICY_YEAR",
+    "E_SCHEME",
+    "E_CONTRIBUTION_SHORT",
+    "E_EMPTY_BILL",
+    "E_DISEASE",
+    "E_DUP_LINE",
+    "E_BAD_AMOUNT",
+    "E_REVOKED",
+    "E_NOT_SETTLED",
 };
 
 const char *settle_code_name(enum settle_code code) {
@@ -158,6 +168,9 @@ static enum settle_code validate(struct ctx *c) {
         return refuse(r, E_POLICY_YEAR, "endtime", "is not in the policy's year");
     if (in->person->insutype != in->policy->insutype)
         return refuse(r, E_SCHEME, "insutype", "is not the scheme of the policy");
+    if ((in->person->flags & FLAG_CONTRIBUTION_SHORT) != 0)
+        return refuse(r, E_CONTRIBUTION_SHORT, "psn_no",
+                      "is a retiree short of the minimum contribution months (lump sum unpaid)");
     if (bill->line_count == 0) return refuse(r, E_EMPTY_BILL, "details", "has no lines");
     if (bill->med_type == MED_TYPE_SPECIAL_OUTPATIENT) {
         c->disease = policy_disease_index(in->policy, bill->spec_dise_codg);
@@ -580,11 +593,57 @@ static void step_totals_and_account(struct ctx *c) {
     c->r->delta.acct_balc_fen = -s->acct_pay;
 }
 
+/* ---- Step 7b: family sharing (FUNDS.md §5). ---- */
+
+/* The holders whose binding is valid at the bill's end and whose policy
+ * shares, earliest `from` first; equal `from`: the binding made first (the
+ * input's order, kept by a stable insertion). Returns how many. */
+static int32_t paying_holders(const struct settle_input *in, int32_t order[SETTLE_HOLDERS_MAX]) {
+    int32_t n = 0;
+    assert(in->holder_count >= 0 && in->holder_count <= SETTLE_HOLDERS_MAX);
+    for (int32_t i = 0; i < in->holder_count; i++) {
+        const struct settle_holder *h = &in->holders[i];
+        if (!h->shares || !binding_valid_at(&h->binding, in->bill->endtime)) continue;
+        int32_t at = n++;
+        while (at > 0 && in->holders[order[at - 1]].binding.from > h->binding.from) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+    }
+    return n;
+}
+
+static void step_family(struct ctx *c) {
+    const struct settle_input *in = c->in;
+    struct settle_result *r = c->r;
+    struct setlinfo *s = &r->setl;
+    int32_t order[SETTLE_HOLDERS_MAX];
+    if (!in->bill->acct_used || in->holder_count == 0) return;
+    int32_t n = paying_holders(in, order);
+    int64_t rest = s->psn_part_amt - s->acct_pay; /* the member's whole own share */
+    struct fen_texts t = {0};
+    for (int32_t k = 0; k < n && rest > 0; k++) {
+        const struct settle_holder *h = &in->holders[order[k]];
+        assert(h->acct_balc_fen >= 0);
+        int64_t pay = money_min(h->acct_balc_fen, rest);
+        r->holder_pay_fen[order[k]] = pay;
+        s->acct_mulaid_pay += pay;
+        rest -= pay;
+        EXPLAIN(c, "family account: holder %s (%s), balance %s: pays %s",
+                h->binding.holder_psn_no ? h->binding.holder_psn_no : "?",
+                relation_name(h->binding.relation), fen_text(&t, h->acct_balc_fen),
+                fen_text(&t, pay));
+    }
+    assert(rest >= 0 && s->acct_mulaid_pay + rest == s->psn_part_amt - s->acct_pay);
+    s->psn_cash_pay = rest;
+}
+
 static void assert_identities(const struct setlinfo *s) {
     assert(s->medfee_sumamt ==
            s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt);
     assert(s->medfee_sumamt == s->fund_pay_sumamt + s->psn_part_amt);
-    assert(s->psn_part_amt == s->acct_pay + s->psn_cash_pay);
+    assert(s->psn_part_amt == s->acct_pay + s->acct_mulaid_pay + s->psn_cash_pay);
     assert(s->fund_pay_sumamt == funds_total(s));
     assert(s->fund_pay_sumamt <= s->inscp_scp_amt);
     /* Every figure, by name, is >= 0. */
@@ -628,6 +687,16 @@ enum settle_code settle(const struct settle_input *input, struct settle_result *
 #endif
     }
     step_totals_and_account(&c);
+    step_family(&c);
     assert_identities(&result->setl);
+#ifndef NDEBUG
+    int64_t holders_fen = 0;
+    for (int32_t i = 0; i < input->holder_count; i++) {
+        assert(result->holder_pay_fen[i] >= 0 &&
+               result->holder_pay_fen[i] <= input->holders[i].acct_balc_fen);
+        holders_fen += result->holder_pay_fen[i];
+    }
+    assert(holders_fen == result->setl.acct_mulaid_pay);
+#endif
     return result->code = SETTLE_OK;
 }

@@ -15,6 +15,7 @@
 #include "explain.h"
 #include "person.h"
 #include "policy.h"
+#include "sharing.h"
 #include "state.h"
 
 enum settle_code {
@@ -24,6 +25,7 @@ enum settle_code {
     E_BAD_DATES,
     E_POLICY_YEAR,
     E_SCHEME,
+    E_CONTRIBUTION_SHORT, /* FUNDS.md §4: right after E_SCHEME */
     E_EMPTY_BILL,
     E_DISEASE,
     E_DUP_LINE,
@@ -71,7 +73,9 @@ enum fund_layer_id { FUND_LAYERS(FUND_LAYER_ID_, ~) FUND_LAYER_COUNT };
  * in this order in every output (JSON, journal body, answers); one row each,
  * X(A, name, kind). kind: FIGURE (an amount of this settlement), FUND (paid
  * by a fund layer, from FUND_LAYERS), BALANCE (the personal account after
- * it: not a flow, so a revoke's answer leaves it out). */
+ * it: not a flow, so a revoke's answer leaves it out). acct_mulaid_pay is
+ * what family members' accounts paid (FUNDS.md §5, Step 7b), after balc as
+ * in the NHSA setlinfo. */
 #define SETLINFO_FIELDS(X, A)             \
     X(A, medfee_sumamt, FIGURE)           \
     X(A, fulamt_ownpay_amt, FIGURE)       \
@@ -84,7 +88,8 @@ enum fund_layer_id { FUND_LAYERS(FUND_LAYER_ID_, ~) FUND_LAYER_COUNT };
     X(A, psn_part_amt, FIGURE)            \
     X(A, acct_pay, FIGURE)                \
     X(A, psn_cash_pay, FIGURE)            \
-    X(A, balc, BALANCE)
+    X(A, balc, BALANCE)                   \
+    X(A, acct_mulaid_pay, FIGURE)
 #define SETLINFO_FUND_PAY_(X, A, fund, ...) X(A, fund##_pay, FUND)
 
 #define SETLINFO_MEMBER_(unused, name, kind) int64_t name;
@@ -131,6 +136,16 @@ struct line_result {
     int64_t cap_price_scaled; /* -1: none */
 };
 
+/* Step 7b (FUNDS.md §5): one of the person's bindings to a holder of a
+ * personal account, as made (binding.holder_policy may be NULL: `shares`
+ * says what the engine needs of it), with the holder's balance now. */
+#define SETTLE_HOLDERS_MAX 4 /* bounded by the journal body (store.h) */
+struct settle_holder {
+    struct binding binding;
+    bool shares;           /* the holder's policy has personal_account.family_sharing */
+    int64_t acct_balc_fen; /* the holder's account before this settlement */
+};
+
 struct settle_input {
     const struct policy *policy;
     const struct catalog *catalog;
@@ -138,6 +153,10 @@ struct settle_input {
     const struct person *person;
     const struct year_state *state; /* the person's year (policy year) */
     const struct bill *bill;
+    /* the person's bindings in the order they were made (any validity);
+     * NULL/0: none. At most SETTLE_HOLDERS_MAX. */
+    const struct settle_holder *holders;
+    int32_t holder_count;
 };
 
 struct settle_result {
@@ -149,6 +168,9 @@ struct settle_result {
     struct fund_rooms rooms;
     int32_t pool_ratio_bp;   /* basic ratio applied (pool_prop_selfpay) */
     struct year_state delta; /* what this settlement adds */
+    /* Step 7b: what each of input->holders paid (same index; 0 when it did
+     * not pay); their sum is setl.acct_mulaid_pay. */
+    int64_t holder_pay_fen[SETTLE_HOLDERS_MAX];
 };
 
 /* Settles. On error, result->code says why and the delta is all zero.

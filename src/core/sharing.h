@@ -1,7 +1,7 @@
 /* sharing.h: family sharing of a personal account (FUNDS.md §5): who may
  * be bound to a holder, when a binding is valid, and a resident's premium
- * paid from a holder's account. (The settlement's Step 7b,
- * acct_mulaid_pay, is not built yet; it will read the same bindings.) */
+ * paid from a holder's account. The settlement's Step 7b
+ * (acct_mulaid_pay, settle.c) reads the same bindings (binding_valid_at). */
 #ifndef YIBAO_SHARING_H
 #define YIBAO_SHARING_H
 

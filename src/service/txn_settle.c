@@ -265,8 +265,8 @@ void svc_write_settlement(struct svc_call *c, struct jw *w, const struct svc_set
     SETLINFO_FIELDS(SETL_ANSWER_, ~)
     if (sign < 0) jw_fen(w, "balc", balance_now(c, a->psn_no)); /* after the revoke */
     /* funds this platform does not run: present, zero (clients read them) */
-    static const char *const zero_funds[] = {"cvlserv_pay",   "hifes_pay",       "oth_pay",
-                                             "hosp_part_amt", "acct_mulaid_pay", "hifdm_pay"};
+    static const char *const zero_funds[] = {"cvlserv_pay", "hifes_pay", "oth_pay", "hosp_part_amt",
+                                             "hifdm_pay"};
     for (size_t i = 0; i < sizeof zero_funds / sizeof zero_funds[0]; i++)
         jw_fen(w, zero_funds[i], 0);
     jw_bp(w, "pool_prop_selfpay", stl->pool_ratio_bp);

@@ -294,6 +294,14 @@ static void import_content(struct checker *k, const struct journal_rec *rec) {
     }
 }
 
+/* What the family holders' accounts paid, as the record's h. keys say. */
+static int64_t holders_total_fen(const struct store_settlement *stl) {
+    int64_t total_fen = 0;
+    assert(stl->holder_count >= 0 && stl->holder_count <= SETTLE_HOLDERS_MAX);
+    for (int32_t i = 0; i < stl->holder_count; i++) total_fen += stl->holders[i].pay_fen;
+    return total_fen;
+}
+
 /* The spec's identities of a settlement's figures (SETTLEMENT.md): the
  * engine asserts them, so a stored record that breaks one was altered. */
 static int settlement_identities(struct checker *k, const struct journal_rec *rec,
@@ -310,8 +318,10 @@ static int settlement_identities(struct checker *k, const struct journal_rec *re
     else if (s->fund_pay_sumamt != funds) broken = "fund_pay_sumamt is not the sum of the funds";
     else if (s->medfee_sumamt != s->fund_pay_sumamt + s->psn_part_amt)
         broken = "medfee_sumamt is not fund_pay_sumamt + psn_part_amt";
-    else if (s->psn_part_amt != s->acct_pay + s->psn_cash_pay)
-        broken = "psn_part_amt is not acct_pay + psn_cash_pay";
+    else if (s->psn_part_amt != s->acct_pay + s->acct_mulaid_pay + s->psn_cash_pay)
+        broken = "psn_part_amt is not acct_pay + acct_mulaid_pay + psn_cash_pay";
+    else if (s->acct_mulaid_pay != holders_total_fen(stl))
+        broken = "acct_mulaid_pay is not the sum of the holders' parts (h.)";
     if (broken != NULL)
         return fault(k, "journal seq %2$" PRId64 ": %1$s (a total no longer equals its parts)",
                      broken, rec->seq);

@@ -7,7 +7,13 @@
  * effect on year states and balances joins the pending effect, written to
  * the tables at the next checkpoint (checkpoint.h). A failed write or
  * commit fails the whole batch and drops everything held in memory; the
- * next batch rebuilds it from storage (the journal tail, the checkpoint). */
+ * next batch rebuilds it from storage (the journal tail, the checkpoint).
+ *
+ * Family sharing (FUNDS.md §5 Step 7b): a settlement that uses the account
+ * reads its person's bindings (enrol_bindings) and draws on the holders'
+ * accounts; the holders join the working set as persons, so that two
+ * settlements of one batch drawing on the same holder see each other's
+ * effect, and each part is posted from P:<holder> in the same commit. */
 #include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,6 +30,8 @@
 #include "store/store.h"
 
 #define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
+/* the request's person and the holders of accounts it may draw on */
+#define PERSONS_PER_REQ_MAX (1 + SETTLE_HOLDERS_MAX)
 
 /* ---- a small string -> index map, cleared per batch ------------------- */
 /* Cleared by zeroing only the slots it filled: sized for a whole batch of
@@ -98,6 +106,13 @@ struct person_entry {
     bool found;
     int64_t balance_fen;
     char account[ACCOUNT_BYTES_MAX + 1];
+    int bindings; /* index in batch.bindings when read, else -1 */
+};
+
+/* A member's bindings (FUNDS.md §5), as enrol_bindings lists them. */
+struct member_bindings {
+    int32_t count;
+    struct app_holder rows[SETTLE_HOLDERS_MAX];
 };
 
 struct state_entry {
@@ -121,7 +136,9 @@ struct batch {
     int *target_of; /* request -> index in targets, or -1 */
     /* working set */
     struct person_entry *persons;
-    size_t person_count;
+    size_t person_count, persons_max;
+    struct member_bindings *bindings; /* [n] */
+    size_t binding_count;
     struct strmap person_map;
     struct state_entry *states;
     size_t state_count;
@@ -182,18 +199,20 @@ struct commitq {
     int64_t checkpoint_records; /* records after the checkpoint before writing one */
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
+    int64_t bindings_gen; /* the registry generation bindings_any was read at; -1 none */
+    bool bindings_any;    /* a bindings file was imported: settlements read bindings */
 };
 
 static void batch_free(struct batch *b) {
     assert(b != NULL);
     void *ptrs[] = {
-        b->reqs,          b->msgids,       b->prior,          b->prior_found, b->target_ids,
-        b->targets,       b->target_found, b->target_revoked, b->target_of,   b->persons,
-        b->states,        b->recs,         b->postings,       b->deltas,      b->keys,
-        b->state_keys,    b->state_vals,   b->balances,       b->found,       b->person_vals,
-        b->dirty_keys,    b->dirty_states, b->miss_idx,       b->completions, b->data,
-        b->visit_ids,     b->visit_rows,   b->visit_linked,   b->visit_of,    b->links,
-        b->link_setl_ids, b->reopens,      b->reopen_setl_ids};
+        b->reqs,          b->msgids,       b->prior,           b->prior_found, b->target_ids,
+        b->targets,       b->target_found, b->target_revoked,  b->target_of,   b->persons,
+        b->states,        b->recs,         b->postings,        b->deltas,      b->keys,
+        b->state_keys,    b->state_vals,   b->balances,        b->found,       b->person_vals,
+        b->dirty_keys,    b->dirty_states, b->miss_idx,        b->completions, b->data,
+        b->visit_ids,     b->visit_rows,   b->visit_linked,    b->visit_of,    b->links,
+        b->link_setl_ids, b->reopens,      b->reopen_setl_ids, b->bindings};
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) free(ptrs[i]);
     strmap_free(&b->person_map);
     strmap_free(&b->state_map);
@@ -203,7 +222,7 @@ static void batch_free(struct batch *b) {
 
 static int batch_alloc(struct batch *b, size_t n) {
     assert(n >= 1 && n <= BATCH_MAX);
-    size_t accounts = n * ACCOUNTS_PER_REQ_MAX;
+    size_t accounts = n * ACCOUNTS_PER_REQ_MAX, pn = n * PERSONS_PER_REQ_MAX;
     memset(b, 0, sizeof *b);
     b->reqs = calloc(n, sizeof *b->reqs);
     b->msgids = calloc(n, sizeof *b->msgids);
@@ -214,20 +233,20 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->target_found = calloc(n, sizeof *b->target_found);
     b->target_revoked = calloc(n, sizeof *b->target_revoked);
     b->target_of = calloc(n, sizeof *b->target_of);
-    b->persons = calloc(n, sizeof *b->persons);
+    b->persons = calloc(pn, sizeof *b->persons);
     b->states = calloc(n, sizeof *b->states);
     b->recs = calloc(n, sizeof *b->recs);
     b->postings = calloc(n * POSTINGS_PER_RECORD_MAX, sizeof *b->postings);
     b->deltas = calloc(accounts, sizeof *b->deltas);
-    b->keys = calloc(n, sizeof *b->keys);
+    b->keys = calloc(pn, sizeof *b->keys);
     b->state_keys = calloc(n, sizeof *b->state_keys);
     b->state_vals = calloc(n, sizeof *b->state_vals);
-    b->balances = calloc(n, sizeof *b->balances);
-    b->found = calloc(n, sizeof *b->found);
-    b->person_vals = calloc(n, sizeof *b->person_vals);
+    b->balances = calloc(pn, sizeof *b->balances);
+    b->found = calloc(pn, sizeof *b->found);
+    b->person_vals = calloc(pn, sizeof *b->person_vals);
     b->dirty_keys = calloc(n, sizeof *b->dirty_keys);
     b->dirty_states = calloc(n, sizeof *b->dirty_states);
-    b->miss_idx = calloc(n, sizeof *b->miss_idx);
+    b->miss_idx = calloc(pn, sizeof *b->miss_idx);
     b->completions = calloc(n, sizeof *b->completions);
     b->data = calloc(n, sizeof *b->data);
     b->visit_ids = calloc(n, sizeof *b->visit_ids);
@@ -238,7 +257,9 @@ static int batch_alloc(struct batch *b, size_t n) {
     b->link_setl_ids = calloc(n, sizeof *b->link_setl_ids);
     b->reopens = calloc(n, sizeof *b->reopens);
     b->reopen_setl_ids = calloc(n, sizeof *b->reopen_setl_ids);
-    int rc = strmap_init(&b->person_map, n) | strmap_init(&b->state_map, n) |
+    b->bindings = calloc(n, sizeof *b->bindings);
+    b->persons_max = pn;
+    int rc = strmap_init(&b->person_map, pn) | strmap_init(&b->state_map, n) |
              strmap_init(&b->msgid_map, n) | strmap_init(&b->account_map, accounts);
     bool ok = rc == 0 && b->reqs && b->msgids && b->prior && b->prior_found && b->target_ids &&
               b->targets && b->target_found && b->target_revoked && b->target_of && b->persons &&
@@ -246,7 +267,7 @@ static int batch_alloc(struct batch *b, size_t n) {
               b->state_vals && b->balances && b->found && b->person_vals && b->dirty_keys &&
               b->dirty_states && b->miss_idx && b->completions && b->data && b->visit_ids &&
               b->visit_rows && b->visit_linked && b->visit_of && b->links && b->link_setl_ids &&
-              b->reopens && b->reopen_setl_ids;
+              b->reopens && b->reopen_setl_ids && b->bindings;
     if (!ok) {
         /* zeroed, so that a second batch_free (the caller's cleanup) frees nothing twice */
         batch_free(b);
@@ -260,7 +281,7 @@ static int batch_alloc(struct batch *b, size_t n) {
 
 static void batch_reset(struct batch *b) {
     assert(b->n <= BATCH_MAX);
-    b->target_count = b->person_count = b->state_count = 0;
+    b->target_count = b->person_count = b->state_count = b->binding_count = 0;
     b->checkpointed = false;
     b->rec_count = b->posting_count = b->delta_count = b->data_count = 0;
     b->visit_count = b->link_count = b->reopen_count = 0;
@@ -338,9 +359,10 @@ static int bill_year(const struct bill *bill) {
 static void want_person(struct batch *b, const char *psn_no) {
     assert(psn_no != NULL && strlen(psn_no) <= CODE_BYTES_MAX);
     if (strmap_find(&b->person_map, psn_no, -1) >= 0) return;
-    assert(b->person_count < b->n); /* one person per request at most */
+    assert(b->person_count < b->persons_max); /* PERSONS_PER_REQ_MAX per request at most */
     struct person_entry *e = &b->persons[b->person_count];
     memset(e, 0, sizeof *e);
+    e->bindings = -1;
     snprintf(e->p.psn_no, sizeof e->p.psn_no, "%s", psn_no);
     account_person(e->account, psn_no);
     strmap_find(&b->person_map, e->p.psn_no, (int)b->person_count);
@@ -383,6 +405,16 @@ static int fetch_journal(struct commitq *q, struct store_err *err) {
     return ops->journal_revoked(c, b->target_ids, b->target_count, b->target_revoked, err);
 }
 
+/* The holders a settlement drew on, for its revoke to return their parts
+ * (a body without h. keys names none: no decode on the common path). */
+static void want_holders_of(struct batch *b, const struct journal_rec *t) {
+    struct store_settlement stl;
+    const char *bad = NULL;
+    assert(t != NULL);
+    if (strstr(t->body, " h.0=") == NULL || settlement_decode(t->body, &stl, &bad) != 0) return;
+    for (int32_t k = 0; k < stl.holder_count; k++) want_person(b, stl.holders[k].psn_no);
+}
+
 static void collect_keys(struct batch *b) {
     assert(b->person_count == 0 && b->state_count == 0);
     for (size_t i = 0; i < b->n; i++) {
@@ -400,9 +432,10 @@ static void collect_keys(struct batch *b) {
             const struct journal_rec *t = &b->targets[b->target_of[i]];
             want_person(b, t->psn_no);
             want_state(b, t->psn_no, t->year);
+            want_holders_of(b, t);
         }
     }
-    assert(b->person_count <= b->n && b->state_count <= b->n);
+    assert(b->person_count <= b->persons_max && b->state_count <= b->n);
 }
 
 /* Persons and their account balances: from the cache, the misses in one
@@ -412,7 +445,7 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
     size_t miss = 0;
-    assert(b->person_count <= b->n);
+    assert(b->person_count <= b->persons_max);
     for (size_t i = 0; i < b->person_count; i++) {
         struct person_entry *e = &b->persons[i];
         e->found = wcache_person(&q->cache, e->p.psn_no, &e->p, &e->balance_fen);
@@ -421,7 +454,7 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
             b->keys[miss++] = e->p.psn_no;
         }
     }
-    assert(miss <= b->person_count);
+    assert(miss <= b->person_count && b->person_count <= b->persons_max);
     if (miss == 0) return 0;
     if (ops->persons_get(c, b->keys, miss, b->person_vals, b->found, err) != 0) return -1;
     for (size_t k = 0; k < miss; k++) {
@@ -459,9 +492,66 @@ static int fetch_states(struct commitq *q, struct store_err *err) {
     return 0;
 }
 
+static struct person_entry *person_of(struct batch *b, const char *psn_no);
+
+/* Whether any bindings were imported: read once per registry generation
+ * (a bindings import is an import record, which moves it), so that a store
+ * without family sharing reads no bindings per settlement. */
+static int bindings_present(struct commitq *q, struct store_err *err) {
+    int64_t gen = registry_gen(q->b.reg), seq = 0;
+    if (gen == q->bindings_gen) return 0;
+    if (store_ops(q->store)->last_import(store_conn(q->store), "bindings", &seq, err) != 0)
+        return -1;
+    q->bindings_any = seq > 0;
+    q->bindings_gen = gen;
+    return 0;
+}
+
+struct binding_scan {
+    struct member_bindings *mb;
+    const char *member;
+    bool bad;
+};
+
+static int binding_row(void *ctx, const struct store_enrol_row *row) {
+    struct binding_scan *s = ctx;
+    assert(s != NULL && row != NULL && s->mb->count <= SETTLE_HOLDERS_MAX);
+    if (app_holders_add_row(s->mb->rows, &s->mb->count, row, s->member) != 0)
+        return s->bad = true, 1;
+    return 0;
+}
+
+/* The bindings of each settlement's person that uses the account, and
+ * their holders as persons of the working set. */
+static int fetch_bindings(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
+    if (bindings_present(q, err) != 0) return -1;
+    if (!q->bindings_any) return 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct store_req *r = b->reqs[i];
+        if (b->prior_found[i] || r->op != STORE_OP_SETTLE || !r->bill->acct_used) continue;
+        struct person_entry *e = person_of(b, r->psn_no);
+        assert(e != NULL && b->binding_count < b->n);
+        if (e->bindings >= 0) continue;
+        e->bindings = (int)b->binding_count++;
+        struct member_bindings *mb = &b->bindings[e->bindings];
+        struct binding_scan scan = {mb, e->p.psn_no, false};
+        mb->count = 0;
+        if (store_ops(q->store)->enrol_scan(store_conn(q->store), ENROL_BINDINGS, e->p.psn_no,
+                                            binding_row, &scan, err) < 0)
+            return -1;
+        if (scan.bad)
+            return store_errf(err, "enrol_bindings: a binding of %s does not parse", e->p.psn_no),
+                   -1;
+        for (int32_t k = 0; k < mb->count; k++) want_person(b, mb->rows[k].psn_no);
+    }
+    return 0;
+}
+
 static int fetch_working_set(struct commitq *q, struct store_err *err) {
     assert(q->b.rec_count == 0); /* the working set is read before anything is settled */
     collect_keys(&q->b);
+    if (fetch_bindings(q, err) != 0) return -1;
     if (fetch_persons(q, err) != 0) return -1;
     return fetch_states(q, err);
 }
@@ -556,7 +646,8 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
         moved += p[i].amount_fen;
     }
     /* a settlement's postings move what its funds and the personal account paid */
-    assert(kind != JOURNAL_SETTLE || moved == stl->setl.fund_pay_sumamt + stl->setl.acct_pay);
+    assert(kind != JOURNAL_SETTLE ||
+           moved == stl->setl.fund_pay_sumamt + stl->setl.acct_pay + stl->setl.acct_mulaid_pay);
     b->posting_count += (size_t)count;
     strmap_find(&b->msgid_map, rec->msgid, (int)b->rec_count);
     b->rec_count++;
@@ -588,10 +679,46 @@ static int batch_state(void *ctx, const char *psn_no, int32_t year, struct year_
     return 0;
 }
 
+/* The person's bindings with each holder's region, scheme and balance as
+ * the batch has them now (a holder not registered is left out). */
+static int batch_holders(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
+                         struct store_err *err) {
+    (void)err;
+    struct batch *b = ctx;
+    const struct person_entry *pe = person_of(b, psn_no);
+    assert(pe != NULL && count != NULL);
+    *count = 0;
+    if (pe->bindings < 0) return 0;
+    const struct member_bindings *mb = &b->bindings[pe->bindings];
+    for (int32_t k = 0; k < mb->count; k++) {
+        const struct person_entry *hp = person_of(b, mb->rows[k].psn_no);
+        assert(hp != NULL); /* fetch_bindings wanted every holder */
+        if (!hp->found) continue;
+        struct app_holder *h = &out[(*count)++];
+        *h = mb->rows[k];
+        snprintf(h->region, sizeof h->region, "%s", hp->p.region);
+        h->insutype = hp->p.insutype;
+        h->acct_balc_fen = hp->balance_fen;
+        h->policy = NULL;
+    }
+    return 0;
+}
+
+/* Moves each holder's part out of (sign -1) or back into (+1) the
+ * holder's balance in the working set; the postings move it in SQL. */
+static void holders_move(struct batch *b, const struct store_settlement *stl, int sign) {
+    for (int32_t k = 0; k < stl->holder_count; k++) {
+        struct person_entry *hp = person_of(b, stl->holders[k].psn_no);
+        assert(hp != NULL && stl->holders[k].pay_fen > 0);
+        hp->balance_fen += sign * stl->holders[k].pay_fen;
+        assert(hp->balance_fen >= 0);
+    }
+}
+
 static void do_settle(struct commitq *q, struct store_req *r) {
     struct batch *b = &q->b;
     struct app_registry reg = app_registry_of(b->reg);
-    struct app_person_reader reader = {b, batch_person, batch_state};
+    struct app_person_reader reader = {b, batch_person, batch_state, batch_holders};
     struct app_settle_request req = {r->psn_no, r->bill, r->insutype_asked};
     struct app_settle_answer *ans = &b->answer;
     assert(r->op == STORE_OP_SETTLE && r->bill != NULL && r->status == STORE_PENDING);
@@ -616,6 +743,7 @@ static void do_settle(struct commitq *q, struct store_req *r) {
     year_state_apply(&se->st, &r->stl.delta);
     pe->balance_fen = se->st.acct_balc_fen;
     assert(pe->balance_fen >= 0 && year_state_valid(&se->st));
+    holders_move(b, &r->stl, -1);
     se->dirty = true;
     r->status = STORE_DONE;
     r->seq = r->result_setl_id = rec->seq;
@@ -662,6 +790,14 @@ static void do_revoke(struct commitq *q, size_t i) {
         store_errf(&r->err, "setl_id %" PRId64 ": revoke in the batch that settles it", t->seq);
         return;
     }
+    for (int32_t k = 0; k < r->stl.holder_count; k++)
+        if (person_of(b, r->stl.holders[k].psn_no) == NULL) { /* want_holders_of wanted them */
+            r->status = STORE_FAILED;
+            store_errf(&r->err, "setl_id %" PRId64 ": holder %s not read", t->seq,
+                       r->stl.holders[k].psn_no);
+            return;
+        }
+
     memcpy(r->stl.note, r->note, sizeof r->stl.note); /* who revoked it and why */
     r->stl.note[sizeof r->stl.note - 1] = '\0';
     char psn[CODE_BYTES_MAX + 1], inst[CODE_BYTES_MAX + 1];
@@ -672,6 +808,7 @@ static void do_revoke(struct commitq *q, size_t i) {
     assert(year_state_valid(&se->st));
     pe->balance_fen = se->st.acct_balc_fen;
     se->dirty = true;
+    holders_move(b, &r->stl, +1);
     struct journal_rec *rec = journal_add(q, r, &r->stl, JOURNAL_REVOKE, psn, inst, r->setl_id);
     r->status = STORE_DONE;
     r->seq = rec->seq;
@@ -1051,6 +1188,7 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     q->store = store;
     q->batch_max = batch_max;
     q->checkpoint_records = CHECKPOINT_RECORDS_MAX;
+    q->bindings_gen = -1; /* read at the first batch */
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->nonfull, NULL);

@@ -116,7 +116,7 @@ static int32_t find_cand(const struct dups *d, size_t n, const char *psn_no) {
     return -1;
 }
 
-static int32_t month_of(const char *text) { /* "YYYY-MM", checked at import */
+static int32_t month_text_index(const char *text) { /* "YYYY-MM", checked at import */
     assert(text != NULL && strlen(text) == 7);
     return atoi(text) * 12 + atoi(text + 5) - 1;
 }
@@ -176,8 +176,8 @@ static int episode_row(void *ctx, const struct store_enrol_row *row) {
     assert(s != NULL && row != NULL);
     e.insutype = atoi(row->col[EPI_INSUTYPE]);
     snprintf(e.region, sizeof e.region, "%.63s", row->col[EPI_ADMDVS]);
-    e.from_m = month_of(row->col[EPI_FROM]);
-    e.to_m = row->col[EPI_TO][0] ? month_of(row->col[EPI_TO]) : -1;
+    e.from_m = month_text_index(row->col[EPI_FROM]);
+    e.to_m = row->col[EPI_TO][0] ? month_text_index(row->col[EPI_TO]) : -1;
     e.cand = find_cand(d, s->sorted, row->col[EPI_PSN]);
     if (e.cand >= 0) return add_epi(d, &e);
     if (strcmp(d->held_psn, row->col[EPI_PSN]) != 0) {

@@ -255,6 +255,40 @@ static int get_note(const char *val, size_t vlen, char *out, size_t size) {
     return 0;
 }
 
+static int parse_i64(const char *text, size_t len, int64_t *out);
+
+/* " h.<i>=<psn_no>:<fen>" per holder's part (FUNDS.md §5 Step 7b): the
+ * accounts a revoke returns them to. psn_no has no space, '=' or ':'. */
+static size_t put_holders(char *body, size_t len, size_t size, const struct store_settlement *stl) {
+    assert(stl->holder_count >= 0 && stl->holder_count <= SETTLE_HOLDERS_MAX);
+    for (int32_t i = 0; i < stl->holder_count && len < size; i++) {
+        const struct store_holder_part *h = &stl->holders[i];
+        assert(h->pay_fen > 0 && h->psn_no[0] != '\0' && strpbrk(h->psn_no, " =:") == NULL);
+        int n = snprintf(body + len, size - len, " h.%d=%s:%" PRId64, (int)i, h->psn_no,
+                         h->pay_fen);
+        len = n < 0 || (size_t)n >= size - len ? size : len + (size_t)n;
+    }
+    return len;
+}
+
+/* A holder's part back from "h.<i>" = "<psn_no>:<fen>"; parts in order. */
+static int get_holder(const char *key, size_t klen, const char *val, size_t vlen,
+                      struct store_settlement *out) {
+    int64_t i = -1, fen = 0;
+    if (parse_i64(key + 2, klen - 2, &i) != 0 || i != out->holder_count || i >= SETTLE_HOLDERS_MAX)
+        return -1;
+    const char *colon = memchr(val, ':', vlen);
+    size_t plen = colon ? (size_t)(colon - val) : 0;
+    if (colon == NULL || plen == 0 || plen > CODE_BYTES_MAX ||
+        parse_i64(colon + 1, vlen - plen - 1, &fen) != 0 || fen <= 0)
+        return -1;
+    struct store_holder_part *h = &out->holders[out->holder_count++];
+    memcpy(h->psn_no, val, plen);
+    h->psn_no[plen] = '\0';
+    h->pay_fen = fen;
+    return 0;
+}
+
 int settlement_encode(const struct store_settlement *stl, char *body, size_t size) {
     assert(stl != NULL && body != NULL && size > 0);
     size_t len = strlen(stl->region);
@@ -278,6 +312,7 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
         snprintf(key, sizeof key, "d.sp.%d", d);
         len = put_pair(body, len, size, key, stl->delta.special_paid_fen[d]);
     }
+    len = put_holders(body, len, size, stl);
     /* last, so that the bodies of earlier releases read as before */
     size_t h = strlen(stl->bill_hash);
     if (h > 0 && len < size) {
@@ -337,6 +372,7 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
         out->bill_hash[vlen] = '\0';
         return 0;
     }
+    if (klen > 2 && memcmp(key, "h.", 2) == 0) return get_holder(key, klen, val, vlen, out);
     int64_t v = 0;
     if (parse_i64(val, vlen, &v) != 0) return -1;
     int small = set_small(key, klen, v, out);
@@ -386,6 +422,21 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
     return 0;
 }
 
+/* The holders' parts (h.<i>): the same accounts, the same amounts. */
+static const char *holders_diff(const struct store_settlement *a, const struct store_settlement *b,
+                                int64_t *va, int64_t *vb) {
+    static const char *const keys[] = {"h.0", "h.1", "h.2", "h.3"};
+    _Static_assert(sizeof keys / sizeof keys[0] == SETTLE_HOLDERS_MAX, "one per holder");
+    *va = a->holder_count, *vb = b->holder_count;
+    if (*va != *vb) return "h (holders that paid)";
+    for (int32_t i = 0; i < a->holder_count; i++) {
+        *va = a->holders[i].pay_fen, *vb = b->holders[i].pay_fen;
+        if (*va != *vb || strcmp(a->holders[i].psn_no, b->holders[i].psn_no) != 0) return keys[i];
+    }
+    *va = *vb = 0;
+    return NULL;
+}
+
 const char *settlement_diff(const struct store_settlement *a, const struct store_settlement *b,
                             int64_t *va, int64_t *vb) {
     assert(a != NULL && b != NULL && va != NULL && vb != NULL);
@@ -416,8 +467,7 @@ const char *settlement_diff(const struct store_settlement *a, const struct store
         *vb = b->delta.special_paid_fen[d];
         if (*va != *vb) return sp_keys[d];
     }
-    *va = *vb = 0;
-    return NULL;
+    return holders_diff(a, b, va, vb);
 }
 
 /* ---- request hashes --------------------------------------------------- */

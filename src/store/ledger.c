@@ -17,9 +17,11 @@
  *   R:fin:<region>:<year>     public finance's subsidy receivable
  * A posting debits the receiving account and credits the paying one. A
  * settlement posts fund -> institution for every non-zero fund amount and
- * personal account -> institution for acct_pay; its revoke posts the exact
- * reverse. A contribution record (contrib_postings; docs/CONTRIBUTIONS.md)
- * posts, each when non-zero:
+ * personal account -> institution for acct_pay, and each family holder's
+ * account P:<holder> -> institution for its part of acct_mulaid_pay
+ * (FUNDS.md §5 Step 7b); its revoke posts the exact reverse, so each part
+ * returns to the account it came from. A contribution record
+ * (contrib_postings; docs/CONTRIBUTIONS.md) posts, each when non-zero:
  *   employee in service (payer R:emp:<emp_no>) or flexible (payer
  *   R:psn:<psn_no>): payer -> F:hifp pool, payer -> P:<psn_no> account,
  *   payer -> F:hifob over_cap (the large-amount premium);
@@ -118,6 +120,15 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
         add_posting(out, &count, rec, payer, inst, stl->setl.acct_pay, reverse);
         paid += stl->setl.acct_pay;
     }
+    int64_t holders_fen = 0;
+    for (int32_t i = 0; i < stl->holder_count; i++) {
+        account_person(payer, stl->holders[i].psn_no);
+        add_posting(out, &count, rec, payer, inst, stl->holders[i].pay_fen, reverse);
+        holders_fen += stl->holders[i].pay_fen;
+    }
+    /* not asserted equal to acct_mulaid_pay: a body changed in SQL reaches
+     * here from `check`, which reports it (check.c) */
+    paid += holders_fen;
     assert(count <= POSTINGS_PER_RECORD_MAX);
     /* the record's postings move exactly what its settlement paid, each
      * into (or, reversed, out of) the institution */

@@ -376,9 +376,12 @@ static int replay_row(void *ctx, const struct journal_rec *rec) {
     struct person_read *r = pr->r;
     assert(rec->seq > r->checkpoint_seq); /* the scan starts after the checkpoint */
     if (rec->seq > r->tail_seq) return 1;
-    if (strcmp(rec->psn_no, r->psn_no) != 0) return 0;
+    /* another person's settlement moves this one's account only as a family
+     * holder's part (h. keys, FUNDS.md §5 Step 7b) */
+    bool own = strcmp(rec->psn_no, r->psn_no) == 0;
+    if (!own && strstr(rec->body, " h.0=") == NULL) return 0;
     struct posting post[POSTINGS_PER_RECORD_MAX];
-    int count = checkpoint_effect(rec, rec->year == r->year ? &r->st : NULL, post, pr->err);
+    int count = checkpoint_effect(rec, own && rec->year == r->year ? &r->st : NULL, post, pr->err);
     if (count < 0) return -1;
     for (int k = 0; k < count; k++) {
         if (strcmp(post[k].debit, r->account) == 0) r->balance_fen += post[k].amount_fen;
@@ -650,6 +653,16 @@ int store_person_find(struct store *s, const char *psn_no, struct store_person *
     int rc = person_row(s, rd, psn_no, out, found, err);
     reader_give(rd);
     return rc;
+}
+
+int store_enrol_rows_of(struct store *s, enum enrol_kind kind, const char *who, enrol_cb cb,
+                        void *ctx, struct store_err *err) {
+    assert(s != NULL && who != NULL && cb != NULL);
+    assert(kind >= 0 && kind < ENROL_KIND_COUNT);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->enrol_scan(rd->conn, kind, who, cb, ctx, err);
+    reader_give(rd);
+    return rc < 0 ? -1 : 0;
 }
 
 int store_state_get(struct store *s, const char *psn_no, int32_t year, struct year_state *out,

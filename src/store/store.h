@@ -32,17 +32,18 @@
 #include "core/state.h"
 
 /* ---- limits ---------------------------------------------------------- */
-#define BATCH_MAX 4096                                 /* requests settled in one group commit */
-#define COMMITQ_LEN_MAX 16384                          /* requests waiting in the commit queue */
-#define MSGID_BYTES_MAX 63                             /* a request id */
-#define ACCOUNT_BYTES_MAX 159                          /* "F:hifp:440900:2022", "P:<psn_no>" ... */
-#define JOURNAL_BODY_BYTES_MAX 2047                    /* a journal record's body text */
-#define STORE_ERR_BYTES 512                            /* error messages */
-#define STORE_URI_BYTES_MAX 1024                       /* --db argument */
-#define IMPORT_ROWS_PER_CALL 1024                      /* rows handed to persons_put at once */
-#define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1) /* each fund layer + the personal account */
-#define HASH_HEX_BYTES 64                              /* SHA-256 as lower-case hex */
-#define INSTITUTIONS_MAX 1000000                       /* institutions held in memory */
+#define BATCH_MAX 4096              /* requests settled in one group commit */
+#define COMMITQ_LEN_MAX 16384       /* requests waiting in the commit queue */
+#define MSGID_BYTES_MAX 63          /* a request id */
+#define ACCOUNT_BYTES_MAX 159       /* "F:hifp:440900:2022", "P:<psn_no>" ... */
+#define JOURNAL_BODY_BYTES_MAX 2047 /* a journal record's body text */
+#define STORE_ERR_BYTES 512         /* error messages */
+#define STORE_URI_BYTES_MAX 1024    /* --db argument */
+#define IMPORT_ROWS_PER_CALL 1024   /* rows handed to persons_put at once */
+/* each fund layer, the personal account, the family holders' accounts */
+#define POSTINGS_PER_RECORD_MAX (FUND_LAYER_COUNT + 1 + SETTLE_HOLDERS_MAX)
+#define HASH_HEX_BYTES 64        /* SHA-256 as lower-case hex */
+#define INSTITUTIONS_MAX 1000000 /* institutions held in memory */
 #define CHECKPOINT_RECORDS_MAX \
     131072                /* journal records after the checkpoint before one is written */
 #define POLICIES_MAX 1024 /* policies held in memory */
@@ -561,6 +562,14 @@ struct store_settlement {
     struct fund_rooms rooms;
     int32_t pool_ratio_bp;
     struct year_state delta;
+    /* Step 7b (FUNDS.md §5): the holders' accounts that paid, each with its
+     * part (> 0), in the order the bindings were made; Σ pay_fen = setl.acct_mulaid_pay.
+     * Journal keys h.<i>=<psn_no>:<fen>; a revoke returns each part. */
+    int32_t holder_count;
+    struct store_holder_part {
+        char psn_no[CODE_BYTES_MAX + 1];
+        int64_t pay_fen;
+    } holders[SETTLE_HOLDERS_MAX];
     char bill_hash[HASH_HEX_BYTES + 1]; /* SHA-256 of the bill as journaled (bill_blob.c); ""
                                            in records of releases before bills were kept */
     char note[STORE_NOTE_TEXT_BYTES];   /* a revoke's "operator: reason", or "" */
@@ -680,6 +689,10 @@ int store_person_find(struct store *store, const char *psn_no, struct store_pers
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */
 int64_t store_person_cache_hits(struct store *store);
+/* The enrolment rows of kind naming who (enrol_scan), read on a reader
+ * connection: safe beside other threads, as the committed reads above. */
+int store_enrol_rows_of(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
+                        void *ctx, struct store_err *err);
 int store_state_get(struct store *store, const char *psn_no, int32_t year, struct year_state *out,
                     struct store_err *err); /* zero year if none; with the balance */
 int store_settlement_get(struct store *store, int64_t setl_id, struct journal_rec *rec,

@@ -4,7 +4,8 @@ from the spec text (not from the C code), used for differential testing.
 
 `reference.py gen --seed S --count N --out DIR` writes N random yibao-vector/1
 files (random policies, catalogs, persons, states and bills, including
-revokes and invalid bills) whose expectations this model computes. The C
+revokes and invalid bills, and in some of them family-sharing `holders`:
+FUNDS.md §5 Step 7b, §9) whose expectations this model computes. The C
 engine must agree on every one (`yibao conformance DIR`). Numbers are Python
 integers (fen, basis points) throughout; JSON numbers are read as Decimal.
 """
@@ -21,7 +22,7 @@ STATE_MONEY = ["basic_paid", "general_paid", "general_ded_used", "special_ded_us
                "over_cap_paid", "cat_burden", "cat_paid", "maf_paid", "acct_balc"]
 SETL = ["medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
         "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifob_pay", "hifmi_pay", "maf_pay",
-        "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc"]
+        "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc", "acct_mulaid_pay"]
 
 
 class Refused(Exception):
@@ -105,6 +106,8 @@ def validate(policy, catalog, insts, person, bill):
         raise Refused("E_POLICY_YEAR")
     if person["insutype"] != policy["insutype"]:
         raise Refused("E_SCHEME")
+    if "contribution_short" in (person.get("flags") or []):  # FUNDS.md §4
+        raise Refused("E_CONTRIBUTION_SHORT")
     details = bill.get("details") or []
     if not details:
         raise Refused("E_EMPTY_BILL")
@@ -149,8 +152,31 @@ def lines(policy, catalog, bill, s):
             s["inscp_scp_amt"] += a
 
 
-def settle(policy, catalog, insts, person, state, bill):
-    """Returns (setlinfo, new_state) or raises Refused. Does not modify state."""
+def family(holders, hbal, bill, end, s):
+    """FUNDS.md §5 Step 7b: the holders whose binding is valid at the bill's
+    end (from <= t, t < revoked) and whose policy shares, earliest binding
+    first (equal from: listed first), pay the member's own share left.
+    Returns each holder's part by psn_no."""
+    parts = {}
+    if not holders or int(bill.get("acct_used_flag", 0) or 0) != 1:
+        return parts
+    valid = [h for h in holders
+             if h["shares"] and h["from"] <= end and (h["revoked"] is None or end < h["revoked"])]
+    rest = s["psn_part_amt"] - s["acct_pay"]
+    for h in sorted(valid, key=lambda h: h["from"]):  # sorted() is stable
+        pay = min(hbal[h["psn_no"]], rest)
+        if pay > 0:
+            parts[h["psn_no"]] = pay
+            hbal[h["psn_no"]] -= pay
+            rest -= pay
+    s["acct_mulaid_pay"] = sum(parts.values())
+    return parts
+
+
+def settle(policy, catalog, insts, person, state, bill, holders=None, hbal=None):
+    """Returns (setlinfo, new_state) or raises Refused. Does not modify state;
+    with holders, takes their parts from hbal (a dict the caller owns) and
+    records them in setlinfo["_parts"]."""
     inst, end = validate(policy, catalog, insts, person, bill)
     st = dict(state)
     st["special_paid"] = dict(state["special_paid"])
@@ -171,9 +197,10 @@ def settle(policy, catalog, insts, person, state, bill):
             s["psn_part_amt"] - s["fulamt_ownpay_amt"] - s["overlmt_selfpay"]
         s["acct_pay"] = min(st["acct_balc"], may)
         st["acct_balc"] -= s["acct_pay"]
-    s["psn_cash_pay"] = s["psn_part_amt"] - s["acct_pay"]
+    parts = family(holders, hbal, bill, end, s)
+    s["psn_cash_pay"] = s["psn_part_amt"] - s["acct_pay"] - s["acct_mulaid_pay"]
     s["balc"] = st["acct_balc"]
-    return s, st
+    return s, st, parts
 
 
 def deductible(policy, person, st, bill, s, level):
@@ -513,7 +540,11 @@ def state_to_vector(st, year):
     return out
 
 
-def run_steps(rng, policy, catalog, person, st, count):
+def holders_after(hbal):
+    return {k: D(v) if v else Decimal("0.0") for k, v in hbal.items()}
+
+
+def run_steps(rng, policy, catalog, person, st, count, holders=None, hbal=None):
     steps, records = [], []
     for i in range(count):
         if i > 0 and rng.random() < 0.15:
@@ -529,13 +560,17 @@ def run_steps(rng, policy, catalog, person, st, count):
                     st[key] -= rec["delta"][key]
                 for d, v in rec["delta"]["special_paid"].items():
                     st["special_paid"][d] -= v
+                for h, v in rec["parts"].items():
+                    hbal[h] += v
                 expect = {"state": state_to_vector(st, policy["year"])}
+                if holders:
+                    expect["holders_after"] = holders_after(hbal)
             steps.append({"revoke": k, "expect": expect})
             records.append({"kind": "revoke"})
             continue
         bill = rnd_bill(rng, policy, catalog)
         try:
-            setl, new = settle(policy, catalog, INSTITUTIONS, person, st, bill)
+            setl, new, parts = settle(policy, catalog, INSTITUTIONS, person, st, bill, holders, hbal)
         except Refused as e:
             steps.append({"settle": bill, "expect": {"error": str(e)}})
             records.append({"kind": "refused"})
@@ -543,10 +578,45 @@ def run_steps(rng, policy, catalog, person, st, count):
         delta = {k: new[k] - st[k] for k in STATE_MONEY + ["admissions"]}
         delta["special_paid"] = {d: v - st["special_paid"].get(d, 0) for d, v in new["special_paid"].items()}
         st = new
-        records.append({"kind": "settled", "revoked": False, "delta": delta})
-        steps.append({"settle": bill, "expect": {"setlinfo": {k: D(v) if v else Decimal("0.0") for k, v in setl.items()},
-                                                  "state": state_to_vector(st, policy["year"])}})
+        records.append({"kind": "settled", "revoked": False, "delta": delta, "parts": parts})
+        expect = {"setlinfo": {k: D(v) if v else Decimal("0.0") for k, v in setl.items()},
+                  "state": state_to_vector(st, policy["year"])}
+        if holders:
+            expect["holders_after"] = holders_after(hbal)
+        steps.append({"settle": bill, "expect": expect})
     return steps
+
+
+def rnd_holders(rng, policy):
+    """1-3 bindings around the policy's year, in the order made, each holder
+    with an account-keeping policy that may or may not share (FUNDS.md §5)."""
+    year, out = policy["year"], []
+    for i in range(rng.randint(1, 3)):
+        frm = f"{year + rng.choice([-1, 0, 0])}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if out and rng.random() < 0.2:
+            frm = out[-1]["from"]  # equal from: the one listed first pays first
+        elif rng.random() < 0.3:
+            frm += " %02d:%02d:00" % (rng.randint(0, 23), rng.randint(0, 59))
+        revoked = None
+        if rng.random() < 0.3:
+            revoked = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        out.append({"psn_no": f"HD{i + 1:03d}", "relation": rng.choice(["spouse", "parent", "child"]),
+                    "from": frm, "revoked": revoked,
+                    "acct_balc": rnd_money(rng, 0, rng.choice([50, 500, 5000])) if rng.random() < 0.85 else Decimal(0),
+                    "policy": rng.choice(["holder-share", "holder-share", "holder-noshare"])})
+    return out
+
+
+def model_holders(vholders, load_policy):
+    """The vector's holders as the model reads them, and their balances."""
+    holders, hbal = [], {}
+    for h in vholders or []:
+        pa = load_policy(h["policy"]).get("personal_account") or {}
+        holders.append({"psn_no": h["psn_no"], "from": parse_dt(h["from"]),
+                        "revoked": parse_dt(h["revoked"]) if h.get("revoked") else None,
+                        "shares": bool(pa.get("family_sharing", False))})
+        hbal[h["psn_no"]] = fen(h["acct_balc"])
+    return holders, hbal
 
 
 def dump(obj, path):
@@ -565,16 +635,40 @@ def generate(seed, count, out):
         person = rnd_person(rng, policy)
         vstate = rnd_state(rng, policy)
         st = state_from_vector(vstate, person)
-        steps = run_steps(rng, policy, catalog, person, st, rng.randint(1, 10))
+        vholders = rnd_holders(rng, policy) if rng.random() < 0.3 else None
+        names = {"holder-share": f"../policy-{n:04d}-share.json",
+                 "holder-noshare": f"../policy-{n:04d}-noshare.json"}
+        for h in vholders or []:
+            h["policy"] = names[h["policy"]]
+        if vholders:
+            for share, name in ((True, "share"), (False, "noshare")):
+                hp = dict(policy, id=f"random-{n}-{name}",
+                          personal_account={"covers": "all", "family_sharing": share})
+                dump(hp, os.path.join(out, f"policy-{n:04d}-{name}.json"))
+        holders, hbal = model_holders(vholders, lambda path: {
+            "personal_account": {"family_sharing": path.endswith("-share.json")}})
+        if vholders and rng.random() < 0.05:
+            person["flags"] = person["flags"] + ["contribution_short"]
+        steps = run_steps(rng, policy, catalog, person, st, rng.randint(1, 10), holders, hbal)
         dump(policy, os.path.join(out, f"policy-{n:04d}.json"))
         dump(catalog, os.path.join(out, f"catalog-{n:04d}.json"))
         vector = {"format": "yibao-vector/1", "name": f"reference model, seed {seed}, #{n}",
                   "policy": f"policy-{n:04d}.json", "catalog": f"catalog-{n:04d}.json",
                   "institutions": INSTITUTIONS, "person": person, "state": vstate, "steps": steps}
+        if vholders:
+            vector["holders"] = vholders
         os.makedirs(os.path.join(out, "vectors"), exist_ok=True)
         vector["policy"] = "../" + vector["policy"]
         vector["catalog"] = "../" + vector["catalog"]
         dump(vector, os.path.join(out, "vectors", f"ref-{n:04d}.json"))
+
+
+def holders_differ(path, i, exp, hbal):
+    for h, val in (exp.get("holders_after") or {}).items():
+        if fen(val) != hbal.get(h):
+            print(f"{path}: step {i}: holders_after.{h} expected {val} got {hbal.get(h)}")
+            return 1
+    return 0
 
 
 def check_shared(paths):
@@ -588,6 +682,7 @@ def check_shared(paths):
         catalog = json.load(open(os.path.join(base, v["catalog"])), parse_float=Decimal, parse_int=Decimal)
         person = v["person"]
         st = state_from_vector(v.get("state"), person)
+        holders, hbal = model_holders(v.get("holders"), lambda p: json.load(open(os.path.join(base, p))))
         records = []
         for i, step in enumerate(v["steps"]):
             exp = step["expect"]
@@ -605,14 +700,18 @@ def check_shared(paths):
                         st[key] -= d[key]
                     for dd, val in d["special_paid"].items():
                         st["special_paid"][dd] -= val
+                    for h, val in rec[3].items():
+                        hbal[h] += val
                     got = None
                 records.append(("revoke",))
                 if (exp.get("error") or None) != got:
                     print(f"{path}: step {i}: revoke expected {exp.get('error')} got {got}")
                     bad += 1
+                bad += holders_differ(path, i, exp, hbal)
                 continue
             try:
-                setl, new = settle(policy, catalog, v["institutions"], person, st, step["settle"])
+                setl, new, parts = settle(policy, catalog, v["institutions"], person, st, step["settle"],
+                                          holders, hbal)
             except Refused as e:
                 records.append(("refused",))
                 if exp.get("error") != str(e):
@@ -621,13 +720,14 @@ def check_shared(paths):
                 continue
             delta = {k: new[k] - st[k] for k in STATE_MONEY + ["admissions"]}
             delta["special_paid"] = {d: val - st["special_paid"].get(d, 0) for d, val in new["special_paid"].items()}
-            records.append(["ok", delta, False])
+            records.append(["ok", delta, False, parts])
             st = new
             for k, val in exp.get("setlinfo", {}).items():
                 if fen(val) != setl[k]:
                     print(f"{path}: step {i}: {k} expected {val} got {D(setl[k])}")
                     bad += 1
                     break
+            bad += holders_differ(path, i, exp, hbal)
     print(f"model self-test: {len(paths)} vectors, {bad} disagreements")
     return bad
 
