@@ -6,7 +6,10 @@
  *   yibao report duplicates --db D --year Y [--format table|jsonl]
  *     every ID number enrolled in two schemes or regions over overlapping
  *     months of Y, with the duplicate resident subsidy (app/dup_report.h;
- *     docs/ENROLMENT.md#duplicate-enrolment). */
+ *     docs/ENROLMENT.md#duplicate-enrolment).
+ *   yibao report trial-balance --db D [--format table|json]
+ *     the ledger's accounts by the chart of accounts, debits and credits
+ *     tied (app/trial_balance.h; docs/LEDGER.md). */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "app/dup_report.h"
+#include "app/trial_balance.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/money.h"
@@ -28,7 +32,9 @@ struct report_args {
     const char *sub;
     const char *db, *year, *format, *region;
     int32_t year_value;
-    bool jsonl;
+    bool jsonl, json;
+    bool needs_year;            /* the subcommand's: --year required */
+    const char *const *formats; /* the subcommand's --format values, the first the default */
 };
 
 static int bad_option(const struct report_args *a, const char *option, const char *value,
@@ -51,16 +57,25 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
     }
     if (bad) return EXIT_BAD_INPUT;
     if (a->db == NULL) return bad_option(a, "--db", "", "is required");
-    if (a->year == NULL) return bad_option(a, "--year", "", "is required");
+    if (a->year == NULL && a->needs_year) return bad_option(a, "--year", "", "is required");
+    if (a->year != NULL && !a->needs_year)
+        return bad_option(a, "--year", a->year, "this report is of the whole ledger, not a year");
     char *end = NULL;
-    long year = strtol(a->year, &end, 10);
-    if (end == a->year || *end != '\0' || year < REPORT_YEAR_MIN || year > REPORT_YEAR_MAX)
+    long year = a->year != NULL ? strtol(a->year, &end, 10) : 0;
+    if (a->year != NULL &&
+        (end == a->year || *end != '\0' || year < REPORT_YEAR_MIN || year > REPORT_YEAR_MAX))
         return bad_option(a, "--year", a->year, "not a year (1900..9800)");
     a->year_value = (int32_t)year;
-    const char *format = a->format ? a->format : "table";
-    if (strcmp(format, "table") != 0 && strcmp(format, "jsonl") != 0)
-        return bad_option(a, "--format", format, "not table or jsonl");
+    const char *format = a->format ? a->format : a->formats[0];
+    size_t f = 0;
+    while (a->formats[f] != NULL && strcmp(a->formats[f], format) != 0) f++;
+    if (a->formats[f] == NULL)
+        return bad_option(a, "--format", format,
+                          a->formats[1] != NULL && strcmp(a->formats[1], "json") == 0
+                              ? "not table or json"
+                              : "not table or jsonl");
     a->jsonl = strcmp(format, "jsonl") == 0;
+    a->json = strcmp(format, "json") == 0;
     return 0;
 }
 
@@ -222,15 +237,88 @@ static int report_duplicates(struct store *store, const struct report_args *a) {
     return fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0;
 }
 
+/* ---- trial-balance -------------------------------------------------------------- */
+
+static void trial_line(struct json_buf *b, bool json, bool *first, const char *class_name,
+                       const char *account, int64_t balance_fen) {
+    char money[32];
+    assert(b != NULL && class_name != NULL && account != NULL);
+    if (!json) {
+        money_format(balance_fen > 0 ? balance_fen : -balance_fen, money, sizeof money);
+        printf("%-28s  %-40s  %16s  %16s\n", class_name, account, balance_fen > 0 ? money : "",
+               balance_fen < 0 ? money : "");
+        return;
+    }
+    RAW(b, *first ? "{\"class\":" : ",{\"class\":");
+    *first = false;
+    json_buf_str(b, class_name);
+    RAW(b, ",\"account\":");
+    json_buf_str(b, account);
+    RAW(b, ",\"balance\":");
+    json_buf_fen(b, balance_fen);
+    json_buf_char(b, '}');
+}
+
+/* Each itemized account, then each other class as one line ("P:*"). */
+static void trial_lines(struct json_buf *b, bool json, const struct trial_balance *tb) {
+    bool first = true;
+    for (size_t i = 0; i < tb->item_count; i++)
+        trial_line(b, json, &first, account_class_name(account_class_of(tb->items[i].account)),
+                   tb->items[i].account, tb->items[i].balance_fen);
+    static const char *const keys[ACCT_CLASS_COUNT] = {"F:*",     "P:*",     "I:*",      "R:emp:*",
+                                                       "R:psn:*", "R:fin:*", "S:open:*", "*"};
+    for (int c = 0; c < ACCT_CLASS_COUNT; c++)
+        if (!account_class_itemized((enum account_class)c))
+            trial_line(b, json, &first, account_class_name((enum account_class)c), keys[c],
+                       tb->class_fen[c]);
+}
+
+static int report_trial_balance(struct store *store, const struct report_args *a) {
+    struct trial_balance tb;
+    struct store_err err = {{0}};
+    struct json_buf b;
+    char debit[32], credit[32];
+    assert(store != NULL && a != NULL);
+    if (app_trial_balance(store, &tb, &err) != 0)
+        return fprintf(stderr, "yibao report trial-balance: %s\n", err.msg), EXIT_BAD_INPUT;
+    json_buf_init(&b);
+    if (!a->json) printf("%-28s  %-40s  %16s  %16s\n", "class", "account", "debit", "credit");
+    else RAW(&b, "{\"lines\":[");
+    trial_lines(&b, a->json, &tb);
+    money_format(tb.debit_fen, debit, sizeof debit);
+    money_format(tb.credit_fen, credit, sizeof credit);
+    if (!a->json) {
+        printf("%-28s  %-40s  %16s  %16s\n", "total", "", debit, credit);
+    } else {
+        RAW(&b, "],\"debit\":");
+        json_buf_fen(&b, tb.debit_fen);
+        RAW(&b, ",\"credit\":");
+        json_buf_fen(&b, tb.credit_fen);
+        RAW(&b, ",\"pieces\":");
+        json_buf_int(&b, tb.pieces);
+        RAW(&b, "}\n");
+    }
+    int rc = b.failed || (a->json && fwrite(b.data, 1, b.len, stdout) != b.len) ? EXIT_BAD_INPUT
+                                                                                : 0;
+    json_buf_free(&b);
+    trial_balance_free(&tb);
+    return fflush(stdout) != 0 ? EXIT_BAD_INPUT : rc;
+}
+
 /* ---- the subcommands ------------------------------------------------------------ */
 
 struct report_sub {
     const char *name;
     int (*run)(struct store *store, const struct report_args *a);
+    bool needs_year;
+    const char *const *formats;
 };
 
+static const char *const TABLE_JSONL[] = {"table", "jsonl", NULL};
+static const char *const TABLE_JSON[] = {"table", "json", NULL};
 static const struct report_sub subs[] = {
-    {"duplicates", report_duplicates},
+    {"duplicates", report_duplicates, true, TABLE_JSONL},
+    {"trial-balance", report_trial_balance, false, TABLE_JSON},
 };
 
 int cmd_report(int argc, char **argv) {
@@ -242,13 +330,15 @@ int cmd_report(int argc, char **argv) {
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0) sub = &subs[i];
     if (sub == NULL) {
-        fprintf(stderr, "yibao report: unknown report '%s' (duplicates)\n", argv[1]);
+        fprintf(stderr, "yibao report: unknown report '%s' (duplicates, trial-balance)\n", argv[1]);
         cli_usage("report", stderr);
         return EXIT_BAD_INPUT;
     }
     struct report_args a;
     memset(&a, 0, sizeof a);
     a.sub = sub->name;
+    a.needs_year = sub->needs_year;
+    a.formats = sub->formats;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) return rc;
     struct store *store = NULL;

@@ -100,8 +100,9 @@ static const struct cli_command commands[] = {
      "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
-    {"report", cmd_report, "reports from the store: duplicate enrolments",
+    {"report", cmd_report, "reports from the store: duplicate enrolments, the trial balance",
      "usage: yibao report duplicates --db PATH --year Y [--format table|jsonl]\n"
+     "       yibao report trial-balance --db PATH [--format table|json]\n"
      "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
      " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
      NULL, CLI_DB},

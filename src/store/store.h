@@ -735,6 +735,12 @@ int store_policy_backdated(struct store *store, const struct policy *version,
  * checkpoint) plus every posting after it, read in one snapshot. */
 int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
                        struct store_err *err);
+/* Every piece of every account's balance now, in one snapshot: each
+ * account's balance at the checkpoint (balances table, account order),
+ * then each posting after it as (debit, +amount) and (credit, -amount).
+ * An account's balance is the sum of its pieces; all pieces sum to 0. A
+ * non-zero return of cb stops the walk (returned). -1 with err. */
+int store_ledger_walk(struct store *store, account_cb cb, void *ctx, struct store_err *err);
 /* The journal records seq in [from_seq, to_seq], in order, through cb (a
  * non-zero return stops), on the store's own connection. */
 int store_journal_range(struct store *store, int64_t from_seq, int64_t to_seq, journal_cb cb,

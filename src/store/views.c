@@ -64,6 +64,34 @@ static int row_order(const void *a, const void *b) {
                   ((const struct account_row *)b)->account);
 }
 
+struct ledger_walk {
+    account_cb cb;
+    void *ctx;
+};
+
+static int walk_posting(void *ctx, const struct posting *p) {
+    const struct ledger_walk *w = ctx;
+    assert(w != NULL && p != NULL && p->amount_fen > 0);
+    int rc = w->cb(w->ctx, p->debit, p->amount_fen);
+    return rc != 0 ? rc : w->cb(w->ctx, p->credit, -p->amount_fen);
+}
+
+int store_ledger_walk(struct store *store, account_cb cb, void *ctx, struct store_err *err) {
+    assert(store != NULL && cb != NULL);
+    const struct store_backend *ops = store_ops(store);
+    struct store_conn *conn = store_conn(store);
+    struct ledger_walk w = {cb, ctx};
+    int64_t checkpoint = 0, tail = 0;
+    bool found = false;
+    int rc = ops->snapshot_begin(conn, err);
+    if (rc == 0) rc = ops->checkpoint_get(conn, &checkpoint, &found, &tail, err);
+    if (rc == 0) rc = ops->balances_scan(conn, cb, ctx, err);
+    if (rc == 0) rc = ops->postings_scan(conn, found ? checkpoint + 1 : 1, walk_posting, &w, err);
+    ops->rollback(conn);
+    assert(rc == 0 || rc == -1 || rc > 0);
+    return rc;
+}
+
 int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
                        struct store_err *err) {
     assert(store != NULL && prefix != NULL && cb != NULL);
