@@ -126,6 +126,20 @@ b=$(sed -n 's/^contribute 2020-02: \([0-9,]*\) posted.*/\1/p' "$work/b.out" | tr
 [ "$(sql "SELECT count(*), count(DISTINCT psn_no) FROM journal WHERE kind = 4 AND msgid LIKE 'contrib/310/2020-02/%'")" = "$want|$want" ] ||
     fail "2020-02 at once: records"
 
+# a retiree flagged contribution_short (a persons edit with who and why):
+# no allocation that month (short=1, account 0), the others' as before
+ret=$(sql "SELECT psn_no FROM journal WHERE kind = 4 AND msgid LIKE 'contrib/310/2020-03/%'
+           AND body LIKE '% category=retired %' AND body NOT LIKE '% account=0 %' ORDER BY psn_no LIMIT 2")
+short=$(sed -n 1p <<<"$ret") other=$(sed -n 2p <<<"$ret")
+[ -n "$short" ] && [ -n "$other" ] || fail "no retirees posted in 2020-03"
+{ head -1 "$city/persons.csv"; grep "^$short," "$city/persons.csv" | awk -F, -v OFS=, '{$8 = "contribution_short"; print}'; } >"$work/short.csv"
+y import persons "$work/short.csv" --operator t --reason "lump sum unpaid" >/dev/null 2>"$work/err" ||
+    fail "flag contribution_short: $(cat "$work/err")"
+y contribute --month 2020-04 >/dev/null 2>&1 || fail "2020-04"
+body() { sql "SELECT body FROM journal WHERE msgid = 'contrib/310/2020-04/$1'"; }
+[[ "$(body "$short")" == *" short=1 "*" account=0 pool=0 "* ]] || fail "the short retiree: $(body "$short")"
+[[ "$(body "$other")" == *" short=0 "* && "$(body "$other")" != *" account=0 "* ]] || fail "another retiree: $(body "$other")"
+
 # one record per person and period, whatever ran
 [ "$(sql "SELECT count(*) FROM (SELECT psn_no, year, substr(msgid, 1, 20) FROM journal WHERE kind = 4
           GROUP BY psn_no, year, substr(msgid, 1, 20) HAVING count(*) > 1) AS d")" = 0 ] ||

@@ -303,7 +303,9 @@ static enum funds_code employee_figures(const struct policy *policy, struct stor
         .base_share_exact = c->share_bp > 0,
         .base_share_bp = c->share_bp,
         .struggling = c->struggling,
-        .contribution_short = false, /* §4's retirement check is item 3: not stored yet */
+        /* the registry's flag (FUNDS.md §4): no retiree allocation until the
+         * lump sum is paid; derived from the episodes is item 3, not built */
+        .contribution_short = (c->flags & FLAG_CONTRIBUTION_SHORT) != 0,
     };
     struct employee_month m;
     enum funds_code code = employee_month(policy, &in, &m);
@@ -434,17 +436,24 @@ static void add_sums(struct app_contrib_sums *s, const struct store_contrib *c) 
     s->catastrophic_fen += c->catastrophic_fen;
 }
 
-/* The persons' flags (enum person_flag), which the resident year reads. */
+/* The persons' flags (enum person_flag) the rules read: a resident's
+ * (the premium's assistance), a retiree's contribution_short (no
+ * allocation, FUNDS.md §4); an employee month reads only its retirees'. */
 static int batch_flags(struct run *r, const struct work *w, size_t n, uint32_t *flags,
                        struct store_person *persons, bool *found, const char **keys) {
     assert(r != NULL && w != NULL && n >= 1);
     memset(flags, 0, n * sizeof *flags);
-    if (r->opts->month) return 0; /* an employee month reads none of them */
-    for (size_t i = 0; i < n; i++) keys[i] = w[i].psn_no;
-    if (store_ops(r->store)->persons_get(store_conn(r->store), keys, n, persons, found, r->err) !=
+    size_t k = 0, at[CONTRIB_COMMIT_MAX];
+    assert(n <= CONTRIB_COMMIT_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (!r->opts->month || strcmp(w[i].category, "retired") == 0)
+            at[k] = i, keys[k++] = w[i].psn_no;
+    if (k == 0) return 0;
+    if (store_ops(r->store)->persons_get(store_conn(r->store), keys, k, persons, found, r->err) !=
         0)
         return -1;
-    for (size_t i = 0; i < n; i++) flags[i] = found[i] ? persons[i].flags & FLAG_ALL : 0;
+    uint32_t read = r->opts->month ? FLAG_CONTRIBUTION_SHORT : FLAG_ALL;
+    for (size_t j = 0; j < k; j++) flags[at[j]] = found[j] ? persons[j].flags & read : 0;
     return 0;
 }
 

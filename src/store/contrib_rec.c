@@ -55,10 +55,11 @@ int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
     if (c->insutype == 310)
         n = snprintf(body, size,
                      "scheme=310 period=%04d-%02d region=%s category=%s emp=%s struggling=%d "
-                     "wage=%" PRId64 " share=%d base=%" PRId64 " employer=%" PRId64
+                     "short=%d wage=%" PRId64 " share=%d base=%" PRId64 " employer=%" PRId64
                      " employee=%" PRId64 " account=%" PRId64 " pool=%" PRId64 " over_cap=%" PRId64,
                      (int)c->year, (int)c->month, c->region, c->category,
-                     c->emp_no[0] ? c->emp_no : "-", c->struggling ? 1 : 0, c->wage_fen,
+                     c->emp_no[0] ? c->emp_no : "-", c->struggling ? 1 : 0,
+                     (c->flags & FLAG_CONTRIBUTION_SHORT) != 0 ? 1 : 0, c->wage_fen,
                      (int)c->share_bp, c->base_fen, c->employer_fen, c->employee_fen,
                      c->account_fen, c->pool_fen, c->over_cap_fen);
     else
@@ -128,6 +129,9 @@ static const char *decode_employee(const char **p, struct store_contrib *c) {
     if (strcmp(c->emp_no, "-") == 0) c->emp_no[0] = '\0';
     if (!take_i64(p, "struggling", &v) || (v != 0 && v != 1)) return "struggling";
     c->struggling = v == 1;
+    /* a retiree short of the minimum months (FUNDS.md §4): no allocation */
+    if (!take_i64(p, "short", &v) || (v != 0 && v != 1)) return "short";
+    c->flags = v == 1 ? FLAG_CONTRIBUTION_SHORT : 0;
     if (!take_i64(p, "wage", &c->wage_fen)) return "wage";
     if (!take_i64(p, "share", &v) || v < 0 || v > 10000) return "share";
     c->share_bp = (int32_t)v;
