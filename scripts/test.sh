@@ -52,6 +52,7 @@ run() { # name, command...
 # 70 lines) in the store, the service and the application layer.
 run "style" scripts/style.sh
 run "asserts" python3 scripts/asserts.py --check store,service,app --min 1.0
+run "shell-lint" scripts/shell_lint.sh
 
 for variant in release san; do
     for t in build/$variant/tests/test_*; do

@@ -35,8 +35,8 @@ j=$(show show person P0001 --json)
 [ "$(echo "$j" | jq -r .person.insutype)" = 390 ] || fail "show person: $j"
 [ "$(show show person P0002 --json | jq -r .person.acct_balc)" = 471.2 ] || fail "show person P0002: the account after the sale"
 t=$(show show person P0001)
-echo "$t" | grep -Eq '^  basic_paid +1435\.85$' || fail "show person (text): $t"
-echo "$t" | grep -q '^year 2020$' || fail "show person (text) has no year heading: $t"
+grep -Eq '^  basic_paid +1435\.85$' <<<"$t" || fail "show person (text): $t"
+grep -q '^year 2020$' <<<"$t" || fail "show person (text) has no year heading: $t"
 j=$(show show person P0001 --year 2019 --json)
 [ "$(echo "$j" | jq -r '.years[0].admissions')" = 0 ] || fail "show person --year 2019: $j"
 
@@ -48,13 +48,13 @@ j=$(show show settlement "$setl" --json)
 [ "$(echo "$j" | jq -r .settlement.setl_id)" = "$setl" ] || fail "setl_id as a string: $j"
 [ "$(echo "$j" | jq -r .settlement.revoked)" = false ] || fail "revoked: $j"
 t=$(show show settlement "$setl")
-echo "$t" | grep -Eq '^  hifp_pay +1435\.85$' || fail "show settlement (text): $t"
-echo "$t" | grep -Eq '^feedetl_sn +med_list_codg +cnt +pric +det_item_fee_sumamt$' || fail "lines header: $t"
+grep -Eq '^  hifp_pay +1435\.85$' <<<"$t" || fail "show settlement (text): $t"
+grep -Eq '^feedetl_sn +med_list_codg +cnt +pric +det_item_fee_sumamt$' <<<"$t" || fail "lines header: $t"
 
 # ---- its explanation from the journal: each line's split, each step ----
 t=$(show explain "$setl")
-echo "$t" | grep -qx "line 5: feedetl_sn '5', XC01, 300.00: class C: self-pay 300.00" || fail "explain: line 5: $t"
-echo "$t" | grep -qx "deductible: level3 1000.00" || fail "explain: deductible: $t"
+grep -qx "line 5: feedetl_sn '5', XC01, 300.00: class C: self-pay 300.00" <<<"$t" || fail "explain: line 5: $t"
+grep -qx "deductible: level3 1000.00" <<<"$t" || fail "explain: deductible: $t"
 j=$(show explain "$setl" --json)
 [ "$(echo "$j" | jq -r 'select(.step == "line 1") | .text')" = "feedetl_sn '1', SA01, 280.00: class A, price 35.0 above its cap 30.0: 40.00 over the cap; in scope 240.00" ] ||
     fail "explain --json: line 1: $j"

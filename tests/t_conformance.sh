@@ -23,7 +23,7 @@ last=$(printf '%s\n' "$out" | tail -n 1)
 [ "$rc" -eq 0 ] || fail "repo vectors: exit $rc"
 [ "$last" = "$n passed, 0 failed" ] || fail "repo vectors: last line '$last', want '$n passed, 0 failed'"
 [ "$(printf '%s\n' "$out" | grep -c '^PASS ')" -eq "$n" ] || fail "repo vectors: PASS lines != $n"
-! printf '%s\n' "$out" | grep -q '^FAIL ' || fail "repo vectors: a FAIL line"
+! grep -q '^FAIL ' <<<"$out" || fail "repo vectors: a FAIL line"
 [ ! -s "$tmp/err" ] || fail "repo vectors: stderr not empty: $(head -c 300 "$tmp/err")"
 
 # The shared conformance suite: 128 vectors.
@@ -52,20 +52,20 @@ grep -q '"hifp_pay": 1435.86' "$tmp/vectors/000-wrong.json" || fail "could not p
 cp "$v000" "$tmp/vectors/001-right.json"
 out=$(timeout 30 "$yibao" conformance "$tmp/vectors"); rc=$?
 [ "$rc" -eq 1 ] || fail "wrong figure: exit $rc, want 1"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/vectors/000-wrong.json: step 0: setlinfo.hifp_pay: expected 1435.86, got 1435.85$" \
+grep -q "^FAIL $tmp/vectors/000-wrong.json: step 0: setlinfo.hifp_pay: expected 1435.86, got 1435.85$" <<<"$out" \
     || fail "wrong figure: no FAIL line naming setlinfo.hifp_pay: $out"
-printf '%s\n' "$out" | grep -q "^PASS $tmp/vectors/001-right.json$" || fail "the right copy did not pass"
+grep -q "^PASS $tmp/vectors/001-right.json$" <<<"$out" || fail "the right copy did not pass"
 [ "$(printf '%s\n' "$out" | tail -n 1)" = "1 passed, 1 failed" ] || fail "wrong figure: last line"
 
 # A wrong state figure and a wrong expected error are named too.
 sed 's/"cat_burden": 1773.15/"cat_burden": 1773.16/' "$v000" > "$tmp/vectors/000-wrong.json"
 out=$(timeout 30 "$yibao" conformance "$tmp/vectors/000-wrong.json"); rc=$?
 [ "$rc" -eq 1 ] || fail "wrong state: exit $rc"
-printf '%s\n' "$out" | grep -q "state.cat_burden: expected 1773.16, got 1773.15" || fail "wrong state: $out"
+grep -q "state.cat_burden: expected 1773.16, got 1773.15" <<<"$out" || fail "wrong state: $out"
 sed 's/"expect": {/"expect": {"error": "E_DUP_LINE",/' "$v000" > "$tmp/vectors/000-wrong.json"
 out=$(timeout 30 "$yibao" conformance "$tmp/vectors/000-wrong.json"); rc=$?
 [ "$rc" -eq 1 ] || fail "wrong error: exit $rc"
-printf '%s\n' "$out" | grep -q "step 0: expected E_DUP_LINE, got success" || fail "wrong error: $out"
+grep -q "step 0: expected E_DUP_LINE, got success" <<<"$out" || fail "wrong error: $out"
 
 [ $status -eq 0 ] && echo "t_conformance: ok"
 exit $status

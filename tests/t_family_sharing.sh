@@ -105,5 +105,5 @@ stop_server
 
 out=$(y check) || fail "check: $out"
 out=$(y check --deep) || fail "check --deep: $out"
-echo "$out" | grep -q "check --deep ok: 7 settlements settled again" || fail "check --deep: $out"
+grep -q "check --deep ok: 7 settlements settled again" <<<"$out" || fail "check --deep: $out"
 echo "t_family_sharing ($SVC_BACKEND): ok"

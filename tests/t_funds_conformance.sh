@@ -32,21 +32,21 @@ out=$(timeout 120 "$yibao" conformance "$funds/vectors" 2>"$tmp/err"); rc=$?
 [ "$rc" -eq 0 ] || fail "funds vectors: exit $rc"
 [ "$(printf '%s\n' "$out" | tail -n 1)" = "222 passed, 0 failed" ] \
     || fail "funds vectors: last line '$(printf '%s\n' "$out" | tail -n 1)', want '222 passed, 0 failed'"
-! printf '%s\n' "$out" | grep -q 'not run' || fail "funds vectors: a 'not run' line"
+! grep -q 'not run' <<<"$out" || fail "funds vectors: a 'not run' line"
 [ "$(printf '%s\n' "$out" | grep -c '^NOTRUN ')" -eq 0 ] || fail "NOTRUN lines"
-! printf '%s\n' "$out" | grep -q '^FAIL ' || fail "a FAIL line: $(printf '%s\n' "$out" | grep '^FAIL ' | head -3)"
+! grep -q '^FAIL ' <<<"$out" || fail "a FAIL line: $(printf '%s\n' "$out" | grep '^FAIL ' | head -3)"
 [ ! -s "$tmp/err" ] || fail "stderr not empty: $(head -c 300 "$tmp/err")"
 
 # Per kind: every vector of a built kind is a PASS line; there is no other.
 for f in "$funds"/vectors/*.json; do
     kind=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("kind") or ("family_sharing" if "holders" in d else "settlement"))' "$f")
     line=$(printf '%s\n' "$out" | grep -F " $f" | head -n 1)
-    if printf '%s' "$kind" | grep -Eqx "$built"; then
+    if grep -Eqx "$built" <<<"$kind"; then
         [ "${line%% *}" = "PASS" ] || fail "$kind vector not passed: $line"
     else
         [ "$kind" = "family_sharing" ] || fail "a vector of kind $kind is neither built nor family sharing"
         [ "${line%% *}" = "NOTRUN" ] || fail "$kind vector not reported as not run: $line"
-        printf '%s' "$line" | grep -q "unsupported kind" || fail "NOTRUN line does not say why: $line"
+        grep -q "unsupported kind" <<<"$line" || fail "NOTRUN line does not say why: $line"
     fi
     echo "$kind" >> "$tmp/kinds"
 done
@@ -71,15 +71,15 @@ json.dump(d, open(sys.argv[1] + "/broken.json", "w"))
 PY
 out=$(timeout 30 "$yibao" conformance "$tmp/funds/vectors"); rc=$?
 [ "$rc" -eq 1 ] || fail "wrong copies: exit $rc, want 1"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/a-wrong-figure.json: employer: expected 216.01, got 216.00$" \
+grep -q "^FAIL $tmp/funds/vectors/a-wrong-figure.json: employer: expected 216.01, got 216.00$" <<<"$out" \
     || fail "wrong figure not named: $out"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/b-wrong-error.json: expected E_DUP_MONTH, got success$" \
+grep -q "^FAIL $tmp/funds/vectors/b-wrong-error.json: expected E_DUP_MONTH, got success$" <<<"$out" \
     || fail "wrong error not named: $out"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: expected success, got E_POLICY (.*base_ceiling" \
+grep -q "^FAIL $tmp/funds/vectors/c-broken-policy.json: expected success, got E_POLICY (.*base_ceiling" <<<"$out" \
     || fail "broken policy not E_POLICY: $out"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/d-wrong-mulaid.json: step 0: setlinfo.acct_mulaid_pay: expected 2150.16, got 2150.15$" \
+grep -q "^FAIL $tmp/funds/vectors/d-wrong-mulaid.json: step 0: setlinfo.acct_mulaid_pay: expected 2150.16, got 2150.15$" <<<"$out" \
     || fail "wrong acct_mulaid_pay not named: $out"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/funds/vectors/e-wrong-holder.json: step 0: holders_after.P0002: expected 2849.84, got 2849.85$" \
+grep -q "^FAIL $tmp/funds/vectors/e-wrong-holder.json: step 0: holders_after.P0002: expected 2849.84, got 2849.85$" <<<"$out" \
     || fail "wrong holder balance not named: $out"
 [ "$(printf '%s\n' "$out" | tail -n 1)" = "0 passed, 5 failed" ] || fail "wrong copies: last line"
 
@@ -107,10 +107,10 @@ for name, n, expect in [("b-limit", 4096, {"F": 4096.0, "reward": 2.0, "due": 40
 PY
 out=$(timeout 30 "$yibao" conformance "$tmp/pay/vectors"); rc=$?
 [ "$rc" -eq 1 ] || fail "payment copies: exit $rc, want 1"
-printf '%s\n' "$out" | grep -q "^FAIL $tmp/pay/vectors/a-wrong-dip-due.json: institutions.H1.due: expected 16270.79, got 16270.78$" \
+grep -q "^FAIL $tmp/pay/vectors/a-wrong-dip-due.json: institutions.H1.due: expected 16270.79, got 16270.78$" <<<"$out" \
     || fail "wrong DIP due not named: $out"
-printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/b-limit.json$" || fail "4096 settlements: $out"
-printf '%s\n' "$out" | grep -q "^PASS $tmp/pay/vectors/c-over-limit.json$" || fail "4097 settlements: $out"
+grep -q "^PASS $tmp/pay/vectors/b-limit.json$" <<<"$out" || fail "4096 settlements: $out"
+grep -q "^PASS $tmp/pay/vectors/c-over-limit.json$" <<<"$out" || fail "4097 settlements: $out"
 
 # Settlement vectors and funds vectors together: the counts add up.
 out=$(timeout 120 "$yibao" conformance "$YIBAO_SHARED/conformance/vectors" "$funds/vectors"); rc=$?

@@ -50,17 +50,17 @@ f=$(file "1301-$gen-A" | jq -r .output.file_content)
 [ "$(echo "$f" | head -1)" = "$(printf 'med_list_codg\thilist_name\tlist_type\tmed_chrgitm_type\tchrgitm_lv\tselfpay_prop\tpric_uplmt_amt\tvali_flag')" ] ||
     fail "1301 header: $f"
 # class A 0, class C 1, class B its own share; a cap, or 999999 for none
-echo "$f" | grep -qxP 'XA02\tnifedipine tablet 10mg\t101\t09\t01\t0.0\t12.5\t1' || fail "1301 XA02: $f"
-echo "$f" | grep -qxP 'XB02\timported antibiotic injection\t101\t09\t02\t0.2\t999999.0\t1' || fail "1301 XB02: $f"
-echo "$f" | grep -qxP 'XC01\timported nutrition supplement\t101\t09\t03\t1.0\t999999.0\t1' || fail "1301 XC01: $f"
+grep -qxP 'XA02\tnifedipine tablet 10mg\t101\t09\t01\t0.0\t12.5\t1' <<<"$f" || fail "1301 XA02: $f"
+grep -qxP 'XB02\timported antibiotic injection\t101\t09\t02\t0.2\t999999.0\t1' <<<"$f" || fail "1301 XB02: $f"
+grep -qxP 'XC01\timported nutrition supplement\t101\t09\t03\t1.0\t999999.0\t1' <<<"$f" || fail "1301 XC01: $f"
 # the kind decides the list, not the code: XA09 is a service, MB01 a material
 f=$(file "1305-$gen-A" | jq -r .output.file_content)
-echo "$f" | grep -qxP 'XA09\titem whose price cap is zero\t201\t09\t01\t0.0\t0.0\t1' || fail "1305 XA09: $f"
+grep -qxP 'XA09\titem whose price cap is zero\t201\t09\t01\t0.0\t0.0\t1' <<<"$f" || fail "1305 XA09: $f"
 f=$(file "1306-$gen-A" | jq -r .output.file_content)
-echo "$f" | grep -qxP 'MB01\tcoronary stent\t301\t14\t02\t0.3\t5000.0\t1' || fail "1306 MB01: $f"
+grep -qxP 'MB01\tcoronary stent\t301\t14\t02\t0.3\t5000.0\t1' <<<"$f" || fail "1306 MB01: $f"
 f=$(file "1307-$gen-A" | jq -r .output.file_content)
-echo "$f" | grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2020\t1500.00' || fail "1307: $f"
-echo "$f" | grep -qxP 'F20\t\tdeductible_waived_prefix\t440900\t310\t2020\t' || fail "1307 F20: $f"
+grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2020\t1500.00' <<<"$f" || fail "1307: $f"
+grep -qxP 'F20\t\tdeductible_waived_prefix\t440900\t310\t2020\t' <<<"$f" || fail "1307 F20: $f"
 # the version the client holds: nothing newer, an empty file
 a=$(call H3 1301 "{\"data\":{\"ver\":\"$gen\"}}"); expect_ok "$a"
 expect_field "$a" .output.file_qury_no "1301-$gen-E"; expect_field "$a" .output.data_cnt 0
@@ -78,7 +78,7 @@ a=$(file "1301-$gen-A"); expect_err "$a" "^input.fsDownloadIn.file_qury_no: '130
 gen=$((gen + 1))
 a=$(call H3 1301 '{"data":{"ver":"0"}}'); expect_field "$a" .output.file_qury_no "1301-$gen-A"
 f=$(file "1301-$gen-A" | jq -r .output.file_content)
-echo "$f" | grep -qxP 'XA01\tamoxicillin capsule 0.25g\t101\t09\t01\t0.0\t999999.0\t1' || fail "1301 renamed XA01: $f"
+grep -qxP 'XA01\tamoxicillin capsule 0.25g\t101\t09\t01\t0.0\t999999.0\t1' <<<"$f" || fail "1301 renamed XA01: $f"
 
 # ---- paged queries -----------------------------------------------------------
 # page INFNO NUM SIZE [HILIST_CODE]
@@ -172,9 +172,9 @@ a=$(recon P1 57.60 0 2); expect_field "$a" .output.fileinfo.stmt_rslt 1
 expect_field "$a" .output.fileinfo.diff_medfee_sumamt 28.8; expect_field "$a" .output.fileinfo.diff_fixmedins_setl_cnt 1
 f=$(file "3202-$day-$day" P1); expect_ok "$f"; expect_field "$f" .output.data_cnt 3
 c=$(echo "$f" | jq -r .output.file_content)
-echo "$c" | grep -qxP "$setl\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0001" || fail "3202 line of $setl: $c"
-echo "$c" | grep -qxP "$revoke\t\tP0002\t-28.80\t0.00\t-28.80\t0.00\t1\t$setl\t.*" || fail "3202 revoke line: $c"
-echo "$c" | grep -qxP "$setl2\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0002" || fail "3202 line of $setl2: $c"
+grep -qxP "$setl\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0001" <<<"$c" || fail "3202 line of $setl: $c"
+grep -qxP "$revoke\t\tP0002\t-28.80\t0.00\t-28.80\t0.00\t1\t$setl\t.*" <<<"$c" || fail "3202 revoke line: $c"
+grep -qxP "$setl2\t\tP0002\t28.80\t0.00\t28.80\t0.00\t0\t0\tP1RX0002" <<<"$c" || fail "3202 line of $setl2: $c"
 # another institution's detail holds none of P1's settlements
 f=$(file "3202-$day-$day" H3); expect_field "$f" .output.data_cnt 0
 a=$(recon P1 28.80 0 1 F-OF-9101); expect_err "$a" "^input.data.file_qury_no: detail files uploaded by 9101 are not served"
@@ -194,8 +194,8 @@ until a=$(call H3 1307 '{"data":{"ver":"0"}}') && [ "$(echo "$a" | jq -r .output
     sleep 0.2 # the server reloads the registry when it sees the new generation
 done
 f=$(file "1307-$gen-A" | jq -r .output.file_content)
-echo "$f" | grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2099\t1500.00' || fail "1307 2099 in force: $f"
-echo "$f" | grep -q '2099\t1600.00' && fail "1307 lists the 2099 version not in force yet: $f"
+grep -qxP 'M01600\t\tspecial_disease\t440900\t390\t2099\t1500.00' <<<"$f" || fail "1307 2099 in force: $f"
+grep -q '2099\t1600.00' <<<"$f" && fail "1307 lists the 2099 version not in force yet: $f"
 stop_server
 out=$("$YIBAO" check --db "$db") || fail "check: $out"
 echo "t_service_catalog ($SVC_BACKEND): ok"

@@ -32,13 +32,13 @@ sign_in H3
 out=$(python3 "$clients" flood "$url" 64)
 other=$(echo "$out" | grep -v -E '^[0-9]+ (200 auth: header x-tif-paasid missing|reset )$' || true)
 [ -z "$other" ] || fail "unauthenticated flood: an answer other than the refusal: $out"
-echo "$out" | grep -q "auth: header x-tif-paasid missing" || fail "unauthenticated flood not refused: $out"
+grep -q "auth: header x-tif-paasid missing" <<<"$out" || fail "unauthenticated flood not refused: $out"
 peak=$(mem_mb VmHWM)
 [ "$peak" -lt "$peak_max" ] || fail "unauthenticated flood: the server's peak memory is $peak MB (bound $peak_max)"
 
 # ---- with credentials: parsed, refused, and the memory given back ----------
 out=$(python3 "$clients" flood "$url" 64 "$paasid_H3" "$token_H3")
-echo "$out" | grep -q "body: must be a JSON object" || fail "signed flood: $out"
+grep -q "body: must be a JSON object" <<<"$out" || fail "signed flood: $out"
 peak=$(mem_mb VmHWM)
 [ "$peak" -lt "$signed_peak_max" ] || fail "signed flood: the server's peak memory is $peak MB (bound $signed_peak_max)"
 # the last answers' memory is given back as they are sent: wait for it (bounded)

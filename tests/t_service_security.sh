@@ -36,7 +36,7 @@ for f in "$db" "$db-wal"; do
 done
 # --token-file: the token in a new 0600 file, not on stdout
 out=$("$YIBAO" credential issue H0 --db "$db" --token-file "$work/h0.token")
-! echo "$out" | grep -q '^token=' || fail "--token-file still printed the token: $out"
+! grep -q '^token=' <<<"$out" || fail "--token-file still printed the token: $out"
 [ "$(stat -c %a "$work/h0.token")" = 600 ] || fail "token file mode"
 
 # ---- yibao sign: no token on the command line ------------------------------
