@@ -60,7 +60,7 @@
 #define POINTS_MAX 100000        /* write points of one scenario */
 /* Under the sanitizers a SQLite run costs about three times as much and
  * the release build already takes every write point: the sanitizer build
- * samples every FAULTS_SAN_STRIDE-th (FAULTS_FULL=1 takes every one), so
+ * samples every FAULTS_SQLITE_STRIDE-th (FAULTS_FULL=1 takes every one), so
  * what it adds, the fault paths checked for memory errors, stays in make
  * test at a third of the time. */
 #if defined(__SANITIZE_ADDRESS__)
