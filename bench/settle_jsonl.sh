@@ -9,9 +9,11 @@
 # city's registry (SQLite). Each of RUNS rounds runs, one after the other,
 # year, settle, and settle SIGKILLed twice (at 1/3 and 2/3 of its answers,
 # chosen by its output) and run again to the end (its time: the three
-# runs' total); the medians are compared, by wall-clock time of the whole
-# commands. After each killed sequence the journal must hold each bill
-# exactly once, and after the last `yibao check` must pass. Prints a
+# runs' total), all three with `--answers FILE`, so that each run continues
+# after the last line answered there; the medians are compared, by
+# wall-clock time of the whole commands. After each killed sequence the
+# journal must hold each bill exactly once, the answers file one answer per
+# line in order, and after the last `yibao check` must pass. Prints a
 # markdown section; diagnostics on
 # stderr. SETTLE_BILLS=100000 SETTLE_PERSONS=12000 RUNS=1 for a quick run.
 set -euo pipefail
@@ -52,10 +54,10 @@ killed() { # RUN
     echo "settle_jsonl: run $1: settle killed twice and restarted" >&2
     local total=0 part pid at rc t0
     kills=(); parts=()
+    : >"$work/kill.out"
     for part in 1 2 3; do
-        : >"$work/kill.out"
         t0=$(now)
-        "$yibao" settle --db "$work/kill.db" "$work/bills.jsonl" >"$work/kill.out" 2>"$work/kill.err" &
+        "$yibao" settle --db "$work/kill.db" --answers "$work/kill.out" "$work/bills.jsonl" 2>"$work/kill.err" &
         pid=$!
         if [ "$part" -lt 3 ]; then
             at=$((bills * part / 3))
@@ -75,6 +77,10 @@ killed() { # RUN
     summary=$(tail -1 "$work/kill.err")
     once=$(settlements "$work/kill.db")
     [ "$once" = "$bills $bills" ] || { echo "settle_jsonl: after the kills the journal holds $once" >&2; exit 1; }
+    # the answers file: each line answered once, in order
+    [ "$(wc -l <"$work/kill.out")" = "$bills" ] || { echo "settle_jsonl: the answers file has $(wc -l <"$work/kill.out") lines" >&2; exit 1; }
+    [ "$(tail -c 200 "$work/kill.out" | grep -o '"input_line":[0-9]*}$')" = "\"input_line\":$bills}" ] ||
+        { echo "settle_jsonl: the answers file does not end with line $bills" >&2; exit 1; }
 }
 
 year_t=(); settle_t=(); kill_t=()
@@ -119,7 +125,7 @@ Load average $load_before before, $load_after after (2 shared cores; other build
 |---|---:|---:|---|
 | \`yibao-bench year --persons $persons --seed 1 --bills $bills --db D\` | $year_med s | $yr bills/s | ${year_t[*]} |
 | \`yibao settle --db D bills.jsonl > answers.jsonl\` | $settle_med s | $sr bills/s | ${settle_t[*]} |
-| the same, SIGKILLed at 1/3 and 2/3 and run again to the end (3 runs, total) | $kill_med s | $kr bills/s | ${kill_t[*]} (the last: ${parts[*]}; killed after ${kills[*]} answers) |
+| \`yibao settle --db D --answers answers.jsonl bills.jsonl\`, SIGKILLed at 1/3 and 2/3 of the answers and run again to the end (3 runs, total; each continues after the last line answered in the file) | $kill_med s | $kr bills/s | ${kill_t[*]} (the last: ${parts[*]}; killed after ${kills[*]} answers) |
 
 settle / year: $(echo "scale=2; $sr / $yr" | bc) uninterrupted, $(echo "scale=2; $kr / $yr" | bc) killed twice and restarted
 (goal: at least 0.80). After the kills: $once (settlements, distinct msgids) in the journal for $bills bills;

@@ -12,8 +12,12 @@
 # 130, with exactly the answered bills in the journal; bad lines are named
 # FILE:LINE: field; a bill settled twice without a msgid is answered by its
 # first settlement; standard input; a progress line only on a terminal
-# (script(1) gives the command a pty). With YIBAO_PG_URI, a shorter run
-# killed once on PostgreSQL.
+# (script(1) gives the command a pty). --answers FILE: killed twice, the
+# runs append to FILE and each continues after the last line answered
+# there: FILE ends with each line answered once, in order; the answers of
+# another file, a file that is not answers and one bill are refused with
+# nothing changed. With YIBAO_PG_URI, a shorter run killed once on
+# PostgreSQL, with --answers.
 set -uo pipefail
 : "${YIBAO:?YIBAO must name the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -88,6 +92,60 @@ grep -q "^settle: $n bills in .*: $((n - in_journal[2])) settled, ${in_journal[2
     fail "run 3's answers do not name $n distinct settlements"
 # the msgids derived from content: bill- and 56 hex digits
 grep -q '"msgid":"bill-[0-9a-f]\{56\}"' "$work/kill.out.3" || fail "no derived msgid in the answers"
+
+# ---- --answers FILE: killed twice, each line answered once in FILE ----
+# The runs append to one answers file; a run started again continues after
+# the last line answered there (a partial line cut off), finds in the
+# journal what the killed run committed but had not written out, and
+# settles the rest: FILE ends with one answer per line, in order.
+db=$work/answers.db
+new_store "$db" || fail "store set-up (--answers)"
+ans=$work/answers.jsonl
+for run in 1 2; do
+    at=$((run == 1 ? n / 4 : n * 3 / 5))
+    "$YIBAO" settle --db "$db" --answers "$ans" "$work/bills.jsonl" 2>"$work/ans.err.$run" &
+    pid=$!
+    wait_lines "$ans" "$at" "$pid" || fail "--answers run $run ended before $at answers"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+done
+"$YIBAO" settle --db "$db" --answers "$ans" "$work/bills.jsonl" 2>"$work/ans.err.3"
+rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "--answers: the run to the end exited $rc: $(tail -3 "$work/ans.err.3")"
+grep -q '^settle: continued after line [0-9]*, answered by an earlier run$' "$work/ans.err.3" ||
+    fail "--answers: run 3 did not continue: $(cat "$work/ans.err.3")"
+python3 - "$ans" "$n" <<'PY' || fail "--answers: the answers file"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[-1] == "", "a partial last line"
+got = [json.loads(l)["input_line"] for l in lines[:-1]]
+assert got == list(range(1, int(sys.argv[2]) + 1)), "input lines %d..%d, %d answers" % (got[0], got[-1], len(got))
+PY
+[ "$(settlements "$db")" = "$n $n" ] || fail "--answers: journal $(settlements "$db") for $n bills"
+"$YIBAO" check --db "$db" >/dev/null 2>&1 || fail "--answers: check"
+# a complete answers file: a run again answers nothing more
+"$YIBAO" settle --db "$db" --answers "$ans" "$work/bills.jsonl" 2>"$work/ans.err.4" || fail "--answers: run again"
+grep -q "^settle: 0 bills in" "$work/ans.err.4" || fail "--answers: run again: $(cat "$work/ans.err.4")"
+[ "$(wc -l <"$ans")" = "$n" ] || fail "--answers: run again wrote more"
+# refused, nothing changed: the answers of another file, a file that is
+# not answers, one bill
+head -100 "$work/bills.jsonl" | tail -50 >"$work/other.jsonl"
+sum=$(cksum <"$ans")
+"$YIBAO" settle --db "$db" --answers "$ans" "$work/other.jsonl" 2>"$work/ans.err.5"
+[ $? = 2 ] || fail "--answers of another file: not exit 2"
+grep -q "not the answers of this file" "$work/ans.err.5" || fail "--answers of another file: $(cat "$work/ans.err.5")"
+[ "$(cksum <"$ans")" = "$sum" ] || fail "--answers of another file changed it"
+printf 'settle_id,amount\n1,2\n' >"$work/notanswers.csv"
+"$YIBAO" settle --db "$db" --answers "$work/notanswers.csv" "$work/bills.jsonl" 2>"$work/ans.err.6"
+[ $? = 2 ] || fail "--answers on a CSV: not exit 2"
+grep -q "^yibao: --answers $work/notanswers.csv: its last line is not an answer" "$work/ans.err.6" ||
+    fail "--answers on a CSV: $(cat "$work/ans.err.6")"
+[ "$(cat "$work/notanswers.csv")" = $'settle_id,amount\n1,2' ] || fail "--answers changed the CSV"
+head -1 "$work/bills.jsonl" >"$work/one.json"
+"$YIBAO" settle --db "$db" --answers "$work/one.out" "$work/one.json" 2>"$work/ans.err.7"
+[ $? = 2 ] || fail "--answers with one bill: not exit 2"
+grep -q "for a file of one bill a line" "$work/ans.err.7" || fail "--answers with one bill: $(cat "$work/ans.err.7")"
+[ "$(settlements "$db")" = "$n $n" ] || fail "--answers refusals changed the journal"
 
 # ---- a resumed run answers the settled lines from the journal ----
 # Every third of the first 3000 lines settled first (not a prefix), then the
@@ -209,17 +267,19 @@ if [ -n "${YIBAO_PG_URI:-}" ]; then
     uri="${YIBAO_PG_URI%/*}/$pgdb"
     head -3000 "$work/bills.jsonl" >"$work/pg.jsonl"
     new_store "$uri" || fail "PostgreSQL store set-up"
-    "$YIBAO" settle --db "$uri" "$work/pg.jsonl" >"$work/pg.out.1" 2>/dev/null &
+    "$YIBAO" settle --db "$uri" --answers "$work/pg.out" "$work/pg.jsonl" 2>/dev/null &
     pid=$!
-    wait_lines "$work/pg.out.1" 1000 "$pid" || fail "PostgreSQL: ended before 1000 answers"
+    wait_lines "$work/pg.out" 1000 "$pid" || fail "PostgreSQL: ended before 1000 answers"
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
-    "$YIBAO" settle --db "$uri" "$work/pg.jsonl" >"$work/pg.out.2" 2>"$work/pg.err"
+    "$YIBAO" settle --db "$uri" --answers "$work/pg.out" "$work/pg.jsonl" 2>"$work/pg.err"
     rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "PostgreSQL: exit $rc: $(cat "$work/pg.err")"
     "$YIBAO" check --db "$uri" >/dev/null || fail "PostgreSQL: check"
     got=$(psql -qtA "$uri" -c "SELECT count(*) || ' ' || count(DISTINCT req_hash) FROM journal WHERE kind = 1")
     [ "$got" = "3000 3000" ] || fail "PostgreSQL: journal $got for 3000 bills"
+    [ "$(jq -r .input_line "$work/pg.out" | tr '\n' ' ')" = "$(seq -s ' ' 1 3000) " ] ||
+        fail "PostgreSQL: the answers file does not answer lines 1..3000 once each"
 fi
 
 [ "$status" = 0 ] && echo "t_settle_batch: ok ($n bills)"

@@ -142,7 +142,8 @@ static char *read_whole(struct bills_input *input, size_t *len) {
     return data;
 }
 
-static int settle_from(const char *db, struct bills_input *input, const char *msgid) {
+static int settle_from(const char *db, struct bills_input *input, const char *msgid,
+                       const char *answers) {
     if (read_pending(input, 0) != 0) {
         fprintf(stderr, "yibao: %s: no bill\n", input->name);
         return EXIT_BAD_INPUT;
@@ -153,7 +154,12 @@ static int settle_from(const char *db, struct bills_input *input, const char *ms
         fprintf(stderr, "yibao: --msgid names one bill; %s has one bill a line\n", input->name);
         return EXIT_BAD_INPUT;
     }
-    if (jsonl) return settle_batch(db, input);
+    if (!jsonl && answers != NULL) {
+        fprintf(stderr, "yibao: --answers is for a file of one bill a line; %s holds one bill\n",
+                input->name);
+        return EXIT_BAD_INPUT;
+    }
+    if (jsonl) return settle_batch(db, input, answers);
     size_t len = 0;
     char *data = read_whole(input, &len);
     int rc = EXIT_BAD_INPUT;
@@ -167,11 +173,12 @@ static int settle_from(const char *db, struct bills_input *input, const char *ms
 }
 
 int cmd_settle_db(int argc, char **argv) {
-    const char *db = NULL, *msgid = NULL, *path = NULL;
+    const char *db = NULL, *msgid = NULL, *path = NULL, *answers = NULL;
     bool bad = false;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_option(argc, argv, &i, "--db", &db, &bad) ||
-            cli_option(argc, argv, &i, "--msgid", &msgid, &bad))
+            cli_option(argc, argv, &i, "--msgid", &msgid, &bad) ||
+            cli_option(argc, argv, &i, "--answers", &answers, &bad))
             continue;
         if (path != NULL || (argv[i][0] == '-' && argv[i][1] != '\0')) {
             fprintf(stderr, "yibao settle: unexpected argument '%s'\n", argv[i]);
@@ -195,7 +202,7 @@ int cmd_settle_db(int argc, char **argv) {
     }
     struct stat st;
     if (fstat(fileno(input.in), &st) == 0 && S_ISREG(st.st_mode)) input.size = st.st_size;
-    int rc = settle_from(db, &input, msgid);
+    int rc = settle_from(db, &input, msgid, answers);
     free(input.pending[0]);
     free(input.pending[1]);
     if (!from_stdin) fclose(input.in);

@@ -35,10 +35,12 @@ static const struct cli_command commands[] = {
      "usage: yibao settle --policy P --catalog C --institutions INST.json --person PERSON.json\n"
      "                    [--state STATE.json] [--brief] [--explain [--json]] BILL.json|-\n"
      "       yibao settle --db PATH [--msgid ID] BILL.json|-\n"
-     "       yibao settle --db PATH BILLS.jsonl|-\n"
+     "       yibao settle --db PATH [--answers FILE] BILLS.jsonl|-\n"
      "(- reads standard input; --db from YIBAO_DB unless --policy is given; without a msgid\n"
      " a bill gets one derived from its content; a file of one bill a line is settled in\n"
      " batches: exit 0 all settled, 1 some refused, 2 bad lines, 130 stopped by Ctrl-C;\n"
+     " --answers FILE appends the answers to FILE and, run again after an interruption,\n"
+     " continues after the last line answered there;\n"
      " --explain: the brief line, then each step and each fee line's split, as text,\n"
      " or with --json as JSON lines {\"step\", \"text\"} before the result)\n",
      NULL, CLI_DB_UNLESS_POLICY},

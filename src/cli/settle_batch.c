@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/progress.h"
+#include "cli/settle_answers.h"
 #include "cli/settle_batch.h"
 #include "cli/store_cli.h"
 #include "codec/codec.h"
@@ -80,6 +81,8 @@ struct run {
     size_t line_cap;
     int64_t settled, replayed, refused, bad, failed;
     int64_t last_answered; /* the input line of the last bill answered */
+    FILE *out;             /* the answers: standard output or --answers FILE */
+    struct answers_file answers;
     bool stdout_tty;
     struct progress progress;
 };
@@ -110,7 +113,7 @@ static void slot_finish(struct run *run, struct slot *slot) {
     if (r->status != STORE_DONE)
         snprintf(where, sizeof where, "%s:%" PRId64, run->input->name, slot->input_line);
     if (run->stdout_tty || r->status != STORE_DONE) progress_clear(&run->progress);
-    store_cli_print_at(stdout, run->store, r, where, slot->input_line);
+    store_cli_print_at(run->out, run->store, r, where, slot->input_line);
 }
 
 /* The next line (the pending ones first): 0, or 1 at the end. */
@@ -313,9 +316,40 @@ static void pump(struct run *run) {
     }
 }
 
+/* With an answers file from an earlier run of this file: its lines up to
+ * the last one answered there are read and passed over (the answers file
+ * holds their answers, the journal their effects), the last of them
+ * decoded to check that the answers belong to this file. 0, or -1 after
+ * saying why. */
+static int skip_answered(struct run *run) {
+    const struct answers_file *a = &run->answers;
+    const char *text = NULL;
+    size_t len = 0;
+    int64_t number = 0;
+    assert(a->last_line > 0);
+    while (number < a->last_line && next_line(run, &text, &len, &number) == 0) {
+    }
+    struct slot *slot = &run->slots[0];
+    if (number == a->last_line && slot_fill(run, slot, text, len, number) &&
+        strcmp(slot->req.msgid, a->last_msgid) == 0) {
+        run->last_answered = number;
+        return 0;
+    }
+    progress_clear(&run->progress);
+    fprintf(stderr,
+            "yibao: --answers: its last answer is of line %" PRId64
+            ", msgid %s, and %s line %" PRId64 " %s: not the answers of this file\n",
+            a->last_line, a->last_msgid, run->input->name, a->last_line,
+            number < a->last_line ? "does not exist" : "is another bill");
+    return -1;
+}
+
 static int summary(struct run *run, double seconds) {
     int64_t answered = run->settled + run->replayed + run->refused;
     progress_finish(&run->progress);
+    if (run->answers.last_line > 0)
+        fprintf(stderr, "settle: continued after line %" PRId64 ", answered by an earlier run\n",
+                run->answers.last_line);
     fprintf(stderr,
             "settle: %" PRId64 " bills in %.1f s (%.0f/s): %" PRId64 " settled, %" PRId64
             " replayed, %" PRId64 " refused, %" PRId64 " bad lines\n",
@@ -332,7 +366,7 @@ static int summary(struct run *run, double seconds) {
     return run->refused > 0 ? EXIT_CHECK_FAILED : 0;
 }
 
-static int run_open(struct run *run, const char *db) {
+static int run_open(struct run *run, const char *db, const char *answers_path) {
     struct store_err err = {{0}};
     run->doc = cli_json_doc();
     run->scratch = calloc(BILL_LINES_MAX, sizeof *run->scratch);
@@ -350,6 +384,9 @@ static int run_open(struct run *run, const char *db) {
         return fprintf(stderr, "yibao: out of memory\n"), -1;
     run->store = store_cli_open(db, STORE_MODE_EXISTING);
     if (run->store == NULL) return -1;
+    /* after the store opened: a refused store leaves no answers file */
+    if (answers_path != NULL && answers_open(answers_path, run->doc, &run->answers) != 0) return -1;
+    if (answers_path != NULL) run->out = run->answers.out;
     if (commitq_start(run->store, BATCH_MAX, &run->q, &err) != 0)
         return fprintf(stderr, "yibao: %s\n", err.msg), -1;
     run->resuming = true;
@@ -357,21 +394,23 @@ static int run_open(struct run *run, const char *db) {
     return 0;
 }
 
-int settle_batch(const char *db, struct bills_input *input) {
+int settle_batch(const char *db, struct bills_input *input, const char *answers_path) {
     assert(db != NULL && input != NULL && input->pending[0] != NULL);
     static char out_buffer[SETTLE_STDOUT_BUFFER_BYTES];
     struct run run;
     memset(&run, 0, sizeof run);
     run.input = input;
-    run.stdout_tty = isatty(STDOUT_FILENO) == 1;
-    if (!run.stdout_tty) setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+    run.out = stdout;
+    run.stdout_tty = answers_path == NULL && isatty(STDOUT_FILENO) == 1;
     int rc = EXIT_BAD_INPUT;
-    if (run_open(&run, db) == 0) {
+    int opened = run_open(&run, db, answers_path);
+    if (opened == 0 && !run.stdout_tty) setvbuf(run.out, out_buffer, _IOFBF, sizeof out_buffer);
+    if (opened == 0 && (run.answers.last_line == 0 || skip_answered(&run) == 0)) {
         progress_catch_signals();
         progress_start(&run.progress, "settle", "bills");
         double start = progress_now();
         pump(&run);
-        if (fflush(stdout) != 0) run.failed++;
+        if (fflush(run.out) != 0) run.failed++;
         rc = summary(&run, progress_now() - start);
     }
     looker_stop(&run.looker);
@@ -388,5 +427,9 @@ int settle_batch(const char *db, struct bills_input *input) {
     free(run.scratch);
     free(run.line);
     json_doc_free(run.doc);
+    if (run.answers.out != NULL && fclose(run.answers.out) != 0 && rc == 0) {
+        fprintf(stderr, "yibao: --answers %s: write error\n", answers_path);
+        rc = EXIT_BAD_INPUT;
+    }
     return rc;
 }

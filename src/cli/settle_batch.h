@@ -49,9 +49,12 @@ struct bills_input {
     int64_t bytes_read;
 };
 
-/* Settles every line of input through the commit queue of the store db.
- * Returns the exit status: 0 every bill settled or replayed, 1 some
- * refused, 2 bad lines or a storage failure, 128 + signal interrupted. */
-int settle_batch(const char *db, struct bills_input *input);
+/* Settles every line of input through the commit queue of the store db,
+ * its answers on standard output, or appended to answers_path (when not
+ * NULL) after the last line an earlier run answered there
+ * (settle_answers.h). Returns the exit status: 0 every bill settled or
+ * replayed, 1 some refused, 2 bad lines or a storage failure, 128 +
+ * signal interrupted. */
+int settle_batch(const char *db, struct bills_input *input, const char *answers_path);
 
 #endif
