@@ -47,6 +47,10 @@ head -n "$bills" "$work/city/bills.jsonl" >"$work/bills.jsonl"
 rm -f "$work/city/bills.jsonl" "$work/city/labels.jsonl"
 [ "$(wc -l <"$work/bills.jsonl")" = "$bills" ] || { echo "settle_jsonl: the city has fewer than $bills bills" >&2; exit 1; }
 
+# The kills watch the answers file's size (at/bills of the uninterrupted
+# run's answers file, answer_bytes): counting its lines at every poll read
+# up to a GB five times a second and took a core from the run it measured.
+answer_bytes=0
 # killed twice at 1/3 and 2/3 of the answers, then run to the end: the
 # three runs' total time in kill_t, each run's in parts
 killed() { # RUN
@@ -60,8 +64,8 @@ killed() { # RUN
         "$yibao" settle --db "$work/kill.db" --answers "$work/kill.out" "$work/bills.jsonl" 2>"$work/kill.err" &
         pid=$!
         if [ "$part" -lt 3 ]; then
-            at=$((bills * part / 3))
-            while [ "$(wc -l <"$work/kill.out")" -lt "$at" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+            at_bytes=$((answer_bytes * part / 3))
+            while [ "$(stat -c %s "$work/kill.out")" -lt "$at_bytes" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
             kill -KILL "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
             kills+=("$(wc -l <"$work/kill.out")")
@@ -99,6 +103,7 @@ for r in $(seq 1 "$runs"); do
     settle_t+=("$(elapsed "$t0" "$(now)")")
     [ "$rc" -le 1 ] || { echo "settle_jsonl: settle exited $rc: $(tail -2 "$work/settle.err")" >&2; exit 1; }
     [ "$(settlements "$work/settle.db")" = "$bills $bills" ] || { echo "settle_jsonl: journal $(settlements "$work/settle.db")" >&2; exit 1; }
+    answer_bytes=$(stat -c %s "$work/answers.jsonl")
     rm -f "$work/settle.db"* "$work/answers.jsonl"
     killed "$r"
     [ "$r" = "$runs" ] || rm -f "$work/kill.db"*
