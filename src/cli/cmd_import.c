@@ -123,11 +123,14 @@ static int parse(int argc, char **argv, const char **db, struct store_import_not
     return bad || *db == NULL || *kind == NULL || *count == 0 ? -1 : 0;
 }
 
-/* Episodes change what the persons' derived benefit values are: those
- * derived already (app/benefit.h) are derived again, so that `yibao
+/* Episodes and employee policies (grace and waiting months, minimum
+ * months, lump rate) change what the persons' derived benefit values are:
+ * those derived already (app/benefit.h) are derived again, so that `yibao
  * check` still finds them current. */
-static int rederive(struct store *store, const struct store_import_note *given) {
-    struct store_import_note note = {"yibao", "episodes imported: benefit start derived again"};
+static int rederive(struct store *store, const char *kind, const struct store_import_note *given) {
+    struct store_import_note note = {"yibao", strcmp(kind, "policy") == 0
+                                                  ? "policy imported: benefit values derived again"
+                                                  : "episodes imported: benefit values derived again"};
     if (given->operator_name != NULL) note = *given;
     struct app_benefit_run run = {.derived_only = true, .note = &note};
     struct app_benefit_out out;
@@ -161,7 +164,8 @@ int cmd_import(int argc, char **argv) {
     int rc = 0;
     for (int i = 0; i < count && rc == 0; i++)
         rc = import_one(store, kind, files[i], note.operator_name ? &note : NULL);
-    if (rc == 0 && strcmp(kind, "episodes") == 0) rc = rederive(store, &note);
+    if (rc == 0 && (strcmp(kind, "episodes") == 0 || strcmp(kind, "policy") == 0))
+        rc = rederive(store, kind, &note);
     free(files);
     store_close(store);
     return rc;
