@@ -128,9 +128,9 @@ static int parse(int argc, char **argv, const char **db, struct store_import_not
  * those derived already (app/benefit.h) are derived again, so that `yibao
  * check` still finds them current. */
 static int rederive(struct store *store, const char *kind, const struct store_import_note *given) {
-    struct store_import_note note = {"yibao", strcmp(kind, "policy") == 0
-                                                  ? "policy imported: benefit values derived again"
-                                                  : "episodes imported: benefit values derived again"};
+    struct store_import_note note = {
+        "yibao", strcmp(kind, "policy") == 0 ? "policy imported: benefit values derived again"
+                                             : "episodes imported: benefit values derived again"};
     if (given->operator_name != NULL) note = *given;
     struct app_benefit_run run = {.derived_only = true, .note = &note};
     struct app_benefit_out out;
