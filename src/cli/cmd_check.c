@@ -68,21 +68,21 @@ static int deep(struct store *store) {
 static void on_differs(void *ctx, const char *psn_no, const char *what) {
     char *first = ctx;
     assert(first != NULL && psn_no != NULL && what != NULL);
-    if (first[0] == '\0') snprintf(first, STORE_ERR_BYTES, "benefit: person %s: %s", psn_no, what);
+    if (first[0] == '\0')
+        snprintf(first, STORE_ERR_BYTES / 2, "benefit: person %.63s: %.170s", psn_no, what);
 }
 
 /* The derived benefit values (app/benefit.h) against a recomputation from
  * the episodes and the journal: 0 they hold, 1 a person's differ (err). */
 static int check_benefits(struct store *store, struct store_err *err) {
-    char first[STORE_ERR_BYTES] = "";
+    char first[STORE_ERR_BYTES / 2] = ""; /* the first person's, room left for the count */
     struct app_benefit_run run = {.ctx = first, .differs = on_differs};
     struct app_benefit_out out;
     if (app_benefit_verify(store, &run, &out, err) != 0) return -1;
     if (out.differ == 0) return 0;
     snprintf(err->msg, sizeof err->msg,
-             "%s (%lld persons differ; yibao derive-benefits writes them"
-             " again)",
-             first, (long long)out.differ);
+             "%.255s (%lld persons differ; yibao derive-benefits writes them again)", first,
+             (long long)out.differ);
     return 1;
 }
 
