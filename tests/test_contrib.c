@@ -547,7 +547,7 @@ static void test_benefit_derived(void **state) {
     assert_int_equal(retirement, -1);
     assert_false(benefit_episodes(eps, retired, 4, "110100", &start, &retirement));
     struct benefit_derived d;
-    assert_int_equal(benefit_derive(&p, eps, 3, 1, -1, "1", false, &d), FUNDS_OK);
+    assert_int_equal(benefit_derive(&p, eps, retired, 3, 1, -1, "1", false, &d), FUNDS_OK);
     assert_true(d.start.has_gap && d.start.gap_months == 8);
     assert_true(d.start.benefit_start == datetime_from_civil(2020, 10, 1, 0, 0, 0));
     assert_false(d.retired || d.contribution_short);
@@ -560,16 +560,30 @@ static void test_benefit_derived(void **state) {
     assert_true(benefit_episodes(r, rr, 2, "440900", &start, &retirement));
     assert_int_equal(start, 0);
     assert_int_equal(retirement, 1);
-    assert_int_equal(benefit_derive(&p, r, 2, start, retirement, "1", false, &d), FUNDS_OK);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "1", false, &d), FUNDS_OK);
     assert_true(d.retired && d.contribution_short);
     assert_int_equal(d.retirement.short_months, 60);
     assert_int_equal(d.retirement.lump_sum_fen, 60 * 48000);
     assert_true(d.start.benefit_start == datetime_from_civil(1995, 2, 1, 0, 0, 0));
-    assert_int_equal(benefit_derive(&p, r, 2, start, retirement, "1", true, &d), FUNDS_OK);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "1", true, &d), FUNDS_OK);
     assert_false(d.contribution_short);
-    assert_int_equal(benefit_derive(&p, r, 2, start, retirement, "2", false, &d), FUNDS_OK);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "2", false, &d), FUNDS_OK);
     assert_false(d.contribution_short); /* a woman needs 240 */
-    assert_int_equal(benefit_derive(&p, r, 2, start, retirement, "9", false, &d), FUNDS_E_CATEGORY);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "9", false, &d),
+                     FUNDS_E_CATEGORY);
+    /* a retiree transferred out: a retired episode open in another region
+     * is not contributed, so it neither counts nor refuses (E_BAD_DATES) */
+    struct episode t[3] = {
+        closed_episode(310, "440900", month_of(1985, 12), month_of(2015, 9)),
+        closed_episode(310, "440900", month_of(2015, 10), month_of(2020, 12)),
+        open_episode(310, "440100", month_of(2021, 1)),
+    };
+    bool tr[3] = {false, true, true};
+    assert_true(benefit_episodes(t, tr, 3, "440900", &start, &retirement));
+    assert_int_equal(retirement, 1);
+    assert_int_equal(benefit_derive(&p, t, tr, 3, start, retirement, "2", false, &d), FUNDS_OK);
+    assert_int_equal(d.retirement.total_months, 358);
+    assert_false(d.contribution_short);
 }
 
 /* A lump-sum record's body (contrib_rec.c): months last, pool = base x months. */

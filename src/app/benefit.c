@@ -12,7 +12,7 @@
 #include "app/contribute.h"
 #include "store/enrol_rows.h"
 
-#define BENEFIT_POLICY_YEARS_AHEAD 100 /* years after m searched for a policy with funding */
+#define BENEFIT_POLICY_YEARS 100 /* years after, then before, m searched for a policy */
 
 /* One stored episode, compact (a run holds every episode of the store). */
 struct held_episode {
@@ -61,11 +61,17 @@ static int episode_row(void *ctx, const struct store_enrol_row *row) {
 }
 
 /* The employee policy with funding of region for year, else the first
- * later year's: the years before the first policy imported are priced by
- * it. NULL: none. */
+ * later year's (the years before the first policy imported are priced by
+ * it), else the latest earlier year's (a year whose policy is not
+ * imported yet). A policy import derives the flagged persons again, so a
+ * new year's policy takes over. NULL: none within BENEFIT_POLICY_YEARS. */
 static const struct policy *policy_from(struct store *store, const char *region, int32_t year) {
     assert(store != NULL && region != NULL);
-    for (int32_t y = year; y <= year + BENEFIT_POLICY_YEARS_AHEAD && y <= MONTH_YEAR_MAX; y++) {
+    for (int32_t y = year; y <= year + BENEFIT_POLICY_YEARS && y <= MONTH_YEAR_MAX; y++) {
+        const struct policy *p = store_policy_find(store, region, y, INSUTYPE_EMPLOYEE);
+        if (p != NULL && p->has_funding) return p;
+    }
+    for (int32_t y = year - 1; y >= year - BENEFIT_POLICY_YEARS && y >= MONTH_YEAR_MIN; y--) {
         const struct policy *p = store_policy_find(store, region, y, INSUTYPE_EMPLOYEE);
         if (p != NULL && p->has_funding) return p;
     }
@@ -121,13 +127,13 @@ int app_benefit_of(struct store *store, const struct store_person *p,
     if (policy == NULL) {
         out->code = FUNDS_E_POLICY;
         snprintf(out->why, sizeof out->why,
-                 "no employee policy with funding of region %s for %d or later", p->region,
-                 (int)month_year(priced));
+                 "no employee policy with funding of region %s within %d years of %d", p->region,
+                 BENEFIT_POLICY_YEARS, (int)month_year(priced));
         return 0;
     }
     out->policy_year = policy->year;
     if (retirement >= 0 && lump_record(store, p->psn_no, &out->lump_seq, err) != 0) return -1;
-    out->code = benefit_derive(policy, episodes, count, start, retirement, p->gender,
+    out->code = benefit_derive(policy, episodes, retired, count, start, retirement, p->gender,
                                out->lump_seq != 0, &out->d);
     if (out->code != FUNDS_OK)
         snprintf(out->why, sizeof out->why, "the rules refuse it under the %d policy (gend %s)",

@@ -7,8 +7,8 @@
  * vector-tested rules of enrol.h to it: the person's latest employee
  * episode (scheme 310) in their registry region; for a retiree the latest
  * contributing one before it (the retirement episode is not contributed)
- * gives the benefit start, and every other employee episode counts towards
- * the minimum months. Pure: the caller (app/benefit.c) reads the episodes,
+ * gives the benefit start, and every employee episode not of category
+ * retired counts towards the minimum months. Pure: the caller (app/benefit.c) reads the episodes,
  * the policy and whether the lump sum is journaled. */
 #ifndef YIBAO_BENEFIT_H
 #define YIBAO_BENEFIT_H
@@ -40,7 +40,8 @@ struct benefit_derived {
  * code (E_POLICY, E_CATEGORY for a gend the policy does not know,
  * E_BAD_DATES for an open contributing episode of a retiree). */
 enum funds_code benefit_derive(const struct policy *policy, const struct episode *episodes,
-                               int32_t count, int32_t start, int32_t retirement, const char *gend,
-                               bool lump_paid, struct benefit_derived *out);
+                               const bool *retired, int32_t count, int32_t start,
+                               int32_t retirement, const char *gend, bool lump_paid,
+                               struct benefit_derived *out);
 
 #endif
