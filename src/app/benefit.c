@@ -176,6 +176,8 @@ struct walk {
     int64_t flagged;                         /* persons flagged benefit_derived */
     char (*flagged_psn)[CODE_BYTES_MAX + 1]; /* their numbers, sorted */
     size_t flagged_cap;
+    struct store_person *batch_rows; /* a batch's persons (persons_get) */
+    bool *batch_found;
 };
 
 static int psn_order(const void *a, const void *b) { return strcmp(a, b); }
@@ -224,20 +226,14 @@ static void compare(struct walk *w, const struct store_person *p, const struct a
                    : "contribution_short stored, not derived");
 }
 
-/* One person's episodes items[0..n). */
-static int one_person(struct walk *w, const struct held_episode *items, size_t n) {
+/* One person's episodes items[0..n) and registry row (read by the batch). */
+static int one_person(struct walk *w, const struct held_episode *items, size_t n,
+                      const struct store_person *row) {
     struct episode eps[EPISODES_MAX];
     bool retired[EPISODES_MAX];
-    const char *key = items[0].psn_no;
-    struct store_person p;
-    bool found = false;
-    assert(w != NULL && n >= 1);
-    if ((w->verify || w->run->derived_only) &&
-        bsearch(key, w->flagged_psn, (size_t)w->flagged, sizeof *w->flagged_psn, psn_order) == NULL)
-        return 0;
-    if (store_ops(w->store)->persons_get(store_conn(w->store), &key, 1, &p, &found, w->err) != 0)
-        return -1;
-    if (!found || p.insutype != INSUTYPE_EMPLOYEE) return 0;
+    assert(w != NULL && n >= 1 && row != NULL && strcmp(row->psn_no, items[0].psn_no) == 0);
+    struct store_person p = *row;
+    if (p.insutype != INSUTYPE_EMPLOYEE) return 0;
     bool flagged = (p.flags & FLAG_BENEFIT_DERIVED) != 0;
     if ((w->verify || w->run->derived_only) && !flagged) return 0;
     int32_t count = n > EPISODES_MAX ? EPISODES_MAX + 1 : (int32_t)n;
@@ -280,6 +276,42 @@ static int flagged_row(void *ctx, const struct store_person *p) {
     return 0;
 }
 
+/* The persons of groups[0..n) (first episode index, count) read in one
+ * statement, then each derived. */
+struct group {
+    size_t at, n;
+};
+static int person_batch(struct walk *w, const struct held *h, const struct group *g, size_t n) {
+    const char *keys[IMPORT_ROWS_PER_CALL];
+    assert(n >= 1 && n <= IMPORT_ROWS_PER_CALL);
+    for (size_t i = 0; i < n; i++) keys[i] = h->items[g[i].at].psn_no;
+    if (store_ops(w->store)->persons_get(store_conn(w->store), keys, n, w->batch_rows,
+                                         w->batch_found, w->err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (w->batch_found[i] && one_person(w, h->items + g[i].at, g[i].n, &w->batch_rows[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* The episodes' persons in order, IMPORT_ROWS_PER_CALL a statement. */
+static int walk_groups(struct walk *w, const struct held *h) {
+    struct group g[IMPORT_ROWS_PER_CALL];
+    size_t n = 0;
+    bool filter = w->verify || w->run->derived_only;
+    for (size_t at = 0; at < h->count;) {
+        size_t end = at + 1;
+        while (end < h->count && strcmp(h->items[end].psn_no, h->items[at].psn_no) == 0) end++;
+        if (!filter || bsearch(h->items[at].psn_no, w->flagged_psn, (size_t)w->flagged,
+                               sizeof *w->flagged_psn, psn_order) != NULL)
+            g[n++] = (struct group){at, end - at};
+        if (n == IMPORT_ROWS_PER_CALL && person_batch(w, h, g, n) != 0) return -1;
+        if (n == IMPORT_ROWS_PER_CALL) n = 0;
+        at = end;
+    }
+    return n > 0 ? person_batch(w, h, g, n) : 0;
+}
+
 static int walk_persons(struct walk *w) {
     struct held h = {.err = w->err};
     if (w->verify || w->run->derived_only) {
@@ -289,14 +321,19 @@ static int walk_persons(struct walk *w) {
         if (w->flagged == 0) return 0;
         qsort(w->flagged_psn, (size_t)w->flagged, sizeof *w->flagged_psn, psn_order);
     }
-    int rc = store_enrol_scan(w->store, ENROL_EPISODES, w->run->psn_no, episode_row, &h, w->err);
-    for (size_t at = 0; rc == 0 && at < h.count;) {
-        size_t end = at + 1;
-        while (end < h.count && strcmp(h.items[end].psn_no, h.items[at].psn_no) == 0) end++;
-        rc = one_person(w, h.items + at, end - at);
-        at = end;
-    }
+    w->batch_rows = calloc(IMPORT_ROWS_PER_CALL, sizeof *w->batch_rows);
+    w->batch_found = calloc(IMPORT_ROWS_PER_CALL, sizeof *w->batch_found);
+    int rc = 0;
+    if (w->batch_rows == NULL || w->batch_found == NULL)
+        store_errf(w->err, "derive: out of memory"), rc = -1;
+    if (rc == 0)
+        rc = store_enrol_scan(w->store, ENROL_EPISODES, w->run->psn_no, episode_row, &h, w->err);
+    if (rc == 0) rc = walk_groups(w, &h);
     free(h.items);
+    free(w->batch_rows);
+    free(w->batch_found);
+    w->batch_rows = NULL;
+    w->batch_found = NULL;
     return rc;
 }
 
