@@ -21,11 +21,13 @@
 #include <string.h>
 
 #include "codec/codec.h"
+#include "core/benefit.h"
 #include "core/contrib.h"
 #include "core/enrol.h"
 #include "core/money.h"
 #include "core/sharing.h"
 #include "json/json.h"
+#include "store/store.h"
 
 #define RANDOM_CASES 200000
 
@@ -525,6 +527,97 @@ static void test_funding_section(void **state) {
     assert_true(p.account_family_sharing);
 }
 
+/* core/benefit.h: the episode that gives the start, a retiree's months,
+ * and the lump sum lifting contribution_short. */
+static void test_benefit_derived(void **state) {
+    (void)state;
+    struct policy p;
+    employee_policy(&p);
+    /* a job in another region later than the local ones does not count */
+    struct episode eps[4] = {
+        closed_episode(310, "440900", month_of(2015, 1), month_of(2019, 6)),
+        open_episode(310, "440900", month_of(2020, 3)),
+        open_episode(310, "220100", month_of(2021, 1)),
+        open_episode(390, "440900", month_of(2022, 1)),
+    };
+    bool retired[4] = {false, false, false, false};
+    int32_t start = -2, retirement = -2;
+    assert_true(benefit_episodes(eps, retired, 4, "440900", &start, &retirement));
+    assert_int_equal(start, 1);
+    assert_int_equal(retirement, -1);
+    assert_false(benefit_episodes(eps, retired, 4, "110100", &start, &retirement));
+    struct benefit_derived d;
+    assert_int_equal(benefit_derive(&p, eps, retired, 3, 1, -1, "1", false, &d), FUNDS_OK);
+    assert_true(d.start.has_gap && d.start.gap_months == 8);
+    assert_true(d.start.benefit_start == datetime_from_civil(2020, 10, 1, 0, 0, 0));
+    assert_false(d.retired || d.contribution_short);
+    /* a retiree: 240 months in service, 60 short of a man's 300 */
+    struct episode r[2] = {
+        closed_episode(310, "440900", month_of(1995, 1), month_of(2014, 12)),
+        open_episode(310, "440900", month_of(2015, 1)),
+    };
+    bool rr[2] = {false, true};
+    assert_true(benefit_episodes(r, rr, 2, "440900", &start, &retirement));
+    assert_int_equal(start, 0);
+    assert_int_equal(retirement, 1);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "1", false, &d), FUNDS_OK);
+    assert_true(d.retired && d.contribution_short);
+    assert_int_equal(d.retirement.short_months, 60);
+    assert_int_equal(d.retirement.lump_sum_fen, 60 * 48000);
+    assert_true(d.start.benefit_start == datetime_from_civil(1995, 2, 1, 0, 0, 0));
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "1", true, &d), FUNDS_OK);
+    assert_false(d.contribution_short);
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "2", false, &d), FUNDS_OK);
+    assert_false(d.contribution_short); /* a woman needs 240 */
+    assert_int_equal(benefit_derive(&p, r, rr, 2, start, retirement, "9", false, &d),
+                     FUNDS_E_CATEGORY);
+    /* a retiree transferred out: a retired episode open in another region
+     * is not contributed, so it neither counts nor refuses (E_BAD_DATES) */
+    struct episode t[3] = {
+        closed_episode(310, "440900", month_of(1985, 12), month_of(2015, 9)),
+        closed_episode(310, "440900", month_of(2015, 10), month_of(2020, 12)),
+        open_episode(310, "440100", month_of(2021, 1)),
+    };
+    bool tr[3] = {false, true, true};
+    assert_true(benefit_episodes(t, tr, 3, "440900", &start, &retirement));
+    assert_int_equal(retirement, 1);
+    assert_int_equal(benefit_derive(&p, t, tr, 3, start, retirement, "2", false, &d), FUNDS_OK);
+    assert_int_equal(d.retirement.total_months, 358);
+    assert_false(d.contribution_short);
+}
+
+/* A lump-sum record's body (contrib_rec.c): months last, pool = base x months. */
+static void test_lump_sum_body(void **state) {
+    (void)state;
+    struct store_contrib c;
+    memset(&c, 0, sizeof c);
+    c.insutype = 310;
+    c.year = 2020;
+    c.month = 1;
+    strcpy(c.region, "440900");
+    strcpy(c.category, CONTRIB_LUMP_SUM);
+    c.flags = FLAG_CONTRIBUTION_SHORT;
+    c.base_fen = 48000;
+    c.lump_months = 60;
+    c.employee_fen = c.pool_fen = 2880000;
+    char body[JOURNAL_BODY_BYTES_MAX + 1];
+    assert_int_equal(contrib_encode(&c, body, sizeof body), 0);
+    assert_non_null(strstr(body, " pool=2880000 over_cap=0 months=60"));
+    struct store_contrib back;
+    const char *bad = NULL;
+    assert_int_equal(contrib_decode(body, &back, &bad), 0);
+    assert_memory_equal(&c, &back, sizeof c);
+    c.pool_fen = c.employee_fen = 2880001; /* not base x months */
+    assert_non_null(contrib_identity_error(&c));
+    c.pool_fen = c.employee_fen = 2880000;
+    c.account_fen = 1; /* a lump sum goes to the pool alone */
+    assert_non_null(contrib_identity_error(&c));
+    char *months = strstr(body, " months=");
+    *months = '\0'; /* a lump sum without its months */
+    assert_int_not_equal(contrib_decode(body, &back, &bad), 0);
+    assert_string_equal(bad, "months");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_service_identity_random),
@@ -537,6 +630,8 @@ int main(void) {
         cmocka_unit_test(test_retirement_months_counted_once),
         cmocka_unit_test(test_bindings),
         cmocka_unit_test(test_funding_section),
+        cmocka_unit_test(test_benefit_derived),
+        cmocka_unit_test(test_lump_sum_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,18 @@ static enum funds_code resident_figures(const struct policy *policy, struct stor
     return FUNDS_OK;
 }
 
+/* A retiree's lump sum (FUNDS.md §4): the months short, each at
+ * mul(avg_wage_monthly, lump_rate), paid by the person into the pool. */
+static enum funds_code lump_sum_figures(const struct policy *policy, struct store_contrib *c) {
+    assert(policy != NULL && c != NULL && c->insutype == INSUTYPE_EMPLOYEE);
+    if (!policy->has_funding) return FUNDS_E_POLICY;
+    if (c->lump_months < 1 || c->lump_months > FUNDING_MONTHS_MAX) return FUNDS_E_BAD_AMOUNT;
+    const struct funding_employee *f = &policy->funding.employee;
+    c->base_fen = money_mul_bp(f->avg_wage_monthly_fen, f->lump_rate_bp);
+    c->employee_fen = c->pool_fen = c->base_fen * c->lump_months;
+    return FUNDS_OK;
+}
+
 enum funds_code app_contrib_figures(const struct policy *policy, struct store_contrib *c) {
     assert(policy != NULL && c != NULL);
     assert(c->insutype == INSUTYPE_EMPLOYEE || c->insutype == INSUTYPE_RESIDENT);
@@ -342,6 +354,8 @@ enum funds_code app_contrib_figures(const struct policy *policy, struct store_co
     c->pool_fen = c->over_cap_fen = 0;
     c->premium_fen = c->assisted_fen = c->own_fen = c->subsidy_fen = c->catastrophic_fen = 0;
     if (c->insutype != policy->insutype || c->year != policy->year) return FUNDS_E_POLICY;
+    if (c->insutype == INSUTYPE_EMPLOYEE && strcmp(c->category, CONTRIB_LUMP_SUM) == 0)
+        return lump_sum_figures(policy, c);
     enum funds_code code = c->insutype == INSUTYPE_EMPLOYEE ? employee_figures(policy, c)
                                                             : resident_figures(policy, c);
     assert(code != FUNDS_OK || contrib_identity_error(c) == NULL);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/benefit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/progress.h"
@@ -122,6 +123,30 @@ static int parse(int argc, char **argv, const char **db, struct store_import_not
     return bad || *db == NULL || *kind == NULL || *count == 0 ? -1 : 0;
 }
 
+/* Episodes and employee policies (grace and waiting months, minimum
+ * months, lump rate) change what the persons' derived benefit values are:
+ * those derived already (app/benefit.h) are derived again, so that `yibao
+ * check` still finds them current. */
+static int rederive(struct store *store, const char *kind, const struct store_import_note *given) {
+    struct store_import_note note = {
+        "yibao", strcmp(kind, "policy") == 0 ? "policy imported: benefit values derived again"
+                                             : "episodes imported: benefit values derived again"};
+    if (given->operator_name != NULL) note = *given;
+    struct app_benefit_run run = {.derived_only = true, .note = &note};
+    struct app_benefit_out out;
+    struct store_err err = {{0}};
+    if (app_benefit_derive(store, &run, &out, &err) != 0) {
+        fprintf(stderr,
+                "yibao: the episodes are imported, but deriving the benefit values"
+                " again failed: %s (run yibao derive-benefits)\n",
+                err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    if (out.changed > 0)
+        printf("derived again: %lld persons' benefit values changed\n", (long long)out.changed);
+    return 0;
+}
+
 int cmd_import(int argc, char **argv) {
     const char *db = NULL, *kind = NULL;
     struct store_import_note note = {NULL, NULL};
@@ -139,6 +164,8 @@ int cmd_import(int argc, char **argv) {
     int rc = 0;
     for (int i = 0; i < count && rc == 0; i++)
         rc = import_one(store, kind, files[i], note.operator_name ? &note : NULL);
+    if (rc == 0 && (strcmp(kind, "episodes") == 0 || strcmp(kind, "policy") == 0))
+        rc = rederive(store, kind, &note);
     free(files);
     store_close(store);
     return rc;

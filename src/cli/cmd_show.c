@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/lookup.h"
+#include "app/benefit.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_cli.h"
@@ -168,6 +169,47 @@ static int show_employer(struct store *store, const struct show_args *a, struct 
     return rc != 0 ? EXIT_BAD_INPUT : 0;
 }
 
+/* Where benefit_start and contribution_short come from (app/benefit.h):
+ * the episodes (derived, then the figures behind them) or a persons file. */
+static int benefit_fields(struct store *store, const struct store_person *p, struct view *v) {
+    char text[192];
+    bool short_flag = (p->flags & FLAG_CONTRIBUTION_SHORT) != 0;
+    if ((p->flags & FLAG_BENEFIT_DERIVED) == 0) {
+        view_str(v, "benefit_source", "typed (persons file)");
+        view_str(v, "contribution", short_flag ? "contribution_short (typed)" : "-");
+        return 0;
+    }
+    struct app_benefit b;
+    struct store_err err = {{0}};
+    if (app_benefit_person(store, p, &b, &err) != 0)
+        return fprintf(stderr, "yibao show: %s\n", err.msg), -1;
+    if (!b.derivable || b.code != FUNDS_OK) {
+        view_str(v, "benefit_source", "derived from episodes (not derivable now: yibao check)");
+        view_str(v, "contribution", short_flag ? "contribution_short" : "-");
+        return 0;
+    }
+    snprintf(text, sizeof text, "derived from episodes (first month %04d-%02d, %s%d months gap)",
+             (int)month_year(b.d.first_month), (int)month_number(b.d.first_month),
+             b.d.start.has_gap ? "" : "no earlier coverage, ",
+             b.d.start.has_gap ? (int)b.d.start.gap_months : 0);
+    view_str(v, "benefit_source", text);
+    const struct retirement *r = &b.d.retirement;
+    if (!b.d.retired) snprintf(text, sizeof text, "contributing (not retired)");
+    else if (r->short_months == 0)
+        snprintf(text, sizeof text, "retired: minimum months met (%d in all, %d here)",
+                 (int)r->total_months, (int)r->local_months);
+    else if (b.lump_seq != 0)
+        snprintf(text, sizeof text, "retired: %d months short, lump sum paid (journal seq %lld)",
+                 (int)r->short_months, (long long)b.lump_seq);
+    else
+        snprintf(text, sizeof text,
+                 "contribution_short: %d months short, lump sum %lld.%02lld yuan due",
+                 (int)r->short_months, (long long)(r->lump_sum_fen / 100),
+                 (long long)(r->lump_sum_fen % 100));
+    view_str(v, "contribution", text);
+    return 0;
+}
+
 static int show_person(struct store *store, const struct show_args *a, struct view *v) {
     long long year = 0;
     if (a->year != NULL && !cli_positive("--year", a->year, 9999, &year)) return EXIT_BAD_INPUT;
@@ -199,6 +241,7 @@ static int show_person(struct store *store, const struct show_args *a, struct vi
     view_str(v, "flags", flags);
     view_str(v, "insuplc_admdvs", p->region);
     view_str(v, "benefit_start", when);
+    if (benefit_fields(store, p, v) != 0) return free(pv), EXIT_BAD_INPUT;
     view_str(v, "status", insured_status_name(p->status));
     view_fen(v, "acct_balc", pv->acct_balc_fen);
     view_object_end(v);

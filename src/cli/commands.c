@@ -79,6 +79,28 @@ static const struct cli_command commands[] = {
      " refused or not enrolled on stderr; exit 0 the run went through, 2 refused (a\n"
      " policy without a funding section) or failed; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
+    {"derive-benefits", cmd_derive_benefits,
+     "derive employees' benefit start and retirees' contribution_short from the episodes",
+     "usage: yibao derive-benefits --db PATH [--psn PSN_NO] [--operator NAME --reason TEXT]\n"
+     "                             [--verbose]\n"
+     "(each person registered in scheme 310 with an employee episode in their region: the\n"
+     " benefit start of their latest episode (FUNDS.md §4: waiting months after a gap\n"
+     " longer than the grace), for a retiree contribution_short while short of the\n"
+     " minimum months and no lump sum is journaled; written into the registry with the\n"
+     " flag benefit_derived as one journaled persons edit, which `yibao check` computes\n"
+     " again; persons without such an episode keep their typed values; --verbose lists\n"
+     " those the rules refuse; docs/ENROLMENT.md)\n",
+     NULL, CLI_DB},
+    {"pay-lump-sum", cmd_pay_lump_sum,
+     "record a retiree's lump sum for the months short, lifting contribution_short",
+     "usage: yibao pay-lump-sum --db PATH --psn PSN_NO --amount YUAN\n"
+     "                          [--operator NAME --reason TEXT]\n"
+     "(the retiree's months short of the policy's minimum times mul(avg_wage_monthly,\n"
+     " lump_rate), FUNDS.md §4; --amount, what was collected, must be that sum; one\n"
+     " journal record (a contribution, category lump_sum, msgid lump/310/PSN_NO) posting\n"
+     " R:psn:PSN_NO -> F:hifp, then the person's benefit values derived again; paid\n"
+     " once; docs/ENROLMENT.md)\n",
+     NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",

@@ -20,8 +20,11 @@ static void usage(FILE *out) {
     const struct cli_command *commands = cli_commands(&count);
     fprintf(out, "usage: yibao COMMAND [options]   (yibao COMMAND --help: its options)\n\n"
                  "commands:\n");
+    int width = 12; /* the names' column: at least two spaces after the longest */
     for (size_t i = 0; i < count; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        if ((int)strlen(commands[i].name) + 1 > width) width = (int)strlen(commands[i].name) + 1;
+    for (size_t i = 0; i < count; i++)
+        fprintf(out, "  %-*s %s\n", width, commands[i].name, commands[i].summary);
     fprintf(out,
             "\nenvironment: YIBAO_DB for --db; YIBAO_KEY_FILE, YIBAO_TOKEN (docs/SECURITY.md)\n");
 }

@@ -8,7 +8,7 @@ static const char *const level_names[] = {"township", "level1", "level2", "level
 static const char *const category_names[CATEGORY_COUNT] = {"in_service", "retired", "adult",
                                                            "minor", "student"};
 static const char *const flag_names[] = {"extreme_poverty", "low_income", "poverty_registered",
-                                         "contribution_short"};
+                                         "contribution_short", "benefit_derived"};
 #define PERSON_FLAG_NAMES ((int)(sizeof flag_names / sizeof flag_names[0]))
 
 const char *level_name(enum level level) {

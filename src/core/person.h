@@ -42,6 +42,10 @@ enum person_flag {
     /* FUNDS.md §4: a retiree short of the minimum months, lump sum unpaid:
      * settlements are refused (E_CONTRIBUTION_SHORT) */
     FLAG_CONTRIBUTION_SHORT = 1u << 3,
+    /* benefit_start and contribution_short are derived from the person's
+     * employee episodes and the journal (core/benefit.h), not typed in:
+     * `yibao check` computes them again and compares */
+    FLAG_BENEFIT_DERIVED = 1u << 4,
 };
 
 struct person {

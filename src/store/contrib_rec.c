@@ -69,6 +69,10 @@ int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
                      " catastrophic=%" PRId64 " pool=%" PRId64,
                      (int)c->year, c->region, c->category, (unsigned)c->flags, c->premium_fen,
                      c->assisted_fen, c->own_fen, c->subsidy_fen, c->catastrophic_fen, c->pool_fen);
+    /* a lump sum keeps the months it pays for, last */
+    if (c->insutype == 310 && n > 0 && (size_t)n < size &&
+        strcmp(c->category, CONTRIB_LUMP_SUM) == 0)
+        n += snprintf(body + n, size - (size_t)n, " months=%d", (int)c->lump_months);
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
@@ -141,6 +145,9 @@ static const char *decode_employee(const char **p, struct store_contrib *c) {
     if (!take_i64(p, "account", &c->account_fen)) return "account";
     if (!take_i64(p, "pool", &c->pool_fen)) return "pool";
     if (!take_i64(p, "over_cap", &c->over_cap_fen)) return "over_cap";
+    if (strcmp(c->category, CONTRIB_LUMP_SUM) != 0) return NULL;
+    if (!take_i64(p, "months", &v) || v < 1 || v > FUNDING_MONTHS_MAX) return "months";
+    c->lump_months = (int32_t)v;
     return NULL;
 }
 
@@ -182,6 +189,12 @@ const char *contrib_identity_error(const struct store_contrib *c) {
     assert(c != NULL);
     if (c->insutype == 310) {
         bool retired = strcmp(c->category, "retired") == 0;
+        if (strcmp(c->category, CONTRIB_LUMP_SUM) == 0 &&
+            (c->employer_fen != 0 || c->account_fen != 0 || c->over_cap_fen != 0 ||
+             c->emp_no[0] != '\0' || c->base_fen < 0 || c->lump_months < 1 ||
+             c->base_fen > INT64_MAX / c->lump_months || c->employee_fen != c->pool_fen ||
+             c->base_fen * c->lump_months != c->pool_fen))
+            return "pool is not base x months (lump sum)";
         if (c->base_fen < 0 || c->employer_fen < 0 || c->employee_fen < 0 || c->account_fen < 0 ||
             c->over_cap_fen < 0 || (!retired && c->pool_fen < 0))
             return "a figure is negative";

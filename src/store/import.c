@@ -618,3 +618,79 @@ int store_import_as(struct store *store, const char *kind, const char *path,
     }
     return rc;
 }
+
+/* ---- derived columns: persons rewritten by the application ------------------------- */
+/* One chunk of rows: read the registered rows, keep each change. */
+static int rewrite_chunk(struct importer *im, const struct store_person *rows, size_t n) {
+    const char *keys[IMPORT_ROWS_PER_CALL];
+    assert(n >= 1 && n <= IMPORT_ROWS_PER_CALL);
+    for (size_t i = 0; i < n; i++) keys[i] = rows[i].psn_no;
+    const struct store_backend *ops = store_ops(im->store);
+    if (ops->persons_get(store_conn(im->store), keys, n, im->was, im->found, im->err) != 0)
+        return -1;
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!im->found[i])
+            return store_errf(im->err, "%s: person %s is not registered", im->base, rows[i].psn_no),
+                   -1;
+        if (person_first_change(&im->was[i], &rows[i]) == NULL) continue;
+        if (rows[i].acct_open_fen != im->was[i].acct_open_fen)
+            return store_errf(im->err, "%s: %s: the opening balance is not rewritten", im->base,
+                              rows[i].psn_no),
+                   -1;
+        if (edit_keep(im, &im->was[i], &rows[i]) != 0) return -1;
+        im->edited[ne++] = rows[i];
+    }
+    im->rows += (int64_t)n;
+    if (ne == 0) return 0;
+    return ops->persons_edit(store_conn(im->store), im->edited, ne, im->err);
+}
+
+static int rewrite_body(struct importer *im, const struct store_person *rows, size_t n) {
+    im->was = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->was);
+    im->found = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->found);
+    im->edited = calloc(IMPORT_ROWS_PER_CALL, sizeof *im->edited);
+    int rc = im->was && im->found && im->edited ? 0 : -1;
+    if (rc != 0) store_errf(im->err, "%s: out of memory", im->base);
+    for (size_t at = 0; rc == 0 && at < n; at += IMPORT_ROWS_PER_CALL)
+        rc = rewrite_chunk(im, rows + at,
+                           n - at < IMPORT_ROWS_PER_CALL ? n - at : IMPORT_ROWS_PER_CALL);
+    free(im->was);
+    free(im->found);
+    free(im->edited);
+    im->was = im->edited = NULL;
+    im->found = NULL;
+    return rc;
+}
+
+int store_persons_rewrite(struct store *store, const char *label, const struct store_person *rows,
+                          size_t n, const struct store_import_note *note, int64_t *edits,
+                          struct store_err *err) {
+    assert(store != NULL && label != NULL && note != NULL && edits != NULL);
+    assert(n == 0 || rows != NULL);
+    *edits = 0;
+    struct importer *im = calloc(1, sizeof *im);
+    if (im == NULL) return store_errf(err, "%s: out of memory", label), -1;
+    im->store = store;
+    im->path = label;
+    im->base = label;
+    im->err = err;
+    im->note = note;
+    const struct store_backend *ops = store_ops(store);
+    struct store_conn *c = store_conn(store);
+    int64_t checkpoint_seq = 0, tail_seq = 0;
+    int rc = ops->begin(c, err);
+    if (rc == 0) rc = checkpoint_catch_up(store, &checkpoint_seq, &tail_seq, err);
+    if (rc == 0) rc = journal_import_begin(ops, c, "import", &im->rec, err);
+    if (rc == 0) rc = rewrite_body(im, rows, n);
+    /* nothing changed: no record */
+    bool empty = rc == 0 && im->edits == 0;
+    if (rc == 0 && !empty) rc = record_end(im, "persons");
+    if (rc == 0 && !empty) rc = ops->commit(c, err);
+    if (rc != 0 || empty) ops->rollback(c);
+    *edits = im->edits;
+    free(im->edit_data);
+    free(im);
+    if (rc == 0 && !empty && store_reload_registry(store, err) != 0) return -1;
+    return rc;
+}

@@ -518,6 +518,17 @@ int store_import_as(struct store *store, const char *kind, const char *path,
                     const struct store_import_note *note, int64_t *rows,
                     struct store_import_counts *counts, struct store_err *err);
 
+/* import.c: registered persons rewritten by the application (derived
+ * columns: app/benefit.c's benefit_start and flags), as a persons import
+ * of the rows changed: one write transaction, one journal record
+ * (what=persons file=LABEL ... edits=N by= why= content=) keeping each
+ * row before and after, so `check` and `check --deep` read it as any
+ * persons edit. Rows equal to the registered ones are left; none
+ * changed: no record (*edits 0). A person not registered, or an opening
+ * balance changed, refuses all. */
+int store_persons_rewrite(struct store *store, const char *label, const struct store_person *rows,
+                          size_t n, const struct store_import_note *note, int64_t *edits,
+                          struct store_err *err);
 /* credential.c: the service's credentials under the chain. Each call is
  * one write transaction that writes the row and appends a journal record
  * of kind import whose body is "what=credentials ... content=<SHA-256 of
@@ -821,7 +832,12 @@ struct store_contrib {
     int64_t base_fen, employer_fen, employee_fen, account_fen, pool_fen, over_cap_fen;
     /* 390 figures (contrib.h struct resident_year; pool_fen above) */
     int64_t premium_fen, assisted_fen, own_fen, subsidy_fen, catastrophic_fen;
+    /* category "lump_sum" (310, FUNDS.md §4): a retiree's lump sum for the
+     * months short, base_fen the price of one month, employee_fen =
+     * pool_fen = base_fen * lump_months (body key months=, last) */
+    int32_t lump_months;
 };
+#define CONTRIB_LUMP_SUM "lump_sum" /* the category of a lump-sum record */
 #define CONTRIB_POSTINGS_MAX 4 /* a record's postings (resident: own, assisted, subsidy, share) */
 /* "contrib/310/2020-03/<psn_no>", "contrib/390/2020/<psn_no>": the
  * record's msgid, unique in the journal, so a period is posted once per
