@@ -48,5 +48,6 @@ int cmd_list(int argc, char **argv);       /* look-ups: cmd_show.c */
 int cmd_report(int argc, char **argv);     /* reports: cmd_report.c */
 int cmd_whatif(int argc, char **argv);     /* policy what-if: cmd_whatif.c */
 int cmd_contribute(int argc, char **argv); /* store: cmd_contribute.c */
+int cmd_pay(int argc, char **argv);        /* store: cmd_pay.c */
 
 #endif

@@ -77,6 +77,18 @@ static const struct cli_command commands[] = {
      " refused or not enrolled on stderr; exit 0 the run went through, 2 refused (a\n"
      " policy without a funding section) or failed; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
+    {"pay", cmd_pay,
+     "pay the institutions a month's settlements, less the deposit their agreements withhold",
+     "usage: yibao pay --db PATH --month YYYY-MM [--batch N] [--verbose]\n"
+     "(each institution with settlements or revokes journaled in the month one journal\n"
+     " record: its payable less the withhold of its payment agreement, moved to its bank\n"
+     " account B:<code> and deposit D:<code>:<year>; N institutions a transaction (default\n"
+     " 256); a month paid is not paid again, records journaled in it after its run are\n"
+     " paid by a catch-up record; a run killed or stopped and started again pays the\n"
+     " rest; --verbose prints each record; exit 2 refused, nothing paid, when an\n"
+     " institution has no agreement for a policy year of its settlements (each listed);\n"
+     " docs/PAYMENT.md)\n",
+     NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",

@@ -47,6 +47,7 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_REVOKE: return "revoke";
     case JOURNAL_IMPORT: return "import";
     case JOURNAL_CONTRIB: return "contrib";
+    case JOURNAL_PAY: return "pay";
     }
     return "?";
 }
