@@ -270,6 +270,7 @@ static int item_for(struct run *r, const struct entry *e, size_t n, struct store
                     bool *has) {
     assert(r != NULL && e != NULL && item != NULL && has != NULL);
     const struct app_pay_opts *o = r->opts;
+    item->kind = JOURNAL_PAY;
     if (month_figures(e, n, &item->p, r->err) != 0) return -1;
     int32_t k = 1;
     for (;; k++) {

@@ -89,6 +89,18 @@ static const struct cli_command commands[] = {
      " institution has no agreement for a policy year of its settlements (each listed);\n"
      " docs/PAYMENT.md)\n",
      NULL, CLI_DB},
+    {"settle-year", cmd_settle_year,
+     "settle the year with each institution: its payment method's adjustment, its deposit",
+     "usage: yibao settle-year --db PATH --year YYYY [--batch N] [--verbose]\n"
+     "(each institution with a payment agreement for the policy year one journal record:\n"
+     " its method's adjustment (global budget, per-case quotas, DIP points sharing the\n"
+     " region's budget to the fen, capitation; fee for service none) paid from or to the\n"
+     " basic pool, and its deposit of the year released to its bank account (sanctions:\n"
+     " none, supervision is not built); a year settled is not settled again; --verbose\n"
+     " prints each record; exit 2 refused, nothing settled, when a settlement's\n"
+     " institution has no agreement for the year or a region's DIP cannot be settled\n"
+     " (each listed); docs/PAYMENT.md)\n",
+     NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",

@@ -273,6 +273,15 @@ int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
         }
         return pay_postings(rec, &p, out);
     }
+    if (rec->kind == JOURNAL_YEAR_END) { /* postings only */
+        struct store_year_end y;
+        const char *bad = NULL;
+        if (year_end_decode(rec->body, &y, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return year_end_postings(rec, &y, out);
+    }
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) {
         store_errf(err, "journal seq %" PRId64 ": an import after the checkpoint", rec->seq);
         return -1;
@@ -317,7 +326,8 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
     assert(ch->count >= 1 && ch->count <= CATCH_UP_CHUNK);
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
-        if (rec->kind == JOURNAL_CONTRIB || rec->kind == JOURNAL_PAY) { /* postings only */
+        if (rec->kind == JOURNAL_CONTRIB || rec->kind == JOURNAL_PAY ||
+            rec->kind == JOURNAL_YEAR_END) { /* postings only */
             struct posting post[POSTINGS_PER_RECORD_MAX];
             int count = checkpoint_effect(rec, NULL, post, err);
             if (count < 0) return -1;

@@ -34,7 +34,10 @@
  * month's payable out of I:<code>: each policy year's withheld deposit to
  * D:<code>:<year> (deposits held), the rest to B:<code> (the institution's
  * bank account: what it was paid; a month whose revokes exceed its
- * settlements moves the difference back from B:<code>). */
+ * settlements moves the difference back from B:<code>). A year-end
+ * record (year_end_postings) pays the method's adjustment from the basic
+ * pool F:hifp:<region>:<year> to B:<code> (a negative one back into the
+ * pool) and releases D:<code>:<year> to B:<code>. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,5 +239,21 @@ int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
     if (p->paid_fen > 0) add_posting(out, &count, rec, inst, acct, p->paid_fen, false);
     if (p->paid_fen < 0) add_posting(out, &count, rec, acct, inst, -p->paid_fen, false);
     assert(count >= 0 && count <= PAY_POSTINGS_MAX);
+    return count;
+}
+
+int year_end_postings(const struct journal_rec *rec, const struct store_year_end *y,
+                      struct posting out[YEAR_END_POSTINGS_MAX]) {
+    assert(rec != NULL && y != NULL && rec->kind == JOURNAL_YEAR_END);
+    assert(year_end_identity_error(y) == NULL); /* decoded and checked by the caller */
+    char bank[ACCOUNT_BYTES_MAX + 1], acct[ACCOUNT_BYTES_MAX + 1];
+    account_bank(bank, y->code);
+    account_fund(acct, fund_layer(FUND_hifp)->fund, y->region, y->year);
+    int count = 0;
+    if (y->adjustment_fen > 0) add_posting(out, &count, rec, acct, bank, y->adjustment_fen, false);
+    if (y->adjustment_fen < 0) add_posting(out, &count, rec, bank, acct, -y->adjustment_fen, false);
+    account_deposit(acct, y->code, y->year);
+    if (y->released_fen > 0) add_posting(out, &count, rec, acct, bank, y->released_fen, false);
+    assert(count <= YEAR_END_POSTINGS_MAX);
     return count;
 }

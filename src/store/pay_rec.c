@@ -203,19 +203,25 @@ static int batch_record(struct pay_batch *b, const struct store_pay_item *item, 
     struct journal_rec *rec = memset(&b->recs[b->rec_count], 0, sizeof *b->recs);
     rec->seq = seq;
     rec->time_us = time_us;
-    rec->kind = JOURNAL_PAY;
+    rec->kind = item->kind;
     snprintf(rec->msgid, sizeof rec->msgid, "%s", item->msgid);
-    rec->year = item->p.year;
-    if (pay_identity_error(&item->p) != NULL ||
-        pay_encode(&item->p, rec->body, sizeof rec->body) != 0)
-        return store_errf(err, "payment %s: the record's body does not fit", item->msgid), -1;
+    bool pay = item->kind == JOURNAL_PAY;
+    assert(pay || item->kind == JOURNAL_YEAR_END);
+    rec->year = pay ? item->p.year : item->y.year;
+    if (pay ? pay_identity_error(&item->p) != NULL ||
+                  pay_encode(&item->p, rec->body, sizeof rec->body) != 0
+            : year_end_identity_error(&item->y) != NULL ||
+                  year_end_encode(&item->y, rec->body, sizeof rec->body) != 0)
+        return store_errf(err, "%s: the record's body does not fit", item->msgid), -1;
     char req[MSGID_BYTES_MAX + JOURNAL_BODY_BYTES_MAX + 3];
     int n = snprintf(req, sizeof req, "%s\n%s", rec->msgid, rec->body);
     assert(n > 0 && (size_t)n < sizeof req);
     sha256_hex(req, (size_t)n, rec->req_hash);
     memcpy(rec->prev_hash, prev_hash, HASH_HEX_BYTES + 1);
     journal_hash(rec, rec->hash);
-    b->posting_count += (size_t)pay_postings(rec, &item->p, &b->postings[b->posting_count]);
+    struct posting *post = &b->postings[b->posting_count];
+    b->posting_count += (size_t)(pay ? pay_postings(rec, &item->p, post)
+                                     : year_end_postings(rec, &item->y, post));
     b->rec_count++;
     return 0;
 }

@@ -104,7 +104,8 @@ enum journal_kind {
     JOURNAL_REVOKE = 2,
     JOURNAL_IMPORT = 3,
     JOURNAL_CONTRIB = 4,
-    JOURNAL_PAY = 5, /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
+    JOURNAL_PAY = 5,      /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
+    JOURNAL_YEAR_END = 6, /* an institution's year-end settlement (year_end_rec.c) */
 };
 
 /* A row of the service's svc_credential table (service_db.c issues and
@@ -911,12 +912,39 @@ void account_deposit(char *out, const char *code, int32_t year);
  * B:<code> -> I:<code>. Returns count (0..PAY_POSTINGS_MAX). */
 int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
                  struct posting out[PAY_POSTINGS_MAX]);
+/* An institution's year-end settlement (FUNDS.md §6, §7): its method's
+ * adjustment to the basic pooled fund's payments of the policy year and
+ * the release of the year's deposit, less sanctions (none until
+ * supervision exists: 0). */
+struct store_year_end {
+    char code[CODE_BYTES_MAX + 1];   /* fixmedins_code */
+    char region[CODE_BYTES_MAX + 1]; /* the agreement's: the fund F:hifp:<region>:<year> */
+    int32_t year;
+    char method[CODE_BYTES_MAX + 1]; /* pay_method_name */
+    int64_t f_fen;                   /* F: hifp_pay of its settlements of the year, not revoked */
+    int64_t quota_fen;               /* §6b's part of the adjustment */
+    int64_t adjustment_fen;          /* the whole adjustment (quota part included) */
+    int64_t deposit_fen, sanctions_fen, released_fen; /* released = max(0, deposit - sanctions) */
+    int64_t paid_fen;                                 /* adjustment + released */
+};
+#define YEAR_END_POSTINGS_MAX 2 /* the adjustment, the release */
+/* "year-end/<code>/<year>"; -1 when it does not fit. */
+int year_end_msgid(char out[MSGID_BYTES_MAX + 1], const char *code, int32_t year);
+int year_end_encode(const struct store_year_end *y, char *body, size_t size);
+int year_end_decode(const char *body, struct store_year_end *out, const char **bad_key);
+const char *year_end_identity_error(const struct store_year_end *y);
+/* ledger.c: adjustment > 0 F:hifp:<region>:<year> -> B:<code> (< 0 the
+ * other way); released > 0 D:<code>:<year> -> B:<code>. */
+int year_end_postings(const struct journal_rec *rec, const struct store_year_end *y,
+                      struct posting out[YEAR_END_POSTINGS_MAX]);
 struct store_pay_item {
-    char msgid[MSGID_BYTES_MAX + 1]; /* pay_msgid */
+    char msgid[MSGID_BYTES_MAX + 1]; /* pay_msgid or year_end_msgid */
+    enum journal_kind kind;          /* JOURNAL_PAY (p) or JOURNAL_YEAR_END (y) */
     struct store_pay p;
+    struct store_year_end y;
 };
 /* One write transaction, as store_contrib_commit: each item whose msgid
- * the journal does not hold becomes a JOURNAL_PAY record with its
+ * the journal does not hold becomes a record of its kind with its
  * postings (posted[i] true), the others are left. n at most BATCH_MAX. */
 int store_pay_commit(struct store *store, const struct store_pay_item *items, size_t n,
                      bool *posted, struct store_err *err);
