@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agreement.h"
 #include "store/store.h"
 
 _Static_assert(YEAR_END_POSTINGS_MAX <= POSTINGS_PER_RECORD_MAX,
@@ -78,8 +79,11 @@ int year_end_decode(const char *body, struct store_year_end *out, const char **b
     if (!take_i64(&p, "year", &year) || year < MONTH_YEAR_MIN || year > MONTH_YEAR_MAX)
         bad = "year";
     else if (!take(&p, "inst", out->code, sizeof out->code) || !body_code(out->code)) bad = "inst";
-    else if (!take(&p, "region", out->region, sizeof out->region)) bad = "region";
-    else if (!take(&p, "method", out->method, sizeof out->method)) bad = "method";
+    else if (!take(&p, "region", out->region, sizeof out->region) || !body_code(out->region))
+        bad = "region";
+    else if (!take(&p, "method", out->method, sizeof out->method) ||
+             pay_method_parse(out->method, &(enum pay_method){0}) != 0)
+        bad = "method";
     else if (!take_i64(&p, "f", &out->f_fen)) bad = "f";
     else if (!take_i64(&p, "quota", &out->quota_fen)) bad = "quota";
     else if (!take_i64(&p, "adjustment", &out->adjustment_fen)) bad = "adjustment";
