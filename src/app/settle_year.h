@@ -17,9 +17,10 @@
 
 #include "store/store.h"
 
-#define SETTLE_YEAR_SETTLEMENTS_MAX 2000000 /* settlements of one policy year held (~870 bytes each) */
-#define SETTLE_YEAR_REGIONS_MAX 64          /* agreements (regions) of one year */
-#define SETTLE_YEAR_SIGNINGS_MAX 1000000    /* capitation signings held */
+#define SETTLE_YEAR_SETTLEMENTS_MAX \
+    2000000                              /* settlements of one policy year held (~870 bytes each) */
+#define SETTLE_YEAR_REGIONS_MAX 64       /* agreements (regions) of one year */
+#define SETTLE_YEAR_SIGNINGS_MAX 1000000 /* capitation signings held */
 
 struct app_settle_year_opts {
     int32_t year; /* the policy year: MONTH_YEAR_MIN..MONTH_YEAR_MAX */
