@@ -10,8 +10,8 @@
 # the rate's share rounded half up once; a second run posts nothing and
 # says so; `check` passes; the trial balance ties, the payables are 0, the
 # bank and deposit classes equal the sums paid and withheld (SQL); the
-# reconciliation's totals (`show institution`, the figures 3201 reads) do
-# not change; a revoke after the run leaves a negative payable that
+# reconciliation's totals (`show institution`) do not change and the
+# service's 3201 of an institution agrees with the settle answers; a revoke after the run leaves a negative payable that
 # `check` accepts and the next run nets by a catch-up record. Both
 # backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
@@ -151,6 +151,30 @@ for pair in 'B:*|B:%' 'D:*|D:%'; do
     [ "$got" = "$(class_sql "$pattern")" ] || fail "class $key: report $got fen, SQL $(class_sql "$pattern")"
 done
 [ "$(recon)" = "$before" ] || fail "the reconciliation's figures changed"
+# the service's reconciliation (3201) of one institution agrees with the
+# settle answers after the run
+code=H44090000001
+begn=$(sql "SELECT min(time_us) FROM journal WHERE kind = 1" |
+    python3 -c 'import sys, time; print(time.strftime("%Y-%m-%d", time.localtime(int(sys.stdin.read()) // 1000000)))')
+totals=$(python3 - "$work/bills.jsonl" "$work/answers" "$code" <<'EOF2'
+import json, sys
+from decimal import Decimal
+bills = [json.loads(l) for l in open(sys.argv[1])]
+n, medfee, fund, acct = 0, Decimal(0), Decimal(0), Decimal(0)
+for l in open(sys.argv[2]):
+    a = json.loads(l, parse_float=Decimal)
+    if "setlinfo" in a and bills[a["input_line"] - 1]["fixmedins_code"] == sys.argv[3]:
+        s = a["setlinfo"]
+        n += 1; medfee += s["medfee_sumamt"]; fund += s["fund_pay_sumamt"]; acct += s["acct_pay"]
+print('"medfee_sumamt":%s,"fund_pay_sumamt":%s,"acct_pay":%s,"fixmedins_setl_cnt":%d' % (medfee, fund, acct, n))
+EOF2
+)
+credential "$code"
+start_server
+sign_in "$code"
+a=$(call "$code" 3201 "{\"data\":{\"stmt_begndate\":\"$begn\",\"stmt_enddate\":\"$(date +%Y-%m-%d)\",$totals}}")
+expect_field "$a" .output.stmtinfo.stmt_rslt 0
+stop_server
 
 # a revoke after the run: the payable goes negative, check accepts it, the next run nets it
 setl=$(jq -r 'select(.setlinfo != null and .setlinfo.fund_pay_sumamt > 0) | .setl_id' "$work/answers" | head -1)
