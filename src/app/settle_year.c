@@ -63,7 +63,7 @@ struct run {
     size_t held_count, held_cap;
     int64_t *revoked;
     size_t revoked_count, revoked_cap;
-    struct pay_settlement *setl; /* held's settlements in (code, seq) order */
+    struct pay_settlement *setl; /* held's settlements in (code, seq) order (compact) */
     struct inst *insts;
     size_t inst_count;
     struct signing *signings;
@@ -194,10 +194,23 @@ static int read_settlements(struct run *r) {
                                bsearch(&r->held[i].seq, r->revoked, r->revoked_count,
                                        sizeof *r->revoked, i64_order) != NULL;
     qsort(r->held, r->held_count, sizeof *r->held, held_order);
-    r->setl = malloc(r->held_count * sizeof *r->setl);
-    if (r->setl == NULL) return store_errf(r->err, "settle-year: out of memory"), -1;
-    for (size_t i = 0; i < r->held_count; i++) r->setl[i] = r->held[i].s;
     return 0;
+}
+
+/* The settlements as the core reads them, in (code, seq) order: moved to
+ * the front of held's own memory (each element smaller than its holder,
+ * so each move reads memory no earlier move wrote), which is then held's
+ * no more. */
+static void compact(struct run *r) {
+    assert(r != NULL && r->setl == NULL);
+    _Static_assert(sizeof(struct pay_settlement) < sizeof(struct held), "compact in place");
+    if (r->held_count == 0) return;
+    struct pay_settlement *out = (struct pay_settlement *)(void *)r->held;
+    for (size_t i = 0; i < r->held_count; i++) memmove(&out[i], &r->held[i].s, sizeof *out);
+    void *shrunk = realloc(out, r->held_count * sizeof *out);
+    r->setl = shrunk != NULL ? shrunk : out;
+    r->held = NULL;
+    r->held_cap = 0;
 }
 
 static int signing_row(void *ctx, const struct store_enrol_row *row) {
@@ -303,6 +316,7 @@ static int gather(struct run *r) {
         i = k;
     }
     r->out->institutions = (int64_t)r->inst_count;
+    compact(r); /* the codes are read: held becomes setl */
     return 0;
 }
 
