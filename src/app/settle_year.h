@@ -17,8 +17,8 @@
 
 #include "store/store.h"
 
-#define SETTLE_YEAR_SETTLEMENTS_MAX \
-    2000000                              /* settlements of one policy year held (~530 bytes each) */
+/* settlements of one policy year held in memory, about 530 bytes each */
+#define SETTLE_YEAR_SETTLEMENTS_MAX 2000000
 #define SETTLE_YEAR_REGIONS_MAX 64       /* agreements (regions) of one year */
 #define SETTLE_YEAR_SIGNINGS_MAX 1000000 /* capitation signings held */
 
