@@ -33,22 +33,24 @@ void cli_usage(const char *name, FILE *out);
 
 int cmd_settle(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
-int cmd_gen(int argc, char **argv);         /* gen: cmd_gen.c (synthetic cities) */
-int cmd_settle_db(int argc, char **argv);   /* src/cli/cmd_settle_db.c (store) */
-int cmd_import(int argc, char **argv);      /* store: cmd_import.c */
-int cmd_check(int argc, char **argv);       /* store: cmd_check.c */
-int cmd_explain(int argc, char **argv);     /* store: cmd_check.c */
-int cmd_init(int argc, char **argv);        /* store: cmd_init.c */
-int cmd_revoke(int argc, char **argv);      /* store: cmd_revoke.c */
-int cmd_serve(int argc, char **argv);       /* service: cmd_serve.c */
-int cmd_credential(int argc, char **argv);  /* service: cmd_credential.c */
-int cmd_sign(int argc, char **argv);        /* service: cmd_sign.c */
-int cmd_show(int argc, char **argv);        /* look-ups: cmd_show.c */
-int cmd_list(int argc, char **argv);        /* look-ups: cmd_show.c */
-int cmd_report(int argc, char **argv);      /* reports: cmd_report.c */
-int cmd_whatif(int argc, char **argv);      /* policy what-if: cmd_whatif.c */
-int cmd_contribute(int argc, char **argv);  /* store: cmd_contribute.c */
-int cmd_pay(int argc, char **argv);         /* store: cmd_pay.c */
-int cmd_settle_year(int argc, char **argv); /* store: cmd_settle_year.c */
+int cmd_gen(int argc, char **argv);        /* gen: cmd_gen.c (synthetic cities) */
+int cmd_settle_db(int argc, char **argv);  /* src/cli/cmd_settle_db.c (store) */
+int cmd_import(int argc, char **argv);     /* store: cmd_import.c */
+int cmd_check(int argc, char **argv);      /* store: cmd_check.c */
+int cmd_explain(int argc, char **argv);    /* store: cmd_check.c */
+int cmd_init(int argc, char **argv);       /* store: cmd_init.c */
+int cmd_revoke(int argc, char **argv);     /* store: cmd_revoke.c */
+int cmd_serve(int argc, char **argv);      /* service: cmd_serve.c */
+int cmd_credential(int argc, char **argv); /* service: cmd_credential.c */
+int cmd_sign(int argc, char **argv);       /* service: cmd_sign.c */
+int cmd_show(int argc, char **argv);       /* look-ups: cmd_show.c */
+int cmd_list(int argc, char **argv);       /* look-ups: cmd_show.c */
+int cmd_report(int argc, char **argv);     /* reports: cmd_report.c */
+int cmd_whatif(int argc, char **argv);     /* policy what-if: cmd_whatif.c */
+int cmd_contribute(int argc, char **argv); /* store: cmd_contribute.c */
+
+/* institution payment (docs/PAYMENT.md): cmd_pay.c, cmd_settle_year.c */
+int cmd_pay(int argc, char **argv);
+int cmd_settle_year(int argc, char **argv);
 
 #endif
