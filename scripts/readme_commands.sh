@@ -13,10 +13,10 @@ generate() {
     echo
     echo "| command | what it does |"
     echo "|---|---|"
-    "$YIBAO" --help | sed -n 's/^  \([a-z-]\+\)  \+\(.*\)$/\1\t\2/p' | while IFS=$'\t' read -r name what; do
+    "$YIBAO" --help | sed -n 's/^  \([a-z][a-z-]*\)  \+\(.*\)$/\1\t\2/p' | while IFS=$'\t' read -r name what; do
         echo "| [\`yibao $name\`](#yibao-$name) | $what |"
     done
-    "$YIBAO" --help | sed -n 's/^  \([a-z-]\+\)  .*$/\1/p' | while read -r name; do
+    "$YIBAO" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*$/\1/p' | while read -r name; do
         echo
         echo "#### yibao $name"
         echo

@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$root" || exit 1
 
 # ---- --help, -h, --version, unknown commands ----
-commands=$("$yibao" --help | sed -n 's/^  \([a-z-]\+\)  .*$/\1/p')
+commands=$("$yibao" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*$/\1/p')
 [ "$(echo "$commands" | wc -l)" -ge 11 ] || fail "yibao --help lists $(echo "$commands" | wc -l) commands"
 for c in $commands; do
     for h in --help -h; do

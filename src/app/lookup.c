@@ -108,7 +108,8 @@ struct day_list {
 static int day_row(void *ctx, const struct journal_rec *rec) {
     struct day_list *d = ctx;
     assert(d != NULL && rec != NULL);
-    if (rec->kind == JOURNAL_IMPORT || rec->time_us < d->from_us || rec->time_us >= d->to_us)
+    if ((rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) || rec->time_us < d->from_us ||
+        rec->time_us >= d->to_us)
         return 0; /* the period's scan reads a little around it (clock slack) */
     if (d->code[0] != '\0' && strcmp(rec->fixmedins_code, d->code) != 0) return 0;
     struct store_settlement stl;

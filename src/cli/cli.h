@@ -51,4 +51,8 @@ int cmd_contribute(int argc, char **argv);      /* store: cmd_contribute.c */
 int cmd_derive_benefits(int argc, char **argv); /* store: cmd_benefit.c */
 int cmd_pay_lump_sum(int argc, char **argv);    /* store: cmd_benefit.c */
 
+/* institution payment (docs/PAYMENT.md): cmd_pay.c, cmd_settle_year.c */
+int cmd_pay(int argc, char **argv);
+int cmd_settle_year(int argc, char **argv);
+
 #endif

@@ -101,6 +101,30 @@ static const struct cli_command commands[] = {
      " R:psn:PSN_NO -> F:hifp, then the person's benefit values derived again; paid\n"
      " once; docs/ENROLMENT.md)\n",
      NULL, CLI_DB},
+    {"pay", cmd_pay,
+     "pay the institutions a month's settlements, less the deposit their agreements withhold",
+     "usage: yibao pay --db PATH --month YYYY-MM [--batch N] [--verbose]\n"
+     "(each institution with settlements or revokes journaled in the month one journal\n"
+     " record: its payable less the withhold of its payment agreement, moved to its bank\n"
+     " account B:<code> and deposit D:<code>:<year>; N institutions a transaction (default\n"
+     " 256); a month paid is not paid again, records journaled in it after its run are\n"
+     " paid by a catch-up record; a run killed or stopped and started again pays the\n"
+     " rest; --verbose prints each record; exit 2 refused, nothing paid, when an\n"
+     " institution has no agreement for a policy year of its settlements (each listed);\n"
+     " docs/PAYMENT.md)\n",
+     NULL, CLI_DB},
+    {"settle-year", cmd_settle_year,
+     "settle the year with each institution: its payment method's adjustment, its deposit",
+     "usage: yibao settle-year --db PATH --year YYYY [--batch N] [--verbose]\n"
+     "(each institution with a payment agreement for the policy year one journal record:\n"
+     " its method's adjustment (global budget, per-case quotas, DIP points sharing the\n"
+     " region's budget to the fen, capitation; fee for service none) paid from or to the\n"
+     " basic pool, and its deposit of the year released to its bank account (sanctions:\n"
+     " none, supervision is not built); a year settled is not settled again; --verbose\n"
+     " prints each record; exit 2 refused, nothing settled, when a settlement's\n"
+     " institution has no agreement for the year or a region's DIP cannot be settled\n"
+     " (each listed); docs/PAYMENT.md)\n",
+     NULL, CLI_DB},
     {"check", cmd_check, "verify a store: hash chain, ledger, year states, bills",
      "usage: yibao check --db PATH [--expect-head SEQ:HASH] [--deep]\n", NULL, CLI_DB},
     {"explain", cmd_explain, "explain a stored settlement from the journal alone",

@@ -17,6 +17,8 @@ static const struct {
     {"R:psn:", ACCT_PERSON_DUE, "premium receivables", false},
     {"R:fin:", ACCT_FINANCE_DUE, "fiscal subsidy receivables", true},
     {"S:open:", ACCT_OPENING, "opening balances", true},
+    {"B:", ACCT_BANK, "bank: paid to institutions", false},
+    {"D:", ACCT_DEPOSIT, "deposits held", false},
 };
 #define CLASS_ROWS (sizeof CLASSES / sizeof CLASSES[0])
 _Static_assert(CLASS_ROWS == ACCT_OTHER, "one row per class but ACCT_OTHER, in enum order");

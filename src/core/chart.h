@@ -7,7 +7,9 @@
  * balance, per fund, region and year), the insured persons' personal
  * accounts and the institutions' payables (what the funds owe), the
  * receivables from employers, persons and public finance (what is owed to
- * the funds), and the opening balances brought in at import. Pure: no I/O. */
+ * the funds), the opening balances brought in at import, and what the
+ * monthly payment runs moved out of the payables: paid to each
+ * institution's bank account, withheld as its deposit. Pure: no I/O. */
 #ifndef YIBAO_CHART_H
 #define YIBAO_CHART_H
 
@@ -21,6 +23,8 @@ enum account_class {
     ACCT_PERSON_DUE,   /* R:psn:<psn_no> */
     ACCT_FINANCE_DUE,  /* R:fin:<region>:<year> */
     ACCT_OPENING,      /* S:open:<region> */
+    ACCT_BANK,         /* B:<fixmedins_code>: paid into the institution's bank account */
+    ACCT_DEPOSIT,      /* D:<fixmedins_code>:<year>: its quality deposit withheld */
     ACCT_OTHER,        /* a key of none of these (a later release's) */
     ACCT_CLASS_COUNT
 };

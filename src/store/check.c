@@ -353,12 +353,63 @@ static int replay_contrib(struct checker *k, const struct journal_rec *rec) {
     return 0;
 }
 
+/* A monthly payment: its body decodes, its figures add up
+ * (pay_identity_error), and its postings are those it implies. */
+static int replay_pay(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_PAY && (size_t)rec->seq <= k->seq_cap);
+    struct store_pay p;
+    const char *bad = NULL;
+    if (pay_decode(rec->body, &p, &bad) != 0) {
+        const char *why = strcmp(bad, "figures") == 0 ? pay_identity_error(&p) : NULL;
+        if (why != NULL)
+            return fault(k,
+                         "journal seq %2$" PRId64 ": payment: %1$s (a total no longer"
+                         " equals its parts)",
+                         why, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": payment body does not decode at '%1$s'", bad,
+                     rec->seq);
+    }
+    if (p.year != rec->year)
+        return fault(k, "journal seq %2$" PRId64 ": payment's year is not the record's%1$s", "",
+                     rec->seq);
+    struct posting post[POSTINGS_PER_RECORD_MAX];
+    int count = pay_postings(rec, &p, post);
+    k->seqs[rec->seq - 1].post_hash = postings_hash(post, count);
+    return 0;
+}
+
+/* A year-end settlement: as a payment (replay_pay). */
+static int replay_year_end(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_YEAR_END && (size_t)rec->seq <= k->seq_cap);
+    struct store_year_end y;
+    const char *bad = NULL;
+    if (year_end_decode(rec->body, &y, &bad) != 0) {
+        const char *why = strcmp(bad, "figures") == 0 ? year_end_identity_error(&y) : NULL;
+        if (why != NULL)
+            return fault(k,
+                         "journal seq %2$" PRId64 ": year-end: %1$s (a total no longer"
+                         " equals its parts)",
+                         why, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": year-end body does not decode at '%1$s'", bad,
+                     rec->seq);
+    }
+    if (y.year != rec->year)
+        return fault(k, "journal seq %2$" PRId64 ": year-end's year is not the record's%1$s", "",
+                     rec->seq);
+    struct posting post[POSTINGS_PER_RECORD_MAX];
+    int count = year_end_postings(rec, &y, post);
+    k->seqs[rec->seq - 1].post_hash = postings_hash(post, count);
+    return 0;
+}
+
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
     /* journal_row accepted it: the next in the chain, with its slot */
     assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
     struct seq_info *si = &k->seqs[rec->seq - 1];
     if (rec->kind == JOURNAL_IMPORT) return import_content(k, rec), import_expect(k, rec);
     if (rec->kind == JOURNAL_CONTRIB) return replay_contrib(k, rec);
+    if (rec->kind == JOURNAL_PAY) return replay_pay(k, rec);
+    if (rec->kind == JOURNAL_YEAR_END) return replay_year_end(k, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)

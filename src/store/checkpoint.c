@@ -264,6 +264,24 @@ int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
         }
         return contrib_postings(rec, &c, out);
     }
+    if (rec->kind == JOURNAL_PAY) { /* postings only: a payment has no year state */
+        struct store_pay p;
+        const char *bad = NULL;
+        if (pay_decode(rec->body, &p, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return pay_postings(rec, &p, out);
+    }
+    if (rec->kind == JOURNAL_YEAR_END) { /* postings only */
+        struct store_year_end y;
+        const char *bad = NULL;
+        if (year_end_decode(rec->body, &y, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return year_end_postings(rec, &y, out);
+    }
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) {
         store_errf(err, "journal seq %" PRId64 ": an import after the checkpoint", rec->seq);
         return -1;
@@ -308,7 +326,8 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
     assert(ch->count >= 1 && ch->count <= CATCH_UP_CHUNK);
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
-        if (rec->kind == JOURNAL_CONTRIB) { /* no state: its postings only */
+        if (rec->kind == JOURNAL_CONTRIB || rec->kind == JOURNAL_PAY ||
+            rec->kind == JOURNAL_YEAR_END) { /* postings only */
             struct posting post[POSTINGS_PER_RECORD_MAX];
             int count = checkpoint_effect(rec, NULL, post, err);
             if (count < 0) return -1;

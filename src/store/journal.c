@@ -47,6 +47,8 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_REVOKE: return "revoke";
     case JOURNAL_IMPORT: return "import";
     case JOURNAL_CONTRIB: return "contrib";
+    case JOURNAL_PAY: return "pay";
+    case JOURNAL_YEAR_END: return "year-end";
     }
     return "?";
 }

@@ -29,7 +29,15 @@
  *   resident: R:psn -> F:hifp own, F:maf -> F:hifp assisted (medical
  *   assistance pays the assisted premium), R:fin -> F:hifp subsidy, then
  *   F:hifp -> F:hifmi catastrophic (the catastrophic fund's share, out of
- *   the pool: the pool keeps premium + subsidy - catastrophic). */
+ *   the pool: the pool keeps premium + subsidy - catastrophic).
+ * A monthly payment record (pay_postings; docs/PAYMENT.md) moves the
+ * month's payable out of I:<code>: each policy year's withheld deposit to
+ * D:<code>:<year> (deposits held), the rest to B:<code> (the institution's
+ * bank account: what it was paid; a month whose revokes exceed its
+ * settlements moves the difference back from B:<code>). A year-end
+ * record (year_end_postings) pays the method's adjustment from the basic
+ * pool F:hifp:<region>:<year> to B:<code> (a negative one back into the
+ * pool) and releases D:<code>:<year> to B:<code>. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,10 +86,26 @@ void account_finance(char *out, const char *region, int32_t year) {
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "R:fin:%s:%d", region, (int)year);
 }
 
+void account_bank(char *out, const char *code) {
+    assert(out != NULL && code != NULL);
+    assert(strlen(code) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "B:%s", code);
+}
+
+void account_deposit(char *out, const char *code, int32_t year) {
+    assert(out != NULL && code != NULL && year != 0);
+    assert(strlen(code) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "D:%s:%d", code, (int)year);
+}
+
+/* An institution's payable has no floor: once a month is paid, a revoke
+ * of one of its settlements takes back money the institution holds, and
+ * the payable is negative until the month of the revoke is paid (netted
+ * there, FUNDS.md §7). Personal accounts never go below 0. */
 int64_t account_floor_fen(const char *account) {
     assert(account != NULL);
     assert(strlen(account) <= ACCOUNT_BYTES_MAX);
-    if (account[0] == 'P' || account[0] == 'I') return 0;
+    if (account[0] == 'P') return 0;
     return INT64_MIN;
 }
 
@@ -195,5 +219,41 @@ int contrib_postings(const struct journal_rec *rec, const struct store_contrib *
     int count = c->insutype == 310 ? employee_postings(rec, c, out)
                                    : resident_postings(rec, c, out);
     assert(count >= 0 && count <= CONTRIB_POSTINGS_MAX);
+    return count;
+}
+
+int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
+                 struct posting out[PAY_POSTINGS_MAX]) {
+    assert(rec != NULL && p != NULL && rec->kind == JOURNAL_PAY);
+    assert(pay_identity_error(p) == NULL); /* decoded and checked by the caller */
+    char inst[ACCOUNT_BYTES_MAX + 1], acct[ACCOUNT_BYTES_MAX + 1];
+    account_institution(inst, p->code);
+    int count = 0;
+    for (int32_t i = 0; i < p->part_count; i++) {
+        int64_t w = p->parts[i].withhold_fen;
+        account_deposit(acct, p->code, p->parts[i].year);
+        if (w > 0) add_posting(out, &count, rec, inst, acct, w, false);
+        if (w < 0) add_posting(out, &count, rec, acct, inst, -w, false); /* a catch-up's return */
+    }
+    account_bank(acct, p->code);
+    if (p->paid_fen > 0) add_posting(out, &count, rec, inst, acct, p->paid_fen, false);
+    if (p->paid_fen < 0) add_posting(out, &count, rec, acct, inst, -p->paid_fen, false);
+    assert(count >= 0 && count <= PAY_POSTINGS_MAX);
+    return count;
+}
+
+int year_end_postings(const struct journal_rec *rec, const struct store_year_end *y,
+                      struct posting out[YEAR_END_POSTINGS_MAX]) {
+    assert(rec != NULL && y != NULL && rec->kind == JOURNAL_YEAR_END);
+    assert(year_end_identity_error(y) == NULL); /* decoded and checked by the caller */
+    char bank[ACCOUNT_BYTES_MAX + 1], acct[ACCOUNT_BYTES_MAX + 1];
+    account_bank(bank, y->code);
+    account_fund(acct, fund_layer(FUND_hifp)->fund, y->region, y->year);
+    int count = 0;
+    if (y->adjustment_fen > 0) add_posting(out, &count, rec, acct, bank, y->adjustment_fen, false);
+    if (y->adjustment_fen < 0) add_posting(out, &count, rec, bank, acct, -y->adjustment_fen, false);
+    account_deposit(acct, y->code, y->year);
+    if (y->released_fen > 0) add_posting(out, &count, rec, acct, bank, y->released_fen, false);
+    assert(count <= YEAR_END_POSTINGS_MAX);
     return count;
 }

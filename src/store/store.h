@@ -104,6 +104,8 @@ enum journal_kind {
     JOURNAL_REVOKE = 2,
     JOURNAL_IMPORT = 3,
     JOURNAL_CONTRIB = 4,
+    JOURNAL_PAY = 5,      /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
+    JOURNAL_YEAR_END = 6, /* an institution's year-end settlement (year_end_rec.c) */
 };
 
 /* A row of the service's svc_credential table (service_db.c issues and
@@ -880,6 +882,88 @@ int store_contrib_commit(struct store *store, struct contrib_batch *b,
  * store's connection (enrol_scan). */
 int store_enrol_scan(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
                      void *ctx, struct store_err *err);
+
+/* ---- pay_rec.c: monthly payment records (issue 17 item 3; docs/PAYMENT.md) ---- */
+#define PAY_PARTS_MAX 4        /* policy years of one institution's settlements in one month */
+#define PAY_RUN_RECORDS_MAX 64 /* records of one (institution, month): the first and catch-ups */
+/* What one record pays an institution for a month (FUNDS.md §7): per
+ * policy year of the settlements its payable and the withheld deposit
+ * (into that year's deposit account), and the sums. The month's first
+ * record pays the month as journaled when it ran; a later run that finds
+ * records of the month not yet paid (settled or revoked after the first
+ * run, while the month was still open) posts a catch-up record of the
+ * difference. */
+struct store_pay {
+    char code[CODE_BYTES_MAX + 1]; /* fixmedins_code */
+    int32_t year, month;           /* the month paid (journal time, local) */
+    int32_t part_count;            /* 1..PAY_PARTS_MAX */
+    struct store_pay_part {
+        int32_t year;         /* the settlements' policy year */
+        int64_t payable_fen;  /* settled less revoked (may be negative) */
+        int64_t withhold_fen; /* the deposit withheld: the month's mul(payable, rate) when its
+                                  payable > 0, else 0, less what earlier records withheld */
+    } parts[PAY_PARTS_MAX];
+    int64_t payable_fen, withhold_fen, paid_fen; /* sums; paid = payable - withhold */
+};
+#define PAY_POSTINGS_MAX (PAY_PARTS_MAX + 1) /* each part's deposit, the bank */
+/* "pay/<code>/YYYY-MM" (n 1) or "pay/<code>/YYYY-MM/<n>" (n >= 2, a
+ * catch-up); -1 when it does not fit MSGID_BYTES_MAX. */
+int pay_msgid(char out[MSGID_BYTES_MAX + 1], const char *code, int32_t year, int32_t month,
+              int32_t n);
+/* The body "month=YYYY-MM inst=CODE payable=.. withhold=.. paid=.. parts=N
+ * p.0=YEAR:PAYABLE:WITHHOLD ..."; 0, or -1 when it does not fit or the
+ * code holds a space or '='. */
+int pay_encode(const struct store_pay *p, char *body, size_t size);
+/* 0, or -1 with *bad_key at the first key missing or wrong ("figures":
+ * the sums break pay_identity_error). */
+int pay_decode(const char *body, struct store_pay *out, const char **bad_key);
+/* The identity the figures break, or NULL. */
+const char *pay_identity_error(const struct store_pay *p);
+/* B:<code> the institution's bank account (what it was paid), D:<code>:<year>
+ * the deposit withheld from it for the policy year. */
+void account_bank(char *out, const char *code);
+void account_deposit(char *out, const char *code, int32_t year);
+/* ledger.c: a payment record's postings: per part with a withhold,
+ * I:<code> -> D:<code>:<year> (a negative one the other way); then paid > 0 I:<code> -> B:<code>, paid < 0
+ * B:<code> -> I:<code>. Returns count (0..PAY_POSTINGS_MAX). */
+int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
+                 struct posting out[PAY_POSTINGS_MAX]);
+/* An institution's year-end settlement (FUNDS.md §6, §7): its method's
+ * adjustment to the basic pooled fund's payments of the policy year and
+ * the release of the year's deposit, less sanctions (none until
+ * supervision exists: 0). */
+struct store_year_end {
+    char code[CODE_BYTES_MAX + 1];   /* fixmedins_code */
+    char region[CODE_BYTES_MAX + 1]; /* the agreement's: the fund F:hifp:<region>:<year> */
+    int32_t year;
+    char method[CODE_BYTES_MAX + 1]; /* pay_method_name */
+    int64_t f_fen;                   /* F: hifp_pay of its settlements of the year, not revoked */
+    int64_t quota_fen;               /* §6b's part of the adjustment */
+    int64_t adjustment_fen;          /* the whole adjustment (quota part included) */
+    int64_t deposit_fen, sanctions_fen, released_fen; /* released = max(0, deposit - sanctions) */
+    int64_t paid_fen;                                 /* adjustment + released */
+};
+#define YEAR_END_POSTINGS_MAX 2 /* the adjustment, the release */
+/* "year-end/<code>/<year>"; -1 when it does not fit. */
+int year_end_msgid(char out[MSGID_BYTES_MAX + 1], const char *code, int32_t year);
+int year_end_encode(const struct store_year_end *y, char *body, size_t size);
+int year_end_decode(const char *body, struct store_year_end *out, const char **bad_key);
+const char *year_end_identity_error(const struct store_year_end *y);
+/* ledger.c: adjustment > 0 F:hifp:<region>:<year> -> B:<code> (< 0 the
+ * other way); released > 0 D:<code>:<year> -> B:<code>. */
+int year_end_postings(const struct journal_rec *rec, const struct store_year_end *y,
+                      struct posting out[YEAR_END_POSTINGS_MAX]);
+struct store_pay_item {
+    char msgid[MSGID_BYTES_MAX + 1]; /* pay_msgid or year_end_msgid */
+    enum journal_kind kind;          /* JOURNAL_PAY (p) or JOURNAL_YEAR_END (y) */
+    struct store_pay p;
+    struct store_year_end y;
+};
+/* One write transaction, as store_contrib_commit: each item whose msgid
+ * the journal does not hold becomes a record of its kind with its
+ * postings (posted[i] true), the others are left. n at most BATCH_MAX. */
+int store_pay_commit(struct store *store, const struct store_pay_item *items, size_t n,
+                     bool *posted, struct store_err *err);
 
 /* ---- check.c ---------------------------------------------------------- */
 /* Verifies chain, ledger, states and floors; returns 0 when all hold,

@@ -1,0 +1,483 @@
+/* settle_year.c: the year-end settlement with the institutions
+ * (settle_year.h; FUNDS.md §6, §7; docs/PAYMENT.md).
+ *
+ * A run reads the year's agreements, then the journal once: every
+ * settlement of the policy year (its figures as journaled) and every
+ * revoke; then the settlements' bills (journal data: med_type, dise_codg
+ * and the bill's end time, which is the care's day in the policy year and
+ * so its setl_time for §6d: the journal's time is when it was settled,
+ * which may be another year), the capitation signings and the deposit
+ * accounts. It refuses, listing every problem, before anything is
+ * written; then computes each institution's figures with the pure rules
+ * (core/payment.h) and posts one record each, in batches of one
+ * transaction, the journal's msgid making each institution's year posted
+ * once. */
+#include "app/settle_year.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/lookup.h"
+#include "core/agreement.h"
+#include "core/bill.h"
+#include "core/money.h"
+#include "core/person.h"
+#include "store/enrol_rows.h"
+
+/* A settlement of the year while the journal is read. */
+struct held {
+    int64_t seq;
+    char code[CODE_BYTES_MAX + 1];
+    struct pay_settlement s;
+};
+
+/* One institution with an agreement for the year. */
+struct inst {
+    const struct agreement *a;
+    const struct agreement_institution *t;
+    int32_t first, count; /* its settlements in run.setl */
+    int32_t sign_first, sign_count;
+    struct dip_due dip; /* PAY_DIP: its share (filled per region) */
+};
+
+struct signing {
+    char code[CODE_BYTES_MAX + 1];
+    struct pay_signing s;
+};
+
+struct deposit {
+    char account[ACCOUNT_BYTES_MAX + 1];
+    int64_t balance_fen;
+};
+
+struct run {
+    struct store *store;
+    const struct app_settle_year_opts *opts;
+    struct app_settle_year_out *out;
+    struct store_err *err;
+    struct agreement *agreements[SETTLE_YEAR_REGIONS_MAX];
+    size_t agreement_count;
+    struct held *held;
+    size_t held_count, held_cap;
+    int64_t *revoked;
+    size_t revoked_count, revoked_cap;
+    struct pay_settlement *setl; /* held's settlements in (code, seq) order (compact) */
+    struct inst *insts;
+    size_t inst_count;
+    struct signing *signings;
+    size_t signing_count, signing_cap;
+    struct pay_signing *signed_; /* signings' in (code, file) order */
+    struct deposit *deposits;
+    size_t deposit_count, deposit_cap;
+    struct bill_line *lines;
+    int failed;
+};
+
+static bool grow(void **items, size_t *cap, size_t count, size_t size) {
+    assert(items != NULL && cap != NULL && size > 0);
+    if (count < *cap) return true;
+    size_t want = *cap ? *cap * 2 : 256;
+    void *p = realloc(*items, want * size);
+    if (p == NULL) return false;
+    *items = p;
+    *cap = want;
+    return true;
+}
+
+static void problem(struct run *r, const char *code, const char *what) {
+    assert(r != NULL && code != NULL && what != NULL);
+    r->out->missing++;
+    if (r->opts->missing) r->opts->missing(r->opts->ctx, code, what);
+}
+
+/* ---- reading ---------------------------------------------------------------------- */
+static int agreement_row(void *ctx, const struct agreement *a) {
+    struct run *r = ctx;
+    assert(r != NULL && a != NULL);
+    if (a->year != r->opts->year) return 0;
+    if (r->agreement_count == SETTLE_YEAR_REGIONS_MAX) {
+        store_errf(r->err, "settle-year: more than %d regions' agreements for %d",
+                   SETTLE_YEAR_REGIONS_MAX, (int)a->year);
+        return r->failed = 1, 1;
+    }
+    struct agreement *copy = malloc(sizeof *copy);
+    if (copy == NULL) return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+    memcpy(copy, a, sizeof *copy);
+    r->agreements[r->agreement_count++] = copy;
+    return 0;
+}
+
+static int journal_row(void *ctx, const struct journal_rec *rec) {
+    struct run *r = ctx;
+    assert(r != NULL && rec != NULL);
+    if (rec->kind == JOURNAL_REVOKE) {
+        if (!grow((void **)&r->revoked, &r->revoked_cap, r->revoked_count, sizeof *r->revoked))
+            return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+        r->revoked[r->revoked_count++] = rec->ref_seq;
+        return 0;
+    }
+    if (rec->kind != JOURNAL_SETTLE || rec->year != r->opts->year) return 0;
+    struct store_settlement stl;
+    const char *bad = NULL;
+    if (settlement_decode(rec->body, &stl, &bad) != 0)
+        return store_errf(r->err, "journal seq %lld: body does not decode", (long long)rec->seq),
+               r->failed = 1, 1;
+    if (r->held_count == SETTLE_YEAR_SETTLEMENTS_MAX ||
+        !grow((void **)&r->held, &r->held_cap, r->held_count, sizeof *r->held))
+        return store_errf(r->err, "settle-year: out of memory (or more than %d settlements)",
+                          SETTLE_YEAR_SETTLEMENTS_MAX),
+               r->failed = 1, 1;
+    struct held *h = memset(&r->held[r->held_count++], 0, sizeof *r->held);
+    h->seq = rec->seq;
+    snprintf(h->code, sizeof h->code, "%s", rec->fixmedins_code);
+    struct pay_settlement *s = &h->s;
+    snprintf(s->setl_id, sizeof s->setl_id, "%lld", (long long)rec->seq);
+    snprintf(s->psn_no, sizeof s->psn_no, "%s", rec->psn_no);
+    const struct setlinfo *f = &stl.setl;
+    s->medfee_sumamt = f->medfee_sumamt, s->inscp_scp_amt = f->inscp_scp_amt;
+    s->hifp_pay = f->hifp_pay, s->hifob_pay = f->hifob_pay, s->hifmi_pay = f->hifmi_pay;
+    s->maf_pay = f->maf_pay, s->fund_pay_sumamt = f->fund_pay_sumamt;
+    s->psn_part_amt = f->psn_part_amt, s->acct_pay = f->acct_pay;
+    s->acct_mulaid_pay = f->acct_mulaid_pay, s->psn_cash_pay = f->psn_cash_pay;
+    return 0;
+}
+
+static int held_by_seq(const void *key, const void *item) {
+    int64_t k = *(const int64_t *)key, s = ((const struct held *)item)->seq;
+    return (k > s) - (k < s);
+}
+
+/* A settlement's bill: the case's kind, diagnosis and day. */
+static int data_row(void *ctx, const struct journal_data *d) {
+    struct run *r = ctx;
+    assert(r != NULL && d != NULL);
+    struct held *h = bsearch(&d->seq, r->held, r->held_count, sizeof *r->held, held_by_seq);
+    if (h == NULL) return 0; /* an import's file, or another year's bill */
+    struct bill bill;
+    if (bill_blob_decode(d->bytes, d->len, &bill, r->lines, BILL_LINES_MAX) != 0)
+        return store_errf(r->err, "journal seq %lld: its bill does not decode", (long long)d->seq),
+               r->failed = 1, 1;
+    snprintf(h->s.med_type, sizeof h->s.med_type, "%d", (int)bill.med_type);
+    snprintf(h->s.dise_codg, sizeof h->s.dise_codg, "%s", bill.dise_codg);
+    h->s.setl_time = bill.endtime;
+    return 0;
+}
+
+static int i64_order(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int held_order(const void *a, const void *b) {
+    const struct held *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The journal, the bills, the revokes; then the settlements by institution. */
+static int read_settlements(struct run *r) {
+    assert(r != NULL);
+    if (store_journal_range(r->store, 1, INT64_MAX, journal_row, r, r->err) < 0 || r->failed)
+        return -1;
+    r->out->settlements = (int64_t)r->held_count;
+    if (r->held_count == 0) return 0;
+    const struct store_backend *ops = store_ops(r->store);
+    if (ops->data_scan(store_conn(r->store), r->held[0].seq, r->held[r->held_count - 1].seq,
+                       data_row, r, r->err) < 0 ||
+        r->failed)
+        return -1;
+    if (r->revoked_count > 0) qsort(r->revoked, r->revoked_count, sizeof *r->revoked, i64_order);
+    for (size_t i = 0; i < r->held_count; i++)
+        r->held[i].s.revoked = r->revoked_count > 0 &&
+                               bsearch(&r->held[i].seq, r->revoked, r->revoked_count,
+                                       sizeof *r->revoked, i64_order) != NULL;
+    qsort(r->held, r->held_count, sizeof *r->held, held_order);
+    return 0;
+}
+
+/* The settlements as the core reads them, in (code, seq) order: moved to
+ * the front of held's own memory (each element smaller than its holder,
+ * so each move reads memory no earlier move wrote), which is then held's
+ * no more. */
+static void compact(struct run *r) {
+    assert(r != NULL && r->setl == NULL);
+    _Static_assert(sizeof(struct pay_settlement) < sizeof(struct held), "compact in place");
+    if (r->held_count == 0) return;
+    struct pay_settlement *out = (struct pay_settlement *)(void *)r->held;
+    for (size_t i = 0; i < r->held_count; i++) memmove(&out[i], &r->held[i].s, sizeof *out);
+    void *shrunk = realloc(out, r->held_count * sizeof *out);
+    r->setl = shrunk != NULL ? shrunk : out;
+    r->held = NULL;
+    r->held_cap = 0;
+}
+
+static int signing_row(void *ctx, const struct store_enrol_row *row) {
+    struct run *r = ctx;
+    assert(r != NULL && row != NULL);
+    if (r->signing_count == SETTLE_YEAR_SIGNINGS_MAX ||
+        !grow((void **)&r->signings, &r->signing_cap, r->signing_count, sizeof *r->signings))
+        return store_errf(r->err, "settle-year: out of memory (or more than %d signings)",
+                          SETTLE_YEAR_SIGNINGS_MAX),
+               r->failed = 1, 1;
+    struct signing *g = memset(&r->signings[r->signing_count], 0, sizeof *r->signings);
+    /* the import refuses codes longer than CODE_BYTES_MAX */
+    snprintf(g->code, sizeof g->code, "%.*s", CODE_BYTES_MAX, row->col[SIGN_INST]);
+    snprintf(g->s.psn_no, sizeof g->s.psn_no, "%.*s", CODE_BYTES_MAX, row->col[SIGN_PSN]);
+    const char *to = row->col[SIGN_TO];
+    g->s.open = to[0] == '\0';
+    if (!datetime_parse(row->col[SIGN_FROM], strlen(row->col[SIGN_FROM]), &g->s.from) ||
+        (!g->s.open && !datetime_parse(to, strlen(to), &g->s.to)))
+        return store_errf(r->err, "signing of %s at %s: a date does not parse", g->s.psn_no,
+                          g->code),
+               r->failed = 1, 1;
+    r->signing_count++;
+    return 0;
+}
+
+static int signing_order(const void *a, const void *b) {
+    return strcmp(((const struct signing *)a)->code, ((const struct signing *)b)->code);
+}
+
+static int deposit_row(void *ctx, const char *account, int64_t balance_fen) {
+    struct run *r = ctx;
+    assert(r != NULL && account != NULL);
+    if (!grow((void **)&r->deposits, &r->deposit_cap, r->deposit_count, sizeof *r->deposits))
+        return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+    struct deposit *d = &r->deposits[r->deposit_count++];
+    snprintf(d->account, sizeof d->account, "%s", account);
+    d->balance_fen = balance_fen;
+    return 0;
+}
+
+/* Signings (sorted by institution, stable within one) and deposits. */
+static int read_rest(struct run *r) {
+    assert(r != NULL);
+    if (store_enrol_scan(r->store, ENROL_SIGNINGS, NULL, signing_row, r, r->err) < 0 || r->failed)
+        return -1;
+    if (r->signing_count > 0) {
+        /* the scan is in key order (institution first), so sorted already;
+         * a sort keeps the rule whatever a backend's order */
+        for (size_t i = 1; i < r->signing_count; i++)
+            if (signing_order(&r->signings[i - 1], &r->signings[i]) > 0) {
+                qsort(r->signings, r->signing_count, sizeof *r->signings, signing_order);
+                break;
+            }
+        r->signed_ = malloc(r->signing_count * sizeof *r->signed_);
+        if (r->signed_ == NULL) return store_errf(r->err, "settle-year: out of memory"), -1;
+        for (size_t i = 0; i < r->signing_count; i++) r->signed_[i] = r->signings[i].s;
+    }
+    if (store_accounts_now(r->store, "D:", deposit_row, r, r->err) < 0 || r->failed) return -1;
+    return 0;
+}
+
+/* ---- the institutions ------------------------------------------------------------------ */
+static int inst_order(const void *a, const void *b) {
+    return strcmp(((const struct inst *)a)->t->fixmedins_code,
+                  ((const struct inst *)b)->t->fixmedins_code);
+}
+
+static int inst_by_code(const void *key, const void *item) {
+    return strcmp(key, ((const struct inst *)item)->t->fixmedins_code);
+}
+
+/* Every agreement's institutions, sorted; each with its settlements and
+ * signings; a settlement's institution without one is a problem. */
+static int gather(struct run *r) {
+    assert(r != NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < r->agreement_count; i++)
+        n += (size_t)r->agreements[i]->institution_count;
+    r->insts = calloc(n ? n : 1, sizeof *r->insts);
+    if (r->insts == NULL) return store_errf(r->err, "settle-year: out of memory"), -1;
+    for (size_t i = 0; i < r->agreement_count; i++)
+        for (int32_t k = 0; k < r->agreements[i]->institution_count; k++)
+            r->insts[r->inst_count++] = (struct inst){.a = r->agreements[i],
+                                                      .t = &r->agreements[i]->institutions[k]};
+    if (r->inst_count > 0) qsort(r->insts, r->inst_count, sizeof *r->insts, inst_order);
+    for (size_t i = 0; i < r->held_count;) {
+        size_t k = i;
+        while (k < r->held_count && strcmp(r->held[k].code, r->held[i].code) == 0) k++;
+        struct inst *x = r->inst_count ? bsearch(r->held[i].code, r->insts, r->inst_count,
+                                                 sizeof *r->insts, inst_by_code)
+                                       : NULL;
+        if (x == NULL) problem(r, r->held[i].code, "no payment agreement for the year");
+        else x->first = (int32_t)i, x->count = (int32_t)(k - i);
+        i = k;
+    }
+    for (size_t i = 0; i < r->signing_count;) {
+        size_t k = i;
+        while (k < r->signing_count && strcmp(r->signings[k].code, r->signings[i].code) == 0) k++;
+        struct inst *x = r->inst_count ? bsearch(r->signings[i].code, r->insts, r->inst_count,
+                                                 sizeof *r->insts, inst_by_code)
+                                       : NULL;
+        if (x != NULL) x->sign_first = (int32_t)i, x->sign_count = (int32_t)(k - i);
+        i = k;
+    }
+    r->out->institutions = (int64_t)r->inst_count;
+    compact(r); /* the codes are read: held becomes setl */
+    return 0;
+}
+
+/* One region's DIP: the budget shared by points (§6c); a problem when it
+ * cannot be settled. */
+static void dip_region_of(struct run *r, const struct agreement *a) {
+    assert(r != NULL && a != NULL && a->has_dip);
+    struct dip_region *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        problem(r, a->region, "out of memory for the region's DIP");
+        return;
+    }
+    d->budget_fen = a->dip.budget_fen;
+    d->level_count = a->dip.level_count, d->group_count = a->dip.group_count;
+    memcpy(d->levels, a->dip.levels, sizeof d->levels);
+    memcpy(d->groups, a->dip.groups, sizeof d->groups);
+    d->quotas = a->has_quotas ? &a->quotas : NULL;
+    d->settlements = r->setl;
+    struct inst *mine[PAY_INSTITUTIONS_MAX];
+    for (size_t i = 0; i < r->inst_count; i++) {
+        struct inst *x = &r->insts[i];
+        if (x->a != a || x->t->method != PAY_DIP) continue;
+        if (d->institution_count == PAY_INSTITUTIONS_MAX) {
+            problem(r, a->region, "more DIP institutions than a region's DIP settles (64)");
+            free(d);
+            return;
+        }
+        const struct store_institution *reg = store_institution_find(r->store,
+                                                                     x->t->fixmedins_code);
+        struct dip_institution *di = &d->institutions[d->institution_count];
+        snprintf(di->fixmedins_code, sizeof di->fixmedins_code, "%s", x->t->fixmedins_code);
+        snprintf(di->level, sizeof di->level, "%s", reg ? level_name(reg->level) : "");
+        di->quota_joined = x->t->quota_joined;
+        di->first = x->first, di->count = x->count;
+        mine[d->institution_count++] = x;
+    }
+    struct dip_due due[PAY_INSTITUTIONS_MAX];
+    if (d->institution_count > 0 && dip_settlement(d, due) != FUNDS_OK)
+        problem(r, a->region,
+                "DIP cannot be settled: a case whose group is missing and no \"*\" group, or an "
+                "institution whose level has no coefficient");
+    else
+        for (int32_t i = 0; i < d->institution_count; i++) mine[i]->dip = due[i];
+    free(d);
+}
+
+/* The institution's year-end figures. */
+static void figures(const struct run *r, const struct inst *x, struct store_year_end *y) {
+    assert(r != NULL && x != NULL && y != NULL);
+    memset(y, 0, sizeof *y);
+    const struct pay_settlement *s = x->count ? &r->setl[x->first] : NULL;
+    snprintf(y->code, sizeof y->code, "%s", x->t->fixmedins_code);
+    snprintf(y->region, sizeof y->region, "%s", x->a->region);
+    snprintf(y->method, sizeof y->method, "%s", pay_method_name(x->t->method));
+    y->year = r->opts->year;
+    for (int32_t i = 0; i < x->count; i++)
+        if (!s[i].revoked) y->f_fen += s[i].hifp_pay;
+    struct quota_result q;
+    quota_adjustment(&x->a->quotas, x->a->has_quotas && x->t->quota_joined, s, x->count, &q);
+    y->quota_fen = q.adjustment_fen;
+    int64_t method = 0;
+    if (x->t->method == PAY_GLOBAL_BUDGET) {
+        struct budget_result b;
+        budget_settlement(&x->t->budget, q.f_rest_fen, &b);
+        method = b.adjustment_fen;
+    } else if (x->t->method == PAY_DIP) {
+        method = x->dip.adjustment_fen;
+    } else if (x->t->method == PAY_CAPITATION) {
+        struct capitation_result c;
+        capitation(y->year, x->t->capitation_rate_fen,
+                   x->sign_count ? &r->signed_[x->sign_first] : NULL, x->sign_count, s, x->count,
+                   &c);
+        method = c.adjustment_fen;
+    }
+    y->adjustment_fen = q.adjustment_fen + method;
+    char account[ACCOUNT_BYTES_MAX + 1];
+    account_deposit(account, y->code, y->year);
+    for (size_t i = 0; i < r->deposit_count; i++)
+        if (strcmp(r->deposits[i].account, account) == 0)
+            y->deposit_fen = r->deposits[i].balance_fen;
+    if (y->deposit_fen < 0) y->deposit_fen = 0; /* a catch-up gave back more than was held */
+    y->sanctions_fen = 0;                       /* supervision (sanctions) is not built */
+    struct year_end_result e;
+    year_end_payment(y->deposit_fen, y->sanctions_fen, y->adjustment_fen, &e);
+    y->released_fen = e.released_fen;
+    y->paid_fen = e.paid_fen;
+    assert(year_end_identity_error(y) == NULL);
+}
+
+static int post(struct run *r) {
+    assert(r != NULL && r->opts->batch >= 1 && r->opts->batch <= BATCH_MAX);
+    size_t b = r->opts->batch, k = 0;
+    struct store_pay_item *items = calloc(b, sizeof *items);
+    bool *posted = calloc(b, sizeof *posted);
+    int rc = items && posted ? 0 : (store_errf(r->err, "settle-year: out of memory"), -1);
+    for (size_t i = 0; rc == 0 && i < r->inst_count; i++) {
+        struct store_pay_item *it = &items[k++];
+        it->kind = JOURNAL_YEAR_END;
+        figures(r, &r->insts[i], &it->y);
+        if (year_end_msgid(it->msgid, it->y.code, it->y.year) != 0)
+            rc = (store_errf(r->err, "%s: its code does not fit a msgid", it->y.code), -1);
+        if (rc != 0 || (k < b && i + 1 < r->inst_count)) continue;
+        rc = store_pay_commit(r->store, items, k, posted, r->err);
+        for (size_t j = 0; rc == 0 && j < k; j++) {
+            if (!posted[j]) {
+                r->out->already++;
+                continue;
+            }
+            r->out->posted++;
+            r->out->adjustment_fen += items[j].y.adjustment_fen;
+            r->out->released_fen += items[j].y.released_fen;
+            r->out->paid_fen += items[j].y.paid_fen;
+            if (r->opts->posted) r->opts->posted(r->opts->ctx, items[j].msgid, &items[j].y);
+        }
+        k = 0;
+    }
+    free(items);
+    free(posted);
+    return rc;
+}
+
+static void run_free(struct run *r) {
+    assert(r != NULL);
+    for (size_t i = 0; i < r->agreement_count; i++) free(r->agreements[i]);
+    free(r->held);
+    free(r->revoked);
+    free(r->setl);
+    free(r->insts);
+    free(r->signings);
+    free(r->signed_);
+    free(r->deposits);
+    free(r->lines);
+    free(r);
+}
+
+enum app_settle_year_status app_settle_year(struct store *store,
+                                            const struct app_settle_year_opts *opts,
+                                            struct app_settle_year_out *out,
+                                            struct store_err *err) {
+    assert(store != NULL && opts != NULL && out != NULL && err != NULL);
+    assert(opts->year >= MONTH_YEAR_MIN && opts->year <= MONTH_YEAR_MAX);
+    memset(out, 0, sizeof *out);
+    struct run *r = calloc(1, sizeof *r);
+    if (r != NULL) r->lines = malloc(BILL_LINES_MAX * sizeof *r->lines);
+    if (r == NULL || r->lines == NULL) {
+        if (r != NULL) free(r);
+        return store_errf(err, "settle-year: out of memory"), APP_SETTLE_YEAR_FAILED;
+    }
+    r->store = store, r->opts = opts, r->out = out, r->err = err;
+    int rc = app_agreements(store, NULL, opts->year, agreement_row, r, err);
+    if (rc == 0 && r->failed) rc = -1;
+    if (rc == 0) rc = read_settlements(r);
+    if (rc == 0) rc = read_rest(r);
+    if (rc == 0) rc = gather(r);
+    for (size_t i = 0; rc == 0 && i < r->agreement_count; i++)
+        if (r->agreements[i]->has_dip) dip_region_of(r, r->agreements[i]);
+    enum app_settle_year_status st = rc != 0            ? APP_SETTLE_YEAR_FAILED
+                                     : out->missing > 0 ? APP_SETTLE_YEAR_REFUSED
+                                                        : APP_SETTLE_YEAR_OK;
+    if (st == APP_SETTLE_YEAR_OK && post(r) != 0) st = APP_SETTLE_YEAR_FAILED;
+    assert(st != APP_SETTLE_YEAR_OK || out->posted + out->already == out->institutions);
+    run_free(r);
+    return st;
+}

@@ -1,0 +1,52 @@
+/* settle_year.h: the year-end settlement with the institutions (issue 17
+ * item 3; FUNDS.md §6, §7; docs/PAYMENT.md): per institution with a
+ * payment agreement for the policy year, its method's adjustment to the
+ * basic pooled fund's payments of the year (global budget §6a, per-case
+ * quotas §6b, DIP points with the region's budget shared to the fen §6c,
+ * capitation §6d, fee for service none) and the release of the year's
+ * deposit less sanctions (none: supervision does not exist yet), one
+ * journal record each with its postings. Idempotent per institution and
+ * year. Refused, nothing written, when a settlement's institution has no
+ * agreement or a DIP region cannot be settled (a case without a group and
+ * no "*" group, a level without a coefficient, too many institutions). */
+#ifndef YIBAO_APP_SETTLE_YEAR_H
+#define YIBAO_APP_SETTLE_YEAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* settlements of one policy year held in memory, about 530 bytes each */
+#define SETTLE_YEAR_SETTLEMENTS_MAX 2000000
+#define SETTLE_YEAR_REGIONS_MAX 64       /* agreements (regions) of one year */
+#define SETTLE_YEAR_SIGNINGS_MAX 1000000 /* capitation signings held */
+
+struct app_settle_year_opts {
+    int32_t year; /* the policy year: MONTH_YEAR_MIN..MONTH_YEAR_MAX */
+    size_t batch; /* institutions a transaction, 1..BATCH_MAX */
+    void *ctx;    /* handed to the callbacks */
+    /* each problem that refuses the run (may be NULL) */
+    void (*missing)(void *ctx, const char *code, const char *what);
+    /* each record posted (may be NULL) */
+    void (*posted)(void *ctx, const char *msgid, const struct store_year_end *y);
+};
+
+struct app_settle_year_out {
+    int64_t settlements;  /* of the year (revoked ones included) */
+    int64_t institutions; /* with an agreement for the year */
+    int64_t posted, already, missing;
+    int64_t adjustment_fen, released_fen, paid_fen; /* sums over the records posted */
+};
+
+enum app_settle_year_status {
+    APP_SETTLE_YEAR_OK = 0,
+    APP_SETTLE_YEAR_FAILED = -1, /* storage: err; batches committed before stand */
+    APP_SETTLE_YEAR_REFUSED = 2, /* problems listed through missing(); nothing written */
+};
+
+enum app_settle_year_status app_settle_year(struct store *store,
+                                            const struct app_settle_year_opts *opts,
+                                            struct app_settle_year_out *out, struct store_err *err);
+
+#endif

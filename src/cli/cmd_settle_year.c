@@ -1,0 +1,120 @@
+/* cmd_settle_year.c: `yibao settle-year --db PATH --year YYYY`: the
+ * year-end settlement with each institution that has a payment agreement
+ * for the policy year (app/settle_year.h, FUNDS.md §6, §7,
+ * docs/PAYMENT.md): its method's adjustment and the release of its
+ * deposit, one journal record each. Idempotent: a year settled posts
+ * nothing and says so. Refused (exit 2, nothing written) when a
+ * settlement's institution has no agreement for the year or a region's
+ * DIP cannot be settled: every problem is listed on stderr. Exit 0 the
+ * run went through, 2 bad usage, refused or a storage error. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/settle_year.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/progress.h"
+#include "cli/store_cli.h"
+#include "core/money.h"
+
+/* "1234.56" */
+static const char *yuan(int64_t fen, char buf[32]) {
+    assert(buf != NULL);
+    if (money_format(fen, buf, 32) < 0) snprintf(buf, 32, "?");
+    return buf;
+}
+
+static void on_missing(void *ctx, const char *code, const char *what) {
+    (void)ctx;
+    assert(code != NULL && what != NULL);
+    fprintf(stderr, "yibao settle-year: %s: %s\n", code, what);
+}
+
+static void on_posted(void *ctx, const char *msgid, const struct store_year_end *y) {
+    const bool *verbose = ctx;
+    assert(verbose != NULL && msgid != NULL && y != NULL);
+    if (!*verbose) return;
+    char f[32], adj[32], dep[32], rel[32], paid[32];
+    printf("%s %s F %s adjustment %s deposit %s released %s paid %s\n", msgid, y->method,
+           yuan(y->f_fen, f), yuan(y->adjustment_fen, adj), yuan(y->deposit_fen, dep),
+           yuan(y->released_fen, rel), yuan(y->paid_fen, paid));
+}
+
+struct args {
+    const char *db, *year, *batch;
+    bool verbose;
+};
+
+static bool parse(int argc, char **argv, struct args *a) {
+    bool bad = false;
+    assert(argc >= 1 && a != NULL);
+    for (int i = 1; i < argc && !bad; i++) {
+        if (cli_option(argc, argv, &i, "--db", &a->db, &bad) ||
+            cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
+            cli_option(argc, argv, &i, "--batch", &a->batch, &bad))
+            continue;
+        if (strcmp(argv[i], "--verbose") == 0) a->verbose = true;
+        else {
+            fprintf(stderr, "yibao settle-year: unexpected argument '%s'\n", argv[i]);
+            bad = true;
+        }
+    }
+    return !bad && a->db != NULL && a->year != NULL;
+}
+
+static bool parse_year(const char *text, int32_t *year) {
+    assert(text != NULL && year != NULL);
+    int y = strlen(text) == 4 && strspn(text, "0123456789") == 4 ? atoi(text) : 0;
+    if (y < MONTH_YEAR_MIN || y > MONTH_YEAR_MAX) {
+        fprintf(stderr, "yibao settle-year: --year '%s': not a year YYYY in %d-%d\n", text,
+                MONTH_YEAR_MIN, MONTH_YEAR_MAX);
+        return false;
+    }
+    *year = y;
+    return true;
+}
+
+int cmd_settle_year(int argc, char **argv) {
+    struct args a = {0};
+    struct app_settle_year_opts opts = {.batch = 256};
+    if (!parse(argc, argv, &a)) return cli_usage("settle-year", stderr), EXIT_BAD_INPUT;
+    if (!parse_year(a.year, &opts.year)) return EXIT_BAD_INPUT;
+    long long batch = 0;
+    if (a.batch != NULL && !cli_positive("--batch", a.batch, BATCH_MAX, &batch))
+        return EXIT_BAD_INPUT;
+    if (batch > 0) opts.batch = (size_t)batch;
+    struct store *store = store_cli_open(a.db, STORE_MODE_EXISTING);
+    if (store == NULL) return EXIT_BAD_INPUT;
+    opts.ctx = &a.verbose;
+    opts.missing = on_missing;
+    opts.posted = on_posted;
+    struct app_settle_year_out out;
+    struct store_err err = {{0}};
+    double start = progress_now();
+    enum app_settle_year_status st = app_settle_year(store, &opts, &out, &err);
+    store_close(store);
+    if (st == APP_SETTLE_YEAR_REFUSED) {
+        fprintf(stderr,
+                "yibao settle-year %s: refused: %" PRId64 " problem(s) above; nothing was"
+                " settled\n",
+                a.year, out.missing);
+        return EXIT_BAD_INPUT;
+    }
+    if (st != APP_SETTLE_YEAR_OK) {
+        fprintf(stderr, "yibao settle-year %s: %s (batches committed before stand; run it again)\n",
+                a.year, err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    char adj[32], rel[32], paid[32];
+    printf("settle-year %s: %" PRId64 " institutions, %" PRId64 " records posted, %" PRId64
+           " already settled (%" PRId64 " settlements of the year, %.2f s)\n",
+           a.year, out.institutions, out.posted, out.already, out.settlements,
+           progress_now() - start);
+    printf("posted (yuan): adjustment=%s released=%s paid=%s (sanctions: none, supervision is not"
+           " built)\n",
+           yuan(out.adjustment_fen, adj), yuan(out.released_fen, rel), yuan(out.paid_fen, paid));
+    return 0;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# t_settle_year.sh: the year-end settlement `yibao settle-year --year`
+# (issue 17 item 3; FUNDS.md §6, §7; docs/PAYMENT.md) on a generated
+# 2,000-person city with one settlement revoked: bad years refused (exit 2);
+# a run before any agreement refused with every institution listed and
+# nothing written; with the agreements (Maoming: a global budget in the
+# quota list, two DIP hospitals sharing the region's budget, a capitated
+# township centre with signed persons, a pharmacy paid as billed; the
+# other regions fee for service and one global budget), the month paid
+# (deposits withheld), the year settled: each institution's F and
+# adjustment equal to tests/ref/settle_year_expect.py's (the spec's
+# independent model over the settle answers and the bills), each deposit
+# released in full (no sanctions) into the bank account, the DIP dues
+# adding up to the budget; a second run posts nothing; `check` (and
+# --deep) pass, the trial balance ties, the deposits of the year are 0
+# and the Maoming basic pool moved by exactly the adjustments. Both
+# backends (SVC_BACKEND=pg with YIBAO_PG_URI).
+set -uo pipefail
+if [ -z "${SVC_BACKEND:-}" ]; then
+    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
+    exit 0
+fi
+. "$(dirname "$0")/t_service_lib.sh"
+
+y() { "$YIBAO" "$@" --db "$db"; }
+if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
+city=$work/city
+"$YIBAO" gen city --persons 2000 --seed 7 --out "$city" >/dev/null || fail "gen city"
+y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
+y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
+    fail "import policy"
+y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
+y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+head -n 6000 "$city/bills.jsonl" >"$work/bills.jsonl"
+y settle "$work/bills.jsonl" >"$work/answers" 2>/dev/null || fail "settle"
+# an inpatient settlement of the DIP hospital revoked: it leaves F, DIP and quotas
+setl=$(python3 - "$work/bills.jsonl" "$work/answers" <<'EOF'
+import json, sys
+bills = [json.loads(l) for l in open(sys.argv[1])]
+for l in open(sys.argv[2]):
+    a = json.loads(l)
+    b = bills[a["input_line"] - 1]
+    if "setlinfo" in a and b["fixmedins_code"] == "H44090000002" and b["med_type"] == "21":
+        print(a["setl_id"]); break
+EOF
+)
+[ -n "$setl" ] || fail "no inpatient settlement at H44090000002"
+y revoke "$setl" --operator t --reason t_settle_year >/dev/null || fail "revoke"
+echo "$setl" >"$work/revoked"
+# signed to the township centre: 40 of its outpatients, some only half the year
+python3 - "$work/bills.jsonl" >"$work/signings.csv" <<'EOF'
+import json, sys
+seen = []
+for l in open(sys.argv[1]):
+    b = json.loads(l)
+    if b["fixmedins_code"] == "H44090000004" and b["med_type"] == "11" and b["psn_no"] not in seen:
+        seen.append(b["psn_no"])
+print("fixmedins_code,psn_no,from_date,to_date")
+for i, p in enumerate(seen[:40]):
+    print("H44090000004,%s,%s,%s" % (p, "2019-07-01" if i % 3 else "2020-03-15", "2020-06-30" if i % 4 == 0 else ""))
+EOF
+y import signings "$work/signings.csv" >/dev/null || fail "import signings"
+
+# bad years; no agreement yet: refused, each institution listed, nothing written
+records=$(sql "SELECT count(*) FROM journal")
+for bad in 20 2020x abcd 0000 ""; do
+    y settle-year --year "$bad" >/dev/null 2>"$work/err"; rc=$?
+    [ "$rc" = 2 ] || fail "--year '$bad': exit $rc"
+    grep -q "yibao settle-year: --year '$bad': not a year" "$work/err" || fail "--year '$bad': $(cat "$work/err")"
+done
+y settle-year >/dev/null 2>&1; [ $? = 2 ] || fail "no --year taken"
+y settle-year --year 2020 >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 2 ] || fail "settle-year without agreements: exit $rc"
+for code in $(jq -r .fixmedins_code "$work/bills.jsonl" | sort -u); do
+    grep -q "yibao settle-year: $code: no payment agreement for the year" "$work/err" || fail "$code not listed: $(cat "$work/err")"
+done
+[ "$(sql "SELECT count(*) FROM journal")" = "$records" ] || fail "a refused run wrote"
+
+cat >"$work/pay-440900.json" <<'EOF'
+{"format": "yibao-payment/1", "id": "maoming-2020", "region": "440900", "year": 2020,
+ "withhold_rate": 0.05, "quotas": {"J18": 3000.00, "K35": 6000.00},
+ "dip": {"budget": 200000.00,
+         "coefficients": {"township": 0.8, "level1": 0.9, "level2": 1.0, "level3": 1.2},
+         "groups": {"*": {"points": 100, "avg_cost": 8000.00},
+                    "I63": {"points": 150.5, "avg_cost": 12000.00},
+                    "K80": {"points": 90, "avg_cost": 7000.00}}},
+ "institutions": {
+   "H44090000001": {"method": "global_budget", "budget": 600000.00, "savings_corridor": 0.1,
+                    "savings_share": 0.5, "overspend_corridor": 0.1, "overspend_share": 0.5,
+                    "quota_joined": true},
+   "H44090000002": {"method": "dip", "quota_joined": true, "withhold_rate": 0.1},
+   "H44090000003": {"method": "dip"},
+   "H44090000004": {"method": "capitation", "rate": 12.50, "withhold_rate": 0},
+   "P44090000001": {"method": "fee_for_service"}}}
+EOF
+python3 - "$city/institutions.csv" "$work" <<'EOF' || fail "agreements"
+import csv, json, sys
+regions = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["admdvs"] != "440900":
+        regions.setdefault(r["admdvs"], []).append(r["fixmedins_code"])
+for region, codes in regions.items():
+    terms = {c: {"method": "fee_for_service"} for c in codes}
+    if region == "440100":
+        terms[codes[0]] = {"method": "global_budget", "budget": 100000.00, "savings_corridor": 0.2,
+                           "savings_share": 0.6, "overspend_corridor": 0.05, "overspend_share": 0.4}
+    json.dump({"format": "yibao-payment/1", "id": "pay-" + region, "region": region, "year": 2020,
+               "withhold_rate": 0.03, "institutions": terms},
+              open("%s/pay-%s.json" % (sys.argv[2], region), "w"))
+EOF
+for f in "$work"/pay-*.json; do y import payment "$f" >/dev/null || fail "import $f"; done
+months=$(sql "SELECT time_us FROM journal WHERE kind IN (1, 2)" |
+    python3 -c 'import sys, time; print(" ".join(sorted({time.strftime("%Y-%m", time.localtime(int(l) // 1000000)) for l in sys.stdin})))')
+for m in $months; do y pay --month "$m" >/dev/null 2>"$work/err" || fail "pay $m: $(cat "$work/err")"; done
+
+# the deposits and the Maoming pool before
+balance() { # ACCOUNT: its balance in fen now (checkpoint + postings after it)
+    sql "SELECT coalesce((SELECT sum(balance) FROM accounts WHERE account = '$1'), 0)
+          + coalesce((SELECT sum(amount) FROM postings WHERE debit = '$1' AND seq > (SELECT seq FROM checkpoint)), 0)
+          - coalesce((SELECT sum(amount) FROM postings WHERE credit = '$1' AND seq > (SELECT seq FROM checkpoint)), 0)"
+}
+for a in $(sql "SELECT DISTINCT debit FROM postings WHERE debit LIKE 'D:%'"); do echo "$a $(balance "$a")"; done >"$work/deposits"
+pool_before=$(balance F:hifp:440900:2020)
+
+y settle-year --year 2020 --verbose >"$work/year.out" 2>"$work/err" || fail "settle-year: $(cat "$work/err")"
+INSTITUTIONS_CSV=$city/institutions.csv python3 "$root/tests/ref/settle_year_expect.py" 2020 "$work/bills.jsonl" \
+    "$work/answers" "$work/revoked" "$work/deposits" "$work/signings.csv" "$work/year.out" "$work"/pay-*.json ||
+    fail "settle-year differs from the model"
+n=$(grep -c '^year-end/' "$work/year.out")
+[ "$n" = "$(sql "SELECT count(*) FROM journal WHERE kind = 6")" ] || fail "$n records printed"
+out=$(y settle-year --year 2020) || fail "settle-year again: $out"
+grep -q "^settle-year 2020: $n institutions, 0 records posted, $n already settled" <<<"$out" || fail "again said: $out"
+
+# the books
+y check >/dev/null || fail "check: $(y check 2>&1)"
+y check --deep >/dev/null || fail "check --deep: $(y check --deep 2>&1)"
+j=$(y report trial-balance --format json) || fail "trial-balance"
+[ "$(jq -r '.debit == .credit' <<<"$j")" = true ] || fail "trial balance: $(jq -c '{debit, credit}' <<<"$j")"
+for a in $(cut -d' ' -f1 "$work/deposits"); do
+    [ "$(balance "$a")" = 0 ] || fail "$a holds $(balance "$a") after the year's settlement"
+done
+adj=$(python3 -c '
+import sys
+from decimal import Decimal
+print(sum(int(Decimal(l.split()[5]) * 100) for l in open(sys.argv[1]) if l.startswith("year-end/H440900") or l.startswith("year-end/P440900")))' "$work/year.out")
+[ $((pool_before - $(balance F:hifp:440900:2020))) = "$adj" ] || fail "the Maoming pool moved $((pool_before - $(balance F:hifp:440900:2020))), adjustments $adj"
+echo "t_settle_year: ok ($SVC_BACKEND): $n institutions settled"
