@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""scan_quality.py: precision and recall of `yibao supervise scan` findings
+against a city's labels.jsonl, per kind (issue 18, item 6; docs/SUPERVISION.md).
+
+    python3 scripts/scan_quality.py LABELS.jsonl FINDINGS.jsonl [--markdown]
+        [--kinds k1,k2 --min 0.99]    exit 1 when a listed kind is below --min
+
+A finding matches a label of the same kind with the same msgid list (in
+order), psn_no, and item (item kinds) or psn_no_dup and certno
+(duplicate_enrolment). A kind with no label and no finding has no figure
+("-"); precision with no finding and recall with no label are "-" too.
+With --only-catalog, restricted-item labels whose restriction exists only in
+the label (note "not in the catalog") are left out: no platform could see
+them."""
+import json
+import sys
+
+KINDS = ["split_admission", "overlapping_stays", "visit_during_stay", "gender_restricted",
+         "age_restricted", "duplicate_charge", "non_medical_goods", "duplicate_enrolment",
+         "over_quantity"]
+
+
+def key(d):
+    k = d["kind"]
+    base = (k, tuple(d["msgid"]), d["psn_no"])
+    if k == "duplicate_enrolment":
+        return base + (d.get("psn_no_dup"), d.get("certno"))
+    if "item" in d:
+        return base + (d["item"],)
+    return base
+
+
+def load(path, only_catalog=False):
+    out = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            if only_catalog and "not in the catalog" in d.get("note", ""):
+                continue
+            out.setdefault(d["kind"], set()).add(key(d))
+    return out
+
+
+def ratio(a, b):
+    return None if b == 0 else a / b
+
+
+def fmt(x):
+    return "-" if x is None else "%.4f" % x
+
+
+def main(argv):
+    args = [a for a in argv if not a.startswith("--")]
+    opts = {}
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--kinds", "--min"):
+            opts[argv[i]] = argv[i + 1]
+            args.remove(argv[i + 1])
+            i += 2
+            continue
+        i += 1
+    if len(args) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    labels = load(args[0], "--only-catalog" in argv)
+    found = load(args[1])
+    rows = []
+    for k in KINDS:
+        l, f = labels.get(k, set()), found.get(k, set())
+        tp = len(l & f)
+        rows.append((k, len(l), len(f), tp, ratio(tp, len(f)), ratio(tp, len(l))))
+    md = "--markdown" in argv
+    if md:
+        print("| kind | labels | findings | matched | precision | recall |")
+        print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        if md:
+            print("| %s | %d | %d | %d | %s | %s |" % (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5])))
+        else:
+            print("%-20s labels %6d findings %6d matched %6d precision %s recall %s" %
+                  (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5])))
+    bad = 0
+    if "--kinds" in opts:
+        low = float(opts.get("--min", "1.0"))
+        for r in rows:
+            if r[0] in opts["--kinds"].split(","):
+                for name, v in (("precision", r[4]), ("recall", r[5])):
+                    if v is None or v < low:
+                        print("scan_quality: %s %s %s below %s" % (r[0], name, fmt(v), low),
+                              file=sys.stderr)
+                        bad = 1
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
