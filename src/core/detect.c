@@ -257,7 +257,7 @@ int det_over_quantity(const struct det_input *in, det_emit emit, void *ctx) {
             in->item(in->item_ctx, b->lines[k].med_list_codg, &item);
             int64_t limit = item.usual_cnt_scaled * DET_QTY_FACTOR;
             if (item.usual_cnt_scaled <= 0 || b->lines[k].cnt_scaled <= limit) continue;
-            struct det_finding f = finding(DET_OVER_QUANTITY, i, -1, k, "QTY-5X-P99",
+            struct det_finding f = finding(DET_OVER_QUANTITY, i, -1, k, "QTY-5X-USUAL",
                                            b->lines[k].cnt_scaled, item.usual_cnt_scaled);
             /* 5x the usual scores 0.5, 10x and more 1.0 */
             int64_t ratio_bp = b->lines[k].cnt_scaled * 1000 / item.usual_cnt_scaled;
@@ -292,8 +292,10 @@ int64_t det_usual_quantity(const int64_t *cnt_scaled, int64_t n) {
     assert(n >= 0 && (n == 0 || cnt_scaled != NULL));
     if (n < DET_QTY_LINES_MIN) return 0;
     assert(cnt_scaled[0] <= cnt_scaled[n - 1]); /* sorted by the caller */
-    /* rank floor(p * n), 1-based: below the largest line whenever n < 1 / (1 - p),
-     * so one extreme line of a rarely billed item does not set its own usual */
-    int64_t rank = n * DET_QTY_PERCENTILE_BP / 10000;
-    return cnt_scaled[rank < 1 ? 0 : rank - 1];
+    /* from the median up, while each quantity is within DET_QTY_JUMP times
+     * the one below: ordinary prescriptions are dense up to the usual
+     * largest, an extreme line (or a handful of them) stands apart */
+    int64_t i = n / 2 > 0 ? n / 2 - 1 : 0;
+    while (i + 1 < n && cnt_scaled[i + 1] <= DET_QTY_JUMP * cnt_scaled[i]) i++;
+    return cnt_scaled[i];
 }

@@ -16,9 +16,9 @@
 
 /* The thresholds (docs/SUPERVISION.md says why these values). */
 #define DET_SPLIT_DAYS_MAX 15       /* readmission within 15 days of discharge */
-#define DET_QTY_PERCENTILE_BP 9900  /* "usual largest": the 99th percentile ... */
-#define DET_QTY_FACTOR 5            /* ... and a line above 5 times it is flagged */
-#define DET_QTY_LINES_MIN 10        /* lines of an item needed to know its usual */
+#define DET_QTY_JUMP 3              /* "usual largest": where the quantities jump 3x */
+#define DET_QTY_FACTOR 5            /* a line above 5 times the usual is flagged */
+#define DET_QTY_LINES_MIN 5         /* lines of an item needed to know its usual */
 #define DET_PERSON_BILLS_MAX 100000 /* bills of one person in one scan */
 
 enum det_kind {
@@ -102,9 +102,9 @@ int det_person_all(const struct det_input *in, det_emit emit, void *ctx);
  * stay's lines scale with its nights. */
 bool det_quantity_bill(enum med_type med_type);
 /* The usual largest quantity of an item from its n lines' quantities
- * cnt[0..n) (sorted ascending by the caller): the DET_QTY_PERCENTILE_BP
- * percentile, the value of rank floor(p n) (1-based; so for n < 100 the
- * second largest); 0 when n < DET_QTY_LINES_MIN. */
+ * cnt[0..n) (sorted ascending by the caller): walking up from the median,
+ * the last quantity before the first one more than DET_QTY_JUMP times the
+ * one below it (the largest if none); 0 when n < DET_QTY_LINES_MIN. */
 int64_t det_usual_quantity(const int64_t *cnt_scaled, int64_t n);
 
 #endif
