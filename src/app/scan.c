@@ -2,8 +2,8 @@
  *
  *   1. the journal, in seq order: the settlements of the year and the
  *      revokes (a revoked settlement is not scanned);
- *   2. each kept settlement's bill as the journal keeps it (store
- *      _settlement_bill), filtered to the period; meanwhile each item's
+ *   2. each kept settlement's bill as the journal keeps it, read in
+ *      ranges of seqs (store_settlement_bills), filtered to the period; meanwhile each item's
  *      quantities on outpatient, special and pharmacy bills, from which its
  *      usual largest quantity is taken (core/detect.h);
  *   3. the bills sorted by person and time, each person's registry row, and
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define DAY_S 86400
+#define SCAN_CHUNK 20000 /* settlements whose bills one read brings */
 
 struct scan_bill {
     int64_t seq;
@@ -106,48 +107,57 @@ static bool in_period(const struct scan *s, const struct bill *b) {
     return s->opts->to <= 0 || b->endtime / DAY_S <= s->opts->to / DAY_S;
 }
 
-/* Pass 2 for one settlement: its bill (lines copied out of scratch), or
- * the slot emptied (0 with *keep false) when revoked or out of the period. */
-static int read_bill(struct scan *s, struct scan_bill *sb, struct bill_line *scratch, bool *keep) {
-    bool found = false;
-    assert(s != NULL && sb != NULL && scratch != NULL);
-    *keep = false;
-    if (is_revoked(s, sb->seq)) return s->totals->revoked++, 0;
-    if (store_settlement_bill(s->store, sb->seq, &sb->bill, scratch, BILL_LINES_MAX, &found,
-                              s->err) != 0)
-        return -1;
-    if (!found || !in_period(s, &sb->bill)) return 0;
-    size_t n = (size_t)sb->bill.line_count;
+static struct scan_bill *bill_of_seq(const struct scan *s, int64_t seq) {
+    size_t lo = 0, hi = s->count;
+    assert(s != NULL);
+    while (lo < hi) { /* the slots are in seq order (pass 1) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->bills[mid].seq < seq) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < s->count && s->bills[lo].seq == seq ? &s->bills[lo] : NULL;
+}
+
+static bool wanted(void *ctx, int64_t seq) {
+    const struct scan *s = ctx;
+    assert(s != NULL);
+    return bill_of_seq(s, seq) != NULL && !is_revoked(s, seq);
+}
+
+/* Pass 2 for one settlement: its bill, lines copied, when in the period. */
+static int keep_bill(void *ctx, int64_t seq, const struct bill *bill) {
+    struct scan *s = ctx;
+    struct scan_bill *sb = bill_of_seq(s, seq);
+    assert(sb != NULL && bill != NULL && sb->bill.lines == NULL);
+    if (!in_period(s, bill)) return 0;
+    size_t n = (size_t)bill->line_count;
     struct bill_line *lines = malloc((n ? n : 1) * sizeof *lines);
     if (lines == NULL) return store_errf(s->err, "scan: out of memory"), -1;
-    if (n > 0) memcpy(lines, scratch, n * sizeof *lines);
+    if (n > 0) memcpy(lines, bill->lines, n * sizeof *lines);
+    sb->bill = *bill;
     sb->bill.lines = lines;
-    *keep = true;
     s->totals->lines += (int64_t)n;
     return 0;
 }
 
+/* Pass 2: the bills, SCAN_CHUNK settlements a read; the slots without one
+ * (revoked, out of the period) dropped. */
 static int read_bills(struct scan *s) {
-    struct bill_line *scratch = malloc(BILL_LINES_MAX * sizeof *scratch);
     size_t kept = 0;
     int rc = 0;
     assert(s != NULL);
-    if (scratch == NULL) return store_errf(s->err, "scan: out of memory"), -1;
     if (s->revoked_count > 0) qsort(s->revoked, s->revoked_count, sizeof(int64_t), cmp_seq);
-    for (size_t i = 0; i < s->count && rc == 0; i++) {
-        bool keep = false;
-        rc = read_bill(s, &s->bills[i], scratch, &keep);
-        if (keep) s->bills[kept++] = s->bills[i];
+    for (size_t i = 0; i < s->count; i++) s->totals->revoked += is_revoked(s, s->bills[i].seq);
+    for (size_t lo = 0; lo < s->count && rc == 0; lo += SCAN_CHUNK) {
+        size_t hi = lo + SCAN_CHUNK < s->count ? lo + SCAN_CHUNK : s->count;
+        rc = store_settlement_bills(s->store, s->bills[lo].seq, s->bills[hi - 1].seq, wanted,
+                                    keep_bill, s, s->err);
     }
-    free(scratch);
-    if (rc != 0) {
-        for (size_t i = 0; i < kept; i++) free(s->bills[i].bill.lines);
-        s->count = 0;
-        return -1;
-    }
+    for (size_t i = 0; i < s->count; i++)
+        if (s->bills[i].bill.lines != NULL) s->bills[kept++] = s->bills[i];
     s->count = kept;
     s->totals->settlements = (int64_t)kept;
-    return 0;
+    return rc != 0 ? -1 : 0;
 }
 
 static int cmp_qty(const void *a, const void *b) {
