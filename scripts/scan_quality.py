@@ -12,7 +12,13 @@ order), psn_no, and item (item kinds) or psn_no_dup and certno
 A visit_during_stay matches on its visit (the second msgid) unless --strict.
 With --only-catalog, restricted-item labels whose restriction exists only in
 the label (note "not in the catalog") are left out: no platform could see
-them."""
+them.
+With --persons PERSONS.csv, the age_restricted disagreements (findings
+without a label, labels without a finding) are checked against the ages on
+1 January that the generator uses: how many the person's birthday passed
+between 1 January and the bill explains (the scan takes the age on the
+bill's date)."""
+import csv
 import json
 import sys
 
@@ -60,12 +66,39 @@ def fmt(x):
     return "-" if x is None else "%.4f" % x
 
 
+def age_explain(labels_path, findings_path, persons_path):
+    born = {r["psn_no"]: r["brdy"] for r in csv.DictReader(open(persons_path))}
+
+    def key(x):
+        return (tuple(x["msgid"]), x["item"])
+
+    def of(path):
+        return {key(x): x for x in map(json.loads, open(path)) if x["kind"] == "age_restricted"}
+
+    labels, found = of(labels_path), of(findings_path)
+    explained = total = 0
+    for k in (found.keys() - labels.keys()) | (labels.keys() - found.keys()):
+        total += 1
+        if k in labels:  # missed: the label's note ends with the generator's age
+            x = labels[k]
+            age_jan1 = int(x["note"].rsplit(" ", 1)[-1])
+        else:  # extra: full years on 1 January of the bill's year
+            x = found[k]
+            b = born[x["psn_no"]]
+            age_jan1 = int(x["evidence"]["endtime"][:4]) - int(b[:4]) - (b[5:] != "01-01")
+        r = x["restrict"]
+        inside = r["age_min"] <= age_jan1 <= r["age_max"]
+        explained += (k in found) == inside
+    print("age_restricted: %d disagreements, %d explained by a birthday between 1 January"
+          " and the bill" % (total, explained))
+
+
 def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     opts = {}
     i = 0
     while i < len(argv):
-        if argv[i] in ("--kinds", "--min"):
+        if argv[i] in ("--kinds", "--min", "--persons"):
             opts[argv[i]] = argv[i + 1]
             args.remove(argv[i + 1])
             i += 2
@@ -91,6 +124,8 @@ def main(argv):
         else:
             print("%-20s labels %6d findings %6d matched %6d precision %s recall %s" %
                   (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5])))
+    if "--persons" in opts:
+        age_explain(args[0], args[1], opts["--persons"])
     bad = 0
     if "--kinds" in opts:
         low = float(opts.get("--min", "1.0"))

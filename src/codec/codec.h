@@ -46,6 +46,8 @@ typedef int (*catalog_restrict_cb)(void *ctx, const char *code, int gender, int 
                                    int age_max);
 int catalog_restrict_load_file(const char *path, catalog_restrict_cb cb, void *ctx, char *err,
                                size_t err_size);
+int catalog_restrict_from_json(const struct json_value *root, catalog_restrict_cb cb, void *ctx,
+                               char *err, size_t err_size);
 
 /* A region's payment agreements for a year (yibao-payment/1,
  * docs/PAYMENT.md; core/agreement.h). out is large: allocate it. */

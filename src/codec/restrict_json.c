@@ -57,6 +57,12 @@ static int restrict_loader(const struct json_value *root, void *target, char *er
     return 0;
 }
 
+int catalog_restrict_from_json(const struct json_value *root, catalog_restrict_cb cb, void *ctx,
+                               char *err, size_t err_size) {
+    struct restrict_load l = {cb, ctx};
+    return restrict_loader(root, &l, err, err_size);
+}
+
 int catalog_restrict_load_file(const char *path, catalog_restrict_cb cb, void *ctx, char *err,
                                size_t err_size) {
     struct restrict_load l = {cb, ctx};
