@@ -82,9 +82,11 @@ static int journal_one(void *ctx, const struct journal_rec *rec) {
     struct scan_bill *b = &s->bills[s->count++];
     memset(b, 0, sizeof *b);
     b->seq = rec->seq;
-    /* the store's msgid may carry the institution's code before a colon */
-    const char *colon = strchr(rec->msgid, ':');
-    snprintf(b->msgid, sizeof b->msgid, "%s", colon ? colon + 1 : rec->msgid);
+    /* the service stores "fixmedins_code:msgid" (svc.h); a file's bills the msgid */
+    size_t code_len = strlen(rec->fixmedins_code);
+    bool prefixed = code_len > 0 && strncmp(rec->msgid, rec->fixmedins_code, code_len) == 0 &&
+                    rec->msgid[code_len] == ':';
+    snprintf(b->msgid, sizeof b->msgid, "%s", rec->msgid + (prefixed ? code_len + 1 : 0));
     snprintf(b->psn_no, sizeof b->psn_no, "%s", rec->psn_no);
     return 0;
 }
