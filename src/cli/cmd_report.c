@@ -20,6 +20,7 @@
 #include "app/trial_balance.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/report_dup.h"
 #include "core/money.h"
 
 /* A string literal into a JSON buffer. */
@@ -150,8 +151,9 @@ static void json_periods(struct json_buf *b, const struct app_dup_case *c) {
     json_buf_char(b, ']');
 }
 
-/* One case as a line in the shape of the generator's duplicate_enrolment labels. */
-static void json_case(struct json_buf *b, const struct app_dup_case *c) {
+/* One case as a line in the shape of the generator's duplicate_enrolment
+ * labels (report_dup.h: also the supervision scan's). */
+void report_dup_json(struct json_buf *b, const struct app_dup_case *c) {
     char from[8], to[8], note[256], a[96], d[96];
     assert(b != NULL && c != NULL);
     overlap_span(c, from, to);
@@ -210,7 +212,7 @@ static int print_case(void *ctx, const struct app_dup_case *c) {
     assert(p != NULL && c != NULL);
     if (!p->jsonl) return table_case(stdout, c), 0;
     json_buf_reset(&p->buf);
-    json_case(&p->buf, c);
+    report_dup_json(&p->buf, c);
     if (p->buf.failed) return fprintf(stderr, "yibao report: out of memory\n"), -1;
     return fwrite(p->buf.data, 1, p->buf.len, stdout) == p->buf.len ? 0 : -1;
 }

@@ -154,6 +154,15 @@ static const struct cli_command commands[] = {
      "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
      " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
      NULL, CLI_DB},
+    {"supervise", cmd_supervise, "fund supervision: the scans after settlement",
+     "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
+     "                            [--catalog FILE] --out FINDINGS.jsonl\n"
+     "(the year's settlements not revoked, their fee lines, the registry and the catalog\n"
+     " (--catalog: the imported catalog file, for its gender and age restrictions) scanned\n"
+     " for split admissions, overlapping stays, visits during a stay, restricted items,\n"
+     " duplicate charges, non-medical goods, duplicate enrolments, over-quantity lines;\n"
+     " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n",
+     NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"
      "                    [--format table|json]\n"

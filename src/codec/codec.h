@@ -39,6 +39,15 @@ int catalog_load_file(const char *path, struct catalog *out, char *err, size_t e
 typedef int (*catalog_text_cb)(void *ctx, const char *code, const char *name, const char *kind);
 int catalog_text_from_json(const struct json_value *root, catalog_text_cb cb, void *ctx, char *err,
                            size_t err_size);
+/* Each item's `restrict` in a yibao-catalog/1 file, to cb (gender 1 or 2,
+ * 0: none; age_max -1: no ages); the scans after settlement (app/scan.c).
+ * 0, or -1 with err ("FILE: items.CODE: restrict.gender: ..."). */
+typedef int (*catalog_restrict_cb)(void *ctx, const char *code, int gender, int age_min,
+                                   int age_max);
+int catalog_restrict_load_file(const char *path, catalog_restrict_cb cb, void *ctx, char *err,
+                               size_t err_size);
+int catalog_restrict_from_json(const struct json_value *root, catalog_restrict_cb cb, void *ctx,
+                               char *err, size_t err_size);
 
 /* A region's payment agreements for a year (yibao-payment/1,
  * docs/PAYMENT.md; core/agreement.h). out is large: allocate it. */

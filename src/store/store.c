@@ -634,6 +634,41 @@ int store_settlement_bill(struct store *s, int64_t setl_id, struct bill *bill,
     return 0;
 }
 
+/* The bills of the settlements in [from_seq, to_seq] that wanted accepts,
+ * read as the journal keeps them, one data scan on one reader (a round
+ * trip for the range, not for each bill: the supervision scan's read). */
+struct bills_read {
+    store_bill_wanted wanted;
+    store_bill_cb cb;
+    void *ctx;
+    struct bill bill;
+    struct bill_line *lines;
+};
+
+static int bill_of_range(void *ctx, const struct journal_data *d) {
+    struct bills_read *r = ctx;
+    assert(r != NULL && d != NULL);
+    if (!r->wanted(r->ctx, d->seq)) return 0;
+    if (bill_blob_decode(d->bytes, d->len, &r->bill, r->lines, BILL_LINES_MAX) != 0) return 0;
+    return r->cb(r->ctx, d->seq, &r->bill);
+}
+
+int store_settlement_bills(struct store *s, int64_t from_seq, int64_t to_seq,
+                           store_bill_wanted wanted, store_bill_cb cb, void *ctx,
+                           struct store_err *err) {
+    assert(s != NULL && from_seq > 0 && to_seq >= from_seq && wanted != NULL && cb != NULL);
+    struct bills_read r;
+    memset(&r, 0, sizeof r);
+    r.wanted = wanted, r.cb = cb, r.ctx = ctx;
+    r.lines = malloc(BILL_LINES_MAX * sizeof(struct bill_line));
+    if (r.lines == NULL) return store_errf(err, "settlement bills: out of memory"), -1;
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->data_scan(rd->conn, from_seq, to_seq, bill_of_range, &r, err);
+    reader_give(rd);
+    free(r.lines);
+    return rc;
+}
+
 int store_person_by_certno(struct store *s, const char *certno, char (*psn_nos)[CODE_BYTES_MAX + 1],
                            size_t max, size_t *n, struct store_err *err) {
     assert(s != NULL && certno != NULL && psn_nos != NULL && max > 0 && n != NULL);

@@ -687,6 +687,15 @@ int store_replay_settled(struct store *store, struct store_req *const *reqs, siz
 int store_settlement_bill(struct store *store, int64_t setl_id, struct bill *bill,
                           struct bill_line *lines, int32_t lines_max, bool *found,
                           struct store_err *err);
+/* The bills of the settlements in [from_seq, to_seq] for which wanted(ctx,
+ * seq) is true, to cb (the bill and its lines valid during the call; a
+ * non-zero return stops the read and is returned), in seq order, in one
+ * read: the supervision scan (app/scan.c). */
+typedef bool (*store_bill_wanted)(void *ctx, int64_t setl_id);
+typedef int (*store_bill_cb)(void *ctx, int64_t setl_id, const struct bill *bill);
+int store_settlement_bills(struct store *store, int64_t from_seq, int64_t to_seq,
+                           store_bill_wanted wanted, store_bill_cb cb, void *ctx,
+                           struct store_err *err);
 /* The insured persons (their psn_no, at most max) with ID number certno:
  * usually one; more when a person is enrolled twice (duplicate enrolment). */
 int store_person_by_certno(struct store *store, const char *certno,

@@ -1,0 +1,53 @@
+/* scan.h: the scans after settlement (issue 18, item 3; `yibao supervise
+ * scan`; docs/SUPERVISION.md): every settlement of a year that no revoke
+ * undid, its bill as the journal keeps it, the registry and the catalog,
+ * through the pure detectors of core/detect.h. Reads only: the store is
+ * not changed. */
+#ifndef YIBAO_APP_SCAN_H
+#define YIBAO_APP_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/detect.h"
+#include "store/store.h"
+
+#define SCAN_RESTRICT_MAX 1000000 /* restricted items taken from a catalog file */
+
+/* An item's catalog restriction (from the catalog file's `restrict`). */
+struct scan_restrict {
+    char code[CODE_BYTES_MAX + 1];
+    int gender;           /* 1, 2; 0 none */
+    int age_min, age_max; /* age_max < 0: none */
+};
+
+struct scan_opts {
+    int32_t year;
+    datetime_s from, to;                   /* bills ending on [from, to] dates; 0: the whole year */
+    const struct scan_restrict *restricts; /* sorted by code (scan_restrict_sort) */
+    size_t restrict_count;
+};
+
+/* A finding with what the writer needs: the person and the bills named. */
+struct scan_finding {
+    const struct det_finding *f;
+    const struct det_person *person;
+    const char *certno;
+    const struct det_bill *a, *b; /* b NULL for a one-bill finding */
+    const struct bill_line *line; /* NULL for the kinds without an item */
+    struct det_item item;         /* what the catalog says of line's item */
+};
+typedef int (*scan_cb)(void *ctx, const struct scan_finding *f);
+
+struct scan_totals {
+    int64_t settlements, revoked, persons, lines;
+    int64_t findings[DET_KIND_COUNT];
+};
+
+/* Each finding to cb, by person (psn_no order) and then kind. 0, or -1 with
+ * err (cb's non-zero return stops the scan: -1 with err "stopped"). */
+int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void *ctx,
+             struct scan_totals *totals, struct store_err *err);
+void scan_restrict_sort(struct scan_restrict *r, size_t n);
+
+#endif

@@ -1,0 +1,363 @@
+/* cmd_supervise.c: `yibao supervise SUBCOMMAND ...`: fund supervision
+ * (issue 18), one subcommand each, found in a table (scan here; rules,
+ * cases slot in as more rows). Bad options name the option and exit 2.
+ *
+ *   yibao supervise scan --db D --year Y [--from DATE --to DATE]
+ *                        [--catalog FILE] --out FINDINGS.jsonl
+ *     the scans after settlement (app/scan.h; docs/SUPERVISION.md): each
+ *     finding one JSON line in the shape of the generator's labels
+ *     (docs/DATA_FORMATS.md#dirlabelsjsonl) plus rule, score, evidence;
+ *     the duplicate enrolments from `yibao report duplicates`. Reads only. */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/dup_report.h"
+#include "app/scan.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/report_dup.h"
+#include "codec/codec.h"
+
+#define RAW(b, text) json_buf_raw((b), (text), strlen(text))
+#define SCAN_YEAR_MIN 1900
+#define SCAN_YEAR_MAX 9800
+
+struct scan_args {
+    const char *db, *year, *from, *to, *catalog, *out;
+    struct scan_opts opts;
+};
+
+static int bad_option(const char *option, const char *value, const char *why) {
+    assert(option != NULL && why != NULL);
+    fprintf(stderr, "yibao supervise scan: %s '%s': %s\n", option, value ? value : "", why);
+    return EXIT_BAD_INPUT;
+}
+
+static int parse_date(const char *option, const char *text, datetime_s *out) {
+    assert(option != NULL && out != NULL);
+    if (text == NULL) return 0;
+    if (strlen(text) != 10 || !datetime_parse(text, 10, out))
+        return bad_option(option, text, "not a date (YYYY-MM-DD)");
+    return 0;
+}
+
+static int check_args(struct scan_args *a) {
+    char *end = NULL;
+    assert(a != NULL);
+    if (a->db == NULL) return bad_option("--db", "", "is required");
+    if (a->year == NULL) return bad_option("--year", "", "is required");
+    if (a->out == NULL) return bad_option("--out", "", "is required");
+    long year = strtol(a->year, &end, 10);
+    if (end == a->year || *end != '\0' || year < SCAN_YEAR_MIN || year > SCAN_YEAR_MAX)
+        return bad_option("--year", a->year, "not a year (1900..9800)");
+    a->opts.year = (int32_t)year;
+    if (parse_date("--from", a->from, &a->opts.from) != 0 ||
+        parse_date("--to", a->to, &a->opts.to) != 0)
+        return EXIT_BAD_INPUT;
+    if (a->opts.from > 0 && datetime_year(a->opts.from) != year)
+        return bad_option("--from", a->from, "not in --year");
+    if (a->opts.to > 0 && datetime_year(a->opts.to) != year)
+        return bad_option("--to", a->to, "not in --year");
+    if (a->opts.from > 0 && a->opts.to > 0 && a->opts.to < a->opts.from)
+        return bad_option("--to", a->to, "before --from");
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct scan_args *a) {
+    bool bad = false;
+    assert(argc >= 2 && a != NULL);
+    for (int i = 2; i < argc; i++) {
+        if (cli_option(argc, argv, &i, "--db", &a->db, &bad) ||
+            cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
+            cli_option(argc, argv, &i, "--from", &a->from, &bad) ||
+            cli_option(argc, argv, &i, "--to", &a->to, &bad) ||
+            cli_option(argc, argv, &i, "--catalog", &a->catalog, &bad) ||
+            cli_option(argc, argv, &i, "--out", &a->out, &bad))
+            continue;
+        return bad_option("argument", argv[i],
+                          "unknown (--db, --year, --from, --to, --catalog, --out)");
+    }
+    return bad ? EXIT_BAD_INPUT : check_args(a);
+}
+
+/* ---- the catalog file's restrictions ---------------------------------------------- */
+struct restricts {
+    struct scan_restrict *r;
+    size_t n, cap;
+};
+
+static int add_restrict(void *ctx, const char *code, int gender, int age_min, int age_max) {
+    struct restricts *rs = ctx;
+    assert(rs != NULL && code != NULL);
+    if (rs->n == SCAN_RESTRICT_MAX) return -1;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 256;
+        struct scan_restrict *r = realloc(rs->r, cap * sizeof *r);
+        if (r == NULL) return -1;
+        rs->r = r, rs->cap = cap;
+    }
+    struct scan_restrict *r = &rs->r[rs->n++];
+    snprintf(r->code, sizeof r->code, "%s", code);
+    r->gender = gender, r->age_min = age_min, r->age_max = age_max;
+    return 0;
+}
+
+/* ---- a finding as a JSON line ----------------------------------------------------- */
+/* units x 1e4 as a decimal ("900", "2.5") */
+static void json_units(struct json_buf *b, int64_t scaled) {
+    char text[40];
+    assert(b != NULL && scaled >= 0);
+    int n = snprintf(text, sizeof text, "%" PRId64 ".%04" PRId64, scaled / 10000, scaled % 10000);
+    while (n > 0 && text[n - 1] == '0') text[--n] = '\0';
+    if (n > 0 && text[n - 1] == '.') text[--n] = '\0';
+    RAW(b, text);
+}
+
+static void json_day(struct json_buf *b, const char *key, datetime_s t) {
+    char text[20];
+    assert(b != NULL && key != NULL);
+    datetime_format(t, text);
+    RAW(b, ",");
+    json_buf_key(b, key);
+    json_buf_str(b, text);
+}
+
+static void json_int_key(struct json_buf *b, const char *key, int64_t v) {
+    assert(b != NULL && key != NULL);
+    RAW(b, ",");
+    json_buf_key(b, key);
+    json_buf_int(b, v);
+}
+
+/* The item kinds' fields after psn_no: item, and restrict or cnt. */
+static void item_fields(struct json_buf *b, const struct scan_finding *sf) {
+    const struct det_finding *f = sf->f;
+    assert(b != NULL && sf->line != NULL);
+    RAW(b, ",\"item\":");
+    json_buf_str(b, sf->line->med_list_codg);
+    if (f->kind == DET_GENDER_RESTRICTED) {
+        RAW(b, f->limit == 1 ? ",\"restrict\":{\"gender\":\"1\"}"
+                             : ",\"restrict\":{\"gender\":\"2\"}");
+    } else if (f->kind == DET_AGE_RESTRICTED) {
+        RAW(b, ",\"restrict\":{\"age_min\":");
+        json_buf_int(b, sf->item.age_min);
+        RAW(b, ",\"age_max\":");
+        json_buf_int(b, sf->item.age_max);
+        json_buf_char(b, '}');
+    } else if (f->kind == DET_OVER_QUANTITY) {
+        RAW(b, ",\"cnt\":");
+        json_units(b, sf->line->cnt_scaled);
+    }
+}
+
+static void note_of(const struct scan_finding *sf, char *note, size_t size) {
+    const struct det_finding *f = sf->f;
+    const char *item = sf->line ? sf->line->med_list_codg : "";
+    assert(sf != NULL && note != NULL);
+    switch (f->kind) {
+    case DET_SPLIT_ADMISSION:
+        snprintf(note, size,
+                 "readmitted to %s %" PRId64 " days after discharge with the same"
+                 " diagnosis %s",
+                 sf->b->fixmedins_code, f->value, sf->b->dise_codg);
+        break;
+    case DET_OVERLAPPING_STAYS:
+        snprintf(note, size, "inpatient at %s and at %s at the same time", sf->a->fixmedins_code,
+                 sf->b->fixmedins_code);
+        break;
+    case DET_VISIT_DURING_STAY:
+        snprintf(note, size, "%s bill at %s during the stay at %s",
+                 sf->b->med_type == MED_TYPE_PHARMACY ? "pharmacy" : "outpatient",
+                 sf->b->fixmedins_code, sf->a->fixmedins_code);
+        break;
+    case DET_GENDER_RESTRICTED:
+        snprintf(note, size, "%s restricted to %s in the catalog, billed to a %s", item,
+                 f->limit == 1 ? "men" : "women", f->limit == 1 ? "woman" : "man");
+        break;
+    case DET_AGE_RESTRICTED:
+        snprintf(note, size,
+                 "%s restricted by age in the catalog, billed to a person aged %" PRId64, item,
+                 f->value);
+        break;
+    case DET_DUPLICATE_CHARGE:
+        snprintf(note, size, "%s charged again the same day at %s", item, sf->a->fixmedins_code);
+        break;
+    case DET_NON_MEDICAL_GOODS:
+        snprintf(note, size, "%s, a code outside the catalog, sold at pharmacy %s", item,
+                 sf->a->fixmedins_code);
+        break;
+    default:
+        snprintf(note, size, "%s: more than %d times its usual largest quantity", item,
+                 DET_QTY_FACTOR);
+    }
+}
+
+/* evidence: the rule's figure and threshold, the bills' institutions and times */
+static void evidence(struct json_buf *b, const struct scan_finding *sf) {
+    const struct det_finding *f = sf->f;
+    assert(b != NULL && sf != NULL);
+    RAW(b, ",\"evidence\":{\"institution\":");
+    json_buf_str(b, sf->a->fixmedins_code);
+    json_day(b, "begntime", sf->a->begntime);
+    json_day(b, "endtime", sf->a->endtime);
+    if (sf->b != NULL) {
+        RAW(b, ",\"institution_2\":");
+        json_buf_str(b, sf->b->fixmedins_code);
+        json_day(b, "begntime_2", sf->b->begntime);
+        json_day(b, "endtime_2", sf->b->endtime);
+    }
+    if (sf->line != NULL) {
+        json_int_key(b, "line", f->line + 1);
+        RAW(b, ",\"amount\":");
+        json_buf_fen(b, sf->line->amount_fen);
+    }
+    if (f->kind == DET_OVER_QUANTITY) {
+        RAW(b, ",\"usual_cnt\":");
+        json_units(b, f->limit);
+    } else if (f->kind == DET_AGE_RESTRICTED || f->kind == DET_GENDER_RESTRICTED) {
+        json_int_key(b, f->kind == DET_AGE_RESTRICTED ? "age" : "gender", f->value);
+    } else if (f->kind != DET_DUPLICATE_CHARGE && f->kind != DET_NON_MEDICAL_GOODS) {
+        json_int_key(b, "days", f->value);
+    }
+    json_buf_char(b, '}');
+}
+
+static void finding_json(struct json_buf *b, const struct scan_finding *sf) {
+    const struct det_finding *f = sf->f;
+    char note[320];
+    assert(b != NULL && sf != NULL);
+    RAW(b, "{\"kind\":");
+    json_buf_str(b, det_kind_name(f->kind));
+    RAW(b, ",\"msgid\":[");
+    json_buf_str(b, sf->a->msgid);
+    if (sf->b != NULL) RAW(b, ","), json_buf_str(b, sf->b->msgid);
+    RAW(b, "],\"psn_no\":");
+    json_buf_str(b, sf->person->psn_no);
+    if (sf->line != NULL) item_fields(b, sf);
+    note_of(sf, note, sizeof note);
+    RAW(b, ",\"note\":");
+    json_buf_str(b, note);
+    RAW(b, ",\"rule\":");
+    json_buf_str(b, f->rule);
+    RAW(b, ",\"score\":");
+    char score[16];
+    snprintf(score, sizeof score, "%d.%04d", f->score_bp / 10000, f->score_bp % 10000);
+    RAW(b, score);
+    evidence(b, sf);
+    RAW(b, "}\n");
+}
+
+/* ---- writing ---------------------------------------------------------------------- */
+struct writer {
+    FILE *out;
+    struct json_buf buf;
+    int64_t dups;
+};
+
+static int write_buf(struct writer *w) {
+    assert(w != NULL);
+    if (w->buf.failed) return -1;
+    return fwrite(w->buf.data, 1, w->buf.len, w->out) == w->buf.len ? 0 : -1;
+}
+
+static int write_finding(void *ctx, const struct scan_finding *sf) {
+    struct writer *w = ctx;
+    assert(w != NULL && sf != NULL);
+    json_buf_reset(&w->buf);
+    finding_json(&w->buf, sf);
+    return write_buf(w);
+}
+
+/* The report's line, its closing "}\n" replaced by rule, score, evidence. */
+static int write_dup(void *ctx, const struct app_dup_case *c) {
+    struct writer *w = ctx;
+    assert(w != NULL && c != NULL);
+    json_buf_reset(&w->buf);
+    report_dup_json(&w->buf, c);
+    if (w->buf.failed || w->buf.len < 2) return -1;
+    w->buf.len -= 2;
+    RAW(&w->buf, ",\"rule\":\"ENROL-TWICE\",\"score\":1.0000,\"evidence\":{\"months\":");
+    json_buf_int(&w->buf, c->months);
+    RAW(&w->buf, ",\"subsidy_months\":");
+    json_buf_int(&w->buf, c->subsidy_months);
+    RAW(&w->buf, "}}\n");
+    w->dups++;
+    return write_buf(w);
+}
+
+static int run_scan(struct store *store, struct scan_args *a, FILE *out) {
+    struct writer w = {out, {0}, 0};
+    struct scan_totals t;
+    struct store_err err = {{0}};
+    assert(store != NULL && a != NULL && out != NULL);
+    json_buf_init(&w.buf);
+    int rc = app_scan(store, &a->opts, write_finding, &w, &t, &err);
+    if (rc == 0) rc = app_dup_report(store, a->opts.year, write_dup, &w, NULL, &err);
+    json_buf_free(&w.buf);
+    if (rc != 0) {
+        fprintf(stderr, "yibao supervise scan: %s\n", err.msg[0] ? err.msg : "write failed");
+        return EXIT_BAD_INPUT;
+    }
+    t.findings[DET_DUPLICATE_ENROLMENT] = w.dups;
+    printf("scan %d: %" PRId64 " settlements (%" PRId64 " revoked left out), %" PRId64
+           " persons, %" PRId64 " lines\n",
+           (int)a->opts.year, t.settlements, t.revoked, t.persons, t.lines);
+    for (int k = 0; k < DET_KIND_COUNT; k++)
+        printf("  %-20s %" PRId64 "\n", det_kind_name((enum det_kind)k), t.findings[k]);
+    return 0;
+}
+
+static int supervise_scan(int argc, char **argv) {
+    struct scan_args a;
+    struct restricts rs = {NULL, 0, 0};
+    char msg[CODEC_ERR_BYTES];
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) return rc;
+    if (a.catalog != NULL &&
+        catalog_restrict_load_file(a.catalog, add_restrict, &rs, msg, sizeof msg) != 0)
+        return free(rs.r), bad_option("--catalog", a.catalog, msg);
+    scan_restrict_sort(rs.r, rs.n);
+    a.opts.restricts = rs.r, a.opts.restrict_count = rs.n;
+    struct store *store = NULL;
+    struct store_err err = {{0}};
+    if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)
+        return free(rs.r), bad_option("--db", a.db, err.msg);
+    FILE *out = fopen(a.out, "w");
+    if (out == NULL) {
+        store_close(store);
+        free(rs.r);
+        return bad_option("--out", a.out, strerror(errno));
+    }
+    rc = run_scan(store, &a, out);
+    if (fclose(out) != 0 && rc == 0) rc = bad_option("--out", a.out, "write failed");
+    store_close(store);
+    free(rs.r);
+    return rc != 0 ? rc : (fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0);
+}
+
+/* ---- the subcommands ------------------------------------------------------------ */
+struct supervise_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct supervise_sub subs[] = {
+    {"scan", supervise_scan},
+};
+
+int cmd_supervise(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        cli_usage("supervise", argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) return subs[i].run(argc, argv);
+    fprintf(stderr, "yibao supervise: unknown subcommand '%s' (scan)\n", argv[1]);
+    cli_usage("supervise", stderr);
+    return EXIT_BAD_INPUT;
+}

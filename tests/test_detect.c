@@ -1,0 +1,214 @@
+/* test_detect.c: cmocka tests of src/core/detect.c, the detectors of the
+ * scans after settlement (docs/SUPERVISION.md), on hand-made persons:
+ * readmission on the discharge day, the day after, day 15 and day 16; a
+ * stay's next part (begins when the last ended) is neither a readmission
+ * nor an overlap; overlaps named in discharge order; a visit on the
+ * admission or discharge day is not inside the stay, the day after
+ * admission is, and a visit inside two stays is one finding (the later
+ * admission); restrictions by gender and by the age on the bill's date
+ * (the day before and on the birthday); the same item twice in one bill is
+ * one finding, a duplicate charge needs the same code, units and price at
+ * the same institution the same day; goods outside the catalog only at
+ * pharmacies; the usual quantity's rank. A settlement that was revoked is
+ * never given to the detectors: app/scan.c leaves it out (t_scan.sh). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/detect.h"
+
+#define MAXF 16
+
+struct got {
+    struct det_finding f[MAXF];
+    int n;
+};
+
+static int keep(void *ctx, const struct det_finding *f) {
+    struct got *g = ctx;
+    if (g->n < MAXF) g->f[g->n] = *f;
+    g->n++;
+    return 0;
+}
+
+static datetime_s at(int m, int d, int h) { return datetime_from_civil(2020, m, d, h, 0, 0); }
+
+static struct det_bill bill(const char *msgid, const char *inst, enum med_type t, datetime_s b,
+                            datetime_s e, const char *dx, const struct bill_line *lines, int n) {
+    struct det_bill x = {msgid, inst, t, b, e, dx, lines, n};
+    return x;
+}
+
+static struct bill_line line(const char *code, int64_t cnt, int64_t pric) {
+    struct bill_line l;
+    memset(&l, 0, sizeof l);
+    strcpy(l.med_list_codg, code);
+    l.cnt_scaled = cnt * 10000;
+    l.pric_scaled = pric * 1000000;
+    l.amount_fen = cnt * pric * 100;
+    return l;
+}
+
+static void item(void *ctx, const char *code, struct det_item *out) {
+    (void)ctx;
+    memset(out, 0, sizeof *out);
+    out->age_max = -1;
+    out->in_catalog = code[0] != 'N';
+    if (strcmp(code, "MEN") == 0) out->gender = 1;
+    if (strcmp(code, "KID") == 0) out->age_min = 0, out->age_max = 14;
+    if (strcmp(code, "QTY") == 0) out->usual_cnt_scaled = 6 * 10000;
+}
+
+static struct det_person woman = {"P1", 2, 2005, 6, 15};
+
+static struct got run(int (*det)(const struct det_input *, det_emit, void *),
+                      const struct det_bill *b, int n) {
+    struct got g;
+    memset(&g, 0, sizeof g);
+    struct det_input in = {&woman, b, n, item, NULL};
+    assert_int_equal(det(&in, keep, &g), 0);
+    return g;
+}
+
+static int split_days(int readmit_month, int readmit_day) {
+    struct det_bill b[2] = {
+        bill("a", "H1", MED_TYPE_INPATIENT, at(3, 1, 9), at(3, 10, 10), "K80.2", NULL, 0),
+        bill("b", "H1", MED_TYPE_INPATIENT, at(readmit_month, readmit_day, 15),
+             at(readmit_month, readmit_day + 3, 10), "K80.2", NULL, 0)};
+    struct got g = run(det_split_admission, b, 2);
+    if (g.n == 0) return -1;
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.f[0].a, 0);
+    assert_int_equal(g.f[0].b, 1);
+    return (int)g.f[0].value;
+}
+
+static void test_split_admission(void **state) {
+    (void)state;
+    assert_int_equal(split_days(3, 10), 0);  /* the discharge day itself */
+    assert_int_equal(split_days(3, 11), 1);  /* the day after */
+    assert_int_equal(split_days(3, 25), 15); /* the last day of the window */
+    assert_int_equal(split_days(3, 26), -1); /* day 16: an ordinary readmission */
+    /* another diagnosis, another hospital: none */
+    struct det_bill b[3] = {
+        bill("a", "H1", MED_TYPE_INPATIENT, at(3, 1, 9), at(3, 10, 10), "K80.2", NULL, 0),
+        bill("b", "H1", MED_TYPE_INPATIENT, at(3, 12, 9), at(3, 14, 10), "I25.1", NULL, 0),
+        bill("c", "H2", MED_TYPE_INPATIENT, at(3, 15, 9), at(3, 17, 10), "K80.2", NULL, 0)};
+    assert_int_equal(run(det_split_admission, b, 3).n, 0);
+    /* a stay's next part begins when the part before ended */
+    struct det_bill parts[2] = {
+        bill("a", "H1", MED_TYPE_INPATIENT, at(3, 1, 9), at(3, 10, 10), "K80.2", NULL, 0),
+        bill("b", "H1", MED_TYPE_INPATIENT, at(3, 10, 10), at(3, 20, 10), "K80.2", NULL, 0)};
+    assert_int_equal(run(det_split_admission, parts, 2).n, 0);
+    assert_int_equal(run(det_overlapping_stays, parts, 2).n, 0);
+}
+
+static void test_overlapping_stays(void **state) {
+    (void)state;
+    /* the second admitted first but discharged last: named second */
+    struct det_bill b[2] = {
+        bill("long", "H1", MED_TYPE_INPATIENT, at(5, 1, 9), at(5, 20, 10), "K80.2", NULL, 0),
+        bill("short", "H2", MED_TYPE_INPATIENT, at(5, 1, 15), at(5, 8, 10), "I25.1", NULL, 0)};
+    struct got g = run(det_overlapping_stays, b, 2);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.f[0].a, 1);
+    assert_int_equal(g.f[0].b, 0);
+}
+
+static void test_visit_during_stay(void **state) {
+    (void)state;
+    struct det_bill b[6] = {
+        bill("s1", "H1", MED_TYPE_INPATIENT, at(6, 1, 9), at(6, 10, 10), "K80.2", NULL, 0),
+        bill("s2", "H2", MED_TYPE_INPATIENT, at(6, 5, 9), at(6, 12, 10), "I25.1", NULL, 0),
+        bill("adm", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(6, 1, 14), at(6, 1, 15), "J06", NULL, 0),
+        bill("in1", "P1", MED_TYPE_PHARMACY, at(6, 2, 8), at(6, 2, 9), "J06", NULL, 0),
+        bill("in2", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(6, 7, 8), at(6, 7, 9), "J06", NULL, 0),
+        bill("dis", "P1", MED_TYPE_PHARMACY, at(6, 12, 14), at(6, 12, 15), "J06", NULL, 0)};
+    struct got g = run(det_visit_during_stay, b, 6);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.f[0].a, 0); /* 2 June: inside s1 only */
+    assert_int_equal(g.f[0].b, 3);
+    assert_int_equal(g.f[1].a, 1); /* 7 June: inside both, s2 admitted last */
+    assert_int_equal(g.f[1].b, 4);
+    /* a special-disease visit (dialysis) during a stay is not this kind */
+    b[4].med_type = MED_TYPE_SPECIAL_OUTPATIENT;
+    assert_int_equal(run(det_visit_during_stay, b, 6).n, 1);
+}
+
+static void test_restricted(void **state) {
+    (void)state;
+    struct bill_line l[3] = {line("MEN", 1, 10), line("MEN", 2, 10), line("KID", 1, 5)};
+    /* 14 the day before her birthday (2020-06-14), 15 on it */
+    struct det_bill b[2] = {
+        bill("a", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(6, 14, 8), at(6, 14, 9), "J06", l, 3),
+        bill("b", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(6, 15, 8), at(6, 15, 9), "J06", l + 2, 1)};
+    struct got g = run(det_restricted, b, 2);
+    assert_int_equal(g.n, 2); /* MEN once in bill a (twice listed), KID on her birthday */
+    assert_int_equal(g.f[0].kind, DET_GENDER_RESTRICTED);
+    assert_int_equal(g.f[0].a, 0);
+    assert_int_equal(g.f[0].line, 0);
+    assert_int_equal(g.f[1].kind, DET_AGE_RESTRICTED);
+    assert_int_equal(g.f[1].a, 1);
+    assert_int_equal(g.f[1].value, 15);
+    assert_int_equal(det_age_at(&woman, at(6, 14, 23)), 14);
+}
+
+static void test_duplicate_charge(void **state) {
+    (void)state;
+    struct bill_line l1[2] = {line("XA01", 2, 30), line("XB01", 1, 8)};
+    struct bill_line l2[1] = {line("XB01", 1, 8)};
+    struct bill_line l3[1] = {line("XB01", 2, 8)}; /* other units: not the same line */
+    struct det_bill b[4] = {
+        bill("a", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 8), at(7, 1, 9), "J06", l1, 2),
+        bill("b", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 11), at(7, 1, 12), "J06", l2, 1),
+        bill("c", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 13), at(7, 1, 14), "J06", l3, 1),
+        bill("d", "H2", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 15), at(7, 1, 16), "J06", l2, 1)};
+    struct got g = run(det_duplicate_charge, b, 4);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.f[0].a, 0);
+    assert_int_equal(g.f[0].b, 1);
+    assert_int_equal(g.f[0].line, 1);
+    /* the same item twice in one bill is no duplicate charge */
+    struct bill_line twice[2] = {line("XB01", 1, 8), line("XB01", 1, 8)};
+    struct det_bill one = bill("a", "H1", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 8), at(7, 1, 9),
+                               "J06", twice, 2);
+    assert_int_equal(run(det_duplicate_charge, &one, 1).n, 0);
+}
+
+static void test_goods_and_quantity(void **state) {
+    (void)state;
+    struct bill_line l[4] = {line("NM0001", 1, 39), line("NM0001", 1, 39), line("QTY", 31, 1),
+                             line("QTY", 30, 1)};
+    struct det_bill b[2] = {
+        bill("p", "P1", MED_TYPE_PHARMACY, at(8, 1, 8), at(8, 1, 9), "J06", l, 4),
+        bill("h", "H1", MED_TYPE_INPATIENT, at(8, 2, 8), at(8, 5, 9), "J06", l, 4)};
+    struct got g = run(det_non_medical_goods, b, 2);
+    assert_int_equal(g.n, 1); /* once per bill, not at a hospital */
+    assert_int_equal(g.f[0].line, 0);
+    g = run(det_over_quantity, b, 2);
+    assert_int_equal(g.n, 1); /* 31 > 5 x 6, 30 is not; a stay's lines not */
+    assert_int_equal(g.f[0].line, 2);
+    int64_t few[4] = {1, 2, 3, 4};
+    assert_int_equal(det_usual_quantity(few, 4), 0); /* too few lines */
+    int64_t c[20];
+    for (int i = 0; i < 20; i++) c[i] = i < 15 ? 6 : 120;
+    assert_int_equal(det_usual_quantity(c, 20), 6); /* not the 5 extreme lines */
+    int64_t many[1000];
+    for (int i = 0; i < 1000; i++) many[i] = i + 1;
+    assert_int_equal(det_usual_quantity(many, 1000), 1000); /* dense: the largest */
+    int64_t low[6] = {1, 1, 1, 1, 6, 7}; /* the first jump above the median ends it */
+    assert_int_equal(det_usual_quantity(low, 6), 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_admission),   cmocka_unit_test(test_overlapping_stays),
+        cmocka_unit_test(test_visit_during_stay), cmocka_unit_test(test_restricted),
+        cmocka_unit_test(test_duplicate_charge),  cmocka_unit_test(test_goods_and_quantity),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
