@@ -1,7 +1,7 @@
 /* test_svcq.c: the service tables' group commit (src/service/svcq.c), on
  * SQLite always and on PostgreSQL (four writers) when YIBAO_PG_URI is set:
  * a refused request rolls back to its savepoint and leaves the others of its
- * batch; every acknowledged write is in the table and nothing else is;
+ * batch, jobs that send no statement among them; every acknowledged write is in the table and nothing else is;
  * concurrent submitters from many threads; the queue's limit; a job run
  * alone. Jobs write sign-ins (svc_signin), which are counted afterwards
  * through a connection of their own. Kept answers: pruning to stubs by
@@ -41,17 +41,20 @@ struct fixture {
 };
 
 /* A job: signs in as code (a row of svc_signin); refused when fail is set,
- * after its insert, which must then be rolled back. */
+ * after its insert, which must then be rolled back; with no_write it
+ * sends no statement at all (succeeds or is refused before any). */
 struct test_job {
     struct svc_call call;
     struct svcq_job job;
     char code[16];
     bool fail;
+    bool no_write;
     int64_t sign_no;
 };
 
 static int sign_in_job(struct svc_call *c) {
     struct test_job *t = (struct test_job *)c; /* call is the first member */
+    if (t->no_write) return t->fail ? svc_fail(c, "refused on purpose") : 0;
     if (svcdb_signin_put(c->db, t->code, "op", 1000, &t->sign_no) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->db));
     return t->fail ? svc_fail(c, "refused on purpose") : 0;
@@ -138,6 +141,45 @@ static void test_refused_job_leaves_batch(void **state) {
             if (jobs[k].job.rc == 0) assert_true(jobs[k].sign_no != jobs[i].sign_no);
     }
     assert_int_equal(signins(f), ok);
+    free(jobs);
+}
+
+/* Jobs that send no statement beside those that do, in shared batches
+ * (on PostgreSQL a savepoint or a transaction that saw no statement is
+ * never sent: service_db_pg.c): i % 4 = 0 writes, 1 writes and is
+ * refused, 2 is refused before any statement, 3 succeeds without one.
+ * Exactly the first kind's rows are there; then batches of statementless
+ * jobs only change nothing, and a write after them still lands. */
+static void submit_all(struct fixture *f, struct test_job *jobs, int n) {
+    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    for (int i = 0; i < n; i++) assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
+    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    for (int i = 0; i < n; i++) svcq_wait(f->q, &jobs[i].job);
+}
+
+static void test_statementless_jobs(void **state) {
+    struct fixture *f = *state;
+    enum { N = 200 };
+    struct test_job *jobs = calloc(N, sizeof *jobs);
+    assert_non_null(jobs);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H3", i % 4 == 1 || i % 4 == 2);
+        jobs[i].no_write = i % 4 >= 2;
+    }
+    submit_all(f, jobs, N);
+    for (int i = 0; i < N; i++) assert_int_equal(jobs[i].job.rc, i % 4 == 1 || i % 4 == 2 ? -1 : 0);
+    assert_int_equal(signins(f), N / 4);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H3", i % 2 == 0);
+        jobs[i].no_write = true;
+    }
+    submit_all(f, jobs, N);
+    for (int i = 0; i < N; i++) assert_int_equal(jobs[i].job.rc, i % 2 == 0 ? -1 : 0);
+    assert_int_equal(signins(f), N / 4);
+    job_init(&jobs[0], "H3", false);
+    submit_all(f, jobs, 1);
+    assert_int_equal(jobs[0].job.rc, 0);
+    assert_int_equal(signins(f), N / 4 + 1);
     free(jobs);
 }
 
@@ -498,6 +540,7 @@ static void test_nonce_table_upgrade(void **state) {
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_statementless_jobs, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_run_alone, setup_sqlite, teardown),
@@ -511,6 +554,7 @@ int main(void) {
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_statementless_jobs, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_run_alone, setup_pg, teardown),

@@ -8,11 +8,17 @@
  * fee lines keep their upload order in a sequence column. Used nonces are
  * written in one statement per flush (unnest of arrays).
  *
- * A request's savepoint (svcq.c) is released lazily: the RELEASE goes in
- * the same round trip as the next request's SAVEPOINT, or as the COMMIT
- * (one simple query of two statements; when the first fails the second
- * does not run, and the batch fails as if either had), so a batch of n
- * requests takes n + 2 round trips of its own instead of 2n + 2.
+ * Transaction control costs no round trip of its own: BEGIN, a request's
+ * SAVEPOINT (svcq.c) and the previous request's RELEASE are kept due and
+ * sent with the next statement, in one round trip (libpq's pipeline mode:
+ * each due command, then the statement, then one sync; when one fails,
+ * the rest is not run and the statement fails as if it had), and a
+ * RELEASE still due at the end goes with the COMMIT (one simple query of
+ * two statements). A request's first statement is mostly the read of its
+ * kept answer, so a batch of n requests takes n + 1 round trips of its own
+ * instead of 2n + 2 (3n + 2 with RELEASE sent alone). A savepoint that
+ * saw no statement is neither sent nor released, a transaction that saw
+ * none is neither begun nor committed.
  *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
@@ -155,7 +161,10 @@ struct pgdb {
     struct pgconn_watch watch; /* sees the server's goodbye while idle */
     bool sync_off;             /* synchronous_commit = off for this session */
     bool in_tx;                /* between BEGIN and COMMIT / ROLLBACK: never reconnect */
+    bool begin_due;            /* the transaction begun, its BEGIN not sent */
+    bool begin_reconnected;    /* the unit's start reconnected already: no second try */
     bool release_due;          /* the request's savepoint released, its RELEASE not sent */
+    bool savepoint_due;        /* the request's savepoint taken, its SAVEPOINT not sent */
     bool broken;               /* a reconnect or its session set-up failed: again next unit */
     char err[PGDB_ERR_BYTES];
     struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
@@ -201,12 +210,101 @@ static int ensure(struct pgdb *db, bool *reconnected) {
     return 0;
 }
 
+/* The transaction's due commands, in the order they were meant to run. */
+static int due_commands(struct pgdb *db, const char *due[3]) {
+    int n = 0;
+    assert(db->in_tx && (!db->release_due || !db->begin_due)); /* a RELEASE follows a BEGIN sent */
+    if (db->begin_due) due[n++] = "BEGIN";
+    if (db->release_due) due[n++] = "RELEASE SAVEPOINT request";
+    if (db->savepoint_due) due[n++] = "SAVEPOINT request";
+    db->begin_due = db->release_due = db->savepoint_due = false;
+    return n;
+}
+
+/* Reads the pipeline's results up to its sync: those of the nd due
+ * commands, then the statement's (kept in *out when all succeeded); the
+ * first failure names itself in db->err. Returns -1 on any failure. */
+static int pipeline_results(struct pgdb *db, const char *const *due, int nd, const char *name,
+                            PGresult **out) {
+    int query = 0, rc = 0;
+    assert(nd >= 0 && nd <= 3 && *out == NULL);
+    /* each query gives its result then NULL; the sync its own result */
+    for (int guard = 0; guard < 4 * (nd + 2); guard++) {
+        PGresult *res = PQgetResult(db->pg);
+        if (res == NULL) {
+            if (PQstatus(db->pg) != CONNECTION_OK) break; /* nothing more will come */
+            query++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            return query == nd + 1 ? rc : -1;
+        }
+        bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+        if (!ok && rc == 0) set_err(db, query < nd ? due[query] : name, res);
+        if (!ok) rc = -1;
+        if (ok && rc == 0 && query == nd && *out == NULL) res = (*out = res, NULL);
+        PQclear(res);
+    }
+    if (rc == 0) set_err(db, name, NULL);
+    return -1;
+}
+
+/* The due commands and the prepared statement name in one round trip
+ * (see the top); the statement's result, or NULL (err set). */
+static PGresult *exec_with_due(struct pgdb *db, const char *const *due, int nd, const char *name,
+                               int n, const char *const *values) {
+    PGresult *out = NULL;
+    assert(db->in_tx && nd > 0 && nd <= 3);
+    if (PQenterPipelineMode(db->pg) != 1) return set_err(db, "pipeline mode", NULL), NULL;
+    bool sent = true;
+    for (int i = 0; i < nd && sent; i++)
+        sent = PQsendQueryParams(db->pg, due[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+    sent = sent && PQsendQueryPrepared(db->pg, name, n, values, NULL, NULL, 0) == 1;
+    sent = sent && PQpipelineSync(db->pg) == 1;
+    int rc = sent ? pipeline_results(db, due, nd, name, &out) : -1;
+    if (!sent) set_err(db, name, NULL);
+    if (PQexitPipelineMode(db->pg) != 1) {
+        rc = -1; /* results left unread: the connection is no longer of use */
+        if (PQstatus(db->pg) == CONNECTION_OK) set_err(db, "pipeline mode", NULL);
+        db->broken = true;
+    }
+    if (rc != 0) PQclear(out);
+    return rc == 0 ? out : NULL;
+}
+
+/* A statement with the transaction's due commands: when the BEGIN among
+ * them met a connection lost while idle, nothing of the transaction ran,
+ * so (unless the unit's start reconnected already) one reconnect and the
+ * whole round trip again are safe, as they were for a BEGIN sent alone. */
+static PGresult *exec_in_tx(struct pgdb *db, const char *name, int n, const char *const *values) {
+    const char *due[3];
+    bool begin = db->begin_due, release = db->release_due, savepoint = db->savepoint_due;
+    int nd = due_commands(db, due);
+    assert(nd > 0);
+    PGresult *res = exec_with_due(db, due, nd, name, n, values);
+    if (res != NULL || !begin || db->begin_reconnected || PQstatus(db->pg) == CONNECTION_OK)
+        return res;
+    bool reconnected = false;
+    db->in_tx = false;
+    int rc = ensure(db, &reconnected);
+    db->in_tx = true;
+    db->begin_reconnected = true;
+    if (rc != 0) return NULL;
+    db->begin_due = begin, db->release_due = release, db->savepoint_due = savepoint;
+    nd = due_commands(db, due);
+    return exec_with_due(db, due, nd, name, n, values);
+}
+
 /* Runs a prepared statement; NULL (err set) unless it succeeded. */
 static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
     char name[16];
     assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
     snprintf(name, sizeof name, "svc%d", (int)id);
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
+    if (db->begin_due || db->release_due || db->savepoint_due)
+        return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
     PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
@@ -310,27 +408,28 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
 }
 
 /* The start of a unit of work: reconnects when the connection was lost;
- * when BEGIN itself finds it dead, nothing ran yet, so one reconnect (if
- * none was tried) and a second BEGIN are safe. */
+ * the BEGIN itself goes with the transaction's first statement (see the
+ * top), which tries once more when it finds the connection dead. */
 static int pg_begin(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(!db->in_tx);
+    assert(!db->in_tx && !db->begin_due && !db->release_due && !db->savepoint_due);
     bool reconnected = false;
     int rc = ensure(db, &reconnected);
-    if (rc == 0) rc = simple(db, "BEGIN", NULL);
-    if (rc != 0 && !reconnected && PQstatus(db->pg) != CONNECTION_OK) {
-        rc = ensure(db, &reconnected);
-        if (rc == 0) rc = simple(db, "BEGIN", NULL);
-    }
-    db->in_tx = rc == 0;
+    db->in_tx = db->begin_due = rc == 0;
+    db->begin_reconnected = reconnected;
     return rc;
 }
 
 /* Never retried: a connection lost during COMMIT leaves the outcome
- * unknown; the request fails and a resend with its msgid is idempotent. */
+ * unknown; the request fails and a resend with its msgid is idempotent.
+ * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx);
+    assert(db->in_tx && !db->savepoint_due); /* no savepoint open (svcdb_commit) */
+    if (db->begin_due) {
+        db->in_tx = db->begin_due = false;
+        return 0;
+    }
     int rc = simple(db, db->release_due ? "RELEASE SAVEPOINT request; COMMIT" : "COMMIT", "COMMIT");
     db->in_tx = db->release_due = false;
     if (rc != 0 && PQstatus(db->pg) != CONNECTION_OK) {
@@ -347,23 +446,23 @@ static void pg_rollback(struct svcdb *base) {
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
-    db->in_tx = db->release_due = false;
+    db->in_tx = db->begin_due = db->release_due = db->savepoint_due = false;
 }
 
 /* A savepoint is taken, released and rolled back to inside a transaction;
- * its RELEASE waits for the next SAVEPOINT or the COMMIT (see the top). */
+ * its SAVEPOINT and its RELEASE wait for the next statement or the COMMIT
+ * (see the top). */
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx);
-    bool due = db->release_due;
-    db->release_due = false;
-    return simple(db, due ? "RELEASE SAVEPOINT request; SAVEPOINT request" : "SAVEPOINT request",
-                  NULL);
+    assert(db->in_tx && !db->savepoint_due);
+    db->savepoint_due = true;
+    return 0;
 }
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx && !db->release_due);
+    assert(db->in_tx && (db->savepoint_due || !db->release_due));
+    if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     db->release_due = true;
     return 0;
 }
@@ -371,7 +470,8 @@ static int pg_release(struct svcdb *base) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx && !db->release_due);
+    assert(db->in_tx && (db->savepoint_due || !db->release_due));
+    if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     int rc = simple(db, "ROLLBACK TO SAVEPOINT request", NULL);
     db->release_due = rc == 0;
     return rc;

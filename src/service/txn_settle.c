@@ -95,6 +95,9 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
     assert(c->reg != NULL);
     struct app_registry reg = app_registry_of(c->reg);
     struct app_person_reader reader = app_store_reader(c->svc->store);
+    /* no bindings imported by the request's registry generation: Step 7b
+     * has no holders, and their read (one statement) is skipped */
+    if (!registry_bindings_any(c->reg)) reader.holders = NULL;
     struct app_settle_request req = {psn_no, bill, insutype_asked};
     struct store_err err;
     if (app_settle(&reg, &reader, &req, ans, line_results, NULL, &err) != 0)

@@ -199,8 +199,6 @@ struct commitq {
     int64_t checkpoint_records; /* records after the checkpoint before writing one */
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
-    int64_t bindings_gen; /* the registry generation bindings_any was read at; -1 none */
-    bool bindings_any;    /* a bindings file was imported: settlements read bindings */
 };
 
 static void batch_free(struct batch *b) {
@@ -494,19 +492,6 @@ static int fetch_states(struct commitq *q, struct store_err *err) {
 
 static struct person_entry *person_of(struct batch *b, const char *psn_no);
 
-/* Whether any bindings were imported: read once per registry generation
- * (a bindings import is an import record, which moves it), so that a store
- * without family sharing reads no bindings per settlement. */
-static int bindings_present(struct commitq *q, struct store_err *err) {
-    int64_t gen = registry_gen(q->b.reg), seq = 0;
-    if (gen == q->bindings_gen) return 0;
-    if (store_ops(q->store)->last_import(store_conn(q->store), "bindings", &seq, err) != 0)
-        return -1;
-    q->bindings_any = seq > 0;
-    q->bindings_gen = gen;
-    return 0;
-}
-
 struct binding_scan {
     struct member_bindings *mb;
     const char *member;
@@ -525,8 +510,9 @@ static int binding_row(void *ctx, const struct store_enrol_row *row) {
  * their holders as persons of the working set. */
 static int fetch_bindings(struct commitq *q, struct store_err *err) {
     struct batch *b = &q->b;
-    if (bindings_present(q, err) != 0) return -1;
-    if (!q->bindings_any) return 0;
+    /* the snapshot knows whether any bindings were imported: a store
+     * without family sharing reads none per settlement */
+    if (!registry_bindings_any(b->reg)) return 0;
     for (size_t i = 0; i < b->n; i++) {
         const struct store_req *r = b->reqs[i];
         if (b->prior_found[i] || r->op != STORE_OP_SETTLE || !r->bill->acct_used) continue;
@@ -1188,7 +1174,6 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     q->store = store;
     q->batch_max = batch_max;
     q->checkpoint_records = CHECKPOINT_RECORDS_MAX;
-    q->bindings_gen = -1; /* read at the first batch */
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->nonfull, NULL);

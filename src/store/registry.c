@@ -20,8 +20,9 @@
 #include "store/store.h"
 
 struct registry {
-    int64_t gen;     /* seq of the last import it includes */
-    int64_t holders; /* acquired and not released (under the store's lock) */
+    int64_t gen;       /* seq of the last import it includes */
+    int64_t holders;   /* acquired and not released (under the store's lock) */
+    bool bindings_any; /* a bindings file was imported by then (FUNDS.md §5 Step 7b) */
     struct store_institution *institutions;
     size_t institution_count, institution_cap;
     uint32_t *inst_slots; /* open addressing: index + 1 */
@@ -180,6 +181,27 @@ int64_t registry_gen(const struct registry *r) {
     return r->gen;
 }
 
+bool registry_bindings_any(const struct registry *r) {
+    assert(r != NULL && r->gen >= 0);
+    return r->bindings_any;
+}
+
+/* Whether any bindings were imported. A bindings import is an import
+ * record, so it moves the generation: a snapshot's flag stays true to the
+ * store until the next generation, and a settlement in a store without
+ * family sharing reads no bindings (one statement less per engine run). */
+static int load_bindings_any(struct registry *r, const struct store_backend *ops,
+                             struct store_conn *conn, struct store_err *err) {
+    int64_t seq = 0;
+    assert(r != NULL && ops != NULL && ops->last_import != NULL);
+    if (ops->last_import(conn, "bindings", &seq, err) != 0) return -1;
+    /* read after the generation: an import in between makes the flag
+     * newer than gen, never older (the next request reloads anyway) */
+    assert(seq >= 0);
+    r->bindings_any = seq > 0;
+    return 0;
+}
+
 void registry_free(struct registry *r) {
     if (r == NULL) return;
     assert(r->holders == 0);
@@ -203,6 +225,7 @@ int registry_load(const struct store_backend *ops, struct store_conn *conn, stru
     if (r == NULL) return store_errf(err, "out of memory (registry)"), -1;
     catalog_init(&r->catalog);
     int rc = ops->registry_gen(conn, &r->gen, err);
+    if (rc == 0) rc = load_bindings_any(r, ops, conn, err);
     if (rc == 0) rc = ops->institutions_scan(conn, inst_collect, r, err);
     if (rc != 0 && rc != -1) store_errf(err, "institutions: too many or out of memory");
     if (rc == 0 && inst_index(r) != 0) {

@@ -460,6 +460,9 @@ const struct policy *registry_policy_fallback(const struct registry *r, const ch
 const struct policy *registry_policies(const struct registry *r, size_t *count);
 const struct catalog *registry_catalog(const struct registry *r);
 int64_t registry_gen(const struct registry *r);
+/* Whether a bindings file was imported by the snapshot's generation: when
+ * not, no settlement has holders to read (family sharing unused). */
+bool registry_bindings_any(const struct registry *r);
 /* registry.c internals for store.c */
 int registry_load(const struct store_backend *ops, struct store_conn *conn, struct registry **out,
                   struct store_err *err);
