@@ -19,6 +19,8 @@
 #include "app/lookup.h"
 #include "store/enrol_rows.h"
 
+#define REPORT_DAY_S 86400 /* seconds of a day */
+
 struct walk {
     struct app_reports *r;
     struct store *store;
@@ -26,6 +28,10 @@ struct walk {
     int32_t *month_of; /* per seq: its business month, year * 12 + month - 1 */
     int8_t *counted;   /* per seq: the settlement's month (1..12) when counted, else 0 */
     size_t cap;
+    struct person_group *groups; /* the registry's persons by psn_no's hash */
+    size_t group_count, group_cap;
+    datetime_s last_day; /* the local day of the last record, and its business month */
+    int32_t last_business;
     bool full;
 };
 
@@ -59,6 +65,67 @@ static int grow(struct walk *w, int64_t seq) {
     return 0;
 }
 
+/* A person's group, found by a 64-bit hash of psn_no: the registry's
+ * persons read once (a read per settlement was most of the report's
+ * time); a hash two persons share is marked and read from the store. */
+struct person_group {
+    uint64_t hash;
+    int8_t category; /* enum category; -2: shared hash */
+};
+
+static uint64_t psn_hash(const char *psn_no) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    assert(psn_no != NULL);
+    for (const unsigned char *c = (const unsigned char *)psn_no; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h;
+}
+
+static int group_order(const void *a, const void *b) {
+    uint64_t x = ((const struct person_group *)a)->hash, y = ((const struct person_group *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+static int group_row(void *ctx, const struct store_person *p) {
+    struct walk *w = ctx;
+    assert(w != NULL && p != NULL);
+    if (w->group_count == w->group_cap) {
+        size_t cap = w->group_cap ? w->group_cap * 2 : 4096;
+        struct person_group *more = realloc(w->groups, cap * sizeof *more);
+        if (more == NULL) return w->full = true, 1;
+        w->groups = more, w->group_cap = cap;
+    }
+    w->groups[w->group_count++] = (struct person_group){psn_hash(p->psn_no), (int8_t)p->category};
+    return 0;
+}
+
+static int groups_load(struct walk *w) {
+    assert(w != NULL);
+    if (store_ops(w->store)->persons_scan(store_conn(w->store), -1, group_row, w, w->err) != 0)
+        return -1;
+    if (w->group_count == 0) return 0;
+    qsort(w->groups, w->group_count, sizeof *w->groups, group_order);
+    for (size_t i = 1; i < w->group_count; i++)
+        if (w->groups[i].hash == w->groups[i - 1].hash)
+            w->groups[i].category = w->groups[i - 1].category = -2;
+    return 0;
+}
+
+static int group_of(struct walk *w, const char *psn_no, int *group) {
+    assert(w != NULL && psn_no != NULL && group != NULL);
+    struct person_group key = {psn_hash(psn_no), 0};
+    const struct person_group *g = w->group_count ? bsearch(&key, w->groups, w->group_count,
+                                                            sizeof key, group_order)
+                                                  : NULL;
+    *group = g != NULL ? g->category : -1;
+    if (*group != -2) return 0;
+    struct store_person p;
+    bool found = false;
+    if (store_person_find(w->store, psn_no, &p, &found, w->err) != 0) return -1;
+    *group = found ? (int)p.category : -1;
+    return 0;
+}
+
 static void cell_add(struct app_ratio_cell *c, const struct setlinfo *s, int sign) {
     assert(c != NULL && s != NULL && (sign == 1 || sign == -1));
     c->count += sign;
@@ -82,15 +149,13 @@ static int add_settlement(struct walk *w, const struct journal_rec *rec,
     int level = inst != NULL && inst->level >= 0 && (int)inst->level < APP_REPORT_LEVELS
                     ? (int)inst->level
                     : APP_REPORT_LEVELS - 1;
-    struct store_person p;
-    bool found = false;
-    if (store_person_find(w->store, rec->psn_no, &p, &found, w->err) != 0) return -1;
+    int group = -1;
+    if (r->opts.groups && group_of(w, rec->psn_no, &group) != 0) return -1;
     cell_add(&r->total, &stl->setl, sign);
     cell_add(&r->by_level[level], &stl->setl, sign);
     if (stl->insutype == 310 || stl->insutype == 390)
         cell_add(&r->by_scheme[stl->insutype == 310 ? 0 : 1], &stl->setl, sign);
-    if (found && p.category >= 0 && p.category < CATEGORY_COUNT)
-        cell_add(&r->by_group[p.category], &stl->setl, sign);
+    if (group >= 0 && group < CATEGORY_COUNT) cell_add(&r->by_group[group], &stl->setl, sign);
     struct app_institution_line key;
     snprintf(key.code, sizeof key.code, "%s", rec->fixmedins_code);
     struct app_institution_line *line = r->institution_count == 0
@@ -133,10 +198,16 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     assert(w != NULL && rec != NULL && rec->seq >= 1);
     if (grow(w, rec->seq) != 0) return w->full = true, 1;
     w->r->records++;
-    datetime_s t = app_unix_to_local(rec->time_us / 1000000);
-    char text[20];
-    datetime_format(t, text);
-    int32_t business = datetime_year(t) * 12 + (text[5] - '0') * 10 + (text[6] - '0') - 1;
+    /* records come in time order: a day's month is formatted once */
+    datetime_s day = app_unix_to_local(rec->time_us / 1000000) / REPORT_DAY_S;
+    if (day != w->last_day) {
+        char text[20];
+        datetime_format(day * REPORT_DAY_S, text);
+        w->last_day = day;
+        w->last_business = datetime_year(day * REPORT_DAY_S) * 12 + (text[5] - '0') * 10 +
+                           (text[6] - '0') - 1;
+    }
+    int32_t business = w->last_business;
     if (rec->kind == JOURNAL_CONTRIB) {
         struct store_contrib c;
         const char *bad = NULL;
@@ -147,7 +218,7 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
         business = c.year * 12 + (c.month >= 1 ? c.month - 1 : 0);
     }
     w->month_of[rec->seq] = business;
-    if (rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE)
+    if (w->r->opts.settlements && (rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE))
         return settlement_record(w, rec) != 0 ? -1 : 0;
     return 0;
 }
@@ -356,6 +427,7 @@ static int walk_all(struct walk *w) {
         if (r->institution_count > 0)
             qsort(r->institutions, r->institution_count, sizeof *r->institutions, inst_order);
     }
+    if (r->opts.groups && groups_load(w) != 0) return -1;
     if (r->opts.journal) {
         int rc = store_journal_range(w->store, 1, INT64_MAX, journal_row, w, w->err);
         if (rc == 0)
@@ -378,10 +450,11 @@ int app_reports_build(struct store *store, const struct app_report_opts *opts,
     assert(opts->month >= 1 && opts->month <= REPORT_MONTHS && opts->year > 0);
     memset(out, 0, sizeof *out);
     out->opts = *opts;
-    struct walk w = {out, store, err, NULL, NULL, 0, false};
+    struct walk w = {out, store, err, NULL, NULL, 0, NULL, 0, 0, -1, 0, false};
     int rc = walk_all(&w);
     free(w.month_of);
     free(w.counted);
+    free(w.groups);
     if (rc != 0) return app_reports_free(out), -1;
     institutions_finish(out);
     ratios_finish(&out->total);

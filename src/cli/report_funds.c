@@ -415,10 +415,17 @@ static int json_tail(struct out *o) {
 
 int report_fund_run(struct store *store, const struct fund_report_args *a) {
     assert(store != NULL && a != NULL && a->sub != NULL);
-    bool funds = strcmp(a->sub, "funds") == 0, inst = strcmp(a->sub, "institutions") == 0;
+    bool inst = strcmp(a->sub, "institutions") == 0;
     bool part = strcmp(a->sub, "participation") == 0;
-    struct app_report_opts opts = {a->year, a->month, a->region, !part, inst, part};
-    (void)funds;
+    bool ratios = strcmp(a->sub, "reimbursement") == 0;
+    struct app_report_opts opts = {.year = a->year,
+                                   .month = a->month,
+                                   .region = a->region,
+                                   .journal = !part,
+                                   .settlements = inst || ratios,
+                                   .groups = ratios,
+                                   .agreements = inst,
+                                   .enrolment = part};
     struct app_reports *r = malloc(sizeof *r);
     struct out *o = calloc(1, sizeof *o);
     struct store_err err = {{0}};
