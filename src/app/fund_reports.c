@@ -348,7 +348,11 @@ static void institutions_finish(struct app_reports *r) {
     assert(r != NULL);
     for (size_t i = 0; i < r->institution_count; i++) {
         struct app_institution_line *l = &r->institutions[i];
-        if (l->method != PAY_GLOBAL_BUDGET) continue;
+        if (l->method != PAY_GLOBAL_BUDGET) {
+            /* no budget of its own: the projection alone */
+            report_execution(0, 0, l->paid_fen, r->opts.month, &l->execution);
+            continue;
+        }
         l->has_budget = true;
         report_execution(l->terms.budget_fen, l->terms.overspend_corridor_bp, l->paid_fen,
                          r->opts.month, &l->execution);

@@ -290,10 +290,6 @@ static void institution_row(struct out *o, const struct app_institution_line *l)
         cell_money(&c[8], l->execution.limit_fen);
         cell_scaled(&c[9], l->execution.has_execution, l->execution.execution, 2);
         cell_money(&c[10], l->adjustment.adjustment_fen);
-    } else {
-        /* no budget of its own: the projection alone */
-        int64_t months = o->a->month;
-        cell_money(&c[6], l->paid_fen > 0 ? (l->paid_fen * 12 + months / 2) / months : 0);
     }
     row(o, c);
     if (l->has_budget && l->execution.over) {
