@@ -317,16 +317,17 @@ static int institutions_plot(const struct fund_report_args *a, const struct app_
     char path[4096], title[160];
     int32_t n = 0;
     assert(a != NULL && r != NULL);
-    for (size_t i = 0; i < r->institution_count && n < SVG_BARS_MAX; i++) {
+    size_t budgets = 0;
+    for (size_t i = 0; i < r->institution_count; i++) {
         const struct app_institution_line *l = &r->institutions[i];
-        if (!l->has_budget) continue;
+        if (!l->has_budget || budgets++ >= SVG_BARS_MAX) continue;
         labels[n] = l->code;
         projected[n] = l->execution.projected_fen;
         budget[n++] = l->terms.budget_fen;
     }
     snprintf(title, sizeof title,
-             "Budget execution per institution, %d (projected from %d months, yuan)", (int)a->year,
-             (int)a->month);
+             "Budget execution per institution, %d (projected from %d months, yuan)%s",
+             (int)a->year, (int)a->month, budgets > (size_t)n ? " (the first 64)" : "");
     snprintf(path, sizeof path, "%s/budget-execution.svg", a->plot_dir);
     return svg_bar_chart(path, title, labels, projected, budget, n, "projected year end", "budget",
                          2);
