@@ -434,10 +434,10 @@ static int walk_all(struct walk *w) {
     if (r->opts.groups && groups_load(w) != 0) return -1;
     if (r->opts.journal) {
         int rc = store_journal_range(w->store, 1, INT64_MAX, journal_row, w, w->err);
-        if (rc == 0)
+        if (rc == 0 && r->opts.books)
             rc = store_ops(w->store)->postings_scan(store_conn(w->store), 1, posting_row, w,
                                                     w->err);
-        if (rc == 0) rc = app_fund_view(w->store, "", 0, ledger_row, w, w->err);
+        if (rc == 0 && r->opts.books) rc = app_fund_view(w->store, "", 0, ledger_row, w, w->err);
         if (w->full)
             return store_errf(w->err, "out of memory, or more than %d fund pools",
                               APP_REPORT_FUNDS_MAX),

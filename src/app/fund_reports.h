@@ -35,6 +35,7 @@ struct app_report_opts {
     int32_t month;      /* 1..12: the figures are of months 1..month */
     const char *region; /* NULL: every region */
     bool journal;       /* walk the journal (funds, institutions, reimbursement) */
+    bool books;         /* the fund pools' postings and balances (funds) */
     bool settlements;   /* read the settlements' figures (ratios, institutions) */
     bool groups;        /* the ratios by person group: the registry's persons read */
     bool agreements;    /* read the payment agreements (institutions) */

@@ -419,6 +419,7 @@ int report_fund_run(struct store *store, const struct fund_report_args *a) {
                                    .month = a->month,
                                    .region = a->region,
                                    .journal = !part,
+                                   .books = strcmp(a->sub, "funds") == 0,
                                    .settlements = inst || ratios,
                                    .groups = ratios,
                                    .agreements = inst,
