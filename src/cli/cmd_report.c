@@ -9,8 +9,14 @@
  *     docs/ENROLMENT.md#duplicate-enrolment).
  *   yibao report trial-balance --db D [--format table|json]
  *     the ledger's accounts by the chart of accounts, debits and credits
- *     tied (app/trial_balance.h; docs/LEDGER.md). */
+ *     tied (app/trial_balance.h; docs/LEDGER.md).
+ *   yibao report funds|institutions|reimbursement|participation --db D
+ *       --year Y [--region R] [--month M] [--format table|csv|json]
+ *       [--plot DIR] [--warn-months N]
+ *     the fund reports (app/fund_reports.h, cli/report_funds.c;
+ *     docs/REPORTS.md); exit 3 after early warnings. */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +24,7 @@
 
 #include "app/dup_report.h"
 #include "app/trial_balance.h"
+#include "cli/report_funds.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/report_dup.h"
@@ -26,16 +33,20 @@
 /* A string literal into a JSON buffer. */
 #define RAW(b, text) json_buf_raw((b), (text), strlen(text))
 #define REPORT_YEAR_MIN 1900
-#define REPORT_YEAR_MAX 9800 /* the episodes' months (docs/ENROLMENT.md) */
+#define REPORT_YEAR_MAX 9800        /* the episodes' months (docs/ENROLMENT.md) */
+#define REPORT_WARN_MONTHS_MAX 1200 /* --warn-months: a century */
 
 /* The options every report shares. */
 struct report_args {
     const char *sub;
     const char *db, *year, *format, *region;
+    const char *month, *plot, *warn_months;
     int32_t year_value;
     bool jsonl, json;
     bool needs_year;            /* the subcommand's: --year required */
     const char *const *formats; /* the subcommand's --format values, the first the default */
+    bool fund_options;          /* the subcommand's: --region, --month, --plot, --warn-months */
+    struct fund_report_args fund;
 };
 
 static int bad_option(const struct report_args *a, const char *option, const char *value,
@@ -43,6 +54,38 @@ static int bad_option(const struct report_args *a, const char *option, const cha
     assert(a != NULL && option != NULL && why != NULL);
     fprintf(stderr, "yibao report %s: %s '%s': %s\n", a->sub, option, value ? value : "", why);
     return EXIT_BAD_INPUT;
+}
+
+/* A whole number in [lo, hi] (decimal digits only), or -1. */
+static long bounded(const char *text, long lo, long hi) {
+    assert(text != NULL && lo >= 0 && hi >= lo);
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || text[0] == '-' || text[0] == '+' || v < lo ||
+        v > hi)
+        return -1;
+    return v;
+}
+
+/* The fund reports' --month, --region, --plot, --warn-months. */
+static int parse_fund_options(struct report_args *a) {
+    assert(a != NULL);
+    a->fund.sub = a->sub;
+    a->fund.year = a->year_value;
+    a->fund.month = a->month != NULL ? (int32_t)bounded(a->month, 1, 12) : 12;
+    if (a->fund.month < 0) return bad_option(a, "--month", a->month, "not a month (1..12)");
+    a->fund.warn_months = a->warn_months != NULL
+                              ? (int32_t)bounded(a->warn_months, 0, REPORT_WARN_MONTHS_MAX)
+                              : 6;
+    if (a->fund.warn_months < 0)
+        return bad_option(a, "--warn-months", a->warn_months, "not a number of months (0..1200)");
+    if (a->region != NULL && (a->region[0] == '\0' || strlen(a->region) > CODE_BYTES_MAX))
+        return bad_option(a, "--region", a->region, "not a region code");
+    if (a->plot != NULL && a->plot[0] == '\0') return bad_option(a, "--plot", "", "is empty");
+    a->fund.region = a->region;
+    a->fund.plot_dir = a->plot;
+    return 0;
 }
 
 /* --db, --year (required), --format: 0, or the exit status after a message. */
@@ -54,7 +97,15 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
             cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
             cli_option(argc, argv, &i, "--format", &a->format, &bad))
             continue;
-        return bad_option(a, "argument", argv[i], "unknown (--db, --year, --format)");
+        if (a->fund_options && (cli_option(argc, argv, &i, "--region", &a->region, &bad) ||
+                                cli_option(argc, argv, &i, "--month", &a->month, &bad) ||
+                                cli_option(argc, argv, &i, "--plot", &a->plot, &bad) ||
+                                cli_option(argc, argv, &i, "--warn-months", &a->warn_months, &bad)))
+            continue;
+        return bad_option(a, "argument", argv[i],
+                          a->fund_options ? "unknown (--db, --year, --region, --month, --format,"
+                                            " --plot, --warn-months)"
+                                          : "unknown (--db, --year, --format)");
     }
     if (bad) return EXIT_BAD_INPUT;
     if (a->db == NULL) return bad_option(a, "--db", "", "is required");
@@ -72,12 +123,14 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
     while (a->formats[f] != NULL && strcmp(a->formats[f], format) != 0) f++;
     if (a->formats[f] == NULL)
         return bad_option(a, "--format", format,
-                          a->formats[1] != NULL && strcmp(a->formats[1], "json") == 0
+                          a->fund_options ? "not table, csv or json"
+                          : a->formats[1] != NULL && strcmp(a->formats[1], "json") == 0
                               ? "not table or json"
                               : "not table or jsonl");
     a->jsonl = strcmp(format, "jsonl") == 0;
     a->json = strcmp(format, "json") == 0;
-    return 0;
+    a->fund.format = a->json ? REPORT_JSON : strcmp(format, "csv") == 0 ? REPORT_CSV : REPORT_TABLE;
+    return a->fund_options ? parse_fund_options(a) : 0;
 }
 
 /* ---- duplicates --------------------------------------------------------------- */
@@ -314,13 +367,24 @@ struct report_sub {
     int (*run)(struct store *store, const struct report_args *a);
     bool needs_year;
     const char *const *formats;
+    bool fund_options;
 };
+
+static int report_fund(struct store *store, const struct report_args *a) {
+    assert(store != NULL && a != NULL && a->fund_options);
+    return report_fund_run(store, &a->fund);
+}
 
 static const char *const TABLE_JSONL[] = {"table", "jsonl", NULL};
 static const char *const TABLE_JSON[] = {"table", "json", NULL};
+static const char *const TABLE_CSV_JSON[] = {"table", "csv", "json", NULL};
 static const struct report_sub subs[] = {
-    {"duplicates", report_duplicates, true, TABLE_JSONL},
-    {"trial-balance", report_trial_balance, false, TABLE_JSON},
+    {"duplicates", report_duplicates, true, TABLE_JSONL, false},
+    {"trial-balance", report_trial_balance, false, TABLE_JSON, false},
+    {"funds", report_fund, true, TABLE_CSV_JSON, true},
+    {"institutions", report_fund, true, TABLE_CSV_JSON, true},
+    {"reimbursement", report_fund, true, TABLE_CSV_JSON, true},
+    {"participation", report_fund, true, TABLE_CSV_JSON, true},
 };
 
 int cmd_report(int argc, char **argv) {
@@ -332,7 +396,10 @@ int cmd_report(int argc, char **argv) {
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0) sub = &subs[i];
     if (sub == NULL) {
-        fprintf(stderr, "yibao report: unknown report '%s' (duplicates, trial-balance)\n", argv[1]);
+        fprintf(stderr,
+                "yibao report: unknown report '%s' (duplicates, trial-balance, funds,"
+                " institutions, reimbursement, participation)\n",
+                argv[1]);
         cli_usage("report", stderr);
         return EXIT_BAD_INPUT;
     }
@@ -341,6 +408,7 @@ int cmd_report(int argc, char **argv) {
     a.sub = sub->name;
     a.needs_year = sub->needs_year;
     a.formats = sub->formats;
+    a.fund_options = sub->fund_options;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) return rc;
     struct store *store = NULL;

@@ -148,11 +148,21 @@ static const struct cli_command commands[] = {
      "usage: yibao list settlements --db PATH --date YYYY-MM-DD [--institution CODE] [--json]\n"
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
-    {"report", cmd_report, "reports from the store: duplicate enrolments, the trial balance",
+    {"report", cmd_report,
+     "reports from the store: duplicate enrolments, the trial balance, the fund reports",
      "usage: yibao report duplicates --db PATH --year Y [--format table|jsonl]\n"
      "       yibao report trial-balance --db PATH [--format table|json]\n"
-     "(every ID number enrolled in two schemes or regions over overlapping months of Y,\n"
-     " with the duplicate resident subsidy; docs/ENROLMENT.md#duplicate-enrolment)\n",
+     "       yibao report funds|institutions|reimbursement|participation --db PATH --year Y\n"
+     "                    [--region ADMDVS] [--month M] [--format table|csv|json]\n"
+     "                    [--plot DIR] [--warn-months N]\n"
+     "(duplicates: every ID number enrolled in two schemes or regions over overlapping\n"
+     " months of Y, with the duplicate resident subsidy; docs/ENROLMENT.md. The fund\n"
+     " reports, of months 1..M of Y (default 12), from the journal: revenue, spending,\n"
+     " balance and months of support by fund and month; budget execution per\n"
+     " institution; reimbursement ratios by level, scheme and group; participation.\n"
+     " --plot writes SVG charts into DIR; exit 3 after early warnings: months of\n"
+     " support below N (default 6), an institution projected over its corridor;\n"
+     " docs/REPORTS.md)\n",
      NULL, CLI_DB},
     {"supervise", cmd_supervise, "fund supervision: the scans after settlement",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"

@@ -41,3 +41,61 @@ bool account_class_itemized(enum account_class c) {
     assert(c >= 0 && c < ACCT_CLASS_COUNT);
     return c == ACCT_OTHER || CLASSES[c].itemized;
 }
+
+/* The flow of a fund pool's side given the other side's class. */
+static struct fund_piece piece_of(bool debit_side, enum account_class other) {
+    struct fund_piece p = {debit_side, FLOW_REVENUE, debit_side ? 1 : -1};
+    assert(other >= 0 && other < ACCT_CLASS_COUNT);
+    /* an institution's bank or deposit account beside a pool: the year-end
+     * adjustment paid to it (or recovered from it), spending like its
+     * settlements */
+    if (other == ACCT_INSTITUTION || other == ACCT_PERSONAL || other == ACCT_BANK ||
+        other == ACCT_DEPOSIT)
+        p.flow = FLOW_SPENDING, p.sign = debit_side ? -1 : 1;
+    else if (other == ACCT_FUND && !debit_side) /* a transfer out */
+        p.flow = FLOW_SPENDING, p.sign = 1;
+    return p;
+}
+
+int chart_fund_pieces(const char *debit, const char *credit, struct fund_piece out[2]) {
+    assert(debit != NULL && credit != NULL && out != NULL);
+    enum account_class d = account_class_of(debit), c = account_class_of(credit);
+    int n = 0;
+    if (d == ACCT_FUND) out[n++] = piece_of(true, c);
+    if (c == ACCT_FUND) out[n++] = piece_of(false, d);
+    return n;
+}
+
+/* Copies text[0..len) into out (size bytes) when it fits and is not empty. */
+static bool part(const char *text, size_t len, char *out, size_t size) {
+    assert(text != NULL && out != NULL);
+    if (len == 0 || len >= size) return false;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* The first ':' of text, or NULL. */
+static const char *colon(const char *text) {
+    assert(text != NULL);
+    for (; *text != '\0'; text++)
+        if (*text == ':') return text;
+    return NULL;
+}
+
+bool chart_fund_parse(const char *account, char *fund, size_t fund_size, char *region,
+                      size_t region_size, int32_t *year) {
+    assert(account != NULL && fund != NULL && region != NULL && year != NULL);
+    if (strncmp(account, "F:", 2) != 0) return false;
+    const char *f = account + 2, *r = colon(f);
+    const char *y = r != NULL ? colon(r + 1) : NULL;
+    if (y == NULL || !part(f, (size_t)(r - f), fund, fund_size) ||
+        !part(r + 1, (size_t)(y - r - 1), region, region_size))
+        return false;
+    int32_t v = 0;
+    const char *d = y + 1;
+    for (; *d >= '0' && *d <= '9' && v < 100000; d++) v = v * 10 + (*d - '0');
+    if (*d != '\0' || d == y + 1 || v > 99999) return false;
+    *year = v;
+    return true;
+}

@@ -14,6 +14,8 @@
 #define YIBAO_CHART_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum account_class {
     ACCT_FUND = 0,     /* F:<fund>:<region>:<year> */
@@ -36,5 +38,29 @@ const char *account_class_name(enum account_class c);
  * them: funds, finance, opening, other) or as one line (one a person or
  * institution). */
 bool account_class_itemized(enum account_class c);
+
+/* What a posting is to the fund pools' report figures (FUNDS.md §8,
+ * docs/REPORTS.md). A fund pool's counterparty decides: an institution
+ * (benefits paid, year-end adjustments) or a personal account is
+ * spending; a receivable (contributions, premiums, subsidies), the
+ * opening balances or a key of a later release is revenue; another fund
+ * pool is a transfer, spending of the one that pays and revenue of the
+ * one that receives. A posting the other way round is the reversal of its
+ * kind (a revoke returns spending: negative spending). The payment runs'
+ * bank and deposit accounts never touch a fund pool, so they add nothing. */
+enum fund_flow { FLOW_REVENUE = 0, FLOW_SPENDING = 1 };
+struct fund_piece {
+    bool debit_side;     /* the fund pool is the posting's debit (it receives) */
+    enum fund_flow flow; /* the figure the amount adds to */
+    int sign;            /* +1 or -1: amount times sign is added */
+};
+/* The fund pools' pieces of a posting debit <- credit: 0 (no fund pool),
+ * 1, or 2 (a transfer between two pools). */
+int chart_fund_pieces(const char *debit, const char *credit, struct fund_piece out[2]);
+/* F:<fund>:<region>:<year> into its parts (fund and region NUL-terminated
+ * into buffers of the sizes given); false for another key or a key whose
+ * parts do not fit. */
+bool chart_fund_parse(const char *account, char *fund, size_t fund_size, char *region,
+                      size_t region_size, int32_t *year);
 
 #endif

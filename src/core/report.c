@@ -46,3 +46,39 @@ void report_ratios(const struct pay_settlement *s, int32_t n, int64_t enrolled,
     out->has_actual = report_percent(fund, medfee, &out->actual);
     out->has_participation = report_percent(enrolled, should_insure, &out->participation);
 }
+
+void report_fund_year(const struct report_fund_flows *in, int32_t months,
+                      struct report_fund_year *out) {
+    assert(in != NULL && out != NULL && months >= 1 && months <= REPORT_MONTHS);
+    int64_t balance = in->opening_fen;
+    *out = (struct report_fund_year){.months = months};
+    for (int32_t m = 0; m < months; m++) {
+        balance += in->revenue_fen[m] - in->spending_fen[m];
+        out->revenue_fen += in->revenue_fen[m];
+        out->spending_fen += in->spending_fen[m];
+        out->balance_fen[m] = balance;
+        /* the 12 months ending with m: m+1 of this year, 11-m of the last */
+        int64_t spent = 0;
+        for (int32_t k = 0; k <= m; k++) spent += in->spending_fen[k];
+        for (int32_t k = m + 1; k < REPORT_MONTHS; k++) spent += in->prior_spending_fen[k];
+        out->has_support[m] = spent > 0;
+        if (spent > 0 && balance > 0)
+            report_months_of_support(balance, spent, &out->support_tenths[m]);
+    }
+    out->closing_fen = balance;
+    assert(in->opening_fen + out->revenue_fen - out->spending_fen == out->closing_fen);
+}
+
+void report_execution(int64_t budget_fen, int32_t corridor_bp, int64_t paid_fen, int32_t months,
+                      struct report_execution *out) {
+    assert(budget_fen >= 0 && corridor_bp >= 0 && months >= 1 && months <= REPORT_MONTHS);
+    assert(out != NULL);
+    *out = (struct report_execution){0};
+    /* a projection of refunds (a negative net) is 0: nothing to overspend */
+    out->projected_fen = paid_fen > 0 ? ratio_half_up(paid_fen, REPORT_MONTHS, months) : 0;
+    out->has_execution = report_percent(out->projected_fen, budget_fen, &out->execution);
+    out->limit_fen = budget_fen + (budget_fen > 0 && corridor_bp > 0
+                                       ? ratio_half_up(budget_fen, corridor_bp, 10000)
+                                       : 0);
+    out->over = budget_fen > 0 && out->projected_fen > out->limit_fen;
+}
