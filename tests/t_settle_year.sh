@@ -13,7 +13,9 @@
 # released in full (no sanctions) into the bank account, the DIP dues
 # adding up to the budget; a second run posts nothing; `check` (and
 # --deep) pass, the trial balance ties, the deposits of the year are 0
-# and the Maoming basic pool moved by exactly the adjustments. Both
+# and the Maoming basic pool moved by exactly the adjustments, which `report
+# funds` counts as the pool's spending (no revenue: no contributions here),
+# its December balance the ledger's. Both
 # backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -144,4 +146,22 @@ import sys
 from decimal import Decimal
 print(sum(int(Decimal(l.split()[5]) * 100) for l in open(sys.argv[1]) if l.startswith("year-end/H440900") or l.startswith("year-end/P440900")))' "$work/year.out")
 [ $((pool_before - $(balance F:hifp:440900:2020))) = "$adj" ] || fail "the Maoming pool moved $((pool_before - $(balance F:hifp:440900:2020))), adjustments $adj"
+# the fund report counts the adjustments as the pool's spending: its year
+# still closes on the ledger's balance (the report refuses otherwise)
+f=$(y report funds --year 2020 --region 440900 --format json); rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "report funds after settle-year: exit $rc"
+printf '%s\n' "$f" >"$work/funds.json"
+python3 - "$work/funds.json" "$(balance F:hifp:440900:2020)" <<'PY' || fail "report funds after settle-year: $(head -c 300 "$work/funds.json")"
+import json, sys
+from decimal import Decimal
+d = json.load(open(sys.argv[1]))
+dec = [m for m in d["months"] if m["fund"] == "hifp" and m["month"] == "2020-12"]
+assert len(dec) == 1, "no hifp December"
+got = int(Decimal(str(dec[0]["balance"])) * 100)
+assert abs(got) == abs(int(sys.argv[2])), (got, sys.argv[2])
+# no contributions in this store: the adjustments paid to (or recovered
+# from) the institutions' bank accounts are the pool's spending, not revenue
+rev = sum(Decimal(str(m["revenue"])) for m in d["months"] if m["fund"] == "hifp")
+assert rev == 0, "hifp revenue %s" % rev
+PY
 echo "t_settle_year: ok ($SVC_BACKEND): $n institutions settled"
