@@ -681,8 +681,19 @@ static int32_t item_by_code(const struct gen_city *city, const char *code) {
     return -1;
 }
 
-/* Only a planted line may break an item's restriction, and its label says
- * what the catalog says. Returns the number of such labels. */
+/* The person's full years on the day the bill ends (29 February counted as
+ * the 28th): restrictions apply to the patient's age when served. */
+static int age_on_bill(const struct gen_person *p, const struct gen_event *ev) {
+    int year = datetime_year(ev->endtime);
+    int day = p->birth_month == 2 && p->birth_day == 29 ? 28 : p->birth_day;
+    datetime_s birthday = datetime_from_civil(year, p->birth_month, day, 0, 0, 0);
+    int age = year - p->birth_year - (ev->endtime < birthday ? 1 : 0);
+    return age < 0 ? 0 : age;
+}
+
+/* Only a planted line may break an item's restriction (by the age on the
+ * bill's day), and its label says what the catalog says. Returns the
+ * number of such labels. */
 static int check_restrictions(const struct gen_city *city, struct gen_plan *plan,
                               struct gen_bill_out *b) {
     int real = 0;
@@ -692,7 +703,8 @@ static int check_restrictions(const struct gen_city *city, struct gen_plan *plan
         for (int i = 0; i < b->bill.line_count; i++) {
             int32_t index = item_by_code(city, b->lines[i].med_list_codg);
             if (index < 0) continue;
-            if (!gen_item_forbidden(&city->items[index], plan->person.gend - '0', plan->person.age))
+            if (!gen_item_forbidden(&city->items[index], plan->person.gend - '0',
+                                    age_on_bill(&plan->person, ev)))
                 continue;
             assert_true(ev->plant == GEN_PLANT_GENDER_RESTRICTED ||
                         ev->plant == GEN_PLANT_AGE_RESTRICTED);

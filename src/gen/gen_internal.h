@@ -253,6 +253,7 @@ struct gen_label {
     int8_t restrict_gender;   /* 0 none */
     bool in_catalog;          /* the catalog has the restriction */
     int16_t age_min, age_max; /* -1 none */
+    int16_t age;              /* age_restricted: the person's on the bill's day */
 };
 
 struct gen_plan {

@@ -488,10 +488,10 @@ static int ctx_of_event(const struct gen_event *ev) {
                                                          : GEN_CTX_PHARMACY;
 }
 
-static bool plain_drug(const struct planner *pl, int32_t index) {
+static bool plain_drug(const struct planner *pl, const struct gen_event *ev, int32_t index) {
     const struct gen_item *item = &pl->city->items[index];
     const struct gen_person *p = &pl->plan->person;
-    return item->kind == GEN_ITEM_DRUG && !gen_item_forbidden(item, p->gend - '0', p->age);
+    return item->kind == GEN_ITEM_DRUG && !gen_item_forbidden(item, p->gend - '0', ev->age);
 }
 
 /* An ordinary A or B drug of the bill's context (not one reached by role
@@ -504,26 +504,39 @@ static int32_t plant_drug(struct planner *pl, const struct gen_event *ev) {
         int32_t k = (int32_t)gen_rng_below(&pl->rng, (uint64_t)(na + nb));
         int32_t index = k < na ? pl->city->ctx_items[ctx][0][k]
                                : pl->city->ctx_items[ctx][1][k - na];
-        if (plain_drug(pl, index)) return index;
+        if (plain_drug(pl, ev, index)) return index;
     }
     for (int32_t k = 0; k < na + nb; k++) {
         int32_t index = k < na ? pl->city->ctx_items[ctx][0][k]
                                : pl->city->ctx_items[ctx][1][k - na];
-        if (plain_drug(pl, index)) return index;
+        if (plain_drug(pl, ev, index)) return index;
     }
     return -1;
 }
 
 /* An item of a synthetic catalog whose restriction excludes the person and
  * that may be billed here, or -1 (the conformance catalog has none). */
+/* The person's full years on the day the event ends: a restriction by age
+ * applies to the patient's age when served, so a label must not name a
+ * line billed after a birthday that made it allowed (29 February counts as
+ * the 28th, as the scan reads it). */
+static int32_t age_at_event(const struct gen_person *p, const struct gen_event *ev) {
+    int year, month, day;
+    gen_civil_from_days(ev->endtime / GEN_DAY_S, &year, &month, &day);
+    int birth_day = p->birth_month == 2 && p->birth_day == 29 ? 28 : p->birth_day;
+    int32_t age = year - p->birth_year;
+    if (month < p->birth_month || (month == p->birth_month && day < birth_day)) age--;
+    return age < 0 ? 0 : age;
+}
+
 static int32_t catalog_restricted(struct planner *pl, const struct gen_event *ev,
-                                  enum gen_plant_kind kind) {
+                                  enum gen_plant_kind kind, int32_t age) {
     const struct gen_person *p = &pl->plan->person;
     int list;
     if (kind == GEN_PLANT_GENDER_RESTRICTED)
         list = p->gend == '1' ? GEN_RESTRICT_WOMEN : GEN_RESTRICT_MEN;
-    else if (p->age <= 14) list = GEN_RESTRICT_ELDERLY;
-    else if (p->age >= 60) list = GEN_RESTRICT_CHILDREN;
+    else if (age <= 14) list = GEN_RESTRICT_ELDERLY;
+    else if (age >= 60) list = GEN_RESTRICT_CHILDREN;
     else
         list = gen_rng_chance_ppm(&pl->rng, 500000u) ? GEN_RESTRICT_CHILDREN : GEN_RESTRICT_ELDERLY;
     int32_t n = pl->city->restricted_count[list];
@@ -531,14 +544,14 @@ static int32_t catalog_restricted(struct planner *pl, const struct gen_event *ev
         int32_t index = pl->city->restricted[list][gen_rng_below(&pl->rng, (uint64_t)n)];
         const struct gen_item *item = &pl->city->items[index];
         if ((item->contexts & GEN_CTX_BIT(ctx_of_event(ev))) &&
-            gen_item_forbidden(item, p->gend - '0', p->age))
+            gen_item_forbidden(item, p->gend - '0', age))
             return index;
     }
     return -1;
 }
 
 static void restrict_label(struct planner *pl, struct gen_label *label, enum gen_plant_kind kind,
-                           int32_t real) {
+                           int32_t real, int32_t age) {
     const struct gen_person *p = &pl->plan->person;
     if (real >= 0) {
         const struct gen_item *item = &pl->city->items[real];
@@ -551,7 +564,7 @@ static void restrict_label(struct planner *pl, struct gen_label *label, enum gen
         }
     } else if (kind == GEN_PLANT_GENDER_RESTRICTED) {
         label->restrict_gender = p->gend == '1' ? 2 : 1;
-    } else if (p->age >= 18) {
+    } else if (age >= 18) {
         label->age_min = 0;
         label->age_max = 14;
     } else {
@@ -561,7 +574,9 @@ static void restrict_label(struct planner *pl, struct gen_label *label, enum gen
 }
 
 static void plant_restricted(struct planner *pl, struct gen_event *ev, enum gen_plant_kind kind) {
-    int32_t real = catalog_restricted(pl, ev, kind);
+    int32_t age = ev->age; /* on the bill's day (events_age) */
+    assert(age == age_at_event(&pl->plan->person, ev));
+    int32_t real = catalog_restricted(pl, ev, kind, age);
     int32_t item = real >= 0 ? real : plant_drug(pl, ev);
     if (item < 0) return;
     struct gen_label *label = add_label(pl, kind, ev->seq, -1);
@@ -571,7 +586,8 @@ static void plant_restricted(struct planner *pl, struct gen_event *ev, enum gen_
     ev->plant_cnt = (int32_t)gen_rng_range(&pl->rng, 1, 2);
     label->item = item;
     label->value = ev->plant_cnt;
-    restrict_label(pl, label, kind, real);
+    label->age = (int16_t)age;
+    restrict_label(pl, label, kind, real, age);
 }
 
 static void plant_over_quantity(struct planner *pl, struct gen_event *ev) {
@@ -642,6 +658,14 @@ static void plan_bill_plants(struct planner *pl) {
     }
 }
 
+/* Each bill's age: the person's on the day it ends, by which its lines
+ * keep to the catalog's age ranges (gen_lines.c). */
+static void events_age(struct gen_plan *plan) {
+    assert(plan->event_count >= 0 && plan->event_count <= GEN_PERSON_EVENTS_MAX);
+    for (int32_t e = 0; e < plan->event_count; e++)
+        plan->events[e].age = (uint8_t)age_at_event(&plan->person, &plan->events[e]);
+}
+
 /* --- the whole year ----------------------------------------------------- */
 
 void gen_plan_person(const struct gen_city *city, int64_t index, struct gen_plan *plan) {
@@ -665,7 +689,9 @@ void gen_plan_person(const struct gen_city *city, int64_t index, struct gen_plan
     plan_special(&pl);
     plan_outpatient(&pl);
     plan_pharmacy(&pl);
+    events_age(plan); /* the plants below choose by it */
     plan_bill_plants(&pl);
+    events_age(plan); /* and the bills they added */
 }
 
 const char *gen_event_dx_code(const struct gen_city *city, const struct gen_event *event) {

@@ -221,7 +221,7 @@ static void write_item_label(struct writer *w, const struct gen_plan *plan,
     gen_out_char(out, '}');
     snprintf(note, size, "%s %s restricted to ages %d-%d, billed to a person aged %d", item->code,
              label->in_catalog ? "is (in the catalog)" : "taken as (planted, not in the catalog)",
-             (int)label->age_min, (int)label->age_max, (int)plan->person.age);
+             (int)label->age_min, (int)label->age_max, (int)label->age);
 }
 
 static void write_plan_labels(struct writer *w, const struct gen_plan *plan) {
