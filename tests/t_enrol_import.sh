@@ -131,6 +131,27 @@ refused employers emp-changed "3: struggling: registered already as '1': changin
     'emp_no,emp_name,admdvs,struggling' "E001,\"Maoming Petrochemical, Ltd\",440900,false" "E002,Small Workshop,440900,false"
 refused employers emp-header "1: admdvs: missing column" 'emp_no,emp_name' "E003,X"
 
+# at most SETTLE_HOLDERS_MAX (4) holders of one member valid at once: the
+# fifth is refused at the member's first row; one revoked before the
+# fifth's start leaves four at every instant and is imported
+{
+    echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
+    for i in 1 2 3 4 5; do echo "P020$i,44090019750101020$i,Holder $i,1,1975-01-01,310,in_service,,440900,2000-01-01,100.00"; done
+} >"$work/holders.csv"
+y import persons "$work/holders.csv" >/dev/null || fail "import the holders"
+state >"$work/before"
+refused bindings bind-fifth "2: member_psn_no: member P0011 would have 5 holders at 2020-05-01 00:00:00; at most 4 (SETTLE_HOLDERS_MAX)" \
+    "$B" "P0201,P0011,child,2020-01-01," "P0202,P0011,child,2020-02-01," "P0203,P0011,child,2020-03-01," \
+    "P0204,P0011,child,2020-04-01," "P0205,P0011,child,2020-05-01,"
+printf '%s\n' "$B" "P0201,P0011,child,2020-01-01,2020-05-01" "P0202,P0011,child,2020-02-01," "P0203,P0011,child,2020-03-01," \
+    "P0204,P0011,child,2020-04-01," "P0205,P0011,child,2020-05-01," >"$work/four.csv"
+y import bindings "$work/four.csv" >/dev/null 2>"$work/err" || fail "four at once: $(cat "$work/err")"
+# a sixth on top of the registered ones, from another file: refused
+printf '%s\n' "$B" "P0002,P0011,parent,2020-06-01," >"$work/sixth.csv"
+rc=0; y import bindings "$work/sixth.csv" >/dev/null 2>"$work/err" || rc=$?
+[ "$rc" = 2 ] && grep -qF "sixth.csv:2: member_psn_no: member P0011 would have 5 holders at 2020-06-01 00:00:00" "$work/err" ||
+    fail "a fifth over registered bindings: exit $rc: $(cat "$work/err")"
+
 # a change with who and why: an open episode closed, an employer no longer struggling
 printf '%s\n' "$E" "P0002,310,440900,in_service,2019-09,2020-12,transfer_in,retirement" \
     "P0002,310,440900,retired,2021-01,,retirement," >"$work/close.csv"

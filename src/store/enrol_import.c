@@ -331,6 +331,75 @@ static int overlaps_check(struct enrol_importer *im) {
     return 0;
 }
 
+/* ---- a member's holders at once -------------------------------------------------- */
+/* The bindings of one member read back, each as when it is valid. */
+#define MEMBER_BINDINGS_MAX 64
+struct member_bindings {
+    int32_t count;
+    bool too_many;
+    datetime_s from[MEMBER_BINDINGS_MAX], until[MEMBER_BINDINGS_MAX]; /* until: 0 open */
+};
+
+static int collect_binding(void *ctx, const struct store_enrol_row *row) {
+    struct member_bindings *m = ctx;
+    assert(m != NULL && row != NULL);
+    if (m->count == MEMBER_BINDINGS_MAX) return m->too_many = true, 1;
+    datetime_s from = 0, until = 0;
+    const char *revoked = row->col[BIND_REVOKED];
+    bool ok = datetime_parse(row->col[BIND_FROM], strlen(row->col[BIND_FROM]), &from) &&
+              (revoked[0] == '\0' || datetime_parse(revoked, strlen(revoked), &until));
+    assert(ok); /* enrol_row_parse checked both, or the row was stored by an import that did */
+    m->from[m->count] = from, m->until[m->count] = ok ? until : 0;
+    m->count++;
+    return 0;
+}
+
+/* The most bindings of the member valid at one instant (valid from `from`
+ * until `until`, excluded): the count reaches its most at some start. */
+static int32_t most_at_once(const struct member_bindings *m, datetime_s *when) {
+    int32_t most = 0;
+    assert(m != NULL && m->count <= MEMBER_BINDINGS_MAX);
+    for (int32_t i = 0; i < m->count; i++) {
+        int32_t n = 0;
+        for (int32_t j = 0; j < m->count; j++)
+            n += m->from[j] <= m->from[i] && (m->until[j] == 0 || m->from[i] < m->until[j]);
+        if (n > most) most = n, *when = m->from[i];
+    }
+    return most;
+}
+
+/* Settlement reads at most SETTLE_HOLDERS_MAX holders of a person (the
+ * journal body bounds them), so an import that would leave a member with
+ * more valid at one instant is refused at the file's first row of that
+ * member, rather than a holder being passed over at the counter. One read
+ * of the member's bindings a row, as overlaps_check reads episodes. */
+static int holders_check(struct enrol_importer *im) {
+    assert(im->kind == ENROL_BINDINGS);
+    for (int64_t i = 0; i < im->out->rows; i++) {
+        const struct key_slot *slot = &im->rows[i];
+        struct member_bindings m;
+        memset(&m, 0, sizeof m);
+        if (im->ops->enrol_scan(im->conn, ENROL_BINDINGS, slot->who, collect_binding, &m, im->err) <
+            0)
+            return -1;
+        char why[STORE_ERR_BYTES / 2], at[20]; /* datetime_format */
+        datetime_s when = 0;
+        if (m.too_many) {
+            snprintf(why, sizeof why, "member %s has more than %d bindings (MEMBER_BINDINGS_MAX)",
+                     slot->who, MEMBER_BINDINGS_MAX);
+            return fail(im, slot->line, "member_psn_no", why);
+        }
+        int32_t most = most_at_once(&m, &when);
+        if (most <= SETTLE_HOLDERS_MAX) continue;
+        datetime_format(when, at);
+        snprintf(why, sizeof why,
+                 "member %s would have %d holders at %s; at most %d (SETTLE_HOLDERS_MAX)",
+                 slot->who, (int)most, at, SETTLE_HOLDERS_MAX);
+        return fail(im, slot->line, "member_psn_no", why);
+    }
+    return 0;
+}
+
 /* ---- the file ----------------------------------------------------------------------- */
 static int read_rows(struct enrol_importer *im, FILE *f) {
     struct csv_reader *r = malloc(sizeof *r);
@@ -384,6 +453,7 @@ int enrol_import(struct store *store, enum enrol_kind kind, FILE *f, const char 
     int rc = room(&im);
     if (rc == 0) rc = read_rows(&im, f);
     if (rc == 0 && kind == ENROL_EPISODES) rc = overlaps_check(&im);
+    if (rc == 0 && kind == ENROL_BINDINGS) rc = holders_check(&im);
     free(im.rows);
     free(im.index);
     return rc;
