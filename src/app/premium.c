@@ -297,8 +297,8 @@ static int psn_order(const void *a, const void *b) { return strcmp(a, b); }
 /* Each due not paid, in psn_no order: the paid list sorted, merged. */
 static void arrears_merge(struct arrears_scan *s, struct app_arrears *out) {
     assert(s != NULL && out != NULL);
-    qsort(s->due, s->due_count, sizeof *s->due, arrear_order);
-    qsort(s->paid, s->paid_count, sizeof *s->paid, psn_order);
+    if (s->due_count > 1) qsort(s->due, s->due_count, sizeof *s->due, arrear_order);
+    if (s->paid_count > 1) qsort(s->paid, s->paid_count, sizeof *s->paid, psn_order);
     size_t j = 0;
     for (size_t i = 0; i < s->due_count; i++) {
         const struct app_arrear *a = &s->due[i];
