@@ -7,7 +7,9 @@
 # (E_WINDOW, E_CATEGORY, E_BINDING, E_ACCOUNT_SHORT), nothing written; two
 # premiums paid in cash (C:<region>:2020 -> R:psn), one from a bound
 # holder's account (P:<holder> -> R:psn), the holder's second member then
-# short; a second payment refused; `report arrears` lists exactly the
+# short; a second payment refused; the collection file (`import
+# premiums`): ten bad files refused whole naming FILE:LINE: column, a good
+# one of two rows paid, again refused; `report arrears` lists exactly the
 # residents whose own premium is due and unpaid, each with the ledger's
 # R:psn balance, and its totals add up; the trial balance ties; `check`
 # and `check --deep` pass. Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
@@ -37,9 +39,9 @@ y contribute --month 2020-01 >/dev/null || fail "contribute 2020-01"
 
 # the persons: adults owing 280.00, holders in service with 280.00-559.99
 # in their account after January, an employee
-adults=$(sql "SELECT psn_no FROM journal WHERE msgid LIKE 'contrib/390/2020/%' AND body LIKE '%category=adult flags=0 %own=28000 %' ORDER BY psn_no LIMIT 6")
-read -r -d '' R1 R2 M1 M2 M3 N <<<"$adults"
-[ -n "$N" ] || fail "six adults owing 280.00: $adults"
+adults=$(sql "SELECT psn_no FROM journal WHERE msgid LIKE 'contrib/390/2020/%' AND body LIKE '%category=adult flags=0 %own=28000 %' ORDER BY psn_no LIMIT 8")
+read -r -d '' R1 R2 M1 M2 M3 N F1 F2 <<<"$adults"
+[ -n "$F2" ] || fail "eight adults owing 280.00: $adults"
 holders=$(sql "SELECT a.account FROM accounts a JOIN persons p ON a.account = 'P:' || p.psn_no WHERE p.insutype = 310 AND a.balance BETWEEN 28000 AND 55999 ORDER BY a.account LIMIT 2")
 read -r -d '' H H2 <<<"$holders"
 H=${H#P:} H2=${H2#P:}
@@ -102,11 +104,41 @@ refuse "psn_no: $R1 paid the premium of 2020 already (journal seq" --psn "$R1" -
 refuse "psn_no: $M1 paid the premium of 2020 already" --psn "$M1" --year 2020 --amount 280 --date 2019-10-16
 [ "$(sql "SELECT count(*) FROM journal WHERE msgid LIKE 'premium/390/2020/%'")" = 3 ] || fail "three payment records"
 
+# ---- the collection file: every row or none, FILE:LINE: column: what
+refuse_file() { # MESSAGE CSV-ROWS...
+    local want=$1
+    shift
+    printf '%s\n' "$@" >"$work/premiums.csv"
+    y import premiums "$work/premiums.csv" >"$work/out" 2>"$work/err"
+    local rc=$?
+    [ "$rc" = 2 ] || fail "import premiums $*: exit $rc, not 2: $(cat "$work/out" "$work/err")"
+    grep -qF -- "$want" "$work/err" || fail "import premiums $*: no '$want' in: $(cat "$work/err")"
+    [ "$(records)" = "$before" ] || fail "import premiums $*: the journal changed"
+}
+hdr=psn_no,year,amount,paid_date
+refuse_file "premiums.csv:1: header: not psn_no,year,amount,paid_date" "psn_no,year,amount" "$F1,2020,280"
+refuse_file "premiums.csv:3: amount: 100.00 yuan is not the own premium due, 280.00 yuan" $hdr "$F1,2020,280.00,2019-11-01" "$F2,2020,100,2019-11-01"
+refuse_file "premiums.csv:3: amount: " $hdr "$F1,2020,280.00,2019-11-01" "$F2,2020,2.8.0,2019-11-01"
+refuse_file "premiums.csv:2: year: not a year YYYY" $hdr "$F1,20,280.00,2019-11-01"
+refuse_file "premiums.csv:2: paid_date: not a date YYYY-MM-DD" $hdr "$F1,2020,280.00,2019/11/01"
+refuse_file "premiums.csv:2: paid_date: E_WINDOW: the premium of 2020 is paid from 2019-09-01" $hdr "$F1,2020,280.00,2019-07-01"
+refuse_file "premiums.csv:3: psn_no: $F1's premium of 2020 is in the file twice" $hdr "$F1,2020,280.00,2019-11-01" "$F1,2020,280.00,2019-11-02"
+refuse_file "premiums.csv:3: psn_no: $R1 paid the premium of 2020 already" $hdr "$F1,2020,280.00,2019-11-01" "$R1,2020,280.00,2019-11-02"
+refuse_file "premiums.csv:2: row: not 4 fields" $hdr "$F1,2020,280.00"
+refuse_file "premiums.csv: no premiums in the file" $hdr
+printf '%s\n' $hdr "$F1,2020,280.00,2019-11-01" "$F2,2020,280,2020-02-29" >"$work/premiums.csv"
+out=$(y import premiums "$work/premiums.csv") || fail "import premiums: $out"
+grep -q "^imported 2 premiums from $work/premiums.csv in [0-9.]* s: 2 paid, 560.00 yuan$" <<<"$out" || fail "import premiums: $out"
+for p in "$F1" "$F2"; do [ "$(balance "R:psn:$p")" = 0 ] || fail "R:psn:$p not cleared by the file"; done
+[ "$(balance C:440900:2020)" = -112000 ] || fail "collections after the file: $(balance C:440900:2020)"
+before=$(records)
+refuse_file "premiums.csv:2: psn_no: $F1 paid the premium of 2020 already" $hdr "$F1,2020,280.00,2019-11-01"
+
 # ---- arrears: exactly the residents due and unpaid, each with its R:psn balance
 y report arrears --year 2020 --format json >"$work/arrears.json" || fail "report arrears"
 sql "SELECT psn_no, body FROM journal WHERE msgid LIKE 'contrib/390/2020/%'" >"$work/due.txt"
 sql "SELECT account, balance FROM accounts WHERE account LIKE 'R:psn:%'" >"$work/rpsn.txt"
-python3 - "$work/arrears.json" "$work/due.txt" "$work/rpsn.txt" "$R1,$R2,$M1" "$M2" <<'EOF' || fail "arrears"
+python3 - "$work/arrears.json" "$work/due.txt" "$work/rpsn.txt" "$R1,$R2,$M1,$F1,$F2" "$M2" <<'EOF' || fail "arrears"
 import json, re, sys
 a = json.load(open(sys.argv[1]))
 due = {}
@@ -129,8 +161,8 @@ for r in rows:
     assert bal[r["psn_no"]] == -due[r["psn_no"]], (r, bal[r["psn_no"]])
 for p in paid:
     assert bal.get(p, 0) == 0, p
-assert a["due_count"] == len(due) and a["paid_count"] == 3 and a["unpaid_count"] == len(want)
-assert fen(a["due"]) == sum(due.values()) and fen(a["paid"]) == 3 * 28000
+assert a["due_count"] == len(due) and a["paid_count"] == 5 and a["unpaid_count"] == len(want)
+assert fen(a["due"]) == sum(due.values()) and fen(a["paid"]) == 5 * 28000
 assert fen(a["unpaid"]) == sum(due[p] for p in want) == fen(a["due"]) - fen(a["paid"])
 EOF
 out=$(y report arrears --year 2020) || fail "arrears table"
@@ -147,7 +179,7 @@ if y report arrears --year 20x >/dev/null 2>&1; then fail "report arrears --year
 
 # ---- the books
 tb=$(y report trial-balance --format json) || fail "trial balance"
-jq -e '[.lines[] | select(.account == "C:440900:2020" and .class == "premium collections" and .balance == -560)] | length == 1' <<<"$tb" >/dev/null ||
+jq -e '[.lines[] | select(.account == "C:440900:2020" and .class == "premium collections" and .balance == -1120)] | length == 1' <<<"$tb" >/dev/null ||
     fail "trial balance: C:440900:2020: $tb"
 jq -e '.debit == .credit' <<<"$tb" >/dev/null || fail "trial balance does not tie: $(jq -c '{debit,credit}' <<<"$tb")"
 y report funds --year 2020 --format json >/dev/null 2>&1

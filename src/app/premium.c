@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "app/settle_case.h"
+#include "store/csv.h"
 #include "core/date.h"
+#include "core/money.h"
 #include "core/sharing.h"
 
 /* "contrib/390/<year>/<psn_no>" (the year's record) or
@@ -203,6 +205,23 @@ static int pay_check(struct store *store, const struct app_premium_in *in,
     return from_account(store, in, due, policy, *paid, err);
 }
 
+/* The payment record of in, after pay_check filled item->c with the
+ * year's record: 0, or 2 (err) when its msgid does not fit. */
+static int premium_item(const struct app_premium_in *in, struct store_contrib_item *item,
+                        struct store_err *err) {
+    struct store_contrib *c = &item->c;
+    assert(in != NULL && item != NULL);
+    snprintf(c->category, sizeof c->category, "%s", CONTRIB_PREMIUM_PAID);
+    c->subsidy_fen = c->catastrophic_fen = c->pool_fen = 0;
+    snprintf(c->paid_date, sizeof c->paid_date, "%s", in->paid_date);
+    snprintf(c->payer_psn_no, sizeof c->payer_psn_no, "%s", in->holder ? in->holder : "");
+    assert(contrib_identity_error(c) == NULL);
+    snprintf(item->psn_no, sizeof item->psn_no, "%s", in->psn_no);
+    if (!year_msgid(item->msgid, true, in->year, in->psn_no))
+        return store_errf(err, "psn_no: %s is too long for a premium record", in->psn_no), 2;
+    return 0;
+}
+
 enum app_premium_status app_premium_pay(struct store *store, const struct app_premium_in *in,
                                         struct app_premium_out *out, struct store_err *err) {
     assert(store != NULL && in != NULL && in->psn_no != NULL && in->paid_date != NULL);
@@ -212,15 +231,8 @@ enum app_premium_status app_premium_pay(struct store *store, const struct app_pr
     memset(&item, 0, sizeof item);
     datetime_s paid = 0;
     int rc = pay_check(store, in, &item.c, &paid, err);
+    if (rc == 0) rc = premium_item(in, &item, err);
     if (rc != 0) return rc == 2 ? APP_PREMIUM_REFUSED : APP_PREMIUM_FAILED;
-    struct store_contrib *c = &item.c;
-    snprintf(c->category, sizeof c->category, "%s", CONTRIB_PREMIUM_PAID);
-    c->subsidy_fen = c->catastrophic_fen = c->pool_fen = 0;
-    snprintf(c->paid_date, sizeof c->paid_date, "%s", in->paid_date);
-    snprintf(c->payer_psn_no, sizeof c->payer_psn_no, "%s", in->holder ? in->holder : "");
-    assert(contrib_identity_error(c) == NULL);
-    snprintf(item.psn_no, sizeof item.psn_no, "%s", in->psn_no);
-    if (!year_msgid(item.msgid, true, in->year, in->psn_no)) return APP_PREMIUM_REFUSED;
     struct contrib_batch *batch = store_contrib_batch_new(1);
     if (batch == NULL) return store_errf(err, "pay-premium: out of memory"), APP_PREMIUM_FAILED;
     bool posted = false;
@@ -231,15 +243,128 @@ enum app_premium_status app_premium_pay(struct store *store, const struct app_pr
         return store_errf(err, "psn_no: %s paid the premium of %d already", in->psn_no,
                           (int)in->year),
                APP_PREMIUM_REFUSED;
-    out->own_fen = c->own_fen;
+    out->own_fen = item.c.own_fen;
     if (in->holder != NULL) account_person(out->payer, in->holder);
-    else account_collection(out->payer, c->region, c->year);
+    else account_collection(out->payer, item.c.region, item.c.year);
     account_due(out->receivable, in->psn_no);
     struct journal_rec rec;
     bool found = false;
     if (record_of(store, item.msgid, &rec, &found, err) != 0) return APP_PREMIUM_FAILED;
     out->seq = found ? rec.seq : 0;
     return APP_PREMIUM_PAID;
+}
+
+/* ---- the collection file ---------------------------------------------------------- */
+enum { COL_PSN, COL_YEAR, COL_AMOUNT, COL_DATE, COL_COUNT };
+static const char *const PREMIUM_COLUMNS[COL_COUNT] = {"psn_no", "year", "amount", "paid_date"};
+
+/* A row's fields into in (strings kept in row's buffers): NULL, or the
+ * column that is wrong with why. */
+static const char *row_fields(char *const *f, struct app_premium_in *in, const char **why) {
+    assert(f != NULL && in != NULL && why != NULL);
+    memset(in, 0, sizeof *in);
+    size_t len = strlen(f[COL_PSN]);
+    if (len == 0 || len > CODE_BYTES_MAX) return *why = "empty or too long", "psn_no";
+    in->psn_no = f[COL_PSN];
+    const char *y = f[COL_YEAR];
+    if (strlen(y) != 4 || strspn(y, "0123456789") != 4 || y[0] == '0')
+        return *why = "not a year YYYY", "year";
+    in->year = (int32_t)strtol(y, NULL, 10);
+    enum decimal_status ds = decimal_parse(f[COL_AMOUNT], strlen(f[COL_AMOUNT]), 2,
+                                           PREMIUM_AMOUNT_MAX_FEN, &in->amount_fen);
+    if (ds != DECIMAL_OK) return *why = decimal_status_text(ds), "amount";
+    if (in->amount_fen <= 0) return *why = "not more than 0", "amount";
+    datetime_s d = 0;
+    if (strlen(f[COL_DATE]) != 10 || !datetime_parse(f[COL_DATE], 10, &d))
+        return *why = "not a date YYYY-MM-DD", "paid_date";
+    in->paid_date = f[COL_DATE];
+    return NULL;
+}
+
+/* A refusal of pay_check as a file's row says it: the column, not the
+ * option ("--amount: ..." is "amount: ...", "E_WINDOW: --date: ..." is
+ * "paid_date: E_WINDOW: ..."). */
+static void as_column(const char *msg, char *out, size_t size) {
+    assert(msg != NULL && out != NULL && size > 0);
+    const char *code_end = strstr(msg, ": --date: ");
+    if (strncmp(msg, "--amount: ", 10) == 0) snprintf(out, size, "amount: %s", msg + 10);
+    else if (strncmp(msg, "--date: ", 8) == 0) snprintf(out, size, "paid_date: %s", msg + 8);
+    else if (code_end != NULL)
+        snprintf(out, size, "paid_date: %.*s: %s", (int)(code_end - msg), msg, code_end + 10);
+    else snprintf(out, size, "%s", msg);
+}
+
+/* The header, then each row checked and made an item; a row the file
+ * holds twice (person and year) is refused. 0, 2 (err), -1. */
+static int file_items(struct store *store, struct csv_reader *r, const char *name,
+                      struct store_contrib_item *items, size_t *n, struct store_err *err) {
+    int got = csv_next(r);
+    bool header = got == 1 && r->field_count == COL_COUNT;
+    for (int i = 0; header && i < COL_COUNT; i++)
+        header = strcmp(r->fields[i], PREMIUM_COLUMNS[i]) == 0;
+    if (!header) return store_errf(err, "%s:1: header: not psn_no,year,amount,paid_date", name), 2;
+    *n = 0;
+    while ((got = csv_next(r)) == 1) {
+        const char *why = NULL, *bad = NULL;
+        struct app_premium_in in;
+        if (r->field_count != COL_COUNT) bad = "row", why = "not 4 fields";
+        else bad = row_fields(r->fields, &in, &why);
+        if (bad == NULL && *n == PREMIUM_IMPORT_ROWS_MAX)
+            bad = "row", why = "more than " PREMIUM_IMPORT_ROWS_TEXT " rows (split the file)";
+        if (bad != NULL)
+            return store_errf(err, "%s:%lld: %s: %s", name, (long long)r->line, bad, why), 2;
+        for (size_t k = 0; k < *n; k++)
+            if (strcmp(items[k].psn_no, in.psn_no) == 0 && items[k].c.year == in.year)
+                return store_errf(err, "%s:%lld: psn_no: %s's premium of %d is in the file twice",
+                                  name, (long long)r->line, in.psn_no, (int)in.year),
+                       2;
+        datetime_s paid = 0;
+        struct store_contrib_item *item = &items[*n];
+        memset(item, 0, sizeof *item);
+        int rc = pay_check(store, &in, &item->c, &paid, err);
+        if (rc == 0) rc = premium_item(&in, item, err);
+        if (rc == -1) return -1;
+        if (rc != 0) {
+            char why_text[sizeof err->msg];
+            as_column(err->msg, why_text, sizeof why_text);
+            return store_errf(err, "%s:%lld: %s", name, (long long)r->line, why_text), 2;
+        }
+        (*n)++;
+    }
+    if (got < 0) return store_errf(err, "%s:%lld: %s", name, (long long)r->line, r->err), 2;
+    return 0;
+}
+
+int app_premium_import(struct store *store, const char *path, const char *name,
+                       struct app_premium_import *out, struct store_err *err) {
+    assert(store != NULL && path != NULL && name != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return store_errf(err, "%s: cannot open", name), 2;
+    struct csv_reader *r = malloc(sizeof *r);
+    struct store_contrib_item *items = calloc(PREMIUM_IMPORT_ROWS_MAX, sizeof *items);
+    bool *posted = calloc(PREMIUM_IMPORT_ROWS_MAX, sizeof *posted);
+    struct contrib_batch *batch = store_contrib_batch_new(PREMIUM_IMPORT_ROWS_MAX);
+    int rc = r == NULL || items == NULL || posted == NULL || batch == NULL ? -1 : 0;
+    if (rc != 0) store_errf(err, "import premiums: out of memory");
+    size_t n = 0;
+    if (rc == 0) csv_init(r, f), rc = file_items(store, r, name, items, &n, err);
+    if (rc == 0 && n == 0) {
+        store_errf(err, "%s: no premiums in the file", name);
+        rc = 2;
+    }
+    /* one transaction: every row or none */
+    if (rc == 0) rc = store_contrib_commit(store, batch, items, n, posted, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        out->rows++;
+        if (posted[i]) out->paid++, out->paid_fen += items[i].c.own_fen;
+    }
+    fclose(f);
+    free(r);
+    free(items);
+    free(posted);
+    store_contrib_batch_free(batch);
+    return rc;
 }
 
 /* ---- arrears ---------------------------------------------------------------------- */

@@ -23,6 +23,11 @@
 #include "store/store.h"
 
 #define PREMIUM_MSGID_PREFIX "premium/390/"
+#define PREMIUM_AMOUNT_MAX_FEN 100000000LL /* a premium of at most a million yuan */
+/* rows of a collection file: one transaction, as one contribution commit */
+#define PREMIUM_IMPORT_ROWS_MAX 4096
+#define PREMIUM_IMPORT_ROWS_TEXT "4,096"
+_Static_assert(PREMIUM_IMPORT_ROWS_MAX <= CONTRIB_COMMIT_MAX, "a file is one commit");
 
 struct app_premium_in {
     const char *psn_no;
@@ -44,6 +49,19 @@ struct app_premium_out {
 };
 enum app_premium_status app_premium_pay(struct store *store, const struct app_premium_in *in,
                                         struct app_premium_out *out, struct store_err *err);
+
+/* `yibao import premiums FILE` (the tax bureau's collection file, CSV
+ * psn_no,year,amount,paid_date: docs/CONTRIBUTIONS.md): each row paid in
+ * cash as app_premium_pay would, all rows or none (one transaction; at
+ * most PREMIUM_IMPORT_ROWS_MAX); a bad or refused row is "NAME:LINE:
+ * field: what" (name: the file as the operator named it). 0, 2 refused
+ * (err; nothing written), -1 storage. */
+struct app_premium_import {
+    int64_t rows, paid; /* paid < rows only when another writer paid some meanwhile */
+    int64_t paid_fen;
+};
+int app_premium_import(struct store *store, const char *path, const char *name,
+                       struct app_premium_import *out, struct store_err *err);
 
 /* One resident in arrears for a year: own premium posted as due, not
  * paid. */

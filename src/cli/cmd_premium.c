@@ -17,7 +17,6 @@
 #include "cli/store_cli.h"
 #include "core/money.h"
 
-#define PREMIUM_AMOUNT_MAX_FEN 100000000LL /* a premium of at most a million yuan */
 #define PREMIUM_YEAR_MIN 1900
 #define PREMIUM_YEAR_MAX 9800 /* the episodes' months (docs/ENROLMENT.md) */
 

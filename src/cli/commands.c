@@ -62,12 +62,15 @@ static const struct cli_command commands[] = {
      "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
+     "       yibao import --db PATH premiums FILE...\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
      " its year names the day it is in force from, \"valid_from\": \"YYYY-MM-DD\";\n"
      " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
-     " holds a region's payment agreements for a year: docs/PAYMENT.md)\n",
+     " holds a region's payment agreements for a year: docs/PAYMENT.md; a premiums file,\n"
+     " psn_no,year,amount,paid_date, residents' own premiums paid in cash, each row as\n"
+     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",
