@@ -618,6 +618,59 @@ static void test_lump_sum_body(void **state) {
     assert_string_equal(bad, "months");
 }
 
+/* A resident's premium paid (`yibao pay-premium`): the body keeps the
+ * date and the payer last, round-trips, holds own + assisted = premium
+ * with its pool figures 0, and posts the payer -> R:psn own. */
+static void test_premium_paid_body(void **state) {
+    (void)state;
+    struct store_contrib c;
+    memset(&c, 0, sizeof c);
+    c.insutype = 390;
+    c.year = 2020;
+    strcpy(c.region, "440900");
+    strcpy(c.category, CONTRIB_PREMIUM_PAID);
+    c.flags = 2;
+    c.premium_fen = 28000;
+    c.assisted_fen = 14000;
+    c.own_fen = 14000;
+    strcpy(c.paid_date, "2019-10-15");
+    char body[JOURNAL_BODY_BYTES_MAX + 1];
+    assert_int_equal(contrib_encode(&c, body, sizeof body), 0);
+    assert_non_null(strstr(body, " pool=0 paid=2019-10-15 from=-"));
+    struct store_contrib back;
+    const char *bad = NULL;
+    assert_int_equal(contrib_decode(body, &back, &bad), 0);
+    assert_memory_equal(&c, &back, sizeof c);
+    struct journal_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.seq = 7;
+    rec.kind = JOURNAL_CONTRIB;
+    strcpy(rec.psn_no, "P1");
+    struct posting p[CONTRIB_POSTINGS_MAX];
+    assert_int_equal(contrib_postings(&rec, &c, p), 1);
+    assert_string_equal(p[0].credit, "C:440900:2020");
+    assert_string_equal(p[0].debit, "R:psn:P1");
+    assert_int_equal(p[0].amount_fen, 14000);
+    strcpy(c.payer_psn_no, "H1"); /* from the holder's account */
+    assert_int_equal(contrib_encode(&c, body, sizeof body), 0);
+    assert_non_null(strstr(body, " from=H1"));
+    assert_int_equal(contrib_decode(body, &back, &bad), 0);
+    assert_string_equal(back.payer_psn_no, "H1");
+    assert_int_equal(contrib_postings(&rec, &back, p), 1);
+    assert_string_equal(p[0].credit, "P:H1");
+    c.pool_fen = 1; /* a payment moves nothing into a pool */
+    assert_non_null(contrib_identity_error(&c));
+    c.pool_fen = 0, c.own_fen = 0, c.assisted_fen = 28000; /* nothing paid */
+    assert_non_null(contrib_identity_error(&c));
+    char *paid = strstr(body, " paid=");
+    memcpy(paid, " paid=2019-13-15", 16); /* not a date */
+    assert_int_not_equal(contrib_decode(body, &back, &bad), 0);
+    assert_string_equal(bad, "paid");
+    *paid = '\0'; /* without its date and payer */
+    assert_int_not_equal(contrib_decode(body, &back, &bad), 0);
+    assert_string_equal(bad, "paid");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_service_identity_random),
@@ -632,6 +685,7 @@ int main(void) {
         cmocka_unit_test(test_funding_section),
         cmocka_unit_test(test_benefit_derived),
         cmocka_unit_test(test_lump_sum_body),
+        cmocka_unit_test(test_premium_paid_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

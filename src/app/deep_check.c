@@ -698,6 +698,24 @@ static const char *contrib_diff(const struct store_contrib *a, const struct stor
     return NULL;
 }
 
+/* A premium paid (category premium_paid, `yibao pay-premium`): priced
+ * when paid against the year's record, nothing to compute again; paid
+ * from a holder's account, that account falls by it and never below 0. */
+static int premium_paid(struct deep *d, const struct journal_rec *rec,
+                        const struct store_contrib *stored) {
+    assert(d != NULL && rec != NULL && stored != NULL);
+    if (stored->payer_psn_no[0] == '\0') return 0;
+    int64_t *balance = balance_of(d, stored->payer_psn_no);
+    if (balance == NULL) return -1;
+    if (*balance < stored->own_fen)
+        return mismatch(d,
+                        "journal seq %" PRId64 ": premium paid from P:%s: the account held %" PRId64
+                        ", less than %" PRId64,
+                        rec->seq, stored->payer_psn_no, *balance, stored->own_fen);
+    *balance -= stored->own_fen;
+    return 0;
+}
+
 /* The what-if's contribution: its account share, as journaled, added to
  * the person's account (the what-if changes settlement policies only). */
 static int credit_contribution(struct deep *d, const struct journal_rec *rec) {
@@ -707,6 +725,7 @@ static int credit_contribution(struct deep *d, const struct journal_rec *rec) {
     if (contrib_decode(rec->body, &stored, &bad) != 0)
         return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
                         rec->seq, bad);
+    if (strcmp(stored.category, CONTRIB_PREMIUM_PAID) == 0) return premium_paid(d, rec, &stored);
     int64_t *balance = balance_of(d, rec->psn_no);
     if (balance == NULL) return -1;
     *balance += stored.account_fen;
@@ -724,6 +743,7 @@ static int recontribute(struct deep *d, const struct journal_rec *rec) {
     if (contrib_decode(rec->body, &stored, &bad) != 0)
         return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
                         rec->seq, bad);
+    if (strcmp(stored.category, CONTRIB_PREMIUM_PAID) == 0) return premium_paid(d, rec, &stored);
     const struct policy *p = deep_policy(d, stored.region, stored.year, stored.insutype, INT64_MAX);
     if (p == NULL)
         return mismatch(d, "journal seq %" PRId64 ": contribution: no policy of %s %d scheme %d",

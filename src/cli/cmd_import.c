@@ -1,5 +1,7 @@
 /* cmd_import.c: `yibao import --db PATH KIND FILE...` loads the registry
- * (KIND persons|institutions|policy|catalog). Each file is one transaction
+ * (KIND persons|institutions|policy|catalog; the enrolment files; payment
+ * agreements; premiums: the collection file of residents' premiums paid,
+ * its rows journaled as payments, app/premium.h). Each file is one transaction
  * and one journal record; a bad row rolls its file back, is reported as
  * "FILE:LINE: field: what" and exits 2. Files before it stay imported.
  * A FILE "-" is standard input. A progress line on a terminal; Ctrl-C
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/benefit.h"
+#include "app/premium.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/progress.h"
@@ -55,6 +58,26 @@ static int spool_stdin(char *path, size_t size) {
 }
 
 /* One FILE imported ("-": standard input); says what it did. */
+/* The tax bureau's collection file: residents' premiums paid, every row or
+ * none (app_premium_import; its journal records are the payments). */
+static int import_premiums(struct store *store, const char *path, const char *shown) {
+    struct app_premium_import out;
+    struct store_err err = {{0}};
+    double start = now_s();
+    assert(store != NULL && path != NULL && shown != NULL);
+    int rc = app_premium_import(store, path, shown, &out, &err);
+    if (rc != 0)
+        return fprintf(stderr, "yibao: %s%s\n", err.msg, rc == 2 ? " (nothing written)" : ""),
+               EXIT_BAD_INPUT;
+    printf("imported %lld premiums from %s in %.2f s: %lld paid, %lld.%02lld yuan",
+           (long long)out.rows, shown, now_s() - start, (long long)out.paid,
+           (long long)(out.paid_fen / 100), (long long)(out.paid_fen % 100));
+    if (out.paid < out.rows)
+        printf(" (%lld paid meanwhile by another writer)", (long long)(out.rows - out.paid));
+    printf("\n");
+    return 0;
+}
+
 static int import_one(struct store *store, const char *kind, const char *file,
                       const struct store_import_note *note) {
     char spooled[4096];
@@ -63,6 +86,11 @@ static int import_one(struct store *store, const char *kind, const char *file,
     if (strcmp(file, "-") == 0) {
         if (spool_stdin(spooled, sizeof spooled) != 0) return EXIT_BAD_INPUT;
         path = spooled;
+    }
+    if (strcmp(kind, "premiums") == 0) {
+        int rc = import_premiums(store, path, path != file ? "(standard input)" : file);
+        if (path != file) unlink(path);
+        return rc;
     }
     struct store_err err = {{0}};
     int64_t rows = 0;

@@ -14,7 +14,10 @@
  *       --year Y [--region R] [--month M] [--format table|csv|json]
  *       [--plot DIR] [--warn-months N]
  *     the fund reports (app/fund_reports.h, cli/report_funds.c;
- *     docs/REPORTS.md); exit 3 after early warnings. */
+ *     docs/REPORTS.md); exit 3 after early warnings.
+ *   yibao report arrears --db D --year Y [--format table|csv|json]
+ *     the residents whose own premium of Y is posted as due and not paid,
+ *     with the totals (app/premium.h; docs/CONTRIBUTIONS.md). */
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "app/dup_report.h"
+#include "app/premium.h"
 #include "app/trial_balance.h"
 #include "cli/report_funds.h"
 #include "cli/cli.h"
@@ -321,7 +325,7 @@ static void trial_lines(struct json_buf *b, bool json, const struct trial_balanc
         trial_line(b, json, &first, account_class_name(account_class_of(tb->items[i].account)),
                    tb->items[i].account, tb->items[i].balance_fen);
     static const char *const keys[ACCT_CLASS_COUNT] = {
-        "F:*", "P:*", "I:*", "R:emp:*", "R:psn:*", "R:fin:*", "S:open:*", "B:*", "D:*", "*"};
+        "F:*", "P:*", "I:*", "R:emp:*", "R:psn:*", "R:fin:*", "S:open:*", "B:*", "D:*", "C:*", "*"};
     for (int c = 0; c < ACCT_CLASS_COUNT; c++)
         if (!account_class_itemized((enum account_class)c))
             trial_line(b, json, &first, account_class_name((enum account_class)c), keys[c],
@@ -360,6 +364,87 @@ static int report_trial_balance(struct store *store, const struct report_args *a
     return fflush(stdout) != 0 ? EXIT_BAD_INPUT : rc;
 }
 
+/* ---- arrears ---------------------------------------------------------------------- */
+static void yuan(char out[32], int64_t fen) {
+    assert(out != NULL && fen >= 0);
+    snprintf(out, 32, "%" PRId64 ".%02" PRId64, fen / 100, fen % 100);
+}
+
+static bool arrears_json(const struct app_arrears *ar, int32_t year) {
+    struct json_buf b;
+    assert(ar != NULL);
+    json_buf_init(&b);
+    RAW(&b, "{\"year\":");
+    json_buf_int(&b, year);
+    RAW(&b, ",\"due_count\":");
+    json_buf_int(&b, ar->due_count);
+    RAW(&b, ",\"due\":");
+    json_buf_fen(&b, ar->due_fen);
+    RAW(&b, ",\"paid_count\":");
+    json_buf_int(&b, ar->paid_count);
+    RAW(&b, ",\"paid\":");
+    json_buf_fen(&b, ar->paid_fen);
+    RAW(&b, ",\"unpaid_count\":");
+    json_buf_int(&b, (int64_t)ar->count);
+    RAW(&b, ",\"unpaid\":");
+    json_buf_fen(&b, ar->unpaid_fen);
+    RAW(&b, ",\"arrears\":[");
+    for (size_t i = 0; i < ar->count; i++) {
+        const struct app_arrear *r = &ar->rows[i];
+        RAW(&b, i ? ",{\"psn_no\":" : "{\"psn_no\":");
+        json_buf_str(&b, r->psn_no);
+        RAW(&b, ",\"region\":");
+        json_buf_str(&b, r->region);
+        RAW(&b, ",\"category\":");
+        json_buf_str(&b, r->category);
+        RAW(&b, ",\"own_premium\":");
+        json_buf_fen(&b, r->own_fen);
+        RAW(&b, ",\"due_seq\":");
+        json_buf_int(&b, r->due_seq);
+        json_buf_char(&b, '}');
+    }
+    RAW(&b, "]}\n");
+    bool ok = !b.failed && fwrite(b.data, 1, b.len, stdout) == b.len;
+    json_buf_free(&b);
+    return ok;
+}
+
+/* The residents whose own premium of the year is posted as due and not
+ * paid (app/premium.h), with the year's totals. */
+static int report_arrears(struct store *store, const struct report_args *a) {
+    struct app_arrears ar;
+    struct store_err err = {{0}};
+    char v1[32], v2[32], v3[32];
+    assert(store != NULL && a != NULL);
+    if (app_arrears_of(store, a->year_value, &ar, &err) != 0)
+        return fprintf(stderr, "yibao report arrears: %s\n", err.msg), EXIT_BAD_INPUT;
+    bool ok = true;
+    if (a->fund.format == REPORT_JSON) ok = arrears_json(&ar, a->year_value);
+    else if (a->fund.format == REPORT_CSV) printf("psn_no,region,category,own_premium,due_seq\n");
+    else {
+        yuan(v1, ar.unpaid_fen), yuan(v2, ar.due_fen), yuan(v3, ar.paid_fen);
+        printf("arrears %d: %zu residents owe %s yuan (own premiums due: %" PRId64
+               " residents, %s yuan; paid: %" PRId64 ", %s yuan)\n",
+               (int)a->year_value, ar.count, v1, ar.due_count, v2, ar.paid_count, v3);
+        printf("%-20s  %-8s  %-10s  %14s  %10s\n", "psn_no", "region", "category", "own_premium",
+               "due_seq");
+    }
+    for (size_t i = 0; i < ar.count && a->fund.format != REPORT_JSON; i++) {
+        const struct app_arrear *r = &ar.rows[i];
+        yuan(v1, r->own_fen);
+        if (a->fund.format == REPORT_CSV)
+            printf("%s,%s,%s,%s,%" PRId64 "\n", r->psn_no, r->region, r->category, v1, r->due_seq);
+        else
+            printf("%-20s  %-8s  %-10s  %14s  %10" PRId64 "\n", r->psn_no, r->region, r->category,
+                   v1, r->due_seq);
+    }
+    if (a->fund.format == REPORT_CSV) yuan(v1, ar.unpaid_fen), printf("total,,,%s,\n", v1);
+    app_arrears_free(&ar);
+    if (fflush(stdout) != 0 || !ok)
+        return fprintf(stderr, "yibao report arrears: writing the report failed\n"), EXIT_BAD_INPUT;
+    return 0;
+}
+
 /* ---- the subcommands ------------------------------------------------------------ */
 
 struct report_sub {
@@ -385,6 +470,7 @@ static const struct report_sub subs[] = {
     {"institutions", report_fund, true, TABLE_CSV_JSON, true},
     {"reimbursement", report_fund, true, TABLE_CSV_JSON, true},
     {"participation", report_fund, true, TABLE_CSV_JSON, true},
+    {"arrears", report_arrears, true, TABLE_CSV_JSON, false},
 };
 
 int cmd_report(int argc, char **argv) {
@@ -398,7 +484,7 @@ int cmd_report(int argc, char **argv) {
     if (sub == NULL) {
         fprintf(stderr,
                 "yibao report: unknown report '%s' (duplicates, trial-balance, funds,"
-                " institutions, reimbursement, participation)\n",
+                " institutions, reimbursement, participation, arrears)\n",
                 argv[1]);
         cli_usage("report", stderr);
         return EXIT_BAD_INPUT;

@@ -62,12 +62,15 @@ static const struct cli_command commands[] = {
      "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
+     "       yibao import --db PATH premiums FILE...\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
      " its year names the day it is in force from, \"valid_from\": \"YYYY-MM-DD\";\n"
      " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
-     " holds a region's payment agreements for a year: docs/PAYMENT.md)\n",
+     " holds a region's payment agreements for a year: docs/PAYMENT.md; a premiums file,\n"
+     " psn_no,year,amount,paid_date, residents' own premiums paid in cash, each row as\n"
+     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",
@@ -100,6 +103,18 @@ static const struct cli_command commands[] = {
      " journal record (a contribution, category lump_sum, msgid lump/310/PSN_NO) posting\n"
      " R:psn:PSN_NO -> F:hifp, then the person's benefit values derived again; paid\n"
      " once; docs/ENROLMENT.md)\n",
+     NULL, CLI_DB},
+    {"pay-premium", cmd_pay_premium,
+     "record a resident's own premium of a year as paid, in cash or from a holder's account",
+     "usage: yibao pay-premium --db PATH --psn PSN_NO --year YYYY --amount YUAN\n"
+     "                         [--date YYYY-MM-DD] [--from-account HOLDER_PSN_NO]\n"
+     "(the own premium posted by `yibao contribute --year YYYY --residents`, paid in\n"
+     " full: --amount must be it, partial payments are refused; --date (default today,\n"
+     " UTC) inside the collection window up to YYYY-12-31, else E_WINDOW; one journal\n"
+     " record (a contribution, category premium_paid, msgid premium/390/YYYY/PSN_NO)\n"
+     " posting C:REGION:YYYY (collected) -> R:psn:PSN_NO, or with --from-account the\n"
+     " holder's personal account P:HOLDER -> R:psn:PSN_NO under FUNDS.md §5: E_CATEGORY,\n"
+     " E_BINDING, E_ACCOUNT_SHORT; paid once; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"pay", cmd_pay,
      "pay the institutions a month's settlements, less the deposit their agreements withhold",
@@ -149,12 +164,13 @@ static const struct cli_command commands[] = {
      "(the day in local time, as reconciliation (3201) counts it)\n",
      NULL, CLI_DB},
     {"report", cmd_report,
-     "reports from the store: duplicate enrolments, the trial balance, the fund reports",
+     "reports from the store: duplicate enrolments, the trial balance, the fund reports, arrears",
      "usage: yibao report duplicates --db PATH --year Y [--format table|jsonl]\n"
      "       yibao report trial-balance --db PATH [--format table|json]\n"
      "       yibao report funds|institutions|reimbursement|participation --db PATH --year Y\n"
      "                    [--region ADMDVS] [--month M] [--format table|csv|json]\n"
      "                    [--plot DIR] [--warn-months N]\n"
+     "       yibao report arrears --db PATH --year Y [--format table|csv|json]\n"
      "(duplicates: every ID number enrolled in two schemes or regions over overlapping\n"
      " months of Y, with the duplicate resident subsidy; docs/ENROLMENT.md. The fund\n"
      " reports, of months 1..M of Y (default 12), from the journal: revenue, spending,\n"
@@ -162,7 +178,8 @@ static const struct cli_command commands[] = {
      " institution; reimbursement ratios by level, scheme and group; participation.\n"
      " --plot writes SVG charts into DIR; exit 3 after early warnings: months of\n"
      " support below N (default 6), an institution projected over its corridor;\n"
-     " docs/REPORTS.md)\n",
+     " docs/REPORTS.md. arrears: the residents whose own premium of Y is posted as due\n"
+     " and not paid (yibao pay-premium), with the totals; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"supervise", cmd_supervise, "fund supervision: the scans after settlement",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"

@@ -19,6 +19,7 @@ static const struct {
     {"S:open:", ACCT_OPENING, "opening balances", true},
     {"B:", ACCT_BANK, "bank: paid to institutions", false},
     {"D:", ACCT_DEPOSIT, "deposits held", false},
+    {"C:", ACCT_COLLECTION, "premium collections", true},
 };
 #define CLASS_ROWS (sizeof CLASSES / sizeof CLASSES[0])
 _Static_assert(CLASS_ROWS == ACCT_OTHER, "one row per class but ACCT_OTHER, in enum order");

@@ -27,6 +27,7 @@ enum account_class {
     ACCT_OPENING,      /* S:open:<region> */
     ACCT_BANK,         /* B:<fixmedins_code>: paid into the institution's bank account */
     ACCT_DEPOSIT,      /* D:<fixmedins_code>:<year>: its quality deposit withheld */
+    ACCT_COLLECTION,   /* C:<region>:<year>: residents' premiums collected (pay-premium) */
     ACCT_OTHER,        /* a key of none of these (a later release's) */
     ACCT_CLASS_COUNT
 };

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "core/enrol.h"
 #include "store/checkpoint.h"
 #include "store/store.h"
@@ -73,6 +74,13 @@ int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
     if (c->insutype == 310 && n > 0 && (size_t)n < size &&
         strcmp(c->category, CONTRIB_LUMP_SUM) == 0)
         n += snprintf(body + n, size - (size_t)n, " months=%d", (int)c->lump_months);
+    /* a premium paid keeps its date and payer, last */
+    if (c->insutype == 390 && n > 0 && (size_t)n < size &&
+        strcmp(c->category, CONTRIB_PREMIUM_PAID) == 0) {
+        if (!body_code(c->paid_date, false) || !body_code(c->payer_psn_no, true)) return -1;
+        n += snprintf(body + n, size - (size_t)n, " paid=%s from=%s", c->paid_date,
+                      c->payer_psn_no[0] ? c->payer_psn_no : "-");
+    }
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
@@ -162,6 +170,14 @@ static const char *decode_resident(const char **p, struct store_contrib *c) {
     if (!take_i64(p, "subsidy", &c->subsidy_fen)) return "subsidy";
     if (!take_i64(p, "catastrophic", &c->catastrophic_fen)) return "catastrophic";
     if (!take_i64(p, "pool", &c->pool_fen)) return "pool";
+    if (strcmp(c->category, CONTRIB_PREMIUM_PAID) != 0) return NULL;
+    if (!take(p, "paid", c->paid_date, sizeof c->paid_date) || strlen(c->paid_date) != 10 ||
+        !datetime_parse(c->paid_date, 10, &v))
+        return "paid";
+    if (!take(p, "from", c->payer_psn_no, sizeof c->payer_psn_no) ||
+        !body_code(c->payer_psn_no, false))
+        return "from";
+    if (strcmp(c->payer_psn_no, "-") == 0) c->payer_psn_no[0] = '\0';
     return NULL;
 }
 
@@ -207,6 +223,11 @@ const char *contrib_identity_error(const struct store_contrib *c) {
     if (c->premium_fen < 0 || c->assisted_fen < 0 || c->own_fen < 0 || c->subsidy_fen < 0 ||
         c->catastrophic_fen < 0 || c->pool_fen < 0)
         return "a figure is negative";
+    if (strcmp(c->category, CONTRIB_PREMIUM_PAID) == 0 &&
+        (c->own_fen <= 0 || c->subsidy_fen != 0 || c->catastrophic_fen != 0 || c->pool_fen != 0 ||
+         c->own_fen + c->assisted_fen != c->premium_fen))
+        return "own is not premium - assisted, or a pool figure is not 0 (premium paid)";
+    if (strcmp(c->category, CONTRIB_PREMIUM_PAID) == 0) return NULL;
     if (c->own_fen + c->assisted_fen != c->premium_fen) return "own + assisted is not premium";
     if (c->own_fen + c->assisted_fen + c->subsidy_fen != c->pool_fen + c->catastrophic_fen)
         return "own + assisted + subsidy is not pool + catastrophic";
@@ -285,6 +306,38 @@ static int batch_record(struct contrib_batch *b, const struct store_contrib_item
     return 0;
 }
 
+/* A premium paid from a holder's account (FUNDS.md §5) reads the balance
+ * in the commit's own transaction, after the catch-up, so a settlement
+ * spending the account meanwhile cannot take it below 0: 2 with err
+ * (E_ACCOUNT_SHORT) when an item would, 0 when none, -1 storage. */
+static int accounts_cover(struct store *store, const struct store_contrib_item *items, size_t n,
+                          const bool *found, struct store_err *err) {
+    assert(store != NULL && items != NULL && found != NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_contrib *c = &items[i].c;
+        if (found[i] || c->payer_psn_no[0] == '\0' ||
+            strcmp(c->category, CONTRIB_PREMIUM_PAID) != 0)
+            continue;
+        char acct[ACCOUNT_BYTES_MAX + 1];
+        const char *key = acct;
+        int64_t balance_fen = 0;
+        bool has = false;
+        account_person(acct, c->payer_psn_no);
+        if (store_ops(store)->balances_get(store_conn(store), &key, 1, &balance_fen, &has, err) !=
+            0)
+            return -1;
+        if (!has) balance_fen = 0;
+        if (balance_fen < c->own_fen)
+            return store_errf(err,
+                              "E_ACCOUNT_SHORT: %s holds %" PRId64 ".%02" PRId64
+                              " yuan, the premium is %" PRId64 ".%02" PRId64 " yuan",
+                              acct, balance_fen / 100, balance_fen % 100, c->own_fen / 100,
+                              c->own_fen % 100),
+                   2;
+    }
+    return 0;
+}
+
 static int batch_write(struct store *store, const struct store_contrib_item *items, size_t n,
                        bool *posted, struct contrib_batch *b, struct store_err *err) {
     const struct store_backend *ops = store_ops(store);
@@ -293,6 +346,8 @@ static int batch_write(struct store *store, const struct store_contrib_item *ite
     if (checkpoint_catch_up(store, &checkpoint_seq, &tail_seq, err) != 0) return -1;
     for (size_t i = 0; i < n; i++) b->msgids[i] = items[i].msgid;
     if (ops->journal_by_msgid(c, b->msgids, n, b->found_recs, b->found, err) != 0) return -1;
+    int covered = accounts_cover(store, items, n, b->found, err);
+    if (covered != 0) return covered;
     struct journal_rec tail;
     bool has_tail = false;
     if (ops->journal_tail(c, &tail, &has_tail, err) != 0) return -1;

@@ -29,7 +29,9 @@
  *   resident: R:psn -> F:hifp own, F:maf -> F:hifp assisted (medical
  *   assistance pays the assisted premium), R:fin -> F:hifp subsidy, then
  *   F:hifp -> F:hifmi catastrophic (the catastrophic fund's share, out of
- *   the pool: the pool keeps premium + subsidy - catastrophic).
+ *   the pool: the pool keeps premium + subsidy - catastrophic); a
+ *   resident's premium paid (category premium_paid): C:<region>:<year>
+ *   (collected in cash) or the holder's P:<holder> -> R:psn own.
  * A monthly payment record (pay_postings; docs/PAYMENT.md) moves the
  * month's payable out of I:<code>: each policy year's withheld deposit to
  * D:<code>:<year> (deposits held), the rest to B:<code> (the institution's
@@ -84,6 +86,12 @@ void account_finance(char *out, const char *region, int32_t year) {
     assert(out != NULL && region != NULL);
     assert(year != 0 && strlen(region) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "R:fin:%s:%d", region, (int)year);
+}
+
+void account_collection(char *out, const char *region, int32_t year) {
+    assert(out != NULL && region != NULL);
+    assert(year != 0 && strlen(region) <= CODE_BYTES_MAX);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "C:%s:%d", region, (int)year);
 }
 
 void account_bank(char *out, const char *code) {
@@ -205,6 +213,13 @@ static int resident_postings(const struct journal_rec *rec, const struct store_c
     account_due(due, rec->psn_no);
     account_finance(fin, c->region, c->year);
     int count = 0;
+    if (strcmp(c->category, CONTRIB_PREMIUM_PAID) == 0) { /* the payer clears the receivable */
+        char payer[ACCOUNT_BYTES_MAX + 1];
+        if (c->payer_psn_no[0] != '\0') account_person(payer, c->payer_psn_no);
+        else account_collection(payer, c->region, c->year);
+        contrib_post(out, &count, rec, payer, due, c->own_fen);
+        return count;
+    }
     contrib_post(out, &count, rec, due, pool, c->own_fen);
     contrib_post(out, &count, rec, assist, pool, c->assisted_fen);
     contrib_post(out, &count, rec, fin, pool, c->subsidy_fen);

@@ -825,6 +825,9 @@ int64_t account_floor_fen(const char *account);
 void account_employer(char *out, const char *emp_no);
 void account_due(char *out, const char *psn_no);
 void account_finance(char *out, const char *region, int32_t year);
+/* C:<region>:<year>: the residents' premiums of the region and year
+ * collected in cash (tax bureau, bank): pays R:psn:<psn_no>. */
+void account_collection(char *out, const char *region, int32_t year);
 
 /* ---- contrib_rec.c: contribution records (issue 16 item 2; docs/CONTRIBUTIONS.md) ---- */
 #define CONTRIB_CATEGORY_BYTES_MAX 15 /* "in_service", "student", ... */
@@ -850,8 +853,17 @@ struct store_contrib {
      * months short, base_fen the price of one month, employee_fen =
      * pool_fen = base_fen * lump_months (body key months=, last) */
     int32_t lump_months;
+    /* category "premium_paid" (390, `yibao pay-premium`): a resident's own
+     * premium of the year collected, own_fen paid (premium_fen and
+     * assisted_fen as the year's record; subsidy, catastrophic and pool
+     * 0), on paid_date (body key paid=), from the holder's personal
+     * account payer_psn_no (FUNDS.md §5) or, "" (from=-), collected in
+     * cash: posted payer -> R:psn:<psn_no>. Keys paid= and from=, last. */
+    char paid_date[11]; /* YYYY-MM-DD */
+    char payer_psn_no[CODE_BYTES_MAX + 1];
 };
-#define CONTRIB_LUMP_SUM "lump_sum" /* the category of a lump-sum record */
+#define CONTRIB_LUMP_SUM "lump_sum"         /* the category of a lump-sum record */
+#define CONTRIB_PREMIUM_PAID "premium_paid" /* the category of a premium payment */
 #define CONTRIB_POSTINGS_MAX 4 /* a record's postings (resident: own, assisted, subsidy, share) */
 /* "contrib/310/2020-03/<psn_no>", "contrib/390/2020/<psn_no>": the
  * record's msgid, unique in the journal, so a period is posted once per
@@ -880,7 +892,9 @@ struct store_contrib_item {
  * the others are left (posted[i] false: posted before). The tables are
  * caught up first and the checkpoint moved to the last record, as an
  * import does. n at most BATCH_MAX. 0, or -1 with err (nothing
- * written). */
+ * written), or 2 with err (nothing written): a premium paid from a
+ * holder's account that its balance, read in this transaction, does not
+ * cover (E_ACCOUNT_SHORT). */
 #define CONTRIB_COMMIT_MAX BATCH_MAX
 /* A commit's scratch for up to n items (about 30 KiB an item), made once
  * per run: NULL when out of memory. */
