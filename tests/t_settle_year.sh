@@ -70,38 +70,7 @@ for code in $(jq -r .fixmedins_code "$work/bills.jsonl" | sort -u); do
 done
 [ "$(sql "SELECT count(*) FROM journal")" = "$records" ] || fail "a refused run wrote"
 
-cat >"$work/pay-440900.json" <<'EOF'
-{"format": "yibao-payment/1", "id": "maoming-2020", "region": "440900", "year": 2020,
- "withhold_rate": 0.05, "quotas": {"J18": 3000.00, "K35": 6000.00},
- "dip": {"budget": 200000.00,
-         "coefficients": {"township": 0.8, "level1": 0.9, "level2": 1.0, "level3": 1.2},
-         "groups": {"*": {"points": 100, "avg_cost": 8000.00},
-                    "I63": {"points": 150.5, "avg_cost": 12000.00},
-                    "K80": {"points": 90, "avg_cost": 7000.00}}},
- "institutions": {
-   "H44090000001": {"method": "global_budget", "budget": 600000.00, "savings_corridor": 0.1,
-                    "savings_share": 0.5, "overspend_corridor": 0.1, "overspend_share": 0.5,
-                    "quota_joined": true},
-   "H44090000002": {"method": "dip", "quota_joined": true, "withhold_rate": 0.1},
-   "H44090000003": {"method": "dip"},
-   "H44090000004": {"method": "capitation", "rate": 12.50, "withhold_rate": 0},
-   "P44090000001": {"method": "fee_for_service"}}}
-EOF
-python3 - "$city/institutions.csv" "$work" <<'EOF' || fail "agreements"
-import csv, json, sys
-regions = {}
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["admdvs"] != "440900":
-        regions.setdefault(r["admdvs"], []).append(r["fixmedins_code"])
-for region, codes in regions.items():
-    terms = {c: {"method": "fee_for_service"} for c in codes}
-    if region == "440100":
-        terms[codes[0]] = {"method": "global_budget", "budget": 100000.00, "savings_corridor": 0.2,
-                           "savings_share": 0.6, "overspend_corridor": 0.05, "overspend_share": 0.4}
-    json.dump({"format": "yibao-payment/1", "id": "pay-" + region, "region": region, "year": 2020,
-               "withhold_rate": 0.03, "institutions": terms},
-              open("%s/pay-%s.json" % (sys.argv[2], region), "w"))
-EOF
+python3 "$root/tests/ref/pay_agreements.py" "$city/institutions.csv" "$work" || fail "agreements"
 for f in "$work"/pay-*.json; do y import payment "$f" >/dev/null || fail "import $f"; done
 months=$(sql "SELECT time_us FROM journal WHERE kind IN (1, 2)" |
     python3 -c 'import sys, time; print(" ".join(sorted({time.strftime("%Y-%m", time.localtime(int(l) // 1000000)) for l in sys.stdin})))')

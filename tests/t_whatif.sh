@@ -13,7 +13,7 @@
 #  - the store is byte-identical after (file hash), nothing written;
 #  - refusals (exit 2, nothing changed): a policy of another year, of a
 #    region the store has no policy of, a broken policy (the import's own
-#    message), a second policy of one key, an unknown --format, --payment;
+#    message), a second policy of one key, an unknown --format, a missing --payment file;
 #    a year with a policy and no settlements reports zeros (exit 0).
 # With YIBAO_PG_URI, the checks with the two stores again on PostgreSQL, on
 # a smaller city (WHATIF_PG_PERSONS, 2,000).
@@ -194,7 +194,7 @@ import_msg=$(sed 's/^yibao: //' "$work/import.err")
 [ -n "$import_msg" ] || fail "the broken policy imports"
 refused "yibao whatif: $import_msg" --policy "$work/broken.json"
 refused "--format 'xml': not table or json" --policy "$p80" --format xml
-refused "--payment pay.json: the what-if of institution payment" --policy "$p80" --payment pay.json
+refused "pay.json" --policy "$p80" --payment pay.json
 "$YIBAO" whatif --db "$work/missing.db" --year 2020 --policy "$p80" >/dev/null 2>&1
 [ $? = 2 ] || fail "a missing store is not exit 2"
 [ ! -e "$work/missing.db" ] || fail "whatif created a store"

@@ -84,6 +84,8 @@ struct whatif_run {
     struct app_whatif_report *out;
     struct person_table persons;
     struct store_err *err;
+    app_whatif_sink sink; /* may be NULL */
+    void *sink_ctx;
 };
 
 static int on_event(void *ctx, const struct app_whatif_event *ev) {
@@ -100,7 +102,7 @@ static int on_event(void *ctx, const struct app_whatif_event *ev) {
                -1;
     p->before_fen += sign * ev->before->setl.psn_part_amt;
     if (ev->after != NULL) p->after_fen += sign * ev->after->setl.psn_part_amt;
-    return 0;
+    return r->sink != NULL ? r->sink(r->sink_ctx, ev, r->err) : 0;
 }
 
 /* The hardest hit: their sums, the smallest increase, the first by name. */
@@ -129,11 +131,17 @@ static void hardest(struct whatif_run *r) {
 
 int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
                struct app_whatif_report *out, struct store_err *err) {
+    return app_whatif_observed(store, year, policies, n, NULL, NULL, out, err);
+}
+
+int app_whatif_observed(struct store *store, int32_t year, const struct policy *policies, size_t n,
+                        app_whatif_sink sink, void *sink_ctx, struct app_whatif_report *out,
+                        struct store_err *err) {
     assert(store != NULL && (policies != NULL || n == 0) && out != NULL && err != NULL);
     assert(n <= APP_WHATIF_POLICIES_MAX);
     memset(out, 0, sizeof *out);
     out->year = year;
-    struct whatif_run run = {out, {0}, err};
+    struct whatif_run run = {out, {0}, err, sink, sink_ctx};
     struct app_whatif_replay replay = {year, policies, n, on_event, &run};
     int rc = app_replay_whatif(store, &replay, &out->replay, err);
     if (rc == 0) hardest(&run);

@@ -191,13 +191,15 @@ static const struct cli_command commands[] = {
      " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
-     "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"
+     "usage: yibao whatif --db PATH --year Y [--policy NEW.json ...] [--payment NEW.json ...]\n"
      "                    [--format table|json]\n"
      "(each policy replaces the store's of its region, year and scheme; the year's\n"
      " settlements and revokes are replayed from the journal in their order, each\n"
      " person's year from zero, nothing written; per fund the spending before, after\n"
      " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
-     " ratios, in yuan; --payment, institution payment's what-if, is not built: refused)\n",
+     " ratios, in yuan; each --payment file, a region's yibao-payment/1 agreements of\n"
+     " the year, replaces the store's, and each institution's year-end settlement is\n"
+     " given before and after, as settle-year computes it; at least one of the two)\n",
      NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"

@@ -741,6 +741,12 @@ int store_journal_period(struct store *store, struct store_conn *conn, int64_t f
  * institutions. Inside the import's transaction (import.c). */
 int agreement_import(struct store *store, const char *path, const char *base,
                      const struct store_import_note *note, int64_t *rows, struct store_err *err);
+/* What the registry says against agreement a (an institution not
+ * registered, in another region, a DIP institution whose level has no
+ * coefficient), as "key.path: what" in why, or NULL. */
+struct agreement;
+const char *store_agreement_problem(struct store *store, const struct agreement *a, char *why,
+                                    size_t size);
 
 /* ---- policy_backdate.c: what a new policy version would reach back over -- */
 struct store_backdate {
