@@ -5,14 +5,18 @@
 # (tests/ref/pay_agreements.py: global budget, DIP with quotas, capitation,
 # fee for service):
 #  - the year's own agreements and policies: every institution's F, method
-#    adjustment and year-end payment unchanged, no problems;
+#    adjustment and year-end payment unchanged, no problems; with a month's
+#    contributions in the books, each fund's balance at the year's end is
+#    the books' (`report funds`, every region together) and its months of
+#    support unchanged;
 #  - a changed Maoming agreement (a smaller budget, a DIP hospital on a
 #    global budget, a smaller DIP budget): each institution's figures
 #    after are exactly what `settle-year` posts once that agreement is
 #    imported (settle-year --verbose);
 #  - a changed employee policy (inpatient ratios 0.9/0.8 -> 0.7) with the
 #    agreements: the institutions' F before and after add up to the basic
-#    pool's spending before and after in the same report;
+#    pool's spending before and after in the same report, and the pool's
+#    balance after is the balance before less the change;
 #  - refusals (exit 2, the file and key named): a file of another year, of
 #    an unregistered institution, a second file of one region, a broken
 #    file, no --policy and no --payment.
@@ -25,6 +29,8 @@ fi
 . "$(dirname "$0")/t_service_lib.sh"
 
 gen_city_store 2000 7
+for k in employers episodes wages; do y import "$k" "$city/$k"*.csv >/dev/null || fail "import $k"; done
+y contribute --month 2020-03 >/dev/null 2>&1 || fail "contribute" # revenue: months of support
 head -n 3000 "$city/bills.jsonl" >"$work/bills.jsonl"
 y settle "$work/bills.jsonl" >/dev/null 2>&1 || fail "settle"
 python3 "$root/tests/ref/pay_agreements.py" "$city/institutions.csv" "$work" || fail "agreements"
@@ -44,6 +50,23 @@ for x in rows:
     assert x["f_before"] == x["f_after"] and x["adjustment_change"] == 0 and x["year_end_paid_change"] == 0, x
     assert x["method_before"] == x["method_after"], x
 assert any(x["adjustment_before"] != 0 for x in rows), "no method adjusted anything"
+EOF
+# months of support: the books' December balances, every region together, unchanged
+y report funds --year 2020 --format json >"$work/books.json" 2>/dev/null
+rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "report funds: exit $rc" # 3: an early warning
+python3 - "$work/same.json" "$work/books.json" <<'EOF' || fail "months of support"
+import json, sys
+m = json.load(open(sys.argv[1]))["months_of_support"]
+assert m["available"], m
+books = {}
+for x in json.load(open(sys.argv[2]))["months"]:
+    if x["month"] == "2020-12":
+        books[x["fund"]] = books.get(x["fund"], 0) + round(x["balance"] * 100)
+for f in m["funds"]:
+    assert round(f["balance_before"] * 100) == books.get(f["fund"], 0), (f, books)
+    assert f["balance_before"] == f["balance_after"] and f["months_before"] == f["months_after"], f
+assert any(f["balance_before"] > 0 for f in m["funds"]), m
 EOF
 
 # ---- a changed agreement: what settle-year posts under it ----
@@ -88,6 +111,8 @@ total = r["payment"]["institutions"][-1]
 assert total["institution"] == "total", total
 assert abs(total["f_before"] - hifp["before"]) < 0.005 and abs(total["f_after"] - hifp["after"]) < 0.005, (total, hifp)
 assert hifp["change"] != 0, "the policy changed nothing"
+m = [f for f in r["months_of_support"]["funds"] if f["fund"] == "hifp"][0]
+assert abs(m["balance_after"] - (m["balance_before"] - hifp["change"])) < 0.005, (m, hifp)
 EOF
 
 # ---- refusals ----

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/fund_reports.h"
 #include "core/hash.h"
+#include "core/report.h"
 
 /* ---- the persons of the year ------------------------------------------------ */
 struct person_table {
@@ -129,6 +131,44 @@ static void hardest(struct whatif_run *r) {
     }
 }
 
+/* ---- months of support ------------------------------------------------------- */
+static void support_of(struct app_whatif_support *m, int64_t change_fen) {
+    assert(m != NULL);
+    m->balance_after_fen = m->balance_before_fen - change_fen;
+    m->spending_after_fen = m->spending_before_fen + change_fen;
+    m->has_before = m->spending_before_fen > 0;
+    m->has_after = m->spending_after_fen > 0;
+    if (m->has_before && m->balance_before_fen > 0)
+        report_months_of_support(m->balance_before_fen, m->spending_before_fen, &m->tenths_before);
+    if (m->has_after && m->balance_after_fen > 0)
+        report_months_of_support(m->balance_after_fen, m->spending_after_fen, &m->tenths_after);
+}
+
+/* The funds' books of the year (every region), and each fund's months of
+ * support before and after the what-if's change of its spending. */
+static int support(struct store *store, int32_t year, struct app_whatif_report *out,
+                   struct store_err *err) {
+    assert(store != NULL && out != NULL);
+    struct app_report_opts opts = {.year = year, .month = 12, .journal = true, .books = true};
+    struct app_reports *books = calloc(1, sizeof *books);
+    if (books == NULL) return store_errf(err, "whatif: out of memory"), -1;
+    int rc = app_reports_build(store, &opts, books, err);
+    for (size_t i = 0; rc == 0 && i < books->fund_count; i++) {
+        const struct app_fund_line *line = &books->funds[i];
+        for (int f = 0; f < FUND_LAYER_COUNT; f++) {
+            if (strcmp(line->fund, fund_layer((enum fund_layer_id)f)->fund) != 0) continue;
+            out->support[f].balance_before_fen += line->year.balance_fen[11];
+            out->support[f].spending_before_fen += line->year.spending_fen;
+            out->has_revenue = out->has_revenue || line->year.revenue_fen > 0;
+        }
+    }
+    for (int f = 0; rc == 0 && f < FUND_LAYER_COUNT; f++)
+        support_of(&out->support[f], out->after.total.fund_fen[f] - out->before.total.fund_fen[f]);
+    app_reports_free(books);
+    free(books);
+    return rc;
+}
+
 int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
                struct app_whatif_report *out, struct store_err *err) {
     return app_whatif_observed(store, year, policies, n, NULL, NULL, out, err);
@@ -146,7 +186,7 @@ int app_whatif_observed(struct store *store, int32_t year, const struct policy *
     int rc = app_replay_whatif(store, &replay, &out->replay, err);
     if (rc == 0) hardest(&run);
     table_free(&run.persons);
-    out->has_revenue = false; /* no revenue records exist yet: never a made-up figure */
+    if (rc == 0) rc = support(store, year, out, err);
     return rc;
 }
 

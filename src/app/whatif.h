@@ -39,9 +39,19 @@ struct app_whatif_report {
     int64_t hardest_before_fen, hardest_after_fen, hardest_min_change_fen;
     size_t top_count;
     struct app_whatif_hit top[APP_WHATIF_TOP];
-    /* the funds' revenue, for months of support: the store has no revenue
-     * records yet (contribution runs, issue 16), so false */
+    /* months of support (FUNDS.md §8) per fund, every region together, at
+     * the year's end: before from the fund books (app/fund_reports.h: the
+     * journal's postings), after with the what-if's change of the fund's
+     * spending taken from the balance and added to the 12 months' spending.
+     * Only when the books hold revenue for the year (contributions,
+     * premiums): without revenue the figure would say nothing. */
     bool has_revenue;
+    struct app_whatif_support {
+        int64_t balance_before_fen, balance_after_fen;
+        int64_t spending_before_fen, spending_after_fen; /* the year's 12 months */
+        bool has_before, has_after;                      /* false: nothing spent (∞) */
+        int64_t tenths_before, tenths_after;             /* a balance <= 0 supports 0.0 */
+    } support[FUND_LAYER_COUNT];
 };
 
 /* What is wrong with policy as a what-if policy of year among the store's

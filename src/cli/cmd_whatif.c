@@ -239,6 +239,50 @@ static void print_hardest(struct view *v, const struct app_whatif_report *r) {
     view_object_end(v);
 }
 
+/* Months in tenths as "15.0", or "inf" when nothing was spent. */
+static void months_cell(struct view *v, const char *key, bool has, int64_t tenths) {
+    char t[32];
+    assert(v != NULL && key != NULL);
+    if (!has) return view_str(v, key, "inf");
+    snprintf(t, sizeof t, "%lld.%lld", (long long)(tenths / 10), (long long)(tenths % 10));
+    view_number(v, key, t);
+}
+
+/* Months of support (FUNDS.md 8) per fund at the year's end, before and
+ * after; only with revenue in the books (a figure without it says nothing). */
+static void print_support(struct view *v, const struct app_whatif_report *r) {
+    static const char *const cols[] = {"fund:10",           "balance_before:-16",
+                                       "balance_after:-16", "months_before:-14",
+                                       "months_after:-13",  NULL};
+    assert(v != NULL && r != NULL);
+    if (!r->has_revenue) {
+        if (!v->json) {
+            fprintf(v->out, "\nmonths of support: not available (no revenue in the books)\n");
+            return;
+        }
+        view_object(v, "months_of_support", NULL);
+        view_bool(v, "available", false);
+        view_str(v, "note", "not available (no revenue in the books)");
+        view_object_end(v);
+        return;
+    }
+    heading(v, "months of support at the year's end, every region (FUNDS.md 8)");
+    view_object(v, "months_of_support", NULL);
+    view_bool(v, "available", true);
+    view_list(v, "funds", cols);
+    for (int f = 0; f < FUND_LAYER_COUNT; f++) {
+        const struct app_whatif_support *m = &r->support[f];
+        view_row(v);
+        view_str(v, "fund", fund_layer((enum fund_layer_id)f)->fund);
+        view_fen(v, "balance_before", m->balance_before_fen);
+        view_fen(v, "balance_after", m->balance_after_fen);
+        months_cell(v, "months_before", m->has_before, m->tenths_before);
+        months_cell(v, "months_after", m->has_after, m->tenths_after);
+    }
+    view_list_end(v);
+    view_object_end(v);
+}
+
 /* One side's method, or "none" without an agreement. */
 static const char *method_of(bool has, const struct store_year_end *y) {
     assert(y != NULL);
@@ -313,15 +357,7 @@ static int print_report(const struct app_whatif_report *r, const struct app_what
     print_ratios(&v, r);
     print_hardest(&v, r);
     if (pay != NULL) print_payment(&v, pay);
-    /* months of support need revenue: none is made up */
-    assert(!r->has_revenue); /* no revenue records exist yet (whatif.h) */
-    if (!json) printf("\nmonths of support: not available (no revenue in the store)\n");
-    if (json) {
-        view_object(&v, "months_of_support", NULL);
-        view_bool(&v, "available", false);
-        view_str(&v, "note", "not available (no revenue in the store)");
-        view_object_end(&v);
-    }
+    print_support(&v, r);
     return view_end(&v) == 0 ? 0 : EXIT_BAD_INPUT;
 }
 
