@@ -195,6 +195,30 @@ static int transfer_record(const struct store_transfer *t, const char *msgid,
     return 0;
 }
 
+/* The balance changes of the postings, one per account (a backend adds
+ * each account once a statement): both regions here move P:<psn_no> out
+ * and in again, no change, left out. Returns the count. */
+static size_t transfer_deltas(const struct posting *post, int count,
+                              struct balance_delta deltas[2 * TRANSFER_POSTINGS_MAX]) {
+    size_t nd = 0;
+    assert(count >= 0 && count <= TRANSFER_POSTINGS_MAX);
+    for (int i = 0; i < 2 * count; i++) {
+        const char *account = i % 2 == 0 ? post[i / 2].debit : post[i / 2].credit;
+        int64_t delta = i % 2 == 0 ? post[i / 2].amount_fen : -post[i / 2].amount_fen;
+        size_t k = 0;
+        while (k < nd && strcmp(deltas[k].account, account) != 0) k++;
+        if (k == nd) {
+            snprintf(deltas[nd].account, sizeof deltas[nd].account, "%s", account);
+            deltas[nd++].delta_fen = 0;
+        }
+        deltas[k].delta_fen += delta;
+    }
+    size_t out = 0;
+    for (size_t k = 0; k < nd; k++)
+        if (deltas[k].delta_fen != 0) deltas[out++] = deltas[k];
+    return out;
+}
+
 /* Inside the write transaction: found (the record there), or the record
  * written with the balance read now. */
 static int transfer_write(struct store *store, struct store_transfer *t, const char *msgid,
@@ -227,13 +251,7 @@ static int transfer_write(struct store *store, struct store_transfer *t, const c
     int count = 0;
     if (transfer_record(t, msgid, &tail, has_tail, rec, post, &count) != 0)
         return store_errf(err, "%s: the record's body does not fit", msgid), -1;
-    size_t nd = 0;
-    for (int i = 0; i < count; i++) {
-        snprintf(deltas[nd].account, sizeof deltas[nd].account, "%s", post[i].debit);
-        deltas[nd++].delta_fen = post[i].amount_fen;
-        snprintf(deltas[nd].account, sizeof deltas[nd].account, "%s", post[i].credit);
-        deltas[nd++].delta_fen = -post[i].amount_fen;
-    }
+    size_t nd = transfer_deltas(post, count, deltas);
     *posted = true;
     if (ops->journal_append(c, rec, 1, err) != 0 ||
         (count > 0 && ops->postings_put(c, post, (size_t)count, err) != 0) ||
