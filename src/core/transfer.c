@@ -10,8 +10,8 @@
 static const char *const TEXTS[] = {
     "a transfer",
     "no employee episode ends with transfer_out",
-    "an employee episode starts with transfer_in but none before it ends with transfer_out"
-    " (import the episodes of the region it came from: they carry the months)",
+    ("an employee episode starts with transfer_in but none before it ends with transfer_out"
+     " (import the episodes of the region it came from: they carry the months)"),
     "the employee episode after the one ending transfer_out does not start with transfer_in",
     "the employee episode after the one ending transfer_out is of the same region",
 };
