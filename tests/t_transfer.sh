@@ -11,7 +11,8 @@
 # outbound transfer to a region not here pays the balance out; an inbound
 # one from outside takes the balance given; bad input exits 2 naming the
 # field, nothing written; `check`, `check --deep`, the trial balance and
-# `report funds` (fund acct: transfers in and out) tie. Both backends
+# `report funds` (fund acct: transfers in and out) tie; a transfer's body
+# changed in SQL fails `check`. Both backends
 # (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -161,4 +162,10 @@ acct() { # REGION REVENUE SPENDING: the fund acct line of the region has them, n
 }
 [ "$(acct 440900 0 1664.56)" = true ] && [ "$(acct 440902 3365.06 0)" = true ] ||
     fail "report funds' transfers: $(jq -c '.funds[] | select(.fund == "acct")' <<<"$rep")"
+# a transfer's amount changed in SQL fails check
+sql "UPDATE journal SET body = replace(body, 'amount=136456', 'amount=136457')
+     WHERE msgid = 'transfer/310/T0001/440900-440902/2020-04'" >/dev/null || fail "the SQL edit"
+rc=0; y check >"$work/check" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "check after the edit: exit $rc: $(cat "$work/check")"
+grep -q "hash mismatch: the record was altered" "$work/check" || fail "check's message: $(cat "$work/check")"
 echo "PASS t_transfer ($SVC_BACKEND)"
