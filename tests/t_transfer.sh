@@ -34,6 +34,7 @@ T0001,440900198501010301,Moving Employee,1,1985-01-01,310,in_service,,440900,200
 T0002,440900196001010302,Moving Retiree,2,1960-01-01,310,retired,,440900,2000-01-01,800.00
 T0003,440900198001010303,Leaving Employee,1,1980-01-01,310,in_service,,440900,2000-01-01,300.00
 T0004,510100198001010304,Arriving Employee,1,1980-01-01,310,in_service,,510100,2000-01-01,0
+T0005,440900198001010305,Registered Elsewhere,1,1980-01-01,310,in_service,,440902,2000-01-01,0
 EOF
 # T0001: 440900 to 2020-03, 440902 from 2020-04. T0002: 240 months in
 # 440900, 120 in 440902, retired there in 2020. T0003: left for a region
@@ -48,6 +49,8 @@ T0002,310,440902,retired,2020-01,,retirement,
 T0003,310,440900,in_service,2015-01,2020-05,new,transfer_out
 T0004,310,510100,in_service,2000-01,2019-12,new,transfer_out
 T0004,310,440902,in_service,2020-01,,transfer_in,
+T0005,310,440900,in_service,2015-01,2020-02,new,transfer_out
+T0005,310,440902,in_service,2020-03,,transfer_in,
 EOF
 printf 'emp_no,emp_name,admdvs,struggling\nE001,Works,440900,false\n' >"$work/employers.csv"
 printf 'emp_no,psn_no,month,wage,base_share\nE001,T0001,2020-03,6500.00,\n' >"$work/wages.csv"
@@ -87,6 +90,8 @@ refuse "--to: missing: no employee episode follows the one of region 440900" --p
 refuse "--to: '44' is not a region code of 6 digits other than 440900" --psn T0003 --to 44
 refuse "--to: '440900' is not a region code" --psn T0003 --to 440900
 refuse "--reason holds a control character or '='" --psn T0001 --operator clerk --reason "a=b"
+# registered in 440902 already: 440900 does not pay out (a changed episode's new month would)
+refuse "psn_no: T0005 is registered in region 440902, not 440900, the region it leaves" --psn T0005
 
 # ---- A -> B, both here: the posting pair, the balance kept, the region moved
 out=$(y transfer --psn T0001 --operator clerk --reason "letter 12") || fail "transfer T0001: $out"

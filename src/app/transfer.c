@@ -65,6 +65,29 @@ static bool region_code(const char *s) {
     return n == 6;
 }
 
+/* Paying out of A's books needs the person registered in A: a person
+ * registered elsewhere left A already (a transfer journaled under another
+ * month, the episodes changed since) or never belonged to it. A rerun
+ * finds its own record first (the registry may be moved by then). 0, 2
+ * refused, -1. */
+static int registered_in_from(struct store *store, const struct store_person *p,
+                              const struct store_transfer *t, struct store_err *err) {
+    assert(store != NULL && p != NULL && t != NULL);
+    if (!t->from_here || strcmp(p->region, t->from_region) == 0) return 0;
+    char msgid[MSGID_BYTES_MAX + 1];
+    struct journal_rec rec;
+    bool found = false;
+    if (transfer_msgid(msgid, t) != 0)
+        return store_errf(err, "psn_no: %s is too long for a transfer's msgid", p->psn_no), 2;
+    if (store_journal_by_msgid(store, msgid, &rec, &found, err) != 0) return -1;
+    if (found) return 0;
+    return store_errf(err,
+                      "psn_no: %s is registered in region %s, not %s, the region it leaves"
+                      " (transferred already? yibao show journal)",
+                      p->psn_no, p->region, t->from_region),
+           2;
+}
+
 /* The regions and amount of the transfer of p (pair found), or a refusal. */
 static int plan(struct store *store, const struct app_transfer_req *req,
                 const struct store_person *p, const struct held *h,
@@ -109,12 +132,8 @@ static int plan(struct store *store, const struct app_transfer_req *req,
                           " the balance the transfer carries",
                           from),
                2;
-    if (t->from_here && strcmp(p->region, from) != 0 && strcmp(p->region, to) != 0)
-        return store_errf(err, "psn_no: %s is registered in region %s, not %s", p->psn_no,
-                          p->region, from),
-               2;
     t->amount_fen = t->from_here ? 0 : req->balance_fen;
-    return 0;
+    return registered_in_from(store, p, t, err);
 }
 
 /* The person and the transfer their episodes call for: 0, 2 refused, -1. */
