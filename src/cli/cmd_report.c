@@ -320,8 +320,9 @@ static void trial_lines(struct json_buf *b, bool json, const struct trial_balanc
     for (size_t i = 0; i < tb->item_count; i++)
         trial_line(b, json, &first, account_class_name(account_class_of(tb->items[i].account)),
                    tb->items[i].account, tb->items[i].balance_fen);
-    static const char *const keys[ACCT_CLASS_COUNT] = {
-        "F:*", "P:*", "I:*", "R:emp:*", "R:psn:*", "R:fin:*", "S:open:*", "B:*", "D:*", "C:*", "*"};
+    static const char *const keys[ACCT_CLASS_COUNT] = {"F:*",     "P:*",     "I:*",      "R:emp:*",
+                                                       "R:psn:*", "R:fin:*", "S:open:*", "B:*",
+                                                       "D:*",     "C:*",     "T:*",      "*"};
     for (int c = 0; c < ACCT_CLASS_COUNT; c++)
         if (!account_class_itemized((enum account_class)c))
             trial_line(b, json, &first, account_class_name((enum account_class)c), keys[c],

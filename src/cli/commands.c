@@ -104,6 +104,20 @@ static const struct cli_command commands[] = {
      " R:psn:PSN_NO -> F:hifp, then the person's benefit values derived again; paid\n"
      " once; docs/ENROLMENT.md)\n",
      NULL, CLI_DB},
+    {"transfer", cmd_transfer,
+     "move a person's personal account between regions as their episodes transfer them",
+     "usage: yibao transfer --db PATH --psn PSN_NO [--to ADMDVS] [--balance YUAN]\n"
+     "                      [--operator NAME --reason TEXT]\n"
+     "(关系转移: the person's latest employee episode ending transfer_out and the next,\n"
+     " starting transfer_in in another region; a region's books are here when the store\n"
+     " holds an employee policy of it; from a region here the account's whole balance is\n"
+     " paid out (P:PSN_NO -> T:<from>:<year>), into one it is taken in (T:<to>:<year> ->\n"
+     " P:PSN_NO) and the person's registry region becomes the new one; --to names the\n"
+     " region gone to when no episode follows (outbound to outside), --balance the\n"
+     " balance carried in from a region not here; one journal record, msgid\n"
+     " transfer/310/PSN_NO/FROM-TO/YYYY-MM: run again it posts nothing and says so;\n"
+     " exit 2 naming the field, nothing written; docs/ENROLMENT.md)\n",
+     NULL, CLI_DB},
     {"pay-premium", cmd_pay_premium,
      "record a resident's own premium of a year as paid, in cash or from a holder's account",
      "usage: yibao pay-premium --db PATH --psn PSN_NO --year YYYY --amount YUAN\n"
