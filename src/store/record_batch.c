@@ -55,7 +55,9 @@ static int delta_order(const void *a, const void *b) {
                   ((const struct balance_delta *)b)->account);
 }
 
-/* The postings' effect on the accounts, one delta per account, sorted. */
+/* The postings' effect on the accounts, one delta per account, sorted;
+ * an account they leave unchanged (a transfer between two regions of the
+ * store pays a person's account out and in again) has none. */
 static void batch_deltas(struct record_batch *b) {
     assert(b != NULL && b->delta_count == 0);
     for (size_t i = 0; i < b->posting_count; i++) {
@@ -74,7 +76,10 @@ static void batch_deltas(struct record_batch *b) {
             b->deltas[out - 1].delta_fen += b->deltas[i].delta_fen;
         else b->deltas[out++] = b->deltas[i];
     }
-    b->delta_count = out;
+    size_t kept = 0;
+    for (size_t i = 0; i < out; i++)
+        if (b->deltas[i].delta_fen != 0) b->deltas[kept++] = b->deltas[i];
+    b->delta_count = kept;
 }
 
 /* The record of item i at seq after prev_hash, and its postings. */
