@@ -25,7 +25,11 @@
  * the way of a settlement. If the reads themselves leave the transaction
  * in doubt, they wait for the batch's fate like the others.
  *
- * SQLite has one writer at a time anyway: one writer thread. PostgreSQL
+ * SQLite has one write lock per file, and the store's commit queue writes
+ * the same file: there the queue has no thread (svcq_start_hosted) and the
+ * store's writer runs its batches first in its own transactions
+ * (commitq_guest, store.h), so the two no longer take turns at the lock,
+ * each with its fsync; its reads are answered as above. PostgreSQL
  * takes concurrent writers, and a writer there waits a network round trip
  * per statement, so several writer threads (each its own connection) run
  * batches side by side. Their order per visit comes from the database: a

@@ -9,6 +9,11 @@
  * commit fails the whole batch and drops everything held in memory; the
  * next batch rebuilds it from storage (the journal tail, the checkpoint).
  *
+ * A guest (commitq_host; on SQLite the service tables' queue) has its work
+ * run by the writer first in the next batch's transaction, or in one of
+ * its own when no request is queued: one connection writes the file, and
+ * the two share their commits (see store.h).
+ *
  * Family sharing (FUNDS.md §5 Step 7b): a settlement that uses the account
  * reads its person's bindings (enrol_bindings) and draws on the holders'
  * accounts; the holders join the working set as persons, so that two
