@@ -144,7 +144,7 @@ echo '```'
 echo
 table "${oneshot_rows[@]}"
 echo
-echo "The hospital visit flow on SQLite, as hospital systems settle an outpatient visit: six requests per settlement (2201 register, 2203 visit information, two 2204 charge batches, 2206 pre-settle, 2207 settle by mdtrt_id; the settled sum must be both batches'); the service tables' writes are group-committed by their own writer (svcq.c), the settlement by the store's. Latency is per request; same server, \`--flow visit\`:"
+echo "The hospital visit flow on SQLite, as hospital systems settle an outpatient visit: six requests per settlement (2201 register, 2203 visit information, two 2204 charge batches, 2206 pre-settle, 2207 settle by mdtrt_id; the settled sum must be both batches'); the service tables' writes (svcq.c) and the settlements are group-committed together by the store's writer, one writer for the file. Latency is per request; same server, \`--flow visit\`:"
 echo
 table "${visit_rows[@]}"
 echo

@@ -3,7 +3,9 @@
 # over real HTTP: lines of two batches uploaded together are settled batch
 # by batch when 2206/2207 name one, a line uploaded without a batch goes
 # with the next settlement, 2205 withdraws a named batch's lines only, and
-# a batch with nothing unsettled is refused naming chrg_bchno. Figures: the
+# a batch with nothing unsettled is refused naming chrg_bchno; on SQLite
+# the service tables' writes ride on the store's writer, which never waits
+# for the file's write lock (the server's counts at its stop). Figures: the
 # Maoming 2020 resident policy at a township centre (general outpatient
 # 50 %, no deductible); SA01 and XA01 are class A.
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
@@ -69,5 +71,13 @@ cum=$(call H0 5206 '{"data":{"psn_no":"P0012","year":"2020"}}' | jq -r .output.c
 [ -n "$b1" ] || fail "no B1 settlement"
 
 stop_server
+if [ "$SVC_BACKEND" = sqlite ]; then
+    # one writer for the file (docs/SERVICE.md): the service tables' writes
+    # ran on the store's writer, and no connection waited for the lock
+    log=$(cat "$work/serve.log")
+    grep -q "service-table writes in [0-9]* batches of the store's writer" <<<"$log" ||
+        fail "the service tables' writes were not the store writer's: $log"
+    if grep -q "waits for the SQLite write lock" <<<"$log"; then fail "a writer waited: $log"; fi
+fi
 "$YIBAO" check --db "$db" >/dev/null || fail "check"
 echo "t_service_batches: ok ($SVC_BACKEND)"

@@ -38,7 +38,21 @@ struct fixture {
     int writers;
     struct svcdb *dbs[SVCQ_WRITERS_MAX];
     struct svcq *q;
+    /* hosted (SQLite): the jobs run on a store's commit queue, through hdb */
+    struct store *store;
+    struct commitq *cq;
+    struct svcdb *hdb;
 };
+
+/* Holds (or lets go) the connections the queue's writers run jobs on, so
+ * that jobs submitted meanwhile share batches. */
+static void hold(struct fixture *f, bool on) {
+    for (int i = 0; i < (f->hdb != NULL ? 1 : f->writers); i++) {
+        struct svcdb *db = f->hdb != NULL ? f->hdb : f->dbs[i];
+        if (on) svcdb_lock(db);
+        else svcdb_unlock(db);
+    }
+}
 
 /* A job: signs in as code (a row of svc_signin); refused when fail is set,
  * after its insert, which must then be rolled back; with no_write it
@@ -84,9 +98,12 @@ static int signins(struct fixture *f) {
     return n;
 }
 
-static int setup_backend(void **state, bool pg) {
+/* hosted (SQLite only): a store on the file, its commit queue hosting
+ * the jobs; kept_s: the kept answers' retention (0: never pruned). */
+static int setup_backend(void **state, bool pg, bool hosted, int64_t kept_s) {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
+    assert_true(!pg || !hosted);
     assert_int_equal(test_target_make(pg, "svcq", "svc.db", f->dir, sizeof f->dir, f->pg_db,
                                       sizeof f->pg_db, f->target, sizeof f->target),
                      0);
@@ -95,17 +112,35 @@ static int setup_backend(void **state, bool pg) {
     for (int i = 0; i < f->writers; i++)
         assert_int_equal(svcdb_open(f->target, false, &f->dbs[i], err, sizeof err), 0);
     assert_int_equal(svcdb_concurrent_writers(f->dbs[0]), pg);
-    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 0, &f->q, err, sizeof err), 0);
+    if (hosted) {
+        struct store_err serr = {{0}};
+        assert_int_equal(store_open_as(f->target, STORE_MODE_EXISTING, &f->store, &serr), 0);
+        assert_int_equal(commitq_start(f->store, 8, &f->cq, &serr), 0);
+        assert_non_null(store_sqlite_writer(f->store));
+        assert_int_equal(
+            svcdb_attach_sqlite(store_sqlite_writer(f->store), &f->hdb, err, sizeof err), 0);
+        assert_int_equal(
+            svcq_start_hosted(f->hdb, f->cq, SVCQ_BATCH_MAX, kept_s, &f->q, err, sizeof err), 0);
+    } else {
+        assert_int_equal(
+            svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, kept_s, &f->q, err, sizeof err), 0);
+    }
     *state = f;
     return 0;
 }
 
-static int setup_sqlite(void **state) { return setup_backend(state, false); }
-static int setup_pg(void **state) { return setup_backend(state, true); }
+static int setup_sqlite(void **state) { return setup_backend(state, false, false, 0); }
+static int setup_pg(void **state) { return setup_backend(state, true, false, 0); }
+static int setup_hosted(void **state) { return setup_backend(state, false, true, 0); }
+static int setup_hosted_kept(void **state) { return setup_backend(state, false, true, 3600); }
 
 static int teardown(void **state) {
     struct fixture *f = *state;
+    if (f->hdb != NULL) svcq_shut(f->q); /* hosted: the host stops first */
+    commitq_stop(f->cq);
     svcq_stop(f->q);
+    svcdb_close(f->hdb);
+    store_close(f->store);
     for (int i = 0; i < f->writers; i++) svcdb_close(f->dbs[i]);
     if (f->pg_db[0] != '\0') pg_db_drop(f->pg_db);
     char cmd[300];
@@ -125,12 +160,12 @@ static void test_refused_job_leaves_batch(void **state) {
     enum { N = 300 };
     struct test_job *jobs = calloc(N, sizeof *jobs);
     assert_non_null(jobs);
-    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    hold(f, true);
     for (int i = 0; i < N; i++) {
         job_init(&jobs[i], "H1", REFUSED(i));
         assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
     }
-    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    hold(f, false);
     int ok = 0;
     for (int i = 0; i < N; i++) {
         svcq_wait(f->q, &jobs[i].job);
@@ -151,9 +186,9 @@ static void test_refused_job_leaves_batch(void **state) {
  * Exactly the first kind's rows are there; then batches of statementless
  * jobs only change nothing, and a write after them still lands. */
 static void submit_all(struct fixture *f, struct test_job *jobs, int n) {
-    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    hold(f, true);
     for (int i = 0; i < n; i++) assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
-    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    hold(f, false);
     for (int i = 0; i < n; i++) svcq_wait(f->q, &jobs[i].job);
 }
 
@@ -227,7 +262,7 @@ static void test_queue_limit(void **state) {
     size_t cap = SVCQ_QUEUED_MAX + (size_t)f->writers * SVCQ_BATCH_MAX + 1;
     struct test_job *jobs = calloc(cap, sizeof *jobs);
     assert_non_null(jobs);
-    for (int i = 0; i < f->writers; i++) svcdb_lock(f->dbs[i]);
+    hold(f, true);
     size_t n = 0;
     int rc = 0;
     while (n < cap && rc == 0) {
@@ -235,7 +270,7 @@ static void test_queue_limit(void **state) {
         rc = svcq_submit(f->q, &jobs[n].job, NULL, NULL);
         n++;
     }
-    for (int i = 0; i < f->writers; i++) svcdb_unlock(f->dbs[i]);
+    hold(f, false);
     assert_int_equal(rc, -1);
     assert_true(n - 1 >= SVCQ_QUEUED_MAX);
     struct test_job *refused = &jobs[n - 1];
@@ -319,9 +354,11 @@ static void test_writers_prune(void **state) {
     char err[256], msgid[32], text[64];
     struct svcdb *db; /* the test's own connection: the writers use theirs */
     assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
-    svcq_stop(f->q);
-    assert_int_equal(svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 3600, &f->q, err, sizeof err),
-                     0);
+    if (f->hdb == NULL) { /* hosted: started with the retention (setup_hosted_kept) */
+        svcq_stop(f->q);
+        assert_int_equal(
+            svcq_start(f->dbs, f->writers, SVCQ_BATCH_MAX, 3600, &f->q, err, sizeof err), 0);
+    }
     int64_t now_s = (int64_t)time(NULL);
     for (int i = 0; i < OLD + FRESH; i++) {
         snprintf(msgid, sizeof msgid, "P%d", i);
@@ -537,6 +574,37 @@ static void test_nonce_table_upgrade(void **state) {
     if (pg_db[0] != '\0') pg_db_drop(pg_db);
 }
 
+/* Hosted: the store's writer runs the jobs in its transactions, alone
+ * when no settlement is queued. Jobs queued before the queue is shut run
+ * when the host is stopped; one submitted after is refused, naming why,
+ * and writes nothing. */
+static void test_hosted_stop(void **state) {
+    struct fixture *f = *state;
+    enum { N = 50 };
+    struct test_job jobs[N + 1];
+    hold(f, true);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H6", false);
+        assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
+    }
+    svcq_shut(f->q);
+    job_init(&jobs[N], "H6", false);
+    assert_int_equal(svcq_submit(f->q, &jobs[N].job, NULL, NULL), -1);
+    assert_non_null(strstr(jobs[N].call.err, "shutting down"));
+    hold(f, false);
+    commitq_stop(f->cq);
+    f->cq = NULL;
+    for (int i = 0; i < N; i++) {
+        assert_true(jobs[i].job.done);
+        assert_int_equal(jobs[i].job.rc, 0);
+    }
+    int64_t batches = 0, taken = 0;
+    svcq_stats(f->q, &batches, &taken);
+    assert_int_equal(taken, N);
+    assert_true(batches >= 1 && batches <= N);
+    assert_int_equal(signins(f), N);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_sqlite, teardown),
@@ -552,6 +620,14 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nonce_rows, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_sqlite, teardown),
     };
+    const struct CMUnitTest hosted_tests[] = {
+        cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_hosted, teardown),
+        cmocka_unit_test_setup_teardown(test_statementless_jobs, setup_hosted, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_submitters, setup_hosted, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_limit, setup_hosted, teardown),
+        cmocka_unit_test_setup_teardown(test_writers_prune, setup_hosted_kept, teardown),
+        cmocka_unit_test_setup_teardown(test_hosted_stop, setup_hosted, teardown),
+    };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_job_leaves_batch, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_statementless_jobs, setup_pg, teardown),
@@ -565,6 +641,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("svcq/sqlite-hosted", hosted_tests, NULL, NULL);
     const char *pg = getenv("YIBAO_PG_URI");
     if (pg != NULL && *pg != '\0')
         failed += cmocka_run_group_tests_name("svcq/postgresql", pg_tests, NULL, NULL);

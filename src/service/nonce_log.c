@@ -9,6 +9,7 @@
  * (not a clean stop) can lose the nonces of the last flush interval. */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,32 +33,103 @@ struct nonce_log {
     int64_t window_s, pruned_s;
     struct svc_log_gate write_gate; /* failed flushes: logged once per condition */
     struct svc_log_gate lost_gate;  /* nonces dropped from a full queue */
+    /* hosted (nonce_log_host, SQLite): a flush is a job of the service
+     * tables' queue, so the store's writer writes it in its transaction
+     * instead of a third writer taking the file's write lock */
+    pthread_mutex_t host_lock; /* held by a flush through host */
+    struct svcq *host;
+    struct svc_call call; /* the job's; its err says why it failed */
+    struct svcq_job job;
+    const struct svc_nonce *job_rows;
+    size_t job_n;
+    bool job_prune;
+    int64_t job_now_s;
 };
+
+/* Writes rows[0..n) on db, in its open transaction, and prunes. */
+static int write_rows(struct nonce_log *log, struct svcdb *db, const struct svc_nonce *rows,
+                      size_t n, bool prune, int64_t now_s) {
+    assert(log != NULL && db != NULL && n <= NONCE_PENDING_MAX);
+    int rc = svcdb_nonce_put(db, rows, n);
+    if (rc == 0 && prune) rc = svcdb_nonce_prune(db, now_s - log->window_s);
+    return rc;
+}
+
+static int flush_job(struct svc_call *c) {
+    struct nonce_log *log = (struct nonce_log *)(void *)((char *)c -
+                                                         offsetof(struct nonce_log, call));
+    assert(c == &log->call && c->db != NULL);
+    if (write_rows(log, c->db, log->job_rows, log->job_n, log->job_prune, log->job_now_s) != 0)
+        return svc_fail(c, "%s", svcdb_error(c->db));
+    return 0;
+}
+
+/* Through the host's queue: 0, -1 (why set), or 1 when the queue did not
+ * take it (none, shut, full): then the flusher writes it itself. */
+static int flush_hosted(struct nonce_log *log, const struct svc_nonce *rows, size_t n, bool prune,
+                        int64_t now_s, char *why, size_t why_size) {
+    int rc = 1;
+    pthread_mutex_lock(&log->host_lock);
+    if (log->host != NULL) {
+        memset(&log->call, 0, sizeof log->call);
+        log->job = (struct svcq_job){.run = flush_job, .c = &log->call};
+        log->job_rows = rows;
+        log->job_n = n;
+        log->job_prune = prune;
+        log->job_now_s = now_s;
+        if (svcq_submit(log->host, &log->job, NULL, NULL) == 0) {
+            svcq_wait(log->host, &log->job);
+            rc = log->job.rc;
+            if (rc != 0) snprintf(why, why_size, "%s", log->call.err);
+        }
+    }
+    pthread_mutex_unlock(&log->host_lock);
+    assert(rc == 0 || rc == 1 || why[0] != '\0');
+    return rc;
+}
+
+/* On the flusher's own connection, a transaction of its own. */
+static int flush_own(struct nonce_log *log, const struct svc_nonce *rows, size_t n, bool prune,
+                     int64_t now_s, char *why, size_t why_size) {
+    svcdb_lock(log->db);
+    int rc = svcdb_begin(log->db);
+    if (rc == 0) rc = write_rows(log, log->db, rows, n, prune, now_s);
+    if (rc == 0) rc = svcdb_commit(log->db);
+    if (rc != 0) {
+        snprintf(why, why_size, "%s", svcdb_error(log->db));
+        svcdb_rollback(log->db);
+    }
+    svcdb_unlock(log->db);
+    return rc;
+}
 
 /* Writes rows[0..n) and prunes when due; 0 or -1 (logged). */
 static int flush(struct nonce_log *log, const struct svc_nonce *rows, size_t n, int64_t now_s) {
     bool prune = now_s - log->pruned_s >= NONCE_PRUNE_S;
+    char why[SERVICE_ERR_BYTES] = "";
     assert((rows != NULL || n == 0) && n <= NONCE_PENDING_MAX);
     if (n == 0 && !prune) return 0;
-    svcdb_lock(log->db);
-    int rc = svcdb_begin(log->db);
-    if (rc == 0) rc = svcdb_nonce_put(log->db, rows, n);
-    if (rc == 0 && prune) rc = svcdb_nonce_prune(log->db, now_s - log->window_s);
-    if (rc == 0) rc = svcdb_commit(log->db);
+    int rc = flush_hosted(log, rows, n, prune, now_s, why, sizeof why);
+    if (rc == 1) rc = flush_own(log, rows, n, prune, now_s, why, sizeof why);
     if (rc != 0) {
         if (svc_log_gate_fail(&log->write_gate))
             fprintf(stderr, "yibao serve: nonce log: %s (logged once until a flush succeeds)\n",
-                    svcdb_error(log->db));
-        svcdb_rollback(log->db);
+                    why);
     } else {
         int64_t failed = svc_log_gate_ok(&log->write_gate);
         if (failed > 0)
             fprintf(stderr, "yibao serve: nonce log: writing again after %lld failed flushes\n",
                     (long long)failed);
     }
-    svcdb_unlock(log->db);
     if (rc == 0 && prune) log->pruned_s = now_s;
     return rc;
+}
+
+void nonce_log_host(struct nonce_log *log, struct svcq *host) {
+    assert(log != NULL);
+    pthread_mutex_lock(&log->host_lock); /* a flush through the old host has ended */
+    log->host = host;
+    pthread_mutex_unlock(&log->host_lock);
 }
 
 /* Puts rows that failed to write back in front of the queue (as many as fit). */
@@ -135,6 +207,7 @@ int nonce_log_start(const char *target, bool sync_off, int64_t window_s, struct 
         return -1;
     }
     if (pthread_mutex_init(&log->lock, NULL) != 0 || pthread_cond_init(&log->wake, NULL) != 0 ||
+        pthread_mutex_init(&log->host_lock, NULL) != 0 ||
         pthread_create(&log->thread, NULL, flusher_main, log) != 0) {
         log_free(log); /* the mutex and cond hold no resources on Linux */
         return snprintf(err, err_size, "nonce log: cannot start its thread"), -1;
@@ -182,6 +255,7 @@ void nonce_log_stop(struct nonce_log *log) {
     pthread_mutex_unlock(&log->lock);
     pthread_join(log->thread, NULL);
     pthread_mutex_destroy(&log->lock);
+    pthread_mutex_destroy(&log->host_lock);
     pthread_cond_destroy(&log->wake);
     log_free(log);
 }

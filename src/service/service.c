@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app/refusal.h"
+#include "store/sqlite_conn.h"
 #include "service/svc.h"
 
 /* The transactions: who may call each, what it reads and writes. A
@@ -365,8 +366,11 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
     return config_check_http(cfg, err, size);
 }
 
-/* The service tables' connections: the writers' (one for SQLite, several
- * for PostgreSQL, see svcq.c) and the HTTP threads' reads. */
+/* The service tables' connections: the writers' (several for
+ * PostgreSQL, see svcq.c) and the HTTP threads' reads. On SQLite the
+ * queue's jobs run on the store's writer (one writer for the file: the
+ * two took turns at its one write lock, each with its own fsync), and
+ * svc->db serves the writes made alone (svcq_run_alone) and the start. */
 static int open_tables(struct service *svc, const char *target, char *err, size_t err_size) {
     bool sync_off = svc->cfg.db_sync_off;
     assert(svc->db == NULL && svc->rdb == NULL && svc->wq == NULL && target != NULL);
@@ -377,8 +381,14 @@ static int open_tables(struct service *svc, const char *target, char *err, size_
     for (int i = 1; i < svc->writers; i++)
         if (svcdb_open(target, sync_off, &svc->wdb[i], err, err_size) != 0) return -1;
     if (svcdb_open(target, sync_off, &svc->rdb, err, err_size) != 0) return -1;
-    return svcq_start(svc->wdb, svc->writers, SVCQ_BATCH_MAX, svc->cfg.answers_kept_s, &svc->wq,
-                      err, err_size);
+    void *store_db = svc->q != NULL ? store_sqlite_writer(svc->store) : NULL;
+    if (store_db == NULL)
+        return svcq_start(svc->wdb, svc->writers, SVCQ_BATCH_MAX, svc->cfg.answers_kept_s, &svc->wq,
+                          err, err_size);
+    assert(svc->writers == 1 && !svcdb_concurrent_writers(svc->db));
+    if (svcdb_attach_sqlite(store_db, &svc->hdb, err, err_size) != 0) return -1;
+    return svcq_start_hosted(svc->hdb, svc->q, SVCQ_BATCH_MAX, svc->cfg.answers_kept_s, &svc->wq,
+                             err, err_size);
 }
 
 int service_open(const char *db, const struct service_config *cfg, struct service **out, char *err,
@@ -409,6 +419,7 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         service_close(svc);
         return -1;
     }
+    if (svc->hdb != NULL && svc->nonce_log != NULL) nonce_log_host(svc->nonce_log, svc->wq);
     *out = svc;
     return 0;
 }
@@ -428,20 +439,48 @@ static void worker_free(struct svc_worker *w) {
     free(w);
 }
 
+/* At the end of a run, on stderr: the group commits of the store and of
+ * the service tables, and how long SQLite connections waited for the
+ * file's one write lock (the cost of two writers on one file). */
+static void print_write_stats(struct service *svc) {
+    int64_t batches = 0, requests = 0;
+    assert(svc != NULL);
+    if (svc->q) commitq_stats(svc->q, &batches, &requests);
+    if (requests > 0)
+        fprintf(stderr,
+                "yibao serve: %" PRId64 " settlements and revokes in %" PRId64
+                " group commits (%.1f per commit)\n",
+                requests, batches, (double)requests / (double)batches);
+    batches = requests = 0;
+    if (svc->wq) svcq_stats(svc->wq, &batches, &requests);
+    if (requests > 0 && svc->hdb != NULL) /* hosted: in the store's commits */
+        fprintf(stderr,
+                "yibao serve: %" PRId64 " service-table writes in %" PRId64
+                " batches of the store's writer, %" PRId64 " of them committed alone\n",
+                requests, batches, commitq_guest_rounds(svc->q));
+    else if (requests > 0)
+        fprintf(stderr,
+                "yibao serve: %" PRId64 " service-table writes in %" PRId64
+                " group commits (%.1f per commit)\n",
+                requests, batches, (double)requests / (double)batches);
+    struct sqlite_wait_stats w;
+    sqlite_wait_stats(&w);
+    if (w.waits > 0)
+        fprintf(stderr,
+                "yibao serve: %" PRId64 " waits for the SQLite write lock, %" PRId64
+                " tries, %.1f ms asleep in them\n",
+                w.waits, w.retries, (double)w.slept_us / 1000.0);
+}
+
 void service_close(struct service *svc) {
     if (svc == NULL) return;
     assert(svc->settling_count <= SVC_SETTLING_MAX);
-    if (svc->q) {
-        int64_t batches = 0, requests = 0;
-        commitq_stats(svc->q, &batches, &requests);
-        if (requests > 0)
-            fprintf(stderr,
-                    "yibao serve: %" PRId64 " settlements and revokes in %" PRId64
-                    " group commits (%.1f per commit)\n",
-                    requests, batches, (double)requests / (double)batches);
-        commitq_stop(svc->q);
-    }
+    print_write_stats(svc);
+    if (svc->hdb != NULL) svcq_shut(svc->wq); /* hosted: nothing queued after the host stops */
+    if (svc->nonce_log != NULL) nonce_log_host(svc->nonce_log, NULL); /* before the host stops */
+    if (svc->q) commitq_stop(svc->q);
     svcq_stop(svc->wq);
+    svcdb_close(svc->hdb); /* before the store's connection it borrows closes */
     if (svc->scan_conn) store_ops(svc->store)->close(svc->scan_conn);
     svc_auth_free(svc); /* flushes the nonce log */
     svc_signin_free(svc);

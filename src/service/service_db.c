@@ -67,6 +67,27 @@ int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err,
     return 0;
 }
 
+int svcdb_attach_sqlite(void *handle, struct svcdb **out, char *err, size_t err_size) {
+    assert(handle != NULL && out != NULL);
+    *out = NULL;
+    struct svcdb *db = NULL;
+    if (svcdb_sqlite_attach(handle, &db, err, err_size) != 0) return -1;
+    assert(db != NULL && db->ops == &svcdb_sqlite_ops);
+    if (pthread_mutex_init(&db->lock, NULL) != 0) {
+        db->ops->close(db);
+        return snprintf(err, err_size, "mutex init failed"), -1;
+    }
+    db->in_txn = db->in_savepoint = false;
+    *out = db;
+    return 0;
+}
+
+void svcdb_host_txn(struct svcdb *db, bool open) {
+    assert(db != NULL && !db->in_savepoint);
+    assert(db->in_txn != open); /* entered once, left once */
+    db->in_txn = open;
+}
+
 bool svcdb_concurrent_writers(const struct svcdb *db) {
     assert(db != NULL && db->ops != NULL);
     return db->ops->concurrent_writers;

@@ -143,6 +143,7 @@ struct sqdb {
     struct svcdb base; /* first: the front's handle */
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    bool borrowed; /* db is the store writer's connection: not ours to close */
 };
 
 static struct sqdb *sq(struct svcdb *base) {
@@ -160,8 +161,29 @@ static void sq_close(struct svcdb *base) {
     struct sqdb *db = sq(base);
     assert(db->st[0] == NULL || db->db != NULL); /* statements live on a connection */
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(db->st[i]);
-    sqlite3_close(db->db);
+    if (!db->borrowed) sqlite3_close(db->db);
     free(db);
+}
+
+/* Prepares our statements on the store writer's connection (its tables
+ * migrated by an svcdb_open of the same file before): see svcdb.h. */
+int svcdb_sqlite_attach(void *handle, struct svcdb **out, char *err, size_t size) {
+    assert(handle != NULL && out != NULL);
+    *out = NULL;
+    struct sqdb *db = calloc(1, sizeof *db);
+    if (db == NULL) return snprintf(err, size, "out of memory"), -1;
+    db->base.ops = &svcdb_sqlite_ops;
+    db->db = handle;
+    db->borrowed = true;
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v2(db->db, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
+            snprintf(err, size, "service tables on the store's writer: prepare %d: %s", i,
+                     sqlite3_errmsg(db->db));
+            sq_close(&db->base);
+            return -1;
+        }
+    *out = &db->base;
+    return 0;
 }
 
 static int open_conn(struct sqdb *db, const char *target, bool sync_off, char *err, size_t size) {

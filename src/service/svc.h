@@ -88,6 +88,13 @@ struct svc_signin {
 
 struct svcdb;
 int svcdb_open(const char *target, bool sync_off, struct svcdb **out, char *err, size_t err_size);
+/* The service tables on the store writer's SQLite connection (handle:
+ * store_sqlite_writer), for svcq_start_hosted: used on that writer's
+ * thread only, inside its transactions (svcdb_host_txn). */
+int svcdb_attach_sqlite(void *handle, struct svcdb **out, char *err, size_t err_size);
+/* The connection's owner opened (open) or ended a transaction that the
+ * calls between run in (savepoints then work as inside svcdb_begin's). */
+void svcdb_host_txn(struct svcdb *db, bool open);
 /* True when several connections may write at once (PostgreSQL). */
 bool svcdb_concurrent_writers(const struct svcdb *db);
 void svcdb_close(struct svcdb *db);
@@ -248,12 +255,23 @@ struct svcq;
  * older than answers_kept_s are pruned by the writers (0: never). */
 int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t answers_kept_s,
                struct svcq **out, char *err, size_t err_size);
-/* Runs what is queued, then stops the writer. NULL: nothing. */
+/* SQLite: no writer thread of its own; the store's commit queue (host)
+ * runs the jobs in its transactions, before its settlements (db: from
+ * svcdb_attach_sqlite on the host's connection). Stop the host first. */
+int svcq_start_hosted(struct svcdb *db, struct commitq *host, size_t batch_max,
+                      int64_t answers_kept_s, struct svcq **out, char *err, size_t err_size);
+/* Refuses jobs from now on ("shutting down"); what is queued still runs
+ * (hosted: shut before the host stops, so none comes after it). */
+void svcq_shut(struct svcq *q);
+/* Runs what is queued, then stops the writer (hosted: fails what the
+ * stopped host left). NULL: nothing. */
 void svcq_stop(struct svcq *q);
 /* Queues job; on_done(ctx) runs on the writer after the commit. -1 (job
  * not queued, rc -1 and c->err set): stopped or full. */
 int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx), void *ctx);
 void svcq_wait(struct svcq *q, struct svcq_job *job);
+/* Batches taken and the jobs in them since the start. */
+void svcq_stats(struct svcq *q, int64_t *batches, int64_t *jobs);
 /* Runs job at once in a transaction of its own on db (no writer thread). */
 void svcq_run_alone(struct svcdb *db, struct svcq_job *job);
 
@@ -290,6 +308,11 @@ int nonce_log_add(struct nonce_log *log, const char *paasid, const char *nonce, 
 int nonce_log_scan(struct nonce_log *log, int64_t since_ts, svc_nonce_cb cb, void *ctx);
 const char *nonce_log_error(struct nonce_log *log);
 void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing */
+/* Flushes as jobs of host (SQLite: hosted by the store's writer, one
+ * writer for the file) when it takes them, else on the log's own
+ * connection; NULL: always its own. Waits for a flush through the old
+ * host to end, so clear it before that host's writer stops. */
+void nonce_log_host(struct nonce_log *log, struct svcq *host);
 
 #define SVC_SETTLING_MAX 1024 /* visits being settled at once (hospital flow); more: retry */
 #define SVC_STAY_PARTS_MAX 64 /* standing settlements of one inpatient stay (mid-stay parts) */
@@ -303,6 +326,9 @@ struct service {
     int writers;
     struct svcdb *rdb; /* reads on the HTTP threads (committed rows only) */
     struct svcq *wq;   /* group commit of service-table writes; NULL: dry run */
+    /* SQLite: wq's jobs run on the store's writer, through this handle on
+     * its connection (svcq_start_hosted); NULL otherwise */
+    struct svcdb *hdb;
     /* credentials cache (auth.c) */
     pthread_mutex_t cred_lock;
     struct cred_entry *cred_buckets[SVC_CRED_BUCKETS];

@@ -88,6 +88,12 @@ struct svcdb_ops {
                           const char *hilist_id, const char *med_list_codg, bool *deleted);
 };
 
+/* A handle on the store writer's own SQLite connection (handle: a sqlite3
+ * *, store_sqlite_writer), used on the store's writer thread only; closing
+ * it finalizes our statements and leaves the connection open. The front's
+ * svcdb_attach_sqlite wraps it. */
+int svcdb_sqlite_attach(void *handle, struct svcdb **out, char *err, size_t size);
+
 extern const struct svcdb_ops svcdb_sqlite_ops;
 extern const struct svcdb_ops svcdb_pg_ops;
 

@@ -25,7 +25,11 @@
  * the way of a settlement. If the reads themselves leave the transaction
  * in doubt, they wait for the batch's fate like the others.
  *
- * SQLite has one writer at a time anyway: one writer thread. PostgreSQL
+ * SQLite has one write lock per file, and the store's commit queue writes
+ * the same file: there the queue has no thread (svcq_start_hosted) and the
+ * store's writer runs its batches first in its own transactions
+ * (commitq_guest, store.h), so the two no longer take turns at the lock,
+ * each with its fsync; its reads are answered as above. PostgreSQL
  * takes concurrent writers, and a writer there waits a network round trip
  * per statement, so several writer threads (each its own connection) run
  * batches side by side. Their order per visit comes from the database: a
@@ -77,6 +81,13 @@ struct svcq {
     int writer_count;
     struct writer writers[SVCQ_WRITERS_MAX];
     struct svc_log_gate prune_gate; /* a failing prune is logged once */
+    int64_t batches, jobs;          /* taken so far, for svcq_stats */
+    /* hosted (svcq_start_hosted): the store's commit queue runs writers[0]'s
+     * batch[0..host_n), its reads first, in its transactions */
+    struct commitq *host;
+    size_t host_n, host_reads;
+    size_t host_from; /* the jobs not answered yet: batch[host_from..host_n) */
+    bool host_ran;    /* the jobs ran in the host's transaction */
 };
 
 /* One job inside the open transaction: its savepoint, run, release or
@@ -224,6 +235,8 @@ static size_t take_batch(struct writer *wr, size_t *reads) {
     memcpy(wr->batch + r, wr->writes, w * sizeof *wr->writes);
     assert(n == r + w && n > 0 && n <= q->batch_max && n <= q->queued);
     q->queued -= n;
+    q->batches++;
+    q->jobs += (int64_t)n;
     *reads = r;
     return n;
 }
@@ -247,6 +260,65 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
+/* ---- hosted: the store's writer runs the jobs (commitq_guest) ---------- */
+/* Takes the queued jobs for the host's next transaction. */
+static bool host_take(void *ctx) {
+    struct svcq *q = ctx;
+    struct writer *wr = &q->writers[0];
+    assert(q->host != NULL && q->host_n == 0 && !q->host_ran);
+    pthread_mutex_lock(&q->lock);
+    if (q->head != NULL) q->host_n = take_batch(wr, &q->host_reads);
+    bool more = q->head != NULL; /* past batch_max: the next round's */
+    pthread_mutex_unlock(&q->lock);
+    if (more) commitq_kick(q->host);
+    q->host_from = 0;
+    return q->host_n > 0;
+}
+
+/* In the host's open transaction: the reads, answered at once (as
+ * run_batch does), then the writes, each in its savepoint. */
+static int host_run(void *ctx, char *why, size_t why_size) {
+    struct svcq *q = ctx;
+    struct writer *wr = &q->writers[0];
+    struct svcq_job **jobs = wr->batch;
+    size_t n = q->host_n, reads = q->host_reads;
+    assert(n > 0 && reads <= n && !q->host_ran && q->host_from == 0);
+    svcdb_lock(wr->db);
+    svcdb_host_txn(wr->db, true);
+    q->host_ran = true;
+    int rc = run_jobs(wr->db, jobs, reads, 0);
+    if (rc == 0 && reads > 0) {
+        finish_batch(q, jobs, reads, wr->calls); /* they may be reused from here on */
+        q->host_from = reads;
+    }
+    rc = run_jobs(wr->db, jobs + reads, n - reads, rc);
+    if (rc != 0) snprintf(why, why_size, "service tables: %s", svcdb_error(wr->db));
+    svcdb_unlock(wr->db);
+    return rc;
+}
+
+/* After the host's commit or rollback: answers the jobs not answered yet
+ * (a job of a transaction that did not commit fails with why), then
+ * prunes kept answers when due, in a transaction of its own. */
+static void host_finish(void *ctx, bool committed, const char *why) {
+    struct svcq *q = ctx;
+    struct writer *wr = &q->writers[0];
+    struct svcq_job **jobs = wr->batch;
+    size_t n = q->host_n, from = q->host_from;
+    assert(n > 0 && from <= n && (committed || why[0] != '\0'));
+    assert(!committed || q->host_ran);
+    svcdb_lock(wr->db);
+    if (q->host_ran) svcdb_host_txn(wr->db, false);
+    svcdb_unlock(wr->db);
+    for (size_t i = from; i < n; i++)
+        if (!committed && (!q->host_ran || jobs[i]->rc == 0))
+            jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
+    q->host_n = q->host_reads = q->host_from = 0;
+    q->host_ran = false;
+    if (from < n) finish_batch(q, jobs + from, n - from, wr->calls);
+    prune_when_due(q, wr->db);
+}
+
 static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
     assert(q->batch_max >= 1 && q->batch_max <= SVCQ_BATCH_MAX);
     assert(db != NULL && !wr->started && q->writer_count < SVCQ_WRITERS_MAX);
@@ -260,6 +332,18 @@ static int writer_start(struct svcq *q, struct writer *wr, struct svcdb *db) {
     return wr->started ? 0 : -1;
 }
 
+static struct svcq *queue_new(size_t batch_max, int64_t answers_kept_s) {
+    assert(batch_max >= 1 && batch_max <= SVCQ_BATCH_MAX && answers_kept_s >= 0);
+    struct svcq *q = calloc(1, sizeof *q);
+    if (q == NULL) return NULL;
+    q->batch_max = batch_max;
+    q->answers_kept_s = answers_kept_s;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->nonempty, NULL);
+    pthread_cond_init(&q->done, NULL);
+    return q;
+}
+
 int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t answers_kept_s,
                struct svcq **out, char *err, size_t err_size) {
     assert(dbs != NULL && out != NULL && answers_kept_s >= 0);
@@ -269,13 +353,8 @@ int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t 
                         "service writes: batch must be in [1, %d], writers in [1, %d]",
                         SVCQ_BATCH_MAX, SVCQ_WRITERS_MAX),
                -1;
-    struct svcq *q = calloc(1, sizeof *q);
+    struct svcq *q = queue_new(batch_max, answers_kept_s);
     if (q == NULL) return snprintf(err, err_size, "out of memory"), -1;
-    q->batch_max = batch_max;
-    q->answers_kept_s = answers_kept_s;
-    pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->nonempty, NULL);
-    pthread_cond_init(&q->done, NULL);
     for (int i = 0; i < writers; i++, q->writer_count++)
         if (writer_start(q, &q->writers[i], dbs[i]) != 0) {
             q->writer_count++; /* stopped and freed with the others */
@@ -286,12 +365,72 @@ int svcq_start(struct svcdb *const *dbs, int writers, size_t batch_max, int64_t 
     return 0;
 }
 
+int svcq_start_hosted(struct svcdb *db, struct commitq *host, size_t batch_max,
+                      int64_t answers_kept_s, struct svcq **out, char *err, size_t err_size) {
+    assert(db != NULL && host != NULL && out != NULL && answers_kept_s >= 0);
+    *out = NULL;
+    if (batch_max < 1 || batch_max > SVCQ_BATCH_MAX)
+        return snprintf(err, err_size, "service writes: batch must be in [1, %d]", SVCQ_BATCH_MAX),
+               -1;
+    struct svcq *q = queue_new(batch_max, answers_kept_s);
+    if (q == NULL) return snprintf(err, err_size, "out of memory"), -1;
+    struct writer *wr = &q->writers[0]; /* its arrays only: no thread */
+    wr->q = q;
+    wr->db = db;
+    wr->batch = calloc(batch_max, sizeof *wr->batch);
+    wr->writes = calloc(batch_max, sizeof *wr->writes);
+    wr->calls = calloc(batch_max, sizeof *wr->calls);
+    q->writer_count = 1; /* freed by svcq_stop */
+    if (wr->batch == NULL || wr->writes == NULL || wr->calls == NULL) {
+        svcq_stop(q);
+        return snprintf(err, err_size, "out of memory"), -1;
+    }
+    q->host = host;
+    commitq_host(host, &(struct commitq_guest){
+                           .ctx = q, .take = host_take, .run = host_run, .finish = host_finish});
+    *out = q;
+    return 0;
+}
+
+/* Hosted, after the host stopped: a job queued after the host's last
+ * round fails ("shutting down") rather than wait for ever; each is taken
+ * and answered in turn (its completion may reuse it at once). */
+static void fail_left(struct svcq *q) {
+    assert(q->host != NULL && q->stopping && q->host_n == 0);
+    pthread_mutex_lock(&q->lock);
+    while (q->head != NULL) {
+        struct svcq_job *job = q->head;
+        q->head = job->next;
+        if (q->head == NULL) q->tail = NULL;
+        q->queued--;
+        job->queued = false;
+        job->rc = svc_fail(job->c, "service: shutting down");
+        struct completion call = {job->on_done, job->on_done_ctx};
+        job->done = true;
+        pthread_cond_broadcast(&q->done);
+        pthread_mutex_unlock(&q->lock);
+        if (call.fn != NULL) call.fn(call.ctx);
+        pthread_mutex_lock(&q->lock);
+    }
+    assert(q->queued == 0 && q->tail == NULL);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void svcq_shut(struct svcq *q) {
+    if (q == NULL) return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->nonempty);
+    pthread_mutex_unlock(&q->lock);
+}
+
 void svcq_stop(struct svcq *q) {
     if (q == NULL) return;
     pthread_mutex_lock(&q->lock);
     q->stopping = true;
     pthread_cond_broadcast(&q->nonempty);
     pthread_mutex_unlock(&q->lock);
+    if (q->host != NULL) fail_left(q);
     for (int i = 0; i < q->writer_count; i++) {
         struct writer *wr = &q->writers[i];
         if (wr->started) pthread_join(wr->thread, NULL);
@@ -327,10 +466,20 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
         pthread_cond_signal(&q->nonempty);
     }
     pthread_mutex_unlock(&q->lock);
+    if (why == NULL && q->host != NULL) commitq_kick(q->host); /* after the job is queued */
     if (why == NULL) return 0;
     job->rc = svc_fail(job->c, "%s", why);
     job->done = true;
     return -1;
+}
+
+void svcq_stats(struct svcq *q, int64_t *batches, int64_t *jobs) {
+    assert(q != NULL && batches != NULL && jobs != NULL);
+    pthread_mutex_lock(&q->lock);
+    *batches = q->batches;
+    *jobs = q->jobs;
+    pthread_mutex_unlock(&q->lock);
+    assert(*batches <= *jobs);
 }
 
 void svcq_wait(struct svcq *q, struct svcq_job *job) {

@@ -9,6 +9,11 @@
  * commit fails the whole batch and drops everything held in memory; the
  * next batch rebuilds it from storage (the journal tail, the checkpoint).
  *
+ * A guest (commitq_host; on SQLite the service tables' queue) has its work
+ * run by the writer first in the next batch's transaction, or in one of
+ * its own when no request is queued: one connection writes the file, and
+ * the two share their commits (see store.h).
+ *
  * Family sharing (FUNDS.md §5 Step 7b): a settlement that uses the account
  * reads its person's bindings (enrol_bindings) and draws on the holders'
  * accounts; the holders join the working set as persons, so that two
@@ -199,6 +204,10 @@ struct commitq {
     int64_t checkpoint_records; /* records after the checkpoint before writing one */
     int64_t next_seq;
     char last_hash[HASH_HEX_BYTES + 1];
+    struct commitq_guest guest; /* guest.take NULL: none */
+    bool guest_due;             /* kicked since the writer last took the guest's work */
+    bool guest_taken;           /* this round's transaction carries the guest's work */
+    int64_t guest_rounds;       /* transactions of the guest's work alone */
 };
 
 static void batch_free(struct batch *b) {
@@ -1059,6 +1068,42 @@ static void settle_or_revoke(struct commitq *q, size_t i) {
     if (r->status == STORE_DONE && ready) visit_link_add(b, i);
 }
 
+/* The guest's work of this round, first in the open transaction. */
+static int guest_run(struct commitq *q, struct store_err *err) {
+    char why[STORE_ERR_BYTES];
+    if (!q->guest_taken) return 0;
+    assert(q->guest.run != NULL);
+    why[0] = '\0';
+    if (q->guest.run(q->guest.ctx, why, sizeof why) == 0) return 0;
+    store_errf(err, "%s", why[0] != '\0' ? why : "guest writes: failed");
+    return -1;
+}
+
+/* After the round's commit or rollback: the guest answers its work. */
+static void guest_finish(struct commitq *q, bool committed, const struct store_err *err) {
+    if (!q->guest_taken) return;
+    assert(q->guest.finish != NULL && (committed || err->msg[0] != '\0'));
+    q->guest_taken = false;
+    q->guest.finish(q->guest.ctx, committed, committed ? "" : err->msg);
+}
+
+/* A round with the guest's work and no settlement: its own transaction. */
+static void process_guest(struct commitq *q) {
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_conn *c = store_conn(q->store);
+    struct store_err err = {{0}};
+    assert(q->guest_taken);
+    int rc = ops->begin(c, &err);
+    if (rc == 0) rc = guest_run(q, &err);
+    if (rc == 0) rc = ops->commit(c, &err);
+    if (rc != 0) ops->rollback(c);
+    guest_finish(q, rc == 0, &err);
+    assert(!q->guest_taken);
+    pthread_mutex_lock(&q->lock);
+    q->guest_rounds++;
+    pthread_mutex_unlock(&q->lock);
+}
+
 static void process_batch(struct commitq *q) {
     struct batch *b = &q->b;
     const struct store_backend *ops = store_ops(q->store);
@@ -1068,6 +1113,7 @@ static void process_batch(struct commitq *q) {
     batch_reset(b);
     prepare_reqs(b);
     int rc = ops->begin(c, &err);
+    if (rc == 0) rc = guest_run(q, &err);
     if (rc == 0) rc = read_tail(q, &err);
     /* a registry edit committed before this batch decides its settlements */
     if (rc == 0) rc = store_registry_refresh(q->store, c, &err);
@@ -1099,6 +1145,7 @@ static void process_batch(struct commitq *q) {
             b->reqs[i]->err = err;
         }
     }
+    guest_finish(q, rc == 0, &err);
     store_registry_release(q->store, b->reg);
     b->reg = NULL;
     for (size_t i = 0; i < b->n; i++) bill_data_free(b->reqs[i]); /* written, or failed */
@@ -1135,24 +1182,60 @@ static void *writer_main(void *arg) {
     assert(q != NULL && q->batch_max >= 1 && q->batch_max <= BATCH_MAX);
     for (;;) {
         pthread_mutex_lock(&q->lock);
-        while (q->count == 0 && !q->stopping) pthread_cond_wait(&q->nonempty, &q->lock);
-        if (q->count == 0 && q->stopping) {
+        while (q->count == 0 && !q->guest_due && !q->stopping)
+            pthread_cond_wait(&q->nonempty, &q->lock);
+        if (q->count == 0 && !q->guest_due && q->stopping) {
             pthread_mutex_unlock(&q->lock);
             return NULL;
         }
+        bool guest = q->guest_due;
+        q->guest_due = false;
         size_t n = q->count < (size_t)q->batch_max ? q->count : (size_t)q->batch_max;
-        assert(n >= 1 && q->count <= COMMITQ_LEN_MAX && q->head < COMMITQ_LEN_MAX);
+        assert((n >= 1 || guest) && q->count <= COMMITQ_LEN_MAX && q->head < COMMITQ_LEN_MAX);
         for (size_t i = 0; i < n; i++) q->b.reqs[i] = q->ring[(q->head + i) % COMMITQ_LEN_MAX];
         q->head = (q->head + n) % COMMITQ_LEN_MAX;
         q->count -= n;
         pthread_cond_broadcast(&q->nonfull);
         pthread_mutex_unlock(&q->lock);
 
+        /* outside q->lock: the guest's take locks its own queue */
+        q->guest_taken = guest && q->guest.take != NULL && q->guest.take(q->guest.ctx);
+        if (n == 0) {
+            if (q->guest_taken) process_guest(q);
+            continue;
+        }
         q->b.n = n;
         process_batch(q);
 
         complete_batch(q, n);
     }
+}
+
+void commitq_host(struct commitq *q, const struct commitq_guest *guest) {
+    assert(q != NULL && guest != NULL && guest->take != NULL && guest->run != NULL);
+    assert(guest->finish != NULL);
+    pthread_mutex_lock(&q->lock);
+    assert(q->guest.take == NULL && !q->guest_due); /* one guest, set before any kick */
+    q->guest = *guest;
+    pthread_mutex_unlock(&q->lock);
+}
+
+int64_t commitq_guest_rounds(struct commitq *q) {
+    assert(q != NULL);
+    pthread_mutex_lock(&q->lock);
+    int64_t rounds = q->guest_rounds;
+    pthread_mutex_unlock(&q->lock);
+    assert(rounds >= 0);
+    return rounds;
+}
+
+void commitq_kick(struct commitq *q) {
+    assert(q != NULL);
+    pthread_mutex_lock(&q->lock);
+    assert(q->guest.take != NULL);
+    q->guest_due = true;
+    pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->lock);
 }
 
 int commitq_start(struct store *store, int batch_max, struct commitq **out, struct store_err *err) {

@@ -11,6 +11,8 @@
 #ifndef YIBAO_SQLITE_CONN_H
 #define YIBAO_SQLITE_CONN_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #define SQLITE_WAIT_STEP_US 100 /* between tries for a busy lock */
@@ -22,6 +24,14 @@
 
 /* Installs the handler on db: gives up after about timeout_ms. */
 int sqlite_wait_install(sqlite3 *db, int timeout_ms);
+
+/* How often this process's connections found the write lock taken (waits),
+ * how many tries that took (retries) and the time slept in them, since
+ * the start: `yibao serve` prints them when it stops. */
+struct sqlite_wait_stats {
+    int64_t waits, retries, slept_us;
+};
+void sqlite_wait_stats(struct sqlite_wait_stats *out);
 
 /* The setup of a connection that may write (open, the switch to WAL, the
  * migrations) runs under an exclusive flock() of the database's folder, so

@@ -655,6 +655,37 @@ void commitq_checkpoint_every(struct commitq *q, int64_t records);
 /* Counters: batches committed, requests answered. */
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 
+/* A guest: another queue's writes run by the commit queue's writer in its
+ * own transactions, so that one connection writes the database. On SQLite
+ * the service tables' writes (src/service/svcq.c) are the guest: two
+ * writers on one file took turns at its one write lock, each waiting for
+ * the other's transaction and fsync. The guest's work of a round runs
+ * first in the transaction, before the batch's settlements (as if it had
+ * committed just before them), and commits with them, or alone when no
+ * settlement is queued. Calls come from the writer thread only. */
+struct commitq_guest {
+    void *ctx;
+    /* Takes the guest's queued work for the next transaction; false when
+     * there was none. No lock of the commit queue is held. */
+    bool (*take)(void *ctx);
+    /* Runs the taken work inside the open transaction: 0, or -1 with why
+     * when the transaction is in doubt (then nothing of it commits). */
+    int (*run)(void *ctx, char *why, size_t why_size);
+    /* After the commit (committed) or the rollback (why): answers the
+     * taken work, then may run short transactions of its own. */
+    void (*finish)(void *ctx, bool committed, const char *why);
+};
+/* Makes guest (copied) the queue's guest; call before the first
+ * commitq_kick. A stopped queue runs what was kicked before it stopped. */
+void commitq_host(struct commitq *q, const struct commitq_guest *guest);
+/* The guest has work queued: the writer takes it in its next round. */
+void commitq_kick(struct commitq *q);
+/* Transactions of the guest's work alone (no settlement), since the start. */
+int64_t commitq_guest_rounds(struct commitq *q);
+/* The SQLite handle (sqlite3 *) of the store's writer connection, for a
+ * guest's statements on the writer's thread; NULL on another backend. */
+void *store_sqlite_writer(const struct store *store);
+
 /* ---- reads (thread-safe: each takes the store's read lock) ------------ */
 /* The registry row and the personal account's balance. */
 int store_person_get(struct store *store, const char *psn_no, struct store_person *out,

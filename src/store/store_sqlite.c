@@ -1237,6 +1237,14 @@ static int sq_visits_reopen(struct store_conn *c, const struct store_visit_link 
     return 0;
 }
 
+void *store_sqlite_writer(const struct store *store) {
+    assert(store != NULL);
+    if (store_ops(store) != &store_sqlite_backend) return NULL;
+    struct store_conn *c = store_conn(store);
+    assert(c->db != NULL);
+    return c->db;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
