@@ -34,6 +34,7 @@
 #include "service/svcdb.h"
 #include "store/pgconn.h"
 #include "store/schema.h"
+#include "store/store_columns.h"
 
 #define PGDB_ERR_BYTES 512
 #define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
@@ -72,6 +73,7 @@ enum stmt_id {
     S_AUDIT_PUT,
     S_MAP_PUT,
     S_MAP_DEL,
+    S_ANS_GEN_GET,
     S_COUNT
 };
 
@@ -100,6 +102,10 @@ static const char *const stmt_sql[S_COUNT] = {
                    "FROM svc_credential WHERE paasid = $1",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = $1 AND "
                   "msgid = $2",
+    /* the kept answer and the registry's generation (store_registry_refresh)
+     * in one statement: always one row, the answer's columns NULL when none */
+    [S_ANS_GEN_GET] = "SELECT a.infno, a.answer, a.time_s, a.req_hash, g.gen FROM (" REGISTRY_GEN_SQL
+                      ") AS g(gen) LEFT JOIN svc_answer a ON a.code = $1 AND a.msgid = $2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
                   "VALUES ($1, $2, $3, $4, $5, $6)",
     /* svc_answer_live holds the answers not yet pruned, oldest first */
@@ -526,6 +532,30 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
     return *found && answer->failed ? -1 : 0;
 }
 
+static int pg_answer_gen_get(struct svcdb *base, const char *code, const char *msgid,
+                             char *infno_out, char *req_hash_out, struct json_buf *answer,
+                             int64_t *time_s, bool *found, int64_t *gen) {
+    const char *v[] = {code, msgid};
+    PGresult *res = exec(pgd(base), S_ANS_GEN_GET, 2, v);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQnfields(res) != 5 || PQgetisnull(res, 0, 4)) {
+        PQclear(res);
+        return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "kept answer: not one row"), -1;
+    }
+    *found = !PQgetisnull(res, 0, 0);
+    *gen = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    if (*found) {
+        col_text(res, 0, 0, infno_out, SVC_INFNO_BYTES_MAX + 1);
+        json_buf_reset(answer);
+        json_buf_raw(answer, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+        *time_s = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        col_text(res, 0, 3, req_hash_out, HASH_HEX_BYTES + 1);
+    }
+    PQclear(res);
+    assert(*gen >= 0 && (!*found || strlen(infno_out) <= SVC_INFNO_BYTES_MAX));
+    return *found && answer->failed ? -1 : 0;
+}
+
 static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
                          const char *req_hash, const char *answer, size_t len, int64_t time_s) {
     assert(answer != NULL && memchr(answer, '\0', len) == NULL); /* JSON text has no NUL */
@@ -947,6 +977,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .credential_get = pg_credential_get,
     .audit_put = pg_audit_put,
     .answer_get = pg_answer_get,
+    .answer_gen_get = pg_answer_gen_get,
     .answer_put = pg_answer_put,
     .answer_prune = pg_answer_prune,
     .signin_put = pg_signin_put,
