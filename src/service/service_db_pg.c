@@ -104,8 +104,9 @@ static const char *const stmt_sql[S_COUNT] = {
                   "msgid = $2",
     /* the kept answer and the registry's generation (store_registry_refresh)
      * in one statement: always one row, the answer's columns NULL when none */
-    [S_ANS_GEN_GET] = "SELECT a.infno, a.answer, a.time_s, a.req_hash, g.gen FROM (" REGISTRY_GEN_SQL
-                      ") AS g(gen) LEFT JOIN svc_answer a ON a.code = $1 AND a.msgid = $2",
+    [S_ANS_GEN_GET] =
+        "SELECT a.infno, a.answer, a.time_s, a.req_hash, g.gen FROM (" REGISTRY_GEN_SQL
+        ") AS g(gen) LEFT JOIN svc_answer a ON a.code = $1 AND a.msgid = $2",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
                   "VALUES ($1, $2, $3, $4, $5, $6)",
     /* svc_answer_live holds the answers not yet pruned, oldest first */

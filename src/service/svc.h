@@ -362,7 +362,7 @@ struct svc_call {
      * read checks its generation (registry_now); moved: it was not, and
      * the request runs again under a fresh one */
     bool registry_unconfirmed, registry_moved;
-    struct cred_entry *cred;              /* the request's credential (auth.c); NULL: auth off */
+    struct cred_entry *cred; /* the request's credential (auth.c); NULL: auth off */
     char paasid[SERVICE_PAASID_BYTES_MAX + 1];
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
