@@ -358,12 +358,12 @@ struct svc_call {
     struct svc_signin signin_note;        /* 9001/9002: applied to the cache once committed */
     int prepared_rc;                      /* the txn's prepare step, when it has one */
     int read_rc;                          /* a person read's result, audited before the answer */
+    struct cred_entry *cred;              /* the request's credential (auth.c); NULL: auth off */
+    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
     /* the registry snapshot is not confirmed current: the job's kept-answer
      * read checks its generation (registry_now); moved: it was not, and
      * the request runs again under a fresh one */
     bool registry_unconfirmed, registry_moved;
-    struct cred_entry *cred; /* the request's credential (auth.c); NULL: auth off */
-    char paasid[SERVICE_PAASID_BYTES_MAX + 1];
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
     char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */
