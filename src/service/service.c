@@ -651,9 +651,9 @@ static int replayable_run(struct svc_call *c) {
     bool found = false;
     int64_t answered_s = 0, gen = -1;
     json_buf_reset(kept);
-    int rc = c->registry_unconfirmed
+    int rc = svcdb_answer_gen_folded(db)
                  ? svcdb_answer_gen_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
-                                        &answered_s, &found, &gen)
+                                        &answered_s, &found, &gen, c->visit_ahead_id)
                  : svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
                                     &answered_s, &found);
     if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(db));
@@ -706,6 +706,7 @@ static int replayable_again(struct svc_call *c) {
     if (registry_now(c, t, true) != 0 || institution_check(c, t) != 0) return -1;
     assert(!c->registry_unconfirmed);
     json_buf_reset(c->output);
+    c->visit_ahead_id = 0;
     if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
     return svc_write(c, replayable_run, replayable_done);
 }
