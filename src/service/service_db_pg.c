@@ -18,7 +18,10 @@
  * kept answer, so a batch of n requests takes n + 1 round trips of its own
  * instead of 2n + 2 (3n + 2 with RELEASE sent alone). A savepoint that
  * saw no statement is neither sent nor released, a transaction that saw
- * none is neither begun nor committed.
+ * none is neither begun nor committed. The kept answer's read of a
+ * replayable write also returns the registry's generation and locks the
+ * visit its job goes on with (S_ANS_GEN_GET): two reads fewer, each a
+ * round trip (service.c, registry_now; svcdb_answer_gen_get).
  *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
