@@ -383,6 +383,59 @@ static void test_writers_prune(void **state) {
     svcdb_close(db);
 }
 
+/* PostgreSQL: the kept answer's read returns the registry's generation
+ * and, given a visit id inside a transaction, locks that visit; a
+ * visit_get of it as the very next call reads it from there, after any
+ * other statement it reads the table again; an id with no visit is not
+ * found. SQLite has no such read (it reads the generation apart). */
+static void test_answer_gen_visit_ahead(void **state) {
+    struct fixture *f = *state;
+    struct svcdb *db;
+    char err[256], infno[SVC_INFNO_BYTES_MAX + 1], req_hash[HASH_HEX_BYTES + 1];
+    struct json_buf buf = {0};
+    int64_t time_s = 0, gen = -1;
+    bool found = true;
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    assert_true(svcdb_answer_gen_folded(db));
+    struct svc_visit v = {
+        .kind = VISIT_OUTPATIENT, .status = VISIT_OPEN, .insutype = 390, .begntime = 1000};
+    snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "H5");
+    snprintf(v.psn_no, sizeof v.psn_no, "P1");
+    snprintf(v.med_type, sizeof v.med_type, "11");
+    assert_int_equal(svcdb_begin(db), 0);
+    assert_int_equal(svcdb_visit_insert(db, &v), 0);
+    assert_int_equal(svcdb_commit(db), 0);
+    put_answer(db, "G1", "{\"g\":1}", 100);
+    for (int round = 0; round < 3; round++) {
+        struct svc_visit got;
+        bool seen = false;
+        int64_t ask = round == 2 ? v.id + 1000 : v.id; /* round 2: no such visit */
+        assert_int_equal(svcdb_begin(db), 0);
+        assert_int_equal(svcdb_savepoint(db), 0);
+        assert_int_equal(svcdb_answer_gen_get(db, "H5", round == 0 ? "G0" : "G1", infno, req_hash,
+                                              &buf, &time_s, &found, &gen, ask),
+                         0);
+        assert_true(gen >= 0);
+        assert_int_equal(found, round != 0);
+        if (round == 1) /* another statement first: the visit is read again */
+            assert_int_equal(
+                svcdb_answer_get(db, "H5", "G1", infno, req_hash, &buf, &time_s, &found), 0);
+        assert_int_equal(svcdb_visit_get(db, ask, &got, &seen), 0);
+        assert_int_equal(seen, round != 2);
+        if (seen) {
+            assert_int_equal(got.id, v.id);
+            assert_string_equal(got.psn_no, "P1");
+            assert_string_equal(got.med_type, "11");
+            assert_int_equal(got.begntime, 1000);
+            assert_int_equal(got.status, VISIT_OPEN);
+        }
+        assert_int_equal(svcdb_release(db), 0);
+        assert_int_equal(svcdb_commit(db), 0);
+    }
+    json_buf_free(&buf);
+    svcdb_close(db);
+}
+
 /* Runs sql on target through a connection of the test's own. */
 static void raw_exec(const char *target, const char *sql) {
     if (strncmp(target, "postgres", 8) == 0) {
@@ -639,6 +692,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_answer_table_upgrade, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_rows, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_gen_visit_ahead, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("svcq/sqlite-hosted", hosted_tests, NULL, NULL);

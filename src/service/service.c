@@ -688,11 +688,20 @@ static int replayable_run(struct svc_call *c) {
     struct json_buf *kept = &c->w->scratch;
     char infno[SVC_INFNO_BYTES_MAX + 1], req_hash[HASH_HEX_BYTES + 1];
     bool found = false;
-    int64_t answered_s = 0;
+    int64_t answered_s = 0, gen = -1;
     json_buf_reset(kept);
-    if (svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept, &answered_s,
-                         &found) != 0)
-        return svc_fail(c, "storage: %s", svcdb_error(db));
+    int rc = svcdb_answer_gen_folded(db)
+                 ? svcdb_answer_gen_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
+                                        &answered_s, &found, &gen, c->visit_ahead_id)
+                 : svcdb_answer_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
+                                    &answered_s, &found);
+    if (rc != 0) return svc_fail(c, "storage: %s", svcdb_error(db));
+    /* an import committed since the snapshot was taken: nothing of this
+     * request was decided on it yet; replayable_done runs it again */
+    if (!found && c->registry_unconfirmed && gen != registry_gen(c->reg)) {
+        c->registry_moved = true;
+        return svc_fail(c, "registry: changed while the request was checked");
+    }
     if (found && strcmp(infno, c->infno) != 0)
         return svc_fail(c, "envelope.msgid: '%s' was already used for infno %s", c->msgid, infno);
     /* like a settlement's: a used msgid with another request is refused */
@@ -722,9 +731,29 @@ static int replayable_run(struct svc_call *c) {
     return 0;
 }
 
+static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again);
+static int replayable_done(struct svc_call *c);
+
+/* The request again, from its institution's check, under a snapshot read
+ * afresh now: its job found the registry moved (replayable_run). Once: the
+ * fresh snapshot is the one current after the request came. */
+static int replayable_again(struct svc_call *c) {
+    const struct svc_txn *t = c->txn;
+    assert(c->registry_moved && c->w->job.rc != 0 && c->db == c->svc->rdb);
+    c->registry_moved = false;
+    c->err[0] = '\0';
+    if (registry_now(c, t, true) != 0 || institution_check(c, t) != 0) return -1;
+    assert(!c->registry_unconfirmed);
+    json_buf_reset(c->output);
+    c->visit_ahead_id = 0;
+    if (t->prepare != NULL) c->prepared_rc = t->prepare(c);
+    return svc_write(c, replayable_run, replayable_done);
+}
+
 /* Once committed: 9001/9002 go into the sign-in cache. */
 static int replayable_done(struct svc_call *c) {
     assert(c->txn->replayable && c->w->job.done && !c->w->job_in_flight);
+    if (c->w->job.rc != 0 && c->registry_moved) return replayable_again(c);
     if (c->w->job.rc != 0) return -1;
     svc_signin_note(c->svc, &c->signin_note, c->now_s);
     return 0;
@@ -775,16 +804,36 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
     struct store_err err;
     assert(t != NULL);
     bool decided_by_writer = t->writes && t->designation == SVC_DESIGNATION_BILL;
+    /* PostgreSQL: a replayable write's job reads the generation with its
+     * kept answer, in the round trip it makes anyway, and the request runs
+     * again under a fresh snapshot when it moved (replayable_run); a
+     * refusal on the unconfirmed snapshot is checked afresh (dispatch) */
+    c->registry_unconfirmed = !again && t->replayable && !decided_by_writer &&
+                              svcdb_answer_gen_folded(c->svc->db);
     if (again) {
         store_registry_release(c->svc->store, c->reg);
         c->reg = NULL;
     }
     assert(c->reg == NULL);
-    if ((again || !decided_by_writer) && store_registry_refresh(c->svc->store, NULL, &err) != 0)
+    if ((again || !decided_by_writer) && !c->registry_unconfirmed &&
+        store_registry_refresh(c->svc->store, NULL, &err) != 0)
         return svc_fail(c, "storage: %s", err.msg);
     c->reg = store_registry_acquire(c->svc->store);
     assert(c->reg != NULL);
     return 0;
+}
+
+/* The institution's check; a refusal on a snapshot not confirmed current
+ * (registry_now) is decided again on a fresh one: an import may have
+ * lifted a suspension just before the request. */
+static int institution_check_now(struct svc_call *c, const struct svc_txn *t) {
+    assert(c->reg != NULL);
+    if (institution_check(c, t) == 0) return 0;
+    if (!c->registry_unconfirmed) return -1;
+    c->err[0] = '\0';
+    if (registry_now(c, t, true) != 0) return -1;
+    assert(!c->registry_unconfirmed);
+    return institution_check(c, t);
 }
 
 static int dispatch(struct svc_call *c, const struct svc_request *req) {
@@ -806,7 +855,7 @@ static int dispatch(struct svc_call *c, const struct svc_request *req) {
     if (registry_now(c, t, false) != 0) return -1;
     if (registry_institution(c->reg, c->fixmedins_code) == NULL && registry_now(c, t, true) != 0)
         return -1;
-    if (institution_check(c, t) != 0) return -1;
+    if (institution_check_now(c, t) != 0) return -1;
     /* After the credential, before the msgid: a replay too needs a live sign-in */
     if (strcmp(t->infno, "9001") != 0 && svc_signin_check(c) != 0) return -1;
     c->txn = t;

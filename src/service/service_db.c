@@ -177,6 +177,21 @@ int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char
     return ops_of(db)->answer_get(db, code, msgid, infno_out, req_hash_out, answer, time_s, found);
 }
 
+bool svcdb_answer_gen_folded(const struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    return db->ops->answer_gen_get != NULL;
+}
+
+int svcdb_answer_gen_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
+                         char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found,
+                         int64_t *gen, int64_t lock_visit_id) {
+    assert(code != NULL && msgid != NULL && infno_out != NULL && req_hash_out != NULL);
+    assert(answer != NULL && time_s != NULL && found != NULL && gen != NULL);
+    assert(svcdb_answer_gen_folded(db) && lock_visit_id >= 0 && (lock_visit_id == 0 || db->in_txn));
+    return ops_of(db)->answer_gen_get(db, code, msgid, infno_out, req_hash_out, answer, time_s,
+                                      found, gen, lock_visit_id);
+}
+
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                      const char *req_hash, const char *answer, size_t len, int64_t time_s) {
     assert(code != NULL && msgid != NULL && answer != NULL);

@@ -18,7 +18,10 @@
  * kept answer, so a batch of n requests takes n + 1 round trips of its own
  * instead of 2n + 2 (3n + 2 with RELEASE sent alone). A savepoint that
  * saw no statement is neither sent nor released, a transaction that saw
- * none is neither begun nor committed.
+ * none is neither begun nor committed. The kept answer's read of a
+ * replayable write also returns the registry's generation and locks the
+ * visit its job goes on with (S_ANS_GEN_GET): two reads fewer, each a
+ * round trip (service.c, registry_now; svcdb_answer_gen_get).
  *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
@@ -34,6 +37,7 @@
 #include "service/svcdb.h"
 #include "store/pgconn.h"
 #include "store/schema.h"
+#include "store/store_columns.h"
 
 #define PGDB_ERR_BYTES 512
 #define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
@@ -72,6 +76,7 @@ enum stmt_id {
     S_AUDIT_PUT,
     S_MAP_PUT,
     S_MAP_DEL,
+    S_ANS_GEN_GET,
     S_COUNT
 };
 
@@ -100,6 +105,14 @@ static const char *const stmt_sql[S_COUNT] = {
                    "FROM svc_credential WHERE paasid = $1",
     [S_ANS_GET] = "SELECT infno, answer, time_s, req_hash FROM svc_answer WHERE code = $1 AND "
                   "msgid = $2",
+    /* the kept answer, the registry's generation (store_registry_refresh)
+     * and, when $3 names one, the visit the job goes on with, locked, in
+     * one statement: always one row, the answer's or the visit's columns
+     * NULL when there is none */
+    [S_ANS_GEN_GET] = "WITH v AS MATERIALIZED (SELECT " VISIT_COLS " FROM svc_visit WHERE id = $3 "
+                      "FOR UPDATE) SELECT a.infno, a.answer, a.time_s, a.req_hash, g.gen, v.* FROM "
+                      "(" REGISTRY_GEN_SQL ") AS g(gen) LEFT JOIN svc_answer a ON a.code = $1 AND "
+                      "a.msgid = $2 LEFT JOIN v ON true",
     [S_ANS_PUT] = "INSERT INTO svc_answer (code, msgid, infno, answer, time_s, req_hash) "
                   "VALUES ($1, $2, $3, $4, $5, $6)",
     /* svc_answer_live holds the answers not yet pruned, oldest first */
@@ -166,6 +179,11 @@ struct pgdb {
     bool release_due;          /* the request's savepoint released, its RELEASE not sent */
     bool savepoint_due;        /* the request's savepoint taken, its SAVEPOINT not sent */
     bool broken;               /* a reconnect or its session set-up failed: again next unit */
+    /* the visit locked by the last statement (answer_gen_get): the next
+     * visit_get of that id, when it is the next call, takes it from here */
+    int64_t ahead_id; /* 0: none */
+    bool ahead_found;
+    struct svc_visit ahead;
     char err[PGDB_ERR_BYTES];
     struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
 };
@@ -302,6 +320,7 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     char name[16];
     assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
     snprintf(name, sizeof name, "svc%d", (int)id);
+    db->ahead_id = 0; /* only the call right after it takes a visit read ahead */
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     if (db->begin_due || db->release_due || db->savepoint_due)
         return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
@@ -425,6 +444,7 @@ static int pg_begin(struct svcdb *base) {
  * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    db->ahead_id = 0;
     assert(db->in_tx && !db->savepoint_due); /* no savepoint open (svcdb_commit) */
     if (db->begin_due) {
         db->in_tx = db->begin_due = false;
@@ -443,6 +463,7 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    db->ahead_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
@@ -461,6 +482,7 @@ static int pg_savepoint(struct svcdb *base) {
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    db->ahead_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     db->release_due = true;
@@ -470,6 +492,7 @@ static int pg_release(struct svcdb *base) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    db->ahead_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     int rc = simple(db, "ROLLBACK TO SAVEPOINT request", NULL);
@@ -523,6 +546,40 @@ static int pg_answer_get(struct svcdb *base, const char *code, const char *msgid
     }
     PQclear(res);
     assert(!*found || strlen(infno_out) <= SVC_INFNO_BYTES_MAX);
+    return *found && answer->failed ? -1 : 0;
+}
+
+static void visit_row(const PGresult *res, int row, int at, int64_t id, struct svc_visit *v);
+
+static int pg_answer_gen_get(struct svcdb *base, const char *code, const char *msgid,
+                             char *infno_out, char *req_hash_out, struct json_buf *answer,
+                             int64_t *time_s, bool *found, int64_t *gen, int64_t lock_visit_id) {
+    struct pgdb *db = pgd(base);
+    char t[PGDB_INT_BYTES];
+    assert(lock_visit_id >= 0 && (lock_visit_id == 0 || db->in_tx));
+    const char *v[] = {code, msgid, i64(t, lock_visit_id)};
+    PGresult *res = exec(db, S_ANS_GEN_GET, 3, v);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQnfields(res) != 19 || PQgetisnull(res, 0, 4)) {
+        PQclear(res);
+        return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "kept answer: not one row"), -1;
+    }
+    *found = !PQgetisnull(res, 0, 0);
+    *gen = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    if (*found) {
+        col_text(res, 0, 0, infno_out, SVC_INFNO_BYTES_MAX + 1);
+        json_buf_reset(answer);
+        json_buf_raw(answer, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+        *time_s = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        col_text(res, 0, 3, req_hash_out, HASH_HEX_BYTES + 1);
+    }
+    if (lock_visit_id > 0) { /* kept for the visit_get that follows (see ahead_id) */
+        db->ahead_id = lock_visit_id;
+        db->ahead_found = !PQgetisnull(res, 0, 5);
+        if (db->ahead_found) visit_row(res, 0, 5, lock_visit_id, &db->ahead);
+    }
+    PQclear(res);
+    assert(*gen >= 0 && (!*found || strlen(infno_out) <= SVC_INFNO_BYTES_MAX));
     return *found && answer->failed ? -1 : 0;
 }
 
@@ -655,29 +712,39 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     assert(id > 0 && v != NULL && found != NULL);
     const char *p[] = {i64(t, id)};
     struct pgdb *db = pgd(base);
+    if (db->in_tx && db->ahead_id == id) { /* locked by the statement just before */
+        db->ahead_id = 0;
+        *found = db->ahead_found;
+        if (*found) *v = db->ahead;
+        return 0;
+    }
     PGresult *res = exec(db, db->in_tx ? S_VISIT_LOCK : S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
     *found = PQntuples(res) > 0;
-    if (*found) {
-        memset(v, 0, sizeof *v);
-        v->id = id;
-        v->kind = (enum visit_kind)col_i64(res, 0, 0);
-        v->status = (enum visit_status)col_i64(res, 0, 1);
-        col_text(res, 0, 2, v->fixmedins_code, sizeof v->fixmedins_code);
-        col_text(res, 0, 3, v->psn_no, sizeof v->psn_no);
-        v->insutype = (int32_t)col_i64(res, 0, 4);
-        col_text(res, 0, 5, v->med_type, sizeof v->med_type);
-        v->begntime = col_i64(res, 0, 6);
-        v->endtime = col_i64(res, 0, 7);
-        col_text(res, 0, 8, v->dise_codg, sizeof v->dise_codg);
-        col_text(res, 0, 9, v->spec_dise_codg, sizeof v->spec_dise_codg);
-        v->out_of_area = col_i64(res, 0, 10) != 0;
-        v->filed = col_i64(res, 0, 11) != 0;
-        col_text(res, 0, 12, v->ipt_otp_no, sizeof v->ipt_otp_no);
-        v->setl_id = col_i64(res, 0, 13);
-    }
+    if (*found) visit_row(res, 0, 0, id, v);
     PQclear(res);
     return 0;
+}
+
+/* A visit's VISIT_COLS from column at of a row. */
+static void visit_row(const PGresult *res, int row, int at, int64_t id, struct svc_visit *v) {
+    assert(id > 0 && at >= 0 && PQnfields(res) >= at + 14);
+    memset(v, 0, sizeof *v);
+    v->id = id;
+    v->kind = (enum visit_kind)col_i64(res, row, at + 0);
+    v->status = (enum visit_status)col_i64(res, row, at + 1);
+    col_text(res, row, at + 2, v->fixmedins_code, sizeof v->fixmedins_code);
+    col_text(res, row, at + 3, v->psn_no, sizeof v->psn_no);
+    v->insutype = (int32_t)col_i64(res, row, at + 4);
+    col_text(res, row, at + 5, v->med_type, sizeof v->med_type);
+    v->begntime = col_i64(res, row, at + 6);
+    v->endtime = col_i64(res, row, at + 7);
+    col_text(res, row, at + 8, v->dise_codg, sizeof v->dise_codg);
+    col_text(res, row, at + 9, v->spec_dise_codg, sizeof v->spec_dise_codg);
+    v->out_of_area = col_i64(res, row, at + 10) != 0;
+    v->filed = col_i64(res, row, at + 11) != 0;
+    col_text(res, row, at + 12, v->ipt_otp_no, sizeof v->ipt_otp_no);
+    v->setl_id = col_i64(res, row, at + 13);
 }
 
 /* ---- fee lines ---------------------------------------------------------------- */
@@ -947,6 +1014,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .credential_get = pg_credential_get,
     .audit_put = pg_audit_put,
     .answer_get = pg_answer_get,
+    .answer_gen_get = pg_answer_gen_get,
     .answer_put = pg_answer_put,
     .answer_prune = pg_answer_prune,
     .signin_put = pg_signin_put,

@@ -118,6 +118,18 @@ int svcdb_credential_get(struct svcdb *db, const char *paasid, struct svc_creden
  * used), its text is empty. req_hash_out has HASH_HEX_BYTES + 1 bytes. */
 int svcdb_answer_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
                      char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found);
+/* PostgreSQL: the same read with the registry's generation (*gen, the
+ * store's registry_gen) in one round trip, so that a replayable write
+ * checks its registry snapshot without a read of its own (service.c,
+ * registry_now); inside a transaction, lock_visit_id > 0 also locks that
+ * visit's row in the same statement, and a svcdb_visit_get of it as the
+ * very next call reads it from there (no statement). 0: none.
+ * svcdb_answer_gen_folded: the backend has it (SQLite reads the
+ * generation apart, one local indexed read, and has no row locks). */
+bool svcdb_answer_gen_folded(const struct svcdb *db);
+int svcdb_answer_gen_get(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
+                         char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found,
+                         int64_t *gen, int64_t lock_visit_id);
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                      const char *req_hash, const char *answer, size_t len, int64_t time_s);
 /* Turns at most rows_max answers given before before_s into stubs; *pruned. */
@@ -377,6 +389,13 @@ struct svc_call {
     int read_rc;                          /* a person read's result, audited before the answer */
     struct cred_entry *cred;              /* the request's credential (auth.c); NULL: auth off */
     char paasid[SERVICE_PAASID_BYTES_MAX + 1];
+    /* the registry snapshot is not confirmed current: the job's kept-answer
+     * read checks its generation (registry_now); moved: it was not, and
+     * the request runs again under a fresh one */
+    bool registry_unconfirmed, registry_moved;
+    /* a prepare step's visit (2204, 2301): the job's kept-answer read
+     * locks it on PostgreSQL (svcdb_answer_gen_get); 0: none */
+    int64_t visit_ahead_id;
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
     char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */

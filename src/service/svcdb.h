@@ -45,6 +45,12 @@ struct svcdb_ops {
                           bool *found);
     int (*answer_get)(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
                       char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found);
+    /* answer_get with the registry's generation read in the same round
+     * trip, and a visit locked ahead (svcdb_answer_gen_get); NULL where the
+     * backend reads the generation apart */
+    int (*answer_gen_get)(struct svcdb *db, const char *code, const char *msgid, char *infno_out,
+                          char *req_hash_out, struct json_buf *answer, int64_t *time_s, bool *found,
+                          int64_t *gen, int64_t lock_visit_id);
     int (*answer_put)(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                       const char *req_hash, const char *answer, size_t len, int64_t time_s);
     int (*answer_prune)(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);

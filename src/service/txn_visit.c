@@ -386,6 +386,7 @@ int txn_fee_prepare(struct svc_call *c) {
         fees_within_visit(c, &w->visit) != 0)
         return -1;
     if (fee_split(c) != 0) return -1;
+    c->visit_ahead_id = w->visit.id; /* txn_fee_upload's first read, locked with the answer's */
     struct jw j;
     jw_begin(&j, c->output);
     jw_arr(&j, "result");
