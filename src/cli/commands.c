@@ -184,14 +184,17 @@ static const struct cli_command commands[] = {
      " docs/REPORTS.md. arrears: the residents whose own premium of Y is posted as due\n"
      " and not paid (yibao pay-premium), with the totals; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
-    {"supervise", cmd_supervise, "fund supervision: the scans after settlement",
+    {"supervise", cmd_supervise, "fund supervision: the scans after settlement, rules' warns",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
      "                            [--catalog FILE] --out FINDINGS.jsonl\n"
      "(the year's settlements not revoked, their fee lines, the registry and the catalog\n"
      " (--catalog: the imported catalog file, for its gender and age restrictions) scanned\n"
      " for split admissions, overlapping stays, visits during a stay, restricted items,\n"
      " duplicate charges, non-medical goods, duplicate enrolments, over-quantity lines;\n"
-     " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n",
+     " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n"
+     "       yibao supervise warns --db PATH [--year Y] --out WARNS.jsonl\n"
+     "(the standing settlements rules flagged with warns, one JSON line a warn:\n"
+     " setl_id, year, msgid, psn_no, fixmedins_code, rule, line; docs/RULES.md)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"

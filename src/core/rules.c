@@ -144,12 +144,13 @@ static bool item_total(const struct bill *b, int32_t line, int64_t *cnt_scaled, 
     return true;
 }
 
-/* The line of the other item of an exclusive pair, after `line`, or -1. */
+/* The line of the other item of an exclusive pair before `line`, or -1:
+ * the pair is broken by the line that completes it. */
 static int32_t partner_line(const struct rule *r, const struct bill *b, int32_t line) {
     assert(r->type == RULE_EXCLUSIVE && r->item_count == 2);
     const char *code = b->lines[line].med_list_codg;
     const char *other = strcmp(r->pair[0], code) == 0 ? r->pair[1] : r->pair[0];
-    for (int32_t j = line + 1; j < b->line_count; j++)
+    for (int32_t j = 0; j < line; j++)
         if (strcmp(b->lines[j].med_list_codg, other) == 0) return j;
     return -1;
 }

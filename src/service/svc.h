@@ -532,6 +532,10 @@ struct svc_txn {
      * credential and audited (svc_audit) before it is answered */
     bool reads_person;
     enum svc_list list; /* a catalog transaction's list */
+    /* runs the engine for an answer that admits nothing (a fee upload's
+     * per-line split): the rules (docs/RULES.md) are not run; they run
+     * when the lines are settled, and in 3101/3102 */
+    bool rules_off;
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
