@@ -140,7 +140,7 @@ static void answer_one(struct jw *w, const struct rule_set *rs, const struct rul
     for (int k = 0; k < 2; k++) {
         int32_t line = k == 0 ? v->line : v->other_line;
         if (line < 0) continue;
-        char jrd_id[2 * CODE_BYTES_MAX + 8];
+        char jrd_id[2 * CODE_BYTES_MAX + 2 + 16];
         snprintf(jrd_id, sizeof jrd_id, "%s:%d", jr_id, k + 1);
         jw_obj(w, NULL);
         jw_str(w, "jrd_id", jrd_id);
