@@ -177,9 +177,13 @@ expect_field "$a" '.output.result[0].vola_bhvr_type' 3
 expect_field "$a" '.output.result[1].jr_id' R-QTY-DAY:B
 expect_field "$a" '.output.result[1].vola_cont' 'rule R-QTY-DAY: XA01 11.0 units a day, at most 10.0'
 expect_field "$a" '.output.result[1].vola_amt' 52.8
-# the age rule: P0001 is 59 in 2020, an adult: XB03 passes
-a=$(call P1 3101 "$(req31 P0001 41 "" "[$(order A XB03 1 800 800)]")"); expect_ok "$a"
-expect_field "$a" .output.vola_cnt 0
+# the age rule (60 and over) by the bill's end date: P0001, born 1960-06-15,
+# is 59 on 2020-06-14 and 60 on the 15th
+a=$(call P1 3101 "$(req31 P0001 41 "" "[$(order A XB03 1 800 800)]" | sed 's/"dscg_date":"2020-06-01 09:00:00"/"dscg_date":"2020-06-14 23:00:00"/')")
+expect_ok "$a"; expect_field "$a" .output.vola_cnt 1
+expect_field "$a" '.output.result[0].vola_cont' 'rule R-AGE-60: XB03 is for ages 60-150, the person is 59'
+a=$(call P1 3101 "$(req31 P0001 41 "" "[$(order A XB03 1 800 800)]" | sed 's/"dscg_date":"2020-06-01 09:00:00"/"dscg_date":"2020-06-15 08:00:00"/')")
+expect_ok "$a"; expect_field "$a" .output.vola_cnt 0
 
 # ---- bad 3101/3102 requests: the service's refusals ------------------------------
 a=$(call H0 3101 '{}'); expect_err "$a" "input.data: missing"

@@ -10,6 +10,18 @@
 #include "app/refusal.h"
 #include "core/money.h"
 
+/* "YYYY-MM-DD" into its numbers; false unless all digits where they belong
+ * (no sscanf: this runs once per settlement). */
+static bool birth_date_of(const char *t, int *y, int *m, int *d) {
+    assert(t != NULL && y != NULL && m != NULL && d != NULL);
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? t[i] != '-' : (t[i] < '0' || t[i] > '9')) return false;
+    *y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+    *m = (t[5] - '0') * 10 + (t[6] - '0');
+    *d = (t[8] - '0') * 10 + (t[9] - '0');
+    return *y > 0 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
+}
+
 void app_rule_subject(const struct store_person *person, const struct store_institution *inst,
                       const struct bill *bill, struct rule_subject *subject) {
     assert(person != NULL && bill != NULL && subject != NULL);
@@ -17,10 +29,8 @@ void app_rule_subject(const struct store_person *person, const struct store_inst
     subject->gender = strcmp(person->gender, "1") == 0   ? 1
                       : strcmp(person->gender, "2") == 0 ? 2
                                                          : 0;
-    if (sscanf(person->birth_date, "%4d-%2d-%2d", &subject->birth_year, &subject->birth_month,
-               &subject->birth_day) != 3 ||
-        subject->birth_month < 1 || subject->birth_month > 12 || subject->birth_day < 1 ||
-        subject->birth_day > 31)
+    if (!birth_date_of(person->birth_date, &subject->birth_year, &subject->birth_month,
+                       &subject->birth_day))
         subject->birth_year = 0;
     subject->level = inst != NULL ? inst->level : LEVEL_NONE;
     subject->bill = bill;
