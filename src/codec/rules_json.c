@@ -203,7 +203,6 @@ static int rules_loader(const struct json_value *root, void *target, char *err, 
     struct field_err e = {err, size};
     struct rule_set *rs = target;
     char format[32], path[32];
-    int status;
     rs->count = rs->item_count = 0;
     if (root == NULL || root->type != JSON_OBJECT)
         return field_fail(&e, "", "(document)", "must be a JSON object");
@@ -211,7 +210,6 @@ static int rules_loader(const struct json_value *root, void *target, char *err, 
     if (strcmp(format, "yibao-rules/1") != 0)
         return field_fail(&e, "", "format", "must be \"yibao-rules/1\"");
     const struct json_value *rules = json_get(root, "rules");
-    (void)status;
     if (rules == NULL) return field_fail(&e, "", "rules", "missing");
     if (rules->type != JSON_ARRAY) return field_fail(&e, "", "rules", "must be an array");
     int32_t i = 0;
