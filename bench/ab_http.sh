@@ -16,7 +16,9 @@
 # `yibao serve` options for one side, e.g. NEW_OPTS="--threads 3" with the
 # same binary twice to compare a setting), PG_URI (a PostgreSQL URI, e.g.
 # from scripts/pg.sh start: each run then gets a fresh database there
-# instead of a SQLite file).
+# instead of a SQLite file), OLD_RULES / NEW_RULES (a yibao-rules/1 file
+# imported for one side: the cost of rules inside settlement with the same
+# binary twice, docs/RULES.md; e.g. NEW_RULES=bench/rules-bench.json).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: bench/ab_http.sh OLD_YIBAO NEW_YIBAO" >&2; exit 2; }
 cd "$(dirname "$0")/.."
@@ -39,14 +41,15 @@ fresh_db() { # prints a fresh database target: a SQLite file, or database $seria
     psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_ab_$serial" -c "CREATE DATABASE yibao_ab_$serial" >/dev/null
     echo "${PG_URI%/*}/yibao_ab_$serial"
 }
-run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to runs
-    local y=$1 opts=$3 db url="" line paasid token
+run() { # YIBAO LABEL OPTS [RULES]: one run on a fresh database; appends "LABEL RATE" to runs
+    local y=$1 opts=$3 rules=${4:-} db url="" line paasid token
     serial=$((serial + 1))
     db=$(fresh_db)
     "$y" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
     "$y" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
     "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
     "$y" import --db "$db" persons "$work/city/persons.csv" >/dev/null
+    if [ -n "$rules" ]; then "$y" import --db "$db" rules "$rules" >/dev/null; fi
     eval "$("$y" credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
     "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 $opts >"$work/serve.log" 2>&1 &
     pid=$!
@@ -61,7 +64,10 @@ run() { # YIBAO LABEL OPTS: one run on a fresh database; appends "LABEL RATE" to
     echo "$2 $(echo "$line" | sed -n 's/.* requests\/s \([0-9]*\).*/\1/p')" >>"$work/reqs"
     echo "$2 $(echo "$line" | sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p')" >>"$work/p99"
 }
-for _ in $(seq "$runs"); do run "$1" old "${OLD_OPTS:-}"; run "$2" new "${NEW_OPTS:-}"; done
+for _ in $(seq "$runs"); do
+    run "$1" old "${OLD_OPTS:-}" "${OLD_RULES:-}"
+    run "$2" new "${NEW_OPTS:-}" "${NEW_RULES:-}"
+done
 median() { grep "^$1 " "$work/${2:-runs}" | cut -d' ' -f2 | sort -g | sed -n "$(((runs + 1) / 2))p"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 old=$(median old); new=$(median new)

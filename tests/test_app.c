@@ -74,8 +74,8 @@ static int fake_state(void *ctx, const char *psn_no, int32_t year, struct year_s
     return 0;
 }
 
-static const struct app_registry registry = {NULL, fake_institution, fake_policy, fake_fallback,
-                                             fake_catalog};
+static const struct app_registry registry = {NULL,          fake_institution, fake_policy,
+                                             fake_fallback, fake_catalog,     NULL};
 static const struct app_person_reader reader = {NULL, fake_person, fake_state, NULL};
 
 static void institution(int i, const char *code, enum designation status, datetime_s until) {

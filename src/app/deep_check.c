@@ -515,6 +515,9 @@ static int replay_import(struct deep *d, const struct journal_rec *rec, size_t s
         return load_institutions(d, rec, bytes, len);
     if (strncmp(rec->body, "what=payment ", 13) == 0)
         return check_agreement(d, rec, (const char *)bytes, len);
+    /* rules decide which bills are admitted, never an amount (RULES.md):
+     * a standing settlement is settled again without them */
+    if (strncmp(rec->body, "what=rules ", 11) == 0) return 0;
     /* the enrolment registry (issue 16) settles nothing yet: its kept
      * files are hashed by check, not replayed */
     static const char *const enrol[] = {"what=employers ", "what=episodes ", "what=wages ",
@@ -653,7 +656,7 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
         return mismatch(d, "journal seq %" PRId64 ": its bill is missing", rec->seq);
     if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) != 0)
         return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
-    struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
+    struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog, NULL};
     struct app_person_reader reader = {d, deep_person, deep_state, deep_holders};
     struct app_settle_request req = {rec->psn_no, &bill, 0};
     struct app_settle_answer ans;
@@ -872,7 +875,8 @@ static int whatif_settle(struct deep *d, const struct journal_rec *rec,
         if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) !=
             0)
             return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
-        struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog};
+        struct app_registry reg = {d,   deep_institution, deep_policy, deep_fallback, deep_catalog,
+                                   NULL};
         struct app_person_reader reader = {d, deep_person, deep_state, deep_holders};
         struct app_settle_request req = {rec->psn_no, &bill, 0};
         if (app_settle(&reg, &reader, &req, &ans, NULL, NULL, d->err) != 0) return -1;

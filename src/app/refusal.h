@@ -12,13 +12,14 @@
 #include "core/settle.h"
 
 /* X(code, field named, meaning: what is wrong with the field's value) */
-#define APP_REFUSALS(X)                                                                 \
-    X(E_UNKNOWN_PERSON, "psn_no", "is no insured person")                               \
-    X(E_NOT_INSURED, "psn_no", "is a person whose insurance is suspended or has ended") \
-    X(E_NOT_SETTLED, "setl_id", "is no successful settlement")                          \
-    X(E_REVOKED, "setl_id", "was revoked already")                                      \
-    X(E_MSGID_REUSED, "msgid", "was used before for a different request")               \
-    X(E_VISIT_CLOSED, "mdtrt_id", "is a visit no longer open: settled or cancelled meanwhile")
+#define APP_REFUSALS(X)                                                                        \
+    X(E_UNKNOWN_PERSON, "psn_no", "is no insured person")                                      \
+    X(E_NOT_INSURED, "psn_no", "is a person whose insurance is suspended or has ended")        \
+    X(E_NOT_SETTLED, "setl_id", "is no successful settlement")                                 \
+    X(E_REVOKED, "setl_id", "was revoked already")                                             \
+    X(E_MSGID_REUSED, "msgid", "was used before for a different request")                      \
+    X(E_VISIT_CLOSED, "mdtrt_id", "is a visit no longer open: settled or cancelled meanwhile") \
+    X(E_RULE, "med_list_codg", "breaks a deny rule of the rule file (docs/RULES.md)")
 
 enum app_refusal_code {
 #define APP_REFUSAL_ENUM(code, field, meaning) APP_##code,

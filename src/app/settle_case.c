@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/rules_case.h"
+
 bool app_designated(const struct store_institution *inst, bool date_known, datetime_s at) {
     assert(inst != NULL);
     assert(inst->status == DESIGNATION_ACTIVE || inst->status == DESIGNATION_SUSPENDED ||
@@ -188,6 +190,8 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
     assert(exact); /* the engine settles only under the bill's own policy */
     settled(policy, &res, &out->stl);
     holder_parts(&holders, &res, &out->stl);
+    /* rules decide only whether the settled bill is admitted (RULES.md) */
+    if (reg->rules != NULL) app_rules_settle(reg->rules(reg->ctx), reg, req->bill, out);
     return 0;
 }
 
@@ -250,10 +254,19 @@ static const struct catalog *registry_catalog_of(const void *ctx) {
     return registry_catalog(ctx);
 }
 
+static const struct rule_set *registry_rules_of(const void *ctx) {
+    assert(ctx != NULL);
+    return registry_rules(ctx);
+}
+
 struct app_registry app_registry_of(const struct registry *reg) {
     assert(reg != NULL);
-    return (struct app_registry){reg, registry_institution_of, registry_policy_of,
-                                 registry_fallback_of, registry_catalog_of};
+    return (struct app_registry){reg,
+                                 registry_institution_of,
+                                 registry_policy_of,
+                                 registry_fallback_of,
+                                 registry_catalog_of,
+                                 registry_rules_of};
 }
 
 static int store_person_of(void *ctx, const char *psn_no, struct store_person *out, bool *found,

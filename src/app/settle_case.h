@@ -34,6 +34,9 @@ struct app_registry {
      * no exact policy applies (E_POLICY_YEAR, E_SCHEME); NULL: none. */
     const struct policy *(*policy_fallback)(const void *ctx, const char *region, int32_t insutype);
     const struct catalog *(*catalog)(const void *ctx);
+    /* The rules to run inside settlement (docs/RULES.md), or NULL: none.
+     * The callback itself may be NULL (files, vectors, the deep check). */
+    const struct rule_set *(*rules)(const void *ctx);
 };
 
 /* One of a person's bindings to a holder of a personal account (FUNDS.md

@@ -1,6 +1,6 @@
 /* cmd_import.c: `yibao import --db PATH KIND FILE...` loads the registry
  * (KIND persons|institutions|policy|catalog; the enrolment files; payment
- * agreements; premiums: the collection file of residents' premiums paid,
+ * agreements; rules, docs/RULES.md; premiums: the collection file of residents' premiums paid,
  * its rows journaled as payments, app/premium.h). Each file is one transaction
  * and one journal record; a bad row rolls its file back, is reported as
  * "FILE:LINE: field: what" and exits 2. Files before it stay imported.

@@ -7,7 +7,12 @@
  *     the scans after settlement (app/scan.h; docs/SUPERVISION.md): each
  *     finding one JSON line in the shape of the generator's labels
  *     (docs/DATA_FORMATS.md#dirlabelsjsonl) plus rule, score, evidence;
- *     the duplicate enrolments from `yibao report duplicates`. Reads only. */
+ *     the duplicate enrolments from `yibao report duplicates`. Reads only.
+ *
+ *   yibao supervise warns --db D [--year Y] --out WARNS.jsonl
+ *     the standing settlements that rules flagged with warns (docs/RULES.md),
+ *     one JSON line a warn: setl_id, year, msgid, psn_no, fixmedins_code,
+ *     rule, line. Reads only. */
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +21,7 @@
 #include <string.h>
 
 #include "app/dup_report.h"
+#include "app/rule_warns.h"
 #include "app/scan.h"
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -334,6 +340,63 @@ static int supervise_scan(int argc, char **argv) {
     return rc != 0 ? rc : (fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0);
 }
 
+/* ---- warns: the settlements rules flagged (docs/RULES.md) ------------------------- */
+static int write_warn(void *ctx, const struct app_rule_warn *rw) {
+    struct writer *w = ctx;
+    struct json_buf *b = &w->buf;
+    json_buf_reset(b);
+    RAW(b, "{\"setl_id\":");
+    json_buf_int(b, rw->setl_id);
+    json_int_key(b, "year", rw->year);
+    RAW(b, ",\"msgid\":");
+    json_buf_str(b, rw->msgid);
+    RAW(b, ",\"psn_no\":");
+    json_buf_str(b, rw->psn_no);
+    RAW(b, ",\"fixmedins_code\":");
+    json_buf_str(b, rw->fixmedins_code);
+    RAW(b, ",\"rule\":");
+    json_buf_str(b, rw->rule);
+    json_int_key(b, "line", rw->line);
+    RAW(b, "}\n");
+    w->dups++; /* warns written */
+    return write_buf(w);
+}
+
+static int supervise_warns(int argc, char **argv) {
+    const char *db = NULL, *year_text = NULL, *out_path = NULL;
+    bool bad = false;
+    for (int i = 2; i < argc && !bad; i++)
+        if (!cli_option(argc, argv, &i, "--db", &db, &bad) &&
+            !cli_option(argc, argv, &i, "--year", &year_text, &bad) &&
+            !cli_option(argc, argv, &i, "--out", &out_path, &bad))
+            return bad_option("option", argv[i], "unknown (warns takes --db, --year, --out)");
+    if (bad || db == NULL || out_path == NULL)
+        return bad_option("--db/--out", "", "warns needs --db and --out");
+    char *end = NULL;
+    long year = year_text != NULL ? strtol(year_text, &end, 10) : 0;
+    if (year_text != NULL && (*end != '\0' || year < SCAN_YEAR_MIN || year > SCAN_YEAR_MAX))
+        return bad_option("--year", year_text, "not a year");
+    struct store *store = NULL;
+    struct store_err err = {{0}};
+    if (store_open_as(db, STORE_MODE_READ_ONLY, &store, &err) != 0)
+        return bad_option("--db", db, err.msg);
+    FILE *out = fopen(out_path, "w");
+    if (out == NULL) return store_close(store), bad_option("--out", out_path, strerror(errno));
+    struct writer w = {out, {0}, 0};
+    int64_t settlements = 0;
+    json_buf_init(&w.buf);
+    int rc = app_rule_warns(store, (int32_t)year, write_warn, &w, &settlements, &err);
+    json_buf_free(&w.buf);
+    if (fclose(out) != 0 && rc == 0) rc = -1;
+    store_close(store);
+    if (rc != 0)
+        return fprintf(stderr, "yibao supervise warns: %s\n",
+                       err.msg[0] ? err.msg : "write failed"),
+               EXIT_BAD_INPUT;
+    printf("warns: %" PRId64 " settlements flagged, %" PRId64 " warns\n", settlements, w.dups);
+    return fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0;
+}
+
 /* ---- the subcommands ------------------------------------------------------------ */
 struct supervise_sub {
     const char *name;
@@ -342,6 +405,7 @@ struct supervise_sub {
 
 static const struct supervise_sub subs[] = {
     {"scan", supervise_scan},
+    {"warns", supervise_warns},
 };
 
 int cmd_supervise(int argc, char **argv) {
@@ -351,7 +415,7 @@ int cmd_supervise(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0) return subs[i].run(argc, argv);
-    fprintf(stderr, "yibao supervise: unknown subcommand '%s' (scan)\n", argv[1]);
+    fprintf(stderr, "yibao supervise: unknown subcommand '%s' (scan, warns)\n", argv[1]);
     cli_usage("supervise", stderr);
     return EXIT_BAD_INPUT;
 }

@@ -55,14 +55,15 @@ static const struct cli_command commands[] = {
     {"init", cmd_init, "create an empty store (a SQLite file or a postgresql:// URI)",
      "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
     {"import", cmd_import,
-     "load persons, institutions, policies, catalog, enrolment records, payment agreements"
-     " into a store",
+     "load persons, institutions, policies, catalog, enrolment records, payment agreements,"
+     " rules into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH premiums FILE...\n"
+     "       yibao import --db PATH rules FILE [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
@@ -70,7 +71,9 @@ static const struct cli_command commands[] = {
      " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
      " holds a region's payment agreements for a year: docs/PAYMENT.md; a premiums file,\n"
      " psn_no,year,amount,paid_date, residents' own premiums paid in cash, each row as\n"
-     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md)\n",
+     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md; a rules\n"
+     " file, yibao-rules/1, the rules settlement and 3101/3102 run, the last one imported\n"
+     " in force: docs/RULES.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",
@@ -195,14 +198,17 @@ static const struct cli_command commands[] = {
      " docs/REPORTS.md. arrears: the residents whose own premium of Y is posted as due\n"
      " and not paid (yibao pay-premium), with the totals; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
-    {"supervise", cmd_supervise, "fund supervision: the scans after settlement",
+    {"supervise", cmd_supervise, "fund supervision: the scans after settlement, rules' warns",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
      "                            [--catalog FILE] --out FINDINGS.jsonl\n"
      "(the year's settlements not revoked, their fee lines, the registry and the catalog\n"
      " (--catalog: the imported catalog file, for its gender and age restrictions) scanned\n"
      " for split admissions, overlapping stays, visits during a stay, restricted items,\n"
      " duplicate charges, non-medical goods, duplicate enrolments, over-quantity lines;\n"
-     " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n",
+     " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n"
+     "       yibao supervise warns --db PATH [--year Y] --out WARNS.jsonl\n"
+     "(the standing settlements rules flagged with warns, one JSON line a warn:\n"
+     " setl_id, year, msgid, psn_no, fixmedins_code, rule, line; docs/RULES.md)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y [--policy NEW.json ...] [--payment NEW.json ...]\n"

@@ -116,8 +116,8 @@ static const struct catalog *world_catalog_of(const void *ctx) {
 
 struct app_registry world_registry(const struct world *w) {
     assert(w != NULL);
-    return (struct app_registry){w, world_institution_of, world_policy_of, world_fallback_of,
-                                 world_catalog_of};
+    return (struct app_registry){
+        w, world_institution_of, world_policy_of, world_fallback_of, world_catalog_of, NULL};
 }
 
 static int world_person_of(void *ctx, const char *psn_no, struct store_person *out, bool *found,

@@ -49,6 +49,16 @@ int catalog_restrict_load_file(const char *path, catalog_restrict_cb cb, void *c
 int catalog_restrict_from_json(const struct json_value *root, catalog_restrict_cb cb, void *ctx,
                                char *err, size_t err_size);
 
+/* A rule file (yibao-rules/1, docs/RULES.md) into out (rules_init()ed;
+ * emptied on error): 0, or -1 with err naming the rule and key
+ * ("rules[2].max_units: must be a number > 0 ..."). */
+struct rule_set;
+int rules_from_json(const struct json_value *root, struct rule_set *out, char *err,
+                    size_t err_size);
+int rules_load_file(const char *path, struct rule_set *out, char *err, size_t err_size);
+/* The same from a kept file's bytes (the store's last rules import). */
+int rules_from_text(const char *text, size_t len, struct rule_set *out, char *err, size_t err_size);
+
 /* A region's payment agreements for a year (yibao-payment/1,
  * docs/PAYMENT.md; core/agreement.h). out is large: allocate it. */
 struct agreement;

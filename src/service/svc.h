@@ -577,6 +577,10 @@ struct svc_txn {
      * credential and audited (svc_audit) before it is answered */
     bool reads_person;
     enum svc_list list; /* a catalog transaction's list */
+    /* runs the engine for an answer that admits nothing (a fee upload's
+     * per-line split): the rules (docs/RULES.md) are not run; they run
+     * when the lines are settled, and in 3101/3102 */
+    bool rules_off;
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -601,6 +605,7 @@ int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
 int txn_settle(struct svc_call *c);          /* 2207, 2304 */
 int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
 int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
+int txn_rules(struct svc_call *c);           /* 3101, 3102 (txn_rules.c) */
 struct svc_catalog_text;
 void svc_catalog_text_free(struct svc_catalog_text *t); /* NULL: nothing */
 int txn_catalog_file(struct svc_call *c);               /* 1301, 1305, 1306, 1307 */

@@ -94,6 +94,7 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
     assert(c != NULL && bill != NULL && ans != NULL);
     assert(c->reg != NULL);
     struct app_registry reg = app_registry_of(c->reg);
+    if (c->txn->rules_off) reg.rules = NULL;
     struct app_person_reader reader = app_store_reader(c->svc->store);
     /* no bindings imported by the request's registry generation: Step 7b
      * has no holders, and their read (one statement) is skipped */

@@ -47,7 +47,7 @@ struct seq_info {
 /* The registry kinds an import record names (body what=), and their tables. */
 static const char *const REGISTRY_KINDS[] = {"persons",   "institutions", "policy", "catalog",
                                              "employers", "episodes",     "wages",  "bindings",
-                                             "payment",   "signings"};
+                                             "payment",   "signings",     "rules"};
 #define REGISTRY_KIND_COUNT (sizeof REGISTRY_KINDS / sizeof REGISTRY_KINDS[0])
 
 struct state_node {

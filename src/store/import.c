@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "codec/codec.h"
+#include "core/rules.h"
 #include "store/csv.h"
 #include "store/enrol_rows.h"
 #include "store/person_edit.h"
@@ -534,9 +535,26 @@ static int import_catalog(struct importer *im) {
     return rc;
 }
 
+/* A rule file (yibao-rules/1): validated whole; it has no table of its
+ * own, the record keeps the file (record_data) and the registry reads the
+ * last one (registry.c). */
+static int import_rules(struct importer *im) {
+    struct rule_set rs;
+    char msg[CODEC_ERR_BYTES];
+    assert(im->rows == 0);
+    if (rules_init(&rs) != 0) return store_errf(im->err, "%s: out of memory", im->base), -1;
+    int rc = rules_load_file(im->path, &rs, msg, sizeof msg);
+    if (rc != 0) store_errf(im->err, "%s", msg);
+    im->rows = rs.count;
+    assert(rc != 0 || (rs.count >= 0 && rs.count <= RULES_MAX));
+    rules_free(&rs);
+    return rc;
+}
+
 static int import_body(struct importer *im, const char *kind) {
     assert(im != NULL && im->path != NULL && kind != NULL);
     if (strcmp(kind, "policy") == 0) return import_policy(im);
+    if (strcmp(kind, "rules") == 0) return import_rules(im);
     if (strcmp(kind, "catalog") == 0) return import_catalog(im);
     if (strcmp(kind, "payment") == 0)
         return agreement_import(im->store, im->path, im->base, im->note, &im->rows, im->err);
@@ -579,7 +597,8 @@ int store_import_as(struct store *store, const char *kind, const char *path,
         return store_errf(err, "--operator %s", store_note_problem(note->operator_name)), -1;
     if (note != NULL && store_note_problem(note->reason) != NULL)
         return store_errf(err, "--reason %s", store_note_problem(note->reason)), -1;
-    static const char *const kinds[] = {"persons", "institutions", "policy", "catalog", "payment"};
+    static const char *const kinds[] = {"persons", "institutions", "policy",
+                                        "catalog", "payment",      "rules"};
     bool known = enrol_kind_of(kind) >= 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         known |= strcmp(kind, kinds[i]) == 0;

@@ -16,6 +16,7 @@
 
 #include "codec/codec.h"
 #include "core/hash.h"
+#include "core/rules.h"
 #include "json/json.h"
 #include "store/store.h"
 
@@ -30,6 +31,9 @@ struct registry {
     struct policy *policies; /* POLICIES_MAX entries */
     size_t policy_count;
     struct catalog catalog;
+    /* the last rules import's file (RULES.md); rules.count 0: none, and
+     * settlement runs no rules at all */
+    struct rule_set rules;
 };
 
 /* ---- institutions ------------------------------------------------------ */
@@ -209,7 +213,44 @@ void registry_free(struct registry *r) {
     free(r->inst_slots);
     free(r->policies);
     catalog_free(&r->catalog);
+    rules_free(&r->rules);
     free(r);
+}
+
+struct rules_read {
+    struct registry *r;
+    struct store_err *err;
+    int rc;
+};
+
+static int rules_data(void *ctx, const struct journal_data *d) {
+    struct rules_read *rr = ctx;
+    char msg[CODEC_ERR_BYTES];
+    assert(rr != NULL && d != NULL);
+    rr->rc = rules_from_text((const char *)d->bytes, d->len, &rr->r->rules, msg, sizeof msg);
+    if (rr->rc != 0) store_errf(rr->err, "rules of import seq %lld: %s", (long long)d->seq, msg);
+    return rr->rc;
+}
+
+/* The rules of the last rules import, from the file its record keeps. A
+ * store without one has none (the set stays empty, nothing allocated). */
+static int load_rules(struct registry *r, const struct store_backend *ops, struct store_conn *conn,
+                      struct store_err *err) {
+    int64_t seq = 0;
+    assert(r != NULL && ops != NULL && r->rules.rules == NULL);
+    if (ops->last_import(conn, "rules", &seq, err) != 0) return -1;
+    if (seq == 0) return 0;
+    if (rules_init(&r->rules) != 0) return store_errf(err, "rules: out of memory"), -1;
+    struct rules_read rr = {r, err, 1};
+    if (ops->data_scan(conn, seq, seq, rules_data, &rr, err) == -1) return -1;
+    if (rr.rc == 1)
+        return store_errf(err, "rules: import seq %lld keeps no file", (long long)seq), -1;
+    return rr.rc == 0 ? 0 : -1;
+}
+
+const struct rule_set *registry_rules(const struct registry *r) {
+    assert(r != NULL && r->gen >= 0);
+    return r->rules.count > 0 ? &r->rules : NULL;
 }
 
 static int catalog_collect(void *ctx, const struct catalog_item *item) {
@@ -226,6 +267,7 @@ int registry_load(const struct store_backend *ops, struct store_conn *conn, stru
     catalog_init(&r->catalog);
     int rc = ops->registry_gen(conn, &r->gen, err);
     if (rc == 0) rc = load_bindings_any(r, ops, conn, err);
+    if (rc == 0) rc = load_rules(r, ops, conn, err);
     if (rc == 0) rc = ops->institutions_scan(conn, inst_collect, r, err);
     if (rc != 0 && rc != -1) store_errf(err, "institutions: too many or out of memory");
     if (rc == 0 && inst_index(r) != 0) {

@@ -460,6 +460,9 @@ const struct policy *registry_policy_fallback(const struct registry *r, const ch
 /* Every policy held (1307 lists their diseases). */
 const struct policy *registry_policies(const struct registry *r, size_t *count);
 const struct catalog *registry_catalog(const struct registry *r);
+/* The rules of the last rules import (docs/RULES.md), or NULL: none. */
+struct rule_set;
+const struct rule_set *registry_rules(const struct registry *r);
 int64_t registry_gen(const struct registry *r);
 /* Whether a bindings file was imported by the snapshot's generation: when
  * not, no settlement has holders to read (family sharing unused). */

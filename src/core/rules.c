@@ -1,0 +1,229 @@
+/* rules.c: evaluation of a bill against the rule file's rules (rules.h).
+ *
+ * Pure: a rule set, the person's gender and birth date, the institution's
+ * level and the bill in; violations out. Each line's code is looked up in
+ * the rules' item index (sorted, binary search), so a bill costs
+ * lines x log(items) whatever the number of rules. */
+#include "core/rules.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/detect.h"
+
+#define DAY_S 86400
+
+static const char *const type_names[RULE_TYPE_COUNT] = {
+    NULL, "gender", "age", "level", "setting", "units_day", "units_bill", "indication", "exclusive",
+};
+
+const char *rule_type_name(enum rule_type type) {
+    assert(type > 0 && type < RULE_TYPE_COUNT);
+    return type_names[type];
+}
+
+enum rule_type rule_type_parse(const char *name) {
+    assert(name != NULL);
+    for (int t = 1; t < RULE_TYPE_COUNT; t++)
+        if (strcmp(type_names[t], name) == 0) return (enum rule_type)t;
+    return 0;
+}
+
+uint32_t rule_setting_of(enum med_type med_type) {
+    assert(med_type == MED_TYPE_INVALID || med_type > 0);
+    switch (med_type) {
+    case MED_TYPE_GENERAL_OUTPATIENT:
+    case MED_TYPE_SPECIAL_OUTPATIENT: return RULE_SETTING_OUTPATIENT;
+    case MED_TYPE_INPATIENT: return RULE_SETTING_INPATIENT;
+    case MED_TYPE_PHARMACY: return RULE_SETTING_PHARMACY;
+    default: return 0;
+    }
+}
+
+int rules_init(struct rule_set *rs) {
+    assert(rs != NULL);
+    memset(rs, 0, sizeof *rs);
+    rs->rules = calloc(RULES_MAX, sizeof *rs->rules);
+    rs->items = calloc(RULE_ITEMS_MAX, sizeof *rs->items);
+    if (rs->rules == NULL || rs->items == NULL) {
+        rules_free(rs);
+        return -1;
+    }
+    return 0;
+}
+
+void rules_free(struct rule_set *rs) {
+    if (rs == NULL) return;
+    free(rs->rules);
+    free(rs->items);
+    memset(rs, 0, sizeof *rs);
+}
+
+int rules_add_item(struct rule_set *rs, int32_t r, const char *code) {
+    assert(rs != NULL && r >= 0 && r < rs->count && code != NULL);
+    if (rs->item_count >= RULE_ITEMS_MAX || strlen(code) > CODE_BYTES_MAX) return -1;
+    struct rule_item *it = &rs->items[rs->item_count++];
+    memcpy(it->code, code, strlen(code) + 1);
+    it->rule = r;
+    return 0;
+}
+
+static int item_cmp(const void *a, const void *b) {
+    const struct rule_item *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c != 0 ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* Heap sort of the index (the core calls no library sort: t_core_purity). */
+static void sift_down(struct rule_item *a, int32_t root, int32_t n) {
+    assert(a != NULL && root >= 0 && n >= 0);
+    for (int32_t child = 2 * root + 1; child < n; root = child, child = 2 * root + 1) {
+        if (child + 1 < n && item_cmp(&a[child], &a[child + 1]) < 0) child++;
+        if (item_cmp(&a[root], &a[child]) >= 0) return;
+        struct rule_item t = a[root];
+        a[root] = a[child];
+        a[child] = t;
+    }
+}
+
+static void items_sort(struct rule_item *a, int32_t n) {
+    assert(a != NULL && n >= 0);
+    for (int32_t i = n / 2 - 1; i >= 0; i--) sift_down(a, i, n);
+    for (int32_t end = n - 1; end > 0; end--) {
+        struct rule_item t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        sift_down(a, 0, end);
+    }
+}
+
+int32_t rules_index(struct rule_set *rs) {
+    assert(rs != NULL && rs->item_count >= 0 && rs->item_count <= RULE_ITEMS_MAX);
+    items_sort(rs->items, rs->item_count);
+    for (int32_t i = 1; i < rs->item_count; i++)
+        if (item_cmp(&rs->items[i - 1], &rs->items[i]) == 0) return i + 1;
+    return 0;
+}
+
+/* The first index entry of code, or -1. */
+static int32_t first_of(const struct rule_set *rs, const char *code) {
+    assert(rs != NULL && code != NULL);
+    int32_t lo = 0, hi = rs->item_count;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rs->items[mid].code, code) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < rs->item_count && strcmp(rs->items[lo].code, code) == 0 ? lo : -1;
+}
+
+/* The bill's days for units per day: whole days from its begin date to
+ * its end date, at least 1 (an outpatient bill is one day). */
+static int64_t bill_days(const struct bill *b) {
+    assert(b != NULL);
+    if (!b->dates_ok || b->endtime < b->begntime) return 1;
+    int64_t d = b->endtime / DAY_S - b->begntime / DAY_S;
+    return d < 1 ? 1 : d;
+}
+
+/* Units and amount of code over the bill's lines; whether line is the
+ * first line of code (the item's violation is reported there, once). */
+static bool item_total(const struct bill *b, int32_t line, int64_t *cnt_scaled, int64_t *fen) {
+    assert(b != NULL && line >= 0 && line < b->line_count);
+    const char *code = b->lines[line].med_list_codg;
+    *cnt_scaled = *fen = 0;
+    for (int32_t j = 0; j < b->line_count; j++) {
+        const struct bill_line *l = &b->lines[j];
+        if (strcmp(l->med_list_codg, code) != 0) continue;
+        if (j < line) return false;
+        if (!l->numbers_ok) continue;
+        *cnt_scaled += l->cnt_scaled;
+        *fen += l->amount_fen;
+    }
+    return true;
+}
+
+/* The line of the other item of an exclusive pair before `line`, or -1:
+ * the pair is broken by the line that completes it. */
+static int32_t partner_line(const struct rule *r, const struct bill *b, int32_t line) {
+    assert(r->type == RULE_EXCLUSIVE && r->item_count == 2);
+    const char *code = b->lines[line].med_list_codg;
+    const char *other = strcmp(r->pair[0], code) == 0 ? r->pair[1] : r->pair[0];
+    for (int32_t j = 0; j < line; j++)
+        if (strcmp(b->lines[j].med_list_codg, other) == 0) return j;
+    return -1;
+}
+
+static bool diagnosis_indicated(const struct rule *r, const struct bill *b) {
+    assert(r->type == RULE_INDICATION && r->diagnosis_count > 0);
+    for (int32_t k = 0; k < r->diagnosis_count; k++) {
+        size_t n = strlen(r->diagnoses[k]);
+        if (strncmp(b->dise_codg, r->diagnoses[k], n) == 0) return true;
+        if (b->spec_dise_codg[0] != '\0' && strncmp(b->spec_dise_codg, r->diagnoses[k], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether line breaks rule r; v gets the figure and amount. */
+static bool breaks(const struct rule *r, const struct rule_subject *s, int32_t line,
+                   struct rule_violation *v) {
+    const struct bill *b = s->bill;
+    const struct bill_line *l = &b->lines[line];
+    int64_t cnt = 0, fen = l->numbers_ok ? l->amount_fen : 0;
+    v->amount_fen = fen;
+    v->other_line = -1;
+    switch (r->type) {
+    case RULE_GENDER: return v->value = s->gender, s->gender != 0 && s->gender != r->gender;
+    case RULE_AGE: {
+        if (s->birth_year <= 0 || !b->dates_ok) return false;
+        struct det_person p = {"", s->gender, s->birth_year, s->birth_month, s->birth_day};
+        int age = det_age_at(&p, b->endtime);
+        return v->value = age, age < r->age_min || age > r->age_max;
+    }
+    case RULE_LEVEL: return v->value = s->level, (r->levels & (1u << s->level)) == 0;
+    case RULE_SETTING: {
+        uint32_t bit = rule_setting_of(b->med_type);
+        return v->value = bit, bit != 0 && (r->settings & bit) == 0;
+    }
+    case RULE_UNITS_DAY:
+    case RULE_UNITS_BILL:
+        if (!item_total(b, line, &cnt, &fen)) return false;
+        if (r->type == RULE_UNITS_DAY) cnt /= bill_days(b);
+        v->amount_fen = fen;
+        return v->value = cnt, cnt > r->max_cnt_scaled;
+    case RULE_INDICATION: return v->value = 0, !diagnosis_indicated(r, b);
+    case RULE_EXCLUSIVE:
+        v->value = 0;
+        v->other_line = partner_line(r, b, line);
+        return v->other_line >= 0;
+    default: assert(!"unknown rule type"); return false;
+    }
+}
+
+int32_t rules_eval(const struct rule_set *rs, const struct rule_subject *s,
+                   struct rule_violation *out, int32_t max, int32_t *first_deny) {
+    assert(rs != NULL && s != NULL && s->bill != NULL && first_deny != NULL && max >= 0);
+    const struct bill *b = s->bill;
+    int32_t n = 0;
+    *first_deny = -1;
+    for (int32_t i = 0; i < b->line_count; i++) {
+        int32_t k = first_of(rs, b->lines[i].med_list_codg);
+        for (; k >= 0 && k < rs->item_count &&
+               strcmp(rs->items[k].code, b->lines[i].med_list_codg) == 0;
+             k++) {
+            const struct rule *r = &rs->rules[rs->items[k].rule];
+            struct rule_violation v = {rs->items[k].rule, i, -1, 0, 0};
+            if (!breaks(r, s, i, &v)) continue;
+            bool deny = *first_deny < 0 && r->severity == RULE_DENY;
+            /* out full: the first deny still takes the last place */
+            int32_t at = n < max ? n : deny && max > 0 ? max - 1 : -1;
+            if (at >= 0) out[at] = v;
+            if (at >= 0 && deny) *first_deny = at;
+            n++;
+        }
+    }
+    assert(*first_deny < max && (*first_deny < 0 || *first_deny < n));
+    return n;
+}

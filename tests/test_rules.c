@@ -1,0 +1,244 @@
+/* test_rules.c: cmocka tests of src/core/rules.c, the evaluation of a bill
+ * against a rule file (docs/RULES.md), and of its codec
+ * (src/codec/rules_json.c): each rule type on both sides of its limit
+ * (gender, the age on the bill's end date the day before and on the
+ * birthday, levels, care settings, units per day over a stay's days and
+ * per bill over several lines of the item, an indication by diagnosis
+ * prefix, an exclusive pair reported at the line completing it); the
+ * order of violations (line, then rule) and the first deny; a full output
+ * keeps the first deny; an item named by two rules; the index rejects an
+ * item named twice by one rule. Amounts are never changed: rules_eval
+ * takes the bill as const. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/codec.h"
+#include "core/rules.h"
+
+static struct rule_set rs;
+static struct bill_line lines[8];
+static struct bill bill;
+
+static int setup_rules(const char *json) {
+    char err[CODEC_ERR_BYTES] = "";
+    struct json_limits limits = {1u << 20, JSON_DEPTH_MAX, 1u << 16};
+    struct json_doc *doc = json_doc_new(&limits);
+    assert_non_null(doc);
+    struct json_error jerr;
+    const struct json_value *root = json_parse(doc, json, strlen(json), &jerr);
+    assert_non_null(root);
+    int rc = rules_from_json(root, &rs, err, sizeof err);
+    json_doc_free(doc);
+    if (rc != 0) print_message("rules: %s\n", err);
+    return rc;
+}
+
+static void line(int i, const char *code, int64_t cnt_units, int64_t fen) {
+    memset(&lines[i], 0, sizeof lines[i]);
+    strcpy(lines[i].med_list_codg, code);
+    snprintf(lines[i].feedetl_sn, sizeof lines[i].feedetl_sn, "%d", i + 1);
+    lines[i].cnt_scaled = cnt_units * 10000;
+    lines[i].amount_fen = fen;
+    lines[i].numbers_ok = true;
+}
+
+static void bill_of(enum med_type t, int begin_day, int end_day, const char *dise, int n) {
+    memset(&bill, 0, sizeof bill);
+    bill.med_type = t;
+    bill.dates_ok = true;
+    bill.begntime = datetime_from_civil(2020, 6, begin_day, 9, 0, 0);
+    bill.endtime = datetime_from_civil(2020, 6, end_day, 10, 0, 0);
+    strcpy(bill.dise_codg, dise);
+    bill.lines = lines;
+    bill.line_count = n;
+}
+
+static struct rule_subject person(int gender, int by, int bm, int bd, enum level level) {
+    struct rule_subject s = {gender, by, bm, bd, level, &bill};
+    return s;
+}
+
+#define HEAD(id, type, sev)                                                       \
+    "{\"id\":\"" id "\",\"name\":\"n\",\"type\":\"" type "\",\"severity\":\"" sev \
+    "\",\"behaviour\":\"1\""
+
+static const char *const FILE_ALL = "{\"format\":\"yibao-rules/1\",\"rules\":["            //
+    HEAD("G", "gender", "deny") ",\"gender\":\"2\",\"items\":[\"W\"]},"                    //
+    HEAD("A", "age", "deny") ",\"age_min\":0,\"age_max\":14,\"items\":[\"K\"]},"           //
+    HEAD("L", "level", "warn") ",\"levels\":[2,3],\"items\":[\"M\",\"W\"]},"               //
+    HEAD("S", "setting", "deny") ",\"settings\":[\"inpatient\"],\"items\":[\"B\"]},"       //
+    HEAD("D", "units_day", "warn") ",\"max_units\":3,\"items\":[\"Q\"]},"                  //
+    HEAD("U", "units_bill", "warn") ",\"max_units\":10,\"items\":[\"R\"]},"                //
+    HEAD("I", "indication", "warn") ",\"diagnoses\":[\"E10\",\"E11\"],\"items\":[\"N\"]}," //
+    HEAD("X", "exclusive", "warn") ",\"items\":[\"CT\",\"MR\"]}"                           //
+                                   "]}";
+
+static int32_t eval(struct rule_subject s, struct rule_violation *v, int32_t max, int32_t *deny) {
+    return rules_eval(&rs, &s, v, max, deny);
+}
+
+static void test_codec(void **state) {
+    (void)state;
+    assert_int_equal(setup_rules(FILE_ALL), 0);
+    assert_int_equal(rs.count, 8);
+    assert_int_equal(rs.item_count, 10);
+    assert_int_equal(rs.rules[4].max_cnt_scaled, 30000);
+    assert_int_equal(rs.rules[2].levels, (1u << 2) | (1u << 3));
+    assert_int_equal(rs.rules[3].settings, RULE_SETTING_INPATIENT);
+    assert_string_equal(rs.rules[7].pair[1], "MR");
+    /* the index is sorted by code */
+    for (int32_t i = 1; i < rs.item_count; i++)
+        assert_true(strcmp(rs.items[i - 1].code, rs.items[i].code) <= 0);
+    /* one rule naming an item twice is refused, naming it */
+    char err[CODEC_ERR_BYTES] = "";
+    const char *twice = "{\"format\":\"yibao-rules/1\",\"rules\":[" HEAD(
+        "G", "gender", "deny") ",\"gender\":\"2\",\"items\":[\"W\",\"W\"]}]}";
+    struct json_limits limits = {1u << 20, JSON_DEPTH_MAX, 1u << 16};
+    struct json_doc *doc = json_doc_new(&limits);
+    struct json_error jerr;
+    const struct json_value *root = json_parse(doc, twice, strlen(twice), &jerr);
+    assert_int_equal(rules_from_json(root, &rs, err, sizeof err), -1);
+    assert_non_null(strstr(err, "rules[0].items: names 'W' twice"));
+    assert_int_equal(rs.count, 0); /* nothing kept */
+    json_doc_free(doc);
+}
+
+static void test_person_rules(void **state) {
+    (void)state;
+    struct rule_violation v[8];
+    int32_t deny;
+    assert_int_equal(setup_rules(FILE_ALL), 0);
+    line(0, "W", 1, 500);
+    line(1, "K", 1, 700);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 2);
+    /* a man of 60 at a level-3 hospital: W (women only) denied; K (0-14) too */
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 2);
+    assert_int_equal(deny, 0);
+    assert_string_equal(rs.rules[v[0].rule].id, "G");
+    assert_int_equal(v[0].line, 0);
+    assert_int_equal(v[0].amount_fen, 500);
+    assert_int_equal(v[0].value, 1);
+    assert_string_equal(rs.rules[v[1].rule].id, "A");
+    assert_int_equal(v[1].value, 60);
+    /* a woman turning 15 on 2 June 2020: 14 on the 1st (allowed), 15 on the 2nd */
+    assert_int_equal(eval(person(2, 2005, 6, 2, LEVEL_3), v, 8, &deny), 0);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 2, 2, "J06", 2);
+    assert_int_equal(eval(person(2, 2005, 6, 2, LEVEL_3), v, 8, &deny), 1);
+    assert_int_equal(v[0].value, 15);
+    /* an unknown gender or birth date: those rules do not apply */
+    assert_int_equal(eval(person(0, 0, 0, 0, LEVEL_3), v, 8, &deny), 0);
+    /* W is also under L (levels 2-3, warn): at a township centre both, in rule order */
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 1);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_TOWNSHIP), v, 8, &deny), 2);
+    assert_string_equal(rs.rules[v[0].rule].id, "G");
+    assert_string_equal(rs.rules[v[1].rule].id, "L");
+    assert_int_equal(v[1].value, LEVEL_TOWNSHIP);
+    assert_int_equal(deny, 0);
+}
+
+static void test_setting_and_units(void **state) {
+    (void)state;
+    struct rule_violation v[8];
+    int32_t deny;
+    assert_int_equal(setup_rules(FILE_ALL), 0);
+    line(0, "B", 1, 3000);
+    bill_of(MED_TYPE_PHARMACY, 1, 1, "", 1);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_NONE), v, 8, &deny), 1);
+    assert_int_equal(v[0].value, RULE_SETTING_PHARMACY);
+    bill_of(MED_TYPE_INPATIENT, 1, 5, "K35", 1);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    /* units a day over a 4-day stay: 12 units = 3 a day (allowed), 13 = 3.25 */
+    line(0, "Q", 12, 1200);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    line(0, "Q", 6, 600);
+    line(1, "Q", 7, 700);
+    bill_of(MED_TYPE_INPATIENT, 1, 5, "K35", 2);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 1);
+    assert_int_equal(v[0].line, 0); /* once, at the item's first line */
+    assert_int_equal(v[0].value, 32500);
+    assert_int_equal(v[0].amount_fen, 1300);
+    assert_int_equal(deny, -1); /* a warn */
+    /* units a bill: 10 allowed, 11 over, across lines */
+    line(0, "R", 4, 40);
+    line(1, "X1", 1, 1);
+    line(2, "R", 7, 70);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 3);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 1);
+    assert_int_equal(v[0].value, 110000);
+    line(2, "R", 6, 60);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+}
+
+static void test_indication_and_pair(void **state) {
+    (void)state;
+    struct rule_violation v[8];
+    int32_t deny;
+    assert_int_equal(setup_rules(FILE_ALL), 0);
+    line(0, "N", 1, 100);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "E11.9", 1);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "E1", 1); /* not a prefix match */
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 1);
+    /* the special disease code indicates too */
+    strcpy(bill.spec_dise_codg, "E10");
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    /* MR then CT: reported at CT (line 2), the other line MR */
+    line(0, "MR", 1, 600);
+    line(1, "Z", 1, 1);
+    line(2, "CT", 1, 200);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 3);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 1);
+    assert_int_equal(v[0].line, 2);
+    assert_int_equal(v[0].other_line, 0);
+    assert_int_equal(v[0].amount_fen, 200);
+    bill.line_count = 2; /* one of the pair: nothing */
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+}
+
+static void test_full_output_keeps_deny(void **state) {
+    (void)state;
+    struct rule_violation v[2];
+    int32_t deny;
+    assert_int_equal(setup_rules(FILE_ALL), 0);
+    line(0, "N", 1, 1);
+    line(1, "N", 1, 1);
+    line(2, "N", 1, 1);
+    line(3, "W", 1, 1);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 4);
+    /* three warns (N) then a deny (W) and its warn (L at level 1): 5 in all */
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_1), v, 2, &deny), 5);
+    assert_int_equal(deny, 1);
+    assert_string_equal(rs.rules[v[1].rule].id, "G");
+    assert_int_equal(v[1].line, 3);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_1), v, 0, &deny), 5);
+    assert_int_equal(deny, -1);
+}
+
+static int teardown(void **state) {
+    (void)state;
+    rules_free(&rs);
+    return 0;
+}
+
+static int setup(void **state) {
+    (void)state;
+    return rules_init(&rs);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec),
+        cmocka_unit_test(test_person_rules),
+        cmocka_unit_test(test_setting_and_units),
+        cmocka_unit_test(test_indication_and_pair),
+        cmocka_unit_test(test_full_output_keeps_deny),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
