@@ -110,6 +110,27 @@ jq -e '.inst == "H3" and .kind == "duplicate_charge" and .steps[3].by == "carol"
     fail "show: $(cat "$work/show")"
 y report funds --year 2020 >/dev/null || fail "report funds after a recovery"
 
+# a deduction from the deposit held: at most what the month's payment run withheld
+echo '{"format":"yibao-payment/1","id":"pay-440900","region":"440900","year":2020,"withhold_rate":0.5,"institutions":{"H3":{"method":"fee_for_service"}}}' >"$work/pay.json"
+y import payment "$work/pay.json" >/dev/null || fail "import payment"
+# a stay the pooled fund pays for (the visits above it pays nothing: the deductible)
+printf '{"psn_no":"P0003","msgid":"S1","fixmedins_code":"H3","med_type":"21","begntime":"2020-03-02","endtime":"2020-03-11","dise_codg":"K35.8","details":[{"feedetl_sn":"1","med_list_codg":"SA01","cnt":80,"pric":350.0,"det_item_fee_sumamt":28000.0}]}\n' >"$work/stay.json"
+y settle "$work/stay.json" >/dev/null || fail "the stay"
+y pay --month "$(date -u -d '+8 hours' +%Y-%m)" >/dev/null || fail "pay"
+held=$(balance "D:*") # H3 the only institution paid
+y case open --year 2020 --inst H3 --kind over_quantity --amount 10 --evidence "a pack of 300" \
+    --operator bob --reason audit >"$work/out" || fail "open (deduct)"
+id=$(sed -n 's/^case \(C[0-9a-f]*\) open: .*/\1/p' "$work/out")
+step --step review1 --operator bob --reason ok >/dev/null || fail "review1 (deduct)"
+step --step review2 --operator alice --reason ok >/dev/null || fail "review2 (deduct)"
+refused case advance --case "$id" --step decision --sanction deduct --amount 99999 --operator carol --reason x
+grep -q "more than the deposit held, D:H3:2020" "$work/err" || fail "a deduction above the deposit: $(cat "$work/err")"
+step --step decision --sanction deduct --amount 0.50 --operator carol --reason "deducted" >/dev/null 2>"$work/err" ||
+    fail "deduct (deposit $held): $(cat "$work/err")"
+python3 -c "import sys; from decimal import Decimal as D
+assert D(sys.argv[1]) - D(sys.argv[2]) == D('0.50'), sys.argv" "$held" "$(balance "D:*")" ||
+    fail "the deduction: D:* $held -> $(balance "D:*")"
+
 # by hand: suspension, the running server refuses H3's next 2207
 y case open --year 2020 --inst H3 --kind overcharging --amount 500 \
     --evidence "audit 2020-08: 12 bills above the price list" --operator bob --reason audit >"$work/out" ||
@@ -120,7 +141,7 @@ step --step review2 --operator alice --reason ok >/dev/null || fail "review2 (2)
 out=$(step --step decision --sanction suspend --until 2099-12-31 --operator dave --reason "suspended") ||
     fail "suspend: $out"
 grep -q "designation changed" <<<"$out" || fail "suspend: $out"
-expect_err "$(visit H3 P0011 V3)" "H3"
+expect_err "$(visit H3 P0011 V3)" "E_UNKNOWN_INSTITUTION: fixmedins_code 'H3' is no designated institution"
 step --step appeal --outcome lifted --operator carol --reason "the hearing lifted it" >/dev/null || fail "appeal"
 expect_ok "$(visit H3 P0011 V4)"
 refused case advance --case "$id" --step appeal --outcome upheld --operator dave --reason x
@@ -132,8 +153,8 @@ id=$(sed -n 's/^case \(C[0-9a-f]*\) open: .*/\1/p' "$work/out")
 step --step review1 --operator alice --reason ok >/dev/null || fail "review1 (3)"
 step --step review2 --operator bob --reason ok >/dev/null || fail "review2 (3)"
 step --step decision --sanction revoke --operator carol --reason "revoked" >/dev/null || fail "revoke"
-expect_err "$(visit H3 P0012 V5)" "H3"
-[ "$(y case list --format json | wc -l)" = 3 ] || fail "list: $(y case list)"
+expect_err "$(visit H3 P0012 V5)" "E_UNKNOWN_INSTITUTION: fixmedins_code 'H3' is no designated institution"
+[ "$(y case list --format json | wc -l)" = 4 ] || fail "list: $(y case list)"
 stop_server
 
 y check >"$work/out" 2>&1 || fail "check: $(cat "$work/out")"

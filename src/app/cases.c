@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/date.h"
+#include "core/money.h"
 #include "core/person.h"
 
 enum { M_OWN = 0, M_ROLE, M_OPEN, M_PREV, M_REVIEW1, M_APPEAL, M_COUNT };
@@ -225,6 +226,43 @@ static void case_id_of(const struct app_case_req *r, char out[CASE_NAME_BYTES_MA
     snprintf(out, CASE_NAME_BYTES_MAX + 1, "C%.12s", hash);
 }
 
+struct deposit_read {
+    const char *account;
+    int64_t balance_fen;
+};
+
+static int deposit_row(void *ctx, const char *account, int64_t balance_fen) {
+    struct deposit_read *d = ctx;
+    assert(d != NULL && account != NULL);
+    if (strcmp(account, d->account) == 0) d->balance_fen = balance_fen;
+    return 0;
+}
+
+/* A deduction is at most the deposit held for the case's year (read before
+ * the step's transaction: a payment run between could only add to it).
+ * 0 fine, 1 refused (out->why), -1 error. */
+static int deposit_refused(struct store *store, const struct app_case_req *req,
+                           struct app_case_out *out, struct store_err *err) {
+    struct app_case_view *v = malloc(sizeof *v);
+    bool known = false;
+    assert(req->step == CASE_DECISION && req->sanction == SANCTION_DEDUCT);
+    if (v == NULL) return store_errf(err, "case: out of memory"), -1;
+    int rc = app_case_read(store, req->id, v, &known, err);
+    /* unknown, or decided already: the commit says so */
+    if (rc != 0 || !known || v->found[CASE_DECISION]) return free(v), rc;
+    char account[ACCOUNT_BYTES_MAX + 1], held[32], asked[32];
+    account_deposit(account, v->steps[CASE_OPEN].inst, v->steps[CASE_OPEN].year);
+    free(v);
+    struct deposit_read d = {account, 0};
+    if (store_accounts_now(store, account, deposit_row, &d, err) < 0) return -1;
+    if (req->sanction_fen <= d.balance_fen) return 0;
+    money_format(d.balance_fen, held, sizeof held),
+        money_format(req->sanction_fen, asked, sizeof asked);
+    snprintf(out->why, sizeof out->why, "--amount %s: more than the deposit held, %s %s", asked,
+             account, held);
+    return 1;
+}
+
 enum app_case_status app_case_step(struct store *store, const struct app_case_req *req,
                                    struct app_case_out *out, struct store_err *err) {
     assert(store != NULL && req != NULL && out != NULL);
@@ -240,6 +278,10 @@ enum app_case_status app_case_step(struct store *store, const struct app_case_re
         memcpy(d.region, in->region, sizeof d.region);
     } else if (req->step != CASE_GRANT) {
         snprintf(out->id, sizeof out->id, "%s", req->id);
+    }
+    if (req->step == CASE_DECISION && req->sanction == SANCTION_DEDUCT) {
+        int refused = deposit_refused(store, req, out, err);
+        if (refused != 0) return refused < 0 ? APP_CASE_ERROR : APP_CASE_REFUSED;
     }
     if (msgids_of(&d) != 0) return store_errf(err, "case: a msgid does not fit"), APP_CASE_ERROR;
     for (size_t i = 0; i < d.n; i++) d.ptrs[i] = d.msgids[i];

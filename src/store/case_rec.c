@@ -93,6 +93,8 @@ static bool take_why(const char *val, char *out, size_t size) {
         int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
         if (lo < 0) return false;
         out[at++] = (char)(hi << 4 | lo);
+        /* one encoding only: a plain byte is never escaped, no NUL */
+        if (out[at - 1] == '\0' || plain((const char[]){out[at - 1], '\0'}, 1)) return false;
         p += 2;
     }
     out[at] = '\0';
@@ -151,7 +153,7 @@ static int name_index(const char *val, const char *const *names, int count) {
 static bool take_int(const char **p, const char *key, int64_t min, int64_t max, int64_t *out) {
     char val[24];
     if (!take(p, key, val, sizeof val)) return false;
-    const char *d = val[0] == '-' ? val + 1 : val;
+    const char *d = val; /* no sign: every figure here is >= 0 */
     size_t len = strlen(d);
     if (len == 0 || len > 18 || strspn(d, "0123456789") != len || (d[0] == '0' && len > 1))
         return false;
@@ -177,8 +179,13 @@ static const char *take_tail(const char **p, struct store_case *out) {
         return "sanction";
     out->sanction = (enum case_sanction)i;
     if (!take(p, "until", val, sizeof val)) return "until";
-    if (strcmp(val, "-") != 0 && (strlen(val) != 10 || !datetime_parse(val, 10, &out->until)))
-        return "until";
+    if (strcmp(val, "-") != 0) {
+        char again[20];
+        if (strlen(val) != 10 || !datetime_parse(val, 10, &out->until) || out->until == 0)
+            return "until";
+        datetime_format(out->until, again);
+        if (strncmp(again, val, 10) != 0 || strcmp(again + 10, " 00:00:00") != 0) return "until";
+    }
     if (!take(p, "outcome", val, sizeof val) ||
         (strcmp(val, "upheld") != 0 && strcmp(val, "lifted") != 0))
         return "outcome";
@@ -200,7 +207,8 @@ int case_decode(const char *body, struct store_case *out, const char **bad_key) 
     if (!take_code(&p, "case", out->id, sizeof out->id) || out->id[0] == '\0') bad = "case";
     else if ((bad = take_choices(&p, out)) != NULL) {
     } else if (!take_code(&p, "by", out->by, sizeof out->by) || out->by[0] == '\0') bad = "by";
-    else if (!take_code(&p, "role", out->role, sizeof out->role)) bad = "role";
+    else if (!take_code(&p, "role", out->role, sizeof out->role) || out->role[0] == '\0')
+        bad = "role";
     else if (!take_code(&p, "inst", out->inst, sizeof out->inst)) bad = "inst";
     else if (!take_code(&p, "region", out->region, sizeof out->region)) bad = "region";
     else if (!take_int(&p, "year", 0, 9999, &year)) bad = "year";
@@ -208,6 +216,10 @@ int case_decode(const char *body, struct store_case *out, const char **bad_key) 
     else if (!take_int(&p, "amount", 0, AMOUNT_FEN_MAX, &out->amount_fen)) bad = "amount";
     else bad = take_tail(&p, out);
     out->year = (int32_t)year;
+    /* a case's step names its institution, region and year: the accounts */
+    if (bad == NULL && out->step != CASE_GRANT &&
+        (out->inst[0] == '\0' || out->region[0] == '\0' || out->year < 1))
+        bad = "inst";
     *bad_key = bad;
     return bad == NULL ? 0 : -1;
 }
