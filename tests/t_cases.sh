@@ -8,12 +8,14 @@
 # by an operator without the role or by the same reviewer twice are
 # refused, exit 2, the journal unchanged; a recovery decision posts
 # F:hifp <- I:<code>, shown by the trial balance (which ties) and by `report
-# funds` as spending recovered; the same decision again writes nothing, one
+# funds` as spending returned; the same decision again writes nothing, one
 # with other content is refused. A case opened by hand and decided
 # "suspend until" makes the running server refuse the institution's next
 # 2207 naming it; an appeal that lifts it lets it settle again; a
-# revocation refuses it again. `check` and `check --deep` pass; bad options
-# exit 2 naming the option. Both backends (SVC_BACKEND=pg with
+# revocation refuses it again; a deduction is bounded by the deposit the
+# payment run withheld. `check` and `check --deep` pass; bad options
+# exit 2 naming the option; a case's evidence changed in SQL fails check.
+# Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -108,7 +110,9 @@ jq -e '.steps | map(.step) == ["open","review1","review2","decision"]' "$work/sh
 jq -e '.inst == "H3" and .kind == "duplicate_charge" and .steps[3].by == "carol"
     and (.evidence | contains("duplicate_charge"))' "$work/show" >/dev/null ||
     fail "show: $(cat "$work/show")"
-y report funds --year 2020 >/dev/null || fail "report funds after a recovery"
+# the fund report: spending returned (the visits paid nothing from the pool)
+spent=$(y report funds --year 2020 --format json | jq '[.months[] | select(.fund == "hifp") | .spending] | add')
+[ "$spent" = -21.6 ] || fail "report funds: the pool's spending $spent, not -21.60"
 
 # a deduction from the deposit held: at most what the month's payment run withheld
 echo '{"format":"yibao-payment/1","id":"pay-440900","region":"440900","year":2020,"withhold_rate":0.5,"institutions":{"H3":{"method":"fee_for_service"}}}' >"$work/pay.json"
@@ -181,4 +185,13 @@ grep -q -- "--operator" "$work/err" || fail "bad operator: $(cat "$work/err")"
 refused case grant --to eve --role boss --operator admin --reason x
 grep -q -- "--role" "$work/err" || fail "bad role: $(cat "$work/err")"
 y check >/dev/null 2>&1 || fail "check after the refusals"
+
+# a case's evidence is under the chain: changed in SQL, check finds it
+if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
+seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 7 AND msgid LIKE 'case/%/open'")
+[ -n "$seq" ] || fail "no case record in the journal"
+sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null
+y check >"$work/out" 2>&1 && fail "check passed with a case's evidence changed"
+grep -q "journal seq $seq: its case evidence does not hash to what the record says" "$work/out" ||
+    fail "the evidence changed: $(cat "$work/out")"
 echo "t_cases: ok ($SVC_BACKEND)"
