@@ -182,6 +182,8 @@ refused case open --year 2020 --inst H77 --kind x --amount 1 --evidence e --oper
 grep -q -- "--inst: unknown institution 'H77'" "$work/err" || fail "unknown institution: $(cat "$work/err")"
 refused case open --year 2020 --inst H3 --kind x --amount 1 --evidence e --operator 'a b' --reason x
 grep -q -- "--operator" "$work/err" || fail "bad operator: $(cat "$work/err")"
+refused case open --year 0000 --inst H3 --kind x --amount 1 --evidence e --operator alice --reason x
+grep -q -- "--year '0000'" "$work/err" || fail "year 0: $(cat "$work/err")"
 refused case grant --to eve --role boss --operator admin --reason x
 grep -q -- "--role" "$work/err" || fail "bad role: $(cat "$work/err")"
 y check >/dev/null 2>&1 || fail "check after the refusals"

@@ -18,6 +18,7 @@
 #include "cli/store_cli.h"
 #include "codec/codec.h"
 #include "core/date.h"
+#include "core/enrol.h"
 #include "core/limits.h"
 #include "core/money.h"
 #include "json/json.h"
@@ -99,6 +100,8 @@ static int parse_year(const char *text, int32_t *year) {
     if (strlen(text) != 4 || strspn(text, "0123456789") != 4)
         return bad_field("--year", text, "not a year YYYY");
     *year = (int32_t)atoi(text);
+    if (*year < MONTH_YEAR_MIN || *year > MONTH_YEAR_MAX)
+        return bad_field("--year", text, "outside the years the fund rules take");
     return 0;
 }
 
