@@ -97,7 +97,7 @@ static void step_of(const struct decide_ctx *d, const bool *found, struct store_
     }
 }
 
-/* Out of order, or a role missing or not separated: the refusal, or NULL. */
+/* Out of order, or a role missing or not separated: true with the refusal set. */
 static bool order_refused(struct decide_ctx *d, const bool *found) {
     const struct app_case_req *r = d->req;
     const char *step = case_step_name(r->step);

@@ -161,8 +161,8 @@ static bool take_int(const char **p, const char *key, int64_t min, int64_t max, 
     return *out >= min && *out <= max;
 }
 
-/* The enumerations and the date: step, sanction, until, outcome. */
-static const char *take_choices(const char **p, struct store_case *out) {
+/* step=<name>: one of STEP_NAMES. */
+static const char *take_step(const char **p, struct store_case *out) {
     char val[24];
     int i;
     if (!take(p, "step", val, sizeof val) || (i = name_index(val, STEP_NAMES, CASE_STEP_COUNT)) < 0)
@@ -205,7 +205,7 @@ int case_decode(const char *body, struct store_case *out, const char **bad_key) 
     const char *p = body, *bad = NULL;
     int64_t year = 0;
     if (!take_code(&p, "case", out->id, sizeof out->id) || out->id[0] == '\0') bad = "case";
-    else if ((bad = take_choices(&p, out)) != NULL) {
+    else if ((bad = take_step(&p, out)) != NULL) {
     } else if (!take_code(&p, "by", out->by, sizeof out->by) || out->by[0] == '\0') bad = "by";
     else if (!take_code(&p, "role", out->role, sizeof out->role) || out->role[0] == '\0')
         bad = "role";
