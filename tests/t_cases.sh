@@ -190,7 +190,7 @@ y check >/dev/null 2>&1 || fail "check after the refusals"
 
 # a case's evidence is under the chain: changed in SQL, check finds it
 if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
-seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 7 AND msgid LIKE 'case/%/open'")
+seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 8 AND msgid LIKE 'case/%/open'")
 [ -n "$seq" ] || fail "no case record in the journal"
 sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null
 y check >"$work/out" 2>&1 && fail "check passed with a case's evidence changed"

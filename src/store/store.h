@@ -106,7 +106,7 @@ enum journal_kind {
     JOURNAL_CONTRIB = 4,
     JOURNAL_PAY = 5,      /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
     JOURNAL_YEAR_END = 6, /* an institution's year-end settlement (year_end_rec.c) */
-    JOURNAL_CASE = 7,     /* a supervision case's step or a role granted (case_rec.c) */
+    JOURNAL_CASE = 8,     /* a supervision case's step or a role granted (case_rec.c) */
 };
 
 /* A row of the service's svc_credential table (service_db.c issues and
