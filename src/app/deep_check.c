@@ -799,7 +799,8 @@ static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
     if (rec->kind == JOURNAL_CONTRIB && rec->seq == d->until_seq)
         return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
-    bool paying = rec->kind == JOURNAL_PAY || rec->kind == JOURNAL_YEAR_END;
+    bool paying = rec->kind == JOURNAL_PAY || rec->kind == JOURNAL_YEAR_END ||
+                  rec->kind == JOURNAL_CASE;
     if (paying && rec->seq == d->until_seq)
         return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
     if (paying) return 0; /* pays institutions, no person: check verifies its postings */

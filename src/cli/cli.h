@@ -46,6 +46,7 @@ int cmd_sign(int argc, char **argv);            /* service: cmd_sign.c */
 int cmd_show(int argc, char **argv);            /* look-ups: cmd_show.c */
 int cmd_list(int argc, char **argv);            /* look-ups: cmd_show.c */
 int cmd_report(int argc, char **argv);          /* reports: cmd_report.c */
+int cmd_case(int argc, char **argv);            /* cases and sanctions: cmd_case.c */
 int cmd_supervise(int argc, char **argv);       /* supervision: cmd_supervise.c */
 int cmd_whatif(int argc, char **argv);          /* policy what-if: cmd_whatif.c */
 int cmd_contribute(int argc, char **argv);      /* store: cmd_contribute.c */

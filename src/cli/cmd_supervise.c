@@ -372,10 +372,9 @@ static int supervise_warns(int argc, char **argv) {
             return bad_option("option", argv[i], "unknown (warns takes --db, --year, --out)");
     if (bad || db == NULL || out_path == NULL)
         return bad_option("--db/--out", "", "warns needs --db and --out");
-    char *end = NULL;
-    long year = year_text != NULL ? strtol(year_text, &end, 10) : 0;
-    if (year_text != NULL && (*end != '\0' || year < SCAN_YEAR_MIN || year > SCAN_YEAR_MAX))
-        return bad_option("--year", year_text, "not a year");
+    int32_t year = 0;
+    if (year_text != NULL && !cli_year("supervise warns", "--year", year_text, &year))
+        return EXIT_BAD_INPUT;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(db, STORE_MODE_READ_ONLY, &store, &err) != 0)
@@ -385,7 +384,7 @@ static int supervise_warns(int argc, char **argv) {
     struct writer w = {out, {0}, 0};
     int64_t settlements = 0;
     json_buf_init(&w.buf);
-    int rc = app_rule_warns(store, (int32_t)year, write_warn, &w, &settlements, &err);
+    int rc = app_rule_warns(store, year, write_warn, &w, &settlements, &err);
     json_buf_free(&w.buf);
     if (fclose(out) != 0 && rc == 0) rc = -1;
     store_close(store);

@@ -198,6 +198,24 @@ static const struct cli_command commands[] = {
      " docs/REPORTS.md. arrears: the residents whose own premium of Y is posted as due\n"
      " and not paid (yibao pay-premium), with the totals; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
+    {"case", cmd_case, "supervision cases: open, review, decide, sanction",
+     "usage: yibao case grant --db PATH --to NAME --role reviewer|decider --operator NAME\n"
+     "                        --reason TEXT\n"
+     "       yibao case open --db PATH --year Y (--finding FINDINGS.jsonl --line N [--amount YUAN]\n"
+     "                       | --inst CODE --kind KIND --amount YUAN --evidence TEXT)\n"
+     "                       --operator NAME --reason TEXT\n"
+     "       yibao case advance --db PATH --case ID --step review1|review2|decision|appeal\n"
+     "                          --operator NAME --reason TEXT\n"
+     "                          [--sanction none|recover|deduct|suspend|revoke\n"
+     "                           [--amount YUAN] [--until YYYY-MM-DD]] [--outcome upheld|lifted]\n"
+     "       yibao case list --db PATH [--format table|json]\n"
+     "       yibao case show --db PATH --case ID [--format table|json]\n"
+     "(steps in this order only: open, review1, review2, decision, appeal (optional); each one\n"
+     " journal record with who, when and why; a reviewer opens and reviews (the second review\n"
+     " another's), a decider who did not review decides, another decider the appeal; a\n"
+     " decision recovers from the payable, deducts from the deposit, suspends or revokes the\n"
+     " designation at once; refused steps exit 2, nothing written; docs/SUPERVISION.md)\n",
+     NULL, CLI_DB},
     {"supervise", cmd_supervise, "fund supervision: the scans after settlement, rules' warns",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
      "                            [--catalog FILE] --out FINDINGS.jsonl\n"

@@ -425,6 +425,30 @@ static int replay_transfer(struct checker *k, const struct journal_rec *rec) {
     return 0;
 }
 
+/* A case's step or a role granted: its body decodes, its postings are
+ * those it implies (a decision's recovery or deduction, an appeal's
+ * return), and the evidence an open record names is kept (data). */
+static int replay_case(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_CASE && (size_t)rec->seq <= k->seq_cap);
+    struct store_case c;
+    const char *bad = NULL;
+    if (case_decode(rec->body, &c, &bad) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": case body does not decode at '%1$s'", bad,
+                     rec->seq);
+    char msgid[MSGID_BYTES_MAX + 1];
+    if (c.year != rec->year || case_msgid(msgid, &c) != 0 || strcmp(msgid, rec->msgid) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": case step is not its msgid's or year's%1$s", "",
+                     rec->seq);
+    if (c.evidence_hash[0] != '\0') {
+        k->seqs[rec->seq - 1].data = DATA_WANTED;
+        k->seqs[rec->seq - 1].data_hash = hash_prefix(c.evidence_hash);
+    }
+    struct posting post[POSTINGS_PER_RECORD_MAX];
+    int count = case_postings(rec, &c, post);
+    k->seqs[rec->seq - 1].post_hash = postings_hash(post, count);
+    return 0;
+}
+
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
     /* journal_row accepted it: the next in the chain, with its slot */
     assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
@@ -434,6 +458,7 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     if (rec->kind == JOURNAL_PAY) return replay_pay(k, rec);
     if (rec->kind == JOURNAL_YEAR_END) return replay_year_end(k, rec);
     if (rec->kind == JOURNAL_TRANSFER) return replay_transfer(k, rec);
+    if (rec->kind == JOURNAL_CASE) return replay_case(k, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)
@@ -694,6 +719,12 @@ static int check_states(struct checker *k) {
 }
 
 /* ---- 4. attached data, the registry, the receipt ---------------------------------- */
+static const char *data_name(enum journal_kind kind) {
+    assert(kind >= JOURNAL_SETTLE && kind <= JOURNAL_CASE);
+    if (kind == JOURNAL_SETTLE) return "bill";
+    return kind == JOURNAL_CASE ? "case evidence" : "imported file";
+}
+
 static int data_row(void *ctx, const struct journal_data *d) {
     struct checker *k = ctx;
     assert(!k->failed && d != NULL);
@@ -704,7 +735,7 @@ static int data_row(void *ctx, const struct journal_data *d) {
     sha256_hex(d->bytes, d->len, hash);
     if (hash_prefix(hash) != si->data_hash)
         return fault(k, "journal seq %2$" PRId64 ": its %1$s does not hash to what the record says",
-                     si->kind == JOURNAL_SETTLE ? "bill" : "imported file", d->seq);
+                     data_name(si->kind), d->seq);
     si->data = DATA_SEEN;
     if (si->kind != JOURNAL_SETTLE) return 0;
     struct bill bill;
@@ -728,7 +759,7 @@ static int check_data(struct checker *k) {
     for (int64_t s = 1; s < k->expect_seq; s++)
         if (k->seqs[s - 1].data == DATA_WANTED)
             return fault(k, "journal seq %2$" PRId64 ": its %1$s is missing",
-                         k->seqs[s - 1].kind == JOURNAL_SETTLE ? "bill" : "imported file", s);
+                         data_name(k->seqs[s - 1].kind), s);
     return 0;
 }
 

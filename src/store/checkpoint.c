@@ -273,6 +273,15 @@ int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
         }
         return pay_postings(rec, &p, out);
     }
+    if (rec->kind == JOURNAL_CASE) { /* postings only */
+        struct store_case c;
+        const char *bad = NULL;
+        if (case_decode(rec->body, &c, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return case_postings(rec, &c, out);
+    }
     if (rec->kind == JOURNAL_YEAR_END) { /* postings only */
         struct store_year_end y;
         const char *bad = NULL;
@@ -336,7 +345,8 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
         if (rec->kind == JOURNAL_CONTRIB || rec->kind == JOURNAL_PAY ||
-            rec->kind == JOURNAL_YEAR_END || rec->kind == JOURNAL_TRANSFER) { /* postings only */
+            rec->kind == JOURNAL_YEAR_END || rec->kind == JOURNAL_TRANSFER ||
+            rec->kind == JOURNAL_CASE) { /* postings only */
             struct posting post[POSTINGS_PER_RECORD_MAX];
             int count = checkpoint_effect(rec, NULL, post, err);
             if (count < 0) return -1;

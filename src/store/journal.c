@@ -50,6 +50,7 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_PAY: return "pay";
     case JOURNAL_YEAR_END: return "year-end";
     case JOURNAL_TRANSFER: return "transfer";
+    case JOURNAL_CASE: return "case";
     }
     return "?";
 }

@@ -107,6 +107,7 @@ enum journal_kind {
     JOURNAL_PAY = 5,      /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
     JOURNAL_YEAR_END = 6, /* an institution's year-end settlement (year_end_rec.c) */
     JOURNAL_TRANSFER = 7, /* a person's transfer between regions (transfer_rec.c) */
+    JOURNAL_CASE = 8,     /* a supervision case's step or a role granted (case_rec.c) */
 };
 
 /* A row of the service's svc_credential table (service_db.c issues and
@@ -1066,6 +1067,75 @@ int transfer_postings(const struct journal_rec *rec, const struct store_transfer
  * -1 with err (nothing written). */
 int store_transfer_commit(struct store *store, struct store_transfer *t, bool *posted,
                           struct journal_rec *rec, struct store_err *err);
+
+/* ---- case_rec.c: supervision cases (issue 18 item 5; docs/SUPERVISION.md) -- */
+/* A case's steps, in the only order they may come (CASE_GRANT: a role
+ * granted to an operator, no case). */
+enum case_step {
+    CASE_GRANT = 0,
+    CASE_OPEN,
+    CASE_REVIEW1,
+    CASE_REVIEW2,
+    CASE_DECISION,
+    CASE_APPEAL,
+    CASE_STEP_COUNT
+};
+enum case_sanction {
+    SANCTION_NONE = 0, /* dismissed */
+    SANCTION_RECOVER,  /* an amount recovered from the institution's payable */
+    SANCTION_DEDUCT,   /* an amount deducted from its deposit held for the year */
+    SANCTION_SUSPEND,  /* designation suspended until a date */
+    SANCTION_REVOKE,   /* designation revoked */
+    SANCTION_COUNT
+};
+#define CASE_ID_BYTES_MAX 15                /* "C" and 12 hex digits */
+#define CASE_NAME_BYTES_MAX 32              /* an operator's name: letters, digits, . _ - */
+#define CASE_KIND_BYTES_MAX 31              /* a finding's kind */
+#define CASE_WHY_BYTES_MAX 200              /* why, as given (percent-encoded in the body) */
+#define CASE_EVIDENCE_BYTES_MAX (64 * 1024) /* evidence text, kept as journal data */
+#define CASE_POSTINGS_MAX 1
+struct store_case {
+    /* grant: the operator granted the role; else the case */
+    char id[CASE_NAME_BYTES_MAX + 1];
+    enum case_step step;
+    char by[CASE_NAME_BYTES_MAX + 1];   /* the operator who recorded the step */
+    char role[16];                      /* "reviewer", "decider": granted or acted in */
+    char inst[CODE_BYTES_MAX + 1];      /* the institution (all but grant) */
+    char region[CODE_BYTES_MAX + 1];    /* its region: the fund pool recovered to */
+    int32_t year;                       /* the policy year concerned */
+    char kind[CASE_KIND_BYTES_MAX + 1]; /* open: the finding's kind */
+    int64_t amount_fen;          /* open: at stake; decision, appeal: the sanction's amount */
+    enum case_sanction sanction; /* decision; appeal: the decision's */
+    datetime_s until;            /* suspend: the last day (its 00:00:00) */
+    bool lifted;                 /* appeal: the decision lifted (else upheld) */
+    char evidence_hash[HASH_HEX_BYTES + 1]; /* open: SHA-256 of the evidence kept */
+    char why[CASE_WHY_BYTES_MAX + 1];
+};
+const char *case_step_name(enum case_step step);
+const char *case_sanction_name(enum case_sanction s);
+/* "case/<id>/<step>" or "case-role/<operator>/<role>"; -1 when it does not fit. */
+int case_msgid(char out[MSGID_BYTES_MAX + 1], const struct store_case *c);
+int case_encode(const struct store_case *c, char *body, size_t size);
+int case_decode(const char *body, struct store_case *out, const char **bad_key);
+/* recover: F:hifp:<region>:<year> <- I:<inst>; deduct: <- D:<inst>:<year>;
+ * an appeal that lifts one of them: the other way. */
+int case_postings(const struct journal_rec *rec, const struct store_case *c,
+                  struct posting out[CASE_POSTINGS_MAX]);
+/* Decides, inside the commit's write transaction, on what the journal
+ * holds under the msgids asked (recs[i] when found[i]): 0 fills *step
+ * (and *evidence: its bytes, NULL for none) to be written under msgids[0],
+ * 1 writes nothing (the caller's ctx says why), -1 an error. */
+typedef int (*case_decide_fn)(void *ctx, const struct journal_rec *recs, const bool *found,
+                              struct store_case *step, const char **evidence, size_t *evidence_len);
+/* One write transaction: reads msgids[0..n) (n at most 8), asks decide,
+ * writes the step's record with its postings and evidence. 0 written
+ * (*written the record), 1 not, -1 error (nothing written). */
+int store_case_commit(struct store *store, const char *const *msgids, size_t n,
+                      case_decide_fn decide, void *ctx, struct journal_rec *written,
+                      struct store_err *err);
+/* The evidence a case's open record keeps (its seq): *text malloc'd. */
+int store_case_evidence(struct store *store, int64_t seq, char **text, size_t *len,
+                        struct store_err *err);
 
 /* ---- check.c ---------------------------------------------------------- */
 /* Verifies chain, ledger, states and floors; returns 0 when all hold,
