@@ -80,9 +80,10 @@ int cmd_derive_benefits(int argc, char **argv) {
         fprintf(stderr, "yibao derive-benefits: %s (nothing written)\n", err.msg);
         return EXIT_BAD_INPUT;
     }
-    printf("derive-benefits: %" PRId64 " persons with employee episodes: %" PRId64
-           " derived (%" PRId64 " changed), %" PRId64 " kept as typed\n",
-           out.persons, out.derived, out.changed, out.skipped);
+    printf("derive-benefits: %" PRId64 " persons with employee episodes, %" PRId64
+           " residents with a premium charged: %" PRId64 " derived (%" PRId64 " changed), %" PRId64
+           " kept as typed\n",
+           out.persons, out.residents, out.derived, out.changed, out.skipped);
     return 0;
 }
 
