@@ -246,6 +246,11 @@ static bool plan_retirement(const struct gen_city *city, const struct gen_person
     if (p->person.insutype != 310 || p->person.category == CATEGORY_RETIRED ||
         p->age + 1 != p->retire_age || p->birth_month > 11 || ep->from_m >= retire_m - 1)
         return false;
+    /* a career of at least the minimum months (FUNDS.md §4): one shorter
+     * would be contribution_short, which only --rate-short-career plants */
+    int32_t min_from = retire_m - (p->gend == '1' ? 300 : 240);
+    int32_t adult_m = p->birth_year * 12 + p->birth_month - 1 + 16 * 12;
+    if (ep->from_m > min_from) ep->from_m = min_from < adult_m ? adult_m : min_from;
     ep->to_m = retire_m - 1, ep->end = GEN_END_RETIREMENT;
     add(plan, 310, GEN_EC_RETIRED, retire_m)->start = GEN_START_RETIREMENT;
     return true;
