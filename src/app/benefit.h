@@ -5,13 +5,19 @@
  * The pure rules are core/benefit.h; here they are assembled from the
  * store: a person's episodes (the enrolment registry), the employee policy
  * of their region that prices the start episode, and whether the journal
- * holds their lump-sum record (msgid lump/310/<psn_no>). The values are
+ * holds their lump-sum record (msgid lump/310/<psn_no>); for a resident,
+ * the journal's premium charges and payments (contrib/390/<year>/<psn_no>,
+ * premium/390/<year>/<psn_no>) and the resident policy that priced them:
+ * one start a person, the latest year covered's (docs/ENROLMENT.md,
+ * "Residents": the spec's is per year). The values are
  * kept where settlement, the service and the contribution runs already
  * read them, the registry's benefit_start and flags, with the flag
  * benefit_derived naming their source; they are written as a persons edit
  * (store_persons_rewrite: journaled, before and after) by `yibao
  * derive-benefits`, by `yibao import episodes` for the persons derived
- * already, and by `yibao pay-lump-sum`; `yibao check` computes them again
+ * already, by `yibao pay-lump-sum`, and for the residents derived already
+ * by `pay-premium`, `import premiums` and `contribute --residents`
+ * (app_benefit_rederive); `yibao check` computes them again
  * (app_benefit_verify). A person never derived keeps the typed values. */
 #ifndef YIBAO_APP_BENEFIT_H
 #define YIBAO_APP_BENEFIT_H

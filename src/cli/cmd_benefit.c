@@ -1,6 +1,7 @@
 /* cmd_benefit.c: `yibao derive-benefits --db PATH [--psn PSN_NO]` (each
  * employee's benefit_start and a retiree's contribution_short derived from
- * the stored episodes and the journal, written into the registry as a
+ * the stored episodes and the journal, each charged resident's from the
+ * premium's payment in the journal, written into the registry as a
  * journaled persons edit) and `yibao pay-lump-sum --db PATH --psn PSN_NO
  * --amount YUAN` (a retiree's lump sum for the months short, journaled with
  * its posting, lifting contribution_short); app/benefit.h,
