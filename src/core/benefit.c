@@ -86,6 +86,7 @@ enum funds_code benefit_resident(const struct policy *policy,
         *benefit_start = datetime_from_civil(in->year + 1, 1, 1, 0, 0, 0);
         return FUNDS_OK;
     }
+    if (policy == NULL) return FUNDS_E_POLICY; /* none registered: the caller found none */
     struct resident_enrolment e = {.year = in->year,
                                    .paid = in->paid_date,
                                    .category = in->category,

@@ -63,7 +63,9 @@ struct benefit_resident_year {
  * the payment date; assisted in full, Y-01-01 (medical assistance pays
  * the premium in the contribution run, inside the window); own part not
  * paid, (Y+1)-01-01: no benefit in the year, so settlement's Step 2 lets
- * no fund pay a bill of Y. FUNDS_OK, E_POLICY or E_WINDOW. */
+ * no fund pay a bill of Y. FUNDS_OK, E_POLICY (policy NULL or not a
+ * resident policy with funding, when the payment date is needed) or
+ * E_WINDOW. */
 enum funds_code benefit_resident(const struct policy *policy,
                                  const struct benefit_resident_year *in, datetime_s *benefit_start);
 
