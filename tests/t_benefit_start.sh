@@ -19,8 +19,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
 make_city
 cat >"$work/emp.csv" <<'EOF'
 psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc

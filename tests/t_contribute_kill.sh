@@ -21,8 +21,6 @@ fi
 KILLS=${KILLS:-10}
 RANDOM=${CONTRIB_KILL_SEED:-$$}
 echo "t_contribute_kill ($SVC_BACKEND): CONTRIB_KILL_SEED=${CONTRIB_KILL_SEED:-$$}"
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
 city=$work/city
 pols=("$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json")
 months=$(printf "2020-%02d," $(seq 1 12))

@@ -20,8 +20,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
 make_city
 
 cat >"$work/employers.csv" <<'EOF'

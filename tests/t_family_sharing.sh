@@ -19,7 +19,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
 balance() { y show person "$1" --json | jq -r '.person.acct_balc'; }
 make_city
 

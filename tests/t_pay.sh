@@ -21,15 +21,7 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
-city=$work/city
-"$YIBAO" gen city --persons 2000 --seed 7 --out "$city" >/dev/null || fail "gen city"
-y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
-y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
-    fail "import policy"
-y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
-y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+gen_city_store 2000 7
 head -n 6000 "$city/bills.jsonl" >"$work/bills.jsonl"
 y settle "$work/bills.jsonl" >"$work/answers" 2>/dev/null || fail "settle"
 

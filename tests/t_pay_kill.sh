@@ -22,8 +22,6 @@ fi
 KILLS=${KILLS:-5}
 RANDOM=${PAY_KILL_SEED:-$$}
 echo "t_pay_kill ($SVC_BACKEND): PAY_KILL_SEED=${PAY_KILL_SEED:-$$}"
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
 city=$work/city
 "$YIBAO" gen city --persons 2000 --seed 11 --out "$city" >/dev/null || fail "gen city"
 # 20 institutions of each generated one, the bills spread over them

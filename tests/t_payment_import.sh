@@ -18,8 +18,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
 make_city
 echo "X1,Elsewhere Hospital,hospital,level2,440100,active" >"$work/x1.csv.body"
 { head -1 "$work/institutions.csv"; cat "$work/x1.csv.body"; } >"$work/x1.csv"

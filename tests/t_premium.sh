@@ -20,8 +20,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
 city=$work/city
 "$YIBAO" gen city --persons 2000 --out "$city" --registry-only >/dev/null || fail "gen city"
 rm -f "$city"/employers*.csv "$city"/episodes*.csv "$city"/wages*.csv "$city"/bindings*.csv

@@ -22,7 +22,6 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
 make_city
 credential H3
 start_server
@@ -143,7 +142,6 @@ y check --deep >"$work/deep" 2>&1 || fail "check --deep: $(cat "$work/deep")"
 grep -q "check --deep ok" "$work/deep" || fail "check --deep: $(cat "$work/deep")"
 
 # the edits' rows are under the chain: changed in SQL, check finds them
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
 seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 3 AND body LIKE 'what=persons %edits=%'")
 [ -n "$seq" ] || fail "no persons import with edits=N in the journal"
 sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null

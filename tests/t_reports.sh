@@ -19,15 +19,7 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
-city=$work/city
-"$YIBAO" gen city --persons 2000 --seed 7 --out "$city" >/dev/null || fail "gen city"
-y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
-y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
-    fail "import policy"
-y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
-y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+gen_city_store 2000 7
 for k in employers episodes wages; do y import "$k" "$city/$k"*.csv >/dev/null || fail "import $k"; done
 for m in 01 02 03; do y contribute --month 2020-$m >/dev/null 2>&1 || fail "contribute 2020-$m"; done
 y contribute --year 2020 --residents >/dev/null 2>&1 || fail "contribute residents"

@@ -37,6 +37,24 @@ fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# y ARGS...: `yibao ARGS... --db $db`; sql STATEMENT: one statement on the
+# store's own database (psql or sqlite3), rows as text.
+y() { "$YIBAO" "$@" --db "$db"; }
+if [ "${SVC_BACKEND:-sqlite}" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
+
+# gen_city_store PERSONS SEED: `yibao gen city` into $city ($work/city),
+# its institutions and persons imported with the maoming-2020 policies and
+# the conformance catalog (the fund tests' common start).
+gen_city_store() {
+    city=$work/city
+    "$YIBAO" gen city --persons "$1" --seed "$2" --out "$city" >/dev/null || fail "gen city"
+    y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
+    y import policy "$root/policies/maoming-2020-employee.json" \
+        "$root/policies/maoming-2020-resident.json" >/dev/null || fail "import policy"
+    y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
+    y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+}
+
 make_city() {
     cat >"$work/persons.csv" <<'EOF'
 psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc

@@ -24,15 +24,7 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
-city=$work/city
-"$YIBAO" gen city --persons 2000 --seed 7 --out "$city" >/dev/null || fail "gen city"
-y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
-y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
-    fail "import policy"
-y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
-y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+gen_city_store 2000 7
 head -n 6000 "$city/bills.jsonl" >"$work/bills.jsonl"
 y settle "$work/bills.jsonl" >"$work/answers" 2>/dev/null || fail "settle"
 # an inpatient settlement of the DIP hospital revoked: it leaves F, DIP and quotas
@@ -78,38 +70,7 @@ for code in $(jq -r .fixmedins_code "$work/bills.jsonl" | sort -u); do
 done
 [ "$(sql "SELECT count(*) FROM journal")" = "$records" ] || fail "a refused run wrote"
 
-cat >"$work/pay-440900.json" <<'EOF'
-{"format": "yibao-payment/1", "id": "maoming-2020", "region": "440900", "year": 2020,
- "withhold_rate": 0.05, "quotas": {"J18": 3000.00, "K35": 6000.00},
- "dip": {"budget": 200000.00,
-         "coefficients": {"township": 0.8, "level1": 0.9, "level2": 1.0, "level3": 1.2},
-         "groups": {"*": {"points": 100, "avg_cost": 8000.00},
-                    "I63": {"points": 150.5, "avg_cost": 12000.00},
-                    "K80": {"points": 90, "avg_cost": 7000.00}}},
- "institutions": {
-   "H44090000001": {"method": "global_budget", "budget": 600000.00, "savings_corridor": 0.1,
-                    "savings_share": 0.5, "overspend_corridor": 0.1, "overspend_share": 0.5,
-                    "quota_joined": true},
-   "H44090000002": {"method": "dip", "quota_joined": true, "withhold_rate": 0.1},
-   "H44090000003": {"method": "dip"},
-   "H44090000004": {"method": "capitation", "rate": 12.50, "withhold_rate": 0},
-   "P44090000001": {"method": "fee_for_service"}}}
-EOF
-python3 - "$city/institutions.csv" "$work" <<'EOF' || fail "agreements"
-import csv, json, sys
-regions = {}
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["admdvs"] != "440900":
-        regions.setdefault(r["admdvs"], []).append(r["fixmedins_code"])
-for region, codes in regions.items():
-    terms = {c: {"method": "fee_for_service"} for c in codes}
-    if region == "440100":
-        terms[codes[0]] = {"method": "global_budget", "budget": 100000.00, "savings_corridor": 0.2,
-                           "savings_share": 0.6, "overspend_corridor": 0.05, "overspend_share": 0.4}
-    json.dump({"format": "yibao-payment/1", "id": "pay-" + region, "region": region, "year": 2020,
-               "withhold_rate": 0.03, "institutions": terms},
-              open("%s/pay-%s.json" % (sys.argv[2], region), "w"))
-EOF
+python3 "$root/tests/ref/pay_agreements.py" "$city/institutions.csv" "$work" || fail "agreements"
 for f in "$work"/pay-*.json; do y import payment "$f" >/dev/null || fail "import $f"; done
 months=$(sql "SELECT time_us FROM journal WHERE kind IN (1, 2)" |
     python3 -c 'import sys, time; print(" ".join(sorted({time.strftime("%Y-%m", time.localtime(int(l) // 1000000)) for l in sys.stdin})))')

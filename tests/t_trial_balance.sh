@@ -15,15 +15,7 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
-city=$work/city
-"$YIBAO" gen city --persons 1500 --seed 5 --out "$city" >/dev/null || fail "gen city"
-y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
-y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
-    fail "import policy"
-y import catalog "$root/policies/catalog-conformance.json" >/dev/null || fail "import catalog"
-y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+gen_city_store 1500 5
 for k in employers episodes wages; do y import "$k" "$city/$k"*.csv >/dev/null || fail "import $k"; done
 y contribute --month 2020-03 >/dev/null 2>&1 || fail "contribute"
 head -n 3000 "$city/bills.jsonl" >"$work/bills.jsonl"

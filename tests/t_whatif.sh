@@ -13,7 +13,7 @@
 #  - the store is byte-identical after (file hash), nothing written;
 #  - refusals (exit 2, nothing changed): a policy of another year, of a
 #    region the store has no policy of, a broken policy (the import's own
-#    message), a second policy of one key, an unknown --format, --payment;
+#    message), a second policy of one key, an unknown --format, a missing --payment file;
 #    a year with a policy and no settlements reports zeros (exit 0).
 # With YIBAO_PG_URI, the checks with the two stores again on PostgreSQL, on
 # a smaller city (WHATIF_PG_PERSONS, 2,000).
@@ -142,6 +142,10 @@ both() {
     whatif --db "$a" --policy policies/maoming-2020-employee.json --policy "$work/res75.json" >"$work/own.json" ||
         fail "$tag: whatif with the year's own policies"
     all_zero "$work/own.json" || fail "$tag: own policies: $(head -c 600 "$work/own.json")"
+    # the month's contributions are revenue: months of support, unchanged
+    jq -e '.months_of_support.available and ([.months_of_support.funds[] |
+        select(.balance_before != .balance_after or .months_before != .months_after)] | length == 0)' \
+        "$work/own.json" >/dev/null || fail "$tag: own: months of support $(jq -c .months_of_support "$work/own.json")"
     [ "$(jq -r .replay.revokes "$work/own.json")" = 2 ] || fail "$tag: own: not 2 revokes: $(jq -c .replay "$work/own.json")"
     [ "$(jq -r .replay.settlements "$work/own.json")" = $((n - 2)) ] || fail "$tag: own: $(jq -c .replay "$work/own.json"), $n bills"
     [ "$(report_fen "$work/own.json" before)" = "$(fund_fen "$a")" ] || fail "$tag: own: before is not the ledger"
@@ -170,8 +174,8 @@ hash_before=$(store_hash "$a")
 both "$a" "$b" "$work/city" store_hash
 n=$(wc -l <"$work/city/bills.jsonl")
 "$YIBAO" whatif --db "$a" --year 2020 --policy "$work/res75.json" >"$work/own.txt" || fail "whatif (table)"
-grep -qx "months of support: not available (no revenue in the store)" "$work/own.txt" ||
-    fail "no months-of-support line: $(tail -3 "$work/own.txt")"
+grep -qx "months of support at the year's end, every region (FUNDS.md 8)" "$work/own.txt" ||
+    fail "no months-of-support table: $(tail -6 "$work/own.txt")"
 grep -Eq '^hifmi +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +0\.00$' "$work/own.txt" || fail "table: $(head -20 "$work/own.txt")"
 
 # ---- refusals: exit 2, file and field named ----
@@ -194,7 +198,7 @@ import_msg=$(sed 's/^yibao: //' "$work/import.err")
 [ -n "$import_msg" ] || fail "the broken policy imports"
 refused "yibao whatif: $import_msg" --policy "$work/broken.json"
 refused "--format 'xml': not table or json" --policy "$p80" --format xml
-refused "--payment pay.json: the what-if of institution payment" --policy "$p80" --payment pay.json
+refused "pay.json" --policy "$p80" --payment pay.json
 "$YIBAO" whatif --db "$work/missing.db" --year 2020 --policy "$p80" >/dev/null 2>&1
 [ $? = 2 ] || fail "a missing store is not exit 2"
 [ ! -e "$work/missing.db" ] || fail "whatif created a store"
@@ -202,6 +206,7 @@ refused "--payment pay.json: the what-if of institution payment" --policy "$p80"
 "$YIBAO" whatif --db "$a" --year 2021 --policy "$work/res2021.json" --format json >"$work/y2021.json" ||
     fail "a year without settlements is an error"
 all_zero "$work/y2021.json" zeros || fail "2021 not zeros"
+[ "$(jq -r '.months_of_support.available' "$work/y2021.json")" = false ] || fail "2021 has months of support without revenue"
 [ "$(jq -r '.replay.settlements' "$work/y2021.json")" = 0 ] || fail "2021 has settlements"
 [ "$(store_hash "$a")" = "$hash_before" ] || fail "store A changed by the refusals"
 

@@ -2,7 +2,8 @@
  * For each entry point (commitq_start, a settlement through commitq_call,
  * store_open, store_import of each kind, store_check, a replayed read and a
  * catch-up with records after the checkpoint, service_open with auth and
- * sign-in, service_handle of a 2102 and of a visit, the JSON reader, the
+ * sign-in, service_handle of a 2102 and of a visit, a batch of fund
+ * records (store_pay_commit through record_batch.c), the JSON reader, the
  * policy and catalog loaders) the test runs the call again for every
  * N = 1, 2, ... with the Nth allocation failing (tests/alloc_fail.h), until
  * a call no longer reaches N. Every call must return cleanly: success
@@ -846,6 +847,63 @@ static void test_loaders(void **state) {
     assert_true(files > 1);
 }
 
+/* ---- a batch of fund records (record_batch.c) ---------------------------- */
+struct records_ctx {
+    struct store *store;
+    int serial; /* each call writes records under new msgids */
+    int64_t journal_before;
+};
+
+/* Two payment records of H1 (one month, two policy years) under new msgids. */
+static void records_items(struct records_ctx *r, struct store_pay_item items[2]) {
+    memset(items, 0, 2 * sizeof *items);
+    for (int i = 0; i < 2; i++) {
+        struct store_pay *p = &items[i].p;
+        items[i].kind = JOURNAL_PAY;
+        snprintf(items[i].msgid, sizeof items[i].msgid, "pay/H1/2020-03/%d", 2 * r->serial + i + 2);
+        snprintf(p->code, sizeof p->code, "H1");
+        p->year = 2020, p->month = 3, p->part_count = 2;
+        p->parts[0] = (struct store_pay_part){2019, 10000 + i, 500};
+        p->parts[1] = (struct store_pay_part){2020, 20000, 1000};
+        p->payable_fen = 30000 + i, p->withhold_fen = 1500, p->paid_fen = 28500 + i;
+    }
+}
+
+static int records_call(void *ctx, char *err, size_t err_size) {
+    struct records_ctx *r = ctx;
+    struct store_pay_item items[2];
+    bool posted[2] = {true, true};
+    struct store_err serr = {{0}};
+    records_items(r, items);
+    int rc = store_pay_commit(r->store, items, 2, posted, &serr);
+    snprintf(err, err_size, "%s", serr.msg);
+    assert_true(rc == 0 ? posted[0] && posted[1] : !posted[0] && !posted[1]);
+    return rc;
+}
+
+/* A failed commit wrote nothing; a good one both records; the store checks. */
+static void records_finish(void *ctx, int rc) {
+    struct records_ctx *r = ctx;
+    struct store_err err = {{0}};
+    int64_t records = 0;
+    assert_int_equal(store_check(r->store, &records, &err), 0);
+    assert_true(records == r->journal_before + (rc == 0 ? 2 : 0));
+    r->journal_before = records;
+    if (rc == 0) r->serial++;
+}
+
+static void test_record_batch(void **state) {
+    struct city *c = *state;
+    struct records_ctx r = {0};
+    struct store_err err = {{0}};
+    assert_int_equal(store_open(c->target, &r.store, &err), 0);
+    assert_int_equal(store_check(r.store, &r.journal_before, &err), 0);
+    struct entry e = {"store_pay_commit (record_batch)", records_call, records_finish, &r};
+    assert_true(sweep(&e) > 0);
+    assert_true(r.serial >= 2); /* the sweep's last call, and count_once, wrote */
+    store_close(r.store);
+}
+
 int main(void) {
     assert_int_equal(alloc_fail_sqlite_hook(), 0);
     static const bool pg = true;
@@ -857,6 +915,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_store_import, setup_empty, teardown_city),
         cmocka_unit_test_setup_teardown(test_service_open, setup_city, teardown_city),
         cmocka_unit_test_setup_teardown(test_service_handle, setup_city, teardown_city),
+        cmocka_unit_test_setup_teardown(test_record_batch, setup_city, teardown_city),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_loaders),
     };
@@ -870,6 +929,7 @@ int main(void) {
         ON_PG(test_records_after_checkpoint, setup_city),
         ON_PG(test_service_open, setup_city),
         ON_PG(test_service_handle, setup_city),
+        ON_PG(test_record_batch, setup_city),
     };
     int failed = cmocka_run_group_tests_name("alloc_fail/sqlite", tests, NULL, NULL);
     const char *uri = getenv("YIBAO_PG_URI");

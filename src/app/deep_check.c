@@ -767,6 +767,28 @@ static int recontribute(struct deep *d, const struct journal_rec *rec) {
     return 0;
 }
 
+/* A transfer between regions (transfer_rec.c): paid out of this store's
+ * books, the account's whole balance as replayed so far leaves it; taken
+ * into them, the amount comes in. */
+static int transfer_on(struct deep *d, const struct journal_rec *rec) {
+    struct store_transfer t;
+    const char *bad = NULL;
+    assert(d != NULL && rec->kind == JOURNAL_TRANSFER);
+    if (transfer_decode(rec->body, &t, &bad) != 0)
+        return mismatch(d, "journal seq %" PRId64 ": transfer body does not decode at '%s'",
+                        rec->seq, bad);
+    int64_t *balance = balance_of(d, t.psn_no);
+    if (balance == NULL) return -1;
+    if (t.from_here && *balance != t.amount_fen)
+        return mismatch(d,
+                        "journal seq %" PRId64 ": transfer of P:%s paid out %" PRId64
+                        ", the account held %" PRId64,
+                        rec->seq, t.psn_no, t.amount_fen, *balance);
+    if (t.from_here) *balance -= t.amount_fen;
+    if (t.to_here) *balance += t.amount_fen;
+    return 0;
+}
+
 static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
     assert(d != NULL && rec != NULL && slot < d->rec_count);
     d->out.records++;
@@ -778,6 +800,9 @@ static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot
     if (paying && rec->seq == d->until_seq)
         return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
     if (paying) return 0; /* pays institutions, no person: check verifies its postings */
+    if (rec->kind == JOURNAL_TRANSFER && rec->seq == d->until_seq)
+        return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
+    if (rec->kind == JOURNAL_TRANSFER) return transfer_on(d, rec);
     if (rec->kind == JOURNAL_CONTRIB) return recontribute(d, rec);
     struct store_settlement stl;
     const char *bad = NULL;
@@ -889,6 +914,7 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     /* a contribution settles nothing, but its account share is money the
      * person's later settlements may pay from: credited as journaled */
     if (rec->kind == JOURNAL_CONTRIB) return credit_contribution(d, rec);
+    if (rec->kind == JOURNAL_TRANSFER) return transfer_on(d, rec);
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) return 0;
     struct store_settlement stl;
     const char *bad = NULL;

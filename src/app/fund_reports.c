@@ -217,6 +217,15 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
                    -1;
         business = c.year * 12 + (c.month >= 1 ? c.month - 1 : 0);
     }
+    if (rec->kind == JOURNAL_TRANSFER) { /* the month it takes effect */
+        struct store_transfer t;
+        const char *bad = NULL;
+        if (transfer_decode(rec->body, &t, &bad) != 0)
+            return store_errf(w->err, "journal seq %lld: transfer does not decode at '%s'",
+                              (long long)rec->seq, bad ? bad : ""),
+                   -1;
+        business = t.year * 12 + t.month - 1;
+    }
     w->month_of[rec->seq] = business;
     if (w->r->opts.settlements && (rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE))
         return settlement_record(w, rec) != 0 ? -1 : 0;
@@ -255,7 +264,8 @@ static int fund_piece(struct walk *w, const struct posting *p, const struct fund
     struct app_fund_line *line = fund_line(w->r, fund, region);
     if (line == NULL) return w->full = true, 1;
     int64_t net = piece->debit_side ? p->amount_fen : -p->amount_fen; /* on the balance */
-    int64_t flow = piece->sign * p->amount_fen;                       /* on its figure */
+    if (piece->transfer) net = -net; /* a contra line (chart.h): out lowers it, in raises it */
+    int64_t flow = piece->sign * p->amount_fen; /* on its figure */
     int32_t year = w->r->opts.year;
     int32_t business = (size_t)p->seq < w->cap ? w->month_of[p->seq] : -1;
     int32_t m = business >= 0 ? month_in(business, acct_year) : 12;
@@ -289,7 +299,7 @@ static int ledger_row(void *ctx, const char *account, int64_t balance_fen) {
         return 0;
     struct app_fund_line *line = fund_line(w->r, fund, region);
     if (line == NULL) return w->full = true, 1;
-    line->ledger_fen += balance_fen;
+    line->ledger_fen += chart_line_balance(account, balance_fen);
     return 0;
 }
 
@@ -309,6 +319,9 @@ static int funds_tie(struct walk *w) {
                               l->fund, l->region, (long long)sum, (long long)l->ledger_fen),
                    -1;
         report_fund_year(&l->flows, r->opts.month, &l->year);
+        /* transfers are not spending a balance supports: no months, no warning */
+        if (strcmp(l->fund, CHART_TRANSFER_FUND) == 0)
+            memset(l->year.has_support, 0, sizeof l->year.has_support);
     }
     return 0;
 }
@@ -438,6 +451,9 @@ static int walk_all(struct walk *w) {
             rc = store_ops(w->store)->postings_scan(store_conn(w->store), 1, posting_row, w,
                                                     w->err);
         if (rc == 0 && r->opts.books) rc = app_fund_view(w->store, "", 0, ledger_row, w, w->err);
+        /* the regions' personal-account transfers: lines of fund acct */
+        if (rc == 0 && r->opts.books)
+            rc = store_accounts_now(w->store, "T:", ledger_row, w, w->err);
         if (w->full)
             return store_errf(w->err, "out of memory, or more than %d fund pools",
                               APP_REPORT_FUNDS_MAX),

@@ -97,6 +97,9 @@ static int agreement_row(void *ctx, const struct agreement *a) {
     struct run *r = ctx;
     assert(r != NULL && a != NULL);
     if (a->year != r->opts->year) return 0;
+    for (size_t i = 0; i < r->opts->replace_count; i++)
+        if (strcmp(r->opts->replace[i].region, a->region) == 0 && a != &r->opts->replace[i])
+            return 0; /* the what-if's agreement stands for it */
     if (r->agreement_count == SETTLE_YEAR_REGIONS_MAX) {
         store_errf(r->err, "settle-year: more than %d regions' agreements for %d",
                    SETTLE_YEAR_REGIONS_MAX, (int)a->year);
@@ -141,6 +144,8 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     s->maf_pay = f->maf_pay, s->fund_pay_sumamt = f->fund_pay_sumamt;
     s->psn_part_amt = f->psn_part_amt, s->acct_pay = f->acct_pay;
     s->acct_mulaid_pay = f->acct_mulaid_pay, s->psn_cash_pay = f->psn_cash_pay;
+    if (r->opts->refigure != NULL && r->opts->refigure(r->opts->ctx, rec->seq, s, r->err) != 0)
+        return r->failed = 1, 1;
     return 0;
 }
 
@@ -416,6 +421,11 @@ static int post(struct run *r) {
         struct store_pay_item *it = &items[k++];
         it->kind = JOURNAL_YEAR_END;
         figures(r, &r->insts[i], &it->y);
+        if (r->opts->compute_only) {
+            r->opts->computed(r->opts->ctx, &it->y);
+            k = 0;
+            continue;
+        }
         if (year_end_msgid(it->msgid, it->y.code, it->y.year) != 0)
             rc = (store_errf(r->err, "%s: its code does not fit a msgid", it->y.code), -1);
         if (rc != 0 || (k < b && i + 1 < r->inst_count)) continue;
@@ -458,6 +468,7 @@ enum app_settle_year_status app_settle_year(struct store *store,
                                             struct store_err *err) {
     assert(store != NULL && opts != NULL && out != NULL && err != NULL);
     assert(opts->year >= MONTH_YEAR_MIN && opts->year <= MONTH_YEAR_MAX);
+    assert(!opts->compute_only || opts->computed != NULL);
     memset(out, 0, sizeof *out);
     struct run *r = calloc(1, sizeof *r);
     if (r != NULL) r->lines = malloc(BILL_LINES_MAX * sizeof *r->lines);
@@ -467,6 +478,8 @@ enum app_settle_year_status app_settle_year(struct store *store,
     }
     r->store = store, r->opts = opts, r->out = out, r->err = err;
     int rc = app_agreements(store, NULL, opts->year, agreement_row, r, err);
+    for (size_t i = 0; rc == 0 && !r->failed && i < opts->replace_count; i++)
+        rc = agreement_row(r, &opts->replace[i]) != 0 ? -1 : 0;
     if (rc == 0 && r->failed) rc = -1;
     if (rc == 0) rc = read_settlements(r);
     if (rc == 0) rc = read_rest(r);
@@ -477,7 +490,8 @@ enum app_settle_year_status app_settle_year(struct store *store,
                                      : out->missing > 0 ? APP_SETTLE_YEAR_REFUSED
                                                         : APP_SETTLE_YEAR_OK;
     if (st == APP_SETTLE_YEAR_OK && post(r) != 0) st = APP_SETTLE_YEAR_FAILED;
-    assert(st != APP_SETTLE_YEAR_OK || out->posted + out->already == out->institutions);
+    assert(st != APP_SETTLE_YEAR_OK || opts->compute_only ||
+           out->posted + out->already == out->institutions);
     run_free(r);
     return st;
 }

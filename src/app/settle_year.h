@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/agreement.h"
+#include "core/payment.h"
 #include "store/store.h"
 
 /* settlements of one policy year held in memory, about 530 bytes each */
@@ -30,6 +32,16 @@ struct app_settle_year_opts {
     void (*missing)(void *ctx, const char *code, const char *what);
     /* each record posted (may be NULL) */
     void (*posted)(void *ctx, const char *msgid, const struct store_year_end *y);
+    /* The payment what-if (app/whatif_payment.c): with compute_only nothing
+     * is posted and computed() gets each institution's figures instead;
+     * replace[0..replace_count) stand for the store's agreements of their
+     * regions for the year; refigure (may be NULL) replaces a settlement's
+     * figures as journaled (0, or -1 with err: the run fails). */
+    bool compute_only;
+    void (*computed)(void *ctx, const struct store_year_end *y);
+    const struct agreement *replace;
+    size_t replace_count;
+    int (*refigure)(void *ctx, int64_t seq, struct pay_settlement *s, struct store_err *err);
 };
 
 struct app_settle_year_out {

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/fund_reports.h"
 #include "core/hash.h"
+#include "core/report.h"
 
 /* ---- the persons of the year ------------------------------------------------ */
 struct person_table {
@@ -84,6 +86,8 @@ struct whatif_run {
     struct app_whatif_report *out;
     struct person_table persons;
     struct store_err *err;
+    app_whatif_sink sink; /* may be NULL */
+    void *sink_ctx;
 };
 
 static int on_event(void *ctx, const struct app_whatif_event *ev) {
@@ -100,7 +104,7 @@ static int on_event(void *ctx, const struct app_whatif_event *ev) {
                -1;
     p->before_fen += sign * ev->before->setl.psn_part_amt;
     if (ev->after != NULL) p->after_fen += sign * ev->after->setl.psn_part_amt;
-    return 0;
+    return r->sink != NULL ? r->sink(r->sink_ctx, ev, r->err) : 0;
 }
 
 /* The hardest hit: their sums, the smallest increase, the first by name. */
@@ -127,18 +131,62 @@ static void hardest(struct whatif_run *r) {
     }
 }
 
+/* ---- months of support ------------------------------------------------------- */
+static void support_of(struct app_whatif_support *m, int64_t change_fen) {
+    assert(m != NULL);
+    m->balance_after_fen = m->balance_before_fen - change_fen;
+    m->spending_after_fen = m->spending_before_fen + change_fen;
+    m->has_before = m->spending_before_fen > 0;
+    m->has_after = m->spending_after_fen > 0;
+    if (m->has_before && m->balance_before_fen > 0)
+        report_months_of_support(m->balance_before_fen, m->spending_before_fen, &m->tenths_before);
+    if (m->has_after && m->balance_after_fen > 0)
+        report_months_of_support(m->balance_after_fen, m->spending_after_fen, &m->tenths_after);
+}
+
+/* The funds' books of the year (every region), and each fund's months of
+ * support before and after the what-if's change of its spending. */
+static int support(struct store *store, int32_t year, struct app_whatif_report *out,
+                   struct store_err *err) {
+    assert(store != NULL && out != NULL);
+    struct app_report_opts opts = {.year = year, .month = 12, .journal = true, .books = true};
+    struct app_reports *books = calloc(1, sizeof *books);
+    if (books == NULL) return store_errf(err, "whatif: out of memory"), -1;
+    int rc = app_reports_build(store, &opts, books, err);
+    for (size_t i = 0; rc == 0 && i < books->fund_count; i++) {
+        const struct app_fund_line *line = &books->funds[i];
+        for (int f = 0; f < FUND_LAYER_COUNT; f++) {
+            if (strcmp(line->fund, fund_layer((enum fund_layer_id)f)->fund) != 0) continue;
+            out->support[f].balance_before_fen += line->year.balance_fen[11];
+            out->support[f].spending_before_fen += line->year.spending_fen;
+            out->has_revenue = out->has_revenue || line->year.revenue_fen > 0;
+        }
+    }
+    for (int f = 0; rc == 0 && f < FUND_LAYER_COUNT; f++)
+        support_of(&out->support[f], out->after.total.fund_fen[f] - out->before.total.fund_fen[f]);
+    app_reports_free(books);
+    free(books);
+    return rc;
+}
+
 int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
                struct app_whatif_report *out, struct store_err *err) {
+    return app_whatif_observed(store, year, policies, n, NULL, NULL, out, err);
+}
+
+int app_whatif_observed(struct store *store, int32_t year, const struct policy *policies, size_t n,
+                        app_whatif_sink sink, void *sink_ctx, struct app_whatif_report *out,
+                        struct store_err *err) {
     assert(store != NULL && (policies != NULL || n == 0) && out != NULL && err != NULL);
     assert(n <= APP_WHATIF_POLICIES_MAX);
     memset(out, 0, sizeof *out);
     out->year = year;
-    struct whatif_run run = {out, {0}, err};
+    struct whatif_run run = {out, {0}, err, sink, sink_ctx};
     struct app_whatif_replay replay = {year, policies, n, on_event, &run};
     int rc = app_replay_whatif(store, &replay, &out->replay, err);
     if (rc == 0) hardest(&run);
     table_free(&run.persons);
-    out->has_revenue = false; /* no revenue records exist yet: never a made-up figure */
+    if (rc == 0) rc = support(store, year, out, err);
     return rc;
 }
 

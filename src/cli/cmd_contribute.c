@@ -81,27 +81,10 @@ static void summary(const char *period, const struct app_contrib_out *o, bool re
 
 /* --month "YYYY-MM" or --year "YYYY" into opts; prints what is wrong. */
 static bool parse_period(const char *month, const char *year, struct app_contrib_opts *opts) {
-    int y = 0, m = 0, used = 0;
     assert(opts != NULL && (month != NULL) != (year != NULL));
-    if (month != NULL &&
-        (sscanf(month, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7 || strlen(month) != 7 ||
-         m < 1 || m > 12 || month[4] != '-' || strspn(month, "0123456789-") != 7)) {
-        fprintf(stderr, "yibao contribute: --month '%s': not a month YYYY-MM\n", month);
-        return false;
-    }
-    if (year != NULL && (sscanf(year, "%4d%n", &y, &used) != 1 || used != 4 || strlen(year) != 4 ||
-                         strspn(year, "0123456789") != 4)) {
-        fprintf(stderr, "yibao contribute: --year '%s': not a year YYYY\n", year);
-        return false;
-    }
-    if (y < MONTH_YEAR_MIN || y > MONTH_YEAR_MAX) {
-        fprintf(stderr, "yibao contribute: year %d: outside %d-%d\n", y, MONTH_YEAR_MIN,
-                MONTH_YEAR_MAX);
-        return false;
-    }
-    opts->year = y;
-    opts->month = month != NULL ? m : 0;
-    return true;
+    opts->month = 0;
+    return month != NULL ? cli_month("contribute", "--month", month, &opts->year, &opts->month)
+                         : cli_year("contribute", "--year", year, &opts->year);
 }
 
 struct args {

@@ -61,29 +61,6 @@ static bool on_stop(void *ctx) {
     return progress_interrupted() != 0;
 }
 
-/* "YYYY-MM" into year and month; prints what is wrong. */
-static bool parse_month(const char *text, int32_t *year, int32_t *month) {
-    assert(text != NULL && year != NULL && month != NULL);
-    if (strlen(text) != 7 || text[4] != '-' || strspn(text, "0123456789") != 4 ||
-        strspn(text + 5, "0123456789") != 2) {
-        fprintf(stderr, "yibao pay: --month '%s': not a month YYYY-MM\n", text);
-        return false;
-    }
-    int y = atoi(text), m = atoi(text + 5);
-    if (m < 1 || m > 12) {
-        fprintf(stderr, "yibao pay: --month '%s': month %d is not 01-12\n", text, m);
-        return false;
-    }
-    if (y < MONTH_YEAR_MIN || y > MONTH_YEAR_MAX) {
-        fprintf(stderr, "yibao pay: --month '%s': year outside %d-%d\n", text, MONTH_YEAR_MIN,
-                MONTH_YEAR_MAX);
-        return false;
-    }
-    *year = y;
-    *month = m;
-    return true;
-}
-
 struct args {
     const char *db, *month, *batch;
     bool verbose;
@@ -120,7 +97,7 @@ int cmd_pay(int argc, char **argv) {
     struct args a = {0};
     struct app_pay_opts opts = {.batch = PAY_BATCH_DEFAULT};
     if (!parse(argc, argv, &a)) return cli_usage("pay", stderr), EXIT_BAD_INPUT;
-    if (!parse_month(a.month, &opts.year, &opts.month)) return EXIT_BAD_INPUT;
+    if (!cli_month("pay", "--month", a.month, &opts.year, &opts.month)) return EXIT_BAD_INPUT;
     long long batch = 0;
     if (a.batch != NULL && !cli_positive("--batch", a.batch, BATCH_MAX, &batch))
         return EXIT_BAD_INPUT;

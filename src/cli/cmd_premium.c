@@ -18,9 +18,6 @@
 #include "cli/store_cli.h"
 #include "core/money.h"
 
-#define PREMIUM_YEAR_MIN 1900
-#define PREMIUM_YEAR_MAX 9800 /* the episodes' months (docs/ENROLMENT.md) */
-
 struct args {
     const char *db, *psn, *year, *amount, *date, *holder;
 };
@@ -43,21 +40,11 @@ static bool parse(int argc, char **argv, struct args *a) {
 }
 
 /* --year: four digits in range, else -1. */
-static int32_t year_of(const char *text) {
-    assert(text != NULL);
-    if (strlen(text) != 4 || strspn(text, "0123456789") != 4) return -1;
-    int32_t y = (int32_t)atoi(text);
-    return y >= PREMIUM_YEAR_MIN && y <= PREMIUM_YEAR_MAX ? y : -1;
-}
-
 int cmd_pay_premium(int argc, char **argv) {
     struct args a = {0};
     if (!parse(argc, argv, &a)) return cli_usage("pay-premium", stderr), EXIT_BAD_INPUT;
     struct app_premium_in in = {.psn_no = a.psn, .holder = a.holder};
-    in.year = year_of(a.year);
-    if (in.year < 0)
-        return fprintf(stderr, "yibao pay-premium: --year '%s': not a year YYYY\n", a.year),
-               EXIT_BAD_INPUT;
+    if (!cli_year("pay-premium", "--year", a.year, &in.year)) return EXIT_BAD_INPUT;
     enum decimal_status ds = decimal_parse(a.amount, strlen(a.amount), 2, PREMIUM_AMOUNT_MAX_FEN,
                                            &in.amount_fen);
     if (ds != DECIMAL_OK || in.amount_fen <= 0)

@@ -36,8 +36,6 @@
 
 /* A string literal into a JSON buffer. */
 #define RAW(b, text) json_buf_raw((b), (text), strlen(text))
-#define REPORT_YEAR_MIN 1900
-#define REPORT_YEAR_MAX 9800        /* the episodes' months (docs/ENROLMENT.md) */
 #define REPORT_WARN_MONTHS_MAX 1200 /* --warn-months: a century */
 
 /* The options every report shares. */
@@ -116,12 +114,10 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
     if (a->year == NULL && a->needs_year) return bad_option(a, "--year", "", "is required");
     if (a->year != NULL && !a->needs_year)
         return bad_option(a, "--year", a->year, "this report is of the whole ledger, not a year");
-    char *end = NULL;
-    long year = a->year != NULL ? strtol(a->year, &end, 10) : 0;
-    if (a->year != NULL &&
-        (end == a->year || *end != '\0' || year < REPORT_YEAR_MIN || year > REPORT_YEAR_MAX))
-        return bad_option(a, "--year", a->year, "not a year (1900..9800)");
-    a->year_value = (int32_t)year;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "report %s", a->sub);
+    a->year_value = 0;
+    if (a->year != NULL && !cli_year(cmd, "--year", a->year, &a->year_value)) return EXIT_BAD_INPUT;
     const char *format = a->format ? a->format : a->formats[0];
     size_t f = 0;
     while (a->formats[f] != NULL && strcmp(a->formats[f], format) != 0) f++;
@@ -324,8 +320,9 @@ static void trial_lines(struct json_buf *b, bool json, const struct trial_balanc
     for (size_t i = 0; i < tb->item_count; i++)
         trial_line(b, json, &first, account_class_name(account_class_of(tb->items[i].account)),
                    tb->items[i].account, tb->items[i].balance_fen);
-    static const char *const keys[ACCT_CLASS_COUNT] = {
-        "F:*", "P:*", "I:*", "R:emp:*", "R:psn:*", "R:fin:*", "S:open:*", "B:*", "D:*", "C:*", "*"};
+    static const char *const keys[ACCT_CLASS_COUNT] = {"F:*",     "P:*",     "I:*",      "R:emp:*",
+                                                       "R:psn:*", "R:fin:*", "S:open:*", "B:*",
+                                                       "D:*",     "C:*",     "T:*",      "*"};
     for (int c = 0; c < ACCT_CLASS_COUNT; c++)
         if (!account_class_itemized((enum account_class)c))
             trial_line(b, json, &first, account_class_name((enum account_class)c), keys[c],

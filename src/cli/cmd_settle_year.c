@@ -65,23 +65,11 @@ static bool parse(int argc, char **argv, struct args *a) {
     return !bad && a->db != NULL && a->year != NULL;
 }
 
-static bool parse_year(const char *text, int32_t *year) {
-    assert(text != NULL && year != NULL);
-    int y = strlen(text) == 4 && strspn(text, "0123456789") == 4 ? atoi(text) : 0;
-    if (y < MONTH_YEAR_MIN || y > MONTH_YEAR_MAX) {
-        fprintf(stderr, "yibao settle-year: --year '%s': not a year YYYY in %d-%d\n", text,
-                MONTH_YEAR_MIN, MONTH_YEAR_MAX);
-        return false;
-    }
-    *year = y;
-    return true;
-}
-
 int cmd_settle_year(int argc, char **argv) {
     struct args a = {0};
     struct app_settle_year_opts opts = {.batch = 256};
     if (!parse(argc, argv, &a)) return cli_usage("settle-year", stderr), EXIT_BAD_INPUT;
-    if (!parse_year(a.year, &opts.year)) return EXIT_BAD_INPUT;
+    if (!cli_year("settle-year", "--year", a.year, &opts.year)) return EXIT_BAD_INPUT;
     long long batch = 0;
     if (a.batch != NULL && !cli_positive("--batch", a.batch, BATCH_MAX, &batch))
         return EXIT_BAD_INPUT;

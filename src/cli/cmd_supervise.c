@@ -23,8 +23,6 @@
 #include "codec/codec.h"
 
 #define RAW(b, text) json_buf_raw((b), (text), strlen(text))
-#define SCAN_YEAR_MIN 1900
-#define SCAN_YEAR_MAX 9800
 
 struct scan_args {
     const char *db, *year, *from, *to, *catalog, *out;
@@ -46,21 +44,17 @@ static int parse_date(const char *option, const char *text, datetime_s *out) {
 }
 
 static int check_args(struct scan_args *a) {
-    char *end = NULL;
     assert(a != NULL);
     if (a->db == NULL) return bad_option("--db", "", "is required");
     if (a->year == NULL) return bad_option("--year", "", "is required");
     if (a->out == NULL) return bad_option("--out", "", "is required");
-    long year = strtol(a->year, &end, 10);
-    if (end == a->year || *end != '\0' || year < SCAN_YEAR_MIN || year > SCAN_YEAR_MAX)
-        return bad_option("--year", a->year, "not a year (1900..9800)");
-    a->opts.year = (int32_t)year;
+    if (!cli_year("supervise scan", "--year", a->year, &a->opts.year)) return EXIT_BAD_INPUT;
     if (parse_date("--from", a->from, &a->opts.from) != 0 ||
         parse_date("--to", a->to, &a->opts.to) != 0)
         return EXIT_BAD_INPUT;
-    if (a->opts.from > 0 && datetime_year(a->opts.from) != year)
+    if (a->opts.from > 0 && datetime_year(a->opts.from) != a->opts.year)
         return bad_option("--from", a->from, "not in --year");
-    if (a->opts.to > 0 && datetime_year(a->opts.to) != year)
+    if (a->opts.to > 0 && datetime_year(a->opts.to) != a->opts.year)
         return bad_option("--to", a->to, "not in --year");
     if (a->opts.from > 0 && a->opts.to > 0 && a->opts.to < a->opts.from)
         return bad_option("--to", a->to, "before --from");

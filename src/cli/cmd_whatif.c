@@ -6,9 +6,12 @@
  * (total, by institution level, by scheme and category), the 10 % of
  * persons hardest hit, the reimbursement ratios and months of support
  * (only when the store holds revenue). Money in yuan with 2 decimals,
- * from fen, never through floating point. `--payment` (payment
- * agreements) is not built: refused. Exit 0, 1 when the journal does not
- * replay, 2 bad input or a store that cannot be read, 130 on Ctrl-C. */
+ * from fen, never through floating point. `--payment FILE` (a region's
+ * yibao-payment/1 agreements, repeatable) adds each institution's
+ * year-end settlement before and after (app_whatif_payment); with
+ * --payment, --policy may be left out (the year's own policies). Exit 0,
+ * 1 when the journal does not replay, 2 bad input or a store that cannot
+ * be read, 130 on Ctrl-C. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +30,26 @@
 #define WHATIF_YEAR_MAX 9999
 
 struct whatif_args {
-    const char *db, *year_text, *format, *payment;
+    const char *db, *year_text, *format;
     const char *files[APP_WHATIF_POLICIES_MAX];
     size_t file_count;
+    const char *payments[APP_WHATIF_AGREEMENTS_MAX];
+    size_t payment_count;
     bool bad;
 };
+
+/* A repeatable FILE option into files[*count] (at most max). */
+static void add_file(const char *option, const char *file, const char **files, size_t *count,
+                     size_t max, bool *bad) {
+    assert(option != NULL && files != NULL && count != NULL && bad != NULL);
+    if (*bad) return;
+    if (*count == max) {
+        fprintf(stderr, "yibao whatif: more than %zu %s files\n", max, option);
+        *bad = true;
+        return;
+    }
+    files[(*count)++] = file;
+}
 
 static void parse_args(int argc, char **argv, struct whatif_args *a) {
     assert(a != NULL);
@@ -41,18 +59,15 @@ static void parse_args(int argc, char **argv, struct whatif_args *a) {
         const char *file = NULL;
         if (cli_option(argc, argv, &i, "--db", &a->db, &a->bad) ||
             cli_option(argc, argv, &i, "--year", &a->year_text, &a->bad) ||
-            cli_option(argc, argv, &i, "--format", &a->format, &a->bad) ||
-            cli_option(argc, argv, &i, "--payment", &a->payment, &a->bad))
+            cli_option(argc, argv, &i, "--format", &a->format, &a->bad))
             continue;
         if (cli_option(argc, argv, &i, "--policy", &file, &a->bad)) {
-            if (a->bad) continue;
-            if (a->file_count == APP_WHATIF_POLICIES_MAX) {
-                fprintf(stderr, "yibao whatif: more than %d --policy files\n",
-                        APP_WHATIF_POLICIES_MAX);
-                a->bad = true;
-            } else {
-                a->files[a->file_count++] = file;
-            }
+            add_file("--policy", file, a->files, &a->file_count, APP_WHATIF_POLICIES_MAX, &a->bad);
+            continue;
+        }
+        if (cli_option(argc, argv, &i, "--payment", &file, &a->bad)) {
+            add_file("--payment", file, a->payments, &a->payment_count, APP_WHATIF_AGREEMENTS_MAX,
+                     &a->bad);
             continue;
         }
         fprintf(stderr, "yibao whatif: unexpected argument '%s'\n", argv[i]);
@@ -78,6 +93,34 @@ static int load_policies(struct store *store, int32_t year, const struct whatif_
             fprintf(stderr, "yibao whatif: %s: %s: %s\n", a->files[i], field, why);
             return -1;
         }
+    }
+    return 0;
+}
+
+/* Loads and checks the --payment files: the codec's errors, then the
+ * what-if's (the year asked, the registry as an import checks it, one file
+ * a region). 0, or -1 after printing. */
+static int load_payments(struct store *store, int32_t year, const struct whatif_args *a,
+                         struct agreement *agreements) {
+    char msg[CODEC_ERR_BYTES];
+    assert(store != NULL && a != NULL && (agreements != NULL || a->payment_count == 0));
+    for (size_t i = 0; i < a->payment_count; i++) {
+        const char *file = a->payments[i];
+        if (payment_agreement_load_file(file, &agreements[i], msg, sizeof msg) != 0)
+            return fprintf(stderr, "yibao whatif: %s\n", msg), -1;
+        if (agreements[i].year != year)
+            return fprintf(stderr,
+                           "yibao whatif: %s: year: is %d, not the year asked (--year %d)\n", file,
+                           (int)agreements[i].year, (int)year),
+                   -1;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(agreements[k].region, agreements[i].region) == 0)
+                return fprintf(stderr,
+                               "yibao whatif: %s: region: %s: a second --payment file of it\n",
+                               file, agreements[i].region),
+                       -1;
+        if (store_agreement_problem(store, &agreements[i], msg, sizeof msg) != NULL)
+            return fprintf(stderr, "yibao whatif: %s: %s\n", file, msg), -1;
     }
     return 0;
 }
@@ -196,7 +239,108 @@ static void print_hardest(struct view *v, const struct app_whatif_report *r) {
     view_object_end(v);
 }
 
-static int print_report(const struct app_whatif_report *r, bool json) {
+/* Months in tenths as "15.0", or "inf" when nothing was spent. */
+static void months_cell(struct view *v, const char *key, bool has, int64_t tenths) {
+    char t[32];
+    assert(v != NULL && key != NULL);
+    if (!has) return view_str(v, key, "inf");
+    snprintf(t, sizeof t, "%lld.%lld", (long long)(tenths / 10), (long long)(tenths % 10));
+    view_number(v, key, t);
+}
+
+/* Months of support (FUNDS.md 8) per fund at the year's end, before and
+ * after; only with revenue in the books (a figure without it says nothing). */
+static void print_support(struct view *v, const struct app_whatif_report *r) {
+    static const char *const cols[] = {"fund:10",           "balance_before:-16",
+                                       "balance_after:-16", "months_before:-14",
+                                       "months_after:-13",  NULL};
+    assert(v != NULL && r != NULL);
+    if (!r->has_revenue) {
+        if (!v->json) {
+            fprintf(v->out, "\nmonths of support: not available (no revenue in the books)\n");
+            return;
+        }
+        view_object(v, "months_of_support", NULL);
+        view_bool(v, "available", false);
+        view_str(v, "note", "not available (no revenue in the books)");
+        view_object_end(v);
+        return;
+    }
+    heading(v, "months of support at the year's end, every region (FUNDS.md 8)");
+    view_object(v, "months_of_support", NULL);
+    view_bool(v, "available", true);
+    view_list(v, "funds", cols);
+    for (int f = 0; f < FUND_LAYER_COUNT; f++) {
+        const struct app_whatif_support *m = &r->support[f];
+        view_row(v);
+        view_str(v, "fund", fund_layer((enum fund_layer_id)f)->fund);
+        view_fen(v, "balance_before", m->balance_before_fen);
+        view_fen(v, "balance_after", m->balance_after_fen);
+        months_cell(v, "months_before", m->has_before, m->tenths_before);
+        months_cell(v, "months_after", m->has_after, m->tenths_after);
+    }
+    view_list_end(v);
+    view_object_end(v);
+}
+
+/* One side's method, or "none" without an agreement. */
+static const char *method_of(bool has, const struct store_year_end *y) {
+    assert(y != NULL);
+    return has ? y->method : "none";
+}
+
+static void payment_row(struct view *v, const struct app_whatif_institution *x) {
+    assert(v != NULL && x != NULL);
+    view_row(v);
+    view_str(v, "institution", x->code);
+    view_str(v, "method_before", method_of(x->has_before, &x->before));
+    view_str(v, "method_after", method_of(x->has_after, &x->after));
+    view_fen(v, "f_before", x->before.f_fen);
+    view_fen(v, "f_after", x->after.f_fen);
+    view_fen(v, "adjustment_before", x->before.adjustment_fen);
+    view_fen(v, "adjustment_after", x->after.adjustment_fen);
+    view_fen(v, "adjustment_change", x->after.adjustment_fen - x->before.adjustment_fen);
+    view_fen(v, "year_end_paid_change", x->after.paid_fen - x->before.paid_fen);
+}
+
+/* Each institution's year-end settlement before and after (FUNDS.md §6):
+ * F (the basic pool's payments), the method's adjustment, what the
+ * year-end record would pay; and the sums. */
+static void print_payment(struct view *v, const struct app_whatif_payment *p) {
+    static const char *const cols[] = {"institution:14",
+                                       "method_before:16",
+                                       "method_after:16",
+                                       "f_before:-14",
+                                       "f_after:-14",
+                                       "adjustment_before:-18",
+                                       "adjustment_after:-17",
+                                       "adjustment_change:-18",
+                                       "year_end_paid_change:-21",
+                                       NULL};
+    assert(v != NULL && p != NULL);
+    heading(v, "institutions' year-end settlement (FUNDS.md 6, yuan)");
+    view_object(v, "payment", NULL);
+    view_int(v, "problems_before", p->missing_before);
+    view_int(v, "problems_after", p->missing_after);
+    view_list(v, "institutions", cols);
+    struct app_whatif_institution total = {.code = "total", .has_before = true, .has_after = true};
+    snprintf(total.before.method, sizeof total.before.method, "-");
+    snprintf(total.after.method, sizeof total.after.method, "-");
+    for (size_t i = 0; i < p->count; i++) {
+        const struct app_whatif_institution *x = &p->items[i];
+        payment_row(v, x);
+        total.before.f_fen += x->before.f_fen, total.after.f_fen += x->after.f_fen;
+        total.before.adjustment_fen += x->before.adjustment_fen;
+        total.after.adjustment_fen += x->after.adjustment_fen;
+        total.before.paid_fen += x->before.paid_fen, total.after.paid_fen += x->after.paid_fen;
+    }
+    payment_row(v, &total);
+    view_list_end(v);
+    view_object_end(v);
+}
+
+static int print_report(const struct app_whatif_report *r, const struct app_whatif_payment *pay,
+                        bool json) {
     struct view v;
     assert(r != NULL);
     view_begin(&v, json, stdout);
@@ -212,27 +356,30 @@ static int print_report(const struct app_whatif_report *r, bool json) {
     print_out_of_pocket(&v, r);
     print_ratios(&v, r);
     print_hardest(&v, r);
-    /* months of support need revenue: none is made up */
-    assert(!r->has_revenue); /* no revenue records exist yet (whatif.h) */
-    if (!json) printf("\nmonths of support: not available (no revenue in the store)\n");
-    if (json) {
-        view_object(&v, "months_of_support", NULL);
-        view_bool(&v, "available", false);
-        view_str(&v, "note", "not available (no revenue in the store)");
-        view_object_end(&v);
-    }
+    if (pay != NULL) print_payment(&v, pay);
+    print_support(&v, r);
     return view_end(&v) == 0 ? 0 : EXIT_BAD_INPUT;
 }
 
+static void on_problem(void *ctx, bool after, const char *code, const char *what) {
+    assert(code != NULL && what != NULL);
+    (void)ctx;
+    fprintf(stderr, "yibao whatif: payment %s: %s: %s (that side's year-end left out)\n",
+            after ? "after" : "before", code, what);
+}
+
 static int run(struct store *store, int32_t year, const struct policy *policies, size_t n,
-               bool json) {
+               const struct agreement *agreements, size_t m, bool json) {
     struct store_err err = {{0}};
     struct app_whatif_report *r = calloc(1, sizeof *r);
     if (r == NULL) return fprintf(stderr, "yibao whatif: out of memory\n"), EXIT_BAD_INPUT;
+    struct app_whatif_payment pay = {0};
     struct progress_phases phases = {.what = "whatif"};
     progress_catch_signals();
     store_set_progress(store, progress_phase_update, &phases);
-    int rc = app_whatif(store, year, policies, n, r, &err);
+    int rc = m > 0 ? app_whatif_payment(store, year, policies, n, agreements, m, on_problem, NULL,
+                                        r, &pay, &err)
+                   : app_whatif(store, year, policies, n, r, &err);
     store_set_progress(store, NULL, NULL);
     progress_phases_finish(&phases);
     if (rc != 0 && progress_interrupted() != 0) {
@@ -242,8 +389,9 @@ static int run(struct store *store, int32_t year, const struct policy *policies,
         fprintf(stderr, "yibao whatif: %s\n", err.msg);
         rc = rc == 1 ? EXIT_CHECK_FAILED : EXIT_BAD_INPUT;
     } else {
-        rc = print_report(r, json);
+        rc = print_report(r, m > 0 ? &pay : NULL, json);
     }
+    free(pay.items);
     free(r);
     return rc;
 }
@@ -252,7 +400,7 @@ int cmd_whatif(int argc, char **argv) {
     struct whatif_args a;
     parse_args(argc, argv, &a);
     long long year = 0;
-    if (a.bad || a.db == NULL || a.year_text == NULL || a.file_count == 0 ||
+    if (a.bad || a.db == NULL || a.year_text == NULL || a.file_count + a.payment_count == 0 ||
         !cli_positive("--year", a.year_text, WHATIF_YEAR_MAX, &year)) {
         cli_usage("whatif", stderr);
         return EXIT_BAD_INPUT;
@@ -261,20 +409,17 @@ int cmd_whatif(int argc, char **argv) {
         fprintf(stderr, "yibao whatif: --format '%s': not table or json\n", a.format);
         return EXIT_BAD_INPUT;
     }
-    if (a.payment != NULL) {
-        fprintf(stderr,
-                "yibao whatif: --payment %s: the what-if of institution payment (each"
-                " institution's change under other agreements) is not built yet\n",
-                a.payment);
-        return EXIT_BAD_INPUT;
-    }
     struct store *store = store_cli_open(a.db, STORE_MODE_READ_ONLY);
     if (store == NULL) return EXIT_BAD_INPUT;
-    struct policy *policies = calloc(a.file_count, sizeof *policies);
+    struct policy *policies = calloc(a.file_count + 1, sizeof *policies);
+    struct agreement *agreements = calloc(a.payment_count + 1, sizeof *agreements);
     int rc = EXIT_BAD_INPUT;
-    if (policies == NULL) fprintf(stderr, "yibao whatif: out of memory\n");
-    else if (load_policies(store, (int32_t)year, &a, policies) == 0)
-        rc = run(store, (int32_t)year, policies, a.file_count, strcmp(a.format, "json") == 0);
+    if (policies == NULL || agreements == NULL) fprintf(stderr, "yibao whatif: out of memory\n");
+    else if (load_policies(store, (int32_t)year, &a, policies) == 0 &&
+             load_payments(store, (int32_t)year, &a, agreements) == 0)
+        rc = run(store, (int32_t)year, policies, a.file_count, agreements, a.payment_count,
+                 strcmp(a.format, "json") == 0);
+    free(agreements);
     free(policies);
     store_close(store);
     return rc;

@@ -106,6 +106,20 @@ static const struct cli_command commands[] = {
      " R:psn:PSN_NO -> F:hifp, then the person's benefit values derived again; paid\n"
      " once; docs/ENROLMENT.md)\n",
      NULL, CLI_DB},
+    {"transfer", cmd_transfer,
+     "move a person's personal account between regions as their episodes transfer them",
+     "usage: yibao transfer --db PATH --psn PSN_NO [--to ADMDVS] [--balance YUAN]\n"
+     "                      [--operator NAME --reason TEXT]\n"
+     "(关系转移: the person's latest employee episode ending transfer_out and the next,\n"
+     " starting transfer_in in another region; a region's books are here when the store\n"
+     " holds an employee policy of it; from a region here the account's whole balance is\n"
+     " paid out (P:PSN_NO -> T:<from>:<year>), into one it is taken in (T:<to>:<year> ->\n"
+     " P:PSN_NO) and the person's registry region becomes the new one; --to names the\n"
+     " region gone to when no episode follows (outbound to outside), --balance the\n"
+     " balance carried in from a region not here; one journal record, msgid\n"
+     " transfer/310/PSN_NO/FROM-TO/YYYY-MM: run again it posts nothing and says so;\n"
+     " exit 2 naming the field, nothing written; docs/ENROLMENT.md)\n",
+     NULL, CLI_DB},
     {"pay-premium", cmd_pay_premium,
      "record a resident's own premium of a year as paid, in cash or from a holder's account",
      "usage: yibao pay-premium --db PATH --psn PSN_NO --year YYYY --amount YUAN\n"
@@ -193,13 +207,15 @@ static const struct cli_command commands[] = {
      " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
-     "usage: yibao whatif --db PATH --year Y --policy NEW.json [--policy NEW.json ...]\n"
+     "usage: yibao whatif --db PATH --year Y [--policy NEW.json ...] [--payment NEW.json ...]\n"
      "                    [--format table|json]\n"
      "(each policy replaces the store's of its region, year and scheme; the year's\n"
      " settlements and revokes are replayed from the journal in their order, each\n"
      " person's year from zero, nothing written; per fund the spending before, after\n"
      " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
-     " ratios, in yuan; --payment, institution payment's what-if, is not built: refused)\n",
+     " ratios, in yuan; each --payment file, a region's yibao-payment/1 agreements of\n"
+     " the year, replaces the store's, and each institution's year-end settlement is\n"
+     " given before and after, as settle-year computes it; at least one of the two)\n",
      NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"

@@ -9,6 +9,7 @@
 #include "app/refusal.h"
 #include "codec/codec.h"
 #include "core/limits.h"
+#include "core/enrol.h"
 #include "core/explain.h"
 #include "core/money.h"
 
@@ -100,5 +101,43 @@ bool cli_positive(const char *name, const char *text, long long max, long long *
         return false;
     }
     *out = value;
+    return true;
+}
+
+/* The 4 digits at text as a year of the fund rules, or -1. */
+static int32_t year_digits(const char *text) {
+    assert(text != NULL);
+    if (strspn(text, "0123456789") < 4) return -1;
+    int32_t y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
+                (text[3] - '0');
+    return y >= MONTH_YEAR_MIN && y <= MONTH_YEAR_MAX ? y : -1;
+}
+
+bool cli_year(const char *cmd, const char *option, const char *text, int32_t *year) {
+    assert(cmd != NULL && option != NULL && year != NULL);
+    int32_t y = text != NULL && strlen(text) == 4 ? year_digits(text) : -1;
+    if (y < 0) {
+        fprintf(stderr, "yibao %s: %s '%s': not a year YYYY in %d-%d\n", cmd, option,
+                text ? text : "", MONTH_YEAR_MIN, MONTH_YEAR_MAX);
+        return false;
+    }
+    *year = y;
+    return true;
+}
+
+bool cli_month(const char *cmd, const char *option, const char *text, int32_t *year,
+               int32_t *month) {
+    assert(cmd != NULL && option != NULL && year != NULL && month != NULL);
+    bool shape = text != NULL && strlen(text) == 7 && text[4] == '-' &&
+                 strspn(text + 5, "0123456789") == 2;
+    int32_t y = shape ? year_digits(text) : -1;
+    int32_t m = shape ? (text[5] - '0') * 10 + (text[6] - '0') : 0;
+    if (y < 0 || m < 1 || m > 12) {
+        fprintf(stderr, "yibao %s: %s '%s': not a month YYYY-MM in %d-01..%d-12\n", cmd, option,
+                text ? text : "", MONTH_YEAR_MIN, MONTH_YEAR_MAX);
+        return false;
+    }
+    *year = y;
+    *month = m;
     return true;
 }

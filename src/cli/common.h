@@ -3,6 +3,7 @@
 #define YIBAO_CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,5 +30,12 @@ struct app_refusal;
 void cli_print_refusal(const struct app_refusal *why, const char *text);
 /* Parses a positive integer option value; prints an error naming the option. */
 bool cli_positive(const char *name, const char *text, long long max, long long *out);
+/* The value of OPTION as a year "YYYY" of the fund rules (MONTH_YEAR_MIN..
+ * MONTH_YEAR_MAX, core/enrol.h); else prints "yibao CMD: OPTION 'TEXT':
+ * not a year YYYY in 1900-9800" and returns false. */
+bool cli_year(const char *cmd, const char *option, const char *text, int32_t *year);
+/* The same for a month "YYYY-MM": "... not a month YYYY-MM ...". */
+bool cli_month(const char *cmd, const char *option, const char *text, int32_t *year,
+               int32_t *month);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
     {"B:", ACCT_BANK, "bank: paid to institutions", false},
     {"D:", ACCT_DEPOSIT, "deposits held", false},
     {"C:", ACCT_COLLECTION, "premium collections", true},
+    {"T:", ACCT_TRANSFER, "personal-account transfers", true},
 };
 #define CLASS_ROWS (sizeof CLASSES / sizeof CLASSES[0])
 _Static_assert(CLASS_ROWS == ACCT_OTHER, "one row per class but ACCT_OTHER, in enum order");
@@ -45,7 +46,7 @@ bool account_class_itemized(enum account_class c) {
 
 /* The flow of a fund pool's side given the other side's class. */
 static struct fund_piece piece_of(bool debit_side, enum account_class other) {
-    struct fund_piece p = {debit_side, FLOW_REVENUE, debit_side ? 1 : -1};
+    struct fund_piece p = {debit_side, FLOW_REVENUE, debit_side ? 1 : -1, false};
     assert(other >= 0 && other < ACCT_CLASS_COUNT);
     /* an institution's bank or deposit account beside a pool: the year-end
      * adjustment paid to it (or recovered from it), spending like its
@@ -64,6 +65,11 @@ int chart_fund_pieces(const char *debit, const char *credit, struct fund_piece o
     int n = 0;
     if (d == ACCT_FUND) out[n++] = piece_of(true, c);
     if (c == ACCT_FUND) out[n++] = piece_of(false, d);
+    /* a transfer account's side: paid out (debit) is the region's
+     * spending, taken in (credit) its revenue, whatever the other side */
+    if (d == ACCT_TRANSFER && n < 2) out[n++] = (struct fund_piece){true, FLOW_SPENDING, 1, true};
+    if (c == ACCT_TRANSFER && n < 2) out[n++] = (struct fund_piece){false, FLOW_REVENUE, 1, true};
+    assert(n <= 2);
     return n;
 }
 
@@ -87,10 +93,13 @@ static const char *colon(const char *text) {
 bool chart_fund_parse(const char *account, char *fund, size_t fund_size, char *region,
                       size_t region_size, int32_t *year) {
     assert(account != NULL && fund != NULL && region != NULL && year != NULL);
-    if (strncmp(account, "F:", 2) != 0) return false;
-    const char *f = account + 2, *r = colon(f);
+    bool transfer = strncmp(account, "T:", 2) == 0;
+    if (!transfer && strncmp(account, "F:", 2) != 0) return false;
+    const char *f = account + 2, *r = transfer ? account + 1 : colon(f);
     const char *y = r != NULL ? colon(r + 1) : NULL;
-    if (y == NULL || !part(f, (size_t)(r - f), fund, fund_size) ||
+    if (transfer && !part(CHART_TRANSFER_FUND, strlen(CHART_TRANSFER_FUND), fund, fund_size))
+        return false;
+    if (y == NULL || (!transfer && !part(f, (size_t)(r - f), fund, fund_size)) ||
         !part(r + 1, (size_t)(y - r - 1), region, region_size))
         return false;
     int32_t v = 0;
@@ -99,4 +108,9 @@ bool chart_fund_parse(const char *account, char *fund, size_t fund_size, char *r
     if (*d != '\0' || d == y + 1 || v > 99999) return false;
     *year = v;
     return true;
+}
+
+int64_t chart_line_balance(const char *account, int64_t balance_fen) {
+    assert(account != NULL && balance_fen > INT64_MIN);
+    return account_class_of(account) == ACCT_TRANSFER ? -balance_fen : balance_fen;
 }

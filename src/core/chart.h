@@ -28,6 +28,8 @@ enum account_class {
     ACCT_BANK,         /* B:<fixmedins_code>: paid into the institution's bank account */
     ACCT_DEPOSIT,      /* D:<fixmedins_code>:<year>: its quality deposit withheld */
     ACCT_COLLECTION,   /* C:<region>:<year>: residents' premiums collected (pay-premium) */
+    ACCT_TRANSFER,     /* T:<region>:<year>: personal-account balances transferred out (a
+                          positive balance) or in (negative) between regions (yibao transfer) */
     ACCT_OTHER,        /* a key of none of these (a later release's) */
     ACCT_CLASS_COUNT
 };
@@ -48,20 +50,33 @@ bool account_class_itemized(enum account_class c);
  * pool is a transfer, spending of the one that pays and revenue of the
  * one that receives. A posting the other way round is the reversal of its
  * kind (a revoke returns spending: negative spending). The payment runs'
- * bank and deposit accounts never touch a fund pool, so they add nothing. */
+ * bank and deposit accounts never touch a fund pool, so they add nothing.
+ *
+ * A region's personal-account transfers (T:<region>:<year>, 关系转移) are
+ * a line of their own in the fund reports, fund CHART_TRANSFER_FUND: the
+ * account receiving (debit: a balance paid out of the region's books) is
+ * the region's transfer-out spending, the account paying (credit: a
+ * balance taken in) its transfer-in revenue. Its balance is what the
+ * line's revenue less spending is not: the opposite (contra). */
 enum fund_flow { FLOW_REVENUE = 0, FLOW_SPENDING = 1 };
 struct fund_piece {
     bool debit_side;     /* the fund pool is the posting's debit (it receives) */
     enum fund_flow flow; /* the figure the amount adds to */
     int sign;            /* +1 or -1: amount times sign is added */
+    bool transfer;       /* a T: account's piece: a personal-account transfer */
 };
+#define CHART_TRANSFER_FUND "acct" /* the report line of T:<region>:<year> */
 /* The fund pools' pieces of a posting debit <- credit: 0 (no fund pool),
  * 1, or 2 (a transfer between two pools). */
 int chart_fund_pieces(const char *debit, const char *credit, struct fund_piece out[2]);
 /* F:<fund>:<region>:<year> into its parts (fund and region NUL-terminated
- * into buffers of the sizes given); false for another key or a key whose
- * parts do not fit. */
+ * into buffers of the sizes given); T:<region>:<year> too, as fund
+ * CHART_TRANSFER_FUND; false for another key or a key whose parts do not
+ * fit. */
 bool chart_fund_parse(const char *account, char *fund, size_t fund_size, char *region,
                       size_t region_size, int32_t *year);
+/* The amount a report line adds to its balance for an account's balance:
+ * balance_fen, or its opposite for a T: account (a contra line). */
+int64_t chart_line_balance(const char *account, int64_t balance_fen);
 
 #endif

@@ -35,8 +35,7 @@ static int agreement_of_key(void *ctx, const struct store_agreement_row *row) {
     return 1; /* the key's one row: stop */
 }
 
-/* What the registry says against the agreement, as "path: what", or NULL. */
-static const char *registry_problem(struct store *store, const struct agreement *a, char *why,
+const char *store_agreement_problem(struct store *store, const struct agreement *a, char *why,
                                     size_t size) {
     assert(store != NULL && a != NULL && why != NULL);
     for (int32_t i = 0; i < a->institution_count; i++) {
@@ -103,7 +102,7 @@ int agreement_import(struct store *store, const char *path, const char *base,
     if (payment_agreement_load_file(path, a, msg, sizeof msg) != 0 ||
         file_read_all(path, JSON_BYTES_MAX, &text, &len, msg, sizeof msg) != 0)
         store_errf(err, "%s", msg);
-    else if (registry_problem(store, a, why, sizeof why) != NULL)
+    else if (store_agreement_problem(store, a, why, sizeof why) != NULL)
         store_errf(err, "%s: %s", base, why);
     else rc = agreement_write(store, a, text, len, base, note, err);
     *rows = rc == 0 ? a->institution_count : 0;

@@ -402,6 +402,29 @@ static int replay_year_end(struct checker *k, const struct journal_rec *rec) {
     return 0;
 }
 
+/* A transfer between regions: as a payment (replay_pay). */
+static int replay_transfer(struct checker *k, const struct journal_rec *rec) {
+    assert(rec->kind == JOURNAL_TRANSFER && (size_t)rec->seq <= k->seq_cap);
+    struct store_transfer t;
+    const char *bad = NULL;
+    if (transfer_decode(rec->body, &t, &bad) != 0) {
+        const char *why = strcmp(bad, "figures") == 0 ? transfer_identity_error(&t) : NULL;
+        if (why != NULL)
+            return fault(k, "journal seq %2$" PRId64 ": transfer: %1$s", why, rec->seq);
+        return fault(k, "journal seq %2$" PRId64 ": transfer body does not decode at '%1$s'", bad,
+                     rec->seq);
+    }
+    char msgid[MSGID_BYTES_MAX + 1];
+    if (t.year != rec->year || strcmp(t.psn_no, rec->psn_no) != 0 ||
+        transfer_msgid(msgid, &t) != 0 || strcmp(msgid, rec->msgid) != 0)
+        return fault(k, "journal seq %2$" PRId64 ": transfer's %1$s is not the record's",
+                     "person, month or msgid", rec->seq);
+    struct posting post[POSTINGS_PER_RECORD_MAX];
+    int count = transfer_postings(rec, &t, post);
+    k->seqs[rec->seq - 1].post_hash = postings_hash(post, count);
+    return 0;
+}
+
 static int replay_record(struct checker *k, const struct journal_rec *rec) {
     /* journal_row accepted it: the next in the chain, with its slot */
     assert(rec->seq == k->expect_seq - 1 && (size_t)rec->seq <= k->seq_cap);
@@ -410,6 +433,7 @@ static int replay_record(struct checker *k, const struct journal_rec *rec) {
     if (rec->kind == JOURNAL_CONTRIB) return replay_contrib(k, rec);
     if (rec->kind == JOURNAL_PAY) return replay_pay(k, rec);
     if (rec->kind == JOURNAL_YEAR_END) return replay_year_end(k, rec);
+    if (rec->kind == JOURNAL_TRANSFER) return replay_transfer(k, rec);
     struct store_settlement stl;
     const char *bad = NULL;
     if (settlement_decode(rec->body, &stl, &bad) != 0)

@@ -282,6 +282,15 @@ int checkpoint_effect(const struct journal_rec *rec, struct year_state *state,
         }
         return year_end_postings(rec, &y, out);
     }
+    if (rec->kind == JOURNAL_TRANSFER) { /* postings only */
+        struct store_transfer t;
+        const char *bad = NULL;
+        if (transfer_decode(rec->body, &t, &bad) != 0) {
+            store_errf(err, "journal seq %" PRId64 ": body does not decode at %s", rec->seq, bad);
+            return -1;
+        }
+        return transfer_postings(rec, &t, out);
+    }
     if (rec->kind != JOURNAL_SETTLE && rec->kind != JOURNAL_REVOKE) {
         store_errf(err, "journal seq %" PRId64 ": an import after the checkpoint", rec->seq);
         return -1;
@@ -327,7 +336,7 @@ static int apply_chunk(struct store *store, struct pending *acc, const struct ch
     for (size_t i = 0; i < ch->count; i++) {
         const struct journal_rec *rec = &ch->recs[i];
         if (rec->kind == JOURNAL_CONTRIB || rec->kind == JOURNAL_PAY ||
-            rec->kind == JOURNAL_YEAR_END) { /* postings only */
+            rec->kind == JOURNAL_YEAR_END || rec->kind == JOURNAL_TRANSFER) { /* postings only */
             struct posting post[POSTINGS_PER_RECORD_MAX];
             int count = checkpoint_effect(rec, NULL, post, err);
             if (count < 0) return -1;

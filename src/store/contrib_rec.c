@@ -3,15 +3,10 @@
  * inputs and the figures, its postings (ledger.c, contrib_postings) in the
  * same transaction.
  *
- * Idempotency lives in the journal: a record's msgid names the scheme, the
- * period and the person, and the journal's msgid is unique, so a period is
- * posted once per person whatever runs, reruns or crashes happen; a batch
- * reads the msgids it is about to write inside its own write transaction
- * and writes only those not there. Each batch is one transaction that, as
- * an import, first catches the tables up to the journal and then moves the
- * checkpoint to its own last record, adding its balance deltas to the
- * accounts table: so contribution records never sit after the checkpoint
- * and readers never replay them. */
+ * A record's msgid names the scheme, the period and the person, so a
+ * period is posted once per person whatever runs, reruns or crashes
+ * happen: record_batch.c writes a batch of them exactly once, in one
+ * transaction, and keeps them out of the readers' replay. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,7 +15,8 @@
 
 #include "core/date.h"
 #include "core/enrol.h"
-#include "store/checkpoint.h"
+#include "store/record_batch.h"
+#include "store/record_body.h"
 #include "store/store.h"
 
 _Static_assert(CONTRIB_POSTINGS_MAX <= POSTINGS_PER_RECORD_MAX,
@@ -37,20 +33,11 @@ int contrib_msgid(char out[MSGID_BYTES_MAX + 1], const char *psn_no,
     return n > 0 && n <= MSGID_BYTES_MAX ? 0 : -1;
 }
 
-/* A code the body can hold: no space, no '=', not empty unless allowed. */
-static bool body_code(const char *s, bool empty_ok) {
-    assert(s != NULL);
-    if (s[0] == '\0') return empty_ok;
-    for (const char *p = s; *p; p++)
-        if (*p == ' ' || *p == '=' || (unsigned char)*p < 0x21) return false;
-    return true;
-}
-
 int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
     assert(c != NULL && body != NULL && size > 0);
     assert(c->insutype == 310 || c->insutype == 390);
-    if (!body_code(c->region, false) || !body_code(c->category, false) ||
-        !body_code(c->emp_no, true))
+    if (!body_code_ok(c->region, false, NULL) || !body_code_ok(c->category, false, NULL) ||
+        !body_code_ok(c->emp_no, true, NULL))
         return -1;
     int n;
     if (c->insutype == 310)
@@ -77,52 +64,19 @@ int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
     /* a premium paid keeps its date and payer, last */
     if (c->insutype == 390 && n > 0 && (size_t)n < size &&
         strcmp(c->category, CONTRIB_PREMIUM_PAID) == 0) {
-        if (!body_code(c->paid_date, false) || !body_code(c->payer_psn_no, true)) return -1;
+        if (!body_code_ok(c->paid_date, false, NULL) || !body_code_ok(c->payer_psn_no, true, NULL))
+            return -1;
         n += snprintf(body + n, size - (size_t)n, " paid=%s from=%s", c->paid_date,
                       c->payer_psn_no[0] ? c->payer_psn_no : "-");
     }
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/* Reads "key=value" at *p (then a space or the end) into val; moves *p. */
-static bool take(const char **p, const char *key, char *val, size_t size) {
-    size_t klen = strlen(key);
-    assert(p != NULL && *p != NULL && size > 0);
-    if (strncmp(*p, key, klen) != 0 || (*p)[klen] != '=') return false;
-    const char *v = *p + klen + 1;
-    size_t len = strcspn(v, " ");
-    if (len == 0 || len >= size || (v[len] == ' ' && v[len + 1] == '\0')) return false;
-    memcpy(val, v, len);
-    val[len] = '\0';
-    *p = v + len + (v[len] == ' ' ? 1 : 0);
-    return true;
-}
-
-/* An integer written as encode writes one: an optional '-', digits
- * without a leading zero (0 alone), within int64. */
-static bool canonical_int(const char *val, int64_t *out) {
-    assert(val != NULL && out != NULL);
-    const char *d = val[0] == '-' ? val + 1 : val;
-    size_t len = strlen(d);
-    if (len == 0 || len > 18 || strspn(d, "0123456789") != len) return false;
-    if (d[0] == '0' && (len > 1 || d != val)) return false; /* "007", "-0" */
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) v = v * 10 + (d[i] - '0');
-    *out = d != val ? -v : v;
-    return true;
-}
-
-static bool take_i64(const char **p, const char *key, int64_t *out) {
-    char val[24];
-    assert(out != NULL);
-    return take(p, key, val, sizeof val) && canonical_int(val, out);
-}
-
 /* "YYYY-MM" (310) or "YYYY" (390), digits only. */
 static bool take_period(const char **p, struct store_contrib *c) {
     char val[16];
     assert(c != NULL);
-    if (!take(p, "period", val, sizeof val)) return false;
+    if (!body_take(p, "period", val, sizeof val)) return false;
     size_t len = strlen(val);
     if (len != (c->insutype == 310 ? 7u : 4u) || strspn(val, "0123456789") != 4) return false;
     c->year = (val[0] - '0') * 1000 + (val[1] - '0') * 100 + (val[2] - '0') * 10 + (val[3] - '0');
@@ -137,24 +91,25 @@ static bool take_period(const char **p, struct store_contrib *c) {
 static const char *decode_employee(const char **p, struct store_contrib *c) {
     int64_t v = 0;
     assert(c->insutype == 310);
-    if (!take(p, "emp", c->emp_no, sizeof c->emp_no) || !body_code(c->emp_no, false)) return "emp";
+    if (!body_take(p, "emp", c->emp_no, sizeof c->emp_no) || !body_code_ok(c->emp_no, false, NULL))
+        return "emp";
     if (strcmp(c->emp_no, "-") == 0) c->emp_no[0] = '\0';
-    if (!take_i64(p, "struggling", &v) || (v != 0 && v != 1)) return "struggling";
+    if (!body_take_i64(p, "struggling", &v) || (v != 0 && v != 1)) return "struggling";
     c->struggling = v == 1;
     /* a retiree short of the minimum months (FUNDS.md §4): no allocation */
-    if (!take_i64(p, "short", &v) || (v != 0 && v != 1)) return "short";
+    if (!body_take_i64(p, "short", &v) || (v != 0 && v != 1)) return "short";
     c->flags = v == 1 ? FLAG_CONTRIBUTION_SHORT : 0;
-    if (!take_i64(p, "wage", &c->wage_fen)) return "wage";
-    if (!take_i64(p, "share", &v) || v < 0 || v > 10000) return "share";
+    if (!body_take_i64(p, "wage", &c->wage_fen)) return "wage";
+    if (!body_take_i64(p, "share", &v) || v < 0 || v > 10000) return "share";
     c->share_bp = (int32_t)v;
-    if (!take_i64(p, "base", &c->base_fen)) return "base";
-    if (!take_i64(p, "employer", &c->employer_fen)) return "employer";
-    if (!take_i64(p, "employee", &c->employee_fen)) return "employee";
-    if (!take_i64(p, "account", &c->account_fen)) return "account";
-    if (!take_i64(p, "pool", &c->pool_fen)) return "pool";
-    if (!take_i64(p, "over_cap", &c->over_cap_fen)) return "over_cap";
+    if (!body_take_i64(p, "base", &c->base_fen)) return "base";
+    if (!body_take_i64(p, "employer", &c->employer_fen)) return "employer";
+    if (!body_take_i64(p, "employee", &c->employee_fen)) return "employee";
+    if (!body_take_i64(p, "account", &c->account_fen)) return "account";
+    if (!body_take_i64(p, "pool", &c->pool_fen)) return "pool";
+    if (!body_take_i64(p, "over_cap", &c->over_cap_fen)) return "over_cap";
     if (strcmp(c->category, CONTRIB_LUMP_SUM) != 0) return NULL;
-    if (!take_i64(p, "months", &v) || v < 1 || v > FUNDING_MONTHS_MAX) return "months";
+    if (!body_take_i64(p, "months", &v) || v < 1 || v > FUNDING_MONTHS_MAX) return "months";
     c->lump_months = (int32_t)v;
     return NULL;
 }
@@ -162,20 +117,20 @@ static const char *decode_employee(const char **p, struct store_contrib *c) {
 static const char *decode_resident(const char **p, struct store_contrib *c) {
     int64_t v = 0;
     assert(c->insutype == 390);
-    if (!take_i64(p, "flags", &v) || v < 0 || v > 255) return "flags";
+    if (!body_take_i64(p, "flags", &v) || v < 0 || v > 255) return "flags";
     c->flags = (uint32_t)v;
-    if (!take_i64(p, "premium", &c->premium_fen)) return "premium";
-    if (!take_i64(p, "assisted", &c->assisted_fen)) return "assisted";
-    if (!take_i64(p, "own", &c->own_fen)) return "own";
-    if (!take_i64(p, "subsidy", &c->subsidy_fen)) return "subsidy";
-    if (!take_i64(p, "catastrophic", &c->catastrophic_fen)) return "catastrophic";
-    if (!take_i64(p, "pool", &c->pool_fen)) return "pool";
+    if (!body_take_i64(p, "premium", &c->premium_fen)) return "premium";
+    if (!body_take_i64(p, "assisted", &c->assisted_fen)) return "assisted";
+    if (!body_take_i64(p, "own", &c->own_fen)) return "own";
+    if (!body_take_i64(p, "subsidy", &c->subsidy_fen)) return "subsidy";
+    if (!body_take_i64(p, "catastrophic", &c->catastrophic_fen)) return "catastrophic";
+    if (!body_take_i64(p, "pool", &c->pool_fen)) return "pool";
     if (strcmp(c->category, CONTRIB_PREMIUM_PAID) != 0) return NULL;
-    if (!take(p, "paid", c->paid_date, sizeof c->paid_date) || strlen(c->paid_date) != 10 ||
+    if (!body_take(p, "paid", c->paid_date, sizeof c->paid_date) || strlen(c->paid_date) != 10 ||
         !datetime_parse(c->paid_date, 10, &v))
         return "paid";
-    if (!take(p, "from", c->payer_psn_no, sizeof c->payer_psn_no) ||
-        !body_code(c->payer_psn_no, false))
+    if (!body_take(p, "from", c->payer_psn_no, sizeof c->payer_psn_no) ||
+        !body_code_ok(c->payer_psn_no, false, NULL))
         return "from";
     if (strcmp(c->payer_psn_no, "-") == 0) c->payer_psn_no[0] = '\0';
     return NULL;
@@ -187,12 +142,13 @@ int contrib_decode(const char *body, struct store_contrib *out, const char **bad
     const char *p = body;
     int64_t scheme = 0;
     const char *bad = NULL;
-    if (!take_i64(&p, "scheme", &scheme) || (scheme != 310 && scheme != 390)) bad = "scheme";
+    if (!body_take_i64(&p, "scheme", &scheme) || (scheme != 310 && scheme != 390)) bad = "scheme";
     else if ((out->insutype = (int32_t)scheme, !take_period(&p, out))) bad = "period";
-    else if (!take(&p, "region", out->region, sizeof out->region) || !body_code(out->region, false))
+    else if (!body_take(&p, "region", out->region, sizeof out->region) ||
+             !body_code_ok(out->region, false, NULL))
         bad = "region";
-    else if (!take(&p, "category", out->category, sizeof out->category) ||
-             !body_code(out->category, false))
+    else if (!body_take(&p, "category", out->category, sizeof out->category) ||
+             !body_code_ok(out->category, false, NULL))
         bad = "category";
     else bad = scheme == 310 ? decode_employee(&p, out) : decode_resident(&p, out);
     if (bad == NULL && *p != '\0') bad = "end";
@@ -240,52 +196,21 @@ int store_enrol_scan(struct store *store, enum enrol_kind kind, const char *who,
     return store_ops(store)->enrol_scan(store_conn(store), kind, who, cb, ctx, err);
 }
 
-/* ---- one batch ------------------------------------------------------------------ */
+/* ---- one batch (record_batch.c) ------------------------------------------------- */
 struct contrib_batch {
-    size_t cap;                     /* items a commit may hold */
-    struct journal_rec *found_recs; /* scratch for journal_by_msgid */
-    bool *found;
-    const char **msgids;
-    struct journal_rec *recs; /* to append */
-    struct posting *postings;
-    struct balance_delta *deltas;
-    size_t rec_count, posting_count, delta_count;
+    struct record_batch rb;
 };
 
-static int delta_order(const void *a, const void *b) {
-    return strcmp(((const struct balance_delta *)a)->account,
-                  ((const struct balance_delta *)b)->account);
+static const char *contrib_item_msgid(const void *items, size_t i) {
+    const struct store_contrib_item *item = (const struct store_contrib_item *)items + i;
+    assert(item->msgid[0] != '\0');
+    return item->msgid;
 }
 
-/* The postings' effect on the accounts, one delta per account, sorted. */
-static void batch_deltas(struct contrib_batch *b) {
-    assert(b != NULL && b->delta_count == 0);
-    for (size_t i = 0; i < b->posting_count; i++) {
-        const struct posting *p = &b->postings[i];
-        struct balance_delta *d = &b->deltas[b->delta_count++];
-        snprintf(d->account, sizeof d->account, "%s", p->debit);
-        d->delta_fen = p->amount_fen;
-        d = &b->deltas[b->delta_count++];
-        snprintf(d->account, sizeof d->account, "%s", p->credit);
-        d->delta_fen = -p->amount_fen;
-    }
-    qsort(b->deltas, b->delta_count, sizeof *b->deltas, delta_order);
-    size_t out = 0;
-    for (size_t i = 0; i < b->delta_count; i++) {
-        if (out > 0 && strcmp(b->deltas[out - 1].account, b->deltas[i].account) == 0)
-            b->deltas[out - 1].delta_fen += b->deltas[i].delta_fen;
-        else b->deltas[out++] = b->deltas[i];
-    }
-    b->delta_count = out;
-}
-
-/* The record of item at seq after prev_hash, and its postings. */
-static int batch_record(struct contrib_batch *b, const struct store_contrib_item *item, int64_t seq,
-                        int64_t time_us, const char *prev_hash, struct store_err *err) {
-    struct journal_rec *rec = &b->recs[b->rec_count];
-    memset(rec, 0, sizeof *rec);
-    rec->seq = seq;
-    rec->time_us = time_us;
+static int contrib_item_fill(struct journal_rec *rec, const void *items, size_t i,
+                             struct store_err *err) {
+    const struct store_contrib_item *item = (const struct store_contrib_item *)items + i;
+    assert(rec != NULL && rec->seq >= 1);
     rec->kind = JOURNAL_CONTRIB;
     snprintf(rec->msgid, sizeof rec->msgid, "%s", item->msgid);
     snprintf(rec->psn_no, sizeof rec->psn_no, "%s", item->psn_no);
@@ -293,25 +218,24 @@ static int batch_record(struct contrib_batch *b, const struct store_contrib_item
     if (contrib_encode(&item->c, rec->body, sizeof rec->body) != 0)
         return store_errf(err, "contribution of %s: the record's body does not fit", item->psn_no),
                -1;
-    /* the request: the person and the inputs and figures of the body */
-    char req[CODE_BYTES_MAX + JOURNAL_BODY_BYTES_MAX + 3];
-    int n = snprintf(req, sizeof req, "%s\n%s", rec->psn_no, rec->body);
-    assert(n > 0 && (size_t)n < sizeof req);
-    sha256_hex(req, (size_t)n, rec->req_hash);
-    memcpy(rec->prev_hash, prev_hash, HASH_HEX_BYTES + 1);
-    journal_hash(rec, rec->hash);
-    int count = contrib_postings(rec, &item->c, &b->postings[b->posting_count]);
-    b->posting_count += (size_t)count;
-    b->rec_count++;
+    record_req_hash(rec, rec->psn_no); /* the person and the body's inputs and figures */
     return 0;
+}
+
+static int contrib_item_postings(const struct journal_rec *rec, const void *items, size_t i,
+                                 struct posting *out) {
+    const struct store_contrib_item *item = (const struct store_contrib_item *)items + i;
+    assert(rec != NULL && out != NULL);
+    return contrib_postings(rec, &item->c, out);
 }
 
 /* A premium paid from a holder's account (FUNDS.md §5) reads the balance
  * in the commit's own transaction, after the catch-up, so a settlement
  * spending the account meanwhile cannot take it below 0: 2 with err
  * (E_ACCOUNT_SHORT) when an item would, 0 when none, -1 storage. */
-static int accounts_cover(struct store *store, const struct store_contrib_item *items, size_t n,
-                          const bool *found, struct store_err *err) {
+static int accounts_cover(struct store *store, const void *all, size_t n, const bool *found,
+                          struct store_err *err) {
+    const struct store_contrib_item *items = all;
     assert(store != NULL && items != NULL && found != NULL);
     for (size_t i = 0; i < n; i++) {
         const struct store_contrib *c = &items[i].c;
@@ -338,52 +262,19 @@ static int accounts_cover(struct store *store, const struct store_contrib_item *
     return 0;
 }
 
-static int batch_write(struct store *store, const struct store_contrib_item *items, size_t n,
-                       bool *posted, struct contrib_batch *b, struct store_err *err) {
-    const struct store_backend *ops = store_ops(store);
-    struct store_conn *c = store_conn(store);
-    int64_t checkpoint_seq = 0, tail_seq = 0;
-    if (checkpoint_catch_up(store, &checkpoint_seq, &tail_seq, err) != 0) return -1;
-    for (size_t i = 0; i < n; i++) b->msgids[i] = items[i].msgid;
-    if (ops->journal_by_msgid(c, b->msgids, n, b->found_recs, b->found, err) != 0) return -1;
-    int covered = accounts_cover(store, items, n, b->found, err);
-    if (covered != 0) return covered;
-    struct journal_rec tail;
-    bool has_tail = false;
-    if (ops->journal_tail(c, &tail, &has_tail, err) != 0) return -1;
-    char prev[HASH_HEX_BYTES + 1];
-    if (has_tail) memcpy(prev, tail.hash, sizeof prev);
-    else memset(prev, '0', HASH_HEX_BYTES), prev[HASH_HEX_BYTES] = '\0';
-    int64_t seq = has_tail ? tail.seq : 0, now = store_now_us();
-    for (size_t i = 0; i < n; i++) {
-        posted[i] = !b->found[i];
-        if (!posted[i]) continue;
-        if (batch_record(b, &items[i], ++seq, now, prev, err) != 0) return -1;
-        memcpy(prev, b->recs[b->rec_count - 1].hash, sizeof prev);
-    }
-    if (b->rec_count == 0) return 0;
-    batch_deltas(b);
-    if (ops->journal_append(c, b->recs, b->rec_count, err) != 0 ||
-        ops->postings_put(c, b->postings, b->posting_count, err) != 0 ||
-        ops->balances_add(c, b->deltas, b->delta_count, err) != 0)
-        return -1;
-    return ops->checkpoint_put(c, seq, err);
-}
+static const struct record_kind contrib_kind = {
+    contrib_item_msgid,
+    accounts_cover,
+    contrib_item_fill,
+    contrib_item_postings,
+};
 
 struct contrib_batch *store_contrib_batch_new(size_t n) {
     assert(n >= 1 && n <= CONTRIB_COMMIT_MAX);
-    struct contrib_batch *b = calloc(1, sizeof *b);
+    struct contrib_batch *b = malloc(sizeof *b);
     if (b == NULL) return NULL;
-    b->cap = n;
-    b->found_recs = malloc(n * sizeof *b->found_recs);
-    b->found = calloc(n, sizeof *b->found);
-    b->msgids = calloc(n, sizeof *b->msgids);
-    b->recs = malloc(n * sizeof *b->recs);
-    b->postings = malloc(n * CONTRIB_POSTINGS_MAX * sizeof *b->postings);
-    b->deltas = malloc(2 * n * CONTRIB_POSTINGS_MAX * sizeof *b->deltas);
-    if (b->found_recs == NULL || b->found == NULL || b->msgids == NULL || b->recs == NULL ||
-        b->postings == NULL || b->deltas == NULL) {
-        store_contrib_batch_free(b);
+    if (record_batch_init(&b->rb, n, CONTRIB_POSTINGS_MAX) != 0) {
+        free(b);
         return NULL;
     }
     return b;
@@ -391,13 +282,8 @@ struct contrib_batch *store_contrib_batch_new(size_t n) {
 
 void store_contrib_batch_free(struct contrib_batch *b) {
     if (b == NULL) return;
-    assert(b->cap >= 1);
-    free(b->found_recs);
-    free(b->found);
-    free(b->msgids);
-    free(b->recs);
-    free(b->postings);
-    free(b->deltas);
+    assert(b->rb.cap >= 1);
+    record_batch_release(&b->rb);
     free(b);
 }
 
@@ -405,15 +291,6 @@ int store_contrib_commit(struct store *store, struct contrib_batch *b,
                          const struct store_contrib_item *items, size_t n, bool *posted,
                          struct store_err *err) {
     assert(store != NULL && b != NULL && items != NULL && posted != NULL);
-    assert(n >= 1 && n <= b->cap);
-    b->rec_count = b->posting_count = b->delta_count = 0;
-    const struct store_backend *ops = store_ops(store);
-    int rc = ops->begin(store_conn(store), err);
-    if (rc == 0) {
-        rc = batch_write(store, items, n, posted, b, err);
-        if (rc == 0) rc = ops->commit(store_conn(store), err);
-        if (rc != 0) ops->rollback(store_conn(store));
-    }
-    if (rc != 0) memset(posted, 0, n * sizeof *posted);
-    return rc;
+    assert(n >= 1 && n <= b->rb.cap);
+    return record_batch_commit(store, &b->rb, &contrib_kind, items, n, posted, err);
 }

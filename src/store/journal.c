@@ -49,6 +49,7 @@ const char *journal_kind_name(enum journal_kind kind) {
     case JOURNAL_CONTRIB: return "contrib";
     case JOURNAL_PAY: return "pay";
     case JOURNAL_YEAR_END: return "year-end";
+    case JOURNAL_TRANSFER: return "transfer";
     }
     return "?";
 }

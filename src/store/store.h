@@ -106,6 +106,7 @@ enum journal_kind {
     JOURNAL_CONTRIB = 4,
     JOURNAL_PAY = 5,      /* an institution's monthly payment (pay_rec.c; docs/PAYMENT.md) */
     JOURNAL_YEAR_END = 6, /* an institution's year-end settlement (year_end_rec.c) */
+    JOURNAL_TRANSFER = 7, /* a person's transfer between regions (transfer_rec.c) */
 };
 
 /* A row of the service's svc_credential table (service_db.c issues and
@@ -741,6 +742,12 @@ int store_journal_period(struct store *store, struct store_conn *conn, int64_t f
  * institutions. Inside the import's transaction (import.c). */
 int agreement_import(struct store *store, const char *path, const char *base,
                      const struct store_import_note *note, int64_t *rows, struct store_err *err);
+/* What the registry says against agreement a (an institution not
+ * registered, in another region, a DIP institution whose level has no
+ * coefficient), as "key.path: what" in why, or NULL. */
+struct agreement;
+const char *store_agreement_problem(struct store *store, const struct agreement *a, char *why,
+                                    size_t size);
 
 /* ---- policy_backdate.c: what a new policy version would reach back over -- */
 struct store_backdate {
@@ -990,6 +997,41 @@ struct store_pay_item {
  * postings (posted[i] true), the others are left. n at most BATCH_MAX. */
 int store_pay_commit(struct store *store, const struct store_pay_item *items, size_t n,
                      bool *posted, struct store_err *err);
+
+/* ---- transfer_rec.c: transfers between regions (issue 16 item 5;
+ * docs/ENROLMENT.md "Transfers between regions") ---- */
+struct store_transfer {
+    char psn_no[CODE_BYTES_MAX + 1];
+    char from_region[CODE_BYTES_MAX + 1], to_region[CODE_BYTES_MAX + 1];
+    int32_t year, month; /* the month it takes effect */
+    bool from_here;      /* the from region's books are in this store: it pays out */
+    bool to_here;        /* the to region's books are in this store: it takes in */
+    int64_t amount_fen;  /* the balance moved, >= 0 (from_here: the account's, read at commit) */
+    int32_t months;      /* contribution months carried (FUNDS.md §4: total, not local) */
+};
+#define TRANSFER_POSTINGS_MAX 2 /* paid out, taken in */
+/* "transfer/310/<psn_no>/<from>-<to>/YYYY-MM"; -1 when it does not fit. */
+int transfer_msgid(char out[MSGID_BYTES_MAX + 1], const struct store_transfer *t);
+/* T:<region>:<year>: the region's personal-account transfers (chart.h). */
+void account_transfer(char *out, const char *region, int32_t year);
+/* The body "scheme=310 psn=.. from=.. to=.. month=YYYY-MM from_here=0|1
+ * to_here=0|1 amount=FEN months=N"; 0, or -1 when a code cannot be held. */
+int transfer_encode(const struct store_transfer *t, char *body, size_t size);
+/* 0, or -1 with *bad_key at the first key missing or wrong ("figures":
+ * transfer_identity_error; "body": not the one spelling encode writes). */
+int transfer_decode(const char *body, struct store_transfer *out, const char **bad_key);
+const char *transfer_identity_error(const struct store_transfer *t);
+/* from_here: P:<psn_no> -> T:<from>:<year>; to_here: T:<to>:<year> ->
+ * P:<psn_no>; none when the amount is 0. Returns count. */
+int transfer_postings(const struct journal_rec *rec, const struct store_transfer *t,
+                      struct posting out[TRANSFER_POSTINGS_MAX]);
+/* One write transaction: the tables caught up, then the transfer's record
+ * (t->amount_fen set to P:<psn_no>'s balance when from_here) with its
+ * postings, *posted true and *rec the record; or the journal holds its
+ * msgid already: nothing written, *posted false, *rec that record. 0, or
+ * -1 with err (nothing written). */
+int store_transfer_commit(struct store *store, struct store_transfer *t, bool *posted,
+                          struct journal_rec *rec, struct store_err *err);
 
 /* ---- check.c ---------------------------------------------------------- */
 /* Verifies chain, ledger, states and floors; returns 0 when all hold,

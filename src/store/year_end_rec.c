@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/agreement.h"
+#include "store/record_body.h"
 #include "store/store.h"
 
 _Static_assert(YEAR_END_POSTINGS_MAX <= POSTINGS_PER_RECORD_MAX,
@@ -22,17 +23,11 @@ int year_end_msgid(char out[MSGID_BYTES_MAX + 1], const char *code, int32_t year
     return n > 0 && n <= MSGID_BYTES_MAX ? 0 : -1;
 }
 
-static bool body_code(const char *s) {
-    assert(s != NULL);
-    if (s[0] == '\0') return false;
-    for (const char *p = s; *p; p++)
-        if (*p == ' ' || *p == '=' || (unsigned char)*p < 0x21) return false;
-    return true;
-}
-
 int year_end_encode(const struct store_year_end *y, char *body, size_t size) {
     assert(y != NULL && body != NULL && size > 0);
-    if (!body_code(y->code) || !body_code(y->region) || !body_code(y->method)) return -1;
+    if (!body_code_ok(y->code, false, NULL) || !body_code_ok(y->region, false, NULL) ||
+        !body_code_ok(y->method, false, NULL))
+        return -1;
     int n = snprintf(
         body, size,
         "year=%04d inst=%s region=%s method=%s f=%" PRId64 " quota=%" PRId64 " adjustment=%" PRId64
@@ -42,55 +37,29 @@ int year_end_encode(const struct store_year_end *y, char *body, size_t size) {
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/* Reads "key=value" at *p (then a space or the end) into val; moves *p. */
-static bool take(const char **p, const char *key, char *val, size_t size) {
-    size_t klen = strlen(key);
-    assert(p != NULL && *p != NULL && size > 0);
-    if (strncmp(*p, key, klen) != 0 || (*p)[klen] != '=') return false;
-    const char *v = *p + klen + 1;
-    size_t len = strcspn(v, " ");
-    if (len == 0 || len >= size || (v[len] == ' ' && v[len + 1] == '\0')) return false;
-    memcpy(val, v, len);
-    val[len] = '\0';
-    *p = v + len + (v[len] == ' ' ? 1 : 0);
-    return true;
-}
-
-/* An integer as encode writes one: '-'?, digits without a leading zero. */
-static bool take_i64(const char **p, const char *key, int64_t *out) {
-    char val[24];
-    assert(out != NULL);
-    if (!take(p, key, val, sizeof val)) return false;
-    const char *d = val[0] == '-' ? val + 1 : val;
-    size_t len = strlen(d);
-    if (len == 0 || len > 18 || strspn(d, "0123456789") != len) return false;
-    if (d[0] == '0' && (len > 1 || d != val)) return false;
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) v = v * 10 + (d[i] - '0');
-    *out = d != val ? -v : v;
-    return true;
-}
-
 int year_end_decode(const char *body, struct store_year_end *out, const char **bad_key) {
     assert(body != NULL && out != NULL && bad_key != NULL);
     memset(out, 0, sizeof *out);
     const char *p = body, *bad = NULL;
     int64_t year = 0;
-    if (!take_i64(&p, "year", &year) || year < MONTH_YEAR_MIN || year > MONTH_YEAR_MAX)
+    if (!body_take_i64(&p, "year", &year) || year < MONTH_YEAR_MIN || year > MONTH_YEAR_MAX)
         bad = "year";
-    else if (!take(&p, "inst", out->code, sizeof out->code) || !body_code(out->code)) bad = "inst";
-    else if (!take(&p, "region", out->region, sizeof out->region) || !body_code(out->region))
+    else if (!body_take(&p, "inst", out->code, sizeof out->code) ||
+             !body_code_ok(out->code, false, NULL))
+        bad = "inst";
+    else if (!body_take(&p, "region", out->region, sizeof out->region) ||
+             !body_code_ok(out->region, false, NULL))
         bad = "region";
-    else if (!take(&p, "method", out->method, sizeof out->method) ||
+    else if (!body_take(&p, "method", out->method, sizeof out->method) ||
              pay_method_parse(out->method, &(enum pay_method){0}) != 0)
         bad = "method";
-    else if (!take_i64(&p, "f", &out->f_fen)) bad = "f";
-    else if (!take_i64(&p, "quota", &out->quota_fen)) bad = "quota";
-    else if (!take_i64(&p, "adjustment", &out->adjustment_fen)) bad = "adjustment";
-    else if (!take_i64(&p, "deposit", &out->deposit_fen)) bad = "deposit";
-    else if (!take_i64(&p, "sanctions", &out->sanctions_fen)) bad = "sanctions";
-    else if (!take_i64(&p, "released", &out->released_fen)) bad = "released";
-    else if (!take_i64(&p, "paid", &out->paid_fen)) bad = "paid";
+    else if (!body_take_i64(&p, "f", &out->f_fen)) bad = "f";
+    else if (!body_take_i64(&p, "quota", &out->quota_fen)) bad = "quota";
+    else if (!body_take_i64(&p, "adjustment", &out->adjustment_fen)) bad = "adjustment";
+    else if (!body_take_i64(&p, "deposit", &out->deposit_fen)) bad = "deposit";
+    else if (!body_take_i64(&p, "sanctions", &out->sanctions_fen)) bad = "sanctions";
+    else if (!body_take_i64(&p, "released", &out->released_fen)) bad = "released";
+    else if (!body_take_i64(&p, "paid", &out->paid_fen)) bad = "paid";
     else if (*p != '\0') bad = "end";
     out->year = (int32_t)year;
     if (bad == NULL && year_end_identity_error(out) != NULL) bad = "figures";
