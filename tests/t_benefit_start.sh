@@ -57,7 +57,7 @@ paid=$(stay P0201 S0 2020-09-01 2020-09-10)
 
 # ---- derived
 out=$(y derive-benefits) || fail "derive-benefits: $out"
-grep -q "3 persons with employee episodes: 3 derived (3 changed), 0 kept as typed" <<<"$out" ||
+grep -q "3 persons with employee episodes, 0 residents with a premium charged: 3 derived (3 changed), 0 kept as typed" <<<"$out" ||
     fail "derive-benefits: $out"
 [ "$(field P0201 benefit_start)" = 2020-10-01 ] || fail "P0201's benefit start: $(field P0201 benefit_start)"
 grep -q "^derived from episodes (first month 2020-03, 8 months gap)" <<<"$(field P0201 benefit_source)" ||

@@ -330,6 +330,41 @@ static void test_benefit_start_resident_boundaries(void **state) {
     assert_true(s == in.paid);
 }
 
+/* benefit_resident (core/benefit.h): the year's premium as stored, own
+ * part 0 (assisted in full), unpaid, paid on time, late, late and
+ * assisted in part; the flags it is given beyond FLAG_ALL are ignored. */
+static void test_benefit_resident(void **state) {
+    (void)state;
+    struct policy p;
+    resident_policy(&p);
+    datetime_s s;
+    struct benefit_resident_year in = {.year = 2020, .own_fen = 0, .category = CATEGORY_ADULT};
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_OK);
+    assert_true(s == day(2020, 1, 1)); /* assisted in full: paid by assistance in the run */
+    in.own_fen = 28000;
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_OK);
+    assert_true(s == day(2021, 1, 1)); /* unpaid: no benefit in the year */
+    in.paid = true;
+    in.paid_date = day(2019, 12, 31);
+    in.flags = FLAG_BENEFIT_DERIVED; /* not a premium rule's flag: ignored */
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_OK);
+    assert_true(s == day(2020, 1, 1));
+    in.paid_date = day(2020, 3, 10);
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_OK);
+    assert_true(s == day(2020, 6, 8)); /* + 90 days */
+    in.own_fen = 14000;
+    in.flags = FLAG_POVERTY_REGISTERED; /* assisted in part: from the payment date */
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_OK);
+    assert_true(s == day(2020, 3, 10));
+    in.paid_date = day(2019, 8, 31); /* a stored date outside the window: E_WINDOW */
+    assert_int_equal(benefit_resident(&p, &in, &s), FUNDS_E_WINDOW);
+    struct policy employee;
+    employee_policy(&employee);
+    in.paid_date = day(2020, 3, 10);
+    assert_int_equal(benefit_resident(&employee, &in, &s), FUNDS_E_POLICY);
+    assert_int_equal(benefit_resident(NULL, &in, &s), FUNDS_E_POLICY);
+}
+
 static void test_retirement_months_counted_once(void **state) {
     (void)state;
     struct policy p;
@@ -680,6 +715,7 @@ int main(void) {
         cmocka_unit_test(test_resident_identity_random),
         cmocka_unit_test(test_benefit_start_employee_grace),
         cmocka_unit_test(test_benefit_start_resident_boundaries),
+        cmocka_unit_test(test_benefit_resident),
         cmocka_unit_test(test_retirement_months_counted_once),
         cmocka_unit_test(test_bindings),
         cmocka_unit_test(test_funding_section),

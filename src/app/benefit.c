@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/contribute.h"
+#include "app/premium.h"
 #include "store/enrol_rows.h"
 
 #define BENEFIT_POLICY_YEARS 100 /* years after, then before, m searched for a policy */
@@ -104,6 +105,156 @@ static int lump_record(struct store *store, const char *psn_no, int64_t *seq,
     return 0;
 }
 
+/* ---- residents: the journal's premium records ---------------------------------------- */
+/* One resident record of the journal: the year's charge (paid false) or
+ * its payment (paid true). */
+struct premium_rec {
+    char psn_no[CODE_BYTES_MAX + 1];
+    int32_t year;
+    bool paid;
+    int64_t seq;
+    int64_t own_fen;
+    uint32_t flags;
+    char region[CODE_BYTES_MAX + 1];
+    char category[CONTRIB_CATEGORY_BYTES_MAX + 1];
+    char paid_date[11];
+    bool from_account;
+};
+struct premium_scan {
+    const char *psn_no; /* only this person's, NULL: all */
+    struct premium_rec *items;
+    size_t count, cap;
+    bool bad, oom;
+    int64_t bad_seq;
+};
+
+static int premium_row(void *ctx, const struct journal_rec *rec) {
+    struct premium_scan *s = ctx;
+    assert(s != NULL && rec != NULL);
+    if (rec->kind != JOURNAL_CONTRIB) return 0;
+    if (s->psn_no != NULL && strcmp(s->psn_no, rec->psn_no) != 0) return 0;
+    bool paid = strncmp(rec->msgid, PREMIUM_MSGID_PREFIX, strlen(PREMIUM_MSGID_PREFIX)) == 0;
+    if (!paid && strncmp(rec->msgid, "contrib/390/", strlen("contrib/390/")) != 0) return 0;
+    struct store_contrib c;
+    const char *bad = NULL;
+    if (contrib_decode(rec->body, &c, &bad) != 0) return s->bad = true, s->bad_seq = rec->seq, 1;
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        struct premium_rec *grown = realloc(s->items, cap * sizeof *grown);
+        if (grown == NULL) return s->oom = true, 1;
+        s->items = grown;
+        s->cap = cap;
+    }
+    struct premium_rec *x = &s->items[s->count++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->psn_no, sizeof x->psn_no, "%s", rec->psn_no);
+    x->year = c.year;
+    x->paid = paid;
+    x->seq = rec->seq;
+    x->own_fen = c.own_fen;
+    x->flags = c.flags;
+    snprintf(x->region, sizeof x->region, "%s", c.region);
+    snprintf(x->category, sizeof x->category, "%s", c.category);
+    snprintf(x->paid_date, sizeof x->paid_date, "%s", c.paid_date);
+    x->from_account = c.payer_psn_no[0] != '\0';
+    return 0;
+}
+
+/* psn_no, then the latest year first, the charge before its payment. */
+static int premium_order(const void *a, const void *b) {
+    const struct premium_rec *x = a, *y = b;
+    int c = strcmp(x->psn_no, y->psn_no);
+    if (c != 0) return c;
+    if (x->year != y->year) return x->year > y->year ? -1 : 1;
+    return (int)x->paid - (int)y->paid;
+}
+
+/* The journal's resident records (of psn_no, or all), sorted by
+ * premium_order. 0, or -1 with err (s->items freed by the caller). */
+static int premium_scan(struct store *store, struct premium_scan *s, struct store_err *err) {
+    assert(store != NULL && s != NULL);
+    if (store_ops(store)->journal_scan(store_conn(store), 1, premium_row, s, err) != 0) return -1;
+    if (s->bad)
+        return store_errf(err,
+                          "derive: journal seq %" PRId64
+                          ": a resident premium record does not decode",
+                          s->bad_seq),
+               -1;
+    if (s->oom) return store_errf(err, "derive: out of memory"), -1;
+    if (s->count > 1) qsort(s->items, s->count, sizeof *s->items, premium_order);
+    return 0;
+}
+
+/* The year whose premium gives the stored benefit start, among recs[0..n)
+ * (premium_order): the latest year covered (assisted in full, or the own
+ * part paid), else the latest charged (unpaid: no benefit). The registry
+ * keeps one benefit_start per person (docs/ENROLMENT.md, "Residents"): a
+ * charge for next year, posted in this year's window, must not take this
+ * year's benefits away before the person has had the window to pay. */
+static size_t covering_year(const struct premium_rec *recs, size_t n,
+                            const struct premium_rec **paid) {
+    size_t latest = n;
+    assert(recs != NULL && paid != NULL);
+    *paid = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i].paid) continue; /* a payment follows its charge */
+        const struct premium_rec *pay = i + 1 < n && recs[i + 1].paid &&
+                                                recs[i + 1].year == recs[i].year
+                                            ? &recs[i + 1]
+                                            : NULL;
+        if (latest == n) latest = i;
+        if (recs[i].own_fen == 0 || pay != NULL) return *paid = pay, i;
+    }
+    return latest;
+}
+
+/* The resident p's derivation from its records recs[0..n). */
+static void resident_of(struct store *store, const struct store_person *p,
+                        const struct premium_rec *recs, size_t n, struct app_benefit *out) {
+    assert(store != NULL && p != NULL && out != NULL && n >= 1);
+    memset(out, 0, sizeof *out);
+    const struct premium_rec *paid = NULL;
+    size_t at = covering_year(recs, n, &paid);
+    if (at == n) return; /* payments without a charge: not possible (pay-premium checks) */
+    const struct premium_rec *due = &recs[at];
+    out->resident = out->derivable = true;
+    struct app_benefit_resident *r = &out->res;
+    r->year = due->year;
+    r->due_seq = due->seq;
+    r->own_fen = due->own_fen;
+    struct benefit_resident_year in = {
+        .year = due->year, .own_fen = due->own_fen, .flags = due->flags & FLAG_ALL};
+    if (category_parse(due->category, &in.category) != 0) in.category = CATEGORY_COUNT;
+    in.has_brdy = datetime_parse(p->birth_date, strlen(p->birth_date), &in.brdy);
+    if (paid != NULL) {
+        r->paid_seq = paid->seq;
+        r->from_account = paid->from_account;
+        snprintf(r->paid_date, sizeof r->paid_date, "%s", paid->paid_date);
+        in.paid = datetime_parse(paid->paid_date, strlen(paid->paid_date), &in.paid_date);
+    }
+    out->policy_year = due->year;
+    const struct policy *policy = store_policy_find(store, due->region, due->year,
+                                                    INSUTYPE_RESIDENT);
+    if ((paid != NULL && !in.paid) || due->year <= MONTH_YEAR_MIN || due->year >= MONTH_YEAR_MAX)
+        out->code = FUNDS_E_BAD_DATES;
+    else out->code = benefit_resident(policy, &in, &r->benefit_start);
+    if (out->code != FUNDS_OK)
+        snprintf(out->why, sizeof out->why,
+                 "the premium of %d (journal seq %" PRId64 ") under the resident policy of %s",
+                 (int)due->year, due->seq, due->region);
+}
+
+/* p's derivation as a resident: the journal read for p alone. */
+static int resident_person(struct store *store, const struct store_person *p,
+                           struct app_benefit *out, struct store_err *err) {
+    struct premium_scan s = {.psn_no = p->psn_no};
+    memset(out, 0, sizeof *out);
+    int rc = premium_scan(store, &s, err);
+    if (rc == 0 && s.count > 0) resident_of(store, p, s.items, s.count, out);
+    free(s.items);
+    return rc;
+}
+
 int app_benefit_of(struct store *store, const struct store_person *p,
                    const struct episode *episodes, const bool *retired, int32_t count,
                    struct app_benefit *out, struct store_err *err) {
@@ -144,6 +295,7 @@ int app_benefit_of(struct store *store, const struct store_person *p,
 int app_benefit_person(struct store *store, const struct store_person *p, struct app_benefit *out,
                        struct store_err *err) {
     assert(store != NULL && p != NULL && out != NULL);
+    if (p->insutype == INSUTYPE_RESIDENT) return resident_person(store, p, out, err);
     struct held h = {.err = err};
     int rc = store_enrol_scan(store, ENROL_EPISODES, p->psn_no, episode_row, &h, err);
     bool retired[EPISODES_MAX];
@@ -158,6 +310,11 @@ int app_benefit_person(struct store *store, const struct store_person *p, struct
 
 void app_benefit_apply(const struct app_benefit *b, struct store_person *p) {
     assert(b != NULL && p != NULL && b->derivable && b->code == FUNDS_OK);
+    if (b->resident) {
+        p->benefit_start = b->res.benefit_start;
+        p->flags |= FLAG_BENEFIT_DERIVED;
+        return;
+    }
     p->benefit_start = b->d.start.benefit_start;
     p->flags &= ~(uint32_t)FLAG_CONTRIBUTION_SHORT;
     if (b->d.contribution_short) p->flags |= FLAG_CONTRIBUTION_SHORT;
@@ -207,7 +364,9 @@ static void compare(struct walk *w, const struct store_person *p, const struct a
     assert(w != NULL && p != NULL && b != NULL);
     if (!b->derivable || b->code != FUNDS_OK) {
         snprintf(what, sizeof what, "flagged benefit_derived, but not derivable now: %s%s%s",
-                 b->derivable ? funds_code_name(b->code) : "no employee episode in its region",
+                 b->derivable  ? funds_code_name(b->code)
+                 : b->resident ? "no resident premium charged"
+                               : "no employee episode in its region",
                  b->derivable ? ": " : "", b->why);
         return differ(w, p->psn_no, what);
     }
@@ -337,12 +496,86 @@ static int walk_persons(struct walk *w) {
     return rc;
 }
 
+/* One resident's records recs[0..n) and registry row: derived (kept in
+ * w->rows when changed) or, verifying, compared. A person of another
+ * scheme now is the employees' walk's. */
+static int one_resident(struct walk *w, const struct premium_rec *recs, size_t n,
+                        const struct store_person *row) {
+    assert(w != NULL && n >= 1 && row != NULL && strcmp(row->psn_no, recs[0].psn_no) == 0);
+    if (row->insutype != INSUTYPE_RESIDENT) return 0;
+    bool flagged = (row->flags & FLAG_BENEFIT_DERIVED) != 0;
+    if ((w->verify || w->run->derived_only) && !flagged) return 0;
+    struct app_benefit b;
+    resident_of(w->store, row, recs, n, &b);
+    if (!b.derivable) return 0;
+    w->out->residents++;
+    if (w->verify) return compare(w, row, &b), 0;
+    if (b.code != FUNDS_OK) {
+        w->out->skipped++;
+        if (w->run->skipped != NULL)
+            w->run->skipped(w->run->ctx, row->psn_no, funds_code_name(b.code), b.why);
+        return 0;
+    }
+    w->out->derived++;
+    struct store_person again = *row;
+    app_benefit_apply(&b, &again);
+    return memcmp(&again, row, sizeof again) != 0 ? keep_row(w, &again) : 0;
+}
+
+/* The persons of groups g[0..n) of s's records, read in one statement. */
+static int resident_batch(struct walk *w, const struct premium_scan *s, const struct group *g,
+                          size_t n) {
+    const char *keys[IMPORT_ROWS_PER_CALL];
+    assert(n >= 1 && n <= IMPORT_ROWS_PER_CALL);
+    for (size_t i = 0; i < n; i++) keys[i] = s->items[g[i].at].psn_no;
+    if (store_ops(w->store)->persons_get(store_conn(w->store), keys, n, w->batch_rows,
+                                         w->batch_found, w->err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (w->batch_found[i] &&
+            one_resident(w, s->items + g[i].at, g[i].n, &w->batch_rows[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Every resident with a premium charged in the journal (of run->psn_no
+ * alone when given), IMPORT_ROWS_PER_CALL persons a statement. */
+static int walk_residents(struct walk *w) {
+    struct premium_scan s = {.psn_no = w->run->psn_no};
+    struct group g[IMPORT_ROWS_PER_CALL];
+    size_t n = 0;
+    bool filter = w->verify || w->run->derived_only;
+    if (filter && w->flagged == 0) return 0;
+    w->batch_rows = calloc(IMPORT_ROWS_PER_CALL, sizeof *w->batch_rows);
+    w->batch_found = calloc(IMPORT_ROWS_PER_CALL, sizeof *w->batch_found);
+    int rc = w->batch_rows != NULL && w->batch_found != NULL
+                 ? premium_scan(w->store, &s, w->err)
+                 : (store_errf(w->err, "derive: out of memory"), -1);
+    for (size_t at = 0; rc == 0 && at < s.count;) {
+        size_t end = at + 1;
+        while (end < s.count && strcmp(s.items[end].psn_no, s.items[at].psn_no) == 0) end++;
+        if (!filter || bsearch(s.items[at].psn_no, w->flagged_psn, (size_t)w->flagged,
+                               sizeof *w->flagged_psn, psn_order) != NULL)
+            g[n++] = (struct group){at, end - at};
+        if (n == IMPORT_ROWS_PER_CALL) rc = resident_batch(w, &s, g, n), n = 0;
+        at = end;
+    }
+    if (rc == 0 && n > 0) rc = resident_batch(w, &s, g, n);
+    free(s.items);
+    free(w->batch_rows);
+    free(w->batch_found);
+    w->batch_rows = NULL;
+    w->batch_found = NULL;
+    return rc;
+}
+
 int app_benefit_derive(struct store *store, const struct app_benefit_run *run,
                        struct app_benefit_out *out, struct store_err *err) {
     assert(store != NULL && run != NULL && out != NULL && run->note != NULL);
     memset(out, 0, sizeof *out);
     struct walk w = {.store = store, .run = run, .out = out, .err = err};
     int rc = walk_persons(&w);
+    if (rc == 0) rc = walk_residents(&w);
     if (rc == 0 && w.row_count > 0)
         rc = store_persons_rewrite(store, "derived-benefits", w.rows, w.row_count, run->note,
                                    &out->changed, err);
@@ -357,6 +590,7 @@ int app_benefit_verify(struct store *store, const struct app_benefit_run *run,
     memset(out, 0, sizeof *out);
     struct walk w = {.store = store, .run = run, .out = out, .err = err, .verify = true};
     int rc = walk_persons(&w);
+    if (rc == 0) rc = walk_residents(&w);
     assert(w.rows == NULL);
     free(w.flagged_psn);
     return rc;
@@ -375,7 +609,7 @@ static int lump_check(struct store *store, const char *psn_no, struct store_pers
     if (!lump_msgid(msgid, psn_no))
         return store_errf(err, "psn_no: %s is too long for a lump-sum record", psn_no), 2;
     if (app_benefit_person(store, p, b, err) != 0) return -1;
-    if (!b->derivable)
+    if (!b->derivable || b->resident)
         return store_errf(err, "psn_no: %s has no employee episode in region %s", psn_no,
                           p->region),
                2;
@@ -458,4 +692,23 @@ enum app_lump_status app_lump_sum_pay(struct store *store, const char *psn_no, i
     struct app_benefit_run run = {.psn_no = psn_no, .note = note};
     struct app_benefit_out done;
     return app_benefit_derive(store, &run, &done, err) == 0 ? APP_LUMP_PAID : APP_LUMP_FAILED;
+}
+
+int app_benefit_rederive(struct store *store, const char *psn_no, const char *why, int64_t *changed,
+                         struct store_err *err) {
+    assert(store != NULL && why != NULL && changed != NULL);
+    struct store_import_note note = {"yibao", why};
+    struct app_benefit_run run = {.psn_no = psn_no, .derived_only = true, .note = &note};
+    struct app_benefit_out out;
+    *changed = 0;
+    if (psn_no != NULL) { /* one person: not derived, nothing to do (no persons scan) */
+        struct store_person p;
+        bool found = false;
+        if (store_ops(store)->persons_get(store_conn(store), &psn_no, 1, &p, &found, err) != 0)
+            return -1;
+        if (!found || (p.flags & FLAG_BENEFIT_DERIVED) == 0) return 0;
+    }
+    if (app_benefit_derive(store, &run, &out, err) != 0) return -1;
+    *changed = out.changed;
+    return 0;
 }

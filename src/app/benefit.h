@@ -5,13 +5,19 @@
  * The pure rules are core/benefit.h; here they are assembled from the
  * store: a person's episodes (the enrolment registry), the employee policy
  * of their region that prices the start episode, and whether the journal
- * holds their lump-sum record (msgid lump/310/<psn_no>). The values are
+ * holds their lump-sum record (msgid lump/310/<psn_no>); for a resident,
+ * the journal's premium charges and payments (contrib/390/<year>/<psn_no>,
+ * premium/390/<year>/<psn_no>) and the resident policy that priced them:
+ * one start a person, the latest year covered's (docs/ENROLMENT.md,
+ * "Residents": the spec's is per year). The values are
  * kept where settlement, the service and the contribution runs already
  * read them, the registry's benefit_start and flags, with the flag
  * benefit_derived naming their source; they are written as a persons edit
  * (store_persons_rewrite: journaled, before and after) by `yibao
  * derive-benefits`, by `yibao import episodes` for the persons derived
- * already, and by `yibao pay-lump-sum`; `yibao check` computes them again
+ * already, by `yibao pay-lump-sum`, and for the residents derived already
+ * by `pay-premium`, `import premiums` and `contribute --residents`
+ * (app_benefit_rederive); `yibao check` computes them again
  * (app_benefit_verify). A person never derived keeps the typed values. */
 #ifndef YIBAO_APP_BENEFIT_H
 #define YIBAO_APP_BENEFIT_H
@@ -25,15 +31,30 @@
 #define BENEFIT_WHY_BYTES 200
 #define BENEFIT_LUMP_MSGID_PREFIX "lump/310/"
 
+/* A resident's (390) derivation: the latest year the contribution run
+ * charged a premium for (msgid contrib/390/<year>/<psn_no>) and its
+ * payment (premium/390/<year>/<psn_no>), FUNDS.md §4 through
+ * core/benefit.h's benefit_resident. */
+struct app_benefit_resident {
+    int32_t year;
+    int64_t due_seq, paid_seq; /* the year's record, its payment (0: unpaid) */
+    int64_t own_fen;
+    char paid_date[11]; /* YYYY-MM-DD, when paid */
+    bool from_account;  /* paid from a holder's account */
+    datetime_s benefit_start;
+};
+
 /* One person's derivation. */
 struct app_benefit {
-    bool derivable;       /* an employee (310) episode in the registry region */
+    bool resident;        /* a resident with a premium charged: res, not d */
+    bool derivable;       /* an employee (310) episode in the registry region, or resident */
     enum funds_code code; /* FUNDS_OK, or why it cannot be derived (why) */
     char why[BENEFIT_WHY_BYTES];
     int32_t policy_year;      /* the year of the employee policy used */
     month_index retired_from; /* a retiree: the retirement episode's first month */
     int64_t lump_seq;         /* the journal record of the lump sum, 0: none */
     struct benefit_derived d;
+    struct app_benefit_resident res;
 };
 
 /* The derivation of p from its episodes (all of them, any scheme and
@@ -42,7 +63,8 @@ struct app_benefit {
 int app_benefit_of(struct store *store, const struct store_person *p,
                    const struct episode *episodes, const bool *retired, int32_t count,
                    struct app_benefit *out, struct store_err *err);
-/* The same, the episodes read from the store (enrol_scan of p's). */
+/* The same, the episodes read from the store (enrol_scan of p's); for a
+ * resident (scheme 390) the journal's premium records of p instead. */
 int app_benefit_person(struct store *store, const struct store_person *p, struct app_benefit *out,
                        struct store_err *err);
 /* p with the derived values: benefit_start, contribution_short, and the
@@ -60,11 +82,12 @@ struct app_benefit_run {
     void (*differs)(void *ctx, const char *psn_no, const char *what);
 };
 struct app_benefit_out {
-    int64_t persons; /* persons with an employee episode in their region looked at */
-    int64_t derived; /* derived (changed or not) */
-    int64_t changed; /* rows rewritten (journaled edits) */
-    int64_t skipped; /* not derivable: kept as typed */
-    int64_t differ;  /* app_benefit_verify: stored values not the derived ones */
+    int64_t persons;   /* persons with an employee episode in their region looked at */
+    int64_t residents; /* of them residents with a premium charged (journal) */
+    int64_t derived;   /* derived (changed or not) */
+    int64_t changed;   /* rows rewritten (journaled edits) */
+    int64_t skipped;   /* not derivable: kept as typed */
+    int64_t differ;    /* app_benefit_verify: stored values not the derived ones */
 };
 /* Derives and writes (one journaled persons edit of the rows changed). 0,
  * or -1 with err. */
@@ -74,6 +97,13 @@ int app_benefit_derive(struct store *store, const struct app_benefit_run *run,
  * out->differ counts those whose stored values differ. 0, or -1 with err. */
 int app_benefit_verify(struct store *store, const struct app_benefit_run *run,
                        struct app_benefit_out *out, struct store_err *err);
+
+/* After a write that changes what the derived values are (a resident's
+ * premium charged or paid): the persons derived already (psn_no's, or
+ * NULL: all) derived again, journaled with the note "yibao", why. 0 with
+ * *changed the rows rewritten, or -1 with err. */
+int app_benefit_rederive(struct store *store, const char *psn_no, const char *why, int64_t *changed,
+                         struct store_err *err);
 
 /* `yibao pay-lump-sum`: the lump sum of a retiree short of the minimum
  * months, amount_fen as collected (must equal the sum due), journaled as

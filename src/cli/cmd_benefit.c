@@ -1,6 +1,7 @@
 /* cmd_benefit.c: `yibao derive-benefits --db PATH [--psn PSN_NO]` (each
  * employee's benefit_start and a retiree's contribution_short derived from
- * the stored episodes and the journal, written into the registry as a
+ * the stored episodes and the journal, each charged resident's from the
+ * premium's payment in the journal, written into the registry as a
  * journaled persons edit) and `yibao pay-lump-sum --db PATH --psn PSN_NO
  * --amount YUAN` (a retiree's lump sum for the months short, journaled with
  * its posting, lifting contribution_short); app/benefit.h,
@@ -80,9 +81,10 @@ int cmd_derive_benefits(int argc, char **argv) {
         fprintf(stderr, "yibao derive-benefits: %s (nothing written)\n", err.msg);
         return EXIT_BAD_INPUT;
     }
-    printf("derive-benefits: %" PRId64 " persons with employee episodes: %" PRId64
-           " derived (%" PRId64 " changed), %" PRId64 " kept as typed\n",
-           out.persons, out.derived, out.changed, out.skipped);
+    printf("derive-benefits: %" PRId64 " persons with employee episodes, %" PRId64
+           " residents with a premium charged: %" PRId64 " derived (%" PRId64 " changed), %" PRId64
+           " kept as typed\n",
+           out.persons, out.residents, out.derived, out.changed, out.skipped);
     return 0;
 }
 

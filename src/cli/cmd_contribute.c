@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/benefit.h"
 #include "app/contribute.h"
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -139,6 +140,12 @@ int cmd_contribute(int argc, char **argv) {
     double start = progress_now();
     enum app_contrib_status st = app_contribute(store, &opts, &out, &err);
     progress_finish(&c.progress);
+    int64_t changed = 0; /* a resident year charged: the derived residents' start follows it */
+    int rederived = st == APP_CONTRIB_OK && a.residents
+                        ? app_benefit_rederive(store, NULL,
+                                               "resident year charged: benefit start derived again",
+                                               &changed, &err)
+                        : 0;
     store_close(store);
     const char *period = a.month != NULL ? a.month : a.year;
     if (st == APP_CONTRIB_REFUSED) {
@@ -156,5 +163,13 @@ int cmd_contribute(int argc, char **argv) {
                 period, err.msg);
         return EXIT_BAD_INPUT;
     }
+    if (rederived != 0)
+        return fprintf(stderr,
+                       "yibao contribute %s: posted, but deriving the benefit start again failed: "
+                       "%s (run yibao derive-benefits)\n",
+                       period, err.msg),
+               EXIT_BAD_INPUT;
+    if (changed > 0)
+        printf("derived again: %lld persons' benefit values changed\n", (long long)changed);
     return 0;
 }

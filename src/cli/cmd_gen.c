@@ -146,6 +146,10 @@ static int city_option(struct city_args *a, const char *name, const char *value)
         if (!parse_u64(value, UINT64_MAX, &v))
             return bad("city", name, value, "must be an unsigned integer");
         a->config.catalog_seed = v;
+    } else if (strcmp(name, "--rate-short-career") == 0) {
+        if (!parse_fixed(value, 6, GEN_PPM_ONE, &v))
+            return bad("city", name, value, "must be a number in [0, 1] with at most 6 decimals");
+        a->config.short_career_ppm = (uint32_t)v;
     } else if (strcmp(name, "--admission-rate") == 0) {
         if (!parse_fixed(value, 3, 5000, &v))
             return bad("city", name, value, "must be admissions per person-year in [0, 5]");

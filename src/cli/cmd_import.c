@@ -75,6 +75,16 @@ static int import_premiums(struct store *store, const char *path, const char *sh
     if (out.paid < out.rows)
         printf(" (%lld paid meanwhile by another writer)", (long long)(out.rows - out.paid));
     printf("\n");
+    int64_t changed = 0; /* the derived residents' benefit start follows the payments */
+    if (app_benefit_rederive(store, NULL, "premiums imported: benefit start derived again",
+                             &changed, &err) != 0)
+        return fprintf(stderr,
+                       "yibao: the premiums are paid, but deriving the benefit start again "
+                       "failed: %s (run yibao derive-benefits)\n",
+                       err.msg),
+               EXIT_BAD_INPUT;
+    if (changed > 0)
+        printf("derived again: %lld persons' benefit values changed\n", (long long)changed);
     return 0;
 }
 

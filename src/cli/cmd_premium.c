@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/benefit.h"
 #include "app/premium.h"
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -66,14 +67,29 @@ int cmd_pay_premium(int argc, char **argv) {
     struct app_premium_out out;
     struct store_err err = {{0}};
     enum app_premium_status st = app_premium_pay(store, &in, &out, &err);
+    int64_t changed = 0;
+    /* a derived resident's benefit start follows the payment (FUNDS.md §4) */
+    int rederived = st == APP_PREMIUM_PAID
+                        ? app_benefit_rederive(store, a.psn,
+                                               "premium paid: benefit start derived again",
+                                               &changed, &err)
+                        : 0;
     store_close(store);
     if (st != APP_PREMIUM_PAID)
         return fprintf(stderr, "yibao pay-premium: %s%s\n", err.msg,
                        st == APP_PREMIUM_REFUSED ? " (nothing written)" : ""),
                EXIT_BAD_INPUT;
+    if (rederived != 0)
+        return fprintf(stderr,
+                       "yibao pay-premium: the premium is paid (journal seq %" PRId64
+                       "), but deriving the benefit start again failed: %s (run yibao "
+                       "derive-benefits)\n",
+                       out.seq, err.msg),
+               EXIT_BAD_INPUT;
     printf("pay-premium %s %d: %" PRId64 ".%02" PRId64 " yuan paid, %s -> %s (journal seq %" PRId64
            ")\n",
            a.psn, (int)in.year, out.own_fen / 100, out.own_fen % 100, out.payer, out.receivable,
            out.seq);
+    if (changed > 0) printf("derived again: the benefit start of %s\n", a.psn);
     return 0;
 }

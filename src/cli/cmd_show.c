@@ -183,8 +183,29 @@ static int benefit_fields(struct store *store, const struct store_person *p, str
     struct store_err err = {{0}};
     if (app_benefit_person(store, p, &b, &err) != 0)
         return fprintf(stderr, "yibao show: %s\n", err.msg), -1;
+    if (b.resident && b.code == FUNDS_OK) {
+        const struct app_benefit_resident *r = &b.res;
+        if (r->own_fen == 0)
+            snprintf(text, sizeof text,
+                     "derived from the premium of %d (assisted in full, journal seq %lld)",
+                     (int)r->year, (long long)r->due_seq);
+        else if (r->paid_seq == 0)
+            snprintf(text, sizeof text,
+                     "derived from the premium of %d (not paid: no benefit in %d)", (int)r->year,
+                     (int)r->year);
+        else
+            snprintf(text, sizeof text,
+                     "derived from the premium of %d (paid %s%s, journal seq %lld)", (int)r->year,
+                     r->paid_date, r->from_account ? " from a holder's account" : "",
+                     (long long)r->paid_seq);
+        view_str(v, "benefit_source", text);
+        view_str(v, "contribution", "-");
+        return 0;
+    }
     if (!b.derivable || b.code != FUNDS_OK) {
-        view_str(v, "benefit_source", "derived from episodes (not derivable now: yibao check)");
+        view_str(v, "benefit_source",
+                 b.resident ? "derived from premiums (not derivable now: yibao check)"
+                            : "derived from episodes (not derivable now: yibao check)");
         view_str(v, "contribution", short_flag ? "contribution_short" : "-");
         return 0;
     }

@@ -20,7 +20,7 @@ static void usage_gen(FILE *out) {
           "                      [--rate-split X] [--rate-overlap X] [--rate-visit-during-stay X]\n"
           "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
           "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
-          "                      [--rate-duplicate-enrolment X]\n"
+          "                      [--rate-duplicate-enrolment X] [--rate-short-career X]\n"
           "                      [--catalog-items N [--catalog-seed S]]\n"
           "       yibao gen catalog --items N --out FILE [--seed S]\n"
           "policy sets:",
@@ -86,16 +86,18 @@ static const struct cli_command commands[] = {
      " policy without a funding section) or failed; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"derive-benefits", cmd_derive_benefits,
-     "derive employees' benefit start and retirees' contribution_short from the episodes",
+     "derive benefit start (employees: episodes; residents: premiums) and contribution_short",
      "usage: yibao derive-benefits --db PATH [--psn PSN_NO] [--operator NAME --reason TEXT]\n"
      "                             [--verbose]\n"
      "(each person registered in scheme 310 with an employee episode in their region: the\n"
      " benefit start of their latest episode (FUNDS.md §4: waiting months after a gap\n"
      " longer than the grace), for a retiree contribution_short while short of the\n"
-     " minimum months and no lump sum is journaled; written into the registry with the\n"
-     " flag benefit_derived as one journaled persons edit, which `yibao check` computes\n"
-     " again; persons without such an episode keep their typed values; --verbose lists\n"
-     " those the rules refuse; docs/ENROLMENT.md)\n",
+     " minimum months and no lump sum is journaled; each resident (390) a contribution\n"
+     " run charged: the start of the latest year covered, from the premium's payment\n"
+     " (window, waiting days, newborns, assistance), or no benefit while unpaid; written\n"
+     " into the registry with the flag benefit_derived as one journaled persons edit,\n"
+     " which `yibao check` computes again; other persons keep their typed values;\n"
+     " --verbose lists those the rules refuse; docs/ENROLMENT.md)\n",
      NULL, CLI_DB},
     {"pay-lump-sum", cmd_pay_lump_sum,
      "record a retiree's lump sum for the months short, lifting contribution_short",

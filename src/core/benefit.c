@@ -1,5 +1,6 @@
 /* benefit.c: which episode gives an employee's benefit start and a
- * retiree's months (benefit.h), over the rules of enrol.c. */
+ * retiree's months, and a resident's start from the year's premium
+ * (benefit.h), over the rules of enrol.c. */
 #include "core/benefit.h"
 
 #include <assert.h>
@@ -69,4 +70,28 @@ enum funds_code benefit_derive(const struct policy *policy, const struct episode
     code = retirement_check(policy, gend, others, n, &out->retirement);
     out->contribution_short = code == FUNDS_OK && out->retirement.contribution_short && !lump_paid;
     return code;
+}
+
+enum funds_code benefit_resident(const struct policy *policy,
+                                 const struct benefit_resident_year *in,
+                                 datetime_s *benefit_start) {
+    assert(in != NULL && benefit_start != NULL && in->own_fen >= 0);
+    assert(in->year > MONTH_YEAR_MIN && in->year < MONTH_YEAR_MAX);
+    *benefit_start = 0;
+    if (in->own_fen == 0) {
+        *benefit_start = datetime_from_civil(in->year, 1, 1, 0, 0, 0);
+        return FUNDS_OK;
+    }
+    if (!in->paid) {
+        *benefit_start = datetime_from_civil(in->year + 1, 1, 1, 0, 0, 0);
+        return FUNDS_OK;
+    }
+    if (policy == NULL) return FUNDS_E_POLICY; /* none registered: the caller found none */
+    struct resident_enrolment e = {.year = in->year,
+                                   .paid = in->paid_date,
+                                   .category = in->category,
+                                   .flags = in->flags & FLAG_ALL,
+                                   .has_brdy = in->has_brdy,
+                                   .brdy = in->brdy};
+    return benefit_start_resident(policy, &e, benefit_start);
 }

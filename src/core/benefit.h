@@ -44,4 +44,29 @@ enum funds_code benefit_derive(const struct policy *policy, const struct episode
                                int32_t retirement, const char *gend, bool lump_paid,
                                struct benefit_derived *out);
 
+/* A resident's year (FUNDS.md §3, §4): the year's premium as the
+ * contribution run charged it (own_fen the person's part, 0 when
+ * medical assistance pays it all) and whether the own part is paid, on
+ * which date. */
+struct benefit_resident_year {
+    int32_t year;
+    int64_t own_fen;
+    bool paid;
+    datetime_s paid_date; /* a date (00:00:00), when paid */
+    enum category category;
+    uint32_t flags; /* enum person_flag bits the premium rules read (FLAG_ALL) */
+    bool has_brdy;
+    datetime_s brdy;
+};
+
+/* The year's benefit start: own part paid, benefit_start_resident from
+ * the payment date; assisted in full, Y-01-01 (medical assistance pays
+ * the premium in the contribution run, inside the window); own part not
+ * paid, (Y+1)-01-01: no benefit in the year, so settlement's Step 2 lets
+ * no fund pay a bill of Y. FUNDS_OK, E_POLICY (policy NULL or not a
+ * resident policy with funding, when the payment date is needed) or
+ * E_WINDOW. */
+enum funds_code benefit_resident(const struct policy *policy,
+                                 const struct benefit_resident_year *in, datetime_s *benefit_start);
+
 #endif

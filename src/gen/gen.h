@@ -76,6 +76,10 @@ struct gen_config {
     int32_t catalog_items;        /* 0: the conformance items only; else also the items
                                       * of `gen catalog --items N --seed catalog_seed` */
     uint64_t catalog_seed;
+    /* registered retirees whose career is short of the minimum months
+     * (FUNDS.md §4): persons.csv types them contribution_short, so their
+     * bills are refused (E_CONTRIBUTION_SHORT); 0 by default */
+    uint32_t short_career_ppm;
     int32_t bill_lines; /* 0: each bill's planned lines; 1 .. GEN_FIXED_LINES_MAX:
                                       * every bill has exactly this many (benchmarks: cost
                                       * per line); see docs/GENERATOR.md */

@@ -21,7 +21,7 @@ const struct gen_policy_set gen_policy_sets[] = {
      {{"M01600", 3}, {"M01700", 3}, {"M03900", 3}, {"M00300", 3}, {"M07800", 3}},
      3,
      {{"440100", "Guangzhou", 3}, {"440300", "Shenzhen", 1}, {"440800", "Zhanjiang", 1}},
-     6000},
+     6000, 3, 6, 300, 240, 120, 800},
     {"jincheng-2015", "140500", "Jincheng", 2015, GEN_SCHEME_EMPLOYEE | GEN_SCHEME_RESIDENT,
      6,
      {{"140502", "Chengqu", 50}, {"140521", "Qinshui", 20}, {"140522", "Yangcheng", 40},
@@ -30,7 +30,7 @@ const struct gen_policy_set gen_policy_sets[] = {
      {{"M01600", GEN_SCHEME_EMPLOYEE}, {"M01700", GEN_SCHEME_RESIDENT}},
      2,
      {{"140100", "Taiyuan", 3}, {"410800", "Jiaozuo", 1}},
-     4200},
+     4200, -1, 0, 0, 0, 0, 0},
     {"jinchang-2015", "620300", "Jinchang", 2015, GEN_SCHEME_RESIDENT,
      2,
      {{"620302", "Jinchuan", 60}, {"620321", "Yongchang", 40}},
@@ -38,7 +38,7 @@ const struct gen_policy_set gen_policy_sets[] = {
      {{"M01600", GEN_SCHEME_RESIDENT}, {"M07800", GEN_SCHEME_RESIDENT}},
      1,
      {{"620100", "Lanzhou", 3}},
-     4500},
+     4500, -1, 0, 0, 0, 0, 0},
     {"synthetic-2022", "999999", "Synthetic City", 2022, GEN_SCHEME_EMPLOYEE,
      2,
      {{"999901", "North", 50}, {"999902", "South", 50}},
@@ -46,7 +46,7 @@ const struct gen_policy_set gen_policy_sets[] = {
      {{"M01600", GEN_SCHEME_EMPLOYEE}, {"M03900", GEN_SCHEME_EMPLOYEE}},
      1,
      {{"999800", "Elsewhere", 2}},
-     6000},
+     6000, -1, 0, 0, 0, 0, 0},
 };
 /* clang-format on */
 const int gen_policy_set_count = (int)(sizeof gen_policy_sets / sizeof gen_policy_sets[0]);

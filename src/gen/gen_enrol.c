@@ -23,7 +23,6 @@
 #define TRANSFER_OUT_PPM 10000u
 #define TRANSFER_IN_PPM 10000u
 #define FLEXIBLE_HIGH_BASE_PPM 300000u /* flexible workers choosing the base 1.0, else 0.6 */
-#define SHORT_CAREER_PPM 80000u        /* retirees short of the minimum contribution months */
 #define HOLDER_PPM 450000u             /* households whose first fit employee binds family */
 #define BINDING_IN_YEAR_PPM 150000u
 #define BINDING_REVOKED_PPM 60000u
@@ -198,7 +197,7 @@ static void plan_retired(const struct gen_city *city, struct gen_rng *rng,
     int32_t retire_m = birth_m + p->retire_age * 12 + 1;
     if (retire_m > city->year * 12) retire_m = city->year * 12;
     int32_t min_total = p->gend == '1' ? 300 : 240;
-    int32_t career = gen_rng_chance_ppm(rng, SHORT_CAREER_PPM)
+    int32_t career = gen_rng_chance_ppm(rng, city->config.short_career_ppm)
                          ? (int32_t)gen_rng_range(rng, 24, min_total - 1)
                          : min_total + (int32_t)gen_rng_range(rng, 0, 180);
     int32_t from = retire_m - career;
@@ -247,6 +246,11 @@ static bool plan_retirement(const struct gen_city *city, const struct gen_person
     if (p->person.insutype != 310 || p->person.category == CATEGORY_RETIRED ||
         p->age + 1 != p->retire_age || p->birth_month > 11 || ep->from_m >= retire_m - 1)
         return false;
+    /* a career of at least the minimum months (FUNDS.md §4): one shorter
+     * would be contribution_short, which only --rate-short-career plants */
+    int32_t min_from = retire_m - (p->gend == '1' ? 300 : 240);
+    int32_t adult_m = p->birth_year * 12 + p->birth_month - 1 + 16 * 12;
+    if (ep->from_m > min_from) ep->from_m = min_from < adult_m ? adult_m : min_from;
     ep->to_m = retire_m - 1, ep->end = GEN_END_RETIREMENT;
     add(plan, 310, GEN_EC_RETIRED, retire_m)->start = GEN_START_RETIREMENT;
     return true;

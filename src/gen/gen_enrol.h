@@ -82,6 +82,15 @@ void gen_enrol_plan_row(const struct gen_city *city, const struct gen_person *ro
 /* The first month of the plan's earliest episode overlapping the year. */
 int32_t gen_enrol_first_in_year(const struct gen_city *city, const struct gen_enrol_plan *plan);
 
+/* gen_benefit.c: the benefit start and contribution_short that `yibao
+ * derive-benefits` derives for row from the plan's episodes (FUNDS.md
+ * §4), under the set's employee funding figures. false: not derivable
+ * (a resident, another region, a set without funding): keep the drawn
+ * values. */
+bool gen_enrol_benefit(const struct gen_city *city, const struct gen_person *row,
+                       const struct gen_enrol_plan *plan, datetime_s *benefit_start,
+                       bool *contribution_short);
+
 /* A family binding of one household. */
 struct gen_binding {
     int64_t holder, member; /* person indexes */
@@ -104,6 +113,8 @@ int gen_enrol_files_open(const struct gen_city *city, const char *dir, struct ge
 /* The episodes and wages of one persons.csv row (given in file order), and
  * the bindings of its household when it is the household's first. */
 void gen_enrol_files_row(struct gen_enrol_files *f, const struct gen_person *row);
+/* The plan of the row gen_enrol_files_row wrote last. */
+const struct gen_enrol_plan *gen_enrol_files_plan(const struct gen_enrol_files *f);
 /* Closes the files (counts may be NULL): 0, or -1 with err when a write failed. */
 int gen_enrol_files_close(struct gen_enrol_files *f, struct gen_enrol_counts *counts, char *err,
                           size_t err_size);

@@ -6,6 +6,7 @@
  * (the import's limit of one file) continues in NAME-2.csv, NAME-3.csv ...,
  * each with the header; like the other outputs each part is written as
  * .partial and renamed when the whole city is complete. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,11 @@ void gen_enrol_files_row(struct gen_enrol_files *f, const struct gen_person *row
     }
     if (!row->duplicate && row->index % GEN_HOUSEHOLD_PERSONS == 0)
         write_bindings(f, row->index / GEN_HOUSEHOLD_PERSONS);
+}
+
+const struct gen_enrol_plan *gen_enrol_files_plan(const struct gen_enrol_files *f) {
+    assert(f != NULL);
+    return &f->plan;
 }
 
 int gen_enrol_files_close(struct gen_enrol_files *f, struct gen_enrol_counts *counts, char *err,

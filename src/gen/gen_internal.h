@@ -118,6 +118,12 @@ struct gen_policy_set {
     int oa_count;
     struct gen_oa_region oa[GEN_OA_HOSPITALS_MAX];
     int32_t avg_wage_yuan; /* monthly average wage of the region (the employee policy's) */
+    /* The employee policy's funding figures the benefit-start rule reads
+     * (FUNDS.md §4; gen_benefit.c); grace_months -1: the set's shipped
+     * policies have no funding section. */
+    int32_t grace_months, waiting_months;
+    int32_t min_months_men, min_months_women, min_months_local;
+    int32_t lump_rate_bp;
 };
 
 struct gen_disease_profile {

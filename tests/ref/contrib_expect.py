@@ -68,6 +68,10 @@ def employee(d, month, pol, out):
     flex = f.get("flexible")
     struggling = {e["emp_no"]: e["struggling"] == "true"
                   for e in rows(os.path.join(d, "employers.csv"))}
+    # FUNDS.md §4: a retiree flagged contribution_short (the generator
+    # types it by the rule) is posted with no allocation
+    short = {p["psn_no"] for p in rows(os.path.join(d, "persons.csv"))
+             if "contribution_short" in p["flags"].replace("|", ";").split(";")}
     wages, bases = {}, {}
     for w in rows(os.path.join(d, "wages.*.csv")):
         if w["month"] != month:
@@ -84,7 +88,7 @@ def employee(d, month, pol, out):
             continue
         c = e["category"]
         if c == "retired":
-            acct = fen(f["retiree_account_monthly"])
+            acct = 0 if psn in short else fen(f["retiree_account_monthly"])
             post(out, employer=0, employee=0, account=acct, pool=-acct, over_cap=0)
             out["P"] += acct
             out["F:hifp"] -= acct
