@@ -20,6 +20,7 @@
 
 #include "core/date.h"
 #include "store/checkpoint.h"
+#include "store/record_body.h"
 #include "store/store.h"
 
 #define CASE_MSGIDS_MAX 8
@@ -120,24 +121,10 @@ int case_encode(const struct store_case *c, char *body, size_t size) {
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/* Reads "key=value" at *p (then a space or the end) into val; moves *p. */
-static bool take(const char **p, const char *key, char *val, size_t size) {
-    size_t klen = strlen(key);
-    assert(p != NULL && *p != NULL && size > 0);
-    if (strncmp(*p, key, klen) != 0 || (*p)[klen] != '=') return false;
-    const char *v = *p + klen + 1;
-    size_t len = strcspn(v, " ");
-    if (len == 0 || len >= size || (v[len] == ' ' && v[len + 1] == '\0')) return false;
-    memcpy(val, v, len);
-    val[len] = '\0';
-    *p = v + len + (v[len] == ' ' ? 1 : 0);
-    return true;
-}
-
 /* val into out ("-": empty) when it is plain and fits. */
 static bool take_code(const char **p, const char *key, char *out, size_t size) {
     char val[3 * CASE_WHY_BYTES_MAX + 2];
-    if (!take(p, key, val, sizeof val)) return false;
+    if (!body_take(p, key, val, sizeof val)) return false;
     if (strcmp(val, "-") == 0) return out[0] = '\0', true;
     if (strlen(val) >= size || !plain(val, size - 1)) return false;
     memcpy(out, val, strlen(val) + 1);
@@ -150,22 +137,18 @@ static int name_index(const char *val, const char *const *names, int count) {
     return -1;
 }
 
+/* A canonical integer in [min, max] under key. */
 static bool take_int(const char **p, const char *key, int64_t min, int64_t max, int64_t *out) {
-    char val[24];
-    if (!take(p, key, val, sizeof val)) return false;
-    const char *d = val; /* no sign: every figure here is >= 0 */
-    size_t len = strlen(d);
-    if (len == 0 || len > 18 || strspn(d, "0123456789") != len || (d[0] == '0' && len > 1))
-        return false;
-    *out = strtoll(val, NULL, 10);
-    return *out >= min && *out <= max;
+    assert(p != NULL && out != NULL && min >= 0);
+    return body_take_i64(p, key, out) && *out >= min && *out <= max;
 }
 
 /* step=<name>: one of STEP_NAMES. */
 static const char *take_step(const char **p, struct store_case *out) {
     char val[24];
     int i;
-    if (!take(p, "step", val, sizeof val) || (i = name_index(val, STEP_NAMES, CASE_STEP_COUNT)) < 0)
+    if (!body_take(p, "step", val, sizeof val) ||
+        (i = name_index(val, STEP_NAMES, CASE_STEP_COUNT)) < 0)
         return "step";
     out->step = (enum case_step)i;
     return NULL;
@@ -174,11 +157,11 @@ static const char *take_step(const char **p, struct store_case *out) {
 static const char *take_tail(const char **p, struct store_case *out) {
     char val[3 * CASE_WHY_BYTES_MAX + 2];
     int i;
-    if (!take(p, "sanction", val, sizeof val) ||
+    if (!body_take(p, "sanction", val, sizeof val) ||
         (i = name_index(val, SANCTION_NAMES, SANCTION_COUNT)) < 0)
         return "sanction";
     out->sanction = (enum case_sanction)i;
-    if (!take(p, "until", val, sizeof val)) return "until";
+    if (!body_take(p, "until", val, sizeof val)) return "until";
     if (strcmp(val, "-") != 0) {
         char again[20];
         if (strlen(val) != 10 || !datetime_parse(val, 10, &out->until) || out->until == 0)
@@ -186,16 +169,17 @@ static const char *take_tail(const char **p, struct store_case *out) {
         datetime_format(out->until, again);
         if (strncmp(again, val, 10) != 0 || strcmp(again + 10, " 00:00:00") != 0) return "until";
     }
-    if (!take(p, "outcome", val, sizeof val) ||
+    if (!body_take(p, "outcome", val, sizeof val) ||
         (strcmp(val, "upheld") != 0 && strcmp(val, "lifted") != 0))
         return "outcome";
     out->lifted = strcmp(val, "lifted") == 0;
-    if (!take(p, "evidence", val, sizeof val) ||
+    if (!body_take(p, "evidence", val, sizeof val) ||
         (strcmp(val, "-") != 0 &&
          (strlen(val) != HASH_HEX_BYTES || strspn(val, "0123456789abcdef") != HASH_HEX_BYTES)))
         return "evidence";
     if (strcmp(val, "-") != 0) memcpy(out->evidence_hash, val, HASH_HEX_BYTES + 1);
-    if (!take(p, "why", val, sizeof val) || !take_why(val, out->why, sizeof out->why)) return "why";
+    if (!body_take(p, "why", val, sizeof val) || !take_why(val, out->why, sizeof out->why))
+        return "why";
     return **p == '\0' ? NULL : "end";
 }
 
