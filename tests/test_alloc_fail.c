@@ -34,6 +34,7 @@
 #include "codec/codec.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "core/rules.h"
 #include "json/json.h"
 #include "pg_db.h"
 #include "service/service.h"
@@ -791,11 +792,12 @@ static void test_json(void **state) {
     free(body);
 }
 
-/* ---- the policy and catalog loaders ------------------------------------ */
+/* ---- the policy, catalog and rules loaders ----------------------------- */
 struct loader_ctx {
     char path[PATH_BYTES];
     struct policy policy;
     struct catalog catalog;
+    struct rule_set rules;
 };
 
 static int policy_call(void *ctx, char *err, size_t err_size) {
@@ -820,6 +822,32 @@ static void catalog_finish(void *ctx, int rc) {
     catalog_free(&l->catalog);
 }
 
+static int rules_call(void *ctx, char *err, size_t err_size) {
+    struct loader_ctx *l = ctx;
+    if (rules_init(&l->rules) != 0) return snprintf(err, err_size, "out of memory"), -1;
+    return rules_load_file(l->path, &l->rules, err, err_size);
+}
+
+static void rules_finish(void *ctx, int rc) {
+    struct loader_ctx *l = ctx;
+    assert_true(rc == 0 ? l->rules.count > 0 : l->rules.count == 0);
+    rules_free(&l->rules);
+}
+
+/* Which loader reads a file of policies/, by the file's name. */
+static struct entry loader_entry(const char *file, struct loader_ctx *l, char *name, size_t size) {
+    if (strncmp(file, "catalog", 7) == 0) {
+        snprintf(name, size, "catalog_load_file %.60s", file);
+        return (struct entry){name, catalog_call, catalog_finish, l};
+    }
+    if (strncmp(file, "rules", 5) == 0) {
+        snprintf(name, size, "rules_load_file %.60s", file);
+        return (struct entry){name, rules_call, rules_finish, l};
+    }
+    snprintf(name, size, "policy_load_file %.60s", file);
+    return (struct entry){name, policy_call, policy_finish, l};
+}
+
 static void test_loaders(void **state) {
     (void)state;
     char dir[PATH_BYTES / 2];
@@ -833,12 +861,8 @@ static void test_loaders(void **state) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
         snprintf(l->path, sizeof l->path, "%s/%.256s", dir, de->d_name);
-        bool catalog = strncmp(de->d_name, "catalog", 7) == 0;
         char name[96];
-        snprintf(name, sizeof name, "%s %.60s", catalog ? "catalog_load_file" : "policy_load_file",
-                 de->d_name);
-        struct entry e = {name, catalog ? catalog_call : policy_call,
-                          catalog ? catalog_finish : policy_finish, l};
+        struct entry e = loader_entry(de->d_name, l, name, sizeof name);
         assert_true(sweep(&e) > 0);
         files++;
     }

@@ -24,6 +24,7 @@
 #include "codec/codec.h"
 #include "core/limits.h"
 #include "core/money.h"
+#include "core/rules.h"
 #include "json/json.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -148,7 +149,7 @@ static void test_shipped_policies_load(void **state) {
     }
     DIR *d = opendir(dir);
     assert_non_null(d);
-    int policies = 0, catalogs = 0;
+    int policies = 0, catalogs = 0, rule_sets = 0;
     static struct policy p;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         size_t n = strlen(e->d_name);
@@ -164,6 +165,15 @@ static void test_shipped_policies_load(void **state) {
             assert_true(c.count > 0);
             catalog_free(&c);
             catalogs++;
+        } else if (strncmp(e->d_name, "rules", 5) == 0) {
+            struct rule_set rs;
+            assert_int_equal(rules_init(&rs), 0);
+            int rc = rules_load_file(path, &rs, err, sizeof err);
+            if (rc != 0) print_error("%s\n", err);
+            assert_int_equal(rc, 0);
+            assert_true(rs.count > 0);
+            rules_free(&rs);
+            rule_sets++;
         } else {
             int rc = policy_load_file(path, &p, err, sizeof err);
             if (rc != 0) print_error("%s\n", err);
@@ -176,6 +186,7 @@ static void test_shipped_policies_load(void **state) {
     closedir(d);
     assert_true(policies >= 6);
     assert_true(catalogs >= 1);
+    assert_true(rule_sets >= 1);
 
     /* Spot checks of one policy and the catalog. */
     char path[4096], err[CODEC_ERR_BYTES];
