@@ -44,6 +44,20 @@ tamper_suite() { # name db sql-runner
     expect_fail "$name body byte" "$db" "journal seq $seq: hash mismatch"
     $sql "UPDATE journal SET body = replace(body, ' hifp_pay=9', ' hifp_pay=') WHERE seq = $seq" >/dev/null
     "$YIBAO" check --db "$db" >/dev/null
+    # a body that no longer decodes fails a report (never a partial one)
+    local year out rc
+    year=$($sql "SELECT year FROM journal WHERE seq = $seq")
+    $sql "UPDATE journal SET body = replace(body, ' hifp_pay=', ' hifp_pay=x') WHERE seq = $seq" >/dev/null
+    for report in reimbursement institutions; do
+        rc=0
+        out=$("$YIBAO" report "$report" --db "$db" --year "$year" 2>&1) || rc=$?
+        if [ "$rc" -eq 0 ] || ! grep -q "journal seq $seq" <<<"$out"; then
+            echo "$name report $report: expected a failure naming seq $seq, got rc=$rc: $out"; return 1
+        fi
+    done
+    echo "$name undecodable body: reports fail: $out"
+    $sql "UPDATE journal SET body = replace(body, ' hifp_pay=x', ' hifp_pay=') WHERE seq = $seq" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
     $sql "UPDATE journal SET msgid = msgid || 'x' WHERE seq = $seq" >/dev/null
     expect_fail "$name msgid" "$db" "journal seq $seq: hash mismatch"
     $sql "UPDATE journal SET msgid = substr(msgid, 1, length(msgid) - 1) WHERE seq = $seq" >/dev/null

@@ -1133,6 +1133,33 @@ static void test_journal_encoding(void **state) {
         -1); /* a cut escape */
     memset(s.note, 0, sizeof s.note);
     assert_int_equal(settlement_decode("region=1 hifp_pay=x", &back, &bad), -1);
+    /* integers only as the encoder writes them, within int64_t */
+    static const char *const bad_numbers[] = {"+5",
+                                              "007",
+                                              "-0",
+                                              "",
+                                              "-",
+                                              "9223372036854775808",
+                                              "-9223372036854775808",
+                                              "12345678901234567890"};
+    char text[128];
+    for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+        snprintf(text, sizeof text, "region=1 year=2020 insutype=390 pool_ratio=1 hifp_pay=%s",
+                 bad_numbers[i]);
+        assert_int_equal(settlement_decode(text, &back, &bad), -1);
+    }
+    assert_int_equal(settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 "
+                                       "hifp_pay=9223372036854775807 acct_pay=-9223372036854775807",
+                                       &back, &bad),
+                     0);
+    assert_true(back.setl.hifp_pay == INT64_MAX && back.setl.acct_pay == -INT64_MAX);
+    /* keys in another order than the encoder's still land in their fields */
+    assert_int_equal(settlement_decode("region=1 year=2020 insutype=390 pool_ratio=1 "
+                                       "psn_part_amt=5 hifp_pay=2 medfee_sumamt=7 psn_part_amt=6",
+                                       &back, &bad),
+                     0);
+    assert_true(back.setl.medfee_sumamt == 7 && back.setl.hifp_pay == 2 &&
+                back.setl.psn_part_amt == 6);
     struct journal_rec rec;
     memset(&rec, 0, sizeof rec);
     rec.seq = 7, rec.kind = JOURNAL_SETTLE;

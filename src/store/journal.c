@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 
+#include "store/record_body.h"
 #include "store/store.h"
 
 #define CANON_BYTES_MAX (JOURNAL_BODY_BYTES_MAX + 1024)
@@ -333,17 +334,10 @@ int settlement_encode(const struct store_settlement *stl, char *body, size_t siz
     return (int)len;
 }
 
+/* An integer as the encoders write it (record_body.c's one reader). */
 static int parse_i64(const char *text, size_t len, int64_t *out) {
     assert(text != NULL && out != NULL);
-    if (len == 0 || len > 20) return -1;
-    char buf[24];
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    char *end = NULL;
-    long long v = strtoll(buf, &end, 10);
-    if (end != buf + len) return -1;
-    *out = (int64_t)v;
-    return 0;
+    return body_int(text, len, out) ? 0 : -1;
 }
 
 static int set_small(const char *key, size_t klen, int64_t v, struct store_settlement *out) {
@@ -359,8 +353,24 @@ static int set_small(const char *key, size_t klen, int64_t v, struct store_settl
     return 0;
 }
 
+/* The field named key[0..klen), or -1. The encoder writes the fields in
+ * FIELDS64's order, so the search starts after the last one found (*next)
+ * and a body decodes in one pass over the table instead of one a key. */
+static int field_index(const char *key, size_t klen, size_t *next) {
+    assert(key != NULL && next != NULL && *next <= FIELDS64_COUNT);
+    for (size_t n = 0; n < FIELDS64_COUNT; n++) {
+        size_t i = (*next + n) % FIELDS64_COUNT;
+        /* strncmp stops at the field's end: no strlen of every field */
+        if (strncmp(FIELDS64[i].key, key, klen) == 0 && FIELDS64[i].key[klen] == '\0') {
+            *next = i + 1;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
-                    struct store_settlement *out) {
+                    struct store_settlement *out, size_t *next) {
     assert(key != NULL && val != NULL && out != NULL);
     if (klen == 6 && memcmp(key, "region", 6) == 0) {
         if (vlen > CODE_BYTES_MAX) return -1;
@@ -388,14 +398,10 @@ static int set_pair(const char *key, size_t klen, const char *val, size_t vlen,
         out->delta.special_paid_fen[d] = v;
         return 0;
     }
-    for (size_t i = 0; i < FIELDS64_COUNT; i++) {
-        /* strncmp stops at the field's end: no strlen of every field */
-        if (strncmp(FIELDS64[i].key, key, klen) == 0 && FIELDS64[i].key[klen] == '\0') {
-            *field_ptr(out, i) = v;
-            return 0;
-        }
-    }
-    return -1;
+    int i = field_index(key, klen, next);
+    if (i < 0) return -1;
+    *field_ptr(out, (size_t)i) = v;
+    return 0;
 }
 
 int settlement_decode(const char *body, struct store_settlement *out, const char **bad_key) {
@@ -403,13 +409,14 @@ int settlement_decode(const char *body, struct store_settlement *out, const char
     memset(out, 0, sizeof *out);
     *bad_key = NULL;
     int seen = 0;
+    size_t next = 0; /* FIELDS64's index to try first */
     const char *p = body;
     while (*p != '\0') {
         const char *end = strchr(p, ' ');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         if (eq == NULL ||
-            set_pair(p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, out) != 0) {
+            set_pair(p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, out, &next) != 0) {
             *bad_key = p;
             return -1;
         }

@@ -5,6 +5,7 @@
 #include "store/record_body.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <string.h>
 
 bool body_code_ok(const char *s, bool empty_ok, const char *also) {
@@ -35,10 +36,14 @@ bool body_int(const char *val, size_t len, int64_t *out) {
     assert(val != NULL && out != NULL);
     const char *d = len > 0 && val[0] == '-' ? val + 1 : val;
     size_t dlen = len - (size_t)(d - val);
-    if (dlen == 0 || dlen > 18 || strspn(d, "0123456789") < dlen) return false;
+    if (dlen == 0 || dlen > 19 || strspn(d, "0123456789") < dlen) return false;
     if (d[0] == '0' && (dlen > 1 || d != val)) return false; /* "007", "-0" */
     int64_t v = 0;
-    for (size_t i = 0; i < dlen; i++) v = v * 10 + (d[i] - '0');
+    for (size_t i = 0; i < dlen; i++) {
+        int digit = d[i] - '0';
+        if (v > (INT64_MAX - digit) / 10) return false; /* beyond int64_t */
+        v = v * 10 + digit;
+    }
     *out = d != val ? -v : v;
     return true;
 }

@@ -21,7 +21,7 @@ bool body_take(const char **p, const char *key, char *val, size_t size);
 
 /* The len bytes at val as an integer written as the encoders write one: an
  * optional '-', digits without a leading zero (0 alone, never "-0"),
- * at most 18 digits. */
+ * within ±INT64_MAX (a settlement's unlimited room is INT64_MAX). */
 bool body_int(const char *val, size_t len, int64_t *out);
 
 /* body_take then body_int. */

@@ -809,7 +809,8 @@ int store_accounts_now(struct store *store, const char *prefix, account_cb cb, v
  * non-zero return of cb stops the walk (returned). -1 with err. */
 int store_ledger_walk(struct store *store, account_cb cb, void *ctx, struct store_err *err);
 /* The journal records seq in [from_seq, to_seq], in order, through cb (a
- * non-zero return stops), on the store's own connection. */
+ * positive return stops the walk: 0; a negative one is the caller's error,
+ * in err: -1), on the store's own connection. -1 with err. */
 int store_journal_range(struct store *store, int64_t from_seq, int64_t to_seq, journal_cb cb,
                         void *ctx, struct store_err *err);
 

@@ -132,7 +132,8 @@ static int range_row(void *ctx, const struct journal_rec *rec) {
     struct journal_range *r = ctx;
     assert(r != NULL && rec != NULL);
     if (rec->seq > r->to_seq) return 1; /* past the range: stop */
-    return r->cb(r->ctx, rec) != 0 ? 1 : 0;
+    int rc = r->cb(r->ctx, rec);
+    return rc < 0 ? -1 : rc > 0 ? 1 : 0; /* the caller's error stays an error */
 }
 
 int store_journal_range(struct store *store, int64_t from_seq, int64_t to_seq, journal_cb cb,
