@@ -22,6 +22,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,36 @@ struct person_version {
     struct store_person old, now;
 };
 
+/* A chunk of the journal, read ahead of its replay: DEEP_CHUNK_RECORDS
+ * records, their attached data, the persons of its settlements (one round
+ * trip on PostgreSQL instead of one a settlement: person_at[slot] indexes
+ * persons, -1 none) and, in a what-if, which of its settlements of the
+ * year a later record revokes. */
+struct deep_chunk {
+    struct journal_rec *recs;
+    size_t rec_count;
+    unsigned char *data[DEEP_CHUNK_RECORDS];
+    size_t data_len[DEEP_CHUNK_RECORDS];
+    bool revoked_later[DEEP_CHUNK_RECORDS];
+    struct store_person *persons;
+    bool found[DEEP_CHUNK_RECORDS];
+    int32_t person_at[DEEP_CHUNK_RECORDS];
+    int64_t next_from; /* the seq after its last record */
+    int rc;            /* 0 read, 2 the journal's end, 1 a mismatch, -1 an error: in err */
+    struct store_err err;
+    bool ready; /* read, not yet replayed (under reader.lock) */
+};
+
+/* The thread reading the next chunk while the replay settles this one:
+ * the two share the store's connection, one call at a time (conn_lock),
+ * inside the pass's one read snapshot. */
+struct deep_reader {
+    pthread_t thread;
+    bool running, stop;
+    pthread_mutex_t lock, conn_lock;
+    pthread_cond_t changed;
+};
+
 struct deep {
     struct store *store;
     const struct store_backend *ops;
@@ -161,11 +192,10 @@ struct deep {
     int64_t at_seq;           /* the record being replayed */
     bool bindings_seen;       /* a bindings import came before at_seq */
     int64_t tail_seq;         /* the journal's last record, for the progress */
-    /* the chunk */
-    struct journal_rec *recs;
-    size_t rec_count;
-    unsigned char *data[DEEP_CHUNK_RECORDS];
-    size_t data_len[DEEP_CHUNK_RECORDS];
+    /* the chunk being replayed (ch), the next one read meanwhile */
+    struct deep_chunk *ch;
+    struct deep_chunk chunks[2];
+    struct deep_reader reader;
     struct bill_line *lines;
     /* explain: the record to explain and stop after (0: none, check all) */
     int64_t until_seq;
@@ -175,15 +205,8 @@ struct deep {
     struct app_deep_out out;
     /* the what-if (app_replay_whatif); NULL: check --deep or explain */
     const struct app_whatif_replay *whatif;
-    struct dmap kept;                       /* its settlements revoked later, by seq */
-    bool revoked_later[DEEP_CHUNK_RECORDS]; /* the chunk's settlements of its year */
-    /* their persons, read for the chunk at once (one round trip on
-     * PostgreSQL instead of one a settlement): person_at[slot] indexes
-     * chunk_persons, -1 none */
-    struct store_person *chunk_persons;
-    bool chunk_found[DEEP_CHUNK_RECORDS];
-    int32_t person_at[DEEP_CHUNK_RECORDS];
-    size_t at_slot; /* the record being replayed's slot in the chunk */
+    struct dmap kept; /* its settlements revoked later, by seq */
+    size_t at_slot;   /* the record being replayed's slot in the chunk */
 };
 
 static int mismatch(struct deep *d, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -254,15 +277,18 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
             return 0;
         }
     }
-    int32_t j = d->chunk_persons != NULL ? d->person_at[d->at_slot] : -1;
-    if (j >= 0 && strcmp(d->chunk_persons[j].psn_no, psn_no) == 0) { /* read with the chunk */
-        *out = d->chunk_persons[j];
-        *found = d->chunk_found[j];
+    int32_t j = d->ch->person_at[d->at_slot];
+    if (j >= 0 && strcmp(d->ch->persons[j].psn_no, psn_no) == 0) { /* read with the chunk */
+        *out = d->ch->persons[j];
+        *found = d->ch->found[j];
         if (*found) d->person = *out;
         return 0;
     }
     const char *keys[1] = {psn_no};
-    if (d->ops->persons_get(d->conn, keys, 1, out, found, err) != 0) return -1;
+    pthread_mutex_lock(&d->reader.conn_lock); /* the reader may be reading the next chunk */
+    int rc = d->ops->persons_get(d->conn, keys, 1, out, found, err);
+    pthread_mutex_unlock(&d->reader.conn_lock);
+    if (rc != 0) return -1;
     if (*found) d->person = *out;
     return 0;
 }
@@ -345,8 +371,10 @@ static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, i
     assert(d != NULL && psn_no != NULL && count != NULL && err == d->err);
     *count = 0;
     if (!d->bindings_seen) return 0;
-    if (d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err) < 0)
-        return -1;
+    pthread_mutex_lock(&d->reader.conn_lock); /* the reader may be reading the next chunk */
+    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err);
+    pthread_mutex_unlock(&d->reader.conn_lock);
+    if (rc < 0) return -1;
     if (scan.bad)
         return store_errf(err, "check --deep: a binding of %s does not parse", psn_no), -1;
     for (int32_t k = 0; k < scan.count; k++) {
@@ -502,8 +530,8 @@ static int check_agreement(struct deep *d, const struct journal_rec *rec, const 
 
 static int replay_import(struct deep *d, const struct journal_rec *rec, size_t slot) {
     assert(rec->kind == JOURNAL_IMPORT && slot < DEEP_CHUNK_RECORDS);
-    unsigned char *bytes = d->data[slot];
-    size_t len = d->data_len[slot];
+    unsigned char *bytes = d->ch->data[slot];
+    size_t len = d->ch->data_len[slot];
     if (strncmp(rec->body, "what=bindings ", 14) == 0) d->bindings_seen = true;
     if (bytes == NULL) return 0; /* persons, or a release before kept files */
     if (strncmp(rec->body, "what=persons ", 13) == 0) return 0; /* its edits: gather_edits */
@@ -652,9 +680,10 @@ static int resettle(struct deep *d, const struct journal_rec *rec,
                     const struct store_settlement *stored, size_t slot) {
     assert(rec->kind == JOURNAL_SETTLE && stored->bill_hash[0] != '\0');
     struct bill bill;
-    if (d->data[slot] == NULL)
+    if (d->ch->data[slot] == NULL)
         return mismatch(d, "journal seq %" PRId64 ": its bill is missing", rec->seq);
-    if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) != 0)
+    if (bill_blob_decode(d->ch->data[slot], d->ch->data_len[slot], &bill, d->lines,
+                         BILL_LINES_MAX) != 0)
         return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
     struct app_registry reg = {d, deep_institution, deep_policy, deep_fallback, deep_catalog, NULL};
     struct app_person_reader reader = {d, deep_person, deep_state, deep_holders};
@@ -793,9 +822,10 @@ static int transfer_on(struct deep *d, const struct journal_rec *rec) {
 }
 
 static int replay_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
-    assert(d != NULL && rec != NULL && slot < d->rec_count);
+    assert(d != NULL && rec != NULL && slot < d->ch->rec_count);
     d->out.records++;
     d->at_seq = rec->seq;
+    d->at_slot = slot;
     if (rec->kind == JOURNAL_IMPORT) return replay_import(d, rec, slot);
     if (rec->kind == JOURNAL_CONTRIB && rec->seq == d->until_seq)
         return store_errf(d->err, "journal seq %" PRId64 ": not a settlement", rec->seq), -1;
@@ -861,11 +891,11 @@ static int keep(struct deep *d, const struct journal_rec *rec, const struct app_
  * record of a release before bills were kept counts as journaled. */
 static int whatif_settle(struct deep *d, const struct journal_rec *rec,
                          const struct store_settlement *stored, size_t slot) {
-    assert(rec->kind == JOURNAL_SETTLE && slot < d->rec_count);
+    assert(rec->kind == JOURNAL_SETTLE && slot < d->ch->rec_count);
     struct app_settle_answer ans;
     memset(&ans, 0, sizeof ans);
     struct app_whatif_event ev = {rec, false, stored, stored, NULL, {LEVEL_NONE, 0, 0}};
-    if (stored->bill_hash[0] == '\0' || d->data[slot] == NULL) {
+    if (stored->bill_hash[0] == '\0' || d->ch->data[slot] == NULL) {
         d->out.skipped++;
         struct store_person p;
         bool found = false;
@@ -873,8 +903,8 @@ static int whatif_settle(struct deep *d, const struct journal_rec *rec,
         if (found) ans.person = p;
     } else {
         struct bill bill;
-        if (bill_blob_decode(d->data[slot], d->data_len[slot], &bill, d->lines, BILL_LINES_MAX) !=
-            0)
+        if (bill_blob_decode(d->ch->data[slot], d->ch->data_len[slot], &bill, d->lines,
+                             BILL_LINES_MAX) != 0)
             return mismatch(d, "journal seq %" PRId64 ": its bill does not decode", rec->seq);
         struct app_registry reg = {d,   deep_institution, deep_policy, deep_fallback, deep_catalog,
                                    NULL};
@@ -888,7 +918,7 @@ static int whatif_settle(struct deep *d, const struct journal_rec *rec,
     }
     ev.where = where_of(d, rec, &ans);
     if (ev.after != NULL && settlement_on(d, rec->psn_no, ev.after, false) != 0) return -1;
-    if (d->revoked_later[slot] && keep(d, rec, &ev) != 0) return -1;
+    if (d->ch->revoked_later[slot] && keep(d, rec, &ev) != 0) return -1;
     return d->whatif->event(d->whatif->ctx, &ev);
 }
 
@@ -911,7 +941,7 @@ static int whatif_revoke(struct deep *d, const struct journal_rec *rec,
 }
 
 static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot) {
-    assert(d->whatif != NULL && slot < d->rec_count);
+    assert(d->whatif != NULL && slot < d->ch->rec_count);
     d->out.records++;
     d->at_seq = rec->seq;
     d->at_slot = slot;
@@ -930,86 +960,159 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     return whatif_settle(d, rec, &stl, slot);
 }
 
-/* For the chunk's settlements of the what-if's year: which a later
- * record revokes (one indexed read each; only theirs are kept), and their
- * persons as stored now (deep_person still prefers an edit's row). */
-static int whatif_chunk(struct deep *d) {
+/* ---- reading the journal in chunks ---------------------------------------------------- */
+/* The chunk's settlements: their persons as stored now (deep_person still
+ * prefers an edit's row) and, in a what-if, for those of its year, which a
+ * later record revokes (one indexed read each; only theirs are kept). */
+static int chunk_lookups(struct deep *d, struct deep_chunk *ch) {
     int64_t ids[DEEP_CHUNK_RECORDS];
     bool revoked[DEEP_CHUNK_RECORDS];
     const char *keys[DEEP_CHUNK_RECORDS];
     size_t slots[DEEP_CHUNK_RECORDS], n = 0;
-    assert(d->whatif != NULL && d->chunk_persons != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
-    memset(d->revoked_later, 0, sizeof d->revoked_later);
-    for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) d->person_at[i] = -1;
-    for (size_t i = 0; i < d->rec_count; i++) {
-        if (d->recs[i].kind != JOURNAL_SETTLE || d->recs[i].year != d->whatif->year) continue;
-        ids[n] = d->recs[i].seq;
-        keys[n] = d->recs[i].psn_no;
+    assert(ch->persons != NULL && ch->rec_count <= DEEP_CHUNK_RECORDS);
+    memset(ch->revoked_later, 0, sizeof ch->revoked_later);
+    for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) ch->person_at[i] = -1;
+    for (size_t i = 0; i < ch->rec_count; i++) {
+        if (ch->recs[i].kind != JOURNAL_SETTLE) continue;
+        if (d->whatif != NULL && ch->recs[i].year != d->whatif->year) continue;
+        ids[n] = ch->recs[i].seq;
+        keys[n] = ch->recs[i].psn_no;
         slots[n++] = i;
     }
     if (n == 0) return 0;
-    if (d->ops->journal_revoked(d->conn, ids, n, revoked, d->err) != 0 ||
-        d->ops->persons_get(d->conn, keys, n, d->chunk_persons, d->chunk_found, d->err) != 0)
+    if (d->whatif != NULL && d->ops->journal_revoked(d->conn, ids, n, revoked, &ch->err) != 0)
         return -1;
+    if (d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0) return -1;
     for (size_t k = 0; k < n; k++) {
-        d->revoked_later[slots[k]] = revoked[k];
-        d->person_at[slots[k]] = (int32_t)k;
+        ch->revoked_later[slots[k]] = d->whatif != NULL && revoked[k];
+        ch->person_at[slots[k]] = (int32_t)k;
     }
     return 0;
 }
 
-/* ---- reading the journal in chunks ---------------------------------------------------- */
 static int collect_rec(void *ctx, const struct journal_rec *rec) {
-    struct deep *d = ctx;
-    assert(d->rec_count < DEEP_CHUNK_RECORDS);
-    d->recs[d->rec_count++] = *rec;
-    return d->rec_count == DEEP_CHUNK_RECORDS ? 2 : 0; /* 2: the chunk is full */
+    struct deep_chunk *ch = ctx;
+    assert(ch->rec_count < DEEP_CHUNK_RECORDS);
+    ch->recs[ch->rec_count++] = *rec;
+    return ch->rec_count == DEEP_CHUNK_RECORDS ? 2 : 0; /* 2: the chunk is full */
 }
 
 static int collect_data(void *ctx, const struct journal_data *data) {
-    struct deep *d = ctx;
-    assert(d->rec_count > 0 && data != NULL);
-    int64_t slot = data->seq - d->recs[0].seq;
-    if (slot < 0 || slot >= (int64_t)d->rec_count || d->data[slot] != NULL) return 0;
-    d->data[slot] = malloc(data->len > 0 ? data->len : 1);
-    if (d->data[slot] == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
-    if (data->len > 0) memcpy(d->data[slot], data->bytes, data->len);
-    d->data_len[slot] = data->len;
+    struct deep_chunk *ch = ctx;
+    assert(ch->rec_count > 0 && data != NULL);
+    int64_t slot = data->seq - ch->recs[0].seq;
+    if (slot < 0 || slot >= (int64_t)ch->rec_count || ch->data[slot] != NULL) return 0;
+    ch->data[slot] = malloc(data->len > 0 ? data->len : 1);
+    if (ch->data[slot] == NULL) return store_errf(&ch->err, "check --deep: out of memory"), -1;
+    if (data->len > 0) memcpy(ch->data[slot], data->bytes, data->len);
+    ch->data_len[slot] = data->len;
     return 0;
 }
 
-static void chunk_free(struct deep *d) {
-    assert(d != NULL && d->rec_count <= DEEP_CHUNK_RECORDS);
+static void chunk_free(struct deep_chunk *ch) {
+    assert(ch != NULL && ch->rec_count <= DEEP_CHUNK_RECORDS);
     for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) {
-        free(d->data[i]);
-        d->data[i] = NULL;
-        d->data_len[i] = 0;
+        free(ch->data[i]);
+        ch->data[i] = NULL;
+        ch->data_len[i] = 0;
     }
-    d->rec_count = 0;
+    ch->rec_count = 0;
 }
 
-/* One chunk from seq `from`: 0 more to read, 2 the end, 1 a mismatch, -1. */
-static int replay_chunk(struct deep *d, int64_t *from) {
-    assert(d->rec_count == 0 && *from >= 1);
-    int rc = d->ops->journal_scan(d->conn, *from, collect_rec, d, d->err);
-    if (rc == -1) return -1;
-    if (d->rec_count == 0) return 2;
-    /* a record's seq is its slot: the chain check proves them consecutive */
-    int64_t first = d->recs[0].seq, last = d->recs[d->rec_count - 1].seq;
-    if (last - first + 1 != (int64_t)d->rec_count)
-        return mismatch(d, "journal seq %" PRId64 ": records missing (run yibao check)", first);
-    if (d->ops->data_scan(d->conn, first, last, collect_data, d, d->err) != 0) return -1;
-    if (d->whatif != NULL && whatif_chunk(d) != 0) return -1;
-    for (size_t i = 0; i < d->rec_count; i++) {
-        if (d->until_seq > 0 && d->recs[i].seq > d->until_seq) return 2;
-        int one = d->whatif != NULL ? whatif_one(d, &d->recs[i], i) : replay_one(d, &d->recs[i], i);
-        if (one != 0) return one;
-        double fraction = d->tail_seq > 0 ? (double)d->recs[i].seq / (double)d->tail_seq : -1.0;
-        if (store_progress_stop(d->store, "records", d->out.records, fraction))
-            return store_errf(d->err, "stopped at journal seq %" PRId64, d->recs[i].seq), -1;
+/* Reads the chunk from seq `from` into ch (ch->rc: 0, 2 the end, 1 a
+ * mismatch, -1), holding the connection for the whole read. */
+static void chunk_read(struct deep *d, struct deep_chunk *ch, int64_t from) {
+    assert(ch->rec_count == 0 && from >= 1);
+    pthread_mutex_lock(&d->reader.conn_lock);
+    ch->rc = d->ops->journal_scan(d->conn, from, collect_rec, ch, &ch->err) == -1 ? -1 : 0;
+    if (ch->rc == 0 && ch->rec_count == 0) ch->rc = 2;
+    if (ch->rc == 0) {
+        /* a record's seq is its slot: the chain check proves them consecutive */
+        int64_t first = ch->recs[0].seq, last = ch->recs[ch->rec_count - 1].seq;
+        ch->next_from = last + 1;
+        if (last - first + 1 != (int64_t)ch->rec_count) {
+            snprintf(ch->err.msg, sizeof ch->err.msg,
+                     "journal seq %" PRId64 ": records missing (run yibao check)", first);
+            ch->rc = 1;
+        }
     }
-    *from = last + 1;
-    return d->until_seq > 0 && last >= d->until_seq ? 2 : 0;
+    if (ch->rc == 0 && d->ops->data_scan(d->conn, ch->recs[0].seq, ch->next_from - 1, collect_data,
+                                         ch, &ch->err) != 0)
+        ch->rc = -1;
+    if (ch->rc == 0 && chunk_lookups(d, ch) != 0) ch->rc = -1;
+    pthread_mutex_unlock(&d->reader.conn_lock);
+    assert(ch->rc == 0 || ch->rc == 1 || ch->rc == 2 || ch->rc == -1);
+}
+
+/* The reader: chunks 0, 1, 0, ... each read once the replay has freed it,
+ * until the journal's end, an error or the replay's stop. */
+static void *reader_main(void *arg) {
+    struct deep *d = arg;
+    struct deep_reader *r = &d->reader;
+    assert(d != NULL && r->running);
+    int64_t from = 1;
+    for (size_t k = 0;; k++) {
+        struct deep_chunk *ch = &d->chunks[k % 2];
+        pthread_mutex_lock(&r->lock);
+        while (ch->ready && !r->stop) pthread_cond_wait(&r->changed, &r->lock);
+        bool stop = r->stop;
+        pthread_mutex_unlock(&r->lock);
+        if (stop) break;
+        chunk_read(d, ch, from);
+        pthread_mutex_lock(&r->lock);
+        ch->ready = true;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+        if (ch->rc != 0) break;
+        from = ch->next_from;
+    }
+    return NULL;
+}
+
+/* Chunk k, read: by the reader thread when it runs, else here. */
+static struct deep_chunk *chunk_next(struct deep *d, size_t k, int64_t from) {
+    struct deep_chunk *ch = &d->chunks[k % 2];
+    struct deep_reader *r = &d->reader;
+    if (!r->running) {
+        chunk_read(d, ch, from);
+        return ch;
+    }
+    pthread_mutex_lock(&r->lock);
+    while (!ch->ready) pthread_cond_wait(&r->changed, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    assert(ch->rc != 0 || ch->rec_count > 0);
+    return ch;
+}
+
+/* Chunk ch replayed: free for the reader's next, or (last) the reader
+ * told to stop before it reads another. */
+static void chunk_done(struct deep *d, struct deep_chunk *ch, bool last) {
+    chunk_free(ch);
+    pthread_mutex_lock(&d->reader.lock);
+    ch->ready = false;
+    d->reader.stop = d->reader.stop || last;
+    pthread_cond_broadcast(&d->reader.changed);
+    pthread_mutex_unlock(&d->reader.lock);
+}
+
+/* Replays chunk ch: 0 more to read, 2 the end, 1 a mismatch, -1. */
+static int replay_chunk(struct deep *d, struct deep_chunk *ch) {
+    if (ch->rc == 1) return mismatch(d, "%s", ch->err.msg);
+    if (ch->rc != 0) {
+        if (ch->rc == -1) *d->err = ch->err;
+        return ch->rc;
+    }
+    d->ch = ch;
+    for (size_t i = 0; i < ch->rec_count; i++) {
+        if (d->until_seq > 0 && ch->recs[i].seq > d->until_seq) return 2;
+        int one = d->whatif != NULL ? whatif_one(d, &ch->recs[i], i)
+                                    : replay_one(d, &ch->recs[i], i);
+        if (one != 0) return one;
+        double fraction = d->tail_seq > 0 ? (double)ch->recs[i].seq / (double)d->tail_seq : -1.0;
+        if (store_progress_stop(d->store, "records", d->out.records, fraction))
+            return store_errf(d->err, "stopped at journal seq %" PRId64, ch->recs[i].seq), -1;
+    }
+    return d->until_seq > 0 && ch->next_from > d->until_seq ? 2 : 0;
 }
 
 static int deep_init(struct deep *d, struct store *store, struct store_err *err) {
@@ -1023,20 +1126,36 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     struct json_limits limits = {JSON_BYTES_MAX, JSON_DEPTH_MAX, JSON_NODES_MAX};
     d->doc = json_doc_new(&limits);
     d->policies = calloc(POLICIES_MAX, sizeof *d->policies);
-    d->recs = calloc(DEEP_CHUNK_RECORDS, sizeof *d->recs);
+    bool chunks = true;
+    for (int i = 0; i < 2; i++) {
+        d->chunks[i].recs = calloc(DEEP_CHUNK_RECORDS, sizeof *d->chunks[i].recs);
+        d->chunks[i].persons = calloc(DEEP_CHUNK_RECORDS, sizeof *d->chunks[i].persons);
+        chunks = chunks && d->chunks[i].recs != NULL && d->chunks[i].persons != NULL;
+    }
+    d->ch = &d->chunks[0];
     d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
+    pthread_mutex_init(&d->reader.lock, NULL);
+    pthread_mutex_init(&d->reader.conn_lock, NULL);
+    pthread_cond_init(&d->reader.changed, NULL);
     if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
         dmap_init(&d->edited) != 0 || dmap_init(&d->kept) != 0 || d->doc == NULL ||
-        d->policies == NULL || d->recs == NULL || d->lines == NULL)
+        d->policies == NULL || !chunks || d->lines == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
     return 0;
 }
 
 static void deep_free(struct deep *d) {
-    assert(d != NULL);
+    assert(d != NULL && !d->reader.running);
     if (d->current != NULL) store_registry_release(d->store, d->current);
-    if (d->recs != NULL) chunk_free(d);
+    for (int i = 0; i < 2; i++) {
+        if (d->chunks[i].recs != NULL) chunk_free(&d->chunks[i]);
+        free(d->chunks[i].recs);
+        free(d->chunks[i].persons);
+    }
+    pthread_cond_destroy(&d->reader.changed);
+    pthread_mutex_destroy(&d->reader.conn_lock);
+    pthread_mutex_destroy(&d->reader.lock);
     dmap_free(&d->insts);
     dmap_free(&d->states);
     dmap_free(&d->balances);
@@ -1049,16 +1168,36 @@ static void deep_free(struct deep *d) {
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);
-    free(d->recs);
     free(d->lines);
+}
+
+/* The replay of the chunks, chunk k + 1 read while chunk k is replayed
+ * (read here in turn when no thread can be started): 0, 1 or -1. */
+static int replay_chunks(struct deep *d) {
+    struct deep_reader *r = &d->reader;
+    assert(!r->running && !r->stop);
+    r->running = true; /* before the thread starts: it asserts it */
+    if (pthread_create(&r->thread, NULL, reader_main, d) != 0) r->running = false;
+    int rc = 0;
+    int64_t from = 1;
+    for (size_t k = 0; rc == 0; k++) {
+        struct deep_chunk *ch = chunk_next(d, k, from);
+        rc = replay_chunk(d, ch);
+        from = ch->next_from;
+        chunk_done(d, ch, rc != 0);
+    }
+    if (r->running) { /* told to stop by the last chunk_done */
+        pthread_join(r->thread, NULL);
+        r->running = false;
+    }
+    return rc == 2 ? 0 : rc;
 }
 
 /* The pass, up to d->until_seq (0: the whole journal): 0, 1 or -1. */
 static int deep_run(struct deep *d) {
-    assert(d != NULL && d->recs != NULL);
+    assert(d != NULL && d->chunks[0].recs != NULL);
     if (d->ops->snapshot_begin(d->conn, d->err) != 0) return -1;
-    int64_t from = 1;
-    struct journal_rec *last = &d->recs[0]; /* scratch until the first chunk */
+    struct journal_rec *last = &d->chunks[0].recs[0]; /* scratch until the first chunk */
     bool found = false;
     if (d->ops->journal_tail(d->conn, last, &found, d->err) != 0) {
         d->ops->rollback(d->conn);
@@ -1066,12 +1205,8 @@ static int deep_run(struct deep *d) {
     }
     d->tail_seq = found ? last->seq : 0;
     int rc = gather_edits(d);
-    while (rc == 0) {
-        rc = replay_chunk(d, &from);
-        chunk_free(d);
-    }
+    if (rc == 0) rc = replay_chunks(d);
     d->ops->rollback(d->conn);
-    if (rc == 2) rc = 0;
     assert(rc != 0 || !d->failed);
     return rc;
 }
@@ -1095,13 +1230,7 @@ int app_replay_whatif(struct store *store, const struct app_whatif_replay *whati
     if (d == NULL) return store_errf(err, "whatif: out of memory"), -1;
     int rc = deep_init(d, store, err);
     d->whatif = whatif;
-    d->chunk_persons = calloc(DEEP_CHUNK_RECORDS, sizeof *d->chunk_persons);
-    if (rc == 0 && d->chunk_persons == NULL) {
-        store_errf(err, "whatif: out of memory");
-        rc = -1;
-    }
     if (rc == 0) rc = deep_run(d);
-    free(d->chunk_persons);
     *out = d->out;
     deep_free(d);
     free(d);
