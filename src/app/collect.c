@@ -488,22 +488,33 @@ static int file_items(struct store *store, const char *name, const struct app_co
     return rc;
 }
 
+int app_collect_rows(FILE *f, const char *name, struct app_collect_in *ins, int64_t *lines,
+                     size_t *n, enum app_collect_payer *payer, struct store_err *err) {
+    assert(f != NULL && name != NULL && ins != NULL && lines != NULL && n != NULL);
+    *n = 0;
+    struct csv_reader *r = malloc(sizeof *r);
+    if (r == NULL) return store_errf(err, "import collections: out of memory"), -1;
+    csv_init(r, f);
+    int rc = file_rows(r, name, ins, lines, n, payer, err);
+    free(r);
+    return rc;
+}
+
 int app_collect_import(struct store *store, const char *path, const char *name,
                        struct app_collect_import *out, struct store_err *err) {
     assert(store != NULL && path != NULL && name != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (f == NULL) return store_errf(err, "%s: cannot open", name), 2;
-    struct csv_reader *r = malloc(sizeof *r);
     struct app_collect_in *ins = calloc(COLLECT_IMPORT_ROWS_MAX, sizeof *ins);
     int64_t *lines = calloc(COLLECT_IMPORT_ROWS_MAX, sizeof *lines);
     struct store_contrib_item *items = calloc(COLLECT_IMPORT_ROWS_MAX, sizeof *items);
     bool *posted = calloc(COLLECT_IMPORT_ROWS_MAX, sizeof *posted);
     struct contrib_batch *batch = store_contrib_batch_new(COLLECT_IMPORT_ROWS_MAX);
-    int rc = !r || !ins || !lines || !items || !posted || !batch ? -1 : 0;
+    int rc = !ins || !lines || !items || !posted || !batch ? -1 : 0;
     if (rc != 0) store_errf(err, "import collections: out of memory");
     size_t n = 0;
-    if (rc == 0) csv_init(r, f), rc = file_rows(r, name, ins, lines, &n, &out->payer, err);
+    if (rc == 0) rc = app_collect_rows(f, name, ins, lines, &n, &out->payer, err);
     if (rc == 0) rc = file_items(store, name, ins, lines, n, items, err);
     /* one transaction: every row or none */
     if (rc == 0) rc = store_contrib_commit(store, batch, items, n, posted, err);
@@ -517,7 +528,7 @@ int app_collect_import(struct store *store, const char *path, const char *name,
         store_errf(err, "%s: %s", name, why);
     }
     fclose(f);
-    free(r), free(ins), free(lines), free(items), free(posted);
+    free(ins), free(lines), free(items), free(posted);
     store_contrib_batch_free(batch);
     return rc;
 }

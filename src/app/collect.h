@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store/store.h"
 
@@ -78,6 +79,13 @@ struct app_collect_import {
 };
 int app_collect_import(struct store *store, const char *path, const char *name,
                        struct app_collect_import *out, struct store_err *err);
+/* The file's header and rows parsed, nothing read from a store (the
+ * import's first step; fuzz_collect_rows): ins and lines (each row's
+ * line) hold COLLECT_IMPORT_ROWS_MAX. 0 (*n rows, at least 1; *payer
+ * from the header), 2 with err "NAME:LINE: column: what", -1 out of
+ * memory. */
+int app_collect_rows(FILE *f, const char *name, struct app_collect_in *ins, int64_t *lines,
+                     size_t *n, enum app_collect_payer *payer, struct store_err *err);
 
 /* The receivables of year, each payer's period (employers' and flexible
  * workers' months, finance's year) charged, in payer, who, period order,
