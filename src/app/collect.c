@@ -236,7 +236,7 @@ static int payer_known(struct store *store, const struct app_collect_in *in,
             return -1;
         if (!f.found)
             return store_errf(err, "%s: employer %s is not registered", names->who, in->who), 2;
-        snprintf(region, CODE_BYTES_MAX + 1, "%s", f.region);
+        snprintf(region, CODE_BYTES_MAX + 1, "%.*s", CODE_BYTES_MAX, f.region);
         return 0;
     }
     if (in->payer == COLLECT_FINANCE) return snprintf(region, CODE_BYTES_MAX + 1, "%s", in->who), 0;
