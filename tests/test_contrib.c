@@ -706,6 +706,59 @@ static void test_premium_paid_body(void **state) {
     assert_string_equal(bad, "paid");
 }
 
+/* A collection (app/collect.c): its body round-trips for each payer,
+ * posts C:emp|psn|fin -> the receivable, and is held to 0 < amount <=
+ * owed with its contribution figures 0. */
+static void test_collected_body(void **state) {
+    (void)state;
+    static const struct {
+        int32_t insutype, month;
+        const char *emp, *text, *credit, *debit;
+    } cases[] = {
+        {310, 1, "E1", "category=collected emp=E1 amount=500 owed=900 paid=2020-02-15",
+         "C:emp:440900:2020", "R:emp:E1"},
+        {310, 1, "", "category=collected emp=- amount=500 owed=900 paid=2020-02-15",
+         "C:psn:440900:2020", "R:psn:P1"},
+        {390, 0, "", "scheme=390 period=2020 region=440900 category=collected amount=500 owed=900",
+         "C:fin:440900:2020", "R:fin:440900:2020"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct store_contrib c, back;
+        memset(&c, 0, sizeof c);
+        c.insutype = cases[i].insutype, c.year = 2020, c.month = cases[i].month;
+        strcpy(c.region, "440900");
+        strcpy(c.category, CONTRIB_COLLECTED);
+        strcpy(c.emp_no, cases[i].emp);
+        c.amount_fen = 500, c.owed_fen = 900;
+        strcpy(c.paid_date, "2020-02-15");
+        char body[JOURNAL_BODY_BYTES_MAX + 1];
+        const char *bad = NULL;
+        assert_int_equal(contrib_encode(&c, body, sizeof body), 0);
+        assert_non_null(strstr(body, cases[i].text));
+        assert_int_equal(contrib_decode(body, &back, &bad), 0);
+        assert_memory_equal(&c, &back, sizeof c);
+        struct journal_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.seq = 9, rec.kind = JOURNAL_CONTRIB;
+        strcpy(rec.psn_no, "P1");
+        struct posting p[CONTRIB_POSTINGS_MAX];
+        assert_int_equal(contrib_postings(&rec, &c, p), 1);
+        assert_string_equal(p[0].credit, cases[i].credit);
+        assert_string_equal(p[0].debit, cases[i].debit);
+        assert_int_equal(p[0].amount_fen, 500);
+        c.amount_fen = 901; /* beyond what was owed */
+        assert_non_null(contrib_identity_error(&c));
+        c.amount_fen = 0;
+        assert_non_null(contrib_identity_error(&c));
+        c.amount_fen = 500, c.pool_fen = 500; /* a collection moves nothing into a pool */
+        assert_non_null(contrib_identity_error(&c));
+        char *owed = strstr(body, " owed=");
+        memcpy(owed, " owed=-01", 9); /* not an integer as encoded */
+        assert_int_not_equal(contrib_decode(body, &back, &bad), 0);
+        assert_string_equal(bad, "owed");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_service_identity_random),
@@ -722,6 +775,7 @@ int main(void) {
         cmocka_unit_test(test_benefit_derived),
         cmocka_unit_test(test_lump_sum_body),
         cmocka_unit_test(test_premium_paid_body),
+        cmocka_unit_test(test_collected_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

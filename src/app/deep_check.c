@@ -758,6 +758,7 @@ static int credit_contribution(struct deep *d, const struct journal_rec *rec) {
         return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
                         rec->seq, bad);
     if (strcmp(stored.category, CONTRIB_PREMIUM_PAID) == 0) return premium_paid(d, rec, &stored);
+    if (strcmp(stored.category, CONTRIB_COLLECTED) == 0) return 0; /* no personal account */
     int64_t *balance = balance_of(d, rec->psn_no);
     if (balance == NULL) return -1;
     *balance += stored.account_fen;
@@ -776,6 +777,9 @@ static int recontribute(struct deep *d, const struct journal_rec *rec) {
         return mismatch(d, "journal seq %" PRId64 ": contribution body does not decode at '%s'",
                         rec->seq, bad);
     if (strcmp(stored.category, CONTRIB_PREMIUM_PAID) == 0) return premium_paid(d, rec, &stored);
+    /* a collection was held to what its period owed when paid (collect.c)
+     * and its posting is checked by check.c: nothing to price again */
+    if (strcmp(stored.category, CONTRIB_COLLECTED) == 0) return 0;
     const struct policy *p = deep_policy(d, stored.region, stored.year, stored.insutype, INT64_MAX);
     if (p == NULL)
         return mismatch(d, "journal seq %" PRId64 ": contribution: no policy of %s %d scheme %d",

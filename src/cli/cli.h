@@ -53,6 +53,7 @@ int cmd_contribute(int argc, char **argv);      /* store: cmd_contribute.c */
 int cmd_derive_benefits(int argc, char **argv); /* store: cmd_benefit.c */
 int cmd_pay_lump_sum(int argc, char **argv);    /* store: cmd_benefit.c */
 int cmd_pay_premium(int argc, char **argv);     /* store: cmd_premium.c */
+int cmd_collect_subsidy(int argc, char **argv); /* store: cmd_collect.c */
 int cmd_transfer(int argc, char **argv);        /* store: cmd_transfer.c */
 
 /* institution payment (docs/PAYMENT.md): cmd_pay.c, cmd_settle_year.c */

@@ -1,7 +1,9 @@
 /* cmd_import.c: `yibao import --db PATH KIND FILE...` loads the registry
  * (KIND persons|institutions|policy|catalog; the enrolment files; payment
  * agreements; rules, docs/RULES.md; premiums: the collection file of residents' premiums paid,
- * its rows journaled as payments, app/premium.h). Each file is one transaction
+ * its rows journaled as payments, app/premium.h; collections: the tax
+ * bureau's file of employers' and flexible workers' months paid,
+ * app/collect.h). Each file is one transaction
  * and one journal record; a bad row rolls its file back, is reported as
  * "FILE:LINE: field: what" and exits 2. Files before it stay imported.
  * A FILE "-" is standard input. A progress line on a terminal; Ctrl-C
@@ -15,11 +17,13 @@
 #include <unistd.h>
 
 #include "app/benefit.h"
+#include "app/collect.h"
 #include "app/premium.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "cli/store_cli.h"
+#include "core/money.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -88,6 +92,28 @@ static int import_premiums(struct store *store, const char *path, const char *sh
     return 0;
 }
 
+/* The tax bureau's collection file of employers' or flexible workers'
+ * months paid, every row or none (app_collect_import). */
+static int import_collections(struct store *store, const char *path, const char *shown) {
+    struct app_collect_import out;
+    struct store_err err = {{0}};
+    char money[32];
+    double start = now_s();
+    assert(store != NULL && path != NULL && shown != NULL);
+    int rc = app_collect_import(store, path, shown, &out, &err);
+    if (rc != 0)
+        return fprintf(stderr, "yibao: %s%s\n", err.msg, rc == 2 ? " (nothing written)" : ""),
+               EXIT_BAD_INPUT;
+    money_format(out.paid_fen, money, sizeof money);
+    printf("imported %lld %s payments from %s in %.2f s: %lld collected, %s yuan",
+           (long long)out.rows, app_collect_payer_name(out.payer), shown, now_s() - start,
+           (long long)out.paid, money);
+    if (out.paid < out.rows)
+        printf(" (%lld collected meanwhile by another writer)", (long long)(out.rows - out.paid));
+    printf("\n");
+    return 0;
+}
+
 static int import_one(struct store *store, const char *kind, const char *file,
                       const struct store_import_note *note) {
     char spooled[4096];
@@ -96,6 +122,11 @@ static int import_one(struct store *store, const char *kind, const char *file,
     if (strcmp(file, "-") == 0) {
         if (spool_stdin(spooled, sizeof spooled) != 0) return EXIT_BAD_INPUT;
         path = spooled;
+    }
+    if (strcmp(kind, "collections") == 0) {
+        int rc = import_collections(store, path, path != file ? "(standard input)" : file);
+        if (path != file) unlink(path);
+        return rc;
     }
     if (strcmp(kind, "premiums") == 0) {
         int rc = import_premiums(store, path, path != file ? "(standard input)" : file);

@@ -15,9 +15,11 @@
  *       [--plot DIR] [--warn-months N]
  *     the fund reports (app/fund_reports.h, cli/report_funds.c;
  *     docs/REPORTS.md); exit 3 after early warnings.
- *   yibao report arrears --db D --year Y [--format table|csv|json]
+ *   yibao report arrears --db D --year Y [--employers] [--format table|csv|json]
  *     the residents whose own premium of Y is posted as due and not paid,
- *     with the totals (app/premium.h; docs/CONTRIBUTIONS.md). */
+ *     with the totals (app/premium.h; docs/CONTRIBUTIONS.md); --employers:
+ *     each employer's, flexible worker's and finance's period charged,
+ *     collected and owed (app/collect.h). */
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "app/dup_report.h"
+#include "app/collect.h"
 #include "app/premium.h"
 #include "app/trial_balance.h"
 #include "cli/report_funds.h"
@@ -45,6 +48,7 @@ struct report_args {
     const char *month, *plot, *warn_months;
     int32_t year_value;
     bool jsonl, json;
+    bool employers;             /* arrears --employers: the collections' arrears */
     bool needs_year;            /* the subcommand's: --year required */
     const char *const *formats; /* the subcommand's --format values, the first the default */
     bool fund_options;          /* the subcommand's: --region, --month, --plot, --warn-months */
@@ -99,6 +103,10 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
             cli_option(argc, argv, &i, "--year", &a->year, &bad) ||
             cli_option(argc, argv, &i, "--format", &a->format, &bad))
             continue;
+        if (strcmp(a->sub, "arrears") == 0 && strcmp(argv[i], "--employers") == 0) {
+            a->employers = true;
+            continue;
+        }
         if (a->fund_options && (cli_option(argc, argv, &i, "--region", &a->region, &bad) ||
                                 cli_option(argc, argv, &i, "--month", &a->month, &bad) ||
                                 cli_option(argc, argv, &i, "--plot", &a->plot, &bad) ||
@@ -406,13 +414,17 @@ static bool arrears_json(const struct app_arrears *ar, int32_t year) {
     return ok;
 }
 
+static int report_collect_arrears(struct store *store, const struct report_args *a);
+
 /* The residents whose own premium of the year is posted as due and not
- * paid (app/premium.h), with the year's totals. */
+ * paid (app/premium.h), with the year's totals; with --employers the
+ * collections' arrears. */
 static int report_arrears(struct store *store, const struct report_args *a) {
     struct app_arrears ar;
     struct store_err err = {{0}};
     char v1[32], v2[32], v3[32];
     assert(store != NULL && a != NULL);
+    if (a->employers) return report_collect_arrears(store, a);
     if (app_arrears_of(store, a->year_value, &ar, &err) != 0)
         return fprintf(stderr, "yibao report arrears: %s\n", err.msg), EXIT_BAD_INPUT;
     bool ok = true;
@@ -437,6 +449,93 @@ static int report_arrears(struct store *store, const struct report_args *a) {
     }
     if (a->fund.format == REPORT_CSV) yuan(v1, ar.unpaid_fen), printf("total,,,%s,\n", v1);
     app_arrears_free(&ar);
+    if (fflush(stdout) != 0 || !ok)
+        return fprintf(stderr, "yibao report arrears: writing the report failed\n"), EXIT_BAD_INPUT;
+    return 0;
+}
+
+/* ---- arrears --employers: the collections' arrears -------------------------------- */
+static void period_text(const struct app_collect_line *l, char out[16]) {
+    assert(l != NULL && out != NULL);
+    if (l->month) snprintf(out, 16, "%04d-%02d", (int)l->year, (int)l->month);
+    else snprintf(out, 16, "%04d", (int)l->year);
+}
+
+static bool collect_json(const struct app_collect_report *r, int32_t year) {
+    struct json_buf b;
+    char period[16];
+    assert(r != NULL);
+    json_buf_init(&b);
+    RAW(&b, "{\"year\":");
+    json_buf_int(&b, year);
+    RAW(&b, ",\"charged\":");
+    json_buf_fen(&b, r->charged_fen);
+    RAW(&b, ",\"paid\":");
+    json_buf_fen(&b, r->paid_fen);
+    RAW(&b, ",\"owed\":");
+    json_buf_fen(&b, r->owed_fen);
+    RAW(&b, ",\"owing_count\":");
+    json_buf_int(&b, r->owing);
+    RAW(&b, ",\"lines\":[");
+    for (size_t i = 0; i < r->count; i++) {
+        const struct app_collect_line *l = &r->lines[i];
+        period_text(l, period);
+        RAW(&b, i ? ",{\"payer\":" : "{\"payer\":");
+        json_buf_str(&b, app_collect_payer_name(l->payer));
+        RAW(&b, ",\"who\":");
+        json_buf_str(&b, l->who);
+        RAW(&b, ",\"region\":");
+        json_buf_str(&b, l->region);
+        RAW(&b, ",\"period\":");
+        json_buf_str(&b, period);
+        RAW(&b, ",\"charged\":");
+        json_buf_fen(&b, l->charged_fen);
+        RAW(&b, ",\"paid\":");
+        json_buf_fen(&b, l->paid_fen);
+        RAW(&b, ",\"owed\":");
+        json_buf_fen(&b, l->charged_fen - l->paid_fen);
+        json_buf_char(&b, '}');
+    }
+    RAW(&b, "]}\n");
+    bool ok = !b.failed && fwrite(b.data, 1, b.len, stdout) == b.len;
+    json_buf_free(&b);
+    return ok;
+}
+
+/* Each employer's and flexible worker's month of the year and finance's
+ * subsidy: charged, collected, owed (app/collect.h), with the totals. */
+static int report_collect_arrears(struct store *store, const struct report_args *a) {
+    struct app_collect_report r;
+    struct store_err err = {{0}};
+    char v1[32], v2[32], v3[32], period[16];
+    assert(store != NULL && a != NULL);
+    if (app_collect_report_of(store, a->year_value, &r, &err) != 0)
+        return fprintf(stderr, "yibao report arrears: %s\n", err.msg), EXIT_BAD_INPUT;
+    bool ok = true;
+    yuan(v1, r.owed_fen), yuan(v2, r.charged_fen), yuan(v3, r.paid_fen);
+    if (a->fund.format == REPORT_JSON) ok = collect_json(&r, a->year_value);
+    else if (a->fund.format == REPORT_CSV) printf("payer,who,region,period,charged,paid,owed\n");
+    else {
+        printf("arrears %d (employers, flexible workers, finance): %" PRId64
+               " periods owe %s yuan (charged %s yuan, collected %s yuan)\n",
+               (int)a->year_value, r.owing, v1, v2, v3);
+        printf("%-8s  %-20s  %-8s  %-7s  %14s  %14s  %14s\n", "payer", "who", "region", "period",
+               "charged", "paid", "owed");
+    }
+    for (size_t i = 0; i < r.count && a->fund.format != REPORT_JSON; i++) {
+        const struct app_collect_line *l = &r.lines[i];
+        char c[32], p[32], o[32];
+        period_text(l, period);
+        yuan(c, l->charged_fen), yuan(p, l->paid_fen), yuan(o, l->charged_fen - l->paid_fen);
+        if (a->fund.format == REPORT_CSV)
+            printf("%s,%s,%s,%s,%s,%s,%s\n", app_collect_payer_name(l->payer), l->who, l->region,
+                   period, c, p, o);
+        else
+            printf("%-8s  %-20s  %-8s  %-7s  %14s  %14s  %14s\n", app_collect_payer_name(l->payer),
+                   l->who, l->region, period, c, p, o);
+    }
+    if (a->fund.format == REPORT_CSV) printf("total,,,,%s,%s,%s\n", v2, v3, v1);
+    app_collect_report_free(&r);
     if (fflush(stdout) != 0 || !ok)
         return fprintf(stderr, "yibao report arrears: writing the report failed\n"), EXIT_BAD_INPUT;
     return 0;

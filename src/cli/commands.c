@@ -63,6 +63,7 @@ static const struct cli_command commands[] = {
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH premiums FILE...\n"
+     "       yibao import --db PATH collections FILE...\n"
      "       yibao import --db PATH rules FILE [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
@@ -71,9 +72,12 @@ static const struct cli_command commands[] = {
      " the enrolment files' columns: docs/ENROLMENT.md; a payment file, yibao-payment/1,\n"
      " holds a region's payment agreements for a year: docs/PAYMENT.md; a premiums file,\n"
      " psn_no,year,amount,paid_date, residents' own premiums paid in cash, each row as\n"
-     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md; a rules\n"
-     " file, yibao-rules/1, the rules settlement and 3101/3102 run, the last one imported\n"
-     " in force: docs/RULES.md)\n",
+     " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md; a\n"
+     " collections file, emp_no,month,amount,paid_date (employers) or psn_no,month,amount,\n"
+     " paid_date (flexible workers), the months' contributions collected, each row at most\n"
+     " what the month still owes, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md;\n"
+     " a rules file, yibao-rules/1, the rules settlement and 3101/3102 run, the last one\n"
+     " imported in force: docs/RULES.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",
@@ -135,6 +139,16 @@ static const struct cli_command commands[] = {
      " holder's personal account P:HOLDER -> R:psn:PSN_NO under FUNDS.md §5: E_CATEGORY,\n"
      " E_BINDING, E_ACCOUNT_SHORT; paid once; docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
+    {"collect-subsidy", cmd_collect_subsidy,
+     "record public finance paying (part of) its subsidy of a region's resident year",
+     "usage: yibao collect-subsidy --db PATH --region ADMDVS --year YYYY --amount YUAN\n"
+     "                             [--date YYYY-MM-DD]\n"
+     "(the subsidy `yibao contribute --year YYYY --residents` charged to\n"
+     " R:fin:ADMDVS:YYYY; --amount at most what is still owed, in parts allowed; --date\n"
+     " default today, UTC; one journal record (a contribution, category collected, msgid\n"
+     " collect/fin/ADMDVS/YYYY/DATE: one payment a day) posting C:fin:ADMDVS:YYYY ->\n"
+     " R:fin:ADMDVS:YYYY; exit 2 naming the option, nothing written; docs/CONTRIBUTIONS.md)\n",
+     NULL, CLI_DB},
     {"pay", cmd_pay,
      "pay the institutions a month's settlements, less the deposit their agreements withhold",
      "usage: yibao pay --db PATH --month YYYY-MM [--batch N] [--verbose]\n"
@@ -189,7 +203,7 @@ static const struct cli_command commands[] = {
      "       yibao report funds|institutions|reimbursement|participation --db PATH --year Y\n"
      "                    [--region ADMDVS] [--month M] [--format table|csv|json]\n"
      "                    [--plot DIR] [--warn-months N]\n"
-     "       yibao report arrears --db PATH --year Y [--format table|csv|json]\n"
+     "       yibao report arrears --db PATH --year Y [--employers] [--format table|csv|json]\n"
      "(duplicates: every ID number enrolled in two schemes or regions over overlapping\n"
      " months of Y, with the duplicate resident subsidy; docs/ENROLMENT.md. The fund\n"
      " reports, of months 1..M of Y (default 12), from the journal: revenue, spending,\n"
@@ -198,7 +212,10 @@ static const struct cli_command commands[] = {
      " --plot writes SVG charts into DIR; exit 3 after early warnings: months of\n"
      " support below N (default 6), an institution projected over its corridor;\n"
      " docs/REPORTS.md. arrears: the residents whose own premium of Y is posted as due\n"
-     " and not paid (yibao pay-premium), with the totals; docs/CONTRIBUTIONS.md)\n",
+     " and not paid (yibao pay-premium), with the totals; --employers: each employer's\n"
+     " and flexible worker's month of Y and finance's subsidy of Y, charged, collected\n"
+     " (yibao import collections, collect-subsidy) and owed, with the totals;\n"
+     " docs/CONTRIBUTIONS.md)\n",
      NULL, CLI_DB},
     {"case", cmd_case, "supervision cases: open, review, decide, sanction",
      "usage: yibao case grant --db PATH --to NAME --role reviewer|decider --operator NAME\n"

@@ -347,6 +347,12 @@ static int replay_contrib(struct checker *k, const struct journal_rec *rec) {
     if (c.year != rec->year)
         return fault(k, "journal seq %2$" PRId64 ": contribution's year is not the record's%1$s",
                      "", rec->seq);
+    /* a collection names its payer: a flexible worker's is the record's
+     * person, an employer's or finance's has none */
+    bool person_paid = c.insutype == 310 && c.emp_no[0] == '\0';
+    if (strcmp(c.category, CONTRIB_COLLECTED) == 0 && person_paid != (rec->psn_no[0] != '\0'))
+        return fault(k, "journal seq %2$" PRId64 ": collection's payer is not the record's%1$s",
+                     " person", rec->seq);
     struct posting p[POSTINGS_PER_RECORD_MAX];
     int count = contrib_postings(rec, &c, p);
     k->seqs[rec->seq - 1].post_hash = postings_hash(p, count);

@@ -33,12 +33,30 @@ int contrib_msgid(char out[MSGID_BYTES_MAX + 1], const char *psn_no,
     return n > 0 && n <= MSGID_BYTES_MAX ? 0 : -1;
 }
 
+/* A collection's body: the period, the region, the payer (310: emp=),
+ * then the amount, what was owed and the date. */
+static int collected_encode(const struct store_contrib *c, char *body, size_t size) {
+    assert(c != NULL && strcmp(c->category, CONTRIB_COLLECTED) == 0);
+    if (!body_code_ok(c->paid_date, false, NULL)) return -1;
+    int n = c->insutype == 310
+                ? snprintf(body, size, "scheme=310 period=%04d-%02d region=%s category=%s emp=%s",
+                           (int)c->year, (int)c->month, c->region, c->category,
+                           c->emp_no[0] ? c->emp_no : "-")
+                : snprintf(body, size, "scheme=390 period=%04d region=%s category=%s", (int)c->year,
+                           c->region, c->category);
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(body + n, size - (size_t)n, " amount=%" PRId64 " owed=%" PRId64 " paid=%s",
+                      c->amount_fen, c->owed_fen, c->paid_date);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
 int contrib_encode(const struct store_contrib *c, char *body, size_t size) {
     assert(c != NULL && body != NULL && size > 0);
     assert(c->insutype == 310 || c->insutype == 390);
     if (!body_code_ok(c->region, false, NULL) || !body_code_ok(c->category, false, NULL) ||
         !body_code_ok(c->emp_no, true, NULL))
         return -1;
+    if (strcmp(c->category, CONTRIB_COLLECTED) == 0) return collected_encode(c, body, size);
     int n;
     if (c->insutype == 310)
         n = snprintf(body, size,
@@ -136,6 +154,24 @@ static const char *decode_resident(const char **p, struct store_contrib *c) {
     return NULL;
 }
 
+/* A collection's keys after category= (collected_encode). */
+static const char *decode_collected(const char **p, struct store_contrib *c) {
+    int64_t d = 0;
+    assert(c != NULL && strcmp(c->category, CONTRIB_COLLECTED) == 0);
+    if (c->insutype == 310) {
+        if (!body_take(p, "emp", c->emp_no, sizeof c->emp_no) ||
+            !body_code_ok(c->emp_no, false, NULL))
+            return "emp";
+        if (strcmp(c->emp_no, "-") == 0) c->emp_no[0] = '\0';
+    }
+    if (!body_take_i64(p, "amount", &c->amount_fen)) return "amount";
+    if (!body_take_i64(p, "owed", &c->owed_fen)) return "owed";
+    if (!body_take(p, "paid", c->paid_date, sizeof c->paid_date) || strlen(c->paid_date) != 10 ||
+        !datetime_parse(c->paid_date, 10, &d))
+        return "paid";
+    return NULL;
+}
+
 int contrib_decode(const char *body, struct store_contrib *out, const char **bad_key) {
     assert(body != NULL && out != NULL && bad_key != NULL);
     memset(out, 0, sizeof *out);
@@ -150,6 +186,7 @@ int contrib_decode(const char *body, struct store_contrib *out, const char **bad
     else if (!body_take(&p, "category", out->category, sizeof out->category) ||
              !body_code_ok(out->category, false, NULL))
         bad = "category";
+    else if (strcmp(out->category, CONTRIB_COLLECTED) == 0) bad = decode_collected(&p, out);
     else bad = scheme == 310 ? decode_employee(&p, out) : decode_resident(&p, out);
     if (bad == NULL && *p != '\0') bad = "end";
     if (bad == NULL && contrib_identity_error(out) != NULL) bad = "figures";
@@ -159,6 +196,16 @@ int contrib_decode(const char *body, struct store_contrib *out, const char **bad
 
 const char *contrib_identity_error(const struct store_contrib *c) {
     assert(c != NULL);
+    if (strcmp(c->category, CONTRIB_COLLECTED) == 0) {
+        if (c->amount_fen <= 0 || c->owed_fen < c->amount_fen)
+            return "amount is not above 0 and at most owed (collected)";
+        if (c->base_fen != 0 || c->employer_fen != 0 || c->employee_fen != 0 ||
+            c->account_fen != 0 || c->pool_fen != 0 || c->over_cap_fen != 0 ||
+            c->premium_fen != 0 || c->assisted_fen != 0 || c->own_fen != 0 || c->subsidy_fen != 0 ||
+            c->catastrophic_fen != 0 || (c->insutype == 390 && c->emp_no[0]))
+            return "a contribution figure is not 0 (collected)";
+        return NULL;
+    }
     if (c->insutype == 310) {
         bool retired = strcmp(c->category, "retired") == 0;
         if (strcmp(c->category, CONTRIB_LUMP_SUM) == 0 &&
@@ -262,9 +309,63 @@ static int accounts_cover(struct store *store, const void *all, size_t n, const 
     return 0;
 }
 
+/* The receivable a collection clears (ledger.c collected_postings). */
+static void collected_due(const struct store_contrib_item *item, char *out) {
+    const struct store_contrib *c = &item->c;
+    assert(strcmp(c->category, CONTRIB_COLLECTED) == 0);
+    if (c->insutype == 390) account_finance(out, c->region, c->year);
+    else if (c->emp_no[0] != '\0') account_employer(out, c->emp_no);
+    else account_due(out, item->psn_no);
+}
+
+/* Collections are checked against what their period owes before the
+ * commit (app/collect.c); read again here, inside the commit's write
+ * transaction after the catch-up, the receivable as a whole must still
+ * be owed at least what the batch collects for it, so two collection
+ * files committed at once cannot take it above 0 (overpaid). 2 with
+ * err, 0, -1 storage. */
+static int receivables_cover(struct store *store, const struct store_contrib_item *items, size_t n,
+                             const bool *found, struct store_err *err) {
+    char acct[ACCOUNT_BYTES_MAX + 1], other[ACCOUNT_BYTES_MAX + 1];
+    assert(store != NULL && items != NULL && found != NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (found[i] || strcmp(items[i].c.category, CONTRIB_COLLECTED) != 0) continue;
+        collected_due(&items[i], acct);
+        int64_t batch_fen = items[i].c.amount_fen;
+        for (size_t j = 0; j < i; j++) { /* the batch's earlier collections of it */
+            if (found[j] || strcmp(items[j].c.category, CONTRIB_COLLECTED) != 0) continue;
+            collected_due(&items[j], other);
+            if (strcmp(acct, other) == 0) batch_fen += items[j].c.amount_fen;
+        }
+        const char *key = acct;
+        int64_t balance_fen = 0;
+        bool has = false;
+        if (store_ops(store)->balances_get(store_conn(store), &key, 1, &balance_fen, &has, err) !=
+            0)
+            return -1;
+        if (!has) balance_fen = 0;
+        int64_t owed_fen = balance_fen < 0 ? -balance_fen : 0;
+        if (owed_fen < batch_fen)
+            return store_errf(err,
+                              "amount: %s owes %" PRId64 ".%02" PRId64
+                              " yuan in all now, less than the %" PRId64 ".%02" PRId64
+                              " yuan collected (paid meanwhile by another writer?)",
+                              acct, owed_fen / 100, owed_fen % 100, batch_fen / 100,
+                              batch_fen % 100),
+                   2;
+    }
+    return 0;
+}
+
+static int contrib_cover(struct store *store, const void *all, size_t n, const bool *found,
+                         struct store_err *err) {
+    int rc = accounts_cover(store, all, n, found, err);
+    return rc != 0 ? rc : receivables_cover(store, all, n, found, err);
+}
+
 static const struct record_kind contrib_kind = {
     contrib_item_msgid,
-    accounts_cover,
+    contrib_cover,
     contrib_item_fill,
     contrib_item_postings,
 };

@@ -31,7 +31,11 @@
  *   F:hifp -> F:hifmi catastrophic (the catastrophic fund's share, out of
  *   the pool: the pool keeps premium + subsidy - catastrophic); a
  *   resident's premium paid (category premium_paid): C:<region>:<year>
- *   (collected in cash) or the holder's P:<holder> -> R:psn own.
+ *   (collected in cash) or the holder's P:<holder> -> R:psn own;
+ *   a collection (category collected): C:emp:<region>:<year> ->
+ *   R:emp:<emp_no>, C:psn:<region>:<year> -> R:psn:<psn_no> (a flexible
+ *   worker's month) or C:fin:<region>:<year> -> R:fin:<region>:<year>,
+ *   the amount collected.
  * A monthly payment record (pay_postings; docs/PAYMENT.md) moves the
  * month's payable out of I:<code>: each policy year's withheld deposit to
  * D:<code>:<year> (deposits held), the rest to B:<code> (the institution's
@@ -92,6 +96,12 @@ void account_collection(char *out, const char *region, int32_t year) {
     assert(out != NULL && region != NULL);
     assert(year != 0 && strlen(region) <= CODE_BYTES_MAX);
     snprintf(out, ACCOUNT_BYTES_MAX + 1, "C:%s:%d", region, (int)year);
+}
+
+void account_collected(char *out, const char *payer, const char *region, int32_t year) {
+    assert(out != NULL && payer != NULL && region != NULL);
+    assert(year != 0 && strlen(region) <= CODE_BYTES_MAX && strlen(payer) <= 3);
+    snprintf(out, ACCOUNT_BYTES_MAX + 1, "C:%s:%s:%d", payer, region, (int)year);
 }
 
 void account_bank(char *out, const char *code) {
@@ -181,6 +191,27 @@ static void contrib_post(struct posting *out, int *count, const struct journal_r
     if (amount_fen > 0) add_posting(out, count, rec, payer, receiver, amount_fen, false);
 }
 
+/* A collection clears its receivable: one posting from the collection
+ * account (C:emp, C:psn or C:fin of the region and year). */
+static int collected_postings(const struct journal_rec *rec, const struct store_contrib *c,
+                              struct posting out[CONTRIB_POSTINGS_MAX]) {
+    char payer[ACCOUNT_BYTES_MAX + 1], due[ACCOUNT_BYTES_MAX + 1];
+    assert(strcmp(c->category, CONTRIB_COLLECTED) == 0 && c->amount_fen > 0);
+    if (c->insutype == 390) {
+        account_collected(payer, "fin", c->region, c->year);
+        account_finance(due, c->region, c->year);
+    } else if (c->emp_no[0] != '\0') {
+        account_collected(payer, "emp", c->region, c->year);
+        account_employer(due, c->emp_no);
+    } else {
+        account_collected(payer, "psn", c->region, c->year);
+        account_due(due, rec->psn_no);
+    }
+    int count = 0;
+    contrib_post(out, &count, rec, payer, due, c->amount_fen);
+    return count;
+}
+
 static int employee_postings(const struct journal_rec *rec, const struct store_contrib *c,
                              struct posting out[CONTRIB_POSTINGS_MAX]) {
     char pool[ACCOUNT_BYTES_MAX + 1], acct[ACCOUNT_BYTES_MAX + 1], payer[ACCOUNT_BYTES_MAX + 1];
@@ -231,8 +262,9 @@ int contrib_postings(const struct journal_rec *rec, const struct store_contrib *
                      struct posting out[CONTRIB_POSTINGS_MAX]) {
     assert(rec != NULL && c != NULL && rec->kind == JOURNAL_CONTRIB);
     assert(contrib_identity_error(c) == NULL); /* decoded and checked by the caller */
-    int count = c->insutype == 310 ? employee_postings(rec, c, out)
-                                   : resident_postings(rec, c, out);
+    int count = strcmp(c->category, CONTRIB_COLLECTED) == 0 ? collected_postings(rec, c, out)
+                : c->insutype == 310                        ? employee_postings(rec, c, out)
+                                                            : resident_postings(rec, c, out);
     assert(count >= 0 && count <= CONTRIB_POSTINGS_MAX);
     return count;
 }

@@ -871,6 +871,12 @@ void account_finance(char *out, const char *region, int32_t year);
 /* C:<region>:<year>: the residents' premiums of the region and year
  * collected in cash (tax bureau, bank): pays R:psn:<psn_no>. */
 void account_collection(char *out, const char *region, int32_t year);
+/* C:<payer>:<region>:<year> (payer "emp", "psn" or "fin"): what the tax
+ * bureau collected from employers, from flexible workers for their own
+ * months, and what public finance paid of its subsidy, for the region
+ * and year (app/collect.h, docs/CONTRIBUTIONS.md "Collections"): pays
+ * R:emp:<emp_no>, R:psn:<psn_no>, R:fin:<region>:<year>. */
+void account_collected(char *out, const char *payer, const char *region, int32_t year);
 
 /* ---- contrib_rec.c: contribution records (issue 16 item 2; docs/CONTRIBUTIONS.md) ---- */
 #define CONTRIB_CATEGORY_BYTES_MAX 15 /* "in_service", "student", ... */
@@ -904,9 +910,18 @@ struct store_contrib {
      * cash: posted payer -> R:psn:<psn_no>. Keys paid= and from=, last. */
     char paid_date[11]; /* YYYY-MM-DD */
     char payer_psn_no[CODE_BYTES_MAX + 1];
+    /* category "collected" (app/collect.h): a payment collected against a
+     * receivable, amount_fen (> 0) of owed_fen (what the receivable's
+     * period owed when it was paid, >= amount_fen) on paid_date: scheme
+     * 310 an employer's month (emp_no) or, emp_no "", a flexible worker's
+     * own month (the record's psn_no); scheme 390 public finance's subsidy
+     * of the region and year. Its other figures are 0. Body keys amount=,
+     * owed=, paid= after category= (310: emp= first). */
+    int64_t amount_fen, owed_fen;
 };
 #define CONTRIB_LUMP_SUM "lump_sum"         /* the category of a lump-sum record */
 #define CONTRIB_PREMIUM_PAID "premium_paid" /* the category of a premium payment */
+#define CONTRIB_COLLECTED "collected"       /* the category of a collection (app/collect.h) */
 #define CONTRIB_POSTINGS_MAX 4 /* a record's postings (resident: own, assisted, subsidy, share) */
 /* "contrib/310/2020-03/<psn_no>", "contrib/390/2020/<psn_no>": the
  * record's msgid, unique in the journal, so a period is posted once per
