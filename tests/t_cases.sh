@@ -13,7 +13,10 @@
 # "suspend until" makes the running server refuse the institution's next
 # 2207 naming it; an appeal that lifts it lets it settle again; a
 # revocation refuses it again; a deduction is bounded by the deposit the
-# payment run withheld. `check` and `check --deep` pass; bad options
+# payment run withheld; a second deduction is lifted on appeal; the
+# year-end (and `whatif --payment`) releases the deposit withheld less the
+# deduction not lifted, to the fen, against the journal's own bodies, the
+# money leaving the deposit once. `check` and `check --deep` pass; bad options
 # exit 2 naming the option; a case's evidence changed in SQL fails check.
 # Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
@@ -161,6 +164,62 @@ expect_err "$(visit H3 P0012 V5)" "E_UNKNOWN_INSTITUTION: fixmedins_code 'H3' is
 [ "$(y case list --format json | wc -l)" = 4 ] || fail "list: $(y case list)"
 stop_server
 
+# a second deduction, lifted on appeal: no sanction left of it
+y case open --year 2020 --inst H3 --kind over_quantity --amount 5 --evidence "a pack of 200" \
+    --operator alice --reason audit >"$work/out" || fail "open (4)"
+id=$(sed -n 's/^case \(C[0-9a-f]*\) open: .*/\1/p' "$work/out")
+step --step review1 --operator alice --reason ok >/dev/null || fail "review1 (4)"
+step --step review2 --operator bob --reason ok >/dev/null || fail "review2 (4)"
+step --step decision --sanction deduct --amount 0.30 --operator carol --reason deducted >/dev/null ||
+    fail "deduct (4)"
+step --step appeal --outcome lifted --operator dave --reason "the pack was right" >/dev/null ||
+    fail "appeal (4)"
+
+# the year-end: the deposit the pay runs withheld, less the deductions
+# decided and not lifted, to the fen; both sums independent of settle-year,
+# from the journal's bodies (pay: p.N=YEAR:payable:withhold; case: the
+# decisions and appeals)
+if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
+sql "SELECT kind || ' ' || body FROM journal WHERE kind IN (5, 8) ORDER BY seq" >"$work/bodies"
+expect=$(python3 - "$work/bodies" <<'PY'
+import re, sys
+withheld = deducted = 0
+for l in open(sys.argv[1]):
+    kind, body = l.split(" ", 1)
+    f = dict(kv.split("=", 1) for kv in body.split())
+    if kind == "5" and f["inst"] == "H3":
+        for k, v in f.items():
+            if re.fullmatch(r"p\.\d+", k) and v.split(":")[0] == "2020":
+                withheld += int(v.split(":")[2])
+    if kind == "8" and f["inst"] == "H3" and f["year"] == "2020" and f["sanction"] == "deduct":
+        if f["step"] == "decision":
+            deducted += int(f["amount"])
+        elif f["step"] == "appeal" and f["outcome"] == "lifted":
+            deducted -= int(f["amount"])
+y = lambda fen: "%d.%02d" % divmod(fen, 100)
+print(y(withheld), y(deducted), y(withheld - deducted))
+PY
+) || fail "the journal's sums"
+read -r withheld deducted release <<<"$expect"
+[ "$deducted" = 0.50 ] || fail "the journal's deductions: $deducted, not 0.50"
+# the what-if with the year's agreement shows the same sanctions and release
+y whatif --year 2020 --payment "$work/pay.json" --format json >"$work/wi" || fail "whatif --payment"
+jq -e --arg s "$deducted" --arg r "$release" '.payment.institutions[] | select(.institution == "H3")
+    | (.sanctions | tostring) == ($s | tonumber | tostring) and (.released | tostring) == ($r | tonumber | tostring)' \
+    "$work/wi" >/dev/null || fail "whatif --payment: $(jq -c .payment "$work/wi"), want sanctions $deducted released $release"
+bank0=$(balance "B:*") # H3 the only institution paid
+y settle-year --year 2020 --verbose >"$work/out" 2>&1 || fail "settle-year: $(cat "$work/out")"
+grep -q "^year-end/H3/2020 fee_for_service .* adjustment 0.00 deposit $withheld sanctions $deducted released $release paid $release\$" \
+    "$work/out" || fail "settle-year: $(cat "$work/out"), want deposit $withheld sanctions $deducted released $release"
+grep -q "sanctions=$deducted " "$work/out" || fail "settle-year's total: $(cat "$work/out")"
+[ "$(balance "D:*")" = 0 ] || fail "the deposit after the year-end: $(balance "D:*")"
+python3 -c "import sys; from decimal import Decimal as D
+assert D(sys.argv[2]) - D(sys.argv[1]) == D(sys.argv[3]), sys.argv" "$bank0" "$(balance "B:*")" "$release" ||
+    fail "the bank account: $bank0 -> $(balance "B:*"), not + $release"
+y report trial-balance --format json | jq -e '.debit == .credit' >/dev/null || fail "the trial balance does not tie"
+out=$(y settle-year --year 2020) || fail "settle-year again"
+grep -q "0 records posted, 1 already settled" <<<"$out" || fail "settle-year again: $out"
+
 y check >"$work/out" 2>&1 || fail "check: $(cat "$work/out")"
 y check --deep >"$work/out" 2>&1 || fail "check --deep: $(cat "$work/out")"
 
@@ -189,7 +248,6 @@ grep -q -- "--role" "$work/err" || fail "bad role: $(cat "$work/err")"
 y check >/dev/null 2>&1 || fail "check after the refusals"
 
 # a case's evidence is under the chain: changed in SQL, check finds it
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 "$db" "$1"; }; fi
 seq=$(sql "SELECT min(seq) FROM journal WHERE kind = 8 AND msgid LIKE 'case/%/open'")
 [ -n "$seq" ] || fail "no case record in the journal"
 sql "UPDATE journal_data SET data = data || data WHERE seq = $seq" >/dev/null

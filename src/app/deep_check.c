@@ -960,6 +960,8 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
     if (settlement_decode(rec->body, &stl, &bad) != 0)
         return mismatch(d, "journal seq %" PRId64 ": body does not decode", rec->seq);
     if (stl.year != d->whatif->year) return apply_delta(d, rec, &stl); /* as journaled */
+    if (d->whatif->region != NULL && strcmp(stl.region, d->whatif->region) != 0)
+        return apply_delta(d, rec, &stl); /* another region's: as journaled */
     if (rec->kind == JOURNAL_REVOKE) return whatif_revoke(d, rec, &stl);
     return whatif_settle(d, rec, &stl, slot);
 }

@@ -66,6 +66,10 @@ struct app_whatif_replay {
     /* 0 goes on; -1 (err filled) stops */
     int (*event)(void *ctx, const struct app_whatif_event *ev);
     void *ctx;
+    /* NULL: every region; else only that region's settlements (their fund
+     * region) are settled again and handed on, the others' count as
+     * journaled, as other years' do */
+    const char *region;
 };
 /* 0; 1 when the journal does not replay (err says where); -1 on a storage
  * error, or an event's -1 (err). out->resettled: settled under the

@@ -52,6 +52,13 @@ struct deposit {
     int64_t balance_fen;
 };
 
+/* An institution's deposit deductions of the year decided by cases (less
+ * those an appeal lifted): its sanctions (FUNDS.md §7). */
+struct sanction {
+    char code[CODE_BYTES_MAX + 1];
+    int64_t fen;
+};
+
 struct run {
     struct store *store;
     const struct app_settle_year_opts *opts;
@@ -71,6 +78,8 @@ struct run {
     struct pay_signing *signed_; /* signings' in (code, file) order */
     struct deposit *deposits;
     size_t deposit_count, deposit_cap;
+    struct sanction *sanctions; /* by code once the journal is read */
+    size_t sanction_count, sanction_cap;
     struct bill_line *lines;
     int failed;
 };
@@ -97,6 +106,7 @@ static int agreement_row(void *ctx, const struct agreement *a) {
     struct run *r = ctx;
     assert(r != NULL && a != NULL);
     if (a->year != r->opts->year) return 0;
+    if (r->opts->region != NULL && strcmp(a->region, r->opts->region) != 0) return 0;
     for (size_t i = 0; i < r->opts->replace_count; i++)
         if (strcmp(r->opts->replace[i].region, a->region) == 0 && a != &r->opts->replace[i])
             return 0; /* the what-if's agreement stands for it */
@@ -112,9 +122,39 @@ static int agreement_row(void *ctx, const struct agreement *a) {
     return 0;
 }
 
+/* A case's decision deducting from the deposit of the year (+), or its
+ * appeal lifting that deduction (-): the institution's sanctions. The
+ * money moved at the decision (D:<code>:<year> to the pool, case_postings),
+ * so the deposit's balance is already less the sanction: the year-end
+ * record shows the deposit before the sanctions and releases the rest. */
+static int case_row(struct run *r, const struct journal_rec *rec) {
+    struct store_case c;
+    const char *bad = NULL;
+    assert(r != NULL && rec != NULL && rec->kind == JOURNAL_CASE);
+    if (case_decode(rec->body, &c, &bad) != 0)
+        return store_errf(r->err, "journal seq %lld: case body does not decode at %s",
+                          (long long)rec->seq, bad),
+               r->failed = 1, 1;
+    bool decided = c.step == CASE_DECISION, lifted = c.step == CASE_APPEAL && c.lifted;
+    if (c.sanction != SANCTION_DEDUCT || c.year != r->opts->year || !(decided || lifted)) return 0;
+    struct sanction *x = NULL;
+    for (size_t i = 0; i < r->sanction_count && x == NULL; i++)
+        if (strcmp(r->sanctions[i].code, c.inst) == 0) x = &r->sanctions[i];
+    if (x == NULL) {
+        if (!grow((void **)&r->sanctions, &r->sanction_cap, r->sanction_count,
+                  sizeof *r->sanctions))
+            return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+        x = memset(&r->sanctions[r->sanction_count++], 0, sizeof *r->sanctions);
+        snprintf(x->code, sizeof x->code, "%s", c.inst);
+    }
+    x->fen += decided ? c.amount_fen : -c.amount_fen;
+    return 0;
+}
+
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct run *r = ctx;
     assert(r != NULL && rec != NULL);
+    if (rec->kind == JOURNAL_CASE) return case_row(r, rec);
     if (rec->kind == JOURNAL_REVOKE) {
         if (!grow((void **)&r->revoked, &r->revoked_cap, r->revoked_count, sizeof *r->revoked))
             return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
@@ -181,11 +221,17 @@ static int held_order(const void *a, const void *b) {
     return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+static int sanction_order(const void *a, const void *b) {
+    return strcmp(((const struct sanction *)a)->code, ((const struct sanction *)b)->code);
+}
+
 /* The journal, the bills, the revokes; then the settlements by institution. */
 static int read_settlements(struct run *r) {
     assert(r != NULL);
     if (store_journal_range(r->store, 1, INT64_MAX, journal_row, r, r->err) < 0 || r->failed)
         return -1;
+    if (r->sanction_count > 1)
+        qsort(r->sanctions, r->sanction_count, sizeof *r->sanctions, sanction_order);
     r->out->settlements = (int64_t)r->held_count;
     if (r->held_count == 0) return 0;
     const struct store_backend *ops = store_ops(r->store);
@@ -287,6 +333,14 @@ static int inst_by_code(const void *key, const void *item) {
     return strcmp(key, ((const struct inst *)item)->t->fixmedins_code);
 }
 
+/* A settlement's institution counts: every region's, or the run's region's. */
+static bool in_region(const struct run *r, const char *code) {
+    assert(r != NULL && code != NULL);
+    if (r->opts->region == NULL) return true;
+    const struct store_institution *in = store_institution_find(r->store, code);
+    return in == NULL || strcmp(in->region, r->opts->region) == 0;
+}
+
 /* Every agreement's institutions, sorted; each with its settlements and
  * signings; a settlement's institution without one is a problem. */
 static int gather(struct run *r) {
@@ -307,8 +361,9 @@ static int gather(struct run *r) {
         struct inst *x = r->inst_count ? bsearch(r->held[i].code, r->insts, r->inst_count,
                                                  sizeof *r->insts, inst_by_code)
                                        : NULL;
-        if (x == NULL) problem(r, r->held[i].code, "no payment agreement for the year");
-        else x->first = (int32_t)i, x->count = (int32_t)(k - i);
+        if (x == NULL && in_region(r, r->held[i].code))
+            problem(r, r->held[i].code, "no payment agreement for the year");
+        else if (x != NULL) x->first = (int32_t)i, x->count = (int32_t)(k - i);
         i = k;
     }
     for (size_t i = 0; i < r->signing_count;) {
@@ -368,6 +423,10 @@ static void dip_region_of(struct run *r, const struct agreement *a) {
     free(d);
 }
 
+static int sanction_by_code(const void *key, const void *item) {
+    return strcmp(key, ((const struct sanction *)item)->code);
+}
+
 /* The institution's year-end figures. */
 static void figures(const struct run *r, const struct inst *x, struct store_year_end *y) {
     assert(r != NULL && x != NULL && y != NULL);
@@ -403,7 +462,15 @@ static void figures(const struct run *r, const struct inst *x, struct store_year
         if (strcmp(r->deposits[i].account, account) == 0)
             y->deposit_fen = r->deposits[i].balance_fen;
     if (y->deposit_fen < 0) y->deposit_fen = 0; /* a catch-up gave back more than was held */
-    y->sanctions_fen = 0;                       /* supervision (sanctions) is not built */
+    const struct sanction *san = r->sanction_count
+                                     ? bsearch(y->code, r->sanctions, r->sanction_count,
+                                               sizeof *r->sanctions, sanction_by_code)
+                                     : NULL;
+    /* the deductions left the deposit when decided: the deposit held
+     * before them is the balance plus them, and the release, deposit less
+     * sanctions, is the balance (never deducted twice) */
+    y->sanctions_fen = san != NULL && san->fen > 0 ? san->fen : 0;
+    y->deposit_fen += y->sanctions_fen;
     struct year_end_result e;
     year_end_payment(y->deposit_fen, y->sanctions_fen, y->adjustment_fen, &e);
     y->released_fen = e.released_fen;
@@ -438,6 +505,7 @@ static int post(struct run *r) {
             r->out->posted++;
             r->out->adjustment_fen += items[j].y.adjustment_fen;
             r->out->released_fen += items[j].y.released_fen;
+            r->out->sanctions_fen += items[j].y.sanctions_fen;
             r->out->paid_fen += items[j].y.paid_fen;
             if (r->opts->posted) r->opts->posted(r->opts->ctx, items[j].msgid, &items[j].y);
         }
@@ -458,6 +526,7 @@ static void run_free(struct run *r) {
     free(r->signings);
     free(r->signed_);
     free(r->deposits);
+    free(r->sanctions);
     free(r->lines);
     free(r);
 }

@@ -4,7 +4,8 @@
  * basic pooled fund's payments of the year (global budget §6a, per-case
  * quotas §6b, DIP points with the region's budget shared to the fen §6c,
  * capitation §6d, fee for service none) and the release of the year's
- * deposit less sanctions (none: supervision does not exist yet), one
+ * deposit less sanctions (the deposit deductions decided by cases, #18:
+ * posted at the decision, so the release is the deposit's balance), one
  * journal record each with its postings. Idempotent per institution and
  * year. Refused, nothing written, when a settlement's institution has no
  * agreement or a DIP region cannot be settled (a case without a group and
@@ -42,6 +43,10 @@ struct app_settle_year_opts {
     const struct agreement *replace;
     size_t replace_count;
     int (*refigure)(void *ctx, int64_t seq, struct pay_settlement *s, struct store_err *err);
+    /* NULL: every region's agreements; else that region's only (the
+     * what-if's --region): a settlement at an institution the registry
+     * puts in another region is then no problem */
+    const char *region;
 };
 
 struct app_settle_year_out {
@@ -49,6 +54,7 @@ struct app_settle_year_out {
     int64_t institutions; /* with an agreement for the year */
     int64_t posted, already, missing;
     int64_t adjustment_fen, released_fen, paid_fen; /* sums over the records posted */
+    int64_t sanctions_fen;                          /* likewise */
 };
 
 enum app_settle_year_status {

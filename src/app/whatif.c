@@ -150,6 +150,7 @@ static int support(struct store *store, int32_t year, struct app_whatif_report *
                    struct store_err *err) {
     assert(store != NULL && out != NULL);
     struct app_report_opts opts = {.year = year, .month = 12, .journal = true, .books = true};
+    if (out->region[0] != '\0') opts.region = out->region; /* that region's books only */
     struct app_reports *books = calloc(1, sizeof *books);
     if (books == NULL) return store_errf(err, "whatif: out of memory"), -1;
     int rc = app_reports_build(store, &opts, books, err);
@@ -169,20 +170,21 @@ static int support(struct store *store, int32_t year, struct app_whatif_report *
     return rc;
 }
 
-int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
-               struct app_whatif_report *out, struct store_err *err) {
-    return app_whatif_observed(store, year, policies, n, NULL, NULL, out, err);
+int app_whatif(struct store *store, int32_t year, const char *region, const struct policy *policies,
+               size_t n, struct app_whatif_report *out, struct store_err *err) {
+    return app_whatif_observed(store, year, region, policies, n, NULL, NULL, out, err);
 }
 
-int app_whatif_observed(struct store *store, int32_t year, const struct policy *policies, size_t n,
-                        app_whatif_sink sink, void *sink_ctx, struct app_whatif_report *out,
-                        struct store_err *err) {
+int app_whatif_observed(struct store *store, int32_t year, const char *region,
+                        const struct policy *policies, size_t n, app_whatif_sink sink,
+                        void *sink_ctx, struct app_whatif_report *out, struct store_err *err) {
     assert(store != NULL && (policies != NULL || n == 0) && out != NULL && err != NULL);
-    assert(n <= APP_WHATIF_POLICIES_MAX);
+    assert(n <= APP_WHATIF_POLICIES_MAX && (region == NULL || strlen(region) <= CODE_BYTES_MAX));
     memset(out, 0, sizeof *out);
     out->year = year;
+    if (region != NULL) snprintf(out->region, sizeof out->region, "%s", region);
     struct whatif_run run = {out, {0}, err, sink, sink_ctx};
-    struct app_whatif_replay replay = {year, policies, n, on_event, &run};
+    struct app_whatif_replay replay = {year, policies, n, on_event, &run, region};
     int rc = app_replay_whatif(store, &replay, &out->replay, err);
     if (rc == 0) hardest(&run);
     table_free(&run.persons);

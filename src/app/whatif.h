@@ -29,6 +29,7 @@ struct app_whatif_hit {
 
 struct app_whatif_report {
     int32_t year;
+    char region[CODE_BYTES_MAX + 1]; /* "": every region */
     struct whatif_side before, after;
     struct app_deep_out replay; /* resettled, refused (by the new policies), skipped */
     int64_t revokes;            /* revokes of the year's settlements taken into account */
@@ -63,17 +64,20 @@ const char *app_whatif_policy_problem(struct store *store, int32_t year,
                                       size_t n, const char **field, char *why, size_t why_size);
 
 /* The what-if of year under policies[0..n) (checked with
- * app_whatif_policy_problem first). A year without settlements is all
- * zeros. 0, 1 when the journal does not replay, -1 (err). */
-int app_whatif(struct store *store, int32_t year, const struct policy *policies, size_t n,
-               struct app_whatif_report *out, struct store_err *err);
+ * app_whatif_policy_problem first). region NULL: every region; else only
+ * the settlements of that fund region are settled again and reported, and
+ * months of support are the region's (its policies only: the caller
+ * checks). A year without settlements is all zeros. 0, 1 when the journal
+ * does not replay, -1 (err). */
+int app_whatif(struct store *store, int32_t year, const char *region, const struct policy *policies,
+               size_t n, struct app_whatif_report *out, struct store_err *err);
 
 /* app_whatif, handing each event of the replay to sink as well (0 goes
  * on; -1 with err stops the what-if). */
 typedef int (*app_whatif_sink)(void *ctx, const struct app_whatif_event *ev, struct store_err *err);
-int app_whatif_observed(struct store *store, int32_t year, const struct policy *policies, size_t n,
-                        app_whatif_sink sink, void *sink_ctx, struct app_whatif_report *out,
-                        struct store_err *err);
+int app_whatif_observed(struct store *store, int32_t year, const char *region,
+                        const struct policy *policies, size_t n, app_whatif_sink sink,
+                        void *sink_ctx, struct app_whatif_report *out, struct store_err *err);
 
 /* ---- the payment what-if (whatif_payment.c; `yibao whatif --payment`) ---- */
 #define APP_WHATIF_AGREEMENTS_MAX 16 /* --payment files of one what-if */
@@ -97,12 +101,14 @@ struct app_whatif_payment {
 /* The what-if of year under policies[0..n) (may be 0: the store's) and the
  * payment agreements agreements[0..m) (each for year and a region of the
  * store's agreements: checked by the caller), with report as app_whatif's
- * and each institution's year-end settlement before and after in pay.
+ * and each institution's year-end settlement before and after in pay
+ * (region not NULL: the institutions of that region's agreements only).
  * problem (may be NULL) hears each problem of a side, which leaves that
  * side's figures out (missing_*). 0; 1 when the journal does not replay;
  * -1 (err). */
-int app_whatif_payment(struct store *store, int32_t year, const struct policy *policies, size_t n,
-                       const struct agreement *agreements, size_t m,
+int app_whatif_payment(struct store *store, int32_t year, const char *region,
+                       const struct policy *policies, size_t n, const struct agreement *agreements,
+                       size_t m,
                        void (*problem)(void *ctx, bool after, const char *code, const char *what),
                        void *ctx, struct app_whatif_report *report, struct app_whatif_payment *pay,
                        struct store_err *err);

@@ -9,7 +9,10 @@
  * The what-if's figures reach it per settlement: the replay's events are
  * kept by seq (the journal's order, so sorted as they come), and
  * settle-year's reading of the journal takes them instead of the journaled
- * ones; a bill the new policies refuse counts as not settled (revoked). */
+ * ones; a bill the new policies refuse counts as not settled (revoked).
+ * With a region, only its agreements' institutions are settled; the other
+ * regions' settlements keep their journaled figures (the what-if replays
+ * only the region's, and its policies are the region's only). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,11 +126,13 @@ static void missing(void *ctx, const char *code, const char *what) {
 
 /* One side's year-end figures, computed by settle-year and not posted:
  * 0, or -1 (err). A side refused by problems is left empty. */
-static int compute_side(struct store *store, int32_t year, struct pay_run *r, bool after,
-                        const struct agreement *agreements, size_t m, struct store_err *err) {
+static int compute_side(struct store *store, int32_t year, const char *region, struct pay_run *r,
+                        bool after, const struct agreement *agreements, size_t m,
+                        struct store_err *err) {
     assert(store != NULL && r != NULL);
     struct app_settle_year_opts opts = {
         .year = year,
+        .region = region,
         .batch = 1,
         .ctx = r,
         .missing = missing,
@@ -167,8 +172,9 @@ static int merge(struct pay_run *r, struct app_whatif_payment *pay, struct store
     return 0;
 }
 
-int app_whatif_payment(struct store *store, int32_t year, const struct policy *policies, size_t n,
-                       const struct agreement *agreements, size_t m,
+int app_whatif_payment(struct store *store, int32_t year, const char *region,
+                       const struct policy *policies, size_t n, const struct agreement *agreements,
+                       size_t m,
                        void (*problem)(void *ctx, bool after, const char *code, const char *what),
                        void *ctx, struct app_whatif_report *report, struct app_whatif_payment *pay,
                        struct store_err *err) {
@@ -178,9 +184,9 @@ int app_whatif_payment(struct store *store, int32_t year, const struct policy *p
     struct pay_run *r = calloc(1, sizeof *r);
     if (r == NULL) return store_errf(err, "whatif --payment: out of memory"), -1;
     r->problem = problem, r->ctx = ctx;
-    int rc = app_whatif_observed(store, year, policies, n, keep_event, r, report, err);
-    if (rc == 0) rc = compute_side(store, year, r, false, agreements, m, err);
-    if (rc == 0) rc = compute_side(store, year, r, true, agreements, m, err);
+    int rc = app_whatif_observed(store, year, region, policies, n, keep_event, r, report, err);
+    if (rc == 0) rc = compute_side(store, year, region, r, false, agreements, m, err);
+    if (rc == 0) rc = compute_side(store, year, region, r, true, agreements, m, err);
     if (rc == 0) rc = merge(r, pay, err);
     pay->missing_before = r->before.missing;
     pay->missing_after = r->after.missing;

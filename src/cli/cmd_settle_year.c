@@ -37,10 +37,10 @@ static void on_posted(void *ctx, const char *msgid, const struct store_year_end 
     const bool *verbose = ctx;
     assert(verbose != NULL && msgid != NULL && y != NULL);
     if (!*verbose) return;
-    char f[32], adj[32], dep[32], rel[32], paid[32];
-    printf("%s %s F %s adjustment %s deposit %s released %s paid %s\n", msgid, y->method,
-           yuan(y->f_fen, f), yuan(y->adjustment_fen, adj), yuan(y->deposit_fen, dep),
-           yuan(y->released_fen, rel), yuan(y->paid_fen, paid));
+    char f[32], adj[32], dep[32], san[32], rel[32], paid[32];
+    printf("%s %s F %s adjustment %s deposit %s sanctions %s released %s paid %s\n", msgid,
+           y->method, yuan(y->f_fen, f), yuan(y->adjustment_fen, adj), yuan(y->deposit_fen, dep),
+           yuan(y->sanctions_fen, san), yuan(y->released_fen, rel), yuan(y->paid_fen, paid));
 }
 
 struct args {
@@ -96,13 +96,16 @@ int cmd_settle_year(int argc, char **argv) {
                 a.year, err.msg);
         return EXIT_BAD_INPUT;
     }
-    char adj[32], rel[32], paid[32];
+    char adj[32], rel[32], paid[32], san[32];
     printf("settle-year %s: %" PRId64 " institutions, %" PRId64 " records posted, %" PRId64
            " already settled (%" PRId64 " settlements of the year, %.2f s)\n",
            a.year, out.institutions, out.posted, out.already, out.settlements,
            progress_now() - start);
-    printf("posted (yuan): adjustment=%s released=%s paid=%s (sanctions: none, supervision is not"
-           " built)\n",
-           yuan(out.adjustment_fen, adj), yuan(out.released_fen, rel), yuan(out.paid_fen, paid));
+    /* the sanctions left the deposits when the cases decided them (their
+     * own postings): the year-end releases what is left */
+    printf("posted (yuan): adjustment=%s released=%s paid=%s sanctions=%s (deducted at the"
+           " cases' decisions)\n",
+           yuan(out.adjustment_fen, adj), yuan(out.released_fen, rel), yuan(out.paid_fen, paid),
+           yuan(out.sanctions_fen, san));
     return 0;
 }

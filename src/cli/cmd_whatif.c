@@ -11,7 +11,9 @@
  * year-end settlement before and after (app_whatif_payment); with
  * --payment, --policy may be left out (the year's own policies). Exit 0,
  * 1 when the journal does not replay, 2 bad input or a store that cannot
- * be read, 130 on Ctrl-C. */
+ * be read, 130 on Ctrl-C. `--region R` replays and reports only that
+ * region's settlements (its funds, its months of support, the institutions
+ * of its agreements); its --policy and --payment files must be of it. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@
 #define WHATIF_YEAR_MAX 9999
 
 struct whatif_args {
-    const char *db, *year_text, *format;
+    const char *db, *year_text, *format, *region;
     const char *files[APP_WHATIF_POLICIES_MAX];
     size_t file_count;
     const char *payments[APP_WHATIF_AGREEMENTS_MAX];
@@ -59,7 +61,8 @@ static void parse_args(int argc, char **argv, struct whatif_args *a) {
         const char *file = NULL;
         if (cli_option(argc, argv, &i, "--db", &a->db, &a->bad) ||
             cli_option(argc, argv, &i, "--year", &a->year_text, &a->bad) ||
-            cli_option(argc, argv, &i, "--format", &a->format, &a->bad))
+            cli_option(argc, argv, &i, "--format", &a->format, &a->bad) ||
+            cli_option(argc, argv, &i, "--region", &a->region, &a->bad))
             continue;
         if (cli_option(argc, argv, &i, "--policy", &file, &a->bad)) {
             add_file("--policy", file, a->files, &a->file_count, APP_WHATIF_POLICIES_MAX, &a->bad);
@@ -75,6 +78,24 @@ static void parse_args(int argc, char **argv, struct whatif_args *a) {
     }
 }
 
+/* --region: a region the store has a policy of for the year (the fund
+ * regions the year's settlements can have). 0, or -1 after printing. */
+static int check_region(struct store *store, int32_t year, const char *region) {
+    assert(store != NULL);
+    if (region == NULL) return 0;
+    const struct registry *reg = store_registry_acquire(store);
+    size_t count = 0;
+    const struct policy *all = registry_policies(reg, &count);
+    bool known = false;
+    for (size_t i = 0; i < count && !known; i++)
+        known = all[i].year == year && strcmp(all[i].region, region) == 0;
+    store_registry_release(store, reg);
+    if (known) return 0;
+    fprintf(stderr, "yibao whatif: --region '%s': the store has no policy of this region for %d\n",
+            region, (int)year);
+    return -1;
+}
+
 /* Loads and checks the --policy files: the import's errors, then the
  * what-if's (year, region, scheme). 0, or -1 after printing. */
 static int load_policies(struct store *store, int32_t year, const struct whatif_args *a,
@@ -88,6 +109,11 @@ static int load_policies(struct store *store, int32_t year, const struct whatif_
         }
         const char *field = NULL;
         char why[CODEC_ERR_BYTES];
+        if (a->region != NULL && strcmp(policies[i].region, a->region) != 0) {
+            fprintf(stderr, "yibao whatif: %s: region: is %s, not the region asked (--region %s)\n",
+                    a->files[i], policies[i].region, a->region);
+            return -1;
+        }
         if (app_whatif_policy_problem(store, year, &policies[i], policies, i, &field, why,
                                       sizeof why) != NULL) {
             fprintf(stderr, "yibao whatif: %s: %s: %s\n", a->files[i], field, why);
@@ -108,6 +134,11 @@ static int load_payments(struct store *store, int32_t year, const struct whatif_
         const char *file = a->payments[i];
         if (payment_agreement_load_file(file, &agreements[i], msg, sizeof msg) != 0)
             return fprintf(stderr, "yibao whatif: %s\n", msg), -1;
+        if (a->region != NULL && strcmp(agreements[i].region, a->region) != 0)
+            return fprintf(stderr,
+                           "yibao whatif: %s: region: is %s, not the region asked (--region %s)\n",
+                           file, agreements[i].region, a->region),
+                   -1;
         if (agreements[i].year != year)
             return fprintf(stderr,
                            "yibao whatif: %s: year: is %d, not the year asked (--year %d)\n", file,
@@ -266,7 +297,9 @@ static void print_support(struct view *v, const struct app_whatif_report *r) {
         view_object_end(v);
         return;
     }
-    heading(v, "months of support at the year's end, every region (FUNDS.md 8)");
+    heading(v, r->region[0] != '\0'
+                   ? "months of support at the year's end, the region's (FUNDS.md 8)"
+                   : "months of support at the year's end, every region (FUNDS.md 8)");
     view_object(v, "months_of_support", NULL);
     view_bool(v, "available", true);
     view_list(v, "funds", cols);
@@ -301,22 +334,22 @@ static void payment_row(struct view *v, const struct app_whatif_institution *x) 
     view_fen(v, "adjustment_after", x->after.adjustment_fen);
     view_fen(v, "adjustment_change", x->after.adjustment_fen - x->before.adjustment_fen);
     view_fen(v, "year_end_paid_change", x->after.paid_fen - x->before.paid_fen);
+    /* the deposit's release does not depend on the what-if (the deposit
+     * held less the cases' deductions): one figure, either side's */
+    const struct store_year_end *side = x->has_before ? &x->before : &x->after;
+    view_fen(v, "sanctions", side->sanctions_fen);
+    view_fen(v, "released", side->released_fen);
 }
 
 /* Each institution's year-end settlement before and after (FUNDS.md §6):
  * F (the basic pool's payments), the method's adjustment, what the
  * year-end record would pay; and the sums. */
 static void print_payment(struct view *v, const struct app_whatif_payment *p) {
-    static const char *const cols[] = {"institution:14",
-                                       "method_before:16",
-                                       "method_after:16",
-                                       "f_before:-14",
-                                       "f_after:-14",
-                                       "adjustment_before:-18",
-                                       "adjustment_after:-17",
-                                       "adjustment_change:-18",
-                                       "year_end_paid_change:-21",
-                                       NULL};
+    static const char *const cols[] = {
+        "institution:14",       "method_before:16",      "method_after:16",
+        "f_before:-14",         "f_after:-14",           "adjustment_before:-18",
+        "adjustment_after:-17", "adjustment_change:-18", "year_end_paid_change:-21",
+        "sanctions:-12",        "released:-14",          NULL};
     assert(v != NULL && p != NULL);
     heading(v, "institutions' year-end settlement (FUNDS.md 6, yuan)");
     view_object(v, "payment", NULL);
@@ -333,6 +366,9 @@ static void print_payment(struct view *v, const struct app_whatif_payment *p) {
         total.before.adjustment_fen += x->before.adjustment_fen;
         total.after.adjustment_fen += x->after.adjustment_fen;
         total.before.paid_fen += x->before.paid_fen, total.after.paid_fen += x->after.paid_fen;
+        const struct store_year_end *side = x->has_before ? &x->before : &x->after;
+        total.before.sanctions_fen += side->sanctions_fen;
+        total.before.released_fen += side->released_fen;
     }
     payment_row(v, &total);
     view_list_end(v);
@@ -346,6 +382,7 @@ static int print_report(const struct app_whatif_report *r, const struct app_what
     view_begin(&v, json, stdout);
     view_object(&v, "replay", "what-if");
     view_int(&v, "year", r->year);
+    view_str(&v, "region", r->region[0] != '\0' ? r->region : "all");
     view_int(&v, "settlements", r->before.total.settlements);
     view_int(&v, "settled_again", r->replay.resettled);
     view_int(&v, "refused_after", r->replay.refused);
@@ -368,8 +405,8 @@ static void on_problem(void *ctx, bool after, const char *code, const char *what
             after ? "after" : "before", code, what);
 }
 
-static int run(struct store *store, int32_t year, const struct policy *policies, size_t n,
-               const struct agreement *agreements, size_t m, bool json) {
+static int run(struct store *store, int32_t year, const char *region, const struct policy *policies,
+               size_t n, const struct agreement *agreements, size_t m, bool json) {
     struct store_err err = {{0}};
     struct app_whatif_report *r = calloc(1, sizeof *r);
     if (r == NULL) return fprintf(stderr, "yibao whatif: out of memory\n"), EXIT_BAD_INPUT;
@@ -377,9 +414,9 @@ static int run(struct store *store, int32_t year, const struct policy *policies,
     struct progress_phases phases = {.what = "whatif"};
     progress_catch_signals();
     store_set_progress(store, progress_phase_update, &phases);
-    int rc = m > 0 ? app_whatif_payment(store, year, policies, n, agreements, m, on_problem, NULL,
-                                        r, &pay, &err)
-                   : app_whatif(store, year, policies, n, r, &err);
+    int rc = m > 0 ? app_whatif_payment(store, year, region, policies, n, agreements, m, on_problem,
+                                        NULL, r, &pay, &err)
+                   : app_whatif(store, year, region, policies, n, r, &err);
     store_set_progress(store, NULL, NULL);
     progress_phases_finish(&phases);
     if (rc != 0 && progress_interrupted() != 0) {
@@ -415,10 +452,11 @@ int cmd_whatif(int argc, char **argv) {
     struct agreement *agreements = calloc(a.payment_count + 1, sizeof *agreements);
     int rc = EXIT_BAD_INPUT;
     if (policies == NULL || agreements == NULL) fprintf(stderr, "yibao whatif: out of memory\n");
-    else if (load_policies(store, (int32_t)year, &a, policies) == 0 &&
+    else if (check_region(store, (int32_t)year, a.region) == 0 &&
+             load_policies(store, (int32_t)year, &a, policies) == 0 &&
              load_payments(store, (int32_t)year, &a, agreements) == 0)
-        rc = run(store, (int32_t)year, policies, a.file_count, agreements, a.payment_count,
-                 strcmp(a.format, "json") == 0);
+        rc = run(store, (int32_t)year, a.region, policies, a.file_count, agreements,
+                 a.payment_count, strcmp(a.format, "json") == 0);
     free(agreements);
     free(policies);
     store_close(store);

@@ -167,8 +167,9 @@ static const struct cli_command commands[] = {
      "(each institution with a payment agreement for the policy year one journal record:\n"
      " its method's adjustment (global budget, per-case quotas, DIP points sharing the\n"
      " region's budget to the fen, capitation; fee for service none) paid from or to the\n"
-     " basic pool, and its deposit of the year released to its bank account (sanctions:\n"
-     " none, supervision is not built); a year settled is not settled again; --verbose\n"
+     " basic pool, and its deposit of the year released to its bank account less its\n"
+     " sanctions (the deposit deductions decided by `yibao case`, taken from the deposit\n"
+     " at the decision); a year settled is not settled again; --verbose\n"
      " prints each record; exit 2 refused, nothing settled, when a settlement's\n"
      " institution has no agreement for the year or a region's DIP cannot be settled\n"
      " (each listed); docs/PAYMENT.md)\n",
@@ -249,14 +250,16 @@ static const struct cli_command commands[] = {
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y [--policy NEW.json ...] [--payment NEW.json ...]\n"
-     "                    [--format table|json]\n"
+     "                    [--region R] [--format table|json]\n"
      "(each policy replaces the store's of its region, year and scheme; the year's\n"
      " settlements and revokes are replayed from the journal in their order, each\n"
      " person's year from zero, nothing written; per fund the spending before, after\n"
      " and the change, the out-of-pocket by level and group, the hardest hit, the\n"
      " ratios, in yuan; each --payment file, a region's yibao-payment/1 agreements of\n"
      " the year, replaces the store's, and each institution's year-end settlement is\n"
-     " given before and after, as settle-year computes it; at least one of the two)\n",
+     " given before and after, as settle-year computes it; at least one of the two;\n"
+     " --region R: only that region's settlements replayed and reported, its months of\n"
+     " support and its agreements' institutions, its files only)\n",
      NULL, CLI_DB},
     {"revoke", cmd_revoke, "revoke a settlement durably",
      "usage: yibao revoke --db PATH SETL_ID --operator NAME --reason TEXT [--msgid ID]\n"
