@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_risk.sh: `yibao supervise rank` (issue 18, items 3 and 6;
 # docs/SUPERVISION.md "Indicators and the risk ranking"). A small generated
-# city (2000 persons on a 2000-item catalog, split admissions and
+# city (1000 persons on a 2000-item catalog, split admissions and
 # non-medical goods raised) imported and settled with the answers kept.
 # The ranking's JSON shape (every institution with bills, rank order,
 # scores the sums of their terms, the weights); each institution's
@@ -25,7 +25,7 @@ trap cleanup EXIT
 fail() { echo "t_risk: $*" >&2; exit 1; }
 
 "$YIBAO" gen catalog --items 2000 --seed 2 --out "$tmp/cat.json" >/dev/null || fail "gen catalog"
-"$YIBAO" gen city --persons 2000 --seed 6 --catalog-items 2000 --catalog-seed 2 \
+"$YIBAO" gen city --persons 1000 --seed 6 --catalog-items 2000 --catalog-seed 2 \
     --rate-split 0.1 --rate-visit-during-stay 0.1 --rate-non-medical 0.05 \
     --out "$tmp/city" >/dev/null || fail "gen city"
 
