@@ -40,17 +40,21 @@ struct scan_args {
     struct scan_opts opts;
 };
 
-static int bad_option(const char *option, const char *value, const char *why) {
-    assert(option != NULL && why != NULL);
-    fprintf(stderr, "yibao supervise: %s '%s': %s\n", option, value ? value : "", why);
+static int bad_for(const char *cmd, const char *option, const char *value, const char *why) {
+    assert(cmd != NULL && option != NULL && why != NULL);
+    fprintf(stderr, "yibao %s: %s '%s': %s\n", cmd, option, value ? value : "", why);
     return EXIT_BAD_INPUT;
 }
 
-static int parse_date(const char *option, const char *text, datetime_s *out) {
+static int bad_option(const char *option, const char *value, const char *why) {
+    return bad_for("supervise scan", option, value, why);
+}
+
+static int parse_date(const char *cmd, const char *option, const char *text, datetime_s *out) {
     assert(option != NULL && out != NULL);
     if (text == NULL) return 0;
     if (strlen(text) != 10 || !datetime_parse(text, 10, out))
-        return bad_option(option, text, "not a date (YYYY-MM-DD)");
+        return bad_for(cmd, option, text, "not a date (YYYY-MM-DD)");
     return 0;
 }
 
@@ -58,14 +62,15 @@ int supervise_period(const char *cmd, const char *year, const char *from, const 
                      struct scan_opts *opts) {
     assert(cmd != NULL && year != NULL && opts != NULL);
     if (!cli_year(cmd, "--year", year, &opts->year)) return EXIT_BAD_INPUT;
-    if (parse_date("--from", from, &opts->from) != 0 || parse_date("--to", to, &opts->to) != 0)
+    if (parse_date(cmd, "--from", from, &opts->from) != 0 ||
+        parse_date(cmd, "--to", to, &opts->to) != 0)
         return EXIT_BAD_INPUT;
     if (opts->from > 0 && datetime_year(opts->from) != opts->year)
-        return bad_option("--from", from, "not in --year");
+        return bad_for(cmd, "--from", from, "not in --year");
     if (opts->to > 0 && datetime_year(opts->to) != opts->year)
-        return bad_option("--to", to, "not in --year");
+        return bad_for(cmd, "--to", to, "not in --year");
     if (opts->from > 0 && opts->to > 0 && opts->to < opts->from)
-        return bad_option("--to", to, "before --from");
+        return bad_for(cmd, "--to", to, "before --from");
     return 0;
 }
 
@@ -118,14 +123,15 @@ static int add_restrict(void *ctx, const char *code, int gender, int age_min, in
 
 /* The catalog file's restrictions into opts (sorted); *owned to be freed.
  * 0, or EXIT_BAD_INPUT naming --catalog. */
-int supervise_restricts(const char *path, struct scan_opts *opts, struct scan_restrict **owned) {
+int supervise_restricts(const char *cmd, const char *path, struct scan_opts *opts,
+                        struct scan_restrict **owned) {
     struct restricts rs = {NULL, 0, 0};
     char msg[CODEC_ERR_BYTES];
     assert(opts != NULL && owned != NULL);
     *owned = NULL;
     if (path == NULL) return 0;
     if (catalog_restrict_load_file(path, add_restrict, &rs, msg, sizeof msg) != 0)
-        return free(rs.r), bad_option("--catalog", path, msg);
+        return free(rs.r), bad_for(cmd, "--catalog", path, msg);
     scan_restrict_sort(rs.r, rs.n);
     opts->restricts = rs.r, opts->restrict_count = rs.n;
     *owned = rs.r;
@@ -343,7 +349,7 @@ static int supervise_scan(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) return rc;
-    if ((rc = supervise_restricts(a.catalog, &a.opts, &owned)) != 0) return rc;
+    if ((rc = supervise_restricts("supervise scan", a.catalog, &a.opts, &owned)) != 0) return rc;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)

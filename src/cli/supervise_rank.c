@@ -311,7 +311,8 @@ int supervise_rank(int argc, char **argv) {
     struct scan_restrict *owned = NULL;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
-    if (rc != 0 || (rc = supervise_restricts(a.catalog, &a.opts, &owned)) != 0) return rc;
+    if (rc != 0 || (rc = supervise_restricts("supervise rank", a.catalog, &a.opts, &owned)) != 0)
+        return rc;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)

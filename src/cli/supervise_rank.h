@@ -11,7 +11,8 @@ int supervise_period(const char *cmd, const char *year, const char *from, const 
                      struct scan_opts *opts);
 /* The catalog file's restrictions (--catalog) into opts; *owned freed by
  * the caller. 0, or EXIT_BAD_INPUT. */
-int supervise_restricts(const char *path, struct scan_opts *opts, struct scan_restrict **owned);
+int supervise_restricts(const char *cmd, const char *path, struct scan_opts *opts,
+                        struct scan_restrict **owned);
 int supervise_rank(int argc, char **argv);
 
 #endif
