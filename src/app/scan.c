@@ -27,7 +27,8 @@ struct scan_bill {
     int64_t seq;
     char msgid[MSGID_BYTES_MAX + 1];
     char psn_no[CODE_BYTES_MAX + 1];
-    struct bill bill; /* lines owned */
+    int64_t fund_paid_fen; /* the settlement's fund_pay_sumamt (only with person_cb) */
+    struct bill bill;      /* lines owned */
 };
 
 struct qty {
@@ -50,6 +51,8 @@ struct scan {
     size_t revoked_count, revoked_cap;
     struct usual *usual;
     size_t usual_count;
+    int64_t *paid; /* one person's bills' fund paid (person_cb) */
+    size_t paid_cap;
     const struct catalog *catalog;
     struct scan_totals *totals;
 };
@@ -88,6 +91,15 @@ static int journal_one(void *ctx, const struct journal_rec *rec) {
                     rec->msgid[code_len] == ':';
     snprintf(b->msgid, sizeof b->msgid, "%s", rec->msgid + (prefixed ? code_len + 1 : 0));
     snprintf(b->psn_no, sizeof b->psn_no, "%s", rec->psn_no);
+    if (s->opts->person_cb != NULL) { /* the indicators want the fund paid */
+        struct store_settlement stl;
+        const char *bad = NULL;
+        if (settlement_decode(rec->body, &stl, &bad) != 0)
+            return store_errf(s->err, "scan: settlement %" PRId64 ": bad body key %s", rec->seq,
+                              bad ? bad : "?"),
+                   -1;
+        b->fund_paid_fen = stl.setl.fund_pay_sumamt;
+    }
     return 0;
 }
 
@@ -305,6 +317,13 @@ static int scan_person(struct scan *s, size_t first, size_t last, struct det_bil
     struct person_run run = {s, cb, ctx, &p, row.certno, db};
     s->totals->persons++;
     int rc = det_person_all(&in, emit_one, &run);
+    if (rc == 0 && s->opts->person_cb != NULL) {
+        if (!grow((void **)&s->paid, &s->paid_cap, last - first, sizeof *s->paid))
+            return store_errf(s->err, "scan: out of memory"), -1;
+        for (size_t i = first; i < last; i++) s->paid[i - first] = s->bills[i].fund_paid_fen;
+        struct scan_person_view v = {&p, db, s->paid, (int32_t)(last - first)};
+        rc = s->opts->person_cb(s->opts->person_ctx, &v);
+    }
     return rc != 0 ? (store_errf(s->err, "scan: stopped"), -1) : 0;
 }
 
@@ -348,5 +367,6 @@ int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void
     free(s.bills);
     free(s.revoked);
     free(s.usual);
+    free(s.paid);
     return rc != 0 ? -1 : 0;
 }

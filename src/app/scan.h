@@ -21,11 +21,23 @@ struct scan_restrict {
     int age_min, age_max; /* age_max < 0: none */
 };
 
+/* One person's bills as the detectors saw them, with what the journal says
+ * each paid from the funds (for the indicators of app/risk.h). */
+struct scan_person_view {
+    const struct det_person *person;
+    const struct det_bill *bills; /* sorted by (begntime, endtime) */
+    const int64_t *fund_paid_fen; /* fund_pay_sumamt of each bill */
+    int32_t count;
+};
+typedef int (*scan_person_cb)(void *ctx, const struct scan_person_view *v);
+
 struct scan_opts {
     int32_t year;
     datetime_s from, to;                   /* bills ending on [from, to] dates; 0: the whole year */
     const struct scan_restrict *restricts; /* sorted by code (scan_restrict_sort) */
     size_t restrict_count;
+    scan_person_cb person_cb; /* optional: each person's bills, after its findings */
+    void *person_ctx;
 };
 
 /* A finding with what the writer needs: the person and the bills named. */

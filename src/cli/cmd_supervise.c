@@ -12,7 +12,11 @@
  *   yibao supervise warns --db D [--year Y] --out WARNS.jsonl
  *     the standing settlements that rules flagged with warns (docs/RULES.md),
  *     one JSON line a warn: setl_id, year, msgid, psn_no, fixmedins_code,
- *     rule, line. Reads only. */
+ *     rule, line. Reads only.
+ *
+ *   yibao supervise rank --db D --year Y [--from DATE --to DATE] [--catalog FILE]
+ *                        [--of institutions|persons] [--top N] [--format table|csv|json]
+ *     the institution indicators and the risk ranking (supervise_rank.c). */
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +30,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/report_dup.h"
+#include "cli/supervise_rank.h"
 #include "codec/codec.h"
 
 #define RAW(b, text) json_buf_raw((b), (text), strlen(text))
@@ -35,17 +40,37 @@ struct scan_args {
     struct scan_opts opts;
 };
 
-static int bad_option(const char *option, const char *value, const char *why) {
-    assert(option != NULL && why != NULL);
-    fprintf(stderr, "yibao supervise scan: %s '%s': %s\n", option, value ? value : "", why);
+static int bad_for(const char *cmd, const char *option, const char *value, const char *why) {
+    assert(cmd != NULL && option != NULL && why != NULL);
+    fprintf(stderr, "yibao %s: %s '%s': %s\n", cmd, option, value ? value : "", why);
     return EXIT_BAD_INPUT;
 }
 
-static int parse_date(const char *option, const char *text, datetime_s *out) {
+static int bad_option(const char *option, const char *value, const char *why) {
+    return bad_for("supervise scan", option, value, why);
+}
+
+static int parse_date(const char *cmd, const char *option, const char *text, datetime_s *out) {
     assert(option != NULL && out != NULL);
     if (text == NULL) return 0;
     if (strlen(text) != 10 || !datetime_parse(text, 10, out))
-        return bad_option(option, text, "not a date (YYYY-MM-DD)");
+        return bad_for(cmd, option, text, "not a date (YYYY-MM-DD)");
+    return 0;
+}
+
+int supervise_period(const char *cmd, const char *year, const char *from, const char *to,
+                     struct scan_opts *opts) {
+    assert(cmd != NULL && year != NULL && opts != NULL);
+    if (!cli_year(cmd, "--year", year, &opts->year)) return EXIT_BAD_INPUT;
+    if (parse_date(cmd, "--from", from, &opts->from) != 0 ||
+        parse_date(cmd, "--to", to, &opts->to) != 0)
+        return EXIT_BAD_INPUT;
+    if (opts->from > 0 && datetime_year(opts->from) != opts->year)
+        return bad_for(cmd, "--from", from, "not in --year");
+    if (opts->to > 0 && datetime_year(opts->to) != opts->year)
+        return bad_for(cmd, "--to", to, "not in --year");
+    if (opts->from > 0 && opts->to > 0 && opts->to < opts->from)
+        return bad_for(cmd, "--to", to, "before --from");
     return 0;
 }
 
@@ -54,17 +79,7 @@ static int check_args(struct scan_args *a) {
     if (a->db == NULL) return bad_option("--db", "", "is required");
     if (a->year == NULL) return bad_option("--year", "", "is required");
     if (a->out == NULL) return bad_option("--out", "", "is required");
-    if (!cli_year("supervise scan", "--year", a->year, &a->opts.year)) return EXIT_BAD_INPUT;
-    if (parse_date("--from", a->from, &a->opts.from) != 0 ||
-        parse_date("--to", a->to, &a->opts.to) != 0)
-        return EXIT_BAD_INPUT;
-    if (a->opts.from > 0 && datetime_year(a->opts.from) != a->opts.year)
-        return bad_option("--from", a->from, "not in --year");
-    if (a->opts.to > 0 && datetime_year(a->opts.to) != a->opts.year)
-        return bad_option("--to", a->to, "not in --year");
-    if (a->opts.from > 0 && a->opts.to > 0 && a->opts.to < a->opts.from)
-        return bad_option("--to", a->to, "before --from");
-    return 0;
+    return supervise_period("supervise scan", a->year, a->from, a->to, &a->opts);
 }
 
 static int parse_args(int argc, char **argv, struct scan_args *a) {
@@ -103,6 +118,23 @@ static int add_restrict(void *ctx, const char *code, int gender, int age_min, in
     struct scan_restrict *r = &rs->r[rs->n++];
     snprintf(r->code, sizeof r->code, "%s", code);
     r->gender = gender, r->age_min = age_min, r->age_max = age_max;
+    return 0;
+}
+
+/* The catalog file's restrictions into opts (sorted); *owned to be freed.
+ * 0, or EXIT_BAD_INPUT naming --catalog. */
+int supervise_restricts(const char *cmd, const char *path, struct scan_opts *opts,
+                        struct scan_restrict **owned) {
+    struct restricts rs = {NULL, 0, 0};
+    char msg[CODEC_ERR_BYTES];
+    assert(opts != NULL && owned != NULL);
+    *owned = NULL;
+    if (path == NULL) return 0;
+    if (catalog_restrict_load_file(path, add_restrict, &rs, msg, sizeof msg) != 0)
+        return free(rs.r), bad_for(cmd, "--catalog", path, msg);
+    scan_restrict_sort(rs.r, rs.n);
+    opts->restricts = rs.r, opts->restrict_count = rs.n;
+    *owned = rs.r;
     return 0;
 }
 
@@ -313,30 +345,25 @@ static int run_scan(struct store *store, struct scan_args *a, FILE *out) {
 
 static int supervise_scan(int argc, char **argv) {
     struct scan_args a;
-    struct restricts rs = {NULL, 0, 0};
-    char msg[CODEC_ERR_BYTES];
+    struct scan_restrict *owned = NULL;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) return rc;
-    if (a.catalog != NULL &&
-        catalog_restrict_load_file(a.catalog, add_restrict, &rs, msg, sizeof msg) != 0)
-        return free(rs.r), bad_option("--catalog", a.catalog, msg);
-    scan_restrict_sort(rs.r, rs.n);
-    a.opts.restricts = rs.r, a.opts.restrict_count = rs.n;
+    if ((rc = supervise_restricts("supervise scan", a.catalog, &a.opts, &owned)) != 0) return rc;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)
-        return free(rs.r), bad_option("--db", a.db, err.msg);
+        return free(owned), bad_option("--db", a.db, err.msg);
     FILE *out = fopen(a.out, "w");
     if (out == NULL) {
         store_close(store);
-        free(rs.r);
+        free(owned);
         return bad_option("--out", a.out, strerror(errno));
     }
     rc = run_scan(store, &a, out);
     if (fclose(out) != 0 && rc == 0) rc = bad_option("--out", a.out, "write failed");
     store_close(store);
-    free(rs.r);
+    free(owned);
     return rc != 0 ? rc : (fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0);
 }
 
@@ -405,6 +432,7 @@ struct supervise_sub {
 static const struct supervise_sub subs[] = {
     {"scan", supervise_scan},
     {"warns", supervise_warns},
+    {"rank", supervise_rank},
 };
 
 int cmd_supervise(int argc, char **argv) {
@@ -414,7 +442,7 @@ int cmd_supervise(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(argv[1], subs[i].name) == 0) return subs[i].run(argc, argv);
-    fprintf(stderr, "yibao supervise: unknown subcommand '%s' (scan, warns)\n", argv[1]);
+    fprintf(stderr, "yibao supervise: unknown subcommand '%s' (scan, warns, rank)\n", argv[1]);
     cli_usage("supervise", stderr);
     return EXIT_BAD_INPUT;
 }

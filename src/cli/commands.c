@@ -236,7 +236,8 @@ static const struct cli_command commands[] = {
      " decision recovers from the payable, deducts from the deposit, suspends or revokes the\n"
      " designation at once; refused steps exit 2, nothing written; docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
-    {"supervise", cmd_supervise, "fund supervision: the scans after settlement, rules' warns",
+    {"supervise", cmd_supervise,
+     "fund supervision: the scans after settlement, rules' warns, the risk ranking",
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
      "                            [--catalog FILE] --out FINDINGS.jsonl\n"
      "(the year's settlements not revoked, their fee lines, the registry and the catalog\n"
@@ -246,7 +247,14 @@ static const struct cli_command commands[] = {
      " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n"
      "       yibao supervise warns --db PATH [--year Y] --out WARNS.jsonl\n"
      "(the standing settlements rules flagged with warns, one JSON line a warn:\n"
-     " setl_id, year, msgid, psn_no, fixmedins_code, rule, line; docs/RULES.md)\n",
+     " setl_id, year, msgid, psn_no, fixmedins_code, rule, line; docs/RULES.md)\n"
+     "       yibao supervise rank --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
+     "                            [--catalog FILE] [--of institutions|persons] [--top N]\n"
+     "                            [--format table|csv|json]\n"
+     "(institution indicators (cases, cost and fund paid, cost per case against the\n"
+     " level's medians, readmissions within 15 days, class C and non-medical shares,\n"
+     " bills named by the scan's findings) and the risk ranking of institutions or\n"
+     " persons, each score with the points of each term; reads only; docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
     {"whatif", cmd_whatif, "a year's settlements settled again under other policies, in memory",
      "usage: yibao whatif --db PATH --year Y [--policy NEW.json ...] [--payment NEW.json ...]\n"
