@@ -10,7 +10,8 @@
 # late and 2021 on time: each year has its own start (FUNDS.md §4), so a
 # bill of 2020 settled after the 2021 payment reads 2020's start (the
 # funds pay R07's, not R08's early one), and a year charged but unpaid
-# gives no benefit in that year only. Settlements before and after
+# gives no benefit in that year only (the service's 2001 reads the same
+# start of the visit's year). Settlements before and after
 # derive-benefits; pay-premium and import premiums derive again; bad
 # input exits 2 naming the field, nothing written; `check` and `check
 # --deep` pass, and a persons edit typing a derived start back fails
@@ -161,6 +162,22 @@ b=$(stay R08 H3 2021-01-10 2021-01-15); paid_by_funds "$b" || fail "R08 on time 
     fail "R01's starts per year: $(field R01 benefit_start_per_year)"
 b=$(stay R01 F2 2020-12-01 2020-12-05); paid_by_funds "$b" || fail "R01's 2020 bill after the 2021 charge: $b"
 [ "$(stay R01 F3 2021-02-01 2021-02-05)" = 0 ] || fail "R01 unpaid for 2021: the funds paid"
+# the service's 2001 (benefit check) reads the start of begntime's year
+credential H3
+start_server
+sign_in H3
+check2001() { # PSN BEGNTIME FLAG BEGNDATE
+    local a
+    a=$(call H3 2001 "{\"data\":{\"psn_no\":\"$1\",\"insutype\":\"390\",\"med_type\":\"11\",\"begntime\":\"$2 08:00:00\"}}")
+    expect_ok "$a"
+    expect_field "$a" '.output.trtinfo[0].trt_enjymnt_flag' "$3"
+    expect_field "$a" '.output.trtinfo[0].begndate' "$4"
+}
+check2001 R07 2020-11-01 1 2020-01-01
+check2001 R07 2021-03-01 0 2021-05-02
+check2001 R08 2020-05-01 0 2020-06-08
+check2001 R08 2021-01-10 1 2021-01-01
+stop_server
 
 # ---- check and check --deep; a stale derived value fails check
 y check >"$work/check" 2>&1 || fail "check: $(cat "$work/check")"

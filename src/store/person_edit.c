@@ -39,9 +39,15 @@ size_t person_edit_format(char *out, size_t size, const char *which, const struc
         out[at++] = ',';
         out[at] = '\0';
     }
-    int n = snprintf(out + at, size - at, "%d,%d,%" PRIu32 ",\"%s\",%" PRId64 ",%" PRId64 ",%d",
-                     (int)p->insutype, (int)p->category, p->flags, p->region, p->benefit_start,
-                     p->acct_open_fen, (int)p->status);
+    int n = snprintf(out + at, size - at, "%d,%d,%" PRIu32 ",", (int)p->insutype, (int)p->category,
+                     p->flags);
+    if (n < 0 || (size_t)n >= size - at) return 0;
+    at += (size_t)n;
+    /* quoted as the texts above (fuzz_person_edit found a quote in it
+     * written bare); a region code has none, so rows read as before */
+    if (!put_quoted(out, size, &at, p->region)) return 0;
+    n = snprintf(out + at, size - at, ",%" PRId64 ",%" PRId64 ",%d", p->benefit_start,
+                 p->acct_open_fen, (int)p->status);
     if (n < 0 || (size_t)n >= size - at) return 0;
     at += (size_t)n;
     /* the per-year starts only when there are some: the rows of a person
