@@ -6,9 +6,12 @@
 # + 90 waiting days), a newborn (from the birth date), a person half
 # assisted who paid late (from the payment date), one assisted in full
 # (2020-01-01), one who never paid (2021-01-01: no fund pays a bill of
-# 2020), and one who paid 2020 on time and 2021 late (the stored start is
-# the latest year covered's: the 2021 charge does not take 2020's away
-# until paid, then 2021's late start). Settlements before and after
+# 2020), one who paid 2020 on time and 2021 late, and one who paid 2020
+# late and 2021 on time: each year has its own start (FUNDS.md §4), so a
+# bill of 2020 settled after the 2021 payment reads 2020's start (the
+# funds pay R07's, not R08's early one), and a year charged but unpaid
+# gives no benefit in that year only (the service's 2001 reads the same
+# start of the visit's year). Settlements before and after
 # derive-benefits; pay-premium and import premiums derive again; bad
 # input exits 2 naming the field, nothing written; `check` and `check
 # --deep` pass, and a persons edit typing a derived start back fails
@@ -36,6 +39,7 @@ R04,440900197001010304,Half Assisted,2,1970-01-01,390,adult,poverty_registered,4
 R05,440900197001010305,Fully Assisted,1,1970-01-01,390,adult,low_income,440900,2000-01-01,0
 R06,440900197001010306,Never Paid,1,1970-01-01,390,adult,,440900,2000-01-01,0
 R07,440900197001010307,Two Years,2,1970-01-01,390,adult,,440900,2000-01-01,0
+R08,440900197001010308,Late Then On Time,1,1970-01-01,390,adult,,440900,2000-01-01,0
 EOF
 cat >"$work/episodes.csv" <<'EOF'
 psn_no,insutype,admdvs,category,from_month,to_month,reason,end_reason
@@ -46,6 +50,7 @@ R04,390,440900,adult,2018-01,,new,
 R05,390,440900,adult,2018-01,,new,
 R06,390,440900,adult,2018-01,,new,
 R07,390,440900,adult,2018-01,,new,
+R08,390,440900,adult,2018-01,,new,
 EOF
 y import persons "$work/res.csv" >/dev/null || fail "import the residents"
 y import episodes "$work/episodes.csv" >/dev/null || fail "import episodes"
@@ -57,6 +62,7 @@ R02,2020,280.00,2020-03-10
 R03,2020,180.00,2020-03-01
 R04,2020,140.00,2020-04-01
 R07,2020,280.00,2019-12-31
+R08,2020,280.00,2020-03-10
 EOF
 y import premiums "$work/premiums.csv" >/dev/null 2>"$work/err" || fail "import premiums: $(cat "$work/err")"
 
@@ -93,7 +99,7 @@ refuse "E_WINDOW: --date" pay-premium --psn R06 --year 2020 --amount 280 --date 
 
 # ---- derived
 out=$(y derive-benefits) || fail "derive-benefits: $out"
-grep -q "0 persons with employee episodes, 7 residents with a premium charged: 7 derived (7 changed), 0 kept as typed" <<<"$out" ||
+grep -q "0 persons with employee episodes, 8 residents with a premium charged: 8 derived (8 changed), 0 kept as typed" <<<"$out" ||
     fail "derive-benefits: $out"
 want="R01 2020-01-01
 R02 2020-06-08
@@ -101,8 +107,9 @@ R03 2020-02-01
 R04 2020-04-01
 R05 2020-01-01
 R06 2021-01-01
-R07 2020-01-01"
-got=$(for p in R01 R02 R03 R04 R05 R06 R07; do echo "$p $(field $p benefit_start)"; done)
+R07 2020-01-01
+R08 2020-06-08"
+got=$(for p in R01 R02 R03 R04 R05 R06 R07 R08; do echo "$p $(field $p benefit_start)"; done)
 [ "$got" = "$want" ] || fail "derived starts: $got"
 [ "$(field R02 flags)" = benefit_derived ] || fail "R02's flags: $(field R02 flags)"
 grep -q "derived from the premium of 2020 (paid 2020-03-10, journal seq" <<<"$(field R02 benefit_source)" ||
@@ -136,6 +143,41 @@ out=$(y import premiums "$work/p2021.csv") || fail "import the 2021 premium: $ou
 grep -q "derived again: 1 persons' benefit values changed" <<<"$out" || fail "import premiums 2021: $out"
 [ "$(field R07 benefit_start)" = 2021-05-02 ] || fail "R07 paid late for 2021: $(field R07 benefit_start)"
 [ "$(stay R07 G1 2021-03-01 2021-03-05)" = 0 ] || fail "R07 in 2021's waiting days: the funds paid"
+[ "$(field R07 benefit_start_per_year)" = "2020:2020-01-01 2021:2021-05-02" ] ||
+    fail "R07's starts per year: $(field R07 benefit_start_per_year)"
+
+# ---- per year: a bill of 2020 settled after the 2021 payment reads 2020's start
+b=$(stay R07 G2 2020-11-01 2020-11-05); paid_by_funds "$b" || fail "R07's 2020 bill after the late 2021 payment: $b"
+b=$(stay R07 G3 2021-06-01 2021-06-05); paid_by_funds "$b" || fail "R07 after 2021's waiting days: $b"
+# R08: late in 2020, on time for 2021 (paid in 2020's window)
+out=$(y pay-premium --psn R08 --year 2021 --amount 280 --date 2020-11-20) || fail "pay-premium R08 2021: $out"
+[ "$(field R08 benefit_start)" = 2021-01-01 ] || fail "R08 paid 2021 on time: $(field R08 benefit_start)"
+[ "$(field R08 benefit_start_per_year)" = "2020:2020-06-08 2021:2021-01-01" ] ||
+    fail "R08's starts per year: $(field R08 benefit_start_per_year)"
+[ "$(stay R08 H1 2020-05-01 2020-05-05)" = 0 ] || fail "R08's early 2020 bill (late in 2020): the funds paid"
+b=$(stay R08 H2 2020-07-01 2020-07-05); paid_by_funds "$b" || fail "R08's 2020 bill after 2020's start: $b"
+b=$(stay R08 H3 2021-01-10 2021-01-15); paid_by_funds "$b" || fail "R08 on time for 2021: $b"
+# R01: paid 2020, charged for 2021 but never paid: 2020 kept, no fund in 2021
+[ "$(field R01 benefit_start_per_year)" = "2020:2020-01-01 2021:2022-01-01" ] ||
+    fail "R01's starts per year: $(field R01 benefit_start_per_year)"
+b=$(stay R01 F2 2020-12-01 2020-12-05); paid_by_funds "$b" || fail "R01's 2020 bill after the 2021 charge: $b"
+[ "$(stay R01 F3 2021-02-01 2021-02-05)" = 0 ] || fail "R01 unpaid for 2021: the funds paid"
+# the service's 2001 (benefit check) reads the start of begntime's year
+credential H3
+start_server
+sign_in H3
+check2001() { # PSN BEGNTIME FLAG BEGNDATE
+    local a
+    a=$(call H3 2001 "{\"data\":{\"psn_no\":\"$1\",\"insutype\":\"390\",\"med_type\":\"11\",\"begntime\":\"$2 08:00:00\"}}")
+    expect_ok "$a"
+    expect_field "$a" '.output.trtinfo[0].trt_enjymnt_flag' "$3"
+    expect_field "$a" '.output.trtinfo[0].begndate' "$4"
+}
+check2001 R07 2020-11-01 1 2020-01-01
+check2001 R07 2021-03-01 0 2021-05-02
+check2001 R08 2020-05-01 0 2020-06-08
+check2001 R08 2021-01-10 1 2021-01-01
+stop_server
 
 # ---- check and check --deep; a stale derived value fails check
 y check >"$work/check" 2>&1 || fail "check: $(cat "$work/check")"

@@ -208,6 +208,58 @@ static size_t covering_year(const struct premium_rec *recs, size_t n,
     return latest;
 }
 
+/* The payment of the charge recs[i] (the record after it, same year), or
+ * NULL: unpaid. */
+static const struct premium_rec *payment_of(const struct premium_rec *recs, size_t n, size_t i) {
+    assert(recs != NULL && i < n && !recs[i].paid);
+    return i + 1 < n && recs[i + 1].paid && recs[i + 1].year == recs[i].year ? &recs[i + 1] : NULL;
+}
+
+/* The start of the year the charge due gives (paid: its payment pay), p's
+ * birth date and the flags as charged: FUNDS_OK or the rule's code. */
+static enum funds_code year_start(struct store *store, const struct store_person *p,
+                                  const struct premium_rec *due, const struct premium_rec *pay,
+                                  datetime_s *start) {
+    assert(store != NULL && p != NULL && due != NULL && start != NULL);
+    *start = 0;
+    struct benefit_resident_year in = {
+        .year = due->year, .own_fen = due->own_fen, .flags = due->flags & FLAG_ALL};
+    if (category_parse(due->category, &in.category) != 0) in.category = CATEGORY_COUNT;
+    in.has_brdy = datetime_parse(p->birth_date, strlen(p->birth_date), &in.brdy);
+    if (pay != NULL)
+        in.paid = datetime_parse(pay->paid_date, strlen(pay->paid_date), &in.paid_date);
+    if ((pay != NULL && !in.paid) || due->year <= MONTH_YEAR_MIN || due->year >= MONTH_YEAR_MAX)
+        return FUNDS_E_BAD_DATES;
+    const struct policy *policy = store_policy_find(store, due->region, due->year,
+                                                    INSUTYPE_RESIDENT);
+    return benefit_resident(policy, &in, start);
+}
+
+/* Every charged year's own start (FUNDS.md §4: a start per year) into
+ * out->res.years, the latest BENEFIT_YEARS_MAX of them: FUNDS_OK, or the
+ * first refusal with out->why naming the year. */
+static enum funds_code years_of(struct store *store, const struct store_person *p,
+                                const struct premium_rec *recs, size_t n, struct app_benefit *out) {
+    assert(out != NULL && n >= 1);
+    struct benefit_years years;
+    benefit_years_clear(&years);
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i].paid) continue;
+        datetime_s start = 0;
+        enum funds_code code = year_start(store, p, &recs[i], payment_of(recs, n, i), &start);
+        if (code != FUNDS_OK) {
+            snprintf(out->why, sizeof out->why,
+                     "the premium of %d (journal seq %" PRId64 ") under the resident policy of %s",
+                     (int)recs[i].year, recs[i].seq, recs[i].region);
+            return code;
+        }
+        /* latest year first: once a year does not fit, no earlier one does */
+        if (!benefit_years_set(&years, recs[i].year, start)) break;
+    }
+    out->res.years = benefit_years_pack(&years);
+    return FUNDS_OK;
+}
+
 /* The resident p's derivation from its records recs[0..n). */
 static void resident_of(struct store *store, const struct store_person *p,
                         const struct premium_rec *recs, size_t n, struct app_benefit *out) {
@@ -222,26 +274,18 @@ static void resident_of(struct store *store, const struct store_person *p,
     r->year = due->year;
     r->due_seq = due->seq;
     r->own_fen = due->own_fen;
-    struct benefit_resident_year in = {
-        .year = due->year, .own_fen = due->own_fen, .flags = due->flags & FLAG_ALL};
-    if (category_parse(due->category, &in.category) != 0) in.category = CATEGORY_COUNT;
-    in.has_brdy = datetime_parse(p->birth_date, strlen(p->birth_date), &in.brdy);
     if (paid != NULL) {
         r->paid_seq = paid->seq;
         r->from_account = paid->from_account;
         snprintf(r->paid_date, sizeof r->paid_date, "%s", paid->paid_date);
-        in.paid = datetime_parse(paid->paid_date, strlen(paid->paid_date), &in.paid_date);
     }
     out->policy_year = due->year;
-    const struct policy *policy = store_policy_find(store, due->region, due->year,
-                                                    INSUTYPE_RESIDENT);
-    if ((paid != NULL && !in.paid) || due->year <= MONTH_YEAR_MIN || due->year >= MONTH_YEAR_MAX)
-        out->code = FUNDS_E_BAD_DATES;
-    else out->code = benefit_resident(policy, &in, &r->benefit_start);
+    out->code = year_start(store, p, due, paid, &r->benefit_start);
     if (out->code != FUNDS_OK)
         snprintf(out->why, sizeof out->why,
                  "the premium of %d (journal seq %" PRId64 ") under the resident policy of %s",
                  (int)due->year, due->seq, due->region);
+    else out->code = years_of(store, p, recs, n, out);
 }
 
 /* p's derivation as a resident: the journal read for p alone. */
@@ -312,13 +356,37 @@ void app_benefit_apply(const struct app_benefit *b, struct store_person *p) {
     assert(b != NULL && p != NULL && b->derivable && b->code == FUNDS_OK);
     if (b->resident) {
         p->benefit_start = b->res.benefit_start;
+        p->benefit_years = b->res.years;
         p->flags |= FLAG_BENEFIT_DERIVED;
         return;
     }
     p->benefit_start = b->d.start.benefit_start;
+    p->benefit_years = 0; /* an employee's start is one a person */
     p->flags &= ~(uint32_t)FLAG_CONTRIBUTION_SHORT;
     if (b->d.contribution_short) p->flags |= FLAG_CONTRIBUTION_SHORT;
     p->flags |= FLAG_BENEFIT_DERIVED;
+}
+
+void app_benefit_years_text(int64_t packed, char *out, size_t size) {
+    assert(out != NULL && size >= BENEFIT_YEARS_TEXT_BYTES);
+    struct benefit_years y;
+    size_t at = 0;
+    out[0] = '\0';
+    if (!benefit_years_unpack(packed, &y)) {
+        snprintf(out, size, "(not a packed value: %" PRId64 ")", packed);
+        return;
+    }
+    for (int i = 0; i < BENEFIT_YEARS_MAX && at < size; i++) {
+        if (y.day[i] == BENEFIT_DAY_NONE) continue;
+        char date[20];
+        int32_t year = y.first_year + i;
+        datetime_format(benefit_start_at(0, packed, datetime_from_civil(year, 12, 31, 0, 0, 0)),
+                        date);
+        int n = snprintf(out + at, size - at, "%s%d:%.10s", at > 0 ? " " : "", (int)year, date);
+        if (n < 0) break;
+        at += (size_t)n;
+    }
+    if (at == 0) snprintf(out, size, "none");
 }
 
 /* ---- runs over the persons with episodes ------------------------------------------- */
@@ -360,7 +428,7 @@ static void differ(struct walk *w, const char *psn_no, const char *what) {
 
 /* verify: the stored values against the derived ones */
 static void compare(struct walk *w, const struct store_person *p, const struct app_benefit *b) {
-    char what[BENEFIT_WHY_BYTES + 96], was[20], now[20];
+    char what[BENEFIT_WHY_BYTES + 2 * BENEFIT_YEARS_TEXT_BYTES], was[20], now[20];
     assert(w != NULL && p != NULL && b != NULL);
     if (!b->derivable || b->code != FUNDS_OK) {
         snprintf(what, sizeof what, "flagged benefit_derived, but not derivable now: %s%s%s",
@@ -376,6 +444,13 @@ static void compare(struct walk *w, const struct store_person *p, const struct a
         datetime_format(p->benefit_start, was);
         datetime_format(again.benefit_start, now);
         snprintf(what, sizeof what, "benefit_start stored %.10s, derived %.10s", was, now);
+        return differ(w, p->psn_no, what);
+    }
+    if (again.benefit_years != p->benefit_years) {
+        char stored[BENEFIT_YEARS_TEXT_BYTES], derived[BENEFIT_YEARS_TEXT_BYTES];
+        app_benefit_years_text(p->benefit_years, stored, sizeof stored);
+        app_benefit_years_text(again.benefit_years, derived, sizeof derived);
+        snprintf(what, sizeof what, "starts per year stored %s, derived %s", stored, derived);
         return differ(w, p->psn_no, what);
     }
     if (again.flags != p->flags)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/benefit.h"
+#include "core/benefit_years.h"
 #include "store/store.h"
 
 #define BENEFIT_WHY_BYTES 200
@@ -42,6 +43,9 @@ struct app_benefit_resident {
     char paid_date[11]; /* YYYY-MM-DD, when paid */
     bool from_account;  /* paid from a holder's account */
     datetime_s benefit_start;
+    /* every charged year's own start (the latest BENEFIT_YEARS_MAX),
+     * packed as the registry keeps it (core/benefit_years.h) */
+    int64_t years;
 };
 
 /* One person's derivation. */
@@ -70,6 +74,11 @@ int app_benefit_person(struct store *store, const struct store_person *p, struct
 /* p with the derived values: benefit_start, contribution_short, and the
  * flag benefit_derived. */
 void app_benefit_apply(const struct app_benefit *b, struct store_person *p);
+
+/* The per-year starts packed (core/benefit_years.h) as text: "2020:2020-01-01
+ * 2021:2021-04-11" (a year not covered shows (Y+1)-01-01), "none". */
+#define BENEFIT_YEARS_TEXT_BYTES (BENEFIT_YEARS_MAX * 17 + 48)
+void app_benefit_years_text(int64_t packed, char *out, size_t size);
 
 struct app_benefit_run {
     const char *psn_no; /* only this person (NULL: every person) */

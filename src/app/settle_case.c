@@ -27,6 +27,7 @@ static void engine_person(const struct store_person *p, int64_t balance_fen, str
     out->category = p->category;
     out->flags = p->flags;
     out->benefit_start = p->benefit_start;
+    out->benefit_years = p->benefit_years;
     out->acct_balc_fen = balance_fen;
 }
 

@@ -262,6 +262,11 @@ static int show_person(struct store *store, const struct show_args *a, struct vi
     view_str(v, "flags", flags);
     view_str(v, "insuplc_admdvs", p->region);
     view_str(v, "benefit_start", when);
+    if (p->benefit_years != 0) { /* a resident's start of each charged year */
+        char years[BENEFIT_YEARS_TEXT_BYTES];
+        app_benefit_years_text(p->benefit_years, years, sizeof years);
+        view_str(v, "benefit_start_per_year", years);
+    }
     if (benefit_fields(store, p, v) != 0) return free(pv), EXIT_BAD_INPUT;
     view_str(v, "status", insured_status_name(p->status));
     view_fen(v, "acct_balc", pv->acct_balc_fen);

@@ -132,6 +132,7 @@ static int world_person_of(void *ctx, const char *psn_no, struct store_person *o
     out->category = w->person.category;
     out->flags = w->person.flags;
     out->benefit_start = w->person.benefit_start;
+    out->benefit_years = w->person.benefit_years;
     out->status = INSURED_ACTIVE;
     *found = true;
     return 0;

@@ -54,6 +54,9 @@ struct person {
     enum category category;
     uint32_t flags; /* enum person_flag bits */
     datetime_s benefit_start;
+    /* a resident's start per year (core/benefit_years.h; 0: none): Step 2
+     * reads the bill's year's start from it, benefit_start otherwise */
+    int64_t benefit_years;
     int64_t acct_balc_fen; /* opening balance (registry) */
 };
 

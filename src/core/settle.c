@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/benefit_years.h"
 #include "core/money.h"
 
 typedef __int128 wide_t; /* products of cnt (1e-4) and price (1e-6) */
@@ -277,7 +278,8 @@ static bool step_pooled(struct ctx *c) {
     const struct settle_input *in = c->in;
     const char *why = NULL;
     if (in->bill->med_type == MED_TYPE_PHARMACY) why = "pharmacy purchase";
-    else if (in->bill->endtime < in->person->benefit_start)
+    else if (in->bill->endtime < benefit_start_at(in->person->benefit_start,
+                                                  in->person->benefit_years, in->bill->endtime))
         why = "before benefits start (waiting period)";
     else if (in->bill->med_type == MED_TYPE_GENERAL_OUTPATIENT &&
              (in->policy->general_levels_mask & (1u << in->institution->level)) == 0)

@@ -10,6 +10,7 @@
 
 #include "app/lookup.h"
 #include "codec/codec.h"
+#include "core/benefit_years.h"
 #include "core/money.h"
 #include "service/svc.h"
 
@@ -182,7 +183,9 @@ static const char *benefit_refusal(const struct store_person *p, int64_t insutyp
     assert(p != NULL && insutype > 0);
     if (p->status != INSURED_ACTIVE) return "not insured now";
     if (p->insutype != insutype) return "insured under another scheme (insutype)";
-    if (begntime < p->benefit_start) return "benefits not yet started (waiting period)";
+    /* a resident's start is the one of begntime's year (core/benefit_years.h) */
+    if (begntime < benefit_start_at(p->benefit_start, p->benefit_years, begntime))
+        return "benefits not yet started (waiting period)";
     return NULL;
 }
 
@@ -204,7 +207,7 @@ int txn_benefit_check(struct svc_call *c) {
     if (!found) return svc_fail(c, "input.data.psn_no: no insured person '%s'", psn_no);
     const char *why = benefit_refusal(&p, insutype, begntime);
     const struct fund_layer *basic = fund_layer(FUND_hifp);
-    datetime_format(p.benefit_start, date);
+    datetime_format(benefit_start_at(p.benefit_start, p.benefit_years, begntime), date);
     date[10] = '\0';
     struct jw w;
     jw_begin(&w, c->output);

@@ -3,7 +3,10 @@
  * changed, the row before ("old") and after ("new"), every column raw
  * (integers as stored), so that `yibao check --deep` rebuilds the person
  * as of any journal position: the "old" row of the first edit after it,
- * else the row stored now. */
+ * else the row stored now. A row ends with a 14th field, benefit_years
+ * (core/benefit_years.h), only when it is not 0: a row without it reads
+ * as 0, so the rows journaled before the column read as they were (the
+ * header is unchanged). */
 #ifndef YIBAO_PERSON_EDIT_H
 #define YIBAO_PERSON_EDIT_H
 

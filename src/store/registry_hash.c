@@ -52,11 +52,16 @@ static void hash_line(struct hasher *h, const char *format, ...) {
 
 static int person_row(void *ctx, const struct store_person *p) {
     assert(ctx != NULL && p != NULL);
-    hash_line(
-        ctx,
-        "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%u\x1f%s\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d\n",
-        p->psn_no, p->certno, p->name, p->gender, p->birth_date, (int)p->insutype, (int)p->category,
-        (unsigned)p->flags, p->region, (int64_t)p->benefit_start, p->acct_open_fen, (int)p->status);
+    /* a resident's per-year starts, hashed only when there are some: a
+     * registry without them hashes as it did before the column */
+    char years[32] = "";
+    if (p->benefit_years != 0) snprintf(years, sizeof years, "\x1f%" PRId64, p->benefit_years);
+    hash_line(ctx,
+              "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%u\x1f%s\x1f%" PRId64 "\x1f%" PRId64
+              "\x1f%d%s\n",
+              p->psn_no, p->certno, p->name, p->gender, p->birth_date, (int)p->insutype,
+              (int)p->category, (unsigned)p->flags, p->region, (int64_t)p->benefit_start,
+              p->acct_open_fen, (int)p->status, years);
     return 0;
 }
 

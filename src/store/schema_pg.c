@@ -171,6 +171,10 @@ static const struct schema_migration MIGRATIONS[] = {
      " psn_no TEXT NOT NULL, from_date TEXT NOT NULL, to_date TEXT NOT NULL,"
      " PRIMARY KEY(fixmedins_code, psn_no, from_date));"
      "CREATE INDEX IF NOT EXISTS enrol_signings_psn ON enrol_signings (psn_no);"},
+    /* residents' benefit start per year (issue 16 item 3; docs/ENROLMENT.md,
+     * "Residents"): the packed starts of core/benefit_years.h, 0 for none */
+    {17, "per-year benefit starts", NULL,
+     "ALTER TABLE persons ADD COLUMN IF NOT EXISTS benefit_years BIGINT NOT NULL DEFAULT 0;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -71,6 +71,7 @@ struct store_person {
     uint32_t flags;                  /* enum person_flag bits */
     char region[CODE_BYTES_MAX + 1]; /* insuplc_admdvs */
     datetime_s benefit_start;
+    int64_t benefit_years; /* packed per-year starts (core/benefit_years.h), 0: none */
     int64_t acct_open_fen; /* opening personal-account balance */
     enum insured_status status;
 };

@@ -10,9 +10,13 @@
     " prev_hash, hash"
 #define CREDENTIAL_COLS \
     "paasid, token, fixmedins_code, status, token_version, key_id, hmac_required"
-#define PERSON_COLS                                                                \
+#define PERSON_COLS_V16                                                            \
     "psn_no, certno, name, gender, birth_date, insutype, category, flags, region," \
     " benefit_start, acct_open, status"
+#define PERSON_COLS PERSON_COLS_V16 ", benefit_years"
+/* What a read-only connection selects from a store older than migration 17
+ * (no per-year starts: 0), which it never migrates. */
+#define PERSON_SELECT_V16 PERSON_COLS_V16 ", 0"
 
 /* Table states: psn_no, year, admissions, a column per STORED row of
  * YEAR_STATE_FIELDS (core/state.h) in its order, special. A row's `where`

@@ -61,6 +61,7 @@ struct store_conn {
     unsigned enrol_seen; /* bit per enrol_kind: its table exists (tables are never dropped) */
     bool in_tx;          /* in pg_begin's transaction or a scan's own: never reconnect */
     bool broken;         /* a reconnect or its session settings failed: again at the next unit */
+    bool persons_v16;    /* read only, a store before migration 17: no benefit_years column */
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -352,6 +353,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
                    version, SCHEMA_VERSION_LATEST);
         return -1;
     }
+    c->persons_v16 = version < 17;
     return 0;
 }
 
@@ -568,8 +570,8 @@ static void copy_person_line(struct sbuf *b, const struct store_person *p) {
     sb_copy_text(b, p->birth_date, '\t');
     sb_printf(b, "%d\t%d\t%u\t", (int)p->insutype, (int)p->category, (unsigned)p->flags);
     sb_copy_text(b, p->region, '\t');
-    sb_printf(b, "%" PRId64 "\t%" PRId64 "\t%d\n", p->benefit_start, p->acct_open_fen,
-              (int)p->status);
+    sb_printf(b, "%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n", p->benefit_start, p->acct_open_fen,
+              (int)p->status, p->benefit_years);
 }
 
 static int pg_persons_put(struct store_conn *c, const struct store_person *p, size_t n,
@@ -587,22 +589,23 @@ static int pg_persons_edit(struct store_conn *c, const struct store_person *p, s
                            struct store_err *err) {
     assert(n <= IMPORT_ROWS_PER_CALL && (p != NULL || n == 0));
     for (size_t i = 0; i < n; i++) {
-        char insutype[16], category[16], flags[24], benefit[24], open[24], status[16];
+        char insutype[16], category[16], flags[24], benefit[24], open[24], status[16], years[24];
         snprintf(insutype, sizeof insutype, "%d", (int)p[i].insutype);
         snprintf(category, sizeof category, "%d", (int)p[i].category);
         snprintf(flags, sizeof flags, "%" PRIu32, p[i].flags);
         snprintf(benefit, sizeof benefit, "%" PRId64, p[i].benefit_start);
         snprintf(open, sizeof open, "%" PRId64, p[i].acct_open_fen);
         snprintf(status, sizeof status, "%d", (int)p[i].status);
-        const char *params[12] = {p[i].psn_no,     p[i].certno, p[i].name, p[i].gender,
-                                  p[i].birth_date, insutype,    category,  flags,
-                                  p[i].region,     benefit,     open,      status};
+        snprintf(years, sizeof years, "%" PRId64, p[i].benefit_years);
+        const char *params[13] = {p[i].psn_no, p[i].certno, p[i].name, p[i].gender, p[i].birth_date,
+                                  insutype,    category,    flags,     p[i].region, benefit,
+                                  open,        status,      years};
         PGresult *res = pg_run(
             c,
             "UPDATE persons SET certno = $2, name = $3, gender = $4, birth_date = $5,"
             " insutype = $6, category = $7, flags = $8, region = $9, benefit_start = $10,"
-            " acct_open = $11, status = $12 WHERE psn_no = $1",
-            12, params, err);
+            " acct_open = $11, status = $12, benefit_years = $13 WHERE psn_no = $1",
+            13, params, err);
         if (res == NULL) return -1;
         bool one = strcmp(PQcmdTuples(res), "1") == 0;
         PQclear(res);
@@ -612,7 +615,7 @@ static int pg_persons_edit(struct store_conn *c, const struct store_person *p, s
 }
 
 static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
-    assert(out != NULL && PQnfields(res) >= 12);
+    assert(out != NULL && PQnfields(res) >= 13);
     struct store_person *p = &((struct store_person *)out)[idx];
     memset(p, 0, sizeof *p);
     col_text(res, r, 0, p->psn_no, sizeof p->psn_no);
@@ -627,13 +630,17 @@ static void person_fill(const PGresult *res, int r, size_t idx, void *out) {
     p->benefit_start = col_i64(res, r, 9);
     p->acct_open_fen = col_i64(res, r, 10);
     p->status = (enum insured_status)col_i64(res, r, 11);
+    p->benefit_years = col_i64(res, r, 12);
 }
 
 static int pg_persons_get(struct store_conn *c, const char *const *keys, size_t n,
                           struct store_person *out, bool *found, struct store_err *err) {
     assert(n <= BATCH_MAX);
-    return get_by_keys(c, "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ANY($1::text[])",
-                       keys, n, 0, person_fill, out, found, err);
+    return get_by_keys(
+        c,
+        c->persons_v16 ? "SELECT " PERSON_SELECT_V16 " FROM persons WHERE psn_no = ANY($1::text[])"
+                       : "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ANY($1::text[])",
+        keys, n, 0, person_fill, out, found, err);
 }
 
 static int pg_persons_by_certno(struct store_conn *c, const char *certno,
@@ -675,8 +682,12 @@ static int pg_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, vo
     char lim[24];
     snprintf(lim, sizeof lim, "%" PRId64, limit < 0 ? INT64_MAX : limit);
     const char *params[1] = {lim};
-    return pg_scan(c, "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT $1::bigint", 1,
-                   params, person_row, &sc, err);
+    return pg_scan(c,
+                   c->persons_v16 ? "SELECT " PERSON_SELECT_V16
+                                    " FROM persons ORDER BY psn_no LIMIT $1::bigint"
+                                  : "SELECT " PERSON_COLS
+                                    " FROM persons ORDER BY psn_no LIMIT $1::bigint",
+                   1, params, person_row, &sc, err);
 }
 
 static int pg_institutions_put(struct store_conn *c, const struct store_institution *r, size_t n,

@@ -39,8 +39,6 @@ enum stmt_id {
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
-    S_PERSON_PUT,
-    S_PERSON_EDIT,
     S_PERSON_GET,
     S_PERSON_BY_CERTNO,
     S_PERSON_SCAN,
@@ -80,6 +78,8 @@ enum stmt_id {
     S_REOPEN_FEES,
     S_REOPEN_VISIT,
     S_POLICY_PUT, /* policies' valid_from of migration 13: likewise */
+    S_PERSON_PUT, /* persons' benefit_years of migration 17: likewise (reads: SQL_V16) */
+    S_PERSON_EDIT,
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -88,10 +88,11 @@ static const char *const SQL[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
-    [S_PERSON_PUT] = "INSERT INTO persons(" PERSON_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_PERSON_PUT] = "INSERT INTO persons(" PERSON_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_PERSON_EDIT] = "UPDATE persons SET certno = ?2, name = ?3, gender = ?4, birth_date = ?5,"
                       " insutype = ?6, category = ?7, flags = ?8, region = ?9,"
-                      " benefit_start = ?10, acct_open = ?11, status = ?12 WHERE psn_no = ?1",
+                      " benefit_start = ?10, acct_open = ?11, status = ?12, benefit_years = ?13"
+                      " WHERE psn_no = ?1",
     [S_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE psn_no = ?",
     [S_PERSON_BY_CERTNO] = "SELECT psn_no FROM persons WHERE certno = ? ORDER BY psn_no LIMIT ?",
     [S_PERSON_SCAN] = "SELECT " PERSON_COLS " FROM persons ORDER BY psn_no LIMIT ?",
@@ -279,6 +280,13 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
     return rc;
 }
 
+/* The persons' reads of a store before migration 17 (no benefit_years),
+ * which a read-only connection opens without migrating. */
+static const char *const SQL_V16[S_COUNT] = {
+    [S_PERSON_GET] = "SELECT " PERSON_SELECT_V16 " FROM persons WHERE psn_no = ?",
+    [S_PERSON_SCAN] = "SELECT " PERSON_SELECT_V16 " FROM persons ORDER BY psn_no LIMIT ?",
+};
+
 static int sq_open_locked(const char *target, enum store_mode mode, struct store_conn **out,
                           struct store_err *err) {
     struct stat st;
@@ -318,6 +326,10 @@ static int sq_open_locked(const char *target, enum store_mode mode, struct store
         if (sqlite3_prepare_v3(c->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
             SQLITE_OK) {
             if (i >= S_FIRST_OPTIONAL && mode == STORE_MODE_READ_ONLY) continue; /* older store */
+            if (SQL_V16[i] != NULL && mode == STORE_MODE_READ_ONLY &&
+                sqlite3_prepare_v3(c->db, SQL_V16[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
+                                   NULL) == SQLITE_OK)
+                continue; /* a store before migration 17, read as it is */
             fail(c, err, SQL[i]);
             sq_close(c);
             return -1;
@@ -418,6 +430,7 @@ static int persons_write(struct store_conn *c, enum stmt_id id, const struct sto
         sqlite3_bind_int64(s, 10, p[i].benefit_start);
         sqlite3_bind_int64(s, 11, p[i].acct_open_fen);
         sqlite3_bind_int(s, 12, (int)p[i].status);
+        sqlite3_bind_int64(s, 13, p[i].benefit_years);
         if (step_done(c, id, err) != 0) {
             store_errf(err, "psn_no %s: %s", p[i].psn_no, sqlite3_errmsg(c->db));
             return -1;
@@ -441,7 +454,7 @@ static int sq_persons_edit(struct store_conn *c, const struct store_person *p, s
 }
 
 static void person_row(sqlite3_stmt *s, struct store_person *p) {
-    assert(s != NULL && p != NULL && sqlite3_column_count(s) == 12);
+    assert(s != NULL && p != NULL && sqlite3_column_count(s) == 13);
     memset(p, 0, sizeof *p);
     col_text(s, 0, p->psn_no, sizeof p->psn_no);
     col_text(s, 1, p->certno, sizeof p->certno);
@@ -455,6 +468,7 @@ static void person_row(sqlite3_stmt *s, struct store_person *p) {
     p->benefit_start = sqlite3_column_int64(s, 9);
     p->acct_open_fen = sqlite3_column_int64(s, 10);
     p->status = (enum insured_status)sqlite3_column_int(s, 11);
+    p->benefit_years = sqlite3_column_int64(s, 12);
 }
 
 static int sq_persons_get(struct store_conn *c, const char *const *keys, size_t n,
