@@ -56,7 +56,7 @@ static const struct cli_command commands[] = {
      "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
     {"import", cmd_import,
      "load persons, institutions, policies, catalog, enrolment records, payment agreements,"
-     " rules into a store",
+     " rules, inventory feeds into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
@@ -64,6 +64,7 @@ static const struct cli_command commands[] = {
      "       yibao import --db PATH payment FILE... [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH premiums FILE...\n"
      "       yibao import --db PATH rules FILE [--operator NAME --reason TEXT]\n"
+     "       yibao import --db PATH inventory FILE... [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
@@ -73,7 +74,9 @@ static const struct cli_command commands[] = {
      " psn_no,year,amount,paid_date, residents' own premiums paid in cash, each row as\n"
      " yibao pay-premium, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md; a rules\n"
      " file, yibao-rules/1, the rules settlement and 3101/3102 run, the last one imported\n"
-     " in force: docs/RULES.md)\n",
+     " in force: docs/RULES.md; an inventory file holds pharmacies' feeds as 3501-3506\n"
+     " carry them, fixmedins_code,infno,fixmedins_bchno,med_list_codg,day,cnt[,inv_chg_type,\n"
+     " setl_id]: docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",
