@@ -91,3 +91,53 @@ a=$(call P1 3507 '{"data":{"fixmedins_bchno":"L1","inv_data_type":"5"}}'); expec
 a=$(call H3 3507 '{"data":{"fixmedins_bchno":"L1","inv_data_type":"3"}}'); expect_err "$a" "^input.data.fixmedins_bchno: no record 'L1'"
 sql "DELETE FROM inv_records WHERE fixmedins_bchno LIKE 'L%'" >/dev/null
 [ "$(recs)" = "$before" ] || fail "after the limit's records: $(recs)"
+
+# ---- the substitution scan: pharmacy settlements beyond the stock -----------------------
+# P1's XA01: counted 5 on 04-30; +20 bought 05-01; -2 returned, -1 damaged,
+# -4 sold for cash 05-02; +1 cash return 05-03: 19 held on 05-03
+rx() { # DAY ITEM CNT PRIC
+    local amt; amt=$(echo "$3 * $4" | bc)
+    echo "{\"data\":{\"psn_no\":\"P0001\",\"med_type\":\"41\",\"begntime\":\"$1 10:00:00\",\"endtime\":\"$1 10:00:00\",\"acct_used_flag\":0,\"medfee_sumamt\":$amt,\"insutype\":\"390\"},\"feedetail\":[{\"feedetl_sn\":\"1\",\"med_list_codg\":\"$2\",\"cnt\":$3,\"pric\":$4,\"det_item_fee_sumamt\":$amt}]}"
+}
+a=$(call P1 2102 "$(rx 2020-04-15 XA01 2 1.2)" P1RX0001); expect_ok "$a"  # before any stock: 2 beyond
+a=$(call P1 2102 "$(rx 2020-05-03 XA01 10 1.2)" P1RX0002); expect_ok "$a" # 19 held: 9 left
+a=$(call P1 2102 "$(rx 2020-05-04 XA01 12 1.2)" P1RX0003); expect_ok "$a" # 9 held: 3 beyond
+a=$(call P1 2102 "$(rx 2020-05-05 XA02 3 10)" P1RX0004); expect_ok "$a"   # 3.5 bought: within
+scan() {
+    "$YIBAO" supervise scan --db "$db" --year 2020 --out "$work/f.jsonl" >"$work/scan.out" || fail "scan: $(cat "$work/scan.out")"
+    jq -c 'select(.kind == "substitution") | [.msgid[0], .psn_no, .item, .cnt, .rule, .evidence.institution, .evidence.amount, .evidence.stock_cnt, .evidence.beyond_cnt]' "$work/f.jsonl"
+}
+got=$(scan)
+want='["P1RX0001","P0001","XA01",2,"INV-BEYOND-STOCK","P1",2.4,0,2]
+["P1RX0003","P0001","XA01",12,"INV-BEYOND-STOCK","P1",3.6,9,3]'
+[ "$got" = "$want" ] || fail "substitutions: $got"
+grep -q '^  substitution *2$' "$work/scan.out" || fail "scan summary: $(cat "$work/scan.out")"
+# a hospital's bills are not judged by a pharmacy's feeds
+a=$(call H3 2207 "$(rx 2020-04-16 XA01 2 1.2 | sed 's/"41"/"11"/')" H3RX0001); expect_ok "$a"
+[ "$(scan)" = "$want" ] || fail "after a hospital bill: $(scan)"
+
+# ---- import inventory: a CSV file of the same records ------------------------------------
+printf 'fixmedins_code,infno,fixmedins_bchno,med_list_codg,day,cnt,inv_chg_type,setl_id\nP1,3503,IMP1,XA01,2020-04-10,2,,\nP1,3505,IMP2,XA01,2020-05-04 12:00:00,12,,P1RX0003\n' >"$work/inv.csv"
+out=$("$YIBAO" import --db "$db" inventory "$work/inv.csv") || fail "import: $out"
+[ "$(sql "SELECT count(*) FROM inv_records WHERE fixmedins_bchno LIKE 'IMP%'")" = 2 ] || fail "import rows"
+# bought before the first bill: only the second is beyond (a card sale, setl_id, counts no more)
+[ "$(scan)" = "${want#*$'\n'}" ] || fail "after the import: $(scan)"
+before=$(recs)
+badimp() { # PATTERN CSV-ROW
+    printf 'fixmedins_code,infno,fixmedins_bchno,med_list_codg,day,cnt,inv_chg_type,setl_id\n%s\n' "$2" >"$work/bad.csv"
+    local e rc=0; e=$("$YIBAO" import --db "$db" inventory "$work/bad.csv" 2>&1) || rc=$?
+    [ "$rc" = 2 ] || fail "bad import exit $rc: $e"
+    grep -q "$1" <<<"$e" || fail "bad import: '$1' not in: $e"
+    [ "$(recs)" = "$before" ] || fail "a refused import stored: $(recs)"
+}
+badimp "bad.csv:2: fixmedins_code: institution P7 is not registered" "P7,3503,X1,XA01,2020-04-10,2,,"
+badimp "bad.csv:2: infno: not an inventory transaction" "P1,3507,X1,XA01,2020-04-10,2,,"
+badimp "bad.csv:2: cnt: more than 4 decimals" "P1,3503,X1,XA01,2020-04-10,2.00001,,"
+badimp "bad.csv:2: day: not a date" "P1,3503,X1,XA01,2020-02-30,2,,"
+badimp "bad.csv:2: cnt: registered already as '20000'" "P1,3503,IMP1,XA01,2020-04-10,3,,"
+"$YIBAO" check --db "$db" >/dev/null || fail "check"
+# a pharmacy that sent no feeds is not judged
+sql "DELETE FROM inv_records" >/dev/null
+[ -z "$(scan)" ] || fail "without feeds: $(scan)"
+stop_server
+echo "t_inventory ($SVC_BACKEND): ok"
