@@ -21,6 +21,7 @@ static void usage_gen(FILE *out) {
           "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
           "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
           "                      [--rate-duplicate-enrolment X] [--rate-short-career X]\n"
+          "                      [--rate-substitution X]\n"
           "                      [--catalog-items N [--catalog-seed S]]\n"
           "       yibao gen catalog --items N --out FILE [--seed S]\n"
           "policy sets:",
