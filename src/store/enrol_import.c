@@ -230,7 +230,10 @@ static int change_check(struct enrol_importer *im, int64_t line, const char *key
     struct store_enrol_row was;
     assert(im != NULL && key != NULL && row != NULL && same != NULL && found != NULL);
     *same = false;
-    if (row_get(im, im->kind, row->col[0], key, &was, found) != 0) return -1;
+    /* looked up by its who column (indexed): an inventory row by its batch
+     * number, not among all of its pharmacy's rows */
+    int who = im->t->who_cols[0] >= 0 ? im->t->who_cols[0] : 0;
+    if (row_get(im, im->kind, row->col[who], key, &was, found) != 0) return -1;
     if (!*found) return 0;
     int col = enrol_row_diff(im->kind, &was, row);
     *same = col < 0;

@@ -62,7 +62,7 @@ static const struct enrol_table TABLES[ENROL_KIND_COUNT] = {
                          {"fixmedins_code", "infno", "fixmedins_bchno", "med_list_codg", "day",
                           "cnt", "inv_chg_type", "setl_id"},
                          "TTTTTITT",
-                         {0, -1}},
+                         {INV_BCHNO, -1}},
 };
 
 const struct enrol_table *enrol_table(enum enrol_kind kind) {

@@ -180,7 +180,8 @@ static const struct schema_migration MIGRATIONS[] = {
      "CREATE TABLE IF NOT EXISTS inv_records(fixmedins_code TEXT NOT NULL, infno TEXT NOT NULL,"
      " fixmedins_bchno TEXT NOT NULL, med_list_codg TEXT NOT NULL, day TEXT NOT NULL,"
      " cnt INTEGER NOT NULL, inv_chg_type TEXT NOT NULL, setl_id TEXT NOT NULL,"
-     " PRIMARY KEY(fixmedins_code, infno, fixmedins_bchno)) WITHOUT ROWID;"},
+     " PRIMARY KEY(fixmedins_code, infno, fixmedins_bchno)) WITHOUT ROWID;"
+     "CREATE INDEX IF NOT EXISTS inv_records_bchno ON inv_records (fixmedins_bchno);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
