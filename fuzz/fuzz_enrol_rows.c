@@ -2,7 +2,9 @@
  * without a store (src/store/enrol_rows.c, docs/ENROLMENT.md): the CSV
  * reader over a FILE (fmemopen), the header mapped to the kind's columns,
  * every record checked. The first byte chooses the kind (employers,
- * episodes, wages, bindings); the rest is the file.
+ * episodes, wages, bindings, signings, inventory: the pharmacies' feeds,
+ * whose rows the service's 3501-3506 make by the same checker,
+ * inventory_row_make); the rest is the file.
  *
  * Properties: a refused field names one of the kind's columns; an accepted
  * row's columns are NUL-terminated, its key columns non-empty, and it is

@@ -5,7 +5,9 @@
  * committed), over a temp SQLite database holding a tiny city. Sign-in
  * is enforced: setup signs in H3 (sign_no 1) and P1 (sign_no 2), the
  * numbers the corpus carries; 9002 is dry-run too, so they stay valid.
- * Every answer must be a JSON object with an infcode of 0 or -1. */
+ * Every answer must be a JSON object with an infcode of 0 or -1. The
+ * corpus holds a request of each transaction, the inventory feeds
+ * (3501-3507, txn_inventory.c) among them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,7 +24,7 @@ import sys
 
 KINDS = ["split_admission", "overlapping_stays", "visit_during_stay", "gender_restricted",
          "age_restricted", "duplicate_charge", "non_medical_goods", "duplicate_enrolment",
-         "over_quantity"]
+         "over_quantity", "substitution"]
 
 
 STRICT = "--strict" in sys.argv

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "codec/codec.h"
+#include "core/money.h"
 #include "core/settle.h"
 #include "gen/gen.h"
 #include "gen/gen_internal.h"
@@ -92,7 +93,7 @@ static uint64_t hash_text(const char *s, size_t n) {
 
 static void remove_dir(const char *dir) {
     static const char *const names[] = {"persons.csv", "institutions.csv", "bills.jsonl",
-                                        "labels.jsonl"};
+                                        "labels.jsonl", "inventory.csv"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -171,7 +172,7 @@ static int group_teardown(void **state) {
 static void test_same_seed_same_bytes(void **state) {
     (void)state;
     static const char *const names[] = {"persons.csv", "institutions.csv", "bills.jsonl",
-                                        "labels.jsonl"};
+                                        "labels.jsonl", "inventory.csv"};
     char a[256], b[256], pa[512], pb[512];
     make_tmp_dir(a, sizeof a);
     make_tmp_dir(b, sizeof b);
@@ -924,6 +925,140 @@ static void test_catalog_file(void **state) {
     rmdir(dir);
 }
 
+/* ---- inventory.csv: consistent with the pharmacy bills ---------------------------- */
+struct kv {
+    char key[96]; /* code|item|month */
+    int64_t cnt;
+};
+struct kvs {
+    struct kv *v;
+    size_t n, cap;
+};
+
+static void kv_add(struct kvs *m, const char *code, const char *item, int month, int64_t cnt) {
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 1024;
+        m->v = realloc(m->v, m->cap * sizeof *m->v);
+        assert_non_null(m->v);
+    }
+    snprintf(m->v[m->n].key, sizeof m->v[0].key, "%s|%s|%02d", code, item, month);
+    m->v[m->n++].cnt = cnt;
+}
+
+static int kv_cmp(const void *a, const void *b) {
+    return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
+}
+
+/* Sorted, one entry per key with the sum, zeros dropped. */
+static void kv_norm(struct kvs *m) {
+    if (m->n == 0) return;
+    qsort(m->v, m->n, sizeof *m->v, kv_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (k > 0 && strcmp(m->v[k - 1].key, m->v[i].key) == 0) m->v[k - 1].cnt += m->v[i].cnt;
+        else m->v[k++] = m->v[i];
+    }
+    m->n = 0;
+    for (size_t i = 0; i < k; i++)
+        if (m->v[i].cnt != 0) m->v[m->n++] = m->v[i];
+}
+
+static int64_t units(const char *text, size_t len) {
+    int64_t v = 0;
+    assert_int_equal(decimal_parse(text, len, 4, INT64_MAX / 2, &v), DECIMAL_OK);
+    return v;
+}
+
+/* A label field's text after "key": (a string's or a number's). */
+static void label_field(const char *line, const char *key, char *out, size_t size) {
+    const char *at = strstr(line, key);
+    assert_non_null(at);
+    at += strlen(key);
+    if (*at == '"') at++;
+    size_t n = strcspn(at, "\",]}");
+    assert_true(n < size);
+    memcpy(out, at, n);
+    out[n] = '\0';
+}
+
+/* Purchases (per pharmacy, item and month, dated the 1st) equal what the
+ * pharmacy bills sold, but for each substitution label: the billed item
+ * less the line's units, the goods sold instead more. Every substitution
+ * names a catalog item, never daily goods. */
+static void test_inventory_consistent(void **state) {
+    (void)state;
+    struct kvs bought = {0}, sold = {0};
+    char dir[256], err[GEN_ERR_BYTES];
+    make_tmp_dir(dir, sizeof dir);
+    struct gen_city *city = open_city(SMALL_PERSONS, SMALL_SEED, NULL);
+    gen_city_close(city);
+    struct gen_config config;
+    gen_config_defaults(&config);
+    config.persons = SMALL_PERSONS, config.seed = SMALL_SEED;
+    config.rates.rate_ppm[GEN_PLANT_SUBSTITUTION] = 200000; /* a fifth of the item-months */
+    assert_int_equal(gen_city_open(&config, &city, err, sizeof err), 0);
+    assert_int_equal(gen_write_city(city, dir, false, NULL, err, sizeof err), 0);
+    FILE *f = open_in(dir, "inventory.csv");
+    char line[2048], code[64], item[64], day[16], cnt[32], msgid[96], goods[64];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(
+        line, "fixmedins_code,infno,fixmedins_bchno,med_list_codg,day,cnt,inv_chg_type,setl_id\n");
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(
+            sscanf(line, "%63[^,],3503,%*[^,],%63[^,],%15[^,],%31[^,],,", code, item, day, cnt), 4);
+        assert_int_equal(strlen(day), 10);
+        assert_string_equal(day + 7, "-01");
+        kv_add(&bought, code, item, atoi(day + 5), units(cnt, strlen(cnt)));
+        rows++;
+    }
+    fclose(f);
+    assert_true(rows > 10);
+    struct gen_stream *stream = NULL;
+    struct gen_bill_out *b = malloc(sizeof *b);
+    assert_non_null(b);
+    assert_int_equal(gen_stream_open(city, &stream), 0);
+    while (gen_next_bill(stream, b) == 1) {
+        if (b->bill.med_type != MED_TYPE_PHARMACY) continue;
+        int month = (b->msgid[16] - '0') * 10 + (b->msgid[17] - '0');
+        for (int32_t i = 0; i < b->bill.line_count; i++)
+            kv_add(&sold, b->bill.fixmedins_code, b->bill.lines[i].med_list_codg, month,
+                   b->bill.lines[i].cnt_scaled);
+    }
+    gen_stream_close(stream);
+    free(b);
+    gen_city_close(city);
+    f = open_in(dir, "labels.jsonl");
+    int substitutions = 0;
+    while (fgets(line, sizeof line, f)) {
+        static const char head[] = "{\"kind\":\"substitution\",";
+        if (strncmp(line, head, sizeof head - 1) != 0) continue;
+        label_field(line, "\"msgid\":[", msgid, sizeof msgid);
+        label_field(line, "\"item\":", item, sizeof item);
+        label_field(line, "\"cnt\":", cnt, sizeof cnt);
+        label_field(line, "\"sold\":", goods, sizeof goods);
+        assert_true(strncmp(item, "NM", 2) != 0 && strncmp(goods, "NM", 2) == 0);
+        memcpy(code, msgid, 12);
+        code[12] = '\0';
+        int month = (msgid[16] - '0') * 10 + (msgid[17] - '0');
+        kv_add(&sold, code, item, month, -units(cnt, strlen(cnt)));
+        kv_add(&sold, code, goods, month, units(cnt, strlen(cnt)));
+        substitutions++;
+    }
+    fclose(f);
+    assert_true(substitutions > 0);
+    kv_norm(&bought);
+    kv_norm(&sold);
+    assert_int_equal(bought.n, sold.n);
+    for (size_t i = 0; i < bought.n; i++) {
+        assert_string_equal(bought.v[i].key, sold.v[i].key);
+        assert_int_equal(bought.v[i].cnt, sold.v[i].cnt);
+    }
+    free(bought.v);
+    free(sold.v);
+    remove_dir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_same_bytes),
@@ -940,6 +1075,7 @@ int main(void) {
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_full_disk_is_an_error),
         cmocka_unit_test(test_catalog_file),
+        cmocka_unit_test(test_inventory_consistent),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

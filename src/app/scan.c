@@ -7,7 +7,9 @@
  *      quantities on outpatient, special and pharmacy bills, from which its
  *      usual largest quantity is taken (core/detect.h);
  *   3. the bills sorted by person and time, each person's registry row, and
- *      the detectors of core/detect.c over them.
+ *      the detectors of core/detect.c over them;
+ *   4. the pharmacy bills against the pharmacies' inventory feeds
+ *      (scan_inventory.c: substitution).
  *
  * Everything is read from settlements, their fee lines, the registry and
  * the catalog: never labels or request-id patterns. Memory: every bill of
@@ -280,7 +282,8 @@ static int emit_one(void *ctx, const struct det_finding *f) {
                               &r->bills[f->a],
                               f->b >= 0 ? &r->bills[f->b] : NULL,
                               f->line >= 0 ? &r->bills[f->a].lines[f->line] : NULL,
-                              {false, 0, 0, -1, 0}};
+                              {false, 0, 0, -1, 0},
+                              0};
     if (sf.line != NULL) item_of(r->s, sf.line->med_list_codg, &sf.item);
     r->s->totals->findings[f->kind]++;
     return r->cb(r->ctx, &sf);
@@ -349,6 +352,18 @@ static int scan_persons(struct scan *s, scan_cb cb, void *ctx) {
     return rc;
 }
 
+/* Pass 4: the pharmacy bills against the pharmacies' inventory feeds. */
+static int substitutions(struct scan *s, scan_cb cb, void *ctx) {
+    assert(s != NULL && cb != NULL);
+    struct scan_bill_ref *refs = malloc((s->count ? s->count : 1) * sizeof *refs);
+    if (refs == NULL) return store_errf(s->err, "scan: out of memory"), -1;
+    for (size_t i = 0; i < s->count; i++)
+        refs[i] = (struct scan_bill_ref){s->bills[i].msgid, s->bills[i].psn_no, &s->bills[i].bill};
+    int rc = scan_substitution(s->store, s->opts, refs, s->count, cb, ctx, s->totals, s->err);
+    free(refs);
+    return rc;
+}
+
 int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void *ctx,
              struct scan_totals *totals, struct store_err *err) {
     struct scan_totals local;
@@ -363,6 +378,7 @@ int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void
     if (rc == 0) rc = read_bills(&s);
     if (rc == 0) rc = usual_quantities(&s);
     if (rc == 0) rc = scan_persons(&s, cb, ctx);
+    if (rc == 0) rc = substitutions(&s, cb, ctx);
     for (size_t i = 0; i < s.count; i++) free(s.bills[i].bill.lines);
     free(s.bills);
     free(s.revoked);

@@ -48,6 +48,7 @@ struct scan_finding {
     const struct det_bill *a, *b; /* b NULL for a one-bill finding */
     const struct bill_line *line; /* NULL for the kinds without an item */
     struct det_item item;         /* what the catalog says of line's item */
+    int64_t stake_fen;            /* substitution: the line's amount beyond the stock */
 };
 typedef int (*scan_cb)(void *ctx, const struct scan_finding *f);
 
@@ -61,5 +62,16 @@ struct scan_totals {
 int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void *ctx,
              struct scan_totals *totals, struct store_err *err);
 void scan_restrict_sort(struct scan_restrict *r, size_t n);
+
+/* scan_inventory.c, for app_scan: the substitution pass (docs/SUPERVISION.md
+ * "Substitution"): the period's pharmacy bills against the inventory feeds
+ * of the pharmacies that send them (the store's inv_records). */
+struct scan_bill_ref {
+    const char *msgid, *psn_no;
+    const struct bill *bill;
+};
+int scan_substitution(struct store *store, const struct scan_opts *opts,
+                      const struct scan_bill_ref *bills, size_t count, scan_cb cb, void *ctx,
+                      struct scan_totals *totals, struct store_err *err);
 
 #endif

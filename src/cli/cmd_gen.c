@@ -77,6 +77,7 @@ static const struct rate_option rate_options[] = {
     {"--rate-duplicate-charge", GEN_PLANT_DUPLICATE_CHARGE},
     {"--rate-non-medical", GEN_PLANT_NON_MEDICAL_GOODS},
     {"--rate-duplicate-enrolment", GEN_PLANT_DUPLICATE_ENROLMENT},
+    {"--rate-substitution", GEN_PLANT_SUBSTITUTION},
 };
 
 struct city_args {

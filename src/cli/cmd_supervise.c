@@ -180,7 +180,7 @@ static void item_fields(struct json_buf *b, const struct scan_finding *sf) {
         RAW(b, ",\"age_max\":");
         json_buf_int(b, sf->item.age_max);
         json_buf_char(b, '}');
-    } else if (f->kind == DET_OVER_QUANTITY) {
+    } else if (f->kind == DET_OVER_QUANTITY || f->kind == DET_SUBSTITUTION) {
         RAW(b, ",\"cnt\":");
         json_units(b, sf->line->cnt_scaled);
     }
@@ -222,6 +222,10 @@ static void note_of(const struct scan_finding *sf, char *note, size_t size) {
         snprintf(note, size, "%s, a code outside the catalog, sold at pharmacy %s", item,
                  sf->a->fixmedins_code);
         break;
+    case DET_SUBSTITUTION:
+        snprintf(note, size, "%s billed at pharmacy %s beyond what it bought and held", item,
+                 sf->a->fixmedins_code);
+        break;
     default:
         snprintf(note, size, "%s: more than %d times its usual largest quantity", item,
                  DET_QTY_FACTOR);
@@ -244,10 +248,17 @@ static void evidence(struct json_buf *b, const struct scan_finding *sf) {
     }
     if (sf->line != NULL) {
         json_int_key(b, "line", f->line + 1);
-        RAW(b, ",\"amount\":");
-        json_buf_fen(b, sf->line->amount_fen);
+        RAW(b, ",\"amount\":"); /* at stake: the whole line, or the part beyond the stock */
+        json_buf_fen(b, f->kind == DET_SUBSTITUTION ? sf->stake_fen : sf->line->amount_fen);
     }
-    if (f->kind == DET_OVER_QUANTITY) {
+    if (f->kind == DET_SUBSTITUTION) {
+        RAW(b, ",\"line_amount\":");
+        json_buf_fen(b, sf->line->amount_fen);
+        RAW(b, ",\"stock_cnt\":");
+        json_units(b, f->limit);
+        RAW(b, ",\"beyond_cnt\":");
+        json_units(b, f->value);
+    } else if (f->kind == DET_OVER_QUANTITY) {
         RAW(b, ",\"usual_cnt\":");
         json_units(b, f->limit);
     } else if (f->kind == DET_AGE_RESTRICTED || f->kind == DET_GENDER_RESTRICTED) {

@@ -21,6 +21,7 @@ static void usage_gen(FILE *out) {
           "                      [--rate-gender X] [--rate-age X] [--rate-over-quantity X]\n"
           "                      [--rate-duplicate-charge X] [--rate-non-medical X]\n"
           "                      [--rate-duplicate-enrolment X] [--rate-short-career X]\n"
+          "                      [--rate-substitution X]\n"
           "                      [--catalog-items N [--catalog-seed S]]\n"
           "       yibao gen catalog --items N --out FILE [--seed S]\n"
           "policy sets:",
@@ -56,7 +57,7 @@ static const struct cli_command commands[] = {
      "usage: yibao init --db PATH [--key-file PATH]\n", NULL, CLI_DB},
     {"import", cmd_import,
      "load persons, institutions, policies, catalog, enrolment records, payment agreements,"
-     " rules into a store",
+     " rules, inventory feeds into a store",
      "usage: yibao import --db PATH persons|institutions|policy|catalog FILE...\n"
      "                    [--operator NAME --reason TEXT]\n"
      "       yibao import --db PATH employers|episodes|wages|bindings|signings FILE...\n"
@@ -65,6 +66,7 @@ static const struct cli_command commands[] = {
      "       yibao import --db PATH premiums FILE...\n"
      "       yibao import --db PATH collections FILE...\n"
      "       yibao import --db PATH rules FILE [--operator NAME --reason TEXT]\n"
+     "       yibao import --db PATH inventory FILE... [--operator NAME --reason TEXT]\n"
      "(a FILE - is standard input; changing a registered person, institution or\n"
      " enrolment row, or a policy of the same region, year and scheme, needs --operator\n"
      " and --reason, which the import's journal record keeps; a policy changed inside\n"
@@ -77,7 +79,9 @@ static const struct cli_command commands[] = {
      " paid_date (flexible workers), the months' contributions collected, each row at most\n"
      " what the month still owes, all rows or none, at most 4,096: docs/CONTRIBUTIONS.md;\n"
      " a rules file, yibao-rules/1, the rules settlement and 3101/3102 run, the last one\n"
-     " imported in force: docs/RULES.md)\n",
+     " imported in force: docs/RULES.md; an inventory file holds pharmacies' feeds as\n"
+     " 3501-3506 carry them, fixmedins_code,infno,fixmedins_bchno,med_list_codg,day,cnt\n"
+     " [,inv_chg_type,setl_id]: docs/SUPERVISION.md)\n",
      NULL, CLI_DB},
     {"contribute", cmd_contribute,
      "post an employee month's or a resident year's contributions into the journal and ledger",

@@ -12,9 +12,9 @@
 #define DAY_S 86400
 
 static const char *const kind_names[DET_KIND_COUNT] = {
-    "split_admission",   "overlapping_stays",   "visit_during_stay",
-    "gender_restricted", "age_restricted",      "duplicate_charge",
-    "non_medical_goods", "duplicate_enrolment", "over_quantity",
+    "split_admission", "overlapping_stays", "visit_during_stay", "gender_restricted",
+    "age_restricted",  "duplicate_charge",  "non_medical_goods", "duplicate_enrolment",
+    "over_quantity",   "substitution",
 };
 
 const char *det_kind_name(enum det_kind kind) {

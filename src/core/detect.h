@@ -31,6 +31,7 @@ enum det_kind {
     DET_NON_MEDICAL_GOODS,
     DET_DUPLICATE_ENROLMENT, /* found by core/dupenrol.c, named here for the output */
     DET_OVER_QUANTITY,
+    DET_SUBSTITUTION, /* found by core/inventory.c over a pharmacy's feeds (app/scan_inventory.c) */
     DET_KIND_COUNT,
 };
 

@@ -55,6 +55,7 @@ enum gen_plant_kind {
     GEN_PLANT_DUPLICATE_CHARGE,
     GEN_PLANT_NON_MEDICAL_GOODS,
     GEN_PLANT_DUPLICATE_ENROLMENT,
+    GEN_PLANT_SUBSTITUTION, /* planted in the inventory feeds (gen_inventory.c) */
     GEN_PLANT_KIND_COUNT,
 };
 

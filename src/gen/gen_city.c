@@ -28,6 +28,7 @@ static const char *const default_rate_names[GEN_PLANT_KIND_COUNT] = {
     "duplicate_charge",
     "non_medical_goods",
     "duplicate_enrolment",
+    "substitution",
 };
 
 const char *gen_plant_kind_name(enum gen_plant_kind kind) {
@@ -36,8 +37,8 @@ const char *gen_plant_kind_name(enum gen_plant_kind kind) {
 }
 
 void gen_config_defaults(struct gen_config *config) {
-    static const uint32_t rates[GEN_PLANT_KIND_COUNT] = {0,    10000, 2000, 10000, 1000,
-                                                         1000, 2000,  2000, 10000, 5000};
+    static const uint32_t rates[GEN_PLANT_KIND_COUNT] = {0,    10000, 2000,  10000, 1000, 1000,
+                                                         2000, 2000,  10000, 5000,  10000};
     memset(config, 0, sizeof *config);
     config->seed = 1;
     config->persons = 1000;

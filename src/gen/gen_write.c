@@ -12,13 +12,14 @@
 #include "gen/gen_date.h"
 #include "gen/gen_enrol.h"
 #include "gen/gen_internal.h"
+#include "gen/gen_inventory.h"
 #include "gen/gen_out.h"
 
 #define PATH_BYTES 4096
 #define PARTIAL_SUFFIX ".partial"
 
 static const char *const output_names[] = {"institutions.csv", "persons.csv", "labels.jsonl",
-                                           "bills.jsonl"};
+                                           "bills.jsonl", "inventory.csv"};
 #define OUTPUT_COUNT (sizeof output_names / sizeof output_names[0])
 
 struct writer {
@@ -378,6 +379,30 @@ static void write_bill(struct gen_out *out, const struct gen_bill_out *b) {
     gen_out_str(out, "]}\n");
 }
 
+/* inventory.csv, and the substitutions' labels appended to labels.jsonl. */
+static int write_inventory(struct writer *w, const struct gen_inv *inv, const char *dir, char *err,
+                           size_t err_size) {
+    char path[PATH_BYTES], labels_path[PATH_BYTES];
+    struct gen_out csv, labels;
+    if (open_out(&csv, path, dir, "inventory.csv", err, err_size) != 0) return -1;
+    if (join(labels_path, dir, "labels.jsonl", PARTIAL_SUFFIX) != 0 ||
+        (labels.buf = malloc(GEN_OUT_BUFFER_BYTES)) == NULL) {
+        gen_out_close(&csv);
+        return fail(err, err_size, dir, "out of memory", ENOMEM);
+    }
+    labels.len = 0, labels.error = 0;
+    labels.file = fopen(labels_path, "ab");
+    if (labels.file == NULL) {
+        free(labels.buf);
+        gen_out_close(&csv);
+        return fail(err, err_size, labels_path, "cannot append", errno);
+    }
+    gen_inv_write(inv, w->city, &csv, &labels, &w->stats.labels);
+    int rc = close_out(&csv, path, err, err_size);
+    int rc2 = close_out(&labels, labels_path, err, err_size);
+    return rc != 0 ? rc : rc2;
+}
+
 static int write_bills(struct writer *w, const char *dir, char *err, size_t err_size) {
     char path[PATH_BYTES];
     struct gen_stream *stream = NULL;
@@ -393,19 +418,27 @@ static int write_bills(struct writer *w, const char *dir, char *err, size_t err_
     datetime_s from = datetime_from_civil(year, 1, 1, 0, 0, 0);
     double span = (double)gen_days_in_year(year) * (double)GEN_DAY_S;
     int got;
-    while ((got = gen_next_bill(stream, w->bill)) == 1) {
+    struct gen_inv *inv = gen_inv_new();
+    while (inv != NULL && (got = gen_next_bill(stream, w->bill)) == 1) {
+        if (gen_inv_add(inv, w->city, w->bill) != 0) {
+            got = -1;
+            break;
+        }
         write_bill(&w->out, w->bill);
         w->stats.bills++;
         w->stats.lines += w->bill->bill.line_count;
         if (!tick(w, "bills", w->stats.bills, (double)(w->bill->bill.endtime - from) / span)) break;
     }
     gen_stream_close(stream);
-    if (got < 0) {
+    if (inv == NULL || got < 0) {
+        gen_inv_free(inv);
         gen_out_close(&w->out);
         snprintf(err, err_size, "out of memory");
         return -1;
     }
     int rc = close_out(&w->out, path, err, err_size);
+    if (rc == 0 && !w->stopped) rc = write_inventory(w, inv, dir, err, err_size);
+    gen_inv_free(inv);
     return w->stopped ? -1 : rc;
 }
 

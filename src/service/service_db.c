@@ -603,3 +603,15 @@ int svcdb_mapping_delete(struct svcdb *db, const char *code, const char *list_ty
     assert(deleted != NULL);
     return ops_of(db)->mapping_delete(db, code, list_type, hilist_id, med_list_codg, deleted);
 }
+
+int svcdb_inv_put(struct svcdb *db, const struct store_enrol_row *row, bool *inserted) {
+    assert(row != NULL && inserted != NULL && row->col[0][0] != '\0');
+    return ops_of(db)->inv_put(db, row, inserted);
+}
+
+int svcdb_inv_delete(struct svcdb *db, const char *code, const char *infno_a, const char *infno_b,
+                     const char *bchno, int64_t *deleted) {
+    assert(code != NULL && infno_a != NULL && infno_b != NULL && bchno != NULL);
+    assert(deleted != NULL);
+    return ops_of(db)->inv_delete(db, code, infno_a, infno_b, bchno, deleted);
+}

@@ -77,6 +77,8 @@ enum stmt_id {
     S_MAP_PUT,
     S_MAP_DEL,
     S_ANS_GEN_GET,
+    S_INV_PUT,
+    S_INV_DEL,
     S_COUNT
 };
 
@@ -89,6 +91,11 @@ enum stmt_id {
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
 
 static const char *const stmt_sql[S_COUNT] = {
+    [S_INV_PUT] = "INSERT INTO inv_records (fixmedins_code, infno, fixmedins_bchno, med_list_codg, "
+                  "day, cnt, inv_chg_type, setl_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                  "ON CONFLICT (fixmedins_code, infno, fixmedins_bchno) DO NOTHING RETURNING 1",
+    [S_INV_DEL] = "DELETE FROM inv_records WHERE fixmedins_code = $1 AND infno IN ($2, $3) AND "
+                  "fixmedins_bchno = $4",
     /* xmax = 0: the row was inserted, not updated */
     [S_MAP_PUT] =
         "INSERT INTO svc_mapping (code, list_type, hilist_id, hilist_name, med_list_codg, "
@@ -999,6 +1006,29 @@ static int pg_mapping_delete(struct svcdb *base, const char *code, const char *l
     return 0;
 }
 
+/* ---- inventory records (3501-3507) -------------------------------------------- */
+static int pg_inv_put(struct svcdb *base, const struct store_enrol_row *row, bool *inserted) {
+    assert(row != NULL && inserted != NULL);
+    const char *v[8];
+    for (int i = 0; i < 8; i++) v[i] = row->col[i];
+    PGresult *res = exec(pgd(base), S_INV_PUT, 8, v);
+    if (res == NULL) return -1;
+    *inserted = PQntuples(res) == 1;
+    PQclear(res);
+    return 0;
+}
+
+static int pg_inv_delete(struct svcdb *base, const char *code, const char *infno_a,
+                         const char *infno_b, const char *bchno, int64_t *deleted) {
+    assert(deleted != NULL);
+    const char *v[] = {code, infno_a, infno_b, bchno};
+    PGresult *res = exec(pgd(base), S_INV_DEL, 4, v);
+    if (res == NULL) return -1;
+    *deleted = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 const struct svcdb_ops svcdb_pg_ops = {
     .name = "postgresql",
     .concurrent_writers = true,
@@ -1040,4 +1070,6 @@ const struct svcdb_ops svcdb_pg_ops = {
     .nonce_prune = pg_nonce_prune,
     .mapping_put = pg_mapping_put,
     .mapping_delete = pg_mapping_delete,
+    .inv_put = pg_inv_put,
+    .inv_delete = pg_inv_delete,
 };

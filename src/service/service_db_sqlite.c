@@ -55,6 +55,8 @@ enum stmt_id {
     S_MAP_GET,
     S_MAP_PUT,
     S_MAP_DEL,
+    S_INV_PUT,
+    S_INV_DEL,
     S_COUNT
 };
 
@@ -63,6 +65,11 @@ enum stmt_id {
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
 static const char *const stmt_sql[S_COUNT] = {
+    [S_INV_PUT] = "INSERT INTO inv_records (fixmedins_code, infno, fixmedins_bchno, med_list_codg, "
+                  "day, cnt, inv_chg_type, setl_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                  "ON CONFLICT (fixmedins_code, infno, fixmedins_bchno) DO NOTHING",
+    [S_INV_DEL] = "DELETE FROM inv_records WHERE fixmedins_code = ?1 AND infno IN (?2, ?3) AND "
+                  "fixmedins_bchno = ?4",
     [S_MAP_GET] = "SELECT count(*) FROM svc_mapping WHERE code = ?1 AND list_type = ?2 AND "
                   "hilist_id = ?3",
     [S_MAP_PUT] =
@@ -757,6 +764,33 @@ static int sq_mapping_delete(struct svcdb *base, const char *code, const char *l
     return 0;
 }
 
+/* ---- inventory records (3501-3507) --------------------------------------- */
+static int sq_inv_put(struct svcdb *base, const struct store_enrol_row *row, bool *inserted) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_INV_PUT];
+    assert(row != NULL && inserted != NULL);
+    for (int i = 0; i < 8; i++)
+        if (i == 5) sqlite3_bind_int64(s, i + 1, strtoll(row->col[i], NULL, 10));
+        else bind_text(s, i + 1, row->col[i]);
+    if (run(db, S_INV_PUT) != 0) return -1;
+    *inserted = sqlite3_changes(db->db) > 0;
+    return 0;
+}
+
+static int sq_inv_delete(struct svcdb *base, const char *code, const char *infno_a,
+                         const char *infno_b, const char *bchno, int64_t *deleted) {
+    struct sqdb *db = sq(base);
+    sqlite3_stmt *s = db->st[S_INV_DEL];
+    assert(deleted != NULL);
+    bind_text(s, 1, code);
+    bind_text(s, 2, infno_a);
+    bind_text(s, 3, infno_b);
+    bind_text(s, 4, bchno);
+    if (run(db, S_INV_DEL) != 0) return -1;
+    *deleted = sqlite3_changes(db->db);
+    return 0;
+}
+
 const struct svcdb_ops svcdb_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -796,4 +830,6 @@ const struct svcdb_ops svcdb_sqlite_ops = {
     .nonce_prune = sq_nonce_prune,
     .mapping_put = sq_mapping_put,
     .mapping_delete = sq_mapping_delete,
+    .inv_put = sq_inv_put,
+    .inv_delete = sq_inv_delete,
 };

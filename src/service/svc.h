@@ -217,6 +217,14 @@ int svcdb_mapping_put(struct svcdb *db, const struct svc_mapping *m, bool *exist
 /* Deletes the row of (code, list_type, hilist_id) mapped to med_list_codg; *deleted. */
 int svcdb_mapping_delete(struct svcdb *db, const char *code, const char *list_type,
                          const char *hilist_id, const char *med_list_codg, bool *deleted);
+/* A pharmacy's inventory record (3501-3506; store/enrol_rows.h's columns,
+ * table inv_records): inserted unless its key (institution, infno,
+ * fixmedins_bchno) is there (*inserted false, nothing written). 3507
+ * deletes the records of a key under either of two infnos (a purchase
+ * and its return share a batch number): *deleted rows. */
+int svcdb_inv_put(struct svcdb *db, const struct store_enrol_row *row, bool *inserted);
+int svcdb_inv_delete(struct svcdb *db, const char *code, const char *infno_a, const char *infno_b,
+                     const char *bchno, int64_t *deleted);
 /* A person read, audited (svc_audit): who asked for whom, and the outcome. */
 #define SVC_AUDIT_OUTCOME_BYTES_MAX 160
 struct svc_audit {
@@ -612,6 +620,8 @@ int txn_catalog_file(struct svc_call *c);               /* 1301, 1305, 1306, 130
 int txn_catalog_page(struct svc_call *c);               /* 1312, 1318, 1319 */
 int txn_file_download(struct svc_call *c);              /* 9102 */
 int txn_mapping_upload(struct svc_call *c);             /* 3301 */
+int txn_inventory(struct svc_call *c);                  /* 3501-3506 (txn_inventory.c) */
+int txn_inventory_delete(struct svc_call *c);           /* 3507 */
 int txn_mapping_revoke(struct svc_call *c);             /* 3302 */
 int txn_detail_reconcile(struct svc_call *c);           /* 3202 */
 /* txn_query.c: 3202's file of the period's settlements (9102 makes it

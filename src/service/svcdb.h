@@ -92,6 +92,10 @@ struct svcdb_ops {
     int (*mapping_put)(struct svcdb *db, const struct svc_mapping *m, bool *existed);
     int (*mapping_delete)(struct svcdb *db, const char *code, const char *list_type,
                           const char *hilist_id, const char *med_list_codg, bool *deleted);
+    /* inv_records: an insert unless the key is there, a delete by key */
+    int (*inv_put)(struct svcdb *db, const struct store_enrol_row *row, bool *inserted);
+    int (*inv_delete)(struct svcdb *db, const char *code, const char *infno_a, const char *infno_b,
+                      const char *bchno, int64_t *deleted);
 };
 
 /* A handle on the store writer's own SQLite connection (handle: a sqlite3

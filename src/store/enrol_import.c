@@ -198,6 +198,16 @@ static int signing_refs(struct enrol_importer *im, int64_t line,
     return person_needed(im, line, SIGN_PSN, row->col[SIGN_PSN], &p);
 }
 
+/* An inventory record names a registered institution. */
+static int inventory_refs(struct enrol_importer *im, int64_t line,
+                          const struct store_enrol_row *row) {
+    char why[CODE_BYTES_MAX + 64];
+    assert(im->kind == ENROL_INVENTORY && row != NULL);
+    if (store_institution_find(im->store, row->col[INV_CODE]) != NULL) return 0;
+    snprintf(why, sizeof why, "institution %.63s is not registered", row->col[INV_CODE]);
+    return fail(im, line, "fixmedins_code", why);
+}
+
 static int refs_check(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
     struct store_person p;
     assert(im != NULL && row != NULL);
@@ -206,6 +216,7 @@ static int refs_check(struct enrol_importer *im, int64_t line, const struct stor
     case ENROL_WAGES: return wage_refs(im, line, row);
     case ENROL_BINDINGS: return binding_refs(im, line, row);
     case ENROL_SIGNINGS: return signing_refs(im, line, row);
+    case ENROL_INVENTORY: return inventory_refs(im, line, row);
     case ENROL_EMPLOYERS:
     case ENROL_KIND_COUNT: break;
     }
@@ -219,7 +230,10 @@ static int change_check(struct enrol_importer *im, int64_t line, const char *key
     struct store_enrol_row was;
     assert(im != NULL && key != NULL && row != NULL && same != NULL && found != NULL);
     *same = false;
-    if (row_get(im, im->kind, row->col[0], key, &was, found) != 0) return -1;
+    /* looked up by its who column (indexed): an inventory row by its batch
+     * number, not among all of its pharmacy's rows */
+    int who = im->t->who_cols[0] >= 0 ? im->t->who_cols[0] : 0;
+    if (row_get(im, im->kind, row->col[who], key, &was, found) != 0) return -1;
     if (!*found) return 0;
     int col = enrol_row_diff(im->kind, &was, row);
     *same = col < 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/enrol.h"
+#include "core/inventory.h"
 #include "core/money.h"
 #include "core/sharing.h"
 #include "store/enrol_rows.h"
@@ -53,6 +54,15 @@ static const struct enrol_table TABLES[ENROL_KIND_COUNT] = {
                         {"fixmedins_code", "psn_no", "from_date", "to_date"},
                         "TTTT",
                         {0, 1}},
+    [ENROL_INVENTORY] = {"inventory",
+                         "inv_records",
+                         8,
+                         3,
+                         6,
+                         {"fixmedins_code", "infno", "fixmedins_bchno", "med_list_codg", "day",
+                          "cnt", "inv_chg_type", "setl_id"},
+                         "TTTTTITT",
+                         {INV_BCHNO, -1}},
 };
 
 const struct enrol_table *enrol_table(enum enrol_kind kind) {
@@ -303,6 +313,75 @@ static const char *signing_parse(const struct csv_reader *r, const int *cols,
     return NULL;
 }
 
+/* A quantity: a decimal >= 0 with at most 4 decimals, as x 1e4. */
+static const char *put_cnt(char *out, const char *text, int64_t *scaled) {
+    assert(out != NULL && text != NULL && scaled != NULL);
+    if (text[0] == '\0') return "empty";
+    enum decimal_status st = decimal_parse(text, strlen(text), 4, INV_CNT_SCALED_MAX, scaled);
+    if (st == DECIMAL_TOO_PRECISE) return "more than 4 decimals";
+    if (st != DECIMAL_OK) return decimal_status_text(st);
+    if (*scaled < 0) return "negative";
+    snprintf(out, NAME_BYTES_MAX + 1, "%lld", (long long)*scaled);
+    return NULL;
+}
+
+/* The day of a date or date-time. */
+static const char *put_day(char *out, const char *text) {
+    datetime_s t = 0;
+    assert(out != NULL && text != NULL);
+    if (text[0] == '\0' || !datetime_parse(text, strlen(text), &t))
+        return "not a date or date-time";
+    char buf[20];
+    datetime_format(t, buf);
+    memcpy(out, buf, 10);
+    out[10] = '\0';
+    return NULL;
+}
+
+/* What only some kinds carry: 3502 its change type, sales their settlement. */
+static const char *inventory_kind_fields(int kind, const char *const text[ENROL_COLS_MAX],
+                                         struct store_enrol_row *row, int *col) {
+    assert(text != NULL && row != NULL && col != NULL);
+    *col = INV_CHG;
+    if (kind == INV_CHANGE && inv_chg_sign(text[INV_CHG]) == 0)
+        return "not a change type (101, 103, 106 in; 102, 104, 105, 107 out)";
+    if (kind != INV_CHANGE && text[INV_CHG][0] != '\0') return "only a stock change (3502) has one";
+    *col = INV_SETL;
+    bool sale = kind == INV_SALE || kind == INV_SALE_RETURN;
+    if (!sale && text[INV_SETL][0] != '\0') return "only a sale (3505, 3506) names a settlement";
+    const char *why = put_code(row->col[INV_SETL], text[INV_SETL], false);
+    if (why != NULL) return why;
+    snprintf(row->col[INV_CHG], sizeof row->col[0], "%s", text[INV_CHG]);
+    return NULL;
+}
+
+const char *inventory_row_make(const char *const text[ENROL_COLS_MAX], struct store_enrol_row *row,
+                               int *col) {
+    const char *why = NULL;
+    int64_t cnt = 0;
+    assert(text != NULL && row != NULL && col != NULL);
+    memset(row, 0, sizeof *row);
+    int kind = inv_kind_of(text[INV_INFNO]);
+    if ((why = put_code(row->col[(*col = INV_CODE)], text[INV_CODE], true)) ||
+        (why = kind < 0 ? (*col = INV_INFNO, "not an inventory transaction (3501-3506)") : NULL) ||
+        (why = put_code(row->col[(*col = INV_BCHNO)], text[INV_BCHNO], true)) ||
+        (why = put_code(row->col[(*col = INV_ITEM)], text[INV_ITEM], true)) ||
+        (why = put_day(row->col[(*col = INV_DAY)], text[INV_DAY])) ||
+        (why = put_cnt(row->col[(*col = INV_CNT)], text[INV_CNT], &cnt)))
+        return why;
+    if (cnt == 0 && kind != INV_STOCKTAKE) return "zero: only a stock-taking counts nothing";
+    snprintf(row->col[INV_INFNO], sizeof row->col[0], "%s", text[INV_INFNO]);
+    return inventory_kind_fields(kind, text, row, col);
+}
+
+static const char *inventory_parse(const struct csv_reader *r, const int *cols,
+                                   struct store_enrol_row *row, int *col) {
+    const char *text[ENROL_COLS_MAX];
+    assert(r != NULL && cols != NULL && row != NULL);
+    for (int c = 0; c < ENROL_COLS_MAX; c++) text[c] = field_of(r, cols, c);
+    return inventory_row_make(text, row, col);
+}
+
 const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, const int *cols,
                             struct store_enrol_row *row, int *col) {
     assert(r != NULL && cols != NULL && row != NULL && col != NULL);
@@ -315,6 +394,7 @@ const char *enrol_row_parse(enum enrol_kind kind, const struct csv_reader *r, co
     case ENROL_WAGES: return wage_parse(r, cols, row, col);
     case ENROL_BINDINGS: return binding_parse(r, cols, row, col);
     case ENROL_SIGNINGS: return signing_parse(r, cols, row, col);
+    case ENROL_INVENTORY: return inventory_parse(r, cols, row, col);
     case ENROL_KIND_COUNT: break;
     }
     return "unknown kind";
@@ -332,7 +412,7 @@ void enrol_field_text(enum enrol_kind kind, const struct store_enrol_row *row, i
         out[0] = '\0'; /* the other kind of row's column */
     else if (kind == ENROL_WAGES && c == WAGE_WAGE)
         (void)scaled_format(strtoll(text, NULL, 10), 2, out, size);
-    else if (kind == ENROL_WAGES && c == WAGE_BASE)
+    else if ((kind == ENROL_WAGES && c == WAGE_BASE) || (kind == ENROL_INVENTORY && c == INV_CNT))
         (void)scaled_format(strtoll(text, NULL, 10), 4, out, size);
     else snprintf(out, size, "%s", text);
 }

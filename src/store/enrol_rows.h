@@ -44,6 +44,17 @@ enum { EPI_PSN, EPI_INSUTYPE, EPI_FROM, EPI_ADMDVS, EPI_CATEGORY, EPI_TO, EPI_RE
 enum { WAGE_PSN, WAGE_MONTH, WAGE_EMP, WAGE_WAGE, WAGE_BASE };
 enum { BIND_MEMBER, BIND_HOLDER, BIND_FROM, BIND_RELATION, BIND_REVOKED };
 enum { SIGN_INST, SIGN_PSN, SIGN_FROM, SIGN_TO };
+enum { INV_CODE, INV_INFNO, INV_BCHNO, INV_ITEM, INV_DAY, INV_CNT, INV_CHG, INV_SETL };
+#define INV_CNT_SCALED_MAX 100000000000000LL /* 1e10 units, x 1e4 */
+
+/* An inventory row (3501-3506: the service's request and the import's CSV
+ * alike) from its columns' texts in table order: the day may be a
+ * date-time (its date is kept), cnt a decimal >= 0 of at most 4 decimals
+ * kept x 1e4 (0 only for a stock-taking), inv_chg_type only and always
+ * for 3502, setl_id only for 3505/3506. NULL, or what is wrong with the
+ * column *col. */
+const char *inventory_row_make(const char *const text[ENROL_COLS_MAX], struct store_enrol_row *row,
+                               int *col);
 
 /* The record (its header mapped by rows_map_header to the table's names
  * into cols) as a row of kind: NULL, or what is wrong with the column

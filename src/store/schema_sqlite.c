@@ -178,6 +178,15 @@ static const struct schema_migration MIGRATIONS[] = {
     {17, "per-year benefit starts",
      "SELECT count(*) FROM pragma_table_info('persons') WHERE name = 'benefit_years'",
      "ALTER TABLE persons ADD COLUMN benefit_years INTEGER NOT NULL DEFAULT 0;"},
+    /* pharmacies' inventory feeds (issue 18 item 4; 3501-3506, `import
+     * inventory`): one row per (institution, transaction, record id), its
+     * item, day and quantity (x 1e4); 3507 deletes one */
+    {18, "inventory records", NULL,
+     "CREATE TABLE IF NOT EXISTS inv_records(fixmedins_code TEXT NOT NULL, infno TEXT NOT NULL,"
+     " fixmedins_bchno TEXT NOT NULL, med_list_codg TEXT NOT NULL, day TEXT NOT NULL,"
+     " cnt INTEGER NOT NULL, inv_chg_type TEXT NOT NULL, setl_id TEXT NOT NULL,"
+     " PRIMARY KEY(fixmedins_code, infno, fixmedins_bchno)) WITHOUT ROWID;"
+     "CREATE INDEX IF NOT EXISTS inv_records_bchno ON inv_records (fixmedins_bchno);"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -139,7 +139,8 @@ enum enrol_kind {
     ENROL_EPISODES,
     ENROL_WAGES,
     ENROL_BINDINGS,
-    ENROL_SIGNINGS, /* persons signed to a primary-care institution (capitation, FUNDS.md §6d) */
+    ENROL_SIGNINGS,  /* persons signed to a primary-care institution (capitation, FUNDS.md §6d) */
+    ENROL_INVENTORY, /* pharmacies' stock, purchases and sales (3501-3506; SUPERVISION.md) */
     ENROL_KIND_COUNT,
 };
 #define ENROL_COLS_MAX 8 /* columns of an enrolment table */
