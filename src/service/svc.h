@@ -132,6 +132,16 @@ int svcdb_answer_gen_get(struct svcdb *db, const char *code, const char *msgid, 
                          int64_t *gen, int64_t lock_visit_id);
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                      const char *req_hash, const char *answer, size_t len, int64_t time_s);
+/* On PostgreSQL, inside a request's savepoint, svcdb_answer_put holds
+ * its INSERT for the next round trip (the next request's first statement
+ * or the COMMIT), so it may fail after the request's release. The
+ * caller running requests in one transaction (svcq.c) asks, after each
+ * request, svcdb_held_new (did it leave an INSERT held?) and, after each
+ * request and the COMMIT, svcdb_held_failed (did the last one holding an
+ * INSERT fail? it was then undone alone: it fails with why, the others
+ * stand). Both false on SQLite. */
+bool svcdb_held_new(struct svcdb *db);
+bool svcdb_held_failed(struct svcdb *db, char *why, size_t why_size);
 /* Turns at most rows_max answers given before before_s into stubs; *pruned. */
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
