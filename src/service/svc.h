@@ -403,7 +403,7 @@ struct svc_call {
      * read checks its generation (registry_now); moved: it was not, and
      * the request runs again under a fresh one */
     bool registry_unconfirmed, registry_moved;
-    /* a prepare step's visit (2204, 2301): the job's kept-answer read
+    /* a prepare step's visit (2203, 2204, 2301): the job's kept-answer read
      * locks it on PostgreSQL (svcdb_answer_gen_get); 0: none */
     int64_t visit_ahead_id;
     char err[SERVICE_ERR_BYTES];
@@ -605,6 +605,7 @@ int txn_reconcile(struct svc_call *c);       /* 3201 */
 int txn_register(struct svc_call *c);        /* 2201 */
 int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
 int txn_visit_info(struct svc_call *c);      /* 2203 */
+int txn_visit_info_prepare(struct svc_call *c); /* 2203: its visit locked ahead */
 int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
 int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
 int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */
