@@ -137,9 +137,15 @@ static const char *const stmt_sql[S_COUNT] = {
                   "$8::text[]) WITH ORDINALITY AS u(sn, codg, cnt, pric, amount, bchno, n) "
                   "ORDER BY u.n ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
     /* a settlement of one charge batch ($2), or of every one (''), takes
-     * the lines uploaded without a batch too */
-    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee WHERE visit_id = $1 "
-                   "AND setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '') ORDER BY ord",
+     * the lines uploaded without a batch too; with the visit's count of
+     * settlement links (S_SETL_COUNT's), so that a settlement's read, which
+     * asks for both, makes one round trip of them: always a row, the
+     * line's columns NULL when there is none */
+    [S_FEE_OPEN] = "SELECT s.n, f.sn, f.codg, f.cnt, f.pric, f.amount, f.ocur FROM (SELECT "
+                   "count(*) FROM svc_setl WHERE visit_id = $1) AS s(n) LEFT JOIN (SELECT sn, "
+                   "codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id = $1 AND "
+                   "setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON true "
+                   "ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
@@ -186,6 +192,11 @@ struct pgdb {
     int64_t ahead_id; /* 0: none */
     bool ahead_found;
     struct svc_visit ahead;
+    /* the count of a visit's settlement links read with its open lines
+     * (fee_open): the next setl_count of that id, when it is the next
+     * call inside the transaction, takes it from here */
+    int64_t count_visit_id; /* 0: none */
+    int64_t count_n;
     /* a job's kept answer whose INSERT waits for the next round trip
      * (pg_answer_put; see the top) */
     bool held;                         /* an INSERT held, not sent yet */
@@ -396,7 +407,8 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     char name[16];
     assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
     snprintf(name, sizeof name, "svc%d", (int)id);
-    db->ahead_id = 0; /* only the call right after it takes a visit read ahead */
+    db->ahead_id = db->count_visit_id =
+        0; /* only the call right after it takes a visit read ahead */
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     if (db->begin_due || db->release_due || db->savepoint_due || db->held)
         return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
@@ -550,7 +562,7 @@ static int commit_held(struct pgdb *db) {
  * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && !db->savepoint_due); /* no savepoint open (svcdb_commit) */
     if (db->begin_due) {
         assert(!db->held); /* it would have been sent with the BEGIN */
@@ -572,7 +584,7 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
@@ -587,13 +599,14 @@ static void pg_rollback(struct svcdb *base) {
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->in_tx && !db->savepoint_due);
+    db->ahead_id = db->count_visit_id = 0; /* read for the request before */
     db->savepoint_due = true;
     return 0;
 }
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     db->release_due = true;
@@ -603,7 +616,7 @@ static int pg_release(struct svcdb *base) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     assert(!db->held || db->savepoint_due || !db->release_due);
     /* a held INSERT of the request before stays held with its RELEASE */
@@ -725,7 +738,7 @@ static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid
         held_clear(db);
         return snprintf(db->err, PGDB_ERR_BYTES, "out of memory"), -1;
     }
-    db->ahead_id = 0; /* the statement after a visit read ahead was this one */
+    db->ahead_id = db->count_visit_id = 0; /* the statement after a visit read ahead was this one */
     db->held = db->held_new = true;
     return 0;
 }
@@ -866,7 +879,7 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     const char *p[] = {i64(t, id)};
     struct pgdb *db = pgd(base);
     if (db->in_tx && db->ahead_id == id) { /* locked by the statement just before */
-        db->ahead_id = 0;
+        db->ahead_id = db->count_visit_id = 0;
         *found = db->ahead_found;
         if (*found) *v = db->ahead;
         return 0;
@@ -968,27 +981,35 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
 
 static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
                        struct bill_line *lines, int32_t max, int32_t *count, datetime_s *latest) {
+    struct pgdb *db = pgd(base);
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && lines != NULL && max > 0);
     const char *v[] = {i64(t, visit_id), bchno};
-    PGresult *res = exec(pgd(base), S_FEE_OPEN, 2, v);
+    PGresult *res = exec(db, S_FEE_OPEN, 2, v);
     if (res == NULL) return -1;
     *count = 0;
     *latest = 0;
-    int rows = PQntuples(res), rc = rows > max ? 1 : 0;
+    int rows = PQntuples(res);
+    if (rows < 1 || PQnfields(res) != 7) {
+        PQclear(res);
+        return snprintf(db->err, PGDB_ERR_BYTES, "open fee lines: no row"), -1;
+    }
+    if (PQgetisnull(res, 0, 1)) rows = 0; /* the count's row alone: no line */
+    int rc = rows > max ? 1 : 0;
     for (int r = 0; r < rows && r < max; r++) {
         struct bill_line *l = &lines[(*count)++];
         memset(l, 0, sizeof *l);
-        col_text(res, r, 0, l->feedetl_sn, sizeof l->feedetl_sn);
+        col_text(res, r, 1, l->feedetl_sn, sizeof l->feedetl_sn);
         l->has_feedetl_sn = true;
-        col_text(res, r, 1, l->med_list_codg, sizeof l->med_list_codg);
-        l->cnt_scaled = col_i64(res, r, 2);
-        l->pric_scaled = col_i64(res, r, 3);
-        l->amount_fen = col_i64(res, r, 4);
+        col_text(res, r, 2, l->med_list_codg, sizeof l->med_list_codg);
+        l->cnt_scaled = col_i64(res, r, 3);
+        l->pric_scaled = col_i64(res, r, 4);
+        l->amount_fen = col_i64(res, r, 5);
         l->numbers_ok = true;
-        datetime_s when = col_i64(res, r, 5);
+        datetime_s when = col_i64(res, r, 6);
         if (when > *latest) *latest = when;
     }
+    if (db->in_tx) db->count_visit_id = visit_id, db->count_n = col_i64(res, 0, 0);
     PQclear(res);
     assert(*count <= max && (rc == 1) == (rows > max));
     return rc;
@@ -1089,10 +1110,16 @@ static int pg_fee_setls(struct svcdb *base, int64_t visit_id, int64_t *setl_ids,
 }
 
 static int pg_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
+    struct pgdb *db = pgd(base);
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && count != NULL);
+    if (db->in_tx && db->count_visit_id == visit_id) { /* read by the statement just before */
+        db->count_visit_id = 0;
+        *count = db->count_n;
+        return 0;
+    }
     const char *v[] = {i64(t, visit_id)};
-    PGresult *res = exec(pgd(base), S_SETL_COUNT, 1, v);
+    PGresult *res = exec(db, S_SETL_COUNT, 1, v);
     if (res == NULL) return -1;
     if (PQntuples(res) == 1) *count = col_i64(res, 0, 0);
     PQclear(res);
