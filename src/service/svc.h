@@ -605,7 +605,7 @@ int txn_reconcile(struct svc_call *c);       /* 3201 */
 int txn_register(struct svc_call *c);        /* 2201 */
 int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
 int txn_visit_info(struct svc_call *c);      /* 2203 */
-int txn_visit_info_prepare(struct svc_call *c); /* 2203: its visit locked ahead */
+int txn_info_ahead(struct svc_call *c);      /* 2203 prepare: its visit named */
 int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
 int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
 int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */

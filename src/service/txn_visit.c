@@ -244,7 +244,7 @@ int txn_register_cancel(struct svc_call *c) {
  * which locks it in the same round trip on PostgreSQL (visit_ahead_id;
  * svc_visit_load's read is the job's first). Nothing checked here: a
  * missing or bad mdtrt_id is refused by the job, as without it. */
-int txn_visit_info_prepare(struct svc_call *c) {
+int txn_info_ahead(struct svc_call *c) {
     assert(c->txn->run == txn_visit_info && c->visit_ahead_id == 0);
     const struct json_value *d = json_get(c->input, "mdtrtinfo");
     const struct json_value *id = d != NULL && d->type == JSON_OBJECT ? json_get(d, "mdtrt_id")
