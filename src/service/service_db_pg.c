@@ -23,6 +23,15 @@
  * visit its job goes on with (S_ANS_GEN_GET): two reads fewer, each a
  * round trip (service.c, registry_now; svcdb_answer_gen_get).
  *
+ * A request's last statement, the INSERT of its kept answer, is held too
+ * (pg_answer_put) and goes first in the next round trip, before the
+ * RELEASE: with the next request's first statement or with the COMMIT.
+ * When it fails there (its msgid taken meanwhile by another writer), that
+ * request alone is undone, rolled back to its savepoint, and the writer
+ * fails it (svcdb_held_failed, svcq.c); the others go on (held_recover,
+ * commit_held). A settlement's read takes the visit's count of links with
+ * its open lines (S_FEE_OPEN, count_visit_id).
+ *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
  * the session settings and the prepared statements are made again. Inside

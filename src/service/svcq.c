@@ -35,7 +35,11 @@
  * batches side by side. Their order per visit comes from the database: a
  * job that reads or changes a visit locks its row first (svcdb visit_get
  * inside a transaction is SELECT ... FOR UPDATE), so a job on a visit waits
- * for the commit of any other batch that touched it.
+ * for the commit of any other batch that touched it. There a job's last
+ * write may go to the database only with the next job's first statement
+ * or the COMMIT (its kept answer's INSERT, service_db_pg.c), after the job
+ * was released: when it fails then, the connection undoes that job alone
+ * and says so (svcdb_held_failed), and the writer fails it (held_check).
  *
  * The writers also prune the kept answers (svcdb_answer_prune): once a
  * batch is answered, one writer at a time makes at most
