@@ -8,7 +8,9 @@
  * age and in bounded steps, the writers pruning after their batches, and
  * the time column added to an svc_answer made by an older release. Used
  * nonces: the packed form (nonce_pack.c) round trip and its refusals, a
- * flush written, scanned and pruned, and an older svc_nonce upgraded. */
+ * flush written, scanned and pruned, and an older svc_nonce upgraded.
+ * PostgreSQL's kept answer's INSERT held for the next round trip: one that
+ * fails then fails its own job alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
