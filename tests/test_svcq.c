@@ -8,7 +8,9 @@
  * age and in bounded steps, the writers pruning after their batches, and
  * the time column added to an svc_answer made by an older release. Used
  * nonces: the packed form (nonce_pack.c) round trip and its refusals, a
- * flush written, scanned and pruned, and an older svc_nonce upgraded. */
+ * flush written, scanned and pruned, and an older svc_nonce upgraded.
+ * PostgreSQL's kept answer's INSERT held for the next round trip: one that
+ * fails then fails its own job alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -64,12 +66,16 @@ struct test_job {
     bool fail;
     bool no_write;
     int64_t sign_no;
+    char msgid[16]; /* not "": also keeps an answer under it (infno T) */
 };
 
 static int sign_in_job(struct svc_call *c) {
     struct test_job *t = (struct test_job *)c; /* call is the first member */
     if (t->no_write) return t->fail ? svc_fail(c, "refused on purpose") : 0;
     if (svcdb_signin_put(c->db, t->code, "op", 1000, &t->sign_no) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (t->msgid[0] != '\0' &&
+        svcdb_answer_put(c->db, t->code, t->msgid, "T", "", "{}", 2, 1000) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(c->db));
     return t->fail ? svc_fail(c, "refused on purpose") : 0;
 }
@@ -131,6 +137,14 @@ static int setup_backend(void **state, bool pg, bool hosted, int64_t kept_s) {
 
 static int setup_sqlite(void **state) { return setup_backend(state, false, false, 0); }
 static int setup_pg(void **state) { return setup_backend(state, true, false, 0); }
+static int setup_pg_one(void **state) { /* one writer: batches as submitted */
+    int rc = setup_backend(state, true, false, 0);
+    struct fixture *f = *state;
+    svcq_stop(f->q);
+    char err[256];
+    assert_int_equal(svcq_start(f->dbs, 1, SVCQ_BATCH_MAX, 0, &f->q, err, sizeof err), 0);
+    return rc;
+}
 static int setup_hosted(void **state) { return setup_backend(state, false, true, 0); }
 static int setup_hosted_kept(void **state) { return setup_backend(state, false, true, 3600); }
 
@@ -215,6 +229,50 @@ static void test_statementless_jobs(void **state) {
     submit_all(f, jobs, 1);
     assert_int_equal(jobs[0].job.rc, 0);
     assert_int_equal(signins(f), N / 4 + 1);
+    free(jobs);
+}
+
+/* PostgreSQL holds a kept answer's INSERT for the next round trip
+ * (service_db_pg.c); one that fails then (its msgid kept already, by
+ * another connection) fails its own job alone, undone with its sign-in,
+ * whether found by the next job's first statement, by the next job's own
+ * INSERT, after a job refused before any statement, or by the COMMIT
+ * (the batch's last job). One writer: job 0 alone, then one batch. */
+#define TAKEN(i) ((i) % 4 == 1 || (i) == N - 1)
+#define SILENT(i) ((i) % 8 == 2) /* refused before any statement */
+static void test_held_answer_fails_alone(void **state) {
+    struct fixture *f = *state;
+    enum { N = 41 };
+    struct test_job *jobs = calloc(N, sizeof *jobs);
+    struct svcdb *other;
+    char err[256], infno[SVC_INFNO_BYTES_MAX + 1], hash[HASH_HEX_BYTES + 1];
+    assert_non_null(jobs);
+    assert_int_equal(svcdb_open(f->target, false, &other, err, sizeof err), 0);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H4", SILENT(i));
+        jobs[i].no_write = SILENT(i);
+        snprintf(jobs[i].msgid, sizeof jobs[i].msgid, "m%d", i);
+        if (TAKEN(i))
+            assert_int_equal(svcdb_answer_put(other, "H4", jobs[i].msgid, "X", "", "{}", 2, 1000),
+                             0);
+    }
+    submit_all(f, jobs, N);
+    int ok = 0;
+    struct json_buf kept = {0};
+    for (int i = 0; i < N; i++) {
+        bool fails = TAKEN(i) || SILENT(i), found = false;
+        int64_t t = 0;
+        assert_int_equal(jobs[i].job.rc, fails ? -1 : 0);
+        if (TAKEN(i)) assert_non_null(strstr(jobs[i].call.err, "kept answer"));
+        ok += fails ? 0 : 1;
+        assert_int_equal(
+            svcdb_answer_get(other, "H4", jobs[i].msgid, infno, hash, &kept, &t, &found), 0);
+        assert_true(found == !SILENT(i));
+        if (found) assert_string_equal(infno, TAKEN(i) ? "X" : "T");
+    }
+    assert_int_equal(signins(f), ok);
+    json_buf_free(&kept);
+    svcdb_close(other);
     free(jobs);
 }
 
@@ -693,6 +751,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nonce_rows, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_answer_gen_visit_ahead, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_held_answer_fails_alone, setup_pg_one, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("svcq/sqlite-hosted", hosted_tests, NULL, NULL);

@@ -201,6 +201,18 @@ int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, cons
     return ops_of(db)->answer_put(db, code, msgid, infno, req_hash, answer, len, time_s);
 }
 
+bool svcdb_held_new(struct svcdb *db) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(db->in_txn); /* asked after a request's release, before the COMMIT */
+    return ops->held_new != NULL && ops->held_new(db);
+}
+
+bool svcdb_held_failed(struct svcdb *db, char *why, size_t why_size) {
+    const struct svcdb_ops *ops = ops_of(db);
+    assert(why != NULL && why_size > 0);
+    return ops->held_failed != NULL && ops->held_failed(db, why, why_size);
+}
+
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned) {
     assert(rows_max > 0 && pruned != NULL);
     int rc = ops_of(db)->answer_prune(db, before_s, rows_max, pruned);

@@ -23,6 +23,15 @@
  * visit its job goes on with (S_ANS_GEN_GET): two reads fewer, each a
  * round trip (service.c, registry_now; svcdb_answer_gen_get).
  *
+ * A request's last statement, the INSERT of its kept answer, is held too
+ * (pg_answer_put) and goes first in the next round trip, before the
+ * RELEASE: with the next request's first statement or with the COMMIT.
+ * When it fails there (its msgid taken meanwhile by another writer), that
+ * request alone is undone, rolled back to its savepoint, and the writer
+ * fails it (svcdb_held_failed, svcq.c); the others go on (held_recover,
+ * commit_held). A settlement's read takes the visit's count of links with
+ * its open lines (S_FEE_OPEN, count_visit_id).
+ *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
  * the session settings and the prepared statements are made again. Inside
@@ -43,6 +52,8 @@
 #define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
 #define PGDB_INT_BYTES 24  /* an int64 as text */
 #define PG_FEE_ARRAYS 6    /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
+#define PG_HELD_PARAMS 6   /* the kept answer's INSERT (S_ANS_PUT) */
+#define PG_PIPE_MAX 5      /* a round trip: held INSERT, BEGIN, RELEASE, SAVEPOINT, statement */
 
 enum stmt_id {
     S_CRED_GET,
@@ -142,9 +153,15 @@ static const char *const stmt_sql[S_COUNT] = {
                   "$8::text[]) WITH ORDINALITY AS u(sn, codg, cnt, pric, amount, bchno, n) "
                   "ORDER BY u.n ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
     /* a settlement of one charge batch ($2), or of every one (''), takes
-     * the lines uploaded without a batch too */
-    [S_FEE_OPEN] = "SELECT sn, codg, cnt, pric, amount, ocur FROM svc_fee WHERE visit_id = $1 "
-                   "AND setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '') ORDER BY ord",
+     * the lines uploaded without a batch too; with the visit's count of
+     * settlement links (S_SETL_COUNT's), so that a settlement's read, which
+     * asks for both, makes one round trip of them: always a row, the
+     * line's columns NULL when there is none */
+    [S_FEE_OPEN] = "SELECT s.n, f.sn, f.codg, f.cnt, f.pric, f.amount, f.ocur FROM (SELECT "
+                   "count(*) FROM svc_setl WHERE visit_id = $1) AS s(n) LEFT JOIN (SELECT sn, "
+                   "codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id = $1 AND "
+                   "setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON true "
+                   "ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
@@ -191,6 +208,18 @@ struct pgdb {
     int64_t ahead_id; /* 0: none */
     bool ahead_found;
     struct svc_visit ahead;
+    /* the count of a visit's settlement links read with its open lines
+     * (fee_open): the next setl_count of that id, when it is the next
+     * call inside the transaction, takes it from here */
+    int64_t count_visit_id; /* 0: none */
+    int64_t count_n;
+    /* a job's kept answer whose INSERT waits for the next round trip
+     * (pg_answer_put; see the top) */
+    bool held;                         /* an INSERT held, not sent yet */
+    bool held_new;                     /* held by the job just run (svcdb_held_new) */
+    bool held_failed;                  /* it failed after its job's release: that job undone */
+    char *held_values[PG_HELD_PARAMS]; /* its parameters, malloc'd */
+    char held_err[PGDB_ERR_BYTES];     /* why it failed */
     char err[PGDB_ERR_BYTES];
     struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
 };
@@ -235,26 +264,65 @@ static int ensure(struct pgdb *db, bool *reconnected) {
     return 0;
 }
 
-/* The transaction's due commands, in the order they were meant to run. */
-static int due_commands(struct pgdb *db, const char *due[3]) {
+/* One command of a round trip: a prepared statement (name, parameters) or
+ * a transaction command's text; label names it in errors. */
+struct pipe_item {
+    const char *label;
+    char name[16]; /* prepared; "": text */
+    const char *text;
+    int n;
+    const char *const *values;
+};
+
+static struct pipe_item command(const char *text) {
+    assert(text != NULL);
+    return (struct pipe_item){.label = text, .text = text};
+}
+
+static struct pipe_item prepared(const char *label, const char *name, int n,
+                                 const char *const *values) {
+    struct pipe_item it = {.label = label, .n = n, .values = values};
+    assert(name != NULL && strlen(name) < sizeof it.name);
+    snprintf(it.name, sizeof it.name, "%s", name);
+    return it;
+}
+
+static struct pipe_item held_item(const struct pgdb *db) {
+    char name[16];
+    assert(db->held && db->held_values[0] != NULL);
+    snprintf(name, sizeof name, "svc%d", (int)S_ANS_PUT);
+    return prepared("kept answer", name, PG_HELD_PARAMS, (const char *const *)db->held_values);
+}
+
+static void held_clear(struct pgdb *db) {
+    for (int i = 0; i < PG_HELD_PARAMS; i++) free(db->held_values[i]), db->held_values[i] = NULL;
+    db->held = db->held_new = false;
+}
+
+/* The transaction's due commands, in the order they were meant to run,
+ * after the held INSERT (it belongs to the request before the RELEASE). */
+static int due_items(struct pgdb *db, struct pipe_item items[PG_PIPE_MAX]) {
     int n = 0;
     assert(db->in_tx && (!db->release_due || !db->begin_due)); /* a RELEASE follows a BEGIN sent */
-    if (db->begin_due) due[n++] = "BEGIN";
-    if (db->release_due) due[n++] = "RELEASE SAVEPOINT request";
-    if (db->savepoint_due) due[n++] = "SAVEPOINT request";
+    assert(!db->held || !db->begin_due);
+    if (db->held) items[n++] = held_item(db);
+    if (db->begin_due) items[n++] = command("BEGIN");
+    if (db->release_due) items[n++] = command("RELEASE SAVEPOINT request");
+    if (db->savepoint_due) items[n++] = command("SAVEPOINT request");
     db->begin_due = db->release_due = db->savepoint_due = false;
+    assert(n < PG_PIPE_MAX);
     return n;
 }
 
-/* Reads the pipeline's results up to its sync: those of the nd due
- * commands, then the statement's (kept in *out when all succeeded); the
- * first failure names itself in db->err. Returns -1 on any failure. */
-static int pipeline_results(struct pgdb *db, const char *const *due, int nd, const char *name,
-                            PGresult **out) {
+/* Reads the pipeline's results up to its sync: those of items[0..n), the
+ * last one's kept in *out when all succeeded; the first failure names
+ * itself in db->err and its index in *failed_at. -1 on any failure. */
+static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int n, PGresult **out,
+                            int *failed_at) {
     int query = 0, rc = 0;
-    assert(nd >= 0 && nd <= 3 && *out == NULL);
+    assert(n >= 1 && n <= PG_PIPE_MAX && *out == NULL);
     /* each query gives its result then NULL; the sync its own result */
-    for (int guard = 0; guard < 4 * (nd + 2); guard++) {
+    for (int guard = 0; guard < 4 * (n + 1); guard++) {
         PGresult *res = PQgetResult(db->pg);
         if (res == NULL) {
             if (PQstatus(db->pg) != CONNECTION_OK) break; /* nothing more will come */
@@ -264,32 +332,35 @@ static int pipeline_results(struct pgdb *db, const char *const *due, int nd, con
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(res);
-            return query == nd + 1 ? rc : -1;
+            return query == n ? rc : -1;
         }
         bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-        if (!ok && rc == 0) set_err(db, query < nd ? due[query] : name, res);
+        if (!ok && rc == 0) set_err(db, query < n ? items[query].label : "pipeline", res);
+        if (!ok && rc == 0) *failed_at = query;
         if (!ok) rc = -1;
-        if (ok && rc == 0 && query == nd && *out == NULL) res = (*out = res, NULL);
+        if (ok && rc == 0 && query == n - 1 && *out == NULL) res = (*out = res, NULL);
         PQclear(res);
     }
-    if (rc == 0) set_err(db, name, NULL);
+    if (rc == 0) set_err(db, items[n - 1].label, NULL);
     return -1;
 }
 
-/* The due commands and the prepared statement name in one round trip
- * (see the top); the statement's result, or NULL (err set). */
-static PGresult *exec_with_due(struct pgdb *db, const char *const *due, int nd, const char *name,
-                               int n, const char *const *values) {
+/* items[0..n) in one round trip (see the top); the last one's result, or
+ * NULL (err set; *failed_at: the first that failed, -1 when none did). */
+static PGresult *exec_items(struct pgdb *db, const struct pipe_item *items, int n, int *failed_at) {
     PGresult *out = NULL;
-    assert(db->in_tx && nd > 0 && nd <= 3);
+    assert(db->in_tx && n > 1 && n <= PG_PIPE_MAX);
+    *failed_at = -1;
     if (PQenterPipelineMode(db->pg) != 1) return set_err(db, "pipeline mode", NULL), NULL;
     bool sent = true;
-    for (int i = 0; i < nd && sent; i++)
-        sent = PQsendQueryParams(db->pg, due[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
-    sent = sent && PQsendQueryPrepared(db->pg, name, n, values, NULL, NULL, 0) == 1;
+    for (int i = 0; i < n && sent; i++)
+        sent = items[i].name[0] != '\0'
+                   ? PQsendQueryPrepared(db->pg, items[i].name, items[i].n, items[i].values, NULL,
+                                         NULL, 0) == 1
+                   : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
     sent = sent && PQpipelineSync(db->pg) == 1;
-    int rc = sent ? pipeline_results(db, due, nd, name, &out) : -1;
-    if (!sent) set_err(db, name, NULL);
+    int rc = sent ? pipeline_results(db, items, n, &out, failed_at) : -1;
+    if (!sent) set_err(db, items[n - 1].label, NULL);
     if (PQexitPipelineMode(db->pg) != 1) {
         rc = -1; /* results left unread: the connection is no longer of use */
         if (PQstatus(db->pg) == CONNECTION_OK) set_err(db, "pipeline mode", NULL);
@@ -299,16 +370,40 @@ static PGresult *exec_with_due(struct pgdb *db, const char *const *due, int nd, 
     return rc == 0 ? out : NULL;
 }
 
-/* A statement with the transaction's due commands: when the BEGIN among
- * them met a connection lost while idle, nothing of the transaction ran,
- * so (unless the unit's start reconnected already) one reconnect and the
- * whole round trip again are safe, as they were for a BEGIN sent alone. */
+/* The held INSERT failed, sent after its request's RELEASE with the next
+ * request's SAVEPOINT and first statement, none of which ran: that earlier
+ * request alone is undone (rolled back to its savepoint, which then serves
+ * as the next request's: the state before it is the state after a failed
+ * request) and fails (held_failed, svcq.c), and the statement runs again.
+ * Anything else leaves the statement failed. */
+static PGresult *held_recover(struct pgdb *db, bool released, const struct pipe_item *stmt) {
+    assert(stmt->name[0] != '\0');
+    if (!released || PQstatus(db->pg) != CONNECTION_OK ||
+        PQtransactionStatus(db->pg) != PQTRANS_INERROR)
+        return NULL;
+    snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
+    db->held_failed = true;
+    struct pipe_item items[2] = {command("ROLLBACK TO SAVEPOINT request"), *stmt};
+    int failed_at = -1;
+    return exec_items(db, items, 2, &failed_at);
+}
+
+/* A statement with the transaction's due commands (and the held INSERT):
+ * when the BEGIN among them met a connection lost while idle, nothing of
+ * the transaction ran, so (unless the unit's start reconnected already)
+ * one reconnect and the whole round trip again are safe, as they were for
+ * a BEGIN sent alone. */
 static PGresult *exec_in_tx(struct pgdb *db, const char *name, int n, const char *const *values) {
-    const char *due[3];
+    struct pipe_item items[PG_PIPE_MAX];
     bool begin = db->begin_due, release = db->release_due, savepoint = db->savepoint_due;
-    int nd = due_commands(db, due);
+    bool held = db->held;
+    int nd = due_items(db, items), failed_at = -1;
     assert(nd > 0);
-    PGresult *res = exec_with_due(db, due, nd, name, n, values);
+    items[nd] = prepared(name, name, n, values);
+    PGresult *res = exec_items(db, items, nd + 1, &failed_at);
+    if (held) held_clear(db); /* sent: its fate is known now */
+    if (res == NULL && held && failed_at == 0)
+        return held_recover(db, release && savepoint, &items[nd]);
     if (res != NULL || !begin || db->begin_reconnected || PQstatus(db->pg) == CONNECTION_OK)
         return res;
     bool reconnected = false;
@@ -318,8 +413,9 @@ static PGresult *exec_in_tx(struct pgdb *db, const char *name, int n, const char
     db->begin_reconnected = true;
     if (rc != 0) return NULL;
     db->begin_due = begin, db->release_due = release, db->savepoint_due = savepoint;
-    nd = due_commands(db, due);
-    return exec_with_due(db, due, nd, name, n, values);
+    nd = due_items(db, items);
+    items[nd] = prepared(name, name, n, values);
+    return exec_items(db, items, nd + 1, &failed_at);
 }
 
 /* Runs a prepared statement; NULL (err set) unless it succeeded. */
@@ -327,9 +423,10 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     char name[16];
     assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
     snprintf(name, sizeof name, "svc%d", (int)id);
-    db->ahead_id = 0; /* only the call right after it takes a visit read ahead */
+    db->ahead_id = db->count_visit_id =
+        0; /* only the call right after it takes a visit read ahead */
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
-    if (db->begin_due || db->release_due || db->savepoint_due)
+    if (db->begin_due || db->release_due || db->savepoint_due || db->held)
         return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
     PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
@@ -383,6 +480,7 @@ static void pg_close(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
     for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
+    held_clear(db);
     PQfinish(db->pg);
     free(db);
 }
@@ -438,11 +536,40 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
  * top), which tries once more when it finds the connection dead. */
 static int pg_begin(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(!db->in_tx && !db->begin_due && !db->release_due && !db->savepoint_due);
+    assert(!db->in_tx && !db->begin_due && !db->release_due && !db->savepoint_due && !db->held);
+    db->held_failed = false; /* svcq.c asked after the last COMMIT */
     bool reconnected = false;
     int rc = ensure(db, &reconnected);
     db->in_tx = db->begin_due = rc == 0;
     db->begin_reconnected = reconnected;
+    return rc;
+}
+
+/* The COMMIT with the held INSERT and the RELEASE before it, in one
+ * round trip; when the INSERT failed after its request's release, that
+ * request is undone and fails (held_failed) and the others commit. */
+static int commit_held(struct pgdb *db) {
+    bool released = db->release_due;
+    struct pipe_item items[3];
+    int n = 0, failed_at = -1;
+    assert(db->held && !db->begin_due);
+    items[n++] = held_item(db);
+    if (released) items[n++] = command("RELEASE SAVEPOINT request");
+    items[n++] = command("COMMIT");
+    db->release_due = false;
+    PGresult *res = exec_items(db, items, n, &failed_at);
+    held_clear(db);
+    int rc = res != NULL && strcmp(PQcmdStatus(res), "COMMIT") == 0 ? 0 : -1;
+    if (res != NULL && rc != 0)
+        snprintf(db->err, sizeof db->err, "postgresql: COMMIT: rolled back");
+    PQclear(res);
+    if (rc != 0 && failed_at == 0 && released && PQstatus(db->pg) == CONNECTION_OK &&
+        PQtransactionStatus(db->pg) == PQTRANS_INERROR) {
+        snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
+        db->held_failed = true;
+        rc = simple(db, "ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request; COMMIT",
+                    "COMMIT");
+    }
     return rc;
 }
 
@@ -451,13 +578,16 @@ static int pg_begin(struct svcdb *base) {
  * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && !db->savepoint_due); /* no savepoint open (svcdb_commit) */
     if (db->begin_due) {
+        assert(!db->held); /* it would have been sent with the BEGIN */
         db->in_tx = db->begin_due = false;
         return 0;
     }
-    int rc = simple(db, db->release_due ? "RELEASE SAVEPOINT request; COMMIT" : "COMMIT", "COMMIT");
+    int rc = db->held ? commit_held(db)
+                      : simple(db, db->release_due ? "RELEASE SAVEPOINT request; COMMIT" : "COMMIT",
+                               "COMMIT");
     db->in_tx = db->release_due = false;
     if (rc != 0 && PQstatus(db->pg) != CONNECTION_OK) {
         char why[PGDB_ERR_BYTES];
@@ -470,10 +600,12 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
+    held_clear(db);                         /* every request of the transaction fails (svcq.c) */
+    db->held_failed = false;
     db->in_tx = db->begin_due = db->release_due = db->savepoint_due = false;
 }
 
@@ -483,13 +615,14 @@ static void pg_rollback(struct svcdb *base) {
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->in_tx && !db->savepoint_due);
+    db->ahead_id = db->count_visit_id = 0; /* read for the request before */
     db->savepoint_due = true;
     return 0;
 }
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     db->release_due = true;
@@ -499,9 +632,12 @@ static int pg_release(struct svcdb *base) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    db->ahead_id = 0;
+    db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
+    assert(!db->held || db->savepoint_due || !db->release_due);
+    /* a held INSERT of the request before stays held with its RELEASE */
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
+    if (db->held) held_clear(db); /* this request's own: undone with it, never sent */
     int rc = simple(db, "ROLLBACK TO SAVEPOINT request", NULL);
     db->release_due = rc == 0;
     return rc;
@@ -590,18 +726,57 @@ static int pg_answer_gen_get(struct svcdb *base, const char *code, const char *m
     return *found && answer->failed ? -1 : 0;
 }
 
+/* Inside a request's savepoint the INSERT is held, not sent: it goes
+ * first in the next round trip (the next request's first statement, or the
+ * COMMIT), where a failure undoes and fails this request alone (see the
+ * top, held_recover, commit_held). Elsewhere, or when an INSERT is held
+ * already, or the request sent nothing yet, it is sent now. */
 static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid, const char *infno,
                          const char *req_hash, const char *answer, size_t len, int64_t time_s) {
+    struct pgdb *db = pgd(base);
     assert(answer != NULL && memchr(answer, '\0', len) == NULL); /* JSON text has no NUL */
     char *text = malloc(len + 1); /* a parameter is NUL-terminated text */
-    if (text == NULL) return snprintf(pgd(base)->err, PGDB_ERR_BYTES, "out of memory"), -1;
+    if (text == NULL) return snprintf(db->err, PGDB_ERR_BYTES, "out of memory"), -1;
     memcpy(text, answer, len);
     text[len] = '\0';
     char t[PGDB_INT_BYTES];
     const char *v[] = {code, msgid, infno, text, i64(t, time_s), req_hash};
-    int rc = run(pgd(base), S_ANS_PUT, 6, v);
-    free(text);
-    return rc;
+    if (!db->in_tx || !base->in_savepoint || db->savepoint_due || db->held) {
+        int rc = run(db, S_ANS_PUT, 6, v);
+        free(text);
+        return rc;
+    }
+    db->held_values[3] = text;
+    bool ok = true;
+    for (int i = 0; i < PG_HELD_PARAMS; i++)
+        if (i != 3) ok = (db->held_values[i] = strdup(v[i])) != NULL && ok;
+    if (!ok) {
+        held_clear(db);
+        return snprintf(db->err, PGDB_ERR_BYTES, "out of memory"), -1;
+    }
+    db->ahead_id = db->count_visit_id = 0; /* the statement after a visit read ahead was this one */
+    db->held = db->held_new = true;
+    return 0;
+}
+
+/* svcdb_held_new: the request just run left its INSERT held. */
+static bool pg_held_new(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    bool was = db->held_new;
+    assert(!was || db->held);
+    db->held_new = false;
+    return was;
+}
+
+/* svcdb_held_failed: a held INSERT failed after its request's release;
+ * that request was undone (why: the failure). Once. */
+static bool pg_held_failed(struct svcdb *base, char *why, size_t why_size) {
+    struct pgdb *db = pgd(base);
+    assert(why != NULL && why_size > 0);
+    if (!db->held_failed) return false;
+    db->held_failed = false;
+    snprintf(why, why_size, "%s", db->held_err);
+    return true;
 }
 
 static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
@@ -720,7 +895,7 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     const char *p[] = {i64(t, id)};
     struct pgdb *db = pgd(base);
     if (db->in_tx && db->ahead_id == id) { /* locked by the statement just before */
-        db->ahead_id = 0;
+        db->ahead_id = db->count_visit_id = 0;
         *found = db->ahead_found;
         if (*found) *v = db->ahead;
         return 0;
@@ -822,27 +997,35 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
 
 static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
                        struct bill_line *lines, int32_t max, int32_t *count, datetime_s *latest) {
+    struct pgdb *db = pgd(base);
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && lines != NULL && max > 0);
     const char *v[] = {i64(t, visit_id), bchno};
-    PGresult *res = exec(pgd(base), S_FEE_OPEN, 2, v);
+    PGresult *res = exec(db, S_FEE_OPEN, 2, v);
     if (res == NULL) return -1;
     *count = 0;
     *latest = 0;
-    int rows = PQntuples(res), rc = rows > max ? 1 : 0;
+    int rows = PQntuples(res);
+    if (rows < 1 || PQnfields(res) != 7) {
+        PQclear(res);
+        return snprintf(db->err, PGDB_ERR_BYTES, "open fee lines: no row"), -1;
+    }
+    if (PQgetisnull(res, 0, 1)) rows = 0; /* the count's row alone: no line */
+    int rc = rows > max ? 1 : 0;
     for (int r = 0; r < rows && r < max; r++) {
         struct bill_line *l = &lines[(*count)++];
         memset(l, 0, sizeof *l);
-        col_text(res, r, 0, l->feedetl_sn, sizeof l->feedetl_sn);
+        col_text(res, r, 1, l->feedetl_sn, sizeof l->feedetl_sn);
         l->has_feedetl_sn = true;
-        col_text(res, r, 1, l->med_list_codg, sizeof l->med_list_codg);
-        l->cnt_scaled = col_i64(res, r, 2);
-        l->pric_scaled = col_i64(res, r, 3);
-        l->amount_fen = col_i64(res, r, 4);
+        col_text(res, r, 2, l->med_list_codg, sizeof l->med_list_codg);
+        l->cnt_scaled = col_i64(res, r, 3);
+        l->pric_scaled = col_i64(res, r, 4);
+        l->amount_fen = col_i64(res, r, 5);
         l->numbers_ok = true;
-        datetime_s when = col_i64(res, r, 5);
+        datetime_s when = col_i64(res, r, 6);
         if (when > *latest) *latest = when;
     }
+    if (db->in_tx) db->count_visit_id = visit_id, db->count_n = col_i64(res, 0, 0);
     PQclear(res);
     assert(*count <= max && (rc == 1) == (rows > max));
     return rc;
@@ -943,10 +1126,16 @@ static int pg_fee_setls(struct svcdb *base, int64_t visit_id, int64_t *setl_ids,
 }
 
 static int pg_setl_count(struct svcdb *base, int64_t visit_id, int64_t *count) {
+    struct pgdb *db = pgd(base);
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && count != NULL);
+    if (db->in_tx && db->count_visit_id == visit_id) { /* read by the statement just before */
+        db->count_visit_id = 0;
+        *count = db->count_n;
+        return 0;
+    }
     const char *v[] = {i64(t, visit_id)};
-    PGresult *res = exec(pgd(base), S_SETL_COUNT, 1, v);
+    PGresult *res = exec(db, S_SETL_COUNT, 1, v);
     if (res == NULL) return -1;
     if (PQntuples(res) == 1) *count = col_i64(res, 0, 0);
     PQclear(res);
@@ -1046,6 +1235,8 @@ const struct svcdb_ops svcdb_pg_ops = {
     .answer_get = pg_answer_get,
     .answer_gen_get = pg_answer_gen_get,
     .answer_put = pg_answer_put,
+    .held_new = pg_held_new,
+    .held_failed = pg_held_failed,
     .answer_prune = pg_answer_prune,
     .signin_put = pg_signin_put,
     .signin_get = pg_signin_get,

@@ -132,6 +132,16 @@ int svcdb_answer_gen_get(struct svcdb *db, const char *code, const char *msgid, 
                          int64_t *gen, int64_t lock_visit_id);
 int svcdb_answer_put(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                      const char *req_hash, const char *answer, size_t len, int64_t time_s);
+/* On PostgreSQL, inside a request's savepoint, svcdb_answer_put holds
+ * its INSERT for the next round trip (the next request's first statement
+ * or the COMMIT), so it may fail after the request's release. The
+ * caller running requests in one transaction (svcq.c) asks, after each
+ * request, svcdb_held_new (did it leave an INSERT held?) and, after each
+ * request and the COMMIT, svcdb_held_failed (did the last one holding an
+ * INSERT fail? it was then undone alone: it fails with why, the others
+ * stand). Both false on SQLite. */
+bool svcdb_held_new(struct svcdb *db);
+bool svcdb_held_failed(struct svcdb *db, char *why, size_t why_size);
 /* Turns at most rows_max answers given before before_s into stubs; *pruned. */
 int svcdb_answer_prune(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
 int svcdb_signin_put(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
@@ -401,7 +411,7 @@ struct svc_call {
      * read checks its generation (registry_now); moved: it was not, and
      * the request runs again under a fresh one */
     bool registry_unconfirmed, registry_moved;
-    /* a prepare step's visit (2204, 2301): the job's kept-answer read
+    /* a prepare step's visit (2203, 2204, 2301): the job's kept-answer read
      * locks it on PostgreSQL (svcdb_answer_gen_get); 0: none */
     int64_t visit_ahead_id;
     char err[SERVICE_ERR_BYTES];
@@ -603,6 +613,7 @@ int txn_reconcile(struct svc_call *c);       /* 3201 */
 int txn_register(struct svc_call *c);        /* 2201 */
 int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
 int txn_visit_info(struct svc_call *c);      /* 2203 */
+int txn_info_ahead(struct svc_call *c);      /* 2203 prepare: its visit named */
 int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
 int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
 int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */

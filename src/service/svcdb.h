@@ -53,6 +53,11 @@ struct svcdb_ops {
                           int64_t *gen, int64_t lock_visit_id);
     int (*answer_put)(struct svcdb *db, const char *code, const char *msgid, const char *infno,
                       const char *req_hash, const char *answer, size_t len, int64_t time_s);
+    /* The kept answer's INSERT held for the next round trip (PostgreSQL;
+     * NULL elsewhere): held_new says the request just run left one held,
+     * held_failed that one failed once sent, its request undone (svcq.c) */
+    bool (*held_new)(struct svcdb *db);
+    bool (*held_failed)(struct svcdb *db, char *why, size_t why_size);
     int (*answer_prune)(struct svcdb *db, int64_t before_s, int64_t rows_max, int64_t *pruned);
     int (*signin_put)(struct svcdb *db, const char *code, const char *opter_no, int64_t time_s,
                       int64_t *sign_no);

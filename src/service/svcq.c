@@ -35,7 +35,11 @@
  * batches side by side. Their order per visit comes from the database: a
  * job that reads or changes a visit locks its row first (svcdb visit_get
  * inside a transaction is SELECT ... FOR UPDATE), so a job on a visit waits
- * for the commit of any other batch that touched it.
+ * for the commit of any other batch that touched it. There a job's last
+ * write may go to the database only with the next job's first statement
+ * or the COMMIT (its kept answer's INSERT, service_db_pg.c), after the job
+ * was released: when it fails then, the connection undoes that job alone
+ * and says so (svcdb_held_failed), and the writer fails it (held_check).
  *
  * The writers also prune the kept answers (svcdb_answer_prune): once a
  * batch is answered, one writer at a time makes at most
@@ -110,23 +114,41 @@ static int run_one(struct svcdb *db, struct svcq_job *job) {
     return rc;
 }
 
-/* Runs jobs[0..n) in the open transaction (rc: its state so far);
- * returns -1 once it is in doubt, the jobs from there on failed. */
-static int run_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc) {
+/* The job holding its kept answer's INSERT (svcdb_held_new) fails when
+ * that INSERT, sent later, failed (svcdb_held_failed): its savepoint was
+ * rolled back then, the jobs after it stand. */
+static void held_check(struct svcdb *db, struct svcq_job **holder) {
+    char why[SERVICE_ERR_BYTES];
+    if (!svcdb_held_failed(db, why, sizeof why)) return;
+    assert(*holder != NULL && (*holder)->rc == 0); /* only a job that succeeded holds one */
+    (*holder)->rc = svc_fail((*holder)->c, "storage: %s", why);
+    *holder = NULL;
+}
+
+/* Runs jobs[0..n) in the open transaction (rc: its state so far; *holder:
+ * the job whose INSERT is held); returns -1 once it is in doubt, the jobs
+ * from there on failed. */
+static int run_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc,
+                    struct svcq_job **holder) {
     assert(n <= SVCQ_BATCH_MAX && (rc == 0 || rc == -1));
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) rc = run_one(db, jobs[i]);
         else jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", svcdb_error(db));
+        if (rc == 0) held_check(db, holder); /* found by this job's first statement */
+        if (rc == 0 && jobs[i]->rc == 0 && svcdb_held_new(db)) *holder = jobs[i];
         assert(jobs[i]->rc == 0 || jobs[i]->rc == -1);
     }
     return rc;
 }
 
 /* Commits the transaction (rc: its state); when that fails, every job of
- * jobs[0..n) that had succeeded fails with the storage error. */
-static void commit_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc) {
+ * jobs[0..n) that had succeeded fails with the storage error; when only
+ * the held INSERT sent with it failed, its job alone. */
+static void commit_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int rc,
+                        struct svcq_job **holder) {
     assert(n <= SVCQ_BATCH_MAX && (rc == 0 || rc == -1));
     if (rc == 0) rc = svcdb_commit(db);
+    if (rc == 0) held_check(db, holder);
     if (rc != 0) {
         char why[SERVICE_ERR_BYTES];
         snprintf(why, sizeof why, "%s", svcdb_error(db));
@@ -134,15 +156,17 @@ static void commit_jobs(struct svcdb *db, struct svcq_job **jobs, size_t n, int 
         for (size_t i = 0; i < n; i++)
             if (jobs[i]->rc == 0) jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
     }
+    *holder = NULL;
     assert(rc == 0 || n == 0 || jobs[n - 1]->rc == -1); /* nothing of a failed batch succeeds */
 }
 
 void svcq_run_alone(struct svcdb *db, struct svcq_job *job) {
     assert(db != NULL && job != NULL && job->run != NULL && job->c != NULL);
     assert(!job->queued);
-    struct svcq_job *one[1] = {job};
+    struct svcq_job *one[1] = {job}, *holder = NULL;
     svcdb_lock(db);
-    commit_jobs(db, one, 1, run_jobs(db, one, 1, svcdb_begin(db) == 0 ? 0 : -1));
+    int rc = run_jobs(db, one, 1, svcdb_begin(db) == 0 ? 0 : -1, &holder);
+    commit_jobs(db, one, 1, rc, &holder);
     svcdb_unlock(db);
     job->done = true;
 }
@@ -204,15 +228,17 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
 static void run_batch(struct writer *wr, size_t n, size_t reads) {
     struct svcq_job **jobs = wr->batch;
     size_t from = 0; /* the jobs not answered yet: jobs[from..n) */
+    struct svcq_job *holder = NULL;
     assert(n > 0 && n <= wr->q->batch_max && reads <= n);
     svcdb_lock(wr->db);
-    int rc = run_jobs(wr->db, jobs, reads, svcdb_begin(wr->db) == 0 ? 0 : -1);
+    int rc = run_jobs(wr->db, jobs, reads, svcdb_begin(wr->db) == 0 ? 0 : -1, &holder);
+    assert(holder == NULL); /* reads hold nothing: they write nothing */
     if (rc == 0 && reads > 0) {
         finish_batch(wr->q, jobs, reads, wr->calls); /* they may be reused from here on */
         from = reads;
     }
-    rc = run_jobs(wr->db, jobs + reads, n - reads, rc);
-    commit_jobs(wr->db, jobs + from, n - from, rc);
+    rc = run_jobs(wr->db, jobs + reads, n - reads, rc, &holder);
+    commit_jobs(wr->db, jobs + from, n - from, rc, &holder);
     svcdb_unlock(wr->db);
     if (from < n) finish_batch(wr->q, jobs + from, n - from, wr->calls);
 }
@@ -286,12 +312,14 @@ static int host_run(void *ctx, char *why, size_t why_size) {
     svcdb_lock(wr->db);
     svcdb_host_txn(wr->db, true);
     q->host_ran = true;
-    int rc = run_jobs(wr->db, jobs, reads, 0);
+    struct svcq_job *holder = NULL; /* SQLite holds no INSERT: stays NULL */
+    int rc = run_jobs(wr->db, jobs, reads, 0, &holder);
     if (rc == 0 && reads > 0) {
         finish_batch(q, jobs, reads, wr->calls); /* they may be reused from here on */
         q->host_from = reads;
     }
-    rc = run_jobs(wr->db, jobs + reads, n - reads, rc);
+    rc = run_jobs(wr->db, jobs + reads, n - reads, rc, &holder);
+    assert(holder == NULL);
     if (rc != 0) snprintf(why, why_size, "service tables: %s", svcdb_error(wr->db));
     svcdb_unlock(wr->db);
     return rc;

@@ -240,6 +240,20 @@ int txn_register_cancel(struct svc_call *c) {
     return answer_visit(c, "data", &v);
 }
 
+/* 2203 on the HTTP thread: names its visit to the job's kept-answer read,
+ * which locks it in the same round trip on PostgreSQL (visit_ahead_id;
+ * svc_visit_load's read is the job's first). Nothing checked here: a
+ * missing or bad mdtrt_id is refused by the job, as without it. */
+int txn_info_ahead(struct svc_call *c) {
+    assert(c->txn->run == txn_visit_info && c->visit_ahead_id == 0);
+    const struct json_value *d = json_get(c->input, "mdtrtinfo");
+    const struct json_value *id = d != NULL && d->type == JSON_OBJECT ? json_get(d, "mdtrt_id")
+                                                                      : NULL;
+    int64_t vid = id != NULL && id->type == JSON_STRING ? mdtrt_id_parse(id->text) : -1;
+    c->visit_ahead_id = vid > 0 ? vid : 0;
+    return 0;
+}
+
 int txn_visit_info(struct svc_call *c) {
     assert(c->txn->visit == VISIT_OUTPATIENT);
     const char *path = "input.mdtrtinfo";
