@@ -1296,14 +1296,18 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     pthread_cond_init(&q->nonfull, NULL);
     pthread_cond_init(&q->done, NULL);
     store_attach_pending(store, &q->pending);
-    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+    /* the WAL's checkpoints off the writer's COMMITs (sqlite_ckpt.h) */
+    struct store_err why = {{0}};
+    bool ckpt = store_checkpointer_start(store, &why) == 0;
+    if (!ckpt || pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        if (ckpt) store_checkpointer_stop(store);
         store_attach_pending(store, NULL);
         pending_free(&q->pending);
         batch_free(&q->b);
         wcache_free(&q->cache);
         free(q->ring);
         free(q);
-        store_errf(err, "commit queue: cannot start the writer thread");
+        store_errf(err, "commit queue: %s", ckpt ? "cannot start the writer thread" : why.msg);
         return -1;
     }
     assert(q->count == 0 && !q->stopping);
@@ -1343,6 +1347,7 @@ void commitq_stop(struct commitq *q) {
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
     assert(q->count == 0); /* the writer drains the queue before it ends */
+    store_checkpointer_stop(q->store);
     final_checkpoint(q);
     store_attach_pending(q->store, NULL);
     pending_free(&q->pending);

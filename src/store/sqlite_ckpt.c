@@ -28,6 +28,7 @@ struct sqlite_ckpt {
     bool stopping;      /* the thread ends */
     int64_t passes;     /* passes done */
     int64_t passes_met; /* passes the writer has finished */
+    int asked_pages;    /* the WAL's length when the last pass was asked; 0: none since a finish */
 };
 
 /* One PASSIVE checkpoint of db (what wal_autocheckpoint runs), timed into s. */
@@ -50,6 +51,26 @@ static void note_pages(int pages) {
     }
 }
 
+/* Under k->lock, at a commit that left pages in the WAL: true when the
+ * writer is to finish the last pass itself now; else wakes the thread
+ * when a pass is due (the WAL grew SQLITE_WAL_PASS_PAGES since the last
+ * one was asked). */
+static bool ckpt_decide(struct sqlite_ckpt *k, int pages) {
+    assert(pages >= SQLITE_WAL_CHECKPOINT_PAGES && pages < SQLITE_WAL_PAGES_MAX);
+    if (pages < k->asked_pages) k->asked_pages = 0; /* the WAL started again */
+    if (k->running || k->due) return false;
+    if (pages >= SQLITE_WAL_FINISH_PAGES && k->passes > k->passes_met) {
+        k->passes_met = k->passes;
+        k->asked_pages = 0;
+        return true;
+    }
+    if (k->asked_pages > 0 && pages < k->asked_pages + SQLITE_WAL_PASS_PAGES) return false;
+    k->due = true;
+    k->asked_pages = pages;
+    pthread_cond_signal(&k->wake);
+    return false;
+}
+
 /* After each commit of a hooked connection (SQLite's wal hook): pages is
  * the WAL's length. ctx NULL: checkpoint here, as wal_autocheckpoint does. */
 static int on_commit(void *ctx, sqlite3 *db, const char *schema, int pages) {
@@ -63,14 +84,12 @@ static int on_commit(void *ctx, sqlite3 *db, const char *schema, int pages) {
     }
     assert(k->writer == db);
     pthread_mutex_lock(&k->lock);
-    bool finish = !k->running && !k->due && k->passes > k->passes_met;
-    if (finish) k->passes_met = k->passes;
-    else if (!k->running) k->due = true;
-    if (k->due) pthread_cond_signal(&k->wake);
+    bool finish = ckpt_decide(k, pages);
     pthread_mutex_unlock(&k->lock);
-    /* the pass copied the WAL up to where it began; what was committed
-     * since is short to copy, and this thread commits nothing meanwhile,
-     * so the WAL is copied whole and the next transaction restarts it */
+    /* the passes copied the WAL up to where the last one began; what was
+     * committed since is short to copy, and this thread commits nothing
+     * meanwhile, so the WAL is copied whole and the next transaction
+     * starts it again from its beginning */
     if (finish) checkpoint(db, schema, &finishes);
     return SQLITE_OK;
 }
