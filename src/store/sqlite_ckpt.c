@@ -15,7 +15,7 @@
  * sqlite_conn.c's waits): whole ones in a commit, the thread's passes, the
  * writer's finishing of a pass, and the largest WAL seen at a commit. */
 static struct lat_stat in_commit, passes, finishes;
-static _Atomic int64_t wal_pages_seen_max, checkpoints_failed;
+static _Atomic int64_t wal_pages_seen_max, wal_pages_last, checkpoints_failed, passes_asked;
 
 struct sqlite_ckpt {
     sqlite3 *writer; /* hooked: its commits wake the thread */
@@ -29,6 +29,7 @@ struct sqlite_ckpt {
     int64_t passes;     /* passes done */
     int64_t passes_met; /* passes the writer has finished */
     int asked_pages;    /* the WAL's length when the last pass was asked; 0: none since a finish */
+    int finished_pages; /* the WAL's length at the last finish; 0: none since it started again */
 };
 
 /* One PASSIVE checkpoint of db (what wal_autocheckpoint runs), timed into s. */
@@ -44,6 +45,7 @@ static void checkpoint(sqlite3 *db, const char *schema, struct lat_stat *s) {
 
 static void note_pages(int pages) {
     assert(pages >= 0);
+    atomic_store_explicit(&wal_pages_last, pages, memory_order_relaxed);
     int64_t max = atomic_load_explicit(&wal_pages_seen_max, memory_order_relaxed);
     while (pages > max &&
            !atomic_compare_exchange_weak_explicit(&wal_pages_seen_max, &max, pages,
@@ -58,15 +60,21 @@ static void note_pages(int pages) {
 static bool ckpt_decide(struct sqlite_ckpt *k, int pages) {
     assert(pages >= SQLITE_WAL_CHECKPOINT_PAGES && pages < SQLITE_WAL_PAGES_MAX);
     if (pages < k->asked_pages) k->asked_pages = 0; /* the WAL started again */
+    if (pages < k->finished_pages) k->finished_pages = 0;
     if (k->running || k->due) return false;
-    if (pages >= SQLITE_WAL_FINISH_PAGES && k->passes > k->passes_met) {
+    /* once past the threshold, and again only when the WAL grew on (a
+     * reader's old snapshot may keep any checkpoint from copying it whole) */
+    if (pages >= SQLITE_WAL_FINISH_PAGES && k->passes > k->passes_met &&
+        (k->finished_pages == 0 || pages >= k->finished_pages + SQLITE_WAL_PASS_PAGES)) {
         k->passes_met = k->passes;
         k->asked_pages = 0;
+        k->finished_pages = pages;
         return true;
     }
     if (k->asked_pages > 0 && pages < k->asked_pages + SQLITE_WAL_PASS_PAGES) return false;
     k->due = true;
     k->asked_pages = pages;
+    atomic_fetch_add_explicit(&passes_asked, 1, memory_order_relaxed);
     pthread_cond_signal(&k->wake);
     return false;
 }
@@ -188,4 +196,16 @@ void sqlite_ckpt_print(FILE *out) {
     fprintf(out, "yibao serve:   largest WAL at a commit: %lld pages; %lld checkpoints failed\n",
             (long long)atomic_load_explicit(&wal_pages_seen_max, memory_order_relaxed),
             (long long)failed);
+}
+
+void sqlite_ckpt_counts(struct sqlite_ckpt_counts *out) {
+    assert(out != NULL);
+    out->in_commit = atomic_load_explicit(&in_commit.count, memory_order_relaxed);
+    out->passes_asked = atomic_load_explicit(&passes_asked, memory_order_relaxed);
+    out->passes = atomic_load_explicit(&passes.count, memory_order_relaxed);
+    out->finishes = atomic_load_explicit(&finishes.count, memory_order_relaxed);
+    out->failed = atomic_load_explicit(&checkpoints_failed, memory_order_relaxed);
+    out->wal_pages_max = atomic_load_explicit(&wal_pages_seen_max, memory_order_relaxed);
+    out->wal_pages_last = atomic_load_explicit(&wal_pages_last, memory_order_relaxed);
+    assert(out->passes <= out->passes_asked);
 }

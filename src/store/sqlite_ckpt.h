@@ -26,6 +26,7 @@
 #ifndef YIBAO_SQLITE_CKPT_H
 #define YIBAO_SQLITE_CKPT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -56,5 +57,12 @@ void sqlite_ckpt_stop(struct sqlite_ckpt *k);
 
 /* The process's checkpoints so far (lat_stat.h lines on out). */
 void sqlite_ckpt_print(FILE *out);
+/* The same as counts, for tests: whole checkpoints inside a commit, passes
+ * asked of the thread and done, finishes inside a commit, failures, the
+ * WAL's largest and last length at a commit (pages). */
+struct sqlite_ckpt_counts {
+    int64_t in_commit, passes_asked, passes, finishes, failed, wal_pages_max, wal_pages_last;
+};
+void sqlite_ckpt_counts(struct sqlite_ckpt_counts *out);
 
 #endif
