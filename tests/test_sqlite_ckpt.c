@@ -27,7 +27,7 @@
 
 #include "store/sqlite_ckpt.h"
 
-#define ROWS_PER_COMMIT 100 /* a row of 3,000 bytes is about one page */
+#define ROWS_PER_COMMIT 100  /* a row of 3,000 bytes is about one page */
 #define WAIT_STEPS_MAX 60000 /* 1 ms each: a pass that takes a minute fails the test */
 
 static void exec_ok(sqlite3 *db, const char *sql) {
@@ -80,9 +80,9 @@ static void test_checkpointer(void **state) {
                 " CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)");
     assert_int_equal(sqlite_ckpt_hook(db), 0);
     sqlite3_stmt *ins = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (zeroblob(3000))", -1, &ins,
-                                        NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (zeroblob(3000))", -1, &ins, NULL),
+        SQLITE_OK);
     struct sqlite_ckpt *k = NULL;
     char why[256];
     assert_int_equal(sqlite_ckpt_start(db, path, &k, why, sizeof why), 0);
@@ -118,8 +118,8 @@ static void test_checkpointer(void **state) {
     sqlite_ckpt_counts(&n);
     assert_int_equal(n.finishes - was.finishes, 1); /* once, by the writer */
     assert_int_equal(n.in_commit, was.in_commit);   /* never a whole one in a commit */
-    assert_true(n.passes - was.passes >= (SQLITE_WAL_FINISH_PAGES - SQLITE_WAL_CHECKPOINT_PAGES) /
-                                             SQLITE_WAL_PASS_PAGES);
+    assert_true(n.passes - was.passes >=
+                (SQLITE_WAL_FINISH_PAGES - SQLITE_WAL_CHECKPOINT_PAGES) / SQLITE_WAL_PASS_PAGES);
     assert_true(n.wal_pages_last >= SQLITE_WAL_FINISH_PAGES); /* the reader held it */
     exec_ok(reader, "COMMIT");
     assert_int_equal(sqlite3_close(reader), SQLITE_OK);
