@@ -27,9 +27,10 @@ struct sqlite_ckpt {
     bool running;       /* a pass runs */
     bool stopping;      /* the thread ends */
     int64_t passes;     /* passes done */
-    int64_t passes_met; /* passes the writer has finished */
+    int64_t passes_met; /* passes done when the last one was asked or finished */
     int asked_pages;    /* the WAL's length when the last pass was asked; 0: none since a finish */
     int finished_pages; /* the WAL's length at the last finish; 0: none since it started again */
+    bool finishing;     /* the pass asked is the finishing one: the writer finishes after it */
 };
 
 /* One PASSIVE checkpoint of db (what wal_autocheckpoint runs), timed into s. */
@@ -55,23 +56,30 @@ static void note_pages(int pages) {
 
 /* Under k->lock, at a commit that left pages in the WAL: true when the
  * writer is to finish the last pass itself now; else wakes the thread
- * when a pass is due (the WAL grew SQLITE_WAL_PASS_PAGES since the last
- * one was asked). */
+ * when a pass is due: the WAL grew SQLITE_WAL_PASS_PAGES since the last
+ * one was asked, or it passed SQLITE_WAL_FINISH_PAGES (the finishing pass,
+ * so that the writer's finish copies only what came during that pass). */
 static bool ckpt_decide(struct sqlite_ckpt *k, int pages) {
     assert(pages >= SQLITE_WAL_CHECKPOINT_PAGES && pages < SQLITE_WAL_PAGES_MAX);
     if (pages < k->asked_pages) k->asked_pages = 0; /* the WAL started again */
     if (pages < k->finished_pages) k->finished_pages = 0;
     if (k->running || k->due) return false;
-    /* once past the threshold, and again only when the WAL grew on (a
-     * reader's old snapshot may keep any checkpoint from copying it whole) */
-    if (pages >= SQLITE_WAL_FINISH_PAGES && k->passes > k->passes_met &&
-        (k->finished_pages == 0 || pages >= k->finished_pages + SQLITE_WAL_PASS_PAGES)) {
+    if (k->finishing && k->passes > k->passes_met) {
+        k->finishing = false;
         k->passes_met = k->passes;
-        k->asked_pages = 0;
         k->finished_pages = pages;
         return true;
     }
-    if (k->asked_pages > 0 && pages < k->asked_pages + SQLITE_WAL_PASS_PAGES) return false;
+    /* the finishing pass once past the threshold, and again only when the
+     * WAL grew on (a reader's old snapshot may keep any checkpoint from
+     * copying it whole) */
+    bool finish_due = pages >= SQLITE_WAL_FINISH_PAGES &&
+                      (k->finished_pages == 0 ||
+                       pages >= k->finished_pages + SQLITE_WAL_PASS_PAGES);
+    if (!finish_due && k->asked_pages > 0 && pages < k->asked_pages + SQLITE_WAL_PASS_PAGES)
+        return false;
+    k->finishing = finish_due;
+    k->passes_met = k->passes;
     k->due = true;
     k->asked_pages = pages;
     atomic_fetch_add_explicit(&passes_asked, 1, memory_order_relaxed);

@@ -16,9 +16,10 @@
  * write lock, so the writer goes on committing meanwhile. Since it goes on,
  * no pass copies the WAL to its last frame, and SQLite starts the WAL
  * again from its beginning only once it was copied whole: so past
- * SQLITE_WAL_FINISH_PAGES the writer finishes, at its first commit after a
- * pass, the copy itself (only what was committed during that pass, and
- * one fsync of the file), and its next transaction starts the WAL again.
+ * SQLITE_WAL_FINISH_PAGES one more pass is asked, and at its first commit
+ * after that pass the writer finishes the copy itself (only what was
+ * committed during that pass, and one fsync of the file); its next
+ * transaction starts the WAL again.
  * The WAL's size stays bounded: past SQLITE_WAL_PAGES_MAX pages (64 MiB at
  * 4 KiB pages) the writer checkpoints the whole of it in its commit, as
  * SQLite would. Durability is untouched: a commit is durable when its WAL
@@ -34,9 +35,10 @@
 #include "store/sqlite_conn.h"
 
 /* A pass again when the WAL grew this many pages since the last was asked. */
-#define SQLITE_WAL_PASS_PAGES (SQLITE_WAL_CHECKPOINT_PAGES / 4)
-/* Past this the writer finishes a pass in its commit, once one ended: the
- * rarer, the fewer rounds stall (each finish costs one fsync of the file). */
+#define SQLITE_WAL_PASS_PAGES (SQLITE_WAL_CHECKPOINT_PAGES / 2)
+/* Past this a finishing pass is asked, and the writer finishes it in its
+ * first commit after it ended: the rarer, the fewer rounds stall (a finish
+ * costs one fsync of the file and the pages committed during the pass). */
 #define SQLITE_WAL_FINISH_PAGES (3 * SQLITE_WAL_CHECKPOINT_PAGES)
 /* The WAL's bound, in pages (64 MiB at 4 KiB pages, the size the WAL file
  * is truncated to after a restart): past it the writer checkpoints itself. */
