@@ -5,7 +5,8 @@
 # with the next settlement, 2205 withdraws a named batch's lines only, and
 # a batch with nothing unsettled is refused naming chrg_bchno; on SQLite
 # the service tables' writes ride on the store's writer, which never waits
-# for the file's write lock (the server's counts at its stop). Figures: the
+# for the file's write lock, and the stop prints where the writes' time
+# went (the server's counts at its stop). Figures: the
 # Maoming 2020 resident policy at a township centre (general outpatient
 # 50 %, no deductible); SA01 and XA01 are class A.
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
@@ -78,6 +79,14 @@ if [ "$SVC_BACKEND" = sqlite ]; then
     grep -q "service-table writes in [0-9]* batches of the store's writer" <<<"$log" ||
         fail "the service tables' writes were not the store writer's: $log"
     if grep -q "waits for the SQLite write lock" <<<"$log"; then fail "a writer waited: $log"; fi
+    # where the writes' time went (issue 14): the store writer's rounds,
+    # their COMMITs, the service jobs, the WAL's checkpoints, the HTTP side
+    for line in "round with settlements" "COMMIT (WAL write, fsync)" \
+        "service job, queued -> answered" "largest WAL at a commit" \
+        "HTTP request, headers in -> answer"; do
+        grep -qF "yibao serve:   $line" <<<"$log" || grep -qF "yibao serve:     $line" <<<"$log" ||
+            fail "no '$line' at the stop: $log"
+    done
 fi
 "$YIBAO" check --db "$db" >/dev/null || fail "check"
 echo "t_service_batches: ok ($SVC_BACKEND)"

@@ -43,6 +43,7 @@
 #include <microhttpd.h>
 
 #include "service/svc.h"
+#include "store/lat_stat.h"
 
 #define HTTP_POLL_SLEEP_NS 100000000L
 #define HTTP_CONN_MEMORY_BYTES (16u * 1024u) /* MHD zeroes it per request: keep it small */
@@ -96,6 +97,10 @@ struct http_server {
     /* MHD's messages, at most HTTP_LOG_LINES_PER_S */
     _Atomic int64_t log_second;
     atomic_int log_lines, log_dropped;
+    /* where a request's time goes (printed at the stop): its headers in ->
+     * its answer handed to MHD; suspended waiting for a queue's answer
+     * (each step); resumed -> running again on its daemon's thread */
+    struct lat_stat request, suspended, resumed;
 };
 
 /* Per request (MHD's con_cls). */
@@ -108,6 +113,8 @@ struct http_req {
     bool busy;            /* a chunked body passed the memory in flight: answered 503 */
     size_t base_bytes;    /* the worker's bytes when taken */
     size_t charged_bytes; /* this request's share of srv->body_bytes */
+    int64_t start_us;     /* headers in */
+    int64_t step_us;      /* suspended, then resumed, at */
 };
 
 static int64_t now_ms(void) {
@@ -294,6 +301,7 @@ static void on_suspend(void *ctx) {
     struct http_req *r = ctx;
     assert(r != NULL && r->conn != NULL && !r->waiting); /* suspended once per step */
     atomic_fetch_add(&r->srv->in_flight, 1);
+    r->step_us = lat_now_us();
     r->waiting = true;
     MHD_suspend_connection(r->conn);
 }
@@ -304,6 +312,7 @@ static void on_resume(void *ctx) {
     struct http_req *r = ctx;
     struct http_server *srv = r->srv;
     assert(r->waiting && atomic_load(&srv->in_flight) > 0);
+    r->step_us = lat_since(&srv->suspended, r->step_us);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&srv->in_flight, 1);
 }
@@ -430,9 +439,11 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn, 
     conn_deadline(conn, 0); /* received: handling it has no deadline */
     if (hr->waiting) {
         hr->waiting = false;
+        (void)lat_since(&hr->srv->resumed, hr->step_us);
         const char *text = service_finish(svc, w, &len);
         budget_note(hr->srv, hr);
         if (text == NULL) return MHD_YES; /* suspended again: its next step is queued */
+        (void)lat_since(&hr->srv->request, hr->start_us);
         return release(hr, send_json(conn, MHD_HTTP_OK, text, len));
     }
     if (w->req_too_big) return release(hr, too_big(svc, conn));
@@ -449,6 +460,7 @@ static enum MHD_Result answer(struct service *svc, struct MHD_Connection *conn, 
     const char *text = service_begin(svc, w, &req, &hr->waiter, &len);
     budget_note(hr->srv, hr);
     if (text == NULL) return MHD_YES; /* suspended until its commit */
+    (void)lat_since(&hr->srv->request, hr->start_us);
     return release(hr, send_json(conn, MHD_HTTP_OK, text, len));
 }
 
@@ -502,7 +514,8 @@ static enum MHD_Result request_start(struct http_server *srv, struct MHD_Connect
                             .w = w,
                             .waiter = {on_suspend, on_resume, NULL},
                             .base_bytes = service_worker_bytes(w),
-                            .charged_bytes = cl};
+                            .charged_bytes = cl,
+                            .start_us = lat_now_us()};
     hr->waiter.ctx = hr;
     json_buf_reset(&w->req);
     w->req_too_big = false;
@@ -746,6 +759,9 @@ int service_serve(struct service *svc, const char *listen, volatile sig_atomic_t
     struct timespec nap = {0, HTTP_POLL_SLEEP_NS};
     while (!*stop) nanosleep(&nap, NULL);
     drain_and_stop(&srv);
+    lat_print(stderr, "HTTP request, headers in -> answer", &srv.request);
+    lat_print(stderr, "  suspended for a queue (each step)", &srv.suspended);
+    lat_print(stderr, "  resumed -> running again", &srv.resumed);
     pthread_mutex_destroy(&srv.conns_lock);
     return 0;
 }

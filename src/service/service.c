@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "app/refusal.h"
+#include "store/lat_stat.h"
+#include "store/sqlite_ckpt.h"
 #include "store/sqlite_conn.h"
 #include "service/svc.h"
 
@@ -495,6 +497,23 @@ static void worker_free(struct svc_worker *w) {
     free(w);
 }
 
+/* Where the writes' time went (issue 14: the SQLite visit flow's p99):
+ * the store writer's rounds, the service jobs, the WAL's checkpoints. */
+static void print_write_times(struct service *svc) {
+    int64_t batches = 0, requests = 0, jobs = 0;
+    assert(svc != NULL);
+    if (svc->q != NULL) commitq_stats(svc->q, &batches, &requests);
+    if (svc->wq != NULL) svcq_stats(svc->wq, &batches, &jobs);
+    if (requests == 0 && jobs == 0) return; /* nothing was written */
+    fprintf(stderr,
+            "yibao serve: where the writes' time went (count, mean, max, over %d ms, "
+            "total):\n",
+            LAT_SLOW_US / 1000);
+    if (svc->q != NULL) commitq_print_times(svc->q, stderr);
+    if (svc->wq != NULL) svcq_print_times(svc->wq, stderr);
+    if (store_sqlite_writer(svc->store) != NULL) sqlite_ckpt_print(stderr);
+}
+
 /* At the end of a run, on stderr: the group commits of the store and of
  * the service tables, and how long SQLite connections waited for the
  * file's one write lock (the cost of two writers on one file). */
@@ -526,6 +545,7 @@ static void print_write_stats(struct service *svc) {
                 "yibao serve: %" PRId64 " waits for the SQLite write lock, %" PRId64
                 " tries, %.1f ms asleep in them\n",
                 w.waits, w.retries, (double)w.slept_us / 1000.0);
+    print_write_times(svc);
 }
 
 void service_close(struct service *svc) {

@@ -278,6 +278,7 @@ struct svcq_job {
      * what earlier batches committed, and is answered without waiting for
      * its batch's commit (svcq.c) */
     bool reads_only;
+    int64_t queued_us; /* lat_now_us() at submit (svcq_print_times) */
     struct svcq_job *next;
 };
 struct svcq;
@@ -302,6 +303,9 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
 void svcq_wait(struct svcq *q, struct svcq_job *job);
 /* Batches taken and the jobs in them since the start. */
 void svcq_stats(struct svcq *q, int64_t *batches, int64_t *jobs);
+/* A job's wait for the writer that takes it, its time to its answer, and
+ * the pruning transactions (lat_stat.h lines on out). */
+void svcq_print_times(struct svcq *q, FILE *out);
 /* Runs job at once in a transaction of its own on db (no writer thread). */
 void svcq_run_alone(struct svcdb *db, struct svcq_job *job);
 

@@ -55,6 +55,7 @@
 #include <time.h>
 
 #include "service/svc.h"
+#include "store/lat_stat.h"
 
 struct completion {
     void (*fn)(void *ctx);
@@ -92,6 +93,9 @@ struct svcq {
     size_t host_n, host_reads;
     size_t host_from; /* the jobs not answered yet: batch[host_from..host_n) */
     bool host_ran;    /* the jobs ran in the host's transaction */
+    /* svcq_print_times: a job submitted -> taken, submitted -> answered;
+     * the pruning transactions */
+    struct lat_stat job_wait, job_answer, prune;
 };
 
 /* One job inside the open transaction: its savepoint, run, release or
@@ -177,9 +181,11 @@ static void finish_batch(struct svcq *q, struct svcq_job **jobs, size_t n,
                          struct completion *calls) {
     size_t count = 0;
     assert(n > 0 && n <= q->batch_max);
+    int64_t now_us = lat_now_us();
     pthread_mutex_lock(&q->lock);
     for (size_t i = 0; i < n; i++) {
         assert(!jobs[i]->done && !jobs[i]->queued);
+        lat_add(&q->job_answer, now_us - jobs[i]->queued_us);
         if (jobs[i]->on_done != NULL)
             calls[count++] = (struct completion){jobs[i]->on_done, jobs[i]->on_done_ctx};
         jobs[i]->done = true;
@@ -199,7 +205,7 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     if (due) q->pruning = true;
     pthread_mutex_unlock(&q->lock);
     if (!due) return;
-    int64_t pruned = 0;
+    int64_t pruned = 0, from_us = lat_now_us();
     svcdb_lock(db);
     int rc = svcdb_begin(db);
     if (rc == 0)
@@ -214,6 +220,7 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
         (void)svc_log_gate_ok(&q->prune_gate);
     }
     svcdb_unlock(db);
+    (void)lat_since(&q->prune, from_us);
     assert(pruned >= 0 && pruned <= SVCQ_PRUNE_ROWS_MAX);
     pthread_mutex_lock(&q->lock);
     assert(q->pruning); /* ours: one writer prunes at a time */
@@ -249,9 +256,11 @@ static void run_batch(struct writer *wr, size_t n, size_t reads) {
 static size_t take_batch(struct writer *wr, size_t *reads) {
     struct svcq *q = wr->q;
     size_t n = 0, r = 0, w = 0;
+    int64_t now_us = lat_now_us();
     while (q->head != NULL && n < q->batch_max) {
         assert(q->head->queued && !q->head->done);
         q->head->queued = false;
+        lat_add(&q->job_wait, now_us - q->head->queued_us);
         if (q->head->reads_only) wr->batch[r++] = q->head;
         else wr->writes[w++] = q->head;
         n++;
@@ -486,6 +495,7 @@ int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx)
                       : q->queued >= SVCQ_QUEUED_MAX ? "service: too many writes queued; retry"
                                                      : NULL;
     if (why == NULL) {
+        job->queued_us = lat_now_us();
         if (q->tail != NULL) q->tail->next = job;
         else q->head = job;
         q->tail = job;
@@ -516,4 +526,11 @@ void svcq_wait(struct svcq *q, struct svcq_job *job) {
     while (!job->done) pthread_cond_wait(&q->done, &q->lock);
     assert(!job->queued && (job->rc == 0 || job->rc == -1));
     pthread_mutex_unlock(&q->lock);
+}
+
+void svcq_print_times(struct svcq *q, FILE *out) {
+    assert(q != NULL && out != NULL);
+    lat_print(out, "service job's wait for its round", &q->job_wait);
+    lat_print(out, "service job, queued -> answered", &q->job_answer);
+    lat_print(out, "pruning of kept answers", &q->prune);
 }

@@ -32,6 +32,7 @@
 #include "core/hash.h"
 #include "store/cache.h"
 #include "store/checkpoint.h"
+#include "store/lat_stat.h"
 #include "store/store.h"
 
 #define ACCOUNTS_PER_REQ_MAX (2 * POSTINGS_PER_RECORD_MAX + 1)
@@ -188,6 +189,17 @@ struct batch {
     const struct registry *reg; /* held for the batch: its settlements' registry */
 };
 
+/* Where a round's time goes (commitq_print_times). */
+struct round_times {
+    struct lat_stat wait;       /* a request: submitted -> taken by a round */
+    struct lat_stat round;      /* a round with settlements: taken -> answered */
+    struct lat_stat guest_only; /* a round of the guest's work alone, whole */
+    struct lat_stat guest;      /* the guest's work inside a round (its jobs) */
+    struct lat_stat settle;     /* the settlements: after the guest, before the commit */
+    struct lat_stat commit;     /* COMMIT: the WAL's write and fsync (and, without a
+                                 * checkpointer, the checkpoints run in it) */
+};
+
 struct commitq {
     struct store *store;
     int batch_max;
@@ -208,6 +220,7 @@ struct commitq {
     bool guest_due;             /* kicked since the writer last took the guest's work */
     bool guest_taken;           /* this round's transaction carries the guest's work */
     int64_t guest_rounds;       /* transactions of the guest's work alone */
+    struct round_times times;   /* commitq_print_times */
 };
 
 static void batch_free(struct batch *b) {
@@ -1074,7 +1087,10 @@ static int guest_run(struct commitq *q, struct store_err *err) {
     if (!q->guest_taken) return 0;
     assert(q->guest.run != NULL);
     why[0] = '\0';
-    if (q->guest.run(q->guest.ctx, why, sizeof why) == 0) return 0;
+    int64_t from_us = lat_now_us();
+    int rc = q->guest.run(q->guest.ctx, why, sizeof why);
+    (void)lat_since(&q->times.guest, from_us);
+    if (rc == 0) return 0;
     store_errf(err, "%s", why[0] != '\0' ? why : "guest writes: failed");
     return -1;
 }
@@ -1087,6 +1103,15 @@ static void guest_finish(struct commitq *q, bool committed, const struct store_e
     q->guest.finish(q->guest.ctx, committed, committed ? "" : err->msg);
 }
 
+/* COMMIT, timed. */
+static int commit_timed(struct commitq *q, struct store_err *err) {
+    int64_t from_us = lat_now_us();
+    int rc = store_ops(q->store)->commit(store_conn(q->store), err);
+    (void)lat_since(&q->times.commit, from_us);
+    assert(rc == 0 || rc == -1);
+    return rc;
+}
+
 /* A round with the guest's work and no settlement: its own transaction. */
 static void process_guest(struct commitq *q) {
     const struct store_backend *ops = store_ops(q->store);
@@ -1095,7 +1120,7 @@ static void process_guest(struct commitq *q) {
     assert(q->guest_taken);
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = guest_run(q, &err);
-    if (rc == 0) rc = ops->commit(c, &err);
+    if (rc == 0) rc = commit_timed(q, &err);
     if (rc != 0) ops->rollback(c);
     guest_finish(q, rc == 0, &err);
     assert(!q->guest_taken);
@@ -1114,6 +1139,7 @@ static void process_batch(struct commitq *q) {
     prepare_reqs(b);
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = guest_run(q, &err);
+    int64_t settle_us = lat_now_us();
     if (rc == 0) rc = read_tail(q, &err);
     /* a registry edit committed before this batch decides its settlements */
     if (rc == 0) rc = store_registry_refresh(q->store, c, &err);
@@ -1131,7 +1157,8 @@ static void process_batch(struct commitq *q) {
     if (rc == 0 && b->reopen_count > 0)
         rc = ops->visits_reopen(c, b->reopens, b->reopen_setl_ids, b->reopen_count, &err);
     if (rc == 0) rc = write_batch(q, &err);
-    if (rc == 0) rc = ops->commit(c, &err);
+    (void)lat_since(&q->times.settle, settle_us);
+    if (rc == 0) rc = commit_timed(q, &err);
     if (rc == 0) cache_commit(q);
     if (rc == 0) pending_commit(q);
     if (rc != 0) {
@@ -1192,7 +1219,11 @@ static void *writer_main(void *arg) {
         q->guest_due = false;
         size_t n = q->count < (size_t)q->batch_max ? q->count : (size_t)q->batch_max;
         assert((n >= 1 || guest) && q->count <= COMMITQ_LEN_MAX && q->head < COMMITQ_LEN_MAX);
-        for (size_t i = 0; i < n; i++) q->b.reqs[i] = q->ring[(q->head + i) % COMMITQ_LEN_MAX];
+        int64_t taken_us = lat_now_us();
+        for (size_t i = 0; i < n; i++) {
+            q->b.reqs[i] = q->ring[(q->head + i) % COMMITQ_LEN_MAX];
+            lat_add(&q->times.wait, taken_us - q->b.reqs[i]->queued_us_);
+        }
         q->head = (q->head + n) % COMMITQ_LEN_MAX;
         q->count -= n;
         pthread_cond_broadcast(&q->nonfull);
@@ -1201,13 +1232,16 @@ static void *writer_main(void *arg) {
         /* outside q->lock: the guest's take locks its own queue */
         q->guest_taken = guest && q->guest.take != NULL && q->guest.take(q->guest.ctx);
         if (n == 0) {
-            if (q->guest_taken) process_guest(q);
+            if (!q->guest_taken) continue;
+            process_guest(q);
+            (void)lat_since(&q->times.guest_only, taken_us);
             continue;
         }
         q->b.n = n;
         process_batch(q);
 
         complete_batch(q, n);
+        (void)lat_since(&q->times.round, taken_us);
     }
 }
 
@@ -1262,14 +1296,18 @@ int commitq_start(struct store *store, int batch_max, struct commitq **out, stru
     pthread_cond_init(&q->nonfull, NULL);
     pthread_cond_init(&q->done, NULL);
     store_attach_pending(store, &q->pending);
-    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+    /* the WAL's checkpoints off the writer's COMMITs (sqlite_ckpt.h) */
+    struct store_err why = {{0}};
+    bool ckpt = store_checkpointer_start(store, &why) == 0;
+    if (!ckpt || pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        if (ckpt) store_checkpointer_stop(store);
         store_attach_pending(store, NULL);
         pending_free(&q->pending);
         batch_free(&q->b);
         wcache_free(&q->cache);
         free(q->ring);
         free(q);
-        store_errf(err, "commit queue: cannot start the writer thread");
+        store_errf(err, "commit queue: %s", ckpt ? "cannot start the writer thread" : why.msg);
         return -1;
     }
     assert(q->count == 0 && !q->stopping);
@@ -1309,6 +1347,7 @@ void commitq_stop(struct commitq *q) {
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
     assert(q->count == 0); /* the writer drains the queue before it ends */
+    store_checkpointer_stop(q->store);
     final_checkpoint(q);
     store_attach_pending(q->store, NULL);
     pending_free(&q->pending);
@@ -1393,6 +1432,7 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
         return -1;
     }
     assert(q->count < COMMITQ_LEN_MAX);
+    req->queued_us_ = lat_now_us();
     q->ring[(q->head + q->count) % COMMITQ_LEN_MAX] = req;
     q->count++;
     pthread_cond_signal(&q->nonempty);
@@ -1430,4 +1470,15 @@ void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests) {
     *batches = q->batches;
     *requests = q->requests;
     pthread_mutex_unlock(&q->lock);
+}
+
+void commitq_print_times(struct commitq *q, FILE *out) {
+    assert(q != NULL && out != NULL);
+    struct round_times *t = &q->times;
+    lat_print(out, "settlement's wait for its round", &t->wait);
+    lat_print(out, "round with settlements", &t->round);
+    lat_print(out, "  its guest jobs", &t->guest);
+    lat_print(out, "  its settlements", &t->settle);
+    lat_print(out, "  COMMIT (WAL write, fsync)", &t->commit);
+    lat_print(out, "round of guest jobs alone", &t->guest_only);
 }

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/bill.h"
 #include "core/catalog.h"
@@ -632,6 +633,7 @@ struct store_req {
     size_t bill_len_;
     char bill_hash_[HASH_HEX_BYTES + 1];
     struct store_req *next_;
+    int64_t queued_us_; /* lat_now_us() at submit: its wait for the writer (commitq_print_times) */
     int done_;
     void (*on_done_)(void *ctx); /* commitq_submit_async */
     void *on_done_ctx_;
@@ -660,6 +662,10 @@ int commitq_call(struct commitq *q, struct store_req *req);
 void commitq_checkpoint_every(struct commitq *q, int64_t records);
 /* Counters: batches committed, requests answered. */
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
+/* Where the writer's rounds spend their time (lat_stat.h lines on out):
+ * a request's wait for the round that takes it, the round, and in it the
+ * guest's work, the settlements, the commit (with its fsync). */
+void commitq_print_times(struct commitq *q, FILE *out);
 
 /* A guest: another queue's writes run by the commit queue's writer in its
  * own transactions, so that one connection writes the database. On SQLite
@@ -688,6 +694,12 @@ void commitq_host(struct commitq *q, const struct commitq_guest *guest);
 void commitq_kick(struct commitq *q);
 /* Transactions of the guest's work alone (no settlement), since the start. */
 int64_t commitq_guest_rounds(struct commitq *q);
+/* SQLite: the WAL checkpoints of the store's writer connection move to a
+ * thread of their own (sqlite_ckpt.h), so that no round of the commit
+ * queue copies the WAL into the file inside its COMMIT; stop gives them
+ * back. The commit queue calls them. Another backend: nothing. */
+int store_checkpointer_start(struct store *store, struct store_err *err);
+void store_checkpointer_stop(struct store *store);
 /* The SQLite handle (sqlite3 *) of the store's writer connection, for a
  * guest's statements on the writer's thread; NULL on another backend. */
 void *store_sqlite_writer(const struct store *store);

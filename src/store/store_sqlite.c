@@ -19,6 +19,7 @@
 
 #include "store/enrol_rows.h"
 #include "store/schema.h"
+#include "store/sqlite_ckpt.h"
 #include "store/sqlite_conn.h"
 
 #include "store/store.h"
@@ -158,6 +159,7 @@ static const char *const SQL[S_COUNT] = {
 
 struct store_conn {
     sqlite3 *db;
+    struct sqlite_ckpt *ckpt; /* the checkpointer of its commits (store_checkpointer_start) */
     sqlite3_stmt *stmt[S_COUNT];
     char path[STORE_URI_BYTES_MAX + 1];
 };
@@ -181,6 +183,7 @@ static int exec_sql(struct store_conn *c, const char *sql, struct store_err *err
 
 static void sq_close(struct store_conn *c) {
     if (c == NULL) return;
+    sqlite_ckpt_stop(c->ckpt);
     assert(c->path[0] != '\0'); /* sq_open named it before anything could fail */
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
@@ -199,6 +202,7 @@ static int sq_migrated(struct store_conn *c, const char *target, struct store_er
         SQLITE_WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES);
     char why[SCHEMA_ERR_BYTES];
     if (exec_sql(c, pragmas, err) != 0) return -1;
+    (void)sqlite_ckpt_hook(c->db); /* in place of wal_autocheckpoint's: the same, timed */
     if (schema_sqlite_migrate(c->db, target, why, sizeof why) != 0) {
         store_errf(err, "%s", why);
         return -1;
@@ -1257,6 +1261,25 @@ void *store_sqlite_writer(const struct store *store) {
     struct store_conn *c = store_conn(store);
     assert(c->db != NULL);
     return c->db;
+}
+
+int store_checkpointer_start(struct store *store, struct store_err *err) {
+    assert(store != NULL);
+    if (store_ops(store) != &store_sqlite_backend) return 0;
+    struct store_conn *c = store_conn(store);
+    assert(c->db != NULL && c->ckpt == NULL);
+    char why[STORE_ERR_BYTES];
+    if (sqlite_ckpt_start(c->db, c->path, &c->ckpt, why, sizeof why) == 0) return 0;
+    store_errf(err, "%s", why);
+    return -1;
+}
+
+void store_checkpointer_stop(struct store *store) {
+    assert(store != NULL);
+    if (store_ops(store) != &store_sqlite_backend) return;
+    struct store_conn *c = store_conn(store);
+    sqlite_ckpt_stop(c->ckpt);
+    c->ckpt = NULL;
 }
 
 const struct store_backend store_sqlite_backend = {
