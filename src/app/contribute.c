@@ -10,6 +10,7 @@
  * the batch in flight; the next run finds the records written and goes on
  * from there, so every person is posted exactly once. */
 #include "app/contribute.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -102,17 +103,6 @@ struct run {
     int failed; /* out of memory in a callback */
 };
 
-static bool grow(void **items, size_t *cap, size_t count, size_t size) {
-    assert(items != NULL && cap != NULL && size > 0);
-    if (count < *cap) return true;
-    size_t want = *cap ? *cap * 2 : 1024;
-    void *p = realloc(*items, want * size);
-    if (p == NULL) return false;
-    *items = p;
-    *cap = want;
-    return true;
-}
-
 static const char *intern_region(struct run *r, const char *region) {
     assert(r != NULL && region != NULL);
     for (size_t i = 0; i < r->region_count; i++)
@@ -135,7 +125,8 @@ static const char *intern_category(const char *name) {
 static int employer_row(void *ctx, const struct store_enrol_row *row) {
     struct run *r = ctx;
     assert(r != NULL && row != NULL);
-    if (!grow((void **)&r->employers, &r->employer_cap, r->employer_count, sizeof *r->employers))
+    if (!app_array_room((void **)&r->employers, &r->employer_cap, r->employer_count + 1,
+                        sizeof *r->employers))
         return r->failed = 1, 1;
     struct employer *e = &r->employers[r->employer_count];
     e->emp_no = arena_copy(&r->arena, row->col[EMP_NO]);
@@ -149,7 +140,7 @@ static int wage_row(void *ctx, const struct store_enrol_row *row) {
     struct run *r = ctx;
     assert(r != NULL && row != NULL);
     if (strcmp(row->col[WAGE_MONTH], r->month_text) != 0) return 0;
-    if (!grow((void **)&r->wages, &r->wage_cap, r->wage_count, sizeof *r->wages))
+    if (!app_array_room((void **)&r->wages, &r->wage_cap, r->wage_count + 1, sizeof *r->wages))
         return r->failed = 1, 1;
     struct wage *w = &r->wages[r->wage_count];
     w->psn_no = arena_copy(&r->arena, row->col[WAGE_PSN]);
@@ -219,7 +210,8 @@ static int person_done(struct run *r) {
                              "no episode of the scheme covers the period");
         return 0;
     }
-    if (!grow((void **)&r->work, &r->work_cap, r->work_count, sizeof *r->work)) return -1;
+    if (!app_array_room((void **)&r->work, &r->work_cap, r->work_count + 1, sizeof *r->work))
+        return -1;
     struct work *w = memset(&r->work[r->work_count], 0, sizeof *r->work);
     w->psn_no = arena_copy(&r->arena, r->cur_psn);
     w->region = r->cur_region;

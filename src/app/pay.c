@@ -13,6 +13,7 @@
  * mul(payable, rate) of each policy year, rounded once (FUNDS.md §7); a
  * catch-up record withholds the difference to it. */
 #include "app/pay.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -53,17 +54,6 @@ struct run {
     int failed; /* out of memory, too many keys, or a body that does not decode */
 };
 
-static bool grow(void **items, size_t *cap, size_t count, size_t size) {
-    assert(items != NULL && cap != NULL && size > 0);
-    if (count < *cap) return true;
-    size_t want = *cap ? *cap * 2 : 256;
-    void *p = realloc(*items, want * size);
-    if (p == NULL) return false;
-    *items = p;
-    *cap = want;
-    return true;
-}
-
 static size_t key_hash(const char *code, int32_t year) {
     assert(code != NULL);
     size_t h = 1469598103934665603u ^ (size_t)(uint32_t)year;
@@ -98,7 +88,8 @@ static struct entry *entry_of(struct run *r, const char *code, int32_t year) {
         if (e->year == year && strcmp(e->code, code) == 0) return e;
     }
     if (r->entry_count == PAY_MONTH_KEYS_MAX ||
-        !grow((void **)&r->entries, &r->entry_cap, r->entry_count, sizeof *r->entries))
+        !app_array_room((void **)&r->entries, &r->entry_cap, r->entry_count + 1,
+                        sizeof *r->entries))
         return NULL;
     struct entry *e = memset(&r->entries[r->entry_count], 0, sizeof *r->entries);
     snprintf(e->code, sizeof e->code, "%s", code);
@@ -142,7 +133,7 @@ static int agreement_row(void *ctx, const struct agreement *a) {
     struct run *r = ctx;
     assert(r != NULL && a != NULL);
     for (int32_t i = 0; i < a->institution_count; i++) {
-        if (!grow((void **)&r->rates, &r->rate_cap, r->rate_count, sizeof *r->rates))
+        if (!app_array_room((void **)&r->rates, &r->rate_cap, r->rate_count + 1, sizeof *r->rates))
             return r->failed = 1, 1;
         struct rate *x = &r->rates[r->rate_count++];
         snprintf(x->code, sizeof x->code, "%s", a->institutions[i].fixmedins_code);

@@ -1,6 +1,7 @@
 /* premium.c: a resident's own premium recorded as paid, in cash or from a
  * holder's account, and the arrears of a year (premium.h). */
 #include "app/premium.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -377,17 +378,6 @@ struct arrears_scan {
     bool bad, oom;
 };
 
-static bool grow(void **items, size_t *cap, size_t count, size_t size) {
-    assert(items != NULL && cap != NULL && size > 0);
-    if (count < *cap) return true;
-    size_t want = *cap ? *cap * 2 : 256;
-    void *p = realloc(*items, want * size);
-    if (p == NULL) return false;
-    *items = p;
-    *cap = want;
-    return true;
-}
-
 static int arrears_row(void *ctx, const struct journal_rec *rec) {
     struct arrears_scan *s = ctx;
     assert(s != NULL && rec != NULL);
@@ -398,13 +388,14 @@ static int arrears_row(void *ctx, const struct journal_rec *rec) {
     const char *bad = NULL;
     if (contrib_decode(rec->body, &c, &bad) != 0) return s->bad = true, 1;
     if (paid) {
-        if (!grow((void **)&s->paid, &s->paid_cap, s->paid_count, sizeof *s->paid))
+        if (!app_array_room((void **)&s->paid, &s->paid_cap, s->paid_count + 1, sizeof *s->paid))
             return s->oom = true, 1;
         snprintf(s->paid[s->paid_count++], CODE_BYTES_MAX + 1, "%s", rec->psn_no);
         return 0;
     }
     if (c.own_fen == 0) return 0; /* assisted in full: nothing the person owes */
-    if (!grow((void **)&s->due, &s->due_cap, s->due_count, sizeof *s->due)) return s->oom = true, 1;
+    if (!app_array_room((void **)&s->due, &s->due_cap, s->due_count + 1, sizeof *s->due))
+        return s->oom = true, 1;
     struct app_arrear *a = &s->due[s->due_count++];
     snprintf(a->psn_no, sizeof a->psn_no, "%s", rec->psn_no);
     snprintf(a->region, sizeof a->region, "%s", c.region);

@@ -9,6 +9,7 @@
  * turns figures and medians into scores. Memory: the scan's, plus one row
  * per institution and per person with bills. */
 #include "app/risk.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -33,18 +34,6 @@ struct risk_run {
     struct store_err *err;
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-    assert(p != NULL && cap != NULL && size > 0);
-    if (need <= *cap) return true;
-    size_t next = *cap ? *cap * 2 : 256;
-    while (next < need) next *= 2;
-    void *q = realloc(*p, next * size);
-    if (q == NULL) return false;
-    *p = q;
-    *cap = next;
-    return true;
-}
-
 static int64_t bill_cost_fen(const struct det_bill *b) {
     int64_t sum = 0;
     assert(b != NULL);
@@ -55,7 +44,8 @@ static int64_t bill_cost_fen(const struct det_bill *b) {
 static int hold_finding(void *ctx, const struct scan_finding *sf) {
     struct risk_run *r = ctx;
     assert(r != NULL && sf != NULL && sf->a != NULL);
-    if (!grow((void **)&r->held, &r->held_cap, r->held_count + 1, sizeof *r->held)) return -1;
+    if (!app_array_room((void **)&r->held, &r->held_cap, r->held_count + 1, sizeof *r->held))
+        return -1;
     /* at stake: the line concerned, else the later bill (the readmission,
      * the second stay, the visit) */
     int64_t amount = sf->line != NULL ? sf->line->amount_fen
@@ -82,7 +72,8 @@ static struct risk_inst_row *inst_of(struct risk_run *r, const char *code) {
                                                             sizeof *row, cmp_inst_key)
                                                   : NULL;
     if (row != NULL) return row;
-    if (!grow((void **)&o->inst, &r->inst_cap, o->inst_count + 1, sizeof *o->inst)) return NULL;
+    if (!app_array_room((void **)&o->inst, &r->inst_cap, o->inst_count + 1, sizeof *o->inst))
+        return NULL;
     row = &o->inst[o->inst_count++];
     memset(row, 0, sizeof *row);
     snprintf(row->code, sizeof row->code, "%s", code);
@@ -154,7 +145,7 @@ static int person_done(void *ctx, const struct scan_person_view *v) {
     struct risk_run *r = ctx;
     assert(r != NULL && v != NULL && v->count > 0);
     size_t n = (size_t)v->count;
-    if (!grow((void **)&r->flags, &r->flags_cap, 3 * n, sizeof *r->flags)) return -1;
+    if (!app_array_room((void **)&r->flags, &r->flags_cap, 3 * n, sizeof *r->flags)) return -1;
     bool *flagged = r->flags, *adm = r->flags + n, *readm = r->flags + 2 * n;
     memset(flagged, 0, n * sizeof *flagged);
     struct risk_person p = {(int64_t)n, 0, 0, 0, pharmacies_of(v)};
@@ -164,7 +155,8 @@ static int person_done(void *ctx, const struct scan_person_view *v) {
         if (add_bill(r, &v->bills[i], v->fund_paid_fen[i], flagged[i], adm[i], readm[i]) != 0)
             return -1;
     struct risk_result *o = r->out;
-    if (!grow((void **)&o->persons, &r->person_cap, o->person_count + 1, sizeof *o->persons))
+    if (!app_array_room((void **)&o->persons, &r->person_cap, o->person_count + 1,
+                        sizeof *o->persons))
         return -1;
     struct risk_person_row *row = &o->persons[o->person_count++];
     memset(row, 0, sizeof *row);
@@ -258,7 +250,7 @@ static int registry_rows(struct store *store, struct risk_run *r) {
     size_t n = 0;
     const struct store_institution *inst = registry_institutions(reg, &n);
     struct risk_result *o = r->out;
-    if (!grow((void **)&o->inst, &r->inst_cap, n ? n : 1, sizeof *o->inst))
+    if (!app_array_room((void **)&o->inst, &r->inst_cap, n ? n : 1, sizeof *o->inst))
         return store_registry_release(store, reg), -1;
     for (size_t i = 0; i < n; i++) {
         struct risk_inst_row *row = &o->inst[i];

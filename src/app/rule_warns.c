@@ -2,6 +2,7 @@
  * over the journal keeps the flagged settlements (their records are few)
  * and the revoked seqs; then the standing ones are told, warn by warn. */
 #include "app/rule_warns.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -23,30 +24,19 @@ struct gather {
     struct store_err *err;
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-    assert(p != NULL && cap != NULL && size > 0);
-    if (need <= *cap) return true;
-    size_t next = *cap ? *cap * 2 : 64;
-    while (next < need) next *= 2;
-    void *q = realloc(*p, next * size);
-    if (q == NULL) return false;
-    *p = q;
-    *cap = next;
-    return true;
-}
-
 static int gather_one(void *ctx, const struct journal_rec *rec) {
     struct gather *g = ctx;
     assert(g != NULL && rec != NULL);
     if (rec->kind == JOURNAL_REVOKE) {
-        if (!grow((void **)&g->revoked, &g->revoked_cap, g->revoked_n + 1, sizeof(int64_t)))
+        if (!app_array_room((void **)&g->revoked, &g->revoked_cap, g->revoked_n + 1,
+                            sizeof(int64_t)))
             return store_errf(g->err, "warns: out of memory"), -1;
         g->revoked[g->revoked_n++] = rec->ref_seq;
         return 0;
     }
     if (rec->kind != JOURNAL_SETTLE || (g->year != 0 && rec->year != g->year)) return 0;
     if (strstr(rec->body, " note=" APP_RULE_WARN_PREFIX) == NULL) return 0;
-    if (!grow((void **)&g->f, &g->cap, g->n + 1, sizeof *g->f))
+    if (!app_array_room((void **)&g->f, &g->cap, g->n + 1, sizeof *g->f))
         return store_errf(g->err, "warns: out of memory"), -1;
     struct flagged *f = &g->f[g->n];
     const char *bad = NULL;

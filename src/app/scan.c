@@ -15,6 +15,7 @@
  * the catalog: never labels or request-id patterns. Memory: every bill of
  * the period with its lines (about 200 bytes a line). */
 #include "app/scan.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -59,30 +60,19 @@ struct scan {
     struct scan_totals *totals;
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-    assert(p != NULL && cap != NULL && size > 0);
-    if (need <= *cap) return true;
-    size_t next = *cap ? *cap * 2 : 1024;
-    while (next < need) next *= 2;
-    void *q = realloc(*p, next * size);
-    if (q == NULL) return false;
-    *p = q;
-    *cap = next;
-    return true;
-}
-
 /* Pass 1: the settlements of the year and every revoke. */
 static int journal_one(void *ctx, const struct journal_rec *rec) {
     struct scan *s = ctx;
     assert(s != NULL && rec != NULL);
     if (rec->kind == JOURNAL_REVOKE) {
-        if (!grow((void **)&s->revoked, &s->revoked_cap, s->revoked_count + 1, sizeof(int64_t)))
+        if (!app_array_room((void **)&s->revoked, &s->revoked_cap, s->revoked_count + 1,
+                            sizeof(int64_t)))
             return store_errf(s->err, "scan: out of memory"), -1;
         s->revoked[s->revoked_count++] = rec->ref_seq;
         return 0;
     }
     if (rec->kind != JOURNAL_SETTLE || rec->year != s->opts->year) return 0;
-    if (!grow((void **)&s->bills, &s->cap, s->count + 1, sizeof *s->bills))
+    if (!app_array_room((void **)&s->bills, &s->cap, s->count + 1, sizeof *s->bills))
         return store_errf(s->err, "scan: out of memory"), -1;
     struct scan_bill *b = &s->bills[s->count++];
     memset(b, 0, sizeof *b);
@@ -321,7 +311,7 @@ static int scan_person(struct scan *s, size_t first, size_t last, struct det_bil
     s->totals->persons++;
     int rc = det_person_all(&in, emit_one, &run);
     if (rc == 0 && s->opts->person_cb != NULL) {
-        if (!grow((void **)&s->paid, &s->paid_cap, last - first, sizeof *s->paid))
+        if (!app_array_room((void **)&s->paid, &s->paid_cap, last - first, sizeof *s->paid))
             return store_errf(s->err, "scan: out of memory"), -1;
         for (size_t i = first; i < last; i++) s->paid[i - first] = s->bills[i].fund_paid_fen;
         struct scan_person_view v = {&p, db, s->paid, (int32_t)(last - first)};
@@ -343,7 +333,7 @@ static int scan_persons(struct scan *s, scan_cb cb, void *ctx) {
             return store_errf(s->err, "scan: person %s has more than %d bills", s->bills[i].psn_no,
                               DET_PERSON_BILLS_MAX),
                    free(db), -1;
-        if (!grow((void **)&db, &db_cap, j - i, sizeof *db))
+        if (!app_array_room((void **)&db, &db_cap, j - i, sizeof *db))
             return store_errf(s->err, "scan: out of memory"), free(db), -1;
         rc = scan_person(s, i, j, db, cb, ctx);
         i = j;

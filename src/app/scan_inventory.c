@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/scan.h"
+#include "app/array_room.h"
 #include "core/inventory.h"
 #include "store/enrol_rows.h"
 
@@ -39,17 +40,6 @@ struct sub_pass {
     struct store_err *err;
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-    assert(p != NULL && cap != NULL && size > 0);
-    if (need <= *cap) return true;
-    size_t next = *cap ? *cap * 2 : 1024;
-    while (next < need) next *= 2;
-    void *q = realloc(*p, next * size);
-    if (q == NULL) return false;
-    *p = q, *cap = next;
-    return true;
-}
-
 /* A row of inv_records (in key order: by pharmacy first): its pharmacy
  * noted; kept when it bears on the period. */
 static int rec_row(void *ctx, const struct store_enrol_row *row) {
@@ -58,14 +48,15 @@ static int rec_row(void *ctx, const struct store_enrol_row *row) {
     assert(p != NULL && row != NULL);
     bool new_code = p->code_count == 0 || strcmp(p->codes[p->code_count - 1], row->col[INV_CODE]);
     if (new_code) {
-        if (!grow((void **)&p->codes, &p->code_cap, p->code_count + 1, sizeof *p->codes)) return -1;
+        if (!app_array_room((void **)&p->codes, &p->code_cap, p->code_count + 1, sizeof *p->codes))
+            return -1;
         snprintf(p->codes[p->code_count++], sizeof *p->codes, "%.63s", row->col[INV_CODE]);
     }
     int kind = inv_kind_of(row->col[INV_INFNO]);
     if (kind < 0 || !datetime_parse(row->col[INV_DAY], 10, &t)) return 0; /* checked on write */
     int64_t day = t / DAY_S, cnt = strtoll(row->col[INV_CNT], NULL, 10);
     if (day > p->last_day || (kind != INV_STOCKTAKE && day < p->first_day)) return 0;
-    if (!grow((void **)&p->recs, &p->cap, p->count + 1, sizeof *p->recs)) return -1;
+    if (!app_array_room((void **)&p->recs, &p->cap, p->count + 1, sizeof *p->recs)) return -1;
     struct inv_rec *r = &p->recs[p->count++];
     snprintf(r->code, sizeof r->code, "%.63s", row->col[INV_CODE]);
     snprintf(r->item, sizeof r->item, "%.63s", row->col[INV_ITEM]);

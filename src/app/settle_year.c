@@ -13,6 +13,7 @@
  * transaction, the journal's msgid making each institution's year posted
  * once. */
 #include "app/settle_year.h"
+#include "app/array_room.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -84,17 +85,6 @@ struct run {
     int failed;
 };
 
-static bool grow(void **items, size_t *cap, size_t count, size_t size) {
-    assert(items != NULL && cap != NULL && size > 0);
-    if (count < *cap) return true;
-    size_t want = *cap ? *cap * 2 : 256;
-    void *p = realloc(*items, want * size);
-    if (p == NULL) return false;
-    *items = p;
-    *cap = want;
-    return true;
-}
-
 static void problem(struct run *r, const char *code, const char *what) {
     assert(r != NULL && code != NULL && what != NULL);
     r->out->missing++;
@@ -141,8 +131,8 @@ static int case_row(struct run *r, const struct journal_rec *rec) {
     for (size_t i = 0; i < r->sanction_count && x == NULL; i++)
         if (strcmp(r->sanctions[i].code, c.inst) == 0) x = &r->sanctions[i];
     if (x == NULL) {
-        if (!grow((void **)&r->sanctions, &r->sanction_cap, r->sanction_count,
-                  sizeof *r->sanctions))
+        if (!app_array_room((void **)&r->sanctions, &r->sanction_cap, r->sanction_count + 1,
+                            sizeof *r->sanctions))
             return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
         x = memset(&r->sanctions[r->sanction_count++], 0, sizeof *r->sanctions);
         snprintf(x->code, sizeof x->code, "%s", c.inst);
@@ -156,7 +146,8 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     assert(r != NULL && rec != NULL);
     if (rec->kind == JOURNAL_CASE) return case_row(r, rec);
     if (rec->kind == JOURNAL_REVOKE) {
-        if (!grow((void **)&r->revoked, &r->revoked_cap, r->revoked_count, sizeof *r->revoked))
+        if (!app_array_room((void **)&r->revoked, &r->revoked_cap, r->revoked_count + 1,
+                            sizeof *r->revoked))
             return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
         r->revoked[r->revoked_count++] = rec->ref_seq;
         return 0;
@@ -168,7 +159,7 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
         return store_errf(r->err, "journal seq %lld: body does not decode", (long long)rec->seq),
                r->failed = 1, 1;
     if (r->held_count == SETTLE_YEAR_SETTLEMENTS_MAX ||
-        !grow((void **)&r->held, &r->held_cap, r->held_count, sizeof *r->held))
+        !app_array_room((void **)&r->held, &r->held_cap, r->held_count + 1, sizeof *r->held))
         return store_errf(r->err, "settle-year: out of memory (or more than %d settlements)",
                           SETTLE_YEAR_SETTLEMENTS_MAX),
                r->failed = 1, 1;
@@ -268,7 +259,8 @@ static int signing_row(void *ctx, const struct store_enrol_row *row) {
     struct run *r = ctx;
     assert(r != NULL && row != NULL);
     if (r->signing_count == SETTLE_YEAR_SIGNINGS_MAX ||
-        !grow((void **)&r->signings, &r->signing_cap, r->signing_count, sizeof *r->signings))
+        !app_array_room((void **)&r->signings, &r->signing_cap, r->signing_count + 1,
+                        sizeof *r->signings))
         return store_errf(r->err, "settle-year: out of memory (or more than %d signings)",
                           SETTLE_YEAR_SIGNINGS_MAX),
                r->failed = 1, 1;
@@ -294,7 +286,8 @@ static int signing_order(const void *a, const void *b) {
 static int deposit_row(void *ctx, const char *account, int64_t balance_fen) {
     struct run *r = ctx;
     assert(r != NULL && account != NULL);
-    if (!grow((void **)&r->deposits, &r->deposit_cap, r->deposit_count, sizeof *r->deposits))
+    if (!app_array_room((void **)&r->deposits, &r->deposit_cap, r->deposit_count + 1,
+                        sizeof *r->deposits))
         return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
     struct deposit *d = &r->deposits[r->deposit_count++];
     snprintf(d->account, sizeof d->account, "%s", account);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/settle_year.h"
+#include "app/array_room.h"
 #include "app/whatif.h"
 
 /* A settlement's figures under the what-if's policies. */
@@ -46,16 +47,10 @@ struct pay_run {
     bool out_of_memory;
 };
 
+/* Room for one more of count items, at most max. */
 static bool grow(void **items, size_t *cap, size_t count, size_t size, size_t max) {
     assert(items != NULL && cap != NULL && size > 0);
-    if (count < *cap) return true;
-    if (count >= max) return false;
-    size_t want = *cap ? *cap * 2 : 1024;
-    void *p = realloc(*items, want * size);
-    if (p == NULL) return false;
-    *items = p;
-    *cap = want;
-    return true;
+    return count < max && app_array_room(items, cap, count + 1, size);
 }
 
 static int keep_event(void *ctx, const struct app_whatif_event *ev, struct store_err *err) {
