@@ -16,26 +16,10 @@
 set -euo pipefail
 : "${YIBAO:?set YIBAO to the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-tmp=$(mktemp -d)
-pg_dbs=""
-cleanup() {
-    for d in $pg_dbs; do psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_report_duplicates: $*" >&2; exit 1; }
+# shellcheck source=tests/t_scratch_lib.sh
+. "$root/tests/t_scratch_lib.sh"
+scratch_begin t_report_duplicates
 policies="$root/policies/maoming-2020-employee.json $root/policies/maoming-2020-resident.json"
-
-new_db() { # name -> a fresh store's URI or path on the backend $backend
-    if [ "$backend" = pg ]; then
-        local d="yibao_dups_$$_${RANDOM}_$1"
-        psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $d" >/dev/null || fail createdb
-        pg_dbs="$pg_dbs $d"
-        echo "${YIBAO_PG_URI%/*}/$d"
-    else
-        echo "$tmp/$1.sqlite"
-    fi
-}
 
 load() { # db dir
     # shellcheck disable=SC2086

@@ -15,30 +15,14 @@
 set -euo pipefail
 : "${YIBAO:?set YIBAO to the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-tmp=$(mktemp -d)
-pg_dbs=""
-cleanup() {
-    for d in $pg_dbs; do psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_risk: $*" >&2; exit 1; }
+# shellcheck source=tests/t_scratch_lib.sh
+. "$root/tests/t_scratch_lib.sh"
+scratch_begin t_risk
 
 "$YIBAO" gen catalog --items 2000 --seed 2 --out "$tmp/cat.json" >/dev/null || fail "gen catalog"
 "$YIBAO" gen city --persons 1000 --seed 6 --catalog-items 2000 --catalog-seed 2 \
     --rate-split 0.1 --rate-visit-during-stay 0.1 --rate-non-medical 0.05 \
     --out "$tmp/city" >/dev/null || fail "gen city"
-
-new_db() { # name -> a fresh store's URI or path on the backend $backend
-    if [ "$backend" = pg ]; then
-        local d="yibao_risk_$$_${RANDOM}_$1"
-        psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $d" >/dev/null || fail createdb
-        pg_dbs="$pg_dbs $d"
-        echo "${YIBAO_PG_URI%/*}/$d"
-    else
-        echo "$tmp/$1.sqlite"
-    fi
-}
 
 # the indicators against independent sums; the shape; the labelled institution's rank
 verify() { # rank.json persons.json answers findings

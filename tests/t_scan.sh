@@ -17,14 +17,9 @@
 set -euo pipefail
 : "${YIBAO:?set YIBAO to the yibao binary}"
 root=${YIBAO_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-tmp=$(mktemp -d)
-pg_dbs=""
-cleanup() {
-    for d in $pg_dbs; do psql -q "$YIBAO_PG_URI" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "t_scan: $*" >&2; exit 1; }
+# shellcheck source=tests/t_scratch_lib.sh
+. "$root/tests/t_scratch_lib.sh"
+scratch_begin t_scan
 quality="$root/scripts/scan_quality.py"
 exact=split_admission,overlapping_stays,visit_during_stay,gender_restricted,age_restricted,duplicate_charge,non_medical_goods,duplicate_enrolment
 
@@ -33,17 +28,6 @@ exact=split_admission,overlapping_stays,visit_during_stay,gender_restricted,age_
     --rate-split 0.1 --rate-overlap 0.05 --rate-visit-during-stay 0.1 --rate-gender 0.01 \
     --rate-age 0.01 --rate-over-quantity 0.01 --rate-duplicate-charge 0.01 \
     --rate-non-medical 0.05 --rate-duplicate-enrolment 0.01 --out "$tmp/city" >/dev/null || fail "gen city"
-
-new_db() { # name -> a fresh store's URI or path on the backend $backend
-    if [ "$backend" = pg ]; then
-        local d="yibao_scan_$$_${RANDOM}_$1"
-        psql -q "$YIBAO_PG_URI" -c "CREATE DATABASE $d" >/dev/null || fail createdb
-        pg_dbs="$pg_dbs $d"
-        echo "${YIBAO_PG_URI%/*}/$d"
-    else
-        echo "$tmp/$1.sqlite"
-    fi
-}
 
 # what the store holds: the journal's last record and the file's bytes (SQLite)
 fingerprint() { # db
