@@ -58,16 +58,7 @@ yuan() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 
 records() { sql "SELECT count(*) FROM journal"; }
 before=$(records)
-refuse_file() { # MESSAGE CSV-ROWS...
-    local want=$1
-    shift
-    printf '%s\n' "$@" >"$work/col.csv"
-    y import collections "$work/col.csv" >"$work/out" 2>"$work/err"
-    local rc=$?
-    [ "$rc" = 2 ] || fail "import collections $*: exit $rc, not 2: $(cat "$work/out" "$work/err")"
-    grep -qF -- "$want" "$work/err" || fail "import collections $*: no '$want' in: $(cat "$work/err")"
-    [ "$(records)" = "$before" ] || fail "import collections $*: the journal changed"
-}
+refuse_file() { refuse_import collections col.csv "$@"; } # MESSAGE CSV-ROWS...
 hdr=emp_no,month,amount,paid_date
 ok1="$E,2020-01,100.00,2020-02-15"
 refuse_file "col.csv:1: header: not emp_no,month,amount,paid_date nor psn_no,month,amount,paid_date" \

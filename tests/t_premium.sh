@@ -103,16 +103,7 @@ refuse "psn_no: $M1 paid the premium of 2020 already" --psn "$M1" --year 2020 --
 [ "$(sql "SELECT count(*) FROM journal WHERE msgid LIKE 'premium/390/2020/%'")" = 3 ] || fail "three payment records"
 
 # ---- the collection file: every row or none, FILE:LINE: column: what
-refuse_file() { # MESSAGE CSV-ROWS...
-    local want=$1
-    shift
-    printf '%s\n' "$@" >"$work/premiums.csv"
-    y import premiums "$work/premiums.csv" >"$work/out" 2>"$work/err"
-    local rc=$?
-    [ "$rc" = 2 ] || fail "import premiums $*: exit $rc, not 2: $(cat "$work/out" "$work/err")"
-    grep -qF -- "$want" "$work/err" || fail "import premiums $*: no '$want' in: $(cat "$work/err")"
-    [ "$(records)" = "$before" ] || fail "import premiums $*: the journal changed"
-}
+refuse_file() { refuse_import premiums premiums.csv "$@"; } # MESSAGE CSV-ROWS...
 hdr=psn_no,year,amount,paid_date
 refuse_file "premiums.csv:1: header: not psn_no,year,amount,paid_date" "psn_no,year,amount" "$F1,2020,280"
 refuse_file "premiums.csv:3: amount: 100.00 yuan is not the own premium due, 280.00 yuan" $hdr "$F1,2020,280.00,2019-11-01" "$F2,2020,100,2019-11-01"

@@ -178,3 +178,19 @@ expect_field() {
     got=$(echo "$1" | jq -r "$2")
     [ "$got" = "$3" ] || fail "$2 = $got, expected $3 in: $1"
 }
+
+# refuse_import KIND FILE MESSAGE CSV-ROWS...: `yibao import KIND` of
+# $work/FILE holding the rows exits 2 with MESSAGE on stderr and writes no
+# journal record
+refuse_import() {
+    local kind=$1 file=$2 want=$3
+    shift 3
+    local count
+    count=$(sql "SELECT count(*) FROM journal")
+    printf '%s\n' "$@" >"$work/$file"
+    y import "$kind" "$work/$file" >"$work/out" 2>"$work/err"
+    local rc=$?
+    [ "$rc" = 2 ] || fail "import $kind $*: exit $rc, not 2: $(cat "$work/out" "$work/err")"
+    grep -qF -- "$want" "$work/err" || fail "import $kind $*: no '$want' in: $(cat "$work/err")"
+    [ "$(sql "SELECT count(*) FROM journal")" = "$count" ] || fail "import $kind $*: the journal changed"
+}
