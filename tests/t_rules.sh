@@ -194,8 +194,34 @@ a=$(call H0 3101 "$(req31 P0001 99 J06 "$orders")"); expect_err "$a" "med_type: 
 a=$(call H0 3102 "$(req31 P0001 11 J06 "[]")"); expect_err "$a" "fsi_order_dtos: must be a non-empty array"
 a=$(call H0 3101 "$(req31 P0001 11 J06 "[$(order A XA01 1 1 1),$(order A XA02 1 1 1)]")")
 expect_err "$a" "rx_id: 'A' is the rx_id of order 0 too"
-a=$(call H0 3101 '{"data":{"patient_dtos":[{"patn_id":"P0001"},{"patn_id":"P0002"}]}}')
-expect_err "$a" "patient_dtos: must hold exactly one object"
+# several patients and encounters: each encounter checked as its own bill, jr_id
+# naming its mdtrt_id; the violations of all counted (P0002 is a woman: XB02 is hers)
+one=$(req31 P0001 11 J06.9 "[$(order RX1 XB02 1 50 50)]")
+two=$(req31 P0002 11 J06.9 "[$(order RX1 XB02 1 50 50),$(order RX2 XA03 2 68.3 136.6)]")
+multi=$(jq -c --argjson two "$two" '.data.patient_dtos[0].fsi_encounter_dtos += [.data.patient_dtos[0].fsi_encounter_dtos[0] | .mdtrt_id = "M2" | .fsi_order_dtos = [{"rx_id":"RX9","hilist_code":"XA03","cnt":1,"pric":68.3,"sumamt":68.3}]]
+    | .data.patient_dtos += [$two.data.patient_dtos[0] | .fsi_encounter_dtos[0].mdtrt_id = "M3"]' <<<"$one")
+a=$(call H0 3101 "$multi"); expect_ok "$a"
+expect_field "$a" .output.vola_cnt 3
+[ "$(jq -r '[.output.result[] | .jr_id + "@" + .patn_id] | join(" ")' <<<"$a")" = \
+    "R-GENDER-F:M1:RX1@P0001 R-INDIC-DM:M2:RX9@P0001 R-INDIC-DM:M3:RX2@P0002" ] ||
+    fail "3101 several encounters: $(jq -c '.output.result | map(.jr_id)' <<<"$a")"
+expect_field "$a" '.output.result[1].judge_result_detail_dtos[0].jrd_id' R-INDIC-DM:M2:RX9:1
+expect_field "$a" '.output.result[2].mdtrt_id' M3
+# refused as a whole: a bad encounter of the second patient, a repeated
+# mdtrt_id, more encounters than the limit, a list holding a non-object
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos[1].fsi_encounter_dtos[0].med_type = "99"' <<<"$multi")")
+expect_err "$a" "input.data.patient_dtos\[1\].fsi_encounter_dtos\[0\].med_type: '99' is not"
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos[1].fsi_encounter_dtos[0].mdtrt_id = "M1"' <<<"$multi")")
+expect_err "$a" "input.data.patient_dtos\[1\].fsi_encounter_dtos\[0\].mdtrt_id: 'M1' is the mdtrt_id of encounter 0 too"
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos[0].fsi_encounter_dtos = [range(17) as $i | .data.patient_dtos[0].fsi_encounter_dtos[0] | .mdtrt_id = "M\($i)"]' <<<"$one")")
+expect_err "$a" "fsi_encounter_dtos: more than 16 in one request"
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos[1].fsi_encounter_dtos = [range(8) as $i | .data.patient_dtos[0].fsi_encounter_dtos[0] | .mdtrt_id = "N\($i)"]
+    | .data.patient_dtos[0].fsi_encounter_dtos = [range(9) as $i | .data.patient_dtos[0].fsi_encounter_dtos[0] | .mdtrt_id = "M\($i)"]' <<<"$multi")")
+expect_err "$a" "patient_dtos\[1\].fsi_encounter_dtos: more than 16 encounters in one request"
+a=$(call H0 3101 '{"data":{"patient_dtos":[{"patn_id":"P0001"},7]}}')
+expect_err "$a" "input.data.patient_dtos: must hold objects only"
+a=$(call H0 3101 '{"data":{"patient_dtos":[]}}')
+expect_err "$a" "input.data.patient_dtos: must be an object or a non-empty array of objects"
 # unsigned: refused before any handler
 envelope 3101 H0 "$(req31 P0001 11 J06 "$orders")" >"$work/req.json"
 a=$(curl -s --max-time 10 -X POST "$url" -H 'Content-Type: application/json' --data-binary @"$work/req.json")

@@ -5,10 +5,14 @@
  * 3101 and 3102"). The same evaluation as inside 2207/2304/2102
  * (app/rules_case.h), so an answer here is what settlement would do.
  *
- * One patient with one encounter per request (patient_dtos and
- * fsi_encounter_dtos: an object or an array of one); its orders
- * (fsi_order_dtos) are the bill's lines: rx_id, hilist_code, cnt, pric,
- * sumamt. The person and the institution's level come from the registry,
+ * A request holds patients (patient_dtos: an object or an array of at
+ * most RULES_PATIENTS_MAX), each with encounters (fsi_encounter_dtos,
+ * likewise; at most RULES_ENCOUNTERS_MAX over the whole request, their
+ * mdtrt_ids distinct); each encounter is one bill, checked on its own as
+ * settlement would check it, its orders (fsi_order_dtos) the bill's lines:
+ * rx_id, hilist_code, cnt, pric, sumamt. The whole request is read and
+ * checked before anything is answered, so a bad encounter anywhere refuses
+ * it all. The person and the institution's level come from the registry,
  * never from the request: patn_id is the psn_no. Writes nothing. */
 #include <assert.h>
 #include <inttypes.h>
@@ -21,23 +25,35 @@
 #include "service/svc.h"
 
 #define RULES_PATH_BYTES 160
+#define RULES_PATIENTS_MAX 16   /* patient_dtos in one request */
+#define RULES_ENCOUNTERS_MAX 16 /* fsi_encounter_dtos in one request, all patients */
 
-/* obj[key] as the one object of an object or an array of one. */
-static const struct json_value *one_of(struct svc_call *c, const struct json_value *obj,
-                                       const char *key, const char *path, char *out_path) {
+/* obj[key]: an object, or a non-empty array of at most `max` objects; the
+ * first item and *count. Item i is item_at(first, i). */
+static const struct json_value *list_of(struct svc_call *c, const struct json_value *obj,
+                                        const char *key, const char *path, int32_t max,
+                                        int32_t *count) {
+    assert(max > 0 && count != NULL);
     const struct json_value *v = json_get(obj, key);
     if (v == NULL || v->type == JSON_NULL) return svc_fail(c, "%s.%s: missing", path, key), NULL;
-    if (v->type == JSON_ARRAY) {
-        if (v->len != 1 || v->child->type != JSON_OBJECT)
-            return svc_fail(c, "%s.%s: must hold exactly one object (one per request)", path, key),
-                   NULL;
-        snprintf(out_path, RULES_PATH_BYTES, "%s.%s[0]", path, key);
-        return v->child;
-    }
-    if (v->type != JSON_OBJECT)
-        return svc_fail(c, "%s.%s: must be an object or an array of one", path, key), NULL;
-    snprintf(out_path, RULES_PATH_BYTES, "%s.%s", path, key);
-    return v;
+    if (v->type == JSON_OBJECT) return *count = 0, v;
+    if (v->type != JSON_ARRAY || v->len == 0)
+        return svc_fail(c, "%s.%s: must be an object or a non-empty array of objects", path, key),
+               NULL;
+    if ((int64_t)v->len > max)
+        return svc_fail(c, "%s.%s: more than %d in one request", path, key, (int)max), NULL;
+    for (const struct json_value *e = v->child; e != NULL; e = e->next)
+        if (e->type != JSON_OBJECT)
+            return svc_fail(c, "%s.%s: must hold objects only", path, key), NULL;
+    *count = (int32_t)v->len;
+    return v->child;
+}
+
+/* The path of item i of list_of's answer (count 0: the object itself). */
+static void item_path(char *out, const char *path, const char *key, int32_t count, int32_t i) {
+    assert(i >= 0 && (count == 0 || i < count));
+    if (count == 0) snprintf(out, RULES_PATH_BYTES, "%s.%s", path, key);
+    else snprintf(out, RULES_PATH_BYTES, "%s.%s[%d]", path, key, (int)i);
 }
 
 /* A non-negative decimal of at most `decimals` places into *out. */
@@ -118,11 +134,13 @@ static int encounter_of(struct svc_call *c, const struct json_value *enc, const 
 /* One violation as the interface's result entry. */
 static void answer_one(struct jw *w, const struct rule_set *rs, const struct rule_violation *v,
                        const struct bill *bill, const char *psn_no, const char *mdtrt_id,
-                       const char *task_id) {
+                       const char *task_id, bool several) {
     const struct rule *r = &rs->rules[v->rule];
-    char text[APP_REFUSAL_REASON_BYTES * 2], jr_id[2 * CODE_BYTES_MAX + 2];
+    char text[APP_REFUSAL_REASON_BYTES * 2], jr_id[3 * CODE_BYTES_MAX + 3];
     app_rule_text(rs, v, bill, text, sizeof text);
-    snprintf(jr_id, sizeof jr_id, "%s:%s", r->id, bill->lines[v->line].feedetl_sn);
+    if (several) /* rx_ids are an encounter's own: the mdtrt_id keeps jr_id unique */
+        snprintf(jr_id, sizeof jr_id, "%s:%s:%s", r->id, mdtrt_id, bill->lines[v->line].feedetl_sn);
+    else snprintf(jr_id, sizeof jr_id, "%s:%s", r->id, bill->lines[v->line].feedetl_sn);
     jw_obj(w, NULL);
     jw_str(w, "jr_id", jr_id);
     jw_str(w, "rule_id", r->id);
@@ -140,7 +158,7 @@ static void answer_one(struct jw *w, const struct rule_set *rs, const struct rul
     for (int k = 0; k < 2; k++) {
         int32_t line = k == 0 ? v->line : v->other_line;
         if (line < 0) continue;
-        char jrd_id[2 * CODE_BYTES_MAX + 2 + 16];
+        char jrd_id[3 * CODE_BYTES_MAX + 3 + 16];
         snprintf(jrd_id, sizeof jrd_id, "%s:%d", jr_id, k + 1);
         jw_obj(w, NULL);
         jw_str(w, "jrd_id", jrd_id);
@@ -169,34 +187,95 @@ static int person_for(struct svc_call *c, const char *psn_no, struct store_perso
     return svc_fail(c, "%s", text);
 }
 
+/* The walk over a request's encounters: checked only (w NULL), or
+ * checked and answered into w. */
+struct rules_walk {
+    struct jw *w;
+    const char *task_id;
+    int32_t encounters, vola_cnt;
+    bool several; /* more than one encounter: jr_id names the mdtrt_id too */
+    char mdtrt_ids[RULES_ENCOUNTERS_MAX][CODE_BYTES_MAX + 1];
+};
+
+static int encounter_walk(struct svc_call *c, struct rules_walk *k, const struct json_value *enc,
+                          const char *epath, const char *psn_no,
+                          const struct store_person *person) {
+    struct bill *bill = &c->w->bill;
+    char mdtrt_id[CODE_BYTES_MAX + 1];
+    assert(k->encounters >= 0 && k->encounters < RULES_ENCOUNTERS_MAX);
+    if (encounter_of(c, enc, epath, bill, mdtrt_id, sizeof mdtrt_id) != 0) return -1;
+    for (int32_t j = 0; j < k->encounters; j++)
+        if (strcmp(k->mdtrt_ids[j], mdtrt_id) == 0)
+            return svc_fail(c, "%s.mdtrt_id: '%s' is the mdtrt_id of encounter %d too", epath,
+                            mdtrt_id, (int)j);
+    snprintf(k->mdtrt_ids[k->encounters++], sizeof k->mdtrt_ids[0], "%s", mdtrt_id);
+    const struct rule_set *rs = registry_rules(c->reg);
+    if (k->w == NULL || rs == NULL) return 0;
+    struct rule_violation v[RULE_VIOLATIONS_MAX];
+    int32_t deny = -1;
+    int32_t n = app_rules_check(rs, person, c->inst, bill, v, RULE_VIOLATIONS_MAX, &deny);
+    assert(n >= 0);
+    int32_t kept = n < RULE_VIOLATIONS_MAX ? n : RULE_VIOLATIONS_MAX;
+    for (int32_t i = 0; i < kept; i++)
+        answer_one(k->w, rs, &v[i], bill, psn_no, mdtrt_id, k->task_id, k->several);
+    k->vola_cnt += n;
+    return 0;
+}
+
+static int patient_walk(struct svc_call *c, struct rules_walk *k, const struct json_value *pat,
+                        const char *ppath) {
+    char psn_no[CODE_BYTES_MAX + 1], epath[RULES_PATH_BYTES];
+    struct store_person person;
+    int32_t count = 0;
+    if (in_code(c, pat, "patn_id", ppath, true, psn_no, sizeof psn_no) != 0) return -1;
+    const struct json_value *enc = list_of(c, pat, "fsi_encounter_dtos", ppath,
+                                           RULES_ENCOUNTERS_MAX, &count);
+    if (enc == NULL || person_for(c, psn_no, &person) != 0) return -1;
+    for (int32_t i = 0; enc != NULL && (i == 0 || i < count); i++, enc = enc->next) {
+        if (k->encounters == RULES_ENCOUNTERS_MAX)
+            return svc_fail(c, "%s.fsi_encounter_dtos: more than %d encounters in one request",
+                            ppath, RULES_ENCOUNTERS_MAX);
+        item_path(epath, ppath, "fsi_encounter_dtos", count, i);
+        if (encounter_walk(c, k, enc, epath, psn_no, &person) != 0) return -1;
+        if (count == 0) break;
+    }
+    return 0;
+}
+
+static int request_walk(struct svc_call *c, struct rules_walk *k, const struct json_value *data) {
+    char ppath[RULES_PATH_BYTES];
+    int32_t count = 0;
+    const struct json_value *pat = list_of(c, data, "patient_dtos", "input.data",
+                                           RULES_PATIENTS_MAX, &count);
+    if (pat == NULL) return -1;
+    k->encounters = 0, k->vola_cnt = 0;
+    for (int32_t i = 0; pat != NULL && (i == 0 || i < count); i++, pat = pat->next) {
+        item_path(ppath, "input.data", "patient_dtos", count, i);
+        if (patient_walk(c, k, pat, ppath) != 0) return -1;
+        if (count == 0) break;
+    }
+    return 0;
+}
+
 int txn_rules(struct svc_call *c) {
     assert(c->txn != NULL && !c->txn->writes && c->reg != NULL);
-    char ppath[RULES_PATH_BYTES], epath[RULES_PATH_BYTES];
-    char psn_no[CODE_BYTES_MAX + 1], mdtrt_id[CODE_BYTES_MAX + 1], task_id[CODE_BYTES_MAX + 1];
-    struct bill *bill = &c->w->bill;
-    struct store_person person;
+    char task_id[CODE_BYTES_MAX + 1];
     const struct json_value *data = in_object(c, c->input, "data", "input", true);
     if (data == NULL ||
         in_code(c, data, "task_id", "input.data", false, task_id, sizeof task_id) < 0)
         return -1;
-    const struct json_value *pat = one_of(c, data, "patient_dtos", "input.data", ppath);
-    if (pat == NULL || in_code(c, pat, "patn_id", ppath, true, psn_no, sizeof psn_no) != 0)
-        return -1;
-    const struct json_value *enc = one_of(c, pat, "fsi_encounter_dtos", ppath, epath);
-    if (enc == NULL || encounter_of(c, enc, epath, bill, mdtrt_id, sizeof mdtrt_id) != 0 ||
-        person_for(c, psn_no, &person) != 0)
-        return -1;
-    const struct rule_set *rs = registry_rules(c->reg);
-    struct rule_violation v[RULE_VIOLATIONS_MAX];
-    int32_t deny = -1, n = 0;
-    if (rs != NULL) n = app_rules_check(rs, &person, c->inst, bill, v, RULE_VIOLATIONS_MAX, &deny);
-    int32_t kept = n < RULE_VIOLATIONS_MAX ? n : RULE_VIOLATIONS_MAX;
+    /* all of it checked first, then answered: a refusal leaves no half answer */
+    struct rules_walk k = {.w = NULL, .task_id = task_id};
+    if (request_walk(c, &k, data) != 0) return -1;
+    assert(k.encounters > 0);
     struct jw w;
+    k.several = k.encounters > 1;
+    k.w = &w;
     jw_begin(&w, c->output);
     jw_arr(&w, "result");
-    for (int32_t i = 0; i < kept; i++) answer_one(&w, rs, &v[i], bill, psn_no, mdtrt_id, task_id);
+    if (request_walk(c, &k, data) != 0) return -1;
     jw_close(&w, ']');
-    jw_int(&w, "vola_cnt", n);
+    jw_int(&w, "vola_cnt", k.vola_cnt);
     jw_end(&w);
     return 0;
 }
