@@ -20,18 +20,7 @@ if [ -z "${SVC_BACKEND:-}" ]; then
 fi
 . "$(dirname "$0")/t_service_lib.sh"
 
-city=$work/city
-"$YIBAO" gen city --persons 2000 --out "$city" --registry-only >/dev/null || fail "gen city"
-rm -f "$city"/employers*.csv "$city"/episodes*.csv "$city"/wages*.csv "$city"/bindings*.csv
-python3 "$root/tests/enrol_city.py" "$city" --months 2020-01 || fail "enrol_city.py"
-y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
-y import policy "$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json" >/dev/null ||
-    fail "import policy"
-y import persons "$city/persons.csv" >/dev/null || fail "import persons"
-for k in employers episodes wages; do
-    # shellcheck disable=SC2086
-    y import "$k" $(ls "$city"/$k*.csv) >/dev/null 2>"$work/err" || fail "import $k: $(cat "$work/err")"
-done
+enrol_city_store 2020-01
 y contribute --year 2020 --residents >/dev/null || fail "contribute residents"
 y contribute --month 2020-01 >/dev/null || fail "contribute 2020-01"
 

@@ -194,3 +194,22 @@ refuse_import() {
     grep -qF -- "$want" "$work/err" || fail "import $kind $*: no '$want' in: $(cat "$work/err")"
     [ "$(sql "SELECT count(*) FROM journal")" = "$count" ] || fail "import $kind $*: the journal changed"
 }
+
+# enrol_city_store MONTHS: a 2,000-person city (registry only) whose
+# enrolment files are tests/enrol_city.py's for MONTHS (2020-01,2020-02),
+# imported with the Maoming 2020 policies into $db; sets $city
+enrol_city_store() {
+    city=$work/city
+    "$YIBAO" gen city --persons 2000 --out "$city" --registry-only >/dev/null || fail "gen city"
+    rm -f "$city"/employers*.csv "$city"/episodes*.csv "$city"/wages*.csv "$city"/bindings*.csv
+    python3 "$root/tests/enrol_city.py" "$city" --months "$1" || fail "enrol_city.py"
+    y import institutions "$city/institutions.csv" >/dev/null || fail "import institutions"
+    y import policy "$root/policies/maoming-2020-employee.json" \
+        "$root/policies/maoming-2020-resident.json" >/dev/null || fail "import policy"
+    y import persons "$city/persons.csv" >/dev/null || fail "import persons"
+    local k
+    for k in employers episodes wages; do
+        # shellcheck disable=SC2086
+        y import "$k" $(ls "$city"/$k*.csv) >/dev/null 2>"$work/err" || fail "import $k: $(cat "$work/err")"
+    done
+}
