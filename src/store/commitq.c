@@ -458,12 +458,36 @@ static void collect_keys(struct batch *b) {
     assert(b->person_count <= b->persons_max && b->state_count <= b->n);
 }
 
-/* Persons and their account balances: from the cache, the misses in one
- * round trip each. */
-static int fetch_persons(struct commitq *q, struct store_err *err) {
+/* The misses [from, from + n) of fetch_persons: the persons, then their
+ * accounts' balances, each in one read of at most BATCH_MAX keys. */
+static int fetch_person_chunk(struct commitq *q, size_t from, size_t n, struct store_err *err) {
     struct batch *b = &q->b;
     const struct store_backend *ops = store_ops(q->store);
     struct store_conn *c = store_conn(q->store);
+    assert(n >= 1 && n <= BATCH_MAX && from + n <= b->person_count);
+    if (ops->persons_get(c, b->keys + from, n, b->person_vals + from, b->found + from, err) != 0)
+        return -1;
+    for (size_t k = from; k < from + n; k++) {
+        struct person_entry *e = &b->persons[b->miss_idx[k]];
+        e->found = b->found[k];
+        if (e->found) e->p = b->person_vals[k];
+        b->keys[k] = e->account;
+    }
+    if (ops->balances_get(c, b->keys + from, n, b->balances + from, b->found + from, err) != 0)
+        return -1;
+    for (size_t k = from; k < from + n; k++) {
+        struct person_entry *e = &b->persons[b->miss_idx[k]];
+        e->balance_fen = b->balances[k] + pending_balance_delta(&q->pending, e->account);
+    }
+    return 0;
+}
+
+/* Persons and their account balances: from the cache, the misses in one
+ * round trip each per BATCH_MAX of them (a batch of BATCH_MAX settlements
+ * also wants the holders of the family accounts its persons draw on, so
+ * it may miss more persons than a read takes). */
+static int fetch_persons(struct commitq *q, struct store_err *err) {
+    struct batch *b = &q->b;
     size_t miss = 0;
     assert(b->person_count <= b->persons_max);
     for (size_t i = 0; i < b->person_count; i++) {
@@ -475,19 +499,10 @@ static int fetch_persons(struct commitq *q, struct store_err *err) {
         }
     }
     assert(miss <= b->person_count && b->person_count <= b->persons_max);
-    if (miss == 0) return 0;
-    if (ops->persons_get(c, b->keys, miss, b->person_vals, b->found, err) != 0) return -1;
-    for (size_t k = 0; k < miss; k++) {
-        struct person_entry *e = &b->persons[b->miss_idx[k]];
-        e->found = b->found[k];
-        if (e->found) e->p = b->person_vals[k];
-        b->keys[k] = e->account;
-    }
-    if (ops->balances_get(c, b->keys, miss, b->balances, b->found, err) != 0) return -1;
-    for (size_t k = 0; k < miss; k++) {
-        struct person_entry *e = &b->persons[b->miss_idx[k]];
-        e->balance_fen = b->balances[k] + pending_balance_delta(&q->pending, e->account);
-    }
+    for (size_t from = 0; from < miss; from += BATCH_MAX)
+        if (fetch_person_chunk(q, from, miss - from < BATCH_MAX ? miss - from : BATCH_MAX, err) !=
+            0)
+            return -1;
     return 0;
 }
 
