@@ -87,8 +87,15 @@ step contribute-residents "$yibao" contribute --db "$db" --year 2020 --residents
 step contribute-2020-01-again "$yibao" contribute --db "$db" --month 2020-01
 [ -e "$dir/journal.after-again" ] || sqlite3 "$db" "SELECT count(*) FROM journal" >"$dir/journal.after-again"
 step settle-year-of-bills "$bench" year --persons "$persons" --seed "$seed" --db "$db"
-step agreements bash -c "python3 '$root/tests/ref/pay_agreements.py' '$reg/institutions.csv' '$dir' &&
-    for f in '$dir'/pay-*.json; do '$yibao' import --db '$db' payment \"\$f\" || exit 1; done"
+# agreements for every institution, sized by what each was paid
+# (bench/city_agreements.py: level 3 global budgets, level 2 DIP, the rest
+# fee for service)
+step agreements bash -c "sqlite3 '$db' \"SELECT substr(debit, 3), sum(amount) FROM postings p JOIN journal j ON j.seq = p.seq
+        WHERE j.kind = 1 AND debit LIKE 'I:%' AND credit LIKE 'F:%' GROUP BY 1\" | tr '|' '\t' >'$dir/paid.tsv' &&
+    python3 '$root/bench/city_agreements.py' '$reg/institutions.csv' '$dir/paid.tsv' 2020 '$dir' &&
+    for f in '$dir'/pay-*.json; do
+        '$yibao' import --db '$db' payment \"\$f\" --operator bench --reason cityyear || exit 1
+    done"
 # a pay run per month the settlements were journaled in (PAYMENT.md: the
 # month is the record's time; the bench settles the whole year today, so
 # this is one run of the whole year rather than twelve of a month each)
