@@ -33,6 +33,12 @@ def main():
     for r in csv.DictReader(open(institutions)):
         if r["admdvs"] != "440900":
             regions.setdefault(r["admdvs"], []).append(r["fixmedins_code"])
+    if sys.argv[3:] == ["--every-institution"]:
+        for r in csv.DictReader(open(institutions)):
+            code = r["fixmedins_code"]
+            if r["admdvs"] == "440900" and code not in MAOMING["institutions"]:
+                hospital = r["type"] == "hospital"
+                MAOMING["institutions"][code] = {"method": "dip" if hospital else "fee_for_service"}
     json.dump(MAOMING, open("%s/pay-440900.json" % out, "w"))
     for region, codes in regions.items():
         terms = {c: {"method": "fee_for_service"} for c in codes}
