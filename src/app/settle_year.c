@@ -47,6 +47,7 @@ struct setl {
 };
 
 #define SETL_NO_BILL INT16_MIN
+_Static_assert(sizeof(struct setl) <= 56, "a settlement of the year in 56 bytes");
 
 /* One institution with an agreement for the year. */
 struct inst {
