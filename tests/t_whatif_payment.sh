@@ -27,6 +27,9 @@
 #  - refusals (exit 2, the file and key named): a file of another year, of
 #    an unregistered institution, a second file of one region, a broken
 #    file, no --policy and no --payment.
+#  - a policy refusing bills (hypertension no longer a special outpatient
+#    disease): refused bills count in no institution's F after, which still
+#    adds up to the basic pool's spending.
 # Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -219,6 +222,23 @@ assert abs(total["f_before"] - hifp["before"]) < 0.005 and abs(total["f_after"] 
 assert hifp["change"] != 0, "the policy changed nothing"
 m = [f for f in r["months_of_support"]["funds"] if f["fund"] == "hifp"][0]
 assert abs(m["balance_after"] - (m["balance_before"] - hifp["change"])) < 0.005, (m, hifp)
+EOF
+
+# ---- a policy refusing bills: a refused bill counts in no institution's F
+# after (it did with its journaled figures before the thirteenth session),
+# so F still adds up to the basic pool, which counts it nowhere ----
+jq 'del(.basic.outpatient_special.diseases.M01600)' "$root/policies/maoming-2020-employee.json" \
+    >"$work/emp_noht.json"
+w --policy "$work/emp_noht.json" --payment "$work/new.json" --format json >"$work/noht.json" \
+    2>"$work/err" || fail "a policy refusing bills: $(cat "$work/err")"
+python3 - "$work/noht.json" <<'EOF' || fail "a refused bill counts in F after"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["replay"]["refused_after"] > 0, r["replay"]
+hifp = [f for f in r["funds"] if f["fund"] == "hifp"][0]
+total = r["payment"]["institutions"][-1]
+assert total["institution"] == "total", total
+assert abs(total["f_before"] - hifp["before"]) < 0.005 and abs(total["f_after"] - hifp["after"]) < 0.005, (total, hifp)
 EOF
 
 # ---- refusals ----

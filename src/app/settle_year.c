@@ -21,24 +21,39 @@
 #include <string.h>
 
 #include "app/lookup.h"
+#include "app/names.h"
 #include "core/agreement.h"
 #include "core/bill.h"
 #include "core/money.h"
 #include "core/person.h"
 #include "store/enrol_rows.h"
 
-/* A settlement of the year while the journal is read. */
-struct held {
+/* A settlement of the year as the methods read it (FUNDS.md §6a-6d): 56
+ * bytes where struct pay_settlement takes 360, the strings as indexes
+ * into the run's names, so the 1M-person year's 9.1 M settlements take
+ * about 510 MiB. Only the cases a method looks at one by one (inpatient
+ * cases for quotas and DIP, general outpatient ones for capitation) are
+ * widened to struct pay_settlement, an institution or a DIP region at a
+ * time, for the core's rules. */
+struct setl {
     int64_t seq;
-    char code[CODE_BYTES_MAX + 1];
-    struct pay_settlement s;
+    int64_t hifp_pay, medfee_sumamt;
+    int64_t others_fen;   /* psn_part_amt + hifob_pay + hifmi_pay + maf_pay */
+    datetime_s setl_time; /* the bill's end time; 0 without a bill */
+    int32_t code, psn;    /* in run.codes, run.persons */
+    int32_t dise;         /* in run.dises; -1 without a bill */
+    int16_t med_type;     /* the bill's enum med_type; SETL_NO_BILL before it is read */
+    bool revoked;         /* revoked in the journal, or refused by the what-if */
 };
+
+#define SETL_NO_BILL INT16_MIN
+_Static_assert(sizeof(struct setl) <= 56, "a settlement of the year in 56 bytes");
 
 /* One institution with an agreement for the year. */
 struct inst {
     const struct agreement *a;
     const struct agreement_institution *t;
-    int32_t first, count; /* its settlements in run.setl */
+    int32_t first, count; /* its settlements: run.order[first..first+count) */
     int32_t sign_first, sign_count;
     struct dip_due dip; /* PAY_DIP: its share (filled per region) */
 };
@@ -67,11 +82,14 @@ struct run {
     struct store_err *err;
     struct agreement *agreements[SETTLE_YEAR_REGIONS_MAX];
     size_t agreement_count;
-    struct held *held;
-    size_t held_count, held_cap;
+    struct setl *setl; /* the year's settlements in seq order */
+    size_t setl_count, setl_cap;
+    int32_t *order; /* indexes into setl: by institution code, then seq */
+    struct app_names codes, persons, dises;
     int64_t *revoked;
     size_t revoked_count, revoked_cap;
-    struct pay_settlement *setl; /* held's settlements in (code, seq) order (compact) */
+    struct pay_settlement *wide; /* the cases a method reads one by one, widened */
+    size_t wide_count, wide_cap;
     struct inst *insts;
     size_t inst_count;
     struct signing *signings;
@@ -141,6 +159,44 @@ static int case_row(struct run *r, const struct journal_rec *rec) {
     return 0;
 }
 
+/* A settlement of the policy year: its figures (the what-if's, when it
+ * replaces them), its institution and person as indexes. */
+static int settle_row(struct run *r, const struct journal_rec *rec) {
+    struct store_settlement stl;
+    const char *bad = NULL;
+    assert(r != NULL && rec != NULL && rec->kind == JOURNAL_SETTLE);
+    if (settlement_decode(rec->body, &stl, &bad) != 0)
+        return store_errf(r->err, "journal seq %lld: body does not decode", (long long)rec->seq),
+               r->failed = 1, 1;
+    if (r->setl_count == SETTLE_YEAR_SETTLEMENTS_MAX ||
+        !app_array_room((void **)&r->setl, &r->setl_cap, r->setl_count + 1, sizeof *r->setl))
+        return store_errf(r->err, "settle-year: out of memory (or more than %d settlements)",
+                          SETTLE_YEAR_SETTLEMENTS_MAX),
+               r->failed = 1, 1;
+    assert(r->setl_count == 0 || r->setl[r->setl_count - 1].seq < rec->seq);
+    const struct setlinfo *f = &stl.setl;
+    struct settle_year_figures fig = {
+        .hifp_pay = f->hifp_pay,
+        .others_fen = f->psn_part_amt + f->hifob_pay + f->hifmi_pay + f->maf_pay,
+    };
+    if (r->opts->refigure != NULL && r->opts->refigure(r->opts->ctx, rec->seq, &fig, r->err) != 0)
+        return r->failed = 1, 1;
+    struct setl *s = &r->setl[r->setl_count];
+    *s = (struct setl){.seq = rec->seq,
+                       .hifp_pay = fig.hifp_pay,
+                       .medfee_sumamt = f->medfee_sumamt,
+                       .others_fen = fig.others_fen,
+                       .code = app_names_add(&r->codes, rec->fixmedins_code),
+                       .psn = app_names_add(&r->persons, rec->psn_no),
+                       .dise = -1,
+                       .med_type = SETL_NO_BILL,
+                       .revoked = fig.refused};
+    if (s->code < 0 || s->psn < 0)
+        return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+    r->setl_count++;
+    return 0;
+}
+
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct run *r = ctx;
     assert(r != NULL && rec != NULL);
@@ -153,35 +209,11 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
         return 0;
     }
     if (rec->kind != JOURNAL_SETTLE || rec->year != r->opts->year) return 0;
-    struct store_settlement stl;
-    const char *bad = NULL;
-    if (settlement_decode(rec->body, &stl, &bad) != 0)
-        return store_errf(r->err, "journal seq %lld: body does not decode", (long long)rec->seq),
-               r->failed = 1, 1;
-    if (r->held_count == SETTLE_YEAR_SETTLEMENTS_MAX ||
-        !app_array_room((void **)&r->held, &r->held_cap, r->held_count + 1, sizeof *r->held))
-        return store_errf(r->err, "settle-year: out of memory (or more than %d settlements)",
-                          SETTLE_YEAR_SETTLEMENTS_MAX),
-               r->failed = 1, 1;
-    struct held *h = memset(&r->held[r->held_count++], 0, sizeof *r->held);
-    h->seq = rec->seq;
-    snprintf(h->code, sizeof h->code, "%s", rec->fixmedins_code);
-    struct pay_settlement *s = &h->s;
-    snprintf(s->setl_id, sizeof s->setl_id, "%lld", (long long)rec->seq);
-    snprintf(s->psn_no, sizeof s->psn_no, "%s", rec->psn_no);
-    const struct setlinfo *f = &stl.setl;
-    s->medfee_sumamt = f->medfee_sumamt, s->inscp_scp_amt = f->inscp_scp_amt;
-    s->hifp_pay = f->hifp_pay, s->hifob_pay = f->hifob_pay, s->hifmi_pay = f->hifmi_pay;
-    s->maf_pay = f->maf_pay, s->fund_pay_sumamt = f->fund_pay_sumamt;
-    s->psn_part_amt = f->psn_part_amt, s->acct_pay = f->acct_pay;
-    s->acct_mulaid_pay = f->acct_mulaid_pay, s->psn_cash_pay = f->psn_cash_pay;
-    if (r->opts->refigure != NULL && r->opts->refigure(r->opts->ctx, rec->seq, s, r->err) != 0)
-        return r->failed = 1, 1;
-    return 0;
+    return settle_row(r, rec);
 }
 
-static int held_by_seq(const void *key, const void *item) {
-    int64_t k = *(const int64_t *)key, s = ((const struct held *)item)->seq;
+static int setl_by_seq(const void *key, const void *item) {
+    int64_t k = *(const int64_t *)key, s = ((const struct setl *)item)->seq;
     return (k > s) - (k < s);
 }
 
@@ -189,15 +221,16 @@ static int held_by_seq(const void *key, const void *item) {
 static int data_row(void *ctx, const struct journal_data *d) {
     struct run *r = ctx;
     assert(r != NULL && d != NULL);
-    struct held *h = bsearch(&d->seq, r->held, r->held_count, sizeof *r->held, held_by_seq);
-    if (h == NULL) return 0; /* an import's file, or another year's bill */
+    struct setl *s = bsearch(&d->seq, r->setl, r->setl_count, sizeof *r->setl, setl_by_seq);
+    if (s == NULL) return 0; /* an import's file, or another year's bill */
     struct bill bill;
     if (bill_blob_decode(d->bytes, d->len, &bill, r->lines, BILL_LINES_MAX) != 0)
         return store_errf(r->err, "journal seq %lld: its bill does not decode", (long long)d->seq),
                r->failed = 1, 1;
-    snprintf(h->s.med_type, sizeof h->s.med_type, "%d", (int)bill.med_type);
-    snprintf(h->s.dise_codg, sizeof h->s.dise_codg, "%s", bill.dise_codg);
-    h->s.setl_time = bill.endtime;
+    s->med_type = (int16_t)bill.med_type; /* -1..41 */
+    s->dise = app_names_add(&r->dises, bill.dise_codg);
+    s->setl_time = bill.endtime;
+    if (s->dise < 0) return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
     return 0;
 }
 
@@ -206,53 +239,66 @@ static int i64_order(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int held_order(const void *a, const void *b) {
-    const struct held *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 static int sanction_order(const void *a, const void *b) {
     return strcmp(((const struct sanction *)a)->code, ((const struct sanction *)b)->code);
 }
 
-/* The journal, the bills, the revokes; then the settlements by institution. */
+/* The journal, the bills, the revokes. */
 static int read_settlements(struct run *r) {
     assert(r != NULL);
     if (store_journal_range(r->store, 1, INT64_MAX, journal_row, r, r->err) < 0 || r->failed)
         return -1;
     if (r->sanction_count > 1)
         qsort(r->sanctions, r->sanction_count, sizeof *r->sanctions, sanction_order);
-    r->out->settlements = (int64_t)r->held_count;
-    if (r->held_count == 0) return 0;
+    r->out->settlements = (int64_t)r->setl_count;
+    if (r->setl_count == 0) return 0;
     const struct store_backend *ops = store_ops(r->store);
-    if (ops->data_scan(store_conn(r->store), r->held[0].seq, r->held[r->held_count - 1].seq,
+    if (ops->data_scan(store_conn(r->store), r->setl[0].seq, r->setl[r->setl_count - 1].seq,
                        data_row, r, r->err) < 0 ||
         r->failed)
         return -1;
     if (r->revoked_count > 0) qsort(r->revoked, r->revoked_count, sizeof *r->revoked, i64_order);
-    for (size_t i = 0; i < r->held_count; i++)
-        r->held[i].s.revoked = r->revoked_count > 0 &&
-                               bsearch(&r->held[i].seq, r->revoked, r->revoked_count,
-                                       sizeof *r->revoked, i64_order) != NULL;
-    qsort(r->held, r->held_count, sizeof *r->held, held_order);
+    for (size_t i = 0; i < r->setl_count && r->revoked_count > 0; i++)
+        if (bsearch(&r->setl[i].seq, r->revoked, r->revoked_count, sizeof *r->revoked, i64_order) !=
+            NULL)
+            r->setl[i].revoked = true;
     return 0;
 }
 
-/* The settlements as the core reads them, in (code, seq) order: moved to
- * the front of held's own memory (each element smaller than its holder,
- * so each move reads memory no earlier move wrote), which is then held's
- * no more. */
-static void compact(struct run *r) {
-    assert(r != NULL && r->setl == NULL);
-    _Static_assert(sizeof(struct pay_settlement) < sizeof(struct held), "compact in place");
-    if (r->held_count == 0) return;
-    struct pay_settlement *out = (struct pay_settlement *)(void *)r->held;
-    for (size_t i = 0; i < r->held_count; i++) memmove(&out[i], &r->held[i].s, sizeof *out);
-    void *shrunk = realloc(out, r->held_count * sizeof *out);
-    r->setl = shrunk != NULL ? shrunk : out;
-    r->held = NULL;
-    r->held_cap = 0;
+/* A code and its index in run.codes, to sort the codes. */
+struct ranked {
+    const char *code;
+    int32_t index;
+};
+
+static int ranked_order(const void *a, const void *b) {
+    return strcmp(((const struct ranked *)a)->code, ((const struct ranked *)b)->code);
+}
+
+/* run.order: the settlements grouped by institution code in code order,
+ * by seq within one (a counting sort, stable over the seq order they were
+ * read in); codes[k] the code of rank k, at[k]..at[k+1] its settlements. */
+static int order_by_code(struct run *r, struct ranked *codes, size_t *at) {
+    assert(r != NULL && codes != NULL && at != NULL);
+    size_t k_count = r->codes.count;
+    int32_t *rank = malloc((k_count ? k_count : 1) * sizeof *rank);
+    r->order = malloc((r->setl_count ? r->setl_count : 1) * sizeof *r->order);
+    if (rank == NULL || r->order == NULL)
+        return free(rank), store_errf(r->err, "settle-year: out of memory"), -1;
+    for (size_t k = 0; k < k_count; k++)
+        codes[k] = (struct ranked){app_names_get(&r->codes, (int32_t)k), (int32_t)k};
+    if (k_count > 1) qsort(codes, k_count, sizeof *codes, ranked_order);
+    for (size_t k = 0; k <= k_count; k++) at[k] = 0;
+    for (size_t k = 0; k < k_count; k++) rank[codes[k].index] = (int32_t)k;
+    for (size_t i = 0; i < r->setl_count; i++) at[rank[r->setl[i].code] + 1]++;
+    for (size_t k = 0; k < k_count; k++) at[k + 1] += at[k];
+    size_t *next = malloc((k_count ? k_count : 1) * sizeof *next);
+    if (next == NULL) return free(rank), store_errf(r->err, "settle-year: out of memory"), -1;
+    memcpy(next, at, k_count * sizeof *next);
+    for (size_t i = 0; i < r->setl_count; i++) r->order[next[rank[r->setl[i].code]]++] = (int32_t)i;
+    free(next);
+    free(rank);
+    return 0;
 }
 
 static int signing_row(void *ctx, const struct store_enrol_row *row) {
@@ -334,9 +380,8 @@ static bool in_region(const struct run *r, const char *code) {
     return in == NULL || strcmp(in->region, r->opts->region) == 0;
 }
 
-/* Every agreement's institutions, sorted; each with its settlements and
- * signings; a settlement's institution without one is a problem. */
-static int gather(struct run *r) {
+/* Every agreement's institutions, sorted. */
+static int institutions(struct run *r) {
     assert(r != NULL);
     size_t n = 0;
     for (size_t i = 0; i < r->agreement_count; i++)
@@ -348,18 +393,31 @@ static int gather(struct run *r) {
             r->insts[r->inst_count++] = (struct inst){.a = r->agreements[i],
                                                       .t = &r->agreements[i]->institutions[k]};
     if (r->inst_count > 0) qsort(r->insts, r->inst_count, sizeof *r->insts, inst_order);
-    for (size_t i = 0; i < r->held_count;) {
-        size_t k = i;
-        while (k < r->held_count && strcmp(r->held[k].code, r->held[i].code) == 0) k++;
-        struct inst *x = r->inst_count ? bsearch(r->held[i].code, r->insts, r->inst_count,
+    r->out->institutions = (int64_t)r->inst_count;
+    return 0;
+}
+
+/* The institutions, each with its settlements and signings; a
+ * settlement's institution without one is a problem. */
+static int gather(struct run *r) {
+    assert(r != NULL);
+    size_t k_count = r->codes.count;
+    struct ranked *codes = malloc((k_count ? k_count : 1) * sizeof *codes);
+    size_t *at = malloc((k_count + 1) * sizeof *at);
+    int rc = codes != NULL && at != NULL ? institutions(r)
+                                         : (store_errf(r->err, "settle-year: out of memory"), -1);
+    if (rc == 0) rc = order_by_code(r, codes, at);
+    for (size_t k = 0; rc == 0 && k < k_count; k++) {
+        struct inst *x = r->inst_count ? bsearch(codes[k].code, r->insts, r->inst_count,
                                                  sizeof *r->insts, inst_by_code)
                                        : NULL;
-        if (x == NULL && in_region(r, r->held[i].code))
-            problem(r, r->held[i].code, "no payment agreement for the year");
-        else if (x != NULL) x->first = (int32_t)i, x->count = (int32_t)(k - i);
-        i = k;
+        if (x == NULL && in_region(r, codes[k].code))
+            problem(r, codes[k].code, "no payment agreement for the year");
+        else if (x != NULL) x->first = (int32_t)at[k], x->count = (int32_t)(at[k + 1] - at[k]);
     }
-    for (size_t i = 0; i < r->signing_count;) {
+    free(codes);
+    free(at);
+    for (size_t i = 0; rc == 0 && i < r->signing_count;) {
         size_t k = i;
         while (k < r->signing_count && strcmp(r->signings[k].code, r->signings[i].code) == 0) k++;
         struct inst *x = r->inst_count ? bsearch(r->signings[i].code, r->insts, r->inst_count,
@@ -368,26 +426,62 @@ static int gather(struct run *r) {
         if (x != NULL) x->sign_first = (int32_t)i, x->sign_count = (int32_t)(k - i);
         i = k;
     }
-    r->out->institutions = (int64_t)r->inst_count;
-    compact(r); /* the codes are read: held becomes setl */
+    return rc;
+}
+
+/* A settlement as the core's rules read it. The four parts a quota case's
+ * fund share is less (§6b: psn_part_amt, hifob_pay, hifmi_pay, maf_pay)
+ * are kept as their sum, carried as psn_part_amt: the rules read only the
+ * sum; the figures no method reads are 0. */
+static void widen(const struct run *r, const struct setl *s, struct pay_settlement *w) {
+    assert(r != NULL && s != NULL && w != NULL);
+    memset(w, 0, sizeof *w);
+    snprintf(w->setl_id, sizeof w->setl_id, "%lld", (long long)s->seq);
+    snprintf(w->psn_no, sizeof w->psn_no, "%s", app_names_get(&r->persons, s->psn));
+    if (s->med_type != SETL_NO_BILL) snprintf(w->med_type, sizeof w->med_type, "%d", s->med_type);
+    if (s->dise >= 0)
+        snprintf(w->dise_codg, sizeof w->dise_codg, "%s", app_names_get(&r->dises, s->dise));
+    w->setl_time = s->setl_time;
+    w->revoked = s->revoked;
+    w->medfee_sumamt = s->medfee_sumamt, w->hifp_pay = s->hifp_pay;
+    w->psn_part_amt = s->others_fen;
+}
+
+/* Institution x's settlements of med_type, not revoked, widened onto the
+ * end of run.wide: 0, or -1 (err) when out of memory. *hifp_fen grows by
+ * their hifp_pay. The other settlements are not a case of any rule that
+ * needs them one by one (quotas and DIP: inpatient cases; capitation:
+ * general outpatient ones). */
+static int widen_cases(struct run *r, const struct inst *x, enum med_type med_type,
+                       int64_t *hifp_fen) {
+    assert(r != NULL && x != NULL && hifp_fen != NULL);
+    for (int32_t i = 0; i < x->count; i++) {
+        const struct setl *s = &r->setl[r->order[x->first + i]];
+        if (s->revoked || s->med_type != (int16_t)med_type) continue;
+        if (!app_array_room((void **)&r->wide, &r->wide_cap, r->wide_count + 1, sizeof *r->wide))
+            return store_errf(r->err, "settle-year: out of memory"), -1;
+        widen(r, s, &r->wide[r->wide_count++]);
+        *hifp_fen += s->hifp_pay;
+    }
     return 0;
 }
 
-/* One region's DIP: the budget shared by points (§6c); a problem when it
- * cannot be settled. */
-static void dip_region_of(struct run *r, const struct agreement *a) {
+/* One region's DIP: the budget shared by points (§6c) over its DIP
+ * institutions' inpatient cases (widened, the region's at once); a
+ * problem when it cannot be settled. 0, or -1 (err) out of memory. */
+static int dip_region_of(struct run *r, const struct agreement *a) {
     assert(r != NULL && a != NULL && a->has_dip);
     struct dip_region *d = calloc(1, sizeof *d);
     if (d == NULL) {
         problem(r, a->region, "out of memory for the region's DIP");
-        return;
+        return 0;
     }
     d->budget_fen = a->dip.budget_fen;
     d->level_count = a->dip.level_count, d->group_count = a->dip.group_count;
     memcpy(d->levels, a->dip.levels, sizeof d->levels);
     memcpy(d->groups, a->dip.groups, sizeof d->groups);
     d->quotas = a->has_quotas ? &a->quotas : NULL;
-    d->settlements = r->setl;
+    r->wide_count = 0;
     struct inst *mine[PAY_INSTITUTIONS_MAX];
     for (size_t i = 0; i < r->inst_count; i++) {
         struct inst *x = &r->insts[i];
@@ -395,7 +489,7 @@ static void dip_region_of(struct run *r, const struct agreement *a) {
         if (d->institution_count == PAY_INSTITUTIONS_MAX) {
             problem(r, a->region, "more DIP institutions than a region's DIP settles (64)");
             free(d);
-            return;
+            return 0;
         }
         const struct store_institution *reg = store_institution_find(r->store,
                                                                      x->t->fixmedins_code);
@@ -403,9 +497,13 @@ static void dip_region_of(struct run *r, const struct agreement *a) {
         snprintf(di->fixmedins_code, sizeof di->fixmedins_code, "%s", x->t->fixmedins_code);
         snprintf(di->level, sizeof di->level, "%s", reg ? level_name(reg->level) : "");
         di->quota_joined = x->t->quota_joined;
-        di->first = x->first, di->count = x->count;
+        di->first = (int32_t)r->wide_count;
+        int64_t hifp_fen = 0; /* dip_settlement sums its own F */
+        if (widen_cases(r, x, MED_TYPE_INPATIENT, &hifp_fen) != 0) return free(d), -1;
+        di->count = (int32_t)r->wide_count - di->first;
         mine[d->institution_count++] = x;
     }
+    d->settlements = r->wide; /* where the widening left them */
     struct dip_due due[PAY_INSTITUTIONS_MAX];
     if (d->institution_count > 0 && dip_settlement(d, due) != FUNDS_OK)
         problem(r, a->region,
@@ -414,41 +512,60 @@ static void dip_region_of(struct run *r, const struct agreement *a) {
     else
         for (int32_t i = 0; i < d->institution_count; i++) mine[i]->dip = due[i];
     free(d);
+    return 0;
 }
 
 static int sanction_by_code(const void *key, const void *item) {
     return strcmp(key, ((const struct sanction *)item)->code);
 }
 
-/* The institution's year-end figures. */
-static void figures(const struct run *r, const struct inst *x, struct store_year_end *y) {
+/* The institution's quota (§6b) and method adjustments into y (its F
+ * summed): 0, or -1 (err) out of memory. */
+static int adjustments(struct run *r, const struct inst *x, struct store_year_end *y) {
     assert(r != NULL && x != NULL && y != NULL);
-    memset(y, 0, sizeof *y);
-    const struct pay_settlement *s = x->count ? &r->setl[x->first] : NULL;
-    snprintf(y->code, sizeof y->code, "%s", x->t->fixmedins_code);
-    snprintf(y->region, sizeof y->region, "%s", x->a->region);
-    snprintf(y->method, sizeof y->method, "%s", pay_method_name(x->t->method));
-    y->year = r->opts->year;
-    for (int32_t i = 0; i < x->count; i++)
-        if (!s[i].revoked) y->f_fen += s[i].hifp_pay;
+    bool joined = x->a->has_quotas && x->t->quota_joined;
+    int64_t cases_fen = 0;
+    r->wide_count = 0;
+    if (joined && widen_cases(r, x, MED_TYPE_INPATIENT, &cases_fen) != 0) return -1;
     struct quota_result q;
-    quota_adjustment(&x->a->quotas, x->a->has_quotas && x->t->quota_joined, s, x->count, &q);
+    quota_adjustment(&x->a->quotas, joined, r->wide, (int32_t)r->wide_count, &q);
+    /* a settlement not widened is no quota case: its hifp_pay is the rest's */
+    int64_t f_rest_fen = q.f_rest_fen + (y->f_fen - cases_fen);
     y->quota_fen = q.adjustment_fen;
     int64_t method = 0;
     if (x->t->method == PAY_GLOBAL_BUDGET) {
         struct budget_result b;
-        budget_settlement(&x->t->budget, q.f_rest_fen, &b);
+        budget_settlement(&x->t->budget, f_rest_fen, &b);
         method = b.adjustment_fen;
     } else if (x->t->method == PAY_DIP) {
         method = x->dip.adjustment_fen;
     } else if (x->t->method == PAY_CAPITATION) {
         struct capitation_result c;
+        int64_t outpatient_fen = 0;
+        r->wide_count = 0;
+        if (widen_cases(r, x, MED_TYPE_GENERAL_OUTPATIENT, &outpatient_fen) != 0) return -1;
         capitation(y->year, x->t->capitation_rate_fen,
-                   x->sign_count ? &r->signed_[x->sign_first] : NULL, x->sign_count, s, x->count,
-                   &c);
+                   x->sign_count ? &r->signed_[x->sign_first] : NULL, x->sign_count, r->wide,
+                   (int32_t)r->wide_count, &c);
         method = c.adjustment_fen;
     }
     y->adjustment_fen = q.adjustment_fen + method;
+    return 0;
+}
+
+/* The institution's year-end figures: 0, or -1 (err) out of memory. */
+static int figures(struct run *r, const struct inst *x, struct store_year_end *y) {
+    assert(r != NULL && x != NULL && y != NULL);
+    memset(y, 0, sizeof *y);
+    snprintf(y->code, sizeof y->code, "%s", x->t->fixmedins_code);
+    snprintf(y->region, sizeof y->region, "%s", x->a->region);
+    snprintf(y->method, sizeof y->method, "%s", pay_method_name(x->t->method));
+    y->year = r->opts->year;
+    for (int32_t i = 0; i < x->count; i++) {
+        const struct setl *s = &r->setl[r->order[x->first + i]];
+        if (!s->revoked) y->f_fen += s->hifp_pay;
+    }
+    if (adjustments(r, x, y) != 0) return -1;
     char account[ACCOUNT_BYTES_MAX + 1];
     account_deposit(account, y->code, y->year);
     for (size_t i = 0; i < r->deposit_count; i++)
@@ -469,6 +586,7 @@ static void figures(const struct run *r, const struct inst *x, struct store_year
     y->released_fen = e.released_fen;
     y->paid_fen = e.paid_fen;
     assert(year_end_identity_error(y) == NULL);
+    return 0;
 }
 
 static int post(struct run *r) {
@@ -480,7 +598,10 @@ static int post(struct run *r) {
     for (size_t i = 0; rc == 0 && i < r->inst_count; i++) {
         struct store_pay_item *it = &items[k++];
         it->kind = JOURNAL_YEAR_END;
-        figures(r, &r->insts[i], &it->y);
+        if (figures(r, &r->insts[i], &it->y) != 0) {
+            rc = -1;
+            break;
+        }
         if (r->opts->compute_only) {
             r->opts->computed(r->opts->ctx, &it->y);
             k = 0;
@@ -512,9 +633,13 @@ static int post(struct run *r) {
 static void run_free(struct run *r) {
     assert(r != NULL);
     for (size_t i = 0; i < r->agreement_count; i++) free(r->agreements[i]);
-    free(r->held);
-    free(r->revoked);
     free(r->setl);
+    free(r->order);
+    app_names_free(&r->codes);
+    app_names_free(&r->persons);
+    app_names_free(&r->dises);
+    free(r->wide);
+    free(r->revoked);
     free(r->insts);
     free(r->signings);
     free(r->signed_);
@@ -547,7 +672,7 @@ enum app_settle_year_status app_settle_year(struct store *store,
     if (rc == 0) rc = read_rest(r);
     if (rc == 0) rc = gather(r);
     for (size_t i = 0; rc == 0 && i < r->agreement_count; i++)
-        if (r->agreements[i]->has_dip) dip_region_of(r, r->agreements[i]);
+        if (r->agreements[i]->has_dip) rc = dip_region_of(r, r->agreements[i]);
     enum app_settle_year_status st = rc != 0            ? APP_SETTLE_YEAR_FAILED
                                      : out->missing > 0 ? APP_SETTLE_YEAR_REFUSED
                                                         : APP_SETTLE_YEAR_OK;

@@ -20,10 +20,21 @@
 #include "core/payment.h"
 #include "store/store.h"
 
-/* settlements of one policy year held in memory, about 530 bytes each */
-#define SETTLE_YEAR_SETTLEMENTS_MAX 2000000
+/* settlements of one policy year held in memory, 56 bytes each, about 81
+ * in all with the run's order, the persons' numbers and the cases widened
+ * (measured on 912,152): 20 M take about 1.6 GiB; the 1M-person year has
+ * about 9.1 M */
+#define SETTLE_YEAR_SETTLEMENTS_MAX 20000000
 #define SETTLE_YEAR_REGIONS_MAX 64       /* agreements (regions) of one year */
 #define SETTLE_YEAR_SIGNINGS_MAX 1000000 /* capitation signings held */
+
+/* A settlement's figures the year-end reads, which the payment what-if
+ * replaces (refigure below). */
+struct settle_year_figures {
+    int64_t hifp_pay;
+    int64_t others_fen; /* psn_part_amt + hifob_pay + hifmi_pay + maf_pay (§6b) */
+    bool refused;       /* the what-if's policies refuse the bill: not settled */
+};
 
 struct app_settle_year_opts {
     int32_t year; /* the policy year: MONTH_YEAR_MIN..MONTH_YEAR_MAX */
@@ -42,7 +53,7 @@ struct app_settle_year_opts {
     void (*computed)(void *ctx, const struct store_year_end *y);
     const struct agreement *replace;
     size_t replace_count;
-    int (*refigure)(void *ctx, int64_t seq, struct pay_settlement *s, struct store_err *err);
+    int (*refigure)(void *ctx, int64_t seq, struct settle_year_figures *f, struct store_err *err);
     /* NULL: every region's agreements; else that region's only (the
      * what-if's --region): a settlement at an institution the registry
      * puts in another region is then no problem */

@@ -22,12 +22,11 @@
 #include "app/array_room.h"
 #include "app/whatif.h"
 
-/* A settlement's figures under the what-if's policies. */
+/* A settlement's figures under the what-if's policies: only those the
+ * year-end reads (32 bytes: the 1M-person year's 9.1 M in about 280 MiB). */
 struct refig {
     int64_t seq;
-    bool refused;
-    int64_t hifp_pay, hifob_pay, hifmi_pay, maf_pay, fund_pay_sumamt;
-    int64_t psn_part_amt, acct_pay, acct_mulaid_pay, psn_cash_pay, inscp_scp_amt;
+    struct settle_year_figures f;
 };
 
 struct side {
@@ -65,14 +64,11 @@ static int keep_event(void *ctx, const struct app_whatif_event *ev, struct store
     assert(r->refig_count == 0 || r->refigs[r->refig_count - 1].seq < ev->rec->seq);
     struct refig *f = memset(&r->refigs[r->refig_count++], 0, sizeof *r->refigs);
     f->seq = ev->rec->seq;
-    f->refused = ev->after == NULL;
-    if (f->refused) return 0;
+    f->f.refused = ev->after == NULL;
+    if (f->f.refused) return 0;
     const struct setlinfo *a = &ev->after->setl;
-    f->hifp_pay = a->hifp_pay, f->hifob_pay = a->hifob_pay, f->hifmi_pay = a->hifmi_pay;
-    f->maf_pay = a->maf_pay, f->fund_pay_sumamt = a->fund_pay_sumamt;
-    f->psn_part_amt = a->psn_part_amt, f->acct_pay = a->acct_pay;
-    f->acct_mulaid_pay = a->acct_mulaid_pay, f->psn_cash_pay = a->psn_cash_pay;
-    f->inscp_scp_amt = a->inscp_scp_amt;
+    f->f.hifp_pay = a->hifp_pay;
+    f->f.others_fen = a->psn_part_amt + a->hifob_pay + a->hifmi_pay + a->maf_pay;
     return 0;
 }
 
@@ -82,23 +78,19 @@ static int refig_by_seq(const void *key, const void *item) {
 }
 
 /* settle-year's reading of settlement seq: the what-if's figures, when the
- * replay settled it (a settlement without a bill keeps its own). */
-static int refigure(void *ctx, int64_t seq, struct pay_settlement *s, struct store_err *err) {
+ * replay settled it (a settlement without a bill keeps its own); a bill
+ * the new policies refuse is not settled, its journaled figures count
+ * nowhere. */
+static int refigure(void *ctx, int64_t seq, struct settle_year_figures *fig,
+                    struct store_err *err) {
     struct pay_run *r = ctx;
-    assert(r != NULL && s != NULL && err != NULL);
+    assert(r != NULL && fig != NULL && err != NULL);
     const struct refig *f = r->refig_count ? bsearch(&seq, r->refigs, r->refig_count,
                                                      sizeof *r->refigs, refig_by_seq)
                                            : NULL;
     if (f == NULL) return 0;
-    if (f->refused) {
-        s->revoked = true; /* never settled under the new policies */
-        return 0;
-    }
-    s->hifp_pay = f->hifp_pay, s->hifob_pay = f->hifob_pay, s->hifmi_pay = f->hifmi_pay;
-    s->maf_pay = f->maf_pay, s->fund_pay_sumamt = f->fund_pay_sumamt;
-    s->psn_part_amt = f->psn_part_amt, s->acct_pay = f->acct_pay;
-    s->acct_mulaid_pay = f->acct_mulaid_pay, s->psn_cash_pay = f->psn_cash_pay;
-    s->inscp_scp_amt = f->inscp_scp_amt;
+    if (f->f.refused) fig->refused = true;
+    else *fig = f->f;
     return 0;
 }
 

@@ -4,7 +4,10 @@
 2020, one file per region, OUTDIR/pay-<region>.json: Maoming (440900)
 with every method (global budget, DIP with quotas, capitation, fee for
 service), the other regions fee for service but one global budget in
-440100. Used by t_settle_year.sh and t_whatif_payment.sh."""
+440100. Used by t_settle_year.sh and t_whatif_payment.sh. With a third
+argument --every-institution (a bench's larger city, BENCHMARKS.md), each
+other Maoming institution gets one too: its hospitals DIP (up to the 64
+DIP institutions a region's DIP settles), the rest fee for service."""
 import csv
 import json
 import sys
@@ -33,6 +36,13 @@ def main():
     for r in csv.DictReader(open(institutions)):
         if r["admdvs"] != "440900":
             regions.setdefault(r["admdvs"], []).append(r["fixmedins_code"])
+    if sys.argv[3:] == ["--every-institution"]:
+        for r in csv.DictReader(open(institutions)):
+            code = r["fixmedins_code"]
+            if r["admdvs"] == "440900" and code not in MAOMING["institutions"]:
+                dips = sum(1 for v in MAOMING["institutions"].values() if v["method"] == "dip")
+                dip = r["type"] == "hospital" and dips < 64  # a region's DIP settles 64
+                MAOMING["institutions"][code] = {"method": "dip" if dip else "fee_for_service"}
     json.dump(MAOMING, open("%s/pay-440900.json" % out, "w"))
     for region, codes in regions.items():
         terms = {c: {"method": "fee_for_service"} for c in codes}
