@@ -32,7 +32,7 @@
 #include <string.h>
 
 #define DAY_S 86400
-#define SCAN_CHUNK_SEQS 8192 /* journal records read before their bills */
+#define SCAN_CHUNK_SEQS 8192  /* journal records read before their bills */
 #define SCAN_PERSON_BATCH 512 /* registry rows one read brings (<= BATCH_MAX) */
 _Static_assert(SCAN_PERSON_BATCH <= BATCH_MAX, "a person batch is one persons_get");
 
