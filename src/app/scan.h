@@ -64,14 +64,22 @@ int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void
 void scan_restrict_sort(struct scan_restrict *r, size_t n);
 
 /* scan_inventory.c, for app_scan: the substitution pass (docs/SUPERVISION.md
- * "Substitution"): the period's pharmacy bills against the inventory feeds
- * of the pharmacies that send them (the store's inv_records). */
-struct scan_bill_ref {
-    const char *msgid, *psn_no;
-    const struct bill *bill;
-};
-int scan_substitution(struct store *store, const struct scan_opts *opts,
-                      const struct scan_bill_ref *bills, size_t count, scan_cb cb, void *ctx,
-                      struct scan_totals *totals, struct store_err *err);
+ * "Substitution"): the period's pharmacy lines against the inventory feeds
+ * of the pharmacies that send them (the store's inv_records). begin reads
+ * the feeds (their codes interned into bills'), the person pass hands
+ * each pharmacy line of a judged pharmacy to sale, run walks them all. */
+struct scan_sub;
+struct scan_bills;
+struct scan_packed;
+int scan_sub_begin(struct store *store, const struct scan_opts *opts, struct scan_bills *bills,
+                   struct scan_sub **out, struct store_err *err);
+/* Whether the institution (a code index) sent feeds: its pharmacy bills are judged. */
+bool scan_sub_judged(const struct scan_sub *sub, uint32_t inst);
+/* Line `line` (of item `item`, a code index) of the packed pharmacy bill. 0, or -1 out of memory. */
+int scan_sub_sale(struct scan_sub *sub, const struct scan_packed *bill, int32_t line,
+                  uint32_t item);
+int scan_sub_run(struct scan_sub *sub, const struct scan_bills *bills, scan_cb cb, void *ctx,
+                 struct scan_totals *totals, struct store_err *err);
+void scan_sub_free(struct scan_sub *sub);
 
 #endif
