@@ -235,6 +235,12 @@ static void test_goods_and_quantity(void **state) {
     assert_int_equal(det_usual_quantity(many, 1000), 1000); /* dense: the largest */
     int64_t low[6] = {1, 1, 1, 1, 6, 7}; /* the first jump above the median ends it */
     assert_int_equal(det_usual_quantity(low, 6), 1);
+    /* two ordinary modes 3.5 times apart (a generated clean city's item: 11
+     * lines of 1, then 3.5, 5 and 6): one usual range up to 6, so 6 is not
+     * flagged; with a jump of 3 its usual was 1 and both 6s were */
+    int64_t modes[19] = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+                         10, 35, 35, 50, 50, 50, 50, 60, 60};
+    assert_int_equal(det_usual_quantity(modes, 19), 60);
 }
 
 int main(void) {
