@@ -10,9 +10,9 @@
 # for over-quantity (measured: 1.0 for all of them), its precision taken
 # without the findings on bills the planter left as generated (the
 # generator's own lines: items billed 1 unit and sometimes 6, which the
-# scan's usual quantity reads as 6 times; up to 8 such findings in these
-# small cities, raw precision 0.87-1; docs/SUPERVISION.md). The plants the
-# detectors first missed are asserted present (a visit on the day a stay
+# scan's usual quantity reads as 6 times; 9-10 such findings in each of
+# these small cities, raw precision 0.78-0.92; docs/SUPERVISION.md). The
+# plants the detectors first missed are asserted present (a visit on the day a stay
 # settled in parts changes part, a birthday on 29 February 1960, an ID
 # number's check character typed as a small x), so that the test keeps
 # measuring them. `yibao check` passes after each scan. SQLite and, with
