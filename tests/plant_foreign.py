@@ -6,7 +6,7 @@ same labels.jsonl format). docs/SUPERVISION.md "Foreign plants" says what is
 planted and why.
 
     python3 tests/plant_foreign.py --city DIR --catalog CAT.json --out DIR2
-        [--seed S] [--scale X]
+        [--seed S] [--scale X] [--institutions N]
 
 DIR is `yibao gen city ... --no-plants` (labels.jsonl empty); CAT the
 `yibao gen catalog` file the city bills from. DIR2 gets institutions.csv
@@ -638,6 +638,45 @@ class City:
             self.label("duplicate_enrolment", [], first, "foreign: %s enrolled again as %s (%s@%s) from %s"
                        % (p["certno"], dup, ins, region, month), psn_no_dup=other, certno=p["certno"])
 
+    def plant_institutions(self, n):
+        """Irregular institutions (--institutions N, the indicators' test): of the
+        local hospitals with 20 stays or more, one bills every line at 1.5 times
+        its price (over-charging: cost per case), the next readmits a third of its
+        stays' patients 1-10 days after discharge under another diagnosis (split
+        admissions that escape SPLIT-15D, not the readmission rate), and so on
+        alternately. One label an institution, kind irregular_institution."""
+        stays = {}
+        for b in self.bills:
+            if b["med_type"] == "21":
+                stays.setdefault(b["fixmedins_code"], []).append(b)
+        codes = [c for c in self.local_hospitals if len(stays.get(c, [])) >= 20]
+        dx = sorted({b["dise_codg"] for b in self.bills if b["med_type"] == "21"})
+        for i, code in enumerate(self.rng.sample(codes, min(n, len(codes)))):
+            if i % 2 == 0:
+                for b in self.bills:
+                    if b["fixmedins_code"] != code:
+                        continue
+                    self.changed(b)
+                    for d in b["details"]:
+                        d["pric"] = (Decimal(d["pric"]) * Decimal("1.5")).quantize(Decimal("0.000001"))
+                        d["det_item_fee_sumamt"] = amount(d["cnt"], d["pric"])
+                how = "inflated"
+            else:
+                for s in self.rng.sample(stays[code], len(stays[code]) // 3):
+                    se = t(s["endtime"])
+                    if s["psn_no"] in self.used_persons:
+                        continue
+                    begin = dt.datetime.combine(se.date() + dt.timedelta(days=self.rng.randint(1, 10)), dt.time(9, 30))
+                    end = begin + dt.timedelta(days=self.rng.randint(2, 6), hours=1)
+                    if end.year != YEAR or not self.free(s["psn_no"], se.date(), end.date() + dt.timedelta(days=MARGIN_DAYS), keep={s["msgid"]}):
+                        continue
+                    nb = self.new_bill(s, code, begin, end, "21", [dict(d) for d in s["details"]])
+                    nb["dise_codg"] = self.rng.choice([x for x in dx if x != s["dise_codg"]])
+                    self.add_bill(nb)
+                    self.used_persons.add(s["psn_no"])
+                how = "split_other_dx"
+            self.label("irregular_institution", [], "", "foreign: %s %s" % (code, how), fixmedins_code=code, how=how)
+
     def write(self, out):
         os.makedirs(out, exist_ok=True)
         for name in ("institutions.csv",):
@@ -664,6 +703,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--institutions", type=int, default=0)
     args = ap.parse_args()
     if os.path.getsize(os.path.join(args.city, "labels.jsonl")) != 0:
         print("plant_foreign: %s has labels: make it with --no-plants" % args.city, file=sys.stderr)
@@ -680,6 +720,7 @@ def main():
     c.plant_goods()
     c.plant_over_quantity()
     c.plant_enrolment()
+    c.plant_institutions(args.institutions)
     c.write(args.out)
     kinds = {}
     for lab in c.labels:

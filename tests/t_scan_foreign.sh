@@ -15,7 +15,9 @@
 # plants the detectors first missed are asserted present (a visit on the day a stay
 # settled in parts changes part, a birthday on 29 February 1960, an ID
 # number's check character typed as a small x), so that the test keeps
-# measuring them. `yibao check` passes after each scan. SQLite and, with
+# measuring them. `yibao check` passes after each scan. Irregular
+# institutions (--institutions 2): their labels and plants, settled, and
+# risk_auprc.py --institutions over the ranking. SQLite and, with
 # YIBAO_PG_URI, PostgreSQL for the first seed (the same findings).
 set -euo pipefail
 : "${YIBAO:?set YIBAO to the yibao binary}"
@@ -79,6 +81,46 @@ assert any("settled its first part" in n for n in notes), "no visit on a part's 
 assert any("born 29 February 1960" in n for n in notes), "no 29 February birthday"
 assert small_x > 0, "no ID number with a small x"
 PY
+
+# irregular institutions (--institutions): one label each; the inflated
+# hospital's lines at 1.5 times the clean city's prices, the other's extra
+# stays under another diagnosis; they settle and the ranking's AUPRC is
+# computed against them
+python3 "$root/tests/plant_foreign.py" --city "$tmp/clean21" --catalog "$tmp/cat.json" --seed 21 \
+    --institutions 2 --out "$tmp/inst" >/dev/null || fail "plant_foreign --institutions"
+python3 - "$tmp/clean21/bills.jsonl" "$tmp/inst" <<'PY' || fail "the irregular institutions"
+import json, sys
+from decimal import Decimal
+clean = {b["msgid"]: b for b in map(json.loads, open(sys.argv[1]))}
+bills = [json.loads(x, parse_float=Decimal) for x in open(sys.argv[2] + "/bills.jsonl")]
+inst = [x for x in map(json.loads, open(sys.argv[2] + "/labels.jsonl")) if x["kind"] == "irregular_institution"]
+assert [x["how"] for x in inst] == ["inflated", "split_other_dx"], inst
+up, stays = 0, 0
+for b in bills:
+    if b["fixmedins_code"] == inst[0]["fixmedins_code"] and b["msgid"] in clean:
+        was = clean[b["msgid"]]["details"]
+        if [d["med_list_codg"] for d in was] != [d["med_list_codg"] for d in b["details"]]:
+            continue  # a line planted in the bill too
+        for w, d in zip(was, b["details"]):
+            assert d["pric"] == Decimal(str(w["pric"])) * Decimal("1.5"), (b["msgid"], d)
+            up += 1
+    if b["fixmedins_code"] == inst[1]["fixmedins_code"] and b["med_type"] == "21" and b["msgid"] not in clean:
+        stays += 1
+assert up > 100 and stays > 3, (up, stays)
+PY
+backend=sqlite
+db=$(new_db inst)
+for k in institutions persons episodes; do "$YIBAO" import --db "$db" "$k" "$tmp/inst/$k.csv" >/dev/null; done
+"$YIBAO" import --db "$db" policy "$root/policies/maoming-2020-employee.json" \
+    "$root/policies/maoming-2020-resident.json" >/dev/null
+"$YIBAO" import --db "$db" catalog "$tmp/cat.json" >/dev/null
+out=$("$YIBAO" settle --db "$db" "$tmp/inst/bills.jsonl" 2>&1 >/dev/null) || fail "inst: settle: $out"
+grep -q " 0 refused, 0 bad lines" <<<"$out" || fail "inst: a bill refused: $out"
+"$YIBAO" supervise rank --db "$db" --year 2020 --catalog "$tmp/cat.json" --format json \
+    >"$tmp/inst.rank.json" || fail "inst: rank"
+out=$(python3 "$root/scripts/risk_auprc.py" "$tmp/inst/labels.jsonl" "$tmp/inst/bills.jsonl" \
+    "$tmp/inst.rank.json" --institutions) || fail "inst: risk_auprc"
+grep -q "^k=0 positives 2 of " <<<"$out" || fail "inst: not 2 positives: $out"
 
 if [ -n "${YIBAO_PG_URI:-}" ]; then
     for scale in 1 3; do
