@@ -3,6 +3,8 @@
 (issue 18, item 6; docs/SUPERVISION.md "Indicators and the risk ranking").
 
     risk_auprc.py LABELS.jsonl BILLS.jsonl RANK.json [--k K ...] [--markdown NAME]
+        [--institutions]   positives: the irregular_institution labels'
+                           institutions (tests/plant_foreign.py --institutions)
 
 RANK.json is `yibao supervise rank --format json` (institutions, every row:
 no --top). An institution is *positive* when at least K distinct bills of
@@ -38,12 +40,15 @@ def average_precision(order, positive):
 
 
 def main(argv):
-    ks, markdown, files = [], None, []
+    ks, markdown, files, by_inst = [], None, [], False
     i = 0
     while i < len(argv):
         if argv[i] == "--k":
             ks.append(int(argv[i + 1]))
             i += 2
+        elif argv[i] == "--institutions":
+            by_inst = True
+            i += 1
         elif argv[i] == "--markdown":
             markdown = argv[i + 1]
             i += 2
@@ -59,10 +64,13 @@ def main(argv):
         for line in f:
             b = json.loads(line)
             inst_of[b["msgid"]] = b["fixmedins_code"]
-    labelled = {}
+    labelled, irregular = {}, set()
     with open(labels_path) as f:
         for line in f:
-            for m in json.loads(line).get("msgid", []):
+            d = json.loads(line)
+            if d["kind"] == "irregular_institution":
+                irregular.add(d["fixmedins_code"])
+            for m in d.get("msgid", []):
                 labelled.setdefault(inst_of[m], set()).add(m)
     with open(rank_path) as f:
         rank = json.load(f)
@@ -71,8 +79,8 @@ def main(argv):
     terms = {r["fixmedins_code"]: {c["term"]: c for c in r["contributions"]} for r in rows}
     base = sorted(order, key=lambda c: (-terms[c]["cost_index"]["value"], c))
     ind = sorted(order, key=lambda c: (-sum(terms[c][t]["points"] for t in INDICATOR_TERMS), c))
-    for k in ks:
-        pos = {c for c in order if len(labelled.get(c, ())) >= k}
+    for k in [0] if by_inst else ks:
+        pos = irregular if by_inst else {c for c in order if len(labelled.get(c, ())) >= k}
         ap = [average_precision(o, pos) for o in (order, base, ind)]
         rnd = len(pos) / len(order) if order else float("nan")
         if markdown:

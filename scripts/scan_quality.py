@@ -4,6 +4,7 @@ against a city's labels.jsonl, per kind (issue 18, item 6; docs/SUPERVISION.md).
 
     python3 scripts/scan_quality.py LABELS.jsonl FINDINGS.jsonl [--markdown]
         [--kinds k1,k2 --min 0.99]    exit 1 when a listed kind is below --min
+        [--clean CLEAN_BILLS PLANTED_BILLS]
 
 A finding matches a label of the same kind with the same msgid list (in
 order), psn_no, and item (item kinds) or psn_no_dup and certno
@@ -13,6 +14,13 @@ A visit_during_stay matches on its visit (the second msgid) unless --strict.
 With --only-catalog, restricted-item labels whose restriction exists only in
 the label (note "not in the catalog") are left out: no platform could see
 them.
+With --clean CLEAN_BILLS PLANTED_BILLS (the bills.jsonl of a city before
+and after another program planted into it: tests/plant_foreign.py), a
+finding without a label whose bills are all byte for byte in CLEAN_BILLS,
+or whose line (item and units) was in that bill there (lines the planter
+never touched: the generator's own data) is counted
+apart, as "untouched", and left out of the precision; the raw precision
+is printed beside it.
 With --persons PERSONS.csv, the age_restricted disagreements (findings
 without a label, labels without a finding) are checked against the ages on
 1 January that the generator uses: how many the person's birthday passed
@@ -45,7 +53,7 @@ def key(d):
     return base
 
 
-def load(path, only_catalog=False):
+def load(path, only_catalog=False, keep=None):
     out = {}
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -55,7 +63,30 @@ def load(path, only_catalog=False):
             if only_catalog and "not in the catalog" in d.get("note", ""):
                 continue
             out.setdefault(d["kind"], set()).add(key(d))
+            if keep is not None:
+                keep[key(d)] = d
     return out
+
+
+def untouched_keys(clean_path, planted_path, findings):
+    """Keys of the findings on what the clean city had: every bill unchanged,
+    or, for a one-bill finding naming an item, that bill's line of the item
+    as it was (same code and units: the planter changed other lines)."""
+    def lines(path):
+        out = {}
+        for line in open(path):
+            out[json.loads(line)["msgid"]] = line
+        return out
+    clean, planted = lines(clean_path), lines(planted_path)
+
+    def same_line(d):
+        if len(d["msgid"]) != 1 or "item" not in d or d["msgid"][0] not in clean:
+            return False
+        was = json.loads(clean[d["msgid"][0]], parse_float=str, parse_int=str)
+        return any(x["med_list_codg"] == d["item"] and
+                   ("cnt" not in d or float(x["cnt"]) == float(d["cnt"])) for x in was["details"])
+    return {k for k, d in findings.items() if d["msgid"] and (
+        all(m in clean and clean[m] == planted.get(m) for m in d["msgid"]) or same_line(d))}
 
 
 def ratio(a, b):
@@ -98,6 +129,12 @@ def main(argv):
     opts = {}
     i = 0
     while i < len(argv):
+        if argv[i] == "--clean":
+            opts["--clean"] = (argv[i + 1], argv[i + 2])
+            args.remove(argv[i + 1])
+            args.remove(argv[i + 2])
+            i += 3
+            continue
         if argv[i] in ("--kinds", "--min", "--persons"):
             opts[argv[i]] = argv[i + 1]
             args.remove(argv[i + 1])
@@ -108,22 +145,37 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     labels = load(args[0], "--only-catalog" in argv)
-    found = load(args[1])
+    each = {}
+    found = load(args[1], keep=each)
+    apart = set()
+    if "--clean" in opts:
+        every_label = set().union(*labels.values()) if labels else set()
+        apart = untouched_keys(*opts["--clean"], {k: d for k, d in each.items() if k not in every_label})
     rows = []
     for k in KINDS:
         l, f = labels.get(k, set()), found.get(k, set())
         tp = len(l & f)
-        rows.append((k, len(l), len(f), tp, ratio(tp, len(f)), ratio(tp, len(l))))
+        u = len(f & apart)
+        rows.append((k, len(l), len(f), tp, ratio(tp, len(f) - u), ratio(tp, len(l)), u,
+                     ratio(tp, len(f))))
     md = "--markdown" in argv
+    clean = "--clean" in opts
     if md:
-        print("| kind | labels | findings | matched | precision | recall |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| kind | labels | findings | matched |%s precision | recall |" %
+              (" untouched | raw precision |" if clean else ""))
+        print("|---|---:|---:|---:|%s---:|---:|" % ("---:|---:|" if clean else ""))
     for r in rows:
+        extra = ""
         if md:
-            print("| %s | %d | %d | %d | %s | %s |" % (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5])))
+            if clean:
+                extra = " %d | %s |" % (r[6], fmt(r[7]))
+            print("| %s | %d | %d | %d |%s %s | %s |" % (r[0], r[1], r[2], r[3], extra, fmt(r[4]),
+                                                       fmt(r[5])))
         else:
-            print("%-20s labels %6d findings %6d matched %6d precision %s recall %s" %
-                  (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5])))
+            if clean:
+                extra = " untouched %4d (raw precision %s)" % (r[6], fmt(r[7]))
+            print("%-20s labels %6d findings %6d matched %6d precision %s recall %s%s" %
+                  (r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5]), extra))
     if "--persons" in opts:
         age_explain(args[0], args[1], opts["--persons"])
     bad = 0

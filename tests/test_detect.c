@@ -5,8 +5,10 @@
  * nor an overlap; overlaps named in discharge order; a visit on the
  * admission or discharge day is not inside the stay, the day after
  * admission is, and a visit inside two stays is one finding (the later
- * admission); restrictions by gender and by the age on the bill's date
- * (the day before and on the birthday); the same item twice in one bill is
+ * admission); a visit on the day a stay settled in parts changes part is
+ * inside it; restrictions by gender and by the age on the bill's date
+ * (the day before and on the birthday; 29 February in a leap and a common
+ * year); the same item twice in one bill is
  * one finding, a duplicate charge needs the same code, units and price at
  * the same institution the same day; goods outside the catalog only at
  * pharmacies; the usual quantity's rank. A settlement that was revoked is
@@ -139,6 +141,30 @@ static void test_visit_during_stay(void **state) {
     assert_int_equal(run(det_visit_during_stay, b, 6).n, 1);
 }
 
+/* A stay settled in two parts (the second begins when the first ended, at
+ * 10:00 on 5 July) is one stay for the ghost-bed rule: a visit that day,
+ * before or after the change, is inside it (a plant by other code than the
+ * generator found this miss); the day of the first admission and of the
+ * last discharge are still outside. */
+static void test_visit_in_parts(void **state) {
+    (void)state;
+    struct det_bill b[6] = {
+        bill("p1", "H1", MED_TYPE_INPATIENT, at(7, 1, 9), at(7, 5, 10), "K80.2", NULL, 0),
+        bill("p2", "H1", MED_TYPE_INPATIENT, at(7, 5, 10), at(7, 9, 10), "K80.2", NULL, 0),
+        bill("adm", "P1", MED_TYPE_PHARMACY, at(7, 1, 14), at(7, 1, 15), "J06", NULL, 0),
+        bill("am", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(7, 5, 8), at(7, 5, 9), "J06", NULL, 0),
+        bill("pm", "P1", MED_TYPE_PHARMACY, at(7, 5, 14), at(7, 5, 15), "J06", NULL, 0),
+        bill("dis", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(7, 9, 14), at(7, 9, 15), "J06", NULL, 0)};
+    struct got g = run(det_visit_during_stay, b, 6);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.f[0].a, 0); /* before the change: the first part */
+    assert_int_equal(g.f[0].b, 3);
+    assert_int_equal(g.f[1].a, 1); /* after it: the second */
+    assert_int_equal(g.f[1].b, 4);
+    assert_int_equal(g.f[1].value, 4); /* days since the first admission */
+    assert_int_equal(g.f[1].limit, 8); /* the whole stay's days */
+}
+
 static void test_restricted(void **state) {
     (void)state;
     struct bill_line l[3] = {line("MEN", 1, 10), line("MEN", 2, 10), line("KID", 1, 5)};
@@ -155,6 +181,13 @@ static void test_restricted(void **state) {
     assert_int_equal(g.f[1].a, 1);
     assert_int_equal(g.f[1].value, 15);
     assert_int_equal(det_age_at(&woman, at(6, 14, 23)), 14);
+    /* born on 29 February 1960: 59 on 28 February 2020, 60 on the 29th (a
+     * leap year); in 2021 60 on 27 February, 61 on the 28th */
+    struct det_person leap = {"P2", 1, 1960, 2, 29};
+    assert_int_equal(det_age_at(&leap, at(2, 28, 12)), 59);
+    assert_int_equal(det_age_at(&leap, at(2, 29, 0)), 60);
+    assert_int_equal(det_age_at(&leap, datetime_from_civil(2021, 2, 27, 12, 0, 0)), 60);
+    assert_int_equal(det_age_at(&leap, datetime_from_civil(2021, 2, 28, 0, 0, 0)), 61);
 }
 
 static void test_duplicate_charge(void **state) {
@@ -202,13 +235,20 @@ static void test_goods_and_quantity(void **state) {
     assert_int_equal(det_usual_quantity(many, 1000), 1000); /* dense: the largest */
     int64_t low[6] = {1, 1, 1, 1, 6, 7}; /* the first jump above the median ends it */
     assert_int_equal(det_usual_quantity(low, 6), 1);
+    /* two ordinary modes 3.5 times apart (a generated clean city's item: 11
+     * lines of 1, then 3.5, 5 and 6): one usual range up to 6, so 6 is not
+     * flagged; with a jump of 3 its usual was 1 and both 6s were */
+    int64_t modes[19] = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+                         10, 35, 35, 50, 50, 50, 50, 60, 60};
+    assert_int_equal(det_usual_quantity(modes, 19), 60);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_admission),   cmocka_unit_test(test_overlapping_stays),
-        cmocka_unit_test(test_visit_during_stay), cmocka_unit_test(test_restricted),
-        cmocka_unit_test(test_duplicate_charge),  cmocka_unit_test(test_goods_and_quantity),
+        cmocka_unit_test(test_split_admission),    cmocka_unit_test(test_overlapping_stays),
+        cmocka_unit_test(test_visit_during_stay),  cmocka_unit_test(test_visit_in_parts),
+        cmocka_unit_test(test_restricted),         cmocka_unit_test(test_duplicate_charge),
+        cmocka_unit_test(test_goods_and_quantity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

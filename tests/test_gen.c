@@ -683,10 +683,12 @@ static int32_t item_by_code(const struct gen_city *city, const char *code) {
 }
 
 /* The person's full years on the day the bill ends (29 February counted as
- * the 28th): restrictions apply to the patient's age when served. */
+ * the 28th in a common year): restrictions apply to the patient's age when
+ * served. */
 static int age_on_bill(const struct gen_person *p, const struct gen_event *ev) {
     int year = datetime_year(ev->endtime);
-    int day = p->birth_month == 2 && p->birth_day == 29 ? 28 : p->birth_day;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int day = p->birth_month == 2 && p->birth_day == 29 && !leap ? 28 : p->birth_day;
     datetime_s birthday = datetime_from_civil(year, p->birth_month, day, 0, 0, 0);
     int age = year - p->birth_year - (ev->endtime < birthday ? 1 : 0);
     return age < 0 ? 0 : age;

@@ -27,16 +27,23 @@ int64_t det_days_between(datetime_s a, datetime_s b) {
     return b / DAY_S - a / DAY_S;
 }
 
+static bool leap_year(int year) {
+    assert(year > 0);
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
 int det_age_at(const struct det_person *p, datetime_s t) {
     assert(p != NULL && t >= 0);
     datetime_s birth = datetime_from_civil(p->birth_year, p->birth_month, p->birth_day, 0, 0, 0);
     int year = datetime_year(t);
     int age = year - p->birth_year;
-    /* the birthday of this year not reached yet: a year younger */
+    /* the birthday of this year not reached yet: a year younger. Born on
+     * 29 February: that day in a leap year (a plant by other code than the
+     * generator found the 28th taken in 2020 too), the 28th in a common one */
     datetime_s day_start = t - t % DAY_S;
+    bool feb29 = p->birth_month == 2 && p->birth_day == 29;
     datetime_s birthday = datetime_from_civil(
-        year, p->birth_month, p->birth_month == 2 && p->birth_day == 29 ? 28 : p->birth_day, 0, 0,
-        0);
+        year, p->birth_month, feb29 && !leap_year(year) ? 28 : p->birth_day, 0, 0, 0);
     if (day_start < birthday) age--;
     return t < birth || age < 0 ? 0 : age;
 }
@@ -104,16 +111,39 @@ int det_overlapping_stays(const struct det_input *in, det_emit emit, void *ctx) 
     return 0;
 }
 
-/* The stay with the latest admission among those the visit v falls
- * strictly inside (days after the admission date, before the discharge
- * date), or -1. */
+/* The hospitalisation stay i belongs to: a stay settled in parts (a
+ * mid-stay settlement, or a transfer the minute of the discharge) is one
+ * bill a part, each part beginning when the one before ended; the patient
+ * was in bed from the first part's admission to the last part's discharge.
+ * *from and *to get those two times. The walk is bounded by the bills (a
+ * zero-length part cannot make it loop). */
+static void stay_span(const struct det_input *in, int32_t i, datetime_s *from, datetime_s *to) {
+    assert(in != NULL && i >= 0 && i < in->bill_count && from != NULL && to != NULL);
+    *from = in->bills[i].begntime, *to = in->bills[i].endtime;
+    for (int32_t step = 0, moved = 1; moved && step < in->bill_count; step++) {
+        moved = 0;
+        for (int32_t j = 0; j < in->bill_count; j++) {
+            const struct det_bill *p = &in->bills[j];
+            if (!is_stay(p) || p->begntime >= p->endtime) continue;
+            if (p->endtime == *from) *from = p->begntime, moved = 1;
+            if (p->begntime == *to) *to = p->endtime, moved = 1;
+        }
+    }
+}
+
+/* The stay a visit v falls strictly inside (days after the admission date,
+ * before the discharge date, of the hospitalisation it is part of), or -1:
+ * of several, the one admitted last before the visit ended (with parts:
+ * the part the patient was in). */
 static int32_t stay_around(const struct det_input *in, const struct det_bill *v) {
     int32_t best = -1;
     assert(in != NULL && v != NULL);
     for (int32_t i = 0; i < in->bill_count; i++) {
         const struct det_bill *s = &in->bills[i];
-        if (!is_stay(s) || det_days_between(s->begntime, v->endtime) < 1 ||
-            det_days_between(v->endtime, s->endtime) < 1)
+        datetime_s from, to;
+        if (!is_stay(s) || s->begntime > v->endtime) continue;
+        stay_span(in, i, &from, &to);
+        if (det_days_between(from, v->endtime) < 1 || det_days_between(v->endtime, to) < 1)
             continue;
         if (best < 0 || s->begntime > in->bills[best].begntime ||
             (s->begntime == in->bills[best].begntime && s->endtime > in->bills[best].endtime))
@@ -123,7 +153,8 @@ static int32_t stay_around(const struct det_input *in, const struct det_bill *v)
 }
 
 /* 挂床: a general outpatient or pharmacy settlement on a day strictly
- * inside a stay. One finding a visit, with the stay the person was last
+ * inside a stay (a stay settled in parts counted whole: a visit on the day
+ * its part changes is inside it). One finding a visit, with the stay the person was last
  * admitted to (the one that should have kept them in bed). */
 int det_visit_during_stay(const struct det_input *in, det_emit emit, void *ctx) {
     assert(in != NULL && emit != NULL);
@@ -133,10 +164,11 @@ int det_visit_during_stay(const struct det_input *in, det_emit emit, void *ctx) 
             continue;
         int32_t i = stay_around(in, v);
         if (i < 0) continue;
-        const struct det_bill *s = &in->bills[i];
+        datetime_s from, to; /* the hospitalisation's, over its parts */
+        stay_span(in, i, &from, &to);
         struct det_finding f = finding(DET_VISIT_DURING_STAY, i, j, -1, "VISIT-IN-STAY",
-                                       det_days_between(s->begntime, v->endtime),
-                                       det_days_between(s->begntime, s->endtime));
+                                       det_days_between(from, v->endtime),
+                                       det_days_between(from, to));
         int rc = emit(ctx, &f);
         if (rc != 0) return rc;
     }

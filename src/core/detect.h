@@ -16,7 +16,7 @@
 
 /* The thresholds (docs/SUPERVISION.md says why these values). */
 #define DET_SPLIT_DAYS_MAX 15       /* readmission within 15 days of discharge */
-#define DET_QTY_JUMP 3              /* "usual largest": where the quantities jump 3x */
+#define DET_QTY_JUMP 5              /* "usual largest": where the quantities jump 5x */
 #define DET_QTY_FACTOR 5            /* a line above 5 times the usual is flagged */
 #define DET_QTY_LINES_MIN 5         /* lines of an item needed to know its usual */
 #define DET_PERSON_BILLS_MAX 100000 /* bills of one person in one scan */

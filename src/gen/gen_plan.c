@@ -519,11 +519,12 @@ static int32_t plant_drug(struct planner *pl, const struct gen_event *ev) {
 /* The person's full years on the day the event ends: a restriction by age
  * applies to the patient's age when served, so a label must not name a
  * line billed after a birthday that made it allowed (29 February counts as
- * the 28th, as the scan reads it). */
+ * the 28th in a common year, itself in a leap year, as the scan reads it). */
 static int32_t age_at_event(const struct gen_person *p, const struct gen_event *ev) {
     int year, month, day;
     gen_civil_from_days(ev->endtime / GEN_DAY_S, &year, &month, &day);
-    int birth_day = p->birth_month == 2 && p->birth_day == 29 ? 28 : p->birth_day;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int birth_day = p->birth_month == 2 && p->birth_day == 29 && !leap ? 28 : p->birth_day;
     int32_t age = year - p->birth_year;
     if (month < p->birth_month || (month == p->birth_month && day < birth_day)) age--;
     return age < 0 ? 0 : age;

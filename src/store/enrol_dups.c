@@ -62,12 +62,32 @@ static int cmp_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The ID number as compared: a check character typed as a small x is the
+ * X of the same number (GB 11643 writes it capital; registries receive
+ * both, and a plant by other code than the generator enrolled a person
+ * twice that way). The rest is compared as stored. */
+static void certno_key(const char *certno, char out[CODE_BYTES_MAX + 1]) {
+    assert(certno != NULL && out != NULL);
+    size_t n = strlen(certno);
+    if (n > CODE_BYTES_MAX) n = CODE_BYTES_MAX;
+    memcpy(out, certno, n);
+    out[n] = '\0';
+    if (n > 0 && out[n - 1] == 'x') out[n - 1] = 'X';
+}
+
+static uint64_t certno_hash(const char *certno) {
+    char key[CODE_BYTES_MAX + 1];
+    assert(certno != NULL);
+    certno_key(certno, key);
+    return fnv1a_text(FNV_OFFSET, key);
+}
+
 static int hash_row(void *ctx, const struct store_person *p) {
     struct dups *d = ctx;
     assert(d != NULL && p != NULL);
     if (grow((void **)&d->hashes, d->n_hashes, &d->cap_hashes, sizeof *d->hashes, d->err) != 0)
         return -1;
-    d->hashes[d->n_hashes++] = fnv1a_text(FNV_OFFSET, p->certno);
+    d->hashes[d->n_hashes++] = certno_hash(p->certno);
     return 0;
 }
 
@@ -86,14 +106,17 @@ static int add_cand(struct dups *d, const struct store_person *p) {
     assert(d != NULL && p != NULL);
     if (grow((void **)&d->cands, d->n_cands, &d->cap_cands, sizeof *d->cands, d->err) != 0)
         return -1;
-    d->cands[d->n_cands++].p = *p;
+    struct store_person *kept = &d->cands[d->n_cands++].p;
+    *kept = *p;
+    /* grouped, sorted and reported by the number as compared */
+    certno_key(p->certno, kept->certno);
     return 0;
 }
 
 static int cand_row(void *ctx, const struct store_person *p) {
     struct dups *d = ctx;
     assert(d != NULL && p != NULL);
-    uint64_t h = fnv1a_text(FNV_OFFSET, p->certno);
+    uint64_t h = certno_hash(p->certno);
     if (bsearch(&h, d->hashes, d->n_hashes, sizeof h, cmp_u64) == NULL) return 0;
     return add_cand(d, p);
 }
