@@ -13,7 +13,8 @@
 #
 # Prints the setup's times (the imports are not what is measured), then
 # the run: wall time, records/s and peak memory (/usr/bin/time -v), the
-# same run again (nothing posted: the idempotent rerun), and `check`'s time.
+# same run again (nothing posted: the idempotent rerun), `check`'s time and
+# `report arrears`' (a read of the whole journal).
 # SQLite in a temporary directory unless PG_URI is given (a database is
 # created on that cluster and dropped at the end). The machine's load is
 # printed before and after: the machine is shared.
@@ -73,4 +74,7 @@ printf "  run: %s records in %s s = %.0f records/s, peak RSS %.0f MiB\n" "$poste
     "$(echo "$posted / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 t "the same run again" "$yibao" contribute --db "$db" "${run[@]}"
 t "check" "$yibao" check --db "$db"
+# the arrears report reads the whole journal once (docs/CONTRIBUTIONS.md)
+if [ "$mode" = employees ]; then arrears=(--employers); else arrears=(); fi
+t "report arrears" "$yibao" report arrears --db "$db" --year 2020 "${arrears[@]}" --format csv
 echo "  load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,7 +10,15 @@
  * registered row changed needs --operator and --reason (the same row again
  * is no change); an episode overlapping another of the same person and
  * scheme, registered or in the file; a binding to oneself, or to a holder
- * without a personal account (a resident, or whose policy has none). */
+ * without a personal account (a resident, or whose policy has none).
+ *
+ * Rows go in batches of ENROL_BATCH_ROWS: parsed, then checked in file
+ * order, then written by one enrol_put. On a backend where a statement is
+ * a round trip (PostgreSQL: enrol_scan_set), a batch's registry reads are
+ * made at once too (struct who_cache, struct person_cache) and the checks
+ * read those; SQLite reads row by row, as cheap there. The first bad line
+ * of the file is still the one named: a parse error flushes the rows
+ * before it first. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,7 +35,41 @@ struct key_slot {
     char who[CODE_BYTES_MAX + 1]; /* column 0: a psn_no or emp_no */
     int64_t line;
 };
-#define KEY_INDEX_MIN 1024 /* the index's first size (a power of two) */
+#define KEY_INDEX_MIN 1024                    /* the index's first size (a power of two) */
+#define ENROL_BATCH_ROWS 1024                 /* rows checked, then written, at once */
+#define BATCH_WHOS_MAX (2 * ENROL_BATCH_ROWS) /* codes a batch names: a binding's two */
+#define STRSET_SLOTS (4 * BATCH_WHOS_MAX)     /* a power of two, at most a quarter full */
+
+/* A batch's codes (psn_no, emp_no), each once, with their position. */
+struct strset {
+    char (*text)[CODE_BYTES_MAX + 1]; /* BATCH_WHOS_MAX */
+    size_t n;
+    int32_t *slots; /* STRSET_SLOTS: a position, or -1 */
+};
+
+/* The registry rows of one table naming any of a batch's codes, read in
+ * one round trip; for each code, its rows in key order (a list of
+ * entries), as enrol_scan of that code gives them. */
+struct who_cache {
+    enum enrol_kind kind;
+    bool filled;
+    struct strset whos;
+    int32_t *head, *tail; /* BATCH_WHOS_MAX: a code's first and last entry, or -1 */
+    struct store_enrol_row *rows;
+    size_t n_rows, cap_rows;
+    struct cache_entry {
+        int32_t row, next;
+    } * entries;
+    size_t n_entries, cap_entries;
+};
+
+/* The persons a batch names, read in one persons_get. */
+struct person_cache {
+    bool filled;
+    struct strset keys;
+    struct store_person *persons; /* BATCH_WHOS_MAX, at the key's position */
+    bool *found;
+};
 
 struct enrol_importer {
     struct store *store;
@@ -43,6 +85,14 @@ struct enrol_importer {
     size_t row_cap;
     int64_t *index; /* open addressing: a row's position, or -1; at most half full */
     size_t index_size;
+    /* rows parsed and waiting for their batch's checks and write, with
+     * their lines (ENROL_BATCH_ROWS each; rows as enrol_put takes them) */
+    struct store_enrol_row *batch;
+    int64_t *batch_lines;
+    size_t batch_n;
+    bool sets;                    /* the backend reads sets (enrol_scan_set) */
+    struct who_cache own, others; /* own: the file's table; others: employers (wages) */
+    struct person_cache persons;
 };
 
 static int fail(struct enrol_importer *im, int64_t line, const char *field, const char *why) {
@@ -87,6 +137,202 @@ static int room(struct enrol_importer *im) {
     return 0;
 }
 
+/* ---- a batch's reads at once (backends with enrol_scan_set) ------------------------ */
+static int strset_init(struct strset *set) {
+    assert(set != NULL);
+    set->n = 0;
+    set->text = malloc(BATCH_WHOS_MAX * sizeof *set->text);
+    set->slots = malloc(STRSET_SLOTS * sizeof *set->slots);
+    if (set->text == NULL || set->slots == NULL) return -1;
+    for (size_t i = 0; i < STRSET_SLOTS; i++) set->slots[i] = -1;
+    return 0;
+}
+
+static void strset_free(struct strset *set) {
+    assert(set != NULL);
+    free(set->text);
+    free(set->slots);
+}
+
+static void strset_clear(struct strset *set) {
+    assert(set != NULL && set->n <= BATCH_WHOS_MAX);
+    for (size_t i = 0; i < STRSET_SLOTS; i++) set->slots[i] = -1;
+    set->n = 0;
+}
+
+/* The slot of code: its position's, or the empty one where it goes. */
+static int32_t *strset_slot(const struct strset *set, const char *code) {
+    size_t i = (size_t)fnv1a_text(FNV_OFFSET, code) & (STRSET_SLOTS - 1);
+    assert(set->slots != NULL && code != NULL);
+    while (set->slots[i] >= 0 && strcmp(set->text[set->slots[i]], code) != 0)
+        i = (i + 1) & (STRSET_SLOTS - 1);
+    return &set->slots[i];
+}
+
+static int32_t strset_find(const struct strset *set, const char *code) {
+    return *strset_slot(set, code);
+}
+
+/* code added once (the batch names at most BATCH_WHOS_MAX); "" is none. */
+static void strset_add(struct strset *set, const char *code) {
+    assert(set != NULL && code != NULL);
+    if (code[0] == '\0') return;
+    int32_t *slot = strset_slot(set, code);
+    if (*slot >= 0) return;
+    assert(set->n < BATCH_WHOS_MAX);
+    snprintf(set->text[set->n], sizeof set->text[0], "%s", code);
+    *slot = (int32_t)set->n++;
+}
+
+static int who_cache_init(struct who_cache *wc) {
+    assert(wc != NULL);
+    memset(wc, 0, sizeof *wc);
+    wc->head = malloc(BATCH_WHOS_MAX * sizeof *wc->head);
+    wc->tail = malloc(BATCH_WHOS_MAX * sizeof *wc->tail);
+    return strset_init(&wc->whos) != 0 || wc->head == NULL || wc->tail == NULL ? -1 : 0;
+}
+
+static void who_cache_free(struct who_cache *wc) {
+    assert(wc != NULL);
+    strset_free(&wc->whos);
+    free(wc->head);
+    free(wc->tail);
+    free(wc->rows);
+    free(wc->entries);
+}
+
+/* Appends entry row under the code at position w. */
+static int cache_entry_add(struct who_cache *wc, int32_t w, int32_t row) {
+    assert(w >= 0 && (size_t)w < wc->whos.n && row >= 0);
+    if (wc->n_entries == wc->cap_entries) {
+        size_t cap = wc->cap_entries ? 2 * wc->cap_entries : 2 * BATCH_WHOS_MAX;
+        struct cache_entry *grown = realloc(wc->entries, cap * sizeof *grown);
+        if (grown == NULL) return -1;
+        wc->entries = grown, wc->cap_entries = cap;
+    }
+    int32_t e = (int32_t)wc->n_entries++;
+    wc->entries[e] = (struct cache_entry){row, -1};
+    if (wc->tail[w] >= 0) wc->entries[wc->tail[w]].next = e;
+    else wc->head[w] = e;
+    wc->tail[w] = e;
+    return 0;
+}
+
+/* A row read back: kept, and listed under each of its who columns that the
+ * batch asked for (once if both name the same code), as enrol_scan of that
+ * code would have given it. */
+static int cache_row(void *ctx, const struct store_enrol_row *row) {
+    struct who_cache *wc = ctx;
+    const struct enrol_table *t = enrol_table(wc->kind);
+    assert(wc != NULL && row != NULL && wc->n_rows <= wc->cap_rows);
+    if (wc->n_rows == wc->cap_rows) {
+        size_t cap = wc->cap_rows ? 2 * wc->cap_rows : ENROL_BATCH_ROWS;
+        struct store_enrol_row *grown = realloc(wc->rows, cap * sizeof *grown);
+        if (grown == NULL) return -1;
+        wc->rows = grown, wc->cap_rows = cap;
+    }
+    int32_t r = (int32_t)wc->n_rows++;
+    wc->rows[r] = *row;
+    int32_t first = -1;
+    for (int k = 0; k < 2 && t->who_cols[k] >= 0; k++) {
+        int32_t w = strset_find(&wc->whos, row->col[t->who_cols[k]]);
+        if (w < 0 || w == first) continue;
+        if (cache_entry_add(wc, w, r) != 0) return -1;
+        first = w;
+    }
+    return 0;
+}
+
+/* Reads the rows of kind naming the codes already added to wc->whos. */
+static int who_cache_fill(struct enrol_importer *im, struct who_cache *wc, enum enrol_kind kind) {
+    const char *whos[BATCH_WHOS_MAX];
+    assert(im->sets && wc->whos.n <= BATCH_WHOS_MAX);
+    wc->kind = kind, wc->n_rows = 0, wc->n_entries = 0;
+    for (size_t i = 0; i < wc->whos.n; i++) {
+        whos[i] = wc->whos.text[i];
+        wc->head[i] = wc->tail[i] = -1;
+    }
+    int rc = im->ops->enrol_scan_set(im->conn, kind, whos, wc->whos.n, cache_row, wc, im->err);
+    if (rc != 0 && im->err->msg[0] == '\0') store_errf(im->err, "%s: out of memory", im->base);
+    wc->filled = rc == 0;
+    return rc == 0 ? 0 : -1;
+}
+
+/* The person cache: the codes in keys read by one persons_get. */
+static int person_cache_fill(struct enrol_importer *im) {
+    struct person_cache *pc = &im->persons;
+    const char *keys[BATCH_WHOS_MAX];
+    assert(im->sets && pc->keys.n <= BATCH_WHOS_MAX && BATCH_WHOS_MAX <= BATCH_MAX);
+    for (size_t i = 0; i < pc->keys.n; i++) keys[i] = pc->keys.text[i];
+    int rc = im->ops->persons_get(im->conn, keys, pc->keys.n, pc->persons, pc->found, im->err);
+    pc->filled = rc == 0;
+    return rc == 0 ? 0 : -1;
+}
+
+/* The persons a row names (those person_needed asks for). */
+static void row_persons(const struct enrol_importer *im, const struct store_enrol_row *row,
+                        struct strset *set) {
+    assert(im != NULL && row != NULL);
+    switch (im->kind) {
+    case ENROL_EPISODES: strset_add(set, row->col[EPI_PSN]); break;
+    case ENROL_WAGES: strset_add(set, row->col[WAGE_PSN]); break;
+    case ENROL_BINDINGS:
+        strset_add(set, row->col[BIND_HOLDER]);
+        strset_add(set, row->col[BIND_MEMBER]);
+        break;
+    case ENROL_SIGNINGS: strset_add(set, row->col[SIGN_PSN]); break;
+    case ENROL_EMPLOYERS:
+    case ENROL_INVENTORY:
+    case ENROL_KIND_COUNT: break;
+    }
+}
+
+/* The column change_check looks a row's registered version up by. */
+static int who_col(const struct enrol_table *t) {
+    assert(t != NULL);
+    return t->who_cols[0] >= 0 ? t->who_cols[0] : 0;
+}
+
+/* Everything the batch's checks read, in three round trips at most. */
+static int batch_prefetch(struct enrol_importer *im) {
+    assert(im->sets && im->batch_n <= ENROL_BATCH_ROWS);
+    strset_clear(&im->persons.keys);
+    strset_clear(&im->own.whos);
+    strset_clear(&im->others.whos);
+    for (size_t i = 0; i < im->batch_n; i++) {
+        const struct store_enrol_row *row = &im->batch[i];
+        row_persons(im, row, &im->persons.keys);
+        strset_add(&im->own.whos, row->col[who_col(im->t)]);
+        if (im->kind == ENROL_WAGES) strset_add(&im->others.whos, row->col[WAGE_EMP]);
+    }
+    if (person_cache_fill(im) != 0 || who_cache_fill(im, &im->own, im->kind) != 0) return -1;
+    return im->kind == ENROL_WAGES ? who_cache_fill(im, &im->others, ENROL_EMPLOYERS) : 0;
+}
+
+static void caches_drop(struct enrol_importer *im) {
+    assert(im != NULL);
+    im->own.filled = im->others.filled = im->persons.filled = false;
+}
+
+/* enrol_scan of kind and who, from a cache filled for who when there is
+ * one (1 when cb stopped the scan, as enrol_scan). */
+static int im_scan(struct enrol_importer *im, enum enrol_kind kind, const char *who, enrol_cb cb,
+                   void *ctx) {
+    assert(im != NULL && who != NULL && cb != NULL);
+    const struct who_cache *caches[2] = {&im->own, &im->others};
+    for (int c = 0; c < 2; c++) {
+        const struct who_cache *wc = caches[c];
+        int32_t w = wc->filled && wc->kind == kind ? strset_find(&wc->whos, who) : -1;
+        if (w < 0) continue;
+        for (int32_t e = wc->head[w]; e >= 0; e = wc->entries[e].next) {
+            int rc = cb(ctx, &wc->rows[wc->entries[e].row]);
+            if (rc != 0) return rc;
+        }
+        return 0;
+    }
+    return im->ops->enrol_scan(im->conn, kind, who, cb, ctx, im->err);
+}
+
 /* ---- what the registry holds ---------------------------------------------------- */
 struct find_ctx {
     enum enrol_kind kind;
@@ -111,7 +357,7 @@ static int row_get(struct enrol_importer *im, enum enrol_kind kind, const char *
                    const char *key, struct store_enrol_row *out, bool *found) {
     struct find_ctx f = {kind, key, out, false};
     assert(im != NULL && who != NULL && key != NULL && out != NULL && found != NULL);
-    int rc = im->ops->enrol_scan(im->conn, kind, who, find_row, &f, im->err);
+    int rc = im_scan(im, kind, who, find_row, &f);
     *found = f.found;
     return rc < 0 ? -1 : 0;
 }
@@ -120,6 +366,12 @@ static int person_get(struct enrol_importer *im, const char *psn_no, struct stor
                       bool *found) {
     const char *keys[1] = {psn_no};
     assert(im != NULL && psn_no != NULL && p != NULL && found != NULL);
+    int32_t at = im->persons.filled ? strset_find(&im->persons.keys, psn_no) : -1;
+    if (at >= 0) {
+        *found = im->persons.found[at];
+        if (*found) *p = im->persons.persons[at];
+        return 0;
+    }
     return im->ops->persons_get(im->conn, keys, 1, p, found, im->err);
 }
 
@@ -244,7 +496,10 @@ static int change_check(struct enrol_importer *im, int64_t line, const char *key
     return fail(im, line, im->t->names[col], why);
 }
 
-static int row_take(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row) {
+/* The row checked in file order; *write: to be written (not the same as
+ * registered), by its batch's enrol_put. */
+static int row_take(struct enrol_importer *im, int64_t line, const struct store_enrol_row *row,
+                    bool *write) {
     char key[ENROL_KEY_BYTES], why[64];
     assert(im != NULL && row != NULL && line > 0);
     if (im->out->rows >= ENROL_ROWS_MAX) {
@@ -261,7 +516,7 @@ static int row_take(struct enrol_importer *im, int64_t line, const struct store_
     bool same = false, registered = false;
     if (refs_check(im, line, row) != 0 || change_check(im, line, key, row, &same, &registered) != 0)
         return -1;
-    if (!same && im->ops->enrol_put(im->conn, im->kind, row, 1, im->err) != 0) return -1;
+    *write = !same;
     if (room(im) != 0) return -1;
     struct key_slot *slot = &im->rows[im->out->rows];
     memcpy(slot->key, key, sizeof key);
@@ -319,6 +574,18 @@ static int find_overlap(void *ctx, const struct store_enrol_row *row) {
     return 1;
 }
 
+/* On a backend that reads sets, the episodes or bindings of the file's
+ * rows i.. (a batch of them) read at once for the checks after the writes. */
+static int slots_prefetch(struct enrol_importer *im, int64_t i) {
+    assert(im != NULL && i >= 0 && i < im->out->rows);
+    if (!im->sets || i % ENROL_BATCH_ROWS != 0) return 0;
+    caches_drop(im);
+    strset_clear(&im->own.whos);
+    for (int64_t j = i; j < im->out->rows && j < i + ENROL_BATCH_ROWS; j++)
+        strset_add(&im->own.whos, im->rows[j].who);
+    return who_cache_fill(im, &im->own, im->kind);
+}
+
 static int overlaps_check(struct enrol_importer *im) {
     assert(im->kind == ENROL_EPISODES);
     for (int64_t i = 0; i < im->out->rows; i++) {
@@ -326,12 +593,11 @@ static int overlaps_check(struct enrol_importer *im) {
         memset(&o, 0, sizeof o);
         o.im = im;
         o.slot = &im->rows[i];
-        if (im->ops->enrol_scan(im->conn, ENROL_EPISODES, o.slot->who, collect_self, &o, im->err) <
-            0)
+        if (slots_prefetch(im, i) != 0 ||
+            im_scan(im, ENROL_EPISODES, o.slot->who, collect_self, &o) < 0)
             return -1;
-        assert(o.self_found); /* written by row_take */
-        int rc = im->ops->enrol_scan(im->conn, ENROL_EPISODES, o.slot->who, find_overlap, &o,
-                                     im->err);
+        assert(o.self_found); /* written by its batch */
+        int rc = im_scan(im, ENROL_EPISODES, o.slot->who, find_overlap, &o);
         if (rc < 0) return -1;
         if (rc == 0) continue;
         char where[32], why[STORE_ERR_BYTES / 2];
@@ -393,8 +659,8 @@ static int holders_check(struct enrol_importer *im) {
         const struct key_slot *slot = &im->rows[i];
         struct member_bindings m;
         memset(&m, 0, sizeof m);
-        if (im->ops->enrol_scan(im->conn, ENROL_BINDINGS, slot->who, collect_binding, &m, im->err) <
-            0)
+        if (slots_prefetch(im, i) != 0 ||
+            im_scan(im, ENROL_BINDINGS, slot->who, collect_binding, &m) < 0)
             return -1;
         char why[STORE_ERR_BYTES / 2], at[20]; /* datetime_format */
         datetime_s when = 0;
@@ -415,6 +681,55 @@ static int holders_check(struct enrol_importer *im) {
 }
 
 /* ---- the file ----------------------------------------------------------------------- */
+/* The batch's rows checked in file order, then those that change the
+ * registry written by one enrol_put. */
+static int batch_flush(struct enrol_importer *im) {
+    assert(im != NULL && im->batch_n <= ENROL_BATCH_ROWS);
+    if (im->batch_n == 0) return 0;
+    int64_t first = im->batch_lines[0], last = im->batch_lines[im->batch_n - 1];
+    if (im->sets && batch_prefetch(im) != 0) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < im->batch_n; i++) {
+        bool write = false;
+        if (row_take(im, im->batch_lines[i], &im->batch[i], &write) != 0) return -1;
+        if (write && n != i) im->batch[n] = im->batch[i];
+        n += write;
+    }
+    caches_drop(im);
+    im->batch_n = 0;
+    /* the rows were checked, each key once in the file: a failure here is
+     * the database's own (connection, disk), named with the batch's lines */
+    char msg[STORE_ERR_BYTES];
+    if (im->ops->enrol_put(im->conn, im->kind, im->batch, n, im->err) == 0) return 0;
+    assert(n > 0);
+    snprintf(msg, sizeof msg, "writing lines %" PRId64 " to %" PRId64 ": %.300s", first, last,
+             im->err->msg);
+    return fail(im, first, "rows", msg);
+}
+
+/* Reads the file's rows into batches; 0, or -1 with the first bad line's error. */
+static int rows_loop(struct enrol_importer *im, struct csv_reader *r, const int *cols) {
+    int rc;
+    assert(im != NULL && r != NULL && cols != NULL);
+    while ((rc = csv_next(r)) == 1) {
+        if (r->field_count == 1 && r->fields[0][0] == '\0') continue; /* blank line */
+        int col = 0;
+        const char *why = enrol_row_parse(im->kind, r, cols, &im->batch[im->batch_n], &col);
+        if (why != NULL) /* the rows before it first: an error there comes first */
+            return batch_flush(im) != 0 ? -1 : fail(im, r->line, im->t->names[col], why);
+        im->batch_lines[im->batch_n] = r->line;
+        if (++im->batch_n < ENROL_BATCH_ROWS) continue;
+        if (batch_flush(im) != 0) return -1;
+        if (store_progress_stop(im->store, "rows", im->out->rows, -1.0))
+            return store_errf(im->err,
+                              "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported",
+                              im->base, r->line, im->out->rows),
+                   -1;
+    }
+    if (batch_flush(im) != 0) return -1;
+    return rc < 0 ? fail(im, r->line, "csv", r->err) : 0;
+}
+
 static int read_rows(struct enrol_importer *im, FILE *f) {
     struct csv_reader *r = malloc(sizeof *r);
     int cols[ENROL_COLS_MAX], rc;
@@ -427,48 +742,54 @@ static int read_rows(struct enrol_importer *im, FILE *f) {
     }
     const char *missing = rows_map_header(r, im->t->names, im->t->cols, im->t->required, cols);
     if (missing != NULL) return rc = fail(im, r->line, missing, "missing column"), free(r), rc;
-    while ((rc = csv_next(r)) == 1) {
-        if (r->field_count == 1 && r->fields[0][0] == '\0') continue; /* blank line */
-        struct store_enrol_row row;
-        int col = 0;
-        const char *why = enrol_row_parse(im->kind, r, cols, &row, &col);
-        if (why != NULL) return rc = fail(im, r->line, im->t->names[col], why), free(r), rc;
-        if (row_take(im, r->line, &row) != 0) return free(r), -1;
-        if (im->out->rows % STORE_PROGRESS_EVERY == 0 &&
-            store_progress_stop(im->store, "rows", im->out->rows, -1.0)) {
-            store_errf(im->err, "%s:%" PRId64 ": stopped at row %" PRId64 "; nothing imported",
-                       im->base, r->line, im->out->rows);
-            return free(r), -1;
-        }
-    }
-    if (rc < 0) rc = fail(im, r->line, "csv", r->err);
+    rc = rows_loop(im, r, cols);
     free(r);
     return rc;
+}
+
+/* The batch and, where the backend reads sets, the caches. */
+static int importer_alloc(struct enrol_importer *im) {
+    assert(im != NULL);
+    im->batch = malloc(ENROL_BATCH_ROWS * sizeof *im->batch);
+    im->batch_lines = malloc(ENROL_BATCH_ROWS * sizeof *im->batch_lines);
+    if (im->batch == NULL || im->batch_lines == NULL) return -1;
+    if (!im->sets) return 0;
+    struct person_cache *pc = &im->persons;
+    pc->persons = malloc(BATCH_WHOS_MAX * sizeof *pc->persons);
+    pc->found = malloc(BATCH_WHOS_MAX * sizeof *pc->found);
+    if (pc->persons == NULL || pc->found == NULL || strset_init(&pc->keys) != 0) return -1;
+    return who_cache_init(&im->own) != 0 || who_cache_init(&im->others) != 0 ? -1 : 0;
+}
+
+static void importer_free(struct enrol_importer *im) {
+    assert(im != NULL);
+    free(im->rows);
+    free(im->index);
+    free(im->batch);
+    free(im->batch_lines);
+    free(im->persons.persons);
+    free(im->persons.found);
+    strset_free(&im->persons.keys);
+    who_cache_free(&im->own);
+    who_cache_free(&im->others);
 }
 
 int enrol_import(struct store *store, enum enrol_kind kind, FILE *f, const char *base,
                  const struct store_import_note *note, struct enrol_import_out *out,
                  struct store_err *err) {
     assert(store != NULL && f != NULL && base != NULL && out != NULL);
-    struct enrol_importer im = {store,
-                                store_ops(store),
-                                store_conn(store),
-                                kind,
-                                enrol_table(kind),
-                                base,
-                                note,
-                                err,
-                                out,
-                                NULL,
-                                0,
-                                NULL,
-                                0};
+    struct enrol_importer im;
+    memset(&im, 0, sizeof im);
+    im.store = store, im.ops = store_ops(store), im.conn = store_conn(store);
+    im.kind = kind, im.t = enrol_table(kind), im.base = base, im.note = note;
+    im.err = err, im.out = out;
+    im.sets = im.ops->enrol_scan_set != NULL;
     memset(out, 0, sizeof *out);
-    int rc = room(&im);
+    int rc = importer_alloc(&im) != 0 ? store_errf(err, "%s: out of memory", base), -1 : 0;
+    if (rc == 0) rc = room(&im);
     if (rc == 0) rc = read_rows(&im, f);
     if (rc == 0 && kind == ENROL_EPISODES) rc = overlaps_check(&im);
     if (rc == 0 && kind == ENROL_BINDINGS) rc = holders_check(&im);
-    free(im.rows);
-    free(im.index);
+    importer_free(&im);
     return rc;
 }

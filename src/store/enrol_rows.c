@@ -446,14 +446,28 @@ static void sql_add(char *out, size_t size, size_t *len, const char *format, con
 
 void enrol_sql_put(enum enrol_kind kind, char ph, char *out, size_t size) {
     const struct enrol_table *t = enrol_table(kind);
-    assert(out != NULL && size >= ENROL_SQL_BYTES && (ph == '?' || ph == '$'));
+    assert(out != NULL && size >= ENROL_SQL_BYTES && (ph == '?' || ph == '$' || ph == 'U'));
     size_t len = 0;
     out[0] = '\0';
     sql_add(out, size, &len, "INSERT INTO %s(", t->table, 0);
     for (int c = 0; c < t->cols; c++) sql_add(out, size, &len, c ? ", %s" : "%s", t->names[c], 0);
-    sql_add(out, size, &len, ") VALUES(%s", "", 0);
-    for (int c = 0; c < t->cols; c++)
-        sql_add(out, size, &len, ph == '?' ? "%s?%d" : "%s$%d", c ? ", " : "", c + 1);
+    if (ph == 'U') { /* rows as columns of text arrays, the integers cast */
+        sql_add(out, size, &len, ") SELECT %s", "", 0);
+        for (int c = 0; c < t->cols; c++) {
+            sql_add(out, size, &len, c ? ", u.%s" : "u.%s", t->names[c], 0);
+            if (t->types[c] == 'I') sql_add(out, size, &len, "%s::bigint", "", 0);
+        }
+        sql_add(out, size, &len, " FROM unnest(%s", "", 0);
+        for (int c = 0; c < t->cols; c++)
+            sql_add(out, size, &len, "%s$%d::text[]", c ? ", " : "", c + 1);
+        sql_add(out, size, &len, ") AS u(%s", "", 0);
+        for (int c = 0; c < t->cols; c++)
+            sql_add(out, size, &len, c ? ", %s" : "%s", t->names[c], 0);
+    } else {
+        sql_add(out, size, &len, ") VALUES(%s", "", 0);
+        for (int c = 0; c < t->cols; c++)
+            sql_add(out, size, &len, ph == '?' ? "%s?%d" : "%s$%d", c ? ", " : "", c + 1);
+    }
     sql_add(out, size, &len, ") ON CONFLICT(%s", "", 0);
     for (int c = 0; c < t->keys; c++) sql_add(out, size, &len, c ? ", %s" : "%s", t->names[c], 0);
     sql_add(out, size, &len, ") DO UPDATE SET %s", "", 0);
@@ -466,7 +480,7 @@ void enrol_sql_put(enum enrol_kind kind, char ph, char *out, size_t size) {
 void enrol_sql_scan(enum enrol_kind kind, bool who, char ph, bool collate_c, char *out,
                     size_t size) {
     const struct enrol_table *t = enrol_table(kind);
-    assert(out != NULL && size >= ENROL_SQL_BYTES && (ph == '?' || ph == '$'));
+    assert(out != NULL && size >= ENROL_SQL_BYTES && (ph == '?' || ph == '$' || ph == 'A'));
     size_t len = 0;
     out[0] = '\0';
     sql_add(out, size, &len, "SELECT %s", "", 0);
@@ -474,7 +488,11 @@ void enrol_sql_scan(enum enrol_kind kind, bool who, char ph, bool collate_c, cha
     sql_add(out, size, &len, " FROM %s", t->table, 0);
     for (int w = 0; who && w < 2 && t->who_cols[w] >= 0; w++) {
         sql_add(out, size, &len, w ? " OR %s" : " WHERE %s", t->names[t->who_cols[w]], 0);
-        sql_add(out, size, &len, ph == '?' ? "%s = ?%d" : "%s = $%d", "", 1);
+        sql_add(out, size, &len,
+                ph == '?'   ? "%s = ?%d"
+                : ph == '$' ? "%s = $%d"
+                            : "%s = ANY($%d::text[])",
+                "", 1);
     }
     sql_add(out, size, &len, " ORDER BY %s", "", 0);
     for (int c = 0; c < t->keys; c++) {

@@ -76,8 +76,11 @@ void enrol_row_key(enum enrol_kind kind, const struct store_enrol_row *row, char
 /* The backends' SQL of kind, their parameters written "?N" (ph '?',
  * SQLite) or "$N" (ph '$', PostgreSQL): the upsert of one row, and the
  * scan in key order (bytewise: collate_c adds COLLATE "C" to the text
- * keys) of every row, or with who of the rows naming parameter 1. */
-#define ENROL_SQL_BYTES 1024
+ * keys) of every row, or with who of the rows naming parameter 1.
+ * PostgreSQL's sets (one round trip for a batch of the importer's rows):
+ * ph 'U', the upsert of many rows, parameter N the text array of column
+ * N; ph 'A', the scan of the rows naming any of the text array $1. */
+#define ENROL_SQL_BYTES 2048
 void enrol_sql_put(enum enrol_kind kind, char ph, char *out, size_t size);
 void enrol_sql_scan(enum enrol_kind kind, bool who, char ph, bool collate_c, char *out,
                     size_t size);

@@ -393,6 +393,12 @@ struct store_backend {
                      const struct store_enrol_row *rows, size_t n, struct store_err *err);
     int (*enrol_scan)(struct store_conn *conn, enum enrol_kind kind, const char *who, enrol_cb cb,
                       void *ctx, struct store_err *err);
+    /* the rows naming any of whos (n <= BATCH_MAX), in key order: one
+     * round trip for a batch of an import's rows (enrol_import.c) on a
+     * backend where a statement is a round trip; NULL where enrol_scan of
+     * each is as cheap (SQLite) */
+    int (*enrol_scan_set)(struct store_conn *conn, enum enrol_kind kind, const char *const *whos,
+                          size_t n, enrol_cb cb, void *ctx, struct store_err *err);
     /* payment agreements: upsert by (region, year); a scan in that order
      * (a read-only connection to a store before migration 15: none) */
     int (*agreement_put)(struct store_conn *conn, const struct store_agreement_row *row,
