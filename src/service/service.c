@@ -471,8 +471,17 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         service_close(svc);
         return -1;
     }
-    if (open_tables(svc, db, err, err_size) != 0 ||
-        svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
+    if (open_tables(svc, db, err, err_size) != 0) {
+        service_close(svc);
+        return -1;
+    }
+    /* the visits' cache saves a round trip per read on PostgreSQL only */
+    if (svcdb_answer_gen_folded(svc->db) && svc_visit_cache_open(svc) != 0) {
+        snprintf(err, err_size, "out of memory");
+        service_close(svc);
+        return -1;
+    }
+    if (svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
         svc_signin_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
         return -1;
@@ -573,6 +582,7 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->text_lock);
     assert(svc->settling_count == 0); /* every reservation was given back */
     pthread_mutex_destroy(&svc->settling_lock);
+    svc_visit_cache_close(svc);
     free(svc);
 }
 
@@ -766,6 +776,7 @@ static int replayable_run(struct svc_call *c) {
     bool found = false;
     int64_t answered_s = 0, gen = -1;
     json_buf_reset(kept);
+    c->visit_noted = false; /* a replay writes nothing */
     int rc = svcdb_answer_gen_folded(db)
                  ? svcdb_answer_gen_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
                                         &answered_s, &found, &gen, c->visit_ahead_id)
@@ -826,11 +837,30 @@ static int replayable_again(struct svc_call *c) {
     return svc_write(c, replayable_run, replayable_done);
 }
 
-/* Once committed: 9001/9002 go into the sign-in cache. */
+/* 2204's prepare again, on a fresh read of its visit: its job found the
+ * cached visit it started from changed (visit_cache.c). Once: a prepare
+ * with visit_moved set does not take the cache. */
+static int prepare_again(struct svc_call *c) {
+    const struct svc_txn *t = c->txn;
+    assert(c->visit_moved && c->w->job.rc != 0 && t->prepare != NULL && c->db == c->svc->rdb);
+    c->err[0] = '\0';
+    svc_visit_cache_drop(c->svc, c->visit_ahead_id);
+    json_buf_reset(c->output);
+    c->visit_ahead_id = 0;
+    c->prepared_rc = t->prepare(c); /* visit_moved: it reads afresh */
+    assert(!c->visit_cached);
+    c->visit_moved = false;
+    return svc_write(c, replayable_run, replayable_done);
+}
+
+/* Once committed: 9001/9002 go into the sign-in cache, a visit written
+ * into the visits' cache. */
 static int replayable_done(struct svc_call *c) {
     assert(c->txn->replayable && c->w->job.done && !c->w->job_in_flight);
     if (c->w->job.rc != 0 && c->registry_moved) return replayable_again(c);
+    if (c->w->job.rc != 0 && c->visit_moved) return prepare_again(c);
     if (c->w->job.rc != 0) return -1;
+    if (c->visit_noted) svc_visit_cache_put(c->svc, &c->w->visit_note);
     svc_signin_note(c->svc, &c->signin_note, c->now_s);
     return 0;
 }

@@ -348,8 +348,9 @@ void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing 
  * host to end, so clear it before that host's writer stops. */
 void nonce_log_host(struct nonce_log *log, struct svcq *host);
 
-#define SVC_SETTLING_MAX 1024 /* visits being settled at once (hospital flow); more: retry */
-#define SVC_STAY_PARTS_MAX 64 /* standing settlements of one inpatient stay (mid-stay parts) */
+#define SVC_SETTLING_MAX 1024      /* visits being settled at once (hospital flow); more: retry */
+#define SVC_VISIT_CACHE_SLOTS 4096 /* visits kept for 2204's prepare (visit_cache.c) */
+#define SVC_STAY_PARTS_MAX 64      /* standing settlements of one inpatient stay (mid-stay parts) */
 
 struct service {
     struct service_config cfg;
@@ -388,6 +389,11 @@ struct service {
     pthread_mutex_t settling_lock;
     int64_t settling[SVC_SETTLING_MAX];
     size_t settling_count;
+    /* visits as this server last committed them (visit_cache.c):
+     * [SVC_VISIT_CACHE_SLOTS]; NULL: off (SQLite, whose reads cost no
+     * round trip) */
+    pthread_mutex_t visit_cache_lock;
+    struct svc_visit *visit_cache;
 };
 
 /* One request being handled. */
@@ -418,6 +424,11 @@ struct svc_call {
     /* a prepare step's visit (2203, 2204, 2301): the job's kept-answer read
      * locks it on PostgreSQL (svcdb_answer_gen_get); 0: none */
     int64_t visit_ahead_id;
+    /* visit_cached: 2204's prepare took its visit from the cache
+     * (visit_cache.c); visit_moved: its job found it changed, and the
+     * request runs its prepare again on a fresh read (service.c);
+     * visit_noted: the job left w->visit_note to cache once committed */
+    bool visit_cached, visit_moved, visit_noted;
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
     char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */
@@ -440,9 +451,10 @@ struct svc_worker {
     /* the request being handled; it outlives service_begin while its
      * settlement or revoke waits for the group commit */
     struct svc_call call;
-    struct store_req sreq;  /* the commit queue request */
-    struct bill bill;       /* settle: the bill (lines in lines[]) */
-    struct svc_visit visit; /* hospital flow: the visit being settled */
+    struct store_req sreq;       /* the commit queue request */
+    struct bill bill;            /* settle: the bill (lines in lines[]) */
+    struct svc_visit visit;      /* hospital flow: the visit being settled */
+    struct svc_visit visit_note; /* a visit a job wrote (c->visit_noted) */
     char psn_no[CODE_BYTES_MAX + 1];
     char med_type[8];       /* the settlement answered's med_type ("" unknown); reset per request */
     bool bill_current;      /* bill was decoded by this request (reset per request) */
@@ -657,6 +669,16 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                int32_t insutype_asked, struct app_settle_answer *ans,
                struct line_result *line_results);
+/* visit_cache.c: the visits this server committed last, for 2204's
+ * prepare; open (PostgreSQL only) -1 when out of memory; get: a copy when
+ * kept; put and drop after a commit or a stale find. */
+int svc_visit_cache_open(struct service *svc);
+void svc_visit_cache_close(struct service *svc);
+bool svc_visit_cache_get(struct service *svc, int64_t id, struct svc_visit *out);
+void svc_visit_cache_put(struct service *svc, const struct svc_visit *v);
+void svc_visit_cache_drop(struct service *svc, int64_t id);
+/* txn_visit.c: leaves v to be cached once the job's write committed. */
+void svc_visit_note(struct svc_call *c, const struct svc_visit *v);
 /* True while a settlement of the visit is between its read and its link. */
 bool svc_visit_settling(struct service *svc, int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */
