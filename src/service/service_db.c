@@ -272,6 +272,11 @@ int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *f
     return -1;
 }
 
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno) {
+    assert(bchno != NULL && !db->in_txn);
+    if (ops_of(db)->lines_ahead != NULL) ops_of(db)->lines_ahead(db, bchno);
+}
+
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
     assert(visit_valid(visit));
     assert(visit->id > 0);

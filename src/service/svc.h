@@ -153,6 +153,11 @@ int svcdb_signin_scan(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void 
 int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s);
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
+/* The next svcdb_visit_get outside a transaction reads the visit's open
+ * lines of charge batch bchno too, for a svcdb_fee_open of them right
+ * after it: one round trip for both on PostgreSQL (a pre-settlement's
+ * read, 2206); nothing elsewhere. */
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
 /* Fee lines: inserts lines[0..count) in their order, line i of charge
  * batch bchnos[i] ("": none given). *duplicate_at is -1, or the index of
