@@ -906,6 +906,13 @@ static int person_read(struct svc_call *c) {
  * snapshot it finds and reads afresh only when the institution is unknown
  * (a new one). Anything decided here (registrations, pre-settlements,
  * queries) reads afresh (one indexed read). Held until the answer. */
+/* A visit's pre-settlement (2206, 2303 without feedetail) reads the
+ * generation with its visit and lines (svc_registry_confirm). */
+static bool gen_in_visit_read(const struct svc_call *c, const struct svc_txn *t) {
+    assert(t != NULL);
+    return t->run == txn_presettle && c->input != NULL && json_get(c->input, "feedetail") == NULL;
+}
+
 static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again) {
     struct store_err err;
     assert(t != NULL);
@@ -914,8 +921,8 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
      * kept answer, in the round trip it makes anyway, and the request runs
      * again under a fresh snapshot when it moved (replayable_run); a
      * refusal on the unconfirmed snapshot is checked afresh (dispatch) */
-    c->registry_unconfirmed = !again && t->replayable && !decided_by_writer &&
-                              svcdb_answer_gen_folded(c->svc->db);
+    c->registry_unconfirmed = !again && (t->replayable || gen_in_visit_read(c, t)) &&
+                              !decided_by_writer && svcdb_answer_gen_folded(c->svc->db);
     if (again) {
         store_registry_release(c->svc->store, c->reg);
         c->reg = NULL;
@@ -926,6 +933,22 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
         return svc_fail(c, "storage: %s", err.msg);
     c->reg = store_registry_acquire(c->svc->store);
     assert(c->reg != NULL);
+    return 0;
+}
+
+int svc_registry_confirm(struct svc_call *c, int64_t gen) {
+    assert(c->txn != NULL && c->reg != NULL && gen >= -1);
+    if (!c->registry_unconfirmed) return 0;
+    if (gen >= 0 && gen == registry_gen(c->reg)) {
+        c->registry_unconfirmed = false;
+        return 0;
+    }
+    char err[SERVICE_ERR_BYTES]; /* the request's own refusal, if any, stands after */
+    snprintf(err, sizeof err, "%s", c->err);
+    c->err[0] = '\0';
+    if (registry_now(c, c->txn, true) != 0 || institution_check(c, c->txn) != 0) return -1;
+    assert(!c->registry_unconfirmed);
+    snprintf(c->err, sizeof c->err, "%s", err);
     return 0;
 }
 

@@ -272,9 +272,10 @@ int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *f
     return -1;
 }
 
-void svcdb_lines_ahead(struct svcdb *db, const char *bchno) {
-    assert(bchno != NULL && !db->in_txn);
-    if (ops_of(db)->lines_ahead != NULL) ops_of(db)->lines_ahead(db, bchno);
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno, int64_t *gen) {
+    assert(bchno != NULL && gen != NULL && !db->in_txn);
+    *gen = -1;
+    if (ops_of(db)->lines_ahead != NULL) ops_of(db)->lines_ahead(db, bchno, gen);
 }
 
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {

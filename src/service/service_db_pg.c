@@ -169,14 +169,15 @@ static const char *const stmt_sql[S_COUNT] = {
                    "codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id = $1 AND "
                    "setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON true "
                    "ORDER BY f.ord",
-    /* a visit with S_FEE_OPEN's columns after its own (lines_ahead): no
-     * row when there is no visit, one with the line's columns NULL when
-     * it has no open line */
-    [S_VISIT_LINES] = "SELECT v." VISIT_COLS_V ", s.n, f.sn, f.codg, f.cnt, f.pric, f.amount, "
-                      "f.ocur FROM svc_visit v CROSS JOIN (SELECT count(*) FROM svc_setl WHERE "
-                      "visit_id = $1) AS s(n) LEFT JOIN (SELECT sn, codg, cnt, pric, amount, ocur, "
+    /* the registry's generation, then a visit, then S_FEE_OPEN's columns
+     * (lines_ahead): always a row, the visit's columns NULL when there is
+     * none, the line's when it has no open line */
+    [S_VISIT_LINES] = "SELECT g.gen, v." VISIT_COLS_V ", s.n, f.sn, f.codg, f.cnt, f.pric, "
+                      "f.amount, f.ocur FROM (" REGISTRY_GEN_SQL ") AS g(gen) LEFT JOIN svc_visit "
+                      "v ON v.id = $1 LEFT JOIN (SELECT count(*) FROM svc_setl WHERE visit_id = "
+                      "$1) AS s(n) ON true LEFT JOIN (SELECT sn, codg, cnt, pric, amount, ocur, "
                       "ord FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND ($2 = '' OR bchno "
-                      "= $2 OR bchno = '')) AS f ON true WHERE v.id = $1 ORDER BY f.ord",
+                      "= $2 OR bchno = '')) AS f ON v.id IS NOT NULL ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
@@ -234,6 +235,7 @@ struct pgdb {
      * next call; any other statement drops both */
     bool lines_want;
     char lines_bchno[CODE_BYTES_MAX + 1];
+    int64_t *lines_gen; /* where the generation read with them goes */
     PGresult *lines_res;
     int64_t lines_visit_id;
     /* a job's kept answer whose INSERT waits for the next round trip
@@ -928,13 +930,16 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
         return 0;
     }
     bool lines = db->lines_want && !db->in_tx;
+    int64_t *gen = db->lines_gen;
     const char *pl[] = {p[0], db->lines_bchno};
     PGresult *res = lines       ? exec(db, S_VISIT_LINES, 2, pl)
                     : db->in_tx ? exec(db, S_VISIT_LOCK, 1, p)
                                 : exec(db, S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
-    *found = PQntuples(res) > 0;
-    if (*found) visit_row(res, 0, 0, id, v);
+    int at = lines ? 1 : 0; /* S_VISIT_LINES: the generation first */
+    *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, at);
+    if (*found) visit_row(res, 0, at, id, v);
+    if (lines && PQntuples(res) > 0) *gen = col_i64(res, 0, 0);
     if (lines && *found) { /* for the fee_open that follows */
         db->lines_res = res;
         db->lines_visit_id = id;
@@ -944,9 +949,10 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     return 0;
 }
 
-static void pg_lines_ahead(struct svcdb *base, const char *bchno) {
+static void pg_lines_ahead(struct svcdb *base, const char *bchno, int64_t *gen) {
     struct pgdb *db = pgd(base);
-    assert(!db->in_tx && bchno != NULL);
+    assert(!db->in_tx && bchno != NULL && gen != NULL);
+    db->lines_gen = gen;
     db->lines_want = strlen(bchno) < sizeof db->lines_bchno;
     if (db->lines_want) snprintf(db->lines_bchno, sizeof db->lines_bchno, "%s", bchno);
 }
@@ -1063,7 +1069,7 @@ static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
     int at = 0; /* S_FEE_OPEN's first column */
     if (db->lines_res != NULL && db->lines_visit_id == visit_id &&
         strcmp(db->lines_bchno, bchno) == 0) { /* read with the visit (lines_ahead) */
-        res = db->lines_res, at = VISIT_COLS_N;
+        res = db->lines_res, at = 1 + VISIT_COLS_N;
         db->lines_res = NULL;
     } else {
         const char *v[] = {i64(t, visit_id), bchno};

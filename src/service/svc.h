@@ -155,9 +155,10 @@ int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
 /* The next svcdb_visit_get outside a transaction reads the visit's open
  * lines of charge batch bchno too, for a svcdb_fee_open of them right
- * after it: one round trip for both on PostgreSQL (a pre-settlement's
- * read, 2206); nothing elsewhere. */
-void svcdb_lines_ahead(struct svcdb *db, const char *bchno);
+ * after it, and the registry's generation into *gen (-1: not read): one
+ * round trip for the three on PostgreSQL (a pre-settlement's read, 2206);
+ * nothing elsewhere. */
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno, int64_t *gen);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
 /* Fee lines: inserts lines[0..count) in their order, line i of charge
  * batch bchnos[i] ("": none given). *duplicate_at is -1, or the index of
@@ -682,6 +683,11 @@ void svc_visit_cache_close(struct service *svc);
 bool svc_visit_cache_get(struct service *svc, int64_t id, struct svc_visit *out);
 void svc_visit_cache_put(struct service *svc, const struct svc_visit *v);
 void svc_visit_cache_drop(struct service *svc, int64_t id);
+/* service.c: a request on a registry snapshot not confirmed current
+ * (c->registry_unconfirmed) whose read returned the generation gen (-1:
+ * none): when it moved (or is unknown), the snapshot is taken afresh and
+ * the institution checked again on it (a refusal then is the answer). */
+int svc_registry_confirm(struct svc_call *c, int64_t gen);
 /* txn_visit.c: leaves v to be cached once the job's write committed. */
 void svc_visit_note(struct svc_call *c, const struct svc_visit *v);
 /* True while a settlement of the visit is between its read and its link. */

@@ -561,14 +561,20 @@ int txn_presettle(struct svc_call *c) {
     struct bill bill;
     struct app_settle_answer ans;
     bool mid = false;
-    if (data == NULL) return -1;
-    /* the visit and its open lines in one read (checked as ever by
-     * visit_bill: a hint that differs from the parsed batch reads apart) */
+    if (data == NULL)
+        return svc_registry_confirm(c, -1), -1; /* its refusal, or the institution's */
+    /* the visit, its open lines and the registry's generation in one read
+     * (checked as ever by visit_bill: a hint that differs from the parsed
+     * batch reads the lines apart) */
     const struct json_value *b = json_get(data, "chrg_bchno");
+    int64_t gen = -1;
     svcdb_lock(c->db);
-    svcdb_lines_ahead(c->db, b != NULL && b->type == JSON_STRING ? b->text : "");
+    svcdb_lines_ahead(c->db, b != NULL && b->type == JSON_STRING ? b->text : "", &gen);
     int rc = visit_bill(c, data, &v, &bill, &mid);
     svcdb_unlock(c->db);
+    /* the registry the engine decides on, read with the visit (PostgreSQL;
+     * the read itself depends on none: only the institution and the engine) */
+    if (svc_registry_confirm(c, gen) != 0) return -1;
     if (rc != 0 || check_total(c, data, &bill) != 0 ||
         svc_engine(c, v.psn_no, &bill, bill_insutype_asked(data), &ans, NULL) != 0)
         return -1;
