@@ -351,6 +351,17 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
     return ops_of(db)->setl_put(db, setl_id, visit_id, msgid);
 }
 
+bool svcdb_probe_folded(const struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    return db->ops->probe_ahead != NULL;
+}
+
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out) {
+    assert(store_msgid != NULL && out != NULL && db->in_txn && svcdb_probe_folded(db));
+    memset(out, 0, sizeof *out);
+    ops_of(db)->probe_ahead(db, store_msgid, out);
+}
+
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found) {
     assert(store_msgid != NULL && strchr(store_msgid, SVC_STORE_MSGID_SEP) != NULL);

@@ -91,6 +91,7 @@ enum stmt_id {
     S_INV_PUT,
     S_INV_DEL,
     S_VISIT_LINES,
+    S_VISIT_PROBE,
     S_COUNT
 };
 
@@ -169,6 +170,12 @@ static const char *const stmt_sql[S_COUNT] = {
                    "codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id = $1 AND "
                    "setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON true "
                    "ORDER BY f.ord",
+    /* a settlement's link by msgid ($2), then the visit $1 locked
+     * (probe_ahead): always a row, either's columns NULL when there is none */
+    [S_VISIT_PROBE] = "WITH v AS MATERIALIZED (SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1 "
+                      "FOR UPDATE) SELECT p.setl_id, p.visit_id, v.* FROM (SELECT 1) AS one(x) "
+                      "LEFT JOIN (SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $2 LIMIT 1) "
+                      "AS p ON true LEFT JOIN v ON true",
     /* the registry's generation, then a visit, then S_FEE_OPEN's columns
      * (lines_ahead): always a row, the visit's columns NULL when there is
      * none, the line's when it has no open line */
@@ -236,6 +243,11 @@ struct pgdb {
     bool lines_want;
     char lines_bchno[CODE_BYTES_MAX + 1];
     int64_t *lines_gen; /* where the generation read with them goes */
+    /* probe_ahead: the next visit_get inside a transaction looks up the
+     * link of probe_msgid too (S_VISIT_PROBE), into *probe_out */
+    bool probe_want;
+    char probe_msgid[MSGID_BYTES_MAX + 1];
+    struct svcdb_probe *probe_out;
     PGresult *lines_res;
     int64_t lines_visit_id;
     /* a job's kept answer whose INSERT waits for the next round trip
@@ -450,7 +462,7 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     snprintf(name, sizeof name, "svc%d", (int)id);
     db->ahead_id = db->count_visit_id =
         0; /* only the call right after it takes a visit read ahead */
-    db->lines_want = false;
+    db->lines_want = db->probe_want = false;
     PQclear(db->lines_res);
     db->lines_res = NULL;
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
@@ -929,14 +941,21 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
         if (*found) *v = db->ahead;
         return 0;
     }
-    bool lines = db->lines_want && !db->in_tx;
+    bool lines = db->lines_want && !db->in_tx, probe = db->probe_want && db->in_tx;
     int64_t *gen = db->lines_gen;
-    const char *pl[] = {p[0], db->lines_bchno};
+    struct svcdb_probe *out = db->probe_out;
+    const char *pl[] = {p[0], db->lines_bchno}, *pp[] = {p[0], db->probe_msgid};
     PGresult *res = lines       ? exec(db, S_VISIT_LINES, 2, pl)
+                    : probe     ? exec(db, S_VISIT_PROBE, 2, pp)
                     : db->in_tx ? exec(db, S_VISIT_LOCK, 1, p)
                                 : exec(db, S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
-    int at = lines ? 1 : 0; /* S_VISIT_LINES: the generation first */
+    if (probe && PQntuples(res) == 1) { /* the link first */
+        out->ran = true;
+        out->found = !PQgetisnull(res, 0, 0);
+        if (out->found) out->setl_id = col_i64(res, 0, 0), out->visit_id = col_i64(res, 0, 1);
+    }
+    int at = lines ? 1 : probe ? 2 : 0; /* the visit's first column */
     *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, at);
     if (*found) visit_row(res, 0, at, id, v);
     if (lines && PQntuples(res) > 0) *gen = col_i64(res, 0, 0);
@@ -947,6 +966,14 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     }
     PQclear(res);
     return 0;
+}
+
+static void pg_probe_ahead(struct svcdb *base, const char *store_msgid, struct svcdb_probe *out) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx && store_msgid != NULL && out != NULL && !out->ran);
+    db->probe_out = out;
+    db->probe_want = strlen(store_msgid) < sizeof db->probe_msgid;
+    if (db->probe_want) snprintf(db->probe_msgid, sizeof db->probe_msgid, "%s", store_msgid);
 }
 
 static void pg_lines_ahead(struct svcdb *base, const char *bchno, int64_t *gen) {
@@ -1307,6 +1334,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .visit_get = pg_visit_get,
     .visit_update = pg_visit_update,
     .lines_ahead = pg_lines_ahead,
+    .probe_ahead = pg_probe_ahead,
     .fee_insert = pg_fee_insert,
     .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw,

@@ -195,6 +195,18 @@ int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
 int svcdb_fee_setls(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
                     int32_t *count);
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
+/* svcdb_setl_by_msgid's look-up made by the next svcdb_visit_get inside a
+ * transaction, in its round trip (svcdb_probe_ahead): ran says it was
+ * (else nothing was read: ask svcdb_setl_by_msgid) */
+struct svcdb_probe {
+    bool ran, found;
+    int64_t setl_id, visit_id;
+};
+/* Whether the backend has svcdb_probe_ahead (PostgreSQL). */
+bool svcdb_probe_folded(const struct svcdb *db);
+/* The next svcdb_visit_get inside a transaction looks up the link of
+ * store_msgid too, into *out (out->ran false until it did). */
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
@@ -478,6 +490,7 @@ struct svc_worker {
     char chrg_bchno[CODE_BYTES_MAX + 1];   /* the charge batch settled ("": every batch) */
     int32_t fee_count;                     /* 2204/2301: the lines in lines[] */
     datetime_s fee_latest;                 /* 2204/2301: their latest fee_ocur_time */
+    struct svcdb_probe replay;             /* 2207/2304's link by msgid, read by its job */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
