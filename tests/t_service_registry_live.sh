@@ -10,7 +10,9 @@
 # is accepted; imported suspended again: refused again; a persons import
 # (any import moves the generation) before a 2204 at H0: the upload is
 # priced and answered as before, and its replay by msgid gives the same
-# answer. `check --deep` passes. Both backends (SVC_BACKEND=pg with
+# answer; a visit's pre-settlement (2206) at H9 after H9 is revoked by an
+# import is refused, accepted once it is active again. `check --deep`
+# passes. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
 set -uo pipefail
 if [ -z "${SVC_BACKEND:-}" ]; then
@@ -50,6 +52,22 @@ b=$(call H0 2204 "$up" LIVE2204); expect_ok "$b"
 [ "$(jq -c .output <<<"$a")" = "$(jq -c .output <<<"$b")" ] || fail "replay: $a / $b"
 a=$(call H0 1101 '{"data":{"psn_no":"P0004"}}'); expect_ok "$a"
 expect_field "$a" .output.baseinfo.psn_no P0004
+
+# a visit's pre-settlement (2206) reads the generation with its visit and
+# lines on PostgreSQL: H9 revoked by an import just before is refused, and
+# accepted again once it is active again
+institutions active
+a=$(call H9 2201 "$reg"); expect_ok "$a"; otp=$(jq -r .output.data.mdtrt_id <<<"$a")
+fee="{\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\",\"med_type\":\"11\",\"fee_ocur_time\":\"2020-06-01 09:30:00\""
+a=$(call H9 2204 "{\"feedetail\":[$fee,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XB01\",\"det_item_fee_sumamt\":135.00,\"cnt\":30,\"pric\":4.5}]}")
+expect_ok "$a"
+pre="{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$otp\",\"med_type\":\"11\",\"medfee_sumamt\":135.00}}"
+a=$(call H9 2206 "$pre"); expect_ok "$a"
+institutions revoked
+a=$(call H9 2206 "$pre"); expect_err "$a" "revoked"
+a=$(call H9 2206 '{}'); expect_err "$a" "revoked"
+institutions active
+a=$(call H9 2206 "$pre"); expect_ok "$a"
 stop_server
 
 out=$(y check) || fail "check: $out"

@@ -471,8 +471,17 @@ int service_open(const char *db, const struct service_config *cfg, struct servic
         service_close(svc);
         return -1;
     }
-    if (open_tables(svc, db, err, err_size) != 0 ||
-        svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
+    if (open_tables(svc, db, err, err_size) != 0) {
+        service_close(svc);
+        return -1;
+    }
+    /* the visits' cache saves a round trip per read on PostgreSQL only */
+    if (svcdb_answer_gen_folded(svc->db) && svc_visit_cache_open(svc) != 0) {
+        snprintf(err, err_size, "out of memory");
+        service_close(svc);
+        return -1;
+    }
+    if (svc_auth_start(svc, (int64_t)time(NULL), err, err_size) != 0 ||
         svc_signin_start(svc, (int64_t)time(NULL), err, err_size) != 0) {
         service_close(svc);
         return -1;
@@ -573,6 +582,7 @@ void service_close(struct service *svc) {
     pthread_mutex_destroy(&svc->text_lock);
     assert(svc->settling_count == 0); /* every reservation was given back */
     pthread_mutex_destroy(&svc->settling_lock);
+    svc_visit_cache_close(svc);
     free(svc);
 }
 
@@ -766,6 +776,7 @@ static int replayable_run(struct svc_call *c) {
     bool found = false;
     int64_t answered_s = 0, gen = -1;
     json_buf_reset(kept);
+    c->visit_noted = false; /* a replay writes nothing */
     int rc = svcdb_answer_gen_folded(db)
                  ? svcdb_answer_gen_get(db, c->fixmedins_code, c->msgid, infno, req_hash, kept,
                                         &answered_s, &found, &gen, c->visit_ahead_id)
@@ -826,11 +837,30 @@ static int replayable_again(struct svc_call *c) {
     return svc_write(c, replayable_run, replayable_done);
 }
 
-/* Once committed: 9001/9002 go into the sign-in cache. */
+/* 2204's prepare again, on a fresh read of its visit: its job found the
+ * cached visit it started from changed (visit_cache.c). Once: a prepare
+ * with visit_moved set does not take the cache. */
+static int prepare_again(struct svc_call *c) {
+    const struct svc_txn *t = c->txn;
+    assert(c->visit_moved && c->w->job.rc != 0 && t->prepare != NULL && c->db == c->svc->rdb);
+    c->err[0] = '\0';
+    svc_visit_cache_drop(c->svc, c->visit_ahead_id);
+    json_buf_reset(c->output);
+    c->visit_ahead_id = 0;
+    c->prepared_rc = t->prepare(c); /* visit_moved: it reads afresh */
+    assert(!c->visit_cached);
+    c->visit_moved = false;
+    return svc_write(c, replayable_run, replayable_done);
+}
+
+/* Once committed: 9001/9002 go into the sign-in cache, a visit written
+ * into the visits' cache. */
 static int replayable_done(struct svc_call *c) {
     assert(c->txn->replayable && c->w->job.done && !c->w->job_in_flight);
     if (c->w->job.rc != 0 && c->registry_moved) return replayable_again(c);
+    if (c->w->job.rc != 0 && c->visit_moved) return prepare_again(c);
     if (c->w->job.rc != 0) return -1;
+    if (c->visit_noted) svc_visit_cache_put(c->svc, &c->w->visit_note);
     svc_signin_note(c->svc, &c->signin_note, c->now_s);
     return 0;
 }
@@ -876,6 +906,13 @@ static int person_read(struct svc_call *c) {
  * snapshot it finds and reads afresh only when the institution is unknown
  * (a new one). Anything decided here (registrations, pre-settlements,
  * queries) reads afresh (one indexed read). Held until the answer. */
+/* A visit's pre-settlement (2206, 2303 without feedetail) reads the
+ * generation with its visit and lines (svc_registry_confirm). */
+static bool gen_in_visit_read(const struct svc_call *c, const struct svc_txn *t) {
+    assert(t != NULL);
+    return t->run == txn_presettle && c->input != NULL && json_get(c->input, "feedetail") == NULL;
+}
+
 static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again) {
     struct store_err err;
     assert(t != NULL);
@@ -884,8 +921,8 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
      * kept answer, in the round trip it makes anyway, and the request runs
      * again under a fresh snapshot when it moved (replayable_run); a
      * refusal on the unconfirmed snapshot is checked afresh (dispatch) */
-    c->registry_unconfirmed = !again && t->replayable && !decided_by_writer &&
-                              svcdb_answer_gen_folded(c->svc->db);
+    c->registry_unconfirmed = !again && (t->replayable || gen_in_visit_read(c, t)) &&
+                              !decided_by_writer && svcdb_answer_gen_folded(c->svc->db);
     if (again) {
         store_registry_release(c->svc->store, c->reg);
         c->reg = NULL;
@@ -896,6 +933,22 @@ static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again)
         return svc_fail(c, "storage: %s", err.msg);
     c->reg = store_registry_acquire(c->svc->store);
     assert(c->reg != NULL);
+    return 0;
+}
+
+int svc_registry_confirm(struct svc_call *c, int64_t gen) {
+    assert(c->txn != NULL && c->reg != NULL && gen >= -1);
+    if (!c->registry_unconfirmed) return 0;
+    if (gen >= 0 && gen == registry_gen(c->reg)) {
+        c->registry_unconfirmed = false;
+        return 0;
+    }
+    char err[SERVICE_ERR_BYTES]; /* the request's own refusal, if any, stands after */
+    snprintf(err, sizeof err, "%s", c->err);
+    c->err[0] = '\0';
+    if (registry_now(c, c->txn, true) != 0 || institution_check(c, c->txn) != 0) return -1;
+    assert(!c->registry_unconfirmed);
+    snprintf(c->err, sizeof c->err, "%s", err);
     return 0;
 }
 

@@ -272,6 +272,12 @@ int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *f
     return -1;
 }
 
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno, int64_t *gen) {
+    assert(bchno != NULL && gen != NULL && !db->in_txn);
+    *gen = -1;
+    if (ops_of(db)->lines_ahead != NULL) ops_of(db)->lines_ahead(db, bchno, gen);
+}
+
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit) {
     assert(visit_valid(visit));
     assert(visit->id > 0);
@@ -343,6 +349,17 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
     assert(setl_id > 0 && visit_id > 0);
     assert(msgid != NULL && strlen(msgid) <= MSGID_BYTES_MAX);
     return ops_of(db)->setl_put(db, setl_id, visit_id, msgid);
+}
+
+bool svcdb_probe_folded(const struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    return db->ops->probe_ahead != NULL;
+}
+
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out) {
+    assert(store_msgid != NULL && out != NULL && db->in_txn && svcdb_probe_folded(db));
+    memset(out, 0, sizeof *out);
+    ops_of(db)->probe_ahead(db, store_msgid, out);
 }
 
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,

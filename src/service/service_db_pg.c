@@ -90,6 +90,8 @@ enum stmt_id {
     S_ANS_GEN_GET,
     S_INV_PUT,
     S_INV_DEL,
+    S_VISIT_LINES,
+    S_VISIT_PROBE,
     S_COUNT
 };
 
@@ -97,9 +99,15 @@ enum stmt_id {
     "SELECT s.sign_no, s.code, s.time_s, COALESCE(o.time_s, 0) FROM svc_signin s " \
     "LEFT JOIN svc_signout o ON o.sign_no = s.sign_no "
 
+#define VISIT_COLS_N 14 /* VISIT_COLS' count */
 #define VISIT_COLS                                                                  \
     "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg," \
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
+
+/* VISIT_COLS of a table named v */
+#define VISIT_COLS_V                                                                    \
+    "kind, v.status, v.code, v.psn_no, v.insutype, v.med_type, v.begntime, v.endtime, " \
+    "v.dise_codg, v.spec_dise_codg, v.out_of_area, v.filed, v.ipt_otp_no, v.setl_id"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_INV_PUT] = "INSERT INTO inv_records (fixmedins_code, infno, fixmedins_bchno, med_list_codg, "
@@ -162,6 +170,21 @@ static const char *const stmt_sql[S_COUNT] = {
                    "codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id = $1 AND "
                    "setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON true "
                    "ORDER BY f.ord",
+    /* a settlement's link by msgid ($2), then the visit $1 locked
+     * (probe_ahead): always a row, either's columns NULL when there is none */
+    [S_VISIT_PROBE] = "WITH v AS MATERIALIZED (SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1 "
+                      "FOR UPDATE) SELECT p.setl_id, p.visit_id, v.* FROM (SELECT 1) AS one(x) "
+                      "LEFT JOIN (SELECT setl_id, visit_id FROM svc_setl WHERE msgid = $2 LIMIT 1) "
+                      "AS p ON true LEFT JOIN v ON true",
+    /* the registry's generation, then a visit, then S_FEE_OPEN's columns
+     * (lines_ahead): always a row, the visit's columns NULL when there is
+     * none, the line's when it has no open line */
+    [S_VISIT_LINES] = "SELECT g.gen, v." VISIT_COLS_V ", s.n, f.sn, f.codg, f.cnt, f.pric, "
+                      "f.amount, f.ocur FROM (" REGISTRY_GEN_SQL ") AS g(gen) LEFT JOIN svc_visit "
+                      "v ON v.id = $1 LEFT JOIN (SELECT count(*) FROM svc_setl WHERE visit_id = "
+                      "$1) AS s(n) ON true LEFT JOIN (SELECT sn, codg, cnt, pric, amount, ocur, "
+                      "ord FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND ($2 = '' OR bchno "
+                      "= $2 OR bchno = '')) AS f ON v.id IS NOT NULL ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
@@ -213,6 +236,20 @@ struct pgdb {
      * call inside the transaction, takes it from here */
     int64_t count_visit_id; /* 0: none */
     int64_t count_n;
+    /* lines_ahead: the next visit_get outside a transaction reads the
+     * visit's open lines of lines_bchno too (S_VISIT_LINES), kept in
+     * lines_res for the fee_open of that visit and batch, when it is the
+     * next call; any other statement drops both */
+    bool lines_want;
+    char lines_bchno[CODE_BYTES_MAX + 1];
+    int64_t *lines_gen; /* where the generation read with them goes */
+    /* probe_ahead: the next visit_get inside a transaction looks up the
+     * link of probe_msgid too (S_VISIT_PROBE), into *probe_out */
+    bool probe_want;
+    char probe_msgid[MSGID_BYTES_MAX + 1];
+    struct svcdb_probe *probe_out;
+    PGresult *lines_res;
+    int64_t lines_visit_id;
     /* a job's kept answer whose INSERT waits for the next round trip
      * (pg_answer_put; see the top) */
     bool held;                         /* an INSERT held, not sent yet */
@@ -425,6 +462,9 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     snprintf(name, sizeof name, "svc%d", (int)id);
     db->ahead_id = db->count_visit_id =
         0; /* only the call right after it takes a visit read ahead */
+    db->lines_want = db->probe_want = false;
+    PQclear(db->lines_res);
+    db->lines_res = NULL;
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     if (db->begin_due || db->release_due || db->savepoint_due || db->held)
         return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
@@ -481,6 +521,7 @@ static void pg_close(struct svcdb *base) {
     assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
     for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
     held_clear(db);
+    PQclear(db->lines_res);
     PQfinish(db->pg);
     free(db);
 }
@@ -900,12 +941,47 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
         if (*found) *v = db->ahead;
         return 0;
     }
-    PGresult *res = exec(db, db->in_tx ? S_VISIT_LOCK : S_VISIT_GET, 1, p);
+    bool lines = db->lines_want && !db->in_tx, probe = db->probe_want && db->in_tx;
+    int64_t *gen = db->lines_gen;
+    struct svcdb_probe *out = db->probe_out;
+    const char *pl[] = {p[0], db->lines_bchno}, *pp[] = {p[0], db->probe_msgid};
+    PGresult *res = lines       ? exec(db, S_VISIT_LINES, 2, pl)
+                    : probe     ? exec(db, S_VISIT_PROBE, 2, pp)
+                    : db->in_tx ? exec(db, S_VISIT_LOCK, 1, p)
+                                : exec(db, S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
-    *found = PQntuples(res) > 0;
-    if (*found) visit_row(res, 0, 0, id, v);
+    if (probe && PQntuples(res) == 1) { /* the link first */
+        out->ran = true;
+        out->found = !PQgetisnull(res, 0, 0);
+        if (out->found) out->setl_id = col_i64(res, 0, 0), out->visit_id = col_i64(res, 0, 1);
+    }
+    int at = lines ? 1 : probe ? 2 : 0; /* the visit's first column */
+    *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, at);
+    if (*found) visit_row(res, 0, at, id, v);
+    if (lines && PQntuples(res) > 0) *gen = col_i64(res, 0, 0);
+    if (lines && *found) { /* for the fee_open that follows */
+        db->lines_res = res;
+        db->lines_visit_id = id;
+        return 0;
+    }
     PQclear(res);
     return 0;
+}
+
+static void pg_probe_ahead(struct svcdb *base, const char *store_msgid, struct svcdb_probe *out) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx && store_msgid != NULL && out != NULL && !out->ran);
+    db->probe_out = out;
+    db->probe_want = strlen(store_msgid) < sizeof db->probe_msgid;
+    if (db->probe_want) snprintf(db->probe_msgid, sizeof db->probe_msgid, "%s", store_msgid);
+}
+
+static void pg_lines_ahead(struct svcdb *base, const char *bchno, int64_t *gen) {
+    struct pgdb *db = pgd(base);
+    assert(!db->in_tx && bchno != NULL && gen != NULL);
+    db->lines_gen = gen;
+    db->lines_want = strlen(bchno) < sizeof db->lines_bchno;
+    if (db->lines_want) snprintf(db->lines_bchno, sizeof db->lines_bchno, "%s", bchno);
 }
 
 /* A visit's VISIT_COLS from column at of a row. */
@@ -995,37 +1071,49 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     return 0;
 }
 
+/* An open line from S_FEE_OPEN's columns at column at of a row; *latest:
+ * the latest fee_ocur_time so far. */
+static void fee_row(const PGresult *res, int r, int at, struct bill_line *l, datetime_s *latest) {
+    assert(r >= 0 && at >= 0 && PQnfields(res) == at + 7);
+    memset(l, 0, sizeof *l);
+    col_text(res, r, at + 1, l->feedetl_sn, sizeof l->feedetl_sn);
+    l->has_feedetl_sn = true;
+    col_text(res, r, at + 2, l->med_list_codg, sizeof l->med_list_codg);
+    l->cnt_scaled = col_i64(res, r, at + 3);
+    l->pric_scaled = col_i64(res, r, at + 4);
+    l->amount_fen = col_i64(res, r, at + 5);
+    l->numbers_ok = true;
+    datetime_s when = col_i64(res, r, at + 6);
+    if (when > *latest) *latest = when;
+}
+
 static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
                        struct bill_line *lines, int32_t max, int32_t *count, datetime_s *latest) {
     struct pgdb *db = pgd(base);
     char t[PGDB_INT_BYTES];
     assert(visit_id > 0 && lines != NULL && max > 0);
-    const char *v[] = {i64(t, visit_id), bchno};
-    PGresult *res = exec(db, S_FEE_OPEN, 2, v);
+    PGresult *res = NULL;
+    int at = 0; /* S_FEE_OPEN's first column */
+    if (db->lines_res != NULL && db->lines_visit_id == visit_id &&
+        strcmp(db->lines_bchno, bchno) == 0) { /* read with the visit (lines_ahead) */
+        res = db->lines_res, at = 1 + VISIT_COLS_N;
+        db->lines_res = NULL;
+    } else {
+        const char *v[] = {i64(t, visit_id), bchno};
+        res = exec(db, S_FEE_OPEN, 2, v);
+    }
     if (res == NULL) return -1;
     *count = 0;
     *latest = 0;
     int rows = PQntuples(res);
-    if (rows < 1 || PQnfields(res) != 7) {
+    if (rows < 1 || PQnfields(res) != at + 7) {
         PQclear(res);
         return snprintf(db->err, PGDB_ERR_BYTES, "open fee lines: no row"), -1;
     }
-    if (PQgetisnull(res, 0, 1)) rows = 0; /* the count's row alone: no line */
+    if (PQgetisnull(res, 0, at + 1)) rows = 0; /* the count's row alone: no line */
     int rc = rows > max ? 1 : 0;
-    for (int r = 0; r < rows && r < max; r++) {
-        struct bill_line *l = &lines[(*count)++];
-        memset(l, 0, sizeof *l);
-        col_text(res, r, 1, l->feedetl_sn, sizeof l->feedetl_sn);
-        l->has_feedetl_sn = true;
-        col_text(res, r, 2, l->med_list_codg, sizeof l->med_list_codg);
-        l->cnt_scaled = col_i64(res, r, 3);
-        l->pric_scaled = col_i64(res, r, 4);
-        l->amount_fen = col_i64(res, r, 5);
-        l->numbers_ok = true;
-        datetime_s when = col_i64(res, r, 6);
-        if (when > *latest) *latest = when;
-    }
-    if (db->in_tx) db->count_visit_id = visit_id, db->count_n = col_i64(res, 0, 0);
+    for (int r = 0; r < rows && r < max; r++) fee_row(res, r, at, &lines[(*count)++], latest);
+    if (db->in_tx) db->count_visit_id = visit_id, db->count_n = col_i64(res, 0, at);
     PQclear(res);
     assert(*count <= max && (rc == 1) == (rows > max));
     return rc;
@@ -1245,6 +1333,8 @@ const struct svcdb_ops svcdb_pg_ops = {
     .visit_insert = pg_visit_insert,
     .visit_get = pg_visit_get,
     .visit_update = pg_visit_update,
+    .lines_ahead = pg_lines_ahead,
+    .probe_ahead = pg_probe_ahead,
     .fee_insert = pg_fee_insert,
     .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw,

@@ -153,6 +153,12 @@ int svcdb_signin_scan(struct svcdb *db, int64_t since_s, svc_signin_cb cb, void 
 int svcdb_signout_put(struct svcdb *db, int64_t sign_no, const char *opter_no, int64_t time_s);
 int svcdb_visit_insert(struct svcdb *db, struct svc_visit *visit); /* sets visit->id */
 int svcdb_visit_get(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
+/* The next svcdb_visit_get outside a transaction reads the visit's open
+ * lines of charge batch bchno too, for a svcdb_fee_open of them right
+ * after it, and the registry's generation into *gen (-1: not read): one
+ * round trip for the three on PostgreSQL (a pre-settlement's read, 2206);
+ * nothing elsewhere. */
+void svcdb_lines_ahead(struct svcdb *db, const char *bchno, int64_t *gen);
 int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
 /* Fee lines: inserts lines[0..count) in their order, line i of charge
  * batch bchnos[i] ("": none given). *duplicate_at is -1, or the index of
@@ -189,6 +195,18 @@ int svcdb_fee_last_setl(struct svcdb *db, int64_t visit_id, int64_t *setl_id);
 int svcdb_fee_setls(struct svcdb *db, int64_t visit_id, int64_t *setl_ids, int32_t max,
                     int32_t *count);
 int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const char *msgid);
+/* svcdb_setl_by_msgid's look-up made by the next svcdb_visit_get inside a
+ * transaction, in its round trip (svcdb_probe_ahead): ran says it was
+ * (else nothing was read: ask svcdb_setl_by_msgid) */
+struct svcdb_probe {
+    bool ran, found;
+    int64_t setl_id, visit_id;
+};
+/* Whether the backend has svcdb_probe_ahead (PostgreSQL). */
+bool svcdb_probe_folded(const struct svcdb *db);
+/* The next svcdb_visit_get inside a transaction looks up the link of
+ * store_msgid too, into *out (out->ran false until it did). */
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);
@@ -348,8 +366,9 @@ void nonce_log_stop(struct nonce_log *log); /* flushes the queue; NULL: nothing 
  * host to end, so clear it before that host's writer stops. */
 void nonce_log_host(struct nonce_log *log, struct svcq *host);
 
-#define SVC_SETTLING_MAX 1024 /* visits being settled at once (hospital flow); more: retry */
-#define SVC_STAY_PARTS_MAX 64 /* standing settlements of one inpatient stay (mid-stay parts) */
+#define SVC_SETTLING_MAX 1024      /* visits being settled at once (hospital flow); more: retry */
+#define SVC_VISIT_CACHE_SLOTS 4096 /* visits kept for 2204's prepare (visit_cache.c) */
+#define SVC_STAY_PARTS_MAX 64      /* standing settlements of one inpatient stay (mid-stay parts) */
 
 struct service {
     struct service_config cfg;
@@ -388,6 +407,11 @@ struct service {
     pthread_mutex_t settling_lock;
     int64_t settling[SVC_SETTLING_MAX];
     size_t settling_count;
+    /* visits as this server last committed them (visit_cache.c):
+     * [SVC_VISIT_CACHE_SLOTS]; NULL: off (SQLite, whose reads cost no
+     * round trip) */
+    pthread_mutex_t visit_cache_lock;
+    struct svc_visit *visit_cache;
 };
 
 /* One request being handled. */
@@ -418,6 +442,11 @@ struct svc_call {
     /* a prepare step's visit (2203, 2204, 2301): the job's kept-answer read
      * locks it on PostgreSQL (svcdb_answer_gen_get); 0: none */
     int64_t visit_ahead_id;
+    /* visit_cached: 2204's prepare took its visit from the cache
+     * (visit_cache.c); visit_moved: its job found it changed, and the
+     * request runs its prepare again on a fresh read (service.c);
+     * visit_noted: the job left w->visit_note to cache once committed */
+    bool visit_cached, visit_moved, visit_noted;
     char err[SERVICE_ERR_BYTES];
     int64_t now_s;
     char req_hash[HASH_HEX_BYTES + 1]; /* a replayable write's request (svc_request_hash) */
@@ -440,9 +469,10 @@ struct svc_worker {
     /* the request being handled; it outlives service_begin while its
      * settlement or revoke waits for the group commit */
     struct svc_call call;
-    struct store_req sreq;  /* the commit queue request */
-    struct bill bill;       /* settle: the bill (lines in lines[]) */
-    struct svc_visit visit; /* hospital flow: the visit being settled */
+    struct store_req sreq;       /* the commit queue request */
+    struct bill bill;            /* settle: the bill (lines in lines[]) */
+    struct svc_visit visit;      /* hospital flow: the visit being settled */
+    struct svc_visit visit_note; /* a visit a job wrote (c->visit_noted) */
     char psn_no[CODE_BYTES_MAX + 1];
     char med_type[8];       /* the settlement answered's med_type ("" unknown); reset per request */
     bool bill_current;      /* bill was decoded by this request (reset per request) */
@@ -460,6 +490,7 @@ struct svc_worker {
     char chrg_bchno[CODE_BYTES_MAX + 1];   /* the charge batch settled ("": every batch) */
     int32_t fee_count;                     /* 2204/2301: the lines in lines[] */
     datetime_s fee_latest;                 /* 2204/2301: their latest fee_ocur_time */
+    struct svcdb_probe replay;             /* 2207/2304's link by msgid, read by its job */
 };
 
 int svc_fail(struct svc_call *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -657,6 +688,21 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                int32_t insutype_asked, struct app_settle_answer *ans,
                struct line_result *line_results);
+/* visit_cache.c: the visits this server committed last, for 2204's
+ * prepare; open (PostgreSQL only) -1 when out of memory; get: a copy when
+ * kept; put and drop after a commit or a stale find. */
+int svc_visit_cache_open(struct service *svc);
+void svc_visit_cache_close(struct service *svc);
+bool svc_visit_cache_get(struct service *svc, int64_t id, struct svc_visit *out);
+void svc_visit_cache_put(struct service *svc, const struct svc_visit *v);
+void svc_visit_cache_drop(struct service *svc, int64_t id);
+/* service.c: a request on a registry snapshot not confirmed current
+ * (c->registry_unconfirmed) whose read returned the generation gen (-1:
+ * none): when it moved (or is unknown), the snapshot is taken afresh and
+ * the institution checked again on it (a refusal then is the answer). */
+int svc_registry_confirm(struct svc_call *c, int64_t gen);
+/* txn_visit.c: leaves v to be cached once the job's write committed. */
+void svc_visit_note(struct svc_call *c, const struct svc_visit *v);
 /* True while a settlement of the visit is between its read and its link. */
 bool svc_visit_settling(struct service *svc, int64_t visit_id);
 /* The mdtrt_id a settlement belongs to ("" for one-shot settlements). */

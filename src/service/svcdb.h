@@ -68,6 +68,10 @@ struct svcdb_ops {
     /* Inside a transaction it also locks the visit's row until the commit
      * where the database has row locks (PostgreSQL: FOR UPDATE). */
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
+    /* svcdb_probe_ahead; NULL where a read costs no round trip */
+    void (*probe_ahead)(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
+    /* svcdb_lines_ahead; NULL where a read costs no round trip */
+    void (*lines_ahead)(struct svcdb *db, const char *bchno, int64_t *gen);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);
     int (*fee_insert)(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
                       const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,

@@ -561,10 +561,20 @@ int txn_presettle(struct svc_call *c) {
     struct bill bill;
     struct app_settle_answer ans;
     bool mid = false;
-    if (data == NULL) return -1;
+    if (data == NULL)
+        return svc_registry_confirm(c, -1), -1; /* its refusal, or the institution's */
+    /* the visit, its open lines and the registry's generation in one read
+     * (checked as ever by visit_bill: a hint that differs from the parsed
+     * batch reads the lines apart) */
+    const struct json_value *b = json_get(data, "chrg_bchno");
+    int64_t gen = -1;
     svcdb_lock(c->db);
+    svcdb_lines_ahead(c->db, b != NULL && b->type == JSON_STRING ? b->text : "", &gen);
     int rc = visit_bill(c, data, &v, &bill, &mid);
     svcdb_unlock(c->db);
+    /* the registry the engine decides on, read with the visit (PostgreSQL;
+     * the read itself depends on none: only the institution and the engine) */
+    if (svc_registry_confirm(c, gen) != 0) return -1;
     if (rc != 0 || check_total(c, data, &bill) != 0 ||
         svc_engine(c, v.psn_no, &bill, bill_insutype_asked(data), &ans, NULL) != 0)
         return -1;
@@ -624,6 +634,25 @@ static int link_visit(struct svc_call *c) {
     return 0;
 }
 
+/* A replayed 2207/2304's answer from the store: its settlement setl_id,
+ * linked to visit_id; *done once answered. */
+static int replay_answer(struct svc_call *c, int64_t setl_id, int64_t visit_id, bool *done) {
+    struct journal_rec rec;
+    struct store_settlement stl;
+    bool revoked = false, found = false;
+    struct store_err err;
+    assert(setl_id > 0 && done != NULL && !*done);
+    if (store_settlement_get(c->svc->store, setl_id, &rec, &stl, &revoked, &found, &err) != 0)
+        return svc_fail(c, "storage: %s", err.msg);
+    if (!found)
+        return svc_fail(c, "storage: settlement %" PRId64 " is linked but missing", setl_id);
+    char mdtrt_id[24];
+    mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
+    *done = true;
+    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, rec.time_us / 1000000,
+                             1, rec.hash);
+}
+
 /* A replayed 2207/2304 whose settlement is linked: answer from the store. */
 static int replay_linked(struct svc_call *c, bool *done) {
     int64_t setl_id = 0, visit_id = 0;
@@ -639,20 +668,27 @@ static int replay_linked(struct svc_call *c, bool *done) {
     svcdb_unlock(c->db);
     if (rc == 0 && visit_found) snprintf(c->w->med_type, sizeof c->w->med_type, "%s", v.med_type);
     if (rc != 0) return -1;
-    if (!found) return 0;
-    struct journal_rec rec;
-    struct store_settlement stl;
-    bool revoked = false;
-    struct store_err err;
-    if (store_settlement_get(c->svc->store, setl_id, &rec, &stl, &revoked, &found, &err) != 0)
-        return svc_fail(c, "storage: %s", err.msg);
-    if (!found)
-        return svc_fail(c, "storage: settlement %" PRId64 " is linked but missing", setl_id);
-    char mdtrt_id[24];
-    mdtrt_id_format(visit_id, mdtrt_id, sizeof mdtrt_id);
-    *done = true;
-    return answer_settlement(c, &stl, setl_id, setl_id, mdtrt_id, rec.psn_no, rec.time_us / 1000000,
-                             1, rec.hash);
+    return found ? replay_answer(c, setl_id, visit_id, done) : 0;
+}
+
+/* In the read job (PostgreSQL): the replay's look-up made by the visit's
+ * locked read (svcdb_probe_ahead), or apart when that read did not run (a
+ * bad mdtrt_id, refused after the replay as before); a link found wins
+ * over whatever the read decided. */
+static int replay_probed(struct svc_call *c, int rc) {
+    struct svcdb_probe *p = &c->w->replay;
+    assert(rc == 0 || rc == -1);
+    if (!p->ran &&
+        svcdb_setl_by_msgid(c->db, c->store_msgid, &p->setl_id, &p->visit_id, &p->found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (!p->found) return rc;
+    struct svc_visit v;
+    bool visit_found = false;
+    if (p->visit_id > 0 && svcdb_visit_get(c->db, p->visit_id, &v, &visit_found) != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    if (visit_found) snprintf(c->w->med_type, sizeof c->w->med_type, "%s", v.med_type);
+    c->err[0] = '\0';
+    return 0;
 }
 
 /* A write job after the store committed failed: when the failure does
@@ -706,9 +742,12 @@ static int visit_settle_read(struct svc_call *c) {
     struct svc_worker *w = c->w;
     const struct json_value *data = json_get(c->input, "data");
     assert(data != NULL && data->type == JSON_OBJECT && !w->settling); /* txn_settle checked */
-    if (visit_bill(c, data, &w->visit, &w->bill, &w->mid_stay) != 0 ||
-        check_total(c, data, &w->bill) != 0)
-        return -1;
+    bool probe = svcdb_probe_folded(c->db); /* the replay's look-up is this job's (txn_settle) */
+    memset(&w->replay, 0, sizeof w->replay);
+    if (probe) svcdb_probe_ahead(c->db, c->store_msgid, &w->replay);
+    int rc = visit_bill(c, data, &w->visit, &w->bill, &w->mid_stay);
+    if (probe && (replay_probed(c, rc) != 0 || w->replay.found)) return w->replay.found ? 0 : -1;
+    if (rc != 0 || check_total(c, data, &w->bill) != 0) return -1;
     w->insutype_asked = bill_insutype_asked(data);
     snprintf(w->med_type, sizeof w->med_type, "%s", w->visit.med_type);
     w->bill_current = true;
@@ -737,6 +776,9 @@ static int visit_settle_go(struct svc_call *c) {
         if (w->settling) settling_release(c);
         return -1;
     }
+    bool done = false;
+    if (w->replay.found) /* the job found it linked: a replay (replay_probed) */
+        return replay_answer(c, w->replay.setl_id, w->replay.visit_id, &done);
     snprintf(w->psn_no, sizeof w->psn_no, "%s", w->visit.psn_no);
     struct store_visit_link link = {.visit_id = w->visit.id,
                                     .status_after = w->mid_stay ? VISIT_PART_SETTLED
@@ -757,7 +799,10 @@ int txn_settle(struct svc_call *c) {
     if (data == NULL) return -1;
     if (json_get(c->input, "feedetail") != NULL) return oneshot(c, c->txn->med_type, true);
     bool done = false;
-    if (replay_linked(c, &done) != 0 || done) return done ? 0 : -1;
+    memset(&c->w->replay, 0, sizeof c->w->replay);
+    /* PostgreSQL: the look-up goes with the read job's first statement */
+    if (!svcdb_probe_folded(c->svc->db) && (replay_linked(c, &done) != 0 || done))
+        return done ? 0 : -1;
     assert(!c->w->settling); /* given back by the last request */
     return svc_read_ordered(c, visit_settle_read, visit_settle_go);
 }

@@ -182,6 +182,12 @@ static int register_common(struct svc_call *c, const struct json_value *d, const
     return 0;
 }
 
+void svc_visit_note(struct svc_call *c, const struct svc_visit *v) {
+    assert(c != NULL && v != NULL && v->id > 0);
+    c->w->visit_note = *v;
+    c->visit_noted = true;
+}
+
 static int answer_visit(struct svc_call *c, const char *wrapper, const struct svc_visit *v) {
     char id[24];
     assert(wrapper != NULL && v->id > 0);
@@ -204,6 +210,7 @@ int txn_register(struct svc_call *c) {
     if (d == NULL || register_common(c, d, "input.data", &v) != 0) return -1;
     snprintf(v.med_type, sizeof v.med_type, "11");
     if (svcdb_visit_insert(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     return answer_visit(c, "data", &v);
 }
 
@@ -223,6 +230,7 @@ int txn_admit(struct svc_call *c) {
         return -1;
     if (diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0) return -1;
     if (svcdb_visit_insert(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     return answer_visit(c, "result", &v);
 }
 
@@ -237,6 +245,7 @@ int txn_register_cancel(struct svc_call *c) {
     assert(v.status == VISIT_OPEN); /* OPEN -> CANCELLED, and nothing else */
     v.status = VISIT_CANCELLED;
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     return answer_visit(c, "data", &v);
 }
 
@@ -276,6 +285,7 @@ int txn_visit_info(struct svc_call *c) {
         snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
     assert(v.status == VISIT_OPEN);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     struct jw w;
     jw_begin(&w, c->output);
     jw_end(&w);
@@ -379,27 +389,44 @@ static int fee_split(struct svc_call *c) {
     return rc;
 }
 
+/* The prepare's checks and per-line split on w->visit (found: read or
+ * cached). */
+static int fee_checks(struct svc_call *c, bool found, const char *id) {
+    struct svc_worker *w = c->w;
+    assert(id != NULL && c->txn->visit != 0);
+    if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
+        return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
+    if (visit_open_for_more(c, &w->visit, c->txn->visit, "input.feedetail[0]") != 0 ||
+        fees_within_visit(c, &w->visit) != 0)
+        return -1;
+    return fee_split(c);
+}
+
 int txn_fee_prepare(struct svc_call *c) {
-    enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
     char id[CODE_BYTES_MAX + 1];
-    assert(kind != 0 && c->txn->prepare == txn_fee_prepare && c->db == c->svc->rdb);
+    assert(c->txn->visit != 0 && c->txn->prepare == txn_fee_prepare && c->db == c->svc->rdb);
     if (in_feedetail(c, json_get(c->input, "feedetail"), "input.feedetail", &w->fee_count,
                      &w->fee_latest, id, sizeof id) != 0)
         return -1;
     int64_t vid = mdtrt_id_parse(id);
-    bool found = false;
-    svcdb_lock(c->db);
-    int rc = vid > 0 ? svcdb_visit_get(c->db, vid, &w->visit, &found) : 0;
-    if (rc != 0) storage_fail(c);
-    svcdb_unlock(c->db);
-    if (rc != 0) return -1;
-    if (!found || strcmp(w->visit.fixmedins_code, c->fixmedins_code) != 0)
-        return svc_fail(c, "input.feedetail[0].mdtrt_id: no visit '%s' of this institution", id);
-    if (visit_open_for_more(c, &w->visit, kind, "input.feedetail[0]") != 0 ||
-        fees_within_visit(c, &w->visit) != 0)
-        return -1;
-    if (fee_split(c) != 0) return -1;
+    /* the visit as this server committed it: the job's locked read judges
+     * (txn_fee_upload); a refusal is decided again on a fresh read */
+    c->visit_cached = !c->visit_moved && vid > 0 && svc_visit_cache_get(c->svc, vid, &w->visit);
+    if (c->visit_cached && fee_checks(c, true, id) != 0) {
+        c->visit_cached = false;
+        c->err[0] = '\0';
+    }
+    if (!c->visit_cached) {
+        bool found = false;
+        svcdb_lock(c->db);
+        int rc = vid > 0 ? svcdb_visit_get(c->db, vid, &w->visit, &found) : 0;
+        if (rc != 0) storage_fail(c);
+        svcdb_unlock(c->db);
+        if (rc != 0) return -1;
+        if (found) svc_visit_cache_put(c->svc, &w->visit); /* committed: as good as noted */
+        if (fee_checks(c, found, id) != 0) return -1;
+    }
     c->visit_ahead_id = w->visit.id; /* txn_fee_upload's first read, locked with the answer's */
     struct jw j;
     jw_begin(&j, c->output);
@@ -460,6 +487,7 @@ int txn_fee_upload(struct svc_call *c) {
     if (svcdb_visit_get(c->db, w->visit.id, &now, &found) != 0) return storage_fail(c);
     if (!found) return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit is gone");
     if (visit_open_for_more(c, &now, kind, "input.feedetail[0]") != 0) return -1;
+    c->visit_moved = c->visit_cached && !same_visit(&now, &w->visit); /* prepare again */
     if (!same_visit(&now, &w->visit))
         return svc_fail(c, "input.feedetail[0].mdtrt_id: the visit changed while its lines were "
                            "checked; send them again");
@@ -517,6 +545,7 @@ int txn_discharge(struct svc_call *c) {
         return svc_fail(c, "%s.endtime: before the admission's begntime", path);
     assert(v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     return answer_visit(c, "result", &v);
 }
 
@@ -539,5 +568,6 @@ int txn_admit_change(struct svc_call *c) {
         return svc_fail(c, "%s.begntime: after the discharge's endtime", path);
     assert(v.status == VISIT_OPEN || v.status == VISIT_PART_SETTLED);
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
+    svc_visit_note(c, &v);
     return answer_visit(c, "result", &v);
 }
