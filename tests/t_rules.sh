@@ -46,6 +46,8 @@ bad "{$ok,\"type\":\"age\",\"age_min\":20,\"age_max\":10,\"items\":[\"XA01\"]}" 
 bad "{$ok,\"type\":\"exclusive\",\"items\":[\"XA01\",\"XA02\",\"XA03\"]}" 'rules\[0\].items: more than 2'
 bad "{$ok,\"type\":\"exclusive\",\"items\":[\"XA01\",\"XA01\"]}" 'rules\[0\].items: \[1\] twice'
 bad "{$ok,\"type\":\"level\",\"levels\":[5],\"items\":[\"XA01\"]}" 'rules\[0\].levels: must hold levels 0-4'
+bad "{$ok,\"type\":\"days_supply\",\"daily_units\":3,\"items\":[\"XA01\"]}" 'rules\[0\].max_days'
+bad "{$ok,\"type\":\"units_bill\",\"max_units\":3,\"max_days\":7,\"items\":[\"XA01\"]}" 'rules\[0\].max_days: is not a key of a units_bill rule'
 bad "{$ok,\"type\":\"setting\",\"settings\":[\"ward\"],\"items\":[\"XA01\"]}" 'rules\[0\].settings: must list'
 bad "{$ok,\"type\":\"indication\",\"items\":[\"XA01\"]}" 'rules\[0\].diagnoses: missing'
 bad "{$ok,\"type\":\"gender\",\"gender\":\"2\",\"items\":[\"XA01\",\"XA01\"]}" "rules\[0\].items: names 'XA01' twice"
@@ -85,7 +87,7 @@ a=$(call H0 2208 "{\"data\":{\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\",\"setl_i
 
 # ---- the rules imported: a deny refuses inside 2207, naming rule and line -------
 out=$("$YIBAO" import --db "$db" rules "$rules") || fail "import rules: $out"
-grep -q '^imported 8 rules from' <<<"$out" || fail "import rules: $out"
+grep -q '^imported 9 rules from' <<<"$out" || fail "import rules: $out"
 otp=$(visit P0001)
 a=$(call H0 2206 "$(setl_in "$otp" 78.80)")
 expect_err "$a" "^E_RULE: line 2 (feedetl_sn '2'): med_list_codg rule R-GENDER-F: XB02 is for gender 2 only, the person's is 1"
@@ -163,6 +165,14 @@ expect_field "$r" .vola_amt 136.6
 expect_field "$r" .vola_bhvr_type 4
 # XA01 5 units: within R-QTY-DAY's 10; XA03 for a diabetic: none
 expect_field "$a" '.output.result[4].jr_id' null
+# days of supply: XA02 at 3 a day for at most 7 days, 21 units allowed, 22 not
+a=$(call H0 3101 "$(req31 P0001 11 J06.9 "[$(order RX6 XA02 10 1 10),$(order RX7 XA02 11 1 11)]")"); expect_ok "$a"
+expect_field "$a" .output.vola_cnt 0
+a=$(call H0 3101 "$(req31 P0001 11 J06.9 "[$(order RX6 XA02 10 1 10),$(order RX7 XA02 12 1 12)]")"); expect_ok "$a"
+expect_field "$a" .output.vola_cnt 1
+expect_field "$a" '.output.result[0].jr_id' R-DAYS-7:RX6
+expect_field "$a" '.output.result[0].vola_cont' 'rule R-DAYS-7: XA02 7.3333 days of supply at 3.0 units a day, at most 7'
+expect_field "$a" '.output.result[0].vola_amt' 22
 a=$(call H0 3101 "$(req31 P0001 11 E11.9 "[$(order RX4 XA03 2 68.3 136.6)]")"); expect_ok "$a"
 expect_field "$a" .output.vola_cnt 0
 expect_field "$a" '.output.result|length' 0

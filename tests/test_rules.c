@@ -4,7 +4,8 @@
  * (gender, the age on the bill's end date the day before and on the
  * birthday, levels, care settings, units per day over a stay's days and
  * per bill over several lines of the item, an indication by diagnosis
- * prefix, an exclusive pair reported at the line completing it); the
+ * prefix, an exclusive pair reported at the line completing it, days of
+ * supply at outpatient and pharmacy bills and not at a stay); the
  * order of violations (line, then rule) and the first deny; a full output
  * keeps the first deny; an item named by two rules; the index rejects an
  * item named twice by one rule. Amounts are never changed: rules_eval
@@ -202,6 +203,57 @@ static void test_indication_and_pair(void **state) {
     assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
 }
 
+static const char *const FILE_DAYS = "{\"format\":\"yibao-rules/1\",\"rules\":[" //
+    HEAD("P", "days_supply", "warn") ",\"daily_units\":3,\"max_days\":7,\"items\":[\"P\"]}]}";
+
+/* A days_supply rule's file refused naming the key: ERR in the message. */
+static void days_refused(const char *restriction, const char *want) {
+    char text[512], err[CODEC_ERR_BYTES] = "";
+    snprintf(text, sizeof text,
+             "{\"format\":\"yibao-rules/1\",\"rules\":[%s%s,\"items\":[\"P\"]}]}",
+             HEAD("P", "days_supply", "warn"), restriction);
+    struct json_limits limits = {1u << 20, JSON_DEPTH_MAX, 1u << 16};
+    struct json_doc *doc = json_doc_new(&limits);
+    assert_non_null(doc);
+    struct json_error jerr;
+    const struct json_value *root = json_parse(doc, text, strlen(text), &jerr);
+    assert_non_null(root);
+    assert_int_equal(rules_from_json(root, &rs, err, sizeof err), -1);
+    if (strstr(err, want) == NULL) print_message("got: %s\n", err);
+    assert_non_null(strstr(err, want));
+    json_doc_free(doc);
+}
+
+static void test_days_supply(void **state) {
+    (void)state;
+    struct rule_violation v[8];
+    int32_t deny;
+    assert_int_equal(setup_rules(FILE_DAYS), 0);
+    assert_int_equal(rs.rules[0].daily_cnt_scaled, 30000);
+    assert_int_equal(rs.rules[0].max_days, 7);
+    /* 3 a day for 7 days: 21 units over two lines allowed, 22 over */
+    line(0, "P", 10, 1000);
+    line(1, "P", 11, 1100);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 1, 1, "J06", 2);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    line(1, "P", 12, 1200);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 1);
+    assert_int_equal(v[0].line, 0);
+    assert_int_equal(v[0].value, 73333); /* 22 / 3 days, rounded down */
+    assert_int_equal(v[0].amount_fen, 2200);
+    bill_of(MED_TYPE_PHARMACY, 1, 1, "", 2);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_NONE), v, 8, &deny), 1);
+    /* a stay takes its units in the ward: not a supply handed out */
+    bill_of(MED_TYPE_INPATIENT, 1, 5, "K35", 2);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 8, &deny), 0);
+    days_refused(",\"max_days\":7", "rules[0].daily_units: missing");
+    days_refused(",\"daily_units\":0,\"max_days\":7", "rules[0].daily_units: must be a number > 0");
+    days_refused(",\"daily_units\":3", "rules[0].max_days");
+    days_refused(",\"daily_units\":3,\"max_days\":367", "rules[0].max_days");
+    days_refused(",\"daily_units\":3,\"max_days\":7,\"max_units\":9",
+                 "rules[0].max_units: is not a key of a days_supply rule");
+}
+
 static void test_full_output_keeps_deny(void **state) {
     (void)state;
     struct rule_violation v[2];
@@ -239,6 +291,7 @@ int main(void) {
         cmocka_unit_test(test_setting_and_units),
         cmocka_unit_test(test_indication_and_pair),
         cmocka_unit_test(test_full_output_keeps_deny),
+        cmocka_unit_test(test_days_supply),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -97,6 +97,12 @@ void app_rule_text(const struct rule_set *rs, const struct rule_violation *v,
         n = snprintf(out, size, "rule %s: %s is not billed with %s (line %d)", r->id, code,
                      bill->lines[v->other_line].med_list_codg, (int)v->other_line + 1);
         break;
+    case RULE_DAYS_SUPPLY:
+        scaled_format(v->value, 4, a, sizeof a);
+        scaled_format(r->daily_cnt_scaled, 4, b, sizeof b);
+        n = snprintf(out, size, "rule %s: %s %s days of supply at %s units a day, at most %d",
+                     r->id, code, a, b, (int)r->max_days);
+        break;
     default: n = snprintf(out, size, "rule %s", r->id);
     }
     if (n >= 0 && (size_t)n >= size) utf8_cut(out);

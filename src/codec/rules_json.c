@@ -13,10 +13,12 @@
 
 #define RULE_AGE_MAX 150
 #define RULE_UNITS_MAX 100000000000LL /* units x 1e4: 10,000,000 units */
+#define RULE_DAYS_MAX 366             /* days of supply at most a year */
 
-static const char *const rule_keys[] = {
-    "id",      "name",    "type",   "severity", "behaviour", "items",     "gender",
-    "age_min", "age_max", "levels", "settings", "max_units", "diagnoses", "evidence"};
+static const char *const rule_keys[] = {"id",        "name",     "type",        "severity",
+                                        "behaviour", "items",    "gender",      "age_min",
+                                        "age_max",   "levels",   "settings",    "max_units",
+                                        "diagnoses", "evidence", "daily_units", "max_days"};
 
 static int known_keys(const struct json_value *r, const char *path, struct field_err *e) {
     for (const struct json_value *m = r->child; m != NULL; m = m->next) {
@@ -103,11 +105,12 @@ static int levels_of(const struct json_value *r, const char *path, struct field_
 static int restriction(const struct json_value *r, const char *path, struct field_err *e,
                        struct rule *rule) {
     static const char *const own[RULE_TYPE_COUNT][2] = {
-        {NULL, NULL},        {"gender", NULL},    {"age_min", "age_max"},
-        {"levels", NULL},    {"settings", NULL},  {"max_units", NULL},
-        {"max_units", NULL}, {"diagnoses", NULL}, {NULL, NULL}};
-    static const char *const all[] = {"gender",   "age_min",   "age_max",  "levels",
-                                      "settings", "max_units", "diagnoses"};
+        {NULL, NULL},       {"gender", NULL},           {"age_min", "age_max"}, {"levels", NULL},
+        {"settings", NULL}, {"max_units", NULL},        {"max_units", NULL},    {"diagnoses", NULL},
+        {NULL, NULL},       {"daily_units", "max_days"}};
+    static const char *const all[] = {"gender",    "age_min",     "age_max",
+                                      "levels",    "settings",    "max_units",
+                                      "diagnoses", "daily_units", "max_days"};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         if (json_get(r, all[k]) != NULL &&
             (own[rule->type][0] == NULL || strcmp(own[rule->type][0], all[k]) != 0) &&
@@ -149,6 +152,16 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
     case RULE_INDICATION:
         return string_list(r, "diagnoses", path, e, RULE_DIAGNOSES_MAX, CODE_BYTES_MAX,
                            add_diagnosis, rule);
+    case RULE_DAYS_SUPPLY:
+        v = json_get(r, "daily_units");
+        if (v == NULL) return field_fail(e, path, "daily_units", "missing");
+        if (field_scaled(v, 4, RULE_UNITS_MAX, &rule->daily_cnt_scaled) != 0 ||
+            rule->daily_cnt_scaled <= 0)
+            return field_fail(e, path, "daily_units",
+                              "must be a number > 0 with at most 4 decimals");
+        if (field_integer(r, "max_days", true, 1, RULE_DAYS_MAX, &hi, path, e) != 0) return -1;
+        rule->max_days = (int32_t)hi;
+        return 0;
     default: return 0;
     }
 }
@@ -172,7 +185,7 @@ static int one_head(const struct json_value *r, const char *path, struct field_e
     if (rule->type == 0)
         return field_fail(e, path, "type",
                           "must be gender, age, level, setting, units_day, units_bill, "
-                          "indication or exclusive");
+                          "indication, exclusive or days_supply");
     if (strcmp(severity, "deny") == 0) rule->severity = RULE_DENY;
     else if (strcmp(severity, "warn") == 0) rule->severity = RULE_WARN;
     else return field_fail(e, path, "severity", "must be \"deny\" or \"warn\"");

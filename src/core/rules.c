@@ -15,7 +15,8 @@
 #define DAY_S 86400
 
 static const char *const type_names[RULE_TYPE_COUNT] = {
-    NULL, "gender", "age", "level", "setting", "units_day", "units_bill", "indication", "exclusive",
+    NULL,        "gender",     "age",        "level",     "setting",
+    "units_day", "units_bill", "indication", "exclusive", "days_supply",
 };
 
 const char *rule_type_name(enum rule_type type) {
@@ -166,6 +167,26 @@ static bool diagnosis_indicated(const struct rule *r, const struct bill *b) {
     return false;
 }
 
+/* Days of supply: what an outpatient or pharmacy bill hands out of the
+ * item, its units over all its lines, at the rule's daily units, against
+ * the days allowed (an inpatient's units are taken during the stay:
+ * units_day judges those). v->value: the days supplied x 1e4, rounded
+ * down, at most 1e9 days. */
+static bool days_supplied(const struct rule *r, const struct bill *b, int32_t line,
+                          struct rule_violation *v) {
+    int64_t cnt = 0, fen = 0;
+    assert(r->type == RULE_DAYS_SUPPLY && r->daily_cnt_scaled > 0 && r->max_days > 0);
+    if ((rule_setting_of(b->med_type) & (RULE_SETTING_OUTPATIENT | RULE_SETTING_PHARMACY)) == 0)
+        return false;
+    if (!item_total(b, line, &cnt, &fen)) return false;
+    v->amount_fen = fen;
+    int64_t whole = cnt / r->daily_cnt_scaled, part = cnt % r->daily_cnt_scaled;
+    v->value = whole >= 1000000000 ? INT64_C(10000000000000)
+                                   : whole * 10000 + part * 10000 / r->daily_cnt_scaled;
+    assert(v->value >= 0);
+    return cnt > r->daily_cnt_scaled * r->max_days; /* both bounded: no overflow */
+}
+
 /* Whether line breaks rule r; v gets the figure and amount. */
 static bool breaks(const struct rule *r, const struct rule_subject *s, int32_t line,
                    struct rule_violation *v) {
@@ -198,6 +219,7 @@ static bool breaks(const struct rule *r, const struct rule_subject *s, int32_t l
         v->value = 0;
         v->other_line = partner_line(r, b, line);
         return v->other_line >= 0;
+    case RULE_DAYS_SUPPLY: return days_supplied(r, b, line, v);
     default: assert(!"unknown rule type"); return false;
     }
 }

@@ -26,14 +26,15 @@
 #define RULE_VIOLATIONS_MAX 64     /* kept per bill; more are counted, not kept */
 
 enum rule_type {
-    RULE_GENDER = 1, /* the person's gender must be the rule's */
-    RULE_AGE,        /* full years on the bill's end date within [age_min, age_max] */
-    RULE_LEVEL,      /* the institution's level among the levels allowed */
-    RULE_SETTING,    /* the bill's care setting among those allowed */
-    RULE_UNITS_DAY,  /* the item's units in the bill over its days at most max */
-    RULE_UNITS_BILL, /* the item's units in the bill at most max */
-    RULE_INDICATION, /* the bill's diagnosis starts with one of the prefixes */
-    RULE_EXCLUSIVE,  /* the two items are not billed together (one bill: one day) */
+    RULE_GENDER = 1,  /* the person's gender must be the rule's */
+    RULE_AGE,         /* full years on the bill's end date within [age_min, age_max] */
+    RULE_LEVEL,       /* the institution's level among the levels allowed */
+    RULE_SETTING,     /* the bill's care setting among those allowed */
+    RULE_UNITS_DAY,   /* the item's units in the bill over its days at most max */
+    RULE_UNITS_BILL,  /* the item's units in the bill at most max */
+    RULE_INDICATION,  /* the bill's diagnosis starts with one of the prefixes */
+    RULE_EXCLUSIVE,   /* the two items are not billed together (one bill: one day) */
+    RULE_DAYS_SUPPLY, /* outpatient, pharmacy: the item's units at most max_days' worth */
     RULE_TYPE_COUNT,
 };
 
@@ -53,12 +54,14 @@ struct rule {
     char evidence[NAME_BYTES_MAX + 1];            /* vola_evid: the rule's basis; may be "" */
     enum rule_type type;
     enum rule_severity severity;
-    int gender;              /* RULE_GENDER: 1 man, 2 woman */
-    int age_min, age_max;    /* RULE_AGE, inclusive */
-    uint32_t levels;         /* RULE_LEVEL: bit (1 << enum level) */
-    uint32_t settings;       /* RULE_SETTING: enum rule_setting bits */
-    int64_t max_cnt_scaled;  /* RULE_UNITS_*: units x 1e4 */
-    int32_t diagnosis_count; /* RULE_INDICATION */
+    int gender;               /* RULE_GENDER: 1 man, 2 woman */
+    int age_min, age_max;     /* RULE_AGE, inclusive */
+    uint32_t levels;          /* RULE_LEVEL: bit (1 << enum level) */
+    uint32_t settings;        /* RULE_SETTING: enum rule_setting bits */
+    int64_t max_cnt_scaled;   /* RULE_UNITS_*: units x 1e4 */
+    int64_t daily_cnt_scaled; /* RULE_DAYS_SUPPLY: units a day x 1e4 */
+    int32_t max_days;         /* RULE_DAYS_SUPPLY: days supplied at most */
+    int32_t diagnosis_count;  /* RULE_INDICATION */
     char diagnoses[RULE_DIAGNOSES_MAX][CODE_BYTES_MAX + 1];
     int32_t item_count;               /* RULE_EXCLUSIVE: exactly 2 */
     char pair[2][CODE_BYTES_MAX + 1]; /* RULE_EXCLUSIVE: the two items */
