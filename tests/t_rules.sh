@@ -115,6 +115,14 @@ cat >"$work/bill.jsonl" <<'EOF'
 EOF
 rc=0; out=$("$YIBAO" settle --db "$db" "$work/bill.jsonl" 2>&1) || rc=$?
 grep -q "E_RULE" <<<"$out" && grep -q "R-LEVEL-2UP" <<<"$out" || fail "settle --db: $rc $out"
+# the same rules by the command line as over HTTP: days of supply (3101 below)
+# flags a warn on a bill settled from a file, listed by `supervise warns`
+cat >"$work/bill2.jsonl" <<'EOF'
+{"msgid":"RULEFILE2","psn_no":"P0002","fixmedins_code":"H0","med_type":"11","begntime":"2020-07-02 09:00:00","endtime":"2020-07-02 10:00:00","dise_codg":"J06.9","medfee_sumamt":22.00,"details":[{"feedetl_sn":"1","med_list_codg":"XA02","cnt":22,"pric":1,"det_item_fee_sumamt":22}]}
+EOF
+"$YIBAO" settle --db "$db" "$work/bill2.jsonl" >/dev/null 2>&1 || fail "settle --db with a days_supply warn"
+"$YIBAO" supervise warns --db "$db" --year 2020 --out "$work/warns2.jsonl" >/dev/null || fail "warns 2"
+grep -q '"rule":"R-DAYS-7"' "$work/warns2.jsonl" || fail "days of supply not flagged by settle --db: $(cat "$work/warns2.jsonl")"
 
 # ---- 3101 and 3102: the interface's answer shape, field by field ----------------
 req31() { # req31 PSN MED_TYPE DIAG ORDERS_JSON
@@ -217,6 +225,11 @@ expect_field "$a" .output.vola_cnt 3
     fail "3101 several encounters: $(jq -c '.output.result | map(.jr_id)' <<<"$a")"
 expect_field "$a" '.output.result[1].judge_result_detail_dtos[0].jrd_id' R-INDIC-DM:M2:RX9:1
 expect_field "$a" '.output.result[2].mdtrt_id' M3
+# a lone object where the document has lists: one patient, one encounter
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos = (.data.patient_dtos[0] | .fsi_encounter_dtos = .fsi_encounter_dtos[0])' <<<"$one")")
+expect_ok "$a"; expect_field "$a" .output.vola_cnt 1; expect_field "$a" '.output.result[0].jr_id' R-GENDER-F:RX1
+a=$(call H0 3101 "$(jq -c '.data.patient_dtos = (.data.patient_dtos[0] | .fsi_encounter_dtos = (.fsi_encounter_dtos[0] | .med_type = "99"))' <<<"$one")")
+expect_err "$a" "input.data.patient_dtos.fsi_encounter_dtos.med_type: '99' is not"
 # refused as a whole: a bad encounter of the second patient, a repeated
 # mdtrt_id, more encounters than the limit, a list holding a non-object
 a=$(call H0 3101 "$(jq -c '.data.patient_dtos[1].fsi_encounter_dtos[0].med_type = "99"' <<<"$multi")")

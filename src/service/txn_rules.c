@@ -29,7 +29,8 @@
 #define RULES_ENCOUNTERS_MAX 16 /* fsi_encounter_dtos in one request, all patients */
 
 /* obj[key]: an object, or a non-empty array of at most `max` objects; the
- * first item and *count. Item i is item_at(first, i). */
+ * first item and *count: 0 for a lone object (its path has no index), else
+ * the array's length; the items follow each other through ->next. */
 static const struct json_value *list_of(struct svc_call *c, const struct json_value *obj,
                                         const char *key, const char *path, int32_t max,
                                         int32_t *count) {
@@ -231,13 +232,14 @@ static int patient_walk(struct svc_call *c, struct rules_walk *k, const struct j
     const struct json_value *enc = list_of(c, pat, "fsi_encounter_dtos", ppath,
                                            RULES_ENCOUNTERS_MAX, &count);
     if (enc == NULL || person_for(c, psn_no, &person) != 0) return -1;
-    for (int32_t i = 0; enc != NULL && (i == 0 || i < count); i++, enc = enc->next) {
+    int32_t n = count == 0 ? 1 : count; /* a lone object is one item */
+    for (int32_t i = 0; i < n; i++, enc = enc->next) {
+        assert(enc != NULL);
         if (k->encounters == RULES_ENCOUNTERS_MAX)
             return svc_fail(c, "%s.fsi_encounter_dtos: more than %d encounters in one request",
                             ppath, RULES_ENCOUNTERS_MAX);
         item_path(epath, ppath, "fsi_encounter_dtos", count, i);
         if (encounter_walk(c, k, enc, epath, psn_no, &person) != 0) return -1;
-        if (count == 0) break;
     }
     return 0;
 }
@@ -249,10 +251,11 @@ static int request_walk(struct svc_call *c, struct rules_walk *k, const struct j
                                            RULES_PATIENTS_MAX, &count);
     if (pat == NULL) return -1;
     k->encounters = 0, k->vola_cnt = 0;
-    for (int32_t i = 0; pat != NULL && (i == 0 || i < count); i++, pat = pat->next) {
+    int32_t n = count == 0 ? 1 : count; /* a lone object is one item */
+    for (int32_t i = 0; i < n; i++, pat = pat->next) {
+        assert(pat != NULL);
         item_path(ppath, "input.data", "patient_dtos", count, i);
         if (patient_walk(c, k, pat, ppath) != 0) return -1;
-        if (count == 0) break;
     }
     return 0;
 }
