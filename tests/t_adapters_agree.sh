@@ -9,11 +9,8 @@
 # reinstatement imported while the server runs decides the next request.
 # Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 # outcome of `yibao settle --db` on FILE: "OK" or "CODE|field|line"
 cli_outcome() {

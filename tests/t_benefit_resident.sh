@@ -17,15 +17,9 @@
 # --deep` pass, and a persons edit typing a derived start back fails
 # `check`. Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
-records() { sql "SELECT count(*) FROM journal"; }
 make_city
 jq '.id = "maoming-2021-resident" | .year = 2021 | .name = "Maoming resident 2021 (test copy)"' \
     "$root/policies/maoming-2020-resident.json" >"$work/res2021.json" || fail "the 2021 policy"

@@ -13,11 +13,8 @@
 # `check --deep` pass, and a persons edit contradicting a derived value
 # fails `check` until derive-benefits. Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 make_city
 cat >"$work/emp.csv" <<'EOF'
@@ -94,7 +91,6 @@ grep -q "short=1" <<<"$(sql "SELECT body FROM journal WHERE msgid = 'contrib/310
     fail "the short retiree's record"
 
 # ---- pay-lump-sum: bad input, exit 2 naming the field, nothing written
-records() { sql "SELECT count(*) FROM journal"; }
 before=$(records)
 refuse() { # MESSAGE ARGS...
     local want=$1

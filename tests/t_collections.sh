@@ -18,11 +18,8 @@
 # collection accounts; `check` and `check --deep` pass. Both backends
 # (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 enrol_city_store 2020-01,2020-02,2020-03
 for m in 2020-01 2020-02; do y contribute --month $m >/dev/null || fail "contribute $m"; done
@@ -45,7 +42,6 @@ RT=$(sql "SELECT psn_no FROM journal WHERE msgid LIKE 'contrib/310/2020-01/%' AN
 [ -n "$RT" ] || fail "no retiree"
 yuan() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 
-records() { sql "SELECT count(*) FROM journal"; }
 before=$(records)
 refuse_file() { refuse_import collections col.csv "$@"; } # MESSAGE CSV-ROWS...
 hdr=emp_no,month,amount,paid_date

@@ -12,11 +12,8 @@
 # record fails `check`. Both
 # backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 city=$work/city
 pols=("$root/policies/maoming-2020-employee.json" "$root/policies/maoming-2020-resident.json")
@@ -41,7 +38,6 @@ for k in employers episodes wages; do
     # shellcheck disable=SC2086
     y import "$k" $(ls "$city"/$k*.csv) >/dev/null 2>"$work/err" || fail "import $k: $(cat "$work/err")"
 done
-records() { sql "SELECT count(*) FROM journal"; }
 before=$(records)
 
 # ---- refusals: exit 2, its own message, nothing written

@@ -11,11 +11,8 @@
 # retirees' refusals (E_CONTRIBUTION_SHORT) included. `check` passes on the
 # derived store. Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 typed=$db # the city as generated
 if [ "$SVC_BACKEND" = pg ]; then

@@ -12,11 +12,8 @@
 # generator is the same for both backends). `yibao check` passes.
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
 set -euo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
-source "$(dirname "$0")/t_service_lib.sh"
+. "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 ulimit -t 120
 lines_max=$(sed -n 's/^#define INV_LINES_MAX \([0-9]*\).*/\1/p' "$root/src/core/inventory.h")
 [ -n "$lines_max" ] || fail "INV_LINES_MAX not found in src/core/inventory.h"

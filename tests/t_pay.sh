@@ -15,11 +15,8 @@
 # `check` accepts and the next run nets by a catch-up record. Both
 # backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 gen_city_store 2000 7
 head -n 6000 "$city/bills.jsonl" >"$work/bills.jsonl"

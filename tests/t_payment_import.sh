@@ -12,11 +12,8 @@
 # the start. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 make_city
 echo "X1,Elsewhere Hospital,hospital,level2,440100,active" >"$work/x1.csv.body"

@@ -14,11 +14,8 @@
 # R:psn balance, and its totals add up; the trial balance ties; `check`
 # and `check --deep` pass. Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 enrol_city_store 2020-01
 y contribute --year 2020 --residents >/dev/null || fail "contribute residents"
@@ -44,7 +41,6 @@ $H2,$M3,parent,2020-06-01,
 EOF
 y import bindings "$work/bindings.csv" >/dev/null 2>"$work/err" || fail "import bindings: $(cat "$work/err")"
 
-records() { sql "SELECT count(*) FROM journal"; }
 before=$(records)
 refuse() { # MESSAGE ARGS...
     local want=$1

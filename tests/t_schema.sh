@@ -11,11 +11,8 @@
 # database). Migrations on fresh stores, reopens and concurrent opens:
 # tests/test_schema.c.
 set -euo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
-source "$(dirname "$0")/t_service_lib.sh"
+. "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 ulimit -t 120
 fixture=$root/tests/fixtures/store-1195141
 latest=$(sed -n 's/^#define SCHEMA_VERSION_LATEST \([0-9]*\).*/\1/p' "$root/src/store/schema.h")

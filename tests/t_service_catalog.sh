@@ -12,11 +12,8 @@
 # (class B prepay 0.10; 5 special diseases and the waived prefix F20 each).
 # Runs once per backend: SQLite, and PostgreSQL when YIBAO_PG_URI is set.
 set -euo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
-source "$(dirname "$0")/t_service_lib.sh"
+. "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 ulimit -t 120
 page_max=$(sed -n 's/^#define SVC_PAGE_SIZE_MAX \([0-9]*\).*/\1/p' "$root/src/service/svc.h")
 [ -n "$page_max" ] || fail "SVC_PAGE_SIZE_MAX not found in src/service/svc.h"

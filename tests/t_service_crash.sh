@@ -12,11 +12,8 @@
 # Runs once per backend: SQLite (KILLS_SQLITE kills, default 6) and
 # PostgreSQL when YIBAO_PG_URI is set (KILLS_PG, default 5).
 set -euo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
-source "$(dirname "$0")/t_service_lib.sh"
+. "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 ulimit -t 200
 if [ "$SVC_BACKEND" = pg ]; then kills=${KILLS_PG:-5}; else kills=${KILLS_SQLITE:-6}; fi
 load_s=${LOAD_S:-1.5}                   # load before each kill

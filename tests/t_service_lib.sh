@@ -41,6 +41,19 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # store's own database (psql or sqlite3), rows as text.
 y() { "$YIBAO" "$@" --db "$db"; }
 if [ "${SVC_BACKEND:-sqlite}" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
+# records: how many journal records the store holds.
+records() { sql "SELECT count(*) FROM journal"; }
+
+# each_backend "$0": a test for both backends calls this right after
+# sourcing this file. Without SVC_BACKEND it runs the test again once per
+# backend (SQLite, and PostgreSQL when YIBAO_PG_URI is set) and exits with
+# the first failure; inside such a run (SVC_BACKEND set) it returns.
+each_backend() {
+    [ -n "${SVC_BACKEND:-}" ] && return 0
+    local b
+    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$1" || exit 1; done
+    exit 0
+}
 
 # gen_city_store PERSONS SEED: `yibao gen city` into $city ($work/city),
 # its institutions and persons imported with the maoming-2020 policies and

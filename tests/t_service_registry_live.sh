@@ -15,13 +15,9 @@
 # passes. Both backends (SVC_BACKEND=pg with
 # YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
-y() { "$YIBAO" "$@" --db "$db"; }
 # institutions STATUS: H9's status in a new institutions file, imported
 institutions() {
     sed "s/^H9,\(.*\),[a-z]*\$/H9,\1,$1/" "$work/institutions.csv" >"$work/inst-$1.csv"

@@ -15,14 +15,9 @@
 # changed in SQL fails `check`. Both backends
 # (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
-y() { "$YIBAO" "$@" --db "$db"; }
-if [ "$SVC_BACKEND" = pg ]; then sql() { psql -qAt "$db" -c "$1"; }; else sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }; fi
 make_city
 # region 440902's books: the same employee policy, of that region
 jq '.region = "440902" | .id = "maoming-2020-employee-440902"' \
@@ -62,7 +57,6 @@ y contribute --month 2020-03 >/dev/null 2>&1 || fail "contribute 2020-03"
 y derive-benefits >/dev/null || fail "derive-benefits"
 field() { y show person "$1" --json | jq -r ".person.$2"; }
 balance() { sql "SELECT COALESCE((SELECT SUM(amount) FROM postings WHERE debit = '$1'), 0) - COALESCE((SELECT SUM(amount) FROM postings WHERE credit = '$1'), 0)"; }
-records() { sql "SELECT count(*) FROM journal"; }
 # the opening 1234.56 plus the month's account share mul(6500, 0.02) = 130.00
 [ "$(balance P:T0001)" = 136456 ] || fail "T0001's account before: $(balance P:T0001)"
 

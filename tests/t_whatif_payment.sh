@@ -32,11 +32,8 @@
 #    adds up to the basic pool's spending.
 # Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 # the city with a second fund region: the persons whose number ends in 0, 4
 # or 8 moved from Maoming (440900) to 440100, insured there under the
