@@ -31,20 +31,30 @@ if [ -x scripts/pg.sh ]; then
 fi
 
 # A test that hangs is killed after TEST_SECONDS_MAX (the slowest takes
-# about 40 s here) and fails, instead of holding the run to CI's limit.
+# about 100 s here) and fails, instead of holding the run to CI's limit.
+# TEST_JOBS suites run at once (default 2, one a core: every test makes
+# its own temporary directory, database and port, and waits for progress,
+# never for time); each prints its line when it ends and leaves its
+# outcome in build/test-logs/NAME.rc, counted at the end.
 TEST_SECONDS_MAX=${TEST_SECONDS_MAX:-600}
+TEST_JOBS=${TEST_JOBS:-2}
+rm -rf build/test-logs && mkdir -p build/test-logs
 run() { # name, command...
     local name=$1; shift
-    local log="build/test-logs/${name//\//_}.log"
-    mkdir -p build/test-logs
-    local start=$SECONDS
-    if timeout --kill-after=10 "$TEST_SECONDS_MAX" "$@" >"$log" 2>&1; then
-        passed=$((passed+1)); echo "PASS $name ($((SECONDS-start))s)"
-    else
-        failed=$((failed+1)); failures+=("$name"); echo "FAIL $name (see $log)"
-        [ $((SECONDS-start)) -ge "$TEST_SECONDS_MAX" ] && echo "    (killed after $TEST_SECONDS_MAX s)"
-        tail -n 20 "$log" | sed 's/^/    /'
-    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$TEST_JOBS" ]; do wait -n; done
+    (
+        local log="build/test-logs/${name//\//_}.log" start=$SECONDS
+        if timeout --kill-after=10 "$TEST_SECONDS_MAX" "$@" >"$log" 2>&1; then
+            echo "PASS $name ($((SECONDS-start))s)"; echo pass >"${log%.log}.rc"
+        else
+            local out # printed at once: the lines of two jobs do not mix
+            out="FAIL $name (see $log)"
+            [ $((SECONDS-start)) -ge "$TEST_SECONDS_MAX" ] && out+=$'\n'"    (killed after $TEST_SECONDS_MAX s)"
+            out+=$'\n'$(tail -n 20 "$log" | sed 's/^/    /')
+            printf '%s\n' "$out"
+            echo "$name" >"${log%.log}.rc"
+        fi
+    ) &
 }
 
 # The tree's style and its asserts: clang-format (.clang-format) over
@@ -74,6 +84,11 @@ for f in build/fuzz/fuzz_*; do
         build/fuzz-work/$name $( [ -d "$corpus" ] && echo "$corpus")
 done
 
+wait
+for rc in build/test-logs/*.rc; do
+    [ -f "$rc" ] || continue
+    if [ "$(cat "$rc")" = pass ]; then passed=$((passed+1)); else failed=$((failed+1)); failures+=("$(cat "$rc")"); fi
+done
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
