@@ -1357,6 +1357,73 @@ static void test_pg_connection_dropped_in_batch(void **state) {
     PQfinish(admin);
 }
 
+/* An employer's month charged (in service: employer 6.00 + employee 2.00
+ * = pool 6.00 + account 2.00 yuan, owed 8.00) or collected. */
+static void contrib_item(struct store_contrib_item *it, const char *psn_no, int32_t month,
+                         int64_t collected_fen, int64_t owed_fen, int64_t read_seq) {
+    memset(it, 0, sizeof *it);
+    struct store_contrib *c = &it->c;
+    c->insutype = 310, c->year = 2020, c->month = month;
+    snprintf(c->region, sizeof c->region, "440900");
+    snprintf(c->emp_no, sizeof c->emp_no, "E1");
+    if (collected_fen == 0) {
+        snprintf(it->psn_no, sizeof it->psn_no, "%s", psn_no);
+        snprintf(c->category, sizeof c->category, "in_service");
+        c->wage_fen = c->base_fen = 10000;
+        c->employer_fen = c->pool_fen = 600, c->employee_fen = c->account_fen = 200;
+        assert_int_equal(contrib_msgid(it->msgid, psn_no, c), 0);
+    } else {
+        snprintf(c->category, sizeof c->category, "%s", CONTRIB_COLLECTED);
+        c->amount_fen = collected_fen, c->owed_fen = owed_fen;
+        snprintf(c->paid_date, sizeof c->paid_date, "2020-0%c-2%c", (char)('1' + month),
+                 (char)('0' + collected_fen % 10)); /* a day of the next month */
+        snprintf(it->msgid, sizeof it->msgid, "collect/emp/E1/2020-%02d/%s", (int)month,
+                 c->paid_date);
+        it->read_seq = read_seq;
+    }
+    assert_null(contrib_identity_error(c));
+}
+
+static int contrib_commit_one(struct store *s, const struct store_contrib_item *it,
+                              struct store_err *err) {
+    struct contrib_batch *b = store_contrib_batch_new(1);
+    assert_non_null(b);
+    bool posted = false;
+    int rc = store_contrib_commit(s, b, it, 1, &posted, err);
+    store_contrib_batch_free(b);
+    assert_true(rc != 0 || posted);
+    return rc;
+}
+
+/* Two writers collect the same month, each checked against what the
+ * month owed when it read (8.00 yuan): the first commits 5.01, so the
+ * second's 5.02 is refused inside its commit although the employer
+ * still owes 10.99 in all (two months charged); 2.99 fits. */
+static void test_collections_meanwhile(void **state) {
+    struct fixture *f = *state;
+    struct store_err err = {{0}};
+    struct store_contrib_item it;
+    contrib_item(&it, "P001", 1, 0, 0, 0);
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 0);
+    contrib_item(&it, "P001", 2, 0, 0, 0);
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 0);
+    struct journal_rec tail;
+    bool has = false;
+    assert_int_equal(store_ops(f->store)->journal_tail(store_conn(f->store), &tail, &has, &err), 0);
+    assert_true(has);
+    contrib_item(&it, NULL, 1, 501, 800, tail.seq);
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 0);
+    contrib_item(&it, NULL, 1, 502, 800, tail.seq); /* read before the 5.01 */
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 2);
+    assert_non_null(strstr(err.msg, "amount: R:emp:E1 owes 2.99 yuan for 2020-01 now"));
+    assert_non_null(strstr(err.msg, "5.01 collected meanwhile"));
+    contrib_item(&it, NULL, 1, 299, 800, tail.seq);
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 0);
+    contrib_item(&it, NULL, 2, 800, 800, tail.seq); /* the other month: nothing meanwhile */
+    assert_int_equal(contrib_commit_one(f->store, &it, &err), 0);
+    assert_check_ok(f->store);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
@@ -1375,6 +1442,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_sqlite, teardown),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_journal_encoding),
     };
@@ -1393,6 +1461,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),
     };

@@ -37,6 +37,7 @@ struct book {
     size_t period_count, period_cap;
     bool bad, oom;
     int64_t bad_seq;
+    int64_t last_seq; /* the journal's last record read: the items' read_seq */
 };
 
 static uint32_t key_hash(enum app_collect_payer payer, const char *who, int32_t year,
@@ -160,7 +161,8 @@ static struct app_collect_line *record_line(struct book *b, const struct journal
  * residents: the subsidy) or a collection. */
 static int book_record(void *ctx, const struct journal_rec *rec) {
     struct book *b = ctx;
-    assert(b != NULL && rec != NULL);
+    assert(b != NULL && rec != NULL && rec->seq > b->last_seq);
+    b->last_seq = rec->seq;
     if (rec->kind != JOURNAL_CONTRIB) return 0;
     bool collected = strncmp(rec->msgid, COLLECT_MSGID_PREFIX, strlen(COLLECT_MSGID_PREFIX)) == 0;
     if (!collected && strncmp(rec->msgid, "contrib/", 8) != 0) return 0;
@@ -187,11 +189,13 @@ static int book_record(void *ctx, const struct journal_rec *rec) {
 static int book_read(struct store *store, struct book *b, struct store_err *err) {
     assert(store != NULL && b != NULL);
     int rc = store_ops(store)->journal_scan(store_conn(store), 1, book_record, b, err);
-    if (rc == 0 && b->bad)
+    /* a record that stops the scan (1) is one of these two */
+    if (b->bad)
         return store_errf(err, "journal seq %" PRId64 ": a contribution record does not decode",
                           b->bad_seq),
                -1;
-    if (rc == 0 && b->oom) return store_errf(err, "collections: out of memory"), -1;
+    if (b->oom) return store_errf(err, "collections: out of memory"), -1;
+    assert(rc <= 0);
     return rc < 0 ? -1 : 0;
 }
 
@@ -339,6 +343,7 @@ static int collect_check(struct store *store, struct book *b, const struct app_c
     if (in->payer == COLLECT_EMPLOYER) snprintf(c->emp_no, sizeof c->emp_no, "%s", in->who);
     c->amount_fen = in->amount_fen;
     c->owed_fen = line->charged_fen - line->paid_fen;
+    item->read_seq = b->last_seq;
     snprintf(c->paid_date, sizeof c->paid_date, "%s", in->paid_date);
     if (in->payer == COLLECT_FLEXIBLE) snprintf(item->psn_no, sizeof item->psn_no, "%s", in->who);
     assert(contrib_identity_error(c) == NULL);

@@ -357,10 +357,95 @@ static int receivables_cover(struct store *store, const struct store_contrib_ite
     return 0;
 }
 
+/* What other writers collected, after each item's read_seq, for the
+ * item's receivable and period (journal records read in the commit's
+ * transaction). */
+struct since {
+    const struct store_contrib_item *items;
+    const bool *found;
+    size_t n;
+    int64_t *since_fen; /* per item */
+    bool bad;
+    int64_t bad_seq;
+};
+
+static bool same_period(const struct store_contrib_item *a, const struct store_contrib_item *b) {
+    char due_a[ACCOUNT_BYTES_MAX + 1], due_b[ACCOUNT_BYTES_MAX + 1];
+    assert(a != NULL && b != NULL);
+    if (a->c.year != b->c.year || a->c.month != b->c.month) return false;
+    collected_due(a, due_a), collected_due(b, due_b);
+    return strcmp(due_a, due_b) == 0;
+}
+
+static int since_record(void *ctx, const struct journal_rec *rec) {
+    struct since *s = ctx;
+    assert(s != NULL && rec != NULL);
+    if (rec->kind != JOURNAL_CONTRIB) return 0;
+    struct store_contrib_item other;
+    const char *bad = NULL;
+    memset(&other, 0, sizeof other);
+    if (contrib_decode(rec->body, &other.c, &bad) != 0)
+        return s->bad = true, s->bad_seq = rec->seq, 1;
+    if (strcmp(other.c.category, CONTRIB_COLLECTED) != 0) return 0;
+    snprintf(other.psn_no, sizeof other.psn_no, "%s", rec->psn_no);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct store_contrib_item *it = &s->items[i];
+        if (s->found[i] || it->read_seq <= 0 || rec->seq <= it->read_seq ||
+            strcmp(it->c.category, CONTRIB_COLLECTED) != 0 || !same_period(it, &other))
+            continue;
+        s->since_fen[i] += other.c.amount_fen;
+    }
+    return 0;
+}
+
+/* Each collection was checked against its period's owed as read at
+ * read_seq (app/collect.c); what was collected for the same receivable
+ * and period since (another writer's file committed meanwhile) is taken
+ * from it here, inside the commit's transaction, so a month is never
+ * collected beyond what it was charged. 2 with err, 0, -1 storage. */
+static int periods_cover(struct store *store, const struct store_contrib_item *items, size_t n,
+                         const bool *found, struct store_err *err) {
+    int64_t from_seq = INT64_MAX;
+    assert(store != NULL && items != NULL && found != NULL);
+    for (size_t i = 0; i < n; i++)
+        if (!found[i] && items[i].read_seq > 0 &&
+            strcmp(items[i].c.category, CONTRIB_COLLECTED) == 0 && items[i].read_seq < from_seq)
+            from_seq = items[i].read_seq;
+    if (from_seq == INT64_MAX) return 0;
+    struct since s = {items, found, n, calloc(n, sizeof(int64_t)), false, 0};
+    if (s.since_fen == NULL) return store_errf(err, "collections: out of memory"), -1;
+    int rc = store_ops(store)->journal_scan(store_conn(store), from_seq + 1, since_record, &s, err);
+    if (s.bad) {
+        store_errf(err, "journal seq %" PRId64 ": a contribution record does not decode",
+                   s.bad_seq);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (s.since_fen[i] == 0 || s.since_fen[i] + items[i].c.amount_fen <= items[i].c.owed_fen)
+            continue;
+        char due[ACCOUNT_BYTES_MAX + 1], period[16];
+        const struct store_contrib *c = &items[i].c;
+        collected_due(&items[i], due);
+        if (c->month > 0) snprintf(period, sizeof period, "%04d-%02d", (int)c->year, (int)c->month);
+        else snprintf(period, sizeof period, "%04d", (int)c->year);
+        int64_t left_fen = c->owed_fen > s.since_fen[i] ? c->owed_fen - s.since_fen[i] : 0;
+        store_errf(err,
+                   "amount: %s owes %" PRId64 ".%02" PRId64 " yuan for %s now, less than the "
+                   "%" PRId64 ".%02" PRId64 " yuan collected (%" PRId64 ".%02" PRId64
+                   " collected meanwhile by another writer)",
+                   due, left_fen / 100, left_fen % 100, period, c->amount_fen / 100,
+                   c->amount_fen % 100, s.since_fen[i] / 100, s.since_fen[i] % 100);
+        rc = 2;
+    }
+    free(s.since_fen);
+    return rc < 0 ? -1 : rc;
+}
+
 static int contrib_cover(struct store *store, const void *all, size_t n, const bool *found,
                          struct store_err *err) {
     int rc = accounts_cover(store, all, n, found, err);
-    return rc != 0 ? rc : receivables_cover(store, all, n, found, err);
+    if (rc == 0) rc = receivables_cover(store, all, n, found, err);
+    return rc != 0 ? rc : periods_cover(store, all, n, found, err);
 }
 
 static const struct record_kind contrib_kind = {

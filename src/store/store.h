@@ -964,6 +964,11 @@ struct store_contrib_item {
     char psn_no[CODE_BYTES_MAX + 1];
     char msgid[MSGID_BYTES_MAX + 1]; /* contrib_msgid */
     struct store_contrib c;
+    /* A collection: the journal's last seq when c.owed_fen was read (the
+     * period's charges less what was collected up to it); what other
+     * writers collected for the same receivable and period after it is
+     * taken from owed inside the commit. 0 for other items. */
+    int64_t read_seq;
 };
 /* One write transaction: each item whose msgid the journal does not hold
  * yet becomes a JOURNAL_CONTRIB record with its postings (posted[i] true);
@@ -972,7 +977,8 @@ struct store_contrib_item {
  * import does. n at most BATCH_MAX. 0, or -1 with err (nothing
  * written), or 2 with err (nothing written): a premium paid from a
  * holder's account that its balance, read in this transaction, does not
- * cover (E_ACCOUNT_SHORT). */
+ * cover (E_ACCOUNT_SHORT); a collection its receivable, or its period
+ * (after read_seq), no longer owes ("amount: R:..."). */
 #define CONTRIB_COMMIT_MAX BATCH_MAX
 /* A commit's scratch for up to n items (about 30 KiB an item), made once
  * per run: NULL when out of memory. */
