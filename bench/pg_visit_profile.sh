@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# bench/pg_visit_profile.sh YIBAO [YIBAO...]: where a visit request's time
+# goes on PostgreSQL (issue 14). For each binary: a fresh database on
+# PG_URI holding the city of bench/http.sh (5,000 persons), `yibao serve`,
+# SECONDS_PER_RUN (10) seconds of `yibao-bench http --flow visit` at
+# CONNECTIONS (32), and around that run the counters of /proc and of the
+# cluster; prints per visit request (6 a settled visit):
+#   - the server's CPU (user, sys; /proc/PID/stat, all its threads);
+#   - the cluster's CPU (the postmaster and its children: backends, WAL
+#     writer, checkpointer; /proc, the exited ones through cutime);
+#   - the context switches of the server's threads and the cluster's
+#     processes (/proc/PID/task/*/status), each a wake-up for a round trip
+#     or a hand-over between threads;
+#   - the load generator's CPU (its own figure) and the machine's idle share
+#     (/proc/stat): with 2 cores, idle near 0 means CPU per request bounds
+#     the rate, not waiting;
+#   - WAL records, bytes, writes and fsyncs (pg_stat_wal) per visit;
+#   - the service writers' batches (the server's own line at exit);
+#   - the TOP (12) statements by total execution time (pg_stat_statements:
+#     calls and microseconds per visit, mean time).
+# PG_URI's cluster must preload pg_stat_statements (see bench/pg_statements.sh).
+# With PERF=1 the server also runs under `perf record -g` and the report's
+# top symbols follow (the rates then are perf's, not the server's); with
+# PERF=cluster the cluster's processes instead (its backends' symbols).
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: PG_URI=URI bench/pg_visit_profile.sh YIBAO [YIBAO...]" >&2; exit 2; }
+[ -n "${PG_URI:-}" ] || { echo "bench/pg_visit_profile.sh: PG_URI is not set" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+bench=${YIBAO_BENCH:-build/release/yibao-bench}
+conns=${CONNECTIONS:-32}; secs=${SECONDS_PER_RUN:-10}; top=${TOP:-12}
+work=$(mktemp -d /tmp/yibao-pgprof.XXXXXX)
+export YIBAO_KEY_FILE="$work/service.key" PGOPTIONS="-c client_min_messages=warning ${SERVE_PGOPTIONS:-}"
+pid=""
+cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+hz=$(getconf CLK_TCK)
+postmaster=$(head -n 1 "$(psql -qtA "$PG_URI" -c "SHOW data_directory")/postmaster.pid")
+ticks() { # PID: user sys ticks of a process (all threads), with its reaped children's
+    awk '{ sub(/^.*\) /, ""); print $12 + $14, $13 + $15 }' "/proc/$1/stat"
+}
+own_ticks() { awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$1/stat"; }
+cluster_ticks() { # user sys of the postmaster, its live children and the reaped ones
+    local u=0 s=0 a b c
+    read -r a b < <(ticks "$postmaster"); u=$((u + a)); s=$((s + b))
+    for c in $(pgrep -P "$postmaster"); do
+        if read -r a b < <(own_ticks "$c" 2>/dev/null); then u=$((u + a)); s=$((s + b)); fi
+    done
+    echo "$u $s"
+}
+per_pid() { # PID TICKS of each live child of the postmaster
+    local c a b
+    for c in $(pgrep -P "$postmaster"); do
+        if read -r a b < <(own_ticks "$c" 2>/dev/null); then echo "$c $((a + b))"; fi
+    done
+}
+switches() { # PID...: voluntary + involuntary context switches of their threads
+    local p
+    for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+        awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+idle_ticks() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+"$1" gen city --persons 5000 --seed 1 --registry-only --out "$work/city" >/dev/null
+code=$(awk -F, '$3 == "hospital" && $4 == "township" { print $1; exit }' "$work/city/institutions.csv")
+for y in "$@"; do
+    psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_pgprof" -c "CREATE DATABASE yibao_pgprof" >/dev/null
+    db="${PG_URI%/*}/yibao_pgprof"
+    "$y" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
+    "$y" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
+    "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
+    "$y" import --db "$db" persons "$work/city/persons.csv" >/dev/null
+    eval "$("$y" credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
+    "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 >"$work/serve.log" 2>&1 &
+    pid=$!
+    url=""
+    for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
+    [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+    psql -q "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+        -c "SELECT pg_stat_statements_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
+    ppid=""
+    if [ -n "${PERF:-}" ]; then
+        target=$pid
+        [ "$PERF" = cluster ] && target=$(pgrep -P "$postmaster" | paste -sd,)
+        perf record -F 499 -g -o "$work/perf.data" -p "$target" >/dev/null 2>&1 &
+        ppid=$!
+        sleep 1
+    fi
+    read -r su0 ss0 < <(own_ticks "$pid")
+    read -r cu0 cs0 < <(cluster_ticks)
+    per_pid >"$work/pids0"
+    sw_s0=$(switches "$pid"); sw_c0=$(switches $(pgrep -P "$postmaster"))
+    read -r id0 all0 < <(idle_ticks)
+    line=$("$bench" http --url "$url" --paasid "$paasid" --token "$token" --code "$code" \
+        --connections "$conns" --seconds "$secs" --persons 5000 --seed 1 --flow visit)
+    read -r su1 ss1 < <(own_ticks "$pid")
+    read -r cu1 cs1 < <(cluster_ticks)
+    per_pid >"$work/pids1"
+    sw_s1=$(switches "$pid"); sw_c1=$(switches $(pgrep -P "$postmaster"))
+    psql -qtA -F'|' "$db" -c "SELECT pid, backend_type, left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_activity" >"$work/activity"
+    read -r id1 all1 < <(idle_ticks)
+    if [ -n "$ppid" ]; then kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true; fi
+    kill -TERM "$pid"; wait "$pid" || true; pid=""
+    visits=$(sed -n 's/.* settlements \([0-9]*\) .*/\1/p' <<<"$line")
+    [ "${visits:-0}" -gt 0 ] || { echo "no visit settled: $line" >&2; exit 1; }
+    reqs=$((visits * 6))
+    echo "$y: $line"
+    awk -v r="$reqs" -v hz="$hz" -v su=$((su1 - su0)) -v ss=$((ss1 - ss0)) -v cu=$((cu1 - cu0)) \
+        -v cs=$((cs1 - cs0)) -v sws=$((sw_s1 - sw_s0)) -v swc=$((sw_c1 - sw_c0)) -v ncpu="$(nproc)" -v idl=$((id1 - id0)) -v all=$((all1 - all0)) 'BEGIN {
+        us = 1e6 / hz / r
+        printf "CPU per visit request (us): server user %.0f sys %.0f; cluster user %.0f sys %.0f; total %.0f\n",
+            su * us, ss * us, cu * us, cs * us, (su + ss + cu + cs) * us
+        printf "context switches per visit request: server %.1f, cluster %.1f (live processes)\n", sws / r, swc / r
+        printf "machine idle %.0f%% of %d CPUs over the run\n", 100 * idl / all, ncpu
+    }'
+    # the cluster's processes by CPU over the run, with what each last ran
+    join <(sort "$work/pids0") <(sort "$work/pids1") | awk -v r="$reqs" -v hz="$hz" '{ d = $3 - $2; if (d > 0) printf "%d %.0f\n", $1, d * 1e6 / hz / r }' |
+        sort -k2,2nr | head -n "${PIDS_TOP:-10}" | while read -r p u; do
+            echo "  backend $p: $u us a visit request; $(grep "^$p|" "$work/activity" | cut -d'|' -f2-)"
+        done
+    grep -E "service-table writes|settlements and revokes" "$work/serve.log" || true
+    psql -qtA -F' ' "$db" -c "SELECT wal_records, wal_bytes, wal_write, wal_sync, round(wal_sync_time) FROM pg_stat_wal" |
+        awk -v v="$visits" '{ printf "WAL per visit: %.1f records, %.0f bytes, %.2f writes, %.2f fsyncs (%d fsyncs, %d ms in them)\n", $1 / v, $2 / v, $3 / v, $4 / v, $4, $5 }'
+    psql -qtA -F' ' "$db" -c "SELECT round(sum(total_exec_time)::numeric * 1000 / ($visits * 6)), sum(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
+        awk -v v="$visits" '{ printf "statements: %.1f a visit, execution %d us a visit request (pg_stat_statements)\n", $2 / v, $1 }'
+    psql -qtA -F' | ' "$db" -c "SELECT round(calls::numeric / $visits, 2), round(total_exec_time::numeric * 1000 / $visits), round(mean_exec_time::numeric * 1000, 1), left(regexp_replace(query, '\s+', ' ', 'g'), 80) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof' ORDER BY total_exec_time DESC LIMIT $top" |
+        sed 's/^/calls\/visit | us\/visit | mean us | /'
+    if [ -n "$ppid" ]; then
+        perf report -i "$work/perf.data" --no-children -g none --sort symbol --stdio 2>/dev/null |
+            grep -E "^ +[0-9]" | head -n "${PERF_TOP:-25}"
+    fi
+done
+[ -n "${KEEP:-}" ] || psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_pgprof" >/dev/null
