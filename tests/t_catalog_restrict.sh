@@ -8,7 +8,7 @@
 # `yibao settle --db`, flagged (warn CATALOG-RESTRICT, `supervise warns`)
 # and 3101 answers it with sev_deg 2; the scan finds the restricted lines
 # from the store's catalog, no --catalog given; after a rule file raises
-# catalog_restrict to deny, 2206/2207 and `settle --db` refuse with E_RULE
+# catalog_restrict to deny, 2206/2207, 2101/2102 and `settle --db` refuse with E_RULE
 # naming the rule and the line, nothing written. A store of schema version
 # 18 (the columns dropped, the version row deleted) opens, migrates and
 # passes `yibao check`. Runs once per backend: SQLite, and PostgreSQL when
@@ -120,6 +120,10 @@ done
 bill D1 >"$work/d1.jsonl"
 rc=0; out=$("$YIBAO" settle --db "$db" "$work/d1.jsonl" 2>&1) || rc=$?
 grep -q "E_RULE.*rule R-CATALOG: XB03 is for ages 60-150, the person is 50" <<<"$out" || fail "settle --db deny: $rc $out"
+# 2102 at the pharmacy: the same bill as D1, refused the same way
+rx='{"data":{"psn_no":"P0002","insutype":"310","begntime":"2020-07-01 09:00:00","medfee_sumamt":800.00,"acct_used_flag":"0"},"feedetail":[{"feedetl_sn":"1","med_list_codg":"XB03","cnt":1,"pric":800,"det_item_fee_sumamt":800}]}'
+a=$(call P1 2101 "$rx"); expect_err "$a" "^E_RULE: line 1 (feedetl_sn '1'): med_list_codg rule R-CATALOG: XB03 is for ages 60-150, the person is 50"
+a=$(call P1 2102 "$rx"); expect_err "$a" "^E_RULE: line 1 (feedetl_sn '1'): med_list_codg rule R-CATALOG: XB03 is for ages 60-150"
 a=$(call H0 3101 "$req31"); expect_ok "$a"
 expect_field "$a" '.output.result[0].jr_id' R-CATALOG:RX1
 expect_field "$a" '.output.result[0].sev_deg' 1
