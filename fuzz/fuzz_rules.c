@@ -79,7 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int32_t r = 0; r < rs.count; r++) {
         const struct rule *rule = &rs.rules[r];
         check(rule->type > 0 && rule->type < RULE_TYPE_COUNT, "type");
-        check(rule->severity == RULE_DENY || rule->severity == RULE_WARN, "severity");
+        check(rule->severity == RULE_DENY || rule->severity == RULE_WARN ||
+                  (rule->severity == RULE_OFF && rule->type == RULE_CATALOG),
+              "severity");
+        check(rule->type != RULE_CATALOG || rule->item_count == 0, "catalog_restrict: no items");
         check(rule->id[0] && rule->name[0] && rule->behaviour[0], "id, name, behaviour");
         check(rule->type != RULE_EXCLUSIVE ||
                   (rule->item_count == 2 && strcmp(rule->pair[0], rule->pair[1]) != 0),

@@ -9,7 +9,10 @@
  * order of violations (line, then rule) and the first deny; a full output
  * keeps the first deny; an item named by two rules; the index rejects an
  * item named twice by one rule. Amounts are never changed: rules_eval
- * takes the bill as const. */
+ * takes the bill as const. The catalog's restrictions as rules
+ * (rules_add_catalog): warn by default, the rule file's catalog_restrict
+ * severity (deny, off), the age at its limits, an unknown birth date or
+ * gender, and the codec's refusals of a catalog_restrict rule. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -262,6 +265,127 @@ static void test_full_output_keeps_deny(void **state) {
     assert_int_equal(deny, -1);
 }
 
+/* A catalog: W for women, K and K2 for children (0-14), E for men of 60
+ * and over, P unrestricted. */
+static void restricted_catalog(struct catalog *cat) {
+    static const struct {
+        const char *code;
+        int gender, age_min, age_max;
+    } items[] = {
+        {"W", 2, -1, -1}, {"K", 0, 0, 14}, {"E", 1, 60, 150}, {"P", 0, -1, -1}, {"K2", 0, 0, 14}};
+    catalog_init(cat);
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        struct catalog_item it;
+        memset(&it, 0, sizeof it);
+        strcpy(it.code, items[i].code);
+        it.item_class = CLASS_A;
+        it.prepay_bp = -1;
+        it.cap_price_scaled = -1;
+        it.restrict_gender = (int8_t)items[i].gender;
+        it.restrict_age_min = (int16_t)items[i].age_min;
+        it.restrict_age_max = (int16_t)items[i].age_max;
+        assert_int_equal(catalog_add(cat, &it), 0);
+    }
+}
+
+#define NO_RULES "{\"format\":\"yibao-rules/1\",\"rules\":[]}"
+
+static void test_catalog_restrict(void **state) {
+    (void)state;
+    struct rule_violation v[8];
+    struct catalog cat;
+    int32_t deny;
+    restricted_catalog(&cat);
+    assert_true(rules_catalog_restricts(&cat));
+    /* no rule file's word: the built-in rule, warn, one rule per restriction */
+    assert_int_equal(setup_rules(NO_RULES), 0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), 0);
+    assert_int_equal(rs.count, 4);      /* gender 2, ages 0-14, gender 1, ages 60-150 */
+    assert_int_equal(rs.item_count, 5); /* W, K, E twice, K2 */
+    for (int32_t r = 0; r < rs.count; r++) {
+        assert_string_equal(rs.rules[r].id, "CATALOG-RESTRICT");
+        assert_int_equal(rs.rules[r].severity, RULE_WARN);
+    }
+    line(0, "W", 1, 500);
+    line(1, "K", 1, 700);
+    line(2, "E", 1, 900);
+    line(3, "P", 1, 100);
+    line(4, "K2", 1, 300);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 14, 14, "J06", 5);
+    /* a man born 15 June 1960: 59 on the 14th (E's age), W's gender, K's and K2's age */
+    assert_int_equal(eval(person(1, 1960, 6, 15, LEVEL_1), v, 8, &deny), 4);
+    assert_int_equal(deny, -1); /* warn: settled, flagged */
+    assert_int_equal(v[0].line, 0);
+    assert_int_equal(rs.rules[v[0].rule].type, RULE_GENDER);
+    assert_int_equal(v[1].line, 1);
+    assert_int_equal(v[2].line, 2);
+    assert_int_equal(rs.rules[v[2].rule].type, RULE_AGE);
+    assert_int_equal(v[2].value, 59);
+    assert_int_equal(v[3].line, 4);
+    /* 60 on his birthday: E allowed (age exactly at age_min) */
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 15, 15, "J06", 5);
+    assert_int_equal(eval(person(1, 1960, 6, 15, LEVEL_1), v, 8, &deny), 3);
+    /* a girl of exactly 14 (age_max) takes K, K2 and W; turning 15 she may not take K */
+    assert_int_equal(eval(person(2, 2005, 6, 16, LEVEL_1), v, 8, &deny), 2); /* E: both */
+    assert_int_equal(eval(person(2, 2005, 6, 15, LEVEL_1), v, 8, &deny), 4); /* and K, K2 */
+    assert_int_equal(v[0].line, 1);
+    assert_int_equal(v[0].value, 15);
+    /* unknown birth date: no age rule; unknown gender: no gender rule */
+    assert_int_equal(eval(person(1, 0, 0, 0, LEVEL_1), v, 8, &deny), 0 + 1); /* W */
+    assert_int_equal(eval(person(0, 0, 0, 0, LEVEL_1), v, 8, &deny), 0);
+    /* the rule file raises them to deny, under its own id; a file rule on W too */
+    assert_int_equal(
+        setup_rules("{\"format\":\"yibao-rules/1\",\"rules\":[" HEAD(
+            "G", "gender", "warn") ",\"gender\":\"2\",\"items\":[\"W\"]}," HEAD("R-CAT",
+                                                                                "catalog_"
+                                                                                "restrict",
+                                                                                "deny") "}]}"),
+        0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), 0);
+    assert_int_equal(rs.count, 2 + 4);
+    assert_int_equal(eval(person(1, 0, 0, 0, LEVEL_1), v, 8, &deny), 2);
+    assert_string_equal(rs.rules[v[0].rule].id, "G");
+    assert_string_equal(rs.rules[v[1].rule].id, "R-CAT");
+    assert_int_equal(deny, 1);
+    /* off: the catalog makes no rules */
+    assert_int_equal(setup_rules("{\"format\":\"yibao-rules/1\",\"rules\":[" HEAD(
+                         "R-CAT", "catalog_restrict", "off") "}]}"),
+                     0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), 0);
+    assert_int_equal(rs.item_count, 0);
+    catalog_free(&cat);
+}
+
+static void catalog_refused(const char *rules, const char *want) {
+    char text[512];
+    snprintf(text, sizeof text, "{\"format\":\"yibao-rules/1\",\"rules\":[%s]}", rules);
+    assert_int_equal(setup_rules(text), -1);
+    assert_non_null(strstr(last_err, want));
+}
+
+static void test_catalog_restrict_codec(void **state) {
+    (void)state;
+    catalog_refused(HEAD("C", "catalog_restrict", "warn") ",\"items\":[\"W\"]}",
+                    "rules[0].items: is not a key of a catalog_restrict rule");
+    catalog_refused(HEAD("C", "catalog_restrict", "warn") ",\"gender\":\"2\"}",
+                    "rules[0].gender: is not a key of a catalog_restrict rule");
+    catalog_refused(
+        HEAD("C", "catalog_restrict", "warn") "}," HEAD("D", "catalog_restrict", "deny") "}",
+        "rules[1].type: a second catalog_restrict rule (the first is rules[0])");
+    catalog_refused(HEAD("C", "catalog_restrict", "block") "}",
+                    "rules[0].severity: must be \"deny\", \"warn\" or \"off\"");
+    catalog_refused(HEAD("C", "gender", "off") ",\"gender\":\"2\",\"items\":[\"W\"]}",
+                    "rules[0].severity: must be \"deny\" or \"warn\"");
+    /* a catalog without restrictions makes no rules */
+    struct catalog cat;
+    catalog_init(&cat);
+    assert_false(rules_catalog_restricts(&cat));
+    assert_int_equal(setup_rules(NO_RULES), 0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), 0);
+    assert_int_equal(rs.count, 0);
+    catalog_free(&cat);
+}
+
 static int teardown(void **state) {
     (void)state;
     rules_free(&rs);
@@ -281,6 +405,8 @@ int main(void) {
         cmocka_unit_test(test_indication_and_pair),
         cmocka_unit_test(test_full_output_keeps_deny),
         cmocka_unit_test(test_days_supply),
+        cmocka_unit_test(test_catalog_restrict),
+        cmocka_unit_test(test_catalog_restrict_codec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -217,7 +217,14 @@ static void item_catalog(const struct scan *s, const char *code, struct det_item
     assert(s != NULL && code != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     out->age_max = -1;
-    out->in_catalog = s->catalog != NULL && catalog_find(s->catalog, code) != NULL;
+    const struct catalog_item *item = s->catalog != NULL ? catalog_find(s->catalog, code) : NULL;
+    out->in_catalog = item != NULL;
+    if (s->opts->restricts == NULL) { /* no --catalog: the store's (migration 19) */
+        if (item != NULL && (item->restrict_gender != 0 || item->restrict_age_max >= 0))
+            out->gender = item->restrict_gender, out->age_min = item->restrict_age_min,
+            out->age_max = item->restrict_age_max;
+        return;
+    }
     const struct scan_restrict *r = s->opts->restrict_count > 0
                                         ? bsearch(code, s->opts->restricts, s->opts->restrict_count,
                                                   sizeof *r, cmp_restrict_key)

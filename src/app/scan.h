@@ -34,7 +34,8 @@ typedef int (*scan_person_cb)(void *ctx, const struct scan_person_view *v);
 struct scan_opts {
     int32_t year;
     datetime_s from, to;                   /* bills ending on [from, to] dates; 0: the whole year */
-    const struct scan_restrict *restricts; /* sorted by code (scan_restrict_sort) */
+    const struct scan_restrict *restricts; /* sorted by code (scan_restrict_sort); NULL:
+                                              no catalog file, the store's catalog's */
     size_t restrict_count;
     scan_person_cb person_cb; /* optional: each person's bills, after its findings */
     void *person_ctx;

@@ -132,6 +132,9 @@ int supervise_restricts(const char *cmd, const char *path, struct scan_opts *opt
     if (path == NULL) return 0;
     if (catalog_restrict_load_file(path, add_restrict, &rs, msg, sizeof msg) != 0)
         return free(rs.r), bad_for(cmd, "--catalog", path, msg);
+    /* a file that restricts nothing still stands for the store's (scan.c) */
+    if (rs.r == NULL && (rs.r = malloc(sizeof *rs.r)) == NULL)
+        return bad_for(cmd, "--catalog", path, "out of memory");
     scan_restrict_sort(rs.r, rs.n);
     opts->restricts = rs.r, opts->restrict_count = rs.n;
     *owned = rs.r;

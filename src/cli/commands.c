@@ -245,7 +245,7 @@ static const struct cli_command commands[] = {
      "usage: yibao supervise scan --db PATH --year Y [--from YYYY-MM-DD --to YYYY-MM-DD]\n"
      "                            [--catalog FILE] --out FINDINGS.jsonl\n"
      "(the year's settlements not revoked, their fee lines, the registry and the catalog\n"
-     " (--catalog: the imported catalog file, for its gender and age restrictions) scanned\n"
+     " with its gender and age restrictions (--catalog: a catalog file's instead) scanned\n"
      " for split admissions, overlapping stays, visits during a stay, restricted items,\n"
      " duplicate charges, non-medical goods, duplicate enrolments, over-quantity lines;\n"
      " one JSON line a finding in the labels' shape; reads only; docs/SUPERVISION.md)\n"

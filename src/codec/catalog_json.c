@@ -20,6 +20,7 @@ static int catalog_item_from_json(const struct json_value *v, struct catalog_ite
     else if (strcmp(cls, "C") == 0) item->item_class = CLASS_C;
     else return field_fail(e, path, "class", "must be \"A\", \"B\" or \"C\"");
     item->prepay_bp = -1;
+    item->restrict_age_max = -1; /* `restrict` is read by restrict_json.c */
     if (field_ratio(v, "prepay", false, &item->prepay_bp, path, e) < 0) return -1;
     item->cap_price_scaled = -1;
     const struct json_value *cap = json_get(v, "cap_price");

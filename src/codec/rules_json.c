@@ -104,10 +104,17 @@ static int levels_of(const struct json_value *r, const char *path, struct field_
 /* The restriction of the rule's type; other types' keys are refused. */
 static int restriction(const struct json_value *r, const char *path, struct field_err *e,
                        struct rule *rule) {
-    static const char *const own[RULE_TYPE_COUNT][2] = {
-        {NULL, NULL},       {"gender", NULL},           {"age_min", "age_max"}, {"levels", NULL},
-        {"settings", NULL}, {"max_units", NULL},        {"max_units", NULL},    {"diagnoses", NULL},
-        {NULL, NULL},       {"daily_units", "max_days"}};
+    static const char *const own[RULE_TYPE_COUNT][2] = {{NULL, NULL},
+                                                        {"gender", NULL},
+                                                        {"age_min", "age_max"},
+                                                        {"levels", NULL},
+                                                        {"settings", NULL},
+                                                        {"max_units", NULL},
+                                                        {"max_units", NULL},
+                                                        {"diagnoses", NULL},
+                                                        {NULL, NULL},
+                                                        {"daily_units", "max_days"},
+                                                        {NULL, NULL}};
     static const char *const all[] = {"gender",    "age_min",     "age_max",
                                       "levels",    "settings",    "max_units",
                                       "diagnoses", "daily_units", "max_days"};
@@ -168,7 +175,7 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
 
 static int one_head(const struct json_value *r, const char *path, struct field_err *e,
                     struct rule *rule) {
-    char type[16] = "", severity[8] = "";
+    char type[24] = "", severity[8] = "";
     if (field_string(r, "id", true, rule->id, sizeof rule->id, path, e) != 0 ||
         field_string(r, "name", true, rule->name, sizeof rule->name, path, e) != 0 ||
         field_string(r, "type", true, type, sizeof type, path, e) != 0 ||
@@ -185,9 +192,12 @@ static int one_head(const struct json_value *r, const char *path, struct field_e
     if (rule->type == 0)
         return field_fail(e, path, "type",
                           "must be gender, age, level, setting, units_day, units_bill, "
-                          "indication, exclusive or days_supply");
+                          "indication, exclusive, days_supply or catalog_restrict");
     if (strcmp(severity, "deny") == 0) rule->severity = RULE_DENY;
     else if (strcmp(severity, "warn") == 0) rule->severity = RULE_WARN;
+    else if (strcmp(severity, "off") == 0 && rule->type == RULE_CATALOG) rule->severity = RULE_OFF;
+    else if (rule->type == RULE_CATALOG)
+        return field_fail(e, path, "severity", "must be \"deny\", \"warn\" or \"off\"");
     else return field_fail(e, path, "severity", "must be \"deny\" or \"warn\"");
     return 0;
 }
@@ -203,6 +213,19 @@ static int one_rule(const struct json_value *r, const char *path, struct field_e
         if (strcmp(rs->rules[k].id, rule->id) == 0)
             return field_fail(e, path, "id", "'%s' is the id of an earlier rule", rule->id);
     if (restriction(r, path, e, rule) != 0) return -1;
+    if (rule->type == RULE_CATALOG) { /* the catalog's items, at rules_add_catalog */
+        for (int32_t k = 0; k < rs->count; k++)
+            if (rs->rules[k].type == RULE_CATALOG)
+                return field_fail(e, path, "type",
+                                  "a second catalog_restrict rule (the first is rules[%d])",
+                                  (int)k);
+        if (json_get(r, "items") != NULL)
+            return field_fail(e, path, "items",
+                              "is not a key of a catalog_restrict rule: its items are the "
+                              "catalog's restricted items");
+        rs->count++;
+        return 0;
+    }
     rs->count++;
     struct item_ctx ic = {rs, rs->count - 1};
     int32_t max = rule->type == RULE_EXCLUSIVE ? 2 : RULE_ITEMS_MAX;

@@ -19,6 +19,11 @@ struct catalog_item {
     enum item_class item_class;
     int32_t prepay_bp;        /* -1: use the policy's class_b_prepay */
     int64_t cap_price_scaled; /* price cap * 1e6; -1: none */
+    /* the catalog's `restrict` (issue 18 item 1; docs/RULES.md, "The
+     * catalog's restrictions"): the gender the item is for (1 man, 2
+     * woman; 0 any) and the ages, inclusive (restrict_age_max -1: none) */
+    int8_t restrict_gender;
+    int16_t restrict_age_min, restrict_age_max;
 };
 
 struct catalog {

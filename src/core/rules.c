@@ -15,8 +15,8 @@
 #define DAY_S 86400
 
 static const char *const type_names[RULE_TYPE_COUNT] = {
-    NULL,        "gender",     "age",        "level",     "setting",
-    "units_day", "units_bill", "indication", "exclusive", "days_supply",
+    NULL,         "gender",     "age",       "level",       "setting",          "units_day",
+    "units_bill", "indication", "exclusive", "days_supply", "catalog_restrict",
 };
 
 const char *rule_type_name(enum rule_type type) {
@@ -51,6 +51,7 @@ int rules_init(struct rule_set *rs) {
         rules_free(rs);
         return -1;
     }
+    rs->item_capacity = RULE_ITEMS_MAX;
     return 0;
 }
 
@@ -100,11 +101,110 @@ static void items_sort(struct rule_item *a, int32_t n) {
 }
 
 int32_t rules_index(struct rule_set *rs) {
-    assert(rs != NULL && rs->item_count >= 0 && rs->item_count <= RULE_ITEMS_MAX);
+    assert(rs != NULL && rs->item_count >= 0 && rs->item_count <= rs->item_capacity);
     items_sort(rs->items, rs->item_count);
     for (int32_t i = 1; i < rs->item_count; i++)
         if (item_cmp(&rs->items[i - 1], &rs->items[i]) == 0) return i + 1;
     return 0;
+}
+
+void rules_catalog_default(struct rule *out) {
+    assert(out != NULL);
+    memset(out, 0, sizeof *out);
+    memcpy(out->id, "CATALOG-RESTRICT", sizeof "CATALOG-RESTRICT");
+    memcpy(out->name, "目录限定使用 (catalog restriction)",
+           sizeof "目录限定使用 (catalog restriction)");
+    memcpy(out->behaviour, "1", 2);
+    memcpy(out->evidence, "the catalog's restrict", sizeof "the catalog's restrict");
+    out->type = RULE_CATALOG;
+    out->severity = RULE_WARN;
+}
+
+bool rules_catalog_restricts(const struct catalog *catalog) {
+    assert(catalog != NULL && catalog->count <= catalog->capacity);
+    for (size_t i = 0; i < catalog->count; i++)
+        if (catalog->items[i].restrict_gender != 0 || catalog->items[i].restrict_age_max >= 0)
+            return true;
+    return false;
+}
+
+/* The rule made from tpl for one restriction, added when new (rules from
+ * first on are the catalog's); -1 when the rules are full. */
+static int32_t catalog_rule(struct rule_set *rs, int32_t first, const struct rule *tpl,
+                            enum rule_type type, int gender, int age_min, int age_max) {
+    assert(rs != NULL && tpl != NULL && first >= 0 && first <= rs->count);
+    for (int32_t k = first; k < rs->count; k++) {
+        const struct rule *r = &rs->rules[k];
+        if (r->type == type && r->gender == gender && r->age_min == age_min &&
+            r->age_max == age_max)
+            return k;
+    }
+    if (rs->count >= RULES_MAX) return -1;
+    struct rule *r = &rs->rules[rs->count];
+    memset(r, 0, sizeof *r);
+    memcpy(r->id, tpl->id, sizeof r->id);
+    memcpy(r->name, tpl->name, sizeof r->name);
+    memcpy(r->behaviour, tpl->behaviour, sizeof r->behaviour);
+    memcpy(r->evidence, tpl->evidence, sizeof r->evidence);
+    r->severity = tpl->severity;
+    r->type = type;
+    r->gender = gender, r->age_min = age_min, r->age_max = age_max;
+    return rs->count++;
+}
+
+/* Room in the index for n more entries (the catalog's may go past the
+ * file's RULE_ITEMS_MAX: a catalog of a million items restricts tens of
+ * thousands). */
+static int items_room(struct rule_set *rs, size_t n) {
+    assert(rs != NULL && rs->item_count <= rs->item_capacity);
+    if ((size_t)rs->item_count + n <= (size_t)rs->item_capacity) return 0;
+    if ((size_t)rs->item_count + n > (size_t)INT32_MAX / 2) return -1;
+    size_t cap = (size_t)rs->item_count + n;
+    struct rule_item *items = realloc(rs->items, cap * sizeof *items);
+    if (items == NULL) return -1;
+    rs->items = items;
+    rs->item_capacity = (int32_t)cap;
+    return 0;
+}
+
+static void catalog_item_add(struct rule_set *rs, int32_t r, const char *code) {
+    assert(rs->item_count < rs->item_capacity && strlen(code) <= CODE_BYTES_MAX);
+    struct rule_item *it = &rs->items[rs->item_count++];
+    memcpy(it->code, code, strlen(code) + 1);
+    it->rule = r;
+}
+
+int rules_add_catalog(struct rule_set *rs, const struct catalog *catalog) {
+    assert(rs != NULL && rs->rules != NULL && catalog != NULL);
+    struct rule tpl;
+    rules_catalog_default(&tpl);
+    for (int32_t k = 0; k < rs->count; k++)
+        if (rs->rules[k].type == RULE_CATALOG) tpl = rs->rules[k];
+    if (tpl.severity == RULE_OFF) return 0;
+    size_t entries = 0; /* an item with a gender and ages is in two rules */
+    for (size_t i = 0; i < catalog->count; i++)
+        entries += (size_t)(catalog->items[i].restrict_gender != 0) +
+                   (size_t)(catalog->items[i].restrict_age_max >= 0);
+    if (items_room(rs, entries) != 0) return -1;
+    int32_t first = rs->count;
+    for (size_t i = 0; i < catalog->count; i++) {
+        const struct catalog_item *item = &catalog->items[i];
+        int32_t r = 0;
+        if (item->restrict_gender != 0) {
+            r = catalog_rule(rs, first, &tpl, RULE_GENDER, item->restrict_gender, 0, 0);
+            if (r < 0) return -1;
+            catalog_item_add(rs, r, item->code);
+        }
+        if (item->restrict_age_max >= 0) {
+            r = catalog_rule(rs, first, &tpl, RULE_AGE, 0, item->restrict_age_min,
+                             item->restrict_age_max);
+            if (r < 0) return -1;
+            catalog_item_add(rs, r, item->code);
+        }
+    }
+    int32_t dup = rules_index(rs);
+    assert(dup == 0); /* an item has one gender and one age range */
+    return dup == 0 ? 0 : -1;
 }
 
 /* The first index entry of code, or -1. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bill.h"
+#include "catalog.h"
 #include "limits.h"
 #include "person.h"
 
@@ -35,10 +36,14 @@ enum rule_type {
     RULE_INDICATION,  /* the bill's diagnosis starts with one of the prefixes */
     RULE_EXCLUSIVE,   /* the two items are not billed together (one bill: one day) */
     RULE_DAYS_SUPPLY, /* outpatient, pharmacy: the item's units at most max_days' worth */
+    RULE_CATALOG,     /* catalog_restrict: names no items; its id, name, behaviour and
+                         severity are those of the rules made from the catalog's
+                         restrictions (rules_add_catalog) */
     RULE_TYPE_COUNT,
 };
 
-enum rule_severity { RULE_WARN = 1, RULE_DENY = 2 };
+/* RULE_OFF: only a catalog_restrict rule's, which then makes no rules. */
+enum rule_severity { RULE_WARN = 1, RULE_DENY = 2, RULE_OFF = 3 };
 
 /* Care settings (bit masks) from a bill's med_type. */
 enum rule_setting {
@@ -77,7 +82,8 @@ struct rule_set {
     int32_t count;
     struct rule *rules; /* RULES_MAX entries */
     int32_t item_count;
-    struct rule_item *items; /* RULE_ITEMS_MAX entries */
+    struct rule_item *items; /* RULE_ITEMS_MAX entries, more with the catalog's */
+    int32_t item_capacity;
 };
 
 /* 0, or -1 when out of memory. rules_free frees what init allocated. */
@@ -88,6 +94,19 @@ int rules_add_item(struct rule_set *rs, int32_t r, const char *code);
 /* Sorts the item index; 0, or the index + 1 of the second of two equal
  * (code, rule) entries: a rule naming an item twice. */
 int32_t rules_index(struct rule_set *rs);
+
+/* The catalog's restrictions (`restrict`: gender, ages) as rules, after
+ * the file's: one gender or age rule for each distinct restriction, its
+ * items the catalog's items that carry it, its id, name, behaviour,
+ * evidence and severity those of the file's catalog_restrict rule, or,
+ * when the file has none (or there is no file), of the built-in one:
+ * CATALOG-RESTRICT, warn. Sorts the index again. 0; -1 when out of memory
+ * or the rules are full (RULES_MAX). */
+int rules_add_catalog(struct rule_set *rs, const struct catalog *catalog);
+/* Whether the catalog has any restricted item (a store without needs no rule set). */
+bool rules_catalog_restricts(const struct catalog *catalog);
+/* The built-in catalog_restrict rule (warn). */
+void rules_catalog_default(struct rule *out);
 
 /* What a rule reads of a settlement besides the bill. */
 struct rule_subject {

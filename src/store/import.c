@@ -519,13 +519,31 @@ static int import_policy(struct importer *im) {
     return rc;
 }
 
+/* An item's `restrict` onto its row (the catalog file names it inside the
+ * item, so it is always there). */
+static int catalog_restrict_put(void *ctx, const char *code, int gender, int age_min, int age_max) {
+    struct catalog *catalog = ctx;
+    const struct catalog_item *found = catalog_find(catalog, code);
+    assert(found != NULL && gender >= 0 && gender <= 2 && age_max <= INT16_MAX);
+    if (found == NULL) return -1;
+    struct catalog_item *item = &catalog->items[found - catalog->items];
+    item->restrict_gender = (int8_t)gender;
+    item->restrict_age_min = (int16_t)(age_max >= 0 ? age_min : -1);
+    item->restrict_age_max = (int16_t)age_max;
+    return 0;
+}
+
+/* The catalog replaced by the file's items with their restrictions (the
+ * settlement decoder keeps no `restrict`: restrict_json.c reads it). */
 static int import_catalog(struct importer *im) {
     struct catalog catalog;
     char msg[CODEC_ERR_BYTES];
     catalog_init(&catalog);
     int rc = -1;
     assert(im->rows == 0);
-    if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0) store_errf(im->err, "%s", msg);
+    if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0 ||
+        catalog_restrict_load_file(im->path, catalog_restrict_put, &catalog, msg, sizeof msg) != 0)
+        store_errf(im->err, "%s", msg);
     else
         rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
                                                    catalog.count, im->err);

@@ -250,7 +250,22 @@ static int load_rules(struct registry *r, const struct store_backend *ops, struc
 
 const struct rule_set *registry_rules(const struct registry *r) {
     assert(r != NULL && r->gen >= 0);
-    return r->rules.count > 0 ? &r->rules : NULL;
+    return r->rules.item_count > 0 ? &r->rules : NULL;
+}
+
+/* The catalog's restrictions as rules after the file's (rules.h,
+ * rules_add_catalog): a store whose catalog restricts nothing and that has
+ * no rule file keeps no rule set. */
+static int load_catalog_rules(struct registry *r, struct store_err *err) {
+    assert(r != NULL);
+    if (!rules_catalog_restricts(&r->catalog)) return 0;
+    if (r->rules.rules == NULL && rules_init(&r->rules) != 0)
+        return store_errf(err, "rules: out of memory"), -1;
+    if (rules_add_catalog(&r->rules, &r->catalog) != 0)
+        return store_errf(err, "catalog restrictions: out of memory or more than %d rules",
+                          RULES_MAX),
+               -1;
+    return 0;
 }
 
 static int catalog_collect(void *ctx, const struct catalog_item *item) {
@@ -277,6 +292,7 @@ int registry_load(const struct store_backend *ops, struct store_conn *conn, stru
     if (rc == 0) rc = load_policies(r, ops, conn, err);
     if (rc == 0) rc = ops->catalog_scan(conn, catalog_collect, &r->catalog, err);
     if (rc != 0 && rc != -1) store_errf(err, "catalog: too many items or out of memory");
+    if (rc == 0) rc = load_catalog_rules(r, err);
     if (rc != 0) {
         registry_free(r);
         return -1;

@@ -83,8 +83,16 @@ static int policy_row(void *ctx, const struct store_policy_row *row) {
 
 static int catalog_row(void *ctx, const struct catalog_item *item) {
     assert(ctx != NULL && item != NULL);
-    hash_line(ctx, "%s\x1f%d\x1f%d\x1f%" PRId64 "\n", item->code, (int)item->item_class,
-              (int)item->prepay_bp, item->cap_price_scaled);
+    /* a restriction (migration 19) only where there is one, so that a
+     * store's catalog imported before it hashes as it did then */
+    if (item->restrict_gender == 0 && item->restrict_age_max < 0)
+        hash_line(ctx, "%s\x1f%d\x1f%d\x1f%" PRId64 "\n", item->code, (int)item->item_class,
+                  (int)item->prepay_bp, item->cap_price_scaled);
+    else
+        hash_line(ctx, "%s\x1f%d\x1f%d\x1f%" PRId64 "\x1f%d\x1f%d\x1f%d\n", item->code,
+                  (int)item->item_class, (int)item->prepay_bp, item->cap_price_scaled,
+                  (int)item->restrict_gender, (int)item->restrict_age_min,
+                  (int)item->restrict_age_max);
     return 0;
 }
 

@@ -184,6 +184,12 @@ static const struct schema_migration MIGRATIONS[] = {
      " cnt BIGINT NOT NULL, inv_chg_type TEXT NOT NULL, setl_id TEXT NOT NULL,"
      " PRIMARY KEY(fixmedins_code, infno, fixmedins_bchno));"
      "CREATE INDEX IF NOT EXISTS inv_records_bchno ON inv_records (fixmedins_bchno);"},
+    /* the catalog's restrictions (issue 18 item 1; docs/RULES.md): the
+     * gender an item is for (0 any) and its ages (-1: none) */
+    {19, "catalog restrictions", NULL,
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_gender INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_min INTEGER NOT NULL DEFAULT -1;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_max INTEGER NOT NULL DEFAULT -1;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

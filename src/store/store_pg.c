@@ -62,6 +62,7 @@ struct store_conn {
     bool in_tx;          /* in pg_begin's transaction or a scan's own: never reconnect */
     bool broken;         /* a reconnect or its session settings failed: again at the next unit */
     bool persons_v16;    /* read only, a store before migration 17: no benefit_years column */
+    bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -354,6 +355,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
         return -1;
     }
     c->persons_v16 = version < 17;
+    c->catalog_v18 = version < 19;
     return 0;
 }
 
@@ -792,10 +794,14 @@ static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *i
     struct sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
         sb_copy_text(&b, items[i].code, '\t');
-        sb_printf(&b, "%d\t%d\t%" PRId64 "\n", (int)items[i].item_class, (int)items[i].prepay_bp,
-                  items[i].cap_price_scaled);
+        sb_printf(&b, "%d\t%d\t%" PRId64 "\t%d\t%d\t%d\n", (int)items[i].item_class,
+                  (int)items[i].prepay_bp, items[i].cap_price_scaled, (int)items[i].restrict_gender,
+                  (int)items[i].restrict_age_min, (int)items[i].restrict_age_max);
     }
-    int rc = pg_copy(c, "COPY catalog(code, class, prepay_bp, cap_price) FROM STDIN", &b, err);
+    int rc = pg_copy(c,
+                     "COPY catalog(code, class, prepay_bp, cap_price, restrict_gender,"
+                     " restrict_age_min, restrict_age_max) FROM STDIN",
+                     &b, err);
     sb_free(&b);
     return rc;
 }
@@ -809,14 +815,22 @@ static int catalog_row(const PGresult *res, int r, void *v) {
     it.item_class = (enum item_class)col_i64(res, r, 1);
     it.prepay_bp = (int32_t)col_i64(res, r, 2);
     it.cap_price_scaled = col_i64(res, r, 3);
+    it.restrict_gender = (int8_t)col_i64(res, r, 4);
+    it.restrict_age_min = (int16_t)col_i64(res, r, 5);
+    it.restrict_age_max = (int16_t)col_i64(res, r, 6);
     return ((catalog_cb)sc->cb)(sc->ctx, &it);
 }
 
 static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c, "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code", 0,
-                   NULL, catalog_row, &sc, err);
+    return pg_scan(c,
+                   c->catalog_v18
+                       ? "SELECT code, class, prepay_bp, cap_price, 0, -1, -1"
+                         " FROM catalog ORDER BY code"
+                       : "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
+                         " restrict_age_min, restrict_age_max FROM catalog ORDER BY code",
+                   0, NULL, catalog_row, &sc, err);
 }
 
 /* ---- journal ------------------------------------------------------------------------ */

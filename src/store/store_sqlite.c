@@ -47,7 +47,6 @@ enum stmt_id {
     S_INST_SCAN,
     S_POLICY_SCAN,
     S_CATALOG_CLEAR,
-    S_CATALOG_PUT,
     S_CATALOG_SCAN,
     S_JOURNAL_PUT,
     S_JOURNAL_TAIL,
@@ -81,6 +80,7 @@ enum stmt_id {
     S_POLICY_PUT, /* policies' valid_from of migration 13: likewise */
     S_PERSON_PUT, /* persons' benefit_years of migration 17: likewise (reads: SQL_V16) */
     S_PERSON_EDIT,
+    S_CATALOG_PUT, /* the catalog's restrictions of migration 19: likewise (reads: SQL_V16) */
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -108,8 +108,10 @@ static const char *const SQL[S_COUNT] = {
     [S_POLICY_SCAN] = "SELECT region, year, insutype, id, json FROM policies"
                       " ORDER BY region, year, insutype, json",
     [S_CATALOG_CLEAR] = "DELETE FROM catalog",
-    [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price) VALUES(?,?,?,?)",
-    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price FROM catalog ORDER BY code",
+    [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price, restrict_gender,"
+                      " restrict_age_min, restrict_age_max) VALUES(?,?,?,?,?,?,?)",
+    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
+                       " restrict_age_min, restrict_age_max FROM catalog ORDER BY code",
     [S_JOURNAL_PUT] = "INSERT INTO journal(" JOURNAL_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_JOURNAL_TAIL] = "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1",
     [S_JOURNAL_MSGID] = "SELECT " JOURNAL_COLS " FROM journal WHERE msgid = ?",
@@ -284,9 +286,12 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
     return rc;
 }
 
-/* The persons' reads of a store before migration 17 (no benefit_years),
- * which a read-only connection opens without migrating. */
+/* The persons' reads of a store before migration 17 (no benefit_years)
+ * and the catalog's before 19 (no restrictions), which a read-only
+ * connection opens without migrating. */
 static const char *const SQL_V16[S_COUNT] = {
+    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, 0, -1, -1 FROM catalog"
+                       " ORDER BY code",
     [S_PERSON_GET] = "SELECT " PERSON_SELECT_V16 " FROM persons WHERE psn_no = ?",
     [S_PERSON_SCAN] = "SELECT " PERSON_SELECT_V16 " FROM persons ORDER BY psn_no LIMIT ?",
 };
@@ -631,6 +636,9 @@ static int sq_catalog_replace(struct store_conn *c, const struct catalog_item *i
         sqlite3_bind_int(s, 2, (int)items[i].item_class);
         sqlite3_bind_int(s, 3, items[i].prepay_bp);
         sqlite3_bind_int64(s, 4, items[i].cap_price_scaled);
+        sqlite3_bind_int(s, 5, items[i].restrict_gender);
+        sqlite3_bind_int(s, 6, items[i].restrict_age_min);
+        sqlite3_bind_int(s, 7, items[i].restrict_age_max);
         if (step_done(c, S_CATALOG_PUT, err) != 0) return -1;
     }
     return 0;
@@ -645,6 +653,9 @@ static int catalog_scan_row(sqlite3_stmt *s, void *v) {
     it.item_class = (enum item_class)sqlite3_column_int(s, 1);
     it.prepay_bp = sqlite3_column_int(s, 2);
     it.cap_price_scaled = sqlite3_column_int64(s, 3);
+    it.restrict_gender = (int8_t)sqlite3_column_int(s, 4);
+    it.restrict_age_min = (int16_t)sqlite3_column_int(s, 5);
+    it.restrict_age_max = (int16_t)sqlite3_column_int(s, 6);
     return ((catalog_cb)sc->cb)(sc->ctx, &it);
 }
 
