@@ -8,7 +8,9 @@
 # indicators equal to sums computed here independently over the bills file,
 # the settle answers (fund paid), the catalog file (class C, off the list)
 # and the scan's findings (bills named); readmissions recomputed from the
-# bills; the institution with the most labelled bills ranked in the top
+# bills; the peers' medians (cost per case, readmission rate) recomputed
+# from the rows, the peers of an institution alone at its level being its
+# type's at the adjacent levels; the institution with the most labelled bills ranked in the top
 # half; persons' ranking shape; csv and table; the store unchanged; bad
 # options exit 2 naming the option. SQLite and, with YIBAO_PG_URI,
 # PostgreSQL (the same ranking).
@@ -24,7 +26,9 @@ scratch_begin t_risk
     --rate-split 0.1 --rate-visit-during-stay 0.1 --rate-non-medical 0.05 \
     --out "$tmp/city" >/dev/null || fail "gen city"
 
-# the indicators against independent sums; the shape; the labelled institution's rank
+# the indicators against independent sums; the peers' medians (an institution
+# alone at its level: its type's at the adjacent levels); the shape; the
+# labelled institution's rank
 verify() { # rank.json persons.json answers findings
     python3 - "$1" "$2" "$tmp/city/bills.jsonl" "$3" "$tmp/cat.json" "$4" "$tmp/city/labels.jsonl" <<'PY'
 import json, sys, datetime
@@ -91,6 +95,26 @@ for r in rows:
         assert fen(got["cost_per_case"][mt]) == want["mtcost"][mt] // n, (mt, got)
     if want["cost"]:
         assert got["class_c_bp"] == want["class_c"] * 10000 // want["cost"]
+# peers (SUPERVISION.md "Peers"): the same type and level; an institution
+# alone at its level has its type's institutions at the adjacent levels
+LV = {"township": 0, "level1": 1, "level2": 2, "level3": 3}
+adjacent_seen = 0
+for r in rows:
+    same = [q for q in rows if q["type"] == r["type"] and q["level"] == r["level"]]
+    adj = [q for q in rows if q is not r and q["type"] == r["type"] and r["level"] in LV
+           and q["level"] in LV and abs(LV[q["level"]] - LV[r["level"]]) == 1]
+    alone = len(same) == 1 and len(adj) > 0
+    adjacent_seen += alone
+    assert r["peers"]["from"] == ("adjacent_levels" if alone else "level"), (r["fixmedins_code"], r["peers"])
+    group = adj if alone else same
+    med = lambda v: sorted(v)[(len(v) - 1) // 2] if v else 0
+    for mt in {m for q in group for m in q["indicators"]["cases_by_med_type"]}:
+        v = [fen(q["indicators"]["cost_per_case"][mt]) for q in group
+             if q["indicators"]["cases_by_med_type"].get(mt, 0) >= 20]
+        assert fen(r["peers"]["cost_per_case"].get(mt, 0)) == med(v), (r["fixmedins_code"], mt, r["peers"], v)
+    v = [q["indicators"]["readmission_bp"] for q in group if q["indicators"]["stays"] >= 20]
+    assert r["peers"]["readmission_bp"] == med(v), (r["fixmedins_code"], r["peers"], v)
+assert adjacent_seen > 0, "no institution alone at its level: the adjacent peers untested"
 labelled = {}
 for l in map(json.loads, open(sys.argv[7])):
     for m in l.get("msgid", []): labelled.setdefault(where[m], set()).add(m)

@@ -5,7 +5,8 @@
  * to their institutions' figures (cases, cost and fund paid by med_type,
  * admissions and readmissions, class C and off-list amounts, bills named by
  * findings) and the person's own figures are kept. After the scan, each
- * institution's peers (same type and level) give medians, and core/risk.c
+ * institution's peers (same type and level; for its level's only one, its
+ * type's institutions at the adjacent levels) give medians, and core/risk.c
  * turns figures and medians into scores. Memory: the scan's, plus one row
  * per institution and per person with bills. */
 #include "app/risk.h"
@@ -210,16 +211,44 @@ static void set_peer(struct risk_peer *p, int f, int64_t median) {
     else p->non_medical_bp = median;
 }
 
-/* Each institution's peers: the medians over its type and level. */
+/* Whether j is a peer of me: the same type and level (me included); with
+ * adjacent, another institution of the same type one hospital level
+ * above or below (township, level 1-3; pharmacies have no adjacent level). */
+static bool is_peer(const struct risk_inst_row *me, const struct risk_inst_row *j, bool adjacent) {
+    assert(me != NULL && j != NULL);
+    if (j->type != me->type) return false;
+    if (!adjacent) return j->level == me->level;
+    if (me->level >= LEVEL_NONE || j->level >= LEVEL_NONE) return false;
+    int gap = (int)j->level - (int)me->level;
+    return gap == 1 || gap == -1;
+}
+
+/* Whether institution i is its (type, level)'s only one and has
+ * institutions of its type at an adjacent level to compare with: then
+ * those are its peers, not itself, which would make it blind. */
+static bool alone_at_level(const struct risk_result *o, size_t i) {
+    assert(o != NULL && i < o->inst_count);
+    bool adjacent = false;
+    for (size_t j = 0; j < o->inst_count; j++) {
+        if (j == i) continue;
+        if (is_peer(&o->inst[i], &o->inst[j], false)) return false;
+        if (is_peer(&o->inst[i], &o->inst[j], true)) adjacent = true;
+    }
+    return adjacent;
+}
+
+/* Each institution's peers: the medians over its type and level, or over
+ * the adjacent levels of its type when it is its level's only one. */
 static int peers(struct risk_result *o) {
     int64_t *v = malloc((o->inst_count ? o->inst_count : 1) * sizeof *v);
     if (v == NULL) return -1;
     for (size_t i = 0; i < o->inst_count; i++) {
         struct risk_inst_row *me = &o->inst[i];
+        me->peers_adjacent = alone_at_level(o, i);
         for (int f = 0; f < FIG_COUNT; f++) {
             int64_t n = 0, x = 0;
             for (size_t j = 0; j < o->inst_count; j++)
-                if (o->inst[j].type == me->type && o->inst[j].level == me->level &&
+                if (is_peer(me, &o->inst[j], me->peers_adjacent) &&
                     figure_of(&o->inst[j].ind, f, &x))
                     v[n++] = x;
             if (n > 0) qsort(v, (size_t)n, sizeof *v, cmp_i64);

@@ -20,6 +20,9 @@ struct risk_inst_row {
     enum level level;
     struct risk_inst ind;
     struct risk_peer peer;
+    /* the peers were the institutions of its type at the adjacent levels:
+     * it is its level's only one (docs/SUPERVISION.md, "Peers") */
+    bool peers_adjacent;
     struct risk_score score;
 };
 
