@@ -20,8 +20,8 @@ struct risk_inst_row {
     enum level level;
     struct risk_inst ind;
     struct risk_peer peer;
-    /* the peers were the institutions of its type at the adjacent levels:
-     * it is its level's only one (docs/SUPERVISION.md, "Peers") */
+    /* its peer figures are the means of the adjacent levels' medians: it
+     * is its level's only one (docs/SUPERVISION.md, "Peers") */
     bool peers_adjacent;
     struct risk_score score;
 };
