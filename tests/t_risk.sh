@@ -8,7 +8,9 @@
 # indicators equal to sums computed here independently over the bills file,
 # the settle answers (fund paid), the catalog file (class C, off the list)
 # and the scan's findings (bills named); readmissions recomputed from the
-# bills; the institution with the most labelled bills ranked in the top
+# bills; the peers' medians (cost per case, readmission rate) recomputed
+# from the rows (an institution alone at its level: the mean of its type's
+# adjacent levels' medians); the institution with the most labelled bills ranked in the top
 # half; persons' ranking shape; csv and table; the store unchanged; bad
 # options exit 2 naming the option. SQLite and, with YIBAO_PG_URI,
 # PostgreSQL (the same ranking).
@@ -24,7 +26,9 @@ scratch_begin t_risk
     --rate-split 0.1 --rate-visit-during-stay 0.1 --rate-non-medical 0.05 \
     --out "$tmp/city" >/dev/null || fail "gen city"
 
-# the indicators against independent sums; the shape; the labelled institution's rank
+# the indicators against independent sums; the peers' medians (an institution
+# alone at its level: the mean of the adjacent levels' medians); the shape; the
+# labelled institution's rank
 verify() { # rank.json persons.json answers findings
     python3 - "$1" "$2" "$tmp/city/bills.jsonl" "$3" "$tmp/cat.json" "$4" "$tmp/city/labels.jsonl" <<'PY'
 import json, sys, datetime
@@ -91,6 +95,33 @@ for r in rows:
         assert fen(got["cost_per_case"][mt]) == want["mtcost"][mt] // n, (mt, got)
     if want["cost"]:
         assert got["class_c_bp"] == want["class_c"] * 10000 // want["cost"]
+# peers (SUPERVISION.md "Peers"): the median over the same type and level;
+# an institution alone at its level: the mean of the adjacent levels' medians
+LV = {"township": 0, "level1": 1, "level2": 2, "level3": 3}
+med = lambda v: sorted(v)[(len(v) - 1) // 2] if v else None
+def peer_of(r, value, enough):  # value(q), enough(q): a figure and whether q has it
+    at = lambda lv: med([value(q) for q in rows if q["type"] == r["type"] and q["level"] == lv and enough(q)])
+    own = at(r["level"])
+    if r["peers"]["from"] == "level":
+        return own or 0
+    l = LV[r["level"]]
+    near = [m for m in (at(k) for k in LV if abs(LV[k] - l) == 1) if m is not None]
+    return sum(near) // len(near) if near else own or 0
+adjacent_seen = 0
+for r in rows:
+    same = [q for q in rows if q["type"] == r["type"] and q["level"] == r["level"]]
+    adj = [q for q in rows if q["type"] == r["type"] and r["level"] in LV
+           and q["level"] in LV and abs(LV[q["level"]] - LV[r["level"]]) == 1]
+    alone = len(same) == 1 and len(adj) > 0
+    adjacent_seen += alone
+    assert r["peers"]["from"] == ("adjacent_levels" if alone else "level"), (r["fixmedins_code"], r["peers"])
+    for mt in {m for q in rows for m in q["indicators"]["cases_by_med_type"]}:
+        want = peer_of(r, lambda q: fen(q["indicators"]["cost_per_case"][mt]),
+                       lambda q: q["indicators"]["cases_by_med_type"].get(mt, 0) >= 20)
+        assert fen(r["peers"]["cost_per_case"].get(mt, 0)) == want, (r["fixmedins_code"], mt, r["peers"], want)
+    want = peer_of(r, lambda q: q["indicators"]["readmission_bp"], lambda q: q["indicators"]["stays"] >= 20)
+    assert r["peers"]["readmission_bp"] == want, (r["fixmedins_code"], r["peers"], want)
+assert adjacent_seen > 0, "no institution alone at its level: the adjacent peers untested"
 labelled = {}
 for l in map(json.loads, open(sys.argv[7])):
     for m in l.get("msgid", []): labelled.setdefault(where[m], set()).add(m)

@@ -5,7 +5,8 @@
  * to their institutions' figures (cases, cost and fund paid by med_type,
  * admissions and readmissions, class C and off-list amounts, bills named by
  * findings) and the person's own figures are kept. After the scan, each
- * institution's peers (same type and level) give medians, and core/risk.c
+ * institution's peers (same type and level; for its level's only one, the
+ * mean of its type's adjacent levels' medians) give medians, and core/risk.c
  * turns figures and medians into scores. Memory: the scan's, plus one row
  * per institution and per person with bills. */
 #include "app/risk.h"
@@ -210,20 +211,62 @@ static void set_peer(struct risk_peer *p, int f, int64_t median) {
     else p->non_medical_bp = median;
 }
 
-/* Each institution's peers: the medians over its type and level. */
+/* Whether institution i is its (type, level)'s only one with an
+ * institution of its type at an adjacent hospital level (township, level
+ * 1-3; pharmacies have none) to compare with: it would be its own peer,
+ * blind. */
+static bool alone_at_level(const struct risk_result *o, size_t i) {
+    assert(o != NULL && i < o->inst_count);
+    const struct risk_inst_row *me = &o->inst[i];
+    bool adjacent = false;
+    for (size_t j = 0; j < o->inst_count; j++) {
+        const struct risk_inst_row *x = &o->inst[j];
+        if (j == i || x->type != me->type) continue;
+        if (x->level == me->level) return false;
+        int gap = (int)x->level - (int)me->level;
+        if (me->level < LEVEL_NONE && x->level < LEVEL_NONE && (gap == 1 || gap == -1))
+            adjacent = true;
+    }
+    return adjacent;
+}
+
+/* The median of figure f over the institutions of type and level (v:
+ * room for inst_count); *found whether any has the figure. */
+static int64_t level_median(const struct risk_result *o, enum institution_type type, int level,
+                            int f, int64_t *v, bool *found) {
+    assert(o != NULL && v != NULL && found != NULL);
+    int64_t n = 0, x = 0;
+    for (size_t j = 0; j < o->inst_count; j++)
+        if (o->inst[j].type == type && (int)o->inst[j].level == level &&
+            figure_of(&o->inst[j].ind, f, &x))
+            v[n++] = x;
+    if (n > 0) qsort(v, (size_t)n, sizeof *v, cmp_i64);
+    *found = n > 0;
+    return risk_median(v, n);
+}
+
+/* Each institution's peers: the medians over its type and level; for one
+ * alone at its level, the mean of the adjacent levels' medians (the level
+ * between them: cost rises with the level, so neither alone is its
+ * measure, nor their institutions pooled, where the more numerous level
+ * would give the median). A figure no adjacent level has keeps its own. */
 static int peers(struct risk_result *o) {
     int64_t *v = malloc((o->inst_count ? o->inst_count : 1) * sizeof *v);
     if (v == NULL) return -1;
     for (size_t i = 0; i < o->inst_count; i++) {
         struct risk_inst_row *me = &o->inst[i];
+        me->peers_adjacent = alone_at_level(o, i);
+        int lv = (int)me->level;
         for (int f = 0; f < FIG_COUNT; f++) {
-            int64_t n = 0, x = 0;
-            for (size_t j = 0; j < o->inst_count; j++)
-                if (o->inst[j].type == me->type && o->inst[j].level == me->level &&
-                    figure_of(&o->inst[j].ind, f, &x))
-                    v[n++] = x;
-            if (n > 0) qsort(v, (size_t)n, sizeof *v, cmp_i64);
-            set_peer(&me->peer, f, risk_median(v, n));
+            bool below = false, above = false, own = false;
+            int64_t m = level_median(o, me->type, lv, f, v, &own);
+            if (me->peers_adjacent) {
+                int64_t lo = lv > LEVEL_TOWNSHIP ? level_median(o, me->type, lv - 1, f, v, &below)
+                                                 : 0;
+                int64_t hi = lv < LEVEL_3 ? level_median(o, me->type, lv + 1, f, v, &above) : 0;
+                if (below || above) m = below && above ? (lo + hi) / 2 : below ? lo : hi;
+            }
+            set_peer(&me->peer, f, m);
         }
     }
     free(v);

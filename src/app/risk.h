@@ -20,6 +20,9 @@ struct risk_inst_row {
     enum level level;
     struct risk_inst ind;
     struct risk_peer peer;
+    /* its peer figures are the means of the adjacent levels' medians: it
+     * is its level's only one (docs/SUPERVISION.md, "Peers") */
+    bool peers_adjacent;
     struct risk_score score;
 };
 

@@ -7,11 +7,15 @@
  * and the bill's end time, which is the care's day in the policy year and
  * so its setl_time for §6d: the journal's time is when it was settled,
  * which may be another year), the capitation signings and the deposit
- * accounts. It refuses, listing every problem, before anything is
- * written; then computes each institution's figures with the pure rules
+ * accounts, all of it in one snapshot: a case decided meanwhile is either
+ * wholly in what was read (its sanction and the deposit it drew) or not at
+ * all. It refuses, listing every problem, before anything is written; then
+ * computes each institution's figures with the pure rules
  * (core/payment.h) and posts one record each, in batches of one
  * transaction, the journal's msgid making each institution's year posted
- * once. */
+ * once. Each batch's transaction checks that the deposits still to be
+ * released hold what was read; when one changed (a case decided, a
+ * payment run, after the read), the year is read again once. */
 #include "app/settle_year.h"
 #include "app/array_room.h"
 
@@ -358,7 +362,8 @@ static int read_rest(struct run *r) {
         if (r->signed_ == NULL) return store_errf(r->err, "settle-year: out of memory"), -1;
         for (size_t i = 0; i < r->signing_count; i++) r->signed_[i] = r->signings[i].s;
     }
-    if (store_accounts_now(r->store, "D:", deposit_row, r, r->err) < 0 || r->failed) return -1;
+    if (store_accounts_in_snapshot(r->store, "D:", deposit_row, r, r->err) < 0 || r->failed)
+        return -1;
     return 0;
 }
 
@@ -589,12 +594,32 @@ static int figures(struct run *r, const struct inst *x, struct store_year_end *y
     return 0;
 }
 
+/* What the postings rely on: each institution's deposit account (in
+ * run.insts order) with its balance as read, 0 when it has none. A
+ * payment run withholding into one, or a case deducting from it, after
+ * the read changes it. */
+static struct store_balance_expect *expectations(const struct run *r) {
+    assert(r != NULL);
+    struct store_balance_expect *e = calloc(r->inst_count ? r->inst_count : 1, sizeof *e);
+    if (e == NULL) return store_errf(r->err, "settle-year: out of memory"), NULL;
+    for (size_t i = 0; i < r->inst_count; i++) {
+        account_deposit(e[i].account, r->insts[i].t->fixmedins_code, r->opts->year);
+        for (size_t k = 0; k < r->deposit_count; k++)
+            if (strcmp(r->deposits[k].account, e[i].account) == 0)
+                e[i].balance_fen = r->deposits[k].balance_fen;
+    }
+    return e;
+}
+
+/* 0, -1 (err), or 2: a deposit changed since the read (err), the batch
+ * not written. */
 static int post(struct run *r) {
     assert(r != NULL && r->opts->batch >= 1 && r->opts->batch <= BATCH_MAX);
     size_t b = r->opts->batch, k = 0;
     struct store_pay_item *items = calloc(b, sizeof *items);
     bool *posted = calloc(b, sizeof *posted);
-    int rc = items && posted ? 0 : (store_errf(r->err, "settle-year: out of memory"), -1);
+    struct store_balance_expect *expect = expectations(r);
+    int rc = items && posted && expect ? 0 : (store_errf(r->err, "settle-year: out of memory"), -1);
     for (size_t i = 0; rc == 0 && i < r->inst_count; i++) {
         struct store_pay_item *it = &items[k++];
         it->kind = JOURNAL_YEAR_END;
@@ -610,7 +635,9 @@ static int post(struct run *r) {
         if (year_end_msgid(it->msgid, it->y.code, it->y.year) != 0)
             rc = (store_errf(r->err, "%s: its code does not fit a msgid", it->y.code), -1);
         if (rc != 0 || (k < b && i + 1 < r->inst_count)) continue;
-        rc = store_pay_commit(r->store, items, k, posted, r->err);
+        size_t first = i + 1 - k; /* the batch's first institution: it and those after */
+        rc = store_pay_commit_checked(r->store, items, k, &expect[first], r->inst_count - first,
+                                      posted, r->err);
         for (size_t j = 0; rc == 0 && j < k; j++) {
             if (!posted[j]) {
                 r->out->already++;
@@ -627,6 +654,7 @@ static int post(struct run *r) {
     }
     free(items);
     free(posted);
+    free(expect);
     return rc;
 }
 
@@ -649,13 +677,28 @@ static void run_free(struct run *r) {
     free(r);
 }
 
-enum app_settle_year_status app_settle_year(struct store *store,
-                                            const struct app_settle_year_opts *opts,
-                                            struct app_settle_year_out *out,
-                                            struct store_err *err) {
+/* The reads, in one snapshot: the agreements, the journal (settlements,
+ * revokes, the cases' sanctions), the bills, the signings, the deposits. */
+static int read_year(struct run *r) {
+    assert(r != NULL);
+    const struct store_backend *ops = store_ops(r->store);
+    int rc = ops->snapshot_begin(store_conn(r->store), r->err);
+    if (rc == 0) rc = app_agreements(r->store, NULL, r->opts->year, agreement_row, r, r->err);
+    for (size_t i = 0; rc == 0 && !r->failed && i < r->opts->replace_count; i++)
+        rc = agreement_row(r, &r->opts->replace[i]) != 0 ? -1 : 0;
+    if (rc == 0 && r->failed) rc = -1;
+    if (rc == 0) rc = read_settlements(r);
+    if (rc == 0) rc = read_rest(r);
+    ops->rollback(store_conn(r->store)); /* the snapshot ends: nothing was written */
+    return rc;
+}
+
+/* One reading of the year and its postings. */
+static enum app_settle_year_status attempt(struct store *store,
+                                           const struct app_settle_year_opts *opts,
+                                           struct app_settle_year_out *out, int reading,
+                                           struct store_err *err) {
     assert(store != NULL && opts != NULL && out != NULL && err != NULL);
-    assert(opts->year >= MONTH_YEAR_MIN && opts->year <= MONTH_YEAR_MAX);
-    assert(!opts->compute_only || opts->computed != NULL);
     memset(out, 0, sizeof *out);
     struct run *r = calloc(1, sizeof *r);
     if (r != NULL) r->lines = malloc(BILL_LINES_MAX * sizeof *r->lines);
@@ -664,21 +707,47 @@ enum app_settle_year_status app_settle_year(struct store *store,
         return store_errf(err, "settle-year: out of memory"), APP_SETTLE_YEAR_FAILED;
     }
     r->store = store, r->opts = opts, r->out = out, r->err = err;
-    int rc = app_agreements(store, NULL, opts->year, agreement_row, r, err);
-    for (size_t i = 0; rc == 0 && !r->failed && i < opts->replace_count; i++)
-        rc = agreement_row(r, &opts->replace[i]) != 0 ? -1 : 0;
-    if (rc == 0 && r->failed) rc = -1;
-    if (rc == 0) rc = read_settlements(r);
-    if (rc == 0) rc = read_rest(r);
+    int rc = read_year(r);
     if (rc == 0) rc = gather(r);
     for (size_t i = 0; rc == 0 && i < r->agreement_count; i++)
         if (r->agreements[i]->has_dip) rc = dip_region_of(r, r->agreements[i]);
     enum app_settle_year_status st = rc != 0            ? APP_SETTLE_YEAR_FAILED
                                      : out->missing > 0 ? APP_SETTLE_YEAR_REFUSED
                                                         : APP_SETTLE_YEAR_OK;
-    if (st == APP_SETTLE_YEAR_OK && post(r) != 0) st = APP_SETTLE_YEAR_FAILED;
+    if (st == APP_SETTLE_YEAR_OK && !opts->compute_only && opts->before_post != NULL &&
+        opts->before_post(opts->ctx, reading) != 0)
+        st = (store_errf(err, "settle-year: the hook before posting failed"),
+              APP_SETTLE_YEAR_FAILED);
+    if (st == APP_SETTLE_YEAR_OK) {
+        rc = post(r);
+        st = rc == 0   ? APP_SETTLE_YEAR_OK
+             : rc == 2 ? APP_SETTLE_YEAR_CHANGED
+                       : APP_SETTLE_YEAR_FAILED;
+    }
     assert(st != APP_SETTLE_YEAR_OK || opts->compute_only ||
            out->posted + out->already == out->institutions);
     run_free(r);
+    return st;
+}
+
+enum app_settle_year_status app_settle_year(struct store *store,
+                                            const struct app_settle_year_opts *opts,
+                                            struct app_settle_year_out *out,
+                                            struct store_err *err) {
+    assert(store != NULL && opts != NULL && out != NULL && err != NULL);
+    assert(opts->year >= MONTH_YEAR_MIN && opts->year <= MONTH_YEAR_MAX);
+    assert(!opts->compute_only || opts->computed != NULL);
+    enum app_settle_year_status st = attempt(store, opts, out, 1, err);
+    if (st != APP_SETTLE_YEAR_CHANGED) return st;
+    /* read again once: the records the first reading posted are found by
+     * their msgids now, so they count as posted, not as already settled */
+    struct app_settle_year_out first = *out;
+    st = attempt(store, opts, out, 2, err);
+    out->posted += first.posted;
+    out->already -= first.posted;
+    out->adjustment_fen += first.adjustment_fen;
+    out->released_fen += first.released_fen;
+    out->paid_fen += first.paid_fen;
+    out->sanctions_fen += first.sanctions_fen;
     return st;
 }

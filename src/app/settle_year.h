@@ -58,6 +58,10 @@ struct app_settle_year_opts {
      * what-if's --region): a settlement at an institution the registry
      * puts in another region is then no problem */
     const char *region;
+    /* Called (may be NULL) once per reading of the year, after the reads
+     * and before the first posting: a test decides a case there (the
+     * race below); non-zero fails the run, nothing posted. */
+    int (*before_post)(void *ctx, int reading);
 };
 
 struct app_settle_year_out {
@@ -72,7 +76,18 @@ enum app_settle_year_status {
     APP_SETTLE_YEAR_OK = 0,
     APP_SETTLE_YEAR_FAILED = -1, /* storage: err; batches committed before stand */
     APP_SETTLE_YEAR_REFUSED = 2, /* problems listed through missing(); nothing written */
+    /* A deposit the run read changed before its posting, on both readings
+     * (err names it): the batch that saw it wrote nothing, those committed
+     * before stand; run it again. */
+    APP_SETTLE_YEAR_CHANGED = 3,
 };
+
+/* The race with the cases (docs/PAYMENT.md, "A case decided while the
+ * year-end runs"): the cases' sanctions, the settlements and the deposits'
+ * balances are read in one snapshot, and each posting transaction checks
+ * that every deposit still to be released holds what was read. On a
+ * change the year is read again once (the records posted already stay,
+ * found by their msgids); a second change is APP_SETTLE_YEAR_CHANGED. */
 
 enum app_settle_year_status app_settle_year(struct store *store,
                                             const struct app_settle_year_opts *opts,

@@ -5,7 +5,9 @@
  * deposit, one journal record each. Idempotent: a year settled posts
  * nothing and says so. Refused (exit 2, nothing written) when a
  * settlement's institution has no agreement for the year or a region's
- * DIP cannot be settled: every problem is listed on stderr. Exit 0 the
+ * DIP cannot be settled: every problem is listed on stderr; refused too
+ * (exit 2, the batch not written) when a deposit changed after the year
+ * was read, twice (a case decided while it ran). Exit 0 the
  * run went through, 2 bad usage, refused or a storage error. */
 #include <assert.h>
 #include <inttypes.h>
@@ -41,6 +43,22 @@ static void on_posted(void *ctx, const char *msgid, const struct store_year_end 
     printf("%s %s F %s adjustment %s deposit %s sanctions %s released %s paid %s\n", msgid,
            y->method, yuan(y->f_fen, f), yuan(y->adjustment_fen, adj), yuan(y->deposit_fen, dep),
            yuan(y->sanctions_fen, san), yuan(y->released_fen, rel), yuan(y->paid_fen, paid));
+}
+
+/* For the tests only (tests/t_settle_year_race.sh): the command in
+ * YIBAO_TEST_SETTLE_YEAR_HOOK runs after the year is read and before it
+ * is posted, with YIBAO_TEST_READING=1 or 2 (the reading), so a test
+ * decides a case exactly there, deterministically. Unset: nothing runs. */
+static int before_post(void *ctx, int reading) {
+    (void)ctx;
+    assert(reading == 1 || reading == 2);
+    const char *cmd = getenv("YIBAO_TEST_SETTLE_YEAR_HOOK");
+    if (cmd == NULL || cmd[0] == '\0') return 0;
+    char n[2] = {(char)('0' + reading), '\0'};
+    if (setenv("YIBAO_TEST_READING", n, 1) != 0) return -1;
+    int rc = system(cmd);
+    if (rc != 0) fprintf(stderr, "yibao settle-year: the test hook '%s' exited %d\n", cmd, rc);
+    return rc == 0 ? 0 : -1;
 }
 
 struct args {
@@ -79,6 +97,7 @@ int cmd_settle_year(int argc, char **argv) {
     opts.ctx = &a.verbose;
     opts.missing = on_missing;
     opts.posted = on_posted;
+    opts.before_post = before_post;
     struct app_settle_year_out out;
     struct store_err err = {{0}};
     double start = progress_now();
@@ -89,6 +108,13 @@ int cmd_settle_year(int argc, char **argv) {
                 "yibao settle-year %s: refused: %" PRId64 " problem(s) above; nothing was"
                 " settled\n",
                 a.year, out.missing);
+        return EXIT_BAD_INPUT;
+    }
+    if (st == APP_SETTLE_YEAR_CHANGED) {
+        fprintf(stderr,
+                "yibao settle-year %s: refused: %s, on both readings of the year; this"
+                " batch wrote nothing (%" PRId64 " records posted before stand): run it again\n",
+                a.year, err.msg, out.posted);
         return EXIT_BAD_INPUT;
     }
     if (st != APP_SETTLE_YEAR_OK) {

@@ -171,7 +171,9 @@ static void inst_json(struct json_buf *b, const struct risk_inst_row *r, size_t 
     RAW(b, ",\"level\":"), json_buf_str(b, level_name(r->level));
     RAW(b, ","), key_int(b, "score", r->score.points);
     inst_indicators(b, r);
-    RAW(b, ",\"peers\":{");
+    RAW(b, ",\"peers\":{\"from\":");
+    json_buf_str(b, r->peers_adjacent ? "adjacent_levels" : "level");
+    RAW(b, ",");
     per_med(b, "cost_per_case", r->peer.cost_per_case_fen, NULL, PER_MED_FEN);
     RAW(b, ","), key_int(b, "readmission_bp", r->peer.readmission_bp);
     RAW(b, ","), key_int(b, "class_c_bp", r->peer.class_c_bp);

@@ -172,3 +172,88 @@ int store_pay_commit(struct store *store, const struct store_pay_item *items, si
     record_batch_release(&b);
     return rc;
 }
+
+/* ---- a year-end batch that checks the deposits it relied on ------------------------- */
+struct checked_items {
+    const struct store_pay_item *items;
+    const struct store_balance_expect *expect;
+    size_t expect_n;
+};
+
+static const char *checked_msgid(const void *v, size_t i) {
+    const struct checked_items *ci = v;
+    assert(ci != NULL);
+    return pay_item_msgid(ci->items, i);
+}
+
+#define CHECKED_CHUNK 256 /* balances read in one look-up */
+
+/* Each balance expected is the account's in this transaction (after the
+ * catch-up: every record before it counted), or the batch is refused: the
+ * caller read the deposits and the cases deducting from them in one
+ * snapshot, and a case decided (or a payment run) since would make its
+ * figures wrong, a release of money already drawn among them. Every
+ * account the run relies on is checked, not only this batch's, so a
+ * change seen at the first batch leaves nothing written. */
+static int checked_admit(struct store *store, const void *v, size_t n, const bool *found,
+                         struct store_err *err) {
+    const struct checked_items *ci = v;
+    assert(store != NULL && ci != NULL && found != NULL && n >= 1);
+    const struct store_backend *ops = store_ops(store);
+    const char *keys[CHECKED_CHUNK];
+    int64_t now_fen[CHECKED_CHUNK];
+    bool has[CHECKED_CHUNK];
+    for (size_t at = 0; at < ci->expect_n; at += CHECKED_CHUNK) {
+        size_t k = ci->expect_n - at < CHECKED_CHUNK ? ci->expect_n - at : CHECKED_CHUNK;
+        for (size_t i = 0; i < k; i++) keys[i] = ci->expect[at + i].account;
+        if (ops->balances_get(store_conn(store), keys, k, now_fen, has, err) != 0) return -1;
+        for (size_t i = 0; i < k; i++) {
+            const struct store_balance_expect *e = &ci->expect[at + i];
+            int64_t fen = has[i] ? now_fen[i] : 0;
+            if (fen != e->balance_fen)
+                return store_errf(err,
+                                  "%s holds %" PRId64 " fen now, %" PRId64
+                                  " when the year was read (a case decided or a payment run"
+                                  " committed meanwhile)",
+                                  e->account, fen, e->balance_fen),
+                       2;
+        }
+    }
+    return 0;
+}
+
+static int checked_fill(struct journal_rec *rec, const void *v, size_t i, struct store_err *err) {
+    const struct checked_items *ci = v;
+    assert(ci != NULL);
+    return pay_item_fill(rec, ci->items, i, err);
+}
+
+static int checked_postings(const struct journal_rec *rec, const void *v, size_t i,
+                            struct posting *out) {
+    const struct checked_items *ci = v;
+    assert(ci != NULL);
+    return pay_item_postings(rec, ci->items, i, out);
+}
+
+static const struct record_kind checked_kind = {
+    checked_msgid,
+    checked_admit,
+    checked_fill,
+    checked_postings,
+};
+
+int store_pay_commit_checked(struct store *store, const struct store_pay_item *items, size_t n,
+                             const struct store_balance_expect *expect, size_t expect_n,
+                             bool *posted, struct store_err *err) {
+    assert(store != NULL && items != NULL && posted != NULL);
+    assert(n >= 1 && n <= BATCH_MAX && (expect != NULL || expect_n == 0));
+    struct record_batch b;
+    if (record_batch_init(&b, n, PAY_POSTINGS_MAX) != 0) {
+        memset(posted, 0, n * sizeof *posted);
+        return store_errf(err, "pay: out of memory"), -1;
+    }
+    struct checked_items ci = {items, expect, expect_n};
+    int rc = record_batch_commit(store, &b, &checked_kind, &ci, n, posted, err);
+    record_batch_release(&b);
+    return rc;
+}

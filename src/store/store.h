@@ -822,6 +822,11 @@ int store_policy_backdated(struct store *store, const struct policy *version,
  * checkpoint) plus every posting after it, read in one snapshot. */
 int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
                        struct store_err *err);
+/* store_accounts_now inside the caller's snapshot (ops->snapshot_begin,
+ * ended by the caller's rollback), so that they are read with the
+ * caller's other reads in one state: snapshots do not nest. */
+int store_accounts_in_snapshot(struct store *store, const char *prefix, account_cb cb, void *ctx,
+                               struct store_err *err);
 /* Every piece of every account's balance now, in one snapshot: each
  * account's balance at the checkpoint (balances table, account order),
  * then each posting after it as (debit, +amount) and (credit, -amount).
@@ -1074,6 +1079,19 @@ struct store_pay_item {
  * postings (posted[i] true), the others are left. n at most BATCH_MAX. */
 int store_pay_commit(struct store *store, const struct store_pay_item *items, size_t n,
                      bool *posted, struct store_err *err);
+/* An account's balance a run read and relies on. */
+struct store_balance_expect {
+    char account[ACCOUNT_BYTES_MAX + 1];
+    int64_t balance_fen; /* 0 for an account without a posting */
+};
+/* store_pay_commit, but refused (2, err naming the account, nothing of
+ * the batch written) unless every expect[i]'s balance, read inside the
+ * write transaction, is still its balance_fen: the year-end's check that
+ * no case deducted from a deposit (and no payment run withheld into one)
+ * since it read them. 0, 2, or -1 storage. */
+int store_pay_commit_checked(struct store *store, const struct store_pay_item *items, size_t n,
+                             const struct store_balance_expect *expect, size_t expect_n,
+                             bool *posted, struct store_err *err);
 
 /* ---- transfer_rec.c: transfers between regions (issue 16 item 5;
  * docs/ENROLMENT.md "Transfers between regions") ---- */

@@ -92,8 +92,9 @@ int store_ledger_walk(struct store *store, account_cb cb, void *ctx, struct stor
     return rc;
 }
 
-int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
-                       struct store_err *err) {
+/* The accounts' balances, in a snapshot of its own (own) or the caller's. */
+static int accounts_read(struct store *store, const char *prefix, bool own, account_cb cb,
+                         void *ctx, struct store_err *err) {
     assert(store != NULL && prefix != NULL && cb != NULL);
     const struct store_backend *ops = store_ops(store);
     struct store_conn *conn = store_conn(store);
@@ -105,11 +106,11 @@ int store_accounts_now(struct store *store, const char *prefix, account_cb cb, v
     }
     int64_t checkpoint = 0, tail = 0;
     bool found = false;
-    int rc = ops->snapshot_begin(conn, err);
+    int rc = own ? ops->snapshot_begin(conn, err) : 0;
     if (rc == 0) rc = ops->checkpoint_get(conn, &checkpoint, &found, &tail, err);
     if (rc == 0) rc = ops->balances_scan(conn, balance_row, &a, err);
     if (rc == 0) rc = ops->postings_scan(conn, found ? checkpoint + 1 : 1, posting_row, &a, err);
-    ops->rollback(conn);
+    if (own) ops->rollback(conn);
     if (rc == 1 || a.full) {
         store_errf(err, "more than %d accounts start with '%s'", STORE_VIEW_ACCOUNTS_MAX, prefix);
         rc = -1;
@@ -120,6 +121,18 @@ int store_accounts_now(struct store *store, const char *prefix, account_cb cb, v
     free(a.rows);
     assert(rc == 0 || rc == 1 || rc == -1);
     return rc < 0 ? -1 : 0;
+}
+
+int store_accounts_now(struct store *store, const char *prefix, account_cb cb, void *ctx,
+                       struct store_err *err) {
+    assert(store != NULL && prefix != NULL && cb != NULL);
+    return accounts_read(store, prefix, true, cb, ctx, err);
+}
+
+int store_accounts_in_snapshot(struct store *store, const char *prefix, account_cb cb, void *ctx,
+                               struct store_err *err) {
+    assert(store != NULL && prefix != NULL && cb != NULL);
+    return accounts_read(store, prefix, false, cb, ctx, err);
 }
 
 struct journal_range {
