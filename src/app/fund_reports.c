@@ -141,7 +141,7 @@ static int inst_order(const void *a, const void *b) {
 
 /* A settlement's figures (sign -1: its revoke's) into the ratios and its
  * institution's payments. */
-static int add_settlement(struct walk *w, const struct journal_rec *rec,
+static int add_settlement(struct walk *w, const struct journal_brief *rec,
                           const struct store_settlement *stl, int sign) {
     struct app_reports *r = w->r;
     assert(rec != NULL && stl != NULL);
@@ -172,7 +172,7 @@ static int add_settlement(struct walk *w, const struct journal_rec *rec,
 
 /* A settlement or revoke of the report's year and region, counted when
  * in months 1..month (a revoke: when its settlement was). */
-static int settlement_record(struct walk *w, const struct journal_rec *rec) {
+static int settlement_record(struct walk *w, const struct journal_brief *rec) {
     struct store_settlement stl;
     const char *bad = NULL;
     assert(rec->kind == JOURNAL_SETTLE || rec->kind == JOURNAL_REVOKE);
@@ -193,7 +193,7 @@ static int settlement_record(struct walk *w, const struct journal_rec *rec) {
     return add_settlement(w, rec, &stl, -1);
 }
 
-static int journal_row(void *ctx, const struct journal_rec *rec) {
+static int journal_row(void *ctx, const struct journal_brief *rec) {
     struct walk *w = ctx;
     assert(w != NULL && rec != NULL && rec->seq >= 1);
     if (grow(w, rec->seq) != 0) return w->full = true, 1;
@@ -446,7 +446,13 @@ static int walk_all(struct walk *w) {
     }
     if (r->opts.groups && groups_load(w) != 0) return -1;
     if (r->opts.journal) {
-        int rc = store_journal_range(w->store, 1, INT64_MAX, journal_row, w, w->err);
+        /* the kinds the report reads (the books: every record's month),
+         * the bodies of those whose figures or month are in them */
+        uint32_t body = JOURNAL_KIND_BIT(JOURNAL_CONTRIB) | JOURNAL_KIND_BIT(JOURNAL_TRANSFER);
+        uint32_t settle = JOURNAL_KIND_BIT(JOURNAL_SETTLE) | JOURNAL_KIND_BIT(JOURNAL_REVOKE);
+        if (r->opts.settlements) body |= settle;
+        int rc = store_journal_brief(w->store, 1, r->opts.books ? UINT32_MAX : settle,
+                                     r->opts.books ? body : body & settle, journal_row, w, w->err);
         if (rc == 0 && r->opts.books)
             rc = store_ops(w->store)->postings_scan(store_conn(w->store), 1, posting_row, w,
                                                     w->err);

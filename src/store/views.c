@@ -122,6 +122,14 @@ int store_accounts_now(struct store *store, const char *prefix, account_cb cb, v
     return rc < 0 ? -1 : 0;
 }
 
+int store_journal_brief(struct store *store, int64_t from_seq, uint32_t kinds, uint32_t body_kinds,
+                        journal_brief_cb cb, void *ctx, struct store_err *err) {
+    assert(store != NULL && cb != NULL && from_seq >= 1);
+    int rc = store_ops(store)->journal_brief_scan(store_conn(store), from_seq, kinds, body_kinds,
+                                                  cb, ctx, err);
+    return rc < 0 ? -1 : 0; /* the caller's error stays an error */
+}
+
 struct journal_range {
     int64_t to_seq;
     journal_cb cb;
