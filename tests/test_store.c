@@ -744,6 +744,73 @@ static void test_journal_period(void **state) {
     assert_check_ok(f->store);
 }
 
+/* ---- the reports' brief scan ----------------------------------------------- */
+/* store_journal_brief returns exactly the records of the kinds asked, in
+ * seq order, each with the full record's fields, and the body only for the
+ * kinds asked for it. */
+struct brief_seen {
+    struct store *store;
+    int64_t count, last_seq;
+    uint32_t kinds, body_kinds;
+};
+
+static int brief_row(void *ctx, const struct journal_brief *b) {
+    struct brief_seen *s = ctx;
+    struct journal_rec full;
+    struct store_err err = {{0}};
+    bool found = false;
+    assert_true(b->seq > s->last_seq);
+    s->last_seq = b->seq;
+    assert_true((s->kinds & JOURNAL_KIND_BIT(b->kind)) != 0);
+    assert_int_equal(
+        store_ops(s->store)->journal_by_seq(store_conn(s->store), &b->seq, 1, &full, &found, &err),
+        0);
+    assert_true(found);
+    assert_int_equal(b->time_us, full.time_us);
+    assert_int_equal(b->kind, full.kind);
+    assert_int_equal(b->ref_seq, full.ref_seq);
+    assert_int_equal(b->year, full.year);
+    assert_string_equal(b->psn_no, full.psn_no);
+    assert_string_equal(b->fixmedins_code, full.fixmedins_code);
+    assert_string_equal(b->body, s->body_kinds & JOURNAL_KIND_BIT(b->kind) ? full.body : "");
+    s->count++;
+    return 0;
+}
+
+static int64_t brief_count(struct fixture *f, uint32_t kinds, uint32_t body_kinds) {
+    struct brief_seen s = {f->store, 0, 0, kinds, body_kinds};
+    struct store_err err = {{0}};
+    assert_int_equal(store_journal_brief(f->store, 1, kinds, body_kinds, brief_row, &s, &err), 0);
+    return s.count;
+}
+
+static void test_journal_brief(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    struct store_req a, b, rv;
+    make_bill(&bill, &line, "H3", 40000, true);
+    settle_req(&a, "ba", "E1", &bill);
+    call(q, &a);
+    settle_req(&b, "bb", "R1", &bill);
+    call(q, &b);
+    revoke_req(&rv, "bv", a.result_setl_id);
+    call(q, &rv);
+    assert_int_equal(rv.status, STORE_DONE);
+    commitq_stop(q);
+    uint32_t settle = JOURNAL_KIND_BIT(JOURNAL_SETTLE), revoke = JOURNAL_KIND_BIT(JOURNAL_REVOKE);
+    uint32_t import = JOURNAL_KIND_BIT(JOURNAL_IMPORT);
+    assert_int_equal(brief_count(f, settle, settle), 2);
+    assert_int_equal(brief_count(f, settle | revoke, settle), 3);
+    assert_int_equal(brief_count(f, revoke, 0), 1);
+    assert_int_equal(brief_count(f, UINT32_MAX, UINT32_MAX), rv.seq); /* every record */
+    assert_int_equal(brief_count(f, import, 0), a.seq - 1);           /* the imports */
+    assert_int_equal(brief_count(f, 0, UINT32_MAX), 0);
+}
+
 struct caller {
     struct commitq *q;
     int id;
@@ -1437,6 +1504,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_journal_period, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_brief, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_sqlite, teardown),
@@ -1456,6 +1524,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_journal_period, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_brief, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_pg, teardown),

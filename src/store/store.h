@@ -194,6 +194,20 @@ struct state_key {
 struct store_conn; /* a backend's connection; opaque to everything else */
 
 typedef int (*journal_cb)(void *ctx, const struct journal_rec *rec);
+
+/* A journal record as a report reads it (journal_brief_scan): no msgid or
+ * hashes, nothing copied. The strings are the backend's, valid during the
+ * callback only; body is "" unless the scan asked for its kind's. */
+struct journal_brief {
+    int64_t seq, time_us;
+    int64_t ref_seq; /* revoke: the setl_id revoked; else 0 */
+    enum journal_kind kind;
+    int32_t year; /* policy year (settle / revoke) */
+    const char *psn_no, *fixmedins_code, *body;
+};
+typedef int (*journal_brief_cb)(void *ctx, const struct journal_brief *rec);
+/* A kind's bit in journal_brief_scan's masks. */
+#define JOURNAL_KIND_BIT(kind) (1u << (unsigned)(kind))
 typedef int (*state_cb)(void *ctx, const struct state_key *key, const struct year_state *state);
 typedef int (*posting_cb)(void *ctx, const struct posting *posting);
 typedef int (*account_cb)(void *ctx, const char *account, int64_t amount_fen);
@@ -326,6 +340,12 @@ struct store_backend {
                            bool *revoked, struct store_err *err);
     int (*journal_scan)(struct store_conn *conn, int64_t from_seq, journal_cb cb, void *ctx,
                         struct store_err *err); /* in seq order */
+    /* the records of the kinds in kinds (JOURNAL_KIND_BIT) from from_seq, in
+     * seq order, the body read only for the kinds in body_kinds: the
+     * reports' scan, which skips the other kinds inside the backend */
+    int (*journal_brief_scan)(struct store_conn *conn, int64_t from_seq, uint32_t kinds,
+                              uint32_t body_kinds, journal_brief_cb cb, void *ctx,
+                              struct store_err *err);
     /* the records' attached data (journal_data); a scan of seq in
      * [from_seq, to_seq], in seq order. A read-only connection to a store
      * of a release before attached data scans nothing. */
@@ -833,6 +853,11 @@ int store_accounts_in_snapshot(struct store *store, const char *prefix, account_
  * An account's balance is the sum of its pieces; all pieces sum to 0. A
  * non-zero return of cb stops the walk (returned). -1 with err. */
 int store_ledger_walk(struct store *store, account_cb cb, void *ctx, struct store_err *err);
+/* The records of the kinds in kinds from from_seq (journal_brief_scan),
+ * on the store's own connection: 0 when the scan ended or cb stopped it (>
+ * 0), -1 with err on a read error or cb's (< 0). */
+int store_journal_brief(struct store *store, int64_t from_seq, uint32_t kinds, uint32_t body_kinds,
+                        journal_brief_cb cb, void *ctx, struct store_err *err);
 /* The journal records seq in [from_seq, to_seq], in order, through cb (a
  * positive return stops the walk: 0; a negative one is the caller's error,
  * in err: -1), on the store's own connection. -1 with err. */

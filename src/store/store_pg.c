@@ -946,6 +946,34 @@ static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb
                    1, params, journal_row, &sc, err);
 }
 
+static int journal_brief_row(const PGresult *res, int r, void *v) {
+    struct scan_ctx *sc = v;
+    assert(res != NULL && r >= 0 && r < PQntuples(res) && sc->cb != NULL);
+    struct journal_brief j = {col_i64(res, r, 0),          col_i64(res, r, 1),
+                              col_i64(res, r, 5),          (enum journal_kind)col_i64(res, r, 2),
+                              (int32_t)col_i64(res, r, 6), PQgetvalue(res, r, 3),
+                              PQgetvalue(res, r, 4),       PQgetvalue(res, r, 7)};
+    return ((journal_brief_cb)sc->cb)(sc->ctx, &j);
+}
+
+static int pg_journal_brief_scan(struct store_conn *c, int64_t from_seq, uint32_t kinds,
+                                 uint32_t body_kinds, journal_brief_cb cb, void *ctx,
+                                 struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char from[24], kind_mask[16], body_mask[16];
+    snprintf(from, sizeof from, "%" PRId64, from_seq);
+    snprintf(kind_mask, sizeof kind_mask, "%" PRIu32, kinds);
+    snprintf(body_mask, sizeof body_mask, "%" PRIu32, body_kinds);
+    const char *params[3] = {from, kind_mask, body_mask};
+    return pg_scan(c,
+                   "SELECT seq, time_us, kind, psn_no, fixmedins_code, ref_seq, year,"
+                   " CASE WHEN ($3::bigint >> kind::int) & 1 = 1 THEN body ELSE '' END"
+                   " FROM journal WHERE seq >= $1::bigint AND ($2::bigint >> kind::int) & 1 = 1"
+                   " ORDER BY seq",
+                   3, params, journal_brief_row, &sc, err);
+}
+
 /* ---- data attached to journal records ---------------------------------------------------- */
 static int pg_data_put(struct store_conn *c, const struct journal_data *d, size_t n,
                        struct store_err *err) {
@@ -1704,6 +1732,7 @@ const struct store_backend store_pg_backend = {
     .journal_by_seq = pg_journal_by_seq,
     .journal_revoked = pg_journal_revoked,
     .journal_scan = pg_journal_scan,
+    .journal_brief_scan = pg_journal_brief_scan,
     .data_put = pg_data_put,
     .data_scan = pg_data_scan,
     .states_get = pg_states_get,

@@ -135,6 +135,14 @@ int store_accounts_in_snapshot(struct store *store, const char *prefix, account_
     return accounts_read(store, prefix, false, cb, ctx, err);
 }
 
+int store_journal_brief(struct store *store, int64_t from_seq, uint32_t kinds, uint32_t body_kinds,
+                        journal_brief_cb cb, void *ctx, struct store_err *err) {
+    assert(store != NULL && cb != NULL && from_seq >= 1);
+    int rc = store_ops(store)->journal_brief_scan(store_conn(store), from_seq, kinds, body_kinds,
+                                                  cb, ctx, err);
+    return rc < 0 ? -1 : 0; /* the caller's error stays an error */
+}
+
 struct journal_range {
     int64_t to_seq;
     journal_cb cb;
