@@ -14,11 +14,8 @@
 # passes `yibao check`. Runs once per backend: SQLite, and PostgreSQL when
 # YIBAO_PG_URI is set.
 set -euo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
-source "$(dirname "$0")/t_service_lib.sh"
+. "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 ulimit -t 120
 
 make_city

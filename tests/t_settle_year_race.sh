@@ -16,11 +16,8 @@
 # Both: the trial balance ties, `check` and `check --deep` pass. Both
 # backends (YIBAO_PG_URI).
 set -uo pipefail
-if [ -z "${SVC_BACKEND:-}" ]; then
-    for b in sqlite ${YIBAO_PG_URI:+pg}; do SVC_BACKEND=$b bash "$0" || exit 1; done
-    exit 0
-fi
 . "$(dirname "$0")/t_service_lib.sh"
+each_backend "$0"
 
 balance() { # ACCOUNT: its balance over the ledger's postings, in yuan ("12.30")
     local fen
@@ -29,7 +26,6 @@ balance() { # ACCOUNT: its balance over the ledger's postings, in yuan ("12.30")
     python3 -c "import sys; f = int(sys.argv[1]); print('%s%d.%02d' % ('-' if f < 0 else '', abs(f) // 100, abs(f) % 100))" "$fen"
 }
 year_ends() { sql "SELECT count(*) FROM journal WHERE msgid LIKE 'year-end/%'"; }
-records() { sql "SELECT count(*) FROM journal"; }
 
 make_city
 echo '{"format":"yibao-payment/1","id":"pay-440900","region":"440900","year":2020,"withhold_rate":0.5,"institutions":{"H3":{"method":"fee_for_service"},"H8":{"method":"fee_for_service"}}}' >"$work/pay.json"
