@@ -14,10 +14,14 @@
 # goes on where the next step does not need it. Then the checks, each
 # "ok" or "FAILED": check passes; the trial balance ties; per fund the
 # report's revenue and spending equal an independent SQL sum over the
-# postings (SQLite: sqlite3) and opening + revenue - spending = closing;
-# the what-if under the year's own policies changes nothing.
+# postings (sqlite3, or psql on PostgreSQL) and opening + revenue -
+# spending = closing; the what-if under the year's own policies changes
+# nothing.
 #
-#   bench/cityyear.sh [PERSONS] [DIR]      (defaults: 1000000, a temp dir)
+#   bench/cityyear.sh [PERSONS] [DIR] [PG_URI]   (defaults: 1000000, a temp dir, SQLite)
+# With PG_URI the store is a database created on that cluster (its URI
+# kept in DIR/store, so that a run started again goes on in it; dropped at
+# the end unless DIR is given) and the checks' SQL goes through psql.
 # DIR is kept when given (the store DIR/city.db and the registry DIR/reg,
 # reusable for more measurements); a step whose marker DIR/done.STEP exists
 # is skipped, so a run stopped half-way goes on where it stopped.
@@ -33,12 +37,44 @@ if [ -n "${2:-}" ]; then
     mkdir -p "$dir"
 else
     dir=$(mktemp -d "${TMPDIR:-/tmp}/yibao-cityyear.XXXXXX")
-    trap 'rm -rf "$dir"' EXIT
+    temp_dir=$dir
 fi
-db=$dir/city.db
 reg=$dir/reg
+pg=${3:-}
+pg_drop=""
+if [ -n "$pg" ]; then
+    if [ ! -s "$dir/store" ]; then
+        name="yibao_cityyear_$$"
+        psql -q "$pg" -c "CREATE DATABASE $name" >/dev/null || exit 1
+        echo "${pg%/*}/$name" >"$dir/store"
+    fi
+    db=$(cat "$dir/store")
+    [ -n "${2:-}" ] || pg_drop=${db##*/}
+    backend=PostgreSQL
+else
+    db=$dir/city.db
+    backend=SQLite
+fi
+cleanup() {
+    [ -n "$pg_drop" ] && psql -q "$pg" -c "DROP DATABASE IF EXISTS $pg_drop WITH (FORCE)" >/dev/null
+    [ -n "${temp_dir:-}" ] && rm -rf "$temp_dir"
+}
+trap cleanup EXIT
+# q SQL: one query's rows, columns separated by '|', on either backend
+q() {
+    if [ -n "$pg" ]; then psql -X -q -At "$db" -c "$1"; else sqlite3 "$db" "$1"; fi
+}
+# the month (YYYY-MM, local time) of a journal record's time_us
+if [ -n "$pg" ]; then
+    # the machine's offset from UTC now (+0800: 28800 s), as sqlite3's 'localtime'
+    off=$(date +%z)
+    off_s=$(((10#${off:1:2} * 3600 + 10#${off:3:2} * 60) * (${off:0:1}1)))
+    month_sql="to_char(to_timestamp(time_us / 1000000 + $off_s) AT TIME ZONE 'UTC', 'YYYY-MM')"
+else
+    month_sql="strftime('%Y-%m', time_us / 1000000, 'unixepoch', 'localtime')"
+fi
 
-echo "## A city-year of $persons persons (seed $seed), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "## A city-year of $persons persons (seed $seed), $backend, $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "| step | wall s | peak RSS MiB | load before | note |"
 echo "|---|---:|---:|---|---|"
@@ -64,7 +100,7 @@ step() {
 }
 
 step gen "$yibao" gen city --persons "$persons" --seed "$seed" --registry-only --out "$reg"
-step init "$yibao" init --db "$db"
+[ -n "$pg" ] || step init "$yibao" init --db "$db"
 step import-registry bash -c "
     set -e
     '$yibao' import --db '$db' institutions '$reg/institutions.csv'
@@ -83,15 +119,18 @@ done
 step contribute-residents "$yibao" contribute --db "$db" --year 2020 --residents
 # the same month again: nothing posted (the journal's count unchanged)
 [ -e "$dir/done.contribute-2020-01-again" ] ||
-    sqlite3 "$db" "SELECT count(*) FROM journal" >"$dir/journal.before-again"
+    q "SELECT count(*) FROM journal" >"$dir/journal.before-again"
 step contribute-2020-01-again "$yibao" contribute --db "$db" --month 2020-01
-[ -e "$dir/journal.after-again" ] || sqlite3 "$db" "SELECT count(*) FROM journal" >"$dir/journal.after-again"
+[ -e "$dir/journal.after-again" ] || q "SELECT count(*) FROM journal" >"$dir/journal.after-again"
 step settle-year-of-bills "$bench" year --persons "$persons" --seed "$seed" --db "$db"
 # agreements for every institution, sized by what each was paid
 # (bench/city_agreements.py: level 3 global budgets, level 2 DIP, the rest
 # fee for service)
-step agreements bash -c "sqlite3 '$db' \"SELECT substr(debit, 3), sum(amount) FROM postings p JOIN journal j ON j.seq = p.seq
-        WHERE j.kind = 1 AND debit LIKE 'I:%' AND credit LIKE 'F:%' GROUP BY 1\" | tr '|' '\t' >'$dir/paid.tsv' &&
+paid_sql="SELECT substr(debit, 3), sum(amount) FROM postings p JOIN journal j ON j.seq = p.seq
+        WHERE j.kind = 1 AND debit LIKE 'I:%' AND credit LIKE 'F:%' GROUP BY 1"
+export -f q
+export db pg
+step agreements bash -c "q \"$paid_sql\" | tr '|' '\t' >'$dir/paid.tsv' &&
     python3 '$root/bench/city_agreements.py' '$reg/institutions.csv' '$dir/paid.tsv' 2020 '$dir' &&
     for f in '$dir'/pay-*.json; do
         '$yibao' import --db '$db' payment \"\$f\" --operator bench --reason cityyear || exit 1
@@ -99,8 +138,7 @@ step agreements bash -c "sqlite3 '$db' \"SELECT substr(debit, 3), sum(amount) FR
 # a pay run per month the settlements were journaled in (PAYMENT.md: the
 # month is the record's time; the bench settles the whole year today, so
 # this is one run of the whole year rather than twelve of a month each)
-months=$(sqlite3 "$db" "SELECT DISTINCT strftime('%Y-%m', time_us / 1000000, 'unixepoch', 'localtime')
-    FROM journal WHERE kind IN (1, 2) ORDER BY 1")
+months=$(q "SELECT DISTINCT $month_sql FROM journal WHERE kind IN (1, 2) ORDER BY 1")
 for m in $months; do
     step "pay-$m" "$yibao" pay --db "$db" --month "$m"
 done
@@ -127,10 +165,10 @@ if [ -s "$dir/funds.json" ]; then
         # the year-end's adjustments) and personal accounts (P:) are
         # spending, another pool (F:) spending of the payer and revenue of
         # the payee, anything else (receivables R:, openings S:) revenue
-        want_rev=$(sqlite3 "$db" "SELECT coalesce(sum(CASE WHEN debit LIKE 'F:$fund:%' THEN amount ELSE -amount END), 0)
+        want_rev=$(q "SELECT coalesce(sum(CASE WHEN debit LIKE 'F:$fund:%' THEN amount ELSE -amount END), 0)
             FROM postings WHERE (debit LIKE 'F:$fund:%' AND substr(credit, 1, 2) NOT IN ('I:', 'P:', 'B:'))
                OR (credit LIKE 'F:$fund:%' AND substr(debit, 1, 2) NOT IN ('I:', 'P:', 'B:', 'F:'))")
-        want_spend=$(sqlite3 "$db" "SELECT coalesce(sum(CASE WHEN credit LIKE 'F:$fund:%' THEN amount ELSE -amount END), 0)
+        want_spend=$(q "SELECT coalesce(sum(CASE WHEN credit LIKE 'F:$fund:%' THEN amount ELSE -amount END), 0)
             FROM postings WHERE (credit LIKE 'F:$fund:%' AND substr(debit, 1, 2) IN ('I:', 'P:', 'B:', 'F:'))
                OR (debit LIKE 'F:$fund:%' AND substr(credit, 1, 2) IN ('I:', 'P:', 'B:'))")
         got=$(jq -r "[.funds[] | select(.fund == \"$fund\")] |

@@ -8,7 +8,8 @@
 # comes first (a reference error in the first batch before a malformed row
 # later in it), an episode overlapping one 1,500 lines earlier in another
 # batch names both lines, a member's fifth holder in the second batch is
-# refused at the member's first row; every refused file changes nothing.
+# refused at the member's first row; every refused file changes nothing;
+# a binding naming two members of its batch counted once.
 # Both backends (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
@@ -20,6 +21,7 @@ make_city
     echo "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,benefit_start,acct_balc"
     for i in $(seq -w 1 2600); do echo "Q$i,44090019900101$i,Batch $i,1,1990-01-01,390,adult,,440900,2000-01-01,0"; done
     for i in $(seq -w 1 60); do echo "H$i,4409001975010100$i,Holder $i,2,1975-01-01,310,in_service,,440900,2000-01-01,100.00"; done
+    for i in $(seq 1 6); do echo "K$i,44090019760101000$i,Cross $i,1,1976-01-01,310,in_service,,440900,2000-01-01,100.00"; done
 } >"$work/batch_persons.csv"
 y import persons "$work/batch_persons.csv" >/dev/null || fail "import the persons"
 E='psn_no,insutype,admdvs,category,from_month,to_month,reason,end_reason'
@@ -40,6 +42,13 @@ grep -q "(0 edited, 2600 unchanged)" "$work/out" || fail "episodes again: $(cat 
 y import bindings "$work/bind.csv" >"$work/out" 2>"$work/err" || fail "bindings: $(cat "$work/err")"
 grep -q "imported 2600 bindings" "$work/out" || fail "bindings: $(cat "$work/out")"
 [ "$(y show person H01 --json | jq '.bindings | length')" -ge 43 ] || fail "H01's members: $(y show person H01 --json)"
+# a batch's read gives a binding once though it names two of the batch's
+# members: K1 held by K2..K5 (four, the most allowed), each of them held
+# by K6; counted twice, K1 would have eight
+{ echo "$B"; for h in K2 K3 K4 K5; do echo "$h,K1,child,2020-01-01,"; echo "K6,$h,child,2020-01-01,"; done; } >"$work/cross.csv"
+y import bindings "$work/cross.csv" >"$work/out" 2>"$work/err" || fail "cross bindings: $(cat "$work/err")"
+y import bindings "$work/cross.csv" >"$work/out" 2>"$work/err" || fail "cross bindings again: $(cat "$work/err")"
+grep -q "(0 edited, 8 unchanged)" "$work/out" || fail "cross bindings again: $(cat "$work/out")"
 out=$(y check) || fail "check after the imports: $out"
 
 state() {

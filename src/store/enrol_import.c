@@ -13,10 +13,11 @@
  * without a personal account (a resident, or whose policy has none).
  *
  * Rows go in batches of ENROL_BATCH_ROWS: parsed, then checked in file
- * order, then written by one enrol_put. On a backend where a statement is
- * a round trip (PostgreSQL: enrol_scan_set), a batch's registry reads are
- * made at once too (struct who_cache, struct person_cache) and the checks
- * read those; SQLite reads row by row, as cheap there. The first bad line
+ * order, then written by one enrol_put. A batch's registry reads are made
+ * at once too (enrol_scan_set, persons_get of its persons: struct
+ * who_cache, struct person_cache) and the checks read those: one round
+ * trip on PostgreSQL, one prepared statement on SQLite (enrol_scan
+ * prepares one a call, which cost most of a row). The first bad line
  * of the file is still the one named: a parse error flushes the rows
  * before it first. */
 #include <assert.h>
@@ -137,7 +138,7 @@ static int room(struct enrol_importer *im) {
     return 0;
 }
 
-/* ---- a batch's reads at once (backends with enrol_scan_set) ------------------------ */
+/* ---- a batch's reads at once (enrol_scan_set) ------------------------------------- */
 static int strset_init(struct strset *set) {
     assert(set != NULL);
     set->n = 0;

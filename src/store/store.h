@@ -413,10 +413,11 @@ struct store_backend {
                      const struct store_enrol_row *rows, size_t n, struct store_err *err);
     int (*enrol_scan)(struct store_conn *conn, enum enrol_kind kind, const char *who, enrol_cb cb,
                       void *ctx, struct store_err *err);
-    /* the rows naming any of whos (n <= BATCH_MAX), in key order: one
-     * round trip for a batch of an import's rows (enrol_import.c) on a
-     * backend where a statement is a round trip; NULL where enrol_scan of
-     * each is as cheap (SQLite) */
+    /* the rows naming any of whos (n <= BATCH_MAX), each once, a code's
+     * rows in key order: a batch of an import's rows read at once
+     * (enrol_import.c); PostgreSQL one round trip, SQLite one prepared
+     * statement run per code in sorted order; NULL: the importer reads
+     * row by row with enrol_scan */
     int (*enrol_scan_set)(struct store_conn *conn, enum enrol_kind kind, const char *const *whos,
                           size_t n, enrol_cb cb, void *ctx, struct store_err *err);
     /* payment agreements: upsert by (region, year); a scan in that order

@@ -714,6 +714,44 @@ static int sq_enrol_put(struct store_conn *c, enum enrol_kind kind,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int text_order(const void *a, const void *b) {
+    assert(a != NULL && b != NULL);
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A row naming in one of its who columns a code of sorted (n codes) that
+ * sorts before who: the row was given when that code's rows were read. */
+static bool given_before(const struct enrol_table *t, const struct store_enrol_row *row,
+                         const char *who, const char *const *sorted, size_t n) {
+    assert(t != NULL && row != NULL && who != NULL);
+    for (int k = 0; n > 0 && k < 2 && t->who_cols[k] >= 0; k++) {
+        const char *code = row->col[t->who_cols[k]];
+        if (strcmp(code, who) < 0 && bsearch(&code, sorted, n, sizeof *sorted, text_order))
+            return true;
+    }
+    return false;
+}
+
+/* The rows of the bound statement s, each to cb but those given_before
+ * (who: the code bound; sorted: the set's codes, none for one code). The
+ * statement is reset; cb's nonzero stops the scan and is returned. */
+static int enrol_step(struct store_conn *c, const struct enrol_table *t, sqlite3_stmt *s,
+                      const char *who, const char *const *sorted, size_t n, enrol_cb cb, void *ctx,
+                      struct store_err *err) {
+    struct store_enrol_row row;
+    int rc = SQLITE_DONE, stop = 0;
+    assert(c != NULL && t != NULL && s != NULL && cb != NULL);
+    while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        for (int k = 0; k < t->cols; k++) col_text(s, k, row.col[k], sizeof row.col[k]);
+        if (who == NULL || !given_before(t, &row, who, sorted, n)) stop = cb(ctx, &row);
+    }
+    if (stop == 0 && rc != SQLITE_DONE)
+        store_errf(err, "%s: %s: %s", c->path, t->table, sqlite3_errmsg(c->db));
+    sqlite3_reset(s);
+    return stop != 0 ? stop : rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int sq_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char *who, enrol_cb cb,
                          void *ctx, struct store_err *err) {
     const struct enrol_table *t = enrol_table(kind);
@@ -724,17 +762,40 @@ static int sq_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char 
     bool absent = false;
     if (enrol_prepare(c, sql, &s, &absent, err) != 0) return absent ? 0 : -1;
     if (who != NULL) bind_text(s, 1, who);
-    struct store_enrol_row row;
-    int rc = SQLITE_DONE, stop = 0;
-    while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        memset(&row, 0, sizeof row);
-        for (int k = 0; k < t->cols; k++) col_text(s, k, row.col[k], sizeof row.col[k]);
-        stop = cb(ctx, &row);
-    }
-    if (stop == 0 && rc != SQLITE_DONE)
-        store_errf(err, "%s: %s: %s", c->path, t->table, sqlite3_errmsg(c->db));
+    int rc = enrol_step(c, t, s, NULL, NULL, 0, cb, ctx, err);
     sqlite3_finalize(s);
-    return stop != 0 ? stop : rc == SQLITE_DONE ? 0 : -1;
+    return rc;
+}
+
+/* The rows naming any of whos, for an import's batch (enrol_import.c): one
+ * statement prepared for the batch (enrol_scan prepares one a call, which
+ * was most of a row's cost), run for each code in sorted order, so the
+ * index's pages are read in order. A row naming two of the codes (a
+ * binding's holder and member) is given once, under the first code; each
+ * code's rows come in key order, as enrol_scan gives them. */
+static int sq_enrol_scan_set(struct store_conn *c, enum enrol_kind kind, const char *const *whos,
+                             size_t n, enrol_cb cb, void *ctx, struct store_err *err) {
+    const struct enrol_table *t = enrol_table(kind);
+    assert(c != NULL && cb != NULL && (whos != NULL || n == 0) && n <= BATCH_MAX);
+    if (n == 0) return 0;
+    const char **sorted = malloc(n * sizeof *sorted);
+    if (sorted == NULL) return store_errf(err, "%s: out of memory", c->path), -1;
+    memcpy(sorted, whos, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, text_order);
+    char sql[ENROL_SQL_BYTES];
+    enrol_sql_scan(kind, true, '?', false, sql, sizeof sql);
+    sqlite3_stmt *s = NULL;
+    bool absent = false;
+    if (enrol_prepare(c, sql, &s, &absent, err) != 0) return free(sorted), absent ? 0 : -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0) continue; /* a code named twice */
+        bind_text(s, 1, sorted[i]);
+        rc = enrol_step(c, t, s, sorted[i], sorted, n, cb, ctx, err);
+    }
+    sqlite3_finalize(s);
+    free(sorted);
+    return rc;
 }
 
 /* ---- payment agreements (migration 15) ---------------------------------- */
@@ -1382,6 +1443,7 @@ const struct store_backend store_sqlite_backend = {
     .credentials_scan = sq_credentials_scan,
     .enrol_put = sq_enrol_put,
     .enrol_scan = sq_enrol_scan,
+    .enrol_scan_set = sq_enrol_scan_set,
     .agreement_put = sq_agreement_put,
     .agreements_scan = sq_agreements_scan,
     .visits_lock = sq_visits_lock,
