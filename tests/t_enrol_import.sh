@@ -146,6 +146,11 @@ printf '%s\n' "$B" "P0002,P0011,parent,2020-06-01," >"$work/sixth.csv"
 rc=0; y import bindings "$work/sixth.csv" >/dev/null 2>"$work/err" || rc=$?
 [ "$rc" = 2 ] && grep -qF "sixth.csv:2: member_psn_no: member P0011 would have 5 holders at 2020-06-01 00:00:00" "$work/err" ||
     fail "a fifth over registered bindings: exit $rc: $(cat "$work/err")"
+# a holder of four members bound as a member once has one holder, not
+# five: the bindings it holds are not its holders
+printf '%s\n' "$B" "P0201,P0202,child,2020-01-01," "P0201,P0203,child,2020-01-01," "P0201,P0204,child,2020-01-01," \
+    "P0201,P0205,child,2020-01-01," "P0002,P0201,parent,2020-01-01," >"$work/holds.csv"
+y import bindings "$work/holds.csv" >/dev/null 2>"$work/err" || fail "a holder bound as a member: $(cat "$work/err")"
 
 # a change with who and why: an open episode closed, an employer no longer struggling
 printf '%s\n' "$E" "P0002,310,440900,in_service,2019-09,2020-12,transfer_in,retirement" \

@@ -616,6 +616,7 @@ static int overlaps_check(struct enrol_importer *im) {
 /* The bindings of one member read back, each as when it is valid. */
 #define MEMBER_BINDINGS_MAX 64
 struct member_bindings {
+    const char *member; /* the scan by code also returns the bindings it holds: skipped */
     int32_t count;
     bool too_many;
     datetime_s from[MEMBER_BINDINGS_MAX], until[MEMBER_BINDINGS_MAX]; /* until: 0 open */
@@ -623,7 +624,8 @@ struct member_bindings {
 
 static int collect_binding(void *ctx, const struct store_enrol_row *row) {
     struct member_bindings *m = ctx;
-    assert(m != NULL && row != NULL);
+    assert(m != NULL && row != NULL && m->member != NULL);
+    if (strcmp(row->col[BIND_MEMBER], m->member) != 0) return 0;
     if (m->count == MEMBER_BINDINGS_MAX) return m->too_many = true, 1;
     datetime_s from = 0, until = 0;
     const char *revoked = row->col[BIND_REVOKED];
@@ -660,6 +662,7 @@ static int holders_check(struct enrol_importer *im) {
         const struct key_slot *slot = &im->rows[i];
         struct member_bindings m;
         memset(&m, 0, sizeof m);
+        m.member = slot->who;
         if (slots_prefetch(im, i) != 0 ||
             im_scan(im, ENROL_BINDINGS, slot->who, collect_binding, &m) < 0)
             return -1;
