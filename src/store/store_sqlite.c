@@ -251,6 +251,10 @@ static int sq_existing(const char *target, bool empty_ok, struct store_err *err)
     return -1;
 }
 
+/* The most of a store file a read-only connection maps (PRAGMA mmap_size):
+ * the whole 64-bit range SQLite allows, capped by its build. */
+#define READ_ONLY_MMAP_BYTES "8589934592"
+
 /* A read-only connection: no pragma that writes, no migration; a store
  * newer than this binary is refused as at any open. */
 static int sq_read_only_ready(struct store_conn *c, const char *target, struct store_err *err) {
@@ -264,7 +268,15 @@ static int sq_read_only_ready(struct store_conn *c, const char *target, struct s
                    target, version, SCHEMA_VERSION_LATEST);
         return -1;
     }
-    return exec_sql(c, "PRAGMA cache_size=-65536; PRAGMA query_only=1;", err);
+    /* A read-only pass (check, the what-if's replay, the reports) reads
+     * most of the file once: mapped, its pages are read in place instead
+     * of copied by a pread each into SQLite's cache (a tenth of the
+     * what-if's CPU at 1M persons). SQLite caps the map at its compiled
+     * SQLITE_MAX_MMAP_SIZE (2 GiB by default); the rest is read as before. */
+    return exec_sql(c,
+                    "PRAGMA cache_size=-65536; PRAGMA mmap_size=" READ_ONLY_MMAP_BYTES
+                    "; PRAGMA query_only=1;",
+                    err);
 }
 
 static int sq_open_locked(const char *target, enum store_mode mode, struct store_conn **out,
