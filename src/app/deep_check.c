@@ -39,34 +39,57 @@
 #include "store/registry_rows.h"
 
 /* ---- a string-keyed map of fixed-size values ----------------------------- */
+/* A node is one allocation: its key right after the header, where a probe
+ * that compares it finds it on the hash's cache line, then the value, as
+ * large as the map's values are (8 bytes for an account balance, not the
+ * largest kind's 344): at a million persons the maps are most of the
+ * replay's memory and their probes its cache misses. */
 struct node {
     struct node *next;
     uint64_t hash;
-    union {
-        struct year_state st;
-        int64_t balance_fen;
-        struct store_institution inst;
-        struct {
-            size_t first, last; /* the person's edits: indexes into deep.versions */
-        } edits;
-        struct deep_kept *kept;
-    } v;
+    void *val; /* the map's value_bytes, zeroed when created */
     char key[];
+};
+
+/* The edits of a person: indexes into deep.versions. */
+struct edit_span {
+    size_t first, last;
 };
 
 struct dmap {
     struct node **buckets;
-    size_t bucket_count, count;
+    size_t bucket_count, count, value_bytes;
 };
 
-static int dmap_init(struct dmap *m) {
-    assert(m != NULL);
+static struct year_state *node_state(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static int64_t *node_balance(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct store_institution *node_inst(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct edit_span *node_edits(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct deep_kept **node_kept(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+
+static int dmap_init(struct dmap *m, size_t value_bytes) {
+    assert(m != NULL && value_bytes > 0);
     m->bucket_count = 4096;
     m->count = 0;
+    m->value_bytes = value_bytes;
     m->buckets = calloc(m->bucket_count, sizeof *m->buckets);
     return m->buckets != NULL ? 0 : -1;
 }
-
 static void dmap_free(struct dmap *m) {
     assert(m != NULL);
     for (size_t b = 0; m->buckets != NULL && b < m->bucket_count; b++) {
@@ -107,9 +130,11 @@ static struct node *dmap_get(struct dmap *m, const char *key, bool create, bool 
     if (!create) return NULL;
     if (m->count >= m->bucket_count) dmap_grow(m);
     size_t len = strlen(key);
-    struct node *n = calloc(1, sizeof *n + len + 1);
+    size_t at = (sizeof(struct node) + len + 1 + 15) & ~(size_t)15; /* the value, aligned */
+    struct node *n = calloc(1, at + m->value_bytes);
     if (n == NULL) return NULL;
     memcpy(n->key, key, len + 1);
+    n->val = (char *)n + at;
     n->hash = h;
     n->next = m->buckets[h & (m->bucket_count - 1)];
     m->buckets[h & (m->bucket_count - 1)] = n;
@@ -228,7 +253,7 @@ static const struct store_institution *deep_institution(const void *ctx, const c
     const struct deep *d = ctx;
     assert(d != NULL && code != NULL);
     struct node *n = dmap_get((struct dmap *)(uintptr_t)&d->insts, code, false, NULL);
-    return n != NULL ? &n->v.inst : registry_institution(d->current, code);
+    return n != NULL ? node_inst(n) : registry_institution(d->current, code);
 }
 
 /* The version in force at the bill's endtime among the imports replayed
@@ -268,7 +293,7 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
     struct deep *d = ctx;
     assert(d != NULL && psn_no != NULL && out != NULL && found != NULL);
     const struct node *n = dmap_get(&d->edited, psn_no, false, NULL);
-    for (size_t i = n != NULL ? n->v.edits.first : SIZE_MAX; i != SIZE_MAX;
+    for (size_t i = n != NULL ? node_edits(n)->first : SIZE_MAX; i != SIZE_MAX;
          i = d->versions[i].next) {
         if (d->versions[i].seq > d->at_seq) { /* edited after: as it was before */
             *out = d->versions[i].old;
@@ -299,12 +324,12 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
     assert(d != NULL && psn_no != NULL);
     /* a settlement reads its person's account, then moves it: one look-up */
     if (d->last_balance != NULL && strcmp(d->last_balance->key, psn_no) == 0)
-        return &d->last_balance->v.balance_fen;
+        return node_balance(d->last_balance);
     bool fresh = false;
     struct node *n = dmap_get(&d->balances, psn_no, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
     d->last_balance = n; /* nodes stay where they are when the map grows */
-    if (!fresh) return &n->v.balance_fen;
+    if (!fresh) return node_balance(n);
     if (strcmp(d->person.psn_no, psn_no) != 0) {
         bool found = false;
         struct store_person p;
@@ -312,8 +337,8 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
         if (!found)
             return store_errf(d->err, "check --deep: person %s: not registered", psn_no), NULL;
     }
-    n->v.balance_fen = d->person.acct_open_fen;
-    return &n->v.balance_fen;
+    *node_balance(n) = d->person.acct_open_fen;
+    return node_balance(n);
 }
 
 static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t year) {
@@ -322,16 +347,16 @@ static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t y
     /* a settlement reads its person's year, then moves it: one look-up */
     const struct node *last = d->last_state;
     size_t len = strlen(psn_no);
-    if (last != NULL && last->v.st.year == year && strncmp(last->key, psn_no, len) == 0 &&
+    if (last != NULL && node_state(last)->year == year && strncmp(last->key, psn_no, len) == 0 &&
         last->key[len] == '\x1f')
-        return &d->last_state->v.st;
+        return node_state(d->last_state);
     snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     bool fresh = false;
     struct node *n = dmap_get(&d->states, key, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
-    if (fresh) year_state_init(&n->v.st, year, 0);
+    if (fresh) year_state_init(node_state(n), year, 0);
     d->last_state = n; /* nodes stay where they are when the map grows */
-    return &n->v.st;
+    return node_state(n);
 }
 
 static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
@@ -501,7 +526,7 @@ static int load_institutions(struct deep *d, const struct journal_rec *rec, unsi
         why = rows_institution(&r, cols, &x, &col);
         struct node *n = why == NULL ? dmap_get(&d->insts, x.code, true, NULL) : NULL;
         if (why == NULL && n == NULL) why = "out of memory";
-        if (n != NULL) n->v.inst = x;
+        if (n != NULL) *node_inst(n) = x;
     }
     fclose(f);
     if (why == NULL && rc < 0) why = r.err;
@@ -572,16 +597,16 @@ static int version_add(struct deep *d, int64_t seq, const struct store_person *o
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
     size_t at = d->version_count++;
     d->versions[at] = (struct person_version){seq, SIZE_MAX, *old, *now};
-    if (fresh) n->v.edits.first = at;
-    else d->versions[n->v.edits.last].next = at;
+    if (fresh) node_edits(n)->first = at;
+    else d->versions[node_edits(n)->last].next = at;
     /* the row an edit found is the row the edit before left */
-    if (!fresh && person_first_change(&d->versions[n->v.edits.last].now, old) != NULL)
+    if (!fresh && person_first_change(&d->versions[node_edits(n)->last].now, old) != NULL)
         return mismatch(d,
                         "journal seq %" PRId64 ": person %s: the edit found a row other than the"
                         " edit before it left (%s)",
                         seq, old->psn_no,
-                        person_first_change(&d->versions[n->v.edits.last].now, old));
-    n->v.edits.last = at;
+                        person_first_change(&d->versions[node_edits(n)->last].now, old));
+    node_edits(n)->last = at;
     return 0;
 }
 
@@ -886,7 +911,7 @@ static int keep(struct deep *d, const struct journal_rec *rec, const struct app_
     k->refusal = ev->refusal;
     k->where = ev->where;
     if (ev->after != NULL) k->after = *ev->after;
-    n->v.kept = k;
+    *node_kept(n) = k;
     return 0;
 }
 
@@ -934,10 +959,10 @@ static int whatif_revoke(struct deep *d, const struct journal_rec *rec,
     assert(rec->kind == JOURNAL_REVOKE && stored != NULL);
     snprintf(key, sizeof key, "%" PRId64, rec->ref_seq);
     const struct node *n = dmap_get(&d->kept, key, false, NULL);
-    if (n == NULL || n->v.kept == NULL)
+    if (n == NULL || *node_kept(n) == NULL)
         return mismatch(d, "journal seq %" PRId64 ": revokes %" PRId64 ", not met before", rec->seq,
                         rec->ref_seq);
-    const struct deep_kept *k = n->v.kept;
+    const struct deep_kept *k = *node_kept(n);
     if (!k->refused && settlement_on(d, rec->psn_no, &k->after, true) != 0) return -1;
     struct app_whatif_event ev = {rec,        true,    stored, k->refused ? NULL : &k->after,
                                   k->refusal, k->where};
@@ -1143,8 +1168,11 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     pthread_mutex_init(&d->reader.lock, NULL);
     pthread_mutex_init(&d->reader.conn_lock, NULL);
     pthread_cond_init(&d->reader.changed, NULL);
-    if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
-        dmap_init(&d->edited) != 0 || dmap_init(&d->kept) != 0 || d->doc == NULL ||
+    if (dmap_init(&d->insts, sizeof(struct store_institution)) != 0 ||
+        dmap_init(&d->states, sizeof(struct year_state)) != 0 ||
+        dmap_init(&d->balances, sizeof(int64_t)) != 0 ||
+        dmap_init(&d->edited, sizeof(struct edit_span)) != 0 ||
+        dmap_init(&d->kept, sizeof(struct deep_kept *)) != 0 || d->doc == NULL ||
         d->policies == NULL || !chunks || d->lines == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
@@ -1167,7 +1195,7 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->balances);
     dmap_free(&d->edited);
     for (size_t b = 0; d->kept.buckets != NULL && b < d->kept.bucket_count; b++)
-        for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(n->v.kept);
+        for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(*node_kept(n));
     dmap_free(&d->kept);
     free(d->versions);
     free(d->edit_seqs);
