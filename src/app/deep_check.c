@@ -189,6 +189,16 @@ struct deep_reader {
     pthread_cond_t changed;
 };
 
+/* The persons whose row the reader already read with a chunk, by the hash
+ * of their number (open addressing, 0 empty, at most half full): a
+ * contribution's person is read with its chunk only the first time, when
+ * the replay opens the person's account. A collision only costs the
+ * replay a read of its own (deep_person's fallback), never a wrong row. */
+struct seen_set {
+    uint64_t *slots;
+    size_t count, slot_count;
+};
+
 struct deep {
     struct store *store;
     const struct store_backend *ops;
@@ -221,6 +231,7 @@ struct deep {
     struct deep_chunk *ch;
     struct deep_chunk chunks[2];
     struct deep_reader reader;
+    struct seen_set seen; /* the reader's (chunk_read's) own */
     struct bill_line *lines;
     /* explain: the record to explain and stop after (0: none, check all) */
     int64_t until_seq;
@@ -992,32 +1003,73 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
 }
 
 /* ---- reading the journal in chunks ---------------------------------------------------- */
+/* Marks hash h seen; true when it was not before (or the set cannot grow:
+ * then every person is read, as before the set). */
+static bool seen_first(struct seen_set *set, uint64_t h) {
+    assert(set != NULL);
+    h = h != 0 ? h : 1;
+    if (2 * (set->count + 1) > set->slot_count) {
+        size_t count = set->slot_count > 0 ? set->slot_count * 2 : 65536;
+        uint64_t *slots = calloc(count, sizeof *slots);
+        if (slots == NULL) return true;
+        for (size_t i = 0; i < set->slot_count; i++) {
+            size_t k = set->slots[i] & (count - 1);
+            while (set->slots[i] != 0 && slots[k] != 0) k = (k + 1) & (count - 1);
+            if (set->slots[i] != 0) slots[k] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->slot_count = count;
+    }
+    size_t mask = set->slot_count - 1, k = h & mask;
+    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
+    if (set->slots[k] == h) return false;
+    set->slots[k] = h;
+    set->count++;
+    return true;
+}
+
+/* Whether the chunk reads record i's person: a settlement's always (of the
+ * what-if's year only), a contribution's the first time it is met. */
+static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
+    assert(d != NULL && rec != NULL);
+    if (rec->kind == JOURNAL_CONTRIB)
+        return seen_first(&d->seen, fnv1a_text(FNV_OFFSET, rec->psn_no));
+    if (rec->kind != JOURNAL_SETTLE) return false;
+    if (d->whatif != NULL && rec->year != d->whatif->year) return false;
+    (void)seen_first(&d->seen, fnv1a_text(FNV_OFFSET, rec->psn_no));
+    return true;
+}
+
 /* The chunk's settlements: their persons as stored now (deep_person still
  * prefers an edit's row) and, in a what-if, for those of its year, which a
- * later record revokes (one indexed read each; only theirs are kept). */
+ * later record revokes (one indexed read each; only theirs are kept); and
+ * the persons of the contributions met first (chunk_reads_person). */
 static int chunk_lookups(struct deep *d, struct deep_chunk *ch) {
     int64_t ids[DEEP_CHUNK_RECORDS];
     bool revoked[DEEP_CHUNK_RECORDS];
     const char *keys[DEEP_CHUNK_RECORDS];
-    size_t slots[DEEP_CHUNK_RECORDS], n = 0;
+    size_t slots[DEEP_CHUNK_RECORDS], setl_slots[DEEP_CHUNK_RECORDS], n = 0, m = 0;
     assert(ch->persons != NULL && ch->rec_count <= DEEP_CHUNK_RECORDS);
     memset(ch->revoked_later, 0, sizeof ch->revoked_later);
     for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) ch->person_at[i] = -1;
     for (size_t i = 0; i < ch->rec_count; i++) {
-        if (ch->recs[i].kind != JOURNAL_SETTLE) continue;
-        if (d->whatif != NULL && ch->recs[i].year != d->whatif->year) continue;
-        ids[n] = ch->recs[i].seq;
+        if (!chunk_reads_person(d, &ch->recs[i])) continue;
+        if (ch->recs[i].kind == JOURNAL_SETTLE) {
+            ids[m] = ch->recs[i].seq;
+            setl_slots[m++] = i;
+        }
         keys[n] = ch->recs[i].psn_no;
         slots[n++] = i;
     }
-    if (n == 0) return 0;
-    if (d->whatif != NULL && d->ops->journal_revoked(d->conn, ids, n, revoked, &ch->err) != 0)
+    if (d->whatif != NULL && m > 0 &&
+        d->ops->journal_revoked(d->conn, ids, m, revoked, &ch->err) != 0)
         return -1;
-    if (d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0) return -1;
-    for (size_t k = 0; k < n; k++) {
-        ch->revoked_later[slots[k]] = d->whatif != NULL && revoked[k];
-        ch->person_at[slots[k]] = (int32_t)k;
-    }
+    if (n > 0 && d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0)
+        return -1;
+    for (size_t k = 0; k < m; k++)
+        ch->revoked_later[setl_slots[k]] = d->whatif != NULL && revoked[k];
+    for (size_t k = 0; k < n; k++) ch->person_at[slots[k]] = (int32_t)k;
     return 0;
 }
 
@@ -1199,6 +1251,7 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->kept);
     free(d->versions);
     free(d->edit_seqs);
+    free(d->seen.slots);
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);
