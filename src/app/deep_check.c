@@ -1107,7 +1107,7 @@ static void chunk_free(struct deep_chunk *ch) {
 static void chunk_read(struct deep *d, struct deep_chunk *ch, int64_t from) {
     assert(ch->rec_count == 0 && from >= 1);
     pthread_mutex_lock(&d->reader.conn_lock);
-    ch->rc = d->ops->journal_scan(d->conn, from, collect_rec, ch, &ch->err) == -1 ? -1 : 0;
+    ch->rc = d->ops->journal_replay_scan(d->conn, from, collect_rec, ch, &ch->err) == -1 ? -1 : 0;
     if (ch->rc == 0 && ch->rec_count == 0) ch->rc = 2;
     if (ch->rc == 0) {
         /* a record's seq is its slot: the chain check proves them consecutive */

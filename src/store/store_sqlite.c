@@ -55,6 +55,7 @@ enum stmt_id {
     S_JOURNAL_SEQ,
     S_JOURNAL_REVOKED,
     S_JOURNAL_SCAN,
+    S_JOURNAL_REPLAY,
     S_STATE_GET,
     S_STATE_PUT,
     S_STATE_SCAN,
@@ -116,6 +117,7 @@ static const char *const SQL[S_COUNT] = {
     [S_JOURNAL_SEQ] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq = ?",
     [S_JOURNAL_REVOKED] = "SELECT 1 FROM journal WHERE kind = 2 AND ref_seq = ?",
     [S_JOURNAL_SCAN] = "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
+    [S_JOURNAL_REPLAY] = "SELECT " JOURNAL_REPLAY_COLS " FROM journal WHERE seq >= ? ORDER BY seq",
     [S_STATE_GET] = "SELECT " STATE_COLS " FROM states WHERE psn_no = ? AND year = ?",
     [S_STATE_PUT] =
         "INSERT INTO states(" STATE_COLS ") VALUES(?,?,?," STATE_MONEY_QMARKS "?)"
@@ -926,6 +928,14 @@ static int sq_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb
     return scan_rows(c, S_JOURNAL_SCAN, journal_scan_row, &sc, err);
 }
 
+static int sq_journal_replay_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
+                                  struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    struct scan_ctx sc = {(void *)cb, ctx};
+    sqlite3_bind_int64(c->stmt[S_JOURNAL_REPLAY], 1, from_seq);
+    return scan_rows(c, S_JOURNAL_REPLAY, journal_scan_row, &sc, err);
+}
+
 /* ---- year states -------------------------------------------------------- */
 static void special_encode(const struct year_state *st, char *out, size_t size) {
     size_t len = 0;
@@ -1320,6 +1330,7 @@ const struct store_backend store_sqlite_backend = {
     .journal_by_seq = sq_journal_by_seq,
     .journal_revoked = sq_journal_revoked,
     .journal_scan = sq_journal_scan,
+    .journal_replay_scan = sq_journal_replay_scan,
     .data_put = sq_data_put,
     .data_scan = sq_data_scan,
     .states_get = sq_states_get,
