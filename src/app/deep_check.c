@@ -197,6 +197,7 @@ struct deep_reader {
 struct seen_set {
     uint64_t *slots;
     size_t count, slot_count;
+    bool failed; /* out of memory once: some hash may be missing */
 };
 
 struct deep {
@@ -226,6 +227,8 @@ struct deep {
     int64_t last_persons_seq; /* the last persons import: the first pass ends there */
     int64_t at_seq;           /* the record being replayed */
     bool bindings_seen;       /* a bindings import came before at_seq */
+    bool bound_read;          /* bound holds the bindings' persons */
+    struct seen_set bound;    /* the persons a binding names, member or holder, as stored now */
     int64_t tail_seq;         /* the journal's last record, for the progress */
     /* the chunk being replayed (ch), the next one read meanwhile */
     struct deep_chunk *ch;
@@ -296,6 +299,42 @@ static const struct catalog *deep_catalog(const void *ctx) {
     const struct deep *d = ctx;
     assert(d != NULL);
     return d->has_catalog ? &d->catalog : registry_catalog(d->current);
+}
+
+/* Marks hash h seen; true when it was not before (or the set cannot grow:
+ * then every person is read, as before the set). */
+static bool seen_first(struct seen_set *set, uint64_t h) {
+    assert(set != NULL);
+    h = h != 0 ? h : 1;
+    if (2 * (set->count + 1) > set->slot_count) {
+        size_t count = set->slot_count > 0 ? set->slot_count * 2 : 65536;
+        uint64_t *slots = calloc(count, sizeof *slots);
+        if (slots == NULL) return set->failed = true, true;
+        for (size_t i = 0; i < set->slot_count; i++) {
+            size_t k = set->slots[i] & (count - 1);
+            while (set->slots[i] != 0 && slots[k] != 0) k = (k + 1) & (count - 1);
+            if (set->slots[i] != 0) slots[k] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->slot_count = count;
+    }
+    size_t mask = set->slot_count - 1, k = h & mask;
+    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
+    if (set->slots[k] == h) return false;
+    set->slots[k] = h;
+    set->count++;
+    return true;
+}
+
+/* Whether hash h was marked (h never marked: false, unless a collision). */
+static bool seen_has(const struct seen_set *set, uint64_t h) {
+    assert(set != NULL);
+    h = h != 0 ? h : 1;
+    if (set->slot_count == 0) return false;
+    size_t mask = set->slot_count - 1, k = h & mask;
+    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
+    return set->slots[k] == h;
 }
 
 /* ---- the person's records as of the record -------------------------------------- */
@@ -400,6 +439,26 @@ static int deep_binding_row(void *ctx, const struct store_enrol_row *row) {
     return 0;
 }
 
+static int bound_row(void *ctx, const struct store_enrol_row *row) {
+    struct seen_set *bound = ctx;
+    assert(bound != NULL && row != NULL);
+    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[0])); /* member */
+    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[1])); /* holder */
+    return 0;
+}
+
+/* The persons the bindings name, read once in the pass's snapshot (the
+ * bindings are read as stored now, docs/FUNDS.md). */
+static int bound_read(struct deep *d, struct store_err *err) {
+    assert(d != NULL && !d->bound_read);
+    pthread_mutex_lock(&d->reader.conn_lock);
+    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, NULL, bound_row, &d->bound, err);
+    pthread_mutex_unlock(&d->reader.conn_lock);
+    if (rc < 0) return -1;
+    d->bound_read = true;
+    return 0;
+}
+
 static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
                         struct store_err *err) {
     struct deep *d = ctx;
@@ -407,6 +466,10 @@ static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, i
     assert(d != NULL && psn_no != NULL && count != NULL && err == d->err);
     *count = 0;
     if (!d->bindings_seen) return 0;
+    if (!d->bound_read && bound_read(d, err) != 0) return -1;
+    /* most persons are in no binding: no statement for them (a settlement
+     * of each of them ran one, waiting for the reader's chunk) */
+    if (!d->bound.failed && !seen_has(&d->bound, fnv1a_text(FNV_OFFSET, psn_no))) return 0;
     pthread_mutex_lock(&d->reader.conn_lock); /* the reader may be reading the next chunk */
     int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err);
     pthread_mutex_unlock(&d->reader.conn_lock);
@@ -1003,32 +1066,6 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
 }
 
 /* ---- reading the journal in chunks ---------------------------------------------------- */
-/* Marks hash h seen; true when it was not before (or the set cannot grow:
- * then every person is read, as before the set). */
-static bool seen_first(struct seen_set *set, uint64_t h) {
-    assert(set != NULL);
-    h = h != 0 ? h : 1;
-    if (2 * (set->count + 1) > set->slot_count) {
-        size_t count = set->slot_count > 0 ? set->slot_count * 2 : 65536;
-        uint64_t *slots = calloc(count, sizeof *slots);
-        if (slots == NULL) return true;
-        for (size_t i = 0; i < set->slot_count; i++) {
-            size_t k = set->slots[i] & (count - 1);
-            while (set->slots[i] != 0 && slots[k] != 0) k = (k + 1) & (count - 1);
-            if (set->slots[i] != 0) slots[k] = set->slots[i];
-        }
-        free(set->slots);
-        set->slots = slots;
-        set->slot_count = count;
-    }
-    size_t mask = set->slot_count - 1, k = h & mask;
-    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
-    if (set->slots[k] == h) return false;
-    set->slots[k] = h;
-    set->count++;
-    return true;
-}
-
 /* Whether the chunk reads record i's person: a settlement's always (of the
  * what-if's year only), a contribution's the first time it is met. */
 static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
@@ -1252,6 +1289,7 @@ static void deep_free(struct deep *d) {
     free(d->versions);
     free(d->edit_seqs);
     free(d->seen.slots);
+    free(d->bound.slots);
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);
