@@ -39,34 +39,57 @@
 #include "store/registry_rows.h"
 
 /* ---- a string-keyed map of fixed-size values ----------------------------- */
+/* A node is one allocation: its key right after the header, where a probe
+ * that compares it finds it on the hash's cache line, then the value, as
+ * large as the map's values are (8 bytes for an account balance, not the
+ * largest kind's 344): at a million persons the maps are most of the
+ * replay's memory and their probes its cache misses. */
 struct node {
     struct node *next;
     uint64_t hash;
-    union {
-        struct year_state st;
-        int64_t balance_fen;
-        struct store_institution inst;
-        struct {
-            size_t first, last; /* the person's edits: indexes into deep.versions */
-        } edits;
-        struct deep_kept *kept;
-    } v;
+    void *val; /* the map's value_bytes, zeroed when created */
     char key[];
+};
+
+/* The edits of a person: indexes into deep.versions. */
+struct edit_span {
+    size_t first, last;
 };
 
 struct dmap {
     struct node **buckets;
-    size_t bucket_count, count;
+    size_t bucket_count, count, value_bytes;
 };
 
-static int dmap_init(struct dmap *m) {
-    assert(m != NULL);
+static struct year_state *node_state(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static int64_t *node_balance(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct store_institution *node_inst(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct edit_span *node_edits(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct deep_kept **node_kept(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+
+static int dmap_init(struct dmap *m, size_t value_bytes) {
+    assert(m != NULL && value_bytes > 0);
     m->bucket_count = 4096;
     m->count = 0;
+    m->value_bytes = value_bytes;
     m->buckets = calloc(m->bucket_count, sizeof *m->buckets);
     return m->buckets != NULL ? 0 : -1;
 }
-
 static void dmap_free(struct dmap *m) {
     assert(m != NULL);
     for (size_t b = 0; m->buckets != NULL && b < m->bucket_count; b++) {
@@ -107,9 +130,11 @@ static struct node *dmap_get(struct dmap *m, const char *key, bool create, bool 
     if (!create) return NULL;
     if (m->count >= m->bucket_count) dmap_grow(m);
     size_t len = strlen(key);
-    struct node *n = calloc(1, sizeof *n + len + 1);
+    size_t at = (sizeof(struct node) + len + 1 + 15) & ~(size_t)15; /* the value, aligned */
+    struct node *n = calloc(1, at + m->value_bytes);
     if (n == NULL) return NULL;
     memcpy(n->key, key, len + 1);
+    n->val = (char *)n + at;
     n->hash = h;
     n->next = m->buckets[h & (m->bucket_count - 1)];
     m->buckets[h & (m->bucket_count - 1)] = n;
@@ -164,6 +189,17 @@ struct deep_reader {
     pthread_cond_t changed;
 };
 
+/* The persons whose row the reader already read with a chunk, by the hash
+ * of their number (open addressing, 0 empty, at most half full): a
+ * contribution's person is read with its chunk only the first time, when
+ * the replay opens the person's account. A collision only costs the
+ * replay a read of its own (deep_person's fallback), never a wrong row. */
+struct seen_set {
+    uint64_t *slots;
+    size_t count, slot_count;
+    bool failed; /* out of memory once: some hash may be missing */
+};
+
 struct deep {
     struct store *store;
     const struct store_backend *ops;
@@ -191,11 +227,14 @@ struct deep {
     int64_t last_persons_seq; /* the last persons import: the first pass ends there */
     int64_t at_seq;           /* the record being replayed */
     bool bindings_seen;       /* a bindings import came before at_seq */
+    bool bound_read;          /* bound holds the bindings' persons */
+    struct seen_set bound;    /* the persons a binding names, member or holder, as stored now */
     int64_t tail_seq;         /* the journal's last record, for the progress */
     /* the chunk being replayed (ch), the next one read meanwhile */
     struct deep_chunk *ch;
     struct deep_chunk chunks[2];
     struct deep_reader reader;
+    struct seen_set seen; /* the reader's (chunk_read's) own */
     struct bill_line *lines;
     /* explain: the record to explain and stop after (0: none, check all) */
     int64_t until_seq;
@@ -228,7 +267,7 @@ static const struct store_institution *deep_institution(const void *ctx, const c
     const struct deep *d = ctx;
     assert(d != NULL && code != NULL);
     struct node *n = dmap_get((struct dmap *)(uintptr_t)&d->insts, code, false, NULL);
-    return n != NULL ? &n->v.inst : registry_institution(d->current, code);
+    return n != NULL ? node_inst(n) : registry_institution(d->current, code);
 }
 
 /* The version in force at the bill's endtime among the imports replayed
@@ -262,13 +301,49 @@ static const struct catalog *deep_catalog(const void *ctx) {
     return d->has_catalog ? &d->catalog : registry_catalog(d->current);
 }
 
+/* Marks hash h seen; true when it was not before (or the set cannot grow:
+ * then every person is read, as before the set). */
+static bool seen_first(struct seen_set *set, uint64_t h) {
+    assert(set != NULL);
+    h = h != 0 ? h : 1;
+    if (2 * (set->count + 1) > set->slot_count) {
+        size_t count = set->slot_count > 0 ? set->slot_count * 2 : 65536;
+        uint64_t *slots = calloc(count, sizeof *slots);
+        if (slots == NULL) return set->failed = true, true;
+        for (size_t i = 0; i < set->slot_count; i++) {
+            size_t k = set->slots[i] & (count - 1);
+            while (set->slots[i] != 0 && slots[k] != 0) k = (k + 1) & (count - 1);
+            if (set->slots[i] != 0) slots[k] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->slot_count = count;
+    }
+    size_t mask = set->slot_count - 1, k = h & mask;
+    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
+    if (set->slots[k] == h) return false;
+    set->slots[k] = h;
+    set->count++;
+    return true;
+}
+
+/* Whether hash h was marked (h never marked: false, unless a collision). */
+static bool seen_has(const struct seen_set *set, uint64_t h) {
+    assert(set != NULL);
+    h = h != 0 ? h : 1;
+    if (set->slot_count == 0) return false;
+    size_t mask = set->slot_count - 1, k = h & mask;
+    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
+    return set->slots[k] == h;
+}
+
 /* ---- the person's records as of the record -------------------------------------- */
 static int deep_person(void *ctx, const char *psn_no, struct store_person *out, bool *found,
                        struct store_err *err) {
     struct deep *d = ctx;
     assert(d != NULL && psn_no != NULL && out != NULL && found != NULL);
     const struct node *n = dmap_get(&d->edited, psn_no, false, NULL);
-    for (size_t i = n != NULL ? n->v.edits.first : SIZE_MAX; i != SIZE_MAX;
+    for (size_t i = n != NULL ? node_edits(n)->first : SIZE_MAX; i != SIZE_MAX;
          i = d->versions[i].next) {
         if (d->versions[i].seq > d->at_seq) { /* edited after: as it was before */
             *out = d->versions[i].old;
@@ -299,12 +374,12 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
     assert(d != NULL && psn_no != NULL);
     /* a settlement reads its person's account, then moves it: one look-up */
     if (d->last_balance != NULL && strcmp(d->last_balance->key, psn_no) == 0)
-        return &d->last_balance->v.balance_fen;
+        return node_balance(d->last_balance);
     bool fresh = false;
     struct node *n = dmap_get(&d->balances, psn_no, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
     d->last_balance = n; /* nodes stay where they are when the map grows */
-    if (!fresh) return &n->v.balance_fen;
+    if (!fresh) return node_balance(n);
     if (strcmp(d->person.psn_no, psn_no) != 0) {
         bool found = false;
         struct store_person p;
@@ -312,8 +387,8 @@ static int64_t *balance_of(struct deep *d, const char *psn_no) {
         if (!found)
             return store_errf(d->err, "check --deep: person %s: not registered", psn_no), NULL;
     }
-    n->v.balance_fen = d->person.acct_open_fen;
-    return &n->v.balance_fen;
+    *node_balance(n) = d->person.acct_open_fen;
+    return node_balance(n);
 }
 
 static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t year) {
@@ -322,16 +397,16 @@ static struct year_state *state_of(struct deep *d, const char *psn_no, int32_t y
     /* a settlement reads its person's year, then moves it: one look-up */
     const struct node *last = d->last_state;
     size_t len = strlen(psn_no);
-    if (last != NULL && last->v.st.year == year && strncmp(last->key, psn_no, len) == 0 &&
+    if (last != NULL && node_state(last)->year == year && strncmp(last->key, psn_no, len) == 0 &&
         last->key[len] == '\x1f')
-        return &d->last_state->v.st;
+        return node_state(d->last_state);
     snprintf(key, sizeof key, "%s\x1f%d", psn_no, (int)year);
     bool fresh = false;
     struct node *n = dmap_get(&d->states, key, true, &fresh);
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), NULL;
-    if (fresh) year_state_init(&n->v.st, year, 0);
+    if (fresh) year_state_init(node_state(n), year, 0);
     d->last_state = n; /* nodes stay where they are when the map grows */
-    return &n->v.st;
+    return node_state(n);
 }
 
 static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_state *out,
@@ -364,6 +439,26 @@ static int deep_binding_row(void *ctx, const struct store_enrol_row *row) {
     return 0;
 }
 
+static int bound_row(void *ctx, const struct store_enrol_row *row) {
+    struct seen_set *bound = ctx;
+    assert(bound != NULL && row != NULL);
+    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[0])); /* member */
+    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[1])); /* holder */
+    return 0;
+}
+
+/* The persons the bindings name, read once in the pass's snapshot (the
+ * bindings are read as stored now, docs/FUNDS.md). */
+static int bound_read(struct deep *d, struct store_err *err) {
+    assert(d != NULL && !d->bound_read);
+    pthread_mutex_lock(&d->reader.conn_lock);
+    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, NULL, bound_row, &d->bound, err);
+    pthread_mutex_unlock(&d->reader.conn_lock);
+    if (rc < 0) return -1;
+    d->bound_read = true;
+    return 0;
+}
+
 static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
                         struct store_err *err) {
     struct deep *d = ctx;
@@ -371,6 +466,10 @@ static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, i
     assert(d != NULL && psn_no != NULL && count != NULL && err == d->err);
     *count = 0;
     if (!d->bindings_seen) return 0;
+    if (!d->bound_read && bound_read(d, err) != 0) return -1;
+    /* most persons are in no binding: no statement for them (a settlement
+     * of each of them ran one, waiting for the reader's chunk) */
+    if (!d->bound.failed && !seen_has(&d->bound, fnv1a_text(FNV_OFFSET, psn_no))) return 0;
     pthread_mutex_lock(&d->reader.conn_lock); /* the reader may be reading the next chunk */
     int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err);
     pthread_mutex_unlock(&d->reader.conn_lock);
@@ -501,7 +600,7 @@ static int load_institutions(struct deep *d, const struct journal_rec *rec, unsi
         why = rows_institution(&r, cols, &x, &col);
         struct node *n = why == NULL ? dmap_get(&d->insts, x.code, true, NULL) : NULL;
         if (why == NULL && n == NULL) why = "out of memory";
-        if (n != NULL) n->v.inst = x;
+        if (n != NULL) *node_inst(n) = x;
     }
     fclose(f);
     if (why == NULL && rc < 0) why = r.err;
@@ -572,16 +671,16 @@ static int version_add(struct deep *d, int64_t seq, const struct store_person *o
     if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
     size_t at = d->version_count++;
     d->versions[at] = (struct person_version){seq, SIZE_MAX, *old, *now};
-    if (fresh) n->v.edits.first = at;
-    else d->versions[n->v.edits.last].next = at;
+    if (fresh) node_edits(n)->first = at;
+    else d->versions[node_edits(n)->last].next = at;
     /* the row an edit found is the row the edit before left */
-    if (!fresh && person_first_change(&d->versions[n->v.edits.last].now, old) != NULL)
+    if (!fresh && person_first_change(&d->versions[node_edits(n)->last].now, old) != NULL)
         return mismatch(d,
                         "journal seq %" PRId64 ": person %s: the edit found a row other than the"
                         " edit before it left (%s)",
                         seq, old->psn_no,
-                        person_first_change(&d->versions[n->v.edits.last].now, old));
-    n->v.edits.last = at;
+                        person_first_change(&d->versions[node_edits(n)->last].now, old));
+    node_edits(n)->last = at;
     return 0;
 }
 
@@ -886,7 +985,7 @@ static int keep(struct deep *d, const struct journal_rec *rec, const struct app_
     k->refusal = ev->refusal;
     k->where = ev->where;
     if (ev->after != NULL) k->after = *ev->after;
-    n->v.kept = k;
+    *node_kept(n) = k;
     return 0;
 }
 
@@ -934,10 +1033,10 @@ static int whatif_revoke(struct deep *d, const struct journal_rec *rec,
     assert(rec->kind == JOURNAL_REVOKE && stored != NULL);
     snprintf(key, sizeof key, "%" PRId64, rec->ref_seq);
     const struct node *n = dmap_get(&d->kept, key, false, NULL);
-    if (n == NULL || n->v.kept == NULL)
+    if (n == NULL || *node_kept(n) == NULL)
         return mismatch(d, "journal seq %" PRId64 ": revokes %" PRId64 ", not met before", rec->seq,
                         rec->ref_seq);
-    const struct deep_kept *k = n->v.kept;
+    const struct deep_kept *k = *node_kept(n);
     if (!k->refused && settlement_on(d, rec->psn_no, &k->after, true) != 0) return -1;
     struct app_whatif_event ev = {rec,        true,    stored, k->refused ? NULL : &k->after,
                                   k->refusal, k->where};
@@ -967,32 +1066,47 @@ static int whatif_one(struct deep *d, const struct journal_rec *rec, size_t slot
 }
 
 /* ---- reading the journal in chunks ---------------------------------------------------- */
+/* Whether the chunk reads record i's person: a settlement's always (of the
+ * what-if's year only), a contribution's the first time it is met. */
+static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
+    assert(d != NULL && rec != NULL);
+    if (rec->kind == JOURNAL_CONTRIB)
+        return seen_first(&d->seen, fnv1a_text(FNV_OFFSET, rec->psn_no));
+    if (rec->kind != JOURNAL_SETTLE) return false;
+    if (d->whatif != NULL && rec->year != d->whatif->year) return false;
+    (void)seen_first(&d->seen, fnv1a_text(FNV_OFFSET, rec->psn_no));
+    return true;
+}
+
 /* The chunk's settlements: their persons as stored now (deep_person still
  * prefers an edit's row) and, in a what-if, for those of its year, which a
- * later record revokes (one indexed read each; only theirs are kept). */
+ * later record revokes (one indexed read each; only theirs are kept); and
+ * the persons of the contributions met first (chunk_reads_person). */
 static int chunk_lookups(struct deep *d, struct deep_chunk *ch) {
     int64_t ids[DEEP_CHUNK_RECORDS];
     bool revoked[DEEP_CHUNK_RECORDS];
     const char *keys[DEEP_CHUNK_RECORDS];
-    size_t slots[DEEP_CHUNK_RECORDS], n = 0;
+    size_t slots[DEEP_CHUNK_RECORDS], setl_slots[DEEP_CHUNK_RECORDS], n = 0, m = 0;
     assert(ch->persons != NULL && ch->rec_count <= DEEP_CHUNK_RECORDS);
     memset(ch->revoked_later, 0, sizeof ch->revoked_later);
     for (size_t i = 0; i < DEEP_CHUNK_RECORDS; i++) ch->person_at[i] = -1;
     for (size_t i = 0; i < ch->rec_count; i++) {
-        if (ch->recs[i].kind != JOURNAL_SETTLE) continue;
-        if (d->whatif != NULL && ch->recs[i].year != d->whatif->year) continue;
-        ids[n] = ch->recs[i].seq;
+        if (!chunk_reads_person(d, &ch->recs[i])) continue;
+        if (ch->recs[i].kind == JOURNAL_SETTLE) {
+            ids[m] = ch->recs[i].seq;
+            setl_slots[m++] = i;
+        }
         keys[n] = ch->recs[i].psn_no;
         slots[n++] = i;
     }
-    if (n == 0) return 0;
-    if (d->whatif != NULL && d->ops->journal_revoked(d->conn, ids, n, revoked, &ch->err) != 0)
+    if (d->whatif != NULL && m > 0 &&
+        d->ops->journal_revoked(d->conn, ids, m, revoked, &ch->err) != 0)
         return -1;
-    if (d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0) return -1;
-    for (size_t k = 0; k < n; k++) {
-        ch->revoked_later[slots[k]] = d->whatif != NULL && revoked[k];
-        ch->person_at[slots[k]] = (int32_t)k;
-    }
+    if (n > 0 && d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0)
+        return -1;
+    for (size_t k = 0; k < m; k++)
+        ch->revoked_later[setl_slots[k]] = d->whatif != NULL && revoked[k];
+    for (size_t k = 0; k < n; k++) ch->person_at[slots[k]] = (int32_t)k;
     return 0;
 }
 
@@ -1030,7 +1144,7 @@ static void chunk_free(struct deep_chunk *ch) {
 static void chunk_read(struct deep *d, struct deep_chunk *ch, int64_t from) {
     assert(ch->rec_count == 0 && from >= 1);
     pthread_mutex_lock(&d->reader.conn_lock);
-    ch->rc = d->ops->journal_scan(d->conn, from, collect_rec, ch, &ch->err) == -1 ? -1 : 0;
+    ch->rc = d->ops->journal_replay_scan(d->conn, from, collect_rec, ch, &ch->err) == -1 ? -1 : 0;
     if (ch->rc == 0 && ch->rec_count == 0) ch->rc = 2;
     if (ch->rc == 0) {
         /* a record's seq is its slot: the chain check proves them consecutive */
@@ -1143,8 +1257,11 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     pthread_mutex_init(&d->reader.lock, NULL);
     pthread_mutex_init(&d->reader.conn_lock, NULL);
     pthread_cond_init(&d->reader.changed, NULL);
-    if (dmap_init(&d->insts) != 0 || dmap_init(&d->states) != 0 || dmap_init(&d->balances) != 0 ||
-        dmap_init(&d->edited) != 0 || dmap_init(&d->kept) != 0 || d->doc == NULL ||
+    if (dmap_init(&d->insts, sizeof(struct store_institution)) != 0 ||
+        dmap_init(&d->states, sizeof(struct year_state)) != 0 ||
+        dmap_init(&d->balances, sizeof(int64_t)) != 0 ||
+        dmap_init(&d->edited, sizeof(struct edit_span)) != 0 ||
+        dmap_init(&d->kept, sizeof(struct deep_kept *)) != 0 || d->doc == NULL ||
         d->policies == NULL || !chunks || d->lines == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
@@ -1167,10 +1284,12 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->balances);
     dmap_free(&d->edited);
     for (size_t b = 0; d->kept.buckets != NULL && b < d->kept.bucket_count; b++)
-        for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(n->v.kept);
+        for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(*node_kept(n));
     dmap_free(&d->kept);
     free(d->versions);
     free(d->edit_seqs);
+    free(d->seen.slots);
+    free(d->bound.slots);
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);

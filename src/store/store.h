@@ -346,6 +346,11 @@ struct store_backend {
     int (*journal_brief_scan)(struct store_conn *conn, int64_t from_seq, uint32_t kinds,
                               uint32_t body_kinds, journal_brief_cb cb, void *ctx,
                               struct store_err *err);
+    /* journal_scan without what only the chain check reads (msgid and the
+     * three hashes come empty): the deep check's and the what-if's replay,
+     * which reads every record and settles from the rest */
+    int (*journal_replay_scan)(struct store_conn *conn, int64_t from_seq, journal_cb cb, void *ctx,
+                               struct store_err *err);
     /* the records' attached data (journal_data); a scan of seq in
      * [from_seq, to_seq], in seq order. A read-only connection to a store
      * of a release before attached data scans nothing. */

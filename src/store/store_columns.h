@@ -8,6 +8,10 @@
 #define JOURNAL_COLS                                                                    \
     "seq, time_us, kind, msgid, psn_no, fixmedins_code, ref_seq, year, req_hash, body," \
     " prev_hash, hash"
+/* JOURNAL_COLS as the replay reads them (journal_replay_scan): the same
+ * twelve columns, msgid and the hashes as empty text. */
+#define JOURNAL_REPLAY_COLS \
+    "seq, time_us, kind, '', psn_no, fixmedins_code, ref_seq, year, '', body, '', ''"
 #define CREDENTIAL_COLS \
     "paasid, token, fixmedins_code, status, token_version, key_id, hmac_required"
 #define PERSON_COLS_V16                                                            \

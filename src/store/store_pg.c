@@ -974,6 +974,18 @@ static int pg_journal_brief_scan(struct store_conn *c, int64_t from_seq, uint32_
                    3, params, journal_brief_row, &sc, err);
 }
 
+static int pg_journal_replay_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
+                                  struct store_err *err) {
+    assert(c != NULL && cb != NULL);
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char from[24];
+    snprintf(from, sizeof from, "%" PRId64, from_seq);
+    const char *params[1] = {from};
+    return pg_scan(
+        c, "SELECT " JOURNAL_REPLAY_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq", 1,
+        params, journal_row, &sc, err);
+}
+
 /* ---- data attached to journal records ---------------------------------------------------- */
 static int pg_data_put(struct store_conn *c, const struct journal_data *d, size_t n,
                        struct store_err *err) {
@@ -1733,6 +1745,7 @@ const struct store_backend store_pg_backend = {
     .journal_revoked = pg_journal_revoked,
     .journal_scan = pg_journal_scan,
     .journal_brief_scan = pg_journal_brief_scan,
+    .journal_replay_scan = pg_journal_replay_scan,
     .data_put = pg_data_put,
     .data_scan = pg_data_scan,
     .states_get = pg_states_get,
