@@ -59,21 +59,13 @@ switches() { # PID...: voluntary + involuntary context switches of their threads
         awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
 idle_ticks() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-"$1" gen city --persons 5000 --seed 1 --registry-only --out "$work/city" >/dev/null
-code=$(awk -F, '$3 == "hospital" && $4 == "township" { print $1; exit }' "$work/city/institutions.csv")
+. bench/visit_lib.sh # (the working directory is the repository)
+visit_city "$1" "$work"
 for y in "$@"; do
     psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS yibao_pgprof" -c "CREATE DATABASE yibao_pgprof" >/dev/null
     db="${PG_URI%/*}/yibao_pgprof"
-    "$y" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
-    "$y" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
-    "$y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
-    "$y" import --db "$db" persons "$work/city/persons.csv" >/dev/null
-    eval "$("$y" credential issue "$code" --db "$db" | grep -E '^(paasid|token)=')"
-    "$y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 >"$work/serve.log" 2>&1 &
-    pid=$!
-    url=""
-    for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
-    [ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+    visit_store "$y" "$db" "$work"
+    visit_serve "$y" "$db" "$work/serve.log"
     psql -q "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
         -c "SELECT pg_stat_statements_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
     ppid=""

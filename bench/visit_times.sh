@@ -17,19 +17,11 @@ export YIBAO_KEY_FILE="$work/service.key"
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
-"$Y" gen city --persons 5000 --seed 1 --registry-only --out "$work/city" >/dev/null
-code=$(awk -F, '$3 == "hospital" && $4 == "township" { print $1; exit }' "$work/city/institutions.csv")
+. bench/visit_lib.sh # (the working directory is the repository)
+visit_city "$Y" "$work"
 db=$work/db.sqlite
-"$Y" import --db "$db" institutions "$work/city/institutions.csv" >/dev/null
-"$Y" import --db "$db" policy policies/maoming-2020-employee.json policies/maoming-2020-resident.json >/dev/null
-"$Y" import --db "$db" catalog policies/catalog-conformance.json >/dev/null
-"$Y" import --db "$db" persons "$work/city/persons.csv" >/dev/null
-eval "$("$Y" credential issue "$code" --db "$db" 2>/dev/null | grep -E '^(paasid|token)=')"
-"$Y" serve --db "$db" --listen 127.0.0.1:0 --nonce-cache 16777216 >"$work/serve.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 100); do url=$(sed -n 's/^yibao serve: listening on //p' "$work/serve.log"); [ -n "$url" ] && break; sleep 0.1; done
-[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+visit_store "$Y" "$db" "$work"
+visit_serve "$Y" "$db" "$work/serve.log"
 uptime | sed 's/.*load/load/'
 YIBAO_TOKEN="$token" "$B" http --url "$url" --paasid "$paasid" --code "$code" --connections "$conns" \
     --seconds "$secs" --persons 5000 --seed 1 --flow visit
