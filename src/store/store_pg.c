@@ -935,15 +935,23 @@ static int journal_row(const PGresult *res, int r, void *v) {
     return ((journal_cb)sc->cb)(sc->ctx, &j);
 }
 
-static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
-                           struct store_err *err) {
-    assert(c != NULL && cb != NULL);
+/* The journal from from_seq in seq order, by sql (its one parameter the
+ * seq), each row through journal_row. */
+static int journal_scan_by(struct store_conn *c, const char *sql, int64_t from_seq, journal_cb cb,
+                           void *ctx, struct store_err *err) {
+    assert(c != NULL && sql != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
     char from[24];
     snprintf(from, sizeof from, "%" PRId64, from_seq);
     const char *params[1] = {from};
-    return pg_scan(c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq",
-                   1, params, journal_row, &sc, err);
+    return pg_scan(c, sql, 1, params, journal_row, &sc, err);
+}
+
+static int pg_journal_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
+                           struct store_err *err) {
+    return journal_scan_by(
+        c, "SELECT " JOURNAL_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq", from_seq,
+        cb, ctx, err);
 }
 
 static int journal_brief_row(const PGresult *res, int r, void *v) {
@@ -976,14 +984,9 @@ static int pg_journal_brief_scan(struct store_conn *c, int64_t from_seq, uint32_
 
 static int pg_journal_replay_scan(struct store_conn *c, int64_t from_seq, journal_cb cb, void *ctx,
                                   struct store_err *err) {
-    assert(c != NULL && cb != NULL);
-    struct scan_ctx sc = {(void *)cb, ctx};
-    char from[24];
-    snprintf(from, sizeof from, "%" PRId64, from_seq);
-    const char *params[1] = {from};
-    return pg_scan(
-        c, "SELECT " JOURNAL_REPLAY_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq", 1,
-        params, journal_row, &sc, err);
+    return journal_scan_by(
+        c, "SELECT " JOURNAL_REPLAY_COLS " FROM journal WHERE seq >= $1::bigint ORDER BY seq",
+        from_seq, cb, ctx, err);
 }
 
 /* ---- data attached to journal records ---------------------------------------------------- */
