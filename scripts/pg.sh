@@ -31,10 +31,12 @@ start() {
     chown postgres:postgres "$dir" 2>/dev/null || true
     as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
+    # max_connections 300: make test runs two suites at once, each server
+    # holding a dozen connections and the load generators more
     for attempt in 1 2 3; do
         port=$(free_port)
         if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on" \
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" \
             start >/dev/null 2>&1; then
             break
         fi

@@ -64,10 +64,21 @@ run "style" scripts/style.sh
 run "asserts" python3 scripts/asserts.py --check store,service,app --min 1.0
 run "shell-lint" scripts/shell_lint.sh
 
+# Suites that disturb every other user of the shared PostgreSQL cluster
+# (test_faults kills and restarts it) run alone: the others wait.
+ALONE_TESTS=" test_faults "
+run_alone() { # name, command...
+    wait
+    local jobs=$TEST_JOBS
+    TEST_JOBS=1; run "$@"; wait
+    TEST_JOBS=$jobs
+}
+
 for variant in release san; do
     for t in build/$variant/tests/test_*; do
         [ -x "$t" ] || continue
-        run "$variant/$(basename "$t")" "$t"
+        if [[ "$ALONE_TESTS" == *" $(basename "$t") "* ]]; then run_alone "$variant/$(basename "$t")" "$t"
+        else run "$variant/$(basename "$t")" "$t"; fi
     done
     for t in tests/t_*.sh; do
         [ -f "$t" ] || continue
