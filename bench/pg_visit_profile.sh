@@ -16,6 +16,8 @@
 #     the rate, not waiting;
 #   - WAL records, bytes, writes and fsyncs (pg_stat_wal) per visit;
 #   - the service writers' batches (the server's own line at exit);
+#   - the statements' planning, total ms and plans (pg_stat_statements, with
+#     pg_stat_statements.track_planning = on);
 #   - the TOP (12) statements by total execution time (pg_stat_statements:
 #     calls and microseconds per visit, mean time).
 # PG_URI's cluster must preload pg_stat_statements (see bench/pg_statements.sh).
@@ -113,6 +115,8 @@ for y in "$@"; do
         awk -v v="$visits" '{ printf "WAL per visit: %.1f records, %.0f bytes, %.2f writes, %.2f fsyncs (%d fsyncs, %d ms in them)\n", $1 / v, $2 / v, $3 / v, $4 / v, $4, $5 }'
     psql -qtA -F' ' "$db" -c "SELECT round(sum(total_exec_time)::numeric * 1000 / ($visits * 6)), sum(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
         awk -v v="$visits" '{ printf "statements: %.1f a visit, execution %d us a visit request (pg_stat_statements)\n", $2 / v, $1 }'
+    psql -qtA -F' ' "$db" -c "SELECT round(sum(total_plan_time)), sum(plans) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
+        awk '{ printf "planning: %d ms in %d plans over the run (0 unless pg_stat_statements.track_planning = on)\n", $1, $2 }'
     psql -qtA -F' | ' "$db" -c "SELECT round(calls::numeric / $visits, 2), round(total_exec_time::numeric * 1000 / $visits), round(mean_exec_time::numeric * 1000, 1), left(regexp_replace(query, '\s+', ' ', 'g'), 80) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof' ORDER BY total_exec_time DESC LIMIT $top" |
         sed 's/^/calls\/visit | us\/visit | mean us | /'
     if [ -n "$ppid" ]; then

@@ -1318,6 +1318,75 @@ static void assert_admissions(struct store *s, int want) {
     assert_int_equal(st.admissions, want);
 }
 
+static void assert_plan_mode(struct store_conn *conn, const char *want) {
+    struct store_err err = {{0}};
+    char mode[64] = "";
+    int rc = store_pg_show(conn, "plan_cache_mode", mode, sizeof mode, &err);
+    if (rc != 0) print_message("show: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_string_equal(mode, want);
+}
+
+/* Through one read connection: the person's tables (prepared, generic
+ * plans allowed) and the journal by msgid (unprepared: planned per call);
+ * the journal's tail seq. */
+static int64_t reader_reads(struct store_conn *reader, bool want_m1) {
+    const struct store_backend *ops = &store_pg_backend;
+    struct store_err err = {{0}};
+    int64_t tail_seq = 0;
+    for (int i = 0; i < 8; i++) { /* past PostgreSQL's 5 custom plans */
+        struct store_person_tables t = {.key = {.psn_no = "E1", .year = 2020}, .account = "x"};
+        int rc = ops->person_tables_get(reader, &t, &err);
+        if (rc != 0) print_message("person tables: %s\n", err.msg);
+        assert_int_equal(rc, 0);
+        assert_true(t.tail_seq > 0 && (i == 0 || t.tail_seq == tail_seq));
+        tail_seq = t.tail_seq;
+        const char *msgid = "m1";
+        struct journal_rec rec;
+        bool found = false;
+        assert_int_equal(ops->journal_by_msgid(reader, &msgid, 1, &rec, &found, &err), 0);
+        assert_true(found == want_m1);
+    }
+    return tail_seq;
+}
+
+/* A read connection (reader_session, as store_open_as makes each of its
+ * readers) plans at plan_cache_mode auto, the writer's at
+ * force_custom_plan, and both keep theirs over a reconnect
+ * (pg_terminate_backend): pg_ensure applies the settings again. */
+static void test_pg_reader_session(void **state) {
+    struct fixture *f = *state;
+    const struct store_backend *ops = &store_pg_backend;
+    struct store_conn *writer = NULL, *reader = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
+    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &reader, &err), 0);
+    assert_int_equal(ops->reader_session(reader, &err), 0);
+    assert_plan_mode(writer, "force_custom_plan");
+    assert_plan_mode(reader, "auto");
+    int64_t tail_seq = reader_reads(reader, false);
+    struct commitq *q = NULL;
+    assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
+    struct bill bill;
+    struct bill_line line;
+    make_bill(&bill, &line, "H3", 10000, false);
+    int failures = 0;
+    settle_resend(q, "m1", &bill, &failures);
+    assert_int_equal(failures, 0);
+    /* the plans made before the settlement see its rows */
+    assert_true(reader_reads(reader, true) > tail_seq);
+    PGconn *admin = pg_connect_ok(getenv("YIBAO_PG_URI"));
+    assert_true(pg_kill(admin, f->pg_db, "true") >= 2);
+    assert_plan_mode(reader, "auto"); /* reconnected, the reader's setting applied again */
+    assert_plan_mode(writer, "force_custom_plan");
+    assert_true(reader_reads(reader, true) > tail_seq);
+    commitq_stop(q);
+    ops->close(reader);
+    ops->close(writer);
+    PQfinish(admin);
+    assert_check_ok(f->store);
+}
+
 /* Between units of work: the writer and the read connection reconnect at
  * their next use; while the database refuses connections each unit fails
  * at once with a clear error, and works again when it accepts them. */
@@ -1531,6 +1600,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_person_cache, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_reader_session, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),
     };

@@ -221,8 +221,11 @@ int store_open_as(const char *target, enum store_mode mode, struct store **out,
     int rc = -1;
     if (s->person_slots == NULL) store_errf(err, "out of memory");
     else rc = s->ops->open(target, mode, &s->conn, err);
-    for (int i = 0; i < STORE_READERS && rc == 0; i++) /* what the first one made or checked */
+    for (int i = 0; i < STORE_READERS && rc == 0; i++) { /* what the first one made or checked */
         rc = s->ops->open(target, mode, &s->readers[i].conn, err);
+        if (rc == 0 && s->ops->reader_session != NULL)
+            rc = s->ops->reader_session(s->readers[i].conn, err); /* never on s->conn */
+    }
     if (rc != 0 || store_reload_registry(s, err) != 0) {
         store_close(s);
         return -1;

@@ -298,6 +298,12 @@ struct store_backend {
     int (*snapshot_begin)(struct store_conn *conn, struct store_err *err);
     /* Bulk mode for imports (SQLite: relaxed pragmas until commit). */
     int (*bulk_mode)(struct store_conn *conn, bool on, struct store_err *err);
+    /* Marks conn one of the store's read connections (store_open_as, never
+     * the writer's): PostgreSQL lets its key look-ups keep generic plans
+     * (plan_cache_mode = auto, applied again after a reconnect), where the
+     * writer plans every statement at each call. NULL: nothing to do
+     * (SQLite). */
+    int (*reader_session)(struct store_conn *conn, struct store_err *err);
 
     /* registry */
     int (*persons_put)(struct store_conn *conn, const struct store_person *persons, size_t n,
@@ -448,6 +454,11 @@ struct store_backend {
 
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_pg_backend;
+/* PostgreSQL: the value of a session setting on conn (SHOW name), as a
+ * unit of work (reconnects first when the connection was lost); for tests
+ * of the session's settings. 0, or -1 with err. */
+int store_pg_show(struct store_conn *conn, const char *name, char *out, size_t size,
+                  struct store_err *err);
 
 /* The backend for a --db target: postgresql:// or postgres:// URIs go to
  * PostgreSQL, anything else is a SQLite file path. */

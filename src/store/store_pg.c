@@ -15,14 +15,41 @@
  * a generic plan is made once, from the sizes the tables had then, and a
  * journal that grew from empty kept a sequential scan for its msgid
  * lookups (bench store on PostgreSQL fell from about 24,000 to 5,000
- * settlements/s); a custom plan sees the tables' current size.
+ * settlements/s, and 2,597 to 647 again in 2026 with generic plans on the
+ * writer); a custom plan sees the tables' current size.
+ *
+ * The store's read connections (store_open_as: reader_session; the HTTP
+ * side's person, state and kept-answer reads) are the exception: their
+ * session runs at plan_cache_mode = auto, because planning the person's
+ * tables read (3 a visit) at every call cost ~190 us against ~40 us of
+ * execution. There the statements are split, each call site choosing:
+ *   - pg_run_key: reads by equality on a unique key only, or catalog
+ *     look-ups, whose best plan is an index probe whatever the table's
+ *     size (a generic plan made on an empty table is the same index scan;
+ *     checked with EXPLAIN at force_generic_plan): the person's tables
+ *     (states' key, checkpoint id 1, max(seq) of the journal, accounts'
+ *     key), a credential by paasid, to_regclass. Prepared; generic plans.
+ *   - pg_run (everything else): on a reader sent unprepared (an unnamed
+ *     statement is planned at its bind, with its parameters and the
+ *     tables' current size), because a generic plan of these can go wrong
+ *     as a table grows from empty: the "= ANY($1)" array look-ups (persons,
+ *     the journal by msgid or seq, revokes, balances: a generic plan made
+ *     on an empty journal is a sequential scan, checked with EXPLAIN),
+ *     states_get's unnest join, the prefix match of last_import, and the
+ *     service tables' statements. Statements without parameters keep their
+ *     prepared statement: PostgreSQL plans them generically under any
+ *     plan_cache_mode (there is nothing a custom plan could use), as on the
+ *     writer.
+ * The writer (s->conn) and the commit queue's connections never call
+ * reader_session: they keep force_custom_plan for every statement.
  *
  * A dropped connection (server restart, pg_terminate_backend, network) is
  * re-established at the start of the next unit of work only: pg_begin, or
  * a statement or scan outside a transaction (pgconn.h). Inside a
  * transaction nothing is retried: the failed statement fails the
  * transaction, and the caller (the commit queue) fails its batch. After a
- * reconnect the session settings (PG_SESSION) are applied again, and the
+ * reconnect the session settings (PG_SESSION, and a reader's
+ * PG_READER_SESSION) are applied again, and the
  * statements prepared again as they are used; the temp
  * table states_in is created on use, and cursors and advisory locks live
  * only within a transaction. */
@@ -47,6 +74,8 @@
 /* Per-session settings, applied at open and after every reconnect. */
 static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_messages = warning;"
                                  " SET plan_cache_mode = force_custom_plan";
+/* A read connection's, after PG_SESSION (the file's top comment says why). */
+static const char PG_READER_SESSION[] = "SET plan_cache_mode = auto";
 
 #include "store/store_columns.h"
 
@@ -63,6 +92,7 @@ struct store_conn {
     bool broken;         /* a reconnect or its session settings failed: again at the next unit */
     bool persons_v16;    /* read only, a store before migration 17: no benefit_years column */
     bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
+    bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -190,7 +220,8 @@ static int pg_ensure(struct store_conn *c, bool *reconnected, struct store_err *
     c->prepared_count = 0; /* a new session has none */
     if (pgconn_reset(c->pg, &c->watch, err->msg, sizeof err->msg) != 0) return -1;
     struct store_err why;
-    if (pg_cmd_raw(c, PG_SESSION, &why) != 0)
+    if (pg_cmd_raw(c, PG_SESSION, &why) != 0 ||
+        (c->reader && pg_cmd_raw(c, PG_READER_SESSION, &why) != 0))
         return store_errf(err, "postgresql: connection lost; reconnect failed: %s",
                           pgconn_unprefixed(why.msg)),
                -1;
@@ -219,12 +250,16 @@ static int prepared_index(struct store_conn *c, const char *sql, struct store_er
 
 /* Runs one of this file's fixed statements (sql must be a string constant:
  * it is known by its address), prepared once per session so that the
- * server parses and plans it once, not at every call; reconnects first
- * when outside a transaction. The result (caller clears) or NULL. */
-static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
-                        const char *const *params, struct store_err *err) {
+ * server parses it once, not at every call; reconnects first when outside
+ * a transaction. generic_ok: a key look-up whose generic plan is safe (the
+ * file's top comment); otherwise, on a reader (plan_cache_mode = auto), a
+ * statement with parameters is sent unprepared, to be planned at each
+ * call. The result (caller clears) or NULL. */
+static PGresult *pg_run_as(struct store_conn *c, const char *sql, int nparams,
+                           const char *const *params, bool generic_ok, struct store_err *err) {
     assert(c != NULL && sql != NULL && nparams >= 0);
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
+    if (c->reader && !generic_ok && nparams > 0) return pg_run_raw(c, sql, nparams, params, err);
     int i = prepared_index(c, sql, err);
     assert(i >= -2 && i < c->prepared_count);
     if (i == -2) return NULL;
@@ -238,6 +273,21 @@ static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
         return NULL;
     }
     return res;
+}
+
+/* A fixed statement planned at each call on every connection. */
+static PGresult *pg_run(struct store_conn *c, const char *sql, int nparams,
+                        const char *const *params, struct store_err *err) {
+    assert(c != NULL && sql != NULL);
+    return pg_run_as(c, sql, nparams, params, false, err);
+}
+
+/* A fixed statement reading by unique keys only: a reader may keep its
+ * generic plan (the file's top comment lists them and says why). */
+static PGresult *pg_run_key(struct store_conn *c, const char *sql, int nparams,
+                            const char *const *params, struct store_err *err) {
+    assert(c != NULL && sql != NULL);
+    return pg_run_as(c, sql, nparams, params, true, err);
 }
 
 /* pg_cmd_raw, reconnecting first when outside a transaction. */
@@ -385,6 +435,27 @@ static int pg_open(const char *target, enum store_mode mode, struct store_conn *
         return -1;
     }
     *out = c;
+    return 0;
+}
+
+/* One of the store's read connections: generic plans allowed for its key
+ * look-ups, now and after every reconnect (pg_ensure). */
+static int pg_reader_session(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && c->pg != NULL && !c->in_tx);
+    c->reader = true;
+    return pg_cmd_raw(c, PG_READER_SESSION, err);
+}
+
+int store_pg_show(struct store_conn *c, const char *name, char *out, size_t size,
+                  struct store_err *err) {
+    assert(c != NULL && name != NULL && out != NULL && size > 0 && !c->in_tx);
+    const char *params[1] = {name};
+    PGresult *res = pg_ensure(c, NULL, err) != 0
+                        ? NULL
+                        : pg_run_raw(c, "SELECT current_setting($1)", 1, params, err);
+    if (res == NULL) return -1;
+    snprintf(out, size, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
     return 0;
 }
 
@@ -1295,12 +1366,13 @@ static int pg_person_tables_get(struct store_conn *c, struct store_person_tables
     assert(r != NULL && r->account != NULL && r->key.year >= 0);
     snprintf(year, sizeof year, "%d", (int)r->key.year);
     const char *params[3] = {r->key.psn_no, year, r->account};
-    PGresult *res = pg_run(c,
-                           "SELECT s." STATE_COLS ", (SELECT seq FROM checkpoint WHERE id = 1), "
-                           "(SELECT max(seq) FROM journal), (SELECT balance FROM accounts WHERE "
-                           "account = $3) FROM (SELECT 1) AS one LEFT JOIN states s ON "
-                           "s.psn_no = $1 AND s.year = $2::int",
-                           3, params, err);
+    PGresult *res = pg_run_key(
+        c,
+        "SELECT s." STATE_COLS ", (SELECT seq FROM checkpoint WHERE id = 1), "
+        "(SELECT max(seq) FROM journal), (SELECT balance FROM accounts WHERE "
+        "account = $3) FROM (SELECT 1) AS one LEFT JOIN states s ON "
+        "s.psn_no = $1 AND s.year = $2::int",
+        3, params, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQnfields(res) != STATE_SPECIAL_COL + 4) {
         PQclear(res);
@@ -1380,8 +1452,8 @@ static int pg_credential_get(struct store_conn *c, const char *paasid, struct st
                              bool *found, struct store_err *err) {
     assert(c != NULL && paasid != NULL && out != NULL && found != NULL);
     const char *params[1] = {paasid};
-    PGresult *res = pg_run(c, "SELECT " CREDENTIAL_COLS " FROM svc_credential WHERE paasid = $1", 1,
-                           params, err);
+    PGresult *res = pg_run_key(
+        c, "SELECT " CREDENTIAL_COLS " FROM svc_credential WHERE paasid = $1", 1, params, err);
     if (res == NULL) return -1;
     *found = PQntuples(res) == 1;
     if (*found) credential_fill(res, 0, out);
@@ -1511,7 +1583,7 @@ static int pg_enrol_scan(struct store_conn *c, enum enrol_kind kind, const char 
      * seen, a table stays (on this connection's database) */
     if (!c->in_tx && (c->enrol_seen & (1u << kind)) == 0) {
         const char *params[1] = {t->table};
-        PGresult *res = pg_run(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+        PGresult *res = pg_run_key(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
         if (res == NULL) return -1;
         bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
         PQclear(res);
@@ -1593,7 +1665,7 @@ static int pg_agreements_scan(struct store_conn *c, agreement_cb cb, void *ctx,
     assert(c != NULL && cb != NULL);
     if (!c->in_tx) { /* a read-only look at a store of a release before migration 15 */
         const char *params[1] = {"payment_agreements"};
-        PGresult *res = pg_run(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+        PGresult *res = pg_run_key(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
         if (res == NULL) return -1;
         bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
         PQclear(res);
@@ -1730,6 +1802,7 @@ const struct store_backend store_pg_backend = {
     .rollback = pg_rollback,
     .snapshot_begin = pg_snapshot_begin,
     .bulk_mode = pg_bulk_mode,
+    .reader_session = pg_reader_session,
     .persons_put = pg_persons_put,
     .persons_edit = pg_persons_edit,
     .persons_get = pg_persons_get,
