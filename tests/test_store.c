@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1387,6 +1389,84 @@ static void test_pg_reader_session(void **state) {
     assert_check_ok(f->store);
 }
 
+/* The seq_scan count of the journal, once every backend that read it has
+ * reported (pg_stat_clear_snapshot: not the admin session's cached copy). */
+static long journal_seq_scans(PGconn *admin) {
+    char out[64];
+    pg_query(admin, "SELECT pg_stat_clear_snapshot()", out, sizeof out);
+    pg_query(admin, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'journal'", out,
+             sizeof out);
+    assert_true(out[0] != '\0');
+    return strtol(out, NULL, 10);
+}
+
+/* Waits until the server process pid has exited (it reports its
+ * statistics on the way out). */
+static void pg_wait_exit(long pid) {
+    assert_true(pid > 0);
+    for (int i = 0; i < 1000 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH); i++) pg_sleep_poll();
+    assert_true(kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
+/* The statements reading the journal's end (its tail, the checkpoint's
+ * max(seq), the registry generation) are planned with the journal's
+ * current size: a writer that first read them while the journal held 8
+ * rows (analyzed so, autovacuum off), then saw it grow to 30,000 rows in
+ * the same session, reads the tail through the index, not by scanning the
+ * whole journal at every call (a prepared statement's generic plan did:
+ * 3 sequential scans a call). */
+static void test_pg_journal_end_plans(void **state) {
+    enum { SMALL_ROWS = 8, GROWN_ROWS = 30000, CALLS = 40 };
+    struct fixture *f = *state;
+    const struct store_backend *ops = &store_pg_backend;
+    PGconn *admin = pg_connect_ok(f->target);
+    char out[64], sql[512];
+    const char *rows = "INSERT INTO journal SELECT 1000000 + g, 0, 1, 'plan/' || g, 'P', '', 0,"
+                       " 2020, 'h', 'b', 'p', 'h' FROM generate_series(%d, %d) g";
+    pg_query(admin, "ALTER TABLE journal SET (autovacuum_enabled = false)", out, sizeof out);
+    snprintf(sql, sizeof sql, rows, 1, SMALL_ROWS);
+    pg_query(admin, sql, out, sizeof out);
+    pg_query(admin, "ANALYZE journal", out, sizeof out);
+    long before = journal_seq_scans(admin);
+    struct store_conn *writer = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
+    pg_query(admin,
+             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
+             " backend_type = 'client backend' AND pid <> pg_backend_pid()"
+             " ORDER BY backend_start DESC LIMIT 1",
+             out, sizeof out);
+    long pid = strtol(out, NULL, 10);
+    struct journal_rec last;
+    bool found = false, has_checkpoint = false;
+    int64_t checkpoint_seq = 0, tail_seq = 0, gen = 0;
+    for (int grown = 0; grown <= 1; grown++) {
+        if (grown) { /* the same session, the journal grown */
+            snprintf(sql, sizeof sql, rows, SMALL_ROWS + 1, GROWN_ROWS);
+            pg_query(admin, sql, out, sizeof out);
+        }
+        for (int i = 0; i < (grown ? CALLS : 1); i++) {
+            assert_int_equal(ops->journal_tail(writer, &last, &found, &err), 0);
+            assert_true(found);
+            assert_int_equal(last.seq, 1000000 + (grown ? GROWN_ROWS : SMALL_ROWS));
+            assert_int_equal(
+                ops->checkpoint_get(writer, &checkpoint_seq, &has_checkpoint, &tail_seq, &err), 0);
+            assert_int_equal(tail_seq, last.seq);
+            assert_int_equal(ops->registry_gen(writer, &gen, &err), 0);
+            assert_true(gen >= 0 && gen < 1000000);
+        }
+    }
+    ops->close(writer);
+    pg_wait_exit(pid);
+    long scans = journal_seq_scans(admin) - before;
+    print_message("journal sequential scans: %ld for %d calls after the growth\n", scans, CALLS);
+    assert_true(scans < CALLS); /* the first calls' plans on 8 rows may scan: not every call */
+    pg_query(admin, "DELETE FROM journal WHERE seq > 1000000", out, sizeof out);
+    pg_query(admin, "ALTER TABLE journal RESET (autovacuum_enabled)", out, sizeof out);
+    PQfinish(admin);
+    assert_check_ok(f->store);
+}
+
 /* Between units of work: the writer and the read connection reconnect at
  * their next use; while the database refuses connections each unit fails
  * at once with a clear error, and works again when it accepts them. */
@@ -1601,6 +1681,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_reader_session, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_journal_end_plans, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),
     };

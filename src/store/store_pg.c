@@ -39,7 +39,9 @@
  *     service tables' statements. Statements without parameters keep their
  *     prepared statement: PostgreSQL plans them generically under any
  *     plan_cache_mode (there is nothing a custom plan could use), as on the
- *     writer.
+ *     writer; except, on every connection, the three that read the
+ *     journal's end (pg_run_fresh: a generic plan made on a small journal
+ *     scans all of it once the journal has grown).
  * The writer (s->conn) and the commit queue's connections never call
  * reader_session: they keep force_custom_plan for every statement.
  *
@@ -288,6 +290,22 @@ static PGresult *pg_run_key(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
     assert(c != NULL && sql != NULL);
     return pg_run_as(c, sql, nparams, params, true, err);
+}
+
+/* A fixed statement without parameters that reads the journal's end
+ * (its tail, max(seq), the last import): sent unprepared, so that it is
+ * planned at every call with the journal's current size. Prepared, it
+ * kept the generic plan of its first call for the whole session: made
+ * while the journal held a few rows (a sequential scan and a sort), it
+ * scanned the whole journal at every batch as a run grew it, until
+ * autovacuum's next ANALYZE of the journal replaced the plan (a resident
+ * year of 500,000 persons spent 14 s of its 74 s there; docs/BENCHMARKS.md
+ * "Fifteenth session"). Planning these costs well under a millisecond, once
+ * a batch or a group commit. */
+static PGresult *pg_run_fresh(struct store_conn *c, const char *sql, struct store_err *err) {
+    assert(c != NULL && sql != NULL);
+    if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
+    return pg_run_raw(c, sql, 0, NULL, err);
 }
 
 /* pg_cmd_raw, reconnecting first when outside a transaction. */
@@ -949,8 +967,8 @@ static void journal_fill(const PGresult *res, int r, size_t idx, void *out) {
 static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool *found,
                            struct store_err *err) {
     assert(last != NULL && found != NULL);
-    PGresult *res = pg_run(c, "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1", 0,
-                           NULL, err);
+    PGresult *res = pg_run_fresh(
+        c, "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1", err);
     if (res == NULL) return -1;
     *found = PQntuples(res) == 1;
     if (*found) journal_fill(res, 0, 0, last);
@@ -1345,7 +1363,7 @@ static int pg_balances_scan(struct store_conn *c, account_cb cb, void *ctx, stru
 static int pg_checkpoint_get(struct store_conn *c, int64_t *checkpoint_seq, bool *found,
                              int64_t *tail_seq, struct store_err *err) {
     assert(checkpoint_seq != NULL && found != NULL && tail_seq != NULL);
-    PGresult *res = pg_run(c, CHECKPOINT_GET_SQL, 0, NULL, err);
+    PGresult *res = pg_run_fresh(c, CHECKPOINT_GET_SQL, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1) {
         PQclear(res);
@@ -1396,7 +1414,7 @@ static int pg_person_tables_get(struct store_conn *c, struct store_person_tables
 
 static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err *err) {
     assert(gen != NULL);
-    PGresult *res = pg_run(c, REGISTRY_GEN_SQL, 0, NULL, err);
+    PGresult *res = pg_run_fresh(c, REGISTRY_GEN_SQL, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         PQclear(res);
