@@ -14,8 +14,12 @@
  * (core/payment.h) and posts one record each, in batches of one
  * transaction, the journal's msgid making each institution's year posted
  * once. Each batch's transaction checks that the deposits still to be
- * released hold what was read; when one changed (a case decided, a
- * payment run, after the read), the year is read again once. */
+ * released hold what was read and that no settlement or revoke of the
+ * year was journaled after the last record read; when one changed (a
+ * case decided, a payment run, a bill settled or revoked, after the
+ * read), the year is read again, up to SETTLE_YEAR_READINGS_MAX readings.
+ * The read also counts the settlements and revokes of the year journaled
+ * after their institution's year-end record: late, paid monthly, named. */
 #include "app/settle_year.h"
 #include "app/array_room.h"
 
