@@ -18,8 +18,10 @@
 #    not revoked, taken from the settle answers (the one settled meanwhile
 #    in, the one revoked meanwhile out), its adjustment 105.00 - F.
 # 3. After the year-end: a settlement of 2020 at H3 is paid monthly, not
-#    settled again: a new run posts nothing, leaves the year-end records as
-#    they were and says "late: 1 ... at 1 institution(s)".
+#    settled again: a rerun with the hook settling it posts nothing and is
+#    not refused (one reading: a batch with nothing to post checks
+#    nothing); the next run leaves the year-end records as they were and
+#    says "late: 1 ... at 1 institution(s)".
 # 4. SETTLE_YEAR_SETTLEMENTS_MAX: with the test's lower limit
 #    (YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX) under the year's count, the
 #    run is refused, exit 2, naming the limit, nothing written; at the
@@ -106,12 +108,19 @@ grep -q "^year-end/H3/2020 global_budget F $f adjustment $adj deposit " "$work/o
 f8=$(python3 -c "import sys; from decimal import Decimal as D; print(D(sys.argv[1]).quantize(D('0.01')))" "$(hifp 2)")
 grep -q "^year-end/H8/2020 fee_for_service F $f8 adjustment 0.00 " "$work/out" ||
     fail "H8's year-end: $(grep H8 "$work/out"), want F $f8"
-unset YIBAO_TEST_SETTLE_YEAR_HOOK
 
-# 3. after the year-end: paid monthly, the year-end stands, the run says so
+# 3. after the year-end: paid monthly, the year-end stands, the run says so;
+# a rerun of the settled year, which writes nothing, is not refused by a
+# settlement meanwhile (read once)
 bodies=$(sql "SELECT body FROM journal WHERE msgid LIKE 'year-end/%' ORDER BY seq")
 stay 8 P0031 H3
-settle_stay 8
+rm -f "$work/readings"
+printf 'y settle %s >%s\n' "$work/stay-8.json" "$work/ans-8" >"$work/actions"
+out=$(y settle-year --year 2020) || fail "settle-year with a settlement meanwhile: $out"
+[ "$(tr '\n' ' ' <"$work/readings")" = "1 " ] || fail "the readings: $(cat "$work/readings")"
+grep -q "0 records posted, 2 already settled" <<<"$out" || fail "settle-year again: $out"
+jq -e '.setlinfo.hifp_pay' "$work/ans-8" >/dev/null || fail "S8: $(cat "$work/ans-8")"
+unset YIBAO_TEST_SETTLE_YEAR_HOOK
 out=$(y settle-year --year 2020) || fail "settle-year after a late settlement: $out"
 grep -q "0 records posted, 2 already settled" <<<"$out" || fail "settle-year again: $out"
 grep -q "^late: 1 settlement(s) or revoke(s) of 2020 at 1 institution(s) journaled after their year-end record: paid by the monthly runs, not in the year-end's F, which stands" \

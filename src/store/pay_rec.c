@@ -216,11 +216,17 @@ static int watch_admit(struct store *store, const struct store_journal_watch *w,
  * snapshot, and a case decided (or a payment run) since would make its
  * figures wrong, a release of money already drawn among them. Every
  * account the run relies on is checked, not only this batch's, so a
- * change seen at the first batch leaves nothing written. */
+ * change seen at the first batch leaves nothing written. A batch whose
+ * every record is posted already writes nothing and relies on nothing:
+ * admitted unchecked (a rerun of a settled year is not refused because
+ * bills of the year are still being settled; those are late, not lost). */
 static int checked_admit(struct store *store, const void *v, size_t n, const bool *found,
                          struct store_err *err) {
     const struct checked_items *ci = v;
     assert(store != NULL && ci != NULL && found != NULL && n >= 1);
+    size_t to_post = 0;
+    for (size_t i = 0; i < n; i++) to_post += !found[i];
+    if (to_post == 0) return 0;
     const struct store_backend *ops = store_ops(store);
     const char *keys[CHECKED_CHUNK];
     int64_t now_fen[CHECKED_CHUNK];
