@@ -13,8 +13,9 @@
 # 1. A settlement at H3 at each reading: refused, exit 2, the settlement
 #    named, no year-end record, the journal grown by the three settlements
 #    only, `check` passes.
-# 2. A settlement and a revoke at H3 at the first reading only: read
-#    again, posted; H3's F is the sum of the hifp_pay of its settlements
+# 2. A settlement and a revoke at H3 at the first reading, a settlement
+#    of 2021 at the second: read again once (another year's is not
+#    watched), posted; H3's F is the sum of the hifp_pay of its settlements
 #    not revoked, taken from the settle answers (the one settled meanwhile
 #    in, the one revoked meanwhile out), its adjustment 105.00 - F.
 # 3. After the year-end: a settlement of 2020 at H3 is paid monthly, not
@@ -25,7 +26,8 @@
 # 4. SETTLE_YEAR_SETTLEMENTS_MAX: with the test's lower limit
 #    (YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX) under the year's count, the
 #    run is refused, exit 2, naming the limit, nothing written; at the
-#    count it goes on; a limit out of range is refused as bad input.
+#    count it goes on; 2021's one settlement is not over a limit of 1;
+#    a limit out of range is refused as bad input.
 # Then the trial balance ties, `check` and `check --deep` pass. Both
 # backends (YIBAO_PG_URI).
 set -uo pipefail
@@ -89,14 +91,22 @@ for n in 4 5 6; do jq -e '.setlinfo.hifp_pay' "$work/ans-$n" >/dev/null || fail 
 [ "$(records)" = $((before + 3)) ] || fail "refused: $(records) records, not $before + the 3 settlements"
 y check >"$work/check" 2>&1 || fail "check after the refusal: $(cat "$work/check")"
 
-# 2. a settlement and a revoke at the first reading only: read again, F has them
+# 2. a settlement and a revoke at the first reading: read again, F has
+# them; a settlement of another year (2021) at the second: not watched,
+# posted at the second reading
 rm -f "$work/readings"
 stay 7 P0030 H3
-printf 'y settle %s >%s; y revoke %s --operator t --reason late >/dev/null\n:\n' \
-    "$work/stay-7.json" "$work/ans-7" "$(setl_id 3)" >"$work/actions"
+sed 's/"year": 2020/"year": 2021/; s/maoming-2020-resident/maoming-2021-resident/' \
+    "$root/policies/maoming-2020-resident.json" >"$work/policy-2021.json"
+y import policy "$work/policy-2021.json" >/dev/null || fail "import the 2021 policy"
+sed 's/"S7"/"S2021"/; s/2020-03-/2021-03-/g' "$work/stay-7.json" >"$work/stay-2021.json"
+printf 'y settle %s >%s; y revoke %s --operator t --reason late >/dev/null\ny settle %s >%s\n:\n' \
+    "$work/stay-7.json" "$work/ans-7" "$(setl_id 3)" "$work/stay-2021.json" "$work/ans-2021" >"$work/actions"
 y settle-year --year 2020 --verbose >"$work/out" 2>&1 || fail "settle-year: $(cat "$work/out")"
 [ "$(tr '\n' ' ' <"$work/readings")" = "1 2 " ] ||
-    fail "the readings: $(cat "$work/readings") (the settlement was not seen)"
+    fail "the readings: $(cat "$work/readings") (not 1 2: the 2020 settlement not seen, or the 2021 one taken)"
+[ "$(sql "SELECT count(*) FROM journal WHERE kind = 1 AND year = 2021")" = 1 ] ||
+    fail "the 2021 stay not settled: $(cat "$work/ans-2021")"
 grep -q "2 records posted, 0 already settled" "$work/out" || fail "settle-year: $(cat "$work/out")"
 grep -q "^late:" "$work/out" && fail "late settlements counted: $(cat "$work/out")"
 # H3's settlements: 1, 4, 5, 6, 7 (3 revoked)
@@ -129,13 +139,16 @@ grep -q "^late: 1 settlement(s) or revoke(s) of 2020 at 1 institution(s) journal
     fail "a year-end record changed"
 
 # 4. the limit of settlements a run holds: 8 of 2020 in the journal (S1-S8,
-# the revoked S3 among them: a revoked one is held too); a year without
-# settlements is not refused by it
+# the revoked S3 among them: a revoked one is held too)
 count=$(sql "SELECT count(*) FROM journal WHERE kind = 1 AND year = 2020")
 [ "$count" = 8 ] || fail "$count settlements of 2020, not 8"
 before=$(records)
-YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX=$((count - 1)) y settle-year --year 2021 >"$work/out" 2>&1
-[ $? = 0 ] || fail "2021 (no settlements) with a low limit: $(cat "$work/out")"
+# 2021 holds 1 settlement (part 2) and no agreement: at a limit of 1 it is
+# refused for the agreement, not the limit (only the year's are counted)
+YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX=1 y settle-year --year 2021 >"$work/out" 2>&1
+[ $? = 2 ] || fail "2021 without an agreement: $(cat "$work/out")"
+grep -q "^yibao settle-year: H3: no payment agreement for the year" "$work/out" || fail "2021: $(cat "$work/out")"
+grep -q SETTLE_YEAR_SETTLEMENTS_MAX "$work/out" && fail "2021's 1 settlement over a limit of 1: $(cat "$work/out")"
 YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX=$((count - 1)) y settle-year --year 2020 >"$work/out" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "more settlements than the limit: exit $rc, not 2: $(cat "$work/out")"
