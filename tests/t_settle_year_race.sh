@@ -7,12 +7,14 @@
 # command after the reads and before the posting (no timing): there it
 # decides a deduction from H3's deposit. First a deduction decided at
 # each reading: refused, exit 2, the account named, no year-end record
-# written (both readings logged: the change was seen, the year read again,
-# changed again). Then a third decided at the first reading only: the
+# written (the three readings, SETTLE_YEAR_READINGS_MAX, logged: the
+# change was seen, the year read again, changed again). Then a fourth
+# decided at the first reading only: the
 # posting sees the deposit changed, the year is read again, and the
-# year-end counts the three deductions exactly once (deposit, sanctions,
+# year-end counts the four deductions exactly once (deposit, sanctions,
 # release to the fen; the deposit 0 after, not negative; the bank account
-# up by the release).
+# up by the release). Settlements journaled while it runs:
+# t_settle_year_late.sh.
 # Both: the trial balance ties, `check` and `check --deep` pass. Both
 # backends (YIBAO_PG_URI).
 set -uo pipefail
@@ -59,8 +61,10 @@ open_reviewed "a pack of 200"
 case_b=$id
 open_reviewed "a pack of 100"
 case_c=$id
-[ "$(printf '%s\n' "$case_a" "$case_b" "$case_c" | sort -u | wc -l)" = 3 ] ||
-    fail "a case opened twice: $case_a $case_b $case_c"
+open_reviewed "a pack of 50"
+case_d=$id
+[ "$(printf '%s\n' "$case_a" "$case_b" "$case_c" "$case_d" | sort -u | wc -l)" = 4 ] ||
+    fail "a case opened twice: $case_a $case_b $case_c $case_d"
 
 # the hook: each call (a reading of the year) takes the next line of
 # $work/actions: "CASE AMOUNT" decides that deduction, "-" nothing; every
@@ -76,16 +80,16 @@ export YIBAO_TEST_SETTLE_YEAR_HOOK="bash $work/hook.sh"
 bank0=$(balance "B:H3")
 before=$(records)
 
-# raced at both readings: refused, nothing but the two decisions written
-printf '%s 0.50\n%s 0.30\n' "$case_a" "$case_b" >"$work/actions"
+# raced at every reading: refused, nothing but the three decisions written
+printf '%s 0.50\n%s 0.30\n%s 0.10\n' "$case_a" "$case_b" "$case_d" >"$work/actions"
 y settle-year --year 2020 --verbose >"$work/out" 2>&1
 rc=$?
-[ "$rc" = 2 ] || fail "settle-year raced twice: exit $rc, not 2: $(cat "$work/out")"
-grep -q "refused: D:H3:2020 holds .* when the year was read .*on both readings" "$work/out" ||
+[ "$rc" = 2 ] || fail "settle-year raced thrice: exit $rc, not 2: $(cat "$work/out")"
+grep -q "refused: D:H3:2020 holds .* when the year was read .*on each of the 3 readings" "$work/out" ||
     fail "the refusal: $(cat "$work/out")"
-[ "$(tr '\n' ' ' <"$work/readings")" = "1 2 " ] || fail "the readings: $(cat "$work/readings")"
+[ "$(tr '\n' ' ' <"$work/readings")" = "1 2 3 " ] || fail "the readings: $(cat "$work/readings")"
 [ "$(year_ends)" = 0 ] || fail "refused, but $(year_ends) year-end records written"
-[ "$(records)" = $((before + 2)) ] || fail "refused: $(records) records, not $before + the 2 decisions"
+[ "$(records)" = $((before + 3)) ] || fail "refused: $(records) records, not $before + the 3 decisions"
 y check >"$work/check" 2>&1 || fail "check after the refusal: $(cat "$work/check")"
 
 # raced at the first reading only: read again, the deduction counted once
@@ -96,7 +100,7 @@ y settle-year --year 2020 --verbose >"$work/out" 2>&1 || fail "settle-year: $(ca
     fail "the readings: $(cat "$work/readings") (the change was not seen)"
 grep -q "2 records posted, 0 already settled" "$work/out" || fail "settle-year: $(cat "$work/out")"
 unset YIBAO_TEST_SETTLE_YEAR_HOOK
-sanctions=1.00
+sanctions=1.10
 [ "$(year_ends)" = 2 ] || fail "$(year_ends) year-end records, not 2"
 release=$(python3 -c "import sys; from decimal import Decimal as D; print(D(sys.argv[1]) - D(sys.argv[2]))" \
     "$withheld" "$sanctions")

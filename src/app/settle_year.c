@@ -14,8 +14,12 @@
  * (core/payment.h) and posts one record each, in batches of one
  * transaction, the journal's msgid making each institution's year posted
  * once. Each batch's transaction checks that the deposits still to be
- * released hold what was read; when one changed (a case decided, a
- * payment run, after the read), the year is read again once. */
+ * released hold what was read and that no settlement or revoke of the
+ * year was journaled after the last record read; when one changed (a
+ * case decided, a payment run, a bill settled or revoked, after the
+ * read), the year is read again, up to SETTLE_YEAR_READINGS_MAX readings.
+ * The read also counts the settlements and revokes of the year journaled
+ * after their institution's year-end record: late, paid monthly, named. */
 #include "app/settle_year.h"
 #include "app/array_room.h"
 
@@ -104,6 +108,11 @@ struct run {
     struct sanction *sanctions; /* by code once the journal is read */
     size_t sanction_count, sanction_cap;
     struct bill_line *lines;
+    int64_t read_seq;        /* the last journal record the snapshot saw */
+    struct app_names closed; /* institutions with a year-end record of the year */
+    unsigned char *late_at;  /* closed's: 1 once a record came after its year-end */
+    size_t late_cap;
+    bool over; /* more settlements than the limit: refused */
     int failed;
 };
 
@@ -163,6 +172,43 @@ static int case_row(struct run *r, const struct journal_rec *rec) {
     return 0;
 }
 
+static size_t settlements_max(const struct app_settle_year_opts *o) {
+    assert(o != NULL && o->settlements_max <= SETTLE_YEAR_SETTLEMENTS_MAX);
+    return o->settlements_max > 0 ? o->settlements_max : SETTLE_YEAR_SETTLEMENTS_MAX;
+}
+
+/* A year-end record of the policy year (msgid "year-end/<code>/<year>"):
+ * its institution is settled for the year from here on in the journal. */
+static int closed_row(struct run *r, const struct journal_rec *rec) {
+    assert(r != NULL && rec != NULL && rec->kind == JOURNAL_YEAR_END);
+    static const char prefix[] = "year-end/";
+    const char *code = rec->msgid + sizeof prefix - 1, *slash = strrchr(rec->msgid, '/');
+    if (strncmp(rec->msgid, prefix, sizeof prefix - 1) != 0 || slash < code)
+        return store_errf(r->err, "journal seq %lld: a year-end msgid without its institution",
+                          (long long)rec->seq),
+               r->failed = 1, 1;
+    char name[CODE_BYTES_MAX + 1];
+    snprintf(name, sizeof name, "%.*s", (int)(slash - code), code);
+    int32_t at = app_names_add(&r->closed, name);
+    if (at < 0 || !app_array_room((void **)&r->late_at, &r->late_cap, (size_t)at + 1, 1))
+        return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
+    r->late_at[at] = 0;
+    return 0;
+}
+
+/* A settlement or revoke of the policy year at code: when the journal
+ * holds the institution's year-end record before it, it came after the
+ * year was settled there: the monthly runs pay it, the year-end record
+ * stands (docs/PAYMENT.md), and the run says how many there are. */
+static void late_row(struct run *r, const char *code) {
+    assert(r != NULL && code != NULL);
+    int32_t at = r->closed.count > 0 ? app_names_find(&r->closed, code) : -1;
+    if (at < 0) return;
+    r->out->late++;
+    if (!r->late_at[at]) r->out->late_institutions++;
+    r->late_at[at] = 1;
+}
+
 /* A settlement of the policy year: its figures (the what-if's, when it
  * replaces them), its institution and person as indexes. */
 static int settle_row(struct run *r, const struct journal_rec *rec) {
@@ -172,11 +218,17 @@ static int settle_row(struct run *r, const struct journal_rec *rec) {
     if (settlement_decode(rec->body, &stl, &bad) != 0)
         return store_errf(r->err, "journal seq %lld: body does not decode", (long long)rec->seq),
                r->failed = 1, 1;
-    if (r->setl_count == SETTLE_YEAR_SETTLEMENTS_MAX ||
-        !app_array_room((void **)&r->setl, &r->setl_cap, r->setl_count + 1, sizeof *r->setl))
-        return store_errf(r->err, "settle-year: out of memory (or more than %d settlements)",
-                          SETTLE_YEAR_SETTLEMENTS_MAX),
-               r->failed = 1, 1;
+    if (r->setl_count == settlements_max(r->opts)) {
+        char what[128];
+        snprintf(what, sizeof what,
+                 "more than %zu settlements of %d, the most a year-end holds in memory"
+                 " (SETTLE_YEAR_SETTLEMENTS_MAX)",
+                 settlements_max(r->opts), (int)r->opts->year);
+        problem(r, "settlements", what);
+        return r->over = true, 1; /* stop the scan: refused */
+    }
+    if (!app_array_room((void **)&r->setl, &r->setl_cap, r->setl_count + 1, sizeof *r->setl))
+        return store_errf(r->err, "settle-year: out of memory"), r->failed = 1, 1;
     assert(r->setl_count == 0 || r->setl[r->setl_count - 1].seq < rec->seq);
     const struct setlinfo *f = &stl.setl;
     struct settle_year_figures fig = {
@@ -203,8 +255,12 @@ static int settle_row(struct run *r, const struct journal_rec *rec) {
 
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct run *r = ctx;
-    assert(r != NULL && rec != NULL);
+    assert(r != NULL && rec != NULL && rec->seq > r->read_seq);
+    r->read_seq = rec->seq; /* what the postings check the journal after */
     if (rec->kind == JOURNAL_CASE) return case_row(r, rec);
+    if (rec->kind == JOURNAL_YEAR_END && rec->year == r->opts->year) return closed_row(r, rec);
+    if ((rec->kind == JOURNAL_REVOKE || rec->kind == JOURNAL_SETTLE) && rec->year == r->opts->year)
+        late_row(r, rec->fixmedins_code);
     if (rec->kind == JOURNAL_REVOKE) {
         if (!app_array_room((void **)&r->revoked, &r->revoked_cap, r->revoked_count + 1,
                             sizeof *r->revoked))
@@ -252,6 +308,7 @@ static int read_settlements(struct run *r) {
     assert(r != NULL);
     if (store_journal_range(r->store, 1, INT64_MAX, journal_row, r, r->err) < 0 || r->failed)
         return -1;
+    if (r->over) return 0; /* refused: the rest is not read */
     if (r->sanction_count > 1)
         qsort(r->sanctions, r->sanction_count, sizeof *r->sanctions, sanction_order);
     r->out->settlements = (int64_t)r->setl_count;
@@ -619,6 +676,8 @@ static int post(struct run *r) {
     struct store_pay_item *items = calloc(b, sizeof *items);
     bool *posted = calloc(b, sizeof *posted);
     struct store_balance_expect *expect = expectations(r);
+    /* and the settlements: none of the year journaled after the read */
+    const struct store_journal_watch watch = {r->read_seq, r->opts->year};
     int rc = items && posted && expect ? 0 : (store_errf(r->err, "settle-year: out of memory"), -1);
     for (size_t i = 0; rc == 0 && i < r->inst_count; i++) {
         struct store_pay_item *it = &items[k++];
@@ -637,7 +696,7 @@ static int post(struct run *r) {
         if (rc != 0 || (k < b && i + 1 < r->inst_count)) continue;
         size_t first = i + 1 - k; /* the batch's first institution: it and those after */
         rc = store_pay_commit_checked(r->store, items, k, &expect[first], r->inst_count - first,
-                                      posted, r->err);
+                                      &watch, posted, r->err);
         for (size_t j = 0; rc == 0 && j < k; j++) {
             if (!posted[j]) {
                 r->out->already++;
@@ -674,6 +733,8 @@ static void run_free(struct run *r) {
     free(r->deposits);
     free(r->sanctions);
     free(r->lines);
+    app_names_free(&r->closed);
+    free(r->late_at);
     free(r);
 }
 
@@ -688,7 +749,7 @@ static int read_year(struct run *r) {
         rc = agreement_row(r, &r->opts->replace[i]) != 0 ? -1 : 0;
     if (rc == 0 && r->failed) rc = -1;
     if (rc == 0) rc = read_settlements(r);
-    if (rc == 0) rc = read_rest(r);
+    if (rc == 0 && !r->over) rc = read_rest(r);
     ops->rollback(store_conn(r->store)); /* the snapshot ends: nothing was written */
     return rc;
 }
@@ -708,8 +769,8 @@ static enum app_settle_year_status attempt(struct store *store,
     }
     r->store = store, r->opts = opts, r->out = out, r->err = err;
     int rc = read_year(r);
-    if (rc == 0) rc = gather(r);
-    for (size_t i = 0; rc == 0 && i < r->agreement_count; i++)
+    if (rc == 0 && !r->over) rc = gather(r);
+    for (size_t i = 0; rc == 0 && !r->over && i < r->agreement_count; i++)
         if (r->agreements[i]->has_dip) rc = dip_region_of(r, r->agreements[i]);
     enum app_settle_year_status st = rc != 0            ? APP_SETTLE_YEAR_FAILED
                                      : out->missing > 0 ? APP_SETTLE_YEAR_REFUSED
@@ -737,17 +798,24 @@ enum app_settle_year_status app_settle_year(struct store *store,
     assert(store != NULL && opts != NULL && out != NULL && err != NULL);
     assert(opts->year >= MONTH_YEAR_MIN && opts->year <= MONTH_YEAR_MAX);
     assert(!opts->compute_only || opts->computed != NULL);
-    enum app_settle_year_status st = attempt(store, opts, out, 1, err);
-    if (st != APP_SETTLE_YEAR_CHANGED) return st;
-    /* read again once: the records the first reading posted are found by
-     * their msgids now, so they count as posted, not as already settled */
-    struct app_settle_year_out first = *out;
-    st = attempt(store, opts, out, 2, err);
-    out->posted += first.posted;
-    out->already -= first.posted;
-    out->adjustment_fen += first.adjustment_fen;
-    out->released_fen += first.released_fen;
-    out->paid_fen += first.paid_fen;
-    out->sanctions_fen += first.sanctions_fen;
+    enum app_settle_year_status st = APP_SETTLE_YEAR_CHANGED;
+    struct app_settle_year_out sum = {0};
+    for (int reading = 1; st == APP_SETTLE_YEAR_CHANGED && reading <= SETTLE_YEAR_READINGS_MAX;
+         reading++) {
+        st = attempt(store, opts, out, reading, err);
+        /* the records an earlier reading posted are found by their msgids
+         * now: they count as posted, not as already settled */
+        sum.posted += out->posted;
+        sum.adjustment_fen += out->adjustment_fen;
+        sum.released_fen += out->released_fen;
+        sum.paid_fen += out->paid_fen;
+        sum.sanctions_fen += out->sanctions_fen;
+        out->already -= sum.posted - out->posted;
+    }
+    out->posted = sum.posted;
+    out->adjustment_fen = sum.adjustment_fen;
+    out->released_fen = sum.released_fen;
+    out->paid_fen = sum.paid_fen;
+    out->sanctions_fen = sum.sanctions_fen;
     return st;
 }

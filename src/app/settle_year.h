@@ -27,6 +27,9 @@
 #define SETTLE_YEAR_SETTLEMENTS_MAX 20000000
 #define SETTLE_YEAR_REGIONS_MAX 64       /* agreements (regions) of one year */
 #define SETTLE_YEAR_SIGNINGS_MAX 1000000 /* capitation signings held */
+/* readings of the year one run makes when what it read changed before its
+ * posting (a case decided, a settlement journaled): then it refuses */
+#define SETTLE_YEAR_READINGS_MAX 3
 
 /* A settlement's figures the year-end reads, which the payment what-if
  * replaces (refigure below). */
@@ -62,6 +65,8 @@ struct app_settle_year_opts {
      * and before the first posting: a test decides a case there (the
      * race below); non-zero fails the run, nothing posted. */
     int (*before_post)(void *ctx, int reading);
+    /* 0: SETTLE_YEAR_SETTLEMENTS_MAX; else a lower limit (a test's) */
+    size_t settlements_max;
 };
 
 struct app_settle_year_out {
@@ -70,24 +75,36 @@ struct app_settle_year_out {
     int64_t posted, already, missing;
     int64_t adjustment_fen, released_fen, paid_fen; /* sums over the records posted */
     int64_t sanctions_fen;                          /* likewise */
+    /* settlements and revokes of the year journaled after their
+     * institution's year-end record (at so many institutions): paid by
+     * the monthly runs, not in the year-end's F, which stands */
+    int64_t late, late_institutions;
 };
 
 enum app_settle_year_status {
     APP_SETTLE_YEAR_OK = 0,
     APP_SETTLE_YEAR_FAILED = -1, /* storage: err; batches committed before stand */
-    APP_SETTLE_YEAR_REFUSED = 2, /* problems listed through missing(); nothing written */
-    /* A deposit the run read changed before its posting, on both readings
-     * (err names it): the batch that saw it wrote nothing, those committed
-     * before stand; run it again. */
+    /* problems listed through missing() (among them more settlements than
+     * the limit); nothing written */
+    APP_SETTLE_YEAR_REFUSED = 2,
+    /* What the run read changed before its posting, on every one of its
+     * SETTLE_YEAR_READINGS_MAX readings (err names the deposit, or the
+     * settlement or revoke of the year journaled after the read): the
+     * batch that saw it wrote nothing, those committed before stand; run
+     * it again. */
     APP_SETTLE_YEAR_CHANGED = 3,
 };
 
-/* The race with the cases (docs/PAYMENT.md, "A case decided while the
- * year-end runs"): the cases' sanctions, the settlements and the deposits'
- * balances are read in one snapshot, and each posting transaction checks
- * that every deposit still to be released holds what was read. On a
- * change the year is read again once (the records posted already stay,
- * found by their msgids); a second change is APP_SETTLE_YEAR_CHANGED. */
+/* The races with the cases and the settlements (docs/PAYMENT.md, "A case
+ * decided while the year-end runs", "A settlement journaled while the
+ * year-end runs"): the cases' sanctions, the settlements and the
+ * deposits' balances are read in one snapshot, and each posting
+ * transaction checks that every deposit still to be released holds what
+ * was read and that no settlement or revoke of the year was journaled
+ * after the last record the snapshot saw. On a change the year is read
+ * again (the records posted already stay, found by their msgids), up to
+ * SETTLE_YEAR_READINGS_MAX readings in all; a change at the last is
+ * APP_SETTLE_YEAR_CHANGED. */
 
 enum app_settle_year_status app_settle_year(struct store *store,
                                             const struct app_settle_year_opts *opts,

@@ -5,10 +5,14 @@
  * deposit, one journal record each. Idempotent: a year settled posts
  * nothing and says so. Refused (exit 2, nothing written) when a
  * settlement's institution has no agreement for the year or a region's
- * DIP cannot be settled: every problem is listed on stderr; refused too
- * (exit 2, the batch not written) when a deposit changed after the year
- * was read, twice (a case decided while it ran). Exit 0 the
- * run went through, 2 bad usage, refused or a storage error. */
+ * DIP cannot be settled, or the year holds more settlements than a run
+ * holds: every problem is listed on stderr; refused too (exit 2, the
+ * batch not written) when a deposit changed, or a settlement or revoke of
+ * the year was journaled, after the year was read, at each of its
+ * readings (a case decided or a bill settled while it ran). Settlements
+ * of the year journaled after an institution's year-end record are
+ * counted and named ("late:"), not settled again. Exit 0 the run went
+ * through, 2 bad usage, refused or a storage error. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,13 +49,14 @@ static void on_posted(void *ctx, const char *msgid, const struct store_year_end 
            yuan(y->sanctions_fen, san), yuan(y->released_fen, rel), yuan(y->paid_fen, paid));
 }
 
-/* For the tests only (tests/t_settle_year_race.sh): the command in
- * YIBAO_TEST_SETTLE_YEAR_HOOK runs after the year is read and before it
- * is posted, with YIBAO_TEST_READING=1 or 2 (the reading), so a test
- * decides a case exactly there, deterministically. Unset: nothing runs. */
+/* For the tests only (tests/t_settle_year_race.sh, t_settle_year_late.sh):
+ * the command in YIBAO_TEST_SETTLE_YEAR_HOOK runs after the year is read
+ * and before it is posted, with YIBAO_TEST_READING=1, 2, ... (the
+ * reading), so a test decides a case or settles a bill exactly there,
+ * deterministically. Unset: nothing runs. */
 static int before_post(void *ctx, int reading) {
     (void)ctx;
-    assert(reading == 1 || reading == 2);
+    assert(reading >= 1 && reading <= SETTLE_YEAR_READINGS_MAX && SETTLE_YEAR_READINGS_MAX < 10);
     const char *cmd = getenv("YIBAO_TEST_SETTLE_YEAR_HOOK");
     if (cmd == NULL || cmd[0] == '\0') return 0;
     char n[2] = {(char)('0' + reading), '\0'};
@@ -59,6 +64,22 @@ static int before_post(void *ctx, int reading) {
     int rc = system(cmd);
     if (rc != 0) fprintf(stderr, "yibao settle-year: the test hook '%s' exited %d\n", cmd, rc);
     return rc == 0 ? 0 : -1;
+}
+
+/* For the tests only (tests/t_settle_year_late.sh): a lower limit of the
+ * settlements a run holds than SETTLE_YEAR_SETTLEMENTS_MAX, from
+ * YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX (1..the limit), so the refusal is
+ * tested on a small store. Unset: the limit. false: not a number in range. */
+static bool settlements_max(size_t *out) {
+    assert(out != NULL);
+    const char *v = getenv("YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX");
+    *out = 0;
+    if (v == NULL || v[0] == '\0') return true;
+    long long n = 0;
+    if (!cli_positive("YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX", v, SETTLE_YEAR_SETTLEMENTS_MAX, &n))
+        return false;
+    *out = (size_t)n;
+    return true;
 }
 
 struct args {
@@ -92,6 +113,7 @@ int cmd_settle_year(int argc, char **argv) {
     if (a.batch != NULL && !cli_positive("--batch", a.batch, BATCH_MAX, &batch))
         return EXIT_BAD_INPUT;
     if (batch > 0) opts.batch = (size_t)batch;
+    if (!settlements_max(&opts.settlements_max)) return EXIT_BAD_INPUT;
     struct store *store = store_cli_open(a.db, STORE_MODE_EXISTING);
     if (store == NULL) return EXIT_BAD_INPUT;
     opts.ctx = &a.verbose;
@@ -112,9 +134,10 @@ int cmd_settle_year(int argc, char **argv) {
     }
     if (st == APP_SETTLE_YEAR_CHANGED) {
         fprintf(stderr,
-                "yibao settle-year %s: refused: %s, on both readings of the year; this"
-                " batch wrote nothing (%" PRId64 " records posted before stand): run it again\n",
-                a.year, err.msg, out.posted);
+                "yibao settle-year %s: refused: %s, on each of the %d readings of the year;"
+                " this batch wrote nothing (%" PRId64 " records posted before stand): run it"
+                " again\n",
+                a.year, err.msg, SETTLE_YEAR_READINGS_MAX, out.posted);
         return EXIT_BAD_INPUT;
     }
     if (st != APP_SETTLE_YEAR_OK) {
@@ -133,5 +156,10 @@ int cmd_settle_year(int argc, char **argv) {
            " cases' decisions)\n",
            yuan(out.adjustment_fen, adj), yuan(out.released_fen, rel), yuan(out.paid_fen, paid),
            yuan(out.sanctions_fen, san));
+    if (out.late > 0)
+        printf("late: %" PRId64 " settlement(s) or revoke(s) of %s at %" PRId64
+               " institution(s) journaled after their year-end record: paid by the monthly"
+               " runs, not in the year-end's F, which stands (docs/PAYMENT.md)\n",
+               out.late, a.year, out.late_institutions);
     return 0;
 }

@@ -157,12 +157,55 @@ struct checked_items {
     const struct store_pay_item *items;
     const struct store_balance_expect *expect;
     size_t expect_n;
+    const struct store_journal_watch *watch; /* NULL: none */
+};
+
+/* The first settlement or revoke of the year after the read (seq 0: none). */
+struct late {
+    const struct store_journal_watch *watch;
+    int64_t seq;
+    enum journal_kind kind;
+    char code[CODE_BYTES_MAX + 1];
 };
 
 static const char *checked_msgid(const void *v, size_t i) {
     const struct checked_items *ci = v;
     assert(ci != NULL);
     return pay_item_msgid(ci->items, i);
+}
+
+static int late_row(void *ctx, const struct journal_brief *rec) {
+    struct late *l = ctx;
+    assert(l != NULL && l->watch != NULL && rec != NULL && rec->seq > l->watch->read_seq);
+    if (rec->year != l->watch->year) return 0;
+    l->seq = rec->seq;
+    l->kind = rec->kind;
+    snprintf(l->code, sizeof l->code, "%s", rec->fixmedins_code ? rec->fixmedins_code : "");
+    return 1; /* one is enough: stop */
+}
+
+/* The journal after the run's read holds no settlement or revoke of its
+ * year (0), or the batch is refused (2): the year-end's F would leave it
+ * out. The records are serial (a writer appends at the tail in its
+ * exclusive transaction), so those after read_seq are exactly those the
+ * run's snapshot did not see; every institution's are looked at, since a
+ * settlement at one without an agreement refuses the year and one at a
+ * DIP institution changes its region's shares. */
+static int watch_admit(struct store *store, const struct store_journal_watch *w,
+                       struct store_err *err) {
+    assert(store != NULL && w != NULL && w->read_seq >= 0);
+    uint32_t kinds = JOURNAL_KIND_BIT(JOURNAL_SETTLE) | JOURNAL_KIND_BIT(JOURNAL_REVOKE);
+    struct late l = {.watch = w};
+    if (store_ops(store)->journal_brief_scan(store_conn(store), w->read_seq + 1, kinds, 0, late_row,
+                                             &l, err) < 0)
+        return -1;
+    if (l.seq == 0) return 0;
+    return store_errf(err,
+                      "%s seq %" PRId64 " of %d at %s was journaled after the year was read"
+                      " (up to seq %" PRId64 "): the year-end's F would leave it out",
+                      l.kind == JOURNAL_REVOKE ? "a revoke" : "a settlement", l.seq, (int)w->year,
+                      l.code, w->read_seq),
+           2;
 }
 
 #define CHECKED_CHUNK 256 /* balances read in one look-up */
@@ -173,11 +216,17 @@ static const char *checked_msgid(const void *v, size_t i) {
  * snapshot, and a case decided (or a payment run) since would make its
  * figures wrong, a release of money already drawn among them. Every
  * account the run relies on is checked, not only this batch's, so a
- * change seen at the first batch leaves nothing written. */
+ * change seen at the first batch leaves nothing written. A batch whose
+ * every record is posted already writes nothing and relies on nothing:
+ * admitted unchecked (a rerun of a settled year is not refused because
+ * bills of the year are still being settled; those are late, not lost). */
 static int checked_admit(struct store *store, const void *v, size_t n, const bool *found,
                          struct store_err *err) {
     const struct checked_items *ci = v;
     assert(store != NULL && ci != NULL && found != NULL && n >= 1);
+    size_t to_post = 0;
+    for (size_t i = 0; i < n; i++) to_post += !found[i];
+    if (to_post == 0) return 0;
     const struct store_backend *ops = store_ops(store);
     const char *keys[CHECKED_CHUNK];
     int64_t now_fen[CHECKED_CHUNK];
@@ -198,7 +247,7 @@ static int checked_admit(struct store *store, const void *v, size_t n, const boo
                        2;
         }
     }
-    return 0;
+    return ci->watch != NULL ? watch_admit(store, ci->watch, err) : 0;
 }
 
 static int checked_fill(struct journal_rec *rec, const void *v, size_t i, struct store_err *err) {
@@ -223,15 +272,18 @@ static const struct record_kind checked_kind = {
 
 int store_pay_commit_checked(struct store *store, const struct store_pay_item *items, size_t n,
                              const struct store_balance_expect *expect, size_t expect_n,
-                             bool *posted, struct store_err *err) {
+                             const struct store_journal_watch *watch, bool *posted,
+                             struct store_err *err) {
     assert(store != NULL && items != NULL && posted != NULL);
     assert(n >= 1 && n <= BATCH_MAX && (expect != NULL || expect_n == 0));
+    assert(watch == NULL || watch->read_seq >= 0);
     struct record_batch b;
     if (record_batch_init(&b, n, PAY_POSTINGS_MAX) != 0) {
         memset(posted, 0, n * sizeof *posted);
         return store_errf(err, "pay: out of memory"), -1;
     }
-    struct checked_items ci = {items, expect, expect_n};
+    struct checked_items ci = {
+        .items = items, .expect = expect, .expect_n = expect_n, .watch = watch};
     int rc = record_batch_commit(store, &b, &checked_kind, &ci, n, posted, err);
     record_batch_release(&b);
     return rc;
@@ -241,5 +293,5 @@ int store_pay_commit_checked(struct store *store, const struct store_pay_item *i
 int store_pay_commit(struct store *store, const struct store_pay_item *items, size_t n,
                      bool *posted, struct store_err *err) {
     assert(store != NULL && items != NULL && posted != NULL);
-    return store_pay_commit_checked(store, items, n, NULL, 0, posted, err);
+    return store_pay_commit_checked(store, items, n, NULL, 0, NULL, posted, err);
 }

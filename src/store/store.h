@@ -1126,14 +1126,25 @@ struct store_balance_expect {
     char account[ACCOUNT_BYTES_MAX + 1];
     int64_t balance_fen; /* 0 for an account without a posting */
 };
+/* The settlements a run read: every settlement and revoke of the policy
+ * year in the journal up to read_seq (the last record its snapshot saw). */
+struct store_journal_watch {
+    int64_t read_seq; /* >= 0 */
+    int32_t year;     /* the policy year */
+};
 /* store_pay_commit, but refused (2, err naming the account, nothing of
  * the batch written) unless every expect[i]'s balance, read inside the
  * write transaction, is still its balance_fen: the year-end's check that
  * no case deducted from a deposit (and no payment run withheld into one)
- * since it read them. 0, 2, or -1 storage. */
+ * since it read them; and, with watch (may be NULL), refused (2, err
+ * naming the record) when a settlement or a revoke of watch->year was
+ * journaled after watch->read_seq: the year-end's check that its F is
+ * every settlement of the year there is when it posts. 0, 2, or -1
+ * storage. */
 int store_pay_commit_checked(struct store *store, const struct store_pay_item *items, size_t n,
                              const struct store_balance_expect *expect, size_t expect_n,
-                             bool *posted, struct store_err *err);
+                             const struct store_journal_watch *watch, bool *posted,
+                             struct store_err *err);
 
 /* ---- transfer_rec.c: transfers between regions (issue 16 item 5;
  * docs/ENROLMENT.md "Transfers between regions") ---- */
