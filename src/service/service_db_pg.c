@@ -178,13 +178,16 @@ static const char *const stmt_sql[S_COUNT] = {
                       "AS p ON true LEFT JOIN v ON true",
     /* the registry's generation, then a visit, then S_FEE_OPEN's columns
      * (lines_ahead): always a row, the visit's columns NULL when there is
-     * none, the line's when it has no open line */
-    [S_VISIT_LINES] = "SELECT g.gen, v." VISIT_COLS_V ", s.n, f.sn, f.codg, f.cnt, f.pric, "
-                      "f.amount, f.ocur FROM (" REGISTRY_GEN_SQL ") AS g(gen) LEFT JOIN svc_visit "
-                      "v ON v.id = $1 LEFT JOIN (SELECT count(*) FROM svc_setl WHERE visit_id = "
-                      "$1) AS s(n) ON true LEFT JOIN (SELECT sn, codg, cnt, pric, amount, ocur, "
-                      "ord FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND ($2 = '' OR bchno "
-                      "= $2 OR bchno = '')) AS f ON v.id IS NOT NULL ORDER BY f.ord",
+     * none, the line's when it has no open line; the count is a scalar
+     * subquery, run once (as a joined aggregate it was scanned again for
+     * every open line) */
+    [S_VISIT_LINES] =
+        "SELECT g.gen, v." VISIT_COLS_V ", (SELECT count(*) FROM svc_setl WHERE "
+        "visit_id = $1), f.sn, f.codg, f.cnt, f.pric, f.amount, f.ocur FROM (" REGISTRY_GEN_SQL
+        ") AS g(gen) LEFT JOIN svc_visit v ON v.id = $1 LEFT JOIN "
+        "(SELECT sn, codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id "
+        "= $1 AND setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON "
+        "v.id IS NOT NULL ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
