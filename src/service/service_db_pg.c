@@ -162,12 +162,21 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
-    /* all of an upload's lines in one statement, in their order */
+    /* all of an upload's lines in one statement, in their order; a line
+     * whose sn the visit has already, or an earlier line of the upload
+     * has (refund lines skip the engine's E_DUP_LINE), is not inserted
+     * (RETURNING: the ones that were). Not ON CONFLICT: its speculative
+     * insertion takes a lock and logs one more WAL record per line. The
+     * job holds the visit's row lock (visit_get FOR UPDATE), so no other
+     * transaction adds lines to this visit meanwhile (one that did anyway
+     * would fail this statement on the key, never make a second row) */
     [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, "
                   "bchno) SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0, u.bchno "
-                  "FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
-                  "$8::text[]) WITH ORDINALITY AS u(sn, codg, cnt, pric, amount, bchno, n) "
-                  "ORDER BY u.n ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
+                  "FROM (SELECT *, row_number() OVER (PARTITION BY sn ORDER BY n) AS k FROM "
+                  "unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
+                  "$8::text[]) WITH ORDINALITY AS w(sn, codg, cnt, pric, amount, bchno, n)) AS u "
+                  "WHERE u.k = 1 AND NOT EXISTS (SELECT 1 FROM svc_fee e WHERE e.visit_id = $1 "
+                  "AND e.sn = u.sn) ORDER BY u.n RETURNING sn",
     /* a settlement of one charge batch ($2), or of every one (''), takes
      * the lines uploaded without a batch too; with the visit's count of
      * settlement links (S_SETL_COUNT's), so that a settlement's read, which
