@@ -435,6 +435,10 @@ a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"3\",\"init_feedetl_sn\":
 expect_ok "$a"   # a refund of a line uploaded before
 a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"4\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":-24,\"cnt\":-20,\"pric\":1.2}]}")
 expect_err "$a" "input.feedetail\[0\].init_feedetl_sn: no unsettled line '1'"   # more than is left
+# a refund line repeating its upload's own feedetl_sn (refunds skip the
+# engine's E_DUP_LINE) is refused as uploaded already; nothing of it stays
+a=$(call H3 2204 "{\"feedetail\":[{$rf,\"feedetl_sn\":\"6\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":1.2,\"cnt\":1,\"pric\":1.2},{$rf,\"feedetl_sn\":\"6\",\"init_feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":-1.2,\"cnt\":-1,\"pric\":1.2}]}")
+expect_err "$a" "input.feedetail\[1\].feedetl_sn: '6' was already uploaded"
 a=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$rv\",\"medfee_sumamt\":16.80}}")
 expect_ok "$a"; expect_field "$a" .output.setlinfo.medfee_sumamt 16.8   # 24.00 - 6.00 - 1.20
 a=$(call H3 2207 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$rv\",\"medfee_sumamt\":16.80}}"); expect_ok "$a"

@@ -10,7 +10,8 @@
  * nonces: the packed form (nonce_pack.c) round trip and its refusals, a
  * flush written, scanned and pruned, and an older svc_nonce upgraded.
  * PostgreSQL's kept answer's INSERT held for the next round trip: one that
- * fails then fails its own job alone. */
+ * fails then fails its own job alone; a transaction's first request, which
+ * takes no savepoint there, undone alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -274,6 +275,52 @@ static void test_held_answer_fails_alone(void **state) {
     json_buf_free(&kept);
     svcdb_close(other);
     free(jobs);
+}
+
+/* PostgreSQL: a transaction's first request takes no savepoint
+ * (service_db_pg.c), so undoing it is a ROLLBACK and the next request
+ * begins the transaction again. One writer: job 0 alone (its kept
+ * answer's msgid taken: found by the COMMIT), then one batch: job 1
+ * refused after its writes, job 2 (first again) holding a taken answer
+ * found by job 3's first statement, job 3 (first once more) refused after
+ * its writes, job 4 (first again) holding a taken answer found by the
+ * COMMIT, job 5 succeeding with no statement, which stands. Then three
+ * jobs that succeed (alone, first, second): all committed. */
+static void test_first_request_unsaved(void **state) {
+    struct fixture *f = *state;
+    enum { N = 9, FIRST_BATCH = 6 };
+    static const bool taken[N] = {true, false, true, false, true};
+    static const bool refused[N] = {false, true, false, true};
+    struct test_job jobs[N];
+    struct svcdb *other;
+    char err[256], infno[SVC_INFNO_BYTES_MAX + 1], hash[HASH_HEX_BYTES + 1];
+    assert_int_equal(svcdb_open(f->target, false, &other, err, sizeof err), 0);
+    for (int i = 0; i < N; i++) {
+        job_init(&jobs[i], "H5", refused[i]);
+        jobs[i].no_write = i == FIRST_BATCH - 1;
+        snprintf(jobs[i].msgid, sizeof jobs[i].msgid, "u%d", i);
+        if (taken[i])
+            assert_int_equal(svcdb_answer_put(other, "H5", jobs[i].msgid, "X", "", "{}", 2, 1000),
+                             0);
+    }
+    submit_all(f, jobs, FIRST_BATCH);
+    assert_int_equal(signins(f), 0);
+    submit_all(f, jobs + FIRST_BATCH, N - FIRST_BATCH);
+    struct json_buf kept = {0};
+    for (int i = 0; i < N; i++) {
+        bool found = false;
+        int64_t t = 0;
+        assert_int_equal(jobs[i].job.rc, taken[i] || refused[i] ? -1 : 0);
+        if (taken[i]) assert_non_null(strstr(jobs[i].call.err, "kept answer"));
+        if (refused[i]) assert_non_null(strstr(jobs[i].call.err, "refused on purpose"));
+        assert_int_equal(
+            svcdb_answer_get(other, "H5", jobs[i].msgid, infno, hash, &kept, &t, &found), 0);
+        assert_true(found == !(refused[i] || jobs[i].no_write));
+        if (found) assert_string_equal(infno, taken[i] ? "X" : "T");
+    }
+    assert_int_equal(signins(f), N - FIRST_BATCH);
+    json_buf_free(&kept);
+    svcdb_close(other);
 }
 
 struct submitter {
@@ -752,6 +799,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_answer_gen_visit_ahead, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_held_answer_fails_alone, setup_pg_one, teardown),
+        cmocka_unit_test_setup_teardown(test_first_request_unsaved, setup_pg_one, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("svcq/sqlite-hosted", hosted_tests, NULL, NULL);

@@ -32,6 +32,14 @@
  * commit_held). A settlement's read takes the visit's count of links with
  * its open lines (S_FEE_OPEN, count_visit_id).
  *
+ * A transaction's first request takes no savepoint (unsaved): nothing of
+ * the transaction ran before it, so undoing it alone is a ROLLBACK, and
+ * the next statement begins the transaction again (a request refused, or
+ * its held INSERT failing: held_recover_unsaved, commit_held). Batches
+ * hold two to three requests, so this saves about a third of the
+ * SAVEPOINT and RELEASE commands, each a subtransaction in the cluster,
+ * with an XID of its own once it writes.
+ *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
  * the session settings and the prepared statements are made again. Inside
@@ -154,12 +162,21 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
-    /* all of an upload's lines in one statement, in their order */
+    /* all of an upload's lines in one statement, in their order; a line
+     * whose sn the visit has already, or an earlier line of the upload
+     * has (refund lines skip the engine's E_DUP_LINE), is not inserted
+     * (RETURNING: the ones that were). Not ON CONFLICT: its speculative
+     * insertion takes a lock and logs one more WAL record per line. The
+     * job holds the visit's row lock (visit_get FOR UPDATE), so no other
+     * transaction adds lines to this visit meanwhile (one that did anyway
+     * would fail this statement on the key, never make a second row) */
     [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, "
                   "bchno) SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0, u.bchno "
-                  "FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
-                  "$8::text[]) WITH ORDINALITY AS u(sn, codg, cnt, pric, amount, bchno, n) "
-                  "ORDER BY u.n ON CONFLICT (visit_id, sn) DO NOTHING RETURNING sn",
+                  "FROM (SELECT *, row_number() OVER (PARTITION BY sn ORDER BY n) AS k FROM "
+                  "unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
+                  "$8::text[]) WITH ORDINALITY AS w(sn, codg, cnt, pric, amount, bchno, n)) AS u "
+                  "WHERE u.k = 1 AND NOT EXISTS (SELECT 1 FROM svc_fee e WHERE e.visit_id = $1 "
+                  "AND e.sn = u.sn) ORDER BY u.n RETURNING sn",
     /* a settlement of one charge batch ($2), or of every one (''), takes
      * the lines uploaded without a batch too; with the visit's count of
      * settlement links (S_SETL_COUNT's), so that a settlement's read, which
@@ -178,13 +195,16 @@ static const char *const stmt_sql[S_COUNT] = {
                       "AS p ON true LEFT JOIN v ON true",
     /* the registry's generation, then a visit, then S_FEE_OPEN's columns
      * (lines_ahead): always a row, the visit's columns NULL when there is
-     * none, the line's when it has no open line */
-    [S_VISIT_LINES] = "SELECT g.gen, v." VISIT_COLS_V ", s.n, f.sn, f.codg, f.cnt, f.pric, "
-                      "f.amount, f.ocur FROM (" REGISTRY_GEN_SQL ") AS g(gen) LEFT JOIN svc_visit "
-                      "v ON v.id = $1 LEFT JOIN (SELECT count(*) FROM svc_setl WHERE visit_id = "
-                      "$1) AS s(n) ON true LEFT JOIN (SELECT sn, codg, cnt, pric, amount, ocur, "
-                      "ord FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND ($2 = '' OR bchno "
-                      "= $2 OR bchno = '')) AS f ON v.id IS NOT NULL ORDER BY f.ord",
+     * none, the line's when it has no open line; the count is a scalar
+     * subquery, run once (as a joined aggregate it was scanned again for
+     * every open line) */
+    [S_VISIT_LINES] =
+        "SELECT g.gen, v." VISIT_COLS_V ", (SELECT count(*) FROM svc_setl WHERE "
+        "visit_id = $1), f.sn, f.codg, f.cnt, f.pric, f.amount, f.ocur FROM (" REGISTRY_GEN_SQL
+        ") AS g(gen) LEFT JOIN svc_visit v ON v.id = $1 LEFT JOIN "
+        "(SELECT sn, codg, cnt, pric, amount, ocur, ord FROM svc_fee WHERE visit_id "
+        "= $1 AND setl_id = 0 AND ($2 = '' OR bchno = $2 OR bchno = '')) AS f ON "
+        "v.id IS NOT NULL ORDER BY f.ord",
     [S_FEE_DEL_ONE] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 AND sn = $2 "
                       "AND ($3 = '' OR bchno = $3)",
     [S_FEE_DEL_ALL] = "DELETE FROM svc_fee WHERE visit_id = $1 AND setl_id = 0 "
@@ -225,6 +245,7 @@ struct pgdb {
     bool begin_reconnected;    /* the unit's start reconnected already: no second try */
     bool release_due;          /* the request's savepoint released, its RELEASE not sent */
     bool savepoint_due;        /* the request's savepoint taken, its SAVEPOINT not sent */
+    bool unsaved;              /* the request is the transaction's first: no savepoint (top) */
     bool broken;               /* a reconnect or its session set-up failed: again next unit */
     /* the visit locked by the last statement (answer_gen_get): the next
      * visit_get of that id, when it is the next call, takes it from here */
@@ -255,6 +276,7 @@ struct pgdb {
     bool held;                         /* an INSERT held, not sent yet */
     bool held_new;                     /* held by the job just run (svcdb_held_new) */
     bool held_failed;                  /* it failed after its job's release: that job undone */
+    bool held_unsaved;                 /* its job ran unsaved: undone by a ROLLBACK */
     char *held_values[PG_HELD_PARAMS]; /* its parameters, malloc'd */
     char held_err[PGDB_ERR_BYTES];     /* why it failed */
     char err[PGDB_ERR_BYTES];
@@ -333,7 +355,7 @@ static struct pipe_item held_item(const struct pgdb *db) {
 
 static void held_clear(struct pgdb *db) {
     for (int i = 0; i < PG_HELD_PARAMS; i++) free(db->held_values[i]), db->held_values[i] = NULL;
-    db->held = db->held_new = false;
+    db->held = db->held_new = db->held_unsaved = false;
 }
 
 /* The transaction's due commands, in the order they were meant to run,
@@ -425,6 +447,26 @@ static PGresult *held_recover(struct pgdb *db, bool released, const struct pipe_
     return exec_items(db, items, 2, &failed_at);
 }
 
+/* The held INSERT of a transaction's first request, which took no
+ * savepoint, failed ahead of the next request's SAVEPOINT and first
+ * statement, none of which ran: the transaction held that request alone,
+ * so it is rolled back and that request fails (held_failed, svcq.c); the
+ * transaction begins again with the statement, whose request is now the
+ * first, unsaved. Anything else leaves the statement failed. */
+static PGresult *held_recover_unsaved(struct pgdb *db, bool next_saved,
+                                      const struct pipe_item *stmt) {
+    assert(stmt->name[0] != '\0' && !db->unsaved && !db->release_due);
+    if (!next_saved || PQstatus(db->pg) != CONNECTION_OK ||
+        PQtransactionStatus(db->pg) != PQTRANS_INERROR)
+        return NULL;
+    snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
+    db->held_failed = true;
+    db->unsaved = true;
+    struct pipe_item items[3] = {command("ROLLBACK"), command("BEGIN"), *stmt};
+    int failed_at = -1;
+    return exec_items(db, items, 3, &failed_at);
+}
+
 /* A statement with the transaction's due commands (and the held INSERT):
  * when the BEGIN among them met a connection lost while idle, nothing of
  * the transaction ran, so (unless the unit's start reconnected already)
@@ -433,14 +475,15 @@ static PGresult *held_recover(struct pgdb *db, bool released, const struct pipe_
 static PGresult *exec_in_tx(struct pgdb *db, const char *name, int n, const char *const *values) {
     struct pipe_item items[PG_PIPE_MAX];
     bool begin = db->begin_due, release = db->release_due, savepoint = db->savepoint_due;
-    bool held = db->held;
+    bool held = db->held, held_unsaved = db->held_unsaved;
     int nd = due_items(db, items), failed_at = -1;
     assert(nd > 0);
     items[nd] = prepared(name, name, n, values);
     PGresult *res = exec_items(db, items, nd + 1, &failed_at);
     if (held) held_clear(db); /* sent: its fate is known now */
     if (res == NULL && held && failed_at == 0)
-        return held_recover(db, release && savepoint, &items[nd]);
+        return held_unsaved ? held_recover_unsaved(db, savepoint, &items[nd])
+                            : held_recover(db, release && savepoint, &items[nd]);
     if (res != NULL || !begin || db->begin_reconnected || PQstatus(db->pg) == CONNECTION_OK)
         return res;
     bool reconnected = false;
@@ -578,6 +621,7 @@ static int pg_open(const char *target, bool sync_off, struct svcdb **out, char *
 static int pg_begin(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(!db->in_tx && !db->begin_due && !db->release_due && !db->savepoint_due && !db->held);
+    assert(!db->unsaved);
     db->held_failed = false; /* svcq.c asked after the last COMMIT */
     bool reconnected = false;
     int rc = ensure(db, &reconnected);
@@ -590,10 +634,12 @@ static int pg_begin(struct svcdb *base) {
  * round trip; when the INSERT failed after its request's release, that
  * request is undone and fails (held_failed) and the others commit. */
 static int commit_held(struct pgdb *db) {
-    bool released = db->release_due;
+    bool released = db->release_due, unsaved = db->held_unsaved;
     struct pipe_item items[3];
     int n = 0, failed_at = -1;
     assert(db->held && !db->begin_due);
+    /* the first request's INSERT still held: no request ran after it */
+    assert(!unsaved || !released);
     items[n++] = held_item(db);
     if (released) items[n++] = command("RELEASE SAVEPOINT request");
     items[n++] = command("COMMIT");
@@ -611,6 +657,13 @@ static int commit_held(struct pgdb *db) {
         rc = simple(db, "ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request; COMMIT",
                     "COMMIT");
     }
+    if (rc != 0 && failed_at == 0 && unsaved && PQstatus(db->pg) == CONNECTION_OK &&
+        PQtransactionStatus(db->pg) == PQTRANS_INERROR) {
+        /* the transaction was that request's alone: nothing else to commit */
+        snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
+        db->held_failed = true;
+        rc = simple(db, "ROLLBACK", NULL);
+    }
     return rc;
 }
 
@@ -620,7 +673,7 @@ static int commit_held(struct pgdb *db) {
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     db->ahead_id = db->count_visit_id = 0;
-    assert(db->in_tx && !db->savepoint_due); /* no savepoint open (svcdb_commit) */
+    assert(db->in_tx && !db->savepoint_due && !db->unsaved); /* no request open (svcdb_commit) */
     if (db->begin_due) {
         assert(!db->held); /* it would have been sent with the BEGIN */
         db->in_tx = db->begin_due = false;
@@ -647,7 +700,7 @@ static void pg_rollback(struct svcdb *base) {
         (void)simple(db, "ROLLBACK", NULL); /* a lost connection rolled back already */
     held_clear(db);                         /* every request of the transaction fails (svcq.c) */
     db->held_failed = false;
-    db->in_tx = db->begin_due = db->release_due = db->savepoint_due = false;
+    db->in_tx = db->begin_due = db->release_due = db->savepoint_due = db->unsaved = false;
 }
 
 /* A savepoint is taken, released and rolled back to inside a transaction;
@@ -655,8 +708,13 @@ static void pg_rollback(struct svcdb *base) {
  * (see the top). */
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx && !db->savepoint_due);
-    db->ahead_id = db->count_visit_id = 0; /* read for the request before */
+    assert(db->in_tx && !db->savepoint_due && !db->unsaved);
+    db->ahead_id = db->count_visit_id = 0;     /* read for the request before */
+    if (db->begin_due) {                       /* nothing of the transaction ran: none needed */
+        assert(!db->held && !db->release_due); /* either goes with a BEGIN sent */
+        db->unsaved = true;
+        return 0;
+    }
     db->savepoint_due = true;
     return 0;
 }
@@ -665,9 +723,27 @@ static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
+    if (db->unsaved) { /* nothing to release; its held INSERT, if any, is undone by a ROLLBACK */
+        db->unsaved = false;
+        db->held_unsaved = db->held && db->held_new;
+        return 0;
+    }
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     db->release_due = true;
     return 0;
+}
+
+/* The transaction's first request, unsaved, undone: the transaction
+ * rolled back (it held nothing else), begun again by the next statement. */
+static int rollback_unsaved(struct pgdb *db) {
+    assert(db->unsaved && !db->release_due && !db->savepoint_due);
+    db->unsaved = false;
+    if (db->begin_due) return 0;       /* nothing of it was sent */
+    assert(!db->held || db->held_new); /* only its own INSERT can be held */
+    if (db->held) held_clear(db);      /* never sent */
+    int rc = simple(db, "ROLLBACK", NULL);
+    db->begin_due = rc == 0;
+    return rc;
 }
 
 /* After a failed statement too: the transaction goes on from the savepoint. */
@@ -676,6 +752,7 @@ static int pg_rollback_to(struct svcdb *base) {
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     assert(!db->held || db->savepoint_due || !db->release_due);
+    if (db->unsaved) return rollback_unsaved(db);
     /* a held INSERT of the request before stays held with its RELEASE */
     if (db->savepoint_due) return db->savepoint_due = false, 0; /* never sent: nothing ran */
     if (db->held) held_clear(db); /* this request's own: undone with it, never sent */
@@ -782,7 +859,7 @@ static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid
     text[len] = '\0';
     char t[PGDB_INT_BYTES];
     const char *v[] = {code, msgid, infno, text, i64(t, time_s), req_hash};
-    if (!db->in_tx || !base->in_savepoint || db->savepoint_due || db->held) {
+    if (!db->in_tx || !base->in_savepoint || db->savepoint_due || db->begin_due || db->held) {
         int rc = run(db, S_ANS_PUT, 6, v);
         free(text);
         return rc;
