@@ -47,6 +47,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 
@@ -127,6 +128,21 @@ int64_t account_floor_fen(const char *account) {
     return INT64_MIN;
 }
 
+int32_t postings_month_local(int64_t time_us) {
+    time_t t = (time_t)(time_us / 1000000);
+    struct tm tm;
+    /* the reports' month of a time no calendar holds: 0001-01 */
+    if (localtime_r(&t, &tm) == NULL) return 12;
+    assert(tm.tm_mon >= 0 && tm.tm_mon <= 11);
+    return (int32_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+void postings_month_set(struct posting *out, int count, int32_t month) {
+    assert(count >= 0 && (out != NULL || count == 0));
+    assert(month >= 0);
+    for (int i = 0; i < count; i++) out[i].month = month;
+}
+
 static void add_posting(struct posting *out, int *count, const struct journal_rec *rec,
                         const char *payer, const char *receiver, int64_t amount_fen, bool reverse) {
     assert(amount_fen > 0 && *count < POSTINGS_PER_RECORD_MAX);
@@ -181,6 +197,7 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
         moved += out[i].amount_fen;
     }
     assert(moved == paid);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }
 
@@ -266,6 +283,8 @@ int contrib_postings(const struct journal_rec *rec, const struct store_contrib *
                 : c->insutype == 310                        ? employee_postings(rec, c, out)
                                                             : resident_postings(rec, c, out);
     assert(count >= 0 && count <= CONTRIB_POSTINGS_MAX);
+    /* its period's month: a resident year's premium (month 0) January */
+    postings_month_set(out, count, c->year * 12 + (c->month >= 1 ? c->month - 1 : 0));
     return count;
 }
 
@@ -286,6 +305,7 @@ int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
     if (p->paid_fen > 0) add_posting(out, &count, rec, inst, acct, p->paid_fen, false);
     if (p->paid_fen < 0) add_posting(out, &count, rec, acct, inst, -p->paid_fen, false);
     assert(count >= 0 && count <= PAY_POSTINGS_MAX);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }
 
@@ -302,5 +322,6 @@ int year_end_postings(const struct journal_rec *rec, const struct store_year_end
     account_deposit(acct, y->code, y->year);
     if (y->released_fen > 0) add_posting(out, &count, rec, acct, bank, y->released_fen, false);
     assert(count <= YEAR_END_POSTINGS_MAX);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }

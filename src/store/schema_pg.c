@@ -190,6 +190,15 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_gender INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_min INTEGER NOT NULL DEFAULT -1;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_max INTEGER NOT NULL DEFAULT -1;"},
+    /* each posting keeps its record's business month (schema_sqlite.c's
+     * 20); the local time is the session's TimeZone (the server's, or
+     * the client's PGTZ) */
+    {20, "postings month", NULL,
+     "ALTER TABLE postings ADD COLUMN IF NOT EXISTS month INTEGER NOT NULL DEFAULT -1;"
+     "UPDATE postings p SET month = " POSTINGS_MONTH_SQL(
+         "strpos", "extract(year FROM to_timestamp(j.time_us / 1000000))",
+         "extract(month FROM to_timestamp(j.time_us / 1000000))") " FROM journal j"
+     " WHERE j.seq = p.seq;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");
