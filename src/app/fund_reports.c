@@ -284,7 +284,7 @@ static int fund_piece(struct walk *w, const struct posting *p, const struct fund
     if (piece->transfer) net = -net; /* a contra line (chart.h): out lowers it, in raises it */
     int64_t flow = piece->sign * p->amount_fen; /* on its figure */
     int32_t year = w->r->opts.year;
-    int32_t business = p->month >= 0                ? p->month /* kept at commit */
+    int32_t business = p->month >= 0             ? p->month /* kept at commit */
                        : (size_t)p->seq < w->cap ? w->month_of[p->seq]
                                                  : -1;
     int32_t m = business >= 0 ? month_in(business, acct_year) : 12;
@@ -468,8 +468,7 @@ static int walk_all(struct walk *w) {
         /* the postings keep their business month (schema 20): the books
          * read no record; a read-only store of before learns every
          * record's month from the journal, as the reports did then */
-        bool months = !r->opts.books ||
-                      store_ops(w->store)->postings_months(store_conn(w->store));
+        bool months = !r->opts.books || store_ops(w->store)->postings_months(store_conn(w->store));
         /* the kinds the report reads, the bodies of those whose figures
          * or month are in them */
         uint32_t body = JOURNAL_KIND_BIT(JOURNAL_CONTRIB) | JOURNAL_KIND_BIT(JOURNAL_TRANSFER);

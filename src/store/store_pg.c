@@ -1251,7 +1251,8 @@ static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t
         sb_copy_text(&b, p[i].credit, '\t');
         sb_printf(&b, "%" PRId64 "\t%d\n", p[i].amount_fen, (int)p[i].month);
     }
-    int rc = pg_copy(c, "COPY postings(seq, idx, debit, credit, amount, month) FROM STDIN", &b, err);
+    int rc = pg_copy(c, "COPY postings(seq, idx, debit, credit, amount, month) FROM STDIN", &b,
+                     err);
     sb_free(&b);
     return rc;
 }
