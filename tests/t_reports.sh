@@ -10,11 +10,15 @@
 # institutions' payments the same way; participation against the CSV
 # files. The JSON and CSV parse; --plot writes SVG that parses as XML;
 # early warnings exit 3 (months of support, an institution over its
-# corridor); bad options exit 2 naming the option. Both backends
+# corridor); bad options exit 2 naming the option. The postings' business
+# months: a contribution's moved is found by check; the store taken back
+# to schema 19 reports the same, and migrated again has the same months
+# (months_lib.sh). Both backends
 # (SVC_BACKEND=pg with YIBAO_PG_URI).
 set -uo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
+. "$(dirname "$0")/months_lib.sh"
 
 gen_city_store 2000 7
 for k in employers episodes wages; do y import "$k" "$city/$k"*.csv >/dev/null || fail "import $k"; done
@@ -166,6 +170,16 @@ n=$(ls "$work/charts"/*.svg | wc -l)
 python3 -c 'import sys, xml.etree.ElementTree as E
 for p in sys.argv[1:]:
     assert E.parse(p).getroot().tag.endswith("svg"), p' "$work/charts"/*.svg || fail "an SVG does not parse"
+
+# ---- the postings' business months (migration 20) ----------------------------------
+# a contribution's posting one month on is found by check (its month is exact)
+cseq=$(sql "SELECT min(seq) FROM journal WHERE kind = 4")
+[ -n "$cseq" ] || fail "no contribution record"
+sql "UPDATE postings SET month = month + 1 WHERE seq = $cseq AND idx = 0" >/dev/null
+out=$(y check 2>&1) && fail "check passed a contribution's posting a month on"
+grep -q "journal seq $cseq: a posting's month .* is not the record's" <<<"$out" || fail "check: $out"
+sql "UPDATE postings SET month = month - 1 WHERE seq = $cseq AND idx = 0" >/dev/null
+months_again
 
 # ---- bad options -----------------------------------------------------------------
 bad() { # WANT ARGS...: exit 2 and the message

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_store_tamper.sh: changing stored bytes behind the store's back is found
 # by `yibao check`, which names what is wrong: one byte of a journal record
-# (its seq), a record's postings, an account balance, a year state, the
+# (its seq), a record's postings (an amount, a business month), an account balance, a year state, the
 # checkpoint seq; what the chain covers beyond its records: a settlement's
 # total that no longer equals its parts, a bill changed, a person or the
 # catalog edited in SQL, a credential edited or inserted in SQL (while
@@ -64,6 +64,18 @@ tamper_suite() { # name db sql-runner
     $sql "UPDATE postings SET amount = amount + 1 WHERE seq = $seq AND idx = 0" >/dev/null
     expect_fail "$name posting" "$db" "journal seq $seq: postings differ"
     $sql "UPDATE postings SET amount = amount - 1 WHERE seq = $seq AND idx = 0" >/dev/null
+    # a posting's business month (the fund reports' month) moved: a
+    # settlement's is its local month in some zone (check allows UTC-12 to
+    # UTC+14), so months away; a contribution's exact month: t_reports.sh
+    local month
+    month=$($sql "SELECT month FROM postings WHERE seq = $seq AND idx = 0")
+    [ -n "$month" ] && [ "$month" -ge 0 ]
+    for moved in $((month - 5)) $((month + 7)); do
+        $sql "UPDATE postings SET month = $moved WHERE seq = $seq AND idx = 0" >/dev/null
+        expect_fail "$name posting month" "$db" "journal seq $seq: a posting's month .* is not the record's"
+    done
+    $sql "UPDATE postings SET month = $month WHERE seq = $seq AND idx = 0" >/dev/null
+    "$YIBAO" check --db "$db" >/dev/null
     $sql "UPDATE accounts SET balance = balance + 1 WHERE account = (SELECT min(account) FROM accounts WHERE account LIKE 'I:%')" >/dev/null
     expect_fail "$name balance" "$db" "balance differs from its postings by 1 fen"
     $sql "UPDATE accounts SET balance = balance - 1 WHERE account = (SELECT min(account) FROM accounts WHERE account LIKE 'I:%')" >/dev/null

@@ -17,6 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
+. "$(dirname "$0")/months_lib.sh"
 
 make_city
 # region 440902's books: the same employee policy, of that region
@@ -161,6 +162,17 @@ acct() { # REGION REVENUE SPENDING: the fund acct line of the region has them, n
 }
 [ "$(acct 440900 0 1664.56)" = true ] && [ "$(acct 440902 3365.06 0)" = true ] ||
     fail "report funds' transfers: $(jq -c '.funds[] | select(.fund == "acct")' <<<"$rep")"
+# the postings keep the transfer's month (2020-04, not the record's time):
+# one month on is found by check; migration 20 gives them again (months_lib.sh)
+tseq=$(sql "SELECT seq FROM journal WHERE msgid = 'transfer/310/T0001/440900-440902/2020-04'")
+[ "$(sql "SELECT DISTINCT month FROM postings WHERE seq = $tseq")" = $((2020 * 12 + 3)) ] ||
+    fail "the transfer's postings' month: $(sql "SELECT * FROM postings WHERE seq = $tseq")"
+sql "UPDATE postings SET month = month + 1 WHERE seq = $tseq" >/dev/null
+rc=0; y check >"$work/check" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "journal seq $tseq: a posting's month 2020-05 is not the record's" "$work/check" ||
+    fail "check of a transfer's month moved: exit $rc: $(cat "$work/check")"
+sql "UPDATE postings SET month = month - 1 WHERE seq = $tseq" >/dev/null
+months_again
 # a transfer's amount changed in SQL fails check
 sql "UPDATE journal SET body = replace(body, 'amount=136456', 'amount=136457')
      WHERE msgid = 'transfer/310/T0001/440900-440902/2020-04'" >/dev/null || fail "the SQL edit"

@@ -1640,6 +1640,37 @@ static void test_collections_meanwhile(void **state) {
     assert_check_ok(f->store);
 }
 
+/* postings_month_local (a posting's business month, ledger.c) keeps the
+ * last quarter hour's month: it equals localtime_r's month at every
+ * 7 minutes across month ends, in zones of whole, half and three-quarter
+ * hours and one with daylight saving; each zone's times apart from the
+ * last's, so no month of another zone is kept. */
+static void test_postings_month_local(void **state) {
+    (void)state;
+    static const char *const zones[] = {"UTC", "Asia/Shanghai", "Asia/Kathmandu",
+                                        "America/St_Johns", "Europe/London"};
+    const char *was = getenv("TZ");
+    char saved[64] = "";
+    if (was != NULL) snprintf(saved, sizeof saved, "%s", was);
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        assert_int_equal(setenv("TZ", zones[z], 1), 0);
+        tzset();
+        /* 40 days from 2020-12-30 00:00 UTC plus 40 days per zone: a
+         * month's end or two each (London's in summer time) */
+        int64_t from = 1609286400 + (int64_t)z * 40 * 86400;
+        for (int64_t s = from; s < from + 40 * 86400; s += 420) {
+            time_t t = (time_t)s;
+            struct tm tm;
+            assert_non_null(localtime_r(&t, &tm));
+            assert_int_equal(postings_month_local(s * 1000000 + 999999),
+                             (tm.tm_year + 1900) * 12 + tm.tm_mon);
+        }
+    }
+    if (was != NULL) setenv("TZ", saved, 1);
+    else unsetenv("TZ");
+    tzset();
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_sqlite, teardown),
@@ -1662,6 +1693,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_sqlite, teardown),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_journal_encoding),
+        cmocka_unit_test(test_postings_month_local),
     };
     const struct CMUnitTest pg_tests[] = {
         cmocka_unit_test_setup_teardown(test_settle_replay_revoke, setup_pg, teardown),

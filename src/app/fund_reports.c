@@ -1,14 +1,17 @@
 /* fund_reports.c: the figures of the fund reports (fund_reports.h).
  *
- * Three reads in seq order. The journal first: each record's business
- * month (a contribution's period, anything else its local time), kept
- * per seq in one int32 (year * 12 + month - 1), and each settlement's and
- * revoke's figures added to the ratios and institutions. Then the
- * postings table: every posting as the ledger holds it, whatever record
- * kind made it (the payment runs' and year-end settlement's included, so
- * a later kind adds to the books with no change here), classified by
+ * Three reads in seq order. The journal first, for the settlements' and
+ * revokes' figures (the ratios and institutions) and their month (the
+ * record's local time). Then the postings table: every posting as the
+ * ledger holds it, whatever record kind made it (the payment runs' and
+ * year-end settlement's included, so a later kind adds to the books with
+ * no change here), in the business month it keeps (struct posting,
+ * month: a contribution's period, a transfer's month, else its record's
+ * local month, set at commit and verified by check), classified by
  * core/chart.c. Last, the ledger's fund balances now, which the walk must
- * equal. */
+ * equal. The funds report reads no journal record; on a read-only store
+ * of before schema 20 its walk learns each record's month from the
+ * journal first, kept per seq in one int32 (year * 12 + month - 1). */
 #include "app/fund_reports.h"
 
 #include <assert.h>
@@ -281,7 +284,9 @@ static int fund_piece(struct walk *w, const struct posting *p, const struct fund
     if (piece->transfer) net = -net; /* a contra line (chart.h): out lowers it, in raises it */
     int64_t flow = piece->sign * p->amount_fen; /* on its figure */
     int32_t year = w->r->opts.year;
-    int32_t business = (size_t)p->seq < w->cap ? w->month_of[p->seq] : -1;
+    int32_t business = p->month >= 0             ? p->month /* kept at commit */
+                       : (size_t)p->seq < w->cap ? w->month_of[p->seq]
+                                                 : -1;
     int32_t m = business >= 0 ? month_in(business, acct_year) : 12;
     if (acct_year < year) line->flows.opening_fen += net;
     if (acct_year == year - 1 && piece->flow == FLOW_SPENDING)
@@ -460,13 +465,19 @@ static int walk_all(struct walk *w) {
     }
     if (r->opts.groups && groups_load(w) != 0) return -1;
     if (r->opts.journal) {
-        /* the kinds the report reads (the books: every record's month),
-         * the bodies of those whose figures or month are in them */
+        /* the postings keep their business month (schema 20): the books
+         * read no record; a read-only store of before learns every
+         * record's month from the journal, as the reports did then */
+        bool months = !r->opts.books || store_ops(w->store)->postings_months(store_conn(w->store));
+        /* the kinds the report reads, the bodies of those whose figures
+         * or month are in them */
         uint32_t body = JOURNAL_KIND_BIT(JOURNAL_CONTRIB) | JOURNAL_KIND_BIT(JOURNAL_TRANSFER);
         uint32_t settle = JOURNAL_KIND_BIT(JOURNAL_SETTLE) | JOURNAL_KIND_BIT(JOURNAL_REVOKE);
         if (r->opts.settlements) body |= settle;
-        int rc = store_journal_brief(w->store, 1, r->opts.books ? UINT32_MAX : settle,
-                                     r->opts.books ? body : body & settle, journal_row, w, w->err);
+        int rc = 0;
+        if (!months || r->opts.settlements)
+            rc = store_journal_brief(w->store, 1, months ? settle : UINT32_MAX,
+                                     months ? body & settle : body, journal_row, w, w->err);
         if (rc == 0 && r->opts.books)
             rc = store_ops(w->store)->postings_scan(store_conn(w->store), 1, posting_row, w,
                                                     w->err);

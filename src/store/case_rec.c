@@ -227,6 +227,7 @@ int case_postings(const struct journal_rec *rec, const struct store_case *c,
     snprintf(p->debit, sizeof p->debit, "%s", back ? other : fund);
     snprintf(p->credit, sizeof p->credit, "%s", back ? fund : other);
     p->amount_fen = c->amount_fen;
+    p->month = postings_month_local(rec->time_us);
     return 1;
 }
 

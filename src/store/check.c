@@ -4,7 +4,9 @@
  *     record's hash and its hash recomputes (a changed byte names its seq);
  *     a revoke names an earlier, unrevoked settlement and repeats its body;
  *  2. the ledger: every record's postings are exactly those its body
- *     implies (imports: the count and sum their body states), the sum of
+ *     implies (imports: the count and sum their body states), each in its
+ *     record's business month (a contribution's period, a transfer's
+ *     month, else the record's local month in some zone UTC-12..+14), the sum of
  *     debits equals the sum of credits, every account's balance equals the
  *     sum of its postings, and no account is below its floor;
  *  3. year states: every stored (person, year) equals the replay of the
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hash.h"
 #include "store/checkpoint.h"
@@ -41,7 +44,9 @@ struct seq_info {
     int64_t medfee_fen; /* settle: what its bill's lines must sum to */
     uint8_t kind;
     uint8_t revoked;
-    uint8_t data; /* enum data_want */
+    uint8_t data;       /* enum data_want */
+    uint8_t month_span; /* its postings' month is month .. month + month_span */
+    int32_t month;
 };
 
 /* The registry kinds an import record names (body what=), and their tables. */
@@ -87,6 +92,7 @@ struct checker {
     int64_t cur_seq;
     uint64_t cur_hash;
     int64_t cur_count, cur_sum;
+    bool months; /* the postings keep their month (schema 20): verified */
     /* ledger */
     struct account_node **accounts;
     size_t account_buckets, account_count;
@@ -233,6 +239,35 @@ static int seq_slot(struct checker *k, int64_t seq) {
     return 0;
 }
 
+#define CHECK_ZONE_WEST_S (12 * 3600) /* the time zones a record's local month was in */
+#define CHECK_ZONE_EAST_S (14 * 3600)
+
+static int32_t utc_month(int64_t unix_s) {
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL) return 12; /* no calendar's: postings_month_local's 0001-01 */
+    assert(tm.tm_mon >= 0 && tm.tm_mon <= 11);
+    return (int32_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+/* The months a record's postings may keep (struct posting, month): its
+ * local month in the zone of the process that wrote it, which the store
+ * does not record, so any zone of UTC-12 .. UTC+14; a contribution's and
+ * a transfer's are exact (month_exact). */
+static void month_expect(struct seq_info *si, int64_t time_us) {
+    assert(si != NULL);
+    int64_t s = time_us / 1000000;
+    int32_t lo = utc_month(s - CHECK_ZONE_WEST_S), hi = utc_month(s + CHECK_ZONE_EAST_S);
+    si->month = lo;
+    si->month_span = hi - lo == 1 ? 1 : 0; /* 26 hours span a month's end at most */
+}
+
+static void month_exact(struct seq_info *si, int32_t month) {
+    assert(si != NULL && month >= 0);
+    si->month = month;
+    si->month_span = 0;
+}
+
 static int import_expect(struct checker *k, const struct journal_rec *rec) {
     assert(rec->kind == JOURNAL_IMPORT && rec->seq >= 1 && (size_t)rec->seq <= k->seq_cap);
     const char *acc = strstr(rec->body, "accounts=");
@@ -363,6 +398,7 @@ static int replay_contrib(struct checker *k, const struct journal_rec *rec) {
     struct posting p[POSTINGS_PER_RECORD_MAX];
     int count = contrib_postings(rec, &c, p);
     k->seqs[rec->seq - 1].post_hash = postings_hash(p, count);
+    month_exact(&k->seqs[rec->seq - 1], c.year * 12 + (c.month >= 1 ? c.month - 1 : 0));
     return 0;
 }
 
@@ -435,6 +471,7 @@ static int replay_transfer(struct checker *k, const struct journal_rec *rec) {
     struct posting post[POSTINGS_PER_RECORD_MAX];
     int count = transfer_postings(rec, &t, post);
     k->seqs[rec->seq - 1].post_hash = postings_hash(post, count);
+    month_exact(&k->seqs[rec->seq - 1], t.year * 12 + t.month - 1);
     return 0;
 }
 
@@ -546,6 +583,7 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
     if (seq_slot(k, rec->seq) != 0) return store_errf(k->err, "check: out of memory"), -1;
     struct seq_info *si = &k->seqs[rec->seq - 1];
     si->kind = (uint8_t)rec->kind;
+    month_expect(si, rec->time_us); /* a contribution's or transfer's replay makes it exact */
     /* a revoke's body is its settlement's, and then who revoked it and why
      * (note=, always last): the figures are what must match */
     const char *note = rec->kind == JOURNAL_REVOKE ? strstr(rec->body, " note=") : NULL;
@@ -614,6 +652,26 @@ static int account_add(struct checker *k, const char *account, int64_t seq, int6
     return 0;
 }
 
+struct month_text {
+    char text[24];
+};
+
+static struct month_text month_text(int32_t month) {
+    struct month_text t;
+    if (month < 0) snprintf(t.text, sizeof t.text, "(none)");
+    else snprintf(t.text, sizeof t.text, "%04d-%02d", (int)(month / 12), (int)(month % 12 + 1));
+    return t;
+}
+
+/* A posting's month outside its record's (month_expect); a seq with no
+ * record is flush_seq's fault. */
+static bool posting_month_wrong(const struct checker *k, const struct posting *p) {
+    assert(k != NULL && p != NULL && k->months);
+    if (p->seq < 1 || p->seq >= k->expect_seq) return false;
+    const struct seq_info *si = &k->seqs[p->seq - 1];
+    return p->month < si->month || p->month > si->month + si->month_span;
+}
+
 static int posting_row(void *ctx, const struct posting *p) {
     struct checker *k = ctx;
     assert(!k->failed && p != NULL);
@@ -628,6 +686,9 @@ static int posting_row(void *ctx, const struct posting *p) {
     int n = snprintf(line, sizeof line, "%d|%s|%s|%" PRId64 "\n", (int)p->idx, p->debit, p->credit,
                      p->amount_fen);
     k->cur_hash = fnv(k->cur_hash, line, (size_t)n);
+    if (k->months && posting_month_wrong(k, p))
+        return fault(k, "journal seq %2$" PRId64 ": a posting's month %1$s is not the record's",
+                     month_text(p->month).text, p->seq);
     k->cur_count++;
     k->cur_sum += p->amount_fen;
     if (p->amount_fen <= 0)
@@ -855,6 +916,7 @@ static int checker_init(struct checker *k, struct store *store, struct store_err
     k->err = err;
     k->expect_seq = 1;
     memset(k->prev_hash, '0', HASH_HEX_BYTES);
+    k->months = store_ops(store)->postings_months(store_conn(store));
     k->account_buckets = 1024;
     k->accounts = calloc(k->account_buckets, sizeof *k->accounts);
     k->lines = calloc(BILL_LINES_MAX, sizeof *k->lines);

@@ -281,6 +281,7 @@ static int flush_persons(struct importer *im) {
     size_t np = 0, fresh = 0, edited = 0;
     assert(im->pending >= 1 && im->pending <= IMPORT_ROWS_PER_CALL && im->rec.seq >= 1);
     if (sort_pending(im, &fresh, &edited) != 0) return -1;
+    int32_t month = postings_month_local(im->rec.time_us); /* the import's business month */
     for (size_t i = 0; i < fresh; i++) {
         const struct store_person *p = &im->persons[i];
         if (p->acct_open_fen == 0) continue;
@@ -290,6 +291,7 @@ static int flush_persons(struct importer *im) {
         account_person(post->debit, p->psn_no);
         account_opening(post->credit, p->region);
         post->amount_fen = p->acct_open_fen;
+        post->month = month;
         snprintf(im->deltas[np].account, sizeof im->deltas[np].account, "%s", post->debit);
         im->deltas[np].delta_fen = p->acct_open_fen;
         np++;

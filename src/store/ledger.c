@@ -45,8 +45,10 @@
  * pool F:hifp:<region>:<year> to B:<code> (a negative one back into the
  * pool) and releases D:<code>:<year> to B:<code>. */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 
@@ -127,6 +129,35 @@ int64_t account_floor_fen(const char *account) {
     return INT64_MIN;
 }
 
+/* Every zone's offset from UTC is a whole number of quarter hours (since
+ * the 1970s), so a local month ends on a quarter hour of UTC: a month
+ * found for a time holds for its whole quarter hour. */
+#define LOCAL_MONTH_SLOT_S 900
+
+int32_t postings_month_local(int64_t time_us) {
+    /* localtime_r is 0.5-1.6 us a call here, as much again as a record's
+     * postings: each thread keeps the last quarter hour's month */
+    static _Thread_local int64_t cached_slot = INT64_MIN;
+    static _Thread_local int32_t cached_month;
+    int64_t s = time_us / 1000000;
+    int64_t slot = s / LOCAL_MONTH_SLOT_S - (s % LOCAL_MONTH_SLOT_S < 0 ? 1 : 0); /* floor */
+    if (slot == cached_slot) return cached_month;
+    time_t t = (time_t)s;
+    struct tm tm;
+    /* the reports' month of a time no calendar holds: 0001-01 */
+    if (localtime_r(&t, &tm) == NULL) return 12;
+    assert(tm.tm_mon >= 0 && tm.tm_mon <= 11);
+    cached_month = (int32_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
+    cached_slot = slot;
+    return cached_month;
+}
+
+void postings_month_set(struct posting *out, int count, int32_t month) {
+    assert(count >= 0 && (out != NULL || count == 0));
+    assert(month >= 0);
+    for (int i = 0; i < count; i++) out[i].month = month;
+}
+
 static void add_posting(struct posting *out, int *count, const struct journal_rec *rec,
                         const char *payer, const char *receiver, int64_t amount_fen, bool reverse) {
     assert(amount_fen > 0 && *count < POSTINGS_PER_RECORD_MAX);
@@ -181,6 +212,7 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
         moved += out[i].amount_fen;
     }
     assert(moved == paid);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }
 
@@ -266,6 +298,8 @@ int contrib_postings(const struct journal_rec *rec, const struct store_contrib *
                 : c->insutype == 310                        ? employee_postings(rec, c, out)
                                                             : resident_postings(rec, c, out);
     assert(count >= 0 && count <= CONTRIB_POSTINGS_MAX);
+    /* its period's month: a resident year's premium (month 0) January */
+    postings_month_set(out, count, c->year * 12 + (c->month >= 1 ? c->month - 1 : 0));
     return count;
 }
 
@@ -286,6 +320,7 @@ int pay_postings(const struct journal_rec *rec, const struct store_pay *p,
     if (p->paid_fen > 0) add_posting(out, &count, rec, inst, acct, p->paid_fen, false);
     if (p->paid_fen < 0) add_posting(out, &count, rec, acct, inst, -p->paid_fen, false);
     assert(count >= 0 && count <= PAY_POSTINGS_MAX);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }
 
@@ -302,5 +337,6 @@ int year_end_postings(const struct journal_rec *rec, const struct store_year_end
     account_deposit(acct, y->code, y->year);
     if (y->released_fen > 0) add_posting(out, &count, rec, acct, bank, y->released_fen, false);
     assert(count <= YEAR_END_POSTINGS_MAX);
+    postings_month_set(out, count, postings_month_local(rec->time_us));
     return count;
 }

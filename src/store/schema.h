@@ -30,7 +30,20 @@
 #include <postgresql/libpq-fe.h> /* Debian: libpq-dev */
 
 /* The number of the last migration this binary knows. */
-#define SCHEMA_VERSION_LATEST 19
+#define SCHEMA_VERSION_LATEST 20
+/* Migration 20's business month of a posting from its journal record j,
+ * year * 12 + month - 1, as the fund reports computed it before: a
+ * contribution's (kind 4) period=YYYY-MM or period=YYYY (January), a
+ * transfer's (kind 7) month=YYYY-MM, any other record's local year and
+ * month (LOCAL_Y, LOCAL_M: the backend's expressions). FIND is the
+ * backend's substring search (instr, strpos). */
+#define POSTINGS_MONTH_SQL(FIND, LOCAL_Y, LOCAL_M)                                                 \
+    "CASE j.kind WHEN 4 THEN CAST(substr(j.body, " FIND "(j.body, ' period=') + 8, 4) AS INTEGER)" \
+    " * 12 + CASE WHEN substr(j.body, " FIND "(j.body, ' period=') + 12, 1) = '-'"                 \
+    " THEN CAST(substr(j.body, " FIND "(j.body, ' period=') + 13, 2) AS INTEGER) - 1 ELSE 0 END"   \
+    " WHEN 7 THEN CAST(substr(j.body, " FIND "(j.body, ' month=') + 7, 4) AS INTEGER) * 12"        \
+    " + CAST(substr(j.body, " FIND "(j.body, ' month=') + 12, 2) AS INTEGER) - 1"                  \
+    " ELSE CAST(" LOCAL_Y " AS INTEGER) * 12 + CAST(" LOCAL_M " AS INTEGER) - 1 END"
 /* Bytes of an error message of the migrate functions (with the path). */
 #define SCHEMA_ERR_BYTES 512
 /* The transaction-level advisory lock key of PostgreSQL migrations (the

@@ -71,6 +71,19 @@ static const char TABLES_SQL[] =
                   " max_ts BIGINT NOT NULL, nonces TEXT NOT NULL);"
                   "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
 
+/* Migration 20: each posting keeps its record's business month
+ * (schema_sqlite.c's 20); the local time is the session's TimeZone (the
+ * server's, or the client's PGTZ). A posting without a record keeps -1,
+ * which check refuses. */
+/* clang-format off */ /* the statement's clauses a line each */
+static const char POSTINGS_MONTH_V20_SQL[] =
+    "ALTER TABLE postings ADD COLUMN IF NOT EXISTS month INTEGER NOT NULL DEFAULT -1;"
+    "UPDATE postings p SET month = "
+    POSTINGS_MONTH_SQL("strpos", "extract(year FROM to_timestamp(j.time_us / 1000000))",
+                       "extract(month FROM to_timestamp(j.time_us / 1000000))")
+    " FROM journal j WHERE j.seq = p.seq;";
+/* clang-format on */
+
 /* The ordered migrations: append only; a released step is never edited.
  * The same numbers and names as schema_sqlite.c's. */
 static const struct schema_migration MIGRATIONS[] = {
@@ -190,6 +203,7 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_gender INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_min INTEGER NOT NULL DEFAULT -1;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_max INTEGER NOT NULL DEFAULT -1;"},
+    {20, "postings month", NULL, POSTINGS_MONTH_V20_SQL},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -71,6 +71,26 @@ static const char TABLES_SQL[] = "PRAGMA application_id = " STR(
                                                  " max_ts INTEGER NOT NULL, nonces TEXT NOT NULL);"
                                                  "CREATE INDEX IF NOT EXISTS svc_nonce_batch_ts ON svc_nonce_batch (max_ts);";
 
+/* Migration 20: each posting keeps its record's business month (store.h,
+ * struct posting), so that the fund reports read the postings alone: the
+ * table made anew in key order, each month as the reports computed it
+ * from the journal (a contribution's period=, a transfer's month=, else
+ * the record's local time in this process's zone); -1 for a posting
+ * without a record, which check refuses. */
+/* clang-format off */ /* the statement's clauses a line each */
+static const char POSTINGS_MONTH_V20_SQL[] =
+    "CREATE TABLE postings_v20(seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " debit TEXT NOT NULL, credit TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),"
+    " month INTEGER NOT NULL, PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
+    "INSERT INTO postings_v20(seq, idx, debit, credit, amount, month)"
+    " SELECT p.seq, p.idx, p.debit, p.credit, p.amount, coalesce("
+    POSTINGS_MONTH_SQL("instr", "strftime('%Y', j.time_us / 1000000, 'unixepoch', 'localtime')",
+                       "strftime('%m', j.time_us / 1000000, 'unixepoch', 'localtime')")
+    ", -1) FROM postings p LEFT JOIN journal j ON j.seq = p.seq ORDER BY p.seq, p.idx;"
+    "DROP TABLE postings;"
+    "ALTER TABLE postings_v20 RENAME TO postings;";
+/* clang-format on */
+
 /* The ordered migrations: append only; a released step is never edited. */
 static const struct schema_migration MIGRATIONS[] = {
     {1, "tables", NULL, TABLES_SQL},
@@ -196,6 +216,13 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN restrict_gender INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE catalog ADD COLUMN restrict_age_min INTEGER NOT NULL DEFAULT -1;"
      "ALTER TABLE catalog ADD COLUMN restrict_age_max INTEGER NOT NULL DEFAULT -1;"},
+    /* each posting keeps its record's business month (store.h, struct
+     * posting), so that the fund reports read the postings alone: the
+     * table made anew in key order, each month as the reports computed it
+     * from the journal (a contribution's period=, a transfer's month=,
+     * else the record's local time in this process's zone); -1 for a
+     * posting without a record, which check refuses */
+    {20, "postings month", NULL, POSTINGS_MONTH_V20_SQL},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -178,6 +178,12 @@ struct posting {
     char debit[ACCOUNT_BYTES_MAX + 1];  /* receives */
     char credit[ACCOUNT_BYTES_MAX + 1]; /* pays */
     int64_t amount_fen;                 /* > 0 */
+    /* the record's business month, year * 12 + month - 1: a contribution's
+     * period (a resident year's: January), a transfer's effective month,
+     * any other record's local month (postings_month_local); the fund
+     * reports' month, kept at commit so they need not read the journal;
+     * -1 only on a posting whose record a migration did not find */
+    int32_t month;
 };
 
 struct balance_delta {
@@ -377,6 +383,9 @@ struct store_backend {
                         struct store_err *err);
     int (*postings_scan)(struct store_conn *conn, int64_t from_seq, posting_cb cb, void *ctx,
                          struct store_err *err); /* in (seq, idx) order */
+    /* whether the postings keep their month (schema 20; false only on a
+     * read-only connection to an older store, whose scan gives -1) */
+    bool (*postings_months)(struct store_conn *conn);
     int (*balances_add)(struct store_conn *conn, const struct balance_delta *deltas, size_t n,
                         struct store_err *err);
     int (*balances_get)(struct store_conn *conn, const char *const *accounts, size_t n,
@@ -929,6 +938,12 @@ int ledger_postings(const struct journal_rec *rec, const struct store_settlement
                     struct posting out[POSTINGS_PER_RECORD_MAX]);
 /* The lowest balance an account may hold (INT64_MIN: none). */
 int64_t account_floor_fen(const char *account);
+/* The local month (year * 12 + month - 1, the process's time zone) of a
+ * record's time: the business month of the postings of every kind but
+ * contributions and transfers (struct posting, month). */
+int32_t postings_month_local(int64_t time_us);
+/* Sets month on the count postings at out. */
+void postings_month_set(struct posting *out, int count, int32_t month);
 /* Contributions' accounts (docs/CONTRIBUTIONS.md): R:emp:<emp_no> an
  * employer's receivable, R:psn:<psn_no> a person's own premium
  * receivable, R:fin:<region>:<year> public finance's subsidy receivable. */

@@ -94,6 +94,7 @@ struct store_conn {
     bool broken;         /* a reconnect or its session settings failed: again at the next unit */
     bool persons_v16;    /* read only, a store before migration 17: no benefit_years column */
     bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
+    bool postings_v19;   /* read only, a store before migration 20: no posting's month */
     bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
 };
 
@@ -424,6 +425,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
     }
     c->persons_v16 = version < 17;
     c->catalog_v18 = version < 19;
+    c->postings_v19 = version < 20;
     return 0;
 }
 
@@ -1265,9 +1267,10 @@ static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t
         sb_printf(&b, "%" PRId64 "\t%d\t", p[i].seq, (int)p[i].idx);
         sb_copy_text(&b, p[i].debit, '\t');
         sb_copy_text(&b, p[i].credit, '\t');
-        sb_printf(&b, "%" PRId64 "\n", p[i].amount_fen);
+        sb_printf(&b, "%" PRId64 "\t%d\n", p[i].amount_fen, (int)p[i].month);
     }
-    int rc = pg_copy(c, "COPY postings(seq, idx, debit, credit, amount) FROM STDIN", &b, err);
+    int rc = pg_copy(c, "COPY postings(seq, idx, debit, credit, amount, month) FROM STDIN", &b,
+                     err);
     sb_free(&b);
     return rc;
 }
@@ -1281,6 +1284,7 @@ static int posting_row(const PGresult *res, int r, void *v) {
     col_text(res, r, 2, p.debit, sizeof p.debit);
     col_text(res, r, 3, p.credit, sizeof p.credit);
     p.amount_fen = col_i64(res, r, 4);
+    p.month = (int32_t)col_i64(res, r, 5);
     return ((posting_cb)sc->cb)(sc->ctx, &p);
 }
 
@@ -1292,9 +1296,16 @@ static int pg_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb c
     snprintf(from, sizeof from, "%" PRId64, from_seq);
     const char *params[1] = {from};
     return pg_scan(c,
-                   "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= $1::bigint"
-                   " ORDER BY seq, idx",
+                   c->postings_v19 ? "SELECT seq, idx, debit, credit, amount, -1 FROM postings"
+                                     " WHERE seq >= $1::bigint ORDER BY seq, idx"
+                                   : "SELECT seq, idx, debit, credit, amount, month FROM postings"
+                                     " WHERE seq >= $1::bigint ORDER BY seq, idx",
                    1, params, posting_row, &sc, err);
+}
+
+static bool pg_postings_months(struct store_conn *c) {
+    assert(c != NULL);
+    return !c->postings_v19;
 }
 
 static int account_row(const PGresult *res, int r, void *v) {
@@ -1847,6 +1858,7 @@ const struct store_backend store_pg_backend = {
     .states_scan = pg_states_scan,
     .postings_put = pg_postings_put,
     .postings_scan = pg_postings_scan,
+    .postings_months = pg_postings_months,
     .balances_add = pg_balances_add,
     .balances_get = pg_balances_get,
     .balances_scan = pg_balances_scan,

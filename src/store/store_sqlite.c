@@ -131,8 +131,9 @@ static const char *const SQL[S_COUNT] = {
         " ON CONFLICT(psn_no, year) DO UPDATE SET admissions = excluded.admissions," STATE_MONEY_SET
         " special = excluded.special",
     [S_STATE_SCAN] = "SELECT " STATE_COLS " FROM states ORDER BY psn_no, year",
-    [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
-    [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount FROM postings WHERE seq >= ?"
+    [S_POSTING_PUT] =
+        "INSERT INTO postings(seq, idx, debit, credit, amount, month) VALUES(?,?,?,?,?,?)",
+    [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount, month FROM postings WHERE seq >= ?"
                        " ORDER BY seq, idx",
     [S_BALANCE_ADD] = "INSERT INTO accounts(account, balance) VALUES(?, ?) ON CONFLICT(account)"
                       " DO UPDATE SET balance = balance + excluded.balance",
@@ -171,6 +172,7 @@ struct store_conn {
     struct sqlite_ckpt *ckpt; /* the checkpointer of its commits (store_checkpointer_start) */
     sqlite3_stmt *stmt[S_COUNT];
     char path[STORE_URI_BYTES_MAX + 1];
+    bool postings_v19; /* read only, a store before migration 20: no posting has its month */
 };
 
 static int fail(struct store_conn *c, struct store_err *err, const char *what) {
@@ -306,10 +308,14 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
     return rc;
 }
 
-/* The persons' reads of a store before migration 17 (no benefit_years)
- * and the catalog's before 19 (no restrictions), which a read-only
- * connection opens without migrating. */
+/* The persons' reads of a store before migration 17 (no benefit_years),
+ * the catalog's before 19 (no restrictions) and the postings' before 20
+ * (no month: -1, postings_months false), which a read-only connection
+ * opens without migrating (the posting's insert is only prepared). */
 static const char *const SQL_V16[S_COUNT] = {
+    [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
+    [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount, -1 FROM postings WHERE seq >= ?"
+                       " ORDER BY seq, idx",
     [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, 0, -1, -1 FROM catalog"
                        " ORDER BY code",
     [S_PERSON_GET] = "SELECT " PERSON_SELECT_V16 " FROM persons WHERE psn_no = ?",
@@ -357,8 +363,10 @@ static int sq_open_locked(const char *target, enum store_mode mode, struct store
             if (i >= S_FIRST_OPTIONAL && mode == STORE_MODE_READ_ONLY) continue; /* older store */
             if (SQL_V16[i] != NULL && mode == STORE_MODE_READ_ONLY &&
                 sqlite3_prepare_v3(c->db, SQL_V16[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
-                                   NULL) == SQLITE_OK)
-                continue; /* a store before migration 17, read as it is */
+                                   NULL) == SQLITE_OK) {
+                if (i == S_POSTING_SCAN) c->postings_v19 = true;
+                continue; /* a store before migration 17, 19 or 20, read as it is */
+            }
             fail(c, err, SQL[i]);
             sq_close(c);
             return -1;
@@ -1154,6 +1162,7 @@ static int sq_postings_put(struct store_conn *c, const struct posting *p, size_t
         bind_text(s, 3, p[i].debit);
         bind_text(s, 4, p[i].credit);
         sqlite3_bind_int64(s, 5, p[i].amount_fen);
+        sqlite3_bind_int(s, 6, p[i].month);
         if (step_done(c, S_POSTING_PUT, err) != 0) return -1;
     }
     return 0;
@@ -1168,6 +1177,7 @@ static int posting_scan_row(sqlite3_stmt *s, void *v) {
     col_text(s, 2, p.debit, sizeof p.debit);
     col_text(s, 3, p.credit, sizeof p.credit);
     p.amount_fen = sqlite3_column_int64(s, 4);
+    p.month = sqlite3_column_int(s, 5);
     return ((posting_cb)sc->cb)(sc->ctx, &p);
 }
 
@@ -1177,6 +1187,11 @@ static int sq_postings_scan(struct store_conn *c, int64_t from_seq, posting_cb c
     struct scan_ctx sc = {(void *)cb, ctx};
     sqlite3_bind_int64(c->stmt[S_POSTING_SCAN], 1, from_seq);
     return scan_rows(c, S_POSTING_SCAN, posting_scan_row, &sc, err);
+}
+
+static bool sq_postings_months(struct store_conn *c) {
+    assert(c != NULL && c->db != NULL);
+    return !c->postings_v19;
 }
 
 static int account_scan_row(sqlite3_stmt *s, void *v) {
@@ -1448,6 +1463,7 @@ const struct store_backend store_sqlite_backend = {
     .states_scan = sq_states_scan,
     .postings_put = sq_postings_put,
     .postings_scan = sq_postings_scan,
+    .postings_months = sq_postings_months,
     .balances_add = sq_balances_add,
     .balances_get = sq_balances_get,
     .balances_scan = sq_balances_scan,

@@ -143,6 +143,8 @@ int transfer_postings(const struct journal_rec *rec, const struct store_transfer
         account_transfer(acct, t->to_region, t->year);
         put(out, &count, rec, person, acct, t->amount_fen);
     }
+    assert(t->month >= 1 && t->month <= 12);
+    postings_month_set(out, count, t->year * 12 + t->month - 1); /* the month it takes effect */
     return count;
 }
 
