@@ -9,11 +9,10 @@
 
 #include "codec/codec.h"
 #include "codec/fields.h"
+#include "codec/rule_fields.h"
 #include "core/rules.h"
 
-#define RULE_AGE_MAX 150
-#define RULE_UNITS_MAX 100000000000LL /* units x 1e4: 10,000,000 units */
-#define RULE_DAYS_MAX 366             /* days of supply at most a year */
+#define RULE_DAYS_MAX 366 /* days of supply at most a year */
 
 static const char *const rule_keys[] = {"id",        "name",     "type",        "severity",
                                         "behaviour", "items",    "gender",      "age_min",
@@ -30,10 +29,9 @@ static int known_keys(const struct json_value *r, const char *path, struct field
     return 0;
 }
 
-/* A non-empty array of strings at key, each to each(ctx, i, text). */
-static int string_list(const struct json_value *r, const char *key, const char *path,
-                       struct field_err *e, int32_t max, size_t bytes_max,
-                       int (*each)(void *ctx, int32_t i, const char *text), void *ctx) {
+int rule_string_list(const struct json_value *r, const char *key, const char *path,
+                     struct field_err *e, int32_t max, size_t bytes_max,
+                     int (*each)(void *ctx, int32_t i, const char *text), void *ctx) {
     const struct json_value *a = json_get(r, key);
     if (a == NULL) return field_fail(e, path, key, "missing");
     if (a->type != JSON_ARRAY || a->len == 0)
@@ -75,19 +73,29 @@ static int add_diagnosis(void *ctx, int32_t i, const char *code) {
     return 0;
 }
 static int add_setting(void *ctx, int32_t i, const char *name) {
-    struct rule *rule = ctx;
+    uint32_t *settings = ctx;
     (void)i;
     uint32_t bit = strcmp(name, "outpatient") == 0  ? RULE_SETTING_OUTPATIENT
                    : strcmp(name, "inpatient") == 0 ? RULE_SETTING_INPATIENT
                    : strcmp(name, "pharmacy") == 0  ? RULE_SETTING_PHARMACY
                                                     : 0;
     if (bit == 0) return -3;
-    rule->settings |= bit;
+    *settings |= bit;
     return 0;
 }
 
-static int levels_of(const struct json_value *r, const char *path, struct field_err *e,
-                     struct rule *rule) {
+int rule_settings(const struct json_value *r, const char *path, struct field_err *e,
+                  uint32_t *settings) {
+    if (rule_string_list(r, "settings", path, e, 3, 16, add_setting, settings) != 0) {
+        snprintf(e->text, e->size, "%s.settings: must list outpatient, inpatient or pharmacy",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+int rule_levels(const struct json_value *r, const char *path, struct field_err *e,
+                uint32_t *levels) {
     const struct json_value *a = json_get(r, "levels");
     if (a == NULL) return field_fail(e, path, "levels", "missing");
     if (a->type != JSON_ARRAY || a->len == 0)
@@ -96,7 +104,7 @@ static int levels_of(const struct json_value *r, const char *path, struct field_
         int64_t level = -1;
         if (field_scaled(v, 0, 4, &level) != 0 || level < 0)
             return field_fail(e, path, "levels", "must hold levels 0-4 (0 township, 1-3, 4 none)");
-        rule->levels |= 1u << level;
+        *levels |= 1u << level;
     }
     return 0;
 }
@@ -140,14 +148,8 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
             return -1;
         rule->age_min = (int)lo, rule->age_max = (int)hi;
         return 0;
-    case RULE_LEVEL: return levels_of(r, path, e, rule);
-    case RULE_SETTING:
-        if (string_list(r, "settings", path, e, 3, 16, add_setting, rule) != 0) {
-            snprintf(e->text, e->size, "%s.settings: must list outpatient, inpatient or pharmacy",
-                     path);
-            return -1;
-        }
-        return 0;
+    case RULE_LEVEL: return rule_levels(r, path, e, &rule->levels);
+    case RULE_SETTING: return rule_settings(r, path, e, &rule->settings);
     case RULE_UNITS_DAY:
     case RULE_UNITS_BILL:
         v = json_get(r, "max_units");
@@ -157,8 +159,8 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
             return field_fail(e, path, "max_units", "must be a number > 0 with at most 4 decimals");
         return 0;
     case RULE_INDICATION:
-        return string_list(r, "diagnoses", path, e, RULE_DIAGNOSES_MAX, CODE_BYTES_MAX,
-                           add_diagnosis, rule);
+        return rule_string_list(r, "diagnoses", path, e, RULE_DIAGNOSES_MAX, CODE_BYTES_MAX,
+                                add_diagnosis, rule);
     case RULE_DAYS_SUPPLY:
         v = json_get(r, "daily_units");
         if (v == NULL) return field_fail(e, path, "daily_units", "missing");
@@ -229,7 +231,7 @@ static int one_rule(const struct json_value *r, const char *path, struct field_e
     rs->count++;
     struct item_ctx ic = {rs, rs->count - 1};
     int32_t max = rule->type == RULE_EXCLUSIVE ? 2 : RULE_ITEMS_MAX;
-    if (string_list(r, "items", path, e, max, CODE_BYTES_MAX, add_item, &ic) != 0) return -1;
+    if (rule_string_list(r, "items", path, e, max, CODE_BYTES_MAX, add_item, &ic) != 0) return -1;
     if (rule->type == RULE_EXCLUSIVE && rule->item_count != 2)
         return field_fail(e, path, "items", "an exclusive rule names exactly 2 items");
     return 0;

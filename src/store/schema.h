@@ -30,7 +30,7 @@
 #include <postgresql/libpq-fe.h> /* Debian: libpq-dev */
 
 /* The number of the last migration this binary knows. */
-#define SCHEMA_VERSION_LATEST 19
+#define SCHEMA_VERSION_LATEST 21
 /* Bytes of an error message of the migrate functions (with the path). */
 #define SCHEMA_ERR_BYTES 512
 /* The transaction-level advisory lock key of PostgreSQL migrations (the
