@@ -72,18 +72,9 @@ static int units_of(const struct json_value *r, const char *key, const char *pat
     return 0;
 }
 
-static int known_keys(const struct json_value *r, const char *path, struct field_err *e) {
-    static const char *const keys[] = {"gender",         "age_min",   "age_max",
-                                       "levels",         "settings",  "max_units_day",
-                                       "max_units_bill", "diagnoses", "exclusive"};
-    for (const struct json_value *m = r->child; m != NULL; m = m->next) {
-        bool known = false;
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0] && !known; k++)
-            known = strcmp(m->key, keys[k]) == 0;
-        if (!known) return field_fail(e, path, m->key, "is not a key of a restriction");
-    }
-    return 0;
-}
+static const char *const restrict_keys[] = {"gender",         "age_min",   "age_max",
+                                            "levels",         "settings",  "max_units_day",
+                                            "max_units_bill", "diagnoses", "exclusive"};
 
 /* Gender and ages into it. */
 static int person_keys(const struct json_value *r, const char *path, struct field_err *e,
@@ -113,7 +104,10 @@ static int one_restrict(const struct json_value *r, const char *code, const char
     memset(&it, 0, sizeof it);
     memcpy(it.code, code, strlen(code) + 1);
     if (r->type != JSON_OBJECT) return field_fail(e, path, "", "must be an object");
-    if (known_keys(r, path, e) != 0 || person_keys(r, path, e, &it) != 0) return -1;
+    if (rule_known_keys(r, restrict_keys, sizeof restrict_keys / sizeof restrict_keys[0],
+                        "a restriction", path, e) != 0 ||
+        person_keys(r, path, e, &it) != 0)
+        return -1;
     if (json_get(r, "levels") != NULL && rule_levels(r, path, e, &levels) != 0) return -1;
     if (json_get(r, "settings") != NULL && rule_settings(r, path, e, &settings) != 0) return -1;
     it.restrict_levels = (uint8_t)levels, it.restrict_settings = (uint8_t)settings;

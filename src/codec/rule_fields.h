@@ -5,6 +5,7 @@
 #ifndef YIBAO_CODEC_RULE_FIELDS_H
 #define YIBAO_CODEC_RULE_FIELDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "codec/fields.h"
@@ -12,6 +13,10 @@
 #define RULE_AGE_MAX 150
 #define RULE_UNITS_MAX 100000000000LL /* units x 1e4: 10,000,000 units */
 
+/* Every key of object r among keys[0..n); else -1 naming the first other
+ * ("PATH.KEY: is not a key of WHAT"). */
+int rule_known_keys(const struct json_value *r, const char *const *keys, size_t n, const char *what,
+                    const char *path, struct field_err *e);
 /* A non-empty array of at most max strings of 1 to bytes_max bytes (no
  * space or control byte) at key, each to each(ctx, i, text), which returns
  * 0, -2 (named "twice") or another non-zero (named "too many"). */

@@ -19,12 +19,12 @@ static const char *const rule_keys[] = {"id",        "name",     "type",        
                                         "age_max",   "levels",   "settings",    "max_units",
                                         "diagnoses", "evidence", "daily_units", "max_days"};
 
-static int known_keys(const struct json_value *r, const char *path, struct field_err *e) {
+int rule_known_keys(const struct json_value *r, const char *const *keys, size_t n, const char *what,
+                    const char *path, struct field_err *e) {
     for (const struct json_value *m = r->child; m != NULL; m = m->next) {
         bool known = false;
-        for (size_t k = 0; k < sizeof rule_keys / sizeof rule_keys[0] && !known; k++)
-            known = strcmp(m->key, rule_keys[k]) == 0;
-        if (!known) return field_fail(e, path, m->key, "is not a key of a rule");
+        for (size_t k = 0; k < n && !known; k++) known = strcmp(m->key, keys[k]) == 0;
+        if (!known) return field_fail(e, path, m->key, "is not a key of %s", what);
     }
     return 0;
 }
@@ -210,7 +210,10 @@ static int one_rule(const struct json_value *r, const char *path, struct field_e
     if (rs->count >= RULES_MAX) return field_fail(e, path, "", "more than %d rules", RULES_MAX);
     struct rule *rule = &rs->rules[rs->count];
     memset(rule, 0, sizeof *rule);
-    if (known_keys(r, path, e) != 0 || one_head(r, path, e, rule) != 0) return -1;
+    if (rule_known_keys(r, rule_keys, sizeof rule_keys / sizeof rule_keys[0], "a rule", path, e) !=
+            0 ||
+        one_head(r, path, e, rule) != 0)
+        return -1;
     for (int32_t k = 0; k < rs->count; k++)
         if (strcmp(rs->rules[k].id, rule->id) == 0)
             return field_fail(e, path, "id", "'%s' is the id of an earlier rule", rule->id);

@@ -218,7 +218,8 @@ static int32_t list_split(const char *list, char (*out)[CODE_BYTES_MAX + 1], int
     assert(list != NULL && out != NULL && max > 0);
     int32_t n = 0;
     for (const char *p = list; *p != '\0' && n < max; n++) {
-        size_t len = strcspn(p, ",");
+        size_t len = 0; /* the core calls no strcspn (t_core_purity) */
+        while (p[len] != '\0' && p[len] != ',') len++;
         size_t keep = len < CODE_BYTES_MAX ? len : CODE_BYTES_MAX;
         memcpy(out[n], p, keep);
         out[n][keep] = '\0';
@@ -235,7 +236,8 @@ static size_t catalog_entries(const struct catalog_item *it) {
                (size_t)(it->restrict_day_scaled > 0) + (size_t)(it->restrict_bill_scaled > 0) +
                (size_t)(it->restrict_diagnoses != NULL);
     if (it->restrict_exclusive != NULL)
-        for (const char *p = it->restrict_exclusive; p != NULL; p = strchr(p + 1, ',')) n += 2;
+        for (const char *p = it->restrict_exclusive; *p != '\0'; p++)
+            n += 2 * (size_t)(p == it->restrict_exclusive || *p == ',');
     return n;
 }
 
