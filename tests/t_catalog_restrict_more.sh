@@ -8,11 +8,9 @@
 # --db`, flagged CATALOG-RESTRICT at the right lines (`supervise warns`);
 # 3101 answers them; after a rule file raises catalog_restrict to deny the
 # bill is refused naming the rule, nothing journaled; `off` settles it
-# unflagged. A store of version 20 (migration 21's columns dropped) keeps
-# its rows' restrictions as they were: `check` passes and names the items
-# the last import's kept file restricts that its rows do not, until the
-# catalog is imported again. Runs once per backend: SQLite, and PostgreSQL
-# when YIBAO_PG_URI is set.
+# unflagged; `check --deep` passes. (An older store's rows:
+# t_catalog_restrict_old.sh.) Runs once per backend: SQLite, and
+# PostgreSQL when YIBAO_PG_URI is set.
 set -euo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
@@ -112,6 +110,6 @@ sed 's/"deny"/"off"/' "$work/rules.json" >"$work/off.json"
 out=$("$YIBAO" settle --db "$db" "$work/d1.jsonl" 2>&1) || fail "settle with off: $out"
 out=$("$YIBAO" supervise warns --db "$db" --year 2020 --out "$work/warns2.jsonl") || fail "warns: $out"
 grep -q '^warns: 1 settlements flagged, 6 warns$' <<<"$out" || fail "off flagged: $out"
-"$YIBAO" check --db "$db" >/dev/null || fail "check after the rules"
+"$YIBAO" check --db "$db" --deep >/dev/null || fail "check --deep after the rules"
 
 echo "t_catalog_restrict_more ($SVC_BACKEND): ok"
