@@ -2,9 +2,10 @@
  * (src/codec/restrict_json.c), the catalog's `restrict` read by the
  * supervision scan.
  *
- * On success every restriction given names a gender 1 or 2 or an age range
- * with 0 <= age_min <= age_max <= 150 (or both), under a code of 1 to
- * CODE_BYTES_MAX bytes; on failure the message is not empty. */
+ * On success every restriction given restricts something (a gender 1 or 2,
+ * an age range with 0 <= age_min <= age_max <= 150, levels, settings,
+ * units, diagnoses, exclusive items), under a code of 1 to CODE_BYTES_MAX
+ * bytes; on failure the message is not empty. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,21 @@ static void check(bool ok, const char *what) {
 
 static struct json_doc *doc;
 
-static int seen(void *ctx, const char *code, int gender, int age_min, int age_max) {
+static int seen(void *ctx, const struct catalog_item *it) {
     (void)ctx;
-    size_t len = strlen(code);
+    size_t len = strlen(it->code);
+    int gender = it->restrict_gender, age_min = it->restrict_age_min,
+        age_max = it->restrict_age_max;
     check(len >= 1 && len <= CODE_BYTES_MAX, "code length");
     check(gender == 0 || gender == 1 || gender == 2, "gender");
     check(age_max == -1 || (age_min >= 0 && age_min <= age_max && age_max <= 150), "ages");
-    check(gender != 0 || age_max >= 0, "a restriction of nothing");
+    check(it->restrict_levels < 32 && it->restrict_settings < 8, "levels, settings");
+    check(it->restrict_day_scaled >= 0 && it->restrict_bill_scaled >= 0, "units");
+    check(it->restrict_diagnoses == NULL || strlen(it->restrict_diagnoses) > 0, "diagnoses");
+    check(it->restrict_exclusive == NULL || strstr(it->restrict_exclusive, it->code) == NULL ||
+              strlen(it->restrict_exclusive) > strlen(it->code),
+          "exclusive names the item alone");
+    check(catalog_item_restricted(it), "a restriction of nothing");
     return 0;
 }
 

@@ -22,15 +22,16 @@ make_city
 journal_len() { "$YIBAO" check --db "$db" | sed -n 's/^check ok: \([0-9]*\) journal records.*/\1/p'; }
 
 # ---- a store of version 18: migrated at open, check passes ---------------------
-sql "ALTER TABLE catalog DROP COLUMN restrict_gender" >/dev/null
-sql "ALTER TABLE catalog DROP COLUMN restrict_age_min" >/dev/null
-sql "ALTER TABLE catalog DROP COLUMN restrict_age_max" >/dev/null
-sql "DELETE FROM schema_version WHERE version = 19" >/dev/null
+for col in restrict_gender restrict_age_min restrict_age_max restrict_levels restrict_settings \
+    restrict_units_day restrict_units_bill restrict_diagnoses restrict_exclusive; do
+    sql "ALTER TABLE catalog DROP COLUMN $col" >/dev/null
+done
+sql "DELETE FROM schema_version WHERE version >= 19" >/dev/null
 [ "$(sql "SELECT max(version) FROM schema_version")" = 18 ] || fail "not a version 18 store"
 # check reads it as it is (read-only: no migration), an import migrates it
 "$YIBAO" check --db "$db" >/dev/null || fail "check of the version 18 store"
 "$YIBAO" import --db "$db" institutions "$work/institutions.csv" >/dev/null || fail "import into version 18"
-[ "$(sql "SELECT max(version) FROM schema_version")" = 19 ] || fail "not migrated to 19"
+[ "$(sql "SELECT max(version) FROM schema_version")" = 21 ] || fail "not migrated to 21"
 "$YIBAO" check --db "$db" >/dev/null || fail "check of the migrated store"
 [ "$(sql "SELECT count(*) FROM catalog WHERE restrict_gender = 0 AND restrict_age_max = -1")" = \
     "$(sql "SELECT count(*) FROM catalog")" ] || fail "migrated rows carry restrictions"

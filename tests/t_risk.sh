@@ -10,7 +10,8 @@
 # and the scan's findings (bills named); readmissions recomputed from the
 # bills; the peers' medians (cost per case, readmission rate) recomputed
 # from the rows (an institution alone at its level: the mean of its type's
-# adjacent levels' medians); the institution with the most labelled bills ranked in the top
+# adjacent levels' medians; with one adjacent level, its cost per case
+# carried a level further at the city's rate); the institution with the most labelled bills ranked in the top
 # half; persons' ranking shape; csv and table; the store unchanged; bad
 # options exit 2 naming the option. SQLite and, with YIBAO_PG_URI,
 # PostgreSQL (the same ranking).
@@ -99,14 +100,28 @@ for r in rows:
 # an institution alone at its level: the mean of the adjacent levels' medians
 LV = {"township": 0, "level1": 1, "level2": 2, "level3": 3}
 med = lambda v: sorted(v)[(len(v) - 1) // 2] if v else None
-def peer_of(r, value, enough):  # value(q), enough(q): a figure and whether q has it
+# (a cost per case with one adjacent level: its median carried one level
+# further at the rate between it and the level beyond, near * near // far)
+def peer_of(r, value, enough, cost=False):  # value(q), enough(q): a figure and whether q has it
     at = lambda lv: med([value(q) for q in rows if q["type"] == r["type"] and q["level"] == lv and enough(q)])
     own = at(r["level"])
     if r["peers"]["from"] == "level":
         return own or 0
     l = LV[r["level"]]
-    near = [m for m in (at(k) for k in LV if abs(LV[k] - l) == 1) if m is not None]
-    return sum(near) // len(near) if near else own or 0
+    near = [(k, m) for k, m in ((k, at(k)) for k in LV if abs(LV[k] - l) == 1) if m is not None]
+    if not near:
+        return own or 0
+    if len(near) == 2 or not cost:
+        return sum(m for _, m in near) // len(near)
+    k, m = near[0]
+    beyond = [x for x in LV if LV[x] == 2 * LV[k] - l]
+    far = at(beyond[0]) if beyond else None
+    global extrapolated
+    if far is None or far <= 0 or m <= 0 or m > 100000000000:
+        return m
+    extrapolated += 1
+    return m * m // far
+extrapolated = 0
 adjacent_seen = 0
 for r in rows:
     same = [q for q in rows if q["type"] == r["type"] and q["level"] == r["level"]]
@@ -117,11 +132,13 @@ for r in rows:
     assert r["peers"]["from"] == ("adjacent_levels" if alone else "level"), (r["fixmedins_code"], r["peers"])
     for mt in {m for q in rows for m in q["indicators"]["cases_by_med_type"]}:
         want = peer_of(r, lambda q: fen(q["indicators"]["cost_per_case"][mt]),
-                       lambda q: q["indicators"]["cases_by_med_type"].get(mt, 0) >= 20)
+                       lambda q: q["indicators"]["cases_by_med_type"].get(mt, 0) >= 20, cost=True)
         assert fen(r["peers"]["cost_per_case"].get(mt, 0)) == want, (r["fixmedins_code"], mt, r["peers"], want)
     want = peer_of(r, lambda q: q["indicators"]["readmission_bp"], lambda q: q["indicators"]["stays"] >= 20)
     assert r["peers"]["readmission_bp"] == want, (r["fixmedins_code"], r["peers"], want)
 assert adjacent_seen > 0, "no institution alone at its level: the adjacent peers untested"
+assert extrapolated > 0, "no lone level with one neighbour: its cost per case untested"
+print("t_risk: %d alone at their level, %d costs carried a level further" % (adjacent_seen, extrapolated))
 labelled = {}
 for l in map(json.loads, open(sys.argv[7])):
     for m in l.get("msgid", []): labelled.setdefault(where[m], set()).add(m)

@@ -356,6 +356,84 @@ static void test_catalog_restrict(void **state) {
     catalog_free(&cat);
 }
 
+/* An item of the catalog restricted beyond gender and ages. */
+static void more_item(struct catalog *cat, const char *code, uint8_t levels, uint8_t settings,
+                      int64_t day, int64_t bill_units, const char *diagnoses,
+                      const char *exclusive) {
+    struct catalog_item it;
+    memset(&it, 0, sizeof it);
+    strcpy(it.code, code);
+    it.item_class = CLASS_A;
+    it.prepay_bp = -1;
+    it.cap_price_scaled = -1;
+    it.restrict_age_min = it.restrict_age_max = -1;
+    it.restrict_levels = levels, it.restrict_settings = settings;
+    it.restrict_day_scaled = day * 10000, it.restrict_bill_scaled = bill_units * 10000;
+    it.restrict_diagnoses = (char *)diagnoses, it.restrict_exclusive = (char *)exclusive;
+    assert_int_equal(catalog_add(cat, &it), 0);
+}
+
+/* Levels, settings, units, indications and exclusive items of the catalog
+ * as rules: one per distinct restriction, one per pair named either way. */
+static void test_catalog_restrict_more(void **state) {
+    (void)state;
+    struct rule_violation v[16];
+    struct catalog cat;
+    int32_t deny;
+    catalog_init(&cat);
+    more_item(&cat, "A", (1u << LEVEL_2) | (1u << LEVEL_3), 0, 0, 0, NULL, NULL);
+    more_item(&cat, "A2", (1u << LEVEL_2) | (1u << LEVEL_3), 0, 0, 0, NULL, NULL);
+    more_item(&cat, "B", 0, RULE_SETTING_INPATIENT, 0, 0, NULL, NULL);
+    more_item(&cat, "C", 0, 0, 2, 0, NULL, NULL);
+    more_item(&cat, "D", 0, 0, 0, 10, NULL, NULL);
+    more_item(&cat, "E", 0, 0, 0, 0, "E10,E11", NULL);
+    more_item(&cat, "F", 0, 0, 0, 0, NULL, "G");
+    more_item(&cat, "G", 0, 0, 0, 0, NULL, "F,H");
+    more_item(&cat, "H", 0, 0, 0, 0, NULL, NULL);
+    assert_true(rules_catalog_restricts(&cat));
+    assert_int_equal(setup_rules(NO_RULES), 0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), 0);
+    /* levels (A, A2), setting, units a day, a bill, indication, pairs F-G and G-H */
+    assert_int_equal(rs.count, 7);
+    assert_int_equal(rs.item_count, 2 + 1 + 1 + 1 + 1 + 2 + 2);
+    line(0, "A", 1, 100);
+    line(1, "B", 1, 100);
+    line(2, "C", 3, 300);
+    line(3, "D", 11, 110);
+    line(4, "E", 1, 100);
+    line(5, "F", 1, 100);
+    line(6, "G", 1, 100);
+    line(7, "H", 1, 100);
+    bill_of(MED_TYPE_GENERAL_OUTPATIENT, 14, 14, "J06", 8);
+    /* at a level 1 hospital, outpatient, J06: every one but F (the pair completes at G) */
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_1), v, 16, &deny), 7);
+    assert_int_equal(deny, -1);
+    int32_t want_lines[7] = {0, 1, 2, 3, 4, 6, 7};
+    for (int k = 0; k < 7; k++) {
+        assert_int_equal(v[k].line, want_lines[k]);
+        assert_string_equal(rs.rules[v[k].rule].id, "CATALOG-RESTRICT");
+    }
+    assert_int_equal(rs.rules[v[5].rule].type, RULE_EXCLUSIVE);
+    assert_int_equal(v[5].other_line, 5); /* G completes F-G */
+    assert_int_equal(v[6].other_line, 6); /* H completes G-H */
+    /* a level 3 stay of 2 days, diabetic: A, B, E allowed; C 3 units over 2 days
+     * (1.5 a day) allowed; D (11 > 10), the pairs still broken */
+    bill_of(MED_TYPE_INPATIENT, 14, 16, "E11.9", 8);
+    assert_int_equal(eval(person(1, 1960, 1, 1, LEVEL_3), v, 16, &deny), 3);
+    assert_int_equal(v[0].line, 3);
+    catalog_free(&cat);
+    /* more distinct restrictions than CATALOG_RULES_MAX: refused (-2) */
+    catalog_init(&cat);
+    char code[16];
+    for (int i = 0; i <= CATALOG_RULES_MAX; i++) {
+        snprintf(code, sizeof code, "U%d", i);
+        more_item(&cat, code, 0, 0, 0, i + 1, NULL, NULL);
+    }
+    assert_int_equal(setup_rules(NO_RULES), 0);
+    assert_int_equal(rules_add_catalog(&rs, &cat), -2);
+    catalog_free(&cat);
+}
+
 static void catalog_refused(const char *rules, const char *want) {
     char text[512];
     snprintf(text, sizeof text, "{\"format\":\"yibao-rules/1\",\"rules\":[%s]}", rules);
@@ -406,6 +484,7 @@ int main(void) {
         cmocka_unit_test(test_full_output_keeps_deny),
         cmocka_unit_test(test_days_supply),
         cmocka_unit_test(test_catalog_restrict),
+        cmocka_unit_test(test_catalog_restrict_more),
         cmocka_unit_test(test_catalog_restrict_codec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

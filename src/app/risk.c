@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A median cost per case above this (1e9 yuan) is not carried a level
+ * further (near x near stays far below INT64_MAX). */
+#define RISK_COST_EXTRAPOLATE_MAX_FEN INT64_C(100000000000)
+
 /* A finding held until its person's bills are seen. */
 struct held {
     const struct det_bill *a, *b;
@@ -245,6 +249,26 @@ static int64_t level_median(const struct risk_result *o, enum institution_type t
     return risk_median(v, n);
 }
 
+/* The cost per case of a lone level with one adjacent level (a township
+ * centre, a level 3, or a level whose other neighbour has no figure): the
+ * neighbour's median near carried one step further at the city's own rate
+ * between the neighbour and the level beyond it (near x near / far; side
+ * -1: the neighbour is below). Cost rises with the level, so the neighbour
+ * alone would make a clean level 3 look costly and a township centre
+ * cheap. Without the level beyond (or a zero or huge median) near stands.
+ * Shares (flagged, readmissions, class C, non-medical) are rates, not
+ * costs of a level: they keep the neighbour's median. */
+static int64_t one_side_cost(const struct risk_result *o, const struct risk_inst_row *me, int f,
+                             int side, int64_t near, int64_t *v) {
+    assert(o != NULL && me != NULL && f < RISK_MED_TYPES && (side == -1 || side == 1));
+    int far_lv = (int)me->level + 2 * side;
+    bool found = false;
+    if (far_lv < LEVEL_TOWNSHIP || far_lv > LEVEL_3) return near;
+    int64_t far = level_median(o, me->type, far_lv, f, v, &found);
+    if (!found || far <= 0 || near <= 0 || near > RISK_COST_EXTRAPOLATE_MAX_FEN) return near;
+    return near * near / far;
+}
+
 /* Each institution's peers: the medians over its type and level; for one
  * alone at its level, the mean of the adjacent levels' medians (the level
  * between them: cost rises with the level, so neither alone is its
@@ -265,6 +289,8 @@ static int peers(struct risk_result *o) {
                                                  : 0;
                 int64_t hi = lv < LEVEL_3 ? level_median(o, me->type, lv + 1, f, v, &above) : 0;
                 if (below || above) m = below && above ? (lo + hi) / 2 : below ? lo : hi;
+                if (f < RISK_MED_TYPES && below != above)
+                    m = one_side_cost(o, me, f, below ? -1 : 1, m, v);
             }
             set_peer(&me->peer, f, m);
         }

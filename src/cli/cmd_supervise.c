@@ -105,9 +105,12 @@ struct restricts {
     size_t n, cap;
 };
 
-static int add_restrict(void *ctx, const char *code, int gender, int age_min, int age_max) {
+/* The scan's kinds are gender and age: an item restricted otherwise only
+ * (levels, settings, ...) is judged inside settlement (docs/RULES.md). */
+static int add_restrict(void *ctx, const struct catalog_item *it) {
     struct restricts *rs = ctx;
-    assert(rs != NULL && code != NULL);
+    assert(rs != NULL && it != NULL);
+    if (it->restrict_gender == 0 && it->restrict_age_max < 0) return 0;
     if (rs->n == SCAN_RESTRICT_MAX) return -1;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 256;
@@ -116,8 +119,9 @@ static int add_restrict(void *ctx, const char *code, int gender, int age_min, in
         rs->r = r, rs->cap = cap;
     }
     struct scan_restrict *r = &rs->r[rs->n++];
-    snprintf(r->code, sizeof r->code, "%s", code);
-    r->gender = gender, r->age_min = age_min, r->age_max = age_max;
+    snprintf(r->code, sizeof r->code, "%s", it->code);
+    r->gender = it->restrict_gender, r->age_min = it->restrict_age_min,
+    r->age_max = it->restrict_age_max;
     return 0;
 }
 

@@ -39,15 +39,22 @@ int catalog_load_file(const char *path, struct catalog *out, char *err, size_t e
 typedef int (*catalog_text_cb)(void *ctx, const char *code, const char *name, const char *kind);
 int catalog_text_from_json(const struct json_value *root, catalog_text_cb cb, void *ctx, char *err,
                            size_t err_size);
-/* Each item's `restrict` in a yibao-catalog/1 file, to cb (gender 1 or 2,
- * 0: none; age_max -1: no ages); the scans after settlement (app/scan.c).
- * 0, or -1 with err ("FILE: items.CODE: restrict.gender: ..."). */
-typedef int (*catalog_restrict_cb)(void *ctx, const char *code, int gender, int age_min,
-                                   int age_max);
+/* Each item's `restrict` in a yibao-catalog/1 file (docs/RULES.md, "The
+ * catalog's restrictions"), to cb as an item whose code and restrict_*
+ * fields are set (the rest zero; its lists valid during the call); for the
+ * store's import and the scans after settlement (app/scan.c). 0, or -1
+ * with err ("FILE: items.CODE.restrict.gender: ..."). */
+typedef int (*catalog_restrict_cb)(void *ctx, const struct catalog_item *restriction);
 int catalog_restrict_load_file(const char *path, catalog_restrict_cb cb, void *ctx, char *err,
                                size_t err_size);
 int catalog_restrict_from_json(const struct json_value *root, catalog_restrict_cb cb, void *ctx,
                                char *err, size_t err_size);
+/* The same document's restrictions onto the catalog loaded from it
+ * (catalog_load_file: each item's restrict_* fields, its lists copied). */
+int catalog_restrict_apply(const struct json_value *root, struct catalog *catalog, char *err,
+                           size_t err_size);
+int catalog_restrict_apply_file(const char *path, struct catalog *catalog, char *err,
+                                size_t err_size);
 
 /* A rule file (yibao-rules/1, docs/RULES.md) into out (rules_init()ed;
  * emptied on error): 0, or -1 with err naming the rule and key

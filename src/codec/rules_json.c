@@ -9,31 +9,29 @@
 
 #include "codec/codec.h"
 #include "codec/fields.h"
+#include "codec/rule_fields.h"
 #include "core/rules.h"
 
-#define RULE_AGE_MAX 150
-#define RULE_UNITS_MAX 100000000000LL /* units x 1e4: 10,000,000 units */
-#define RULE_DAYS_MAX 366             /* days of supply at most a year */
+#define RULE_DAYS_MAX 366 /* days of supply at most a year */
 
 static const char *const rule_keys[] = {"id",        "name",     "type",        "severity",
                                         "behaviour", "items",    "gender",      "age_min",
                                         "age_max",   "levels",   "settings",    "max_units",
                                         "diagnoses", "evidence", "daily_units", "max_days"};
 
-static int known_keys(const struct json_value *r, const char *path, struct field_err *e) {
+int rule_known_keys(const struct json_value *r, const char *const *keys, size_t n, const char *what,
+                    const char *path, struct field_err *e) {
     for (const struct json_value *m = r->child; m != NULL; m = m->next) {
         bool known = false;
-        for (size_t k = 0; k < sizeof rule_keys / sizeof rule_keys[0] && !known; k++)
-            known = strcmp(m->key, rule_keys[k]) == 0;
-        if (!known) return field_fail(e, path, m->key, "is not a key of a rule");
+        for (size_t k = 0; k < n && !known; k++) known = strcmp(m->key, keys[k]) == 0;
+        if (!known) return field_fail(e, path, m->key, "is not a key of %s", what);
     }
     return 0;
 }
 
-/* A non-empty array of strings at key, each to each(ctx, i, text). */
-static int string_list(const struct json_value *r, const char *key, const char *path,
-                       struct field_err *e, int32_t max, size_t bytes_max,
-                       int (*each)(void *ctx, int32_t i, const char *text), void *ctx) {
+int rule_string_list(const struct json_value *r, const char *key, const char *path,
+                     struct field_err *e, int32_t max, size_t bytes_max,
+                     int (*each)(void *ctx, int32_t i, const char *text), void *ctx) {
     const struct json_value *a = json_get(r, key);
     if (a == NULL) return field_fail(e, path, key, "missing");
     if (a->type != JSON_ARRAY || a->len == 0)
@@ -75,19 +73,29 @@ static int add_diagnosis(void *ctx, int32_t i, const char *code) {
     return 0;
 }
 static int add_setting(void *ctx, int32_t i, const char *name) {
-    struct rule *rule = ctx;
+    uint32_t *settings = ctx;
     (void)i;
     uint32_t bit = strcmp(name, "outpatient") == 0  ? RULE_SETTING_OUTPATIENT
                    : strcmp(name, "inpatient") == 0 ? RULE_SETTING_INPATIENT
                    : strcmp(name, "pharmacy") == 0  ? RULE_SETTING_PHARMACY
                                                     : 0;
     if (bit == 0) return -3;
-    rule->settings |= bit;
+    *settings |= bit;
     return 0;
 }
 
-static int levels_of(const struct json_value *r, const char *path, struct field_err *e,
-                     struct rule *rule) {
+int rule_settings(const struct json_value *r, const char *path, struct field_err *e,
+                  uint32_t *settings) {
+    if (rule_string_list(r, "settings", path, e, 3, 16, add_setting, settings) != 0) {
+        snprintf(e->text, e->size, "%s.settings: must list outpatient, inpatient or pharmacy",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+int rule_levels(const struct json_value *r, const char *path, struct field_err *e,
+                uint32_t *levels) {
     const struct json_value *a = json_get(r, "levels");
     if (a == NULL) return field_fail(e, path, "levels", "missing");
     if (a->type != JSON_ARRAY || a->len == 0)
@@ -96,7 +104,7 @@ static int levels_of(const struct json_value *r, const char *path, struct field_
         int64_t level = -1;
         if (field_scaled(v, 0, 4, &level) != 0 || level < 0)
             return field_fail(e, path, "levels", "must hold levels 0-4 (0 township, 1-3, 4 none)");
-        rule->levels |= 1u << level;
+        *levels |= 1u << level;
     }
     return 0;
 }
@@ -140,14 +148,8 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
             return -1;
         rule->age_min = (int)lo, rule->age_max = (int)hi;
         return 0;
-    case RULE_LEVEL: return levels_of(r, path, e, rule);
-    case RULE_SETTING:
-        if (string_list(r, "settings", path, e, 3, 16, add_setting, rule) != 0) {
-            snprintf(e->text, e->size, "%s.settings: must list outpatient, inpatient or pharmacy",
-                     path);
-            return -1;
-        }
-        return 0;
+    case RULE_LEVEL: return rule_levels(r, path, e, &rule->levels);
+    case RULE_SETTING: return rule_settings(r, path, e, &rule->settings);
     case RULE_UNITS_DAY:
     case RULE_UNITS_BILL:
         v = json_get(r, "max_units");
@@ -157,8 +159,8 @@ static int restriction(const struct json_value *r, const char *path, struct fiel
             return field_fail(e, path, "max_units", "must be a number > 0 with at most 4 decimals");
         return 0;
     case RULE_INDICATION:
-        return string_list(r, "diagnoses", path, e, RULE_DIAGNOSES_MAX, CODE_BYTES_MAX,
-                           add_diagnosis, rule);
+        return rule_string_list(r, "diagnoses", path, e, RULE_DIAGNOSES_MAX, CODE_BYTES_MAX,
+                                add_diagnosis, rule);
     case RULE_DAYS_SUPPLY:
         v = json_get(r, "daily_units");
         if (v == NULL) return field_fail(e, path, "daily_units", "missing");
@@ -208,7 +210,10 @@ static int one_rule(const struct json_value *r, const char *path, struct field_e
     if (rs->count >= RULES_MAX) return field_fail(e, path, "", "more than %d rules", RULES_MAX);
     struct rule *rule = &rs->rules[rs->count];
     memset(rule, 0, sizeof *rule);
-    if (known_keys(r, path, e) != 0 || one_head(r, path, e, rule) != 0) return -1;
+    if (rule_known_keys(r, rule_keys, sizeof rule_keys / sizeof rule_keys[0], "a rule", path, e) !=
+            0 ||
+        one_head(r, path, e, rule) != 0)
+        return -1;
     for (int32_t k = 0; k < rs->count; k++)
         if (strcmp(rs->rules[k].id, rule->id) == 0)
             return field_fail(e, path, "id", "'%s' is the id of an earlier rule", rule->id);
@@ -229,7 +234,7 @@ static int one_rule(const struct json_value *r, const char *path, struct field_e
     rs->count++;
     struct item_ctx ic = {rs, rs->count - 1};
     int32_t max = rule->type == RULE_EXCLUSIVE ? 2 : RULE_ITEMS_MAX;
-    if (string_list(r, "items", path, e, max, CODE_BYTES_MAX, add_item, &ic) != 0) return -1;
+    if (rule_string_list(r, "items", path, e, max, CODE_BYTES_MAX, add_item, &ic) != 0) return -1;
     if (rule->type == RULE_EXCLUSIVE && rule->item_count != 2)
         return field_fail(e, path, "items", "an exclusive rule names exactly 2 items");
     return 0;

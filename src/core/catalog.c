@@ -12,6 +12,10 @@
 void catalog_init(struct catalog *catalog) { memset(catalog, 0, sizeof *catalog); }
 
 void catalog_free(struct catalog *catalog) {
+    for (size_t i = 0; i < catalog->count; i++) {
+        free(catalog->items[i].restrict_diagnoses);
+        free(catalog->items[i].restrict_exclusive);
+    }
     free(catalog->items);
     free(catalog->slots);
     catalog_init(catalog);
@@ -44,13 +48,41 @@ static int catalog_grow(struct catalog *c) {
     return 0;
 }
 
+bool catalog_item_restricted(const struct catalog_item *item) {
+    assert(item != NULL && item->restrict_age_max >= -1);
+    return item->restrict_gender != 0 || item->restrict_age_max >= 0 ||
+           item->restrict_levels != 0 || item->restrict_settings != 0 ||
+           item->restrict_day_scaled > 0 || item->restrict_bill_scaled > 0 ||
+           item->restrict_diagnoses != NULL || item->restrict_exclusive != NULL;
+}
+
+/* A copy of a restriction's list that the catalog owns; *out NULL for none.
+ * 0, or -1 out of memory. */
+static int list_copy(const char *list, char **out) {
+    assert(out != NULL);
+    *out = NULL;
+    if (list == NULL) return 0;
+    size_t n = strlen(list) + 1;
+    assert(n <= CATALOG_LIST_BYTES);
+    *out = malloc(n);
+    if (*out == NULL) return -1;
+    memcpy(*out, list, n);
+    return 0;
+}
+
 int catalog_add(struct catalog *c, const struct catalog_item *item) {
     assert(item->item_class >= CLASS_A && item->item_class <= CLASS_C);
     assert(strlen(item->code) <= CODE_BYTES_MAX);
     if (catalog_find(c, item->code) != NULL) return -2;
     if (c->count >= CATALOG_ITEMS_MAX) return -3;
     if (c->count == c->capacity && catalog_grow(c) != 0) return -1;
-    c->items[c->count] = *item;
+    struct catalog_item *it = &c->items[c->count];
+    *it = *item;
+    if (list_copy(item->restrict_diagnoses, &it->restrict_diagnoses) != 0) return -1;
+    if (list_copy(item->restrict_exclusive, &it->restrict_exclusive) != 0) {
+        free(it->restrict_diagnoses);
+        return -1;
+    }
     slots_insert(c->slots, c->slot_count, c->items, (uint32_t)c->count);
     c->count++;
     return 0;

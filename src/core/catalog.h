@@ -24,7 +24,23 @@ struct catalog_item {
      * woman; 0 any) and the ages, inclusive (restrict_age_max -1: none) */
     int8_t restrict_gender;
     int16_t restrict_age_min, restrict_age_max;
+    /* the rest of `restrict` (fifteenth session, schema version 21): the
+     * institution levels (bit 1 << enum level) and care settings (rules.h's
+     * enum rule_setting bits) the item is paid in, 0 any; its units at most
+     * a day and a bill (x 1e4), 0 none; the diagnosis prefixes that indicate
+     * it and the items it may not be billed with, each NULL (none) or a
+     * comma-separated list that the catalog owns once added (catalog_add
+     * copies it, catalog_free frees it) */
+    uint8_t restrict_levels, restrict_settings;
+    int64_t restrict_day_scaled, restrict_bill_scaled;
+    char *restrict_diagnoses, *restrict_exclusive;
 };
+
+/* Limits of an item's `restrict` lists (docs/RULES.md). */
+#define CATALOG_DIAGNOSES_MAX 32 /* diagnosis prefixes, as an indication rule's */
+#define CATALOG_EXCLUSIVE_MAX 16 /* items it may not be billed with */
+/* Bytes of the comma-separated lists (each entry at most CODE_BYTES_MAX). */
+#define CATALOG_LIST_BYTES (CATALOG_DIAGNOSES_MAX * (CODE_BYTES_MAX + 1))
 
 struct catalog {
     size_t count;
@@ -39,6 +55,8 @@ void catalog_free(struct catalog *catalog);
 /* Adds an item; returns 0, -1 on allocation failure, -2 on a duplicate code,
  * -3 when the catalog is full. */
 int catalog_add(struct catalog *catalog, const struct catalog_item *item);
+/* Whether the item carries any restriction (`restrict`). */
+bool catalog_item_restricted(const struct catalog_item *item);
 const struct catalog_item *catalog_find(const struct catalog *catalog, const char *code);
 uint64_t code_hash(const char *code);
 

@@ -52,6 +52,7 @@ int rules_init(struct rule_set *rs) {
         return -1;
     }
     rs->item_capacity = RULE_ITEMS_MAX;
+    rs->rule_capacity = RULES_MAX;
     return 0;
 }
 
@@ -123,32 +124,69 @@ void rules_catalog_default(struct rule *out) {
 bool rules_catalog_restricts(const struct catalog *catalog) {
     assert(catalog != NULL && catalog->count <= catalog->capacity);
     for (size_t i = 0; i < catalog->count; i++)
-        if (catalog->items[i].restrict_gender != 0 || catalog->items[i].restrict_age_max >= 0)
-            return true;
+        if (catalog_item_restricted(&catalog->items[i])) return true;
     return false;
 }
 
-/* The rule made from tpl for one restriction, added when new (rules from
- * first on are the catalog's); -1 when the rules are full. */
-static int32_t catalog_rule(struct rule_set *rs, int32_t first, const struct rule *tpl,
-                            enum rule_type type, int gender, int age_min, int age_max) {
-    assert(rs != NULL && tpl != NULL && first >= 0 && first <= rs->count);
-    for (int32_t k = first; k < rs->count; k++) {
-        const struct rule *r = &rs->rules[k];
-        if (r->type == type && r->gender == gender && r->age_min == age_min &&
-            r->age_max == age_max)
-            return k;
+/* Whether two rules of one type restrict alike. */
+static bool same_restriction(const struct rule *a, const struct rule *b) {
+    assert(a != NULL && b != NULL);
+    if (a->type != b->type) return false;
+    switch (a->type) {
+    case RULE_GENDER: return a->gender == b->gender;
+    case RULE_AGE: return a->age_min == b->age_min && a->age_max == b->age_max;
+    case RULE_LEVEL: return a->levels == b->levels;
+    case RULE_SETTING: return a->settings == b->settings;
+    case RULE_UNITS_DAY:
+    case RULE_UNITS_BILL: return a->max_cnt_scaled == b->max_cnt_scaled;
+    case RULE_INDICATION:
+        if (a->diagnosis_count != b->diagnosis_count) return false;
+        for (int32_t k = 0; k < a->diagnosis_count; k++)
+            if (strcmp(a->diagnoses[k], b->diagnoses[k]) != 0) return false;
+        return true;
+    case RULE_EXCLUSIVE:
+        return strcmp(a->pair[0], b->pair[0]) == 0 && strcmp(a->pair[1], b->pair[1]) == 0;
+    default: assert(!"not a catalog restriction"); return false;
     }
-    if (rs->count >= RULES_MAX) return -1;
+}
+
+/* Room for one more rule, growing past the file's RULES_MAX for the
+ * catalog's (at most CATALOG_RULES_MAX of them): 0, -1 out of memory, -2
+ * full. */
+static int rule_room(struct rule_set *rs) {
+    assert(rs != NULL && rs->count <= rs->rule_capacity);
+    if (rs->count < rs->rule_capacity) return 0;
+    if (rs->rule_capacity >= RULES_MAX + CATALOG_RULES_MAX) return -2;
+    int32_t cap = rs->rule_capacity * 2;
+    if (cap > RULES_MAX + CATALOG_RULES_MAX) cap = RULES_MAX + CATALOG_RULES_MAX;
+    struct rule *rules = realloc(rs->rules, (size_t)cap * sizeof *rules);
+    if (rules == NULL) return -1;
+    rs->rules = rules;
+    rs->rule_capacity = cap;
+    return 0;
+}
+
+/* The rule like want (its type and restriction) among the catalog's, those
+ * from first on, or a new one with tpl's id, name, behaviour, evidence and
+ * severity; *added whether it is new. Its index, or -1 out of memory, -2
+ * when the catalog's rules are full. */
+static int32_t catalog_rule(struct rule_set *rs, int32_t first, const struct rule *tpl,
+                            const struct rule *want, bool *added) {
+    assert(rs != NULL && tpl != NULL && first >= 0 && first <= rs->count);
+    *added = false;
+    for (int32_t k = first; k < rs->count; k++)
+        if (same_restriction(&rs->rules[k], want)) return k;
+    if (rs->count - first >= CATALOG_RULES_MAX) return -2;
+    int room = rule_room(rs);
+    if (room != 0) return room;
     struct rule *r = &rs->rules[rs->count];
-    memset(r, 0, sizeof *r);
+    *r = *want;
     memcpy(r->id, tpl->id, sizeof r->id);
     memcpy(r->name, tpl->name, sizeof r->name);
     memcpy(r->behaviour, tpl->behaviour, sizeof r->behaviour);
     memcpy(r->evidence, tpl->evidence, sizeof r->evidence);
     r->severity = tpl->severity;
-    r->type = type;
-    r->gender = gender, r->age_min = age_min, r->age_max = age_max;
+    *added = true;
     return rs->count++;
 }
 
@@ -174,6 +212,96 @@ static void catalog_item_add(struct rule_set *rs, int32_t r, const char *code) {
     it->rule = r;
 }
 
+/* The entries of a comma-separated list: how many (at most max), each into
+ * out[k] (CODE_BYTES_MAX + 1 bytes; a longer one is cut). */
+static int32_t list_split(const char *list, char (*out)[CODE_BYTES_MAX + 1], int32_t max) {
+    assert(list != NULL && out != NULL && max > 0);
+    int32_t n = 0;
+    for (const char *p = list; *p != '\0' && n < max; n++) {
+        size_t len = 0; /* the core calls no strcspn (t_core_purity) */
+        while (p[len] != '\0' && p[len] != ',') len++;
+        size_t keep = len < CODE_BYTES_MAX ? len : CODE_BYTES_MAX;
+        memcpy(out[n], p, keep);
+        out[n][keep] = '\0';
+        p += len + (p[len] == ',');
+    }
+    return n;
+}
+
+/* Index entries the item's restrictions take at most (an exclusive pair
+ * adds both of its items when it is new). */
+static size_t catalog_entries(const struct catalog_item *it) {
+    size_t n = (size_t)(it->restrict_gender != 0) + (size_t)(it->restrict_age_max >= 0) +
+               (size_t)(it->restrict_levels != 0) + (size_t)(it->restrict_settings != 0) +
+               (size_t)(it->restrict_day_scaled > 0) + (size_t)(it->restrict_bill_scaled > 0) +
+               (size_t)(it->restrict_diagnoses != NULL);
+    if (it->restrict_exclusive != NULL)
+        for (const char *p = it->restrict_exclusive; *p != '\0'; p++)
+            n += 2 * (size_t)(p == it->restrict_exclusive || *p == ',');
+    return n;
+}
+
+/* The restriction want of item as a catalog rule, its code in the index. */
+static int catalog_add_one(struct rule_set *rs, int32_t first, const struct rule *tpl,
+                           const struct rule *want, const char *code) {
+    bool added = false;
+    int32_t r = catalog_rule(rs, first, tpl, want, &added);
+    if (r < 0) return r;
+    if (want->type != RULE_EXCLUSIVE) catalog_item_add(rs, r, code);
+    else if (added) catalog_item_add(rs, r, want->pair[0]), catalog_item_add(rs, r, want->pair[1]);
+    return 0;
+}
+
+/* Each exclusive pair of item as a rule (the pair's codes in order). */
+static int catalog_pairs(struct rule_set *rs, int32_t first, const struct rule *tpl,
+                         const struct catalog_item *item) {
+    char others[CATALOG_EXCLUSIVE_MAX][CODE_BYTES_MAX + 1];
+    int32_t n = list_split(item->restrict_exclusive, others, CATALOG_EXCLUSIVE_MAX);
+    assert(n > 0);
+    struct rule want;
+    for (int32_t k = 0; k < n; k++) {
+        memset(&want, 0, sizeof want);
+        want.type = RULE_EXCLUSIVE, want.item_count = 2;
+        bool before = strcmp(item->code, others[k]) < 0;
+        memcpy(want.pair[0], before ? item->code : others[k], CODE_BYTES_MAX + 1);
+        memcpy(want.pair[1], before ? others[k] : item->code, CODE_BYTES_MAX + 1);
+        int rc = catalog_add_one(rs, first, tpl, &want, item->code);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+/* All of one item's restrictions as catalog rules. */
+static int catalog_item_rules(struct rule_set *rs, int32_t first, const struct rule *tpl,
+                              const struct catalog_item *it) {
+    struct rule want[7];
+    int32_t n = 0, rc = 0;
+    memset(want, 0, sizeof want);
+    if (it->restrict_gender != 0)
+        want[n].type = RULE_GENDER, want[n++].gender = it->restrict_gender;
+    if (it->restrict_age_max >= 0)
+        want[n].type = RULE_AGE, want[n].age_min = it->restrict_age_min,
+        want[n++].age_max = it->restrict_age_max;
+    if (it->restrict_levels != 0) want[n].type = RULE_LEVEL, want[n++].levels = it->restrict_levels;
+    if (it->restrict_settings != 0)
+        want[n].type = RULE_SETTING, want[n++].settings = it->restrict_settings;
+    if (it->restrict_day_scaled > 0)
+        want[n].type = RULE_UNITS_DAY, want[n++].max_cnt_scaled = it->restrict_day_scaled;
+    if (it->restrict_bill_scaled > 0)
+        want[n].type = RULE_UNITS_BILL, want[n++].max_cnt_scaled = it->restrict_bill_scaled;
+    if (it->restrict_diagnoses != NULL) {
+        want[n].type = RULE_INDICATION;
+        want[n].diagnosis_count = list_split(it->restrict_diagnoses, want[n].diagnoses,
+                                             RULE_DIAGNOSES_MAX);
+        n += want[n].diagnosis_count > 0;
+    }
+    assert(n <= 7);
+    for (int32_t k = 0; k < n && rc == 0; k++)
+        rc = catalog_add_one(rs, first, tpl, &want[k], it->code);
+    if (rc == 0 && it->restrict_exclusive != NULL) rc = catalog_pairs(rs, first, tpl, it);
+    return rc;
+}
+
 int rules_add_catalog(struct rule_set *rs, const struct catalog *catalog) {
     assert(rs != NULL && rs->rules != NULL && catalog != NULL);
     struct rule tpl;
@@ -181,29 +309,17 @@ int rules_add_catalog(struct rule_set *rs, const struct catalog *catalog) {
     for (int32_t k = 0; k < rs->count; k++)
         if (rs->rules[k].type == RULE_CATALOG) tpl = rs->rules[k];
     if (tpl.severity == RULE_OFF) return 0;
-    size_t entries = 0; /* an item with a gender and ages is in two rules */
-    for (size_t i = 0; i < catalog->count; i++)
-        entries += (size_t)(catalog->items[i].restrict_gender != 0) +
-                   (size_t)(catalog->items[i].restrict_age_max >= 0);
+    size_t entries = 0;
+    for (size_t i = 0; i < catalog->count; i++) entries += catalog_entries(&catalog->items[i]);
     if (items_room(rs, entries) != 0) return -1;
     int32_t first = rs->count;
     for (size_t i = 0; i < catalog->count; i++) {
-        const struct catalog_item *item = &catalog->items[i];
-        int32_t r = 0;
-        if (item->restrict_gender != 0) {
-            r = catalog_rule(rs, first, &tpl, RULE_GENDER, item->restrict_gender, 0, 0);
-            if (r < 0) return -1;
-            catalog_item_add(rs, r, item->code);
-        }
-        if (item->restrict_age_max >= 0) {
-            r = catalog_rule(rs, first, &tpl, RULE_AGE, 0, item->restrict_age_min,
-                             item->restrict_age_max);
-            if (r < 0) return -1;
-            catalog_item_add(rs, r, item->code);
-        }
+        if (!catalog_item_restricted(&catalog->items[i])) continue;
+        int rc = catalog_item_rules(rs, first, &tpl, &catalog->items[i]);
+        if (rc != 0) return rc;
     }
     int32_t dup = rules_index(rs);
-    assert(dup == 0); /* an item has one gender and one age range */
+    assert(dup == 0); /* an item has one restriction of a kind; a pair is one rule */
     return dup == 0 ? 0 : -1;
 }
 

@@ -25,6 +25,11 @@
 #define RULE_DIAGNOSES_MAX 32      /* diagnosis prefixes of one indication rule */
 #define RULE_BEHAVIOUR_BYTES_MAX 7 /* vola_bhvr_type: C(3) in the interface, some room */
 #define RULE_VIOLATIONS_MAX 64     /* kept per bill; more are counted, not kept */
+/* Rules made from the catalog's restrictions, beyond the file's RULES_MAX:
+ * one per distinct restriction (gender, age range, levels, settings, units,
+ * diagnosis list) and one per exclusive pair. A catalog whose restrictions
+ * make more is refused at import. */
+#define CATALOG_RULES_MAX 4096
 
 enum rule_type {
     RULE_GENDER = 1,  /* the person's gender must be the rule's */
@@ -80,7 +85,8 @@ struct rule_item {
 
 struct rule_set {
     int32_t count;
-    struct rule *rules; /* RULES_MAX entries */
+    struct rule *rules; /* rule_capacity entries: RULES_MAX, more with the catalog's */
+    int32_t rule_capacity;
     int32_t item_count;
     struct rule_item *items; /* RULE_ITEMS_MAX entries, more with the catalog's */
     int32_t item_capacity;
@@ -95,13 +101,15 @@ int rules_add_item(struct rule_set *rs, int32_t r, const char *code);
  * (code, rule) entries: a rule naming an item twice. */
 int32_t rules_index(struct rule_set *rs);
 
-/* The catalog's restrictions (`restrict`: gender, ages) as rules, after
- * the file's: one gender or age rule for each distinct restriction, its
- * items the catalog's items that carry it, its id, name, behaviour,
- * evidence and severity those of the file's catalog_restrict rule, or,
- * when the file has none (or there is no file), of the built-in one:
- * CATALOG-RESTRICT, warn. Sorts the index again. 0; -1 when out of memory
- * or the rules are full (RULES_MAX). */
+/* The catalog's restrictions (`restrict`: gender, ages, levels, settings,
+ * units a day and a bill, indications, exclusive items) as rules, after
+ * the file's: one rule of the type for each distinct restriction (one
+ * exclusive rule per pair of items, whichever of the two names the
+ * other), its items the catalog's items that carry it, its id, name,
+ * behaviour, evidence and severity those of the file's catalog_restrict
+ * rule, or, when the file has none (or there is no file), of the built-in
+ * one: CATALOG-RESTRICT, warn. Sorts the index again. 0; -1 when out of
+ * memory, -2 when the catalog makes more than CATALOG_RULES_MAX rules. */
 int rules_add_catalog(struct rule_set *rs, const struct catalog *catalog);
 /* Whether the catalog has any restricted item (a store without needs no rule set). */
 bool rules_catalog_restricts(const struct catalog *catalog);

@@ -521,18 +521,20 @@ static int import_policy(struct importer *im) {
     return rc;
 }
 
-/* An item's `restrict` onto its row (the catalog file names it inside the
- * item, so it is always there). */
-static int catalog_restrict_put(void *ctx, const char *code, int gender, int age_min, int age_max) {
-    struct catalog *catalog = ctx;
-    const struct catalog_item *found = catalog_find(catalog, code);
-    assert(found != NULL && gender >= 0 && gender <= 2 && age_max <= INT16_MAX);
-    if (found == NULL) return -1;
-    struct catalog_item *item = &catalog->items[found - catalog->items];
-    item->restrict_gender = (int8_t)gender;
-    item->restrict_age_min = (int16_t)(age_max >= 0 ? age_min : -1);
-    item->restrict_age_max = (int16_t)age_max;
-    return 0;
+/* Whether the catalog's restrictions make at most CATALOG_RULES_MAX rules
+ * (core/rules.h): a registry must be able to load what is imported. */
+static int catalog_rules_fit(const struct catalog *catalog, struct store_err *err) {
+    struct rule_set rs;
+    assert(catalog != NULL);
+    if (!rules_catalog_restricts(catalog)) return 0;
+    if (rules_init(&rs) != 0) return store_errf(err, "catalog: out of memory"), -1;
+    int rc = rules_add_catalog(&rs, catalog);
+    rules_free(&rs);
+    if (rc == -2)
+        store_errf(err, "catalog: its restrictions make more than %d distinct rules",
+                   CATALOG_RULES_MAX);
+    else if (rc != 0) store_errf(err, "catalog: out of memory");
+    return rc == 0 ? 0 : -1;
 }
 
 /* The catalog replaced by the file's items with their restrictions (the
@@ -544,9 +546,9 @@ static int import_catalog(struct importer *im) {
     int rc = -1;
     assert(im->rows == 0);
     if (catalog_load_file(im->path, &catalog, msg, sizeof msg) != 0 ||
-        catalog_restrict_load_file(im->path, catalog_restrict_put, &catalog, msg, sizeof msg) != 0)
+        catalog_restrict_apply_file(im->path, &catalog, msg, sizeof msg) != 0)
         store_errf(im->err, "%s", msg);
-    else
+    else if (catalog_rules_fit(&catalog, im->err) == 0)
         rc = store_ops(im->store)->catalog_replace(store_conn(im->store), catalog.items,
                                                    catalog.count, im->err);
     im->rows = (int64_t)catalog.count;

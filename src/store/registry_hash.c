@@ -26,7 +26,7 @@
 #include "store/enrol_rows.h"
 #include "store/store.h"
 
-#define ROW_BYTES_MAX 1024 /* a registry row's canonical line */
+#define ROW_BYTES_MAX 4096 /* a registry row's canonical line (a catalog row's lists: 3 KB) */
 
 struct hasher {
     EVP_MD_CTX *ctx;
@@ -83,16 +83,29 @@ static int policy_row(void *ctx, const struct store_policy_row *row) {
 
 static int catalog_row(void *ctx, const struct catalog_item *item) {
     assert(ctx != NULL && item != NULL);
-    /* a restriction (migration 19) only where there is one, so that a
-     * store's catalog imported before it hashes as it did then */
-    if (item->restrict_gender == 0 && item->restrict_age_max < 0)
+    /* a restriction (migrations 19 and 21) only where there is one, so
+     * that a store's catalog imported before them hashes as it did then */
+    bool v21 = item->restrict_levels != 0 || item->restrict_settings != 0 ||
+               item->restrict_day_scaled != 0 || item->restrict_bill_scaled != 0 ||
+               item->restrict_diagnoses != NULL || item->restrict_exclusive != NULL;
+    if (!v21 && item->restrict_gender == 0 && item->restrict_age_max < 0)
         hash_line(ctx, "%s\x1f%d\x1f%d\x1f%" PRId64 "\n", item->code, (int)item->item_class,
                   (int)item->prepay_bp, item->cap_price_scaled);
-    else
+    else if (!v21)
         hash_line(ctx, "%s\x1f%d\x1f%d\x1f%" PRId64 "\x1f%d\x1f%d\x1f%d\n", item->code,
                   (int)item->item_class, (int)item->prepay_bp, item->cap_price_scaled,
                   (int)item->restrict_gender, (int)item->restrict_age_min,
                   (int)item->restrict_age_max);
+    else
+        hash_line(
+            ctx,
+            "%s\x1f%d\x1f%d\x1f%" PRId64 "\x1f%d\x1f%d\x1f%d\x1f%d\x1f%d\x1f%" PRId64 "\x1f%" PRId64
+            "\x1f%s\x1f%s\n",
+            item->code, (int)item->item_class, (int)item->prepay_bp, item->cap_price_scaled,
+            (int)item->restrict_gender, (int)item->restrict_age_min, (int)item->restrict_age_max,
+            (int)item->restrict_levels, (int)item->restrict_settings, item->restrict_day_scaled,
+            item->restrict_bill_scaled, item->restrict_diagnoses ? item->restrict_diagnoses : "",
+            item->restrict_exclusive ? item->restrict_exclusive : "");
     return 0;
 }
 

@@ -30,7 +30,7 @@
 #include <postgresql/libpq-fe.h> /* Debian: libpq-dev */
 
 /* The number of the last migration this binary knows. */
-#define SCHEMA_VERSION_LATEST 20
+#define SCHEMA_VERSION_LATEST 21
 /* Migration 20's business month of a posting from its journal record j,
  * year * 12 + month - 1, as the fund reports computed it before: a
  * contribution's (kind 4) period=YYYY-MM or period=YYYY (January), a

@@ -204,6 +204,20 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_min INTEGER NOT NULL DEFAULT -1;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_age_max INTEGER NOT NULL DEFAULT -1;"},
     {20, "postings month", NULL, POSTINGS_MONTH_V20_SQL},
+    /* the rest of the catalog's restrictions (issue 18, fifteenth session;
+     * docs/RULES.md): the levels and settings an item is paid in (bits, 0
+     * any), its units a day and a bill (x 1e4, 0 none), the diagnosis
+     * prefixes that indicate it and the items it may not be billed with
+     * (comma-separated, '' none); rows of an earlier import have none until
+     * the catalog is imported again (`check` names the items the last
+     * import's kept file restricts and the rows do not) */
+    {21, "catalog restrictions: levels, settings, units, indications, exclusive items", NULL,
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_levels INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_settings INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_units_day BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_units_bill BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_diagnoses TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_exclusive TEXT NOT NULL DEFAULT '';"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -22,6 +22,11 @@
  * (no per-year starts: 0), which it never migrates. */
 #define PERSON_SELECT_V16 PERSON_COLS_V16 ", 0"
 
+/* The catalog's restrictions of migration 21, after restrict_age_max. */
+#define CATALOG_RESTRICT_V21                                                       \
+    "restrict_levels, restrict_settings, restrict_units_day, restrict_units_bill," \
+    " restrict_diagnoses, restrict_exclusive"
+
 /* Table states: psn_no, year, admissions, a column per STORED row of
  * YEAR_STATE_FIELDS (core/state.h) in its order, special. A row's `where`
  * picks its text by pasting: STATE_COL_STORED(name) or STATE_COL_LEDGER. */

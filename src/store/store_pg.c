@@ -95,6 +95,7 @@ struct store_conn {
     bool persons_v16;    /* read only, a store before migration 17: no benefit_years column */
     bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
     bool postings_v19;   /* read only, a store before migration 20: no posting's month */
+    bool catalog_v20;    /* read only, before migration 21: gender and ages only */
     bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
 };
 
@@ -426,6 +427,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
     c->persons_v16 = version < 17;
     c->catalog_v18 = version < 19;
     c->postings_v19 = version < 20;
+    c->catalog_v20 = version < 21;
     return 0;
 }
 
@@ -885,13 +887,18 @@ static int pg_catalog_replace(struct store_conn *c, const struct catalog_item *i
     struct sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
         sb_copy_text(&b, items[i].code, '\t');
-        sb_printf(&b, "%d\t%d\t%" PRId64 "\t%d\t%d\t%d\n", (int)items[i].item_class,
-                  (int)items[i].prepay_bp, items[i].cap_price_scaled, (int)items[i].restrict_gender,
-                  (int)items[i].restrict_age_min, (int)items[i].restrict_age_max);
+        sb_printf(&b, "%d\t%d\t%" PRId64 "\t%d\t%d\t%d\t%d\t%d\t%" PRId64 "\t%" PRId64 "\t",
+                  (int)items[i].item_class, (int)items[i].prepay_bp, items[i].cap_price_scaled,
+                  (int)items[i].restrict_gender, (int)items[i].restrict_age_min,
+                  (int)items[i].restrict_age_max, (int)items[i].restrict_levels,
+                  (int)items[i].restrict_settings, items[i].restrict_day_scaled,
+                  items[i].restrict_bill_scaled);
+        sb_copy_text(&b, items[i].restrict_diagnoses ? items[i].restrict_diagnoses : "", '\t');
+        sb_copy_text(&b, items[i].restrict_exclusive ? items[i].restrict_exclusive : "", '\n');
     }
     int rc = pg_copy(c,
                      "COPY catalog(code, class, prepay_bp, cap_price, restrict_gender,"
-                     " restrict_age_min, restrict_age_max) FROM STDIN",
+                     " restrict_age_min, restrict_age_max, " CATALOG_RESTRICT_V21 ") FROM STDIN",
                      &b, err);
     sb_free(&b);
     return rc;
@@ -909,19 +916,30 @@ static int catalog_row(const PGresult *res, int r, void *v) {
     it.restrict_gender = (int8_t)col_i64(res, r, 4);
     it.restrict_age_min = (int16_t)col_i64(res, r, 5);
     it.restrict_age_max = (int16_t)col_i64(res, r, 6);
+    it.restrict_levels = (uint8_t)col_i64(res, r, 7);
+    it.restrict_settings = (uint8_t)col_i64(res, r, 8);
+    it.restrict_day_scaled = col_i64(res, r, 9);
+    it.restrict_bill_scaled = col_i64(res, r, 10);
+    /* the lists as the result holds them, valid during the call (catalog_add copies them) */
+    char *diagnoses = PQgetvalue(res, r, 11), *exclusive = PQgetvalue(res, r, 12);
+    it.restrict_diagnoses = diagnoses[0] != '\0' ? diagnoses : NULL;
+    it.restrict_exclusive = exclusive[0] != '\0' ? exclusive : NULL;
     return ((catalog_cb)sc->cb)(sc->ctx, &it);
 }
 
 static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struct store_err *err) {
     assert(c != NULL && cb != NULL);
     struct scan_ctx sc = {(void *)cb, ctx};
-    return pg_scan(c,
-                   c->catalog_v18
-                       ? "SELECT code, class, prepay_bp, cap_price, 0, -1, -1"
-                         " FROM catalog ORDER BY code"
-                       : "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
-                         " restrict_age_min, restrict_age_max FROM catalog ORDER BY code",
-                   0, NULL, catalog_row, &sc, err);
+    const char *sql =
+        c->catalog_v18   ? "SELECT code, class, prepay_bp, cap_price, 0, -1, -1, 0, 0, 0, 0, '', ''"
+                           " FROM catalog ORDER BY code"
+        : c->catalog_v20 ? "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
+                           " restrict_age_min, restrict_age_max, 0, 0, 0, 0, '', ''"
+                           " FROM catalog ORDER BY code"
+                         : "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
+                           " restrict_age_min, restrict_age_max, " CATALOG_RESTRICT_V21
+                           " FROM catalog ORDER BY code";
+    return pg_scan(c, sql, 0, NULL, catalog_row, &sc, err);
 }
 
 /* ---- journal ------------------------------------------------------------------------ */

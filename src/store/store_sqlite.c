@@ -111,9 +111,11 @@ static const char *const SQL[S_COUNT] = {
                       " ORDER BY region, year, insutype, json",
     [S_CATALOG_CLEAR] = "DELETE FROM catalog",
     [S_CATALOG_PUT] = "INSERT INTO catalog(code, class, prepay_bp, cap_price, restrict_gender,"
-                      " restrict_age_min, restrict_age_max) VALUES(?,?,?,?,?,?,?)",
+                      " restrict_age_min, restrict_age_max, " CATALOG_RESTRICT_V21 ")"
+                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
-                       " restrict_age_min, restrict_age_max FROM catalog ORDER BY code",
+                       " restrict_age_min, restrict_age_max, " CATALOG_RESTRICT_V21
+                       " FROM catalog ORDER BY code",
     [S_JOURNAL_PUT] = "INSERT INTO journal(" JOURNAL_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_JOURNAL_TAIL] = "SELECT " JOURNAL_COLS " FROM journal ORDER BY seq DESC LIMIT 1",
     [S_JOURNAL_MSGID] = "SELECT " JOURNAL_COLS " FROM journal WHERE msgid = ?",
@@ -308,6 +310,14 @@ static int sq_open(const char *target, enum store_mode mode, struct store_conn *
     return rc;
 }
 
+/* The catalog's reads of a store of version 19 or 20 (gender and ages,
+ * none of migration 21's restrictions), read only as it is. */
+static const char *const SQL_V20[S_COUNT] = {
+    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, restrict_gender,"
+                       " restrict_age_min, restrict_age_max, 0, 0, 0, 0, '', ''"
+                       " FROM catalog ORDER BY code",
+};
+
 /* The persons' reads of a store before migration 17 (no benefit_years),
  * the catalog's before 19 (no restrictions) and the postings' before 20
  * (no month: -1, postings_months false), which a read-only connection
@@ -316,8 +326,8 @@ static const char *const SQL_V16[S_COUNT] = {
     [S_POSTING_PUT] = "INSERT INTO postings(seq, idx, debit, credit, amount) VALUES(?,?,?,?,?)",
     [S_POSTING_SCAN] = "SELECT seq, idx, debit, credit, amount, -1 FROM postings WHERE seq >= ?"
                        " ORDER BY seq, idx",
-    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, 0, -1, -1 FROM catalog"
-                       " ORDER BY code",
+    [S_CATALOG_SCAN] = "SELECT code, class, prepay_bp, cap_price, 0, -1, -1, 0, 0, 0, 0, '', ''"
+                       " FROM catalog ORDER BY code",
     [S_PERSON_GET] = "SELECT " PERSON_SELECT_V16 " FROM persons WHERE psn_no = ?",
     [S_PERSON_SCAN] = "SELECT " PERSON_SELECT_V16 " FROM persons ORDER BY psn_no LIMIT ?",
 };
@@ -361,6 +371,10 @@ static int sq_open_locked(const char *target, enum store_mode mode, struct store
         if (sqlite3_prepare_v3(c->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
             SQLITE_OK) {
             if (i >= S_FIRST_OPTIONAL && mode == STORE_MODE_READ_ONLY) continue; /* older store */
+            if (SQL_V20[i] != NULL && mode == STORE_MODE_READ_ONLY &&
+                sqlite3_prepare_v3(c->db, SQL_V20[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
+                                   NULL) == SQLITE_OK)
+                continue; /* a store before migration 21, read as it is */
             if (SQL_V16[i] != NULL && mode == STORE_MODE_READ_ONLY &&
                 sqlite3_prepare_v3(c->db, SQL_V16[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
                                    NULL) == SQLITE_OK) {
@@ -667,6 +681,12 @@ static int sq_catalog_replace(struct store_conn *c, const struct catalog_item *i
         sqlite3_bind_int(s, 5, items[i].restrict_gender);
         sqlite3_bind_int(s, 6, items[i].restrict_age_min);
         sqlite3_bind_int(s, 7, items[i].restrict_age_max);
+        sqlite3_bind_int(s, 8, items[i].restrict_levels);
+        sqlite3_bind_int(s, 9, items[i].restrict_settings);
+        sqlite3_bind_int64(s, 10, items[i].restrict_day_scaled);
+        sqlite3_bind_int64(s, 11, items[i].restrict_bill_scaled);
+        bind_text(s, 12, items[i].restrict_diagnoses ? items[i].restrict_diagnoses : "");
+        bind_text(s, 13, items[i].restrict_exclusive ? items[i].restrict_exclusive : "");
         if (step_done(c, S_CATALOG_PUT, err) != 0) return -1;
     }
     return 0;
@@ -684,6 +704,15 @@ static int catalog_scan_row(sqlite3_stmt *s, void *v) {
     it.restrict_gender = (int8_t)sqlite3_column_int(s, 4);
     it.restrict_age_min = (int16_t)sqlite3_column_int(s, 5);
     it.restrict_age_max = (int16_t)sqlite3_column_int(s, 6);
+    it.restrict_levels = (uint8_t)sqlite3_column_int(s, 7);
+    it.restrict_settings = (uint8_t)sqlite3_column_int(s, 8);
+    it.restrict_day_scaled = sqlite3_column_int64(s, 9);
+    it.restrict_bill_scaled = sqlite3_column_int64(s, 10);
+    /* the lists as the row holds them, valid during the call (catalog_add copies them) */
+    const char *diagnoses = (const char *)sqlite3_column_text(s, 11);
+    const char *exclusive = (const char *)sqlite3_column_text(s, 12);
+    it.restrict_diagnoses = diagnoses != NULL && diagnoses[0] ? (char *)diagnoses : NULL;
+    it.restrict_exclusive = exclusive != NULL && exclusive[0] ? (char *)exclusive : NULL;
     return ((catalog_cb)sc->cb)(sc->ctx, &it);
 }
 
