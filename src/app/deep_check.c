@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "app/contribute.h"
+#include "app/person_keep.h"
 #include "app/settle_case.h"
 #include "codec/codec.h"
 #include "core/agreement.h"
@@ -263,6 +264,11 @@ struct deep {
     struct deep_chunk chunks[2];
     struct deep_reader reader;
     struct seen_set seen; /* the reader's (chunk_read's) own */
+    /* the persons read so far, and a chunk's rows read from the store: the
+     * reader's own (chunk_persons) */
+    struct person_keep persons_kept;
+    struct store_person *read_rows;
+    bool read_found[DEEP_CHUNK_RECORDS];
     struct bill_line *lines;
     /* explain: the record to explain and stop after (0: none, check all) */
     int64_t until_seq;
@@ -1143,6 +1149,29 @@ static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
     return true;
 }
 
+/* The persons keys[0..n) as stored now into the chunk's persons: those
+ * the pass read before from the rows it keeps (person_keep.h), the others
+ * from the store in one call, then kept. */
+static int chunk_persons(struct deep *d, struct deep_chunk *ch, const char *const *keys,
+                         size_t n) {
+    const char *miss_keys[DEEP_CHUNK_RECORDS];
+    size_t miss[DEEP_CHUNK_RECORDS], misses = 0;
+    assert(d != NULL && ch != NULL && n <= DEEP_CHUNK_RECORDS && d->read_rows != NULL);
+    for (size_t k = 0; k < n; k++) {
+        ch->found[k] = person_keep_get(&d->persons_kept, keys[k], &ch->persons[k]);
+        if (!ch->found[k]) miss_keys[misses] = keys[k], miss[misses++] = k;
+    }
+    if (misses > 0 &&
+        d->ops->persons_get(d->conn, miss_keys, misses, d->read_rows, d->read_found, &ch->err) != 0)
+        return -1;
+    for (size_t j = 0; j < misses; j++) {
+        ch->persons[miss[j]] = d->read_rows[j];
+        ch->found[miss[j]] = d->read_found[j];
+        if (d->read_found[j]) (void)person_keep_put(&d->persons_kept, &d->read_rows[j]);
+    }
+    return 0;
+}
+
 /* The chunk's settlements: their persons as stored now (deep_person still
  * prefers an edit's row) and, in a what-if, for those of its year, which a
  * later record revokes (one indexed read each; only theirs are kept); and
@@ -1167,8 +1196,7 @@ static int chunk_lookups(struct deep *d, struct deep_chunk *ch) {
     if (d->whatif != NULL && m > 0 &&
         d->ops->journal_revoked(d->conn, ids, m, revoked, &ch->err) != 0)
         return -1;
-    if (n > 0 && d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0)
-        return -1;
+    if (n > 0 && chunk_persons(d, ch, keys, n) != 0) return -1;
     for (size_t k = 0; k < m; k++)
         ch->revoked_later[setl_slots[k]] = d->whatif != NULL && revoked[k];
     for (size_t k = 0; k < n; k++) ch->person_at[slots[k]] = (int32_t)k;
@@ -1319,6 +1347,8 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     }
     d->ch = &d->chunks[0];
     d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
+    d->read_rows = calloc(DEEP_CHUNK_RECORDS, sizeof *d->read_rows);
+    person_keep_init(&d->persons_kept, PERSON_KEEP_BYTES_MAX);
     pthread_mutex_init(&d->reader.lock, NULL);
     pthread_mutex_init(&d->reader.conn_lock, NULL);
     pthread_cond_init(&d->reader.changed, NULL);
@@ -1329,7 +1359,7 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
         dmap_init(&d->kept, sizeof(struct deep_kept *)) != 0 ||
         dmap_init(&d->bound_members, sizeof(struct edit_span)) != 0 ||
         dmap_init(&d->holders, sizeof(struct held_person)) != 0 || d->doc == NULL ||
-        d->policies == NULL || !chunks || d->lines == NULL)
+        d->policies == NULL || !chunks || d->lines == NULL || d->read_rows == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
     return 0;
@@ -1363,6 +1393,8 @@ static void deep_free(struct deep *d) {
     json_doc_free(d->doc);
     free(d->policies);
     free(d->lines);
+    free(d->read_rows);
+    person_keep_free(&d->persons_kept);
 }
 
 /* The replay of the chunks, chunk k + 1 read while chunk k is replayed
