@@ -84,8 +84,8 @@ bool person_keep_get(const struct person_keep *k, const char *psn_no, struct sto
     out->status = (enum insured_status)head.status;
     out->flags = head.flags;
     const char *text = (const char *)row + sizeof head;
-    char *const fields[] = {out->psn_no, out->certno, out->name, out->gender, out->birth_date,
-                            out->region};
+    char *const fields[] = {out->psn_no, out->certno,     out->name,
+                            out->gender, out->birth_date, out->region};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         size_t len = strlen(text);
         memcpy(fields[i], text, len + 1); /* put checked it fits */
@@ -121,7 +121,8 @@ static unsigned char *room(struct person_keep *k, size_t size) {
     size = (size + 7) & ~(size_t)7;
     struct person_keep_block *b = k->blocks;
     if (b == NULL || b->used + size > PERSON_KEEP_BLOCK_BYTES) {
-        if (k->bytes + sizeof *b + PERSON_KEEP_BLOCK_BYTES > k->bytes_max) return NULL;
+        if (k->bytes + sizeof *b + PERSON_KEEP_BLOCK_BYTES > k->bytes_max)
+            return k->full = true, NULL;
         b = malloc(sizeof *b + PERSON_KEEP_BLOCK_BYTES);
         if (b == NULL) return NULL;
         b->next = k->blocks;
@@ -136,8 +137,9 @@ static unsigned char *room(struct person_keep *k, size_t size) {
 
 int person_keep_put(struct person_keep *k, const struct store_person *p) {
     assert(k != NULL && p != NULL && p->psn_no[0] != '\0');
-    const char *const fields[] = {p->psn_no, p->certno, p->name, p->gender, p->birth_date,
-                                  p->region};
+    if (k->full) return 1; /* past the bound: no row kept any more */
+    const char *const fields[] = {p->psn_no, p->certno,     p->name,
+                                  p->gender, p->birth_date, p->region};
     size_t size = sizeof(struct packed_head);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) size += strlen(fields[i]) + 1;
     uint64_t h = hash_of(p->psn_no);
@@ -146,8 +148,9 @@ int person_keep_put(struct person_keep *k, const struct store_person *p) {
     if (k->slots[s].hash != 0) return 0; /* kept already */
     unsigned char *row = room(k, size);
     if (row == NULL) return 1;
-    struct packed_head head = {p->benefit_start, p->benefit_years, p->acct_open_fen, p->insutype,
-                               (int32_t)p->category,  (int32_t)p->status, p->flags};
+    struct packed_head head = {p->benefit_start, p->benefit_years,     p->acct_open_fen,
+                               p->insutype,      (int32_t)p->category, (int32_t)p->status,
+                               p->flags};
     memcpy(row, &head, sizeof head);
     char *text = (char *)row + sizeof head;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

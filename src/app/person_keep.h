@@ -27,6 +27,7 @@ struct person_keep {
     size_t count, slot_count;
     struct person_keep_block *blocks; /* the packed rows, newest block first */
     size_t bytes, bytes_max;
+    bool full; /* a block would have passed bytes_max: nothing more kept */
 };
 
 /* An empty set bounded by bytes_max (PERSON_KEEP_BYTES_MAX, a test's less). */
