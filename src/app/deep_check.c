@@ -258,7 +258,7 @@ struct deep {
     struct dmap bound_members, holders;
     struct bound_row *bound_rows;
     size_t bound_count, bound_cap;
-    int64_t tail_seq;         /* the journal's last record, for the progress */
+    int64_t tail_seq; /* the journal's last record, for the progress */
     /* the chunk being replayed (ch), the next one read meanwhile */
     struct deep_chunk *ch;
     struct deep_chunk chunks[2];
@@ -1152,8 +1152,7 @@ static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
 /* The persons keys[0..n) as stored now into the chunk's persons: those
  * the pass read before from the rows it keeps (person_keep.h), the others
  * from the store in one call, then kept. */
-static int chunk_persons(struct deep *d, struct deep_chunk *ch, const char *const *keys,
-                         size_t n) {
+static int chunk_persons(struct deep *d, struct deep_chunk *ch, const char *const *keys, size_t n) {
     const char *miss_keys[DEEP_CHUNK_RECORDS];
     size_t miss[DEEP_CHUNK_RECORDS], misses = 0;
     assert(d != NULL && ch != NULL && n <= DEEP_CHUNK_RECORDS && d->read_rows != NULL);
