@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "app/contribute.h"
+#include "app/person_keep.h"
 #include "app/settle_case.h"
 #include "codec/codec.h"
 #include "core/agreement.h"
@@ -51,9 +52,24 @@ struct node {
     char key[];
 };
 
-/* The edits of a person: indexes into deep.versions. */
+/* The edits of a person: indexes into deep.versions; or a member's
+ * bindings: indexes into deep.bound_rows (bad: one of them does not parse). */
 struct edit_span {
     size_t first, last;
+    bool bad;
+};
+
+/* A binding of the member its span belongs to, parsed, and the member's
+ * next one (SIZE_MAX: none), in the order enrol_scan gives them. */
+struct bound_row {
+    struct app_holder h;
+    size_t next;
+};
+
+/* A holder's row as stored now (found false: not registered). */
+struct held_person {
+    struct store_person p;
+    bool found;
 };
 
 struct dmap {
@@ -78,6 +94,14 @@ static struct edit_span *node_edits(const struct node *n) {
     return n->val;
 }
 static struct deep_kept **node_kept(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct edit_span *node_bound(const struct node *n) {
+    assert(n != NULL && n->val != NULL);
+    return n->val;
+}
+static struct held_person *node_held(const struct node *n) {
     assert(n != NULL && n->val != NULL);
     return n->val;
 }
@@ -227,14 +251,24 @@ struct deep {
     int64_t last_persons_seq; /* the last persons import: the first pass ends there */
     int64_t at_seq;           /* the record being replayed */
     bool bindings_seen;       /* a bindings import came before at_seq */
-    bool bound_read;          /* bound holds the bindings' persons */
-    struct seen_set bound;    /* the persons a binding names, member or holder, as stored now */
-    int64_t tail_seq;         /* the journal's last record, for the progress */
+    bool bound_read;          /* the bindings and their holders are read */
+    /* the bindings as stored now, read once: each member's (bound_members,
+     * a span of bound_rows) and each holder's person row (holders), so a
+     * settlement asks the store nothing (it waited for the reader's chunk) */
+    struct dmap bound_members, holders;
+    struct bound_row *bound_rows;
+    size_t bound_count, bound_cap;
+    int64_t tail_seq; /* the journal's last record, for the progress */
     /* the chunk being replayed (ch), the next one read meanwhile */
     struct deep_chunk *ch;
     struct deep_chunk chunks[2];
     struct deep_reader reader;
     struct seen_set seen; /* the reader's (chunk_read's) own */
+    /* the persons read so far, and a chunk's rows read from the store: the
+     * reader's own (chunk_persons) */
+    struct person_keep persons_kept;
+    struct store_person *read_rows;
+    bool read_found[DEEP_CHUNK_RECORDS];
     struct bill_line *lines;
     /* explain: the record to explain and stop after (0: none, check all) */
     int64_t until_seq;
@@ -327,16 +361,6 @@ static bool seen_first(struct seen_set *set, uint64_t h) {
     return true;
 }
 
-/* Whether hash h was marked (h never marked: false, unless a collision). */
-static bool seen_has(const struct seen_set *set, uint64_t h) {
-    assert(set != NULL);
-    h = h != 0 ? h : 1;
-    if (set->slot_count == 0) return false;
-    size_t mask = set->slot_count - 1, k = h & mask;
-    while (set->slots[k] != 0 && set->slots[k] != h) k = (k + 1) & mask;
-    return set->slots[k] == h;
-}
-
 /* ---- the person's records as of the record -------------------------------------- */
 static int deep_person(void *ctx, const char *psn_no, struct store_person *out, bool *found,
                        struct store_err *err) {
@@ -356,6 +380,13 @@ static int deep_person(void *ctx, const char *psn_no, struct store_person *out, 
     if (j >= 0 && strcmp(d->ch->persons[j].psn_no, psn_no) == 0) { /* read with the chunk */
         *out = d->ch->persons[j];
         *found = d->ch->found[j];
+        if (*found) d->person = *out;
+        return 0;
+    }
+    const struct node *held = d->bound_read ? dmap_get(&d->holders, psn_no, false, NULL) : NULL;
+    if (held != NULL) { /* a holder, read with the bindings */
+        *out = node_held(held)->p;
+        *found = node_held(held)->found;
         if (*found) d->person = *out;
         return 0;
     }
@@ -421,62 +452,102 @@ static int deep_state(void *ctx, const char *psn_no, int32_t year, struct year_s
     return 0;
 }
 
-/* The person's bindings (FUNDS.md §5 Step 7b) as enrol_bindings holds them
- * now, once a bindings file was imported before the record (docs/FUNDS.md:
- * a binding changed later is read as it is now), with each holder's
- * balance as the replay has it. */
-struct deep_bindings {
-    const char *member;
-    struct app_holder *out;
-    int32_t count;
-    bool bad;
+/* A row of enrol_bindings, in key order: parsed as its member's, added
+ * to the member's span (a row that does not parse marks the span: the
+ * member's settlements fail as when the row was read at each). */
+static int bound_row(void *ctx, const struct store_enrol_row *row) {
+    struct deep *d = ctx;
+    struct app_holder h;
+    assert(d != NULL && row != NULL);
+    bool fresh = false;
+    struct node *n = dmap_get(&d->bound_members, row->col[0], true, &fresh);
+    if (n == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+    struct edit_span *span = node_bound(n);
+    if (app_holder_from_row(row, row->col[0], &h) != 1) return span->bad = true, 0;
+    if (d->bound_count == d->bound_cap) {
+        size_t cap = d->bound_cap * 2 + 1024;
+        struct bound_row *grown = realloc(d->bound_rows, cap * sizeof *grown);
+        if (grown == NULL) return store_errf(d->err, "check --deep: out of memory"), -1;
+        d->bound_rows = grown;
+        d->bound_cap = cap;
+    }
+    size_t at = d->bound_count++;
+    d->bound_rows[at] = (struct bound_row){h, SIZE_MAX};
+    if (fresh) span->first = at;
+    else d->bound_rows[span->last].next = at;
+    span->last = at;
+    return 0;
+}
+
+/* A batch of holders' rows, read into their nodes. */
+struct held_batch {
+    const char *keys[DEEP_CHUNK_RECORDS];
+    struct node *nodes[DEEP_CHUNK_RECORDS];
+    struct store_person rows[DEEP_CHUNK_RECORDS];
+    bool found[DEEP_CHUNK_RECORDS];
+    size_t n;
 };
 
-static int deep_binding_row(void *ctx, const struct store_enrol_row *row) {
-    struct deep_bindings *s = ctx;
-    assert(s != NULL && row != NULL);
-    if (app_holders_add_row(s->out, &s->count, row, s->member) != 0) return s->bad = true, 1;
+static int held_flush(struct deep *d, struct held_batch *b, struct store_err *err) {
+    assert(d != NULL && b != NULL && b->n <= DEEP_CHUNK_RECORDS);
+    if (b->n > 0 && d->ops->persons_get(d->conn, b->keys, b->n, b->rows, b->found, err) != 0)
+        return -1;
+    for (size_t k = 0; k < b->n; k++)
+        *node_held(b->nodes[k]) = (struct held_person){b->rows[k], b->found[k]};
+    b->n = 0;
     return 0;
 }
 
-static int bound_row(void *ctx, const struct store_enrol_row *row) {
-    struct seen_set *bound = ctx;
-    assert(bound != NULL && row != NULL);
-    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[0])); /* member */
-    (void)seen_first(bound, fnv1a_text(FNV_OFFSET, row->col[1])); /* holder */
-    return 0;
+/* The holders' person rows, DEEP_CHUNK_RECORDS per read, each holder once. */
+static int holders_read(struct deep *d, struct store_err *err) {
+    assert(d != NULL && d->bound_count <= d->bound_cap);
+    struct held_batch *b = calloc(1, sizeof *b);
+    if (b == NULL) return store_errf(err, "check --deep: out of memory"), -1;
+    int rc = 0;
+    for (size_t i = 0; i < d->bound_count && rc == 0; i++) {
+        bool fresh = false;
+        struct node *h = dmap_get(&d->holders, d->bound_rows[i].h.psn_no, true, &fresh);
+        if (h == NULL) store_errf(err, "check --deep: out of memory"), rc = -1;
+        else if (fresh) b->keys[b->n] = h->key, b->nodes[b->n++] = h;
+        if (rc == 0 && b->n == DEEP_CHUNK_RECORDS) rc = held_flush(d, b, err);
+    }
+    if (rc == 0) rc = held_flush(d, b, err);
+    free(b);
+    return rc;
 }
 
-/* The persons the bindings name, read once in the pass's snapshot (the
- * bindings are read as stored now, docs/FUNDS.md). */
+/* The bindings, as stored now (docs/FUNDS.md: a binding changed later is
+ * read as it is now), and their holders' rows, read once in the pass's
+ * snapshot, at the first settlement after a bindings import. */
 static int bound_read(struct deep *d, struct store_err *err) {
-    assert(d != NULL && !d->bound_read);
+    assert(d != NULL && !d->bound_read && err == d->err);
     pthread_mutex_lock(&d->reader.conn_lock);
-    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, NULL, bound_row, &d->bound, err);
+    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, NULL, bound_row, d, err);
+    if (rc == 0) rc = holders_read(d, err);
     pthread_mutex_unlock(&d->reader.conn_lock);
-    if (rc < 0) return -1;
+    if (rc != 0) return -1;
     d->bound_read = true;
     return 0;
 }
 
+/* The person's bindings (FUNDS.md §5 Step 7b) as enrol_bindings holds them
+ * now, once a bindings file was imported before the record, with each
+ * holder's balance as the replay has it. */
 static int deep_holders(void *ctx, const char *psn_no, struct app_holder *out, int32_t *count,
                         struct store_err *err) {
     struct deep *d = ctx;
-    struct deep_bindings scan = {psn_no, out, 0, false};
     assert(d != NULL && psn_no != NULL && count != NULL && err == d->err);
     *count = 0;
     if (!d->bindings_seen) return 0;
     if (!d->bound_read && bound_read(d, err) != 0) return -1;
-    /* most persons are in no binding: no statement for them (a settlement
-     * of each of them ran one, waiting for the reader's chunk) */
-    if (!d->bound.failed && !seen_has(&d->bound, fnv1a_text(FNV_OFFSET, psn_no))) return 0;
-    pthread_mutex_lock(&d->reader.conn_lock); /* the reader may be reading the next chunk */
-    int rc = d->ops->enrol_scan(d->conn, ENROL_BINDINGS, psn_no, deep_binding_row, &scan, err);
-    pthread_mutex_unlock(&d->reader.conn_lock);
-    if (rc < 0) return -1;
-    if (scan.bad)
+    const struct node *n = dmap_get(&d->bound_members, psn_no, false, NULL);
+    if (n == NULL) return 0; /* most persons are in no binding */
+    if (node_bound(n)->bad)
         return store_errf(err, "check --deep: a binding of %s does not parse", psn_no), -1;
-    for (int32_t k = 0; k < scan.count; k++) {
+    int32_t listed = 0;
+    for (size_t i = node_bound(n)->first; i != SIZE_MAX; i = d->bound_rows[i].next)
+        app_holders_add(out, &listed, &d->bound_rows[i].h);
+    for (int32_t k = 0; k < listed; k++) {
         struct store_person holder;
         bool found = false;
         if (deep_person(d, out[k].psn_no, &holder, &found, err) != 0) return -1;
@@ -1078,6 +1149,28 @@ static bool chunk_reads_person(struct deep *d, const struct journal_rec *rec) {
     return true;
 }
 
+/* The persons keys[0..n) as stored now into the chunk's persons: those
+ * the pass read before from the rows it keeps (person_keep.h), the others
+ * from the store in one call, then kept. */
+static int chunk_persons(struct deep *d, struct deep_chunk *ch, const char *const *keys, size_t n) {
+    const char *miss_keys[DEEP_CHUNK_RECORDS];
+    size_t miss[DEEP_CHUNK_RECORDS], misses = 0;
+    assert(d != NULL && ch != NULL && n <= DEEP_CHUNK_RECORDS && d->read_rows != NULL);
+    for (size_t k = 0; k < n; k++) {
+        ch->found[k] = person_keep_get(&d->persons_kept, keys[k], &ch->persons[k]);
+        if (!ch->found[k]) miss_keys[misses] = keys[k], miss[misses++] = k;
+    }
+    if (misses > 0 &&
+        d->ops->persons_get(d->conn, miss_keys, misses, d->read_rows, d->read_found, &ch->err) != 0)
+        return -1;
+    for (size_t j = 0; j < misses; j++) {
+        ch->persons[miss[j]] = d->read_rows[j];
+        ch->found[miss[j]] = d->read_found[j];
+        if (d->read_found[j]) (void)person_keep_put(&d->persons_kept, &d->read_rows[j]);
+    }
+    return 0;
+}
+
 /* The chunk's settlements: their persons as stored now (deep_person still
  * prefers an edit's row) and, in a what-if, for those of its year, which a
  * later record revokes (one indexed read each; only theirs are kept); and
@@ -1102,8 +1195,7 @@ static int chunk_lookups(struct deep *d, struct deep_chunk *ch) {
     if (d->whatif != NULL && m > 0 &&
         d->ops->journal_revoked(d->conn, ids, m, revoked, &ch->err) != 0)
         return -1;
-    if (n > 0 && d->ops->persons_get(d->conn, keys, n, ch->persons, ch->found, &ch->err) != 0)
-        return -1;
+    if (n > 0 && chunk_persons(d, ch, keys, n) != 0) return -1;
     for (size_t k = 0; k < m; k++)
         ch->revoked_later[setl_slots[k]] = d->whatif != NULL && revoked[k];
     for (size_t k = 0; k < n; k++) ch->person_at[slots[k]] = (int32_t)k;
@@ -1254,6 +1346,8 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
     }
     d->ch = &d->chunks[0];
     d->lines = calloc(BILL_LINES_MAX, sizeof *d->lines);
+    d->read_rows = calloc(DEEP_CHUNK_RECORDS, sizeof *d->read_rows);
+    person_keep_init(&d->persons_kept, PERSON_KEEP_BYTES_MAX);
     pthread_mutex_init(&d->reader.lock, NULL);
     pthread_mutex_init(&d->reader.conn_lock, NULL);
     pthread_cond_init(&d->reader.changed, NULL);
@@ -1261,8 +1355,10 @@ static int deep_init(struct deep *d, struct store *store, struct store_err *err)
         dmap_init(&d->states, sizeof(struct year_state)) != 0 ||
         dmap_init(&d->balances, sizeof(int64_t)) != 0 ||
         dmap_init(&d->edited, sizeof(struct edit_span)) != 0 ||
-        dmap_init(&d->kept, sizeof(struct deep_kept *)) != 0 || d->doc == NULL ||
-        d->policies == NULL || !chunks || d->lines == NULL)
+        dmap_init(&d->kept, sizeof(struct deep_kept *)) != 0 ||
+        dmap_init(&d->bound_members, sizeof(struct edit_span)) != 0 ||
+        dmap_init(&d->holders, sizeof(struct held_person)) != 0 || d->doc == NULL ||
+        d->policies == NULL || !chunks || d->lines == NULL || d->read_rows == NULL)
         return store_errf(err, "check --deep: out of memory"), -1;
     d->current = store_registry_acquire(store);
     return 0;
@@ -1283,17 +1379,21 @@ static void deep_free(struct deep *d) {
     dmap_free(&d->states);
     dmap_free(&d->balances);
     dmap_free(&d->edited);
+    dmap_free(&d->bound_members);
+    dmap_free(&d->holders);
+    free(d->bound_rows);
     for (size_t b = 0; d->kept.buckets != NULL && b < d->kept.bucket_count; b++)
         for (struct node *n = d->kept.buckets[b]; n != NULL; n = n->next) free(*node_kept(n));
     dmap_free(&d->kept);
     free(d->versions);
     free(d->edit_seqs);
     free(d->seen.slots);
-    free(d->bound.slots);
     catalog_free(&d->catalog);
     json_doc_free(d->doc);
     free(d->policies);
     free(d->lines);
+    free(d->read_rows);
+    person_keep_free(&d->persons_kept);
 }
 
 /* The replay of the chunks, chunk k + 1 read while chunk k is replayed

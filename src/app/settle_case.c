@@ -214,21 +214,27 @@ int app_holder_from_row(const struct store_enrol_row *row, const char *member,
     return 1;
 }
 
+void app_holders_add(struct app_holder *rows, int32_t *count, const struct app_holder *h) {
+    assert(rows != NULL && count != NULL && *count >= 0 && *count <= SETTLE_HOLDERS_MAX);
+    assert(h != NULL);
+    if (*count == SETTLE_HOLDERS_MAX) { /* give way: the last of the latest `from` */
+        int32_t latest = 0;
+        for (int32_t i = 1; i < *count; i++)
+            if (rows[i].from >= rows[latest].from) latest = i;
+        if (h->from >= rows[latest].from) return;
+        memmove(&rows[latest], &rows[latest + 1], (size_t)(*count - latest - 1) * sizeof *rows);
+        (*count)--;
+    }
+    rows[(*count)++] = *h;
+}
+
 int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
                         const char *member) {
     struct app_holder h;
     assert(rows != NULL && count != NULL && *count >= 0 && *count <= SETTLE_HOLDERS_MAX);
     int rc = app_holder_from_row(row, member, &h);
     if (rc <= 0) return rc;
-    if (*count == SETTLE_HOLDERS_MAX) { /* give way: the last of the latest `from` */
-        int32_t latest = 0;
-        for (int32_t i = 1; i < *count; i++)
-            if (rows[i].from >= rows[latest].from) latest = i;
-        if (h.from >= rows[latest].from) return 0;
-        memmove(&rows[latest], &rows[latest + 1], (size_t)(*count - latest - 1) * sizeof *rows);
-        (*count)--;
-    }
-    rows[(*count)++] = h;
+    app_holders_add(rows, count, &h);
     return 0;
 }
 

@@ -69,6 +69,8 @@ int app_holder_from_row(const struct store_enrol_row *row, const char *member,
  * not parse. */
 int app_holders_add_row(struct app_holder *rows, int32_t *count, const struct store_enrol_row *row,
                         const char *member);
+/* The same for a row already parsed (app_holder_from_row), in key order. */
+void app_holders_add(struct app_holder *rows, int32_t *count, const struct app_holder *h);
 
 /* A person's records as a settlement reads them: the commit queue's batch
  * working set, or the store's committed state. 0, or -1 with err. */

@@ -6,6 +6,7 @@
 #include "app/whatif.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,38 +145,71 @@ static void support_of(struct app_whatif_support *m, int64_t change_fen) {
         report_months_of_support(m->balance_after_fen, m->spending_after_fen, &m->tenths_after);
 }
 
-/* The funds' books of the year (every region), and each fund's months of
- * support before and after the what-if's change of its spending. */
-static int support(struct store *store, int32_t year, struct app_whatif_report *out,
-                   struct store_err *err) {
-    assert(store != NULL && out != NULL);
-    struct app_report_opts opts = {.year = year, .month = 12, .journal = true, .books = true};
-    if (out->region[0] != '\0') opts.region = out->region; /* that region's books only */
+/* The funds' books of the year (every region, or the what-if's region's):
+ * each fund's December balance and the year's spending, summed over the
+ * regions, and whether they hold any revenue. A walk of the journal and
+ * the postings (report funds'), independent of the replay: it runs on a
+ * second handle of the store in a thread of its own while the replay runs
+ * (about a tenth of the what-if's CPU), else after it. */
+struct books {
+    struct store *store;
+    int32_t year;
+    const char *region; /* NULL: every region */
+    int64_t balance_fen[FUND_LAYER_COUNT], spending_fen[FUND_LAYER_COUNT];
+    bool has_revenue;
+    int rc;
+    struct store_err err;
+};
+
+static void books_walk(struct books *b) {
+    assert(b != NULL && b->store != NULL);
+    struct app_report_opts opts = {.year = b->year, .month = 12, .journal = true, .books = true};
+    opts.region = b->region; /* that region's books only */
     struct app_reports *books = calloc(1, sizeof *books);
-    if (books == NULL) return store_errf(err, "whatif: out of memory"), -1;
-    int rc = app_reports_build(store, &opts, books, err);
-    for (size_t i = 0; rc == 0 && i < books->fund_count; i++) {
+    if (books == NULL) {
+        store_errf(&b->err, "whatif: out of memory");
+        b->rc = -1;
+        return;
+    }
+    b->rc = app_reports_build(b->store, &opts, books, &b->err);
+    for (size_t i = 0; b->rc == 0 && i < books->fund_count; i++) {
         const struct app_fund_line *line = &books->funds[i];
         for (int f = 0; f < FUND_LAYER_COUNT; f++) {
             if (strcmp(line->fund, fund_layer((enum fund_layer_id)f)->fund) != 0) continue;
-            out->support[f].balance_before_fen += line->year.balance_fen[11];
-            out->support[f].spending_before_fen += line->year.spending_fen;
-            out->has_revenue = out->has_revenue || line->year.revenue_fen > 0;
+            b->balance_fen[f] += line->year.balance_fen[11];
+            b->spending_fen[f] += line->year.spending_fen;
+            b->has_revenue = b->has_revenue || line->year.revenue_fen > 0;
         }
     }
-    for (int f = 0; rc == 0 && f < FUND_LAYER_COUNT; f++)
-        support_of(&out->support[f], out->after.total.fund_fen[f] - out->before.total.fund_fen[f]);
     app_reports_free(books);
     free(books);
-    return rc;
 }
 
-int app_whatif(struct store *store, int32_t year, const char *region, const struct policy *policies,
-               size_t n, struct app_whatif_report *out, struct store_err *err) {
-    return app_whatif_observed(store, year, region, policies, n, NULL, NULL, out, err);
+static void *books_main(void *arg) {
+    assert(arg != NULL);
+    books_walk(arg);
+    return NULL;
 }
 
-int app_whatif_observed(struct store *store, int32_t year, const char *region,
+/* Each fund's months of support before and after the what-if's change of
+ * its spending, from the books. */
+static void support(const struct books *b, struct app_whatif_report *out) {
+    assert(b != NULL && b->rc == 0 && out != NULL);
+    out->has_revenue = b->has_revenue;
+    for (int f = 0; f < FUND_LAYER_COUNT; f++) {
+        out->support[f].balance_before_fen = b->balance_fen[f];
+        out->support[f].spending_before_fen = b->spending_fen[f];
+        support_of(&out->support[f], out->after.total.fund_fen[f] - out->before.total.fund_fen[f]);
+    }
+}
+
+int app_whatif(struct store *store, struct store *books, int32_t year, const char *region,
+               const struct policy *policies, size_t n, struct app_whatif_report *out,
+               struct store_err *err) {
+    return app_whatif_observed(store, books, year, region, policies, n, NULL, NULL, out, err);
+}
+
+int app_whatif_observed(struct store *store, struct store *books, int32_t year, const char *region,
                         const struct policy *policies, size_t n, app_whatif_sink sink,
                         void *sink_ctx, struct app_whatif_report *out, struct store_err *err) {
     assert(store != NULL && (policies != NULL || n == 0) && out != NULL && err != NULL);
@@ -183,12 +217,18 @@ int app_whatif_observed(struct store *store, int32_t year, const char *region,
     memset(out, 0, sizeof *out);
     out->year = year;
     if (region != NULL) snprintf(out->region, sizeof out->region, "%s", region);
+    struct books b = {books != NULL ? books : store, year, region, {0}, {0}, false, 0, {{0}}};
+    pthread_t walker;
+    bool walking = books != NULL && pthread_create(&walker, NULL, books_main, &b) == 0;
     struct whatif_run run = {out, {0}, err, sink, sink_ctx};
     struct app_whatif_replay replay = {year, policies, n, on_event, &run, region};
     int rc = app_replay_whatif(store, &replay, &out->replay, err);
+    if (walking) pthread_join(walker, NULL); /* its figures are needed, or it ends anyway */
+    else if (rc == 0) books_walk(&b);
     if (rc == 0) hardest(&run);
     table_free(&run.persons);
-    if (rc == 0) rc = support(store, year, out, err);
+    if (rc == 0 && b.rc != 0) *err = b.err, rc = b.rc;
+    if (rc == 0) support(&b, out);
     return rc;
 }
 

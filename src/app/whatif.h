@@ -67,15 +67,19 @@ const char *app_whatif_policy_problem(struct store *store, int32_t year,
  * app_whatif_policy_problem first). region NULL: every region; else only
  * the settlements of that fund region are settled again and reported, and
  * months of support are the region's (its policies only: the caller
- * checks). A year without settlements is all zeros. 0, 1 when the journal
- * does not replay, -1 (err). */
-int app_whatif(struct store *store, int32_t year, const char *region, const struct policy *policies,
-               size_t n, struct app_whatif_report *out, struct store_err *err);
+ * checks). A year without settlements is all zeros. books (may be NULL):
+ * a second handle of the same store (read only), on which the funds'
+ * books for months of support are read in a thread of their own while
+ * the replay runs on store; NULL: read on store after the replay. 0, 1
+ * when the journal does not replay, -1 (err). */
+int app_whatif(struct store *store, struct store *books, int32_t year, const char *region,
+               const struct policy *policies, size_t n, struct app_whatif_report *out,
+               struct store_err *err);
 
 /* app_whatif, handing each event of the replay to sink as well (0 goes
  * on; -1 with err stops the what-if). */
 typedef int (*app_whatif_sink)(void *ctx, const struct app_whatif_event *ev, struct store_err *err);
-int app_whatif_observed(struct store *store, int32_t year, const char *region,
+int app_whatif_observed(struct store *store, struct store *books, int32_t year, const char *region,
                         const struct policy *policies, size_t n, app_whatif_sink sink,
                         void *sink_ctx, struct app_whatif_report *out, struct store_err *err);
 
@@ -106,7 +110,7 @@ struct app_whatif_payment {
  * problem (may be NULL) hears each problem of a side, which leaves that
  * side's figures out (missing_*). 0; 1 when the journal does not replay;
  * -1 (err). */
-int app_whatif_payment(struct store *store, int32_t year, const char *region,
+int app_whatif_payment(struct store *store, struct store *books, int32_t year, const char *region,
                        const struct policy *policies, size_t n, const struct agreement *agreements,
                        size_t m,
                        void (*problem)(void *ctx, bool after, const char *code, const char *what),

@@ -159,7 +159,7 @@ static int merge(struct pay_run *r, struct app_whatif_payment *pay, struct store
     return 0;
 }
 
-int app_whatif_payment(struct store *store, int32_t year, const char *region,
+int app_whatif_payment(struct store *store, struct store *books, int32_t year, const char *region,
                        const struct policy *policies, size_t n, const struct agreement *agreements,
                        size_t m,
                        void (*problem)(void *ctx, bool after, const char *code, const char *what),
@@ -171,7 +171,8 @@ int app_whatif_payment(struct store *store, int32_t year, const char *region,
     struct pay_run *r = calloc(1, sizeof *r);
     if (r == NULL) return store_errf(err, "whatif --payment: out of memory"), -1;
     r->problem = problem, r->ctx = ctx;
-    int rc = app_whatif_observed(store, year, region, policies, n, keep_event, r, report, err);
+    int rc = app_whatif_observed(store, books, year, region, policies, n, keep_event, r, report,
+                                 err);
     if (rc == 0) rc = compute_side(store, year, region, r, false, agreements, m, err);
     if (rc == 0) rc = compute_side(store, year, region, r, true, agreements, m, err);
     if (rc == 0) rc = merge(r, pay, err);

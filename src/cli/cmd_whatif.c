@@ -405,8 +405,9 @@ static void on_problem(void *ctx, bool after, const char *code, const char *what
             after ? "after" : "before", code, what);
 }
 
-static int run(struct store *store, int32_t year, const char *region, const struct policy *policies,
-               size_t n, const struct agreement *agreements, size_t m, bool json) {
+static int run(struct store *store, struct store *books, int32_t year, const char *region,
+               const struct policy *policies, size_t n, const struct agreement *agreements,
+               size_t m, bool json) {
     struct store_err err = {{0}};
     struct app_whatif_report *r = calloc(1, sizeof *r);
     if (r == NULL) return fprintf(stderr, "yibao whatif: out of memory\n"), EXIT_BAD_INPUT;
@@ -414,9 +415,9 @@ static int run(struct store *store, int32_t year, const char *region, const stru
     struct progress_phases phases = {.what = "whatif"};
     progress_catch_signals();
     store_set_progress(store, progress_phase_update, &phases);
-    int rc = m > 0 ? app_whatif_payment(store, year, region, policies, n, agreements, m, on_problem,
-                                        NULL, r, &pay, &err)
-                   : app_whatif(store, year, region, policies, n, r, &err);
+    int rc = m > 0 ? app_whatif_payment(store, books, year, region, policies, n, agreements, m,
+                                        on_problem, NULL, r, &pay, &err)
+                   : app_whatif(store, books, year, region, policies, n, r, &err);
     store_set_progress(store, NULL, NULL);
     progress_phases_finish(&phases);
     if (rc != 0 && progress_interrupted() != 0) {
@@ -448,6 +449,11 @@ int cmd_whatif(int argc, char **argv) {
     }
     struct store *store = store_cli_open(a.db, STORE_MODE_READ_ONLY);
     if (store == NULL) return EXIT_BAD_INPUT;
+    /* a second handle: months of support's books are read on it while the
+     * replay runs (without it, after the replay: the same figures) */
+    struct store *books = NULL;
+    struct store_err books_err;
+    if (store_open_as(a.db, STORE_MODE_READ_ONLY, &books, &books_err) != 0) books = NULL;
     struct policy *policies = calloc(a.file_count + 1, sizeof *policies);
     struct agreement *agreements = calloc(a.payment_count + 1, sizeof *agreements);
     int rc = EXIT_BAD_INPUT;
@@ -455,10 +461,11 @@ int cmd_whatif(int argc, char **argv) {
     else if (check_region(store, (int32_t)year, a.region) == 0 &&
              load_policies(store, (int32_t)year, &a, policies) == 0 &&
              load_payments(store, (int32_t)year, &a, agreements) == 0)
-        rc = run(store, (int32_t)year, a.region, policies, a.file_count, agreements,
+        rc = run(store, books, (int32_t)year, a.region, policies, a.file_count, agreements,
                  a.payment_count, strcmp(a.format, "json") == 0);
     free(agreements);
     free(policies);
+    if (books != NULL) store_close(books);
     store_close(store);
     return rc;
 }
