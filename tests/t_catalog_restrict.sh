@@ -19,7 +19,6 @@ each_backend "$0"
 ulimit -t 120
 
 make_city
-journal_len() { "$YIBAO" check --db "$db" | sed -n 's/^check ok: \([0-9]*\) journal records.*/\1/p'; }
 
 # ---- a store of version 18: migrated at open, check passes ---------------------
 for col in restrict_gender restrict_age_min restrict_age_max restrict_levels restrict_settings \
@@ -40,10 +39,10 @@ sql "DELETE FROM schema_version WHERE version >= 19" >/dev/null
 jq '.items.XB02.restrict = {"gender":"2"} | .items.XB03.restrict = {"age_min":60,"age_max":150}' \
     "$root/policies/catalog-conformance.json" >"$work/catalog.json"
 jq '.items.XB02.restrict = {"gender":"3"}' "$work/catalog.json" >"$work/bad.json"
-before=$(journal_len)
+before=$(records)
 rc=0; out=$("$YIBAO" import --db "$db" catalog "$work/bad.json" 2>&1) || rc=$?
 [ "$rc" = 2 ] && grep -q 'items.XB02.restrict.gender: must be "1" or "2"' <<<"$out" || fail "bad restrict: $rc $out"
-[ "$(journal_len)" = "$before" ] || fail "a bad catalog changed the journal"
+[ "$(records)" = "$before" ] || fail "a bad catalog changed the journal"
 "$YIBAO" import --db "$db" catalog "$work/catalog.json" >/dev/null || fail "import catalog"
 [ "$(sql "SELECT restrict_gender FROM catalog WHERE code = 'XB02'")" = 2 ] || fail "XB02 gender not kept"
 [ "$(sql "SELECT restrict_age_min || '-' || restrict_age_max FROM catalog WHERE code = 'XB03'")" = 60-150 ] ||
@@ -109,7 +108,7 @@ cat >"$work/rules.json" <<'EOF'
 {"format":"yibao-rules/1","rules":[{"id":"R-CATALOG","name":"目录限定 (catalog)","type":"catalog_restrict","severity":"deny","behaviour":"1"}]}
 EOF
 out=$("$YIBAO" import --db "$db" rules "$work/rules.json") || fail "import rules: $out"
-before=$(journal_len)
+before=$(records)
 otp=$(visit)
 for txn in 2206 2207; do
     a=$(call H0 $txn "$(setl_in "$otp" 52.40)")
@@ -130,7 +129,7 @@ a=$(call H0 2205 "{\"data\":{\"mdtrt_id\":\"$otp\",\"psn_no\":\"P0001\",\"feedet
 a=$(call H0 2207 "$(setl_in "$otp" 2.40)"); expect_ok "$a"
 stop_server
 # the refusals journaled nothing: the fee withdrawal and the settlement only
-[ "$(( $(journal_len) - before ))" = 1 ] || fail "a refused settlement was journaled: $before -> $(journal_len)"
+[ "$(( $(records) - before ))" = 1 ] || fail "a refused settlement was journaled: $before -> $(records)"
 "$YIBAO" check --db "$db" >/dev/null || fail "check after the rules"
 "$YIBAO" check --db "$db" --deep >/dev/null || fail "check --deep after the rules"
 echo "t_catalog_restrict ($SVC_BACKEND): ok"
