@@ -651,16 +651,49 @@ static int figures(struct run *r, const struct inst *x, struct store_year_end *y
     return 0;
 }
 
+/* Whether an institution is paid by its region's DIP: the region's dues
+ * are shared to the fen among them (§6c), so they are posted together. */
+static bool by_dip(const struct inst *x) {
+    assert(x != NULL && x->a != NULL && x->t != NULL);
+    return x->t->method == PAY_DIP;
+}
+
+/* The order the institutions are posted in: by code, except that a DIP
+ * region's institutions follow its first one, so one batch posts the
+ * whole region (post). Shares computed on one reading stay together: a
+ * region split over two batches, with a settlement journaled between
+ * them, would have its first batch's shares from a reading the second
+ * batch reads again, and its dues would not add up to the budget. */
+static size_t *posting_order(const struct run *r) {
+    assert(r != NULL);
+    size_t *order = malloc((r->inst_count ? r->inst_count : 1) * sizeof *order);
+    bool *placed = calloc(r->inst_count ? r->inst_count : 1, sizeof *placed);
+    size_t n = 0;
+    for (size_t i = 0; order != NULL && placed != NULL && i < r->inst_count; i++) {
+        if (placed[i]) continue;
+        order[n++] = i, placed[i] = true;
+        /* the what-if's figures, nothing posted: by code, as it merges them */
+        if (r->opts->compute_only || !by_dip(&r->insts[i])) continue;
+        for (size_t j = i + 1; j < r->inst_count; j++)
+            if (!placed[j] && by_dip(&r->insts[j]) && r->insts[j].a == r->insts[i].a)
+                order[n++] = j, placed[j] = true;
+    }
+    if (placed == NULL) free(order), order = NULL;
+    free(placed);
+    assert(order == NULL || n == r->inst_count);
+    return order;
+}
+
 /* What the postings rely on: each institution's deposit account (in
- * run.insts order) with its balance as read, 0 when it has none. A
+ * posting order) with its balance as read, 0 when it has none. A
  * payment run withholding into one, or a case deducting from it, after
  * the read changes it. */
-static struct store_balance_expect *expectations(const struct run *r) {
-    assert(r != NULL);
+static struct store_balance_expect *expectations(const struct run *r, const size_t *order) {
+    assert(r != NULL && order != NULL);
     struct store_balance_expect *e = calloc(r->inst_count ? r->inst_count : 1, sizeof *e);
     if (e == NULL) return store_errf(r->err, "settle-year: out of memory"), NULL;
     for (size_t i = 0; i < r->inst_count; i++) {
-        account_deposit(e[i].account, r->insts[i].t->fixmedins_code, r->opts->year);
+        account_deposit(e[i].account, r->insts[order[i]].t->fixmedins_code, r->opts->year);
         for (size_t k = 0; k < r->deposit_count; k++)
             if (strcmp(r->deposits[k].account, e[i].account) == 0)
                 e[i].balance_fen = r->deposits[k].balance_fen;
@@ -668,21 +701,60 @@ static struct store_balance_expect *expectations(const struct run *r) {
     return e;
 }
 
-/* 0, -1 (err), or 2: a deposit changed since the read (err), the batch
- * not written. */
+/* Whether the batch ends after order[i]: at b institutions or more (a DIP
+ * region is never split: a batch holds up to b - 1 + PAY_INSTITUTIONS_MAX),
+ * and at the last. */
+static bool batch_ends(const struct run *r, const size_t *order, size_t i, size_t k, size_t b) {
+    assert(r != NULL && order != NULL && i < r->inst_count && k >= 1);
+    assert(k < b + PAY_INSTITUTIONS_MAX);
+    if (i + 1 == r->inst_count) return true;
+    const struct inst *x = &r->insts[order[i]], *next = &r->insts[order[i + 1]];
+    bool same_region = by_dip(x) && by_dip(next) && x->a == next->a;
+    return k >= b && !same_region;
+}
+
+/* Posts one batch: items[0..k) are order[first..first+k); the deposits
+ * of it and of those after it are checked. 0, -1 (err) or 2 (changed). */
+static int post_batch(struct run *r, struct store_pay_item *items, size_t k, bool *posted,
+                      const struct store_balance_expect *expect, size_t first) {
+    assert(r != NULL && items != NULL && k >= 1 && k <= BATCH_MAX && first + k <= r->inst_count);
+    const struct store_journal_watch watch = {r->read_seq, r->opts->year};
+    int rc = store_pay_commit_checked(r->store, items, k, &expect[first], r->inst_count - first,
+                                      &watch, posted, r->err);
+    for (size_t j = 0; rc == 0 && j < k; j++) {
+        if (!posted[j]) {
+            r->out->already++;
+            continue;
+        }
+        r->out->posted++;
+        r->out->adjustment_fen += items[j].y.adjustment_fen;
+        r->out->released_fen += items[j].y.released_fen;
+        r->out->sanctions_fen += items[j].y.sanctions_fen;
+        r->out->paid_fen += items[j].y.paid_fen;
+        if (r->opts->posted) r->opts->posted(r->opts->ctx, items[j].msgid, &items[j].y);
+    }
+    return rc;
+}
+
+/* 0, -1 (err), or 2: a deposit changed since the read, or a settlement
+ * or an import the year depends on came after it (err), the batch not
+ * written. Batches of --batch institutions, a DIP region whole (so at
+ * most BATCH_MAX - PAY_INSTITUTIONS_MAX + 1 before a region). */
 static int post(struct run *r) {
     assert(r != NULL && r->opts->batch >= 1 && r->opts->batch <= BATCH_MAX);
-    size_t b = r->opts->batch, k = 0;
-    struct store_pay_item *items = calloc(b, sizeof *items);
-    bool *posted = calloc(b, sizeof *posted);
-    struct store_balance_expect *expect = expectations(r);
-    /* and the settlements: none of the year journaled after the read */
-    const struct store_journal_watch watch = {r->read_seq, r->opts->year};
-    int rc = items && posted && expect ? 0 : (store_errf(r->err, "settle-year: out of memory"), -1);
+    size_t b = r->opts->batch, k = 0, batches = 0;
+    if (b > BATCH_MAX - PAY_INSTITUTIONS_MAX + 1) b = BATCH_MAX - PAY_INSTITUTIONS_MAX + 1;
+    size_t *order = posting_order(r);
+    struct store_pay_item *items = calloc(b + PAY_INSTITUTIONS_MAX, sizeof *items);
+    bool *posted = calloc(b + PAY_INSTITUTIONS_MAX, sizeof *posted);
+    struct store_balance_expect *expect = order != NULL ? expectations(r, order) : NULL;
+    int rc = order && items && posted && expect
+                 ? 0
+                 : (store_errf(r->err, "settle-year: out of memory"), -1);
     for (size_t i = 0; rc == 0 && i < r->inst_count; i++) {
         struct store_pay_item *it = &items[k++];
         it->kind = JOURNAL_YEAR_END;
-        if (figures(r, &r->insts[i], &it->y) != 0) {
+        if (figures(r, &r->insts[order[i]], &it->y) != 0) {
             rc = -1;
             break;
         }
@@ -693,24 +765,14 @@ static int post(struct run *r) {
         }
         if (year_end_msgid(it->msgid, it->y.code, it->y.year) != 0)
             rc = (store_errf(r->err, "%s: its code does not fit a msgid", it->y.code), -1);
-        if (rc != 0 || (k < b && i + 1 < r->inst_count)) continue;
-        size_t first = i + 1 - k; /* the batch's first institution: it and those after */
-        rc = store_pay_commit_checked(r->store, items, k, &expect[first], r->inst_count - first,
-                                      &watch, posted, r->err);
-        for (size_t j = 0; rc == 0 && j < k; j++) {
-            if (!posted[j]) {
-                r->out->already++;
-                continue;
-            }
-            r->out->posted++;
-            r->out->adjustment_fen += items[j].y.adjustment_fen;
-            r->out->released_fen += items[j].y.released_fen;
-            r->out->sanctions_fen += items[j].y.sanctions_fen;
-            r->out->paid_fen += items[j].y.paid_fen;
-            if (r->opts->posted) r->opts->posted(r->opts->ctx, items[j].msgid, &items[j].y);
-        }
+        if (rc != 0 || !batch_ends(r, order, i, k, b)) continue;
+        rc = post_batch(r, items, k, posted, expect, i + 1 - k);
         k = 0;
+        if (rc == 0 && i + 1 < r->inst_count && r->opts->after_batch != NULL &&
+            r->opts->after_batch(r->opts->ctx, ++batches) != 0)
+            rc = (store_errf(r->err, "settle-year: the hook after a batch failed"), -1);
     }
+    free(order);
     free(items);
     free(posted);
     free(expect);

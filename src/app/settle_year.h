@@ -65,6 +65,10 @@ struct app_settle_year_opts {
      * and before the first posting: a test decides a case there (the
      * race below); non-zero fails the run, nothing posted. */
     int (*before_post)(void *ctx, int reading);
+    /* Called (may be NULL) after each batch posted but the last (batch =
+     * 1, 2, ...): a test settles a bill between two batches there;
+     * non-zero fails the run, the batches before it stand. */
+    int (*after_batch)(void *ctx, size_t batch);
     /* 0: SETTLE_YEAR_SETTLEMENTS_MAX; else a lower limit (a test's) */
     size_t settlements_max;
 };

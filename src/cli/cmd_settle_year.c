@@ -66,6 +66,23 @@ static int before_post(void *ctx, int reading) {
     return rc == 0 ? 0 : -1;
 }
 
+/* For the tests only (tests/t_settle_year_dip.sh): the command in
+ * YIBAO_TEST_SETTLE_YEAR_BATCH_HOOK runs after each batch posted but the
+ * last, with YIBAO_TEST_BATCH=1, 2, ..., so a test settles a bill between
+ * two batches. Unset: nothing runs. */
+static int after_batch(void *ctx, size_t batch) {
+    (void)ctx;
+    assert(batch >= 1);
+    const char *cmd = getenv("YIBAO_TEST_SETTLE_YEAR_BATCH_HOOK");
+    if (cmd == NULL || cmd[0] == '\0') return 0;
+    char n[24];
+    snprintf(n, sizeof n, "%zu", batch);
+    if (setenv("YIBAO_TEST_BATCH", n, 1) != 0) return -1;
+    int rc = system(cmd);
+    if (rc != 0) fprintf(stderr, "yibao settle-year: the test hook '%s' exited %d\n", cmd, rc);
+    return rc == 0 ? 0 : -1;
+}
+
 /* For the tests only (tests/t_settle_year_late.sh): a lower limit of the
  * settlements a run holds than SETTLE_YEAR_SETTLEMENTS_MAX, from
  * YIBAO_TEST_SETTLE_YEAR_SETTLEMENTS_MAX (1..the limit), so the refusal is
@@ -120,6 +137,7 @@ int cmd_settle_year(int argc, char **argv) {
     opts.missing = on_missing;
     opts.posted = on_posted;
     opts.before_post = before_post;
+    opts.after_batch = after_batch;
     struct app_settle_year_out out;
     struct store_err err = {{0}};
     double start = progress_now();

@@ -160,12 +160,15 @@ struct checked_items {
     const struct store_journal_watch *watch; /* NULL: none */
 };
 
-/* The first settlement or revoke of the year after the read (seq 0: none). */
+/* The first record after the read that the year-end depends on (seq 0:
+ * none): a settlement or revoke of its year, or an import of what its
+ * figures are computed from. */
 struct late {
     const struct store_journal_watch *watch;
     int64_t seq;
     enum journal_kind kind;
     char code[CODE_BYTES_MAX + 1];
+    char what[16]; /* an import's: payment, signings, institutions */
 };
 
 static const char *checked_msgid(const void *v, size_t i) {
@@ -174,10 +177,27 @@ static const char *checked_msgid(const void *v, size_t i) {
     return pay_item_msgid(ci->items, i);
 }
 
+/* The imports a year-end reads: the agreements (the terms), the
+ * capitation signings, the institutions (a DIP institution's level). */
+static const char *const WATCHED_IMPORTS[] = {"payment", "signings", "institutions"};
+
 static int late_row(void *ctx, const struct journal_brief *rec) {
     struct late *l = ctx;
     assert(l != NULL && l->watch != NULL && rec != NULL && rec->seq > l->watch->read_seq);
-    if (rec->year != l->watch->year) return 0;
+    if (rec->kind == JOURNAL_IMPORT) {
+        const char *body = rec->body != NULL ? rec->body : "";
+        size_t i = 0, n = sizeof WATCHED_IMPORTS / sizeof *WATCHED_IMPORTS;
+        for (; i < n; i++) {
+            size_t len = strlen(WATCHED_IMPORTS[i]);
+            if (strncmp(body, "what=", 5) == 0 && strncmp(body + 5, WATCHED_IMPORTS[i], len) == 0 &&
+                (body[5 + len] == ' ' || body[5 + len] == '\0'))
+                break;
+        }
+        if (i == n) return 0;
+        snprintf(l->what, sizeof l->what, "%s", WATCHED_IMPORTS[i]);
+    } else if (rec->year != l->watch->year) {
+        return 0;
+    }
     l->seq = rec->seq;
     l->kind = rec->kind;
     snprintf(l->code, sizeof l->code, "%s", rec->fixmedins_code ? rec->fixmedins_code : "");
@@ -185,21 +205,32 @@ static int late_row(void *ctx, const struct journal_brief *rec) {
 }
 
 /* The journal after the run's read holds no settlement or revoke of its
- * year (0), or the batch is refused (2): the year-end's F would leave it
- * out. The records are serial (a writer appends at the tail in its
- * exclusive transaction), so those after read_seq are exactly those the
- * run's snapshot did not see; every institution's are looked at, since a
+ * year and no import of agreements, signings or institutions (0), or the
+ * batch is refused (2): the year-end's F would leave the settlement out,
+ * or its figures would be computed on terms no longer in force. The
+ * records are serial (a writer appends at the tail in its exclusive
+ * transaction), so those after read_seq are exactly those the run's
+ * snapshot did not see; every institution's are looked at, since a
  * settlement at one without an agreement refuses the year and one at a
  * DIP institution changes its region's shares. */
 static int watch_admit(struct store *store, const struct store_journal_watch *w,
                        struct store_err *err) {
     assert(store != NULL && w != NULL && w->read_seq >= 0);
-    uint32_t kinds = JOURNAL_KIND_BIT(JOURNAL_SETTLE) | JOURNAL_KIND_BIT(JOURNAL_REVOKE);
+    uint32_t kinds = JOURNAL_KIND_BIT(JOURNAL_SETTLE) | JOURNAL_KIND_BIT(JOURNAL_REVOKE) |
+                     JOURNAL_KIND_BIT(JOURNAL_IMPORT);
     struct late l = {.watch = w};
-    if (store_ops(store)->journal_brief_scan(store_conn(store), w->read_seq + 1, kinds, 0, late_row,
-                                             &l, err) < 0)
+    if (store_ops(store)->journal_brief_scan(store_conn(store), w->read_seq + 1, kinds,
+                                             JOURNAL_KIND_BIT(JOURNAL_IMPORT), late_row, &l,
+                                             err) < 0)
         return -1;
     if (l.seq == 0) return 0;
+    if (l.kind == JOURNAL_IMPORT)
+        return store_errf(err,
+                          "an import of %s (seq %" PRId64 ") was journaled after the year was"
+                          " read (up to seq %" PRId64 "): the year-end would use the terms it"
+                          " replaced",
+                          l.what, l.seq, w->read_seq),
+               2;
     return store_errf(err,
                       "%s seq %" PRId64 " of %d at %s was journaled after the year was read"
                       " (up to seq %" PRId64 "): the year-end's F would leave it out",
