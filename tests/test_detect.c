@@ -41,7 +41,7 @@ static datetime_s at(int m, int d, int h) { return datetime_from_civil(2020, m, 
 
 static struct det_bill bill(const char *msgid, const char *inst, enum med_type t, datetime_s b,
                             datetime_s e, const char *dx, const struct bill_line *lines, int n) {
-    struct det_bill x = {msgid, inst, t, b, e, dx, lines, n};
+    struct det_bill x = {msgid, inst, t, b, e, dx, lines, n, NULL};
     return x;
 }
 
