@@ -313,6 +313,19 @@ static void test_catalog_restricted(void **state) {
     assert_int_equal(g.n, 0);
     assert_int_equal(det_catalog_restricted(&in, 0, LEVEL_3, &rs, v, 16, &need, keep, &g), 0);
     assert_int_equal(g.n, 2); /* the indication and the pair */
+    /* a pair completed from both sides (SB02, SB01, SB02) is one finding */
+    struct bill_line ab[3] = {line("SB02", 1, 500), line("SB01", 1, 100), line("SB02", 1, 500)};
+    for (int k = 0; k < 3; k++) ab[k].numbers_ok = true;
+    struct det_bill pb = bill("p", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(7, 3, 8), at(7, 3, 9),
+                              "J06.9", ab, 3);
+    struct det_input pin = {&woman, &pb, 1, item, NULL};
+    memset(&g, 0, sizeof g);
+    assert_int_equal(det_catalog_restricted(&pin, 0, LEVEL_3, &rs, v, 16, &need, keep, &g), 0);
+    assert_int_equal(need, 2);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.f[0].line, 1); /* SB01 completes it first */
+    assert_int_equal(g.f[0].line_2, 0);
+    assert_int_equal(g.f[0].stake_fen, 60000); /* and SB02 again */
     rules_free(&rs);
     catalog_free(&c);
 }

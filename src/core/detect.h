@@ -117,9 +117,9 @@ int det_person_all(const struct det_input *in, det_emit emit, void *ctx);
  * bill, indications, exclusive pairs) over bill `bill` of the person, at
  * an institution of `level`: rs holds those restrictions as rules
  * (rules_add_catalog; its gender and age rules are not reported here:
- * det_restricted's kinds). One finding per kind, item (and pair) and bill,
- * at the item's first line breaking it, with the amount at stake summed
- * over the item's lines that break it. scratch[0..max) holds the rules'
+ * det_restricted's kinds). One finding per kind, item and bill (a pair:
+ * per pair and bill), at the first line breaking it, with the amount at
+ * stake summed over the lines that break it. scratch[0..max) holds the rules'
  * violations; *need gets how many the bill has: when more than max,
  * nothing is emitted (the caller grows scratch and asks again). 0, or
  * emit's non-zero return. */

@@ -69,9 +69,20 @@ static void bill_of(const struct det_bill *d, struct bill *b) {
     b->lines = (struct bill_line *)(uintptr_t)d->lines;
 }
 
-/* Whether violation k repeats an earlier one of the same kind, item and
- * partner item (a second line of the item): its index, or -1. Those
- * already merged (rule -1) are passed over. */
+/* Whether violations o and me are of one exclusive pair (either way
+ * round: lines A, B, A complete the pair twice, once from each side). */
+static bool same_pair(const struct bill *b, const struct rule_violation *o,
+                      const struct rule_violation *me) {
+    assert(b != NULL && o->other_line >= 0 && me->other_line >= 0);
+    const char *x1 = b->lines[o->line].med_list_codg, *y1 = b->lines[o->other_line].med_list_codg;
+    const char *x2 = b->lines[me->line].med_list_codg, *y2 = b->lines[me->other_line].med_list_codg;
+    return (strcmp(x1, x2) == 0 && strcmp(y1, y2) == 0) ||
+           (strcmp(x1, y2) == 0 && strcmp(y1, x2) == 0);
+}
+
+/* Whether violation k repeats an earlier one of the same kind and item (a
+ * second line of the item) or, for a pair, of the same pair: its index,
+ * or -1. Those already merged (rule -1) are passed over. */
 static int32_t earlier_alike(const struct rule_set *rs, const struct bill *b,
                              const struct rule_violation *v, int32_t k) {
     assert(rs != NULL && b != NULL && v != NULL && k >= 0);
@@ -79,11 +90,10 @@ static int32_t earlier_alike(const struct rule_set *rs, const struct bill *b,
     enum det_kind kind = kind_of(rs->rules[me->rule].type);
     for (int32_t j = 0; j < k; j++) {
         const struct rule_violation *o = &v[j];
-        if (o->rule < 0 || kind_of(rs->rules[o->rule].type) != kind ||
-            strcmp(b->lines[o->line].med_list_codg, b->lines[me->line].med_list_codg) != 0)
-            continue;
-        if (kind != DET_EXCLUSIVE_RESTRICTED || strcmp(b->lines[o->other_line].med_list_codg,
-                                                       b->lines[me->other_line].med_list_codg) == 0)
+        if (o->rule < 0 || kind_of(rs->rules[o->rule].type) != kind) continue;
+        if (kind == DET_EXCLUSIVE_RESTRICTED
+                ? same_pair(b, o, me)
+                : strcmp(b->lines[o->line].med_list_codg, b->lines[me->line].med_list_codg) == 0)
             return j;
     }
     return -1;
