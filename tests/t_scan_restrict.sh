@@ -17,13 +17,9 @@ each_backend "$0"
 ulimit -t 120
 
 make_city
-cat_with() { jq "$1" "$root/policies/catalog-conformance.json"; }
-# XA01 level 2 and up; XA02 inpatient only; XA03 2 units a day; XB01 10 units
-# a bill; XB02 for diabetes (E10, E11); SB01 never with SB02 (named once)
-cat_with '.items.XA01.restrict = {"levels":[2,3]} | .items.XA02.restrict = {"settings":["inpatient"]}
-  | .items.XA03.restrict = {"max_units_day":2} | .items.XB01.restrict = {"max_units_bill":10}
-  | .items.XB02.restrict = {"diagnoses":["E10","E11"]} | .items.SB01.restrict = {"exclusive":["SB02"]}' \
-    >"$work/catalog.json"
+# one item per kind: XA01 levels 2-3, XA02 inpatient, XA03 2 units a day, XB01
+# 10 a bill, XB02 for E10/E11, SB01 never with SB02
+jq -f "$root/tests/fixtures/restrict_more_catalog.jq" "$root/policies/catalog-conformance.json" >"$work/catalog.json"
 
 # an outpatient bill of P0001 at H0 (township) breaking each kind, XA01 twice
 line() { printf '{"feedetl_sn":"%s","med_list_codg":"%s","cnt":%s,"pric":%s,"det_item_fee_sumamt":%s}' "$@"; }

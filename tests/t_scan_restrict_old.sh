@@ -14,13 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
 ulimit -t 120
-fixture=$root/tests/fixtures/store-663bb00-restrict
-if [ "$SVC_BACKEND" = pg ]; then
-    psql -q -v ON_ERROR_STOP=1 "$db" -f "$fixture-pg.sql" >/dev/null || fail "restore $fixture-pg.sql"
-else
-    cp "$fixture.sqlite" "$db"
-fi
-[ "$(sql "SELECT max(version) FROM schema_version")" = 19 ] || fail "not a version 19 store"
+restrict_store
 jq -f "$root/tests/fixtures/restrict_catalog.jq" "$root/policies/catalog-conformance.json" >"$work/catalog.json"
 
 # read-only, before any migration: the scan reads a version-19 store
