@@ -32,7 +32,9 @@ import sys
 
 KINDS = ["split_admission", "overlapping_stays", "visit_during_stay", "gender_restricted",
          "age_restricted", "duplicate_charge", "non_medical_goods", "duplicate_enrolment",
-         "over_quantity", "substitution"]
+         "over_quantity", "substitution", "level_restricted", "setting_restricted",
+         "units_day_restricted", "units_bill_restricted", "indication_restricted",
+         "exclusive_restricted"]
 
 
 STRICT = "--strict" in sys.argv

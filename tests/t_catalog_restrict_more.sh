@@ -39,13 +39,8 @@ bad '.items.XA01.restrict = {"exclusive":["SB01","SB01"]}' 'items.XA01.restrict.
 bad '.items.XA01.restrict = {"level":[1]}' 'items.XA01.restrict.level: is not a key of a restriction'
 bad '.items.XA01.restrict = {}' 'items.XA01.restrict: restricts nothing'
 
-# ---- the catalog: one item per kind ------------------------------------------------
-# XA01 level 2 and up; XA02 inpatient only; XA03 2 units a day; XB01 10 units
-# a bill; XB02 for diabetes (E10, E11); SB01 never with SB02 (named once)
-cat_with '.items.XA01.restrict = {"levels":[2,3]} | .items.XA02.restrict = {"settings":["inpatient"]}
-  | .items.XA03.restrict = {"max_units_day":2} | .items.XB01.restrict = {"max_units_bill":10}
-  | .items.XB02.restrict = {"diagnoses":["E10","E11"]} | .items.SB01.restrict = {"exclusive":["SB02"]}' \
-    >"$work/catalog.json"
+# ---- the catalog: one item per kind (tests/fixtures/restrict_more_catalog.jq) --------
+jq -f "$root/tests/fixtures/restrict_more_catalog.jq" "$root/policies/catalog-conformance.json" >"$work/catalog.json"
 "$YIBAO" import --db "$db" catalog "$work/catalog.json" >/dev/null || fail "import catalog"
 [ "$(sql "SELECT restrict_levels || '/' || restrict_settings || '/' || restrict_units_day FROM catalog WHERE code IN ('XA01','XA02','XA03') ORDER BY code" | tr '\n' ' ')" = \
     "12/0/0 0/2/0 0/0/20000 " ] || fail "levels, settings, units not kept"

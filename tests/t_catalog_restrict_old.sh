@@ -13,13 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
 ulimit -t 120
-fixture=$root/tests/fixtures/store-663bb00-restrict
-if [ "$SVC_BACKEND" = pg ]; then
-    psql -q -v ON_ERROR_STOP=1 "$db" -f "$fixture-pg.sql" >/dev/null || fail "restore $fixture-pg.sql"
-else
-    cp "$fixture.sqlite" "$db"
-fi
-[ "$(sql "SELECT max(version) FROM schema_version")" = 19 ] || fail "not a version 19 store"
+restrict_store
 note='^note: catalog: 3 items (first XA01) carry other restrictions than the file of import seq 6 gives (imported before schema version 21): import the catalog again to apply them$'
 
 # read-only: as it is, no migration

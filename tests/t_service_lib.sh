@@ -227,3 +227,16 @@ enrol_city_store() {
         y import "$k" $(ls "$city"/$k*.csv) >/dev/null 2>"$work/err" || fail "import $k: $(cat "$work/err")"
     done
 }
+
+# restrict_store: $db becomes the version-19 store of release 663bb00
+# (tests/fixtures/store-663bb00-restrict.*, make_restrict_store.sh), whose
+# last catalog import kept restrictions that release did not
+restrict_store() {
+    local fixture=$root/tests/fixtures/store-663bb00-restrict
+    if [ "$SVC_BACKEND" = pg ]; then
+        psql -q -v ON_ERROR_STOP=1 "$db" -f "$fixture-pg.sql" >/dev/null || fail "restore $fixture-pg.sql"
+    else
+        cp "$fixture.sqlite" "$db"
+    fi
+    [ "$(sql "SELECT max(version) FROM schema_version")" = 19 ] || fail "not a version 19 store"
+}

@@ -11,7 +11,8 @@
  * year); the same item twice in one bill is
  * one finding, a duplicate charge needs the same code, units and price at
  * the same institution the same day; goods outside the catalog only at
- * pharmacies; the usual quantity's rank. A settlement that was revoked is
+ * pharmacies; the usual quantity's rank; the catalog's other restrictions
+ * over a settled bill. A settlement that was revoked is
  * never given to the detectors: app/scan.c leaves it out (t_scan.sh). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +42,7 @@ static datetime_s at(int m, int d, int h) { return datetime_from_civil(2020, m, 
 
 static struct det_bill bill(const char *msgid, const char *inst, enum med_type t, datetime_s b,
                             datetime_s e, const char *dx, const struct bill_line *lines, int n) {
-    struct det_bill x = {msgid, inst, t, b, e, dx, lines, n};
+    struct det_bill x = {msgid, inst, t, b, e, dx, lines, n, NULL};
     return x;
 }
 
@@ -243,12 +244,98 @@ static void test_goods_and_quantity(void **state) {
     assert_int_equal(det_usual_quantity(modes, 19), 60);
 }
 
+/* The catalog's other restrictions as the scan asks them of a settled
+ * bill (det_catalog_restricted): one finding per kind and item with the
+ * item's lines' amount, the pair's other line, gender rules left to
+ * det_restricted, an indication met by the special disease, the level
+ * the institution's, and nothing emitted until the scratch holds all. */
+static void catalog_item_of(struct catalog *c, const char *code, uint8_t levels, const char *dx,
+                            const char *excl, int gender) {
+    struct catalog_item it;
+    memset(&it, 0, sizeof it);
+    strcpy(it.code, code);
+    it.item_class = CLASS_A, it.prepay_bp = -1, it.cap_price_scaled = -1;
+    it.restrict_age_max = -1, it.restrict_gender = (int8_t)gender;
+    it.restrict_levels = levels;
+    it.restrict_diagnoses = (char *)(uintptr_t)dx, it.restrict_exclusive = (char *)(uintptr_t)excl;
+    assert_int_equal(catalog_add(c, &it), 0); /* the lists copied */
+}
+
+static void test_catalog_restricted(void **state) {
+    (void)state;
+    struct catalog c;
+    struct rule_set rs;
+    catalog_init(&c);
+    catalog_item_of(&c, "XA01", (1 << LEVEL_2) | (1 << LEVEL_3), NULL, NULL, 0);
+    catalog_item_of(&c, "XB02", 0, "E10,E11", NULL, 0);
+    catalog_item_of(&c, "SB01", 0, NULL, "SB02", 0);
+    catalog_item_of(&c, "SB02", 0, NULL, NULL, 0);
+    catalog_item_of(&c, "XG", 1 << LEVEL_3, NULL, NULL, 1); /* for men: she breaks it too */
+    assert_int_equal(rules_init(&rs), 0);
+    assert_int_equal(rules_add_catalog(&rs, &c), 0);
+    struct bill_line l[7] = {line("XA01", 1, 10),  line("XB02", 1, 38),  line("SB01", 1, 100),
+                             line("SB02", 1, 500), line("SB02", 2, 500), line("XA01", 2, 10),
+                             line("XG", 1, 7)};
+    for (int k = 0; k < 7; k++) l[k].numbers_ok = true; /* as the scan unpacks them */
+    struct det_bill b[2] = {
+        bill("a", "H0", MED_TYPE_GENERAL_OUTPATIENT, at(7, 1, 8), at(7, 1, 9), "J06.9", l, 7),
+        bill("s", "H0", MED_TYPE_SPECIAL_OUTPATIENT, at(7, 2, 8), at(7, 2, 9), "J06.9", l + 1, 1)};
+    b[1].spec_dise_codg = "E11.9";
+    struct det_input in = {&woman, b, 2, item, NULL};
+    struct rule_violation v[16];
+    struct got g;
+    int32_t need = 0;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(det_catalog_restricted(&in, 0, LEVEL_TOWNSHIP, &rs, v, 2, &need, keep, &g), 0);
+    assert_int_equal(g.n, 0);  /* too little room: nothing yet */
+    assert_int_equal(need, 7); /* XA01 x2, XB02, SB02 x2, XG level and gender */
+    assert_int_equal(det_catalog_restricted(&in, 0, LEVEL_TOWNSHIP, &rs, v, 16, &need, keep, &g),
+                     0);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(g.f[0].kind, DET_LEVEL_RESTRICTED);
+    assert_int_equal(g.f[0].line, 0);
+    assert_int_equal(g.f[0].stake_fen, 3000); /* both XA01 lines */
+    assert_int_equal(g.f[0].limit, (1 << LEVEL_2) | (1 << LEVEL_3));
+    assert_int_equal(g.f[0].value, LEVEL_TOWNSHIP);
+    assert_int_equal(g.f[1].kind, DET_INDICATION_RESTRICTED);
+    assert_int_equal(g.f[1].line, 1);
+    assert_int_equal(g.f[2].kind, DET_EXCLUSIVE_RESTRICTED);
+    assert_int_equal(g.f[2].line, 3);
+    assert_int_equal(g.f[2].line_2, 2);
+    assert_int_equal(g.f[2].stake_fen, 150000); /* both SB02 lines */
+    assert_string_equal(g.f[2].rule, "RESTRICT-EXCLUSIVE");
+    assert_int_equal(g.f[3].kind, DET_LEVEL_RESTRICTED); /* XG's gender: det_restricted's */
+    assert_int_equal(g.f[3].line, 6);
+    /* the special disease indicates XB02; a level 3 breaks neither level */
+    memset(&g, 0, sizeof g);
+    assert_int_equal(det_catalog_restricted(&in, 1, LEVEL_TOWNSHIP, &rs, v, 16, &need, keep, &g),
+                     0);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(det_catalog_restricted(&in, 0, LEVEL_3, &rs, v, 16, &need, keep, &g), 0);
+    assert_int_equal(g.n, 2); /* the indication and the pair */
+    /* a pair completed from both sides (SB02, SB01, SB02) is one finding */
+    struct bill_line ab[3] = {line("SB02", 1, 500), line("SB01", 1, 100), line("SB02", 1, 500)};
+    for (int k = 0; k < 3; k++) ab[k].numbers_ok = true;
+    struct det_bill pb = bill("p", "H3", MED_TYPE_GENERAL_OUTPATIENT, at(7, 3, 8), at(7, 3, 9),
+                              "J06.9", ab, 3);
+    struct det_input pin = {&woman, &pb, 1, item, NULL};
+    memset(&g, 0, sizeof g);
+    assert_int_equal(det_catalog_restricted(&pin, 0, LEVEL_3, &rs, v, 16, &need, keep, &g), 0);
+    assert_int_equal(need, 2);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.f[0].line, 1); /* SB01 completes it first */
+    assert_int_equal(g.f[0].line_2, 0);
+    assert_int_equal(g.f[0].stake_fen, 60000); /* and SB02 again */
+    rules_free(&rs);
+    catalog_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_admission),    cmocka_unit_test(test_overlapping_stays),
         cmocka_unit_test(test_visit_during_stay),  cmocka_unit_test(test_visit_in_parts),
         cmocka_unit_test(test_restricted),         cmocka_unit_test(test_duplicate_charge),
-        cmocka_unit_test(test_goods_and_quantity),
+        cmocka_unit_test(test_goods_and_quantity), cmocka_unit_test(test_catalog_restricted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,9 @@
  *      (core/detect.h);
  *   4. the persons in psn_no order, SCAN_PERSON_BATCH registry rows a read:
  *      each person's bills unpacked, revoked ones left out, sorted by time,
- *      through the detectors of core/detect.c; the pharmacy lines of
+ *      through the detectors of core/detect.c, and, when the catalog
+ *      restricts items by level, setting, units, indication or pair,
+ *      through its rules (core/detect_restrict.c); the pharmacy lines of
  *      pharmacies with feeds kept for
  *   5. the substitution walk (scan_inventory.c).
  *
@@ -71,6 +73,14 @@ struct scan {
     size_t item_count;
     struct scan_sub *sub;
     struct person_bufs pb;
+    /* the catalog's other restrictions: their items (gender and ages
+     * cleared: det_restricted judges those), as rules; none when has_more
+     * is false */
+    bool has_more;
+    struct catalog more;
+    struct rule_set more_rules;
+    struct rule_violation *viol;
+    int32_t viol_cap;
 };
 
 /* ---- pass 1: the journal and the bills ------------------------------------------ */
@@ -242,6 +252,42 @@ static int items_of_codes(struct scan *s) {
     return 0;
 }
 
+/* Whether the item is restricted by more than gender and ages. */
+static bool restricted_more(const struct catalog_item *it) {
+    assert(it != NULL);
+    return it->restrict_levels != 0 || it->restrict_settings != 0 || it->restrict_day_scaled > 0 ||
+           it->restrict_bill_scaled > 0 || it->restrict_diagnoses != NULL ||
+           it->restrict_exclusive != NULL;
+}
+
+/* The catalog's other restrictions (the file's with --catalog, else the
+ * store's) as rules: the items that carry them copied without their
+ * gender and ages, turned into rules as settlement turns them
+ * (rules_add_catalog), so the scan judges a settled line as settlement
+ * would judge it today. Nothing to do, and nothing allocated, when no item
+ * carries one: a scan of a catalog without them costs what it did. */
+static int more_restrictions(struct scan *s) {
+    const struct catalog *from = s->opts->restricts != NULL ? s->opts->more_restricts : s->catalog;
+    assert(s != NULL && !s->has_more);
+    catalog_init(&s->more);
+    for (size_t i = 0; from != NULL && i < from->count; i++) {
+        struct catalog_item it = from->items[i];
+        if (!restricted_more(&it)) continue;
+        it.restrict_gender = 0, it.restrict_age_min = 0, it.restrict_age_max = -1;
+        if (catalog_add(&s->more, &it) != 0)
+            return store_errf(s->err, "scan: out of memory (the catalog's restrictions)"), -1;
+    }
+    if (s->more.count == 0) return 0;
+    if (rules_init(&s->more_rules) != 0) return store_errf(s->err, "scan: out of memory"), -1;
+    s->has_more = true;
+    int rc = rules_add_catalog(&s->more_rules, &s->more);
+    if (rc == -2)
+        return store_errf(s->err, "scan: the catalog's restrictions make more than %d rules",
+                          CATALOG_RULES_MAX),
+               -1;
+    return rc == 0 ? 0 : (store_errf(s->err, "scan: out of memory"), -1);
+}
+
 /* What the catalog and the period's quantities say of an item. */
 static void item_of(void *ctx, const char *code, struct det_item *out) {
     const struct scan *s = ctx;
@@ -375,8 +421,14 @@ static int emit_one(void *ctx, const struct det_finding *f) {
                               f->b >= 0 ? &r->bills[f->b] : NULL,
                               f->line >= 0 ? &r->bills[f->a].lines[f->line] : NULL,
                               {false, 0, 0, -1, 0},
-                              0};
+                              f->stake_fen,
+                              NULL,
+                              NULL};
     if (sf.line != NULL) item_of(r->s, sf.line->med_list_codg, &sf.item);
+    if (f->kind >= DET_LEVEL_RESTRICTED && sf.line != NULL) {
+        sf.restricted = catalog_find(&r->s->more, sf.line->med_list_codg);
+        if (f->line_2 >= 0) sf.line_2 = &r->bills[f->a].lines[f->line_2];
+    }
     r->s->totals->findings[f->kind]++;
     return r->cb(r->ctx, &sf);
 }
@@ -441,9 +493,10 @@ static int64_t unpack(struct scan *s, size_t n) {
             bl->cnt_scaled = sl[l].cnt_scaled, bl->pric_scaled = sl[l].pric_scaled;
             bl->amount_fen = sl[l].amount_fen, bl->numbers_ok = true, bl->bad_field = NULL;
         }
-        b->db[i] = (struct det_bill){p->msgid,       codes->text[p->inst], p->med_type,
-                                     p->begntime,    p->endtime,           codes->text[p->dise],
-                                     &b->lines[pos], p->line_count};
+        b->db[i] = (struct det_bill){
+            p->msgid,       codes->text[p->inst], p->med_type,
+            p->begntime,    p->endtime,           codes->text[p->dise],
+            &b->lines[pos], p->line_count,        codes->text[p->spec_dise]};
         b->paid[i] = p->fund_paid_fen;
         pos += (size_t)p->line_count;
     }
@@ -462,6 +515,33 @@ static int keep_sales(struct scan *s, size_t n) {
                 scan_sub_sale(s->sub, p, l, b->sl[pos + (size_t)l].item) != 0)
                 return store_errf(s->err, "scan: out of memory"), -1;
         pos += (size_t)p->line_count;
+    }
+    return 0;
+}
+
+/* The catalog's other restrictions over each of the person's bills, at
+ * its institution's level (the registry's; none when not registered, as
+ * settlement takes it). 0, -1 out of memory (err set), or 1: emit stopped. */
+static int person_more(struct scan *s, const struct det_input *in, struct person_run *run) {
+    assert(s != NULL && s->has_more && in != NULL && run != NULL);
+    for (int32_t i = 0; i < in->bill_count; i++) {
+        const struct store_institution *inst = store_institution_find(s->store,
+                                                                      in->bills[i].fixmedins_code);
+        enum level level = inst != NULL ? inst->level : LEVEL_NONE;
+        int32_t need = 0;
+        int rc = det_catalog_restricted(in, i, level, &s->more_rules, s->viol, s->viol_cap, &need,
+                                        emit_one, run);
+        if (rc == 0 && need > s->viol_cap) { /* more violations than room: grow, ask again */
+            size_t cap = (size_t)s->viol_cap;
+            if (!app_array_room((void **)&s->viol, &cap, (size_t)need, sizeof *s->viol) ||
+                cap > INT32_MAX)
+                return store_errf(s->err, "scan: out of memory"), -1;
+            s->viol_cap = (int32_t)cap;
+            rc = det_catalog_restricted(in, i, level, &s->more_rules, s->viol, s->viol_cap, &need,
+                                        emit_one, run);
+            assert(rc != 0 || need <= s->viol_cap);
+        }
+        if (rc != 0) return 1;
     }
     return 0;
 }
@@ -490,6 +570,8 @@ static int scan_person(struct scan *s, uint32_t psn, const struct store_person *
     struct det_input in = {&p, s->pb.db, (int32_t)n, item_of, s};
     struct person_run run = {s, cb, ctx, &p, row->certno, s->pb.db};
     int rc = det_person_all(&in, emit_one, &run);
+    if (rc == 0 && s->has_more) rc = person_more(s, &in, &run);
+    if (rc == -1) return -1; /* out of memory, err set */
     if (rc == 0 && s->opts->person_cb != NULL) {
         struct scan_person_view v = {&p, s->pb.db, s->pb.paid, (int32_t)n};
         rc = s->opts->person_cb(s->opts->person_ctx, &v);
@@ -536,6 +618,7 @@ int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void
     int rc = read_journal(&s);
     if (rc == 0) rc = scan_sub_begin(store, opts, &s.bills, &s.sub, err);
     if (rc == 0) rc = items_of_codes(&s);
+    if (rc == 0) rc = more_restrictions(&s);
     if (rc == 0) rc = usual_quantities(&s);
     if (rc == 0) rc = scan_persons(&s, cb, ctx);
     if (rc == 0) rc = scan_sub_run(s.sub, &s.bills, cb, ctx, s.totals, err);
@@ -543,5 +626,7 @@ int app_scan(struct store *store, const struct scan_opts *opts, scan_cb cb, void
     scan_bills_free(&s.bills);
     free(s.chunk), free(s.year_bits), free(s.revoked), free(s.items);
     free(s.pb.packed), free(s.pb.db), free(s.pb.lines), free(s.pb.sl), free(s.pb.paid);
+    if (s.has_more) rules_free(&s.more_rules);
+    catalog_free(&s.more), free(s.viol);
     return rc != 0 ? -1 : 0;
 }

@@ -37,6 +37,11 @@ struct scan_opts {
     const struct scan_restrict *restricts; /* sorted by code (scan_restrict_sort); NULL:
                                               no catalog file, the store's catalog's */
     size_t restrict_count;
+    /* with restricts: the catalog file's items restricted otherwise than by
+     * gender and age (levels, settings, units, indications, exclusive
+     * pairs; schema version 21), NULL when it has none; without restricts
+     * the store's catalog's stand */
+    const struct catalog *more_restricts;
     scan_person_cb person_cb; /* optional: each person's bills, after its findings */
     void *person_ctx;
 };
@@ -49,7 +54,12 @@ struct scan_finding {
     const struct det_bill *a, *b; /* b NULL for a one-bill finding */
     const struct bill_line *line; /* NULL for the kinds without an item */
     struct det_item item;         /* what the catalog says of line's item */
-    int64_t stake_fen;            /* substitution: the line's amount beyond the stock */
+    int64_t stake_fen;            /* substitution: the line's amount beyond the stock; the catalog's
+                          other restrictions: the lines' amount at stake */
+    /* the catalog's other restriction kinds: the item as restricted (its
+     * restrict_* fields) and, for a pair, the other item's line; else NULL */
+    const struct catalog_item *restricted;
+    const struct bill_line *line_2;
 };
 typedef int (*scan_cb)(void *ctx, const struct scan_finding *f);
 

@@ -3,11 +3,13 @@
  * A packed bill, at an offset block << SCAN_BLOCK_SHIFT | position:
  *   next (8 bytes, the person's next bill or SCAN_NONE, patched when it
  *   comes) | msgid, NUL-terminated | varints: seq, psn, fund_paid_fen,
- *   inst, med_type, dise, begntime, endtime - begntime, line_count | per
+ *   inst, med_type, dise, spec_dise, begntime, endtime - begntime,
+ *   line_count | per
  *   line: item, cnt_scaled, pric_scaled, amount_fen
  * Signed numbers are zigzag varints, as in the journal's bill blobs
  * (store/bill_blob.c); codes are indexes into the codes' names. What the
- * detectors never read is left out (feedetl_sn, spec_dise_codg, flags).
+ * detectors never read is left out (feedetl_sn, flags). spec_dise_codg is
+ * kept since the catalog's indications (schema version 21) may name it.
  * Nothing is checked on reading back: the bytes were written here. */
 #include "app/scan_bills.h"
 #include "app/array_room.h"
@@ -21,8 +23,8 @@
 #define BLOCK_BYTES ((size_t)1 << SCAN_BLOCK_SHIFT)
 #define VARINT_BYTES_MAX 10
 #define MSGID_STORED_MAX 63 /* MSGID_BYTES_MAX of store.h */
-/* next, msgid, nine varints; a line's four */
-#define HEAD_BYTES_MAX (8 + MSGID_STORED_MAX + 1 + 9 * VARINT_BYTES_MAX)
+/* next, msgid, ten varints; a line's four */
+#define HEAD_BYTES_MAX (8 + MSGID_STORED_MAX + 1 + 10 * VARINT_BYTES_MAX)
 #define LINE_BYTES_MAX (4 * VARINT_BYTES_MAX)
 _Static_assert(HEAD_BYTES_MAX + (size_t)BILL_LINES_MAX * LINE_BYTES_MAX < BLOCK_BYTES,
                "the largest bill fits a block");
@@ -205,10 +207,11 @@ static unsigned char *at_off(const struct scan_bills *b, uint64_t off) {
 
 /* The codes of the bill's lines interned into items[0..line_count). */
 static int intern_codes(struct scan_bills *b, const struct bill *bill, uint32_t *inst,
-                        uint32_t *dise, uint32_t *items) {
+                        uint32_t dise[2], uint32_t *items) {
     assert(b != NULL && bill != NULL && items != NULL);
     if (scan_names_intern(&b->codes, bill->fixmedins_code, inst) != 0 ||
-        scan_names_intern(&b->codes, bill->dise_codg, dise) != 0)
+        scan_names_intern(&b->codes, bill->dise_codg, &dise[0]) != 0 ||
+        scan_names_intern(&b->codes, bill->spec_dise_codg, &dise[1]) != 0)
         return -1;
     for (int32_t l = 0; l < bill->line_count; l++)
         if (scan_names_intern(&b->codes, bill->lines[l].med_list_codg, &items[l]) != 0) return -1;
@@ -218,11 +221,11 @@ static int intern_codes(struct scan_bills *b, const struct bill *bill, uint32_t 
 int scan_bills_add(struct scan_bills *b, uint32_t psn, int64_t seq, const char *msgid,
                    int64_t fund_paid_fen, const struct bill *bill) {
     static _Thread_local uint32_t items[BILL_LINES_MAX];
-    uint32_t inst = 0, dise = 0;
+    uint32_t inst = 0, dise[2] = {0, 0};
     uint64_t off = 0;
     assert(b != NULL && psn < b->person_cap && msgid != NULL && bill != NULL);
     assert(bill->line_count >= 0 && bill->line_count <= BILL_LINES_MAX);
-    if (intern_codes(b, bill, &inst, &dise, items) != 0) return -1;
+    if (intern_codes(b, bill, &inst, dise, items) != 0) return -1;
     size_t id_len = strnlen(msgid, MSGID_STORED_MAX);
     unsigned char *p = bill_room(b, HEAD_BYTES_MAX + (size_t)bill->line_count * LINE_BYTES_MAX,
                                  &off),
@@ -235,7 +238,8 @@ int scan_bills_add(struct scan_bills *b, uint32_t psn, int64_t seq, const char *
     p = put_u64(p + 9 + id_len, (uint64_t)seq);
     p = put_i64(put_u64(p, psn), fund_paid_fen);
     p = put_i64(put_u64(p, inst), bill->med_type);
-    p = put_i64(put_i64(put_u64(p, dise), bill->begntime), bill->endtime - bill->begntime);
+    p = put_u64(put_u64(p, dise[0]), dise[1]);
+    p = put_i64(put_i64(p, bill->begntime), bill->endtime - bill->begntime);
     p = put_u64(p, (uint64_t)bill->line_count);
     for (int32_t l = 0; l < bill->line_count; l++) {
         const struct bill_line *line = &bill->lines[l];
@@ -280,6 +284,7 @@ void scan_bills_get(const struct scan_bills *b, uint64_t off, struct scan_packed
     out->inst = (uint32_t)get_u64(&p);
     out->med_type = (enum med_type)get_i64(&p);
     out->dise = (uint32_t)get_u64(&p);
+    out->spec_dise = (uint32_t)get_u64(&p);
     out->begntime = get_i64(&p);
     out->endtime = out->begntime + get_i64(&p);
     out->line_count = (int32_t)get_u64(&p);

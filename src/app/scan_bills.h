@@ -39,6 +39,7 @@ struct scan_packed {
     int64_t fund_paid_fen; /* fund_pay_sumamt (0 unless asked for) */
     const char *msgid;     /* the request's id, in the block */
     uint32_t inst, dise;   /* indexes into the codes */
+    uint32_t spec_dise;    /* the special disease's code ("" when none) */
     enum med_type med_type;
     datetime_s begntime, endtime;
     int32_t line_count;

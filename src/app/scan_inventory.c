@@ -185,8 +185,9 @@ static void bill_of(struct scan_sub *p, const struct sale *s, struct scan_packed
         bl->cnt_scaled = p->sl[l].cnt_scaled, bl->pric_scaled = p->sl[l].pric_scaled;
         bl->amount_fen = p->sl[l].amount_fen, bl->numbers_ok = true;
     }
-    *db = (struct det_bill){pk->msgid,   codes->text[pk->inst], pk->med_type, pk->begntime,
-                            pk->endtime, codes->text[pk->dise], p->lines,     pk->line_count};
+    *db = (struct det_bill){pk->msgid,    codes->text[pk->inst], pk->med_type,
+                            pk->begntime, pk->endtime,           codes->text[pk->dise],
+                            p->lines,     pk->line_count,        codes->text[pk->spec_dise]};
 }
 
 /* A line billed beyond the stock, as a finding of the bill and line. */
@@ -198,11 +199,13 @@ static int emit_sub(void *ctx, int64_t sale, int64_t stock_scaled, int64_t exces
     assert(g != NULL && sale >= 0 && excess_scaled > 0);
     const struct sale *s = &g->sales[sale];
     bill_of(g->p, s, &pk, &db);
-    struct det_finding f = {DET_SUBSTITUTION, 0,           -1, s->line, "INV-BEYOND-STOCK", 10000,
-                            excess_scaled,    stock_scaled};
+    struct det_finding f = {
+        DET_SUBSTITUTION, 0,          -1, s->line, "INV-BEYOND-STOCK", 10000, excess_scaled,
+        stock_scaled,     excess_fen, -1};
     struct det_person person = {g->p->bills->psns.text[pk.psn], 0, 0, 0, 0};
     struct scan_finding sf = {
-        &f, &person, NULL, &db, NULL, &db.lines[s->line], {true, 0, 0, -1, 0}, excess_fen};
+        &f,         &person, NULL, &db, NULL, &db.lines[s->line], {true, 0, 0, -1, 0},
+        excess_fen, NULL,    NULL};
     g->totals->findings[DET_SUBSTITUTION]++;
     return g->cb(g->ctx, &sf);
 }

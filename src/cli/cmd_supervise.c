@@ -103,13 +103,21 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
 struct restricts {
     struct scan_restrict *r;
     size_t n, cap;
+    struct catalog *more;
 };
 
-/* The scan's kinds are gender and age: an item restricted otherwise only
- * (levels, settings, ...) is judged inside settlement (docs/RULES.md). */
+/* Gender and ages into the scan's array; an item restricted otherwise too
+ * (levels, settings, ...: schema version 21) into the catalog of those. */
 static int add_restrict(void *ctx, const struct catalog_item *it) {
     struct restricts *rs = ctx;
     assert(rs != NULL && it != NULL);
+    if (it->restrict_levels != 0 || it->restrict_settings != 0 || it->restrict_day_scaled > 0 ||
+        it->restrict_bill_scaled > 0 || it->restrict_diagnoses != NULL ||
+        it->restrict_exclusive != NULL) {
+        struct catalog_item copy = *it; /* the restrictions only: a class for the table */
+        copy.item_class = CLASS_C;
+        if (catalog_add(rs->more, &copy) != 0) return -1;
+    }
     if (it->restrict_gender == 0 && it->restrict_age_max < 0) return 0;
     if (rs->n == SCAN_RESTRICT_MAX) return -1;
     if (rs->n == rs->cap) {
@@ -125,23 +133,32 @@ static int add_restrict(void *ctx, const struct catalog_item *it) {
     return 0;
 }
 
-/* The catalog file's restrictions into opts (sorted); *owned to be freed.
+void supervise_owned_free(struct supervise_owned *owned) {
+    assert(owned != NULL);
+    free(owned->r);
+    catalog_free(&owned->more);
+    owned->r = NULL;
+}
+
+/* The catalog file's restrictions into opts (sorted), held by owned.
  * 0, or EXIT_BAD_INPUT naming --catalog. */
 int supervise_restricts(const char *cmd, const char *path, struct scan_opts *opts,
-                        struct scan_restrict **owned) {
-    struct restricts rs = {NULL, 0, 0};
+                        struct supervise_owned *owned) {
     char msg[CODEC_ERR_BYTES];
     assert(opts != NULL && owned != NULL);
-    *owned = NULL;
+    owned->r = NULL;
+    catalog_init(&owned->more);
     if (path == NULL) return 0;
-    if (catalog_restrict_load_file(path, add_restrict, &rs, msg, sizeof msg) != 0)
-        return free(rs.r), bad_for(cmd, "--catalog", path, msg);
+    struct restricts rs = {NULL, 0, 0, &owned->more};
+    int rc = catalog_restrict_load_file(path, add_restrict, &rs, msg, sizeof msg);
+    owned->r = rs.r;
+    if (rc != 0) return bad_for(cmd, "--catalog", path, msg);
     /* a file that restricts nothing still stands for the store's (scan.c) */
-    if (rs.r == NULL && (rs.r = malloc(sizeof *rs.r)) == NULL)
+    if (rs.r == NULL && (owned->r = rs.r = malloc(sizeof *rs.r)) == NULL)
         return bad_for(cmd, "--catalog", path, "out of memory");
     scan_restrict_sort(rs.r, rs.n);
     opts->restricts = rs.r, opts->restrict_count = rs.n;
-    *owned = rs.r;
+    opts->more_restricts = owned->more.count > 0 ? &owned->more : NULL;
     return 0;
 }
 
@@ -172,6 +189,61 @@ static void json_int_key(struct json_buf *b, const char *key, int64_t v) {
     json_buf_int(b, v);
 }
 
+/* The care settings' names by bit (core/rules.h enum rule_setting). */
+static const char *setting_name(int64_t bit) {
+    return bit == RULE_SETTING_OUTPATIENT  ? "outpatient"
+           : bit == RULE_SETTING_INPATIENT ? "inpatient"
+           : bit == RULE_SETTING_PHARMACY  ? "pharmacy"
+                                           : "";
+}
+
+/* A comma-separated list (the catalog's diagnoses) as a JSON array. */
+static void json_list(struct json_buf *b, const char *list) {
+    assert(b != NULL);
+    json_buf_char(b, '[');
+    char entry[CODE_BYTES_MAX + 1];
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        if (p != list) json_buf_char(b, ',');
+        snprintf(entry, sizeof entry, "%.*s", (int)(n <= CODE_BYTES_MAX ? n : CODE_BYTES_MAX), p);
+        json_buf_str(b, entry);
+        p += n + (p[n] == ',');
+    }
+    json_buf_char(b, ']');
+}
+
+/* The catalog's other restriction kinds' `restrict`, spelt as the catalog
+ * spells the restriction broken (docs/RULES.md): levels, settings,
+ * max_units_day, max_units_bill, diagnoses, exclusive (the item billed with). */
+static void restrict_more_json(struct json_buf *b, const struct scan_finding *sf) {
+    const struct det_finding *f = sf->f;
+    assert(b != NULL && f->kind >= DET_LEVEL_RESTRICTED);
+    RAW(b, ",\"restrict\":{");
+    if (f->kind == DET_LEVEL_RESTRICTED || f->kind == DET_SETTING_RESTRICTED) {
+        bool level = f->kind == DET_LEVEL_RESTRICTED, first = true;
+        RAW(b, level ? "\"levels\":[" : "\"settings\":[");
+        for (int bit = 0; bit < 8; bit++) {
+            if ((f->limit & (1 << bit)) == 0) continue;
+            if (!first) json_buf_char(b, ',');
+            first = false;
+            if (level) json_buf_int(b, bit);
+            else json_buf_str(b, setting_name(1 << bit));
+        }
+        json_buf_char(b, ']');
+    } else if (f->kind == DET_UNITS_DAY_RESTRICTED || f->kind == DET_UNITS_BILL_RESTRICTED) {
+        RAW(b, f->kind == DET_UNITS_DAY_RESTRICTED ? "\"max_units_day\":" : "\"max_units_bill\":");
+        json_units(b, f->limit);
+    } else if (f->kind == DET_INDICATION_RESTRICTED) {
+        RAW(b, "\"diagnoses\":");
+        json_list(b, sf->restricted != NULL ? sf->restricted->restrict_diagnoses : NULL);
+    } else {
+        RAW(b, "\"exclusive\":[");
+        json_buf_str(b, sf->line_2 != NULL ? sf->line_2->med_list_codg : "");
+        json_buf_char(b, ']');
+    }
+    json_buf_char(b, '}');
+}
+
 /* The item kinds' fields after psn_no: item, and restrict or cnt. */
 static void item_fields(struct json_buf *b, const struct scan_finding *sf) {
     const struct det_finding *f = sf->f;
@@ -190,6 +262,48 @@ static void item_fields(struct json_buf *b, const struct scan_finding *sf) {
     } else if (f->kind == DET_OVER_QUANTITY || f->kind == DET_SUBSTITUTION) {
         RAW(b, ",\"cnt\":");
         json_units(b, sf->line->cnt_scaled);
+    } else if (f->kind >= DET_LEVEL_RESTRICTED) {
+        restrict_more_json(b, sf);
+    }
+}
+
+/* The note of the catalog's other restriction kinds. */
+static void note_more(const struct scan_finding *sf, char *note, size_t size) {
+    const struct det_finding *f = sf->f;
+    const char *item = sf->line->med_list_codg;
+    char units[2][40];
+    assert(f->kind >= DET_LEVEL_RESTRICTED && note != NULL);
+    snprintf(units[0], sizeof units[0], "%" PRId64 ".%04" PRId64, f->value / 10000,
+             f->value % 10000);
+    snprintf(units[1], sizeof units[1], "%" PRId64 ".%04" PRId64, f->limit / 10000,
+             f->limit % 10000);
+    switch (f->kind) {
+    case DET_LEVEL_RESTRICTED:
+        snprintf(note, size,
+                 "%s restricted by institution level in the catalog, billed at %s (level %" PRId64
+                 ")",
+                 item, sf->a->fixmedins_code, f->value);
+        break;
+    case DET_SETTING_RESTRICTED:
+        snprintf(note, size,
+                 "%s restricted by care setting in the catalog, billed in the %s setting", item,
+                 setting_name(f->value));
+        break;
+    case DET_UNITS_DAY_RESTRICTED:
+    case DET_UNITS_BILL_RESTRICTED:
+        snprintf(note, size, "%s: %s units %s, more than the catalog's %s", item, units[0],
+                 f->kind == DET_UNITS_DAY_RESTRICTED ? "a day" : "in the bill", units[1]);
+        break;
+    case DET_INDICATION_RESTRICTED:
+        snprintf(note, size, "%s restricted to diagnoses %s in the catalog, billed for %s", item,
+                 sf->restricted != NULL && sf->restricted->restrict_diagnoses != NULL
+                     ? sf->restricted->restrict_diagnoses
+                     : "",
+                 sf->a->dise_codg);
+        break;
+    default:
+        snprintf(note, size, "%s billed with %s in one bill, a pair the catalog excludes", item,
+                 sf->line_2 != NULL ? sf->line_2->med_list_codg : "");
     }
 }
 
@@ -197,6 +311,7 @@ static void note_of(const struct scan_finding *sf, char *note, size_t size) {
     const struct det_finding *f = sf->f;
     const char *item = sf->line ? sf->line->med_list_codg : "";
     assert(sf != NULL && note != NULL);
+    if (f->kind >= DET_LEVEL_RESTRICTED) return note_more(sf, note, size);
     switch (f->kind) {
     case DET_SPLIT_ADMISSION:
         snprintf(note, size,
@@ -239,6 +354,41 @@ static void note_of(const struct scan_finding *sf, char *note, size_t size) {
     }
 }
 
+/* The evidence's figure of the catalog's other restriction kinds: the
+ * level, the setting, the units (a day or in the bill), the bill's
+ * diagnosis, or the pair's other line. */
+static void evidence_more(struct json_buf *b, const struct scan_finding *sf) {
+    const struct det_finding *f = sf->f;
+    assert(b != NULL && f->kind >= DET_LEVEL_RESTRICTED);
+    switch (f->kind) {
+    case DET_LEVEL_RESTRICTED: json_int_key(b, "level", f->value); break;
+    case DET_SETTING_RESTRICTED:
+        RAW(b, ",\"setting\":");
+        json_buf_str(b, setting_name(f->value));
+        break;
+    case DET_UNITS_DAY_RESTRICTED:
+    case DET_UNITS_BILL_RESTRICTED:
+        RAW(b, ",\"units\":");
+        json_units(b, f->value);
+        RAW(b, ",\"max_units\":");
+        json_units(b, f->limit);
+        break;
+    case DET_INDICATION_RESTRICTED:
+        RAW(b, ",\"diagnosis\":");
+        json_buf_str(b, sf->a->dise_codg);
+        if (sf->a->spec_dise_codg != NULL && sf->a->spec_dise_codg[0] != '\0')
+            RAW(b, ",\"spec_diagnosis\":"), json_buf_str(b, sf->a->spec_dise_codg);
+        break;
+    default:
+        assert(sf->line_2 != NULL);
+        json_int_key(b, "line_2", f->line_2 + 1);
+        RAW(b, ",\"item_2\":");
+        json_buf_str(b, sf->line_2->med_list_codg);
+        RAW(b, ",\"amount_2\":");
+        json_buf_fen(b, sf->line_2->amount_fen);
+    }
+}
+
 /* evidence: the rule's figure and threshold, the bills' institutions and times */
 static void evidence(struct json_buf *b, const struct scan_finding *sf) {
     const struct det_finding *f = sf->f;
@@ -256,9 +406,13 @@ static void evidence(struct json_buf *b, const struct scan_finding *sf) {
     if (sf->line != NULL) {
         json_int_key(b, "line", f->line + 1);
         RAW(b, ",\"amount\":"); /* at stake: the whole line, or the part beyond the stock */
-        json_buf_fen(b, f->kind == DET_SUBSTITUTION ? sf->stake_fen : sf->line->amount_fen);
+        json_buf_fen(b, f->kind == DET_SUBSTITUTION || f->kind >= DET_LEVEL_RESTRICTED
+                            ? sf->stake_fen
+                            : sf->line->amount_fen);
     }
-    if (f->kind == DET_SUBSTITUTION) {
+    if (f->kind >= DET_LEVEL_RESTRICTED) {
+        evidence_more(b, sf);
+    } else if (f->kind == DET_SUBSTITUTION) {
         RAW(b, ",\"line_amount\":");
         json_buf_fen(b, sf->line->amount_fen);
         RAW(b, ",\"stock_cnt\":");
@@ -363,25 +517,26 @@ static int run_scan(struct store *store, struct scan_args *a, FILE *out) {
 
 static int supervise_scan(int argc, char **argv) {
     struct scan_args a;
-    struct scan_restrict *owned = NULL;
+    struct supervise_owned owned;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) return rc;
-    if ((rc = supervise_restricts("supervise scan", a.catalog, &a.opts, &owned)) != 0) return rc;
+    if ((rc = supervise_restricts("supervise scan", a.catalog, &a.opts, &owned)) != 0)
+        return supervise_owned_free(&owned), rc;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)
-        return free(owned), bad_option("--db", a.db, err.msg);
+        return supervise_owned_free(&owned), bad_option("--db", a.db, err.msg);
     FILE *out = fopen(a.out, "w");
     if (out == NULL) {
         store_close(store);
-        free(owned);
+        supervise_owned_free(&owned);
         return bad_option("--out", a.out, strerror(errno));
     }
     rc = run_scan(store, &a, out);
     if (fclose(out) != 0 && rc == 0) rc = bad_option("--out", a.out, "write failed");
     store_close(store);
-    free(owned);
+    supervise_owned_free(&owned);
     return rc != 0 ? rc : (fflush(stdout) != 0 ? EXIT_BAD_INPUT : 0);
 }
 

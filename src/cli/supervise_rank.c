@@ -310,19 +310,20 @@ static void write_table(FILE *out, const struct rank_args *a, const struct risk_
 
 int supervise_rank(int argc, char **argv) {
     struct rank_args a;
-    struct scan_restrict *owned = NULL;
+    struct supervise_owned owned;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
-    if (rc != 0 || (rc = supervise_restricts("supervise rank", a.catalog, &a.opts, &owned)) != 0)
-        return rc;
+    if (rc != 0) return rc;
+    if ((rc = supervise_restricts("supervise rank", a.catalog, &a.opts, &owned)) != 0)
+        return supervise_owned_free(&owned), rc;
     struct store *store = NULL;
     struct store_err err = {{0}};
     if (store_open_as(a.db, STORE_MODE_READ_ONLY, &store, &err) != 0)
-        return free(owned), bad("--db", a.db, err.msg);
+        return supervise_owned_free(&owned), bad("--db", a.db, err.msg);
     struct risk_result r;
     rc = app_risk(store, &a.opts, &r, &err);
     store_close(store);
-    free(owned);
+    supervise_owned_free(&owned);
     if (rc != 0) return fprintf(stderr, "yibao supervise rank: %s\n", err.msg), EXIT_BAD_INPUT;
     if (strcmp(a.format, "json") == 0) {
         struct json_buf b;

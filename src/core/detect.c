@@ -12,9 +12,12 @@
 #define DAY_S 86400
 
 static const char *const kind_names[DET_KIND_COUNT] = {
-    "split_admission", "overlapping_stays", "visit_during_stay", "gender_restricted",
-    "age_restricted",  "duplicate_charge",  "non_medical_goods", "duplicate_enrolment",
-    "over_quantity",   "substitution",
+    "split_admission",      "overlapping_stays",     "visit_during_stay",
+    "gender_restricted",    "age_restricted",        "duplicate_charge",
+    "non_medical_goods",    "duplicate_enrolment",   "over_quantity",
+    "substitution",         "level_restricted",      "setting_restricted",
+    "units_day_restricted", "units_bill_restricted", "indication_restricted",
+    "exclusive_restricted",
 };
 
 const char *det_kind_name(enum det_kind kind) {
@@ -55,7 +58,7 @@ static bool is_stay(const struct det_bill *b) {
 
 static struct det_finding finding(enum det_kind kind, int32_t a, int32_t b, int32_t line,
                                   const char *rule, int64_t value, int64_t limit) {
-    struct det_finding f = {kind, a, b, line, rule, 10000, value, limit};
+    struct det_finding f = {kind, a, b, line, rule, 10000, value, limit, 0, -1};
     assert(rule != NULL);
     return f;
 }

@@ -13,6 +13,7 @@
 
 #include "bill.h"
 #include "date.h"
+#include "rules.h"
 
 /* The thresholds (docs/SUPERVISION.md says why these values). */
 #define DET_SPLIT_DAYS_MAX 15       /* readmission within 15 days of discharge */
@@ -32,6 +33,14 @@ enum det_kind {
     DET_DUPLICATE_ENROLMENT, /* found by core/dupenrol.c, named here for the output */
     DET_OVER_QUANTITY,
     DET_SUBSTITUTION, /* found by core/inventory.c over a pharmacy's feeds (app/scan_inventory.c) */
+    /* the catalog's other restrictions (schema version 21), judged by its
+     * rules (core/rules.h) over settled bills: det_catalog_restricted */
+    DET_LEVEL_RESTRICTED,
+    DET_SETTING_RESTRICTED,
+    DET_UNITS_DAY_RESTRICTED,
+    DET_UNITS_BILL_RESTRICTED,
+    DET_INDICATION_RESTRICTED,
+    DET_EXCLUSIVE_RESTRICTED,
     DET_KIND_COUNT,
 };
 
@@ -44,6 +53,7 @@ struct det_bill {
     const char *dise_codg;
     const struct bill_line *lines;
     int32_t line_count;
+    const char *spec_dise_codg; /* NULL or "": none (an indication may name it) */
 };
 
 /* The registry row: gender "1" man, "2" woman (0: unknown); birth date. */
@@ -70,6 +80,11 @@ struct det_finding {
     int32_t score_bp; /* how sure: 10000 certain (a deterministic rule) */
     int64_t value;    /* the rule's figure: days, age, units x 1e4 ... */
     int64_t limit;    /* the threshold it was compared with */
+    /* the catalog's restriction kinds only (0 and -1 otherwise): the amount
+     * at stake (the line's; units: the item's lines in the bill) and the
+     * line of the other item of an exclusive pair */
+    int64_t stake_fen;
+    int32_t line_2;
 };
 /* A non-zero return stops the detector and is returned. */
 typedef int (*det_emit)(void *ctx, const struct det_finding *f);
@@ -97,6 +112,20 @@ int det_non_medical_goods(const struct det_input *in, det_emit emit, void *ctx);
 int det_over_quantity(const struct det_input *in, det_emit emit, void *ctx);
 /* Every bill kind above, in the order of enum det_kind. */
 int det_person_all(const struct det_input *in, det_emit emit, void *ctx);
+
+/* The catalog's other restrictions (levels, settings, units a day and a
+ * bill, indications, exclusive pairs) over bill `bill` of the person, at
+ * an institution of `level`: rs holds those restrictions as rules
+ * (rules_add_catalog; its gender and age rules are not reported here:
+ * det_restricted's kinds). One finding per kind, item and bill (a pair:
+ * per pair and bill), at the first line breaking it, with the amount at
+ * stake summed over the lines that break it. scratch[0..max) holds the rules'
+ * violations; *need gets how many the bill has: when more than max,
+ * nothing is emitted (the caller grows scratch and asks again). 0, or
+ * emit's non-zero return. */
+int det_catalog_restricted(const struct det_input *in, int32_t bill, enum level level,
+                           const struct rule_set *rs, struct rule_violation *scratch, int32_t max,
+                           int32_t *need, det_emit emit, void *ctx);
 
 /* Whether a bill's lines count toward an item's usual quantity (and may be
  * flagged over it): outpatient, special outpatient and pharmacy bills; a
