@@ -18,6 +18,7 @@
 #   - the service writers' batches (the server's own line at exit);
 #   - the statements' planning, total ms and plans (pg_stat_statements, with
 #     pg_stat_statements.track_planning = on);
+#   - per table, updates a visit and how many were HOT (pg_stat_user_tables);
 #   - the TOP (12) statements by total execution time (pg_stat_statements:
 #     calls and microseconds per visit, mean time).
 # PG_URI's cluster must preload pg_stat_statements (see bench/pg_statements.sh).
@@ -113,6 +114,12 @@ for y in "$@"; do
     grep -E "service-table writes|settlements and revokes" "$work/serve.log" || true
     psql -qtA -F' ' "$db" -c "SELECT wal_records, wal_bytes, wal_write, wal_sync, round(wal_sync_time) FROM pg_stat_wal" |
         awk -v v="$visits" '{ printf "WAL per visit: %.1f records, %.0f bytes, %.2f writes, %.2f fsyncs (%d fsyncs, %d ms in them)\n", $1 / v, $2 / v, $3 / v, $4 / v, $4, $5 }'
+    # updates a visit per table and how many were HOT (no index entry, the
+    # new version on the same page); counted since the database was made,
+    # after a second for the exited backends to flush their counts
+    sleep 1
+    psql -qtA -F' ' "$db" -c "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC" |
+        awk -v v="$visits" '{ printf "  updates a visit: %s %.1f, HOT %.1f\n", $1, $2 / v, $3 / v }'
     psql -qtA -F' ' "$db" -c "SELECT round(sum(total_exec_time)::numeric * 1000 / ($visits * 6)), sum(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
         awk -v v="$visits" '{ printf "statements: %.1f a visit, execution %d us a visit request (pg_stat_statements)\n", $2 / v, $1 }'
     psql -qtA -F' ' "$db" -c "SELECT round(sum(total_plan_time)), sum(plans) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
