@@ -18,9 +18,17 @@
 #   - the service writers' batches (the server's own line at exit);
 #   - the statements' planning, total ms and plans (pg_stat_statements, with
 #     pg_stat_statements.track_planning = on);
+#   - per table, updates a visit and how many were HOT, and the service
+#     tables' sequential scans and the rows they read (pg_stat_user_tables,
+#     since the database was made);
 #   - the TOP (12) statements by total execution time (pg_stat_statements:
 #     calls and microseconds per visit, mean time).
 # PG_URI's cluster must preload pg_stat_statements (see bench/pg_statements.sh).
+# GROWN_VISITS=N first adds N settled visits of GROWN_LINES (17) fee lines
+# each to the service tables (analysed), as a server that has served for a
+# while holds them: statements whose cost grows with the tables show.
+# SETUP_SQL runs on each fresh database before the load (a storage
+# parameter, e.g. SETUP_SQL="ALTER TABLE svc_fee SET (fillfactor = 70)").
 # With PERF=1 the server also runs under `perf record -g` and the report's
 # top symbols follow (the rates then are perf's, not the server's); with
 # PERF=cluster the cluster's processes instead (its backends' symbols).
@@ -68,6 +76,18 @@ for y in "$@"; do
     db="${PG_URI%/*}/yibao_pgprof"
     visit_store "$y" "$db" "$work"
     visit_serve "$y" "$db" "$work/serve.log"
+    # SETUP_SQL: statements run on the database before the load (e.g. a
+    # table's storage parameters: the same binary with and without them)
+    [ -z "${SETUP_SQL:-}" ] || psql -q "$db" -c "$SETUP_SQL" >/dev/null
+    if [ "${GROWN_VISITS:-0}" -gt 0 ]; then # a server that has served for a while
+        psql -q "$db" -c "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type,
+            begntime, endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)
+            SELECT 1, 2, '$code', 'P0001', 390, '11', 0, 0, '', '', 0, 0, 'G' || g, 0
+            FROM generate_series(1, $GROWN_VISITS) g" \
+            -c "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, bchno)
+            SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, v.id, '' FROM svc_visit v,
+            generate_series(1, ${GROWN_LINES:-17}) l" -c "ANALYZE svc_visit" -c "ANALYZE svc_fee" >/dev/null
+    fi
     psql -q "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
         -c "SELECT pg_stat_statements_reset()" -c "SELECT pg_stat_reset_shared('wal')" >/dev/null
     ppid=""
@@ -109,10 +129,18 @@ for y in "$@"; do
     join <(sort "$work/pids0") <(sort "$work/pids1") | awk -v r="$reqs" -v hz="$hz" '{ d = $3 - $2; if (d > 0) printf "%d %.0f\n", $1, d * 1e6 / hz / r }' |
         sort -k2,2nr | head -n "${PIDS_TOP:-10}" | while read -r p u; do
             echo "  backend $p: $u us a visit request; $(grep "^$p|" "$work/activity" | cut -d'|' -f2-)"
-        done
+        done || true # head leaving early (PIDS_TOP=0, or before sort's last write) is no failure
     grep -E "service-table writes|settlements and revokes" "$work/serve.log" || true
     psql -qtA -F' ' "$db" -c "SELECT wal_records, wal_bytes, wal_write, wal_sync, round(wal_sync_time) FROM pg_stat_wal" |
         awk -v v="$visits" '{ printf "WAL per visit: %.1f records, %.0f bytes, %.2f writes, %.2f fsyncs (%d fsyncs, %d ms in them)\n", $1 / v, $2 / v, $3 / v, $4 / v, $4, $5 }'
+    # updates a visit per table and how many were HOT (no index entry, the
+    # new version on the same page); counted since the database was made,
+    # after a second for the exited backends to flush their counts
+    sleep 1
+    psql -qtA -F' ' "$db" -c "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC" |
+        awk -v v="$visits" '{ printf "  updates a visit: %s %.1f, HOT %.1f\n", $1, $2 / v, $3 / v }'
+    psql -qtA -F' ' "$db" -c "SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname LIKE 'svc_%' AND seq_tup_read > 0 ORDER BY seq_tup_read DESC" |
+        awk -v v="$visits" '{ printf "  sequential scans a visit: %s %.2f, rows read %.0f\n", $1, $2 / v, $3 / v }'
     psql -qtA -F' ' "$db" -c "SELECT round(sum(total_exec_time)::numeric * 1000 / ($visits * 6)), sum(calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |
         awk -v v="$visits" '{ printf "statements: %.1f a visit, execution %d us a visit request (pg_stat_statements)\n", $2 / v, $1 }'
     psql -qtA -F' ' "$db" -c "SELECT round(sum(total_plan_time)), sum(plans) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'yibao_pgprof'" |

@@ -1733,7 +1733,10 @@ static void sb_array_i64(struct sbuf *b, const int64_t *v, size_t n) {
 }
 
 /* In id order, so that two writers locking visits never wait on each other
- * in a cycle. */
+ * in a cycle. The ids are also given as "= ANY($1)" on svc_visit itself:
+ * joined only to the unnest, the planner hashed the batch and scanned the
+ * whole table, a cost that grows with every visit ever registered; the
+ * array on the table's key makes it an index probe per id. */
 static int pg_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t n,
                           struct store_visit_row *out, struct store_err *err) {
     assert(c != NULL && c->in_tx && n <= BATCH_MAX && (n == 0 || out != NULL));
@@ -1748,7 +1751,7 @@ static int pg_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t
                         : pg_run(c,
                                  "SELECT k.i, v.kind, v.status FROM unnest($1::bigint[])"
                                  " WITH ORDINALITY AS k(id, i) JOIN svc_visit v ON v.id = k.id"
-                                 " ORDER BY v.id FOR UPDATE OF v",
+                                 " WHERE v.id = ANY($1::bigint[]) ORDER BY v.id FOR UPDATE OF v",
                                  1, params, err);
     sb_free(&ids);
     if (res == NULL) return -1;
@@ -1763,7 +1766,13 @@ static int pg_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t
 }
 
 /* Every link of the batch in one statement (one round trip); the commit
- * queue links a visit at most once a batch, so no row is changed twice. */
+ * queue links a visit at most once a batch, so no row is changed twice.
+ * The batch's visit ids ($1) bound svc_fee and svc_visit by "= ANY" on
+ * their keys' first column: joined only to the CTE, the planner (custom
+ * plans, fresh statistics) chose a hash join over a sequential scan of
+ * svc_fee, 6.5 ms a batch at 15,000 fee lines and growing with the table
+ * (bench/pg_visit_profile.sh: the costliest statement of the visit flow);
+ * with the array it is an index scan of the batch's visits. */
 static int pg_visits_link(struct store_conn *c, const struct store_visit_link *const *links,
                           const int64_t *setl_ids, size_t n, struct store_err *err) {
     assert(c != NULL && c->in_tx && n <= BATCH_MAX && (n == 0 || links != NULL));
@@ -1796,10 +1805,11 @@ static int pg_visits_link(struct store_conn *c, const struct store_visit_link *c
                         " s AS (INSERT INTO svc_setl (setl_id, visit_id, msgid)"
                         " SELECT setl_id, visit_id, msgid FROM l ON CONFLICT DO NOTHING),"
                         " f AS (UPDATE svc_fee SET setl_id = l.setl_id FROM l"
-                        " WHERE svc_fee.visit_id = l.visit_id AND svc_fee.setl_id = 0"
+                        " WHERE svc_fee.visit_id = ANY($1::bigint[])"
+                        " AND svc_fee.visit_id = l.visit_id AND svc_fee.setl_id = 0"
                         " AND (l.bchno = '' OR svc_fee.bchno = l.bchno OR svc_fee.bchno = ''))"
                         " UPDATE svc_visit SET status = l.status, setl_id = l.setl_id FROM l"
-                        " WHERE svc_visit.id = l.visit_id",
+                        " WHERE svc_visit.id = ANY($1::bigint[]) AND svc_visit.id = l.visit_id",
                         5, params, err);
     sb_free(&visit);
     sb_free(&msgid);
