@@ -96,6 +96,7 @@ struct store_conn {
     bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
     bool postings_v19;   /* read only, a store before migration 20: no posting's month */
     bool catalog_v20;    /* read only, before migration 21: gender and ages only */
+    bool breaks_v21;     /* read only, before migration 22: no journal_breaks (none kept) */
     bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
 };
 
@@ -428,6 +429,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
     c->catalog_v18 = version < 19;
     c->postings_v19 = version < 20;
     c->catalog_v20 = version < 21;
+    c->breaks_v21 = version < 22;
     return 0;
 }
 
@@ -1454,6 +1456,24 @@ static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+static int pg_journal_breaks(struct store_conn *c, int64_t *seqs, size_t max, size_t *n,
+                             struct store_err *err) {
+    assert(seqs != NULL && n != NULL && max >= 1 && max <= INT32_MAX);
+    *n = 0;
+    if (c->breaks_v21) return 0; /* read only, a release before migration 22: no breaks kept */
+    char limit[24];
+    snprintf(limit, sizeof limit, "%zu", max);
+    const char *params[1] = {limit};
+    PGresult *res = pg_run(c, "SELECT seq FROM journal_breaks ORDER BY seq LIMIT $1", 1, params,
+                           err);
+    if (res == NULL) return -1;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows && *n < max; i++) seqs[(*n)++] = col_i64(res, i, 0);
+    PQclear(res);
+    assert(*n <= max);
+    return 0;
+}
+
 static int pg_last_import(struct store_conn *c, const char *what, int64_t *seq,
                           struct store_err *err) {
     char prefix[48];
@@ -1884,6 +1904,7 @@ const struct store_backend store_pg_backend = {
     .person_tables_get = pg_person_tables_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
+    .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,
