@@ -10,7 +10,8 @@
 # the journal has exactly one time break (the first settlement, after the
 # imports at the clock's time); the twelve pay runs each post, together
 # paying what the settlements moved into the institutions' payables (SQL),
-# a second run of a month posts nothing; `check` passes. Both backends.
+# a second run of a month posts nothing; `check` passes, and fails when
+# journal_breaks misses the break or lists one that is none. Both backends.
 set -uo pipefail
 . "$(dirname "$0")/t_service_lib.sh"
 each_backend "$0"
@@ -74,4 +75,15 @@ before=$(records)
 y pay --month 2020-03 >"$work/again" 2>&1 || fail "pay 2020-03 again: $(cat "$work/again")"
 [ "$(records)" = "$before" ] || fail "a second run of 2020-03 posted: $(cat "$work/again")"
 y check >"$work/check" 2>&1 || fail "check: $(cat "$work/check")"
+# check holds journal_breaks to the journal: a break unlisted, or one listed that is none
+sql "DELETE FROM journal_breaks" >/dev/null
+y check >"$work/check" 2>&1 && fail "check passed without the break listed"
+grep -q "journal seq $first: journaled before the record ahead of it, a time break journal_breaks does not list" \
+    "$work/check" || fail "check, the break unlisted: $(cat "$work/check")"
+sql "INSERT INTO journal_breaks(seq) VALUES ($first), ($((first + 1)))" >/dev/null
+y check >"$work/check" 2>&1 && fail "check passed with a break listed that is none"
+grep -q "journal seq $((first + 1)): journal_breaks lists it, but it is no time break" "$work/check" ||
+    fail "check, a false break: $(cat "$work/check")"
+sql "DELETE FROM journal_breaks WHERE seq <> $first" >/dev/null
+y check >"$work/check" 2>&1 || fail "check after the list was mended: $(cat "$work/check")"
 echo "t_sim_time ($SVC_BACKEND): ok ($settled settlements, 12 pay runs, $total fen payable)"
