@@ -122,7 +122,9 @@ step contribute-residents "$yibao" contribute --db "$db" --year 2020 --residents
     q "SELECT count(*) FROM journal" >"$dir/journal.before-again"
 step contribute-2020-01-again "$yibao" contribute --db "$db" --month 2020-01
 [ -e "$dir/journal.after-again" ] || q "SELECT count(*) FROM journal" >"$dir/journal.after-again"
-step settle-year-of-bills "$bench" year --persons "$persons" --seed "$seed" --db "$db"
+# each settlement journaled at its bill's end time (--dated: the store's
+# simulated time), so that the year's settlements fall in 2020-01..2020-12
+step settle-year-of-bills "$bench" year --persons "$persons" --seed "$seed" --db "$db" --dated
 # agreements for every institution, sized by what each was paid
 # (bench/city_agreements.py: level 3 global budgets, level 2 DIP, the rest
 # fee for service)
@@ -136,8 +138,8 @@ step agreements bash -c "q \"$paid_sql\" | tr '|' '\t' >'$dir/paid.tsv' &&
         '$yibao' import --db '$db' payment \"\$f\" --operator bench --reason cityyear || exit 1
     done"
 # a pay run per month the settlements were journaled in (PAYMENT.md: the
-# month is the record's time; the bench settles the whole year today, so
-# this is one run of the whole year rather than twelve of a month each)
+# month is the record's time; --dated above journaled each at its bill's
+# end, so these are the twelve runs 2020-01 .. 2020-12, each posting)
 months=$(q "SELECT DISTINCT $month_sql FROM journal WHERE kind IN (1, 2) ORDER BY 1")
 for m in $months; do
     step "pay-$m" "$yibao" pay --db "$db" --month "$m"

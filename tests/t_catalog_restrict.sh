@@ -30,7 +30,7 @@ sql "DELETE FROM schema_version WHERE version >= 19" >/dev/null
 # check reads it as it is (read-only: no migration), an import migrates it
 "$YIBAO" check --db "$db" >/dev/null || fail "check of the version 18 store"
 "$YIBAO" import --db "$db" institutions "$work/institutions.csv" >/dev/null || fail "import into version 18"
-[ "$(sql "SELECT max(version) FROM schema_version")" = 21 ] || fail "not migrated to 21"
+[ "$(sql "SELECT max(version) FROM schema_version")" -ge 21 ] || fail "not migrated to 21"
 "$YIBAO" check --db "$db" >/dev/null || fail "check of the migrated store"
 [ "$(sql "SELECT count(*) FROM catalog WHERE restrict_gender = 0 AND restrict_age_max = -1")" = \
     "$(sql "SELECT count(*) FROM catalog")" ] || fail "migrated rows carry restrictions"

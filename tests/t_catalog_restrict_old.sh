@@ -23,7 +23,7 @@ grep -q "$note" <<<"$out" || fail "no note read-only: $out"
 # a write migrates: the rows keep what they had, check still says so
 printf 'fixmedins_code,fixmedins_name,type,level,admdvs,status\nH0,Township Health Centre,hospital,township,440900,active\n' >"$work/institutions.csv"
 "$YIBAO" import --db "$db" institutions "$work/institutions.csv" >/dev/null || fail "import"
-[ "$(sql "SELECT max(version) FROM schema_version")" = 21 ] || fail "not migrated to 21"
+[ "$(sql "SELECT max(version) FROM schema_version")" -ge 21 ] || fail "not migrated to 21"
 [ "$(sql "SELECT count(*) FROM catalog WHERE restrict_levels <> 0 OR restrict_settings <> 0 OR restrict_units_day <> 0")" = 0 ] ||
     fail "the migration filled rows"
 out=$("$YIBAO" check --db "$db") || fail "check of the migrated store: $out"

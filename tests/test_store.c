@@ -746,6 +746,142 @@ static void test_journal_period(void **state) {
     assert_check_ok(f->store);
 }
 
+/* ---- a simulated journal time (the bench's city-year) ------------------ */
+#define SIM_MARCH_US (1583020800LL * 1000000) /* 2020-03-01 00:00 UTC */
+#define SIM_DAY_US (86400LL * 1000000)
+
+static int64_t breaks_count(struct fixture *f, int64_t *first) {
+    int64_t seqs[STORE_JOURNAL_BREAKS_MAX + 1];
+    size_t n = 0;
+    struct store_err err = {{0}};
+    assert_int_equal(store_ops(f->store)->journal_breaks(store_conn(f->store), seqs,
+                                                         STORE_JOURNAL_BREAKS_MAX + 1, &n, &err),
+                     0);
+    for (size_t i = 1; i < n; i++) assert_true(seqs[i] > seqs[i - 1]); /* ascending */
+    if (first != NULL) *first = n > 0 ? seqs[0] : 0;
+    return (int64_t)n;
+}
+
+static int64_t tail_seq(struct fixture *f) {
+    struct journal_rec rec;
+    bool found = false;
+    struct store_err err = {{0}};
+    assert_int_equal(store_ops(f->store)->journal_tail(store_conn(f->store), &rec, &found, &err),
+                     0);
+    return found ? rec.seq : 0;
+}
+
+struct month_seen {
+    int64_t seq;
+    int32_t month;
+    int count;
+};
+
+static int month_row(void *ctx, const struct posting *p) {
+    struct month_seen *m = ctx;
+    if (p->seq != m->seq) return 1;
+    assert_int_equal(p->month, m->month);
+    m->count++;
+    return 0;
+}
+
+/* A request may carry a simulated journal time only on a queue that
+ * allows it (commitq_simulated_time): elsewhere it is refused and nothing
+ * is journaled. On such a queue the record (and its postings' month) takes
+ * the time given; the record journaled before the one ahead of it is a
+ * time break, and a period reads exactly its records across the break,
+ * also after the journal's time goes forward again. */
+static void test_simulated_time(void **state) {
+    struct fixture *f = *state;
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    struct bill bill;
+    struct bill_line line;
+    struct store_req a, b, c, d;
+    make_bill(&bill, &line, "H3", 500000, false); /* past the deductible: postings */
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    int64_t before = tail_seq(f);
+    settle_req(&a, "sim-refused", "E1", &bill);
+    a.sim_time_us = SIM_MARCH_US;
+    assert_int_equal(commitq_call(q, &a), -1); /* a production queue */
+    assert_int_equal(a.status, STORE_FAILED);
+    assert_non_null(strstr(a.err.msg, "sim_time_us"));
+    assert_int_equal(tail_seq(f), before); /* nothing journaled */
+    commitq_stop(q);
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    commitq_simulated_time(q);
+    settle_req(&a, "sim-a", "E1", &bill); /* the clock's time */
+    call(q, &a);
+    settle_req(&b, "sim-b", "E1", &bill);
+    b.sim_time_us = SIM_MARCH_US + 4 * SIM_DAY_US; /* 2020-03-05 */
+    call(q, &b);
+    settle_req(&c, "sim-c", "R1", &bill);
+    c.sim_time_us = SIM_MARCH_US + 40 * SIM_DAY_US; /* 2020-04-10 */
+    call(q, &c);
+    settle_req(&d, "sim-d", "R1", &bill); /* the clock's again: forward, no break */
+    call(q, &d);
+    settle_req(&a, "sim-a", "E1", &bill); /* a replay answers the first record's time */
+    a.sim_time_us = SIM_MARCH_US;
+    call(q, &a);
+    assert_true(a.replayed && a.time_us > d.time_us - 3600LL * 1000000);
+    commitq_stop(q);
+    assert_int_equal(b.time_us, SIM_MARCH_US + 4 * SIM_DAY_US);
+    assert_int_equal(c.time_us, SIM_MARCH_US + 40 * SIM_DAY_US);
+    int64_t first = 0;
+    assert_int_equal(breaks_count(f, &first), 1);
+    assert_int_equal(first, b.seq);
+    int32_t local = postings_month_local(b.time_us);
+    struct month_seen m = {b.seq, local, 0};
+    assert_true(/* 1: stopped at the next record's */
+                store_ops(f->store)->postings_scan(store_conn(f->store), b.seq, month_row, &m,
+                                                   &err) >= 0);
+    assert_true(m.count > 0 && local / 12 == 2020);
+    assert_int_equal(period_records(f, SIM_MARCH_US, SIM_MARCH_US + 31 * SIM_DAY_US), 1);
+    assert_int_equal(
+        period_records(f, SIM_MARCH_US + 31 * SIM_DAY_US, SIM_MARCH_US + 61 * SIM_DAY_US), 1);
+    assert_int_equal(period_records(f, SIM_MARCH_US, SIM_MARCH_US + 61 * SIM_DAY_US), 2);
+    assert_int_equal(period_records(f, a.time_us, INT64_MAX), 2); /* a and d */
+    assert_int_equal(period_records(f, 0, INT64_MAX), d.seq);
+    int64_t count = 0, sum = 0;
+    assert_int_equal(store_totals(f->store, "H3", SIM_MARCH_US, SIM_MARCH_US + 61 * SIM_DAY_US,
+                                  &count, &sum, &err),
+                     0);
+    assert_int_equal(count, 2);
+    assert_check_ok(f->store);
+}
+
+/* More time breaks than STORE_JOURNAL_BREAKS_MAX: the period read reads
+ * the whole journal, and still passes exactly the period's records. */
+static void test_simulated_time_many_breaks(void **state) {
+    struct fixture *f = *state;
+    enum { N = 2 * (STORE_JOURNAL_BREAKS_MAX + 2) };
+    struct commitq *q = NULL;
+    struct store_err err = {{0}};
+    struct bill bill;
+    struct bill_line line;
+    struct store_req *reqs = calloc(N, sizeof *reqs);
+    assert_non_null(reqs);
+    make_bill(&bill, &line, "H3", 1000, false);
+    assert_int_equal(commitq_start(f->store, BATCH_MAX, &q, &err), 0);
+    commitq_simulated_time(q);
+    for (int i = 0; i < N; i++) { /* 2020-03 and the clock's, by turns */
+        char msgid[32];
+        snprintf(msgid, sizeof msgid, "many-%d", i);
+        settle_req(&reqs[i], msgid, i % 2 ? "R1" : "E1", &bill);
+        if (i % 2 == 0) reqs[i].sim_time_us = SIM_MARCH_US + i;
+        assert_int_equal(commitq_submit(q, &reqs[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        commitq_wait(q, &reqs[i]);
+        assert_int_equal(reqs[i].status, STORE_DONE);
+    }
+    commitq_stop(q);
+    assert_true(breaks_count(f, NULL) > STORE_JOURNAL_BREAKS_MAX);
+    assert_int_equal(period_records(f, SIM_MARCH_US, SIM_MARCH_US + SIM_DAY_US), N / 2);
+    assert_int_equal(period_records(f, reqs[1].time_us, INT64_MAX), N / 2);
+    free(reqs);
+}
+
 /* ---- the reports' brief scan ----------------------------------------------- */
 /* store_journal_brief returns exactly the records of the kinds asked, in
  * seq order, each with the full record's fields, and the body only for the
@@ -1684,6 +1820,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_journal_period, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_simulated_time, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_simulated_time_many_breaks, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_journal_brief, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
@@ -1705,6 +1843,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_same_batch_and_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_journal_period, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_simulated_time, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_simulated_time_many_breaks, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_journal_brief, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_callers, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),

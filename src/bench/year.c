@@ -3,6 +3,7 @@
  * settled against the person's evolving year state.
  *
  *   yibao-bench year [--persons N] [--seed S] [--policy-set NAME] [--db PATH] [--bills N]
+ *                    [--dated]
  *
  * Without --db every settlement runs through the pure core with all year
  * states held in memory in a packed form (what memory an insured person
@@ -10,9 +11,15 @@
  * commit queue (group commit, fsync'd), pipelined WINDOW at a time; the
  * store must hold the city's registry (`yibao gen city --registry-only`
  * then `yibao import`). --bills stops after the year's first N bills (a
- * shorter run of the same mix). Prints one JSON line of figures. A
+ * shorter run of the same mix). --dated (with --db) journals each
+ * settlement at its bill's end time (the store's simulated time,
+ * commitq_simulated_time) instead of the clock's, never before the one
+ * ahead of it: the year's settlements fall in their months, so that a
+ * city-year has twelve monthly pay runs (bench/cityyear.sh, issue 17).
+ * Prints one JSON line of figures. A
  * progress line on a terminal; Ctrl-C stops after the bills in flight
  * and says how many were settled (exit 128 + signal, no figures). */
+#include <assert.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +60,8 @@ struct year_run {
     struct packed_state *states;
     int64_t settled, refused, lines, overflow;
     int64_t bills_max; /* 0: the whole year */
+    bool dated;        /* --dated: each record at its bill's end time */
+    int64_t last_us;   /* --dated: the last record's time (unix us) */
     int64_t refused_by_code[SETTLE_CODE_COUNT];
     int64_t refused_by_app[APP_REFUSAL_COUNT]; /* the store's own refusals (unknown person ...) */
     int64_t fund_fen[FUND_LAYER_COUNT + 2];    /* each fund layer, acct, cash */
@@ -214,6 +223,28 @@ static int slot_finish(struct year_run *run, struct commitq *q, struct year_slot
     return 0;
 }
 
+/* The unix time (us) of a local time of the bills (the process's zone, as
+ * the store reads a record's month: postings_month_local). */
+static int64_t local_to_unix_us(datetime_s local) {
+    time_t as_utc = (time_t)(local - datetime_from_civil(1970, 1, 1, 0, 0, 0));
+    struct tm tm;
+    if (gmtime_r(&as_utc, &tm) == NULL) return 0;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    assert(t != (time_t)-1 || as_utc == (time_t)-1);
+    return (int64_t)t * 1000000;
+}
+
+/* --dated: the request's journal time, its bill's end time, never before
+ * the one ahead of it (the journal's times follow seq between breaks). */
+static void date_request(struct year_run *run, struct store_req *req) {
+    assert(run != NULL && req != NULL && req->bill != NULL);
+    if (!run->dated) return;
+    int64_t at_us = local_to_unix_us(req->bill->endtime);
+    if (at_us < run->last_us) at_us = run->last_us;
+    req->sim_time_us = run->last_us = at_us > 0 ? at_us : 1;
+}
+
 static int year_durable(struct year_run *run, const char *db) {
     struct store *store = NULL;
     struct commitq *q = NULL;
@@ -226,6 +257,7 @@ static int year_durable(struct year_run *run, const char *db) {
         fprintf(stderr, "yibao-bench year: %s\n", slots ? err.msg : "out of memory");
         goto done;
     }
+    if (run->dated) commitq_simulated_time(q);
     if (gen_stream_open(run->city, &stream) != 0) goto done;
     for (int64_t n = 0; more == 1; n++) {
         struct year_slot *slot = &slots[n % YEAR_WINDOW];
@@ -236,6 +268,7 @@ static int year_durable(struct year_run *run, const char *db) {
         slot->req.op = STORE_OP_SETTLE;
         slot->out.bill.lines = slot->out.lines;
         slot->req.bill = &slot->out.bill;
+        date_request(run, &slot->req);
         snprintf(slot->req.msgid, sizeof slot->req.msgid, "%s", slot->out.msgid);
         snprintf(slot->req.psn_no, sizeof slot->req.psn_no, "%s", slot->out.psn_no);
         if (commitq_submit(q, &slot->req) != 0) goto done;
@@ -300,19 +333,22 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
 int bench_year(int argc, char **argv) {
     const char *persons_text = "6500000", *seed_text = "1", *set = "maoming-2020", *db = NULL;
     const char *bills_text = NULL;
-    bool bad = false;
+    bool bad = false, dated = false;
     for (int i = 1; i < argc && !bad; i++)
-        if (!cli_option(argc, argv, &i, "--persons", &persons_text, &bad) &&
-            !cli_option(argc, argv, &i, "--seed", &seed_text, &bad) &&
-            !cli_option(argc, argv, &i, "--policy-set", &set, &bad) &&
-            !cli_option(argc, argv, &i, "--db", &db, &bad) &&
-            !cli_option(argc, argv, &i, "--bills", &bills_text, &bad))
+        if (strcmp(argv[i], "--dated") == 0) dated = true;
+        else if (!cli_option(argc, argv, &i, "--persons", &persons_text, &bad) &&
+                 !cli_option(argc, argv, &i, "--seed", &seed_text, &bad) &&
+                 !cli_option(argc, argv, &i, "--policy-set", &set, &bad) &&
+                 !cli_option(argc, argv, &i, "--db", &db, &bad) &&
+                 !cli_option(argc, argv, &i, "--bills", &bills_text, &bad))
             bad = fprintf(stderr, "yibao-bench year: unexpected argument '%s'\n", argv[i]) > 0;
     long long persons, seed, bills_max = 0;
     if (bad || !cli_positive("--persons", persons_text, GEN_PERSONS_MAX, &persons) ||
         !cli_positive("--seed", seed_text, INT64_MAX / 2, &seed) ||
         (bills_text && !cli_positive("--bills", bills_text, INT64_MAX / 2, &bills_max)))
         return EXIT_BAD_INPUT;
+    if (dated && db == NULL)
+        return fprintf(stderr, "yibao-bench year: --dated: only with --db\n"), EXIT_BAD_INPUT;
     struct year_run *run = calloc(1, sizeof *run);
     struct gen_config config;
     char err[256];
@@ -323,6 +359,7 @@ int bench_year(int argc, char **argv) {
     config.policy_set = set;
     if (run == NULL) return fprintf(stderr, "yibao-bench: out of memory\n"), EXIT_BAD_INPUT;
     run->bills_max = bills_max;
+    run->dated = dated;
     catalog_init(&run->catalog);
     if (load_policies(run, set) != 0) goto done;
     if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {

@@ -107,6 +107,11 @@ struct checker {
     char cred_content[HASH_HEX_BYTES + 1]; /* the last what=credentials record's content= */
     int64_t cred_seq;                      /* its seq; 0: none */
     struct bill_line *lines;               /* scratch to decode a bill */
+    /* the journal's time breaks (journal_breaks) as listed, the next one
+     * expected, and the time of the record read last */
+    int64_t *breaks;
+    size_t break_count, break_at;
+    int64_t prev_time_us;
 };
 
 static uint64_t fnv(uint64_t h, const char *s, size_t len) {
@@ -552,6 +557,33 @@ static int check_tick(struct checker *k, const char *phase, int64_t done, int64_
     return -1;
 }
 
+/* A record journaled more than STORE_CLOCK_SLACK_US before the one ahead
+ * of it is a time break, and journal_breaks lists exactly those: the
+ * period read (store_journal_period) trusts the list. */
+static int check_break(struct checker *k, const struct journal_rec *rec) {
+    assert(k != NULL && rec != NULL && rec->seq >= 1);
+    bool is_break = rec->seq > 1 && rec->time_us < k->prev_time_us - STORE_CLOCK_SLACK_US;
+    bool listed = k->break_at < k->break_count && k->breaks[k->break_at] == rec->seq;
+    k->prev_time_us = rec->time_us;
+    if (listed) k->break_at++;
+    if (is_break == listed) return 0;
+    return fault(k, "journal seq %2$" PRId64 ": %1$s",
+                 is_break ? "journaled before the record ahead of it, a time break "
+                            "journal_breaks does not list"
+                          : "journal_breaks lists it, but it is no time break",
+                 rec->seq);
+}
+
+/* The journal's time breaks as listed (at most CHECK_BREAKS_MAX). */
+#define CHECK_BREAKS_MAX (1 << 20)
+static int read_breaks(struct checker *k) {
+    assert(k != NULL && k->breaks == NULL);
+    k->breaks = malloc(CHECK_BREAKS_MAX * sizeof *k->breaks);
+    if (k->breaks == NULL) return store_errf(k->err, "check: out of memory"), -1;
+    return store_ops(k->store)->journal_breaks(store_conn(k->store), k->breaks, CHECK_BREAKS_MAX,
+                                               &k->break_count, k->err);
+}
+
 static int journal_row(void *ctx, const struct journal_rec *rec) {
     struct checker *k = ctx;
     char hash[HASH_HEX_BYTES + 1];
@@ -581,6 +613,8 @@ static int journal_row(void *ctx, const struct journal_rec *rec) {
         k->receipt_seen = true;
     }
     if (seq_slot(k, rec->seq) != 0) return store_errf(k->err, "check: out of memory"), -1;
+    int broken = check_break(k, rec);
+    if (broken != 0) return broken;
     struct seq_info *si = &k->seqs[rec->seq - 1];
     si->kind = (uint8_t)rec->kind;
     month_expect(si, rec->time_us); /* a contribution's or transfer's replay makes it exact */
@@ -907,6 +941,7 @@ static void checker_free(struct checker *k) {
     free(k->accounts);
     free(k->seqs);
     free(k->lines);
+    free(k->breaks);
 }
 
 static int checker_init(struct checker *k, struct store *store, struct store_err *err) {
@@ -951,7 +986,11 @@ int store_check_ex(struct store *store, const struct store_check_opts *opts,
     if (rc != 0) return -1;
     rc = checker_init(&k, store, err);
     k.opts = opts != NULL && opts->expect_seq > 0 ? opts : NULL;
+    if (rc == 0) rc = read_breaks(&k);
     if (rc == 0) rc = ops->journal_scan(store_conn(store), 1, journal_row, &k, err);
+    if (rc == 0 && !k.failed && k.break_at < k.break_count)
+        rc = fault(&k, "journal_breaks: seq %2$" PRId64 " is no record's%1$s", "",
+                   k.breaks[k.break_at]);
     if (rc == 0 && !k.failed && k.expect_seq - 1 < k.checkpoint_seq)
         rc = fault(&k, "checkpoint: seq %2$" PRId64 " is after the journal's end%1$s", "",
                    k.checkpoint_seq);

@@ -221,6 +221,7 @@ struct commitq {
     bool guest_taken;           /* this round's transaction carries the guest's work */
     int64_t guest_rounds;       /* transactions of the guest's work alone */
     struct round_times times;   /* commitq_print_times */
+    bool simulated_time;        /* requests may carry sim_time_us (commitq_simulated_time) */
 };
 
 static void batch_free(struct batch *b) {
@@ -643,7 +644,9 @@ static struct journal_rec *journal_add(struct commitq *q, struct store_req *r,
     struct journal_rec *rec = &b->recs[b->rec_count];
     memset(rec, 0, offsetof(struct journal_rec, body));
     rec->seq = q->next_seq++;
-    rec->time_us = store_now_us();
+    /* a simulated time only on a queue that allows it (commitq_submit refuses it elsewhere) */
+    assert(r->sim_time_us == 0 || (q->simulated_time && r->sim_time_us > 0));
+    rec->time_us = r->sim_time_us > 0 ? r->sim_time_us : store_now_us();
     rec->kind = kind;
     snprintf(rec->msgid, sizeof rec->msgid, "%s", r->msgid);
     snprintf(rec->psn_no, sizeof rec->psn_no, "%s", psn_no);
@@ -1438,9 +1441,13 @@ int commitq_submit_async(struct commitq *q, struct store_req *req, void (*on_don
     }
     pthread_mutex_lock(&q->lock);
     while (q->count == COMMITQ_LEN_MAX && !q->stopping) pthread_cond_wait(&q->nonfull, &q->lock);
-    if (q->stopping) {
+    bool time_bad = req->sim_time_us != 0 && (!q->simulated_time || req->sim_time_us < 0);
+    if (q->stopping || time_bad) {
         req->status = STORE_FAILED;
-        store_errf(&req->err, "commit queue stopped");
+        if (time_bad) /* a production queue: no request dates its record */
+            store_errf(&req->err, "sim_time_us: a simulated journal time on a queue that %s",
+                       q->simulated_time ? "takes only times after 1970" : "does not allow it");
+        else store_errf(&req->err, "commit queue stopped");
         bill_data_free(req);
         req->done_ = 1;
         pthread_mutex_unlock(&q->lock);
@@ -1475,6 +1482,14 @@ void commitq_checkpoint_every(struct commitq *q, int64_t records) {
     assert(q != NULL && records >= 1 && records <= CHECKPOINT_RECORDS_MAX);
     pthread_mutex_lock(&q->lock);
     q->checkpoint_records = records;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void commitq_simulated_time(struct commitq *q) {
+    assert(q != NULL);
+    pthread_mutex_lock(&q->lock);
+    assert(q->requests == 0 && q->count == 0); /* before the first request */
+    q->simulated_time = true;
     pthread_mutex_unlock(&q->lock);
 }
 

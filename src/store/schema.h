@@ -30,7 +30,10 @@
 #include <postgresql/libpq-fe.h> /* Debian: libpq-dev */
 
 /* The number of the last migration this binary knows. */
-#define SCHEMA_VERSION_LATEST 21
+#define SCHEMA_VERSION_LATEST 22
+/* Migration 22's time break: a record journaled more than
+ * STORE_CLOCK_SLACK_US (store.h; 600 s) before the record ahead of it. */
+#define JOURNAL_BREAK_SLACK_US_SQL "600000000"
 /* Migration 20's business month of a posting from its journal record j,
  * year * 12 + month - 1, as the fund reports computed it before: a
  * contribution's (kind 4) period=YYYY-MM or period=YYYY (January), a

@@ -218,6 +218,15 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_units_bill BIGINT NOT NULL DEFAULT 0;"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_diagnoses TEXT NOT NULL DEFAULT '';"
      "ALTER TABLE catalog ADD COLUMN IF NOT EXISTS restrict_exclusive TEXT NOT NULL DEFAULT '';"},
+    /* the journal's time breaks (schema_sqlite.c's migration 22); on
+     * PostgreSQL kept by the journal's append (store_pg.c, pg_breaks_note),
+     * not by a trigger, whose transition table of each batch's rows cost
+     * the server a fifth more CPU a settlement */
+    {22, "journal_breaks", NULL,
+     "CREATE TABLE IF NOT EXISTS journal_breaks(seq BIGINT PRIMARY KEY);"
+     "INSERT INTO journal_breaks(seq) SELECT j.seq FROM journal j"
+     " JOIN journal p ON p.seq = j.seq - 1"
+     " WHERE j.time_us < p.time_us - " JOURNAL_BREAK_SLACK_US_SQL " ON CONFLICT DO NOTHING;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");

@@ -238,6 +238,20 @@ static const struct schema_migration MIGRATIONS[] = {
      "ALTER TABLE catalog ADD COLUMN restrict_units_bill INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE catalog ADD COLUMN restrict_diagnoses TEXT NOT NULL DEFAULT '';"
      "ALTER TABLE catalog ADD COLUMN restrict_exclusive TEXT NOT NULL DEFAULT '';"},
+    /* the journal's time breaks (issue 17, sixteenth session): the seq of
+     * each record journaled more than the clock slack before the record
+     * ahead of it (a simulated time, a clock stepped back), kept by a
+     * trigger on every insert whoever writes, so that the period read
+     * (store_journal_period) searches each run between two breaks on its
+     * own; a store's journal so far is searched once for its breaks */
+    {22, "journal_breaks", NULL,
+     "CREATE TABLE IF NOT EXISTS journal_breaks(seq INTEGER PRIMARY KEY);"
+     "INSERT OR IGNORE INTO journal_breaks(seq) SELECT j.seq FROM journal j"
+     " JOIN journal p ON p.seq = j.seq - 1"
+     " WHERE j.time_us < p.time_us - " JOURNAL_BREAK_SLACK_US_SQL ";"
+     "CREATE TRIGGER IF NOT EXISTS journal_break AFTER INSERT ON journal"
+     " WHEN NEW.time_us < (SELECT time_us FROM journal WHERE seq = NEW.seq - 1) - " JOURNAL_BREAK_SLACK_US_SQL
+     " BEGIN INSERT OR IGNORE INTO journal_breaks(seq) VALUES (NEW.seq); END;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");

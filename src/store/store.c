@@ -739,15 +739,21 @@ int store_settlement_get(struct store *s, int64_t setl_id, struct journal_rec *r
 }
 
 /* ---- a period of the journal ---------------------------------------------- */
-/* The first seq whose record's time is at least time_us: journal times
- * follow seq (one writer stamps its batches in order), so a binary search
- * over seq finds it in about 26 lookups for 50 million records. */
-static int first_seq_at(struct store *s, struct store_conn *conn, int64_t time_us, int64_t *out,
-                        struct store_err *err) {
+/* The first seq in [lo, end) whose record's time is at least time_us (end:
+ * none; end 0: the journal's tail + 1). Inside a run of records between two
+ * time breaks, journal times follow seq (one writer stamps its batches in
+ * order), so a binary search over seq finds it in about 26 lookups for 50
+ * million records. */
+static int first_seq_at(struct store *s, struct store_conn *conn, int64_t lo, int64_t end,
+                        int64_t time_us, int64_t *out, struct store_err *err) {
     static _Thread_local struct journal_rec rec; /* a few KiB: not on the stack */
     bool found = false;
-    if (s->ops->journal_tail(conn, &rec, &found, err) != 0) return -1;
-    int64_t lo = 1, hi = found ? rec.seq + 1 : 1; /* the answer is in [lo, hi] */
+    assert(lo >= 1 && end >= 0);
+    if (end == 0) {
+        if (s->ops->journal_tail(conn, &rec, &found, err) != 0) return -1;
+        end = found ? rec.seq + 1 : 1;
+    }
+    int64_t hi = end > lo ? end : lo; /* the answer is in [lo, hi] */
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
         assert(lo <= mid && mid < hi);
@@ -762,6 +768,9 @@ static int first_seq_at(struct store *s, struct store_conn *conn, int64_t time_u
 
 struct period_scan {
     int64_t from_us, to_us;
+    int64_t end_seq; /* the run's end (its next break), or 0: the journal's */
+    bool whole;      /* every record read: more breaks than STORE_JOURNAL_BREAKS_MAX */
+    bool stopped;    /* cb stopped the scan */
     journal_cb cb;
     void *ctx;
 };
@@ -769,25 +778,51 @@ struct period_scan {
 static int period_row(void *ctx, const struct journal_rec *rec) {
     struct period_scan *p = ctx;
     assert(p->cb != NULL && p->from_us < p->to_us);
-    if (rec->time_us >= p->to_us + STORE_CLOCK_SLACK_US) return 1; /* past the period: stop */
+    if (p->end_seq > 0 && rec->seq >= p->end_seq) return 1;                     /* the run's end */
+    if (!p->whole && rec->time_us >= p->to_us + STORE_CLOCK_SLACK_US) return 1; /* past it */
     if (rec->time_us < p->from_us || rec->time_us >= p->to_us) return 0;
-    return p->cb(p->ctx, rec);
+    int rc = p->cb(p->ctx, rec);
+    p->stopped = rc != 0;
+    return rc;
+}
+
+/* The period's records in the run [from_seq, end_seq) (end_seq 0: to the
+ * journal's end). 0, or -1 with err. */
+static int period_run(struct store *s, struct store_conn *conn, struct period_scan *p,
+                      int64_t from_seq, int64_t end_seq, struct store_err *err) {
+    assert(from_seq >= 1 && (end_seq == 0 || end_seq > from_seq));
+    int64_t start = from_seq;
+    int64_t search_us = p->from_us > INT64_MIN + STORE_CLOCK_SLACK_US
+                            ? p->from_us - STORE_CLOCK_SLACK_US
+                            : INT64_MIN;
+    if (!p->whole && first_seq_at(s, conn, from_seq, end_seq, search_us, &start, err) != 0)
+        return -1;
+    if (end_seq > 0 && start >= end_seq) return 0; /* the run ends before the period */
+    p->end_seq = end_seq;
+    return s->ops->journal_scan(conn, start, period_row, p, err) == -1 ? -1 : 0;
 }
 
 int store_journal_period(struct store *s, struct store_conn *conn, int64_t from_us, int64_t to_us,
                          journal_cb cb, void *ctx, struct store_err *err) {
     assert(s != NULL && conn != NULL && cb != NULL);
+    static _Thread_local int64_t breaks[STORE_JOURNAL_BREAKS_MAX + 1];
     if (to_us <= from_us) return 0;
-    int64_t start = 1;
-    int64_t search_us = from_us > INT64_MIN + STORE_CLOCK_SLACK_US ? from_us - STORE_CLOCK_SLACK_US
-                                                                   : INT64_MIN;
-    if (first_seq_at(s, conn, search_us, &start, err) != 0) return -1;
-    struct period_scan p = {
-        from_us,
-        to_us > INT64_MAX - STORE_CLOCK_SLACK_US ? INT64_MAX - STORE_CLOCK_SLACK_US : to_us, cb,
-        ctx};
-    int rc = s->ops->journal_scan(conn, start, period_row, &p, err);
-    return rc == -1 ? -1 : 0;
+    size_t n = 0;
+    if (s->ops->journal_breaks(conn, breaks, STORE_JOURNAL_BREAKS_MAX + 1, &n, err) != 0) return -1;
+    assert(n <= STORE_JOURNAL_BREAKS_MAX + 1);
+    struct period_scan p = {.from_us = from_us, .cb = cb, .ctx = ctx};
+    p.to_us = to_us > INT64_MAX - STORE_CLOCK_SLACK_US ? INT64_MAX - STORE_CLOCK_SLACK_US : to_us;
+    p.whole = n > STORE_JOURNAL_BREAKS_MAX;
+    if (p.whole) return period_run(s, conn, &p, 1, 0, err); /* too many runs: every record */
+    /* each run between two breaks on its own: its times follow seq */
+    int64_t run_from = 1;
+    for (size_t i = 0; i <= n && !p.stopped; i++) {
+        int64_t run_end = i < n ? breaks[i] : 0;
+        assert(run_end == 0 || run_end > run_from); /* ascending, seq 1 is no break */
+        if (period_run(s, conn, &p, run_from, run_end, err) != 0) return -1;
+        run_from = run_end;
+    }
+    return 0;
 }
 
 struct totals_ctx {

@@ -409,6 +409,12 @@ struct store_backend {
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
     int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
+    /* The journal's time breaks (journal_breaks, migration 22): the seqs of
+     * the records journaled more than STORE_CLOCK_SLACK_US before the record
+     * ahead of them, ascending, at most max in seqs; *n how many were read.
+     * A read-only connection to a store before migration 22 has none. */
+    int (*journal_breaks)(struct store_conn *conn, int64_t *seqs, size_t max, size_t *n,
+                          struct store_err *err);
     /* The seq of the last import record of what ("catalog": the last
      * catalog import, whose file its journal_data keeps); 0: none. */
     int (*last_import)(struct store_conn *conn, const char *what, int64_t *seq,
@@ -662,6 +668,9 @@ struct store_req {
     int64_t setl_id;                  /* revoke */
     char note[STORE_NOTE_TEXT_BYTES]; /* revoke: "operator: reason" the record keeps, or "" */
     struct store_visit_link link;     /* settle: the visit linked in the same commit, or 0 */
+    int64_t sim_time_us; /* the journal time to record instead of the clock's (unix us > 0), or
+                          * 0: a simulated time, only on a queue that allows it
+                          * (commitq_simulated_time: the bench and tests); elsewhere refused */
     /* out */
     enum store_status status;
     const char *error;                     /* "E_BAD_AMOUNT", "E_UNKNOWN_PERSON", ... */
@@ -712,6 +721,12 @@ int commitq_call(struct commitq *q, struct store_req *req);
  * shorter catch-up after a kill, more means fewer table writes. Call while
  * no request is in flight. */
 void commitq_checkpoint_every(struct commitq *q, int64_t records);
+/* Lets the queue's requests carry a simulated journal time (store_req's
+ * sim_time_us: a generated city-year's settlements journaled in the months
+ * they fall in). For the bench and tests only: the service and the CLI
+ * never call it (tests/t_sim_time.sh), so that no hospital's request or
+ * operator can date a record. Call before the first request. */
+void commitq_simulated_time(struct commitq *q);
 /* Counters: batches committed, requests answered. */
 void commitq_stats(struct commitq *q, int64_t *batches, int64_t *requests);
 /* Where the writer's rounds spend their time (lat_stat.h lines on out):
@@ -830,11 +845,18 @@ int store_totals(struct store *store, const char *fixmedins_code, int64_t from_u
 /* The journal records with time_us in [from_us, to_us), in seq order,
  * through cb (a non-zero return stops the scan), read on conn (a
  * connection of the caller's). Only the period is read, not the journal:
- * record times follow seq, so the start is found by binary search, from
- * STORE_CLOCK_SLACK_US before from_us, and the scan stops at the first
- * record STORE_CLOCK_SLACK_US after to_us; the slack covers a clock that
- * stepped back between two batches. */
+ * between two time breaks (below) record times follow seq, so in each
+ * such run the start is found by binary search, from STORE_CLOCK_SLACK_US
+ * before from_us, and the scan stops at the first record
+ * STORE_CLOCK_SLACK_US after to_us or at the run's end; the slack covers a
+ * clock that stepped back between two batches. */
 #define STORE_CLOCK_SLACK_US (600LL * 1000000LL)
+/* A journal whose time went back further than the slack (a simulated
+ * time: commitq_simulated_time; a clock stepped back) has a time break
+ * there (journal_breaks): the period read searches each run of records
+ * between two breaks on its own. With more breaks than this it reads the
+ * whole journal instead. */
+#define STORE_JOURNAL_BREAKS_MAX 1024
 int store_journal_period(struct store *store, struct store_conn *conn, int64_t from_us,
                          int64_t to_us, journal_cb cb, void *ctx, struct store_err *err);
 

@@ -96,6 +96,7 @@ struct store_conn {
     bool catalog_v18;    /* read only, a store before migration 19: no restrictions */
     bool postings_v19;   /* read only, a store before migration 20: no posting's month */
     bool catalog_v20;    /* read only, before migration 21: gender and ages only */
+    bool breaks_v21;     /* read only, before migration 22: no journal_breaks (none kept) */
     bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
 };
 
@@ -428,6 +429,7 @@ static int pg_existing(struct store_conn *c, enum store_mode mode, struct store_
     c->catalog_v18 = version < 19;
     c->postings_v19 = version < 20;
     c->catalog_v20 = version < 21;
+    c->breaks_v21 = version < 22;
     return 0;
 }
 
@@ -943,6 +945,41 @@ static int pg_catalog_scan(struct store_conn *c, catalog_cb cb, void *ctx, struc
 }
 
 /* ---- journal ------------------------------------------------------------------------ */
+/* The batch's time breaks (migration 22, journal_breaks): each record
+ * journaled more than STORE_CLOCK_SLACK_US before the one ahead of it,
+ * found here rather than by a trigger: the batch's records are compared in
+ * memory and the first with the record ahead, read (a statement trigger's
+ * transition table of the batch's rows cost the server about a fifth more
+ * CPU a settlement; docs/BENCHMARKS.md "Sixteenth session"). */
+static int pg_breaks_note(struct store_conn *c, const struct journal_rec *r, size_t n,
+                          struct store_err *err) {
+    assert(r != NULL && n >= 1 && r[0].seq >= 1);
+    bool has_prev = false;
+    int64_t prev_us = 0;
+    if (r[0].seq > 1) {
+        char seq[24];
+        snprintf(seq, sizeof seq, "%" PRId64, r[0].seq - 1);
+        const char *params[1] = {seq};
+        PGresult *res = pg_run_key(c, "SELECT time_us FROM journal WHERE seq = $1", 1, params, err);
+        if (res == NULL) return -1;
+        has_prev = PQntuples(res) == 1;
+        if (has_prev) prev_us = col_i64(res, 0, 0);
+        PQclear(res);
+    }
+    struct sbuf q = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) has_prev = true, prev_us = r[i - 1].time_us;
+        if (!has_prev || r[i].time_us >= prev_us - STORE_CLOCK_SLACK_US) continue;
+        sb_printf(&q, "%s(%" PRId64 ")", q.len ? "," : "INSERT INTO journal_breaks(seq) VALUES ",
+                  r[i].seq);
+    }
+    if (q.len == 0) return 0; /* the usual batch: none */
+    sb_printf(&q, " ON CONFLICT DO NOTHING");
+    int rc = q.failed ? store_errf(err, "postgresql: out of memory"), -1 : pg_cmd(c, q.data, err);
+    sb_free(&q);
+    return rc;
+}
+
 static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
     struct sbuf b = {0};
@@ -964,7 +1001,7 @@ static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, 
     }
     int rc = pg_copy(c, "COPY journal(" JOURNAL_COLS ") FROM STDIN", &b, err);
     sb_free(&b);
-    return rc;
+    return rc == 0 ? pg_breaks_note(c, r, n, err) : rc;
 }
 
 static void journal_fill(const PGresult *res, int r, size_t idx, void *out) {
@@ -1454,6 +1491,24 @@ static int pg_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+static int pg_journal_breaks(struct store_conn *c, int64_t *seqs, size_t max, size_t *n,
+                             struct store_err *err) {
+    assert(seqs != NULL && n != NULL && max >= 1 && max <= INT32_MAX);
+    *n = 0;
+    if (c->breaks_v21) return 0; /* read only, a release before migration 22: no breaks kept */
+    char limit[24];
+    snprintf(limit, sizeof limit, "%zu", max);
+    const char *params[1] = {limit};
+    PGresult *res = pg_run(c, "SELECT seq FROM journal_breaks ORDER BY seq LIMIT $1", 1, params,
+                           err);
+    if (res == NULL) return -1;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows && *n < max; i++) seqs[(*n)++] = col_i64(res, i, 0);
+    PQclear(res);
+    assert(*n <= max);
+    return 0;
+}
+
 static int pg_last_import(struct store_conn *c, const char *what, int64_t *seq,
                           struct store_err *err) {
     char prefix[48];
@@ -1894,6 +1949,7 @@ const struct store_backend store_pg_backend = {
     .person_tables_get = pg_person_tables_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
+    .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
     .credential_get = pg_credential_get,
     .credential_put = pg_credential_put,

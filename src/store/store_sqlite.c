@@ -82,7 +82,8 @@ enum stmt_id {
     S_POLICY_PUT, /* policies' valid_from of migration 13: likewise */
     S_PERSON_PUT, /* persons' benefit_years of migration 17: likewise (reads: SQL_V16) */
     S_PERSON_EDIT,
-    S_CATALOG_PUT, /* the catalog's restrictions of migration 19: likewise (reads: SQL_V16) */
+    S_CATALOG_PUT,    /* the catalog's restrictions of migration 19: likewise (reads: SQL_V16) */
+    S_JOURNAL_BREAKS, /* journal_breaks of migration 22: likewise (none before) */
     S_COUNT,
 };
 #define S_FIRST_OPTIONAL S_DATA_PUT
@@ -154,6 +155,7 @@ static const char *const SQL[S_COUNT] = {
                    " token_version = excluded.token_version, key_id = excluded.key_id,"
                    " hmac_required = excluded.hmac_required",
     [S_CRED_SCAN] = "SELECT " CREDENTIAL_COLS " FROM svc_credential ORDER BY paasid",
+    [S_JOURNAL_BREAKS] = "SELECT seq FROM journal_breaks ORDER BY seq LIMIT ?",
     [S_VISIT_LOCK] = "SELECT kind, status FROM svc_visit WHERE id = ?1",
     /* svc_setl's msgid is unique too: a msgid linked before keeps its
      * first settlement (the service answers a replay by it) */
@@ -1296,6 +1298,23 @@ static int sq_registry_gen(struct store_conn *c, int64_t *gen, struct store_err 
     return 0;
 }
 
+static int sq_journal_breaks(struct store_conn *c, int64_t *seqs, size_t max, size_t *n,
+                             struct store_err *err) {
+    sqlite3_stmt *s = c->stmt[S_JOURNAL_BREAKS];
+    assert(seqs != NULL && n != NULL && max >= 1 && max <= INT32_MAX);
+    *n = 0;
+    if (s == NULL) return 0; /* read only, a release before migration 22: no breaks kept */
+    sqlite3_bind_int64(s, 1, (int64_t)max);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+        seqs[(*n)++] = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, err, "journal breaks");
+    assert(*n <= max);
+    return 0;
+}
+
 static int sq_last_import(struct store_conn *c, const char *what, int64_t *seq,
                           struct store_err *err) {
     sqlite3_stmt *s = c->stmt[S_LAST_IMPORT];
@@ -1499,6 +1518,7 @@ const struct store_backend store_sqlite_backend = {
     .checkpoint_get = sq_checkpoint_get,
     .checkpoint_put = sq_checkpoint_put,
     .registry_gen = sq_registry_gen,
+    .journal_breaks = sq_journal_breaks,
     .last_import = sq_last_import,
     .credential_get = sq_credential_get,
     .credential_put = sq_credential_put,
