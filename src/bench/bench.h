@@ -7,6 +7,7 @@
 #ifndef YIBAO_BENCH_H
 #define YIBAO_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli/cli.h"
@@ -15,6 +16,7 @@
 
 int bench_settle(int argc, char **argv);  /* settle.c: the pure core on one core */
 int bench_year(int argc, char **argv);    /* year.c: a city's whole year */
+int bench_whatif(int argc, char **argv);  /* whatif.c: the policy what-if over a year, in memory */
 int bench_store(int argc, char **argv);   /* store.c: durable settlements/s */
 int bench_http(int argc, char **argv);    /* http.c: load generator for the service */
 int bench_hostile(int argc, char **argv); /* hostile.c: holds connections against the service */
@@ -53,5 +55,27 @@ void bench_city_close(struct bench_city *c);
  * this city's registry (same persons and seed), or its bills are refused. */
 int bench_city_registry(const struct bench_city *c, struct store *store, const char *dir,
                         const struct bench_files *files);
+
+/* ---- packed.c: the in-memory year (year.c, whatif.c) ---- */
+#define BENCH_PACKED_DISEASES 4  /* special diseases one person accrues in a year */
+#define BENCH_SET_POLICIES_MAX 8 /* files of one policy set */
+
+/* A year state without the 32-slot disease array: what one insured person
+ * costs in memory while a year is settled. */
+struct bench_packed_state {
+    int64_t money_fen[YEAR_STATE_MONEY_COUNT]; /* the rows of YEAR_STATE_FIELDS */
+    int64_t special_fen[BENCH_PACKED_DISEASES];
+    int32_t admissions;
+    int8_t disease[BENCH_PACKED_DISEASES]; /* policy disease index + 1; 0 = empty slot */
+    bool used;
+};
+/* p into s (a fresh year with acct_fen when p was never packed). */
+void bench_unpack(const struct bench_packed_state *p, struct year_state *s, int32_t year,
+                  int64_t acct_fen);
+/* s into p; false when s has more diseases than the packed form holds. */
+bool bench_pack(struct bench_packed_state *p, const struct year_state *s);
+/* The policies policies/SET-*.json (at most BENCH_SET_POLICIES_MAX, in
+ * *count) and policies/catalog-conformance.json; 0, or -1 after saying why. */
+int bench_policy_set(const char *set, struct policy *policies, int *count, struct catalog *catalog);
 
 #endif

@@ -15,6 +15,8 @@ struct command {
 static const struct command commands[] = {
     {"settle", bench_settle, "the pure settle engine on one core (--n N --lines L)"},
     {"year", bench_year, "a synthetic city's year, in memory or durably (--persons N [--db PATH])"},
+    {"whatif", bench_whatif,
+     "the policy what-if over a synthetic city's year, in memory (--persons N --policy F)"},
     {"store", bench_store, "durable settlements/s through the commit queue (--db PATH)"},
     {"http", bench_http, "load generator for the settlement service (--url URL ...)"},
     {"hostile", bench_hostile,

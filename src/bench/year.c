@@ -31,33 +31,20 @@
 #include "bench/bench.h"
 #include "cli/common.h"
 #include "cli/progress.h"
-#include "codec/codec.h"
 #include "core/settle.h"
 #include "gen/gen.h"
 #include "store/store.h"
 
-#define YEAR_POLICIES_MAX 8
-#define PACKED_DISEASES 4 /* special diseases one person accrues in a year */
-#define YEAR_WINDOW 4096  /* durable mode: requests in flight */
+#define YEAR_WINDOW 4096 /* durable mode: requests in flight */
 
 _Static_assert(GEN_MSGID_BYTES_MAX <= MSGID_BYTES_MAX, "a generated msgid fits the store's");
 
-/* A year state without the 32-slot disease array: what one insured person
- * costs in memory while a year is settled. */
-struct packed_state {
-    int64_t money_fen[YEAR_STATE_MONEY_COUNT]; /* the rows of YEAR_STATE_FIELDS */
-    int64_t special_fen[PACKED_DISEASES];
-    int32_t admissions;
-    int8_t disease[PACKED_DISEASES]; /* policy disease index + 1; 0 = empty slot */
-    bool used;
-};
-
 struct year_run {
-    struct policy policies[YEAR_POLICIES_MAX];
+    struct policy policies[BENCH_SET_POLICIES_MAX];
     int policy_count;
     struct catalog catalog;
     struct gen_city *city;
-    struct packed_state *states;
+    struct bench_packed_state *states;
     int64_t settled, refused, lines, overflow;
     int64_t bills_max; /* 0: the whole year */
     bool dated;        /* --dated: each record at its bill's end time */
@@ -79,60 +66,11 @@ static bool year_tick(struct year_run *run, int64_t n, const struct bill *bill) 
     return progress_interrupted() == 0;
 }
 
-static void unpack(const struct packed_state *p, struct year_state *s, int32_t year,
-                   int64_t acct_fen) {
-    year_state_init(s, year, acct_fen);
-    if (!p->used) return;
-    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
-        *year_state_money(s, (enum year_state_id)i) = p->money_fen[i];
-    s->admissions = p->admissions;
-    for (int k = 0; k < PACKED_DISEASES; k++)
-        if (p->disease[k] != 0) s->special_paid_fen[p->disease[k] - 1] = p->special_fen[k];
-}
-
-/* Returns false when the person has more diseases than the packed form holds. */
-static bool pack(struct packed_state *p, struct year_state *s) {
-    memset(p, 0, sizeof *p);
-    p->used = true;
-    for (int i = 0; i < YEAR_STATE_MONEY_COUNT; i++)
-        p->money_fen[i] = year_state_money_get(s, (enum year_state_id)i);
-    p->admissions = s->admissions;
-    int k = 0;
-    for (int d = 0; d < POLICY_DISEASES_MAX; d++) {
-        if (s->special_paid_fen[d] == 0) continue;
-        if (k == PACKED_DISEASES) return false;
-        p->disease[k] = (int8_t)(d + 1);
-        p->special_fen[k++] = s->special_paid_fen[d];
-    }
-    return true;
-}
-
 static const struct policy *policy_for(const struct year_run *run, int32_t insutype, int32_t year) {
     for (int i = 0; i < run->policy_count; i++)
         if (run->policies[i].insutype == insutype && run->policies[i].year == year)
             return &run->policies[i];
     return NULL;
-}
-
-static int load_policies(struct year_run *run, const char *set) {
-    char pattern[256], err[CODEC_ERR_BYTES];
-    glob_t g;
-    snprintf(pattern, sizeof pattern, "policies/%s-*.json", set);
-    if (glob(pattern, 0, NULL, &g) != 0)
-        return fprintf(stderr, "yibao-bench: no policies match %s\n", pattern), -1;
-    int rc = 0;
-    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
-        if (run->policy_count == YEAR_POLICIES_MAX) break;
-        if (policy_load_file(g.gl_pathv[i], &run->policies[run->policy_count], err, sizeof err) !=
-            0)
-            rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
-        else run->policy_count++;
-    }
-    globfree(&g);
-    if (rc == 0 &&
-        catalog_load_file("policies/catalog-conformance.json", &run->catalog, err, sizeof err) != 0)
-        rc = fprintf(stderr, "yibao-bench: %s\n", err) > 0 ? -1 : -1;
-    return rc;
 }
 
 static void count_result(struct year_run *run, const struct settle_result *r, int32_t lines) {
@@ -168,8 +106,8 @@ static int year_in_memory(struct year_run *run) {
             run->refused_by_code[E_POLICY_YEAR]++;
             continue;
         }
-        struct packed_state *packed = &run->states[out->psn_index];
-        unpack(packed, &st, year, gp->person.acct_balc_fen);
+        struct bench_packed_state *packed = &run->states[out->psn_index];
+        bench_unpack(packed, &st, year, gp->person.acct_balc_fen);
         struct settle_input in = {policy,
                                   &run->catalog,
                                   &gen_institution_get(run->city, out->institution_index)->inst,
@@ -180,7 +118,7 @@ static int year_in_memory(struct year_run *run) {
                                   0};
         if (settle(&in, &r, NULL, NULL) == SETTLE_OK) {
             year_state_apply(&st, &r.delta);
-            if (!pack(packed, &st)) run->overflow++;
+            if (!bench_pack(packed, &st)) run->overflow++;
         }
         count_result(run, &r, out->bill.line_count);
         if (!year_tick(run, n + 1, &out->bill)) break;
@@ -303,7 +241,7 @@ static void print_figures(const struct year_run *run, const char *mode, int64_t 
         "\"peak_rss_mib\":%.0f,\"state_bytes_per_person\":%zu,\"packed_overflow\":%lld,\"refused_by_code\":{",
         mode, (long long)persons, (long long)bills, (long long)run->lines, (long long)run->settled,
         (long long)run->refused, seconds, (double)bills / seconds, (double)usage.ru_maxrss / 1024.0,
-        strcmp(mode, "memory") == 0 ? sizeof(struct packed_state) : (size_t)0,
+        strcmp(mode, "memory") == 0 ? sizeof(struct bench_packed_state) : (size_t)0,
         (long long)run->overflow);
     bool first = true;
     for (int c = 1; c < SETTLE_CODE_COUNT; c++) {
@@ -361,7 +299,7 @@ int bench_year(int argc, char **argv) {
     run->bills_max = bills_max;
     run->dated = dated;
     catalog_init(&run->catalog);
-    if (load_policies(run, set) != 0) goto done;
+    if (bench_policy_set(set, run->policies, &run->policy_count, &run->catalog) != 0) goto done;
     if (gen_city_open(&config, &run->city, err, sizeof err) != 0) {
         fprintf(stderr, "yibao-bench year: %s\n", err);
         goto done;

@@ -131,6 +131,17 @@ struct gen_person {
  * see gen_registry_next). */
 void gen_person_get(const struct gen_city *city, int64_t index, struct gen_person *out);
 
+/* Person `index` as persons.csv types it (its registry row, the one a
+ * store imports): gen_person_get's, with the benefit start and
+ * contribution_short that `yibao derive-benefits` derives from the
+ * person's episodes where it derives them (gen_benefit.c). Planning the
+ * episodes costs about one bill's planning, so a caller meeting a person
+ * often keeps what it gets. A typer holds the planning's scratch. */
+struct gen_typer;
+int gen_typer_open(const struct gen_city *city, struct gen_typer **out); /* 0; -1: no memory */
+void gen_typer_person(struct gen_typer *typer, int64_t index, struct gen_person *out);
+void gen_typer_close(struct gen_typer *typer);
+
 /* The registry in file order: every person with a unique certno, each
  * planted duplicate row right after its original. */
 struct gen_registry;

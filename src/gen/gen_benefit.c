@@ -15,6 +15,7 @@
  * another region keep the drawn value, as derive-benefits keeps theirs. */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/benefit.h"
@@ -78,3 +79,49 @@ bool gen_enrol_benefit(const struct gen_city *city, const struct gen_person *row
     *contribution_short = d.contribution_short;
     return true;
 }
+
+const struct gen_person *gen_enrol_typed(const struct gen_city *city, const struct gen_person *row,
+                                         const struct gen_enrol_plan *plan,
+                                         struct gen_person *typed) {
+    datetime_s start = 0;
+    bool short_months = false;
+    assert(city != NULL && row != NULL && plan != NULL && typed != NULL);
+    if (!gen_enrol_benefit(city, row, plan, &start, &short_months)) return row;
+    *typed = *row;
+    typed->person.benefit_start = start;
+    typed->person.flags &= ~(uint32_t)FLAG_CONTRIBUTION_SHORT;
+    if (short_months) typed->person.flags |= FLAG_CONTRIBUTION_SHORT;
+    return typed;
+}
+
+/* ---- the registry rows of single persons, in process ---------------------- */
+struct gen_typer {
+    const struct gen_city *city;
+    struct gen_plan scratch;
+    struct gen_enrol_plan plan;
+    struct gen_person typed;
+};
+
+int gen_typer_open(const struct gen_city *city, struct gen_typer **out) {
+    assert(city != NULL && out != NULL);
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) return -1;
+    (*out)->city = city;
+    return 0;
+}
+
+void gen_typer_person(struct gen_typer *typer, int64_t index, struct gen_person *out) {
+    assert(typer != NULL && out != NULL && index >= 0);
+    gen_person_get(typer->city, index, out);
+    assert(!out->duplicate); /* an original: its plan needs no original's first month */
+    /* only an employee of the city's region is typed: the rest keep the
+     * drawn row without planning anything (gen_enrol_benefit's own test) */
+    if (out->person.insutype != INSUTYPE_EMPLOYEE ||
+        strcmp(out->insuplc_admdvs, typer->city->set->region) != 0)
+        return;
+    gen_enrol_plan_row(typer->city, out, 0, &typer->scratch, &typer->plan);
+    const struct gen_person *row = gen_enrol_typed(typer->city, out, &typer->plan, &typer->typed);
+    if (row != out) *out = *row;
+}
+
+void gen_typer_close(struct gen_typer *typer) { free(typer); }

@@ -90,6 +90,11 @@ int32_t gen_enrol_first_in_year(const struct gen_city *city, const struct gen_en
 bool gen_enrol_benefit(const struct gen_city *city, const struct gen_person *row,
                        const struct gen_enrol_plan *plan, datetime_s *benefit_start,
                        bool *contribution_short);
+/* row as persons.csv types it: row itself when gen_enrol_benefit derives
+ * nothing, else *typed (row with the derived start and contribution_short). */
+const struct gen_person *gen_enrol_typed(const struct gen_city *city, const struct gen_person *row,
+                                         const struct gen_enrol_plan *plan,
+                                         struct gen_person *typed);
 
 /* A family binding of one household. */
 struct gen_binding {

@@ -94,24 +94,6 @@ static void write_date_of(struct gen_out *out, datetime_s t) {
     gen_out_bytes(out, buf, 10);
 }
 
-/* row with the benefit start and contribution_short its episodes give by
- * the rule derive-benefits applies (gen_benefit.c), in *typed; row itself
- * when they are not derivable. */
-static const struct gen_person *typed_by_rule(const struct gen_city *city,
-                                              const struct gen_enrol_files *enrol,
-                                              const struct gen_person *row,
-                                              struct gen_person *typed) {
-    datetime_s start = 0;
-    bool short_months = false;
-    if (!gen_enrol_benefit(city, row, gen_enrol_files_plan(enrol), &start, &short_months))
-        return row;
-    *typed = *row;
-    typed->person.benefit_start = start;
-    typed->person.flags &= ~(uint32_t)FLAG_CONTRIBUTION_SHORT;
-    if (short_months) typed->person.flags |= FLAG_CONTRIBUTION_SHORT;
-    return typed;
-}
-
 static void write_person(struct gen_out *out, const struct gen_person *p) {
     static const char *const flag_names[4] = {"extreme_poverty", "low_income", "poverty_registered",
                                               "contribution_short"};
@@ -304,7 +286,7 @@ static int write_registry(struct writer *w, const char *dir, bool registry_only,
     struct gen_person typed; /* a row as persons.csv types it */
     while ((got = gen_registry_next(reg, row)) == 1) {
         gen_enrol_files_row(enrol, row);
-        write_person(&w->out, typed_by_rule(w->city, enrol, row, &typed));
+        write_person(&w->out, gen_enrol_typed(w->city, row, gen_enrol_files_plan(enrol), &typed));
         w->stats.person_rows++;
         if (!tick(w, "persons", w->stats.person_rows, (double)row->index / (double)persons)) break;
         if (row->duplicate) {
