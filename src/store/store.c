@@ -693,6 +693,16 @@ int store_person_find(struct store *s, const char *psn_no, struct store_person *
     return rc;
 }
 
+int store_persons_read(struct store *s, const char *const *psn_nos, size_t n,
+                       struct store_person *out, bool *found, struct store_err *err) {
+    assert(s != NULL && psn_nos != NULL && out != NULL && found != NULL);
+    assert(n >= 1 && n <= BATCH_MAX);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->persons_get(rd->conn, psn_nos, n, out, found, err);
+    reader_give(rd);
+    return rc;
+}
+
 int store_enrol_rows_of(struct store *s, enum enrol_kind kind, const char *who, enrol_cb cb,
                         void *ctx, struct store_err *err) {
     assert(s != NULL && who != NULL && cb != NULL);

@@ -816,6 +816,12 @@ int store_person_find(struct store *store, const char *psn_no, struct store_pers
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */
 int64_t store_person_cache_hits(struct store *store);
+/* The registry rows of psn_nos[0..n) (n at most BATCH_MAX) in one read
+ * on a reader connection (found[i]: psn_nos[i] is registered), without
+ * the kept rows: a run's batch of persons read beside the writer's
+ * commit (app/contribute.c). */
+int store_persons_read(struct store *store, const char *const *psn_nos, size_t n,
+                       struct store_person *out, bool *found, struct store_err *err);
 /* The enrolment rows of kind naming who (enrol_scan), read on a reader
  * connection: safe beside other threads, as the committed reads above. */
 int store_enrol_rows_of(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,
