@@ -506,7 +506,8 @@ static int batch_flags(struct run *r, const struct work *w, size_t n, struct slo
 static void prepare(struct preparer *p, struct slot *s, size_t i) {
     struct run *r = p->r;
     assert(i < p->batches && !s->ready);
-    size_t from = i * p->batch, n = r->work_count - from < p->batch ? r->work_count - from : p->batch;
+    size_t from = i * p->batch,
+           n = r->work_count - from < p->batch ? r->work_count - from : p->batch;
     const struct work *w = &r->work[from];
     s->k = s->refused = 0;
     s->rc = batch_flags(r, w, n, s);
