@@ -1217,6 +1217,68 @@ static void test_person_cache(void **state) {
     assert_check_ok(f->store);
 }
 
+/* ---- persons read in batches: a reader's, the flagged ------------------------------ */
+struct psn_list {
+    char psn[16][CODE_BYTES_MAX + 1];
+    int n;
+};
+
+static int psn_listed(void *ctx, const struct store_person *p) {
+    struct psn_list *l = ctx;
+    assert_true(l->n < 16);
+    snprintf(l->psn[l->n++], CODE_BYTES_MAX + 1, "%s", p->psn_no);
+    return 0;
+}
+
+static int low_income_listed(void *ctx, const struct store_person *p) {
+    return (p->flags & FLAG_LOW_INCOME) != 0 ? psn_listed(ctx, p) : 0;
+}
+
+/* A batch of persons read on a reader connection (store_persons_read: a
+ * contribution run's next batch, read while the writer commits), and the
+ * persons with a flag as the backend filters them (store_persons_flagged:
+ * the same persons, in the same order, as a whole scan filtered here). */
+static void test_persons_batch_reads(void **state) {
+    struct fixture *f = *state;
+    struct store_err err = {{0}};
+    write_file(f->dir, "fl.csv",
+               "psn_no,certno,psn_name,gend,brdy,insutype,category,flags,insuplc_admdvs,"
+               "benefit_start,acct_balc\n"
+               "F1,cf1,a,1,1970-01-01,390,adult,low_income,440900,2010-01-01,0.00\n"
+               "F2,cf2,b,1,1970-01-01,390,adult,,440900,2010-01-01,0.00\n"
+               "F3,cf3,c,2,1980-01-01,390,adult,low_income,440900,2010-01-01,0.00\n");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fl.csv", f->dir);
+    import_ok(f->store, "persons", path);
+    const char *keys[4] = {"F3", "NONE", "E2", "F1"};
+    struct store_person rows[4], one;
+    bool found[4] = {false, true, false, false}, one_found = false;
+    assert_int_equal(store_persons_read(f->store, keys, 4, rows, found, &err), 0);
+    assert_true(found[0] && !found[1] && found[2] && found[3]);
+    assert_string_equal(rows[0].psn_no, "F3");
+    assert_int_equal(rows[0].flags & FLAG_LOW_INCOME, FLAG_LOW_INCOME);
+    assert_int_equal(rows[3].flags & FLAG_LOW_INCOME, FLAG_LOW_INCOME);
+    assert_int_equal(store_person_find(f->store, "E2", &one, &one_found, &err), 0);
+    assert_true(one_found);
+    assert_same_person(&rows[2], &one);
+    struct psn_list flagged = {.n = 0}, scanned = {.n = 0};
+    assert_int_equal(store_persons_flagged(f->store, FLAG_LOW_INCOME, psn_listed, &flagged, &err),
+                     0);
+    assert_int_equal(store_ops(f->store)->persons_scan(store_conn(f->store), -1, low_income_listed,
+                                                       &scanned, &err),
+                     0);
+    assert_int_equal(flagged.n, scanned.n);
+    assert_true(flagged.n >= 2);
+    for (int i = 0; i < flagged.n; i++) assert_string_equal(flagged.psn[i], scanned.psn[i]);
+    int f1 = 0, f2 = 0, f3 = 0;
+    for (int i = 0; i < flagged.n; i++) {
+        f1 += strcmp(flagged.psn[i], "F1") == 0;
+        f2 += strcmp(flagged.psn[i], "F2") == 0;
+        f3 += strcmp(flagged.psn[i], "F3") == 0;
+    }
+    assert_true(f1 == 1 && f2 == 0 && f3 == 1);
+}
+
 /* ---- limits ------------------------------------------------------------------- */
 static void test_batch_limits(void **state) {
     struct fixture *f = *state;
@@ -1827,6 +1889,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_import_errors, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_persons_batch_reads, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_sqlite, teardown),
         cmocka_unit_test(test_csv),
@@ -1850,6 +1913,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_import_errors, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_rows, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_person_cache, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_persons_batch_reads, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_batch_limits, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_reader_session, setup_pg, teardown),

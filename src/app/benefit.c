@@ -549,8 +549,7 @@ static int walk_groups(struct walk *w, const struct held *h) {
 static int walk_persons(struct walk *w) {
     struct held h = {.err = w->err};
     if (w->verify || w->run->derived_only) {
-        if (store_ops(w->store)->persons_scan(store_conn(w->store), -1, flagged_row, w, w->err) !=
-            0)
+        if (store_persons_flagged(w->store, FLAG_BENEFIT_DERIVED, flagged_row, w, w->err) != 0)
             return -1;
         if (w->flagged == 0) return 0;
         qsort(w->flagged_psn, (size_t)w->flagged, sizeof *w->flagged_psn, psn_order);

@@ -13,6 +13,7 @@
 #include "app/array_room.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,16 +383,55 @@ static bool employer_struggling(const struct run *r, const char *emp_no) {
     return e != NULL && e->struggling;
 }
 
-static void skip(struct run *r, const char *psn_no, const char *code, const char *why) {
-    assert(r != NULL && psn_no != NULL && code != NULL);
-    r->out->refused++;
-    if (r->opts->skipped) r->opts->skipped(r->opts->ctx, psn_no, code, why);
+/* ---- the batches: each prepared while the one before it commits ------------- */
+/* A batch is prepared (its persons' flags read on one of the store's
+ * reader connections, its figures computed, its msgids and bodies checked)
+ * on a thread of its own while the batch before it is committed on the
+ * writer's connection: on PostgreSQL the cluster writes one batch while the
+ * client prepares the next, where before the two took turns. The commit is
+ * unchanged (one transaction a batch, the msgids read again inside it), so
+ * a batch is all or nothing and a run again, or after a kill, posts each
+ * person once. Two slots: one prepared while the other commits. */
+#define PREP_SLOTS 2
+
+/* A person the rules refuse: told to opts->skipped by the run's thread,
+ * when its batch is taken (code and why are static strings). */
+struct refusal {
+    const char *psn_no, *code, *why;
+};
+
+struct slot {
+    struct store_contrib_item *items;
+    uint32_t *flags;
+    struct store_person *persons;
+    bool *found;
+    const char **keys;
+    struct refusal *refusals;
+    size_t k, refused; /* items to commit, persons refused */
+    int rc;            /* 0, or -1 with err */
+    struct store_err err;
+    bool ready; /* prepared, not taken yet (under the preparer's lock) */
+};
+
+struct preparer {
+    struct run *r;
+    struct slot slots[PREP_SLOTS];
+    size_t batch, batches; /* persons a batch, batches of the run */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool started, quit;
+};
+
+static void skip(struct slot *s, const char *psn_no, const char *code, const char *why) {
+    assert(s != NULL && psn_no != NULL && code != NULL && why != NULL);
+    s->refusals[s->refused++] = (struct refusal){psn_no, code, why};
 }
 
 /* The item of w, or false with the person refused. */
 static bool item_of(struct run *r, const struct work *w, uint32_t flags,
-                    struct store_contrib_item *item) {
-    assert(r != NULL && w != NULL && item != NULL);
+                    struct store_contrib_item *item, struct slot *s) {
+    assert(r != NULL && w != NULL && item != NULL && s != NULL);
     memset(item, 0, sizeof *item);
     struct store_contrib *c = &item->c;
     c->insutype = r->opts->month ? INSUTYPE_EMPLOYEE : INSUTYPE_RESIDENT;
@@ -403,7 +443,7 @@ static bool item_of(struct run *r, const struct work *w, uint32_t flags,
     c->flags = flags;
     bool in_service = strcmp(w->category, "in_service") == 0;
     if (in_service && w->wages > 1)
-        return skip(r, w->psn_no, "E_BAD_AMOUNT", "wages from several employers this month"), false;
+        return skip(s, w->psn_no, "E_BAD_AMOUNT", "wages from several employers this month"), false;
     if (in_service && w->wage != NULL) {
         snprintf(c->emp_no, sizeof c->emp_no, "%s", w->wage->emp_no);
         c->wage_fen = w->wage->wage_fen;
@@ -412,7 +452,7 @@ static bool item_of(struct run *r, const struct work *w, uint32_t flags,
     if (strcmp(w->category, "flexible") == 0 && w->base != NULL) c->share_bp = w->base->share_bp;
     const struct policy *p = store_policy_find(r->store, c->region, c->year, c->insutype);
     if (p == NULL)
-        return skip(r, w->psn_no, "E_POLICY", "no policy of the region, year and scheme"), false;
+        return skip(s, w->psn_no, "E_POLICY", "no policy of the region, year and scheme"), false;
     enum funds_code code = app_contrib_figures(p, c);
     static const char *const why[FUNDS_CODE_COUNT] = {
         [FUNDS_E_CATEGORY] = "the category has no contribution in this scheme",
@@ -420,10 +460,10 @@ static bool item_of(struct run *r, const struct work *w, uint32_t flags,
         [FUNDS_E_BAD_AMOUNT] = "in service without a declared wage this month",
     };
     if (code != FUNDS_OK)
-        return skip(r, w->psn_no, funds_code_name(code), why[code] ? why[code] : "refused"), false;
+        return skip(s, w->psn_no, funds_code_name(code), why[code] ? why[code] : "refused"), false;
     if (contrib_msgid(item->msgid, item->psn_no, c) != 0 ||
         contrib_encode(c, (char[JOURNAL_BODY_BYTES_MAX + 1]){0}, JOURNAL_BODY_BYTES_MAX + 1) != 0)
-        return skip(r, w->psn_no, "E_BAD_CODE", "a code too long or with a space for a record"),
+        return skip(s, w->psn_no, "E_BAD_CODE", "a code too long or with a space for a record"),
                false;
     return true;
 }
@@ -444,82 +484,179 @@ static void add_sums(struct app_contrib_sums *s, const struct store_contrib *c) 
 
 /* The persons' flags (enum person_flag) the rules read: a resident's
  * (the premium's assistance), a retiree's contribution_short (no
- * allocation, FUNDS.md §4); an employee month reads only its retirees'. */
-static int batch_flags(struct run *r, const struct work *w, size_t n, uint32_t *flags,
-                       struct store_person *persons, bool *found, const char **keys) {
-    assert(r != NULL && w != NULL && n >= 1);
-    memset(flags, 0, n * sizeof *flags);
+ * allocation, FUNDS.md §4); an employee month reads only its retirees'.
+ * Read on a reader connection (the writer's is committing the batch
+ * before), as they were read before the commit's transaction. */
+static int batch_flags(struct run *r, const struct work *w, size_t n, struct slot *s) {
+    assert(r != NULL && w != NULL && s != NULL && n >= 1);
+    memset(s->flags, 0, n * sizeof *s->flags);
     size_t k = 0, at[CONTRIB_COMMIT_MAX];
     assert(n <= CONTRIB_COMMIT_MAX);
     for (size_t i = 0; i < n; i++)
         if (!r->opts->month || strcmp(w[i].category, "retired") == 0)
-            at[k] = i, keys[k++] = w[i].psn_no;
+            at[k] = i, s->keys[k++] = w[i].psn_no;
     if (k == 0) return 0;
-    if (store_ops(r->store)->persons_get(store_conn(r->store), keys, k, persons, found, r->err) !=
-        0)
-        return -1;
+    if (store_persons_read(r->store, s->keys, k, s->persons, s->found, &s->err) != 0) return -1;
     uint32_t read = r->opts->month ? FLAG_CONTRIBUTION_SHORT : FLAG_ALL;
-    for (size_t j = 0; j < k; j++) flags[at[j]] = found[j] ? persons[j].flags & read : 0;
+    for (size_t j = 0; j < k; j++) s->flags[at[j]] = s->found[j] ? s->persons[j].flags & read : 0;
     return 0;
 }
 
-struct batch_mem {
-    struct contrib_batch *scratch;
-    struct store_contrib_item *items;
-    bool *posted;
-    uint32_t *flags;
-    struct store_person *persons;
-    bool *found;
-    const char **keys;
-};
+/* Batch i of the run into s: its items and its refusals. */
+static void prepare(struct preparer *p, struct slot *s, size_t i) {
+    struct run *r = p->r;
+    assert(i < p->batches && !s->ready);
+    size_t from = i * p->batch,
+           n = r->work_count - from < p->batch ? r->work_count - from : p->batch;
+    const struct work *w = &r->work[from];
+    s->k = s->refused = 0;
+    s->rc = batch_flags(r, w, n, s);
+    for (size_t j = 0; s->rc == 0 && j < n; j++)
+        if (item_of(r, &w[j], s->flags[j], &s->items[s->k], s)) s->k++;
+    assert(s->rc != 0 || s->k + s->refused == n);
+}
 
-static int one_batch(struct run *r, const struct work *w, size_t n, struct batch_mem *m) {
-    assert(r != NULL && w != NULL && n >= 1 && n <= r->opts->batch);
-    if (batch_flags(r, w, n, m->flags, m->persons, m->found, m->keys) != 0) return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (item_of(r, &w[i], m->flags[i], &m->items[k])) k++;
-    if (k == 0) return 0;
-    if (store_contrib_commit(r->store, m->scratch, m->items, k, m->posted, r->err) != 0) return -1;
-    for (size_t i = 0; i < k; i++) {
-        if (!m->posted[i]) {
+static void *preparer_main(void *arg) {
+    struct preparer *p = arg;
+    assert(p != NULL && p->r != NULL);
+    for (size_t i = 0; i < p->batches; i++) {
+        struct slot *s = &p->slots[i % PREP_SLOTS];
+        pthread_mutex_lock(&p->lock);
+        while (s->ready && !p->quit) pthread_cond_wait(&p->cond, &p->lock);
+        bool quit = p->quit;
+        pthread_mutex_unlock(&p->lock);
+        if (quit) break;
+        prepare(p, s, i);
+        pthread_mutex_lock(&p->lock);
+        s->ready = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        if (s->rc != 0) break; /* the run stops at this batch */
+    }
+    return NULL;
+}
+
+/* Batch i, prepared (by the thread, or now when there is none). */
+static struct slot *slot_take(struct preparer *p, size_t i) {
+    struct slot *s = &p->slots[i % PREP_SLOTS];
+    assert(i < p->batches);
+    if (!p->started) return prepare(p, s, i), s;
+    pthread_mutex_lock(&p->lock);
+    while (!s->ready) pthread_cond_wait(&p->cond, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    return s;
+}
+
+/* s committed: the thread may prepare the batch after next in it. */
+static void slot_give(struct preparer *p, struct slot *s) {
+    assert(p != NULL && s != NULL);
+    if (!p->started) return;
+    pthread_mutex_lock(&p->lock);
+    s->ready = false;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static int slots_alloc(struct preparer *p) {
+    size_t b = p->batch;
+    assert(b >= 1 && b <= CONTRIB_COMMIT_MAX);
+    for (int i = 0; i < PREP_SLOTS; i++) {
+        struct slot *s = &p->slots[i];
+        s->items = calloc(b, sizeof *s->items);
+        s->flags = calloc(b, sizeof *s->flags);
+        s->persons = calloc(b, sizeof *s->persons);
+        s->found = calloc(b, sizeof *s->found);
+        s->keys = calloc(b, sizeof *s->keys);
+        s->refusals = calloc(b, sizeof *s->refusals);
+        if (!s->items || !s->flags || !s->persons || !s->found || !s->keys || !s->refusals)
+            return -1;
+    }
+    return 0;
+}
+
+/* The thread starts when it can; without it each batch is prepared by the
+ * run's thread before its commit (as before). -1: out of memory. */
+static int preparer_start(struct preparer *p, struct run *r) {
+    assert(p != NULL && r != NULL && r->work_count >= 1);
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->batch = r->opts->batch;
+    p->batches = (r->work_count + p->batch - 1) / p->batch;
+    if (slots_alloc(p) != 0) return -1;
+    if (pthread_mutex_init(&p->lock, NULL) != 0) return 0;
+    if (pthread_cond_init(&p->cond, NULL) != 0) return pthread_mutex_destroy(&p->lock), 0;
+    p->started = pthread_create(&p->thread, NULL, preparer_main, p) == 0;
+    if (!p->started) pthread_cond_destroy(&p->cond), pthread_mutex_destroy(&p->lock);
+    return 0;
+}
+
+static void preparer_stop(struct preparer *p) {
+    assert(p != NULL);
+    if (p->started) {
+        pthread_mutex_lock(&p->lock);
+        p->quit = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        pthread_join(p->thread, NULL);
+        pthread_cond_destroy(&p->cond);
+        pthread_mutex_destroy(&p->lock);
+        p->started = false;
+    }
+    for (int i = 0; i < PREP_SLOTS; i++) {
+        struct slot *s = &p->slots[i];
+        free(s->items), free(s->flags), free(s->persons);
+        free(s->found), free(s->keys), free(s->refusals);
+    }
+}
+
+/* The prepared batch s committed: its refusals told, its records counted. */
+static int one_batch(struct run *r, struct slot *s, struct contrib_batch *scratch, bool *posted) {
+    assert(r != NULL && s != NULL && scratch != NULL && posted != NULL);
+    for (size_t i = 0; i < s->refused; i++) {
+        r->out->refused++;
+        if (r->opts->skipped)
+            r->opts->skipped(r->opts->ctx, s->refusals[i].psn_no, s->refusals[i].code,
+                             s->refusals[i].why);
+    }
+    if (s->rc != 0) return *r->err = s->err, -1;
+    if (s->k == 0) return 0;
+    if (store_contrib_commit(r->store, scratch, s->items, s->k, posted, r->err) != 0) return -1;
+    for (size_t i = 0; i < s->k; i++) {
+        if (!posted[i]) {
             r->out->already++;
             continue;
         }
         r->out->posted++;
-        add_sums(&r->out->sums, &m->items[i].c);
+        add_sums(&r->out->sums, &s->items[i].c);
     }
     return 0;
 }
 
 static enum app_contrib_status run_batches(struct run *r) {
     assert(r != NULL && r->opts->batch >= 1 && r->opts->batch <= CONTRIB_COMMIT_MAX);
-    size_t b = r->opts->batch;
-    struct batch_mem m = {store_contrib_batch_new(b),   calloc(b, sizeof *m.items),
-                          calloc(b, sizeof *m.posted),  calloc(b, sizeof *m.flags),
-                          calloc(b, sizeof *m.persons), calloc(b, sizeof *m.found),
-                          calloc(b, sizeof *m.keys)};
+    if (r->work_count == 0) return APP_CONTRIB_OK;
+    struct preparer *p = calloc(1, sizeof *p);
+    struct contrib_batch *scratch = store_contrib_batch_new(r->opts->batch);
+    bool *posted = calloc(r->opts->batch, sizeof *posted);
     enum app_contrib_status st = APP_CONTRIB_OK;
-    if (!m.scratch || !m.items || !m.posted || !m.flags || !m.persons || !m.found || !m.keys)
+    if (p == NULL || scratch == NULL || posted == NULL || preparer_start(p, r) != 0)
         st = (store_errf(r->err, "contribute: out of memory"), APP_CONTRIB_FAILED);
-    for (size_t done = 0; st == APP_CONTRIB_OK && done < r->work_count;) {
+    for (size_t i = 0; st == APP_CONTRIB_OK && i < p->batches; i++) {
         if (r->opts->stop && r->opts->stop(r->opts->ctx)) {
             st = APP_CONTRIB_STOPPED;
             break;
         }
-        size_t n = r->work_count - done < b ? r->work_count - done : b;
-        if (one_batch(r, &r->work[done], n, &m) != 0) st = APP_CONTRIB_FAILED;
-        done += n;
+        struct slot *s = slot_take(p, i);
+        if (one_batch(r, s, scratch, posted) != 0) st = APP_CONTRIB_FAILED;
+        slot_give(p, s);
+        size_t done = (i + 1) * p->batch < r->work_count ? (i + 1) * p->batch : r->work_count;
         if (st == APP_CONTRIB_OK && r->opts->progress)
             r->opts->progress(r->opts->ctx, (int64_t)done, (int64_t)r->work_count);
     }
-    store_contrib_batch_free(m.scratch);
-    free(m.items);
-    free(m.posted);
-    free(m.flags);
-    free(m.persons);
-    free(m.found);
-    free(m.keys);
+    if (p != NULL) preparer_stop(p);
+    free(p);
+    store_contrib_batch_free(scratch);
+    free(posted);
     return st;
 }
 

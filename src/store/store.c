@@ -693,6 +693,37 @@ int store_person_find(struct store *s, const char *psn_no, struct store_person *
     return rc;
 }
 
+struct flagged_scan {
+    uint32_t mask;
+    person_cb cb;
+    void *ctx;
+};
+
+static int flagged_only(void *ctx, const struct store_person *p) {
+    const struct flagged_scan *f = ctx;
+    assert(f != NULL && p != NULL && f->cb != NULL);
+    return (p->flags & f->mask) != 0 ? f->cb(f->ctx, p) : 0;
+}
+
+int store_persons_flagged(struct store *s, uint32_t mask, person_cb cb, void *ctx,
+                          struct store_err *err) {
+    assert(s != NULL && s->conn != NULL && cb != NULL && mask != 0);
+    if (s->ops->persons_flagged != NULL)
+        return s->ops->persons_flagged(s->conn, mask, cb, ctx, err);
+    struct flagged_scan f = {mask, cb, ctx};
+    return s->ops->persons_scan(s->conn, -1, flagged_only, &f, err);
+}
+
+int store_persons_read(struct store *s, const char *const *psn_nos, size_t n,
+                       struct store_person *out, bool *found, struct store_err *err) {
+    assert(s != NULL && psn_nos != NULL && out != NULL && found != NULL);
+    assert(n >= 1 && n <= BATCH_MAX);
+    struct reader *rd = reader_take(s);
+    int rc = s->ops->persons_get(rd->conn, psn_nos, n, out, found, err);
+    reader_give(rd);
+    return rc;
+}
+
 int store_enrol_rows_of(struct store *s, enum enrol_kind kind, const char *who, enrol_cb cb,
                         void *ctx, struct store_err *err) {
     assert(s != NULL && who != NULL && cb != NULL);

@@ -327,6 +327,12 @@ struct store_backend {
                              struct store_err *err);
     int (*persons_scan)(struct store_conn *conn, int64_t limit, person_cb cb, void *ctx,
                         struct store_err *err);
+    /* The persons whose flags carry any bit of mask, in psn_no order,
+     * filtered by the server (a few rows of millions: the rest never
+     * cross the connection). NULL: store_persons_flagged filters a
+     * persons_scan (SQLite, in process). */
+    int (*persons_flagged)(struct store_conn *conn, uint32_t mask, person_cb cb, void *ctx,
+                           struct store_err *err);
     int (*institutions_put)(struct store_conn *conn, const struct store_institution *rows, size_t n,
                             struct store_err *err); /* upsert */
     int (*institutions_scan)(struct store_conn *conn, institution_cb cb, void *ctx,
@@ -831,6 +837,18 @@ int store_person_find(struct store *store, const char *psn_no, struct store_pers
                       bool *found, struct store_err *err);
 /* Reads answered by the persons kept, since the store opened (tests). */
 int64_t store_person_cache_hits(struct store *store);
+/* The persons whose flags carry any bit of mask (enum person_flag), in
+ * psn_no order, to cb (a non-zero return stops the scan and is returned),
+ * on the writer's connection: the backend's persons_flagged, or a
+ * persons_scan filtered here. */
+int store_persons_flagged(struct store *store, uint32_t mask, person_cb cb, void *ctx,
+                          struct store_err *err);
+/* The registry rows of psn_nos[0..n) (n at most BATCH_MAX) in one read
+ * on a reader connection (found[i]: psn_nos[i] is registered), without
+ * the kept rows: a run's batch of persons read beside the writer's
+ * commit (app/contribute.c). */
+int store_persons_read(struct store *store, const char *const *psn_nos, size_t n,
+                       struct store_person *out, bool *found, struct store_err *err);
 /* The enrolment rows of kind naming who (enrol_scan), read on a reader
  * connection: safe beside other threads, as the committed reads above. */
 int store_enrol_rows_of(struct store *store, enum enrol_kind kind, const char *who, enrol_cb cb,

@@ -787,6 +787,21 @@ static int pg_persons_scan(struct store_conn *c, int64_t limit, person_cb cb, vo
                    1, params, person_row, &sc, err);
 }
 
+static int pg_persons_flagged(struct store_conn *c, uint32_t mask, person_cb cb, void *ctx,
+                              struct store_err *err) {
+    assert(c != NULL && cb != NULL && mask != 0);
+    struct scan_ctx sc = {(void *)cb, ctx};
+    char bits[16];
+    snprintf(bits, sizeof bits, "%" PRIu32, mask);
+    const char *params[1] = {bits};
+    return pg_scan(c,
+                   c->persons_v16 ? "SELECT " PERSON_SELECT_V16
+                                    " FROM persons WHERE flags & $1::int <> 0 ORDER BY psn_no"
+                                  : "SELECT " PERSON_COLS
+                                    " FROM persons WHERE flags & $1::int <> 0 ORDER BY psn_no",
+                   1, params, person_row, &sc, err);
+}
+
 static int pg_institutions_put(struct store_conn *c, const struct store_institution *r, size_t n,
                                struct store_err *err) {
     assert(n <= IMPORT_ROWS_PER_CALL && (r != NULL || n == 0));
@@ -1920,6 +1935,7 @@ const struct store_backend store_pg_backend = {
     .persons_get = pg_persons_get,
     .persons_by_certno = pg_persons_by_certno,
     .persons_scan = pg_persons_scan,
+    .persons_flagged = pg_persons_flagged,
     .institutions_put = pg_institutions_put,
     .institutions_scan = pg_institutions_scan,
     .policy_put = pg_policy_put,
