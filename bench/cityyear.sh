@@ -25,7 +25,9 @@
 # DIR is kept when given (the store DIR/city.db and the registry DIR/reg,
 # reusable for more measurements); a step whose marker DIR/done.STEP exists
 # is skipped, so a run stopped half-way goes on where it stopped.
-# Environment: YIBAO, YIBAO_BENCH (binaries), SEED (1).
+# Environment: YIBAO, YIBAO_BENCH (binaries), SEED (1), CITYYEAR_STOP_BEFORE
+# (a step's name: stop there, exit 0). A failed step ends the run (exit
+# its status), its row saying why.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 yibao=${YIBAO:-$root/build/release/yibao}
@@ -79,10 +81,19 @@ echo
 echo "| step | wall s | peak RSS MiB | load before | note |"
 echo "|---|---:|---:|---|---|"
 
-# step NAME CMD...: runs CMD once (its marker), prints its row
+# step NAME CMD...: runs CMD once (its marker), prints its row; a step
+# that fails ends the run (the steps after it would run on a store
+# missing what it should have written, and be marked done). With
+# CITYYEAR_STOP_BEFORE=NAME the run stops, exit 0, before step NAME (the
+# set-up done now, the rest by a run started again later).
 step() {
     local name=$1
     shift
+    if [ "${CITYYEAR_STOP_BEFORE:-}" = "$name" ]; then
+        echo
+        echo "stopped before $name (CITYYEAR_STOP_BEFORE)"
+        exit 0
+    fi
     [ -e "$dir/done.$name" ] && return 0
     local load
     load=$(cut -d' ' -f1 /proc/loadavg)
@@ -95,8 +106,8 @@ step() {
         note="FAILED (exit $rc): $(grep -v '^Command exited' "$dir/err.$name" | tail -n 1 | cut -c1-160 | tr '|' '/')"
     fi
     echo "| $name | $wall | $((rss / 1024)) | $load | $note |"
-    [ $rc -eq 0 ] && touch "$dir/done.$name"
-    return $rc
+    [ $rc -eq 0 ] || exit $rc
+    touch "$dir/done.$name"
 }
 
 step gen "$yibao" gen city --persons "$persons" --seed "$seed" --registry-only --out "$reg"
