@@ -28,7 +28,7 @@ line() { printf '{"feedetl_sn":"%s","med_list_codg":"%s","cnt":%s,"pric":%s,"det
 printf '{"msgid":"O1","psn_no":"P0002","fixmedins_code":"H0","med_type":"11","begntime":"2020-07-01 09:00:00","endtime":"2020-07-01 10:00:00","dise_codg":"J06.9","details":[%s,%s,%s]}\n' \
     "$(line 1 XA01 1 10 10)" "$(line 2 XB02 1 38 38)" "$(line 3 XA03 3 10 30)" >"$work/o1.jsonl"
 out=$("$YIBAO" settle --db "$db" "$work/o1.jsonl" 2>&1) || fail "settle: $out"
-[ "$(sql "SELECT max(version) FROM schema_version")" = 21 ] || fail "not migrated to 21"
+[ "$(sql "SELECT max(version) FROM schema_version")" -ge 21 ] || fail "not migrated to 21"
 out=$("$YIBAO" supervise warns --db "$db" --year 2020 --out "$work/warns.jsonl") || fail "warns: $out"
 grep -q '^warns: 0 settlements flagged, 0 warns$' <<<"$out" || fail "flagged by the old rows: $out"
 
