@@ -93,6 +93,21 @@ EOF
     "$YIBAO" import --db "$db" persons "$work/persons.csv" >/dev/null || fail import persons
 }
 
+# action_hook: writes $work/hook.sh, a hook for settle-year's test hooks
+# (YIBAO_TEST_SETTLE_YEAR_HOOK, ..._BATCH_HOOK): each call logs its
+# reading (YIBAO_TEST_READING) or batch (bN, YIBAO_TEST_BATCH) to
+# $work/calls and runs the next line of $work/actions (":" nothing) with
+# y() at hand.
+action_hook() {
+    cat >"$work/hook.sh" <<EOF
+echo "\${YIBAO_TEST_READING:-}\${YIBAO_TEST_BATCH:+b\$YIBAO_TEST_BATCH}" >>"$work/calls"
+line=\$(head -n 1 "$work/actions")
+sed -i 1d "$work/actions"
+y() { "$YIBAO" "\$@" --db "$db"; }
+eval "\$line"
+EOF
+}
+
 # credential CODE: sets paasid_CODE and token_CODE
 credential() {
     local out

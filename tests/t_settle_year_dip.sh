@@ -53,14 +53,9 @@ for l in open(sys.argv[2]):
 print(t.quantize(D("0.01")))
 EOF
 }
-# the hooks: each call runs the next line of $work/actions (":" nothing)
-cat >"$work/hook.sh" <<EOF
-echo "\${YIBAO_TEST_READING:-}\${YIBAO_TEST_BATCH:+b\$YIBAO_TEST_BATCH}" >>"$work/calls"
-line=\$(head -n 1 "$work/actions")
-sed -i 1d "$work/actions"
-y() { "$YIBAO" "\$@" --db "$db"; }
-eval "\$line"
-EOF
+# the hooks: each call runs the next line of $work/actions, logged in
+# $work/calls (t_service_lib.sh)
+action_hook
 
 make_city
 sed 's/"year": 2020/"year": 2021/; s/maoming-2020-resident/maoming-2021-resident/' \

@@ -65,14 +65,8 @@ settle_stay 3
 y pay --month "$(date -u -d '+8 hours' +%Y-%m)" >/dev/null || fail "pay"
 
 # the hook: each call (a reading of the year) runs the next line of
-# $work/actions (":" nothing) with y() at hand; every reading is logged
-cat >"$work/hook.sh" <<EOF
-echo "\$YIBAO_TEST_READING" >>"$work/readings"
-line=\$(head -n 1 "$work/actions")
-sed -i 1d "$work/actions"
-y() { "$YIBAO" "\$@" --db "$db"; }
-eval "\$line"
-EOF
+# $work/actions; every reading is logged in $work/calls
+action_hook
 export YIBAO_TEST_SETTLE_YEAR_HOOK="bash $work/hook.sh"
 
 # 1. a settlement at every reading: refused, nothing but them written
@@ -85,7 +79,7 @@ rc=$?
 [ "$rc" = 2 ] || fail "settle-year raced at every reading: exit $rc, not 2: $(cat "$work/out")"
 grep -q "refused: a settlement seq [0-9]* of 2020 at H3 was journaled after the year was read (up to seq [0-9]*): the year-end's F would leave it out, on each of the 3 readings of the year; this batch wrote nothing" \
     "$work/out" || fail "the refusal: $(cat "$work/out")"
-[ "$(tr '\n' ' ' <"$work/readings")" = "1 2 3 " ] || fail "the readings: $(cat "$work/readings")"
+[ "$(tr '\n' ' ' <"$work/calls")" = "1 2 3 " ] || fail "the readings: $(cat "$work/calls")"
 for n in 4 5 6; do jq -e '.setlinfo.hifp_pay' "$work/ans-$n" >/dev/null || fail "S$n: $(cat "$work/ans-$n")"; done
 [ "$(year_ends)" = 0 ] || fail "refused, but $(year_ends) year-end records written"
 [ "$(records)" = $((before + 3)) ] || fail "refused: $(records) records, not $before + the 3 settlements"
@@ -94,7 +88,7 @@ y check >"$work/check" 2>&1 || fail "check after the refusal: $(cat "$work/check
 # 2. a settlement and a revoke at the first reading: read again, F has
 # them; a settlement of another year (2021) at the second: not watched,
 # posted at the second reading
-rm -f "$work/readings"
+rm -f "$work/calls"
 stay 7 P0030 H3
 sed 's/"year": 2020/"year": 2021/; s/maoming-2020-resident/maoming-2021-resident/' \
     "$root/policies/maoming-2020-resident.json" >"$work/policy-2021.json"
@@ -103,8 +97,8 @@ sed 's/"S7"/"S2021"/; s/2020-03-/2021-03-/g' "$work/stay-7.json" >"$work/stay-20
 printf 'y settle %s >%s; y revoke %s --operator t --reason late >/dev/null\ny settle %s >%s\n:\n' \
     "$work/stay-7.json" "$work/ans-7" "$(setl_id 3)" "$work/stay-2021.json" "$work/ans-2021" >"$work/actions"
 y settle-year --year 2020 --verbose >"$work/out" 2>&1 || fail "settle-year: $(cat "$work/out")"
-[ "$(tr '\n' ' ' <"$work/readings")" = "1 2 " ] ||
-    fail "the readings: $(cat "$work/readings") (not 1 2: the 2020 settlement not seen, or the 2021 one taken)"
+[ "$(tr '\n' ' ' <"$work/calls")" = "1 2 " ] ||
+    fail "the readings: $(cat "$work/calls") (not 1 2: the 2020 settlement not seen, or the 2021 one taken)"
 [ "$(sql "SELECT count(*) FROM journal WHERE kind = 1 AND year = 2021")" = 1 ] ||
     fail "the 2021 stay not settled: $(cat "$work/ans-2021")"
 grep -q "2 records posted, 0 already settled" "$work/out" || fail "settle-year: $(cat "$work/out")"
@@ -124,10 +118,10 @@ grep -q "^year-end/H8/2020 fee_for_service F $f8 adjustment 0.00 " "$work/out" |
 # settlement meanwhile (read once)
 bodies=$(sql "SELECT body FROM journal WHERE msgid LIKE 'year-end/%' ORDER BY seq")
 stay 8 P0031 H3
-rm -f "$work/readings"
+rm -f "$work/calls"
 printf 'y settle %s >%s\n' "$work/stay-8.json" "$work/ans-8" >"$work/actions"
 out=$(y settle-year --year 2020) || fail "settle-year with a settlement meanwhile: $out"
-[ "$(tr '\n' ' ' <"$work/readings")" = "1 " ] || fail "the readings: $(cat "$work/readings")"
+[ "$(tr '\n' ' ' <"$work/calls")" = "1 " ] || fail "the readings: $(cat "$work/calls")"
 grep -q "0 records posted, 2 already settled" <<<"$out" || fail "settle-year again: $out"
 jq -e '.setlinfo.hifp_pay' "$work/ans-8" >/dev/null || fail "S8: $(cat "$work/ans-8")"
 unset YIBAO_TEST_SETTLE_YEAR_HOOK
