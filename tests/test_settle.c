@@ -20,7 +20,10 @@
  *   6. family sharing (Step 7b, FUNDS.md §5): random bindings, validities,
  *      sharing policies and balances; each holder's part against a
  *      reference written from the text, their sum acct_mulaid_pay, no
- *      holder below 0, the rest of the settlement as without holders.
+ *      holder below 0, the rest of the settlement as without holders;
+ *   9. the per-line split (line_results) and the refusal do not depend on
+ *      the year state, the account balance or the holders: 2204's answer
+ *      is computed without reading them (app_store_lines_reader).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -945,6 +948,48 @@ static void test_prop_family_sharing(void **state) {
 
 /* A retiree short of the minimum months (FUNDS.md §4) is refused right
  * after the scheme check: E_SCHEME wins, E_EMPTY_BILL comes after. */
+/* Property 9: the lines' split and the code of a settlement under the
+ * person's year, balance and holders are those under an empty year, an
+ * empty account and no holders. */
+static void test_prop_lines_without_state(void **state) {
+    (void)state;
+    need_world();
+    rng_seed(9);
+    static struct scenario s;
+    static struct settle_result full, bare;
+    static struct line_result lr_full[RANDOM_LINES_MAX], lr_bare[RANDOM_LINES_MAX];
+    struct settle_holder h[SETTLE_HOLDERS_MAX];
+    int differing_states = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        random_scenario(&s, iter % 10 == 0 ? RANDOM_LINES_MAX : 8);
+        int32_t n = (int32_t)rnd(0, SETTLE_HOLDERS_MAX);
+        random_holders(&s, h, n);
+        struct settle_input in = {s.policy, &catalog, s.institution, &s.person, &s.state, &s.bill,
+                                  h,        n};
+        enum settle_code code_full = settle(&in, &full, lr_full, NULL);
+        struct person bare_person = s.person;
+        bare_person.acct_balc_fen = 0;
+        struct year_state empty;
+        year_state_init(&empty, s.state.year, 0);
+        differing_states += !year_state_equal(&empty, &s.state);
+        struct settle_input bare_in = {s.policy, &catalog, s.institution, &bare_person,
+                                       &empty,   &s.bill,  NULL,          0};
+        enum settle_code code_bare = settle(&bare_in, &bare, lr_bare, NULL);
+        assert_int_equal(code_full, code_bare);
+        for (int32_t i = 0; code_full == SETTLE_OK && i < s.bill.line_count; i++) {
+            const struct line_result *a = &lr_full[i], *b = &lr_bare[i];
+            assert_int_equal(a->item_class, b->item_class);
+            assert_int_equal(a->fulamt_ownpay_fen, b->fulamt_ownpay_fen);
+            assert_int_equal(a->overlmt_fen, b->overlmt_fen);
+            assert_int_equal(a->preselfpay_fen, b->preselfpay_fen);
+            assert_int_equal(a->inscp_fen, b->inscp_fen);
+            assert_int_equal(a->selfpay_prop_bp, b->selfpay_prop_bp);
+            assert_int_equal(a->cap_price_scaled, b->cap_price_scaled);
+        }
+    }
+    assert_true(differing_states > 5000); /* the property is exercised, not vacuous */
+}
+
 static void test_contribution_short(void **state) {
     (void)state;
     need_world();
@@ -1357,6 +1402,7 @@ int main(void) {
         cmocka_unit_test(test_prop_deterministic_pure),
         cmocka_unit_test(test_prop_refused),
         cmocka_unit_test(test_prop_family_sharing),
+        cmocka_unit_test(test_prop_lines_without_state),
         cmocka_unit_test(test_contribution_short),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -117,5 +117,13 @@ int app_settle(const struct app_registry *reg, const struct app_person_reader *r
  * the store's committed reads, as the two interfaces. */
 struct app_registry app_registry_of(const struct registry *reg);
 struct app_person_reader app_store_reader(struct store *store);
+/* The same reader for a per-line split alone (2204/2301's answer): the
+ * person's row as committed, but no year state, balance or bindings read.
+ * The engine's line_results do not depend on them (core/settle.c: validate
+ * and step_lines read neither; tests/test_settle.c's property 9), so a
+ * request that answers only its lines skips the reads (PostgreSQL: a
+ * statement each). The settlement figures it returns are not the person's:
+ * its caller keeps only the lines and the refusal. */
+struct app_person_reader app_store_lines_reader(struct store *store);
 
 #endif

@@ -688,6 +688,12 @@ void svc_visit_bill(const struct svc_visit *v, struct bill *bill, struct bill_li
 int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
                int32_t insutype_asked, struct app_settle_answer *ans,
                struct line_result *line_results);
+/* The same for a per-line split alone (line_results, and the refusal):
+ * no year state, balance or bindings read (app_store_lines_reader); the
+ * settlement figures in ans are not the person's. */
+int svc_engine_lines(struct svc_call *c, const char *psn_no, const struct bill *bill,
+                     int32_t insutype_asked, struct app_settle_answer *ans,
+                     struct line_result *line_results);
 /* visit_cache.c: the visits this server committed last, for 2204's
  * prepare; open (PostgreSQL only) -1 when out of memory; get: a copy when
  * kept; put and drop after a commit or a stale find. */

@@ -88,14 +88,13 @@ static const char *refused_value(const char *field, const char *psn_no, const st
     return NULL;
 }
 
-int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
-               int32_t insutype_asked, struct app_settle_answer *ans,
-               struct line_result *line_results) {
+static int engine_with(struct svc_call *c, struct app_person_reader reader, const char *psn_no,
+                       const struct bill *bill, int32_t insutype_asked,
+                       struct app_settle_answer *ans, struct line_result *line_results) {
     assert(c != NULL && bill != NULL && ans != NULL);
     assert(c->reg != NULL);
     struct app_registry reg = app_registry_of(c->reg);
     if (c->txn->rules_off) reg.rules = NULL;
-    struct app_person_reader reader = app_store_reader(c->svc->store);
     /* no bindings imported by the request's registry generation: Step 7b
      * has no holders, and their read (one statement) is skipped */
     if (!registry_bindings_any(c->reg)) reader.holders = NULL;
@@ -106,6 +105,22 @@ int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
     const struct app_refusal *why = &ans->refusal;
     if (why->code != NULL) return refusal(c, why, bill, refused_value(why->field, psn_no, bill));
     return 0;
+}
+
+int svc_engine(struct svc_call *c, const char *psn_no, const struct bill *bill,
+               int32_t insutype_asked, struct app_settle_answer *ans,
+               struct line_result *line_results) {
+    assert(c != NULL && c->svc != NULL);
+    return engine_with(c, app_store_reader(c->svc->store), psn_no, bill, insutype_asked, ans,
+                       line_results);
+}
+
+int svc_engine_lines(struct svc_call *c, const char *psn_no, const struct bill *bill,
+                     int32_t insutype_asked, struct app_settle_answer *ans,
+                     struct line_result *line_results) {
+    assert(c != NULL && c->svc != NULL && line_results != NULL);
+    return engine_with(c, app_store_lines_reader(c->svc->store), psn_no, bill, insutype_asked, ans,
+                       line_results);
 }
 
 /* ---- answers --------------------------------------------------------------- */
@@ -897,8 +912,14 @@ static int oneshot(struct svc_call *c, const char *default_med_type, bool commit
      * engine's, from the bill alone (catalog and policy), computed here */
     bool cut = c->txn->institutions == SVC_FOR_PHARMACIES && bill->line_count <= c->w->lines_max;
     struct app_settle_answer ans;
-    if ((cut || !commit) && svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans,
-                                       cut ? c->w->line_results : NULL) != 0) {
+    /* a sale the writer settles needs only the lines' split here */
+    int rc = 0;
+    if (!commit)
+        rc = svc_engine(c, psn_no, bill, c->w->insutype_asked, &ans,
+                        cut ? c->w->line_results : NULL);
+    else if (cut)
+        rc = svc_engine_lines(c, psn_no, bill, c->w->insutype_asked, &ans, c->w->line_results);
+    if (rc != 0) {
         if (!commit) return -1;
         cut = false; /* the writer decides (and answers a replay as the first time) */
         c->err[0] = '\0';

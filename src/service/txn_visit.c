@@ -380,7 +380,7 @@ static int fee_split(struct svc_call *c) {
     struct bill bill;
     struct app_settle_answer ans;
     svc_visit_bill(&w->visit, &bill, own, n, w->fee_latest);
-    int rc = n == 0 ? 0 : svc_engine(c, w->visit.psn_no, &bill, 0, &ans, res);
+    int rc = n == 0 ? 0 : svc_engine_lines(c, w->visit.psn_no, &bill, 0, &ans, res);
     for (int32_t i = 0, k = 0; rc == 0 && refunds && i < w->fee_count; i++) {
         struct line_result refund = {.cap_price_scaled = -1, .inscp_fen = w->lines[i].amount_fen};
         w->line_results[i] = w->refund_of[i][0] == '\0' ? res[k++] : refund;
