@@ -458,6 +458,19 @@ a2=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a2"
 # the same msgid with another body is refused, as a settlement's is (E_MSGID_REUSED)
 a2=$(call H3 2201 "${reg/OTP9/OTP8}" H3KEPT0001); expect_err "$a2" "^E_MSGID_REUSED: msgid 'H3KEPT0001' was used before for a different request$"
 a2=$(call H3 2201 "$(echo "$reg" | jq .)" H3KEPT0001); expect_ok "$a2" # spacing is not a difference
+# a fee upload's replay (on PostgreSQL its lines go ahead with the kept
+# answer's read, inserted only when the msgid has no answer) gets the first
+# answer and adds no line; another body under its msgid adds none either
+a=$(call H3 2201 "${reg/OTP9/OTP7}" H3KEPT0003); expect_ok "$a"
+kv=$(echo "$a" | jq -r .output.data.mdtrt_id)
+kf="\"mdtrt_id\":\"$kv\",\"psn_no\":\"P0001\",\"fee_ocur_time\":\"2020-06-02 09:30:00\""
+up="{\"feedetail\":[{$kf,\"feedetl_sn\":\"1\",\"med_list_codg\":\"XA01\",\"det_item_fee_sumamt\":12,\"cnt\":10,\"pric\":1.2}]}"
+a=$(call H3 2204 "$up" H3KEPT0004); expect_ok "$a"
+a2=$(call H3 2204 "$up" H3KEPT0004); expect_ok "$a2"
+[ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2204 differs: $a2"
+a2=$(call H3 2204 "${up/_sn\":\"1\"/_sn\":\"2\"}" H3KEPT0004); expect_err "$a2" "^E_MSGID_REUSED"
+a=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$kv\",\"medfee_sumamt\":12}}")
+expect_ok "$a"; expect_field "$a" .output.setlinfo.medfee_sumamt 12   # one line of 12.00, once
 stop_server
 start_server --threads 8 --answers-kept-s 1
 sleep 2

@@ -214,6 +214,7 @@ static const struct svc_txn txns[] = {
      .designation = SVC_DESIGNATION_NONE},
     {.infno = "2204",
      .run = txn_fee_upload,
+     .write_ahead = txn_fee_ahead,
      .institutions = SVC_FOR_HOSPITALS,
      .visit = VISIT_OUTPATIENT,
      .writes = true,
@@ -278,6 +279,7 @@ static const struct svc_txn txns[] = {
      .designation = SVC_DESIGNATION_NONE},
     {.infno = "2301",
      .run = txn_fee_upload,
+     .write_ahead = txn_fee_ahead,
      .institutions = SVC_FOR_HOSPITALS,
      .visit = VISIT_INPATIENT,
      .writes = true,
@@ -767,7 +769,7 @@ static int institution_check(struct svc_call *c, const struct svc_txn *t) {
 /* A write whose answer is kept, as a job on the service tables' writer:
  * replays return the kept answer; the write and the answer commit
  * together. */
-static int replayable_run(struct svc_call *c) {
+static int replayable_body(struct svc_call *c) {
     struct svcdb *db = c->db;
     assert(c->txn != NULL && c->txn->replayable && c->txn->writes);
     assert(db != c->svc->rdb); /* on a writer's connection, inside its savepoint */
@@ -816,6 +818,18 @@ static int replayable_run(struct svc_call *c) {
                          c->output->len, c->now_s) != 0)
         return svc_fail(c, "storage: %s", svcdb_error(db));
     return 0;
+}
+
+/* replayable_body, its write sent ahead with its kept answer's read where
+ * the transaction has one (svc_txn.write_ahead): what was sent and not
+ * taken fails the job, which undoes it. */
+static int replayable_run(struct svc_call *c) {
+    assert(c->txn != NULL && c->txn->replayable);
+    if (c->txn->write_ahead != NULL && svcdb_answer_gen_folded(c->db)) c->txn->write_ahead(c);
+    int rc = replayable_body(c);
+    if (svcdb_ahead_end(c->db) != 0 && rc == 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    return rc;
 }
 
 static int registry_now(struct svc_call *c, const struct svc_txn *t, bool again);

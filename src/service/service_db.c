@@ -297,6 +297,21 @@ int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line 
     return rc;
 }
 
+bool svcdb_fee_insert_ahead(struct svcdb *db, const char *code, const char *msgid, int64_t visit_id,
+                            const struct bill_line *lines, const char (*bchnos)[CODE_BYTES_MAX + 1],
+                            int32_t count, datetime_s fee_ocur_time) {
+    assert(code != NULL && msgid != NULL && visit_id > 0 && lines != NULL && bchnos != NULL);
+    assert(count >= 0 && count <= BILL_LINES_MAX && db->in_txn);
+    if (count == 0 || ops_of(db)->fee_insert_ahead == NULL) return false;
+    return ops_of(db)->fee_insert_ahead(db, code, msgid, visit_id, lines, bchnos, count,
+                                        fee_ocur_time);
+}
+
+int svcdb_ahead_end(struct svcdb *db) {
+    assert(db != NULL);
+    return ops_of(db)->ahead_end != NULL ? ops_of(db)->ahead_end(db) : 0;
+}
+
 int svcdb_fee_open(struct svcdb *db, int64_t visit_id, const char *bchno, struct bill_line *lines,
                    int32_t max, int32_t *count, datetime_s *latest) {
     assert(visit_id > 0 && lines != NULL && max > 0 && count != NULL && latest != NULL);

@@ -32,6 +32,16 @@
  * commit_held). A settlement's read takes the visit's count of links with
  * its open lines (S_FEE_OPEN, count_visit_id).
  *
+ * A fee upload's INSERT of its lines (2204/2301) goes ahead too: its
+ * parameters are known before its job runs (the prepare step checked and
+ * priced the lines), so it is sent right after the job's kept-answer read,
+ * in that round trip (fee_insert_ahead, S_FEE_INS_NEW): after the visit's
+ * lock, and inserting nothing when the msgid has a kept answer (a replay
+ * writes nothing). The job then checks the visit as before and takes the
+ * INSERT's outcome instead of sending it; a job that fails is rolled back
+ * with its lines, and one that answers without taking them must have
+ * written none (svcdb_ahead_end). One round trip less an upload.
+ *
  * A transaction's first request takes no savepoint (unsaved): nothing of
  * the transaction ran before it, so undoing it alone is a ROLLBACK, and
  * the next statement begins the transaction again (a request refused, or
@@ -61,7 +71,9 @@
 #define PGDB_INT_BYTES 24  /* an int64 as text */
 #define PG_FEE_ARRAYS 6    /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
 #define PG_HELD_PARAMS 6   /* the kept answer's INSERT (S_ANS_PUT) */
-#define PG_PIPE_MAX 5      /* a round trip: held INSERT, BEGIN, RELEASE, SAVEPOINT, statement */
+#define PG_FEE_AHEAD_PARAMS 10 /* S_FEE_INS_NEW: S_FEE_INS's 8, the answer's code and msgid */
+#define PG_PIPE_MAX \
+    6 /* a round trip: held INSERT, BEGIN, RELEASE, SAVEPOINT, statement, write ahead */
 
 enum stmt_id {
     S_CRED_GET,
@@ -74,6 +86,7 @@ enum stmt_id {
     S_VISIT_LOCK,
     S_VISIT_UPD,
     S_FEE_INS,
+    S_FEE_INS_NEW,
     S_FEE_OPEN,
     S_FEE_DEL_ONE,
     S_FEE_DEL_ALL,
@@ -116,6 +129,22 @@ enum stmt_id {
 #define VISIT_COLS_V                                                                    \
     "kind, v.status, v.code, v.psn_no, v.insutype, v.med_type, v.begntime, v.endtime, " \
     "v.dise_codg, v.spec_dise_codg, v.out_of_area, v.filed, v.ipt_otp_no, v.setl_id"
+
+/* all of an upload's lines in one statement, in their order; a line
+ * whose sn the visit has already, or an earlier line of the upload
+ * has (refund lines skip the engine's E_DUP_LINE), is not inserted
+ * (RETURNING: the ones that were). Not ON CONFLICT: its speculative
+ * insertion takes a lock and logs one more WAL record per line. The
+ * job holds the visit's row lock (visit_get FOR UPDATE), so no other
+ * transaction adds lines to this visit meanwhile (one that did anyway
+ * would fail this statement on the key, never make a second row) */
+#define FEE_INS_SQL(more)                                                                        \
+    "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, bchno) "         \
+    "SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0, u.bchno FROM (SELECT *, "          \
+    "row_number() OVER (PARTITION BY sn ORDER BY n) AS k FROM unnest($2::text[], $3::text[], "   \
+    "$4::bigint[], $5::bigint[], $6::bigint[], $8::text[]) WITH ORDINALITY AS w(sn, codg, cnt, " \
+    "pric, amount, bchno, n)) AS u WHERE u.k = 1 AND NOT EXISTS (SELECT 1 FROM svc_fee e WHERE " \
+    "e.visit_id = $1 AND e.sn = u.sn)" more " ORDER BY u.n RETURNING sn"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_INV_PUT] = "INSERT INTO inv_records (fixmedins_code, infno, fixmedins_bchno, med_list_codg, "
@@ -162,21 +191,12 @@ static const char *const stmt_sql[S_COUNT] = {
                     "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
                     "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
                     "setl_id = $14 WHERE id = $15",
-    /* all of an upload's lines in one statement, in their order; a line
-     * whose sn the visit has already, or an earlier line of the upload
-     * has (refund lines skip the engine's E_DUP_LINE), is not inserted
-     * (RETURNING: the ones that were). Not ON CONFLICT: its speculative
-     * insertion takes a lock and logs one more WAL record per line. The
-     * job holds the visit's row lock (visit_get FOR UPDATE), so no other
-     * transaction adds lines to this visit meanwhile (one that did anyway
-     * would fail this statement on the key, never make a second row) */
-    [S_FEE_INS] = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, "
-                  "bchno) SELECT $1, u.sn, u.codg, u.cnt, u.pric, u.amount, $7, 0, u.bchno "
-                  "FROM (SELECT *, row_number() OVER (PARTITION BY sn ORDER BY n) AS k FROM "
-                  "unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], "
-                  "$8::text[]) WITH ORDINALITY AS w(sn, codg, cnt, pric, amount, bchno, n)) AS u "
-                  "WHERE u.k = 1 AND NOT EXISTS (SELECT 1 FROM svc_fee e WHERE e.visit_id = $1 "
-                  "AND e.sn = u.sn) ORDER BY u.n RETURNING sn",
+    [S_FEE_INS] = FEE_INS_SQL(""),
+    /* the same sent ahead of its job's checks, with the kept answer's read
+     * (fee_insert_ahead): inserts nothing when the msgid ($9, $10) has a
+     * kept answer, as the job then answers that and writes nothing */
+    [S_FEE_INS_NEW] = FEE_INS_SQL(" AND NOT EXISTS (SELECT 1 FROM svc_answer x WHERE x.code = $9 "
+                                  "AND x.msgid = $10)"),
     /* a settlement of one charge batch ($2), or of every one (''), takes
      * the lines uploaded without a batch too; with the visit's count of
      * settlement links (S_SETL_COUNT's), so that a settlement's read, which
@@ -281,6 +301,18 @@ struct pgdb {
     char held_err[PGDB_ERR_BYTES];     /* why it failed */
     char err[PGDB_ERR_BYTES];
     struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
+    /* fee_insert_ahead: the INSERT of a job's lines goes with the next
+     * answer_gen_get (ahead_fee_want), and its result waits (ahead_fee_res)
+     * for the job's fee_insert of the same visit and count; ahead_end drops
+     * a result nobody took */
+    bool ahead_fee_want;
+    int64_t ahead_fee_visit_id;
+    int32_t ahead_fee_count;
+    const char *ahead_fee_values[PG_FEE_AHEAD_PARAMS];
+    char ahead_fee_ints[2][PGDB_INT_BYTES];
+    char ahead_fee_code[CODE_BYTES_MAX + 1];
+    char ahead_fee_msgid[SERVICE_MSGID_BYTES_MAX + 1];
+    PGresult *ahead_fee_res;
 };
 
 static struct pgdb *pgd(struct svcdb *base) {
@@ -374,12 +406,13 @@ static int due_items(struct pgdb *db, struct pipe_item items[PG_PIPE_MAX]) {
 }
 
 /* Reads the pipeline's results up to its sync: those of items[0..n), the
- * last one's kept in *out when all succeeded; the first failure names
- * itself in db->err and its index in *failed_at. -1 on any failure. */
-static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int n, PGresult **out,
-                            int *failed_at) {
+ * last keep ones' kept in out[0..keep) when all succeeded; the first
+ * failure names itself in db->err and its index in *failed_at. -1 on any
+ * failure (out[] then to be cleared by the caller). */
+static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int n, int keep,
+                            PGresult **out, int *failed_at) {
     int query = 0, rc = 0;
-    assert(n >= 1 && n <= PG_PIPE_MAX && *out == NULL);
+    assert(n >= 1 && n <= PG_PIPE_MAX && keep >= 1 && keep <= n && out[0] == NULL);
     /* each query gives its result then NULL; the sync its own result */
     for (int guard = 0; guard < 4 * (n + 1); guard++) {
         PGresult *res = PQgetResult(db->pg);
@@ -397,20 +430,23 @@ static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int 
         if (!ok && rc == 0) set_err(db, query < n ? items[query].label : "pipeline", res);
         if (!ok && rc == 0) *failed_at = query;
         if (!ok) rc = -1;
-        if (ok && rc == 0 && query == n - 1 && *out == NULL) res = (*out = res, NULL);
+        int at = query - (n - keep); /* its place among the kept */
+        if (ok && rc == 0 && at >= 0 && at < keep && out[at] == NULL) res = (out[at] = res, NULL);
         PQclear(res);
     }
     if (rc == 0) set_err(db, items[n - 1].label, NULL);
     return -1;
 }
 
-/* items[0..n) in one round trip (see the top); the last one's result, or
- * NULL (err set; *failed_at: the first that failed, -1 when none did). */
-static PGresult *exec_items(struct pgdb *db, const struct pipe_item *items, int n, int *failed_at) {
-    PGresult *out = NULL;
-    assert(db->in_tx && n > 1 && n <= PG_PIPE_MAX);
+/* items[0..n) in one round trip (see the top); 0 with the last keep
+ * ones' results in out[0..keep), or -1 (err set; out[] NULL; *failed_at:
+ * the first that failed, -1 when none did). */
+static int exec_kept(struct pgdb *db, const struct pipe_item *items, int n, int keep,
+                     PGresult **out, int *failed_at) {
+    assert(db->in_tx && n > 1 && n <= PG_PIPE_MAX && keep >= 1 && keep <= 2);
+    for (int k = 0; k < keep; k++) out[k] = NULL;
     *failed_at = -1;
-    if (PQenterPipelineMode(db->pg) != 1) return set_err(db, "pipeline mode", NULL), NULL;
+    if (PQenterPipelineMode(db->pg) != 1) return set_err(db, "pipeline mode", NULL), -1;
     bool sent = true;
     for (int i = 0; i < n && sent; i++)
         sent = items[i].name[0] != '\0'
@@ -418,16 +454,29 @@ static PGresult *exec_items(struct pgdb *db, const struct pipe_item *items, int 
                                          NULL, 0) == 1
                    : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
     sent = sent && PQpipelineSync(db->pg) == 1;
-    int rc = sent ? pipeline_results(db, items, n, &out, failed_at) : -1;
+    int rc = sent ? pipeline_results(db, items, n, keep, out, failed_at) : -1;
     if (!sent) set_err(db, items[n - 1].label, NULL);
     if (PQexitPipelineMode(db->pg) != 1) {
         rc = -1; /* results left unread: the connection is no longer of use */
         if (PQstatus(db->pg) == CONNECTION_OK) set_err(db, "pipeline mode", NULL);
         db->broken = true;
     }
-    if (rc != 0) PQclear(out);
-    return rc == 0 ? out : NULL;
+    for (int k = 0; k < keep && rc != 0; k++) PQclear(out[k]), out[k] = NULL;
+    return rc;
 }
+
+/* exec_kept of the last result alone: it, or NULL (err set). */
+static PGresult *exec_items(struct pgdb *db, const struct pipe_item *items, int n, int *failed_at) {
+    PGresult *out = NULL;
+    return exec_kept(db, items, n, 1, &out, failed_at) == 0 ? out : NULL;
+}
+
+/* A round trip's own statement and, when n is 2, the write sent ahead
+ * right after it (fee_insert_ahead): their results go to out[0], out[1]. */
+struct stmt_tail {
+    struct pipe_item items[2];
+    int n;
+};
 
 /* The held INSERT failed, sent after its request's RELEASE with the next
  * request's SAVEPOINT and first statement, none of which ran: that earlier
@@ -435,16 +484,17 @@ static PGresult *exec_items(struct pgdb *db, const struct pipe_item *items, int 
  * as the next request's: the state before it is the state after a failed
  * request) and fails (held_failed, svcq.c), and the statement runs again.
  * Anything else leaves the statement failed. */
-static PGresult *held_recover(struct pgdb *db, bool released, const struct pipe_item *stmt) {
-    assert(stmt->name[0] != '\0');
+static int held_recover(struct pgdb *db, bool released, const struct stmt_tail *t, PGresult **out) {
+    assert(t->n >= 1 && t->n <= 2 && t->items[0].name[0] != '\0');
     if (!released || PQstatus(db->pg) != CONNECTION_OK ||
         PQtransactionStatus(db->pg) != PQTRANS_INERROR)
-        return NULL;
+        return -1;
     snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
     db->held_failed = true;
-    struct pipe_item items[2] = {command("ROLLBACK TO SAVEPOINT request"), *stmt};
+    struct pipe_item items[3] = {command("ROLLBACK TO SAVEPOINT request"), t->items[0],
+                                 t->items[1]};
     int failed_at = -1;
-    return exec_items(db, items, 2, &failed_at);
+    return exec_kept(db, items, 1 + t->n, t->n, out, &failed_at);
 }
 
 /* The held INSERT of a transaction's first request, which took no
@@ -453,55 +503,63 @@ static PGresult *held_recover(struct pgdb *db, bool released, const struct pipe_
  * so it is rolled back and that request fails (held_failed, svcq.c); the
  * transaction begins again with the statement, whose request is now the
  * first, unsaved. Anything else leaves the statement failed. */
-static PGresult *held_recover_unsaved(struct pgdb *db, bool next_saved,
-                                      const struct pipe_item *stmt) {
-    assert(stmt->name[0] != '\0' && !db->unsaved && !db->release_due);
+static int held_recover_unsaved(struct pgdb *db, bool next_saved, const struct stmt_tail *t,
+                                PGresult **out) {
+    assert(t->n >= 1 && t->n <= 2 && t->items[0].name[0] != '\0');
+    assert(!db->unsaved && !db->release_due);
     if (!next_saved || PQstatus(db->pg) != CONNECTION_OK ||
         PQtransactionStatus(db->pg) != PQTRANS_INERROR)
-        return NULL;
+        return -1;
     snprintf(db->held_err, sizeof db->held_err, "%s", db->err);
     db->held_failed = true;
     db->unsaved = true;
-    struct pipe_item items[3] = {command("ROLLBACK"), command("BEGIN"), *stmt};
+    struct pipe_item items[4] = {command("ROLLBACK"), command("BEGIN"), t->items[0], t->items[1]};
     int failed_at = -1;
-    return exec_items(db, items, 3, &failed_at);
+    return exec_kept(db, items, 2 + t->n, t->n, out, &failed_at);
 }
 
-/* A statement with the transaction's due commands (and the held INSERT):
- * when the BEGIN among them met a connection lost while idle, nothing of
- * the transaction ran, so (unless the unit's start reconnected already)
- * one reconnect and the whole round trip again are safe, as they were for
- * a BEGIN sent alone. */
-static PGresult *exec_in_tx(struct pgdb *db, const char *name, int n, const char *const *values) {
+/* The transaction's due commands and the tail in one round trip. */
+static int tail_items(struct pgdb *db, const struct stmt_tail *t, PGresult **out, int *failed_at) {
     struct pipe_item items[PG_PIPE_MAX];
+    int nd = due_items(db, items);
+    assert(nd + t->n > 1 && nd + t->n <= PG_PIPE_MAX);
+    for (int k = 0; k < t->n; k++) items[nd + k] = t->items[k];
+    return exec_kept(db, items, nd + t->n, t->n, out, failed_at);
+}
+
+/* A statement (and its write ahead) with the transaction's due commands
+ * (and the held INSERT): when the BEGIN among them met a connection lost
+ * while idle, nothing of the transaction ran, so (unless the unit's start
+ * reconnected already) one reconnect and the whole round trip again are
+ * safe, as they were for a BEGIN sent alone. */
+static int exec_in_tx(struct pgdb *db, const struct stmt_tail *t, PGresult **out) {
     bool begin = db->begin_due, release = db->release_due, savepoint = db->savepoint_due;
     bool held = db->held, held_unsaved = db->held_unsaved;
-    int nd = due_items(db, items), failed_at = -1;
-    assert(nd > 0);
-    items[nd] = prepared(name, name, n, values);
-    PGresult *res = exec_items(db, items, nd + 1, &failed_at);
+    int failed_at = -1;
+    int rc = tail_items(db, t, out, &failed_at);
     if (held) held_clear(db); /* sent: its fate is known now */
-    if (res == NULL && held && failed_at == 0)
-        return held_unsaved ? held_recover_unsaved(db, savepoint, &items[nd])
-                            : held_recover(db, release && savepoint, &items[nd]);
-    if (res != NULL || !begin || db->begin_reconnected || PQstatus(db->pg) == CONNECTION_OK)
-        return res;
+    if (rc != 0 && held && failed_at == 0)
+        return held_unsaved ? held_recover_unsaved(db, savepoint, t, out)
+                            : held_recover(db, release && savepoint, t, out);
+    if (rc == 0 || !begin || db->begin_reconnected || PQstatus(db->pg) == CONNECTION_OK) return rc;
     bool reconnected = false;
     db->in_tx = false;
-    int rc = ensure(db, &reconnected);
+    rc = ensure(db, &reconnected);
     db->in_tx = true;
     db->begin_reconnected = true;
-    if (rc != 0) return NULL;
+    if (rc != 0) return -1;
     db->begin_due = begin, db->release_due = release, db->savepoint_due = savepoint;
-    nd = due_items(db, items);
-    items[nd] = prepared(name, name, n, values);
-    return exec_items(db, items, nd + 1, &failed_at);
+    return tail_items(db, t, out, &failed_at);
 }
 
-/* Runs a prepared statement; NULL (err set) unless it succeeded. */
-static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
+/* Runs a prepared statement and, when extra is not NULL, that write right
+ * after it in the same round trip (its result into *extra_out); NULL (err
+ * set, *extra_out NULL) unless both succeeded. */
+static PGresult *exec_ahead(struct pgdb *db, enum stmt_id id, int n, const char *const *values,
+                            const struct pipe_item *extra, PGresult **extra_out) {
     char name[16];
     assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
+    assert((extra == NULL) == (extra_out == NULL) && (extra == NULL || db->in_tx));
     snprintf(name, sizeof name, "svc%d", (int)id);
     db->ahead_id = db->count_visit_id =
         0; /* only the call right after it takes a visit read ahead */
@@ -509,14 +567,25 @@ static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const
     PQclear(db->lines_res);
     db->lines_res = NULL;
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
-    if (db->begin_due || db->release_due || db->savepoint_due || db->held)
-        return exec_in_tx(db, name, n, values); /* its result succeeded, or NULL with err set */
+    if (extra != NULL || db->begin_due || db->release_due || db->savepoint_due || db->held) {
+        struct stmt_tail t = {.items = {prepared(name, name, n, values)}, .n = 1};
+        if (extra != NULL) t.items[t.n++] = *extra;
+        PGresult *out[2] = {NULL, NULL};
+        if (exec_in_tx(db, &t, out) != 0) return NULL; /* err set */
+        if (extra_out != NULL) *extra_out = out[1];
+        return out[0];
+    }
     PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
     set_err(db, name, res);
     PQclear(res);
     return NULL;
+}
+
+/* Runs a prepared statement; NULL (err set) unless it succeeded. */
+static PGresult *exec(struct pgdb *db, enum stmt_id id, int n, const char *const *values) {
+    return exec_ahead(db, id, n, values, NULL, NULL);
 }
 
 /* Runs a statement that returns nothing of interest. */
@@ -559,11 +628,19 @@ static void col_text(const PGresult *res, int row, int col, char *out, size_t si
 }
 
 /* ---- open and close ------------------------------------------------------- */
+/* What fee_insert_ahead kept, sent or not, gone (a job's end). */
+static void ahead_fee_drop(struct pgdb *db) {
+    db->ahead_fee_want = false;
+    PQclear(db->ahead_fee_res);
+    db->ahead_fee_res = NULL;
+}
+
 static void pg_close(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
     for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
     held_clear(db);
+    ahead_fee_drop(db);
     PQclear(db->lines_res);
     PQfinish(db->pg);
     free(db);
@@ -672,6 +749,7 @@ static int commit_held(struct pgdb *db) {
  * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    ahead_fee_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && !db->savepoint_due && !db->unsaved); /* no request open (svcdb_commit) */
     if (db->begin_due) {
@@ -694,6 +772,7 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    ahead_fee_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
@@ -708,6 +787,7 @@ static void pg_rollback(struct svcdb *base) {
  * (see the top). */
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    ahead_fee_drop(db);
     assert(db->in_tx && !db->savepoint_due && !db->unsaved);
     db->ahead_id = db->count_visit_id = 0;     /* read for the request before */
     if (db->begin_due) {                       /* nothing of the transaction ran: none needed */
@@ -721,6 +801,7 @@ static int pg_savepoint(struct svcdb *base) {
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    ahead_fee_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->unsaved) { /* nothing to release; its held INSERT, if any, is undone by a ROLLBACK */
@@ -749,6 +830,7 @@ static int rollback_unsaved(struct pgdb *db) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
+    ahead_fee_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     assert(!db->held || db->savepoint_due || !db->release_due);
@@ -819,7 +901,17 @@ static int pg_answer_gen_get(struct svcdb *base, const char *code, const char *m
     char t[PGDB_INT_BYTES];
     assert(lock_visit_id >= 0 && (lock_visit_id == 0 || db->in_tx));
     const char *v[] = {code, msgid, i64(t, lock_visit_id)};
-    PGresult *res = exec(db, S_ANS_GEN_GET, 3, v);
+    PGresult *res = NULL;
+    if (db->ahead_fee_want) { /* the job's lines, after the lock, in the same round trip */
+        char name[16];
+        snprintf(name, sizeof name, "svc%d", (int)S_FEE_INS_NEW);
+        struct pipe_item extra = prepared("fee lines (sent ahead)", name, PG_FEE_AHEAD_PARAMS,
+                                          db->ahead_fee_values);
+        assert(strcmp(code, db->ahead_fee_code) == 0 && strcmp(msgid, db->ahead_fee_msgid) == 0);
+        assert(lock_visit_id == db->ahead_fee_visit_id && db->ahead_fee_res == NULL);
+        db->ahead_fee_want = false;
+        res = exec_ahead(db, S_ANS_GEN_GET, 3, v, &extra, &db->ahead_fee_res);
+    } else res = exec(db, S_ANS_GEN_GET, 3, v);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQnfields(res) != 19 || PQgetisnull(res, 0, 4)) {
         PQclear(res);
@@ -1119,12 +1211,13 @@ static int32_t first_not_inserted(const PGresult *res, const struct bill_line *l
     return -1;
 }
 
-static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
-                         const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
-                         datetime_s fee_ocur_time, int32_t *duplicate_at) {
-    struct pgdb *db = pgd(base);
+/* S_FEE_INS's parameters in v[0..8): the lines' arrays in db->arrays,
+ * the integers in ints; -1 (err set) when out of memory. */
+static int fee_params(struct pgdb *db, int64_t visit_id, const struct bill_line *lines,
+                      const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                      datetime_s fee_ocur_time, char ints[2][PGDB_INT_BYTES], const char **v) {
     struct json_buf *a = db->arrays;
-    assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
+    assert(visit_id > 0 && count > 0);
     for (int k = 0; k < PG_FEE_ARRAYS; k++) json_buf_reset(&a[k]), json_buf_raw(&a[k], "{", 1);
     for (int32_t i = 0; i < count; i++) {
         array_text(&a[0], lines[i].feedetl_sn);
@@ -1137,11 +1230,68 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     for (int k = 0; k < PG_FEE_ARRAYS; k++) json_buf_raw(&a[k], "}", 2); /* with its NUL */
     for (int k = 0; k < PG_FEE_ARRAYS; k++)
         if (a[k].failed) return snprintf(db->err, sizeof db->err, "out of memory"), -1;
-    char n[2][PGDB_INT_BYTES];
-    const char *v[] = {
-        i64(n[0], visit_id),      a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
-        i64(n[1], fee_ocur_time), a[5].data};
-    PGresult *res = exec(db, S_FEE_INS, 8, v);
+    const char *p[] = {
+        i64(ints[0], visit_id),      a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
+        i64(ints[1], fee_ocur_time), a[5].data};
+    memcpy(v, p, sizeof p);
+    return 0;
+}
+
+/* svcdb_fee_insert_ahead: kept for the next answer_gen_get, which sends
+ * it (the job's first statement: see the top). */
+static bool pg_fee_insert_ahead(struct svcdb *base, const char *code, const char *msgid,
+                                int64_t visit_id, const struct bill_line *lines,
+                                const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                                datetime_s fee_ocur_time) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx && !db->ahead_fee_want && db->ahead_fee_res == NULL);
+    if (strlen(code) >= sizeof db->ahead_fee_code || strlen(msgid) >= sizeof db->ahead_fee_msgid ||
+        fee_params(db, visit_id, lines, bchnos, count, fee_ocur_time, db->ahead_fee_ints,
+                   db->ahead_fee_values) != 0)
+        return false; /* sent in its turn instead */
+    snprintf(db->ahead_fee_code, sizeof db->ahead_fee_code, "%s", code);
+    snprintf(db->ahead_fee_msgid, sizeof db->ahead_fee_msgid, "%s", msgid);
+    db->ahead_fee_values[8] = db->ahead_fee_code;
+    db->ahead_fee_values[9] = db->ahead_fee_msgid;
+    db->ahead_fee_visit_id = visit_id;
+    db->ahead_fee_count = count;
+    db->ahead_fee_want = true;
+    return true;
+}
+
+/* svcdb_ahead_end: a result sent ahead and not taken must have written
+ * nothing (its msgid had a kept answer), else the job fails, undone. */
+static int pg_ahead_end(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    int wrote = db->ahead_fee_res != NULL ? PQntuples(db->ahead_fee_res) : 0;
+    bool unsent = db->ahead_fee_want;
+    ahead_fee_drop(db);
+    if (wrote == 0 && !unsent) return 0;
+    snprintf(db->err, sizeof db->err, "fee lines sent ahead %s by their job",
+             unsent ? "were never sent, nor written" : "were written but not taken");
+    return -1;
+}
+
+static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill_line *lines,
+                         const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                         datetime_s fee_ocur_time, int32_t *duplicate_at) {
+    struct pgdb *db = pgd(base);
+    assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
+    PGresult *res = NULL;
+    if (db->ahead_fee_res != NULL) { /* sent with the kept answer's read */
+        bool same = db->ahead_fee_visit_id == visit_id && db->ahead_fee_count == count;
+        res = db->ahead_fee_res;
+        db->ahead_fee_res = NULL;
+        if (!same) {
+            PQclear(res);
+            return snprintf(db->err, sizeof db->err, "fee lines sent ahead for another upload"), -1;
+        }
+    } else {
+        char n[2][PGDB_INT_BYTES];
+        const char *v[8];
+        if (fee_params(db, visit_id, lines, bchnos, count, fee_ocur_time, n, v) != 0) return -1;
+        res = exec(db, S_FEE_INS, 8, v);
+    }
     if (res == NULL) return -1;
     if (PQntuples(res) < count) *duplicate_at = first_not_inserted(res, lines, count);
     PQclear(res);
@@ -1412,6 +1562,8 @@ const struct svcdb_ops svcdb_pg_ops = {
     .visit_update = pg_visit_update,
     .lines_ahead = pg_lines_ahead,
     .probe_ahead = pg_probe_ahead,
+    .fee_insert_ahead = pg_fee_insert_ahead,
+    .ahead_end = pg_ahead_end,
     .fee_insert = pg_fee_insert,
     .fee_open = pg_fee_open,
     .fee_withdraw = pg_fee_withdraw,

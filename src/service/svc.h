@@ -167,6 +167,21 @@ int svcdb_visit_update(struct svcdb *db, const struct svc_visit *visit);
 int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line *lines,
                      const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
                      datetime_s fee_ocur_time, int32_t *duplicate_at);
+/* Inside a transaction, before a job's svcdb_answer_gen_get of (code,
+ * msgid): the svcdb_fee_insert of the same lines that the job will make,
+ * sent ahead in that read's round trip, right after it (so after the
+ * visit's lock) and run only when msgid has no kept answer; the job's
+ * svcdb_fee_insert of that visit and count then takes its outcome. A job
+ * that fails is rolled back whole, these lines with it. false: not sent
+ * ahead (SQLite: a statement costs no round trip; out of memory): the
+ * job's call sends it in its turn. */
+bool svcdb_fee_insert_ahead(struct svcdb *db, const char *code, const char *msgid, int64_t visit_id,
+                            const struct bill_line *lines, const char (*bchnos)[CODE_BYTES_MAX + 1],
+                            int32_t count, datetime_s fee_ocur_time);
+/* After such a job: -1 (svcdb_error says why) when what was sent ahead was
+ * not taken and wrote lines, which the job must then fail to undo; 0
+ * otherwise. Drops what was kept. */
+int svcdb_ahead_end(struct svcdb *db);
 /* Unsettled lines of charge batch bchno ("": of every batch), in upload
  * order, into lines[0..max); *count; the latest fee_ocur_time. Returns 1
  * when there are more than max. */
@@ -634,6 +649,10 @@ struct svc_txn {
      * per-line split): the rules (docs/RULES.md) are not run; they run
      * when the lines are settled, and in 3101/3102 */
     bool rules_off;
+    /* a replayable write's statement sent ahead with its kept answer's
+     * read, on the writer, when prepare succeeded (svcdb_fee_insert_ahead):
+     * one round trip less a job on PostgreSQL */
+    svc_handler write_ahead;
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
@@ -651,6 +670,7 @@ int txn_visit_info(struct svc_call *c);      /* 2203 */
 int txn_info_ahead(struct svc_call *c);      /* 2203 prepare: its visit named */
 int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
 int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
+int txn_fee_ahead(struct svc_call *c);       /* 2204, 2301: the lines sent ahead */
 int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */
 int txn_admit(struct svc_call *c);           /* 2401 */
 int txn_discharge(struct svc_call *c);       /* 2402 */

@@ -70,6 +70,13 @@ struct svcdb_ops {
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     /* svcdb_probe_ahead; NULL where a read costs no round trip */
     void (*probe_ahead)(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
+    /* svcdb_fee_insert_ahead and svcdb_ahead_end; NULL where a statement
+     * costs no round trip */
+    bool (*fee_insert_ahead)(struct svcdb *db, const char *code, const char *msgid,
+                             int64_t visit_id, const struct bill_line *lines,
+                             const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
+                             datetime_s fee_ocur_time);
+    int (*ahead_end)(struct svcdb *db);
     /* svcdb_lines_ahead; NULL where a read costs no round trip */
     void (*lines_ahead)(struct svcdb *db, const char *bchno, int64_t *gen);
     int (*visit_update)(struct svcdb *db, const struct svc_visit *visit);

@@ -475,6 +475,19 @@ static int fee_refunds(struct svc_call *c, int64_t visit_id) {
     return 0;
 }
 
+/* 2204/2301 on the writer, before its kept answer's read: the lines the
+ * job will insert, sent with that read (svcdb_fee_insert_ahead); the job
+ * takes the outcome, or fails and is undone with them. */
+int txn_fee_ahead(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    assert(c->txn->run == txn_fee_upload && c->db != c->svc->rdb);
+    if (c->prepared_rc != 0 || w->visit.id <= 0 || c->visit_ahead_id != w->visit.id) return 0;
+    (void)svcdb_fee_insert_ahead(c->db, c->fixmedins_code, c->msgid, w->visit.id, w->lines,
+                                 (const char(*)[CODE_BYTES_MAX + 1]) w->bchno_of, w->fee_count,
+                                 w->fee_latest);
+    return 0;
+}
+
 int txn_fee_upload(struct svc_call *c) {
     enum visit_kind kind = c->txn->visit;
     struct svc_worker *w = c->w;
