@@ -458,6 +458,16 @@ a2=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a2"
 # the same msgid with another body is refused, as a settlement's is (E_MSGID_REUSED)
 a2=$(call H3 2201 "${reg/OTP9/OTP8}" H3KEPT0001); expect_err "$a2" "^E_MSGID_REUSED: msgid 'H3KEPT0001' was used before for a different request$"
 a2=$(call H3 2201 "$(echo "$reg" | jq .)" H3KEPT0001); expect_ok "$a2" # spacing is not a difference
+# the request's hash is the previous releases' (kept answers of a store
+# they wrote compare with it): this one's, from the release before the
+# canonical form was written without printf
+if [ "$SVC_BACKEND" = sqlite ]; then
+    golden='{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-02 09:00:00","ipt_otp_no":"OTP5","n":12.50,"list":[1,"x",{"k":null}]}}'
+    a=$(call H3 2201 "$golden" H3KEPTGOLD); expect_ok "$a"
+    h=$(sqlite3 -cmd ".timeout 30000" "$db" "SELECT req_hash FROM svc_answer WHERE msgid = 'H3KEPTGOLD'")
+    [ "$h" = 7ff9985c76a997761d5a555eaedb7eeb079be7b91d2934f2b6054ad4050be959 ] ||
+        fail "2201's request hash changed: $h"
+fi
 # a fee upload's replay (on PostgreSQL its lines go ahead with the kept
 # answer's read, inserted only when the msgid has no answer) gets the first
 # answer and adds no line; another body under its msgid adds none either

@@ -86,11 +86,37 @@ int datetime_year(datetime_s t) {
     return y;
 }
 
+static char *two_digits(char *p, int v) {
+    assert(v >= 0 && v <= 99);
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Digit by digit (a server formats several a request; printf's cost
+ * showed); a year of more than four digits as printf writes it. */
 void datetime_format(datetime_s t, char buf[20]) {
     int y, m, d;
     assert(t >= 0);
     civil_from_days(t / 86400, &y, &m, &d);
-    int64_t secs = t % 86400;
-    snprintf(buf, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60));
+    int secs = (int)(t % 86400);
+    if (y < 0 || y > 9999) {
+        snprintf(buf, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, secs / 3600, secs / 60 % 60,
+                 secs % 60);
+        return;
+    }
+    char *p = two_digits(buf, y / 100);
+    p = two_digits(p, y % 100);
+    *p++ = '-';
+    p = two_digits(p, m);
+    *p++ = '-';
+    p = two_digits(p, d);
+    *p++ = ' ';
+    p = two_digits(p, secs / 3600);
+    *p++ = ':';
+    p = two_digits(p, secs / 60 % 60);
+    *p++ = ':';
+    p = two_digits(p, secs % 60);
+    *p = '\0';
+    assert(p == buf + 19);
 }

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Splits the number text into sign, digits and a base-10 exponent, checking
  * JSON's grammar on the way. The exponent saturates at +-EXPONENT_LIMIT,
@@ -134,21 +135,36 @@ int64_t money_room(int64_t cap_fen, int64_t used_fen) {
     return cap_fen > used_fen ? cap_fen - used_fen : 0;
 }
 
+/* Written from the right without printf, which cost a busy server a
+ * per cent of its CPU here (2204's answer formats every line's figures). */
 int scaled_format(int64_t value, int decimals, char *buf, size_t size) {
     assert(decimals >= 0 && decimals <= 9);
     assert(value > INT64_MIN);
-    int64_t scale = 1;
+    uint64_t scale = 1;
     for (int i = 0; i < decimals; i++) scale *= 10;
     uint64_t magnitude = (uint64_t)(value < 0 ? -value : value);
-    uint64_t whole = magnitude / (uint64_t)scale, frac = magnitude % (uint64_t)scale;
-    int n = snprintf(buf, size, "%s%llu", value < 0 ? "-" : "", (unsigned long long)whole);
-    if (decimals == 0 || n < 0 || (size_t)n >= size) return n;
-    char digits[24];
-    snprintf(digits, sizeof digits, "%0*llu", decimals, (unsigned long long)frac);
-    int keep = decimals;
-    while (keep > 1 && digits[keep - 1] == '0') keep--;
-    digits[keep] = '\0';
-    return n + snprintf(buf + n, size - (size_t)n, ".%s", digits);
+    uint64_t whole = magnitude / scale, frac = magnitude % scale;
+    char text[48], *end = text + sizeof text, *p = end;
+    if (decimals > 0) {
+        char digits[9];
+        for (int i = decimals - 1; i >= 0; i--) digits[i] = (char)('0' + frac % 10), frac /= 10;
+        int keep = decimals;
+        while (keep > 1 && digits[keep - 1] == '0') keep--; /* 1.50 -> 1.5, 2.00 -> 2.0 */
+        p -= keep;
+        memcpy(p, digits, (size_t)keep);
+        *--p = '.';
+    }
+    do *--p = (char)('0' + whole % 10), whole /= 10;
+    while (whole > 0);
+    if (value < 0) *--p = '-';
+    size_t len = (size_t)(end - p); /* as snprintf: the whole length, written or not */
+    assert(len < sizeof text);
+    if (size > 0) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+    }
+    return (int)len;
 }
 
 int money_format(int64_t amount_fen, char *buf, size_t size) {
