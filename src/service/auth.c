@@ -405,7 +405,8 @@ static int check_timestamp(struct svc_call *c, const struct svc_request *req, in
 
 /* The credential's token: derived from the server's key, or a previous
  * release's plaintext one (version 0). -1 with c->err when none can be. */
-static int credential_token(struct svc_call *c, const struct svc_credential *cred,
+static int credential_token(struct svc_call *c, struct cred_entry *e,
+                            const struct svc_credential *cred,
                             char token[SERVICE_TOKEN_HEX_BYTES + 1]) {
     struct service *svc = c->svc;
     assert(cred != NULL && cred->token_version >= 0);
@@ -422,13 +423,22 @@ static int credential_token(struct svc_call *c, const struct svc_credential *cre
                         "auth: x-tif-paasid: the credential was issued under key %s; this "
                         "server holds key %s",
                         cred->key_id, svc->key.id);
-    service_token_derive(&svc->key, cred->paasid, cred->token_version, token);
+    assert(e != NULL && strcmp(e->cred.paasid, cred->paasid) == 0);
+    pthread_mutex_lock(&e->lock); /* derived once per version and key, not per request */
+    if (e->token[0] == '\0' || e->token_version != cred->token_version ||
+        strcmp(e->token_key_id, cred->key_id) != 0) {
+        service_token_derive(&svc->key, cred->paasid, cred->token_version, e->token);
+        e->token_version = cred->token_version;
+        snprintf(e->token_key_id, sizeof e->token_key_id, "%s", cred->key_id);
+    }
+    memcpy(token, e->token, SERVICE_TOKEN_HEX_BYTES + 1);
+    pthread_mutex_unlock(&e->lock);
     assert(strlen(token) == SERVICE_TOKEN_HEX_BYTES);
     return 0;
 }
 
 static int check_signature(struct svc_call *c, const struct svc_request *req,
-                           const struct svc_credential *cred) {
+                           struct cred_entry *e, const struct svc_credential *cred) {
     char want[65], token[SERVICE_TOKEN_HEX_BYTES + 1];
     assert(cred != NULL && req->timestamp != NULL && req->nonce != NULL && req->signature != NULL);
     const char *method = req->sign_method;
@@ -438,7 +448,7 @@ static int check_signature(struct svc_call *c, const struct svc_request *req,
     if (!hmac && cred->hmac_required)
         return svc_fail(c, "auth: x-tif-signature-method: this credential must sign the body "
                            "(hmac-sha256)");
-    if (credential_token(c, cred, token) != 0) return -1;
+    if (credential_token(c, e, cred, token) != 0) return -1;
     if (hmac) service_sign_hmac(req->timestamp, token, req->nonce, req->body, req->body_len, want);
     else service_sign_sha256(req->timestamp, token, req->nonce, want);
     OPENSSL_cleanse(token, sizeof token);
@@ -532,7 +542,7 @@ static int api_timestamp(struct svc_call *c, const struct svc_request *req, int6
 
 /* base64(HMAC-SHA1(token, "_api_access_key=..&_api_name=..&_api_timestamp=
  * ..&_api_version=..")), the keys in their natural order. */
-static int api_signature(struct svc_call *c, const struct svc_request *req,
+static int api_signature(struct svc_call *c, const struct svc_request *req, struct cred_entry *e,
                          const struct svc_credential *cred) {
     char token[SERVICE_TOKEN_HEX_BYTES + 1], text[API_TEXT_BYTES_MAX];
     unsigned char md[EVP_MAX_MD_SIZE], want[64];
@@ -541,7 +551,7 @@ static int api_signature(struct svc_call *c, const struct svc_request *req,
     if (cred->hmac_required) /* this scheme never signs the body */
         return svc_fail(c, "auth: _api_signature: this credential must sign the body "
                            "(x-tif-signature-method hmac-sha256)");
-    if (credential_token(c, cred, token) != 0) return -1;
+    if (credential_token(c, e, cred, token) != 0) return -1;
     int n = snprintf(text, sizeof text,
                      "_api_access_key=%s&_api_name=%s&_api_timestamp=%s&_api_version=%s",
                      req->api_access_key, req->api_name, req->api_timestamp, req->api_version);
@@ -580,8 +590,8 @@ static int gateway_front(struct service *svc, const struct svc_request *req, str
         return -1;
     *e = gateway_credential(svc, g->paasid, g->paasid_header, req->now_s, cred, c);
     if (*e == NULL) return -1;
-    if (api) return api_signature(c, req, cred);
-    if (!tif_body_signed(req) && check_signature(c, req, cred) != 0) return -1;
+    if (api) return api_signature(c, req, *e, cred);
+    if (!tif_body_signed(req) && check_signature(c, req, *e, cred) != 0) return -1;
     snprintf(g->nonce, sizeof g->nonce, "%s", req->nonce);
     return 0;
 }
@@ -623,7 +633,8 @@ int svc_auth(struct service *svc, const struct svc_request *req, const char *bod
     assert(svc != NULL && req != NULL);
     if (svc->cfg.auth_off) return 0;
     if (gateway_front(svc, req, &g, &e, &cred, c) != 0) return -1;
-    if (!api_scheme(req) && tif_body_signed(req) && check_signature(c, req, &cred) != 0) return -1;
+    if (!api_scheme(req) && tif_body_signed(req) && check_signature(c, req, e, &cred) != 0)
+        return -1;
     if (api_scheme(req) && api_replay_key(c, req, &g) != 0) return -1;
     c->cred = e;
     snprintf(c->paasid, sizeof c->paasid, "%s", cred.paasid);

@@ -353,6 +353,11 @@ struct cred_entry {
     struct nonce_cache *nonces; /* lazily made; under lock */
     int64_t reads_milli;        /* person-read bucket, thousandths of a read; under lock */
     int64_t reads_at_s;         /* when the bucket was last filled; 0: never used */
+    /* the token derived for token_version under key token_key_id (""
+     * none yet), under lock: an HMAC a request less (auth.c) */
+    char token[SERVICE_TOKEN_HEX_BYTES + 1];
+    int64_t token_version;
+    char token_key_id[SERVICE_KEY_ID_HEX_BYTES + 1];
     pthread_mutex_t lock;
 };
 
