@@ -437,8 +437,8 @@ static int credential_token(struct svc_call *c, struct cred_entry *e,
     return 0;
 }
 
-static int check_signature(struct svc_call *c, const struct svc_request *req,
-                           struct cred_entry *e, const struct svc_credential *cred) {
+static int check_signature(struct svc_call *c, const struct svc_request *req, struct cred_entry *e,
+                           const struct svc_credential *cred) {
     char want[65], token[SERVICE_TOKEN_HEX_BYTES + 1];
     assert(cred != NULL && req->timestamp != NULL && req->nonce != NULL && req->signature != NULL);
     const char *method = req->sign_method;
