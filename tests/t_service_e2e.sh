@@ -479,8 +479,15 @@ a=$(call H3 2204 "$up" H3KEPT0004); expect_ok "$a"
 a2=$(call H3 2204 "$up" H3KEPT0004); expect_ok "$a2"
 [ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2204 differs: $a2"
 a2=$(call H3 2204 "${up/_sn\":\"1\"/_sn\":\"2\"}" H3KEPT0004); expect_err "$a2" "^E_MSGID_REUSED"
-a=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$kv\",\"medfee_sumamt\":12}}")
-expect_ok "$a"; expect_field "$a" .output.setlinfo.medfee_sumamt 12   # one line of 12.00, once
+a2=$(call H3 2206 "{\"data\":{\"psn_no\":\"P0001\",\"mdtrt_id\":\"$kv\",\"medfee_sumamt\":12}}")
+expect_ok "$a2"; expect_field "$a2" .output.setlinfo.medfee_sumamt 12   # one line of 12.00, once
+# its replay after the line was withdrawn (2205) answers as the first time
+# and puts no line back: the line is then uploaded anew, not "already"
+a2=$(call H3 2205 "{\"data\":{\"mdtrt_id\":\"$kv\",\"psn_no\":\"P0001\",\"feedetl_sn\":\"1\"}}")
+expect_ok "$a2"
+a2=$(call H3 2204 "$up" H3KEPT0004); expect_ok "$a2"
+[ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2204 differs: $a2"
+a2=$(call H3 2204 "$up" H3KEPT0005); expect_ok "$a2"
 stop_server
 start_server --threads 8 --answers-kept-s 1
 sleep 2
