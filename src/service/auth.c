@@ -62,19 +62,26 @@ struct nonce_cache {
  * touched lazily, nearly every request's first touch of one of their
  * pages was a fault that mapped the zero page and then a second that
  * copied it and flushed the other cores' TLBs (4.9 % of a fresh server's
- * CPU over 10 s in the benchmark). So the buckets of a cache of a page or
- * more are mapped on their own and faulted in writable at once
- * (MADV_POPULATE_WRITE: 64 MiB at 16 M, 4 MiB at the default 1 M; a
- * kernel without it leaves them lazy, as before). Transparent huge pages
- * were tried instead: fewer faults, but each zeroes 2 MiB under the
- * credential's lock, and with the kernel compacting memory for them the
- * one-shot flow's p999 on PostgreSQL went from 19-74 to 109-143 ms. */
-#define NONCE_MAP_BYTES ((size_t)1 << 16)
+ * CPU over 10 s in the benchmark's 16 M cache). So the buckets of a cache
+ * made larger than the default (NONCE_POPULATE_BYTES and more: a busy
+ * institution's, chosen by the operator) are mapped on their own and
+ * faulted in writable at once (MADV_POPULATE_WRITE: 64 MiB at 16 M; a
+ * kernel without it leaves them lazy). The default's 4 MiB stay lazy: a
+ * bureau's thousands of institutions, most of them quiet, would each hold
+ * them at once, and the faults of one are a few thousand, once.
+ * Transparent huge pages were tried instead: fewer faults, but each
+ * zeroes 2 MiB under the credential's lock, and with the kernel compacting
+ * memory for them the one-shot flow's p999 on PostgreSQL went from 19-74
+ * to 109-143 ms. */
+#define NONCE_POPULATE_BYTES ((size_t)16 << 20)
+_Static_assert((size_t)SERVICE_NONCES_PER_PAASID_DEFAULT * sizeof(uint32_t) < NONCE_POPULATE_BYTES,
+               "the default cache's buckets stay lazy");
 
 static int nonce_array_new(struct nonce_array *a, size_t bytes, bool populate) {
     assert(a != NULL && bytes > 0);
     memset(a, 0, sizeof *a);
-    if (!populate || bytes < NONCE_MAP_BYTES) return (a->at = calloc(1, bytes)) != NULL ? 0 : -1;
+    if (!populate || bytes < NONCE_POPULATE_BYTES)
+        return (a->at = calloc(1, bytes)) != NULL ? 0 : -1;
     a->span = bytes;
     a->map = mmap(NULL, a->span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (a->map == MAP_FAILED) return a->map = NULL, -1;
