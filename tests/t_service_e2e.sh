@@ -452,12 +452,29 @@ expect_err "$a" "no unsettled line '1'"   # settled: revoke first
 stop_server
 start_server --threads 8 --answers-kept-s 600
 reg='{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-02 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP9","atddr_no":"D1","dr_name":"Dr","dept_code":"01","dept_name":"Internal","caty":"A03"}}'
+visits=$(sql "SELECT count(*) FROM svc_visit")
 a=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a"
 a2=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a2"
 [ "$(echo "$a2" | jq -c .output)" = "$(echo "$a" | jq -c .output)" ] || fail "replayed 2201 differs: $a2"
 # the same msgid with another body is refused, as a settlement's is (E_MSGID_REUSED)
 a2=$(call H3 2201 "${reg/OTP9/OTP8}" H3KEPT0001); expect_err "$a2" "^E_MSGID_REUSED: msgid 'H3KEPT0001' was used before for a different request$"
 a2=$(call H3 2201 "$(echo "$reg" | jq .)" H3KEPT0001); expect_ok "$a2" # spacing is not a difference
+# one visit of the four (on PostgreSQL the INSERT goes ahead with the kept
+# answer's read, inserting only when the msgid has no answer)
+[ "$(sql "SELECT count(*) FROM svc_visit")" = $((visits + 1)) ] || fail "a 2201 replay added a visit"
+# 2203's replay (its UPDATE goes ahead too, from the visit as this server
+# cached it) after a later 2203 leaves the later one's diagnosis; a 2203
+# after another server changed the visit keeps that change
+iv=$(echo "$a" | jq -r .output.data.mdtrt_id); id=$((10#${iv#MDT}))
+info() { echo "{\"mdtrtinfo\":{\"mdtrt_id\":\"$iv\",\"psn_no\":\"P0001\",\"med_type\":\"11\",\"dise_codg\":\"$1\"}}"; }
+a=$(call H3 2203 "$(info J06.9)" H3KEPTINF1); expect_ok "$a"
+a=$(call H3 2203 "$(info J20.9)" H3KEPTINF2); expect_ok "$a"
+a=$(call H3 2203 "$(info J06.9)" H3KEPTINF1); expect_ok "$a"   # the replay: its first answer
+[ "$(sql "SELECT dise_codg FROM svc_visit WHERE id = $id")" = J20.9 ] || fail "a 2203 replay wrote its visit"
+sql "UPDATE svc_visit SET ipt_otp_no = 'ELSEWHERE' WHERE id = $id" >/dev/null
+a=$(call H3 2203 "$(info J18.9)" H3KEPTINF3); expect_ok "$a"
+[ "$(sql "SELECT ipt_otp_no || ' ' || dise_codg FROM svc_visit WHERE id = $id")" = "ELSEWHERE J18.9" ] ||
+    fail "a 2203 lost another server's change: $(sql "SELECT ipt_otp_no, dise_codg FROM svc_visit WHERE id = $id")"
 # the request's hash is the previous releases' (kept answers of a store
 # they wrote compare with it): this one's, from the release before the
 # canonical form was written without printf

@@ -307,6 +307,14 @@ bool svcdb_fee_insert_ahead(struct svcdb *db, const char *code, const char *msgi
                                         fee_ocur_time);
 }
 
+bool svcdb_visit_write_ahead(struct svcdb *db, const char *code, const char *msgid,
+                             const struct svc_visit *old, const struct svc_visit *row) {
+    assert(code != NULL && msgid != NULL && row != NULL && db->in_txn);
+    assert(old == NULL ? row->id == 0 : old->id > 0 && row->id == old->id);
+    if (ops_of(db)->visit_write_ahead == NULL) return false;
+    return ops_of(db)->visit_write_ahead(db, code, msgid, old, row);
+}
+
 int svcdb_ahead_end(struct svcdb *db) {
     assert(db != NULL);
     return ops_of(db)->ahead_end != NULL ? ops_of(db)->ahead_end(db) : 0;

@@ -42,6 +42,15 @@
  * with its lines, and one that answers without taking them must have
  * written none (svcdb_ahead_end). One round trip less an upload.
  *
+ * 2201's INSERT of its visit and 2203's UPDATE go ahead the same way
+ * (visit_write_ahead, S_VISIT_INS_NEW, S_VISIT_UPD_NEW): the prepare step
+ * computed the row on the HTTP thread (2203's from the visit as this
+ * server cached it), and the UPDATE writes only while the row is the one
+ * cached. The job decides as before, on its locked read; its own INSERT
+ * or UPDATE takes the outcome when it writes the same row, and otherwise
+ * writes its row in its turn (over the one sent ahead). Two round trips
+ * less a visit.
+ *
  * A transaction's first request takes no savepoint (unsaved): nothing of
  * the transaction ran before it, so undoing it alone is a ROLLBACK, and
  * the next statement begins the transaction again (a request refused, or
@@ -71,7 +80,11 @@
 #define PGDB_INT_BYTES 24  /* an int64 as text */
 #define PG_FEE_ARRAYS 6    /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
 #define PG_HELD_PARAMS 6   /* the kept answer's INSERT (S_ANS_PUT) */
-#define PG_FEE_AHEAD_PARAMS 10 /* S_FEE_INS_NEW: S_FEE_INS's 8, the answer's code and msgid */
+#define PG_FEE_AHEAD_PARAMS 10       /* S_FEE_INS_NEW: S_FEE_INS's 8, the answer's code and msgid */
+#define PG_VISIT_INS_AHEAD_PARAMS 16 /* S_VISIT_INS_NEW: the 14 columns, code, msgid */
+#define PG_VISIT_UPD_AHEAD_PARAMS \
+    31 /* S_VISIT_UPD_NEW: the 14 columns, id, 14 expected, code, msgid */
+#define PG_AHEAD_PARAMS_MAX PG_VISIT_UPD_AHEAD_PARAMS
 #define PG_PIPE_MAX \
     6 /* a round trip: held INSERT, BEGIN, RELEASE, SAVEPOINT, statement, write ahead */
 
@@ -87,6 +100,8 @@ enum stmt_id {
     S_VISIT_UPD,
     S_FEE_INS,
     S_FEE_INS_NEW,
+    S_VISIT_INS_NEW,
+    S_VISIT_UPD_NEW,
     S_FEE_OPEN,
     S_FEE_DEL_ONE,
     S_FEE_DEL_ALL,
@@ -124,6 +139,28 @@ enum stmt_id {
 #define VISIT_COLS                                                                  \
     "kind, status, code, psn_no, insutype, med_type, begntime, endtime, dise_codg," \
     " spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id"
+
+/* VISIT_COLS' values from parameters $a..$n, typed (an INSERT ... SELECT
+ * does not take its target columns' types) */
+#define VISIT_VALUES_TYPED(a, b, c, d, e, f, g, h, i, j, k, l, m, n)                       \
+    "$" a "::int, $" b "::int, $" c "::text, $" d "::text, $" e "::int, $" f "::text, $" g \
+    "::bigint, $" h "::bigint, $" i "::text, $" j "::text, $" k "::int, $" l "::int, $" m  \
+    "::text, "                                                                             \
+    "$" n "::bigint"
+
+#define VISIT_VALUES_1_14 \
+    VISIT_VALUES_TYPED("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14")
+#define VISIT_VALUES_16_29                                                                     \
+    VISIT_VALUES_TYPED("16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", \
+                       "28", "29")
+#define VISIT_SET_1_14                                                                              \
+    "kind = $1, status = $2, code = $3, psn_no = $4, insutype = $5, med_type = $6, begntime = $7, " \
+    "endtime = $8, dise_codg = $9, spec_dise_codg = $10, out_of_area = $11, filed = $12, "          \
+    "ipt_otp_no = $13, setl_id = $14"
+
+/* msgid $m of code $c has no kept answer (a write sent ahead of its job) */
+#define NO_KEPT_ANSWER(c, m) \
+    "NOT EXISTS (SELECT 1 FROM svc_answer x WHERE x.code = $" c " AND x.msgid = $" m ")"
 
 /* VISIT_COLS of a table named v */
 #define VISIT_COLS_V                                                                    \
@@ -187,16 +224,21 @@ static const char *const stmt_sql[S_COUNT] = {
                     "$8, $9, $10, $11, $12, $13, $14) RETURNING id",
     [S_VISIT_GET] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1",
     [S_VISIT_LOCK] = "SELECT " VISIT_COLS " FROM svc_visit WHERE id = $1 FOR UPDATE",
-    [S_VISIT_UPD] = "UPDATE svc_visit SET kind = $1, status = $2, code = $3, psn_no = $4, "
-                    "insutype = $5, med_type = $6, begntime = $7, endtime = $8, dise_codg = $9, "
-                    "spec_dise_codg = $10, out_of_area = $11, filed = $12, ipt_otp_no = $13, "
-                    "setl_id = $14 WHERE id = $15",
+    [S_VISIT_UPD] = "UPDATE svc_visit SET " VISIT_SET_1_14 " WHERE id = $15",
+    /* 2201's INSERT and 2203's UPDATE sent ahead of their jobs' checks,
+     * with the kept answer's read (visit_write_ahead): nothing written
+     * when the msgid ($15, $16; $30, $31) has a kept answer, nor, for the
+     * UPDATE, unless the row is the one its job will read ($16-$29) */
+    [S_VISIT_INS_NEW] = "INSERT INTO svc_visit (" VISIT_COLS ") SELECT " VISIT_VALUES_1_14
+                        " WHERE " NO_KEPT_ANSWER("15", "16") " RETURNING id",
+    [S_VISIT_UPD_NEW] = "UPDATE svc_visit SET " VISIT_SET_1_14 " WHERE id = $15 AND (" VISIT_COLS
+                        ") = (" VISIT_VALUES_16_29
+                        ") AND " NO_KEPT_ANSWER("30", "31") " RETURNING id",
     [S_FEE_INS] = FEE_INS_SQL(""),
     /* the same sent ahead of its job's checks, with the kept answer's read
      * (fee_insert_ahead): inserts nothing when the msgid ($9, $10) has a
      * kept answer, as the job then answers that and writes nothing */
-    [S_FEE_INS_NEW] = FEE_INS_SQL(" AND NOT EXISTS (SELECT 1 FROM svc_answer x WHERE x.code = $9 "
-                                  "AND x.msgid = $10)"),
+    [S_FEE_INS_NEW] = FEE_INS_SQL(" AND " NO_KEPT_ANSWER("9", "10")),
     /* a settlement of one charge batch ($2), or of every one (''), takes
      * the lines uploaded without a batch too; with the visit's count of
      * settlement links (S_SETL_COUNT's), so that a settlement's read, which
@@ -255,6 +297,15 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES ($1, $2, $3)",
 };
 
+/* a visit's VISIT_COLS and its id as text parameters (visit_params) */
+struct visit_params {
+    char num[8][PGDB_INT_BYTES];
+    const char *v[PGDB_PARAMS_MAX];
+};
+
+/* what a job sent ahead with its kept answer's read */
+enum ahead_kind { AHEAD_FEE, AHEAD_VISIT_INSERT, AHEAD_VISIT_UPDATE };
+
 struct pgdb {
     struct svcdb base; /* first: the front's handle */
     PGconn *pg;
@@ -301,18 +352,22 @@ struct pgdb {
     char held_err[PGDB_ERR_BYTES];     /* why it failed */
     char err[PGDB_ERR_BYTES];
     struct json_buf arrays[PG_FEE_ARRAYS]; /* fee_insert's array parameters, reused */
-    /* fee_insert_ahead: the INSERT of a job's lines goes with the next
-     * answer_gen_get (ahead_fee_want), and its result waits (ahead_fee_res)
-     * for the job's fee_insert of the same visit and count; ahead_end drops
-     * a result nobody took */
-    bool ahead_fee_want;
-    int64_t ahead_fee_visit_id;
+    /* a job's write sent ahead (fee_insert_ahead, visit_write_ahead): it
+     * goes with the next answer_gen_get (ahead_want), and its result waits
+     * (ahead_res) for the job's call that makes the same write (fee_insert
+     * of the same visit and count; visit_insert, visit_update of the same
+     * row); ahead_end drops a result nobody took */
+    bool ahead_want;
+    enum ahead_kind ahead_kind;
+    int64_t ahead_visit_id; /* the visit the kept answer's read locks (0: none) */
     int32_t ahead_fee_count;
-    const char *ahead_fee_values[PG_FEE_AHEAD_PARAMS];
-    char ahead_fee_ints[2][PGDB_INT_BYTES];
-    char ahead_fee_code[CODE_BYTES_MAX + 1];
-    char ahead_fee_msgid[SERVICE_MSGID_BYTES_MAX + 1];
-    PGresult *ahead_fee_res;
+    const char *ahead_values[PG_AHEAD_PARAMS_MAX];
+    char ahead_ints[2][PGDB_INT_BYTES];
+    char ahead_code[CODE_BYTES_MAX + 1];
+    char ahead_msgid[SERVICE_MSGID_BYTES_MAX + 1];
+    struct svc_visit ahead_row, ahead_old; /* a visit's: what it writes, what it expects */
+    struct visit_params ahead_params[2];   /* their parameters */
+    PGresult *ahead_res;
 };
 
 static struct pgdb *pgd(struct svcdb *base) {
@@ -629,10 +684,18 @@ static void col_text(const PGresult *res, int row, int col, char *out, size_t si
 
 /* ---- open and close ------------------------------------------------------- */
 /* What fee_insert_ahead kept, sent or not, gone (a job's end). */
-static void ahead_fee_drop(struct pgdb *db) {
-    db->ahead_fee_want = false;
-    PQclear(db->ahead_fee_res);
-    db->ahead_fee_res = NULL;
+static void ahead_drop(struct pgdb *db) {
+    db->ahead_want = false;
+    PQclear(db->ahead_res);
+    db->ahead_res = NULL;
+}
+
+/* The result sent ahead of kind, taken (the caller clears it), or NULL. */
+static PGresult *ahead_take(struct pgdb *db, enum ahead_kind kind) {
+    if (db->ahead_res == NULL || db->ahead_kind != kind) return NULL;
+    PGresult *res = db->ahead_res;
+    db->ahead_res = NULL;
+    return res;
 }
 
 static void pg_close(struct svcdb *base) {
@@ -640,7 +703,7 @@ static void pg_close(struct svcdb *base) {
     assert(db->pg != NULL || !db->in_tx); /* no transaction without a connection */
     for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
     held_clear(db);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     PQclear(db->lines_res);
     PQfinish(db->pg);
     free(db);
@@ -749,7 +812,7 @@ static int commit_held(struct pgdb *db) {
  * A transaction that sent no statement has nothing to commit. */
 static int pg_commit(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && !db->savepoint_due && !db->unsaved); /* no request open (svcdb_commit) */
     if (db->begin_due) {
@@ -772,7 +835,7 @@ static int pg_commit(struct svcdb *base) {
 
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
@@ -787,7 +850,7 @@ static void pg_rollback(struct svcdb *base) {
  * (see the top). */
 static int pg_savepoint(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     assert(db->in_tx && !db->savepoint_due && !db->unsaved);
     db->ahead_id = db->count_visit_id = 0;     /* read for the request before */
     if (db->begin_due) {                       /* nothing of the transaction ran: none needed */
@@ -801,7 +864,7 @@ static int pg_savepoint(struct svcdb *base) {
 
 static int pg_release(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     if (db->unsaved) { /* nothing to release; its held INSERT, if any, is undone by a ROLLBACK */
@@ -830,7 +893,7 @@ static int rollback_unsaved(struct pgdb *db) {
 /* After a failed statement too: the transaction goes on from the savepoint. */
 static int pg_rollback_to(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    ahead_fee_drop(db);
+    ahead_drop(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->in_tx && (db->savepoint_due || !db->release_due));
     assert(!db->held || db->savepoint_due || !db->release_due);
@@ -902,15 +965,24 @@ static int pg_answer_gen_get(struct svcdb *base, const char *code, const char *m
     assert(lock_visit_id >= 0 && (lock_visit_id == 0 || db->in_tx));
     const char *v[] = {code, msgid, i64(t, lock_visit_id)};
     PGresult *res = NULL;
-    if (db->ahead_fee_want) { /* the job's lines, after the lock, in the same round trip */
+    if (db->ahead_want) { /* the job's write, after the lock, in the same round trip */
+        static const enum stmt_id stmt[] = {[AHEAD_FEE] = S_FEE_INS_NEW,
+                                            [AHEAD_VISIT_INSERT] = S_VISIT_INS_NEW,
+                                            [AHEAD_VISIT_UPDATE] = S_VISIT_UPD_NEW};
+        static const int params[] = {[AHEAD_FEE] = PG_FEE_AHEAD_PARAMS,
+                                     [AHEAD_VISIT_INSERT] = PG_VISIT_INS_AHEAD_PARAMS,
+                                     [AHEAD_VISIT_UPDATE] = PG_VISIT_UPD_AHEAD_PARAMS};
+        static const char *const label[] = {[AHEAD_FEE] = "fee lines (sent ahead)",
+                                            [AHEAD_VISIT_INSERT] = "visit insert (sent ahead)",
+                                            [AHEAD_VISIT_UPDATE] = "visit update (sent ahead)"};
         char name[16];
-        snprintf(name, sizeof name, "svc%d", (int)S_FEE_INS_NEW);
-        struct pipe_item extra = prepared("fee lines (sent ahead)", name, PG_FEE_AHEAD_PARAMS,
-                                          db->ahead_fee_values);
-        assert(strcmp(code, db->ahead_fee_code) == 0 && strcmp(msgid, db->ahead_fee_msgid) == 0);
-        assert(lock_visit_id == db->ahead_fee_visit_id && db->ahead_fee_res == NULL);
-        db->ahead_fee_want = false;
-        res = exec_ahead(db, S_ANS_GEN_GET, 3, v, &extra, &db->ahead_fee_res);
+        snprintf(name, sizeof name, "svc%d", (int)stmt[db->ahead_kind]);
+        struct pipe_item extra = prepared(label[db->ahead_kind], name, params[db->ahead_kind],
+                                          db->ahead_values);
+        assert(strcmp(code, db->ahead_code) == 0 && strcmp(msgid, db->ahead_msgid) == 0);
+        assert(lock_visit_id == db->ahead_visit_id && db->ahead_res == NULL);
+        db->ahead_want = false;
+        res = exec_ahead(db, S_ANS_GEN_GET, 3, v, &extra, &db->ahead_res);
     } else res = exec(db, S_ANS_GEN_GET, 3, v);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQnfields(res) != 19 || PQgetisnull(res, 0, 4)) {
@@ -1055,10 +1127,6 @@ static int pg_signout_put(struct svcdb *base, int64_t sign_no, const char *opter
 }
 
 /* ---- visits ----------------------------------------------------------------- */
-struct visit_params {
-    char num[8][PGDB_INT_BYTES];
-    const char *v[PGDB_PARAMS_MAX];
-};
 
 static void visit_params(struct visit_params *p, const struct svc_visit *v) {
     const char **x = p->v;
@@ -1081,22 +1149,57 @@ static void visit_params(struct visit_params *p, const struct svc_visit *v) {
     x[14] = i64(p->num[6], v->id);
 }
 
+/* Whether two visits write the same 14 columns (their ids aside). */
+static bool same_columns(const struct svc_visit *a, const struct svc_visit *b) {
+    struct visit_params pa, pb;
+    visit_params(&pa, a);
+    visit_params(&pb, b);
+    for (int i = 0; i < VISIT_COLS_N; i++)
+        if (strcmp(pa.v[i], pb.v[i]) != 0) return false;
+    return true;
+}
+
+/* A visit's INSERT: the one sent ahead, when it wrote this row (if it
+ * wrote another, that row, numbered, is set to this one's columns), or
+ * sent now. */
 static int pg_visit_insert(struct svcdb *base, struct svc_visit *visit) {
+    struct pgdb *db = pgd(base);
     struct visit_params p;
     assert(visit->id == 0); /* the database numbers it */
+    PGresult *res = ahead_take(db, AHEAD_VISIT_INSERT);
+    if (res != NULL && PQntuples(res) == 1) {
+        bool same = same_columns(visit, &db->ahead_row);
+        visit->id = col_i64(res, 0, 0);
+        PQclear(res);
+        assert(visit->id > 0);
+        if (same) return 0;
+        visit_params(&p, visit);
+        return run(db, S_VISIT_UPD, 15, p.v);
+    }
+    PQclear(res); /* it wrote nothing */
     visit_params(&p, visit);
-    PGresult *res = exec(pgd(base), S_VISIT_INS, 14, p.v);
+    res = exec(db, S_VISIT_INS, 14, p.v);
     if (res == NULL) return -1;
     visit->id = col_i64(res, 0, 0);
     PQclear(res);
     return 0;
 }
 
+/* A visit's UPDATE: the one sent ahead, when it wrote this row, or sent
+ * now (over what it wrote, if anything). */
 static int pg_visit_update(struct svcdb *base, const struct svc_visit *visit) {
+    struct pgdb *db = pgd(base);
     struct visit_params p;
     assert(visit->id > 0);
+    PGresult *res = ahead_take(db, AHEAD_VISIT_UPDATE);
+    bool wrote = res != NULL && PQntuples(res) == 1;
+    PQclear(res);
+    if (wrote && db->ahead_row.id != visit->id) /* the job fails, undone with it */
+        return snprintf(db->err, sizeof db->err, "a visit's update sent ahead for another visit"),
+               -1;
+    if (wrote && same_columns(visit, &db->ahead_row)) return 0;
     visit_params(&p, visit);
-    return run(pgd(base), S_VISIT_UPD, 15, p.v);
+    return run(db, S_VISIT_UPD, 15, p.v);
 }
 
 static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, bool *found) {
@@ -1237,6 +1340,17 @@ static int fee_params(struct pgdb *db, int64_t visit_id, const struct bill_line 
     return 0;
 }
 
+/* The kept answer's code and msgid for what is sent ahead; false when
+ * either is too long to keep (then nothing goes ahead). */
+static bool ahead_key(struct pgdb *db, const char *code, const char *msgid) {
+    assert(db->in_tx && !db->ahead_want && db->ahead_res == NULL);
+    if (strlen(code) >= sizeof db->ahead_code || strlen(msgid) >= sizeof db->ahead_msgid)
+        return false;
+    snprintf(db->ahead_code, sizeof db->ahead_code, "%s", code);
+    snprintf(db->ahead_msgid, sizeof db->ahead_msgid, "%s", msgid);
+    return true;
+}
+
 /* svcdb_fee_insert_ahead: kept for the next answer_gen_get, which sends
  * it (the job's first statement: see the top). */
 static bool pg_fee_insert_ahead(struct svcdb *base, const char *code, const char *msgid,
@@ -1244,18 +1358,41 @@ static bool pg_fee_insert_ahead(struct svcdb *base, const char *code, const char
                                 const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
                                 datetime_s fee_ocur_time) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx && !db->ahead_fee_want && db->ahead_fee_res == NULL);
-    if (strlen(code) >= sizeof db->ahead_fee_code || strlen(msgid) >= sizeof db->ahead_fee_msgid ||
-        fee_params(db, visit_id, lines, bchnos, count, fee_ocur_time, db->ahead_fee_ints,
-                   db->ahead_fee_values) != 0)
+    if (!ahead_key(db, code, msgid) || fee_params(db, visit_id, lines, bchnos, count, fee_ocur_time,
+                                                  db->ahead_ints, db->ahead_values) != 0)
         return false; /* sent in its turn instead */
-    snprintf(db->ahead_fee_code, sizeof db->ahead_fee_code, "%s", code);
-    snprintf(db->ahead_fee_msgid, sizeof db->ahead_fee_msgid, "%s", msgid);
-    db->ahead_fee_values[8] = db->ahead_fee_code;
-    db->ahead_fee_values[9] = db->ahead_fee_msgid;
-    db->ahead_fee_visit_id = visit_id;
+    db->ahead_values[8] = db->ahead_code;
+    db->ahead_values[9] = db->ahead_msgid;
+    db->ahead_kind = AHEAD_FEE;
+    db->ahead_visit_id = visit_id;
     db->ahead_fee_count = count;
-    db->ahead_fee_want = true;
+    db->ahead_want = true;
+    return true;
+}
+
+/* svcdb_visit_write_ahead: kept for the next answer_gen_get, as the fee
+ * lines are (the parameters point into db's own copies). */
+static bool pg_visit_write_ahead(struct svcdb *base, const char *code, const char *msgid,
+                                 const struct svc_visit *old, const struct svc_visit *row) {
+    struct pgdb *db = pgd(base);
+    assert(row != NULL && (old == NULL ? row->id == 0 : row->id == old->id && old->id > 0));
+    if (!ahead_key(db, code, msgid)) return false;
+    db->ahead_row = *row;
+    visit_params(&db->ahead_params[0], &db->ahead_row);
+    int n = 14;
+    memcpy(db->ahead_values, db->ahead_params[0].v, (size_t)(old ? 15 : 14) * sizeof(char *));
+    if (old != NULL) {
+        db->ahead_old = *old;
+        visit_params(&db->ahead_params[1], &db->ahead_old);
+        memcpy(db->ahead_values + 15, db->ahead_params[1].v, 14 * sizeof(char *));
+        n = 29;
+    }
+    db->ahead_values[n] = db->ahead_code;
+    db->ahead_values[n + 1] = db->ahead_msgid;
+    assert(n + 2 == (old ? PG_VISIT_UPD_AHEAD_PARAMS : PG_VISIT_INS_AHEAD_PARAMS));
+    db->ahead_kind = old ? AHEAD_VISIT_UPDATE : AHEAD_VISIT_INSERT;
+    db->ahead_visit_id = old ? old->id : 0;
+    db->ahead_want = true;
     return true;
 }
 
@@ -1263,12 +1400,13 @@ static bool pg_fee_insert_ahead(struct svcdb *base, const char *code, const char
  * nothing (its msgid had a kept answer), else the job fails, undone. */
 static int pg_ahead_end(struct svcdb *base) {
     struct pgdb *db = pgd(base);
-    int wrote = db->ahead_fee_res != NULL ? PQntuples(db->ahead_fee_res) : 0;
-    bool unsent = db->ahead_fee_want;
-    ahead_fee_drop(db);
+    int wrote = db->ahead_res != NULL ? PQntuples(db->ahead_res) : 0;
+    bool unsent = db->ahead_want;
+    const char *what = db->ahead_kind == AHEAD_FEE ? "fee lines" : "a visit's write";
+    ahead_drop(db);
     if (wrote == 0 && !unsent) return 0;
-    snprintf(db->err, sizeof db->err, "fee lines sent ahead %s by their job",
-             unsent ? "were never sent, nor written" : "were written but not taken");
+    snprintf(db->err, sizeof db->err, "%s sent ahead: %s by its job", what,
+             unsent ? "never sent, nor written" : "written but not taken");
     return -1;
 }
 
@@ -1278,10 +1416,10 @@ static int pg_fee_insert(struct svcdb *base, int64_t visit_id, const struct bill
     struct pgdb *db = pgd(base);
     assert(visit_id > 0 && count > 0 && *duplicate_at == -1);
     PGresult *res = NULL;
-    if (db->ahead_fee_res != NULL) { /* sent with the kept answer's read */
-        bool same = db->ahead_fee_visit_id == visit_id && db->ahead_fee_count == count;
-        res = db->ahead_fee_res;
-        db->ahead_fee_res = NULL;
+    if (db->ahead_res != NULL &&
+        db->ahead_kind == AHEAD_FEE) { /* sent with the kept answer's read */
+        bool same = db->ahead_visit_id == visit_id && db->ahead_fee_count == count;
+        res = ahead_take(db, AHEAD_FEE);
         if (!same) {
             PQclear(res);
             return snprintf(db->err, sizeof db->err, "fee lines sent ahead for another upload"), -1;
@@ -1563,6 +1701,7 @@ const struct svcdb_ops svcdb_pg_ops = {
     .lines_ahead = pg_lines_ahead,
     .probe_ahead = pg_probe_ahead,
     .fee_insert_ahead = pg_fee_insert_ahead,
+    .visit_write_ahead = pg_visit_write_ahead,
     .ahead_end = pg_ahead_end,
     .fee_insert = pg_fee_insert,
     .fee_open = pg_fee_open,

@@ -178,6 +178,13 @@ int svcdb_fee_insert(struct svcdb *db, int64_t visit_id, const struct bill_line 
 bool svcdb_fee_insert_ahead(struct svcdb *db, const char *code, const char *msgid, int64_t visit_id,
                             const struct bill_line *lines, const char (*bchnos)[CODE_BYTES_MAX + 1],
                             int32_t count, datetime_s fee_ocur_time);
+/* The same for a job's svcdb_visit_insert (old NULL; row->id 0) or
+ * svcdb_visit_update (row->id == old->id) of row: sent ahead, run only when
+ * msgid has no kept answer and, for an update, when the visit's row is old
+ * (the row the job will read, locked by that read); the job's call of the
+ * same row takes its outcome, another row is written in its turn. */
+bool svcdb_visit_write_ahead(struct svcdb *db, const char *code, const char *msgid,
+                             const struct svc_visit *old, const struct svc_visit *row);
 /* After such a job: -1 (svcdb_error says why) when what was sent ahead was
  * not taken and wrote lines, which the job must then fail to undo; 0
  * otherwise. Drops what was kept. */
@@ -493,6 +500,10 @@ struct svc_worker {
     struct bill bill;            /* settle: the bill (lines in lines[]) */
     struct svc_visit visit;      /* hospital flow: the visit being settled */
     struct svc_visit visit_note; /* a visit a job wrote (c->visit_noted) */
+    /* 2201, 2203: the row the job will write, computed by the prepare step
+     * (2203: from the cached visit, in visit), sent ahead (write_ahead) */
+    struct svc_visit visit_ahead;
+    bool visit_ahead_ok;
     char psn_no[CODE_BYTES_MAX + 1];
     char med_type[8];       /* the settlement answered's med_type ("" unknown); reset per request */
     bool bill_current;      /* bill was decoded by this request (reset per request) */
@@ -661,30 +672,32 @@ struct svc_txn {
 };
 const struct svc_txn *svc_txn_find(const char *infno);
 
-int txn_signin(struct svc_call *c);          /* 9001 */
-int txn_signout(struct svc_call *c);         /* 9002 */
-int txn_person(struct svc_call *c);          /* 1101 */
-int txn_cumulative(struct svc_call *c);      /* 5206 */
-int txn_benefit_check(struct svc_call *c);   /* 2001 */
-int txn_reverse(struct svc_call *c);         /* 2601 */
-int txn_setl_query(struct svc_call *c);      /* 5203 */
-int txn_reconcile(struct svc_call *c);       /* 3201 */
-int txn_register(struct svc_call *c);        /* 2201 */
-int txn_register_cancel(struct svc_call *c); /* 2202, 2404 */
-int txn_visit_info(struct svc_call *c);      /* 2203 */
-int txn_info_ahead(struct svc_call *c);      /* 2203 prepare: its visit named */
-int txn_fee_prepare(struct svc_call *c);     /* 2204, 2301: checks and answers */
-int txn_fee_upload(struct svc_call *c);      /* 2204, 2301: writes */
-int txn_fee_ahead(struct svc_call *c);       /* 2204, 2301: the lines sent ahead */
-int txn_fee_withdraw(struct svc_call *c);    /* 2205, 2302 */
-int txn_admit(struct svc_call *c);           /* 2401 */
-int txn_discharge(struct svc_call *c);       /* 2402 */
-int txn_admit_change(struct svc_call *c);    /* 2403 */
-int txn_presettle(struct svc_call *c);       /* 2206, 2303 */
-int txn_settle(struct svc_call *c);          /* 2207, 2304 */
-int txn_revoke(struct svc_call *c);          /* 2208, 2305, 2103 */
-int txn_pharmacy(struct svc_call *c);        /* 2101 (pre), 2102 (settle) */
-int txn_rules(struct svc_call *c);           /* 3101, 3102 (txn_rules.c) */
+int txn_signin(struct svc_call *c);           /* 9001 */
+int txn_signout(struct svc_call *c);          /* 9002 */
+int txn_person(struct svc_call *c);           /* 1101 */
+int txn_cumulative(struct svc_call *c);       /* 5206 */
+int txn_benefit_check(struct svc_call *c);    /* 2001 */
+int txn_reverse(struct svc_call *c);          /* 2601 */
+int txn_setl_query(struct svc_call *c);       /* 5203 */
+int txn_reconcile(struct svc_call *c);        /* 3201 */
+int txn_register(struct svc_call *c);         /* 2201 */
+int txn_register_cancel(struct svc_call *c);  /* 2202, 2404 */
+int txn_visit_info(struct svc_call *c);       /* 2203 */
+int txn_info_ahead(struct svc_call *c);       /* 2203 prepare: its visit named, its row */
+int txn_register_prepare(struct svc_call *c); /* 2201 prepare: the row it inserts */
+int txn_visit_ahead(struct svc_call *c);      /* 2201, 2203: the row sent ahead */
+int txn_fee_prepare(struct svc_call *c);      /* 2204, 2301: checks and answers */
+int txn_fee_upload(struct svc_call *c);       /* 2204, 2301: writes */
+int txn_fee_ahead(struct svc_call *c);        /* 2204, 2301: the lines sent ahead */
+int txn_fee_withdraw(struct svc_call *c);     /* 2205, 2302 */
+int txn_admit(struct svc_call *c);            /* 2401 */
+int txn_discharge(struct svc_call *c);        /* 2402 */
+int txn_admit_change(struct svc_call *c);     /* 2403 */
+int txn_presettle(struct svc_call *c);        /* 2206, 2303 */
+int txn_settle(struct svc_call *c);           /* 2207, 2304 */
+int txn_revoke(struct svc_call *c);           /* 2208, 2305, 2103 */
+int txn_pharmacy(struct svc_call *c);         /* 2101 (pre), 2102 (settle) */
+int txn_rules(struct svc_call *c);            /* 3101, 3102 (txn_rules.c) */
 struct svc_catalog_text;
 void svc_catalog_text_free(struct svc_catalog_text *t); /* NULL: nothing */
 int txn_catalog_file(struct svc_call *c);               /* 1301, 1305, 1306, 1307 */

@@ -76,6 +76,9 @@ struct svcdb_ops {
                              int64_t visit_id, const struct bill_line *lines,
                              const char (*bchnos)[CODE_BYTES_MAX + 1], int32_t count,
                              datetime_s fee_ocur_time);
+    /* svcdb_visit_write_ahead; NULL where a statement costs no round trip */
+    bool (*visit_write_ahead)(struct svcdb *db, const char *code, const char *msgid,
+                              const struct svc_visit *old, const struct svc_visit *row);
     int (*ahead_end)(struct svcdb *db);
     /* svcdb_lines_ahead; NULL where a read costs no round trip */
     void (*lines_ahead)(struct svcdb *db, const char *bchno, int64_t *gen);

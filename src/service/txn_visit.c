@@ -203,12 +203,32 @@ static int answer_visit(struct svc_call *c, const char *wrapper, const struct sv
     return 0;
 }
 
-int txn_register(struct svc_call *c) {
+/* 2201's visit from its request, not yet numbered. */
+static int register_outpatient(struct svc_call *c, struct svc_visit *v) {
     assert(c->txn->visit == VISIT_OUTPATIENT && c->txn->replayable);
     const struct json_value *d = in_object(c, c->input, "data", "input", true);
-    struct svc_visit v = {.kind = VISIT_OUTPATIENT};
-    if (d == NULL || register_common(c, d, "input.data", &v) != 0) return -1;
-    snprintf(v.med_type, sizeof v.med_type, "11");
+    *v = (struct svc_visit){.kind = VISIT_OUTPATIENT};
+    if (d == NULL || register_common(c, d, "input.data", v) != 0) return -1;
+    snprintf(v->med_type, sizeof v->med_type, "11");
+    return 0;
+}
+
+/* 2201 on the HTTP thread: the row its job will insert, for the write
+ * sent ahead (txn_visit_ahead; PostgreSQL); a refusal is left to the
+ * job, which decides again. */
+int txn_register_prepare(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    /* where a statement costs no round trip nothing goes ahead */
+    w->visit_ahead_ok = svcdb_answer_gen_folded(c->svc->db) &&
+                        register_outpatient(c, &w->visit_ahead) == 0;
+    if (!w->visit_ahead_ok) c->err[0] = '\0';
+    assert(!w->visit_ahead_ok || w->visit_ahead.id == 0);
+    return 0;
+}
+
+int txn_register(struct svc_call *c) {
+    struct svc_visit v;
+    if (register_outpatient(c, &v) != 0) return -1;
     if (svcdb_visit_insert(c->db, &v) != 0) return storage_fail(c);
     svc_visit_note(c, &v);
     return answer_visit(c, "data", &v);
@@ -249,17 +269,63 @@ int txn_register_cancel(struct svc_call *c) {
     return answer_visit(c, "data", &v);
 }
 
+/* 2203's changes to its visit v, loaded: the checks and the new columns. */
+static int info_apply(struct svc_call *c, const struct json_value *d, struct svc_visit *v) {
+    const char *path = "input.mdtrtinfo";
+    assert(d != NULL && d->type == JSON_OBJECT && v->id > 0);
+    if (visit_open(c, v, VISIT_OUTPATIENT, path) != 0 ||
+        in_code(c, d, "med_type", path, true, v->med_type, sizeof v->med_type) != 0)
+        return -1;
+    if (strcmp(v->med_type, "11") != 0 && strcmp(v->med_type, "14") != 0)
+        return svc_fail(c, "%s.med_type: '%s' is not an outpatient med_type (11, 14)", path,
+                        v->med_type);
+    if (in_time(c, d, "begntime", path, false, &v->begntime) < 0 ||
+        diagnosis(c, d, path, v->dise_codg, sizeof v->dise_codg) < 0)
+        return -1;
+    int rc = in_code(c, d, "spec_dise_codg", path, false, v->spec_dise_codg,
+                     sizeof v->spec_dise_codg);
+    if (rc < 0) return -1;
+    if (rc == 1 && strcmp(v->med_type, "14") == 0)
+        snprintf(v->spec_dise_codg, sizeof v->spec_dise_codg, "%s", v->dise_codg);
+    assert(v->status == VISIT_OPEN);
+    return 0;
+}
+
 /* 2203 on the HTTP thread: names its visit to the job's kept-answer read,
  * which locks it in the same round trip on PostgreSQL (visit_ahead_id;
- * svc_visit_load's read is the job's first). Nothing checked here: a
- * missing or bad mdtrt_id is refused by the job, as without it. */
+ * svc_visit_load's read is the job's first), and, when this server has
+ * the visit cached, the row the job will write from it (sent ahead:
+ * txn_visit_ahead). Nothing refused here: a missing or bad mdtrt_id, or a
+ * refusal on the cached visit, is decided by the job, on the locked read. */
 int txn_info_ahead(struct svc_call *c) {
+    struct svc_worker *w = c->w;
     assert(c->txn->run == txn_visit_info && c->visit_ahead_id == 0);
     const struct json_value *d = json_get(c->input, "mdtrtinfo");
     const struct json_value *id = d != NULL && d->type == JSON_OBJECT ? json_get(d, "mdtrt_id")
                                                                       : NULL;
     int64_t vid = id != NULL && id->type == JSON_STRING ? mdtrt_id_parse(id->text) : -1;
     c->visit_ahead_id = vid > 0 ? vid : 0;
+    w->visit_ahead_ok = vid > 0 && svc_visit_cache_get(c->svc, vid, &w->visit) &&
+                        strcmp(w->visit.fixmedins_code, c->fixmedins_code) == 0;
+    if (!w->visit_ahead_ok) return 0;
+    w->visit_ahead = w->visit;
+    w->visit_ahead_ok = info_apply(c, d, &w->visit_ahead) == 0;
+    if (!w->visit_ahead_ok) c->err[0] = '\0';
+    return 0;
+}
+
+/* 2201, 2203 on the writer, before the kept answer's read: the row the
+ * prepare step computed, sent with that read (svcdb_visit_write_ahead);
+ * the job's own write takes the outcome, or the job fails and is undone
+ * with it. */
+int txn_visit_ahead(struct svc_call *c) {
+    struct svc_worker *w = c->w;
+    assert(c->txn->prepare == txn_register_prepare || c->txn->prepare == txn_info_ahead);
+    if (!w->visit_ahead_ok) return 0;
+    bool update = w->visit_ahead.id > 0;
+    assert(!update || (w->visit.id == w->visit_ahead.id && c->visit_ahead_id == w->visit.id));
+    (void)svcdb_visit_write_ahead(c->db, c->fixmedins_code, c->msgid, update ? &w->visit : NULL,
+                                  &w->visit_ahead);
     return 0;
 }
 
@@ -268,22 +334,7 @@ int txn_visit_info(struct svc_call *c) {
     const char *path = "input.mdtrtinfo";
     const struct json_value *d = in_object(c, c->input, "mdtrtinfo", "input", true);
     struct svc_visit v;
-    if (d == NULL || svc_visit_load(c, d, path, &v) != 0 ||
-        visit_open(c, &v, VISIT_OUTPATIENT, path) != 0 ||
-        in_code(c, d, "med_type", path, true, v.med_type, sizeof v.med_type) != 0)
-        return -1;
-    if (strcmp(v.med_type, "11") != 0 && strcmp(v.med_type, "14") != 0)
-        return svc_fail(c, "%s.med_type: '%s' is not an outpatient med_type (11, 14)", path,
-                        v.med_type);
-    if (in_time(c, d, "begntime", path, false, &v.begntime) < 0 ||
-        diagnosis(c, d, path, v.dise_codg, sizeof v.dise_codg) < 0)
-        return -1;
-    int rc = in_code(c, d, "spec_dise_codg", path, false, v.spec_dise_codg,
-                     sizeof v.spec_dise_codg);
-    if (rc < 0) return -1;
-    if (rc == 1 && strcmp(v.med_type, "14") == 0)
-        snprintf(v.spec_dise_codg, sizeof v.spec_dise_codg, "%s", v.dise_codg);
-    assert(v.status == VISIT_OPEN);
+    if (d == NULL || svc_visit_load(c, d, path, &v) != 0 || info_apply(c, d, &v) != 0) return -1;
     if (svcdb_visit_update(c->db, &v) != 0) return storage_fail(c);
     svc_visit_note(c, &v);
     struct jw w;
