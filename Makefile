@@ -43,7 +43,7 @@ TEST_OBJS_test_alloc_fail    := tests/alloc_fail.c
 TEST_LDFLAGS_test_alloc_fail := $(ALLOC_FAIL_LDFLAGS)
 # test_faults: the fault-injection VFS, and libpq's round trips wrapped (docs/FAULTS.md).
 TEST_OBJS_test_faults    := tests/fault_vfs.c
-TEST_LDFLAGS_test_faults := -Wl,--wrap=PQexec,--wrap=PQexecParams,--wrap=PQexecPrepared,--wrap=PQputCopyEnd
+TEST_LDFLAGS_test_faults := -Wl,--wrap=PQexec,--wrap=PQexecParams,--wrap=PQexecPrepared,--wrap=PQputCopyEnd,--wrap=PQpipelineSync
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
 .PHONY: all release san xfund test deps bench fuzz clean demo examples check-purity style asserts coverage faults

@@ -21,8 +21,9 @@
  *    tables (every row but times and hashes) equal those of the run
  *    without faults: nothing lost, doubled or half-applied.
  * On PostgreSQL (YIBAO_PG_URI) the same flows run with libpq's round
- * trips counted (PQexec, PQexecParams, PQexecPrepared, PQputCopyEnd are
- * wrapped at link time, Makefile TEST_LDFLAGS_test_faults): at round trip
+ * trips counted (PQexec, PQexecParams, PQexecPrepared, PQputCopyEnd and
+ * PQpipelineSync, a pipeline's round trip, are wrapped at link time,
+ * Makefile TEST_LDFLAGS_test_faults): at round trip
  * N the connection's backend is terminated (every N), or the server is
  * killed and restarted (pg_ctl restart -m immediate; every
  * FAULTS_PG_KILL_STRIDE-th N unless FAULTS_FULL=1), and the same checks
@@ -536,6 +537,8 @@ PGresult *__wrap_PQexecParams(PGconn *conn, const char *command, int n, const Oi
 PGresult *__wrap_PQexecPrepared(PGconn *conn, const char *name, int n, const char *const *values,
                                 const int *lengths, const int *formats, int result_format);
 int __wrap_PQputCopyEnd(PGconn *conn, const char *errormsg);
+int __real_PQpipelineSync(PGconn *conn);
+int __wrap_PQpipelineSync(PGconn *conn);
 
 static struct {
     pthread_mutex_t lock;
@@ -615,6 +618,11 @@ PGresult *__wrap_PQexecPrepared(PGconn *conn, const char *name, int n, const cha
 int __wrap_PQputCopyEnd(PGconn *conn, const char *errormsg) {
     pg_point(conn, "COPY end");
     return __real_PQputCopyEnd(conn, errormsg);
+}
+/* a pipeline's round trip (its statements were queued, sent by the sync) */
+int __wrap_PQpipelineSync(PGconn *conn) {
+    pg_point(conn, "pipeline sync");
+    return __real_PQpipelineSync(conn);
 }
 
 static void pg_arm(enum pg_fault mode, long n) {

@@ -1739,7 +1739,8 @@ static void test_pg_connection_dropped_in_batch(void **state) {
     settle_req(&r, "b2", "E1", &bill);
     assert_int_equal(commitq_submit(q, &r), 0);
     assert_int_equal(
-        pg_kill(admin, f->pg_db, "wait_event_type = 'Lock' AND query LIKE 'COPY postings%'"), 1);
+        pg_kill(admin, f->pg_db, "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO postings%'"),
+        1);
     commitq_wait(q, &r);
     assert_int_equal(r.status, STORE_FAILED);
     print_message("the batch failed as it should: %s\n", r.err.msg);

@@ -82,6 +82,19 @@ static const char PG_READER_SESSION[] = "SET plan_cache_mode = auto";
 #include "store/store_columns.h"
 
 #define PG_PREPARED_MAX 32 /* fixed statements prepared per session (pg_run); more: unprepared */
+#define PG_DEFER_MAX 8     /* writes kept for one round trip (pg_defer); more: sent first */
+#define PG_DEFER_PARAMS_MAX 12 /* the widest kept write's parameters (journal's columns) */
+#define PG_DEFER_ROWS_MAX 256  /* rows appended by a kept INSERT; more: COPY, sent now */
+
+/* A write whose only outcome is success, kept to be sent in the round
+ * trip of the next statement or of the COMMIT (pg_defer): its statement
+ * (by address, as pg_run's) and its parameters (owned). */
+struct pg_deferred {
+    const char *sql;
+    int nparams;
+    int prepared; /* its index among the session's prepared statements, or -1 */
+    char *params[PG_DEFER_PARAMS_MAX];
+};
 
 struct store_conn {
     PGconn *pg;
@@ -98,6 +111,9 @@ struct store_conn {
     bool catalog_v20;    /* read only, before migration 21: gender and ages only */
     bool breaks_v21;     /* read only, before migration 22: no journal_breaks (none kept) */
     bool reader;         /* one of the store's read connections: PG_READER_SESSION too */
+    /* writes kept for the next round trip (pg_defer) */
+    struct pg_deferred deferred[PG_DEFER_MAX];
+    int deferred_count;
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -190,11 +206,21 @@ static int pg_fail(struct store_conn *c, struct store_err *err, const char *what
     return -1;
 }
 
+static int pg_flush(struct store_conn *c, const char *tail, struct store_err *err);
+
+/* Any statement first sends the writes kept for its round trip (pg_defer),
+ * so that it sees them, in order. -1 (err set) when one failed. */
+static int pg_due(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && c->deferred_count >= 0 && c->deferred_count <= PG_DEFER_MAX);
+    return c->deferred_count > 0 ? pg_flush(c, NULL, err) : 0;
+}
+
 /* Runs sql with text parameters; returns the result (caller clears) or NULL. */
 static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
     assert(c != NULL && c->pg != NULL && sql != NULL && nparams >= 0 &&
            (params != NULL || nparams == 0));
+    if (pg_due(c, err) != 0) return NULL;
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -207,6 +233,7 @@ static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
 /* Runs one or more parameterless statements (simple query protocol). */
 static int pg_cmd_raw(struct store_conn *c, const char *sql, struct store_err *err) {
     assert(c != NULL && c->pg != NULL && sql != NULL);
+    if (pg_due(c, err) != 0) return -1;
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return pg_fail(c, err, sql, res);
@@ -271,6 +298,7 @@ static PGresult *pg_run_as(struct store_conn *c, const char *sql, int nparams,
     if (i == -1) return pg_run_raw(c, sql, nparams, params, err);
     char name[16];
     snprintf(name, sizeof name, "st%d", i);
+    if (pg_due(c, err) != 0) return NULL;
     PGresult *res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -293,6 +321,133 @@ static PGresult *pg_run_key(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
     assert(c != NULL && sql != NULL);
     return pg_run_as(c, sql, nparams, params, true, err);
+}
+
+/* ---- writes kept for the next round trip ------------------------------------------- */
+/* A commit queue's batch ends with writes whose only outcome is success:
+ * the visits' links, the journal's records, their data, the postings. Sent
+ * one by one (and the journal's three as COPY, two round trips each) they
+ * cost about eight round trips a batch, each a wake-up of the writer and
+ * of its backend; kept (pg_defer) they go together with the COMMIT, in
+ * one (libpq's pipeline mode). Any other statement sends what is kept
+ * first, in the same round trip, so every statement sees the writes made
+ * before it (pg_due). A kept write that fails fails the statement it went
+ * with (the COMMIT: the transaction is then rolled back), as it would
+ * have failed the caller's call: callers of writes in a transaction fail
+ * the transaction on any error. */
+static void deferred_free(struct store_conn *c) {
+    assert(c->deferred_count >= 0 && c->deferred_count <= PG_DEFER_MAX);
+    for (int i = 0; i < c->deferred_count; i++)
+        for (int k = 0; k < c->deferred[i].nparams; k++) free(c->deferred[i].params[k]);
+    c->deferred_count = 0;
+}
+
+static int deferred_send(struct store_conn *c, const struct pg_deferred *d, struct store_err *err) {
+    const char *params[PG_DEFER_PARAMS_MAX];
+    char name[16];
+    assert(d->sql != NULL && d->nparams >= 0 && d->nparams <= PG_DEFER_PARAMS_MAX);
+    for (int k = 0; k < d->nparams; k++) params[k] = d->params[k];
+    snprintf(name, sizeof name, "st%d", d->prepared);
+    int sent = d->prepared >= 0
+                   ? PQsendQueryPrepared(c->pg, name, d->nparams, params, NULL, NULL, 0)
+                   : PQsendQueryParams(c->pg, d->sql, d->nparams, NULL, params, NULL, NULL, 0);
+    return sent == 1 ? 0 : pg_fail(c, err, d->sql, NULL);
+}
+
+/* The results of a pipeline of n queries up to its sync; the first
+ * failure's message in err (what: its statement, by index). */
+static int pipeline_results(struct store_conn *c, int n, const char *const *what,
+                            struct store_err *err) {
+    int query = 0, rc = 0;
+    assert(n >= 1 && n <= PG_DEFER_MAX + 1);
+    for (int guard = 0; guard < 4 * (n + 1); guard++) {
+        PGresult *res = PQgetResult(c->pg);
+        if (res == NULL) {
+            if (PQstatus(c->pg) != CONNECTION_OK) break; /* nothing more will come */
+            query++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            if (query == n || rc != 0) return rc;
+            return store_errf(err, "postgresql: pipeline: %d results of %d", query, n), -1;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0)
+            rc = pg_fail(c, err, query < n ? what[query] : "pipeline", res); /* clears res */
+        else PQclear(res);
+    }
+    return rc != 0 ? rc : pg_fail(c, err, "pipeline", NULL);
+}
+
+/* Sends the kept writes and then tail (a command without parameters, the
+ * COMMIT; NULL: none) in one round trip: when one fails the rest do not
+ * run. Results left unread make the connection useless: it is marked for
+ * a reconnect at the next unit of work. */
+static int pg_flush(struct store_conn *c, const char *tail, struct store_err *err) {
+    const char *what[PG_DEFER_MAX + 1];
+    int n = c->deferred_count, rc = 0;
+    assert(c->in_tx && n >= 0 && n <= PG_DEFER_MAX && (n > 0 || tail != NULL));
+    for (int i = 0; i < n; i++) what[i] = c->deferred[i].sql;
+    if (tail != NULL) what[n] = tail;
+    if (PQenterPipelineMode(c->pg) != 1) rc = pg_fail(c, err, "pipeline mode", NULL);
+    for (int i = 0; rc == 0 && i < n; i++) rc = deferred_send(c, &c->deferred[i], err);
+    if (rc == 0 && tail != NULL &&
+        PQsendQueryParams(c->pg, tail, 0, NULL, NULL, NULL, NULL, 0) != 1)
+        rc = pg_fail(c, err, tail, NULL);
+    if (rc == 0 && PQpipelineSync(c->pg) != 1) rc = pg_fail(c, err, "pipeline sync", NULL);
+    if (rc == 0) rc = pipeline_results(c, n + (tail != NULL), what, err);
+    if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1) {
+        if (rc == 0) rc = pg_fail(c, err, "pipeline mode", NULL);
+        c->broken = true;
+    }
+    deferred_free(c);
+    return rc;
+}
+
+/* A write of one of this file's fixed statements (by address, as pg_run)
+ * whose only outcome is success: inside a transaction kept for the next
+ * round trip (see above), run now outside one. */
+static int pg_defer(struct store_conn *c, const char *sql, int nparams, const char *const *params,
+                    struct store_err *err) {
+    assert(c != NULL && sql != NULL && nparams >= 0 && nparams <= PG_DEFER_PARAMS_MAX);
+    if (!c->in_tx) {
+        PGresult *res = pg_run(c, sql, nparams, params, err);
+        PQclear(res);
+        return res != NULL ? 0 : -1;
+    }
+    if (c->deferred_count == PG_DEFER_MAX && pg_flush(c, NULL, err) != 0) return -1;
+    int prepared = prepared_index(c, sql, err); /* a PREPARE sent now changes no data */
+    if (prepared == -2) return -1;
+    struct pg_deferred *d = &c->deferred[c->deferred_count];
+    *d = (struct pg_deferred){.sql = sql, .nparams = 0, .prepared = prepared};
+    c->deferred_count++;
+    for (int k = 0; k < nparams; k++, d->nparams++)
+        if ((d->params[k] = strdup(params[k])) == NULL) {
+            c->deferred_count--;
+            for (int j = 0; j < k; j++) free(d->params[j]);
+            return store_errf(err, "postgresql: out of memory"), -1;
+        }
+    assert(d->nparams == nparams && c->deferred_count <= PG_DEFER_MAX);
+    return 0;
+}
+
+/* Appends rows given as n array literals a[0..n) (each opened with '{')
+ * by sql's unnest of them, kept (pg_defer); frees the arrays. */
+static int defer_arrays(struct store_conn *c, const char *sql, struct sbuf *a, int n,
+                        struct store_err *err) {
+    const char *params[PG_DEFER_PARAMS_MAX];
+    bool failed = false;
+    assert(n >= 1 && n <= PG_DEFER_PARAMS_MAX);
+    for (int k = 0; k < n; k++) {
+        sb_put(&a[k], "}", 1);
+        failed = failed || a[k].failed;
+        params[k] = a[k].data;
+    }
+    int rc = failed ? store_errf(err, "postgresql: out of memory"),
+        -1          : pg_defer(c, sql, n, params, err);
+    for (int k = 0; k < n; k++) sb_free(&a[k]);
+    return rc;
 }
 
 /* A fixed statement without parameters that reads the journal's end
@@ -324,6 +479,7 @@ static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *dat
     if (data->failed) return store_errf(err, "postgresql: out of memory"), -1;
     if (data->len == 0) return 0;
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
+    if (pg_due(c, err) != 0) return -1;
     PGresult *res = PQexec(c->pg, sql);
     if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) return pg_fail(c, err, sql, res);
     PQclear(res);
@@ -393,6 +549,7 @@ static long keyindex_next(const struct keyindex *ki, const char *key, size_t *po
 static void pg_close(struct store_conn *c) {
     if (c == NULL) return;
     assert(c->prepared_count >= 0 && c->prepared_count <= PG_PREPARED_MAX);
+    deferred_free(c);
     if (c->pg) PQfinish(c->pg);
     free(c);
 }
@@ -489,6 +646,7 @@ int store_pg_show(struct store_conn *c, const char *name, char *out, size_t size
  * BEGIN are safe. */
 static int pg_begin(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && !c->in_tx); /* transactions do not nest */
+    assert(c->deferred_count == 0); /* kept writes end with their transaction */
     char sql[96];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
     bool reconnected = false;
@@ -508,7 +666,7 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
  * same msgid is answered from it if it did). */
 static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
-    int rc = pg_cmd_raw(c, "COMMIT", err);
+    int rc = c->deferred_count > 0 ? pg_flush(c, "COMMIT", err) : pg_cmd_raw(c, "COMMIT", err);
     c->in_tx = false;
     if (rc != 0 && PQstatus(c->pg) != CONNECTION_OK) {
         struct store_err why = *err;
@@ -533,6 +691,7 @@ static int pg_snapshot_begin(struct store_conn *c, struct store_err *err) {
 static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
     assert(c != NULL && c->pg != NULL);
+    deferred_free(c); /* never sent */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
     c->in_tx = false;
@@ -995,10 +1154,47 @@ static int pg_breaks_note(struct store_conn *c, const struct journal_rec *r, siz
     return rc;
 }
 
+/* A batch's records as arrays, unnested into the journal (a kept write). */
+static int journal_insert(struct store_conn *c, const struct journal_rec *r, size_t n,
+                          struct store_err *err) {
+    static const char sql[] =
+        "INSERT INTO journal (" JOURNAL_COLS ") SELECT * FROM unnest($1::bigint[], $2::bigint[], "
+        "$3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[], "
+        "$10::text[], $11::text[], $12::text[])";
+    struct sbuf a[12];
+    assert(c->in_tx && n >= 1 && n <= PG_DEFER_ROWS_MAX);
+    for (int k = 0; k < 12; k++) a[k] = (struct sbuf){0}, sb_put(&a[k], "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        bool first = i == 0;
+        const char *sep = first ? "" : ",";
+        sb_printf(&a[0], "%s%" PRId64, sep, r[i].seq);
+        sb_printf(&a[1], "%s%" PRId64, sep, r[i].time_us);
+        sb_printf(&a[2], "%s%d", sep, (int)r[i].kind);
+        sb_array_text(&a[3], r[i].msgid, first);
+        sb_array_text(&a[4], r[i].psn_no, first);
+        sb_array_text(&a[5], r[i].fixmedins_code, first);
+        sb_printf(&a[6], "%s%" PRId64, sep, r[i].ref_seq);
+        sb_printf(&a[7], "%s%d", sep, (int)r[i].year);
+        sb_array_text(&a[8], r[i].req_hash, first);
+        sb_array_text(&a[9], r[i].body, first);
+        sb_array_text(&a[10], r[i].prev_hash, first);
+        sb_array_text(&a[11], r[i].hash, first);
+    }
+    return defer_arrays(c, sql, a, 12, err);
+}
+
+/* A commit queue's batch is kept for the COMMIT's round trip (pg_defer);
+ * an import's thousands of records go by COPY. */
 static int pg_journal_append(struct store_conn *c, const struct journal_rec *r, size_t n,
                              struct store_err *err) {
     struct sbuf b = {0};
     assert(n >= 1 && n <= BATCH_MAX);
+    if (c->in_tx && n <= PG_DEFER_ROWS_MAX) {
+        for (size_t i = 1; i < n; i++) /* the records continue one another's chain */
+            assert(r[i].seq == r[i - 1].seq + 1 && strcmp(r[i].prev_hash, r[i - 1].hash) == 0);
+        int rc = journal_insert(c, r, n, err);
+        return rc == 0 ? pg_breaks_note(c, r, n, err) : rc;
+    }
     for (size_t i = 0; i < n; i++) {
         /* the records continue one another's chain */
         assert(r[i].seq > 0 && strlen(r[i].hash) == HASH_HEX_BYTES);
@@ -1151,20 +1347,41 @@ static int pg_journal_replay_scan(struct store_conn *c, int64_t from_seq, journa
 }
 
 /* ---- data attached to journal records ---------------------------------------------------- */
+/* The bytes of d[0..n) as hex, each ending with end (sb's '\n' of COPY,
+ * ',' between array elements). */
+static void data_hex(struct sbuf *b, const struct journal_data *d, const char *prefix, char end) {
+    static const char digits[] = "0123456789abcdef";
+    assert(b != NULL && d != NULL && d->seq > 0 && d->len <= JOURNAL_DATA_BYTES_MAX);
+    sb_printf(b, "%s", prefix);
+    sb_reserve(b, 2 * d->len + 1);
+    for (size_t k = 0; k < d->len && !b->failed; k++) {
+        b->data[b->len++] = digits[d->bytes[k] >> 4];
+        b->data[b->len++] = digits[d->bytes[k] & 15];
+    }
+    if (end != '\0') sb_put(b, &end, 1);
+}
+
+/* A batch's data kept for the COMMIT's round trip, as the journal's
+ * records (pg_journal_append); many by COPY. */
 static int pg_data_put(struct store_conn *c, const struct journal_data *d, size_t n,
                        struct store_err *err) {
-    static const char digits[] = "0123456789abcdef";
     struct sbuf b = {0};
     assert(c != NULL && (d != NULL || n == 0));
-    for (size_t i = 0; i < n && !b.failed; i++) {
-        assert(d[i].seq > 0 && d[i].len <= JOURNAL_DATA_BYTES_MAX);
-        sb_printf(&b, "%" PRId64 "\t\\\\x", d[i].seq); /* bytea hex, its backslash escaped */
-        sb_reserve(&b, 2 * d[i].len + 1);
-        for (size_t k = 0; k < d[i].len && !b.failed; k++) {
-            b.data[b.len++] = digits[d[i].bytes[k] >> 4];
-            b.data[b.len++] = digits[d[i].bytes[k] & 15];
+    if (n > 0 && c->in_tx && n <= PG_DEFER_ROWS_MAX) {
+        static const char sql[] = "INSERT INTO journal_data (seq, data) SELECT s, decode(h, 'hex') "
+                                  "FROM unnest($1::bigint[], $2::text[]) AS u(s, h)";
+        struct sbuf a[2] = {{0}, {0}};
+        sb_put(&a[0], "{", 1);
+        sb_put(&a[1], "{", 1);
+        for (size_t i = 0; i < n; i++) {
+            sb_printf(&a[0], "%s%" PRId64, i == 0 ? "" : ",", d[i].seq);
+            data_hex(&a[1], &d[i], i == 0 ? "" : ",", '\0');
         }
-        sb_put(&b, "\n", 1);
+        return defer_arrays(c, sql, a, 2, err);
+    }
+    for (size_t i = 0; i < n && !b.failed; i++) {
+        sb_printf(&b, "%" PRId64 "\t", d[i].seq);
+        data_hex(&b, &d[i], "\\\\x", '\n'); /* bytea hex, its backslash escaped */
     }
     int rc = pg_copy(c, "COPY journal_data(seq, data) FROM STDIN", &b, err);
     sb_free(&b);
@@ -1328,9 +1545,29 @@ static int pg_states_scan(struct store_conn *c, state_cb cb, void *ctx, struct s
 }
 
 /* ---- ledger ---------------------------------------------------------------------------------- */
+/* A batch's postings kept for the COMMIT's round trip, as the journal's
+ * records (pg_journal_append); many by COPY. */
 static int pg_postings_put(struct store_conn *c, const struct posting *p, size_t n,
                            struct store_err *err) {
     struct sbuf b = {0};
+    if (n > 0 && c->in_tx && n <= PG_DEFER_ROWS_MAX) {
+        static const char sql[] =
+            "INSERT INTO postings (seq, idx, debit, credit, amount, month) SELECT * FROM "
+            "unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::int[])";
+        struct sbuf a[6];
+        for (int k = 0; k < 6; k++) a[k] = (struct sbuf){0}, sb_put(&a[k], "{", 1);
+        for (size_t i = 0; i < n; i++) {
+            const char *sep = i == 0 ? "" : ",";
+            assert(p[i].seq > 0 && p[i].amount_fen > 0 && strcmp(p[i].debit, p[i].credit) != 0);
+            sb_printf(&a[0], "%s%" PRId64, sep, p[i].seq);
+            sb_printf(&a[1], "%s%d", sep, (int)p[i].idx);
+            sb_array_text(&a[2], p[i].debit, i == 0);
+            sb_array_text(&a[3], p[i].credit, i == 0);
+            sb_printf(&a[4], "%s%" PRId64, sep, p[i].amount_fen);
+            sb_printf(&a[5], "%s%d", sep, (int)p[i].month);
+        }
+        return defer_arrays(c, sql, a, 6, err);
+    }
     for (size_t i = 0; i < n; i++) {
         /* a posting moves a positive amount between two accounts */
         assert(p[i].seq > 0 && p[i].amount_fen > 0 && strcmp(p[i].debit, p[i].credit) != 0);
@@ -1835,7 +2072,8 @@ static int pg_visits_lock(struct store_conn *c, const int64_t *visit_ids, size_t
     return 0;
 }
 
-/* Every link of the batch in one statement (one round trip); the commit
+/* Every link of the batch in one statement, kept for the COMMIT's round
+ * trip (pg_defer); the commit
  * queue links a visit at most once a batch, so no row is changed twice.
  * The batch's visit ids ($1) bound svc_fee and svc_visit by "= ANY" on
  * their keys' first column: joined only to the CTE, the planner (custom
@@ -1867,28 +2105,24 @@ static int pg_visits_link(struct store_conn *c, const struct store_visit_link *c
     bool failed = visit.failed || msgid.failed || bchno.failed || status.failed || setl.failed;
     const char *params[5] = {visit.data, setl.data, msgid.data, bchno.data, status.data};
     if (failed) store_errf(err, "postgresql: out of memory");
-    PGresult *res =
-        failed ? NULL
-               : pg_run(c,
-                        "WITH l AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
-                        " $4::text[], $5::int[]) AS l(visit_id, setl_id, msgid, bchno, status)),"
-                        " s AS (INSERT INTO svc_setl (setl_id, visit_id, msgid)"
-                        " SELECT setl_id, visit_id, msgid FROM l ON CONFLICT DO NOTHING),"
-                        " f AS (UPDATE svc_fee SET setl_id = l.setl_id FROM l"
-                        " WHERE svc_fee.visit_id = ANY($1::bigint[])"
-                        " AND svc_fee.visit_id = l.visit_id AND svc_fee.setl_id = 0"
-                        " AND (l.bchno = '' OR svc_fee.bchno = l.bchno OR svc_fee.bchno = ''))"
-                        " UPDATE svc_visit SET status = l.status, setl_id = l.setl_id FROM l"
-                        " WHERE svc_visit.id = ANY($1::bigint[]) AND svc_visit.id = l.visit_id",
-                        5, params, err);
+    static const char link_sql[] =
+        "WITH l AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
+        " $4::text[], $5::int[]) AS l(visit_id, setl_id, msgid, bchno, status)),"
+        " s AS (INSERT INTO svc_setl (setl_id, visit_id, msgid)"
+        " SELECT setl_id, visit_id, msgid FROM l ON CONFLICT DO NOTHING),"
+        " f AS (UPDATE svc_fee SET setl_id = l.setl_id FROM l"
+        " WHERE svc_fee.visit_id = ANY($1::bigint[])"
+        " AND svc_fee.visit_id = l.visit_id AND svc_fee.setl_id = 0"
+        " AND (l.bchno = '' OR svc_fee.bchno = l.bchno OR svc_fee.bchno = ''))"
+        " UPDATE svc_visit SET status = l.status, setl_id = l.setl_id FROM l"
+        " WHERE svc_visit.id = ANY($1::bigint[]) AND svc_visit.id = l.visit_id";
+    int rc = failed ? -1 : pg_defer(c, link_sql, 5, params, err);
     sb_free(&visit);
     sb_free(&msgid);
     sb_free(&bchno);
     sb_free(&status);
     sb_free(&setl);
-    if (res == NULL) return -1;
-    PQclear(res);
-    return 0;
+    return rc;
 }
 
 /* One statement a revoke (revokes are rare): its lines unsettled, the
