@@ -114,6 +114,10 @@ struct store_conn {
     /* writes kept for the next round trip (pg_defer) */
     struct pg_deferred deferred[PG_DEFER_MAX];
     int deferred_count;
+    /* the journal's last record as this transaction read it (journal_tail;
+     * 0: not read): its time, for the time breaks of records appended after
+     * it (pg_breaks_note) without reading it again */
+    int64_t tail_seq, tail_time_us;
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -330,7 +334,9 @@ static PGresult *pg_run_key(struct store_conn *c, const char *sql, int nparams,
  * cost about eight round trips a batch, each a wake-up of the writer and
  * of its backend; kept (pg_defer) they go together with the COMMIT, in
  * one (libpq's pipeline mode). Any other statement sends what is kept
- * first, in the same round trip, so every statement sees the writes made
+ * first (a round trip of its own: the batch's usual path has none, its
+ * time-break check takes the previous record's time from the tail the
+ * batch read, pg_breaks_note), so every statement sees the writes made
  * before it (pg_due). A kept write that fails fails the statement it went
  * with (the COMMIT: the transaction is then rolled back), as it would
  * have failed the caller's call: callers of writes in a transaction fail
@@ -647,6 +653,7 @@ int store_pg_show(struct store_conn *c, const char *name, char *out, size_t size
 static int pg_begin(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && !c->in_tx); /* transactions do not nest */
     assert(c->deferred_count == 0); /* kept writes end with their transaction */
+    c->tail_seq = 0;
     char sql[96];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
     bool reconnected = false;
@@ -668,6 +675,7 @@ static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
     int rc = c->deferred_count > 0 ? pg_flush(c, "COMMIT", err) : pg_cmd_raw(c, "COMMIT", err);
     c->in_tx = false;
+    c->tail_seq = 0;
     if (rc != 0 && PQstatus(c->pg) != CONNECTION_OK) {
         struct store_err why = *err;
         store_errf(err, "postgresql: connection lost during COMMIT, outcome unknown: %s",
@@ -692,6 +700,7 @@ static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
     assert(c != NULL && c->pg != NULL);
     deferred_free(c); /* never sent */
+    c->tail_seq = 0;
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
     c->in_tx = false;
@@ -1130,7 +1139,10 @@ static int pg_breaks_note(struct store_conn *c, const struct journal_rec *r, siz
     assert(r != NULL && n >= 1 && r[0].seq >= 1);
     bool has_prev = false;
     int64_t prev_us = 0;
-    if (r[0].seq > 1) {
+    if (r[0].seq > 1 && c->in_tx && c->tail_seq == r[0].seq - 1) {
+        has_prev = true; /* read by this transaction (journal_tail) */
+        prev_us = c->tail_time_us;
+    } else if (r[0].seq > 1) {
         char seq[24];
         snprintf(seq, sizeof seq, "%" PRId64, r[0].seq - 1);
         const char *params[1] = {seq};
@@ -1241,6 +1253,8 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
     *found = PQntuples(res) == 1;
     if (*found) journal_fill(res, 0, 0, last);
     PQclear(res);
+    /* in a write transaction (pg_begin's lock) the tail stays until its end */
+    if (c->in_tx && *found) c->tail_seq = last->seq, c->tail_time_us = last->time_us;
     return 0;
 }
 
