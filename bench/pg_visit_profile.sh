@@ -11,6 +11,7 @@
 #   - the context switches of the server's threads and the cluster's
 #     processes (/proc/PID/task/*/status), each a wake-up for a round trip
 #     or a hand-over between threads;
+#   - the machine's speed just before the run (a fixed CPU task's ms);
 #   - the load generator's CPU (its own figure) and the machine's idle share
 #     (/proc/stat): with 2 cores, idle near 0 means CPU per request bounds
 #     the rate, not waiting;
@@ -69,6 +70,17 @@ switches() { # PID...: voluntary + involuntary context switches of their threads
         awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
 idle_ticks() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# The machine's speed just before a run: the milliseconds of a fixed
+# single-threaded CPU task (sha256 of 64 MiB). The same binary's CPU a
+# request moves with it by as much as a third between runs of one session
+# (docs/BENCHMARKS.md "Eighteenth session"): compare runs' CPU with it.
+speed_ms() {
+    local t0 t1
+    t0=$(date +%s%N)
+    head -c 67108864 /dev/zero | sha256sum >/dev/null
+    t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000000))
+}
 . bench/visit_lib.sh # (the working directory is the repository)
 visit_city "$1" "$work"
 for y in "$@"; do
@@ -98,6 +110,7 @@ for y in "$@"; do
         ppid=$!
         sleep 1
     fi
+    speed=$(speed_ms)
     read -r su0 ss0 < <(own_ticks "$pid")
     read -r cu0 cs0 < <(cluster_ticks)
     per_pid >"$work/pids0"
@@ -117,6 +130,7 @@ for y in "$@"; do
     [ "${visits:-0}" -gt 0 ] || { echo "no visit settled: $line" >&2; exit 1; }
     reqs=$((visits * 6))
     echo "$y: $line"
+    echo "machine speed before the run: sha256 of 64 MiB in $speed ms (lower: faster)"
     awk -v r="$reqs" -v hz="$hz" -v su=$((su1 - su0)) -v ss=$((ss1 - ss0)) -v cu=$((cu1 - cu0)) \
         -v cs=$((cs1 - cs0)) -v sws=$((sw_s1 - sw_s0)) -v swc=$((sw_c1 - sw_c0)) -v ncpu="$(nproc)" -v idl=$((id1 - id0)) -v all=$((all1 - all0)) 'BEGIN {
         us = 1e6 / hz / r
