@@ -28,6 +28,19 @@ rc=0; timeout 10 "$YIBAO" serve --db "$db" --listen "$busy" >"$work/second.log" 
 [ "$rc" = 2 ] || fail "a second serve on $busy exited $rc: $(cat "$work/second.log")"
 grep -q "cannot listen on $busy: Address already in use" "$work/second.log" ||
     fail "second serve: $(cat "$work/second.log")"
+# ---- --writers: out of [1, 8] refused naming it; a SQLite file has one ---
+for w in 0 9 two; do
+    rc=0; timeout 10 "$YIBAO" serve --db "$db" --listen 127.0.0.1:0 --writers "$w" >"$work/w.log" 2>&1 || rc=$?
+    [ "$rc" = 2 ] && grep -q -- "--writers" "$work/w.log" || fail "--writers $w: exit $rc: $(cat "$work/w.log")"
+done
+if [ "$SVC_BACKEND" = sqlite ]; then
+    rc=0; timeout 10 "$YIBAO" serve --db "$db" --listen 127.0.0.1:0 --writers 2 >"$work/w.log" 2>&1 || rc=$?
+    [ "$rc" = 2 ] && grep -q "writers: a SQLite file has one writer" "$work/w.log" ||
+        fail "--writers 2 on SQLite: exit $rc: $(cat "$work/w.log")"
+    writers_a=(); writers_b=()
+else
+    writers_a=(--writers 1); writers_b=(--writers 4) # the restarts below: one writer, then four
+fi
 
 # ---- outpatient at H0 -----------------------------------------------------
 a=$(call H0 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","psn_no":"P0001"}}')
@@ -343,7 +356,7 @@ envelope 2303 H3 "$oneshot" >"$work/replay1.json"
 mapfile -t h1 < <(sign_headers "$work/replay1.json")
 a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_ok "$a"
 stop_server                          # a clean stop flushes the nonce log
-start_server --threads 8
+start_server --threads 8 "${writers_a[@]}"
 a=$(signed_post "$work/replay1.json" "${h1[@]}"); expect_err "$a" "x-tif-nonce: already used"
 # sign-ins are stored: a live one still works, a signed-out one stays out
 a=$(call H3 1101 '{"data":{"psn_no":"P0001"}}'); expect_ok "$a"
@@ -450,7 +463,7 @@ expect_err "$a" "no unsettled line '1'"   # settled: revoke first
 # (within: a retention no busy machine outlasts; after: a server restarted
 # with a retention of 1 s, 2 s later)
 stop_server
-start_server --threads 8 --answers-kept-s 600
+start_server --threads 8 --answers-kept-s 600 "${writers_b[@]}"
 reg='{"data":{"psn_no":"P0001","insutype":"390","begntime":"2020-06-02 09:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"P0001","ipt_otp_no":"OTP9","atddr_no":"D1","dr_name":"Dr","dept_code":"01","dept_name":"Internal","caty":"A03"}}'
 visits=$(sql "SELECT count(*) FROM svc_visit")
 a=$(call H3 2201 "$reg" H3KEPT0001); expect_ok "$a"

@@ -115,7 +115,7 @@ static int setup_backend(void **state, bool pg, bool hosted, int64_t kept_s) {
                                       sizeof f->pg_db, f->target, sizeof f->target),
                      0);
     char err[256];
-    f->writers = pg ? SVCQ_PG_WRITERS : 1;
+    f->writers = pg ? 4 : 1; /* more than the default 2: more batches side by side */
     for (int i = 0; i < f->writers; i++)
         assert_int_equal(svcdb_open(f->target, false, &f->dbs[i], err, sizeof err), 0);
     assert_int_equal(svcdb_concurrent_writers(f->dbs[0]), pg);

@@ -3,7 +3,8 @@
  * SIGINT or SIGTERM.
  *
  * Options (defaults in service.h): --threads N, --batch N (settlements per
- * group commit), --max-body BYTES, --max-lines N, --max-depth N,
+ * group commit), --writers N (PostgreSQL: service-table writer connections,
+ * default 2; SQLite has one), --max-body BYTES, --max-lines N, --max-depth N,
  * --nonce-cache N (nonces remembered per paasid), --sign-in on|off (off:
  * the envelope's sign_no is not checked; for test rigs), --sign-in-valid-s N
  * (how long a 9001 sign_no is valid), --answers-kept-s N (how long the
@@ -69,6 +70,8 @@ static int parse(int argc, char **argv, const char **db, const char **listen,
             cfg->threads = (int)v;
         else if (number_option(argc, argv, &i, "--batch", 1 << 20, &v, &bad))
             cfg->batch_max = (int)v;
+        else if (number_option(argc, argv, &i, "--writers", SERVICE_WRITERS_MAX, &v, &bad))
+            cfg->writers = (int)v;
         else if (number_option(argc, argv, &i, "--max-body", SERVICE_BODY_BYTES_MAX, &v, &bad))
             cfg->body_bytes_max = (size_t)v;
         else if (number_option(argc, argv, &i, "--max-lines", 1 << 20, &v, &bad))

@@ -279,7 +279,7 @@ static const struct cli_command commands[] = {
      NULL, CLI_DB},
     {"serve", cmd_serve, "HTTP settlement service (the NHSA interface)",
      "usage: yibao serve --db PATH --listen HOST:PORT [--threads N] [--batch N]\n"
-     "       [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
+     "       [--writers N] [--max-body BYTES] [--max-lines N] [--max-depth N] [--nonce-cache N]\n"
      "       [--sign-in on|off] [--sign-in-valid-s SECONDS] [--answers-kept-s SECONDS]\n"
      "       [--key-file PATH] [--person-reads-per-min N] [--person-reads-burst N]\n"
      "       [--max-body-total BYTES] [--max-connections-per-address N]\n"

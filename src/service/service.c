@@ -398,6 +398,8 @@ static int config_check(const struct service_config *cfg, char *err, size_t size
     assert(cfg != NULL && err != NULL && size > 0);
     if (cfg->body_bytes_max < 64 || cfg->body_bytes_max > SERVICE_BODY_BYTES_MAX)
         return snprintf(err, size, "max-body: must be in [64, %u]", SERVICE_BODY_BYTES_MAX), -1;
+    if (cfg->writers < 0 || cfg->writers > SERVICE_WRITERS_MAX)
+        return snprintf(err, size, "writers: must be in [1, %d]", SERVICE_WRITERS_MAX), -1;
     if (cfg->lines_max < 1 || cfg->lines_max > BILL_LINES_MAX)
         return snprintf(err, size, "max-lines: must be in [1, %d]", BILL_LINES_MAX), -1;
     if (cfg->depth_max < 4 || cfg->depth_max > JSON_DEPTH_MAX)
@@ -440,7 +442,15 @@ static int open_tables(struct service *svc, const char *target, char *err, size_
     assert(svc->db == NULL && svc->rdb == NULL && svc->wq == NULL && target != NULL);
     if (svcdb_open(target, sync_off, &svc->db, err, err_size) != 0) return -1;
     svc->wdb[0] = svc->db;
-    svc->writers = svcdb_concurrent_writers(svc->db) ? SVCQ_PG_WRITERS : 1;
+    bool concurrent = svcdb_concurrent_writers(svc->db);
+    if (!concurrent && svc->cfg.writers > 1)
+        return snprintf(err, err_size,
+                        "writers: a SQLite file has one writer (the service's writes ride the "
+                        "store's); only 1"),
+               -1;
+    svc->writers = svc->cfg.writers > 0 ? svc->cfg.writers
+                   : concurrent         ? SERVICE_PG_WRITERS_DEFAULT
+                                        : 1;
     assert(svc->writers >= 1 && svc->writers <= SVCQ_WRITERS_MAX);
     for (int i = 1; i < svc->writers; i++)
         if (svcdb_open(target, sync_off, &svc->wdb[i], err, err_size) != 0) return -1;

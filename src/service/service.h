@@ -28,7 +28,14 @@
 #define SERVICE_NONCE_BYTES_MAX 64                   /* x-tif-nonce */
 #define SERVICE_THREADS_DEFAULT 2 /* --threads: HTTP threads (not blocked by commits) */
 #define SERVICE_THREADS_MAX 1024
-#define SERVICE_BATCH_DEFAULT 1024                  /* --batch: settlements per group commit */
+#define SERVICE_BATCH_DEFAULT 1024 /* --batch: settlements per group commit */
+/* --writers: PostgreSQL's service-table writer connections, each a group
+ * commit at a time (svcq.c); SQLite's service writes ride the store's one
+ * writer. Two on this machine's two cores: four made batches of 2.6
+ * writes, two of 4.9, and 21 % less CPU a visit request (docs/BENCHMARKS.md,
+ * nineteenth session); more cores may want more. */
+#define SERVICE_PG_WRITERS_DEFAULT 2
+#define SERVICE_WRITERS_MAX 8
 #define SERVICE_CONNECTIONS_MAX 4096                /* concurrent HTTP connections */
 #define SERVICE_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* --max-connections-per-address */
 /* --max-body-total: request memory in flight (bodies being received or
@@ -67,6 +74,7 @@ struct service_config {
     uint32_t nonces_per_paasid;
     int threads;
     int batch_max;
+    int writers; /* --writers; 0: the backend's default (PostgreSQL 2, SQLite 1) */
     int64_t time_window_s;
     int64_t sign_in_valid_s;     /* a sign_no is valid this long after its 9001 */
     int64_t answers_kept_s;      /* a replayable answer is kept this long, then only its msgid */

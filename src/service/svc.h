@@ -297,10 +297,9 @@ int nonce_unpack(const char *text, size_t len, int64_t since_ts, svc_nonce_cb cb
 /* ---- svcq.c: the service tables' group commit ------------------------- */
 #define SVCQ_BATCH_MAX 1024 /* requests per transaction of the service tables */
 #define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
-#define SVCQ_WRITERS_MAX 8       /* writer threads (PostgreSQL; SQLite has one) */
-#define SVCQ_PG_WRITERS 4        /* PostgreSQL: batches committed side by side */
-#define SVCQ_PRUNE_ROWS_MAX 2000 /* answers made stubs per pruning transaction */
-#define SVCQ_PRUNE_EVERY_S 10    /* pruning starts again this long after it caught up */
+#define SVCQ_WRITERS_MAX SERVICE_WRITERS_MAX /* writer threads (PostgreSQL; SQLite has one) */
+#define SVCQ_PRUNE_ROWS_MAX 2000             /* answers made stubs per pruning transaction */
+#define SVCQ_PRUNE_EVERY_S 10                /* pruning starts again this long after it caught up */
 
 struct svc_call;
 /* A write to the service tables: run(c) inside the batch's transaction
