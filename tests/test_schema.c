@@ -133,6 +133,17 @@ static void test_fresh_gets_latest(void **state) {
     char err[SCHEMA_ERR_BYTES];
     assert_int_equal(open_both(f->target, err, sizeof err), 0);
     assert_latest_once(f->target);
+    if (is_pg(f->target)) { /* migration 23: svc_fee's free space, the answers' lz4 */
+        assert_int_equal(raw_int(f->target, "SELECT count(*) FROM pg_class WHERE relname = "
+                                            "'svc_fee' AND 'fillfactor=70' = ANY(reloptions)"),
+                         1);
+        long long lz4 = raw_int(f->target, "SELECT count(*) FROM pg_settings WHERE name = "
+                                           "'default_toast_compression' AND 'lz4' = ANY(enumvals)");
+        assert_int_equal(raw_int(f->target, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                                            "'svc_answer'::regclass AND attname = 'answer' AND "
+                                            "attcompression = 'l'"),
+                         lz4);
+    }
     /* the service tables' open alone (a database the store never opened) */
     void *other = NULL;
     setup_backend(&other, f->pg_db[0] != '\0');

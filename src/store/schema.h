@@ -30,7 +30,7 @@
 #include <postgresql/libpq-fe.h> /* Debian: libpq-dev */
 
 /* The number of the last migration this binary knows. */
-#define SCHEMA_VERSION_LATEST 22
+#define SCHEMA_VERSION_LATEST 23
 /* Migration 22's time break: a record journaled more than
  * STORE_CLOCK_SLACK_US (store.h; 600 s) before the record ahead of it. */
 #define JOURNAL_BREAK_SLACK_US_SQL "600000000"

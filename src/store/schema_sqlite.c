@@ -252,6 +252,9 @@ static const struct schema_migration MIGRATIONS[] = {
      "CREATE TRIGGER IF NOT EXISTS journal_break AFTER INSERT ON journal"
      " WHEN NEW.time_us < (SELECT time_us FROM journal WHERE seq = NEW.seq - 1) - " JOURNAL_BREAK_SLACK_US_SQL
      " BEGIN INSERT OR IGNORE INTO journal_breaks(seq) VALUES (NEW.seq); END;"},
+    /* PostgreSQL's storage parameters of the service tables
+     * (schema_pg.c's 23); nothing to change in a SQLite file */
+    {23, "service tables' storage", NULL, "SELECT 1;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one SQLite migration per version, numbered 1..SCHEMA_VERSION_LATEST");
