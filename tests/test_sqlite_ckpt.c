@@ -5,7 +5,8 @@
  * commit; a pass while the writer rests copies the WAL whole and the WAL
  * starts again from its beginning (its length falls); while a reader holds
  * an old snapshot the WAL grows to SQLITE_WAL_FINISH_PAGES, where the
- * writer finishes a pass once, and starts again after the reader ended;
+ * writer finishes a pass once (between its transactions, sqlite_ckpt_idle,
+ * never inside a COMMIT), and starts again after the reader ended;
  * every row stays.
  * Without the thread (stopped) the commit checkpoints again, as SQLite's
  * wal_autocheckpoint would. The test waits for each asked pass to end
@@ -37,13 +38,27 @@ static void exec_ok(sqlite3 *db, const char *sql) {
     sqlite3_free(why);
 }
 
-static void commit_rows(sqlite3 *db, sqlite3_stmt *ins) {
+static int64_t finishes_now(void) {
+    struct sqlite_ckpt_counts n;
+    sqlite_ckpt_counts(&n);
+    return n.finishes;
+}
+
+/* One round of the writer, then its idle point as the commit queue's
+ * (sqlite_ckpt_idle, k NULL: none): a finish found due by the COMMIT runs
+ * there, never inside it. */
+static void commit_rows(sqlite3 *db, sqlite3_stmt *ins, struct sqlite_ckpt *k) {
     exec_ok(db, "BEGIN IMMEDIATE");
     for (int i = 0; i < ROWS_PER_COMMIT; i++) {
         assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
         sqlite3_reset(ins);
     }
+    int64_t before = finishes_now();
     exec_ok(db, "COMMIT");
+    assert_int_equal(finishes_now(), before); /* not inside the COMMIT */
+    bool finished = sqlite_ckpt_idle(k);
+    assert_int_equal(finishes_now(), before + (finished ? 1 : 0));
+    assert_false(sqlite_ckpt_idle(k)); /* once */
 }
 
 /* Waits until every pass asked has run (progress, not time). */
@@ -92,7 +107,7 @@ static void test_checkpointer(void **state) {
     /* a pass while nothing commits copies the whole WAL: it starts again */
     bool restarted = false;
     for (int c = 0; c < 2 * SQLITE_WAL_CHECKPOINT_PAGES / ROWS_PER_COMMIT && !restarted; c++) {
-        commit_rows(db, ins);
+        commit_rows(db, ins, k);
         written += ROWS_PER_COMMIT;
         wait_passes();
         sqlite_ckpt_counts(&n);
@@ -111,7 +126,7 @@ static void test_checkpointer(void **state) {
     assert_int_equal(rows_in(reader), written);
     sqlite_ckpt_counts(&was);
     for (int c = 0; c < SQLITE_WAL_FINISH_PAGES / ROWS_PER_COMMIT + 2; c++) {
-        commit_rows(db, ins);
+        commit_rows(db, ins, k);
         written += ROWS_PER_COMMIT;
         wait_passes();
     }
@@ -125,7 +140,7 @@ static void test_checkpointer(void **state) {
     assert_int_equal(sqlite3_close(reader), SQLITE_OK);
     restarted = false;
     for (int c = 0; c < SQLITE_WAL_PASS_PAGES / ROWS_PER_COMMIT + 3 && !restarted; c++) {
-        commit_rows(db, ins);
+        commit_rows(db, ins, k);
         written += ROWS_PER_COMMIT;
         wait_passes();
         sqlite_ckpt_counts(&n);
@@ -137,8 +152,9 @@ static void test_checkpointer(void **state) {
     assert_int_equal(n.failed, was.failed);
     /* stopped: the commit checkpoints again */
     sqlite_ckpt_stop(k);
+    k = NULL;
     for (int c = 0; c < 2 * SQLITE_WAL_CHECKPOINT_PAGES / ROWS_PER_COMMIT; c++) {
-        commit_rows(db, ins);
+        commit_rows(db, ins, k);
         written += ROWS_PER_COMMIT;
     }
     sqlite_ckpt_counts(&n);

@@ -1252,6 +1252,7 @@ static void *writer_main(void *arg) {
         if (n == 0) {
             if (!q->guest_taken) continue;
             process_guest(q);
+            store_checkpointer_idle(q->store);
             (void)lat_since(&q->times.guest_only, taken_us);
             continue;
         }
@@ -1259,6 +1260,7 @@ static void *writer_main(void *arg) {
         process_batch(q);
 
         complete_batch(q, n);
+        store_checkpointer_idle(q->store); /* the round answered: a finish now waits for it */
         (void)lat_since(&q->times.round, taken_us);
     }
 }

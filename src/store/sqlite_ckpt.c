@@ -31,6 +31,9 @@ struct sqlite_ckpt {
     int asked_pages;    /* the WAL's length when the last pass was asked; 0: none since a finish */
     int finished_pages; /* the WAL's length at the last finish; 0: none since it started again */
     bool finishing;     /* the pass asked is the finishing one: the writer finishes after it */
+    /* the writer's finish is due, run by sqlite_ckpt_idle once the round
+     * that found it due was answered; only the writer's thread touches it */
+    bool finish_pending;
 };
 
 /* One PASSIVE checkpoint of db (what wal_autocheckpoint runs), timed into s. */
@@ -99,15 +102,23 @@ static int on_commit(void *ctx, sqlite3 *db, const char *schema, int pages) {
         return SQLITE_OK;
     }
     assert(k->writer == db);
+    if (k->finish_pending) return SQLITE_OK; /* sqlite_ckpt_idle runs it */
     pthread_mutex_lock(&k->lock);
-    bool finish = ckpt_decide(k, pages);
+    k->finish_pending = ckpt_decide(k, pages);
     pthread_mutex_unlock(&k->lock);
-    /* the passes copied the WAL up to where the last one began; what was
-     * committed since is short to copy, and this thread commits nothing
-     * meanwhile, so the WAL is copied whole and the next transaction
-     * starts it again from its beginning */
-    if (finish) checkpoint(db, schema, &finishes);
     return SQLITE_OK;
+}
+
+bool sqlite_ckpt_idle(struct sqlite_ckpt *k) {
+    if (k == NULL || !k->finish_pending) return false;
+    assert(k->writer != NULL && sqlite3_get_autocommit(k->writer)); /* between transactions */
+    k->finish_pending = false;
+    /* the passes copied the WAL up to where the last one began; what was
+     * committed since is short to copy, and the writer commits nothing
+     * meanwhile, so the WAL is copied whole and its next transaction
+     * starts it again from its beginning */
+    checkpoint(k->writer, "main", &finishes);
+    return true;
 }
 
 int sqlite_ckpt_hook(sqlite3 *db) {
@@ -183,6 +194,7 @@ int sqlite_ckpt_start(sqlite3 *writer, const char *path, struct sqlite_ckpt **ou
 void sqlite_ckpt_stop(struct sqlite_ckpt *k) {
     if (k == NULL) return;
     assert(k->writer != NULL && k->db != NULL);
+    (void)sqlite_ckpt_idle(k);
     (void)sqlite3_wal_hook(k->writer, on_commit, NULL); /* the writer checkpoints again */
     pthread_mutex_lock(&k->lock);
     k->stopping = true;
@@ -199,7 +211,7 @@ void sqlite_ckpt_print(FILE *out) {
     assert(out != NULL);
     lat_print(out, "WAL checkpoint inside a COMMIT", &in_commit);
     lat_print(out, "WAL checkpoint pass (own thread)", &passes);
-    lat_print(out, "  its finish inside a COMMIT", &finishes);
+    lat_print(out, "  its finish by the writer, between rounds", &finishes);
     int64_t failed = atomic_load_explicit(&checkpoints_failed, memory_order_relaxed);
     fprintf(out, "yibao serve:   largest WAL at a commit: %lld pages; %lld checkpoints failed\n",
             (long long)atomic_load_explicit(&wal_pages_seen_max, memory_order_relaxed),

@@ -16,10 +16,14 @@
  * write lock, so the writer goes on committing meanwhile. Since it goes on,
  * no pass copies the WAL to its last frame, and SQLite starts the WAL
  * again from its beginning only once it was copied whole: so past
- * SQLITE_WAL_FINISH_PAGES one more pass is asked, and at its first commit
- * after that pass the writer finishes the copy itself (only what was
- * committed during that pass, and one fsync of the file); its next
- * transaction starts the WAL again.
+ * SQLITE_WAL_FINISH_PAGES one more pass is asked, and after its first
+ * commit after that pass the writer finishes the copy itself (only what
+ * was committed during that pass, and one fsync of the file); its next
+ * transaction starts the WAL again. The finish waits until the writer
+ * answered that commit's round (sqlite_ckpt_idle, called by the store's
+ * commit queue between rounds): the round's requests do not wait for it,
+ * only those queued meanwhile (about half the requests the finish delayed
+ * inside the COMMIT).
  * The WAL's size stays bounded: past SQLITE_WAL_PAGES_MAX pages (64 MiB at
  * 4 KiB pages) the writer checkpoints the whole of it in its commit, as
  * SQLite would. Durability is untouched: a commit is durable when its WAL
@@ -27,6 +31,7 @@
 #ifndef YIBAO_SQLITE_CKPT_H
 #define YIBAO_SQLITE_CKPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -56,6 +61,10 @@ int sqlite_ckpt_start(sqlite3 *writer, const char *path, struct sqlite_ckpt **ou
 /* Stops the thread and gives the checkpoints back to the writer's hook.
  * Call when no commit runs on the writer. NULL: nothing. */
 void sqlite_ckpt_stop(struct sqlite_ckpt *k);
+
+/* Between the writer's transactions, on its thread: runs the writer's
+ * finish when one is due (true), else nothing. NULL: nothing. */
+bool sqlite_ckpt_idle(struct sqlite_ckpt *k);
 
 /* The process's checkpoints so far (lat_stat.h lines on out). */
 void sqlite_ckpt_print(FILE *out);

@@ -773,6 +773,10 @@ int64_t commitq_guest_rounds(struct commitq *q);
  * back. The commit queue calls them. Another backend: nothing. */
 int store_checkpointer_start(struct store *store, struct store_err *err);
 void store_checkpointer_stop(struct store *store);
+/* Between the writer's rounds, on its thread, once a round was answered:
+ * the work the checkpointer left the writer (SQLite: a pass's finish,
+ * sqlite_ckpt.h); nothing on PostgreSQL. */
+void store_checkpointer_idle(struct store *store);
 /* The SQLite handle (sqlite3 *) of the store's writer connection, for a
  * guest's statements on the writer's thread; NULL on another backend. */
 void *store_sqlite_writer(const struct store *store);

@@ -1468,6 +1468,12 @@ int store_checkpointer_start(struct store *store, struct store_err *err) {
     return -1;
 }
 
+void store_checkpointer_idle(struct store *store) {
+    assert(store != NULL);
+    if (store_ops(store) != &store_sqlite_backend) return;
+    (void)sqlite_ckpt_idle(store_conn(store)->ckpt);
+}
+
 void store_checkpointer_stop(struct store *store) {
     assert(store != NULL);
     if (store_ops(store) != &store_sqlite_backend) return;
