@@ -466,30 +466,16 @@ static int due_items(struct pgdb *db, struct pipe_item items[PG_PIPE_MAX]) {
  * failure (out[] then to be cleared by the caller). */
 static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int n, int keep,
                             PGresult **out, int *failed_at) {
-    int query = 0, rc = 0;
+    struct pgconn_pipe_out o;
     assert(n >= 1 && n <= PG_PIPE_MAX && keep >= 1 && keep <= n && out[0] == NULL);
-    /* each query gives its result then NULL; the sync its own result */
-    for (int guard = 0; guard < 4 * (n + 1); guard++) {
-        PGresult *res = PQgetResult(db->pg);
-        if (res == NULL) {
-            if (PQstatus(db->pg) != CONNECTION_OK) break; /* nothing more will come */
-            query++;
-            continue;
-        }
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            return query == n ? rc : -1;
-        }
-        bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-        if (!ok && rc == 0) set_err(db, query < n ? items[query].label : "pipeline", res);
-        if (!ok && rc == 0) *failed_at = query;
-        if (!ok) rc = -1;
-        int at = query - (n - keep); /* its place among the kept */
-        if (ok && rc == 0 && at >= 0 && at < keep && out[at] == NULL) res = (out[at] = res, NULL);
-        PQclear(res);
+    if (pgconn_pipeline_results(db->pg, n, out, n - keep, &o) == 0) return 0;
+    if (o.failed != NULL) {
+        set_err(db, o.failed_at < n ? items[o.failed_at].label : "pipeline", o.failed);
+        *failed_at = o.failed_at;
+        PQclear(o.failed);
+    } else {
+        set_err(db, items[n - 1].label, NULL); /* the connection lost, or results missing */
     }
-    if (rc == 0) set_err(db, items[n - 1].label, NULL);
     return -1;
 }
 

@@ -63,3 +63,31 @@ const char *pgconn_unprefixed(const char *msg) {
     size_t n = strlen(PGCONN_PREFIX);
     return strncmp(msg, PGCONN_PREFIX, n) == 0 ? msg + n : msg;
 }
+
+int pgconn_pipeline_results(PGconn *pg, int n, PGresult **keep, int keep_from,
+                            struct pgconn_pipe_out *o) {
+    assert(pg != NULL && o != NULL && n >= 1 && keep_from >= 0 && keep_from <= n);
+    assert(keep != NULL || keep_from == n);
+    *o = (struct pgconn_pipe_out){.failed_at = -1};
+    /* each query gives its result, then NULL; the sync its own result */
+    for (int guard = 0; guard < 4 * (n + 1) && !o->synced; guard++) {
+        PGresult *res = PQgetResult(pg);
+        if (res == NULL) {
+            if (PQstatus(pg) != CONNECTION_OK) break; /* nothing more will come */
+            o->results++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            o->synced = true;
+        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (o->failed_at == -1) o->failed_at = o->results, o->failed = res, res = NULL;
+        } else if (o->failed_at == -1 && o->results >= keep_from && o->results < n &&
+                   keep[o->results - keep_from] == NULL) {
+            keep[o->results - keep_from] = res, res = NULL;
+        }
+        PQclear(res);
+    }
+    assert(o->failed_at == -1 || o->failed != NULL);
+    return o->synced && o->results == n && o->failed_at == -1 ? 0 : -1;
+}

@@ -45,6 +45,24 @@ bool pgconn_lost(PGconn *pg, struct pgconn_watch *w);
  * re-creates them. */
 int pgconn_reset(PGconn *pg, struct pgconn_watch *w, char *msg, size_t size);
 
+/* What a pipeline's results said (pgconn_pipeline_results). */
+struct pgconn_pipe_out {
+    int failed_at;    /* the first query whose result was an error; -1: none */
+    PGresult *failed; /* that result (the caller clears it); NULL: none */
+    int results;      /* queries whose results came before the sync's */
+    bool synced;      /* the sync's result came */
+};
+
+/* Reads the results of a pipeline of n queries (libpq's pipeline mode,
+ * ended by PQpipelineSync) up to its sync's. Each successful result of
+ * query i >= keep_from is kept in keep[i - keep_from] while none failed
+ * (the caller clears them); the others are cleared. 0 when all n
+ * succeeded and the sync came; else -1, o saying why. Bounded: a lost
+ * connection ends it, and so does a count of results no pipeline of n
+ * gives. Shared by store_pg.c and service_db_pg.c. */
+int pgconn_pipeline_results(PGconn *pg, int n, PGresult **keep, int keep_from,
+                            struct pgconn_pipe_out *o);
+
 /* Removes trailing newlines and spaces (libpq's messages end with one). */
 void pgconn_trim(char *msg);
 /* msg without a leading "postgresql: ", to nest it in another message. */

@@ -364,26 +364,14 @@ static int deferred_send(struct store_conn *c, const struct pg_deferred *d, stru
  * failure's message in err (what: its statement, by index). */
 static int pipeline_results(struct store_conn *c, int n, const char *const *what,
                             struct store_err *err) {
-    int query = 0, rc = 0;
+    struct pgconn_pipe_out o;
     assert(n >= 1 && n <= PG_DEFER_MAX + 1);
-    for (int guard = 0; guard < 4 * (n + 1); guard++) {
-        PGresult *res = PQgetResult(c->pg);
-        if (res == NULL) {
-            if (PQstatus(c->pg) != CONNECTION_OK) break; /* nothing more will come */
-            query++;
-            continue;
-        }
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            if (query == n || rc != 0) return rc;
-            return store_errf(err, "postgresql: pipeline: %d results of %d", query, n), -1;
-        }
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0)
-            rc = pg_fail(c, err, query < n ? what[query] : "pipeline", res); /* clears res */
-        else PQclear(res);
-    }
-    return rc != 0 ? rc : pg_fail(c, err, "pipeline", NULL);
+    if (pgconn_pipeline_results(c->pg, n, NULL, n, &o) == 0) return 0;
+    if (o.failed != NULL) /* pg_fail clears it */
+        return pg_fail(c, err, o.failed_at < n ? what[o.failed_at] : "pipeline", o.failed);
+    if (o.synced)
+        return store_errf(err, "postgresql: pipeline: %d results of %d", o.results, n), -1;
+    return pg_fail(c, err, "pipeline", NULL);
 }
 
 /* Sends the kept writes and then tail (a command without parameters, the
