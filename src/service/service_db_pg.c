@@ -128,6 +128,10 @@ enum stmt_id {
     S_INV_DEL,
     S_VISIT_LINES,
     S_VISIT_PROBE,
+    S_BEGIN, /* the transaction's commands of a round trip's pipeline (cmd_item) */
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_COMMIT,
     S_COUNT
 };
 
@@ -295,6 +299,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SIGNIN_GET] = SIGNIN_SELECT "WHERE s.sign_no = $1",
     [S_SIGNIN_SCAN] = SIGNIN_SELECT "WHERE s.time_s >= $1",
     [S_SIGNOUT_PUT] = "INSERT INTO svc_signout (sign_no, opter_no, time_s) VALUES ($1, $2, $3)",
+    /* prepared like the others, so that the server does not parse them at
+     * every use (a visit's requests send about eight) */
+    [S_BEGIN] = "BEGIN",
+    [S_SAVEPOINT] = "SAVEPOINT request",
+    [S_RELEASE] = "RELEASE SAVEPOINT request",
+    [S_COMMIT] = "COMMIT",
 };
 
 /* a visit's VISIT_COLS and its id as text parameters (visit_params) */
@@ -433,6 +443,15 @@ static struct pipe_item prepared(const char *label, const char *name, int n,
     return it;
 }
 
+/* One of the transaction's commands, prepared at the session's start; its
+ * text names it in an error, as command()'s does. */
+static struct pipe_item cmd_item(enum stmt_id id) {
+    char name[16];
+    assert(id >= S_BEGIN && id <= S_COMMIT);
+    snprintf(name, sizeof name, "svc%d", (int)id);
+    return prepared(stmt_sql[id], name, 0, NULL);
+}
+
 static struct pipe_item held_item(const struct pgdb *db) {
     char name[16];
     assert(db->held && db->held_values[0] != NULL);
@@ -452,9 +471,9 @@ static int due_items(struct pgdb *db, struct pipe_item items[PG_PIPE_MAX]) {
     assert(db->in_tx && (!db->release_due || !db->begin_due)); /* a RELEASE follows a BEGIN sent */
     assert(!db->held || !db->begin_due);
     if (db->held) items[n++] = held_item(db);
-    if (db->begin_due) items[n++] = command("BEGIN");
-    if (db->release_due) items[n++] = command("RELEASE SAVEPOINT request");
-    if (db->savepoint_due) items[n++] = command("SAVEPOINT request");
+    if (db->begin_due) items[n++] = cmd_item(S_BEGIN);
+    if (db->release_due) items[n++] = cmd_item(S_RELEASE);
+    if (db->savepoint_due) items[n++] = cmd_item(S_SAVEPOINT);
     db->begin_due = db->release_due = db->savepoint_due = false;
     assert(n < PG_PIPE_MAX);
     return n;
@@ -767,8 +786,8 @@ static int commit_held(struct pgdb *db) {
     /* the first request's INSERT still held: no request ran after it */
     assert(!unsaved || !released);
     items[n++] = held_item(db);
-    if (released) items[n++] = command("RELEASE SAVEPOINT request");
-    items[n++] = command("COMMIT");
+    if (released) items[n++] = cmd_item(S_RELEASE);
+    items[n++] = cmd_item(S_COMMIT);
     db->release_due = false;
     PGresult *res = exec_items(db, items, n, &failed_at);
     held_clear(db);
