@@ -232,11 +232,13 @@ static const struct schema_migration MIGRATIONS[] = {
      * line's own page when the page has room (a HOT update: no new index
      * entry), so pages kept 30 % free; a kept answer compressed by lz4,
      * a few times cheaper than pglz, where the server has it (else as
-     * before). Both apply to pages and values written from here on. */
+     * before: a server built without lz4 says feature_not_supported, one
+     * before 14 knows no COMPRESSION clause; any other error fails the
+     * migration). Both apply to pages and values written from here on. */
     {23, "service tables' storage", NULL,
      "ALTER TABLE svc_fee SET (fillfactor = 70);"
      "DO $$ BEGIN EXECUTE 'ALTER TABLE svc_answer ALTER COLUMN answer SET COMPRESSION lz4';"
-     " EXCEPTION WHEN OTHERS THEN NULL; END $$;"},
+     " EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL; END $$;"},
 };
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == SCHEMA_VERSION_LATEST,
                "one PostgreSQL migration per version, numbered 1..SCHEMA_VERSION_LATEST");
