@@ -59,6 +59,21 @@
  * SAVEPOINT and RELEASE commands, each a subtransaction in the cluster,
  * with an XID of its own once it writes.
  *
+ * Plans: every session runs at plan_cache_mode = force_generic_plan, so
+ * that a statement is planned once per session, not at each call. Under
+ * the default (auto) PostgreSQL plans a statement's first five calls for
+ * their values and then keeps planning at every call whenever those plans
+ * looked cheaper than the generic one: a settlement's read of a visit's
+ * open lines (S_FEE_OPEN, S_VISIT_LINES) did, in some runs and not in
+ * others, for a new visit id the statistics have not seen (about 5 % of
+ * the machine's CPU in the visit flow's profile, on one connection, and a
+ * run's noise). Every statement reads by a key or a key's prefix, whose
+ * generic plan is an index scan whatever the tables' size (checked with
+ * EXPLAIN on an empty and on a grown database), except the few whose plan
+ * depends on their values, a time range with a LIMIT over a growing table
+ * (stmt_valued): those are sent with their integers in their text
+ * (exec_valued), so planned for them at each call, as before.
+ *
  * A dropped connection is re-established at the start of the next unit of
  * work only (pgconn.h): BEGIN, or a statement outside a transaction; then
  * the session settings and the prepared statements are made again. Inside
@@ -76,10 +91,11 @@
 #include "store/store_columns.h"
 
 #define PGDB_ERR_BYTES 512
-#define PGDB_PARAMS_MAX 15 /* parameters of the widest statement */
-#define PGDB_INT_BYTES 24  /* an int64 as text */
-#define PG_FEE_ARRAYS 6    /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
-#define PG_HELD_PARAMS 6   /* the kept answer's INSERT (S_ANS_PUT) */
+#define PGDB_PARAMS_MAX 15    /* parameters of the widest statement */
+#define PGDB_INT_BYTES 24     /* an int64 as text */
+#define PGDB_VALUED_BYTES 512 /* a statement of stmt_valued with its values (exec_valued) */
+#define PG_FEE_ARRAYS 6  /* fee_insert's array parameters: sn, codg, cnt, pric, amount, bchno */
+#define PG_HELD_PARAMS 6 /* the kept answer's INSERT (S_ANS_PUT) */
 #define PG_FEE_AHEAD_PARAMS 10       /* S_FEE_INS_NEW: S_FEE_INS's 8, the answer's code and msgid */
 #define PG_VISIT_INS_AHEAD_PARAMS 16 /* S_VISIT_INS_NEW: the 14 columns, code, msgid */
 #define PG_VISIT_UPD_AHEAD_PARAMS \
@@ -306,6 +322,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RELEASE] = "RELEASE SAVEPOINT request",
     [S_COMMIT] = "COMMIT",
 };
+
+/* The statements whose best plan depends on their values: a range of
+ * times (with a LIMIT) over a table that grows. exec_valued runs them. */
+static bool stmt_valued(enum stmt_id id) {
+    return id == S_ANS_PRUNE || id == S_SIGNIN_SCAN || id == S_NONCE_SCAN || id == S_NONCE_PRUNE;
+}
 
 /* a visit's VISIT_COLS and its id as text parameters (visit_params) */
 struct visit_params {
@@ -612,15 +634,14 @@ static int exec_in_tx(struct pgdb *db, const struct stmt_tail *t, PGresult **out
     return tail_items(db, t, out, &failed_at);
 }
 
-/* Runs a prepared statement and, when extra is not NULL, that write right
- * after it in the same round trip (its result into *extra_out); NULL (err
- * set, *extra_out NULL) unless both succeeded. */
-static PGresult *exec_ahead(struct pgdb *db, enum stmt_id id, int n, const char *const *values,
-                            const struct pipe_item *extra, PGresult **extra_out) {
-    char name[16];
-    assert(id >= 0 && id < S_COUNT && n >= 0 && n <= PGDB_PARAMS_MAX);
+/* Runs item (a prepared statement, or a text without parameters) and,
+ * when extra is not NULL, that write right after it in the same round
+ * trip (its result into *extra_out); NULL (err set, *extra_out NULL)
+ * unless both succeeded. */
+static PGresult *exec_item(struct pgdb *db, const struct pipe_item *item,
+                           const struct pipe_item *extra, PGresult **extra_out) {
+    assert(item != NULL && item->n >= 0 && item->n <= PGDB_PARAMS_MAX);
     assert((extra == NULL) == (extra_out == NULL) && (extra == NULL || db->in_tx));
-    snprintf(name, sizeof name, "svc%d", (int)id);
     db->ahead_id = db->count_visit_id =
         0; /* only the call right after it takes a visit read ahead */
     db->lines_want = db->probe_want = false;
@@ -628,19 +649,54 @@ static PGresult *exec_ahead(struct pgdb *db, enum stmt_id id, int n, const char 
     db->lines_res = NULL;
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     if (extra != NULL || db->begin_due || db->release_due || db->savepoint_due || db->held) {
-        struct stmt_tail t = {.items = {prepared(name, name, n, values)}, .n = 1};
+        struct stmt_tail t = {.items = {*item}, .n = 1};
         if (extra != NULL) t.items[t.n++] = *extra;
         PGresult *out[2] = {NULL, NULL};
         if (exec_in_tx(db, &t, out) != 0) return NULL; /* err set */
         if (extra_out != NULL) *extra_out = out[1];
         return out[0];
     }
-    PGresult *res = PQexecPrepared(db->pg, name, n, values, NULL, NULL, 0);
+    PGresult *res = item->name[0] != '\0'
+                        ? PQexecPrepared(db->pg, item->name, item->n, item->values, NULL, NULL, 0)
+                        : PQexecParams(db->pg, item->text, 0, NULL, NULL, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
-    set_err(db, name, res);
+    set_err(db, item->name[0] != '\0' ? item->name : item->label, res);
     PQclear(res);
     return NULL;
+}
+
+/* Runs a prepared statement, as exec_item. */
+static PGresult *exec_ahead(struct pgdb *db, enum stmt_id id, int n, const char *const *values,
+                            const struct pipe_item *extra, PGresult **extra_out) {
+    char name[16];
+    assert(id >= 0 && id < S_BEGIN && n >= 0 && n <= PGDB_PARAMS_MAX);
+    snprintf(name, sizeof name, "svc%d", (int)id);
+    struct pipe_item item = prepared(name, name, n, values);
+    return exec_item(db, &item, extra, extra_out);
+}
+
+/* Runs one of the statements whose plan depends on its values (a time
+ * bound, a LIMIT: stmt_valued), their integers written into its text, so
+ * that it is planned for them: at force_generic_plan (see the top) its
+ * prepared plan would read a whole table (checked with EXPLAIN). */
+static PGresult *exec_valued(struct pgdb *db, enum stmt_id id, const int64_t *ints, int n) {
+    char text[PGDB_VALUED_BYTES];
+    size_t len = 0;
+    assert(stmt_valued(id) && n >= 1 && n <= 2);
+    for (const char *p = stmt_sql[id]; *p != '\0' && len < sizeof text - PGDB_INT_BYTES; p++) {
+        int k = p[0] == '$' ? p[1] - '1' : -1;
+        if (k < 0 || k >= n || (p[2] >= '0' && p[2] <= '9')) {
+            text[len++] = *p;
+            continue;
+        }
+        len += (size_t)snprintf(text + len, sizeof text - len, "%" PRId64, ints[k]);
+        p++; /* past the digit */
+    }
+    assert(len < sizeof text - PGDB_INT_BYTES); /* the longest valued statement fits */
+    text[len] = '\0';
+    struct pipe_item item = command(text);
+    return exec_item(db, &item, NULL, NULL);
 }
 
 /* Runs a prepared statement; NULL (err set) unless it succeeded. */
@@ -720,7 +776,8 @@ static int session_setup(struct pgdb *db) {
     assert(db->pg != NULL && !db->in_tx);
     if (simple(db, db->sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
                NULL) != 0 ||
-        simple(db, "SET client_min_messages = warning", NULL) != 0)
+        simple(db, "SET client_min_messages = warning", NULL) != 0 ||
+        simple(db, "SET plan_cache_mode = force_generic_plan", NULL) != 0)
         return -1;
     for (int i = 0; i < S_COUNT; i++) {
         char name[16];
@@ -1068,10 +1125,9 @@ static bool pg_held_failed(struct svcdb *base, char *why, size_t why_size) {
 
 static int pg_answer_prune(struct svcdb *base, int64_t before_s, int64_t rows_max,
                            int64_t *pruned) {
-    char b[PGDB_INT_BYTES], m[PGDB_INT_BYTES];
+    const int64_t v[] = {before_s, rows_max};
     assert(rows_max > 0 && pruned != NULL);
-    const char *v[] = {i64(b, before_s), i64(m, rows_max)};
-    PGresult *res = exec(pgd(base), S_ANS_PRUNE, 2, v);
+    PGresult *res = exec_valued(pgd(base), S_ANS_PRUNE, v, 2);
     bool ok = res != NULL;
     *pruned = ok ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
     PQclear(res);
@@ -1108,10 +1164,8 @@ static int pg_signin_get(struct svcdb *base, int64_t sign_no, struct svc_signin 
 }
 
 static int pg_signin_scan(struct svcdb *base, int64_t since_s, svc_signin_cb cb, void *ctx) {
-    char t[PGDB_INT_BYTES];
     assert(cb != NULL);
-    const char *v[] = {i64(t, since_s)};
-    PGresult *res = exec(pgd(base), S_SIGNIN_SCAN, 1, v);
+    PGresult *res = exec_valued(pgd(base), S_SIGNIN_SCAN, &since_s, 1);
     if (res == NULL) return -1;
     int rc = 0;
     struct svc_signin row;
@@ -1609,10 +1663,8 @@ static int pg_nonce_put(struct svcdb *base, int64_t max_ts, const char *packed, 
 }
 
 static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb cb, void *ctx) {
-    char t[PGDB_INT_BYTES];
     assert(cb != NULL);
-    const char *v[] = {i64(t, since_ts)};
-    PGresult *res = exec(pgd(base), S_NONCE_SCAN, 1, v);
+    PGresult *res = exec_valued(pgd(base), S_NONCE_SCAN, &since_ts, 1);
     if (res == NULL) return -1;
     int rc = 0;
     for (int r = 0; rc == 0 && r < PQntuples(res); r++)
@@ -1622,11 +1674,11 @@ static int pg_nonce_scan(struct svcdb *base, int64_t since_ts, svcdb_packed_cb c
 }
 
 static int pg_nonce_prune(struct svcdb *base, int64_t before_ts) {
-    char t[PGDB_INT_BYTES];
     struct pgdb *db = pgd(base);
     assert(db->in_tx); /* with the flush's insert (nonce_log.c) */
-    const char *v[] = {i64(t, before_ts)};
-    return run(db, S_NONCE_PRUNE, 1, v);
+    PGresult *res = exec_valued(db, S_NONCE_PRUNE, &before_ts, 1);
+    PQclear(res);
+    return res ? 0 : -1;
 }
 
 /* ---- catalog mappings (3301, 3302) -------------------------------------------- */
