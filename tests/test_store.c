@@ -1607,7 +1607,8 @@ static void pg_wait_exit(long pid) {
 }
 
 /* The statements reading the journal's end (its tail, the checkpoint's
- * max(seq), the registry generation) are planned with the journal's
+ * max(seq), the registry generation, and the three in one: batch_heads)
+ * are planned with the journal's
  * current size: a writer that first read them while the journal held 8
  * rows (analyzed so, autovacuum off), then saw it grow to 30,000 rows in
  * the same session, reads the tail through the index, not by scanning the
@@ -1652,6 +1653,18 @@ static void test_pg_journal_end_plans(void **state) {
             assert_int_equal(tail_seq, last.seq);
             assert_int_equal(ops->registry_gen(writer, &gen, &err), 0);
             assert_true(gen >= 0 && gen < 1000000);
+            /* the three in one statement: the same, and planned as fresh */
+            struct journal_rec head;
+            struct store_heads h;
+            bool head_found = false;
+            assert_int_equal(ops->batch_heads(writer, &head, &head_found, &h, &err), 0);
+            assert_true(head_found);
+            assert_int_equal(head.seq, last.seq);
+            assert_string_equal(head.hash, last.hash);
+            assert_int_equal(h.tail_seq, tail_seq);
+            assert_int_equal(h.checkpoint_found, has_checkpoint);
+            assert_int_equal(h.checkpoint_seq, checkpoint_seq);
+            assert_int_equal(h.registry_gen, gen);
         }
     }
     ops->close(writer);

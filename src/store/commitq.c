@@ -937,16 +937,14 @@ static void pending_commit(struct commitq *q) {
 }
 
 /* Inside the batch's transaction: when the checkpoint and the journal tail
- * are not what this writer left (another writer, a killed process, a
- * failed batch), forget what it holds and bring the tables up to the tail. */
-static int sync_checkpoint(struct commitq *q, struct store_err *err) {
+ * (h, as the transaction read them) are not what this writer left (another
+ * writer, a killed process, a failed batch), forget what it holds and
+ * bring the tables up to the tail. */
+static int sync_checkpoint(struct commitq *q, const struct store_heads *h, struct store_err *err) {
     struct pending *p = &q->pending;
-    int64_t checkpoint_seq = 0, tail_seq = 0;
-    bool found = false;
-    if (store_ops(q->store)->checkpoint_get(store_conn(q->store), &checkpoint_seq, &found,
-                                            &tail_seq, err) != 0)
-        return -1;
-    assert(p->base_seq <= p->last_seq);
+    int64_t checkpoint_seq = h->checkpoint_seq, tail_seq = h->tail_seq;
+    bool found = h->checkpoint_found;
+    assert(p->base_seq <= p->last_seq && tail_seq >= 0);
     if (found && p->base_seq == checkpoint_seq && p->last_seq == tail_seq) return 0;
     bool fresh = p->base_seq == -1; /* started, or a batch failed: nothing is held */
     pthread_mutex_lock(&p->lock);
@@ -984,13 +982,15 @@ static int sync_checkpoint(struct commitq *q, struct store_err *err) {
     return 0;
 }
 
-/* The journal tail: next seq and chain hash. A tail this writer did not
- * commit means another process wrote: the cache is dropped. */
-static int read_tail(struct commitq *q, struct store_err *err) {
+/* The journal's end (store_heads_get: its tail, the checkpoint, the
+ * registry's generation, in one read): the next seq and chain hash. A
+ * tail this writer did not commit means another process wrote: the cache
+ * is dropped. */
+static int read_tail(struct commitq *q, struct store_heads *h, struct store_err *err) {
     struct journal_rec *last = &q->b.prior[0]; /* scratch; refilled by fetch_journal */
     bool found = false;
     assert(q->b.n >= 1);
-    if (store_ops(q->store)->journal_tail(store_conn(q->store), last, &found, err) != 0) return -1;
+    if (store_heads_get(q->store, store_conn(q->store), last, &found, h, err) != 0) return -1;
     q->next_seq = found ? last->seq + 1 : 1;
     if (found) memcpy(q->last_hash, last->hash, sizeof q->last_hash);
     else memset(q->last_hash, '0', HASH_HEX_BYTES), q->last_hash[HASH_HEX_BYTES] = '\0';
@@ -1158,11 +1158,12 @@ static void process_batch(struct commitq *q) {
     int rc = ops->begin(c, &err);
     if (rc == 0) rc = guest_run(q, &err);
     int64_t settle_us = lat_now_us();
-    if (rc == 0) rc = read_tail(q, &err);
+    struct store_heads heads = {0};
+    if (rc == 0) rc = read_tail(q, &heads, &err);
     /* a registry edit committed before this batch decides its settlements */
-    if (rc == 0) rc = store_registry_refresh(q->store, c, &err);
+    if (rc == 0) rc = store_registry_refresh_to(q->store, c, heads.registry_gen, &err);
     b->reg = store_registry_acquire(q->store);
-    if (rc == 0) rc = sync_checkpoint(q, &err);
+    if (rc == 0) rc = sync_checkpoint(q, &heads, &err);
     if (rc == 0) rc = fetch_journal(q, &err);
     if (rc == 0) rc = fetch_working_set(q, &err);
     if (rc == 0) rc = lock_visits(q, &err);
@@ -1345,8 +1346,11 @@ static void final_checkpoint(struct commitq *q) {
     assert(q->count == 0 && q->stopping); /* the writer has ended */
     assert(q->pending.base_seq <= q->pending.last_seq);
     if (q->pending.base_seq < 0 || q->pending.last_seq == q->pending.base_seq) return;
+    struct store_heads h = {0}; /* its checkpoint and tail only: what sync_checkpoint reads */
     int rc = ops->begin(c, &err);
-    if (rc == 0) rc = sync_checkpoint(q, &err);
+    if (rc == 0)
+        rc = ops->checkpoint_get(c, &h.checkpoint_seq, &h.checkpoint_found, &h.tail_seq, &err);
+    if (rc == 0) rc = sync_checkpoint(q, &h, &err);
     if (rc == 0 && q->pending.last_seq > q->pending.base_seq) {
         /* in sync: the pending effect is (checkpoint, tail], so the new
          * checkpoint moves forward to the tail, not past it */

@@ -160,12 +160,11 @@ static int64_t current_gen(struct store *s) {
     return gen;
 }
 
-/* Loads the registry on conn when the stored generation is not the
- * current snapshot's. */
-static int refresh_on(struct store *s, struct store_conn *conn, struct store_err *err) {
-    int64_t gen = 0;
-    assert(s != NULL && conn != NULL);
-    if (s->ops->registry_gen(conn, &gen, err) != 0) return -1;
+/* Loads the registry on conn when gen, the generation read there, is not
+ * the current snapshot's. */
+static int refresh_to(struct store *s, struct store_conn *conn, int64_t gen,
+                      struct store_err *err) {
+    assert(s != NULL && conn != NULL && gen >= 0);
     if (gen == current_gen(s)) return 0;
     pthread_mutex_lock(&s->reload_lock); /* one loader at a time; the others keep theirs */
     int rc = 0;
@@ -176,6 +175,36 @@ static int refresh_on(struct store *s, struct store_conn *conn, struct store_err
     }
     pthread_mutex_unlock(&s->reload_lock);
     return rc;
+}
+
+static int refresh_on(struct store *s, struct store_conn *conn, struct store_err *err) {
+    int64_t gen = 0;
+    assert(s != NULL && conn != NULL);
+    if (s->ops->registry_gen(conn, &gen, err) != 0) return -1;
+    return refresh_to(s, conn, gen, err);
+}
+
+int store_registry_refresh_to(struct store *s, struct store_conn *conn, int64_t gen,
+                              struct store_err *err) {
+    assert(s != NULL && s->reg != NULL && conn != NULL);
+    return refresh_to(s, conn, gen, err);
+}
+
+int store_heads_get(struct store *s, struct store_conn *conn, struct journal_rec *tail,
+                    bool *tail_found, struct store_heads *out, struct store_err *err) {
+    assert(s != NULL && conn != NULL && tail != NULL && tail_found != NULL && out != NULL);
+    *out = (struct store_heads){0};
+    if (s->ops->batch_heads != NULL) {
+        if (s->ops->batch_heads(conn, tail, tail_found, out, err) != 0) return -1;
+    } else if (s->ops->journal_tail(conn, tail, tail_found, err) != 0 ||
+               s->ops->checkpoint_get(conn, &out->checkpoint_seq, &out->checkpoint_found,
+                                      &out->tail_seq, err) != 0 ||
+               s->ops->registry_gen(conn, &out->registry_gen, err) != 0) {
+        return -1;
+    }
+    assert(out->tail_seq == (*tail_found ? tail->seq : 0)); /* one writer: one journal end */
+    assert(out->registry_gen >= 0 && out->registry_gen <= out->tail_seq);
+    return 0;
 }
 
 int store_registry_refresh(struct store *s, struct store_conn *conn, struct store_err *err) {

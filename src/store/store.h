@@ -257,6 +257,17 @@ struct store_person_tables {
     int64_t balance_fen;  /* 0: no such account yet */
 };
 
+/* The journal's end as a commit queue's batch reads it first
+ * (store_backend.batch_heads, store_heads_get): the checkpoint, the
+ * journal's last seq and the registry's generation, with the last record
+ * itself (passed apart: it is large). */
+struct store_heads {
+    int64_t checkpoint_seq; /* checkpoint_get's */
+    bool checkpoint_found;
+    int64_t tail_seq;     /* the last record's seq; 0: the journal is empty */
+    int64_t registry_gen; /* registry_gen's */
+};
+
 /* The service's visit that a settlement settles (its tables svc_visit,
  * svc_fee and svc_setl; service/svcdb.h says what they hold), linked in
  * the settlement's own transaction by the commit queue's writer: the
@@ -415,6 +426,12 @@ struct store_backend {
     /* The registry's generation: the seq of the journal's last import
      * record (0: none), read through an index. */
     int (*registry_gen)(struct store_conn *conn, int64_t *gen, struct store_err *err);
+    /* Optional (NULL: journal_tail, checkpoint_get and registry_gen one by
+     * one): the three in one statement and one snapshot, as a commit
+     * queue's batch reads them first (one round trip and one plan on
+     * PostgreSQL instead of three). *tail as journal_tail gives it. */
+    int (*batch_heads)(struct store_conn *conn, struct journal_rec *tail, bool *tail_found,
+                       struct store_heads *out, struct store_err *err);
     /* The journal's time breaks (journal_breaks, migration 22): the seqs of
      * the records journaled more than STORE_CLOCK_SLACK_US before the record
      * ahead of them, ascending, at most max in seqs; *n how many were read.
@@ -508,6 +525,14 @@ void store_registry_release(struct store *store, const struct registry *reg);
  * store's read connections (thread-safe); else on the caller's (the
  * commit queue's writer, inside its transaction). */
 int store_registry_refresh(struct store *store, struct store_conn *conn, struct store_err *err);
+/* store_registry_refresh with the generation already read on conn
+ * (store_heads_get): loads the registry only when it moved. */
+int store_registry_refresh_to(struct store *store, struct store_conn *conn, int64_t gen,
+                              struct store_err *err);
+/* The journal's end on conn (inside the caller's transaction): the
+ * backend's batch_heads, or its three reads one by one. */
+int store_heads_get(struct store *store, struct store_conn *conn, struct journal_rec *tail,
+                    bool *tail_found, struct store_heads *out, struct store_err *err);
 /* Loads the registry on the writer's connection and publishes it (after
  * an import in this process). */
 int store_reload_registry(struct store *store, struct store_err *err);

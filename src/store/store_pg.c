@@ -1268,6 +1268,37 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
     return 0;
 }
 
+/* The journal's last record, the checkpoint and the registry generation
+ * in one statement (store_backend.batch_heads): unprepared, so planned
+ * with the journal's current size, as pg_run_fresh says why. */
+static int pg_batch_heads(struct store_conn *c, struct journal_rec *tail, bool *tail_found,
+                          struct store_heads *out, struct store_err *err) {
+    enum { AT = 12 }; /* the columns after JOURNAL_COLS' twelve */
+    assert(tail != NULL && tail_found != NULL && out != NULL);
+    PGresult *res = pg_run_fresh(
+        c,
+        "SELECT j.*, (SELECT seq FROM checkpoint WHERE id = 1), (" REGISTRY_GEN_SQL
+        ") FROM (SELECT 1) AS one LEFT JOIN (SELECT " JOURNAL_COLS
+        " FROM journal ORDER BY seq DESC LIMIT 1) AS j ON true",
+        err);
+    if (res == NULL) return -1;
+    if (PQntuples(res) != 1 || PQnfields(res) != AT + 2) {
+        PQclear(res);
+        return store_errf(err, "postgresql: the journal's end: not one row"), -1;
+    }
+    *tail_found = !PQgetisnull(res, 0, 0);
+    if (*tail_found) journal_fill(res, 0, 0, tail);
+    out->tail_seq = *tail_found ? tail->seq : 0;
+    out->checkpoint_found = !PQgetisnull(res, 0, AT);
+    out->checkpoint_seq = out->checkpoint_found ? col_i64(res, 0, AT) : 0;
+    out->registry_gen = col_i64(res, 0, AT + 1);
+    PQclear(res);
+    /* as pg_journal_tail: the tail stays until the transaction's end */
+    if (c->in_tx && *tail_found) c->tail_seq = tail->seq, c->tail_time_us = tail->time_us;
+    assert(out->registry_gen >= 0 && out->registry_gen <= out->tail_seq);
+    return 0;
+}
+
 static int pg_journal_by_msgid(struct store_conn *c, const char *const *msgids, size_t n,
                                struct journal_rec *out, bool *found, struct store_err *err) {
     assert(n <= BATCH_MAX);
@@ -2223,6 +2254,7 @@ const struct store_backend store_pg_backend = {
     .person_tables_get = pg_person_tables_get,
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
+    .batch_heads = pg_batch_heads,
     .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
     .credential_get = pg_credential_get,
