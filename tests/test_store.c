@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1678,6 +1679,98 @@ static void test_pg_journal_end_plans(void **state) {
     assert_check_ok(f->store);
 }
 
+/* svc_fee's sequential-scan count (journal_seq_scans' way). */
+static long fee_seq_scans(PGconn *admin) {
+    char out[64];
+    pg_query(admin, "SELECT pg_stat_clear_snapshot()", out, sizeof out);
+    pg_query(admin, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'svc_fee'", out,
+             sizeof out);
+    assert_true(out[0] != '\0');
+    return strtol(out, NULL, 10);
+}
+
+/* One commit of the writer linking visit visit_id to settlement setl_id. */
+static void link_one(struct store_conn *writer, int64_t visit_id, int64_t setl_id) {
+    const struct store_backend *ops = &store_pg_backend;
+    struct store_err err = {{0}};
+    struct store_visit_link link = {.visit_id = visit_id, .status_after = 1};
+    snprintf(link.msgid, sizeof link.msgid, "plans/%" PRId64, setl_id);
+    const struct store_visit_link *links[1] = {&link};
+    assert_int_equal(ops->begin(writer, &err), 0);
+    assert_int_equal(ops->visits_link(writer, links, &setl_id, 1, &err), 0);
+    assert_int_equal(ops->commit(writer, &err), 0);
+}
+
+/* The writes a commit queue's batch sends with its COMMIT run at generic
+ * plans (pg_flush): a session that first linked a visit while svc_fee was
+ * a page (analysed so, autovacuum off), then saw it grow to 34,000 lines,
+ * links each visit by the key, never by scanning svc_fee (with sequential
+ * scans allowed, the generic plan made on one page was a scan at every
+ * batch: the visit flow's profile showed it, a third of the machine). */
+static void test_pg_link_plans(void **state) {
+    enum { SMALL_VISITS = 3, GROWN_VISITS = 2000, LINES = 17, LINKS = 20 };
+    struct fixture *f = *state;
+    const struct store_backend *ops = &store_pg_backend;
+    PGconn *admin = pg_connect_ok(f->target);
+    char out[64], sql[768];
+    const char *visits =
+        "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, begntime,"
+        " endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)"
+        " SELECT 1, 0, 'H0', 'P0001', 390, '11', 0, 0, '', '', 0, 0, 'LP' || g, 0"
+        " FROM generate_series(%d, %d) g";
+    const char *lines = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id,"
+                        " bchno) SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, 0, '' FROM svc_visit"
+                        " v, generate_series(1, %d) l WHERE v.ipt_otp_no LIKE 'LP%%' AND NOT EXISTS"
+                        " (SELECT 1 FROM svc_fee e WHERE e.visit_id = v.id)";
+    pg_query(admin, "ALTER TABLE svc_fee SET (autovacuum_enabled = false)", out, sizeof out);
+    pg_query(admin, "ALTER TABLE svc_visit SET (autovacuum_enabled = false)", out, sizeof out);
+    snprintf(sql, sizeof sql, visits, 1, SMALL_VISITS);
+    pg_query(admin, sql, out, sizeof out);
+    snprintf(sql, sizeof sql, lines, LINES);
+    pg_query(admin, sql, out, sizeof out);
+    pg_query(admin, "ANALYZE svc_fee", out, sizeof out);
+    pg_query(admin, "ANALYZE svc_visit", out, sizeof out);
+    pg_query(admin, "SELECT min(id) FROM svc_visit WHERE ipt_otp_no LIKE 'LP%'", out, sizeof out);
+    int64_t first = strtoll(out, NULL, 10);
+    long before = fee_seq_scans(admin);
+    struct store_conn *writer = NULL;
+    struct store_err err = {{0}};
+    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
+    pg_query(admin,
+             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
+             " backend_type = 'client backend' AND pid <> pg_backend_pid()"
+             " ORDER BY backend_start DESC LIMIT 1",
+             out, sizeof out);
+    long pid = strtol(out, NULL, 10);
+    link_one(writer, first, 9000001); /* its plans made on the small tables */
+    snprintf(sql, sizeof sql, visits, SMALL_VISITS + 1, SMALL_VISITS + GROWN_VISITS);
+    pg_query(admin, sql, out, sizeof out);
+    snprintf(sql, sizeof sql, lines, LINES);
+    pg_query(admin, sql, out, sizeof out);
+    for (int i = 1; i <= LINKS; i++) link_one(writer, first + i, 9000001 + i);
+    ops->close(writer);
+    pg_wait_exit(pid);
+    long scans = fee_seq_scans(admin) - before;
+    print_message("svc_fee sequential scans: %ld for %d links after the growth\n", scans, LINKS);
+    assert_true(scans < LINKS / 2);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM svc_fee WHERE setl_id > 9000000 AND visit_id = setl_id - 9000001"
+             " + %" PRId64,
+             first);
+    pg_query(admin, sql, out, sizeof out);
+    assert_int_equal(strtol(out, NULL, 10), (LINKS + 1) * LINES); /* every line of each linked */
+    pg_query(admin, "DELETE FROM svc_setl WHERE msgid LIKE 'plans/%'", out, sizeof out);
+    pg_query(admin,
+             "DELETE FROM svc_fee WHERE visit_id IN (SELECT id FROM svc_visit WHERE"
+             " ipt_otp_no LIKE 'LP%')",
+             out, sizeof out);
+    pg_query(admin, "DELETE FROM svc_visit WHERE ipt_otp_no LIKE 'LP%'", out, sizeof out);
+    pg_query(admin, "ALTER TABLE svc_fee RESET (autovacuum_enabled)", out, sizeof out);
+    pg_query(admin, "ALTER TABLE svc_visit RESET (autovacuum_enabled)", out, sizeof out);
+    PQfinish(admin);
+    assert_check_ok(f->store);
+}
+
 /* Between units of work: the writer and the read connection reconnect at
  * their next use; while the database refuses connections each unit fails
  * at once with a clear error, and works again when it accepts them. */
@@ -1932,6 +2025,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_collections_meanwhile, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_reader_session, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_journal_end_plans, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_link_plans, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pg_connection_dropped_in_batch, setup_pg, teardown),
     };

@@ -60,7 +60,14 @@
  * with an XID of its own once it writes.
  *
  * Plans: every session runs at plan_cache_mode = force_generic_plan, so
- * that a statement is planned once per session, not at each call. Under
+ * that a statement is planned once per session, not at each call, and
+ * with enable_seqscan = off, so that a plan made while a table was a page
+ * or two (where reading the page beats the index) is never a sequential
+ * scan kept while the table grows until autovacuum's next ANALYZE: that
+ * trap cost the store's journal its speed once (store_pg.c's top), and
+ * the commit queue's link of visits hit it when tried at generic plans
+ * (a scan of svc_fee a batch). Every table here has an index for each
+ * statement's key. Under
  * the default (auto) PostgreSQL plans a statement's first five calls for
  * their values and then keeps planning at every call whenever those plans
  * looked cheaper than the generic one: a settlement's read of a visit's
@@ -777,7 +784,8 @@ static int session_setup(struct pgdb *db) {
     if (simple(db, db->sync_off ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
                NULL) != 0 ||
         simple(db, "SET client_min_messages = warning", NULL) != 0 ||
-        simple(db, "SET plan_cache_mode = force_generic_plan", NULL) != 0)
+        simple(db, "SET plan_cache_mode = force_generic_plan", NULL) != 0 ||
+        simple(db, "SET enable_seqscan = off", NULL) != 0)
         return -1;
     for (int i = 0; i < S_COUNT; i++) {
         char name[16];
