@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,95 @@ static void test_held_answer_fails_alone(void **state) {
     json_buf_free(&kept);
     svcdb_close(other);
     free(jobs);
+}
+
+/* The first column of sql's first row, as text into out ("" when none). */
+static void admin_query(PGconn *admin, const char *sql, char *out, size_t size) {
+    PGresult *res = PQexec(admin, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        print_message("%s: %s", sql, PQerrorMessage(admin));
+    assert_true(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+    bool any = st == PGRES_TUPLES_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
+    snprintf(out, size, "%s", any ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+}
+
+/* svc_fee's and svc_visit's sequential scans, "N M" (as reported so far). */
+static void service_seq_scans(PGconn *admin, char *out, size_t size) {
+    admin_query(admin, "SELECT pg_stat_clear_snapshot()", out, size);
+    admin_query(admin,
+                "SELECT string_agg(seq_scan::text, ' ' ORDER BY relname) FROM pg_stat_user_tables"
+                " WHERE relname IN ('svc_fee', 'svc_visit')",
+                out, size);
+}
+
+/* A service session plans each statement once, at generic plans without
+ * sequential scans (service_db_pg.c's top): one whose plans were made
+ * while svc_fee and svc_visit were a page each (analysed so, autovacuum
+ * off), then saw them grow to 34,000 lines, reads a visit and its open
+ * lines by their keys, never by scanning the tables. */
+static void test_pg_plans_grown(void **state) {
+    enum { SMALL = 3, GROWN = 2000, LINES = 17, READS = 20, POLLS = 1000 };
+    struct fixture *f = *state;
+    PGconn *admin = PQconnectdb(f->target);
+    assert_int_equal(PQstatus(admin), CONNECTION_OK);
+    char out[64], before[64], after[64], sql[640], err[256];
+    const char *visits =
+        "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, begntime,"
+        " endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)"
+        " SELECT 1, 0, 'H0', 'P0001', 390, '11', 0, 0, '', '', 0, 0, 'GP' || g, 0"
+        " FROM generate_series(%d, %d) g";
+    const char *lines = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id,"
+                        " bchno) SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, v.id, '' FROM"
+                        " svc_visit v, generate_series(1, %d) l WHERE NOT EXISTS (SELECT 1 FROM"
+                        " svc_fee e WHERE e.visit_id = v.id)";
+    admin_query(admin, "ALTER TABLE svc_fee SET (autovacuum_enabled = false)", out, sizeof out);
+    admin_query(admin, "ALTER TABLE svc_visit SET (autovacuum_enabled = false)", out, sizeof out);
+    snprintf(sql, sizeof sql, visits, 1, SMALL);
+    admin_query(admin, sql, out, sizeof out);
+    snprintf(sql, sizeof sql, lines, LINES);
+    admin_query(admin, sql, out, sizeof out);
+    admin_query(admin, "ANALYZE svc_fee", out, sizeof out);
+    admin_query(admin, "ANALYZE svc_visit", out, sizeof out);
+    admin_query(admin, "SELECT min(id) FROM svc_visit", out, sizeof out);
+    int64_t first = strtoll(out, NULL, 10);
+    service_seq_scans(admin, before, sizeof before);
+    struct svcdb *db = NULL;
+    assert_int_equal(svcdb_open(f->target, false, &db, err, sizeof err), 0);
+    admin_query(admin,
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
+                " backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                " ORDER BY backend_start DESC LIMIT 1",
+                out, sizeof out);
+    long pid = strtol(out, NULL, 10);
+    struct bill_line got[4];
+    struct svc_visit v;
+    int32_t count = 0;
+    datetime_s latest = 0;
+    bool found = false;
+    for (int i = 0; i <= READS; i++) {
+        if (i == 1) { /* the plans are made: the tables grow */
+            snprintf(sql, sizeof sql, visits, SMALL + 1, SMALL + GROWN);
+            admin_query(admin, sql, out, sizeof out);
+            snprintf(sql, sizeof sql, lines, LINES);
+            admin_query(admin, sql, out, sizeof out);
+        }
+        assert_int_equal(svcdb_visit_get(db, first + i, &v, &found), 0);
+        assert_true(found);
+        assert_int_equal(svcdb_fee_open(db, first + i, "", got, 4, &count, &latest), 0);
+        assert_int_equal(count, 0); /* every line settled */
+    }
+    svcdb_close(db);
+    for (int i = 0; i < POLLS && kill((pid_t)pid, 0) == 0; i++) usleep(10000);
+    assert_true(kill((pid_t)pid, 0) != 0); /* gone: its statistics reported */
+    service_seq_scans(admin, after, sizeof after);
+    print_message("svc_fee, svc_visit sequential scans: %s -> %s over %d reads\n", before, after,
+                  READS);
+    assert_string_equal(before, after);
+    admin_query(admin, "ALTER TABLE svc_fee RESET (autovacuum_enabled)", out, sizeof out);
+    admin_query(admin, "ALTER TABLE svc_visit RESET (autovacuum_enabled)", out, sizeof out);
+    PQfinish(admin);
 }
 
 /* PostgreSQL: a transaction's first request takes no savepoint
@@ -800,6 +890,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_answer_gen_visit_ahead, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_held_answer_fails_alone, setup_pg_one, teardown),
         cmocka_unit_test_setup_teardown(test_first_request_unsaved, setup_pg_one, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_plans_grown, setup_pg, teardown),
     };
     int failed = cmocka_run_group_tests_name("svcq/sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("svcq/sqlite-hosted", hosted_tests, NULL, NULL);
