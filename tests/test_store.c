@@ -1666,6 +1666,16 @@ static void test_pg_journal_end_plans(void **state) {
             assert_int_equal(h.checkpoint_found, has_checkpoint);
             assert_int_equal(h.checkpoint_seq, checkpoint_seq);
             assert_int_equal(h.registry_gen, gen);
+            /* a batch's look-up by msgid at its generic plan (batch_plans):
+             * made on 8 rows, still by the index on 30,000 */
+            const char *msgids[1] = {"plan/5"};
+            bool got = false;
+            assert_int_equal(ops->begin(writer, &err), 0);
+            assert_int_equal(ops->batch_plans(writer, &err), 0);
+            assert_int_equal(ops->journal_by_msgid(writer, msgids, 1, &head, &got, &err), 0);
+            assert_int_equal(ops->commit(writer, &err), 0);
+            assert_true(got);
+            assert_int_equal(head.seq, 1000005);
         }
     }
     ops->close(writer);

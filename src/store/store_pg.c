@@ -130,6 +130,9 @@ struct store_conn {
      * 0: not read): its time, for the time breaks of records appended after
      * it (pg_breaks_note) without reading it again */
     int64_t tail_seq, tail_time_us;
+    /* the transaction's statements from here on run at generic plans
+     * without sequential scans (pg_batch_plans; PG_GENERIC_ON) */
+    bool batch_generic;
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -412,13 +415,14 @@ static int pg_flush(struct store_conn *c, const char *tail, struct store_err *er
     const char *what[PG_FLUSH_ITEMS_MAX];
     int n = c->deferred_count, rc = 0, count = 0;
     assert(c->in_tx && !c->reader && n >= 0 && n <= PG_DEFER_MAX && (n > 0 || tail != NULL));
-    const char *after = n > 0 && tail == NULL ? PG_GENERIC_OFF : tail; /* the transaction goes on */
-    if (n > 0) what[count++] = PG_GENERIC_ON;
+    bool wrap = n > 0 && !c->batch_generic; /* a batch at generic plans needs no switch */
+    const char *after = wrap && tail == NULL ? PG_GENERIC_OFF : tail; /* the transaction goes on */
+    if (wrap) what[count++] = PG_GENERIC_ON;
     for (int i = 0; i < n; i++) what[count++] = c->deferred[i].sql;
     if (after != NULL) what[count++] = after;
     assert(count >= 1 && count <= PG_FLUSH_ITEMS_MAX);
     if (PQenterPipelineMode(c->pg) != 1) rc = pg_fail(c, err, "pipeline mode", NULL);
-    if (rc == 0 && n > 0) rc = send_text(c, PG_GENERIC_ON, err);
+    if (rc == 0 && wrap) rc = send_text(c, PG_GENERIC_ON, err);
     for (int i = 0; rc == 0 && i < n; i++) rc = deferred_send(c, &c->deferred[i], err);
     if (rc == 0 && after != NULL) rc = send_text(c, after, err);
     if (rc == 0 && PQpipelineSync(c->pg) != 1) rc = pg_fail(c, err, "pipeline sync", NULL);
@@ -694,7 +698,7 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
 static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
     int rc = c->deferred_count > 0 ? pg_flush(c, "COMMIT", err) : pg_cmd_raw(c, "COMMIT", err);
-    c->in_tx = false;
+    c->in_tx = c->batch_generic = false; /* SET LOCAL: ended with it */
     c->tail_seq = 0;
     if (rc != 0 && PQstatus(c->pg) != CONNECTION_OK) {
         struct store_err why = *err;
@@ -723,7 +727,25 @@ static void pg_rollback(struct store_conn *c) {
     c->tail_seq = 0;
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
-    c->in_tx = false;
+    c->in_tx = c->batch_generic = false;
+}
+
+/* store_backend.batch_plans: the rest of a commit queue batch's
+ * transaction at generic plans without sequential scans (PG_GENERIC_ON):
+ * from here the batch reads by keys, in arrays (the journal by msgid or
+ * seq, revokes, persons, states, balances, bindings, its visits), or
+ * appends, or scans the journal from a seq; each such plan is an index
+ * scan whatever the tables' sizes, so planning it again at every batch
+ * (force_custom_plan, this session's default) bought nothing: about two
+ * thirds of the writer's planning in the visit flow's profile. Not for the
+ * registry's load (it reads whole tables, where a sequential scan is
+ * right): the commit queue calls it after the registry's refresh. */
+static int pg_batch_plans(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && c->in_tx && !c->reader);
+    if (c->batch_generic) return 0;
+    if (pg_cmd_raw(c, PG_GENERIC_ON, err) != 0) return -1;
+    c->batch_generic = true;
+    return 0;
 }
 
 static int pg_bulk_mode(struct store_conn *c, bool on, struct store_err *err) {
@@ -2286,6 +2308,7 @@ const struct store_backend store_pg_backend = {
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
     .batch_heads = pg_batch_heads,
+    .batch_plans = pg_batch_plans,
     .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
     .credential_get = pg_credential_get,
