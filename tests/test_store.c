@@ -1670,8 +1670,12 @@ static void test_pg_journal_end_plans(void **state) {
              * made on 8 rows, still by the index on 30,000 */
             const char *msgids[1] = {"plan/5"};
             bool got = false;
+            struct store_heads hb;
             assert_int_equal(ops->begin(writer, &err), 0);
             assert_int_equal(ops->batch_plans(writer, &err), 0);
+            assert_int_equal(ops->batch_heads(writer, &head, &head_found, &hb, &err), 0);
+            assert_true(head_found && head.seq == last.seq && hb.tail_seq == tail_seq);
+            assert_int_equal(hb.registry_gen, gen);
             assert_int_equal(ops->journal_by_msgid(writer, msgids, 1, &head, &got, &err), 0);
             assert_int_equal(ops->commit(writer, &err), 0);
             assert_true(got);

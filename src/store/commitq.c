@@ -1159,10 +1159,12 @@ static void process_batch(struct commitq *q) {
     if (rc == 0) rc = guest_run(q, &err);
     int64_t settle_us = lat_now_us();
     struct store_heads heads = {0};
+    /* the batch's reads are by keys (the registry's load, a scan, is not:
+     * it goes back to the session's plans, and they are set again after) */
+    if (rc == 0 && ops->batch_plans != NULL) rc = ops->batch_plans(c, &err);
     if (rc == 0) rc = read_tail(q, &heads, &err);
     /* a registry edit committed before this batch decides its settlements */
     if (rc == 0) rc = store_registry_refresh_to(q->store, c, heads.registry_gen, &err);
-    /* the batch's reads from here are by keys (the registry's load is not) */
     if (rc == 0 && ops->batch_plans != NULL) rc = ops->batch_plans(c, &err);
     b->reg = store_registry_acquire(q->store);
     if (rc == 0) rc = sync_checkpoint(q, &heads, &err);

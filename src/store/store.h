@@ -433,9 +433,11 @@ struct store_backend {
     int (*batch_heads)(struct store_conn *conn, struct journal_rec *tail, bool *tail_found,
                        struct store_heads *out, struct store_err *err);
     /* Optional (NULL: nothing to do): inside a commit queue batch's
-     * transaction, after the registry's refresh, its statements from here
-     * on read by keys (or append): a backend may plan them once for all
-     * batches (PostgreSQL: generic plans without sequential scans). */
+     * transaction, its statements from here on read by keys (or append):
+     * a backend may plan them once for all batches (PostgreSQL: generic
+     * plans without sequential scans; a scan, such as the registry's
+     * load, goes back to the session's plans, and the queue calls this
+     * again after the registry's refresh). */
     int (*batch_plans)(struct store_conn *conn, struct store_err *err);
     /* The journal's time breaks (journal_breaks, migration 22): the seqs of
      * the records journaled more than STORE_CLOCK_SLACK_US before the record

@@ -739,7 +739,8 @@ static void pg_rollback(struct store_conn *c) {
  * (force_custom_plan, this session's default) bought nothing: about two
  * thirds of the writer's planning in the visit flow's profile. Not for the
  * registry's load (it reads whole tables, where a sequential scan is
- * right): the commit queue calls it after the registry's refresh. */
+ * right): a scan (pg_scan) goes back to the session's plans first, and the
+ * commit queue calls this again after the registry's refresh. */
 static int pg_batch_plans(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx && !c->reader);
     if (c->batch_generic) return 0;
@@ -776,6 +777,10 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     char name[32], fetch[64], decl[64];
     snprintf(name, sizeof name, "yibao_c%d", ++c->cursor_serial);
     if (scan_begin(c, &own_tx, err) != 0) return -1;
+    /* a scan reads a whole table, or a range: a batch's plans (for keys)
+     * are not for it (the registry's load after an import, a catch-up) */
+    if (c->batch_generic && pg_cmd_raw(c, PG_GENERIC_OFF, err) != 0) return -1;
+    c->batch_generic = false;
     snprintf(decl, sizeof decl, "DECLARE %s NO SCROLL CURSOR FOR ", name);
     struct sbuf q = {0};
     sb_put(&q, decl, strlen(decl));
@@ -1322,18 +1327,20 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
 }
 
 /* The journal's last record, the checkpoint and the registry generation
- * in one statement (store_backend.batch_heads): unprepared, so planned
- * with the journal's current size, as pg_run_fresh says why. */
+ * in one statement (store_backend.batch_heads): at a batch's plans
+ * (pg_batch_plans) prepared, else unprepared, so planned with the
+ * journal's current size, as pg_run_fresh says why. */
 static int pg_batch_heads(struct store_conn *c, struct journal_rec *tail, bool *tail_found,
                           struct store_heads *out, struct store_err *err) {
     enum { AT = 12 }; /* the columns after JOURNAL_COLS' twelve */
-    assert(tail != NULL && tail_found != NULL && out != NULL);
-    PGresult *res = pg_run_fresh(
-        c,
+    static const char sql[] =
         "SELECT j.*, (SELECT seq FROM checkpoint WHERE id = 1), (" REGISTRY_GEN_SQL
         ") FROM (SELECT 1) AS one LEFT JOIN (SELECT " JOURNAL_COLS
-        " FROM journal ORDER BY seq DESC LIMIT 1) AS j ON true",
-        err);
+        " FROM journal ORDER BY seq DESC LIMIT 1) AS j ON true";
+    assert(tail != NULL && tail_found != NULL && out != NULL);
+    /* at a batch's plans (no sequential scan) its generic plan is the
+     * indexes' whatever the journal's size: prepared, planned once */
+    PGresult *res = c->batch_generic ? pg_run(c, sql, 0, NULL, err) : pg_run_fresh(c, sql, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQnfields(res) != AT + 2) {
         PQclear(res);
