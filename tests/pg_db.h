@@ -55,4 +55,28 @@ static inline int test_target_make(bool pg, const char *prefix, const char *file
     return pg_db_create(getenv("YIBAO_PG_URI"), name, pg_db, pg_db_size, target, target_size);
 }
 
+/* Adds visits prefix || from..to (outpatient, open) to the service
+ * tables of admin's database and lines fee lines to each of them that has
+ * none, settled as their visit's id when settled, else open: tables grown
+ * as visits would, for the plan tests. 0, or -1 (the error on stderr). */
+static inline int pg_svc_visits_add(PGconn *admin, const char *prefix, int from, int to, int lines,
+                                    bool settled) {
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, begntime,"
+             " endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)"
+             " SELECT 1, 0, 'H0', 'P0001', 390, '11', 0, 0, '', '', 0, 0, '%s' || g, 0"
+             " FROM generate_series(%d, %d) g;"
+             "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id, bchno)"
+             " SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, %s, '' FROM svc_visit v,"
+             " generate_series(1, %d) l WHERE v.ipt_otp_no LIKE '%s%%' AND NOT EXISTS"
+             " (SELECT 1 FROM svc_fee e WHERE e.visit_id = v.id)",
+             prefix, from, to, settled ? "v.id" : "0", lines, prefix);
+    PGresult *res = PQexec(admin, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) fprintf(stderr, "pg_svc_visits_add: %s", PQerrorMessage(admin));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
 #endif

@@ -1607,6 +1607,23 @@ static void pg_wait_exit(long pid) {
     assert_true(kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
+/* A writer's connection of its own on f's database and its backend's pid
+ * (the newest client backend but admin's). */
+static struct store_conn *writer_open(struct fixture *f, PGconn *admin, long *pid) {
+    struct store_conn *writer = NULL;
+    struct store_err err = {{0}};
+    char out[64];
+    assert_int_equal(store_pg_backend.open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
+    pg_query(admin,
+             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
+             " backend_type = 'client backend' AND pid <> pg_backend_pid()"
+             " ORDER BY backend_start DESC LIMIT 1",
+             out, sizeof out);
+    *pid = strtol(out, NULL, 10);
+    assert_true(*pid > 0);
+    return writer;
+}
+
 /* The statements reading the journal's end (its tail, the checkpoint's
  * max(seq), the registry generation, and the three in one: batch_heads)
  * are planned with the journal's
@@ -1628,15 +1645,9 @@ static void test_pg_journal_end_plans(void **state) {
     pg_query(admin, sql, out, sizeof out);
     pg_query(admin, "ANALYZE journal", out, sizeof out);
     long before = journal_seq_scans(admin);
-    struct store_conn *writer = NULL;
     struct store_err err = {{0}};
-    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
-    pg_query(admin,
-             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
-             " backend_type = 'client backend' AND pid <> pg_backend_pid()"
-             " ORDER BY backend_start DESC LIMIT 1",
-             out, sizeof out);
-    long pid = strtol(out, NULL, 10);
+    long pid = 0;
+    struct store_conn *writer = writer_open(f, admin, &pid);
     struct journal_rec last;
     bool found = false, has_checkpoint = false;
     int64_t checkpoint_seq = 0, tail_seq = 0, gen = 0;
@@ -1726,41 +1737,21 @@ static void test_pg_link_plans(void **state) {
     struct fixture *f = *state;
     const struct store_backend *ops = &store_pg_backend;
     PGconn *admin = pg_connect_ok(f->target);
-    char out[64], sql[768];
-    const char *visits =
-        "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, begntime,"
-        " endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)"
-        " SELECT 1, 0, 'H0', 'P0001', 390, '11', 0, 0, '', '', 0, 0, 'LP' || g, 0"
-        " FROM generate_series(%d, %d) g";
-    const char *lines = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id,"
-                        " bchno) SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, 0, '' FROM svc_visit"
-                        " v, generate_series(1, %d) l WHERE v.ipt_otp_no LIKE 'LP%%' AND NOT EXISTS"
-                        " (SELECT 1 FROM svc_fee e WHERE e.visit_id = v.id)";
+    char out[64], sql[256];
     pg_query(admin, "ALTER TABLE svc_fee SET (autovacuum_enabled = false)", out, sizeof out);
     pg_query(admin, "ALTER TABLE svc_visit SET (autovacuum_enabled = false)", out, sizeof out);
-    snprintf(sql, sizeof sql, visits, 1, SMALL_VISITS);
-    pg_query(admin, sql, out, sizeof out);
-    snprintf(sql, sizeof sql, lines, LINES);
-    pg_query(admin, sql, out, sizeof out);
+    assert_int_equal(pg_svc_visits_add(admin, "LP", 1, SMALL_VISITS, LINES, false), 0);
     pg_query(admin, "ANALYZE svc_fee", out, sizeof out);
     pg_query(admin, "ANALYZE svc_visit", out, sizeof out);
     pg_query(admin, "SELECT min(id) FROM svc_visit WHERE ipt_otp_no LIKE 'LP%'", out, sizeof out);
     int64_t first = strtoll(out, NULL, 10);
     long before = fee_seq_scans(admin);
-    struct store_conn *writer = NULL;
-    struct store_err err = {{0}};
-    assert_int_equal(ops->open(f->target, STORE_MODE_EXISTING, &writer, &err), 0);
-    pg_query(admin,
-             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND"
-             " backend_type = 'client backend' AND pid <> pg_backend_pid()"
-             " ORDER BY backend_start DESC LIMIT 1",
-             out, sizeof out);
-    long pid = strtol(out, NULL, 10);
+    long pid = 0;
+    struct store_conn *writer = writer_open(f, admin, &pid);
     link_one(writer, first, 9000001); /* its plans made on the small tables */
-    snprintf(sql, sizeof sql, visits, SMALL_VISITS + 1, SMALL_VISITS + GROWN_VISITS);
-    pg_query(admin, sql, out, sizeof out);
-    snprintf(sql, sizeof sql, lines, LINES);
-    pg_query(admin, sql, out, sizeof out);
+    assert_int_equal(
+        pg_svc_visits_add(admin, "LP", SMALL_VISITS + 1, SMALL_VISITS + GROWN_VISITS, LINES, false),
+        0);
     for (int i = 1; i <= LINKS; i++) link_one(writer, first + i, 9000001 + i);
     ops->close(writer);
     pg_wait_exit(pid);

@@ -309,22 +309,10 @@ static void test_pg_plans_grown(void **state) {
     struct fixture *f = *state;
     PGconn *admin = PQconnectdb(f->target);
     assert_int_equal(PQstatus(admin), CONNECTION_OK);
-    char out[64], before[64], after[64], sql[640], err[256];
-    const char *visits =
-        "INSERT INTO svc_visit (kind, status, code, psn_no, insutype, med_type, begntime,"
-        " endtime, dise_codg, spec_dise_codg, out_of_area, filed, ipt_otp_no, setl_id)"
-        " SELECT 1, 0, 'H0', 'P0001', 390, '11', 0, 0, '', '', 0, 0, 'GP' || g, 0"
-        " FROM generate_series(%d, %d) g";
-    const char *lines = "INSERT INTO svc_fee (visit_id, sn, codg, cnt, pric, amount, ocur, setl_id,"
-                        " bchno) SELECT v.id, l::text, 'SA01', 1, 100, 100, 0, v.id, '' FROM"
-                        " svc_visit v, generate_series(1, %d) l WHERE NOT EXISTS (SELECT 1 FROM"
-                        " svc_fee e WHERE e.visit_id = v.id)";
+    char out[64], before[64], after[64], err[256];
     admin_query(admin, "ALTER TABLE svc_fee SET (autovacuum_enabled = false)", out, sizeof out);
     admin_query(admin, "ALTER TABLE svc_visit SET (autovacuum_enabled = false)", out, sizeof out);
-    snprintf(sql, sizeof sql, visits, 1, SMALL);
-    admin_query(admin, sql, out, sizeof out);
-    snprintf(sql, sizeof sql, lines, LINES);
-    admin_query(admin, sql, out, sizeof out);
+    assert_int_equal(pg_svc_visits_add(admin, "GP", 1, SMALL, LINES, true), 0);
     admin_query(admin, "ANALYZE svc_fee", out, sizeof out);
     admin_query(admin, "ANALYZE svc_visit", out, sizeof out);
     admin_query(admin, "SELECT min(id) FROM svc_visit", out, sizeof out);
@@ -344,12 +332,9 @@ static void test_pg_plans_grown(void **state) {
     datetime_s latest = 0;
     bool found = false;
     for (int i = 0; i <= READS; i++) {
-        if (i == 1) { /* the plans are made: the tables grow */
-            snprintf(sql, sizeof sql, visits, SMALL + 1, SMALL + GROWN);
-            admin_query(admin, sql, out, sizeof out);
-            snprintf(sql, sizeof sql, lines, LINES);
-            admin_query(admin, sql, out, sizeof out);
-        }
+        if (i == 1) /* the plans are made: the tables grow */
+            assert_int_equal(pg_svc_visits_add(admin, "GP", SMALL + 1, SMALL + GROWN, LINES, true),
+                             0);
         assert_int_equal(svcdb_visit_get(db, first + i, &v, &found), 0);
         assert_true(found);
         assert_int_equal(svcdb_fee_open(db, first + i, "", got, 4, &count, &latest), 0);
