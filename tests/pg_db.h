@@ -79,4 +79,28 @@ static inline int pg_svc_visits_add(PGconn *admin, const char *prefix, int from,
     return ok ? 0 : -1;
 }
 
+/* The plan tests' start: autovacuum off on svc_fee and svc_visit, visits
+ * prefix || 1..n with their lines (pg_svc_visits_add), both analysed so
+ * (a page each); the first visit's id, or -1. */
+static inline long long pg_svc_small_tables(PGconn *admin, const char *prefix, int n, int lines,
+                                            bool settled) {
+    static const char *const setup[] = {
+        "ALTER TABLE svc_fee SET (autovacuum_enabled = false)",
+        "ALTER TABLE svc_visit SET (autovacuum_enabled = false)",
+    };
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) PQclear(PQexec(admin, setup[i]));
+    if (pg_svc_visits_add(admin, prefix, 1, n, lines, settled) != 0) return -1;
+    PQclear(PQexec(admin, "ANALYZE svc_fee"));
+    PQclear(PQexec(admin, "ANALYZE svc_visit"));
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT min(id) FROM svc_visit WHERE ipt_otp_no LIKE '%s%%'", prefix);
+    PGresult *res = PQexec(admin, sql);
+    long long first = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                              !PQgetisnull(res, 0, 0)
+                          ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                          : -1;
+    PQclear(res);
+    return first;
+}
+
 #endif

@@ -1588,13 +1588,14 @@ static void test_pg_reader_session(void **state) {
     assert_check_ok(f->store);
 }
 
-/* The seq_scan count of the journal, once every backend that read it has
+/* The seq_scan count of a table, as every backend that read it has
  * reported (pg_stat_clear_snapshot: not the admin session's cached copy). */
-static long journal_seq_scans(PGconn *admin) {
-    char out[64];
+static long seq_scans(PGconn *admin, const char *table) {
+    char out[64], sql[128];
     pg_query(admin, "SELECT pg_stat_clear_snapshot()", out, sizeof out);
-    pg_query(admin, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'journal'", out,
-             sizeof out);
+    snprintf(sql, sizeof sql, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = '%s'",
+             table);
+    pg_query(admin, sql, out, sizeof out);
     assert_true(out[0] != '\0');
     return strtol(out, NULL, 10);
 }
@@ -1644,7 +1645,7 @@ static void test_pg_journal_end_plans(void **state) {
     snprintf(sql, sizeof sql, rows, 1, SMALL_ROWS);
     pg_query(admin, sql, out, sizeof out);
     pg_query(admin, "ANALYZE journal", out, sizeof out);
-    long before = journal_seq_scans(admin);
+    long before = seq_scans(admin, "journal");
     struct store_err err = {{0}};
     long pid = 0;
     struct store_conn *writer = writer_open(f, admin, &pid);
@@ -1695,23 +1696,13 @@ static void test_pg_journal_end_plans(void **state) {
     }
     ops->close(writer);
     pg_wait_exit(pid);
-    long scans = journal_seq_scans(admin) - before;
+    long scans = seq_scans(admin, "journal") - before;
     print_message("journal sequential scans: %ld for %d calls after the growth\n", scans, CALLS);
     assert_true(scans < CALLS); /* the first calls' plans on 8 rows may scan: not every call */
     pg_query(admin, "DELETE FROM journal WHERE seq > 1000000", out, sizeof out);
     pg_query(admin, "ALTER TABLE journal RESET (autovacuum_enabled)", out, sizeof out);
     PQfinish(admin);
     assert_check_ok(f->store);
-}
-
-/* svc_fee's sequential-scan count (journal_seq_scans' way). */
-static long fee_seq_scans(PGconn *admin) {
-    char out[64];
-    pg_query(admin, "SELECT pg_stat_clear_snapshot()", out, sizeof out);
-    pg_query(admin, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'svc_fee'", out,
-             sizeof out);
-    assert_true(out[0] != '\0');
-    return strtol(out, NULL, 10);
 }
 
 /* One commit of the writer linking visit visit_id to settlement setl_id. */
@@ -1738,14 +1729,9 @@ static void test_pg_link_plans(void **state) {
     const struct store_backend *ops = &store_pg_backend;
     PGconn *admin = pg_connect_ok(f->target);
     char out[64], sql[256];
-    pg_query(admin, "ALTER TABLE svc_fee SET (autovacuum_enabled = false)", out, sizeof out);
-    pg_query(admin, "ALTER TABLE svc_visit SET (autovacuum_enabled = false)", out, sizeof out);
-    assert_int_equal(pg_svc_visits_add(admin, "LP", 1, SMALL_VISITS, LINES, false), 0);
-    pg_query(admin, "ANALYZE svc_fee", out, sizeof out);
-    pg_query(admin, "ANALYZE svc_visit", out, sizeof out);
-    pg_query(admin, "SELECT min(id) FROM svc_visit WHERE ipt_otp_no LIKE 'LP%'", out, sizeof out);
-    int64_t first = strtoll(out, NULL, 10);
-    long before = fee_seq_scans(admin);
+    int64_t first = pg_svc_small_tables(admin, "LP", SMALL_VISITS, LINES, false);
+    assert_true(first > 0);
+    long before = seq_scans(admin, "svc_fee");
     long pid = 0;
     struct store_conn *writer = writer_open(f, admin, &pid);
     link_one(writer, first, 9000001); /* its plans made on the small tables */
@@ -1755,7 +1741,7 @@ static void test_pg_link_plans(void **state) {
     for (int i = 1; i <= LINKS; i++) link_one(writer, first + i, 9000001 + i);
     ops->close(writer);
     pg_wait_exit(pid);
-    long scans = fee_seq_scans(admin) - before;
+    long scans = seq_scans(admin, "svc_fee") - before;
     print_message("svc_fee sequential scans: %ld for %d links after the growth\n", scans, LINKS);
     assert_true(scans < LINKS / 2);
     snprintf(sql, sizeof sql,
