@@ -46,7 +46,9 @@
  * The writer (s->conn) and the commit queue's connections never call
  * reader_session: they keep force_custom_plan for every statement but the
  * writes kept for a round trip (pg_flush: appends from arrays and the
- * visits' links, generic plans).
+ * visits' links) and a commit queue batch's reads by keys (pg_batch_plans):
+ * those at generic plans with sequential scans off, so that a plan made on
+ * a table of a page is still the index's once the table has grown.
  *
  * A dropped connection (server restart, pg_terminate_backend, network) is
  * re-established at the start of the next unit of work only: pg_begin, or
