@@ -379,10 +379,12 @@ bool svcdb_probe_folded(const struct svcdb *db) {
     return db->ops->probe_ahead != NULL;
 }
 
-void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out) {
-    assert(store_msgid != NULL && out != NULL && db->in_txn && svcdb_probe_folded(db));
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, const char *bchno,
+                       struct svcdb_probe *out) {
+    assert(store_msgid != NULL && bchno != NULL && out != NULL);
+    assert(db->in_txn && svcdb_probe_folded(db));
     memset(out, 0, sizeof *out);
-    ops_of(db)->probe_ahead(db, store_msgid, out);
+    ops_of(db)->probe_ahead(db, store_msgid, bchno, out);
 }
 
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,

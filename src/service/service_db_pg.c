@@ -377,10 +377,12 @@ struct pgdb {
     /* probe_ahead: the next visit_get inside a transaction looks up the
      * link of probe_msgid too (S_VISIT_PROBE), into *probe_out */
     bool probe_want;
+    bool probe_lines; /* and reads the open lines of lines_bchno after it */
     char probe_msgid[MSGID_BYTES_MAX + 1];
     struct svcdb_probe *probe_out;
     PGresult *lines_res;
     int64_t lines_visit_id;
+    int lines_at; /* S_FEE_OPEN's first column in lines_res */
     /* a job's kept answer whose INSERT waits for the next round trip
      * (pg_answer_put; see the top) */
     bool held;                         /* an INSERT held, not sent yet */
@@ -651,7 +653,7 @@ static PGresult *exec_item(struct pgdb *db, const struct pipe_item *item,
     assert((extra == NULL) == (extra_out == NULL) && (extra == NULL || db->in_tx));
     db->ahead_id = db->count_visit_id =
         0; /* only the call right after it takes a visit read ahead */
-    db->lines_want = db->probe_want = false;
+    db->lines_want = db->probe_want = db->probe_lines = false;
     PQclear(db->lines_res);
     db->lines_res = NULL;
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
@@ -1284,8 +1286,17 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     int64_t *gen = db->lines_gen;
     struct svcdb_probe *out = db->probe_out;
     const char *pl[] = {p[0], db->lines_bchno}, *pp[] = {p[0], db->probe_msgid};
-    PGresult *res = lines       ? exec(db, S_VISIT_LINES, 2, pl)
-                    : probe     ? exec(db, S_VISIT_PROBE, 2, pp)
+    /* a probe's S_FEE_OPEN right after the lock, in its round trip: a
+     * statement of its own, so it reads what committed before the lock
+     * was granted, as when sent apart (see S_FEE_OPEN) */
+    char fee_open[16];
+    snprintf(fee_open, sizeof fee_open, "svc%d", (int)S_FEE_OPEN);
+    struct pipe_item open_lines = prepared("open fee lines", fee_open, 2, pl);
+    PGresult *lines_out = NULL;
+    PGresult *res = lines   ? exec(db, S_VISIT_LINES, 2, pl)
+                    : probe ? exec_ahead(db, S_VISIT_PROBE, 2, pp,
+                                         db->probe_lines ? &open_lines : NULL,
+                                         db->probe_lines ? &lines_out : NULL)
                     : db->in_tx ? exec(db, S_VISIT_LOCK, 1, p)
                                 : exec(db, S_VISIT_GET, 1, p);
     if (res == NULL) return -1;
@@ -1301,18 +1312,29 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     if (lines && *found) { /* for the fee_open that follows */
         db->lines_res = res;
         db->lines_visit_id = id;
+        db->lines_at = 1 + VISIT_COLS_N;
         return 0;
     }
     PQclear(res);
+    if (lines_out != NULL && *found) { /* for the fee_open that follows */
+        db->lines_res = lines_out;
+        db->lines_visit_id = id;
+        db->lines_at = 0;
+        return 0;
+    }
+    PQclear(lines_out);
     return 0;
 }
 
-static void pg_probe_ahead(struct svcdb *base, const char *store_msgid, struct svcdb_probe *out) {
+static void pg_probe_ahead(struct svcdb *base, const char *store_msgid, const char *bchno,
+                           struct svcdb_probe *out) {
     struct pgdb *db = pgd(base);
-    assert(db->in_tx && store_msgid != NULL && out != NULL && !out->ran);
+    assert(db->in_tx && store_msgid != NULL && bchno != NULL && out != NULL && !out->ran);
     db->probe_out = out;
     db->probe_want = strlen(store_msgid) < sizeof db->probe_msgid;
     if (db->probe_want) snprintf(db->probe_msgid, sizeof db->probe_msgid, "%s", store_msgid);
+    db->probe_lines = db->probe_want && strlen(bchno) < sizeof db->lines_bchno;
+    if (db->probe_lines) snprintf(db->lines_bchno, sizeof db->lines_bchno, "%s", bchno);
 }
 
 static void pg_lines_ahead(struct svcdb *base, const char *bchno, int64_t *gen) {
@@ -1528,7 +1550,7 @@ static int pg_fee_open(struct svcdb *base, int64_t visit_id, const char *bchno,
     int at = 0; /* S_FEE_OPEN's first column */
     if (db->lines_res != NULL && db->lines_visit_id == visit_id &&
         strcmp(db->lines_bchno, bchno) == 0) { /* read with the visit (lines_ahead) */
-        res = db->lines_res, at = 1 + VISIT_COLS_N;
+        res = db->lines_res, at = db->lines_at;
         db->lines_res = NULL;
     } else {
         const char *v[] = {i64(t, visit_id), bchno};

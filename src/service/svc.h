@@ -227,8 +227,11 @@ struct svcdb_probe {
 /* Whether the backend has svcdb_probe_ahead (PostgreSQL). */
 bool svcdb_probe_folded(const struct svcdb *db);
 /* The next svcdb_visit_get inside a transaction looks up the link of
- * store_msgid too, into *out (out->ran false until it did). */
-void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
+ * store_msgid too, into *out (out->ran false until it did), and reads,
+ * right after the visit's lock in the same round trip, its open lines of
+ * charge batch bchno for a svcdb_fee_open of them right after it. */
+void svcdb_probe_ahead(struct svcdb *db, const char *store_msgid, const char *bchno,
+                       struct svcdb_probe *out);
 int svcdb_setl_by_msgid(struct svcdb *db, const char *store_msgid, int64_t *setl_id,
                         int64_t *visit_id, bool *found);
 int svcdb_setl_visit(struct svcdb *db, int64_t setl_id, int64_t *visit_id, bool *found);

@@ -69,7 +69,8 @@ struct svcdb_ops {
      * where the database has row locks (PostgreSQL: FOR UPDATE). */
     int (*visit_get)(struct svcdb *db, int64_t id, struct svc_visit *out, bool *found);
     /* svcdb_probe_ahead; NULL where a read costs no round trip */
-    void (*probe_ahead)(struct svcdb *db, const char *store_msgid, struct svcdb_probe *out);
+    void (*probe_ahead)(struct svcdb *db, const char *store_msgid, const char *bchno,
+                        struct svcdb_probe *out);
     /* svcdb_fee_insert_ahead and svcdb_ahead_end; NULL where a statement
      * costs no round trip */
     bool (*fee_insert_ahead)(struct svcdb *db, const char *code, const char *msgid,

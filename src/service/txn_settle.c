@@ -758,8 +758,12 @@ static int visit_settle_read(struct svc_call *c) {
     const struct json_value *data = json_get(c->input, "data");
     assert(data != NULL && data->type == JSON_OBJECT && !w->settling); /* txn_settle checked */
     bool probe = svcdb_probe_folded(c->db); /* the replay's look-up is this job's (txn_settle) */
+    /* the open lines read with the locked visit (a hint, as txn_presettle's) */
+    const struct json_value *b = json_get(data, "chrg_bchno");
     memset(&w->replay, 0, sizeof w->replay);
-    if (probe) svcdb_probe_ahead(c->db, c->store_msgid, &w->replay);
+    if (probe)
+        svcdb_probe_ahead(c->db, c->store_msgid, b != NULL && b->type == JSON_STRING ? b->text : "",
+                          &w->replay);
     int rc = visit_bill(c, data, &w->visit, &w->bill, &w->mid_stay);
     if (probe && (replay_probed(c, rc) != 0 || w->replay.found)) return w->replay.found ? 0 : -1;
     if (rc != 0 || check_total(c, data, &w->bill) != 0) return -1;
