@@ -439,6 +439,11 @@ struct store_backend {
      * load, goes back to the session's plans, and the queue calls this
      * again after the registry's refresh). */
     int (*batch_plans)(struct store_conn *conn, struct store_err *err);
+    /* Optional (NULL: begin, then batch_plans): begin of a commit queue
+     * batch that has no guest, at the batch's plans from its start; a
+     * backend may send it with the batch's first statement (PostgreSQL:
+     * in the round trip of batch_heads). */
+    int (*batch_begin)(struct store_conn *conn, struct store_err *err);
     /* The journal's time breaks (journal_breaks, migration 22): the seqs of
      * the records journaled more than STORE_CLOCK_SLACK_US before the record
      * ahead of them, ascending, at most max in seqs; *n how many were read.

@@ -77,6 +77,10 @@
 
 #define PG_FETCH_ROWS 10000
 #define PG_WRITER_LOCK_KEY (SCHEMA_PG_LOCK_KEY - 1) /* pg_advisory_xact_lock key of the writer */
+#define PG_STR(x) #x
+#define PG_XSTR(x) PG_STR(x)
+#define PG_WRITER_LOCK_SQL "pg_advisory_xact_lock(" PG_XSTR(PG_WRITER_LOCK_KEY) ")"
+
 
 /* Per-session settings, applied at open and after every reconnect. */
 static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_messages = warning;"
@@ -135,6 +139,10 @@ struct store_conn {
     /* the transaction's statements from here on run at generic plans
      * without sequential scans (pg_batch_plans; PG_GENERIC_ON) */
     bool batch_generic;
+    /* pg_batch_begin's BEGIN not sent yet: it goes with the batch's first
+     * statement (begin_send, pg_batch_heads); begin_reconnected: that unit
+     * of work reconnected already (no second try) */
+    bool begin_due, begin_reconnected;
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -228,11 +236,14 @@ static int pg_fail(struct store_conn *c, struct store_err *err, const char *what
 }
 
 static int pg_flush(struct store_conn *c, const char *tail, struct store_err *err);
+static int begin_send(struct store_conn *c, struct store_err *err);
 
-/* Any statement first sends the writes kept for its round trip (pg_defer),
- * so that it sees them, in order. -1 (err set) when one failed. */
+/* Any statement first sends a BEGIN still due (pg_batch_begin) and the
+ * writes kept for its round trip (pg_defer), so that it sees them, in
+ * order. -1 (err set) when one failed. */
 static int pg_due(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->deferred_count >= 0 && c->deferred_count <= PG_DEFER_MAX);
+    if (c->begin_due && begin_send(c, err) != 0) return -1;
     return c->deferred_count > 0 ? pg_flush(c, NULL, err) : 0;
 }
 
@@ -312,6 +323,8 @@ static PGresult *pg_run_as(struct store_conn *c, const char *sql, int nparams,
                            const char *const *params, bool generic_ok, struct store_err *err) {
     assert(c != NULL && sql != NULL && nparams >= 0);
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
+    /* before preparing: its reconnect, if any, drops the prepared ones */
+    if (c->begin_due && begin_send(c, err) != 0) return NULL;
     if (c->reader && !generic_ok && nparams > 0) return pg_run_raw(c, sql, nparams, params, err);
     int i = prepared_index(c, sql, err);
     assert(i >= -2 && i < c->prepared_count);
@@ -448,6 +461,7 @@ static int pg_defer(struct store_conn *c, const char *sql, int nparams, const ch
         PQclear(res);
         return res != NULL ? 0 : -1;
     }
+    if (c->begin_due && begin_send(c, err) != 0) return -1; /* as pg_run_as */
     if (c->deferred_count == PG_DEFER_MAX && pg_flush(c, NULL, err) != 0) return -1;
     int prepared = prepared_index(c, sql, err); /* a PREPARE sent now changes no data */
     if (prepared == -2) return -1;
@@ -678,10 +692,9 @@ int store_pg_show(struct store_conn *c, const char *name, char *out, size_t size
  * BEGIN are safe. */
 static int pg_begin(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && !c->in_tx); /* transactions do not nest */
-    assert(c->deferred_count == 0); /* kept writes end with their transaction */
+    assert(c->deferred_count == 0 && !c->begin_due); /* kept writes end with their transaction */
     c->tail_seq = 0;
-    char sql[96];
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
+    static const char sql[] = "BEGIN; SELECT " PG_WRITER_LOCK_SQL;
     bool reconnected = false;
     int rc = pg_ensure(c, &reconnected, err);
     if (rc == 0) rc = pg_cmd_raw(c, sql, err);
@@ -694,11 +707,52 @@ static int pg_begin(struct store_conn *c, struct store_err *err) {
     return rc;
 }
 
+/* store_backend.batch_begin: pg_begin at the batch's plans
+ * (pg_batch_plans) whose BEGIN, lock and plan settings are not sent now
+ * but with the batch's first statement, in its round trip: the journal's
+ * end (pg_batch_heads), or any other (pg_due: then in one of their own,
+ * as pg_begin's). Two round trips fewer a batch. When the connection was
+ * lost while idle, nothing of the transaction ran when that round trip
+ * finds it, so one reconnect and the round trip again are safe, as they
+ * are for pg_begin. */
+static int pg_batch_begin(struct store_conn *c, struct store_err *err) {
+    assert(c != NULL && !c->in_tx && !c->reader);
+    assert(c->deferred_count == 0 && !c->begin_due);
+    c->tail_seq = 0;
+    bool reconnected = false;
+    if (pg_ensure(c, &reconnected, err) != 0) return -1;
+    c->in_tx = c->begin_due = c->batch_generic = true;
+    c->begin_reconnected = reconnected;
+    return 0;
+}
+
+/* A BEGIN due (pg_batch_begin) sent now, in a round trip of its own. */
+static int begin_send(struct store_conn *c, struct store_err *err) {
+    static const char sql[] = "BEGIN; SELECT " PG_WRITER_LOCK_SQL "; " PG_GENERIC_ON;
+    assert(c->in_tx && c->begin_due && c->batch_generic && c->deferred_count == 0);
+    c->begin_due = false;
+    int rc = pg_cmd_raw(c, sql, err);
+    if (rc != 0 && !c->begin_reconnected && PQstatus(c->pg) != CONNECTION_OK) {
+        c->in_tx = false;
+        rc = pg_ensure(c, NULL, err);
+        if (rc == 0) rc = pg_cmd_raw(c, sql, err);
+        c->in_tx = true;
+    }
+    c->begin_reconnected = true;
+    assert(rc != 0 || PQtransactionStatus(c->pg) == PQTRANS_INTRANS);
+    return rc;
+}
+
 /* Never retried: when the connection is lost during COMMIT, whether the
  * transaction committed is unknown (the journal tells; a resend with the
  * same msgid is answered from it if it did). */
 static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
+    if (c->begin_due) { /* nothing was sent: nothing to commit */
+        assert(c->deferred_count == 0);
+        c->begin_due = c->in_tx = c->batch_generic = false;
+        return 0;
+    }
     int rc = c->deferred_count > 0 ? pg_flush(c, "COMMIT", err) : pg_cmd_raw(c, "COMMIT", err);
     c->in_tx = c->batch_generic = false; /* SET LOCAL: ended with it */
     c->tail_seq = 0;
@@ -727,6 +781,7 @@ static void pg_rollback(struct store_conn *c) {
     assert(c != NULL && c->pg != NULL);
     deferred_free(c); /* never sent */
     c->tail_seq = 0;
+    c->begin_due = false; /* nothing of it was sent */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
     c->in_tx = c->batch_generic = false;
@@ -1328,10 +1383,48 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
     return 0;
 }
 
+/* The BEGIN due (pg_batch_begin), its lock and plan settings, and the
+ * session's prepared statement prepared (prepared_index) in one round
+ * trip: its result, or NULL (err set). When that round trip finds the
+ * connection lost, and the unit of work did not reconnect yet, nothing of
+ * it ran: one reconnect, and the BEGIN and the statement apart. */
+static PGresult *begin_with(struct store_conn *c, const char *sql, int prepared,
+                            struct store_err *err) {
+    static const char lock[] = "SELECT " PG_WRITER_LOCK_SQL;
+    const char *what[] = {"BEGIN", lock, PG_GENERIC_ON, sql};
+    enum { N = 4 };
+    char name[16];
+    struct pgconn_pipe_out o;
+    PGresult *res = NULL;
+    assert(c->begin_due && c->batch_generic && c->deferred_count == 0);
+    assert(prepared >= 0 && prepared < c->prepared_count && c->prepared[prepared] == sql);
+    snprintf(name, sizeof name, "st%d", prepared);
+    c->begin_due = false;
+    int rc = PQenterPipelineMode(c->pg) == 1 ? 0 : pg_fail(c, err, "pipeline mode", NULL);
+    for (int i = 0; rc == 0 && i < N - 1; i++) rc = send_text(c, what[i], err);
+    if (rc == 0 && PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0) != 1)
+        rc = pg_fail(c, err, sql, NULL);
+    if (rc == 0 && PQpipelineSync(c->pg) != 1) rc = pg_fail(c, err, "pipeline sync", NULL);
+    if (rc == 0 && pgconn_pipeline_results(c->pg, N, &res, N - 1, &o) != 0)
+        rc = o.failed != NULL ? pg_fail(c, err, o.failed_at < N ? what[o.failed_at] : "pipeline",
+                                        o.failed)
+                              : pg_fail(c, err, "pipeline", NULL);
+    if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1) {
+        if (rc == 0) rc = pg_fail(c, err, "pipeline mode", NULL);
+        c->broken = true;
+    }
+    if (rc == 0) return res;
+    PQclear(res);
+    if (c->begin_reconnected || PQstatus(c->pg) == CONNECTION_OK) return NULL;
+    c->begin_due = true; /* nothing ran: begin_send reconnects and sends it again */
+    return pg_run(c, sql, 0, NULL, err);
+}
+
 /* The journal's last record, the checkpoint and the registry generation
  * in one statement (store_backend.batch_heads): at a batch's plans
  * (pg_batch_plans) prepared, else unprepared, so planned with the
- * journal's current size, as pg_run_fresh says why. */
+ * journal's current size, as pg_run_fresh says why. A batch's first
+ * statement: its BEGIN, when due, goes in its round trip (begin_with). */
 static int pg_batch_heads(struct store_conn *c, struct journal_rec *tail, bool *tail_found,
                           struct store_heads *out, struct store_err *err) {
     enum { AT = 12 }; /* the columns after JOURNAL_COLS' twelve */
@@ -1340,9 +1433,14 @@ static int pg_batch_heads(struct store_conn *c, struct journal_rec *tail, bool *
         ") FROM (SELECT 1) AS one LEFT JOIN (SELECT " JOURNAL_COLS
         " FROM journal ORDER BY seq DESC LIMIT 1) AS j ON true";
     assert(tail != NULL && tail_found != NULL && out != NULL);
+    int prepared = -1; /* its index when prepared on this session already */
+    for (int i = 0; i < c->prepared_count && prepared < 0; i++)
+        if (c->prepared[i] == sql) prepared = i;
     /* at a batch's plans (no sequential scan) its generic plan is the
      * indexes' whatever the journal's size: prepared, planned once */
-    PGresult *res = c->batch_generic ? pg_run(c, sql, 0, NULL, err) : pg_run_fresh(c, sql, err);
+    PGresult *res = c->begin_due && prepared >= 0 ? begin_with(c, sql, prepared, err)
+                    : c->batch_generic            ? pg_run(c, sql, 0, NULL, err)
+                                                  : pg_run_fresh(c, sql, err);
     if (res == NULL) return -1;
     if (PQntuples(res) != 1 || PQnfields(res) != AT + 2) {
         PQclear(res);
@@ -2317,6 +2415,7 @@ const struct store_backend store_pg_backend = {
     .checkpoint_put = pg_checkpoint_put,
     .registry_gen = pg_registry_gen,
     .batch_heads = pg_batch_heads,
+    .batch_begin = pg_batch_begin,
     .batch_plans = pg_batch_plans,
     .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
