@@ -1293,10 +1293,10 @@ static int pg_visit_get(struct svcdb *base, int64_t id, struct svc_visit *v, boo
     snprintf(fee_open, sizeof fee_open, "svc%d", (int)S_FEE_OPEN);
     struct pipe_item open_lines = prepared("open fee lines", fee_open, 2, pl);
     PGresult *lines_out = NULL;
-    PGresult *res = lines   ? exec(db, S_VISIT_LINES, 2, pl)
-                    : probe ? exec_ahead(db, S_VISIT_PROBE, 2, pp,
-                                         db->probe_lines ? &open_lines : NULL,
-                                         db->probe_lines ? &lines_out : NULL)
+    PGresult *res = lines ? exec(db, S_VISIT_LINES, 2, pl)
+                    : probe
+                        ? exec_ahead(db, S_VISIT_PROBE, 2, pp, db->probe_lines ? &open_lines : NULL,
+                                     db->probe_lines ? &lines_out : NULL)
                     : db->in_tx ? exec(db, S_VISIT_LOCK, 1, p)
                                 : exec(db, S_VISIT_GET, 1, p);
     if (res == NULL) return -1;

@@ -81,7 +81,6 @@
 #define PG_XSTR(x) PG_STR(x)
 #define PG_WRITER_LOCK_SQL "pg_advisory_xact_lock(" PG_XSTR(PG_WRITER_LOCK_KEY) ")"
 
-
 /* Per-session settings, applied at open and after every reconnect. */
 static const char PG_SESSION[] = "SET synchronous_commit = on; SET client_min_messages = warning;"
                                  " SET plan_cache_mode = force_custom_plan";
@@ -691,7 +690,7 @@ int store_pg_show(struct store_conn *c, const char *name, char *out, size_t size
  * transaction ran, so one reconnect (if none was tried yet) and a second
  * BEGIN are safe. */
 static int pg_begin(struct store_conn *c, struct store_err *err) {
-    assert(c != NULL && !c->in_tx); /* transactions do not nest */
+    assert(c != NULL && !c->in_tx);                  /* transactions do not nest */
     assert(c->deferred_count == 0 && !c->begin_due); /* kept writes end with their transaction */
     c->tail_seq = 0;
     static const char sql[] = "BEGIN; SELECT " PG_WRITER_LOCK_SQL;
@@ -748,7 +747,7 @@ static int begin_send(struct store_conn *c, struct store_err *err) {
  * same msgid is answered from it if it did). */
 static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
-    if (c->begin_due) { /* nothing was sent: nothing to commit */
+    if (c->begin_due) {            /* nothing was sent: nothing to commit */
         assert(c->deferred_count == 0);
         c->begin_due = c->in_tx = c->batch_generic = false;
         return 0;
@@ -1406,9 +1405,9 @@ static PGresult *begin_with(struct store_conn *c, const char *sql, int prepared,
         rc = pg_fail(c, err, sql, NULL);
     if (rc == 0 && PQpipelineSync(c->pg) != 1) rc = pg_fail(c, err, "pipeline sync", NULL);
     if (rc == 0 && pgconn_pipeline_results(c->pg, N, &res, N - 1, &o) != 0)
-        rc = o.failed != NULL ? pg_fail(c, err, o.failed_at < N ? what[o.failed_at] : "pipeline",
-                                        o.failed)
-                              : pg_fail(c, err, "pipeline", NULL);
+        rc = o.failed != NULL
+                 ? pg_fail(c, err, o.failed_at < N ? what[o.failed_at] : "pipeline", o.failed)
+                 : pg_fail(c, err, "pipeline", NULL);
     if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1) {
         if (rc == 0) rc = pg_fail(c, err, "pipeline mode", NULL);
         c->broken = true;
