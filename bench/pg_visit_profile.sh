@@ -144,7 +144,7 @@ for y in "$@"; do
         sort -k2,2nr | head -n "${PIDS_TOP:-10}" | while read -r p u; do
             echo "  backend $p: $u us a visit request; $(grep "^$p|" "$work/activity" | cut -d'|' -f2-)"
         done || true # head leaving early (PIDS_TOP=0, or before sort's last write) is no failure
-    grep -E "service-table writes|settlements and revokes" "$work/serve.log" || true
+    grep -E "service-table writes|settlements and revokes|writes piped" "$work/serve.log" || true
     psql -qtA -F' ' "$db" -c "SELECT wal_records, wal_bytes, wal_write, wal_sync, round(wal_sync_time) FROM pg_stat_wal" |
         awk -v v="$visits" '{ printf "WAL per visit: %.1f records, %.0f bytes, %.2f writes, %.2f fsyncs (%d fsyncs, %d ms in them)\n", $1 / v, $2 / v, $3 / v, $4 / v, $4, $5 }'
     # updates a visit per table and how many were HOT (no index entry, the

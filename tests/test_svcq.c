@@ -11,7 +11,9 @@
  * flush written, scanned and pruned, and an older svc_nonce upgraded.
  * PostgreSQL's kept answer's INSERT held for the next round trip: one that
  * fails then fails its own job alone; a transaction's first request, which
- * takes no savepoint there, undone alone. */
+ * takes no savepoint there, undone alone. A batch's replayable writes
+ * piped (PostgreSQL), and rolled back to run one by one when a job leaves
+ * that path. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -345,6 +347,123 @@ static void test_pg_plans_grown(void **state) {
     admin_query(admin, "ALTER TABLE svc_fee RESET (autovacuum_enabled)", out, sizeof out);
     admin_query(admin, "ALTER TABLE svc_visit RESET (autovacuum_enabled)", out, sizeof out);
     PQfinish(admin);
+}
+
+/* A visit's registration as 2201 runs it on PostgreSQL: its row sent
+ * ahead with its kept answer's read (svcdb_visit_write_ahead), taken by
+ * its INSERT, then its answer kept; a replay (its msgid kept) writes
+ * nothing. stray: a statement of its own besides (a sign-in); fail:
+ * refused after its INSERT. Each run that gets past its reads appends "x"
+ * to its answer: a job run again (svcq.c run_piped) starts from its
+ * answer as queued. */
+struct visit_job {
+    struct svc_call call;
+    struct svcq_job job;
+    struct json_buf out;
+    char msgid[16];
+    bool stray, fail, replayed;
+};
+
+static int visit_job_run(struct svc_call *c) {
+    struct visit_job *t = (struct visit_job *)c; /* call is the first member */
+    struct svc_visit row = {.kind = VISIT_OUTPATIENT, .status = VISIT_OPEN, .insutype = 310};
+    char infno[SVC_INFNO_BYTES_MAX + 1], hash[HASH_HEX_BYTES + 1];
+    int64_t time_s = 0, gen = 0, sign_no = 0;
+    bool found = false;
+    struct json_buf kept = {0};
+    snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "H7");
+    snprintf(row.psn_no, sizeof row.psn_no, "%s", t->msgid);
+    snprintf(row.med_type, sizeof row.med_type, "11");
+    (void)svcdb_visit_write_ahead(c->db, "H7", t->msgid, NULL, &row);
+    int rc = svcdb_answer_gen_get(c->db, "H7", t->msgid, infno, hash, &kept, &time_s, &found, &gen,
+                                  0);
+    json_buf_free(&kept);
+    if (rc == 0 && !found) json_buf_char(c->output, 'x');
+    if (rc == 0 && !found && t->stray) rc = svcdb_signin_put(c->db, "H7", "op", 1000, &sign_no);
+    if (rc == 0 && !found) rc = svcdb_visit_insert(c->db, &row);
+    if (rc == 0 && !found && !t->fail)
+        rc = svcdb_answer_put(c->db, "H7", t->msgid, "2201", "", "{}", 2, 1000);
+    if (svcdb_ahead_end(c->db) != 0 || rc != 0)
+        return svc_fail(c, "storage: %s", svcdb_error(c->db));
+    t->replayed = found;
+    return t->fail && !found ? svc_fail(c, "refused on purpose") : 0;
+}
+
+static void visit_job_init(struct visit_job *t, const char *msgid) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->msgid, sizeof t->msgid, "%s", msgid);
+    t->call.output = &t->out;
+    t->job = (struct svcq_job){.run = visit_job_run, .c = &t->call, .piped = true};
+}
+
+/* Visits registered under psn_no (the jobs' msgid). */
+static int visits_of(PGconn *admin, const char *psn_no) {
+    char sql[128], out[32];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM svc_visit WHERE psn_no = '%s'", psn_no);
+    admin_query(admin, sql, out, sizeof out);
+    return atoi(out);
+}
+
+/* jobs[0..n) through the one writer: job 0 alone (the writer holds it
+ * while the others queue), then one batch of the others. */
+static void visit_jobs_run(struct fixture *f, struct visit_job *jobs, int n) {
+    hold(f, true);
+    for (int i = 0; i < n; i++) assert_int_equal(svcq_submit(f->q, &jobs[i].job, NULL, NULL), 0);
+    hold(f, false);
+    for (int i = 0; i < n; i++) svcq_wait(f->q, &jobs[i].job);
+}
+
+/* A batch's replayable writes piped (svcq.c run_piped, service_db_pg.c):
+ * a batch of them commits as one by one; a batch with two jobs of one
+ * msgid (their kept answers collide at the COMMIT), a job that sends a
+ * statement it did not stage, or a job refused after its write is rolled
+ * back and run again one by one, with the outcomes of one by one: one
+ * visit for the msgid and a replay, every write there, the refused one's
+ * undone. Each job's answer is its last run's alone. A batch larger than
+ * SVCQ_PIPED_MAX goes one by one. */
+static void test_piped_batches(void **state) {
+    enum { N = 12, BIG = SVCQ_PIPED_MAX + 4 };
+    struct fixture *f = *state;
+    struct visit_job *jobs = calloc(BIG + 1, sizeof *jobs);
+    PGconn *admin = PQconnectdb(f->target);
+    assert_non_null(jobs);
+    assert_int_equal(PQstatus(admin), CONNECTION_OK);
+    int64_t piped = 0, again = 0;
+    char msgid[16];
+    for (int round = 0; round < 4; round++) { /* plain, one msgid twice, a stray, a refusal */
+        for (int i = 0; i <= N; i++) {
+            snprintf(msgid, sizeof msgid, "r%d-%d", round, round == 1 && i == 9 ? 4 : i);
+            visit_job_init(&jobs[i], msgid);
+        }
+        jobs[6].stray = round == 2;
+        jobs[6].fail = round == 3;
+        visit_jobs_run(f, jobs, N + 1);
+        svcq_piped_stats(f->q, &piped, &again);
+        assert_int_equal(piped, round + 1);
+        assert_int_equal(again, round);
+        for (int i = 0; i <= N; i++) {
+            bool refused = round == 3 && i == 6, replay = round == 1 && i == 9;
+            assert_int_equal(jobs[i].job.rc, refused ? -1 : 0);
+            assert_true(jobs[i].replayed == replay);
+            assert_int_equal(jobs[i].out.len, replay ? 0 : 1); /* its last run's "x" alone */
+            assert_int_equal(visits_of(admin, jobs[i].msgid), refused ? 0 : 1);
+            json_buf_free(&jobs[i].out);
+        }
+    }
+    for (int i = 0; i <= BIG; i++) {
+        snprintf(msgid, sizeof msgid, "big-%d", i);
+        visit_job_init(&jobs[i], msgid);
+    }
+    visit_jobs_run(f, jobs, BIG + 1);
+    svcq_piped_stats(f->q, &piped, &again);
+    assert_int_equal(piped, 4); /* not piped: one by one */
+    for (int i = 0; i <= BIG; i++) {
+        assert_int_equal(jobs[i].job.rc, 0);
+        assert_int_equal(visits_of(admin, jobs[i].msgid), 1);
+        json_buf_free(&jobs[i].out);
+    }
+    PQfinish(admin);
+    free(jobs);
 }
 
 /* PostgreSQL: a transaction's first request takes no savepoint
@@ -869,6 +988,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nonce_table_upgrade, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_answer_gen_visit_ahead, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_held_answer_fails_alone, setup_pg_one, teardown),
+        cmocka_unit_test_setup_teardown(test_piped_batches, setup_pg_one, teardown),
         cmocka_unit_test_setup_teardown(test_first_request_unsaved, setup_pg_one, teardown),
         cmocka_unit_test_setup_teardown(test_pg_plans_grown, setup_pg, teardown),
     };

@@ -563,6 +563,13 @@ static void print_write_stats(struct service *svc) {
                 "yibao serve: %" PRId64 " service-table writes in %" PRId64
                 " group commits (%.1f per commit)\n",
                 requests, batches, (double)requests / (double)batches);
+    int64_t piped = 0, again = 0;
+    if (svc->wq) svcq_piped_stats(svc->wq, &piped, &again);
+    if (piped > 0)
+        fprintf(stderr,
+                "yibao serve: %" PRId64 " of them with their writes piped, %" PRId64
+                " of those run again one by one\n",
+                piped, again);
     struct sqlite_wait_stats w;
     sqlite_wait_stats(&w);
     if (w.waits > 0)
@@ -1088,7 +1095,11 @@ static int queue_job(struct svc_call *c, int (*run)(struct svc_call *c),
     struct svc_worker *w = c->w;
     assert(run != NULL && after != NULL && c->txn != NULL);
     assert(!w->job_in_flight && !w->in_flight && w->after == NULL); /* the job is queued once */
-    w->job = (struct svcq_job){.run = run, .c = c, .reads_only = reads_only};
+    w->job = (struct svcq_job){.run = run,
+                               .c = c,
+                               .reads_only = reads_only,
+                               .piped = run == replayable_run && c->txn->write_ahead != NULL,
+                               .output_len = c->output->len};
     if (w->waiter.resume == NULL) {
         svcq_run_alone(c->svc->db, &w->job);
         return after(c);
@@ -1099,6 +1110,24 @@ static int queue_job(struct svc_call *c, int (*run)(struct svc_call *c),
     if (svcq_submit(c->svc->wq, &w->job, w->waiter.resume, w->waiter.ctx) != 0)
         w->waiter.resume(w->waiter.ctx); /* refused: answered with the job's error */
     return SVC_PENDING;
+}
+
+/* What a run wrote after the prepare step goes; a run that found its
+ * kept answer replaced the answer with it (replayable_body), and so will
+ * the next run (that answer was committed before the batch): then all
+ * goes. */
+void svc_job_rewind(struct svcq_job *job) {
+    struct svc_call *c = job->c;
+    assert(job->piped && c != NULL && !job->done);
+    if (c->output->len >= job->output_len && !c->output->failed) {
+        c->output->len = job->output_len; /* what the prepare step wrote stays */
+        if (c->output->data != NULL) c->output->data[c->output->len] = '\0';
+    } else {
+        json_buf_reset(c->output);
+    }
+    c->err[0] = '\0';
+    c->registry_moved = c->visit_moved = c->visit_noted = false;
+    job->rc = 0;
 }
 
 int svc_write(struct svc_call *c, int (*run)(struct svc_call *c),

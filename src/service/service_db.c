@@ -374,6 +374,41 @@ int svcdb_setl_put(struct svcdb *db, int64_t setl_id, int64_t visit_id, const ch
     return ops_of(db)->setl_put(db, setl_id, visit_id, msgid);
 }
 
+bool svcdb_piped_folded(const struct svcdb *db) {
+    assert(db != NULL && db->ops != NULL);
+    return db->ops->piped_job != NULL;
+}
+
+int svcdb_piped_job(struct svcdb *db, int k, bool stage) {
+    assert(db->in_txn && !db->in_savepoint && svcdb_piped_folded(db));
+    assert(k >= 0 && k < SVCQ_PIPED_MAX);
+    return ops_of(db)->piped_job(db, k, stage);
+}
+
+bool svcdb_piped_staged(struct svcdb *db, int k) {
+    assert(db->in_txn && svcdb_piped_folded(db) && k >= 0 && k < SVCQ_PIPED_MAX);
+    return ops_of(db)->piped_staged(db, k);
+}
+
+int svcdb_piped_send(struct svcdb *db, int n) {
+    assert(db->in_txn && !db->in_savepoint && svcdb_piped_folded(db));
+    assert(n >= 1 && n <= SVCQ_PIPED_MAX);
+    return ops_of(db)->piped_send(db, n);
+}
+
+bool svcdb_piped_astray(struct svcdb *db) {
+    assert(svcdb_piped_folded(db));
+    return ops_of(db)->piped_astray(db);
+}
+
+int svcdb_piped_commit(struct svcdb *db) {
+    assert(db->in_txn && !db->in_savepoint && svcdb_piped_folded(db));
+    int rc = ops_of(db)->piped_commit(db);
+    assert(rc >= -1 && rc <= 1);
+    if (rc >= 0) db->in_txn = false; /* committed, or rolled back */
+    return rc;
+}
+
 bool svcdb_probe_folded(const struct svcdb *db) {
     assert(db != NULL && db->ops != NULL);
     return db->ops->probe_ahead != NULL;

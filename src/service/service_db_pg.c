@@ -110,6 +110,27 @@
 #define PG_AHEAD_PARAMS_MAX PG_VISIT_UPD_AHEAD_PARAMS
 #define PG_PIPE_MAX \
     6 /* a round trip: held INSERT, BEGIN, RELEASE, SAVEPOINT, statement, write ahead */
+/* a piped batch's round trip: the due commands, then each job's two */
+#define PG_PIPED_ITEMS_MAX (PG_PIPE_MAX + 2 * SVCQ_PIPED_MAX)
+
+/* A job's first round trip in a piped batch (svcdb_piped_job): its
+ * statement and the write sent ahead with it, as staged (owned copies of
+ * their parameters), then their results. */
+struct piped_stmt {
+    char name[16];
+    const char *label;
+    int n;
+    char *values[PG_AHEAD_PARAMS_MAX];
+};
+struct piped_job {
+    struct piped_stmt stmts[2];
+    int count;        /* statements staged: 0 (none yet), 1 or 2 */
+    PGresult *out[2]; /* their results once sent, until taken */
+    bool taken;
+};
+struct piped_put {
+    char *values[PG_HELD_PARAMS]; /* a kept answer's INSERT (S_ANS_PUT) */
+};
 
 enum stmt_id {
     S_CRED_GET,
@@ -409,7 +430,17 @@ struct pgdb {
     struct svc_visit ahead_row, ahead_old; /* a visit's: what it writes, what it expects */
     struct visit_params ahead_params[2];   /* their parameters */
     PGresult *ahead_res;
+    /* a batch's jobs piped (svcdb_piped_job; see "piped" below): staging
+     * or taking the results of piped[piped_k]'s first round trip */
+    enum { PIPED_OFF, PIPED_STAGE, PIPED_TAKE } piped_mode;
+    int piped_k, piped_n;    /* the job running; the jobs staged */
+    bool piped_astray;       /* a job's statement was not its staged one */
+    struct piped_job *piped; /* [SVCQ_PIPED_MAX], made on first use */
+    struct piped_put *puts;  /* [SVCQ_PIPED_MAX]: the jobs' kept answers */
+    int put_count;
 };
+
+static void piped_clear(struct pgdb *db);
 
 static struct pgdb *pgd(struct svcdb *base) {
     assert(base != NULL && base->ops == &svcdb_pg_ops);
@@ -643,10 +674,13 @@ static int exec_in_tx(struct pgdb *db, const struct stmt_tail *t, PGresult **out
     return tail_items(db, t, out, &failed_at);
 }
 
+static PGresult *piped_exec(struct pgdb *db, const struct pipe_item *item,
+                            const struct pipe_item *extra, PGresult **extra_out);
+
 /* Runs item (a prepared statement, or a text without parameters) and,
  * when extra is not NULL, that write right after it in the same round
  * trip (its result into *extra_out); NULL (err set, *extra_out NULL)
- * unless both succeeded. */
+ * unless both succeeded. In a piped batch: piped_exec. */
 static PGresult *exec_item(struct pgdb *db, const struct pipe_item *item,
                            const struct pipe_item *extra, PGresult **extra_out) {
     assert(item != NULL && item->n >= 0 && item->n <= PGDB_PARAMS_MAX);
@@ -656,6 +690,7 @@ static PGresult *exec_item(struct pgdb *db, const struct pipe_item *item,
     db->lines_want = db->probe_want = db->probe_lines = false;
     PQclear(db->lines_res);
     db->lines_res = NULL;
+    if (db->piped_mode != PIPED_OFF) return piped_exec(db, item, extra, extra_out);
     if (!db->in_tx && ensure(db, NULL) != 0) return NULL;
     if (extra != NULL || db->begin_due || db->release_due || db->savepoint_due || db->held) {
         struct stmt_tail t = {.items = {*item}, .n = 1};
@@ -774,6 +809,9 @@ static void pg_close(struct svcdb *base) {
     for (int i = 0; i < PG_FEE_ARRAYS; i++) json_buf_free(&db->arrays[i]);
     held_clear(db);
     ahead_drop(db);
+    piped_clear(db);
+    free(db->piped);
+    free(db->puts);
     PQclear(db->lines_res);
     PQfinish(db->pg);
     free(db);
@@ -908,6 +946,7 @@ static int pg_commit(struct svcdb *base) {
 static void pg_rollback(struct svcdb *base) {
     struct pgdb *db = pgd(base);
     ahead_drop(db);
+    piped_clear(db);
     db->ahead_id = db->count_visit_id = 0;
     assert(db->pg != NULL);
     if (PQstatus(db->pg) == CONNECTION_OK && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
@@ -975,6 +1014,227 @@ static int pg_rollback_to(struct svcdb *base) {
     if (db->held) held_clear(db); /* this request's own: undone with it, never sent */
     int rc = simple(db, "ROLLBACK TO SAVEPOINT request", NULL);
     db->release_due = rc == 0;
+    return rc;
+}
+
+/* ---- a batch's jobs piped ---------------------------------------------------- */
+/* A writer's batch of n replayable writes takes n + 1 round trips one by
+ * one (see the top): each job's first statement (its kept answer's read,
+ * the visit locked, and its write sent ahead) waits for the job before.
+ * Piped (svcq.c run_piped), the batch's jobs run twice. Staged
+ * (PIPED_STAGE), each job runs until its first statement, which is
+ * recorded, not sent, and fails the job; then every staged statement goes
+ * in one round trip, in the jobs' order, after the transaction's due
+ * commands and without savepoints (piped_send). Then each job runs again
+ * (PIPED_TAKE), its first statement taking its results instead of being
+ * sent; its kept answer's INSERT is collected, and all go with the COMMIT
+ * (piped_commit). The statements ran in the order the jobs would have run
+ * them one by one, each after the writes of the jobs before it, so each
+ * job read what it would have read; what differs is that a job's kept
+ * answer is written after the later jobs' reads, which only a job with the
+ * same msgid in the same batch could see: their INSERTs then collide on
+ * the key. Anything off this path (a job whose statement is not its
+ * staged one, a second statement, a job refused or failed, a statement or
+ * an INSERT that fails) leaves the transaction to be rolled back and the
+ * jobs run again one by one (svcq.c), as if never piped. */
+static void piped_stmt_free(struct piped_stmt *s) {
+    for (int i = 0; i < s->n; i++) free(s->values[i]), s->values[i] = NULL;
+    s->n = 0;
+}
+
+static void piped_clear(struct pgdb *db) {
+    for (int k = 0; db->piped != NULL && k < SVCQ_PIPED_MAX; k++) {
+        struct piped_job *j = &db->piped[k];
+        for (int i = 0; i < 2; i++) piped_stmt_free(&j->stmts[i]), PQclear(j->out[i]);
+        memset(j, 0, sizeof *j);
+    }
+    for (int k = 0; k < db->put_count; k++)
+        for (int i = 0; i < PG_HELD_PARAMS; i++) free(db->puts[k].values[i]);
+    db->put_count = 0;
+    db->piped_mode = PIPED_OFF;
+    db->piped_k = db->piped_n = 0;
+    db->piped_astray = false;
+}
+
+/* Strays from the plan: the job fails; the batch runs again one by one. */
+static PGresult *piped_astray(struct pgdb *db, const char *why) {
+    db->piped_astray = true;
+    snprintf(db->err, sizeof db->err, "piped batch: %s", why);
+    return NULL;
+}
+
+static int piped_stage_one(struct piped_stmt *s, const struct pipe_item *item) {
+    assert(item->n >= 0 && item->n <= PG_AHEAD_PARAMS_MAX && item->name[0] != '\0');
+    snprintf(s->name, sizeof s->name, "%s", item->name);
+    s->label = item->label;
+    for (s->n = 0; s->n < item->n; s->n++)
+        if ((s->values[s->n] = strdup(item->values[s->n])) == NULL) return -1;
+    return 0;
+}
+
+static bool piped_same(const struct piped_stmt *s, const struct pipe_item *item) {
+    if (strcmp(s->name, item->name) != 0 || s->n != item->n) return false;
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->values[i], item->values[i]) != 0) return false;
+    return true;
+}
+
+/* exec_item in a piped batch: staged, or its staged results taken. */
+static PGresult *piped_exec(struct pgdb *db, const struct pipe_item *item,
+                            const struct pipe_item *extra, PGresult **extra_out) {
+    struct piped_job *j = &db->piped[db->piped_k];
+    int count = extra != NULL ? 2 : 1;
+    assert(db->in_tx && db->piped_k >= 0 && db->piped_k < SVCQ_PIPED_MAX);
+    if (extra_out != NULL) *extra_out = NULL;
+    if (item->name[0] == '\0' || (extra != NULL && extra->name[0] == '\0'))
+        return piped_astray(db, "a statement not prepared");
+    if (db->piped_mode == PIPED_STAGE) {
+        if (j->count != 0) return piped_astray(db, "a second statement staged");
+        j->count = count;
+        if (piped_stage_one(&j->stmts[0], item) != 0 ||
+            (extra != NULL && piped_stage_one(&j->stmts[1], extra) != 0))
+            return piped_astray(db, "out of memory");
+        snprintf(db->err, sizeof db->err, "piped batch: staged");
+        return NULL; /* the staging run ends here */
+    }
+    assert(db->piped_mode == PIPED_TAKE && db->piped_k < db->piped_n);
+    if (j->taken || j->count != count || !piped_same(&j->stmts[0], item) ||
+        (extra != NULL && !piped_same(&j->stmts[1], extra)))
+        return piped_astray(db, "a statement the job did not stage");
+    j->taken = true;
+    PGresult *res = j->out[0];
+    if (extra_out != NULL) *extra_out = j->out[1], j->out[1] = NULL;
+    j->out[0] = NULL;
+    return res;
+}
+
+/* items[0..n) in one round trip, the results of those from keep_from on
+ * into out[] (cleared by the caller) when all succeeded; 0, or -1 with err
+ * set and *failed_at the first that failed (-1: none did). */
+static int piped_round(struct pgdb *db, const struct pipe_item *items, int n, int keep_from,
+                       PGresult **out, int *failed_at) {
+    struct pgconn_pipe_out o;
+    assert(n >= 1 && n <= PG_PIPED_ITEMS_MAX && keep_from >= 0 && keep_from <= n);
+    *failed_at = -1;
+    bool sent = PQenterPipelineMode(db->pg) == 1;
+    for (int i = 0; i < n && sent; i++)
+        sent = items[i].name[0] != '\0'
+                   ? PQsendQueryPrepared(db->pg, items[i].name, items[i].n, items[i].values, NULL,
+                                         NULL, 0) == 1
+                   : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
+    sent = sent && PQpipelineSync(db->pg) == 1;
+    int rc = sent ? pgconn_pipeline_results(db->pg, n, out, keep_from, &o) : -1;
+    if (!sent) set_err(db, "piped batch", NULL);
+    else if (rc != 0) {
+        set_err(db, o.failed != NULL && o.failed_at < n ? items[o.failed_at].label : "piped batch",
+                o.failed);
+        *failed_at = o.failed != NULL ? o.failed_at : -1;
+        PQclear(o.failed);
+    }
+    if (PQexitPipelineMode(db->pg) != 1) { /* results left unread: no longer of use */
+        if (rc == 0) set_err(db, "pipeline mode", NULL);
+        rc = -1;
+        db->broken = true;
+    }
+    return rc;
+}
+
+/* svcdb_piped_job: job k runs from here, staging or taking. */
+static int pg_piped_job(struct svcdb *base, int k, bool stage) {
+    struct pgdb *db = pgd(base);
+    assert(db->in_tx && k >= 0 && k < SVCQ_PIPED_MAX);
+    assert(!db->held && !db->savepoint_due && !db->unsaved); /* no savepoints in a piped batch */
+    if (db->piped == NULL) {
+        db->piped = calloc(SVCQ_PIPED_MAX, sizeof *db->piped);
+        db->puts = calloc(SVCQ_PIPED_MAX, sizeof *db->puts);
+        if (db->piped == NULL || db->puts == NULL)
+            return snprintf(db->err, sizeof db->err, "out of memory"), -1;
+    }
+    assert(stage ? db->piped_mode != PIPED_TAKE : db->piped_mode == PIPED_TAKE);
+    db->piped_mode = stage ? PIPED_STAGE : PIPED_TAKE;
+    db->piped_k = k;
+    return 0;
+}
+
+static bool pg_piped_staged(struct svcdb *base, int k) {
+    struct pgdb *db = pgd(base);
+    assert(db->piped != NULL && k >= 0 && k < SVCQ_PIPED_MAX);
+    return db->piped[k].count > 0 && !db->piped_astray;
+}
+
+/* svcdb_piped_send: the due commands and jobs [0, n)'s staged statements
+ * in one round trip; their results kept for the jobs' second runs. */
+static int pg_piped_send(struct svcdb *base, int n) {
+    struct pgdb *db = pgd(base);
+    struct pipe_item items[PG_PIPED_ITEMS_MAX];
+    PGresult *out[2 * SVCQ_PIPED_MAX] = {NULL};
+    int failed_at = -1;
+    assert(db->piped_mode == PIPED_STAGE && n >= 1 && n <= SVCQ_PIPED_MAX);
+    int nd = due_items(db, items), count = nd;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < db->piped[k].count; i++) {
+            const struct piped_stmt *s = &db->piped[k].stmts[i];
+            items[count++] = prepared(s->label, s->name, s->n, (const char *const *)s->values);
+        }
+    assert(count > nd && count <= PG_PIPED_ITEMS_MAX);
+    int rc = piped_round(db, items, count, nd, out, &failed_at);
+    for (int k = 0, r = 0; k < n; k++)
+        for (int i = 0; i < db->piped[k].count; i++, r++) {
+            if (rc == 0) db->piped[k].out[i] = out[r];
+            else PQclear(out[r]);
+        }
+    db->piped_n = rc == 0 ? n : 0;
+    db->piped_mode = PIPED_TAKE;
+    return rc;
+}
+
+/* svcdb_piped_astray: a job strayed from the plan since the batch began. */
+static bool pg_piped_astray(struct svcdb *base) { return pgd(base)->piped_astray; }
+
+/* pg_answer_put in a piped batch: kept for the COMMIT (piped_commit). */
+static int piped_put(struct pgdb *db, const char *const *v, char *text) {
+    assert(db->piped_mode == PIPED_TAKE && db->put_count < SVCQ_PIPED_MAX);
+    struct piped_put *p = &db->puts[db->put_count++];
+    bool ok = true;
+    p->values[3] = text;
+    for (int i = 0; i < PG_HELD_PARAMS; i++)
+        if (i != 3) ok = (p->values[i] = strdup(v[i])) != NULL && ok;
+    return ok ? 0 : (piped_astray(db, "out of memory"), -1);
+}
+
+/* svcdb_piped_commit: the kept answers' INSERTs and the COMMIT in one
+ * round trip. 0 committed; 1 rolled back (an INSERT failed: run the jobs
+ * again one by one); -1 failed (err set; a lost connection: unknown). */
+static int pg_piped_commit(struct svcdb *base) {
+    struct pgdb *db = pgd(base);
+    struct pipe_item items[PG_PIPED_ITEMS_MAX];
+    PGresult *last = NULL;
+    char name[16];
+    assert(db->in_tx && db->piped_mode == PIPED_TAKE && !db->piped_astray && !db->begin_due);
+    snprintf(name, sizeof name, "svc%d", (int)S_ANS_PUT);
+    int n = due_items(db, items), failed_at = -1, puts_from = n;
+    for (int k = 0; k < db->put_count; k++)
+        items[n++] = prepared("kept answer", name, PG_HELD_PARAMS,
+                              (const char *const *)db->puts[k].values);
+    items[n++] = cmd_item(S_COMMIT);
+    int rc = piped_round(db, items, n, n - 1, &last, &failed_at);
+    if (rc == 0 && strcmp(PQcmdStatus(last), "COMMIT") != 0) {
+        snprintf(db->err, sizeof db->err, "postgresql: COMMIT: rolled back");
+        rc = -1;
+    }
+    PQclear(last);
+    piped_clear(db);
+    bool put_failed = failed_at >= puts_from && failed_at < n - 1;
+    if (rc != 0 && put_failed && PQstatus(db->pg) == CONNECTION_OK &&
+        simple(db, "ROLLBACK", NULL) == 0)
+        rc = 1;
+    db->in_tx = db->release_due = false;
+    if (rc == -1 && PQstatus(db->pg) != CONNECTION_OK) {
+        char why[PGDB_ERR_BYTES];
+        snprintf(why, sizeof why, "%s", pgconn_unprefixed(db->err));
+        snprintf(db->err, sizeof db->err,
+                 "postgresql: connection lost during COMMIT, outcome unknown: %.400s", why);
+    }
     return rc;
 }
 
@@ -1095,6 +1355,7 @@ static int pg_answer_put(struct svcdb *base, const char *code, const char *msgid
     text[len] = '\0';
     char t[PGDB_INT_BYTES];
     const char *v[] = {code, msgid, infno, text, i64(t, time_s), req_hash};
+    if (db->piped_mode == PIPED_TAKE) return piped_put(db, v, text); /* with the COMMIT */
     if (!db->in_tx || !base->in_savepoint || db->savepoint_due || db->begin_due || db->held) {
         int rc = run(db, S_ANS_PUT, 6, v);
         free(text);
@@ -1787,6 +2048,11 @@ const struct svcdb_ops svcdb_pg_ops = {
     .visit_update = pg_visit_update,
     .lines_ahead = pg_lines_ahead,
     .probe_ahead = pg_probe_ahead,
+    .piped_job = pg_piped_job,
+    .piped_staged = pg_piped_staged,
+    .piped_send = pg_piped_send,
+    .piped_astray = pg_piped_astray,
+    .piped_commit = pg_piped_commit,
     .fee_insert_ahead = pg_fee_insert_ahead,
     .visit_write_ahead = pg_visit_write_ahead,
     .ahead_end = pg_ahead_end,

@@ -224,6 +224,24 @@ struct svcdb_probe {
     bool ran, found;
     int64_t setl_id, visit_id;
 };
+/* A batch's replayable writes piped (svcq.c run_piped; PostgreSQL): in a
+ * transaction begun and without a savepoint open, job k (< SVCQ_PIPED_MAX)
+ * runs from here either staging its first statement (recorded, not sent;
+ * the job fails there) or, after svcdb_piped_send, taking its results
+ * (its kept answer's INSERT then goes with svcdb_piped_commit). Whether
+ * the backend has them: */
+bool svcdb_piped_folded(const struct svcdb *db);
+int svcdb_piped_job(struct svcdb *db, int k, bool stage);
+/* job k staged a first statement, and no job strayed */
+bool svcdb_piped_staged(struct svcdb *db, int k);
+/* the due commands and jobs [0, n)'s staged statements in one round trip */
+int svcdb_piped_send(struct svcdb *db, int n);
+/* a job's statement was not its staged one, or a second one: the batch
+ * must be rolled back and run one by one */
+bool svcdb_piped_astray(struct svcdb *db);
+/* the kept answers and the COMMIT in one round trip: 0 committed; 1 rolled
+ * back (run the jobs again one by one); -1 failed (svcdb_error: why) */
+int svcdb_piped_commit(struct svcdb *db);
 /* Whether the backend has svcdb_probe_ahead (PostgreSQL). */
 bool svcdb_probe_folded(const struct svcdb *db);
 /* The next svcdb_visit_get inside a transaction looks up the link of
@@ -299,6 +317,7 @@ int nonce_unpack(const char *text, size_t len, int64_t since_ts, svc_nonce_cb cb
 
 /* ---- svcq.c: the service tables' group commit ------------------------- */
 #define SVCQ_BATCH_MAX 1024 /* requests per transaction of the service tables */
+#define SVCQ_PIPED_MAX 32   /* writes a piped batch takes (svcq.c); more: one by one */
 #define SVCQ_QUEUED_MAX (2 * SERVICE_CONNECTIONS_MAX) /* queued writes; more: refused */
 #define SVCQ_WRITERS_MAX SERVICE_WRITERS_MAX /* writer threads (PostgreSQL; SQLite has one) */
 #define SVCQ_PRUNE_ROWS_MAX 2000             /* answers made stubs per pruning transaction */
@@ -320,6 +339,11 @@ struct svcq_job {
      * what earlier batches committed, and is answered without waiting for
      * its batch's commit (svcq.c) */
     bool reads_only;
+    /* a replayable write with its write sent ahead: its batch may run it
+     * piped (svcq.c run_piped), more than once, each run from where
+     * svc_job_rewind puts it back (output_len: its answer's length then) */
+    bool piped;
+    size_t output_len;
     int64_t queued_us; /* lat_now_us() at submit (svcq_print_times) */
     struct svcq_job *next;
 };
@@ -342,9 +366,14 @@ void svcq_stop(struct svcq *q);
 /* Queues job; on_done(ctx) runs on the writer after the commit. -1 (job
  * not queued, rc -1 and c->err set): stopped or full. */
 int svcq_submit(struct svcq *q, struct svcq_job *job, void (*on_done)(void *ctx), void *ctx);
+/* A piped job back to where it was queued, to run again (service.c). */
+void svc_job_rewind(struct svcq_job *job);
 void svcq_wait(struct svcq *q, struct svcq_job *job);
 /* Batches taken and the jobs in them since the start. */
 void svcq_stats(struct svcq *q, int64_t *batches, int64_t *jobs);
+/* Batches whose writes went piped (svcq.c run_piped), and of them those
+ * rolled back and run again one by one. */
+void svcq_piped_stats(struct svcq *q, int64_t *piped, int64_t *again);
 /* A job's wait for the writer that takes it, its time to its answer, and
  * the pruning transactions (lat_stat.h lines on out). */
 void svcq_print_times(struct svcq *q, FILE *out);

@@ -71,6 +71,12 @@ struct svcdb_ops {
     /* svcdb_probe_ahead; NULL where a read costs no round trip */
     void (*probe_ahead)(struct svcdb *db, const char *store_msgid, const char *bchno,
                         struct svcdb_probe *out);
+    /* svcdb_piped_*; NULL where a statement costs no round trip */
+    int (*piped_job)(struct svcdb *db, int k, bool stage);
+    bool (*piped_staged)(struct svcdb *db, int k);
+    int (*piped_send)(struct svcdb *db, int n);
+    bool (*piped_astray)(struct svcdb *db);
+    int (*piped_commit)(struct svcdb *db);
     /* svcdb_fee_insert_ahead and svcdb_ahead_end; NULL where a statement
      * costs no round trip */
     bool (*fee_insert_ahead)(struct svcdb *db, const char *code, const char *msgid,

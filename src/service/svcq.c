@@ -41,6 +41,16 @@
  * was released: when it fails then, the connection undoes that job alone
  * and says so (svcdb_held_failed), and the writer fails it (held_check).
  *
+ * A batch's replayable writes may go piped there (run_piped,
+ * svcdb_piped_*): each job's first round trip (its kept answer's read and
+ * the write sent ahead with it) depends on no other job's answer, only on
+ * the jobs before it having run, so all go in one round trip, in the
+ * batch's order, and each job then runs on its results; their kept
+ * answers go with the COMMIT. n + 1 round trips become 2. A job that
+ * leaves that path (another statement, a refusal, a failed statement or
+ * INSERT) has the transaction rolled back and the batch run one by one
+ * as above, each job from where it was queued (svc_job_rewind).
+ *
  * The writers also prune the kept answers (svcdb_answer_prune): once a
  * batch is answered, one writer at a time makes at most
  * SVCQ_PRUNE_ROWS_MAX answers older than the retention stubs in a short
@@ -87,6 +97,7 @@ struct svcq {
     struct writer writers[SVCQ_WRITERS_MAX];
     struct svc_log_gate prune_gate; /* a failing prune is logged once */
     int64_t batches, jobs;          /* taken so far, for svcq_stats */
+    int64_t piped, piped_again;     /* batches piped; of them run again one by one */
     /* hosted (svcq_start_hosted): the store's commit queue runs writers[0]'s
      * batch[0..host_n), its reads first, in its transactions */
     struct commitq *host;
@@ -229,9 +240,76 @@ static void prune_when_due(struct svcq *q, struct svcdb *db) {
     pthread_mutex_unlock(&q->lock);
 }
 
+/* Whether jobs[0..n) go piped: two or more, each a replayable write with
+ * its write sent ahead, on a backend that pipes them. */
+static bool piped_ok(struct svcdb *db, struct svcq_job **jobs, size_t n) {
+    if (n < 2 || n > SVCQ_PIPED_MAX || !svcdb_piped_folded(db)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!jobs[i]->piped) return false;
+    return true;
+}
+
+/* Each job once more, from where it was queued. */
+static void rewind_jobs(struct svcq_job **jobs, size_t n) {
+    for (size_t i = 0; i < n; i++) svc_job_rewind(jobs[i]);
+}
+
+/* Runs job k of a piped batch, staging or taking (svcdb_piped_job). */
+static int piped_run(struct svcdb *db, struct svcq_job *job, int k, bool stage) {
+    struct svc_call *c = job->c;
+    struct svcdb *was = c->db;
+    if (svcdb_piped_job(db, k, stage) != 0) return -1;
+    c->db = db;
+    job->rc = job->run(c);
+    c->db = was;
+    assert(job->rc == 0 || c->err[0] != '\0'); /* a failure says why */
+    return job->rc;
+}
+
+/* The writes jobs[0..n) piped (svcdb_piped_*; the top of the file): their
+ * first statements in one round trip, their kept answers with the COMMIT.
+ * 0: the batch ran (committed or failed, each job's rc set, the
+ * transaction over); 2: it was rolled back, the jobs not run (to run one
+ * by one, in a transaction of their own). */
+static int run_piped(struct svcdb *db, struct svcq_job **jobs, size_t n) {
+    assert(n >= 2 && n <= SVCQ_PIPED_MAX);
+    bool staged = true;
+    for (size_t k = 0; k < n && staged; k++) {
+        (void)piped_run(db, jobs[k], (int)k, true); /* ends at its first statement */
+        staged = svcdb_piped_staged(db, (int)k);
+    }
+    rewind_jobs(jobs, n);
+    if (!staged) return svcdb_rollback(db), 2; /* a job left the plan before sending */
+    bool went = svcdb_piped_send(db, (int)n) == 0;
+    for (size_t k = 0; k < n && went; k++)
+        went = piped_run(db, jobs[k], (int)k, false) == 0 && !svcdb_piped_astray(db);
+    int rc = went ? svcdb_piped_commit(db) : 1;
+    if (rc == 1) { /* off the plan, or a kept answer's INSERT failed */
+        if (went == false) svcdb_rollback(db);
+        rewind_jobs(jobs, n);
+        return 2;
+    }
+    if (rc != 0) { /* as commit_jobs: every job fails with the storage error */
+        char why[SERVICE_ERR_BYTES];
+        snprintf(why, sizeof why, "%s", svcdb_error(db));
+        svcdb_rollback(db);
+        for (size_t i = 0; i < n; i++) jobs[i]->rc = svc_fail(jobs[i]->c, "storage: %s", why);
+    }
+    return 0;
+}
+
+static void piped_count(struct svcq *q, bool again) {
+    pthread_mutex_lock(&q->lock);
+    q->piped++;
+    q->piped_again += again;
+    assert(q->piped_again <= q->piped && q->piped <= q->batches);
+    pthread_mutex_unlock(&q->lock);
+}
+
 /* The writer's batch wr->batch[0..n), its reads_only jobs first (reads of
  * them): one transaction; the reads are answered once they ran (see the
- * top of the file), the others after the commit. */
+ * top of the file), the others after the commit; those piped when they
+ * can be (run_piped), else, or when that was rolled back, one by one. */
 static void run_batch(struct writer *wr, size_t n, size_t reads) {
     struct svcq_job **jobs = wr->batch;
     size_t from = 0; /* the jobs not answered yet: jobs[from..n) */
@@ -244,8 +322,15 @@ static void run_batch(struct writer *wr, size_t n, size_t reads) {
         finish_batch(wr->q, jobs, reads, wr->calls); /* they may be reused from here on */
         from = reads;
     }
-    rc = run_jobs(wr->db, jobs + reads, n - reads, rc, &holder);
-    commit_jobs(wr->db, jobs + from, n - from, rc, &holder);
+    int piped = rc == 0 && piped_ok(wr->db, jobs + reads, n - reads)
+                    ? run_piped(wr->db, jobs + reads, n - reads)
+                    : -1;
+    if (piped >= 0) piped_count(wr->q, piped == 2);
+    if (piped == 2) rc = svcdb_begin(wr->db) == 0 ? 0 : -1; /* rolled back: one by one */
+    if (piped != 0) {                                       /* not piped, or rolled back */
+        rc = run_jobs(wr->db, jobs + reads, n - reads, rc, &holder);
+        commit_jobs(wr->db, jobs + from, n - from, rc, &holder);
+    }
     svcdb_unlock(wr->db);
     if (from < n) finish_batch(wr->q, jobs + from, n - from, wr->calls);
 }
@@ -518,6 +603,15 @@ void svcq_stats(struct svcq *q, int64_t *batches, int64_t *jobs) {
     *jobs = q->jobs;
     pthread_mutex_unlock(&q->lock);
     assert(*batches <= *jobs);
+}
+
+void svcq_piped_stats(struct svcq *q, int64_t *piped, int64_t *again) {
+    assert(q != NULL && piped != NULL && again != NULL);
+    pthread_mutex_lock(&q->lock);
+    *piped = q->piped;
+    *again = q->piped_again;
+    pthread_mutex_unlock(&q->lock);
+    assert(*again <= *piped);
 }
 
 void svcq_wait(struct svcq *q, struct svcq_job *job) {
