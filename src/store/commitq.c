@@ -1147,6 +1147,32 @@ static void process_guest(struct commitq *q) {
     pthread_mutex_unlock(&q->lock);
 }
 
+/* The batch's reads by keys run once with the connection capturing them
+ * (store_backend.batch_capture): on the bet that none of its msgids is
+ * journaled yet (the captured reads find nothing), the journal's, the
+ * persons', balances' and states' it misses, its visits' lock, as the
+ * batch then makes them, so that a backend may send them in its first
+ * round trip. Settlements only (a revoke's reads follow its target's).
+ * Then the batch starts over. */
+static void reads_ahead(struct commitq *q) {
+    struct batch *b = &q->b;
+    const struct store_backend *ops = store_ops(q->store);
+    struct store_err ignored;
+    assert(ops->batch_capture != NULL && b->reg == NULL);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->reqs[i]->op != STORE_OP_SETTLE) return;
+    ops->batch_capture(store_conn(q->store), true);
+    if (fetch_journal(q, &ignored) == 0) {
+        collect_keys(b);
+        (void)(fetch_persons(q, &ignored) == 0 && fetch_states(q, &ignored) == 0 &&
+               lock_visits(q, &ignored) == 0);
+    }
+    ops->batch_capture(store_conn(q->store), false);
+    batch_reset(b);
+    prepare_reqs(b);
+    assert(b->person_count == 0 && b->visit_count == 0);
+}
+
 static void process_batch(struct commitq *q) {
     struct batch *b = &q->b;
     const struct store_backend *ops = store_ops(q->store);
@@ -1158,6 +1184,7 @@ static void process_batch(struct commitq *q) {
     /* with no guest the batch's first statement is its journal's end */
     int rc = !q->guest_taken && ops->batch_begin != NULL ? ops->batch_begin(c, &err)
                                                          : ops->begin(c, &err);
+    if (rc == 0 && !q->guest_taken && ops->batch_capture != NULL) reads_ahead(q);
     if (rc == 0) rc = guest_run(q, &err);
     int64_t settle_us = lat_now_us();
     struct store_heads heads = {0};

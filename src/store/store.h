@@ -444,6 +444,13 @@ struct store_backend {
      * backend may send it with the batch's first statement (PostgreSQL:
      * in the round trip of batch_heads). */
     int (*batch_begin)(struct store_conn *conn, struct store_err *err);
+    /* Optional (NULL: none), after batch_begin: from on (true) until off
+     * (false), the connection records its reads instead of running them
+     * and answers them as finding nothing; a backend may send them in the
+     * batch's first round trip, and a read of the batch that is the same
+     * statement with the same parameters takes that result (PostgreSQL:
+     * store_pg.c "reads sent ahead"). */
+    void (*batch_capture)(struct store_conn *conn, bool on);
     /* The journal's time breaks (journal_breaks, migration 22): the seqs of
      * the records journaled more than STORE_CLOCK_SLACK_US before the record
      * ahead of them, ascending, at most max in seqs; *n how many were read.

@@ -102,6 +102,19 @@ static const char PG_READER_SESSION[] = "SET plan_cache_mode = auto";
     " 'on', true)"
 #define PG_DEFER_PARAMS_MAX 12 /* the widest kept write's parameters (journal's columns) */
 #define PG_DEFER_ROWS_MAX 256  /* rows appended by a kept INSERT; more: COPY, sent now */
+#define PG_AHEAD_MAX 8         /* reads a batch sends ahead (pg_batch_capture) */
+#define PG_AHEAD_PARAMS_MAX 2  /* the widest of them (states_get's two arrays) */
+
+/* A read of a commit queue batch captured before the batch ran
+ * (pg_batch_capture), sent in its first round trip (begin_with), its
+ * result kept until the batch runs that read with the same parameters. */
+struct pg_ahead {
+    const char *sql; /* by address, as pg_run */
+    int prepared;    /* its index among the session's prepared statements */
+    int nparams;
+    char *params[PG_AHEAD_PARAMS_MAX];
+    PGresult *res; /* NULL until sent */
+};
 
 /* A write whose only outcome is success, kept to be sent in the round
  * trip of the next statement or of the COMMIT (pg_defer): its statement
@@ -142,6 +155,11 @@ struct store_conn {
      * statement (begin_send, pg_batch_heads); begin_reconnected: that unit
      * of work reconnected already (no second try) */
     bool begin_due, begin_reconnected;
+    /* pg_batch_capture: reads recorded, not run (capturing), then sent
+     * with the batch's first statement and kept for it */
+    bool capturing;
+    struct pg_ahead ahead[PG_AHEAD_MAX];
+    int ahead_count;
 };
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -246,11 +264,84 @@ static int pg_due(struct store_conn *c, struct store_err *err) {
     return c->deferred_count > 0 ? pg_flush(c, NULL, err) : 0;
 }
 
+static int prepared_index(struct store_conn *c, const char *sql, struct store_err *err);
+
+/* ---- reads sent ahead of a batch ------------------------------------------------ */
+/* A commit queue batch reads the journal by its msgids, the persons,
+ * balances and year states it misses, and locks its visits: five round
+ * trips after its first (the journal's end). Those reads depend on no
+ * result of the others but the journal's (a msgid already journaled is a
+ * replay, whose person is not read), so the queue first runs them on the
+ * bet that none is (commitq.c reads_ahead) with this connection capturing:
+ * each read is recorded, not run, and answers nothing. They then go in
+ * the batch's first round trip (begin_with), after its writer lock, and
+ * a read of the batch that is the same statement with the same
+ * parameters takes its result (ahead_take). The results are what running
+ * it then would give: no other process writes these tables without the
+ * writer lock, which the batch holds from before them, the visits read
+ * are locked by the read itself, and this transaction writes nothing
+ * before them (its writes are kept for the COMMIT, pg_defer; any other
+ * statement drops them first). */
+static void ahead_free(struct store_conn *c) {
+    assert(c->ahead_count >= 0 && c->ahead_count <= PG_AHEAD_MAX);
+    for (int i = 0; i < c->ahead_count; i++) {
+        for (int k = 0; k < c->ahead[i].nparams; k++) free(c->ahead[i].params[k]);
+        PQclear(c->ahead[i].res);
+    }
+    c->ahead_count = 0;
+}
+
+/* Capturing: sql recorded (when it fits), an empty result for its caller. */
+static PGresult *ahead_capture(struct store_conn *c, const char *sql, int nparams,
+                               const char *const *params) {
+    struct store_err ignored;
+    assert(c->capturing && c->ahead_count >= 0 && c->ahead_count <= PG_AHEAD_MAX);
+    int prepared = prepared_index(c, sql, &ignored); /* a PREPARE changes no data */
+    if (prepared >= 0 && c->ahead_count < PG_AHEAD_MAX && nparams <= PG_AHEAD_PARAMS_MAX) {
+        struct pg_ahead *a = &c->ahead[c->ahead_count];
+        *a = (struct pg_ahead){.sql = sql, .prepared = prepared};
+        bool ok = true;
+        for (; a->nparams < nparams && ok; a->nparams++)
+            ok = (a->params[a->nparams] = strdup(params[a->nparams])) != NULL;
+        c->ahead_count++;
+        if (!ok) ahead_free(c);
+    }
+    return PQmakeEmptyPGresult(c->pg, PGRES_TUPLES_OK);
+}
+
+/* The result sent ahead for this very read, taken; NULL when there is none,
+ * and then every one is dropped (any other statement comes between). */
+static PGresult *ahead_take(struct store_conn *c, const char *sql, int nparams,
+                            const char *const *params) {
+    assert(!c->capturing && c->ahead_count >= 0 && c->ahead_count <= PG_AHEAD_MAX);
+    for (int i = 0; i < c->ahead_count; i++) {
+        struct pg_ahead *a = &c->ahead[i];
+        bool same = a->res != NULL && a->sql == sql && a->nparams == nparams;
+        for (int k = 0; same && k < nparams; k++) same = strcmp(a->params[k], params[k]) == 0;
+        if (!same) continue;
+        PGresult *res = a->res;
+        a->res = NULL; /* taken: the entry stays, spent */
+        return res;
+    }
+    ahead_free(c);
+    return NULL;
+}
+
+/* store_backend.batch_capture: from on, the reads by this connection's
+ * fixed statements are recorded, not run (see above). */
+static void pg_batch_capture(struct store_conn *c, bool on) {
+    assert(c != NULL && c->in_tx && c->begin_due && c->capturing != on);
+    if (on) ahead_free(c);
+    c->capturing = on;
+}
+
 /* Runs sql with text parameters; returns the result (caller clears) or NULL. */
 static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
                             const char *const *params, struct store_err *err) {
     assert(c != NULL && c->pg != NULL && sql != NULL && nparams >= 0 &&
            (params != NULL || nparams == 0));
+    if (c->capturing) return PQmakeEmptyPGresult(c->pg, PGRES_TUPLES_OK); /* not recorded */
+    if (c->ahead_count > 0) ahead_free(c);
     if (pg_due(c, err) != 0) return NULL;
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -264,6 +355,8 @@ static PGresult *pg_run_raw(struct store_conn *c, const char *sql, int nparams,
 /* Runs one or more parameterless statements (simple query protocol). */
 static int pg_cmd_raw(struct store_conn *c, const char *sql, struct store_err *err) {
     assert(c != NULL && c->pg != NULL && sql != NULL);
+    if (c->capturing) return 0; /* not recorded */
+    if (c->ahead_count > 0) ahead_free(c);
     if (pg_due(c, err) != 0) return -1;
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -321,6 +414,11 @@ static int prepared_index(struct store_conn *c, const char *sql, struct store_er
 static PGresult *pg_run_as(struct store_conn *c, const char *sql, int nparams,
                            const char *const *params, bool generic_ok, struct store_err *err) {
     assert(c != NULL && sql != NULL && nparams >= 0);
+    if (c->capturing) return ahead_capture(c, sql, nparams, params);
+    if (c->ahead_count > 0) {
+        PGresult *res = ahead_take(c, sql, nparams, params);
+        if (res != NULL) return res;
+    }
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return NULL;
     /* before preparing: its reconnect, if any, drops the prepared ones */
     if (c->begin_due && begin_send(c, err) != 0) return NULL;
@@ -455,6 +553,7 @@ static int pg_flush(struct store_conn *c, const char *tail, struct store_err *er
 static int pg_defer(struct store_conn *c, const char *sql, int nparams, const char *const *params,
                     struct store_err *err) {
     assert(c != NULL && sql != NULL && nparams >= 0 && nparams <= PG_DEFER_PARAMS_MAX);
+    assert(!c->capturing); /* a batch's capture reads only */
     if (!c->in_tx) {
         PGresult *res = pg_run(c, sql, nparams, params, err);
         PQclear(res);
@@ -522,7 +621,8 @@ static int pg_copy(struct store_conn *c, const char *sql, const struct sbuf *dat
                    struct store_err *err) {
     assert(c != NULL && sql != NULL && data != NULL && data->len <= INT32_MAX);
     if (data->failed) return store_errf(err, "postgresql: out of memory"), -1;
-    if (data->len == 0) return 0;
+    if (data->len == 0 || c->capturing) return 0; /* capturing: not recorded */
+    if (c->ahead_count > 0) ahead_free(c);
     if (!c->in_tx && pg_ensure(c, NULL, err) != 0) return -1;
     if (pg_due(c, err) != 0) return -1;
     PGresult *res = PQexec(c->pg, sql);
@@ -747,7 +847,8 @@ static int begin_send(struct store_conn *c, struct store_err *err) {
  * same msgid is answered from it if it did). */
 static int pg_commit(struct store_conn *c, struct store_err *err) {
     assert(c != NULL && c->in_tx); /* pg_begin's transaction is open */
-    if (c->begin_due) {            /* nothing was sent: nothing to commit */
+    ahead_free(c);
+    if (c->begin_due) { /* nothing was sent: nothing to commit */
         assert(c->deferred_count == 0);
         c->begin_due = c->in_tx = c->batch_generic = false;
         return 0;
@@ -779,8 +880,9 @@ static void pg_rollback(struct store_conn *c) {
     struct store_err ignored;
     assert(c != NULL && c->pg != NULL);
     deferred_free(c); /* never sent */
+    ahead_free(c);
     c->tail_seq = 0;
-    c->begin_due = false; /* nothing of it was sent */
+    c->begin_due = c->capturing = false; /* nothing of it was sent */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         (void)pg_cmd_raw(c, "ROLLBACK", &ignored); /* a lost connection rolled back already */
     c->in_tx = c->batch_generic = false;
@@ -831,6 +933,7 @@ static int pg_scan(struct store_conn *c, const char *sql, int nparams, const cha
     bool own_tx = false;
     assert(c != NULL && sql != NULL && row != NULL);
     char name[32], fetch[64], decl[64];
+    if (c->capturing) return 0; /* not recorded: no row */
     snprintf(name, sizeof name, "yibao_c%d", ++c->cursor_serial);
     if (scan_begin(c, &own_tx, err) != 0) return -1;
     /* a scan reads a whole table, or a range: a batch's plans (for keys)
@@ -1390,30 +1493,42 @@ static int pg_journal_tail(struct store_conn *c, struct journal_rec *last, bool 
 static PGresult *begin_with(struct store_conn *c, const char *sql, int prepared,
                             struct store_err *err) {
     static const char lock[] = "SELECT " PG_WRITER_LOCK_SQL;
-    const char *what[] = {"BEGIN", lock, PG_GENERIC_ON, sql};
-    enum { N = 4 };
+    enum { HEAD = 3, N_MAX = HEAD + 1 + PG_AHEAD_MAX };
+    const char *what[N_MAX] = {"BEGIN", lock, PG_GENERIC_ON, sql};
+    PGresult *res[1 + PG_AHEAD_MAX] = {NULL};
     char name[16];
     struct pgconn_pipe_out o;
-    PGresult *res = NULL;
-    assert(c->begin_due && c->batch_generic && c->deferred_count == 0);
+    assert(c->begin_due && c->batch_generic && c->deferred_count == 0 && !c->capturing);
     assert(prepared >= 0 && prepared < c->prepared_count && c->prepared[prepared] == sql);
-    snprintf(name, sizeof name, "st%d", prepared);
+    int n = HEAD + 1 + c->ahead_count;
     c->begin_due = false;
     int rc = PQenterPipelineMode(c->pg) == 1 ? 0 : pg_fail(c, err, "pipeline mode", NULL);
-    for (int i = 0; rc == 0 && i < N - 1; i++) rc = send_text(c, what[i], err);
-    if (rc == 0 && PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0) != 1)
-        rc = pg_fail(c, err, sql, NULL);
+    for (int i = 0; rc == 0 && i < HEAD; i++) rc = send_text(c, what[i], err);
+    for (int i = HEAD; rc == 0 && i < n; i++) { /* the journal's end, then the reads ahead */
+        const struct pg_ahead *a = i == HEAD ? NULL : &c->ahead[i - HEAD - 1];
+        snprintf(name, sizeof name, "st%d", a == NULL ? prepared : a->prepared);
+        if (a != NULL) what[i] = a->sql;
+        if (PQsendQueryPrepared(c->pg, name, a == NULL ? 0 : a->nparams,
+                                a == NULL ? NULL : (const char *const *)a->params, NULL, NULL,
+                                0) != 1)
+            rc = pg_fail(c, err, what[i], NULL);
+    }
     if (rc == 0 && PQpipelineSync(c->pg) != 1) rc = pg_fail(c, err, "pipeline sync", NULL);
-    if (rc == 0 && pgconn_pipeline_results(c->pg, N, &res, N - 1, &o) != 0)
+    if (rc == 0 && pgconn_pipeline_results(c->pg, n, res, HEAD, &o) != 0)
         rc = o.failed != NULL
-                 ? pg_fail(c, err, o.failed_at < N ? what[o.failed_at] : "pipeline", o.failed)
+                 ? pg_fail(c, err, o.failed_at < n ? what[o.failed_at] : "pipeline", o.failed)
                  : pg_fail(c, err, "pipeline", NULL);
     if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1) {
         if (rc == 0) rc = pg_fail(c, err, "pipeline mode", NULL);
         c->broken = true;
     }
-    if (rc == 0) return res;
-    PQclear(res);
+    for (int i = 0; i < c->ahead_count; i++) { /* kept for the batch's reads */
+        if (rc == 0) c->ahead[i].res = res[1 + i];
+        else PQclear(res[1 + i]);
+    }
+    if (rc != 0) ahead_free(c);
+    if (rc == 0) return res[0];
+    PQclear(res[0]);
     if (c->begin_reconnected || PQstatus(c->pg) == CONNECTION_OK) return NULL;
     c->begin_due = true; /* nothing ran: begin_send reconnects and sends it again */
     return pg_run(c, sql, 0, NULL, err);
@@ -2415,6 +2530,7 @@ const struct store_backend store_pg_backend = {
     .registry_gen = pg_registry_gen,
     .batch_heads = pg_batch_heads,
     .batch_begin = pg_batch_begin,
+    .batch_capture = pg_batch_capture,
     .batch_plans = pg_batch_plans,
     .journal_breaks = pg_journal_breaks,
     .last_import = pg_last_import,
