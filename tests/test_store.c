@@ -1465,20 +1465,29 @@ static void pg_sleep_poll(void) {
     nanosleep(&ts, NULL);
 }
 
-/* Terminates the client backends of database db that match cond (SQL over
- * pg_stat_activity), waiting first until there is one, then until they are
- * gone; returns how many. */
-static long pg_kill(PGconn *admin, const char *db, const char *cond) {
-    char sql[512], pids[256] = "";
+/* Waits until a client backend of database db matches cond (SQL over
+ * pg_stat_activity); their pids ("{...}") into pids (fails the test when
+ * none came within PG_POLL_TRIES looks). */
+static void pg_wait_for(PGconn *admin, const char *db, const char *cond, char *pids, size_t size) {
+    char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = '%s'"
              " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND %s",
              db, cond);
+    pids[0] = '\0';
     for (int i = 0; i < PG_POLL_TRIES && pids[0] == '\0'; i++) {
-        pg_query(admin, sql, pids, sizeof pids);
+        pg_query(admin, sql, pids, size);
         if (pids[0] == '\0') pg_sleep_poll();
     }
     assert_true(pids[0] != '\0');
+}
+
+/* Terminates the client backends of database db that match cond, waiting
+ * first until there is one (pg_wait_for), then until they are gone;
+ * returns how many. */
+static long pg_kill(PGconn *admin, const char *db, const char *cond) {
+    char sql[512], pids[256] = "";
+    pg_wait_for(admin, db, cond, pids, sizeof pids);
     char count[32];
     snprintf(sql, sizeof sql, "SELECT count(pg_terminate_backend(p)) FROM unnest('%s'::int[]) p",
              pids);
@@ -1870,17 +1879,6 @@ static void test_pg_connection_dropped_in_batch(void **state) {
     PQfinish(admin);
 }
 
-/* Waits until a statement of the database waits for a lock, its query
- * like pattern (progress, not time: each look is a query). */
-static void wait_for_lock_wait(PGconn *admin, const char *pg_db, const char *pattern) {
-    char sql[512], out[32] = "0";
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' AND wait_event_type ="
-             " 'Lock' AND query LIKE '%s'",
-             pg_db, pattern);
-    while (strcmp(out, "0") == 0) pg_query(admin, sql, out, sizeof out);
-}
-
 /* A batch's reads sent ahead (store_pg.c "reads sent ahead"): captured on
  * the bet that none of its msgids is journaled, so a batch holding a
  * replay (E1's, not in the new queue's cache) reads its persons and
@@ -1897,7 +1895,7 @@ static void test_pg_reads_ahead_bet_lost(void **state) {
     struct bill bill;
     struct bill_line line;
     struct store_req first, reqs[2];
-    char sql[96], out[32];
+    char sql[96], out[32], pids[256];
     make_bill(&bill, &line, "H3", 30000, false);
     assert_int_equal(commitq_start(f->store, 8, &q, &err), 0);
     settle_req(&first, "ra1", "E1", &bill);
@@ -1910,7 +1908,9 @@ static void test_pg_reads_ahead_bet_lost(void **state) {
     pg_query(blocker, sql, out, sizeof out);
     settle_req(&first, "ra0", "R1", &bill);
     assert_int_equal(commitq_submit(q, &first), 0);
-    wait_for_lock_wait(admin, f->pg_db, "%pg_advisory_xact_lock%");
+    pg_wait_for(admin, f->pg_db,
+                "wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'", pids,
+                sizeof pids);
     settle_req(&reqs[0], "ra1", "E1", &bill); /* a replay */
     settle_req(&reqs[1], "ra2", "E2", &bill);
     for (int i = 0; i < 2; i++) assert_int_equal(commitq_submit(q, &reqs[i]), 0);

@@ -563,19 +563,25 @@ static int pipeline_results(struct pgdb *db, const struct pipe_item *items, int 
 /* items[0..n) in one round trip (see the top); 0 with the last keep
  * ones' results in out[0..keep), or -1 (err set; out[] NULL; *failed_at:
  * the first that failed, -1 when none did). */
+/* items[0..n) and a sync into the pipeline: whether all went. */
+static bool pipe_send(struct pgdb *db, const struct pipe_item *items, int n) {
+    bool sent = true;
+    assert(n >= 1 && PQpipelineStatus(db->pg) == PQ_PIPELINE_ON);
+    for (int i = 0; i < n && sent; i++)
+        sent = items[i].name[0] != '\0'
+                   ? PQsendQueryPrepared(db->pg, items[i].name, items[i].n, items[i].values, NULL,
+                                         NULL, 0) == 1
+                   : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
+    return sent && PQpipelineSync(db->pg) == 1;
+}
+
 static int exec_kept(struct pgdb *db, const struct pipe_item *items, int n, int keep,
                      PGresult **out, int *failed_at) {
     assert(db->in_tx && n > 1 && n <= PG_PIPE_MAX && keep >= 1 && keep <= 2);
     for (int k = 0; k < keep; k++) out[k] = NULL;
     *failed_at = -1;
     if (PQenterPipelineMode(db->pg) != 1) return set_err(db, "pipeline mode", NULL), -1;
-    bool sent = true;
-    for (int i = 0; i < n && sent; i++)
-        sent = items[i].name[0] != '\0'
-                   ? PQsendQueryPrepared(db->pg, items[i].name, items[i].n, items[i].values, NULL,
-                                         NULL, 0) == 1
-                   : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
-    sent = sent && PQpipelineSync(db->pg) == 1;
+    bool sent = pipe_send(db, items, n);
     int rc = sent ? pipeline_results(db, items, n, keep, out, failed_at) : -1;
     if (!sent) set_err(db, items[n - 1].label, NULL);
     if (PQexitPipelineMode(db->pg) != 1) {
@@ -1116,13 +1122,7 @@ static int piped_round(struct pgdb *db, const struct pipe_item *items, int n, in
     struct pgconn_pipe_out o;
     assert(n >= 1 && n <= PG_PIPED_ITEMS_MAX && keep_from >= 0 && keep_from <= n);
     *failed_at = -1;
-    bool sent = PQenterPipelineMode(db->pg) == 1;
-    for (int i = 0; i < n && sent; i++)
-        sent = items[i].name[0] != '\0'
-                   ? PQsendQueryPrepared(db->pg, items[i].name, items[i].n, items[i].values, NULL,
-                                         NULL, 0) == 1
-                   : PQsendQueryParams(db->pg, items[i].text, 0, NULL, NULL, NULL, NULL, 0) == 1;
-    sent = sent && PQpipelineSync(db->pg) == 1;
+    bool sent = PQenterPipelineMode(db->pg) == 1 && pipe_send(db, items, n);
     int rc = sent ? pgconn_pipeline_results(db->pg, n, out, keep_from, &o) : -1;
     if (!sent) set_err(db, "piped batch", NULL);
     else if (rc != 0) {
