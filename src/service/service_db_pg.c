@@ -16,7 +16,8 @@
  * RELEASE still due at the end goes with the COMMIT (one simple query of
  * two statements). A request's first statement is mostly the read of its
  * kept answer, so a batch of n requests takes n + 1 round trips of its own
- * instead of 2n + 2 (3n + 2 with RELEASE sent alone). A savepoint that
+ * instead of 2n + 2 (3n + 2 with RELEASE sent alone); a batch of
+ * replayable writes piped takes two ("a batch's jobs piped" below). A savepoint that
  * saw no statement is neither sent nor released, a transaction that saw
  * none is neither begun nor committed. The kept answer's read of a
  * replayable write also returns the registry's generation and locks the
